@@ -1,0 +1,83 @@
+/**
+ * The adapter contract. An adapter translates between the hub's canonical dossier and one
+ * agency system's native format. It is pure: it depends only on the canonical types and on its
+ * own native schemas (beside it, in adapters/<name>/schemas/), never on Fastify, Redis or HTTP.
+ * The hub validates native payloads against the adapter's schemas before calling it, sends what
+ * `outbound` returns, and keeps the state.
+ */
+import type { Dossier, DossierSubmission } from '../src/types/schemas.generated.ts'
+
+export type { Dossier, DossierSubmission }
+export type CanonicalStatus = Dossier['status']
+
+/** The canonical dossier as delivered to an agency: without the hub's per-agency routing state. */
+export type DeliverableDossier = Omit<Dossier, 'routing'>
+
+export interface OutboundContext {
+  /** the hub's id of the agency being delivered to (from the hub config) */
+  agencyId: string
+  /** that agency's QCVN 102:2016 code, when configured */
+  agencyCode?: string
+  /** stable across retries of this delivery; also sent as the Idempotency-Key header */
+  idempotencyKey: string
+}
+
+export interface InboundContext {
+  /** the hub's id of the agency whose software submitted the payload: becomes source.system */
+  agencyId: string
+}
+
+/** What to send. The hub adds Content-Type, Idempotency-Key and its own headers. */
+export interface OutboundRequest {
+  method: 'POST' | 'PUT'
+  /** appended to the agency's configured endpoint; omit to use the endpoint as it is */
+  path?: string
+  headers?: Record<string, string>
+  /** serialized as JSON */
+  body: unknown
+}
+
+/** The agency's answer to a delivery, as far as the adapter needs it. */
+export interface AgencyResponse {
+  status: number
+  /** parsed JSON, or the text when the answer was not JSON, or undefined when empty */
+  body: unknown
+}
+
+/** A status report from an agency, in canonical terms. */
+export interface StatusReport {
+  status: CanonicalStatus
+  /** when the agency says it happened (ISO 8601 with offset) */
+  occurredAt?: string
+  note?: string
+}
+
+/** JSON Schemas of the agency's native formats, by role. */
+export interface NativeSchemas {
+  /** what the agency's software submits to the hub (inbound) */
+  submission?: object
+  /** what the hub sends to the agency (outbound) */
+  request: object
+  /** what the agency reports as progress (status) */
+  status?: object
+}
+
+export interface AgencyAdapter<NativeSubmission = unknown, NativeRequest = unknown, NativeStatus = unknown> {
+  /** folder name under adapters/, referenced by the hub config's `adapter` */
+  readonly name: string
+  readonly description: string
+  readonly nativeSchemas: NativeSchemas
+  /** native submission (already validated against nativeSchemas.submission) → canonical submission */
+  inbound(native: NativeSubmission, context: InboundContext): DossierSubmission
+  /** canonical dossier → the request the agency's system expects */
+  outbound(dossier: DeliverableDossier, context: OutboundContext): OutboundRequest & { body: NativeRequest }
+  /** native status report (already validated against nativeSchemas.status) → canonical status */
+  status(native: NativeStatus): StatusReport
+  /** the agency's own reference (receipt number) from its answer to a delivery, when it gives one */
+  receipt(response: AgencyResponse): string | undefined
+}
+
+/** Thrown by an adapter when a dossier cannot be expressed in the agency's format: not retryable. */
+export class AdapterMappingError extends Error {
+  override name = 'AdapterMappingError'
+}

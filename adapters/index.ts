@@ -1,0 +1,14 @@
+/**
+ * The adapter registry: the hub config's `adapter` names one of these. Adding an agency system
+ * with its own native format = a folder under adapters/ and a line here.
+ */
+import type { AgencyAdapter } from './contract.ts'
+import { genericAdapter } from './generic/index.ts'
+import { electricityAdapter } from './electricity/index.ts'
+
+export const adapters: ReadonlyMap<string, AgencyAdapter<never, unknown, never>> = new Map<string, AgencyAdapter<never, unknown, never>>([
+  [genericAdapter.name, genericAdapter as AgencyAdapter<never, unknown, never>],
+  [electricityAdapter.name, electricityAdapter as AgencyAdapter<never, unknown, never>]
+])
+
+export type { AgencyAdapter } from './contract.ts'

@@ -1,0 +1,33 @@
+/**
+ * Dates as Vietnamese agency systems and the national portal exchange them: `yyyyMMddHHmmss`
+ * (and `yyyyMMdd` for dates) in Vietnam time, UTC+7, no offset written.
+ */
+const OFFSET_MS = 7 * 60 * 60 * 1000
+const pad = (n: number): string => String(n).padStart(2, '0')
+
+/** ISO 8601 instant (any offset) → yyyyMMddHHmmss in Vietnam time. */
+export function toCompactVietnam (iso: string): string {
+  const t = Date.parse(iso)
+  if (Number.isNaN(t)) throw new RangeError(`not an ISO 8601 date-time: ${iso}`)
+  const w = new Date(t + OFFSET_MS)
+  return `${w.getUTCFullYear()}${pad(w.getUTCMonth() + 1)}${pad(w.getUTCDate())}${pad(w.getUTCHours())}${pad(w.getUTCMinutes())}${pad(w.getUTCSeconds())}`
+}
+
+/** yyyyMMddHHmmss in Vietnam time → ISO 8601 with +07:00. */
+export function fromCompactVietnam (compact: string): string {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(compact)
+  if (m === null) throw new RangeError(`not a yyyyMMddHHmmss date-time: ${compact}`)
+  return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}+07:00`
+}
+
+/** YYYY-MM-DD → yyyyMMdd. */
+export function toCompactDate (date: string): string {
+  return date.replaceAll('-', '')
+}
+
+/** yyyyMMdd → YYYY-MM-DD. */
+export function fromCompactDate (compact: string): string {
+  const m = /^(\d{4})(\d{2})(\d{2})$/.exec(compact)
+  if (m === null) throw new RangeError(`not a yyyyMMdd date: ${compact}`)
+  return `${m[1]}-${m[2]}-${m[3]}`
+}

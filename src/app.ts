@@ -1,0 +1,47 @@
+/**
+ * Builds the Fastify instance: the only place that assembles plugins and routes. server.ts
+ * listens; tests build the app without listening (test/helper.ts).
+ */
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { apiSchemas } from './schemas.ts'
+import { createCoercingAjv, createStrictAjv } from './validation/ajv.ts'
+import swagger from './plugins/external/swagger.ts'
+import hub, { type HubServices } from './plugins/app/hub.ts'
+import problemDetails from './plugins/app/problem-details.ts'
+import dossierRoutes from './routes/dossiers.ts'
+import { OneLinePerRequest } from './http/log-controller.ts'
+
+export interface AppOptions {
+  services: HubServices
+  logger: Logger
+  bodyLimit: number
+}
+
+export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    logController: new OneLinePerRequest(),
+    bodyLimit: options.bodyLimit,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    forceCloseConnections: 'idle'
+  }) as unknown as FastifyInstance
+
+  // JSON only: drop Fastify's built-in text/plain parser, so anything but JSON is a 415.
+  app.removeContentTypeParser('text/plain')
+
+  // Bodies: strict (no coercion, unknown properties are errors, every error reported).
+  // Query strings and params: coerced from strings.
+  const strict = createStrictAjv()
+  const coercing = createCoercingAjv()
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema))
+  for (const schema of apiSchemas) app.addSchema(schema)
+
+  await app.register(problemDetails, { bodyLimit: options.bodyLimit })
+  await app.register(swagger)
+  await app.register(hub, options.services)
+  await app.register(dossierRoutes)
+  return app
+}

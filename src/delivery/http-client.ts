@@ -1,0 +1,113 @@
+/**
+ * Sends one delivery to an agency system over HTTP with undici, and says what the answer means
+ * for retrying (domain/retry.ts). One keep-alive connection pool per agency origin.
+ */
+import { Agent, request, errors as undiciErrors } from 'undici'
+import type { OutboundRequest, AgencyResponse } from '../../adapters/contract.ts'
+import { classifyHttpStatus, parseRetryAfter } from '../domain/retry.ts'
+
+const MAX_RESPONSE_BYTES = 1024 * 1024
+const USER_AGENT = 'lienthong-hub/0.1 (+https://github.com/lienthong-hub)'
+
+/** A failed attempt. `retryable` false means retrying cannot help (a 4xx other than 408/429). */
+export class DeliveryError extends Error {
+  readonly retryable: boolean
+  readonly status?: number
+  readonly retryAfterMs?: number
+  constructor (message: string, retryable: boolean, status?: number, retryAfterMs?: number) {
+    super(message)
+    this.name = 'DeliveryError'
+    this.retryable = retryable
+    if (status !== undefined) this.status = status
+    if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs
+  }
+}
+
+export interface SendOptions {
+  endpoint: string
+  timeoutMs: number
+  idempotencyKey: string
+}
+
+async function readBody (body: AsyncIterable<Buffer>): Promise<{ text: string, truncated: boolean }> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body) {
+    size += chunk.length
+    if (size > MAX_RESPONSE_BYTES) return { text: Buffer.concat(chunks).toString('utf8'), truncated: true }
+    chunks.push(chunk)
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false }
+}
+
+function parseBody (text: string, contentType: string | undefined): unknown {
+  if (text.length === 0) return undefined
+  if (contentType !== undefined && /[/+]json\b/i.test(contentType)) {
+    try { return JSON.parse(text) } catch { return text }
+  }
+  return text
+}
+
+function describeNetworkError (err: unknown): string {
+  const e = err as { code?: string, message?: string, cause?: { code?: string, message?: string } }
+  if (e instanceof undiciErrors.HeadersTimeoutError || e instanceof undiciErrors.BodyTimeoutError || (e as Error).name === 'TimeoutError') return 'the agency did not answer in time'
+  const code = e.cause?.code ?? e.code
+  const message = e.cause?.message ?? e.message ?? String(err)
+  return code !== undefined ? `cannot reach the agency: ${code} (${message})` : `cannot reach the agency: ${message}`
+}
+
+function clip (text: string, max = 300): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim()
+  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine
+}
+
+export class AgencyHttpClient {
+  readonly dispatcher: Agent
+
+  constructor (dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 64 })) {
+    this.dispatcher = dispatcher
+  }
+
+  /** Sends the request; resolves with the agency's 2xx answer, rejects with a DeliveryError. */
+  async send (req: OutboundRequest, options: SendOptions): Promise<AgencyResponse> {
+    const url = req.path === undefined ? options.endpoint : new URL(req.path, options.endpoint.endsWith('/') ? options.endpoint : `${options.endpoint}/`).href
+    let res: Awaited<ReturnType<typeof request>>
+    try {
+      res = await request(url, {
+        method: req.method,
+        dispatcher: this.dispatcher,
+        headers: {
+          ...req.headers,
+          'content-type': 'application/json; charset=utf-8',
+          'idempotency-key': options.idempotencyKey,
+          'user-agent': USER_AGENT
+        },
+        body: JSON.stringify(req.body),
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+        signal: AbortSignal.timeout(options.timeoutMs)
+      })
+    } catch (err) {
+      throw new DeliveryError(describeNetworkError(err), true)
+    }
+    let text: string
+    let truncated: boolean
+    try {
+      ({ text, truncated } = await readBody(res.body))
+    } catch (err) {
+      throw new DeliveryError(`the agency's answer broke off: ${describeNetworkError(err)}`, true, res.statusCode)
+    }
+    const contentType = res.headers['content-type']
+    const outcome = classifyHttpStatus(res.statusCode)
+    if (outcome === 'delivered') {
+      return { status: res.statusCode, body: truncated ? undefined : parseBody(text, Array.isArray(contentType) ? contentType[0] : contentType) }
+    }
+    const retryAfterMs = res.statusCode === 429 || res.statusCode === 503 ? parseRetryAfter(res.headers['retry-after'], Date.now()) : undefined
+    const said = text.length > 0 ? `: ${clip(text)}` : ''
+    throw new DeliveryError(`the agency answered HTTP ${res.statusCode}${said}`, outcome === 'retry', res.statusCode, retryAfterMs)
+  }
+
+  async close (): Promise<void> {
+    await this.dispatcher.close()
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * The hub's errors, with stable codes (HUB_ERR_*). Each becomes an RFC 9457 problem document
+ * (http/problem.ts). `problemType` slugs are listed in the README.
+ */
+import createError from '@fastify/error'
+import type { FieldProblem } from './types/schemas.generated.ts'
+
+export type { FieldProblem }
+
+export const DossierNotFoundError = createError<'HUB_ERR_DOSSIER_NOT_FOUND', 404, [string]>('HUB_ERR_DOSSIER_NOT_FOUND', 'No dossier has the code %s', 404)
+export const RouteNotFoundError = createError<'HUB_ERR_ROUTE_NOT_FOUND', 404, [string, string]>('HUB_ERR_ROUTE_NOT_FOUND', 'No route %s %s: see /docs for the API', 404)
+export const IdempotencyConflictError = createError<'HUB_ERR_IDEMPOTENCY_CONFLICT', 409, [string]>(
+  'HUB_ERR_IDEMPOTENCY_CONFLICT',
+  'This Idempotency-Key or source reference was already used for dossier %s with different content; send the same content to get that dossier back, or use a new key and source reference for a new submission',
+  409
+)
+export const UnavailableError = createError<'HUB_ERR_UNAVAILABLE', 503, [string]>('HUB_ERR_UNAVAILABLE', 'The hub cannot reach its store right now (%s); retry shortly', 503)
+
+const ValidationBase = createError<'HUB_ERR_VALIDATION', 400, [string]>('HUB_ERR_VALIDATION', '%s', 400)
+
+/** Bad input: every offending field with the reason. Nothing was stored. */
+export class HubValidationError extends ValidationBase {
+  readonly errors: FieldProblem[]
+  constructor (errors: FieldProblem[], summary = `The request has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}; nothing was stored`) {
+    super(summary)
+    this.errors = errors
+  }
+}
+
+/** Problem "type" URIs by slug. */
+export const problemType = (slug: string): string => `urn:lienthong-hub:problem:${slug}`

@@ -1,0 +1,73 @@
+/**
+ * Every error answer is an RFC 9457 problem document served as application/problem+json:
+ * type, title, status, detail, instance, plus `code` (stable HUB_ERR_* / FST_ERR_*), `requestId`
+ * and, for bad input, `errors` with one entry per offending field.
+ */
+import { STATUS_CODES } from 'node:http'
+import type { FastifyError, FastifyRequest } from 'fastify'
+import type { Problem } from '../types/schemas.generated.ts'
+import { HubValidationError, problemType, type FieldProblem } from '../errors.ts'
+import { toFieldErrors } from '../validation/ajv.ts'
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
+
+type KnownError = FastifyError & { validation?: Parameters<typeof toFieldErrors>[0], validationContext?: string, errors?: FieldProblem[] }
+
+/** Field problems from Ajv errors of one part of the request. */
+export function fieldProblems (err: KnownError): FieldProblem[] {
+  const fields = toFieldErrors(err.validation)
+  if (err.validationContext === 'body') return fields.map((f) => ({ pointer: `#${f.pointer}`, detail: f.detail }))
+  if (err.validationContext === 'headers') return fields.map((f) => ({ header: f.pointer.slice(1), detail: f.detail }))
+  return fields.map((f) => ({ parameter: f.pointer.slice(1), detail: f.detail }))
+}
+
+/** True for errors that mean Redis is out of reach (ioredis gave up on the command). */
+function isStoreUnavailable (err: Error): boolean {
+  return err.name === 'MaxRetriesPerRequestError' ||
+    /Connection is closed|Stream isn't writeable|ECONNREFUSED|ETIMEDOUT|Command timed out/.test(err.message)
+}
+
+function classify (err: KnownError, bodyLimit: number): { status: number, slug: string, code: string, detail: string, errors?: FieldProblem[] } {
+  if (err instanceof HubValidationError) return { status: 400, slug: 'validation', code: err.code, detail: err.message, errors: err.errors }
+  if (err.validation !== undefined) {
+    const errors = fieldProblems(err)
+    const n = errors.length === 1 ? '1 invalid field' : `${errors.length} invalid fields`
+    const detail = err.validationContext === 'body'
+      ? `The request body has ${n}; nothing was stored`
+      : `The request ${err.validationContext === 'headers' ? 'headers have' : 'parameters have'} ${n}`
+    return { status: 400, slug: 'validation', code: 'HUB_ERR_VALIDATION', detail, errors }
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, slug: 'unsupported-media-type', code: err.code, detail: 'Send the body as application/json' }
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, slug: 'body-too-large', code: err.code, detail: `The body is larger than the hub accepts (${bodyLimit} bytes, BODY_LIMIT); send large attachments by URL` }
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { status: 400, slug: 'malformed-json', code: err.code, detail: 'The body is not valid JSON (or it contains a __proto__ or constructor.prototype key)' }
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, slug: 'malformed-json', code: err.code, detail: 'The body is empty; send a JSON document' }
+  }
+  if (isStoreUnavailable(err)) return { status: 503, slug: 'unavailable', code: 'HUB_ERR_UNAVAILABLE', detail: 'The hub cannot reach its store right now; nothing was stored; retry shortly' }
+  const status = err.statusCode ?? 500
+  if (status >= 400 && status < 500) {
+    const code = err.code ?? 'HUB_ERR_REQUEST'
+    const slug = code.startsWith('HUB_ERR_') ? code.slice(8).toLowerCase().replaceAll('_', '-') : 'request'
+    return { status, slug, code, detail: err.message }
+  }
+  if (status === 503) return { status, slug: 'unavailable', code: err.code ?? 'HUB_ERR_UNAVAILABLE', detail: err.message }
+  return { status: 500, slug: 'internal', code: 'HUB_ERR_INTERNAL', detail: 'The hub failed to handle this request; the request id leads to the details in its log' }
+}
+
+export function toProblem (err: Error, request: FastifyRequest, bodyLimit: number): Problem {
+  const c = classify(err as KnownError, bodyLimit)
+  return {
+    type: problemType(c.slug),
+    title: STATUS_CODES[c.status] ?? 'Error',
+    status: c.status,
+    detail: c.detail,
+    instance: request.url,
+    code: c.code,
+    requestId: String(request.id),
+    ...(c.errors !== undefined && { errors: c.errors })
+  }
+}

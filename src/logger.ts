@@ -1,0 +1,47 @@
+/**
+ * pino, configured for a service that handles citizens' data: citizen ID numbers and phone
+ * numbers never reach a log line. Two layers:
+ *  1. `redact` censors the known paths where they live (applicant identity, phones, parents' IDs);
+ *  2. a last-chance scrub of every written line masks anything shaped like a 12-digit citizen ID,
+ *     a 9-digit old ID in an identity field, or a Vietnamese mobile number, whatever path it took.
+ */
+import { pino, type Logger, type DestinationStream, type LoggerOptions } from 'pino'
+
+export const REDACTED = '[redacted]'
+
+const redactPaths = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  '*.identity.number',
+  '*.applicant.identity.number',
+  '*.applicant.phone',
+  '*.applicant.email',
+  '*.phone',
+  '*.citizenId',
+  '*.soGiayTo',
+  '*.soDienThoai',
+  'identity.number',
+  'phone',
+  'email'
+]
+
+const CITIZEN_ID = /(?<![\w.])0\d{11}(?![\w.])/g
+const MOBILE = /(?<![\w.+])(?:\+?84|0)[35789]\d{8}(?![\w.])/g
+
+/** Masks citizen IDs and mobile numbers in one serialized log line. */
+export function scrubLine (line: string): string {
+  return line.replace(CITIZEN_ID, '0***********').replace(MOBILE, '**********')
+}
+
+export function loggerOptions (level: string): LoggerOptions {
+  return {
+    level,
+    base: { service: 'lienthong-hub' },
+    redact: { paths: redactPaths, censor: REDACTED },
+    hooks: { streamWrite: scrubLine }
+  }
+}
+
+export function createLogger (level: string, destination?: DestinationStream): Logger {
+  return destination === undefined ? pino(loggerOptions(level)) : pino(loggerOptions(level), destination)
+}

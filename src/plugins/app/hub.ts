@@ -1,0 +1,30 @@
+/**
+ * Makes the hub's services available to routes as `app.hub` (the runtime builds them: it owns
+ * the Redis connections, queues and workers).
+ */
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import type { IntakeService } from '../../services/intake-service.ts'
+import type { DossierQueries } from '../../services/dossier-queries.ts'
+
+export interface HubServices {
+  intake: IntakeService
+  dossiers: DossierQueries
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    hub: HubServices
+  }
+  interface FastifyRequest {
+    /** the dossier this request is about, once known: every request log line carries it */
+    dossierCode: string | undefined
+  }
+}
+
+async function hubPlugin (app: FastifyInstance, services: HubServices): Promise<void> {
+  app.decorate('hub', services)
+  app.decorateRequest('dossierCode', undefined)
+}
+
+export default fp(hubPlugin, { name: 'hub' })

@@ -1,0 +1,53 @@
+/**
+ * OpenAPI 3.1, generated from the route schemas (and the shared schemas in schemas/), served as
+ * JSON at /docs/json and as Swagger UI at /docs. The example dossiers in schemas/examples/ are
+ * added as request examples of POST /v1/dossiers.
+ */
+import fp from 'fastify-plugin'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { fromRoot } from '../../paths.ts'
+
+const examplesDir = fromRoot('schemas', 'examples')
+
+export function loadExamples (): Record<string, { summary: string, value: unknown }> {
+  const out: Record<string, { summary: string, value: unknown }> = {}
+  for (const file of readdirSync(examplesDir).filter((f) => f.endsWith('.json')).sort()) {
+    const value = JSON.parse(readFileSync(join(examplesDir, file), 'utf8')) as { procedure?: { name?: string } }
+    out[file.replace(/\.json$/, '')] = { summary: value.procedure?.name ?? file, value }
+  }
+  return out
+}
+
+type OpenApiDoc = { paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, { examples?: unknown }> } }>> }
+
+async function swaggerPlugin (app: FastifyInstance): Promise<void> {
+  const examples = loadExamples()
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Liên thông hub API',
+        description: 'Trục liên thông — the interoperability hub of the provincial one-stop administration (một cửa liên thông). Receives each dossier once, normalizes it into the canonical dossier schema, and delivers it to the agencies that must handle it.',
+        version: '0.1.0'
+      },
+      tags: [{ name: 'dossiers', description: 'Hồ sơ — submit, read and list dossiers' }]
+    },
+    refResolver: {
+      // Shared schemas appear under components.schemas by their $id.
+      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`)
+    },
+    transformObject: (documentObject) => {
+      const doc = ('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject) as OpenApiDoc
+      const media = doc.paths?.['/v1/dossiers']?.post?.requestBody?.content?.['application/json']
+      if (media !== undefined) media.examples = examples
+      return doc as never
+    }
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+}
+
+export default fp(swaggerPlugin, { name: 'swagger' })

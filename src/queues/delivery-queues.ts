@@ -1,0 +1,77 @@
+/**
+ * One BullMQ queue per agency, so one agency's outage, backlog or rate limit never slows another.
+ * A delivery job carries only the dossier code and the agency id (no personal data); its jobId is
+ * the dossier code, so while the job exists a second add of the same delivery is a no-op.
+ */
+import { Queue, type Job, type JobsOptions } from 'bullmq'
+import type { Redis } from 'ioredis'
+import type { ResolvedAgency } from '../config/hub-config.ts'
+
+export interface DeliveryJobData {
+  code: string
+  agency: string
+}
+
+export const DELIVERY_JOB_NAME = 'deliver'
+/** The custom backoff strategy's name (the worker implements it: domain/retry.ts). */
+export const BACKOFF_TYPE = 'hub-backoff'
+
+/** BullMQ queue names may not contain ':'; agency ids cannot either (hub-config schema). */
+export const deliveryQueueName = (agencyId: string): string => `deliver.${agencyId}`
+
+export function deliveryJobOptions (agency: ResolvedAgency, code: string): JobsOptions {
+  return {
+    jobId: code,
+    attempts: agency.retry.attempts,
+    backoff: { type: BACKOFF_TYPE },
+    // Completed jobs stay a week, so a repeated add within that time is still de-duplicated by jobId;
+    // the worker also skips deliveries the dossier already records as delivered.
+    removeOnComplete: { age: 7 * 24 * 3600, count: 100_000 },
+    // Failed jobs are kept until an administrator retries or discards them.
+    removeOnFail: false
+  }
+}
+
+export class DeliveryQueues {
+  readonly #queues = new Map<string, Queue<DeliveryJobData>>()
+  readonly #agencies: ReadonlyMap<string, ResolvedAgency>
+
+  /** All queues share `connection`, so adds for several agencies go out as one pipelined round trip. */
+  constructor (connection: Redis, prefix: string, agencies: ReadonlyMap<string, ResolvedAgency>) {
+    this.#agencies = agencies
+    for (const id of agencies.keys()) {
+      this.#queues.set(id, new Queue<DeliveryJobData>(deliveryQueueName(id), { connection, prefix }))
+    }
+  }
+
+  queue (agencyId: string): Queue<DeliveryJobData> {
+    const q = this.#queues.get(agencyId)
+    if (q === undefined) throw new Error(`no delivery queue for agency ${agencyId}`)
+    return q
+  }
+
+  get agencyIds (): string[] {
+    return [...this.#queues.keys()]
+  }
+
+  has (agencyId: string): boolean {
+    return this.#queues.has(agencyId)
+  }
+
+  /** Queues the deliveries of one dossier (one job per agency, sent together). */
+  async enqueue (code: string, agencyIds: readonly string[]): Promise<void> {
+    await Promise.all(agencyIds.map(async (id) => {
+      const agency = this.#agencies.get(id)
+      if (agency === undefined) throw new Error(`no delivery queue for agency ${id}`)
+      await this.queue(id).add(DELIVERY_JOB_NAME, { code, agency: id }, deliveryJobOptions(agency, code))
+    }))
+  }
+
+  async getJob (agencyId: string, code: string): Promise<Job<DeliveryJobData> | undefined> {
+    return await this.queue(agencyId).getJob(code)
+  }
+
+  async close (): Promise<void> {
+    await Promise.all([...this.#queues.values()].map(async (q) => { await q.close() }))
+  }
+}

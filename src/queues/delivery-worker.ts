@@ -1,0 +1,74 @@
+/**
+ * BullMQ workers, one per agency queue, running deliveries through DeliveryService:
+ * - 'retry' outcome → throw, BullMQ retries after backoffDelay() (exponential, jitter, Retry-After);
+ * - 'failed' outcome → UnrecoverableError, the job lands in the failed set and stays there;
+ * - the dossier's routing state was recorded by DeliveryService before either.
+ */
+import { UnrecoverableError, Worker, type Job } from 'bullmq'
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import type { ResolvedAgency } from '../config/hub-config.ts'
+import { backoffDelay } from '../domain/retry.ts'
+import type { DeliveryService } from '../delivery/delivery-service.ts'
+import { BACKOFF_TYPE, deliveryQueueName, type DeliveryJobData } from './delivery-queues.ts'
+
+/** Carries the Retry-After of an agency's answer to the backoff strategy. */
+class RetryLaterError extends Error {
+  readonly retryAfterMs?: number
+  constructor (message: string, retryAfterMs?: number) {
+    super(message)
+    this.name = 'RetryLaterError'
+    if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs
+  }
+}
+
+export interface DeliveryWorkersOptions {
+  /** a connection with maxRetriesPerRequest: null; each worker duplicates it for its blocking reads */
+  connection: Redis
+  prefix: string
+  agencies: ReadonlyMap<string, ResolvedAgency>
+  service: DeliveryService
+  log: Logger
+}
+
+export function createDeliveryWorkers (options: DeliveryWorkersOptions): Worker<DeliveryJobData>[] {
+  const { connection, prefix, agencies, service, log } = options
+  return [...agencies.values()].map((agency) => {
+    const worker = new Worker<DeliveryJobData>(deliveryQueueName(agency.id), async (job: Job<DeliveryJobData>) => {
+      const maxAttempts = job.opts.attempts ?? agency.retry.attempts
+      const result = await service.attempt(job.data.code, job.data.agency, job.attemptsMade + 1, maxAttempts)
+      switch (result.outcome) {
+        case 'delivered':
+        case 'already-delivered':
+          return result
+        case 'retry':
+          throw new RetryLaterError(result.error, result.retryAfterMs)
+        case 'failed':
+          throw new UnrecoverableError(result.error)
+      }
+    }, {
+      connection,
+      prefix,
+      concurrency: agency.concurrency,
+      // Stalled jobs (a worker died mid-delivery) go back to wait; the agency drops the repeat by Idempotency-Key.
+      maxStalledCount: 3,
+      settings: {
+        backoffStrategy: (attemptsMade: number, type?: string, err?: Error) => {
+          if (type !== BACKOFF_TYPE) return 0
+          return backoffDelay(attemptsMade, agency.retry, (err as RetryLaterError | undefined)?.retryAfterMs)
+        }
+      }
+    })
+    worker.on('failed', (job, err) => {
+      if (job === undefined) return
+      const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1)
+      // Our processor recorded the state already; this covers failures BullMQ decided alone (stalled too often).
+      if (final && err.name !== 'UnrecoverableError' && err.name !== 'RetryLaterError') {
+        service.markFailed(job.data.code, job.data.agency, job.attemptsMade, err.message)
+          .catch((e: unknown) => { log.error({ err: e, dossier: job.data.code }, 'could not record a failed delivery') })
+      }
+    })
+    worker.on('error', (err) => { log.error({ err, agency: agency.id }, 'delivery worker error') })
+    return worker
+  })
+}

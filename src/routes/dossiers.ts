@@ -1,0 +1,99 @@
+/**
+ * /v1/dossiers — intake from the provincial portal, and reading dossiers back.
+ * Schemas are referenced by $id from schemas/ (see src/schemas.ts); Ajv compiles them once.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { DossierSubmission } from '../types/schemas.generated.ts'
+import { parseIdempotencyKey } from '../services/intake-service.ts'
+import type { ListQuery } from '../services/dossier-queries.ts'
+import { STATUSES } from '../domain/status.ts'
+
+const problem = (description: string): object => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: 'problem#' } } }
+})
+
+const codeParam = {
+  type: 'object',
+  required: ['code'],
+  properties: { code: { description: 'Mã hồ sơ — dossier code, e.g. 000.00.06.H56-231027-0361.', allOf: [{ $ref: 'dossier#/properties/code' }] } }
+} as const
+
+export default async function dossierRoutes (app: FastifyInstance): Promise<void> {
+  app.post<{ Body: DossierSubmission, Headers: { 'idempotency-key'?: string } }>('/v1/dossiers', {
+    schema: {
+      tags: ['dossiers'],
+      summary: 'Submit a dossier (tiếp nhận hồ sơ)',
+      description: 'The provincial portal forwards a submission. The hub validates it, assigns the dossier code (mã hồ sơ), stores it and queues its delivery to every agency its procedure is routed to. The same submission again — same Idempotency-Key, or same source system + reference — answers 200 with the same dossier and creates nothing; the same key with different content answers 409.',
+      headers: {
+        type: 'object',
+        properties: {
+          'idempotency-key': { description: 'Khóa chống trùng — any 1–255 visible ASCII characters (a UUID is typical); repeats of the request with the same key return the first answer.', type: 'string' }
+        }
+      },
+      body: { $ref: 'dossier-submission#' },
+      response: {
+        201: { description: 'Received: the new dossier (Location header points to it).', $ref: 'dossier-summary#' },
+        200: { description: 'Already received: the dossier this submission created before.', $ref: 'dossier-summary#' },
+        400: problem('Bad input: `errors` lists each offending field; nothing was stored.'),
+        409: problem('The Idempotency-Key or source reference was used for different content.'),
+        413: problem('The body is over BODY_LIMIT.'),
+        415: problem('The body is not application/json.'),
+        503: problem('The store is unreachable; nothing was stored.')
+      }
+    }
+  }, async (request, reply) => {
+    const key = parseIdempotencyKey(request.headers['idempotency-key'])
+    const { created, summary } = await app.hub.intake.submit(request.body, key)
+    request.dossierCode = summary.code
+    return await reply
+      .code(created ? 201 : 200)
+      .header('location', `/v1/dossiers/${encodeURIComponent(summary.code)}`)
+      .send(summary)
+  })
+
+  app.get<{ Params: { code: string } }>('/v1/dossiers/:code', {
+    schema: {
+      tags: ['dossiers'],
+      summary: 'Read a dossier',
+      description: 'The canonical dossier with its status and per-agency routing state (trạng thái liên thông).',
+      params: codeParam,
+      response: {
+        200: { description: 'The dossier.', $ref: 'dossier#' },
+        400: problem('The code is not a dossier code.'),
+        404: problem('No dossier has this code.')
+      }
+    },
+    // fast-json-stringify cannot merge the canonical schema's if/then identity rules; the stored
+    // dossier was validated on the way in, so plain JSON.stringify is exact here.
+    serializerCompiler: () => (data) => JSON.stringify(data)
+  }, async (request) => {
+    request.dossierCode = request.params.code
+    return await app.hub.dossiers.get(request.params.code)
+  })
+
+  app.get<{ Querystring: ListQuery }>('/v1/dossiers', {
+    schema: {
+      tags: ['dossiers'],
+      summary: 'List dossiers',
+      description: 'Newest received first, filtered, one page at a time: pass `nextCursor` back as `cursor`.',
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          status: { description: 'Trạng thái — only dossiers with this status.', type: 'string', enum: Object.keys(STATUSES) },
+          agency: { description: 'Cơ quan — only dossiers routed to this agency id.', type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' },
+          procedure: { description: 'Mã TTHC — only dossiers of this procedure.', type: 'string', maxLength: 64 },
+          receivedFrom: { description: 'Tiếp nhận từ — received at or after this time (ISO 8601 with offset).', type: 'string', format: 'date-time' },
+          receivedTo: { description: 'Tiếp nhận đến — received at or before this time (ISO 8601 with offset).', type: 'string', format: 'date-time' },
+          limit: { description: 'Số hồ sơ mỗi trang — page size, 1–100.', type: 'integer', minimum: 1, maximum: 100, default: 20 },
+          cursor: { description: 'Trang tiếp — the `nextCursor` of the previous page.', type: 'string', maxLength: 200 }
+        }
+      },
+      response: {
+        200: { description: 'One page of dossiers.', $ref: 'dossier-list#' },
+        400: problem('A filter or the cursor is invalid.')
+      }
+    }
+  }, async (request) => await app.hub.dossiers.list(request.query))
+}

@@ -1,0 +1,129 @@
+/**
+ * Assembles the hub for one role: `api` (HTTP intake and reads), `worker` (deliveries and
+ * maintenance) or `all` (both in one process). Owns the Redis connections and closes everything
+ * in order: stop taking requests, finish in-flight requests and jobs, then close Redis.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { Worker } from 'bullmq'
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import type { ValidateFunction } from 'ajv'
+import { adapters } from '../adapters/index.ts'
+import type { HubSettings } from './config/hub-config.ts'
+import { buildApp } from './app.ts'
+import { DossierStore } from './store/dossier-store.ts'
+import { DeliveryQueues } from './queues/delivery-queues.ts'
+import { createDeliveryWorkers } from './queues/delivery-worker.ts'
+import { OutboxReconciler } from './queues/reconciler.ts'
+import { startMaintenance, type Maintenance } from './queues/maintenance.ts'
+import { IntakeService } from './services/intake-service.ts'
+import { DossierQueries } from './services/dossier-queries.ts'
+import { DeliveryService, type AgencyChannel } from './delivery/delivery-service.ts'
+import { AgencyHttpClient } from './delivery/http-client.ts'
+import { createStrictAjv } from './validation/ajv.ts'
+import { createNativeValidators } from './validation/native.ts'
+import { closeRedis, createRedis } from './redis/connection.ts'
+import { Keys } from './store/keys.ts'
+
+export type Role = 'all' | 'api' | 'worker'
+
+export interface HubOptions {
+  role: Role
+  redisUrl: string
+  prefix: string
+  settings: HubSettings
+  logger: Logger
+  bodyLimit: number
+  inlineAttachmentLimit: number
+  reconcileIntervalMs: number
+  /** outbox entries younger than this are left to intake (tests set 0) */
+  reconcileGraceMs?: number
+  now?: () => Date
+}
+
+export interface Hub {
+  role: Role
+  app?: FastifyInstance
+  store: DossierStore
+  queues: DeliveryQueues
+  reconciler: OutboxReconciler
+  workers: Worker[]
+  redis: Redis
+  close(): Promise<void>
+}
+
+export async function createHub (options: HubOptions): Promise<Hub> {
+  const { role, settings, logger: log } = options
+  const now = options.now ?? (() => new Date())
+  const keys = new Keys(options.prefix)
+  const redis = createRedis(options.redisUrl, 'commands', `hub-${role}`)
+  const store = new DossierStore(redis, options.prefix)
+  const queues = new DeliveryQueues(redis, keys.queuePrefix, settings.agencies)
+  const reconciler = new OutboxReconciler({ store, queues, log, ...(options.reconcileGraceMs !== undefined && { graceMs: options.reconcileGraceMs }) })
+
+  let app: FastifyInstance | undefined
+  if (role !== 'worker') {
+    const strict = createStrictAjv()
+    const dataValidators = new Map<string, ValidateFunction>()
+    for (const procedure of settings.procedures.values()) {
+      const validate = strict.getSchema(procedure.dataSchema)
+      if (validate !== undefined) dataValidators.set(procedure.dataSchema, validate)
+    }
+    const intake = new IntakeService({
+      store,
+      enqueue: async (code, agencies) => { await queues.enqueue(code, agencies) },
+      procedures: settings.procedures,
+      dataValidators,
+      inlineAttachmentLimit: options.inlineAttachmentLimit,
+      log,
+      now
+    })
+    app = await buildApp({ services: { intake, dossiers: new DossierQueries(store) }, logger: log, bodyLimit: options.bodyLimit })
+  }
+
+  let workerRedis: Redis | undefined
+  let workers: Worker[] = []
+  let maintenance: Maintenance | undefined
+  let http: AgencyHttpClient | undefined
+  if (role !== 'api') {
+    workerRedis = createRedis(options.redisUrl, 'workers', 'hub-worker')
+    http = new AgencyHttpClient()
+    const validators = createNativeValidators(adapters)
+    const channels = new Map<string, AgencyChannel>()
+    for (const agency of settings.agencies.values()) {
+      const adapter = adapters.get(agency.adapter)
+      const v = validators.get(agency.adapter)
+      if (adapter === undefined || v === undefined) throw new Error(`adapter ${agency.adapter} is missing`)
+      channels.set(agency.id, { agency, adapter, validateRequest: v.request })
+    }
+    const service = new DeliveryService({ store, http, channels, log, now })
+    workers = createDeliveryWorkers({ connection: workerRedis, prefix: keys.queuePrefix, agencies: settings.agencies, service, log })
+    maintenance = await startMaintenance({ connection: workerRedis, prefix: keys.queuePrefix, reconciler, intervalMs: options.reconcileIntervalMs, log })
+  }
+
+  let closing: Promise<void> | undefined
+  return {
+    role,
+    ...(app !== undefined && { app }),
+    store,
+    queues,
+    reconciler,
+    workers,
+    redis,
+    close: async () => {
+      closing ??= (async () => {
+        // 1. stop accepting requests and let in-flight ones finish
+        if (app !== undefined) await app.close()
+        // 2. stop taking jobs and let active deliveries finish
+        await Promise.all(workers.map(async (w) => { await w.close() }))
+        if (maintenance !== undefined) await maintenance.close()
+        await queues.close()
+        if (http !== undefined) await http.close()
+        // 3. Redis last
+        if (workerRedis !== undefined) await closeRedis(workerRedis)
+        await closeRedis(redis)
+      })()
+      await closing
+    }
+  }
+}

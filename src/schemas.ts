@@ -1,0 +1,76 @@
+/**
+ * The JSON Schemas in schemas/ are the single source of every shape the hub speaks:
+ * Ajv validates with them, Fastify routes reference them by $id, OpenAPI shows them and
+ * the TypeScript types in src/types/schemas.generated.ts are generated from them.
+ *
+ * The submission schema (what the portal POSTs) is derived here from the canonical dossier
+ * schema by dropping the properties the schema marks `readOnly` (assigned by the hub), so the
+ * two can never drift apart.
+ */
+import { readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { fromRoot } from './paths.ts'
+
+export type JsonSchema = Record<string, unknown> & { $id?: string, properties?: Record<string, JsonSchema>, required?: string[] }
+
+export const schemasDir = fromRoot('schemas')
+export const proceduresDir = fromRoot('schemas', 'procedures')
+
+function readSchemaFiles (dir: string): JsonSchema[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.schema.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as JsonSchema)
+}
+
+/** Property names the canonical dossier schema marks readOnly: the hub assigns them. */
+export function hubAssignedProperties (dossier: JsonSchema): string[] {
+  return Object.entries(dossier.properties ?? {})
+    .filter(([, s]) => s.readOnly === true)
+    .map(([name]) => name)
+}
+
+/** The intake schema: the canonical dossier without its hub-assigned (readOnly) properties. */
+export function deriveSubmissionSchema (dossier: JsonSchema): JsonSchema {
+  const assigned = new Set(hubAssignedProperties(dossier))
+  const properties = Object.fromEntries(Object.entries(dossier.properties ?? {}).filter(([name]) => !assigned.has(name)))
+  return {
+    ...dossier,
+    $id: 'dossier-submission',
+    title: 'DossierSubmission',
+    description: 'Hồ sơ gửi đến trục — a dossier as the provincial portal or an agency submits it: the canonical dossier without the properties the hub assigns (mã hồ sơ, trạng thái, ngày tiếp nhận, trạng thái liên thông).',
+    properties,
+    required: (dossier.required ?? []).filter((name) => !assigned.has(name))
+  }
+}
+
+const files = readSchemaFiles(schemasDir)
+const byId = new Map(files.map((s) => [s.$id as string, s]))
+
+function mustGet (id: string): JsonSchema {
+  const s = byId.get(id)
+  if (s === undefined) throw new Error(`schema ${id} is missing from ${schemasDir}`)
+  return s
+}
+
+export const dossierSchema = mustGet('dossier')
+export const submissionSchema = deriveSubmissionSchema(dossierSchema)
+export const hubConfigSchema = mustGet('hub-config')
+export const envSchema = mustGet('env')
+
+/** Schemas of the procedure-specific `data` object, by $id (the name the routing table uses). */
+export const procedureDataSchemas: ReadonlyMap<string, JsonSchema> =
+  new Map(readSchemaFiles(proceduresDir).map((s) => [s.$id as string, s]))
+
+/**
+ * Schemas shared by the HTTP API: added to Ajv and to Fastify (for $ref and OpenAPI).
+ * Config schemas (env, hub-config) are not part of the API.
+ */
+export const apiSchemas: JsonSchema[] = [
+  ...files.filter((s) => s.$id !== 'env' && s.$id !== 'hub-config'),
+  submissionSchema,
+  ...procedureDataSchemas.values()
+]
+
+/** The dossier code pattern, kept once: in the canonical schema. */
+export const dossierCodePattern = new RegExp((dossierSchema.properties?.code as { pattern: string }).pattern)

@@ -1,0 +1,55 @@
+/** Reading dossiers: one by code, or a filtered page of summaries with an opaque cursor. */
+import type { Dossier, DossierList } from '../types/schemas.generated.ts'
+import type { DossierStore, ListFilter } from '../store/dossier-store.ts'
+import { DossierNotFoundError, HubValidationError } from '../errors.ts'
+import type { DossierStatus } from '../domain/status.ts'
+
+export interface ListQuery {
+  status?: DossierStatus
+  agency?: string
+  procedure?: string
+  receivedFrom?: string
+  receivedTo?: string
+  limit: number
+  cursor?: string
+}
+
+export function encodeCursor (position: { score: number, code: string }): string {
+  return Buffer.from(`${position.score}|${position.code}`, 'utf8').toString('base64url')
+}
+
+export function decodeCursor (cursor: string): { score: number, code: string } | undefined {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8')
+  const m = /^(\d{1,16})\|(.+)$/.exec(text)
+  if (m === null) return undefined
+  return { score: Number(m[1]), code: m[2] as string }
+}
+
+export class DossierQueries {
+  readonly #store: DossierStore
+  constructor (store: DossierStore) {
+    this.#store = store
+  }
+
+  async get (code: string): Promise<Dossier> {
+    const dossier = await this.#store.get(code)
+    if (dossier === undefined) throw new DossierNotFoundError(code)
+    return dossier
+  }
+
+  async list (query: ListQuery): Promise<DossierList> {
+    const filter: ListFilter = { limit: query.limit }
+    if (query.status !== undefined) filter.status = query.status
+    if (query.agency !== undefined) filter.agency = query.agency
+    if (query.procedure !== undefined) filter.procedure = query.procedure
+    if (query.receivedFrom !== undefined) filter.receivedFromMs = Date.parse(query.receivedFrom)
+    if (query.receivedTo !== undefined) filter.receivedToMs = Date.parse(query.receivedTo)
+    if (query.cursor !== undefined) {
+      const cursor = decodeCursor(query.cursor)
+      if (cursor === undefined) throw new HubValidationError([{ parameter: 'cursor', detail: 'is not a cursor this hub issued; pass nextCursor from the previous page' }])
+      filter.cursor = cursor
+    }
+    const page = await this.#store.list(filter)
+    return { items: page.items, nextCursor: page.next === undefined ? null : encodeCursor(page.next) }
+  }
+}

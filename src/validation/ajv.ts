@@ -1,0 +1,85 @@
+/**
+ * Ajv instances, built once per process part that needs them.
+ *
+ * - `strict` validates request bodies and payloads: no type coercion, no removal of unknown
+ *   properties (they are errors), all errors collected so a 400 can list every offending field.
+ *   `verbose` keeps the schema next to each error so the reason can quote its description; the
+ *   offending value itself never reaches a problem document or a log.
+ * - `coercing` validates querystrings and params, whose values arrive as strings.
+ */
+import { Ajv, type Options, type ErrorObject } from 'ajv'
+import addFormatsModule from 'ajv-formats'
+import { apiSchemas, type JsonSchema } from '../schemas.ts'
+
+// ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the module object.
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv
+
+export function createAjv (options: Options = {}, schemas: JsonSchema[] = apiSchemas): Ajv {
+  const ajv = new Ajv({
+    allErrors: true,
+    strict: true,
+    strictRequired: false,
+    allowUnionTypes: true,
+    coerceTypes: false,
+    removeAdditional: false,
+    useDefaults: false,
+    verbose: true,
+    ...options
+  })
+  addFormats(ajv)
+  for (const s of schemas) ajv.addSchema(s)
+  return ajv
+}
+
+export function createStrictAjv (): Ajv {
+  return createAjv()
+}
+
+export function createCoercingAjv (): Ajv {
+  return createAjv({ coerceTypes: true, useDefaults: true })
+}
+
+export interface FieldError {
+  /** JSON pointer (RFC 6901) to the offending value */
+  pointer: string
+  detail: string
+}
+
+const escapePointer = (segment: string): string => segment.replaceAll('~', '~0').replaceAll('/', '~1')
+
+/**
+ * Ajv errors → one entry per offending field. `if` errors are noise (the `then` errors beside
+ * them say what is wrong); a property's description, when the schema has one, tells what is
+ * expected.
+ */
+export function toFieldErrors (errors: ErrorObject[] | null | undefined, base = ''): FieldError[] {
+  const out: FieldError[] = []
+  const seen = new Set<string>()
+  for (const e of errors ?? []) {
+    if (e.keyword === 'if') continue
+    let pointer = base + e.instancePath
+    let detail = e.message ?? 'is invalid'
+    const params = e.params as Record<string, unknown>
+    if (e.keyword === 'required') {
+      pointer += '/' + escapePointer(String(params.missingProperty))
+      detail = 'is required'
+    } else if (e.keyword === 'additionalProperties') {
+      pointer += '/' + escapePointer(String(params.additionalProperty))
+      detail = 'is not allowed here (unknown property)'
+    } else if (e.keyword === 'enum') {
+      detail = `must be one of: ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`
+    } else if (e.keyword === 'const') {
+      detail = `must be ${JSON.stringify(params.allowedValue)}`
+    } else if (e.keyword === 'pattern' || e.keyword === 'format') {
+      const description = (e.parentSchema as { description?: unknown } | undefined)?.description
+      detail = typeof description === 'string' ? `is not valid: expected ${description}` : detail
+    } else if (e.keyword === 'not' && e.schemaPath.endsWith('/then/not')) {
+      detail = 'must not be combined with the other properties given here'
+    }
+    const key = `${pointer}\u0000${detail}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    out.push({ pointer, detail })
+  }
+  return out
+}

@@ -1,0 +1,38 @@
+/**
+ * Validators for the adapters' native formats (adapters/<name>/schemas/), compiled once: the
+ * outbound request is checked before it is sent, so an adapter bug shows up as a clear failed
+ * delivery instead of a puzzled agency.
+ */
+import type { ValidateFunction } from 'ajv'
+import type { AgencyAdapter, NativeSchemas } from '../../adapters/contract.ts'
+import { createAjv } from './ajv.ts'
+
+export interface NativeValidators {
+  request: ValidateFunction
+  submission?: ValidateFunction
+  status?: ValidateFunction
+}
+
+export function createNativeValidators (adapters: ReadonlyMap<string, AgencyAdapter<never, unknown, never>>): Map<string, NativeValidators> {
+  const ajv = createAjv({ verbose: true })
+  for (const adapter of adapters.values()) {
+    for (const schema of Object.values(adapter.nativeSchemas) as object[]) {
+      const id = (schema as { $id?: string }).$id
+      if (id !== undefined && ajv.getSchema(id) === undefined) ajv.addSchema(schema)
+    }
+  }
+  const compile = (schema: object): ValidateFunction => {
+    const id = (schema as { $id?: string }).$id
+    return (id !== undefined ? ajv.getSchema(id) : undefined) ?? ajv.compile(schema)
+  }
+  const out = new Map<string, NativeValidators>()
+  for (const [name, adapter] of adapters) {
+    const s: NativeSchemas = adapter.nativeSchemas
+    out.set(name, {
+      request: compile(s.request),
+      ...(s.submission !== undefined && { submission: compile(s.submission) }),
+      ...(s.status !== undefined && { status: compile(s.status) })
+    })
+  }
+  return out
+}

@@ -1,0 +1,197 @@
+/**
+ * Test helpers: a hub built against the real Redis (its own key prefix, removed afterwards), real
+ * HTTP agency servers on 127.0.0.1, the example dossiers, and polling.
+ */
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { readFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { Writable } from 'node:stream'
+import { Redis } from 'ioredis'
+import type { Test } from 'tap'
+import type { FastifyInstance } from 'fastify'
+import { createHub, type Hub, type HubOptions, type Role } from '../src/runtime.ts'
+import { resolveHubConfig, type HubSettings } from '../src/config/hub-config.ts'
+import { createLogger } from '../src/logger.ts'
+import { fromRoot } from '../src/paths.ts'
+import type { DossierSubmission } from '../src/types/schemas.generated.ts'
+
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+export const BIRTH = '1.001193.000.00.00.H56'
+export const ELECTRICITY = '9.000001.000.00.00.H56'
+
+export function uniquePrefix (): string {
+  return `test-${process.pid}-${randomBytes(4).toString('hex')}`
+}
+
+/** Deletes every key under the prefix (never FLUSHALL: the Redis may be shared). */
+export async function removeKeys (redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0'
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
+    cursor = next
+    if (keys.length > 0) await redis.unlink(...keys)
+  } while (cursor !== '0')
+}
+
+export async function keysUnder (redis: Redis, prefix: string): Promise<string[]> {
+  const out: string[] = []
+  let cursor = '0'
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
+    cursor = next
+    out.push(...keys)
+  } while (cursor !== '0')
+  return out.sort()
+}
+
+export interface ReceivedRequest {
+  method: string
+  path: string
+  headers: IncomingHttpHeaders
+  body: unknown
+  at: number
+}
+
+export type AgencyHandler = (req: ReceivedRequest, res: ServerResponse, n: number) => void | Promise<void>
+
+export interface AgencyServer {
+  url: string
+  port: number
+  requests: ReceivedRequest[]
+  /** replaces how the agency answers; n counts requests from 1 */
+  answer(handler: AgencyHandler): void
+  close(): Promise<void>
+}
+
+export const answerJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers })
+  res.end(JSON.stringify(body))
+}
+
+/** A real agency system on 127.0.0.1: records every request; answers 201 with a receipt by default. */
+export async function startAgency (t: Test, handler?: AgencyHandler): Promise<AgencyServer> {
+  const requests: ReceivedRequest[] = []
+  let current: AgencyHandler = handler ?? ((_req, res, n) => { answerJson(res, 201, { reference: `R-${n}`, maTiepNhan: `EVN-${n}` }) })
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8')
+      let body: unknown = text
+      try { body = JSON.parse(text) } catch { /* keep the text */ }
+      const r: ReceivedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, at: Date.now() }
+      requests.push(r)
+      Promise.resolve(current(r, res, requests.length)).catch((err: unknown) => {
+        res.writeHead(500)
+        res.end(String(err))
+      })
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  const close = async (): Promise<void> => {
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => { resolve() }))
+  }
+  t.teardown(close)
+  return { url: `http://127.0.0.1:${port}`, port, requests, answer: (h) => { current = h }, close }
+}
+
+/** A port where nothing listens (an agency that is down). */
+export async function deadEndpoint (): Promise<string> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  await new Promise<void>((resolve) => server.close(() => { resolve() }))
+  return `http://127.0.0.1:${port}`
+}
+
+export interface TestConfigOptions {
+  agencyUrl: string
+  attempts?: number
+  baseDelayMs?: number
+  maxDelayMs?: number
+  timeoutMs?: number
+}
+
+/** The routing of config/hub.json, pointed at test agencies, with fast retries. */
+export function testSettings (o: TestConfigOptions): HubSettings {
+  const retry = { attempts: o.attempts ?? 3, baseDelayMs: o.baseDelayMs ?? 40, maxDelayMs: o.maxDelayMs ?? 2000 }
+  const shipped = JSON.parse(readFileSync(fromRoot('config', 'hub.json'), 'utf8')) as { procedures: unknown }
+  return resolveHubConfig({
+    agencies: {
+      evn: { name: 'EVN (test)', adapter: 'electricity', endpoint: `${o.agencyUrl}/evn`, retry, timeoutMs: o.timeoutMs ?? 2000 },
+      justice: { name: 'Justice (test)', adapter: 'generic', endpoint: `${o.agencyUrl}/justice`, retry, timeoutMs: o.timeoutMs ?? 2000 }
+    },
+    procedures: shipped.procedures
+  }, 'test config')
+}
+
+/** Collects log lines (JSON) written by the hub. */
+export class LogCapture extends Writable {
+  readonly lines: string[] = []
+  override _write (chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    for (const line of chunk.toString('utf8').split('\n')) if (line !== '') this.lines.push(line)
+    done()
+  }
+
+  get records (): Array<Record<string, unknown>> {
+    return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>)
+  }
+}
+
+export interface BuildOptions extends Partial<Omit<HubOptions, 'settings' | 'logger'>> {
+  settings?: HubSettings
+  agencyUrl?: string
+  logs?: LogCapture
+  attempts?: number
+}
+
+export type TestHub = Hub & { app: FastifyInstance, prefix: string, redis: Redis }
+
+/** Builds a hub (API + workers unless `role` says otherwise) on its own prefix; closed and cleaned after the test. */
+export async function build (t: Test, options: BuildOptions = {}): Promise<TestHub> {
+  const prefix = options.prefix ?? uniquePrefix()
+  const settings = options.settings ?? testSettings({ agencyUrl: options.agencyUrl ?? 'http://127.0.0.1:9', ...(options.attempts !== undefined && { attempts: options.attempts }) })
+  const logger = createLogger(options.logs !== undefined ? 'info' : 'silent', options.logs)
+  const hub = await createHub({
+    role: options.role ?? 'all' as Role,
+    redisUrl: options.redisUrl ?? REDIS_URL,
+    prefix,
+    settings,
+    logger,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    inlineAttachmentLimit: options.inlineAttachmentLimit ?? 64 * 1024,
+    reconcileIntervalMs: options.reconcileIntervalMs ?? 3_600_000,
+    reconcileGraceMs: options.reconcileGraceMs ?? 0,
+    ...(options.now !== undefined && { now: options.now })
+  })
+  const cleaner = new Redis(REDIS_URL)
+  t.teardown(async () => {
+    await hub.close()
+    await removeKeys(cleaner, prefix)
+    await cleaner.quit()
+  })
+  if (hub.app !== undefined) await hub.app.ready()
+  return { ...hub, prefix } as TestHub
+}
+
+/** A fresh copy of an example dossier from schemas/examples/. */
+export function example (name: 'birth-registration' | 'electricity-new-connection'): DossierSubmission {
+  return JSON.parse(readFileSync(fromRoot('schemas', 'examples', `${name}.json`), 'utf8')) as DossierSubmission
+}
+
+export async function waitFor<T> (probe: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined && value !== false) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+export const post = async (app: FastifyInstance, body: unknown, headers: Record<string, string> = {}): Promise<Awaited<ReturnType<FastifyInstance['inject']>>> =>
+  await app.inject({ method: 'POST', url: '/v1/dossiers', headers: { 'content-type': 'application/json', ...headers }, payload: typeof body === 'string' ? body : JSON.stringify(body) })
