@@ -9,11 +9,21 @@ export type { FieldProblem }
 
 export const DossierNotFoundError = createError<'HUB_ERR_DOSSIER_NOT_FOUND', 404, [string]>('HUB_ERR_DOSSIER_NOT_FOUND', 'No dossier has the code %s', 404)
 export const RouteNotFoundError = createError<'HUB_ERR_ROUTE_NOT_FOUND', 404, [string, string]>('HUB_ERR_ROUTE_NOT_FOUND', 'No route %s %s: see /docs for the API', 404)
-export const IdempotencyConflictError = createError<'HUB_ERR_IDEMPOTENCY_CONFLICT', 409, [string]>(
+const ConflictBase = createError<'HUB_ERR_IDEMPOTENCY_CONFLICT', 409, [string]>(
   'HUB_ERR_IDEMPOTENCY_CONFLICT',
   'This Idempotency-Key or source reference was already used for dossier %s with different content; send the same content to get that dossier back, or use a new key and source reference for a new submission',
   409
 )
+
+/** A repeated key or source reference with other content. Names the dossier it belongs to. */
+export class IdempotencyConflictError extends ConflictBase {
+  readonly dossierCode: string
+  constructor (code: string) {
+    super(code)
+    this.dossierCode = code
+  }
+}
+
 export const UnavailableError = createError<'HUB_ERR_UNAVAILABLE', 503, [string]>('HUB_ERR_UNAVAILABLE', 'The hub cannot reach its store right now (%s); retry shortly', 503)
 
 const ValidationBase = createError<'HUB_ERR_VALIDATION', 400, [string]>('HUB_ERR_VALIDATION', '%s', 400)

@@ -10,8 +10,10 @@ import { PROBLEM_CONTENT_TYPE, toProblem } from '../../http/problem.ts'
 async function problemDetails (app: FastifyInstance, options: { bodyLimit: number }): Promise<void> {
   app.setErrorHandler(async (err, request, reply) => {
     const problem = toProblem(err as Error, request, options.bodyLimit)
+    const about = (err as { dossierCode?: unknown }).dossierCode
+    if (typeof about === 'string') request.dossierCode = about
     if (problem.status >= 500) request.log.error({ err, dossier: request.dossierCode }, 'request failed')
-    else request.log.info({ code: problem.code, fields: problem.errors?.length }, problem.detail ?? problem.title)
+    else request.log.info({ code: problem.code, fields: problem.errors?.length, dossier: request.dossierCode }, problem.detail ?? problem.title)
     return await reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem)
   })
   app.setNotFoundHandler(async (request, reply) => {

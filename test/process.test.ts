@@ -1,0 +1,141 @@
+/**
+ * The hub as a real process: `npm start`'s entry point serving /docs, the API and worker roles
+ * as separate processes sharing one Redis, and SIGTERM letting an in-flight delivery finish.
+ */
+import t, { type Test } from 'tap'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createServer } from 'node:net'
+import { Redis } from 'ioredis'
+import { request } from 'undici'
+import { answerJson, example, removeKeys, startAgency, uniquePrefix, waitFor, REDIS_URL } from './helper.ts'
+import { fromRoot } from '../src/paths.ts'
+import { DossierStore } from '../src/store/dossier-store.ts'
+import type { DossierSummary } from '../src/types/schemas.generated.ts'
+
+async function freePort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise<void>((resolve) => server.close(() => { resolve() }))
+  return port
+}
+
+interface HubProcess {
+  child: ChildProcess
+  output: () => string
+  exited: Promise<number | null>
+}
+
+function startHub (t: Test, env: Record<string, string>, args: string[] = []): HubProcess {
+  const child = spawn(process.execPath, ['--import=tsx', 'src/server.ts', ...args], {
+    cwd: fromRoot(),
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let out = ''
+  child.stdout?.on('data', (c: Buffer) => { out += c.toString() })
+  child.stderr?.on('data', (c: Buffer) => { out += c.toString() })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { resolve(code) }))
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL')
+      await exited
+    }
+  })
+  return { child, output: () => out, exited }
+}
+
+function writeConfig (t: Test, agencyUrl: string): string {
+  const file = join(t.testdir(), 'hub.json')
+  const retry = { attempts: 3, baseDelayMs: 50, maxDelayMs: 1000 }
+  writeFileSync(file, JSON.stringify({
+    agencies: {
+      evn: { name: 'EVN', adapter: 'electricity', endpoint: `${agencyUrl}/evn`, retry },
+      justice: { name: 'Sở Tư pháp', adapter: 'generic', endpoint: `${agencyUrl}/justice`, retry }
+    },
+    procedures: {
+      '1.001193.000.00.00.H56': { name: 'Đăng ký khai sinh', dataSchema: 'birth-registration', agencies: ['justice'] },
+      '9.000001.000.00.00.H56': { name: 'Cấp điện mới', dataSchema: 'electricity-new-connection', agencies: ['evn'] }
+    }
+  }))
+  return file
+}
+
+async function withPrefix (t: Test): Promise<{ prefix: string, redis: Redis, store: DossierStore }> {
+  const prefix = uniquePrefix()
+  const redis = new Redis(REDIS_URL)
+  t.teardown(async () => {
+    await removeKeys(redis, prefix)
+    await redis.quit()
+  })
+  return { prefix, redis, store: new DossierStore(redis, prefix) }
+}
+
+async function submit (port: number, name: 'birth-registration' | 'electricity-new-connection'): Promise<{ status: number, body: DossierSummary }> {
+  const res = await request(`http://127.0.0.1:${port}/v1/dossiers`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(example(name))
+  })
+  return { status: res.statusCode, body: await res.body.json() as DossierSummary }
+}
+
+t.test('npm start\'s entry point: serves /docs and the API, delivers, and SIGTERM lets the in-flight delivery finish', async (t) => {
+  let release: (() => void) | undefined
+  const agency = await startAgency(t, async (_req, res) => {
+    await new Promise<void>((resolve) => { release = resolve })
+    answerJson(res, 201, { maTiepNhan: 'EVN-SLOW-1' })
+  })
+  const { prefix, store } = await withPrefix(t)
+  const port = await freePort()
+  const hub = startHub(t, { PORT: String(port), REDIS_URL, REDIS_PREFIX: prefix, HUB_CONFIG: writeConfig(t, agency.url) })
+  await waitFor(() => hub.output().includes('"hub started"'), 'the hub to start', 20_000)
+
+  const docs = await request(`http://127.0.0.1:${port}/docs/json`)
+  t.equal(docs.statusCode, 200, '/docs/json answers')
+  t.equal((await docs.body.json() as { openapi: string }).openapi, '3.1.0')
+
+  const { status, body } = await submit(port, 'electricity-new-connection')
+  t.equal(status, 201)
+  await waitFor(() => agency.requests.length === 1, 'the delivery to reach the agency')
+
+  hub.child.kill('SIGTERM')
+  // the agency answers only after the hub was told to stop: the delivery is in flight
+  await new Promise((r) => setTimeout(r, 300))
+  t.equal(hub.child.exitCode, null, 'the hub waits for the in-flight delivery')
+  release?.()
+  t.equal(await hub.exited, 0, 'exits 0 after a graceful close')
+  t.match(hub.output(), /"closing gracefully/)
+  const state = await store.routingState(body.code, 'evn')
+  t.equal(state?.state, 'delivered', 'the in-flight delivery was finished and recorded')
+  t.equal(state?.agencyReference, 'EVN-SLOW-1')
+})
+
+t.test('API and worker as separate processes on one Redis', async (t) => {
+  const agency = await startAgency(t)
+  const { prefix, store } = await withPrefix(t)
+  const config = writeConfig(t, agency.url)
+  const port = await freePort()
+  const env = { REDIS_URL, REDIS_PREFIX: prefix, HUB_CONFIG: config }
+  const api = startHub(t, { ...env, PORT: String(port) }, ['--role=api'])
+  await waitFor(() => api.output().includes('"hub started"'), 'the API to start', 20_000)
+  t.match(api.output(), /"role":"api"/)
+
+  const { status, body } = await submit(port, 'birth-registration')
+  t.equal(status, 201)
+  await new Promise((r) => setTimeout(r, 500))
+  t.equal(agency.requests.length, 0, 'the API alone delivers nothing')
+  t.equal((await store.routingState(body.code, 'justice'))?.state, 'pending')
+
+  const worker = startHub(t, { ...env, HUB_ROLE: 'worker' })
+  await waitFor(() => worker.output().includes('"hub started"'), 'the worker to start', 20_000)
+  t.match(worker.output(), /"role":"worker"/)
+  t.notMatch(worker.output(), /Server listening/, 'the worker does not listen')
+  await waitFor(async () => (await store.routingState(body.code, 'justice'))?.state === 'delivered', 'the worker to deliver', 15_000)
+  t.equal(agency.requests.length, 1)
+
+  api.child.kill('SIGTERM')
+  worker.child.kill('SIGTERM')
+  t.equal(await api.exited, 0)
+  t.equal(await worker.exited, 0)
+})

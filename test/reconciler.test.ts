@@ -1,0 +1,109 @@
+/**
+ * "Never a stored dossier without its routing job, nor a job without its dossier."
+ * Intake stores the dossier and its outbox entries in one Lua transaction, then queues the jobs;
+ * a crash in between leaves outbox entries, which the reconciler turns into jobs.
+ */
+import t from 'tap'
+import { build, example, post, startAgency, testSettings, waitFor, REDIS_URL } from './helper.ts'
+import { createHub } from '../src/runtime.ts'
+import { createLogger } from '../src/logger.ts'
+import { DossierStore } from '../src/store/dossier-store.ts'
+import { IntakeService } from '../src/services/intake-service.ts'
+import { createStrictAjv } from '../src/validation/ajv.ts'
+import type { DossierSummary } from '../src/types/schemas.generated.ts'
+
+t.test('queueing fails after the dossier is stored: 201 anyway, and the reconciler delivers it', async (t) => {
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url })
+  const settings = testSettings({ agencyUrl: agency.url })
+  // An intake whose queueing step dies, as if the process crashed right after the Lua script.
+  const strict = createStrictAjv()
+  const crashing = new IntakeService({
+    store: new DossierStore(hub.redis, hub.prefix),
+    enqueue: async () => { throw new Error('simulated crash between store and enqueue') },
+    procedures: settings.procedures,
+    dataValidators: new Map([['birth-registration', strict.getSchema('birth-registration')!]]),
+    inlineAttachmentLimit: 65536,
+    log: createLogger('silent')
+  })
+  const { created, summary } = await crashing.submit(example('birth-registration'))
+  t.ok(created, 'the dossier is accepted')
+  const code = summary.code
+  t.ok(await hub.store.exists(code), 'stored')
+  t.equal(await hub.queues.getJob('justice', code), undefined, 'but no delivery job exists')
+  t.same(await hub.redis.zrange(`${hub.prefix}:outbox`, '0', '-1'), [`${code}|justice`], 'the outbox remembers the delivery')
+
+  const report = await hub.reconciler.runOnce(Date.now() + 1)
+  t.same(report, { checked: 1, requeued: 1, confirmed: 0, dropped: 0 })
+  await waitFor(async () => (await hub.store.routingState(code, 'justice'))?.state === 'delivered', 'delivered by the reconciled job')
+  t.equal(agency.requests.length, 1)
+  t.same(await hub.redis.zrange(`${hub.prefix}:outbox`, '0', '-1'), [], 'outbox empty')
+
+  const again = await hub.reconciler.runOnce(Date.now() + 1)
+  t.same(again, { checked: 0, requeued: 0, confirmed: 0, dropped: 0 }, 'nothing left to do')
+})
+
+t.test('a normal intake leaves nothing for the reconciler, and running it twice delivers once', async (t) => {
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url })
+  const res = await post(hub.app, example('electricity-new-connection'))
+  const code = res.json<DossierSummary>().code
+  // right after intake the entry may still be there (the job exists): the reconciler only confirms it
+  const first = await hub.reconciler.runOnce(Date.now() + 1)
+  t.equal(first.requeued, 0, 'never re-queues a delivery whose job exists')
+  await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', 'delivered')
+  await hub.reconciler.runOnce(Date.now() + 1)
+  await new Promise((r) => setTimeout(r, 200))
+  t.equal(agency.requests.length, 1, 'one delivery')
+  t.equal(await hub.redis.zcard(`${hub.prefix}:outbox`), 0)
+})
+
+t.test('the reconciler respects the grace period for fresh entries', async (t) => {
+  const hub = await build(t, { role: 'api', reconcileGraceMs: 60_000 })
+  const crashing = new IntakeService({
+    store: hub.store,
+    enqueue: async () => { throw new Error('crash') },
+    procedures: testSettings({ agencyUrl: 'http://127.0.0.1:9' }).procedures,
+    dataValidators: new Map(),
+    inlineAttachmentLimit: 65536,
+    log: createLogger('silent')
+  })
+  await crashing.submit(example('birth-registration'))
+  t.same(await hub.reconciler.runOnce(), { checked: 0, requeued: 0, confirmed: 0, dropped: 0 }, 'a fresh entry is left to intake')
+  const later = await hub.reconciler.runOnce(Date.now() + 61_000)
+  t.equal(later.requeued, 1, 'an old one is queued')
+})
+
+t.test('the scheduled reconciler runs by itself in the worker role', async (t) => {
+  const agency = await startAgency(t)
+  const api = await build(t, { role: 'api', agencyUrl: agency.url })
+  const crashing = new IntakeService({
+    store: api.store,
+    enqueue: async () => { throw new Error('crash') },
+    procedures: testSettings({ agencyUrl: agency.url }).procedures,
+    dataValidators: new Map(),
+    inlineAttachmentLimit: 65536,
+    log: createLogger('silent')
+  })
+  const { summary } = await crashing.submit(example('birth-registration'))
+  // a worker process on the same prefix, reconciling every second
+  const worker = await createHub({
+    role: 'worker', redisUrl: REDIS_URL, prefix: api.prefix, settings: testSettings({ agencyUrl: agency.url }),
+    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 1000, reconcileGraceMs: 0
+  })
+  t.teardown(async () => { await worker.close() })
+  await waitFor(async () => (await api.store.routingState(summary.code, 'justice'))?.state === 'delivered', 'delivered by the scheduled reconciler', 15_000)
+  t.equal(agency.requests.length, 1)
+})
+
+t.test('a job whose dossier does not exist fails visibly', async (t) => {
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url })
+  await hub.queues.enqueue('000.00.06.H56-261123-4242', ['evn'])
+  const job = await waitFor(async () => {
+    const j = await hub.queues.getJob('evn', '000.00.06.H56-261123-4242')
+    return (await j?.getState()) === 'failed' ? j : undefined
+  }, 'failed job')
+  t.match(job.failedReason, /does not exist/)
+  t.equal(agency.requests.length, 0, 'nothing was sent')
+})
