@@ -2,8 +2,9 @@
  * pino, configured for a service that handles citizens' data: citizen ID numbers and phone
  * numbers never reach a log line. Two layers:
  *  1. `redact` censors the known paths where they live (applicant identity, phones, parents' IDs);
- *  2. a last-chance scrub of every written line masks anything shaped like a 12-digit citizen ID,
- *     a 9-digit old ID in an identity field, or a Vietnamese mobile number, whatever path it took.
+ *  2. a last-chance scrub of every written line masks anything shaped like a 12-digit citizen ID
+ *     or a Vietnamese mobile number, whatever path it took. (Old 9-digit IDs are too like other
+ *     numbers to mask blindly: only the redact paths cover them.)
  */
 import { pino, type Logger, type DestinationStream, type LoggerOptions } from 'pino'
 

@@ -72,5 +72,15 @@ export const apiSchemas: JsonSchema[] = [
   ...procedureDataSchemas.values()
 ]
 
-/** The dossier code pattern, kept once: in the canonical schema. */
-export const dossierCodePattern = new RegExp((dossierSchema.properties?.code as { pattern: string }).pattern)
+/** The `pattern` of a property of the canonical dossier, by property path. */
+function patternAt (schema: JsonSchema, path: readonly string[]): RegExp {
+  let node: JsonSchema | undefined = schema
+  for (const name of path) node = node?.properties?.[name]
+  const pattern = node?.pattern
+  if (typeof pattern !== 'string') throw new Error(`schema ${String(schema.$id)} has no pattern at ${path.join('.')}`)
+  return new RegExp(pattern)
+}
+
+/** The dossier code pattern and the agency code pattern, kept once: in the canonical schema. */
+export const dossierCodePattern = patternAt(dossierSchema, ['code'])
+export const agencyCodePattern = patternAt(dossierSchema, ['procedure', 'receivingAgency', 'code'])

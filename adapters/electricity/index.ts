@@ -89,6 +89,9 @@ function attachmentToCanonical (n: ElectricityAttachment): Attachment {
 
 function outbound (dossier: DeliverableDossier): { method: 'POST', body: ElectricityRequest } {
   const data = dossier.data as unknown as ElectricityNewConnectionData
+  if (typeof data.installAddress !== 'object' || data.installAddress === null) {
+    throw new AdapterMappingError(`procedure ${dossier.procedure.code} is not a new low-voltage connection request (its data has no installAddress); route it to an agency whose adapter handles it`)
+  }
   const { applicant } = dossier
   if (applicant.identity.type === 'agency-code') {
     throw new AdapterMappingError('the power company identifies customers by CCCD, CMND or tax code, not by an agency code')
@@ -144,6 +147,10 @@ function inbound (native: ElectricitySubmission, context: { agencyId: string }):
     ...(native.soHoDungChung !== undefined && { householdCount: native.soHoDungChung }),
     ...(native.hinhThucSoHuuNha !== undefined && { premisesOwnership: ownership.toCanonical(native.hinhThucSoHuuNha) }),
     ...(native.ngayDeNghiLapDat !== undefined && { preferredDate: fromCompactDate(native.ngayDeNghiLapDat) })
+  }
+  const personal = customer.loaiGiayTo === 'CCCD' || customer.loaiGiayTo === 'CMND'
+  if ((customer.loaiKhachHang === 'CA_NHAN') !== personal) {
+    throw new AdapterMappingError(`khachHang.loaiGiayTo ${customer.loaiGiayTo} does not fit khachHang.loaiKhachHang ${customer.loaiKhachHang} (a person has CCCD or CMND, an organisation MST)`)
   }
   const method = returnMethods.toCanonical(native.hinhThucNhanKetQua)
   if (method === 'postal' && customer.soDienThoai === undefined) {

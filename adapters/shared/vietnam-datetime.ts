@@ -13,10 +13,19 @@ export function toCompactVietnam (iso: string): string {
   return `${w.getUTCFullYear()}${pad(w.getUTCMonth() + 1)}${pad(w.getUTCDate())}${pad(w.getUTCHours())}${pad(w.getUTCMinutes())}${pad(w.getUTCSeconds())}`
 }
 
+/** True when the fields name a real calendar date and time (no 31 April, no 25:00). */
+function isRealDateTime (y: number, mo: number, d: number, h = 0, mi = 0, s = 0): boolean {
+  const t = new Date(Date.UTC(y, mo - 1, d, h, mi, s))
+  return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d &&
+    t.getUTCHours() === h && t.getUTCMinutes() === mi && t.getUTCSeconds() === s
+}
+
 /** yyyyMMddHHmmss in Vietnam time → ISO 8601 with +07:00. */
 export function fromCompactVietnam (compact: string): string {
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(compact)
-  if (m === null) throw new RangeError(`not a yyyyMMddHHmmss date-time: ${compact}`)
+  if (m === null || !isRealDateTime(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]))) {
+    throw new RangeError(`not a yyyyMMddHHmmss date-time: ${compact}`)
+  }
   return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}+07:00`
 }
 
@@ -28,6 +37,6 @@ export function toCompactDate (date: string): string {
 /** yyyyMMdd → YYYY-MM-DD. */
 export function fromCompactDate (compact: string): string {
   const m = /^(\d{4})(\d{2})(\d{2})$/.exec(compact)
-  if (m === null) throw new RangeError(`not a yyyyMMdd date: ${compact}`)
+  if (m === null || !isRealDateTime(Number(m[1]), Number(m[2]), Number(m[3]))) throw new RangeError(`not a yyyyMMdd date: ${compact}`)
   return `${m[1]}-${m[2]}-${m[3]}`
 }

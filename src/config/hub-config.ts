@@ -25,7 +25,7 @@ export interface HubSettings {
   procedures: ReadonlyMap<string, ResolvedProcedure>
 }
 
-const validate = createAjv({ useDefaults: true, verbose: false }, []).compile<HubConfig>(hubConfigSchema)
+const validate = createAjv({ useDefaults: true }, []).compile<HubConfig>(hubConfigSchema)
 
 /** Validates an already parsed config object. `origin` names it in messages. */
 export function resolveHubConfig (raw: unknown, origin: string): HubSettings {

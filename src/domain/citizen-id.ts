@@ -16,8 +16,8 @@ export function birthYearFromCitizenId (id: string): number | undefined {
 /** A reason when the citizen ID contradicts the date of birth (YYYY-MM-DD), else undefined. */
 export function citizenIdBirthYearMismatch (id: string, dateOfBirth: string): string | undefined {
   const encoded = birthYearFromCitizenId(id)
+  if (encoded === undefined || !/^\d{4}-/.test(dateOfBirth)) return undefined
   const year = Number(dateOfBirth.slice(0, 4))
-  if (encoded === undefined || !Number.isInteger(year)) return undefined
   if (encoded === year) return undefined
   return `citizen ID encodes birth year ${encoded} (digits 4–6), but dateOfBirth is in ${year}`
 }

@@ -6,13 +6,14 @@
  * The whole format lives here. The intake Lua script gets the prefix and the width from these
  * functions and only increments and pads the counter, so that numbering is atomic with storing.
  */
-import { dossierCodePattern } from '../schemas.ts'
+import { agencyCodePattern, dossierCodePattern } from '../schemas.ts'
 import { vietnamYYMMDD } from './vietnam-time.ts'
 
 export const SEQUENCE_WIDTH = 4
 
 /** `<agency code>-<YYMMDD>-`: everything but the day's sequence number. */
 export function dossierCodePrefix (agencyCode: string, receivedAt: Date): string {
+  if (!agencyCodePattern.test(agencyCode)) throw new RangeError(`not an agency code: ${agencyCode}`)
   return `${agencyCode}-${vietnamYYMMDD(receivedAt)}-`
 }
 

@@ -35,12 +35,16 @@ export function backoffDelay (attemptsMade: number, policy: RetryPolicy, retryAf
   return jittered
 }
 
+/** IMF-fixdate, the HTTP date format senders must use (RFC 9110 §5.6.7), e.g. "Sun, 06 Nov 1994 08:49:37 GMT". */
+const IMF_FIXDATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/
+
 /** Retry-After (RFC 9110 §10.2.3): delay-seconds or an HTTP date. Milliseconds from now, or undefined. */
 export function parseRetryAfter (value: string | string[] | undefined, now: number): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value
   if (raw === undefined) return undefined
   const text = raw.trim()
   if (/^\d+$/.test(text)) return Number(text) * 1000
+  if (!IMF_FIXDATE.test(text)) return undefined
   const when = Date.parse(text)
   if (Number.isNaN(when)) return undefined
   return Math.max(0, when - now)

@@ -13,23 +13,36 @@ export class LocalRedisError extends Error {
   override name = 'LocalRedisError'
 }
 
-/** True when something at host:port answers a Redis PING (including "auth required"). */
-export async function redisAnswers (host: string, port: number, timeoutMs = 500): Promise<boolean> {
+/** Sends one inline command; resolves with the raw reply once `complete(reply)` says it is whole, or undefined. */
+async function ask (host: string, port: number, command: string, complete: (reply: string) => boolean, timeoutMs: number): Promise<string | undefined> {
   return await new Promise((done) => {
     const socket = createConnection({ host, port })
     let reply = ''
-    const finish = (ok: boolean): void => {
+    const finish = (value: string | undefined): void => {
       socket.destroy()
-      done(ok)
+      done(value)
     }
-    socket.setTimeout(timeoutMs, () => { finish(false) })
-    socket.on('error', () => { finish(false) })
-    socket.on('connect', () => { socket.write('PING\r\n') })
+    socket.setTimeout(timeoutMs, () => { finish(undefined) })
+    socket.on('error', () => { finish(undefined) })
+    socket.on('connect', () => { socket.write(`${command}\r\n`) })
     socket.on('data', (chunk) => {
       reply += chunk.toString('latin1')
-      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'))
+      if (complete(reply)) finish(reply)
     })
   })
+}
+
+/** True when something at host:port answers a Redis PING (including "auth required"). */
+export async function redisAnswers (host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  const reply = await ask(host, port, 'PING', (r) => r.includes('\r\n'), timeoutMs)
+  return reply !== undefined && (reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'))
+}
+
+/** The process id of the Redis answering at 127.0.0.1:port, from INFO server. */
+async function redisProcessId (port: number): Promise<number | undefined> {
+  const reply = await ask('127.0.0.1', port, 'INFO server', (r) => /process_id:\d+\r\n/.test(r) || r.startsWith('-'), 1000)
+  const m = reply === undefined ? null : /process_id:(\d+)/.exec(reply)
+  return m === null ? undefined : Number(m[1])
 }
 
 export interface LocalRedis {
@@ -64,7 +77,8 @@ export async function startLocalRedis (options: { port: number, dataDir: string,
   void exited.then((e) => { early = e })
   while (Date.now() < deadline) {
     if (early !== undefined) break
-    if (await redisAnswers('127.0.0.1', port, 300)) {
+    // it must be *our* redis-server answering, not another one that took the port meanwhile
+    if (await redisAnswers('127.0.0.1', port, 300) && await redisProcessId(port) === child.pid) {
       log.info({ port, dataDir, pid: child.pid }, `started a local redis-server on 127.0.0.1:${port} (append-only files in ${dataDir}); set REDIS_URL to use another Redis`)
       return {
         url: `redis://127.0.0.1:${port}`,

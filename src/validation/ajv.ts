@@ -56,8 +56,10 @@ export function toFieldErrors (errors: ErrorObject[] | null | undefined, base = 
   const out: FieldError[] = []
   const seen = new Set<string>()
   for (const e of errors ?? []) {
-    if (e.keyword === 'if') continue
+    if (e.keyword === 'if' || e.keyword === 'propertyNames') continue
     let pointer = base + e.instancePath
+    // an invalid property *name* (propertyNames): point at the property itself
+    if (e.propertyName !== undefined) pointer += '/' + escapePointer(e.propertyName)
     let detail = e.message ?? 'is invalid'
     const params = e.params as Record<string, unknown>
     if (e.keyword === 'required') {
@@ -70,6 +72,8 @@ export function toFieldErrors (errors: ErrorObject[] | null | undefined, base = 
       detail = `must be one of: ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`
     } else if (e.keyword === 'const') {
       detail = `must be ${JSON.stringify(params.allowedValue)}`
+    } else if (e.propertyName !== undefined) {
+      detail = `is not a valid name here: ${detail}`
     } else if (e.keyword === 'pattern' || e.keyword === 'format') {
       const description = (e.parentSchema as { description?: unknown } | undefined)?.description
       detail = typeof description === 'string' ? `is not valid: expected ${description}` : detail

@@ -1,0 +1,28 @@
+# syntax=docker/dockerfile:1
+# The hub: API and/or delivery workers (HUB_ROLE=all|api|worker). Needs a Redis with AOF
+# persistence and maxmemory-policy noeviction (see docker-compose.yml).
+
+FROM node:24-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000 \
+    HUB_CONFIG=config/hub.json
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json tsconfig.json ./
+COPY schemas ./schemas
+COPY adapters ./adapters
+COPY src ./src
+COPY config ./config
+USER node
+EXPOSE 3000
+# The API answers /docs/json; a worker-only container should override or disable this check.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/docs/json').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# tsx runs the TypeScript sources directly (the same code the tests run); SIGTERM closes gracefully.
+CMD ["node", "--import=tsx", "src/server.ts"]

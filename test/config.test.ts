@@ -1,0 +1,291 @@
+import t from 'tap'
+import type { Test } from 'tap'
+import { spawn } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { createServer, type AddressInfo } from 'node:net'
+import { loadEnv } from '../src/config/env.ts'
+import { loadHubConfig, resolveHubConfig } from '../src/config/hub-config.ts'
+import { ConfigError } from '../src/config/errors.ts'
+import { envSchema } from '../src/schemas.ts'
+import { fromRoot } from '../src/paths.ts'
+
+/** Runs `fn`, expecting a ConfigError; returns it (or fails the test and returns undefined). */
+function configError (t: Test, fn: () => unknown): ConfigError | undefined {
+  try {
+    fn()
+  } catch (err) {
+    t.type(err, ConfigError, 'throws a ConfigError')
+    return err instanceof ConfigError ? err : undefined
+  }
+  t.fail('expected a ConfigError, but nothing was thrown')
+  return undefined
+}
+
+type Raw = { agencies: Record<string, Record<string, unknown>>, procedures: Record<string, Record<string, unknown>>, [k: string]: unknown }
+const shipped = (): Raw => JSON.parse(readFileSync(fromRoot('config', 'hub.json'), 'utf8')) as Raw
+const BIRTH = '1.001193.000.00.00.H56'
+const ELECTRICITY = '9.000001.000.00.00.H56'
+
+t.test('loadEnv: defaults from schemas/env.schema.json, numeric strings converted, blanks count as unset', async (t) => {
+  const env = loadEnv({})
+  t.same(env, {
+    PORT: 3000,
+    HOST: '127.0.0.1',
+    REDIS_PREFIX: 'hub',
+    REDIS_DATA_DIR: 'data/redis',
+    LOG_LEVEL: 'info',
+    HUB_CONFIG: 'config/hub.json',
+    HUB_ROLE: 'all',
+    BODY_LIMIT: 4194304,
+    INLINE_ATTACHMENT_LIMIT: 262144,
+    SHUTDOWN_TIMEOUT_MS: 30000,
+    RECONCILE_INTERVAL_MS: 15000
+  }, 'every default, and REDIS_URL stays unset')
+  t.notOk('REDIS_URL' in env, 'no REDIS_URL default: the hub decides at start-up')
+
+  const given = loadEnv({
+    PORT: '8080',
+    BODY_LIMIT: '2048',
+    INLINE_ATTACHMENT_LIMIT: '0',
+    SHUTDOWN_TIMEOUT_MS: '1000',
+    RECONCILE_INTERVAL_MS: '3600000',
+    HOST: '  0.0.0.0  ',
+    LOG_LEVEL: 'debug',
+    HUB_ROLE: 'worker',
+    REDIS_URL: 'rediss://user:pw@redis.example:6380/1',
+    REDIS_PREFIX: '{lienthong}',
+    UNRELATED: 'ignored'
+  })
+  t.equal(given.PORT, 8080, "'8080' becomes the number 8080")
+  t.equal(given.BODY_LIMIT, 2048)
+  t.equal(given.INLINE_ATTACHMENT_LIMIT, 0, '0 is a valid limit, not a missing one')
+  t.equal(given.SHUTDOWN_TIMEOUT_MS, 1000)
+  t.equal(given.RECONCILE_INTERVAL_MS, 3600000)
+  t.equal(given.HOST, '0.0.0.0', 'surrounding spaces are trimmed')
+  t.equal(given.LOG_LEVEL, 'debug')
+  t.equal(given.HUB_ROLE, 'worker')
+  t.equal(given.REDIS_URL, 'rediss://user:pw@redis.example:6380/1')
+  t.equal(given.REDIS_PREFIX, '{lienthong}')
+  t.notOk('UNRELATED' in given, 'variables the hub does not read are not picked up')
+
+  t.equal(loadEnv({ PORT: '1' }).PORT, 1, 'lowest port')
+  t.equal(loadEnv({ PORT: '65535' }).PORT, 65535, 'highest port')
+
+  const blank = loadEnv({ PORT: '', HOST: '   ', LOG_LEVEL: '\t', REDIS_URL: ' ', HUB_ROLE: '', BODY_LIMIT: undefined })
+  t.equal(blank.PORT, 3000, 'an empty PORT is the default')
+  t.equal(blank.HOST, '127.0.0.1', 'a blank HOST is the default')
+  t.equal(blank.LOG_LEVEL, 'info', 'a blank LOG_LEVEL is the default')
+  t.equal(blank.HUB_ROLE, 'all')
+  t.equal(blank.BODY_LIMIT, 4194304)
+  t.notOk('REDIS_URL' in blank, 'a blank REDIS_URL is unset, not an invalid URL')
+})
+
+t.test('loadEnv: each wrong value gives one message naming the variable and what is expected', async (t) => {
+  const cases: Array<[name: string, value: string, expected: RegExp]> = [
+    ['PORT', 'abc', /integer TCP port from 1 to 65535/],
+    ['PORT', '70000', /integer TCP port from 1 to 65535/],
+    ['PORT', '80.5', /integer TCP port from 1 to 65535/],
+    ['LOG_LEVEL', 'loud', /one of fatal, error, warn, info, debug, trace, silent/],
+    ['HUB_ROLE', 'both', /one of all\b.*\bapi, worker/],
+    ['REDIS_URL', 'http://x', /redis:\/\/ or rediss:\/\/ URL/],
+    ['REDIS_PREFIX', 'a:b', /letters, digits/],
+    ['BODY_LIMIT', '10', /integer number of bytes from 1024 to 104857600/],
+    ['INLINE_ATTACHMENT_LIMIT', '-1', /integer number of bytes from 0 to 52428800/],
+    ['SHUTDOWN_TIMEOUT_MS', '5', /integer number of milliseconds from 1000 to 600000/],
+    ['RECONCILE_INTERVAL_MS', 'x', /integer number of milliseconds from 1000 to 3600000/]
+  ]
+  for (const [name, value, expected] of cases) {
+    const err = configError(t, () => loadEnv({ [name]: value }))
+    t.equal(err?.problems.length, 1, `${name}=${value}: exactly one problem`)
+    const message = err?.problems[0] ?? ''
+    t.ok(message.startsWith(`${name}: `), `${name}=${value}: the message starts with the variable's name (${message})`)
+    t.match(message, expected, `${name}=${value}: the message says what is expected`)
+    if (name !== 'REDIS_URL') t.ok(message.includes(JSON.stringify(value)), `${name}=${value}: the message quotes the value given`)
+    t.ok(err?.message.includes(message), `${name}=${value}: the error's message lists the problem`)
+  }
+})
+
+t.test('loadEnv: several wrong values are all reported, one message each', async (t) => {
+  const err = configError(t, () => loadEnv({
+    PORT: 'abc',
+    LOG_LEVEL: 'loud',
+    HUB_ROLE: 'both',
+    REDIS_URL: 'http://x',
+    BODY_LIMIT: '10',
+    HOST: '127.0.0.1',
+    SHUTDOWN_TIMEOUT_MS: '30000'
+  }))
+  const names = (err?.problems ?? []).map((p) => p.split(':')[0]).sort()
+  t.same(names, ['BODY_LIMIT', 'HUB_ROLE', 'LOG_LEVEL', 'PORT', 'REDIS_URL'], 'one message per wrong variable, none for the right ones')
+  for (const p of err?.problems ?? []) t.match(p, /^[A-Z_]+: expected /, `"${p}" says what is expected`)
+})
+
+t.test('loadEnv: the REDIS_URL value is never repeated (it may hold a password)', async (t) => {
+  const value = 'http://user:secret@x'
+  for (const source of [{ REDIS_URL: value }, { REDIS_URL: value, PORT: '0', LOG_LEVEL: 'loud' }]) {
+    const err = configError(t, () => loadEnv(source))
+    const problem = err?.problems.find((p) => p.startsWith('REDIS_URL: '))
+    t.ok(problem, 'REDIS_URL is reported')
+    t.match(problem ?? '', /redis:\/\/ or rediss:\/\//, 'and says what is expected')
+    for (const text of [...(err?.problems ?? []), err?.message ?? '', String(err?.stack)]) {
+      t.notOk(text.includes('secret'), `the password does not appear in: ${text.split('\n')[0] ?? ''}`)
+      t.notOk(text.includes(value), 'nor the URL itself')
+    }
+  }
+})
+
+t.test('resolveHubConfig: the shipped config/hub.json is accepted and defaults are filled in', async (t) => {
+  const raw = shipped()
+  const settings = resolveHubConfig(raw, 'origin')
+  t.same([...settings.agencies.keys()].sort(), Object.keys(raw.agencies).sort(), 'every agency')
+  t.same([...settings.procedures.keys()].sort(), [BIRTH, ELECTRICITY], 'every procedure')
+  for (const [id, agency] of settings.agencies) {
+    t.equal(agency.id, id, `${id}: carries its id`)
+    t.equal(agency.timeoutMs, 10000, `${id}: default timeoutMs`)
+    t.equal(agency.concurrency, 8, `${id}: default concurrency`)
+    t.same(agency.retry, { attempts: 10, baseDelayMs: 2000, maxDelayMs: 3600000 }, `${id}: default retry policy`)
+    t.equal(agency.endpoint, raw.agencies[id]?.endpoint, `${id}: endpoint kept`)
+    t.equal(agency.adapter, raw.agencies[id]?.adapter, `${id}: adapter kept`)
+  }
+  const birth = settings.procedures.get(BIRTH)
+  t.equal(birth?.code, BIRTH)
+  t.equal(birth?.dataSchema, 'birth-registration')
+  t.same(birth?.agencies, ['justice'])
+  t.notOk('timeoutMs' in (raw.agencies.evn ?? {}), 'the object passed in is not modified')
+
+  const partial = shipped()
+  Object.assign(partial.agencies.evn ?? {}, { timeoutMs: 500, concurrency: 2, retry: { attempts: 3 } })
+  const evn = resolveHubConfig(partial, 'origin').agencies.get('evn')
+  t.equal(evn?.timeoutMs, 500, 'a given timeoutMs is kept')
+  t.equal(evn?.concurrency, 2, 'a given concurrency is kept')
+  t.same(evn?.retry, { attempts: 3, baseDelayMs: 2000, maxDelayMs: 3600000 }, 'a partial retry policy is completed')
+})
+
+t.test('resolveHubConfig: each kind of mistake is rejected with a message naming the JSON pointer', async (t) => {
+  const cases: Array<[what: string, change: (c: Raw) => void, pointer: string, detail: RegExp]> = [
+    ['a missing procedures', (c) => { delete (c as Partial<Raw>).procedures }, '/procedures', /required/],
+    ['an unknown top-level property', (c) => { c.routes = {} }, '/routes', /not allowed|unknown/],
+    ['an unknown agency property', (c) => { (c.agencies.evn ?? {}).timeout = 5 }, '/agencies/evn/timeout', /not allowed|unknown/],
+    ['an endpoint that is not http(s)', (c) => { (c.agencies.evn ?? {}).endpoint = 'ftp://files.example/evn' }, '/agencies/evn/endpoint', /https\?|http/],
+    ['a procedure routed to an unknown agency', (c) => { (c.procedures[BIRTH] ?? {}).agencies = ['justice', 'police'] }, `/procedures/${BIRTH}/agencies/1`, /"police".*not under \/agencies/],
+    ['an adapter that does not exist', (c) => { (c.agencies.justice ?? {}).adapter = 'civil-status' }, '/agencies/justice/adapter', /"civil-status".*generic/],
+    ['a dataSchema not in schemas/procedures/', (c) => { (c.procedures[ELECTRICITY] ?? {}).dataSchema = 'water-connection' }, `/procedures/${ELECTRICITY}/dataSchema`, /"water-connection".*schemas\/procedures\/.*birth-registration/],
+    ['an agency id with a colon', (c) => { c.agencies['evn:north'] = { ...c.agencies.evn } }, '/agencies/evn:north', /not a valid name/]
+  ]
+  for (const [what, change, pointer, detail] of cases) {
+    const raw = shipped()
+    change(raw)
+    const err = configError(t, () => resolveHubConfig(raw, 'origin'))
+    const problems = err?.problems ?? []
+    t.ok(problems.length >= 1, `${what}: at least one problem`)
+    const named = problems.filter((p) => p.startsWith(`origin: ${pointer} `))
+    t.ok(named.length >= 1, `${what}: a message names origin and ${pointer} (got ${JSON.stringify(problems)})`)
+    t.ok(named.some((p) => detail.test(p)), `${what}: the message says what is wrong`)
+    t.ok(problems.every((p) => p.startsWith('origin: /')), `${what}: every message starts with the origin and a pointer`)
+  }
+})
+
+t.test('loadHubConfig: the shipped file loads; a missing or malformed file is a ConfigError naming HUB_CONFIG', async (t) => {
+  const settings = loadHubConfig(fromRoot('config', 'hub.json'))
+  t.same([...settings.agencies.keys()].sort(), ['evn', 'justice'])
+
+  const dir = t.testdir()
+  const missing = join(dir, 'does-not-exist.json')
+  const noFile = configError(t, () => loadHubConfig(missing))
+  t.equal(noFile?.problems.length, 1)
+  t.ok(noFile?.problems[0]?.startsWith('HUB_CONFIG: '), 'a missing file: the message starts with HUB_CONFIG')
+  t.ok(noFile?.problems[0]?.includes(missing), 'and names the file')
+  t.match(noFile?.problems[0] ?? '', /ENOENT/, 'and why it cannot be read')
+
+  const broken = join(dir, 'broken.json')
+  writeFileSync(broken, '{ "agencies": { "evn": ')
+  const badJson = configError(t, () => loadHubConfig(broken))
+  t.equal(badJson?.problems.length, 1)
+  t.ok(badJson?.problems[0]?.startsWith('HUB_CONFIG: '), 'invalid JSON: the message starts with HUB_CONFIG')
+  t.ok(badJson?.problems[0]?.includes(broken), 'and names the file')
+  t.match(badJson?.problems[0] ?? '', /not valid JSON/)
+
+  const empty = join(dir, 'empty-object.json')
+  writeFileSync(empty, '{}')
+  const invalid = configError(t, () => loadHubConfig(empty))
+  t.same(invalid?.problems.slice().sort(), [`${empty}: /agencies is required`, `${empty}: /procedures is required`].sort(), 'schema problems are named by the file path and the pointer')
+})
+
+interface Exit { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, timedOut: boolean }
+
+/** A port where nothing listens, so a child that wrongly starts cannot clash with anything. */
+async function freePort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  await new Promise<void>((resolve) => server.close(() => { resolve() }))
+  return port
+}
+
+/** Starts `src/server.ts` in a real child process, with only the hub variables given here set. */
+async function runServer (t: Test, vars: Record<string, string>, args: string[] = []): Promise<Exit> {
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  for (const name of Object.keys(envSchema.properties ?? {})) delete env[name]
+  Object.assign(env, {
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: `test-config-${process.pid}-${randomBytes(4).toString('hex')}`,
+    PORT: String(await freePort()),
+    ...vars
+  })
+  const child = spawn(process.execPath, ['--import=tsx', 'src/server.ts', ...args], { cwd: fromRoot(), env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8') })
+  child.stderr.on('data', (c: Buffer) => { stderr += c.toString('utf8') })
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    child.kill('SIGKILL')
+  }, 20_000)
+  t.teardown(() => { clearTimeout(timer); if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
+    child.once('close', (c, s) => { resolve([c, s]) })
+  })
+  clearTimeout(timer)
+  return { code, signal, stdout, stderr, timedOut }
+}
+
+t.test('process: PORT=abc exits with code 1, naming PORT and what is expected', async (t) => {
+  const exit = await runServer(t, { PORT: 'abc' })
+  t.equal(exit.timedOut, false, 'the process ended by itself within 20 s')
+  t.equal(exit.code, 1, `exit code 1 (stderr: ${exit.stderr})`)
+  t.match(exit.stderr, /PORT: expected an integer TCP port from 1 to 65535/, 'stderr names PORT and what is expected')
+  t.match(exit.stderr, /"abc"/, 'and the value given')
+  t.notMatch(exit.stdout, /hub started/, 'the hub did not start')
+})
+
+t.test('process: several wrong variables are all printed before exiting', async (t) => {
+  const exit = await runServer(t, { PORT: 'abc', LOG_LEVEL: 'loud', REDIS_URL: 'http://user:secret@x' })
+  t.equal(exit.timedOut, false, 'the process ended by itself within 20 s')
+  t.equal(exit.code, 1)
+  t.match(exit.stderr, /PORT: expected/)
+  t.match(exit.stderr, /LOG_LEVEL: expected one of fatal/)
+  t.match(exit.stderr, /REDIS_URL: expected a redis:\/\//)
+  t.notMatch(exit.stderr, /secret/, 'the REDIS_URL password is not printed')
+})
+
+t.test('process: HUB_CONFIG pointing at a missing file exits with code 1, naming HUB_CONFIG', async (t) => {
+  const missing = join(t.testdir(), 'no-such-hub.json')
+  const exit = await runServer(t, { HUB_CONFIG: missing })
+  t.equal(exit.timedOut, false, 'the process ended by itself within 20 s')
+  t.equal(exit.code, 1, `exit code 1 (stderr: ${exit.stderr})`)
+  t.match(exit.stderr, /HUB_CONFIG: expected a readable JSON file/, 'stderr names HUB_CONFIG and what is expected')
+  t.ok(exit.stderr.includes(missing), 'and the file')
+  t.notMatch(exit.stderr, /PORT:|REDIS_URL:/, 'and nothing else is reported')
+})
+
+t.test('process: --role=bogus exits with code 1, naming --role and the roles', async (t) => {
+  const exit = await runServer(t, {}, ['--role=bogus'])
+  t.equal(exit.timedOut, false, 'the process ended by itself within 20 s')
+  t.equal(exit.code, 1, `exit code 1 (stderr: ${exit.stderr})`)
+  t.match(exit.stderr, /--role: expected one of all, api, worker/, 'stderr names --role and what is expected')
+  t.match(exit.stderr, /"bogus"/, 'and the value given')
+  t.notMatch(exit.stderr, /configuration is invalid/, 'the environment and hub config were fine')
+})
