@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { createServer, type AddressInfo } from 'node:net'
+import { freePort } from './helper.ts'
 import { loadEnv } from '../src/config/env.ts'
 import { loadHubConfig, resolveHubConfig } from '../src/config/hub-config.ts'
 import { ConfigError } from '../src/config/errors.ts'
@@ -215,14 +215,6 @@ t.test('loadHubConfig: the shipped file loads; a missing or malformed file is a 
 
 interface Exit { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, timedOut: boolean }
 
-/** A port where nothing listens, so a child that wrongly starts cannot clash with anything. */
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as AddressInfo).port
-  await new Promise<void>((resolve) => server.close(() => { resolve() }))
-  return port
-}
 
 /** Starts `src/server.ts` in a real child process, with only the hub variables given here set. */
 async function runServer (t: Test, vars: Record<string, string>, args: string[] = []): Promise<Exit> {

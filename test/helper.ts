@@ -99,13 +99,18 @@ export async function startAgency (t: Test, handler?: AgencyHandler): Promise<Ag
   return { url: `http://127.0.0.1:${port}`, port, requests, answer: (h) => { current = h }, close }
 }
 
-/** A port where nothing listens (an agency that is down). */
-export async function deadEndpoint (): Promise<string> {
+/** A port on 127.0.0.1 where nothing listens: listen on port 0, note the port, close. */
+export async function freePort (): Promise<number> {
   const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port
   await new Promise<void>((resolve) => server.close(() => { resolve() }))
-  return `http://127.0.0.1:${port}`
+  return port
+}
+
+/** An endpoint where nothing listens (an agency that is down). */
+export async function deadEndpoint (): Promise<string> {
+  return `http://127.0.0.1:${await freePort()}`
 }
 
 export interface TestConfigOptions {

@@ -7,15 +7,8 @@ import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { LocalRedisError, redisAnswers, startLocalRedis } from '../src/redis/local-redis.ts'
 import { createLogger } from '../src/logger.ts'
+import { freePort } from './helper.ts'
 
-/** A port where nothing listens: listen on port 0, note the port, close. */
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as AddressInfo).port
-  await new Promise<void>((resolve) => server.close(() => { resolve() }))
-  return port
-}
 
 const redisServerMissing = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).error !== undefined
 const silent = createLogger('silent')

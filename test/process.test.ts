@@ -6,21 +6,13 @@ import t, { type Test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createServer } from 'node:net'
 import { Redis } from 'ioredis'
 import { request } from 'undici'
-import { answerJson, example, removeKeys, startAgency, uniquePrefix, waitFor, REDIS_URL } from './helper.ts'
+import { answerJson, example, freePort, removeKeys, startAgency, uniquePrefix, waitFor, REDIS_URL } from './helper.ts'
 import { fromRoot } from '../src/paths.ts'
 import { DossierStore } from '../src/store/dossier-store.ts'
 import type { DossierSummary } from '../src/types/schemas.generated.ts'
 
-async function freePort (): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => { resolve() }))
-  return port
-}
 
 interface HubProcess {
   child: ChildProcess

@@ -81,7 +81,8 @@ function routingOf (fields: Map<string, string>): Record<string, RoutingState> {
   return routing
 }
 
-function summaryOf (code: string, f: Map<string, string>): DossierSummary {
+/** The hub-assigned head of a dossier (code, status, dates) from its hash fields. */
+function headOf (code: string, f: Map<string, string>): Pick<Dossier, 'code' | 'status' | 'statusCode' | 'receivedAt' | 'dueAt'> {
   const status = f.get('status') as DossierStatus
   const dueAt = f.get('dueAt')
   return {
@@ -89,7 +90,13 @@ function summaryOf (code: string, f: Map<string, string>): DossierSummary {
     status,
     statusCode: nationalStatusCode(status),
     receivedAt: f.get('receivedAt') as string,
-    ...(dueAt !== undefined && { dueAt }),
+    ...(dueAt !== undefined && { dueAt })
+  }
+}
+
+function summaryOf (code: string, f: Map<string, string>): DossierSummary {
+  return {
+    ...headOf(code, f),
     procedure: { code: f.get('procedure') as string, name: f.get('procedureName') as string },
     routing: routingOf(f)
   }
@@ -142,14 +149,8 @@ export class DossierStore {
     const doc = raw.doc
     if (doc === undefined) return undefined
     const f = new Map(Object.entries(raw))
-    const status = f.get('status') as DossierStatus
-    const dueAt = f.get('dueAt')
     return {
-      code,
-      status,
-      statusCode: nationalStatusCode(status),
-      receivedAt: f.get('receivedAt') as string,
-      ...(dueAt !== undefined && { dueAt }),
+      ...headOf(code, f),
       ...(JSON.parse(doc) as Omit<Dossier, 'code' | 'status' | 'statusCode' | 'receivedAt'>),
       routing: routingOf(f)
     }
