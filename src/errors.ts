@@ -24,8 +24,6 @@ export class IdempotencyConflictError extends ConflictBase {
   }
 }
 
-export const UnavailableError = createError<'HUB_ERR_UNAVAILABLE', 503, [string]>('HUB_ERR_UNAVAILABLE', 'The hub cannot reach its store right now (%s); retry shortly', 503)
-
 const ValidationBase = createError<'HUB_ERR_VALIDATION', 400, [string]>('HUB_ERR_VALIDATION', '%s', 400)
 
 /** Bad input: every offending field with the reason. Nothing was stored. */
