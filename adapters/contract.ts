@@ -5,13 +5,31 @@
  * The hub validates native payloads against the adapter's schemas before calling it, sends what
  * `outbound` returns, and keeps the state.
  */
-import type { Dossier, DossierSubmission } from '../src/types/schemas.generated.ts'
+import type { Dossier, DossierSubmission, ResultDocument, StatusReport } from '../src/types/schemas.generated.ts'
 
-export type { Dossier, DossierSubmission }
+export type { Dossier, DossierSubmission, ResultDocument, StatusReport }
 export type CanonicalStatus = Dossier['status']
+/** What an agency can report about its step: accepted … resolved / rejected (schemas/status-report.schema.json). */
+export type StepStatus = StatusReport['status']
 
-/** The canonical dossier as delivered to an agency: without the hub's per-agency routing state. */
+/**
+ * The canonical dossier as delivered to an agency: without the hub's routing state. In a linked
+ * route, `results` carries the result documents of the steps resolved before this one (e.g. the
+ * tax notice the land office needs to issue the certificate).
+ */
 export type DeliverableDossier = Omit<Dossier, 'routing'>
+
+/** The step of a linked route a delivery is for. */
+export interface StepContext {
+  /** the step id (the agency id unless the routing table names steps) */
+  id: string
+  /** 0 for the first stage */
+  stage: number
+  /** what the agency does in this step, from the routing table */
+  task?: string
+  /** whether this agency leads the dossier (cơ quan chủ trì) */
+  lead: boolean
+}
 
 export interface OutboundContext {
   /** the hub's id of the agency being delivered to (from the hub config) */
@@ -20,6 +38,9 @@ export interface OutboundContext {
   agencyCode?: string
   /** stable across retries of this delivery; also sent as the Idempotency-Key header */
   idempotencyKey: string
+  /** the $id of the procedure's data schema (schemas/procedures/): tells the adapter which kind of dossier it maps */
+  dataSchema: string
+  step: StepContext
 }
 
 export interface InboundContext {
@@ -44,12 +65,18 @@ export interface AgencyResponse {
   body: unknown
 }
 
-/** A status report from an agency, in canonical terms. */
-export interface StatusReport {
-  status: CanonicalStatus
-  /** when the agency says it happened (ISO 8601 with offset) */
-  occurredAt?: string
-  note?: string
+/**
+ * What `status` returns: the canonical report, plus the dossier code when the native format
+ * carries one (the hub checks it against the dossier the report was posted to).
+ */
+export interface MappedStatus {
+  report: StatusReport
+  dossierCode?: string
+  /**
+   * the step the report is about, when the native format names it (it echoes the step id the
+   * delivery carried): needed when one agency handles several steps of a dossier
+   */
+  step?: string
 }
 
 /** JSON Schemas of the agency's native formats, by role. */
@@ -71,8 +98,8 @@ export interface AgencyAdapter<NativeSubmission = unknown, NativeRequest = unkno
   inbound(native: NativeSubmission, context: InboundContext): DossierSubmission
   /** canonical dossier → the request the agency's system expects */
   outbound(dossier: DeliverableDossier, context: OutboundContext): OutboundRequest & { body: NativeRequest }
-  /** native status report (already validated against nativeSchemas.status) → canonical status */
-  status(native: NativeStatus): StatusReport
+  /** native status report (already validated against nativeSchemas.status) → canonical report */
+  status(native: NativeStatus): MappedStatus
   /** the agency's own reference (receipt number) from its answer to a delivery, when it gives one */
   receipt(response: AgencyResponse): string | undefined
 }

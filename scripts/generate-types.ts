@@ -25,6 +25,7 @@ async function compileSet (title: string, schemas: JsonSchema[], lookup: Map<str
     bannerComment: '',
     additionalProperties: false,
     strictIndexSignatures: true,
+    ignoreMinAndMaxItems: true,
     cwd: '/hub-schemas/',
     $refOptions: {
       resolve: {

@@ -10,6 +10,8 @@ import swagger from './plugins/external/swagger.ts'
 import hub, { type HubServices } from './plugins/app/hub.ts'
 import problemDetails from './plugins/app/problem-details.ts'
 import dossierRoutes from './routes/dossiers.ts'
+import eventRoutes from './routes/events.ts'
+import agencyRoutes from './routes/agencies.ts'
 import { OneLinePerRequest } from './http/log-controller.ts'
 
 export interface AppOptions {
@@ -43,5 +45,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(swagger)
   await app.register(hub, options.services)
   await app.register(dossierRoutes)
+  await app.register(eventRoutes)
+  await app.register(agencyRoutes)
   return app
 }

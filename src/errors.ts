@@ -24,6 +24,15 @@ export class IdempotencyConflictError extends ConflictBase {
   }
 }
 
+export const AgencyNotFoundError = createError<'HUB_ERR_AGENCY_NOT_FOUND', 404, [string, string]>('HUB_ERR_AGENCY_NOT_FOUND', 'No agency has the id %s; the agencies are: %s', 404)
+export const NotRoutedError = createError<'HUB_ERR_NOT_ROUTED', 403, [string, string]>('HUB_ERR_NOT_ROUTED', 'Dossier %s is not routed to agency %s: an agency may only report on its own steps', 403)
+export const EventConflictError = createError<'HUB_ERR_EVENT_CONFLICT', 409, [string, string]>(
+  'HUB_ERR_EVENT_CONFLICT',
+  'Event id %s was already used for dossier %s with different content; send a new event id for a new report',
+  409
+)
+export const BusyError = createError<'HUB_ERR_BUSY', 503, [string]>('HUB_ERR_BUSY', 'Dossier %s is being changed by many reports at once; retry shortly', 503)
+
 const ValidationBase = createError<'HUB_ERR_VALIDATION', 400, [string]>('HUB_ERR_VALIDATION', '%s', 400)
 
 /** Bad input: every offending field with the reason. Nothing was stored. */

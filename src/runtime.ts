@@ -12,16 +12,17 @@ import { adapters } from '../adapters/index.ts'
 import type { HubSettings } from './config/hub-config.ts'
 import { buildApp } from './app.ts'
 import { DossierStore } from './store/dossier-store.ts'
-import { DeliveryQueues } from './queues/delivery-queues.ts'
+import { DeliveryQueues, type Delivery } from './queues/delivery-queues.ts'
 import { createDeliveryWorkers } from './queues/delivery-worker.ts'
 import { OutboxReconciler } from './queues/reconciler.ts'
 import { startMaintenance, type Maintenance } from './queues/maintenance.ts'
 import { IntakeService } from './services/intake-service.ts'
 import { DossierQueries } from './services/dossier-queries.ts'
+import { EventService } from './services/event-service.ts'
 import { DeliveryService, type AgencyChannel } from './delivery/delivery-service.ts'
 import { AgencyHttpClient } from './delivery/http-client.ts'
 import { createStrictAjv } from './validation/ajv.ts'
-import { createNativeValidators } from './validation/native.ts'
+import { createNativeValidators, type NativeValidators } from './validation/native.ts'
 import { closeRedis, createRedis } from './redis/connection.ts'
 import { Keys } from './store/keys.ts'
 
@@ -52,6 +53,43 @@ export interface Hub {
   close(): Promise<void>
 }
 
+function compiledSchema (ajv: ReturnType<typeof createStrictAjv>, id: string): ValidateFunction {
+  const v = ajv.getSchema(id)
+  if (v === undefined) throw new Error(`schema ${id} is missing`)
+  return v
+}
+
+export interface IntakeParts {
+  store: DossierStore
+  settings: HubSettings
+  enqueue: (code: string, deliveries: readonly Delivery[]) => Promise<void>
+  nativeValidators?: ReadonlyMap<string, NativeValidators>
+  inlineAttachmentLimit: number
+  log: Logger
+  now?: () => Date
+}
+
+/** The intake service with the schemas and adapters it needs, compiled once. */
+export function createIntakeService (p: IntakeParts): IntakeService {
+  const strict = createStrictAjv()
+  const dataValidators = new Map<string, ValidateFunction>()
+  for (const procedure of p.settings.procedures.values()) dataValidators.set(procedure.dataSchema, compiledSchema(strict, procedure.dataSchema))
+  return new IntakeService({
+    store: p.store,
+    enqueue: p.enqueue,
+    procedures: p.settings.procedures,
+    agencies: p.settings.agencies,
+    adapters,
+    nativeValidators: p.nativeValidators ?? createNativeValidators(adapters),
+    validateSubmission: compiledSchema(strict, 'dossier-submission'),
+    duplicateWindowMs: p.settings.duplicateWindowMs,
+    dataValidators,
+    inlineAttachmentLimit: p.inlineAttachmentLimit,
+    log: p.log,
+    ...(p.now !== undefined && { now: p.now })
+  })
+}
+
 export async function createHub (options: HubOptions): Promise<Hub> {
   const { role, settings, logger: log } = options
   const now = options.now ?? (() => new Date())
@@ -61,24 +99,15 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   const queues = new DeliveryQueues(redis, keys.queuePrefix, settings.agencies)
   const reconciler = new OutboxReconciler({ store, queues, log, ...(options.reconcileGraceMs !== undefined && { graceMs: options.reconcileGraceMs }) })
 
+  const nativeValidators = createNativeValidators(adapters)
   let app: FastifyInstance | undefined
   if (role !== 'worker') {
-    const strict = createStrictAjv()
-    const dataValidators = new Map<string, ValidateFunction>()
-    for (const procedure of settings.procedures.values()) {
-      const validate = strict.getSchema(procedure.dataSchema)
-      if (validate !== undefined) dataValidators.set(procedure.dataSchema, validate)
-    }
-    const intake = new IntakeService({
-      store,
-      enqueue: async (code, agencies) => { await queues.enqueue(code, agencies) },
-      procedures: settings.procedures,
-      dataValidators,
-      inlineAttachmentLimit: options.inlineAttachmentLimit,
-      log,
-      now
+    const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await queues.enqueue(code, deliveries) }
+    const intake = createIntakeService({ store, settings, enqueue, nativeValidators, inlineAttachmentLimit: options.inlineAttachmentLimit, log, now })
+    const events = new EventService({
+      store, enqueue, agencies: settings.agencies, adapters, nativeValidators, validateReport: compiledSchema(createStrictAjv(), 'status-report'), log, now
     })
-    app = await buildApp({ services: { intake, dossiers: new DossierQueries(store) }, logger: log, bodyLimit: options.bodyLimit })
+    app = await buildApp({ services: { intake, dossiers: new DossierQueries(store), events }, logger: log, bodyLimit: options.bodyLimit })
   }
 
   let workerRedis: Redis | undefined
@@ -88,15 +117,14 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   if (role !== 'api') {
     workerRedis = createRedis(options.redisUrl, 'workers', 'hub-worker')
     http = new AgencyHttpClient()
-    const validators = createNativeValidators(adapters)
     const channels = new Map<string, AgencyChannel>()
     for (const agency of settings.agencies.values()) {
       const adapter = adapters.get(agency.adapter)
-      const v = validators.get(agency.adapter)
+      const v = nativeValidators.get(agency.adapter)
       if (adapter === undefined || v === undefined) throw new Error(`adapter ${agency.adapter} is missing`)
       channels.set(agency.id, { agency, adapter, validateRequest: v.request })
     }
-    const service = new DeliveryService({ store, http, channels, log, now })
+    const service = new DeliveryService({ store, http, channels, procedures: settings.procedures, log, now })
     workers = createDeliveryWorkers({ connection: workerRedis, prefix: keys.queuePrefix, agencies: settings.agencies, service, log })
     maintenance = await startMaintenance({ connection: workerRedis, prefix: keys.queuePrefix, reconciler, intervalMs: options.reconcileIntervalMs, log })
   }

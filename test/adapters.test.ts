@@ -6,7 +6,7 @@ import { fromRoot } from '../src/paths.ts'
 import { createStrictAjv } from '../src/validation/ajv.ts'
 import { createNativeValidators, type NativeValidators } from '../src/validation/native.ts'
 import { adapters } from '../adapters/index.ts'
-import { AdapterMappingError, type DeliverableDossier, type DossierSubmission } from '../adapters/contract.ts'
+import { AdapterMappingError, type DeliverableDossier, type DossierSubmission, type OutboundContext } from '../adapters/contract.ts'
 import { electricityAdapter } from '../adapters/electricity/index.ts'
 import { genericAdapter } from '../adapters/generic/index.ts'
 import type { ElectricityRequest, ElectricityStatus, ElectricitySubmission } from '../adapters/electricity/native.generated.ts'
@@ -15,7 +15,7 @@ import type { ElectricityNewConnectionData } from '../src/types/schemas.generate
 
 const CODE = '000.00.06.H56-261123-0001'
 const RECEIVED_AT = '2026-11-23T18:06:59.277+07:00'
-const context = { agencyId: 'evn', idempotencyKey: `${CODE}/evn` }
+const context: OutboundContext = { agencyId: 'evn', idempotencyKey: `${CODE}/evn`, dataSchema: 'electricity-new-connection', step: { id: 'evn', stage: 0, lead: true } }
 
 function exampleSubmission (): DossierSubmission {
   return JSON.parse(readFileSync(fromRoot('schemas', 'examples', 'electricity-new-connection.json'), 'utf8')) as DossierSubmission
@@ -317,31 +317,40 @@ t.test('electricity inbound then outbound: the native values come back', async (
 })
 
 t.test('electricity status: every native trangThai', async (t) => {
+  // the full table, with golden reports, is in test/adapter-electricity.test.ts
   const expected: Record<ElectricityStatus['trangThai'], string> = {
-    TIEP_NHAN: 'processing',
+    TIEP_NHAN: 'accepted',
     KHAO_SAT: 'processing',
     THOA_THUAN: 'processing',
     TREO_THAO: 'processing',
     HOAN_THANH: 'resolved',
     CHO_BO_SUNG: 'supplement-requested',
     CHO_THANH_TOAN: 'payment-requested',
-    TU_CHOI: 'not-accepted'
+    TU_CHOI: 'rejected'
+  }
+  /** What a status needs besides the code, as the power company sends it. */
+  const extras: Partial<Record<ElectricityStatus['trangThai'], Partial<ElectricityStatus>>> = {
+    CHO_BO_SUNG: { giayToCanBoSung: [{ ten: 'Giấy tờ về quyền sử dụng nhà, đất' }] },
+    CHO_THANH_TOAN: { soTien: 1500000 },
+    TU_CHOI: { lyDo: 'Khu vực chưa có lưới điện hạ áp' }
   }
   const statusSchema = JSON.parse(readFileSync(fromRoot('adapters', 'electricity', 'schemas', 'status.schema.json'), 'utf8')) as { properties: { trangThai: { enum: string[] } } }
   t.same(Object.keys(expected).sort(), [...statusSchema.properties.trangThai.enum].sort(), 'the test covers every code of the native schema')
-  const canonicalStatuses = (JSON.parse(readFileSync(fromRoot('schemas', 'dossier.schema.json'), 'utf8')) as { properties: { status: { enum: string[] } } }).properties.status.enum
   for (const [trangThai, status] of Object.entries(expected) as Array<[ElectricityStatus['trangThai'], string]>) {
-    const native: ElectricityStatus = { maYeuCau: CODE, trangThai, thoiDiem: '20261123083000' }
+    const native: ElectricityStatus = { maYeuCau: CODE, trangThai, thoiDiem: '20261123083000', ...extras[trangThai] }
     t.equal(errorsOf(electricity.status, native), '', `${trangThai}: valid native status`)
-    const report = electricityAdapter.status(native)
+    const { report, dossierCode } = electricityAdapter.status(native)
     t.equal(report.status, status, `${trangThai} → ${status}`)
-    t.ok(canonicalStatuses.includes(report.status), `${report.status} is a canonical status`)
+    t.equal(errorsOf(schema('status-report'), report), '', `${trangThai}: a valid canonical status report`)
+    t.equal(dossierCode, CODE, 'dossierCode from maYeuCau')
     t.equal(report.occurredAt, '2026-11-23T08:30:00+07:00', 'thoiDiem in Vietnam time with offset')
-    t.notOk('note' in report, 'no note when there is no ghiChu')
+    if (trangThai !== 'TU_CHOI') t.notOk('note' in report, 'no note when there is no ghiChu')
   }
-  const withNote = electricityAdapter.status({ maYeuCau: CODE, trangThai: 'CHO_BO_SUNG', thoiDiem: '20261231235959', ghiChu: 'Thiếu giấy tờ nhà đất' })
-  t.strictSame(withNote, { status: 'supplement-requested', occurredAt: '2026-12-31T23:59:59+07:00', note: 'Thiếu giấy tờ nhà đất' }, 'ghiChu → note')
-  t.equal(new Date(withNote.occurredAt ?? '').toISOString(), '2026-12-31T16:59:59.000Z', 'occurredAt is the right instant')
+  const withNote = electricityAdapter.status({ maYeuCau: CODE, trangThai: 'KHAO_SAT', thoiDiem: '20261231235959', ghiChu: 'Đã hẹn khảo sát hiện trường' })
+  t.strictSame(withNote, { report: { status: 'processing', occurredAt: '2026-12-31T23:59:59+07:00', note: 'Đã hẹn khảo sát hiện trường' }, dossierCode: CODE }, 'ghiChu → note')
+  t.equal(new Date(withNote.report.occurredAt ?? '').toISOString(), '2026-12-31T16:59:59.000Z', 'occurredAt is the right instant')
+  t.throws(() => electricityAdapter.status({ maYeuCau: CODE, trangThai: 'CHO_BO_SUNG', thoiDiem: '20261123083000', ghiChu: 'Thiếu giấy tờ nhà đất' }),
+    AdapterMappingError, 'a supplement request without giayToCanBoSung')
 })
 
 t.test('electricity receipt: maTiepNhan from the agency\'s answer', async (t) => {
@@ -363,22 +372,25 @@ t.test('electricity receipt: maTiepNhan from the agency\'s answer', async (t) =>
 
 t.test('generic adapter', async (t) => {
   const dossier = deliverable()
-  const req = genericAdapter.outbound(dossier, { agencyId: 'justice', idempotencyKey: `${CODE}/justice` })
+  const step = { id: 'civil-status', stage: 0, task: 'Đăng ký khai sinh', lead: true }
+  const req = genericAdapter.outbound(dossier, { agencyId: 'justice', idempotencyKey: `${CODE}/justice`, dataSchema: 'electricity-new-connection', step })
   t.equal(req.method, 'POST')
-  t.equal(req.body, dossier, 'the canonical dossier itself is the body')
-  t.strictSame(req.body, deliverable(), 'unchanged')
-  t.equal(errorsOf(generic.request, req.body), '', 'passes the generic request validator (the dossier schema)')
-  t.not(errorsOf(generic.request, { ...dossier, routing: {}, extra: true }), '', 'the generic request validator does reject an invalid body')
+  t.strictSame(req.body, { step, dossier: deliverable() }, 'the body is the step and the canonical dossier, unchanged')
+  t.equal(req.body.dossier, dossier, 'the dossier itself, not a copy')
+  t.equal(errorsOf(generic.request, req.body), '', 'passes the generic request validator')
+  t.not(errorsOf(generic.request, { step, dossier: { ...dossier, routing: {}, extra: true } }), '', 'the generic request validator does reject an invalid dossier')
+  t.not(errorsOf(generic.request, dossier), '', 'and a bare dossier without its step')
 
   const submission = exampleSubmission()
   t.equal(genericAdapter.inbound(submission, { agencyId: 'justice' }), submission, 'inbound passes the canonical submission through')
   t.equal(errorsOf(generic.submission, submission), '', 'and its submission validator is dossier-submission')
 
   t.strictSame(genericAdapter.status({ status: 'resolved', occurredAt: '2026-11-25T10:00:00+07:00', note: 'Đã cấp giấy khai sinh' }),
-    { status: 'resolved', occurredAt: '2026-11-25T10:00:00+07:00', note: 'Đã cấp giấy khai sinh' }, 'status passes through')
-  t.strictSame(genericAdapter.status({ status: 'supplement-requested' }), { status: 'supplement-requested' }, 'no occurredAt/note invented')
+    { report: { status: 'resolved', occurredAt: '2026-11-25T10:00:00+07:00', note: 'Đã cấp giấy khai sinh' } }, 'the canonical report passes through')
+  t.strictSame(genericAdapter.status({ status: 'processing' }), { report: { status: 'processing' } }, 'no occurredAt/note invented, no dossier code')
   t.equal(errorsOf(generic.status, { status: 'resolved' }), '', 'valid generic status')
   t.not(errorsOf(generic.status, { status: 'done' }), '', 'an unknown status is rejected by the status schema')
+  t.not(errorsOf(generic.status, { status: 'supplement-requested' }), '', 'a supplement request without missing is rejected by the status schema')
 
   t.equal(genericAdapter.receipt({ status: 201, body: { reference: 'R-1' } }), 'R-1', 'reference')
   t.equal(genericAdapter.receipt({ status: 201, body: { reference: 'R-1', receiptNumber: 'N', id: 'I' } }), 'R-1', 'reference first')

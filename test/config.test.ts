@@ -140,7 +140,7 @@ t.test('resolveHubConfig: the shipped config/hub.json is accepted and defaults a
   const raw = shipped()
   const settings = resolveHubConfig(raw, 'origin')
   t.same([...settings.agencies.keys()].sort(), Object.keys(raw.agencies).sort(), 'every agency')
-  t.same([...settings.procedures.keys()].sort(), [BIRTH, ELECTRICITY], 'every procedure')
+  t.same([...settings.procedures.keys()].sort(), Object.keys(raw.procedures).sort(), 'every procedure')
   for (const [id, agency] of settings.agencies) {
     t.equal(agency.id, id, `${id}: carries its id`)
     t.equal(agency.timeoutMs, 10000, `${id}: default timeoutMs`)
@@ -152,7 +152,7 @@ t.test('resolveHubConfig: the shipped config/hub.json is accepted and defaults a
   const birth = settings.procedures.get(BIRTH)
   t.equal(birth?.code, BIRTH)
   t.equal(birth?.dataSchema, 'birth-registration')
-  t.same(birth?.agencies, ['justice'])
+  t.same(birth?.steps.map((s) => [s.id, s.agency, s.stage, s.lead]), [['civil-status', 'justice', 0, true], ['residence', 'police-residence', 1, false], ['health-insurance', 'social-insurance', 1, false]], 'the linked route, in stages')
   t.notOk('timeoutMs' in (raw.agencies.evn ?? {}), 'the object passed in is not modified')
 
   const partial = shipped()
@@ -163,16 +163,55 @@ t.test('resolveHubConfig: the shipped config/hub.json is accepted and defaults a
   t.same(evn?.retry, { attempts: 3, baseDelayMs: 2000, maxDelayMs: 3600000 }, 'a partial retry policy is completed')
 })
 
+type RawStage = { steps: Array<Record<string, unknown>> }
+const stagesOf = (c: Raw, code: string): RawStage[] => (c.procedures[code]?.stages ?? []) as RawStage[]
+
+t.test('resolveHubConfig: routes resolve to ordered steps; agencies is a one-stage shorthand; secrets are read once', async (t) => {
+  const settings = resolveHubConfig(shipped(), 'origin')
+  const land = settings.procedures.get('1.004227.000.00.00.H56')
+  t.same(land?.steps.map((s) => `${s.stage}:${s.id}@${s.agency}`), ['0:land-registration@land-office', '1:tax@tax', '2:land-certificate@land-office'], 'land office, tax, land office again')
+  t.equal(land?.stageCount, 3)
+  t.equal(land?.lead, 'land-registration')
+  const death = settings.procedures.get('1.000656.000.00.00.H56')
+  t.same(death?.steps.map((s) => [s.id, s.required]), [['civil-status', true], ['residence', true], ['funeral-allowance', false]], 'required defaults to true')
+  const evn = settings.procedures.get(ELECTRICITY)
+  t.same(evn?.steps, [{ id: 'evn', agency: 'evn', stage: 0, required: true, lead: true }], 'agencies: [evn] is one step, its id the agency id, leading')
+  t.equal(settings.duplicateWindowMs, 72 * 3_600_000, 'the duplicate window in ms')
+  t.equal(settings.agencies.get('evn')?.auth?.type, 'bearer')
+  t.equal(settings.agencies.get('evn')?.auth?.secret, readFileSync(fromRoot('config', 'dev-secrets', 'evn.token'), 'utf8').trim(), 'the token is read from its file, trimmed')
+  t.equal(settings.agencies.get('justice')?.auth, undefined, 'no auth when none is configured')
+
+  const raw = shipped()
+  ;(raw.agencies.justice ?? {}).auth = { type: 'hmac-sha256', secretEnv: 'JUSTICE_HMAC_KEY' }
+  const fromEnv = resolveHubConfig(raw, 'origin', { env: { JUSTICE_HMAC_KEY: '  k3y-from-env  ' } })
+  t.same(fromEnv.agencies.get('justice')?.auth, { type: 'hmac-sha256', secret: 'k3y-from-env' }, 'a secret from the environment')
+  const off = shipped()
+  off.intake = { duplicateWindowHours: 0 }
+  t.equal(resolveHubConfig(off, 'origin').duplicateWindowMs, 0, 'the window can be turned off')
+})
+
 t.test('resolveHubConfig: each kind of mistake is rejected with a message naming the JSON pointer', async (t) => {
   const cases: Array<[what: string, change: (c: Raw) => void, pointer: string, detail: RegExp]> = [
     ['a missing procedures', (c) => { delete (c as Partial<Raw>).procedures }, '/procedures', /required/],
     ['an unknown top-level property', (c) => { c.routes = {} }, '/routes', /not allowed|unknown/],
     ['an unknown agency property', (c) => { (c.agencies.evn ?? {}).timeout = 5 }, '/agencies/evn/timeout', /not allowed|unknown/],
     ['an endpoint that is not http(s)', (c) => { (c.agencies.evn ?? {}).endpoint = 'ftp://files.example/evn' }, '/agencies/evn/endpoint', /https\?|http/],
-    ['a procedure routed to an unknown agency', (c) => { (c.procedures[BIRTH] ?? {}).agencies = ['justice', 'police'] }, `/procedures/${BIRTH}/agencies/1`, /"police".*not under \/agencies/],
+    ['a procedure routed to an unknown agency', (c) => { (c.procedures[ELECTRICITY] ?? {}).agencies = ['evn', 'police'] }, `/procedures/${ELECTRICITY}/agencies/1`, /"police".*not under \/agencies/],
     ['an adapter that does not exist', (c) => { (c.agencies.justice ?? {}).adapter = 'civil-status' }, '/agencies/justice/adapter', /"civil-status".*generic/],
     ['a dataSchema not in schemas/procedures/', (c) => { (c.procedures[ELECTRICITY] ?? {}).dataSchema = 'water-connection' }, `/procedures/${ELECTRICITY}/dataSchema`, /"water-connection".*schemas\/procedures\/.*birth-registration/],
-    ['an agency id with a colon', (c) => { c.agencies['evn:north'] = { ...c.agencies.evn } }, '/agencies/evn:north', /not a valid name/]
+    ['an agency id with a colon', (c) => { c.agencies['evn:north'] = { ...c.agencies.evn } }, '/agencies/evn:north', /not a valid name/],
+    ['a procedure with both agencies and stages', (c) => { (c.procedures[BIRTH] ?? {}).agencies = ['justice'] }, `/procedures/${BIRTH}`, /either agencies .* or stages/],
+    ['a procedure with neither agencies nor stages', (c) => { delete (c.procedures[ELECTRICITY] ?? {}).agencies }, `/procedures/${ELECTRICITY}`, /not neither/],
+    ['a step id used twice', (c) => { stagesOf(c, BIRTH)[1]?.steps.push({ id: 'civil-status', agency: 'justice' }) }, `/procedures/${BIRTH}/stages/1/steps/2`, /"civil-status" is used twice/],
+    ['one agency twice without step ids', (c) => { c.procedures[ELECTRICITY] = { name: 'x', dataSchema: 'electricity-new-connection', stages: [{ steps: [{ agency: 'evn' }] }, { steps: [{ agency: 'evn' }] }] } }, `/procedures/${ELECTRICITY}/stages/1/steps/0`, /"evn" is used twice/],
+    ['a step at an unknown agency', (c) => { stagesOf(c, BIRTH)[1]?.steps.push({ id: 'x', agency: 'police' }) }, `/procedures/${BIRTH}/stages/1/steps/2`, /"police".*not under \/agencies/],
+    ['a lead that is not a step', (c) => { (c.procedures[BIRTH] ?? {}).lead = 'tax' }, `/procedures/${BIRTH}/lead`, /"tax", which is not a step/],
+    ['a stage without a required step', (c) => { for (const step of stagesOf(c, BIRTH)[1]?.steps ?? []) step.required = false }, `/procedures/${BIRTH}/stages/1`, /no required step/],
+    ['auth without a secret', (c) => { (c.agencies.justice ?? {}).auth = { type: 'bearer' } }, '/agencies/justice/auth', /exactly one of secretEnv and secretFile/],
+    ['auth with both secrets', (c) => { (c.agencies.justice ?? {}).auth = { type: 'bearer', secretEnv: 'X', secretFile: 'y' } }, '/agencies/justice/auth', /exactly one of secretEnv and secretFile/],
+    ['auth from an unset variable', (c) => { (c.agencies.justice ?? {}).auth = { type: 'hmac-sha256', secretEnv: 'HUB_TEST_UNSET_SECRET' } }, '/agencies/justice/auth/secretEnv', /HUB_TEST_UNSET_SECRET, which is not set/],
+    ['auth from a missing file', (c) => { (c.agencies.justice ?? {}).auth = { type: 'bearer', secretFile: 'config/no-such-secret' } }, '/agencies/justice/auth/secretFile', /cannot be read \(ENOENT\)/],
+    ['an unknown auth type', (c) => { (c.agencies.justice ?? {}).auth = { type: 'basic', secretEnv: 'X' } }, '/agencies/justice/auth/type', /bearer|hmac/]
   ]
   for (const [what, change, pointer, detail] of cases) {
     const raw = shipped()
@@ -189,7 +228,7 @@ t.test('resolveHubConfig: each kind of mistake is rejected with a message naming
 
 t.test('loadHubConfig: the shipped file loads; a missing or malformed file is a ConfigError naming HUB_CONFIG', async (t) => {
   const settings = loadHubConfig(fromRoot('config', 'hub.json'))
-  t.same([...settings.agencies.keys()].sort(), ['evn', 'justice'])
+  t.same([...settings.agencies.keys()].sort(), Object.keys(shipped().agencies).sort())
 
   const dir = t.testdir()
   const missing = join(dir, 'does-not-exist.json')

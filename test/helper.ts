@@ -121,17 +121,22 @@ export interface TestConfigOptions {
   timeoutMs?: number
 }
 
-/** The routing of config/hub.json, pointed at test agencies, with fast retries. */
+/**
+ * The agencies and routing of config/hub.json, each agency pointed at `<agencyUrl>/<agency id>`,
+ * with fast retries and without outbound auth (tests of auth add their own).
+ */
 export function testSettings (o: TestConfigOptions): HubSettings {
   const retry = { attempts: o.attempts ?? 3, baseDelayMs: o.baseDelayMs ?? 40, maxDelayMs: o.maxDelayMs ?? 2000 }
-  const shipped = JSON.parse(readFileSync(fromRoot('config', 'hub.json'), 'utf8')) as { procedures: unknown }
-  return resolveHubConfig({
-    agencies: {
-      evn: { name: 'EVN (test)', adapter: 'electricity', endpoint: `${o.agencyUrl}/evn`, retry, timeoutMs: o.timeoutMs ?? 2000 },
-      justice: { name: 'Justice (test)', adapter: 'generic', endpoint: `${o.agencyUrl}/justice`, retry, timeoutMs: o.timeoutMs ?? 2000 }
-    },
-    procedures: shipped.procedures
-  }, 'test config')
+  const shipped = shippedConfig()
+  const agencies = Object.fromEntries(Object.entries(shipped.agencies).map(([id, a]) => [id, {
+    name: `${a.name} (test)`, adapter: a.adapter, endpoint: `${o.agencyUrl}/${id}`, retry, timeoutMs: o.timeoutMs ?? 2000
+  }]))
+  return resolveHubConfig({ agencies, procedures: shipped.procedures }, 'test config')
+}
+
+/** config/hub.json as shipped (parsed, not resolved). */
+export function shippedConfig (): { agencies: Record<string, { name: string, adapter: string, endpoint: string, auth?: unknown }>, procedures: Record<string, Record<string, unknown>> } {
+  return JSON.parse(readFileSync(fromRoot('config', 'hub.json'), 'utf8')) as ReturnType<typeof shippedConfig>
 }
 
 /** Collects log lines (JSON) written by the hub. */
@@ -183,8 +188,11 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<TestH
   return { ...hub, prefix } as TestHub
 }
 
+export type ExampleName = 'birth-registration' | 'death-registration' | 'marriage-registration' | 'criminal-record-certificate' |
+  'land-use-right-transfer' | 'land-first-certificate' | 'electricity-new-connection' | 'electricity-contract-holder-change'
+
 /** A fresh copy of an example dossier from schemas/examples/. */
-export function example (name: 'birth-registration' | 'electricity-new-connection'): DossierSubmission {
+export function example (name: ExampleName): DossierSubmission {
   return JSON.parse(readFileSync(fromRoot('schemas', 'examples', `${name}.json`), 'utf8')) as DossierSubmission
 }
 

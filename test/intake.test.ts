@@ -6,7 +6,7 @@ t.test('each example dossier: 201 with code and Location, delivered to its agenc
   const agency = await startAgency(t)
   const hub = await build(t, { agencyUrl: agency.url })
   for (const [name, procedure, agencyId, path] of [
-    ['birth-registration', BIRTH, 'justice', '/justice'],
+    ['birth-registration', BIRTH, 'civil-status', '/justice'],
     ['electricity-new-connection', ELECTRICITY, 'evn', '/evn']
   ] as const) {
     const submission = example(name)
@@ -17,7 +17,7 @@ t.test('each example dossier: 201 with code and Location, delivered to its agenc
     t.equal(res.headers.location, `/v1/dossiers/${receipt.code}`)
     t.equal(receipt.status, 'received')
     t.equal(receipt.statusCode, 2)
-    t.same(Object.keys(receipt.routing), [agencyId])
+    t.equal(Object.keys(receipt.routing)[0], agencyId, 'the first step of its route')
     t.equal(receipt.procedure.code, procedure)
 
     const delivered = await waitFor(async () => {
@@ -32,14 +32,15 @@ t.test('each example dossier: 201 with code and Location, delivered to its agenc
 
     const got = agency.requests.filter((r) => r.path === path)
     t.equal(got.length, 1, `${name}: the agency got exactly one request`)
-    t.equal(got[0]?.headers['idempotency-key'], `${receipt.code}/${agencyId}`, 'idempotency key = dossier code + agency')
+    t.equal(got[0]?.headers['idempotency-key'], `${receipt.code}/${agencyId}`, 'idempotency key = dossier code + step')
   }
-  // the electricity agency received its native format, the justice agency the canonical dossier
+  // each agency received its native format
   const evn = agency.requests.find((r) => r.path === '/evn')?.body as Record<string, unknown>
   t.equal(evn.loaiYeuCau, 'CAP_DIEN_MOI_HA_AP')
   t.equal(evn.congSuatDangKy, 5)
   const justice = agency.requests.find((r) => r.path === '/justice')?.body as Record<string, unknown>
-  t.equal((justice.procedure as { code: string }).code, BIRTH)
+  t.equal(justice.maTTHC, BIRTH)
+  t.equal(justice.loaiHoSo, 'KS', 'the civil-status software\'s birth module')
   t.notOk('routing' in justice, 'agencies do not receive the hub\'s routing state')
   // agency receipts are recorded
   const evnDossier = await hub.store.get(evn.maYeuCau as string)

@@ -34,7 +34,7 @@ t.test('a full flow logs one line per request, with the dossier code, and no ID 
   await post(hub.app, invalid)
   const electricity = await post(hub.app, example('electricity-new-connection'))
   const code2 = electricity.json<DossierSummary>().code
-  await waitFor(async () => (await hub.store.routingState(code, 'justice'))?.state === 'delivered', 'delivery')
+  await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'delivered', 'delivery')
   await waitFor(async () => (await hub.store.routingState(code2, 'evn'))?.state === 'delivered', 'delivery')
   await hub.app.inject({ url: `/v1/dossiers/${code}` })
   await hub.app.inject({ url: '/v1/dossiers?limit=5' })

@@ -54,7 +54,7 @@ t.test('the OpenAPI document', async (t) => {
 
     const dir = fromRoot('schemas', 'examples')
     const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
-    t.same(files, ['birth-registration.json', 'electricity-new-connection.json'], 'the example files on disk')
+    t.ok(files.length >= 8, `the example files on disk (${files.length})`)
     const examples = media?.examples ?? {}
     t.same(Object.keys(examples).sort(), files.map((f) => f.replace(/\.json$/, '')), 'one request example per file')
     for (const file of files) {

@@ -5,11 +5,9 @@
  */
 import t from 'tap'
 import { build, example, post, startAgency, testSettings, waitFor, REDIS_URL } from './helper.ts'
-import { createHub } from '../src/runtime.ts'
+import { createHub, createIntakeService } from '../src/runtime.ts'
 import { createLogger } from '../src/logger.ts'
 import { DossierStore } from '../src/store/dossier-store.ts'
-import { IntakeService } from '../src/services/intake-service.ts'
-import { createStrictAjv } from '../src/validation/ajv.ts'
 import type { DossierSummary } from '../src/types/schemas.generated.ts'
 
 t.test('queueing fails after the dossier is stored: 201 anyway, and the reconciler delivers it', async (t) => {
@@ -17,12 +15,10 @@ t.test('queueing fails after the dossier is stored: 201 anyway, and the reconcil
   const hub = await build(t, { agencyUrl: agency.url })
   const settings = testSettings({ agencyUrl: agency.url })
   // An intake whose queueing step dies, as if the process crashed right after the Lua script.
-  const strict = createStrictAjv()
-  const crashing = new IntakeService({
+  const crashing = createIntakeService({
     store: new DossierStore(hub.redis, hub.prefix),
     enqueue: async () => { throw new Error('simulated crash between store and enqueue') },
-    procedures: settings.procedures,
-    dataValidators: new Map([['birth-registration', strict.getSchema('birth-registration')!]]),
+    settings,
     inlineAttachmentLimit: 65536,
     log: createLogger('silent')
   })
@@ -30,12 +26,12 @@ t.test('queueing fails after the dossier is stored: 201 anyway, and the reconcil
   t.ok(created, 'the dossier is accepted')
   const code = summary.code
   t.ok(await hub.store.exists(code), 'stored')
-  t.equal(await hub.queues.getJob('justice', code), undefined, 'but no delivery job exists')
-  t.same(await hub.redis.zrange(`${hub.prefix}:outbox`, '0', '-1'), [`${code}|justice`], 'the outbox remembers the delivery')
+  t.equal(await hub.queues.getJob('justice', code, 'civil-status'), undefined, 'but no delivery job exists')
+  t.same(await hub.redis.zrange(`${hub.prefix}:outbox`, '0', '-1'), [`${code}|civil-status`], 'the outbox remembers the delivery of the first step (the later ones wait)')
 
   const report = await hub.reconciler.runOnce(Date.now() + 1)
   t.same(report, { checked: 1, requeued: 1, confirmed: 0, dropped: 0 })
-  await waitFor(async () => (await hub.store.routingState(code, 'justice'))?.state === 'delivered', 'delivered by the reconciled job')
+  await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'delivered', 'delivered by the reconciled job')
   t.equal(agency.requests.length, 1)
   t.same(await hub.redis.zrange(`${hub.prefix}:outbox`, '0', '-1'), [], 'outbox empty')
 
@@ -60,11 +56,10 @@ t.test('a normal intake leaves nothing for the reconciler, and running it twice 
 
 t.test('the reconciler respects the grace period for fresh entries', async (t) => {
   const hub = await build(t, { role: 'api', reconcileGraceMs: 60_000 })
-  const crashing = new IntakeService({
+  const crashing = createIntakeService({
     store: hub.store,
     enqueue: async () => { throw new Error('crash') },
-    procedures: testSettings({ agencyUrl: 'http://127.0.0.1:9' }).procedures,
-    dataValidators: new Map(),
+    settings: testSettings({ agencyUrl: 'http://127.0.0.1:9' }),
     inlineAttachmentLimit: 65536,
     log: createLogger('silent')
   })
@@ -77,11 +72,10 @@ t.test('the reconciler respects the grace period for fresh entries', async (t) =
 t.test('the scheduled reconciler runs by itself in the worker role', async (t) => {
   const agency = await startAgency(t)
   const api = await build(t, { role: 'api', agencyUrl: agency.url })
-  const crashing = new IntakeService({
+  const crashing = createIntakeService({
     store: api.store,
     enqueue: async () => { throw new Error('crash') },
-    procedures: testSettings({ agencyUrl: agency.url }).procedures,
-    dataValidators: new Map(),
+    settings: testSettings({ agencyUrl: agency.url }),
     inlineAttachmentLimit: 65536,
     log: createLogger('silent')
   })
@@ -92,14 +86,14 @@ t.test('the scheduled reconciler runs by itself in the worker role', async (t) =
     logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 1000, reconcileGraceMs: 0
   })
   t.teardown(async () => { await worker.close() })
-  await waitFor(async () => (await api.store.routingState(summary.code, 'justice'))?.state === 'delivered', 'delivered by the scheduled reconciler', 15_000)
+  await waitFor(async () => (await api.store.routingState(summary.code, 'civil-status'))?.state === 'delivered', 'delivered by the scheduled reconciler', 15_000)
   t.equal(agency.requests.length, 1)
 })
 
 t.test('a job whose dossier does not exist fails visibly', async (t) => {
   const agency = await startAgency(t)
   const hub = await build(t, { agencyUrl: agency.url })
-  await hub.queues.enqueue('000.00.06.H56-261123-4242', ['evn'])
+  await hub.queues.enqueue('000.00.06.H56-261123-4242', [{ step: 'evn', agency: 'evn' }])
   const job = await waitFor(async () => {
     const j = await hub.queues.getJob('evn', '000.00.06.H56-261123-4242')
     return (await j?.getState()) === 'failed' ? j : undefined

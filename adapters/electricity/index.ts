@@ -1,64 +1,118 @@
 /**
- * Electricity adapter: the power company's (EVN) customer-service system. Serves the procedure
- * "cấp điện mới từ lưới điện hạ áp" (new low-voltage household connection); its data schema is
- * schemas/procedures/electricity-new-connection.schema.json.
+ * Electricity adapter: the power company's (EVN) customer-service system. Serves two procedures,
+ * told apart by the data schema on the way out and by `loaiYeuCau` on the way in:
+ * - "cấp điện mới từ lưới điện hạ áp" (new low-voltage household connection), data schema
+ *   schemas/procedures/electricity-new-connection.schema.json, loaiYeuCau CAP_DIEN_MOI_HA_AP;
+ * - "thay đổi chủ thể hợp đồng mua bán điện (sinh hoạt)" (a household supply contract passes to a
+ *   new holder: the applicant), data schema electricity-contract-holder-change, loaiYeuCau
+ *   THAY_DOI_CHU_THE_HOP_DONG.
+ * Status reports (trangThai) map to the canonical step statuses of schemas/status-report.schema.json.
  */
-import { AdapterMappingError, type AgencyAdapter, type CanonicalStatus, type DeliverableDossier, type DossierSubmission } from '../contract.ts'
-import type { Attachment, ElectricityNewConnectionData } from '../../src/types/schemas.generated.ts'
-import type { ElectricityRequest, ElectricityStatus, ElectricitySubmission, ElectricityAttachment, ElectricityCustomer } from './native.generated.ts'
+import {
+  AdapterMappingError,
+  type AgencyAdapter,
+  type DeliverableDossier,
+  type DossierSubmission,
+  type MappedStatus,
+  type OutboundContext,
+  type StatusReport,
+  type StepStatus
+} from '../contract.ts'
+import type { Address, Attachment, ElectricityContractHolderChangeData, ElectricityNewConnectionData } from '../../src/types/schemas.generated.ts'
+import type {
+  ElectricityAttachment,
+  ElectricityCustomer,
+  ElectricityFormerHolder,
+  ElectricityRequest,
+  ElectricityStatus,
+  ElectricitySubmission,
+  ElectricitySupplyAddress
+} from './native.generated.ts'
 import { fromCompactDate, fromCompactVietnam, toCompactDate, toCompactVietnam } from '../shared/vietnam-datetime.ts'
 import requestSchema from './schemas/request.schema.json' with { type: 'json' }
 import statusSchema from './schemas/status.schema.json' with { type: 'json' }
 import submissionSchema from './schemas/submission.schema.json' with { type: 'json' }
 
+/** The data schemas ($id) this adapter maps. */
+export const NEW_CONNECTION = 'electricity-new-connection'
+export const CONTRACT_HOLDER_CHANGE = 'electricity-contract-holder-change'
+
 type Purpose = ElectricityNewConnectionData['purpose']
+type Reason = ElectricityContractHolderChangeData['reason']
+type HolderIdentity = ElectricityContractHolderChangeData['currentHolder']['identity']
 type Channel = DossierSubmission['channel']
 type ReturnMethod = DossierSubmission['resultReturn']['method']
 type IdentityType = DossierSubmission['applicant']['identity']['type']
+type RequestKind = ElectricityRequest['loaiYeuCau']
+type NativeData = Omit<ElectricityRequest, 'maYeuCau' | 'loaiYeuCau' | 'maDonViTiepNhan' | 'kenhTiepNhan' | 'khachHang' | 'diaDiemSuDungDien' | 'ngayTiepNhan' | 'ngayHenTra' | 'hinhThucNhanKetQua' | 'nhiemVuLienThong' | 'hoSoDinhKem'>
 
 /** Two-way code tables: canonical value ↔ native code. */
-function table<C extends string, N extends string> (pairs: ReadonlyArray<readonly [C, N]>): { toNative: (c: C) => N, toCanonical: (n: N) => C } {
+function table<C extends string, N extends string> (field: string, pairs: ReadonlyArray<readonly [C, N]>): { toNative: (c: C) => N, toCanonical: (n: N) => C } {
   const toN = new Map<C, N>(pairs)
   const toC = new Map<N, C>(pairs.map(([c, n]) => [n, c]))
   return {
     toNative: (c) => {
       const n = toN.get(c)
-      if (n === undefined) throw new AdapterMappingError(`no electricity code for "${c}"`)
+      if (n === undefined) throw new AdapterMappingError(`no electricity code for "${c}" (${field})`)
       return n
     },
     toCanonical: (n) => {
       const c = toC.get(n)
-      if (c === undefined) throw new AdapterMappingError(`unknown electricity code "${n}"`)
+      if (c === undefined) throw new AdapterMappingError(`unknown electricity code "${n}" in ${field}`)
       return c
     }
   }
 }
 
-const purposes = table<Purpose, ElectricityRequest['mucDichSuDung']>([
+const purposes = table<Purpose, NonNullable<ElectricityRequest['mucDichSuDung']>>('mucDichSuDung', [
   ['household', 'SINH_HOAT'], ['business', 'KINH_DOANH'], ['production', 'SAN_XUAT'], ['agriculture', 'NONG_NGHIEP'], ['public', 'HCSN']
 ])
-const channels = table<Channel, ElectricityRequest['kenhTiepNhan']>([
+const channels = table<Channel, ElectricityRequest['kenhTiepNhan']>('kenhTiepNhan', [
   ['counter', 'MOT_CUA'], ['online', 'TRUC_TUYEN'], ['postal', 'BUU_CHINH']
 ])
-const returnMethods = table<ReturnMethod, NonNullable<ElectricityRequest['hinhThucNhanKetQua']>>([
+const returnMethods = table<ReturnMethod, NonNullable<ElectricityRequest['hinhThucNhanKetQua']>>('hinhThucNhanKetQua', [
   ['counter', 'TAI_QUAY'], ['postal', 'BUU_CHINH'], ['online', 'TRUC_TUYEN']
 ])
-const identityTypes = table<Exclude<IdentityType, 'agency-code'>, ElectricityCustomer['loaiGiayTo']>([
+const identityTypes = table<Exclude<IdentityType, 'agency-code'>, ElectricityCustomer['loaiGiayTo']>('loaiGiayTo', [
   ['citizen-id', 'CCCD'], ['legacy-id', 'CMND'], ['tax-code', 'MST']
 ])
-const ownership = table<NonNullable<ElectricityNewConnectionData['premisesOwnership']>, NonNullable<ElectricityRequest['hinhThucSoHuuNha']>>([
+const ownership = table<NonNullable<ElectricityNewConnectionData['premisesOwnership']>, NonNullable<ElectricityRequest['hinhThucSoHuuNha']>>('hinhThucSoHuuNha', [
   ['owner', 'CHU_SO_HUU'], ['tenant', 'THUE']
 ])
+const reasons = table<Reason, NonNullable<ElectricityRequest['lyDoThayDoi']>>('lyDoThayDoi', [
+  ['house-sale', 'MUA_BAN_NHA'], ['inheritance', 'THUA_KE'], ['gift', 'TANG_CHO'], ['property-division', 'CHIA_TACH_TAI_SAN'], ['tenancy', 'THUE_NHA'], ['other', 'KHAC']
+])
 
-const statusMap: Readonly<Record<ElectricityStatus['trangThai'], CanonicalStatus>> = {
-  TIEP_NHAN: 'processing',
+/** Native trangThai → the canonical step status. */
+export const STEP_STATUS: Readonly<Record<ElectricityStatus['trangThai'], StepStatus>> = {
+  TIEP_NHAN: 'accepted',
   KHAO_SAT: 'processing',
   THOA_THUAN: 'processing',
   TREO_THAO: 'processing',
   HOAN_THANH: 'resolved',
   CHO_BO_SUNG: 'supplement-requested',
   CHO_THANH_TOAN: 'payment-requested',
-  TU_CHOI: 'not-accepted'
+  TU_CHOI: 'rejected'
+}
+
+/** yyyyMMddHHmmss of a native field → ISO 8601; an impossible date names the field. */
+function nativeDateTime (value: string, field: string): string {
+  try {
+    return fromCompactVietnam(value)
+  } catch (err) {
+    if (err instanceof RangeError) throw new AdapterMappingError(`${field} is not a real yyyyMMddHHmmss date-time: ${value}`)
+    throw err
+  }
+}
+
+/** yyyyMMdd of a native field → YYYY-MM-DD; an impossible date names the field. */
+function nativeDate (value: string, field: string): string {
+  try {
+    return fromCompactDate(value)
+  } catch (err) {
+    if (err instanceof RangeError) throw new AdapterMappingError(`${field} is not a real yyyyMMdd date: ${value}`)
+    throw err
+  }
 }
 
 function attachmentToNative (a: Attachment): ElectricityAttachment {
@@ -87,70 +141,182 @@ function attachmentToCanonical (n: ElectricityAttachment): Attachment {
   }
 }
 
-function outbound (dossier: DeliverableDossier): { method: 'POST', body: ElectricityRequest } {
+function addressToNative (a: Address): ElectricitySupplyAddress {
+  return {
+    maTinh: a.provinceCode,
+    ...(a.districtCode !== undefined && { maHuyen: a.districtCode }),
+    maXa: a.wardCode,
+    diaChiChiTiet: a.line
+  }
+}
+
+function addressToCanonical (n: ElectricitySupplyAddress): Address {
+  return {
+    provinceCode: n.maTinh,
+    ...(n.maHuyen !== undefined && { districtCode: n.maHuyen }),
+    wardCode: n.maXa,
+    line: n.diaChiChiTiet
+  }
+}
+
+/** The applicant as the power company's customer (for a holder change: the new holder). */
+function customerToNative (applicant: DeliverableDossier['applicant']): ElectricityCustomer {
+  if (applicant.identity.type === 'agency-code') {
+    throw new AdapterMappingError('the power company identifies customers by CCCD, CMND or tax code, not by an agency code (applicant.identity)')
+  }
+  return {
+    tenKhachHang: applicant.fullName,
+    loaiKhachHang: applicant.kind === 'citizen' ? 'CA_NHAN' : 'TO_CHUC',
+    loaiGiayTo: identityTypes.toNative(applicant.identity.type),
+    soGiayTo: applicant.identity.number,
+    ...(applicant.dateOfBirth !== undefined && { ngaySinh: toCompactDate(applicant.dateOfBirth) }),
+    ...(applicant.phone !== undefined && { soDienThoai: applicant.phone }),
+    ...(applicant.email !== undefined && { email: applicant.email }),
+    ...(applicant.address !== undefined && { diaChiLienHe: applicant.address.fullText ?? applicant.address.line })
+  }
+}
+
+/** A person has CCCD or CMND, an organisation a tax code (MST). */
+function checkCustomerKind (c: ElectricityCustomer | ElectricityFormerHolder, field: string): void {
+  const personal = c.loaiGiayTo === 'CCCD' || c.loaiGiayTo === 'CMND'
+  if ((c.loaiKhachHang === 'CA_NHAN') !== personal) {
+    throw new AdapterMappingError(`${field}.loaiGiayTo ${c.loaiGiayTo} does not fit ${field}.loaiKhachHang ${c.loaiKhachHang} (a person has CCCD or CMND, an organisation MST)`)
+  }
+}
+
+function newConnectionToNative (dossier: DeliverableDossier): { diaDiem: ElectricitySupplyAddress, fields: NativeData } {
   const data = dossier.data as unknown as ElectricityNewConnectionData
   if (typeof data.installAddress !== 'object' || data.installAddress === null) {
-    throw new AdapterMappingError(`procedure ${dossier.procedure.code} is not a new low-voltage connection request (its data has no installAddress); route it to an agency whose adapter handles it`)
+    throw new AdapterMappingError(`the data of dossier ${dossier.code} (procedure ${dossier.procedure.code}) is not a new low-voltage connection request: it has no installAddress`)
   }
-  const { applicant } = dossier
-  if (applicant.identity.type === 'agency-code') {
-    throw new AdapterMappingError('the power company identifies customers by CCCD, CMND or tax code, not by an agency code')
+  return {
+    diaDiem: addressToNative(data.installAddress),
+    fields: {
+      mucDichSuDung: purposes.toNative(data.purpose),
+      congSuatDangKy: data.requestedCapacityKw,
+      soPha: data.phases,
+      ...(data.householdCount !== undefined && { soHoDungChung: data.householdCount }),
+      ...(data.premisesOwnership !== undefined && { hinhThucSoHuuNha: ownership.toNative(data.premisesOwnership) }),
+      ...(data.preferredDate !== undefined && { ngayDeNghiLapDat: toCompactDate(data.preferredDate) })
+    }
   }
+}
+
+function sameIdentity (a: { type: string, number: string }, b: { type: string, number: string }): boolean {
+  return a.type === b.type && a.number === b.number
+}
+
+function holderChangeToNative (dossier: DeliverableDossier): { diaDiem: ElectricitySupplyAddress, fields: NativeData } {
+  const data = dossier.data as unknown as ElectricityContractHolderChangeData
+  if (typeof data.supplyAddress !== 'object' || data.supplyAddress === null || typeof data.currentHolder !== 'object' || data.currentHolder === null) {
+    throw new AdapterMappingError(`the data of dossier ${dossier.code} (procedure ${dossier.procedure.code}) is not a contract holder change: it has no supplyAddress or currentHolder`)
+  }
+  if (sameIdentity(data.currentHolder.identity, dossier.applicant.identity)) {
+    throw new AdapterMappingError('the applicant (the new holder) already holds the contract: currentHolder.identity is the applicant\'s identity')
+  }
+  const holder = data.currentHolder
+  return {
+    diaDiem: addressToNative(data.supplyAddress),
+    fields: {
+      maKhachHang: data.customerCode,
+      soHopDong: data.contractNumber,
+      ...(data.meterSerial !== undefined && { soCongTo: data.meterSerial }),
+      chuHopDongCu: {
+        tenKhachHang: holder.fullName,
+        loaiKhachHang: holder.identity.type === 'tax-code' ? 'TO_CHUC' : 'CA_NHAN',
+        loaiGiayTo: identityTypes.toNative(holder.identity.type),
+        soGiayTo: holder.identity.number
+      },
+      lyDoThayDoi: reasons.toNative(data.reason),
+      ...(data.reasonNote !== undefined && { ghiChuLyDo: data.reasonNote }),
+      ...(data.meterReadingKwh !== undefined && { chiSoCongTo: data.meterReadingKwh }),
+      ngayDeNghiHieuLuc: toCompactDate(data.effectiveDate)
+    }
+  }
+}
+
+const requestKinds: Readonly<Record<string, { kind: RequestKind, map: (d: DeliverableDossier) => { diaDiem: ElectricitySupplyAddress, fields: NativeData } }>> = {
+  [NEW_CONNECTION]: { kind: 'CAP_DIEN_MOI_HA_AP', map: newConnectionToNative },
+  [CONTRACT_HOLDER_CHANGE]: { kind: 'THAY_DOI_CHU_THE_HOP_DONG', map: holderChangeToNative }
+}
+
+function outbound (dossier: DeliverableDossier, context: OutboundContext): { method: 'POST', body: ElectricityRequest } {
+  const kind = Object.hasOwn(requestKinds, context.dataSchema) ? requestKinds[context.dataSchema] : undefined
+  if (kind === undefined) {
+    throw new AdapterMappingError(`the power company takes ${Object.keys(requestKinds).join(' and ')} dossiers, not ${context.dataSchema} (procedure ${dossier.procedure.code}); route it to an agency whose adapter handles it`)
+  }
+  const khachHang = customerToNative(dossier.applicant)
+  const { diaDiem, fields } = kind.map(dossier)
   const body: ElectricityRequest = {
     maYeuCau: dossier.code,
-    loaiYeuCau: 'CAP_DIEN_MOI_HA_AP',
+    loaiYeuCau: kind.kind,
     maDonViTiepNhan: dossier.procedure.receivingAgency.code,
     kenhTiepNhan: channels.toNative(dossier.channel),
-    khachHang: {
-      tenKhachHang: applicant.fullName,
-      loaiKhachHang: applicant.kind === 'citizen' ? 'CA_NHAN' : 'TO_CHUC',
-      loaiGiayTo: identityTypes.toNative(applicant.identity.type),
-      soGiayTo: applicant.identity.number,
-      ...(applicant.dateOfBirth !== undefined && { ngaySinh: toCompactDate(applicant.dateOfBirth) }),
-      ...(applicant.phone !== undefined && { soDienThoai: applicant.phone }),
-      ...(applicant.email !== undefined && { email: applicant.email }),
-      ...(applicant.address !== undefined && { diaChiLienHe: applicant.address.fullText ?? applicant.address.line })
-    },
-    diaDiemSuDungDien: {
-      maTinh: data.installAddress.provinceCode,
-      ...(data.installAddress.districtCode !== undefined && { maHuyen: data.installAddress.districtCode }),
-      maXa: data.installAddress.wardCode,
-      diaChiChiTiet: data.installAddress.line
-    },
-    mucDichSuDung: purposes.toNative(data.purpose),
-    congSuatDangKy: data.requestedCapacityKw,
-    soPha: data.phases,
-    ...(data.householdCount !== undefined && { soHoDungChung: data.householdCount }),
-    ...(data.premisesOwnership !== undefined && { hinhThucSoHuuNha: ownership.toNative(data.premisesOwnership) }),
-    ...(data.preferredDate !== undefined && { ngayDeNghiLapDat: toCompactDate(data.preferredDate) }),
+    khachHang,
+    diaDiemSuDungDien: diaDiem,
+    ...fields,
     ngayTiepNhan: toCompactVietnam(dossier.receivedAt),
     ...(dossier.dueAt !== undefined && { ngayHenTra: toCompactVietnam(dossier.dueAt) }),
     hinhThucNhanKetQua: returnMethods.toNative(dossier.resultReturn.method),
+    ...(context.step.task !== undefined && { nhiemVuLienThong: context.step.task }),
     hoSoDinhKem: (dossier.attachments ?? []).map(attachmentToNative)
   }
   return { method: 'POST', body }
 }
 
-function inbound (native: ElectricitySubmission, context: { agencyId: string }): DossierSubmission {
-  const customer = native.khachHang
-  const installAddress = {
-    provinceCode: native.diaDiemSuDungDien.maTinh,
-    ...(native.diaDiemSuDungDien.maHuyen !== undefined && { districtCode: native.diaDiemSuDungDien.maHuyen }),
-    wardCode: native.diaDiemSuDungDien.maXa,
-    line: native.diaDiemSuDungDien.diaChiChiTiet
-  }
-  const data: ElectricityNewConnectionData = {
-    installAddress,
-    purpose: purposes.toCanonical(native.mucDichSuDung),
-    requestedCapacityKw: native.congSuatDangKy,
-    phases: native.soPha,
+/** Fields the native schema requires for one kind only (it checks them too); named when absent. */
+function need<T> (value: T | undefined, field: string, kind: RequestKind): T {
+  if (value === undefined) throw new AdapterMappingError(`${field} is required for loaiYeuCau ${kind}`)
+  return value
+}
+
+function newConnectionData (native: ElectricitySubmission, supply: Address): ElectricityNewConnectionData {
+  const k = 'CAP_DIEN_MOI_HA_AP'
+  return {
+    installAddress: supply,
+    purpose: purposes.toCanonical(need(native.mucDichSuDung, 'mucDichSuDung', k)),
+    requestedCapacityKw: need(native.congSuatDangKy, 'congSuatDangKy', k),
+    phases: need(native.soPha, 'soPha', k),
     ...(native.soHoDungChung !== undefined && { householdCount: native.soHoDungChung }),
     ...(native.hinhThucSoHuuNha !== undefined && { premisesOwnership: ownership.toCanonical(native.hinhThucSoHuuNha) }),
-    ...(native.ngayDeNghiLapDat !== undefined && { preferredDate: fromCompactDate(native.ngayDeNghiLapDat) })
+    ...(native.ngayDeNghiLapDat !== undefined && { preferredDate: nativeDate(native.ngayDeNghiLapDat, 'ngayDeNghiLapDat') })
   }
-  const personal = customer.loaiGiayTo === 'CCCD' || customer.loaiGiayTo === 'CMND'
-  if ((customer.loaiKhachHang === 'CA_NHAN') !== personal) {
-    throw new AdapterMappingError(`khachHang.loaiGiayTo ${customer.loaiGiayTo} does not fit khachHang.loaiKhachHang ${customer.loaiKhachHang} (a person has CCCD or CMND, an organisation MST)`)
+}
+
+function holderChangeData (native: ElectricitySubmission, supply: Address): ElectricityContractHolderChangeData {
+  const k = 'THAY_DOI_CHU_THE_HOP_DONG'
+  const holder = need(native.chuHopDongCu, 'chuHopDongCu', k)
+  checkCustomerKind(holder, 'chuHopDongCu')
+  const identity: HolderIdentity = { type: identityTypes.toCanonical(holder.loaiGiayTo), number: holder.soGiayTo }
+  const customer = native.khachHang
+  if (customer.loaiGiayTo === holder.loaiGiayTo && customer.soGiayTo === holder.soGiayTo) {
+    throw new AdapterMappingError('khachHang (the new holder) is chuHopDongCu (the current holder): same loaiGiayTo and soGiayTo')
+  }
+  const reason = reasons.toCanonical(need(native.lyDoThayDoi, 'lyDoThayDoi', k))
+  if (reason === 'other' && native.ghiChuLyDo === undefined) throw new AdapterMappingError('ghiChuLyDo is required when lyDoThayDoi is KHAC')
+  return {
+    customerCode: need(native.maKhachHang, 'maKhachHang', k),
+    contractNumber: need(native.soHopDong, 'soHopDong', k),
+    supplyAddress: supply,
+    ...(native.soCongTo !== undefined && { meterSerial: native.soCongTo }),
+    currentHolder: { fullName: holder.tenKhachHang, identity },
+    reason,
+    ...(native.ghiChuLyDo !== undefined && { reasonNote: native.ghiChuLyDo }),
+    ...(native.chiSoCongTo !== undefined && { meterReadingKwh: native.chiSoCongTo }),
+    effectiveDate: nativeDate(need(native.ngayDeNghiHieuLuc, 'ngayDeNghiHieuLuc', k), 'ngayDeNghiHieuLuc')
+  }
+}
+
+function inbound (native: ElectricitySubmission, context: { agencyId: string }): DossierSubmission {
+  const customer = native.khachHang
+  checkCustomerKind(customer, 'khachHang')
+  const supply = addressToCanonical(native.diaDiemSuDungDien)
+  const kind: RequestKind = native.loaiYeuCau ?? 'CAP_DIEN_MOI_HA_AP'
+  let data: ElectricityNewConnectionData | ElectricityContractHolderChangeData
+  switch (kind) {
+    case 'CAP_DIEN_MOI_HA_AP': data = newConnectionData(native, supply); break
+    case 'THAY_DOI_CHU_THE_HOP_DONG': data = holderChangeData(native, supply); break
+    default: throw new AdapterMappingError(`unknown loaiYeuCau "${String(kind)}"`)
   }
   const method = returnMethods.toCanonical(native.hinhThucNhanKetQua)
   if (method === 'postal' && customer.soDienThoai === undefined) {
@@ -168,7 +334,7 @@ function inbound (native: ElectricitySubmission, context: { agencyId: string }):
       kind: customer.loaiKhachHang === 'CA_NHAN' ? 'citizen' : 'organisation',
       fullName: customer.tenKhachHang,
       identity: { type: identityTypes.toCanonical(customer.loaiGiayTo), number: customer.soGiayTo },
-      ...(customer.ngaySinh !== undefined && { dateOfBirth: fromCompactDate(customer.ngaySinh) }),
+      ...(customer.ngaySinh !== undefined && { dateOfBirth: nativeDate(customer.ngaySinh, 'khachHang.ngaySinh') }),
       ...(customer.soDienThoai !== undefined && { phone: customer.soDienThoai }),
       ...(customer.email !== undefined && { email: customer.email })
     },
@@ -176,23 +342,86 @@ function inbound (native: ElectricitySubmission, context: { agencyId: string }):
     attachments: (native.hoSoDinhKem ?? []).map(attachmentToCanonical),
     channel: channels.toCanonical(native.kenhTiepNhan),
     resultReturn: method === 'postal'
-      ? { method, delivery: { recipientName: customer.tenKhachHang, phone: customer.soDienThoai as string, address: installAddress } }
+      ? { method, delivery: { recipientName: customer.tenKhachHang, phone: customer.soDienThoai as string, address: supply } }
       : { method },
-    submittedAt: fromCompactVietnam(native.ngayYeuCau)
+    submittedAt: nativeDateTime(native.ngayYeuCau, 'ngayYeuCau')
   }
+}
+
+/** ghiChu, and the customer code when the power company reports one (it is on the contract). */
+function noteOf (native: ElectricityStatus): string | undefined {
+  const parts = [native.ghiChu, native.maKhachHang !== undefined ? `Mã khách hàng: ${native.maKhachHang}` : undefined]
+    .filter((p): p is string => p !== undefined && p.trim() !== '')
+  return parts.length > 0 ? parts.join('. ') : undefined
+}
+
+function status (native: ElectricityStatus): MappedStatus {
+  const step = STEP_STATUS[native.trangThai]
+  if (step === undefined) throw new AdapterMappingError(`unknown trangThai "${String(native.trangThai)}"`)
+  const note = noteOf(native)
+  const report: StatusReport = {
+    status: step,
+    occurredAt: nativeDateTime(native.thoiDiem, 'thoiDiem'),
+    ...(note !== undefined && { note }),
+    ...(native.nguoiXuLy !== undefined && {
+      officer: {
+        name: native.nguoiXuLy,
+        ...(native.chucDanh !== undefined && { title: native.chucDanh }),
+        ...(native.phongBanXuLy !== undefined && { department: native.phongBanXuLy })
+      }
+    }),
+    ...(native.maTiepNhan !== undefined && { agencyReference: native.maTiepNhan }),
+    ...(native.ngayHenTraMoi !== undefined && { dueAt: nativeDateTime(native.ngayHenTraMoi, 'ngayHenTraMoi') })
+  }
+  switch (step) {
+    case 'supplement-requested': {
+      const papers = native.giayToCanBoSung
+      if (papers === undefined || papers.length === 0) throw new AdapterMappingError('trangThai CHO_BO_SUNG needs giayToCanBoSung (the papers to supply)')
+      report.missing = papers.map((p) => ({
+        name: p.ten,
+        ...(p.maThanhPhan !== undefined && { componentCode: p.maThanhPhan }),
+        ...(p.ghiChu !== undefined && { note: p.ghiChu })
+      }))
+      break
+    }
+    case 'payment-requested':
+      if (native.soTien === undefined) throw new AdapterMappingError('trangThai CHO_THANH_TOAN needs soTien (the amount to pay)')
+      report.payment = {
+        amount: native.soTien,
+        ...(native.noiDungThanhToan !== undefined && { note: native.noiDungThanhToan }),
+        ...(native.soThongBaoThanhToan !== undefined && { reference: native.soThongBaoThanhToan })
+      }
+      break
+    case 'rejected': {
+      const reason = native.lyDo ?? native.ghiChu
+      if (reason === undefined || reason.trim() === '') throw new AdapterMappingError('trangThai TU_CHOI needs a reason: lyDo (or ghiChu)')
+      report.reason = reason
+      break
+    }
+    case 'resolved':
+      if (native.giayToKetQua !== undefined) {
+        report.results = native.giayToKetQua.map((d) => ({
+          name: d.tenGiayTo,
+          componentCode: d.maThanhPhan,
+          url: d.duongDan,
+          sha256: d.sha256.toLowerCase(),
+          ...(d.kieuTep !== undefined && { mediaType: d.kieuTep })
+        }))
+      }
+      break
+    default:
+      break
+  }
+  return { report, dossierCode: native.maYeuCau }
 }
 
 export const electricityAdapter: AgencyAdapter<ElectricitySubmission, ElectricityRequest, ElectricityStatus> = {
   name: 'electricity',
-  description: 'Power company (EVN) customer-service system: new low-voltage connections (cấp điện mới hạ áp).',
+  description: 'Power company (EVN) customer-service system: new low-voltage connections (cấp điện mới hạ áp) and household contract holder changes (thay đổi chủ thể hợp đồng mua bán điện).',
   nativeSchemas: { submission: submissionSchema, request: requestSchema, status: statusSchema },
   inbound,
   outbound,
-  status: (native) => ({
-    status: statusMap[native.trangThai],
-    occurredAt: fromCompactVietnam(native.thoiDiem),
-    ...(native.ghiChu !== undefined && { note: native.ghiChu })
-  }),
+  status,
   receipt: (response) => {
     const body = response.body
     if (typeof body !== 'object' || body === null) return undefined

@@ -1,10 +1,16 @@
 /**
- * Generic adapter: the canonical dossier as JSON over HTTP. For agencies that have no native
- * format of their own (or accept the hub's), so a new agency needs configuration, not code.
+ * Generic adapter: the canonical dossier as JSON over HTTP, and canonical status reports back.
+ * For agencies that have no native format of their own (or accept the hub's): police residence
+ * registration, social insurance, the tax authority… A new agency of this kind needs a few lines
+ * of hub config (endpoint, auth), not code.
+ *
+ * The delivered body is `{ step, dossier }`: which step of a linked route this delivery is for
+ * (one agency may get several: the land office before and after the tax authority) and the
+ * canonical dossier (schemas/dossier.schema.json), with earlier steps' result documents.
  */
-import type { AgencyAdapter, DeliverableDossier, DossierSubmission } from '../contract.ts'
-import type { GenericStatusReport } from './native.generated.ts'
-import statusSchema from './schemas/status.schema.json' with { type: 'json' }
+import type { AgencyAdapter, DossierSubmission, StatusReport } from '../contract.ts'
+import type { GenericRequest } from './native.generated.ts'
+import requestSchema from './schemas/request.schema.json' with { type: 'json' }
 
 function receiptFrom (body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null) return undefined
@@ -16,21 +22,17 @@ function receiptFrom (body: unknown): string | undefined {
   return undefined
 }
 
-export const genericAdapter: AgencyAdapter<DossierSubmission, DeliverableDossier, GenericStatusReport> = {
+export const genericAdapter: AgencyAdapter<DossierSubmission, GenericRequest, StatusReport> = {
   name: 'generic',
   description: 'Canonical dossier JSON over HTTP (định dạng chuẩn của trục liên thông).',
   nativeSchemas: {
     submission: { $ref: 'dossier-submission#' },
-    request: { $ref: 'dossier#' },
-    status: statusSchema
+    request: requestSchema,
+    status: { $ref: 'status-report#' }
   },
   inbound: (native) => native,
-  outbound: (dossier) => ({ method: 'POST', body: dossier }),
-  status: (native) => ({
-    status: native.status,
-    ...(native.occurredAt !== undefined && { occurredAt: native.occurredAt }),
-    ...(native.note !== undefined && { note: native.note })
-  }),
+  outbound: (dossier, context) => ({ method: 'POST', body: { step: context.step, dossier: dossier as GenericRequest['dossier'] } }),
+  status: (native) => ({ report: native }),
   receipt: (response) => receiptFrom(response.body)
 }
 

@@ -1,34 +1,126 @@
 /**
- * The hub config file (HUB_CONFIG): agencies, their endpoints and the routing table. Validated
- * against schemas/hub-config.schema.json, then cross-checked: every routed agency exists, every
- * adapter exists, every procedure's data schema exists. Problems name the file and the JSON pointer.
+ * The hub config file (HUB_CONFIG): agencies, their endpoints and outbound auth, the routing
+ * table and the intake policy. Validated against schemas/hub-config.schema.json, then cross-checked:
+ * every routed agency exists, every adapter exists, every procedure's data schema exists, step ids
+ * are unique in their route, the lead is one of the steps, every auth secret can be read. Problems
+ * name the file and the JSON pointer.
+ *
+ * Routes resolve to an ordered list of steps: `agencies: [a, b]` is one stage with a and b in
+ * parallel; `stages` lists stages run in sequence, each with steps run in parallel.
  */
 import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { createAjv, toFieldErrors } from '../validation/ajv.ts'
 import { hubConfigSchema, procedureDataSchemas } from '../schemas.ts'
 import { adapters } from '../../adapters/index.ts'
-import type { AgencyConfig, HubConfig, ProcedureRoute, RetryPolicy } from '../types/schemas.generated.ts'
+import type { AgencyConfig, HubConfig, OutboundAuth, ProcedureRoute, RetryPolicy, RouteStage } from '../types/schemas.generated.ts'
 import { ConfigError } from './errors.ts'
-import { resolve } from 'node:path'
 
-export type ResolvedAgency = AgencyConfig & {
+/** Outbound auth with its secret read (from the environment or a file): kept in memory only. */
+export interface ResolvedAuth {
+  type: OutboundAuth['type']
+  secret: string
+}
+
+export type ResolvedAgency = Omit<AgencyConfig, 'auth'> & {
   id: string
   timeoutMs: number
   concurrency: number
   retry: Required<RetryPolicy>
+  auth?: ResolvedAuth
 }
 
-export type ResolvedProcedure = ProcedureRoute & { code: string }
+export interface ResolvedStep {
+  /** unique within the route; the agency id unless the config names it */
+  id: string
+  agency: string
+  /** 0-based stage: stages run in sequence, the steps of one stage in parallel */
+  stage: number
+  task?: string
+  required: boolean
+  lead: boolean
+}
+
+export type ResolvedProcedure = Omit<ProcedureRoute, 'agencies' | 'stages' | 'lead'> & {
+  code: string
+  /** every step, ordered by stage */
+  steps: readonly ResolvedStep[]
+  stageCount: number
+  /** the lead step's id */
+  lead: string
+}
 
 export interface HubSettings {
   agencies: ReadonlyMap<string, ResolvedAgency>
   procedures: ReadonlyMap<string, ResolvedProcedure>
+  /** a dossier arriving again from another system within this time (same procedure, applicant, content) is the same dossier; 0 = off */
+  duplicateWindowMs: number
+}
+
+export interface ResolveOptions {
+  /** where secretEnv is looked up (default process.env) */
+  env?: Record<string, string | undefined>
 }
 
 const validate = createAjv({ useDefaults: true }, []).compile<HubConfig>(hubConfigSchema)
 
+function readSecret (auth: OutboundAuth, at: string, env: Record<string, string | undefined>, problems: string[]): string | undefined {
+  if ((auth.secretEnv === undefined) === (auth.secretFile === undefined)) {
+    problems.push(`${at} must give exactly one of secretEnv and secretFile`)
+    return undefined
+  }
+  if (auth.secretEnv !== undefined) {
+    const value = env[auth.secretEnv]?.trim()
+    if (value === undefined || value === '') {
+      problems.push(`${at}/secretEnv names the environment variable ${auth.secretEnv}, which is not set (it must hold the ${auth.type} secret)`)
+      return undefined
+    }
+    return value
+  }
+  const file = resolve(auth.secretFile as string)
+  try {
+    const value = readFileSync(file, 'utf8').trim()
+    if (value === '') problems.push(`${at}/secretFile names ${file}, which is empty`)
+    return value === '' ? undefined : value
+  } catch (err) {
+    problems.push(`${at}/secretFile names ${file}, which cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`)
+    return undefined
+  }
+}
+
+function resolveRoute (code: string, route: ProcedureRoute, agencies: ReadonlyMap<string, ResolvedAgency>, at: string, problems: string[]): ResolvedProcedure {
+  const { agencies: shorthand, stages, lead, ...rest } = route
+  const steps: ResolvedStep[] = []
+  if ((shorthand === undefined) === (stages === undefined)) {
+    problems.push(`${at} must give either agencies (one stage, in parallel) or stages (a linked route), not ${shorthand === undefined ? 'neither' : 'both'}`)
+  }
+  const stageList: RouteStage[] = stages ?? (shorthand !== undefined ? [{ steps: shorthand.map((agency) => ({ agency })) }] : [])
+  const seen = new Set<string>()
+  stageList.forEach((stage, s) => {
+    stage.steps.forEach((step, i) => {
+      const pointer = stages !== undefined ? `${at}/stages/${s}/steps/${i}` : `${at}/agencies/${i}`
+      const id = step.id ?? step.agency
+      if (!agencies.has(step.agency)) problems.push(`${pointer} names agency "${step.agency}", which is not under /agencies`)
+      if (seen.has(id)) problems.push(`${pointer} has step id "${id}" is used twice in this route; give the steps distinct ids`)
+      seen.add(id)
+      steps.push({ id, agency: step.agency, stage: s, ...(step.task !== undefined && { task: step.task }), required: step.required ?? true, lead: false })
+    })
+  })
+  const leadId = lead ?? steps[0]?.id ?? ''
+  const leadStep = steps.find((s) => s.id === leadId)
+  if (leadStep !== undefined) leadStep.lead = true
+  else if (steps.length > 0) problems.push(`${at}/lead names "${leadId}", which is not a step of this route (steps: ${[...seen].join(', ')})`)
+  stageList.forEach((stage, s) => {
+    if (stage.steps.length > 0 && !stage.steps.some((step) => step.required ?? true)) {
+      problems.push(`${at}/stages/${s} has no required step: every stage needs one (the next stage starts when the required ones are resolved)`)
+    }
+  })
+  return { ...rest, code, steps, stageCount: stageList.length, lead: leadId }
+}
+
 /** Validates an already parsed config object. `origin` names it in messages. */
-export function resolveHubConfig (raw: unknown, origin: string): HubSettings {
+export function resolveHubConfig (raw: unknown, origin: string, options: ResolveOptions = {}): HubSettings {
+  const env = options.env ?? process.env
   const config = structuredClone(raw)
   if (!validate(config)) {
     throw new ConfigError(toFieldErrors(validate.errors).map((e) => `${origin}: ${e.pointer || '/'} ${e.detail}`))
@@ -40,7 +132,13 @@ export function resolveHubConfig (raw: unknown, origin: string): HubSettings {
     if (!adapters.has(agency.adapter)) {
       problems.push(`${origin}: /agencies/${id}/adapter names "${agency.adapter}", but the adapters are: ${[...adapters.keys()].join(', ')}`)
     }
-    agencies.set(id, { ...agency, id } as ResolvedAgency)
+    const { auth, ...rest } = agency
+    let resolvedAuth: ResolvedAuth | undefined
+    if (auth !== undefined) {
+      const secret = readSecret(auth, `${origin}: /agencies/${id}/auth`, env, problems)
+      if (secret !== undefined) resolvedAuth = { type: auth.type, secret }
+    }
+    agencies.set(id, { ...rest, id, ...(resolvedAuth !== undefined && { auth: resolvedAuth }) } as ResolvedAgency)
   }
   const procedures = new Map<string, ResolvedProcedure>()
   for (const [code, route] of Object.entries(config.procedures)) {
@@ -48,16 +146,14 @@ export function resolveHubConfig (raw: unknown, origin: string): HubSettings {
     if (!procedureDataSchemas.has(route.dataSchema)) {
       problems.push(`${origin}: /procedures/${code}/dataSchema names "${route.dataSchema}", but schemas/procedures/ has: ${[...procedureDataSchemas.keys()].join(', ')}`)
     }
-    route.agencies.forEach((agencyId, i) => {
-      if (!agencies.has(agencyId)) problems.push(`${origin}: /procedures/${code}/agencies/${i} names agency "${agencyId}", which is not under /agencies`)
-    })
-    procedures.set(code, { ...route, code })
+    procedures.set(code, resolveRoute(code, route, agencies, `${origin}: /procedures/${code}`, problems))
   }
   if (problems.length > 0) throw new ConfigError(problems)
-  return { agencies, procedures }
+  const hours = config.intake?.duplicateWindowHours ?? 72
+  return { agencies, procedures, duplicateWindowMs: hours * 3_600_000 }
 }
 
-export function loadHubConfig (path: string): HubSettings {
+export function loadHubConfig (path: string, options: ResolveOptions = {}): HubSettings {
   const file = resolve(path)
   let text: string
   try {
@@ -71,5 +167,5 @@ export function loadHubConfig (path: string): HubSettings {
   } catch (err) {
     throw new ConfigError([`HUB_CONFIG: ${file} is not valid JSON (${(err as Error).message})`])
   }
-  return resolveHubConfig(raw, file)
+  return resolveHubConfig(raw, file, options)
 }

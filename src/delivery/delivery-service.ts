@@ -1,26 +1,31 @@
 /**
- * One delivery attempt of one dossier to one agency: load the dossier, map it with the agency's
- * adapter, check the mapped request against the adapter's native schema, send it, and record the
- * routing state. Knows nothing of BullMQ: the worker turns the outcome into job semantics.
+ * One delivery attempt of one step of a dossier's route to the step's agency: load the dossier,
+ * map it with the agency's adapter (with the step and the earlier steps' result documents), check
+ * the mapped request against the adapter's native schema, send it (signed as the agency's auth
+ * says), and record the step's state. Knows nothing of BullMQ: the worker turns the outcome into
+ * job semantics.
  */
 import type { Logger } from 'pino'
 import type { ValidateFunction } from 'ajv'
 import type { AgencyAdapter, DeliverableDossier } from '../../adapters/contract.ts'
-import type { ResolvedAgency } from '../config/hub-config.ts'
+import type { ResolvedAgency, ResolvedProcedure } from '../config/hub-config.ts'
 import type { DossierStore } from '../store/dossier-store.ts'
+import { outboxMember } from '../store/keys.ts'
 import type { RoutingState } from '../types/schemas.generated.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
+import { mergeDelivery, type DeliveryUpdate } from '../domain/routing.ts'
 import { toFieldErrors } from '../validation/ajv.ts'
 import { DeliveryError, type AgencyHttpClient } from './http-client.ts'
 
 export type DeliveryOutcome =
   | { outcome: 'delivered', status: number, agencyReference?: string }
   | { outcome: 'already-delivered' }
+  | { outcome: 'not-needed', state: RoutingState['state'] }
   | { outcome: 'retry', error: string, retryAfterMs?: number }
   | { outcome: 'failed', error: string }
 
 /** Idempotency-Key of a delivery: the same for every attempt, so the agency can drop repeats. */
-export const deliveryIdempotencyKey = (code: string, agency: string): string => `${code}/${agency}`
+export const deliveryIdempotencyKey = (code: string, step: string): string => `${code}/${step}`
 
 export interface AgencyChannel {
   agency: ResolvedAgency
@@ -33,9 +38,13 @@ export interface DeliveryServiceOptions {
   store: DossierStore
   http: AgencyHttpClient
   channels: ReadonlyMap<string, AgencyChannel>
+  procedures: ReadonlyMap<string, ResolvedProcedure>
   log: Logger
   now?: () => Date
 }
+
+/** States in which a delivery job has nothing to do. */
+const NOTHING_TO_DO = new Set<RoutingState['state']>(['waiting', 'cancelled', 'resolved', 'rejected'])
 
 export class DeliveryService {
   readonly #o: Required<DeliveryServiceOptions>
@@ -45,53 +54,95 @@ export class DeliveryService {
   }
 
   /**
-   * Attempt number `attempt` (1-based) of at most `maxAttempts`. Records the routing state before
+   * Merges a delivery outcome into the step's state and stores it (compare-and-set: if an agency
+   * report changed the step meanwhile, merges again into what it says now).
+   */
+  async #record (code: string, step: string, update: DeliveryUpdate, logger: Logger): Promise<void> {
+    const { store, now } = this.#o
+    for (let i = 0; i < 10; i++) {
+      const current = await store.stepState(code, step)
+      if (current === undefined) {
+        logger.warn('the step is gone; delivery state not recorded')
+        return
+      }
+      const next = mergeDelivery(current.state, update)
+      const r = await store.updateStep(code, step, current.raw, next, toVietnamIso(now()))
+      if (r === 'updated') {
+        if (next === undefined) logger.info({ state: current.state.state }, 'step already further; delivery state kept')
+        return
+      }
+      if (r !== 'stale') {
+        logger.warn({ result: r }, 'delivery state not recorded')
+        return
+      }
+    }
+    logger.error('delivery state not recorded: the step kept changing')
+  }
+
+  /**
+   * Attempt number `attempt` (1-based) of at most `maxAttempts`. Records the step's state before
    * it returns, so a failure is visible on the dossier even if the process dies right after.
    */
-  async attempt (code: string, agencyId: string, attempt: number, maxAttempts: number): Promise<DeliveryOutcome> {
-    const { store, http, channels, log, now } = this.#o
-    const logger = log.child({ dossier: code, agency: agencyId, attempt })
-    const record = async (state: RoutingState): Promise<void> => {
-      const r = await store.setRoutingState(code, agencyId, state, toVietnamIso(now()))
-      if (r !== 'updated') logger.info({ result: r }, 'routing state not changed')
+  async attempt (code: string, step: string, attempt: number, maxAttempts: number): Promise<DeliveryOutcome> {
+    const { store, http, channels, procedures, log, now } = this.#o
+    const found = await store.getForUpdate(code)
+    if (found === undefined) {
+      log.error({ dossier: code, step }, 'dossier not found for delivery')
+      return { outcome: 'failed', error: `dossier ${code} does not exist` }
     }
+    const current = found.routing[step]
+    if (current === undefined) {
+      log.error({ dossier: code, step }, 'the dossier\'s route has no such step')
+      return { outcome: 'failed', error: `dossier ${code} has no step ${step}` }
+    }
+    const agencyId = current.agency
+    const logger = log.child({ dossier: code, step, agency: agencyId, attempt })
+    if (NOTHING_TO_DO.has(current.state)) {
+      logger.info({ state: current.state }, 'nothing to deliver for this step')
+      await store.outboxRemove(outboxMember(code, step))
+      return { outcome: 'not-needed', state: current.state }
+    }
+    if (current.state !== 'pending' && current.state !== 'retrying' && current.state !== 'failed') {
+      await store.outboxRemove(outboxMember(code, step))
+      return { outcome: 'already-delivered' }
+    }
+
+    const startedAt = toVietnamIso(now())
     const channel = channels.get(agencyId)
     if (channel === undefined) {
       const error = `agency ${agencyId} is not in the hub config any more`
-      await record({ state: 'failed', attempts: attempt, lastAttemptAt: toVietnamIso(now()), lastError: error })
+      await this.#record(code, step, { state: 'failed', attempts: attempt, lastAttemptAt: startedAt, lastError: error }, logger)
       logger.error(error)
       return { outcome: 'failed', error }
     }
-    const dossier = await store.get(code)
-    if (dossier === undefined) {
-      logger.error('dossier not found for delivery')
-      return { outcome: 'failed', error: `dossier ${code} does not exist` }
-    }
-    const current = dossier.routing?.[agencyId]
-    if (current === undefined) {
-      logger.error('dossier is not routed to this agency')
-      return { outcome: 'failed', error: `dossier ${code} is not routed to ${agencyId}` }
-    }
-    if (current.state === 'delivered') return { outcome: 'already-delivered' }
-
-    const idempotencyKey = deliveryIdempotencyKey(code, agencyId)
-    const startedAt = toVietnamIso(now())
-    const { routing: _routing, ...deliverable } = dossier
+    const idempotencyKey = deliveryIdempotencyKey(code, step)
+    const { routing: _routing, ...deliverable } = found.dossier
+    const procedure = procedures.get(found.dossier.procedure.code)
     let error: DeliveryError
     try {
+      if (procedure === undefined) throw new DeliveryError(`procedure ${found.dossier.procedure.code} is not in the hub config any more`, false)
       const req = channel.adapter.outbound(deliverable as DeliverableDossier, {
-        agencyId, idempotencyKey, ...(channel.agency.code !== undefined && { agencyCode: channel.agency.code })
+        agencyId,
+        idempotencyKey,
+        dataSchema: procedure.dataSchema,
+        step: { id: step, stage: current.stage, ...(current.task !== undefined && { task: current.task }), lead: current.lead === true },
+        ...(channel.agency.code !== undefined && { agencyCode: channel.agency.code })
       })
       if (!channel.validateRequest(req.body)) {
         const fields = toFieldErrors(channel.validateRequest.errors).slice(0, 5).map((f) => `${f.pointer} ${f.detail}`).join('; ')
         throw new DeliveryError(`the ${channel.adapter.name} adapter produced a request its native schema rejects: ${fields}`, false)
       }
-      const res = await http.send(req, { endpoint: channel.agency.endpoint, timeoutMs: channel.agency.timeoutMs, idempotencyKey })
+      const res = await http.send(req, {
+        endpoint: channel.agency.endpoint,
+        timeoutMs: channel.agency.timeoutMs,
+        idempotencyKey,
+        ...(channel.agency.auth !== undefined && { auth: channel.agency.auth })
+      })
       const agencyReference = channel.adapter.receipt(res)
-      await record({
+      await this.#record(code, step, {
         state: 'delivered', attempts: attempt, lastAttemptAt: startedAt, deliveredAt: toVietnamIso(now()),
         ...(agencyReference !== undefined && { agencyReference })
-      })
+      }, logger)
       logger.info({ status: res.status, agencyReference }, 'delivered')
       return { outcome: 'delivered', status: res.status, ...(agencyReference !== undefined && { agencyReference }) }
     } catch (err) {
@@ -100,7 +151,7 @@ export class DeliveryService {
         : new DeliveryError(`the ${channel.adapter.name} adapter cannot map this dossier: ${(err as Error).message}`, false)
     }
     const final = !error.retryable || attempt >= maxAttempts
-    await record({ state: final ? 'failed' : 'retrying', attempts: attempt, lastAttemptAt: startedAt, lastError: error.message })
+    await this.#record(code, step, { state: final ? 'failed' : 'retrying', attempts: attempt, lastAttemptAt: startedAt, lastError: error.message }, logger)
     if (final) {
       logger.warn({ err: error.message, retryable: error.retryable }, 'delivery failed for good')
       return { outcome: 'failed', error: error.message }
@@ -110,11 +161,9 @@ export class DeliveryService {
   }
 
   /** When BullMQ failed a job without our processor deciding (stalled too often): make it visible. */
-  async markFailed (code: string, agencyId: string, attempts: number, error: string): Promise<void> {
-    const current = await this.#o.store.routingState(code, agencyId)
-    if (current === undefined || current.state === 'delivered' || current.state === 'failed') return
-    await this.#o.store.setRoutingState(code, agencyId, {
-      ...current, state: 'failed', attempts: Math.max(attempts, current.attempts), lastError: error
-    }, toVietnamIso(this.#o.now()))
+  async markFailed (code: string, step: string, attempts: number, error: string): Promise<void> {
+    const current = await this.#o.store.stepState(code, step)
+    if (current === undefined || current.state.state === 'failed') return
+    await this.#record(code, step, { state: 'failed', attempts: Math.max(attempts, current.state.attempts), lastError: error }, this.#o.log.child({ dossier: code, step }))
   }
 }

@@ -5,6 +5,8 @@
 import { Agent, request, errors as undiciErrors } from 'undici'
 import type { OutboundRequest, AgencyResponse } from '../../adapters/contract.ts'
 import { classifyHttpStatus, parseRetryAfter } from '../domain/retry.ts'
+import type { ResolvedAuth } from '../config/hub-config.ts'
+import { authHeaders } from './outbound-auth.ts'
 
 const MAX_RESPONSE_BYTES = 1024 * 1024
 const USER_AGENT = 'lienthong-hub/0.1 (+https://github.com/lienthong-hub)'
@@ -27,6 +29,8 @@ export interface SendOptions {
   endpoint: string
   timeoutMs: number
   idempotencyKey: string
+  /** the agency's outbound auth (bearer token or HMAC signature of timestamp + body) */
+  auth?: ResolvedAuth
 }
 
 async function readBody (body: AsyncIterable<Buffer>): Promise<{ text: string, truncated: boolean }> {
@@ -71,6 +75,7 @@ export class AgencyHttpClient {
   /** Sends the request; resolves with the agency's 2xx answer, rejects with a DeliveryError. */
   async send (req: OutboundRequest, options: SendOptions): Promise<AgencyResponse> {
     const url = req.path === undefined ? options.endpoint : new URL(req.path, options.endpoint.endsWith('/') ? options.endpoint : `${options.endpoint}/`).href
+    const body = JSON.stringify(req.body)
     let res: Awaited<ReturnType<typeof request>>
     try {
       res = await request(url, {
@@ -80,9 +85,10 @@ export class AgencyHttpClient {
           ...req.headers,
           'content-type': 'application/json; charset=utf-8',
           'idempotency-key': options.idempotencyKey,
-          'user-agent': USER_AGENT
+          'user-agent': USER_AGENT,
+          ...authHeaders(options.auth, body, Date.now())
         },
-        body: JSON.stringify(req.body),
+        body,
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,
         signal: AbortSignal.timeout(options.timeoutMs)

@@ -1,7 +1,7 @@
 /**
  * One BullMQ queue per agency, so one agency's outage, backlog or rate limit never slows another.
- * A delivery job carries only the dossier code and the agency id (no personal data); its jobId is
- * the dossier code, so while the job exists a second add of the same delivery is a no-op.
+ * A delivery job carries only the dossier code, the step id and the agency id (no personal data);
+ * its jobId is "<code>/<step>", so while the job exists a second add of the same delivery is a no-op.
  */
 import { Queue, type Job, type JobsOptions } from 'bullmq'
 import type { Redis } from 'ioredis'
@@ -9,8 +9,19 @@ import type { ResolvedAgency } from '../config/hub-config.ts'
 
 export interface DeliveryJobData {
   code: string
+  /** the step of the dossier's route (the agency id unless the routing table names steps) */
+  step: string
   agency: string
 }
+
+/** One delivery: a step of a dossier's route, to the step's agency. */
+export interface Delivery {
+  step: string
+  agency: string
+}
+
+/** The job id of a delivery (BullMQ job ids may not contain ':'; codes and step ids cannot). */
+export const deliveryJobId = (code: string, step: string): string => `${code}/${step}`
 
 export const DELIVERY_JOB_NAME = 'deliver'
 /** The custom backoff strategy's name (the worker implements it: domain/retry.ts). */
@@ -19,9 +30,9 @@ export const BACKOFF_TYPE = 'hub-backoff'
 /** BullMQ queue names may not contain ':'; agency ids cannot either (hub-config schema). */
 export const deliveryQueueName = (agencyId: string): string => `deliver.${agencyId}`
 
-export function deliveryJobOptions (agency: ResolvedAgency, code: string): JobsOptions {
+export function deliveryJobOptions (agency: ResolvedAgency, code: string, step: string): JobsOptions {
   return {
-    jobId: code,
+    jobId: deliveryJobId(code, step),
     attempts: agency.retry.attempts,
     backoff: { type: BACKOFF_TYPE },
     // Completed jobs stay a week, so a repeated add within that time is still de-duplicated by jobId;
@@ -58,17 +69,18 @@ export class DeliveryQueues {
     return this.#queues.has(agencyId)
   }
 
-  /** Queues the deliveries of one dossier (one job per agency, sent together). */
-  async enqueue (code: string, agencyIds: readonly string[]): Promise<void> {
-    await Promise.all(agencyIds.map(async (id) => {
+  /** Queues deliveries of one dossier (one job per step, sent together). */
+  async enqueue (code: string, deliveries: readonly Delivery[]): Promise<void> {
+    await Promise.all(deliveries.map(async ({ step, agency: id }) => {
       const agency = this.#agencies.get(id)
       if (agency === undefined) throw new Error(`no delivery queue for agency ${id}`)
-      await this.queue(id).add(DELIVERY_JOB_NAME, { code, agency: id }, deliveryJobOptions(agency, code))
+      await this.queue(id).add(DELIVERY_JOB_NAME, { code, step, agency: id }, deliveryJobOptions(agency, code, step))
     }))
   }
 
-  async getJob (agencyId: string, code: string): Promise<Job<DeliveryJobData> | undefined> {
-    return await this.queue(agencyId).getJob(code)
+  /** The delivery job of one step (`step` defaults to the agency id: a one-step route). */
+  async getJob (agencyId: string, code: string, step = agencyId): Promise<Job<DeliveryJobData> | undefined> {
+    return await this.queue(agencyId).getJob(deliveryJobId(code, step))
   }
 
   async close (): Promise<void> {

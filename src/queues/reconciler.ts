@@ -2,7 +2,8 @@
  * The outbox reconciler: the second half of "never a stored dossier without its routing job".
  *
  * Intake stores the dossier and, in the same Lua transaction, one outbox entry per delivery
- * ("<code>|<agency>", scored by time). Then it queues the delivery jobs. If the process dies (or
+ * (an agency report that releases the next stage of a linked route does the same for its steps)
+ * ("<code>|<step>", scored by time). Then it queues the delivery jobs. If the process dies (or
  * Redis hiccups) between the two, the entries stay in the outbox. A worker's first routing-state
  * update for a delivery removes its entry (it proves the job exists and ran).
  *
@@ -12,7 +13,7 @@
  *   - no job, already delivered or failed, or the dossier is gone → drop the entry.
  * It checks the job before the state: a job is only removed after the worker recorded its outcome,
  * so "no job" plus a pending state really means "never queued". Re-queuing is idempotent (jobId =
- * dossier code; the worker skips deliveries already delivered), so running it on several workers
+ * "<code>/<step>"; the worker skips deliveries already delivered), so running it on several workers
  * at once, or twice, is harmless. A job never exists without its dossier: jobs are only ever
  * created from a stored dossier, by intake or here.
  */
@@ -47,22 +48,30 @@ export class OutboxReconciler {
     const { store, queues, log, graceMs, batch } = this.#o
     const report: ReconcileReport = { checked: 0, requeued: 0, confirmed: 0, dropped: 0 }
     const due = await store.outboxDue(nowMs - graceMs, batch)
-    for (const { code, agency, member } of due) {
+    for (const { code, step, member } of due) {
       report.checked++
-      if (!queues.has(agency)) {
-        log.error({ dossier: code, agency }, 'outbox entry for an agency that is no longer configured; left in the outbox')
+      const found = await store.stepState(code, step)
+      if (found === undefined) {
+        report.dropped++
+        await store.outboxRemove(member)
         continue
       }
-      if (await queues.getJob(agency, code) !== undefined) {
+      const { agency } = found.state
+      if (!queues.has(agency)) {
+        log.error({ dossier: code, step, agency }, 'outbox entry for an agency that is no longer configured; left in the outbox')
+        continue
+      }
+      if (await queues.getJob(agency, code, step) !== undefined) {
         report.confirmed++
         await store.outboxRemove(member)
         continue
       }
-      const state = await store.routingState(code, agency)
+      // read again: the job may have run and been removed between the two reads
+      const state = (await store.stepState(code, step))?.state
       if (state !== undefined && (state.state === 'pending' || state.state === 'retrying')) {
-        await queues.enqueue(code, [agency])
+        await queues.enqueue(code, [{ step, agency }])
         report.requeued++
-        log.warn({ dossier: code, agency }, 'delivery was stored but never queued; queued it now')
+        log.warn({ dossier: code, step, agency }, 'delivery was stored but never queued; queued it now')
       } else {
         report.dropped++
       }

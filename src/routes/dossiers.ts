@@ -7,17 +7,7 @@ import type { DossierSubmission } from '../types/schemas.generated.ts'
 import { parseIdempotencyKey } from '../services/intake-service.ts'
 import type { ListQuery } from '../services/dossier-queries.ts'
 import { STATUSES } from '../domain/status.ts'
-
-const problem = (description: string): object => ({
-  description,
-  content: { 'application/problem+json': { schema: { $ref: 'problem#' } } }
-})
-
-const codeParam = {
-  type: 'object',
-  required: ['code'],
-  properties: { code: { description: 'Mã hồ sơ — dossier code, e.g. 000.00.06.H56-231027-0361.', allOf: [{ $ref: 'dossier#/properties/code' }] } }
-} as const
+import { codeParam, idempotencyHeaders, problem } from './common.ts'
 
 export default async function dossierRoutes (app: FastifyInstance): Promise<void> {
   app.post<{ Body: DossierSubmission, Headers: { 'idempotency-key'?: string } }>('/v1/dossiers', {
@@ -25,12 +15,7 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
       tags: ['dossiers'],
       summary: 'Submit a dossier (tiếp nhận hồ sơ)',
       description: 'The provincial portal forwards a submission. The hub validates it, assigns the dossier code (mã hồ sơ), stores it and queues its delivery to every agency its procedure is routed to. The same submission again — same Idempotency-Key, or same source system + reference — answers 200 with the same dossier and creates nothing; the same key with different content answers 409.',
-      headers: {
-        type: 'object',
-        properties: {
-          'idempotency-key': { description: 'Khóa chống trùng — any 1–255 visible ASCII characters (a UUID is typical); repeats of the request with the same key return the first answer.', type: 'string' }
-        }
-      },
+      headers: idempotencyHeaders,
       body: { $ref: 'dossier-submission#' },
       response: {
         201: { description: 'Received: the new dossier (Location header points to it).', $ref: 'dossier-summary#' },

@@ -37,6 +37,11 @@ export class DossierQueries {
     return dossier
   }
 
+  async history (code: string): Promise<object[]> {
+    if (!(await this.#store.exists(code))) throw new DossierNotFoundError(code)
+    return await this.#store.history(code)
+  }
+
   async list (query: ListQuery): Promise<DossierList> {
     const filter: ListFilter = { limit: query.limit }
     if (query.status !== undefined) filter.status = query.status

@@ -16,9 +16,13 @@
 import type { Logger } from 'pino'
 import type { ValidateFunction } from 'ajv'
 import type { DossierSubmission, DossierSummary } from '../types/schemas.generated.ts'
-import type { ResolvedProcedure } from '../config/hub-config.ts'
+import type { ResolvedAgency, ResolvedProcedure } from '../config/hub-config.ts'
 import type { DossierStore } from '../store/dossier-store.ts'
-import { HubValidationError, IdempotencyConflictError, type FieldProblem } from '../errors.ts'
+import type { Delivery } from '../queues/delivery-queues.ts'
+import { AdapterMappingError, type AgencyAdapter } from '../../adapters/contract.ts'
+import type { NativeValidators } from '../validation/native.ts'
+import { AgencyNotFoundError, HubValidationError, IdempotencyConflictError, type FieldProblem } from '../errors.ts'
+import { initialRouting, stepsToDeliver } from '../domain/routing.ts'
 import { canonicalJson, sha256Hex } from '../domain/fingerprint.ts'
 import { SEQUENCE_WIDTH, dossierCodePrefix } from '../domain/dossier-code.ts'
 import { STATUS_ON_RECEIPT } from '../domain/status.ts'
@@ -28,9 +32,17 @@ import { toFieldErrors } from '../validation/ajv.ts'
 
 export interface IntakeServiceOptions {
   store: DossierStore
-  /** queues the deliveries of a stored dossier */
-  enqueue: (code: string, agencies: readonly string[]) => Promise<void>
+  /** queues deliveries of a stored dossier */
+  enqueue: (code: string, deliveries: readonly Delivery[]) => Promise<void>
   procedures: ReadonlyMap<string, ResolvedProcedure>
+  agencies: ReadonlyMap<string, ResolvedAgency>
+  adapters: ReadonlyMap<string, AgencyAdapter<never, unknown, never>>
+  /** compiled native schemas, by adapter name */
+  nativeValidators: ReadonlyMap<string, NativeValidators>
+  /** the compiled canonical submission schema (dossier-submission) */
+  validateSubmission: ValidateFunction
+  /** see HubSettings.duplicateWindowMs */
+  duplicateWindowMs: number
   /** compiled `data` schemas by $id */
   dataValidators: ReadonlyMap<string, ValidateFunction>
   inlineAttachmentLimit: number
@@ -44,6 +56,15 @@ export interface IntakeOutcome {
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/
+
+/**
+ * What makes two submissions from different systems one dossier: the procedure, the applicant's
+ * identity and the procedure data. Not the source, channel, attachments' addresses or timestamps,
+ * which differ by the way a dossier travels.
+ */
+export function contentFingerprint (s: DossierSubmission): string {
+  return sha256Hex(canonicalJson({ procedure: s.procedure.code, identity: s.applicant.identity, data: s.data }))
+}
 
 /** The Idempotency-Key header, as a plain token or as a structured-field string ("…"). */
 export function parseIdempotencyKey (header: string | string[] | undefined): string | undefined {
@@ -94,11 +115,55 @@ export class IntakeService {
     return { problems, ...(procedure !== undefined && { procedure }) }
   }
 
-  async submit (submission: DossierSubmission, idempotencyKey?: string): Promise<IntakeOutcome> {
+  /**
+   * An agency's software submits a dossier in its native format: validated against the adapter's
+   * submission schema (problems point into the native body), mapped to the canonical submission
+   * (checked again, like a portal submission), then received once like any other. The submitting
+   * agency's steps of the first stage count as delivered: it holds the dossier already.
+   */
+  async submitNative (agencyId: string, native: unknown, idempotencyKey?: string): Promise<IntakeOutcome> {
+    const agency = this.#o.agencies.get(agencyId)
+    if (agency === undefined) throw new AgencyNotFoundError(agencyId, [...this.#o.agencies.keys()].join(', '))
+    const adapter = this.#o.adapters.get(agency.adapter)
+    const validate = this.#o.nativeValidators.get(agency.adapter)?.submission
+    if (adapter === undefined || validate === undefined) {
+      throw new HubValidationError([{ pointer: '#', detail: `agency ${agencyId} (adapter ${agency.adapter}) has no native submission format; submit canonical dossiers to /v1/dossiers` }])
+    }
+    if (!validate(native)) {
+      throw new HubValidationError(toFieldErrors(validate.errors).map((f) => ({ pointer: `#${f.pointer}`, detail: f.detail })),
+        `The ${adapter.name} submission has invalid fields; nothing was stored`)
+    }
+    let submission: DossierSubmission
+    try {
+      submission = adapter.inbound(native as never, { agencyId })
+    } catch (err) {
+      // RangeError: an impossible native date (adapters/shared/vietnam-datetime.ts)
+      if (!(err instanceof AdapterMappingError || err instanceof RangeError)) throw err
+      throw new HubValidationError([{ pointer: '#', detail: err.message }], `The ${adapter.name} submission cannot be read: ${err.message}; nothing was stored`)
+    }
+    const v = this.#o.validateSubmission
+    if (!v(submission)) {
+      throw new HubValidationError(toFieldErrors(v.errors).map((f) => ({ pointer: '#', detail: `once mapped to the canonical dossier, ${f.pointer} ${f.detail}` })),
+        `The ${adapter.name} submission maps to an invalid dossier; nothing was stored`)
+    }
+    return await this.submit(submission, idempotencyKey, { heldBy: agencyId })
+  }
+
+  async submit (submission: DossierSubmission, idempotencyKey?: string, origin: { heldBy?: string } = {}): Promise<IntakeOutcome> {
     const { problems, procedure } = this.check(submission)
-    if (problems.length > 0 || procedure === undefined) throw new HubValidationError(problems)
+    if (problems.length > 0 || procedure === undefined) {
+      if (origin.heldBy !== undefined) {
+        throw new HubValidationError(problems.map((p) => ({ pointer: '#', detail: `once mapped to the canonical dossier, ${(p.pointer ?? '#').slice(1)} ${p.detail}` })))
+      }
+      throw new HubValidationError(problems)
+    }
     const doc = canonicalJson(submission)
     const received = this.#o.now()
+    const receivedAt = toVietnamIso(received)
+    const routing = initialRouting(procedure.steps, {
+      at: receivedAt,
+      ...(origin.heldBy !== undefined && { heldBy: origin.heldBy, heldReference: submission.source.reference })
+    })
     const receivingAgencyCode = submission.procedure.receivingAgency.code
     const result = await this.#o.store.intake({
       ...(idempotencyKey !== undefined && { idempotencyKey }),
@@ -109,18 +174,20 @@ export class IntakeService {
       receivingAgencyCode,
       yymmdd: vietnamYYMMDD(received),
       doc,
-      receivedAt: toVietnamIso(received),
+      receivedAt,
       receivedAtMs: received.getTime(),
       status: STATUS_ON_RECEIPT,
       procedureCode: procedure.code,
       procedureName: submission.procedure.name,
-      agencies: procedure.agencies
+      routing,
+      contentFingerprint: contentFingerprint(submission),
+      duplicateWindowMs: this.#o.duplicateWindowMs
     })
     if (result.outcome === 'conflict') throw new IdempotencyConflictError(result.code)
     if (result.outcome === 'duplicate') return { created: false, summary: result.summary }
     const { code } = result.summary
     try {
-      await this.#o.enqueue(code, procedure.agencies)
+      await this.#o.enqueue(code, stepsToDeliver(routing).map((step) => ({ step, agency: (routing[step] as { agency: string }).agency })))
     } catch (err) {
       this.#o.log.warn({ err, dossier: code }, 'dossier stored but its deliveries could not be queued now; the outbox reconciler will queue them')
     }

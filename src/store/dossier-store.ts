@@ -4,8 +4,9 @@
  */
 import { readFileSync } from 'node:fs'
 import type { Redis, Result } from 'ioredis'
-import type { Dossier, DossierSummary, RoutingState } from '../types/schemas.generated.ts'
+import type { Dossier, DossierSummary, ResultDocument, RoutingState } from '../types/schemas.generated.ts'
 import { nationalStatusCode, type DossierStatus } from '../domain/status.ts'
+import type { Routing } from '../domain/routing.ts'
 import { Keys, outboxMember, parseOutboxMember } from './keys.ts'
 
 const lua = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8')
@@ -15,13 +16,13 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     hubIntake(...args: Array<string | number>): Result<Array<string>, Context>
     hubRouting(...args: Array<string | number>): Result<number, Context>
+    hubApply(...args: Array<string | number>): Result<string[], Context>
     hubList(...args: Array<string | number>): Result<[number, string, string, ...string[][]], Context>
   }
 }
 
 /** Counters live a few days past their day, so a late retry never restarts a day's numbering. */
 const SEQUENCE_TTL_SECONDS = 4 * 24 * 60 * 60
-export const INITIAL_ROUTING_STATE: RoutingState = { state: 'pending', attempts: 0 }
 
 export interface IntakeInput {
   idempotencyKey?: string
@@ -40,8 +41,13 @@ export interface IntakeInput {
   status: DossierStatus
   procedureCode: string
   procedureName: string
-  agencies: readonly string[]
+  /** the route's initial state, by step id, in route order */
+  routing: Routing
   dueAt?: string
+  /** sha256 of procedure + applicant ID + data: finds the dossier again when another system sends it */
+  contentFingerprint: string
+  /** how long the content fingerprint finds it; 0 = never */
+  duplicateWindowMs: number
 }
 
 export type IntakeResult =
@@ -64,7 +70,36 @@ export interface ListPage {
   next?: { score: number, code: string }
 }
 
-export type RoutingUpdate = 'updated' | 'kept-delivered' | 'no-dossier' | 'not-routed'
+export type StepUpdate = 'updated' | 'stale' | 'no-dossier' | 'no-step'
+
+/** A dossier as read for a change: its route, status and version (for compare-and-set). */
+export interface DossierForUpdate {
+  dossier: Dossier
+  routing: Routing
+  status: DossierStatus
+  version: string
+  receivedAtMs: number
+}
+
+export interface DossierChange {
+  code: string
+  expectedVersion: string
+  status: DossierStatus
+  nextStatus: DossierStatus
+  receivedAtMs: number
+  /** changed steps, by id */
+  routing: Routing
+  /** steps to put in the outbox (released for delivery) */
+  release: readonly string[]
+  history?: object
+  eventId?: string
+  /** stored under eventId and returned for a repeat */
+  answer?: string
+  at: string
+  nowMs: number
+}
+
+export type ChangeResult = { outcome: 'ok' } | { outcome: 'seen', answer: string } | { outcome: 'stale' } | { outcome: 'missing' }
 
 function pairs (flat: readonly string[], from = 0): Map<string, string> {
   const m = new Map<string, string>()
@@ -72,13 +107,18 @@ function pairs (flat: readonly string[], from = 0): Map<string, string> {
   return m
 }
 
-function routingOf (fields: Map<string, string>): Record<string, RoutingState> {
-  const routing: Record<string, RoutingState> = {}
-  for (const agency of (fields.get('agencies') ?? '').split(',')) {
-    const raw = fields.get(`r:${agency}`)
-    if (agency !== '' && raw !== undefined) routing[agency] = JSON.parse(raw) as RoutingState
+function routingOf (fields: Map<string, string>): Routing {
+  const routing: Routing = {}
+  for (const step of (fields.get('steps') ?? '').split(',')) {
+    const raw = fields.get(`r:${step}`)
+    if (step !== '' && raw !== undefined) routing[step] = JSON.parse(raw) as RoutingState
   }
   return routing
+}
+
+/** Result documents of every resolved step, in route order. */
+function resultsOf (routing: Routing): ResultDocument[] {
+  return Object.values(routing).flatMap((r) => r.results ?? [])
 }
 
 /** The hub-assigned head of a dossier (code, status, dates) from its hash fields. */
@@ -109,22 +149,25 @@ export class DossierStore {
   constructor (redis: Redis, prefix: string) {
     this.redis = redis
     this.keys = new Keys(prefix)
-    redis.defineCommand('hubIntake', { numberOfKeys: 5, lua: summaryPrelude + lua('intake') })
+    redis.defineCommand('hubIntake', { numberOfKeys: 6, lua: summaryPrelude + lua('intake') })
     redis.defineCommand('hubRouting', { numberOfKeys: 2, lua: lua('routing') })
+    redis.defineCommand('hubApply', { numberOfKeys: 4, lua: lua('apply') })
     redis.defineCommand('hubList', { numberOfKeys: 1, lua: summaryPrelude + lua('list') })
   }
 
   /** Stores a new dossier with its routing states and outbox entries, or finds the one it repeats. One round trip. */
   async intake (input: IntakeInput): Promise<IntakeResult> {
     const k = this.keys
-    const agencies = input.agencies.join(',')
-    const initial = JSON.stringify(INITIAL_ROUTING_STATE)
+    const steps = Object.entries(input.routing)
+    const agencies = [...new Set(steps.map(([, r]) => r.agency))].join(',')
+    const stepArgs = steps.flatMap(([, r]) => [JSON.stringify(r), r.state === 'pending' ? '1' : '0'])
     const reply = await this.redis.hubIntake(
       k.idempotency(input.idempotencyKey ?? ''), k.source(input.source.system, input.source.reference),
-      k.sequence(input.receivingAgencyCode, input.yymmdd), k.outbox, k.indexAll,
+      k.sequence(input.receivingAgencyCode, input.yymmdd), k.outbox, k.indexAll, k.content(input.contentFingerprint),
       k.prefix, input.idempotencyKey === undefined ? '0' : '1', input.fingerprint, input.codePrefix,
       input.sequenceWidth, SEQUENCE_TTL_SECONDS, input.doc, input.receivedAt, input.receivedAtMs,
-      input.status, input.procedureCode, input.procedureName, agencies, initial, input.dueAt ?? ''
+      input.status, input.procedureCode, input.procedureName, agencies, steps.map(([id]) => id).join(','), input.dueAt ?? '',
+      input.source.system, input.duplicateWindowMs, ...stepArgs
     )
     const [outcome, code] = reply as [string, string]
     if (outcome === 'conflict') return { outcome, code }
@@ -138,38 +181,75 @@ export class DossierStore {
         receivedAt: input.receivedAt,
         ...(input.dueAt !== undefined && { dueAt: input.dueAt }),
         procedure: { code: input.procedureCode, name: input.procedureName },
-        routing: Object.fromEntries(input.agencies.map((a) => [a, { ...INITIAL_ROUTING_STATE }]))
+        routing: input.routing
       }
     }
   }
 
   /** The canonical dossier with its status and routing state, or undefined. One round trip. */
   async get (code: string): Promise<Dossier | undefined> {
+    return (await this.getForUpdate(code))?.dossier
+  }
+
+  /** The dossier with what a change needs: its route, status and version. One round trip. */
+  async getForUpdate (code: string): Promise<DossierForUpdate | undefined> {
     const raw = await this.redis.hgetall(this.keys.dossier(code))
     const doc = raw.doc
     if (doc === undefined) return undefined
     const f = new Map(Object.entries(raw))
-    return {
+    const routing = routingOf(f)
+    const results = resultsOf(routing)
+    const dossier: Dossier = {
       ...headOf(code, f),
       ...(JSON.parse(doc) as Omit<Dossier, 'code' | 'status' | 'statusCode' | 'receivedAt'>),
-      routing: routingOf(f)
+      routing,
+      ...(results.length > 0 && { results })
     }
+    return { dossier, routing, status: dossier.status, version: raw.v ?? '0', receivedAtMs: Date.parse(dossier.receivedAt) }
+  }
+
+  /** Applies a change if the dossier's version is still `expectedVersion` (else 'stale': read again). One round trip. */
+  async applyChange (c: DossierChange): Promise<ChangeResult> {
+    const k = this.keys
+    const pairs = Object.entries(c.routing).flatMap(([id, r]) => [`r:${id}`, JSON.stringify(r)])
+    const reply = await this.redis.hubApply(
+      k.dossier(c.code), k.history(c.code), k.events(c.code), k.outbox,
+      k.prefix, c.code, c.expectedVersion, c.eventId ?? '', c.answer ?? '',
+      c.history === undefined ? '' : JSON.stringify(c.history), c.status, c.nextStatus, c.receivedAtMs, c.nowMs, c.at,
+      pairs.length / 2, ...pairs, ...c.release
+    )
+    const [outcome, answer] = reply as [ChangeResult['outcome'], string | undefined]
+    return outcome === 'seen' ? { outcome, answer: answer as string } : { outcome } as ChangeResult
+  }
+
+  /** The dossier's history (what agencies reported and what it changed), oldest first. */
+  async history (code: string): Promise<object[]> {
+    const entries = await this.redis.lrange(this.keys.history(code), 0, -1)
+    return entries.map((e) => JSON.parse(e) as object)
   }
 
   async exists (code: string): Promise<boolean> {
     return (await this.redis.exists(this.keys.dossier(code))) === 1
   }
 
-  /** The routing state of one agency for a dossier: undefined when the dossier is not routed there (or missing). */
-  async routingState (code: string, agency: string): Promise<RoutingState | undefined> {
-    const raw = await this.redis.hget(this.keys.dossier(code), `r:${agency}`)
-    return raw === null ? undefined : JSON.parse(raw) as RoutingState
+  /** The state of one step of a dossier's route, as stored (raw JSON, for compare-and-set) and parsed. */
+  async stepState (code: string, step: string): Promise<{ raw: string, state: RoutingState } | undefined> {
+    const raw = await this.redis.hget(this.keys.dossier(code), `r:${step}`)
+    return raw === null ? undefined : { raw, state: JSON.parse(raw) as RoutingState }
   }
 
-  /** Records a delivery state; never turns `delivered` back into anything else. Confirms the outbox entry. */
-  async setRoutingState (code: string, agency: string, state: RoutingState, now: string): Promise<RoutingUpdate> {
-    const r = await this.redis.hubRouting(this.keys.dossier(code), this.keys.outbox, agency, JSON.stringify(state), state.state, outboxMember(code, agency), now)
-    return r === 1 ? 'updated' : r === 0 ? 'kept-delivered' : r === -1 ? 'no-dossier' : 'not-routed'
+  /** The parsed state of one step (the agency id for a one-step route); undefined when there is no such step or dossier. */
+  async routingState (code: string, step: string): Promise<RoutingState | undefined> {
+    return (await this.stepState(code, step))?.state
+  }
+
+  /**
+   * Replaces a step's state if it is still `expectedRaw` (compare-and-set), and confirms the step's
+   * outbox entry. `next` undefined only confirms the outbox entry.
+   */
+  async updateStep (code: string, step: string, expectedRaw: string, next: RoutingState | undefined, now: string): Promise<StepUpdate> {
+    const r = await this.redis.hubRouting(this.keys.dossier(code), this.keys.outbox, step, expectedRaw, next === undefined ? '' : JSON.stringify(next), outboxMember(code, step), now)
+    return r === 1 ? 'updated' : r === 0 ? 'stale' : r === -1 ? 'no-dossier' : 'no-step'
   }
 
   async list (filter: ListFilter): Promise<ListPage> {
@@ -197,7 +277,7 @@ export class DossierStore {
   }
 
   /** Deliveries stored at least `olderThanMs` ago and still not confirmed queued. */
-  async outboxDue (beforeMs: number, limit: number): Promise<Array<{ code: string, agency: string, member: string }>> {
+  async outboxDue (beforeMs: number, limit: number): Promise<Array<{ code: string, step: string, member: string }>> {
     const members = await this.redis.zrangebyscore(this.keys.outbox, '-inf', beforeMs, 'LIMIT', 0, limit)
     return members.flatMap((member) => {
       const parsed = parseOutboxMember(member)

@@ -5,11 +5,17 @@
  *
  *   <p>:d:<code>            hash   the dossier: doc (canonical JSON of the submission), fp,
  *                                   status, receivedAt, dueAt, procedure, procedureName,
- *                                   agencies (ids joined by ','), updatedAt, r:<agency> (routing state JSON)
+ *                                   agencies (ids joined by ','), steps (step ids joined by ','),
+ *                                   r:<step> (routing state JSON), updatedAt, v (version, bumped
+ *                                   by every change: compare-and-set for agency reports)
+ *   <p>:h:<code>            list   the dossier's history: agency reports and what they changed (JSON)
+ *   <p>:ev:<code>           hash   event id -> the answer given to it (agency reports are idempotent)
+ *   <p>:cf:<sha256>         string "<code>|<source system>" by procedure + applicant ID + data, for
+ *                                   the cross-channel duplicate window (expires with it)
  *   <p>:idem:<sha256>       string dossier code, by Idempotency-Key
  *   <p>:src:<sha256>        string dossier code, by source system + source reference
  *   <p>:seq:<agency>:<YYMMDD> counter of the receiving agency's day (expires after a few days)
- *   <p>:outbox              zset   "<code>|<agency>" deliveries stored but not yet confirmed queued, by ms
+ *   <p>:outbox              zset   "<code>|<step>" deliveries stored but not yet confirmed queued, by ms
  *   <p>:ix:all              zset   codes by receivedAt ms
  *   <p>:ix:st:<status>      zset   codes by receivedAt ms, per status
  *   <p>:ix:ag:<agency>      zset   codes by receivedAt ms, per routed agency
@@ -27,6 +33,9 @@ export class Keys {
   idempotency (key: string): string { return `${this.prefix}:idem:${sha256Hex(key)}` }
   source (system: string, reference: string): string { return `${this.prefix}:src:${sha256Hex(`${system}\n${reference}`)}` }
   sequence (agencyCode: string, yymmdd: string): string { return `${this.prefix}:seq:${agencyCode}:${yymmdd}` }
+  history (code: string): string { return `${this.prefix}:h:${code}` }
+  events (code: string): string { return `${this.prefix}:ev:${code}` }
+  content (fingerprint: string): string { return `${this.prefix}:cf:${fingerprint}` }
   get outbox (): string { return `${this.prefix}:outbox` }
   get indexAll (): string { return `${this.prefix}:ix:all` }
   indexByStatus (status: string): string { return `${this.prefix}:ix:st:${status}` }
@@ -37,9 +46,9 @@ export class Keys {
 }
 
 /** Member of the outbox zset for one delivery. */
-export const outboxMember = (code: string, agency: string): string => `${code}|${agency}`
-export function parseOutboxMember (member: string): { code: string, agency: string } | undefined {
+export const outboxMember = (code: string, step: string): string => `${code}|${step}`
+export function parseOutboxMember (member: string): { code: string, step: string } | undefined {
   const i = member.lastIndexOf('|')
   if (i <= 0) return undefined
-  return { code: member.slice(0, i), agency: member.slice(i + 1) }
+  return { code: member.slice(0, i), step: member.slice(i + 1) }
 }

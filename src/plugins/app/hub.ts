@@ -6,10 +6,12 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { IntakeService } from '../../services/intake-service.ts'
 import type { DossierQueries } from '../../services/dossier-queries.ts'
+import type { EventService } from '../../services/event-service.ts'
 
 export interface HubServices {
   intake: IntakeService
   dossiers: DossierQueries
+  events: EventService
 }
 
 declare module 'fastify' {

@@ -4,49 +4,87 @@ Receive a dossier once, atomically (one EVALSHA, the first of the intake path's 
 KEYS[1] idempotency-key index  (<p>:idem:<sha256 of the key>; ignored when ARGV[2] == '0')
 KEYS[2] source index           (<p>:src:<sha256 of system + reference>)
 KEYS[3] day counter            (<p>:seq:<receiving agency>:<YYMMDD>)
-KEYS[4] outbox                 (<p>:outbox: zset of "<code>|<agency>" deliveries not yet confirmed queued)
+KEYS[4] outbox                 (<p>:outbox: zset of "<code>|<step>" deliveries not yet confirmed queued)
 KEYS[5] index of all dossiers  (<p>:ix:all)
+KEYS[6] content index          (<p>:cf:<sha256 of procedure + applicant ID + data>; cross-channel duplicates)
 ARGV    1 prefix, 2 has idempotency key '1'|'0', 3 fingerprint, 4 code prefix "<agency>-<YYMMDD>-",
         5 sequence width, 6 counter TTL seconds, 7 canonical JSON of the submission,
         8 receivedAt ISO, 9 receivedAt ms, 10 status, 11 procedure code, 12 procedure name,
-        13 agency ids joined by ',', 14 initial routing-state JSON, 15 dueAt ISO or ''
+        13 agency ids joined by ',', 14 step ids joined by ',', 15 dueAt ISO or '',
+        16 source system, 17 content window ms ('0' = off),
+        18.. one pair per step, in the order of ARGV[14]: routing-state JSON, '1' to put it in the outbox else '0'
 
 Returns {'created', code}
      or {'duplicate', code, field, value, ...}   summary fields of the stored dossier
      or {'conflict', code}                        same key or source reference, other content
+A dossier that arrives again from another system (the portal, then the agency's own software) is
+found by KEYS[6] within the window: a duplicate, whatever its other fields say; its source
+reference and key are remembered so the next repeat is found at once.
 Dossier keys are derived from the code inside the script (single-instance Redis, or every hub key
 in one cluster slot via a {hash tag} prefix).
 ]]
 local prefix = ARGV[1]
 local fingerprint = ARGV[3]
+local system = ARGV[16]
+local window = tonumber(ARGV[17])
 
-local function summaryOf (code)
+-- Key and source indexes hold "<code>|<fingerprint of the submission that set them>": a repeat
+-- must carry the same content as the submission that used the key or reference first.
+local function split (value)
+  local sep = string.find(value, '|', 1, true)
+  if not sep then return value, nil end
+  return string.sub(value, 1, sep - 1), string.sub(value, sep + 1)
+end
+
+-- The stored dossier's summary as a 'duplicate' answer, or 'conflict' when `expected` (the
+-- fingerprint the key or reference was first used with) is not this submission's; nil = no dossier.
+local function summaryOf (code, expected)
   local fields, values = summaryFields(prefix .. ':d:' .. code)
   if not fields then return nil end
-  if values[1] ~= fingerprint then return { 'conflict', code } end
+  if expected == false then expected = values[1] end
+  if expected and expected ~= fingerprint then return { 'conflict', code } end
   local out = { 'duplicate', code }
   for i = 1, #fields do out[#out + 1] = fields[i] end
   return out
 end
 
+local function lookup (key)
+  local value = redis.call('GET', key)
+  if not value then return nil end
+  local code, fp = split(value)
+  -- entries written before fingerprints were kept beside the code compare with the dossier's
+  return summaryOf(code, fp or false)
+end
+
 if ARGV[2] == '1' then
-  local code = redis.call('GET', KEYS[1])
-  if code then
-    local found = summaryOf(code)
-    if found then return found end
+  local found = lookup(KEYS[1])
+  if found then return found end
+end
+
+local found = lookup(KEYS[2])
+if found then
+  -- the same submission under a new key: remember the key too
+  if found[1] == 'duplicate' and ARGV[2] == '1' then redis.call('SET', KEYS[1], found[2] .. '|' .. fingerprint) end
+  return found
+end
+
+if window > 0 then
+  local held = redis.call('GET', KEYS[6])
+  if held then
+    local sep = string.find(held, '|', 1, true)
+    local heldCode, heldSystem = string.sub(held, 1, sep - 1), string.sub(held, sep + 1)
+    if heldSystem ~= system then
+      local same = summaryOf(heldCode, nil)
+      if same then
+        redis.call('SET', KEYS[2], heldCode .. '|' .. fingerprint)
+        if ARGV[2] == '1' then redis.call('SET', KEYS[1], heldCode .. '|' .. fingerprint) end
+        return same
+      end
+    end
   end
 end
 
-local code = redis.call('GET', KEYS[2])
-if code then
-  local found = summaryOf(code)
-  if found then
-    -- the same submission under a new key: remember the key too
-    if found[1] == 'duplicate' and ARGV[2] == '1' then redis.call('SET', KEYS[1], code) end
-    return found
-  end
-end
-
+local code
 -- A fresh code. The loop only matters if the counter was lost (Redis restarted without
 -- persistence) while the day's dossiers survived: never hand out a code twice.
 local width = tonumber(ARGV[5])
@@ -62,23 +100,29 @@ until redis.call('EXISTS', key) == 0
 
 local fields = {
   'doc', ARGV[7], 'fp', fingerprint, 'status', ARGV[10], 'receivedAt', ARGV[8],
-  'procedure', ARGV[11], 'procedureName', ARGV[12], 'agencies', ARGV[13], 'updatedAt', ARGV[8]
+  'procedure', ARGV[11], 'procedureName', ARGV[12], 'agencies', ARGV[13], 'steps', ARGV[14],
+  'updatedAt', ARGV[8], 'v', '1'
 }
 if ARGV[15] ~= '' then
   fields[#fields + 1] = 'dueAt'
   fields[#fields + 1] = ARGV[15]
 end
 local score = ARGV[9]
+local i = 18
+for step in string.gmatch(ARGV[14], '[^,]+') do
+  fields[#fields + 1] = 'r:' .. step
+  fields[#fields + 1] = ARGV[i]
+  if ARGV[i + 1] == '1' then redis.call('ZADD', KEYS[4], score, code .. '|' .. step) end
+  i = i + 2
+end
 for agency in string.gmatch(ARGV[13], '[^,]+') do
-  fields[#fields + 1] = 'r:' .. agency
-  fields[#fields + 1] = ARGV[14]
-  redis.call('ZADD', KEYS[4], score, code .. '|' .. agency)
   redis.call('ZADD', prefix .. ':ix:ag:' .. agency, score, code)
 end
 redis.call('HSET', key, unpack(fields))
 redis.call('ZADD', KEYS[5], score, code)
 redis.call('ZADD', prefix .. ':ix:st:' .. ARGV[10], score, code)
 redis.call('ZADD', prefix .. ':ix:pr:' .. ARGV[11], score, code)
-redis.call('SET', KEYS[2], code)
-if ARGV[2] == '1' then redis.call('SET', KEYS[1], code) end
+redis.call('SET', KEYS[2], code .. '|' .. fingerprint)
+if ARGV[2] == '1' then redis.call('SET', KEYS[1], code .. '|' .. fingerprint) end
+if window > 0 then redis.call('SET', KEYS[6], code .. '|' .. system, 'PX', window, 'NX') end
 return { 'created', code }

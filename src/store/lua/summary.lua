@@ -1,7 +1,7 @@
 -- Prelude shared by the scripts that answer with dossier summaries (prepended when loaded).
-local SUMMARY_FIELDS = { 'fp', 'status', 'receivedAt', 'dueAt', 'procedure', 'procedureName', 'agencies' }
+local SUMMARY_FIELDS = { 'fp', 'status', 'receivedAt', 'dueAt', 'procedure', 'procedureName', 'agencies', 'steps' }
 
--- {name, value, ...} of a dossier's summary fields plus its routing states (r:<agency>), and the
+-- {name, value, ...} of a dossier's summary fields plus its routing states (r:<step>), and the
 -- raw HMGET values in SUMMARY_FIELDS order; nil when the dossier does not exist.
 local function summaryFields (key)
   local values = redis.call('HMGET', key, unpack(SUMMARY_FIELDS))
@@ -13,10 +13,10 @@ local function summaryFields (key)
       out[#out + 1] = values[i]
     end
   end
-  for agency in string.gmatch(values[7] or '', '[^,]+') do
-    local state = redis.call('HGET', key, 'r:' .. agency)
+  for step in string.gmatch(values[8] or '', '[^,]+') do
+    local state = redis.call('HGET', key, 'r:' .. step)
     if state then
-      out[#out + 1] = 'r:' .. agency
+      out[#out + 1] = 'r:' .. step
       out[#out + 1] = state
     end
   end

@@ -1,0 +1,741 @@
+/**
+ * Land adapter: the land registration office's system (Văn phòng đăng ký đất đai, VBDLIS). Serves
+ * two procedures, told apart by the data schema on the way out and by `LoaiThuTuc` on the way in:
+ * - đăng ký biến động do chuyển nhượng (transfer of land use rights), data schema
+ *   schemas/procedures/land-use-right-transfer.schema.json, LoaiThuTuc CHUYEN_NHUONG;
+ * - đăng ký đất đai, cấp Giấy chứng nhận lần đầu (first certificate), data schema
+ *   land-first-certificate, LoaiThuTuc CAP_GCN_LAN_DAU.
+ * In a linked route the office gets the same dossier once per step (MaBuoc, GiaiDoan,
+ * NoiDungYeuCau): before the tax authority (check the dossier, send the cadastral information)
+ * and after it (register the change, issue the certificate, with the tax notice in
+ * KetQuaBuocTruoc). Status reports (MaTrangThai) map to the canonical step statuses by STEP_STATUS.
+ */
+import {
+  AdapterMappingError,
+  type AgencyAdapter,
+  type AgencyResponse,
+  type DeliverableDossier,
+  type DossierSubmission,
+  type MappedStatus,
+  type OutboundContext,
+  type ResultDocument,
+  type StatusReport,
+  type StepStatus
+} from '../contract.ts'
+import type {
+  Address,
+  Attachment,
+  LandAsset,
+  LandFirstCertificateData,
+  LandParty,
+  LandUse,
+  LandUseRightTransferData
+} from '../../src/types/schemas.generated.ts'
+import type {
+  LandChuHoSo,
+  LandDiaChi,
+  LandGiayToKemTheo,
+  LandKetQuaBuocTruoc,
+  LandLePhi,
+  LandMucDichSuDung,
+  LandNguoiSuDungDat,
+  LandRequest,
+  LandStatus,
+  LandSubmission,
+  LandTaiSan,
+  LandThongTinNhanKetQua
+} from './native.generated.ts'
+import { fromCompactDate, fromCompactVietnam, toCompactDate, toCompactVietnam } from '../shared/vietnam-datetime.ts'
+import requestSchema from './schemas/request.schema.json' with { type: 'json' }
+import statusSchema from './schemas/status.schema.json' with { type: 'json' }
+import submissionSchema from './schemas/submission.schema.json' with { type: 'json' }
+
+/** The data schemas ($id) this adapter maps. */
+export const TRANSFER = 'land-use-right-transfer'
+export const FIRST_CERTIFICATE = 'land-first-certificate'
+
+type ProcedureKind = LandRequest['LoaiThuTuc']
+type Applicant = DossierSubmission['applicant']
+type Channel = DossierSubmission['channel']
+type ReturnMethod = DossierSubmission['resultReturn']['method']
+type Fee = NonNullable<DossierSubmission['fees']>[number]
+type Delivery = NonNullable<DossierSubmission['resultReturn']['delivery']>
+type Origin = LandFirstCertificateData['parcel']['origin']
+/** The procedure-specific part of the native request and submission (same shapes in both). */
+type LandData = Pick<LandRequest, 'BenChuyenNhuong' | 'BenNhanChuyenNhuong' | 'NguoiSuDungDat' | 'ThuaDat' | 'GiayChungNhanDaCap' | 'HopDongChuyenNhuong' | 'TaiSanGanLienVoiDat'>
+
+/** Two-way code tables: canonical value ↔ native code. */
+function table<C extends string, N extends string | number> (field: string, pairs: ReadonlyArray<readonly [C, N]>): { toNative: (c: C) => N, toCanonical: (n: N) => C } {
+  const toN = new Map<C, N>(pairs)
+  const toC = new Map<N, C>(pairs.map(([c, n]) => [n, c]))
+  return {
+    toNative: (c) => {
+      const n = toN.get(c)
+      if (n === undefined) throw new AdapterMappingError(`no VBDLIS code for "${c}" (${field})`)
+      return n
+    },
+    toCanonical: (n) => {
+      const c = toC.get(n)
+      if (c === undefined) throw new AdapterMappingError(`unknown VBDLIS code "${String(n)}" in ${field}`)
+      return c
+    }
+  }
+}
+
+const channels = table<Channel, LandRequest['KenhNop']>('KenhNop', [['counter', 1], ['online', 2], ['postal', 3]])
+const returnMethods = table<ReturnMethod, LandRequest['HinhThucNhanKetQua']>('HinhThucNhanKetQua', [
+  ['counter', 'TRUC_TIEP'], ['postal', 'BUU_CHINH'], ['online', 'TRUC_TUYEN']
+])
+const feeCollections = table<NonNullable<Fee['collection']>, NonNullable<LandLePhi['HinhThucThu']>>('DanhSachLePhi[].HinhThucThu', [
+  ['counter', 'TAI_QUAY'], ['online', 'TRUC_TUYEN'], ['postal', 'BUU_CHINH']
+])
+const applicantKinds = table<Applicant['kind'], LandChuHoSo['LoaiDoiTuong']>('ChuHoSo.LoaiDoiTuong', [
+  ['citizen', 1], ['organisation', 2], ['agency', 3]
+])
+const applicantIdentities = table<Applicant['identity']['type'], LandChuHoSo['LoaiGiayTo']>('ChuHoSo.LoaiGiayTo', [
+  ['citizen-id', 'CCCD'], ['legacy-id', 'CMND'], ['tax-code', 'MST'], ['agency-code', 'MDDCQ']
+])
+const partyIdentities = table<LandParty['identity']['type'], LandNguoiSuDungDat['LoaiGiayTo']>('LoaiGiayTo', [
+  ['citizen-id', 'CCCD'], ['legacy-id', 'CMND'], ['tax-code', 'MST']
+])
+const termKinds = table<NonNullable<LandUse['term']>['kind'], NonNullable<LandMucDichSuDung['LoaiThoiHan']>>('LoaiThoiHan', [
+  ['long-term', 'LAU_DAI'], ['limited', 'CO_THOI_HAN']
+])
+const origins = table<Origin, NonNullable<LandRequest['ThuaDat']['NguonGocSuDung']>>('ThuaDat.NguonGocSuDung', [
+  ['recognised-with-levy', 'CNQ_CO_THU_TIEN'],
+  ['recognised-without-levy', 'CNQ_KHONG_THU_TIEN'],
+  ['allocated-with-levy', 'GIAO_CO_THU_TIEN'],
+  ['allocated-without-levy', 'GIAO_KHONG_THU_TIEN'],
+  ['leased-annual', 'THUE_TRA_HANG_NAM'],
+  ['leased-lump-sum', 'THUE_TRA_MOT_LAN']
+])
+const assetTypes = table<LandAsset['type'], LandTaiSan['LoaiTaiSan']>('TaiSanGanLienVoiDat[].LoaiTaiSan', [
+  ['house', 'NHA_O'], ['construction', 'CONG_TRINH_XAY_DUNG'], ['perennial-trees', 'CAY_LAU_NAM'], ['production-forest', 'RUNG_SAN_XUAT']
+])
+
+type StatusCode = LandStatus['MaTrangThai']
+
+/** Native MaTrangThai → the canonical step status (the table is in the status schema's description). */
+export const STEP_STATUS: Readonly<Record<StatusCode, StepStatus>> = {
+  TIEP_NHAN: 'accepted',
+  DANG_XU_LY: 'processing',
+  DO_DAC: 'processing',
+  CHO_BO_SUNG: 'supplement-requested',
+  CHUYEN_THUE: 'resolved',
+  CHO_NGHIA_VU_TAI_CHINH: 'payment-requested',
+  DA_XU_LY: 'resolved',
+  TRA_KET_QUA: 'resolved',
+  TU_CHOI: 'rejected'
+}
+
+/** Codes with the processing clock paused (LaTamDung), and codes that finish the office's step (TrangThaiKetThuc). */
+const PAUSED: ReadonlySet<StatusCode> = new Set<StatusCode>(['CHO_BO_SUNG', 'CHO_NGHIA_VU_TAI_CHINH'])
+const FINISHED: ReadonlySet<StatusCode> = new Set<StatusCode>(['CHUYEN_THUE', 'DA_XU_LY', 'TRA_KET_QUA', 'TU_CHOI'])
+const CERTIFICATE_ISSUED: ReadonlySet<StatusCode> = new Set<StatusCode>(['DA_XU_LY', 'TRA_KET_QUA'])
+
+/** Areas are surveyed to 0.1 m²: parts that do not add up to the parcel within this are a mistake. */
+const AREA_TOLERANCE_M2 = 0.05
+
+// ---------------------------------------------------------------- dates
+
+/** yyyyMMddHHmmss of a native field → ISO 8601; an impossible date names the field. */
+function nativeDateTime (value: string, field: string): string {
+  try {
+    return fromCompactVietnam(value)
+  } catch (err) {
+    if (err instanceof RangeError) throw new AdapterMappingError(`${field} is not a real yyyyMMddHHmmss date-time: ${value}`)
+    throw err
+  }
+}
+
+/** yyyyMMdd of a native field → YYYY-MM-DD; an impossible date names the field. */
+function nativeDate (value: string, field: string): string {
+  try {
+    return fromCompactDate(value)
+  } catch (err) {
+    if (err instanceof RangeError) throw new AdapterMappingError(`${field} is not a real yyyyMMdd date: ${value}`)
+    throw err
+  }
+}
+
+/** yyyy, yyyyMM or yyyyMMdd (ThoiDiemBatDauSuDung) → YYYY, YYYY-MM or YYYY-MM-DD. */
+function nativeSince (value: string, field: string): string {
+  if (/^\d{4}$/.test(value)) return value
+  if (/^\d{6}$/.test(value)) {
+    const month = Number(value.slice(4))
+    if (month < 1 || month > 12) throw new AdapterMappingError(`${field} is not a real yyyyMM month: ${value}`)
+    return `${value.slice(0, 4)}-${value.slice(4)}`
+  }
+  if (/^\d{8}$/.test(value)) return nativeDate(value, field)
+  throw new AdapterMappingError(`${field} must be yyyy, yyyyMM or yyyyMMdd: ${value}`)
+}
+
+/** yyyyMMddHHmmss → dd/MM/yyyy HH:mm, as a note for people reads it (checked first). */
+function displayDateTime (value: string, field: string): string {
+  nativeDateTime(value, field)
+  return `${value.slice(6, 8)}/${value.slice(4, 6)}/${value.slice(0, 4)} ${value.slice(8, 10)}:${value.slice(10, 12)}`
+}
+
+// ---------------------------------------------------------------- shared parts
+
+function addressToNative (a: Address): LandDiaChi {
+  return {
+    MaTinh: a.provinceCode,
+    ...(a.districtCode !== undefined && { MaHuyen: a.districtCode }),
+    MaXa: a.wardCode,
+    DiaChiChiTiet: a.line,
+    ...(a.fullText !== undefined && { DiaChiDayDu: a.fullText })
+  }
+}
+
+function addressToCanonical (n: LandDiaChi): Address {
+  return {
+    provinceCode: n.MaTinh,
+    ...(n.MaHuyen !== undefined && { districtCode: n.MaHuyen }),
+    wardCode: n.MaXa,
+    line: n.DiaChiChiTiet,
+    ...(n.DiaChiDayDu !== undefined && { fullText: n.DiaChiDayDu })
+  }
+}
+
+function applicantToNative (a: Applicant): LandChuHoSo {
+  return {
+    HoTen: a.fullName,
+    LoaiDoiTuong: applicantKinds.toNative(a.kind),
+    LoaiGiayTo: applicantIdentities.toNative(a.identity.type),
+    SoGiayTo: a.identity.number,
+    ...(a.dateOfBirth !== undefined && { NgaySinh: toCompactDate(a.dateOfBirth) }),
+    ...(a.phone !== undefined && { SoDienThoai: a.phone }),
+    ...(a.email !== undefined && { Email: a.email }),
+    ...(a.address !== undefined && { DiaChi: addressToNative(a.address) })
+  }
+}
+
+/** Which identity documents fit which kind of applicant (as the canonical schema has it). */
+const APPLICANT_DOCUMENTS: Readonly<Record<LandChuHoSo['LoaiDoiTuong'], ReadonlyArray<LandChuHoSo['LoaiGiayTo']>>> = {
+  1: ['CCCD', 'CMND'],
+  2: ['MST'],
+  3: ['MDDCQ', 'MST']
+}
+
+function applicantToCanonical (n: LandChuHoSo): Applicant {
+  if (!(APPLICANT_DOCUMENTS[n.LoaiDoiTuong] ?? []).includes(n.LoaiGiayTo)) {
+    throw new AdapterMappingError(`ChuHoSo.LoaiGiayTo ${n.LoaiGiayTo} does not fit ChuHoSo.LoaiDoiTuong ${n.LoaiDoiTuong} (1 citizen: CCCD or CMND; 2 organisation: MST; 3 agency: MDDCQ or MST)`)
+  }
+  return {
+    kind: applicantKinds.toCanonical(n.LoaiDoiTuong),
+    fullName: n.HoTen,
+    identity: { type: applicantIdentities.toCanonical(n.LoaiGiayTo), number: n.SoGiayTo },
+    ...(n.NgaySinh !== undefined && { dateOfBirth: nativeDate(n.NgaySinh, 'ChuHoSo.NgaySinh') }),
+    ...(n.SoDienThoai !== undefined && { phone: n.SoDienThoai }),
+    ...(n.Email !== undefined && { email: n.Email }),
+    ...(n.DiaChi !== undefined && { address: addressToCanonical(n.DiaChi) })
+  }
+}
+
+function partyToNative (p: LandParty): LandNguoiSuDungDat {
+  return {
+    HoTen: p.fullName,
+    LoaiGiayTo: partyIdentities.toNative(p.identity.type),
+    SoGiayTo: p.identity.number,
+    ...(p.dateOfBirth !== undefined && { NgaySinh: toCompactDate(p.dateOfBirth) }),
+    ...(p.address !== undefined && { DiaChi: addressToNative(p.address) })
+  }
+}
+
+function partyToCanonical (n: LandNguoiSuDungDat, field: string): LandParty {
+  return {
+    fullName: n.HoTen,
+    identity: { type: partyIdentities.toCanonical(n.LoaiGiayTo), number: n.SoGiayTo },
+    ...(n.NgaySinh !== undefined && { dateOfBirth: nativeDate(n.NgaySinh, `${field}.NgaySinh`) }),
+    ...(n.DiaChi !== undefined && { address: addressToCanonical(n.DiaChi) })
+  }
+}
+
+/** No person may appear twice among the parties, nor on both sides of a transfer. */
+function checkDistinctParties (groups: ReadonlyArray<readonly [string, ReadonlyArray<{ type: string, number: string }>]>): void {
+  const seen = new Map<string, string>()
+  for (const [field, identities] of groups) {
+    identities.forEach((id, i) => {
+      const key = `${id.type}:${id.number}`
+      const where = `${field}[${i}]`
+      const first = seen.get(key)
+      if (first !== undefined) throw new AdapterMappingError(`${where} is the same person or organisation as ${first} (identity ${id.number})`)
+      seen.set(key, where)
+    })
+  }
+}
+
+function landUseToNative (u: LandUse): LandMucDichSuDung {
+  return {
+    MaMucDich: u.purpose,
+    DienTich: u.areaM2,
+    ...(u.term !== undefined && { LoaiThoiHan: termKinds.toNative(u.term.kind) }),
+    ...(u.term?.until !== undefined && { ThoiHanDen: toCompactDate(u.term.until) })
+  }
+}
+
+function landUseToCanonical (n: LandMucDichSuDung, field: string): LandUse {
+  if (n.LoaiThoiHan === undefined && n.ThoiHanDen !== undefined) throw new AdapterMappingError(`${field}.ThoiHanDen needs ${field}.LoaiThoiHan CO_THOI_HAN`)
+  const kind = n.LoaiThoiHan === undefined ? undefined : termKinds.toCanonical(n.LoaiThoiHan)
+  if (kind === 'limited' && n.ThoiHanDen === undefined) throw new AdapterMappingError(`${field}.LoaiThoiHan CO_THOI_HAN needs ${field}.ThoiHanDen`)
+  if (kind === 'long-term' && n.ThoiHanDen !== undefined) throw new AdapterMappingError(`${field}.LoaiThoiHan LAU_DAI has no end date, but ${field}.ThoiHanDen is given`)
+  return {
+    purpose: n.MaMucDich,
+    areaM2: n.DienTich,
+    ...(kind !== undefined && {
+      term: { kind, ...(n.ThoiHanDen !== undefined && { until: nativeDate(n.ThoiHanDen, `${field}.ThoiHanDen`) }) }
+    })
+  }
+}
+
+/** The areas of the purposes add up to the parcel's area; a purpose appears once. */
+function checkLandUses (parcelArea: number, uses: ReadonlyArray<{ purpose: string, area: number }>, field: string, areaField: string): void {
+  const purposes = new Set<string>()
+  for (const u of uses) {
+    if (purposes.has(u.purpose)) throw new AdapterMappingError(`${field} lists the purpose ${u.purpose} twice`)
+    purposes.add(u.purpose)
+  }
+  const sum = uses.reduce((s, u) => s + u.area, 0)
+  if (Math.abs(sum - parcelArea) > AREA_TOLERANCE_M2) {
+    throw new AdapterMappingError(`the areas in ${field} add up to ${Math.round(sum * 100) / 100} m², not the parcel's ${areaField} of ${parcelArea} m²`)
+  }
+}
+
+function assetToNative (a: LandAsset): LandTaiSan {
+  return {
+    LoaiTaiSan: assetTypes.toNative(a.type),
+    TenTaiSan: a.name,
+    ...(a.footprintM2 !== undefined && { DienTichXayDung: a.footprintM2 }),
+    ...(a.floorAreaM2 !== undefined && { DienTichSan: a.floorAreaM2 }),
+    ...(a.floors !== undefined && { SoTang: a.floors }),
+    ...(a.structure !== undefined && { KetCau: a.structure }),
+    ...(a.yearCompleted !== undefined && { NamHoanThanh: a.yearCompleted })
+  }
+}
+
+function assetToCanonical (n: LandTaiSan): LandAsset {
+  return {
+    type: assetTypes.toCanonical(n.LoaiTaiSan),
+    name: n.TenTaiSan,
+    ...(n.DienTichXayDung !== undefined && { footprintM2: n.DienTichXayDung }),
+    ...(n.DienTichSan !== undefined && { floorAreaM2: n.DienTichSan }),
+    ...(n.SoTang !== undefined && { floors: n.SoTang }),
+    ...(n.KetCau !== undefined && { structure: n.KetCau }),
+    ...(n.NamHoanThanh !== undefined && { yearCompleted: n.NamHoanThanh })
+  }
+}
+
+function attachmentToNative (a: Attachment): LandGiayToKemTheo {
+  return {
+    ...(a.componentName !== undefined && { TenGiayTo: a.componentName }),
+    MaThanhPhanHoSo: a.componentCode,
+    TenTep: a.fileName,
+    KieuFile: a.mediaType,
+    KichThuoc: a.byteSize,
+    MaBam: a.sha256,
+    ...(a.url !== undefined && { DuongDan: a.url }),
+    ...(a.contentBase64 !== undefined && { NoiDungBase64: a.contentBase64 }),
+    ...(a.digitized !== undefined && { DuocSoHoa: a.digitized }),
+    ...(a.reusable !== undefined && { DuocTaiSuDung: a.reusable })
+  }
+}
+
+function attachmentToCanonical (n: LandGiayToKemTheo, field: string): Attachment {
+  if ((n.DuongDan === undefined) === (n.NoiDungBase64 === undefined)) {
+    throw new AdapterMappingError(`${field} needs exactly one of DuongDan and NoiDungBase64`)
+  }
+  return {
+    componentCode: n.MaThanhPhanHoSo,
+    ...(n.TenGiayTo !== undefined && { componentName: n.TenGiayTo }),
+    fileName: n.TenTep,
+    mediaType: n.KieuFile,
+    byteSize: n.KichThuoc,
+    sha256: n.MaBam,
+    ...(n.DuongDan !== undefined && { url: n.DuongDan }),
+    ...(n.NoiDungBase64 !== undefined && { contentBase64: n.NoiDungBase64 }),
+    ...(n.DuocSoHoa !== undefined && { digitized: n.DuocSoHoa }),
+    ...(n.DuocTaiSuDung !== undefined && { reusable: n.DuocTaiSuDung })
+  }
+}
+
+function feeToNative (f: Fee): LandLePhi {
+  return {
+    MaPhiLePhi: f.code,
+    TenPhiLePhi: f.name,
+    Gia: f.amount,
+    ...(f.collection !== undefined && { HinhThucThu: feeCollections.toNative(f.collection) }),
+    ...(f.paid !== undefined && { DaNop: f.paid })
+  }
+}
+
+function feeToCanonical (n: LandLePhi): Fee {
+  return {
+    code: n.MaPhiLePhi,
+    name: n.TenPhiLePhi,
+    amount: n.Gia,
+    ...(n.HinhThucThu !== undefined && { collection: feeCollections.toCanonical(n.HinhThucThu) }),
+    ...(n.DaNop !== undefined && { paid: n.DaNop })
+  }
+}
+
+function deliveryToNative (d: Delivery): LandThongTinNhanKetQua {
+  return { HoTenNguoiNhan: d.recipientName, SoDienThoai: d.phone, DiaChi: addressToNative(d.address) }
+}
+
+function deliveryToCanonical (n: LandThongTinNhanKetQua): Delivery {
+  return { recipientName: n.HoTenNguoiNhan, phone: n.SoDienThoai, address: addressToCanonical(n.DiaChi) }
+}
+
+/** A result document of an earlier step, as the office receives it. */
+function earlierResultToNative (r: ResultDocument): LandKetQuaBuocTruoc {
+  return {
+    TenGiayTo: r.name,
+    MaThanhPhanHoSo: r.componentCode,
+    ...(r.mediaType !== undefined && { KieuFile: r.mediaType }),
+    LinkFile: r.url,
+    MaBam: r.sha256,
+    ...(r.originalCopies !== undefined && { SoBanChinh: r.originalCopies }),
+    ...(r.certifiedCopies !== undefined && { SoBanSao: r.certifiedCopies }),
+    ...(r.step !== undefined && { MaBuoc: r.step }),
+    ...(r.agency !== undefined && { CoQuanBanHanh: r.agency })
+  }
+}
+
+// ---------------------------------------------------------------- outbound
+
+function isObject (v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function transferToNative (dossier: DeliverableDossier): LandData {
+  const data = dossier.data as unknown as LandUseRightTransferData
+  if (!Array.isArray(data.transferors) || !Array.isArray(data.transferees) || !isObject(data.parcel) || !isObject(data.certificate) || !isObject(data.contract)) {
+    throw new AdapterMappingError(`the data of dossier ${dossier.code} (procedure ${dossier.procedure.code}) is not a land use right transfer: it lacks transferors, transferees, parcel, certificate or contract`)
+  }
+  checkDistinctParties([['data.transferors', data.transferors.map((p) => p.identity)], ['data.transferees', data.transferees.map((p) => p.identity)]])
+  const p = data.parcel
+  checkLandUses(p.areaM2, p.landUses.map((u) => ({ purpose: u.purpose, area: u.areaM2 })), 'data.parcel.landUses', 'data.parcel.areaM2')
+  const c = data.certificate
+  const k = data.contract
+  return {
+    BenChuyenNhuong: data.transferors.map(partyToNative),
+    BenNhanChuyenNhuong: data.transferees.map(partyToNative),
+    ThuaDat: {
+      SoTo: p.mapSheetNumber,
+      SoThua: p.parcelNumber,
+      DienTich: p.areaM2,
+      DiaChi: addressToNative(p.address),
+      MucDichSuDung: p.landUses.map(landUseToNative)
+    },
+    GiayChungNhanDaCap: {
+      SoPhatHanh: c.serial,
+      SoVaoSo: c.entryNumber,
+      ...(c.issuedOn !== undefined && { NgayCap: toCompactDate(c.issuedOn) }),
+      ...(c.issuedBy !== undefined && { CoQuanCap: c.issuedBy })
+    },
+    HopDongChuyenNhuong: {
+      SoCongChung: k.notarisationNumber,
+      NgayCongChung: toCompactDate(k.notarisedOn),
+      ...(k.notaryOffice !== undefined && { ToChucCongChung: k.notaryOffice }),
+      GiaChuyenNhuong: k.priceVnd
+    },
+    ...(data.assets !== undefined && { TaiSanGanLienVoiDat: data.assets.map(assetToNative) })
+  }
+}
+
+function firstCertificateToNative (dossier: DeliverableDossier): LandData {
+  const data = dossier.data as unknown as LandFirstCertificateData
+  if (!Array.isArray(data.landUsers) || !isObject(data.parcel) || data.parcel.origin === undefined) {
+    throw new AdapterMappingError(`the data of dossier ${dossier.code} (procedure ${dossier.procedure.code}) is not a first certificate request: it lacks landUsers or a parcel with its origin`)
+  }
+  checkDistinctParties([['data.landUsers', data.landUsers.map((p) => p.identity)]])
+  const p = data.parcel
+  checkLandUses(p.areaM2, p.landUses.map((u) => ({ purpose: u.purpose, area: u.areaM2 })), 'data.parcel.landUses', 'data.parcel.areaM2')
+  return {
+    NguoiSuDungDat: data.landUsers.map(partyToNative),
+    ThuaDat: {
+      SoTo: p.mapSheetNumber,
+      SoThua: p.parcelNumber,
+      DienTich: p.areaM2,
+      DiaChi: addressToNative(p.address),
+      MucDichSuDung: p.landUses.map(landUseToNative),
+      NguonGocSuDung: origins.toNative(p.origin),
+      ThoiDiemBatDauSuDung: p.landUseSince.replaceAll('-', '')
+    },
+    ...(data.assets !== undefined && { TaiSanGanLienVoiDat: data.assets.map(assetToNative) })
+  }
+}
+
+const procedureKinds: Readonly<Record<string, { kind: ProcedureKind, map: (d: DeliverableDossier) => LandData }>> = {
+  [TRANSFER]: { kind: 'CHUYEN_NHUONG', map: transferToNative },
+  [FIRST_CERTIFICATE]: { kind: 'CAP_GCN_LAN_DAU', map: firstCertificateToNative }
+}
+
+function outbound (dossier: DeliverableDossier, context: OutboundContext): { method: 'POST', body: LandRequest } {
+  const kind = Object.hasOwn(procedureKinds, context.dataSchema) ? procedureKinds[context.dataSchema] : undefined
+  if (kind === undefined) {
+    throw new AdapterMappingError(`the land registration office takes ${Object.keys(procedureKinds).join(' and ')} dossiers, not ${context.dataSchema} (procedure ${dossier.procedure.code}); route it to an agency whose adapter handles it`)
+  }
+  const data = kind.map(dossier)
+  const { procedure, resultReturn } = dossier
+  if (resultReturn.method === 'postal' && resultReturn.delivery === undefined) {
+    throw new AdapterMappingError('a postal return needs resultReturn.delivery (ThongTinNhanKetQua)')
+  }
+  const results = dossier.results ?? []
+  const body: LandRequest = {
+    MaHoSo: dossier.code,
+    MaTTHC: procedure.code,
+    TenTTHC: procedure.name,
+    ...(procedure.field !== undefined && { MaLinhVuc: procedure.field.code }),
+    ...(procedure.field?.name !== undefined && { TenLinhVuc: procedure.field.name }),
+    LoaiThuTuc: kind.kind,
+    MaBuoc: context.step.id,
+    GiaiDoan: context.step.stage,
+    ...(context.step.task !== undefined && { NoiDungYeuCau: context.step.task }),
+    LaCoQuanChuTri: context.step.lead,
+    MaDonViTiepNhan: procedure.receivingAgency.code,
+    ...(procedure.receivingAgency.name !== undefined && { TenDonViTiepNhan: procedure.receivingAgency.name }),
+    KenhNop: channels.toNative(dossier.channel),
+    NgayNopHoSo: toCompactVietnam(dossier.submittedAt),
+    NgayTiepNhan: toCompactVietnam(dossier.receivedAt),
+    ...(dossier.dueAt !== undefined && { NgayHenTra: toCompactVietnam(dossier.dueAt) }),
+    ...(dossier.summary !== undefined && { TrichYeu: dossier.summary }),
+    ChuHoSo: applicantToNative(dossier.applicant),
+    ...data,
+    HinhThucNhanKetQua: returnMethods.toNative(resultReturn.method),
+    ...(resultReturn.method === 'postal' && resultReturn.delivery !== undefined && { ThongTinNhanKetQua: deliveryToNative(resultReturn.delivery) }),
+    ...(dossier.fees !== undefined && { DanhSachLePhi: dossier.fees.map(feeToNative) }),
+    GiayToKemTheo: (dossier.attachments ?? []).map(attachmentToNative),
+    ...(results.length > 0 && { KetQuaBuocTruoc: results.map(earlierResultToNative) })
+  }
+  return { method: 'POST', body }
+}
+
+// ---------------------------------------------------------------- inbound
+
+/** Fields the native schema requires for one kind only (it checks them too); named when absent. */
+function need<T> (value: T | undefined, field: string, kind: ProcedureKind): T {
+  if (value === undefined) throw new AdapterMappingError(`${field} is required for LoaiThuTuc ${kind}`)
+  return value
+}
+
+/** Fields of the other kind (the native schema forbids them too); named when present. */
+function forbid (value: unknown, field: string, kind: ProcedureKind): void {
+  if (value !== undefined) throw new AdapterMappingError(`${field} does not belong to LoaiThuTuc ${kind}`)
+}
+
+function parcelBase (native: LandData): LandUseRightTransferData['parcel'] {
+  const t = native.ThuaDat
+  const landUses = t.MucDichSuDung.map((u, i) => landUseToCanonical(u, `ThuaDat.MucDichSuDung[${i}]`))
+  checkLandUses(t.DienTich, t.MucDichSuDung.map((u) => ({ purpose: u.MaMucDich, area: u.DienTich })), 'ThuaDat.MucDichSuDung', 'ThuaDat.DienTich')
+  return { mapSheetNumber: t.SoTo, parcelNumber: t.SoThua, areaM2: t.DienTich, address: addressToCanonical(t.DiaChi), landUses }
+}
+
+function partiesOf (list: LandNguoiSuDungDat[], field: string): LandParty[] {
+  return list.map((p, i) => partyToCanonical(p, `${field}[${i}]`))
+}
+
+function transferData (native: LandSubmission): LandUseRightTransferData {
+  const k = 'CHUYEN_NHUONG'
+  forbid(native.NguoiSuDungDat, 'NguoiSuDungDat', k)
+  forbid(native.ThuaDat.NguonGocSuDung, 'ThuaDat.NguonGocSuDung', k)
+  forbid(native.ThuaDat.ThoiDiemBatDauSuDung, 'ThuaDat.ThoiDiemBatDauSuDung', k)
+  const transferors = partiesOf(need(native.BenChuyenNhuong, 'BenChuyenNhuong', k), 'BenChuyenNhuong')
+  const transferees = partiesOf(need(native.BenNhanChuyenNhuong, 'BenNhanChuyenNhuong', k), 'BenNhanChuyenNhuong')
+  checkDistinctParties([['BenChuyenNhuong', transferors.map((p) => p.identity)], ['BenNhanChuyenNhuong', transferees.map((p) => p.identity)]])
+  const c = need(native.GiayChungNhanDaCap, 'GiayChungNhanDaCap', k)
+  const h = need(native.HopDongChuyenNhuong, 'HopDongChuyenNhuong', k)
+  return {
+    transferors,
+    transferees,
+    parcel: parcelBase(native),
+    certificate: {
+      serial: c.SoPhatHanh,
+      entryNumber: c.SoVaoSo,
+      ...(c.NgayCap !== undefined && { issuedOn: nativeDate(c.NgayCap, 'GiayChungNhanDaCap.NgayCap') }),
+      ...(c.CoQuanCap !== undefined && { issuedBy: c.CoQuanCap })
+    },
+    contract: {
+      notarisationNumber: h.SoCongChung,
+      notarisedOn: nativeDate(h.NgayCongChung, 'HopDongChuyenNhuong.NgayCongChung'),
+      ...(h.ToChucCongChung !== undefined && { notaryOffice: h.ToChucCongChung }),
+      priceVnd: h.GiaChuyenNhuong
+    },
+    ...(native.TaiSanGanLienVoiDat !== undefined && { assets: native.TaiSanGanLienVoiDat.map(assetToCanonical) })
+  }
+}
+
+function firstCertificateData (native: LandSubmission): LandFirstCertificateData {
+  const k = 'CAP_GCN_LAN_DAU'
+  for (const field of ['BenChuyenNhuong', 'BenNhanChuyenNhuong', 'GiayChungNhanDaCap', 'HopDongChuyenNhuong'] as const) forbid(native[field], field, k)
+  const landUsers = partiesOf(need(native.NguoiSuDungDat, 'NguoiSuDungDat', k), 'NguoiSuDungDat')
+  checkDistinctParties([['NguoiSuDungDat', landUsers.map((p) => p.identity)]])
+  return {
+    landUsers,
+    parcel: {
+      ...parcelBase(native),
+      origin: origins.toCanonical(need(native.ThuaDat.NguonGocSuDung, 'ThuaDat.NguonGocSuDung', k)),
+      landUseSince: nativeSince(need(native.ThuaDat.ThoiDiemBatDauSuDung, 'ThuaDat.ThoiDiemBatDauSuDung', k), 'ThuaDat.ThoiDiemBatDauSuDung')
+    },
+    ...(native.TaiSanGanLienVoiDat !== undefined && { assets: native.TaiSanGanLienVoiDat.map(assetToCanonical) })
+  }
+}
+
+function inbound (native: LandSubmission, context: { agencyId: string }): DossierSubmission {
+  let data: LandUseRightTransferData | LandFirstCertificateData
+  switch (native.LoaiThuTuc) {
+    case 'CHUYEN_NHUONG': data = transferData(native); break
+    case 'CAP_GCN_LAN_DAU': data = firstCertificateData(native); break
+    default: throw new AdapterMappingError(`unknown LoaiThuTuc "${String(native.LoaiThuTuc)}"`)
+  }
+  if (native.TenLinhVuc !== undefined && native.MaLinhVuc === undefined) throw new AdapterMappingError('TenLinhVuc needs MaLinhVuc')
+  const method = returnMethods.toCanonical(native.HinhThucNhanKetQua)
+  if ((method === 'postal') !== (native.ThongTinNhanKetQua !== undefined)) {
+    throw new AdapterMappingError(method === 'postal'
+      ? 'HinhThucNhanKetQua BUU_CHINH needs ThongTinNhanKetQua (the recipient and delivery address)'
+      : `ThongTinNhanKetQua is only for HinhThucNhanKetQua BUU_CHINH, not ${native.HinhThucNhanKetQua}`)
+  }
+  return {
+    source: { system: context.agencyId, reference: native.SoBienNhan },
+    procedure: {
+      code: native.MaTTHC,
+      name: native.TenTTHC,
+      ...(native.MaLinhVuc !== undefined && { field: { code: native.MaLinhVuc, ...(native.TenLinhVuc !== undefined && { name: native.TenLinhVuc }) } }),
+      level: 'province',
+      receivingAgency: { code: native.MaDonViTiepNhan, ...(native.TenDonViTiepNhan !== undefined && { name: native.TenDonViTiepNhan }) }
+    },
+    ...(native.TrichYeu !== undefined && { summary: native.TrichYeu }),
+    applicant: applicantToCanonical(native.ChuHoSo),
+    data: data as unknown as DossierSubmission['data'],
+    ...(native.GiayToKemTheo !== undefined && { attachments: native.GiayToKemTheo.map((a, i) => attachmentToCanonical(a, `GiayToKemTheo[${i}]`)) }),
+    channel: channels.toCanonical(native.KenhNop),
+    resultReturn: native.ThongTinNhanKetQua !== undefined ? { method, delivery: deliveryToCanonical(native.ThongTinNhanKetQua) } : { method },
+    ...(native.DanhSachLePhi !== undefined && { fees: native.DanhSachLePhi.map(feeToCanonical) }),
+    submittedAt: nativeDateTime(native.NgayNop, 'NgayNop')
+  }
+}
+
+// ---------------------------------------------------------------- status
+
+/** Fields that only belong with some codes; given with another, the report contradicts itself. */
+function onlyWith (native: LandStatus, fields: ReadonlyArray<keyof LandStatus>, codes: ReadonlySet<StatusCode>): void {
+  if (codes.has(native.MaTrangThai)) return
+  for (const f of fields) {
+    if (native[f] !== undefined) throw new AdapterMappingError(`${f} does not belong to MaTrangThai ${native.MaTrangThai} (only to ${[...codes].join(', ')})`)
+  }
+}
+
+/** NoiDung, then what the canonical report has no field for: LyDo (not a refusal), HanXuLy, NgayChoBoSung, the new certificate. */
+function noteOf (native: LandStatus): string | undefined {
+  const certificate = [
+    native.SoPhatHanhGCN !== undefined ? `số phát hành ${native.SoPhatHanhGCN}` : undefined,
+    native.SoVaoSoGCN !== undefined ? `số vào sổ ${native.SoVaoSoGCN}` : undefined
+  ].filter((p): p is string => p !== undefined)
+  const parts = [
+    native.NoiDung,
+    native.MaTrangThai !== 'TU_CHOI' && native.LyDo !== undefined ? `Lý do: ${native.LyDo}` : undefined,
+    native.NgayChoBoSung !== undefined ? `Chờ bổ sung từ ${displayDateTime(native.NgayChoBoSung, 'NgayChoBoSung')}` : undefined,
+    native.HanXuLy !== undefined ? `Hạn xử lý: ${displayDateTime(native.HanXuLy, 'HanXuLy')}` : undefined,
+    certificate.length > 0 ? `Giấy chứng nhận ${certificate.join(', ')}` : undefined
+  ].filter((p): p is string => p !== undefined && p.trim() !== '')
+  return parts.length > 0 ? parts.join('. ') : undefined
+}
+
+function status (native: LandStatus): MappedStatus {
+  const code = native.MaTrangThai
+  const step = Object.hasOwn(STEP_STATUS, code) ? STEP_STATUS[code] : undefined
+  if (step === undefined) throw new AdapterMappingError(`unknown MaTrangThai "${String(code)}"`)
+  if (native.LaTamDung !== undefined && native.LaTamDung !== PAUSED.has(code)) {
+    throw new AdapterMappingError(`LaTamDung ${String(native.LaTamDung)} contradicts MaTrangThai ${code} (the clock is paused exactly for ${[...PAUSED].join(', ')})`)
+  }
+  if (native.TrangThaiKetThuc !== undefined && native.TrangThaiKetThuc !== FINISHED.has(code)) {
+    throw new AdapterMappingError(`TrangThaiKetThuc ${String(native.TrangThaiKetThuc)} contradicts MaTrangThai ${code} (the step is finished exactly for ${[...FINISHED].join(', ')})`)
+  }
+  onlyWith(native, ['GiayToCanBoSung', 'NgayChoBoSung'], new Set(['CHO_BO_SUNG']))
+  onlyWith(native, ['SoTienPhaiNop', 'SoThongBaoNopTien', 'NoiDungNopTien'], new Set(['CHO_NGHIA_VU_TAI_CHINH']))
+  onlyWith(native, ['DanhSachGiayToKetQua'], new Set(['CHUYEN_THUE', ...CERTIFICATE_ISSUED]))
+  onlyWith(native, ['SoPhatHanhGCN', 'SoVaoSoGCN'], CERTIFICATE_ISSUED)
+
+  const note = noteOf(native)
+  const report: StatusReport = {
+    status: step,
+    occurredAt: nativeDateTime(native.ThoiDiem, 'ThoiDiem'),
+    ...(note !== undefined && { note }),
+    ...(native.NguoiXuLy !== undefined && {
+      officer: {
+        name: native.NguoiXuLy,
+        ...(native.ChucDanh !== undefined && { title: native.ChucDanh }),
+        ...(native.PhongBanXuLy !== undefined && { department: native.PhongBanXuLy })
+      }
+    }),
+    ...(native.SoBienNhan !== undefined && { agencyReference: native.SoBienNhan }),
+    ...(native.NgayHenTraMoi !== undefined && { dueAt: nativeDateTime(native.NgayHenTraMoi, 'NgayHenTraMoi') })
+  }
+  switch (step) {
+    case 'supplement-requested': {
+      const papers = native.GiayToCanBoSung
+      if (papers === undefined || papers.length === 0) throw new AdapterMappingError('MaTrangThai CHO_BO_SUNG needs GiayToCanBoSung (the papers to supply)')
+      report.missing = papers.map((p) => ({
+        name: p.TenGiayTo,
+        ...(p.MaThanhPhanHoSo !== undefined && { componentCode: p.MaThanhPhanHoSo }),
+        ...(p.GhiChu !== undefined && { note: p.GhiChu })
+      }))
+      break
+    }
+    case 'payment-requested':
+      if (native.SoTienPhaiNop === undefined) throw new AdapterMappingError('MaTrangThai CHO_NGHIA_VU_TAI_CHINH needs SoTienPhaiNop (the amount to pay)')
+      report.payment = {
+        amount: native.SoTienPhaiNop,
+        ...(native.NoiDungNopTien !== undefined && { note: native.NoiDungNopTien }),
+        ...(native.SoThongBaoNopTien !== undefined && { reference: native.SoThongBaoNopTien })
+      }
+      break
+    case 'rejected':
+      if (native.LyDo === undefined || native.LyDo.trim() === '') throw new AdapterMappingError('MaTrangThai TU_CHOI needs LyDo (why the dossier is refused)')
+      report.reason = native.LyDo
+      break
+    case 'resolved':
+      if (native.DanhSachGiayToKetQua !== undefined && native.DanhSachGiayToKetQua.length > 0) {
+        report.results = native.DanhSachGiayToKetQua.map((d): ResultDocument => ({
+          name: d.TenGiayTo,
+          componentCode: d.MaThanhPhanHoSo,
+          url: d.LinkFile,
+          sha256: d.MaBam.toLowerCase(),
+          ...(d.KieuFile !== undefined && { mediaType: d.KieuFile }),
+          ...(d.SoBanChinh !== undefined && { originalCopies: d.SoBanChinh }),
+          ...(d.SoBanSao !== undefined && { certifiedCopies: d.SoBanSao })
+        }))
+      }
+      break
+    default:
+      break
+  }
+  return { report, dossierCode: native.MaHoSo, ...(native.MaBuoc !== undefined && { step: native.MaBuoc }) }
+}
+
+// ---------------------------------------------------------------- receipt
+
+/** VBDLIS answers a delivery with JSON carrying its receipt number, SoBienNhan. */
+function receipt (response: AgencyResponse): string | undefined {
+  const body = response.body
+  if (!isObject(body)) return undefined
+  const n = body.SoBienNhan
+  return typeof n === 'string' && n.trim() !== '' ? n : undefined
+}
+
+export const landAdapter: AgencyAdapter<LandSubmission, LandRequest, LandStatus> = {
+  name: 'land',
+  description: 'Land registration office (Văn phòng đăng ký đất đai), VBDLIS: transfers of land use rights (đăng ký biến động do chuyển nhượng) and first certificates (cấp Giấy chứng nhận lần đầu), before and after the tax step of the linked route.',
+  nativeSchemas: {
+    submission: submissionSchema,
+    request: requestSchema,
+    status: statusSchema
+  },
+  inbound,
+  outbound,
+  status,
+  receipt
+}
+
+export default landAdapter

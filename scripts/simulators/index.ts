@@ -1,0 +1,234 @@
+/**
+ * Agency simulators: real HTTP servers standing in for the agency systems of the hub config, for
+ * demos and tests. Each one
+ *  - listens where the config sends that agency's deliveries (every agency whose endpoint is on
+ *    127.0.0.1 / localhost; agencies sharing a port share a server, told apart by path);
+ *  - checks the hub's credentials as the config says (bearer token, or HMAC over timestamp + body)
+ *    and answers 401 when they are wrong;
+ *  - accepts a delivery in the agency's native format, answers with its own receipt number, and
+ *    drops a repeat (same Idempotency-Key) by answering the first receipt again;
+ *  - then, after a configurable delay, posts progress back to the hub in its native format:
+ *    accepted → processing → (sometimes supplement requested → processing) → resolved, with
+ *    result documents it serves itself (GET /files/…, with their SHA-256).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createHash, randomUUID } from 'node:crypto'
+import { request } from 'undici'
+import type { HubSettings, ResolvedAgency } from '../../src/config/hub-config.ts'
+import { verifyBearer, verifyHubSignature } from '../../src/delivery/outbound-auth.ts'
+import type { StatusReport } from '../../src/types/schemas.generated.ts'
+import { dialects, type Delivered, type Dialect } from './dialects.ts'
+
+export interface SimulatorOptions {
+  settings: HubSettings
+  /** where to post status events */
+  hubUrl: string
+  /** delay between one status event and the next */
+  delayMs?: number
+  /** share of deliveries that go through a supplement request first (0–1) */
+  supplementRate?: number
+  /** share of deliveries refused (0–1) */
+  rejectRate?: number
+  /** override: listen on these ports instead of those in the endpoints (tests: 0 = any free port) */
+  portOverride?: (agency: ResolvedAgency) => number
+  log?: (line: string) => void
+  random?: () => number
+}
+
+export interface SimulatedDelivery {
+  agency: string
+  code: string
+  step?: string
+  idempotencyKey: string
+  receipt: string
+  at: number
+}
+
+export interface Simulators {
+  /** base URL of each agency's server, by agency id */
+  urls: Map<string, string>
+  deliveries: SimulatedDelivery[]
+  /** repeats dropped by Idempotency-Key */
+  duplicates: number
+  /** deliveries refused for bad credentials */
+  unauthorized: number
+  /** events posted to the hub, with the hub's answer status */
+  events: Array<{ agency: string, code: string, status: StatusReport['status'], answer: number }>
+  close(): Promise<void>
+}
+
+const LOCAL = new Set(['127.0.0.1', 'localhost', '[::1]'])
+
+async function readBody (req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const c of req) chunks.push(c as Buffer)
+  return Buffer.concat(chunks)
+}
+
+function json (res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' })
+  res.end(JSON.stringify(body))
+}
+
+/** A small PDF-like result file, different per dossier and document, served at /files/<name>. */
+function resultFile (code: string, name: string): Buffer {
+  return Buffer.from(`%PDF-1.4\n% ${name}\n% ${code}\n%%EOF\n`, 'utf8')
+}
+
+export async function startSimulators (o: SimulatorOptions): Promise<Simulators> {
+  const delayMs = o.delayMs ?? 1500
+  const random = o.random ?? Math.random
+  const log = o.log ?? ((line: string) => { console.log(line) })
+  const deliveries: SimulatedDelivery[] = []
+  const events: Simulators['events'] = []
+  const counters = { duplicates: 0, unauthorized: 0 }
+  const receipts = new Map<string, string>()
+  const files = new Map<string, Buffer>()
+  const timers = new Set<NodeJS.Timeout>()
+  let closed = false
+  let receiptSeq = 0
+
+  // group the local agencies by port
+  const byPort = new Map<number, Array<{ agency: ResolvedAgency, path: string, dialect: Dialect }>>()
+  for (const agency of o.settings.agencies.values()) {
+    const url = new URL(agency.endpoint)
+    if (!LOCAL.has(url.hostname)) continue
+    const dialect = dialects[agency.adapter]
+    if (dialect === undefined) {
+      log(`no simulator dialect for adapter ${agency.adapter}; ${agency.id} is not simulated`)
+      continue
+    }
+    const port = o.portOverride?.(agency) ?? Number(url.port || 80)
+    const list = byPort.get(port) ?? []
+    list.push({ agency, path: url.pathname, dialect })
+    byPort.set(port, list)
+  }
+
+  const later = (ms: number, fn: () => Promise<void>): void => {
+    const timer = setTimeout(() => {
+      timers.delete(timer)
+      if (!closed) fn().catch((err: unknown) => { log(`simulator: ${String(err)}`) })
+    }, ms)
+    timers.add(timer)
+  }
+
+  async function post (agency: ResolvedAgency, dialect: Dialect, d: Delivered, report: StatusReport): Promise<void> {
+    const payload = dialect.event(d, report, { agencyId: agency.id })
+    const body = { eventId: randomUUID(), agency: agency.id, ...(d.step !== undefined && { step: d.step }), ...payload }
+    for (let attempt = 1; attempt <= 5 && !closed; attempt++) {
+      try {
+        const res = await request(`${o.hubUrl}/v1/dossiers/${encodeURIComponent(d.code)}/events`, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body)
+        })
+        const text = await res.body.text()
+        events.push({ agency: agency.id, code: d.code, status: report.status, answer: res.statusCode })
+        log(`${agency.id}: ${d.code}${d.step !== undefined ? ` [${d.step}]` : ''} → ${report.status} (hub answered ${res.statusCode}${res.statusCode >= 400 ? `: ${text.slice(0, 200)}` : ''})`)
+        if (res.statusCode < 500) return
+      } catch (err) {
+        log(`${agency.id}: cannot reach the hub at ${o.hubUrl} (${String(err)}); retrying`)
+      }
+      await new Promise((r) => setTimeout(r, 500 * attempt))
+    }
+  }
+
+  function schedule (agency: ResolvedAgency, dialect: Dialect, d: Delivered, base: string): void {
+    const roll = random()
+    const rejected = roll < (o.rejectRate ?? 0)
+    const supplement = !rejected && roll < (o.rejectRate ?? 0) + (o.supplementRate ?? 0.2)
+    const plan: StatusReport[] = [{ status: 'accepted', note: 'Đã tiếp nhận hồ sơ' }]
+    if (rejected) {
+      plan.push({ status: 'rejected', reason: 'Hồ sơ không đủ điều kiện giải quyết (mô phỏng)' })
+    } else {
+      plan.push({ status: 'processing', note: 'Đang thẩm định hồ sơ' })
+      if (supplement) {
+        plan.push({ status: 'supplement-requested', missing: [{ name: 'Bản sao giấy tờ tùy thân có chứng thực', note: 'Bản chụp không rõ nét (mô phỏng)' }] })
+        plan.push({ status: 'processing', note: 'Đã nhận giấy tờ bổ sung' })
+      }
+      const results = dialect.results(d).map((r) => {
+        const name = `${d.code}-${d.step ?? agency.id}-${r.componentCode}.pdf`.replace(/[^A-Za-z0-9._-]/g, '_')
+        const bytes = resultFile(d.code, r.name)
+        files.set(name, bytes)
+        return { ...r, url: `${base}/files/${name}`, sha256: createHash('sha256').update(bytes).digest('hex'), mediaType: 'application/pdf' }
+      })
+      plan.push({ status: 'resolved', note: 'Đã có kết quả giải quyết', results })
+    }
+    plan.forEach((report, i) => {
+      const occurredAt = new Date(Date.now() + (i + 1) * delayMs).toISOString()
+      later((i + 1) * delayMs, async () => { await post(agency, dialect, d, { ...report, occurredAt }) })
+    })
+  }
+
+  const servers: Server[] = []
+  const urls = new Map<string, string>()
+  for (const [port, agencies] of byPort) {
+    let base = ''
+    const server = createServer((req, res) => {
+      const path = (req.url ?? '').split('?')[0] ?? ''
+      if (req.method === 'GET' && path.startsWith('/files/')) {
+        const file = files.get(path.slice(7))
+        if (file === undefined) { json(res, 404, { error: 'no such file' }); return }
+        res.writeHead(200, { 'content-type': 'application/pdf' })
+        res.end(file)
+        return
+      }
+      const target = agencies.find((a) => a.path === path)
+      if (target === undefined || req.method !== 'POST') { json(res, 404, { error: `nothing at ${req.method ?? ''} ${path}` }); return }
+      readBody(req).then((raw) => {
+        const { agency, dialect } = target
+        if (agency.auth !== undefined) {
+          const ok = agency.auth.type === 'bearer'
+            ? verifyBearer(agency.auth.secret, req.headers.authorization)
+            : verifyHubSignature(agency.auth.secret, req.headers, raw, Date.now()).ok
+          if (!ok) {
+            counters.unauthorized++
+            log(`${agency.id}: refused a delivery with bad credentials`)
+            json(res, 401, { error: 'unauthorized' })
+            return
+          }
+        }
+        let body: unknown
+        try { body = JSON.parse(raw.toString('utf8')) } catch { json(res, 400, { error: 'not JSON' }); return }
+        const key = String(req.headers['idempotency-key'] ?? '')
+        const seen = receipts.get(`${agency.id}\n${key}`)
+        if (seen !== undefined) {
+          counters.duplicates++
+          log(`${agency.id}: repeat of ${key} dropped (receipt ${seen})`)
+          json(res, 200, dialect.receipt(seen))
+          return
+        }
+        let d: Delivered
+        try { d = dialect.parse(body) } catch (err) { json(res, 400, { error: (err as Error).message }); return }
+        const receipt = `${agency.id.toUpperCase().replace(/[^A-Z0-9]/g, '')}-${String(++receiptSeq).padStart(6, '0')}`
+        receipts.set(`${agency.id}\n${key}`, receipt)
+        deliveries.push({ agency: agency.id, code: d.code, ...(d.step !== undefined && { step: d.step }), idempotencyKey: key, receipt, at: Date.now() })
+        log(`${agency.id}: received ${d.code}${d.step !== undefined ? ` [${d.step}]` : ''}, receipt ${receipt}`)
+        json(res, 201, dialect.receipt(receipt))
+        schedule(agency, dialect, { ...d, receipt }, base)
+      }).catch(() => { json(res, 500, { error: 'simulator failure' }) })
+    })
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, '127.0.0.1', () => { resolve() })
+    })
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    for (const a of agencies) urls.set(a.agency.id, `${base}${a.path}`)
+    servers.push(server)
+  }
+
+  return {
+    urls,
+    deliveries,
+    get duplicates () { return counters.duplicates },
+    get unauthorized () { return counters.unauthorized },
+    events,
+    close: async () => {
+      closed = true
+      for (const t of timers) clearTimeout(t)
+      await Promise.all(servers.map(async (s) => {
+        s.closeAllConnections()
+        await new Promise<void>((resolve) => s.close(() => { resolve() }))
+      }))
+    }
+  }
+}

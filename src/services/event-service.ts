@@ -1,0 +1,203 @@
+/**
+ * Status from agencies: an agency reports progress on its step of a dossier, canonically or in
+ * its native format (mapped by its adapter). The report is applied to the route by pure domain
+ * code (domain/routing.ts) and stored with compare-and-set on the dossier's version, together
+ * with its history entry, the event id (a repeat answers the same and changes nothing) and the
+ * outbox entries of the next stage's steps when it releases them; those are then queued.
+ *
+ * Refused: an unknown agency (400), a dossier not routed to the reporting agency (403), an event
+ * id reused with other content (409). Accepted but not applied (kept in the history): a report
+ * that would move a step backwards, arrives for a finished step or a closed dossier.
+ */
+import type { Logger } from 'pino'
+import type { ValidateFunction } from 'ajv'
+import type { AgencyEvent, StatusReport } from '../types/schemas.generated.ts'
+import type { ResolvedAgency } from '../config/hub-config.ts'
+import type { DossierStore } from '../store/dossier-store.ts'
+import type { Delivery } from '../queues/delivery-queues.ts'
+import { AdapterMappingError, type AgencyAdapter } from '../../adapters/contract.ts'
+import type { NativeValidators } from '../validation/native.ts'
+import { toFieldErrors } from '../validation/ajv.ts'
+import { applyReport, stepForAgency, type NotApplied, type Routing, type StepState } from '../domain/routing.ts'
+import { nationalStatusCode, type DossierStatus } from '../domain/status.ts'
+import { canonicalJson, sha256Hex } from '../domain/fingerprint.ts'
+import { toVietnamIso } from '../domain/vietnam-time.ts'
+import { BusyError, DossierNotFoundError, EventConflictError, HubValidationError, NotRoutedError } from '../errors.ts'
+
+export interface EventAnswer {
+  eventId: string
+  dossier: string
+  step: string
+  applied: boolean
+  /** why a report was not applied */
+  reason?: NotApplied
+  detail?: string
+  stepState: StepState
+  status: DossierStatus
+  statusCode: number
+  /** steps of the next stage released for delivery by this report */
+  released?: string[]
+  /** steps cancelled by this report (a rejection) */
+  cancelled?: string[]
+}
+
+export interface EventOutcome {
+  /** false when the event id was seen before: the first answer, nothing changed */
+  created: boolean
+  answer: EventAnswer
+}
+
+export interface EventServiceOptions {
+  store: DossierStore
+  enqueue: (code: string, deliveries: readonly Delivery[]) => Promise<void>
+  agencies: ReadonlyMap<string, ResolvedAgency>
+  adapters: ReadonlyMap<string, AgencyAdapter<never, unknown, never>>
+  nativeValidators: ReadonlyMap<string, NativeValidators>
+  /** the compiled canonical status-report schema: a native report, once mapped, must fit it */
+  validateReport: ValidateFunction
+  log: Logger
+  now?: () => Date
+}
+
+const MAX_CAS_ROUNDS = 20
+
+export class EventService {
+  readonly #o: Required<EventServiceOptions>
+
+  constructor (options: EventServiceOptions) {
+    this.#o = { now: () => new Date(), ...options }
+  }
+
+  /** The canonical report of an event (as sent, or mapped from the agency's native format) and the step it names. */
+  #report (code: string, event: AgencyEvent, agency: ResolvedAgency): { report: StatusReport, step?: string } {
+    if ((event.report === undefined) === (event.native === undefined)) {
+      throw new HubValidationError([{ pointer: '#', detail: `give exactly one of report (canonical) and native (the ${agency.adapter} format), not ${event.report === undefined ? 'neither' : 'both'}` }])
+    }
+    if (event.report !== undefined) return { report: event.report }
+    const adapter = this.#o.adapters.get(agency.adapter)
+    const validate = this.#o.nativeValidators.get(agency.adapter)?.status
+    if (adapter === undefined || validate === undefined) {
+      throw new HubValidationError([{ pointer: '#/native', detail: `agency ${agency.id} (adapter ${agency.adapter}) has no native status format; send report instead` }])
+    }
+    if (!validate(event.native)) {
+      throw new HubValidationError(toFieldErrors(validate.errors, '/native').map((f) => ({ pointer: `#${f.pointer}`, detail: f.detail })),
+        `The ${adapter.name} status report has invalid fields; nothing was changed`)
+    }
+    let mapped
+    try {
+      mapped = adapter.status(event.native as never)
+    } catch (err) {
+      // RangeError: an impossible native date (adapters/shared/vietnam-datetime.ts)
+      if (!(err instanceof AdapterMappingError || err instanceof RangeError)) throw err
+      throw new HubValidationError([{ pointer: '#/native', detail: err.message }], `The ${adapter.name} status report cannot be read: ${err.message}; nothing was changed`)
+    }
+    if (mapped.dossierCode !== undefined && mapped.dossierCode !== code) {
+      throw new HubValidationError([{ pointer: '#/native', detail: `names dossier ${mapped.dossierCode}, but was posted to dossier ${code}` }])
+    }
+    const v = this.#o.validateReport
+    if (!v(mapped.report)) {
+      throw new HubValidationError(toFieldErrors(v.errors).map((f) => ({ pointer: '#/native', detail: `once mapped to a canonical report, ${f.pointer} ${f.detail}` })),
+        `The ${adapter.name} status report maps to an invalid report; nothing was changed`)
+    }
+    if (mapped.step !== undefined && event.step !== undefined && mapped.step !== event.step) {
+      throw new HubValidationError([{ pointer: '#/step', detail: `says step ${event.step}, but the native report names step ${mapped.step}` }])
+    }
+    return { report: mapped.report, ...(mapped.step !== undefined && { step: mapped.step }) }
+  }
+
+  async post (code: string, event: AgencyEvent): Promise<EventOutcome> {
+    const { store, agencies, log, now } = this.#o
+    const agency = agencies.get(event.agency)
+    if (agency === undefined) throw new HubValidationError([{ pointer: '#/agency', detail: `is not an agency of this hub; the agencies are: ${[...agencies.keys()].join(', ')}` }])
+    const { report, step: nativeStep } = this.#report(code, event, agency)
+    const namedStep = event.step ?? nativeStep
+    const fingerprint = sha256Hex(canonicalJson(event))
+
+    for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
+      const found = await store.getForUpdate(code)
+      if (found === undefined) throw new DossierNotFoundError(code)
+      const { routing, status, version, receivedAtMs } = found
+      if (!Object.values(routing).some((r) => r.agency === agency.id)) throw new NotRoutedError(code, agency.id)
+      const stepId = namedStep ?? stepForAgency(routing, agency.id) as string
+      const step = routing[stepId]
+      if (step === undefined) {
+        const mine = Object.entries(routing).filter(([, r]) => r.agency === agency.id).map(([id]) => id)
+        throw new HubValidationError([{ pointer: '#/step', detail: `is not a step of dossier ${code}; ${agency.id}'s steps are: ${mine.join(', ')}` }])
+      }
+      if (step.agency !== agency.id) throw new NotRoutedError(code, agency.id)
+
+      const at = now()
+      const atIso = toVietnamIso(at)
+      const outcome = applyReport(routing, status, stepId, report, atIso)
+      const changed: Routing = {}
+      let answer: EventAnswer
+      if (outcome.applied) {
+        for (const [id, r] of Object.entries(outcome.routing)) if (r !== routing[id]) changed[id] = r
+        answer = {
+          eventId: event.eventId, dossier: code, step: stepId, applied: true,
+          stepState: (outcome.routing[stepId] as { state: StepState }).state,
+          status: outcome.status, statusCode: nationalStatusCode(outcome.status),
+          ...(outcome.released.length > 0 && { released: outcome.released }),
+          ...(outcome.cancelled.length > 0 && { cancelled: outcome.cancelled })
+        }
+      } else {
+        answer = {
+          eventId: event.eventId, dossier: code, step: stepId, applied: false, reason: outcome.reason, detail: outcome.detail,
+          stepState: step.state, status, statusCode: nationalStatusCode(status)
+        }
+      }
+      const history = {
+        at: atIso,
+        type: 'agency-report',
+        actor: { kind: 'agency', id: agency.id },
+        eventId: event.eventId,
+        step: stepId,
+        report,
+        applied: answer.applied,
+        ...(answer.reason !== undefined && { reason: answer.reason }),
+        ...(answer.applied && answer.status !== status && { statusFrom: status, statusTo: answer.status }),
+        ...(answer.released !== undefined && { released: answer.released }),
+        ...(answer.cancelled !== undefined && { cancelled: answer.cancelled })
+      }
+      const result = await store.applyChange({
+        code,
+        expectedVersion: version,
+        status,
+        nextStatus: answer.status,
+        receivedAtMs,
+        routing: changed,
+        release: answer.released ?? [],
+        history,
+        eventId: event.eventId,
+        answer: JSON.stringify({ fingerprint, answer }),
+        at: atIso,
+        nowMs: at.getTime()
+      })
+      switch (result.outcome) {
+        case 'missing':
+          throw new DossierNotFoundError(code)
+        case 'stale':
+          continue
+        case 'seen': {
+          const stored = JSON.parse(result.answer) as { fingerprint: string, answer: EventAnswer }
+          if (stored.fingerprint !== fingerprint) throw new EventConflictError(event.eventId, code)
+          return { created: false, answer: stored.answer }
+        }
+        case 'ok':
+          break
+      }
+      const released = answer.released ?? []
+      if (released.length > 0) {
+        const next = outcome.applied ? outcome.routing : routing
+        try {
+          await this.#o.enqueue(code, released.map((id) => ({ step: id, agency: (next[id] as { agency: string }).agency })))
+        } catch (err) {
+          log.warn({ err, dossier: code, released }, 'next stage stored but not queued now; the outbox reconciler will queue it')
+        }
+      }
+      log.info({ dossier: code, agency: agency.id, step: stepId, report: report.status, applied: answer.applied, status: answer.status }, 'agency report')
+      return { created: true, answer }
+    }
+    throw new BusyError(code)
+  }
+}
