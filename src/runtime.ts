@@ -90,6 +90,22 @@ export function createIntakeService (p: IntakeParts): IntakeService {
   })
 }
 
+export type EventParts = Omit<IntakeParts, 'inlineAttachmentLimit'>
+
+/** The event service (agency reports) with the schemas and adapters it needs. */
+export function createEventService (p: EventParts): EventService {
+  return new EventService({
+    store: p.store,
+    enqueue: p.enqueue,
+    agencies: p.settings.agencies,
+    adapters,
+    nativeValidators: p.nativeValidators ?? createNativeValidators(adapters),
+    validateReport: compiledSchema(createStrictAjv(), 'status-report'),
+    log: p.log,
+    ...(p.now !== undefined && { now: p.now })
+  })
+}
+
 export async function createHub (options: HubOptions): Promise<Hub> {
   const { role, settings, logger: log } = options
   const now = options.now ?? (() => new Date())
@@ -104,9 +120,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   if (role !== 'worker') {
     const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await queues.enqueue(code, deliveries) }
     const intake = createIntakeService({ store, settings, enqueue, nativeValidators, inlineAttachmentLimit: options.inlineAttachmentLimit, log, now })
-    const events = new EventService({
-      store, enqueue, agencies: settings.agencies, adapters, nativeValidators, validateReport: compiledSchema(createStrictAjv(), 'status-report'), log, now
-    })
+    const events = createEventService({ store, settings, enqueue, nativeValidators, log, now })
     app = await buildApp({ services: { intake, dossiers: new DossierQueries(store), events }, logger: log, bodyLimit: options.bodyLimit })
   }
 

@@ -104,6 +104,34 @@ t.test('the OpenAPI document', async (t) => {
     t.equal(op?.responses?.['400']?.content?.['application/problem+json']?.schema?.$ref, '#/components/schemas/problem')
   })
 
+  t.test('POST /v1/dossiers/{code}/events and GET …/history', async (t) => {
+    const op = doc.paths['/v1/dossiers/{code}/events']?.post
+    t.ok(op, 'documented')
+    t.equal(op?.requestBody?.content?.['application/json']?.schema?.$ref, '#/components/schemas/agency-event', 'the body is an agency-event')
+    t.ok(doc.components.schemas['status-report'], 'the canonical report schema is a component')
+    for (const status of ['201', '200']) t.ok(op?.responses?.[status]?.content?.['application/json'], `${status}: the answer is documented`)
+    for (const status of ['400', '403', '404', '409']) {
+      t.equal(op?.responses?.[status]?.content?.['application/problem+json']?.schema?.$ref, '#/components/schemas/problem', `${status}: a problem document`)
+    }
+    const history = doc.paths['/v1/dossiers/{code}/history']?.get
+    t.ok(history?.responses?.['200'], 'the history is documented')
+    t.equal(history?.responses?.['404']?.content?.['application/problem+json']?.schema?.$ref, '#/components/schemas/problem')
+  })
+
+  t.test('POST /v1/agencies/{agency}/dossiers', async (t) => {
+    const op = doc.paths['/v1/agencies/{agency}/dossiers']?.post
+    t.ok(op, 'documented')
+    const agency = op?.parameters?.find((p) => p.name === 'agency')
+    t.equal(agency?.in, 'path')
+    t.ok(op?.parameters?.some((p) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key'), 'the Idempotency-Key header is documented')
+    for (const status of ['201', '200']) {
+      t.equal(op?.responses?.[status]?.content?.['application/json']?.schema?.$ref, '#/components/schemas/dossier-summary', `${status}: a dossier-summary`)
+    }
+    for (const status of ['400', '404', '409']) {
+      t.equal(op?.responses?.[status]?.content?.['application/problem+json']?.schema?.$ref, '#/components/schemas/problem', `${status}: a problem document`)
+    }
+  })
+
   t.test('dossier-submission leaves out what the hub assigns; dossier has it', async (t) => {
     const submission = Object.keys(doc.components.schemas['dossier-submission']?.properties ?? {})
     const dossier = Object.keys(doc.components.schemas.dossier?.properties ?? {})

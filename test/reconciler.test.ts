@@ -5,7 +5,7 @@
  */
 import t from 'tap'
 import { build, example, post, startAgency, testSettings, waitFor, REDIS_URL } from './helper.ts'
-import { createHub, createIntakeService } from '../src/runtime.ts'
+import { createEventService, createHub, createIntakeService } from '../src/runtime.ts'
 import { createLogger } from '../src/logger.ts'
 import { DossierStore } from '../src/store/dossier-store.ts'
 import type { DossierSummary } from '../src/types/schemas.generated.ts'
@@ -100,4 +100,29 @@ t.test('a job whose dossier does not exist fails visibly', async (t) => {
   }, 'failed job')
   t.match(job.failedReason, /does not exist/)
   t.equal(agency.requests.length, 0, 'nothing was sent')
+})
+
+t.test('a report releases the next stage but queueing it fails: the reconciler delivers the released steps', async (t) => {
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url })
+  const res = await post(hub.app, example('birth-registration'))
+  const { code } = res.json<DossierSummary>()
+  await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'delivered', 'justice delivered')
+  // an API process that stores the report and dies before queueing the released steps
+  const crashing = createEventService({
+    store: hub.store,
+    settings: testSettings({ agencyUrl: agency.url }),
+    enqueue: async () => { throw new Error('simulated crash between store and enqueue') },
+    log: createLogger('silent')
+  })
+  const { answer } = await crashing.post(code, { eventId: 'ev-1', agency: 'justice', report: { status: 'resolved' } })
+  t.same(answer.released, ['residence', 'health-insurance'], 'the next stage is released')
+  t.same((await hub.redis.zrange(`${hub.prefix}:outbox`, '0', '-1')).sort(), [`${code}|health-insurance`, `${code}|residence`], 'its deliveries are in the outbox')
+  t.equal(await hub.queues.getJob('police-residence', code, 'residence'), undefined, 'but not queued')
+
+  const report = await hub.reconciler.runOnce(Date.now() + 1)
+  t.same(report, { checked: 2, requeued: 2, confirmed: 0, dropped: 0 })
+  await waitFor(async () => (await hub.store.routingState(code, 'residence'))?.state === 'delivered' &&
+    (await hub.store.routingState(code, 'health-insurance'))?.state === 'delivered', 'both delivered')
+  t.same(agency.requests.map((r) => r.path).sort(), ['/justice', '/police-residence', '/social-insurance'], 'each agency once')
 })

@@ -22,8 +22,8 @@ import { dialects, type Delivered, type Dialect } from './dialects.ts'
 
 export interface SimulatorOptions {
   settings: HubSettings
-  /** where to post status events */
-  hubUrl: string
+  /** where to post status events (a function when the hub's port is known only later) */
+  hubUrl: string | (() => string)
   /** delay between one status event and the next */
   delayMs?: number
   /** share of deliveries that go through a supplement request first (0–1) */
@@ -118,7 +118,8 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
     const body = { eventId: randomUUID(), agency: agency.id, ...(d.step !== undefined && { step: d.step }), ...payload }
     for (let attempt = 1; attempt <= 5 && !closed; attempt++) {
       try {
-        const res = await request(`${o.hubUrl}/v1/dossiers/${encodeURIComponent(d.code)}/events`, {
+        const hubUrl = typeof o.hubUrl === 'string' ? o.hubUrl : o.hubUrl()
+        const res = await request(`${hubUrl}/v1/dossiers/${encodeURIComponent(d.code)}/events`, {
           method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body)
         })
         const text = await res.body.text()
@@ -126,7 +127,7 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
         log(`${agency.id}: ${d.code}${d.step !== undefined ? ` [${d.step}]` : ''} → ${report.status} (hub answered ${res.statusCode}${res.statusCode >= 400 ? `: ${text.slice(0, 200)}` : ''})`)
         if (res.statusCode < 500) return
       } catch (err) {
-        log(`${agency.id}: cannot reach the hub at ${o.hubUrl} (${String(err)}); retrying`)
+        log(`${agency.id}: cannot reach the hub (${String(err)}); retrying`)
       }
       await new Promise((r) => setTimeout(r, 500 * attempt))
     }

@@ -1,0 +1,118 @@
+/**
+ * Agency-side intake through the native adapters: each agency's own software submits dossiers in
+ * its native format (the golden native submissions of test/golden/), received once like portal
+ * submissions; invalid native payloads are refused naming the native field; a dossier the portal
+ * already sent is recognised when the agency sends it again.
+ */
+import t from 'tap'
+import { readFileSync } from 'node:fs'
+import { build, post, startAgency, testSettings, type TestHub } from './helper.ts'
+import { fromRoot } from '../src/paths.ts'
+import { adapters } from '../adapters/index.ts'
+import type { DossierSubmission, DossierSummary, FieldProblem } from '../src/types/schemas.generated.ts'
+
+const golden = <T = Record<string, unknown>>(name: string): T => JSON.parse(readFileSync(fromRoot('test', 'golden', `${name}.json`), 'utf8')) as T
+
+/** Native submissions on file, by the agency that sends them, with the canonical dossier each maps to. */
+const cases: Array<{ agency: string, adapter: string, native: string, canonical: string }> = [
+  { agency: 'evn', adapter: 'electricity', native: 'electricity-submission-contract-holder-change', canonical: 'electricity-canonical-contract-holder-change' },
+  { agency: 'land-office', adapter: 'land', native: 'land-submission-transfer', canonical: 'land-canonical-transfer' },
+  { agency: 'land-office', adapter: 'land', native: 'land-submission-first-certificate', canonical: 'land-canonical-first-certificate' },
+  { agency: 'justice', adapter: 'justice', native: 'justice-submission-birth-registration', canonical: 'justice-canonical-birth-registration' },
+  { agency: 'justice', adapter: 'justice', native: 'justice-submission-death-registration', canonical: 'justice-canonical-death-registration' },
+  { agency: 'justice', adapter: 'justice', native: 'justice-submission-marriage-registration', canonical: 'justice-canonical-marriage-registration' },
+  { agency: 'justice', adapter: 'justice', native: 'justice-submission-criminal-record-certificate', canonical: 'justice-canonical-criminal-record-certificate' }
+]
+
+async function submitNative (hub: TestHub, agency: string, body: unknown, headers: Record<string, string> = {}): Promise<Awaited<ReturnType<TestHub['app']['inject']>>> {
+  return await hub.app.inject({ method: 'POST', url: `/v1/agencies/${agency}/dossiers`, headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify(body) })
+}
+
+const stored = async (hub: TestHub): Promise<number> => await hub.redis.zcard(`${hub.prefix}:ix:all`)
+
+t.test('each native submission: received once, normalized by its adapter, the agency\'s own step already delivered', async (t) => {
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url })
+  for (const c of cases) {
+    const res = await submitNative(hub, c.agency, golden(c.native))
+    t.equal(res.statusCode, 201, `${c.native}: 201`)
+    const summary = res.json<DossierSummary>()
+    const expected = golden<DossierSubmission>(c.canonical)
+    t.equal(summary.procedure.code, expected.procedure.code, `${c.native}: procedure ${expected.procedure.code}`)
+    const dossier = await hub.store.get(summary.code)
+    t.same(dossier?.applicant, expected.applicant, `${c.native}: the applicant as the adapter maps it`)
+    t.same(dossier?.data, expected.data, `${c.native}: the procedure data as the adapter maps it`)
+    t.same(dossier?.source, { system: c.agency, reference: expected.source.reference }, `${c.native}: source = the agency and its own reference`)
+    const first = Object.entries(summary.routing).filter(([, r]) => r?.stage === 0)
+    for (const [id, r] of first) {
+      if (r?.agency === c.agency) t.equal(r.state, 'delivered', `${c.native}: ${id} is the agency's own step: delivered`)
+    }
+    const later = Object.entries(summary.routing).filter(([, r]) => (r?.stage ?? 0) > 0)
+    t.ok(later.every(([, r]) => r?.state === 'waiting'), `${c.native}: later stages wait`)
+
+    const again = await submitNative(hub, c.agency, golden(c.native))
+    t.equal(again.statusCode, 200, `${c.native}: the same submission again: 200`)
+    t.equal(again.json<DossierSummary>().code, summary.code, `${c.native}: the same dossier`)
+  }
+  t.equal(await stored(hub), cases.length, 'one dossier per submission')
+  await new Promise((r) => setTimeout(r, 200))
+  const own = new Set(cases.map((c) => `/${c.agency}`))
+  t.equal(agency.requests.filter((r) => own.has(r.path) && r.body !== undefined).length, 0, 'no agency got its own dossier back')
+})
+
+t.test('invalid native payloads: 400 problem+json naming the native field; nothing stored', async (t) => {
+  const hub = await build(t, { role: 'api' })
+  for (const c of cases) {
+    const schema = adapters.get(c.adapter)?.nativeSchemas.submission as { required?: string[] } | undefined
+    const field = schema?.required?.[0] ?? ''
+    t.ok(field !== '', `${c.adapter}: the submission schema has required fields`)
+    const missing = golden(c.native)
+    delete missing[field]
+    const res = await submitNative(hub, c.agency, missing)
+    t.equal(res.statusCode, 400, `${c.native} without ${field}: 400`)
+    t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8')
+    const errors = res.json<{ errors: FieldProblem[] }>().errors
+    t.ok(errors.some((e) => e.pointer === `#/${field}` && e.detail === 'is required'), `${c.native}: names #/${field}`)
+
+    const wrongType = { ...golden(c.native), [field]: { nested: true } }
+    const typed = await submitNative(hub, c.agency, wrongType)
+    t.equal(typed.statusCode, 400, `${c.native} with ${field} an object: 400`)
+    t.ok(typed.json<{ errors: FieldProblem[] }>().errors.some((e) => e.pointer === `#/${field}`), `${c.native}: names #/${field}`)
+
+    const unknown = { ...golden(c.native), extraField: 1 }
+    const extra = await submitNative(hub, c.agency, unknown)
+    t.ok(extra.json<{ errors: FieldProblem[] }>().errors.some((e) => e.pointer === '#/extraField'), `${c.native}: an unknown native field is named`)
+  }
+  const wrongAgency = await submitNative(hub, 'land-office', golden('justice-submission-birth-registration'))
+  t.equal(wrongAgency.statusCode, 400, 'a justice payload sent as the land office: 400')
+  const nobody = await submitNative(hub, 'no-such-agency', golden('land-submission-transfer'))
+  t.equal(nobody.statusCode, 404)
+  t.equal(nobody.json<{ code: string }>().code, 'HUB_ERR_AGENCY_NOT_FOUND')
+  t.equal(await stored(hub), 0, 'nothing was stored')
+})
+
+t.test('the portal sends a dossier, then the agency sends it again in its own format: one dossier, one code', async (t) => {
+  const hub = await build(t, { role: 'api' })
+  for (const c of cases.filter((x) => x.native === 'land-submission-transfer' || x.native === 'justice-submission-birth-registration')) {
+    const viaPortal = golden<DossierSubmission>(c.canonical)
+    viaPortal.source = { system: 'dvc-thanhhoa', reference: `DVC-${c.native}` }
+    viaPortal.channel = 'online'
+    const first = await post(hub.app, viaPortal)
+    t.equal(first.statusCode, 201, `${c.native}: the portal's submission is received`)
+    const again = await submitNative(hub, c.agency, golden(c.native))
+    t.equal(again.statusCode, 200, `${c.native}: the agency's copy is recognised`)
+    t.equal(again.json<DossierSummary>().code, first.json<DossierSummary>().code, `${c.native}: the same code`)
+  }
+  t.equal(await stored(hub), 2, 'two dossiers, not four')
+})
+
+t.test('the cross-channel window: off (0 h) means the agency\'s copy is a new dossier', async (t) => {
+  const settings = { ...testSettings({ agencyUrl: 'http://127.0.0.1:9' }), duplicateWindowMs: 0 }
+  const hub = await build(t, { role: 'api', settings })
+  const viaPortal = golden<DossierSubmission>('land-canonical-transfer')
+  viaPortal.source = { system: 'dvc-thanhhoa', reference: 'DVC-1' }
+  const first = await post(hub.app, viaPortal)
+  const again = await submitNative(hub, 'land-office', golden('land-submission-transfer'))
+  t.equal(again.statusCode, 201, 'not recognised without the window')
+  t.not(again.json<DossierSummary>().code, first.json<DossierSummary>().code)
+})
