@@ -12,7 +12,8 @@ import type { DossierSummary } from '../src/types/schemas.generated.ts'
 
 t.test('queueing fails after the dossier is stored: 201 anyway, and the reconciler delivers it', async (t) => {
   const agency = await startAgency(t)
-  const hub = await build(t, { agencyUrl: agency.url })
+  // the worker's scheduled reconciler runs once at start-up: a long grace period keeps it away from this test's entry
+  const hub = await build(t, { agencyUrl: agency.url, reconcileGraceMs: 60_000 })
   const settings = testSettings({ agencyUrl: agency.url })
   // An intake whose queueing step dies, as if the process crashed right after the Lua script.
   const crashing = createIntakeService({
@@ -29,13 +30,13 @@ t.test('queueing fails after the dossier is stored: 201 anyway, and the reconcil
   t.equal(await hub.queues.getJob('justice', code, 'civil-status'), undefined, 'but no delivery job exists')
   t.same(await hub.redis.zrange(`${hub.prefix}:outbox`, '0', '-1'), [`${code}|civil-status`], 'the outbox remembers the delivery of the first step (the later ones wait)')
 
-  const report = await hub.reconciler.runOnce(Date.now() + 1)
+  const report = await hub.reconciler.runOnce(Date.now() + 61_000)
   t.same(report, { checked: 1, requeued: 1, confirmed: 0, dropped: 0 })
   await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'delivered', 'delivered by the reconciled job')
   t.equal(agency.requests.length, 1)
   t.same(await hub.redis.zrange(`${hub.prefix}:outbox`, '0', '-1'), [], 'outbox empty')
 
-  const again = await hub.reconciler.runOnce(Date.now() + 1)
+  const again = await hub.reconciler.runOnce(Date.now() + 61_000)
   t.same(again, { checked: 0, requeued: 0, confirmed: 0, dropped: 0 }, 'nothing left to do')
 })
 
@@ -104,7 +105,8 @@ t.test('a job whose dossier does not exist fails visibly', async (t) => {
 
 t.test('a report releases the next stage but queueing it fails: the reconciler delivers the released steps', async (t) => {
   const agency = await startAgency(t)
-  const hub = await build(t, { agencyUrl: agency.url })
+  // the worker's scheduled reconciler runs once at start-up: a long grace period keeps it away from this test's entry
+  const hub = await build(t, { agencyUrl: agency.url, reconcileGraceMs: 60_000 })
   const res = await post(hub.app, example('birth-registration'))
   const { code } = res.json<DossierSummary>()
   await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'delivered', 'justice delivered')
@@ -120,7 +122,7 @@ t.test('a report releases the next stage but queueing it fails: the reconciler d
   t.same((await hub.redis.zrange(`${hub.prefix}:outbox`, '0', '-1')).sort(), [`${code}|health-insurance`, `${code}|residence`], 'its deliveries are in the outbox')
   t.equal(await hub.queues.getJob('police-residence', code, 'residence'), undefined, 'but not queued')
 
-  const report = await hub.reconciler.runOnce(Date.now() + 1)
+  const report = await hub.reconciler.runOnce(Date.now() + 61_000)
   t.same(report, { checked: 2, requeued: 2, confirmed: 0, dropped: 0 })
   await waitFor(async () => (await hub.store.routingState(code, 'residence'))?.state === 'delivered' &&
     (await hub.store.routingState(code, 'health-insurance'))?.state === 'delivered', 'both delivered')
