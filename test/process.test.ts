@@ -1,6 +1,7 @@
 /**
  * The hub as a real process: `npm start`'s entry point serving /docs, the API and worker roles
- * as separate processes sharing one Redis, and SIGTERM letting an in-flight delivery finish.
+ * as separate processes sharing one Redis, SIGTERM letting an in-flight delivery finish, and
+ * `npm run agencies` (the simulators) taking deliveries from the hub process and reporting back.
  */
 import t, { type Test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -20,8 +21,8 @@ interface HubProcess {
   exited: Promise<number | null>
 }
 
-function startHub (t: Test, env: Record<string, string>, args: string[] = []): HubProcess {
-  const child = spawn(process.execPath, ['--import=tsx', 'src/server.ts', ...args], {
+function startHub (t: Test, env: Record<string, string>, args: string[] = [], script = 'src/server.ts'): HubProcess {
+  const child = spawn(process.execPath, ['--import=tsx', script, ...args], {
     cwd: fromRoot(),
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
@@ -130,4 +131,49 @@ t.test('API and worker as separate processes on one Redis', async (t) => {
   worker.child.kill('SIGTERM')
   t.equal(await api.exited, 0)
   t.equal(await worker.exited, 0)
+})
+
+t.test('npm run agencies: simulators for the configured agencies take deliveries and post progress back to the hub process', async (t) => {
+  const { prefix, store } = await withPrefix(t)
+  const [port, evnPort, justicePort] = [await freePort(), await freePort(), await freePort()]
+  const file = join(t.testdir(), 'hub.json')
+  const retry = { attempts: 3, baseDelayMs: 50, maxDelayMs: 1000 }
+  writeFileSync(file, JSON.stringify({
+    agencies: {
+      evn: { name: 'EVN', adapter: 'electricity', endpoint: `http://127.0.0.1:${evnPort}/evn`, retry },
+      justice: { name: 'Sở Tư pháp', adapter: 'justice', endpoint: `http://127.0.0.1:${justicePort}/hotich`, retry }
+    },
+    procedures: {
+      '1.001193.000.00.00.H56': { name: 'Đăng ký khai sinh', dataSchema: 'birth-registration', agencies: ['justice'] },
+      '9.000001.000.00.00.H56': { name: 'Cấp điện mới', dataSchema: 'electricity-new-connection', agencies: ['evn'] }
+    }
+  }))
+  const agencies = startHub(t, { HUB_CONFIG: file, HUB_URL: `http://127.0.0.1:${port}`, SIM_DELAY_MS: '50', SIM_SUPPLEMENT_RATE: '0' }, [], 'scripts/agencies.ts')
+  await waitFor(() => agencies.output().includes('justice simulated at'), 'the simulators to start', 20_000)
+  t.match(agencies.output(), new RegExp(`evn simulated at http://127\\.0\\.0\\.1:${evnPort}/evn`))
+  const hub = startHub(t, { PORT: String(port), REDIS_URL, REDIS_PREFIX: prefix, HUB_CONFIG: file })
+  await waitFor(() => hub.output().includes('"hub started"'), 'the hub to start', 20_000)
+
+  const codes = await Promise.all((['birth-registration', 'electricity-new-connection'] as const).map(async (name) => {
+    const { status, body } = await submit(port, name)
+    t.equal(status, 201, `${name} received`)
+    return body.code
+  }))
+  for (const code of codes) {
+    await waitFor(async () => (await store.get(code))?.status === 'resolved', `${code} resolved by the simulated agency`, 20_000)
+  }
+  t.match(agencies.output(), /justice: received .* receipt JUSTICE-/, 'the simulators print each delivery')
+  t.match(agencies.output(), /→ resolved \(hub answered 201\)/, 'and each report with the hub\'s answer')
+  agencies.child.kill('SIGTERM')
+  hub.child.kill('SIGTERM')
+  t.equal(await agencies.exited, 0, 'the simulators stop on SIGTERM')
+  t.equal(await hub.exited, 0)
+})
+
+t.test('npm run agencies: a broken hub config is reported and exits 1', async (t) => {
+  const file = join(t.testdir(), 'hub.json')
+  writeFileSync(file, JSON.stringify({ agencies: {}, procedures: {} }))
+  const agencies = startHub(t, { HUB_CONFIG: file }, [], 'scripts/agencies.ts')
+  t.equal(await agencies.exited, 1)
+  t.match(agencies.output(), /configuration is invalid/)
 })
