@@ -6,7 +6,7 @@
  */
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { build, post, startAgency, testSettings, type TestHub } from './helper.ts'
+import { build, example, post, startAgency, testSettings, type TestHub } from './helper.ts'
 import { fromRoot } from '../src/paths.ts'
 import { adapters } from '../adapters/index.ts'
 import type { DossierSubmission, DossierSummary, FieldProblem } from '../src/types/schemas.generated.ts'
@@ -115,4 +115,37 @@ t.test('the cross-channel window: off (0 h) means the agency\'s copy is a new do
   const again = await submitNative(hub, 'land-office', golden('land-submission-transfer'))
   t.equal(again.statusCode, 201, 'not recognised without the window')
   t.not(again.json<DossierSummary>().code, first.json<DossierSummary>().code)
+})
+
+t.test('same source reference: an agency that got the dossier from the portal names it (source.origin), and it is one dossier', async (t) => {
+  // no content window: only the named origin can join the two
+  const settings = { ...testSettings({ agencyUrl: 'http://127.0.0.1:9' }), duplicateWindowMs: 0 }
+  const hub = await build(t, { role: 'api', settings })
+  const viaPortal = golden<DossierSubmission>('land-canonical-transfer')
+  viaPortal.source = { system: 'dvc-thanhhoa', reference: 'DVC-2026-11-004512' }
+  const first = await post(hub.app, viaPortal)
+  t.equal(first.statusCode, 201)
+
+  // the land office's own format names the portal's reference (HoSoDVC); its data differs a little (typed again at the desk)
+  const native = { ...golden('land-submission-transfer'), HoSoDVC: { HeThong: 'dvc-thanhhoa', MaThamChieu: 'DVC-2026-11-004512' }, TrichYeu: 'Chuyển nhượng QSDĐ (nhập lại tại bộ phận một cửa)' }
+  const again = await submitNative(hub, 'land-office', native)
+  t.equal(again.statusCode, 200, 'recognised by the portal\'s reference')
+  t.equal(again.json<DossierSummary>().code, first.json<DossierSummary>().code, 'the same code')
+  const repeat = await submitNative(hub, 'land-office', native)
+  t.equal(repeat.json<DossierSummary>().code, first.json<DossierSummary>().code, 'and its repeats, by the office\'s own reference')
+
+  const otherRef = { ...native, SoBienNhan: 'VPDK-HT-2026-009999', HoSoDVC: { HeThong: 'dvc-thanhhoa', MaThamChieu: 'DVC-NOT-SEEN' } }
+  const fresh = await submitNative(hub, 'land-office', otherRef)
+  t.equal(fresh.statusCode, 201, 'an origin the hub has not seen: a new dossier')
+
+  // the generic (canonical) format carries source.origin as it is
+  const viaJustice = example('birth-registration')
+  const portalBirth = await post(hub.app, viaJustice)
+  viaJustice.source = { system: 'justice', reference: 'HT-TH-2026-1', origin: { system: viaJustice.source.system, reference: viaJustice.source.reference } }
+  viaJustice.channel = 'counter'
+  const genericSettingsHub = await build(t, { role: 'api', settings: { ...settings, agencies: new Map([...settings.agencies].map(([id, a]) => [id, { ...a, adapter: 'generic' }])) }, prefix: hub.prefix })
+  const joined = await genericSettingsHub.app.inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', payload: viaJustice })
+  t.equal(joined.statusCode, 200)
+  t.equal(joined.json<DossierSummary>().code, portalBirth.json<DossierSummary>().code, 'canonical source.origin joins too')
+  t.equal(await stored(hub), 3, 'three dossiers: the transfer, the unseen one, the birth')
 })

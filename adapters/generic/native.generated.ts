@@ -109,6 +109,19 @@ export interface Dossier {
      * Mã tham chiếu — the sending system's own identifier of this submission; with `system` it identifies the submission (receive once).
      */
     reference: string;
+    /**
+     * Nguồn gốc hồ sơ — when the sending system got the dossier from another system (an agency's software that received it from the provincial portal), that system and its reference: the hub recognises a dossier it already holds by them.
+     */
+    origin?: {
+      /**
+       * Hệ thống gốc — id of the system that first received the dossier, e.g. the provincial portal.
+       */
+      system: string;
+      /**
+       * Mã tham chiếu gốc — that system's reference for it.
+       */
+      reference: string;
+    };
   };
   /**
    * Thủ tục hành chính (TTHC) — the administrative procedure the dossier is for.

@@ -597,7 +597,11 @@ function inbound (native: LandSubmission, context: { agencyId: string }): Dossie
       : `ThongTinNhanKetQua is only for HinhThucNhanKetQua BUU_CHINH, not ${native.HinhThucNhanKetQua}`)
   }
   return {
-    source: { system: context.agencyId, reference: native.SoBienNhan },
+    source: {
+      system: context.agencyId,
+      reference: native.SoBienNhan,
+      ...(native.HoSoDVC !== undefined && { origin: { system: native.HoSoDVC.HeThong, reference: native.HoSoDVC.MaThamChieu } })
+    },
     procedure: {
       code: native.MaTTHC,
       name: native.TenTTHC,

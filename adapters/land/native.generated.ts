@@ -243,6 +243,19 @@ export type LandSubmission = {
    */
   SoBienNhan: string;
   /**
+   * Hồ sơ trên Cổng dịch vụ công — when the office received the dossier from the provincial portal (not at its own desk): the portal's system id and its reference for the dossier, so the hub recognises the dossier the portal already sent.
+   */
+  HoSoDVC?: {
+    /**
+     * Hệ thống — the portal's system id as the hub knows it (source.system), e.g. dvc-thanhhoa.
+     */
+    HeThong: string;
+    /**
+     * Mã tham chiếu — the portal's reference for the dossier (source.reference).
+     */
+    MaThamChieu: string;
+  };
+  /**
    * Mã TTHC — national procedure code.
    */
   MaTTHC: string;

@@ -168,6 +168,7 @@ export class IntakeService {
     const result = await this.#o.store.intake({
       ...(idempotencyKey !== undefined && { idempotencyKey }),
       source: submission.source,
+      ...(submission.source.origin !== undefined && { origin: submission.source.origin }),
       fingerprint: sha256Hex(doc),
       codePrefix: dossierCodePrefix(receivingAgencyCode, received),
       sequenceWidth: SEQUENCE_WIDTH,

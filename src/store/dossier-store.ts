@@ -27,6 +27,8 @@ const SEQUENCE_TTL_SECONDS = 4 * 24 * 60 * 60
 export interface IntakeInput {
   idempotencyKey?: string
   source: { system: string, reference: string }
+  /** the system that first received the dossier and its reference (source.origin), when the sender says */
+  origin?: { system: string, reference: string }
   fingerprint: string
   /** "<agency>-<YYMMDD>-", from domain/dossier-code.ts */
   codePrefix: string
@@ -149,7 +151,7 @@ export class DossierStore {
   constructor (redis: Redis, prefix: string) {
     this.redis = redis
     this.keys = new Keys(prefix)
-    redis.defineCommand('hubIntake', { numberOfKeys: 6, lua: summaryPrelude + lua('intake') })
+    redis.defineCommand('hubIntake', { numberOfKeys: 7, lua: summaryPrelude + lua('intake') })
     redis.defineCommand('hubRouting', { numberOfKeys: 2, lua: lua('routing') })
     redis.defineCommand('hubApply', { numberOfKeys: 4, lua: lua('apply') })
     redis.defineCommand('hubList', { numberOfKeys: 1, lua: summaryPrelude + lua('list') })
@@ -164,10 +166,11 @@ export class DossierStore {
     const reply = await this.redis.hubIntake(
       k.idempotency(input.idempotencyKey ?? ''), k.source(input.source.system, input.source.reference),
       k.sequence(input.receivingAgencyCode, input.yymmdd), k.outbox, k.indexAll, k.content(input.contentFingerprint),
+      input.origin === undefined ? k.source('', '') : k.source(input.origin.system, input.origin.reference),
       k.prefix, input.idempotencyKey === undefined ? '0' : '1', input.fingerprint, input.codePrefix,
       input.sequenceWidth, SEQUENCE_TTL_SECONDS, input.doc, input.receivedAt, input.receivedAtMs,
       input.status, input.procedureCode, input.procedureName, agencies, steps.map(([id]) => id).join(','), input.dueAt ?? '',
-      input.source.system, input.duplicateWindowMs, ...stepArgs
+      input.source.system, input.duplicateWindowMs, input.origin === undefined ? '0' : '1', ...stepArgs
     )
     const [outcome, code] = reply as [string, string]
     if (outcome === 'conflict') return { outcome, code }

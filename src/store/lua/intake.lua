@@ -7,19 +7,21 @@ KEYS[3] day counter            (<p>:seq:<receiving agency>:<YYMMDD>)
 KEYS[4] outbox                 (<p>:outbox: zset of "<code>|<step>" deliveries not yet confirmed queued)
 KEYS[5] index of all dossiers  (<p>:ix:all)
 KEYS[6] content index          (<p>:cf:<sha256 of procedure + applicant ID + data>; cross-channel duplicates)
+KEYS[7] origin index           (the source index of source.origin: the system that first received it; ignored when ARGV[18] == '0')
 ARGV    1 prefix, 2 has idempotency key '1'|'0', 3 fingerprint, 4 code prefix "<agency>-<YYMMDD>-",
         5 sequence width, 6 counter TTL seconds, 7 canonical JSON of the submission,
         8 receivedAt ISO, 9 receivedAt ms, 10 status, 11 procedure code, 12 procedure name,
         13 agency ids joined by ',', 14 step ids joined by ',', 15 dueAt ISO or '',
-        16 source system, 17 content window ms ('0' = off),
-        18.. one pair per step, in the order of ARGV[14]: routing-state JSON, '1' to put it in the outbox else '0'
+        16 source system, 17 content window ms ('0' = off), 18 has origin '1'|'0',
+        19.. one pair per step, in the order of ARGV[14]: routing-state JSON, '1' to put it in the outbox else '0'
 
 Returns {'created', code}
      or {'duplicate', code, field, value, ...}   summary fields of the stored dossier
      or {'conflict', code}                        same key or source reference, other content
 A dossier that arrives again from another system (the portal, then the agency's own software) is
-found by KEYS[6] within the window: a duplicate, whatever its other fields say; its source
-reference and key are remembered so the next repeat is found at once.
+found by the origin it names (KEYS[7]: the first system's reference), or by KEYS[6] within the
+window: a duplicate, whatever its other fields say; its source reference and key are remembered so
+the next repeat is found at once.
 Dossier keys are derived from the code inside the script (single-instance Redis, or every hub key
 in one cluster slot via a {hash tag} prefix).
 ]]
@@ -68,6 +70,24 @@ if found then
   return found
 end
 
+-- Remember this submission's own reference (and key) for a dossier found by another system's.
+local function adopt (code)
+  redis.call('SET', KEYS[2], code .. '|' .. fingerprint)
+  if ARGV[2] == '1' then redis.call('SET', KEYS[1], code .. '|' .. fingerprint) end
+end
+
+if ARGV[18] == '1' then
+  local value = redis.call('GET', KEYS[7])
+  if value then
+    local originCode = split(value)
+    local same = summaryOf(originCode, nil)
+    if same then
+      adopt(originCode)
+      return same
+    end
+  end
+end
+
 if window > 0 then
   local held = redis.call('GET', KEYS[6])
   if held then
@@ -76,8 +96,7 @@ if window > 0 then
     if heldSystem ~= system then
       local same = summaryOf(heldCode, nil)
       if same then
-        redis.call('SET', KEYS[2], heldCode .. '|' .. fingerprint)
-        if ARGV[2] == '1' then redis.call('SET', KEYS[1], heldCode .. '|' .. fingerprint) end
+        adopt(heldCode)
         return same
       end
     end
@@ -108,7 +127,7 @@ if ARGV[15] ~= '' then
   fields[#fields + 1] = ARGV[15]
 end
 local score = ARGV[9]
-local i = 18
+local i = 19
 for step in string.gmatch(ARGV[14], '[^,]+') do
   fields[#fields + 1] = 'r:' .. step
   fields[#fields + 1] = ARGV[i]
