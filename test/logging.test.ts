@@ -3,8 +3,10 @@
  * and phone numbers never appear.
  */
 import t from 'tap'
+import { readFileSync } from 'node:fs'
 import { LogCapture, build, example, post, startAgency, waitFor } from './helper.ts'
 import { createLogger } from '../src/logger.ts'
+import { fromRoot } from '../src/paths.ts'
 import type { DossierSummary } from '../src/types/schemas.generated.ts'
 
 const birth = example('birth-registration')
@@ -70,4 +72,31 @@ t.test('even a careless log call with a whole dossier reveals no ID or phone num
   t.equal(logs.lines.length, 3)
   for (const s of [...secrets, '+84912345678']) t.notOk(all.includes(s), `no ${s.slice(0, 4)}… in the logs`)
   t.match(all, /Nguyễn Thị Hoa/, 'the rest of the record is still there')
+})
+
+t.test('agency reports and native agency submissions: lines carry the dossier code, no ID or phone number', async (t) => {
+  const agency = await startAgency(t)
+  const logs = new LogCapture()
+  const hub = await build(t, { agencyUrl: agency.url, logs })
+  const native = JSON.parse(readFileSync(fromRoot('test', 'golden', 'land-submission-transfer.json'), 'utf8')) as Record<string, unknown>
+  const canonical = JSON.parse(readFileSync(fromRoot('test', 'golden', 'land-canonical-transfer.json'), 'utf8')) as typeof birth
+  const landSecrets = [canonical.applicant.identity.number, canonical.applicant.phone].filter((s): s is string => typeof s === 'string')
+  t.ok(landSecrets.length >= 1, 'the land example has an ID number to look for')
+
+  const res = await hub.app.inject({ method: 'POST', url: '/v1/agencies/land-office/dossiers', payload: native })
+  const code = res.json<DossierSummary>().code
+  const broken = structuredClone(native)
+  ;(broken.ChuHoSo as Record<string, unknown>).SoGiayTo = 'not-a-number'
+  await hub.app.inject({ method: 'POST', url: '/v1/agencies/land-office/dossiers', payload: broken })
+  const event = (status: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ eventId: `log-${status}`, agency: 'land-office', report: { status, ...extra } })
+  await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: event('processing', { note: `CCCD ${canonical.applicant.identity.number}` }) })
+  await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { ...event('accepted'), agency: 'evn' } })
+
+  const requestLines = logs.records.filter((r) => r.msg === 'request')
+  t.same(requestLines.map((r) => r.statusCode), [201, 400, 201, 403])
+  t.same(requestLines.map((r) => r.dossier), [code, undefined, code, code], 'lines about a dossier carry its code')
+  const report = logs.records.find((r) => r.msg === 'agency report')
+  t.equal(report?.dossier, code, 'the report line names the dossier')
+  const all = logs.lines.join('\n')
+  for (const s of [...landSecrets, 'not-a-number']) t.notOk(all.includes(s), `no ${s.slice(0, 3)}… in the logs`)
 })

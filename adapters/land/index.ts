@@ -260,7 +260,7 @@ function checkDistinctParties (groups: ReadonlyArray<readonly [string, ReadonlyA
       const key = `${id.type}:${id.number}`
       const where = `${field}[${i}]`
       const first = seen.get(key)
-      if (first !== undefined) throw new AdapterMappingError(`${where} is the same person or organisation as ${first} (identity ${id.number})`)
+      if (first !== undefined) throw new AdapterMappingError(`${where} is the same person or organisation as ${first} (same ${id.type} number)`)
       seen.set(key, where)
     })
   }
