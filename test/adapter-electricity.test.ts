@@ -327,16 +327,18 @@ t.test('status: every native trangThai, golden reports', async (t) => {
 
 t.test('status: what the mapping needs, and what it refuses', async (t) => {
   const base = { maYeuCau: CODE, thoiDiem: '20261125110000' }
-  const cases: Array<[string, ElectricityStatus, RegExp]> = [
-    ['supplement request without papers', { ...base, trangThai: 'CHO_BO_SUNG', ghiChu: 'Thiếu giấy tờ' }, /giayToCanBoSung/],
-    ['payment request without amount', { ...base, trangThai: 'CHO_THANH_TOAN', ghiChu: 'Nộp chi phí' }, /soTien/],
-    ['rejection without reason', { ...base, trangThai: 'TU_CHOI' }, /lyDo/],
-    ['rejection with a blank note', { ...base, trangThai: 'TU_CHOI', ghiChu: '  ' }, /lyDo/],
-    ['impossible thoiDiem', { ...base, trangThai: 'KHAO_SAT', thoiDiem: '20261131090000' }, /thoiDiem/],
-    ['impossible ngayHenTraMoi', { ...base, trangThai: 'KHAO_SAT', ngayHenTraMoi: '20261203246000' }, /ngayHenTraMoi/]
+  const cases: Array<[string, ElectricityStatus, RegExp, boolean]> = [
+    // [label, native, field named in the message, whether the native schema already rejects it]
+    ['supplement request without papers', { ...base, trangThai: 'CHO_BO_SUNG', ghiChu: 'Thiếu giấy tờ' }, /giayToCanBoSung/, true],
+    ['payment request without amount', { ...base, trangThai: 'CHO_THANH_TOAN', ghiChu: 'Nộp chi phí' }, /soTien/, true],
+    ['rejection without reason', { ...base, trangThai: 'TU_CHOI' }, /lyDo/, true],
+    ['rejection with a blank note', { ...base, trangThai: 'TU_CHOI', ghiChu: '  ' }, /lyDo/, true],
+    ['impossible thoiDiem', { ...base, trangThai: 'KHAO_SAT', thoiDiem: '20261131090000' }, /thoiDiem/, false],
+    ['impossible ngayHenTraMoi', { ...base, trangThai: 'KHAO_SAT', ngayHenTraMoi: '20261203246000' }, /ngayHenTraMoi/, false]
   ]
-  for (const [label, n, field] of cases) {
-    t.equal(errorsOf(validateStatus, n), '', `${label}: the native schema lets it through…`)
+  for (const [label, n, field, schemaRejects] of cases) {
+    if (schemaRejects) t.not(errorsOf(validateStatus, n), '', `${label}: the native schema rejects it…`)
+    else t.equal(errorsOf(validateStatus, n), '', `${label}: the native schema lets it through…`)
     t.throws(() => electricityAdapter.status(n), AdapterMappingError, `…the mapping refuses it: ${label}`)
     t.throws(() => electricityAdapter.status(n), field, 'naming the native field')
   }
@@ -353,4 +355,50 @@ t.test('status: what the mapping needs, and what it refuses', async (t) => {
   t.not(errorsOf(validateStatus, { ...base, trangThai: 'CHO_BO_SUNG', giayToCanBoSung: [] }), '', 'an empty list of papers is rejected by the schema')
   t.not(errorsOf(validateStatus, { ...base, trangThai: 'HOAN_THANH', giayToKetQua: [{ tenGiayTo: 'HĐ', maThanhPhan: 'KQ', duongDan: 'ftp://x/y', sha256: 'a'.repeat(64) }] }), '', 'an ftp link is rejected by the schema')
   t.not(errorsOf(validateStatus, { ...base, trangThai: 'DA_XONG' }), '', 'an unknown code is rejected by the schema')
+})
+
+t.test('status schema: the code-specific rules of status() are in the schema too', async (t) => {
+  const base = { maYeuCau: CODE, thoiDiem: '20261125110000' }
+  const papers = [{ ten: 'Giấy tờ về quyền sử dụng nhà, đất' }]
+  /** What the adapter says about a report: '' when it maps it, else its message. */
+  const adapterSays = (n: ElectricityStatus): string => {
+    try {
+      electricityAdapter.status(n)
+      return ''
+    } catch (err) {
+      if (err instanceof AdapterMappingError) return err.message
+      throw err
+    }
+  }
+  // [label, native, what the schema errors name]: each breaks one rule status() enforces
+  const refused: Array<[string, ElectricityStatus, RegExp]> = [
+    ['CHO_BO_SUNG without giayToCanBoSung', { ...base, trangThai: 'CHO_BO_SUNG', ghiChu: 'Thiếu giấy tờ' }, /"missingProperty":"giayToCanBoSung"/],
+    ['CHO_THANH_TOAN without soTien', { ...base, trangThai: 'CHO_THANH_TOAN', soThongBaoThanhToan: 'TB-1', noiDungThanhToan: 'Chi phí lắp đặt' }, /"missingProperty":"soTien"/],
+    ['TU_CHOI with neither lyDo nor ghiChu', { ...base, trangThai: 'TU_CHOI', nguoiXuLy: 'Lê Thị Mai' }, /"missingProperty":"lyDo".*"missingProperty":"ghiChu"/],
+    ['TU_CHOI with only a blank ghiChu', { ...base, trangThai: 'TU_CHOI', ghiChu: ' \n\u00a0' }, /"instancePath":"\/ghiChu"/],
+    ['TU_CHOI with a blank lyDo, even beside a ghiChu', { ...base, trangThai: 'TU_CHOI', lyDo: '  ', ghiChu: 'Khu vực chưa có lưới hạ áp' }, /"instancePath":"\/lyDo"/]
+  ]
+  for (const [label, n, named] of refused) {
+    const errors = errorsOf(validateStatus, n)
+    t.not(errors, '', `${label}: the native status schema rejects it`)
+    t.match(errors, named, `${label}: the schema errors name the field`)
+    t.not(adapterSays(n), '', `${label}: as the adapter does`)
+  }
+
+  // what the rules must still let through: the adapter maps each of these
+  const accepted: Array<[string, ElectricityStatus]> = [
+    ['CHO_BO_SUNG with giayToCanBoSung', { ...base, trangThai: 'CHO_BO_SUNG', giayToCanBoSung: papers }],
+    ['CHO_THANH_TOAN with soTien 0', { ...base, trangThai: 'CHO_THANH_TOAN', soTien: 0 }],
+    ['TU_CHOI with lyDo only', { ...base, trangThai: 'TU_CHOI', lyDo: 'Khu vực chưa có lưới điện hạ áp' }],
+    ['TU_CHOI with ghiChu only', { ...base, trangThai: 'TU_CHOI', ghiChu: 'Khu vực chưa có lưới hạ áp' }],
+    ['TU_CHOI with lyDo and a blank ghiChu', { ...base, trangThai: 'TU_CHOI', lyDo: 'Khu vực chưa có lưới điện hạ áp', ghiChu: ' ' }],
+    ['TU_CHOI with a lyDo padded by spaces', { ...base, trangThai: 'TU_CHOI', lyDo: ' Khu vực chưa có lưới điện hạ áp ' }],
+    ['KHAO_SAT with the fields of other codes (not mapped)', { ...base, trangThai: 'KHAO_SAT', soTien: 1000, giayToCanBoSung: papers, lyDo: ' ' }],
+    ['HOAN_THANH without documents', { ...base, trangThai: 'HOAN_THANH' }],
+    ...statusExamples().map((n): [string, ElectricityStatus] => [`the golden example ${n.trangThai}`, n])
+  ]
+  for (const [label, n] of accepted) {
+    t.equal(errorsOf(validateStatus, n), '', `${label}: valid against the native status schema`)
+    t.equal(adapterSays(n), '', `${label}: the adapter maps it`)
+  }
 })

@@ -543,17 +543,19 @@ t.test('status: every native trangThai, golden reports', async (t) => {
 t.test('status: what the mapping needs, and what it refuses', async (t) => {
   const base = { maHoSo: CODE, thoiDiemXuLy: '20261125110000' }
   const ketQua = statusExamples()[4]?.ketQua ?? []
-  const cases: Array<[string, JusticeStatus, RegExp]> = [
-    ['supplement request without papers', { ...base, trangThai: '2', noiDung: 'Thiếu giấy tờ' }, /giayToBoSung/],
-    ['supplement request with a blank line', { ...base, trangThai: '2', noiDungBoSung: '   ' }, /giayToBoSung/],
-    ['result without documents', { ...base, trangThai: '4', noiDung: 'Đã có kết quả' }, /ketQua/],
-    ['rejection without reason', { ...base, trangThai: '6', noiDung: 'Từ chối' }, /lyDo/],
-    ['rejection with a blank reason', { ...base, trangThai: '6', lyDo: '  ' }, /lyDo/],
-    ['impossible thoiDiemXuLy', { ...base, trangThai: '3', thoiDiemXuLy: '20261131090000' }, /thoiDiemXuLy/],
-    ['impossible ngayHenTraMoi', { ...base, trangThai: '7', ngayHenTraMoi: '20260230170000' }, /ngayHenTraMoi/]
+  const cases: Array<[string, JusticeStatus, RegExp, boolean]> = [
+    // [label, native, field named in the message, whether the native schema already rejects it]
+    ['supplement request without papers', { ...base, trangThai: '2', noiDung: 'Thiếu giấy tờ' }, /giayToBoSung/, true],
+    ['supplement request with a blank line', { ...base, trangThai: '2', noiDungBoSung: '   ' }, /giayToBoSung/, true],
+    ['result without documents', { ...base, trangThai: '4', noiDung: 'Đã có kết quả' }, /ketQua/, true],
+    ['rejection without reason', { ...base, trangThai: '6', noiDung: 'Từ chối' }, /lyDo/, true],
+    ['rejection with a blank reason', { ...base, trangThai: '6', lyDo: '  ' }, /lyDo/, true],
+    ['impossible thoiDiemXuLy', { ...base, trangThai: '3', thoiDiemXuLy: '20261131090000' }, /thoiDiemXuLy/, false],
+    ['impossible ngayHenTraMoi', { ...base, trangThai: '7', ngayHenTraMoi: '20260230170000' }, /ngayHenTraMoi/, false]
   ]
-  for (const [label, n, field] of cases) {
-    t.equal(errorsOf(validateStatus, n), '', `${label}: the native schema lets it through…`)
+  for (const [label, n, field, schemaRejects] of cases) {
+    if (schemaRejects) t.not(errorsOf(validateStatus, n), '', `${label}: the native schema rejects it…`)
+    else t.equal(errorsOf(validateStatus, n), '', `${label}: the native schema lets it through…`)
     t.throws(() => justiceAdapter.status(n), AdapterMappingError, `…the mapping refuses it: ${label}`)
     t.throws(() => justiceAdapter.status(n), field, 'naming the native field')
   }
@@ -591,4 +593,69 @@ t.test('receipt: soBienNhan from the justice software\'s answer', async (t) => {
   ] as const) {
     t.equal(justiceAdapter.receipt({ status: 200, body }), undefined, `${label}: no receipt`)
   }
+})
+
+t.test('status schema: the code-specific rules of status() are in the schema too', async (t) => {
+  const base = { maHoSo: CODE, thoiDiemXuLy: '20261125110000' }
+  const ketQua = statusExamples()[4]?.ketQua ?? []
+  const papers = [{ tenGiayTo: 'Giấy chứng sinh (bản chính)' }]
+  /** What the adapter says about a report: '' when it maps it, else its message. */
+  const adapterSays = (n: JusticeStatus): string => {
+    try {
+      justiceAdapter.status(n)
+      return ''
+    } catch (err) {
+      if (err instanceof AdapterMappingError) return err.message
+      throw err
+    }
+  }
+  // [label, native, what the schema errors name]: each breaks one rule status() enforces
+  const refused: Array<[string, JusticeStatus, RegExp]> = [
+    ['"2" with neither giayToBoSung nor noiDungBoSung', { ...base, trangThai: '2', noiDung: 'Thiếu giấy tờ' }, /"missingProperty":"giayToBoSung".*"missingProperty":"noiDungBoSung"/],
+    ['"2" with only a blank noiDungBoSung', { ...base, trangThai: '2', noiDungBoSung: ' \t\n ' }, /"instancePath":"\/noiDungBoSung"/],
+    ['"4" without ketQua', { ...base, trangThai: '4', noiDung: 'Đã có kết quả', soDangKy: '154' }, /"missingProperty":"ketQua"/],
+    ['"6" without lyDo', { ...base, trangThai: '6', noiDung: 'Từ chối' }, /"missingProperty":"lyDo"/],
+    ['"6" with a blank lyDo', { ...base, trangThai: '6', lyDo: '\u00a0 ' }, /"instancePath":"\/lyDo"/]
+  ]
+  for (const [label, n, named] of refused) {
+    const errors = errorsOf(validateStatus, n)
+    t.not(errors, '', `${label}: the native status schema rejects it`)
+    t.match(errors, named, `${label}: the schema errors name the field`)
+    t.not(adapterSays(n), '', `${label}: as the adapter does`)
+  }
+
+  // what the rules must still let through: the adapter maps each of these
+  const accepted: Array<[string, JusticeStatus]> = [
+    ['"2" with giayToBoSung only', { ...base, trangThai: '2', giayToBoSung: papers }],
+    ['"2" with noiDungBoSung only', { ...base, trangThai: '2', noiDungBoSung: 'Bổ sung bản chính giấy báo tử' }],
+    ['"2" with giayToBoSung and a blank noiDungBoSung', { ...base, trangThai: '2', giayToBoSung: papers, noiDungBoSung: '  ' }],
+    ['"4" with ketQua', { ...base, trangThai: '4', ketQua }],
+    ['"5" without ketQua', { ...base, trangThai: '5' }],
+    ['"5" repeating ketQua', { ...base, trangThai: '5', ketQua }],
+    ['"6" with a lyDo padded by spaces', { ...base, trangThai: '6', lyDo: '  Trẻ đã được đăng ký khai sinh ' }],
+    ['"3" with the fields of other codes (not mapped)', { ...base, trangThai: '3', lyDo: ' ', noiDungBoSung: ' ', giayToBoSung: papers, ketQua }],
+    ['"1" without anything else', { ...base, trangThai: '1' }],
+    ['"7" without anything else', { ...base, trangThai: '7' }],
+    ...statusExamples().map((n): [string, JusticeStatus] => [`the golden example "${n.trangThai}"`, n])
+  ]
+  for (const [label, n] of accepted) {
+    t.equal(errorsOf(validateStatus, n), '', `${label}: valid against the native status schema`)
+    t.equal(adapterSays(n), '', `${label}: the adapter maps it`)
+  }
+})
+
+t.test('status: maBuoc names which of the office\'s steps the report is about', async (t) => {
+  const n: JusticeStatus = { maHoSo: CODE, maBuoc: 'civil-status', trangThai: '3', thoiDiemXuLy: '20261125080500' }
+  t.equal(errorsOf(validateStatus, n), '', 'a valid native status')
+  const mapped = justiceAdapter.status(n)
+  t.equal(mapped.step, 'civil-status', 'maBuoc → step')
+  t.strictSame(mapped, { report: { status: 'processing', occurredAt: '2026-11-25T08:05:00+07:00' }, dossierCode: CODE, step: 'civil-status' }, 'nothing else changes')
+  const { maBuoc: _omitted, ...without } = n
+  t.notOk('step' in justiceAdapter.status(without), 'no maBuoc: no step')
+  for (const e of statusExamples()) t.notOk('step' in justiceAdapter.status(e), `the golden example "${e.trangThai}" names no step: no step`)
+  t.equal(justiceAdapter.status({ ...n, maBuoc: 'justice.lltp_2-b' }).step, 'justice.lltp_2-b', 'dots, dashes and underscores are kept')
+  for (const [label, maBuoc] of [['a colon', 'a:b'], ['empty', ''], ['a leading dash', '-civil'], ['a space', 'civil status'], ['65 characters', 'a'.repeat(65)]] as const) {
+    t.not(errorsOf(validateStatus, { ...n, maBuoc }), '', `a step id with ${label} is refused by the schema`)
+  }
+  t.not(errorsOf(validateStatus, { ...n, maBuoc: 7 }), '', 'a number is refused by the schema')
 })

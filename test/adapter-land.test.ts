@@ -572,3 +572,75 @@ t.test('land status: MaBuoc names which of the office\'s steps the report is abo
   t.notOk('step' in landAdapter.status(without), 'no step when the report does not name one')
   t.not(errorsOf(statusValidator, { ...native, MaBuoc: 'a:b' }), '', 'a step id with a colon is refused')
 })
+
+t.test('land status schema: the code-specific rules of status() are in the schema too', async (t) => {
+  const base = { MaHoSo: TRANSFER_CODE, ThoiDiem: '20261125083000' }
+  const papers = { GiayToCanBoSung: [{ TenGiayTo: 'Bản vẽ trích đo địa chính thửa đất' }] }
+  const result = { TenGiayTo: 'Giấy chứng nhận', MaThanhPhanHoSo: 'KQ-GCN', LinkFile: 'https://a.vn/gcn.pdf', MaBam: 'a'.repeat(64) }
+  /** What the adapter says about a report: '' when it maps it, else its message. */
+  const adapterSays = (native: LandStatus): string => {
+    try {
+      landAdapter.status(native)
+      return ''
+    } catch (err) {
+      if (err instanceof AdapterMappingError) return err.message
+      throw err
+    }
+  }
+  // [label, native, what the schema errors name]: each breaks one rule status() enforces
+  const refused: Array<[string, LandStatus, RegExp]> = [
+    ['CHO_BO_SUNG without GiayToCanBoSung', { ...base, MaTrangThai: 'CHO_BO_SUNG', NoiDung: 'Thiếu giấy tờ' }, /"missingProperty":"GiayToCanBoSung"/],
+    ['CHO_NGHIA_VU_TAI_CHINH without SoTienPhaiNop', { ...base, MaTrangThai: 'CHO_NGHIA_VU_TAI_CHINH', SoThongBaoNopTien: 'TB-1' }, /"missingProperty":"SoTienPhaiNop"/],
+    ['TU_CHOI without LyDo', { ...base, MaTrangThai: 'TU_CHOI', NoiDung: 'Từ chối' }, /"missingProperty":"LyDo"/],
+    ['TU_CHOI with a blank LyDo', { ...base, MaTrangThai: 'TU_CHOI', LyDo: '   ' }, /"instancePath":"\/LyDo"/],
+    ['TU_CHOI with a LyDo of tabs, line breaks and no-break spaces', { ...base, MaTrangThai: 'TU_CHOI', LyDo: '\t\n\u00a0\u3000' }, /"instancePath":"\/LyDo"/],
+    ['LaTamDung true with DANG_XU_LY', { ...base, MaTrangThai: 'DANG_XU_LY', LaTamDung: true }, /"instancePath":"\/LaTamDung"/],
+    ['LaTamDung true with TU_CHOI', { ...base, MaTrangThai: 'TU_CHOI', LyDo: 'x', LaTamDung: true }, /"instancePath":"\/LaTamDung"/],
+    ['LaTamDung false with CHO_BO_SUNG', { ...base, MaTrangThai: 'CHO_BO_SUNG', ...papers, LaTamDung: false }, /"instancePath":"\/LaTamDung"/],
+    ['LaTamDung false with CHO_NGHIA_VU_TAI_CHINH', { ...base, MaTrangThai: 'CHO_NGHIA_VU_TAI_CHINH', SoTienPhaiNop: 5, LaTamDung: false }, /"instancePath":"\/LaTamDung"/],
+    ['TrangThaiKetThuc true with TIEP_NHAN', { ...base, MaTrangThai: 'TIEP_NHAN', TrangThaiKetThuc: true }, /"instancePath":"\/TrangThaiKetThuc"/],
+    ['TrangThaiKetThuc true with CHO_BO_SUNG', { ...base, MaTrangThai: 'CHO_BO_SUNG', ...papers, TrangThaiKetThuc: true }, /"instancePath":"\/TrangThaiKetThuc"/],
+    ['TrangThaiKetThuc false with TU_CHOI', { ...base, MaTrangThai: 'TU_CHOI', LyDo: 'x', TrangThaiKetThuc: false }, /"instancePath":"\/TrangThaiKetThuc"/],
+    ['TrangThaiKetThuc false with CHUYEN_THUE', { ...base, MaTrangThai: 'CHUYEN_THUE', TrangThaiKetThuc: false }, /"instancePath":"\/TrangThaiKetThuc"/],
+    ['GiayToCanBoSung with DA_XU_LY', { ...base, MaTrangThai: 'DA_XU_LY', ...papers }, /"keyword":"not".*GiayToCanBoSung/],
+    ['NgayChoBoSung with DANG_XU_LY', { ...base, MaTrangThai: 'DANG_XU_LY', NgayChoBoSung: '20261125083000' }, /"keyword":"not".*NgayChoBoSung/],
+    ['SoTienPhaiNop with TIEP_NHAN', { ...base, MaTrangThai: 'TIEP_NHAN', SoTienPhaiNop: 5 }, /"keyword":"not".*SoTienPhaiNop/],
+    ['SoThongBaoNopTien with CHO_BO_SUNG', { ...base, MaTrangThai: 'CHO_BO_SUNG', ...papers, SoThongBaoNopTien: 'TB-1' }, /"keyword":"not".*SoThongBaoNopTien/],
+    ['NoiDungNopTien with DA_XU_LY', { ...base, MaTrangThai: 'DA_XU_LY', NoiDungNopTien: 'Lệ phí cấp GCN' }, /"keyword":"not".*NoiDungNopTien/],
+    ['DanhSachGiayToKetQua with DANG_XU_LY', { ...base, MaTrangThai: 'DANG_XU_LY', DanhSachGiayToKetQua: [result] }, /"keyword":"not".*DanhSachGiayToKetQua/],
+    ['DanhSachGiayToKetQua with TU_CHOI', { ...base, MaTrangThai: 'TU_CHOI', LyDo: 'x', DanhSachGiayToKetQua: [result] }, /"keyword":"not".*DanhSachGiayToKetQua/],
+    ['SoPhatHanhGCN with CHUYEN_THUE', { ...base, MaTrangThai: 'CHUYEN_THUE', SoPhatHanhGCN: 'DĐ 012345' }, /"keyword":"not".*SoPhatHanhGCN/],
+    ['SoVaoSoGCN with TIEP_NHAN', { ...base, MaTrangThai: 'TIEP_NHAN', SoVaoSoGCN: 'CS06789' }, /"keyword":"not".*SoVaoSoGCN/]
+  ]
+  for (const [label, native, named] of refused) {
+    const errors = errorsOf(statusValidator, native)
+    t.not(errors, '', `${label}: the native status schema rejects it`)
+    t.match(errors, named, `${label}: the schema errors name the field`)
+    t.not(adapterSays(native), '', `${label}: as the adapter does`)
+  }
+
+  // what the rules must still let through: the adapter maps each of these
+  const paused = new Set<string>(['CHO_BO_SUNG', 'CHO_NGHIA_VU_TAI_CHINH'])
+  const finished = new Set<string>(['CHUYEN_THUE', 'DA_XU_LY', 'TRA_KET_QUA', 'TU_CHOI'])
+  const needs: Partial<Record<LandStatus['MaTrangThai'], Partial<LandStatus>>> = {
+    CHO_BO_SUNG: papers,
+    CHO_NGHIA_VU_TAI_CHINH: { SoTienPhaiNop: 100000 },
+    TU_CHOI: { LyDo: 'Thửa đất đang có tranh chấp' }
+  }
+  const accepted: Array<[string, LandStatus]> = [
+    ...(Object.keys(STEP_STATUS) as Array<LandStatus['MaTrangThai']>).map((code): [string, LandStatus] =>
+      [`${code} with LaTamDung and TrangThaiKetThuc as VBDLIS sets them`, { ...base, MaTrangThai: code, ...needs[code], LaTamDung: paused.has(code), TrangThaiKetThuc: finished.has(code) }]),
+    ['TU_CHOI with a LyDo padded by spaces', { ...base, MaTrangThai: 'TU_CHOI', LyDo: '  Thửa đất đang có tranh chấp ' }],
+    ['LyDo with another code (it goes to the note)', { ...base, MaTrangThai: 'DANG_XU_LY', LyDo: 'Chờ ý kiến UBND xã' }],
+    ['CHO_BO_SUNG with NgayChoBoSung', { ...base, MaTrangThai: 'CHO_BO_SUNG', ...papers, NgayChoBoSung: '20261125083000' }],
+    ['CHO_NGHIA_VU_TAI_CHINH with its notice and purpose', { ...base, MaTrangThai: 'CHO_NGHIA_VU_TAI_CHINH', SoTienPhaiNop: 100000, SoThongBaoNopTien: 'TB-1', NoiDungNopTien: 'Lệ phí cấp GCN' }],
+    ['CHUYEN_THUE with its result documents', { ...base, MaTrangThai: 'CHUYEN_THUE', DanhSachGiayToKetQua: [result] }],
+    ['DA_XU_LY with the new certificate', { ...base, MaTrangThai: 'DA_XU_LY', DanhSachGiayToKetQua: [result], SoPhatHanhGCN: 'DĐ 012345', SoVaoSoGCN: 'CS06789' }],
+    ['TRA_KET_QUA with the new certificate', { ...base, MaTrangThai: 'TRA_KET_QUA', DanhSachGiayToKetQua: [result], SoPhatHanhGCN: 'DĐ 012345', SoVaoSoGCN: 'CS06789' }],
+    ...(JSON.parse(golden('land-status-reports.json')) as Array<{ native: LandStatus }>).map(({ native }, i): [string, LandStatus] => [`golden report ${i} (${native.MaTrangThai})`, native])
+  ]
+  for (const [label, native] of accepted) {
+    t.equal(errorsOf(statusValidator, native), '', `${label}: valid against the native status schema`)
+    t.equal(adapterSays(native), '', `${label}: the adapter maps it`)
+  }
+})

@@ -149,3 +149,31 @@ t.test('same source reference: an agency that got the dossier from the portal na
   t.equal(joined.json<DossierSummary>().code, portalBirth.json<DossierSummary>().code, 'canonical source.origin joins too')
   t.equal(await stored(hub), 3, 'three dossiers: the transfer, the unseen one, the birth')
 })
+
+t.test('native progress reports: validated against the adapter\'s status schema, mapped, checked against the dossier', async (t) => {
+  const hub = await build(t, { role: 'api' })
+  const res = await post(hub.app, example('land-use-right-transfer'))
+  const { code } = res.json<DossierSummary>()
+  const send = async (native: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<Awaited<ReturnType<TestHub['app']['inject']>>> =>
+    await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: `n-${JSON.stringify(native).length}-${String(extra.step ?? '')}`, agency: 'land-office', native, ...extra } })
+
+  const banned = await send({ MaHoSo: code, MaTrangThai: 'DANG_XU_LY', ThoiDiem: '20261123100000', GiayToCanBoSung: [{ TenGiayTo: 'Hợp đồng' }] })
+  t.equal(banned.statusCode, 400, 'papers to supply on a "processing" report: 400')
+  t.same(banned.json<{ errors: FieldProblem[] }>().errors, [{ pointer: '#/native', detail: 'must not have GiayToCanBoSung or NgayChoBoSung together with the other values given here' }], 'the message names the fields that do not belong')
+  const noAmount = await send({ MaHoSo: code, MaTrangThai: 'CHO_NGHIA_VU_TAI_CHINH', ThoiDiem: '20261123100000' })
+  t.ok(noAmount.json<{ errors: FieldProblem[] }>().errors.some((e) => e.pointer === '#/native/SoTienPhaiNop'), 'a payment request without the amount names #/native/SoTienPhaiNop')
+  const otherDossier = await send({ MaHoSo: '000.20.38.H56-261123-9999', MaTrangThai: 'DANG_XU_LY', ThoiDiem: '20261123100000' })
+  t.equal(otherDossier.statusCode, 400, 'a report naming another dossier: 400')
+  t.match(otherDossier.json<{ errors: FieldProblem[] }>().errors[0]?.detail, /names dossier 000\.20\.38\.H56-261123-9999, but was posted to dossier/)
+  const mismatch = await send({ MaHoSo: code, MaBuoc: 'land-certificate', MaTrangThai: 'DANG_XU_LY', ThoiDiem: '20261123100000' }, { step: 'land-registration' })
+  t.equal(mismatch.statusCode, 400, 'the event and the native report name different steps: 400')
+  t.equal(await hub.redis.llen(`${hub.prefix}:h:${code}`), 0, 'none of these reached the history')
+
+  const ok = await send({ MaHoSo: code, MaBuoc: 'land-registration', MaTrangThai: 'DANG_XU_LY', ThoiDiem: '20261123100000', NguoiXuLy: 'Lê Văn Địa' })
+  t.equal(ok.statusCode, 201)
+  t.match(ok.json(), { step: 'land-registration', applied: true, stepState: 'processing', status: 'processing' }, 'mapped and applied to the step it names')
+  const step = await hub.store.routingState(code, 'land-registration')
+  t.equal(step?.reportedAt, '2026-11-23T10:00:00+07:00', 'the native time, as Vietnam time')
+  const early = await send({ MaHoSo: code, MaBuoc: 'land-certificate', MaTrangThai: 'TIEP_NHAN', ThoiDiem: '20261123110000' })
+  t.match(early.json(), { step: 'land-certificate', applied: false, reason: 'step-not-started' }, 'a report for the second land step before it started is kept, not applied')
+})

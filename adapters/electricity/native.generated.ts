@@ -98,6 +98,81 @@ export type ElectricityRequest = {
  */
 export type HoSoDinhKem = ElectricityAttachment[];
 /**
+ * Thông báo tiến độ từ Điện lực — a progress report from the power company's system about a request (new connection or contract holder change). What a status needs: CHO_BO_SUNG the list giayToCanBoSung, CHO_THANH_TOAN the amount soTien, TU_CHOI a reason (lyDo, or ghiChu); HOAN_THANH may list the documents issued in giayToKetQua.
+ */
+export type ElectricityStatus = {
+  /**
+   * Mã yêu cầu — the hub's dossier code (mã hồ sơ).
+   */
+  maYeuCau: string;
+  /**
+   * Mã tiếp nhận — the power company's own reference for the request, as in its answer to the delivery.
+   */
+  maTiepNhan?: string;
+  /**
+   * Trạng thái — TIEP_NHAN (accepted), KHAO_SAT (site survey), THOA_THUAN (connection agreement), TREO_THAO (meter installation / replacement), HOAN_THANH (done: connected, or contract signed), CHO_BO_SUNG (papers missing), CHO_THANH_TOAN (waiting for payment), TU_CHOI (refused).
+   */
+  trangThai:
+    "TIEP_NHAN" | "KHAO_SAT" | "THOA_THUAN" | "TREO_THAO" | "HOAN_THANH" | "CHO_BO_SUNG" | "CHO_THANH_TOAN" | "TU_CHOI";
+  /**
+   * Thời điểm — yyyyMMddHHmmss, Vietnam time.
+   */
+  thoiDiem: string;
+  /**
+   * Ghi chú — note (progress, what is missing, why refused…).
+   */
+  ghiChu?: string;
+  /**
+   * Người xử lý — name of the power company's officer who handled this step.
+   */
+  nguoiXuLy?: string;
+  /**
+   * Chức danh — the officer's title.
+   */
+  chucDanh?: string;
+  /**
+   * Phòng ban xử lý — the officer's department or unit (đội quản lý điện, phòng kinh doanh…).
+   */
+  phongBanXuLy?: string;
+  /**
+   * Ngày hẹn trả mới — a new promised date, yyyyMMddHHmmss, Vietnam time.
+   */
+  ngayHenTraMoi?: string;
+  /**
+   * Mã khách hàng — the customer code the power company assigned (new connection) or that the contract now has (holder change).
+   */
+  maKhachHang?: string;
+  /**
+   * Lý do từ chối — why the request is refused (TU_CHOI); ghiChu is used when absent.
+   */
+  lyDo?: string;
+  /**
+   * Giấy tờ cần bổ sung — the papers the customer must supply (CHO_BO_SUNG).
+   *
+   * @minItems 1
+   * @maxItems 50
+   */
+  giayToCanBoSung?: ElectricityMissingPaper[];
+  /**
+   * Số tiền (đồng) — amount the customer must pay (CHO_THANH_TOAN).
+   */
+  soTien?: number;
+  /**
+   * Số thông báo thanh toán — the payment notice number to pay against.
+   */
+  soThongBaoThanhToan?: string;
+  /**
+   * Nội dung thanh toán — what the payment is for (chi phí lắp đặt, tiền điện còn nợ…).
+   */
+  noiDungThanhToan?: string;
+  /**
+   * Giấy tờ kết quả — the documents issued (HOAN_THANH): hợp đồng mua bán điện, biên bản treo tháo công tơ…
+   *
+   * @maxItems 50
+   */
+  giayToKetQua?: ElectricityResultDocument[];
+};
+/**
  * Yêu cầu do Điện lực tiếp nhận — a request the power company received at its own counter or website and forwards to the hub: a new connection (loaiYeuCau CAP_DIEN_MOI_HA_AP, also when loaiYeuCau is absent, as older submissions have it) or a change of the holder of a household supply contract (THAY_DOI_CHU_THE_HOP_DONG). Which fields are required depends on loaiYeuCau.
  */
 export type ElectricitySubmission = {
@@ -318,81 +393,6 @@ export interface ElectricityAttachment {
    * Nội dung tệp (base64), for small files sent inline.
    */
   noiDungBase64?: string;
-}
-/**
- * Thông báo tiến độ từ Điện lực — a progress report from the power company's system about a request (new connection or contract holder change). What a status needs: CHO_BO_SUNG the list giayToCanBoSung, CHO_THANH_TOAN the amount soTien, TU_CHOI a reason (lyDo, or ghiChu); HOAN_THANH may list the documents issued in giayToKetQua.
- */
-export interface ElectricityStatus {
-  /**
-   * Mã yêu cầu — the hub's dossier code (mã hồ sơ).
-   */
-  maYeuCau: string;
-  /**
-   * Mã tiếp nhận — the power company's own reference for the request, as in its answer to the delivery.
-   */
-  maTiepNhan?: string;
-  /**
-   * Trạng thái — TIEP_NHAN (accepted), KHAO_SAT (site survey), THOA_THUAN (connection agreement), TREO_THAO (meter installation / replacement), HOAN_THANH (done: connected, or contract signed), CHO_BO_SUNG (papers missing), CHO_THANH_TOAN (waiting for payment), TU_CHOI (refused).
-   */
-  trangThai:
-    "TIEP_NHAN" | "KHAO_SAT" | "THOA_THUAN" | "TREO_THAO" | "HOAN_THANH" | "CHO_BO_SUNG" | "CHO_THANH_TOAN" | "TU_CHOI";
-  /**
-   * Thời điểm — yyyyMMddHHmmss, Vietnam time.
-   */
-  thoiDiem: string;
-  /**
-   * Ghi chú — note (progress, what is missing, why refused…).
-   */
-  ghiChu?: string;
-  /**
-   * Người xử lý — name of the power company's officer who handled this step.
-   */
-  nguoiXuLy?: string;
-  /**
-   * Chức danh — the officer's title.
-   */
-  chucDanh?: string;
-  /**
-   * Phòng ban xử lý — the officer's department or unit (đội quản lý điện, phòng kinh doanh…).
-   */
-  phongBanXuLy?: string;
-  /**
-   * Ngày hẹn trả mới — a new promised date, yyyyMMddHHmmss, Vietnam time.
-   */
-  ngayHenTraMoi?: string;
-  /**
-   * Mã khách hàng — the customer code the power company assigned (new connection) or that the contract now has (holder change).
-   */
-  maKhachHang?: string;
-  /**
-   * Lý do từ chối — why the request is refused (TU_CHOI); ghiChu is used when absent.
-   */
-  lyDo?: string;
-  /**
-   * Giấy tờ cần bổ sung — the papers the customer must supply (CHO_BO_SUNG).
-   *
-   * @minItems 1
-   * @maxItems 50
-   */
-  giayToCanBoSung?: ElectricityMissingPaper[];
-  /**
-   * Số tiền (đồng) — amount the customer must pay (CHO_THANH_TOAN).
-   */
-  soTien?: number;
-  /**
-   * Số thông báo thanh toán — the payment notice number to pay against.
-   */
-  soThongBaoThanhToan?: string;
-  /**
-   * Nội dung thanh toán — what the payment is for (chi phí lắp đặt, tiền điện còn nợ…).
-   */
-  noiDungThanhToan?: string;
-  /**
-   * Giấy tờ kết quả — the documents issued (HOAN_THANH): hợp đồng mua bán điện, biên bản treo tháo công tơ…
-   *
-   * @maxItems 50
-   */
-  giayToKetQua?: ElectricityResultDocument[];
 }
 /**
  * Giấy tờ cần bổ sung — one missing or defective paper.

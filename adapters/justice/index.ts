@@ -751,7 +751,7 @@ function status (native: JusticeStatus): MappedStatus {
     ...(native.ngayHenTraMoi !== undefined && { dueAt: nativeDateTime(native.ngayHenTraMoi, 'ngayHenTraMoi') }),
     ...fields
   }
-  return { report, dossierCode: native.maHoSo }
+  return { report, dossierCode: native.maHoSo, ...(native.maBuoc !== undefined && { step: native.maBuoc }) }
 }
 
 function receipt (response: AgencyResponse): string | undefined {

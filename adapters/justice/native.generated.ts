@@ -184,6 +184,89 @@ export type JusticeDanhSachLePhi = JusticeLePhi[];
  */
 export type JusticeDanhSachGiayTo = JusticeGiayToDinhKem[];
 /**
+ * Thông báo tiến độ xử lý từ phần mềm hộ tịch, lý lịch tư pháp — a progress report about a dossier the hub delivered. trangThai is a string of digits, as the software stores its codes: "1" đã tiếp nhận, "2" cần bổ sung (needs giayToBoSung or noiDungBoSung), "3" đã thụ lý, "7" đã chuyển Bộ Tư pháp, "4" có kết quả (needs ketQua), "5" đã trả kết quả, "6" từ chối (needs lyDo). maBuoc echoes the step id of the request (maBuoc) the report is about.
+ */
+export type JusticeStatus = {
+  /**
+   * Mã hồ sơ — the hub's dossier code, as delivered in justice-request.
+   */
+  maHoSo: string;
+  /**
+   * Số biên nhận — the justice software's own reference of the dossier.
+   */
+  soBienNhan?: string;
+  /**
+   * Mã bước — the step id the request carried (maBuoc): which of the justice office's steps of the dossier this report is about.
+   */
+  maBuoc?: string;
+  /**
+   * Loại hồ sơ (module) — KS, KT, LTKH or LLTP, when given.
+   */
+  loaiHoSo?: "KS" | "KT" | "LTKH" | "LLTP";
+  /**
+   * Trạng thái — mã: "1" đã tiếp nhận (received), "2" yêu cầu bổ sung (supplement needed), "3" đã thụ lý (accepted for processing), "7" đã chuyển Bộ Tư pháp (sent to the ministry), "4" có kết quả (result issued), "5" đã trả kết quả (result returned), "6" từ chối (rejected).
+   */
+  trangThai: "1" | "2" | "3" | "4" | "5" | "6" | "7";
+  /**
+   * Thời điểm xử lý — yyyyMMddHHmmss, Vietnam time.
+   */
+  thoiDiemXuLy: string;
+  /**
+   * Người xử lý — the officer who handled this step.
+   */
+  nguoiXuLy?: string;
+  /**
+   * Chức danh — the officer's title, e.g. Công chức tư pháp - hộ tịch.
+   */
+  chucDanh?: string;
+  /**
+   * Đơn vị xử lý — the officer's unit.
+   */
+  donViXuLy?: string;
+  /**
+   * Nội dung xử lý — free-text note.
+   */
+  noiDung?: string;
+  /**
+   * Ngày hẹn trả mới — a new promised date, yyyyMMddHHmmss.
+   */
+  ngayHenTraMoi?: string;
+  /**
+   * Nội dung yêu cầu bổ sung — what must be supplied, one line (trangThai "2").
+   */
+  noiDungBoSung?: string;
+  /**
+   * Giấy tờ cần bổ sung — the papers the applicant must supply (trangThai "2").
+   *
+   * @minItems 1
+   * @maxItems 50
+   */
+  giayToBoSung?: JusticeGiayToBoSung[];
+  /**
+   * Lý do từ chối — why the dossier is refused (trangThai "6").
+   */
+  lyDo?: string;
+  /**
+   * Kết quả giải quyết — the documents issued (trangThai "4"; may be repeated with "5").
+   *
+   * @minItems 1
+   * @maxItems 50
+   */
+  ketQua?: JusticeGiayToKetQua[];
+  /**
+   * Số định danh cá nhân — the personal ID number assigned to the child at birth registration (KS).
+   */
+  soDinhDanh?: string;
+  /**
+   * Số đăng ký — the number of the civil-status entry, or of the criminal record certificate.
+   */
+  soDangKy?: string;
+  /**
+   * Quyển số — the register book, e.g. 01/2026.
+   */
+  quyenSo?: string;
+};
+/**
  * Hồ sơ do công chức tư pháp - hộ tịch tiếp nhận — a dossier a commune civil-status officer (or the justice department, for criminal records) entered in the justice software and forwards to the hub: the justice software's own receipt number (soBienNhan), the procedure, the module (loaiHoSo) with its record, the applicant as nyc* fields, submission date, channel and result return. Same field formats as justice-request.
  */
 export type JusticeSubmission = {
@@ -739,85 +822,6 @@ export interface JusticeKetQuaLienThong {
    * Cơ quan ban hành — the hub's id of the agency that issued it.
    */
   coQuanBanHanh?: string;
-}
-/**
- * Thông báo tiến độ xử lý từ phần mềm hộ tịch, lý lịch tư pháp — a progress report about a dossier the hub delivered. trangThai is a string of digits, as the software stores its codes: "1" đã tiếp nhận, "2" cần bổ sung (needs giayToBoSung or noiDungBoSung), "3" đã thụ lý, "7" đã chuyển Bộ Tư pháp, "4" có kết quả (needs ketQua), "5" đã trả kết quả, "6" từ chối (needs lyDo).
- */
-export interface JusticeStatus {
-  /**
-   * Mã hồ sơ — the hub's dossier code, as delivered in justice-request.
-   */
-  maHoSo: string;
-  /**
-   * Số biên nhận — the justice software's own reference of the dossier.
-   */
-  soBienNhan?: string;
-  /**
-   * Loại hồ sơ (module) — KS, KT, LTKH or LLTP, when given.
-   */
-  loaiHoSo?: "KS" | "KT" | "LTKH" | "LLTP";
-  /**
-   * Trạng thái — mã: "1" đã tiếp nhận (received), "2" yêu cầu bổ sung (supplement needed), "3" đã thụ lý (accepted for processing), "7" đã chuyển Bộ Tư pháp (sent to the ministry), "4" có kết quả (result issued), "5" đã trả kết quả (result returned), "6" từ chối (rejected).
-   */
-  trangThai: "1" | "2" | "3" | "4" | "5" | "6" | "7";
-  /**
-   * Thời điểm xử lý — yyyyMMddHHmmss, Vietnam time.
-   */
-  thoiDiemXuLy: string;
-  /**
-   * Người xử lý — the officer who handled this step.
-   */
-  nguoiXuLy?: string;
-  /**
-   * Chức danh — the officer's title, e.g. Công chức tư pháp - hộ tịch.
-   */
-  chucDanh?: string;
-  /**
-   * Đơn vị xử lý — the officer's unit.
-   */
-  donViXuLy?: string;
-  /**
-   * Nội dung xử lý — free-text note.
-   */
-  noiDung?: string;
-  /**
-   * Ngày hẹn trả mới — a new promised date, yyyyMMddHHmmss.
-   */
-  ngayHenTraMoi?: string;
-  /**
-   * Nội dung yêu cầu bổ sung — what must be supplied, one line (trangThai "2").
-   */
-  noiDungBoSung?: string;
-  /**
-   * Giấy tờ cần bổ sung — the papers the applicant must supply (trangThai "2").
-   *
-   * @minItems 1
-   * @maxItems 50
-   */
-  giayToBoSung?: JusticeGiayToBoSung[];
-  /**
-   * Lý do từ chối — why the dossier is refused (trangThai "6").
-   */
-  lyDo?: string;
-  /**
-   * Kết quả giải quyết — the documents issued (trangThai "4"; may be repeated with "5").
-   *
-   * @minItems 1
-   * @maxItems 50
-   */
-  ketQua?: JusticeGiayToKetQua[];
-  /**
-   * Số định danh cá nhân — the personal ID number assigned to the child at birth registration (KS).
-   */
-  soDinhDanh?: string;
-  /**
-   * Số đăng ký — the number of the civil-status entry, or of the criminal record certificate.
-   */
-  soDangKy?: string;
-  /**
-   * Quyển số — the register book, e.g. 01/2026.
-   */
-  quyenSo?: string;
 }
 /**
  * Giấy tờ cần bổ sung — one missing or defective paper.

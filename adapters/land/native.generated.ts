@@ -235,6 +235,113 @@ export type DanhSachLePhi = LandLePhi[];
  */
 export type GiayToKemTheo = LandGiayToKemTheo[];
 /**
+ * Thông báo tiến độ từ VBDLIS — a progress report from the land registration office's system about one of its steps of a dossier. Code table (MaTrangThai → canonical step status): TIEP_NHAN đã tiếp nhận → accepted; DANG_XU_LY đang xử lý, kiểm tra hồ sơ → processing; DO_DAC đang đo đạc, kiểm tra hiện trạng thửa đất → processing; CHO_BO_SUNG chờ bổ sung hồ sơ (clock paused; list GiayToCanBoSung) → supplement-requested; CHUYEN_THUE đã lập và chuyển phiếu thông tin địa chính sang cơ quan thuế (the first step of a linked route is done; may list the phiếu in DanhSachGiayToKetQua) → resolved; CHO_NGHIA_VU_TAI_CHINH chờ người sử dụng đất thực hiện nghĩa vụ tài chính (clock paused; give SoTienPhaiNop) → payment-requested; DA_XU_LY đã xử lý xong, đã ký Giấy chứng nhận / cập nhật biến động → resolved; TRA_KET_QUA đã trả kết quả cho người sử dụng đất → resolved; TU_CHOI từ chối giải quyết (give LyDo) → rejected. LaTamDung (paused) may only be true with CHO_BO_SUNG and CHO_NGHIA_VU_TAI_CHINH, TrangThaiKetThuc (finished) only with CHUYEN_THUE, DA_XU_LY, TRA_KET_QUA and TU_CHOI. MaBuoc echoes the step id of the request (MaBuoc) the report is about: the office receives one dossier once per step of a linked route (before and after the tax authority), so it should always send it back.
+ */
+export type LandStatus = {
+  /**
+   * Mã hồ sơ — the hub's dossier code, as sent in the request.
+   */
+  MaHoSo: string;
+  /**
+   * Số biên nhận — the land office's own receipt number for the dossier.
+   */
+  SoBienNhan?: string;
+  /**
+   * Mã bước — the step id the request carried (MaBuoc): which of the office's steps of the dossier this report is about.
+   */
+  MaBuoc?: string;
+  /**
+   * Mã trạng thái — TIEP_NHAN (tiếp nhận), DANG_XU_LY (đang xử lý), DO_DAC (đo đạc, kiểm tra hiện trạng), CHO_BO_SUNG (chờ bổ sung), CHUYEN_THUE (đã chuyển thông tin sang cơ quan thuế), CHO_NGHIA_VU_TAI_CHINH (chờ thực hiện nghĩa vụ tài chính), DA_XU_LY (đã xử lý xong), TRA_KET_QUA (đã trả kết quả), TU_CHOI (từ chối). See the table in this schema's description.
+   */
+  MaTrangThai:
+    | "TIEP_NHAN"
+    | "DANG_XU_LY"
+    | "DO_DAC"
+    | "CHO_BO_SUNG"
+    | "CHUYEN_THUE"
+    | "CHO_NGHIA_VU_TAI_CHINH"
+    | "DA_XU_LY"
+    | "TRA_KET_QUA"
+    | "TU_CHOI";
+  /**
+   * Thời điểm xử lý — when the change happened, yyyyMMddHHmmss Vietnam time.
+   */
+  ThoiDiem: string;
+  /**
+   * Người xử lý — the officer who handled it.
+   */
+  NguoiXuLy?: string;
+  /**
+   * Chức danh — the officer's title (needs NguoiXuLy).
+   */
+  ChucDanh?: string;
+  /**
+   * Phòng ban xử lý — the officer's department or branch (chi nhánh) (needs NguoiXuLy).
+   */
+  PhongBanXuLy?: string;
+  /**
+   * Hạn xử lý — the step's deadline at the office, yyyyMMddHHmmss Vietnam time (reported in the note).
+   */
+  HanXuLy?: string;
+  /**
+   * Ngày chờ bổ sung — since when the dossier waits for papers, yyyyMMddHHmmss Vietnam time (CHO_BO_SUNG only; reported in the note).
+   */
+  NgayChoBoSung?: string;
+  /**
+   * Là tạm dừng — whether the processing clock is paused (true only with CHO_BO_SUNG or CHO_NGHIA_VU_TAI_CHINH).
+   */
+  LaTamDung?: boolean;
+  /**
+   * Trạng thái kết thúc — whether the office's step is finished (true exactly for CHUYEN_THUE, DA_XU_LY, TRA_KET_QUA, TU_CHOI).
+   */
+  TrangThaiKetThuc?: boolean;
+  /**
+   * Nội dung xử lý — free-text note.
+   */
+  NoiDung?: string;
+  /**
+   * Lý do — why the dossier is refused (TU_CHOI: required, becomes the reason); with another code it is added to the note.
+   */
+  LyDo?: string;
+  /**
+   * Giấy tờ cần bổ sung — what the applicant must supply (CHO_BO_SUNG only, then required).
+   *
+   * @minItems 1
+   * @maxItems 50
+   */
+  GiayToCanBoSung?: LandGiayToCanBoSung[];
+  /**
+   * Số tiền phải nộp (đồng) — amount the land user must pay (CHO_NGHIA_VU_TAI_CHINH only, then required).
+   */
+  SoTienPhaiNop?: number;
+  /**
+   * Số thông báo nộp tiền — the notice to pay against (CHO_NGHIA_VU_TAI_CHINH only).
+   */
+  SoThongBaoNopTien?: string;
+  /**
+   * Nội dung nộp tiền — what the payment is for (lệ phí cấp GCN, tiền sử dụng đất, lệ phí trước bạ…) (CHO_NGHIA_VU_TAI_CHINH only).
+   */
+  NoiDungNopTien?: string;
+  /**
+   * Số phát hành Giấy chứng nhận mới — serial of the certificate issued (DA_XU_LY, TRA_KET_QUA; reported in the note).
+   */
+  SoPhatHanhGCN?: string;
+  /**
+   * Số vào sổ cấp Giấy chứng nhận mới — its register entry number (DA_XU_LY, TRA_KET_QUA; reported in the note).
+   */
+  SoVaoSoGCN?: string;
+  /**
+   * Danh sách giấy tờ kết quả — the documents issued (CHUYEN_THUE, DA_XU_LY, TRA_KET_QUA only): Giấy chứng nhận, phiếu chuyển thông tin địa chính…
+   *
+   * @maxItems 50
+   */
+  DanhSachGiayToKetQua?: LandGiayToKetQua[];
+  /**
+   * Ngày hẹn trả mới — a new promised return date, yyyyMMddHHmmss Vietnam time.
+   */
+  NgayHenTraMoi?: string;
+};
+/**
  * Hồ sơ do Văn phòng đăng ký đất đai tiếp nhận — a dossier the land registration office received at its own desk (or on its own portal) and forwards to the hub through VBDLIS: a transfer (LoaiThuTuc CHUYEN_NHUONG) or a first certificate (CAP_GCN_LAN_DAU). SoBienNhan, the office's receipt number, becomes the dossier's source reference. Which fields are required depends on LoaiThuTuc; the parts shared with the request have the same shape (land-request).
  */
 export type LandSubmission = {
@@ -614,113 +721,6 @@ export interface LandKetQuaBuocTruoc {
    * Cơ quan ban hành — the hub's id of the agency that issued it (e.g. tax).
    */
   CoQuanBanHanh?: string;
-}
-/**
- * Thông báo tiến độ từ VBDLIS — a progress report from the land registration office's system about one of its steps of a dossier. Code table (MaTrangThai → canonical step status): TIEP_NHAN đã tiếp nhận → accepted; DANG_XU_LY đang xử lý, kiểm tra hồ sơ → processing; DO_DAC đang đo đạc, kiểm tra hiện trạng thửa đất → processing; CHO_BO_SUNG chờ bổ sung hồ sơ (clock paused; list GiayToCanBoSung) → supplement-requested; CHUYEN_THUE đã lập và chuyển phiếu thông tin địa chính sang cơ quan thuế (the first step of a linked route is done; may list the phiếu in DanhSachGiayToKetQua) → resolved; CHO_NGHIA_VU_TAI_CHINH chờ người sử dụng đất thực hiện nghĩa vụ tài chính (clock paused; give SoTienPhaiNop) → payment-requested; DA_XU_LY đã xử lý xong, đã ký Giấy chứng nhận / cập nhật biến động → resolved; TRA_KET_QUA đã trả kết quả cho người sử dụng đất → resolved; TU_CHOI từ chối giải quyết (give LyDo) → rejected. LaTamDung (paused) may only be true with CHO_BO_SUNG and CHO_NGHIA_VU_TAI_CHINH, TrangThaiKetThuc (finished) only with CHUYEN_THUE, DA_XU_LY, TRA_KET_QUA and TU_CHOI. MaBuoc echoes the step id of the request (MaBuoc) the report is about: the office receives one dossier once per step of a linked route (before and after the tax authority), so it should always send it back.
- */
-export interface LandStatus {
-  /**
-   * Mã hồ sơ — the hub's dossier code, as sent in the request.
-   */
-  MaHoSo: string;
-  /**
-   * Số biên nhận — the land office's own receipt number for the dossier.
-   */
-  SoBienNhan?: string;
-  /**
-   * Mã bước — the step id the request carried (MaBuoc): which of the office's steps of the dossier this report is about.
-   */
-  MaBuoc?: string;
-  /**
-   * Mã trạng thái — TIEP_NHAN (tiếp nhận), DANG_XU_LY (đang xử lý), DO_DAC (đo đạc, kiểm tra hiện trạng), CHO_BO_SUNG (chờ bổ sung), CHUYEN_THUE (đã chuyển thông tin sang cơ quan thuế), CHO_NGHIA_VU_TAI_CHINH (chờ thực hiện nghĩa vụ tài chính), DA_XU_LY (đã xử lý xong), TRA_KET_QUA (đã trả kết quả), TU_CHOI (từ chối). See the table in this schema's description.
-   */
-  MaTrangThai:
-    | "TIEP_NHAN"
-    | "DANG_XU_LY"
-    | "DO_DAC"
-    | "CHO_BO_SUNG"
-    | "CHUYEN_THUE"
-    | "CHO_NGHIA_VU_TAI_CHINH"
-    | "DA_XU_LY"
-    | "TRA_KET_QUA"
-    | "TU_CHOI";
-  /**
-   * Thời điểm xử lý — when the change happened, yyyyMMddHHmmss Vietnam time.
-   */
-  ThoiDiem: string;
-  /**
-   * Người xử lý — the officer who handled it.
-   */
-  NguoiXuLy?: string;
-  /**
-   * Chức danh — the officer's title (needs NguoiXuLy).
-   */
-  ChucDanh?: string;
-  /**
-   * Phòng ban xử lý — the officer's department or branch (chi nhánh) (needs NguoiXuLy).
-   */
-  PhongBanXuLy?: string;
-  /**
-   * Hạn xử lý — the step's deadline at the office, yyyyMMddHHmmss Vietnam time (reported in the note).
-   */
-  HanXuLy?: string;
-  /**
-   * Ngày chờ bổ sung — since when the dossier waits for papers, yyyyMMddHHmmss Vietnam time (CHO_BO_SUNG only; reported in the note).
-   */
-  NgayChoBoSung?: string;
-  /**
-   * Là tạm dừng — whether the processing clock is paused (true only with CHO_BO_SUNG or CHO_NGHIA_VU_TAI_CHINH).
-   */
-  LaTamDung?: boolean;
-  /**
-   * Trạng thái kết thúc — whether the office's step is finished (true exactly for CHUYEN_THUE, DA_XU_LY, TRA_KET_QUA, TU_CHOI).
-   */
-  TrangThaiKetThuc?: boolean;
-  /**
-   * Nội dung xử lý — free-text note.
-   */
-  NoiDung?: string;
-  /**
-   * Lý do — why the dossier is refused (TU_CHOI: required, becomes the reason); with another code it is added to the note.
-   */
-  LyDo?: string;
-  /**
-   * Giấy tờ cần bổ sung — what the applicant must supply (CHO_BO_SUNG only, then required).
-   *
-   * @minItems 1
-   * @maxItems 50
-   */
-  GiayToCanBoSung?: LandGiayToCanBoSung[];
-  /**
-   * Số tiền phải nộp (đồng) — amount the land user must pay (CHO_NGHIA_VU_TAI_CHINH only, then required).
-   */
-  SoTienPhaiNop?: number;
-  /**
-   * Số thông báo nộp tiền — the notice to pay against (CHO_NGHIA_VU_TAI_CHINH only).
-   */
-  SoThongBaoNopTien?: string;
-  /**
-   * Nội dung nộp tiền — what the payment is for (lệ phí cấp GCN, tiền sử dụng đất, lệ phí trước bạ…) (CHO_NGHIA_VU_TAI_CHINH only).
-   */
-  NoiDungNopTien?: string;
-  /**
-   * Số phát hành Giấy chứng nhận mới — serial of the certificate issued (DA_XU_LY, TRA_KET_QUA; reported in the note).
-   */
-  SoPhatHanhGCN?: string;
-  /**
-   * Số vào sổ cấp Giấy chứng nhận mới — its register entry number (DA_XU_LY, TRA_KET_QUA; reported in the note).
-   */
-  SoVaoSoGCN?: string;
-  /**
-   * Danh sách giấy tờ kết quả — the documents issued (CHUYEN_THUE, DA_XU_LY, TRA_KET_QUA only): Giấy chứng nhận, phiếu chuyển thông tin địa chính…
-   *
-   * @maxItems 50
-   */
-  DanhSachGiayToKetQua?: LandGiayToKetQua[];
-  /**
-   * Ngày hẹn trả mới — a new promised return date, yyyyMMddHHmmss Vietnam time.
-   */
-  NgayHenTraMoi?: string;
 }
 /**
  * Giấy tờ cần bổ sung — one missing or defective paper.

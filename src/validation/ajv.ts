@@ -47,6 +47,14 @@ export interface FieldError {
 
 const escapePointer = (segment: string): string => segment.replaceAll('~', '~0').replaceAll('/', '~1')
 
+/** Property names a `not` schema bans: `{ required: [...] }` or `{ anyOf: [{ required: [...] }, ...] }`. */
+function bannedProperties (schema: unknown): string[] {
+  const s = schema as { required?: unknown, anyOf?: unknown } | undefined
+  if (Array.isArray(s?.required)) return s.required.map((r) => String(r))
+  if (Array.isArray(s?.anyOf)) return s.anyOf.flatMap((sub) => bannedProperties(sub))
+  return []
+}
+
 /**
  * Ajv errors → one entry per offending field. `if` errors are noise (the `then` errors beside
  * them say what is wrong); a property's description, when the schema has one, tells what is
@@ -77,8 +85,12 @@ export function toFieldErrors (errors: ErrorObject[] | null | undefined, base = 
     } else if (e.keyword === 'pattern' || e.keyword === 'format') {
       const description = (e.parentSchema as { description?: unknown } | undefined)?.description
       detail = typeof description === 'string' ? `is not valid: expected ${description}` : detail
-    } else if (e.keyword === 'not' && e.schemaPath.endsWith('/then/not')) {
-      detail = 'must not be combined with the other properties given here'
+    } else if (e.keyword === 'not' && (e.schemaPath.endsWith('/then/not') || e.schemaPath.endsWith('/else/not'))) {
+      // a conditional ban: `not: { required: [...] }` names the properties that do not belong here
+      const banned = bannedProperties(e.schema)
+      detail = banned.length > 0
+        ? `must not have ${banned.map((b) => String(b)).join(' or ')} together with the other values given here`
+        : 'must not be combined with the other properties given here'
     }
     const key = `${pointer}\u0000${detail}`
     if (seen.has(key)) continue
