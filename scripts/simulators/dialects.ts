@@ -384,6 +384,7 @@ const justice: Dialect = {
     const module = (MODULES as ReadonlyArray<string | undefined>).includes(d.kind) ? d.kind as Module : undefined
     const native: JusticeStatus = {
       maHoSo: d.code,
+      ...(d.step !== undefined && { maBuoc: d.step }),
       ...(ref !== undefined && { soBienNhan: ref }),
       ...(module !== undefined && { loaiHoSo: module }),
       trangThai,
