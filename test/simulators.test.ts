@@ -89,6 +89,7 @@ t.test('every example dossier reaches resolved through the right agencies, in th
   t.equal(sims.unauthorized, 0, 'every delivery carried valid credentials (bearer for the power company, HMAC for the land office)')
   t.ok(sims.events.length > 0 && sims.events.every((e) => e.answer === 201), `every progress report accepted (${sims.events.length})`)
   t.ok(sims.events.some((e) => e.status === 'supplement-requested'), 'some went through a supplement request')
+  t.same(sims.events.filter((e) => e.status === 'payment-requested').map((e) => e.agency), ['tax', 'tax'], 'the tax authority asked for payment in both land routes')
 })
 
 t.test('a refusal by the simulated agency stops the dossier', async (t) => {

@@ -40,6 +40,8 @@ export interface Dialect {
   receipt(receipt: string): object
   results(d: Delivered): ResultStub[]
   event(d: Delivered, report: StatusReport, context: { agencyId: string }): EventPayload
+  /** what the agency asks the applicant to pay before it resolves (a tax notice), if anything */
+  payment?(d: Delivered): NonNullable<StatusReport['payment']> | undefined
 }
 
 type StepStatus = StatusReport['status']
@@ -113,7 +115,11 @@ const generic: Dialect = {
   },
   receipt: (receipt) => ({ reference: receipt }),
   results: (d) => [{ name: `Kết quả: ${d.kind ?? 'xử lý hồ sơ'}`, componentCode: 'KQ-01' }],
-  event: (_d, report) => ({ report })
+  event: (_d, report) => ({ report }),
+  // a step that determines financial obligations (the tax authority in a land route) issues a notice to pay
+  payment: (d) => /nghĩa vụ tài chính|thông báo nộp/i.test(d.kind ?? '')
+    ? { amount: 25_000_000, note: 'Thuế thu nhập cá nhân 2%, lệ phí trước bạ 0,5% (mô phỏng)', reference: `TB-${d.code}` }
+    : undefined
 }
 
 // ── electricity: the power company's customer-service system (adapters/electricity) ──────────

@@ -8,8 +8,9 @@
  *  - accepts a delivery in the agency's native format, answers with its own receipt number, and
  *    drops a repeat (same Idempotency-Key) by answering the first receipt again;
  *  - then, after a configurable delay, posts progress back to the hub in its native format:
- *    accepted → processing → (sometimes supplement requested → processing) → resolved, with
- *    result documents it serves itself (GET /files/…, with their SHA-256).
+ *    accepted → processing → (sometimes supplement requested → processing) → (a tax notice to
+ *    pay, for a step that determines financial obligations → processing) → resolved, with result
+ *    documents it serves itself (GET /files/…, with their SHA-256).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -152,6 +153,11 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
         files.set(name, bytes)
         return { ...r, url: `${base}/files/${name}`, sha256: createHash('sha256').update(bytes).digest('hex'), mediaType: 'application/pdf' }
       })
+      const payment = dialect.payment?.(d)
+      if (payment !== undefined) {
+        plan.push({ status: 'payment-requested', payment })
+        plan.push({ status: 'processing', note: 'Người sử dụng đất đã nộp tiền' })
+      }
       plan.push({ status: 'resolved', note: 'Đã có kết quả giải quyết', results })
     }
     plan.forEach((report, i) => {
