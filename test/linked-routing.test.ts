@@ -12,6 +12,7 @@ import { answerJson, build, deadEndpoint, example, post, shippedConfig, startAge
 import { resolveHubConfig, type HubSettings } from '../src/config/hub-config.ts'
 import type { Dossier, DossierSummary, StatusReport } from '../src/types/schemas.generated.ts'
 import type { GenericRequest } from '../adapters/generic/native.generated.ts'
+import { createStrictAjv } from '../src/validation/ajv.ts'
 
 const LAND_TRANSFER = '1.004227.000.00.00.H56'
 
@@ -103,6 +104,19 @@ t.test('birth registration: justice first, then residence and health insurance i
   const history = (await hub.app.inject({ url: `/v1/dossiers/${code}/history` })).json<{ entries: Array<Record<string, unknown>> }>()
   t.equal(history.entries.length, 5, 'five reports in the history')
   t.same(history.entries.map((e) => e.statusTo).filter((s) => s !== undefined), ['processing', 'resolved'], 'the status changes are recorded')
+  const validEntry = createStrictAjv().getSchema('history-entry')
+  t.ok(history.entries.every((e) => validEntry?.(e) === true), 'every entry fits schemas/history-entry.schema.json')
+  t.same(history.entries[4], {
+    at: history.entries[4]?.at,
+    type: 'agency-report',
+    actor: { kind: 'agency', id: 'social-insurance' },
+    eventId: history.entries[4]?.eventId,
+    step: 'health-insurance',
+    report: { status: 'resolved', results: [doc('Thẻ BHYT trẻ em', 'KQ-BHYT-01')] },
+    applied: true,
+    statusFrom: 'processing',
+    statusTo: 'resolved'
+  }, 'the last entry: who, which step, the report, the change')
 })
 
 t.test('land transfer: land office → tax → land office, strictly in order, each stage with the earlier results', async (t) => {

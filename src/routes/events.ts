@@ -61,7 +61,7 @@ export default async function eventRoutes (app: FastifyInstance): Promise<void> 
           required: ['dossier', 'entries'],
           properties: {
             dossier: { description: 'Mã hồ sơ — the dossier code.', type: 'string' },
-            entries: { description: 'Các mục — history entries.', type: 'array', items: { type: 'object', additionalProperties: true } }
+            entries: { description: 'Các mục — history entries, oldest first.', type: 'array', items: { $ref: 'history-entry#' } }
           }
         },
         404: problem('No dossier has this code.')

@@ -1,5 +1,5 @@
 /** Reading dossiers: one by code, or a filtered page of summaries with an opaque cursor. */
-import type { Dossier, DossierList } from '../types/schemas.generated.ts'
+import type { Dossier, DossierList, HistoryEntry } from '../types/schemas.generated.ts'
 import type { DossierStore, ListFilter } from '../store/dossier-store.ts'
 import { DossierNotFoundError, HubValidationError } from '../errors.ts'
 import type { DossierStatus } from '../domain/status.ts'
@@ -37,7 +37,7 @@ export class DossierQueries {
     return dossier
   }
 
-  async history (code: string): Promise<object[]> {
+  async history (code: string): Promise<HistoryEntry[]> {
     if (!(await this.#store.exists(code))) throw new DossierNotFoundError(code)
     return await this.#store.history(code)
   }

@@ -11,7 +11,7 @@
  */
 import type { Logger } from 'pino'
 import type { ValidateFunction } from 'ajv'
-import type { AgencyEvent, StatusReport } from '../types/schemas.generated.ts'
+import type { AgencyEvent, HistoryEntry, StatusReport } from '../types/schemas.generated.ts'
 import type { ResolvedAgency } from '../config/hub-config.ts'
 import type { DossierStore } from '../store/dossier-store.ts'
 import type { Delivery } from '../queues/delivery-queues.ts'
@@ -146,7 +146,7 @@ export class EventService {
           stepState: step.state, status, statusCode: nationalStatusCode(status)
         }
       }
-      const history = {
+      const history: HistoryEntry = {
         at: atIso,
         type: 'agency-report',
         actor: { kind: 'agency', id: agency.id },

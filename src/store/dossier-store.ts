@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import type { Redis, Result } from 'ioredis'
-import type { Dossier, DossierSummary, ResultDocument, RoutingState } from '../types/schemas.generated.ts'
+import type { Dossier, DossierSummary, HistoryEntry, ResultDocument, RoutingState } from '../types/schemas.generated.ts'
 import { nationalStatusCode, type DossierStatus } from '../domain/status.ts'
 import type { Routing } from '../domain/routing.ts'
 import { Keys, outboxMember, parseOutboxMember } from './keys.ts'
@@ -93,7 +93,7 @@ export interface DossierChange {
   routing: Routing
   /** steps to put in the outbox (released for delivery) */
   release: readonly string[]
-  history?: object
+  history?: HistoryEntry
   eventId?: string
   /** stored under eventId and returned for a repeat */
   answer?: string
@@ -226,9 +226,9 @@ export class DossierStore {
   }
 
   /** The dossier's history (what agencies reported and what it changed), oldest first. */
-  async history (code: string): Promise<object[]> {
+  async history (code: string): Promise<HistoryEntry[]> {
     const entries = await this.redis.lrange(this.keys.history(code), 0, -1)
-    return entries.map((e) => JSON.parse(e) as object)
+    return entries.map((e) => JSON.parse(e) as HistoryEntry)
   }
 
   async exists (code: string): Promise<boolean> {

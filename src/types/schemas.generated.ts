@@ -801,6 +801,88 @@ export interface Dossier {
   submittedAt: string;
 }
 /**
+ * Mục lịch sử xử lý — one entry of a dossier's history: an agency report, whether it was applied, and what it changed.
+ */
+export interface HistoryEntry {
+  /**
+   * Thời điểm ghi nhận — when the hub recorded it (ISO 8601, Vietnam time).
+   */
+  at: string;
+  /**
+   * Loại mục — agency-report (báo cáo của cơ quan).
+   */
+  type: "agency-report";
+  /**
+   * Người thực hiện — who did it.
+   */
+  actor: {
+    /**
+     * Loại — agency (cơ quan), portal (cổng dịch vụ công) or admin (quản trị).
+     */
+    kind: "agency" | "portal" | "admin";
+    /**
+     * Mã — the agency id, client or admin name.
+     */
+    id: string;
+  };
+  /**
+   * Mã sự kiện — the reporter's event id.
+   */
+  eventId?: string;
+  /**
+   * Bước liên thông — the step it was about.
+   */
+  step?: string;
+  /**
+   * Báo cáo — the report, in canonical terms.
+   */
+  report?: StatusReport;
+  /**
+   * Đã áp dụng — false when it was only recorded.
+   */
+  applied: boolean;
+  /**
+   * Lý do không áp dụng — step-not-started, step-finished, older-than-current or dossier-closed.
+   */
+  reason?: "step-not-started" | "step-finished" | "older-than-current" | "dossier-closed";
+  /**
+   * Trạng thái trước — the dossier's status before, when it changed.
+   */
+  statusFrom?:
+    | "new"
+    | "received"
+    | "not-accepted"
+    | "processing"
+    | "supplement-requested"
+    | "payment-requested"
+    | "withdrawn"
+    | "stopped"
+    | "resolved"
+    | "returned";
+  /**
+   * Trạng thái sau — the dossier's status after, when it changed.
+   */
+  statusTo?:
+    | "new"
+    | "received"
+    | "not-accepted"
+    | "processing"
+    | "supplement-requested"
+    | "payment-requested"
+    | "withdrawn"
+    | "stopped"
+    | "resolved"
+    | "returned";
+  /**
+   * Bước được chuyển tiếp — steps of the next stage released for delivery.
+   */
+  released?: string[];
+  /**
+   * Bước bị dừng — steps cancelled (a rejection).
+   */
+  cancelled?: string[];
+}
+/**
  * Báo lỗi — every error answer of the hub, as application/problem+json (RFC 9457).
  */
 export interface Problem {
