@@ -32,14 +32,23 @@ try {
   }
   throw err
 }
-const sims = await startSimulators({
-  settings,
-  hubUrl: (process.env.HUB_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, ''),
-  delayMs: number('SIM_DELAY_MS', 1500),
-  supplementRate: number('SIM_SUPPLEMENT_RATE', 0.2),
-  rejectRate: number('SIM_REJECT_RATE', 0),
-  log: (line) => { console.log(`[agencies] ${line}`) }
-})
+let sims
+try {
+  sims = await startSimulators({
+    settings,
+    hubUrl: (process.env.HUB_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, ''),
+    delayMs: number('SIM_DELAY_MS', 1500),
+    supplementRate: number('SIM_SUPPLEMENT_RATE', 0.2),
+    rejectRate: number('SIM_REJECT_RATE', 0),
+    log: (line) => { console.log(`[agencies] ${line}`) }
+  })
+} catch (err) {
+  const e = err as NodeJS.ErrnoException & { port?: number }
+  console.error(e.code === 'EADDRINUSE'
+    ? `[agencies] port ${String(e.port ?? '')} is in use: another simulator (or program) listens there; stop it or change the endpoints in ${process.env.HUB_CONFIG ?? 'config/hub.json'}`
+    : `[agencies] cannot start: ${String(err)}`)
+  process.exit(1)
+}
 for (const [id, url] of sims.urls) console.log(`[agencies] ${id} simulated at ${url}`)
 const stop = (): void => { sims.close().then(() => process.exit(0), () => process.exit(1)) }
 process.once('SIGINT', stop)
