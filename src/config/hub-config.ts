@@ -3,7 +3,7 @@
  * table and the intake policy. Validated against schemas/hub-config.schema.json, then cross-checked:
  * every routed agency exists, every adapter exists, every procedure's data schema exists, step ids
  * are unique in their route, the lead is one of the steps, every auth secret can be read. Problems
- * name the file and the JSON pointer.
+ * name the file and the JSON pointer. Secrets and TLS files are read here, once.
  *
  * Routes resolve to an ordered list of steps: `agencies: [a, b]` is one stage with a and b in
  * parallel; `stages` lists stages run in sequence, each with steps run in parallel.
@@ -13,7 +13,7 @@ import { resolve } from 'node:path'
 import { createAjv, toFieldErrors } from '../validation/ajv.ts'
 import { hubConfigSchema, procedureDataSchemas } from '../schemas.ts'
 import { adapters } from '../../adapters/index.ts'
-import type { AgencyConfig, HubConfig, OutboundAuth, ProcedureRoute, RetryPolicy, RouteStage } from '../types/schemas.generated.ts'
+import type { AgencyConfig, HubConfig, OutboundAuth, OutboundTls, ProcedureRoute, RetryPolicy, RouteStage } from '../types/schemas.generated.ts'
 import { ConfigError } from './errors.ts'
 
 /** Outbound auth with its secret read (from the environment or a file): kept in memory only. */
@@ -22,12 +22,22 @@ export interface ResolvedAuth {
   secret: string
 }
 
-export type ResolvedAgency = Omit<AgencyConfig, 'auth'> & {
+/** TLS options with their files read: PEM text, kept in memory only. */
+export interface ResolvedTls {
+  ca?: string
+  cert?: string
+  key?: string
+  passphrase?: string
+  servername?: string
+}
+
+export type ResolvedAgency = Omit<AgencyConfig, 'auth' | 'tls'> & {
   id: string
   timeoutMs: number
   concurrency: number
   retry: Required<RetryPolicy>
   auth?: ResolvedAuth
+  tls?: ResolvedTls
 }
 
 export interface ResolvedStep {
@@ -88,6 +98,37 @@ function readSecret (auth: OutboundAuth, at: string, env: Record<string, string 
   }
 }
 
+function readPem (file: string, at: string, problems: string[]): string | undefined {
+  const path = resolve(file)
+  try {
+    const text = readFileSync(path, 'utf8')
+    if (!text.includes('-----BEGIN ')) {
+      problems.push(`${at} names ${path}, which is not a PEM file`)
+      return undefined
+    }
+    return text
+  } catch (err) {
+    problems.push(`${at} names ${path}, which cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`)
+    return undefined
+  }
+}
+
+function readTls (tls: OutboundTls, endpoint: string, at: string, env: Record<string, string | undefined>, problems: string[]): ResolvedTls {
+  if (!endpoint.startsWith('https://')) problems.push(`${at} is given, but the endpoint is not https`)
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) problems.push(`${at} must give certFile and keyFile together (mutual TLS)`)
+  const out: ResolvedTls = {}
+  if (tls.caFile !== undefined) { const v = readPem(tls.caFile, `${at}/caFile`, problems); if (v !== undefined) out.ca = v }
+  if (tls.certFile !== undefined) { const v = readPem(tls.certFile, `${at}/certFile`, problems); if (v !== undefined) out.cert = v }
+  if (tls.keyFile !== undefined) { const v = readPem(tls.keyFile, `${at}/keyFile`, problems); if (v !== undefined) out.key = v }
+  if (tls.passphraseEnv !== undefined) {
+    const v = env[tls.passphraseEnv]
+    if (v === undefined || v === '') problems.push(`${at}/passphraseEnv names the environment variable ${tls.passphraseEnv}, which is not set`)
+    else out.passphrase = v
+  }
+  if (tls.serverName !== undefined) out.servername = tls.serverName
+  return out
+}
+
 function resolveRoute (code: string, route: ProcedureRoute, agencies: ReadonlyMap<string, ResolvedAgency>, at: string, problems: string[]): ResolvedProcedure {
   const { agencies: shorthand, stages, lead, ...rest } = route
   const steps: ResolvedStep[] = []
@@ -132,13 +173,19 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
     if (!adapters.has(agency.adapter)) {
       problems.push(`${origin}: /agencies/${id}/adapter names "${agency.adapter}", but the adapters are: ${[...adapters.keys()].join(', ')}`)
     }
-    const { auth, ...rest } = agency
+    const { auth, tls, ...rest } = agency
     let resolvedAuth: ResolvedAuth | undefined
     if (auth !== undefined) {
       const secret = readSecret(auth, `${origin}: /agencies/${id}/auth`, env, problems)
       if (secret !== undefined) resolvedAuth = { type: auth.type, secret }
     }
-    agencies.set(id, { ...rest, id, ...(resolvedAuth !== undefined && { auth: resolvedAuth }) } as ResolvedAgency)
+    const resolvedTls = tls === undefined ? undefined : readTls(tls, agency.endpoint, `${origin}: /agencies/${id}/tls`, env, problems)
+    agencies.set(id, {
+      ...rest,
+      id,
+      ...(resolvedAuth !== undefined && { auth: resolvedAuth }),
+      ...(resolvedTls !== undefined && { tls: resolvedTls })
+    } as ResolvedAgency)
   }
   const procedures = new Map<string, ResolvedProcedure>()
   for (const [code, route] of Object.entries(config.procedures)) {

@@ -136,7 +136,8 @@ export class DeliveryService {
         endpoint: channel.agency.endpoint,
         timeoutMs: channel.agency.timeoutMs,
         idempotencyKey,
-        ...(channel.agency.auth !== undefined && { auth: channel.agency.auth })
+        ...(channel.agency.auth !== undefined && { auth: channel.agency.auth }),
+        ...(channel.agency.tls !== undefined && { tls: { agencyId, options: channel.agency.tls } })
       })
       const agencyReference = channel.adapter.receipt(res)
       await this.#record(code, step, {

@@ -5,7 +5,7 @@
 import { Agent, request, errors as undiciErrors } from 'undici'
 import type { OutboundRequest, AgencyResponse } from '../../adapters/contract.ts'
 import { classifyHttpStatus, parseRetryAfter } from '../domain/retry.ts'
-import type { ResolvedAuth } from '../config/hub-config.ts'
+import type { ResolvedAuth, ResolvedTls } from '../config/hub-config.ts'
 import { authHeaders } from './outbound-auth.ts'
 
 const MAX_RESPONSE_BYTES = 1024 * 1024
@@ -31,6 +31,8 @@ export interface SendOptions {
   idempotencyKey: string
   /** the agency's outbound auth (bearer token or HMAC signature of timestamp + body) */
   auth?: ResolvedAuth
+  /** the agency's TLS options (CA bundle, client certificate for mutual TLS): its own connection pool */
+  tls?: { agencyId: string, options: ResolvedTls }
 }
 
 async function readBody (body: AsyncIterable<Buffer>): Promise<{ text: string, truncated: boolean }> {
@@ -65,11 +67,26 @@ function clip (text: string, max = 300): string {
   return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine
 }
 
-export class AgencyHttpClient {
-  readonly dispatcher: Agent
+const POOL = { keepAliveTimeout: 30_000, connections: 64 } as const
 
-  constructor (dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 64 })) {
+export class AgencyHttpClient {
+  /** the pool for agencies without TLS options of their own */
+  readonly dispatcher: Agent
+  readonly #tlsAgents = new Map<string, Agent>()
+
+  constructor (dispatcher = new Agent(POOL)) {
     this.dispatcher = dispatcher
+  }
+
+  /** An agency with its own TLS options gets its own pool, so its client certificate is never offered elsewhere. */
+  #dispatcherFor (tls: SendOptions['tls']): Agent {
+    if (tls === undefined) return this.dispatcher
+    let agent = this.#tlsAgents.get(tls.agencyId)
+    if (agent === undefined) {
+      agent = new Agent({ ...POOL, connect: { ...tls.options } })
+      this.#tlsAgents.set(tls.agencyId, agent)
+    }
+    return agent
   }
 
   /** Sends the request; resolves with the agency's 2xx answer, rejects with a DeliveryError. */
@@ -80,7 +97,7 @@ export class AgencyHttpClient {
     try {
       res = await request(url, {
         method: req.method,
-        dispatcher: this.dispatcher,
+        dispatcher: this.#dispatcherFor(options.tls),
         headers: {
           ...req.headers,
           'content-type': 'application/json; charset=utf-8',
@@ -114,6 +131,6 @@ export class AgencyHttpClient {
   }
 
   async close (): Promise<void> {
-    await this.dispatcher.close()
+    await Promise.all([this.dispatcher, ...this.#tlsAgents.values()].map(async (a) => { await a.close() }))
   }
 }

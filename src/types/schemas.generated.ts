@@ -1622,6 +1622,7 @@ export interface AgencyConfig {
    */
   note?: string;
   auth?: OutboundAuth;
+  tls?: OutboundTls;
 }
 /**
  * Thử lại — retry policy: exponential backoff with jitter; 429 answers wait for Retry-After.
@@ -1656,6 +1657,31 @@ export interface OutboundAuth {
    * Tệp chứa bí mật — path of a file holding the token or HMAC key (relative to the working directory); surrounding whitespace is ignored.
    */
   secretFile?: string;
+}
+/**
+ * TLS khi gửi — TLS options for an https endpoint: the CA bundle that signed the agency's server certificate (when it is not a public CA), and a client certificate and key for mutual TLS. Files in PEM, read at start-up; the key's passphrase comes from an environment variable.
+ */
+export interface OutboundTls {
+  /**
+   * Tệp chứng chỉ CA — PEM file with the CA certificate(s) to trust for this agency (replaces the public CAs for it).
+   */
+  caFile?: string;
+  /**
+   * Tệp chứng chỉ máy khách — PEM client certificate (chain) for mutual TLS; give keyFile with it.
+   */
+  certFile?: string;
+  /**
+   * Tệp khóa riêng — PEM private key of the client certificate.
+   */
+  keyFile?: string;
+  /**
+   * Biến môi trường mật khẩu khóa — environment variable holding the private key's passphrase, when it has one.
+   */
+  passphraseEnv?: string;
+  /**
+   * Tên máy chủ TLS — the name to expect in the agency's certificate (SNI) when it differs from the endpoint's host.
+   */
+  serverName?: string;
 }
 /**
  * Thủ tục — one procedure's catalogue entry and route.
