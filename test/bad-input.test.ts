@@ -3,7 +3,7 @@
  */
 import t, { type Test } from 'tap'
 import { build, example, keysUnder, post, type TestHub } from './helper.ts'
-import type { DossierSubmission, Problem } from '../src/types/schemas.generated.ts'
+import type { DossierSubmission, DossierSummary, Problem } from '../src/types/schemas.generated.ts'
 
 type Mutate = (s: DossierSubmission & Record<string, unknown>) => void
 
@@ -113,4 +113,29 @@ t.test('HTTP-level bad input: malformed JSON, wrong content type, oversized body
   t.equal(expectProblem(t, notACode, 400, 'malformed code').errors?.[0]?.parameter, 'code')
 
   await assertNothingStored(t, hub, 'after HTTP-level bad input')
+})
+
+t.test('prototype keys are refused on every route that takes a body, and pollute nothing', async (t) => {
+  const hub = await build(t, { role: 'api' })
+  const created = await post(hub.app, example('birth-registration'))
+  const { code } = created.json<DossierSummary>()
+  const routes = ['/v1/dossiers', '/v1/agencies/justice/dossiers', '/v1/agencies/land-office/dossiers', `/v1/dossiers/${code}/events`]
+  const bodies = [
+    '{"__proto__": {"polluted": true}}',
+    '{"eventId": "p1", "agency": "justice", "report": {"status": "processing", "__proto__": {"polluted": true}}}',
+    '{"constructor": {"prototype": {"polluted": true}}}',
+    '{"eventId": "p2", "agency": "justice", "native": {"constructor": {"prototype": {"polluted": true}}}}'
+  ]
+  const before = await hub.redis.hget(`${hub.prefix}:d:${code}`, 'v')
+  for (const url of routes) {
+    for (const payload of bodies) {
+      const res = await hub.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload })
+      t.equal(res.statusCode, 400, `${url} ${payload.slice(0, 40)}…: 400`)
+      t.equal(res.json<{ code: string }>().code, 'FST_ERR_CTP_INVALID_JSON_BODY', 'refused by the JSON parser')
+    }
+  }
+  t.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype is untouched')
+  t.equal(await hub.redis.zcard(`${hub.prefix}:ix:all`), 1, 'nothing new stored')
+  t.equal(await hub.redis.hget(`${hub.prefix}:d:${code}`, 'v'), before, 'the dossier did not change')
+  t.equal(await hub.redis.llen(`${hub.prefix}:h:${code}`), 0, 'no report recorded')
 })
