@@ -7,7 +7,11 @@
  *   SIM_DELAY_MS      delay between one progress report and the next (default 1500)
  *   SIM_SUPPLEMENT_RATE  share of deliveries that go through a supplement request (default 0.2)
  *   SIM_REJECT_RATE   share of deliveries the agency refuses (default 0)
+ *   SIM_KEYS_FILE     the agencies' API keys: the file the hub writes with HUB_DEV_CLIENTS
+ *                     (default data/dev-clients.json; read again until it appears)
  */
+import { readFileSync } from 'node:fs'
+import type { DevKeys } from '../src/auth/dev-clients.ts'
 import { loadHubConfig } from '../src/config/hub-config.ts'
 import { ConfigError } from '../src/config/errors.ts'
 import { startSimulators } from './simulators/index.ts'
@@ -32,6 +36,19 @@ try {
   }
   throw err
 }
+const keysFile = process.env.SIM_KEYS_FILE ?? 'data/dev-clients.json'
+let keys: DevKeys | undefined
+let warned = false
+function keyFor (agencyId: string): string | undefined {
+  try {
+    keys = JSON.parse(readFileSync(keysFile, 'utf8')) as DevKeys
+  } catch {
+    if (!warned) console.log(`[agencies] no API keys in ${keysFile} yet: start the hub with HUB_DEV_CLIENTS=${keysFile} (npm run demo does)`)
+    warned = true
+  }
+  return keys?.agencies[agencyId]
+}
+
 let sims
 try {
   sims = await startSimulators({
@@ -40,6 +57,7 @@ try {
     delayMs: number('SIM_DELAY_MS', 1500),
     supplementRate: number('SIM_SUPPLEMENT_RATE', 0.2),
     rejectRate: number('SIM_REJECT_RATE', 0),
+    keyFor,
     log: (line) => { console.log(`[agencies] ${line}`) }
   })
 } catch (err) {

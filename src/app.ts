@@ -9,6 +9,8 @@ import { createCoercingAjv, createStrictAjv } from './validation/ajv.ts'
 import swagger from './plugins/external/swagger.ts'
 import hub, { type HubServices } from './plugins/app/hub.ts'
 import problemDetails from './plugins/app/problem-details.ts'
+import auth from './plugins/app/auth.ts'
+import type { ClientStore } from './auth/clients.ts'
 import dossierRoutes from './routes/dossiers.ts'
 import eventRoutes from './routes/events.ts'
 import agencyRoutes from './routes/agencies.ts'
@@ -16,6 +18,7 @@ import { OneLinePerRequest } from './http/log-controller.ts'
 
 export interface AppOptions {
   services: HubServices
+  clients: ClientStore
   logger: Logger
   bodyLimit: number
 }
@@ -44,6 +47,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(problemDetails, { bodyLimit: options.bodyLimit })
   await app.register(swagger)
   await app.register(hub, options.services)
+  await app.register(auth, { clients: options.clients })
   await app.register(dossierRoutes)
   await app.register(eventRoutes)
   await app.register(agencyRoutes)

@@ -33,6 +33,11 @@ export const EventConflictError = createError<'HUB_ERR_EVENT_CONFLICT', 409, [st
 )
 export const BusyError = createError<'HUB_ERR_BUSY', 503, [string]>('HUB_ERR_BUSY', 'Dossier %s is being changed by many reports at once; retry shortly', 503)
 
+export const UnauthenticatedError = createError<'HUB_ERR_UNAUTHENTICATED', 401, [string]>('HUB_ERR_UNAUTHENTICATED', 'Authentication needed: %s; ask the hub\'s administrators for a key', 401)
+export const ForbiddenError = createError<'HUB_ERR_FORBIDDEN', 403, [string, string, string]>('HUB_ERR_FORBIDDEN', 'Client %s (role %s) may not do this; it needs one of the roles: %s', 403)
+/** An agency client acting for another agency. */
+export const WrongAgencyError = createError<'HUB_ERR_WRONG_AGENCY', 403, [string, string, string]>('HUB_ERR_WRONG_AGENCY', 'Client %s speaks for agency %s, not for %s', 403)
+
 const ValidationBase = createError<'HUB_ERR_VALIDATION', 400, [string]>('HUB_ERR_VALIDATION', '%s', 400)
 
 /** Bad input: every offending field with the reason. Nothing was stored. */

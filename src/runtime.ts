@@ -25,6 +25,7 @@ import { createStrictAjv } from './validation/ajv.ts'
 import { createNativeValidators, type NativeValidators } from './validation/native.ts'
 import { closeRedis, createRedis } from './redis/connection.ts'
 import { Keys } from './store/keys.ts'
+import { ClientStore } from './auth/clients.ts'
 
 export type Role = 'all' | 'api' | 'worker'
 
@@ -46,6 +47,7 @@ export interface Hub {
   role: Role
   app?: FastifyInstance
   store: DossierStore
+  clients: ClientStore
   queues: DeliveryQueues
   reconciler: OutboxReconciler
   workers: Worker[]
@@ -112,6 +114,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   const keys = new Keys(options.prefix)
   const redis = createRedis(options.redisUrl, 'commands', `hub-${role}`)
   const store = new DossierStore(redis, options.prefix)
+  const clients = new ClientStore(redis, options.prefix)
   const queues = new DeliveryQueues(redis, keys.queuePrefix, settings.agencies)
   const reconciler = new OutboxReconciler({ store, queues, log, ...(options.reconcileGraceMs !== undefined && { graceMs: options.reconcileGraceMs }) })
 
@@ -121,7 +124,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await queues.enqueue(code, deliveries) }
     const intake = createIntakeService({ store, settings, enqueue, nativeValidators, inlineAttachmentLimit: options.inlineAttachmentLimit, log, now })
     const events = createEventService({ store, settings, enqueue, nativeValidators, log, now })
-    app = await buildApp({ services: { intake, dossiers: new DossierQueries(store), events }, logger: log, bodyLimit: options.bodyLimit })
+    app = await buildApp({ services: { intake, dossiers: new DossierQueries(store), events }, clients, logger: log, bodyLimit: options.bodyLimit })
   }
 
   let workerRedis: Redis | undefined
@@ -148,6 +151,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     role,
     ...(app !== undefined && { app }),
     store,
+    clients,
     queues,
     reconciler,
     workers,

@@ -14,6 +14,7 @@ import { loadHubConfig, type HubSettings } from './config/hub-config.ts'
 import { ConfigError } from './config/errors.ts'
 import { createLogger } from './logger.ts'
 import { createHub, type Role } from './runtime.ts'
+import { writeDevClients } from './auth/dev-clients.ts'
 import { LocalRedisError, redisAnswers, startLocalRedis, type LocalRedis } from './redis/local-redis.ts'
 
 const ROLES: readonly Role[] = ['all', 'api', 'worker']
@@ -91,6 +92,10 @@ async function main (): Promise<void> {
     process.exit(1)
   })
 
+  if (env.HUB_DEV_CLIENTS !== undefined) {
+    await writeDevClients(hub.clients, settings, env.HUB_DEV_CLIENTS)
+    log.warn({ file: env.HUB_DEV_CLIENTS }, 'development clients (portal and one per agency) renewed; their API keys are in this file')
+  }
   if (hub.app !== undefined) {
     await hub.app.listen({ port: env.PORT, host: env.HOST })
   }

@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto'
 import { Writable } from 'node:stream'
 import { Redis } from 'ioredis'
 import type { Test } from 'tap'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
+import type { ClientStore, Role as ClientRole } from '../src/auth/clients.ts'
 import { createHub, type Hub, type HubOptions, type Role } from '../src/runtime.ts'
 import { resolveHubConfig, type HubSettings } from '../src/config/hub-config.ts'
 import { createLogger } from '../src/logger.ts'
@@ -159,7 +160,44 @@ export interface BuildOptions extends Partial<Omit<HubOptions, 'settings' | 'log
   attempts?: number
 }
 
-export type TestHub = Hub & { app: FastifyInstance, prefix: string, redis: Redis }
+/** API keys of the clients every test hub has: one per role, and one per agency. */
+export interface TestKeys {
+  admin: string
+  portal: string
+  auditor: string
+  agencies: Record<string, string>
+}
+
+export type TestHub = Hub & { app: FastifyInstance, prefix: string, redis: Redis, keys: TestKeys }
+
+/** The Authorization header of a key. */
+export const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` })
+
+/** Creates the test clients on a hub's client store. */
+export async function createTestClients (clients: ClientStore, agencyIds: Iterable<string>): Promise<TestKeys> {
+  const add = async (id: string, role: ClientRole, agency?: string): Promise<string> =>
+    (await clients.add({ id, role, ...(agency !== undefined && { agency }) }, { replace: true })).key
+  const agencies: Record<string, string> = {}
+  for (const id of agencyIds) agencies[id] = await add(`agency-${id.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 40), 'agency', id)
+  return { admin: await add('test-admin', 'admin'), portal: await add('test-portal', 'portal'), auditor: await add('test-auditor', 'auditor'), agencies }
+}
+
+/**
+ * Requests through `app.inject` carry the admin key unless they bring their own Authorization or
+ * X-Api-Key header (an empty one to send none): the tests of routes run as an administrator; the
+ * tests of who may do what send each role's key.
+ */
+function injectAs (app: FastifyInstance, key: string): void {
+  const inject = app.inject.bind(app) as (opts: InjectOptions | string) => Promise<LightMyRequestResponse>
+  const withKey = (opts: InjectOptions | string): InjectOptions => {
+    const o: InjectOptions = typeof opts === 'string' ? { url: opts } : opts
+    const headers = { ...(o.headers ?? {}) } as Record<string, string>
+    if (!('authorization' in headers) && !('x-api-key' in headers)) headers.authorization = `Bearer ${key}`
+    for (const [k, v] of Object.entries(headers)) if (v === '') delete headers[k]
+    return { ...o, headers }
+  }
+  Object.defineProperty(app, 'inject', { value: async (opts: InjectOptions | string) => await inject(withKey(opts)), configurable: true, writable: true })
+}
 
 /** Builds a hub (API + workers unless `role` says otherwise) on its own prefix; closed and cleaned after the test. */
 export async function build (t: Test, options: BuildOptions = {}): Promise<TestHub> {
@@ -184,8 +222,12 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<TestH
     await removeKeys(cleaner, prefix)
     await cleaner.quit()
   })
-  if (hub.app !== undefined) await hub.app.ready()
-  return { ...hub, prefix } as TestHub
+  const keys = await createTestClients(hub.clients, settings.agencies.keys())
+  if (hub.app !== undefined) {
+    await hub.app.ready()
+    injectAs(hub.app, keys.admin)
+  }
+  return { ...hub, prefix, keys } as TestHub
 }
 
 export type ExampleName = 'birth-registration' | 'death-registration' | 'marriage-registration' | 'criminal-record-certificate' |

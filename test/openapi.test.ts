@@ -132,6 +132,24 @@ t.test('the OpenAPI document', async (t) => {
     }
   })
 
+  t.test('every API route names its key and documents 401 and 403; the docs themselves are public', async (t) => {
+    const schemes = (doc.components as { securitySchemes?: Record<string, { type: string, scheme?: string }> }).securitySchemes
+    t.match(schemes?.apiKey, { type: 'http', scheme: 'bearer' }, 'the API key scheme')
+    let checked = 0
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (!path.startsWith('/v1/')) continue
+      for (const [method, op] of Object.entries(ops as Record<string, { security?: unknown, description?: string, responses?: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> }>)) {
+        checked++
+        t.same(op.security, [{ apiKey: [] }], `${method} ${path}: needs the key`)
+        t.match(op.description, /Roles: /, `${method} ${path}: says which roles`)
+        for (const status of ['401', '403']) {
+          t.equal(op.responses?.[status]?.content?.['application/problem+json']?.schema?.$ref, '#/components/schemas/problem', `${method} ${path}: ${status} documented`)
+        }
+      }
+    }
+    t.equal(checked, 6, 'six API operations')
+  })
+
   t.test('dossier-submission leaves out what the hub assigns; dossier has it', async (t) => {
     const submission = Object.keys(doc.components.schemas['dossier-submission']?.properties ?? {})
     const dossier = Object.keys(doc.components.schemas.dossier?.properties ?? {})

@@ -5,13 +5,14 @@
  */
 import t, { type Test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { Redis } from 'ioredis'
 import { request } from 'undici'
 import { answerJson, example, freePort, removeKeys, startAgency, uniquePrefix, waitFor, REDIS_URL } from './helper.ts'
 import { fromRoot } from '../src/paths.ts'
 import { DossierStore } from '../src/store/dossier-store.ts'
+import { ClientStore } from '../src/auth/clients.ts'
 import type { DossierSummary } from '../src/types/schemas.generated.ts'
 
 
@@ -56,19 +57,24 @@ function writeConfig (t: Test, agencyUrl: string): string {
   return file
 }
 
-async function withPrefix (t: Test): Promise<{ prefix: string, redis: Redis, store: DossierStore }> {
+async function withPrefix (t: Test): Promise<{ prefix: string, redis: Redis, store: DossierStore, clients: ClientStore }> {
   const prefix = uniquePrefix()
   const redis = new Redis(REDIS_URL)
   t.teardown(async () => {
     await removeKeys(redis, prefix)
     await redis.quit()
   })
-  return { prefix, redis, store: new DossierStore(redis, prefix) }
+  return { prefix, redis, store: new DossierStore(redis, prefix), clients: new ClientStore(redis, prefix) }
 }
 
-async function submit (port: number, name: 'birth-registration' | 'electricity-new-connection'): Promise<{ status: number, body: DossierSummary }> {
+/** A portal client on the prefix: its key. */
+async function portalKey (clients: ClientStore): Promise<string> {
+  return (await clients.add({ id: 'portal', role: 'portal' }, { replace: true })).key
+}
+
+async function submit (port: number, name: 'birth-registration' | 'electricity-new-connection', key: string): Promise<{ status: number, body: DossierSummary }> {
   const res = await request(`http://127.0.0.1:${port}/v1/dossiers`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(example(name))
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(example(name))
   })
   return { status: res.statusCode, body: await res.body.json() as DossierSummary }
 }
@@ -79,7 +85,8 @@ t.test('npm start\'s entry point: serves /docs and the API, delivers, and SIGTER
     await new Promise<void>((resolve) => { release = resolve })
     answerJson(res, 201, { maTiepNhan: 'EVN-SLOW-1' })
   })
-  const { prefix, store } = await withPrefix(t)
+  const { prefix, store, clients } = await withPrefix(t)
+  const key = await portalKey(clients)
   const port = await freePort()
   const hub = startHub(t, { PORT: String(port), REDIS_URL, REDIS_PREFIX: prefix, HUB_CONFIG: writeConfig(t, agency.url) })
   await waitFor(() => hub.output().includes('"hub started"'), 'the hub to start', 20_000)
@@ -88,7 +95,7 @@ t.test('npm start\'s entry point: serves /docs and the API, delivers, and SIGTER
   t.equal(docs.statusCode, 200, '/docs/json answers')
   t.equal((await docs.body.json() as { openapi: string }).openapi, '3.1.0')
 
-  const { status, body } = await submit(port, 'electricity-new-connection')
+  const { status, body } = await submit(port, 'electricity-new-connection', key)
   t.equal(status, 201)
   await waitFor(() => agency.requests.length === 1, 'the delivery to reach the agency')
 
@@ -106,7 +113,8 @@ t.test('npm start\'s entry point: serves /docs and the API, delivers, and SIGTER
 
 t.test('API and worker as separate processes on one Redis', async (t) => {
   const agency = await startAgency(t)
-  const { prefix, store } = await withPrefix(t)
+  const { prefix, store, clients } = await withPrefix(t)
+  const key = await portalKey(clients)
   const config = writeConfig(t, agency.url)
   const port = await freePort()
   const env = { REDIS_URL, REDIS_PREFIX: prefix, HUB_CONFIG: config }
@@ -114,7 +122,7 @@ t.test('API and worker as separate processes on one Redis', async (t) => {
   await waitFor(() => api.output().includes('"hub started"'), 'the API to start', 20_000)
   t.match(api.output(), /"role":"api"/)
 
-  const { status, body } = await submit(port, 'birth-registration')
+  const { status, body } = await submit(port, 'birth-registration', key)
   t.equal(status, 201)
   await new Promise((r) => setTimeout(r, 500))
   t.equal(agency.requests.length, 0, 'the API alone delivers nothing')
@@ -148,14 +156,19 @@ t.test('npm run agencies: simulators for the configured agencies take deliveries
       '9.000001.000.00.00.H56': { name: 'Cấp điện mới', dataSchema: 'electricity-new-connection', agencies: ['evn'] }
     }
   }))
-  const agencies = startHub(t, { HUB_CONFIG: file, HUB_URL: `http://127.0.0.1:${port}`, SIM_DELAY_MS: '50', SIM_SUPPLEMENT_RATE: '0' }, [], 'scripts/agencies.ts')
+  // the hub writes the development clients' keys (HUB_DEV_CLIENTS); the simulators read them
+  const keysFile = join(dirname(file), 'dev-clients.json')
+  const agencies = startHub(t, { HUB_CONFIG: file, HUB_URL: `http://127.0.0.1:${port}`, SIM_DELAY_MS: '50', SIM_SUPPLEMENT_RATE: '0', SIM_KEYS_FILE: keysFile }, [], 'scripts/agencies.ts')
   await waitFor(() => agencies.output().includes('justice simulated at'), 'the simulators to start', 20_000)
   t.match(agencies.output(), new RegExp(`evn simulated at http://127\\.0\\.0\\.1:${evnPort}/evn`))
-  const hub = startHub(t, { PORT: String(port), REDIS_URL, REDIS_PREFIX: prefix, HUB_CONFIG: file })
+  const hub = startHub(t, { PORT: String(port), REDIS_URL, REDIS_PREFIX: prefix, HUB_CONFIG: file, HUB_DEV_CLIENTS: keysFile })
   await waitFor(() => hub.output().includes('"hub started"'), 'the hub to start', 20_000)
+  const devKeys = JSON.parse(readFileSync(keysFile, 'utf8')) as { portal: string, agencies: Record<string, string> }
+  t.same(Object.keys(devKeys.agencies).sort(), ['evn', 'justice'], 'a development key per agency')
+  t.equal((statSync(keysFile).mode & 0o777).toString(8), '600', 'readable by its owner only')
 
   const codes = await Promise.all((['birth-registration', 'electricity-new-connection'] as const).map(async (name) => {
-    const { status, body } = await submit(port, name)
+    const { status, body } = await submit(port, name, devKeys.portal)
     t.equal(status, 201, `${name} received`)
     return body.code
   }))

@@ -29,9 +29,11 @@ function shippedAt (urls: ReadonlyMap<string, string>, change: (raw: ReturnType<
 async function journey (t: Test, o: { supplementRate?: number, rejectRate?: number, change?: Parameters<typeof shippedAt>[1] } = {}): Promise<{ hub: TestHub, sims: Simulators }> {
   let hubUrl = ''
   let seed = 7
+  let keys: Record<string, string> = {}
   const sims = await startSimulators({
     settings: shippedAt(new Map()),
     hubUrl: () => hubUrl,
+    keyFor: (agency) => keys[agency],
     delayMs: 40,
     supplementRate: o.supplementRate ?? 0,
     rejectRate: o.rejectRate ?? 0,
@@ -42,6 +44,7 @@ async function journey (t: Test, o: { supplementRate?: number, rejectRate?: numb
   })
   t.teardown(async () => { await sims.close() })
   const hub = await build(t, { settings: shippedAt(sims.urls, o.change) })
+  keys = hub.keys.agencies
   hubUrl = await hub.app.listen({ port: 0, host: '127.0.0.1' })
   return { hub, sims }
 }

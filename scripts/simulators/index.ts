@@ -7,7 +7,8 @@
  *    and answers 401 when they are wrong;
  *  - accepts a delivery in the agency's native format, answers with its own receipt number, and
  *    drops a repeat (same Idempotency-Key) by answering the first receipt again;
- *  - then, after a configurable delay, posts progress back to the hub in its native format:
+ *  - then, after a configurable delay, posts progress back to the hub in its native format, with
+ *    the API key of the hub's client for that agency:
  *    accepted → processing → (sometimes supplement requested → processing) → (a tax notice to
  *    pay, for a step that determines financial obligations → processing) → resolved, with result
  *    documents it serves itself (GET /files/…, with their SHA-256).
@@ -25,6 +26,8 @@ export interface SimulatorOptions {
   settings: HubSettings
   /** where to post status events (a function when the hub's port is known only later) */
   hubUrl: string | (() => string)
+  /** the API key an agency posts its reports with (an agency client of the hub, bound to it) */
+  keyFor: (agencyId: string) => string | undefined
   /** delay between one status event and the next */
   delayMs?: number
   /** share of deliveries that go through a supplement request first (0–1) */
@@ -120,13 +123,17 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
     for (let attempt = 1; attempt <= 5 && !closed; attempt++) {
       try {
         const hubUrl = typeof o.hubUrl === 'string' ? o.hubUrl : o.hubUrl()
+        const key = o.keyFor(agency.id)
         const res = await request(`${hubUrl}/v1/dossiers/${encodeURIComponent(d.code)}/events`, {
-          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body)
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(key !== undefined && { authorization: `Bearer ${key}` }) },
+          body: JSON.stringify(body)
         })
         const text = await res.body.text()
         events.push({ agency: agency.id, code: d.code, status: report.status, answer: res.statusCode })
         log(`${agency.id}: ${d.code}${d.step !== undefined ? ` [${d.step}]` : ''} → ${report.status} (hub answered ${res.statusCode}${res.statusCode >= 400 ? `: ${text.slice(0, 200)}` : ''})`)
-        if (res.statusCode < 500) return
+        // 401 too: the development keys may not be written yet when the hub has just started
+        if (res.statusCode < 500 && res.statusCode !== 401) return
       } catch (err) {
         log(`${agency.id}: cannot reach the hub (${String(err)}); retrying`)
       }

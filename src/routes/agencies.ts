@@ -5,10 +5,12 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { parseIdempotencyKey } from '../services/intake-service.ts'
-import { idempotencyHeaders, problem } from './common.ts'
+import { idempotencyHeaders, problem, scopedKey } from './common.ts'
+import { WrongAgencyError } from '../errors.ts'
 
 export default async function agencyRoutes (app: FastifyInstance): Promise<void> {
   app.post<{ Params: { agency: string }, Headers: { 'idempotency-key'?: string } }>('/v1/agencies/:agency/dossiers', {
+    config: { roles: ['agency', 'admin'] },
     schema: {
       tags: ['agencies'],
       summary: 'Submit a dossier in an agency\'s native format (cơ quan gửi hồ sơ)',
@@ -24,12 +26,15 @@ export default async function agencyRoutes (app: FastifyInstance): Promise<void>
         201: { description: 'Received: the new dossier.', $ref: 'dossier-summary#' },
         200: { description: 'Already received (from this agency or another system): that dossier.', $ref: 'dossier-summary#' },
         400: problem('The native submission is invalid: `errors` names each native field; nothing was stored.'),
+        403: problem('The client speaks for another agency.'),
         404: problem('No agency has this id.'),
         409: problem('The Idempotency-Key or agency reference was used for different content.')
       }
     }
   }, async (request, reply) => {
-    const key = parseIdempotencyKey(request.headers['idempotency-key'])
+    const client = request.client
+    if (client?.role === 'agency' && client.agency !== request.params.agency) throw new WrongAgencyError(client.id, client.agency ?? '', request.params.agency)
+    const key = scopedKey(client, parseIdempotencyKey(request.headers['idempotency-key']))
     const { created, summary } = await app.hub.intake.submitNative(request.params.agency, request.body, key)
     request.dossierCode = summary.code
     return await reply

@@ -1,4 +1,13 @@
-/** Pieces of route schemas shared by the resource files. */
+/** Pieces of route schemas and access rules shared by the resource files. */
+import type { Client, Role } from '../auth/clients.ts'
+
+/** Who may read dossiers (agencies only those routed to them: the services scope it). */
+export const READERS: readonly Role[] = ['portal', 'agency', 'admin', 'auditor']
+
+/** Idempotency keys are each client's own: two clients may use the same key for different dossiers. */
+export function scopedKey (client: Client | undefined, key: string | undefined): string | undefined {
+  return key === undefined ? undefined : `${client?.id ?? ''}\u0000${key}`
+}
 
 /** An error answer: an RFC 9457 problem document. */
 export const problem = (description: string): object => ({

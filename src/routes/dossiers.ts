@@ -7,10 +7,11 @@ import type { DossierSubmission } from '../types/schemas.generated.ts'
 import { parseIdempotencyKey } from '../services/intake-service.ts'
 import type { ListQuery } from '../services/dossier-queries.ts'
 import { STATUSES } from '../domain/status.ts'
-import { codeParam, idempotencyHeaders, problem } from './common.ts'
+import { READERS, codeParam, idempotencyHeaders, problem, scopedKey } from './common.ts'
 
 export default async function dossierRoutes (app: FastifyInstance): Promise<void> {
   app.post<{ Body: DossierSubmission, Headers: { 'idempotency-key'?: string } }>('/v1/dossiers', {
+    config: { roles: ['portal', 'admin'] },
     schema: {
       tags: ['dossiers'],
       summary: 'Submit a dossier (tiếp nhận hồ sơ)',
@@ -28,7 +29,7 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
       }
     }
   }, async (request, reply) => {
-    const key = parseIdempotencyKey(request.headers['idempotency-key'])
+    const key = scopedKey(request.client, parseIdempotencyKey(request.headers['idempotency-key']))
     const { created, summary } = await app.hub.intake.submit(request.body, key)
     request.dossierCode = summary.code
     return await reply
@@ -38,6 +39,7 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
   })
 
   app.get<{ Params: { code: string } }>('/v1/dossiers/:code', {
+    config: { roles: READERS },
     schema: {
       tags: ['dossiers'],
       summary: 'Read a dossier',
@@ -46,7 +48,7 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
       response: {
         200: { description: 'The dossier.', $ref: 'dossier#' },
         400: problem('The code is not a dossier code.'),
-        404: problem('No dossier has this code.')
+        404: problem('No dossier has this code (or, for an agency, none routed to it).')
       }
     },
     // fast-json-stringify cannot merge the canonical schema's if/then identity rules; the stored
@@ -54,10 +56,11 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
     serializerCompiler: () => (data) => JSON.stringify(data)
   }, async (request) => {
     request.dossierCode = request.params.code
-    return await app.hub.dossiers.get(request.params.code)
+    return await app.hub.dossiers.get(request.params.code, request.client)
   })
 
   app.get<{ Querystring: ListQuery }>('/v1/dossiers', {
+    config: { roles: READERS },
     schema: {
       tags: ['dossiers'],
       summary: 'List dossiers',
@@ -80,5 +83,5 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
         400: problem('A filter or the cursor is invalid.')
       }
     }
-  }, async (request) => await app.hub.dossiers.list(request.query))
+  }, async (request) => await app.hub.dossiers.list(request.query, request.client))
 }

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { AgencyEvent } from '../types/schemas.generated.ts'
-import { codeParam, problem } from './common.ts'
+import { READERS, codeParam, problem } from './common.ts'
 
 const eventAnswer = {
   type: 'object',
@@ -27,6 +27,7 @@ const eventAnswer = {
 
 export default async function eventRoutes (app: FastifyInstance): Promise<void> {
   app.post<{ Params: { code: string }, Body: AgencyEvent }>('/v1/dossiers/:code/events', {
+    config: { roles: ['agency', 'admin'] },
     schema: {
       tags: ['events'],
       summary: 'Report progress on a dossier (cơ quan báo cáo tiến độ)',
@@ -37,18 +38,19 @@ export default async function eventRoutes (app: FastifyInstance): Promise<void> 
         201: { ...eventAnswer, description: 'Recorded (applied or kept in the history: see `applied`).' },
         200: { ...eventAnswer, description: 'This event id was recorded before: the first answer; nothing changed.' },
         400: problem('Bad input (the native report is named field by field); nothing changed.'),
-        403: problem('The dossier is not routed to the reporting agency.'),
+        403: problem('The dossier is not routed to the reporting agency, or the client speaks for another agency.'),
         404: problem('No dossier has this code.'),
         409: problem('The event id was used before with different content.')
       }
     }
   }, async (request, reply) => {
     request.dossierCode = request.params.code
-    const { created, answer } = await app.hub.events.post(request.params.code, request.body)
+    const { created, answer } = await app.hub.events.post(request.params.code, request.body, request.client)
     return await reply.code(created ? 201 : 200).send(answer)
   })
 
   app.get<{ Params: { code: string } }>('/v1/dossiers/:code/history', {
+    config: { roles: READERS },
     schema: {
       tags: ['events'],
       summary: 'A dossier\'s history (lịch sử xử lý)',
@@ -69,6 +71,6 @@ export default async function eventRoutes (app: FastifyInstance): Promise<void> 
     }
   }, async (request) => {
     request.dossierCode = request.params.code
-    return { dossier: request.params.code, entries: await app.hub.dossiers.history(request.params.code) }
+    return { dossier: request.params.code, entries: await app.hub.dossiers.history(request.params.code, request.client) }
   })
 }

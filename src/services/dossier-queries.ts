@@ -1,7 +1,12 @@
-/** Reading dossiers: one by code, or a filtered page of summaries with an opaque cursor. */
+/**
+ * Reading dossiers: one by code, its history, or a filtered page of summaries with an opaque
+ * cursor. An agency client sees only the dossiers routed to it: any other is "not found", and
+ * its lists are always filtered to its own agency.
+ */
 import type { Dossier, DossierList, HistoryEntry } from '../types/schemas.generated.ts'
 import type { DossierStore, ListFilter } from '../store/dossier-store.ts'
-import { DossierNotFoundError, HubValidationError } from '../errors.ts'
+import { DossierNotFoundError, HubValidationError, WrongAgencyError } from '../errors.ts'
+import type { Client } from '../auth/clients.ts'
 import type { DossierStatus } from '../domain/status.ts'
 
 export interface ListQuery {
@@ -31,21 +36,27 @@ export class DossierQueries {
     this.#store = store
   }
 
-  async get (code: string): Promise<Dossier> {
+  async get (code: string, viewer?: Client): Promise<Dossier> {
     const dossier = await this.#store.get(code)
     if (dossier === undefined) throw new DossierNotFoundError(code)
+    if (viewer?.role === 'agency' && !Object.values(dossier.routing ?? {}).some((r) => r?.agency === viewer.agency)) throw new DossierNotFoundError(code)
     return dossier
   }
 
-  async history (code: string): Promise<HistoryEntry[]> {
-    if (!(await this.#store.exists(code))) throw new DossierNotFoundError(code)
+  async history (code: string, viewer?: Client): Promise<HistoryEntry[]> {
+    const agencies = await this.#store.agenciesOf(code)
+    if (agencies === undefined) throw new DossierNotFoundError(code)
+    if (viewer?.role === 'agency' && !agencies.includes(viewer.agency ?? '')) throw new DossierNotFoundError(code)
     return await this.#store.history(code)
   }
 
-  async list (query: ListQuery): Promise<DossierList> {
+  async list (query: ListQuery, viewer?: Client): Promise<DossierList> {
     const filter: ListFilter = { limit: query.limit }
     if (query.status !== undefined) filter.status = query.status
-    if (query.agency !== undefined) filter.agency = query.agency
+    if (viewer?.role === 'agency') {
+      if (query.agency !== undefined && query.agency !== viewer.agency) throw new WrongAgencyError(viewer.id, viewer.agency ?? '', query.agency)
+      filter.agency = viewer.agency ?? ''
+    } else if (query.agency !== undefined) filter.agency = query.agency
     if (query.procedure !== undefined) filter.procedure = query.procedure
     if (query.receivedFrom !== undefined) filter.receivedFromMs = Date.parse(query.receivedFrom)
     if (query.receivedTo !== undefined) filter.receivedToMs = Date.parse(query.receivedTo)

@@ -22,7 +22,8 @@ import { applyReport, stepForAgency, type NotApplied, type Routing, type StepSta
 import { nationalStatusCode, type DossierStatus } from '../domain/status.ts'
 import { canonicalJson, sha256Hex } from '../domain/fingerprint.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
-import { BusyError, DossierNotFoundError, EventConflictError, HubValidationError, NotRoutedError } from '../errors.ts'
+import { BusyError, DossierNotFoundError, EventConflictError, HubValidationError, NotRoutedError, WrongAgencyError } from '../errors.ts'
+import type { Client } from '../auth/clients.ts'
 
 export interface EventAnswer {
   eventId: string
@@ -105,8 +106,10 @@ export class EventService {
     return { report: mapped.report, ...(mapped.step !== undefined && { step: mapped.step }) }
   }
 
-  async post (code: string, event: AgencyEvent): Promise<EventOutcome> {
+  /** `client`: who posts it; an agency client may only report as its own agency. */
+  async post (code: string, event: AgencyEvent, client?: Client): Promise<EventOutcome> {
     const { store, agencies, log, now } = this.#o
+    if (client?.role === 'agency' && client.agency !== event.agency) throw new WrongAgencyError(client.id, client.agency ?? '', event.agency)
     const agency = agencies.get(event.agency)
     if (agency === undefined) throw new HubValidationError([{ pointer: '#/agency', detail: `is not an agency of this hub; the agencies are: ${[...agencies.keys()].join(', ')}` }])
     const { report, step: nativeStep } = this.#report(code, event, agency)

@@ -231,6 +231,12 @@ export class DossierStore {
     return entries.map((e) => JSON.parse(e) as HistoryEntry)
   }
 
+  /** The ids of the agencies a dossier is routed to; undefined when there is no such dossier. */
+  async agenciesOf (code: string): Promise<string[] | undefined> {
+    const raw = await this.redis.hget(this.keys.dossier(code), 'agencies')
+    return raw === null ? undefined : raw.split(',').filter((a) => a !== '')
+  }
+
   async exists (code: string): Promise<boolean> {
     return (await this.redis.exists(this.keys.dossier(code))) === 1
   }

@@ -15,6 +15,7 @@
  *   <p>:idem:<sha256>       string dossier code, by Idempotency-Key
  *   <p>:src:<sha256>        string dossier code, by source system + source reference
  *   <p>:seq:<agency>:<YYMMDD> counter of the receiving agency's day (expires after a few days)
+ *   <p>:clients             hash   client id -> JSON (role, agency, SHA-256 of the key's secret): auth/clients.ts
  *   <p>:outbox              zset   "<code>|<step>" deliveries stored but not yet confirmed queued, by ms
  *   <p>:ix:all              zset   codes by receivedAt ms
  *   <p>:ix:st:<status>      zset   codes by receivedAt ms, per status

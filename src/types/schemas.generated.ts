@@ -1556,6 +1556,10 @@ export interface Env {
    * an integer number of milliseconds from 1000 to 3600000: how often the outbox reconciler looks for accepted dossiers whose delivery jobs were never queued
    */
   RECONCILE_INTERVAL_MS?: number;
+  /**
+   * a file path: for development only, the hub creates (or renews) a portal client and one client per configured agency at start-up and writes their API keys there, for the demo and the agency simulators
+   */
+  HUB_DEV_CLIENTS?: string;
 }
 /**
  * Cấu hình trục liên thông — the agencies the hub delivers to and the routing table (procedure → agencies). Named by the HUB_CONFIG variable.

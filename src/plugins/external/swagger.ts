@@ -34,7 +34,16 @@ async function swaggerPlugin (app: FastifyInstance): Promise<void> {
         description: 'Trục liên thông — the interoperability hub of the provincial one-stop administration (một cửa liên thông). Receives each dossier once, normalizes it into the canonical dossier schema, and delivers it to the agencies that must handle it.',
         version: '0.1.0'
       },
-      tags: [{ name: 'dossiers', description: 'Hồ sơ — submit, read and list dossiers' }]
+      tags: [
+        { name: 'dossiers', description: 'Hồ sơ — submit, read and list dossiers' },
+        { name: 'events', description: 'Tiến độ — agencies report progress; the history of a dossier' },
+        { name: 'agencies', description: 'Cơ quan — agencies submit dossiers in their native formats' }
+      ],
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'Khóa truy cập — a client\'s API key, "lth.<client id>.<secret>" (npm run client:add). Also accepted as the X-Api-Key header.' }
+        }
+      }
     },
     refResolver: {
       // Shared schemas appear under components.schemas by their $id.

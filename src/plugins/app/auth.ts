@@ -1,0 +1,68 @@
+/**
+ * Who is calling: every route that names `config.roles` needs an API key (Authorization: Bearer
+ * <key>, or X-Api-Key) of a client with one of those roles. Missing or unknown key → 401; a known
+ * client with another role → 403; both problem+json. Routes without `roles` (the API docs) are
+ * public. What a client may see inside a route (an agency only its own dossiers) is decided by the
+ * services, from `request.client`.
+ */
+import fp from 'fastify-plugin'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Client, ClientStore, Role } from '../../auth/clients.ts'
+import { ForbiddenError, UnauthenticatedError } from '../../errors.ts'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** the roles allowed on this route; absent = public */
+    roles?: readonly Role[]
+  }
+  interface FastifyRequest {
+    /** the authenticated client, on routes that name roles */
+    client: Client | undefined
+  }
+}
+
+function keyOf (request: FastifyRequest): string | undefined {
+  const auth = request.headers.authorization
+  if (typeof auth === 'string' && /^bearer /i.test(auth)) return auth.slice(7).trim()
+  const apiKey = request.headers['x-api-key']
+  return typeof apiKey === 'string' ? apiKey.trim() : undefined
+}
+
+const problem = (description: string): object => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: 'problem#' } } }
+})
+
+async function authPlugin (app: FastifyInstance, options: { clients: ClientStore }): Promise<void> {
+  app.decorateRequest('client', undefined)
+  // every protected route documents its key, and its 401 and 403 answers, in OpenAPI
+  app.addHook('onRoute', (route) => {
+    const roles = route.config?.roles
+    if (roles === undefined) return
+    const schema = (route.schema ?? {}) as { description?: string, security?: unknown, response?: Record<string, unknown> }
+    route.schema = {
+      ...schema,
+      description: `${schema.description ?? ''}\n\nRoles: ${roles.join(', ')}.`.trim(),
+      security: [{ apiKey: [] }],
+      response: {
+        401: problem('No API key, or not a valid one.'),
+        403: problem(`The client's role may not do this (allowed: ${roles.join(', ')}).`),
+        ...schema.response
+      }
+    }
+  })
+  app.addHook('onRequest', async (request, reply) => {
+    const roles = request.routeOptions.config.roles
+    if (roles === undefined) return
+    const key = keyOf(request)
+    const client = key === undefined || key === '' ? undefined : await options.clients.verify(key)
+    if (client === undefined) {
+      void reply.header('www-authenticate', 'Bearer realm="lienthong-hub"')
+      throw new UnauthenticatedError(key === undefined || key === '' ? 'no API key was sent (Authorization: Bearer <key>)' : 'the API key is not valid')
+    }
+    request.client = client
+    if (!roles.includes(client.role)) throw new ForbiddenError(client.id, client.role, roles.join(', '))
+  })
+}
+
+export default fp(authPlugin, { name: 'auth' })

@@ -1,0 +1,176 @@
+/**
+ * Who may do what: API keys (401 without a valid one), roles (403 for the wrong one), and agency
+ * scoping (an agency never sees or touches a dossier that is not routed to it), on every route;
+ * idempotency keys per client; removed clients; the client command.
+ */
+import t from 'tap'
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import type { InjectOptions } from 'fastify'
+import { bearer, build, example, post, REDIS_URL, type TestHub } from './helper.ts'
+import { fromRoot } from '../src/paths.ts'
+import type { DossierList, DossierSummary, Problem } from '../src/types/schemas.generated.ts'
+
+type Inject = InjectOptions
+interface Call { name: string, request: (code: string) => Inject }
+
+/** Every protected route, with a body that is valid for it. */
+const routes: Call[] = [
+  { name: 'POST /v1/dossiers', request: () => ({ method: 'POST', url: '/v1/dossiers', payload: { ...example('electricity-new-connection'), source: { system: 'dvc', reference: `R-${Math.random()}` } } }) },
+  { name: 'GET /v1/dossiers/:code', request: (code) => ({ url: `/v1/dossiers/${code}` }) },
+  { name: 'GET /v1/dossiers', request: () => ({ url: '/v1/dossiers' }) },
+  { name: 'GET /v1/dossiers/:code/history', request: (code) => ({ url: `/v1/dossiers/${code}/history` }) },
+  { name: 'POST /v1/dossiers/:code/events', request: (code) => ({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: `e-${Math.random()}`, agency: 'justice', report: { status: 'processing' } } }) },
+  { name: 'POST /v1/agencies/:agency/dossiers', request: () => ({ method: 'POST', url: '/v1/agencies/justice/dossiers', payload: { ...justiceNative(), soBienNhan: `J-${Math.random()}` } }) }
+]
+
+/** A birth registration in the justice software's own format (test/golden/). */
+function justiceNative (): Record<string, unknown> {
+  return JSON.parse(readFileSync(fromRoot('test', 'golden', 'justice-submission-birth-registration.json'), 'utf8')) as Record<string, unknown>
+}
+
+const withKey = (req: Inject, headers: Record<string, string>): Inject => ({ ...req, headers: { ...(req.headers ?? {}), ...headers } })
+
+async function birthDossier (hub: TestHub): Promise<string> {
+  const res = await post(hub.app, example('birth-registration'))
+  return res.json<DossierSummary>().code
+}
+
+t.test('no key, a malformed key, an unknown client, a wrong secret: 401 problem+json on every protected route', async (t) => {
+  const hub = await build(t, { role: 'api' })
+  const code = await birthDossier(hub)
+  const [, id] = hub.keys.portal.split('.')
+  const wrong = [
+    ['no key', { authorization: '' }],
+    ['not a hub key', bearer('secret')],
+    ['an unknown client', bearer(`lth.nobody.${'A'.repeat(43)}`)],
+    ['a wrong secret', bearer(`lth.${id ?? ''}.${'B'.repeat(43)}`)],
+    ['a wrong X-Api-Key', { 'x-api-key': 'lth.x.y' }]
+  ] as const
+  for (const route of routes) {
+    for (const [what, headers] of wrong) {
+      const res = await hub.app.inject(withKey(route.request(code), headers))
+      t.equal(res.statusCode, 401, `${route.name} with ${what}: 401`)
+      t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8')
+      t.equal(res.json<Problem>().code, 'HUB_ERR_UNAUTHENTICATED')
+      t.match(res.headers['www-authenticate'], /^Bearer/)
+    }
+  }
+  t.equal(await hub.redis.zcard(`${hub.prefix}:ix:all`), 1, 'nothing was stored')
+  const docs = await hub.app.inject({ url: '/docs/json', headers: { authorization: '' } })
+  t.equal(docs.statusCode, 200, 'the API documentation is public')
+  const viaHeader = await hub.app.inject({ url: `/v1/dossiers/${code}`, headers: { 'x-api-key': hub.keys.portal } })
+  t.equal(viaHeader.statusCode, 200, 'X-Api-Key works as well as Authorization: Bearer')
+})
+
+t.test('each role on each route: allowed, or 403 naming the roles that may', async (t) => {
+  const hub = await build(t, { role: 'api' })
+  const code = await birthDossier(hub)
+  const allowed: Record<string, readonly string[]> = {
+    'POST /v1/dossiers': ['portal', 'admin'],
+    'GET /v1/dossiers/:code': ['portal', 'agency', 'admin', 'auditor'],
+    'GET /v1/dossiers': ['portal', 'agency', 'admin', 'auditor'],
+    'GET /v1/dossiers/:code/history': ['portal', 'agency', 'admin', 'auditor'],
+    'POST /v1/dossiers/:code/events': ['agency', 'admin'],
+    'POST /v1/agencies/:agency/dossiers': ['agency', 'admin']
+  }
+  // the agency client here is the justice department's: the dossier is routed to it
+  const keys = { portal: hub.keys.portal, agency: hub.keys.agencies.justice ?? '', admin: hub.keys.admin, auditor: hub.keys.auditor }
+  for (const route of routes) {
+    for (const [role, key] of Object.entries(keys)) {
+      const res = await hub.app.inject(withKey(route.request(code), bearer(key)))
+      if (allowed[route.name]?.includes(role) === true) {
+        t.ok(res.statusCode < 400, `${route.name} as ${role}: allowed (${res.statusCode})`)
+      } else {
+        t.equal(res.statusCode, 403, `${route.name} as ${role}: 403`)
+        const p = res.json<Problem>()
+        t.equal(p.code, 'HUB_ERR_FORBIDDEN')
+        t.match(p.detail, new RegExp(`role ${role}.*${(allowed[route.name] ?? []).join(', ')}`))
+      }
+    }
+  }
+})
+
+t.test('agency scoping: the wrong agency sees and touches nothing, by any route', async (t) => {
+  const hub = await build(t, { role: 'api' })
+  const birth = await birthDossier(hub)
+  const electricity = (await post(hub.app, example('electricity-new-connection'))).json<DossierSummary>().code
+  const evn = bearer(hub.keys.agencies.evn ?? '')
+  const justice = bearer(hub.keys.agencies.justice ?? '')
+
+  const get = await hub.app.inject({ url: `/v1/dossiers/${birth}`, headers: evn })
+  t.equal(get.statusCode, 404, 'GET another agency\'s dossier: not found, as if it did not exist')
+  t.equal(get.json<Problem>().code, 'HUB_ERR_DOSSIER_NOT_FOUND')
+  t.notMatch(get.body, /Nguyễn|038/, 'nothing of it in the answer')
+  const history = await hub.app.inject({ url: `/v1/dossiers/${birth}/history`, headers: evn })
+  t.equal(history.statusCode, 404, 'its history: not found')
+  const list = (await hub.app.inject({ url: '/v1/dossiers', headers: evn })).json<DossierList>()
+  t.same(list.items.map((i) => i.code), [electricity], 'the list holds only the agency\'s own dossiers')
+  const filtered = await hub.app.inject({ url: '/v1/dossiers?agency=justice', headers: evn })
+  t.equal(filtered.statusCode, 403, 'asking for another agency\'s list: 403')
+  t.equal(filtered.json<Problem>().code, 'HUB_ERR_WRONG_AGENCY')
+  const statusList = (await hub.app.inject({ url: '/v1/dossiers?status=received&procedure=1.001193.000.00.00.H56', headers: evn })).json<DossierList>()
+  t.same(statusList.items, [], 'other filters never reach beyond the agency\'s own dossiers')
+
+  const asOther = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${birth}/events`, headers: evn, payload: { eventId: 'x1', agency: 'justice', report: { status: 'resolved' } } })
+  t.equal(asOther.statusCode, 403, 'reporting in another agency\'s name: 403')
+  t.equal(asOther.json<Problem>().code, 'HUB_ERR_WRONG_AGENCY')
+  const notRouted = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${birth}/events`, headers: evn, payload: { eventId: 'x2', agency: 'evn', report: { status: 'resolved' } } })
+  t.equal(notRouted.statusCode, 403, 'reporting on a dossier not routed to it: 403')
+  t.equal(notRouted.json<Problem>().code, 'HUB_ERR_NOT_ROUTED')
+  const intake = await hub.app.inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', headers: evn, payload: justiceNative() })
+  t.equal(intake.statusCode, 403, 'submitting as another agency: 403')
+  t.equal(await hub.redis.llen(`${hub.prefix}:h:${birth}`), 0, 'no report reached the dossier')
+  t.equal(await hub.redis.zcard(`${hub.prefix}:ix:all`), 2, 'nothing new stored')
+
+  const own = await hub.app.inject({ url: `/v1/dossiers/${birth}`, headers: justice })
+  t.equal(own.statusCode, 200, 'the agency the dossier is routed to reads it')
+  const later = await hub.app.inject({ url: `/v1/dossiers/${birth}`, headers: bearer(hub.keys.agencies['police-residence'] ?? '') })
+  t.equal(later.statusCode, 200, 'so does an agency of a later step')
+  const report = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${birth}/events`, headers: justice, payload: { eventId: 'j1', agency: 'justice', report: { status: 'accepted' } } })
+  t.equal(report.statusCode, 201, 'and reports on it')
+})
+
+t.test('idempotency keys are each client\'s own; a removed client\'s key stops working', async (t) => {
+  const hub = await build(t, { role: 'api' })
+  const other = await hub.clients.add({ id: 'second-portal', role: 'portal' })
+  const a = example('birth-registration')
+  const b = example('electricity-new-connection')
+  const first = await post(hub.app, a, { 'idempotency-key': 'same-key', ...bearer(hub.keys.portal) })
+  const second = await post(hub.app, b, { 'idempotency-key': 'same-key', ...bearer(other.key) })
+  t.equal(first.statusCode, 201)
+  t.equal(second.statusCode, 201, 'another client\'s key of the same name is no conflict')
+  const repeat = await post(hub.app, a, { 'idempotency-key': 'same-key', ...bearer(hub.keys.portal) })
+  t.equal(repeat.statusCode, 200, 'a client\'s own repeat is recognised')
+
+  t.ok(await hub.clients.remove('second-portal'))
+  const gone = await hub.app.inject({ url: '/v1/dossiers', headers: bearer(other.key) })
+  t.equal(gone.statusCode, 401, 'the removed client\'s key: 401')
+  const stored = await hub.redis.hget(`${hub.prefix}:clients`, 'test-portal')
+  t.notMatch(stored, new RegExp(hub.keys.portal.split('.')[2] ?? 'x'), 'the key itself is not stored')
+})
+
+t.test('npm run client:add / client:list / client:remove', async (t) => {
+  const hub = await build(t, { role: 'api' })
+  const run = (...args: string[]): { status: number | null, out: string, err: string } => {
+    const r = spawnSync(process.execPath, ['--import=tsx', 'scripts/client.ts', ...args], { cwd: fromRoot(), env: { ...process.env, REDIS_URL, REDIS_PREFIX: hub.prefix }, encoding: 'utf8' })
+    return { status: r.status, out: r.stdout, err: r.stderr }
+  }
+  const added = run('add', '--id', 'vbdlis', '--role', 'agency', '--agency', 'land-office', '--name', 'VBDLIS Thanh Hóa')
+  t.equal(added.status, 0, added.err)
+  const key = /^(lth\.vbdlis\.[A-Za-z0-9_-]{43})$/m.exec(added.out)?.[1] ?? ''
+  t.ok(key !== '', 'the key is printed')
+  const res = await hub.app.inject({ url: '/v1/dossiers', headers: bearer(key) })
+  t.equal(res.statusCode, 200, 'and works')
+  t.equal(run('add', '--id', 'vbdlis', '--role', 'agency', '--agency', 'land-office').status, 1, 'the same id again without --replace: refused')
+  t.match(run('add', '--id', 'x', '--role', 'agency', '--agency', 'nowhere').err, /not an agency of the hub config/)
+  t.match(run('add', '--id', 'x', '--role', 'root').err, /role "root" must be one of portal, agency, admin, auditor/)
+  t.match(run('add', '--id', 'x', '--role', 'portal', '--agency', 'evn').err, /only an agency client may have one/)
+  const listed = run('list')
+  t.match(listed.out, /^vbdlis\tagency\tland-office\tVBDLIS Thanh Hóa\t/m, 'listed')
+  t.notOk(listed.out.includes(key.split('.')[2] ?? 'x'), 'without the key')
+  const replaced = run('add', '--id', 'vbdlis', '--role', 'agency', '--agency', 'land-office', '--replace')
+  t.equal(replaced.status, 0)
+  t.equal(run('remove', '--id', 'vbdlis').status, 0)
+  t.equal(run('remove', '--id', 'vbdlis').status, 1, 'removing it twice: refused')
+})
