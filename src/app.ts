@@ -10,6 +10,7 @@ import swagger from './plugins/external/swagger.ts'
 import hub, { type HubServices } from './plugins/app/hub.ts'
 import problemDetails from './plugins/app/problem-details.ts'
 import auth from './plugins/app/auth.ts'
+import hardening, { type HardeningOptions } from './plugins/external/hardening.ts'
 import type { ClientStore } from './auth/clients.ts'
 import dossierRoutes from './routes/dossiers.ts'
 import eventRoutes from './routes/events.ts'
@@ -21,6 +22,12 @@ export interface AppOptions {
   clients: ClientStore
   logger: Logger
   bodyLimit: number
+  /** rate limiting per client; absent: none */
+  rateLimit?: HardeningOptions['rateLimit']
+  /** Fastify's trustProxy: true, or the addresses / CIDRs of the reverse proxies to trust */
+  trustProxy?: boolean | string[]
+  /** a request that takes longer is answered 408 (0: no limit) */
+  requestTimeoutMs?: number
 }
 
 export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
@@ -31,7 +38,9 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
-    forceCloseConnections: 'idle'
+    forceCloseConnections: 'idle',
+    trustProxy: options.trustProxy ?? false,
+    requestTimeout: options.requestTimeoutMs ?? 0
   }) as unknown as FastifyInstance
 
   // JSON only: drop Fastify's built-in text/plain parser, so anything but JSON is a 415.
@@ -45,9 +54,11 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   for (const schema of apiSchemas) app.addSchema(schema)
 
   await app.register(problemDetails, { bodyLimit: options.bodyLimit })
-  await app.register(swagger)
   await app.register(hub, options.services)
   await app.register(auth, { clients: options.clients })
+  // before the docs and the routes: headers and limits apply to every route registered after it
+  await app.register(hardening, { ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }) })
+  await app.register(swagger)
   await app.register(dossierRoutes)
   await app.register(eventRoutes)
   await app.register(agencyRoutes)

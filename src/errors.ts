@@ -38,6 +38,8 @@ export const ForbiddenError = createError<'HUB_ERR_FORBIDDEN', 403, [string, str
 /** An agency client acting for another agency. */
 export const WrongAgencyError = createError<'HUB_ERR_WRONG_AGENCY', 403, [string, string, string]>('HUB_ERR_WRONG_AGENCY', 'Client %s speaks for agency %s, not for %s', 403)
 
+export const RateLimitedError = createError<'HUB_ERR_RATE_LIMITED', 429, [number, number]>('HUB_ERR_RATE_LIMITED', 'Too many requests: this client may make %d per window; retry in %d s', 429)
+
 const ValidationBase = createError<'HUB_ERR_VALIDATION', 400, [string]>('HUB_ERR_VALIDATION', '%s', 400)
 
 /** Bad input: every offending field with the reason. Nothing was stored. */

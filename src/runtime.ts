@@ -40,6 +40,10 @@ export interface HubOptions {
   reconcileIntervalMs: number
   /** outbox entries younger than this are left to intake (tests set 0) */
   reconcileGraceMs?: number
+  /** requests per client per window; absent or max 0: no rate limit */
+  rateLimit?: { max: number, timeWindowMs: number }
+  trustProxy?: boolean | string[]
+  requestTimeoutMs?: number
   now?: () => Date
 }
 
@@ -124,7 +128,16 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await queues.enqueue(code, deliveries) }
     const intake = createIntakeService({ store, settings, enqueue, nativeValidators, inlineAttachmentLimit: options.inlineAttachmentLimit, log, now })
     const events = createEventService({ store, settings, enqueue, nativeValidators, log, now })
-    app = await buildApp({ services: { intake, dossiers: new DossierQueries(store), events }, clients, logger: log, bodyLimit: options.bodyLimit })
+    const limit = options.rateLimit
+    app = await buildApp({
+      services: { intake, dossiers: new DossierQueries(store), events },
+      clients,
+      logger: log,
+      bodyLimit: options.bodyLimit,
+      ...(limit !== undefined && limit.max > 0 && { rateLimit: { ...limit, redis, prefix: options.prefix } }),
+      ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
+      ...(options.requestTimeoutMs !== undefined && { requestTimeoutMs: options.requestTimeoutMs })
+    })
   }
 
   let workerRedis: Redis | undefined

@@ -9,7 +9,7 @@
  * gracefully: stop accepting, finish in-flight requests and deliveries, close Redis.
  */
 import closeWithGrace from 'close-with-grace'
-import { loadEnv, type HubEnv } from './config/env.ts'
+import { loadEnv, trustProxyOf, type HubEnv } from './config/env.ts'
 import { loadHubConfig, type HubSettings } from './config/hub-config.ts'
 import { ConfigError } from './config/errors.ts'
 import { createLogger } from './logger.ts'
@@ -74,7 +74,10 @@ async function main (): Promise<void> {
     logger: log,
     bodyLimit: env.BODY_LIMIT,
     inlineAttachmentLimit: env.INLINE_ATTACHMENT_LIMIT,
-    reconcileIntervalMs: env.RECONCILE_INTERVAL_MS
+    reconcileIntervalMs: env.RECONCILE_INTERVAL_MS,
+    rateLimit: { max: env.RATE_LIMIT_MAX, timeWindowMs: env.RATE_LIMIT_WINDOW_MS },
+    trustProxy: trustProxyOf(env.TRUST_PROXY),
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS
   })
 
   let closing = false

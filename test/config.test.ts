@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { freePort } from './helper.ts'
-import { loadEnv } from '../src/config/env.ts'
+import { loadEnv, trustProxyOf } from '../src/config/env.ts'
 import { loadHubConfig, resolveHubConfig } from '../src/config/hub-config.ts'
 import { ConfigError } from '../src/config/errors.ts'
 import { envSchema } from '../src/schemas.ts'
@@ -41,8 +41,17 @@ t.test('loadEnv: defaults from schemas/env.schema.json, numeric strings converte
     BODY_LIMIT: 4194304,
     INLINE_ATTACHMENT_LIMIT: 262144,
     SHUTDOWN_TIMEOUT_MS: 30000,
-    RECONCILE_INTERVAL_MS: 15000
+    RECONCILE_INTERVAL_MS: 15000,
+    RATE_LIMIT_MAX: 6000,
+    RATE_LIMIT_WINDOW_MS: 60000,
+    TRUST_PROXY: 'false',
+    REQUEST_TIMEOUT_MS: 30000
   }, 'every default, and REDIS_URL stays unset')
+  t.same(trustProxyOf('false'), false)
+  t.same(trustProxyOf('true'), true)
+  t.same(trustProxyOf('10.0.0.0/8, 127.0.0.1'), ['10.0.0.0/8', '127.0.0.1'], 'a list of proxies')
+  const bad = configError(t, () => loadEnv({ TRUST_PROXY: 'yes please' }))
+  t.match(bad?.problems, [/^TRUST_PROXY: expected /], 'a wrong TRUST_PROXY is named')
   t.notOk('REDIS_URL' in env, 'no REDIS_URL default: the hub decides at start-up')
 
   const given = loadEnv({

@@ -214,7 +214,9 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<TestH
     inlineAttachmentLimit: options.inlineAttachmentLimit ?? 64 * 1024,
     reconcileIntervalMs: options.reconcileIntervalMs ?? 3_600_000,
     reconcileGraceMs: options.reconcileGraceMs ?? 0,
-    ...(options.now !== undefined && { now: options.now })
+    ...(options.now !== undefined && { now: options.now }),
+    ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }),
+    ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy })
   })
   const cleaner = new Redis(REDIS_URL)
   t.teardown(async () => {

@@ -7,7 +7,8 @@ import { envSchema } from '../schemas.ts'
 import type { Env } from '../types/schemas.generated.ts'
 import { ConfigError } from './errors.ts'
 
-type Defaulted = 'PORT' | 'HOST' | 'REDIS_PREFIX' | 'REDIS_DATA_DIR' | 'LOG_LEVEL' | 'HUB_CONFIG' | 'HUB_ROLE' | 'BODY_LIMIT' | 'INLINE_ATTACHMENT_LIMIT' | 'SHUTDOWN_TIMEOUT_MS' | 'RECONCILE_INTERVAL_MS'
+type Defaulted = 'PORT' | 'HOST' | 'REDIS_PREFIX' | 'REDIS_DATA_DIR' | 'LOG_LEVEL' | 'HUB_CONFIG' | 'HUB_ROLE' | 'BODY_LIMIT' | 'INLINE_ATTACHMENT_LIMIT' | 'SHUTDOWN_TIMEOUT_MS' | 'RECONCILE_INTERVAL_MS' |
+  'RATE_LIMIT_MAX' | 'RATE_LIMIT_WINDOW_MS' | 'TRUST_PROXY' | 'REQUEST_TIMEOUT_MS'
 export type HubEnv = Env & Required<Pick<Env, Defaulted>>
 
 const properties = envSchema.properties as Record<string, { description: string }>
@@ -30,4 +31,11 @@ export function loadEnv (source: Record<string, string | undefined>): HubEnv {
     problems.set(name, `${name}: expected ${properties[name]?.description ?? 'a valid value'}${given}`)
   }
   throw new ConfigError([...problems.values()])
+}
+
+/** TRUST_PROXY as Fastify's trustProxy. */
+export function trustProxyOf (value: string): boolean | string[] {
+  if (value === 'true') return true
+  if (value === 'false') return false
+  return value.split(',').map((a) => a.trim()).filter((a) => a !== '')
 }

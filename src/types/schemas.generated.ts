@@ -1560,6 +1560,22 @@ export interface Env {
    * a file path: for development only, the hub creates (or renews) a portal client and one client per configured agency at start-up and writes their API keys there, for the demo and the agency simulators
    */
   HUB_DEV_CLIENTS?: string;
+  /**
+   * an integer from 0 to 1000000: requests one client (or one IP address without a key) may make per RATE_LIMIT_WINDOW_MS; 0 turns rate limiting off
+   */
+  RATE_LIMIT_MAX?: number;
+  /**
+   * an integer number of milliseconds from 1000 to 3600000: the rate limit's window
+   */
+  RATE_LIMIT_WINDOW_MS?: number;
+  /**
+   * false (default), true (trust X-Forwarded-* from any proxy: only behind one you control), or a comma-separated list of proxy addresses / CIDRs to trust, e.g. 10.0.0.0/8,127.0.0.1
+   */
+  TRUST_PROXY?: string;
+  /**
+   * an integer number of milliseconds from 0 to 600000: a request that takes longer is answered 408; 0 means no limit
+   */
+  REQUEST_TIMEOUT_MS?: number;
 }
 /**
  * Cấu hình trục liên thông — the agencies the hub delivers to and the routing table (procedure → agencies). Named by the HUB_CONFIG variable.
