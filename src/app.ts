@@ -11,6 +11,9 @@ import hub, { type HubServices } from './plugins/app/hub.ts'
 import problemDetails from './plugins/app/problem-details.ts'
 import auth from './plugins/app/auth.ts'
 import hardening, { type HardeningOptions } from './plugins/external/hardening.ts'
+import audit from './plugins/app/audit.ts'
+import type { AuditStore } from './store/audit-store.ts'
+import auditRoutes from './routes/audit.ts'
 import type { ClientStore } from './auth/clients.ts'
 import dossierRoutes from './routes/dossiers.ts'
 import eventRoutes from './routes/events.ts'
@@ -20,6 +23,7 @@ import { OneLinePerRequest } from './http/log-controller.ts'
 export interface AppOptions {
   services: HubServices
   clients: ClientStore
+  audit: AuditStore
   logger: Logger
   bodyLimit: number
   /** rate limiting per client; absent: none */
@@ -58,9 +62,11 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(auth, { clients: options.clients })
   // before the docs and the routes: headers and limits apply to every route registered after it
   await app.register(hardening, { ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }) })
+  await app.register(audit, { audit: options.audit })
   await app.register(swagger)
   await app.register(dossierRoutes)
   await app.register(eventRoutes)
   await app.register(agencyRoutes)
+  await app.register(auditRoutes)
   return app
 }

@@ -26,6 +26,7 @@ import { createNativeValidators, type NativeValidators } from './validation/nati
 import { closeRedis, createRedis } from './redis/connection.ts'
 import { Keys } from './store/keys.ts'
 import { ClientStore } from './auth/clients.ts'
+import { AuditStore } from './store/audit-store.ts'
 
 export type Role = 'all' | 'api' | 'worker'
 
@@ -119,6 +120,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   const redis = createRedis(options.redisUrl, 'commands', `hub-${role}`)
   const store = new DossierStore(redis, options.prefix)
   const clients = new ClientStore(redis, options.prefix)
+  const audit = new AuditStore(redis, keys)
   const queues = new DeliveryQueues(redis, keys.queuePrefix, settings.agencies)
   const reconciler = new OutboxReconciler({ store, queues, log, ...(options.reconcileGraceMs !== undefined && { graceMs: options.reconcileGraceMs }) })
 
@@ -130,7 +132,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     const events = createEventService({ store, settings, enqueue, nativeValidators, log, now })
     const limit = options.rateLimit
     app = await buildApp({
-      services: { intake, dossiers: new DossierQueries(store), events },
+      services: { intake, dossiers: new DossierQueries(store, audit), events },
+      audit,
       clients,
       logger: log,
       bodyLimit: options.bodyLimit,

@@ -10,7 +10,7 @@ import { WrongAgencyError } from '../errors.ts'
 
 export default async function agencyRoutes (app: FastifyInstance): Promise<void> {
   app.post<{ Params: { agency: string }, Headers: { 'idempotency-key'?: string } }>('/v1/agencies/:agency/dossiers', {
-    config: { roles: ['agency', 'admin'] },
+    config: { roles: ['agency', 'admin'], audit: 'submit' },
     schema: {
       tags: ['agencies'],
       summary: 'Submit a dossier in an agency\'s native format (cơ quan gửi hồ sơ)',

@@ -11,7 +11,7 @@ import { READERS, codeParam, idempotencyHeaders, problem, scopedKey } from './co
 
 export default async function dossierRoutes (app: FastifyInstance): Promise<void> {
   app.post<{ Body: DossierSubmission, Headers: { 'idempotency-key'?: string } }>('/v1/dossiers', {
-    config: { roles: ['portal', 'admin'] },
+    config: { roles: ['portal', 'admin'], audit: 'submit' },
     schema: {
       tags: ['dossiers'],
       summary: 'Submit a dossier (tiếp nhận hồ sơ)',
@@ -39,7 +39,7 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
   })
 
   app.get<{ Params: { code: string } }>('/v1/dossiers/:code', {
-    config: { roles: READERS },
+    config: { roles: READERS, audit: 'read' },
     schema: {
       tags: ['dossiers'],
       summary: 'Read a dossier',

@@ -27,7 +27,7 @@ const eventAnswer = {
 
 export default async function eventRoutes (app: FastifyInstance): Promise<void> {
   app.post<{ Params: { code: string }, Body: AgencyEvent }>('/v1/dossiers/:code/events', {
-    config: { roles: ['agency', 'admin'] },
+    config: { roles: ['agency', 'admin'], audit: 'report' },
     schema: {
       tags: ['events'],
       summary: 'Report progress on a dossier (cơ quan báo cáo tiến độ)',
@@ -50,7 +50,7 @@ export default async function eventRoutes (app: FastifyInstance): Promise<void> 
   })
 
   app.get<{ Params: { code: string } }>('/v1/dossiers/:code/history', {
-    config: { roles: READERS },
+    config: { roles: READERS, audit: 'read-history' },
     schema: {
       tags: ['events'],
       summary: 'A dossier\'s history (lịch sử xử lý)',

@@ -7,6 +7,9 @@ import type { Dossier, DossierList, HistoryEntry } from '../types/schemas.genera
 import type { DossierStore, ListFilter } from '../store/dossier-store.ts'
 import { DossierNotFoundError, HubValidationError, WrongAgencyError } from '../errors.ts'
 import type { Client } from '../auth/clients.ts'
+import type { AuditStore } from '../store/audit-store.ts'
+import { verifyChain, type ChainCheck } from '../domain/audit-chain.ts'
+import type { AuditEntry } from '../types/schemas.generated.ts'
 import type { DossierStatus } from '../domain/status.ts'
 
 export interface ListQuery {
@@ -32,8 +35,17 @@ export function decodeCursor (cursor: string): { score: number, code: string } |
 
 export class DossierQueries {
   readonly #store: DossierStore
-  constructor (store: DossierStore) {
+  readonly #audit: AuditStore
+  constructor (store: DossierStore, audit: AuditStore) {
     this.#store = store
+    this.#audit = audit
+  }
+
+  /** The audit trail and the verification of its chain. */
+  async audit (code: string): Promise<{ dossier: string, entries: AuditEntry[], verification: ChainCheck }> {
+    if (!(await this.#store.exists(code))) throw new DossierNotFoundError(code)
+    const entries = await this.#audit.list(code)
+    return { dossier: code, entries, verification: verifyChain(code, entries) }
   }
 
   async get (code: string, viewer?: Client): Promise<Dossier> {

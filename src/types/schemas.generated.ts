@@ -411,6 +411,63 @@ export interface Attachment {
   reusable?: boolean;
 }
 /**
+ * Mục nhật ký truy cập — one read or write of a dossier by a client: who, what, when, with which request; chained to the previous entry by its SHA-256, so a changed or removed entry shows.
+ */
+export interface AuditEntry {
+  /**
+   * Mã hồ sơ — the dossier.
+   */
+  dossier: string;
+  /**
+   * Số thứ tự — 1 for the first entry of the dossier.
+   */
+  seq: number;
+  /**
+   * Thời điểm — when (ISO 8601, Vietnam time).
+   */
+  at: string;
+  /**
+   * Khách — the client id.
+   */
+  client: string;
+  /**
+   * Vai trò — the client's role.
+   */
+  role: "portal" | "agency" | "admin" | "auditor";
+  /**
+   * Cơ quan — the agency an agency client speaks for.
+   */
+  agency?: string;
+  /**
+   * Thao tác — submit (nộp), read (đọc), read-history, read-audit, report (báo cáo tiến độ).
+   */
+  action: "submit" | "read" | "read-history" | "read-audit" | "report";
+  /**
+   * Phương thức HTTP — the request method.
+   */
+  method: string;
+  /**
+   * Đường dẫn — the route pattern, e.g. /v1/dossiers/:code.
+   */
+  route: string;
+  /**
+   * Kết quả — the HTTP status the client got.
+   */
+  status: number;
+  /**
+   * Mã yêu cầu — the request id (also in the hub's log line of the request).
+   */
+  requestId: string;
+  /**
+   * Băm mục trước — SHA-256 of the previous entry (64 zeros for the first).
+   */
+  prev: string;
+  /**
+   * Băm — SHA-256 of this entry's canonical JSON without this field.
+   */
+  hash: string;
+}
+/**
  * Danh sách hồ sơ — one page of dossiers, newest received first, and the cursor of the next page.
  */
 export interface DossierList {

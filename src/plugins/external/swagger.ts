@@ -37,7 +37,8 @@ async function swaggerPlugin (app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'dossiers', description: 'Hồ sơ — submit, read and list dossiers' },
         { name: 'events', description: 'Tiến độ — agencies report progress; the history of a dossier' },
-        { name: 'agencies', description: 'Cơ quan — agencies submit dossiers in their native formats' }
+        { name: 'agencies', description: 'Cơ quan — agencies submit dossiers in their native formats' },
+        { name: 'audit', description: 'Nhật ký — who read and wrote each dossier, hash-chained' }
       ],
       components: {
         securitySchemes: {
