@@ -31,6 +31,11 @@ interface StoredClient extends Client {
   secretHash: string
 }
 
+/** Roles that see personal numbers (citizen IDs, phones) in full; others get them masked. */
+export function seesPersonalData (role: Role): boolean {
+  return role !== 'auditor'
+}
+
 export const CLIENT_ID = /^[a-z0-9][a-z0-9-]{0,39}$/
 const KEY = /^lth\.([a-z0-9][a-z0-9-]{0,39})\.([A-Za-z0-9_-]{43})$/
 

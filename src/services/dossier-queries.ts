@@ -1,12 +1,14 @@
 /**
  * Reading dossiers: one by code, its history, or a filtered page of summaries with an opaque
  * cursor. An agency client sees only the dossiers routed to it: any other is "not found", and
- * its lists are always filtered to its own agency.
+ * its lists are always filtered to its own agency. Auditors get personal numbers masked
+ * (domain/masking.ts), in lists too (an agency's note may carry them).
  */
 import type { Dossier, DossierList, HistoryEntry } from '../types/schemas.generated.ts'
 import type { DossierStore, ListFilter } from '../store/dossier-store.ts'
 import { DossierNotFoundError, HubValidationError, WrongAgencyError } from '../errors.ts'
-import type { Client } from '../auth/clients.ts'
+import { seesPersonalData, type Client } from '../auth/clients.ts'
+import { maskPersonal } from '../domain/masking.ts'
 import type { AuditStore } from '../store/audit-store.ts'
 import { verifyChain, type ChainCheck } from '../domain/audit-chain.ts'
 import type { AuditEntry } from '../types/schemas.generated.ts'
@@ -52,14 +54,15 @@ export class DossierQueries {
     const dossier = await this.#store.get(code)
     if (dossier === undefined) throw new DossierNotFoundError(code)
     if (viewer?.role === 'agency' && !Object.values(dossier.routing ?? {}).some((r) => r?.agency === viewer.agency)) throw new DossierNotFoundError(code)
-    return dossier
+    return viewer !== undefined && !seesPersonalData(viewer.role) ? maskPersonal(dossier) : dossier
   }
 
   async history (code: string, viewer?: Client): Promise<HistoryEntry[]> {
     const agencies = await this.#store.agenciesOf(code)
     if (agencies === undefined) throw new DossierNotFoundError(code)
     if (viewer?.role === 'agency' && !agencies.includes(viewer.agency ?? '')) throw new DossierNotFoundError(code)
-    return await this.#store.history(code)
+    const entries = await this.#store.history(code)
+    return viewer !== undefined && !seesPersonalData(viewer.role) ? maskPersonal(entries) : entries
   }
 
   async list (query: ListQuery, viewer?: Client): Promise<DossierList> {
@@ -78,6 +81,7 @@ export class DossierQueries {
       filter.cursor = cursor
     }
     const page = await this.#store.list(filter)
-    return { items: page.items, nextCursor: page.next === undefined ? null : encodeCursor(page.next) }
+    const items = viewer !== undefined && !seesPersonalData(viewer.role) ? maskPersonal(page.items) : page.items
+    return { items, nextCursor: page.next === undefined ? null : encodeCursor(page.next) }
   }
 }
