@@ -14,6 +14,9 @@ import hardening, { type HardeningOptions } from './plugins/external/hardening.t
 import audit from './plugins/app/audit.ts'
 import type { AuditStore } from './store/audit-store.ts'
 import auditRoutes from './routes/audit.ts'
+import adminRoutes from './routes/admin.ts'
+import { registerQueueConsole } from './plugins/external/queue-console.ts'
+import type { Queue } from 'bullmq'
 import type { ClientStore } from './auth/clients.ts'
 import dossierRoutes from './routes/dossiers.ts'
 import eventRoutes from './routes/events.ts'
@@ -24,6 +27,8 @@ export interface AppOptions {
   services: HubServices
   clients: ClientStore
   audit: AuditStore
+  /** the queues the console shows */
+  queues: readonly Queue[]
   logger: Logger
   bodyLimit: number
   /** rate limiting per client; absent: none */
@@ -68,5 +73,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(eventRoutes)
   await app.register(agencyRoutes)
   await app.register(auditRoutes)
+  await app.register(adminRoutes)
+  await registerQueueConsole(app, { queues: options.queues, clients: options.clients })
   return app
 }

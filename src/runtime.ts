@@ -19,6 +19,7 @@ import { startMaintenance, type Maintenance } from './queues/maintenance.ts'
 import { IntakeService } from './services/intake-service.ts'
 import { DossierQueries } from './services/dossier-queries.ts'
 import { EventService } from './services/event-service.ts'
+import { AdminService } from './services/admin-service.ts'
 import { DeliveryService, type AgencyChannel } from './delivery/delivery-service.ts'
 import { AgencyHttpClient } from './delivery/http-client.ts'
 import { createStrictAjv } from './validation/ajv.ts'
@@ -132,8 +133,9 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     const events = createEventService({ store, settings, enqueue, nativeValidators, log, now })
     const limit = options.rateLimit
     app = await buildApp({
-      services: { intake, dossiers: new DossierQueries(store, audit), events },
+      services: { intake, dossiers: new DossierQueries(store, audit), events, admin: new AdminService(queues, store, audit) },
       audit,
+      queues: queues.agencyIds.map((id) => queues.queue(id)),
       clients,
       logger: log,
       bodyLimit: options.bodyLimit,

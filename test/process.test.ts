@@ -176,6 +176,8 @@ t.test('npm run agencies: simulators for the configured agencies take deliveries
     await waitFor(async () => (await store.get(code))?.status === 'resolved', `${code} resolved by the simulated agency`, 20_000)
   }
   t.match(agencies.output(), /justice: received .* receipt JUSTICE-/, 'the simulators print each delivery')
+  // the simulator prints its line once the hub's answer is back: a moment after the hub stored it
+  await waitFor(() => /→ resolved \(hub answered 201\)/.test(agencies.output()), 'the simulators to print the hub\'s answer')
   t.match(agencies.output(), /→ resolved \(hub answered 201\)/, 'and each report with the hub\'s answer')
   agencies.child.kill('SIGTERM')
   hub.child.kill('SIGTERM')

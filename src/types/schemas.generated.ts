@@ -439,9 +439,9 @@ export interface AuditEntry {
    */
   agency?: string;
   /**
-   * Thao tác — submit (nộp), read (đọc), read-history, read-audit, report (báo cáo tiến độ).
+   * Thao tác — submit (nộp), read (đọc), read-history, read-audit, report (báo cáo tiến độ), read-jobs, retry (gửi lại), discard (hủy lượt gửi) — the last three by an administrator.
    */
-  action: "submit" | "read" | "read-history" | "read-audit" | "report";
+  action: "submit" | "read" | "read-history" | "read-audit" | "report" | "read-jobs" | "retry" | "discard";
   /**
    * Phương thức HTTP — the request method.
    */
@@ -458,6 +458,10 @@ export interface AuditEntry {
    * Mã yêu cầu — the request id (also in the hub's log line of the request).
    */
   requestId: string;
+  /**
+   * Ghi chú — why (an administrator's reason to discard a delivery).
+   */
+  note?: string;
   /**
    * Băm mục trước — SHA-256 of the previous entry (64 zeros for the first).
    */

@@ -7,11 +7,13 @@ import type { FastifyInstance } from 'fastify'
 import type { IntakeService } from '../../services/intake-service.ts'
 import type { DossierQueries } from '../../services/dossier-queries.ts'
 import type { EventService } from '../../services/event-service.ts'
+import type { AdminService } from '../../services/admin-service.ts'
 
 export interface HubServices {
   intake: IntakeService
   dossiers: DossierQueries
   events: EventService
+  admin: AdminService
 }
 
 declare module 'fastify' {

@@ -38,7 +38,8 @@ async function swaggerPlugin (app: FastifyInstance): Promise<void> {
         { name: 'dossiers', description: 'Hồ sơ — submit, read and list dossiers' },
         { name: 'events', description: 'Tiến độ — agencies report progress; the history of a dossier' },
         { name: 'agencies', description: 'Cơ quan — agencies submit dossiers in their native formats' },
-        { name: 'audit', description: 'Nhật ký — who read and wrote each dossier, hash-chained' }
+        { name: 'audit', description: 'Nhật ký — who read and wrote each dossier, hash-chained' },
+        { name: 'admin', description: 'Quản trị — delivery queues: failed deliveries, retry, discard, pause, resume' }
       ],
       components: {
         securitySchemes: {

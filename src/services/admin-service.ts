@@ -1,0 +1,156 @@
+/**
+ * What administrators do with the delivery queues (the API of the admin console): see each
+ * agency's counts, list failed deliveries with their dossier and last error, retry one or all,
+ * discard one with a reason, pause and resume an agency's deliveries (its maintenance window:
+ * nothing is lost, jobs wait), and find every job of one dossier by its code. Retries and
+ * discards are written to the dossier's audit trail.
+ */
+import type { Job } from 'bullmq'
+import type { DeliveryJobData, DeliveryQueues } from '../queues/delivery-queues.ts'
+import type { DossierStore } from '../store/dossier-store.ts'
+import type { AuditStore } from '../store/audit-store.ts'
+import type { AuditFields } from '../domain/audit-chain.ts'
+import type { Client } from '../auth/clients.ts'
+import { toVietnamIso } from '../domain/vietnam-time.ts'
+import { AgencyNotFoundError, DossierNotFoundError, HubValidationError } from '../errors.ts'
+
+export interface QueueOverview {
+  agency: string
+  paused: boolean
+  counts: Record<string, number>
+}
+
+export interface JobView {
+  jobId: string
+  dossier: string
+  step: string
+  agency: string
+  state: string
+  attemptsMade: number
+  failedReason?: string
+  createdAt: string
+  finishedAt?: string
+}
+
+/** Who asks, for the audit trail. */
+export interface Actor {
+  client: Client
+  requestId: string
+  route: string
+  method: string
+}
+
+const COUNTS = ['waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'] as const
+
+async function view (job: Job<DeliveryJobData>): Promise<JobView> {
+  return {
+    jobId: String(job.id),
+    dossier: job.data.code,
+    step: job.data.step,
+    agency: job.data.agency,
+    state: await job.getState(),
+    attemptsMade: job.attemptsMade,
+    ...(job.failedReason !== undefined && job.failedReason !== '' && { failedReason: job.failedReason }),
+    createdAt: toVietnamIso(new Date(job.timestamp)),
+    ...(job.finishedOn !== undefined && { finishedAt: toVietnamIso(new Date(job.finishedOn)) })
+  }
+}
+
+export class AdminService {
+  readonly #queues: DeliveryQueues
+  readonly #store: DossierStore
+  readonly #audit: AuditStore
+
+  constructor (queues: DeliveryQueues, store: DossierStore, audit: AuditStore) {
+    this.#queues = queues
+    this.#store = store
+    this.#audit = audit
+  }
+
+  #queue (agency: string): ReturnType<DeliveryQueues['queue']> {
+    if (!this.#queues.has(agency)) throw new AgencyNotFoundError(agency, this.#queues.agencyIds.join(', '))
+    return this.#queues.queue(agency)
+  }
+
+  async #record (code: string, actor: Actor, action: AuditFields['action'], status: number, note?: string): Promise<void> {
+    await this.#audit.append(code, {
+      at: toVietnamIso(new Date()), client: actor.client.id, role: actor.client.role, action,
+      method: actor.method, route: actor.route, status, requestId: actor.requestId, ...(note !== undefined && { note })
+    })
+  }
+
+  async overview (): Promise<QueueOverview[]> {
+    return await Promise.all(this.#queues.agencyIds.map(async (agency) => {
+      const q = this.#queues.queue(agency)
+      const [counts, paused] = await Promise.all([q.getJobCounts(...COUNTS), q.isPaused()])
+      return { agency, paused, counts }
+    }))
+  }
+
+  async failed (agency: string, limit: number): Promise<JobView[]> {
+    const jobs = await this.#queue(agency).getFailed(0, limit - 1)
+    return await Promise.all(jobs.map(view))
+  }
+
+  /** Every delivery job of one dossier, step by step (null where a step has no job: not released, or removed). */
+  async jobsOf (code: string): Promise<Array<{ step: string, agency: string, stepState: string, job: JobView | null }>> {
+    const found = await this.#store.getForUpdate(code)
+    if (found === undefined) throw new DossierNotFoundError(code)
+    return await Promise.all(Object.entries(found.routing).map(async ([step, r]) => {
+      const job = this.#queues.has(r.agency) ? await this.#queues.getJob(r.agency, code, step) : undefined
+      return { step, agency: r.agency, stepState: r.state, job: job === undefined ? null : await view(job) }
+    }))
+  }
+
+  async #failedJob (code: string, step: string): Promise<Job<DeliveryJobData>> {
+    const state = await this.#store.routingState(code, step)
+    if (state === undefined) throw new DossierNotFoundError(`${code} (step ${step})`)
+    const job = this.#queues.has(state.agency) ? await this.#queues.getJob(state.agency, code, step) : undefined
+    if (job === undefined || !(await job.isFailed())) {
+      throw new HubValidationError([{ parameter: 'step', detail: `the delivery of step ${step} is not in the failed set (it is ${job === undefined ? 'not queued' : await job.getState()})` }])
+    }
+    return job
+  }
+
+  /** Sends a failed delivery again, with its full number of attempts. */
+  async retry (code: string, step: string, actor: Actor): Promise<JobView> {
+    const job = await this.#failedJob(code, step)
+    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true })
+    await this.#record(code, actor, 'retry', 200)
+    return await view(job)
+  }
+
+  async retryAllFailed (agency: string, actor: Actor): Promise<{ retried: number }> {
+    const q = this.#queue(agency)
+    let retried = 0
+    for (;;) {
+      const jobs = await q.getFailed(0, 99)
+      if (jobs.length === 0) break
+      for (const job of jobs) {
+        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true })
+        await this.#record(job.data.code, actor, 'retry', 200)
+        retried++
+      }
+    }
+    return { retried }
+  }
+
+  /** Removes a failed delivery for good; the step stays failed, the reason goes to the audit trail. */
+  async discard (code: string, step: string, reason: string, actor: Actor): Promise<{ discarded: string }> {
+    const job = await this.#failedJob(code, step)
+    const jobId = String(job.id)
+    await job.remove()
+    await this.#record(code, actor, 'discard', 200, reason)
+    return { discarded: jobId }
+  }
+
+  async pause (agency: string): Promise<QueueOverview> {
+    await this.#queue(agency).pause()
+    return (await this.overview()).find((o) => o.agency === agency) as QueueOverview
+  }
+
+  async resume (agency: string): Promise<QueueOverview> {
+    await this.#queue(agency).resume()
+    return (await this.overview()).find((o) => o.agency === agency) as QueueOverview
+  }
+}

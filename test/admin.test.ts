@@ -1,0 +1,112 @@
+/**
+ * The administrators' API over the delivery queues: counts, failed deliveries with their dossier,
+ * retry one or all, discard with a reason in the audit trail, pause and resume an agency without
+ * losing anything, every job of one dossier by its code; admin only; the console behind the key.
+ */
+import t from 'tap'
+import { answerJson, bearer, build, example, post, startAgency, waitFor, type TestHub } from './helper.ts'
+import type { AuditEntry, DossierSummary } from '../src/types/schemas.generated.ts'
+
+/** An agency that fails until told to work. */
+async function flakyAgency (t: Parameters<typeof startAgency>[0]): Promise<{ url: string, heal: () => void, requests: Awaited<ReturnType<typeof startAgency>>['requests'] }> {
+  let healthy = false
+  const agency = await startAgency(t, (_req, res) => { if (healthy) answerJson(res, 201, { soBienNhan: 'OK-1', maTiepNhan: 'OK-1', reference: 'OK-1' }); else answerJson(res, 503, { error: 'maintenance' }) })
+  return { url: agency.url, heal: () => { healthy = true }, requests: agency.requests }
+}
+
+async function failedBirth (hub: TestHub): Promise<string> {
+  const s = example('birth-registration')
+  s.source.reference = `ADM-${Math.random()}`
+  const { code } = (await post(hub.app, s)).json<DossierSummary>()
+  await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'failed', 'the delivery to fail')
+  return code
+}
+
+const admin = (hub: TestHub): Record<string, string> => bearer(hub.keys.admin)
+
+t.test('a failed delivery: seen in the counts and the failed list, found by its dossier, retried, delivered; the retry is audited', async (t) => {
+  const agency = await flakyAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url, attempts: 1 })
+  const code = await failedBirth(hub)
+
+  const queues = (await hub.app.inject({ url: '/v1/admin/queues', headers: admin(hub) })).json<Array<{ agency: string, paused: boolean, counts: Record<string, number> }>>()
+  t.same(queues.map((q) => q.agency).sort(), [...hub.queues.agencyIds].sort(), 'one queue per agency')
+  t.equal(queues.find((q) => q.agency === 'justice')?.counts.failed, 1, 'justice: one failed')
+  const failed = (await hub.app.inject({ url: '/v1/admin/queues/justice/failed', headers: admin(hub) })).json<Array<Record<string, unknown>>>()
+  t.match(failed, [{ jobId: `${code}/civil-status`, dossier: code, step: 'civil-status', agency: 'justice', state: 'failed', attemptsMade: 1, failedReason: /HTTP 503/ }], 'the failed job names its dossier and last error')
+
+  const jobs = (await hub.app.inject({ url: `/v1/admin/dossiers/${code}/jobs`, headers: admin(hub) })).json<Array<{ step: string, stepState: string, job: Record<string, unknown> | null }>>()
+  t.same(jobs.map((j) => [j.step, j.stepState, j.job?.state ?? null]), [['civil-status', 'failed', 'failed'], ['residence', 'waiting', null], ['health-insurance', 'waiting', null]], 'every job of the dossier, by its code')
+
+  agency.heal()
+  const retried = await hub.app.inject({ method: 'POST', url: `/v1/admin/dossiers/${code}/steps/civil-status/retry`, headers: admin(hub) })
+  t.equal(retried.statusCode, 200)
+  await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'delivered', 'delivered after the retry')
+  const notFailed = await hub.app.inject({ method: 'POST', url: `/v1/admin/dossiers/${code}/steps/civil-status/retry`, headers: admin(hub) })
+  t.equal(notFailed.statusCode, 400, 'retrying a delivery that is not failed: 400')
+  await waitFor(async () => await hub.redis.llen(`${hub.prefix}:audit:${code}`) >= 3, 'audit entries')
+  const trail = (await hub.redis.lrange(`${hub.prefix}:audit:${code}`, 0, -1)).map((e) => JSON.parse(e) as AuditEntry)
+  t.ok(trail.some((e) => e.action === 'retry' && e.client === 'test-admin'), 'the retry is in the dossier\'s audit trail')
+})
+
+t.test('retry every failed delivery of an agency; discard one with a reason', async (t) => {
+  const agency = await flakyAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url, attempts: 1 })
+  const [a, b, c] = [await failedBirth(hub), await failedBirth(hub), await failedBirth(hub)]
+
+  const noReason = await hub.app.inject({ method: 'POST', url: `/v1/admin/dossiers/${c}/steps/civil-status/discard`, headers: admin(hub), payload: {} })
+  t.equal(noReason.statusCode, 400, 'a discard needs a reason')
+  const discarded = await hub.app.inject({ method: 'POST', url: `/v1/admin/dossiers/${c}/steps/civil-status/discard`, headers: admin(hub), payload: { reason: 'Hồ sơ trùng, đã nộp trực tiếp tại Sở Tư pháp' } })
+  t.same(discarded.json(), { discarded: `${c}/civil-status` })
+  t.equal(await hub.queues.getJob('justice', c, 'civil-status'), undefined, 'the job is gone')
+  t.equal((await hub.store.routingState(c, 'civil-status'))?.state, 'failed', 'the step still says failed')
+  await waitFor(async () => (await hub.redis.lrange(`${hub.prefix}:audit:${c}`, 0, -1)).some((e) => (JSON.parse(e) as AuditEntry).action === 'discard'), 'discard audited')
+  const entry = (await hub.redis.lrange(`${hub.prefix}:audit:${c}`, 0, -1)).map((e) => JSON.parse(e) as AuditEntry).find((e) => e.action === 'discard')
+  t.equal(entry?.note, 'Hồ sơ trùng, đã nộp trực tiếp tại Sở Tư pháp', 'with its reason')
+
+  agency.heal()
+  const all = await hub.app.inject({ method: 'POST', url: '/v1/admin/queues/justice/retry-failed', headers: admin(hub) })
+  t.same(all.json(), { retried: 2 }, 'the two remaining failed deliveries')
+  for (const code of [a, b]) await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'delivered', `${code} delivered`)
+  t.equal((await hub.store.routingState(c, 'civil-status'))?.state, 'failed', 'the discarded one was not sent again')
+})
+
+t.test('pause an agency: deliveries wait, nothing is lost; resume delivers them all', async (t) => {
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url })
+  const paused = await hub.app.inject({ method: 'POST', url: '/v1/admin/queues/evn/pause', headers: admin(hub) })
+  t.match(paused.json(), { agency: 'evn', paused: true })
+  const codes: string[] = []
+  for (let i = 0; i < 3; i++) {
+    const s = example('electricity-new-connection')
+    s.source.reference = `PAUSE-${i}`
+    codes.push((await post(hub.app, s)).json<DossierSummary>().code)
+  }
+  await new Promise((r) => setTimeout(r, 400))
+  t.equal(agency.requests.filter((r) => r.path === '/evn').length, 0, 'nothing sent while paused')
+  const during = (await hub.app.inject({ url: '/v1/admin/queues', headers: admin(hub) })).json<Array<{ agency: string, paused: boolean, counts: Record<string, number> }>>().find((q) => q.agency === 'evn')
+  t.equal(during?.paused, true)
+  t.equal(during?.counts.waiting, 3, 'three deliveries wait')
+  const resumed = await hub.app.inject({ method: 'POST', url: '/v1/admin/queues/evn/resume', headers: admin(hub) })
+  t.match(resumed.json(), { paused: false })
+  for (const code of codes) await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', `${code} delivered after resume`)
+  t.equal(agency.requests.filter((r) => r.path === '/evn').length, 3, 'each once')
+})
+
+t.test('admin only, on the API and the console', async (t) => {
+  const hub = await build(t, { role: 'api' })
+  for (const key of [hub.keys.portal, hub.keys.auditor, hub.keys.agencies.evn ?? '']) {
+    for (const [method, url] of [['GET', '/v1/admin/queues'], ['POST', '/v1/admin/queues/evn/pause'], ['GET', '/v1/admin/queues/evn/failed']] as const) {
+      t.equal((await hub.app.inject({ method, url, headers: bearer(key) })).statusCode, 403, `${method} ${url}: 403 for a non-admin`)
+    }
+  }
+  t.equal((await hub.app.inject({ url: '/v1/admin/queues/nowhere/failed', headers: admin(hub) })).statusCode, 404, 'an unknown agency: 404')
+  const anonymous = await hub.app.inject({ url: '/admin/queues', headers: { authorization: '' } })
+  t.equal(anonymous.statusCode, 401, 'the console without a key: 401')
+  t.match(anonymous.headers['www-authenticate'], /^Basic /, 'asking the browser for basic auth')
+  const basic = (key: string): Record<string, string> => ({ authorization: `Basic ${Buffer.from(`admin:${key}`).toString('base64')}` })
+  t.equal((await hub.app.inject({ url: '/admin/queues', headers: basic(hub.keys.portal) })).statusCode, 403, 'another role: 403')
+  const page = await hub.app.inject({ url: '/admin/queues', headers: basic(hub.keys.admin) })
+  t.equal(page.statusCode, 200, 'the admin key as the password: the console')
+  t.match(page.headers['content-type'], /text\/html/)
+})

@@ -1,0 +1,57 @@
+/**
+ * The queue console in a real browser (Debian's Chromium, driven by playwright-core): an
+ * administrator logs in (basic auth with the admin key), sees an agency's failed delivery, retries
+ * it, and sees it completed. A screenshot is saved in the test's directory. Skipped, saying why,
+ * only when Chromium is not installed (.ci/run installs it).
+ */
+import t from 'tap'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { chromium } from 'playwright-core'
+import { answerJson, build, example, post, startAgency, waitFor } from './helper.ts'
+import type { DossierSummary } from '../src/types/schemas.generated.ts'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+t.test('an administrator retries a failed delivery in the console and sees it completed', { skip: existsSync(CHROMIUM) ? false : `Chromium is not installed at ${CHROMIUM} (apt-get install chromium; .ci/run does)` }, async (t) => {
+  let healthy = false
+  const agency = await startAgency(t, (_req, res) => { if (healthy) answerJson(res, 201, { soBienNhan: 'HT-OK' }); else answerJson(res, 503, { error: 'down' }) })
+  const hub = await build(t, { agencyUrl: agency.url, attempts: 1 })
+  const base = await hub.app.listen({ port: 0, host: '127.0.0.1' })
+  const { code } = (await post(hub.app, example('birth-registration'))).json<DossierSummary>()
+  await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'failed', 'the delivery to fail')
+  const jobId = `${code}/civil-status`
+
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] })
+  t.teardown(async () => { await browser.close() })
+  const context = await browser.newContext({ httpCredentials: { username: 'admin', password: hub.keys.admin } })
+  const page = await context.newPage()
+
+  await page.goto(`${base}/admin/queues`)
+  await page.getByText('deliver.justice').first().waitFor({ timeout: 15_000 })
+  t.pass('logged in: the console lists the agency queues')
+
+  await page.goto(`${base}/admin/queues/queue/deliver.justice?status=failed`)
+  await page.getByText(jobId).first().waitFor({ timeout: 15_000 })
+  t.pass('the failed delivery is shown by its job id (dossier code / step)')
+  await page.getByText(/HTTP 503/).first().waitFor({ timeout: 5000 })
+  t.pass('with its last error')
+  const dir = t.testdir()
+  await page.screenshot({ path: join(dir, 'failed.png'), fullPage: true })
+
+  healthy = true
+  await page.getByRole('button', { name: 'Retry all' }).click()
+  // bull-board asks to confirm a bulk action
+  const confirm = page.getByRole('button', { name: /^(Confirm|Yes|OK|Retry)$/i })
+  await confirm.first().click({ timeout: 5000 }).catch(() => { /* no confirmation asked */ })
+  await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'delivered', 'delivered after the retry in the console', 15_000)
+  t.pass('the retry delivered it')
+
+  await page.goto(`${base}/admin/queues/queue/deliver.justice?status=completed`)
+  await page.getByText(jobId).first().waitFor({ timeout: 15_000 })
+  t.pass('the console shows it completed')
+  const shot = join(dir, 'completed.png')
+  await page.screenshot({ path: shot, fullPage: true })
+  t.ok(existsSync(shot), `screenshot saved: ${shot}`)
+  t.equal(agency.requests.length, 2, 'the agency saw the failed attempt and the retried one')
+})
