@@ -1,9 +1,10 @@
 /**
- * pino, configured for a service that handles citizens' data: citizen ID numbers and phone
- * numbers never reach a log line. Two layers:
- *  1. `redact` censors the known paths where they live (applicant identity, phones, parents' IDs);
- *  2. a last-chance scrub of every written line masks anything shaped like a 12-digit citizen ID
- *     or a Vietnamese mobile number, whatever path it took. (Old 9-digit IDs are too like other
+ * pino, configured for a service that handles citizens' data: citizen ID numbers, phone
+ * numbers, e-mail addresses and postal addresses never reach a log line. Two layers:
+ *  1. `redact` censors the known paths where they live (applicant identity, phones, e-mails,
+ *     addresses, parents' IDs);
+ *  2. a last-chance scrub of every written line masks anything shaped like a 12-digit citizen ID,
+ *     a Vietnamese mobile number or an e-mail address, whatever path it took. (Old 9-digit IDs are too like other
  *     numbers to mask blindly: only the redact paths cover them.)
  */
 import { pino, type Logger, type DestinationStream, type LoggerOptions } from 'pino'
@@ -21,17 +22,28 @@ const redactPaths = [
   '*.citizenId',
   '*.soGiayTo',
   '*.soDienThoai',
+  '*.email',
+  '*.address',
+  '*.*.address',
+  '*.*.*.address',
+  '*.*.email',
+  '*.*.phone',
+  '*.installAddress',
+  '*.diaChi',
+  '*.diaChiLienHe',
   'identity.number',
   'phone',
-  'email'
+  'email',
+  'address'
 ]
 
 const CITIZEN_ID = /(?<![\w.])0\d{11}(?![\w.])/g
 const MOBILE = /(?<![\w.+])(?:\+?84|0)[35789]\d{8}(?![\w.])/g
+const EMAIL = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g
 
-/** Masks citizen IDs and mobile numbers in one serialized log line. */
+/** Masks citizen IDs, mobile numbers and e-mail addresses in one serialized log line. */
 export function scrubLine (line: string): string {
-  return line.replace(CITIZEN_ID, '0***********').replace(MOBILE, '**********')
+  return line.replace(CITIZEN_ID, '0***********').replace(MOBILE, '**********').replace(EMAIL, '***@***')
 }
 
 export function loggerOptions (level: string): LoggerOptions {

@@ -71,6 +71,8 @@ t.test('even a careless log call with a whole dossier reveals no ID or phone num
   const all = logs.lines.join('\n')
   t.equal(logs.lines.length, 3)
   for (const s of [...secrets, '+84912345678']) t.notOk(all.includes(s), `no ${s.slice(0, 4)}… in the logs`)
+  t.notOk(all.includes(birth.applicant.email ?? '@'), 'no e-mail address')
+  t.notOk(all.includes('Số 12, đường Lê Hoàn'), 'no postal address')
   t.match(all, /Nguyễn Thị Hoa/, 'the rest of the record is still there')
 })
 
