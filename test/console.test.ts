@@ -55,3 +55,21 @@ t.test('an administrator retries a failed delivery in the console and sees it co
   t.ok(existsSync(shot), `screenshot saved: ${shot}`)
   t.equal(agency.requests.length, 2, 'the agency saw the failed attempt and the retried one')
 })
+
+t.test('the API documentation renders in a browser under the security headers (CSP)', { skip: existsSync(CHROMIUM) ? false : `Chromium is not installed at ${CHROMIUM}` }, async (t) => {
+  const hub = await build(t, { role: 'api' })
+  const base = await hub.app.listen({ port: 0, host: '127.0.0.1' })
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] })
+  t.teardown(async () => { await browser.close() })
+  const page = await browser.newPage()
+  const errors: string[] = []
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()) })
+  const res = await page.goto(`${base}/docs`)
+  t.match(res?.headers()['content-security-policy'], /default-src 'self'/, 'served with a content security policy')
+  await page.getByText('/v1/dossiers/{code}/events').first().waitFor({ timeout: 15_000 })
+  t.pass('Swagger UI lists the operations')
+  await page.getByRole('button', { name: /Authorize/ }).first().waitFor({ timeout: 5000 })
+  t.pass('with the API key scheme to authorize with')
+  t.same(errors, [], 'no errors in the browser console (nothing blocked by the CSP)')
+  await page.screenshot({ path: join(t.testdir(), 'docs.png') })
+})
