@@ -21,8 +21,8 @@ COPY src ./src
 COPY config ./config
 USER node
 EXPOSE 3000
-# The API answers /docs/json; a worker-only container should override or disable this check.
+# /ready: Redis answers and the workers run. A worker-only container (no HTTP) disables this check.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/docs/json').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # tsx runs the TypeScript sources directly (the same code the tests run); SIGTERM closes gracefully.
 CMD ["node", "--import=tsx", "src/server.ts"]

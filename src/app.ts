@@ -17,6 +17,7 @@ import auditRoutes from './routes/audit.ts'
 import adminRoutes from './routes/admin.ts'
 import { registerQueueConsole } from './plugins/external/queue-console.ts'
 import type { Queue } from 'bullmq'
+import observability, { type ObservabilityOptions } from './plugins/app/observability.ts'
 import type { ClientStore } from './auth/clients.ts'
 import dossierRoutes from './routes/dossiers.ts'
 import eventRoutes from './routes/events.ts'
@@ -29,6 +30,7 @@ export interface AppOptions {
   audit: AuditStore
   /** the queues the console shows */
   queues: readonly Queue[]
+  observability: ObservabilityOptions
   logger: Logger
   bodyLimit: number
   /** rate limiting per client; absent: none */
@@ -69,6 +71,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(hardening, { ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }) })
   await app.register(audit, { audit: options.audit })
   await app.register(swagger)
+  await app.register(observability, options.observability)
   await app.register(dossierRoutes)
   await app.register(eventRoutes)
   await app.register(agencyRoutes)

@@ -136,6 +136,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       services: { intake, dossiers: new DossierQueries(store, audit), events, admin: new AdminService(queues, store, audit) },
       audit,
       queues: queues.agencyIds.map((id) => queues.queue(id)),
+      observability: { redis, keys, queues, workers: () => workers, role },
       clients,
       logger: log,
       bodyLimit: options.bodyLimit,

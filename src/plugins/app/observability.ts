@@ -1,0 +1,124 @@
+/**
+ * Health, readiness and metrics.
+ *   GET /health   the process answers (public: for load balancers and container health checks)
+ *   GET /ready    Redis answers a PING within a second, and (roles with workers) every delivery
+ *                 worker runs; 503 with the failing check otherwise (public)
+ *   GET /metrics  Prometheus text format (prom-client), admin or auditor key: HTTP latency
+ *                 histograms, delivery queue depth and failed count per agency, dossiers by
+ *                 status, Node.js process metrics
+ * Queue and dossier figures are read from Redis when scraped, so every API process reports the
+ * same totals.
+ */
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import type { Redis } from 'ioredis'
+import type { Worker } from 'bullmq'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { DeliveryQueues } from '../../queues/delivery-queues.ts'
+import type { Keys } from '../../store/keys.ts'
+import { STATUSES } from '../../domain/status.ts'
+
+export interface ObservabilityOptions {
+  redis: Redis
+  keys: Keys
+  queues: DeliveryQueues
+  /** the delivery workers of this process (none in the api role) */
+  workers: () => readonly Worker[]
+  role: string
+}
+
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const
+
+async function ping (redis: Redis, timeoutMs: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([
+      redis.ping().then(() => 'ok'),
+      new Promise<string>((resolve) => { timer = setTimeout(() => { resolve(`no answer within ${timeoutMs} ms`) }, timeoutMs) })
+    ])
+  } catch (err) {
+    return `unreachable: ${(err as Error).message}`
+  } finally {
+    if (timer !== undefined) clearTimeout(timer)
+  }
+}
+
+async function observability (app: FastifyInstance, o: ObservabilityOptions): Promise<void> {
+  const registry = new Registry()
+  registry.setDefaultLabels({ service: 'lienthong-hub', role: o.role })
+  collectDefaultMetrics({ register: registry })
+  const started = Date.now()
+
+  const duration = new Histogram({
+    name: 'hub_http_request_duration_seconds',
+    help: 'HTTP request duration by route, method and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry]
+  })
+  const requests = new Counter({ name: 'hub_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['method', 'route', 'status'] as const, registers: [registry] })
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unknown'
+    if (route === '/metrics') return
+    const labels = { method: request.method, route, status: String(reply.statusCode) }
+    duration.observe(labels, reply.elapsedTime / 1000)
+    requests.inc(labels)
+  })
+
+  new Gauge({
+    name: 'hub_delivery_queue_jobs',
+    help: 'Delivery jobs per agency queue and state',
+    labelNames: ['agency', 'state'] as const,
+    registers: [registry],
+    async collect () {
+      this.reset()
+      await Promise.all(o.queues.agencyIds.map(async (agency) => {
+        const counts = await o.queues.queue(agency).getJobCounts(...QUEUE_STATES)
+        for (const state of QUEUE_STATES) this.set({ agency, state }, counts[state] ?? 0)
+      }))
+    }
+  })
+  new Gauge({
+    name: 'hub_dossiers',
+    help: 'Dossiers by status (national code 1-10)',
+    labelNames: ['status', 'code'] as const,
+    registers: [registry],
+    async collect () {
+      this.reset()
+      const names = Object.keys(STATUSES) as Array<keyof typeof STATUSES>
+      const pipeline = o.redis.pipeline()
+      for (const name of names) pipeline.zcard(o.keys.indexByStatus(name))
+      const counts = await pipeline.exec()
+      names.forEach((name, i) => { this.set({ status: name, code: String(STATUSES[name].code) }, Number(counts?.[i]?.[1] ?? 0)) })
+    }
+  })
+
+  app.get('/health', { schema: { tags: ['operations'], summary: 'The process is alive', response: { 200: { type: 'object', properties: { status: { type: 'string' }, role: { type: 'string' }, uptimeSeconds: { type: 'number' } } } } } },
+    async () => ({ status: 'ok', role: o.role, uptimeSeconds: Math.round((Date.now() - started) / 1000) }))
+
+  app.get('/ready', {
+    schema: {
+      tags: ['operations'],
+      summary: 'Ready to work: Redis answers, the workers run',
+      response: {
+        200: { type: 'object', properties: { status: { type: 'string' }, checks: { type: 'object', additionalProperties: { type: 'string' } } } },
+        503: { type: 'object', properties: { status: { type: 'string' }, checks: { type: 'object', additionalProperties: { type: 'string' } } } }
+      }
+    }
+  }, async (_request, reply) => {
+    const checks: Record<string, string> = { redis: await ping(o.redis, 1000) }
+    const workers = o.workers()
+    if (workers.length > 0) {
+      const stopped = workers.filter((w) => !w.isRunning()).map((w) => w.name)
+      checks.workers = stopped.length === 0 ? 'ok' : `not running: ${stopped.join(', ')}`
+    }
+    const ready = Object.values(checks).every((c) => c === 'ok')
+    return await reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', checks })
+  })
+
+  app.get('/metrics', { config: { roles: ['admin', 'auditor'] }, schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
+    return await reply.type(registry.contentType).send(await registry.metrics())
+  })
+}
+
+export default fp(observability, { name: 'observability', dependencies: ['auth'] })
