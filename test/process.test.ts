@@ -192,3 +192,42 @@ t.test('npm run agencies: a broken hub config is reported and exits 1', async (t
   t.equal(await agencies.exited, 1)
   t.match(agencies.output(), /configuration is invalid/)
 })
+
+t.test('one API and two worker processes on one Redis: every dossier delivered once, the load shared', async (t) => {
+  const seen = new Map<string, number>()
+  const agency = await startAgency(t, async (req, res) => {
+    const key = String(req.headers['idempotency-key'])
+    seen.set(key, (seen.get(key) ?? 0) + 1)
+    await new Promise((r) => setTimeout(r, 30)) // a real agency takes a moment: both workers get work
+    answerJson(res, 201, { maTiepNhan: `EVN-${seen.size}` })
+  })
+  const { prefix, store, clients } = await withPrefix(t)
+  const key = await portalKey(clients)
+  const config = writeConfig(t, agency.url)
+  const port = await freePort()
+  const env = { REDIS_URL, REDIS_PREFIX: prefix, HUB_CONFIG: config, LOG_LEVEL: 'info' }
+  const api = startHub(t, { ...env, PORT: String(port) }, ['--role=api'])
+  const workers = [startHub(t, { ...env, HUB_ROLE: 'worker' }), startHub(t, { ...env, HUB_ROLE: 'worker' })]
+  await waitFor(() => [api, ...workers].every((p) => p.output().includes('"hub started"')), 'three processes to start', 30_000)
+
+  const codes: string[] = []
+  for (let i = 0; i < 40; i++) {
+    const s = example('electricity-new-connection')
+    s.source.reference = `MP-${i}`
+    const res = await request(`http://127.0.0.1:${port}/v1/dossiers`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(s) })
+    t.equal(res.statusCode, 201)
+    codes.push((await res.body.json() as DossierSummary).code)
+  }
+  await waitFor(async () => {
+    for (const code of codes) if ((await store.routingState(code, 'evn'))?.state !== 'delivered') return false
+    return true
+  }, 'every dossier delivered', 30_000)
+
+  t.equal(seen.size, 40, 'forty deliveries')
+  t.ok([...seen.values()].every((n) => n === 1), 'none delivered twice')
+  const deliveredBy = workers.map((w) => (w.output().match(/"msg":"delivered"/g) ?? []).length)
+  t.equal(deliveredBy[0]! + deliveredBy[1]!, 40, `the two workers delivered them all (${deliveredBy.join(' + ')})`)
+  t.ok(deliveredBy.every((n) => n > 0), 'both took a share')
+  for (const p of [api, ...workers]) p.child.kill('SIGTERM')
+  for (const p of [api, ...workers]) t.equal(await p.exited, 0)
+})
