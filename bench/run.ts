@@ -1,0 +1,196 @@
+/**
+ * npm run bench — the hub's speed and memory against ceilings measured in the same run, on this
+ * machine. Starts its own redis-server on a free port (nothing on disk), prints a table.
+ *
+ *   intake       new dossiers through the API (validated, stored, queued) vs a bare Fastify
+ *                route doing one Redis SET of the same body                 target ≥ 40%, p99 ≤ 15 ms
+ *   duplicates   the receive-once answer to a repeated submission vs a bare
+ *                Fastify route doing one Redis GET                          target ≥ 60%
+ *   delivery     dossiers delivered per second to a local agency sink by one worker vs BullMQ
+ *                no-op jobs at the same concurrency                        target ≥ 40%
+ *   memory       Redis bytes per stored dossier vs its raw JSON             target ≤ 1.5×
+ *
+ * BENCH_DURATION (seconds per load run, default 10), BENCH_CONNECTIONS (default 50),
+ * BENCH_DELIVERIES (default 5000), BENCH_MEMORY_DOSSIERS (default 100000).
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { cpus, totalmem } from 'node:os'
+import { readFileSync } from 'node:fs'
+import autocannon from 'autocannon'
+import Fastify from 'fastify'
+import { Redis } from 'ioredis'
+import { Queue, Worker } from 'bullmq'
+import { createHub, type Hub } from '../src/runtime.ts'
+import { createLogger } from '../src/logger.ts'
+import { resolveHubConfig, type HubSettings } from '../src/config/hub-config.ts'
+import { fromRoot } from '../src/paths.ts'
+import type { DossierSubmission } from '../src/types/schemas.generated.ts'
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 10)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
+const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 5000)
+const MEMORY_N = Number(process.env.BENCH_MEMORY_DOSSIERS ?? 100_000)
+const example = JSON.parse(readFileSync(fromRoot('schemas', 'examples', 'electricity-new-connection.json'), 'utf8')) as DossierSubmission
+
+async function freePort (): Promise<number> {
+  const s = createServer()
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
+  const port = (s.address() as AddressInfo).port
+  await new Promise<void>((resolve) => s.close(() => { resolve() }))
+  return port
+}
+
+async function startRedis (): Promise<{ url: string, child: ChildProcess }> {
+  const port = await freePort()
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' })
+  const url = `redis://127.0.0.1:${port}`
+  for (let i = 0; i < 100; i++) {
+    const r = new Redis(url, { lazyConnect: true, retryStrategy: () => null })
+    try { await r.connect(); await r.ping(); r.disconnect(); return { url, child } } catch { r.disconnect(); await new Promise((res) => setTimeout(res, 100)) }
+  }
+  throw new Error('redis-server did not start (is it installed?)')
+}
+
+interface Load { rps: number, p50: number, p99: number, errors: number, non2xx: number }
+
+async function load (url: string, body: (i: number) => string, headers: Record<string, string> = {}): Promise<Load> {
+  let n = 0
+  const r = await autocannon({
+    url, connections: CONNECTIONS, duration: DURATION, method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    requests: [{ setupRequest: (req) => ({ ...req, body: body(n++) }) }]
+  })
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx }
+}
+
+const submission = (i: number): string => JSON.stringify({ ...example, source: { system: 'bench', reference: `B-${process.pid}-${i}` } })
+
+function settings (agencyUrl: string): HubSettings {
+  return resolveHubConfig({
+    agencies: { evn: { name: 'EVN', adapter: 'electricity', endpoint: agencyUrl, concurrency: 64, retry: { attempts: 3, baseDelayMs: 100 } } },
+    procedures: { [example.procedure.code]: { name: example.procedure.name, dataSchema: 'electricity-new-connection', agencies: ['evn'] } }
+  }, 'bench')
+}
+
+async function hubOf (redisUrl: string, prefix: string, role: 'api' | 'worker', agencyUrl: string): Promise<Hub> {
+  return await createHub({ role, redisUrl, prefix, settings: settings(agencyUrl), logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 1 << 18, reconcileIntervalMs: 3_600_000 })
+}
+
+async function sink (): Promise<{ url: string, server: Server, count: () => number }> {
+  let n = 0
+  const server = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => { n++; res.writeHead(201, { 'content-type': 'application/json' }); res.end(`{"maTiepNhan":"S-${n}"}`) })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/evn`, server, count: () => n }
+}
+
+const rows: string[][] = []
+const pct = (a: number, b: number): string => `${Math.round((a / b) * 100)}%`
+function row (what: string, hub: string, ceiling: string, ratio: string, target: string, ok: boolean): void {
+  rows.push([what, hub, ceiling, ratio, target, ok ? 'met' : 'MISSED'])
+}
+
+const redis = await startRedis()
+const agency = await sink()
+try {
+  // intake and duplicates: the API role in this process
+  const api = await hubOf(redis.url, 'bench', 'api', agency.url)
+  const key = (await api.clients.add({ id: 'bench', role: 'portal' })).key
+  const apiUrl = await api.app?.listen({ port: 0, host: '127.0.0.1' }) ?? ''
+  const auth = { authorization: `Bearer ${key}` }
+  const intake = await load(`${apiUrl}/v1/dossiers`, submission, auth)
+  const dupBody = submission(-1)
+  const duplicate = await load(`${apiUrl}/v1/dossiers`, () => dupBody, auth)
+  await api.close()
+
+  // ceilings: bare Fastify + one Redis command, same body
+  const bare = Fastify()
+  const r = new Redis(redis.url)
+  bare.post('/set', async (req) => { await r.set(`ceiling:${(req.body as { source: { reference: string } }).source.reference}`, JSON.stringify(req.body)); return { ok: true } })
+  bare.post('/get', async () => { await r.get('ceiling:B-dup'); return { ok: true } })
+  const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' })
+  const setCeiling = await load(`${bareUrl}/set`, submission)
+  const getCeiling = await load(`${bareUrl}/get`, () => dupBody)
+  await bare.close()
+
+  row('intake (new dossiers)', `${Math.round(intake.rps)}/s p50 ${intake.p50} ms p99 ${intake.p99} ms`, `${Math.round(setCeiling.rps)}/s p99 ${setCeiling.p99} ms`, pct(intake.rps, setCeiling.rps), '≥ 40%, p99 ≤ 15 ms', intake.rps >= 0.4 * setCeiling.rps && intake.p99 <= 15)
+  row('duplicates (receive once)', `${Math.round(duplicate.rps)}/s p99 ${duplicate.p99} ms`, `${Math.round(getCeiling.rps)}/s p99 ${getCeiling.p99} ms`, pct(duplicate.rps, getCeiling.rps), '≥ 60%', duplicate.rps >= 0.6 * getCeiling.rps)
+  if (intake.errors + intake.non2xx + duplicate.errors > 0) console.error(`note: intake errors ${intake.errors}, non-2xx ${intake.non2xx}; duplicate errors ${duplicate.errors}`)
+
+  // delivery: queue DELIVERIES dossiers with no worker running, then one worker delivers them
+  const filler = await hubOf(redis.url, 'benchd', 'api', agency.url)
+  const fillKey = (await filler.clients.add({ id: 'fill', role: 'portal' })).key
+  for (let i = 0; i < DELIVERIES; i += 100) {
+    await Promise.all(Array.from({ length: Math.min(100, DELIVERIES - i) }, async (_, j) => {
+      const res = await filler.app?.inject({ method: 'POST', url: '/v1/dossiers', headers: { authorization: `Bearer ${fillKey}` }, payload: JSON.parse(submission(1_000_000 + i + j)) })
+      if (res?.statusCode !== 201) throw new Error(`filling: ${res?.statusCode}`)
+    }))
+  }
+  await filler.close()
+  const before = agency.count()
+  const t0 = Date.now()
+  const worker = await hubOf(redis.url, 'benchd', 'worker', agency.url)
+  while (agency.count() - before < DELIVERIES) await new Promise((res) => setTimeout(res, 20))
+  const deliveryRate = DELIVERIES / ((Date.now() - t0) / 1000)
+  await worker.close()
+
+  const conn = new Redis(redis.url, { maxRetriesPerRequest: null })
+  const noop = new Queue('noop', { connection: conn, prefix: 'benchn' })
+  for (let i = 0; i < DELIVERIES; i += 500) await noop.addBulk(Array.from({ length: Math.min(500, DELIVERIES - i) }, (_, j) => ({ name: 'noop', data: { i: i + j } })))
+  let done = 0
+  const t1 = Date.now()
+  const noopWorker = new Worker('noop', async () => { done++ }, { connection: conn, prefix: 'benchn', concurrency: 64 })
+  while (done < DELIVERIES) await new Promise((res) => setTimeout(res, 20))
+  const noopRate = DELIVERIES / ((Date.now() - t1) / 1000)
+  await noopWorker.close()
+  await noop.close()
+  row('delivery (one worker, concurrency 64)', `${Math.round(deliveryRate)}/s`, `${Math.round(noopRate)}/s (BullMQ no-op)`, pct(deliveryRate, noopRate), '≥ 40%', deliveryRate >= 0.4 * noopRate)
+
+  // memory: Redis bytes per stored dossier vs its raw JSON
+  await conn.flushdb()
+  const used = async (): Promise<number> => Number(/used_memory:(\d+)/.exec(await conn.info('memory'))?.[1] ?? 0)
+  const store = await hubOf(redis.url, 'benchm', 'api', agency.url)
+  const memKey = (await store.clients.add({ id: 'mem', role: 'portal' })).key
+  const m0 = await used()
+  let raw = 0
+  for (let i = 0; i < MEMORY_N; i += 200) {
+    await Promise.all(Array.from({ length: Math.min(200, MEMORY_N - i) }, async (_, j) => {
+      const body = submission(2_000_000 + i + j)
+      raw += Buffer.byteLength(body)
+      const res = await store.app?.inject({ method: 'POST', url: '/v1/dossiers', headers: { authorization: `Bearer ${memKey}`, 'content-type': 'application/json' }, payload: body })
+      if (res?.statusCode !== 201) throw new Error(`memory run: ${res?.statusCode}`)
+    }))
+  }
+  await store.close()
+  const m1 = await used()
+  // the delivery jobs are removed a week after delivery: measure the dossiers without them too
+  let cursor = '0'
+  do {
+    const [next, keys] = await conn.scan(cursor, 'MATCH', 'benchm:q:*', 'COUNT', 1000)
+    cursor = next
+    if (keys.length > 0) await conn.unlink(...keys)
+  } while (cursor !== '0')
+  await new Promise((res) => setTimeout(res, 500))
+  const m2 = await used()
+  const rawPer = raw / MEMORY_N
+  const withJobs = (m1 - m0) / MEMORY_N
+  const dossiersOnly = (m2 - m0) / MEMORY_N
+  row(`memory (${MEMORY_N} dossiers)`, `${Math.round(dossiersOnly)} B/dossier (${Math.round(withJobs)} with its queued job)`, `${Math.round(rawPer)} B raw JSON`, `${(dossiersOnly / rawPer).toFixed(2)}× (${(withJobs / rawPer).toFixed(2)}×)`, '≤ 1.5×', dossiersOnly <= 1.5 * rawPer)
+  conn.disconnect()
+  r.disconnect()
+} finally {
+  agency.server.close()
+  redis.child.kill('SIGTERM')
+}
+
+const header = ['measure', 'hub', 'ceiling (same run)', 'ratio', 'target', '']
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')
+console.log(`\nliên thông hub bench — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${CONNECTIONS} connections, ${DURATION} s per load run\n`)
+console.log(line(header))
+console.log(widths.map((w) => '-'.repeat(w)).join('-|-'))
+for (const r of rows) console.log(line(r))
