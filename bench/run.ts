@@ -48,6 +48,7 @@ async function startRedis (): Promise<{ url: string, child: ChildProcess }> {
   const url = `redis://127.0.0.1:${port}`
   for (let i = 0; i < 100; i++) {
     const r = new Redis(url, { lazyConnect: true, retryStrategy: () => null })
+    r.on('error', () => { /* not up yet */ })
     try { await r.connect(); await r.ping(); r.disconnect(); return { url, child } } catch { r.disconnect(); await new Promise((res) => setTimeout(res, 100)) }
   }
   throw new Error('redis-server did not start (is it installed?)')
