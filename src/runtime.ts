@@ -46,6 +46,8 @@ export interface HubOptions {
   rateLimit?: { max: number, timeWindowMs: number }
   trustProxy?: boolean | string[]
   requestTimeoutMs?: number
+  /** see WORKER_LOCK_MS */
+  workerLockMs?: number
   now?: () => Date
 }
 
@@ -161,7 +163,10 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       channels.set(agency.id, { agency, adapter, validateRequest: v.request })
     }
     const service = new DeliveryService({ store, http, channels, procedures: settings.procedures, log, now })
-    workers = createDeliveryWorkers({ connection: workerRedis, prefix: keys.queuePrefix, agencies: settings.agencies, service, log })
+    workers = createDeliveryWorkers({
+      connection: workerRedis, prefix: keys.queuePrefix, agencies: settings.agencies, service, log,
+      ...(options.workerLockMs !== undefined && { lockMs: options.workerLockMs })
+    })
     maintenance = await startMaintenance({ connection: workerRedis, prefix: keys.queuePrefix, reconciler, intervalMs: options.reconcileIntervalMs, log })
   }
 

@@ -77,7 +77,8 @@ async function main (): Promise<void> {
     reconcileIntervalMs: env.RECONCILE_INTERVAL_MS,
     rateLimit: { max: env.RATE_LIMIT_MAX, timeWindowMs: env.RATE_LIMIT_WINDOW_MS },
     trustProxy: trustProxyOf(env.TRUST_PROXY),
-    requestTimeoutMs: env.REQUEST_TIMEOUT_MS
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    workerLockMs: env.WORKER_LOCK_MS
   })
 
   let closing = false

@@ -45,7 +45,8 @@ t.test('loadEnv: defaults from schemas/env.schema.json, numeric strings converte
     RATE_LIMIT_MAX: 6000,
     RATE_LIMIT_WINDOW_MS: 60000,
     TRUST_PROXY: 'false',
-    REQUEST_TIMEOUT_MS: 30000
+    REQUEST_TIMEOUT_MS: 30000,
+    WORKER_LOCK_MS: 30000
   }, 'every default, and REDIS_URL stays unset')
   t.same(trustProxyOf('false'), false)
   t.same(trustProxyOf('true'), true)

@@ -231,3 +231,50 @@ t.test('one API and two worker processes on one Redis: every dossier delivered o
   for (const p of [api, ...workers]) p.child.kill('SIGTERM')
   for (const p of [api, ...workers]) t.equal(await p.exited, 0)
 })
+
+t.test('fault: the worker process is killed (SIGKILL) in the middle of deliveries; after a restart every dossier is delivered, repeats dropped by Idempotency-Key', async (t) => {
+  const firstSeen = new Map<string, number>()
+  let requests = 0
+  const agency = await startAgency(t, async (req, res) => {
+    requests++
+    const key = String(req.headers['idempotency-key'])
+    const repeat = firstSeen.has(key)
+    if (!repeat) firstSeen.set(key, Date.now())
+    await new Promise((r) => setTimeout(r, 40))
+    answerJson(res, repeat ? 200 : 201, { maTiepNhan: `EVN-${firstSeen.size}`, duplicate: repeat })
+  })
+  const { prefix, store, clients } = await withPrefix(t)
+  const key = await portalKey(clients)
+  const config = writeConfig(t, agency.url)
+  const port = await freePort()
+  // a dead worker's deliveries are taken over once its lock lapses (2 s here, 30 s by default)
+  const env = { REDIS_URL, REDIS_PREFIX: prefix, HUB_CONFIG: config, RECONCILE_INTERVAL_MS: '1000', WORKER_LOCK_MS: '2000' }
+  const api = startHub(t, { ...env, PORT: String(port) }, ['--role=api'])
+  await waitFor(() => api.output().includes('"hub started"'), 'the API to start', 20_000)
+  const codes: string[] = []
+  for (let i = 0; i < 60; i++) {
+    const s = example('electricity-new-connection')
+    s.source.reference = `KILL-${i}`
+    const res = await request(`http://127.0.0.1:${port}/v1/dossiers`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(s) })
+    codes.push((await res.body.json() as DossierSummary).code)
+  }
+
+  const doomed = startHub(t, { ...env, HUB_ROLE: 'worker' })
+  await waitFor(() => requests >= 10, 'deliveries under way', 20_000)
+  doomed.child.kill('SIGKILL')
+  await doomed.exited
+  const deliveredBefore = firstSeen.size
+  t.ok(deliveredBefore < 60, `killed with deliveries left (${deliveredBefore} of 60 reached the agency)`)
+
+  const survivor = startHub(t, { ...env, HUB_ROLE: 'worker' })
+  await waitFor(async () => {
+    for (const code of codes) if ((await store.routingState(code, 'evn'))?.state !== 'delivered') return false
+    return true
+  }, 'every dossier delivered after the restart', 60_000)
+  t.equal(firstSeen.size, 60, 'the agency received every dossier')
+  t.ok(requests >= 60, `${requests - 60} repeat(s) of deliveries that were in flight, each dropped by its Idempotency-Key`)
+  survivor.child.kill('SIGTERM')
+  api.child.kill('SIGTERM')
+  t.equal(await survivor.exited, 0)
+  t.equal(await api.exited, 0)
+})

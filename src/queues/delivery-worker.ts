@@ -29,10 +29,13 @@ export interface DeliveryWorkersOptions {
   agencies: ReadonlyMap<string, ResolvedAgency>
   service: DeliveryService
   log: Logger
+  /** how long a worker holds a job (renewed while it works); a dead worker's jobs are taken over after it (default 30 s) */
+  lockMs?: number
 }
 
 export function createDeliveryWorkers (options: DeliveryWorkersOptions): Worker<DeliveryJobData>[] {
   const { connection, prefix, agencies, service, log } = options
+  const lockDuration = options.lockMs ?? 30_000
   return [...agencies.values()].map((agency) => {
     const worker = new Worker<DeliveryJobData>(deliveryQueueName(agency.id), async (job: Job<DeliveryJobData>) => {
       const maxAttempts = job.opts.attempts ?? agency.retry.attempts
@@ -53,6 +56,8 @@ export function createDeliveryWorkers (options: DeliveryWorkersOptions): Worker<
       concurrency: agency.concurrency,
       // Stalled jobs (a worker died mid-delivery) go back to wait; the agency drops the repeat by Idempotency-Key.
       maxStalledCount: 3,
+      lockDuration,
+      stalledInterval: Math.max(500, Math.floor(lockDuration / 2)),
       settings: {
         backoffStrategy: (attemptsMade: number, type?: string, err?: Error) => {
           if (type !== BACKOFF_TYPE) return 0

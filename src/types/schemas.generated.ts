@@ -1637,6 +1637,10 @@ export interface Env {
    * an integer number of milliseconds from 0 to 600000: a request that takes longer is answered 408; 0 means no limit
    */
   REQUEST_TIMEOUT_MS?: number;
+  /**
+   * an integer number of milliseconds from 1000 to 600000: how long a worker holds a delivery it is working on before another worker may take it over if the first one died (BullMQ lockDuration; stalled deliveries are looked for every half of it)
+   */
+  WORKER_LOCK_MS?: number;
 }
 /**
  * Cấu hình trục liên thông — the agencies the hub delivers to and the routing table (procedure → agencies). Named by the HUB_CONFIG variable.
