@@ -6,6 +6,8 @@
 import t from 'tap'
 import { bearer, build, example, post, waitFor, type TestHub } from './helper.ts'
 import { GENESIS, nextEntry, verifyChain } from '../src/domain/audit-chain.ts'
+import { AuditStore } from '../src/store/audit-store.ts'
+import { Keys } from '../src/store/keys.ts'
 import type { AuditEntry, DossierSummary } from '../src/types/schemas.generated.ts'
 
 interface Trail { dossier: string, entries: AuditEntry[], verification: { valid: boolean, entries: number, brokenAt?: number, reason?: string } }
@@ -109,4 +111,24 @@ t.test('only administrators and auditors read the trail; no trail for a dossier 
   t.equal((await hub.app.inject({ url: `/v1/dossiers/${missing}`, headers: bearer(hub.keys.portal) })).statusCode, 404)
   await new Promise((r) => setTimeout(r, 100))
   t.equal(await hub.redis.exists(`${hub.prefix}:audit:${missing}`), 0, 'no audit list is created for a code that names no dossier')
+})
+
+t.test('two processes append to one chain, each guessing the tail from what it wrote last: still one unbroken chain', async (t) => {
+  const hub = await build(t, { role: 'api' })
+  const { code } = (await post(hub.app, example('birth-registration'), bearer(hub.keys.portal))).json<DossierSummary>()
+  await entries(hub, code, 1)
+  const a = new AuditStore(hub.redis, new Keys(hub.prefix))
+  const b = new AuditStore(hub.redis, new Keys(hub.prefix))
+  const fields = (client: string): Parameters<typeof a.append>[1] => ({ at: '2026-11-23T10:00:00.000+07:00', client, role: 'admin', action: 'read', method: 'GET', route: '/v1/dossiers/:code', status: 200, requestId: 'req-x' })
+  for (let i = 0; i < 10; i++) {
+    await a.append(code, fields('process-a'))
+    await b.append(code, fields('process-b'))
+  }
+  await Promise.all(Array.from({ length: 10 }, async (_, i) => await (i % 2 === 0 ? a : b).append(code, fields(`both-${i}`))))
+  const { entries: list, verification } = await trail(hub, code)
+  t.equal(verification.valid, true, 'valid')
+  t.equal(list.filter((e) => e.client.startsWith('process-') || e.client.startsWith('both-')).length, 30, 'every append is there')
+  t.same(list.map((e) => e.seq), Array.from({ length: list.length }, (_, i) => i + 1), 'no gaps, no duplicates')
+  const fresh = await a.append(code, fields('wrong-guess'), { fresh: true })
+  t.equal(fresh?.seq, list.length + 1, 'a wrong "fresh" guess is corrected by the compare-and-set')
 })

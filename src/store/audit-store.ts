@@ -22,6 +22,8 @@ const BATCH = 100
 
 interface Pending {
   fields: AuditFields
+  /** the dossier was just created: its chain is (almost certainly) empty */
+  fresh: boolean
   resolve: (entry: AuditEntry | undefined) => void
   reject: (err: unknown) => void
 }
@@ -30,6 +32,8 @@ export class AuditStore {
   readonly #redis: Redis
   readonly #keys: Keys
   readonly #queues = new Map<string, Pending[]>()
+  /** the last entry this process wrote per dossier: the first guess of the chain's tail (compare-and-set checks it) */
+  readonly #last = new Map<string, AuditEntry>()
 
   constructor (redis: Redis, keys: Keys) {
     this.#redis = redis
@@ -37,15 +41,19 @@ export class AuditStore {
     redis.defineCommand('hubAuditAppend', { numberOfKeys: 2, lua: readFileSync(new URL('./lua/audit.lua', import.meta.url), 'utf8') })
   }
 
-  /** Appends an entry; undefined when the dossier does not exist (nothing to audit). */
-  async append (code: string, fields: AuditFields): Promise<AuditEntry | undefined> {
+  /**
+   * Appends an entry; undefined when the dossier does not exist (nothing to audit). `fresh`: the
+   * dossier was just created, so the chain is guessed empty (saving a read when right).
+   */
+  async append (code: string, fields: AuditFields, options: { fresh?: boolean } = {}): Promise<AuditEntry | undefined> {
     return await new Promise((resolve, reject) => {
+      const item = { fields, fresh: options.fresh === true, resolve, reject }
       const queue = this.#queues.get(code)
       if (queue !== undefined) {
-        queue.push({ fields, resolve, reject })
+        queue.push(item)
         return
       }
-      this.#queues.set(code, [{ fields, resolve, reject }])
+      this.#queues.set(code, [item])
       void this.#drain(code)
     })
   }
@@ -56,7 +64,7 @@ export class AuditStore {
     while (queue.length > 0) {
       const batch = queue.splice(0, BATCH)
       try {
-        const entries = await this.#appendBatch(code, batch.map((p) => p.fields))
+        const entries = await this.#appendBatch(code, batch.map((p) => p.fields), batch[0]?.fresh === true)
         batch.forEach((p, i) => { p.resolve(entries?.[i]) })
       } catch (err) {
         for (const p of batch) p.reject(err)
@@ -65,21 +73,42 @@ export class AuditStore {
     this.#queues.delete(code)
   }
 
-  async #appendBatch (code: string, fields: readonly AuditFields[]): Promise<AuditEntry[] | undefined> {
+  async #appendBatch (code: string, fields: readonly AuditFields[], fresh: boolean): Promise<AuditEntry[] | undefined> {
     const key = this.#keys.audit(code)
     for (let i = 0; i < MAX_ROUNDS; i++) {
-      const [length, last] = await Promise.all([this.#redis.llen(key), this.#redis.lindex(key, -1)])
-      // positions follow the list's length (the compare-and-set below makes the two reads agree)
-      let previous = last === null ? undefined : JSON.parse(last) as AuditEntry
+      // first round: guess the tail (what this process wrote last, or nothing for a new dossier);
+      // when the guess is wrong the script says so and the next rounds read it
+      const guess = i === 0 ? (this.#last.get(code) ?? (fresh ? null : undefined)) : undefined
+      let length: number
+      let previous: AuditEntry | undefined
+      if (guess === undefined) {
+        const [len, last] = await Promise.all([this.#redis.llen(key), this.#redis.lindex(key, -1)])
+        length = len
+        previous = last === null ? undefined : JSON.parse(last) as AuditEntry
+      } else {
+        length = guess === null ? 0 : guess.seq
+        previous = guess ?? undefined
+      }
+      // positions follow the list's length (the compare-and-set below makes them agree)
       const entries = fields.map((f, j) => {
         previous = nextEntry(code, previous, f, length + 1 + j)
         return previous
       })
       const r = await this.#redis.hubAuditAppend(key, this.#keys.dossier(code), length, ...entries.map((e) => JSON.stringify(e)))
-      if (r === 1) return entries
+      if (r === 1) {
+        this.#remember(code, entries.at(-1) as AuditEntry)
+        return entries
+      }
+      this.#last.delete(code)
       if (r === -1) return undefined
     }
     throw new Error(`the audit chain of ${code} kept changing; entries not appended`)
+  }
+
+  #remember (code: string, entry: AuditEntry): void {
+    this.#last.delete(code)
+    this.#last.set(code, entry)
+    if (this.#last.size > 10_000) this.#last.delete(this.#last.keys().next().value as string)
   }
 
   async list (code: string): Promise<AuditEntry[]> {

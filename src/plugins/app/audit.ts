@@ -38,7 +38,7 @@ async function auditPlugin (app: FastifyInstance, options: { audit: AuditStore, 
       route: request.routeOptions.url ?? '',
       status: reply.statusCode,
       requestId: String(request.id)
-    }).then(() => undefined, (err: unknown) => { request.log.error({ err, dossier: code }, 'audit entry not written') })
+    }, { fresh: action === 'submit' && reply.statusCode === 201 }).then(() => undefined, (err: unknown) => { request.log.error({ err, dossier: code }, 'audit entry not written') })
     pending.add(write)
     void write.finally(() => pending.delete(write))
   })
