@@ -28,7 +28,11 @@ import type {
   ElectricitySubmission,
   ElectricitySupplyAddress
 } from './native.generated.ts'
-import { fromCompactDate, fromCompactVietnam, toCompactDate, toCompactVietnam } from '../shared/vietnam-datetime.ts'
+import { nativeDate, nativeDateTime, toCompactDate, toCompactVietnam } from '../shared/vietnam-datetime.ts'
+import { codeTable } from '../shared/code-table.ts'
+
+/** The native system, as the adapter's messages name it. */
+const SYSTEM = 'the power company\'s system'
 import requestSchema from './schemas/request.schema.json' with { type: 'json' }
 import statusSchema from './schemas/status.schema.json' with { type: 'json' }
 import submissionSchema from './schemas/submission.schema.json' with { type: 'json' }
@@ -46,40 +50,22 @@ type IdentityType = DossierSubmission['applicant']['identity']['type']
 type RequestKind = ElectricityRequest['loaiYeuCau']
 type NativeData = Omit<ElectricityRequest, 'maYeuCau' | 'loaiYeuCau' | 'maDonViTiepNhan' | 'kenhTiepNhan' | 'khachHang' | 'diaDiemSuDungDien' | 'ngayTiepNhan' | 'ngayHenTra' | 'hinhThucNhanKetQua' | 'nhiemVuLienThong' | 'hoSoDinhKem'>
 
-/** Two-way code tables: canonical value ↔ native code. */
-function table<C extends string, N extends string> (field: string, pairs: ReadonlyArray<readonly [C, N]>): { toNative: (c: C) => N, toCanonical: (n: N) => C } {
-  const toN = new Map<C, N>(pairs)
-  const toC = new Map<N, C>(pairs.map(([c, n]) => [n, c]))
-  return {
-    toNative: (c) => {
-      const n = toN.get(c)
-      if (n === undefined) throw new AdapterMappingError(`no electricity code for "${c}" (${field})`)
-      return n
-    },
-    toCanonical: (n) => {
-      const c = toC.get(n)
-      if (c === undefined) throw new AdapterMappingError(`unknown electricity code "${n}" in ${field}`)
-      return c
-    }
-  }
-}
-
-const purposes = table<Purpose, NonNullable<ElectricityRequest['mucDichSuDung']>>('mucDichSuDung', [
+const purposes = codeTable<Purpose, NonNullable<ElectricityRequest['mucDichSuDung']>>(SYSTEM, 'mucDichSuDung', [
   ['household', 'SINH_HOAT'], ['business', 'KINH_DOANH'], ['production', 'SAN_XUAT'], ['agriculture', 'NONG_NGHIEP'], ['public', 'HCSN']
 ])
-const channels = table<Channel, ElectricityRequest['kenhTiepNhan']>('kenhTiepNhan', [
+const channels = codeTable<Channel, ElectricityRequest['kenhTiepNhan']>(SYSTEM, 'kenhTiepNhan', [
   ['counter', 'MOT_CUA'], ['online', 'TRUC_TUYEN'], ['postal', 'BUU_CHINH']
 ])
-const returnMethods = table<ReturnMethod, NonNullable<ElectricityRequest['hinhThucNhanKetQua']>>('hinhThucNhanKetQua', [
+const returnMethods = codeTable<ReturnMethod, NonNullable<ElectricityRequest['hinhThucNhanKetQua']>>(SYSTEM, 'hinhThucNhanKetQua', [
   ['counter', 'TAI_QUAY'], ['postal', 'BUU_CHINH'], ['online', 'TRUC_TUYEN']
 ])
-const identityTypes = table<Exclude<IdentityType, 'agency-code'>, ElectricityCustomer['loaiGiayTo']>('loaiGiayTo', [
+const identityTypes = codeTable<Exclude<IdentityType, 'agency-code'>, ElectricityCustomer['loaiGiayTo']>(SYSTEM, 'loaiGiayTo', [
   ['citizen-id', 'CCCD'], ['legacy-id', 'CMND'], ['tax-code', 'MST']
 ])
-const ownership = table<NonNullable<ElectricityNewConnectionData['premisesOwnership']>, NonNullable<ElectricityRequest['hinhThucSoHuuNha']>>('hinhThucSoHuuNha', [
+const ownership = codeTable<NonNullable<ElectricityNewConnectionData['premisesOwnership']>, NonNullable<ElectricityRequest['hinhThucSoHuuNha']>>(SYSTEM, 'hinhThucSoHuuNha', [
   ['owner', 'CHU_SO_HUU'], ['tenant', 'THUE']
 ])
-const reasons = table<Reason, NonNullable<ElectricityRequest['lyDoThayDoi']>>('lyDoThayDoi', [
+const reasons = codeTable<Reason, NonNullable<ElectricityRequest['lyDoThayDoi']>>(SYSTEM, 'lyDoThayDoi', [
   ['house-sale', 'MUA_BAN_NHA'], ['inheritance', 'THUA_KE'], ['gift', 'TANG_CHO'], ['property-division', 'CHIA_TACH_TAI_SAN'], ['tenancy', 'THUE_NHA'], ['other', 'KHAC']
 ])
 
@@ -93,26 +79,6 @@ export const STEP_STATUS: Readonly<Record<ElectricityStatus['trangThai'], StepSt
   CHO_BO_SUNG: 'supplement-requested',
   CHO_THANH_TOAN: 'payment-requested',
   TU_CHOI: 'rejected'
-}
-
-/** yyyyMMddHHmmss of a native field → ISO 8601; an impossible date names the field. */
-function nativeDateTime (value: string, field: string): string {
-  try {
-    return fromCompactVietnam(value)
-  } catch (err) {
-    if (err instanceof RangeError) throw new AdapterMappingError(`${field} is not a real yyyyMMddHHmmss date-time: ${value}`)
-    throw err
-  }
-}
-
-/** yyyyMMdd of a native field → YYYY-MM-DD; an impossible date names the field. */
-function nativeDate (value: string, field: string): string {
-  try {
-    return fromCompactDate(value)
-  } catch (err) {
-    if (err instanceof RangeError) throw new AdapterMappingError(`${field} is not a real yyyyMMdd date: ${value}`)
-    throw err
-  }
 }
 
 function attachmentToNative (a: Attachment): ElectricityAttachment {

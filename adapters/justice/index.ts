@@ -45,7 +45,11 @@ import type {
   JusticeSubmission,
   JusticeXacNhanHonNhan
 } from './native.generated.ts'
-import { fromCompactDate, fromCompactVietnam, toCompactDate, toCompactVietnam } from '../shared/vietnam-datetime.ts'
+import { nativeDate, nativeDateTime, toCompactDate, toCompactVietnam } from '../shared/vietnam-datetime.ts'
+import { codeTable } from '../shared/code-table.ts'
+
+/** The native system, as the adapter's messages name it. */
+const SYSTEM = 'the justice software'
 import requestSchema from './schemas/request.schema.json' with { type: 'json' }
 import statusSchema from './schemas/status.schema.json' with { type: 'json' }
 import submissionSchema from './schemas/submission.schema.json' with { type: 'json' }
@@ -70,43 +74,25 @@ type NativeApplicant = Pick<JusticeRequest, 'nycHoTen' | 'nycLoaiGiayTo' | 'nycS
 type NativeRecord = Pick<JusticeRequest, 'khaiSinh' | 'khaiTu' | 'ketHon' | 'lyLichTuPhap'>
 type CanonicalData = BirthRegistrationData | DeathRegistrationData | MarriageRegistrationData | CriminalRecordCertificateData
 
-/** Two-way code tables: canonical value ↔ native code; a value without a partner names the field. */
-function table<C extends string | number, N extends string> (field: string, pairs: ReadonlyArray<readonly [C, N]>): { toNative: (c: C) => N, toCanonical: (n: N, at?: string) => C } {
-  const toN = new Map<C, N>(pairs)
-  const toC = new Map<N, C>(pairs.map(([c, n]) => [n, c]))
-  return {
-    toNative: (c) => {
-      const n = toN.get(c)
-      if (n === undefined) throw new AdapterMappingError(`the justice software has no code for "${String(c)}" (${field})`)
-      return n
-    },
-    toCanonical: (n, at = field) => {
-      const c = toC.get(n)
-      if (c === undefined) throw new AdapterMappingError(`${at} "${String(n)}" has no canonical value (known: ${[...toC.keys()].join(', ')})`)
-      return c
-    }
-  }
-}
-
-const sexes = table<Sex, NativeSex>('gioiTinh', [['male', '1'], ['female', '2']])
-const channels = table<Channel, JusticeRequest['kenhNop']>('kenhNop', [['counter', '1'], ['online', '2'], ['postal', '3']])
-const returnMethods = table<ReturnMethod, JusticeRequest['hinhThucNhanKetQua']>('hinhThucNhanKetQua', [['counter', '1'], ['postal', '2'], ['online', '3']])
-const feeCollections = table<NonNullable<Fee['collection']>, NonNullable<JusticeLePhi['hinhThucThu']>>('lePhi.hinhThucThu', [['counter', '1'], ['online', '2'], ['postal', '3']])
-const identityTypes = table<'citizen-id' | 'legacy-id', JusticeRequest['nycLoaiGiayTo']>('nycLoaiGiayTo', [['citizen-id', '4'], ['legacy-id', '1']])
-const birthRelations = table<BirthRegistrationData['declarantRelationship'], JusticeKhaiSinh['nycQuanHe']>('khaiSinh.nycQuanHe', [
+const sexes = codeTable<Sex, NativeSex>(SYSTEM, 'gioiTinh', [['male', '1'], ['female', '2']])
+const channels = codeTable<Channel, JusticeRequest['kenhNop']>(SYSTEM, 'kenhNop', [['counter', '1'], ['online', '2'], ['postal', '3']])
+const returnMethods = codeTable<ReturnMethod, JusticeRequest['hinhThucNhanKetQua']>(SYSTEM, 'hinhThucNhanKetQua', [['counter', '1'], ['postal', '2'], ['online', '3']])
+const feeCollections = codeTable<NonNullable<Fee['collection']>, NonNullable<JusticeLePhi['hinhThucThu']>>(SYSTEM, 'lePhi.hinhThucThu', [['counter', '1'], ['online', '2'], ['postal', '3']])
+const identityTypes = codeTable<'citizen-id' | 'legacy-id', JusticeRequest['nycLoaiGiayTo']>(SYSTEM, 'nycLoaiGiayTo', [['citizen-id', '4'], ['legacy-id', '1']])
+const birthRelations = codeTable<BirthRegistrationData['declarantRelationship'], JusticeKhaiSinh['nycQuanHe']>(SYSTEM, 'khaiSinh.nycQuanHe', [
   ['mother', '1'], ['father', '2'], ['grandparent', '3'], ['relative', '4'], ['other', '5']
 ])
-const deathRelations = table<DeathRegistrationData['declarantRelationship'], JusticeKhaiTu['nycQuanHe']>('khaiTu.nycQuanHe', [
+const deathRelations = codeTable<DeathRegistrationData['declarantRelationship'], JusticeKhaiTu['nycQuanHe']>(SYSTEM, 'khaiTu.nycQuanHe', [
   ['spouse', '1'], ['child', '2'], ['parent', '3'], ['relative', '4'], ['other', '5']
 ])
-const noticeKinds = table<DeathRegistrationData['deathNotice']['kind'], JusticeKhaiTu['gbtLoai']>('khaiTu.gbtLoai', [
+const noticeKinds = codeTable<DeathRegistrationData['deathNotice']['kind'], JusticeKhaiTu['gbtLoai']>(SYSTEM, 'khaiTu.gbtLoai', [
   ['death-notice', '1'], ['execution-certificate', '2'], ['court-decision', '3'], ['police-or-forensic', '4']
 ])
-const certificateTypes = table<CriminalRecordCertificateData['certificateType'], JusticeLyLichTuPhap['loaiPhieu']>('lyLichTuPhap.loaiPhieu', [[1, '1'], [2, '2']])
-const requestedFrom = table<CriminalRecordCertificateData['requestedFrom'], JusticeLyLichTuPhap['noiYeuCau']>('lyLichTuPhap.noiYeuCau', [
+const certificateTypes = codeTable<CriminalRecordCertificateData['certificateType'], JusticeLyLichTuPhap['loaiPhieu']>(SYSTEM, 'lyLichTuPhap.loaiPhieu', [[1, '1'], [2, '2']])
+const requestedFrom = codeTable<CriminalRecordCertificateData['requestedFrom'], JusticeLyLichTuPhap['noiYeuCau']>(SYSTEM, 'lyLichTuPhap.noiYeuCau', [
   ['justice-department', '1'], ['national-centre', '2']
 ])
-const requestedBy = table<CriminalRecordCertificateData['requestedBy'], JusticeLyLichTuPhap['tuCachNguoiYeuCau']>('lyLichTuPhap.tuCachNguoiYeuCau', [
+const requestedBy = codeTable<CriminalRecordCertificateData['requestedBy'], JusticeLyLichTuPhap['tuCachNguoiYeuCau']>(SYSTEM, 'lyLichTuPhap.tuCachNguoiYeuCau', [
   ['self', '1'], ['authorised', '2'], ['guardian', '3']
 ])
 
@@ -122,26 +108,6 @@ export const STEP_STATUS: Readonly<Record<JusticeStatus['trangThai'], StepStatus
 }
 
 // ── dates ──────────────────────────────────────────────────────────────────────────────────────
-
-/** yyyyMMddHHmmss of a native field → ISO 8601; an impossible date names the field. */
-function nativeDateTime (value: string, field: string): string {
-  try {
-    return fromCompactVietnam(value)
-  } catch (err) {
-    if (err instanceof RangeError) throw new AdapterMappingError(`${field} is not a real yyyyMMddHHmmss date-time: ${value}`)
-    throw err
-  }
-}
-
-/** yyyyMMdd of a native field → YYYY-MM-DD; an impossible date names the field. */
-function nativeDate (value: string, field: string): string {
-  try {
-    return fromCompactDate(value)
-  } catch (err) {
-    if (err instanceof RangeError) throw new AdapterMappingError(`${field} is not a real yyyyMMdd date: ${value}`)
-    throw err
-  }
-}
 
 /** HH:mm ↔ HHmm (time of death). */
 const toCompactTime = (hhmm: string): string => hhmm.replace(':', '')

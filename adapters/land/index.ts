@@ -45,7 +45,11 @@ import type {
   LandTaiSan,
   LandThongTinNhanKetQua
 } from './native.generated.ts'
-import { fromCompactDate, fromCompactVietnam, toCompactDate, toCompactVietnam } from '../shared/vietnam-datetime.ts'
+import { nativeDate, nativeDateTime, toCompactDate, toCompactVietnam } from '../shared/vietnam-datetime.ts'
+import { codeTable } from '../shared/code-table.ts'
+
+/** The native system, as the adapter's messages name it. */
+const SYSTEM = 'VBDLIS'
 import requestSchema from './schemas/request.schema.json' with { type: 'json' }
 import statusSchema from './schemas/status.schema.json' with { type: 'json' }
 import submissionSchema from './schemas/submission.schema.json' with { type: 'json' }
@@ -64,44 +68,26 @@ type Origin = LandFirstCertificateData['parcel']['origin']
 /** The procedure-specific part of the native request and submission (same shapes in both). */
 type LandData = Pick<LandRequest, 'BenChuyenNhuong' | 'BenNhanChuyenNhuong' | 'NguoiSuDungDat' | 'ThuaDat' | 'GiayChungNhanDaCap' | 'HopDongChuyenNhuong' | 'TaiSanGanLienVoiDat'>
 
-/** Two-way code tables: canonical value ↔ native code. */
-function table<C extends string, N extends string | number> (field: string, pairs: ReadonlyArray<readonly [C, N]>): { toNative: (c: C) => N, toCanonical: (n: N) => C } {
-  const toN = new Map<C, N>(pairs)
-  const toC = new Map<N, C>(pairs.map(([c, n]) => [n, c]))
-  return {
-    toNative: (c) => {
-      const n = toN.get(c)
-      if (n === undefined) throw new AdapterMappingError(`no VBDLIS code for "${c}" (${field})`)
-      return n
-    },
-    toCanonical: (n) => {
-      const c = toC.get(n)
-      if (c === undefined) throw new AdapterMappingError(`unknown VBDLIS code "${String(n)}" in ${field}`)
-      return c
-    }
-  }
-}
-
-const channels = table<Channel, LandRequest['KenhNop']>('KenhNop', [['counter', 1], ['online', 2], ['postal', 3]])
-const returnMethods = table<ReturnMethod, LandRequest['HinhThucNhanKetQua']>('HinhThucNhanKetQua', [
+const channels = codeTable<Channel, LandRequest['KenhNop']>(SYSTEM, 'KenhNop', [['counter', 1], ['online', 2], ['postal', 3]])
+const returnMethods = codeTable<ReturnMethod, LandRequest['HinhThucNhanKetQua']>(SYSTEM, 'HinhThucNhanKetQua', [
   ['counter', 'TRUC_TIEP'], ['postal', 'BUU_CHINH'], ['online', 'TRUC_TUYEN']
 ])
-const feeCollections = table<NonNullable<Fee['collection']>, NonNullable<LandLePhi['HinhThucThu']>>('DanhSachLePhi[].HinhThucThu', [
+const feeCollections = codeTable<NonNullable<Fee['collection']>, NonNullable<LandLePhi['HinhThucThu']>>(SYSTEM, 'DanhSachLePhi[].HinhThucThu', [
   ['counter', 'TAI_QUAY'], ['online', 'TRUC_TUYEN'], ['postal', 'BUU_CHINH']
 ])
-const applicantKinds = table<Applicant['kind'], LandChuHoSo['LoaiDoiTuong']>('ChuHoSo.LoaiDoiTuong', [
+const applicantKinds = codeTable<Applicant['kind'], LandChuHoSo['LoaiDoiTuong']>(SYSTEM, 'ChuHoSo.LoaiDoiTuong', [
   ['citizen', 1], ['organisation', 2], ['agency', 3]
 ])
-const applicantIdentities = table<Applicant['identity']['type'], LandChuHoSo['LoaiGiayTo']>('ChuHoSo.LoaiGiayTo', [
+const applicantIdentities = codeTable<Applicant['identity']['type'], LandChuHoSo['LoaiGiayTo']>(SYSTEM, 'ChuHoSo.LoaiGiayTo', [
   ['citizen-id', 'CCCD'], ['legacy-id', 'CMND'], ['tax-code', 'MST'], ['agency-code', 'MDDCQ']
 ])
-const partyIdentities = table<LandParty['identity']['type'], LandNguoiSuDungDat['LoaiGiayTo']>('LoaiGiayTo', [
+const partyIdentities = codeTable<LandParty['identity']['type'], LandNguoiSuDungDat['LoaiGiayTo']>(SYSTEM, 'LoaiGiayTo', [
   ['citizen-id', 'CCCD'], ['legacy-id', 'CMND'], ['tax-code', 'MST']
 ])
-const termKinds = table<NonNullable<LandUse['term']>['kind'], NonNullable<LandMucDichSuDung['LoaiThoiHan']>>('LoaiThoiHan', [
+const termKinds = codeTable<NonNullable<LandUse['term']>['kind'], NonNullable<LandMucDichSuDung['LoaiThoiHan']>>(SYSTEM, 'LoaiThoiHan', [
   ['long-term', 'LAU_DAI'], ['limited', 'CO_THOI_HAN']
 ])
-const origins = table<Origin, NonNullable<LandRequest['ThuaDat']['NguonGocSuDung']>>('ThuaDat.NguonGocSuDung', [
+const origins = codeTable<Origin, NonNullable<LandRequest['ThuaDat']['NguonGocSuDung']>>(SYSTEM, 'ThuaDat.NguonGocSuDung', [
   ['recognised-with-levy', 'CNQ_CO_THU_TIEN'],
   ['recognised-without-levy', 'CNQ_KHONG_THU_TIEN'],
   ['allocated-with-levy', 'GIAO_CO_THU_TIEN'],
@@ -109,7 +95,7 @@ const origins = table<Origin, NonNullable<LandRequest['ThuaDat']['NguonGocSuDung
   ['leased-annual', 'THUE_TRA_HANG_NAM'],
   ['leased-lump-sum', 'THUE_TRA_MOT_LAN']
 ])
-const assetTypes = table<LandAsset['type'], LandTaiSan['LoaiTaiSan']>('TaiSanGanLienVoiDat[].LoaiTaiSan', [
+const assetTypes = codeTable<LandAsset['type'], LandTaiSan['LoaiTaiSan']>(SYSTEM, 'TaiSanGanLienVoiDat[].LoaiTaiSan', [
   ['house', 'NHA_O'], ['construction', 'CONG_TRINH_XAY_DUNG'], ['perennial-trees', 'CAY_LAU_NAM'], ['production-forest', 'RUNG_SAN_XUAT']
 ])
 
@@ -137,26 +123,6 @@ const CERTIFICATE_ISSUED: ReadonlySet<StatusCode> = new Set<StatusCode>(['DA_XU_
 const AREA_TOLERANCE_M2 = 0.05
 
 // ---------------------------------------------------------------- dates
-
-/** yyyyMMddHHmmss of a native field → ISO 8601; an impossible date names the field. */
-function nativeDateTime (value: string, field: string): string {
-  try {
-    return fromCompactVietnam(value)
-  } catch (err) {
-    if (err instanceof RangeError) throw new AdapterMappingError(`${field} is not a real yyyyMMddHHmmss date-time: ${value}`)
-    throw err
-  }
-}
-
-/** yyyyMMdd of a native field → YYYY-MM-DD; an impossible date names the field. */
-function nativeDate (value: string, field: string): string {
-  try {
-    return fromCompactDate(value)
-  } catch (err) {
-    if (err instanceof RangeError) throw new AdapterMappingError(`${field} is not a real yyyyMMdd date: ${value}`)
-    throw err
-  }
-}
 
 /** yyyy, yyyyMM or yyyyMMdd (ThoiDiemBatDauSuDung) → YYYY, YYYY-MM or YYYY-MM-DD. */
 function nativeSince (value: string, field: string): string {

@@ -2,6 +2,7 @@
  * Dates as Vietnamese agency systems and the national portal exchange them: `yyyyMMddHHmmss`
  * (and `yyyyMMdd` for dates) in Vietnam time, UTC+7, no offset written.
  */
+import { AdapterMappingError } from '../contract.ts'
 const OFFSET_MS = 7 * 60 * 60 * 1000
 const pad = (n: number): string => String(n).padStart(2, '0')
 
@@ -39,4 +40,24 @@ export function fromCompactDate (compact: string): string {
   const m = /^(\d{4})(\d{2})(\d{2})$/.exec(compact)
   if (m === null || !isRealDateTime(Number(m[1]), Number(m[2]), Number(m[3]))) throw new RangeError(`not a yyyyMMdd date: ${compact}`)
   return `${m[1]}-${m[2]}-${m[3]}`
+}
+
+/** yyyyMMddHHmmss in a native field → ISO 8601; an impossible date is an AdapterMappingError naming the field. */
+export function nativeDateTime (value: string, field: string): string {
+  try {
+    return fromCompactVietnam(value)
+  } catch (err) {
+    if (err instanceof RangeError) throw new AdapterMappingError(`${field} is not a real yyyyMMddHHmmss date-time: ${value}`)
+    throw err
+  }
+}
+
+/** yyyyMMdd in a native field → YYYY-MM-DD; an impossible date is an AdapterMappingError naming the field. */
+export function nativeDate (value: string, field: string): string {
+  try {
+    return fromCompactDate(value)
+  } catch (err) {
+    if (err instanceof RangeError) throw new AdapterMappingError(`${field} is not a real yyyyMMdd date: ${value}`)
+    throw err
+  }
 }

@@ -42,7 +42,7 @@ const KEY = /^lth\.([a-z0-9][a-z0-9-]{0,39})\.([A-Za-z0-9_-]{43})$/
 const hashOf = (secret: string): Buffer => createHash('sha256').update(secret).digest()
 
 /** The key's parts, or undefined when it is not shaped like a hub key. */
-export function parseKey (key: string): { id: string, secret: string } | undefined {
+function parseKey (key: string): { id: string, secret: string } | undefined {
   const m = KEY.exec(key)
   return m === null ? undefined : { id: m[1] as string, secret: m[2] as string }
 }

@@ -16,7 +16,7 @@ export interface DevKeys {
 }
 
 /** The client id of an agency's development client. */
-export const devClientId = (agency: string): string => `dev-${agency.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 40)
+const devClientId = (agency: string): string => `dev-${agency.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 40)
 
 export async function writeDevClients (clients: ClientStore, settings: HubSettings, file: string): Promise<DevKeys> {
   const keys: DevKeys = { portal: (await clients.add({ id: 'dev-portal', name: 'Development portal', role: 'portal' }, { replace: true })).key, agencies: {} }

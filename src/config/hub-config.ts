@@ -55,7 +55,6 @@ export type ResolvedProcedure = Omit<ProcedureRoute, 'agencies' | 'stages' | 'le
   code: string
   /** every step, ordered by stage */
   steps: readonly ResolvedStep[]
-  stageCount: number
   /** the lead step's id */
   lead: string
 }
@@ -156,7 +155,7 @@ function resolveRoute (code: string, route: ProcedureRoute, agencies: ReadonlyMa
       problems.push(`${at}/stages/${s} has no required step: every stage needs one (the next stage starts when the required ones are resolved)`)
     }
   })
-  return { ...rest, code, steps, stageCount: stageList.length, lead: leadId }
+  return { ...rest, code, steps, lead: leadId }
 }
 
 /** Validates an already parsed config object. `origin` names it in messages. */

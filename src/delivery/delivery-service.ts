@@ -57,10 +57,12 @@ export class DeliveryService {
    * Merges a delivery outcome into the step's state and stores it (compare-and-set: if an agency
    * report changed the step meanwhile, merges again into what it says now).
    */
-  async #record (code: string, step: string, update: DeliveryUpdate, logger: Logger): Promise<void> {
+  async #record (code: string, step: string, update: DeliveryUpdate, logger: Logger, known?: RoutingState): Promise<void> {
     const { store, now } = this.#o
     for (let i = 0; i < 10; i++) {
-      const current = await store.stepState(code, step)
+      // first guess: the state read before the attempt (stored as JSON.stringify wrote it, so the
+      // same text); the compare-and-set says when it changed meanwhile, and the next rounds read it
+      const current = i === 0 && known !== undefined ? { raw: JSON.stringify(known), state: known } : await store.stepState(code, step)
       if (current === undefined) {
         logger.warn('the step is gone; delivery state not recorded')
         return
@@ -111,7 +113,7 @@ export class DeliveryService {
     const channel = channels.get(agencyId)
     if (channel === undefined) {
       const error = `agency ${agencyId} is not in the hub config any more`
-      await this.#record(code, step, { state: 'failed', attempts: attempt, lastAttemptAt: startedAt, lastError: error }, logger)
+      await this.#record(code, step, { state: 'failed', attempts: attempt, lastAttemptAt: startedAt, lastError: error }, logger, current)
       logger.error(error)
       return { outcome: 'failed', error }
     }
@@ -143,7 +145,7 @@ export class DeliveryService {
       await this.#record(code, step, {
         state: 'delivered', attempts: attempt, lastAttemptAt: startedAt, deliveredAt: toVietnamIso(now()),
         ...(agencyReference !== undefined && { agencyReference })
-      }, logger)
+      }, logger, current)
       logger.info({ status: res.status, agencyReference }, 'delivered')
       return { outcome: 'delivered', status: res.status, ...(agencyReference !== undefined && { agencyReference }) }
     } catch (err) {
@@ -152,7 +154,7 @@ export class DeliveryService {
         : new DeliveryError(`the ${channel.adapter.name} adapter cannot map this dossier: ${(err as Error).message}`, false)
     }
     const final = !error.retryable || attempt >= maxAttempts
-    await this.#record(code, step, { state: final ? 'failed' : 'retrying', attempts: attempt, lastAttemptAt: startedAt, lastError: error.message }, logger)
+    await this.#record(code, step, { state: final ? 'failed' : 'retrying', attempts: attempt, lastAttemptAt: startedAt, lastError: error.message }, logger, current)
     if (final) {
       logger.warn({ err: error.message, retryable: error.retryable }, 'delivery failed for good')
       return { outcome: 'failed', error: error.message }

@@ -11,6 +11,12 @@ import { toFieldErrors } from '../validation/ajv.ts'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
 
+/** A route schema's error answer: an RFC 9457 problem document. */
+export const problemResponse = (description: string): object => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: 'problem#' } } }
+})
+
 type KnownError = FastifyError & { validation?: Parameters<typeof toFieldErrors>[0], validationContext?: string, errors?: FieldProblem[] }
 
 /** Field problems from Ajv errors of one part of the request. */

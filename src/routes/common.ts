@@ -1,5 +1,6 @@
 /** Pieces of route schemas and access rules shared by the resource files. */
 import type { Client, Role } from '../auth/clients.ts'
+import { problemResponse } from '../http/problem.ts'
 
 /** Who may read dossiers (agencies only those routed to them: the services scope it). */
 export const READERS: readonly Role[] = ['portal', 'agency', 'admin', 'auditor']
@@ -10,10 +11,7 @@ export function scopedKey (client: Client | undefined, key: string | undefined):
 }
 
 /** An error answer: an RFC 9457 problem document. */
-export const problem = (description: string): object => ({
-  description,
-  content: { 'application/problem+json': { schema: { $ref: 'problem#' } } }
-})
+export const problem = problemResponse
 
 export const codeParam = {
   type: 'object',

@@ -88,8 +88,7 @@ export class EventService {
     try {
       mapped = adapter.status(event.native as never)
     } catch (err) {
-      // RangeError: an impossible native date (adapters/shared/vietnam-datetime.ts)
-      if (!(err instanceof AdapterMappingError || err instanceof RangeError)) throw err
+      if (!(err instanceof AdapterMappingError)) throw err
       throw new HubValidationError([{ pointer: '#/native', detail: err.message }], `The ${adapter.name} status report cannot be read: ${err.message}; nothing was changed`)
     }
     if (mapped.dossierCode !== undefined && mapped.dossierCode !== code) {

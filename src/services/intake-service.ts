@@ -137,8 +137,7 @@ export class IntakeService {
     try {
       submission = adapter.inbound(native as never, { agencyId })
     } catch (err) {
-      // RangeError: an impossible native date (adapters/shared/vietnam-datetime.ts)
-      if (!(err instanceof AdapterMappingError || err instanceof RangeError)) throw err
+      if (!(err instanceof AdapterMappingError)) throw err
       throw new HubValidationError([{ pointer: '#', detail: err.message }], `The ${adapter.name} submission cannot be read: ${err.message}; nothing was stored`)
     }
     const v = this.#o.validateSubmission

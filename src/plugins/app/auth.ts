@@ -9,6 +9,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Client, ClientStore, Role } from '../../auth/clients.ts'
 import { ForbiddenError, UnauthenticatedError } from '../../errors.ts'
+import { problemResponse } from '../../http/problem.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -21,17 +22,21 @@ declare module 'fastify' {
   }
 }
 
-function keyOf (request: FastifyRequest): string | undefined {
+/**
+ * The API key a request carries: Authorization: Bearer <key>, X-Api-Key, or (`basic`, for a
+ * browser) Authorization: Basic with the key as the password.
+ */
+export function apiKeyOf (request: FastifyRequest, options: { basic?: boolean } = {}): string | undefined {
   const auth = request.headers.authorization
   if (typeof auth === 'string' && /^bearer /i.test(auth)) return auth.slice(7).trim()
+  if (options.basic === true && typeof auth === 'string' && /^basic /i.test(auth)) {
+    const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8')
+    const colon = decoded.indexOf(':')
+    return colon < 0 ? undefined : decoded.slice(colon + 1)
+  }
   const apiKey = request.headers['x-api-key']
   return typeof apiKey === 'string' ? apiKey.trim() : undefined
 }
-
-const problem = (description: string): object => ({
-  description,
-  content: { 'application/problem+json': { schema: { $ref: 'problem#' } } }
-})
 
 async function authPlugin (app: FastifyInstance, options: { clients: ClientStore }): Promise<void> {
   app.decorateRequest('client', undefined)
@@ -45,8 +50,8 @@ async function authPlugin (app: FastifyInstance, options: { clients: ClientStore
       description: `${schema.description ?? ''}\n\nRoles: ${roles.join(', ')}.`.trim(),
       security: [{ apiKey: [] }],
       response: {
-        401: problem('No API key, or not a valid one.'),
-        403: problem(`The client's role may not do this (allowed: ${roles.join(', ')}).`),
+        401: problemResponse('No API key, or not a valid one.'),
+        403: problemResponse(`The client's role may not do this (allowed: ${roles.join(', ')}).`),
         ...schema.response
       }
     }
@@ -54,7 +59,7 @@ async function authPlugin (app: FastifyInstance, options: { clients: ClientStore
   app.addHook('onRequest', async (request, reply) => {
     const roles = request.routeOptions.config.roles
     if (roles === undefined) return
-    const key = keyOf(request)
+    const key = apiKeyOf(request)
     const client = key === undefined || key === '' ? undefined : await options.clients.verify(key)
     if (client === undefined) {
       void reply.header('www-authenticate', 'Bearer realm="lienthong-hub"')

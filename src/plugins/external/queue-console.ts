@@ -1,29 +1,18 @@
 /**
  * The administrators' queue console: bull-board at /admin/queues, showing every agency's delivery
  * queue and the maintenance queue, behind the admin key. A browser asks for it by basic auth (any
- * user name, the admin key as the password); scripts may send Authorization: Bearer <key>.
+ * user name, the admin key as the password); scripts may send Authorization: Bearer <key> or X-Api-Key.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { Queue } from 'bullmq'
 import { createBullBoard } from '@bull-board/api'
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter'
 import { FastifyAdapter } from '@bull-board/fastify'
 import type { ClientStore } from '../../auth/clients.ts'
 import { ForbiddenError, UnauthenticatedError } from '../../errors.ts'
+import { apiKeyOf } from '../app/auth.ts'
 
 export const CONSOLE_PATH = '/admin/queues'
-
-function keyOf (request: FastifyRequest): string | undefined {
-  const auth = request.headers.authorization
-  if (typeof auth !== 'string') return undefined
-  if (/^bearer /i.test(auth)) return auth.slice(7).trim()
-  if (/^basic /i.test(auth)) {
-    const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8')
-    const colon = decoded.indexOf(':')
-    return colon < 0 ? undefined : decoded.slice(colon + 1)
-  }
-  return undefined
-}
 
 export async function registerQueueConsole (app: FastifyInstance, options: { queues: readonly Queue[], clients: ClientStore }): Promise<void> {
   const serverAdapter = new FastifyAdapter()
@@ -31,7 +20,7 @@ export async function registerQueueConsole (app: FastifyInstance, options: { que
   serverAdapter.setBasePath(CONSOLE_PATH)
   await app.register(async (scope) => {
     scope.addHook('onRequest', async (request, reply) => {
-      const key = keyOf(request)
+      const key = apiKeyOf(request, { basic: true })
       const client = key === undefined || key === '' ? undefined : await options.clients.verify(key)
       if (client === undefined) {
         void reply.header('www-authenticate', 'Basic realm="lienthong-hub admin", charset="UTF-8"')
