@@ -87,6 +87,24 @@ export interface NativeSchemas {
   request: object
   /** what the agency reports as progress (status) */
   status?: object
+  /** what the hub sends to tell the agency a dossier it holds was withdrawn (withdrawal) */
+  withdrawal?: object
+}
+
+/**
+ * Thông báo rút hồ sơ — the applicant withdrew the dossier (status 7): the hub tells every agency
+ * that already holds it (its step was delivered) to stop work on it.
+ */
+export interface WithdrawalNotice {
+  dossierCode: string
+  /** the step of the route the agency holds */
+  step: string
+  /** the agency's own reference for the dossier (its receipt number), when it gave one */
+  agencyReference?: string
+  /** the applicant's reason, as the portal forwarded it */
+  reason: string
+  /** when the applicant withdrew (ISO 8601 with offset, Vietnam time) */
+  withdrawnAt: string
 }
 
 export interface AgencyAdapter<NativeSubmission = unknown, NativeRequest = unknown, NativeStatus = unknown> {
@@ -102,6 +120,11 @@ export interface AgencyAdapter<NativeSubmission = unknown, NativeRequest = unkno
   status(native: NativeStatus): MappedStatus
   /** the agency's own reference (receipt number) from its answer to a delivery, when it gives one */
   receipt(response: AgencyResponse): string | undefined
+  /**
+   * the request that tells the agency a dossier it holds was withdrawn (checked against
+   * nativeSchemas.withdrawal when the adapter has one); its Idempotency-Key is "<code>/<step>/withdrawal"
+   */
+  withdrawal(notice: WithdrawalNotice, context: OutboundContext): OutboundRequest
 }
 
 /** Thrown by an adapter when a dossier cannot be expressed in the agency's format: not retryable. */

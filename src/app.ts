@@ -21,6 +21,9 @@ import observability, { type ObservabilityOptions } from './plugins/app/observab
 import type { ClientStore } from './auth/clients.ts'
 import dossierRoutes from './routes/dossiers.ts'
 import eventRoutes from './routes/events.ts'
+import lifecycleRoutes from './routes/lifecycle.ts'
+import statsRoutes from './routes/stats.ts'
+import { nationalRecordSchema } from '../adapters/national-portal/index.ts'
 import agencyRoutes from './routes/agencies.ts'
 import { OneLinePerRequest } from './http/log-controller.ts'
 
@@ -63,6 +66,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   const coercing = createCoercingAjv()
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema))
   for (const schema of apiSchemas) app.addSchema(schema)
+  app.addSchema(nationalRecordSchema)
 
   await app.register(problemDetails, { bodyLimit: options.bodyLimit })
   await app.register(hub, options.services)
@@ -74,6 +78,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(observability, options.observability)
   await app.register(dossierRoutes)
   await app.register(eventRoutes)
+  await app.register(lifecycleRoutes)
+  await app.register(statsRoutes)
   await app.register(agencyRoutes)
   await app.register(auditRoutes)
   await app.register(adminRoutes)

@@ -53,3 +53,19 @@ export class HubValidationError extends ValidationBase {
 
 /** Problem "type" URIs by slug. */
 export const problemType = (slug: string): string => `urn:lienthong-hub:problem:${slug}`
+
+const TransitionBase = createError<'HUB_ERR_ILLEGAL_TRANSITION', 409, [string, string]>('HUB_ERR_ILLEGAL_TRANSITION', 'Dossier %s: %s; nothing was changed', 409)
+
+/** A status change the lifecycle table does not allow (domain/lifecycle.ts TRANSITIONS). */
+export class IllegalTransitionError extends TransitionBase {
+  readonly from: string
+  readonly to: string
+  constructor (code: string, from: string, to: string, detail: string) {
+    super(code, detail)
+    this.from = from
+    this.to = to
+  }
+}
+
+/** A statistics request an agency client may not make (it would count other agencies' dossiers). */
+export const StatsScopeError = createError<'HUB_ERR_STATS_SCOPE', 403, [string]>('HUB_ERR_STATS_SCOPE', 'An agency sees the figures of its own dossiers only: %s', 403)

@@ -28,6 +28,13 @@ import { closeRedis, createRedis } from './redis/connection.ts'
 import { Keys } from './store/keys.ts'
 import { ClientStore } from './auth/clients.ts'
 import { AuditStore } from './store/audit-store.ts'
+import { NotificationStore } from './store/notification-store.ts'
+import { StatsStore } from './store/stats-store.ts'
+import { LifecycleService } from './services/lifecycle-service.ts'
+import { StatsService } from './services/stats-service.ts'
+import { WebhookQueue, createWebhookWorker } from './queues/webhook-queue.ts'
+import { WebhookService } from './delivery/webhook-service.ts'
+import type { Queue } from 'bullmq'
 
 export type Role = 'all' | 'api' | 'worker'
 
@@ -48,6 +55,8 @@ export interface HubOptions {
   requestTimeoutMs?: number
   /** see WORKER_LOCK_MS */
   workerLockMs?: number
+  /** how often the overdue sweeper runs (default 60 s) */
+  sweepIntervalMs?: number
   now?: () => Date
 }
 
@@ -58,6 +67,11 @@ export interface Hub {
   clients: ClientStore
   queues: DeliveryQueues
   reconciler: OutboxReconciler
+  lifecycle: LifecycleService
+  stats: StatsStore
+  notifications: NotificationStore
+  /** present when subscribers are configured */
+  webhooks?: WebhookQueue
   workers: Worker[]
   redis: Redis
   close(): Promise<void>
@@ -73,6 +87,8 @@ export interface IntakeParts {
   store: DossierStore
   settings: HubSettings
   enqueue: (code: string, deliveries: readonly Delivery[]) => Promise<void>
+  /** queues webhook notification `sequence` of a dossier (absent: no subscribers) */
+  notify?: (code: string, sequence: number) => Promise<void>
   nativeValidators?: ReadonlyMap<string, NativeValidators>
   inlineAttachmentLimit: number
   log: Logger
@@ -95,18 +111,37 @@ export function createIntakeService (p: IntakeParts): IntakeService {
     duplicateWindowMs: p.settings.duplicateWindowMs,
     dataValidators,
     inlineAttachmentLimit: p.inlineAttachmentLimit,
+    calendar: p.settings.calendar,
+    ...(p.settings.postalAgency !== undefined && { postalAgency: p.settings.postalAgency }),
+    ...(p.notify !== undefined && { notify: p.notify }),
     log: p.log,
     ...(p.now !== undefined && { now: p.now })
   })
 }
 
-export type EventParts = Omit<IntakeParts, 'inlineAttachmentLimit'>
+export type LifecycleParts = Omit<IntakeParts, 'inlineAttachmentLimit' | 'nativeValidators'>
+
+/** The lifecycle service: status changes, withdrawal, return, the overdue flag. */
+export function createLifecycleService (p: LifecycleParts): LifecycleService {
+  return new LifecycleService({
+    store: p.store,
+    calendar: p.settings.calendar,
+    procedures: p.settings.procedures,
+    enqueue: p.enqueue,
+    notify: p.notify ?? (async () => {}),
+    notifying: p.notify !== undefined,
+    log: p.log,
+    ...(p.now !== undefined && { now: p.now })
+  })
+}
+
+export type EventParts = Omit<IntakeParts, 'inlineAttachmentLimit'> & { lifecycle?: LifecycleService }
 
 /** The event service (agency reports) with the schemas and adapters it needs. */
 export function createEventService (p: EventParts): EventService {
   return new EventService({
     store: p.store,
-    enqueue: p.enqueue,
+    lifecycle: p.lifecycle ?? createLifecycleService(p),
     agencies: p.settings.agencies,
     adapters,
     nativeValidators: p.nativeValidators ?? createNativeValidators(adapters),
@@ -126,18 +161,30 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   const audit = new AuditStore(redis, keys)
   const queues = new DeliveryQueues(redis, keys.queuePrefix, settings.agencies)
   const reconciler = new OutboxReconciler({ store, queues, log, ...(options.reconcileGraceMs !== undefined && { graceMs: options.reconcileGraceMs }) })
+  const notifications = new NotificationStore(redis, keys)
+  const statsStore = new StatsStore(redis, keys)
+  const webhooks = settings.subscribers.size > 0 ? new WebhookQueue(redis, keys.queuePrefix, settings.subscribers) : undefined
+  const notify = webhooks === undefined ? undefined : async (code: string, sequence: number): Promise<void> => { await webhooks.enqueue(code, sequence) }
+  const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await queues.enqueue(code, deliveries) }
+  const lifecycle = createLifecycleService({ store, settings, enqueue, ...(notify !== undefined && { notify }), log, now })
+  for (const warning of settings.calendarWarnings) log.warn({ calendar: true }, warning)
 
   const nativeValidators = createNativeValidators(adapters)
   let app: FastifyInstance | undefined
   if (role !== 'worker') {
-    const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await queues.enqueue(code, deliveries) }
-    const intake = createIntakeService({ store, settings, enqueue, nativeValidators, inlineAttachmentLimit: options.inlineAttachmentLimit, log, now })
-    const events = createEventService({ store, settings, enqueue, nativeValidators, log, now })
+    const intake = createIntakeService({ store, settings, enqueue, ...(notify !== undefined && { notify }), nativeValidators, inlineAttachmentLimit: options.inlineAttachmentLimit, log, now })
+    const events = createEventService({ store, settings, enqueue, nativeValidators, lifecycle, log, now })
     const limit = options.rateLimit
+    const names = {
+      agency: new Map([...settings.agencies.values()].map((a) => [a.id, a.name])),
+      procedure: new Map([...settings.procedures.values()].map((p) => [p.code, p.name]))
+    }
+    const dossiers = new DossierQueries(store, audit, { notifications, subscribers: settings.subscribers, agencies: settings.agencies })
+    const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : [])]
     app = await buildApp({
-      services: { intake, dossiers: new DossierQueries(store, audit), events, admin: new AdminService(queues, store, audit) },
+      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit), lifecycle, stats: new StatsService(statsStore, names, now) },
       audit,
-      queues: queues.agencyIds.map((id) => queues.queue(id)),
+      queues: consoleQueues,
       observability: { redis, keys, queues, workers: () => workers, role },
       clients,
       logger: log,
@@ -160,14 +207,27 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       const adapter = adapters.get(agency.adapter)
       const v = nativeValidators.get(agency.adapter)
       if (adapter === undefined || v === undefined) throw new Error(`adapter ${agency.adapter} is missing`)
-      channels.set(agency.id, { agency, adapter, validateRequest: v.request })
+      channels.set(agency.id, { agency, adapter, validateRequest: v.request, ...(v.withdrawal !== undefined && { validateWithdrawal: v.withdrawal }) })
     }
     const service = new DeliveryService({ store, http, channels, procedures: settings.procedures, log, now })
     workers = createDeliveryWorkers({
       connection: workerRedis, prefix: keys.queuePrefix, agencies: settings.agencies, service, log,
       ...(options.workerLockMs !== undefined && { lockMs: options.workerLockMs })
     })
-    maintenance = await startMaintenance({ connection: workerRedis, prefix: keys.queuePrefix, reconciler, intervalMs: options.reconcileIntervalMs, log })
+    if (webhooks !== undefined) {
+      const webhookService = new WebhookService({ store, notifications, http, subscribers: settings.subscribers, log, now })
+      workers.push(createWebhookWorker({ connection: workerRedis, prefix: keys.queuePrefix, queue: webhooks.queue, service: webhookService, subscribers: settings.subscribers, log }))
+    }
+    maintenance = await startMaintenance({
+      connection: workerRedis,
+      prefix: keys.queuePrefix,
+      reconciler,
+      intervalMs: options.reconcileIntervalMs,
+      log,
+      lifecycle,
+      ...(options.sweepIntervalMs !== undefined && { sweepIntervalMs: options.sweepIntervalMs }),
+      ...(webhooks !== undefined && { webhooks: { queue: webhooks, notifications, graceMs: options.reconcileGraceMs ?? 10_000 } })
+    })
   }
 
   let closing: Promise<void> | undefined
@@ -178,6 +238,10 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     clients,
     queues,
     reconciler,
+    lifecycle,
+    stats: statsStore,
+    notifications,
+    ...(webhooks !== undefined && { webhooks }),
     workers,
     redis,
     close: async () => {
@@ -188,6 +252,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
         await Promise.all(workers.map(async (w) => { await w.close() }))
         if (maintenance !== undefined) await maintenance.close()
         await queues.close()
+        if (webhooks !== undefined) await webhooks.close()
         if (http !== undefined) await http.close()
         // 3. Redis last
         if (workerRedis !== undefined) await closeRedis(workerRedis)

@@ -57,6 +57,10 @@ export const dossierSchema = mustGet('dossier')
 export const submissionSchema = deriveSubmissionSchema(dossierSchema)
 export const hubConfigSchema = mustGet('hub-config')
 export const envSchema = mustGet('env')
+export const holidayCalendarSchema = mustGet('holiday-calendar')
+
+/** Config schemas: not part of the HTTP API. */
+const CONFIG_SCHEMAS = new Set(['env', 'hub-config', 'holiday-calendar'])
 
 /** Schemas of the procedure-specific `data` object, by $id (the name the routing table uses). */
 export const procedureDataSchemas: ReadonlyMap<string, JsonSchema> =
@@ -67,7 +71,7 @@ export const procedureDataSchemas: ReadonlyMap<string, JsonSchema> =
  * Config schemas (env, hub-config) are not part of the API.
  */
 export const apiSchemas: JsonSchema[] = [
-  ...files.filter((s) => s.$id !== 'env' && s.$id !== 'hub-config'),
+  ...files.filter((s) => !CONFIG_SCHEMAS.has(s.$id as string)),
   submissionSchema,
   ...procedureDataSchemas.values()
 ]

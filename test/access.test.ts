@@ -21,7 +21,14 @@ const routes: Call[] = [
   { name: 'GET /v1/dossiers', request: () => ({ url: '/v1/dossiers' }) },
   { name: 'GET /v1/dossiers/:code/history', request: (code) => ({ url: `/v1/dossiers/${code}/history` }) },
   { name: 'POST /v1/dossiers/:code/events', request: (code) => ({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: `e-${Math.random()}`, agency: 'justice', report: { status: 'processing' } } }) },
-  { name: 'POST /v1/agencies/:agency/dossiers', request: () => ({ method: 'POST', url: '/v1/agencies/justice/dossiers', payload: { ...justiceNative(), soBienNhan: `J-${Math.random()}` } }) }
+  { name: 'POST /v1/agencies/:agency/dossiers', request: () => ({ method: 'POST', url: '/v1/agencies/justice/dossiers', payload: { ...justiceNative(), soBienNhan: `J-${Math.random()}` } }) },
+  { name: 'GET /v1/dossiers/:code/status', request: (code) => ({ url: `/v1/dossiers/${code}/status` }) },
+  { name: 'GET /v1/dossiers/:code/notifications', request: (code) => ({ url: `/v1/dossiers/${code}/notifications` }) },
+  { name: 'GET /v1/dossiers/:code/national-record', request: (code) => ({ url: `/v1/dossiers/${code}/national-record` }) },
+  { name: 'GET /v1/stats', request: () => ({ url: '/v1/stats' }) },
+  // last: they change the dossier (the return is refused with 409 before it is resolved, which is not a 403)
+  { name: 'POST /v1/dossiers/:code/return', request: (code) => ({ method: 'POST', url: `/v1/dossiers/${code}/return`, payload: { method: 'counter' } }) },
+  { name: 'POST /v1/dossiers/:code/withdraw', request: (code) => ({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'thử quyền' } }) }
 ]
 
 /** A birth registration in the justice software's own format (test/golden/). */
@@ -72,7 +79,13 @@ t.test('each role on each route: allowed, or 403 naming the roles that may', asy
     'GET /v1/dossiers': ['portal', 'agency', 'admin', 'auditor'],
     'GET /v1/dossiers/:code/history': ['portal', 'agency', 'admin', 'auditor'],
     'POST /v1/dossiers/:code/events': ['agency', 'admin'],
-    'POST /v1/agencies/:agency/dossiers': ['agency', 'admin']
+    'POST /v1/agencies/:agency/dossiers': ['agency', 'admin'],
+    'GET /v1/dossiers/:code/status': ['portal', 'agency', 'admin', 'auditor'],
+    'GET /v1/dossiers/:code/notifications': ['portal', 'agency', 'admin', 'auditor'],
+    'GET /v1/dossiers/:code/national-record': ['portal', 'admin', 'auditor'],
+    'GET /v1/stats': ['portal', 'agency', 'admin', 'auditor'],
+    'POST /v1/dossiers/:code/return': ['portal', 'admin'],
+    'POST /v1/dossiers/:code/withdraw': ['portal', 'admin']
   }
   // the agency client here is the justice department's: the dossier is routed to it
   const keys = { portal: hub.keys.portal, agency: hub.keys.agencies.justice ?? '', admin: hub.keys.admin, auditor: hub.keys.auditor }
@@ -80,7 +93,7 @@ t.test('each role on each route: allowed, or 403 naming the roles that may', asy
     for (const [role, key] of Object.entries(keys)) {
       const res = await hub.app.inject(withKey(route.request(code), bearer(key)))
       if (allowed[route.name]?.includes(role) === true) {
-        t.ok(res.statusCode < 400, `${route.name} as ${role}: allowed (${res.statusCode})`)
+        t.ok(res.statusCode < 400 || (res.statusCode === 409 && route.name.endsWith('/return')), `${route.name} as ${role}: allowed (${res.statusCode})`)
       } else {
         t.equal(res.statusCode, 403, `${route.name} as ${role}: 403`)
         const p = res.json<Problem>()
@@ -104,6 +117,17 @@ t.test('agency scoping: the wrong agency sees and touches nothing, by any route'
   t.notMatch(get.body, /Nguyễn|038/, 'nothing of it in the answer')
   const history = await hub.app.inject({ url: `/v1/dossiers/${birth}/history`, headers: evn })
   t.equal(history.statusCode, 404, 'its history: not found')
+  for (const path of ['status', 'notifications']) {
+    const res = await hub.app.inject({ url: `/v1/dossiers/${birth}/${path}`, headers: evn })
+    t.equal(res.statusCode, 404, `its ${path}: not found`)
+  }
+  const stats = (await hub.app.inject({ url: '/v1/stats?groupBy=agency', headers: evn })).json<{ agency: string, totals: { received: number }, groups: Array<{ key: string }> }>()
+  t.equal(stats.agency, 'evn')
+  t.equal(stats.totals.received, 1, 'statistics count only its own dossier')
+  t.same(stats.groups.map((g) => g.key), ['evn'], 'and show only its own row')
+  const byProcedure = await hub.app.inject({ url: '/v1/stats?groupBy=procedure', headers: evn })
+  t.equal(byProcedure.statusCode, 403, 'figures grouped by procedure would count other agencies\' dossiers: 403')
+  t.equal(byProcedure.json<Problem>().code, 'HUB_ERR_STATS_SCOPE')
   const list = (await hub.app.inject({ url: '/v1/dossiers', headers: evn })).json<DossierList>()
   t.same(list.items.map((i) => i.code), [electricity], 'the list holds only the agency\'s own dossiers')
   const filtered = await hub.app.inject({ url: '/v1/dossiers?agency=justice', headers: evn })
@@ -120,7 +144,7 @@ t.test('agency scoping: the wrong agency sees and touches nothing, by any route'
   t.equal(notRouted.json<Problem>().code, 'HUB_ERR_NOT_ROUTED')
   const intake = await hub.app.inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', headers: evn, payload: justiceNative() })
   t.equal(intake.statusCode, 403, 'submitting as another agency: 403')
-  t.equal(await hub.redis.llen(`${hub.prefix}:h:${birth}`), 0, 'no report reached the dossier')
+  t.equal(await hub.redis.llen(`${hub.prefix}:h:${birth}`), 1, 'no report reached the dossier: its history holds only its receipt')
   t.equal(await hub.redis.zcard(`${hub.prefix}:ix:all`), 2, 'nothing new stored')
 
   const own = await hub.app.inject({ url: `/v1/dossiers/${birth}`, headers: justice })

@@ -167,7 +167,7 @@ t.test('native progress reports: validated against the adapter\'s status schema,
   t.match(otherDossier.json<{ errors: FieldProblem[] }>().errors[0]?.detail, /names dossier 000\.20\.38\.H56-261123-9999, but was posted to dossier/)
   const mismatch = await send({ MaHoSo: code, MaBuoc: 'land-certificate', MaTrangThai: 'DANG_XU_LY', ThoiDiem: '20261123100000' }, { step: 'land-registration' })
   t.equal(mismatch.statusCode, 400, 'the event and the native report name different steps: 400')
-  t.equal(await hub.redis.llen(`${hub.prefix}:h:${code}`), 0, 'none of these reached the history')
+  t.equal(await hub.redis.llen(`${hub.prefix}:h:${code}`), 1, 'none of these reached the history (it holds the receipt only)')
 
   const ok = await send({ MaHoSo: code, MaBuoc: 'land-registration', MaTrangThai: 'DANG_XU_LY', ThoiDiem: '20261123100000', NguoiXuLy: 'Lê Văn Địa' })
   t.equal(ok.statusCode, 201)

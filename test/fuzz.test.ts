@@ -91,5 +91,5 @@ t.test('hostile agency reports: never a 5xx, no report recorded by a refusal', a
   const native = { eventId: 'f-1', agency: 'land-office', native: { MaHoSo: code, MaBuoc: 'land-registration', MaTrangThai: 'DANG_XU_LY', ThoiDiem: '20261123100000' } }
   const canonical = { eventId: 'f-2', agency: 'land-office', report: { status: 'supplement-requested', missing: [{ name: 'Hợp đồng' }] } }
   const statuses = await fuzz(t, hub, `/v1/dossiers/${code}/events`, fc.oneof(mutate(native), mutate(canonical), anyJson), [200, 201, 400, 403, 409])
-  t.equal(await hub.redis.llen(`${hub.prefix}:h:${code}`), statuses.get(201) ?? 0, 'the history holds exactly the reports answered 201')
+  t.equal(await hub.redis.llen(`${hub.prefix}:h:${code}`), 1 + (statuses.get(201) ?? 0), 'the history holds its receipt and exactly the reports answered 201')
 })

@@ -120,6 +120,10 @@ export interface TestConfigOptions {
   baseDelayMs?: number
   maxDelayMs?: number
   timeoutMs?: number
+  /** webhook subscribers: their URL and signing key */
+  subscribers?: Record<string, { url: string, secret: string, agency?: string, events?: string[], attempts?: number }>
+  /** procedures as shipped, with these changes (e.g. another deadline) */
+  procedures?: (shipped: Record<string, Record<string, unknown>>) => Record<string, Record<string, unknown>>
 }
 
 /**
@@ -130,13 +134,24 @@ export function testSettings (o: TestConfigOptions): HubSettings {
   const retry = { attempts: o.attempts ?? 3, baseDelayMs: o.baseDelayMs ?? 40, maxDelayMs: o.maxDelayMs ?? 2000 }
   const shipped = shippedConfig()
   const agencies = Object.fromEntries(Object.entries(shipped.agencies).map(([id, a]) => [id, {
-    name: `${a.name} (test)`, adapter: a.adapter, endpoint: `${o.agencyUrl}/${id}`, retry, timeoutMs: o.timeoutMs ?? 2000
+    name: `${a.name} (test)`, adapter: a.adapter, endpoint: `${o.agencyUrl}/${id}`, retry, timeoutMs: o.timeoutMs ?? 2000,
+    ...(a.code !== undefined && { code: a.code })
   }]))
-  return resolveHubConfig({ agencies, procedures: shipped.procedures }, 'test config')
+  const env: Record<string, string> = {}
+  const subscribers = Object.fromEntries(Object.entries(o.subscribers ?? {}).map(([id, sub], i) => {
+    env[`TEST_WEBHOOK_SECRET_${i}`] = sub.secret
+    return [id, {
+      url: sub.url, secretEnv: `TEST_WEBHOOK_SECRET_${i}`, timeoutMs: o.timeoutMs ?? 2000,
+      retry: { ...retry, attempts: sub.attempts ?? retry.attempts },
+      ...(sub.agency !== undefined && { agency: sub.agency }), ...(sub.events !== undefined && { events: sub.events })
+    }]
+  }))
+  const procedures = o.procedures === undefined ? shipped.procedures : o.procedures(structuredClone(shipped.procedures))
+  return resolveHubConfig({ agencies, procedures, postal: shipped.postal, calendar: shipped.calendar, subscribers }, 'test config', { env })
 }
 
 /** config/hub.json as shipped (parsed, not resolved). */
-export function shippedConfig (): { agencies: Record<string, { name: string, adapter: string, endpoint: string, auth?: unknown }>, procedures: Record<string, Record<string, unknown>> } {
+export function shippedConfig (): { agencies: Record<string, { name: string, adapter: string, endpoint: string, code?: string, auth?: unknown }>, procedures: Record<string, Record<string, unknown>>, postal?: unknown, calendar?: unknown } {
   return JSON.parse(readFileSync(fromRoot('config', 'hub.json'), 'utf8')) as ReturnType<typeof shippedConfig>
 }
 
@@ -215,6 +230,8 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<TestH
     reconcileIntervalMs: options.reconcileIntervalMs ?? 3_600_000,
     reconcileGraceMs: options.reconcileGraceMs ?? 0,
     ...(options.now !== undefined && { now: options.now }),
+    ...(options.sweepIntervalMs !== undefined && { sweepIntervalMs: options.sweepIntervalMs }),
+    ...(options.workerLockMs !== undefined && { workerLockMs: options.workerLockMs }),
     ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }),
     ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy })
   })

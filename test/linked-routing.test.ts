@@ -102,15 +102,15 @@ t.test('birth registration: justice first, then residence and health insurance i
   t.same(final.results?.map((r) => r.componentCode), ['KQ-KS-01', 'KQ-CT-01', 'KQ-BHYT-01'], 'every result document, in route order')
 
   const history = (await hub.app.inject({ url: `/v1/dossiers/${code}/history` })).json<{ entries: Array<Record<string, unknown>> }>()
-  t.equal(history.entries.length, 5, 'five reports in the history')
-  t.same(history.entries.map((e) => e.statusTo).filter((s) => s !== undefined), ['processing', 'resolved'], 'the status changes are recorded')
+  t.equal(history.entries.length, 6, 'the receipt and five reports in the history')
+  t.same(history.entries.map((e) => e.statusTo).filter((s) => s !== undefined), ['received', 'processing', 'resolved'], 'the status changes are recorded')
   const validEntry = createStrictAjv().getSchema('history-entry')
   t.ok(history.entries.every((e) => validEntry?.(e) === true), 'every entry fits schemas/history-entry.schema.json')
-  t.same(history.entries[4], {
-    at: history.entries[4]?.at,
+  t.same(history.entries[5], {
+    at: history.entries[5]?.at,
     type: 'agency-report',
     actor: { kind: 'agency', id: 'social-insurance' },
-    eventId: history.entries[4]?.eventId,
+    eventId: history.entries[5]?.eventId,
     step: 'health-insurance',
     report: { status: 'resolved', results: [doc('Thẻ BHYT trẻ em', 'KQ-BHYT-01')] },
     applied: true,
@@ -175,11 +175,10 @@ t.test('a rejection stops the remaining steps and is reported', async (t) => {
   await report(hub, stopped.code, 'justice', { status: 'accepted' })
   const r2 = await report(hub, stopped.code, 'justice', { status: 'rejected', reason: 'Giấy chứng sinh không hợp lệ' })
   t.equal(r2.body.status, 'stopped', 'refused after acceptance: processing stopped (8)')
-  // a late report on a cancelled step changes nothing
+  // a late report on a stopped dossier changes nothing: 409, the status machine says why
   const late = await report(hub, stopped.code, 'police-residence', { status: 'resolved' })
-  t.equal(late.status, 201)
-  t.equal(late.body.applied, false)
-  t.equal(late.body.reason, 'dossier-closed')
+  t.equal(late.status, 409)
+  t.match(late.body.detail, /cannot go from stopped \(8\) to resolved \(9\)/)
   await new Promise((r) => setTimeout(r, 150))
   t.equal(received(agency, 'tax').length + received(agency, 'police-residence').length + received(agency, 'social-insurance').length, 0, 'no later step was ever delivered')
 })
@@ -206,7 +205,7 @@ t.test('events: refused when wrong, idempotent by id, kept but not applied when 
   const both = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: 'x1', agency: 'justice' } })
   t.equal(both.statusCode, 400, 'neither report nor native')
   t.equal(await hub.redis.hget(`${hub.prefix}:d:${code}`, 'v'), before, 'none of these changed the dossier')
-  t.equal(await hub.redis.llen(`${hub.prefix}:h:${code}`), 0, 'nor its history')
+  t.equal(await hub.redis.llen(`${hub.prefix}:h:${code}`), 1, 'nor its history (the receipt only)')
 
   const event = { eventId: 'JUS-2026-0001', agency: 'justice', report: { status: 'processing', occurredAt: '2026-11-23T10:00:00+07:00' } }
   const firstPost = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: event })
@@ -214,7 +213,7 @@ t.test('events: refused when wrong, idempotent by id, kept but not applied when 
   const again = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: event })
   t.equal(again.statusCode, 200, 'the same event again: 200')
   t.same(again.json(), firstPost.json(), 'with the first answer')
-  t.equal(await hub.redis.llen(`${hub.prefix}:h:${code}`), 1, 'and no second history entry')
+  t.equal(await hub.redis.llen(`${hub.prefix}:h:${code}`), 2, 'and no second history entry (receipt + the report)')
   const reused = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { ...event, report: { status: 'resolved' } } })
   t.equal(reused.statusCode, 409, 'the same id with other content: 409')
   t.equal(reused.json<{ code: string }>().code, 'HUB_ERR_EVENT_CONFLICT')
@@ -230,7 +229,7 @@ t.test('events: refused when wrong, idempotent by id, kept but not applied when 
   t.equal(supplement.body.status, 'supplement-requested', 'a newer supplement request applies')
   t.same((await dossier(hub, code)).routing?.['civil-status']?.missing, [{ name: 'Giấy chứng sinh', note: 'Bản chụp mờ' }], 'what is missing is on the step')
   const entries = (await hub.app.inject({ url: `/v1/dossiers/${code}/history` })).json<{ entries: Array<{ applied: boolean }> }>().entries
-  t.same(entries.map((e) => e.applied), [true, false, false, true], 'every report is in the history, applied or not')
+  t.same(entries.map((e) => e.applied), [true, true, false, false, true], 'the receipt, then every report, applied or not')
 
   const stepNotStarted = await report(hub, code, 'police-residence', { status: 'accepted' })
   t.equal(stepNotStarted.body.reason, 'step-not-started', 'a report for a step not yet delivered is kept, not applied')
@@ -256,7 +255,7 @@ t.test('agency reports race each other and the deliveries: every one is applied 
   t.equal(d.routing?.residence?.state, 'resolved')
   t.equal(d.routing?.['health-insurance']?.state, 'resolved')
   t.equal(d.status, 'resolved', 'resolved once both are')
-  t.equal(await hub.redis.llen(`${hub.prefix}:h:${code}`), 13, 'one history entry per report, none lost')
+  t.equal(await hub.redis.llen(`${hub.prefix}:h:${code}`), 14, 'the receipt and one history entry per report, none lost')
 })
 
 t.test('an agency that is down does not delay another agency\'s queue', async (t) => {

@@ -7,6 +7,8 @@
  *   new holder: the applicant), data schema electricity-contract-holder-change, loaiYeuCau
  *   THAY_DOI_CHU_THE_HOP_DONG.
  * Status reports (trangThai) map to the canonical step statuses of schemas/status-report.schema.json.
+ * When the applicant withdraws the dossier, the request is cancelled at <endpoint>/huy-yeu-cau
+ * (electricity-withdrawal).
  */
 import {
   AdapterMappingError,
@@ -16,7 +18,8 @@ import {
   type MappedStatus,
   type OutboundContext,
   type StatusReport,
-  type StepStatus
+  type StepStatus,
+  type WithdrawalNotice
 } from '../contract.ts'
 import type { Address, Attachment, ElectricityContractHolderChangeData, ElectricityNewConnectionData } from '../../src/types/schemas.generated.ts'
 import type {
@@ -26,20 +29,26 @@ import type {
   ElectricityRequest,
   ElectricityStatus,
   ElectricitySubmission,
-  ElectricitySupplyAddress
+  ElectricitySupplyAddress,
+  ElectricityWithdrawal
 } from './native.generated.ts'
 import { nativeDate, nativeDateTime, toCompactDate, toCompactVietnam } from '../shared/vietnam-datetime.ts'
 import { codeTable } from '../shared/code-table.ts'
+import { withdrawalReason, withdrawalReference, withdrawalTime } from '../shared/withdrawal.ts'
 
 /** The native system, as the adapter's messages name it. */
 const SYSTEM = 'the power company\'s system'
 import requestSchema from './schemas/request.schema.json' with { type: 'json' }
 import statusSchema from './schemas/status.schema.json' with { type: 'json' }
 import submissionSchema from './schemas/submission.schema.json' with { type: 'json' }
+import withdrawalSchema from './schemas/withdrawal.schema.json' with { type: 'json' }
 
 /** The data schemas ($id) this adapter maps. */
 export const NEW_CONNECTION = 'electricity-new-connection'
 export const CONTRACT_HOLDER_CHANGE = 'electricity-contract-holder-change'
+
+/** Where a withdrawal notice goes, relative to the power company's endpoint (the hub appends it). */
+export const WITHDRAWAL_PATH = 'huy-yeu-cau'
 
 type Purpose = ElectricityNewConnectionData['purpose']
 type Reason = ElectricityContractHolderChangeData['reason']
@@ -381,10 +390,27 @@ function status (native: ElectricityStatus): MappedStatus {
   return { report, dossierCode: native.maYeuCau }
 }
 
+/** Tell the power company the applicant withdrew the dossier: cancel the request (hủy yêu cầu). */
+function withdrawal (notice: WithdrawalNotice, context: OutboundContext): { method: 'POST', path: string, body: ElectricityWithdrawal } {
+  const kind = Object.hasOwn(requestKinds, context.dataSchema) ? requestKinds[context.dataSchema] : undefined
+  if (kind === undefined) {
+    throw new AdapterMappingError(`the power company takes ${Object.keys(requestKinds).join(' and ')} dossiers, not ${context.dataSchema}: it cannot hold dossier ${notice.dossierCode}`)
+  }
+  const reference = withdrawalReference(notice.agencyReference)
+  const body: ElectricityWithdrawal = {
+    maYeuCau: notice.dossierCode,
+    ...(reference !== undefined && { maTiepNhan: reference }),
+    loaiYeuCau: kind.kind,
+    lyDoHuy: withdrawalReason(notice.reason, 1900),
+    thoiDiemHuy: withdrawalTime(notice.withdrawnAt)
+  }
+  return { method: 'POST', path: WITHDRAWAL_PATH, body }
+}
+
 export const electricityAdapter: AgencyAdapter<ElectricitySubmission, ElectricityRequest, ElectricityStatus> = {
   name: 'electricity',
   description: 'Power company (EVN) customer-service system: new low-voltage connections (cấp điện mới hạ áp) and household contract holder changes (thay đổi chủ thể hợp đồng mua bán điện).',
-  nativeSchemas: { submission: submissionSchema, request: requestSchema, status: statusSchema },
+  nativeSchemas: { submission: submissionSchema, request: requestSchema, status: statusSchema, withdrawal: withdrawalSchema },
   inbound,
   outbound,
   status,
@@ -393,7 +419,8 @@ export const electricityAdapter: AgencyAdapter<ElectricitySubmission, Electricit
     if (typeof body !== 'object' || body === null) return undefined
     const v = (body as Record<string, unknown>).maTiepNhan
     return typeof v === 'string' && v.length > 0 ? v : undefined
-  }
+  },
+  withdrawal
 }
 
 export default electricityAdapter

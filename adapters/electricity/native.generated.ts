@@ -436,3 +436,28 @@ export interface ElectricityResultDocument {
    */
   kieuTep?: string;
 }
+/**
+ * Thông báo hủy yêu cầu do khách hàng rút hồ sơ — what the hub sends to the power company's customer-service system (POST to <endpoint>/huy-yeu-cau) when the applicant withdrew a dossier it holds (status 7, Công dân yêu cầu rút hồ sơ): cancel the request maYeuCau (no survey, no installation) and send no further progress for it. Field names and dates as in electricity-request. The Idempotency-Key header is <maYeuCau>/<step>/withdrawal; a repeat changes nothing.
+ */
+export interface ElectricityWithdrawal {
+  /**
+   * Mã yêu cầu — the hub's dossier code (mã hồ sơ), as delivered in electricity-request.
+   */
+  maYeuCau: string;
+  /**
+   * Mã tiếp nhận — the power company's own reference for the request, from its answer to the delivery, when it gave one.
+   */
+  maTiepNhan?: string;
+  /**
+   * Loại yêu cầu — CAP_DIEN_MOI_HA_AP or THAY_DOI_CHU_THE_HOP_DONG, as in the delivery.
+   */
+  loaiYeuCau: "CAP_DIEN_MOI_HA_AP" | "THAY_DOI_CHU_THE_HOP_DONG";
+  /**
+   * Lý do hủy yêu cầu — why: the applicant's reason for withdrawing, as the portal forwarded it.
+   */
+  lyDoHuy: string;
+  /**
+   * Thời điểm hủy — when the applicant withdrew, yyyyMMddHHmmss Vietnam time.
+   */
+  thoiDiemHuy: string;
+}

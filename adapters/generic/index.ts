@@ -7,10 +7,18 @@
  * The delivered body is `{ step, dossier }`: which step of a linked route this delivery is for
  * (one agency may get several: the land office before and after the tax authority) and the
  * canonical dossier (schemas/dossier.schema.json), with earlier steps' result documents.
+ *
+ * A withdrawal (the applicant withdrew the dossier) is the canonical notice with `type:
+ * 'withdrawal'`, posted to <endpoint>/withdrawals.
  */
-import type { AgencyAdapter, DossierSubmission, StatusReport } from '../contract.ts'
-import type { GenericRequest } from './native.generated.ts'
+import type { AgencyAdapter, DossierSubmission, OutboundRequest, StatusReport, WithdrawalNotice } from '../contract.ts'
+import type { GenericRequest, GenericWithdrawal } from './native.generated.ts'
+import { withdrawalReason, withdrawalReference } from '../shared/withdrawal.ts'
 import requestSchema from './schemas/request.schema.json' with { type: 'json' }
+import withdrawalSchema from './schemas/withdrawal.schema.json' with { type: 'json' }
+
+/** Where a withdrawal notice goes, relative to the agency's endpoint (the hub appends it). */
+export const WITHDRAWAL_PATH = 'withdrawals'
 
 function receiptFrom (body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null) return undefined
@@ -22,18 +30,33 @@ function receiptFrom (body: unknown): string | undefined {
   return undefined
 }
 
+function withdrawal (notice: WithdrawalNotice): OutboundRequest & { body: GenericWithdrawal } {
+  const reference = withdrawalReference(notice.agencyReference)
+  const body: GenericWithdrawal = {
+    type: 'withdrawal',
+    dossierCode: notice.dossierCode,
+    step: notice.step,
+    ...(reference !== undefined && { agencyReference: reference }),
+    reason: withdrawalReason(notice.reason, 2000),
+    withdrawnAt: notice.withdrawnAt
+  }
+  return { method: 'POST', path: WITHDRAWAL_PATH, body }
+}
+
 export const genericAdapter: AgencyAdapter<DossierSubmission, GenericRequest, StatusReport> = {
   name: 'generic',
   description: 'Canonical dossier JSON over HTTP (định dạng chuẩn của trục liên thông).',
   nativeSchemas: {
     submission: { $ref: 'dossier-submission#' },
     request: requestSchema,
-    status: { $ref: 'status-report#' }
+    status: { $ref: 'status-report#' },
+    withdrawal: withdrawalSchema
   },
   inbound: (native) => native,
   outbound: (dossier, context) => ({ method: 'POST', body: { step: context.step, dossier: dossier as GenericRequest['dossier'] } }),
   status: (native) => ({ report: native }),
-  receipt: (response) => receiptFrom(response.body)
+  receipt: (response) => receiptFrom(response.body),
+  withdrawal
 }
 
 export default genericAdapter

@@ -88,6 +88,34 @@ export interface Dossier {
    */
   dueAt?: string;
   /**
+   * Ngày hẹn trả mới — the later date an agency announced when it said it would be late (Decree 61/2018 Art. 19.9, phiếu xin lỗi và hẹn lại ngày trả); on-time figures still count against dueAt.
+   */
+  rescheduledDueAt?: string;
+  /**
+   * Tạm dừng tính thời gian từ — while a supplement (5) or payment (6) request is open, when the clock stopped; dueAt moves by the paused working time when it restarts.
+   */
+  pausedSince?: string;
+  /**
+   * Quá hạn từ — when the hub found the open dossier past its due date (trễ hạn); absent while it is not.
+   */
+  overdueSince?: string;
+  /**
+   * Ngày kết thúc xử lý (NgayKetThucXuLy) — when the dossier was resolved (status 9).
+   */
+  resolvedAt?: string;
+  /**
+   * Ngày trả kết quả (NgayTra) — when the result reached the applicant (status 10).
+   */
+  returnedAt?: string;
+  /**
+   * Ngày kết thúc không có kết quả — when the dossier ended without a result: not accepted (NgayTuChoi), withdrawn or stopped.
+   */
+  closedAt?: string;
+  /**
+   * Kết quả về thời hạn — for a resolved dossier: early (trước hạn, resolved on a day before the due date), on-time (đúng hạn, on the due date) or overdue (quá hạn, after it).
+   */
+  timeliness?: "early" | "on-time" | "overdue";
+  /**
    * Trạng thái liên thông — the dossier's route, one entry per step keyed by step id (the agency id unless the routing table names steps): which agency, which stage, delivery and processing state.
    */
   routing?: {
@@ -369,13 +397,34 @@ export interface RoutingState {
    */
   payment?: Payment;
   /**
-   * Ngày hẹn trả của bước — the date the agency announced for its step, when it did.
+   * Hạn của bước — the step's due date: from the routing table's days for the step, counted from its release; or the later date the agency announced.
    */
   dueAt?: string;
   /**
    * Giấy tờ kết quả — documents this step produced (resolved).
    */
   results?: ResultDocument[];
+  /**
+   * Thông báo rút hồ sơ — the notice to this step's agency that the applicant withdrew the dossier (it held the dossier already): how its delivery went.
+   */
+  withdrawalNotice?: {
+    /**
+     * Trạng thái gửi — retrying (đang thử lại), delivered (đã báo) or failed (thất bại, cần xử lý).
+     */
+    state: "retrying" | "delivered" | "failed";
+    /**
+     * Số lần gửi — attempts so far.
+     */
+    attempts: number;
+    /**
+     * Thời điểm — of the last attempt.
+     */
+    at?: string;
+    /**
+     * Lỗi gần nhất — the last error.
+     */
+    lastError?: string;
+  };
 }
 /**
  * Nghĩa vụ tài chính — what the applicant must pay (payment-requested).
@@ -504,4 +553,33 @@ export interface Attachment {
    * Được tái sử dụng — whether the digitised document may be reused in later dossiers.
    */
   reusable?: boolean;
+}
+/**
+ * Thông báo rút hồ sơ theo định dạng chuẩn — what the generic adapter sends (POST to <endpoint>/withdrawals) when the applicant withdrew a dossier the agency holds (status 7, Công dân yêu cầu rút hồ sơ): stop work on the step and post no further progress. The Idempotency-Key header is <dossier code>/<step>/withdrawal; a repeat changes nothing.
+ */
+export interface GenericWithdrawal {
+  /**
+   * Loại thông báo — always withdrawal (rút hồ sơ), so an agency that shares one address for several notices can tell them apart.
+   */
+  type: "withdrawal";
+  /**
+   * Mã hồ sơ — the hub's dossier code, as delivered in dossier.code.
+   */
+  dossierCode: string;
+  /**
+   * Mã bước — the step of the route the agency holds (step.id of the delivery).
+   */
+  step: string;
+  /**
+   * Số biên nhận của cơ quan — the agency's own reference for the dossier, from its answer to the delivery, when it gave one.
+   */
+  agencyReference?: string;
+  /**
+   * Lý do rút hồ sơ — the applicant's reason, as the portal forwarded it.
+   */
+  reason: string;
+  /**
+   * Thời điểm rút hồ sơ — when the applicant withdrew (ISO 8601 with offset).
+   */
+  withdrawnAt: string;
 }

@@ -8,7 +8,8 @@
  * - cấp Phiếu lý lịch tư pháp, data schema criminal-record-certificate, module LLTP (record `lyLichTuPhap`).
  * The applicant travels as nyc* fields of the common header. Every code except loaiHoSo is a
  * string of digits, as the software stores them — trangThai too ("1" … "7"). The software answers
- * a delivery with its own receipt number in `soBienNhan`.
+ * a delivery with its own receipt number in `soBienNhan`. When the applicant withdraws the dossier,
+ * the software is told per step it holds (maBuoc) at <endpoint>/rut-ho-so (justice-withdrawal).
  */
 import {
   AdapterMappingError,
@@ -20,7 +21,8 @@ import {
   type OutboundContext,
   type ResultDocument,
   type StatusReport,
-  type StepStatus
+  type StepStatus,
+  type WithdrawalNotice
 } from '../contract.ts'
 import type {
   Address,
@@ -43,22 +45,28 @@ import type {
   JusticeRequest,
   JusticeStatus,
   JusticeSubmission,
+  JusticeWithdrawal,
   JusticeXacNhanHonNhan
 } from './native.generated.ts'
 import { nativeDate, nativeDateTime, toCompactDate, toCompactVietnam } from '../shared/vietnam-datetime.ts'
 import { codeTable } from '../shared/code-table.ts'
+import { withdrawalReason, withdrawalReference, withdrawalTime } from '../shared/withdrawal.ts'
 
 /** The native system, as the adapter's messages name it. */
 const SYSTEM = 'the justice software'
 import requestSchema from './schemas/request.schema.json' with { type: 'json' }
 import statusSchema from './schemas/status.schema.json' with { type: 'json' }
 import submissionSchema from './schemas/submission.schema.json' with { type: 'json' }
+import withdrawalSchema from './schemas/withdrawal.schema.json' with { type: 'json' }
 
 /** The data schemas ($id) this adapter maps. */
 export const BIRTH_REGISTRATION = 'birth-registration'
 export const DEATH_REGISTRATION = 'death-registration'
 export const MARRIAGE_REGISTRATION = 'marriage-registration'
 export const CRIMINAL_RECORD_CERTIFICATE = 'criminal-record-certificate'
+
+/** Where a withdrawal notice goes, relative to the software's endpoint (the hub appends it). */
+export const WITHDRAWAL_PATH = 'rut-ho-so'
 
 type Module = JusticeRequest['loaiHoSo']
 type Sex = BirthRegistrationData['child']['sex']
@@ -727,14 +735,35 @@ function receipt (response: AgencyResponse): string | undefined {
   return typeof v === 'string' && v.trim().length > 0 ? v : undefined
 }
 
+// ── withdrawal ─────────────────────────────────────────────────────────────────────────────────
+
+/** Tell the software the applicant withdrew the dossier: stop the step it holds (maBuoc) in the module's register. */
+function withdrawal (notice: WithdrawalNotice, context: OutboundContext): { method: 'POST', path: string, body: JusticeWithdrawal } {
+  const kind = Object.hasOwn(modules, context.dataSchema) ? modules[context.dataSchema] : undefined
+  if (kind === undefined) {
+    throw new AdapterMappingError(`the justice software takes ${Object.keys(modules).join(', ')} dossiers, not ${context.dataSchema}: it cannot hold dossier ${notice.dossierCode}`)
+  }
+  const reference = withdrawalReference(notice.agencyReference)
+  const body: JusticeWithdrawal = {
+    maHoSo: notice.dossierCode,
+    ...(reference !== undefined && { soBienNhan: reference }),
+    maBuoc: notice.step,
+    loaiHoSo: kind.module,
+    lyDoRut: withdrawalReason(notice.reason, 2000),
+    thoiDiemRut: withdrawalTime(notice.withdrawnAt)
+  }
+  return { method: 'POST', path: WITHDRAWAL_PATH, body }
+}
+
 export const justiceAdapter: AgencyAdapter<JusticeSubmission, JusticeRequest, JusticeStatus> = {
   name: 'justice',
   description: 'Department of Justice software: civil status (đăng ký khai sinh, khai tử, kết hôn) and criminal record certificates (cấp Phiếu lý lịch tư pháp).',
-  nativeSchemas: { submission: submissionSchema, request: requestSchema, status: statusSchema },
+  nativeSchemas: { submission: submissionSchema, request: requestSchema, status: statusSchema, withdrawal: withdrawalSchema },
   inbound,
   outbound,
   status,
-  receipt
+  receipt,
+  withdrawal
 }
 
 export default justiceAdapter

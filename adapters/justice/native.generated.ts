@@ -873,3 +873,32 @@ export interface JusticeGiayToKetQua {
    */
   soBanSao?: number;
 }
+/**
+ * Thông báo rút hồ sơ gửi phần mềm hộ tịch, lý lịch tư pháp — what the hub sends to the Department of Justice software (POST to <endpoint>/rut-ho-so) when the applicant withdrew a dossier it holds (status 7, Công dân yêu cầu rút hồ sơ): stop processing the step maBuoc and send no further progress reports for it. camelCase fields as in justice-request; date-times yyyyMMddHHmmss, Vietnam time. The Idempotency-Key header is <maHoSo>/<maBuoc>/withdrawal; a repeat changes nothing.
+ */
+export interface JusticeWithdrawal {
+  /**
+   * Mã hồ sơ — the hub's dossier code, as delivered in justice-request.
+   */
+  maHoSo: string;
+  /**
+   * Số biên nhận — the justice software's own receipt number for the dossier, from its answer to the delivery, when it gave one.
+   */
+  soBienNhan?: string;
+  /**
+   * Mã bước — the step the justice office holds (maBuoc of the delivery).
+   */
+  maBuoc: string;
+  /**
+   * Loại hồ sơ (module) — KS, KT, LTKH or LLTP, as in the delivery: which register the dossier is in.
+   */
+  loaiHoSo: "KS" | "KT" | "LTKH" | "LLTP";
+  /**
+   * Lý do rút hồ sơ — the applicant's reason, as the portal forwarded it.
+   */
+  lyDoRut: string;
+  /**
+   * Thời điểm rút hồ sơ — when the applicant withdrew, yyyyMMddHHmmss Vietnam time.
+   */
+  thoiDiemRut: string;
+}

@@ -9,6 +9,8 @@
  * NoiDungYeuCau): before the tax authority (check the dossier, send the cadastral information)
  * and after it (register the change, issue the certificate, with the tax notice in
  * KetQuaBuocTruoc). Status reports (MaTrangThai) map to the canonical step statuses by STEP_STATUS.
+ * When the applicant withdraws the dossier, the office is told per step it holds (MaBuoc) at
+ * <endpoint>/rut-ho-so (land-withdrawal).
  */
 import {
   AdapterMappingError,
@@ -20,7 +22,8 @@ import {
   type OutboundContext,
   type ResultDocument,
   type StatusReport,
-  type StepStatus
+  type StepStatus,
+  type WithdrawalNotice
 } from '../contract.ts'
 import type {
   Address,
@@ -43,20 +46,26 @@ import type {
   LandStatus,
   LandSubmission,
   LandTaiSan,
-  LandThongTinNhanKetQua
+  LandThongTinNhanKetQua,
+  LandWithdrawal
 } from './native.generated.ts'
 import { nativeDate, nativeDateTime, toCompactDate, toCompactVietnam } from '../shared/vietnam-datetime.ts'
 import { codeTable } from '../shared/code-table.ts'
+import { withdrawalReason, withdrawalReference, withdrawalTime } from '../shared/withdrawal.ts'
 
 /** The native system, as the adapter's messages name it. */
 const SYSTEM = 'VBDLIS'
 import requestSchema from './schemas/request.schema.json' with { type: 'json' }
 import statusSchema from './schemas/status.schema.json' with { type: 'json' }
 import submissionSchema from './schemas/submission.schema.json' with { type: 'json' }
+import withdrawalSchema from './schemas/withdrawal.schema.json' with { type: 'json' }
 
 /** The data schemas ($id) this adapter maps. */
 export const TRANSFER = 'land-use-right-transfer'
 export const FIRST_CERTIFICATE = 'land-first-certificate'
+
+/** Where a withdrawal notice goes, relative to the office's endpoint (the hub appends it). */
+export const WITHDRAWAL_PATH = 'rut-ho-so'
 
 type ProcedureKind = LandRequest['LoaiThuTuc']
 type Applicant = DossierSubmission['applicant']
@@ -694,18 +703,40 @@ function receipt (response: AgencyResponse): string | undefined {
   return typeof n === 'string' && n.trim() !== '' ? n : undefined
 }
 
+// ---------------------------------------------------------------- withdrawal
+
+/** Tell the office the applicant withdrew the dossier: stop the step it holds (MaBuoc). */
+function withdrawal (notice: WithdrawalNotice, context: OutboundContext): { method: 'POST', path: string, body: LandWithdrawal } {
+  const kind = Object.hasOwn(procedureKinds, context.dataSchema) ? procedureKinds[context.dataSchema] : undefined
+  if (kind === undefined) {
+    throw new AdapterMappingError(`the land registration office takes ${Object.keys(procedureKinds).join(' and ')} dossiers, not ${context.dataSchema}: it cannot hold dossier ${notice.dossierCode}`)
+  }
+  const reference = withdrawalReference(notice.agencyReference)
+  const body: LandWithdrawal = {
+    MaHoSo: notice.dossierCode,
+    ...(reference !== undefined && { SoBienNhan: reference }),
+    MaBuoc: notice.step,
+    LoaiThuTuc: kind.kind,
+    LyDoRutHoSo: withdrawalReason(notice.reason, 1000),
+    ThoiDiemRut: withdrawalTime(notice.withdrawnAt)
+  }
+  return { method: 'POST', path: WITHDRAWAL_PATH, body }
+}
+
 export const landAdapter: AgencyAdapter<LandSubmission, LandRequest, LandStatus> = {
   name: 'land',
   description: 'Land registration office (Văn phòng đăng ký đất đai), VBDLIS: transfers of land use rights (đăng ký biến động do chuyển nhượng) and first certificates (cấp Giấy chứng nhận lần đầu), before and after the tax step of the linked route.',
   nativeSchemas: {
     submission: submissionSchema,
     request: requestSchema,
-    status: statusSchema
+    status: statusSchema,
+    withdrawal: withdrawalSchema
   },
   inbound,
   outbound,
   status,
-  receipt
+  receipt,
+  withdrawal
 }
 
 export default landAdapter

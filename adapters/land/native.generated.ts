@@ -772,3 +772,32 @@ export interface LandGiayToKetQua {
    */
   SoBanChinh?: number;
 }
+/**
+ * Thông báo rút hồ sơ gửi VBDLIS — what the hub sends to the land registration office (POST to <endpoint>/rut-ho-so) when the applicant withdrew a dossier the office holds (status 7, Công dân yêu cầu rút hồ sơ): stop processing the step MaBuoc and send no further status reports for it. PascalCase fields as in land-request; date-times yyyyMMddHHmmss, Vietnam time. The Idempotency-Key header is <MaHoSo>/<MaBuoc>/withdrawal; a repeat changes nothing.
+ */
+export interface LandWithdrawal {
+  /**
+   * Mã hồ sơ — the hub's dossier code, as delivered in land-request.
+   */
+  MaHoSo: string;
+  /**
+   * Số biên nhận — the office's own receipt number for the dossier, from its answer to the delivery, when it gave one.
+   */
+  SoBienNhan?: string;
+  /**
+   * Mã bước liên thông — the step the office holds (MaBuoc of the delivery): the office may hold the same dossier in two steps, before and after the tax authority.
+   */
+  MaBuoc: string;
+  /**
+   * Loại thủ tục — CHUYEN_NHUONG or CAP_GCN_LAN_DAU, as in the delivery.
+   */
+  LoaiThuTuc: "CHUYEN_NHUONG" | "CAP_GCN_LAN_DAU";
+  /**
+   * Lý do rút hồ sơ — the applicant's reason, as the portal forwarded it.
+   */
+  LyDoRutHoSo: string;
+  /**
+   * Thời điểm rút hồ sơ — when the applicant withdrew, yyyyMMddHHmmss Vietnam time.
+   */
+  ThoiDiemRut: string;
+}

@@ -1,17 +1,28 @@
 /**
  * What each simulated agency system says, by adapter: how to read a delivery in its native
- * format, how it answers (its receipt), which result documents it issues, and how it words a
- * progress report (its native status format, or the canonical report for generic agencies).
+ * format, how it answers (its receipt), which result documents it issues, how it words a
+ * progress report (its native status format, or the canonical report for generic agencies), and
+ * where and in which format it takes a withdrawal notice (the adapter's withdrawal path and schema).
  *
  * A native report built here must validate against the adapter's status schema and map back,
  * through the adapter's status(), to the canonical report it was built from (same status, and
  * the same missing papers, payment, reason or result documents).
+ *
+ * The postal service (VNPost) does not process dossiers: it carries the result, so its progress is
+ * a tracking journey of its own (journey): picked up → in transit → out for delivery → (a failed
+ * attempt, then out for delivery again) → delivered, or returned to the sender.
  */
 import type { ResultDocument, StatusReport } from '../../src/types/schemas.generated.ts'
 import type { GenericRequest } from '../../adapters/generic/native.generated.ts'
 import type { ElectricityRequest, ElectricityStatus } from '../../adapters/electricity/native.generated.ts'
 import type { LandRequest, LandStatus } from '../../adapters/land/native.generated.ts'
 import type { JusticeRequest, JusticeStatus } from '../../adapters/justice/native.generated.ts'
+import type { PostalStatus } from '../../adapters/postal/native.generated.ts'
+import { WITHDRAWAL_PATH as GENERIC_WITHDRAWAL } from '../../adapters/generic/index.ts'
+import { WITHDRAWAL_PATH as ELECTRICITY_WITHDRAWAL } from '../../adapters/electricity/index.ts'
+import { WITHDRAWAL_PATH as LAND_WITHDRAWAL } from '../../adapters/land/index.ts'
+import { WITHDRAWAL_PATH as JUSTICE_WITHDRAWAL } from '../../adapters/justice/index.ts'
+import { RETURN_STEP, WITHDRAWAL_PATH as POSTAL_WITHDRAWAL } from '../../adapters/postal/index.ts'
 import { toCompactVietnam } from '../../adapters/shared/vietnam-datetime.ts'
 
 /** A delivery as the simulator understood it. */
@@ -28,20 +39,46 @@ export interface Delivered {
   variant?: string
   /** how many copies of the main result the request asks for, when it says */
   copies?: number
+  /** who is to receive a postal shipment (and signs for it) */
+  recipient?: string
+}
+
+/** A withdrawal notice as the simulator understood it: no step = every step of the dossier it holds. */
+export interface Withdrawn {
+  code: string
+  step?: string
 }
 
 /** The event body parts besides eventId / agency / step: `{ report }` or `{ native }`. */
 export type EventPayload = { report: StatusReport } | { native: unknown }
 
+/** One planned progress report of an agency's own journey: its canonical status, and its wording once its time is known. */
+export interface JourneyStep {
+  status: StatusReport['status']
+  payload: (occurredAt: string) => EventPayload
+}
+
 export type ResultStub = Pick<ResultDocument, 'name' | 'componentCode'> & Partial<Pick<ResultDocument, 'originalCopies' | 'certifiedCopies'>>
 
 export interface Dialect {
   parse(body: unknown): Delivered
-  receipt(receipt: string): object
+  /** the answer to a delivery, with the receipt number the simulator gave */
+  receipt(receipt: string, d?: Delivered): object
+  /** the agency's own receipt numbers, when they have a format of their own (VNPost's tracking numbers) */
+  newReceipt?(seq: number): string
   results(d: Delivered): ResultStub[]
   event(d: Delivered, report: StatusReport, context: { agencyId: string }): EventPayload
   /** what the agency asks the applicant to pay before it resolves (a tax notice), if anything */
   payment?(d: Delivered): NonNullable<StatusReport['payment']> | undefined
+  /** where withdrawal notices arrive, relative to the agency's endpoint: the adapter's WITHDRAWAL_PATH */
+  withdrawalPath: string
+  /** reads a withdrawal notice in the adapter's native withdrawal format */
+  parseWithdrawal(body: unknown): Withdrawn
+  /**
+   * an agency whose progress is not accepted → processing → resolved (the postal service's
+   * tracking) plans its own: `failure` decides a failed delivery attempt, `refusal` a return to sender
+   */
+  journey?(d: Delivered, o: { failure: boolean, refusal: boolean }): JourneyStep[]
 }
 
 type StepStatus = StatusReport['status']
@@ -107,11 +144,19 @@ function required<T> (value: T | undefined, what: string, status: StepStatus): T
 
 // ── generic ────────────────────────────────────────────────────────────────────────────────────
 
+const GENERIC_WITHDRAWAL_FORMAT = 'a withdrawal notice (generic-withdrawal: type withdrawal, dossierCode, step …)'
+
 const generic: Dialect = {
   parse: (body) => {
     const b = body as GenericRequest
     if (typeof b?.dossier?.code !== 'string') throw new Error('expected { step, dossier } with dossier.code')
     return { code: b.dossier.code, step: b.step.id, kind: b.step.task ?? b.dossier.procedure.name }
+  },
+  withdrawalPath: GENERIC_WITHDRAWAL,
+  parseWithdrawal: (body) => {
+    const b = objectOf(body, GENERIC_WITHDRAWAL_FORMAT)
+    code(b, 'type', ['withdrawal'], GENERIC_WITHDRAWAL_FORMAT)
+    return { code: text(b, 'dossierCode', GENERIC_WITHDRAWAL_FORMAT), step: text(b, 'step', GENERIC_WITHDRAWAL_FORMAT) }
   },
   receipt: (receipt) => ({ reference: receipt }),
   results: (d) => [{ name: `Kết quả: ${d.kind ?? 'xử lý hồ sơ'}`, componentCode: 'KQ-01' }],
@@ -125,6 +170,7 @@ const generic: Dialect = {
 // ── electricity: the power company's customer-service system (adapters/electricity) ──────────
 
 const ELECTRICITY = 'an electricity request (electricity-request: maYeuCau, loaiYeuCau …)'
+const ELECTRICITY_WITHDRAWAL_FORMAT = 'an electricity withdrawal (electricity-withdrawal: maYeuCau, lyDoHuy …)'
 const ELECTRICITY_KINDS: ReadonlyArray<ElectricityRequest['loaiYeuCau']> = ['CAP_DIEN_MOI_HA_AP', 'THAY_DOI_CHU_THE_HOP_DONG']
 const ELECTRICITY_PURPOSES: ReadonlyArray<NonNullable<ElectricityRequest['mucDichSuDung']>> = ['SINH_HOAT', 'KINH_DOANH', 'SAN_XUAT', 'NONG_NGHIEP', 'HCSN']
 
@@ -152,6 +198,9 @@ const electricity: Dialect = {
   },
   // the adapter's receipt() reads maTiepNhan
   receipt: (receipt) => ({ maTiepNhan: receipt }),
+  withdrawalPath: ELECTRICITY_WITHDRAWAL,
+  // the power company holds one step of a dossier: no step in the notice
+  parseWithdrawal: (body) => ({ code: text(objectOf(body, ELECTRICITY_WITHDRAWAL_FORMAT), 'maYeuCau', ELECTRICITY_WITHDRAWAL_FORMAT) }),
   results: (d) => {
     if (d.kind === 'THAY_DOI_CHU_THE_HOP_DONG') {
       return [{ name: 'Hợp đồng mua bán điện phục vụ mục đích sinh hoạt (chủ thể mới)', componentCode: 'KQ-01' }]
@@ -219,6 +268,7 @@ const electricity: Dialect = {
 // ── land: the land registration office, VBDLIS (adapters/land) ─────────────────────────────────
 
 const LAND = 'a VBDLIS land request (land-request: MaHoSo, LoaiThuTuc, MaBuoc, GiaiDoan …)'
+const LAND_WITHDRAWAL_FORMAT = 'a VBDLIS withdrawal (land-withdrawal: MaHoSo, MaBuoc, LyDoRutHoSo …)'
 const LAND_KINDS: ReadonlyArray<LandRequest['LoaiThuTuc']> = ['CHUYEN_NHUONG', 'CAP_GCN_LAN_DAU']
 type LandCode = LandStatus['MaTrangThai']
 /** As the adapter has it: the clock is paused exactly for these, the office's step is finished exactly for those. */
@@ -257,6 +307,11 @@ const land: Dialect = {
   },
   // the adapter's receipt() reads SoBienNhan
   receipt: (receipt) => ({ SoBienNhan: receipt }),
+  withdrawalPath: LAND_WITHDRAWAL,
+  parseWithdrawal: (body) => {
+    const b = objectOf(body, LAND_WITHDRAWAL_FORMAT)
+    return { code: text(b, 'MaHoSo', LAND_WITHDRAWAL_FORMAT), step: text(b, 'MaBuoc', LAND_WITHDRAWAL_FORMAT) }
+  },
   results: (d) => landFirstStep(d)
     ? [{ name: 'Phiếu chuyển thông tin để xác định nghĩa vụ tài chính về đất đai', componentCode: 'KQ-PCTT', originalCopies: 1 }]
     : [{ name: 'Giấy chứng nhận quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất', componentCode: 'KQ-GCN', originalCopies: 1 }],
@@ -323,6 +378,7 @@ const land: Dialect = {
 // ── justice: civil status and criminal records software (adapters/justice) ───────────────────
 
 const JUSTICE = 'a justice request (justice-request: maHoSo, loaiHoSo, maBuoc …)'
+const JUSTICE_WITHDRAWAL_FORMAT = 'a justice withdrawal (justice-withdrawal: maHoSo, maBuoc, lyDoRut …)'
 type Module = JusticeRequest['loaiHoSo']
 const MODULES: readonly Module[] = ['KS', 'KT', 'LTKH', 'LLTP']
 
@@ -358,6 +414,11 @@ const justice: Dialect = {
   },
   // the adapter's receipt() reads soBienNhan
   receipt: (receipt) => ({ soBienNhan: receipt }),
+  withdrawalPath: JUSTICE_WITHDRAWAL,
+  parseWithdrawal: (body) => {
+    const b = objectOf(body, JUSTICE_WITHDRAWAL_FORMAT)
+    return { code: text(b, 'maHoSo', JUSTICE_WITHDRAWAL_FORMAT), step: text(b, 'maBuoc', JUSTICE_WITHDRAWAL_FORMAT) }
+  },
   results: (d) => {
     switch (d.kind as Module | undefined) {
       case 'KS':
@@ -435,9 +496,98 @@ const justice: Dialect = {
   }
 }
 
+// ── postal: VNPost, bưu chính công ích (adapters/postal) ───────────────────────────────────────
+
+const POSTAL = 'a VNPost shipment (postal-request: CustomerCode, OrderNumber, Receiver… )'
+const POSTAL_WITHDRAWAL_FORMAT = 'a VNPost order cancellation (postal-withdrawal: CustomerCode, OrderNumber, CancelReason …)'
+/** Where the simulated parcels pass. */
+const PICK_UP = { PostOfficeCode: '40100', PostOfficeName: 'Bưu cục Hạc Thành' }
+const HUB_OFFICE = { PostOfficeCode: '40000', PostOfficeName: 'Trung tâm khai thác vận chuyển Thanh Hóa' }
+const DELIVERY_OFFICE = { PostOfficeCode: '40105', PostOfficeName: 'Bưu cục phát Hạc Thành' }
+const POSTMAN = 'Nguyễn Văn Bình (mô phỏng)'
+
+/** A UPU S10 tracking number: EB, eight digits, their check digit, VN. */
+export function s10 (serial: number): string {
+  const digits = String(serial % 100_000_000).padStart(8, '0')
+  const weights = [8, 6, 4, 2, 3, 5, 9, 7]
+  const sum = Array.from(digits).reduce((s, d, i) => s + Number(d) * (weights[i] ?? 0), 0)
+  const check = 11 - (sum % 11)
+  return `EB${digits}${check === 10 ? 0 : check === 11 ? 5 : check}VN`
+}
+
+/** The canonical step status → StatusCode, for a report the journey does not plan (100 picked up, 200 in transit, 400 delivered, 600 returned). */
+const POSTAL_STATUS: Readonly<Partial<Record<StepStatus, PostalStatus['StatusCode']>>> = {
+  accepted: 100,
+  processing: 200,
+  resolved: 400,
+  rejected: 600
+}
+
+function tracking (d: Delivered, update: Omit<PostalStatus, 'ItemCode' | 'OrderNumber' | 'StatusTime'>): (occurredAt: string) => EventPayload {
+  return (occurredAt) => {
+    const native: PostalStatus = {
+      ItemCode: d.receipt ?? s10(0),
+      OrderNumber: d.code,
+      ...update,
+      StatusTime: toCompactVietnam(occurredAt)
+    }
+    return { native }
+  }
+}
+
+const postal: Dialect = {
+  parse: (body) => {
+    const b = objectOf(body, POSTAL)
+    text(b, 'CustomerCode', POSTAL)
+    const orderNumber = text(b, 'OrderNumber', POSTAL)
+    const kind = code(b, 'ServiceCode', ['BCCI_TKQ'], POSTAL)
+    return { code: orderNumber, step: RETURN_STEP, kind, recipient: text(b, 'ReceiverName', POSTAL) }
+  },
+  // the adapter's receipt() reads ItemCode
+  receipt: (receipt, d) => ({ ItemCode: receipt, ...(d !== undefined && { OrderNumber: d.code }), Message: 'Tạo đơn hàng thành công (mô phỏng)' }),
+  newReceipt: (seq) => s10(seq),
+  // VNPost issues no result documents: it carries those of the other agencies
+  results: () => [],
+  event: (d, report) => {
+    const status = POSTAL_STATUS[report.status]
+    // no tracking code for a supplement or payment request: reported in canonical terms
+    if (status === undefined) return { report }
+    const update: Omit<PostalStatus, 'ItemCode' | 'OrderNumber' | 'StatusTime'> = status === 400
+      ? { StatusCode: 400, SignedBy: clip(d.recipient ?? 'Người nhận', 300) }
+      : status === 600
+        ? { StatusCode: 600, Reason: clip(required(report.reason, 'reason', report.status), 1000) }
+        : { StatusCode: status }
+    return tracking(d, { ...update, ...(present(report.note) && { Note: clip(report.note, 1000) }) })(report.occurredAt ?? new Date().toISOString())
+  },
+  withdrawalPath: POSTAL_WITHDRAWAL,
+  parseWithdrawal: (body) => ({ code: text(objectOf(body, POSTAL_WITHDRAWAL_FORMAT), 'OrderNumber', POSTAL_WITHDRAWAL_FORMAT), step: RETURN_STEP }),
+  journey: (d, { failure, refusal }) => {
+    const steps: JourneyStep[] = [
+      { status: 'accepted', payload: tracking(d, { StatusCode: 100, ...PICK_UP, Note: 'Đã nhận kết quả tại Bộ phận một cửa (mô phỏng)' }) },
+      { status: 'processing', payload: tracking(d, { StatusCode: 200, ...HUB_OFFICE }) }
+    ]
+    const attempt = (n: number): JourneyStep => ({ status: 'processing', payload: tracking(d, { StatusCode: 300, ...DELIVERY_OFFICE, Postman: POSTMAN, DeliveryAttempt: n }) })
+    const failed = (n: number): JourneyStep => ({
+      status: 'processing',
+      payload: tracking(d, { StatusCode: 500, ...DELIVERY_OFFICE, Postman: POSTMAN, DeliveryAttempt: n, ReasonCode: 'VANG_NHA', Reason: 'Hẹn phát lại (mô phỏng)' })
+    })
+    if (refusal) {
+      steps.push(attempt(1), failed(1), attempt(2), failed(2))
+      steps.push({ status: 'rejected', payload: tracking(d, { StatusCode: 600, ...DELIVERY_OFFICE, ReasonCode: 'QUA_SO_LAN_PHAT', Reason: 'Phát 2 lần không gặp người nhận (mô phỏng)' }) })
+      return steps
+    }
+    let n = 1
+    if (failure) steps.push(attempt(n), failed(n++))
+    steps.push(attempt(n))
+    steps.push({ status: 'resolved', payload: tracking(d, { StatusCode: 400, ...DELIVERY_OFFICE, Postman: POSTMAN, DeliveryAttempt: n, SignedBy: clip(d.recipient ?? 'Người nhận', 300) }) })
+    return steps
+  }
+}
+
 export const dialects: Readonly<Record<string, Dialect>> = {
   generic,
   electricity,
   land,
-  justice
+  justice,
+  postal
 }

@@ -11,7 +11,13 @@
  *    the API key of the hub's client for that agency:
  *    accepted → processing → (sometimes supplement requested → processing) → (a tax notice to
  *    pay, for a step that determines financial obligations → processing) → resolved, with result
- *    documents it serves itself (GET /files/…, with their SHA-256).
+ *    documents it serves itself (GET /files/…, with their SHA-256); the postal service (adapter
+ *    postal) instead answers with a tracking number and posts its tracking journey: picked up →
+ *    in transit → out for delivery → (sometimes a failed attempt → out for delivery again) →
+ *    delivered (or, with rejectRate, returned to the sender);
+ *  - accepts a withdrawal notice in the adapter's native format at the adapter's withdrawal path
+ *    (same credentials, repeats dropped by Idempotency-Key), answers 200, records it and posts
+ *    nothing more for that dossier and step.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -20,7 +26,7 @@ import { request } from 'undici'
 import type { HubSettings, ResolvedAgency } from '../../src/config/hub-config.ts'
 import { verifyBearer, verifyHubSignature } from '../../src/delivery/outbound-auth.ts'
 import type { StatusReport } from '../../src/types/schemas.generated.ts'
-import { dialects, type Delivered, type Dialect } from './dialects.ts'
+import { dialects, type Delivered, type Dialect, type EventPayload } from './dialects.ts'
 
 export interface SimulatorOptions {
   settings: HubSettings
@@ -30,7 +36,7 @@ export interface SimulatorOptions {
   keyFor: (agencyId: string) => string | undefined
   /** delay between one status event and the next */
   delayMs?: number
-  /** share of deliveries that go through a supplement request first (0–1) */
+  /** share of deliveries that go through a supplement request first (0–1); for the postal service, a failed delivery attempt */
   supplementRate?: number
   /** share of deliveries refused (0–1) */
   rejectRate?: number
@@ -49,11 +55,22 @@ export interface SimulatedDelivery {
   at: number
 }
 
+export interface SimulatedWithdrawal {
+  agency: string
+  code: string
+  /** absent when the notice names no step (the agency holds one step of the dossier) */
+  step?: string
+  idempotencyKey: string
+  at: number
+}
+
 export interface Simulators {
   /** base URL of each agency's server, by agency id */
   urls: Map<string, string>
   deliveries: SimulatedDelivery[]
-  /** repeats dropped by Idempotency-Key */
+  /** withdrawal notices taken in (repeats not counted again) */
+  withdrawals: SimulatedWithdrawal[]
+  /** repeats dropped by Idempotency-Key (deliveries and withdrawal notices) */
   duplicates: number
   /** deliveries refused for bad credentials */
   unauthorized: number
@@ -87,14 +104,19 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
   const deliveries: SimulatedDelivery[] = []
   const events: Simulators['events'] = []
   const counters = { duplicates: 0, unauthorized: 0 }
-  const receipts = new Map<string, string>()
+  const receipts = new Map<string, { receipt: string, d: Delivered }>()
+  const withdrawals: SimulatedWithdrawal[] = []
+  const withdrawalKeys = new Set<string>()
+  /** whether a withdrawal stopped this step (a notice without a step stops every step of the dossier at that agency) */
+  const withdrawn = (agency: string, code: string, step: string | undefined): boolean =>
+    withdrawals.some((w) => w.agency === agency && w.code === code && (w.step === undefined || w.step === step))
   const files = new Map<string, Buffer>()
   const timers = new Set<NodeJS.Timeout>()
   let closed = false
   let receiptSeq = 0
 
   // group the local agencies by port
-  const byPort = new Map<number, Array<{ agency: ResolvedAgency, path: string, dialect: Dialect }>>()
+  const byPort = new Map<number, Array<{ agency: ResolvedAgency, path: string, withdrawalPath: string, dialect: Dialect }>>()
   for (const agency of o.settings.agencies.values()) {
     const url = new URL(agency.endpoint)
     if (!LOCAL.has(url.hostname)) continue
@@ -105,7 +127,9 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
     }
     const port = o.portOverride?.(agency) ?? Number(url.port || 80)
     const list = byPort.get(port) ?? []
-    list.push({ agency, path: url.pathname, dialect })
+    // the hub appends the adapter's relative withdrawal path to the endpoint (as in its HTTP client)
+    const withdrawalPath = new URL(dialect.withdrawalPath, agency.endpoint.endsWith('/') ? agency.endpoint : `${agency.endpoint}/`).pathname
+    list.push({ agency, path: url.pathname, withdrawalPath, dialect })
     byPort.set(port, list)
   }
 
@@ -118,9 +142,13 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
   }
 
   async function post (agency: ResolvedAgency, dialect: Dialect, d: Delivered, report: StatusReport): Promise<void> {
-    const payload = dialect.event(d, report, { agencyId: agency.id })
+    await postPayload(agency, d, report.status, dialect.event(d, report, { agencyId: agency.id }))
+  }
+
+  async function postPayload (agency: ResolvedAgency, d: Delivered, status: StatusReport['status'], payload: EventPayload): Promise<void> {
     const body = { eventId: randomUUID(), agency: agency.id, ...(d.step !== undefined && { step: d.step }), ...payload }
     for (let attempt = 1; attempt <= 5 && !closed; attempt++) {
+      if (withdrawn(agency.id, d.code, d.step)) return
       try {
         const hubUrl = typeof o.hubUrl === 'string' ? o.hubUrl : o.hubUrl()
         const key = o.keyFor(agency.id)
@@ -130,8 +158,8 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
           body: JSON.stringify(body)
         })
         const text = await res.body.text()
-        events.push({ agency: agency.id, code: d.code, status: report.status, answer: res.statusCode })
-        log(`${agency.id}: ${d.code}${d.step !== undefined ? ` [${d.step}]` : ''} → ${report.status} (hub answered ${res.statusCode}${res.statusCode >= 400 ? `: ${text.slice(0, 200)}` : ''})`)
+        events.push({ agency: agency.id, code: d.code, status, answer: res.statusCode })
+        log(`${agency.id}: ${d.code}${d.step !== undefined ? ` [${d.step}]` : ''} → ${status} (hub answered ${res.statusCode}${res.statusCode >= 400 ? `: ${text.slice(0, 200)}` : ''})`)
         // 401 too: the development keys may not be written yet when the hub has just started
         if (res.statusCode < 500 && res.statusCode !== 401) return
       } catch (err) {
@@ -145,6 +173,15 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
     const roll = random()
     const rejected = roll < (o.rejectRate ?? 0)
     const supplement = !rejected && roll < (o.rejectRate ?? 0) + (o.supplementRate ?? 0.2)
+    if (dialect.journey !== undefined) {
+      dialect.journey(d, { failure: supplement, refusal: rejected }).forEach((step, i) => {
+        later((i + 1) * delayMs, async () => {
+          if (withdrawn(agency.id, d.code, d.step)) return
+          await postPayload(agency, d, step.status, step.payload(new Date().toISOString()))
+        })
+      })
+      return
+    }
     const plan: StatusReport[] = [{ status: 'accepted', note: 'Đã tiếp nhận hồ sơ' }]
     if (rejected) {
       plan.push({ status: 'rejected', reason: 'Hồ sơ không đủ điều kiện giải quyết (mô phỏng)' })
@@ -169,7 +206,10 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
     }
     plan.forEach((report, i) => {
       const occurredAt = new Date(Date.now() + (i + 1) * delayMs).toISOString()
-      later((i + 1) * delayMs, async () => { await post(agency, dialect, d, { ...report, occurredAt }) })
+      later((i + 1) * delayMs, async () => {
+        if (withdrawn(agency.id, d.code, d.step)) return
+        await post(agency, dialect, d, { ...report, occurredAt })
+      })
     })
   }
 
@@ -186,8 +226,9 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
         res.end(file)
         return
       }
-      const target = agencies.find((a) => a.path === path)
+      const target = agencies.find((a) => a.path === path || a.withdrawalPath === path)
       if (target === undefined || req.method !== 'POST') { json(res, 404, { error: `nothing at ${req.method ?? ''} ${path}` }); return }
+      const isWithdrawal = target.withdrawalPath === path && target.path !== path
       readBody(req).then((raw) => {
         const { agency, dialect } = target
         if (agency.auth !== undefined) {
@@ -204,20 +245,36 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
         let body: unknown
         try { body = JSON.parse(raw.toString('utf8')) } catch { json(res, 400, { error: 'not JSON' }); return }
         const key = String(req.headers['idempotency-key'] ?? '')
+        if (isWithdrawal) {
+          if (withdrawalKeys.has(`${agency.id}\n${key}`)) {
+            counters.duplicates++
+            log(`${agency.id}: repeat of withdrawal ${key} dropped`)
+            json(res, 200, { received: true })
+            return
+          }
+          let w: ReturnType<Dialect['parseWithdrawal']>
+          try { w = dialect.parseWithdrawal(body) } catch (err) { json(res, 400, { error: (err as Error).message }); return }
+          withdrawalKeys.add(`${agency.id}\n${key}`)
+          withdrawals.push({ agency: agency.id, code: w.code, ...(w.step !== undefined && { step: w.step }), idempotencyKey: key, at: Date.now() })
+          log(`${agency.id}: ${w.code}${w.step !== undefined ? ` [${w.step}]` : ''} withdrawn by the applicant; no further progress`)
+          json(res, 200, { received: true })
+          return
+        }
         const seen = receipts.get(`${agency.id}\n${key}`)
         if (seen !== undefined) {
           counters.duplicates++
-          log(`${agency.id}: repeat of ${key} dropped (receipt ${seen})`)
-          json(res, 200, dialect.receipt(seen))
+          log(`${agency.id}: repeat of ${key} dropped (receipt ${seen.receipt})`)
+          json(res, 200, dialect.receipt(seen.receipt, seen.d))
           return
         }
         let d: Delivered
         try { d = dialect.parse(body) } catch (err) { json(res, 400, { error: (err as Error).message }); return }
-        const receipt = `${agency.id.toUpperCase().replace(/[^A-Z0-9]/g, '')}-${String(++receiptSeq).padStart(6, '0')}`
-        receipts.set(`${agency.id}\n${key}`, receipt)
+        const seq = ++receiptSeq
+        const receipt = dialect.newReceipt?.(seq) ?? `${agency.id.toUpperCase().replace(/[^A-Z0-9]/g, '')}-${String(seq).padStart(6, '0')}`
+        receipts.set(`${agency.id}\n${key}`, { receipt, d })
         deliveries.push({ agency: agency.id, code: d.code, ...(d.step !== undefined && { step: d.step }), idempotencyKey: key, receipt, at: Date.now() })
         log(`${agency.id}: received ${d.code}${d.step !== undefined ? ` [${d.step}]` : ''}, receipt ${receipt}`)
-        json(res, 201, dialect.receipt(receipt))
+        json(res, 201, dialect.receipt(receipt, d))
         schedule(agency, dialect, { ...d, receipt }, base)
       }).catch(() => { json(res, 500, { error: 'simulator failure' }) })
     })
@@ -233,6 +290,7 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
   return {
     urls,
     deliveries,
+    withdrawals,
     get duplicates () { return counters.duplicates },
     get unauthorized () { return counters.unauthorized },
     events,

@@ -11,7 +11,8 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { createAjv, toFieldErrors } from '../validation/ajv.ts'
-import { hubConfigSchema, procedureDataSchemas } from '../schemas.ts'
+import { holidayCalendarSchema, hubConfigSchema, procedureDataSchemas } from '../schemas.ts'
+import { WorkingCalendar, type HolidayTable } from '../domain/calendar.ts'
 import { adapters } from '../../adapters/index.ts'
 import type { AgencyConfig, HubConfig, OutboundAuth, OutboundTls, ProcedureRoute, RetryPolicy, RouteStage } from '../types/schemas.generated.ts'
 import { ConfigError } from './errors.ts'
@@ -49,6 +50,8 @@ export interface ResolvedStep {
   task?: string
   required: boolean
   lead: boolean
+  /** working days the step's agency has, from its release */
+  days?: number
 }
 
 export type ResolvedProcedure = Omit<ProcedureRoute, 'agencies' | 'stages' | 'lead'> & {
@@ -59,19 +62,106 @@ export type ResolvedProcedure = Omit<ProcedureRoute, 'agencies' | 'stages' | 'le
   lead: string
 }
 
+/** A webhook subscriber with its signing key read. */
+export interface ResolvedSubscriber {
+  id: string
+  url: string
+  secret: string
+  /** only dossiers routed to this agency */
+  agency?: string
+  events: ReadonlySet<NotificationEvent>
+  timeoutMs: number
+  retry: Required<RetryPolicy>
+}
+
+export type NotificationEvent = 'status-changed' | 'overdue' | 'delay-announced'
+export const NOTIFICATION_EVENTS: readonly NotificationEvent[] = ['status-changed', 'overdue', 'delay-announced']
+
 export interface HubSettings {
   agencies: ReadonlyMap<string, ResolvedAgency>
   procedures: ReadonlyMap<string, ResolvedProcedure>
   /** a dossier arriving again from another system within this time (same procedure, applicant, content) is the same dossier; 0 = off */
   duplicateWindowMs: number
+  /** working days, hours, holidays: due dates */
+  calendar: WorkingCalendar
+  /** what start-up should shout about: years missing from the holiday table, provisional years */
+  calendarWarnings: string[]
+  /** the agency that returns results by post, when configured */
+  postalAgency?: string
+  subscribers: ReadonlyMap<string, ResolvedSubscriber>
 }
 
 export interface ResolveOptions {
   /** where secretEnv is looked up (default process.env) */
   env?: Record<string, string | undefined>
+  /** the time the holiday table's coverage is checked against (default now) */
+  now?: Date
 }
 
 const validate = createAjv({ useDefaults: true }, []).compile<HubConfig>(hubConfigSchema)
+const validateHolidays = createAjv({}, []).compile<HolidayTable>(holidayCalendarSchema)
+
+const DEFAULT_RETRY: Required<RetryPolicy> = { attempts: 10, baseDelayMs: 2000, maxDelayMs: 3_600_000 }
+
+/** The holiday table, checked; a year around `now` missing from it, or provisional, becomes a warning. */
+function loadCalendar (config: HubConfig, origin: string, problems: string[], now: Date): { calendar: WorkingCalendar, warnings: string[] } | undefined {
+  const c = config.calendar ?? {}
+  const file = resolve(c.holidaysFile ?? 'config/holidays.json')
+  let table: unknown
+  try {
+    table = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (err) {
+    problems.push(`${origin}: /calendar/holidaysFile names ${file}, which cannot be read as JSON (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`)
+    return undefined
+  }
+  if (!validateHolidays(table)) {
+    for (const e of toFieldErrors(validateHolidays.errors)) problems.push(`${file}: ${e.pointer || '/'} ${e.detail}`)
+    return undefined
+  }
+  const warnings: string[] = []
+  const seen = new Set<number>()
+  let calendar: WorkingCalendar
+  try {
+    calendar = new WorkingCalendar(table, {
+      ...(c.workingHours !== undefined && { hours: c.workingHours }),
+      ...(c.paperCutoff !== undefined && { paperCutoff: c.paperCutoff }),
+      onMissingYear: (year) => {
+        if (seen.has(year)) return
+        seen.add(year)
+        process.emitWarning(`the holiday table ${file} has no year ${year}: due dates in ${year} count weekdays only; add the year's official schedule`, { code: 'HUB_CALENDAR_MISSING_YEAR' })
+      }
+    })
+  } catch (err) {
+    problems.push(`${origin}: /calendar ${(err as Error).message}`)
+    return undefined
+  }
+  const year = Number(new Date(now.getTime() + 7 * 3_600_000).toISOString().slice(0, 4))
+  const { missing, provisional } = calendar.coverage(year, year + 1)
+  for (const y of missing) warnings.push(`the holiday table ${file} has no year ${y}: due dates in ${y} would count weekdays only, without Tết or other holidays. Add the Government Office's schedule for ${y}.`)
+  for (const y of provisional) warnings.push(`the holiday table ${file} marks ${y} provisional: its holidays are not announced yet and may be wrong; update it when the schedule is published.`)
+  return { calendar, warnings }
+}
+
+function resolveSubscribers (config: HubConfig, agencies: ReadonlyMap<string, ResolvedAgency>, origin: string, env: Record<string, string | undefined>, problems: string[]): Map<string, ResolvedSubscriber> {
+  const out = new Map<string, ResolvedSubscriber>()
+  for (const [id, sub] of Object.entries(config.subscribers ?? {})) {
+    if (sub === undefined) continue
+    const at = `${origin}: /subscribers/${id}`
+    if (sub.agency !== undefined && !agencies.has(sub.agency)) problems.push(`${at}/agency names "${sub.agency}", which is not under /agencies`)
+    const secret = readSecret({ type: 'hmac-sha256', ...(sub.secretEnv !== undefined && { secretEnv: sub.secretEnv }), ...(sub.secretFile !== undefined && { secretFile: sub.secretFile }) }, at, env, problems)
+    if (secret === undefined) continue
+    out.set(id, {
+      id,
+      url: sub.url,
+      secret,
+      ...(sub.agency !== undefined && { agency: sub.agency }),
+      events: new Set(sub.events ?? NOTIFICATION_EVENTS),
+      timeoutMs: sub.timeoutMs ?? 10_000,
+      retry: { ...DEFAULT_RETRY, ...sub.retry }
+    })
+  }
+  return out
+}
 
 function readSecret (auth: OutboundAuth, at: string, env: Record<string, string | undefined>, problems: string[]): string | undefined {
   if ((auth.secretEnv === undefined) === (auth.secretFile === undefined)) {
@@ -143,7 +233,7 @@ function resolveRoute (code: string, route: ProcedureRoute, agencies: ReadonlyMa
       if (!agencies.has(step.agency)) problems.push(`${pointer} names agency "${step.agency}", which is not under /agencies`)
       if (seen.has(id)) problems.push(`${pointer} has step id "${id}" is used twice in this route; give the steps distinct ids`)
       seen.add(id)
-      steps.push({ id, agency: step.agency, stage: s, ...(step.task !== undefined && { task: step.task }), required: step.required ?? true, lead: false })
+      steps.push({ id, agency: step.agency, stage: s, ...(step.task !== undefined && { task: step.task }), required: step.required ?? true, lead: false, ...(step.days !== undefined && { days: step.days }) })
     })
   })
   const leadId = lead ?? steps[0]?.id ?? ''
@@ -194,9 +284,24 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
     }
     procedures.set(code, resolveRoute(code, route, agencies, `${origin}: /procedures/${code}`, problems))
   }
-  if (problems.length > 0) throw new ConfigError(problems)
+  if (config.postal !== undefined) {
+    const postal = agencies.get(config.postal.agency)
+    if (postal === undefined) problems.push(`${origin}: /postal/agency names "${config.postal.agency}", which is not under /agencies`)
+    else if (postal.adapter !== 'postal') problems.push(`${origin}: /postal/agency names "${config.postal.agency}", whose adapter is ${postal.adapter}, not postal`)
+  }
+  const subscribers = resolveSubscribers(config, agencies, origin, env, problems)
+  const cal = loadCalendar(config, origin, problems, options.now ?? new Date())
+  if (problems.length > 0 || cal === undefined) throw new ConfigError(problems)
   const hours = config.intake?.duplicateWindowHours ?? 72
-  return { agencies, procedures, duplicateWindowMs: hours * 3_600_000 }
+  return {
+    agencies,
+    procedures,
+    duplicateWindowMs: hours * 3_600_000,
+    calendar: cal.calendar,
+    calendarWarnings: cal.warnings,
+    ...(config.postal !== undefined && { postalAgency: config.postal.agency }),
+    subscribers
+  }
 }
 
 export function loadHubConfig (path: string, options: ResolveOptions = {}): HubSettings {

@@ -14,6 +14,7 @@ import { outboxMember } from '../store/keys.ts'
 import type { RoutingState } from '../types/schemas.generated.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
 import { mergeDelivery, type DeliveryUpdate } from '../domain/routing.ts'
+import { WITHDRAWN_PREFIX } from '../domain/lifecycle.ts'
 import { toFieldErrors } from '../validation/ajv.ts'
 import { DeliveryError, type AgencyHttpClient } from './http-client.ts'
 
@@ -32,6 +33,8 @@ export interface AgencyChannel {
   adapter: AgencyAdapter<never, unknown, never>
   /** compiled native request schema of the adapter */
   validateRequest: ValidateFunction
+  /** compiled native withdrawal-notice schema, when the adapter has one */
+  validateWithdrawal?: ValidateFunction
 }
 
 export interface DeliveryServiceOptions {
@@ -161,6 +164,74 @@ export class DeliveryService {
     }
     logger.info({ err: error.message, retryAfterMs: error.retryAfterMs }, 'delivery attempt failed; will retry')
     return { outcome: 'retry', error: error.message, ...(error.retryAfterMs !== undefined && { retryAfterMs: error.retryAfterMs }) }
+  }
+
+  /**
+   * Attempt `attempt` of telling a step's agency that the applicant withdrew a dossier it holds
+   * (the adapter's withdrawal request; Idempotency-Key "<code>/<step>/withdrawal"). The outcome is
+   * kept on the step (`withdrawalNotice`), so a failure is visible on the dossier.
+   */
+  async notifyWithdrawal (code: string, step: string, attempt: number, maxAttempts: number): Promise<DeliveryOutcome> {
+    const { store, http, channels, procedures, log, now } = this.#o
+    const logger = log.child({ dossier: code, step, attempt, notice: 'withdrawal' })
+    const found = await store.getForUpdate(code)
+    const current = found?.routing[step]
+    if (found === undefined || current === undefined) {
+      await store.outboxRemove(outboxMember(code, step, 'withdrawal'))
+      return { outcome: 'failed', error: `dossier ${code} or its step ${step} does not exist` }
+    }
+    await store.outboxRemove(outboxMember(code, step, 'withdrawal'))
+    if (current.withdrawalNotice?.state === 'delivered') return { outcome: 'already-delivered' }
+    const at = toVietnamIso(now())
+    const record = async (notice: NonNullable<RoutingState['withdrawalNotice']>): Promise<void> => {
+      for (let i = 0; i < 10; i++) {
+        const s = await store.stepState(code, step)
+        if (s === undefined) return
+        if (await store.updateStep(code, step, s.raw, { ...s.state, withdrawalNotice: notice }, at) !== 'stale') return
+      }
+    }
+    const channel = channels.get(current.agency)
+    let error: DeliveryError
+    try {
+      if (channel === undefined) throw new DeliveryError(`agency ${current.agency} is not in the hub config any more`, false)
+      const procedure = procedures.get(found.dossier.procedure.code)
+      const reason = current.reason?.startsWith(WITHDRAWN_PREFIX) === true ? current.reason.slice(WITHDRAWN_PREFIX.length) : (current.reason ?? 'withdrawn by the applicant')
+      const idempotencyKey = `${deliveryIdempotencyKey(code, step)}/withdrawal`
+      const req = channel.adapter.withdrawal({
+        dossierCode: code,
+        step,
+        ...(current.agencyReference !== undefined && { agencyReference: current.agencyReference }),
+        reason,
+        withdrawnAt: found.dossier.closedAt ?? at
+      }, {
+        agencyId: current.agency,
+        idempotencyKey,
+        dataSchema: procedure?.dataSchema ?? '',
+        step: { id: step, stage: current.stage, ...(current.task !== undefined && { task: current.task }), lead: current.lead === true },
+        ...(channel.agency.code !== undefined && { agencyCode: channel.agency.code })
+      })
+      const v = channel.validateWithdrawal
+      if (v !== undefined && !v(req.body)) {
+        const fields = toFieldErrors(v.errors).slice(0, 5).map((f) => `${f.pointer} ${f.detail}`).join('; ')
+        throw new DeliveryError(`the ${channel.adapter.name} adapter produced a withdrawal notice its native schema rejects: ${fields}`, false)
+      }
+      const res = await http.send(req, {
+        endpoint: channel.agency.endpoint,
+        timeoutMs: channel.agency.timeoutMs,
+        idempotencyKey,
+        ...(channel.agency.auth !== undefined && { auth: channel.agency.auth }),
+        ...(channel.agency.tls !== undefined && { tls: { agencyId: current.agency, options: channel.agency.tls } })
+      })
+      await record({ state: 'delivered', attempts: attempt, at })
+      logger.info({ status: res.status }, 'withdrawal notice delivered')
+      return { outcome: 'delivered', status: res.status }
+    } catch (err) {
+      error = err instanceof DeliveryError ? err : new DeliveryError(`the adapter cannot write the withdrawal notice: ${(err as Error).message}`, false)
+    }
+    const final = !error.retryable || attempt >= maxAttempts
+    await record({ state: final ? 'failed' : 'retrying', attempts: attempt, at, lastError: error.message })
+    logger.warn({ err: error.message, final }, 'withdrawal notice not delivered')
+    return final ? { outcome: 'failed', error: error.message } : { outcome: 'retry', error: error.message, ...(error.retryAfterMs !== undefined && { retryAfterMs: error.retryAfterMs }) }
   }
 
   /** When BullMQ failed a job without our processor deciding (stalled too often): make it visible. */

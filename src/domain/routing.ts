@@ -12,6 +12,10 @@
  *  - A rejection at a required step cancels every step that has not finished; the dossier is
  *    not accepted (the first stage refused it before accepting it) or stopped.
  *  - The dossier is resolved when every required step is resolved.
+ *  - When the applicant chose to get the result by post, the route ends with the return step
+ *    (RETURN_STEP, the postal service, optional): released when the dossier is resolved, and its
+ *    `resolved` (delivered to the applicant) makes the dossier returned (10). Reports on it are
+ *    the only ones a resolved dossier still takes.
  */
 import type { DossierStatus } from './status.ts'
 import type { ResultDocument, RoutingState, StatusReport } from '../types/schemas.generated.ts'
@@ -41,6 +45,9 @@ const FINISHED: ReadonlySet<StepState> = new Set(['resolved', 'rejected', 'cance
 const DOSSIER_FINAL: ReadonlySet<DossierStatus> = new Set(['resolved', 'returned', 'not-accepted', 'stopped', 'withdrawn'])
 
 export const isFinished = (state: StepState): boolean => FINISHED.has(state)
+
+/** The id of the route's last step when the result goes back by post (bưu chính công ích). */
+export const RETURN_STEP = 'return'
 
 /** The step definition as the routing table gives it (config/hub-config.ts ResolvedStep). */
 export interface StepPlan {
@@ -85,6 +92,7 @@ export function stepsToDeliver (routing: Routing): string[] {
 
 /** The dossier's status as its route says. `current` is kept where the route has nothing to say. */
 export function statusFromRouting (routing: Routing, current: DossierStatus): DossierStatus {
+  if (current === 'resolved' && routing[RETURN_STEP]?.state === 'resolved') return 'returned'
   if (DOSSIER_FINAL.has(current)) return current
   const steps = Object.values(routing)
   const required = steps.filter((s) => s.required !== false)
@@ -130,8 +138,17 @@ export type ReportOutcome =
 export function applyReport (routing: Routing, status: DossierStatus, stepId: string, report: StatusReport, at: string): ReportOutcome {
   const step = routing[stepId]
   if (step === undefined) throw new Error(`no step ${stepId} in this route`)
-  if (DOSSIER_FINAL.has(status)) {
-    return { applied: false, reason: 'dossier-closed', detail: `the dossier is ${status} already; the report is kept in its history` }
+  // a finished dossier takes no more reports, except on the steps that may still run after it
+  // was resolved: the postal return, and optional steps (the funeral allowance after the death is registered)
+  const stillRunning = (status === 'resolved' || status === 'returned') &&
+    ((stepId === RETURN_STEP && status === 'resolved') || (step.required === false && stepId !== RETURN_STEP))
+  if (DOSSIER_FINAL.has(status) && !stillRunning) {
+    // a report that happened before the step's last one only arrived late (a race): kept, not applied
+    const occurred = Date.parse(report.occurredAt ?? at)
+    if (isFinished(step.state) && step.reportedAt !== undefined && occurred <= Date.parse(step.reportedAt)) {
+      return { applied: false, reason: 'step-finished', detail: `step ${stepId} is ${step.state} already, reported at ${step.reportedAt}; this report is older` }
+    }
+    return { applied: false, reason: 'dossier-closed', detail: `the dossier is ${status} already: no report can change it` }
   }
   if (step.state === 'waiting') {
     return { applied: false, reason: 'step-not-started', detail: `step ${stepId} waits for an earlier stage; it has not been sent to ${step.agency} yet` }

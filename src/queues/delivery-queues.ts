@@ -6,22 +6,27 @@
 import { Queue, type Job, type JobsOptions } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { ResolvedAgency } from '../config/hub-config.ts'
+import type { DeliveryKind } from '../store/keys.ts'
 
 export interface DeliveryJobData {
   code: string
   /** the step of the dossier's route (the agency id unless the routing table names steps) */
   step: string
   agency: string
+  /** absent: the dossier itself; 'withdrawal': the notice that the applicant withdrew it */
+  kind?: DeliveryKind
 }
 
-/** One delivery: a step of a dossier's route, to the step's agency. */
+/** One delivery: a step of a dossier's route, to the step's agency (or a notice about it). */
 export interface Delivery {
   step: string
   agency: string
+  kind?: DeliveryKind
 }
 
 /** The job id of a delivery (BullMQ job ids may not contain ':'; codes and step ids cannot). */
-export const deliveryJobId = (code: string, step: string): string => `${code}/${step}`
+export const deliveryJobId = (code: string, step: string, kind: DeliveryKind = 'dossier'): string =>
+  kind === 'dossier' ? `${code}/${step}` : `${code}/${step}/${kind}`
 
 export const DELIVERY_JOB_NAME = 'deliver'
 /** The custom backoff strategy's name (the worker implements it: domain/retry.ts). */
@@ -30,9 +35,9 @@ export const BACKOFF_TYPE = 'hub-backoff'
 /** BullMQ queue names may not contain ':'; agency ids cannot either (hub-config schema). */
 export const deliveryQueueName = (agencyId: string): string => `deliver.${agencyId}`
 
-export function deliveryJobOptions (agency: ResolvedAgency, code: string, step: string): JobsOptions {
+export function deliveryJobOptions (agency: ResolvedAgency, code: string, step: string, kind: DeliveryKind = 'dossier'): JobsOptions {
   return {
-    jobId: deliveryJobId(code, step),
+    jobId: deliveryJobId(code, step, kind),
     attempts: agency.retry.attempts,
     backoff: { type: BACKOFF_TYPE },
     // Completed jobs stay a week, so a repeated add within that time is still de-duplicated by jobId;
@@ -71,16 +76,17 @@ export class DeliveryQueues {
 
   /** Queues deliveries of one dossier (one job per step, sent together). */
   async enqueue (code: string, deliveries: readonly Delivery[]): Promise<void> {
-    await Promise.all(deliveries.map(async ({ step, agency: id }) => {
+    await Promise.all(deliveries.map(async ({ step, agency: id, kind }) => {
       const agency = this.#agencies.get(id)
       if (agency === undefined) throw new Error(`no delivery queue for agency ${id}`)
-      await this.queue(id).add(DELIVERY_JOB_NAME, { code, step, agency: id }, deliveryJobOptions(agency, code, step))
+      const data: DeliveryJobData = { code, step, agency: id, ...(kind !== undefined && kind !== 'dossier' && { kind }) }
+      await this.queue(id).add(DELIVERY_JOB_NAME, data, deliveryJobOptions(agency, code, step, kind))
     }))
   }
 
   /** The delivery job of one step (`step` defaults to the agency id: a one-step route). */
-  async getJob (agencyId: string, code: string, step = agencyId): Promise<Job<DeliveryJobData> | undefined> {
-    return await this.queue(agencyId).getJob(deliveryJobId(code, step))
+  async getJob (agencyId: string, code: string, step = agencyId, kind: DeliveryKind = 'dossier'): Promise<Job<DeliveryJobData> | undefined> {
+    return await this.queue(agencyId).getJob(deliveryJobId(code, step, kind))
   }
 
   async close (): Promise<void> {

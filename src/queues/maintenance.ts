@@ -1,14 +1,22 @@
 /**
- * Periodic hub maintenance as a BullMQ job scheduler, so that with several worker processes each
- * run happens once, on one of them. Today: the outbox reconciler.
+ * Periodic hub maintenance as BullMQ job schedulers, so that with several worker processes each
+ * run happens once, on one of them:
+ *   - reconcile-outbox: deliveries and webhook notifications stored but never queued (a crash
+ *     between the Redis transaction and the job add) are queued;
+ *   - sweep-overdue: open dossiers past their due date are flagged overdue, once (the flag is a
+ *     compare-and-set on the dossier: two sweeps at once cannot flag one twice).
  */
 import { Queue, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { OutboxReconciler } from './reconciler.ts'
+import type { LifecycleService } from '../services/lifecycle-service.ts'
+import type { WebhookQueue } from './webhook-queue.ts'
+import type { NotificationStore } from '../store/notification-store.ts'
 
 export const MAINTENANCE_QUEUE = 'maintenance'
 const RECONCILE_SCHEDULER_ID = 'reconcile-outbox'
+const SWEEP_SCHEDULER_ID = 'sweep-overdue'
 
 export interface Maintenance {
   queue: Queue
@@ -16,18 +24,36 @@ export interface Maintenance {
   close(): Promise<void>
 }
 
-export async function startMaintenance (options: { connection: Redis, prefix: string, reconciler: OutboxReconciler, intervalMs: number, log: Logger }): Promise<Maintenance> {
-  const { connection, prefix, reconciler, intervalMs, log } = options
+export interface MaintenanceOptions {
+  connection: Redis
+  prefix: string
+  reconciler: OutboxReconciler
+  intervalMs: number
+  log: Logger
+  lifecycle?: LifecycleService
+  /** how often the overdue sweeper runs (default 60 s) */
+  sweepIntervalMs?: number
+  webhooks?: { queue: WebhookQueue, notifications: NotificationStore, graceMs: number }
+}
+
+export async function startMaintenance (options: MaintenanceOptions): Promise<Maintenance> {
+  const { connection, prefix, reconciler, intervalMs, log, lifecycle, webhooks } = options
   const queue = new Queue(MAINTENANCE_QUEUE, { connection, prefix })
-  await queue.upsertJobScheduler(RECONCILE_SCHEDULER_ID, { every: intervalMs }, {
-    name: 'reconcile-outbox',
-    opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 1000 } }
-  })
+  const opts = { removeOnComplete: { count: 100 }, removeOnFail: { count: 1000 } }
+  await queue.upsertJobScheduler(RECONCILE_SCHEDULER_ID, { every: intervalMs }, { name: 'reconcile-outbox', opts })
+  if (lifecycle !== undefined) {
+    await queue.upsertJobScheduler(SWEEP_SCHEDULER_ID, { every: options.sweepIntervalMs ?? 60_000 }, { name: 'sweep-overdue', opts })
+  }
   const worker = new Worker(MAINTENANCE_QUEUE, async (job) => {
-    if (job.name !== 'reconcile-outbox') return undefined
-    const report = await reconciler.runOnce()
-    if (report.checked > 0) log.info({ ...report }, 'outbox reconciled')
-    return report
+    if (job.name === 'reconcile-outbox') {
+      const report = await reconciler.runOnce()
+      if (report.checked > 0) log.info({ ...report }, 'outbox reconciled')
+      const notifications = webhooks === undefined ? 0 : await webhooks.queue.reconcile(webhooks.notifications, webhooks.graceMs)
+      if (notifications > 0) log.warn({ queued: notifications }, 'webhook notifications stored but not queued; queued them now')
+      return { ...report, notifications }
+    }
+    if (job.name === 'sweep-overdue' && lifecycle !== undefined) return await lifecycle.sweepOverdue()
+    return undefined
   }, { connection, prefix, concurrency: 1 })
   worker.on('error', (err) => { log.error({ err }, 'maintenance worker error') })
   return {

@@ -48,7 +48,7 @@ export class OutboxReconciler {
     const { store, queues, log, graceMs, batch } = this.#o
     const report: ReconcileReport = { checked: 0, requeued: 0, confirmed: 0, dropped: 0 }
     const due = await store.outboxDue(nowMs - graceMs, batch)
-    for (const { code, step, member } of due) {
+    for (const { code, step, kind, member } of due) {
       report.checked++
       const found = await store.stepState(code, step)
       if (found === undefined) {
@@ -61,15 +61,17 @@ export class OutboxReconciler {
         log.error({ dossier: code, step, agency }, 'outbox entry for an agency that is no longer configured; left in the outbox')
         continue
       }
-      if (await queues.getJob(agency, code, step) !== undefined) {
+      if (await queues.getJob(agency, code, step, kind) !== undefined) {
         report.confirmed++
         await store.outboxRemove(member)
         continue
       }
       // read again: the job may have run and been removed between the two reads
       const state = (await store.stepState(code, step))?.state
-      if (state !== undefined && (state.state === 'pending' || state.state === 'retrying')) {
-        await queues.enqueue(code, [{ step, agency }])
+      // a withdrawal notice is owed whatever the step shows (it was cancelled by the withdrawal)
+      const owed = kind === 'withdrawal' ? state !== undefined && state.withdrawalNotice?.state !== 'delivered' : state !== undefined && (state.state === 'pending' || state.state === 'retrying')
+      if (owed) {
+        await queues.enqueue(code, [{ step, agency, kind }])
         report.requeued++
         log.warn({ dossier: code, step, agency }, 'delivery was stored but never queued; queued it now')
       } else {

@@ -12,7 +12,13 @@ import { maskPersonal } from '../domain/masking.ts'
 import type { AuditStore } from '../store/audit-store.ts'
 import { verifyChain, type ChainCheck } from '../domain/audit-chain.ts'
 import type { AuditEntry } from '../types/schemas.generated.ts'
-import type { DossierStatus } from '../domain/status.ts'
+import { STATUSES, type DossierStatus } from '../domain/status.ts'
+import { publicFacts } from '../store/dossier-store.ts'
+import type { NotificationStore, WebhookLogEntry } from '../store/notification-store.ts'
+import type { ResolvedSubscriber } from '../config/hub-config.ts'
+import { toNationalRecord } from '../../adapters/national-portal/index.ts'
+import type { NationalPortalRecord } from '../../adapters/national-portal/native.generated.ts'
+import { notificationId } from '../delivery/webhook-service.ts'
 
 export interface ListQuery {
   status?: DossierStatus
@@ -35,12 +41,83 @@ export function decodeCursor (cursor: string): { score: number, code: string } |
   return { score: Number(m[1]), code: m[2] as string }
 }
 
+export interface QueryExtras {
+  notifications?: NotificationStore
+  subscribers?: ReadonlyMap<string, ResolvedSubscriber>
+  /** agency names and codes, for the national portal's record */
+  agencies?: ReadonlyMap<string, { name: string, code?: string }>
+}
+
+export interface StatusView {
+  code: string
+  status: DossierStatus
+  statusCode: number
+  statusName: string
+  procedure: { code: string, name: string }
+  receivedAt: string
+  dueAt?: string
+  overdue: boolean
+  rescheduledDueAt?: string
+  pausedSince?: string
+  resolvedAt?: string
+  returnedAt?: string
+  closedAt?: string
+  timeliness?: string
+}
+
 export class DossierQueries {
   readonly #store: DossierStore
   readonly #audit: AuditStore
-  constructor (store: DossierStore, audit: AuditStore) {
+  readonly #x: QueryExtras
+  constructor (store: DossierStore, audit: AuditStore, extras: QueryExtras = {}) {
     this.#store = store
     this.#audit = audit
+    this.#x = extras
+  }
+
+  /** A citizen-facing status lookup: one HMGET, nothing personal. */
+  async status (code: string, viewer?: Client): Promise<StatusView> {
+    const v = await this.#store.statusView(code)
+    if (v === undefined) throw new DossierNotFoundError(code)
+    if (viewer?.role === 'agency' && !v.agencies.includes(viewer.agency ?? '')) throw new DossierNotFoundError(code)
+    const { head } = v
+    const { overdueSince: _o, ...facts } = publicFacts(head.facts)
+    return {
+      code,
+      status: head.status,
+      statusCode: STATUSES[head.status].code,
+      statusName: STATUSES[head.status].vi,
+      procedure: { code: v.procedure, name: v.procedureName },
+      receivedAt: head.receivedAt,
+      ...(head.dueAt !== undefined && { dueAt: head.dueAt }),
+      overdue: head.facts.overdueSince !== undefined || head.facts.timeliness === 'overdue',
+      ...facts
+    }
+  }
+
+  /** The dossier's notifications, how far each subscriber got, and the delivery log. */
+  async notifications (code: string, viewer?: Client): Promise<{ dossier: string, notifications: object[], subscribers: Record<string, number>, deliveries: WebhookLogEntry[] }> {
+    const agencies = await this.#store.agenciesOf(code)
+    if (agencies === undefined) throw new DossierNotFoundError(code)
+    if (viewer?.role === 'agency' && !agencies.includes(viewer.agency ?? '')) throw new DossierNotFoundError(code)
+    const store = this.#x.notifications
+    if (store === undefined) return { dossier: code, notifications: [], subscribers: {}, deliveries: [] }
+    const mine = (sub: string): boolean => viewer?.role !== 'agency' || this.#x.subscribers?.get(sub)?.agency === viewer.agency
+    const [items, cursors, log] = await Promise.all([store.range(code, 1, 0) /* 0: to the end */, store.cursors(code), store.log(code)])
+    const notifications = items.map((n, i) => ({ id: notificationId(code, i + 1), sequence: i + 1, ...n, dossier: code }))
+    const masked = viewer !== undefined && !seesPersonalData(viewer.role) ? maskPersonal(notifications) : notifications
+    return {
+      dossier: code,
+      notifications: masked,
+      subscribers: Object.fromEntries(Object.entries(cursors).filter(([sub]) => mine(sub))),
+      deliveries: log.filter((e) => mine(e.subscriber))
+    }
+  }
+
+  /** The national portal's sync record of the dossier. */
+  async nationalRecord (code: string, viewer?: Client): Promise<NationalPortalRecord> {
+    const dossier = await this.get(code, viewer)
+    return toNationalRecord(dossier, { agencies: this.#x.agencies ?? new Map() })
   }
 
   /** The audit trail and the verification of its chain. */

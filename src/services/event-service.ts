@@ -14,15 +14,17 @@ import type { ValidateFunction } from 'ajv'
 import type { AgencyEvent, HistoryEntry, StatusReport } from '../types/schemas.generated.ts'
 import type { ResolvedAgency } from '../config/hub-config.ts'
 import type { DossierStore } from '../store/dossier-store.ts'
-import type { Delivery } from '../queues/delivery-queues.ts'
+import type { LifecycleService } from './lifecycle-service.ts'
 import { AdapterMappingError, type AgencyAdapter } from '../../adapters/contract.ts'
 import type { NativeValidators } from '../validation/native.ts'
 import { toFieldErrors } from '../validation/ajv.ts'
 import { applyReport, stepForAgency, type NotApplied, type Routing, type StepState } from '../domain/routing.ts'
+import { announceDelay, changeStatus } from '../domain/lifecycle.ts'
+import type { NotificationEvent } from '../config/hub-config.ts'
 import { nationalStatusCode, type DossierStatus } from '../domain/status.ts'
 import { canonicalJson, sha256Hex } from '../domain/fingerprint.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
-import { BusyError, DossierNotFoundError, EventConflictError, HubValidationError, NotRoutedError, WrongAgencyError } from '../errors.ts'
+import { BusyError, DossierNotFoundError, EventConflictError, HubValidationError, IllegalTransitionError, NotRoutedError, WrongAgencyError } from '../errors.ts'
 import type { Client } from '../auth/clients.ts'
 
 export interface EventAnswer {
@@ -48,9 +50,19 @@ export interface EventOutcome {
   answer: EventAnswer
 }
 
+/** The dossier status a step report would lead to, for the message of a refused one. */
+const IMPLIED: Readonly<Record<StatusReport['status'], DossierStatus>> = {
+  accepted: 'processing',
+  processing: 'processing',
+  'supplement-requested': 'supplement-requested',
+  'payment-requested': 'payment-requested',
+  resolved: 'resolved',
+  rejected: 'stopped'
+}
+
 export interface EventServiceOptions {
   store: DossierStore
-  enqueue: (code: string, deliveries: readonly Delivery[]) => Promise<void>
+  lifecycle: LifecycleService
   agencies: ReadonlyMap<string, ResolvedAgency>
   adapters: ReadonlyMap<string, AgencyAdapter<never, unknown, never>>
   nativeValidators: ReadonlyMap<string, NativeValidators>
@@ -105,6 +117,13 @@ export class EventService {
     return { report: mapped.report, ...(mapped.step !== undefined && { step: mapped.step }) }
   }
 
+  /** The first answer to an event id seen before; 409 when the repeat's content differs. */
+  #repeat (stored: string, fingerprint: string, eventId: string, code: string): EventOutcome {
+    const first = JSON.parse(stored) as { fingerprint: string, answer: EventAnswer }
+    if (first.fingerprint !== fingerprint) throw new EventConflictError(eventId, code)
+    return { created: false, answer: first.answer }
+  }
+
   /** `client`: who posts it; an agency client may only report as its own agency. */
   async post (code: string, event: AgencyEvent, client?: Client): Promise<EventOutcome> {
     const { store, agencies, log, now } = this.#o
@@ -118,7 +137,7 @@ export class EventService {
     for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
       const found = await store.getForUpdate(code)
       if (found === undefined) throw new DossierNotFoundError(code)
-      const { routing, status, version, receivedAtMs } = found
+      const { routing, status } = found
       if (!Object.values(routing).some((r) => r.agency === agency.id)) throw new NotRoutedError(code, agency.id)
       const stepId = namedStep ?? stepForAgency(routing, agency.id) as string
       const step = routing[stepId]
@@ -131,10 +150,39 @@ export class EventService {
       const at = now()
       const atIso = toVietnamIso(at)
       const outcome = applyReport(routing, status, stepId, report, atIso)
+      if (!outcome.applied && outcome.reason === 'dossier-closed') {
+        // a repeat of a report that was applied answers as it did; a new one cannot change a closed dossier
+        const seen = await store.eventAnswer(code, event.eventId)
+        if (seen !== undefined) return this.#repeat(seen, fingerprint, event.eventId, code)
+        const to = IMPLIED[report.status]
+        throw new IllegalTransitionError(code, status, to,
+          `cannot go from ${status} (${nationalStatusCode(status)}) to ${to} (${nationalStatusCode(to)}): the dossier is ${status} already, so ${agency.id}'s ${report.status} report on step ${stepId} cannot change it`)
+      }
       const changed: Routing = {}
       let answer: EventAnswer
+      let head = found.head
+      const actor = { kind: 'agency' as const, id: agency.id }
+      const extra: HistoryEntry[] = []
+      let notification: NotificationEvent | undefined
       if (outcome.applied) {
         for (const [id, r] of Object.entries(outcome.routing)) if (r !== routing[id]) changed[id] = r
+        Object.assign(changed, this.#o.lifecycle.stepDueDates(found.dossier.procedure.code, outcome.routing, outcome.released, at))
+        head = changeStatus(this.#o.lifecycle.calendar, found.head, outcome.status, at)
+        if (outcome.status !== status) notification = 'status-changed'
+        if (report.dueAt !== undefined) {
+          const delay = announceDelay(this.#o.lifecycle.calendar, head, new Date(report.dueAt), at)
+          if (delay !== undefined) {
+            const before = head.facts.rescheduledDueAt ?? head.dueAt
+            head = delay.head
+            extra.push({
+              at: atIso, type: 'delay-announced', actor, step: stepId, applied: true, inTime: delay.inTime,
+              ...(before !== undefined && { dueAtFrom: before }),
+              ...(head.facts.rescheduledDueAt !== undefined && { dueAtTo: head.facts.rescheduledDueAt }),
+              ...(report.note !== undefined && { note: report.note })
+            })
+            notification ??= 'delay-announced'
+          }
+        }
         answer = {
           eventId: event.eventId, dossier: code, step: stepId, applied: true,
           stepState: (outcome.routing[stepId] as { state: StepState }).state,
@@ -151,7 +199,7 @@ export class EventService {
       const history: HistoryEntry = {
         at: atIso,
         type: 'agency-report',
-        actor: { kind: 'agency', id: agency.id },
+        actor,
         eventId: event.eventId,
         step: stepId,
         report,
@@ -159,44 +207,22 @@ export class EventService {
         ...(answer.reason !== undefined && { reason: answer.reason }),
         ...(answer.applied && answer.status !== status && { statusFrom: status, statusTo: answer.status }),
         ...(answer.released !== undefined && { released: answer.released }),
-        ...(answer.cancelled !== undefined && { cancelled: answer.cancelled })
+        ...(answer.cancelled !== undefined && { cancelled: answer.cancelled }),
+        ...(head.dueAt !== found.head.dueAt && { ...(found.head.dueAt !== undefined && { dueAtFrom: found.head.dueAt }), ...(head.dueAt !== undefined && { dueAtTo: head.dueAt }) })
       }
-      const result = await store.applyChange({
-        code,
-        expectedVersion: version,
-        status,
-        nextStatus: answer.status,
-        receivedAtMs,
+      const next = outcome.applied ? outcome.routing : routing
+      const result = await this.#o.lifecycle.commit(found, {
+        head,
         routing: changed,
-        release: answer.released ?? [],
-        history,
+        release: (answer.released ?? []).map((id) => ({ step: id, agency: (next[id] as { agency: string }).agency })),
+        history: [history, ...extra],
+        ...(notification !== undefined && { notification: { event: notification, actor, ...(report.note !== undefined && { note: report.note }) } }),
         eventId: event.eventId,
         answer: JSON.stringify({ fingerprint, answer }),
-        at: atIso,
-        nowMs: at.getTime()
+        at
       })
-      switch (result.outcome) {
-        case 'missing':
-          throw new DossierNotFoundError(code)
-        case 'stale':
-          continue
-        case 'seen': {
-          const stored = JSON.parse(result.answer) as { fingerprint: string, answer: EventAnswer }
-          if (stored.fingerprint !== fingerprint) throw new EventConflictError(event.eventId, code)
-          return { created: false, answer: stored.answer }
-        }
-        case 'ok':
-          break
-      }
-      const released = answer.released ?? []
-      if (released.length > 0) {
-        const next = outcome.applied ? outcome.routing : routing
-        try {
-          await this.#o.enqueue(code, released.map((id) => ({ step: id, agency: (next[id] as { agency: string }).agency })))
-        } catch (err) {
-          log.warn({ err, dossier: code, released }, 'next stage stored but not queued now; the outbox reconciler will queue it')
-        }
-      }
+      if (result.outcome === 'stale') continue
+      if (result.outcome === 'seen') return this.#repeat(result.answer, fingerprint, event.eventId, code)
       log.info({ dossier: code, agency: agency.id, step: stepId, report: report.status, applied: answer.applied, status: answer.status }, 'agency report')
       return { created: true, answer }
     }

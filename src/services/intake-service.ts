@@ -22,7 +22,12 @@ import type { Delivery } from '../queues/delivery-queues.ts'
 import { AdapterMappingError, type AgencyAdapter } from '../../adapters/contract.ts'
 import type { NativeValidators } from '../validation/native.ts'
 import { AgencyNotFoundError, HubValidationError, IdempotencyConflictError, type FieldProblem } from '../errors.ts'
-import { initialRouting, stepsToDeliver } from '../domain/routing.ts'
+import { RETURN_STEP, initialRouting, stepsToDeliver, type StepPlan } from '../domain/routing.ts'
+import type { WorkingCalendar } from '../domain/calendar.ts'
+import { dueAtReceipt, isPaper, type DossierHead, type LifecycleFacts } from '../domain/lifecycle.ts'
+import { statsDelta } from '../domain/stats.ts'
+import { notificationBody, statsFacts, type Actor } from './lifecycle-service.ts'
+import type { HistoryEntry } from '../types/schemas.generated.ts'
 import { canonicalJson, sha256Hex } from '../domain/fingerprint.ts'
 import { SEQUENCE_WIDTH, dossierCodePrefix } from '../domain/dossier-code.ts'
 import { STATUS_ON_RECEIPT } from '../domain/status.ts'
@@ -46,6 +51,11 @@ export interface IntakeServiceOptions {
   /** compiled `data` schemas by $id */
   dataValidators: ReadonlyMap<string, ValidateFunction>
   inlineAttachmentLimit: number
+  calendar: WorkingCalendar
+  /** the agency that returns results by post (the route's last step when the applicant chose it) */
+  postalAgency?: string
+  /** queues the webhook notification number `sequence` of a dossier; undefined: no subscribers */
+  notify?: (code: string, sequence: number) => Promise<void>
   log: Logger
   now?: () => Date
 }
@@ -78,10 +88,18 @@ export function parseIdempotencyKey (header: string | string[] | undefined): str
 }
 
 export class IntakeService {
-  readonly #o: Required<IntakeServiceOptions>
+  readonly #o: Required<Omit<IntakeServiceOptions, 'postalAgency' | 'notify'>> & Pick<IntakeServiceOptions, 'postalAgency' | 'notify'>
 
   constructor (options: IntakeServiceOptions) {
     this.#o = { now: () => new Date(), ...options }
+  }
+
+  /** The route's steps; a postal result return adds the postal service's step at the end. */
+  #steps (procedure: ResolvedProcedure, submission: DossierSubmission): readonly StepPlan[] {
+    const postal = this.#o.postalAgency
+    if (submission.resultReturn.method !== 'postal' || postal === undefined) return procedure.steps
+    const last = Math.max(0, ...procedure.steps.map((s) => s.stage))
+    return [...procedure.steps, { id: RETURN_STEP, agency: postal, stage: last + 1, task: 'Trả kết quả qua dịch vụ bưu chính công ích', required: false, lead: false }]
   }
 
   /** Problems the JSON Schema cannot see; empty when the submission is acceptable. */
@@ -148,7 +166,7 @@ export class IntakeService {
     return await this.submit(submission, idempotencyKey, { heldBy: agencyId })
   }
 
-  async submit (submission: DossierSubmission, idempotencyKey?: string, origin: { heldBy?: string } = {}): Promise<IntakeOutcome> {
+  async submit (submission: DossierSubmission, idempotencyKey?: string, origin: { heldBy?: string, actor?: Actor } = {}): Promise<IntakeOutcome> {
     const { problems, procedure } = this.check(submission)
     if (problems.length > 0 || procedure === undefined) {
       if (origin.heldBy !== undefined) {
@@ -159,10 +177,27 @@ export class IntakeService {
     const doc = canonicalJson(submission)
     const received = this.#o.now()
     const receivedAt = toVietnamIso(received)
-    const routing = initialRouting(procedure.steps, {
+    const routing = initialRouting(this.#steps(procedure, submission), {
       at: receivedAt,
       ...(origin.heldBy !== undefined && { heldBy: origin.heldBy, heldReference: submission.source.reference })
     })
+    const { calendar } = this.#o
+    const facts: LifecycleFacts = {
+      channel: submission.channel,
+      level: submission.procedure.level,
+      returnMethod: submission.resultReturn.method,
+      ...(procedure.deadline !== undefined && { rule: { days: procedure.deadline.days, count: procedure.deadline.count ?? 'working' } })
+    }
+    const due = dueAtReceipt(calendar, received, facts)
+    for (const step of procedure.steps) {
+      const r = routing[step.id]
+      if (step.days !== undefined && step.stage === 0 && r !== undefined) {
+        r.dueAt = toVietnamIso(calendar.dueDate(received, { days: step.days, count: 'working' }, { paper: isPaper(facts.channel) }))
+      }
+    }
+    const head: DossierHead = { status: STATUS_ON_RECEIPT, receivedAt, ...(due !== undefined && { dueAt: toVietnamIso(due) }), facts }
+    const actor: Actor = origin.actor ?? (origin.heldBy !== undefined ? { kind: 'agency', id: origin.heldBy } : { kind: 'portal', id: submission.source.system })
+    const history: HistoryEntry = { at: receivedAt, type: 'received', actor, applied: true, statusTo: STATUS_ON_RECEIPT }
     const receivingAgencyCode = submission.procedure.receivingAgency.code
     const result = await this.#o.store.intake({
       ...(idempotencyKey !== undefined && { idempotencyKey }),
@@ -181,7 +216,12 @@ export class IntakeService {
       procedureName: submission.procedure.name,
       routing,
       contentFingerprint: contentFingerprint(submission),
-      duplicateWindowMs: this.#o.duplicateWindowMs
+      duplicateWindowMs: this.#o.duplicateWindowMs,
+      ...(head.dueAt !== undefined && { dueAt: head.dueAt }),
+      facts,
+      history,
+      ...(this.#o.notify !== undefined && { notification: notificationBody('', procedure.code, 'status-changed', undefined, head, received, actor) }),
+      stats: statsDelta(undefined, statsFacts(head, procedure.code, routing))
     })
     if (result.outcome === 'conflict') throw new IdempotencyConflictError(result.code)
     if (result.outcome === 'duplicate') return { created: false, summary: result.summary }
@@ -190,6 +230,13 @@ export class IntakeService {
       await this.#o.enqueue(code, stepsToDeliver(routing).map((step) => ({ step, agency: (routing[step] as { agency: string }).agency })))
     } catch (err) {
       this.#o.log.warn({ err, dossier: code }, 'dossier stored but its deliveries could not be queued now; the outbox reconciler will queue them')
+    }
+    if (this.#o.notify !== undefined) {
+      try {
+        await this.#o.notify(code, 1)
+      } catch (err) {
+        this.#o.log.warn({ err, dossier: code }, 'receipt notification stored but not queued now; the reconciler will queue it')
+      }
     }
     return { created: true, summary: result.summary }
   }

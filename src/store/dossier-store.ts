@@ -7,7 +7,8 @@ import type { Redis, Result } from 'ioredis'
 import type { Dossier, DossierSummary, HistoryEntry, ResultDocument, RoutingState } from '../types/schemas.generated.ts'
 import { nationalStatusCode, type DossierStatus } from '../domain/status.ts'
 import type { Routing } from '../domain/routing.ts'
-import { Keys, outboxMember, parseOutboxMember } from './keys.ts'
+import type { DossierHead, LifecycleFacts } from '../domain/lifecycle.ts'
+import { Keys, outboxMember, parseOutboxMember, type DeliveryKind } from './keys.ts'
 
 const lua = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8')
 const summaryPrelude = lua('summary')
@@ -16,7 +17,7 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     hubIntake(...args: Array<string | number>): Result<Array<string>, Context>
     hubRouting(...args: Array<string | number>): Result<number, Context>
-    hubApply(...args: Array<string | number>): Result<string[], Context>
+    hubApply(...args: Array<string | number>): Result<Array<string | number>, Context>
     hubList(...args: Array<string | number>): Result<[number, string, string, ...string[][]], Context>
   }
 }
@@ -50,6 +51,13 @@ export interface IntakeInput {
   contentFingerprint: string
   /** how long the content fingerprint finds it; 0 = never */
   duplicateWindowMs: number
+  facts: LifecycleFacts
+  /** the history entry of the receipt */
+  history: HistoryEntry
+  /** the webhook notification of the receipt, when anyone subscribes */
+  notification?: object
+  /** statistics counter increments ("<day>\t<field>" → n) */
+  stats: ReadonlyMap<string, number>
 }
 
 export type IntakeResult =
@@ -81,6 +89,10 @@ export interface DossierForUpdate {
   status: DossierStatus
   version: string
   receivedAtMs: number
+  /** status, dates and lifecycle facts */
+  head: DossierHead
+  /** the ids of the agencies it is routed to */
+  agencies: string[]
 }
 
 export interface DossierChange {
@@ -91,17 +103,36 @@ export interface DossierChange {
   receivedAtMs: number
   /** changed steps, by id */
   routing: Routing
-  /** steps to put in the outbox (released for delivery) */
-  release: readonly string[]
-  history?: HistoryEntry
+  /** deliveries to put in the outbox: steps released, or notices to agencies */
+  release: ReadonlyArray<{ step: string, kind?: DeliveryKind }>
+  history?: readonly HistoryEntry[]
   eventId?: string
   /** stored under eventId and returned for a repeat */
   answer?: string
   at: string
   nowMs: number
+  /** new lifecycle facts, when they changed */
+  facts?: LifecycleFacts
+  /** new due date, when it moved */
+  dueAt?: string
+  /** the overdue sweeper's index: remove the dossier, or (re)set its due date ms */
+  dueIndex?: 'remove' | number
+  /** statistics counter increments ("<day>\t<field>" → n) */
+  stats?: ReadonlyMap<string, number>
+  /** the webhook notification (without id and sequence: its position gives them) */
+  notification?: object
 }
 
-export type ChangeResult = { outcome: 'ok' } | { outcome: 'seen', answer: string } | { outcome: 'stale' } | { outcome: 'missing' }
+export type ChangeResult = { outcome: 'ok', sequence: number } | { outcome: 'seen', answer: string } | { outcome: 'stale' } | { outcome: 'missing' }
+
+const statsArgs = (stats: ReadonlyMap<string, number> | undefined): Array<string | number> =>
+  [...(stats ?? new Map<string, number>())].flatMap(([key, n]) => {
+    const [day, field] = key.split('\t') as [string, string]
+    return [day, field, n]
+  })
+
+/** The lifecycle facts of a dossier stored before they were kept (no `lc` field). */
+const LEGACY_FACTS: LifecycleFacts = { channel: 'online', level: 'province', returnMethod: 'online' }
 
 function pairs (flat: readonly string[], from = 0): Map<string, string> {
   const m = new Map<string, string>()
@@ -132,7 +163,25 @@ function headOf (code: string, f: Map<string, string>): Pick<Dossier, 'code' | '
     status,
     statusCode: nationalStatusCode(status),
     receivedAt: f.get('receivedAt') as string,
-    ...(dueAt !== undefined && { dueAt })
+    ...(dueAt !== undefined && dueAt !== '' && { dueAt })
+  }
+}
+
+export function factsOf (raw: string | undefined | null): LifecycleFacts {
+  return raw === undefined || raw === null || raw === '' ? LEGACY_FACTS : JSON.parse(raw) as LifecycleFacts
+}
+
+/** The lifecycle facts a dossier shows (the rest — channel, rule — it has in its own fields or the catalogue). */
+export function publicFacts (facts: LifecycleFacts): Pick<Dossier, 'rescheduledDueAt' | 'pausedSince' | 'overdueSince' | 'resolvedAt' | 'returnedAt' | 'closedAt' | 'timeliness'> {
+  const { rescheduledDueAt, pausedSince, overdueSince, resolvedAt, returnedAt, closedAt, timeliness } = facts
+  return {
+    ...(rescheduledDueAt !== undefined && { rescheduledDueAt }),
+    ...(pausedSince !== undefined && { pausedSince }),
+    ...(overdueSince !== undefined && { overdueSince }),
+    ...(resolvedAt !== undefined && { resolvedAt }),
+    ...(returnedAt !== undefined && { returnedAt }),
+    ...(closedAt !== undefined && { closedAt }),
+    ...(timeliness !== undefined && { timeliness })
   }
 }
 
@@ -151,9 +200,9 @@ export class DossierStore {
   constructor (redis: Redis, prefix: string) {
     this.redis = redis
     this.keys = new Keys(prefix)
-    redis.defineCommand('hubIntake', { numberOfKeys: 7, lua: summaryPrelude + lua('intake') })
+    redis.defineCommand('hubIntake', { numberOfKeys: 9, lua: summaryPrelude + lua('intake') })
     redis.defineCommand('hubRouting', { numberOfKeys: 2, lua: lua('routing') })
-    redis.defineCommand('hubApply', { numberOfKeys: 4, lua: lua('apply') })
+    redis.defineCommand('hubApply', { numberOfKeys: 7, lua: lua('apply') })
     redis.defineCommand('hubList', { numberOfKeys: 1, lua: summaryPrelude + lua('list') })
   }
 
@@ -167,10 +216,14 @@ export class DossierStore {
       k.idempotency(input.idempotencyKey ?? ''), k.source(input.source.system, input.source.reference),
       k.sequence(input.receivingAgencyCode, input.yymmdd), k.outbox, k.indexAll, k.content(input.contentFingerprint),
       input.origin === undefined ? k.source('', '') : k.source(input.origin.system, input.origin.reference),
+      k.due, k.notifyPending,
       k.prefix, input.idempotencyKey === undefined ? '0' : '1', input.fingerprint, input.codePrefix,
       input.sequenceWidth, SEQUENCE_TTL_SECONDS, input.doc, input.receivedAt, input.receivedAtMs,
       input.status, input.procedureCode, input.procedureName, agencies, steps.map(([id]) => id).join(','), input.dueAt ?? '',
-      input.source.system, input.duplicateWindowMs, input.origin === undefined ? '0' : '1', ...stepArgs
+      input.source.system, input.duplicateWindowMs, input.origin === undefined ? '0' : '1',
+      JSON.stringify(input.facts), input.dueAt === undefined ? '' : Date.parse(input.dueAt), JSON.stringify(input.history),
+      input.notification === undefined ? '' : JSON.stringify(input.notification), input.stats.size, ...statsArgs(input.stats),
+      ...stepArgs
     )
     const [outcome, code] = reply as [string, string]
     if (outcome === 'conflict') return { outcome, code }
@@ -202,27 +255,52 @@ export class DossierStore {
     const f = new Map(Object.entries(raw))
     const routing = routingOf(f)
     const results = resultsOf(routing)
+    const facts = factsOf(raw.lc)
+    const head = headOf(code, f)
     const dossier: Dossier = {
-      ...headOf(code, f),
+      ...head,
+      ...publicFacts(facts),
       ...(JSON.parse(doc) as Omit<Dossier, 'code' | 'status' | 'statusCode' | 'receivedAt'>),
       routing,
       ...(results.length > 0 && { results })
     }
-    return { dossier, routing, status: dossier.status, version: raw.v ?? '0', receivedAtMs: Date.parse(dossier.receivedAt) }
+    return {
+      dossier,
+      routing,
+      status: dossier.status,
+      version: raw.v ?? '0',
+      receivedAtMs: Date.parse(dossier.receivedAt),
+      head: { status: head.status, receivedAt: head.receivedAt, ...(head.dueAt !== undefined && { dueAt: head.dueAt }), facts },
+      agencies: (raw.agencies ?? '').split(',').filter((a) => a !== '')
+    }
   }
 
   /** Applies a change if the dossier's version is still `expectedVersion` (else 'stale': read again). One round trip. */
   async applyChange (c: DossierChange): Promise<ChangeResult> {
     const k = this.keys
     const pairs = Object.entries(c.routing).flatMap(([id, r]) => [`r:${id}`, JSON.stringify(r)])
+    const history = (c.history ?? []).map((h) => JSON.stringify(h))
+    const stats = statsArgs(c.stats)
+    const release = c.release.map((r) => r.kind === undefined || r.kind === 'dossier' ? r.step : `${r.step}|${r.kind}`)
     const reply = await this.redis.hubApply(
-      k.dossier(c.code), k.history(c.code), k.events(c.code), k.outbox,
+      k.dossier(c.code), k.history(c.code), k.events(c.code), k.outbox, k.due, k.notifications(c.code), k.notifyPending,
       k.prefix, c.code, c.expectedVersion, c.eventId ?? '', c.answer ?? '',
-      c.history === undefined ? '' : JSON.stringify(c.history), c.status, c.nextStatus, c.receivedAtMs, c.nowMs, c.at,
-      pairs.length / 2, ...pairs, ...c.release
+      c.status, c.nextStatus, c.receivedAtMs, c.nowMs, c.at,
+      c.facts === undefined ? '' : JSON.stringify(c.facts), c.dueAt ?? '',
+      c.dueIndex === undefined ? '' : c.dueIndex === 'remove' ? 'rem' : c.dueIndex,
+      c.notification === undefined ? '' : JSON.stringify(c.notification),
+      history.length, pairs.length / 2, stats.length / 3, release.length,
+      ...history, ...pairs, ...stats, ...release
     )
-    const [outcome, answer] = reply as [ChangeResult['outcome'], string | undefined]
-    return outcome === 'seen' ? { outcome, answer: answer as string } : { outcome } as ChangeResult
+    const [outcome, second] = reply as [ChangeResult['outcome'], string | number | undefined]
+    if (outcome === 'seen') return { outcome, answer: String(second) }
+    if (outcome === 'ok') return { outcome, sequence: Number(second ?? 0) }
+    return { outcome } as ChangeResult
+  }
+
+  /** The answer stored for an agency's event id, when it was seen. */
+  async eventAnswer (code: string, eventId: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.keys.events(code), eventId)) ?? undefined
   }
 
   /** The dossier's history (what agencies reported and what it changed), oldest first. */
@@ -235,6 +313,29 @@ export class DossierStore {
   async agenciesOf (code: string): Promise<string[] | undefined> {
     const raw = await this.redis.hget(this.keys.dossier(code), 'agencies')
     return raw === null ? undefined : raw.split(',').filter((a) => a !== '')
+  }
+
+  /** What a citizen-facing status lookup needs: one HMGET, no document parsed. Undefined when there is no such dossier. */
+  async statusView (code: string): Promise<{ head: DossierHead, procedure: string, procedureName: string, agencies: string[] } | undefined> {
+    const [status, receivedAt, dueAt, lc, procedure, procedureName, agencies] =
+      await this.redis.hmget(this.keys.dossier(code), 'status', 'receivedAt', 'dueAt', 'lc', 'procedure', 'procedureName', 'agencies')
+    if (status === null || status === undefined || receivedAt === null || receivedAt === undefined) return undefined
+    return {
+      head: { status: status as DossierStatus, receivedAt, ...(typeof dueAt === 'string' && dueAt !== '' && { dueAt }), facts: factsOf(lc) },
+      procedure: procedure ?? '',
+      procedureName: procedureName ?? '',
+      agencies: (agencies ?? '').split(',').filter((a) => a !== '')
+    }
+  }
+
+  /** Open dossiers whose clock ran out by `ms`, oldest due first (the overdue sweeper's work). */
+  async dueBy (ms: number, limit: number): Promise<string[]> {
+    return await this.redis.zrangebyscore(this.keys.due, '-inf', ms, 'LIMIT', 0, limit)
+  }
+
+  /** Takes a dossier out of the overdue sweeper's index (it is gone, or not due any more). */
+  async dropDue (code: string): Promise<void> {
+    await this.redis.zrem(this.keys.due, code)
   }
 
   async exists (code: string): Promise<boolean> {
@@ -286,7 +387,7 @@ export class DossierStore {
   }
 
   /** Deliveries stored at least `olderThanMs` ago and still not confirmed queued. */
-  async outboxDue (beforeMs: number, limit: number): Promise<Array<{ code: string, step: string, member: string }>> {
+  async outboxDue (beforeMs: number, limit: number): Promise<Array<{ code: string, step: string, kind: DeliveryKind, member: string }>> {
     const members = await this.redis.zrangebyscore(this.keys.outbox, '-inf', beforeMs, 'LIMIT', 0, limit)
     return members.flatMap((member) => {
       const parsed = parseOutboxMember(member)

@@ -22,6 +22,16 @@
  *   <p>:ix:st:<status>      zset   codes by receivedAt ms, per status
  *   <p>:ix:ag:<agency>      zset   codes by receivedAt ms, per routed agency
  *   <p>:ix:pr:<procedure>   zset   codes by receivedAt ms, per procedure code
+ *   <p>:due                 zset   open dossiers whose clock runs (not paused, not yet flagged
+ *                                   overdue), by due date ms: what the overdue sweeper looks at
+ *   <p>:stats:<YYYYMMDD>    hash   statistics counters of one Vietnam day (domain/stats.ts)
+ *   <p>:n:<code>            list   the dossier's notifications (status changes, overdue, delays)
+ *                                   for webhook subscribers, in order; a notification's sequence
+ *                                   number is its position (1-based)
+ *   <p>:notify              zset   codes with notifications some subscriber may not have yet, by ms
+ *   <p>:whc:<code>          hash   subscriber id -> how many of the dossier's notifications it has
+ *   <p>:wl:<code>           list   webhook delivery log of the dossier (every attempt), newest last
+ *   <p>:whlock:<sub>:<code> string one webhook sender at a time per subscriber and dossier (order)
  */
 import { sha256Hex } from '../domain/fingerprint.ts'
 
@@ -44,14 +54,26 @@ export class Keys {
   indexByStatus (status: string): string { return `${this.prefix}:ix:st:${status}` }
   indexByAgency (agency: string): string { return `${this.prefix}:ix:ag:${agency}` }
   indexByProcedure (procedure: string): string { return `${this.prefix}:ix:pr:${procedure}` }
+  get due (): string { return `${this.prefix}:due` }
+  stats (day: string): string { return `${this.prefix}:stats:${day}` }
+  notifications (code: string): string { return `${this.prefix}:n:${code}` }
+  get notifyPending (): string { return `${this.prefix}:notify` }
+  webhookCursor (code: string): string { return `${this.prefix}:whc:${code}` }
+  webhookLog (code: string): string { return `${this.prefix}:wl:${code}` }
+  webhookLock (subscriber: string, code: string): string { return `${this.prefix}:whlock:${subscriber}:${code}` }
   /** BullMQ's prefix: its keys become <p>:q:<queue name>:… */
   get queuePrefix (): string { return `${this.prefix}:q` }
 }
 
-/** Member of the outbox zset for one delivery. */
-export const outboxMember = (code: string, step: string): string => `${code}|${step}`
-export function parseOutboxMember (member: string): { code: string, step: string } | undefined {
-  const i = member.lastIndexOf('|')
-  if (i <= 0) return undefined
-  return { code: member.slice(0, i), step: member.slice(i + 1) }
+/** What a delivery job carries to the step's agency: the dossier, or the notice that it was withdrawn. */
+export type DeliveryKind = 'dossier' | 'withdrawal'
+
+/** Member of the outbox zset for one delivery: "<code>|<step>", or "<code>|<step>|withdrawal" for a notice. */
+export const outboxMember = (code: string, step: string, kind: DeliveryKind = 'dossier'): string =>
+  kind === 'dossier' ? `${code}|${step}` : `${code}|${step}|${kind}`
+export function parseOutboxMember (member: string): { code: string, step: string, kind: DeliveryKind } | undefined {
+  const [code, step, kind, ...rest] = member.split('|')
+  if (code === undefined || code === '' || step === undefined || step === '' || rest.length > 0) return undefined
+  if (kind !== undefined && kind !== 'withdrawal') return undefined
+  return { code, step, kind: kind ?? 'dossier' }
 }

@@ -439,9 +439,21 @@ export interface AuditEntry {
    */
   agency?: string;
   /**
-   * Thao tác — submit (nộp), read (đọc), read-history, read-audit, report (báo cáo tiến độ), read-jobs, retry (gửi lại), discard (hủy lượt gửi) — the last three by an administrator.
+   * Thao tác — submit (nộp), read (đọc), read-history, read-audit, report (báo cáo tiến độ), withdraw (rút hồ sơ), return (trả kết quả), read-notifications (nhật ký thông báo), read-national-record (bản ghi đồng bộ DVCQG), read-jobs, retry (gửi lại), discard (hủy lượt gửi) — the last three by an administrator.
    */
-  action: "submit" | "read" | "read-history" | "read-audit" | "report" | "read-jobs" | "retry" | "discard";
+  action:
+    | "submit"
+    | "read"
+    | "read-history"
+    | "read-audit"
+    | "report"
+    | "read-jobs"
+    | "retry"
+    | "discard"
+    | "withdraw"
+    | "return"
+    | "read-notifications"
+    | "read-national-record";
   /**
    * Phương thức HTTP — the request method.
    */
@@ -623,13 +635,34 @@ export interface RoutingState {
    */
   payment?: Payment;
   /**
-   * Ngày hẹn trả của bước — the date the agency announced for its step, when it did.
+   * Hạn của bước — the step's due date: from the routing table's days for the step, counted from its release; or the later date the agency announced.
    */
   dueAt?: string;
   /**
    * Giấy tờ kết quả — documents this step produced (resolved).
    */
   results?: ResultDocument[];
+  /**
+   * Thông báo rút hồ sơ — the notice to this step's agency that the applicant withdrew the dossier (it held the dossier already): how its delivery went.
+   */
+  withdrawalNotice?: {
+    /**
+     * Trạng thái gửi — retrying (đang thử lại), delivered (đã báo) or failed (thất bại, cần xử lý).
+     */
+    state: "retrying" | "delivered" | "failed";
+    /**
+     * Số lần gửi — attempts so far.
+     */
+    attempts: number;
+    /**
+     * Thời điểm — of the last attempt.
+     */
+    at?: string;
+    /**
+     * Lỗi gần nhất — the last error.
+     */
+    lastError?: string;
+  };
 }
 /**
  * Hồ sơ thủ tục hành chính — the one canonical shape of a dossier inside the hub. Every adapter maps its agency's native format to and from this shape. Properties marked readOnly are assigned by the hub (mã hồ sơ, trạng thái, ngày tiếp nhận…); a submission must not carry them.
@@ -665,6 +698,34 @@ export interface Dossier {
    * Ngày hẹn trả (hạn xử lý) — the promised return date, when known.
    */
   dueAt?: string;
+  /**
+   * Ngày hẹn trả mới — the later date an agency announced when it said it would be late (Decree 61/2018 Art. 19.9, phiếu xin lỗi và hẹn lại ngày trả); on-time figures still count against dueAt.
+   */
+  rescheduledDueAt?: string;
+  /**
+   * Tạm dừng tính thời gian từ — while a supplement (5) or payment (6) request is open, when the clock stopped; dueAt moves by the paused working time when it restarts.
+   */
+  pausedSince?: string;
+  /**
+   * Quá hạn từ — when the hub found the open dossier past its due date (trễ hạn); absent while it is not.
+   */
+  overdueSince?: string;
+  /**
+   * Ngày kết thúc xử lý (NgayKetThucXuLy) — when the dossier was resolved (status 9).
+   */
+  resolvedAt?: string;
+  /**
+   * Ngày trả kết quả (NgayTra) — when the result reached the applicant (status 10).
+   */
+  returnedAt?: string;
+  /**
+   * Ngày kết thúc không có kết quả — when the dossier ended without a result: not accepted (NgayTuChoi), withdrawn or stopped.
+   */
+  closedAt?: string;
+  /**
+   * Kết quả về thời hạn — for a resolved dossier: early (trước hạn, resolved on a day before the due date), on-time (đúng hạn, on the due date) or overdue (quá hạn, after it).
+   */
+  timeliness?: "early" | "on-time" | "overdue";
   routing?: Routing;
   /**
    * Kết quả giải quyết — the result documents of every resolved step, in the order they were reported; later steps of a linked route receive those of the earlier ones.
@@ -862,7 +923,7 @@ export interface Dossier {
   submittedAt: string;
 }
 /**
- * Mục lịch sử xử lý — one entry of a dossier's history: an agency report, whether it was applied, and what it changed.
+ * Mục lịch sử xử lý — one entry of a dossier's history: its receipt, an agency report (applied or only recorded), a withdrawal, the return of the result, the overdue flag, a delay announced; with time, actor and what it changed.
  */
 export interface HistoryEntry {
   /**
@@ -870,19 +931,19 @@ export interface HistoryEntry {
    */
   at: string;
   /**
-   * Loại mục — agency-report (báo cáo của cơ quan).
+   * Loại mục — received (tiếp nhận), agency-report (báo cáo của cơ quan), withdrawn (công dân rút hồ sơ), returned (trả kết quả), overdue (quá hạn), delay-announced (cơ quan xin lùi hạn, hẹn lại ngày trả).
    */
-  type: "agency-report";
+  type: "received" | "agency-report" | "withdrawn" | "returned" | "overdue" | "delay-announced";
   /**
    * Người thực hiện — who did it.
    */
   actor: {
     /**
-     * Loại — agency (cơ quan), portal (cổng dịch vụ công) or admin (quản trị).
+     * Loại — agency (cơ quan), portal (cổng dịch vụ công), admin (quản trị) or hub (the hub itself: receipt, the overdue sweeper).
      */
-    kind: "agency" | "portal" | "admin";
+    kind: "agency" | "portal" | "admin" | "hub";
     /**
-     * Mã — the agency id, client or admin name.
+     * Mã — the agency id, the client id, or the hub's job.
      */
     id: string;
   };
@@ -942,6 +1003,115 @@ export interface HistoryEntry {
    * Bước bị dừng — steps cancelled (a rejection).
    */
   cancelled?: string[];
+  /**
+   * Ghi chú — the actor's note (a withdrawal's reason, how the result was handed over…).
+   */
+  note?: string;
+  /**
+   * Phương thức trả kết quả — how the result was returned (returned): counter, postal or online.
+   */
+  method?: "counter" | "postal" | "online";
+  /**
+   * Hạn xử lý trước — the due date before this entry, when it moved (a pause ended) or a delay was announced.
+   */
+  dueAtFrom?: string;
+  /**
+   * Hạn xử lý sau — the due date after this entry (the clock restarted after a pause), or the new date an agency announced (delay-announced).
+   */
+  dueAtTo?: string;
+  /**
+   * Báo trước đúng quy định — delay-announced: whether the agency said so at least one working day before the due date (Decree 61/2018 Art. 19.9).
+   */
+  inTime?: boolean;
+}
+/**
+ * Thông báo thay đổi trạng thái — the body of a webhook the hub sends to a subscriber (the provincial portal) for every status change of a dossier, an overdue flag or a delay announced. Signed with HMAC-SHA256 over timestamp + "." + body (headers X-Hub-Timestamp, X-Hub-Signature); sent in order per dossier (`sequence`).
+ */
+export interface Notification {
+  /**
+   * Mã thông báo — "<dossier code>:<sequence>": the same for every retry of this notification (also the X-Hub-Delivery header), so a receiver can drop repeats.
+   */
+  id: string;
+  /**
+   * Số thứ tự — 1 for the dossier's first notification, then 2, 3…: a receiver sees them in this order.
+   */
+  sequence: number;
+  /**
+   * Sự kiện — status-changed (đổi trạng thái), overdue (quá hạn) or delay-announced (cơ quan hẹn lại ngày trả).
+   */
+  event: "status-changed" | "overdue" | "delay-announced";
+  /**
+   * Mã hồ sơ — the dossier code.
+   */
+  dossier: string;
+  /**
+   * Mã TTHC — the procedure code.
+   */
+  procedure?: string;
+  /**
+   * Thời điểm — when it happened (ISO 8601, Vietnam time).
+   */
+  at: string;
+  /**
+   * Trạng thái cũ — the status before (absent for a newly received dossier).
+   */
+  from?: Status;
+  /**
+   * Trạng thái mới — the status now.
+   */
+  to: Status;
+  /**
+   * Ghi chú — what happened, in words (the agency's note, the withdrawal reason…).
+   */
+  note?: string;
+  /**
+   * Người thực hiện — who caused it.
+   */
+  actor?: {
+    /**
+     * Loại — agency, portal, admin or hub.
+     */
+    kind: "agency" | "portal" | "admin" | "hub";
+    /**
+     * Mã — the agency id, the client id, or the hub's job.
+     */
+    id: string;
+  };
+  /**
+   * Hạn xử lý — the dossier's due date after this change.
+   */
+  dueAt?: string;
+  /**
+   * Ngày hẹn trả mới — the date an agency announced (delay-announced).
+   */
+  rescheduledDueAt?: string;
+}
+/**
+ * Trạng thái — a status by name, national code and Vietnamese name.
+ */
+export interface Status {
+  /**
+   * Trạng thái — the canonical name (received, processing…).
+   */
+  status:
+    | "new"
+    | "received"
+    | "not-accepted"
+    | "processing"
+    | "supplement-requested"
+    | "payment-requested"
+    | "withdrawn"
+    | "stopped"
+    | "resolved"
+    | "returned";
+  /**
+   * Mã trạng thái (TrangThaiHoSo) — the national code 1–10.
+   */
+  code: number;
+  /**
+   * Tên trạng thái — the national portal's Vietnamese name.
+   */
+  name: string;
 }
 /**
  * Báo lỗi — every error answer of the hub, as application/problem+json (RFC 9457).
@@ -1651,6 +1821,14 @@ export interface HubConfig {
    */
   $schema?: string;
   intake?: IntakePolicy;
+  calendar?: CalendarConfig;
+  postal?: PostalReturnConfig;
+  /**
+   * Bên nhận thông báo — systems that receive a webhook for every status change of a dossier (the provincial portal), keyed by subscriber id.
+   */
+  subscribers?: {
+    [k: string]: SubscriberConfig | undefined;
+  };
   /**
    * Cơ quan liên thông — agencies keyed by the hub's agency id (letters, digits, dot, dash, underscore).
    */
@@ -1672,6 +1850,100 @@ export interface IntakePolicy {
    * Cửa sổ chống trùng liên kênh — hours during which a dossier that arrives again from another system (the portal, then an agency's own software) with the same procedure, applicant ID and content is recognised as the same dossier; 0 turns this check off (the source reference still applies).
    */
   duplicateWindowHours?: number;
+}
+/**
+ * Lịch làm việc — how due dates are counted: the holiday table, working hours and the 15:00 rule for paper dossiers.
+ */
+export interface CalendarConfig {
+  /**
+   * Tệp ngày nghỉ lễ — the yearly holiday table (schemas/holiday-calendar.schema.json): days off and Saturday working days per year, as announced by the Government Office.
+   */
+  holidaysFile?: string;
+  /**
+   * Giờ làm việc — the working periods of a day, Vietnam time, in order (default 07:00–11:30 and 13:30–17:00).
+   *
+   * @minItems 1
+   * @maxItems 6
+   */
+  workingHours?: WorkingPeriodConfig[];
+  /**
+   * Giờ chuyển ngày — a paper dossier (counter or post) received after this time is handed over the next working day (Decree 61/2018 Art. 18).
+   */
+  paperCutoff?: string;
+}
+/**
+ * Buổi làm việc — one period.
+ */
+export interface WorkingPeriodConfig {
+  /**
+   * Giờ bắt đầu — HH:MM.
+   */
+  start: string;
+  /**
+   * Giờ kết thúc — HH:MM.
+   */
+  end: string;
+}
+/**
+ * Trả kết quả qua bưu chính công ích — Decision 45/2016/QĐ-TTg: when an applicant chose postal return, the result goes back through this agency (an agency whose adapter is postal) as the last step of the route.
+ */
+export interface PostalReturnConfig {
+  /**
+   * Đơn vị bưu chính — id of the agency under /agencies (adapter postal) that carries results; its code is the hub's customer code with the postal service.
+   */
+  agency: string;
+}
+/**
+ * Bên nhận — one webhook receiver.
+ */
+export interface SubscriberConfig {
+  /**
+   * Địa chỉ nhận — the URL the hub POSTs notifications to (http or https).
+   */
+  url: string;
+  /**
+   * Biến môi trường chứa khóa ký — the environment variable holding the HMAC-SHA256 key the notifications are signed with.
+   */
+  secretEnv?: string;
+  /**
+   * Tệp chứa khóa ký — a file holding that key (give exactly one of secretEnv and secretFile).
+   */
+  secretFile?: string;
+  /**
+   * Chỉ hồ sơ của cơ quan — when set, only dossiers routed to this agency (an agency's own system as subscriber).
+   */
+  agency?: string;
+  /**
+   * Loại thông báo — which notifications it wants (default all): status-changed, overdue, delay-announced.
+   *
+   * @minItems 1
+   */
+  events?: ("status-changed" | "overdue" | "delay-announced")[];
+  /**
+   * Thời gian chờ — milliseconds to wait for the receiver's answer.
+   */
+  timeoutMs?: number;
+  /**
+   * Thử lại — retry policy for notifications that fail (exponential backoff with jitter).
+   */
+  retry?: RetryPolicy;
+}
+/**
+ * Thử lại — retry policy: exponential backoff with jitter; 429 answers wait for Retry-After.
+ */
+export interface RetryPolicy {
+  /**
+   * Số lần thử tối đa — attempts in all, the first included.
+   */
+  attempts?: number;
+  /**
+   * Độ trễ cơ sở — delay before the first retry; doubles with each attempt.
+   */
+  baseDelayMs?: number;
+  /**
+   * Độ trễ tối đa — ceiling for one backoff delay, also for Retry-After.
+   */
+  maxDelayMs?: number;
 }
 /**
  * Cơ quan — one agency system and how to deliver to it.
@@ -1708,23 +1980,6 @@ export interface AgencyConfig {
   note?: string;
   auth?: OutboundAuth;
   tls?: OutboundTls;
-}
-/**
- * Thử lại — retry policy: exponential backoff with jitter; 429 answers wait for Retry-After.
- */
-export interface RetryPolicy {
-  /**
-   * Số lần thử tối đa — attempts in all, the first included.
-   */
-  attempts?: number;
-  /**
-   * Độ trễ cơ sở — delay before the first retry; doubles with each attempt.
-   */
-  baseDelayMs?: number;
-  /**
-   * Độ trễ tối đa — ceiling for one backoff delay, also for Retry-After.
-   */
-  maxDelayMs?: number;
 }
 /**
  * Xác thực khi gửi — how the hub proves itself to the agency system: a static bearer token (Authorization: Bearer …) or an HMAC-SHA256 signature of timestamp + '.' + body (headers X-Hub-Timestamp and X-Hub-Signature: sha256=<hex>). The secret comes from an environment variable (secretEnv) or a file (secretFile), never from this file. Give exactly one of secretEnv and secretFile.
@@ -1780,6 +2035,7 @@ export interface ProcedureRoute {
    * Lược đồ dữ liệu — $id of the schema in schemas/procedures/ that validates the dossier's data object.
    */
   dataSchema: string;
+  deadline?: DeadlineRule;
   /**
    * Cơ quan nhận (song song) — shorthand for a one-stage route: these agencies all receive the dossier at once; the first is the lead. Give either agencies or stages.
    *
@@ -1801,6 +2057,19 @@ export interface ProcedureRoute {
    * Ghi chú — free text for the people who maintain this file.
    */
   note?: string;
+}
+/**
+ * Thời hạn giải quyết — the processing time the procedure's legal text sets: a number of working days (ngày làm việc), or calendar days (then a last day on a weekend or holiday moves to the next working day). 0 working days: the same day (next working day after 15:00), as for civil-status matters without a set deadline.
+ */
+export interface DeadlineRule {
+  /**
+   * Số ngày — how many days.
+   */
+  days: number;
+  /**
+   * Cách tính — working (ngày làm việc) or calendar (ngày).
+   */
+  count?: "working" | "calendar";
 }
 /**
  * Giai đoạn — steps delivered together.
@@ -1838,10 +2107,61 @@ export interface RouteStep {
    * Bắt buộc — false when the dossier may be resolved without this step (the step still runs).
    */
   required?: boolean;
+  /**
+   * Thời hạn của bước — working days this step's agency has, counted from when the step is released to it (Decree 61/2018 Art. 19.7: each agency's part and deadline); shown as the step's due date.
+   */
+  days?: number;
+}
+/**
+ * Lịch nghỉ lễ, Tết — the yearly table of days off and swapped working Saturdays for civil servants (Labour Code 2019 Art. 112 and the Government Office's yearly notices). Data, not code: a year must be added each year; a year not yet announced is marked provisional.
+ */
+export interface HolidayCalendar {
+  /**
+   * Lược đồ — optional pointer to this schema, for editors.
+   */
+  $schema?: string;
+  /**
+   * Các năm — the schedule of each year, keyed by the four-digit year (Vietnam calendar).
+   */
+  years: {
+    [k: string]: HolidayYear | undefined;
+  };
+}
+/**
+ * Lịch nghỉ của năm — one year's days off and working Saturdays.
+ *
+ * This interface was referenced by `undefined`'s JSON-Schema definition
+ * via the `patternProperty` "^\d{4}$".
+ */
+export interface HolidayYear {
+  /**
+   * Tình trạng — announced: the Government Office has published the schedule; provisional: a guess from the Labour Code alone, to be replaced when the schedule is announced.
+   */
+  status: "announced" | "provisional";
+  /**
+   * Căn cứ — the notice the schedule comes from (number, issuer, date), or the law a provisional year is derived from.
+   */
+  source?: string;
+  /**
+   * Ghi chú — free text for people: which holiday each day is, what is assumed.
+   */
+  note?: string;
+  /**
+   * Ngày nghỉ — weekdays off (Mon–Fri) as Vietnam dates YYYY-MM-DD: public holidays, Tết days, compensatory days and weekdays swapped with a working Saturday. Weekends are off already and are not listed.
+   *
+   * Items: Ngày — a Vietnam calendar date, YYYY-MM-DD.
+   */
+  daysOff: string[];
+  /**
+   * Ngày làm bù — Saturdays that are working days, in exchange for a weekday off, as Vietnam dates YYYY-MM-DD.
+   *
+   * Items: Ngày — a Vietnam calendar date, YYYY-MM-DD.
+   */
+  workingSaturdays: string[];
 }
 
 /** A dossier as submitted: the canonical dossier without the properties the hub assigns (readOnly in the schema). */
-export type DossierSubmission = Omit<Dossier, 'code' | 'status' | 'statusCode' | 'receivedAt' | 'dueAt' | 'routing' | 'results'>
+export type DossierSubmission = Omit<Dossier, 'code' | 'status' | 'statusCode' | 'receivedAt' | 'dueAt' | 'rescheduledDueAt' | 'pausedSince' | 'overdueSince' | 'resolvedAt' | 'returnedAt' | 'closedAt' | 'timeliness' | 'routing' | 'results'>
 
 /** The properties the hub assigns. */
-export type HubAssignedProperty = 'code' | 'status' | 'statusCode' | 'receivedAt' | 'dueAt' | 'routing' | 'results'
+export type HubAssignedProperty = 'code' | 'status' | 'statusCode' | 'receivedAt' | 'dueAt' | 'rescheduledDueAt' | 'pausedSince' | 'overdueSince' | 'resolvedAt' | 'returnedAt' | 'closedAt' | 'timeliness' | 'routing' | 'results'

@@ -11,6 +11,7 @@ export interface NativeValidators {
   request: ValidateFunction
   submission?: ValidateFunction
   status?: ValidateFunction
+  withdrawal?: ValidateFunction
 }
 
 export function createNativeValidators (adapters: ReadonlyMap<string, AgencyAdapter<never, unknown, never>>): Map<string, NativeValidators> {
@@ -31,7 +32,8 @@ export function createNativeValidators (adapters: ReadonlyMap<string, AgencyAdap
     out.set(name, {
       request: compile(s.request),
       ...(s.submission !== undefined && { submission: compile(s.submission) }),
-      ...(s.status !== undefined && { status: compile(s.status) })
+      ...(s.status !== undefined && { status: compile(s.status) }),
+      ...(s.withdrawal !== undefined && { withdrawal: compile(s.withdrawal) })
     })
   }
   return out

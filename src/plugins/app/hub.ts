@@ -8,12 +8,16 @@ import type { IntakeService } from '../../services/intake-service.ts'
 import type { DossierQueries } from '../../services/dossier-queries.ts'
 import type { EventService } from '../../services/event-service.ts'
 import type { AdminService } from '../../services/admin-service.ts'
+import type { LifecycleService } from '../../services/lifecycle-service.ts'
+import type { StatsService } from '../../services/stats-service.ts'
 
 export interface HubServices {
   intake: IntakeService
   dossiers: DossierQueries
   events: EventService
   admin: AdminService
+  lifecycle: LifecycleService
+  stats: StatsService
 }
 
 declare module 'fastify' {

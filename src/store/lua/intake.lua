@@ -8,12 +8,18 @@ KEYS[4] outbox                 (<p>:outbox: zset of "<code>|<step>" deliveries n
 KEYS[5] index of all dossiers  (<p>:ix:all)
 KEYS[6] content index          (<p>:cf:<sha256 of procedure + applicant ID + data>; cross-channel duplicates)
 KEYS[7] origin index           (the source index of source.origin: the system that first received it; ignored when ARGV[18] == '0')
+KEYS[8] due index              (<p>:due: open dossiers by due date ms, for the overdue sweeper)
+KEYS[9] pending notifications  (<p>:notify: codes with webhook notifications to send)
 ARGV    1 prefix, 2 has idempotency key '1'|'0', 3 fingerprint, 4 code prefix "<agency>-<YYMMDD>-",
         5 sequence width, 6 counter TTL seconds, 7 canonical JSON of the submission,
         8 receivedAt ISO, 9 receivedAt ms, 10 status, 11 procedure code, 12 procedure name,
         13 agency ids joined by ',', 14 step ids joined by ',', 15 dueAt ISO or '',
         16 source system, 17 content window ms ('0' = off), 18 has origin '1'|'0',
-        19.. one pair per step, in the order of ARGV[14]: routing-state JSON, '1' to put it in the outbox else '0'
+        19 lifecycle facts JSON, 20 due date ms ('' = no due date), 21 history entry JSON (received),
+        22 notification JSON ('' = none), 23 K statistics increments, then 3K (day, field, increment),
+        then one pair per step, in the order of ARGV[14]: routing-state JSON, '1' to put it in the outbox else '0'
+The history list, notifications list and statistics hashes are derived from the code and day
+inside the script, like the dossier key.
 
 Returns {'created', code}
      or {'duplicate', code, field, value, ...}   summary fields of the stored dossier
@@ -126,8 +132,15 @@ if ARGV[15] ~= '' then
   fields[#fields + 1] = 'dueAt'
   fields[#fields + 1] = ARGV[15]
 end
+fields[#fields + 1] = 'lc'
+fields[#fields + 1] = ARGV[19]
 local score = ARGV[9]
-local i = 19
+local k = tonumber(ARGV[23])
+local i = 24
+for _ = 1, k do
+  redis.call('HINCRBY', prefix .. ':stats:' .. ARGV[i], ARGV[i + 1], ARGV[i + 2])
+  i = i + 3
+end
 for step in string.gmatch(ARGV[14], '[^,]+') do
   fields[#fields + 1] = 'r:' .. step
   fields[#fields + 1] = ARGV[i]
@@ -144,4 +157,10 @@ redis.call('ZADD', prefix .. ':ix:pr:' .. ARGV[11], score, code)
 redis.call('SET', KEYS[2], code .. '|' .. fingerprint)
 if ARGV[2] == '1' then redis.call('SET', KEYS[1], code .. '|' .. fingerprint) end
 if window > 0 then redis.call('SET', KEYS[6], code .. '|' .. system, 'PX', window, 'NX') end
+if ARGV[20] ~= '' then redis.call('ZADD', KEYS[8], ARGV[20], code) end
+redis.call('RPUSH', prefix .. ':h:' .. code, ARGV[21])
+if ARGV[22] ~= '' then
+  redis.call('RPUSH', prefix .. ':n:' .. code, ARGV[22])
+  redis.call('ZADD', KEYS[9], 'NX', score, code)
+end
 return { 'created', code }

@@ -1,0 +1,184 @@
+/**
+ * A dossier's life beyond agency reports: the applicant withdraws it (portal), the result is
+ * handed over at the counter or online, a citizen-facing status lookup, the webhook notifications
+ * and their delivery log, and the national portal's sync record.
+ */
+import type { FastifyInstance } from 'fastify'
+import { READERS, codeParam, problem } from './common.ts'
+
+const changeAnswer = {
+  type: 'object',
+  required: ['dossier', 'status', 'statusCode', 'changed'],
+  properties: {
+    dossier: { description: 'Mã hồ sơ — the dossier code.', type: 'string' },
+    status: { description: 'Trạng thái — the status now.', allOf: [{ $ref: 'dossier#/properties/status' }] },
+    statusCode: { description: 'Mã trạng thái — national code 1–10.', type: 'integer' },
+    changed: { description: 'Đã thay đổi — false when the dossier already had this status (a repeat changes nothing).', type: 'boolean' },
+    cancelled: { description: 'Bước bị dừng — steps cancelled by the withdrawal.', type: 'array', items: { type: 'string' } },
+    notified: { description: 'Cơ quan được báo — steps whose agency holds the dossier and gets a withdrawal notice.', type: 'array', items: { type: 'string' } }
+  }
+} as const
+
+const statusView = {
+  type: 'object',
+  description: 'Tra cứu trạng thái hồ sơ — what a citizen may see by the dossier code: no personal data.',
+  required: ['code', 'status', 'statusCode', 'statusName', 'procedure', 'receivedAt', 'overdue'],
+  properties: {
+    code: { description: 'Mã hồ sơ — the dossier code.', type: 'string' },
+    status: { description: 'Trạng thái — by name.', allOf: [{ $ref: 'dossier#/properties/status' }] },
+    statusCode: { description: 'Mã trạng thái — national code 1–10.', type: 'integer' },
+    statusName: { description: 'Tên trạng thái — the national portal\'s Vietnamese name.', type: 'string' },
+    procedure: {
+      description: 'Thủ tục — code and name.',
+      type: 'object',
+      required: ['code', 'name'],
+      properties: { code: { description: 'Mã TTHC.', type: 'string' }, name: { description: 'Tên TTHC.', type: 'string' } }
+    },
+    receivedAt: { description: 'Ngày tiếp nhận.', type: 'string' },
+    dueAt: { description: 'Ngày hẹn trả.', type: 'string' },
+    rescheduledDueAt: { description: 'Ngày hẹn trả mới — announced by an agency that will be late.', type: 'string' },
+    pausedSince: { description: 'Tạm dừng từ — the clock is stopped since (supplement or payment requested).', type: 'string' },
+    overdue: { description: 'Quá hạn — true when the open dossier is past its due date, or it was resolved late.', type: 'boolean' },
+    resolvedAt: { description: 'Ngày có kết quả.', type: 'string' },
+    returnedAt: { description: 'Ngày trả kết quả.', type: 'string' },
+    closedAt: { description: 'Ngày kết thúc không có kết quả.', type: 'string' },
+    timeliness: { description: 'Đúng hạn — early, on-time or overdue, once resolved.', type: 'string' }
+  }
+} as const
+
+export default async function lifecycleRoutes (app: FastifyInstance): Promise<void> {
+  app.post<{ Params: { code: string }, Body: { reason: string } }>('/v1/dossiers/:code/withdraw', {
+    config: { roles: ['portal', 'admin'], audit: 'withdraw' },
+    schema: {
+      tags: ['lifecycle'],
+      summary: 'The applicant withdraws the dossier (công dân rút hồ sơ, status 7)',
+      description: 'Allowed while the dossier is open (1, 2, 4, 5, 6). Deliveries not made yet are stopped; every agency that already holds the dossier is told through its adapter (a withdrawal notice, queued and retried like a delivery). Repeating it answers 200 with `changed: false`. From any other status: 409, naming the statuses and why.',
+      params: codeParam,
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['reason'],
+        properties: { reason: { description: 'Lý do rút hồ sơ — the applicant\'s reason, as given.', type: 'string', minLength: 1, maxLength: 2000 } }
+      },
+      response: {
+        200: { ...changeAnswer, description: 'Withdrawn (or it was already).' },
+        400: problem('Bad input.'),
+        404: problem('No dossier has this code.'),
+        409: problem('The dossier cannot be withdrawn from its status (the detail says from which to which, and why).')
+      }
+    }
+  }, async (request) => {
+    const code = request.params.code
+    request.dossierCode = code
+    const r = await app.hub.lifecycle.withdraw(code, request.body.reason, request.client)
+    return { dossier: code, status: r.status, statusCode: 7, changed: r.changed, cancelled: r.cancelled, notified: r.notified }
+  })
+
+  app.post<{ Params: { code: string }, Body: { method: 'counter' | 'online', note?: string } }>('/v1/dossiers/:code/return', {
+    config: { roles: ['portal', 'admin'], audit: 'return' },
+    schema: {
+      tags: ['lifecycle'],
+      summary: 'The result was handed to the applicant (đã trả kết quả, status 10)',
+      description: 'For a resolved dossier (9) whose result the applicant collected at the one-stop desk (`counter`) or received online (`online`). A postal return ends on its own when the postal service reports the delivery; while it is on its way this answers 409. Repeating it answers 200 with `changed: false`.',
+      params: codeParam,
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['method'],
+        properties: {
+          method: { description: 'Hình thức trả — counter (tại bộ phận một cửa) or online (trực tuyến).', type: 'string', enum: ['counter', 'online'] },
+          note: { description: 'Ghi chú — who collected it, with what papers…', type: 'string', maxLength: 2000 }
+        }
+      },
+      response: {
+        200: { ...changeAnswer, description: 'Returned (or it was already).' },
+        400: problem('Bad input.'),
+        404: problem('No dossier has this code.'),
+        409: problem('The dossier is not resolved, or its result is on its way by post.')
+      }
+    }
+  }, async (request) => {
+    const code = request.params.code
+    request.dossierCode = code
+    const r = await app.hub.lifecycle.returnResult(code, request.body.method, request.body.note, request.client)
+    return { dossier: code, status: r.status, statusCode: 10, changed: r.changed }
+  })
+
+  app.get<{ Params: { code: string } }>('/v1/dossiers/:code/status', {
+    config: { roles: READERS },
+    schema: {
+      tags: ['lifecycle'],
+      summary: 'Look up a dossier\'s status by its code (tra cứu hồ sơ)',
+      description: 'Cheap enough for a citizen-facing lookup on the portal: one Redis read, no document parsed, no personal data, not audited.',
+      params: codeParam,
+      response: {
+        200: statusView,
+        404: problem('No dossier has this code.')
+      }
+    }
+  }, async (request, reply) => {
+    request.dossierCode = request.params.code
+    void reply.header('cache-control', 'private, max-age=5')
+    return await app.hub.dossiers.status(request.params.code, request.client)
+  })
+
+  app.get<{ Params: { code: string } }>('/v1/dossiers/:code/notifications', {
+    config: { roles: READERS, audit: 'read-notifications' },
+    schema: {
+      tags: ['lifecycle'],
+      summary: 'The dossier\'s webhook notifications and their delivery log',
+      description: 'Every notification the hub keeps for subscribers (status changes, overdue, delays), in order; how far each subscriber has got; and every delivery attempt. An agency sees only subscribers bound to it.',
+      params: codeParam,
+      response: {
+        200: {
+          type: 'object',
+          required: ['dossier', 'notifications', 'subscribers', 'deliveries'],
+          properties: {
+            dossier: { description: 'Mã hồ sơ.', type: 'string' },
+            notifications: { description: 'Thông báo — in order.', type: 'array', items: { $ref: 'notification#' } },
+            subscribers: { description: 'Tiến độ — subscriber id → how many notifications it has.', type: 'object', additionalProperties: { type: 'integer' } },
+            deliveries: {
+              description: 'Nhật ký gửi — every attempt, oldest first.',
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['at', 'subscriber', 'sequence', 'event', 'attempt', 'outcome'],
+                properties: {
+                  at: { type: 'string' },
+                  subscriber: { type: 'string' },
+                  sequence: { type: 'integer' },
+                  event: { type: 'string' },
+                  attempt: { type: 'integer' },
+                  outcome: { type: 'string', enum: ['delivered', 'retrying', 'failed', 'skipped'] },
+                  status: { type: 'integer' },
+                  error: { type: 'string' }
+                }
+              }
+            }
+          }
+        },
+        404: problem('No dossier has this code.')
+      }
+    }
+  }, async (request) => {
+    request.dossierCode = request.params.code
+    return await app.hub.dossiers.notifications(request.params.code, request.client)
+  })
+
+  app.get<{ Params: { code: string } }>('/v1/dossiers/:code/national-record', {
+    config: { roles: ['portal', 'admin', 'auditor'], audit: 'read-national-record' },
+    schema: {
+      tags: ['lifecycle'],
+      summary: 'The national portal\'s sync record (bản ghi đồng bộ DVCQG)',
+      description: 'The dossier mapped to the record the National Public Service Portal synchronises: its field names, dates as yyyyMMddHHmmss Vietnam time, status code TrangThaiHoSo.',
+      params: codeParam,
+      response: {
+        200: { description: 'The record.', $ref: 'national-portal-record#' },
+        404: problem('No dossier has this code.')
+      }
+    }
+  }, async (request) => {
+    request.dossierCode = request.params.code
+    return await app.hub.dossiers.nationalRecord(request.params.code, request.client)
+  })
+}

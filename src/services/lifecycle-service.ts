@@ -1,0 +1,291 @@
+/**
+ * Every change of a dossier's life goes through `commit`: the new head (status, due date,
+ * lifecycle facts) is checked against the transition table, turned into one compare-and-set
+ * transaction (status index, overdue index, statistics counters, history, outbox, webhook
+ * notification) and, once stored, its deliveries and notifications are queued.
+ *
+ * Besides agency reports (event-service.ts) the lifecycle has its own actions:
+ *   - withdraw: the applicant withdraws (7); open steps are cancelled, agencies already holding
+ *     the dossier are told (a withdrawal notice through their adapter);
+ *   - returnResult: the result handed over at the counter or online (10);
+ *   - sweepOverdue: open dossiers past their due date are flagged once (the BullMQ scheduler).
+ */
+import type { Logger } from 'pino'
+import type { HistoryEntry } from '../types/schemas.generated.ts'
+import type { DossierForUpdate, DossierStore } from '../store/dossier-store.ts'
+import type { DeliveryKind } from '../store/keys.ts'
+import type { NotificationEvent, ResolvedProcedure } from '../config/hub-config.ts'
+import type { WorkingCalendar } from '../domain/calendar.ts'
+import { WITHDRAWN_PREFIX, changeStatus, checkTransition, markOverdue, overdueCheckAt, type DossierHead } from '../domain/lifecycle.ts'
+import { RETURN_STEP, STEP_RANK, isFinished, type Routing } from '../domain/routing.ts'
+import { statsDelta, type StatsFacts } from '../domain/stats.ts'
+import { STATUSES, type DossierStatus } from '../domain/status.ts'
+import { toVietnamIso } from '../domain/vietnam-time.ts'
+import { BusyError, DossierNotFoundError, IllegalTransitionError } from '../errors.ts'
+import type { Client } from '../auth/clients.ts'
+
+export interface QueuedDelivery {
+  step: string
+  agency: string
+  kind?: DeliveryKind
+}
+
+export interface LifecycleServiceOptions {
+  store: DossierStore
+  calendar: WorkingCalendar
+  procedures: ReadonlyMap<string, ResolvedProcedure>
+  /** queues deliveries (steps released, withdrawal notices) of a stored change */
+  enqueue: (code: string, deliveries: readonly QueuedDelivery[]) => Promise<void>
+  /** queues the webhook notification number `sequence` of a dossier to its subscribers */
+  notify: (code: string, sequence: number) => Promise<void>
+  /** false when no subscriber is configured: no notification is kept */
+  notifying: boolean
+  log: Logger
+  now?: () => Date
+}
+
+export type Actor = HistoryEntry['actor']
+
+/** What a change wants; `commit` works out the rest. */
+export interface ChangePlan {
+  head: DossierHead
+  routing?: Routing
+  release?: readonly QueuedDelivery[]
+  history?: readonly HistoryEntry[]
+  notification?: { event: NotificationEvent, actor: Actor, note?: string }
+  eventId?: string
+  answer?: string
+  at: Date
+}
+
+export type CommitResult = { outcome: 'ok', sequence: number } | { outcome: 'seen', answer: string } | { outcome: 'stale' }
+
+const statusRef = (status: DossierStatus): { status: DossierStatus, code: number, name: string } =>
+  ({ status, code: STATUSES[status].code, name: STATUSES[status].vi })
+
+/** The actor of a client's action in the history. */
+export function actorOf (client: Client | undefined): Actor {
+  if (client === undefined) return { kind: 'admin', id: 'unknown' }
+  if (client.role === 'agency') return { kind: 'agency', id: client.agency ?? client.id }
+  return { kind: client.role === 'portal' ? 'portal' : 'admin', id: client.id }
+}
+
+/** Agencies a dossier's statistics count under: its route's agencies, not the postal service that carries the result. */
+function statsAgencies (routing: Routing): string[] {
+  return [...new Set(Object.entries(routing).filter(([id]) => id !== RETURN_STEP).map(([, r]) => r.agency))]
+}
+
+export function statsFacts (head: DossierHead, procedure: string, routing: Routing): StatsFacts {
+  return { receivedAt: head.receivedAt, status: head.status, procedure, agencies: statsAgencies(routing), facts: head.facts }
+}
+
+/** The webhook notification of a change (id and sequence are added when it is sent). */
+export function notificationBody (code: string, procedure: string, event: NotificationEvent, from: DossierStatus | undefined, head: DossierHead, at: Date, actor: Actor, note?: string): object {
+  return {
+    event,
+    dossier: code,
+    procedure,
+    at: toVietnamIso(at),
+    ...(from !== undefined && { from: statusRef(from) }),
+    to: statusRef(head.status),
+    ...(note !== undefined && note !== '' && { note }),
+    actor,
+    ...(head.dueAt !== undefined && { dueAt: head.dueAt }),
+    ...(head.facts.rescheduledDueAt !== undefined && { rescheduledDueAt: head.facts.rescheduledDueAt })
+  }
+}
+
+const MAX_ROUNDS = 20
+
+export class LifecycleService {
+  readonly #o: Required<LifecycleServiceOptions>
+
+  constructor (options: LifecycleServiceOptions) {
+    this.#o = { now: () => new Date(), ...options }
+  }
+
+  get calendar (): WorkingCalendar { return this.#o.calendar }
+
+  /** The step due dates of steps being released now (the routing table's days per step, counted from now). */
+  stepDueDates (procedureCode: string, routing: Routing, released: readonly string[], at: Date): Routing {
+    const procedure = this.#o.procedures.get(procedureCode)
+    const out: Routing = {}
+    for (const id of released) {
+      const days = procedure?.steps.find((s) => s.id === id)?.days
+      const step = routing[id]
+      if (days === undefined || step === undefined || step.dueAt !== undefined) continue
+      out[id] = { ...step, dueAt: toVietnamIso(this.#o.calendar.dueDate(at, { days, count: 'working' }, { paper: false })) }
+    }
+    return out
+  }
+
+  /**
+   * Stores a change computed from `found` (compare-and-set on its version) and queues what it
+   * released. 'stale': the dossier changed since it was read; read again and plan again.
+   * Throws IllegalTransitionError when the status change is not in the table.
+   */
+  async commit (found: DossierForUpdate, plan: ChangePlan): Promise<CommitResult> {
+    const { store, log } = this.#o
+    const code = found.dossier.code
+    const before = found.head
+    const after = plan.head
+    const check = checkTransition(before.status, after.status)
+    if (!check.ok) throw new IllegalTransitionError(code, before.status, after.status, check.detail)
+    const routingAfter = { ...found.routing, ...plan.routing }
+    const procedure = found.dossier.procedure.code
+    const stats = statsDelta(statsFacts(before, procedure, found.routing), statsFacts(after, procedure, routingAfter))
+    const dueBefore = overdueCheckAt(before)
+    const dueAfter = overdueCheckAt(after)
+    const factsChanged = JSON.stringify(before.facts) !== JSON.stringify(after.facts)
+    const atIso = toVietnamIso(plan.at)
+    const n = plan.notification
+    const result = await store.applyChange({
+      code,
+      expectedVersion: found.version,
+      status: before.status,
+      nextStatus: after.status,
+      receivedAtMs: found.receivedAtMs,
+      routing: plan.routing ?? {},
+      release: (plan.release ?? []).map((r) => ({ step: r.step, ...(r.kind !== undefined && { kind: r.kind }) })),
+      ...(plan.history !== undefined && { history: plan.history }),
+      ...(plan.eventId !== undefined && { eventId: plan.eventId }),
+      ...(plan.answer !== undefined && { answer: plan.answer }),
+      at: atIso,
+      nowMs: plan.at.getTime(),
+      ...(factsChanged && { facts: after.facts }),
+      ...(after.dueAt !== undefined && after.dueAt !== before.dueAt && { dueAt: after.dueAt }),
+      ...(dueAfter !== dueBefore && { dueIndex: dueAfter ?? 'remove' }),
+      stats,
+      ...(n !== undefined && this.#o.notifying && {
+        notification: notificationBody(code, procedure, n.event, before.status !== after.status ? before.status : undefined, after, plan.at, n.actor, n.note)
+      })
+    })
+    if (result.outcome === 'missing') throw new DossierNotFoundError(code)
+    if (result.outcome !== 'ok') return result
+    const release = plan.release ?? []
+    if (release.length > 0) {
+      try {
+        await this.#o.enqueue(code, release)
+      } catch (err) {
+        log.warn({ err, dossier: code, release }, 'change stored but its deliveries not queued now; the outbox reconciler will queue them')
+      }
+    }
+    if (result.sequence > 0) {
+      try {
+        await this.#o.notify(code, result.sequence)
+      } catch (err) {
+        log.warn({ err, dossier: code }, 'notification stored but not queued now; the reconciler will queue it')
+      }
+    }
+    return result
+  }
+
+  /** Reads, plans and commits until the compare-and-set holds. `plan` undefined: nothing to do. */
+  async #change<T> (code: string, plan: (found: DossierForUpdate, at: Date) => { plan?: ChangePlan, answer: T }): Promise<T> {
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const found = await this.#o.store.getForUpdate(code)
+      if (found === undefined) throw new DossierNotFoundError(code)
+      const at = this.#o.now()
+      const p = plan(found, at)
+      if (p.plan === undefined) return p.answer
+      const r = await this.commit(found, p.plan)
+      if (r.outcome === 'ok') return p.answer
+    }
+    throw new BusyError(code)
+  }
+
+  /**
+   * The applicant withdraws the dossier (status 7). Open steps are cancelled; a step whose agency
+   * already holds the dossier gets a withdrawal notice. Withdrawing a withdrawn dossier again
+   * changes nothing and answers the same.
+   */
+  async withdraw (code: string, reason: string, client?: Client): Promise<{ changed: boolean, status: DossierStatus, notified: string[], cancelled: string[] }> {
+    return await this.#change<{ changed: boolean, status: DossierStatus, notified: string[], cancelled: string[] }>(code, (found, at) => {
+      if (found.status === 'withdrawn') return { answer: { changed: false, status: found.status, notified: [], cancelled: [] } }
+      const check = checkTransition(found.status, 'withdrawn')
+      if (!check.ok) throw new IllegalTransitionError(code, found.status, 'withdrawn', check.detail)
+      const routing: Routing = {}
+      const notices: QueuedDelivery[] = []
+      for (const [id, r] of Object.entries(found.routing)) {
+        if (isFinished(r.state)) continue
+        if (STEP_RANK[r.state] >= STEP_RANK.delivered) notices.push({ step: id, agency: r.agency, kind: 'withdrawal' })
+        routing[id] = { ...r, state: 'cancelled', reason: `${WITHDRAWN_PREFIX}${reason}` }
+      }
+      const head = changeStatus(this.#o.calendar, found.head, 'withdrawn', at)
+      const actor = actorOf(client)
+      const history: HistoryEntry = {
+        at: toVietnamIso(at), type: 'withdrawn', actor, applied: true, note: reason,
+        statusFrom: found.status, statusTo: 'withdrawn',
+        ...(Object.keys(routing).length > 0 && { cancelled: Object.keys(routing) })
+      }
+      return {
+        plan: { head, routing, release: notices, history: [history], notification: { event: 'status-changed', actor, note: reason }, at },
+        answer: { changed: true, status: 'withdrawn' as DossierStatus, notified: notices.map((n) => n.step), cancelled: Object.keys(routing) }
+      }
+    })
+  }
+
+  /**
+   * The result was handed to the applicant at the counter, or delivered online (status 10). A
+   * postal return ends through the postal service's tracking instead; while it is on its way, a
+   * counter return is refused.
+   */
+  async returnResult (code: string, method: 'counter' | 'online', note: string | undefined, client?: Client): Promise<{ changed: boolean, status: DossierStatus }> {
+    return await this.#change<{ changed: boolean, status: DossierStatus }>(code, (found, at) => {
+      if (found.status === 'returned') return { answer: { changed: false, status: found.status } }
+      const check = checkTransition(found.status, 'returned')
+      if (!check.ok) throw new IllegalTransitionError(code, found.status, 'returned', check.detail)
+      const postal = found.routing[RETURN_STEP]
+      if (postal !== undefined && !isFinished(postal.state)) {
+        throw new IllegalTransitionError(code, found.status, 'returned',
+          `cannot go from resolved (9) to returned (10) at the ${method}: the result is on its way by post (step ${RETURN_STEP} is ${postal.state}); it is returned when the postal service delivers it, or can be handed over here once the post gives up`)
+      }
+      const head = changeStatus(this.#o.calendar, found.head, 'returned', at)
+      const actor = actorOf(client)
+      const history: HistoryEntry = {
+        at: toVietnamIso(at), type: 'returned', actor, applied: true, method,
+        ...(note !== undefined && { note }), statusFrom: found.status, statusTo: 'returned'
+      }
+      return {
+        plan: { head, history: [history], notification: { event: 'status-changed', actor, ...(note !== undefined && { note }) }, at },
+        answer: { changed: true, status: 'returned' as DossierStatus }
+      }
+    })
+  }
+
+  /** Flags one open dossier found past its due date, once. True when this call flagged it. */
+  async flagOverdue (code: string): Promise<boolean> {
+    const { store } = this.#o
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const found = await store.getForUpdate(code)
+      if (found === undefined) {
+        await store.dropDue(code)
+        return false
+      }
+      const at = this.#o.now()
+      const head = markOverdue(found.head, at)
+      if (head === undefined) {
+        // not due any more (paused, closed, flagged, or its due date moved): the index follows the head
+        if (overdueCheckAt(found.head) === undefined) await store.dropDue(code)
+        return false
+      }
+      const actor: Actor = { kind: 'hub', id: 'overdue-sweeper' }
+      const history: HistoryEntry = { at: toVietnamIso(at), type: 'overdue', actor, applied: true, ...(found.head.dueAt !== undefined && { dueAtFrom: found.head.dueAt }) }
+      const r = await this.commit(found, {
+        head, history: [history], notification: { event: 'overdue', actor, note: `quá hạn: due ${found.head.dueAt ?? ''}` }, at
+      })
+      if (r.outcome === 'ok') return true
+    }
+    throw new BusyError(code)
+  }
+
+  /** Flags every open dossier whose due date has passed (at most `limit` per run). */
+  async sweepOverdue (limit = 1000): Promise<{ checked: number, flagged: number }> {
+    const codes = await this.#o.store.dueBy(this.#o.now().getTime(), limit)
+    let flagged = 0
+    for (const code of codes) if (await this.flagOverdue(code)) flagged++
+    if (flagged > 0) this.#o.log.info({ checked: codes.length, flagged }, 'overdue dossiers flagged')
+    return { checked: codes.length, flagged }
+  }
+}
+

@@ -1,0 +1,71 @@
+/**
+ * GET /v1/stats: the figures provinces report (received, resolved early / on time / late,
+ * overdue, in progress, on-time, online and postal rates) for a period, in total and grouped by
+ * agency, procedure, level or channel. Read from the per-day counters (store/stats-store.ts): one
+ * round trip, whatever the number of dossiers. An agency client gets its own agency's figures only.
+ */
+import type { Client } from '../auth/clients.ts'
+import { HubValidationError, StatsScopeError } from '../errors.ts'
+import { summarize, type Figures, type GroupBy } from '../domain/stats.ts'
+import { vietnamDate } from '../domain/calendar.ts'
+import { daysBetween, type StatsStore } from '../store/stats-store.ts'
+
+/** The longest period one request may cover. */
+export const MAX_STATS_DAYS = 1100
+
+export interface StatsQuery {
+  from?: string
+  to?: string
+  groupBy?: GroupBy
+}
+
+export interface StatsAnswer {
+  from: string
+  to: string
+  groupBy?: GroupBy
+  agency?: string
+  totals: Figures
+  groups?: Array<{ key: string, name?: string } & Figures>
+}
+
+export class StatsService {
+  readonly #stats: StatsStore
+  readonly #names: Partial<Record<GroupBy, ReadonlyMap<string, string>>>
+  readonly #now: () => Date
+
+  constructor (stats: StatsStore, names: Partial<Record<GroupBy, ReadonlyMap<string, string>>>, now: () => Date = () => new Date()) {
+    this.#stats = stats
+    this.#names = names
+    this.#now = now
+  }
+
+  async query (q: StatsQuery, viewer?: Client): Promise<StatsAnswer> {
+    const today = vietnamDate(this.#now())
+    const to = q.to ?? today
+    const from = q.from ?? `${to.slice(0, 4)}-01-01`
+    if (from > to) throw new HubValidationError([{ parameter: 'from', detail: `is after to (${from} > ${to})` }])
+    const days = daysBetween(from, to)
+    if (days.length > MAX_STATS_DAYS) throw new HubValidationError([{ parameter: 'from', detail: `the period has ${days.length} days; ask for at most ${MAX_STATS_DAYS} at a time` }])
+    let only: { dim: GroupBy, value: string } | undefined
+    if (viewer?.role === 'agency') {
+      if (q.groupBy !== undefined && q.groupBy !== 'agency') throw new StatsScopeError(`grouped by ${q.groupBy}, the figures would count other agencies' dossiers; ask without groupBy or with groupBy=agency`)
+      only = { dim: 'agency', value: viewer.agency ?? '' }
+    }
+    const table = summarize(await this.#stats.days(days), q.groupBy, only)
+    const names = q.groupBy === undefined ? undefined : this.#names[q.groupBy]
+    return {
+      from,
+      to,
+      ...(q.groupBy !== undefined && { groupBy: q.groupBy }),
+      ...(only !== undefined && { agency: only.value }),
+      totals: table.totals,
+      ...(table.groups !== undefined && {
+        groups: table.groups.map((g) => {
+          const { key, ...rest } = g
+          const name = names?.get(key)
+          return { key, ...(name !== undefined && { name }), ...rest }
+        })
+      })
+    }
+  }
+}

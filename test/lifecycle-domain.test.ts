@@ -1,0 +1,171 @@
+/**
+ * The lifecycle's pure parts without Redis: the transition table, what a status change does to
+ * the clock and the finish stamps, the overdue flag, delays, and the statistics counters (the
+ * increments of every change add up to what a recount of the final state gives).
+ */
+import t from 'tap'
+import fc from 'fast-check'
+import { readFileSync } from 'node:fs'
+import { TRANSITIONS, announceDelay, changeStatus, checkTransition, isOpen, markOverdue, overdueCheckAt, type DossierHead } from '../src/domain/lifecycle.ts'
+import { WorkingCalendar, type HolidayTable } from '../src/domain/calendar.ts'
+import { STATUSES, type DossierStatus } from '../src/domain/status.ts'
+import { contributions, statsDelta, summarize, statsDay, type StatsFacts } from '../src/domain/stats.ts'
+import { fromRoot } from '../src/paths.ts'
+
+const calendar = new WorkingCalendar(JSON.parse(readFileSync(fromRoot('config', 'holidays.json'), 'utf8')) as HolidayTable)
+const ALL = Object.keys(STATUSES) as DossierStatus[]
+
+const head = (status: DossierStatus, extra: Partial<DossierHead> = {}): DossierHead => ({
+  status,
+  receivedAt: '2026-11-23T09:00:00.000+07:00',
+  dueAt: '2026-11-26T09:00:00.000+07:00',
+  facts: { channel: 'online', level: 'province', returnMethod: 'counter', rule: { days: 3, count: 'working' } },
+  ...extra
+})
+
+t.test('the transition table: every pair, legal or refused with both statuses named', async (t) => {
+  const legal: Array<[DossierStatus, DossierStatus]> = [
+    ['new', 'received'], ['received', 'processing'], ['received', 'not-accepted'], ['processing', 'supplement-requested'],
+    ['supplement-requested', 'processing'], ['payment-requested', 'processing'], ['processing', 'resolved'], ['resolved', 'returned'],
+    ['received', 'withdrawn'], ['supplement-requested', 'withdrawn'], ['processing', 'stopped']
+  ]
+  for (const [from, to] of legal) t.ok(checkTransition(from, to).ok, `${from} → ${to}`)
+  const refused: Array<[DossierStatus, DossierStatus]> = [
+    ['processing', 'not-accepted'], ['received', 'returned'], ['resolved', 'withdrawn'], ['returned', 'processing'],
+    ['withdrawn', 'resolved'], ['not-accepted', 'received'], ['stopped', 'processing'], ['resolved', 'processing']
+  ]
+  for (const [from, to] of refused) {
+    const c = checkTransition(from, to)
+    t.notOk(c.ok, `${from} → ${to} refused`)
+    if (!c.ok) {
+      t.match(c.detail, `from ${from} (${STATUSES[from].code}) to ${to} (${STATUSES[to].code})`)
+    }
+  }
+  let pairs = 0
+  for (const from of ALL) {
+    for (const to of ALL) {
+      pairs++
+      t.equal(checkTransition(from, to).ok, from === to || TRANSITIONS[from].includes(to), `${from} → ${to} follows the table`)
+    }
+  }
+  t.equal(pairs, 100)
+  t.same(ALL.filter((s) => TRANSITIONS[s].length === 0).sort(), ['not-accepted', 'returned', 'stopped', 'withdrawn'], 'the ends')
+  t.same(ALL.filter(isOpen).sort(), ['new', 'payment-requested', 'processing', 'received', 'supplement-requested'])
+})
+
+t.test('a pause moves the due date by the paused working time; finishing stamps and judges', async (t) => {
+  const paused = changeStatus(calendar, head('processing'), 'supplement-requested', new Date('2026-11-24T09:00:00+07:00'))
+  t.equal(paused.facts.pausedSince, '2026-11-24T09:00:00.000+07:00')
+  t.equal(overdueCheckAt(paused), undefined, 'a paused dossier is not watched')
+  const payment = changeStatus(calendar, paused, 'payment-requested', new Date('2026-11-25T09:00:00+07:00'))
+  t.equal(payment.facts.pausedSince, paused.facts.pausedSince, 'still one pause from supplement to payment')
+  const resumed = changeStatus(calendar, payment, 'processing', new Date('2026-11-26T09:00:00+07:00'))
+  t.equal(resumed.facts.pausedSince, undefined)
+  t.equal(new Date(resumed.dueAt as string).getTime(), Date.parse('2026-11-30T09:00:00+07:00'), '16 working hours later')
+  t.equal(overdueCheckAt(resumed), Date.parse('2026-11-30T09:00:00+07:00'))
+  const early = changeStatus(calendar, resumed, 'resolved', new Date('2026-11-27T10:00:00+07:00'))
+  t.equal(early.facts.timeliness, 'early')
+  t.equal(changeStatus(calendar, resumed, 'resolved', new Date('2026-11-30T08:00:00+07:00')).facts.timeliness, 'on-time')
+  t.equal(changeStatus(calendar, resumed, 'resolved', new Date('2026-11-30T10:00:00+07:00')).facts.timeliness, 'overdue')
+  const returned = changeStatus(calendar, early, 'returned', new Date('2026-12-01T10:00:00+07:00'))
+  t.equal(returned.facts.resolvedAt, early.facts.resolvedAt, 'resolved stays when it was')
+  t.equal(returned.facts.returnedAt, '2026-12-01T10:00:00.000+07:00')
+  t.equal(changeStatus(calendar, head('received'), 'withdrawn', new Date('2026-11-24T09:00:00+07:00')).facts.closedAt, '2026-11-24T09:00:00.000+07:00')
+})
+
+t.test('the overdue flag: only an open, running, unflagged dossier past its due date', async (t) => {
+  const due = new Date('2026-11-26T09:00:00+07:00')
+  t.equal(markOverdue(head('processing'), new Date(due.getTime() - 1)), undefined, 'not before')
+  const flagged = markOverdue(head('processing'), due)
+  t.equal(flagged?.facts.overdueSince, '2026-11-26T09:00:00.000+07:00')
+  t.equal(markOverdue(flagged as DossierHead, new Date(due.getTime() + 1000)), undefined, 'once')
+  t.equal(markOverdue(head('supplement-requested'), due), undefined, 'not while paused')
+  t.equal(markOverdue(head('resolved'), due), undefined, 'not when finished')
+  t.equal(changeStatus(calendar, flagged as DossierHead, 'resolved', new Date(due.getTime() + 1000)).facts.overdueSince, undefined, 'a finished dossier is judged by its finish')
+})
+
+t.test('a delay announced: in time when a working day ahead; a date not later changes nothing', async (t) => {
+  const h = head('processing')
+  const inTime = announceDelay(calendar, h, new Date('2026-12-03T17:00:00+07:00'), new Date('2026-11-24T09:00:00+07:00'))
+  t.equal(inTime?.inTime, true)
+  t.equal(inTime?.head.facts.rescheduledDueAt, '2026-12-03T17:00:00.000+07:00')
+  t.equal(inTime?.head.dueAt, h.dueAt, 'the legal due date stays')
+  const late = announceDelay(calendar, h, new Date('2026-12-03T17:00:00+07:00'), new Date('2026-11-25T15:00:00+07:00'))
+  t.equal(late?.inTime, false, 'less than a working day before')
+  t.equal(announceDelay(calendar, h, new Date('2026-11-25T17:00:00+07:00'), new Date('2026-11-24T09:00:00+07:00')), undefined, 'earlier than the due date: no delay')
+  t.equal(announceDelay(calendar, head('resolved'), new Date('2026-12-03T17:00:00+07:00'), new Date('2026-11-24T09:00:00+07:00')), undefined)
+})
+
+t.test('statistics: the increments of every change add up to a recount of the final state (property)', async (t) => {
+  const statusArb = fc.constantFrom<DossierStatus>('processing', 'supplement-requested', 'payment-requested', 'resolved', 'returned', 'withdrawn', 'stopped', 'not-accepted')
+  const one = fc.record({
+    channel: fc.constantFrom<'counter' | 'online' | 'postal'>('counter', 'online', 'postal'),
+    agencies: fc.subarray(['justice', 'tax', 'evn', 'land-office'], { minLength: 1 }),
+    receivedDay: fc.integer({ min: 1, max: 28 }),
+    steps: fc.array(fc.record({ to: statusArb, days: fc.integer({ min: 0, max: 20 }), sweep: fc.boolean() }), { maxLength: 8 })
+  })
+  fc.assert(fc.property(fc.array(one, { minLength: 1, maxLength: 12 }), (dossiers) => {
+    const counters = new Map<string, number>()
+    const finals: StatsFacts[] = []
+    for (const d of dossiers) {
+      const received = new Date(`2026-02-${String(d.receivedDay).padStart(2, '0')}T10:00:00+07:00`)
+      let h: DossierHead = {
+        status: 'received',
+        receivedAt: received.toISOString(),
+        dueAt: calendar.dueDate(received, { days: 5, count: 'working' }, { paper: d.channel !== 'online' }).toISOString(),
+        facts: { channel: d.channel, level: 'commune', returnMethod: d.channel === 'postal' ? 'postal' : 'counter', rule: { days: 5, count: 'working' } }
+      }
+      const facts = (x: DossierHead): StatsFacts => ({ receivedAt: x.receivedAt, status: x.status, procedure: 'p1', agencies: d.agencies, facts: x.facts })
+      const apply = (delta: Map<string, number>): void => { for (const [k, v] of delta) counters.set(k, (counters.get(k) ?? 0) + v) }
+      apply(statsDelta(undefined, facts(h)))
+      let at = received.getTime()
+      for (const step of d.steps) {
+        at += step.days * 86_400_000
+        if (step.sweep) {
+          const flagged = markOverdue(h, new Date(at))
+          if (flagged !== undefined) { apply(statsDelta(facts(h), facts(flagged))); h = flagged }
+        }
+        if (!checkTransition(h.status, step.to).ok) continue
+        const next = changeStatus(calendar, h, step.to, new Date(at))
+        apply(statsDelta(facts(h), facts(next)))
+        h = next
+      }
+      finals.push(facts(h))
+    }
+    const recount = new Map<string, number>()
+    for (const f of finals) for (const k of contributions(f)) recount.set(k, (recount.get(k) ?? 0) + 1)
+    for (const [k, v] of counters) if (v !== (recount.get(k) ?? 0)) throw new Error(`${k}: counters ${v}, recount ${recount.get(k) ?? 0}`)
+    for (const [k, v] of recount) if (v !== (counters.get(k) ?? 0)) throw new Error(`${k}: recount ${v}, counters ${counters.get(k) ?? 0}`)
+    // and the totals say what the final states say
+    const byDay = new Map<string, Record<string, string>>()
+    for (const [k, v] of counters) {
+      const [day, field] = k.split('\t') as [string, string]
+      const h = byDay.get(day) ?? {}
+      h[field] = String(v)
+      byDay.set(day, h)
+    }
+    const { totals } = summarize([...byDay.values()])
+    if (totals.received !== finals.length) throw new Error('received')
+    const resolved = finals.filter((f) => f.status === 'resolved' || f.status === 'returned').length
+    if (totals.resolved !== resolved) throw new Error(`resolved ${totals.resolved} vs ${resolved}`)
+    if (totals.resolvedOnTime + totals.resolvedLate !== resolved) throw new Error('on time + late = resolved')
+    if (totals.inProgress !== finals.filter((f) => isOpen(f.status)).length) throw new Error('in progress')
+  }), { numRuns: 300 })
+  t.pass('300 random histories: counters = recount')
+})
+
+t.test('statistics: grouping, scoping an agency, day buckets in Vietnam time', async (t) => {
+  t.equal(statsDay('2026-11-23T17:30:00Z'), '20261124', '00:30 on the 24th in Vietnam')
+  const f: StatsFacts = { receivedAt: '2026-11-23T09:00:00+07:00', status: 'received', procedure: 'p1', agencies: ['justice', 'tax'], facts: { channel: 'online', level: 'province', returnMethod: 'postal' } }
+  const day: Record<string, string> = {}
+  for (const k of contributions(f)) day[k.split('\t')[1] as string] = '1'
+  const all = summarize([day], 'agency')
+  t.equal(all.totals.received, 1)
+  t.equal(all.totals.onlineRate, 1)
+  t.equal(all.totals.postalRate, 1)
+  t.same(all.groups?.map((g) => g.key), ['justice', 'tax'])
+  const mine = summarize([day], 'agency', { dim: 'agency', value: 'tax' })
+  t.same(mine.groups?.map((g) => g.key), ['tax'], 'an agency sees its own row only')
+  t.equal(mine.totals.received, 1)
+  t.equal(summarize([day], undefined, { dim: 'agency', value: 'evn' }).totals.received, 0, 'and nothing of dossiers not routed to it')
+})

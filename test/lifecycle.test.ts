@@ -1,0 +1,361 @@
+/**
+ * The dossier's life through the HTTP API with a real Redis, real workers and real HTTP servers
+ * for agencies and the portal's webhook receiver: due dates a clerk would write, the clock paused
+ * by a supplement request, the overdue flag set once, signed webhooks in order, withdrawal,
+ * counter and postal returns, and the national portal's record.
+ */
+import t from 'tap'
+import { createServer, type IncomingHttpHeaders } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Test } from 'tap'
+import { build, example, post, startAgency, testSettings, waitFor, REDIS_URL, type TestHub } from './helper.ts'
+import { createHub } from '../src/runtime.ts'
+import { createLogger } from '../src/logger.ts'
+import { verifyHubSignature } from '../src/delivery/outbound-auth.ts'
+import type { DossierSummary, Dossier, HistoryEntry, StatusReport } from '../src/types/schemas.generated.ts'
+
+const ELECTRICITY = '9.000001.000.00.00.H56'
+
+/** A clock the test moves; the hub reads it for receipt times, due dates and the sweeper. */
+function clock (iso: string): { now: () => Date, set: (iso: string) => void } {
+  let current = new Date(iso)
+  return { now: () => current, set: (next) => { current = new Date(next) } }
+}
+
+async function report (hub: TestHub, code: string, agency: string, eventId: string, r: StatusReport, step?: string): Promise<Awaited<ReturnType<TestHub['app']['inject']>>> {
+  return await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId, agency, ...(step !== undefined && { step }), report: r } })
+}
+
+async function dossier (hub: TestHub, code: string): Promise<Dossier> {
+  return (await hub.app.inject(`/v1/dossiers/${code}`)).json<Dossier>()
+}
+
+async function history (hub: TestHub, code: string): Promise<HistoryEntry[]> {
+  return (await hub.app.inject(`/v1/dossiers/${code}/history`)).json<{ entries: HistoryEntry[] }>().entries
+}
+
+interface Received { body: Record<string, unknown>, raw: string, headers: IncomingHttpHeaders }
+
+/** The portal's webhook receiver: checks the signature as the README tells receivers to, records what it accepts. */
+async function startReceiver (t: Test, secret: string, fail: (n: number) => boolean = () => false): Promise<{ url: string, accepted: Received[], refused: number, attempts: number }> {
+  const state = { url: '', accepted: [] as Received[], refused: 0, attempts: 0 }
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks)
+      state.attempts++
+      const check = verifyHubSignature(secret, req.headers, raw, Date.now())
+      if (!check.ok) {
+        state.refused++
+        res.writeHead(401).end(check.reason)
+        return
+      }
+      if (fail(state.attempts)) {
+        res.writeHead(503).end('busy')
+        return
+      }
+      state.accepted.push({ body: JSON.parse(raw.toString('utf8')) as Record<string, unknown>, raw: raw.toString('utf8'), headers: req.headers })
+      res.writeHead(204).end()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/lienthong`
+  t.teardown(async () => {
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => { resolve() }))
+  })
+  return state
+}
+
+t.test('a paper dossier received on Friday 16:00 before the 30/4–1/5 holidays: due Monday 4 May 2026, 17:00', async (t) => {
+  const c = clock('2026-04-24T16:00:00+07:00')
+  const hub = await build(t, { role: 'api', now: c.now })
+  const paper = example('electricity-new-connection') // counter (paper), 3 working days
+  t.equal(paper.channel, 'counter')
+  const res = await post(hub.app, paper)
+  t.equal(res.statusCode, 201)
+  const { code, dueAt } = res.json<DossierSummary>()
+  // after 15:00 it is handed over on the next working day, Tue 28 Apr (Mon 27 Apr is Hùng Kings'
+  // day, observed); Tue 28, Wed 29, then Thu 30 Apr and Fri 1 May are off, the weekend, so Mon 4 May
+  t.equal(dueAt, '2026-05-04T17:00:00.000+07:00')
+  const status = (await hub.app.inject(`/v1/dossiers/${code}/status`)).json<Record<string, unknown>>()
+  t.equal(status.dueAt, '2026-05-04T17:00:00.000+07:00', 'the citizen-facing lookup shows it')
+  t.equal(status.statusCode, 2)
+  t.equal(status.statusName, 'Được tiếp nhận')
+  t.equal(status.overdue, false)
+
+  const online = { ...example('electricity-new-connection'), channel: 'online' as const, source: { system: 'dvc-thanhhoa', reference: 'online-1' } }
+  const o = (await post(hub.app, online)).json<DossierSubmission2>()
+  t.equal(o.dueAt, '2026-05-04T16:00:00.000+07:00', 'online, the 15:00 rule does not apply: Friday\'s last working hour counts')
+})
+
+type DossierSubmission2 = DossierSummary
+
+t.test('a supplement request stops the clock; resuming moves the due date by the paused working time', async (t) => {
+  const c = clock('2026-11-23T09:00:00+07:00') // Monday
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url, now: c.now })
+  const online = { ...example('electricity-new-connection'), channel: 'online' as const }
+  const { code, dueAt } = (await post(hub.app, online)).json<DossierSummary>()
+  t.equal(dueAt, '2026-11-26T09:00:00.000+07:00', '3 working days: Thursday 09:00')
+  await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', 'delivered')
+  t.equal(await hub.redis.zscore(`${hub.prefix}:due`, code), String(Date.parse('2026-11-26T09:00:00+07:00')), 'the sweeper watches it')
+
+  c.set('2026-11-24T09:00:00+07:00')
+  t.equal((await report(hub, code, 'evn', 'e1', { status: 'accepted' })).statusCode, 201)
+  const asked = await report(hub, code, 'evn', 'e2', { status: 'supplement-requested', missing: [{ name: 'Giấy chứng nhận quyền sử dụng đất' }] })
+  t.equal(asked.json<{ status: string }>().status, 'supplement-requested')
+  let d = await dossier(hub, code)
+  t.equal(d.statusCode, 5)
+  t.equal(d.pausedSince, '2026-11-24T09:00:00.000+07:00')
+  t.equal(await hub.redis.zscore(`${hub.prefix}:due`, code), null, 'a paused dossier cannot become overdue')
+
+  // two working days later (Thursday 09:00: 16 working hours paused) the papers are in, the agency goes on
+  c.set('2026-11-26T09:00:00+07:00')
+  const resumed = await report(hub, code, 'evn', 'e3', { status: 'processing', note: 'đã nhận giấy tờ bổ sung' })
+  t.equal(resumed.json<{ status: string }>().status, 'processing')
+  d = await dossier(hub, code)
+  t.equal(d.dueAt, '2026-11-30T09:00:00.000+07:00', 'Thu 09:00 + 16 working hours = Mon 30 Nov 09:00')
+  t.equal(d.pausedSince, undefined)
+  t.equal(await hub.redis.zscore(`${hub.prefix}:due`, code), String(Date.parse('2026-11-30T09:00:00+07:00')), 'watched again, at the new date')
+  const moved = (await history(hub, code)).find((h) => h.eventId === 'e3')
+  t.equal(moved?.dueAtFrom, '2026-11-26T09:00:00.000+07:00')
+  t.equal(moved?.dueAtTo, '2026-11-30T09:00:00.000+07:00')
+
+  // the agency says it will be late: the new date is kept, the legal due date stays
+  const late = await report(hub, code, 'evn', 'e4', { status: 'processing', dueAt: '2026-12-03T17:00:00+07:00', note: 'cần khảo sát lại hiện trường' })
+  t.equal(late.statusCode, 201)
+  d = await dossier(hub, code)
+  t.equal(d.rescheduledDueAt, '2026-12-03T17:00:00.000+07:00')
+  t.equal(d.dueAt, '2026-11-30T09:00:00.000+07:00')
+  const delay = (await history(hub, code)).find((h) => h.type === 'delay-announced')
+  t.equal(delay?.inTime, true, 'said two working days before the due date: in time')
+
+  c.set('2026-12-01T10:00:00+07:00')
+  await report(hub, code, 'evn', 'e5', { status: 'resolved' })
+  d = await dossier(hub, code)
+  t.equal(d.status, 'resolved')
+  t.equal(d.resolvedAt, '2026-12-01T10:00:00.000+07:00')
+  t.equal(d.timeliness, 'overdue', 'resolved after its due date, whatever the agency announced')
+})
+
+t.test('the overdue sweeper flags a dossier once, even with two sweeps and two hubs at once', async (t) => {
+  const c = clock('2026-11-23T09:00:00+07:00')
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url, now: c.now })
+  // a second worker process on the same Redis (built directly: build() would replace the test clients)
+  const other = await createHub({
+    role: 'worker', redisUrl: REDIS_URL, prefix: hub.prefix, settings: testSettings({ agencyUrl: agency.url }), now: c.now,
+    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 3_600_000
+  })
+  t.teardown(async () => { await other.close() })
+  const late = (await post(hub.app, { ...example('electricity-new-connection'), channel: 'online' })).json<DossierSummary>()
+  const fine = (await post(hub.app, { ...example('electricity-contract-holder-change'), channel: 'online' })).json<DossierSummary>()
+  const paused = (await post(hub.app, { ...example('electricity-new-connection'), channel: 'online', source: { system: 'dvc-thanhhoa', reference: 'paused-1' } })).json<DossierSummary>()
+  await waitFor(async () => (await hub.store.routingState(paused.code, 'evn'))?.state === 'delivered', `delivered ${JSON.stringify(paused)}`)
+  await report(hub, paused.code, 'evn', 'p1', { status: 'supplement-requested', missing: [{ name: 'Bản vẽ' }] })
+  t.equal(late.dueAt, '2026-11-26T09:00:00.000+07:00')
+  t.equal(fine.dueAt, '2026-11-25T09:00:00.000+07:00', '2 working days')
+
+  c.set('2026-11-25T10:00:00+07:00') // the 2-day one is past due; the 3-day one not yet
+  const results = await Promise.all([hub.lifecycle.sweepOverdue(), hub.lifecycle.sweepOverdue(), other.lifecycle.sweepOverdue()])
+  t.equal(results.reduce((n, r) => n + r.flagged, 0), 1, 'flagged once in all')
+  c.set('2026-11-27T10:00:00+07:00')
+  const again = await Promise.all([hub.lifecycle.sweepOverdue(), other.lifecycle.sweepOverdue()])
+  t.equal(again.reduce((n, r) => n + r.flagged, 0), 1, 'then the 3-day one, once; the paused one never')
+  t.same(await hub.lifecycle.sweepOverdue(), { checked: 0, flagged: 0 }, 'nothing left to look at')
+
+  for (const code of [late.code, fine.code]) {
+    const entries = (await history(hub, code)).filter((h) => h.type === 'overdue')
+    t.equal(entries.length, 1, `${code}: one overdue entry`)
+    const s = (await hub.app.inject(`/v1/dossiers/${code}/status`)).json<{ overdue: boolean }>()
+    t.equal(s.overdue, true)
+  }
+  t.equal((await dossier(hub, paused.code)).overdueSince, undefined, 'the paused dossier is not overdue')
+  const stats = (await hub.app.inject('/v1/stats?from=2026-11-23&to=2026-11-23')).json<{ totals: { openOverdue: number, overdue: number, inProgress: number } }>()
+  t.equal(stats.totals.openOverdue, 2)
+  t.equal(stats.totals.inProgress, 3)
+
+  // resolving a flagged dossier turns it from "open, overdue" into "resolved late"
+  await waitFor(async () => (await hub.store.routingState(fine.code, 'evn'))?.state === 'delivered', 'delivered')
+  await report(hub, fine.code, 'evn', 'f1', { status: 'resolved' })
+  const after = (await hub.app.inject('/v1/stats?from=2026-11-23&to=2026-11-27')).json<{ totals: Record<string, number> }>()
+  t.equal(after.totals.openOverdue, 1)
+  t.equal(after.totals.resolvedLate, 1)
+  t.equal(after.totals.overdue, 2)
+})
+
+t.test('the scheduled sweeper runs by itself on a worker', async (t) => {
+  const c = clock('2026-11-23T09:00:00+07:00')
+  const hub = await build(t, { role: 'api', now: c.now })
+  const { code } = (await post(hub.app, { ...example('electricity-new-connection'), channel: 'online' })).json<DossierSummary>()
+  c.set('2026-12-23T09:00:00+07:00')
+  const worker = await createHub({
+    role: 'worker', redisUrl: REDIS_URL, prefix: hub.prefix, settings: testSettings({ agencyUrl: 'http://127.0.0.1:9' }), now: c.now,
+    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 3_600_000, sweepIntervalMs: 200
+  })
+  t.teardown(async () => { await worker.close() })
+  await waitFor(async () => (await dossier(hub, code)).overdueSince !== undefined, 'flagged by the scheduler')
+  t.equal((await dossier(hub, code)).overdueSince, '2026-12-23T09:00:00.000+07:00')
+})
+
+t.test('the portal\'s webhook receiver sees every status change, signed and in order, despite failures', async (t) => {
+  const secret = 'portal-webhook-secret-0123456789'
+  // the receiver is down for its 2nd and 3rd attempts and then every 4th: retries must keep the order
+  const receiver = await startReceiver(t, secret, (n) => n === 2 || n === 3 || n % 4 === 0)
+  const agency = await startAgency(t)
+  const settings = testSettings({ agencyUrl: agency.url, subscribers: { portal: { url: receiver.url, secret, attempts: 20 } } })
+  const hub = await build(t, { settings })
+  const { code } = (await post(hub.app, example('electricity-new-connection'))).json<DossierSummary>()
+  await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', 'delivered')
+  await report(hub, code, 'evn', 'w1', { status: 'accepted' })
+  await report(hub, code, 'evn', 'w2', { status: 'supplement-requested', missing: [{ name: 'CCCD' }] })
+  await report(hub, code, 'evn', 'w3', { status: 'processing' })
+  await report(hub, code, 'evn', 'w4', { status: 'resolved', note: 'đã cấp điện' })
+  const returned = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/return`, payload: { method: 'counter', note: 'chủ hộ nhận tại quầy' } })
+  t.equal(returned.statusCode, 200)
+
+  const expected = ['received', 'processing', 'supplement-requested', 'processing', 'resolved', 'returned']
+  await waitFor(() => receiver.accepted.length >= expected.length ? true : undefined, 'every notification arrived', 20_000)
+  await new Promise((r) => setTimeout(r, 300))
+  t.equal(receiver.refused, 0, 'every request carried a valid signature')
+  t.ok(receiver.attempts > receiver.accepted.length, 'some deliveries failed and were retried')
+  t.same(receiver.accepted.map((r) => (r.body.to as { status: string }).status), expected, 'in order, each once')
+  t.same(receiver.accepted.map((r) => r.body.sequence), [1, 2, 3, 4, 5, 6])
+  t.same(receiver.accepted.map((r) => r.headers['x-hub-delivery']), [1, 2, 3, 4, 5, 6].map((n) => `${code}:${n}`))
+  const first = receiver.accepted[0]?.body as Record<string, unknown>
+  t.equal(first.dossier, code)
+  t.equal(first.from, undefined, 'receipt has no old status')
+  const last = receiver.accepted[5]?.body as Record<string, unknown>
+  t.same(last.from, { status: 'resolved', code: 9, name: 'Đã xử lý xong' })
+  t.same(last.to, { status: 'returned', code: 10, name: 'Đã trả kết quả' })
+  t.equal(last.note, 'chủ hộ nhận tại quầy')
+
+  const log = (await hub.app.inject(`/v1/dossiers/${code}/notifications`)).json<{ notifications: unknown[], subscribers: Record<string, number>, deliveries: Array<{ outcome: string, sequence: number }> }>()
+  t.equal(log.notifications.length, 6)
+  t.same(log.subscribers, { portal: 6 })
+  t.equal(log.deliveries.filter((d) => d.outcome === 'delivered').length, 6)
+  t.ok(log.deliveries.some((d) => d.outcome === 'retrying'), 'the log shows the failed attempts')
+  t.equal(await hub.redis.zscore(`${hub.prefix}:notify`, code), null, 'nothing pending for this dossier')
+})
+
+t.test('a webhook receiver that stays down: the failure is visible, later notifications wait behind it', async (t) => {
+  const secret = 'another-secret-abcdefabcdef'
+  let down = true
+  const receiver = await startReceiver(t, secret, () => down)
+  const settings = testSettings({ agencyUrl: 'http://127.0.0.1:9', subscribers: { portal: { url: receiver.url, secret, attempts: 2 } } })
+  const hub = await build(t, { settings })
+  const { code } = (await post(hub.app, example('electricity-new-connection'))).json<DossierSummary>()
+  const failed = await waitFor(async () => (await hub.webhooks?.queue.getJobs(['failed']))?.find((j) => j.data.code === code), 'a failed webhook job')
+  t.match(failed.failedReason, /notification 1: the agency answered HTTP 503/)
+  t.equal(receiver.accepted.length, 0)
+  await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'nộp nhầm' } })
+  await new Promise((r) => setTimeout(r, 500))
+  t.equal(receiver.accepted.length, 0, 'the withdrawal waits behind the failed receipt')
+  down = false
+  await failed.retry('failed')
+  await waitFor(() => receiver.accepted.length === 2 ? true : undefined, 'both arrive once the receiver is back')
+  t.same(receiver.accepted.map((r) => (r.body.to as { status: string }).status), ['received', 'withdrawn'])
+})
+
+t.test('withdrawal: open steps stop, agencies holding the dossier are told, repeats change nothing', async (t) => {
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url })
+  const { code } = (await post(hub.app, example('birth-registration'))).json<DossierSummary>()
+  await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'delivered', 'justice holds it')
+  await report(hub, code, 'justice', 'b1', { status: 'accepted' })
+
+  const res = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'gia đình tự đăng ký lại' }, headers: { authorization: `Bearer ${hub.keys.portal}` } })
+  t.equal(res.statusCode, 200)
+  const body = res.json<{ status: string, statusCode: number, changed: boolean, notified: string[], cancelled: string[] }>()
+  t.same({ status: body.status, statusCode: body.statusCode, changed: body.changed }, { status: 'withdrawn', statusCode: 7, changed: true })
+  t.same(body.notified, ['civil-status'], 'justice holds it: it is told')
+  t.same(body.cancelled.sort(), ['civil-status', 'health-insurance', 'residence', 'return'].sort())
+  const notice = await waitFor(() => agency.requests.find((r) => r.path.startsWith('/justice/') || (r.path.startsWith('/justice') && JSON.stringify(r.body).includes('gia đình tự đăng ký lại'))), 'the justice system got the notice')
+  t.equal(notice.headers['idempotency-key'], `${code}/civil-status/withdrawal`)
+  await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.withdrawalNotice?.state === 'delivered', 'the notice is recorded on the step')
+  const d = await dossier(hub, code)
+  t.equal(d.status, 'withdrawn')
+  t.ok(d.closedAt !== undefined)
+  t.equal(d.routing?.residence?.state, 'cancelled')
+  const h = (await history(hub, code)).find((e) => e.type === 'withdrawn')
+  t.equal(h?.actor.kind, 'portal')
+  t.equal(h?.note, 'gia đình tự đăng ký lại')
+
+  const again = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'lần nữa' } })
+  t.equal(again.statusCode, 200)
+  t.equal(again.json<{ changed: boolean }>().changed, false)
+  const late = await report(hub, code, 'justice', 'b2', { status: 'resolved' })
+  t.equal(late.statusCode, 409, 'an agency report cannot change a withdrawn dossier')
+  t.equal(late.headers['content-type'], 'application/problem+json; charset=utf-8')
+  t.match(late.json<{ detail: string }>().detail, /from withdrawn \(7\) to resolved \(9\)/)
+  await new Promise((r) => setTimeout(r, 200))
+  t.equal(agency.requests.filter((r) => r.path.startsWith('/police-residence')).length, 0, 'the next stage was never sent')
+})
+
+t.test('illegal transitions answer 409 naming both statuses and why, and change nothing', async (t) => {
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url })
+  const { code } = (await post(hub.app, example('electricity-new-connection'))).json<DossierSummary>()
+  const early = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/return`, payload: { method: 'counter' } })
+  t.equal(early.statusCode, 409)
+  const p = early.json<{ code: string, detail: string }>()
+  t.equal(p.code, 'HUB_ERR_ILLEGAL_TRANSITION')
+  t.match(p.detail, /cannot go from received \(2\) to returned \(10\)/)
+  t.match(p.detail, /before it is resolved/)
+  t.equal((await dossier(hub, code)).status, 'received', 'unchanged')
+
+  await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', 'delivered')
+  await report(hub, code, 'evn', 'r1', { status: 'resolved' })
+  const withdraw = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'muộn rồi' } })
+  t.equal(withdraw.statusCode, 409)
+  t.match(withdraw.json<{ detail: string }>().detail, /from resolved \(9\) to withdrawn \(7\)/)
+  const byAgency = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'x' }, headers: { authorization: `Bearer ${hub.keys.agencies.evn ?? ''}` } })
+  t.equal(byAgency.statusCode, 403, 'only the portal (or an admin) withdraws')
+  const bad = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/return`, payload: { method: 'pigeon' } })
+  t.equal(bad.statusCode, 400)
+  const ok = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/return`, payload: { method: 'counter' } })
+  t.equal(ok.json<{ statusCode: number }>().statusCode, 10)
+  t.ok((await dossier(hub, code)).returnedAt !== undefined)
+})
+
+t.test('a postal return: the result goes to the postal service, its delivery makes the dossier returned (10)', async (t) => {
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url })
+  const birth = example('birth-registration')
+  t.equal(birth.resultReturn.method, 'postal')
+  const { code } = (await post(hub.app, birth)).json<DossierSummary>()
+  let d = await dossier(hub, code)
+  t.same({ agency: d.routing?.return?.agency, stage: d.routing?.return?.stage, state: d.routing?.return?.state, required: d.routing?.return?.required }, { agency: 'vnpost', stage: 2, state: 'waiting', required: false }, 'the route ends with the postal service')
+
+  await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'delivered', 'justice')
+  t.equal((await report(hub, code, 'justice', 'j1', { status: 'resolved', results: [{ name: 'Giấy khai sinh', componentCode: 'KQ-KS', url: 'https://hotich.example/files/gks-1.pdf', sha256: 'a'.repeat(64) }] })).statusCode, 201)
+  await waitFor(async () => (await hub.store.routingState(code, 'residence'))?.state === 'delivered' && (await hub.store.routingState(code, 'health-insurance'))?.state === 'delivered', 'second stage')
+  await report(hub, code, 'police-residence', 'p1', { status: 'resolved' })
+  t.equal((await hub.store.routingState(code, 'return'))?.state, 'waiting', 'not yet: health insurance is still open')
+  await report(hub, code, 'social-insurance', 's1', { status: 'resolved', results: [{ name: 'Thẻ BHYT', componentCode: 'KQ-BHYT', url: 'https://bhxh.example/the-bhyt-1.pdf', sha256: 'b'.repeat(64) }] })
+  d = await dossier(hub, code)
+  t.equal(d.status, 'resolved')
+  const shipment = await waitFor(() => agency.requests.find((r) => r.path.startsWith('/vnpost')), 'the shipment order reached the postal service')
+  const order = JSON.stringify(shipment.body)
+  t.match(order, code, 'order number = dossier code')
+  t.match(order, 'Giấy khai sinh', 'the result documents are listed')
+  t.match(order, 'Nguyễn Thị Hoa', 'to the recipient the applicant named')
+
+  const counter = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/return`, payload: { method: 'counter' } })
+  t.equal(counter.statusCode, 409, 'not at the counter while it is on its way by post')
+
+  await waitFor(async () => (await hub.store.routingState(code, 'return'))?.state === 'delivered', 'shipment recorded')
+  t.equal((await report(hub, code, 'vnpost', 't1', { status: 'accepted', note: 'đã nhận bưu gửi' }, 'return')).statusCode, 201)
+  t.equal((await report(hub, code, 'vnpost', 't2', { status: 'processing', note: 'đang phát' }, 'return')).statusCode, 201)
+  t.equal((await dossier(hub, code)).status, 'resolved', 'still resolved while on its way')
+  const done = await report(hub, code, 'vnpost', 't3', { status: 'resolved', note: 'phát thành công, người nhận: Nguyễn Thị Hoa' }, 'return')
+  t.equal(done.json<{ status: string, statusCode: number }>().statusCode, 10)
+  d = await dossier(hub, code)
+  t.equal(d.status, 'returned')
+  t.ok(d.returnedAt !== undefined && d.resolvedAt !== undefined)
+  const record = (await hub.app.inject(`/v1/dossiers/${code}/national-record`)).json<Record<string, unknown>>()
+  t.equal(record.TrangThaiHoSo, 10)
+  t.match(String(record.NgayTra), /^\d{14}$/)
+})
