@@ -69,3 +69,5 @@ export class IllegalTransitionError extends TransitionBase {
 
 /** A statistics request an agency client may not make (it would count other agencies' dossiers). */
 export const StatsScopeError = createError<'HUB_ERR_STATS_SCOPE', 403, [string]>('HUB_ERR_STATS_SCOPE', 'An agency sees the figures of its own dossiers only: %s', 403)
+
+export const NoSubscribersError = createError<'HUB_ERR_NO_SUBSCRIBERS', 404, []>('HUB_ERR_NO_SUBSCRIBERS', 'No webhook subscriber is configured, so there is no webhook queue', 404)

@@ -8,7 +8,7 @@ import t from 'tap'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
-import { answerJson, build, example, post, startAgency, waitFor } from './helper.ts'
+import { answerJson, build, deadEndpoint, example, post, startAgency, testSettings, waitFor } from './helper.ts'
 import type { DossierSummary } from '../src/types/schemas.generated.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -16,7 +16,9 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 t.test('an administrator retries a failed delivery in the console and sees it completed', { skip: existsSync(CHROMIUM) ? false : `Chromium is not installed at ${CHROMIUM} (apt-get install chromium; .ci/run does)` }, async (t) => {
   let healthy = false
   const agency = await startAgency(t, (_req, res) => { if (healthy) answerJson(res, 201, { soBienNhan: 'HT-OK' }); else answerJson(res, 503, { error: 'down' }) })
-  const hub = await build(t, { agencyUrl: agency.url, attempts: 1 })
+  // a portal subscriber that nothing answers for: its notifications fail into the webhook queue
+  const settings = testSettings({ agencyUrl: agency.url, attempts: 1, subscribers: { portal: { url: await deadEndpoint(), secret: 'console-test-secret', attempts: 1 } } })
+  const hub = await build(t, { settings })
   const base = await hub.app.listen({ port: 0, host: '127.0.0.1' })
   const { code } = (await post(hub.app, example('birth-registration'))).json<DossierSummary>()
   await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'failed', 'the delivery to fail')
@@ -30,6 +32,16 @@ t.test('an administrator retries a failed delivery in the console and sees it co
   await page.goto(`${base}/admin/queues`)
   await page.getByText('deliver.justice').first().waitFor({ timeout: 15_000 })
   t.pass('logged in: the console lists the agency queues')
+  await page.getByText('deliver.vnpost').first().waitFor({ timeout: 5000 })
+  t.pass('the postal return queue')
+  await page.getByText('webhooks', { exact: true }).first().waitFor({ timeout: 5000 })
+  t.pass('and the webhook queue')
+  await waitFor(async () => (await hub.webhooks?.queue.getJobCounts('failed'))?.failed === 1 ? true : undefined, 'the receipt notification failed')
+  await page.goto(`${base}/admin/queues/queue/webhooks?status=failed`)
+  await page.getByText(`portal/${code}/1`).first().waitFor({ timeout: 15_000 })
+  t.pass('a failed notification is shown by its job id (subscriber / dossier / sequence)')
+  const webhooks = (await hub.app.inject('/v1/admin/webhooks')).json<{ failed: Array<{ dossier: string, subscriber: string }> }>()
+  t.match(webhooks.failed, [{ dossier: code, subscriber: 'portal' }], 'the admin API lists it too')
 
   await page.goto(`${base}/admin/queues/queue/deliver.justice?status=failed`)
   await page.getByText(jobId).first().waitFor({ timeout: 15_000 })

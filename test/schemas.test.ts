@@ -47,7 +47,7 @@ t.test('every property of the canonical and procedure schemas has a description 
 
 t.test('the submission schema is the canonical dossier without the hub-assigned (readOnly) properties', async (t) => {
   const assigned = hubAssignedProperties(dossierSchema)
-  t.same(assigned, ['code', 'status', 'statusCode', 'receivedAt', 'dueAt', 'routing', 'results'])
+  t.same(assigned, ['code', 'status', 'statusCode', 'receivedAt', 'dueAt', 'rescheduledDueAt', 'pausedSince', 'overdueSince', 'resolvedAt', 'returnedAt', 'closedAt', 'timeliness', 'routing', 'results'])
   for (const name of assigned) {
     t.notOk(name in (submissionSchema.properties ?? {}), `submission has no ${name}`)
     t.notOk(submissionSchema.required?.includes(name), `submission does not require ${name}`)

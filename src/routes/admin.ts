@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Actor } from '../services/admin-service.ts'
 import { codeParam, problem } from './common.ts'
+import { NoSubscribersError } from '../errors.ts'
 
 const ADMIN = { roles: ['admin'] } as const
 const agencyParam = {
@@ -53,7 +54,55 @@ const actorOf = (request: FastifyRequest): Actor => ({
   method: request.method
 })
 
+const webhookView = {
+  type: 'object',
+  description: 'Hàng đợi thông báo — the webhook queue: notifications to subscribers.',
+  required: ['paused', 'counts', 'failed'],
+  properties: {
+    paused: { type: 'boolean', description: 'Tạm dừng.' },
+    counts: { type: 'object', description: 'Số lượng theo trạng thái.', additionalProperties: { type: 'integer' } },
+    failed: {
+      type: 'array',
+      description: 'Thông báo gửi thất bại — newest first.',
+      items: {
+        type: 'object',
+        properties: {
+          jobId: { type: 'string', description: 'Mã công việc — "<subscriber>/<dossier code>/<sequence>".' },
+          dossier: { type: 'string', description: 'Mã hồ sơ.' },
+          subscriber: { type: 'string', description: 'Bên nhận.' },
+          upTo: { type: 'integer', description: 'Đến thông báo số.' },
+          attemptsMade: { type: 'integer', description: 'Số lần đã thử.' },
+          failedReason: { type: 'string', description: 'Lỗi gần nhất.' }
+        }
+      }
+    }
+  }
+} as const
+
 export default async function adminRoutes (app: FastifyInstance): Promise<void> {
+  app.get('/v1/admin/webhooks', {
+    config: ADMIN,
+    schema: {
+      tags: ['admin'],
+      summary: 'The webhook queue: counts and failed notifications',
+      description: 'Notifications to subscribers (the provincial portal) that failed for good wait here, with the ones behind them, until retried.',
+      response: { 200: webhookView, 404: problem('No subscriber is configured: there is no webhook queue.') }
+    }
+  }, async () => {
+    const view = await app.hub.admin.webhooks(100)
+    if (view === undefined) throw new NoSubscribersError()
+    return view
+  })
+
+  app.post('/v1/admin/webhooks/retry-failed', {
+    config: ADMIN,
+    schema: {
+      tags: ['admin'],
+      summary: 'Retry every failed webhook notification',
+      response: { 200: { type: 'object', properties: { retried: { type: 'integer', description: 'Số thông báo gửi lại.' } } } }
+    }
+  }, async () => await app.hub.admin.retryFailedWebhooks())
+
   app.get('/v1/admin/queues', {
     config: ADMIN,
     schema: { tags: ['admin'], summary: 'Delivery queues, one per agency', response: { 200: { type: 'array', items: overview } } }

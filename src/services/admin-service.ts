@@ -7,6 +7,7 @@
  */
 import type { Job } from 'bullmq'
 import type { DeliveryJobData, DeliveryQueues } from '../queues/delivery-queues.ts'
+import type { WebhookQueue } from '../queues/webhook-queue.ts'
 import type { DossierStore } from '../store/dossier-store.ts'
 import type { AuditStore } from '../store/audit-store.ts'
 import type { AuditFields } from '../domain/audit-chain.ts'
@@ -60,11 +61,47 @@ export class AdminService {
   readonly #queues: DeliveryQueues
   readonly #store: DossierStore
   readonly #audit: AuditStore
+  readonly #webhooks: WebhookQueue | undefined
 
-  constructor (queues: DeliveryQueues, store: DossierStore, audit: AuditStore) {
+  constructor (queues: DeliveryQueues, store: DossierStore, audit: AuditStore, webhooks?: WebhookQueue) {
     this.#queues = queues
     this.#store = store
     this.#audit = audit
+    this.#webhooks = webhooks
+  }
+
+  /**
+   * The webhook queue (notifications to subscribers): counts and failed notifications, newest
+   * first. Undefined when no subscriber is configured.
+   */
+  async webhooks (limit: number): Promise<{ paused: boolean, counts: Record<string, number>, failed: Array<{ jobId: string, dossier: string, subscriber: string, upTo: number, attemptsMade: number, failedReason?: string }> } | undefined> {
+    const q = this.#webhooks?.queue
+    if (q === undefined) return undefined
+    const [counts, paused, failed] = await Promise.all([q.getJobCounts(...COUNTS), q.isPaused(), q.getFailed(0, limit - 1)])
+    return {
+      paused,
+      counts,
+      failed: failed.map((j) => ({
+        jobId: String(j.id), dossier: j.data.code, subscriber: j.data.subscriber, upTo: j.data.upTo, attemptsMade: j.attemptsMade,
+        ...(j.failedReason !== undefined && j.failedReason !== '' && { failedReason: j.failedReason })
+      }))
+    }
+  }
+
+  /** Sends every failed notification again (each run first delivers what its subscriber missed, in order). */
+  async retryFailedWebhooks (): Promise<{ retried: number }> {
+    const q = this.#webhooks?.queue
+    if (q === undefined) return { retried: 0 }
+    let retried = 0
+    for (;;) {
+      const jobs = await q.getFailed(0, 99)
+      if (jobs.length === 0) break
+      for (const job of jobs) {
+        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true })
+        retried++
+      }
+    }
+    return { retried }
   }
 
   #queue (agency: string): ReturnType<DeliveryQueues['queue']> {
