@@ -1,6 +1,7 @@
 /**
  * `npm run agencies` — the agency simulators (scripts/simulators/) for every agency of the hub
- * config whose endpoint is on this machine, posting progress back to the hub.
+ * config whose endpoint is on this machine, posting progress back to the hub; and the portal's
+ * webhook receiver for every subscriber on this machine, logging each status change.
  *
  *   HUB_CONFIG        the hub config (default config/hub.json): agencies, endpoints, auth
  *   HUB_URL           where the hub listens (default http://127.0.0.1:3000)
@@ -15,6 +16,7 @@ import type { DevKeys } from '../src/auth/dev-clients.ts'
 import { loadHubConfig } from '../src/config/hub-config.ts'
 import { ConfigError } from '../src/config/errors.ts'
 import { startSimulators } from './simulators/index.ts'
+import { startPortalReceivers, type PortalReceiver } from './simulators/portal.ts'
 
 const number = (name: string, fallback: number): number => {
   const raw = process.env[name]
@@ -68,6 +70,13 @@ try {
   process.exit(1)
 }
 for (const [id, url] of sims.urls) console.log(`[agencies] ${id} simulated at ${url}`)
-const stop = (): void => { sims.close().then(() => process.exit(0), () => process.exit(1)) }
+let portals: PortalReceiver[] = []
+try {
+  portals = await startPortalReceivers(settings.subscribers, (line) => { console.log(`[portal] ${line}`) })
+} catch (err) {
+  console.error(`[portal] cannot start the webhook receiver: ${String(err)}`)
+}
+for (const p of portals) console.log(`[portal] webhook receiver at ${p.url}`)
+const stop = (): void => { Promise.all([sims.close(), ...portals.map(async (p) => { await p.close() })]).then(() => process.exit(0), () => process.exit(1)) }
 process.once('SIGINT', stop)
 process.once('SIGTERM', stop)

@@ -1927,6 +1927,10 @@ export interface SubscriberConfig {
    * Thử lại — retry policy for notifications that fail (exponential backoff with jitter).
    */
   retry?: RetryPolicy;
+  /**
+   * Ghi chú — free text for the people who maintain this file.
+   */
+  note?: string;
 }
 /**
  * Thử lại — retry policy: exponential backoff with jitter; 429 answers wait for Retry-After.
