@@ -209,7 +209,10 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       if (adapter === undefined || v === undefined) throw new Error(`adapter ${agency.adapter} is missing`)
       channels.set(agency.id, { agency, adapter, validateRequest: v.request, ...(v.withdrawal !== undefined && { validateWithdrawal: v.withdrawal }) })
     }
-    const service = new DeliveryService({ store, http, channels, procedures: settings.procedures, log, now })
+    const service = new DeliveryService({
+      store, http, channels, procedures: settings.procedures, log, now,
+      enqueue: async (notices) => { await Promise.all(notices.map(async (n) => { await queues.enqueue(n.code, [n]) })) }
+    })
     workers = createDeliveryWorkers({
       connection: workerRedis, prefix: keys.queuePrefix, agencies: settings.agencies, service, log,
       ...(options.workerLockMs !== undefined && { lockMs: options.workerLockMs })

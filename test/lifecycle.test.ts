@@ -359,3 +359,23 @@ t.test('a postal return: the result goes to the postal service, its delivery mak
   t.equal(record.TrangThaiHoSo, 10)
   t.match(String(record.NgayTra), /^\d{14}$/)
 })
+
+t.test('a withdrawal that crosses a delivery on its way: the agency that got it is told as well', async (t) => {
+  let release: () => void = () => {}
+  const held = new Promise<void>((resolve) => { release = resolve })
+  const agency = await startAgency(t, async (req, res) => {
+    // the first delivery hangs until the test has withdrawn the dossier
+    if (req.headers['idempotency-key']?.toString().endsWith('/evn') === true) await held
+    res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ maTiepNhan: 'EVN-1' }))
+  })
+  const hub = await build(t, { agencyUrl: agency.url })
+  const { code } = (await post(hub.app, example('electricity-new-connection'))).json<DossierSummary>()
+  await waitFor(() => agency.requests.length === 1 ? true : undefined, 'the delivery reached the agency')
+  const res = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'đổi ý' } })
+  t.same(res.json<{ notified: string[] }>().notified, [], 'as far as the hub knew, nobody held it yet')
+  release()
+  const notice = await waitFor(() => agency.requests.find((r) => r.headers['idempotency-key'] === `${code}/evn/withdrawal`), 'a withdrawal notice after the delivery')
+  t.match(JSON.stringify(notice.body), 'đổi ý')
+  await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.withdrawalNotice?.state === 'delivered', 'recorded')
+  t.equal((await hub.store.routingState(code, 'evn'))?.state, 'cancelled', 'the step stays cancelled')
+})

@@ -42,6 +42,8 @@ export interface DeliveryServiceOptions {
   http: AgencyHttpClient
   channels: ReadonlyMap<string, AgencyChannel>
   procedures: ReadonlyMap<string, ResolvedProcedure>
+  /** queues notices (a withdrawal notice for a delivery that crossed the withdrawal) */
+  enqueue?: (deliveries: ReadonlyArray<{ code: string, step: string, agency: string, kind: 'withdrawal' }>) => Promise<void>
   log: Logger
   now?: () => Date
 }
@@ -53,14 +55,14 @@ export class DeliveryService {
   readonly #o: Required<DeliveryServiceOptions>
 
   constructor (options: DeliveryServiceOptions) {
-    this.#o = { now: () => new Date(), ...options }
+    this.#o = { now: () => new Date(), enqueue: async () => {}, ...options }
   }
 
   /**
    * Merges a delivery outcome into the step's state and stores it (compare-and-set: if an agency
    * report changed the step meanwhile, merges again into what it says now).
    */
-  async #record (code: string, step: string, update: DeliveryUpdate, logger: Logger, known?: RoutingState): Promise<void> {
+  async #record (code: string, step: string, update: DeliveryUpdate, logger: Logger, known?: RoutingState): Promise<RoutingState | undefined> {
     const { store, now } = this.#o
     for (let i = 0; i < 10; i++) {
       // first guess: the state read before the attempt (stored as JSON.stringify wrote it, so the
@@ -68,20 +70,21 @@ export class DeliveryService {
       const current = i === 0 && known !== undefined ? { raw: JSON.stringify(known), state: known } : await store.stepState(code, step)
       if (current === undefined) {
         logger.warn('the step is gone; delivery state not recorded')
-        return
+        return undefined
       }
       const next = mergeDelivery(current.state, update)
       const r = await store.updateStep(code, step, current.raw, next, toVietnamIso(now()))
       if (r === 'updated') {
         if (next === undefined) logger.info({ state: current.state.state }, 'step already further; delivery state kept')
-        return
+        return next ?? current.state
       }
       if (r !== 'stale') {
         logger.warn({ result: r }, 'delivery state not recorded')
-        return
+        return undefined
       }
     }
     logger.error('delivery state not recorded: the step kept changing')
+    return undefined
   }
 
   /**
@@ -145,10 +148,15 @@ export class DeliveryService {
         ...(channel.agency.tls !== undefined && { tls: { agencyId, options: channel.agency.tls } })
       })
       const agencyReference = channel.adapter.receipt(res)
-      await this.#record(code, step, {
+      const recorded = await this.#record(code, step, {
         state: 'delivered', attempts: attempt, lastAttemptAt: startedAt, deliveredAt: toVietnamIso(now()),
         ...(agencyReference !== undefined && { agencyReference })
       }, logger, current)
+      if (recorded?.state === 'cancelled' && recorded.reason?.startsWith(WITHDRAWN_PREFIX) === true) {
+        // withdrawn while this delivery was on its way: the agency holds it now, so it is told too
+        logger.info('the dossier was withdrawn during the delivery; a withdrawal notice follows')
+        await this.#o.enqueue([{ code, step, agency: agencyId, kind: 'withdrawal' }])
+      }
       logger.info({ status: res.status, agencyReference }, 'delivered')
       return { outcome: 'delivered', status: res.status, ...(agencyReference !== undefined && { agencyReference }) }
     } catch (err) {
