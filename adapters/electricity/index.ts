@@ -21,6 +21,7 @@ import {
   type StepStatus,
   type WithdrawalNotice
 } from '../contract.ts'
+import { receiptField } from '../shared/receipt.ts'
 import type { Address, Attachment, ElectricityContractHolderChangeData, ElectricityNewConnectionData } from '../../src/types/schemas.generated.ts'
 import type {
   ElectricityAttachment,
@@ -414,12 +415,7 @@ export const electricityAdapter: AgencyAdapter<ElectricitySubmission, Electricit
   inbound,
   outbound,
   status,
-  receipt: (response) => {
-    const body = response.body
-    if (typeof body !== 'object' || body === null) return undefined
-    const v = (body as Record<string, unknown>).maTiepNhan
-    return typeof v === 'string' && v.length > 0 ? v : undefined
-  },
+  receipt: (response) => receiptField(response, 'maTiepNhan'),
   withdrawal
 }
 

@@ -12,6 +12,7 @@
  * 'withdrawal'`, posted to <endpoint>/withdrawals.
  */
 import type { AgencyAdapter, DossierSubmission, OutboundRequest, StatusReport, WithdrawalNotice } from '../contract.ts'
+import { receiptField } from '../shared/receipt.ts'
 import type { GenericRequest, GenericWithdrawal } from './native.generated.ts'
 import { withdrawalReason, withdrawalReference } from '../shared/withdrawal.ts'
 import requestSchema from './schemas/request.schema.json' with { type: 'json' }
@@ -20,15 +21,6 @@ import withdrawalSchema from './schemas/withdrawal.schema.json' with { type: 'js
 /** Where a withdrawal notice goes, relative to the agency's endpoint (the hub appends it). */
 export const WITHDRAWAL_PATH = 'withdrawals'
 
-function receiptFrom (body: unknown): string | undefined {
-  if (typeof body !== 'object' || body === null) return undefined
-  const b = body as Record<string, unknown>
-  for (const key of ['reference', 'receiptNumber', 'id']) {
-    const v = b[key]
-    if (typeof v === 'string' && v.length > 0) return v
-  }
-  return undefined
-}
 
 function withdrawal (notice: WithdrawalNotice): OutboundRequest & { body: GenericWithdrawal } {
   const reference = withdrawalReference(notice.agencyReference)
@@ -55,7 +47,7 @@ export const genericAdapter: AgencyAdapter<DossierSubmission, GenericRequest, St
   inbound: (native) => native,
   outbound: (dossier, context) => ({ method: 'POST', body: { step: context.step, dossier: dossier as GenericRequest['dossier'] } }),
   status: (native) => ({ report: native }),
-  receipt: (response) => receiptFrom(response.body),
+  receipt: (response) => receiptField(response, 'reference', 'receiptNumber', 'id'),
   withdrawal
 }
 

@@ -24,6 +24,7 @@ import {
   type StepStatus,
   type WithdrawalNotice
 } from '../contract.ts'
+import { receiptField } from '../shared/receipt.ts'
 import type {
   Address,
   Attachment,
@@ -728,12 +729,7 @@ function status (native: JusticeStatus): MappedStatus {
   return { report, dossierCode: native.maHoSo, ...(native.maBuoc !== undefined && { step: native.maBuoc }) }
 }
 
-function receipt (response: AgencyResponse): string | undefined {
-  const body = response.body
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined
-  const v = (body as Record<string, unknown>).soBienNhan
-  return typeof v === 'string' && v.trim().length > 0 ? v : undefined
-}
+const receipt = (response: AgencyResponse): string | undefined => receiptField(response, 'soBienNhan')
 
 // ── withdrawal ─────────────────────────────────────────────────────────────────────────────────
 

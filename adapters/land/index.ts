@@ -25,6 +25,7 @@ import {
   type StepStatus,
   type WithdrawalNotice
 } from '../contract.ts'
+import { receiptField } from '../shared/receipt.ts'
 import type {
   Address,
   Attachment,
@@ -696,12 +697,7 @@ function status (native: LandStatus): MappedStatus {
 // ---------------------------------------------------------------- receipt
 
 /** VBDLIS answers a delivery with JSON carrying its receipt number, SoBienNhan. */
-function receipt (response: AgencyResponse): string | undefined {
-  const body = response.body
-  if (!isObject(body)) return undefined
-  const n = body.SoBienNhan
-  return typeof n === 'string' && n.trim() !== '' ? n : undefined
-}
+const receipt = (response: AgencyResponse): string | undefined => receiptField(response, 'SoBienNhan')
 
 // ---------------------------------------------------------------- withdrawal
 

@@ -26,6 +26,7 @@ import {
   type StepStatus,
   type WithdrawalNotice
 } from '../contract.ts'
+import { receiptField } from '../shared/receipt.ts'
 import type { PostalDocument, PostalRequest, PostalStatus, PostalWithdrawal } from './native.generated.ts'
 import { nativeDateTime } from '../shared/vietnam-datetime.ts'
 import { withdrawalReason, withdrawalReference, withdrawalTime } from '../shared/withdrawal.ts'
@@ -234,12 +235,7 @@ function status (native: PostalStatus): MappedStatus {
 // ---------------------------------------------------------------- receipt, withdrawal
 
 /** VNPost answers a shipment request with the tracking number it assigned, ItemCode. */
-function receipt (response: AgencyResponse): string | undefined {
-  const body = response.body
-  if (!isObject(body)) return undefined
-  const v = body.ItemCode
-  return typeof v === 'string' && v.trim() !== '' ? v : undefined
-}
+const receipt = (response: AgencyResponse): string | undefined => receiptField(response, 'ItemCode')
 
 /** The applicant withdrew the dossier: cancel the shipment order (hủy đơn hàng). */
 function withdrawal (notice: WithdrawalNotice, context: OutboundContext): { method: 'POST', path: string, body: PostalWithdrawal } {

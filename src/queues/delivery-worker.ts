@@ -11,16 +11,8 @@ import type { ResolvedAgency } from '../config/hub-config.ts'
 import { backoffDelay } from '../domain/retry.ts'
 import type { DeliveryService } from '../delivery/delivery-service.ts'
 import { BACKOFF_TYPE, deliveryQueueName, type DeliveryJobData } from './delivery-queues.ts'
+import { RetryLaterError } from './retry-later.ts'
 
-/** Carries the Retry-After of an agency's answer to the backoff strategy. */
-class RetryLaterError extends Error {
-  readonly retryAfterMs?: number
-  constructor (message: string, retryAfterMs?: number) {
-    super(message)
-    this.name = 'RetryLaterError'
-    if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs
-  }
-}
 
 export interface DeliveryWorkersOptions {
   /** a connection with maxRetriesPerRequest: null; each worker duplicates it for its blocking reads */

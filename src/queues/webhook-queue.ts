@@ -13,6 +13,7 @@ import { backoffDelay } from '../domain/retry.ts'
 import type { WebhookService } from '../delivery/webhook-service.ts'
 import type { NotificationStore } from '../store/notification-store.ts'
 import { BACKOFF_TYPE } from './delivery-queues.ts'
+import { RetryLaterError } from './retry-later.ts'
 
 export const WEBHOOK_QUEUE = 'webhooks'
 export const WEBHOOK_JOB_NAME = 'notify'
@@ -72,15 +73,6 @@ export class WebhookQueue {
   }
 }
 
-/** Carries the Retry-After of a receiver's answer to the backoff strategy. */
-class RetryLaterError extends Error {
-  readonly retryAfterMs?: number
-  constructor (message: string, retryAfterMs?: number) {
-    super(message)
-    this.name = 'RetryLaterError'
-    if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs
-  }
-}
 
 export function createWebhookWorker (options: { connection: Redis, prefix: string, queue: Queue<WebhookJobData>, service: WebhookService, subscribers: ReadonlyMap<string, ResolvedSubscriber>, log: Logger, concurrency?: number }): Worker<WebhookJobData> {
   const { connection, prefix, queue, service, subscribers, log } = options

@@ -5,7 +5,7 @@
  * nothing is lost, jobs wait), and find every job of one dossier by its code. Retries and
  * discards are written to the dossier's audit trail.
  */
-import type { Job } from 'bullmq'
+import type { Job, Queue } from 'bullmq'
 import type { DeliveryJobData, DeliveryQueues } from '../queues/delivery-queues.ts'
 import type { WebhookQueue } from '../queues/webhook-queue.ts'
 import type { DossierStore } from '../store/dossier-store.ts'
@@ -57,6 +57,21 @@ async function view (job: Job<DeliveryJobData>): Promise<JobView> {
   }
 }
 
+/** Retries every failed job of a queue with its full number of attempts; `each` runs after each retry. */
+async function retryFailed<T> (queue: Queue<T>, each?: (job: Job<T>) => Promise<void>): Promise<{ retried: number }> {
+  let retried = 0
+  for (;;) {
+    const jobs = await queue.getFailed(0, 99)
+    if (jobs.length === 0) break
+    for (const job of jobs) {
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true })
+      if (each !== undefined) await each(job)
+      retried++
+    }
+  }
+  return { retried }
+}
+
 export class AdminService {
   readonly #queues: DeliveryQueues
   readonly #store: DossierStore
@@ -91,17 +106,7 @@ export class AdminService {
   /** Sends every failed notification again (each run first delivers what its subscriber missed, in order). */
   async retryFailedWebhooks (): Promise<{ retried: number }> {
     const q = this.#webhooks?.queue
-    if (q === undefined) return { retried: 0 }
-    let retried = 0
-    for (;;) {
-      const jobs = await q.getFailed(0, 99)
-      if (jobs.length === 0) break
-      for (const job of jobs) {
-        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true })
-        retried++
-      }
-    }
-    return { retried }
+    return q === undefined ? { retried: 0 } : await retryFailed(q)
   }
 
   #queue (agency: string): ReturnType<DeliveryQueues['queue']> {
@@ -158,18 +163,7 @@ export class AdminService {
   }
 
   async retryAllFailed (agency: string, actor: Actor): Promise<{ retried: number }> {
-    const q = this.#queue(agency)
-    let retried = 0
-    for (;;) {
-      const jobs = await q.getFailed(0, 99)
-      if (jobs.length === 0) break
-      for (const job of jobs) {
-        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true })
-        await this.#record(job.data.code, actor, 'retry', 200)
-        retried++
-      }
-    }
-    return { retried }
+    return await retryFailed(this.#queue(agency), async (job) => { await this.#record(job.data.code, actor, 'retry', 200) })
   }
 
   /** Removes a failed delivery for good; the step stays failed, the reason goes to the audit trail. */
