@@ -329,3 +329,27 @@ t.test('process: --role=bogus exits with code 1, naming --role and the roles', a
   t.match(exit.stderr, /"bogus"/, 'and the value given')
   t.notMatch(exit.stderr, /configuration is invalid/, 'the environment and hub config were fine')
 })
+
+t.test('the holiday table: a missing or provisional year is a loud warning at start-up; a broken table stops it', async (t) => {
+  const dir = t.testdir()
+  const shipped = JSON.parse(readFileSync(fromRoot('config', 'hub.json'), 'utf8')) as Record<string, unknown>
+  const table = JSON.parse(readFileSync(fromRoot('config', 'holidays.json'), 'utf8')) as { years: Record<string, unknown> }
+  const only2025 = join(dir, 'holidays-2025.json')
+  writeFileSync(only2025, JSON.stringify({ years: { 2025: table.years['2025'] } }))
+  const at = (iso: string): Date => new Date(iso)
+  const s = resolveHubConfig({ ...shipped, subscribers: {}, calendar: { holidaysFile: only2025 } }, 'test', { now: at('2026-11-23T09:00:00+07:00') })
+  t.equal(s.calendarWarnings.length, 2, 'this year and next')
+  t.match(s.calendarWarnings[0], /has no year 2026: due dates in 2026 would count weekdays only/)
+  t.match(s.calendarWarnings[1], /has no year 2027/)
+  const shippedTable = resolveHubConfig({ ...shipped, subscribers: {} }, 'test', { now: at('2026-11-23T09:00:00+07:00') })
+  t.same(shippedTable.calendarWarnings.map((w) => /marks 2027 provisional/.test(w)), [true], 'the shipped table: 2027 is provisional')
+  t.same(resolveHubConfig({ ...shipped, subscribers: {} }, 'test', { now: at('2025-06-01T09:00:00+07:00') }).calendarWarnings, [], 'in 2025 both years are announced')
+
+  const broken = join(dir, 'broken.json')
+  writeFileSync(broken, JSON.stringify({ years: { 2026: { status: 'announced', daysOff: ['2026-02-30'], workingSaturdays: [] } } }))
+  t.throws(() => resolveHubConfig({ ...shipped, subscribers: {}, calendar: { holidaysFile: broken } }, 'test'), ConfigError, 'an impossible date stops the hub')
+  t.throws(() => resolveHubConfig({ ...shipped, subscribers: {}, calendar: { holidaysFile: join(dir, 'none.json') } }, 'test'), /holidaysFile names .*none\.json, which cannot be read/)
+  t.throws(() => resolveHubConfig({ ...shipped, subscribers: {}, calendar: { workingHours: [{ start: '13:00', end: '12:00' }] } }, 'test'), ConfigError, 'a period that ends before it starts')
+  t.throws(() => resolveHubConfig({ ...shipped, subscribers: {}, postal: { agency: 'tax' } }, 'test'), /whose adapter is generic, not postal/)
+  t.throws(() => resolveHubConfig({ ...shipped, subscribers: { portal: { url: 'http://127.0.0.1:1/x', secretEnv: 'NOPE_NOT_SET_ANYWHERE' } } }, 'test', { env: {} }), /NOPE_NOT_SET_ANYWHERE, which is not set/)
+})
