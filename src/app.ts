@@ -51,7 +51,9 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: options.bodyLimit,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    return503OnClosing: true,
+    // while closing, requests on connections already open are still served (with Connection: close):
+    // SIGTERM under load fails no request; new connections are refused
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     trustProxy: options.trustProxy ?? false,
     requestTimeout: options.requestTimeoutMs ?? 0

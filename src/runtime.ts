@@ -74,6 +74,8 @@ export interface Hub {
   webhooks?: WebhookQueue
   workers: Worker[]
   redis: Redis
+  /** marks the process as stopping: /ready answers 503 from now on (requests are still served) */
+  drain(): void
   close(): Promise<void>
 }
 
@@ -170,6 +172,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   for (const warning of settings.calendarWarnings) log.warn({ calendar: true }, warning)
 
   const nativeValidators = createNativeValidators(adapters)
+  let draining = false
   let app: FastifyInstance | undefined
   if (role !== 'worker') {
     const intake = createIntakeService({ store, settings, enqueue, ...(notify !== undefined && { notify }), nativeValidators, inlineAttachmentLimit: options.inlineAttachmentLimit, log, now })
@@ -185,7 +188,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsStore, names, now) },
       audit,
       queues: consoleQueues,
-      observability: { redis, keys, queues, workers: () => workers, role },
+      observability: { redis, keys, queues, workers: () => workers, role, draining: () => draining },
       clients,
       logger: log,
       bodyLimit: options.bodyLimit,
@@ -247,6 +250,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     ...(webhooks !== undefined && { webhooks }),
     workers,
     redis,
+    drain: () => { draining = true },
     close: async () => {
       closing ??= (async () => {
         // 1. stop accepting requests and let in-flight ones finish

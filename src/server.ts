@@ -86,6 +86,13 @@ async function main (): Promise<void> {
     closing = true
     if (err !== undefined) log.error({ err }, 'closing after an unexpected error')
     else log.info({ signal }, 'closing gracefully: no new requests or jobs; finishing those in flight')
+    if (err === undefined && env.SHUTDOWN_DRAIN_MS > 0 && hub.app !== undefined) {
+      // /ready turns 503 first and the API keeps serving, so a load balancer stops sending here
+      // before the listener closes (connections still waiting to be accepted would be reset)
+      hub.drain()
+      log.info({ ms: env.SHUTDOWN_DRAIN_MS }, 'draining: /ready answers 503, requests are still served')
+      await new Promise((resolve) => setTimeout(resolve, env.SHUTDOWN_DRAIN_MS))
+    }
     await hub.close()
     await local?.stop()
     log.info('closed')

@@ -7,7 +7,7 @@ import { envSchema } from '../schemas.ts'
 import type { Env } from '../types/schemas.generated.ts'
 import { ConfigError } from './errors.ts'
 
-type Defaulted = 'PORT' | 'HOST' | 'REDIS_PREFIX' | 'REDIS_DATA_DIR' | 'LOG_LEVEL' | 'HUB_CONFIG' | 'HUB_ROLE' | 'BODY_LIMIT' | 'INLINE_ATTACHMENT_LIMIT' | 'SHUTDOWN_TIMEOUT_MS' | 'RECONCILE_INTERVAL_MS' |
+type Defaulted = 'PORT' | 'HOST' | 'REDIS_PREFIX' | 'REDIS_DATA_DIR' | 'LOG_LEVEL' | 'HUB_CONFIG' | 'HUB_ROLE' | 'BODY_LIMIT' | 'INLINE_ATTACHMENT_LIMIT' | 'SHUTDOWN_TIMEOUT_MS' | 'SHUTDOWN_DRAIN_MS' | 'RECONCILE_INTERVAL_MS' |
   'RATE_LIMIT_MAX' | 'RATE_LIMIT_WINDOW_MS' | 'TRUST_PROXY' | 'REQUEST_TIMEOUT_MS' | 'WORKER_LOCK_MS'
 export type HubEnv = Env & Required<Pick<Env, Defaulted>>
 

@@ -1784,6 +1784,10 @@ export interface Env {
    */
   SHUTDOWN_TIMEOUT_MS?: number;
   /**
+   * an integer number of milliseconds from 0 to 120000: on SIGTERM, how long /ready answers 503 (draining) while the API still serves, before it stops listening, so a load balancer stops sending new requests first
+   */
+  SHUTDOWN_DRAIN_MS?: number;
+  /**
    * an integer number of milliseconds from 1000 to 3600000: how often the outbox reconciler looks for accepted dossiers whose delivery jobs were never queued
    */
   RECONCILE_INTERVAL_MS?: number;

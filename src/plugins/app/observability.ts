@@ -25,6 +25,8 @@ export interface ObservabilityOptions {
   /** the delivery workers of this process (none in the api role) */
   workers: () => readonly Worker[]
   role: string
+  /** true once the process is stopping (SIGTERM): /ready says so, so load balancers drain it */
+  draining?: () => boolean
 }
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const
@@ -107,6 +109,7 @@ async function observability (app: FastifyInstance, o: ObservabilityOptions): Pr
     }
   }, async (_request, reply) => {
     const checks: Record<string, string> = { redis: await ping(o.redis, 1000) }
+    if (o.draining?.() === true) checks.shutdown = 'draining: this process is stopping; send new requests elsewhere'
     const workers = o.workers()
     if (workers.length > 0) {
       const stopped = workers.filter((w) => !w.isRunning()).map((w) => w.name)
