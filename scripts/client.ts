@@ -12,7 +12,7 @@
  * HUB_CONFIG (default config/hub.json).
  */
 import { parseArgs } from 'node:util'
-import { Redis } from 'ioredis'
+import { createRedis } from '../src/redis/connection.ts'
 import { ClientError, ClientStore, ROLES, type Role } from '../src/auth/clients.ts'
 import { loadHubConfig } from '../src/config/hub-config.ts'
 import { ConfigError } from '../src/config/errors.ts'
@@ -29,7 +29,7 @@ function fail (message: string): never {
   process.exit(1)
 }
 
-const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 })
+const redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 'commands', 'hub-client-cli', { lazyConnect: true, maxRetriesPerRequest: 1 })
 try {
   await redis.connect()
 } catch (err) {

@@ -9,14 +9,14 @@
  * lost: run it while the hub is quiet. Uses REDIS_URL and REDIS_PREFIX as the hub does.
  */
 import { parseArgs } from 'node:util'
-import { Redis } from 'ioredis'
+import { createRedis } from '../src/redis/connection.ts'
 import { Keys } from '../src/store/keys.ts'
 import { StatsStore } from '../src/store/stats-store.ts'
 
 const { values } = parseArgs({ args: process.argv.slice(2), options: { check: { type: 'boolean' } }, strict: true })
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const prefix = process.env.REDIS_PREFIX ?? 'hub'
-const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
+const redis = createRedis(url, 'commands', 'hub-stats-cli', { lazyConnect: true, maxRetriesPerRequest: 1 })
 try {
   await redis.connect()
 } catch (err) {

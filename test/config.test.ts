@@ -41,6 +41,7 @@ t.test('loadEnv: defaults from schemas/env.schema.json, numeric strings converte
     BODY_LIMIT: 4194304,
     INLINE_ATTACHMENT_LIMIT: 262144,
     SHUTDOWN_TIMEOUT_MS: 30000,
+    SHUTDOWN_DRAIN_MS: 0,
     RECONCILE_INTERVAL_MS: 15000,
     RATE_LIMIT_MAX: 6000,
     RATE_LIMIT_WINDOW_MS: 60000,

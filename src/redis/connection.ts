@@ -4,15 +4,50 @@
  *   attempts instead of hanging, so an HTTP request answers 503 rather than waiting forever;
  * - `workers`: BullMQ workers, which need maxRetriesPerRequest: null (they block and must outlive
  *   Redis restarts).
+ *
+ * REDIS_URL is a plain `redis://` / `rediss://` URL, or, for a Redis watched by Sentinel (automatic
+ * failover), `redis+sentinel://[:password@]host1:26379,host2:26379/<master name>[/<db>]`: the
+ * connection asks the sentinels where the master is, and follows it when they fail over.
  */
-import { Redis } from 'ioredis'
+import { Redis, type RedisOptions } from 'ioredis'
 
-export function createRedis (url: string, kind: 'commands' | 'workers', name: string): Redis {
-  return new Redis(url, {
+export interface SentinelTarget {
+  sentinels: Array<{ host: string, port: number }>
+  name: string
+  password?: string
+  db?: number
+}
+
+const SENTINEL = /^redis\+sentinel:\/\/(?:(?:[^:@/]*):([^@/]*)@)?([^/]+)\/([^/?#]+)(?:\/(\d+))?\/?$/
+
+/** The sentinels, master name, password and db of a redis+sentinel:// URL; undefined for any other URL. */
+export function parseSentinelUrl (url: string): SentinelTarget | undefined {
+  const m = SENTINEL.exec(url)
+  if (m === null) return undefined
+  const [, password, hosts, name, db] = m as unknown as [string, string | undefined, string, string, string | undefined]
+  const sentinels = hosts.split(',').map((h) => {
+    const i = h.lastIndexOf(':')
+    return i < 0 ? { host: h, port: 26379 } : { host: h.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(h.slice(i + 1)) }
+  })
+  return {
+    sentinels,
+    name: decodeURIComponent(name),
+    ...(password !== undefined && password !== '' && { password: decodeURIComponent(password) }),
+    ...(db !== undefined && { db: Number(db) })
+  }
+}
+
+/** `extra` overrides the defaults (the command-line scripts connect lazily and give up sooner). */
+export function createRedis (url: string, kind: 'commands' | 'workers', name: string, extra: RedisOptions = {}): Redis {
+  const options: RedisOptions = {
     connectionName: name,
     maxRetriesPerRequest: kind === 'workers' ? null : 2,
-    enableReadyCheck: true
-  })
+    enableReadyCheck: true,
+    ...extra
+  }
+  const sentinel = parseSentinelUrl(url)
+  if (sentinel !== undefined) return new Redis({ ...options, ...sentinel })
+  return new Redis(url, options)
 }
 
 /** Closes a connection politely (QUIT), or drops it when Redis is gone. */

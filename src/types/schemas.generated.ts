@@ -1748,7 +1748,7 @@ export interface Env {
    */
   HOST?: string;
   /**
-   * a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0; when unset the hub uses 127.0.0.1:6379 or starts a local redis-server
+   * a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0, or redis+sentinel://[:password@]host1:26379,host2:26379/<master name>[/<db>] for a Redis watched by Sentinel; when unset the hub uses 127.0.0.1:6379 or starts a local redis-server
    */
   REDIS_URL?: string;
   /**
