@@ -225,7 +225,10 @@ t.test('one API and two worker processes on one Redis: every dossier delivered o
 
   t.equal(seen.size, 40, 'forty deliveries')
   t.ok([...seen.values()].every((n) => n === 1), 'none delivered twice')
-  const deliveredBy = workers.map((w) => (w.output().match(/"msg":"delivered"/g) ?? []).length)
+  // a worker logs "delivered" just after it records the state: give the last lines a moment to arrive
+  const counts = (): number[] => workers.map((w) => (w.output().match(/"msg":"delivered"/g) ?? []).length)
+  await waitFor(() => counts().reduce((a, b) => a + b, 0) >= 40 ? true : undefined, 'every delivery logged', 5000).catch(() => undefined)
+  const deliveredBy = counts()
   t.equal(deliveredBy[0]! + deliveredBy[1]!, 40, `the two workers delivered them all (${deliveredBy.join(' + ')})`)
   t.ok(deliveredBy.every((n) => n > 0), 'both took a share')
   for (const p of [api, ...workers]) p.child.kill('SIGTERM')
