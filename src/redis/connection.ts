@@ -43,6 +43,8 @@ export function createRedis (url: string, kind: 'commands' | 'workers', name: st
     connectionName: name,
     maxRetriesPerRequest: kind === 'workers' ? null : 2,
     enableReadyCheck: true,
+    // commands issued in the same tick (many requests at once) go out in one write
+    enableAutoPipelining: kind === 'commands',
     ...extra
   }
   const sentinel = parseSentinelUrl(url)
