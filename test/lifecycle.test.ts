@@ -379,3 +379,25 @@ t.test('a withdrawal that crosses a delivery on its way: the agency that got it 
   await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.withdrawalNotice?.state === 'delivered', 'recorded')
   t.equal((await hub.store.routingState(code, 'evn'))?.state, 'cancelled', 'the step stays cancelled')
 })
+
+t.test('a subscriber bound to an agency hears only of the dossiers routed to that agency', async (t) => {
+  const secret = 'justice-system-secret-0123'
+  const receiver = await startReceiver(t, secret)
+  const portal = await startReceiver(t, 'portal-secret-0123456789')
+  const settings = testSettings({
+    agencyUrl: 'http://127.0.0.1:9',
+    subscribers: { justice: { url: receiver.url, secret, agency: 'justice' }, portal: { url: portal.url, secret: 'portal-secret-0123456789', events: ['overdue'] } }
+  })
+  const hub = await build(t, { settings })
+  const birth = (await post(hub.app, example('birth-registration'))).json<DossierSummary>().code
+  const power = (await post(hub.app, example('electricity-new-connection'))).json<DossierSummary>().code
+  await waitFor(() => receiver.accepted.length >= 1 ? true : undefined, 'the justice system heard of the birth registration')
+  await waitFor(async () => (await hub.app.inject(`/v1/dossiers/${power}/notifications`)).json<{ subscribers: Record<string, number> }>().subscribers.justice === 1 ? true : undefined, 'the power connection passed over')
+  t.same(receiver.accepted.map((r) => r.body.dossier), [birth], 'only the dossier routed to justice')
+  const log = (await hub.app.inject(`/v1/dossiers/${power}/notifications`)).json<{ deliveries: Array<{ subscriber: string, outcome: string, error?: string }> }>()
+  t.match(log.deliveries.find((d) => d.subscriber === 'justice'), { outcome: 'skipped', error: /not routed to justice/ })
+  t.match(log.deliveries.find((d) => d.subscriber === 'portal'), { outcome: 'skipped', error: /not subscribed to status-changed/ }, 'a subscriber gets only the events it asked for')
+  t.equal(portal.accepted.length, 0)
+  const asJustice = (await hub.app.inject({ url: `/v1/dossiers/${birth}/notifications`, headers: { authorization: `Bearer ${hub.keys.agencies.justice ?? ''}` } })).json<{ subscribers: Record<string, number> }>()
+  t.same(Object.keys(asJustice.subscribers), ['justice'], 'an agency sees its own subscriber\'s progress only')
+})
