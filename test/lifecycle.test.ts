@@ -12,6 +12,7 @@ import { build, example, post, startAgency, testSettings, waitFor, REDIS_URL, ty
 import { createHub } from '../src/runtime.ts'
 import { createLogger } from '../src/logger.ts'
 import { verifyHubSignature } from '../src/delivery/outbound-auth.ts'
+import { createStrictAjv } from '../src/validation/ajv.ts'
 import type { DossierSummary, Dossier, HistoryEntry, StatusReport } from '../src/types/schemas.generated.ts'
 
 const ELECTRICITY = '9.000001.000.00.00.H56'
@@ -227,6 +228,11 @@ t.test('the portal\'s webhook receiver sees every status change, signed and in o
   const first = receiver.accepted[0]?.body as Record<string, unknown>
   t.equal(first.dossier, code)
   t.equal(first.from, undefined, 'receipt has no old status')
+  const asked = receiver.accepted[2]?.body as Record<string, unknown>
+  t.same(asked.requests, [{ step: 'evn', agency: 'evn', missing: [{ name: 'CCCD' }] }], 'a supplement request tells the portal what the applicant must bring')
+  t.equal((receiver.accepted[3]?.body as Record<string, unknown>).requests, undefined, 'and nothing once it is back in processing')
+  const validNotification = createStrictAjv().getSchema('notification')
+  t.ok(receiver.accepted.every((r) => validNotification?.(r.body) === true), 'every body fits schemas/notification.schema.json')
   const last = receiver.accepted[5]?.body as Record<string, unknown>
   t.same(last.from, { status: 'resolved', code: 9, name: 'Đã xử lý xong' })
   t.same(last.to, { status: 'returned', code: 10, name: 'Đã trả kết quả' })

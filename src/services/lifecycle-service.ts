@@ -80,7 +80,20 @@ export function statsFacts (head: DossierHead, procedure: string, routing: Routi
 }
 
 /** The webhook notification of a change (id and sequence are added when it is sent). */
-export function notificationBody (code: string, procedure: string, event: NotificationEvent, from: DossierStatus | undefined, head: DossierHead, at: Date, actor: Actor, note?: string): object {
+/** With statuses 5 and 6: what each open step asks of the applicant (papers, payment), for the portal to tell them. */
+export function applicantRequests (routing: Routing): Array<{ step: string, agency: string, missing?: unknown, payment?: unknown }> {
+  return Object.entries(routing)
+    .filter(([, r]) => r.state === 'supplement-requested' || r.state === 'payment-requested')
+    .map(([step, r]) => ({
+      step,
+      agency: r.agency,
+      ...(r.state === 'supplement-requested' && r.missing !== undefined && { missing: r.missing }),
+      ...(r.state === 'payment-requested' && r.payment !== undefined && { payment: r.payment })
+    }))
+}
+
+export function notificationBody (code: string, procedure: string, event: NotificationEvent, from: DossierStatus | undefined, head: DossierHead, at: Date, actor: Actor, note?: string, routing?: Routing): object {
+  const requests = routing !== undefined && (head.status === 'supplement-requested' || head.status === 'payment-requested') ? applicantRequests(routing) : []
   return {
     event,
     dossier: code,
@@ -91,7 +104,8 @@ export function notificationBody (code: string, procedure: string, event: Notifi
     ...(note !== undefined && note !== '' && { note }),
     actor,
     ...(head.dueAt !== undefined && { dueAt: head.dueAt }),
-    ...(head.facts.rescheduledDueAt !== undefined && { rescheduledDueAt: head.facts.rescheduledDueAt })
+    ...(head.facts.rescheduledDueAt !== undefined && { rescheduledDueAt: head.facts.rescheduledDueAt }),
+    ...(requests.length > 0 && { requests })
   }
 }
 
@@ -157,7 +171,7 @@ export class LifecycleService {
       ...(dueAfter !== dueBefore && { dueIndex: dueAfter ?? 'remove' }),
       stats,
       ...(n !== undefined && this.#o.notifying && {
-        notification: notificationBody(code, procedure, n.event, before.status !== after.status ? before.status : undefined, after, plan.at, n.actor, n.note)
+        notification: notificationBody(code, procedure, n.event, before.status !== after.status ? before.status : undefined, after, plan.at, n.actor, n.note, routingAfter)
       })
     })
     if (result.outcome === 'missing') throw new DossierNotFoundError(code)

@@ -1085,6 +1085,29 @@ export interface Notification {
    * Ngày hẹn trả mới — the date an agency announced (delay-announced).
    */
   rescheduledDueAt?: string;
+  /**
+   * Yêu cầu của cơ quan — with statuses 5 and 6: what each agency asks of the applicant, step by step: the papers to supplement (giấy tờ cần bổ sung) or the amount to pay (nghĩa vụ tài chính).
+   *
+   * Items: Yêu cầu — one step's request.
+   */
+  requests?: {
+    /**
+     * Bước — the step id.
+     */
+    step: string;
+    /**
+     * Cơ quan — the agency id.
+     */
+    agency: string;
+    /**
+     * Giấy tờ cần bổ sung — what to supplement.
+     */
+    missing?: Missing;
+    /**
+     * Nghĩa vụ tài chính — what to pay.
+     */
+    payment?: Payment;
+  }[];
 }
 /**
  * Trạng thái — a status by name, national code and Vietnamese name.
