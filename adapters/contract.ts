@@ -5,9 +5,9 @@
  * The hub validates native payloads against the adapter's schemas before calling it, sends what
  * `outbound` returns, and keeps the state.
  */
-import type { Dossier, DossierSubmission, ResultDocument, StatusReport } from '../src/types/schemas.generated.ts'
+import type { Attachment, Dossier, DossierSubmission, ResultDocument, StatusReport } from '../src/types/schemas.generated.ts'
 
-export type { Dossier, DossierSubmission, ResultDocument, StatusReport }
+export type { Attachment, Dossier, DossierSubmission, ResultDocument, StatusReport }
 export type CanonicalStatus = Dossier['status']
 /** What an agency can report about its step: accepted … resolved / rejected (schemas/status-report.schema.json). */
 export type StepStatus = StatusReport['status']
@@ -89,6 +89,28 @@ export interface NativeSchemas {
   status?: object
   /** what the hub sends to tell the agency a dossier it holds was withdrawn (withdrawal) */
   withdrawal?: object
+  /** what the hub sends when the applicant supplies the papers the agency asked for (supplement) */
+  supplement?: object
+}
+
+/**
+ * Hồ sơ bổ sung — the applicant supplied what the agency asked for (its step was
+ * supplement-requested); the portal forwarded the papers and the hub carries them to the agency.
+ */
+export interface SupplementNotice {
+  dossierCode: string
+  /** the step of the route that asked */
+  step: string
+  /** the agency's own reference for the dossier (its receipt number), when it gave one */
+  agencyReference?: string
+  /** 1 for the dossier's first supplement, then 2, 3… */
+  sequence: number
+  /** the papers, canonical attachments (schemas/attachment.schema.json): by url, or inline as base64 */
+  attachments: Attachment[]
+  /** the applicant's or the desk's note */
+  note?: string
+  /** when the applicant supplied them (ISO 8601 with offset, Vietnam time) */
+  submittedAt: string
 }
 
 /**
@@ -125,6 +147,12 @@ export interface AgencyAdapter<NativeSubmission = unknown, NativeRequest = unkno
    * nativeSchemas.withdrawal when the adapter has one); its Idempotency-Key is "<code>/<step>/withdrawal"
    */
   withdrawal(notice: WithdrawalNotice, context: OutboundContext): OutboundRequest
+  /**
+   * the request that carries the applicant's supplementary papers to the agency (checked against
+   * nativeSchemas.supplement when the adapter has one); its Idempotency-Key is
+   * "<code>/<step>/supplement-<sequence>". An agency that takes none throws AdapterMappingError.
+   */
+  supplement(notice: SupplementNotice, context: OutboundContext): OutboundRequest
 }
 
 /** Thrown by an adapter when a dossier cannot be expressed in the agency's format: not retryable. */

@@ -71,3 +71,14 @@ export class IllegalTransitionError extends TransitionBase {
 export const StatsScopeError = createError<'HUB_ERR_STATS_SCOPE', 403, [string]>('HUB_ERR_STATS_SCOPE', 'An agency sees the figures of its own dossiers only: %s', 403)
 
 export const NoSubscribersError = createError<'HUB_ERR_NO_SUBSCRIBERS', 404, []>('HUB_ERR_NO_SUBSCRIBERS', 'No webhook subscriber is configured, so there is no webhook queue', 404)
+
+export const NoSupplementRequestedError = createError<'HUB_ERR_NO_SUPPLEMENT_REQUESTED', 409, [string, string, string]>(
+  'HUB_ERR_NO_SUPPLEMENT_REQUESTED',
+  'Dossier %s is %s (%s): no agency is waiting for supplementary papers; nothing was changed',
+  409
+)
+export const SupplementConflictError = createError<'HUB_ERR_SUPPLEMENT_CONFLICT', 409, [string, string]>(
+  'HUB_ERR_SUPPLEMENT_CONFLICT',
+  'Supplement id %s was already used for dossier %s with different papers; send a new id for a new supplement',
+  409
+)

@@ -185,7 +185,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     const dossiers = new DossierQueries(store, audit, { notifications, subscribers: settings.subscribers, agencies: settings.agencies })
     const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : [])]
     app = await buildApp({
-      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsStore, names, now) },
+      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsStore, names, now), inlineAttachmentLimit: options.inlineAttachmentLimit },
       audit,
       queues: consoleQueues,
       observability: { redis, keys, queues, workers: () => workers, role, draining: () => draining },
@@ -210,7 +210,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       const adapter = adapters.get(agency.adapter)
       const v = nativeValidators.get(agency.adapter)
       if (adapter === undefined || v === undefined) throw new Error(`adapter ${agency.adapter} is missing`)
-      channels.set(agency.id, { agency, adapter, validateRequest: v.request, ...(v.withdrawal !== undefined && { validateWithdrawal: v.withdrawal }) })
+      channels.set(agency.id, { agency, adapter, validateRequest: v.request, ...(v.withdrawal !== undefined && { validateWithdrawal: v.withdrawal }), ...(v.supplement !== undefined && { validateSupplement: v.supplement }) })
     }
     const service = new DeliveryService({
       store, http, channels, procedures: settings.procedures, log, now,

@@ -6,6 +6,7 @@
  */
 import t from 'tap'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
+import { createHash } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import type { Test } from 'tap'
 import { build, example, post, startAgency, testSettings, waitFor, REDIS_URL, type TestHub } from './helper.ts'
@@ -406,4 +407,56 @@ t.test('a subscriber bound to an agency hears only of the dossiers routed to tha
   t.equal(portal.accepted.length, 0)
   const asJustice = (await hub.app.inject({ url: `/v1/dossiers/${birth}/notifications`, headers: { authorization: `Bearer ${hub.keys.agencies.justice ?? ''}` } })).json<{ subscribers: Record<string, number> }>()
   t.same(Object.keys(asJustice.subscribers), ['justice'], 'an agency sees its own subscriber\'s progress only')
+})
+
+t.test('the applicant supplies the papers: they reach the agency that asked, the clock restarts, repeats change nothing', async (t) => {
+  const c = clock('2026-11-23T09:00:00+07:00') // Monday
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url, now: c.now })
+  const { code } = (await post(hub.app, { ...example('electricity-new-connection'), channel: 'online' })).json<DossierSummary>()
+  await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', 'delivered')
+  const content = Buffer.from('%PDF-1.4 bản sao sổ đỏ')
+  const papers = {
+    supplementId: 'DVC-BS-0001',
+    note: 'Bổ sung bản sao GCN quyền sử dụng đất',
+    attachments: [
+      { componentCode: 'TP-GCN', fileName: 'gcn.pdf', mediaType: 'application/pdf', byteSize: content.length, sha256: createHash('sha256').update(content).digest('hex'), contentBase64: content.toString('base64') },
+      { componentCode: 'TP-BV', fileName: 'ban-ve.pdf', mediaType: 'application/pdf', byteSize: 2048, sha256: 'c'.repeat(64), url: 'https://dichvucong.example.gov.vn/files/ban-ve.pdf' }
+    ]
+  }
+  const early = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: papers })
+  t.equal(early.statusCode, 409, 'nobody asked for papers yet')
+  t.equal(early.json<{ code: string }>().code, 'HUB_ERR_NO_SUPPLEMENT_REQUESTED')
+
+  c.set('2026-11-24T09:00:00+07:00')
+  await report(hub, code, 'evn', 's1', { status: 'supplement-requested', missing: [{ name: 'Bản sao GCN quyền sử dụng đất' }] })
+  const wrongSize = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: { ...papers, attachments: [{ ...papers.attachments[0], byteSize: 1 }] } })
+  t.equal(wrongSize.statusCode, 400)
+  t.match(wrongSize.json<{ errors: Array<{ pointer: string }> }>().errors, [{ pointer: '#/attachments/0/byteSize' }])
+  const asAgency = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: papers, headers: { authorization: `Bearer ${hub.keys.agencies.evn ?? ''}` } })
+  t.equal(asAgency.statusCode, 403, 'the portal (or an admin) forwards the applicant\'s papers')
+
+  c.set('2026-11-25T09:00:00+07:00') // 8 working hours later
+  const res = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: papers, headers: { authorization: `Bearer ${hub.keys.portal}` } })
+  t.equal(res.statusCode, 201)
+  const answer = res.json<{ sequence: number, status: string, statusCode: number, steps: string[], dueAt: string }>()
+  t.same({ sequence: answer.sequence, status: answer.status, statusCode: answer.statusCode, steps: answer.steps }, { sequence: 1, status: 'processing', statusCode: 4, steps: ['evn'] })
+  t.equal(answer.dueAt, '2026-11-27T09:00:00.000+07:00', 'Thu 26 09:00 + the 8 working hours paused')
+  const again = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: papers })
+  t.equal(again.statusCode, 200, 'the same supplement again: 200')
+  t.same(again.json(), res.json(), 'with the first answer')
+  const other = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: { ...papers, note: 'khác' } })
+  t.equal(other.statusCode, 409, 'the same id with other content')
+
+  const sent = await waitFor(() => agency.requests.find((r) => r.headers['idempotency-key'] === `${code}/evn/supplement-1`), 'the papers reached the power company')
+  const body = JSON.stringify(sent.body)
+  t.match(body, content.toString('base64'), 'the inline paper travels')
+  t.match(body, 'https://dichvucong.example.gov.vn/files/ban-ve.pdf', 'and the one by url')
+  await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.lastSupplement?.state === 'delivered', 'recorded on the step')
+  const d = await dossier(hub, code)
+  t.equal(d.routing?.evn?.state, 'processing')
+  t.equal(d.routing?.evn?.missing, undefined, 'nothing is missing any more')
+  const h = (await history(hub, code)).find((e) => e.type === 'supplement-provided')
+  t.same({ actor: h?.actor.kind, documents: h?.documents, from: h?.statusFrom, to: h?.statusTo }, { actor: 'portal', documents: ['gcn.pdf', 'ban-ve.pdf'], from: 'supplement-requested', to: 'processing' })
+  t.equal(agency.requests.filter((r) => String(r.headers['idempotency-key']).includes('supplement')).length, 1, 'the repeat sent nothing again')
 })

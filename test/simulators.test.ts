@@ -10,6 +10,7 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import { readdirSync, readFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { request } from 'undici'
@@ -22,6 +23,7 @@ import { createNativeValidators } from '../src/validation/native.ts'
 import { adapters } from '../adapters/index.ts'
 import type { DeliverableDossier, DossierSubmission, OutboundContext, OutboundRequest, StatusReport, WithdrawalNotice } from '../adapters/contract.ts'
 import type { PostalStatus } from '../adapters/postal/native.generated.ts'
+import type { SupplementNotice } from '../adapters/contract.ts'
 import { postalAdapter } from '../adapters/postal/index.ts'
 import { fromRoot } from '../src/paths.ts'
 import type { Dossier, DossierSummary } from '../src/types/schemas.generated.ts'
@@ -366,4 +368,100 @@ t.test('withdrawal: every simulated agency takes the notice at its adapter\'s pa
   await new Promise((r) => setTimeout(r, 120))
   t.same(hub.calls.filter((c) => c.code === dropped && c.at > withdrawnAt + 20), [], 'nothing posted for the withdrawn dossier after the notice')
   t.ok(hub.calls.filter((c) => c.code === kept).length >= 3, 'the other dossier\'s progress went on')
+})
+
+// ── supplement notices: the papers an agency asked for ────────────────────────────────────────
+
+/** A supplement of two papers (one by address, one inline) for a dossier and step. */
+function supplementNotice (dossierCode: string, step: string, sequence = 1): SupplementNotice {
+  return {
+    dossierCode,
+    step,
+    sequence,
+    attachments: [
+      { componentCode: 'TP-02', fileName: 'van-ban-uy-quyen.pdf', mediaType: 'application/pdf', byteSize: 248731, sha256: 'ab'.repeat(32), url: `https://dichvucong.thanhhoa.gov.vn/files/${dossierCode}/van-ban-uy-quyen.pdf` },
+      { componentCode: 'TP-01', fileName: 'cccd.pdf', mediaType: 'application/pdf', byteSize: 5, sha256: createHashHex('%PDF-'), contentBase64: Buffer.from('%PDF-').toString('base64') }
+    ],
+    note: 'Đã bổ sung theo yêu cầu',
+    submittedAt: '2026-11-27T09:30:15+07:00'
+  }
+}
+
+function createHashHex (text: string): string {
+  return createHash('sha256').update(text).digest('hex')
+}
+
+const SUPPLEMENT_SCHEMA_OF: Record<string, string> = { electricity: 'electricity-new-connection', justice: 'birth-registration', land: 'land-use-right-transfer' }
+
+t.test('the dialects match the adapters: supplement paths and notices; the postal service takes none', async (t) => {
+  for (const [name, dialect] of Object.entries(dialects)) {
+    const adapter = adapters.get(name)
+    if (adapter === undefined) continue
+    const notice = supplementNotice('000.20.38.H56-261127-0007', 'land-registration', 2)
+    const ctx: OutboundContext = { agencyId: name, agencyCode: CUSTOMER, idempotencyKey: 'k', dataSchema: SUPPLEMENT_SCHEMA_OF[name] ?? 'birth-registration', step: { id: notice.step, stage: 0, lead: true } }
+    if (name === 'postal') {
+      t.equal(dialect.supplement, undefined, 'postal: the simulator takes no supplements')
+      t.throws(() => adapter.supplement(notice, ctx), { name: 'AdapterMappingError' }, 'postal: nor does the adapter send any')
+      continue
+    }
+    const intake = dialect.supplement
+    if (intake === undefined) { t.fail(`${name}: no supplement intake`); continue }
+    const req = adapter.supplement(notice, ctx)
+    t.equal(intake.path, req.path, `${name}: the simulator listens where the adapter sends (${intake.path})`)
+    t.not(intake.path, dialect.withdrawalPath, `${name}: not where withdrawals go`)
+    const s = intake.parse(req.body)
+    t.equal(s.code, notice.dossierCode, `${name}: reads the dossier code of the adapter's notice`)
+    t.equal(s.sequence, 2, `${name}: reads the supplement's number`)
+    if (name !== 'electricity') t.equal(s.step, notice.step, `${name}: reads the step`)
+    const golden = JSON.parse(readFileSync(fromRoot('test', 'golden', `${name}-supplement.json`), 'utf8')) as unknown
+    t.ok(intake.parse(golden).code.length > 0, `${name}: reads the golden notice`)
+    t.throws(() => intake.parse({ unrelated: true }), `${name}: refuses something else`)
+    const validate = nativeValidators.get(name)?.supplement
+    if (validate !== undefined) t.equal(validate(req.body) ? '' : JSON.stringify(validate.errors), '', `${name}: the notice is valid against the hub's native validator`)
+  }
+})
+
+t.test('supplement: every simulated agency that takes supplements takes the notice at its adapter\'s path, records it and drops repeats', async (t) => {
+  const hub = await tinyHub(t)
+  const { sims, settings } = await simulatorsFor(t, hub.url, { supplementRate: 0, rejectRate: 0 })
+  let n = 0
+  let taking = 0
+  for (const [id, agency] of settings.agencies) {
+    const url = sims.urls.get(id)
+    const adapter = adapters.get(agency.adapter)
+    if (url === undefined || adapter === undefined) continue
+    n++
+    const code = `000.20.38.H56-261127-${String(n).padStart(4, '0')}`
+    const ctx: OutboundContext = { agencyId: id, ...(agency.code !== undefined && { agencyCode: agency.code }), idempotencyKey: `${code}/${id}/supplement-1`, dataSchema: SUPPLEMENT_SCHEMA_OF[agency.adapter] ?? 'birth-registration', step: { id, stage: 0, lead: true } }
+    if (agency.adapter === 'postal') {
+      t.throws(() => adapter.supplement(supplementNotice(code, id), ctx), { name: 'AdapterMappingError' }, `${id}: the postal service takes no supplements`)
+      continue
+    }
+    taking++
+    const req = adapter.supplement(supplementNotice(code, id), ctx)
+    const first = await send(url, agency, req, ctx.idempotencyKey)
+    t.equal(first.status, 200, `${id} (${agency.adapter}): notice taken at ${new URL(req.path ?? '', `${url}/`).pathname}`)
+    t.same(first.body, { received: true }, `${id}: answered { received: true }`)
+    const before = sims.duplicates
+    t.equal((await send(url, agency, req, ctx.idempotencyKey)).status, 200, `${id}: a repeat is answered`)
+    t.equal(sims.duplicates, before + 1, `${id}: and dropped`)
+    if (agency.auth !== undefined) {
+      t.equal((await send(url, agency, req, `${ctx.idempotencyKey}-x`, { type: agency.auth.type, secret: 'wrong' })).status, 401, `${id}: wrong credentials refused`)
+    }
+    t.equal((await send(url, agency, { ...req, body: { nothing: 'here' } }, `${ctx.idempotencyKey}-y`)).status, 400, `${id}: not a notice in its format`)
+    const second = adapter.supplement(supplementNotice(code, id, 2), { ...ctx, idempotencyKey: `${code}/${id}/supplement-2` })
+    t.equal((await send(url, agency, second, `${code}/${id}/supplement-2`)).status, 200, `${id}: a second supplement is taken too`)
+    const step = agency.adapter === 'electricity' ? {} : { step: id }
+    t.match(sims.supplements.filter((s) => s.code === code), [
+      { agency: id, code, ...step, sequence: 1, idempotencyKey: ctx.idempotencyKey },
+      { agency: id, code, ...step, sequence: 2, idempotencyKey: `${code}/${id}/supplement-2` }
+    ], `${id}: each supplement recorded once, with its number`)
+    t.equal(sims.supplements.filter((s) => s.code === code).length, 2, `${id}: no more`)
+    t.same(sims.withdrawals.filter((w) => w.code === code), [], `${id}: not taken for a withdrawal`)
+    t.same(sims.deliveries.filter((d) => d.code === code), [], `${id}: nor for a delivery`)
+  }
+  t.ok(n >= 7, `${n} agencies checked`)
+  t.ok(taking >= 6 && taking < n, `${taking} take supplements, the postal services do not`)
+  t.equal(sims.supplements.length, 2 * taking, 'two supplements per agency that takes them')
+  t.same(hub.calls, [], 'a supplement makes the simulator post nothing by itself')
 })

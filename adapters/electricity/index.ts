@@ -8,7 +8,8 @@
  *   THAY_DOI_CHU_THE_HOP_DONG.
  * Status reports (trangThai) map to the canonical step statuses of schemas/status-report.schema.json.
  * When the applicant withdraws the dossier, the request is cancelled at <endpoint>/huy-yeu-cau
- * (electricity-withdrawal).
+ * (electricity-withdrawal); when the applicant supplies the papers the power company asked for
+ * (CHO_BO_SUNG), they go to <endpoint>/bo-sung-ho-so (electricity-supplement).
  */
 import {
   AdapterMappingError,
@@ -19,6 +20,7 @@ import {
   type OutboundContext,
   type StatusReport,
   type StepStatus,
+  type SupplementNotice,
   type WithdrawalNotice
 } from '../contract.ts'
 import { receiptField } from '../shared/receipt.ts'
@@ -30,18 +32,22 @@ import type {
   ElectricityRequest,
   ElectricityStatus,
   ElectricitySubmission,
+  ElectricitySupplement,
   ElectricitySupplyAddress,
+  ElectricityTepBoSung,
   ElectricityWithdrawal
 } from './native.generated.ts'
 import { nativeDate, nativeDateTime, toCompactDate, toCompactVietnam } from '../shared/vietnam-datetime.ts'
 import { codeTable } from '../shared/code-table.ts'
 import { withdrawalReason, withdrawalReference, withdrawalTime } from '../shared/withdrawal.ts'
+import { supplementNote, supplementPapers, supplementReference, supplementSequence, supplementTime, type PaperSource } from '../shared/supplement.ts'
 
 /** The native system, as the adapter's messages name it. */
 const SYSTEM = 'the power company\'s system'
 import requestSchema from './schemas/request.schema.json' with { type: 'json' }
 import statusSchema from './schemas/status.schema.json' with { type: 'json' }
 import submissionSchema from './schemas/submission.schema.json' with { type: 'json' }
+import supplementSchema from './schemas/supplement.schema.json' with { type: 'json' }
 import withdrawalSchema from './schemas/withdrawal.schema.json' with { type: 'json' }
 
 /** The data schemas ($id) this adapter maps. */
@@ -50,6 +56,9 @@ export const CONTRACT_HOLDER_CHANGE = 'electricity-contract-holder-change'
 
 /** Where a withdrawal notice goes, relative to the power company's endpoint (the hub appends it). */
 export const WITHDRAWAL_PATH = 'huy-yeu-cau'
+
+/** Where a supplement (the papers the power company asked for) goes, relative to its endpoint (the hub appends it). */
+export const SUPPLEMENT_PATH = 'bo-sung-ho-so'
 
 type Purpose = ElectricityNewConnectionData['purpose']
 type Reason = ElectricityContractHolderChangeData['reason']
@@ -408,15 +417,49 @@ function withdrawal (notice: WithdrawalNotice, context: OutboundContext): { meth
   return { method: 'POST', path: WITHDRAWAL_PATH, body }
 }
 
+/** A supplied paper as hoSoDinhKem describes a document: by link (duongDan) or inline (noiDungBase64). */
+function suppliedPaperToNative (a: Attachment, source: PaperSource): ElectricityTepBoSung {
+  return {
+    maThanhPhan: a.componentCode,
+    ...(a.componentName !== undefined && { tenThanhPhan: a.componentName }),
+    tenTep: a.fileName,
+    kieuTep: a.mediaType,
+    kichThuoc: a.byteSize,
+    sha256: a.sha256,
+    ...(source.url !== undefined ? { duongDan: source.url } : { noiDungBase64: source.contentBase64 })
+  }
+}
+
+/** Carry the papers the power company asked for (CHO_BO_SUNG) to it: it resumes the request (bổ sung hồ sơ). */
+function supplement (notice: SupplementNotice, context: OutboundContext): { method: 'POST', path: string, body: ElectricitySupplement } {
+  const kind = Object.hasOwn(requestKinds, context.dataSchema) ? requestKinds[context.dataSchema] : undefined
+  if (kind === undefined) {
+    throw new AdapterMappingError(`the power company takes ${Object.keys(requestKinds).join(' and ')} dossiers, not ${context.dataSchema}: it cannot hold dossier ${notice.dossierCode}`)
+  }
+  const reference = supplementReference(notice.agencyReference)
+  const note = supplementNote(notice.note, 1900)
+  const body: ElectricitySupplement = {
+    maYeuCau: notice.dossierCode,
+    ...(reference !== undefined && { maTiepNhan: reference }),
+    loaiYeuCau: kind.kind,
+    lanBoSung: supplementSequence(notice.sequence),
+    hoSoBoSung: supplementPapers(notice, suppliedPaperToNative),
+    ...(note !== undefined && { ghiChu: note }),
+    thoiDiemBoSung: supplementTime(notice.submittedAt)
+  }
+  return { method: 'POST', path: SUPPLEMENT_PATH, body }
+}
+
 export const electricityAdapter: AgencyAdapter<ElectricitySubmission, ElectricityRequest, ElectricityStatus> = {
   name: 'electricity',
   description: 'Power company (EVN) customer-service system: new low-voltage connections (cấp điện mới hạ áp) and household contract holder changes (thay đổi chủ thể hợp đồng mua bán điện).',
-  nativeSchemas: { submission: submissionSchema, request: requestSchema, status: statusSchema, withdrawal: withdrawalSchema },
+  nativeSchemas: { submission: submissionSchema, request: requestSchema, status: statusSchema, withdrawal: withdrawalSchema, supplement: supplementSchema },
   inbound,
   outbound,
   status,
   receipt: (response) => receiptField(response, 'maTiepNhan'),
-  withdrawal
+  withdrawal,
+  supplement
 }
 
 export default electricityAdapter

@@ -437,6 +437,79 @@ export interface ElectricityResultDocument {
   kieuTep?: string;
 }
 /**
+ * Hồ sơ bổ sung của khách hàng — what the hub sends to the power company's customer-service system (POST to <endpoint>/bo-sung-ho-so) when the applicant supplied the papers it asked for (trangThai CHO_BO_SUNG; status 5, Yêu cầu bổ sung giấy tờ): the papers, each by link (duongDan) or inline (noiDungBase64), described as in hoSoDinhKem of electricity-request. The power company resumes the request maYeuCau and reports as before. Field names and dates as in electricity-request. The Idempotency-Key header is <maYeuCau>/<step>/supplement-<lanBoSung>; a repeat changes nothing.
+ */
+export interface ElectricitySupplement {
+  /**
+   * Mã yêu cầu — the hub's dossier code (mã hồ sơ), as delivered in electricity-request.
+   */
+  maYeuCau: string;
+  /**
+   * Mã tiếp nhận — the power company's own reference for the request, from its answer to the delivery, when it gave one.
+   */
+  maTiepNhan?: string;
+  /**
+   * Loại yêu cầu — CAP_DIEN_MOI_HA_AP or THAY_DOI_CHU_THE_HOP_DONG, as in the delivery.
+   */
+  loaiYeuCau: "CAP_DIEN_MOI_HA_AP" | "THAY_DOI_CHU_THE_HOP_DONG";
+  /**
+   * Lần bổ sung — the supplement's number for the request: 1 for the first, then 2, 3…
+   */
+  lanBoSung: number;
+  /**
+   * Hồ sơ bổ sung — the papers supplied, at least one (what giayToCanBoSung of the status report asked for).
+   *
+   * @minItems 1
+   * @maxItems 100
+   */
+  hoSoBoSung: ElectricityTepBoSung[];
+  /**
+   * Ghi chú — the applicant's or the one-stop desk's note, when there is one.
+   */
+  ghiChu?: string;
+  /**
+   * Thời điểm bổ sung — when the applicant supplied the papers, yyyyMMddHHmmss Vietnam time.
+   */
+  thoiDiemBoSung: string;
+}
+/**
+ * Tệp bổ sung — one paper supplied: by link (duongDan) or inline (noiDungBase64), exactly one of them.
+ */
+export interface ElectricityTepBoSung {
+  /**
+   * Mã thành phần hồ sơ — code of the required document in the procedure's list.
+   */
+  maThanhPhan: string;
+  /**
+   * Tên thành phần hồ sơ — name of the required document, e.g. Giấy tờ chứng minh quyền sử dụng nhà.
+   */
+  tenThanhPhan?: string;
+  /**
+   * Tên tệp — file name.
+   */
+  tenTep: string;
+  /**
+   * Kiểu tệp — media type, e.g. application/pdf.
+   */
+  kieuTep: string;
+  /**
+   * Kích thước tệp — size in bytes.
+   */
+  kichThuoc: number;
+  /**
+   * Mã băm SHA-256 — hex digest of the file, lower case.
+   */
+  sha256: string;
+  /**
+   * Đường dẫn tải tệp — http or https address of the file.
+   */
+  duongDan?: string;
+  /**
+   * Nội dung tệp (base64) — the file inline, for small files.
+   */
+  noiDungBase64?: string;
+}
+/**
  * Thông báo hủy yêu cầu do khách hàng rút hồ sơ — what the hub sends to the power company's customer-service system (POST to <endpoint>/huy-yeu-cau) when the applicant withdrew a dossier it holds (status 7, Công dân yêu cầu rút hồ sơ): cancel the request maYeuCau (no survey, no installation) and send no further progress for it. Field names and dates as in electricity-request. The Idempotency-Key header is <maYeuCau>/<step>/withdrawal; a repeat changes nothing.
  */
 export interface ElectricityWithdrawal {

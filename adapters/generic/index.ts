@@ -9,17 +9,24 @@
  * canonical dossier (schemas/dossier.schema.json), with earlier steps' result documents.
  *
  * A withdrawal (the applicant withdrew the dossier) is the canonical notice with `type:
- * 'withdrawal'`, posted to <endpoint>/withdrawals.
+ * 'withdrawal'`, posted to <endpoint>/withdrawals; a supplement (the papers the agency asked
+ * for) is the canonical notice with `type: 'supplement'` and canonical attachments, posted to
+ * <endpoint>/supplements.
  */
-import type { AgencyAdapter, DossierSubmission, OutboundRequest, StatusReport, WithdrawalNotice } from '../contract.ts'
+import type { AgencyAdapter, DossierSubmission, OutboundRequest, StatusReport, SupplementNotice, WithdrawalNotice } from '../contract.ts'
 import { receiptField } from '../shared/receipt.ts'
-import type { GenericRequest, GenericWithdrawal } from './native.generated.ts'
+import type { Attachment, GenericRequest, GenericSupplement, GenericWithdrawal } from './native.generated.ts'
 import { withdrawalReason, withdrawalReference } from '../shared/withdrawal.ts'
+import { supplementNote, supplementPapers, supplementReference, supplementSequence, type PaperSource } from '../shared/supplement.ts'
 import requestSchema from './schemas/request.schema.json' with { type: 'json' }
+import supplementSchema from './schemas/supplement.schema.json' with { type: 'json' }
 import withdrawalSchema from './schemas/withdrawal.schema.json' with { type: 'json' }
 
 /** Where a withdrawal notice goes, relative to the agency's endpoint (the hub appends it). */
 export const WITHDRAWAL_PATH = 'withdrawals'
+
+/** Where a supplement notice goes, relative to the agency's endpoint (the hub appends it). */
+export const SUPPLEMENT_PATH = 'supplements'
 
 
 function withdrawal (notice: WithdrawalNotice): OutboundRequest & { body: GenericWithdrawal } {
@@ -35,6 +42,37 @@ function withdrawal (notice: WithdrawalNotice): OutboundRequest & { body: Generi
   return { method: 'POST', path: WITHDRAWAL_PATH, body }
 }
 
+/** A supplied paper as the canonical attachment, by url or inline (inline when it has both). */
+function paper (a: Attachment, source: PaperSource): Attachment {
+  return {
+    componentCode: a.componentCode,
+    ...(a.componentName !== undefined && { componentName: a.componentName }),
+    fileName: a.fileName,
+    mediaType: a.mediaType,
+    byteSize: a.byteSize,
+    sha256: a.sha256,
+    ...source,
+    ...(a.digitized !== undefined && { digitized: a.digitized }),
+    ...(a.reusable !== undefined && { reusable: a.reusable })
+  }
+}
+
+function supplement (notice: SupplementNotice): OutboundRequest & { body: GenericSupplement } {
+  const reference = supplementReference(notice.agencyReference)
+  const note = supplementNote(notice.note, 2000)
+  const body: GenericSupplement = {
+    type: 'supplement',
+    dossierCode: notice.dossierCode,
+    step: notice.step,
+    ...(reference !== undefined && { agencyReference: reference }),
+    sequence: supplementSequence(notice.sequence),
+    attachments: supplementPapers(notice, paper),
+    ...(note !== undefined && { note }),
+    submittedAt: notice.submittedAt
+  }
+  return { method: 'POST', path: SUPPLEMENT_PATH, body }
+}
+
 export const genericAdapter: AgencyAdapter<DossierSubmission, GenericRequest, StatusReport> = {
   name: 'generic',
   description: 'Canonical dossier JSON over HTTP (định dạng chuẩn của trục liên thông).',
@@ -42,13 +80,15 @@ export const genericAdapter: AgencyAdapter<DossierSubmission, GenericRequest, St
     submission: { $ref: 'dossier-submission#' },
     request: requestSchema,
     status: { $ref: 'status-report#' },
-    withdrawal: withdrawalSchema
+    withdrawal: withdrawalSchema,
+    supplement: supplementSchema
   },
   inbound: (native) => native,
   outbound: (dossier, context) => ({ method: 'POST', body: { step: context.step, dossier: dossier as GenericRequest['dossier'] } }),
   status: (native) => ({ report: native }),
   receipt: (response) => receiptField(response, 'reference', 'receiptNumber', 'id'),
-  withdrawal
+  withdrawal,
+  supplement
 }
 
 export default genericAdapter

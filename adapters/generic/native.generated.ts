@@ -425,6 +425,31 @@ export interface RoutingState {
      */
     lastError?: string;
   };
+  /**
+   * Lần bổ sung gần nhất — the latest supplement (the applicant's papers) carried to this step's agency, and how its delivery went.
+   */
+  lastSupplement?: {
+    /**
+     * Lần bổ sung — the supplement's number in the dossier (1, 2…).
+     */
+    sequence: number;
+    /**
+     * Trạng thái gửi — pending (chờ gửi), retrying (đang thử lại), delivered (đã chuyển) or failed (thất bại, cần xử lý).
+     */
+    state: "pending" | "retrying" | "delivered" | "failed";
+    /**
+     * Số lần gửi — attempts so far.
+     */
+    attempts: number;
+    /**
+     * Thời điểm — of the last attempt.
+     */
+    at?: string;
+    /**
+     * Lỗi gần nhất — the last error.
+     */
+    lastError?: string;
+  };
 }
 /**
  * Nghĩa vụ tài chính — what the applicant must pay (payment-requested).
@@ -553,6 +578,46 @@ export interface Attachment {
    * Được tái sử dụng — whether the digitised document may be reused in later dossiers.
    */
   reusable?: boolean;
+}
+/**
+ * Hồ sơ bổ sung theo định dạng chuẩn — what the generic adapter sends (POST to <endpoint>/supplements) when the applicant supplied the papers the agency asked for (its step was supplement-requested, status 5, Yêu cầu bổ sung giấy tờ): the papers as canonical attachments, each by url or inline as base64. The agency resumes the step and reports its progress as before. The Idempotency-Key header is <dossier code>/<step>/supplement-<sequence>; a repeat changes nothing.
+ */
+export interface GenericSupplement {
+  /**
+   * Loại thông báo — always supplement (hồ sơ bổ sung), so an agency that shares one address for several notices can tell them apart.
+   */
+  type: "supplement";
+  /**
+   * Mã hồ sơ — the hub's dossier code, as delivered in dossier.code.
+   */
+  dossierCode: string;
+  /**
+   * Mã bước — the step of the route that asked for the papers (step.id of the delivery).
+   */
+  step: string;
+  /**
+   * Số biên nhận của cơ quan — the agency's own reference for the dossier, from its answer to the delivery, when it gave one.
+   */
+  agencyReference?: string;
+  /**
+   * Lần bổ sung — the supplement's number in the dossier: 1 for the first, then 2, 3…
+   */
+  sequence: number;
+  /**
+   * Giấy tờ bổ sung — the papers supplied, canonical attachments (schemas/attachment.schema.json): each by url or inline as base64, never both.
+   *
+   * @minItems 1
+   * @maxItems 100
+   */
+  attachments: Attachment[];
+  /**
+   * Ghi chú — the applicant's or the one-stop desk's note, when there is one.
+   */
+  note?: string;
+  /**
+   * Thời điểm bổ sung — when the applicant supplied the papers (ISO 8601 with offset).
+   */
+  submittedAt: string;
 }
 /**
  * Thông báo rút hồ sơ theo định dạng chuẩn — what the generic adapter sends (POST to <endpoint>/withdrawals) when the applicant withdrew a dossier the agency holds (status 7, Công dân yêu cầu rút hồ sơ): stop work on the step and post no further progress. The Idempotency-Key header is <dossier code>/<step>/withdrawal; a repeat changes nothing.

@@ -9,7 +9,9 @@
  * The applicant travels as nyc* fields of the common header. Every code except loaiHoSo is a
  * string of digits, as the software stores them — trangThai too ("1" … "7"). The software answers
  * a delivery with its own receipt number in `soBienNhan`. When the applicant withdraws the dossier,
- * the software is told per step it holds (maBuoc) at <endpoint>/rut-ho-so (justice-withdrawal).
+ * the software is told per step it holds (maBuoc) at <endpoint>/rut-ho-so (justice-withdrawal);
+ * when the applicant supplies the papers a step asked for (trangThai "2"), they go to
+ * <endpoint>/bo-sung (justice-supplement).
  */
 import {
   AdapterMappingError,
@@ -22,6 +24,7 @@ import {
   type ResultDocument,
   type StatusReport,
   type StepStatus,
+  type SupplementNotice,
   type WithdrawalNotice
 } from '../contract.ts'
 import { receiptField } from '../shared/receipt.ts'
@@ -36,6 +39,7 @@ import type {
 import type {
   JusticeDiaChi,
   JusticeGiayToDinhKem,
+  JusticeGiayToNopBoSung,
   JusticeKetHon,
   JusticeKetQuaLienThong,
   JusticeKhaiSinh,
@@ -46,18 +50,21 @@ import type {
   JusticeRequest,
   JusticeStatus,
   JusticeSubmission,
+  JusticeSupplement,
   JusticeWithdrawal,
   JusticeXacNhanHonNhan
 } from './native.generated.ts'
 import { nativeDate, nativeDateTime, toCompactDate, toCompactVietnam } from '../shared/vietnam-datetime.ts'
 import { codeTable } from '../shared/code-table.ts'
 import { withdrawalReason, withdrawalReference, withdrawalTime } from '../shared/withdrawal.ts'
+import { supplementNote, supplementPapers, supplementReference, supplementSequence, supplementTime, type PaperSource } from '../shared/supplement.ts'
 
 /** The native system, as the adapter's messages name it. */
 const SYSTEM = 'the justice software'
 import requestSchema from './schemas/request.schema.json' with { type: 'json' }
 import statusSchema from './schemas/status.schema.json' with { type: 'json' }
 import submissionSchema from './schemas/submission.schema.json' with { type: 'json' }
+import supplementSchema from './schemas/supplement.schema.json' with { type: 'json' }
 import withdrawalSchema from './schemas/withdrawal.schema.json' with { type: 'json' }
 
 /** The data schemas ($id) this adapter maps. */
@@ -68,6 +75,9 @@ export const CRIMINAL_RECORD_CERTIFICATE = 'criminal-record-certificate'
 
 /** Where a withdrawal notice goes, relative to the software's endpoint (the hub appends it). */
 export const WITHDRAWAL_PATH = 'rut-ho-so'
+
+/** Where a supplement (the papers a step asked for) goes, relative to the software's endpoint (the hub appends it). */
+export const SUPPLEMENT_PATH = 'bo-sung'
 
 type Module = JusticeRequest['loaiHoSo']
 type Sex = BirthRegistrationData['child']['sex']
@@ -751,15 +761,54 @@ function withdrawal (notice: WithdrawalNotice, context: OutboundContext): { meth
   return { method: 'POST', path: WITHDRAWAL_PATH, body }
 }
 
+// ── supplement ─────────────────────────────────────────────────────────────────────────────────
+
+/** A supplied paper as giayToDinhKem describes a document: by link (duongDan) or inline (noiDungBase64). */
+function suppliedPaperToNative (a: Attachment, source: PaperSource): JusticeGiayToNopBoSung {
+  return {
+    maThanhPhan: a.componentCode,
+    ...(a.componentName !== undefined && { tenThanhPhan: a.componentName }),
+    tenTep: a.fileName,
+    kieuTep: a.mediaType,
+    kichThuoc: a.byteSize,
+    maBam: a.sha256,
+    ...(source.url !== undefined ? { duongDan: source.url } : { noiDungBase64: source.contentBase64 }),
+    ...(a.digitized !== undefined && { daSoHoa: a.digitized }),
+    ...(a.reusable !== undefined && { taiSuDung: a.reusable })
+  }
+}
+
+/** Carry the papers the step (maBuoc) asked for (trangThai "2") to the software: it resumes the step in the module's register. */
+function supplement (notice: SupplementNotice, context: OutboundContext): { method: 'POST', path: string, body: JusticeSupplement } {
+  const kind = Object.hasOwn(modules, context.dataSchema) ? modules[context.dataSchema] : undefined
+  if (kind === undefined) {
+    throw new AdapterMappingError(`the justice software takes ${Object.keys(modules).join(', ')} dossiers, not ${context.dataSchema}: it cannot hold dossier ${notice.dossierCode}`)
+  }
+  const reference = supplementReference(notice.agencyReference)
+  const note = supplementNote(notice.note, 2000)
+  const body: JusticeSupplement = {
+    maHoSo: notice.dossierCode,
+    ...(reference !== undefined && { soBienNhan: reference }),
+    maBuoc: notice.step,
+    loaiHoSo: kind.module,
+    lanBoSung: supplementSequence(notice.sequence),
+    giayToNopBoSung: supplementPapers(notice, suppliedPaperToNative),
+    ...(note !== undefined && { ghiChu: note }),
+    thoiDiemBoSung: supplementTime(notice.submittedAt)
+  }
+  return { method: 'POST', path: SUPPLEMENT_PATH, body }
+}
+
 export const justiceAdapter: AgencyAdapter<JusticeSubmission, JusticeRequest, JusticeStatus> = {
   name: 'justice',
   description: 'Department of Justice software: civil status (đăng ký khai sinh, khai tử, kết hôn) and criminal record certificates (cấp Phiếu lý lịch tư pháp).',
-  nativeSchemas: { submission: submissionSchema, request: requestSchema, status: statusSchema, withdrawal: withdrawalSchema },
+  nativeSchemas: { submission: submissionSchema, request: requestSchema, status: statusSchema, withdrawal: withdrawalSchema, supplement: supplementSchema },
   inbound,
   outbound,
   status,
   receipt,
-  withdrawal
+  withdrawal,
+  supplement
 }
 
 export default justiceAdapter

@@ -874,6 +874,91 @@ export interface JusticeGiayToKetQua {
   soBanSao?: number;
 }
 /**
+ * Hồ sơ bổ sung gửi phần mềm hộ tịch, lý lịch tư pháp — what the hub sends to the Department of Justice software (POST to <endpoint>/bo-sung) when the applicant supplied the papers it asked for in the step maBuoc (trangThai 2, cần bổ sung; status 5, Yêu cầu bổ sung giấy tờ): the papers, each by link (duongDan) or inline (noiDungBase64), described as in giayToDinhKem of justice-request. The software resumes the step and reports as before. camelCase fields as in justice-request; date-times yyyyMMddHHmmss, Vietnam time. The Idempotency-Key header is <maHoSo>/<maBuoc>/supplement-<lanBoSung>; a repeat changes nothing.
+ */
+export interface JusticeSupplement {
+  /**
+   * Mã hồ sơ — the hub's dossier code, as delivered in justice-request.
+   */
+  maHoSo: string;
+  /**
+   * Số biên nhận — the justice software's own receipt number for the dossier, from its answer to the delivery, when it gave one.
+   */
+  soBienNhan?: string;
+  /**
+   * Mã bước — the step that asked for the papers (maBuoc of the delivery).
+   */
+  maBuoc: string;
+  /**
+   * Loại hồ sơ (module) — KS, KT, LTKH or LLTP, as in the delivery: which register the dossier is in.
+   */
+  loaiHoSo: "KS" | "KT" | "LTKH" | "LLTP";
+  /**
+   * Lần bổ sung — the supplement's number in the dossier: 1 for the first, then 2, 3…
+   */
+  lanBoSung: number;
+  /**
+   * Giấy tờ nộp bổ sung — the papers supplied, at least one (what giayToBoSung of the status report asked for).
+   *
+   * @minItems 1
+   * @maxItems 100
+   */
+  giayToNopBoSung: JusticeGiayToNopBoSung[];
+  /**
+   * Ghi chú — the applicant's or the one-stop desk's note, when there is one.
+   */
+  ghiChu?: string;
+  /**
+   * Thời điểm bổ sung — when the applicant supplied the papers, yyyyMMddHHmmss Vietnam time.
+   */
+  thoiDiemBoSung: string;
+}
+/**
+ * Giấy tờ nộp bổ sung — one paper supplied: by link (duongDan) or inline (noiDungBase64), exactly one of them.
+ */
+export interface JusticeGiayToNopBoSung {
+  /**
+   * Mã thành phần hồ sơ — code of the required document in the procedure's list.
+   */
+  maThanhPhan: string;
+  /**
+   * Tên thành phần hồ sơ — name of the required document, e.g. Bản sao Giấy chứng sinh.
+   */
+  tenThanhPhan?: string;
+  /**
+   * Tên tệp — file name.
+   */
+  tenTep: string;
+  /**
+   * Kiểu tệp — media type, e.g. application/pdf.
+   */
+  kieuTep: string;
+  /**
+   * Kích thước tệp — size in bytes.
+   */
+  kichThuoc: number;
+  /**
+   * Mã băm SHA-256 — hex digest of the file, lower case.
+   */
+  maBam: string;
+  /**
+   * Đường dẫn tải tệp — http or https address of the file.
+   */
+  duongDan?: string;
+  /**
+   * Nội dung tệp (base64) — the file inline, for small files.
+   */
+  noiDungBase64?: string;
+  /**
+   * Đã số hóa — whether the paper was digitised at the desk.
+   */
+  daSoHoa?: boolean;
+  /**
+   * Được tái sử dụng — whether the digitised document may be reused in later dossiers.
+   */
+  taiSuDung?: boolean;
+}
+/**
  * Thông báo rút hồ sơ gửi phần mềm hộ tịch, lý lịch tư pháp — what the hub sends to the Department of Justice software (POST to <endpoint>/rut-ho-so) when the applicant withdrew a dossier it holds (status 7, Công dân yêu cầu rút hồ sơ): stop processing the step maBuoc and send no further progress reports for it. camelCase fields as in justice-request; date-times yyyyMMddHHmmss, Vietnam time. The Idempotency-Key header is <maHoSo>/<maBuoc>/withdrawal; a repeat changes nothing.
  */
 export interface JusticeWithdrawal {

@@ -10,7 +10,8 @@
  * and after it (register the change, issue the certificate, with the tax notice in
  * KetQuaBuocTruoc). Status reports (MaTrangThai) map to the canonical step statuses by STEP_STATUS.
  * When the applicant withdraws the dossier, the office is told per step it holds (MaBuoc) at
- * <endpoint>/rut-ho-so (land-withdrawal).
+ * <endpoint>/rut-ho-so (land-withdrawal); when the applicant supplies the papers a step asked for
+ * (CHO_BO_SUNG), they go to <endpoint>/bo-sung (land-supplement).
  */
 import {
   AdapterMappingError,
@@ -23,6 +24,7 @@ import {
   type ResultDocument,
   type StatusReport,
   type StepStatus,
+  type SupplementNotice,
   type WithdrawalNotice
 } from '../contract.ts'
 import { receiptField } from '../shared/receipt.ts'
@@ -44,8 +46,10 @@ import type {
   LandMucDichSuDung,
   LandNguoiSuDungDat,
   LandRequest,
+  LandGiayToBoSung,
   LandStatus,
   LandSubmission,
+  LandSupplement,
   LandTaiSan,
   LandThongTinNhanKetQua,
   LandWithdrawal
@@ -53,12 +57,14 @@ import type {
 import { nativeDate, nativeDateTime, toCompactDate, toCompactVietnam } from '../shared/vietnam-datetime.ts'
 import { codeTable } from '../shared/code-table.ts'
 import { withdrawalReason, withdrawalReference, withdrawalTime } from '../shared/withdrawal.ts'
+import { supplementNote, supplementPapers, supplementReference, supplementSequence, supplementTime, type PaperSource } from '../shared/supplement.ts'
 
 /** The native system, as the adapter's messages name it. */
 const SYSTEM = 'VBDLIS'
 import requestSchema from './schemas/request.schema.json' with { type: 'json' }
 import statusSchema from './schemas/status.schema.json' with { type: 'json' }
 import submissionSchema from './schemas/submission.schema.json' with { type: 'json' }
+import supplementSchema from './schemas/supplement.schema.json' with { type: 'json' }
 import withdrawalSchema from './schemas/withdrawal.schema.json' with { type: 'json' }
 
 /** The data schemas ($id) this adapter maps. */
@@ -67,6 +73,9 @@ export const FIRST_CERTIFICATE = 'land-first-certificate'
 
 /** Where a withdrawal notice goes, relative to the office's endpoint (the hub appends it). */
 export const WITHDRAWAL_PATH = 'rut-ho-so'
+
+/** Where a supplement (the papers a step asked for) goes, relative to the office's endpoint (the hub appends it). */
+export const SUPPLEMENT_PATH = 'bo-sung'
 
 type ProcedureKind = LandRequest['LoaiThuTuc']
 type Applicant = DossierSubmission['applicant']
@@ -719,6 +728,44 @@ function withdrawal (notice: WithdrawalNotice, context: OutboundContext): { meth
   return { method: 'POST', path: WITHDRAWAL_PATH, body }
 }
 
+// ---------------------------------------------------------------- supplement
+
+/** A supplied paper as GiayToKemTheo describes a document: by address (DuongDan) or inline (NoiDungBase64). */
+function suppliedPaperToNative (a: Attachment, source: PaperSource): LandGiayToBoSung {
+  return {
+    MaThanhPhanHoSo: a.componentCode,
+    ...(a.componentName !== undefined && { TenGiayTo: a.componentName }),
+    TenTep: a.fileName,
+    KieuFile: a.mediaType,
+    KichThuoc: a.byteSize,
+    MaBam: a.sha256,
+    ...(source.url !== undefined ? { DuongDan: source.url } : { NoiDungBase64: source.contentBase64 }),
+    ...(a.digitized !== undefined && { DuocSoHoa: a.digitized }),
+    ...(a.reusable !== undefined && { DuocTaiSuDung: a.reusable })
+  }
+}
+
+/** Carry the papers the step (MaBuoc) asked for (CHO_BO_SUNG) to the office: it resumes the step. */
+function supplement (notice: SupplementNotice, context: OutboundContext): { method: 'POST', path: string, body: LandSupplement } {
+  const kind = Object.hasOwn(procedureKinds, context.dataSchema) ? procedureKinds[context.dataSchema] : undefined
+  if (kind === undefined) {
+    throw new AdapterMappingError(`the land registration office takes ${Object.keys(procedureKinds).join(' and ')} dossiers, not ${context.dataSchema}: it cannot hold dossier ${notice.dossierCode}`)
+  }
+  const reference = supplementReference(notice.agencyReference)
+  const note = supplementNote(notice.note, 1000)
+  const body: LandSupplement = {
+    MaHoSo: notice.dossierCode,
+    ...(reference !== undefined && { SoBienNhan: reference }),
+    MaBuoc: notice.step,
+    LoaiThuTuc: kind.kind,
+    LanBoSung: supplementSequence(notice.sequence),
+    DanhSachGiayToBoSung: supplementPapers(notice, suppliedPaperToNative),
+    ...(note !== undefined && { GhiChu: note }),
+    ThoiDiemBoSung: supplementTime(notice.submittedAt)
+  }
+  return { method: 'POST', path: SUPPLEMENT_PATH, body }
+}
+
 export const landAdapter: AgencyAdapter<LandSubmission, LandRequest, LandStatus> = {
   name: 'land',
   description: 'Land registration office (Văn phòng đăng ký đất đai), VBDLIS: transfers of land use rights (đăng ký biến động do chuyển nhượng) and first certificates (cấp Giấy chứng nhận lần đầu), before and after the tax step of the linked route.',
@@ -726,13 +773,15 @@ export const landAdapter: AgencyAdapter<LandSubmission, LandRequest, LandStatus>
     submission: submissionSchema,
     request: requestSchema,
     status: statusSchema,
-    withdrawal: withdrawalSchema
+    withdrawal: withdrawalSchema,
+    supplement: supplementSchema
   },
   inbound,
   outbound,
   status,
   receipt,
-  withdrawal
+  withdrawal,
+  supplement
 }
 
 export default landAdapter

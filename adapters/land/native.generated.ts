@@ -773,6 +773,91 @@ export interface LandGiayToKetQua {
   SoBanChinh?: number;
 }
 /**
+ * Hồ sơ bổ sung gửi VBDLIS — what the hub sends to the land registration office (POST to <endpoint>/bo-sung) when the applicant supplied the papers the office asked for in the step MaBuoc (MaTrangThai CHO_BO_SUNG, status 5, Yêu cầu bổ sung giấy tờ): the papers, each by address (DuongDan) or inline (NoiDungBase64), described as in GiayToKemTheo of land-request. The office resumes the step and reports as before. PascalCase fields as in land-request; date-times yyyyMMddHHmmss, Vietnam time. The Idempotency-Key header is <MaHoSo>/<MaBuoc>/supplement-<LanBoSung>; a repeat changes nothing.
+ */
+export interface LandSupplement {
+  /**
+   * Mã hồ sơ — the hub's dossier code, as delivered in land-request.
+   */
+  MaHoSo: string;
+  /**
+   * Số biên nhận — the office's own receipt number for the dossier, from its answer to the delivery, when it gave one.
+   */
+  SoBienNhan?: string;
+  /**
+   * Mã bước liên thông — the step that asked for the papers (MaBuoc of the delivery): the office may hold the same dossier in two steps, before and after the tax authority.
+   */
+  MaBuoc: string;
+  /**
+   * Loại thủ tục — CHUYEN_NHUONG or CAP_GCN_LAN_DAU, as in the delivery.
+   */
+  LoaiThuTuc: "CHUYEN_NHUONG" | "CAP_GCN_LAN_DAU";
+  /**
+   * Lần bổ sung — the supplement's number in the dossier: 1 for the first, then 2, 3…
+   */
+  LanBoSung: number;
+  /**
+   * Danh sách giấy tờ bổ sung — the papers supplied, at least one.
+   *
+   * @minItems 1
+   * @maxItems 100
+   */
+  DanhSachGiayToBoSung: LandGiayToBoSung[];
+  /**
+   * Ghi chú — the applicant's or the one-stop desk's note, when there is one.
+   */
+  GhiChu?: string;
+  /**
+   * Thời điểm bổ sung — when the applicant supplied the papers, yyyyMMddHHmmss Vietnam time.
+   */
+  ThoiDiemBoSung: string;
+}
+/**
+ * Giấy tờ bổ sung — one paper supplied: by address (DuongDan) or inline (NoiDungBase64), exactly one of them.
+ */
+export interface LandGiayToBoSung {
+  /**
+   * Mã thành phần hồ sơ — component code of the paper asked for (as in GiayToCanBoSung of the status report).
+   */
+  MaThanhPhanHoSo: string;
+  /**
+   * Tên giấy tờ (tên thành phần hồ sơ) — e.g. Bản sao Căn cước công dân có chứng thực.
+   */
+  TenGiayTo?: string;
+  /**
+   * Tên tệp — file name.
+   */
+  TenTep: string;
+  /**
+   * Kiểu tệp — media type, e.g. application/pdf.
+   */
+  KieuFile: string;
+  /**
+   * Dung lượng tệp — size in bytes.
+   */
+  KichThuoc: number;
+  /**
+   * Mã băm SHA-256 — hex digest of the file (lower case).
+   */
+  MaBam: string;
+  /**
+   * Đường dẫn tải tệp — http or https address of the file.
+   */
+  DuongDan?: string;
+  /**
+   * Nội dung tệp (base64) — the file inline, for small files.
+   */
+  NoiDungBase64?: string;
+  /**
+   * Được số hóa — digitised from paper at the desk.
+   */
+  DuocSoHoa?: boolean;
+  /**
+   * Được tái sử dụng — may be reused in later dossiers.
+   */
+  DuocTaiSuDung?: boolean;
+}
+/**
  * Thông báo rút hồ sơ gửi VBDLIS — what the hub sends to the land registration office (POST to <endpoint>/rut-ho-so) when the applicant withdrew a dossier the office holds (status 7, Công dân yêu cầu rút hồ sơ): stop processing the step MaBuoc and send no further status reports for it. PascalCase fields as in land-request; date-times yyyyMMddHHmmss, Vietnam time. The Idempotency-Key header is <MaHoSo>/<MaBuoc>/withdrawal; a repeat changes nothing.
  */
 export interface LandWithdrawal {

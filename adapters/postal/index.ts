@@ -12,7 +12,8 @@
  *   and why an attempt failed), 400 delivered → resolved (the note says who signed), 600 returned
  *   to the sender → rejected with the reason;
  * - a withdrawal cancels the order (hủy đơn hàng) at <endpoint>/huy-don-hang.
- * VNPost submits no dossiers: inbound is a mapping error.
+ * VNPost submits no dossiers and takes no supplements (it examines nothing, so it never asks for
+ * papers): inbound and supplement are mapping errors, and there is no supplement schema.
  */
 import {
   AdapterMappingError,
@@ -24,6 +25,7 @@ import {
   type ResultDocument,
   type StatusReport,
   type StepStatus,
+  type SupplementNotice,
   type WithdrawalNotice
 } from '../contract.ts'
 import { receiptField } from '../shared/receipt.ts'
@@ -232,7 +234,7 @@ function status (native: PostalStatus): MappedStatus {
   return { report, dossierCode: native.OrderNumber, step: RETURN_STEP }
 }
 
-// ---------------------------------------------------------------- receipt, withdrawal
+// ---------------------------------------------------------------- receipt, withdrawal, supplement
 
 /** VNPost answers a shipment request with the tracking number it assigned, ItemCode. */
 const receipt = (response: AgencyResponse): string | undefined => receiptField(response, 'ItemCode')
@@ -252,6 +254,14 @@ function withdrawal (notice: WithdrawalNotice, context: OutboundContext): { meth
   return { method: 'POST', path: WITHDRAWAL_PATH, body }
 }
 
+/**
+ * VNPost takes no supplements: it carries results and examines no papers, so it never asks for
+ * any (its tracking has no supplement-requested code). A notice addressed to it is a mistake.
+ */
+function supplement (notice: SupplementNotice): never {
+  throw new AdapterMappingError(`VNPost takes no supplements: the postal service only carries results (bưu chính công ích) and never asks for papers, so supplement ${String(notice.sequence)} of dossier ${notice.dossierCode} (step ${notice.step}) has nowhere to go there`)
+}
+
 function inbound (): never {
   throw new AdapterMappingError('VNPost submits no dossiers to the hub: the postal adapter only returns results (bưu chính công ích). A dossier that came by post is submitted by the one-stop desk that received it')
 }
@@ -268,7 +278,8 @@ export const postalAdapter: AgencyAdapter<never, PostalRequest, PostalStatus> = 
   outbound,
   status,
   receipt,
-  withdrawal
+  withdrawal,
+  supplement
 }
 
 export default postalAdapter

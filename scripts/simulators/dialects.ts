@@ -1,8 +1,10 @@
 /**
  * What each simulated agency system says, by adapter: how to read a delivery in its native
  * format, how it answers (its receipt), which result documents it issues, how it words a
- * progress report (its native status format, or the canonical report for generic agencies), and
- * where and in which format it takes a withdrawal notice (the adapter's withdrawal path and schema).
+ * progress report (its native status format, or the canonical report for generic agencies),
+ * where and in which format it takes a withdrawal notice (the adapter's withdrawal path and schema),
+ * and where and in which format it takes the papers it asked for (the adapter's supplement path and
+ * schema; the postal service takes none).
  *
  * A native report built here must validate against the adapter's status schema and map back,
  * through the adapter's status(), to the canonical report it was built from (same status, and
@@ -18,10 +20,10 @@ import type { ElectricityRequest, ElectricityStatus } from '../../adapters/elect
 import type { LandRequest, LandStatus } from '../../adapters/land/native.generated.ts'
 import type { JusticeRequest, JusticeStatus } from '../../adapters/justice/native.generated.ts'
 import type { PostalStatus } from '../../adapters/postal/native.generated.ts'
-import { WITHDRAWAL_PATH as GENERIC_WITHDRAWAL } from '../../adapters/generic/index.ts'
-import { WITHDRAWAL_PATH as ELECTRICITY_WITHDRAWAL } from '../../adapters/electricity/index.ts'
-import { WITHDRAWAL_PATH as LAND_WITHDRAWAL } from '../../adapters/land/index.ts'
-import { WITHDRAWAL_PATH as JUSTICE_WITHDRAWAL } from '../../adapters/justice/index.ts'
+import { SUPPLEMENT_PATH as GENERIC_SUPPLEMENT, WITHDRAWAL_PATH as GENERIC_WITHDRAWAL } from '../../adapters/generic/index.ts'
+import { SUPPLEMENT_PATH as ELECTRICITY_SUPPLEMENT, WITHDRAWAL_PATH as ELECTRICITY_WITHDRAWAL } from '../../adapters/electricity/index.ts'
+import { SUPPLEMENT_PATH as LAND_SUPPLEMENT, WITHDRAWAL_PATH as LAND_WITHDRAWAL } from '../../adapters/land/index.ts'
+import { SUPPLEMENT_PATH as JUSTICE_SUPPLEMENT, WITHDRAWAL_PATH as JUSTICE_WITHDRAWAL } from '../../adapters/justice/index.ts'
 import { RETURN_STEP, WITHDRAWAL_PATH as POSTAL_WITHDRAWAL } from '../../adapters/postal/index.ts'
 import { toCompactVietnam } from '../../adapters/shared/vietnam-datetime.ts'
 
@@ -49,6 +51,22 @@ export interface Withdrawn {
   step?: string
 }
 
+/** A supplement notice as the simulator understood it: no step = the one step of the dossier the agency holds. */
+export interface Supplemented {
+  code: string
+  step?: string
+  /** the supplement's number in the dossier (1, 2…) */
+  sequence: number
+}
+
+/** Where and how an agency takes the papers it asked for. */
+export interface SupplementIntake {
+  /** relative to the agency's endpoint: the adapter's SUPPLEMENT_PATH */
+  path: string
+  /** reads a supplement notice in the adapter's native supplement format */
+  parse(body: unknown): Supplemented
+}
+
 /** The event body parts besides eventId / agency / step: `{ report }` or `{ native }`. */
 export type EventPayload = { report: StatusReport } | { native: unknown }
 
@@ -74,6 +92,8 @@ export interface Dialect {
   withdrawalPath: string
   /** reads a withdrawal notice in the adapter's native withdrawal format */
   parseWithdrawal(body: unknown): Withdrawn
+  /** the papers it asked for: absent when the agency takes no supplements (the postal service) */
+  supplement?: SupplementIntake
   /**
    * an agency whose progress is not accepted → processing → resolved (the postal service's
    * tracking) plans its own: `failure` decides a failed delivery attempt, `refusal` a return to sender
@@ -114,6 +134,19 @@ function code<T extends string> (b: Record<string, unknown>, field: string, allo
   return v as T
 }
 
+/** The supplement's number (a whole number from 1), or a clear error. */
+function sequence (b: Record<string, unknown>, field: string, format: string): number {
+  const v = b[field]
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`not ${format}: ${field} (a whole number from 1) is missing`)
+  return v
+}
+
+/** The list of supplied papers: at least one object, or a clear error. */
+function papers (b: Record<string, unknown>, field: string, format: string): void {
+  const v = b[field]
+  if (!Array.isArray(v) || v.length === 0 || !v.every(isObject)) throw new Error(`not ${format}: ${field} (the papers, at least one) is missing`)
+}
+
 /** Cut a text to a native field's maxLength (counted in code points, as JSON Schema does). */
 function clip (s: string, max: number): string {
   const chars = Array.from(s)
@@ -145,6 +178,7 @@ function required<T> (value: T | undefined, what: string, status: StepStatus): T
 // ── generic ────────────────────────────────────────────────────────────────────────────────────
 
 const GENERIC_WITHDRAWAL_FORMAT = 'a withdrawal notice (generic-withdrawal: type withdrawal, dossierCode, step …)'
+const GENERIC_SUPPLEMENT_FORMAT = 'a supplement notice (generic-supplement: type supplement, dossierCode, step, sequence, attachments …)'
 
 const generic: Dialect = {
   parse: (body) => {
@@ -157,6 +191,15 @@ const generic: Dialect = {
     const b = objectOf(body, GENERIC_WITHDRAWAL_FORMAT)
     code(b, 'type', ['withdrawal'], GENERIC_WITHDRAWAL_FORMAT)
     return { code: text(b, 'dossierCode', GENERIC_WITHDRAWAL_FORMAT), step: text(b, 'step', GENERIC_WITHDRAWAL_FORMAT) }
+  },
+  supplement: {
+    path: GENERIC_SUPPLEMENT,
+    parse: (body) => {
+      const b = objectOf(body, GENERIC_SUPPLEMENT_FORMAT)
+      code(b, 'type', ['supplement'], GENERIC_SUPPLEMENT_FORMAT)
+      papers(b, 'attachments', GENERIC_SUPPLEMENT_FORMAT)
+      return { code: text(b, 'dossierCode', GENERIC_SUPPLEMENT_FORMAT), step: text(b, 'step', GENERIC_SUPPLEMENT_FORMAT), sequence: sequence(b, 'sequence', GENERIC_SUPPLEMENT_FORMAT) }
+    }
   },
   receipt: (receipt) => ({ reference: receipt }),
   results: (d) => [{ name: `Kết quả: ${d.kind ?? 'xử lý hồ sơ'}`, componentCode: 'KQ-01' }],
@@ -171,6 +214,7 @@ const generic: Dialect = {
 
 const ELECTRICITY = 'an electricity request (electricity-request: maYeuCau, loaiYeuCau …)'
 const ELECTRICITY_WITHDRAWAL_FORMAT = 'an electricity withdrawal (electricity-withdrawal: maYeuCau, lyDoHuy …)'
+const ELECTRICITY_SUPPLEMENT_FORMAT = 'an electricity supplement (electricity-supplement: maYeuCau, lanBoSung, hoSoBoSung …)'
 const ELECTRICITY_KINDS: ReadonlyArray<ElectricityRequest['loaiYeuCau']> = ['CAP_DIEN_MOI_HA_AP', 'THAY_DOI_CHU_THE_HOP_DONG']
 const ELECTRICITY_PURPOSES: ReadonlyArray<NonNullable<ElectricityRequest['mucDichSuDung']>> = ['SINH_HOAT', 'KINH_DOANH', 'SAN_XUAT', 'NONG_NGHIEP', 'HCSN']
 
@@ -201,6 +245,15 @@ const electricity: Dialect = {
   withdrawalPath: ELECTRICITY_WITHDRAWAL,
   // the power company holds one step of a dossier: no step in the notice
   parseWithdrawal: (body) => ({ code: text(objectOf(body, ELECTRICITY_WITHDRAWAL_FORMAT), 'maYeuCau', ELECTRICITY_WITHDRAWAL_FORMAT) }),
+  // nor in the supplement
+  supplement: {
+    path: ELECTRICITY_SUPPLEMENT,
+    parse: (body) => {
+      const b = objectOf(body, ELECTRICITY_SUPPLEMENT_FORMAT)
+      papers(b, 'hoSoBoSung', ELECTRICITY_SUPPLEMENT_FORMAT)
+      return { code: text(b, 'maYeuCau', ELECTRICITY_SUPPLEMENT_FORMAT), sequence: sequence(b, 'lanBoSung', ELECTRICITY_SUPPLEMENT_FORMAT) }
+    }
+  },
   results: (d) => {
     if (d.kind === 'THAY_DOI_CHU_THE_HOP_DONG') {
       return [{ name: 'Hợp đồng mua bán điện phục vụ mục đích sinh hoạt (chủ thể mới)', componentCode: 'KQ-01' }]
@@ -269,6 +322,7 @@ const electricity: Dialect = {
 
 const LAND = 'a VBDLIS land request (land-request: MaHoSo, LoaiThuTuc, MaBuoc, GiaiDoan …)'
 const LAND_WITHDRAWAL_FORMAT = 'a VBDLIS withdrawal (land-withdrawal: MaHoSo, MaBuoc, LyDoRutHoSo …)'
+const LAND_SUPPLEMENT_FORMAT = 'a VBDLIS supplement (land-supplement: MaHoSo, MaBuoc, LanBoSung, DanhSachGiayToBoSung …)'
 const LAND_KINDS: ReadonlyArray<LandRequest['LoaiThuTuc']> = ['CHUYEN_NHUONG', 'CAP_GCN_LAN_DAU']
 type LandCode = LandStatus['MaTrangThai']
 /** As the adapter has it: the clock is paused exactly for these, the office's step is finished exactly for those. */
@@ -311,6 +365,14 @@ const land: Dialect = {
   parseWithdrawal: (body) => {
     const b = objectOf(body, LAND_WITHDRAWAL_FORMAT)
     return { code: text(b, 'MaHoSo', LAND_WITHDRAWAL_FORMAT), step: text(b, 'MaBuoc', LAND_WITHDRAWAL_FORMAT) }
+  },
+  supplement: {
+    path: LAND_SUPPLEMENT,
+    parse: (body) => {
+      const b = objectOf(body, LAND_SUPPLEMENT_FORMAT)
+      papers(b, 'DanhSachGiayToBoSung', LAND_SUPPLEMENT_FORMAT)
+      return { code: text(b, 'MaHoSo', LAND_SUPPLEMENT_FORMAT), step: text(b, 'MaBuoc', LAND_SUPPLEMENT_FORMAT), sequence: sequence(b, 'LanBoSung', LAND_SUPPLEMENT_FORMAT) }
+    }
   },
   results: (d) => landFirstStep(d)
     ? [{ name: 'Phiếu chuyển thông tin để xác định nghĩa vụ tài chính về đất đai', componentCode: 'KQ-PCTT', originalCopies: 1 }]
@@ -379,6 +441,7 @@ const land: Dialect = {
 
 const JUSTICE = 'a justice request (justice-request: maHoSo, loaiHoSo, maBuoc …)'
 const JUSTICE_WITHDRAWAL_FORMAT = 'a justice withdrawal (justice-withdrawal: maHoSo, maBuoc, lyDoRut …)'
+const JUSTICE_SUPPLEMENT_FORMAT = 'a justice supplement (justice-supplement: maHoSo, maBuoc, lanBoSung, giayToNopBoSung …)'
 type Module = JusticeRequest['loaiHoSo']
 const MODULES: readonly Module[] = ['KS', 'KT', 'LTKH', 'LLTP']
 
@@ -418,6 +481,14 @@ const justice: Dialect = {
   parseWithdrawal: (body) => {
     const b = objectOf(body, JUSTICE_WITHDRAWAL_FORMAT)
     return { code: text(b, 'maHoSo', JUSTICE_WITHDRAWAL_FORMAT), step: text(b, 'maBuoc', JUSTICE_WITHDRAWAL_FORMAT) }
+  },
+  supplement: {
+    path: JUSTICE_SUPPLEMENT,
+    parse: (body) => {
+      const b = objectOf(body, JUSTICE_SUPPLEMENT_FORMAT)
+      papers(b, 'giayToNopBoSung', JUSTICE_SUPPLEMENT_FORMAT)
+      return { code: text(b, 'maHoSo', JUSTICE_SUPPLEMENT_FORMAT), step: text(b, 'maBuoc', JUSTICE_SUPPLEMENT_FORMAT), sequence: sequence(b, 'lanBoSung', JUSTICE_SUPPLEMENT_FORMAT) }
+    }
   },
   results: (d) => {
     switch (d.kind as Module | undefined) {
@@ -561,6 +632,7 @@ const postal: Dialect = {
   },
   withdrawalPath: POSTAL_WITHDRAWAL,
   parseWithdrawal: (body) => ({ code: text(objectOf(body, POSTAL_WITHDRAWAL_FORMAT), 'OrderNumber', POSTAL_WITHDRAWAL_FORMAT), step: RETURN_STEP }),
+  // no supplement: VNPost examines no papers, so it never asks for any (the adapter refuses a supplement)
   journey: (d, { failure, refusal }) => {
     const steps: JourneyStep[] = [
       { status: 'accepted', payload: tracking(d, { StatusCode: 100, ...PICK_UP, Note: 'Đã nhận kết quả tại Bộ phận một cửa (mô phỏng)' }) },

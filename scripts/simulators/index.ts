@@ -17,7 +17,10 @@
  *    delivered (or, with rejectRate, returned to the sender);
  *  - accepts a withdrawal notice in the adapter's native format at the adapter's withdrawal path
  *    (same credentials, repeats dropped by Idempotency-Key), answers 200, records it and posts
- *    nothing more for that dossier and step.
+ *    nothing more for that dossier and step;
+ *  - accepts a supplement notice (the papers it asked for) in the adapter's native format at the
+ *    adapter's supplement path (same credentials, repeats dropped by Idempotency-Key), answers
+ *    200 and records it; its own progress plan goes on as planned. The postal service takes none.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -26,7 +29,7 @@ import { request } from 'undici'
 import type { HubSettings, ResolvedAgency } from '../../src/config/hub-config.ts'
 import { verifyBearer, verifyHubSignature } from '../../src/delivery/outbound-auth.ts'
 import type { StatusReport } from '../../src/types/schemas.generated.ts'
-import { dialects, type Delivered, type Dialect, type EventPayload } from './dialects.ts'
+import { dialects, type Delivered, type Dialect, type EventPayload, type Supplemented } from './dialects.ts'
 
 export interface SimulatorOptions {
   settings: HubSettings
@@ -64,13 +67,26 @@ export interface SimulatedWithdrawal {
   at: number
 }
 
+export interface SimulatedSupplement {
+  agency: string
+  code: string
+  /** absent when the notice names no step (the agency holds one step of the dossier) */
+  step?: string
+  /** the supplement's number in the dossier (1, 2…) */
+  sequence: number
+  idempotencyKey: string
+  at: number
+}
+
 export interface Simulators {
   /** base URL of each agency's server, by agency id */
   urls: Map<string, string>
   deliveries: SimulatedDelivery[]
   /** withdrawal notices taken in (repeats not counted again) */
   withdrawals: SimulatedWithdrawal[]
-  /** repeats dropped by Idempotency-Key (deliveries and withdrawal notices) */
+  /** supplement notices taken in (repeats not counted again) */
+  supplements: SimulatedSupplement[]
+  /** repeats dropped by Idempotency-Key (deliveries, withdrawal and supplement notices) */
   duplicates: number
   /** deliveries refused for bad credentials */
   unauthorized: number
@@ -107,6 +123,8 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
   const receipts = new Map<string, { receipt: string, d: Delivered }>()
   const withdrawals: SimulatedWithdrawal[] = []
   const withdrawalKeys = new Set<string>()
+  const supplements: SimulatedSupplement[] = []
+  const supplementKeys = new Set<string>()
   /** whether a withdrawal stopped this step (a notice without a step stops every step of the dossier at that agency) */
   const withdrawn = (agency: string, code: string, step: string | undefined): boolean =>
     withdrawals.some((w) => w.agency === agency && w.code === code && (w.step === undefined || w.step === step))
@@ -116,7 +134,7 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
   let receiptSeq = 0
 
   // group the local agencies by port
-  const byPort = new Map<number, Array<{ agency: ResolvedAgency, path: string, withdrawalPath: string, dialect: Dialect }>>()
+  const byPort = new Map<number, Array<{ agency: ResolvedAgency, path: string, withdrawalPath: string, supplementPath?: string, dialect: Dialect }>>()
   for (const agency of o.settings.agencies.values()) {
     const url = new URL(agency.endpoint)
     if (!LOCAL.has(url.hostname)) continue
@@ -127,9 +145,11 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
     }
     const port = o.portOverride?.(agency) ?? Number(url.port || 80)
     const list = byPort.get(port) ?? []
-    // the hub appends the adapter's relative withdrawal path to the endpoint (as in its HTTP client)
-    const withdrawalPath = new URL(dialect.withdrawalPath, agency.endpoint.endsWith('/') ? agency.endpoint : `${agency.endpoint}/`).pathname
-    list.push({ agency, path: url.pathname, withdrawalPath, dialect })
+    // the hub appends the adapter's relative withdrawal and supplement paths to the endpoint (as in its HTTP client)
+    const under = agency.endpoint.endsWith('/') ? agency.endpoint : `${agency.endpoint}/`
+    const withdrawalPath = new URL(dialect.withdrawalPath, under).pathname
+    const supplementPath = dialect.supplement !== undefined ? new URL(dialect.supplement.path, under).pathname : undefined
+    list.push({ agency, path: url.pathname, withdrawalPath, ...(supplementPath !== undefined && { supplementPath }), dialect })
     byPort.set(port, list)
   }
 
@@ -226,9 +246,10 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
         res.end(file)
         return
       }
-      const target = agencies.find((a) => a.path === path || a.withdrawalPath === path)
+      const target = agencies.find((a) => a.path === path || a.withdrawalPath === path || a.supplementPath === path)
       if (target === undefined || req.method !== 'POST') { json(res, 404, { error: `nothing at ${req.method ?? ''} ${path}` }); return }
       const isWithdrawal = target.withdrawalPath === path && target.path !== path
+      const isSupplement = target.supplementPath === path && target.path !== path && !isWithdrawal
       readBody(req).then((raw) => {
         const { agency, dialect } = target
         if (agency.auth !== undefined) {
@@ -257,6 +278,21 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
           withdrawalKeys.add(`${agency.id}\n${key}`)
           withdrawals.push({ agency: agency.id, code: w.code, ...(w.step !== undefined && { step: w.step }), idempotencyKey: key, at: Date.now() })
           log(`${agency.id}: ${w.code}${w.step !== undefined ? ` [${w.step}]` : ''} withdrawn by the applicant; no further progress`)
+          json(res, 200, { received: true })
+          return
+        }
+        if (isSupplement && dialect.supplement !== undefined) {
+          if (supplementKeys.has(`${agency.id}\n${key}`)) {
+            counters.duplicates++
+            log(`${agency.id}: repeat of supplement ${key} dropped`)
+            json(res, 200, { received: true })
+            return
+          }
+          let sup: Supplemented
+          try { sup = dialect.supplement.parse(body) } catch (err) { json(res, 400, { error: (err as Error).message }); return }
+          supplementKeys.add(`${agency.id}\n${key}`)
+          supplements.push({ agency: agency.id, code: sup.code, ...(sup.step !== undefined && { step: sup.step }), sequence: sup.sequence, idempotencyKey: key, at: Date.now() })
+          log(`${agency.id}: ${sup.code}${sup.step !== undefined ? ` [${sup.step}]` : ''} supplement ${sup.sequence} received (the papers asked for)`)
           json(res, 200, { received: true })
           return
         }
@@ -291,6 +327,7 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
     urls,
     deliveries,
     withdrawals,
+    supplements,
     get duplicates () { return counters.duplicates },
     get unauthorized () { return counters.unauthorized },
     events,

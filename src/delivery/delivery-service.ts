@@ -7,10 +7,10 @@
  */
 import type { Logger } from 'pino'
 import type { ValidateFunction } from 'ajv'
-import type { AgencyAdapter, DeliverableDossier } from '../../adapters/contract.ts'
+import type { AgencyAdapter, DeliverableDossier, OutboundRequest } from '../../adapters/contract.ts'
 import type { ResolvedAgency, ResolvedProcedure } from '../config/hub-config.ts'
 import type { DossierStore } from '../store/dossier-store.ts'
-import { outboxMember } from '../store/keys.ts'
+import { outboxMember, supplementSequence, type DeliveryKind } from '../store/keys.ts'
 import type { RoutingState } from '../types/schemas.generated.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
 import { mergeDelivery, type DeliveryUpdate } from '../domain/routing.ts'
@@ -35,6 +35,8 @@ export interface AgencyChannel {
   validateRequest: ValidateFunction
   /** compiled native withdrawal-notice schema, when the adapter has one */
   validateWithdrawal?: ValidateFunction
+  /** compiled native supplement schema, when the adapter has one */
+  validateSupplement?: ValidateFunction
 }
 
 export interface DeliveryServiceOptions {
@@ -175,27 +177,35 @@ export class DeliveryService {
   }
 
   /**
-   * Attempt `attempt` of telling a step's agency that the applicant withdrew a dossier it holds
-   * (the adapter's withdrawal request; Idempotency-Key "<code>/<step>/withdrawal"). The outcome is
-   * kept on the step (`withdrawalNotice`), so a failure is visible on the dossier.
+   * Attempt `attempt` of a notice about a dossier a step's agency holds: the applicant withdrew it
+   * (kind 'withdrawal'), or supplied the papers it asked for (kind 'supplement-<n>'), through the
+   * adapter's withdrawal or supplement request, with the Idempotency-Key "<code>/<step>/<kind>".
+   * How it went is kept on the step (`withdrawalNotice`, `lastSupplement`), so a failure is visible
+   * on the dossier.
    */
-  async notifyWithdrawal (code: string, step: string, attempt: number, maxAttempts: number): Promise<DeliveryOutcome> {
+  async notice (code: string, step: string, kind: Exclude<DeliveryKind, 'dossier'>, attempt: number, maxAttempts: number): Promise<DeliveryOutcome> {
     const { store, http, channels, procedures, log, now } = this.#o
-    const logger = log.child({ dossier: code, step, attempt, notice: 'withdrawal' })
+    const sequence = supplementSequence(kind)
+    const what = sequence === undefined ? 'withdrawal notice' : `supplement ${sequence}`
+    const logger = log.child({ dossier: code, step, attempt, notice: kind })
     const found = await store.getForUpdate(code)
     const current = found?.routing[step]
-    if (found === undefined || current === undefined) {
-      await store.outboxRemove(outboxMember(code, step, 'withdrawal'))
-      return { outcome: 'failed', error: `dossier ${code} or its step ${step} does not exist` }
+    await store.outboxRemove(outboxMember(code, step, kind))
+    if (found === undefined || current === undefined) return { outcome: 'failed', error: `dossier ${code} or its step ${step} does not exist` }
+    if (sequence === undefined ? current.withdrawalNotice?.state === 'delivered' : (current.lastSupplement?.sequence ?? 0) > sequence || (current.lastSupplement?.sequence === sequence && current.lastSupplement.state === 'delivered')) {
+      return { outcome: 'already-delivered' }
     }
-    await store.outboxRemove(outboxMember(code, step, 'withdrawal'))
-    if (current.withdrawalNotice?.state === 'delivered') return { outcome: 'already-delivered' }
     const at = toVietnamIso(now())
-    const record = async (notice: NonNullable<RoutingState['withdrawalNotice']>): Promise<void> => {
+    type Outcome = { state: 'delivered' | 'retrying' | 'failed', attempts: number, at: string, lastError?: string }
+    const record = async (o: Outcome): Promise<void> => {
       for (let i = 0; i < 10; i++) {
         const s = await store.stepState(code, step)
         if (s === undefined) return
-        if (await store.updateStep(code, step, s.raw, { ...s.state, withdrawalNotice: notice }, at) !== 'stale') return
+        let next: RoutingState
+        if (sequence === undefined) next = { ...s.state, withdrawalNotice: o }
+        else if ((s.state.lastSupplement?.sequence ?? 0) > sequence) return // a later supplement is being carried: its state counts
+        else next = { ...s.state, lastSupplement: { sequence, ...o } }
+        if (await store.updateStep(code, step, s.raw, next, at) !== 'stale') return
       }
     }
     const channel = channels.get(current.agency)
@@ -203,25 +213,33 @@ export class DeliveryService {
     try {
       if (channel === undefined) throw new DeliveryError(`agency ${current.agency} is not in the hub config any more`, false)
       const procedure = procedures.get(found.dossier.procedure.code)
-      const reason = current.reason?.startsWith(WITHDRAWN_PREFIX) === true ? current.reason.slice(WITHDRAWN_PREFIX.length) : (current.reason ?? 'withdrawn by the applicant')
-      const idempotencyKey = `${deliveryIdempotencyKey(code, step)}/withdrawal`
-      const req = channel.adapter.withdrawal({
-        dossierCode: code,
-        step,
-        ...(current.agencyReference !== undefined && { agencyReference: current.agencyReference }),
-        reason,
-        withdrawnAt: found.dossier.closedAt ?? at
-      }, {
+      const idempotencyKey = `${deliveryIdempotencyKey(code, step)}/${kind}`
+      const context = {
         agencyId: current.agency,
         idempotencyKey,
         dataSchema: procedure?.dataSchema ?? '',
         step: { id: step, stage: current.stage, ...(current.task !== undefined && { task: current.task }), lead: current.lead === true },
         ...(channel.agency.code !== undefined && { agencyCode: channel.agency.code })
-      })
-      const v = channel.validateWithdrawal
-      if (v !== undefined && !v(req.body)) {
-        const fields = toFieldErrors(v.errors).slice(0, 5).map((f) => `${f.pointer} ${f.detail}`).join('; ')
-        throw new DeliveryError(`the ${channel.adapter.name} adapter produced a withdrawal notice its native schema rejects: ${fields}`, false)
+      }
+      const agencyReference = current.agencyReference !== undefined ? { agencyReference: current.agencyReference } : {}
+      let req: OutboundRequest
+      let validate: ValidateFunction | undefined
+      if (sequence === undefined) {
+        const reason = current.reason?.startsWith(WITHDRAWN_PREFIX) === true ? current.reason.slice(WITHDRAWN_PREFIX.length) : (current.reason ?? 'withdrawn by the applicant')
+        req = channel.adapter.withdrawal({ dossierCode: code, step, ...agencyReference, reason, withdrawnAt: found.dossier.closedAt ?? at }, context)
+        validate = channel.validateWithdrawal
+      } else {
+        const supplement = await store.supplement(code, sequence)
+        if (supplement === undefined) throw new DeliveryError(`dossier ${code} has no supplement ${sequence}`, false)
+        req = channel.adapter.supplement({
+          dossierCode: code, step, ...agencyReference, sequence, attachments: supplement.attachments,
+          ...(supplement.note !== undefined && { note: supplement.note }), submittedAt: supplement.submittedAt
+        }, context)
+        validate = channel.validateSupplement
+      }
+      if (validate !== undefined && !validate(req.body)) {
+        const fields = toFieldErrors(validate.errors).slice(0, 5).map((f) => `${f.pointer} ${f.detail}`).join('; ')
+        throw new DeliveryError(`the ${channel.adapter.name} adapter produced a ${what} its native schema rejects: ${fields}`, false)
       }
       const res = await http.send(req, {
         endpoint: channel.agency.endpoint,
@@ -231,14 +249,14 @@ export class DeliveryService {
         ...(channel.agency.tls !== undefined && { tls: { agencyId: current.agency, options: channel.agency.tls } })
       })
       await record({ state: 'delivered', attempts: attempt, at })
-      logger.info({ status: res.status }, 'withdrawal notice delivered')
+      logger.info({ status: res.status }, `${what} delivered`)
       return { outcome: 'delivered', status: res.status }
     } catch (err) {
-      error = err instanceof DeliveryError ? err : new DeliveryError(`the adapter cannot write the withdrawal notice: ${(err as Error).message}`, false)
+      error = err instanceof DeliveryError ? err : new DeliveryError(`the adapter cannot write the ${what}: ${(err as Error).message}`, false)
     }
     const final = !error.retryable || attempt >= maxAttempts
     await record({ state: final ? 'failed' : 'retrying', attempts: attempt, at, lastError: error.message })
-    logger.warn({ err: error.message, final }, 'withdrawal notice not delivered')
+    logger.warn({ err: error.message, final }, `${what} not delivered`)
     return final ? { outcome: 'failed', error: error.message } : { outcome: 'retry', error: error.message, ...(error.retryAfterMs !== undefined && { retryAfterMs: error.retryAfterMs }) }
   }
 

@@ -31,9 +31,10 @@ export function createDeliveryWorkers (options: DeliveryWorkersOptions): Worker<
   return [...agencies.values()].map((agency) => {
     const worker = new Worker<DeliveryJobData>(deliveryQueueName(agency.id), async (job: Job<DeliveryJobData>) => {
       const maxAttempts = job.opts.attempts ?? agency.retry.attempts
-      const result = job.data.kind === 'withdrawal'
-        ? await service.notifyWithdrawal(job.data.code, job.data.step, job.attemptsMade + 1, maxAttempts)
-        : await service.attempt(job.data.code, job.data.step, job.attemptsMade + 1, maxAttempts)
+      const kind = job.data.kind ?? 'dossier'
+      const result = kind === 'dossier'
+        ? await service.attempt(job.data.code, job.data.step, job.attemptsMade + 1, maxAttempts)
+        : await service.notice(job.data.code, job.data.step, kind, job.attemptsMade + 1, maxAttempts)
       switch (result.outcome) {
         case 'delivered':
         case 'already-delivered':
@@ -63,7 +64,7 @@ export function createDeliveryWorkers (options: DeliveryWorkersOptions): Worker<
       if (job === undefined) return
       const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1)
       // Our processor recorded the state already; this covers failures BullMQ decided alone (stalled too often).
-      if (final && err.name !== 'UnrecoverableError' && err.name !== 'RetryLaterError' && job.data.kind !== 'withdrawal') {
+      if (final && err.name !== 'UnrecoverableError' && err.name !== 'RetryLaterError' && (job.data.kind ?? 'dossier') === 'dossier') {
         service.markFailed(job.data.code, job.data.step, job.attemptsMade, err.message)
           .catch((e: unknown) => { log.error({ err: e, dossier: job.data.code }, 'could not record a failed delivery') })
       }

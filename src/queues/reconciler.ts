@@ -20,6 +20,7 @@
 import type { Logger } from 'pino'
 import type { DossierStore } from '../store/dossier-store.ts'
 import type { DeliveryQueues } from './delivery-queues.ts'
+import { supplementSequence } from '../store/keys.ts'
 
 export interface ReconcileReport {
   checked: number
@@ -68,8 +69,15 @@ export class OutboxReconciler {
       }
       // read again: the job may have run and been removed between the two reads
       const state = (await store.stepState(code, step))?.state
-      // a withdrawal notice is owed whatever the step shows (it was cancelled by the withdrawal)
-      const owed = kind === 'withdrawal' ? state !== undefined && state.withdrawalNotice?.state !== 'delivered' : state !== undefined && (state.state === 'pending' || state.state === 'retrying')
+      // a notice is owed whatever the step's own state shows (a withdrawal cancelled it)
+      const sequence = supplementSequence(kind)
+      const owed = state === undefined
+        ? false
+        : kind === 'withdrawal'
+          ? state.withdrawalNotice?.state !== 'delivered'
+          : sequence !== undefined
+            ? (state.lastSupplement?.sequence ?? 0) <= sequence && !(state.lastSupplement?.sequence === sequence && state.lastSupplement.state === 'delivered')
+            : state.state === 'pending' || state.state === 'retrying'
       if (owed) {
         await queues.enqueue(code, [{ step, agency, kind }])
         report.requeued++

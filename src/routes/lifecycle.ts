@@ -5,6 +5,9 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { READERS, codeParam, problem } from './common.ts'
+import type { SupplementInput } from '../services/lifecycle-service.ts'
+import { attachmentProblems } from '../validation/attachments.ts'
+import { HubValidationError } from '../errors.ts'
 
 const changeAnswer = {
   type: 'object',
@@ -16,6 +19,20 @@ const changeAnswer = {
     changed: { description: 'Đã thay đổi — false when the dossier already had this status (a repeat changes nothing).', type: 'boolean' },
     cancelled: { description: 'Bước bị dừng — steps cancelled by the withdrawal.', type: 'array', items: { type: 'string' } },
     notified: { description: 'Cơ quan được báo — steps whose agency holds the dossier and gets a withdrawal notice.', type: 'array', items: { type: 'string' } }
+  }
+} as const
+
+const supplementAnswer = {
+  type: 'object',
+  required: ['dossier', 'supplementId', 'sequence', 'status', 'statusCode', 'steps'],
+  properties: {
+    dossier: { description: 'Mã hồ sơ.', type: 'string' },
+    supplementId: { description: 'Mã lần bổ sung — as sent.', type: 'string' },
+    sequence: { description: 'Lần bổ sung — 1 for the dossier\'s first supplement, then 2, 3…', type: 'integer' },
+    status: { description: 'Trạng thái — the status now (processing, or payment-requested when another agency still waits for a payment).', allOf: [{ $ref: 'dossier#/properties/status' }] },
+    statusCode: { description: 'Mã trạng thái — national code 1–10.', type: 'integer' },
+    steps: { description: 'Bước nhận giấy tờ — the steps whose agencies receive the papers.', type: 'array', items: { type: 'string' } },
+    dueAt: { description: 'Hạn xử lý — the due date, moved by the paused time.', type: 'string' }
   }
 } as const
 
@@ -102,6 +119,41 @@ export default async function lifecycleRoutes (app: FastifyInstance): Promise<vo
     request.dossierCode = code
     const r = await app.hub.lifecycle.returnResult(code, request.body.method, request.body.note, request.client)
     return { dossier: code, status: r.status, statusCode: 10, changed: r.changed }
+  })
+
+  app.post<{ Params: { code: string }, Body: Omit<SupplementInput, 'id'> & { supplementId: string } }>('/v1/dossiers/:code/supplements', {
+    config: { roles: ['portal', 'admin'], audit: 'supplement' },
+    schema: {
+      tags: ['lifecycle'],
+      summary: 'The applicant supplies the papers an agency asked for (nộp hồ sơ bổ sung)',
+      description: 'While the dossier is supplement-requested (5): the papers are kept with the dossier and carried to every agency that asked, through its adapter (queued and retried like a delivery, Idempotency-Key "<code>/<step>/supplement-<n>"); those steps go back to processing and the clock restarts, the due date moved by the paused working time. The same supplementId again answers 200 with the first answer; with other papers, 409. From any other status: 409.',
+      params: codeParam,
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['supplementId', 'attachments'],
+        properties: {
+          supplementId: { description: 'Mã lần bổ sung — the portal\'s own id for this supplement (receive once).', type: 'string', pattern: '^[\\x21-\\x7e]{1,128}$' },
+          attachments: { description: 'Giấy tờ bổ sung — the papers, by url or inline (base64).', type: 'array', minItems: 1, maxItems: 50, items: { $ref: 'attachment#' } },
+          note: { description: 'Ghi chú — the applicant\'s or the desk\'s note.', type: 'string', maxLength: 2000 }
+        }
+      },
+      response: {
+        201: { ...supplementAnswer, description: 'Received: the papers go to the agencies that asked.' },
+        200: { ...supplementAnswer, description: 'This supplement id was received before: the first answer; nothing changed.' },
+        400: problem('Bad input (an attachment\'s size or SHA-256, named field by field); nothing changed.'),
+        404: problem('No dossier has this code.'),
+        409: problem('No agency waits for papers (the dossier is not supplement-requested), or the supplement id was used with other papers.')
+      }
+    }
+  }, async (request, reply) => {
+    const code = request.params.code
+    request.dossierCode = code
+    const problems = attachmentProblems(request.body.attachments, app.hub.inlineAttachmentLimit)
+    if (problems.length > 0) throw new HubValidationError(problems)
+    const { supplementId, attachments, note } = request.body
+    const { created, answer } = await app.hub.lifecycle.supplement(code, { id: supplementId, attachments, ...(note !== undefined && { note }) }, request.client)
+    return await reply.code(created ? 201 : 200).send(answer)
   })
 
   app.get<{ Params: { code: string } }>('/v1/dossiers/:code/status', {

@@ -34,6 +34,7 @@ import { STATUS_ON_RECEIPT } from '../domain/status.ts'
 import { toVietnamIso, vietnamYYMMDD } from '../domain/vietnam-time.ts'
 import { citizenIdBirthYearMismatch } from '../domain/citizen-id.ts'
 import { toFieldErrors } from '../validation/ajv.ts'
+import { attachmentProblems } from '../validation/attachments.ts'
 
 export interface IntakeServiceOptions {
   store: DossierStore
@@ -119,17 +120,7 @@ export class IntakeService {
       const mismatch = citizenIdBirthYearMismatch(identity.number, dateOfBirth)
       if (mismatch !== undefined) problems.push({ pointer: '#/applicant/identity/number', detail: mismatch })
     }
-    submission.attachments?.forEach((a, i) => {
-      if (a.contentBase64 === undefined) return
-      const at = `#/attachments/${i}`
-      const bytes = Buffer.from(a.contentBase64, 'base64')
-      if (bytes.length > this.#o.inlineAttachmentLimit) {
-        problems.push({ pointer: `${at}/contentBase64`, detail: `is ${bytes.length} bytes; inline attachments may have at most ${this.#o.inlineAttachmentLimit} (INLINE_ATTACHMENT_LIMIT): send it by url` })
-        return
-      }
-      if (bytes.length !== a.byteSize) problems.push({ pointer: `${at}/byteSize`, detail: `says ${a.byteSize} bytes, but contentBase64 holds ${bytes.length}` })
-      if (sha256Hex(bytes) !== a.sha256) problems.push({ pointer: `${at}/sha256`, detail: 'does not match the SHA-256 of contentBase64' })
-    })
+    problems.push(...attachmentProblems(submission.attachments, this.#o.inlineAttachmentLimit))
     return { problems, ...(procedure !== undefined && { procedure }) }
   }
 

@@ -11,17 +11,18 @@
  *   - sweepOverdue: open dossiers past their due date are flagged once (the BullMQ scheduler).
  */
 import type { Logger } from 'pino'
-import type { HistoryEntry } from '../types/schemas.generated.ts'
-import type { DossierForUpdate, DossierStore } from '../store/dossier-store.ts'
-import type { DeliveryKind } from '../store/keys.ts'
+import type { Attachment, HistoryEntry } from '../types/schemas.generated.ts'
+import type { DossierForUpdate, DossierStore, StoredSupplement } from '../store/dossier-store.ts'
+import { supplementKind, type DeliveryKind } from '../store/keys.ts'
 import type { NotificationEvent, ResolvedProcedure } from '../config/hub-config.ts'
 import type { WorkingCalendar } from '../domain/calendar.ts'
 import { WITHDRAWN_PREFIX, changeStatus, checkTransition, markOverdue, overdueCheckAt, type DossierHead } from '../domain/lifecycle.ts'
-import { RETURN_STEP, STEP_RANK, isFinished, type Routing } from '../domain/routing.ts'
+import { RETURN_STEP, STEP_RANK, isFinished, statusFromRouting, type Routing } from '../domain/routing.ts'
+import { canonicalJson, sha256Hex } from '../domain/fingerprint.ts'
 import { statsDelta, type StatsFacts } from '../domain/stats.ts'
 import { STATUSES, type DossierStatus } from '../domain/status.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
-import { BusyError, DossierNotFoundError, IllegalTransitionError } from '../errors.ts'
+import { BusyError, DossierNotFoundError, IllegalTransitionError, NoSupplementRequestedError, SupplementConflictError } from '../errors.ts'
 import type { Client } from '../auth/clients.ts'
 
 export interface QueuedDelivery {
@@ -55,7 +56,27 @@ export interface ChangePlan {
   notification?: { event: NotificationEvent, actor: Actor, note?: string }
   eventId?: string
   answer?: string
+  /** other hash fields to set */
+  fields?: Readonly<Record<string, string>>
   at: Date
+}
+
+export interface SupplementInput {
+  /** the portal's id for this supplement: the same id again is the same supplement */
+  id: string
+  attachments: Attachment[]
+  note?: string
+}
+
+export interface SupplementAnswer {
+  dossier: string
+  supplementId: string
+  sequence: number
+  status: DossierStatus
+  statusCode: number
+  /** the steps whose agencies receive the papers */
+  steps: string[]
+  dueAt?: string
 }
 
 export type CommitResult = { outcome: 'ok', sequence: number } | { outcome: 'seen', answer: string } | { outcome: 'stale' }
@@ -164,6 +185,7 @@ export class LifecycleService {
       ...(plan.history !== undefined && { history: plan.history }),
       ...(plan.eventId !== undefined && { eventId: plan.eventId }),
       ...(plan.answer !== undefined && { answer: plan.answer }),
+      ...(plan.fields !== undefined && { fields: plan.fields }),
       at: atIso,
       nowMs: plan.at.getTime(),
       ...(factsChanged && { facts: after.facts }),
@@ -265,6 +287,70 @@ export class LifecycleService {
         answer: { changed: true, status: 'returned' as DossierStatus }
       }
     })
+  }
+
+  /**
+   * The applicant supplied what the agencies asked for (status 5): the papers are kept with the
+   * dossier and carried to every step that asked (a supplement delivery through its adapter), those
+   * steps go back to processing and the clock restarts (the due date moves by the paused time).
+   * Receive once by the supplement id: a repeat answers the first answer; the same id with other
+   * content is a 409.
+   */
+  async supplement (code: string, input: SupplementInput, client?: Client): Promise<{ created: boolean, answer: SupplementAnswer }> {
+    const { store } = this.#o
+    const eventId = `supplement ${input.id}`
+    const fingerprint = sha256Hex(canonicalJson(input))
+    const repeat = (stored: string): { created: false, answer: SupplementAnswer } => {
+      const first = JSON.parse(stored) as { fingerprint: string, answer: SupplementAnswer }
+      if (first.fingerprint !== fingerprint) throw new SupplementConflictError(input.id, code)
+      return { created: false, answer: first.answer }
+    }
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const found = await store.getForUpdate(code)
+      if (found === undefined) throw new DossierNotFoundError(code)
+      const seen = await store.eventAnswer(code, eventId)
+      if (seen !== undefined) return repeat(seen)
+      if (found.status !== 'supplement-requested') throw new NoSupplementRequestedError(code, found.status, String(STATUSES[found.status].code))
+      const at = this.#o.now()
+      const atIso = toVietnamIso(at)
+      const sequence = found.supplements + 1
+      const routing: Routing = {}
+      for (const [id, r] of Object.entries(found.routing)) {
+        if (r.state !== 'supplement-requested') continue
+        const { missing: _m, ...rest } = r
+        routing[id] = { ...rest, state: 'processing', reportedAt: atIso, note: `hồ sơ bổ sung lần ${sequence} đã nhận`, lastSupplement: { sequence, state: 'pending', attempts: 0 } }
+      }
+      const status = statusFromRouting({ ...found.routing, ...routing }, found.status)
+      const head = changeStatus(this.#o.calendar, found.head, status, at)
+      const actor = actorOf(client)
+      const steps = Object.keys(routing)
+      const answer: SupplementAnswer = {
+        dossier: code, supplementId: input.id, sequence, status, statusCode: STATUSES[status].code, steps,
+        ...(head.dueAt !== undefined && { dueAt: head.dueAt })
+      }
+      const history: HistoryEntry = {
+        at: atIso, type: 'supplement-provided', actor, applied: true, supplementId: input.id,
+        documents: input.attachments.map((a) => a.fileName),
+        ...(input.note !== undefined && { note: input.note }),
+        ...(status !== found.status && { statusFrom: found.status, statusTo: status }),
+        ...(head.dueAt !== found.head.dueAt && { ...(found.head.dueAt !== undefined && { dueAtFrom: found.head.dueAt }), ...(head.dueAt !== undefined && { dueAtTo: head.dueAt }) })
+      }
+      const stored: StoredSupplement = { id: input.id, sequence, attachments: input.attachments, ...(input.note !== undefined && { note: input.note }), submittedAt: atIso }
+      const r = await this.commit(found, {
+        head,
+        routing,
+        release: steps.map((step) => ({ step, agency: (routing[step] as { agency: string }).agency, kind: supplementKind(sequence) })),
+        history: [history],
+        notification: { event: 'status-changed', actor, note: input.note ?? `hồ sơ bổ sung lần ${sequence}` },
+        eventId,
+        answer: JSON.stringify({ fingerprint, answer }),
+        fields: { [`sup:${sequence}`]: JSON.stringify(stored), sups: String(sequence) },
+        at
+      })
+      if (r.outcome === 'ok') return { created: true, answer }
+      if (r.outcome === 'seen') return repeat(r.answer)
+    }
+    throw new BusyError(code)
   }
 
   /** Flags one open dossier found past its due date, once. True when this call flagged it. */

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import type { Redis, Result } from 'ioredis'
-import type { Dossier, DossierSummary, HistoryEntry, ResultDocument, RoutingState } from '../types/schemas.generated.ts'
+import type { Attachment, Dossier, DossierSummary, HistoryEntry, ResultDocument, RoutingState } from '../types/schemas.generated.ts'
 import { nationalStatusCode, type DossierStatus } from '../domain/status.ts'
 import type { Routing } from '../domain/routing.ts'
 import type { DossierHead, LifecycleFacts } from '../domain/lifecycle.ts'
@@ -93,6 +93,8 @@ export interface DossierForUpdate {
   head: DossierHead
   /** the ids of the agencies it is routed to */
   agencies: string[]
+  /** how many supplements the applicant has supplied */
+  supplements: number
 }
 
 export interface DossierChange {
@@ -121,6 +123,17 @@ export interface DossierChange {
   stats?: ReadonlyMap<string, number>
   /** the webhook notification (without id and sequence: its position gives them) */
   notification?: object
+  /** other hash fields to set (a supplement: sup:<n> and the count sups) */
+  fields?: Readonly<Record<string, string>>
+}
+
+/** A supplement as stored in the dossier's hash (sup:<n>). */
+export interface StoredSupplement {
+  id: string
+  sequence: number
+  attachments: Attachment[]
+  note?: string
+  submittedAt: string
 }
 
 export type ChangeResult = { outcome: 'ok', sequence: number } | { outcome: 'seen', answer: string } | { outcome: 'stale' } | { outcome: 'missing' }
@@ -271,14 +284,15 @@ export class DossierStore {
       version: raw.v ?? '0',
       receivedAtMs: Date.parse(dossier.receivedAt),
       head: { status: head.status, receivedAt: head.receivedAt, ...(head.dueAt !== undefined && { dueAt: head.dueAt }), facts },
-      agencies: (raw.agencies ?? '').split(',').filter((a) => a !== '')
+      agencies: (raw.agencies ?? '').split(',').filter((a) => a !== ''),
+      supplements: Number(raw.sups ?? 0)
     }
   }
 
   /** Applies a change if the dossier's version is still `expectedVersion` (else 'stale': read again). One round trip. */
   async applyChange (c: DossierChange): Promise<ChangeResult> {
     const k = this.keys
-    const pairs = Object.entries(c.routing).flatMap(([id, r]) => [`r:${id}`, JSON.stringify(r)])
+    const pairs = [...Object.entries(c.routing).flatMap(([id, r]) => [`r:${id}`, JSON.stringify(r)]), ...Object.entries(c.fields ?? {}).flat()]
     const history = (c.history ?? []).map((h) => JSON.stringify(h))
     const stats = statsArgs(c.stats)
     const release = c.release.map((r) => r.kind === undefined || r.kind === 'dossier' ? r.step : `${r.step}|${r.kind}`)
@@ -296,6 +310,12 @@ export class DossierStore {
     if (outcome === 'seen') return { outcome, answer: String(second) }
     if (outcome === 'ok') return { outcome, sequence: Number(second ?? 0) }
     return { outcome } as ChangeResult
+  }
+
+  /** The applicant's n-th supplement (1-based), as stored. */
+  async supplement (code: string, sequence: number): Promise<StoredSupplement | undefined> {
+    const raw = await this.redis.hget(this.keys.dossier(code), `sup:${sequence}`)
+    return raw === null ? undefined : JSON.parse(raw) as StoredSupplement
   }
 
   /** The answer stored for an agency's event id, when it was seen. */

@@ -6,7 +6,9 @@
  *   <p>:d:<code>            hash   the dossier: doc (canonical JSON of the submission), fp,
  *                                   status, receivedAt, dueAt, procedure, procedureName,
  *                                   agencies (ids joined by ','), steps (step ids joined by ','),
- *                                   r:<step> (routing state JSON), updatedAt, v (version, bumped
+ *                                   r:<step> (routing state JSON), lc (lifecycle facts JSON),
+ *                                   sups (supplements so far), sup:<n> (the n-th supplement JSON),
+ *                                   updatedAt, v (version, bumped
  *                                   by every change: compare-and-set for agency reports)
  *   <p>:h:<code>            list   the dossier's history: agency reports and what they changed (JSON)
  *   <p>:audit:<code>        list   the dossier's audit trail: every read and write by a client, hash-chained
@@ -65,15 +67,25 @@ export class Keys {
   get queuePrefix (): string { return `${this.prefix}:q` }
 }
 
-/** What a delivery job carries to the step's agency: the dossier, or the notice that it was withdrawn. */
-export type DeliveryKind = 'dossier' | 'withdrawal'
+/**
+ * What a delivery job carries to the step's agency: the dossier, the notice that it was withdrawn,
+ * or the applicant's n-th supplement (the papers the agency asked for).
+ */
+export type DeliveryKind = 'dossier' | 'withdrawal' | `supplement-${number}`
 
-/** Member of the outbox zset for one delivery: "<code>|<step>", or "<code>|<step>|withdrawal" for a notice. */
+export const supplementKind = (sequence: number): DeliveryKind => `supplement-${sequence}`
+/** The sequence number of a supplement delivery kind, or undefined for another kind. */
+export function supplementSequence (kind: DeliveryKind | undefined): number | undefined {
+  const m = /^supplement-(\d+)$/.exec(kind ?? '')
+  return m === null ? undefined : Number(m[1])
+}
+
+/** Member of the outbox zset for one delivery: "<code>|<step>", or "<code>|<step>|<kind>" for a notice or supplement. */
 export const outboxMember = (code: string, step: string, kind: DeliveryKind = 'dossier'): string =>
   kind === 'dossier' ? `${code}|${step}` : `${code}|${step}|${kind}`
 export function parseOutboxMember (member: string): { code: string, step: string, kind: DeliveryKind } | undefined {
   const [code, step, kind, ...rest] = member.split('|')
   if (code === undefined || code === '' || step === undefined || step === '' || rest.length > 0) return undefined
-  if (kind !== undefined && kind !== 'withdrawal') return undefined
-  return { code, step, kind: kind ?? 'dossier' }
+  if (kind !== undefined && kind !== 'withdrawal' && supplementSequence(kind as DeliveryKind) === undefined) return undefined
+  return { code, step, kind: (kind ?? 'dossier') as DeliveryKind }
 }

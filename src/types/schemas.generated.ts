@@ -439,7 +439,7 @@ export interface AuditEntry {
    */
   agency?: string;
   /**
-   * Thao tác — submit (nộp), read (đọc), read-history, read-audit, report (báo cáo tiến độ), withdraw (rút hồ sơ), return (trả kết quả), read-notifications (nhật ký thông báo), read-national-record (bản ghi đồng bộ DVCQG), read-jobs, retry (gửi lại), discard (hủy lượt gửi) — the last three by an administrator.
+   * Thao tác — submit (nộp), read (đọc), read-history, read-audit, report (báo cáo tiến độ), withdraw (rút hồ sơ), supplement (nộp bổ sung), return (trả kết quả), read-notifications (nhật ký thông báo), read-national-record (bản ghi đồng bộ DVCQG), read-jobs, retry (gửi lại), discard (hủy lượt gửi) — the last three by an administrator.
    */
   action:
     | "submit"
@@ -453,7 +453,8 @@ export interface AuditEntry {
     | "withdraw"
     | "return"
     | "read-notifications"
-    | "read-national-record";
+    | "read-national-record"
+    | "supplement";
   /**
    * Phương thức HTTP — the request method.
    */
@@ -650,6 +651,31 @@ export interface RoutingState {
      * Trạng thái gửi — retrying (đang thử lại), delivered (đã báo) or failed (thất bại, cần xử lý).
      */
     state: "retrying" | "delivered" | "failed";
+    /**
+     * Số lần gửi — attempts so far.
+     */
+    attempts: number;
+    /**
+     * Thời điểm — of the last attempt.
+     */
+    at?: string;
+    /**
+     * Lỗi gần nhất — the last error.
+     */
+    lastError?: string;
+  };
+  /**
+   * Lần bổ sung gần nhất — the latest supplement (the applicant's papers) carried to this step's agency, and how its delivery went.
+   */
+  lastSupplement?: {
+    /**
+     * Lần bổ sung — the supplement's number in the dossier (1, 2…).
+     */
+    sequence: number;
+    /**
+     * Trạng thái gửi — pending (chờ gửi), retrying (đang thử lại), delivered (đã chuyển) or failed (thất bại, cần xử lý).
+     */
+    state: "pending" | "retrying" | "delivered" | "failed";
     /**
      * Số lần gửi — attempts so far.
      */
@@ -931,9 +957,9 @@ export interface HistoryEntry {
    */
   at: string;
   /**
-   * Loại mục — received (tiếp nhận), agency-report (báo cáo của cơ quan), withdrawn (công dân rút hồ sơ), returned (trả kết quả), overdue (quá hạn), delay-announced (cơ quan xin lùi hạn, hẹn lại ngày trả).
+   * Loại mục — received (tiếp nhận), agency-report (báo cáo của cơ quan), withdrawn (công dân rút hồ sơ), returned (trả kết quả), overdue (quá hạn), delay-announced (cơ quan xin lùi hạn, hẹn lại ngày trả), supplement-provided (công dân nộp hồ sơ bổ sung).
    */
-  type: "received" | "agency-report" | "withdrawn" | "returned" | "overdue" | "delay-announced";
+  type: "received" | "agency-report" | "withdrawn" | "returned" | "overdue" | "delay-announced" | "supplement-provided";
   /**
    * Người thực hiện — who did it.
    */
@@ -1023,6 +1049,14 @@ export interface HistoryEntry {
    * Báo trước đúng quy định — delay-announced: whether the agency said so at least one working day before the due date (Decree 61/2018 Art. 19.9).
    */
   inTime?: boolean;
+  /**
+   * Mã lần bổ sung — the portal's id of the supplement (supplement-provided).
+   */
+  supplementId?: string;
+  /**
+   * Giấy tờ bổ sung — the file names of the papers supplied (supplement-provided).
+   */
+  documents?: string[];
 }
 /**
  * Thông báo thay đổi trạng thái — the body of a webhook the hub sends to a subscriber (the provincial portal) for every status change of a dossier, an overdue flag or a delay announced. Signed with HMAC-SHA256 over timestamp + "." + body (headers X-Hub-Timestamp, X-Hub-Signature); sent in order per dossier (`sequence`).

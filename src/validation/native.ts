@@ -12,6 +12,7 @@ export interface NativeValidators {
   submission?: ValidateFunction
   status?: ValidateFunction
   withdrawal?: ValidateFunction
+  supplement?: ValidateFunction
 }
 
 export function createNativeValidators (adapters: ReadonlyMap<string, AgencyAdapter<never, unknown, never>>): Map<string, NativeValidators> {
@@ -33,7 +34,8 @@ export function createNativeValidators (adapters: ReadonlyMap<string, AgencyAdap
       request: compile(s.request),
       ...(s.submission !== undefined && { submission: compile(s.submission) }),
       ...(s.status !== undefined && { status: compile(s.status) }),
-      ...(s.withdrawal !== undefined && { withdrawal: compile(s.withdrawal) })
+      ...(s.withdrawal !== undefined && { withdrawal: compile(s.withdrawal) }),
+      ...(s.supplement !== undefined && { supplement: compile(s.supplement) })
     })
   }
   return out

@@ -18,6 +18,8 @@ export interface HubServices {
   admin: AdminService
   lifecycle: LifecycleService
   stats: StatsService
+  /** INLINE_ATTACHMENT_LIMIT: the largest attachment accepted inline (supplements check it too) */
+  inlineAttachmentLimit: number
 }
 
 declare module 'fastify' {

@@ -1,0 +1,63 @@
+/**
+ * Pieces every adapter's supplement notice (hồ sơ bổ sung) needs: the supplement's number, the
+ * papers (each by address or inline, never both), the note as a native text field takes it, and
+ * the time the applicant supplied them in the native date-time format.
+ */
+import { AdapterMappingError, type Attachment, type SupplementNotice } from '../contract.ts'
+import { toCompactVietnam } from './vietnam-datetime.ts'
+import { withdrawalReference } from './withdrawal.ts'
+
+/** Where a supplied paper's bytes are: inline (base64), or at an address the agency fetches. */
+export type PaperSource = { contentBase64: string, url?: undefined } | { url: string, contentBase64?: undefined }
+
+/**
+ * Where to get a paper: its inline content when the canonical attachment carries it (the agency
+ * need not fetch anything), else its url; neither is an AdapterMappingError naming the paper.
+ */
+export function paperSource (a: Attachment, field: string): PaperSource {
+  if (a.contentBase64 !== undefined) return { contentBase64: a.contentBase64 }
+  if (a.url !== undefined) return { url: a.url }
+  throw new AdapterMappingError(`${field} (${a.fileName}) has neither url nor contentBase64: the agency could not get the paper`)
+}
+
+/**
+ * Every paper of the notice through `toNative`, in order, with its source; a notice without
+ * papers is an AdapterMappingError (native lists of supplied papers are never empty).
+ */
+export function supplementPapers<T> (notice: SupplementNotice, toNative: (a: Attachment, source: PaperSource) => T): T[] {
+  if (!Array.isArray(notice.attachments) || notice.attachments.length === 0) {
+    throw new AdapterMappingError(`supplement ${String(notice.sequence)} of dossier ${notice.dossierCode} carries no papers`)
+  }
+  return notice.attachments.map((a, i) => toNative(a, paperSource(a, `attachments[${i}]`)))
+}
+
+/** The supplement's number in the dossier (1, 2…); anything else is an AdapterMappingError. */
+export function supplementSequence (sequence: number): number {
+  if (!Number.isInteger(sequence) || sequence < 1) throw new AdapterMappingError(`sequence must be a whole number from 1, not ${String(sequence)}`)
+  return sequence
+}
+
+/**
+ * The applicant's or the desk's note for a native text field of at most `max` characters
+ * (counted in code points, as JSON Schema does): trimmed, cut with an ellipsis when too long, and
+ * left out (undefined) when there is none or it is blank.
+ */
+export function supplementNote (note: string | undefined, max: number): string | undefined {
+  const text = note?.trim() ?? ''
+  if (text === '') return undefined
+  const chars = Array.from(text)
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`
+}
+
+/** When the applicant supplied the papers (ISO 8601) → yyyyMMddHHmmss, Vietnam time; not a date-time is an AdapterMappingError. */
+export function supplementTime (submittedAt: string): string {
+  try {
+    return toCompactVietnam(submittedAt)
+  } catch (err) {
+    if (err instanceof RangeError) throw new AdapterMappingError(`submittedAt is not an ISO 8601 date-time: ${submittedAt}`)
+    throw err
+  }
+}
+
+/** The agency's own reference for the notice, when it gave a usable one (as for withdrawals: 1–128 characters). */
+export const supplementReference = withdrawalReference
