@@ -4,7 +4,7 @@
  * the time the applicant supplied them in the native date-time format.
  */
 import { AdapterMappingError, type Attachment, type SupplementNotice } from '../contract.ts'
-import { toCompactVietnam } from './vietnam-datetime.ts'
+import { nativeText, nativeTime } from './notice-fields.ts'
 import { withdrawalReference } from './withdrawal.ts'
 
 /** Where a supplied paper's bytes are: inline (base64), or at an address the agency fetches. */
@@ -37,27 +37,11 @@ export function supplementSequence (sequence: number): number {
   return sequence
 }
 
-/**
- * The applicant's or the desk's note for a native text field of at most `max` characters
- * (counted in code points, as JSON Schema does): trimmed, cut with an ellipsis when too long, and
- * left out (undefined) when there is none or it is blank.
- */
-export function supplementNote (note: string | undefined, max: number): string | undefined {
-  const text = note?.trim() ?? ''
-  if (text === '') return undefined
-  const chars = Array.from(text)
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`
-}
+/** The applicant's or the desk's note for a native text field of at most `max` characters; undefined when blank. */
+export const supplementNote = (note: string | undefined, max: number): string | undefined => nativeText(note, max)
 
-/** When the applicant supplied the papers (ISO 8601) → yyyyMMddHHmmss, Vietnam time; not a date-time is an AdapterMappingError. */
-export function supplementTime (submittedAt: string): string {
-  try {
-    return toCompactVietnam(submittedAt)
-  } catch (err) {
-    if (err instanceof RangeError) throw new AdapterMappingError(`submittedAt is not an ISO 8601 date-time: ${submittedAt}`)
-    throw err
-  }
-}
+/** When the applicant supplied the papers (ISO 8601) → yyyyMMddHHmmss, Vietnam time. */
+export const supplementTime = (submittedAt: string): string => nativeTime(submittedAt, 'submittedAt')
 
 /** The agency's own reference for the notice, when it gave a usable one (as for withdrawals: 1–128 characters). */
 export const supplementReference = withdrawalReference
