@@ -38,9 +38,10 @@ import type {
   ElectricityWithdrawal
 } from './native.generated.ts'
 import { nativeDate, nativeDateTime, toCompactDate, toCompactVietnam } from '../shared/vietnam-datetime.ts'
-import { codeTable } from '../shared/code-table.ts'
-import { withdrawalReason, withdrawalReference, withdrawalTime } from '../shared/withdrawal.ts'
-import { supplementNote, supplementPapers, supplementReference, supplementSequence, supplementTime, type PaperSource } from '../shared/supplement.ts'
+import { codeTable, kindOf } from '../shared/code-table.ts'
+import { withdrawalReason, withdrawalTime } from '../shared/withdrawal.ts'
+import { noticeReference } from '../shared/notice-fields.ts'
+import { supplementNote, supplementPapers, supplementSequence, supplementTime } from '../shared/supplement.ts'
 
 /** The native system, as the adapter's messages name it. */
 const SYSTEM = 'the power company\'s system'
@@ -226,10 +227,7 @@ const requestKinds: Readonly<Record<string, { kind: RequestKind, map: (d: Delive
 }
 
 function outbound (dossier: DeliverableDossier, context: OutboundContext): { method: 'POST', body: ElectricityRequest } {
-  const kind = Object.hasOwn(requestKinds, context.dataSchema) ? requestKinds[context.dataSchema] : undefined
-  if (kind === undefined) {
-    throw new AdapterMappingError(`the power company takes ${Object.keys(requestKinds).join(' and ')} dossiers, not ${context.dataSchema} (procedure ${dossier.procedure.code}); route it to an agency whose adapter handles it`)
-  }
+  const kind = kindOf(requestKinds, context.dataSchema, 'the power company', ` (procedure ${dossier.procedure.code}); route it to an agency whose adapter handles it`)
   const khachHang = customerToNative(dossier.applicant)
   const { diaDiem, fields } = kind.map(dossier)
   const body: ElectricityRequest = {
@@ -402,11 +400,8 @@ function status (native: ElectricityStatus): MappedStatus {
 
 /** Tell the power company the applicant withdrew the dossier: cancel the request (hủy yêu cầu). */
 function withdrawal (notice: WithdrawalNotice, context: OutboundContext): { method: 'POST', path: string, body: ElectricityWithdrawal } {
-  const kind = Object.hasOwn(requestKinds, context.dataSchema) ? requestKinds[context.dataSchema] : undefined
-  if (kind === undefined) {
-    throw new AdapterMappingError(`the power company takes ${Object.keys(requestKinds).join(' and ')} dossiers, not ${context.dataSchema}: it cannot hold dossier ${notice.dossierCode}`)
-  }
-  const reference = withdrawalReference(notice.agencyReference)
+  const kind = kindOf(requestKinds, context.dataSchema, 'the power company', `: it cannot hold dossier ${notice.dossierCode}`)
+  const reference = noticeReference(notice.agencyReference)
   const body: ElectricityWithdrawal = {
     maYeuCau: notice.dossierCode,
     ...(reference !== undefined && { maTiepNhan: reference }),
@@ -417,33 +412,17 @@ function withdrawal (notice: WithdrawalNotice, context: OutboundContext): { meth
   return { method: 'POST', path: WITHDRAWAL_PATH, body }
 }
 
-/** A supplied paper as hoSoDinhKem describes a document: by link (duongDan) or inline (noiDungBase64). */
-function suppliedPaperToNative (a: Attachment, source: PaperSource): ElectricityTepBoSung {
-  return {
-    maThanhPhan: a.componentCode,
-    ...(a.componentName !== undefined && { tenThanhPhan: a.componentName }),
-    tenTep: a.fileName,
-    kieuTep: a.mediaType,
-    kichThuoc: a.byteSize,
-    sha256: a.sha256,
-    ...(source.url !== undefined ? { duongDan: source.url } : { noiDungBase64: source.contentBase64 })
-  }
-}
-
 /** Carry the papers the power company asked for (CHO_BO_SUNG) to it: it resumes the request (bổ sung hồ sơ). */
 function supplement (notice: SupplementNotice, context: OutboundContext): { method: 'POST', path: string, body: ElectricitySupplement } {
-  const kind = Object.hasOwn(requestKinds, context.dataSchema) ? requestKinds[context.dataSchema] : undefined
-  if (kind === undefined) {
-    throw new AdapterMappingError(`the power company takes ${Object.keys(requestKinds).join(' and ')} dossiers, not ${context.dataSchema}: it cannot hold dossier ${notice.dossierCode}`)
-  }
-  const reference = supplementReference(notice.agencyReference)
+  const kind = kindOf(requestKinds, context.dataSchema, 'the power company', `: it cannot hold dossier ${notice.dossierCode}`)
+  const reference = noticeReference(notice.agencyReference)
   const note = supplementNote(notice.note, 1900)
   const body: ElectricitySupplement = {
     maYeuCau: notice.dossierCode,
     ...(reference !== undefined && { maTiepNhan: reference }),
     loaiYeuCau: kind.kind,
     lanBoSung: supplementSequence(notice.sequence),
-    hoSoBoSung: supplementPapers(notice, suppliedPaperToNative),
+    hoSoBoSung: supplementPapers(notice, attachmentToNative),
     ...(note !== undefined && { ghiChu: note }),
     thoiDiemBoSung: supplementTime(notice.submittedAt)
   }

@@ -16,8 +16,9 @@
 import type { AgencyAdapter, DossierSubmission, OutboundRequest, StatusReport, SupplementNotice, WithdrawalNotice } from '../contract.ts'
 import { receiptField } from '../shared/receipt.ts'
 import type { Attachment, GenericRequest, GenericSupplement, GenericWithdrawal } from './native.generated.ts'
-import { withdrawalReason, withdrawalReference } from '../shared/withdrawal.ts'
-import { supplementNote, supplementPapers, supplementReference, supplementSequence, type PaperSource } from '../shared/supplement.ts'
+import { withdrawalReason } from '../shared/withdrawal.ts'
+import { noticeReference } from '../shared/notice-fields.ts'
+import { supplementNote, supplementPapers, supplementSequence } from '../shared/supplement.ts'
 import requestSchema from './schemas/request.schema.json' with { type: 'json' }
 import supplementSchema from './schemas/supplement.schema.json' with { type: 'json' }
 import withdrawalSchema from './schemas/withdrawal.schema.json' with { type: 'json' }
@@ -30,7 +31,7 @@ export const SUPPLEMENT_PATH = 'supplements'
 
 
 function withdrawal (notice: WithdrawalNotice): OutboundRequest & { body: GenericWithdrawal } {
-  const reference = withdrawalReference(notice.agencyReference)
+  const reference = noticeReference(notice.agencyReference)
   const body: GenericWithdrawal = {
     type: 'withdrawal',
     dossierCode: notice.dossierCode,
@@ -42,23 +43,8 @@ function withdrawal (notice: WithdrawalNotice): OutboundRequest & { body: Generi
   return { method: 'POST', path: WITHDRAWAL_PATH, body }
 }
 
-/** A supplied paper as the canonical attachment, by url or inline (inline when it has both). */
-function paper (a: Attachment, source: PaperSource): Attachment {
-  return {
-    componentCode: a.componentCode,
-    ...(a.componentName !== undefined && { componentName: a.componentName }),
-    fileName: a.fileName,
-    mediaType: a.mediaType,
-    byteSize: a.byteSize,
-    sha256: a.sha256,
-    ...source,
-    ...(a.digitized !== undefined && { digitized: a.digitized }),
-    ...(a.reusable !== undefined && { reusable: a.reusable })
-  }
-}
-
 function supplement (notice: SupplementNotice): OutboundRequest & { body: GenericSupplement } {
-  const reference = supplementReference(notice.agencyReference)
+  const reference = noticeReference(notice.agencyReference)
   const note = supplementNote(notice.note, 2000)
   const body: GenericSupplement = {
     type: 'supplement',
@@ -66,7 +52,7 @@ function supplement (notice: SupplementNotice): OutboundRequest & { body: Generi
     step: notice.step,
     ...(reference !== undefined && { agencyReference: reference }),
     sequence: supplementSequence(notice.sequence),
-    attachments: supplementPapers(notice, paper),
+    attachments: supplementPapers(notice, (a) => a),
     ...(note !== undefined && { note }),
     submittedAt: notice.submittedAt
   }

@@ -55,9 +55,10 @@ import type {
   JusticeXacNhanHonNhan
 } from './native.generated.ts'
 import { nativeDate, nativeDateTime, toCompactDate, toCompactVietnam } from '../shared/vietnam-datetime.ts'
-import { codeTable } from '../shared/code-table.ts'
-import { withdrawalReason, withdrawalReference, withdrawalTime } from '../shared/withdrawal.ts'
-import { supplementNote, supplementPapers, supplementReference, supplementSequence, supplementTime, type PaperSource } from '../shared/supplement.ts'
+import { codeTable, kindOf } from '../shared/code-table.ts'
+import { withdrawalReason, withdrawalTime } from '../shared/withdrawal.ts'
+import { noticeReference } from '../shared/notice-fields.ts'
+import { supplementNote, supplementPapers, supplementSequence, supplementTime } from '../shared/supplement.ts'
 
 /** The native system, as the adapter's messages name it. */
 const SYSTEM = 'the justice software'
@@ -422,10 +423,7 @@ const modules: Readonly<Record<string, { module: Module, map: (d: DeliverableDos
 }
 
 function outbound (dossier: DeliverableDossier, context: OutboundContext): { method: 'POST', body: JusticeRequest } {
-  const kind = Object.hasOwn(modules, context.dataSchema) ? modules[context.dataSchema] : undefined
-  if (kind === undefined) {
-    throw new AdapterMappingError(`the justice software takes ${Object.keys(modules).join(', ')} dossiers, not ${context.dataSchema} (procedure ${dossier.procedure.code}); route it to an agency whose adapter handles it`)
-  }
+  const kind = kindOf(modules, context.dataSchema, 'the justice software', ` (procedure ${dossier.procedure.code}); route it to an agency whose adapter handles it`)
   const nyc = applicantToNative(dossier.applicant)
   const record = kind.map(dossier)
   const { procedure, resultReturn } = dossier
@@ -745,11 +743,8 @@ const receipt = (response: AgencyResponse): string | undefined => receiptField(r
 
 /** Tell the software the applicant withdrew the dossier: stop the step it holds (maBuoc) in the module's register. */
 function withdrawal (notice: WithdrawalNotice, context: OutboundContext): { method: 'POST', path: string, body: JusticeWithdrawal } {
-  const kind = Object.hasOwn(modules, context.dataSchema) ? modules[context.dataSchema] : undefined
-  if (kind === undefined) {
-    throw new AdapterMappingError(`the justice software takes ${Object.keys(modules).join(', ')} dossiers, not ${context.dataSchema}: it cannot hold dossier ${notice.dossierCode}`)
-  }
-  const reference = withdrawalReference(notice.agencyReference)
+  const kind = kindOf(modules, context.dataSchema, 'the justice software', `: it cannot hold dossier ${notice.dossierCode}`)
+  const reference = noticeReference(notice.agencyReference)
   const body: JusticeWithdrawal = {
     maHoSo: notice.dossierCode,
     ...(reference !== undefined && { soBienNhan: reference }),
@@ -763,28 +758,10 @@ function withdrawal (notice: WithdrawalNotice, context: OutboundContext): { meth
 
 // ── supplement ─────────────────────────────────────────────────────────────────────────────────
 
-/** A supplied paper as giayToDinhKem describes a document: by link (duongDan) or inline (noiDungBase64). */
-function suppliedPaperToNative (a: Attachment, source: PaperSource): JusticeGiayToNopBoSung {
-  return {
-    maThanhPhan: a.componentCode,
-    ...(a.componentName !== undefined && { tenThanhPhan: a.componentName }),
-    tenTep: a.fileName,
-    kieuTep: a.mediaType,
-    kichThuoc: a.byteSize,
-    maBam: a.sha256,
-    ...(source.url !== undefined ? { duongDan: source.url } : { noiDungBase64: source.contentBase64 }),
-    ...(a.digitized !== undefined && { daSoHoa: a.digitized }),
-    ...(a.reusable !== undefined && { taiSuDung: a.reusable })
-  }
-}
-
 /** Carry the papers the step (maBuoc) asked for (trangThai "2") to the software: it resumes the step in the module's register. */
 function supplement (notice: SupplementNotice, context: OutboundContext): { method: 'POST', path: string, body: JusticeSupplement } {
-  const kind = Object.hasOwn(modules, context.dataSchema) ? modules[context.dataSchema] : undefined
-  if (kind === undefined) {
-    throw new AdapterMappingError(`the justice software takes ${Object.keys(modules).join(', ')} dossiers, not ${context.dataSchema}: it cannot hold dossier ${notice.dossierCode}`)
-  }
-  const reference = supplementReference(notice.agencyReference)
+  const kind = kindOf(modules, context.dataSchema, 'the justice software', `: it cannot hold dossier ${notice.dossierCode}`)
+  const reference = noticeReference(notice.agencyReference)
   const note = supplementNote(notice.note, 2000)
   const body: JusticeSupplement = {
     maHoSo: notice.dossierCode,
@@ -792,7 +769,7 @@ function supplement (notice: SupplementNotice, context: OutboundContext): { meth
     maBuoc: notice.step,
     loaiHoSo: kind.module,
     lanBoSung: supplementSequence(notice.sequence),
-    giayToNopBoSung: supplementPapers(notice, suppliedPaperToNative),
+    giayToNopBoSung: supplementPapers(notice, attachmentToNative),
     ...(note !== undefined && { ghiChu: note }),
     thoiDiemBoSung: supplementTime(notice.submittedAt)
   }

@@ -55,9 +55,10 @@ import type {
   LandWithdrawal
 } from './native.generated.ts'
 import { nativeDate, nativeDateTime, toCompactDate, toCompactVietnam } from '../shared/vietnam-datetime.ts'
-import { codeTable } from '../shared/code-table.ts'
-import { withdrawalReason, withdrawalReference, withdrawalTime } from '../shared/withdrawal.ts'
-import { supplementNote, supplementPapers, supplementReference, supplementSequence, supplementTime, type PaperSource } from '../shared/supplement.ts'
+import { codeTable, kindOf } from '../shared/code-table.ts'
+import { withdrawalReason, withdrawalTime } from '../shared/withdrawal.ts'
+import { noticeReference } from '../shared/notice-fields.ts'
+import { supplementNote, supplementPapers, supplementSequence, supplementTime } from '../shared/supplement.ts'
 
 /** The native system, as the adapter's messages name it. */
 const SYSTEM = 'VBDLIS'
@@ -458,10 +459,7 @@ const procedureKinds: Readonly<Record<string, { kind: ProcedureKind, map: (d: De
 }
 
 function outbound (dossier: DeliverableDossier, context: OutboundContext): { method: 'POST', body: LandRequest } {
-  const kind = Object.hasOwn(procedureKinds, context.dataSchema) ? procedureKinds[context.dataSchema] : undefined
-  if (kind === undefined) {
-    throw new AdapterMappingError(`the land registration office takes ${Object.keys(procedureKinds).join(' and ')} dossiers, not ${context.dataSchema} (procedure ${dossier.procedure.code}); route it to an agency whose adapter handles it`)
-  }
+  const kind = kindOf(procedureKinds, context.dataSchema, 'the land registration office', ` (procedure ${dossier.procedure.code}); route it to an agency whose adapter handles it`)
   const data = kind.map(dossier)
   const { procedure, resultReturn } = dossier
   if (resultReturn.method === 'postal' && resultReturn.delivery === undefined) {
@@ -712,11 +710,8 @@ const receipt = (response: AgencyResponse): string | undefined => receiptField(r
 
 /** Tell the office the applicant withdrew the dossier: stop the step it holds (MaBuoc). */
 function withdrawal (notice: WithdrawalNotice, context: OutboundContext): { method: 'POST', path: string, body: LandWithdrawal } {
-  const kind = Object.hasOwn(procedureKinds, context.dataSchema) ? procedureKinds[context.dataSchema] : undefined
-  if (kind === undefined) {
-    throw new AdapterMappingError(`the land registration office takes ${Object.keys(procedureKinds).join(' and ')} dossiers, not ${context.dataSchema}: it cannot hold dossier ${notice.dossierCode}`)
-  }
-  const reference = withdrawalReference(notice.agencyReference)
+  const kind = kindOf(procedureKinds, context.dataSchema, 'the land registration office', `: it cannot hold dossier ${notice.dossierCode}`)
+  const reference = noticeReference(notice.agencyReference)
   const body: LandWithdrawal = {
     MaHoSo: notice.dossierCode,
     ...(reference !== undefined && { SoBienNhan: reference }),
@@ -730,28 +725,10 @@ function withdrawal (notice: WithdrawalNotice, context: OutboundContext): { meth
 
 // ---------------------------------------------------------------- supplement
 
-/** A supplied paper as GiayToKemTheo describes a document: by address (DuongDan) or inline (NoiDungBase64). */
-function suppliedPaperToNative (a: Attachment, source: PaperSource): LandGiayToBoSung {
-  return {
-    MaThanhPhanHoSo: a.componentCode,
-    ...(a.componentName !== undefined && { TenGiayTo: a.componentName }),
-    TenTep: a.fileName,
-    KieuFile: a.mediaType,
-    KichThuoc: a.byteSize,
-    MaBam: a.sha256,
-    ...(source.url !== undefined ? { DuongDan: source.url } : { NoiDungBase64: source.contentBase64 }),
-    ...(a.digitized !== undefined && { DuocSoHoa: a.digitized }),
-    ...(a.reusable !== undefined && { DuocTaiSuDung: a.reusable })
-  }
-}
-
 /** Carry the papers the step (MaBuoc) asked for (CHO_BO_SUNG) to the office: it resumes the step. */
 function supplement (notice: SupplementNotice, context: OutboundContext): { method: 'POST', path: string, body: LandSupplement } {
-  const kind = Object.hasOwn(procedureKinds, context.dataSchema) ? procedureKinds[context.dataSchema] : undefined
-  if (kind === undefined) {
-    throw new AdapterMappingError(`the land registration office takes ${Object.keys(procedureKinds).join(' and ')} dossiers, not ${context.dataSchema}: it cannot hold dossier ${notice.dossierCode}`)
-  }
-  const reference = supplementReference(notice.agencyReference)
+  const kind = kindOf(procedureKinds, context.dataSchema, 'the land registration office', `: it cannot hold dossier ${notice.dossierCode}`)
+  const reference = noticeReference(notice.agencyReference)
   const note = supplementNote(notice.note, 1000)
   const body: LandSupplement = {
     MaHoSo: notice.dossierCode,
@@ -759,7 +736,7 @@ function supplement (notice: SupplementNotice, context: OutboundContext): { meth
     MaBuoc: notice.step,
     LoaiThuTuc: kind.kind,
     LanBoSung: supplementSequence(notice.sequence),
-    DanhSachGiayToBoSung: supplementPapers(notice, suppliedPaperToNative),
+    DanhSachGiayToBoSung: supplementPapers(notice, attachmentToNative),
     ...(note !== undefined && { GhiChu: note }),
     ThoiDiemBoSung: supplementTime(notice.submittedAt)
   }

@@ -31,7 +31,8 @@ import {
 import { receiptField } from '../shared/receipt.ts'
 import type { PostalDocument, PostalRequest, PostalStatus, PostalWithdrawal } from './native.generated.ts'
 import { nativeDateTime } from '../shared/vietnam-datetime.ts'
-import { withdrawalReason, withdrawalReference, withdrawalTime } from '../shared/withdrawal.ts'
+import { withdrawalReason, withdrawalTime } from '../shared/withdrawal.ts'
+import { noticeReference } from '../shared/notice-fields.ts'
 import requestSchema from './schemas/request.schema.json' with { type: 'json' }
 import statusSchema from './schemas/status.schema.json' with { type: 'json' }
 import withdrawalSchema from './schemas/withdrawal.schema.json' with { type: 'json' }
@@ -242,7 +243,7 @@ const receipt = (response: AgencyResponse): string | undefined => receiptField(r
 /** The applicant withdrew the dossier: cancel the shipment order (hủy đơn hàng). */
 function withdrawal (notice: WithdrawalNotice, context: OutboundContext): { method: 'POST', path: string, body: PostalWithdrawal } {
   const customer = customerCode(context)
-  const itemCode = withdrawalReference(notice.agencyReference)
+  const itemCode = noticeReference(notice.agencyReference)
   const reason = notice.reason.trim()
   const body: PostalWithdrawal = {
     CustomerCode: customer,

@@ -26,3 +26,14 @@ export function codeTable<C extends string | number, N extends string | number> 
     }
   }
 }
+
+/**
+ * The entry for the kind of dossier a delivery or notice is about (context.dataSchema) in an
+ * adapter's table of the kinds its agency handles; any other kind is an AdapterMappingError saying
+ * which kinds the agency takes and `why` it matters for this one.
+ */
+export function kindOf<T> (table: Readonly<Record<string, T>>, dataSchema: string, agency: string, why: string): T {
+  const kind = Object.hasOwn(table, dataSchema) ? table[dataSchema] : undefined
+  if (kind === undefined) throw new AdapterMappingError(`${agency} takes ${Object.keys(table).join(', ')} dossiers, not ${dataSchema}${why}`)
+  return kind
+}

@@ -25,3 +25,11 @@ export function nativeTime (iso: string, field: string): string {
     throw err
   }
 }
+
+/**
+ * The agency's own reference for a notice, when it gave a usable one: native reference fields
+ * hold 1–128 characters, and the dossier code identifies the dossier without it.
+ */
+export function noticeReference (reference: string | undefined): string | undefined {
+  return reference !== undefined && reference.trim() !== '' && Array.from(reference).length <= 128 ? reference : undefined
+}

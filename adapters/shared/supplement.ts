@@ -5,30 +5,30 @@
  */
 import { AdapterMappingError, type Attachment, type SupplementNotice } from '../contract.ts'
 import { nativeText, nativeTime } from './notice-fields.ts'
-import { withdrawalReference } from './withdrawal.ts'
-
-/** Where a supplied paper's bytes are: inline (base64), or at an address the agency fetches. */
-export type PaperSource = { contentBase64: string, url?: undefined } | { url: string, contentBase64?: undefined }
 
 /**
- * Where to get a paper: its inline content when the canonical attachment carries it (the agency
- * need not fetch anything), else its url; neither is an AdapterMappingError naming the paper.
+ * A supplied paper with exactly one source: its inline content when the canonical attachment
+ * carries it (the agency need not fetch anything), else its url; neither is an
+ * AdapterMappingError naming the paper.
  */
-export function paperSource (a: Attachment, field: string): PaperSource {
-  if (a.contentBase64 !== undefined) return { contentBase64: a.contentBase64 }
-  if (a.url !== undefined) return { url: a.url }
-  throw new AdapterMappingError(`${field} (${a.fileName}) has neither url nor contentBase64: the agency could not get the paper`)
+export function withOneSource (a: Attachment, field: string): Attachment {
+  const paper = { ...a } // its fields in their order
+  if (a.contentBase64 !== undefined) delete paper.url
+  else if (a.url !== undefined) delete paper.contentBase64
+  else throw new AdapterMappingError(`${field} (${a.fileName}) has neither url nor contentBase64: the agency could not get the paper`)
+  return paper
 }
 
 /**
- * Every paper of the notice through `toNative`, in order, with its source; a notice without
- * papers is an AdapterMappingError (native lists of supplied papers are never empty).
+ * Every paper of the notice, with one source each, through the adapter's own attachment mapping,
+ * in order; a notice without papers is an AdapterMappingError (native lists of supplied papers
+ * are never empty).
  */
-export function supplementPapers<T> (notice: SupplementNotice, toNative: (a: Attachment, source: PaperSource) => T): T[] {
+export function supplementPapers<T> (notice: SupplementNotice, toNative: (a: Attachment) => T): T[] {
   if (!Array.isArray(notice.attachments) || notice.attachments.length === 0) {
     throw new AdapterMappingError(`supplement ${String(notice.sequence)} of dossier ${notice.dossierCode} carries no papers`)
   }
-  return notice.attachments.map((a, i) => toNative(a, paperSource(a, `attachments[${i}]`)))
+  return notice.attachments.map((a, i) => toNative(withOneSource(a, `attachments[${i}]`)))
 }
 
 /** The supplement's number in the dossier (1, 2…); anything else is an AdapterMappingError. */
@@ -42,6 +42,3 @@ export const supplementNote = (note: string | undefined, max: number): string | 
 
 /** When the applicant supplied the papers (ISO 8601) → yyyyMMddHHmmss, Vietnam time. */
 export const supplementTime = (submittedAt: string): string => nativeTime(submittedAt, 'submittedAt')
-
-/** The agency's own reference for the notice, when it gave a usable one (as for withdrawals: 1–128 characters). */
-export const supplementReference = withdrawalReference

@@ -14,11 +14,3 @@ export function withdrawalReason (reason: string, max: number): string {
 
 /** When the applicant withdrew (ISO 8601) → yyyyMMddHHmmss, Vietnam time. */
 export const withdrawalTime = (withdrawnAt: string): string => nativeTime(withdrawnAt, 'withdrawnAt')
-
-/**
- * The agency's own reference for the notice, when it gave a usable one: native reference fields
- * hold 1–128 characters, and the dossier code identifies the dossier without it.
- */
-export function withdrawalReference (reference: string | undefined): string | undefined {
-  return reference !== undefined && reference.trim() !== '' && Array.from(reference).length <= 128 ? reference : undefined
-}

@@ -70,7 +70,7 @@ export function contributions (d: StatsFacts): string[] {
 /** Counter increments (by "<day>\t<field>") that take a dossier from `before` (undefined: new) to `after`. Zero entries left out. */
 export function statsDelta (before: StatsFacts | undefined, after: StatsFacts): Map<string, number> {
   const delta = new Map<string, number>()
-  for (const k of after === undefined ? [] : contributions(after)) delta.set(k, (delta.get(k) ?? 0) + 1)
+  for (const k of contributions(after)) delta.set(k, (delta.get(k) ?? 0) + 1)
   if (before !== undefined) for (const k of contributions(before)) delta.set(k, (delta.get(k) ?? 0) - 1)
   for (const [k, v] of delta) if (v === 0) delta.delete(k)
   return delta

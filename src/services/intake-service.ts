@@ -8,8 +8,10 @@
  * before anything touches Redis.
  *
  * Redis round trips for a new dossier: 2, whatever the number of agencies —
- *   1. EVALSHA intake.lua: receive-once lookup, day counter, dossier hash, indexes, outbox entries;
- *   2. the delivery jobs, one BullMQ add per agency, pipelined on one connection.
+ *   1. EVALSHA intake.lua: receive-once lookup, day counter, dossier hash, indexes, outbox entries,
+ *      the receipt's history entry, statistics counters, due-date index, webhook notification;
+ *   2. the delivery jobs (one BullMQ add per step) and the notification's jobs (one per
+ *      subscriber), added together on one auto-pipelined connection.
  * A repeated submission costs 1 (the script answers with the stored dossier's summary).
  * If step 2 fails, the dossier is safely stored and the outbox reconciler queues it (queues/reconciler.ts).
  */
@@ -211,24 +213,22 @@ export class IntakeService {
       ...(head.dueAt !== undefined && { dueAt: head.dueAt }),
       facts,
       history,
-      ...(this.#o.notify !== undefined && { notification: notificationBody('', procedure.code, 'status-changed', undefined, head, received, actor) }),
+      ...(this.#o.notify !== undefined && { notification: notificationBody(procedure.code, 'status-changed', undefined, head, received, actor) }),
       stats: statsDelta(undefined, statsFacts(head, procedure.code, routing))
     })
     if (result.outcome === 'conflict') throw new IdempotencyConflictError(result.code)
     if (result.outcome === 'duplicate') return { created: false, summary: result.summary }
     const { code } = result.summary
-    try {
-      await this.#o.enqueue(code, stepsToDeliver(routing).map((step) => ({ step, agency: (routing[step] as { agency: string }).agency })))
-    } catch (err) {
-      this.#o.log.warn({ err, dossier: code }, 'dossier stored but its deliveries could not be queued now; the outbox reconciler will queue them')
-    }
-    if (this.#o.notify !== undefined) {
-      try {
-        await this.#o.notify(code, 1)
-      } catch (err) {
-        this.#o.log.warn({ err, dossier: code }, 'receipt notification stored but not queued now; the reconciler will queue it')
-      }
-    }
+    // the delivery jobs and the receipt notification's jobs go out together: one write to Redis
+    const { log, notify } = this.#o
+    await Promise.all([
+      this.#o.enqueue(code, stepsToDeliver(routing).map((step) => ({ step, agency: (routing[step] as { agency: string }).agency }))).catch((err: unknown) => {
+        log.warn({ err, dossier: code }, 'dossier stored but its deliveries could not be queued now; the outbox reconciler will queue them')
+      }),
+      notify?.(code, 1).catch((err: unknown) => {
+        log.warn({ err, dossier: code }, 'receipt notification stored but not queued now; the reconciler will queue it')
+      })
+    ])
     return { created: true, summary: result.summary }
   }
 }

@@ -100,7 +100,7 @@ export function statsFacts (head: DossierHead, procedure: string, routing: Routi
   return { receivedAt: head.receivedAt, status: head.status, procedure, agencies: statsAgencies(routing), facts: head.facts }
 }
 
-/** The webhook notification of a change (id and sequence are added when it is sent). */
+/** The webhook notification of a change, as kept in the dossier's list (id, sequence and dossier code are added when it is sent or read). */
 /** With statuses 5 and 6: what each open step asks of the applicant (papers, payment), for the portal to tell them. */
 export function applicantRequests (routing: Routing): Array<{ step: string, agency: string, missing?: unknown, payment?: unknown }> {
   return Object.entries(routing)
@@ -113,11 +113,10 @@ export function applicantRequests (routing: Routing): Array<{ step: string, agen
     }))
 }
 
-export function notificationBody (code: string, procedure: string, event: NotificationEvent, from: DossierStatus | undefined, head: DossierHead, at: Date, actor: Actor, note?: string, routing?: Routing): object {
+export function notificationBody (procedure: string, event: NotificationEvent, from: DossierStatus | undefined, head: DossierHead, at: Date, actor: Actor, note?: string, routing?: Routing): object {
   const requests = routing !== undefined && (head.status === 'supplement-requested' || head.status === 'payment-requested') ? applicantRequests(routing) : []
   return {
     event,
-    dossier: code,
     procedure,
     at: toVietnamIso(at),
     ...(from !== undefined && { from: statusRef(from) }),
@@ -193,26 +192,21 @@ export class LifecycleService {
       ...(dueAfter !== dueBefore && { dueIndex: dueAfter ?? 'remove' }),
       stats,
       ...(n !== undefined && this.#o.notifying && {
-        notification: notificationBody(code, procedure, n.event, before.status !== after.status ? before.status : undefined, after, plan.at, n.actor, n.note, routingAfter)
+        notification: notificationBody(procedure, n.event, before.status !== after.status ? before.status : undefined, after, plan.at, n.actor, n.note, routingAfter)
       })
     })
     if (result.outcome === 'missing') throw new DossierNotFoundError(code)
     if (result.outcome !== 'ok') return result
+    // the deliveries and the notification's jobs are added together: one write to Redis (auto-pipelining)
     const release = plan.release ?? []
-    if (release.length > 0) {
-      try {
-        await this.#o.enqueue(code, release)
-      } catch (err) {
+    await Promise.all([
+      release.length > 0 && this.#o.enqueue(code, release).catch((err: unknown) => {
         log.warn({ err, dossier: code, release }, 'change stored but its deliveries not queued now; the outbox reconciler will queue them')
-      }
-    }
-    if (result.sequence > 0) {
-      try {
-        await this.#o.notify(code, result.sequence)
-      } catch (err) {
+      }),
+      result.sequence > 0 && this.#o.notify(code, result.sequence).catch((err: unknown) => {
         log.warn({ err, dossier: code }, 'notification stored but not queued now; the reconciler will queue it')
-      }
-    }
+      })
+    ])
     return result
   }
 
