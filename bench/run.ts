@@ -10,15 +10,19 @@
  *                no-op jobs at the same concurrency                        target ≥ 40%
  *   memory       Redis bytes per stored dossier vs its raw JSON             target ≤ 1.5×
  *
+ * The load generator (bench/load.ts, autocannon) and the agency sink (bench/sink.ts) run in their
+ * own processes: they stand for the portal and the agency's software, other systems whose CPU is not
+ * the hub's. The servers measured — the hub and the bare ceilings — run in this one.
+ *
  * BENCH_DURATION (seconds per load run, default 10), BENCH_CONNECTIONS (default 50),
  * BENCH_DELIVERIES (default 5000), BENCH_MEMORY_DOSSIERS (default 100000).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer, type Server } from 'node:http'
+import { fork, spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { cpus, totalmem } from 'node:os'
 import { readFileSync } from 'node:fs'
-import autocannon from 'autocannon'
 import Fastify from 'fastify'
 import { Redis } from 'ioredis'
 import { Queue, Worker } from 'bullmq'
@@ -27,6 +31,7 @@ import { createLogger } from '../src/logger.ts'
 import { resolveHubConfig, type HubSettings } from '../src/config/hub-config.ts'
 import { fromRoot } from '../src/paths.ts'
 import type { DossierSubmission } from '../src/types/schemas.generated.ts'
+import type { LoadJob, LoadResult } from './load.ts'
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
@@ -56,16 +61,14 @@ async function startRedis (): Promise<{ url: string, child: ChildProcess }> {
   throw new Error('redis-server did not start (is it installed?)')
 }
 
-interface Load { rps: number, p50: number, p99: number, errors: number, non2xx: number }
-
-async function load (url: string, body: (i: number) => string, headers: Record<string, string> = {}): Promise<Load> {
-  let n = 0
-  const r = await autocannon({
-    url, connections: CONNECTIONS, duration: DURATION, method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    requests: [{ setupRequest: (req) => ({ ...req, body: body(n++) }) }]
-  })
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx }
+/** One load run by autocannon in its own process (bench/load.ts): the portal is another system. */
+async function load (url: string, mode: LoadJob['mode'], template: string, headers: Record<string, string> = {}): Promise<LoadResult> {
+  const child = fork(new URL('./load.ts', import.meta.url), { stdio: 'inherit' })
+  const result = once(child, 'message') as Promise<[LoadResult]>
+  child.send({ url, connections: CONNECTIONS, duration: DURATION, headers, template, mode } satisfies LoadJob)
+  const [r] = await result
+  await once(child, 'exit')
+  return r
 }
 
 const submission = (i: number): string => JSON.stringify({ ...example, source: { system: 'bench', reference: `B-${process.pid}-${i}` } })
@@ -81,16 +84,20 @@ async function hubOf (redisUrl: string, prefix: string, role: 'api' | 'worker', 
   return await createHub({ role, redisUrl, prefix, settings: settings(agencyUrl), logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 1 << 18, reconcileIntervalMs: 3_600_000 })
 }
 
-async function sink (): Promise<{ url: string, server: Server, count: () => number, at: (n: number) => number }> {
-  let n = 0
-  const times: number[] = []
-  const server = createServer((req, res) => {
-    req.resume()
-    req.on('end', () => { n++; times.push(Date.now()); res.writeHead(201, { 'content-type': 'application/json' }); res.end(`{"maTiepNhan":"S-${n}"}`) })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  /** `at(k)`: when the k-th request (1-based) arrived */
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/evn`, server, count: () => n, at: (k) => times[k - 1] ?? Date.now() }
+/** The agency's software, in its own process (bench/sink.ts). */
+async function sink (): Promise<{ url: string, child: ChildProcess, deliveries: (n: number) => Promise<{ first: number, last: number }> }> {
+  const child = fork(new URL('./sink.ts', import.meta.url), { stdio: 'inherit' })
+  const [{ url }] = await once(child, 'message') as [{ url: string }]
+  return {
+    url,
+    child,
+    /** resolves when n more requests have arrived, with the times of the first and the last of them */
+    deliveries: async (n) => {
+      const answer = once(child, 'message') as Promise<[{ first: number, last: number }]>
+      child.send({ wait: n })
+      return (await answer)[0]
+    }
+  }
 }
 
 const rows: string[][] = []
@@ -107,19 +114,20 @@ try {
   const key = (await api.clients.add({ id: 'bench', role: 'portal' })).key
   const apiUrl = await api.app?.listen({ port: 0, host: '127.0.0.1' }) ?? ''
   const auth = { authorization: `Bearer ${key}` }
-  const intake = await load(`${apiUrl}/v1/dossiers`, submission, auth)
+  const intake = await load(`${apiUrl}/v1/dossiers`, 'unique', submission(0), auth)
   const dupBody = submission(-1)
-  const duplicate = await load(`${apiUrl}/v1/dossiers`, () => dupBody, auth)
+  const duplicate = await load(`${apiUrl}/v1/dossiers`, 'same', dupBody, auth)
   await api.close()
 
   // ceilings: bare Fastify + one Redis command, same body
   const bare = Fastify()
   const r = new Redis(redis.url)
   bare.post('/set', async (req) => { await r.set(`ceiling:${(req.body as { source: { reference: string } }).source.reference}`, JSON.stringify(req.body)); return { ok: true } })
-  bare.post('/get', async () => { await r.get('ceiling:B-dup'); return { ok: true } })
+  await r.set('ceiling:dup', dupBody)
+  bare.post('/get', async () => { await r.get('ceiling:dup'); return { ok: true } })
   const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' })
-  const setCeiling = await load(`${bareUrl}/set`, submission)
-  const getCeiling = await load(`${bareUrl}/get`, () => dupBody)
+  const setCeiling = await load(`${bareUrl}/set`, 'unique', submission(0))
+  const getCeiling = await load(`${bareUrl}/get`, 'same', dupBody)
   await bare.close()
 
   row('intake (new dossiers)', `${Math.round(intake.rps)}/s p50 ${intake.p50} ms p99 ${intake.p99} ms`, `${Math.round(setCeiling.rps)}/s p99 ${setCeiling.p99} ms`, pct(intake.rps, setCeiling.rps), '≥ 40%, p99 ≤ 15 ms', intake.rps >= 0.4 * setCeiling.rps && intake.p99 <= 15)
@@ -138,10 +146,10 @@ try {
   await filler.close()
   // timed from the first delivery to the last, as the no-op jobs below: the worker process's start-up
   // (compiling schemas, connecting) is not delivery work
-  const before = agency.count()
+  const delivered = agency.deliveries(DELIVERIES)
   const worker = await hubOf(redis.url, 'benchd', 'worker', agency.url)
-  while (agency.count() - before < DELIVERIES) await new Promise((res) => setTimeout(res, 20))
-  const deliveryRate = (DELIVERIES - 1) / ((agency.at(before + DELIVERIES) - agency.at(before + 1)) / 1000)
+  const { first: firstDelivery, last: lastDelivery } = await delivered
+  const deliveryRate = (DELIVERIES - 1) / ((lastDelivery - firstDelivery) / 1000)
   await worker.close()
 
   const conn = new Redis(redis.url, { maxRetriesPerRequest: null })
@@ -190,14 +198,14 @@ try {
   conn.disconnect()
   r.disconnect()
 } finally {
-  agency.server.close()
+  agency.child.disconnect()
   redis.child.kill('SIGTERM')
 }
 
 const header = ['measure', 'hub', 'ceiling (same run)', 'ratio', 'target', '']
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
 const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')
-console.log(`\nliên thông hub bench — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${CONNECTIONS} connections, ${DURATION} s per load run\n`)
+console.log(`\nliên thông hub bench — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${CONNECTIONS} connections, ${DURATION} s per load run; load generator and agency sink in their own processes\n`)
 console.log(line(header))
 console.log(widths.map((w) => '-'.repeat(w)).join('-|-'))
 for (const r of rows) console.log(line(r))
