@@ -6,7 +6,7 @@
 import t from 'tap'
 import { bearer, build, example, post, waitFor, type TestHub } from './helper.ts'
 import { GENESIS, nextEntry, verifyChain } from '../src/domain/audit-chain.ts'
-import { AuditStore } from '../src/store/audit-store.ts'
+import { AuditStore, readTrail } from '../src/store/audit-store.ts'
 import { Keys } from '../src/store/keys.ts'
 import type { AuditEntry, DossierSummary } from '../src/types/schemas.generated.ts'
 
@@ -82,10 +82,36 @@ t.test('an entry changed or removed in Redis: the verification says where the ch
   t.match(removed.reason, /removed, added or moved/)
 
   // a forged entry with a recomputed hash still does not follow its predecessor
-  const all = (await hub.redis.lrange(key, 0, -1)).map((e) => JSON.parse(e) as AuditEntry)
+  const all = readTrail(code, await hub.redis.lrange(key, 0, -1))
   const forged = nextEntry(code, undefined, { at: all[0]?.at ?? '', client: 'forger', role: 'admin', action: 'read', method: 'GET', route: '/v1/dossiers/:code', status: 200, requestId: 'req-x' }, 2)
   const check = verifyChain(code, [all[0] as AuditEntry, forged])
   t.match(check, { valid: false, brokenAt: 2 }, 'an inserted entry with its own valid hash is caught by its prev')
+})
+
+t.test('stored entries leave out the dossier and prev, which their place gives; whole entries of earlier versions still read', async (t) => {
+  const hub = await build(t, { role: 'api' })
+  const { code } = (await post(hub.app, example('birth-registration'), bearer(hub.keys.portal))).json<DossierSummary>()
+  for (let i = 0; i < 2; i++) await hub.app.inject({ url: `/v1/dossiers/${code}`, headers: bearer(hub.keys.portal) })
+  await entries(hub, code, 3)
+  const key = `${hub.prefix}:audit:${code}`
+  const raw = (await hub.redis.lrange(key, 0, -1)).map((e) => JSON.parse(e) as Record<string, unknown>)
+  t.same(raw.map((e) => ['dossier' in e, 'prev' in e, typeof e.hash, e.seq]), [[false, false, 'string', 1], [false, false, 'string', 2], [false, false, 'string', 3]], 'no dossier, no prev in Redis')
+  const served = await trail(hub, code)
+  t.same(served.verification, { valid: true, entries: 3 })
+  t.equal(served.entries[0]?.prev, GENESIS)
+  t.equal(served.entries[2]?.prev, served.entries[1]?.hash, 'prev served from the entry before')
+  t.ok(served.entries.every((e) => e.dossier === code), 'the dossier served from the list')
+
+  // a trail written whole by an earlier version (entries carrying dossier and prev) reads and verifies the same
+  await hub.redis.del(key)
+  await hub.redis.rpush(key, ...served.entries.map((e) => JSON.stringify(e)))
+  t.same((await trail(hub, code)).verification, { valid: true, entries: 3 }, 'whole entries verify')
+  await entries(hub, code, 4)
+  t.same((await trail(hub, code)).verification, { valid: true, entries: 4 }, 'and the next one, stored without them, chains on')
+  // a whole entry's own prev is kept, so editing it still shows
+  const second = served.entries[1] as AuditEntry
+  await hub.redis.lset(key, 1, JSON.stringify({ ...second, prev: second.hash }))
+  t.match((await trail(hub, code)).verification, { valid: false, brokenAt: 2 })
 })
 
 t.test('concurrent requests make one unbroken chain', async (t) => {
