@@ -26,6 +26,7 @@ import { createStrictAjv } from './validation/ajv.ts'
 import { createNativeValidators, type NativeValidators } from './validation/native.ts'
 import { closeRedis, createRedis } from './redis/connection.ts'
 import { Keys } from './store/keys.ts'
+import { MetricsStore } from './store/metrics-store.ts'
 import { ClientStore } from './auth/clients.ts'
 import { AuditStore } from './store/audit-store.ts'
 import { NotificationStore } from './store/notification-store.ts'
@@ -165,6 +166,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   const reconciler = new OutboxReconciler({ store, queues, log, ...(options.reconcileGraceMs !== undefined && { graceMs: options.reconcileGraceMs }) })
   const notifications = new NotificationStore(redis, keys)
   const statsStore = new StatsStore(redis, keys)
+  const metrics = new MetricsStore(redis, keys)
   const webhooks = settings.subscribers.size > 0 ? new WebhookQueue(redis, keys.queuePrefix, settings.subscribers) : undefined
   const notify = webhooks === undefined ? undefined : async (code: string, sequence: number): Promise<void> => { await webhooks.enqueue(code, sequence) }
   const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await queues.enqueue(code, deliveries) }
@@ -188,7 +190,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsStore, names, now), inlineAttachmentLimit: options.inlineAttachmentLimit },
       audit,
       queues: consoleQueues,
-      observability: { redis, keys, queues, workers: () => workers, role, draining: () => draining },
+      observability: { redis, keys, queues, metrics, workers: () => workers, role, draining: () => draining, now },
       clients,
       logger: log,
       bodyLimit: options.bodyLimit,
@@ -218,6 +220,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     })
     workers = createDeliveryWorkers({
       connection: workerRedis, prefix: keys.queuePrefix, agencies: settings.agencies, service, log,
+      onDelivered: async (agency, seconds) => { await metrics.recordDelivery(agency, seconds) },
       ...(options.workerLockMs !== undefined && { lockMs: options.workerLockMs })
     })
     if (webhooks !== undefined) {

@@ -9,7 +9,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http'
 import { createHash } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import type { Test } from 'tap'
-import { build, example, post, startAgency, testSettings, waitFor, REDIS_URL, type TestHub } from './helper.ts'
+import { bearer, build, example, post, startAgency, testSettings, waitFor, REDIS_URL, type TestHub } from './helper.ts'
 import { createHub } from '../src/runtime.ts'
 import { createLogger } from '../src/logger.ts'
 import { verifyHubSignature } from '../src/delivery/outbound-auth.ts'
@@ -34,6 +34,12 @@ async function dossier (hub: TestHub, code: string): Promise<Dossier> {
 
 async function history (hub: TestHub, code: string): Promise<HistoryEntry[]> {
   return (await hub.app.inject(`/v1/dossiers/${code}/history`)).json<{ entries: HistoryEntry[] }>().entries
+}
+
+/** hub_dossiers_overdue from /metrics, by its agency label ('' = all overdue dossiers) */
+async function overdueMetric (hub: TestHub): Promise<Record<string, number>> {
+  const text = (await hub.app.inject({ url: '/metrics', headers: bearer(hub.keys.admin) })).body
+  return Object.fromEntries([...text.matchAll(/^hub_dossiers_overdue\{agency="([^"]*)"[^}]*\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]))
 }
 
 interface Received { body: Record<string, unknown>, raw: string, headers: IncomingHttpHeaders }
@@ -160,12 +166,16 @@ t.test('the overdue sweeper flags a dossier once, even with two sweeps and two h
   t.equal(late.dueAt, '2026-11-26T09:00:00.000+07:00')
   t.equal(fine.dueAt, '2026-11-25T09:00:00.000+07:00', '2 working days')
 
+  t.same(await overdueMetric(hub), { '': 0 }, '/metrics: nothing overdue yet')
   c.set('2026-11-25T10:00:00+07:00') // the 2-day one is past due; the 3-day one not yet
+  t.same(await overdueMetric(hub), { '': 1 }, '/metrics: past due before the sweeper has seen it (total only)')
   const results = await Promise.all([hub.lifecycle.sweepOverdue(), hub.lifecycle.sweepOverdue(), other.lifecycle.sweepOverdue()])
   t.equal(results.reduce((n, r) => n + r.flagged, 0), 1, 'flagged once in all')
+  t.same(await overdueMetric(hub), { '': 1, evn: 1 }, '/metrics: flagged, counted once, per agency too')
   c.set('2026-11-27T10:00:00+07:00')
   const again = await Promise.all([hub.lifecycle.sweepOverdue(), other.lifecycle.sweepOverdue()])
   t.equal(again.reduce((n, r) => n + r.flagged, 0), 1, 'then the 3-day one, once; the paused one never')
+  t.same(await overdueMetric(hub), { '': 2, evn: 2 })
   t.same(await hub.lifecycle.sweepOverdue(), { checked: 0, flagged: 0 }, 'nothing left to look at')
 
   for (const code of [late.code, fine.code]) {
@@ -182,6 +192,7 @@ t.test('the overdue sweeper flags a dossier once, even with two sweeps and two h
   // resolving a flagged dossier turns it from "open, overdue" into "resolved late"
   await waitFor(async () => (await hub.store.routingState(fine.code, 'evn'))?.state === 'delivered', 'delivered')
   await report(hub, fine.code, 'evn', 'f1', { status: 'resolved' })
+  t.same(await overdueMetric(hub), { '': 1, evn: 1 }, '/metrics: resolved late is no longer overdue')
   const after = (await hub.app.inject('/v1/stats?from=2026-11-23&to=2026-11-27')).json<{ totals: Record<string, number> }>()
   t.equal(after.totals.openOverdue, 1)
   t.equal(after.totals.resolvedLate, 1)

@@ -1,9 +1,10 @@
 /**
  * /health, /ready and /metrics: liveness without a key, readiness that fails visibly when Redis
- * or a worker is down, Prometheus metrics with HTTP latency, queue depth and dossiers by status.
+ * or a worker is down, Prometheus metrics with HTTP latency, queue depth, delivery latency and
+ * dossiers by status (overdue dossiers: test/lifecycle.test.ts, with the sweeper).
  */
 import t from 'tap'
-import { bearer, build, deadEndpoint, example, freePort, post, testSettings, waitFor } from './helper.ts'
+import { bearer, build, deadEndpoint, example, freePort, post, startAgency, testSettings, waitFor } from './helper.ts'
 import { createHub } from '../src/runtime.ts'
 import { createLogger } from '../src/logger.ts'
 
@@ -60,4 +61,37 @@ t.test('/metrics: Prometheus text, admin or auditor key', async (t) => {
   t.match(text, /hub_delivery_queue_jobs\{[^}]*agency="justice",state="failed"[^}]*\} 1/, 'the failed delivery in justice\'s queue')
   t.match(text, /hub_dossiers\{[^}]*status="received",code="2"[^}]*\} 1/, 'one dossier received')
   t.match(text, /process_resident_memory_bytes/, 'process metrics')
+})
+
+t.test('/metrics: delivery latency per agency, from the counters the workers keep in Redis', async (t) => {
+  const agency = await startAgency(t)
+  const worker = await build(t, { agencyUrl: agency.url })
+  const started = Date.now()
+  const { code } = (await post(worker.app, example('birth-registration'))).json<{ code: string }>()
+  const routing = await waitFor(async () => {
+    const d = (await worker.app.inject({ url: `/v1/dossiers/${code}`, headers: bearer(worker.keys.admin) })).json<{ routing: Record<string, { agency: string, state: string }> }>()
+    const steps = Object.values(d.routing)
+    return steps.length > 0 && steps.every((r) => r.state !== 'pending' && r.state !== 'retrying') ? steps : undefined
+  }, 'every step delivered')
+  const elapsed = (Date.now() - started) / 1000
+  const delivered = new Map<string, number>()
+  for (const r of routing) if (r.state === 'delivered') delivered.set(r.agency, (delivered.get(r.agency) ?? 0) + 1)
+  t.ok(delivered.size > 0, 'some steps delivered')
+
+  // another process, API only, serves what the worker recorded
+  const text = await waitFor(async () => {
+    const body = (await worker.app.inject({ url: '/metrics', headers: bearer(worker.keys.admin) })).body
+    return [...delivered].every(([a, n]) => new RegExp(`hub_delivery_latency_seconds_count\\{agency="${a}"[^}]*\\} ${n}\\n`).test(body)) ? body : undefined
+  }, 'latency counts')
+  for (const [a, n] of delivered) {
+    const buckets = [...text.matchAll(new RegExp(`hub_delivery_latency_seconds_bucket\\{agency="${a}",le="([^"]+)"[^}]*\\} (\\d+)`, 'g'))].map((m) => [m[1], Number(m[2])] as const)
+    t.equal(buckets.at(-1)?.[0], '+Inf', `${a}: buckets end with +Inf`)
+    t.equal(buckets.at(-1)?.[1], n, `${a}: +Inf counts every delivery`)
+    t.ok(buckets.every(([, c], i) => i === 0 || c >= (buckets[i - 1]?.[1] ?? 0)), `${a}: cumulative`)
+    const sum = Number(new RegExp(`hub_delivery_latency_seconds_sum\\{agency="${a}"[^}]*\\} ([\\d.]+)`).exec(text)?.[1])
+    t.ok(sum >= 0 && sum <= n * elapsed, `${a}: ${sum} s in all, within what the test waited (${elapsed} s each)`)
+    t.comment(buckets.map(([le, c]) => `${le}:${c}`).join(' '))
+    const within = buckets.find(([le]) => le !== '+Inf' && Number(le) >= elapsed)
+    if (within !== undefined) t.equal(within[1], n, `${a}: every delivery within ${within[0]} s`)
+  }
 })

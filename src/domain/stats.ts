@@ -11,6 +11,8 @@
  *   - resolved, early, onTime, late: on the day it was resolved;
  *   - returned: on the day its result was returned; notAccepted, withdrawn, stopped: on the day it ended.
  * Dimensions: all (value ''), agency (each agency on its route), procedure, level, channel.
+ * Counters of the present, whatever the day, are kept under the pseudo-day NOW_DAY ("now"):
+ * openOverdue (open dossiers flagged overdue now, for /metrics).
  */
 import type { DossierStatus } from './status.ts'
 import { isOpen, type LifecycleFacts } from './lifecycle.ts'
@@ -21,6 +23,9 @@ export type GroupBy = typeof GROUP_BY[number]
 
 export const METRICS = ['received', 'online', 'postal', 'open', 'openOverdue', 'resolved', 'early', 'onTime', 'late', 'returned', 'notAccepted', 'withdrawn', 'stopped'] as const
 export type Metric = typeof METRICS[number]
+
+/** The pseudo-day of counters about the present rather than a day (never a YYYYMMDD). */
+export const NOW_DAY = 'now'
 
 /** What a dossier's counters depend on. */
 export interface StatsFacts {
@@ -52,7 +57,10 @@ export function contributions (d: StatsFacts): string[] {
   if (f.channel === 'postal' || f.returnMethod === 'postal') add(d.receivedAt, 'postal')
   if (isOpen(d.status)) {
     add(d.receivedAt, 'open')
-    if (f.overdueSince !== undefined) add(d.receivedAt, 'openOverdue')
+    if (f.overdueSince !== undefined) {
+      add(d.receivedAt, 'openOverdue')
+      for (const dim of dims) out.push(`${NOW_DAY}\topenOverdue|${dim}`)
+    }
   }
   if ((d.status === 'resolved' || d.status === 'returned') && f.resolvedAt !== undefined) {
     add(f.resolvedAt, 'resolved')

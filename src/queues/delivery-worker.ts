@@ -23,10 +23,12 @@ export interface DeliveryWorkersOptions {
   log: Logger
   /** how long a worker holds a job (renewed while it works); a dead worker's jobs are taken over after it (default 30 s) */
   lockMs?: number
+  /** a dossier accepted by `agency`, `seconds` after its delivery was queued (for /metrics); its failure is only logged */
+  onDelivered?: (agency: string, seconds: number) => Promise<void>
 }
 
 export function createDeliveryWorkers (options: DeliveryWorkersOptions): Worker<DeliveryJobData>[] {
-  const { connection, prefix, agencies, service, log } = options
+  const { connection, prefix, agencies, service, log, onDelivered } = options
   const lockDuration = options.lockMs ?? 30_000
   return [...agencies.values()].map((agency) => {
     const worker = new Worker<DeliveryJobData>(deliveryQueueName(agency.id), async (job: Job<DeliveryJobData>) => {
@@ -37,6 +39,12 @@ export function createDeliveryWorkers (options: DeliveryWorkersOptions): Worker<
         : await service.notice(job.data.code, job.data.step, kind, job.attemptsMade + 1, maxAttempts)
       switch (result.outcome) {
         case 'delivered':
+          if (kind === 'dossier' && onDelivered !== undefined) {
+            // from when the delivery was queued (the job's first add: retries and back-off included)
+            onDelivered(agency.id, Math.max(0, Date.now() - job.timestamp) / 1000)
+              .catch((err: unknown) => { log.warn({ err, agency: agency.id }, 'delivery latency not recorded') })
+          }
+          return result
         case 'already-delivered':
         case 'not-needed':
           return result

@@ -26,7 +26,9 @@
  *   <p>:ix:pr:<procedure>   zset   codes by receivedAt ms, per procedure code
  *   <p>:due                 zset   open dossiers whose clock runs (not paused, not yet flagged
  *                                   overdue), by due date ms: what the overdue sweeper looks at
- *   <p>:stats:<YYYYMMDD>    hash   statistics counters of one Vietnam day (domain/stats.ts)
+ *   <p>:stats:<YYYYMMDD>    hash   statistics counters of one Vietnam day (domain/stats.ts);
+ *                                   <p>:stats:now holds the counters of the present (open overdue)
+ *   <p>:metrics:delivery    hash   delivery latency histogram counters by agency (store/metrics-store.ts)
  *   <p>:n:<code>            list   the dossier's notifications (status changes, overdue, delays)
  *                                   for webhook subscribers, in order; a notification's sequence
  *                                   number is its position (1-based)

@@ -4,30 +4,36 @@
  *   GET /ready    Redis answers a PING within a second, and (roles with workers) every delivery
  *                 worker runs; 503 with the failing check otherwise (public)
  *   GET /metrics  Prometheus text format (prom-client), admin or auditor key: HTTP latency
- *                 histograms, delivery queue depth and failed count per agency, dossiers by
- *                 status, Node.js process metrics
- * Queue and dossier figures are read from Redis when scraped, so every API process reports the
- * same totals.
+ *                 histograms, delivery queue depth and failed count per agency, delivery latency
+ *                 per agency, dossiers by status, overdue dossiers, Node.js process metrics
+ * Queue, delivery and dossier figures are read from Redis when scraped (the workers that deliver
+ * record theirs there: store/metrics-store.ts), so every API process reports the same totals.
  */
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Worker } from 'bullmq'
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client'
 import type { DeliveryQueues } from '../../queues/delivery-queues.ts'
 import type { Keys } from '../../store/keys.ts'
+import { DELIVERY_LATENCY_BUCKETS, type MetricsStore } from '../../store/metrics-store.ts'
 import { STATUSES } from '../../domain/status.ts'
 
 export interface ObservabilityOptions {
   redis: Redis
   keys: Keys
   queues: DeliveryQueues
+  metrics: MetricsStore
+  now?: () => Date
   /** the delivery workers of this process (none in the api role) */
   workers: () => readonly Worker[]
   role: string
   /** true once the process is stopping (SIGTERM): /ready says so, so load balancers drain it */
   draining?: () => boolean
 }
+
+/** One line of a metric served from stored counters (prom-client's registry formats it). */
+interface StoredValue { metricName: string, labels: Record<string, string | number>, value: number }
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const
 
@@ -94,6 +100,39 @@ async function observability (app: FastifyInstance, o: ObservabilityOptions): Pr
       names.forEach((name, i) => { this.set({ status: name, code: String(STATUSES[name].code) }, Number(counts?.[i]?.[1] ?? 0)) })
     }
   })
+
+  new Gauge({
+    name: 'hub_dossiers_overdue',
+    help: 'Open dossiers past their due date (quá hạn): agency="" all of them; per agency, those the overdue sweeper has flagged',
+    labelNames: ['agency'] as const,
+    registers: [registry],
+    async collect () {
+      this.reset()
+      const { total, byAgency } = await o.metrics.overdue((o.now?.() ?? new Date()).getTime())
+      this.set({ agency: '' }, total)
+      for (const [agency, n] of byAgency) this.set({ agency }, n)
+    }
+  })
+  // A histogram whose counts the workers keep in Redis: prom-client's Histogram only counts what
+  // this process observes, so this one is served from the stored counters in its text format.
+  const latencyName = 'hub_delivery_latency_seconds'
+  const latency = {
+    name: latencyName,
+    help: 'Time from a delivery being queued to the agency accepting the dossier (retries and back-off included), per agency',
+    type: 'histogram',
+    aggregator: 'sum',
+    async get (): Promise<{ name: string, help: string, type: string, aggregator: string, values: StoredValue[] }> {
+      const values: StoredValue[] = []
+      for (const [agency, h] of await o.metrics.deliveryLatency()) {
+        DELIVERY_LATENCY_BUCKETS.forEach((le, i) => { values.push({ metricName: `${latencyName}_bucket`, labels: { agency, le }, value: h.cumulative[i] ?? 0 }) })
+        values.push({ metricName: `${latencyName}_bucket`, labels: { agency, le: '+Inf' }, value: h.cumulative.at(-1) ?? 0 })
+        values.push({ metricName: `${latencyName}_sum`, labels: { agency }, value: h.sumSeconds })
+        values.push({ metricName: `${latencyName}_count`, labels: { agency }, value: h.count })
+      }
+      return { name: latencyName, help: latency.help, type: 'histogram', aggregator: 'sum', values }
+    }
+  }
+  registry.registerMetric(latency as unknown as Metric)
 
   app.get('/health', { schema: { tags: ['operations'], summary: 'The process is alive', response: { 200: { type: 'object', properties: { status: { type: 'string' }, role: { type: 'string' }, uptimeSeconds: { type: 'number' } } } } } },
     async () => ({ status: 'ok', role: o.role, uptimeSeconds: Math.round((Date.now() - started) / 1000) }))

@@ -1,0 +1,88 @@
+/**
+ * Figures for /metrics that several processes make and any API process serves, kept in Redis:
+ * the delivery latency histogram (<p>:metrics:delivery, a hash of counters by agency) — the
+ * workers that deliver have no HTTP server of their own — and the count of overdue dossiers.
+ * Bucket counters are stored per bucket and summed into Prometheus's cumulative buckets on reading.
+ */
+import type { Redis } from 'ioredis'
+import type { Keys } from './keys.ts'
+import { NOW_DAY } from '../domain/stats.ts'
+
+/** Upper bounds (seconds) of the delivery latency buckets: agencies down for hours are in range. */
+export const DELIVERY_LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 24 * 3600] as const
+
+export interface LatencyHistogram {
+  /** cumulative count per bucket, in the order of DELIVERY_LATENCY_BUCKETS, then +Inf */
+  cumulative: number[]
+  sumSeconds: number
+  count: number
+}
+
+export class MetricsStore {
+  readonly #redis: Redis
+  readonly #keys: Keys
+
+  constructor (redis: Redis, keys: Keys) {
+    this.#redis = redis
+    this.#keys = keys
+  }
+
+  get #delivery (): string { return `${this.#keys.prefix}:metrics:delivery` }
+
+  /** One delivery accepted by `agency`, `seconds` after it was queued. */
+  async recordDelivery (agency: string, seconds: number): Promise<void> {
+    const i = DELIVERY_LATENCY_BUCKETS.findIndex((le) => seconds <= le)
+    await this.#redis.multi()
+      .hincrby(this.#delivery, `${agency}|${i === -1 ? 'inf' : i}`, 1)
+      .hincrby(this.#delivery, `${agency}|count`, 1)
+      .hincrby(this.#delivery, `${agency}|sum_ms`, Math.round(seconds * 1000))
+      .exec()
+  }
+
+  /** The delivery latency histogram per agency. */
+  async deliveryLatency (): Promise<Map<string, LatencyHistogram>> {
+    const raw = await this.#redis.hgetall(this.#delivery)
+    const out = new Map<string, LatencyHistogram>()
+    const of = (agency: string): LatencyHistogram => {
+      let h = out.get(agency)
+      if (h === undefined) out.set(agency, h = { cumulative: new Array<number>(DELIVERY_LATENCY_BUCKETS.length + 1).fill(0), sumSeconds: 0, count: 0 })
+      return h
+    }
+    for (const [field, value] of Object.entries(raw)) {
+      const sep = field.lastIndexOf('|')
+      const agency = field.slice(0, sep)
+      const what = field.slice(sep + 1)
+      const n = Number(value)
+      const h = of(agency)
+      if (what === 'count') h.count = n
+      else if (what === 'sum_ms') h.sumSeconds = n / 1000
+      else {
+        // a delivery in bucket i counts in every bucket from i up (and in +Inf)
+        const from = what === 'inf' ? DELIVERY_LATENCY_BUCKETS.length : Number(what)
+        for (let b = from; b < h.cumulative.length; b++) h.cumulative[b] = (h.cumulative[b] ?? 0) + n
+      }
+    }
+    return out
+  }
+
+  /**
+   * Open dossiers past their due date: those the sweeper flagged (the present-time statistics
+   * counters, by agency too) and those past due it has not reached yet (at most one sweep old;
+   * counted in the total only).
+   */
+  async overdue (nowMs: number): Promise<{ total: number, byAgency: Map<string, number> }> {
+    const [flagged, unswept] = await Promise.all([
+      this.#redis.hgetall(this.#keys.stats(NOW_DAY)),
+      this.#redis.zcount(this.#keys.due, '-inf', nowMs)
+    ])
+    const byAgency = new Map<string, number>()
+    let total = unswept
+    for (const [field, value] of Object.entries(flagged)) {
+      const [metric, dim, v] = field.split('|')
+      if (metric !== 'openOverdue') continue
+      if (dim === 'all') total += Number(value)
+      if (dim === 'agency' && v !== undefined) byAgency.set(v, Number(value))
+    }
+    return { total, byAgency }
+  }
+}
