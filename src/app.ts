@@ -2,7 +2,7 @@
  * Builds the Fastify instance: the only place that assembles plugins and routes. server.ts
  * listens; tests build the app without listening (test/helper.ts).
  */
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import type { Logger } from 'pino'
 import { apiSchemas } from './schemas.ts'
 import { createCoercingAjv, createStrictAjv } from './validation/ajv.ts'
@@ -26,6 +26,7 @@ import statsRoutes from './routes/stats.ts'
 import { nationalRecordSchema } from '../adapters/national-portal/index.ts'
 import agencyRoutes from './routes/agencies.ts'
 import { OneLinePerRequest } from './http/log-controller.ts'
+import { MAX_PARAM_LENGTH, PROBLEM_CONTENT_TYPE, toProblem } from './http/problem.ts'
 
 export interface AppOptions {
   services: HubServices
@@ -56,7 +57,15 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     trustProxy: options.trustProxy ?? false,
-    requestTimeout: options.requestTimeoutMs ?? 0
+    requestTimeout: options.requestTimeoutMs ?? 0,
+    maxParamLength: MAX_PARAM_LENGTH,
+    // what the router refuses before any route (a path parameter too long, bad percent-encoding)
+    // is a problem document too, not Fastify's own JSON
+    frameworkErrors: (err, request, reply) => {
+      const problem = toProblem(err, request, options.bodyLimit)
+      request.log.info({ code: problem.code }, problem.detail ?? problem.title)
+      void (reply as FastifyReply).code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem)
+    }
   }) as unknown as FastifyInstance
 
   // JSON only: drop Fastify's built-in text/plain parser, so anything but JSON is a 415.

@@ -140,3 +140,14 @@ t.test('prototype keys are refused on every route that takes a body, and pollute
   t.equal(await hub.redis.hget(`${hub.prefix}:d:${code}`, 'v'), before, 'the dossier did not change')
   t.equal(await hub.redis.llen(`${hub.prefix}:h:${code}`), 1, 'no report recorded (the history holds the receipt only)')
 })
+
+t.test('what the router refuses before any route is a problem document too: a path parameter too long, bad percent-encoding', async (t) => {
+  const hub = await build(t, { role: 'api' })
+  const long = await hub.app.inject({ url: `/v1/dossiers/${'H'.repeat(5000)}`, headers: { authorization: `Bearer ${hub.keys.admin}` } })
+  const p = expectProblem(t, long, 414, 'a 5000-character code')
+  t.equal(p.code, 'FST_ERR_MAX_PARAM_LENGTH')
+  t.match(p.detail, /longer than 100 characters/)
+  const bad = await hub.app.inject({ url: '/v1/dossiers/%E0%A4%A/history', headers: { authorization: `Bearer ${hub.keys.admin}` } })
+  t.equal(expectProblem(t, bad, 400, 'broken percent-encoding').code, 'FST_ERR_BAD_URL')
+  await assertNothingStored(t, hub, 'router refusals')
+})

@@ -1,6 +1,6 @@
 /**
- * Fuzzing bad input (fast-check): malformed and hostile dossiers, native agency submissions and
- * agency reports — wrong types, huge strings, deep nesting, unicode edge cases, prototype keys,
+ * Fuzzing bad input (fast-check): malformed and hostile dossiers, native agency submissions,
+ * agency reports, the portal's lifecycle requests (supplements, withdrawal, return) and dossier codes — wrong types, huge strings, deep nesting, unicode edge cases, prototype keys,
  * random mutations of valid examples. Thousands of cases per run: never a 5xx, never a crash,
  * never anything stored by a refused request.
  */
@@ -8,7 +8,7 @@ import t from 'tap'
 import type { Test } from 'tap'
 import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
-import { build, example, type TestHub } from './helper.ts'
+import { build, example, startAgency, waitFor, type TestHub } from './helper.ts'
 import { fromRoot } from '../src/paths.ts'
 import type { DossierSummary } from '../src/types/schemas.generated.ts'
 
@@ -92,4 +92,53 @@ t.test('hostile agency reports: never a 5xx, no report recorded by a refusal', a
   const canonical = { eventId: 'f-2', agency: 'land-office', report: { status: 'supplement-requested', missing: [{ name: 'Hợp đồng' }] } }
   const statuses = await fuzz(t, hub, `/v1/dossiers/${code}/events`, fc.oneof(mutate(native), mutate(canonical), anyJson), [200, 201, 400, 403, 409])
   t.equal(await hub.redis.llen(`${hub.prefix}:h:${code}`), 1 + (statuses.get(201) ?? 0), 'the history holds its receipt and exactly the reports answered 201')
+})
+
+t.test('hostile lifecycle requests (supplements, return, withdrawal): never a 5xx, nothing changed by a refusal', async (t) => {
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url })
+  const submit = async (reference: string): Promise<string> => (await hub.app.inject({ method: 'POST', url: '/v1/dossiers', payload: { ...example('electricity-new-connection'), source: { system: 'fuzz', reference } } })).json<DossierSummary>().code
+  const [asked, open] = [await submit('fuzz-1'), await submit('fuzz-2')]
+  for (const code of [asked, open]) await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', `${code} delivered`)
+  const report = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${asked}/events`, payload: { eventId: 'ask-1', agency: 'evn', report: { status: 'supplement-requested', missing: [{ name: 'Bản vẽ' }] } } })
+  t.equal(report.statusCode, 201, 'the agency asks for papers')
+
+  const papers = {
+    supplementId: 'BS-1',
+    note: 'Bổ sung bản vẽ',
+    attachments: [{ componentCode: 'TP-BV', fileName: 'ban-ve.pdf', mediaType: 'application/pdf', byteSize: 2048, sha256: 'c'.repeat(64), url: 'https://dichvucong.example.gov.vn/files/ban-ve.pdf' }]
+  }
+  const supplied = await fuzz(t, hub, `/v1/dossiers/${asked}/supplements`, fc.oneof(mutate(papers), anyJson, deep), [200, 201, 400, 409, 413])
+  t.equal(Number(await hub.redis.hget(`${hub.prefix}:d:${asked}`, 'sups') ?? 0), supplied.get(201) ?? 0, 'the dossier keeps exactly the supplements answered 201')
+
+  // the open dossier is not resolved: no return can succeed, and none may change it
+  const version = await hub.redis.hget(`${hub.prefix}:d:${open}`, 'v')
+  const returned = await fuzz(t, hub, `/v1/dossiers/${open}/return`, fc.oneof(mutate({ method: 'counter', note: 'Ông A nhận' }), anyJson), [400, 409, 413])
+  t.ok((returned.get(409) ?? 0) > 0, 'valid returns reached the status check and were refused')
+  t.equal(await hub.redis.hget(`${hub.prefix}:d:${open}`, 'v'), version, 'nothing changed by the refused returns')
+
+  const withdrawn = await fuzz(t, hub, `/v1/dossiers/${open}/withdraw`, fc.oneof(mutate({ reason: 'Công dân không có nhu cầu nữa' }), anyJson, deep), [200, 400, 413])
+  const status = (await hub.app.inject({ url: `/v1/dossiers/${open}/status` })).json<{ status: string }>().status
+  t.equal(status, (withdrawn.get(200) ?? 0) > 0 ? 'withdrawn' : 'processing', 'withdrawn exactly when a request was accepted')
+})
+
+t.test('hostile dossier codes in the path: never a 5xx', async (t) => {
+  const hub = await build(t, { role: 'api' })
+  const statuses = new Map<number, number>()
+  // the code percent-encoded byte by byte, as encodeURIComponent would (lone surrogates made well-formed), or as it is
+  // when it is printable ASCII (a stray % makes bad percent-encoding)
+  const encoders = [
+    (code: string): string => [...Buffer.from(code)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join(''),
+    (code: string): string => encodeURIComponent(code.replace(/[\ud800-\udfff]/g, '\ufffd')),
+    (code: string): string => /^[\x21-\x7e]*$/.test(code) && !/[?#/]/.test(code) ? code : encodeURIComponent(code.replace(/[\ud800-\udfff]/g, '\ufffd'))
+  ]
+  await fc.assert(fc.asyncProperty(fc.oneof(hostileString, fc.constantFrom('%', '%E0%A4%A', '%zz', 'a%2', '%00', '%2e%2e')), fc.constantFrom('', '/history', '/audit', '/status', '/notifications', '/national-record'), fc.constantFrom(...encoders), async (code, sub, encode) => {
+    const res = await hub.app.inject({ url: `/v1/dossiers/${encode(code)}${sub}`, headers: { authorization: `Bearer ${hub.keys.admin}` } })
+    statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
+    if (res.statusCode >= 500) throw new Error(`${res.statusCode} for ${JSON.stringify(code).slice(0, 200)}${sub}: ${res.body.slice(0, 300)}`)
+    if (![400, 404, 414].includes(res.statusCode) && !(sub === '' && code === '' && res.statusCode === 200)) throw new Error(`unexpected ${res.statusCode} for ${JSON.stringify(code).slice(0, 100)}${sub}`)
+    if (res.statusCode >= 400 && !String(res.headers['content-type']).startsWith('application/problem+json')) throw new Error(`a ${res.statusCode} that is not problem+json: ${res.body.slice(0, 200)}`)
+  }), { numRuns: RUNS })
+  t.pass(`codes: ${[...statuses].map(([s, n]) => `${n}×${s}`).join(', ')}`)
+  t.equal(await hub.redis.zcard(`${hub.prefix}:ix:all`), 0, 'nothing stored')
 })

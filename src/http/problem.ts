@@ -11,6 +11,9 @@ import { toFieldErrors } from '../validation/ajv.ts'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
 
+/** Fastify's maxParamLength, the longest path parameter the router takes (its default) */
+export const MAX_PARAM_LENGTH = 100
+
 /** A route schema's error answer: an RFC 9457 problem document. */
 export const problemResponse = (description: string): object => ({
   description,
@@ -52,6 +55,11 @@ function classify (err: KnownError, bodyLimit: number): { status: number, slug: 
       return { status: 400, slug: 'malformed-json', code: err.code, detail: 'The body is not valid JSON (or it contains a __proto__ or constructor.prototype key)' }
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, slug: 'malformed-json', code: err.code, detail: 'The body is empty; send a JSON document' }
+    // answered before routing (Fastify's frameworkErrors, src/app.ts)
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return { status: 414, slug: 'uri-too-long', code: err.code, detail: `A path parameter is longer than ${MAX_PARAM_LENGTH} characters (no dossier code, agency or step id is that long)` }
+    case 'FST_ERR_BAD_URL':
+      return { status: 400, slug: 'malformed-url', code: err.code, detail: 'The URL path is not valid percent-encoding' }
   }
   if (isStoreUnavailable(err)) return { status: 503, slug: 'unavailable', code: 'HUB_ERR_UNAVAILABLE', detail: 'The hub cannot reach its store right now; nothing was stored; retry shortly' }
   const status = err.statusCode ?? 500
