@@ -27,6 +27,7 @@ import { nationalRecordSchema } from '../adapters/national-portal/index.ts'
 import agencyRoutes from './routes/agencies.ts'
 import { OneLinePerRequest } from './http/log-controller.ts'
 import { MAX_PARAM_LENGTH, PROBLEM_CONTENT_TYPE, toProblem } from './http/problem.ts'
+import { problemClientErrorHandler } from './http/client-error.ts'
 
 export interface AppOptions {
   services: HubServices
@@ -59,6 +60,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     trustProxy: options.trustProxy ?? false,
     requestTimeout: options.requestTimeoutMs ?? 0,
     maxParamLength: MAX_PARAM_LENGTH,
+    clientErrorHandler: problemClientErrorHandler,
     // what the router refuses before any route (a path parameter too long, bad percent-encoding)
     // is a problem document too, not Fastify's own JSON
     frameworkErrors: (err, request, reply) => {

@@ -2,6 +2,7 @@
  * Bad input: a clear 4xx problem+json naming what is wrong, and nothing stored or queued.
  */
 import t, { type Test } from 'tap'
+import { connect } from 'node:net'
 import { build, example, keysUnder, post, type TestHub } from './helper.ts'
 import type { DossierSubmission, DossierSummary, Problem } from '../src/types/schemas.generated.ts'
 
@@ -150,4 +151,28 @@ t.test('what the router refuses before any route is a problem document too: a pa
   const bad = await hub.app.inject({ url: '/v1/dossiers/%E0%A4%A/history', headers: { authorization: `Bearer ${hub.keys.admin}` } })
   t.equal(expectProblem(t, bad, 400, 'broken percent-encoding').code, 'FST_ERR_BAD_URL')
   await assertNothingStored(t, hub, 'router refusals')
+})
+
+t.test('requests Node\'s HTTP parser refuses get problem documents too: malformed HTTP 400, headers too large 431', async (t) => {
+  const hub = await build(t, { role: 'api' })
+  const address = await hub.app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = new URL(address)
+  const raw = async (request: string): Promise<string> => await new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => { socket.write(request) })
+    let answer = ''
+    socket.on('data', (d: Buffer) => { answer += d.toString() })
+    socket.on('close', () => { resolve(answer) })
+    socket.on('error', reject)
+  })
+  for (const [label, request, status, code] of [
+    ['malformed', 'NOT HTTP AT ALL\r\n\r\n', 400, 'HUB_ERR_MALFORMED_REQUEST'],
+    ['headers too large', `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'HUB_ERR_HEADERS_TOO_LARGE']
+  ] as const) {
+    const answer = await raw(request)
+    const [head = '', body = ''] = answer.split('\r\n\r\n')
+    t.match(head, new RegExp(`^HTTP/1\\.1 ${status} `), `${label}: ${status}`)
+    t.match(head, /content-type: application\/problem\+json/i, `${label}: problem+json`)
+    t.match(JSON.parse(body), { status, code, type: /^urn:lienthong-hub:problem:/ }, `${label}: the problem names it`)
+  }
+  await assertNothingStored(t, hub, 'parser refusals')
 })
