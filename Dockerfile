@@ -18,7 +18,9 @@ COPY package.json tsconfig.json ./
 COPY schemas ./schemas
 COPY adapters ./adapters
 COPY src ./src
-COPY config ./config
+# the shipped config and holiday table; not config/dev-secrets (public development secrets): mount
+# the province's own secrets and config (docker-compose.yml mounts the development ones for a trial)
+COPY config/hub.json config/holidays.json ./config/
 USER node
 EXPOSE 3000
 # /ready: Redis answers and the workers run. A worker-only container (no HTTP) disables this check.

@@ -172,6 +172,10 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await queues.enqueue(code, deliveries) }
   const lifecycle = createLifecycleService({ store, settings, enqueue, ...(notify !== undefined && { notify }), log, now })
   for (const warning of settings.calendarWarnings) log.warn({ calendar: true }, warning)
+  for (const warning of settings.secretWarnings) {
+    if (process.env.NODE_ENV === 'production') log.error({ secrets: true }, warning)
+    else log.warn({ secrets: true }, warning)
+  }
 
   const nativeValidators = createNativeValidators(adapters)
   let draining = false

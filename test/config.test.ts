@@ -354,3 +354,20 @@ t.test('the holiday table: a missing or provisional year is a loud warning at st
   t.throws(() => resolveHubConfig({ ...shipped, subscribers: {}, postal: { agency: 'tax' } }, 'test'), /whose adapter is generic, not postal/)
   t.throws(() => resolveHubConfig({ ...shipped, subscribers: { portal: { url: 'http://127.0.0.1:1/x', secretEnv: 'NOPE_NOT_SET_ANYWHERE' } } }, 'test', { env: {} }), /NOPE_NOT_SET_ANYWHERE, which is not set/)
 })
+
+t.test('the repository\'s development secrets are named at start-up; own secrets are not', async (t) => {
+  const shipped = JSON.parse(readFileSync(fromRoot('config', 'hub.json'), 'utf8')) as { agencies: Record<string, { auth?: Record<string, unknown> }>, subscribers?: Record<string, Record<string, unknown>> }
+  const warnings = resolveHubConfig(shipped, 'config/hub.json').secretWarnings
+  t.equal(warnings.length, 1)
+  for (const file of ['evn.token', 'land-office.key', 'portal-webhook.key']) t.match(warnings[0], `config/dev-secrets/${file}`, `names ${file}`)
+  t.match(warnings[0], /published with the code/)
+
+  // the same config with the secrets given by the operator: nothing to say
+  const dir = t.testdir({ 'portal.key': 'a-real-secret-of-the-province' })
+  const own = structuredClone(shipped)
+  for (const agency of Object.values(own.agencies)) {
+    if (agency.auth !== undefined) { delete agency.auth.secretFile; agency.auth.secretEnv = 'AGENCY_SECRET' }
+  }
+  for (const sub of Object.values(own.subscribers ?? {})) sub.secretFile = join(dir, 'portal.key')
+  t.same(resolveHubConfig(own, 'own.json', { env: { AGENCY_SECRET: 'from-the-vault' } }).secretWarnings, [])
+})

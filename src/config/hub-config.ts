@@ -9,7 +9,8 @@
  * parallel; `stages` lists stages run in sequence, each with steps run in parallel.
  */
 import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { resolve, sep } from 'node:path'
+import { fromRoot } from '../paths.ts'
 import { createAjv, toFieldErrors } from '../validation/ajv.ts'
 import { holidayCalendarSchema, hubConfigSchema, procedureDataSchemas } from '../schemas.ts'
 import { WorkingCalendar, type HolidayTable } from '../domain/calendar.ts'
@@ -86,6 +87,8 @@ export interface HubSettings {
   calendar: WorkingCalendar
   /** what start-up should shout about: years missing from the holiday table, provisional years */
   calendarWarnings: string[]
+  /** secrets that are not secret: files of the repository's config/dev-secrets (for trials and tests only) */
+  secretWarnings: string[]
   /** the agency that returns results by post, when configured */
   postalAgency?: string
   subscribers: ReadonlyMap<string, ResolvedSubscriber>
@@ -161,6 +164,18 @@ function resolveSubscribers (config: HubConfig, agencies: ReadonlyMap<string, Re
     })
   }
   return out
+}
+
+/** The repository's development secrets: public, for trials and tests. */
+const DEV_SECRETS = fromRoot('config', 'dev-secrets') + sep
+
+function devSecretWarnings (config: HubConfig, origin: string): string[] {
+  const files = [
+    ...Object.entries(config.agencies).map(([id, a]) => [`/agencies/${id}/auth`, a?.auth?.secretFile] as const),
+    ...Object.entries(config.subscribers ?? {}).map(([id, s]) => [`/subscribers/${id}`, s?.secretFile] as const)
+  ].filter(([, file]) => file !== undefined && resolve(file).startsWith(DEV_SECRETS))
+  if (files.length === 0) return []
+  return [`${origin} uses the repository's development secrets (${files.map(([at, file]) => `${at}: ${file ?? ''}`).join(', ')}): they are published with the code. Give each agency and subscriber its own secret (secretEnv, or a secretFile outside config/dev-secrets) before real use.`]
 }
 
 function readSecret (auth: OutboundAuth, at: string, env: Record<string, string | undefined>, problems: string[]): string | undefined {
@@ -299,6 +314,7 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
     duplicateWindowMs: hours * 3_600_000,
     calendar: cal.calendar,
     calendarWarnings: cal.warnings,
+    secretWarnings: devSecretWarnings(config, origin),
     ...(config.postal !== undefined && { postalAgency: config.postal.agency }),
     subscribers
   }
