@@ -243,6 +243,9 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     })
   }
 
+  // a removed client's key stops working here as soon as it is removed anywhere
+  const unwatchClients = role !== 'worker' ? clients.watch() : undefined
+
   let closing: Promise<void> | undefined
   return {
     role,
@@ -269,6 +272,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
         if (webhooks !== undefined) await webhooks.close()
         if (http !== undefined) await http.close()
         // 3. Redis last
+        await unwatchClients?.()
         if (workerRedis !== undefined) await closeRedis(workerRedis)
         await closeRedis(redis)
       })()

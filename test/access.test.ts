@@ -7,7 +7,8 @@ import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import type { InjectOptions } from 'fastify'
-import { bearer, build, example, post, REDIS_URL, type TestHub } from './helper.ts'
+import { bearer, build, example, post, waitFor, REDIS_URL, type TestHub } from './helper.ts'
+import { ClientStore } from '../src/auth/clients.ts'
 import { fromRoot } from '../src/paths.ts'
 import type { DossierList, DossierSummary, Problem } from '../src/types/schemas.generated.ts'
 
@@ -176,6 +177,28 @@ t.test('idempotency keys are each client\'s own; a removed client\'s key stops w
   t.notMatch(stored, new RegExp(hub.keys.portal.split('.')[2] ?? 'x'), 'the key itself is not stored')
 })
 
+t.test('a client removed or given a new key in one process stops working in every other at once (not after the cache time)', async (t) => {
+  const hub = await build(t, { role: 'api' })
+  // two processes' stores, caching for a minute: only the change message can make them forget
+  const [here, there] = [new ClientStore(hub.redis, hub.prefix, 60_000), new ClientStore(hub.redis, hub.prefix, 60_000)]
+  const stop = here.watch()
+  t.teardown(stop)
+  await waitFor(async () => {
+    const [, n] = await hub.redis.pubsub('NUMSUB', `${hub.prefix}:clients:changed`) as [string, number]
+    return n >= 2 // the hub's own watch and this one
+  }, 'watching')
+  const { key } = await there.add({ id: 'watched', role: 'auditor' })
+  t.equal((await here.verify(key))?.id, 'watched', 'known (and now cached) here')
+  await there.remove('watched')
+  await waitFor(async () => (await here.verify(key)) === undefined, 'the removed key refused here', 2000)
+  t.pass('refused here within 2 s, with a 60 s cache')
+  const again = await there.add({ id: 'watched', role: 'auditor' })
+  await waitFor(async () => (await here.verify(again.key))?.id === 'watched', 'added again: known here, though "no such client" was cached', 2000)
+  const replaced = await there.add({ id: 'watched', role: 'auditor' }, { replace: true })
+  await waitFor(async () => (await here.verify(again.key)) === undefined, 'the replaced key refused here', 2000)
+  t.equal((await here.verify(replaced.key))?.id, 'watched', 'the new key works')
+})
+
 t.test('npm run client:add / client:list / client:remove', async (t) => {
   const hub = await build(t, { role: 'api' })
   const run = (...args: string[]): { status: number | null, out: string, err: string } => {
@@ -197,6 +220,13 @@ t.test('npm run client:add / client:list / client:remove', async (t) => {
   t.notOk(listed.out.includes(key.split('.')[2] ?? 'x'), 'without the key')
   const replaced = run('add', '--id', 'vbdlis', '--role', 'agency', '--agency', 'land-office', '--replace')
   t.equal(replaced.status, 0)
+  // (the change message is read once this process runs again after the command)
+  await waitFor(async () => (await hub.app.inject({ url: '/v1/dossiers', headers: bearer(key) })).statusCode === 401, 'the replaced key refused in the running hub', 1000)
+  t.pass('the replaced key stops working in the running hub at once')
+  const newKey = /^(lth\.vbdlis\.[A-Za-z0-9_-]{43})$/m.exec(replaced.out)?.[1] ?? ''
+  t.equal((await hub.app.inject({ url: '/v1/dossiers', headers: bearer(newKey) })).statusCode, 200, 'the new one works (and is cached)')
   t.equal(run('remove', '--id', 'vbdlis').status, 0)
+  await waitFor(async () => (await hub.app.inject({ url: '/v1/dossiers', headers: bearer(newKey) })).statusCode === 401, 'the removed key refused in the running hub', 1000)
+  t.pass('removed by the command: 401 in the running hub at once')
   t.equal(run('remove', '--id', 'vbdlis').status, 1, 'removing it twice: refused')
 })

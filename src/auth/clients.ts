@@ -9,7 +9,10 @@
  * A key is "lth.<client id>.<secret>" (the secret: 32 random bytes, base64url). Only the SHA-256
  * of the secret is stored (a random 256-bit secret needs no slow hash); keys are compared in
  * constant time. Clients live in Redis (<p>:clients, a hash id → JSON) so `npm run client:add`
- * works against a running hub; each process caches them for a few seconds.
+ * works against a running hub; each process caches them for a few seconds. A change (a key
+ * replaced, a client removed) is published on <p>:clients:changed, and every process watching it
+ * drops its cached copy at once: a removed key stops working everywhere immediately. When the watch
+ * loses its connection (a message may be missed) the whole cache is dropped once it is back.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Redis } from 'ioredis'
@@ -56,11 +59,41 @@ export class ClientStore {
   readonly #key: string
   readonly #ttlMs: number
   readonly #cache = new Map<string, { client: StoredClient | undefined, at: number }>()
+  readonly #channel: string
 
   constructor (redis: Redis, prefix: string, cacheTtlMs = 5000) {
     this.#redis = redis
     this.#key = `${prefix}:clients`
+    this.#channel = `${prefix}:clients:changed`
     this.#ttlMs = cacheTtlMs
+  }
+
+  /**
+   * Follows changes made by other processes (the client commands, other API processes): a changed
+   * client leaves this process's cache at once. Returns the function that stops it.
+   */
+  watch (): () => Promise<void> {
+    const sub = this.#redis.duplicate({ enableAutoPipelining: false, maxRetriesPerRequest: null })
+    sub.on('error', () => { /* reconnects by itself (and subscribes again); the cache's time limit covers the gap */ })
+    sub.on('message', (_channel: string, id: string) => { this.#cache.delete(id) })
+    let connectedBefore = false
+    // back after a lost connection: messages may have been missed
+    sub.on('ready', () => {
+      if (connectedBefore) this.#cache.clear()
+      connectedBefore = true
+    })
+    // not awaited: with Redis out of reach at start-up the hub still starts (and says so on /ready)
+    sub.subscribe(this.#channel).catch(() => { /* the connection was closed before Redis answered */ })
+    return async () => {
+      // QUIT only to a Redis that answers (a command to one out of reach would wait for it)
+      if (sub.status !== 'ready') { sub.disconnect(); return }
+      try { await sub.quit() } catch { sub.disconnect() }
+    }
+  }
+
+  async #changed (id: string): Promise<void> {
+    this.#cache.delete(id)
+    await this.#redis.publish(this.#channel, id)
   }
 
   /** Creates a client and returns its key: the only time the key exists outside the caller. */
@@ -77,13 +110,14 @@ export class ClientStore {
       ? await this.#redis.hset(this.#key, c.id, JSON.stringify(stored)).then(() => 1)
       : await this.#redis.hsetnx(this.#key, c.id, JSON.stringify(stored))
     if (ok !== 1) throw new ClientError(`client "${c.id}" exists already (give --replace to issue it a new key)`)
-    this.#cache.delete(c.id)
+    await this.#changed(c.id)
     return { client, key: `lth.${c.id}.${secret}` }
   }
 
   async remove (id: string): Promise<boolean> {
-    this.#cache.delete(id)
-    return (await this.#redis.hdel(this.#key, id)) === 1
+    const removed = (await this.#redis.hdel(this.#key, id)) === 1
+    await this.#changed(id)
+    return removed
   }
 
   async list (): Promise<Client[]> {
