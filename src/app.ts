@@ -59,7 +59,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     trustProxy: options.trustProxy ?? false,
     requestTimeout: options.requestTimeoutMs ?? 0,
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     clientErrorHandler: problemClientErrorHandler,
     // what the router refuses before any route (a path parameter too long, bad percent-encoding)
     // is a problem document too, not Fastify's own JSON
