@@ -36,10 +36,12 @@ async function history (hub: TestHub, code: string): Promise<HistoryEntry[]> {
   return (await hub.app.inject(`/v1/dossiers/${code}/history`)).json<{ entries: HistoryEntry[] }>().entries
 }
 
-/** hub_dossiers_overdue from /metrics, by its agency label ('' = all overdue dossiers) */
+/** hub_dossiers_overdue ('' = all) and hub_dossiers_overdue_flagged by agency, from /metrics */
 async function overdueMetric (hub: TestHub): Promise<Record<string, number>> {
   const text = (await hub.app.inject({ url: '/metrics', headers: bearer(hub.keys.admin) })).body
-  return Object.fromEntries([...text.matchAll(/^hub_dossiers_overdue\{agency="([^"]*)"[^}]*\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]))
+  const total = /^hub_dossiers_overdue\{[^}]*\} (\d+)$/m.exec(text)?.[1]
+  const flagged = [...text.matchAll(/^hub_dossiers_overdue_flagged\{agency="([^"]*)"[^}]*\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])])
+  return { ...(total !== undefined && { '': Number(total) }), ...Object.fromEntries(flagged) }
 }
 
 interface Received { body: Record<string, unknown>, raw: string, headers: IncomingHttpHeaders }

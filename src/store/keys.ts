@@ -60,6 +60,7 @@ export class Keys {
   indexByProcedure (procedure: string): string { return `${this.prefix}:ix:pr:${procedure}` }
   get due (): string { return `${this.prefix}:due` }
   stats (day: string): string { return `${this.prefix}:stats:${day}` }
+  get deliveryMetrics (): string { return `${this.prefix}:metrics:delivery` }
   notifications (code: string): string { return `${this.prefix}:n:${code}` }
   get notifyPending (): string { return `${this.prefix}:notify` }
   webhookCursor (code: string): string { return `${this.prefix}:whc:${code}` }

@@ -27,8 +27,6 @@ export class MetricsStore {
     this.#keys = keys
   }
 
-  get #delivery (): string { return `${this.#keys.prefix}:metrics:delivery` }
-
   /**
    * One delivery accepted by `agency`, `seconds` after it was queued: two increments, sent with
    * whatever else goes to Redis in the same tick (the count is the sum of the buckets).
@@ -36,14 +34,14 @@ export class MetricsStore {
   async recordDelivery (agency: string, seconds: number): Promise<void> {
     const i = DELIVERY_LATENCY_BUCKETS.findIndex((le) => seconds <= le)
     await Promise.all([
-      this.#redis.hincrby(this.#delivery, `${agency}|${i === -1 ? 'inf' : i}`, 1),
-      this.#redis.hincrby(this.#delivery, `${agency}|sum_ms`, Math.round(seconds * 1000))
+      this.#redis.hincrby(this.#keys.deliveryMetrics, `${agency}|${i === -1 ? 'inf' : i}`, 1),
+      this.#redis.hincrby(this.#keys.deliveryMetrics, `${agency}|sum_ms`, Math.round(seconds * 1000))
     ])
   }
 
   /** The delivery latency histogram per agency. */
   async deliveryLatency (): Promise<Map<string, LatencyHistogram>> {
-    const raw = await this.#redis.hgetall(this.#delivery)
+    const raw = await this.#redis.hgetall(this.#keys.deliveryMetrics)
     const out = new Map<string, LatencyHistogram>()
     const of = (agency: string): LatencyHistogram => {
       let h = out.get(agency)

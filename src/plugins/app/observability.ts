@@ -101,16 +101,21 @@ async function observability (app: FastifyInstance, o: ObservabilityOptions): Pr
     }
   })
 
+  const readOverdue = async (): Promise<{ total: number, byAgency: Map<string, number> }> => await o.metrics.overdue((o.now?.() ?? new Date()).getTime())
   new Gauge({
     name: 'hub_dossiers_overdue',
-    help: 'Open dossiers past their due date (quá hạn): agency="" all of them; per agency, those the overdue sweeper has flagged',
+    help: 'Open dossiers past their due date (quá hạn), flagged by the overdue sweeper or not yet',
+    registers: [registry],
+    async collect () { this.set((await readOverdue()).total) }
+  })
+  new Gauge({
+    name: 'hub_dossiers_overdue_flagged',
+    help: 'Open dossiers the overdue sweeper has flagged, per agency on their route',
     labelNames: ['agency'] as const,
     registers: [registry],
     async collect () {
       this.reset()
-      const { total, byAgency } = await o.metrics.overdue((o.now?.() ?? new Date()).getTime())
-      this.set({ agency: '' }, total)
-      for (const [agency, n] of byAgency) this.set({ agency }, n)
+      for (const [agency, n] of (await readOverdue()).byAgency) this.set({ agency }, n)
     }
   })
   // A histogram whose counts the workers keep in Redis: prom-client's Histogram only counts what
