@@ -318,6 +318,8 @@ t.test('the postal simulator: a shipment gets a tracking number, then tracking u
   const delivered = postalAdapter.status(journeys[0]?.at(-1)?.body.native as PostalStatus)
   t.equal(delivered.report.status, 'resolved')
   t.match(delivered.report.note, /Người ký nhận: Nguyễn Thị Hoa/, 'signed by the recipient the shipment named')
+  // the simulator records an update once the hub's answer is back: a moment after the hub has it
+  await waitFor(() => sims.events.filter((e) => e.agency === POSTAL_AGENCY).length >= 10, 'the simulator has every answer', 5_000)
   t.same(sims.events.filter((e) => e.agency === POSTAL_AGENCY).map((e) => e.answer), Array(10).fill(201), 'every update recorded with the hub\'s answer')
 })
 
