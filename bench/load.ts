@@ -10,20 +10,23 @@ export interface LoadJob {
   connections: number
   duration: number
   headers: Record<string, string>
-  /** the submission every request sends, as JSON */
-  template: string
-  /** 'unique': each request a new source reference (new dossiers); 'same': the template itself */
+  /** the submissions the requests send in turn, as JSON */
+  templates: string[]
+  /** 'unique': each request a new source reference (new dossiers); 'same': the templates as they are */
   mode: 'unique' | 'same'
 }
 
 export interface LoadResult { rps: number, p50: number, p99: number, errors: number, non2xx: number, total: number }
 
 process.once('message', (job: LoadJob) => {
-  const base = JSON.parse(job.template) as Record<string, unknown>
+  const bases = job.templates.map((t) => JSON.parse(t) as Record<string, unknown>)
   let n = 0
   const body = job.mode === 'same'
-    ? (): string => job.template
-    : (): string => JSON.stringify({ ...base, source: { system: 'bench', reference: `B-${process.pid}-${n++}` } })
+    ? (): string => job.templates[n++ % job.templates.length] as string
+    : (): string => {
+        const i = n++
+        return JSON.stringify({ ...bases[i % bases.length], source: { system: 'bench', reference: `B-${process.pid}-${i}` } })
+      }
   void autocannon({
     url: job.url, connections: job.connections, duration: job.duration, method: 'POST',
     headers: { 'content-type': 'application/json', ...job.headers },

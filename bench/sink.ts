@@ -1,7 +1,7 @@
 /**
  * The bench's agency sink, in its own process (forked by bench/run.ts): the agency's software is
- * another system, so its HTTP work is not counted as the hub's. Answers every request 201 with a
- * receipt number; over IPC it says its address, and on {wait: n} answers when n more requests have
+ * another system, so its HTTP work is not counted as the hub's. Answers every request, whatever its
+ * path (every agency's endpoint points here), 201 with a receipt number; over IPC it says its address, and on {wait: n} answers when n more requests have
  * arrived, with the times of the first and the last of them.
  */
 import { createServer } from 'node:http'
@@ -31,7 +31,7 @@ const server = createServer((req, res) => {
   })
 })
 server.listen(0, '127.0.0.1', () => {
-  process.send?.({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/evn` })
+  process.send?.({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })
 })
 process.on('message', (m: { wait: number }) => {
   waiting.push({ from: count, n: m.wait })
