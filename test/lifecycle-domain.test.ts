@@ -6,7 +6,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
-import { TRANSITIONS, announceDelay, changeStatus, checkTransition, isOpen, markOverdue, overdueCheckAt, type DossierHead } from '../src/domain/lifecycle.ts'
+import { TRANSITIONS, announceDelay, changeStatus, checkTransition, isOpen, markOverdue, overdueCheckAt, supplementRequestInTime, type DossierHead } from '../src/domain/lifecycle.ts'
 import { WorkingCalendar, type HolidayTable } from '../src/domain/calendar.ts'
 import { STATUSES, type DossierStatus } from '../src/domain/status.ts'
 import { contributions, statsDelta, summarize, statsDay, type StatsFacts } from '../src/domain/stats.ts'
@@ -94,6 +94,20 @@ t.test('a delay announced: in time when a working day ahead; a date not later ch
   t.equal(late?.inTime, false, 'less than a working day before')
   t.equal(announceDelay(calendar, h, new Date('2026-11-25T17:00:00+07:00'), new Date('2026-11-24T09:00:00+07:00')), undefined, 'earlier than the due date: no delay')
   t.equal(announceDelay(calendar, head('resolved'), new Date('2026-12-03T17:00:00+07:00'), new Date('2026-11-24T09:00:00+07:00')), undefined)
+})
+
+t.test('a supplement request is in time within 3 working days of the agency receiving the dossier', async (t) => {
+  const at = (iso: string): Date => new Date(iso)
+  // online, received Monday 23 Nov 2026 09:00: until Thursday 09:00
+  const monday = at('2026-11-23T09:00:00+07:00')
+  t.equal(supplementRequestInTime(calendar, monday, at('2026-11-26T09:00:00+07:00'), 'online'), true, 'Thursday 09:00: the last moment')
+  t.equal(supplementRequestInTime(calendar, monday, at('2026-11-26T09:01:00+07:00'), 'online'), false, 'a minute later: late')
+  // a paper dossier at the desk after 15:00 on Friday 24 Apr 2026 counts from the next working day, across 27 Apr (Hùng Kings) and 30 Apr – 1 May
+  const friday = at('2026-04-24T16:00:00+07:00')
+  t.equal(supplementRequestInTime(calendar, friday, at('2026-05-04T16:59:00+07:00'), 'counter'), true, 'Monday 4 May before 17:00')
+  t.equal(supplementRequestInTime(calendar, friday, at('2026-05-05T08:00:00+07:00'), 'counter'), false, 'Tuesday 5 May: late')
+  t.equal(supplementRequestInTime(calendar, friday, at('2026-05-04T16:00:00+07:00'), 'online'), true, 'online, counted from Friday 16:00: Monday 4 May 16:00')
+  t.equal(supplementRequestInTime(calendar, friday, at('2026-05-04T16:30:00+07:00'), 'online'), false, 'half an hour later is late online, not on paper')
 })
 
 t.test('statistics: the increments of every change add up to a recount of the final state (property)', async (t) => {

@@ -473,3 +473,23 @@ t.test('the applicant supplies the papers: they reach the agency that asked, the
   t.same({ actor: h?.actor.kind, documents: h?.documents, from: h?.statusFrom, to: h?.statusTo }, { actor: 'portal', documents: ['gcn.pdf', 'ban-ve.pdf'], from: 'supplement-requested', to: 'processing' })
   t.equal(agency.requests.filter((r) => String(r.headers['idempotency-key']).includes('supplement')).length, 1, 'the repeat sent nothing again')
 })
+
+t.test('a supplement request says whether it came within 3 working days of the agency receiving the dossier', async (t) => {
+  const c = clock('2026-11-23T09:00:00+07:00') // Monday
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url, now: c.now })
+  const submit = async (reference: string): Promise<string> => (await post(hub.app, { ...example('electricity-new-connection'), channel: 'online', source: { system: 'dvc-thanhhoa', reference } })).json<DossierSummary>().code
+  const [early, late] = [await submit('sup-early'), await submit('sup-late')]
+  for (const code of [early, late]) await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', `${code} delivered`)
+  const asked = async (code: string, eventId: string): Promise<HistoryEntry | undefined> => {
+    t.equal((await report(hub, code, 'evn', eventId, { status: 'supplement-requested', missing: [{ name: 'Bản vẽ' }] })).statusCode, 201)
+    return (await history(hub, code)).find((h) => h.eventId === eventId)
+  }
+  c.set('2026-11-25T16:00:00+07:00') // Wednesday: within the three days
+  t.equal((await asked(early, 'e1'))?.inTime, true, 'Wednesday: in time')
+  c.set('2026-11-27T10:00:00+07:00') // Friday: past Thursday 09:00
+  t.equal((await asked(late, 'l1'))?.inTime, false, 'Friday: late')
+  await report(hub, early, 'evn', 'e2', { status: 'accepted' })
+  const reports = (await history(hub, early)).filter((h) => h.type === 'agency-report')
+  t.same(reports.map((h) => [h.report?.status, h.inTime]), [['supplement-requested', true], ['accepted', undefined]], 'only supplement requests are judged')
+})

@@ -141,6 +141,18 @@ export function markOverdue (head: DossierHead, at: Date): DossierHead | undefin
   return { ...head, facts: { ...head.facts, overdueSince: toVietnamIso(at) } }
 }
 
+/** Working days an agency has, from receiving a dossier, to ask for supplementary papers. */
+export const SUPPLEMENT_REQUEST_DAYS = 3
+
+/**
+ * Whether an agency's supplement request at `at` came within SUPPLEMENT_REQUEST_DAYS working days
+ * of the agency receiving the dossier (`receivedAt`: the step's delivery, or the dossier's receipt),
+ * counted like a due date (a paper dossier received after 15:00 counts from the next working day).
+ */
+export function supplementRequestInTime (calendar: WorkingCalendar, receivedAt: Date, at: Date, channel: LifecycleFacts['channel']): boolean {
+  return at.getTime() <= calendar.dueDate(receivedAt, { days: SUPPLEMENT_REQUEST_DAYS, count: 'working' }, { paper: isPaper(channel) }).getTime()
+}
+
 /**
  * An agency announces it will be late, with a new date (Art. 19.9). Returns the new head and
  * whether the notice came in time (at least one working day before the due date), or undefined

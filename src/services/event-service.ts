@@ -19,7 +19,7 @@ import { AdapterMappingError, type AgencyAdapter } from '../../adapters/contract
 import type { NativeValidators } from '../validation/native.ts'
 import { toFieldErrors } from '../validation/ajv.ts'
 import { applyReport, stepForAgency, type NotApplied, type Routing, type StepState } from '../domain/routing.ts'
-import { announceDelay, changeStatus } from '../domain/lifecycle.ts'
+import { announceDelay, changeStatus, supplementRequestInTime } from '../domain/lifecycle.ts'
 import type { NotificationEvent } from '../config/hub-config.ts'
 import { nationalStatusCode, type DossierStatus } from '../domain/status.ts'
 import { canonicalJson, sha256Hex } from '../domain/fingerprint.ts'
@@ -196,6 +196,10 @@ export class EventService {
           stepState: step.state, status, statusCode: nationalStatusCode(status)
         }
       }
+      // a supplement request is due within 3 working days of the agency receiving the dossier
+      const supplementInTime = answer.applied && report.status === 'supplement-requested'
+        ? supplementRequestInTime(this.#o.lifecycle.calendar, new Date(step.deliveredAt ?? found.head.receivedAt), at, found.head.facts.channel)
+        : undefined
       const history: HistoryEntry = {
         at: atIso,
         type: 'agency-report',
@@ -205,6 +209,7 @@ export class EventService {
         report,
         applied: answer.applied,
         ...(answer.reason !== undefined && { reason: answer.reason }),
+        ...(supplementInTime !== undefined && { inTime: supplementInTime }),
         ...(answer.applied && answer.status !== status && { statusFrom: status, statusTo: answer.status }),
         ...(answer.released !== undefined && { released: answer.released }),
         ...(answer.cancelled !== undefined && { cancelled: answer.cancelled }),

@@ -1046,7 +1046,7 @@ export interface HistoryEntry {
    */
   dueAtTo?: string;
   /**
-   * Báo trước đúng quy định — delay-announced: whether the agency said so at least one working day before the due date (Decree 61/2018 Art. 19.9).
+   * Đúng thời hạn — delay-announced: whether the agency said so at least one working day before the due date (Decree 61/2018 Art. 19.9); an agency report asking for supplementary papers: whether it came within 3 working days of the agency receiving the dossier.
    */
   inTime?: boolean;
   /**
