@@ -7,9 +7,10 @@
  *   intake       new dossiers through the API (validated, stored, queued) vs a bare Fastify
  *                route doing one Redis SET of the same body                 target ≥ 40%, p99 ≤ 15 ms
  *   duplicates   the receive-once answer to a repeated submission vs a bare
- *                Fastify route doing one Redis GET                          target ≥ 60%
- *   delivery     dossiers delivered per second to a local agency sink by one worker vs BullMQ
- *                no-op jobs at the same concurrency                        target ≥ 40%
+ *                Fastify route doing one Redis GET of the body              target ≥ 60%
+ *   delivery     deliveries per second to a local agency sink by one worker process (the first
+ *                stage of each dossier's route; each agency's queue at concurrency 64) vs BullMQ
+ *                no-op jobs at concurrency 64                               target ≥ 40%
  *   memory       Redis bytes per stored dossier vs its raw JSON             target ≤ 1.5×
  *
  * The load generator (bench/load.ts, autocannon) and the agency sink (bench/sink.ts) run in their
@@ -17,7 +18,8 @@
  * the hub's. The servers measured — the hub and the bare ceilings — run in this one.
  *
  * BENCH_DURATION (seconds per load run, default 10), BENCH_CONNECTIONS (default 50),
- * BENCH_DELIVERIES (default 5000), BENCH_MEMORY_DOSSIERS (default 100000).
+ * BENCH_DELIVERIES (dossiers queued for the delivery run, default 5000), BENCH_MEMORY_DOSSIERS
+ * (default 100000).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
@@ -161,7 +163,13 @@ try {
   // (compiling schemas, connecting) is not delivery work
   const delivered = agency.deliveries(deliveries)
   const worker = await hubOf(redis.url, 'benchd', 'worker', agency.url)
-  const { first: firstDelivery, last: lastDelivery } = await delivered
+  // a delivery that fails for good never reaches the sink: give up rather than wait for ever
+  const limitMs = Math.max(60_000, deliveries * 20)
+  let timer: NodeJS.Timeout | undefined
+  const { first: firstDelivery, last: lastDelivery } = await Promise.race([delivered, new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => { reject(new Error(`the sink did not get all ${deliveries} deliveries within ${limitMs / 1000} s: look for failed jobs under the prefix benchd`)) }, limitMs)
+  })])
+  clearTimeout(timer)
   const deliveryRate = (deliveries - 1) / ((lastDelivery - firstDelivery) / 1000)
   await worker.close()
 
