@@ -194,7 +194,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsStore, names, now), inlineAttachmentLimit: options.inlineAttachmentLimit },
       audit,
       queues: consoleQueues,
-      observability: { redis, keys, queues, metrics, workers: () => workers, role, draining: () => draining, now },
+      observability: { redis, keys, queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), workers: () => workers, role, draining: () => draining, now },
       clients,
       logger: log,
       bodyLimit: options.bodyLimit,

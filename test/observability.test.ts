@@ -95,3 +95,15 @@ t.test('/metrics: delivery latency per agency, from the counters the workers kee
     if (within !== undefined) t.equal(within[1], n, `${a}: every delivery within ${within[0]} s`)
   }
 })
+
+t.test('/metrics: the webhook queue by state, a notification that failed for good included', async (t) => {
+  const hub = await build(t, { agencyUrl: await deadEndpoint(), attempts: 1, settings: testSettings({ agencyUrl: await deadEndpoint(), attempts: 1, subscribers: { portal: { url: await deadEndpoint(), secret: 'webhook-test-secret', attempts: 1 } } }) })
+  const metric = async (): Promise<Record<string, number>> => {
+    const text = (await hub.app.inject({ url: '/metrics', headers: bearer(hub.keys.admin) })).body
+    return Object.fromEntries([...text.matchAll(/^hub_webhook_queue_jobs\{state="(\w+)"[^}]*\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]))
+  }
+  await post(hub.app, example('birth-registration'))
+  const counts = await waitFor(async () => { const m = await metric(); return (m.failed ?? 0) >= 1 ? m : undefined }, 'a failed notification counted')
+  t.same(Object.keys(counts).sort(), ['active', 'delayed', 'failed', 'waiting'])
+  t.equal(counts.failed, (await hub.webhooks?.queue.getJobCounts('failed'))?.failed, 'as the queue says')
+})

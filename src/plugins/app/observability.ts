@@ -5,14 +5,15 @@
  *                 worker runs; 503 with the failing check otherwise (public)
  *   GET /metrics  Prometheus text format (prom-client), admin or auditor key: HTTP latency
  *                 histograms, delivery queue depth and failed count per agency, delivery latency
- *                 per agency, dossiers by status, overdue dossiers, Node.js process metrics
+ *                 per agency, webhook queue depth, dossiers by status, overdue dossiers,
+ *                 Node.js process metrics
  * Queue, delivery and dossier figures are read from Redis when scraped (the workers that deliver
  * record theirs there: store/metrics-store.ts), so every API process reports the same totals.
  */
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
-import type { Worker } from 'bullmq'
+import type { Queue, Worker } from 'bullmq'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client'
 import type { DeliveryQueues } from '../../queues/delivery-queues.ts'
 import type { Keys } from '../../store/keys.ts'
@@ -24,6 +25,8 @@ export interface ObservabilityOptions {
   keys: Keys
   queues: DeliveryQueues
   metrics: MetricsStore
+  /** the webhook notifications' queue, when there are subscribers */
+  webhookQueue?: Queue
   now?: () => Date
   /** the delivery workers of this process (none in the api role) */
   workers: () => readonly Worker[]
@@ -86,6 +89,19 @@ async function observability (app: FastifyInstance, o: ObservabilityOptions): Pr
       }))
     }
   })
+  const webhookQueue = o.webhookQueue
+  if (webhookQueue !== undefined) {
+    new Gauge({
+      name: 'hub_webhook_queue_jobs',
+      help: 'Webhook notification jobs (one per subscriber and dossier change) by state',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      async collect () {
+        const counts = await webhookQueue.getJobCounts(...QUEUE_STATES)
+        for (const state of QUEUE_STATES) this.set({ state }, counts[state] ?? 0)
+      }
+    })
+  }
   new Gauge({
     name: 'hub_dossiers',
     help: 'Dossiers by status (national code 1-10)',
