@@ -29,7 +29,6 @@ export const nationalRecordSchema = recordSchema
 /** What the mapping needs beside the dossier: the configured agencies by the hub's agency id. */
 export interface NationalRecordContext { agencies: ReadonlyMap<string, { name: string, code?: string }> }
 
-type Status = Dossier['status']
 type Channel = Dossier['channel']
 type ApplicantKind = Dossier['applicant']['kind']
 type IdentityType = Dossier['applicant']['identity']['type']
@@ -37,20 +36,6 @@ type Fee = NonNullable<Dossier['fees']>[number]
 type Attachment = NonNullable<Dossier['attachments']>[number]
 type ResultDocument = NonNullable<Dossier['results']>[number]
 type RoutingStep = NonNullable<NonNullable<Dossier['routing']>[string]>
-
-/** Trạng thái hồ sơ: canonical status → the portal's code (DOMAIN.md, "Statuses"). */
-export const STATUS_CODES: Readonly<Record<Status, number>> = {
-  new: 1,
-  received: 2,
-  'not-accepted': 3,
-  processing: 4,
-  'supplement-requested': 5,
-  'payment-requested': 6,
-  withdrawn: 7,
-  stopped: 8,
-  resolved: 9,
-  returned: 10
-}
 
 /** Kênh thực hiện: 1 trực tiếp, 2 trực tuyến, 3 bưu chính công ích. */
 export const CHANNEL_CODES: Readonly<Record<Channel, NationalPortalRecord['KenhThucHien']>> = {
@@ -138,10 +123,8 @@ function requireDate (dossier: Dossier, property: 'closedAt' | 'resolvedAt' | 'r
 
 /** The canonical dossier → the record the national portal's dossier sync takes. */
 export function toNationalRecord (dossier: Dossier, context: NationalRecordContext): NationalPortalRecord {
-  const trangThai = STATUS_CODES[dossier.status]
-  if (dossier.statusCode !== trangThai) {
-    throw new AdapterMappingError(`dossier ${dossier.code} has status ${dossier.status} (${trangThai}) but statusCode ${dossier.statusCode}`)
-  }
+  // Trạng thái hồ sơ: the canonical dossier carries the portal's code for its status (src/domain/status.ts)
+  const trangThai = dossier.statusCode
   const { procedure, applicant } = dossier
 
   const step = handlingStep(dossier.routing)
