@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { ValidateFunction } from 'ajv'
 import { fromRoot } from '../src/paths.ts'
-import { createAjv } from '../src/validation/ajv.ts'
+import { createNativeValidators } from '../src/validation/native.ts'
 import { adapters } from '../adapters/index.ts'
 import type { Attachment, OutboundContext, SupplementNotice } from '../adapters/contract.ts'
 import { SUPPLEMENT_PATH as GENERIC_PATH } from '../adapters/generic/index.ts'
@@ -131,18 +131,10 @@ const CASES: Case[] = [
 const golden = (file: string): string => readFileSync(fromRoot('test', 'golden', file), 'utf8')
 const pretty = (value: unknown): string => JSON.stringify(value, null, 2) + '\n'
 
-/** Every native schema of every adapter in one Ajv (supplement schemas refer to request schemas and to the canonical attachment). */
-const ajv = createAjv()
-const added = new Set<string>()
-for (const adapter of adapters.values()) {
-  for (const s of Object.values(adapter.nativeSchemas) as object[]) {
-    const id = (s as { $id?: string }).$id
-    if (id !== undefined && !added.has(id)) { ajv.addSchema(s); added.add(id) }
-  }
-}
+/** The hub's own compiled native validators (src/validation/native.ts), as the delivery worker uses them. */
+const validators = createNativeValidators(adapters)
 function supplementValidator (name: string): ValidateFunction {
-  const s = adapters.get(name)?.nativeSchemas.supplement as { $id?: string } | undefined
-  const v = s?.$id !== undefined ? ajv.getSchema(s.$id) : undefined
+  const v = validators.get(name)?.supplement
   if (v === undefined) throw new Error(`${name}: no supplement schema`)
   return v
 }

@@ -9,7 +9,7 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import type { ValidateFunction } from 'ajv'
 import { fromRoot } from '../src/paths.ts'
-import { createAjv } from '../src/validation/ajv.ts'
+import { createNativeValidators } from '../src/validation/native.ts'
 import { adapters } from '../adapters/index.ts'
 import type { OutboundContext, WithdrawalNotice } from '../adapters/contract.ts'
 import { NO_REASON_GIVEN } from '../adapters/shared/withdrawal.ts'
@@ -80,18 +80,10 @@ const CASES: Case[] = [
 const golden = (file: string): string => readFileSync(fromRoot('test', 'golden', file), 'utf8')
 const pretty = (value: unknown): string => JSON.stringify(value, null, 2) + '\n'
 
-/** Every native schema of every adapter in one Ajv (withdrawal schemas refer to request schemas), then the withdrawal validators. */
-const ajv = createAjv()
-const added = new Set<string>()
-for (const adapter of adapters.values()) {
-  for (const s of Object.values(adapter.nativeSchemas) as object[]) {
-    const id = (s as { $id?: string }).$id
-    if (id !== undefined && !added.has(id)) { ajv.addSchema(s); added.add(id) }
-  }
-}
+/** The hub's own compiled native validators (src/validation/native.ts), as the delivery worker uses them. */
+const validators = createNativeValidators(adapters)
 function withdrawalValidator (name: string): ValidateFunction {
-  const s = adapters.get(name)?.nativeSchemas.withdrawal as { $id?: string } | undefined
-  const v = s?.$id !== undefined ? ajv.getSchema(s.$id) : undefined
+  const v = validators.get(name)?.withdrawal
   if (v === undefined) throw new Error(`${name}: no withdrawal schema`)
   return v
 }
