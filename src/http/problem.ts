@@ -72,16 +72,32 @@ function classify (err: KnownError, bodyLimit: number): { status: number, slug: 
   return { status: 500, slug: 'internal', code: 'HUB_ERR_INTERNAL', detail: 'The hub failed to handle this request; the request id leads to the details in its log' }
 }
 
-export function toProblem (err: Error, request: FastifyRequest, bodyLimit: number): Problem {
-  const c = classify(err as KnownError, bodyLimit)
+type Classified = ReturnType<typeof classify>
+
+function document (c: Classified, request?: FastifyRequest): Problem {
   return {
     type: problemType(c.slug),
     title: STATUS_CODES[c.status] ?? 'Error',
     status: c.status,
     detail: c.detail,
-    instance: request.url,
+    ...(request !== undefined && { instance: request.url }),
     code: c.code,
-    requestId: String(request.id),
+    ...(request !== undefined && { requestId: String(request.id) }),
     ...(c.errors !== undefined && { errors: c.errors })
   }
+}
+
+export function toProblem (err: Error, request: FastifyRequest, bodyLimit: number): Problem {
+  return document(classify(err as KnownError, bodyLimit), request)
+}
+
+/** What Node's HTTP parser refuses before there is a request (src/http/client-error.ts writes it). */
+const PARSER_REFUSALS: Record<string, Omit<Classified, 'errors'>> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, slug: 'request-timeout', code: 'HUB_ERR_REQUEST_TIMEOUT', detail: 'The request was not received in time (REQUEST_TIMEOUT_MS)' },
+  HPE_HEADER_OVERFLOW: { status: 431, slug: 'headers-too-large', code: 'HUB_ERR_HEADERS_TOO_LARGE', detail: 'The request headers are larger than the hub accepts' }
+}
+const MALFORMED_REQUEST = { status: 400, slug: 'malformed-request', code: 'HUB_ERR_MALFORMED_REQUEST', detail: 'The request is not valid HTTP/1.1' }
+
+export function parserProblem (err: Error & { code?: string }): Problem {
+  return document(PARSER_REFUSALS[err.code ?? ''] ?? MALFORMED_REQUEST)
 }
