@@ -117,7 +117,12 @@ async function observability (app: FastifyInstance, o: ObservabilityOptions): Pr
     }
   })
 
-  const readOverdue = async (): Promise<{ total: number, byAgency: Map<string, number> }> => await o.metrics.overdue((o.now?.() ?? new Date()).getTime())
+  // both overdue gauges collect in the same scrape (prom-client starts every collect at once): one read serves them
+  let overdueRead: Promise<{ total: number, byAgency: Map<string, number> }> | undefined
+  const readOverdue = async (): Promise<{ total: number, byAgency: Map<string, number> }> => {
+    overdueRead ??= o.metrics.overdue((o.now?.() ?? new Date()).getTime()).finally(() => { overdueRead = undefined })
+    return await overdueRead
+  }
   new Gauge({
     name: 'hub_dossiers_overdue',
     help: 'Open dossiers past their due date (quá hạn), flagged by the overdue sweeper or not yet',
