@@ -15,7 +15,10 @@ const ConflictBase = createError<'HUB_ERR_IDEMPOTENCY_CONFLICT', 409, [string]>(
   409
 )
 
-/** A repeated key or source reference with other content. Names the dossier it belongs to. */
+/**
+ * A repeated key or source reference with other content. Names the dossier it belongs to: only
+ * ever one the client may see (the intake lookups pass over the others, store/lua/intake.lua).
+ */
 export class IdempotencyConflictError extends ConflictBase {
   readonly dossierCode: string
   constructor (code: string) {
@@ -25,7 +28,13 @@ export class IdempotencyConflictError extends ConflictBase {
 }
 
 export const AgencyNotFoundError = createError<'HUB_ERR_AGENCY_NOT_FOUND', 404, [string, string]>('HUB_ERR_AGENCY_NOT_FOUND', 'No agency has the id %s; the agencies are: %s', 404)
-export const NotRoutedError = createError<'HUB_ERR_NOT_ROUTED', 403, [string, string]>('HUB_ERR_NOT_ROUTED', 'Dossier %s is not routed to agency %s: an agency may only report on its own steps', 403)
+/**
+ * A report on a step that is not the reporting agency's: another agency's step of a dossier routed
+ * to it, or (an administrator reporting in an agency's name) a dossier not routed to that agency.
+ * Never the answer to an agency client about a dossier not routed to it: to that client the dossier
+ * does not exist (DossierNotFoundError), so that no answer tells that it does.
+ */
+export const NotRoutedError = createError<'HUB_ERR_NOT_ROUTED', 403, [string]>('HUB_ERR_NOT_ROUTED', '%s: an agency may only report on its own steps', 403)
 export const EventConflictError = createError<'HUB_ERR_EVENT_CONFLICT', 409, [string, string]>(
   'HUB_ERR_EVENT_CONFLICT',
   'Event id %s was already used for dossier %s with different content; send a new event id for a new report',

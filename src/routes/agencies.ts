@@ -14,7 +14,7 @@ export default async function agencyRoutes (app: FastifyInstance): Promise<void>
     schema: {
       tags: ['agencies'],
       summary: 'Submit a dossier in an agency\'s native format (cơ quan gửi hồ sơ)',
-      description: 'The body is the agency\'s native submission (see its adapter\'s submission schema under adapters/<name>/schemas/). It is validated field by field, mapped to the canonical dossier and received once: the same Idempotency-Key or agency reference answers 200 with the same dossier; so does a dossier the portal already sent (same procedure, applicant ID and data within the configured window). The agency\'s own step of the first stage counts as delivered.',
+      description: 'The body is the agency\'s native submission (see its adapter\'s submission schema under adapters/<name>/schemas/). It is validated field by field, mapped to the canonical dossier and received once: the same Idempotency-Key or agency reference answers 200 with the same dossier; so does a dossier the portal already sent (same procedure, applicant ID and data within the configured window). The agency\'s own step of the first stage counts as delivered. A dossier not routed to the agency is never found this way (not by its key, reference, origin or content): to the agency it does not exist.',
       params: {
         type: 'object',
         required: ['agency'],
@@ -25,7 +25,7 @@ export default async function agencyRoutes (app: FastifyInstance): Promise<void>
       response: {
         201: { description: 'Received: the new dossier.', $ref: 'dossier-summary#' },
         200: { description: 'Already received (from this agency or another system): that dossier.', $ref: 'dossier-summary#' },
-        400: problem('The native submission is invalid: `errors` names each native field; nothing was stored.'),
+        400: problem('The native submission is invalid: `errors` names each native field; or its source system is not the agency, or its procedure is not routed to the agency; nothing was stored.'),
         403: problem('The client speaks for another agency.'),
         404: problem('No agency has this id.'),
         409: problem('The Idempotency-Key or agency reference was used for different content.')

@@ -38,8 +38,8 @@ export default async function eventRoutes (app: FastifyInstance): Promise<void> 
         201: { ...eventAnswer, description: 'Recorded (applied or kept in the history: see `applied`).' },
         200: { ...eventAnswer, description: 'This event id was recorded before: the first answer; nothing changed.' },
         400: problem('Bad input (the native report is named field by field); nothing changed.'),
-        403: problem('The dossier is not routed to the reporting agency, or the client speaks for another agency.'),
-        404: problem('No dossier has this code.'),
+        403: problem('The step is another agency\'s, or the client speaks for another agency (an administrator reporting in the name of an agency the dossier is not routed to is told so too).'),
+        404: problem('No dossier has this code (for an agency client: none routed to it, whether or not another agency\'s has it).'),
         409: problem('The event id was used before with different content.')
       }
     }

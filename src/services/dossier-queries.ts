@@ -1,8 +1,16 @@
 /**
  * Reading dossiers: one by code, its history, or a filtered page of summaries with an opaque
- * cursor. An agency client sees only the dossiers routed to it: any other is "not found", and
- * its lists are always filtered to its own agency. Auditors get personal numbers masked
- * (domain/masking.ts), in lists too (an agency's note may carry them).
+ * cursor. Auditors get personal numbers masked (domain/masking.ts), in lists too (an agency's note
+ * may carry them).
+ *
+ * An agency client sees only the dossiers routed to it (any step of its route, of any stage, is
+ * the agency's). Any other is, by every route, a dossier that does not exist: the same 404, the
+ * same detail, decided from one read of the dossier's agencies before anything else of it is read
+ * (the same work as for a code nobody has); its lists and statistics are always its own agency's.
+ * A dossier routed to it it sees whole — the submission, every step's state, notes, results and
+ * history, other agencies' steps included: the agencies of one liên thông route work on one dossier
+ * (a later stage starts from an earlier one's result, the lead agency follows every step), as the
+ * portal and the one-stop desk see it. Webhook subscribers and deliveries it sees only its own.
  */
 import type { Dossier, DossierList, HistoryEntry } from '../types/schemas.generated.ts'
 import type { DossierStore, ListFilter } from '../store/dossier-store.ts'
@@ -127,10 +135,16 @@ export class DossierQueries {
     return { dossier: code, entries, verification: verifyChain(code, entries) }
   }
 
+  /** Throws "not found" for a code an agency client may not know of (one HGET: missing and not routed cost the same). */
+  async #visible (code: string, viewer?: Client): Promise<void> {
+    if (viewer?.role !== 'agency') return
+    if (!((await this.#store.agenciesOf(code)) ?? []).includes(viewer.agency ?? '')) throw new DossierNotFoundError(code)
+  }
+
   async get (code: string, viewer?: Client): Promise<Dossier> {
+    await this.#visible(code, viewer)
     const dossier = await this.#store.get(code)
     if (dossier === undefined) throw new DossierNotFoundError(code)
-    if (viewer?.role === 'agency' && !Object.values(dossier.routing ?? {}).some((r) => r?.agency === viewer.agency)) throw new DossierNotFoundError(code)
     return viewer !== undefined && !seesPersonalData(viewer.role) ? maskPersonal(dossier) : dossier
   }
 

@@ -5,8 +5,11 @@
  * with its history entry, the event id (a repeat answers the same and changes nothing) and the
  * outbox entries of the next stage's steps when it releases them; those are then queued.
  *
- * Refused: an unknown agency (400), a dossier not routed to the reporting agency (403), an event
- * id reused with other content (409). Accepted but not applied (kept in the history): a report
+ * Refused: an unknown agency (400), an event id reused with other content (409), another agency's
+ * step (403). A dossier not routed to the reporting agency is, to an agency client, a dossier that
+ * does not exist: the same 404 as an unknown code, decided from one read of the dossier's agencies
+ * before anything of it is loaded (the same work either way); an administrator reporting in an
+ * agency's name is told it is not routed (403). Accepted but not applied (kept in the history): a report
  * that would move a step backwards, arrives for a finished step or a closed dossier.
  */
 import type { Logger } from 'pino'
@@ -133,19 +136,24 @@ export class EventService {
     const { report, step: nativeStep } = this.#report(code, event, agency)
     const namedStep = event.step ?? nativeStep
     const fingerprint = sha256Hex(canonicalJson(event))
+    // an agency client learns nothing of a dossier not routed to it: not found, like a code nobody has
+    const hidden = client?.role === 'agency'
+    if (hidden && !((await store.agenciesOf(code)) ?? []).includes(agency.id)) throw new DossierNotFoundError(code)
 
     for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
       const found = await store.getForUpdate(code)
       if (found === undefined) throw new DossierNotFoundError(code)
       const { routing, status } = found
-      if (!Object.values(routing).some((r) => r.agency === agency.id)) throw new NotRoutedError(code, agency.id)
+      if (!Object.values(routing).some((r) => r.agency === agency.id)) {
+        throw hidden ? new DossierNotFoundError(code) : new NotRoutedError(`Dossier ${code} is not routed to agency ${agency.id}`)
+      }
       const stepId = namedStep ?? stepForAgency(routing, agency.id) as string
       const step = routing[stepId]
       if (step === undefined) {
         const mine = Object.entries(routing).filter(([, r]) => r.agency === agency.id).map(([id]) => id)
         throw new HubValidationError([{ pointer: '#/step', detail: `is not a step of dossier ${code}; ${agency.id}'s steps are: ${mine.join(', ')}` }])
       }
-      if (step.agency !== agency.id) throw new NotRoutedError(code, agency.id)
+      if (step.agency !== agency.id) throw new NotRoutedError(`Step ${stepId} of dossier ${code} is agency ${step.agency}'s, not ${agency.id}'s`)
 
       const at = now()
       const atIso = toVietnamIso(at)

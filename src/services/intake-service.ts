@@ -4,8 +4,14 @@
  * Checks beyond the route's JSON Schema (which already rejected unknown properties, wrong types
  * and malformed identifiers): the procedure is in the catalogue, its `data` matches the
  * procedure's schema, the citizen ID agrees with the date of birth, inline attachments are within
- * the limit and match their declared size and SHA-256. Any failure → HubValidationError (400),
- * before anything touches Redis.
+ * the limit and match their declared size and SHA-256; a native submission's source system is the
+ * submitting agency's id and its procedure is routed to that agency. Any failure →
+ * HubValidationError (400), before anything touches Redis.
+ *
+ * What a native submission may learn: it is received once as the agency it is for, which knows
+ * only the dossiers routed to it. A key, reference, origin or content that leads to any other
+ * dossier is passed over as if that dossier did not exist (store/lua/intake.lua says how, path by
+ * path): no summary, no 409 naming it, nothing bound to it.
  *
  * Redis round trips for a new dossier: 2, whatever the number of agencies —
  *   1. EVALSHA intake.lua: receive-once lookup, day counter, dossier hash, indexes, outbox entries,
@@ -156,6 +162,15 @@ export class IntakeService {
       throw new HubValidationError(toFieldErrors(v.errors).map((f) => ({ pointer: '#', detail: `once mapped to the canonical dossier, ${f.pointer} ${f.detail}` })),
         `The ${adapter.name} submission maps to an invalid dossier; nothing was stored`)
     }
+    // An agency's references are its own: a native submission's source system is the agency's id
+    // (the adapters set it so; the generic format carries it as sent). Another system's reference
+    // — the portal's — goes in source.origin, where it is looked up as this agency may see it
+    // (store/lua/intake.lua), never as the submission's own: that would let one agency's software
+    // bind, or learn of, a reference the portal or another agency holds.
+    if (submission.source.system !== agencyId) {
+      throw new HubValidationError([{ pointer: '#', detail: `once mapped to the canonical dossier, /source/system must be ${agencyId}, the submitting agency's id (it is ${JSON.stringify(submission.source.system)}); name another system's reference in source.origin` }],
+        `The ${adapter.name} submission names another system as its source; nothing was stored`)
+    }
     return await this.submit(submission, idempotencyKey, { heldBy: agencyId })
   }
 
@@ -167,10 +182,19 @@ export class IntakeService {
       }
       throw new HubValidationError(problems)
     }
+    const steps = this.#steps(procedure, submission)
+    if (origin.heldBy !== undefined && !steps.some((s) => s.agency === origin.heldBy)) {
+      // An agency submits only dossiers of its own procedures: a dossier not routed to it would be
+      // one it cannot read, and its repeats could not find it (to it, such a dossier does not exist).
+      // Decided from the routing table alone, whatever dossiers the hub holds.
+      const routed = [...this.#o.procedures.values()].filter((p) => p.steps.some((s) => s.agency === origin.heldBy)).map((p) => p.code)
+      throw new HubValidationError([{ pointer: '#', detail: `once mapped to the canonical dossier, /procedure/code ${procedure.code} is not routed to agency ${origin.heldBy}; its procedures are: ${routed.join(', ') || 'none'}` }],
+        `Agency ${origin.heldBy} is not on the route of procedure ${procedure.code}; nothing was stored`)
+    }
     const doc = canonicalJson(submission)
     const received = this.#o.now()
     const receivedAt = toVietnamIso(received)
-    const routing = initialRouting(this.#steps(procedure, submission), {
+    const routing = initialRouting(steps, {
       at: receivedAt,
       ...(origin.heldBy !== undefined && { heldBy: origin.heldBy, heldReference: submission.source.reference })
     })
@@ -214,7 +238,8 @@ export class IntakeService {
       facts,
       history,
       ...(this.#o.notify !== undefined && { notification: notificationBody(procedure.code, 'status-changed', undefined, head, received, actor) }),
-      stats: statsDelta(undefined, statsFacts(head, procedure.code, routing))
+      stats: statsDelta(undefined, statsFacts(head, procedure.code, routing)),
+      ...(origin.heldBy !== undefined && { asAgency: origin.heldBy })
     })
     if (result.outcome === 'conflict') throw new IdempotencyConflictError(result.code)
     if (result.outcome === 'duplicate') return { created: false, summary: result.summary }

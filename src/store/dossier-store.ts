@@ -58,6 +58,12 @@ export interface IntakeInput {
   notification?: object
   /** statistics counter increments ("<day>\t<field>" → n) */
   stats: ReadonlyMap<string, number>
+  /**
+   * The agency a native submission is for: the receive-once lookups pass over every dossier not
+   * routed to it, as if it did not exist (lua/intake.lua). Undefined: the portal or an
+   * administrator, who see every dossier.
+   */
+  asAgency?: string
 }
 
 export type IntakeResult =
@@ -235,7 +241,8 @@ export class DossierStore {
       input.status, input.procedureCode, input.procedureName, agencies, steps.map(([id]) => id).join(','), input.dueAt ?? '',
       input.source.system, input.duplicateWindowMs, input.origin === undefined ? '0' : '1',
       JSON.stringify(input.facts), input.dueAt === undefined ? '' : Date.parse(input.dueAt), JSON.stringify(input.history),
-      input.notification === undefined ? '' : JSON.stringify(input.notification), input.stats.size, ...statsArgs(input.stats),
+      input.notification === undefined ? '' : JSON.stringify(input.notification), input.asAgency ?? '',
+      input.stats.size, ...statsArgs(input.stats),
       ...stepArgs
     )
     const [outcome, code] = reply as [string, string]

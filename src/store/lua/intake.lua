@@ -16,8 +16,10 @@ ARGV    1 prefix, 2 has idempotency key '1'|'0', 3 fingerprint, 4 code prefix "<
         13 agency ids joined by ',', 14 step ids joined by ',', 15 dueAt ISO or '',
         16 source system, 17 content window ms ('0' = off), 18 has origin '1'|'0',
         19 lifecycle facts JSON, 20 due date ms ('' = no due date), 21 history entry JSON (received),
-        22 notification JSON ('' = none), 23 K statistics increments, then 3K (day, field, increment),
-        then one pair per step, in the order of ARGV[14]: routing-state JSON, '1' to put it in the outbox else '0'
+        22 notification JSON ('' = none), 23 the agency whose view the lookups take ('' = every
+        dossier: the portal, an administrator), 24 K statistics increments, then 3K (day, field,
+        increment), then one pair per step, in the order of ARGV[14]: routing-state JSON, '1' to put
+        it in the outbox else '0'
 The history list, notifications list and statistics hashes are derived from the code and day
 inside the script, like the dossier key.
 
@@ -30,11 +32,40 @@ window: a duplicate, whatever its other fields say; its source reference and key
 the next repeat is found at once.
 Dossier keys are derived from the code inside the script (single-instance Redis, or every hub key
 in one cluster slot via a {hash tag} prefix).
+
+Who may learn what (ARGV[23]): a native submission is looked up as the agency it is for (its own
+software, or an administrator submitting in its name: the references and keys bound here are that
+agency's). To that agency a dossier that is not routed to it does not exist, in every path below:
+no summary, no code, no 'conflict' naming it, no reference or key bound to it, the same work and
+the same answer as for an index entry that points nowhere. What that looks like in each path:
+  - idempotency key (KEYS[1]): keys are each client's own (routes/common.ts scopedKey), but a
+    client moved to another agency keeps its id: its old keys may point at dossiers its new agency
+    cannot see. Such an entry is passed over and replaced by the dossier this submission makes.
+  - source reference (KEYS[2]): a native submission's source system is the agency's id
+    (intake-service.ts), so the entry is the agency's own, unless the portal used that id as its
+    system or an older hub bound it to another agency's dossier. Passed over and replaced.
+  - origin (KEYS[7]): another system's reference; a dossier not routed to the agency is passed
+    over, and nothing is bound to it.
+  - content (KEYS[6]): the same procedure, applicant and data (the route may have changed since the
+    other dossier was received); passed over, nothing bound. The entry itself stays (SET NX below):
+    it belongs to whoever first sent that content, as it would if this submission came later.
+In each case the submission goes on as if the entry were not there: a new dossier when nothing
+else matches, answered 201 like any new one.
 ]]
 local prefix = ARGV[1]
 local fingerprint = ARGV[3]
 local system = ARGV[16]
 local window = tonumber(ARGV[17])
+local asker = ARGV[23]
+
+-- Whether the dossier exists for the asker: it exists and, when an agency asks, is routed to it.
+-- One HMGET whatever the answer (the summary is only read after it said yes).
+local function known (code)
+  local v = redis.call('HMGET', prefix .. ':d:' .. code, 'fp', 'agencies')
+  if not v[1] then return false end
+  if asker == '' then return true end
+  return string.find(',' .. (v[2] or '') .. ',', ',' .. asker .. ',', 1, true) ~= nil
+end
 
 -- Key and source indexes hold "<code>|<fingerprint of the submission that set them>": a repeat
 -- must carry the same content as the submission that used the key or reference first.
@@ -60,6 +91,7 @@ local function lookup (key)
   local value = redis.call('GET', key)
   if not value then return nil end
   local code, fp = split(value)
+  if not known(code) then return nil end
   -- entries written before fingerprints were kept beside the code compare with the dossier's
   return summaryOf(code, fp or false)
 end
@@ -86,7 +118,7 @@ if ARGV[18] == '1' then
   local value = redis.call('GET', KEYS[7])
   if value then
     local originCode = split(value)
-    local same = summaryOf(originCode, nil)
+    local same = known(originCode) and summaryOf(originCode, nil)
     if same then
       adopt(originCode)
       return same
@@ -99,7 +131,7 @@ if window > 0 then
   if held then
     local sep = string.find(held, '|', 1, true)
     local heldCode, heldSystem = string.sub(held, 1, sep - 1), string.sub(held, sep + 1)
-    if heldSystem ~= system then
+    if heldSystem ~= system and known(heldCode) then
       local same = summaryOf(heldCode, nil)
       if same then
         adopt(heldCode)
@@ -135,8 +167,8 @@ end
 fields[#fields + 1] = 'lc'
 fields[#fields + 1] = ARGV[19]
 local score = ARGV[9]
-local k = tonumber(ARGV[23])
-local i = 24
+local k = tonumber(ARGV[24])
+local i = 25
 for _ = 1, k do
   redis.call('HINCRBY', prefix .. ':stats:' .. ARGV[i], ARGV[i + 1], ARGV[i + 2])
   i = i + 3
