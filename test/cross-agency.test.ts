@@ -98,9 +98,12 @@ t.test('origin lookup: the land office names the portal\'s reference of a dossie
     const again = await hub.app.inject(postAs(land, '/v1/agencies/land-office/dossiers', native, { 'idempotency-key': 'K-1' }))
     const byReference = await hub.app.inject(postAs(land, '/v1/agencies/land-office/dossiers', native))
     const own = await hub.app.inject(as(land, { url: `/v1/dossiers/${codeOf(first)}` }))
-    return [first, again, byReference, own]
+    // an administrator submitting in the land office's name is looked up as the land office
+    const byAdmin = await hub.app.inject(postAs(hub.keys.admin, '/v1/agencies/land-office/dossiers', { ...native, SoBienNhan: 'VPDK-HT-2026-000777' }))
+    return [first, again, byReference, own, byAdmin]
   })
-  const [first, again, byReference, own] = findable.responses as [LightMyRequestResponse, LightMyRequestResponse, LightMyRequestResponse, LightMyRequestResponse]
+  const [first, again, byReference, own, byAdmin] = findable.responses as [LightMyRequestResponse, LightMyRequestResponse, LightMyRequestResponse, LightMyRequestResponse, LightMyRequestResponse]
+  t.equal(byAdmin.statusCode, 201, 'an administrator in the land office\'s name: a new dossier too')
   t.equal(first.statusCode, 201, 'a new dossier, as for an origin the hub has not seen')
   t.equal(again.statusCode, 200, 'its repeat (same key) finds it')
   t.equal(codeOf(again), codeOf(first))
