@@ -7,15 +7,28 @@
  *   offending value itself never reaches a problem document or a log.
  * - `coercing` validates querystrings and params, whose values arrive as strings.
  */
-import { Ajv, type Options, type ErrorObject } from 'ajv'
+import { Ajv, type Options, type ErrorObject, type AnySchema } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { apiSchemas, type JsonSchema } from '../schemas.ts'
+import { gateLimits } from './limits.ts'
 
 // ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the module object.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv
 
+/**
+ * Ajv whose every schema (added or compiled, not meta-schemas) checks limits before contents
+ * (limits.ts): with allErrors, a value beyond its maxItems/maxProperties/maxLength gets that one
+ * error instead of one per item.
+ */
+class LimitsFirstAjv extends Ajv {
+  // the one door of addSchema, compile and validate into Ajv
+  override _addSchema (schema: AnySchema, meta?: boolean, baseId?: string, validateSchema?: boolean | 'log', addSchema?: boolean): ReturnType<Ajv['_addSchema']> {
+    return super._addSchema(meta === true ? schema : gateLimits(schema), meta, baseId, validateSchema, addSchema)
+  }
+}
+
 export function createAjv (options: Options = {}, schemas: JsonSchema[] = apiSchemas): Ajv {
-  const ajv = new Ajv({
+  const ajv = new LimitsFirstAjv({
     allErrors: true,
     strict: true,
     strictRequired: false,
