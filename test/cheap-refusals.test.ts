@@ -17,6 +17,8 @@ import { periodDays } from '../src/domain/stats.ts'
 import { daysBetween } from '../src/store/stats-store.ts'
 import { MAX_STATS_DAYS } from '../src/services/stats-service.ts'
 import type { DossierSummary, Problem } from '../src/types/schemas.generated.ts'
+import { apiSchemas, procedureDataSchemas } from '../src/schemas.ts'
+import { adapters } from '../adapters/index.ts'
 
 const BODY_LIMIT = 1024 * 1024
 const SMALL_ANSWER = 64 * 1024
@@ -156,4 +158,49 @@ t.test('statistics: the period is bounded from its two dates, before any day is 
   const problem = res.json<Problem>()
   t.equal(problem.errors?.[0]?.parameter, 'from')
   t.match(problem.errors?.[0]?.detail, new RegExp(`3652059 days.*at most ${MAX_STATS_DAYS}`), 'names the length and the bound')
+})
+
+/** Every array of every schema a request body is validated against has a maxItems. */
+t.test('every array a request body may hold has a maxItems', async (t) => {
+  const hub = await build(t, { role: 'api' })
+  const registry = new Map<string, unknown>()
+  for (const s of apiSchemas) registry.set(s.$id as string, s)
+  // [what, schema, the document its local $refs point into]
+  const roots: Array<[string, unknown, unknown]> = []
+  for (const adapter of adapters.values()) {
+    for (const s of Object.values(adapter.nativeSchemas) as Array<{ $id?: string }>) if (s.$id !== undefined) registry.set(s.$id, s)
+    // what agencies send the hub (request is what the hub sends them)
+    const { submission, status, supplement, withdrawal } = adapter.nativeSchemas
+    for (const [kind, s] of Object.entries({ submission, status, supplement, withdrawal })) if (s !== undefined) roots.push([`${adapter.name} ${kind}`, s, s])
+  }
+  // every route's body, as the OpenAPI document shows it (its $refs point into its components)
+  const spec = hub.app.swagger() as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>> }
+  for (const [path, methods] of Object.entries(spec.paths)) {
+    for (const [method, op] of Object.entries(methods)) {
+      for (const { schema } of Object.values(op.requestBody?.content ?? {})) roots.push([`${method.toUpperCase()} ${path}`, schema, spec])
+    }
+  }
+  for (const [id, s] of procedureDataSchemas) roots.push([`procedure data ${id}`, s, s])
+
+  const unbounded = new Set<string>()
+  const seen = new Set<unknown>()
+  const visit = (node: unknown, root: unknown, where: string): void => {
+    if (node === null || typeof node !== 'object' || seen.has(node)) return
+    seen.add(node)
+    if (Array.isArray(node)) { node.forEach((n, i) => { visit(n, root, `${where}/${i}`) }); return }
+    const s = node as Record<string, unknown>
+    if ((s.type === 'array' || s.items !== undefined) && typeof s.maxItems !== 'number') unbounded.add(where)
+    if (typeof s.$ref === 'string') {
+      const [id = '', pointer = ''] = s.$ref.split('#')
+      const base = id === '' ? root : registry.get(id)
+      let target: unknown = base
+      for (const k of pointer.split('/').filter((x) => x !== '')) target = (target as Record<string, unknown> | undefined)?.[k]
+      if (target === undefined) t.fail(`${where}: $ref ${s.$ref} not found`)
+      visit(target, base, s.$ref)
+    }
+    for (const [k, v] of Object.entries(s)) if (!['enum', 'const', 'examples', 'default', 'required'].includes(k)) visit(v, root, `${where}/${k}`)
+  }
+  for (const [name, schema, root] of roots) visit(schema, root, name)
+  t.same([...unbounded], [], 'no array without maxItems')
+  t.ok(roots.length > 20, `${roots.length} schemas walked`)
 })
