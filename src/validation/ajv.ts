@@ -2,7 +2,8 @@
  * Ajv instances, built once per process part that needs them.
  *
  * - `strict` validates request bodies and payloads: no type coercion, no removal of unknown
- *   properties (they are errors), all errors collected so a 400 can list every offending field.
+ *   properties (they are errors), all errors collected so a 400 can list every offending field —
+ *   limits first (limits.ts), so that their number is bounded by the schema, not by the body.
  *   `verbose` keeps the schema next to each error so the reason can quote its description; the
  *   offending value itself never reaches a problem document or a log.
  * - `coercing` validates querystrings and params, whose values arrive as strings.

@@ -2,29 +2,32 @@
  * Limits before contents: a schema rewrite that makes a refusal cost no more than the limits allow.
  *
  * Ajv checks `maxItems` before `items`, but with `allErrors` it goes on through every item of an
- * array that is already too long (and every character of a string already too long for its
- * pattern): 100 000 empty attachments cost 700 000 errors. `gateLimits` rewrites each schema so
- * that what looks inside a value runs only when the value is within its limit:
+ * array that is already too long (and matches a string already too long against its pattern):
+ * 100 000 empty attachments cost 700 000 errors. `gateLimits` rewrites each schema so that what
+ * looks inside a value runs only when the value is within its limit:
  *
- *   { maxItems: 100, items: X }            → { maxItems: 100, allOf: [{ if: { maxItems: 100 }, then: { items: X } }] }
- *   { maxProperties: 50, patternProperties } → the same with maxProperties
- *   { maxLength: 64, pattern, format }      → the same with maxLength
+ *   { maxItems: 100, items: X }  →  { maxItems: 100, allOf: [{ if: { maxItems: 100 }, then: { items: X } }] }
+ *   maxProperties gates patternProperties, additionalProperties, propertyNames (and an object closed
+ *   by additionalProperties: false gets maxProperties = its properties + UNKNOWN_PROPERTIES_NAMED)
+ *   maxLength gates pattern and format
  *
  * A value within its limits is validated exactly as before; one beyond gets the limit's error
- * alone. The moved keywords are no longer where a JSON-pointer $ref would look for them: a $ref
- * through `items`, `additionalProperties` or `patternProperties` of a limited value fails at
- * compile time (start-up), loudly; `properties` and `definitions` stay in place. The `if` is Ajv's own (evaluated without errors); `toFieldErrors` drops `if` errors.
- * Every array of an inbound schema has a maxItems (test/schemas.test.ts), so the errors of any
- * body are bounded by the schemas' limits, not by its size.
+ * alone. The `if` runs without errors; when a guard's `then` fails Ajv adds an `if` error beside
+ * the real ones, which `toFieldErrors` drops. The moved keywords are no longer where a JSON-pointer
+ * $ref would look for them: a $ref through `items`, `additionalProperties` or `patternProperties`
+ * of a limited value fails when the schema is compiled (at start-up, loudly); `properties` and
+ * `definitions` stay in place. Every array a request body may hold has a maxItems
+ * (test/cheap-refusals.test.ts), so the errors of any body are bounded by the schemas' limits,
+ * not by its size.
  */
 
 type Schema = Record<string, unknown>
 
 /** Keywords that look inside an array, an object or a string, by the limit that gates them. */
 const GATED: ReadonlyArray<{ limit: string, keywords: readonly string[], together?: readonly string[] }> = [
-  // `together`: copied into the guard as well, left in place too
+  // `together`: copied into the guard as well, and left in place
   { limit: 'maxItems', keywords: ['items', 'prefixItems', 'additionalItems', 'contains', 'minContains', 'maxContains', 'uniqueItems', 'unevaluatedItems'] },
-  // additionalProperties is read against its siblings properties/patternProperties: they move with it
+  // additionalProperties is read against the names of its sibling properties: the guard needs them
   { limit: 'maxProperties', keywords: ['patternProperties', 'additionalProperties', 'propertyNames', 'unevaluatedProperties'], together: ['properties'] },
   { limit: 'maxLength', keywords: ['pattern', 'format'], together: ['description'] }
 ]
