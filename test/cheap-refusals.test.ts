@@ -79,7 +79,7 @@ t.test('Ajv: a value beyond its limit gets that one error, not one per item or p
 
   const closed = ajv.compile({ type: 'object', additionalProperties: false, properties: { a: { type: 'string' } } })
   t.notOk(closed(Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`u${i}`, 0]))))
-  t.same(closed.errors?.map((e) => e.keyword), ['maxProperties'], '10 000 unknown properties: one error')
+  t.same(closed.errors?.filter((e) => e.keyword !== 'if').map((e) => e.keyword), ['maxProperties'], '10 000 unknown properties: one error')
   t.notOk(closed({ a: 'x', b: 1, c: 2 }))
   t.same(closed.errors?.filter((e) => e.keyword !== 'if').map((e) => e.params), [{ additionalProperty: 'b' }, { additionalProperty: 'c' }], `up to ${UNKNOWN_PROPERTIES_NAMED} unknown properties are named one by one`)
 

@@ -11,7 +11,7 @@
 import { Ajv, type Options, type ErrorObject, type AnySchema } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { apiSchemas, type JsonSchema } from '../schemas.ts'
-import { gateLimits } from './limits.ts'
+import { gateLimits, TOO_MANY_PROPERTIES } from './limits.ts'
 
 // ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the module object.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv
@@ -41,6 +41,12 @@ export function createAjv (options: Options = {}, schemas: JsonSchema[] = apiSch
     ...options
   })
   addFormats(ajv)
+  // the `else` of a closed object's guard (limits.ts): more properties than it may hold
+  const tooMany = Object.assign((limit: number): boolean => {
+    tooMany.errors = [{ keyword: 'maxProperties', params: { limit }, message: `must NOT have more than ${limit} properties` }]
+    return false
+  }, { errors: [] as Array<Partial<ErrorObject>> })
+  ajv.addKeyword({ keyword: TOO_MANY_PROPERTIES, type: 'object', schemaType: 'number', errors: true, validate: tooMany })
   for (const s of schemas) ajv.addSchema(s)
   return ajv
 }
