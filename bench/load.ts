@@ -16,7 +16,11 @@ export interface LoadJob {
   mode: 'unique' | 'same'
 }
 
-export interface LoadResult { rps: number, p50: number, p99: number, errors: number, non2xx: number, total: number }
+export interface LoadResult {
+  rps: number, p50: number, p99: number, errors: number, non2xx: number, total: number
+  /** responses by status code */
+  statuses: Record<string, number>
+}
 
 process.once('message', (job: LoadJob) => {
   const bases = job.templates.map((t) => JSON.parse(t) as Record<string, unknown>)
@@ -32,7 +36,8 @@ process.once('message', (job: LoadJob) => {
     headers: { 'content-type': 'application/json', ...job.headers },
     requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }]
   }).then((r) => {
-    const result: LoadResult = { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx, total: r.requests.total }
+    const statuses = Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([code, s]) => [code, s.count ?? 0]))
+    const result: LoadResult = { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx, total: r.requests.total, statuses }
     process.send?.(result, () => process.exit(0))
   })
 })

@@ -12,6 +12,10 @@
  *                stage of each dossier's route; each agency's queue at concurrency 64) vs BullMQ
  *                no-op jobs at concurrency 64                               target ≥ 40%
  *   memory       Redis bytes per stored dossier vs its raw JSON             target ≤ 1.5×
+ *   refusals     CPU per refusal of the worst bodies up to BODY_LIMIT (1 MiB here): an array
+ *                field filled with empty objects or arrays, thousands of unknown properties, one
+ *                property named by the whole body; the worst of them vs a bare Fastify route
+ *                parsing the same body                                       target ≤ 100 ms
  *
  * The load generator (bench/load.ts, autocannon) and the agency sink (bench/sink.ts) run in their
  * own processes: they stand for the portal and the agency's software, other systems whose CPU is not
@@ -73,11 +77,11 @@ async function startRedis (): Promise<{ url: string, child: ChildProcess }> {
  * `cpuUs`: this process's CPU time per request meanwhile (the server under test is all it runs),
  * a figure the machine's other load moves less than the rate.
  */
-async function load (url: string, mode: LoadJob['mode'], templates: string[], headers: Record<string, string> = {}): Promise<LoadResult & { cpuUs: number }> {
+async function load (url: string, mode: LoadJob['mode'], templates: string[], headers: Record<string, string> = {}, connections = CONNECTIONS): Promise<LoadResult & { cpuUs: number }> {
   const child = fork(new URL('./load.ts', import.meta.url), { stdio: 'inherit' })
   const result = once(child, 'message') as Promise<[LoadResult]>
   const cpu = process.cpuUsage()
-  child.send({ url, connections: CONNECTIONS, duration: DURATION, headers, templates, mode } satisfies LoadJob)
+  child.send({ url, connections, duration: DURATION, headers, templates, mode } satisfies LoadJob)
   const [r] = await result
   const used = process.cpuUsage(cpu)
   await once(child, 'exit')
@@ -98,8 +102,31 @@ function settings (sinkUrl: string): HubSettings {
   return resolveHubConfig({ agencies, procedures: shipped.procedures, postal: shipped.postal, calendar: shipped.calendar }, 'bench')
 }
 
+const BODY_LIMIT = 1 << 20
+
 async function hubOf (redisUrl: string, prefix: string, role: 'api' | 'worker', agencyUrl: string): Promise<Hub> {
-  return await createHub({ role, redisUrl, prefix, settings: settings(agencyUrl), logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 1 << 18, reconcileIntervalMs: 3_600_000 })
+  return await createHub({ role, redisUrl, prefix, settings: settings(agencyUrl), logger: createLogger('silent'), bodyLimit: BODY_LIMIT, inlineAttachmentLimit: 1 << 18, reconcileIntervalMs: 3_600_000 })
+}
+
+/**
+ * The worst bodies for a refusal, each just under BODY_LIMIT: what costs the most to parse and to
+ * validate (many small values where a few are allowed, many unknown names, one huge name).
+ */
+function worstBodies (): Record<string, string> {
+  const base = examples[0] as DossierSubmission
+  const room = (doc: unknown): number => BODY_LIMIT - Buffer.byteLength(JSON.stringify(doc)) - 64
+  const filled = (field: 'attachments' | 'fees', item: unknown): string => {
+    const n = Math.floor(room({ ...base, [field]: [] }) / (JSON.stringify(item).length + 1))
+    return JSON.stringify({ ...base, [field]: Array.from({ length: n }, () => item) })
+  }
+  const unknown: Record<string, unknown> = { ...base }
+  for (let i = 0, n = room(base) / 12; i < n; i++) unknown[`u${i.toString(36)}`] = 0
+  return {
+    'attachments: [{}, …]': filled('attachments', {}),
+    'fees: [[], …]': filled('fees', []),
+    'unknown properties': JSON.stringify(unknown),
+    'one property named by the whole body': JSON.stringify({ ...base, ['x'.repeat(room(base))]: 0 })
+  }
 }
 
 /** The agency's software, in its own process (bench/sink.ts). */
@@ -151,6 +178,29 @@ try {
   row('intake (new dossiers)', `${Math.round(intake.rps)}/s p50 ${intake.p50} ms p99 ${intake.p99} ms, ${Math.round(intake.cpuUs)} µs CPU each`, `${Math.round(setCeiling.rps)}/s p99 ${setCeiling.p99} ms, ${Math.round(setCeiling.cpuUs)} µs CPU each`, pct(intake.rps, setCeiling.rps), '≥ 40%, p99 ≤ 15 ms', intake.rps >= 0.4 * setCeiling.rps && intake.p99 <= 15)
   row('duplicates (receive once)', `${Math.round(duplicate.rps)}/s p99 ${duplicate.p99} ms, ${Math.round(duplicate.cpuUs)} µs CPU each`, `${Math.round(getCeiling.rps)}/s p99 ${getCeiling.p99} ms, ${Math.round(getCeiling.cpuUs)} µs CPU each`, pct(duplicate.rps, getCeiling.rps), '≥ 60%', duplicate.rps >= 0.6 * getCeiling.rps)
   if (intake.errors + intake.non2xx + duplicate.errors > 0) console.error(`note: intake errors ${intake.errors}, non-2xx ${intake.non2xx}; duplicate errors ${duplicate.errors}`)
+
+  // refusals: the worst bodies up to BODY_LIMIT, each refused (400) by the hub, and parsed only by
+  // a bare Fastify route (the part no validation can save); a few connections, CPU per request
+  const refusalHub = await hubOf(redis.url, 'benchr', 'api', agency.url)
+  const refusalKey = (await refusalHub.clients.add({ id: 'bench-refusals', role: 'portal' })).key
+  const refusalUrl = await refusalHub.app?.listen({ port: 0, host: '127.0.0.1' }) ?? ''
+  const parseOnly = Fastify({ bodyLimit: BODY_LIMIT })
+  parseOnly.post('/parse', async (_req, reply) => await reply.code(400).send({ parsed: true }))
+  const parseUrl = await parseOnly.listen({ port: 0, host: '127.0.0.1' })
+  let worst: { name: string, hub: LoadResult & { cpuUs: number }, parse: LoadResult & { cpuUs: number } } | undefined
+  for (const [name, body] of Object.entries(worstBodies())) {
+    const refused = await load(`${refusalUrl}/v1/dossiers`, 'same', [body], { authorization: `Bearer ${refusalKey}` }, 4)
+    if (refused.total === 0 || refused.errors > 0 || refused.statuses['400'] !== refused.total) console.error(`note: refusals of ${name}: ${refused.total} requests, ${refused.errors} errors, answers ${JSON.stringify(refused.statuses)} (all should be 400)`)
+    const parsed = await load(`${parseUrl}/parse`, 'same', [body], {}, 4)
+    console.error(`refusal of ${name}: ${(refused.cpuUs / 1000).toFixed(1)} ms CPU each (parse alone ${(parsed.cpuUs / 1000).toFixed(1)} ms), ${refused.total} requests`)
+    if (worst === undefined || refused.cpuUs > worst.hub.cpuUs) worst = { name, hub: refused, parse: parsed }
+  }
+  await refusalHub.close()
+  await parseOnly.close()
+  if (worst !== undefined) {
+    const ms = (us: number): string => `${(us / 1000).toFixed(1)} ms`
+    row(`CPU per refusal of the worst body up to BODY_LIMIT (${BODY_LIMIT >> 20} MiB: ${worst.name})`, `${ms(worst.hub.cpuUs)} CPU each, p99 ${worst.hub.p99} ms`, `${ms(worst.parse.cpuUs)} CPU each (Fastify parsing it)`, `${(worst.hub.cpuUs / worst.parse.cpuUs).toFixed(1)}×`, '≤ 100 ms', worst.hub.cpuUs <= 100_000)
+  }
 
   // delivery: queue DELIVERIES dossiers with no worker running (their first stage's deliveries),
   // then one worker process delivers them

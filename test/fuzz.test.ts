@@ -1,7 +1,7 @@
 /**
  * Fuzzing bad input (fast-check): malformed and hostile dossiers, native agency submissions,
  * agency reports, the portal's lifecycle requests (supplements, withdrawal, return) and dossier codes — wrong types, huge strings, deep nesting, unicode edge cases, prototype keys,
- * random mutations of valid examples. Thousands of cases per run: never a 5xx, never a crash,
+ * random mutations of valid examples. Huge arrays in every array field: fuzz-huge-arrays.test.ts. Thousands of cases per run: never a 5xx, never a crash,
  * never anything stored by a refused request.
  */
 import t from 'tap'
@@ -142,3 +142,4 @@ t.test('hostile dossier codes in the path: never a 5xx', async (t) => {
   t.pass(`codes: ${[...statuses].map(([s, n]) => `${n}×${s}`).join(', ')}`)
   t.equal(await hub.redis.zcard(`${hub.prefix}:ix:all`), 0, 'nothing stored')
 })
+

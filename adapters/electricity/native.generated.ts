@@ -94,7 +94,9 @@ export type ElectricityRequest = {
   hoSoDinhKem: HoSoDinhKem;
 };
 /**
- * Hồ sơ đính kèm — attached documents.
+ * Hồ sơ đính kèm — attached documents (at most 100, as a canonical dossier's attachments).
+ *
+ * @maxItems 100
  */
 export type HoSoDinhKem = ElectricityAttachment[];
 /**

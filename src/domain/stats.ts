@@ -24,6 +24,16 @@ export type GroupBy = typeof GROUP_BY[number]
 export const METRICS = ['received', 'online', 'postal', 'open', 'openOverdue', 'resolved', 'early', 'onTime', 'late', 'returned', 'notAccepted', 'withdrawn', 'stopped'] as const
 export type Metric = typeof METRICS[number]
 
+/**
+ * How many calendar days `from` to `to` ('YYYY-MM-DD', inclusive) covers, from the two dates alone:
+ * what a request's period is checked against before anything is built for its days. 0 when `to`
+ * is before `from`.
+ */
+export function periodDays (from: string, to: string): number {
+  const days = Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1
+  return Number.isFinite(days) ? Math.max(0, days) : Number.POSITIVE_INFINITY
+}
+
 /** The pseudo-day of counters about the present rather than a day (never a YYYYMMDD). */
 export const NOW_DAY = 'now'
 

@@ -1,7 +1,8 @@
 /**
  * Every error answer is an RFC 9457 problem document served as application/problem+json:
  * type, title, status, detail, instance, plus `code` (stable HUB_ERR_* / FST_ERR_*), `requestId`
- * and, for bad input, `errors` with one entry per offending field.
+ * and, for bad input, `errors` with one entry per offending field (the first MAX_LISTED_PROBLEMS)
+ * and `errorCount`, how many there were.
  */
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyRequest } from 'fastify'
@@ -74,16 +75,37 @@ function classify (err: KnownError, bodyLimit: number): { status: number, slug: 
 
 type Classified = ReturnType<typeof classify>
 
+/**
+ * However bad the request, its answer stays small (well under 64 KB): the first problems only,
+ * with their count, and no string longer than it needs to be (a pointer may carry a property
+ * name of the body, a detail an agency's message).
+ */
+export const MAX_LISTED_PROBLEMS = 20
+const MAX_DETAIL = 2000
+const MAX_FIELD_DETAIL = 1000
+const MAX_LOCATION = 200
+
+const clip = (s: string, max: number): string => s.length <= max ? s : `${s.slice(0, max - 1)}…`
+
+function listed (errors: readonly FieldProblem[]): FieldProblem[] {
+  return errors.slice(0, MAX_LISTED_PROBLEMS).map((e) => ({
+    ...(e.pointer !== undefined && { pointer: clip(e.pointer, MAX_LOCATION) }),
+    ...(e.parameter !== undefined && { parameter: clip(e.parameter, MAX_LOCATION) }),
+    ...(e.header !== undefined && { header: clip(e.header, MAX_LOCATION) }),
+    detail: clip(e.detail, MAX_FIELD_DETAIL)
+  }))
+}
+
 function document (c: Classified, request?: FastifyRequest): Problem {
   return {
     type: problemType(c.slug),
     title: STATUS_CODES[c.status] ?? 'Error',
     status: c.status,
-    detail: c.detail,
+    detail: clip(c.detail, MAX_DETAIL),
     ...(request !== undefined && { instance: request.url }),
     code: c.code,
     ...(request !== undefined && { requestId: String(request.id) }),
-    ...(c.errors !== undefined && { errors: c.errors })
+    ...(c.errors !== undefined && { errors: listed(c.errors), errorCount: c.errors.length })
   }
 }
 

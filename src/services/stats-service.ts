@@ -6,7 +6,7 @@
  */
 import type { Client } from '../auth/clients.ts'
 import { HubValidationError, StatsScopeError } from '../errors.ts'
-import { summarize, type Figures, type GroupBy } from '../domain/stats.ts'
+import { periodDays, summarize, type Figures, type GroupBy } from '../domain/stats.ts'
 import { vietnamDate } from '../domain/calendar.ts'
 import { daysBetween, type StatsStore } from '../store/stats-store.ts'
 
@@ -44,8 +44,10 @@ export class StatsService {
     const to = q.to ?? today
     const from = q.from ?? `${to.slice(0, 4)}-01-01`
     if (from > to) throw new HubValidationError([{ parameter: 'from', detail: `is after to (${from} > ${to})` }])
-    const days = daysBetween(from, to)
-    if (days.length > MAX_STATS_DAYS) throw new HubValidationError([{ parameter: 'from', detail: `the period has ${days.length} days; ask for at most ${MAX_STATS_DAYS} at a time` }])
+    // the bound first, from the two dates: nothing grows with the period before it holds
+    const length = periodDays(from, to)
+    if (length > MAX_STATS_DAYS) throw new HubValidationError([{ parameter: 'from', detail: `the period from ${from} to ${to} has ${length} days; ask for at most ${MAX_STATS_DAYS} (MAX_STATS_DAYS) at a time` }])
+    const days = daysBetween(from, to, MAX_STATS_DAYS)
     let only: { dim: GroupBy, value: string } | undefined
     if (viewer?.role === 'agency') {
       if (q.groupBy !== undefined && q.groupBy !== 'agency') throw new StatsScopeError(`grouped by ${q.groupBy}, the figures would count other agencies' dossiers; ask without groupBy or with groupBy=agency`)

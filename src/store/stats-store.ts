@@ -9,9 +9,15 @@ import { contributions } from '../domain/stats.ts'
 import { factsOf } from './dossier-store.ts'
 import { RETURN_STEP } from '../domain/routing.ts'
 import type { DossierStatus } from '../domain/status.ts'
+import { periodDays } from '../domain/stats.ts'
 
-/** Every YYYYMMDD from `from` to `to` ('YYYY-MM-DD', inclusive). */
-export function daysBetween (from: string, to: string): string[] {
+/**
+ * Every YYYYMMDD from `from` to `to` ('YYYY-MM-DD', inclusive), at most `maxDays` of them: a longer
+ * period is a RangeError before any day is built (periodDays counts from the dates alone).
+ */
+export function daysBetween (from: string, to: string, maxDays: number): string[] {
+  const length = periodDays(from, to)
+  if (length > maxDays) throw new RangeError(`${from}..${to} has ${length} days, more than ${maxDays}`)
   const out: string[] = []
   for (let t = Date.parse(`${from}T00:00:00Z`), end = Date.parse(`${to}T00:00:00Z`); t <= end; t += 86_400_000) {
     out.push(new Date(t).toISOString().slice(0, 10).replaceAll('-', ''))

@@ -1203,28 +1203,34 @@ export interface Problem {
    */
   requestId?: string;
   /**
-   * Danh sách lỗi — each offending field (body JSON pointer, parameter or header) and the reason.
+   * Danh sách lỗi — the offending fields (body JSON pointer, parameter or header) and the reason: the first 20 at most, in the order found; errorCount says how many there were in all.
+   *
+   * @maxItems 20
    */
   errors?: FieldProblem[];
+  /**
+   * Số lỗi — how many offending fields there were in all; errors lists the first 20 at most.
+   */
+  errorCount?: number;
 }
 /**
  * Lỗi của một trường — one offending field and the reason.
  */
 export interface FieldProblem {
   /**
-   * Vị trí — JSON pointer (RFC 6901) to the offending value in the body, in URI fragment form as RFC 9457 shows it: "#/applicant/identity/number".
+   * Vị trí — JSON pointer (RFC 6901) to the offending value in the body, in URI fragment form as RFC 9457 shows it: "#/applicant/identity/number". Clipped to 200 characters.
    */
   pointer?: string;
   /**
-   * Tham số — the offending query or path parameter.
+   * Tham số — the offending query or path parameter. Clipped to 200 characters.
    */
   parameter?: string;
   /**
-   * Tiêu đề HTTP — the offending request header.
+   * Tiêu đề HTTP — the offending request header. Clipped to 200 characters.
    */
   header?: string;
   /**
-   * Lý do — why it is wrong.
+   * Lý do — why it is wrong. Clipped to 1000 characters.
    */
   detail: string;
 }

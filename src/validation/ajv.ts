@@ -2,20 +2,34 @@
  * Ajv instances, built once per process part that needs them.
  *
  * - `strict` validates request bodies and payloads: no type coercion, no removal of unknown
- *   properties (they are errors), all errors collected so a 400 can list every offending field.
+ *   properties (they are errors), all errors collected so a 400 can list every offending field —
+ *   limits first (limits.ts), so that their number is bounded by the schema, not by the body.
  *   `verbose` keeps the schema next to each error so the reason can quote its description; the
  *   offending value itself never reaches a problem document or a log.
  * - `coercing` validates querystrings and params, whose values arrive as strings.
  */
-import { Ajv, type Options, type ErrorObject } from 'ajv'
+import { Ajv, type Options, type ErrorObject, type AnySchema } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { apiSchemas, type JsonSchema } from '../schemas.ts'
+import { gateLimits, TOO_MANY_PROPERTIES } from './limits.ts'
 
 // ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the module object.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv
 
+/**
+ * Ajv whose every schema (added or compiled, not meta-schemas) checks limits before contents
+ * (limits.ts): with allErrors, a value beyond its maxItems/maxProperties/maxLength gets that one
+ * error instead of one per item.
+ */
+class LimitsFirstAjv extends Ajv {
+  // the one door of addSchema, compile and validate into Ajv
+  override _addSchema (schema: AnySchema, meta?: boolean, baseId?: string, validateSchema?: boolean | 'log', addSchema?: boolean): ReturnType<Ajv['_addSchema']> {
+    return super._addSchema(meta === true ? schema : gateLimits(schema), meta, baseId, validateSchema, addSchema)
+  }
+}
+
 export function createAjv (options: Options = {}, schemas: JsonSchema[] = apiSchemas): Ajv {
-  const ajv = new Ajv({
+  const ajv = new LimitsFirstAjv({
     allErrors: true,
     strict: true,
     strictRequired: false,
@@ -27,6 +41,12 @@ export function createAjv (options: Options = {}, schemas: JsonSchema[] = apiSch
     ...options
   })
   addFormats(ajv)
+  // the `else` of a closed object's guard (limits.ts): more properties than it may hold
+  const tooMany = Object.assign((limit: number): boolean => {
+    tooMany.errors = [{ keyword: 'maxProperties', params: { limit }, message: `must NOT have more than ${limit} properties` }]
+    return false
+  }, { errors: [] as Array<Partial<ErrorObject>> })
+  ajv.addKeyword({ keyword: TOO_MANY_PROPERTIES, type: 'object', schemaType: 'number', errors: true, validate: tooMany })
   for (const s of schemas) ajv.addSchema(s)
   return ajv
 }

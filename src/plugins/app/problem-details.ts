@@ -13,7 +13,7 @@ async function problemDetails (app: FastifyInstance, options: { bodyLimit: numbe
     const about = (err as { dossierCode?: unknown }).dossierCode
     if (typeof about === 'string') request.dossierCode = about
     if (problem.status >= 500) request.log.error({ err, dossier: request.dossierCode }, 'request failed')
-    else request.log.info({ code: problem.code, fields: problem.errors?.length, dossier: request.dossierCode }, problem.detail ?? problem.title)
+    else request.log.info({ code: problem.code, fields: problem.errorCount, dossier: request.dossierCode }, problem.detail ?? problem.title)
     return await reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem)
   })
   app.setNotFoundHandler(async (request, reply) => {
