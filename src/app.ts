@@ -83,9 +83,9 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(problemDetails, { bodyLimit: options.bodyLimit })
   await app.register(hub, options.services)
+  // before auth, the docs and the routes: every request gets the headers and is counted first
+  await app.register(hardening, { clients: options.clients, ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }) })
   await app.register(auth, { clients: options.clients })
-  // before the docs and the routes: headers and limits apply to every route registered after it
-  await app.register(hardening, { ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }) })
   await app.register(audit, { audit: options.audit })
   await app.register(swagger)
   await app.register(observability, options.observability)
