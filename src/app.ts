@@ -28,6 +28,7 @@ import agencyRoutes from './routes/agencies.ts'
 import { OneLinePerRequest } from './http/log-controller.ts'
 import { MAX_PARAM_LENGTH, PROBLEM_CONTENT_TYPE, toProblem } from './http/problem.ts'
 import { problemClientErrorHandler } from './http/client-error.ts'
+import { serverTimeouts } from './http/timeouts.ts'
 
 export interface AppOptions {
   services: HubServices
@@ -59,6 +60,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     trustProxy: options.trustProxy ?? false,
     requestTimeout: options.requestTimeoutMs ?? 0,
+    // so that a request past requestTimeout (a slow body) is cut off close to it, not 30 s or more later
+    http: serverTimeouts(options.requestTimeoutMs ?? 0),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     clientErrorHandler: problemClientErrorHandler,
     // what the router refuses before any route (a path parameter too long, bad percent-encoding)

@@ -139,3 +139,32 @@ t.test('rate limit: /health and /ready are never limited, nor counted against th
   ]
   t.same(after, [200, 200, 429], 'the address still has its whole allowance')
 })
+
+t.test('a slow body is cut off close to REQUEST_TIMEOUT_MS with a 408 problem document', async (t) => {
+  const timeoutMs = 1000
+  const hub = await build(t, { role: 'api', requestTimeoutMs: timeoutMs })
+  const address = await hub.app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = new URL(address)
+  const started = Date.now()
+  const { answer, elapsed } = await new Promise<{ answer: string, elapsed: number }>((resolve, reject) => {
+    let answer = ''
+    let trickle: NodeJS.Timeout | undefined
+    const finish = (): void => { clearInterval(trickle); clearTimeout(giveUp); socket.destroy(); resolve({ answer, elapsed: Date.now() - started }) }
+    // Node's default check (every 30 s) would cut it off only after 30 s or more: stop waiting at 10 s
+    const giveUp = setTimeout(finish, 10_000)
+    const socket = connect(Number(port), '127.0.0.1', () => {
+      socket.write(`POST /v1/dossiers HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer ${hub.keys.portal}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`)
+      // a byte every 200 ms: the connection is never idle, the request never complete
+      trickle = setInterval(() => { if (socket.writable) socket.write(' ') }, 200)
+    })
+    socket.on('data', (d: Buffer) => { answer += d.toString() })
+    socket.on('close', finish)
+    socket.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') reject(err) })
+  })
+  // a bound on a cut-off, the behaviour under test being a timeout: generous (5x) against a slow machine
+  t.ok(elapsed < 5 * timeoutMs, `cut off after ${elapsed} ms, within 5x REQUEST_TIMEOUT_MS (${timeoutMs} ms)`)
+  const [head = '', body = '{}'] = answer.split('\r\n\r\n')
+  t.match(head, /^HTTP\/1\.1 408 /, 'answered 408')
+  t.match(head, /content-type: application\/problem\+json/i, 'a problem document')
+  t.match(JSON.parse(body), { status: 408, code: 'HUB_ERR_REQUEST_TIMEOUT' })
+})
