@@ -29,6 +29,7 @@ import { OneLinePerRequest } from './http/log-controller.ts'
 import { MAX_PARAM_LENGTH, PROBLEM_CONTENT_TYPE, toProblem } from './http/problem.ts'
 import { problemClientErrorHandler } from './http/client-error.ts'
 import { serverTimeouts } from './http/timeouts.ts'
+import textRules from './validation/text.ts'
 
 export interface AppOptions {
   services: HubServices
@@ -89,6 +90,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   // before auth, the docs and the routes: every request gets the headers and is counted first
   await app.register(hardening, { clients: options.clients, ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }) })
   await app.register(auth, { clients: options.clients })
+  // control characters and unpaired surrogates refused in every body; dossier codes in paths normalized
+  await app.register(textRules)
   await app.register(audit, { audit: options.audit })
   await app.register(swagger)
   await app.register(observability, options.observability)
