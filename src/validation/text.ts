@@ -52,7 +52,8 @@ export function textProblems (body: unknown, max = MAX_TEXT_PROBLEMS): FieldProb
     if (detail !== undefined) problems.push({ pointer: '#', detail })
     return problems
   }
-  if (body === null || typeof body !== 'object') return problems
+  // JSON only: a binary body (no such parser today) is not text
+  if (body === null || typeof body !== 'object' || body instanceof Uint8Array) return problems
   const stack: Frame[] = [{ value: body, up: undefined, key: '' }]
   const visit = (frame: Frame, key: string, value: unknown): void => {
     if (typeof value === 'string') {
