@@ -28,6 +28,8 @@ import agencyRoutes from './routes/agencies.ts'
 import { OneLinePerRequest } from './http/log-controller.ts'
 import { MAX_PARAM_LENGTH, PROBLEM_CONTENT_TYPE, toProblem } from './http/problem.ts'
 import { problemClientErrorHandler } from './http/client-error.ts'
+import { serverTimeouts } from './http/timeouts.ts'
+import textRules from './validation/text.ts'
 
 export interface AppOptions {
   services: HubServices
@@ -59,6 +61,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     trustProxy: options.trustProxy ?? false,
     requestTimeout: options.requestTimeoutMs ?? 0,
+    // so that a request past requestTimeout (a slow body) is cut off close to it, not 30 s or more later
+    http: serverTimeouts(options.requestTimeoutMs ?? 0),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     clientErrorHandler: problemClientErrorHandler,
     // what the router refuses before any route (a path parameter too long, bad percent-encoding)
@@ -83,9 +87,11 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(problemDetails, { bodyLimit: options.bodyLimit })
   await app.register(hub, options.services)
+  // before auth, the docs and the routes: every request gets the headers and is counted first
+  await app.register(hardening, { clients: options.clients, ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }) })
   await app.register(auth, { clients: options.clients })
-  // before the docs and the routes: headers and limits apply to every route registered after it
-  await app.register(hardening, { ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }) })
+  // control characters and unpaired surrogates refused in every body; dossier codes in paths normalized
+  await app.register(textRules)
   await app.register(audit, { audit: options.audit })
   await app.register(swagger)
   await app.register(observability, options.observability)

@@ -233,7 +233,8 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<TestH
     ...(options.sweepIntervalMs !== undefined && { sweepIntervalMs: options.sweepIntervalMs }),
     ...(options.workerLockMs !== undefined && { workerLockMs: options.workerLockMs }),
     ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }),
-    ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy })
+    ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
+    ...(options.requestTimeoutMs !== undefined && { requestTimeoutMs: options.requestTimeoutMs })
   })
   const cleaner = new Redis(REDIS_URL)
   t.teardown(async () => {

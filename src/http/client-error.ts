@@ -13,7 +13,10 @@ export function problemClientErrorHandler (this: FastifyInstance, err: Error & {
   if (err.code === 'ECONNRESET' || socket.destroyed) return
   const problem = parserProblem(err)
   this.log.debug({ err }, `client error: ${problem.detail ?? problem.title}`)
-  if (socket.writable) {
+  // a request past REQUEST_TIMEOUT_MS may already have its answer under way (e.g. a 429 while the
+  // body still trickles in): a second status line would corrupt it, so it is only closed
+  const answering = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true
+  if (socket.writable && !answering) {
     const body = JSON.stringify(problem)
     socket.write(`HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nConnection: close\r\n\r\n${body}`)
   }

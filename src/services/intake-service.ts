@@ -43,6 +43,7 @@ import { toVietnamIso, vietnamYYMMDD } from '../domain/vietnam-time.ts'
 import { citizenIdBirthYearMismatch } from '../domain/citizen-id.ts'
 import { toFieldErrors } from '../validation/ajv.ts'
 import { attachmentProblems } from '../validation/attachments.ts'
+import { normalizeIdentifier, normalizeSource, sourceProblems } from '../domain/identifiers.ts'
 
 export interface IntakeServiceOptions {
   store: DossierStore
@@ -88,7 +89,7 @@ export function contentFingerprint (s: DossierSubmission): string {
 /** The Idempotency-Key header, as a plain token or as a structured-field string ("…"). */
 export function parseIdempotencyKey (header: string | string[] | undefined): string | undefined {
   if (header === undefined) return undefined
-  const raw = (Array.isArray(header) ? header.join(',') : header).trim()
+  const raw = normalizeIdentifier(Array.isArray(header) ? header.join(',') : header)
   const key = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw
   if (!IDEMPOTENCY_KEY.test(key)) {
     throw new HubValidationError([{ header: 'Idempotency-Key', detail: 'must be 1 to 255 visible ASCII characters (e.g. a UUID)' }])
@@ -113,7 +114,7 @@ export class IntakeService {
 
   /** Problems the JSON Schema cannot see; empty when the submission is acceptable. */
   check (submission: DossierSubmission): { problems: FieldProblem[], procedure?: ResolvedProcedure } {
-    const problems: FieldProblem[] = []
+    const problems: FieldProblem[] = sourceProblems(submission.source)
     const procedure = this.#o.procedures.get(submission.procedure.code)
     if (procedure === undefined) {
       problems.push({ pointer: '#/procedure/code', detail: `is not a procedure this hub handles; the catalogue has: ${[...this.#o.procedures.keys()].join(', ')}` })
@@ -175,6 +176,9 @@ export class IntakeService {
   }
 
   async submit (submission: DossierSubmission, idempotencyKey?: string, origin: { heldBy?: string, actor?: Actor } = {}): Promise<IntakeOutcome> {
+    // references that differ only by invisible characters, spacing or width are one (before any fingerprint)
+    const source = normalizeSource(submission.source)
+    if (source !== submission.source) submission = { ...submission, source }
     const { problems, procedure } = this.check(submission)
     if (problems.length > 0 || procedure === undefined) {
       if (origin.heldBy !== undefined) {

@@ -4,6 +4,9 @@
  * client with another role → 403; both problem+json. Routes without `roles` (the API docs) are
  * public. What a client may see inside a route (an agency only its own dossiers) is decided by the
  * services, from `request.client`.
+ *
+ * A key is verified once per request whoever asks first (the rate limit, which runs before this
+ * hook to count the request per client, then this hook or the queue console's): `verifyOnce`.
  */
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
@@ -38,6 +41,20 @@ export function apiKeyOf (request: FastifyRequest, options: { basic?: boolean } 
   return typeof apiKey === 'string' ? apiKey.trim() : undefined
 }
 
+const verified = new WeakMap<FastifyRequest, { key: string, client: Promise<Client | undefined> }>()
+
+/**
+ * The client `key` belongs to, verified at most once per request: the rate limit identifies the
+ * caller to count the request, and auth then decides with the same answer.
+ */
+export async function verifyOnce (clients: ClientStore, request: FastifyRequest, key: string): Promise<Client | undefined> {
+  const done = verified.get(request)
+  if (done !== undefined && done.key === key) return await done.client
+  const client = clients.verify(key)
+  verified.set(request, { key, client })
+  return await client
+}
+
 async function authPlugin (app: FastifyInstance, options: { clients: ClientStore }): Promise<void> {
   app.decorateRequest('client', undefined)
   // every protected route documents its key, and its 401 and 403 answers, in OpenAPI
@@ -60,7 +77,7 @@ async function authPlugin (app: FastifyInstance, options: { clients: ClientStore
     const roles = request.routeOptions.config.roles
     if (roles === undefined) return
     const key = apiKeyOf(request)
-    const client = key === undefined || key === '' ? undefined : await options.clients.verify(key)
+    const client = key === undefined || key === '' ? undefined : await verifyOnce(options.clients, request, key)
     if (client === undefined) {
       void reply.header('www-authenticate', 'Bearer realm="lienthong-hub"')
       throw new UnauthenticatedError(key === undefined || key === '' ? 'no API key was sent (Authorization: Bearer <key>)' : 'the API key is not valid')

@@ -160,10 +160,12 @@ async function observability (app: FastifyInstance, o: ObservabilityOptions): Pr
   }
   registry.registerMetric(latency as unknown as Metric)
 
-  app.get('/health', { schema: { tags: ['operations'], summary: 'The process is alive', response: { 200: { type: 'object', properties: { status: { type: 'string' }, role: { type: 'string' }, uptimeSeconds: { type: 'number' } } } } } },
+  // /health and /ready are not rate limited: load balancers probe them (plugins/external/hardening.ts)
+  app.get('/health', { config: { rateLimit: false }, schema: { tags: ['operations'], summary: 'The process is alive', response: { 200: { type: 'object', properties: { status: { type: 'string' }, role: { type: 'string' }, uptimeSeconds: { type: 'number' } } } } } },
     async () => ({ status: 'ok', role: o.role, uptimeSeconds: Math.round((Date.now() - started) / 1000) }))
 
   app.get('/ready', {
+    config: { rateLimit: false },
     schema: {
       tags: ['operations'],
       summary: 'Ready to work: Redis answers, the workers run',

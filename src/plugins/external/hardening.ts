@@ -1,8 +1,16 @@
 /**
- * Security headers (helmet) and rate limiting per client (@fastify/rate-limit, counters
- * in Redis so every API process shares them). The limit is counted per client (its id, once the
- * key is checked) and per IP address for calls without a client; over it: 429 problem+json with
- * Retry-After.
+ * Security headers (helmet) and the rate limit (@fastify/rate-limit, counters in Redis so every API
+ * process shares them).
+ *
+ * The rate limit counts every request first, before any other work: it runs at onRequest, ahead
+ * of authentication (this plugin is registered before auth) and before Fastify reads the body.
+ * A request with a valid key counts against its client (the key is verified once: auth reuses the
+ * answer, plugins/app/auth.ts verifyOnce); one without a key, or with a key that is not valid,
+ * counts against its address. Unknown routes (404) count too. Over the limit: 429 problem+json with
+ * Retry-After, the body never read. Routes with `config: { rateLimit: false }` are not counted:
+ * /health and /ready, which load balancers probe. (/metrics is counted: Prometheus scrapes it a few
+ * times a minute with its key, far below any limit, and without a key it is one more route to
+ * hammer.)
  *
  * helmet's middleware is built once and run on every request's raw response. (@fastify/helmet
  * built it anew on every request — parsing the CSP directives each time — which was 3–4% of the
@@ -11,11 +19,15 @@
 import fp from 'fastify-plugin'
 import helmet from 'helmet'
 import rateLimit from '@fastify/rate-limit'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Redis } from 'ioredis'
+import type { ClientStore } from '../../auth/clients.ts'
 import { RateLimitedError } from '../../errors.ts'
+import { apiKeyOf, verifyOnce } from '../app/auth.ts'
 
 export interface HardeningOptions {
+  /** to tell which client a request comes from */
+  clients: ClientStore
   /** undefined: no rate limit */
   rateLimit?: { max: number, timeWindowMs: number, redis: Redis, prefix: string }
 }
@@ -26,17 +38,27 @@ async function hardening (app: FastifyInstance, options: HardeningOptions): Prom
   app.addHook('onRequest', (request, reply, done) => { secureHeaders(request.raw, reply.raw, (err?: unknown) => { done(err as Error | undefined) }) })
   const limit = options.rateLimit
   if (limit === undefined) return
+  /** whom a request counts against: its client when the key is valid (any way it is sent), its address otherwise */
+  const counterOf = async (request: FastifyRequest): Promise<string> => {
+    const key = apiKeyOf(request, { basic: true })
+    const client = key === undefined || key === '' ? undefined : await verifyOnce(options.clients, request, key)
+    return client !== undefined ? `client:${client.id}` : `ip:${request.ip}`
+  }
   await app.register(rateLimit, {
-    global: true,
-    // after the key is checked (onRequest), so the limit is the client's
-    hook: 'preHandler',
+    // not per route (that would leave out unknown routes): one hook for every request, below
+    global: false,
     max: limit.max,
     timeWindow: limit.timeWindowMs,
     redis: limit.redis,
     nameSpace: `${limit.prefix}:rl:`,
-    keyGenerator: (request) => request.client !== undefined ? `client:${request.client.id}` : `ip:${request.ip}`,
+    keyGenerator: counterOf,
     errorResponseBuilder: (_request, context) => new RateLimitedError(context.max, Math.ceil(context.ttl / 1000))
+  })
+  const count = app.rateLimit()
+  app.addHook('onRequest', async function (request, reply) {
+    if (request.routeOptions.config.rateLimit === false) return
+    await count.call(this, request, reply)
   })
 }
 
-export default fp(hardening, { name: 'hardening', dependencies: ['auth'] })
+export default fp(hardening, { name: 'hardening' })

@@ -10,7 +10,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter'
 import { FastifyAdapter } from '@bull-board/fastify'
 import type { ClientStore } from '../../auth/clients.ts'
 import { ForbiddenError, UnauthenticatedError } from '../../errors.ts'
-import { apiKeyOf } from '../app/auth.ts'
+import { apiKeyOf, verifyOnce } from '../app/auth.ts'
 
 export const CONSOLE_PATH = '/admin/queues'
 
@@ -21,7 +21,7 @@ export async function registerQueueConsole (app: FastifyInstance, options: { que
   await app.register(async (scope) => {
     scope.addHook('onRequest', async (request, reply) => {
       const key = apiKeyOf(request, { basic: true })
-      const client = key === undefined || key === '' ? undefined : await options.clients.verify(key)
+      const client = key === undefined || key === '' ? undefined : await verifyOnce(options.clients, request, key)
       if (client === undefined) {
         void reply.header('www-authenticate', 'Basic realm="lienthong-hub admin", charset="UTF-8"')
         throw new UnauthenticatedError(key === undefined ? 'the queue console needs the admin key (basic auth: any user name, the key as the password)' : 'the key is not valid')
