@@ -9,7 +9,7 @@ import { freePort, removeKeys } from './helper.ts'
 import { loadEnv, trustProxyOf } from '../src/config/env.ts'
 import { loadHubConfig, resolveHubConfig } from '../src/config/hub-config.ts'
 import { ConfigError } from '../src/config/errors.ts'
-import { findDevSecrets, productionProblems } from '../src/config/dev-secrets.ts'
+import { findDevSecrets, findLoadedDevSecrets, productionProblems } from '../src/config/dev-secrets.ts'
 import { envSchema } from '../src/schemas.ts'
 import { fromRoot } from '../src/paths.ts'
 
@@ -426,6 +426,11 @@ t.test('findDevSecrets: any setting that names, links to, copies or holds a deve
   t.same(where('checkpoint-signing.pem'), ['hub.json: /audit/checkpoint/signingKeyFile'], 'a PEM key like any other file')
   t.equal(uses.length, 6, 'and nothing else: own secrets, names, PATH')
   t.same(findDevSecrets(config, 'hub.json', {}, join(dir, 'no-such-folder')).map((u) => u.where), [], 'no folder (the container image): nothing to find by content')
+
+  // the safety net: a key loaded by a path no setting shows (a default in code), found among the loaded values
+  const loaded = { agencies: new Map([['a', { auth: { secret: 'dev-only-agency-key-0123456789' } }]]), audit: { key: Buffer.from('dev-only-audit-key-abcdef'), own: 'a-real-secret-of-the-province' } }
+  const net = findLoadedDevSecrets(loaded, uses.filter((u) => u.file.endsWith('agency.key')), devDir)
+  t.same(net.map((u) => [u.where, u.file.replace(/^.*\//, '')]), [['a secret the hub loaded (settings.audit.key)', 'audit-hmac.key']], 'only the one no setting named')
 
   const problems = productionProblems({ nodeEnv: 'production', devClientsFile: 'data/dev-clients.json', devSecrets: uses })
   t.equal(problems.length, 2, 'one problem for the secrets, one for the development clients')

@@ -3,7 +3,8 @@
  * and tests only. Every use of them is found whatever setting carries it, so a secret added later
  * is covered without a list to keep up to date: any string of the hub config and any environment
  * variable that names a file of that folder (directly, through a symbolic link, or a copy of one),
- * or that holds one of their values. Outside production a use is a warning; under
+ * or that holds one of their values; and, as a safety net, any loaded value (the resolved settings)
+ * equal to one of them, whatever path it came by. Outside production a use is a warning; under
  * NODE_ENV=production it stops the start-up, and so does HUB_DEV_CLIENTS (development clients
  * whose keys are written to a file).
  */
@@ -104,6 +105,36 @@ export function findDevSecrets (config: unknown, origin: string, env: Record<str
     const file = which(value)
     if (file !== undefined) uses.push({ where: `the environment variable ${name}`, file })
   }
+  return uses
+}
+
+/**
+ * The safety net: development secrets among the values the hub loaded (`loaded`, e.g. the resolved
+ * settings: strings and buffers, in objects, arrays, maps and sets, however deep), whatever path
+ * they came by (a default in code as well), except those of files already in `known`.
+ */
+export function findLoadedDevSecrets (loaded: unknown, known: readonly DevSecretUse[], dir = DEV_SECRETS_DIR): DevSecretUse[] {
+  const byValue = new Map(devSecrets(dir).map((s) => [s.value, s.file]))
+  if (byValue.size === 0) return []
+  const reported = new Set(known.map((u) => u.file))
+  const uses: DevSecretUse[] = []
+  const seen = new WeakSet<object>()
+  const visit = (value: unknown, path: string): void => {
+    if (typeof value === 'string' || Buffer.isBuffer(value)) {
+      const file = byValue.get(value.toString().trim())
+      if (file !== undefined && !reported.has(file)) {
+        reported.add(file)
+        uses.push({ where: `a secret the hub loaded (${path})`, file })
+      }
+      return
+    }
+    if (value === null || typeof value !== 'object' || seen.has(value)) return
+    seen.add(value)
+    if (value instanceof Map) for (const [k, v] of value) visit(v, `${path}.${String(k)}`)
+    else if (value instanceof Set || Array.isArray(value)) [...value].forEach((v, i) => { visit(v, `${path}[${i}]`) })
+    else for (const [k, v] of Object.entries(value)) visit(v, `${path}.${k}`)
+  }
+  visit(loaded, 'settings')
   return uses
 }
 

@@ -16,7 +16,7 @@ import { WorkingCalendar, type HolidayTable } from '../domain/calendar.ts'
 import { adapters } from '../../adapters/index.ts'
 import type { AgencyConfig, HubConfig, OutboundAuth, OutboundTls, ProcedureRoute, RetryPolicy, RouteStage } from '../types/schemas.generated.ts'
 import { ConfigError } from './errors.ts'
-import { devSecretWarnings, findDevSecrets, type DevSecretUse } from './dev-secrets.ts'
+import { devSecretWarnings, findDevSecrets, findLoadedDevSecrets, type DevSecretUse } from './dev-secrets.ts'
 
 /** Outbound auth with its secret read (from the environment or a file): kept in memory only. */
 export interface ResolvedAuth {
@@ -299,7 +299,7 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
   if (problems.length > 0 || cal === undefined) throw new ConfigError(problems)
   const hours = config.intake?.duplicateWindowHours ?? 72
   const devSecrets = findDevSecrets(raw, origin, env)
-  return {
+  const settings: HubSettings = {
     agencies,
     procedures,
     duplicateWindowMs: hours * 3_600_000,
@@ -310,6 +310,13 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
     ...(config.postal !== undefined && { postalAgency: config.postal.agency }),
     subscribers
   }
+  // and any secret loaded from there by another path (a default in code)
+  const loaded = findLoadedDevSecrets(settings, devSecrets)
+  if (loaded.length > 0) {
+    devSecrets.push(...loaded)
+    settings.secretWarnings = devSecretWarnings(devSecrets)
+  }
+  return settings
 }
 
 export function loadHubConfig (path: string, options: ResolveOptions = {}): HubSettings {
