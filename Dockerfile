@@ -19,7 +19,8 @@ COPY schemas ./schemas
 COPY adapters ./adapters
 COPY src ./src
 # the shipped config and holiday table; not config/dev-secrets (public development secrets): mount
-# the province's own secrets and config (docker-compose.yml mounts the development ones for a trial)
+# the province's own secrets and config (docker-compose.yml mounts the development ones for a trial,
+# with NODE_ENV=development: under production the hub refuses to start on them)
 COPY config/hub.json config/holidays.json ./config/
 USER node
 EXPOSE 3000

@@ -4,10 +4,12 @@
  *  1. `redact` censors the known paths where they live (applicant identity, phones, e-mails,
  *     addresses, parents' IDs);
  *  2. a last-chance scrub of every written line masks anything shaped like a 12-digit citizen ID,
- *     a Vietnamese mobile number or an e-mail address, whatever path it took. (Old 9-digit IDs are too like other
- *     numbers to mask blindly: only the redact paths cover them.)
+ *     a Vietnamese mobile number or an e-mail address, whatever path it took, written in one piece or
+ *     in groups (the patterns of domain/masking.ts). (Old 9-digit IDs are too like other numbers to
+ *     mask blindly: only the redact paths cover them.)
  */
 import { pino, type Logger, type DestinationStream, type LoggerOptions } from 'pino'
+import { hideText } from './domain/masking.ts'
 
 export const REDACTED = '[redacted]'
 
@@ -37,13 +39,12 @@ const redactPaths = [
   'address'
 ]
 
-const CITIZEN_ID = /(?<![\w.])0\d{11}(?![\w.])/g
-const MOBILE = /(?<![\w.+])(?:\+?84|0)[35789]\d{8}(?![\w.])/g
-const EMAIL = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g
-
-/** Masks citizen IDs, mobile numbers and e-mail addresses in one serialized log line. */
+/**
+ * Masks citizen IDs, mobile numbers and e-mail addresses in one serialized log line: in one piece,
+ * in groups (038 190 012 345, 0912.345.678, +84 912 345 678) or glued to a label (CCCD038190012345).
+ */
 export function scrubLine (line: string): string {
-  return line.replace(CITIZEN_ID, '0***********').replace(MOBILE, '**********').replace(EMAIL, '***@***')
+  return hideText(line)
 }
 
 export function loggerOptions (level: string): LoggerOptions {

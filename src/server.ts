@@ -5,13 +5,15 @@
  *   npm run start:api       HTTP API only          (--role=api)
  *   npm run start:worker    delivery workers only  (--role=worker)
  *
- * Configuration errors print one line per problem and exit with code 1. SIGTERM/SIGINT close
+ * Configuration errors print one line per problem and exit with code 1; so do, under
+ * NODE_ENV=production, the repository's development secrets and HUB_DEV_CLIENTS. SIGTERM/SIGINT close
  * gracefully: stop accepting, finish in-flight requests and deliveries, close Redis.
  */
 import closeWithGrace from 'close-with-grace'
 import { loadEnv, trustProxyOf, type HubEnv } from './config/env.ts'
 import { loadHubConfig, type HubSettings } from './config/hub-config.ts'
 import { ConfigError } from './config/errors.ts'
+import { productionProblems } from './config/dev-secrets.ts'
 import { createLogger } from './logger.ts'
 import { createHub, type Role } from './runtime.ts'
 import { writeDevClients } from './auth/dev-clients.ts'
@@ -40,6 +42,9 @@ async function main (): Promise<void> {
   try {
     env = loadEnv(process.env)
     settings = loadHubConfig(env.HUB_CONFIG)
+    // production refuses the published development secrets and development clients
+    const refused = productionProblems({ nodeEnv: process.env.NODE_ENV, devClientsFile: env.HUB_DEV_CLIENTS, devSecrets: settings.devSecrets })
+    if (refused.length > 0) throw new ConfigError(refused)
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message)
     throw err

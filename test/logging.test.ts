@@ -4,8 +4,8 @@
  */
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { LogCapture, build, example, post, startAgency, waitFor } from './helper.ts'
-import { createLogger } from '../src/logger.ts'
+import { LogCapture, answerJson, build, example, post, startAgency, waitFor } from './helper.ts'
+import { createLogger, scrubLine } from '../src/logger.ts'
 import { fromRoot } from '../src/paths.ts'
 import type { DossierSummary } from '../src/types/schemas.generated.ts'
 
@@ -101,4 +101,78 @@ t.test('agency reports and native agency submissions: lines carry the dossier co
   t.equal(report?.dossier, code, 'the report line names the dossier')
   const all = logs.lines.join('\n')
   for (const s of [...landSecrets, 'not-a-number']) t.notOk(all.includes(s), `no ${s.slice(0, 3)}… in the logs`)
+})
+
+t.test('scrubLine: citizen IDs and mobile numbers written in groups or glued to a label are hidden; codes, dates, hashes and amounts are kept', async (t) => {
+  const forms: Array<[string, string]> = [
+    ['CCCD 038 190 012 345', 'CCCD 0***********'],
+    ['038.190.012.345', '0***********'],
+    ['0381-9001-2345', '0***********'],
+    ['CCCD038190012345', 'CCCD0***********'],
+    ['cccd038190012345', 'cccd0***********'],
+    ['ĐT 0912.345.678', 'ĐT **********'],
+    ['0912 345 678', '**********'],
+    ['0912-345-678', '**********'],
+    ['+84 912 345 678', '**********'],
+    ['SĐT+84912345678', 'SĐT**********'],
+    ['"note":"gọi\\n0912 345 678"', '"note":"gọi\\n**********"'],
+    ['038 190 012 345 0912 345 678', '0*********** **********']
+  ]
+  for (const [given, hidden] of forms) t.equal(scrubLine(given), hidden, `${given} → ${hidden}`)
+  for (const keep of [
+    '"dossier":"000.00.06.H56-231027-0361"', '000.31.35.H56-261123-0001', 'H56-091027-0361', '1.001193.000.00.00.H56',
+    '"at":"2026-11-23T10:00:00.123+07:00"', '"time":1764694172000', '"ms":0.912345678', '"bytes":123456789012',
+    '529ced6a17586897b3d1bd3b103dad696b84636205dc2b6584225f66f23933ce', 'giá 1.500.000.000 đồng', '125.000.000.000', '100 000 000 000 đồng', 'DVC2026000123456'
+  ]) t.equal(scrubLine(keep), keep, `${keep} is kept`)
+})
+
+t.test('an agency\'s error answers that echo the applicant (name, date of birth, numbers in any form) leave no trace of them in the logs or the step', async (t) => {
+  const applicant = birth.applicant
+  const name = applicant.fullName
+  const echo = [
+    name, name.toUpperCase(), 'Nguyen Thi Hoa', '12/05/1990', '19900512', '1990-05-12',
+    '038 190 012 345', 'CCCD038190012345', '038190012345', '0912.345.678', '+84 912 345 678', '0912345678', applicant.email ?? '@'
+  ]
+  const agency = await startAgency(t, (_req, res, n) => {
+    if (n === 1) {
+      // the justice system's JSON error, echoing the declarant in its own field names and in its message
+      answerJson(res, 400, {
+        maLoi: 'E-HS-017',
+        thongBao: `Hồ sơ của ${name.toUpperCase()} (sinh 12/05/1990, CCCD 038 190 012 345, ĐT 0912.345.678) không hợp lệ`,
+        duLieu: { nycHoTen: name, nycNgaySinh: '19900512', nycSoGiayTo: '038190012345', nycSoDienThoai: '+84 912 345 678', nycEmail: applicant.email }
+      })
+      return
+    }
+    // a proxy's plain-text page, the applicant written without diacritics
+    res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' })
+    res.end(`Internal error while processing Nguyen Thi Hoa, born 1990-05-12\nCCCD038190012345 tel +84 912 345 678 / 0912.345.678 mail ${applicant.email ?? ''}`)
+  })
+  const logs = new LogCapture()
+  const hub = await build(t, { agencyUrl: agency.url, logs, attempts: 2 })
+
+  const first = (await post(hub.app, birth)).json<DossierSummary>().code
+  await waitFor(async () => (await hub.store.routingState(first, 'civil-status'))?.state === 'failed', 'the 400 to fail the step')
+  const other = structuredClone(birth)
+  other.source = { ...other.source, reference: 'DVC-2026-11-000999' }
+  ;(other.data as { child: { fullName: string } }).child.fullName = 'Lê Minh Khang'
+  const second = (await post(hub.app, other)).json<DossierSummary>().code
+  t.not(second, first, 'a second dossier')
+  await waitFor(async () => (await hub.store.routingState(second, 'civil-status'))?.state === 'failed', 'the 500s to fail the step')
+
+  const said = logs.records.filter((r) => typeof r.err === 'string' && /answered HTTP/.test(r.err))
+  t.ok(said.some((r) => /HTTP 400/.test(String(r.err))) && said.some((r) => /HTTP 500/.test(String(r.err))), 'both answers are logged')
+  t.match(said.find((r) => /HTTP 400/.test(String(r.err)))?.err, /E-HS-017/, 'with what the agency said that is not personal')
+  const all = logs.lines.join('\n')
+  for (const s of echo) t.notOk(all.includes(s), `no "${s}" in the logs`)
+
+  for (const code of [first, second]) {
+    const lastError = (await hub.store.routingState(code, 'civil-status'))?.lastError ?? ''
+    t.match(lastError, /the agency answered HTTP (400|500)/)
+    t.ok(lastError.length < 400, 'clipped')
+    for (const s of echo) t.notOk(lastError.includes(s), `the step's lastError has no "${s}"`)
+  }
+  // the queue's failure reasons (BullMQ job hashes) hold the same redacted words
+  const failed = await Promise.all((await hub.redis.keys(`${hub.prefix}:q:*`)).map(async (k) => await hub.redis.type(k) === 'hash' ? await hub.redis.hget(k, 'failedReason') : null))
+  t.ok(failed.some((f) => f !== null && /HTTP 400/.test(f)), 'the failure reason was found')
+  for (const f of failed) for (const s of echo) if (f !== null) t.notOk(f.includes(s), `no "${s}" in a failure reason`)
 })

@@ -5,6 +5,7 @@
 import t from 'tap'
 import { bearer, build, example, keysUnder, post, startAgency, waitFor } from './helper.ts'
 import { maskPersonal, maskText } from '../src/domain/masking.ts'
+import { redactAgencyAnswer } from '../src/domain/agency-answer.ts'
 import type { Dossier, DossierList, DossierSummary } from '../src/types/schemas.generated.ts'
 
 const birth = example('birth-registration')
@@ -25,6 +26,58 @@ t.test('maskText: citizen IDs, old IDs and phones, and nothing else', async (t) 
   }
   const nested = maskPersonal({ a: ['038190012345', { b: 'tel 0987654321' }], n: 38190012345, ok: true })
   t.same(nested, { a: ['0381******45', { b: 'tel 09******21' }], n: 38190012345, ok: true }, 'deep, strings only')
+})
+
+t.test('maskText: citizen IDs and mobile numbers in groups (spaces, dots, hyphens) or glued to a label; look-alikes kept', async (t) => {
+  const forms: Array<[string, string]> = [
+    ['038 190 012 345', '0381******45'],
+    ['038.190.012.345', '0381******45'],
+    ['0381-9001-2345', '0381******45'],
+    ['CCCD038190012345', 'CCCD0381******45'],
+    ['Số CCCD: 038 190 012 345.', 'Số CCCD: 0381******45.'],
+    ['0912.345.678', '09******78'],
+    ['0912 345 678', '09******78'],
+    ['0912-345-678', '09******78'],
+    ['+84 912 345 678', '+849******78'],
+    ['+84-912-345-678', '+849******78'],
+    ['ĐT0912345678', 'ĐT09******78'],
+    ['CMND123456789', 'CMND123****89'],
+    ['mẹ 038 190 012 345, gọi 0912.345.678', 'mẹ 0381******45, gọi 09******78']
+  ]
+  for (const [given, masked] of forms) t.equal(maskText(given), masked, `${given} → ${masked}`)
+  for (const keep of [
+    '000.00.06.H56-231027-0361', '000.31.35.H56-261123-0001', 'H56-091027-0361', '1.001193.000.00.00.H56', 'GCS-2026-008812',
+    '2026-11-23', '2026-11-23T10:00:00+07:00', '10/11/2026', '08:30:00',
+    'cb5a4f1e0a3c2d9b8e7f60123456789012345678901234567890abcdef012345',
+    '1.500.000.000 đồng', '125.000.000.000', '100 000 000 000', '16000', '0.912345678'
+  ]) t.equal(maskText(keep), keep, `${keep} is not a personal number`)
+})
+
+t.test('redactAgencyAnswer: by key in JSON (each adapter\'s names), the request\'s personal values anywhere, numbers in any form; one short line', async (t) => {
+  const sent = {
+    nycHoTen: 'Nguyễn Thị Hoa', nycNgaySinh: '19900512', nycSoGiayTo: '038190012345', nycSoDienThoai: '0912345678',
+    khaiSinh: { nksHoTen: 'Lê Minh An', nksNgaySinh: '20261110' }, maHoSo: '000.00.06.H56-231027-0361'
+  }
+  const json = redactAgencyAnswer(JSON.stringify({
+    maLoi: 'E-017',
+    thongBao: 'Hồ sơ của NGUYỄN THỊ HOA, sinh 12/05/1990, con Le Minh An (10/11/2026) không hợp lệ',
+    maHoSo: '000.00.06.H56-231027-0361',
+    thoiDiem: '2026-11-23T10:00:00+07:00',
+    duLieu: {
+      hoTen: 'A', ngaySinh: 'B', meSoDinhDanh: 'C', chaHoTen: 'D', ChuHoSo: { HoTen: 'E', SoGiayTo: 'F' }, NgaySinh: 'G',
+      ReceiverPhone: 'H', ReceiverFullAddress: 'I', khachHang: { tenKhachHang: 'J' }, applicant: { fullName: 'K' }, diaChi: 'L', email: 'M'
+    }
+  }), sent)
+  for (const gone of ['Nguyễn Thị Hoa', 'NGUYỄN THỊ HOA', '12/05/1990', 'Le Minh An', '10/11/2026', '"A"', '"B"', '"C"', '"D"', '"E"', '"F"', '"G"', '"H"', '"I"', '"J"', '"K"', '"L"', '"M"']) {
+    t.notOk(json.includes(gone), `no ${gone}`)
+  }
+  for (const kept of ['E-017', 'không hợp lệ', '000.00.06.H56-231027-0361', '2026-11-23T10:00:00+07:00']) t.ok(json.includes(kept), `${kept} is kept`)
+
+  const text = redactAgencyAnswer(`<html>\n<h1>500</h1> Nguyen Thi Hoa 1990-05-12 CCCD038190012345 ĐT +84 912 345 678, 0912.345.678 hoa@example.vn ${'x'.repeat(2000)}</html>`, sent)
+  for (const gone of ['Nguyen Thi Hoa', '1990-05-12', '038190012345', '+84 912 345 678', '0912.345.678', 'hoa@example.vn']) t.notOk(text.includes(gone), `no ${gone} in free text`)
+  t.ok(text.length <= 301 && !text.includes('\n'), 'one line of at most 300 characters and the ellipsis')
+  t.equal(redactAgencyAnswer('{"broken": "CCCD 038 190 012 345', sent), '{"broken": "CCCD 0***********', 'a body that only looks like JSON: free text')
+  t.equal(redactAgencyAnswer('Service Unavailable'), 'Service Unavailable', 'nothing personal: as it was')
 })
 
 t.test('an auditor reads the dossier with personal numbers masked; the portal and the agency in full', async (t) => {

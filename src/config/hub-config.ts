@@ -9,14 +9,14 @@
  * parallel; `stages` lists stages run in sequence, each with steps run in parallel.
  */
 import { readFileSync } from 'node:fs'
-import { resolve, sep } from 'node:path'
-import { fromRoot } from '../paths.ts'
+import { resolve } from 'node:path'
 import { createAjv, toFieldErrors } from '../validation/ajv.ts'
 import { holidayCalendarSchema, hubConfigSchema, procedureDataSchemas } from '../schemas.ts'
 import { WorkingCalendar, type HolidayTable } from '../domain/calendar.ts'
 import { adapters } from '../../adapters/index.ts'
 import type { AgencyConfig, HubConfig, OutboundAuth, OutboundTls, ProcedureRoute, RetryPolicy, RouteStage } from '../types/schemas.generated.ts'
 import { ConfigError } from './errors.ts'
+import { devSecretWarnings, findDevSecrets, findLoadedDevSecrets, type DevSecretUse } from './dev-secrets.ts'
 
 /** Outbound auth with its secret read (from the environment or a file): kept in memory only. */
 export interface ResolvedAuth {
@@ -87,8 +87,10 @@ export interface HubSettings {
   calendar: WorkingCalendar
   /** what start-up should shout about: years missing from the holiday table, provisional years */
   calendarWarnings: string[]
-  /** secrets that are not secret: files of the repository's config/dev-secrets (for trials and tests only) */
+  /** secrets that are not secret: settings (config or environment) carrying the repository's config/dev-secrets (for trials and tests only) */
   secretWarnings: string[]
+  /** those settings, one by one: under NODE_ENV=production they stop the start-up (dev-secrets.ts) */
+  devSecrets: DevSecretUse[]
   /** the agency that returns results by post, when configured */
   postalAgency?: string
   subscribers: ReadonlyMap<string, ResolvedSubscriber>
@@ -164,18 +166,6 @@ function resolveSubscribers (config: HubConfig, agencies: ReadonlyMap<string, Re
     })
   }
   return out
-}
-
-/** The repository's development secrets: public, for trials and tests. */
-const DEV_SECRETS = fromRoot('config', 'dev-secrets') + sep
-
-function devSecretWarnings (config: HubConfig, origin: string): string[] {
-  const files = [
-    ...Object.entries(config.agencies).map(([id, a]) => [`/agencies/${id}/auth`, a?.auth?.secretFile] as const),
-    ...Object.entries(config.subscribers ?? {}).map(([id, s]) => [`/subscribers/${id}`, s?.secretFile] as const)
-  ].filter(([, file]) => file !== undefined && resolve(file).startsWith(DEV_SECRETS))
-  if (files.length === 0) return []
-  return [`${origin} uses the repository's development secrets (${files.map(([at, file]) => `${at}: ${file ?? ''}`).join(', ')}): they are published with the code. Give each agency and subscriber its own secret (secretEnv, or a secretFile outside config/dev-secrets) before real use.`]
 }
 
 function readSecret (auth: OutboundAuth, at: string, env: Record<string, string | undefined>, problems: string[]): string | undefined {
@@ -308,16 +298,25 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
   const cal = loadCalendar(config, origin, problems, options.now ?? new Date())
   if (problems.length > 0 || cal === undefined) throw new ConfigError(problems)
   const hours = config.intake?.duplicateWindowHours ?? 72
-  return {
+  const devSecrets = findDevSecrets(raw, origin, env)
+  const settings: HubSettings = {
     agencies,
     procedures,
     duplicateWindowMs: hours * 3_600_000,
     calendar: cal.calendar,
     calendarWarnings: cal.warnings,
-    secretWarnings: devSecretWarnings(config, origin),
+    secretWarnings: devSecretWarnings(devSecrets),
+    devSecrets,
     ...(config.postal !== undefined && { postalAgency: config.postal.agency }),
     subscribers
   }
+  // and any secret loaded from there by another path (a default in code)
+  const loaded = findLoadedDevSecrets(settings, devSecrets)
+  if (loaded.length > 0) {
+    devSecrets.push(...loaded)
+    settings.secretWarnings = devSecretWarnings(devSecrets)
+  }
+  return settings
 }
 
 export function loadHubConfig (path: string, options: ResolveOptions = {}): HubSettings {

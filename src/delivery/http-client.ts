@@ -1,12 +1,15 @@
 /**
  * Sends one delivery to an agency system over HTTP with undici, and says what the answer means
- * for retrying (domain/retry.ts). One keep-alive connection pool per agency origin.
+ * for retrying (domain/retry.ts). One keep-alive connection pool per agency origin. An answer that
+ * is not a success is described by its status and its body redacted and clipped
+ * (domain/agency-answer.ts): the raw body is never kept.
  */
 import { Agent, request, errors as undiciErrors } from 'undici'
 import type { OutboundRequest, AgencyResponse } from '../../adapters/contract.ts'
 import { classifyHttpStatus, parseRetryAfter } from '../domain/retry.ts'
 import type { ResolvedAuth, ResolvedTls } from '../config/hub-config.ts'
 import { authHeaders } from './outbound-auth.ts'
+import { redactAgencyAnswer } from '../domain/agency-answer.ts'
 
 const MAX_RESPONSE_BYTES = 1024 * 1024
 const USER_AGENT = 'lienthong-hub/0.1 (+https://github.com/lienthong-hub)'
@@ -60,11 +63,6 @@ function describeNetworkError (err: unknown): string {
   const code = e.cause?.code ?? e.code
   const message = e.cause?.message ?? e.message ?? String(err)
   return code !== undefined ? `cannot reach the agency: ${code} (${message})` : `cannot reach the agency: ${message}`
-}
-
-function clip (text: string, max = 300): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim()
-  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine
 }
 
 const POOL = { keepAliveTimeout: 30_000, connections: 64 } as const
@@ -126,7 +124,8 @@ export class AgencyHttpClient {
       return { status: res.statusCode, body: truncated ? undefined : parseBody(text, Array.isArray(contentType) ? contentType[0] : contentType) }
     }
     const retryAfterMs = res.statusCode === 429 || res.statusCode === 503 ? parseRetryAfter(res.headers['retry-after'], Date.now()) : undefined
-    const said = text.length > 0 ? `: ${clip(text)}` : ''
+    // the agency's words, redacted (it may echo the applicant's name, date of birth, numbers) and clipped
+    const said = text.length > 0 ? `: ${redactAgencyAnswer(text, req.body)}` : ''
     throw new DeliveryError(`the agency answered HTTP ${res.statusCode}${said}`, outcome === 'retry', res.statusCode, retryAfterMs)
   }
 
