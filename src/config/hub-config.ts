@@ -9,6 +9,7 @@
  * parallel; `stages` lists stages run in sequence, each with steps run in parallel.
  */
 import { readFileSync } from 'node:fs'
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
 import { resolve, sep } from 'node:path'
 import { fromRoot } from '../paths.ts'
 import { createAjv, toFieldErrors } from '../validation/ajv.ts'
@@ -78,6 +79,16 @@ export interface ResolvedSubscriber {
 export type NotificationEvent = 'status-changed' | 'overdue' | 'delay-announced'
 export const NOTIFICATION_EVENTS: readonly NotificationEvent[] = ['status-changed', 'overdue', 'delay-announced']
 
+/** The audit trail's keys (read once, kept in memory only). */
+export interface ResolvedAudit {
+  /** the HMAC-SHA256 key of the entries and head records */
+  secret: string
+  /** signs the daily checkpoints (Ed25519) */
+  signingKey: KeyObject
+  /** its public half, published to auditors */
+  publicKey: KeyObject
+}
+
 export interface HubSettings {
   agencies: ReadonlyMap<string, ResolvedAgency>
   procedures: ReadonlyMap<string, ResolvedProcedure>
@@ -92,6 +103,7 @@ export interface HubSettings {
   /** the agency that returns results by post, when configured */
   postalAgency?: string
   subscribers: ReadonlyMap<string, ResolvedSubscriber>
+  audit: ResolvedAudit
 }
 
 export interface ResolveOptions {
@@ -169,13 +181,43 @@ function resolveSubscribers (config: HubConfig, agencies: ReadonlyMap<string, Re
 /** The repository's development secrets: public, for trials and tests. */
 const DEV_SECRETS = fromRoot('config', 'dev-secrets') + sep
 
+/** The audit section, or the development keys when the config has none. */
+function auditConfig (config: HubConfig): NonNullable<HubConfig['audit']> {
+  return config.audit ?? { secretFile: fromRoot('config', 'dev-secrets', 'audit.key'), signingKeyFile: fromRoot('config', 'dev-secrets', 'audit-signing.pem') }
+}
+
+function resolveAudit (config: HubConfig, origin: string, env: Record<string, string | undefined>, problems: string[]): ResolvedAudit | undefined {
+  const a = auditConfig(config)
+  const at = `${origin}: /audit`
+  const secret = readSecret({ type: 'hmac-sha256', ...(a.secretEnv !== undefined && { secretEnv: a.secretEnv }), ...(a.secretFile !== undefined && { secretFile: a.secretFile }) }, at, env, problems)
+  if (secret !== undefined && secret.length < 32) problems.push(`${at}: the audit key is ${secret.length} characters long; give at least 32 (e.g. openssl rand -hex 32)`)
+  const pem = (a.signingKeyEnv === undefined) === (a.signingKeyFile === undefined)
+    ? (problems.push(`${at} must give exactly one of signingKeyEnv and signingKeyFile`), undefined)
+    : readSecret({ type: 'hmac-sha256', ...(a.signingKeyEnv !== undefined && { secretEnv: a.signingKeyEnv }), ...(a.signingKeyFile !== undefined && { secretFile: a.signingKeyFile }) }, `${at} (signing key)`, env, problems)
+  if (secret === undefined || pem === undefined) return undefined
+  try {
+    const signingKey = createPrivateKey(pem)
+    if (signingKey.asymmetricKeyType !== 'ed25519') {
+      problems.push(`${at}: the signing key is ${String(signingKey.asymmetricKeyType)}, not Ed25519 (openssl genpkey -algorithm ed25519)`)
+      return undefined
+    }
+    return { secret, signingKey, publicKey: createPublicKey(signingKey) }
+  } catch (err) {
+    problems.push(`${at}: the signing key is not a PEM private key (${(err as Error).message})`)
+    return undefined
+  }
+}
+
 function devSecretWarnings (config: HubConfig, origin: string): string[] {
+  const audit = auditConfig(config)
   const files = [
+    ['/audit', audit.secretFile] as const,
+    ['/audit (signing key)', audit.signingKeyFile] as const,
     ...Object.entries(config.agencies).map(([id, a]) => [`/agencies/${id}/auth`, a?.auth?.secretFile] as const),
     ...Object.entries(config.subscribers ?? {}).map(([id, s]) => [`/subscribers/${id}`, s?.secretFile] as const)
   ].filter(([, file]) => file !== undefined && resolve(file).startsWith(DEV_SECRETS))
   if (files.length === 0) return []
-  return [`${origin} uses the repository's development secrets (${files.map(([at, file]) => `${at}: ${file ?? ''}`).join(', ')}): they are published with the code. Give each agency and subscriber its own secret (secretEnv, or a secretFile outside config/dev-secrets) before real use.`]
+  return [`${origin} uses the repository's development secrets (${files.map(([at, file]) => `${at}: ${file ?? ''}`).join(', ')}): they are published with the code. Give each agency and subscriber its own secret, and the audit trail its own keys (secretEnv, or a secretFile outside config/dev-secrets) before real use.`]
 }
 
 function readSecret (auth: OutboundAuth, at: string, env: Record<string, string | undefined>, problems: string[]): string | undefined {
@@ -305,8 +347,9 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
     else if (postal.adapter !== 'postal') problems.push(`${origin}: /postal/agency names "${config.postal.agency}", whose adapter is ${postal.adapter}, not postal`)
   }
   const subscribers = resolveSubscribers(config, agencies, origin, env, problems)
+  const audit = resolveAudit(config, origin, env, problems)
   const cal = loadCalendar(config, origin, problems, options.now ?? new Date())
-  if (problems.length > 0 || cal === undefined) throw new ConfigError(problems)
+  if (problems.length > 0 || cal === undefined || audit === undefined) throw new ConfigError(problems)
   const hours = config.intake?.duplicateWindowHours ?? 72
   return {
     agencies,
@@ -316,7 +359,8 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
     calendarWarnings: cal.warnings,
     secretWarnings: devSecretWarnings(config, origin),
     ...(config.postal !== undefined && { postalAgency: config.postal.agency }),
-    subscribers
+    subscribers,
+    audit
   }
 }
 
