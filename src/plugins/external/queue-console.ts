@@ -9,7 +9,7 @@
  * delivery stuck, unaudited; retries and discards go through the admin API (/v1/admin), which
  * writes them to the dossier's audit trail and works from the dossier's routing state.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Queue } from 'bullmq'
 import { createBullBoard } from '@bull-board/api'
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter'
@@ -17,6 +17,7 @@ import { FastifyAdapter } from '@bull-board/fastify'
 import type { ClientStore } from '../../auth/clients.ts'
 import { ForbiddenError, ReadOnlyConsoleError, UnauthenticatedError } from '../../errors.ts'
 import { apiKeyOf } from '../app/auth.ts'
+import { PROBLEM_CONTENT_TYPE, toProblem } from '../../http/problem.ts'
 
 export const CONSOLE_PATH = '/admin/queues'
 
@@ -25,18 +26,27 @@ export async function registerQueueConsole (app: FastifyInstance, options: { que
   createBullBoard({ queues: options.queues.map((q) => new BullMQAdapter(q, { readOnlyMode: true })), serverAdapter, options: { uiConfig: { boardTitle: 'Liên thông hub' } } })
   serverAdapter.setBasePath(CONSOLE_PATH)
   await app.register(async (scope) => {
+    // the refusals are problem documents like the API's (bull-board's own error handler would answer them otherwise)
+    const refuse = async (request: FastifyRequest, reply: FastifyReply, err: Error): Promise<void> => {
+      const problem = toProblem(err, request, 0)
+      await reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem)
+    }
     scope.addHook('onRequest', async (request, reply) => {
       const key = apiKeyOf(request, { basic: true })
       const client = key === undefined || key === '' ? undefined : await options.clients.verify(key)
       if (client === undefined) {
         void reply.header('www-authenticate', 'Basic realm="lienthong-hub admin", charset="UTF-8"')
-        throw new UnauthenticatedError(key === undefined ? 'the queue console needs the admin key (basic auth: any user name, the key as the password)' : 'the key is not valid')
+        await refuse(request, reply, new UnauthenticatedError(key === undefined ? 'the queue console needs the admin key (basic auth: any user name, the key as the password)' : 'the key is not valid'))
+        return
       }
-      if (client.role !== 'admin') throw new ForbiddenError(client.id, client.role, 'admin')
+      if (client.role !== 'admin') {
+        await refuse(request, reply, new ForbiddenError(client.id, client.role, 'admin'))
+        return
+      }
       request.client = client
       if (request.method !== 'GET' && request.method !== 'HEAD') {
-        request.log.warn({ client: client.id, method: request.method, url: request.url }, 'a write through the read-only queue console was refused')
-        throw new ReadOnlyConsoleError(request.method, request.url.split('?')[0] ?? '')
+        request.log.warn({ client: client.id, method: request.method, url: request.url.split('?')[0] }, 'a write through the read-only queue console was refused')
+        await refuse(request, reply, new ReadOnlyConsoleError(request.method, request.url.split('?')[0] ?? ''))
       }
     })
     // bull-board's page runs a small inline bootstrap script: allow it on these pages only
