@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { createPublicKey, generateKeyPairSync } from 'node:crypto'
 import { REDIS_URL, bearer, build, example, post, waitFor, type TestHub } from './helper.ts'
 import { GENESIS, auditKey, hashOf, headRecord, nextEntry, type AuditKey } from '../src/domain/audit-chain.ts'
-import { signCheckpoint, verifyCheckpoint, type Checkpoint } from '../src/domain/audit-checkpoint.ts'
+import { checkTrail, signCheckpoint, verifyCheckpoint, type Checkpoint } from '../src/domain/audit-checkpoint.ts'
 import { AuditStore, AuditTamperError, readTrail } from '../src/store/audit-store.ts'
 import { Keys } from '../src/store/keys.ts'
 import { fromRoot } from '../src/paths.ts'
@@ -270,4 +270,19 @@ t.test('domain: a keyed entry verifies only under its key', async (t) => {
   t.equal(hashOf(body, key), hash)
   t.not(hashOf(body, WRONG_KEY), hash)
   t.not(hash, hashOf({ ...body, kid: undefined } as never), 'not the plain SHA-256')
+})
+
+t.test('domain: a trail against its checkpointed head — cut short, deleted, rewritten, or whole and grown since', async (t) => {
+  const key = auditKey('a-test-audit-key-that-is-long-enough-0123456789')
+  const fields = { at: '2026-11-23T10:00:00.000+07:00', client: 'c', role: 'admin' as const, action: 'read' as const, method: 'GET', route: '/r', status: 200, requestId: 'req-1' }
+  const trail: AuditEntry[] = []
+  for (let i = 0; i < 5; i++) trail.push(nextEntry('X', trail.at(-1), fields, key))
+  const head = { dossier: 'X', entries: 3, head: trail[2]?.hash ?? '' }
+  t.same(checkTrail(head, trail, key, '2026-11-23'), { ok: true }, 'grown since: fine')
+  t.match(checkTrail(head, trail.slice(0, 2), key, '2026-11-23'), { ok: false, problem: 'truncated', reason: /the trail has 2 entries, the checkpoint of 2026-11-23 says 3/ })
+  t.match(checkTrail(head, [], key, '2026-11-23'), { ok: false, problem: 'deleted' })
+  const forged = rewrite('X', trail, (b) => hashOf(b, WRONG_KEY), (e) => e)
+  t.match(checkTrail(head, forged, key, '2026-11-23'), { ok: false, problem: 'rewritten', reason: /HMAC mismatch/ })
+  const legacy = rewrite('X', trail, (b) => hashOf(b), (e) => { const { kid: _kid, ...rest } = e; return rest })
+  t.match(checkTrail(head, legacy, key, '2026-11-23'), { ok: false, problem: 'rewritten', reason: /does not hash to the head/ })
 })
