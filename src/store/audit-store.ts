@@ -64,7 +64,7 @@ interface Pending {
   reject: (err: unknown) => void
 }
 
-/** Where the next entry goes: after `length` entries, the last hashing to `hash`; `record` the head record as stored ('' = none). */
+/** Where the next entry goes: after `entries` entries, the last hashing to `hash`; `record` the head record as stored ('' = none). */
 interface Tail {
   record: string
   entries: number
