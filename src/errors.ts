@@ -27,6 +27,9 @@ export class IdempotencyConflictError extends ConflictBase {
   }
 }
 
+export const CheckpointNotFoundError = createError<'HUB_ERR_CHECKPOINT_NOT_FOUND', 404, [string]>('HUB_ERR_CHECKPOINT_NOT_FOUND', 'The hub keeps no audit checkpoint of %s; GET /v1/audit/checkpoints lists the ones it keeps', 404)
+/** A write through the queue console, which is read-only. */
+export const ReadOnlyConsoleError = createError<'HUB_ERR_READ_ONLY_CONSOLE', 405, [string, string]>('HUB_ERR_READ_ONLY_CONSOLE', 'The queue console is read-only (%s %s): retry or discard deliveries through the admin API (/v1/admin), where each action is audited', 405)
 export const AgencyNotFoundError = createError<'HUB_ERR_AGENCY_NOT_FOUND', 404, [string, string]>('HUB_ERR_AGENCY_NOT_FOUND', 'No agency has the id %s; the agencies are: %s', 404)
 /**
  * A report on a step that is not the reporting agency's: another agency's step of a dossier routed

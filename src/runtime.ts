@@ -29,6 +29,9 @@ import { Keys } from './store/keys.ts'
 import { MetricsStore } from './store/metrics-store.ts'
 import { ClientStore } from './auth/clients.ts'
 import { AuditStore } from './store/audit-store.ts'
+import { CheckpointStore } from './store/checkpoint-store.ts'
+import { auditKey } from './domain/audit-chain.ts'
+import { AuditCheckpoints } from './services/audit-checkpoints.ts'
 import { NotificationStore } from './store/notification-store.ts'
 import { StatsStore } from './store/stats-store.ts'
 import { LifecycleService } from './services/lifecycle-service.ts'
@@ -58,6 +61,8 @@ export interface HubOptions {
   workerLockMs?: number
   /** how often the overdue sweeper runs (default 60 s) */
   sweepIntervalMs?: number
+  /** the audit checkpoint job runs this often instead of daily at 00:05 Vietnam time (tests); it still keeps one a day */
+  checkpointEveryMs?: number
   now?: () => Date
 }
 
@@ -71,6 +76,8 @@ export interface Hub {
   lifecycle: LifecycleService
   stats: StatsStore
   notifications: NotificationStore
+  audit: AuditStore
+  checkpoints: AuditCheckpoints
   /** present when subscribers are configured */
   webhooks?: WebhookQueue
   workers: Worker[]
@@ -161,7 +168,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   const redis = createRedis(options.redisUrl, 'commands', `hub-${role}`)
   const store = new DossierStore(redis, options.prefix)
   const clients = new ClientStore(redis, options.prefix)
-  const audit = new AuditStore(redis, keys)
+  const audit = new AuditStore(redis, keys, auditKey(settings.audit.secret))
+  const checkpoints = new AuditCheckpoints({ audit, store: new CheckpointStore(redis, keys), signingKey: settings.audit.signingKey, publicKey: settings.audit.publicKey, now })
   const queues = new DeliveryQueues(redis, keys.queuePrefix, settings.agencies)
   const reconciler = new OutboxReconciler({ store, queues, log, ...(options.reconcileGraceMs !== undefined && { graceMs: options.reconcileGraceMs }) })
   const notifications = new NotificationStore(redis, keys)
@@ -191,7 +199,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     const dossiers = new DossierQueries(store, audit, { notifications, subscribers: settings.subscribers, agencies: settings.agencies })
     const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : [])]
     app = await buildApp({
-      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsStore, names, now), inlineAttachmentLimit: options.inlineAttachmentLimit },
+      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsStore, names, now), checkpoints, inlineAttachmentLimit: options.inlineAttachmentLimit },
       audit,
       queues: consoleQueues,
       observability: { redis, keys, queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), workers: () => workers, role, draining: () => draining, now },
@@ -238,6 +246,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       intervalMs: options.reconcileIntervalMs,
       log,
       lifecycle,
+      checkpoints,
+      ...(options.checkpointEveryMs !== undefined && { checkpointEveryMs: options.checkpointEveryMs }),
       ...(options.sweepIntervalMs !== undefined && { sweepIntervalMs: options.sweepIntervalMs }),
       ...(webhooks !== undefined && { webhooks: { queue: webhooks, notifications, graceMs: options.reconcileGraceMs ?? 10_000 } })
     })
@@ -257,6 +267,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     lifecycle,
     stats: statsStore,
     notifications,
+    audit,
+    checkpoints,
     ...(webhooks !== undefined && { webhooks }),
     workers,
     redis,

@@ -71,6 +71,47 @@ t.test('retry every failed delivery of an agency; discard one with a reason', as
   t.equal((await hub.store.routingState(c, 'civil-status'))?.state, 'failed', 'the discarded one was not sent again')
 })
 
+t.test('a failed delivery whose job was removed from Redis (cleaned) is found by retry-failed and delivered once', async (t) => {
+  const agency = await flakyAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url, attempts: 1 })
+  const code = await failedBirth(hub)
+  // what a "clean failed" (a console, or anyone with Redis access) does: the job is gone, the step says failed
+  await hub.queues.queue('justice').clean(0, 1000, 'failed')
+  t.equal(await hub.queues.getJob('justice', code, 'civil-status'), undefined, 'the job is gone')
+  const jobs = (await hub.app.inject({ url: `/v1/admin/dossiers/${code}/jobs`, headers: admin(hub) })).json<Array<{ step: string, stepState: string, job: unknown }>>()
+  t.match(jobs.find((j) => j.step === 'civil-status'), { stepState: 'failed', job: null })
+
+  agency.heal()
+  const all = await hub.app.inject({ method: 'POST', url: '/v1/admin/queues/justice/retry-failed', headers: admin(hub) })
+  t.same(all.json(), { retried: 1 }, 'retry-failed finds the step whose job was removed')
+  await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'delivered', 'delivered after the retry')
+  const sent = agency.requests.filter((r) => r.path === '/justice')
+  t.equal(sent.length, 2, 'the failed attempt and one delivery')
+  t.equal(sent[1]?.headers['idempotency-key'], sent[0]?.headers['idempotency-key'], 'with the same Idempotency-Key')
+  t.same((await hub.app.inject({ method: 'POST', url: '/v1/admin/queues/justice/retry-failed', headers: admin(hub) })).json(), { retried: 0 }, 'nothing left to retry')
+  await waitFor(async () => (await hub.redis.lrange(`${hub.prefix}:audit:${code}`, 0, -1)).some((e) => (JSON.parse(e) as AuditEntry).action === 'retry'), 'the retry audited')
+})
+
+t.test('one failed step whose job was removed is retried from its routing state, delivered once; a discarded one is left out of retry-failed but can still be retried', async (t) => {
+  const agency = await flakyAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url, attempts: 1 })
+  const [code, other] = [await failedBirth(hub), await failedBirth(hub)]
+  for (const c of [code, other]) await (await hub.queues.getJob('justice', c, 'civil-status'))?.remove()
+
+  agency.heal()
+  const retried = await hub.app.inject({ method: 'POST', url: `/v1/admin/dossiers/${code}/steps/civil-status/retry`, headers: admin(hub) })
+  t.equal(retried.statusCode, 200, 'retried without its job')
+  t.match(retried.json(), { jobId: `${code}/civil-status`, dossier: code, step: 'civil-status' })
+  await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'delivered', 'delivered after the retry')
+
+  const discarded = await hub.app.inject({ method: 'POST', url: `/v1/admin/dossiers/${other}/steps/civil-status/discard`, headers: admin(hub), payload: { reason: 'Đã chuyển bản giấy' } })
+  t.same(discarded.json(), { discarded: `${other}/civil-status` }, 'a failed step without its job can be discarded')
+  t.same((await hub.app.inject({ method: 'POST', url: '/v1/admin/queues/justice/retry-failed', headers: admin(hub) })).json(), { retried: 0 }, 'retry-failed leaves the discarded one alone')
+  t.equal((await hub.app.inject({ method: 'POST', url: `/v1/admin/dossiers/${other}/steps/civil-status/retry`, headers: admin(hub) })).statusCode, 200, 'an explicit retry still sends it')
+  await waitFor(async () => (await hub.store.routingState(other, 'civil-status'))?.state === 'delivered', 'the discarded one delivered on request')
+  t.equal(agency.requests.filter((r) => r.path === '/justice').length, 4, 'each dossier: one failed attempt, one delivery')
+})
+
 t.test('pause an agency: deliveries wait, nothing is lost; resume delivers them all', async (t) => {
   const agency = await startAgency(t)
   const hub = await build(t, { agencyUrl: agency.url })

@@ -1,7 +1,8 @@
 /**
  * The tamper-evident audit trail: every read and write of a dossier by a client is chained by
- * SHA-256; GET /v1/dossiers/:code/audit verifies the chain; an entry changed or removed in Redis
- * is detected; concurrent requests still make one unbroken chain.
+ * HMAC-SHA256 under the audit key; GET /v1/dossiers/:code/audit verifies the chain; an entry
+ * changed or removed in Redis is detected; concurrent requests still make one unbroken chain.
+ * (Cutting, deleting, rewriting, checkpoints: audit-tamper.test.ts.)
  */
 import t from 'tap'
 import { bearer, build, example, post, waitFor, type TestHub } from './helper.ts'
@@ -10,7 +11,7 @@ import { AuditStore, readTrail } from '../src/store/audit-store.ts'
 import { Keys } from '../src/store/keys.ts'
 import type { AuditEntry, DossierSummary } from '../src/types/schemas.generated.ts'
 
-interface Trail { dossier: string, entries: AuditEntry[], verification: { valid: boolean, entries: number, brokenAt?: number, reason?: string } }
+interface Trail { dossier: string, entries: AuditEntry[], verification: { valid: boolean, entries: number, keyed: boolean, unkeyed: number, problem?: string, brokenAt?: number, reason?: string } }
 
 async function trail (hub: TestHub, code: string): Promise<Trail> {
   const res = await hub.app.inject({ url: `/v1/dossiers/${code}/audit`, headers: bearer(hub.keys.auditor) })
@@ -48,7 +49,8 @@ t.test('who did what, when: every read and write of the dossier, chained and ver
   t.ok(list.every((e) => /^req-/.test(e.requestId) && /\+07:00$/.test(e.at)), 'request ids and Vietnam times')
   t.equal(list[0]?.prev, GENESIS, 'the first entry follows the genesis hash')
   t.ok(list.slice(1).every((e, i) => e.prev === list[i]?.hash), 'each entry carries the hash of the one before')
-  t.same(verification, { valid: true, entries: list.length }, 'the chain verifies')
+  t.match(verification, { valid: true, entries: list.length, keyed: true, unkeyed: 0, head: { entries: list.length, hash: list.at(-1)?.hash } }, 'the chain verifies, keyed, and ends where its head record says')
+  t.ok(list.every((e) => e.kid === hub.audit.key.kid), 'every entry names the audit key')
 
   await entries(hub, code, list.length + 1)
   const again = await trail(hub, code)
@@ -68,7 +70,7 @@ t.test('an entry changed or removed in Redis: the verification says where the ch
   const changed = (await trail(hub, code)).verification
   t.equal(changed.valid, false, 'a changed entry breaks the chain')
   t.equal(changed.brokenAt, 3)
-  t.match(changed.reason, /changed after it was written/)
+  t.match(changed.reason, /HMAC mismatch .* changed or rewritten without the key/)
 
   // restore it, then remove one: the next one no longer follows
   await hub.redis.lset(key, 2, JSON.stringify(third))
@@ -83,8 +85,8 @@ t.test('an entry changed or removed in Redis: the verification says where the ch
 
   // a forged entry with a recomputed hash still does not follow its predecessor
   const all = readTrail(code, await hub.redis.lrange(key, 0, -1))
-  const forged = nextEntry(code, undefined, { at: all[0]?.at ?? '', client: 'forger', role: 'admin', action: 'read', method: 'GET', route: '/v1/dossiers/:code', status: 200, requestId: 'req-x' }, 2)
-  const check = verifyChain(code, [all[0] as AuditEntry, forged])
+  const forged = nextEntry(code, undefined, { at: all[0]?.at ?? '', client: 'forger', role: 'admin', action: 'read', method: 'GET', route: '/v1/dossiers/:code', status: 200, requestId: 'req-x' }, hub.audit.key, 2)
+  const check = verifyChain(code, [all[0] as AuditEntry, forged], undefined, hub.audit.key)
   t.match(check, { valid: false, brokenAt: 2 }, 'an inserted entry with its own valid hash is caught by its prev')
 })
 
@@ -97,17 +99,18 @@ t.test('stored entries leave out the dossier and prev, which their place gives; 
   const raw = (await hub.redis.lrange(key, 0, -1)).map((e) => JSON.parse(e) as Record<string, unknown>)
   t.same(raw.map((e) => ['dossier' in e, 'prev' in e, typeof e.hash, e.seq]), [[false, false, 'string', 1], [false, false, 'string', 2], [false, false, 'string', 3]], 'no dossier, no prev in Redis')
   const served = await trail(hub, code)
-  t.same(served.verification, { valid: true, entries: 3 })
+  t.match(served.verification, { valid: true, entries: 3 })
   t.equal(served.entries[0]?.prev, GENESIS)
   t.equal(served.entries[2]?.prev, served.entries[1]?.hash, 'prev served from the entry before')
   t.ok(served.entries.every((e) => e.dossier === code), 'the dossier served from the list')
 
   // a trail written whole by an earlier version (entries carrying dossier and prev) reads and verifies the same
-  await hub.redis.del(key)
-  await hub.redis.rpush(key, ...served.entries.map((e) => JSON.stringify(e)))
-  t.same((await trail(hub, code)).verification, { valid: true, entries: 3 }, 'whole entries verify')
-  await entries(hub, code, 4)
-  t.same((await trail(hub, code)).verification, { valid: true, entries: 4 }, 'and the next one, stored without them, chains on')
+  await entries(hub, code, 4) // reading the trail above is entry 4
+  const whole = readTrail(code, await hub.redis.lrange(key, 0, -1))
+  await hub.redis.multi().del(key).rpush(key, ...whole.map((e) => JSON.stringify(e))).exec()
+  t.match((await trail(hub, code)).verification, { valid: true, entries: 4 }, 'whole entries verify')
+  await entries(hub, code, 5)
+  t.match((await trail(hub, code)).verification, { valid: true, entries: 5 }, 'and the next one, stored without them, chains on')
   // a whole entry's own prev is kept, so editing it still shows
   const second = served.entries[1] as AuditEntry
   await hub.redis.lset(key, 1, JSON.stringify({ ...second, prev: second.hash }))
@@ -143,8 +146,8 @@ t.test('two processes append to one chain, each guessing the tail from what it w
   const hub = await build(t, { role: 'api' })
   const { code } = (await post(hub.app, example('birth-registration'), bearer(hub.keys.portal))).json<DossierSummary>()
   await entries(hub, code, 1)
-  const a = new AuditStore(hub.redis, new Keys(hub.prefix))
-  const b = new AuditStore(hub.redis, new Keys(hub.prefix))
+  const a = new AuditStore(hub.redis, new Keys(hub.prefix), hub.audit.key)
+  const b = new AuditStore(hub.redis, new Keys(hub.prefix), hub.audit.key)
   const fields = (client: string): Parameters<typeof a.append>[1] => ({ at: '2026-11-23T10:00:00.000+07:00', client, role: 'admin', action: 'read', method: 'GET', route: '/v1/dossiers/:code', status: 200, requestId: 'req-x' })
   for (let i = 0; i < 10; i++) {
     await a.append(code, fields('process-a'))

@@ -3,7 +3,7 @@ import type { Test } from 'tap'
 import { spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { randomBytes } from 'node:crypto'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { freePort } from './helper.ts'
 import { loadEnv, trustProxyOf } from '../src/config/env.ts'
 import { loadHubConfig, resolveHubConfig } from '../src/config/hub-config.ts'
@@ -369,5 +369,24 @@ t.test('the repository\'s development secrets are named at start-up; own secrets
     if (agency.auth !== undefined) { delete agency.auth.secretFile; agency.auth.secretEnv = 'AGENCY_SECRET' }
   }
   for (const sub of Object.values(own.subscribers ?? {})) sub.secretFile = join(dir, 'portal.key')
-  t.same(resolveHubConfig(own, 'own.json', { env: { AGENCY_SECRET: 'from-the-vault' } }).secretWarnings, [])
+  const auditEnv = { AUDIT_KEY: 'an-audit-key-of-the-province-0123456789abcdef', AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }
+  const withAudit = { ...own, audit: { secretEnv: 'AUDIT_KEY', signingKeyEnv: 'AUDIT_SIGNING_KEY' } }
+  t.same(resolveHubConfig(withAudit, 'own.json', { env: { AGENCY_SECRET: 'from-the-vault', ...auditEnv } }).secretWarnings, [])
+  t.match(resolveHubConfig(own, 'own.json', { env: { AGENCY_SECRET: 'from-the-vault' } }).secretWarnings, [/\/audit: .*config\/dev-secrets\/audit\.key.*\/audit \(signing key\): .*audit-signing\.pem/], 'the audit keys of config/dev-secrets are named too')
+  const { audit: _audit, ...noAudit } = own as typeof own & { audit?: unknown }
+  t.match(resolveHubConfig(noAudit, 'own.json', { env: { AGENCY_SECRET: 'from-the-vault' } }).secretWarnings, [/\/audit: .*config\/dev-secrets\/audit\.key/], 'no audit section: the development keys, named')
+})
+
+t.test('the audit keys: an HMAC key of at least 32 characters and an Ed25519 signing key, or the hub does not start', async (t) => {
+  const shipped = JSON.parse(readFileSync(fromRoot('config', 'hub.json'), 'utf8')) as Record<string, unknown>
+  const long = 'an-audit-key-of-the-province-0123456789abcdef'
+  const ed = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+  const config = { ...shipped, audit: { secretEnv: 'AK', signingKeyEnv: 'SK' } }
+  t.ok(resolveHubConfig(config, 'test', { env: { AK: long, SK: ed } }).audit.signingKey.asymmetricKeyType === 'ed25519')
+  t.throws(() => resolveHubConfig(config, 'test', { env: { AK: 'short', SK: ed } }), /the audit key is 5 characters long; give at least 32/)
+  t.throws(() => resolveHubConfig(config, 'test', { env: { AK: long, SK: rsa } }), /the signing key is rsa, not Ed25519/)
+  t.throws(() => resolveHubConfig(config, 'test', { env: { AK: long, SK: 'not a key' } }), /the signing key is not a PEM private key/)
+  t.throws(() => resolveHubConfig(config, 'test', { env: { SK: ed } }), /\/audit\/secretEnv names the environment variable AK, which is not set/)
+  t.throws(() => resolveHubConfig({ ...shipped, audit: { secretEnv: 'AK' } }, 'test', { env: { AK: long } }), /\/audit must give exactly one of signingKeyEnv and signingKeyFile/)
 })

@@ -231,6 +231,7 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<TestH
     reconcileGraceMs: options.reconcileGraceMs ?? 0,
     ...(options.now !== undefined && { now: options.now }),
     ...(options.sweepIntervalMs !== undefined && { sweepIntervalMs: options.sweepIntervalMs }),
+    ...(options.checkpointEveryMs !== undefined && { checkpointEveryMs: options.checkpointEveryMs }),
     ...(options.workerLockMs !== undefined && { workerLockMs: options.workerLockMs }),
     ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }),
     ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),

@@ -9,7 +9,9 @@
  * parallel; `stages` lists stages run in sequence, each with steps run in parallel.
  */
 import { readFileSync } from 'node:fs'
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
 import { resolve } from 'node:path'
+import { fromRoot } from '../paths.ts'
 import { createAjv, toFieldErrors } from '../validation/ajv.ts'
 import { holidayCalendarSchema, hubConfigSchema, procedureDataSchemas } from '../schemas.ts'
 import { WorkingCalendar, type HolidayTable } from '../domain/calendar.ts'
@@ -78,6 +80,16 @@ export interface ResolvedSubscriber {
 export type NotificationEvent = 'status-changed' | 'overdue' | 'delay-announced'
 export const NOTIFICATION_EVENTS: readonly NotificationEvent[] = ['status-changed', 'overdue', 'delay-announced']
 
+/** The audit trail's keys (read once, kept in memory only). */
+export interface ResolvedAudit {
+  /** the HMAC-SHA256 key of the entries and head records */
+  secret: string
+  /** signs the daily checkpoints (Ed25519) */
+  signingKey: KeyObject
+  /** its public half, published to auditors */
+  publicKey: KeyObject
+}
+
 export interface HubSettings {
   agencies: ReadonlyMap<string, ResolvedAgency>
   procedures: ReadonlyMap<string, ResolvedProcedure>
@@ -94,6 +106,7 @@ export interface HubSettings {
   /** the agency that returns results by post, when configured */
   postalAgency?: string
   subscribers: ReadonlyMap<string, ResolvedSubscriber>
+  audit: ResolvedAudit
 }
 
 export interface ResolveOptions {
@@ -166,6 +179,33 @@ function resolveSubscribers (config: HubConfig, agencies: ReadonlyMap<string, Re
     })
   }
   return out
+}
+
+/** The audit section, or the development keys when the config has none. */
+function auditConfig (config: HubConfig): NonNullable<HubConfig['audit']> {
+  return config.audit ?? { secretFile: fromRoot('config', 'dev-secrets', 'audit.key'), signingKeyFile: fromRoot('config', 'dev-secrets', 'audit-signing.pem') }
+}
+
+function resolveAudit (config: HubConfig, origin: string, env: Record<string, string | undefined>, problems: string[]): ResolvedAudit | undefined {
+  const a = auditConfig(config)
+  const at = `${origin}: /audit`
+  const secret = readSecret({ type: 'hmac-sha256', ...(a.secretEnv !== undefined && { secretEnv: a.secretEnv }), ...(a.secretFile !== undefined && { secretFile: a.secretFile }) }, at, env, problems)
+  if (secret !== undefined && secret.length < 32) problems.push(`${at}: the audit key is ${secret.length} characters long; give at least 32 (e.g. openssl rand -hex 32)`)
+  const pem = (a.signingKeyEnv === undefined) === (a.signingKeyFile === undefined)
+    ? (problems.push(`${at} must give exactly one of signingKeyEnv and signingKeyFile`), undefined)
+    : readSecret({ type: 'hmac-sha256', ...(a.signingKeyEnv !== undefined && { secretEnv: a.signingKeyEnv }), ...(a.signingKeyFile !== undefined && { secretFile: a.signingKeyFile }) }, `${at} (signing key)`, env, problems)
+  if (secret === undefined || pem === undefined) return undefined
+  try {
+    const signingKey = createPrivateKey(pem)
+    if (signingKey.asymmetricKeyType !== 'ed25519') {
+      problems.push(`${at}: the signing key is ${String(signingKey.asymmetricKeyType)}, not Ed25519 (openssl genpkey -algorithm ed25519)`)
+      return undefined
+    }
+    return { secret, signingKey, publicKey: createPublicKey(signingKey) }
+  } catch (err) {
+    problems.push(`${at}: the signing key is not a PEM private key (${(err as Error).message})`)
+    return undefined
+  }
 }
 
 function readSecret (auth: OutboundAuth, at: string, env: Record<string, string | undefined>, problems: string[]): string | undefined {
@@ -295,8 +335,9 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
     else if (postal.adapter !== 'postal') problems.push(`${origin}: /postal/agency names "${config.postal.agency}", whose adapter is ${postal.adapter}, not postal`)
   }
   const subscribers = resolveSubscribers(config, agencies, origin, env, problems)
+  const audit = resolveAudit(config, origin, env, problems)
   const cal = loadCalendar(config, origin, problems, options.now ?? new Date())
-  if (problems.length > 0 || cal === undefined) throw new ConfigError(problems)
+  if (problems.length > 0 || cal === undefined || audit === undefined) throw new ConfigError(problems)
   const hours = config.intake?.duplicateWindowHours ?? 72
   const devSecrets = findDevSecrets(raw, origin, env)
   const settings: HubSettings = {
@@ -308,7 +349,8 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
     secretWarnings: devSecretWarnings(devSecrets),
     devSecrets,
     ...(config.postal !== undefined && { postalAgency: config.postal.agency }),
-    subscribers
+    subscribers,
+    audit
   }
   // and any secret loaded from there by another path (a default in code)
   const loaded = findLoadedDevSecrets(settings, devSecrets)

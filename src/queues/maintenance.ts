@@ -4,7 +4,9 @@
  *   - reconcile-outbox: deliveries and webhook notifications stored but never queued (a crash
  *     between the Redis transaction and the job add) are queued;
  *   - sweep-overdue: open dossiers past their due date are flagged overdue, once (the flag is a
- *     compare-and-set on the dossier: two sweeps at once cannot flag one twice).
+ *     compare-and-set on the dossier: two sweeps at once cannot flag one twice);
+ *   - audit-checkpoint: daily at 00:05 Vietnam time, the signed checkpoint of every audit trail's
+ *     head (services/audit-checkpoints.ts; one a day is kept, whichever run comes first).
  */
 import { Queue, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
@@ -13,10 +15,14 @@ import type { OutboxReconciler } from './reconciler.ts'
 import type { LifecycleService } from '../services/lifecycle-service.ts'
 import type { WebhookQueue } from './webhook-queue.ts'
 import type { NotificationStore } from '../store/notification-store.ts'
+import type { AuditCheckpoints } from '../services/audit-checkpoints.ts'
 
 export const MAINTENANCE_QUEUE = 'maintenance'
 const RECONCILE_SCHEDULER_ID = 'reconcile-outbox'
 const SWEEP_SCHEDULER_ID = 'sweep-overdue'
+const CHECKPOINT_SCHEDULER_ID = 'audit-checkpoint'
+/** 00:05 every day, Vietnam time (cron: second minute hour day month weekday) */
+const CHECKPOINT_PATTERN = '0 5 0 * * *'
 
 export interface Maintenance {
   queue: Queue
@@ -34,15 +40,22 @@ export interface MaintenanceOptions {
   /** how often the overdue sweeper runs (default 60 s) */
   sweepIntervalMs?: number
   webhooks?: { queue: WebhookQueue, notifications: NotificationStore, graceMs: number }
+  checkpoints?: AuditCheckpoints
+  /** run the checkpoint job this often instead of daily (tests) */
+  checkpointEveryMs?: number
 }
 
 export async function startMaintenance (options: MaintenanceOptions): Promise<Maintenance> {
-  const { connection, prefix, reconciler, intervalMs, log, lifecycle, webhooks } = options
+  const { connection, prefix, reconciler, intervalMs, log, lifecycle, webhooks, checkpoints } = options
   const queue = new Queue(MAINTENANCE_QUEUE, { connection, prefix })
   const opts = { removeOnComplete: { count: 100 }, removeOnFail: { count: 1000 } }
   await queue.upsertJobScheduler(RECONCILE_SCHEDULER_ID, { every: intervalMs }, { name: 'reconcile-outbox', opts })
   if (lifecycle !== undefined) {
     await queue.upsertJobScheduler(SWEEP_SCHEDULER_ID, { every: options.sweepIntervalMs ?? 60_000 }, { name: 'sweep-overdue', opts })
+  }
+  if (checkpoints !== undefined) {
+    const repeat = options.checkpointEveryMs !== undefined ? { every: options.checkpointEveryMs } : { pattern: CHECKPOINT_PATTERN, tz: 'Asia/Ho_Chi_Minh' }
+    await queue.upsertJobScheduler(CHECKPOINT_SCHEDULER_ID, repeat, { name: 'audit-checkpoint', opts })
   }
   const worker = new Worker(MAINTENANCE_QUEUE, async (job) => {
     if (job.name === 'reconcile-outbox') {
@@ -53,6 +66,12 @@ export async function startMaintenance (options: MaintenanceOptions): Promise<Ma
       return { ...report, notifications }
     }
     if (job.name === 'sweep-overdue' && lifecycle !== undefined) return await lifecycle.sweepOverdue()
+    if (job.name === 'audit-checkpoint' && checkpoints !== undefined) {
+      const c = await checkpoints.take()
+      log.info({ date: c.date, trails: c.trails, unverified: c.unverified.length, headsDigest: c.headsDigest }, 'audit checkpoint signed')
+      if (c.unverified.length > 0) log.error({ dossiers: c.unverified.slice(0, 20), count: c.unverified.length }, 'audit head records that do not verify under the audit key: the store was edited without the key')
+      return { date: c.date, trails: c.trails, headsDigest: c.headsDigest }
+    }
     return undefined
   }, { connection, prefix, concurrency: 1 })
   worker.on('error', (err) => { log.error({ err }, 'maintenance worker error') })

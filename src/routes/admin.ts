@@ -124,6 +124,7 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
     schema: {
       tags: ['admin'],
       summary: 'Retry every failed delivery of an agency',
+      description: 'The jobs in the agency\'s failed set, and the steps whose routing state says failed but whose job is gone (discarded ones are left alone). Each retry is written to its dossier\'s audit trail.',
       params: agencyParam,
       response: { 200: { type: 'object', properties: { retried: { type: 'integer', description: 'Số lượt gửi lại.' } } }, 404: problem('No agency has this id.') }
     }
@@ -174,8 +175,9 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
     schema: {
       tags: ['admin'],
       summary: 'Retry one failed delivery (full attempts again)',
+      description: 'A failed step whose job is gone (cleaned or removed in Redis) is queued again from its routing state, with the same job id and so the same Idempotency-Key. Written to the dossier\'s audit trail.',
       params: stepParams,
-      response: { 200: jobView, 400: problem('The delivery is not in the failed set.'), 404: problem('No such dossier or step.') }
+      response: { 200: jobView, 400: problem('The delivery has not failed.'), 404: problem('No such dossier or step.') }
     }
   }, async (request) => {
     request.dossierCode = request.params.code
@@ -194,7 +196,7 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
         required: ['reason'],
         properties: { reason: { type: 'string', minLength: 3, maxLength: 1000, description: 'Lý do — why it is discarded.' } }
       },
-      response: { 200: { type: 'object', properties: { discarded: { type: 'string', description: 'Mã công việc đã hủy.' } } }, 400: problem('No reason, or the delivery is not in the failed set.'), 404: problem('No such dossier or step.') }
+      response: { 200: { type: 'object', properties: { discarded: { type: 'string', description: 'Mã công việc đã hủy.' } } }, 400: problem('No reason, or the delivery has not failed.'), 404: problem('No such dossier or step.') }
     }
   }, async (request) => {
     request.dossierCode = request.params.code

@@ -4,9 +4,14 @@
  * discard one with a reason, pause and resume an agency's deliveries (its maintenance window:
  * nothing is lost, jobs wait), and find every job of one dossier by its code. Retries and
  * discards are written to the dossier's audit trail.
+ *
+ * A failed step stays retryable whatever became of its BullMQ job (cleaned or removed in Redis, or
+ * by a console of an earlier version): the step's routing state says it failed, and its agency's
+ * list of failed steps (store/keys.ts) finds it; the retry queues the delivery again, with the same
+ * job id and so the same Idempotency-Key, so an agency that did receive it drops the repeat.
  */
 import type { Job, Queue } from 'bullmq'
-import type { DeliveryJobData, DeliveryQueues } from '../queues/delivery-queues.ts'
+import { deliveryJobId, type DeliveryJobData, type DeliveryQueues } from '../queues/delivery-queues.ts'
 import type { WebhookQueue } from '../queues/webhook-queue.ts'
 import type { DossierStore } from '../store/dossier-store.ts'
 import type { AuditStore } from '../store/audit-store.ts'
@@ -144,33 +149,81 @@ export class AdminService {
     }))
   }
 
-  async #failedJob (code: string, step: string): Promise<Job<DeliveryJobData>> {
+  /**
+   * A failed delivery: its job in the failed set, or no job at all while the step's routing state
+   * says failed (the job was cleaned or removed). Anything else is not retryable (400).
+   */
+  async #failed (code: string, step: string): Promise<{ agency: string, job: Job<DeliveryJobData> | undefined }> {
     const state = await this.#store.routingState(code, step)
     if (state === undefined) throw new DossierNotFoundError(`${code} (step ${step})`)
     const job = this.#queues.has(state.agency) ? await this.#queues.getJob(state.agency, code, step) : undefined
-    if (job === undefined || !(await job.isFailed())) {
-      throw new HubValidationError([{ parameter: 'step', detail: `the delivery of step ${step} is not in the failed set (it is ${job === undefined ? 'not queued' : await job.getState()})` }])
-    }
+    if (job !== undefined && await job.isFailed()) return { agency: state.agency, job }
+    if (job === undefined && state.state === 'failed' && this.#queues.has(state.agency)) return { agency: state.agency, job: undefined }
+    const is = job === undefined ? `not queued, and the step is ${state.state}` : await job.getState()
+    throw new HubValidationError([{ parameter: 'step', detail: `the delivery of step ${step} has not failed (it is ${is})` }])
+  }
+
+  /** Queues a failed step whose job is gone again: same job id, so the same Idempotency-Key. */
+  async #requeue (code: string, step: string, agency: string): Promise<Job<DeliveryJobData>> {
+    await this.#queues.enqueue(code, [{ step, agency }])
+    await this.#store.unlistFailed(agency, code, step)
+    const job = await this.#queues.getJob(agency, code, step)
+    if (job === undefined) throw new Error(`the delivery of ${code} step ${step} was queued but its job is not found`)
     return job
   }
 
-  /** Sends a failed delivery again, with its full number of attempts. */
+  /** Sends a failed delivery again, with its full number of attempts (queued again if its job is gone). */
   async retry (code: string, step: string, actor: Actor): Promise<JobView> {
-    const job = await this.#failedJob(code, step)
-    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true })
+    const { agency, job } = await this.#failed(code, step)
+    let retried: Job<DeliveryJobData>
+    if (job !== undefined) {
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true })
+      retried = job
+    } else {
+      retried = await this.#requeue(code, step, agency)
+    }
     await this.#record(code, actor, 'retry', 200)
-    return await view(job)
+    return await view(retried)
   }
 
+  /**
+   * Retries every failed delivery of an agency: the jobs in its failed set, then the steps listed
+   * as failed whose job is gone (entries whose step moved on are dropped).
+   */
   async retryAllFailed (agency: string, actor: Actor): Promise<{ retried: number }> {
-    return await retryFailed(this.#queue(agency), async (job) => { await this.#record(job.data.code, actor, 'retry', 200) })
+    const { retried } = await retryFailed(this.#queue(agency), async (job) => { await this.#record(job.data.code, actor, 'retry', 200) })
+    let requeued = 0
+    const PAGE = 200
+    for (let offset = 0; ; offset += PAGE) {
+      const page = await this.#store.failedSteps(agency, offset, PAGE)
+      if (page.length === 0) break
+      let dropped = 0
+      for (const { code, step } of page) {
+        const state = await this.#store.routingState(code, step)
+        if (state?.state !== 'failed' || state.agency !== agency) {
+          await this.#store.unlistFailed(agency, code, step)
+          dropped++
+          continue
+        }
+        // its job exists (just retried above, or queued again meanwhile): nothing to do here
+        if (await this.#queues.getJob(agency, code, step) !== undefined) continue
+        await this.#requeue(code, step, agency)
+        await this.#record(code, actor, 'retry', 200)
+        requeued++
+        dropped++
+      }
+      offset -= dropped
+    }
+    return { retried: retried + requeued }
   }
 
   /** Removes a failed delivery for good; the step stays failed, the reason goes to the audit trail. */
   async discard (code: string, step: string, reason: string, actor: Actor): Promise<{ discarded: string }> {
-    const job = await this.#failedJob(code, step)
-    const jobId = String(job.id)
-    await job.remove()
+    const { agency, job } = await this.#failed(code, step)
+    const jobId = job === undefined ? deliveryJobId(code, step) : String(job.id)
+    if (job !== undefined) await job.remove()
+    // off the list retry-failed works from; a retry of this one step still works
+    await this.#store.unlistFailed(agency, code, step)
     await this.#record(code, actor, 'discard', 200, reason)
     return { discarded: jobId }
   }

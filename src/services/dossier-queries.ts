@@ -128,11 +128,11 @@ export class DossierQueries {
     return toNationalRecord(dossier, { agencies: this.#x.agencies ?? new Map() })
   }
 
-  /** The audit trail and the verification of its chain. */
+  /** The audit trail and the verification of its chain and its head record under the audit key. */
   async audit (code: string): Promise<{ dossier: string, entries: AuditEntry[], verification: ChainCheck }> {
     if (!(await this.#store.exists(code))) throw new DossierNotFoundError(code)
-    const entries = await this.#audit.list(code)
-    return { dossier: code, entries, verification: verifyChain(code, entries) }
+    const { entries, record } = await this.#audit.read(code)
+    return { dossier: code, entries, verification: verifyChain(code, entries, record, this.#audit.key) }
   }
 
   /** Throws "not found" for a code an agency client may not know of (one HGET: missing and not routed cost the same). */

@@ -220,7 +220,7 @@ export class DossierStore {
     this.redis = redis
     this.keys = new Keys(prefix)
     redis.defineCommand('hubIntake', { numberOfKeys: 9, lua: summaryPrelude + lua('intake') })
-    redis.defineCommand('hubRouting', { numberOfKeys: 2, lua: lua('routing') })
+    redis.defineCommand('hubRouting', { numberOfKeys: 3, lua: lua('routing') })
     redis.defineCommand('hubApply', { numberOfKeys: 7, lua: lua('apply') })
     redis.defineCommand('hubList', { numberOfKeys: 1, lua: summaryPrelude + lua('list') })
   }
@@ -382,10 +382,14 @@ export class DossierStore {
 
   /**
    * Replaces a step's state if it is still `expectedRaw` (compare-and-set), and confirms the step's
-   * outbox entry. `next` undefined only confirms the outbox entry.
+   * outbox entry. `next` undefined only confirms the outbox entry. A step that fails for good is
+   * listed among its agency's failed steps (taken out when it moves on), so an administrator can
+   * retry it whatever became of its job.
    */
   async updateStep (code: string, step: string, expectedRaw: string, next: RoutingState | undefined, now: string): Promise<StepUpdate> {
-    const r = await this.redis.hubRouting(this.keys.dossier(code), this.keys.outbox, step, expectedRaw, next === undefined ? '' : JSON.stringify(next), outboxMember(code, step), now)
+    const failedKey = this.keys.failedSteps(next?.agency ?? '-')
+    const failed = next === undefined ? '' : next.state === 'failed' ? '1' : '0'
+    const r = await this.redis.hubRouting(this.keys.dossier(code), this.keys.outbox, failedKey, step, expectedRaw, next === undefined ? '' : JSON.stringify(next), outboxMember(code, step), now, failed, Date.now())
     return r === 1 ? 'updated' : r === 0 ? 'stale' : r === -1 ? 'no-dossier' : 'no-step'
   }
 
@@ -420,6 +424,20 @@ export class DossierStore {
       const parsed = parseOutboxMember(member)
       return parsed === undefined ? [] : [{ ...parsed, member }]
     })
+  }
+
+  /** Steps of an agency listed as failed for good ("<code>|<step>"), oldest first, a page at a time. */
+  async failedSteps (agency: string, offset: number, count: number): Promise<Array<{ code: string, step: string, member: string }>> {
+    const members = await this.redis.zrange(this.keys.failedSteps(agency), String(offset), String(offset + count - 1))
+    return members.flatMap((member) => {
+      const parsed = parseOutboxMember(member)
+      return parsed === undefined ? [] : [{ code: parsed.code, step: parsed.step, member }]
+    })
+  }
+
+  /** Takes a step off its agency's failed list (retried, discarded, or moved on). */
+  async unlistFailed (agency: string, code: string, step: string): Promise<void> {
+    await this.redis.zrem(this.keys.failedSteps(agency), outboxMember(code, step))
   }
 
   async outboxRemove (member: string): Promise<void> {

@@ -12,6 +12,9 @@
  *                                   by every change: compare-and-set for agency reports)
  *   <p>:h:<code>            list   the dossier's history: agency reports and what they changed (JSON)
  *   <p>:audit:<code>        list   the dossier's audit trail: every read and write by a client, hash-chained
+ *   <p>:audit:heads         hash   dossier code -> "<length>|<last hash>|<HMAC>": each trail's head record
+ *   <p>:audit:checkpoints   zset   dates (YYYY-MM-DD) of the signed checkpoints kept, by ms taken
+ *   <p>:audit:cp:<date>     string the signed checkpoint of that day (JSON)
  *   <p>:ev:<code>           hash   event id -> the answer given to it (agency reports are idempotent)
  *   <p>:cf:<sha256>         string "<code>|<source system>" by procedure + applicant ID + data, for
  *                                   the cross-channel duplicate window (expires with it)
@@ -20,6 +23,9 @@
  *   <p>:seq:<agency>:<YYMMDD> counter of the receiving agency's day (expires after a few days)
  *   <p>:clients             hash   client id -> JSON (role, agency, SHA-256 of the key's secret): auth/clients.ts
  *   <p>:outbox              zset   "<code>|<step>" deliveries stored but not yet confirmed queued, by ms
+ *   <p>:failed:<agency>     zset   "<code>|<step>" steps whose delivery failed for good, by ms: what the
+ *                                   admin API retries even when the BullMQ job is gone (a superset:
+ *                                   entries whose step moved on are dropped when read)
  *   <p>:ix:all              zset   codes by receivedAt ms
  *   <p>:ix:st:<status>      zset   codes by receivedAt ms, per status
  *   <p>:ix:ag:<agency>      zset   codes by receivedAt ms, per routed agency
@@ -51,9 +57,13 @@ export class Keys {
   sequence (agencyCode: string, yymmdd: string): string { return `${this.prefix}:seq:${agencyCode}:${yymmdd}` }
   history (code: string): string { return `${this.prefix}:h:${code}` }
   audit (code: string): string { return `${this.prefix}:audit:${code}` }
+  get auditHeads (): string { return `${this.prefix}:audit:heads` }
+  get auditCheckpoints (): string { return `${this.prefix}:audit:checkpoints` }
+  auditCheckpoint (date: string): string { return `${this.prefix}:audit:cp:${date}` }
   events (code: string): string { return `${this.prefix}:ev:${code}` }
   content (fingerprint: string): string { return `${this.prefix}:cf:${fingerprint}` }
   get outbox (): string { return `${this.prefix}:outbox` }
+  failedSteps (agency: string): string { return `${this.prefix}:failed:${agency}` }
   get indexAll (): string { return `${this.prefix}:ix:all` }
   indexByStatus (status: string): string { return `${this.prefix}:ix:st:${status}` }
   indexByAgency (agency: string): string { return `${this.prefix}:ix:ag:${agency}` }

@@ -411,7 +411,7 @@ export interface Attachment {
   reusable?: boolean;
 }
 /**
- * Mục nhật ký truy cập — one read or write of a dossier by a client: who, what, when, with which request; chained to the previous entry by its SHA-256, so a changed or removed entry shows.
+ * Mục nhật ký truy cập — one read or write of a dossier by a client: who, what, when, with which request; chained to the previous entry by its hash (an HMAC-SHA256 under the hub's audit key), so a changed or removed entry shows.
  */
 export interface AuditEntry {
   /**
@@ -476,11 +476,15 @@ export interface AuditEntry {
    */
   note?: string;
   /**
-   * Băm mục trước — SHA-256 of the previous entry (64 zeros for the first).
+   * Băm mục trước — the hash of the previous entry (64 zeros for the first).
    */
   prev: string;
   /**
-   * Băm — SHA-256 of this entry's canonical JSON without this field.
+   * Khóa — the id (a fingerprint) of the audit key the entry's HMAC was made with; absent on entries written by earlier versions, whose hash is a plain SHA-256.
+   */
+  kid?: string;
+  /**
+   * Băm — HMAC-SHA256 under the audit key named by kid (plain SHA-256 for entries without kid) of this entry's canonical JSON without this field.
    */
   hash: string;
 }
@@ -1890,6 +1894,7 @@ export interface HubConfig {
   intake?: IntakePolicy;
   calendar?: CalendarConfig;
   postal?: PostalReturnConfig;
+  audit?: AuditConfig;
   /**
    * Bên nhận thông báo — systems that receive a webhook for every status change of a dossier (the provincial portal), keyed by subscriber id.
    */
@@ -1959,6 +1964,31 @@ export interface PostalReturnConfig {
    * Đơn vị bưu chính — id of the agency under /agencies (adapter postal) that carries results; its code is the hub's customer code with the postal service.
    */
   agency: string;
+}
+/**
+ * Khóa nhật ký truy cập — the audit trail's keys: the HMAC-SHA256 key every entry and head record is hashed with, and the Ed25519 private key (PEM, PKCS#8) the daily checkpoints are signed with. Each from an environment variable or a file, never from this file. Absent: the repository's development keys in config/dev-secrets (public: for trials and tests only).
+ */
+export interface AuditConfig {
+  /**
+   * Biến môi trường chứa khóa HMAC — the environment variable holding the audit key (at least 32 characters).
+   */
+  secretEnv?: string;
+  /**
+   * Tệp chứa khóa HMAC — a file holding the audit key (give exactly one of secretEnv and secretFile).
+   */
+  secretFile?: string;
+  /**
+   * Biến môi trường chứa khóa ký — the environment variable holding the Ed25519 private key (PEM) that signs the checkpoints.
+   */
+  signingKeyEnv?: string;
+  /**
+   * Tệp khóa ký — a PEM file holding that key (give exactly one of signingKeyEnv and signingKeyFile).
+   */
+  signingKeyFile?: string;
+  /**
+   * Ghi chú — free text for the people who maintain this file.
+   */
+  note?: string;
 }
 /**
  * Bên nhận — one webhook receiver.

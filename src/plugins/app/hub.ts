@@ -10,6 +10,7 @@ import type { EventService } from '../../services/event-service.ts'
 import type { AdminService } from '../../services/admin-service.ts'
 import type { LifecycleService } from '../../services/lifecycle-service.ts'
 import type { StatsService } from '../../services/stats-service.ts'
+import type { AuditCheckpoints } from '../../services/audit-checkpoints.ts'
 
 export interface HubServices {
   intake: IntakeService
@@ -18,6 +19,8 @@ export interface HubServices {
   admin: AdminService
   lifecycle: LifecycleService
   stats: StatsService
+  /** the audit trails' signed daily checkpoints */
+  checkpoints: AuditCheckpoints
   /** INLINE_ATTACHMENT_LIMIT: the largest attachment accepted inline (supplements check it too) */
   inlineAttachmentLimit: number
 }

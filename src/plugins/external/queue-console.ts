@@ -2,32 +2,52 @@
  * The administrators' queue console: bull-board at /admin/queues, showing every agency's delivery
  * queue and the maintenance queue, behind the admin key. A browser asks for it by basic auth (any
  * user name, the admin key as the password); scripts may send Authorization: Bearer <key> or X-Api-Key.
+ *
+ * Read-only: every queue is registered in bull-board's read-only mode (no clean, retry, remove,
+ * promote, pause, add or edit buttons, and its API refuses them), and any request but GET/HEAD is
+ * refused here before bull-board sees it. A job cleaned or removed from under the hub left its
+ * delivery stuck, unaudited; retries and discards go through the admin API (/v1/admin), which
+ * writes them to the dossier's audit trail and works from the dossier's routing state.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Queue } from 'bullmq'
 import { createBullBoard } from '@bull-board/api'
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter'
 import { FastifyAdapter } from '@bull-board/fastify'
 import type { ClientStore } from '../../auth/clients.ts'
-import { ForbiddenError, UnauthenticatedError } from '../../errors.ts'
+import { ForbiddenError, ReadOnlyConsoleError, UnauthenticatedError } from '../../errors.ts'
 import { apiKeyOf, verifyOnce } from '../app/auth.ts'
+import { PROBLEM_CONTENT_TYPE, toProblem } from '../../http/problem.ts'
 
 export const CONSOLE_PATH = '/admin/queues'
 
 export async function registerQueueConsole (app: FastifyInstance, options: { queues: readonly Queue[], clients: ClientStore }): Promise<void> {
   const serverAdapter = new FastifyAdapter()
-  createBullBoard({ queues: options.queues.map((q) => new BullMQAdapter(q)), serverAdapter, options: { uiConfig: { boardTitle: 'Liên thông hub' } } })
+  createBullBoard({ queues: options.queues.map((q) => new BullMQAdapter(q, { readOnlyMode: true })), serverAdapter, options: { uiConfig: { boardTitle: 'Liên thông hub' } } })
   serverAdapter.setBasePath(CONSOLE_PATH)
   await app.register(async (scope) => {
+    // the refusals are problem documents like the API's (bull-board's own error handler would answer them otherwise)
+    const refuse = async (request: FastifyRequest, reply: FastifyReply, err: Error): Promise<void> => {
+      const problem = toProblem(err, request, 0)
+      await reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem)
+    }
     scope.addHook('onRequest', async (request, reply) => {
       const key = apiKeyOf(request, { basic: true })
       const client = key === undefined || key === '' ? undefined : await verifyOnce(options.clients, request, key)
       if (client === undefined) {
         void reply.header('www-authenticate', 'Basic realm="lienthong-hub admin", charset="UTF-8"')
-        throw new UnauthenticatedError(key === undefined ? 'the queue console needs the admin key (basic auth: any user name, the key as the password)' : 'the key is not valid')
+        await refuse(request, reply, new UnauthenticatedError(key === undefined ? 'the queue console needs the admin key (basic auth: any user name, the key as the password)' : 'the key is not valid'))
+        return
       }
-      if (client.role !== 'admin') throw new ForbiddenError(client.id, client.role, 'admin')
+      if (client.role !== 'admin') {
+        await refuse(request, reply, new ForbiddenError(client.id, client.role, 'admin'))
+        return
+      }
       request.client = client
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        request.log.warn({ client: client.id, method: request.method, url: request.url.split('?')[0] }, 'a write through the read-only queue console was refused')
+        await refuse(request, reply, new ReadOnlyConsoleError(request.method, request.url.split('?')[0] ?? ''))
+      }
     })
     // bull-board's page runs a small inline bootstrap script: allow it on these pages only
     scope.addHook('onSend', async (_request, reply, payload) => {
