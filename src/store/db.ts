@@ -85,6 +85,7 @@ async function defaultServerReady (server: ServerTarget, database: string): Prom
 function openEmbedded (target: EmbeddedTarget, max: number, log: DatabaseLog): { sql: Sql, close: () => Promise<void> } {
   const embedded = new EmbeddedDatabase(target.dir, {
     onServe: (dir) => { log.info({ dir }, 'record: this process serves the embedded PGlite database to the others') },
+    onError: (err) => { log.warn({ err }, 'record: a statement failed in the embedded database\'s server; its connection was closed') },
     onCompromised: (err) => { log.warn({ err }, 'record: the embedded database\'s serve lock could not be refreshed') }
   })
   // one backend behind the socket: named prepared statements of two connections would collide.

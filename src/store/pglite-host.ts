@@ -1,6 +1,6 @@
 /**
  * The embedded PostgreSQL (PGlite, @electric-sql/pglite) shared by the hub's processes over a Unix
- * socket (@electric-sql/pglite-socket) in its folder, so the API and worker processes of one machine
+ * socket in its folder (pglite-wire.ts serves it), so the API and worker processes of one machine
  * use one database, as they would a server:
  *
  *   <dir>/data           PGlite's data files
@@ -11,8 +11,10 @@
  * `socket()` is the driver's socket factory: it connects to the socket, and when nobody answers
  * there it takes the lock and serves the database itself. So the first process to need the
  * database serves it, and when that process exits (or is killed) the next connection any other
- * process makes takes over. PGlite is one Postgres backend: the socket server runs one query at a
- * time and keeps a transaction's statements together; it is for one machine and a modest load.
+ * process makes takes over. PGlite is one Postgres backend: the server runs one batch at a time and
+ * a transaction's statements together, so a connection's statement waits while another connection
+ * is inside a transaction (code must not wait, inside a transaction, for a statement of another
+ * connection: that would wait for ever). It is for one machine and a modest load.
  * A PostgreSQL server is what production uses.
  */
 import { connect, type Socket } from 'node:net'
@@ -21,7 +23,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import lockfile from 'proper-lockfile'
 import { PGlite } from '@electric-sql/pglite'
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
+import { PGliteWireServer } from './pglite-wire.ts'
 
 /** How long a connection waits for a database to serve (e.g. while a dead server's lock goes stale). */
 const CONNECT_WAIT_MS = 30_000
@@ -41,6 +43,8 @@ const nobodyThere = (err: unknown): boolean => ['ENOENT', 'ECONNREFUSED'].includ
 export interface EmbeddedEvents {
   /** this process started serving the database */
   onServe?: (dir: string) => void
+  /** a connection's batch failed in the server (the connection is closed) */
+  onError?: (err: unknown) => void
   /** the lock could not be kept fresh: another process may serve too */
   onCompromised?: (err: Error) => void
 }
@@ -49,7 +53,7 @@ export class EmbeddedDatabase {
   readonly dir: string
   readonly socketPath: string
   readonly #events: EmbeddedEvents
-  #served: { db: PGlite, server: PGLiteSocketServer, release: () => Promise<void> } | undefined
+  #served: { db: PGlite, server: PGliteWireServer, release: () => Promise<void> } | undefined
   #starting: Promise<void> | undefined
   #closed = false
 
@@ -107,7 +111,7 @@ export class EmbeddedDatabase {
       // a socket file left by a process that died
       await rm(this.socketPath, { force: true })
       const db = await PGlite.create({ dataDir: join(this.dir, 'data') })
-      const server = new PGLiteSocketServer({ db, path: this.socketPath, maxConnections: 256 })
+      const server = new PGliteWireServer(db, this.socketPath, { onError: (err) => { this.#events.onError?.(err) } })
       await server.start()
       this.#served = { db, server, release }
       this.#events.onServe?.(this.dir)
