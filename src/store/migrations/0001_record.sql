@@ -276,7 +276,7 @@ create table source_refs (
 -- Cross-channel duplicates: SHA-256 of procedure + applicant ID + data, with the system that sent
 -- it and when. A dossier from another system with the same content within the window
 -- (seen_at > now() - window) is the same dossier; after the window the row may be taken over
--- (insert … on conflict (fingerprint) do update … where seen_at <= now() - window).
+-- (insert … on conflict (fingerprint) do update … where content_fingerprints.seen_at <= excluded.seen_at - window).
 create table content_fingerprints (
   fingerprint bytea       primary key,
   dossier_id  bigint      not null,
