@@ -15,8 +15,8 @@ import { createTestDatabase } from './db-helper.ts'
 const run = promisify(execFile)
 
 /** The record's tables (without schema_migrations). */
-const TABLES = ['agency_events', 'audit_checkpoints', 'audit_entries', 'audit_trails', 'clients', 'code_counters',
-  'content_fingerprints', 'dossier_history', 'dossier_steps', 'dossiers', 'idempotency_keys', 'notifications', 'outbox',
+const TABLES = ['audit_checkpoints', 'audit_entries', 'audit_trails', 'clients', 'code_counters',
+  'content_fingerprints', 'dossier_history', 'dossier_steps', 'dossiers', 'idempotency_keys', 'outbox',
   'source_refs', 'supplements', 'webhook_attempts', 'webhook_cursors']
 
 async function tables (sql: postgres.Sql): Promise<string[]> {

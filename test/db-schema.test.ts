@@ -43,11 +43,13 @@ t.test('receive once: the schema\'s keys refuse a second copy', async (t) => {
   await t.resolves(source('tnmt-software', 'G22.99-261202-000123', b), 'another system\'s reference that reads the same')
   await t.resolves(source('tnmt-software', 'HS-5531', a), 'one dossier known under a second system\'s reference')
 
-  const event = (dossier: string) => sql`insert into agency_events (dossier_id, event_id, at, answer)
-    values (${dossier}, 'evt-1', now(), ${sql.json({ status: 'processing' })})`
-  await event(a)
-  await t.rejects(event(a), UNIQUE, 'an agency report\'s event id, once per dossier')
-  await t.resolves(event(b), 'the same event id on another dossier')
+  const entry = (dossier: string, seq: number, eventId: string | null) => sql`insert into dossier_history (dossier_id, seq, at, type, event_id, entry)
+    values (${dossier}, ${seq}, now(), 'agency-report', ${eventId}, ${sql.json({ applied: true })})`
+  await entry(a, 1, 'evt-1')
+  await t.rejects(entry(a, 2, 'evt-1'), UNIQUE, 'an agency report\'s event id, once per dossier')
+  await t.resolves(entry(b, 1, 'evt-1'), 'the same event id on another dossier')
+  await t.resolves(entry(a, 2, null), 'entries without an event id')
+  await t.resolves(entry(a, 3, null), 'any number of them')
 
   const supplement = (dossier: string, seq: number) => sql`insert into supplements (dossier_id, seq, supplement_id, submitted_at, attachments)
     values (${dossier}, ${seq}, 'bs-1', now(), ${sql.json([])})`
@@ -117,10 +119,11 @@ t.test('a dossier\'s rows go with it; the overdue sweeper\'s index holds only ru
   await migrate(sql)
   const a = await newDossier(sql, '000.00.06.H56-261202-0001')
   await sql`insert into dossier_steps (dossier_id, step, position, agency, stage, state) values (${a}, 'tnmt', 0, 'tnmt', 0, 'pending')`
-  await sql`insert into dossier_history (dossier_id, seq, at, type, status_to, entry) values (${a}, 1, now(), 'received', 2, ${sql.json({})})`
-  await sql`insert into notifications (dossier_id, seq, at, event, body) values (${a}, 1, now(), 'status-changed', ${sql.json({})})`
+  await sql`insert into dossier_history (dossier_id, seq, at, type, status_to, entry, notice_seq, notice)
+    values (${a}, 1, now(), 'received', 2, ${sql.json({})}, 1, ${sql.json({ event: 'received' })})`
+  await sql`insert into webhook_cursors (dossier_id, subscriber, delivered) values (${a}, 'portal', 1)`
   await sql`delete from dossiers where id = ${a}`
-  for (const table of ['dossier_steps', 'dossier_history', 'notifications']) {
+  for (const table of ['dossier_steps', 'dossier_history', 'webhook_cursors']) {
     t.same(await sql`select count(*)::int as n from ${sql(table)}`, [{ n: 0 }], `${table} emptied with the dossier`)
   }
   await newDossier(sql, '000.00.06.H56-261202-0002')

@@ -105,8 +105,12 @@ create index dossier_steps_agency on dossier_steps (agency, dossier_id);
 -- status_to and the due date in force after them: with their times, these rows are what Decision
 -- 766 figures of a past period read (the state at the period's end, supplement time from the
 -- 5 → x changes, "more than one supplement request"), instead of counters of the present.
--- `entry` holds the HistoryEntry's other fields (actor, eventId, step, report, applied, reason,
--- released, cancelled, note, method, dueAtFrom, inTime, supplementId, documents).
+-- Agency reports are received once by their event id (unique per dossier, below): a repeat is
+-- answered from the entry the first one wrote (applied, reason, the status change, released and
+-- cancelled steps; the report itself, whose fingerprint tells a repeat from a conflicting reuse
+-- of the id), so no second table keeps the answer.
+-- `entry` holds the HistoryEntry's other fields (actor, step, report, applied, reason, released,
+-- cancelled, note, method, dueAtFrom, inTime, supplementId, documents).
 create table dossier_history (
   dossier_id  bigint      not null references dossiers (id) on delete cascade,
   seq         integer     not null,
@@ -116,24 +120,23 @@ create table dossier_history (
   status_from smallint    check (status_from between 1 and 10),
   status_to   smallint    check (status_to between 1 and 10),
   due_at_to   timestamptz,
+  -- the agency's id of the report (eventId)
+  event_id    text,
   entry       jsonb       not null,
+  -- the webhook notification this entry's change caused: its sequence number (1, 2, … per
+  -- dossier) and what the entry and the dossier do not give (event, the applicant's requests, the
+  -- rescheduled due date); null: none. A notification is rebuilt from the entry, the dossier's
+  -- procedure and this, instead of a second copy of the same facts in a table of its own.
+  notice_seq  smallint,
+  notice      jsonb,
+  check ((notice_seq is null) = (notice is null)),
   primary key (dossier_id, seq)
 );
 -- figures of a period from what happened in it (ended, resolved, paused in the period): history
 -- rows are appended in time order, so BRIN again
 create index dossier_history_at on dossier_history using brin (at);
-
--- ---------------------------------------------------------------------------------------------
--- Agency reports received once: the event id an agency gave a report, per dossier, and the answer
--- the hub gave, returned as is when the same event comes again. The report itself is in
--- dossier_history.
-create table agency_events (
-  dossier_id bigint      not null references dossiers (id) on delete cascade,
-  event_id   text        not null,
-  at         timestamptz not null,
-  answer     jsonb       not null,
-  primary key (dossier_id, event_id)
-);
+-- receive once: an agency report's event id, once per dossier (only entries that have one)
+create unique index dossier_history_event on dossier_history (dossier_id, event_id) where event_id is not null;
 
 -- ---------------------------------------------------------------------------------------------
 -- Supplements (hồ sơ bổ sung): the papers the applicant supplied, in order. The portal's id of a
@@ -150,17 +153,10 @@ create table supplements (
 );
 
 -- ---------------------------------------------------------------------------------------------
--- Webhook notifications: each dossier's notifications for subscribers, in order (the sequence
--- number is the position), how far each subscriber has got, and the log of delivery attempts.
-create table notifications (
-  dossier_id bigint      not null references dossiers (id) on delete cascade,
-  seq        integer     not null,
-  at         timestamptz not null,
-  event      text        not null,
-  body       jsonb       not null,
-  primary key (dossier_id, seq)
-);
-
+-- Webhook notifications have no table of their own: each is caused by one change, which writes
+-- history, and is kept on the last history entry of that change (dossier_history.notice_seq and
+-- notice). Their sequence number is their position; how far each subscriber has got and the log
+-- of delivery attempts are below.
 create table webhook_cursors (
   dossier_id bigint  not null references dossiers (id) on delete cascade,
   subscriber text    not null,
