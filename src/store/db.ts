@@ -63,13 +63,19 @@ async function probe (url: string, query: (sql: Sql) => Promise<unknown>): Promi
   }
 }
 
+/** Host and database for a log line (a whole URL reads like an e-mail address to the log's scrubber). */
+function serverFields (url: string): { host: string, database: string } {
+  const u = new URL(url)
+  return { host: u.port === '' ? u.hostname : `${u.hostname}:${u.port}`, database: decodeURIComponent(u.pathname.slice(1)) }
+}
+
 const codeOf = (err: unknown): string | undefined => (err as { code?: string } | undefined)?.code
 
 /**
  * Whether the default server answers, creating its database when it is missing. Returns the reason
  * it cannot be used, or undefined.
  */
-async function defaultServerReady (server: ServerTarget, database: string): Promise<string | undefined> {
+export async function defaultServerProblem (server: ServerTarget, database: string): Promise<string | undefined> {
   const err = await probe(server.url, async (sql) => await sql`select 1`)
   if (err === undefined) return undefined
   if (codeOf(err) !== '3D000') return `${codeOf(err) ?? ''} ${(err as Error).message}`.trim()
@@ -110,7 +116,7 @@ export async function openDatabase (options: OpenOptions = {}): Promise<Database
 
   let target: ServerTarget | EmbeddedTarget
   if (choice.kind === 'default') {
-    const why = await defaultServerReady(choice.server, choice.database)
+    const why = await defaultServerProblem(choice.server, choice.database)
     if (why === undefined) {
       target = choice.server
     } else {
@@ -128,7 +134,7 @@ export async function openDatabase (options: OpenOptions = {}): Promise<Database
     sql = serverPool(target, max)
     closeMain = async () => { await sql.end({ timeout: 5 }) }
     where = redactUrl(target.url)
-    log.info({ database: where, prepare: target.prepare }, 'record: PostgreSQL server')
+    log.info({ ...serverFields(target.url), prepare: target.prepare }, 'record: PostgreSQL server')
   } else {
     const embedded = openEmbedded(target, Math.min(max, 4), log)
     sql = embedded.sql
@@ -138,7 +144,7 @@ export async function openDatabase (options: OpenOptions = {}): Promise<Database
   }
 
   const reports = replica === undefined ? sql : serverPool(replica, max)
-  if (replica !== undefined) log.info({ database: redactUrl(replica.url) }, 'record: reports read from a replica')
+  if (replica !== undefined) log.info(serverFields(replica.url), 'record: reports read from a replica')
   return {
     sql,
     reports,

@@ -27,7 +27,9 @@
 -- Dossiers: one row per dossier. `doc` is the canonical JSON of the submission (what the sender
 -- sent, mapped: source, procedure, applicant, data, attachments, channel, resultReturn, fees,
 -- submittedAt); the columns are what the hub assigns or changes, and what lists, filters, the
--- overdue sweeper and reports read without opening the jsonb.
+-- overdue sweeper and reports read without opening the jsonb. Figures that depend on the
+-- submission's details (766 indicators 3.6 paid online, 4.2–4.5 digitized / reused components)
+-- read `doc`; a column or an expression index comes in a later migration if one proves slow.
 create table dossiers (
   id                 bigint generated always as identity primary key,
   -- mã hồ sơ, <receiving agency>-<YYMMDD>-<NNNN> (domain/dossier-code.ts)
@@ -102,7 +104,8 @@ create index dossier_steps_agency on dossier_steps (agency, dossier_id);
 -- ---------------------------------------------------------------------------------------------
 -- History: every entry of a dossier's history, in order (received, agency reports, withdrawal,
 -- return, overdue flag, delay announced, supplement provided). Status changes carry status_from /
--- status_to and the due date in force after them: with their times, these rows are what Decision
+-- status_to and the due date in force after them (the `received` entry: the first due date; later
+-- ones when a pause moved it): with their times, these rows are what Decision
 -- 766 figures of a past period read (the state at the period's end, supplement time from the
 -- 5 → x changes, "more than one supplement request"), instead of counters of the present.
 -- Agency reports are received once by their event id (unique per dossier, below): a repeat is
