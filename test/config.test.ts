@@ -372,9 +372,9 @@ t.test('the repository\'s development secrets are named at start-up; own secrets
   const auditEnv = { AUDIT_KEY: 'an-audit-key-of-the-province-0123456789abcdef', AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }
   const withAudit = { ...own, audit: { secretEnv: 'AUDIT_KEY', signingKeyEnv: 'AUDIT_SIGNING_KEY' } }
   t.same(resolveHubConfig(withAudit, 'own.json', { env: { AGENCY_SECRET: 'from-the-vault', ...auditEnv } }).secretWarnings, [])
-  t.match(resolveHubConfig(own, 'own.json', { env: { AGENCY_SECRET: 'from-the-vault' } }).secretWarnings, [/\/audit: .*config\/dev-secrets\/audit\.key.*\/audit \(signing key\): .*audit-signing\.pem/], 'the audit keys of config/dev-secrets are named too')
+  t.match(resolveHubConfig(own, 'own.json', { env: { AGENCY_SECRET: 'from-the-vault' } }).secretWarnings, [/\/audit\/secretFile → config\/dev-secrets\/audit\.key.*\/audit\/signingKeyFile → config\/dev-secrets\/audit-signing\.pem/], 'the audit keys of config/dev-secrets are named too')
   const { audit: _audit, ...noAudit } = own as typeof own & { audit?: unknown }
-  t.match(resolveHubConfig(noAudit, 'own.json', { env: { AGENCY_SECRET: 'from-the-vault' } }).secretWarnings, [/\/audit: .*config\/dev-secrets\/audit\.key/], 'no audit section: the development keys, named')
+  t.match(resolveHubConfig(noAudit, 'own.json', { env: { AGENCY_SECRET: 'from-the-vault' } }).secretWarnings, [/settings\.audit\.secret\) → config\/dev-secrets\/audit\.key/], 'no audit section: the development key, named (found among the loaded secrets)')
 })
 
 t.test('the audit keys: an HMAC key of at least 32 characters and an Ed25519 signing key, or the hub does not start', async (t) => {

@@ -8,7 +8,7 @@ import t, { type Test } from 'tap'
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { randomBytes } from 'node:crypto'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { REDIS_URL, freePort, keysUnder, removeKeys, uniquePrefix } from './helper.ts'
 import { findDevSecrets, findLoadedDevSecrets, productionProblems } from '../src/config/dev-secrets.ts'
@@ -57,6 +57,10 @@ function ownSecretsConfig (dir: string): { file: string, env: Record<string, str
   }
   for (const sub of Object.values(own.subscribers ?? {})) sub.secretFile = join(dir, 'portal.key')
   if (own.calendar !== undefined) own.calendar.holidaysFile = fromRoot('config', 'holidays.json')
+  // the audit trail's own keys: an HMAC key and an Ed25519 signing key made for this test
+  writeFileSync(join(dir, 'audit.key'), randomBytes(32).toString('hex'))
+  writeFileSync(join(dir, 'audit-signing.pem'), generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString())
+  ;(own as { audit?: unknown }).audit = { secretFile: join(dir, 'audit.key'), signingKeyFile: join(dir, 'audit-signing.pem') }
   const file = join(dir, 'own-hub.json')
   writeFileSync(file, JSON.stringify(own))
   return { file, env: { OWN_AGENCY_SECRET: randomBytes(24).toString('hex') } }
