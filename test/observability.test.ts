@@ -40,7 +40,9 @@ t.test('/ready with Redis out of reach: 503 within a couple of seconds, saying s
   const res = await hub.app?.inject({ url: '/ready' })
   t.equal(res?.statusCode, 503)
   t.match(res?.json(), { status: 'not-ready', checks: { redis: /unreachable|no answer/ } })
-  t.ok(Date.now() - started < 3000, `no hanging (${Date.now() - started} ms)`)
+  // the probe's own bound is one second; this only tells a bounded answer from a hang (ioredis
+  // would retry for ever), with room for a loaded machine
+  t.ok(Date.now() - started < 15_000, `no hanging (${Date.now() - started} ms)`)
   t.equal((await hub.app?.inject({ url: '/health' }))?.statusCode, 200, 'the process itself is alive')
 })
 
