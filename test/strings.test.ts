@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs'
 import { bearer, build, example, post, type TestHub } from './helper.ts'
 import { fromRoot } from '../src/paths.ts'
 import { identifierProblem, normalizeIdentifier, normalizeSource } from '../src/domain/identifiers.ts'
-import { MAX_TEXT_PROBLEMS, textProblems } from '../src/validation/text.ts'
+import { MAX_TEXT_PROBLEMS, mayHoldForbiddenText, textProblem, textProblems } from '../src/validation/text.ts'
 import type { DossierSummary, Problem } from '../src/types/schemas.generated.ts'
 
 const json = { 'content-type': 'application/json' }
@@ -162,4 +162,21 @@ t.test('textProblems: pointers, property names, a bound, deep nesting without re
   let deep: unknown = '\u0000'
   for (let i = 0; i < 200_000; i++) deep = [deep]
   t.equal(textProblems(deep)[0]?.detail?.includes('U+0000'), true, '200 000 levels deep: found, no stack overflow')
+})
+
+t.test('the JSON text scan lets no refused string through: every refused code unit, as JSON writes it, is caught before the walk', async (t) => {
+  // every UTF-16 code unit: those the rules refuse must make the text suspect however JSON.stringify
+  // writes them (escaped, short escape or as is), in a value and in a property name
+  let refused = 0
+  let missed = 0
+  for (let unit = 0; unit <= 0xffff; unit++) {
+    const c = String.fromCharCode(unit)
+    if (textProblem(`a${c}b`) === undefined) continue
+    refused++
+    if (!mayHoldForbiddenText(JSON.stringify({ note: `a${c}b` })) || !mayHoldForbiddenText(JSON.stringify({ [`a${c}b`]: 1 }))) missed++
+  }
+  t.ok(refused > 2048 + 60, `the rules refuse C0 (but tab and line breaks), DEL, C1 and every lone surrogate (${refused} code units)`)
+  t.equal(missed, 0, 'none of them passes the scan')
+  const ordinary = JSON.stringify({ name: 'Nguyễn Thị Ánh', note: 'dòng một\ndòng hai\tcột', emoji: '👍', path: 'C:\\hồ sơ\\a' })
+  t.equal(mayHoldForbiddenText(ordinary), false, 'Vietnamese text, tab, line breaks, a surrogate pair and backslashes are not suspect: no walk')
 })
