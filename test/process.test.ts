@@ -9,7 +9,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { Redis } from 'ioredis'
 import { request } from 'undici'
-import { answerJson, example, freePort, removeKeys, startAgency, uniquePrefix, waitFor, REDIS_URL } from './helper.ts'
+import { answerJson, example, fileDatabase, freePort, removeKeys, startAgency, uniquePrefix, waitFor, REDIS_URL } from './helper.ts'
 import { fromRoot } from '../src/paths.ts'
 import { DossierStore } from '../src/store/dossier-store.ts'
 import { ClientStore } from '../src/auth/clients.ts'
@@ -22,10 +22,13 @@ interface HubProcess {
   exited: Promise<number | null>
 }
 
+/** The test file's database: the hub processes' DATABASE_URL. */
+const fileDb = await fileDatabase()
+
 function startHub (t: Test, env: Record<string, string>, args: string[] = [], script = 'src/server.ts'): HubProcess {
   const child = spawn(process.execPath, ['--import=tsx', script, ...args], {
     cwd: fromRoot(),
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, LOG_LEVEL: 'info', DATABASE_URL: fileDb.url, ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let out = ''
@@ -64,7 +67,7 @@ async function withPrefix (t: Test): Promise<{ prefix: string, redis: Redis, sto
     await removeKeys(redis, prefix)
     await redis.quit()
   })
-  return { prefix, redis, store: new DossierStore(redis, prefix), clients: new ClientStore(redis, prefix) }
+  return { prefix, redis, store: new DossierStore(redis, prefix), clients: new ClientStore(fileDb.sql, redis, prefix) }
 }
 
 /** A portal client on the prefix: its key. */
