@@ -17,6 +17,8 @@
  *                property named by the whole body; the worst of them vs a bare Fastify route
  *                parsing the same body                                       target ≤ 100 ms
  *
+ * The record is a scratch database of the bench's own (bench/database.ts), migrated by the first hub.
+ *
  * The load generator (bench/load.ts, autocannon) and the agency sink (bench/sink.ts) run in their
  * own processes: they stand for the portal and the agency's software, other systems whose CPU is not
  * the hub's. The servers measured — the hub and the bare ceilings — run in this one.
@@ -41,6 +43,7 @@ import { resolveHubConfig, type HubSettings } from '../src/config/hub-config.ts'
 import { fromRoot } from '../src/paths.ts'
 import type { DossierSubmission, DossierSummary } from '../src/types/schemas.generated.ts'
 import type { LoadJob, LoadResult } from './load.ts'
+import { benchDatabase } from './database.ts'
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
@@ -105,7 +108,7 @@ function settings (sinkUrl: string): HubSettings {
 const BODY_LIMIT = 1 << 20
 
 async function hubOf (redisUrl: string, prefix: string, role: 'api' | 'worker', agencyUrl: string): Promise<Hub> {
-  return await createHub({ role, redisUrl, prefix, settings: settings(agencyUrl), logger: createLogger('silent'), bodyLimit: BODY_LIMIT, inlineAttachmentLimit: 1 << 18, reconcileIntervalMs: 3_600_000 })
+  return await createHub({ role, redisUrl, prefix, settings: settings(agencyUrl), logger: createLogger('silent'), bodyLimit: BODY_LIMIT, inlineAttachmentLimit: 1 << 18, reconcileIntervalMs: 3_600_000, database: record.db })
 }
 
 /**
@@ -153,6 +156,7 @@ function row (what: string, hub: string, ceiling: string, ratio: string, target:
 
 const redis = await startRedis()
 const agency = await sink()
+const record = await benchDatabase()
 try {
   // intake and duplicates: the API role in this process
   const api = await hubOf(redis.url, 'bench', 'api', agency.url)
@@ -277,6 +281,7 @@ try {
 } finally {
   agency.child.disconnect()
   redis.child.kill('SIGTERM')
+  await record.drop()
 }
 
 const header = ['measure', 'hub', 'ceiling (same run)', 'ratio', 'target', '']

@@ -7,15 +7,20 @@
  *   npm run client:list
  *   npm run client:remove -- --id vbdlis
  *
- * `add` prints the key once: only its hash is stored. Uses REDIS_URL (default
- * redis://127.0.0.1:6379) and REDIS_PREFIX (default hub), as the hub does; an agency must be in
- * HUB_CONFIG (default config/hub.json).
+ * `add` prints the key once: only its hash is stored. Clients live in the record: the database is
+ * chosen as the hub chooses it (DATABASE_URL; unset: PostgreSQL at 127.0.0.1:5432, else the
+ * embedded PGlite under data/pg; src/store/db-url.ts), and the command says which it used. The
+ * change is announced to running hubs on REDIS_URL (default redis://127.0.0.1:6379) under
+ * REDIS_PREFIX (default hub); with Redis away they see it within their cache time (5 s). An agency
+ * must be in HUB_CONFIG (default config/hub.json).
  */
 import { parseArgs } from 'node:util'
 import { createRedis } from '../src/redis/connection.ts'
 import { ClientError, ClientStore, ROLES, type Role } from '../src/auth/clients.ts'
 import { loadHubConfig } from '../src/config/hub-config.ts'
 import { ConfigError } from '../src/config/errors.ts'
+import { openDatabase, type Database } from '../src/store/db.ts'
+import { migrate } from '../src/store/migrate.ts'
 
 const [command, ...rest] = process.argv.slice(2)
 const { values } = parseArgs({
@@ -29,13 +34,26 @@ function fail (message: string): never {
   process.exit(1)
 }
 
-const redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 'commands', 'hub-client-cli', { lazyConnect: true, maxRetriesPerRequest: 1 })
+let db: Database
+try {
+  db = await openDatabase({ max: 1 })
+  await migrate(db.sql)
+} catch (err) {
+  fail(`cannot open the database (${(err as Error).message})`)
+}
+process.stderr.write(`client: the record is ${db.kind === 'server' ? 'the PostgreSQL database' : 'the embedded PGlite database in'} ${db.where}\n`)
+
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+const redis = createRedis(redisUrl, 'commands', 'hub-client-cli', { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
+redis.on('error', () => { /* reported below */ })
+let announce = true
 try {
   await redis.connect()
 } catch (err) {
-  fail(`cannot reach Redis at ${process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'} (${(err as Error).message})`)
+  announce = false
+  if (command !== 'list') process.stderr.write(`client: cannot reach Redis at ${redisUrl} (${(err as Error).message}): running hubs see the change within their cache time (5 s)\n`)
 }
-const clients = new ClientStore(redis, process.env.REDIS_PREFIX ?? 'hub', 0)
+const clients = new ClientStore(db.sql, announce ? redis : undefined, process.env.REDIS_PREFIX ?? 'hub', 0)
 try {
   switch (command) {
     case 'add': {
@@ -58,9 +76,15 @@ try {
       process.stdout.write(`${key}\n`)
       break
     }
-    case 'list':
-      for (const c of await clients.list()) process.stdout.write(`${c.id}\t${c.role}\t${c.agency ?? '-'}\t${c.name}\t${c.createdAt}\n`)
+    case 'list': {
+      const all = await clients.list()
+      if (all.length === 0) {
+        process.stderr.write(`client: no clients in ${db.where} (add one with npm run client:add)\n`)
+        process.exitCode = 1
+      }
+      for (const c of all) process.stdout.write(`${c.id}\t${c.role}\t${c.agency ?? '-'}\t${c.name}\t${c.createdAt}\n`)
       break
+    }
     case 'remove':
       if (values.id === undefined) fail('remove needs --id <id>')
       if (!(await clients.remove(values.id))) fail(`no client ${values.id}`)
@@ -74,4 +98,5 @@ try {
   throw err
 } finally {
   redis.disconnect()
+  await db.close()
 }

@@ -1,7 +1,9 @@
 /**
  * Assembles the hub for one role: `api` (HTTP intake and reads), `worker` (deliveries and
- * maintenance) or `all` (both in one process). Owns the Redis connections and closes everything
- * in order: stop taking requests, finish in-flight requests and jobs, then close Redis.
+ * maintenance) or `all` (both in one process). Opens the record's database (store/db.ts: by the
+ * rules of DATABASE_URL, or the one given), applies its migrations at start-up whatever the role,
+ * owns the Redis connections, and closes everything in order: stop taking requests, finish
+ * in-flight requests and jobs, then close Redis, then the database.
  */
 import type { FastifyInstance } from 'fastify'
 import type { Worker } from 'bullmq'
@@ -28,6 +30,8 @@ import { closeRedis, createRedis } from './redis/connection.ts'
 import { Keys } from './store/keys.ts'
 import { MetricsStore } from './store/metrics-store.ts'
 import { ClientStore } from './auth/clients.ts'
+import { openDatabase, type Database } from './store/db.ts'
+import { migrate } from './store/migrate.ts'
 import { AuditStore } from './store/audit-store.ts'
 import { CheckpointStore } from './store/checkpoint-store.ts'
 import { auditKey } from './domain/audit-chain.ts'
@@ -64,6 +68,15 @@ export interface HubOptions {
   /** the audit checkpoint job runs this often instead of daily at 00:05 Vietnam time (tests); it still keeps one a day */
   checkpointEveryMs?: number
   now?: () => Date
+  /**
+   * The record's database: a URL (as DATABASE_URL: postgres://…, pglite:<dir>), opened and closed
+   * by the hub; unset, chosen from the environment (store/db-url.ts).
+   */
+  databaseUrl?: string
+  /** connections in this process's pool (default DATABASE_POOL_MAX, else 10) */
+  databasePoolMax?: number
+  /** a database already open (tests): used as is and left open when the hub closes */
+  database?: Database
 }
 
 export interface Hub {
@@ -82,6 +95,8 @@ export interface Hub {
   webhooks?: WebhookQueue
   workers: Worker[]
   redis: Redis
+  /** the record */
+  db: Database
   /** marks the process as stopping: /ready answers 503 from now on (requests are still served) */
   drain(): void
   close(): Promise<void>
@@ -165,9 +180,22 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   const { role, settings, logger: log } = options
   const now = options.now ?? (() => new Date())
   const keys = new Keys(options.prefix)
+  const ownDb = options.database === undefined
+  const db = options.database ?? await openDatabase({
+    log,
+    ...(options.databaseUrl !== undefined && { env: { ...process.env, DATABASE_URL: options.databaseUrl } }),
+    ...(options.databasePoolMax !== undefined && { max: options.databasePoolMax })
+  })
+  try {
+    const applied = await migrate(db.sql)
+    if (applied.length > 0) log.info({ applied }, 'record: migrations applied')
+  } catch (err) {
+    if (ownDb) await db.close()
+    throw err
+  }
   const redis = createRedis(options.redisUrl, 'commands', `hub-${role}`)
   const store = new DossierStore(redis, options.prefix)
-  const clients = new ClientStore(redis, options.prefix)
+  const clients = new ClientStore(db.sql, redis, options.prefix)
   const audit = new AuditStore(redis, keys, auditKey(settings.audit.secret))
   const checkpoints = new AuditCheckpoints({ audit, store: new CheckpointStore(redis, keys), signingKey: settings.audit.signingKey, publicKey: settings.audit.publicKey, now })
   const queues = new DeliveryQueues(redis, keys.queuePrefix, settings.agencies)
@@ -272,6 +300,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     ...(webhooks !== undefined && { webhooks }),
     workers,
     redis,
+    db,
     drain: () => { draining = true },
     close: async () => {
       closing ??= (async () => {
@@ -287,6 +316,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
         await unwatchClients?.()
         if (workerRedis !== undefined) await closeRedis(workerRedis)
         await closeRedis(redis)
+        // 4. the record
+        if (ownDb) await db.close()
       })()
       await closing
     }

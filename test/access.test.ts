@@ -7,7 +7,8 @@ import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import type { InjectOptions } from 'fastify'
-import { bearer, build, example, post, waitFor, REDIS_URL, type TestHub } from './helper.ts'
+import { bearer, build, example, fileDatabase, post, removeKeys, waitFor, REDIS_URL, type TestHub } from './helper.ts'
+import { createTestDatabase } from './db-helper.ts'
 import { ClientStore } from '../src/auth/clients.ts'
 import { fromRoot } from '../src/paths.ts'
 import type { DossierList, DossierSummary, Problem } from '../src/types/schemas.generated.ts'
@@ -173,14 +174,15 @@ t.test('idempotency keys are each client\'s own; a removed client\'s key stops w
   t.ok(await hub.clients.remove('second-portal'))
   const gone = await hub.app.inject({ url: '/v1/dossiers', headers: bearer(other.key) })
   t.equal(gone.statusCode, 401, 'the removed client\'s key: 401')
-  const stored = await hub.redis.hget(`${hub.prefix}:clients`, 'test-portal')
-  t.notMatch(stored, new RegExp(hub.keys.portal.split('.')[2] ?? 'x'), 'the key itself is not stored')
+  const stored = JSON.stringify(await hub.db.sql`select * from clients where id = 'test-portal'`)
+  t.match(stored, /"secret_hash"/, 'the row is there')
+  t.notOk(stored.includes(hub.keys.portal.split('.')[2] ?? 'x'), 'the key itself is not stored')
 })
 
 t.test('a client removed or given a new key in one process stops working in every other at once (not after the cache time)', async (t) => {
   const hub = await build(t, { role: 'api' })
   // two processes' stores, caching for a minute: only the change message can make them forget
-  const [here, there] = [new ClientStore(hub.redis, hub.prefix, 60_000), new ClientStore(hub.redis, hub.prefix, 60_000)]
+  const [here, there] = [new ClientStore(hub.db.sql, hub.redis, hub.prefix, 60_000), new ClientStore(hub.db.sql, hub.redis, hub.prefix, 60_000)]
   const stop = here.watch()
   t.teardown(stop)
   await waitFor(async () => {
@@ -201,8 +203,9 @@ t.test('a client removed or given a new key in one process stops working in ever
 
 t.test('npm run client:add / client:list / client:remove', async (t) => {
   const hub = await build(t, { role: 'api' })
+  const { url } = await fileDatabase()
   const run = (...args: string[]): { status: number | null, out: string, err: string } => {
-    const r = spawnSync(process.execPath, ['--import=tsx', 'scripts/client.ts', ...args], { cwd: fromRoot(), env: { ...process.env, REDIS_URL, REDIS_PREFIX: hub.prefix }, encoding: 'utf8' })
+    const r = spawnSync(process.execPath, ['--import=tsx', 'scripts/client.ts', ...args], { cwd: fromRoot(), env: { ...process.env, REDIS_URL, REDIS_PREFIX: hub.prefix, DATABASE_URL: url }, encoding: 'utf8' })
     return { status: r.status, out: r.stdout, err: r.stderr }
   }
   const added = run('add', '--id', 'vbdlis', '--role', 'agency', '--agency', 'land-office', '--name', 'VBDLIS Thanh Hóa')
@@ -216,6 +219,7 @@ t.test('npm run client:add / client:list / client:remove', async (t) => {
   t.match(run('add', '--id', 'x', '--role', 'root').err, /role "root" must be one of portal, agency, admin, auditor/)
   t.match(run('add', '--id', 'x', '--role', 'portal', '--agency', 'evn').err, /only an agency client may have one/)
   const listed = run('list')
+  t.match(listed.err, new URL(url).pathname.slice(1), 'says which database it used')
   t.match(listed.out, /^vbdlis\tagency\tland-office\tVBDLIS Thanh Hóa\t/m, 'listed')
   t.notOk(listed.out.includes(key.split('.')[2] ?? 'x'), 'without the key')
   const replaced = run('add', '--id', 'vbdlis', '--role', 'agency', '--agency', 'land-office', '--replace')
@@ -229,4 +233,23 @@ t.test('npm run client:add / client:list / client:remove', async (t) => {
   await waitFor(async () => (await hub.app.inject({ url: '/v1/dossiers', headers: bearer(newKey) })).statusCode === 401, 'the removed key refused in the running hub', 1000)
   t.pass('removed by the command: 401 in the running hub at once')
   t.equal(run('remove', '--id', 'vbdlis').status, 1, 'removing it twice: refused')
+})
+
+t.test('clients live in the record: with every key of the hub\'s Redis gone, a client still authenticates', async (t) => {
+  const hub = await build(t, { role: 'api' })
+  // added, never used: not in the hub's cache, so the request below has to find it in the store
+  const { key } = await hub.clients.add({ id: 'survivor', role: 'portal' })
+  await removeKeys(hub.redis, hub.prefix)
+  const res = await hub.app.inject({ url: '/v1/dossiers', headers: bearer(key) })
+  t.equal(res.statusCode, 200, 'authenticated after the loss of Redis')
+  t.ok((await hub.clients.list()).some((c) => c.id === 'survivor'), 'and listed')
+})
+
+t.test('npm run client:list on a database without clients says so (and which database) instead of printing nothing', async (t) => {
+  const empty = await createTestDatabase(t)
+  const r = spawnSync(process.execPath, ['--import=tsx', 'scripts/client.ts', 'list'], { cwd: fromRoot(), env: { ...process.env, REDIS_URL, DATABASE_URL: empty.url }, encoding: 'utf8' })
+  t.equal(r.status, 1, r.stderr)
+  t.equal(r.stdout, '')
+  t.match(r.stderr, /no clients in /)
+  t.match(r.stderr, empty.name, 'names the database')
 })

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
-import { freePort } from './helper.ts'
+import { fileDatabase, freePort } from './helper.ts'
 import { loadEnv, trustProxyOf } from '../src/config/env.ts'
 import { loadHubConfig, resolveHubConfig } from '../src/config/hub-config.ts'
 import { ConfigError } from '../src/config/errors.ts'
@@ -271,6 +271,7 @@ async function runServer (t: Test, vars: Record<string, string>, args: string[] 
   for (const name of Object.keys(envSchema.properties ?? {})) delete env[name]
   Object.assign(env, {
     REDIS_URL: 'redis://127.0.0.1:6379',
+    DATABASE_URL: (await fileDatabase()).url,
     REDIS_PREFIX: `test-config-${process.pid}-${randomBytes(4).toString('hex')}`,
     PORT: String(await freePort()),
     ...vars

@@ -1,11 +1,14 @@
 /**
  * Test helper for the record's PostgreSQL: each caller gets a database of its own on the real server
  * (TEST_DATABASE_ADMIN_URL, default postgres://postgres@127.0.0.1:5432/postgres: user postgres,
- * trust), with a random name, dropped when the test ends (connections closed first).
+ * trust), with a random name, dropped when the test ends (connections closed first); or the one
+ * database of a test file (fileDatabase), which test/helper.ts build() gives every hub of the file.
  */
 import { randomBytes } from 'node:crypto'
 import postgres, { type Sql } from 'postgres'
-import type { Test } from 'tap'
+import tap, { type Test } from 'tap'
+import type { Database } from '../src/store/db.ts'
+import { migrate } from '../src/store/migrate.ts'
 
 export const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
@@ -48,4 +51,42 @@ export async function createTestDatabase (t: Test, options: { max?: number } = {
     }
   })
   return { name, url, sql }
+}
+
+export interface FileDatabase extends TestDatabase {
+  /** the same pool as a hub's Database (createHub's `database`: hubs use it and leave it open) */
+  db: Database
+}
+
+let fileDb: Promise<FileDatabase> | undefined
+
+/**
+ * The database of this test file: created and migrated once per file (its process), on first use,
+ * and dropped when the file's tests have ended. Every hub of the file shares it, as they share
+ * Redis; scripts started by the file's tests get its `url` as DATABASE_URL.
+ */
+export async function fileDatabase (): Promise<FileDatabase> {
+  fileDb ??= (async () => {
+    const name = `hub_test_${process.pid}_${randomBytes(4).toString('hex')}`
+    const admin = postgres(ADMIN_URL, { max: 1, ...quiet })
+    try {
+      await admin.unsafe(`create database "${name}"`)
+    } finally {
+      await admin.end()
+    }
+    const url = databaseUrl(name)
+    const sql = postgres(url, { max: 10, ...quiet })
+    tap.teardown(async () => {
+      await sql.end({ timeout: 5 })
+      const drop = postgres(ADMIN_URL, { max: 1, ...quiet })
+      try {
+        await drop.unsafe(`drop database if exists "${name}" with (force)`)
+      } finally {
+        await drop.end()
+      }
+    })
+    await migrate(sql)
+    return { name, url, sql, db: { sql, reports: sql, kind: 'server', where: url, close: async () => {} } }
+  })()
+  return await fileDb
 }

@@ -8,7 +8,7 @@ import t from 'tap'
 import type { Test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { Redis } from 'ioredis'
-import { answerJson, bearer, build, deadEndpoint, example, freePort, post, startAgency, testSettings, waitFor } from './helper.ts'
+import { answerJson, bearer, build, fileDatabase, deadEndpoint, example, freePort, post, startAgency, testSettings, waitFor } from './helper.ts'
 import { createHub } from '../src/runtime.ts'
 import { createLogger } from '../src/logger.ts'
 import type { DossierSummary, Problem } from '../src/types/schemas.generated.ts'
@@ -30,7 +30,8 @@ t.test('Redis crashes during a stream of submissions: fast 503 while it is away,
   let redis = await startRedis(t, port, dir)
   const hub = await createHub({
     role: 'api', redisUrl: `redis://127.0.0.1:${port}`, prefix: 'faults', settings: testSettings({ agencyUrl: await deadEndpoint() }),
-    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 3_600_000
+    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 3_600_000,
+    database: (await fileDatabase()).db
   })
   t.teardown(async () => { await hub.close() })
   const key = (await hub.clients.add({ id: 'portal', role: 'portal' })).key

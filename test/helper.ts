@@ -1,6 +1,7 @@
 /**
- * Test helpers: a hub built against the real Redis (its own key prefix, removed afterwards), real
- * HTTP agency servers on 127.0.0.1, the example dossiers, and polling.
+ * Test helpers: a hub built against the real Redis (its own key prefix, removed afterwards) and the
+ * real PostgreSQL (the test file's own database, test/db-helper.ts fileDatabase), real HTTP agency
+ * servers on 127.0.0.1, the example dossiers, and polling.
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -16,6 +17,9 @@ import { resolveHubConfig, type HubSettings } from '../src/config/hub-config.ts'
 import { createLogger } from '../src/logger.ts'
 import { fromRoot } from '../src/paths.ts'
 import type { DossierSubmission } from '../src/types/schemas.generated.ts'
+import { fileDatabase } from './db-helper.ts'
+
+export { fileDatabase }
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
@@ -188,10 +192,24 @@ export type TestHub = Hub & { app: FastifyInstance, prefix: string, redis: Redis
 /** The Authorization header of a key. */
 export const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` })
 
-/** Creates the test clients on a hub's client store. */
+/** Keys of the test clients given in this file (its hubs share one database, hence one set of clients). */
+const testKeys = new Map<string, string>()
+
+/**
+ * Creates the test clients on a hub's client store. A client this file already has keeps its key
+ * (a second hub of the file must not replace the keys the first one's requests carry).
+ */
 export async function createTestClients (clients: ClientStore, agencyIds: Iterable<string>): Promise<TestKeys> {
-  const add = async (id: string, role: ClientRole, agency?: string): Promise<string> =>
-    (await clients.add({ id, role, ...(agency !== undefined && { agency }) }, { replace: true })).key
+  const add = async (id: string, role: ClientRole, agency?: string): Promise<string> => {
+    const known = testKeys.get(id)
+    if (known !== undefined) {
+      const client = await clients.verify(known)
+      if (client !== undefined && client.role === role && client.agency === agency) return known
+    }
+    const { key } = await clients.add({ id, role, ...(agency !== undefined && { agency }) }, { replace: true })
+    testKeys.set(id, key)
+    return key
+  }
   const agencies: Record<string, string> = {}
   for (const id of agencyIds) agencies[id] = await add(`agency-${id.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 40), 'agency', id)
   return { admin: await add('test-admin', 'admin'), portal: await add('test-portal', 'portal'), auditor: await add('test-auditor', 'auditor'), agencies }
@@ -219,6 +237,7 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<TestH
   const prefix = options.prefix ?? uniquePrefix()
   const settings = options.settings ?? testSettings({ agencyUrl: options.agencyUrl ?? 'http://127.0.0.1:9', ...(options.attempts !== undefined && { attempts: options.attempts }) })
   const logger = createLogger(options.logs !== undefined ? 'info' : 'silent', options.logs)
+  const database = options.database ?? (options.databaseUrl === undefined ? (await fileDatabase()).db : undefined)
   const hub = await createHub({
     role: options.role ?? 'all' as Role,
     redisUrl: options.redisUrl ?? REDIS_URL,
@@ -229,6 +248,8 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<TestH
     inlineAttachmentLimit: options.inlineAttachmentLimit ?? 64 * 1024,
     reconcileIntervalMs: options.reconcileIntervalMs ?? 3_600_000,
     reconcileGraceMs: options.reconcileGraceMs ?? 0,
+    ...(database !== undefined && { database }),
+    ...(options.databaseUrl !== undefined && { databaseUrl: options.databaseUrl }),
     ...(options.now !== undefined && { now: options.now }),
     ...(options.sweepIntervalMs !== undefined && { sweepIntervalMs: options.sweepIntervalMs }),
     ...(options.checkpointEveryMs !== undefined && { checkpointEveryMs: options.checkpointEveryMs }),

@@ -9,7 +9,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http'
 import { createHash } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import type { Test } from 'tap'
-import { bearer, build, example, post, startAgency, testSettings, waitFor, REDIS_URL, type TestHub } from './helper.ts'
+import { bearer, build, fileDatabase, example, post, startAgency, testSettings, waitFor, REDIS_URL, type TestHub } from './helper.ts'
 import { createHub } from '../src/runtime.ts'
 import { createLogger } from '../src/logger.ts'
 import { verifyHubSignature } from '../src/delivery/outbound-auth.ts'
@@ -157,7 +157,8 @@ t.test('the overdue sweeper flags a dossier once, even with two sweeps and two h
   // a second worker process on the same Redis (built directly: build() would replace the test clients)
   const other = await createHub({
     role: 'worker', redisUrl: REDIS_URL, prefix: hub.prefix, settings: testSettings({ agencyUrl: agency.url }), now: c.now,
-    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 3_600_000
+    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 3_600_000,
+    database: (await fileDatabase()).db
   })
   t.teardown(async () => { await other.close() })
   const late = (await post(hub.app, { ...example('electricity-new-connection'), channel: 'online' })).json<DossierSummary>()
@@ -208,7 +209,8 @@ t.test('the scheduled sweeper runs by itself on a worker', async (t) => {
   c.set('2026-12-23T09:00:00+07:00')
   const worker = await createHub({
     role: 'worker', redisUrl: REDIS_URL, prefix: hub.prefix, settings: testSettings({ agencyUrl: 'http://127.0.0.1:9' }), now: c.now,
-    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 3_600_000, sweepIntervalMs: 200
+    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 3_600_000, sweepIntervalMs: 200,
+    database: (await fileDatabase()).db
   })
   t.teardown(async () => { await worker.close() })
   await waitFor(async () => (await dossier(hub, code)).overdueSince !== undefined, 'flagged by the scheduler')

@@ -4,7 +4,7 @@
  * dossiers by status (overdue dossiers: test/lifecycle.test.ts, with the sweeper).
  */
 import t from 'tap'
-import { bearer, build, deadEndpoint, example, freePort, post, startAgency, testSettings, waitFor } from './helper.ts'
+import { bearer, build, fileDatabase, deadEndpoint, example, freePort, post, startAgency, testSettings, waitFor } from './helper.ts'
 import { createHub } from '../src/runtime.ts'
 import { createLogger } from '../src/logger.ts'
 
@@ -33,7 +33,8 @@ t.test('/ready: Redis and the workers', async (t) => {
 t.test('/ready with Redis out of reach: 503 within a couple of seconds, saying so', async (t) => {
   const hub = await createHub({
     role: 'api', redisUrl: `redis://127.0.0.1:${await freePort()}`, prefix: 'unreachable', settings: testSettings({ agencyUrl: await deadEndpoint() }),
-    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 3_600_000
+    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 3_600_000,
+    database: (await fileDatabase()).db
   })
   t.teardown(async () => { await hub.close() })
   const started = Date.now()

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
-import { REDIS_URL, freePort, keysUnder, removeKeys, uniquePrefix } from './helper.ts'
+import { REDIS_URL, fileDatabase, freePort, keysUnder, removeKeys, uniquePrefix } from './helper.ts'
 import { findDevSecrets, findLoadedDevSecrets, productionProblems } from '../src/config/dev-secrets.ts'
 import { envSchema } from '../src/schemas.ts'
 import { fromRoot } from '../src/paths.ts'
@@ -21,7 +21,7 @@ interface Exit { code: number | null, stdout: string, stderr: string, timedOut: 
 async function runServer (t: Test, vars: Record<string, string>): Promise<Exit> {
   const env: NodeJS.ProcessEnv = { ...process.env }
   for (const name of [...Object.keys(envSchema.properties ?? {}), 'NODE_ENV']) delete env[name]
-  Object.assign(env, { REDIS_URL, PORT: String(await freePort()), ...vars })
+  Object.assign(env, { REDIS_URL, DATABASE_URL: (await fileDatabase()).url, PORT: String(await freePort()), ...vars })
   const child = spawn(process.execPath, ['--import=tsx', 'src/server.ts'], { cwd: fromRoot(), env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
@@ -136,7 +136,8 @@ t.test('production: HUB_DEV_CLIENTS stops the start-up (exit 1); no client is ma
   t.match(exit.stderr, /Unset HUB_DEV_CLIENTS/, 'names the variable to unset')
   t.notMatch(exit.stderr, /development secrets/, 'the secrets were the province\'s own')
   t.notOk(existsSync(keys), 'no key file')
-  t.same(await redisKeys(t, prefix), [], 'no client in Redis')
+  t.same(await redisKeys(t, prefix), [], 'nothing in Redis')
+  t.same(await (await fileDatabase()).sql`select id from clients where id like 'dev-%'`, [], 'no client in the record')
 })
 
 t.test('production: with the province\'s own secrets the hub starts, and says nothing about development secrets', async (t) => {

@@ -4,7 +4,7 @@
  * a crash in between leaves outbox entries, which the reconciler turns into jobs.
  */
 import t from 'tap'
-import { build, example, post, startAgency, testSettings, waitFor, REDIS_URL } from './helper.ts'
+import { build, example, fileDatabase, post, startAgency, testSettings, waitFor, REDIS_URL } from './helper.ts'
 import { createEventService, createHub, createIntakeService } from '../src/runtime.ts'
 import { createLogger } from '../src/logger.ts'
 import { DossierStore } from '../src/store/dossier-store.ts'
@@ -84,7 +84,8 @@ t.test('the scheduled reconciler runs by itself in the worker role', async (t) =
   // a worker process on the same prefix, reconciling every second
   const worker = await createHub({
     role: 'worker', redisUrl: REDIS_URL, prefix: api.prefix, settings: testSettings({ agencyUrl: agency.url }),
-    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 1000, reconcileGraceMs: 0
+    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 1000, reconcileGraceMs: 0,
+    database: (await fileDatabase()).db
   })
   t.teardown(async () => { await worker.close() })
   await waitFor(async () => (await api.store.routingState(summary.code, 'civil-status'))?.state === 'delivered', 'delivered by the scheduled reconciler', 15_000)

@@ -8,14 +8,22 @@
  *
  * A key is "lth.<client id>.<secret>" (the secret: 32 random bytes, base64url). Only the SHA-256
  * of the secret is stored (a random 256-bit secret needs no slow hash); keys are compared in
- * constant time. Clients live in Redis (<p>:clients, a hash id → JSON) so `npm run client:add`
- * works against a running hub; each process caches them for a few seconds. A change (a key
- * replaced, a client removed) is published on <p>:clients:changed, and every process watching it
- * drops its cached copy at once: a removed key stops working everywhere immediately. When the watch
- * loses its connection (a message may be missed) the whole cache is dropped once it is back.
+ * constant time. Clients live in the record (PostgreSQL table `clients`), so they survive the loss
+ * of Redis and `npm run client:add` works against a running hub; a removed client keeps its row
+ * (removed_at) so audit entries still name it. Each process caches clients for a few seconds.
+ *
+ * A change (a key replaced, a client removed) is published on Redis, <p>:clients:changed, and every
+ * process watching it drops its cached copy at once: a removed key stops working everywhere
+ * immediately. The signal stays on Redis pub/sub rather than PostgreSQL LISTEN/NOTIFY: it needs no
+ * connection of its own on the database (a LISTEN holds one session, which PgBouncer in transaction
+ * mode cannot give), and the embedded PGlite serves every process through one backend, where a
+ * notification would not reach the other processes' sessions. A missed message (Redis away, the
+ * watch reconnecting) falls back to the cache's time limit: when the watch is back, the whole
+ * cache is dropped.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Redis } from 'ioredis'
+import type { Sql } from 'postgres'
 
 export const ROLES = ['portal', 'agency', 'admin', 'auditor'] as const
 export type Role = typeof ROLES[number]
@@ -30,9 +38,22 @@ export interface Client {
 }
 
 interface StoredClient extends Client {
-  /** hex SHA-256 of the key's secret */
-  secretHash: string
+  /** SHA-256 of the key's secret */
+  secretHash: Buffer
 }
+
+interface ClientRow {
+  id: string
+  name: string
+  role: Role
+  agency: string | null
+  secret_hash: Buffer
+  created_at: Date
+}
+
+const fromRow = (r: ClientRow): StoredClient => ({
+  id: r.id, name: r.name, role: r.role, ...(r.agency !== null && { agency: r.agency }), createdAt: r.created_at.toISOString(), secretHash: r.secret_hash
+})
 
 /** Roles that see personal numbers (citizen IDs, phones) in full; others get them masked. */
 export function seesPersonalData (role: Role): boolean {
@@ -55,15 +76,19 @@ export class ClientError extends Error {
 }
 
 export class ClientStore {
-  readonly #redis: Redis
-  readonly #key: string
+  readonly #sql: Sql
+  readonly #redis: Redis | undefined
   readonly #ttlMs: number
   readonly #cache = new Map<string, { client: StoredClient | undefined, at: number }>()
   readonly #channel: string
 
-  constructor (redis: Redis, prefix: string, cacheTtlMs = 5000) {
+  /**
+   * `sql`: the record. `redis` (optional): where changes are announced to the other processes;
+   * without it they see a change when their cached copy expires.
+   */
+  constructor (sql: Sql, redis: Redis | undefined, prefix: string, cacheTtlMs = 5000) {
+    this.#sql = sql
     this.#redis = redis
-    this.#key = `${prefix}:clients`
     this.#channel = `${prefix}:clients:changed`
     this.#ttlMs = cacheTtlMs
   }
@@ -73,6 +98,7 @@ export class ClientStore {
    * client leaves this process's cache at once. Returns the function that stops it.
    */
   watch (): () => Promise<void> {
+    if (this.#redis === undefined) return async () => {}
     const sub = this.#redis.duplicate({ enableAutoPipelining: false, maxRetriesPerRequest: null })
     sub.on('error', () => { /* reconnects by itself (and subscribes again); the cache's time limit covers the gap */ })
     sub.on('message', (_channel: string, id: string) => { this.#cache.delete(id) })
@@ -91,9 +117,20 @@ export class ClientStore {
     }
   }
 
-  async #changed (id: string): Promise<void> {
+  /**
+   * Drops the cached copy here and tells the other processes. Returns false when the announcement
+   * could not be made (Redis away): the change is in the record, and the others see it when their
+   * cached copy expires.
+   */
+  async #changed (id: string): Promise<boolean> {
     this.#cache.delete(id)
-    await this.#redis.publish(this.#channel, id)
+    if (this.#redis === undefined) return false
+    try {
+      await this.#redis.publish(this.#channel, id)
+      return true
+    } catch {
+      return false
+    }
   }
 
   /** Creates a client and returns its key: the only time the key exists outside the caller. */
@@ -102,37 +139,48 @@ export class ClientStore {
     if (!(ROLES as readonly string[]).includes(c.role)) throw new ClientError(`role "${c.role}" must be one of ${ROLES.join(', ')}`)
     if ((c.role === 'agency') !== (c.agency !== undefined)) throw new ClientError('an agency client needs --agency <agency id>, and only an agency client may have one')
     const secret = randomBytes(32).toString('base64url')
+    const at = options.now ?? new Date()
     const client: Client = {
-      id: c.id, name: c.name ?? c.id, role: c.role, ...(c.agency !== undefined && { agency: c.agency }), createdAt: (options.now ?? new Date()).toISOString()
+      id: c.id, name: c.name ?? c.id, role: c.role, ...(c.agency !== undefined && { agency: c.agency }), createdAt: at.toISOString()
     }
-    const stored: StoredClient = { ...client, secretHash: hashOf(secret).toString('hex') }
-    const ok = options.replace === true
-      ? await this.#redis.hset(this.#key, c.id, JSON.stringify(stored)).then(() => 1)
-      : await this.#redis.hsetnx(this.#key, c.id, JSON.stringify(stored))
-    if (ok !== 1) throw new ClientError(`client "${c.id}" exists already (give --replace to issue it a new key)`)
+    const row = { id: client.id, name: client.name, role: client.role, agency: c.agency ?? null, secret_hash: hashOf(secret), created_at: at, updated_at: at, removed_at: null }
+    // a removed client's id may be given again (its row is reused); a present one only with replace
+    const rows = options.replace === true
+      ? await this.#sql`insert into clients ${this.#sql(row)}
+          on conflict (id) do update set name = excluded.name, role = excluded.role, agency = excluded.agency,
+            secret_hash = excluded.secret_hash, created_at = excluded.created_at, updated_at = excluded.updated_at, removed_at = null
+          returning id`
+      : await this.#sql`insert into clients ${this.#sql(row)}
+          on conflict (id) do update set name = excluded.name, role = excluded.role, agency = excluded.agency,
+            secret_hash = excluded.secret_hash, created_at = excluded.created_at, updated_at = excluded.updated_at, removed_at = null
+          where clients.removed_at is not null
+          returning id`
+    if (rows.length !== 1) throw new ClientError(`client "${c.id}" exists already (give --replace to issue it a new key)`)
     await this.#changed(c.id)
     return { client, key: `lth.${c.id}.${secret}` }
   }
 
-  async remove (id: string): Promise<boolean> {
-    const removed = (await this.#redis.hdel(this.#key, id)) === 1
+  /** Removes a client (its key stops working); false when there is no such client. */
+  async remove (id: string, options: { now?: Date } = {}): Promise<boolean> {
+    const at = options.now ?? new Date()
+    const rows = await this.#sql`update clients set removed_at = ${at}, updated_at = ${at} where id = ${id} and removed_at is null returning id`
     await this.#changed(id)
-    return removed
+    return rows.length === 1
   }
 
   async list (): Promise<Client[]> {
-    const all = await this.#redis.hvals(this.#key)
-    return all.map((raw) => {
-      const { secretHash: _h, ...client } = JSON.parse(raw) as StoredClient
+    const rows = await this.#sql<ClientRow[]>`select id, name, role, agency, secret_hash, created_at from clients where removed_at is null order by id collate "C"`
+    return rows.map((r) => {
+      const { secretHash: _h, ...client } = fromRow(r)
       return client
-    }).sort((a, b) => a.id.localeCompare(b.id))
+    })
   }
 
   async #get (id: string): Promise<StoredClient | undefined> {
     const hit = this.#cache.get(id)
     if (hit !== undefined && Date.now() - hit.at < this.#ttlMs) return hit.client
-    const raw = await this.#redis.hget(this.#key, id)
-    const client = raw === null ? undefined : JSON.parse(raw) as StoredClient
+    const [row] = await this.#sql<ClientRow[]>`select id, name, role, agency, secret_hash, created_at from clients where id = ${id} and removed_at is null`
+    const client = row === undefined ? undefined : fromRow(row)
     if (this.#cache.size > 10_000) this.#cache.clear()
     this.#cache.set(id, { client, at: Date.now() })
     return client
@@ -145,7 +193,7 @@ export class ClientStore {
     const stored = await this.#get(parts.id)
     const given = hashOf(parts.secret)
     // compare even for an unknown id, so timing does not tell which ids exist
-    const expected = stored === undefined ? Buffer.alloc(32) : Buffer.from(stored.secretHash, 'hex')
+    const expected = stored === undefined ? Buffer.alloc(32) : stored.secretHash
     const equal = expected.length === given.length && timingSafeEqual(expected, given)
     if (stored === undefined || !equal) return undefined
     const { secretHash: _h, ...client } = stored

@@ -1,6 +1,7 @@
 /**
  * Development clients (HUB_DEV_CLIENTS): at start-up, a portal client "dev-portal" and one agency
- * client per configured agency are created or given new keys, and the keys are written to a file
+ * client per configured agency are created or given new keys in the record (the hub's database, like
+ * every client: clients.ts), and the keys are written to a file
  * (readable by its owner only) that the demo and the agency simulators read:
  *   { "portal": "lth.dev-portal.…", "agencies": { "<agency id>": "lth.dev-agency-….…" } }
  * Never set it in production: anyone who can read the file can act as every agency. Under

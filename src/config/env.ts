@@ -14,7 +14,7 @@ export type HubEnv = Env & Required<Pick<Env, Defaulted>>
 const properties = envSchema.properties as Record<string, { description: string }>
 const validate = createAjv({ coerceTypes: true, useDefaults: true, verbose: false }, []).compile<Env>(envSchema)
 /** Values not repeated in messages: they may hold credentials. */
-const secret = new Set(['REDIS_URL'])
+const secret = new Set(['REDIS_URL', 'DATABASE_URL', 'REPORTS_DATABASE_URL'])
 
 export function loadEnv (source: Record<string, string | undefined>): HubEnv {
   const picked: Record<string, unknown> = {}

@@ -1819,6 +1819,22 @@ export interface Env {
    */
   REDIS_URL?: string;
   /**
+   * the record's database (cơ sở dữ liệu hồ sơ): a postgres:// or postgresql:// URL (add ?pgbouncer=true behind PgBouncer in transaction mode), or pglite:<dir> for the embedded PGlite database in <dir>; when unset the hub uses the PostgreSQL at 127.0.0.1:5432 (database lienthong, created if missing), else the embedded PGlite under data/pg
+   */
+  DATABASE_URL?: string;
+  /**
+   * a postgres:// or postgresql:// URL of a read replica for reports (báo cáo); when unset reports read the record
+   */
+  REPORTS_DATABASE_URL?: string;
+  /**
+   * true when the database is reached through PgBouncer in transaction mode (named prepared statements off); true or false
+   */
+  DATABASE_PGBOUNCER?: boolean;
+  /**
+   * an integer from 1 to 1000: connections to the database in each process's pool (default 10)
+   */
+  DATABASE_POOL_MAX?: number;
+  /**
    * a key prefix for every Redis key of the hub: letters, digits, '.', '_', '-', '{', '}' (use {name} to keep keys in one Redis Cluster slot)
    */
   REDIS_PREFIX?: string;
