@@ -29,8 +29,8 @@ export function databaseUrl (name: string): string {
   return u.toString()
 }
 
-/** A fresh, empty database for this test, dropped at its teardown. */
-export async function createTestDatabase (t: Test, options: { max?: number } = {}): Promise<TestDatabase> {
+/** Creates a database with a random name on the test server; returns its name, URL and a pool on it. */
+async function newDatabase (max: number): Promise<TestDatabase> {
   const name = `hub_test_${process.pid}_${randomBytes(4).toString('hex')}`
   const admin = postgres(ADMIN_URL, { max: 1, ...quiet })
   try {
@@ -39,18 +39,25 @@ export async function createTestDatabase (t: Test, options: { max?: number } = {
     await admin.end()
   }
   const url = databaseUrl(name)
-  const sql = postgres(url, { max: options.max ?? 4, ...quiet })
-  t.teardown(async () => {
-    await sql.end({ timeout: 5 })
-    const drop = postgres(ADMIN_URL, { max: 1, ...quiet })
-    try {
-      // with (force): connections a failed test left open do not keep it alive
-      await drop.unsafe(`drop database if exists "${name}" with (force)`)
-    } finally {
-      await drop.end()
-    }
-  })
-  return { name, url, sql }
+  return { name, url, sql: postgres(url, { max, ...quiet }) }
+}
+
+/** Closes the pool and drops the database; `with (force)`: connections a failed test left open do not keep it alive. */
+async function dropDatabase (db: TestDatabase): Promise<void> {
+  await db.sql.end({ timeout: 5 })
+  const drop = postgres(ADMIN_URL, { max: 1, ...quiet })
+  try {
+    await drop.unsafe(`drop database if exists "${db.name}" with (force)`)
+  } finally {
+    await drop.end()
+  }
+}
+
+/** A fresh, empty database for this test, dropped at its teardown. */
+export async function createTestDatabase (t: Test, options: { max?: number } = {}): Promise<TestDatabase> {
+  const db = await newDatabase(options.max ?? 4)
+  t.teardown(async () => { await dropDatabase(db) })
+  return db
 }
 
 export interface FileDatabase extends TestDatabase {
@@ -67,24 +74,9 @@ let fileDb: Promise<FileDatabase> | undefined
  */
 export async function fileDatabase (): Promise<FileDatabase> {
   fileDb ??= (async () => {
-    const name = `hub_test_${process.pid}_${randomBytes(4).toString('hex')}`
-    const admin = postgres(ADMIN_URL, { max: 1, ...quiet })
-    try {
-      await admin.unsafe(`create database "${name}"`)
-    } finally {
-      await admin.end()
-    }
-    const url = databaseUrl(name)
-    const sql = postgres(url, { max: 10, ...quiet })
-    tap.teardown(async () => {
-      await sql.end({ timeout: 5 })
-      const drop = postgres(ADMIN_URL, { max: 1, ...quiet })
-      try {
-        await drop.unsafe(`drop database if exists "${name}" with (force)`)
-      } finally {
-        await drop.end()
-      }
-    })
+    const test = await newDatabase(10)
+    tap.teardown(async () => { await dropDatabase(test) })
+    const { name, url, sql } = test
     await migrate(sql)
     return { name, url, sql, db: { sql, reports: sql, kind: 'server', where: url, close: async () => {} } }
   })()
