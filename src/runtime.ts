@@ -194,13 +194,13 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     throw err
   }
   const redis = createRedis(options.redisUrl, 'commands', `hub-${role}`)
-  const store = new DossierStore(redis, options.prefix)
+  const store = new DossierStore(db.sql)
   const clients = new ClientStore(db.sql, redis, options.prefix)
   const audit = new AuditStore(redis, keys, auditKey(settings.audit.secret))
   const checkpoints = new AuditCheckpoints({ audit, store: new CheckpointStore(redis, keys), signingKey: settings.audit.signingKey, publicKey: settings.audit.publicKey, now })
   const queues = new DeliveryQueues(redis, keys.queuePrefix, settings.agencies)
   const reconciler = new OutboxReconciler({ store, queues, log, ...(options.reconcileGraceMs !== undefined && { graceMs: options.reconcileGraceMs }) })
-  const notifications = new NotificationStore(redis, keys)
+  const notifications = new NotificationStore(db.sql, redis, keys)
   const statsStore = new StatsStore(redis, keys)
   const metrics = new MetricsStore(redis, keys)
   const webhooks = settings.subscribers.size > 0 ? new WebhookQueue(redis, keys.queuePrefix, settings.subscribers) : undefined

@@ -7,7 +7,7 @@ import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import type { InjectOptions } from 'fastify'
-import { bearer, build, example, fileDatabase, post, removeKeys, waitFor, REDIS_URL, type TestHub } from './helper.ts'
+import { bearer, build, dossierRow, example, fileDatabase, post, REDIS_URL, removeKeys, storedDossiers, waitFor, type TestHub } from './helper.ts'
 import { createTestDatabase } from './db-helper.ts'
 import { ClientStore } from '../src/auth/clients.ts'
 import { fromRoot } from '../src/paths.ts'
@@ -66,7 +66,7 @@ t.test('no key, a malformed key, an unknown client, a wrong secret: 401 problem+
       t.match(res.headers['www-authenticate'], /^Bearer/)
     }
   }
-  t.equal(await hub.redis.zcard(`${hub.prefix}:ix:all`), 1, 'nothing was stored')
+  t.equal(await storedDossiers(hub), 1, 'nothing was stored')
   const docs = await hub.app.inject({ url: '/docs/json', headers: { authorization: '' } })
   t.equal(docs.statusCode, 200, 'the API documentation is public')
   const viaHeader = await hub.app.inject({ url: `/v1/dossiers/${code}`, headers: { 'x-api-key': hub.keys.portal } })
@@ -148,8 +148,8 @@ t.test('agency scoping: the wrong agency sees and touches nothing, by any route'
   t.equal(notRouted.json<Problem>().code, 'HUB_ERR_DOSSIER_NOT_FOUND')
   const intake = await hub.app.inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', headers: evn, payload: justiceNative() })
   t.equal(intake.statusCode, 403, 'submitting as another agency: 403')
-  t.equal(await hub.redis.llen(`${hub.prefix}:h:${birth}`), 1, 'no report reached the dossier: its history holds only its receipt')
-  t.equal(await hub.redis.zcard(`${hub.prefix}:ix:all`), 2, 'nothing new stored')
+  t.equal((await dossierRow(hub, birth))?.history, 1, 'no report reached the dossier: its history holds only its receipt')
+  t.equal(await storedDossiers(hub), 2, 'nothing new stored')
 
   const own = await hub.app.inject({ url: `/v1/dossiers/${birth}`, headers: justice })
   t.equal(own.statusCode, 200, 'the agency the dossier is routed to reads it')
@@ -203,7 +203,7 @@ t.test('a client removed or given a new key in one process stops working in ever
 
 t.test('npm run client:add / client:list / client:remove', async (t) => {
   const hub = await build(t, { role: 'api' })
-  const { url } = await fileDatabase()
+  const url = hub.databaseUrl ?? ''
   const run = (...args: string[]): { status: number | null, out: string, err: string } => {
     const r = spawnSync(process.execPath, ['--import=tsx', 'scripts/client.ts', ...args], { cwd: fromRoot(), env: { ...process.env, REDIS_URL, REDIS_PREFIX: hub.prefix, DATABASE_URL: url }, encoding: 'utf8' })
     return { status: r.status, out: r.stdout, err: r.stderr }

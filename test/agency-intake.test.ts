@@ -6,7 +6,7 @@
  */
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { build, example, post, startAgency, testSettings, type TestHub } from './helper.ts'
+import { build, dossierRow, example, post, startAgency, storedDossiers, testSettings, type TestHub } from './helper.ts'
 import { fromRoot } from '../src/paths.ts'
 import { adapters } from '../adapters/index.ts'
 import type { DossierSubmission, DossierSummary, FieldProblem } from '../src/types/schemas.generated.ts'
@@ -28,7 +28,7 @@ async function submitNative (hub: TestHub, agency: string, body: unknown, header
   return await hub.app.inject({ method: 'POST', url: `/v1/agencies/${agency}/dossiers`, headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify(body) })
 }
 
-const stored = async (hub: TestHub): Promise<number> => await hub.redis.zcard(`${hub.prefix}:ix:all`)
+const stored = async (hub: TestHub): Promise<number> => await storedDossiers(hub)
 
 t.test('each native submission: received once, normalized by its adapter, the agency\'s own step already delivered', async (t) => {
   const agency = await startAgency(t)
@@ -167,7 +167,7 @@ t.test('native progress reports: validated against the adapter\'s status schema,
   t.match(otherDossier.json<{ errors: FieldProblem[] }>().errors[0]?.detail, /names dossier 000\.20\.38\.H56-261123-9999, but was posted to dossier/)
   const mismatch = await send({ MaHoSo: code, MaBuoc: 'land-certificate', MaTrangThai: 'DANG_XU_LY', ThoiDiem: '20261123100000' }, { step: 'land-registration' })
   t.equal(mismatch.statusCode, 400, 'the event and the native report name different steps: 400')
-  t.equal(await hub.redis.llen(`${hub.prefix}:h:${code}`), 1, 'none of these reached the history (it holds the receipt only)')
+  t.equal((await dossierRow(hub, code))?.history, 1, 'none of these reached the history (it holds the receipt only)')
 
   const ok = await send({ MaHoSo: code, MaBuoc: 'land-registration', MaTrangThai: 'DANG_XU_LY', ThoiDiem: '20261123100000', NguoiXuLy: 'Lê Văn Địa' })
   t.equal(ok.statusCode, 201)

@@ -3,7 +3,7 @@
  */
 import t, { type Test } from 'tap'
 import { connect } from 'node:net'
-import { build, example, keysUnder, post, type TestHub } from './helper.ts'
+import { build, dossierRow, example, keysUnder, post, storedDossiers, type TestHub } from './helper.ts'
 import type { DossierSubmission, DossierSummary, Problem } from '../src/types/schemas.generated.ts'
 
 type Mutate = (s: DossierSubmission & Record<string, unknown>) => void
@@ -128,7 +128,7 @@ t.test('prototype keys are refused on every route that takes a body, and pollute
     '{"constructor": {"prototype": {"polluted": true}}}',
     '{"eventId": "p2", "agency": "justice", "native": {"constructor": {"prototype": {"polluted": true}}}}'
   ]
-  const before = await hub.redis.hget(`${hub.prefix}:d:${code}`, 'v')
+  const before = (await dossierRow(hub, code))?.version
   for (const url of routes) {
     for (const payload of bodies) {
       const res = await hub.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload })
@@ -137,9 +137,9 @@ t.test('prototype keys are refused on every route that takes a body, and pollute
     }
   }
   t.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype is untouched')
-  t.equal(await hub.redis.zcard(`${hub.prefix}:ix:all`), 1, 'nothing new stored')
-  t.equal(await hub.redis.hget(`${hub.prefix}:d:${code}`, 'v'), before, 'the dossier did not change')
-  t.equal(await hub.redis.llen(`${hub.prefix}:h:${code}`), 1, 'no report recorded (the history holds the receipt only)')
+  t.equal(await storedDossiers(hub), 1, 'nothing new stored')
+  t.equal((await dossierRow(hub, code))?.version, before, 'the dossier did not change')
+  t.equal((await dossierRow(hub, code))?.history, 1, 'no report recorded (the history holds the receipt only)')
 })
 
 t.test('what the router refuses before any route is a problem document too: a path parameter too long, bad percent-encoding', async (t) => {

@@ -8,7 +8,7 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import { readFileSync } from 'node:fs'
-import { build, example, type TestHub } from './helper.ts'
+import { build, dossierRow, example, storedDossiers, type TestHub } from './helper.ts'
 import { fromRoot } from '../src/paths.ts'
 import { createAjv } from '../src/validation/ajv.ts'
 import { UNKNOWN_PROPERTIES_NAMED } from '../src/validation/limits.ts'
@@ -110,7 +110,7 @@ t.test('POST /v1/dossiers: the worst bodies up to BODY_LIMIT are refused small, 
   t.ok((problem.errorCount ?? 0) >= 600, `all ${problem.errorCount} are counted`)
   t.match(problem.detail, /600|6\d\d/, 'the detail gives the count too')
 
-  t.equal(await hub.redis.zcard(`${hub.prefix}:ix:all`), 0, 'nothing stored')
+  t.equal(await storedDossiers(hub), 0, 'nothing stored')
 })
 
 t.test('native agency submissions: the worst bodies are refused small, nothing stored', async (t) => {
@@ -122,14 +122,14 @@ t.test('native agency submissions: the worst bodies are refused small, nothing s
   await refusedSmall(t, hub, '/v1/agencies/land-office/dossiers', unknownProperties(land), 'land: unknown properties')
   await refusedSmall(t, hub, '/v1/agencies/justice/dossiers', filled(justice, ['giayToDinhKem']), 'justice giayToDinhKem filled with {}')
   await refusedSmall(t, hub, '/v1/agencies/justice/dossiers', longName(justice), 'justice: a property named by the whole body')
-  t.equal(await hub.redis.zcard(`${hub.prefix}:ix:all`), 0, 'nothing stored')
+  t.equal(await storedDossiers(hub), 0, 'nothing stored')
 })
 
 t.test('agency reports and supplements: the worst bodies are refused small, nothing recorded', async (t) => {
   const hub = await build(t, { role: 'api', bodyLimit: BODY_LIMIT })
   const { code } = (await hub.app.inject({ method: 'POST', url: '/v1/dossiers', payload: example('land-use-right-transfer') })).json<DossierSummary>()
-  const history = await hub.redis.llen(`${hub.prefix}:h:${code}`)
-  const version = await hub.redis.hget(`${hub.prefix}:d:${code}`, 'v')
+  const history = (await dossierRow(hub, code))?.history
+  const version = (await dossierRow(hub, code))?.version
   const events = `/v1/dossiers/${code}/events`
   const canonical = { eventId: 'e-1', agency: 'land-office', step: 'land-registration', report: { status: 'resolved', results: [] as unknown[] } }
   await refusedSmall(t, hub, events, filled(canonical, ['report', 'results']), 'report.results filled with {}')
@@ -137,12 +137,12 @@ t.test('agency reports and supplements: the worst bodies are refused small, noth
   const native = { eventId: 'e-2', agency: 'land-office', native: { MaHoSo: code, MaBuoc: 'land-registration', MaTrangThai: 'DA_CO_KET_QUA', ThoiDiem: '20261123100000', DanhSachGiayToKetQua: [] } }
   await refusedSmall(t, hub, events, filled(native, ['native', 'DanhSachGiayToKetQua']), 'native DanhSachGiayToKetQua filled with {}')
   await refusedSmall(t, hub, events, unknownProperties(native, ['native']), 'native: unknown properties')
-  t.equal(await hub.redis.llen(`${hub.prefix}:h:${code}`), history, 'no report recorded')
+  t.equal((await dossierRow(hub, code))?.history, history, 'no report recorded')
 
   const supplements = `/v1/dossiers/${code}/supplements`
   await refusedSmall(t, hub, supplements, filled({ supplementId: 'S-1', attachments: [] }, ['attachments']), 'supplement attachments filled with {}')
   await refusedSmall(t, hub, supplements, longName({ supplementId: 'S-2', attachments: [] }), 'supplement: a property named by the whole body')
-  t.equal(await hub.redis.hget(`${hub.prefix}:d:${code}`, 'v'), version, 'the dossier did not change')
+  t.equal((await dossierRow(hub, code))?.version, version, 'the dossier did not change')
 })
 
 t.test('statistics: the period is bounded from its two dates, before any day is built', async (t) => {

@@ -33,23 +33,24 @@ const as = (key: string | undefined, req: InjectOptions): InjectOptions => ({ ..
 const postAs = (key: string | undefined, url: string, payload: unknown, headers: Record<string, string> = {}): InjectOptions =>
   as(key, { method: 'POST', url, headers, payload: payload as InjectOptions['payload'] })
 
-/** Everything stored about a dossier (its hash and history), to show nothing changed. */
-async function snapshot (hub: TestHub, code: string): Promise<{ hash: Record<string, string>, history: string[] }> {
-  return { hash: await hub.redis.hgetall(`${hub.prefix}:d:${code}`), history: await hub.redis.lrange(`${hub.prefix}:h:${code}`, 0, -1) }
+/** Everything the record holds of a dossier (its row, steps and history, as text), to show nothing changed. */
+async function snapshot (hub: TestHub, code: string): Promise<{ dossier: string, steps: string[], history: string[] }> {
+  const [row] = await hub.db.sql<Array<{ dossier: string, steps: string[], history: string[] }>>`
+    select row_to_json(d)::text as dossier,
+      array(select row_to_json(s)::text from dossier_steps s where s.dossier_id = d.id order by s.position) as steps,
+      array(select row_to_json(h)::text from dossier_history h where h.dossier_id = d.id order by h.seq) as history
+    from dossiers d where d.code = ${code}`
+  if (row === undefined) throw new Error(`no dossier ${code}`)
+  return row
 }
 
-/** How many receive-once index entries (keys, references, content) point at the dossier. */
+/** How many receive-once rows (keys, references, content) point at the dossier. */
 async function bindings (hub: TestHub, code: string): Promise<number> {
-  let n = 0
-  for (const pattern of ['idem', 'src', 'cf']) {
-    let cursor = '0'
-    do {
-      const [next, keys] = await hub.redis.scan(cursor, 'MATCH', `${hub.prefix}:${pattern}:*`, 'COUNT', 1000)
-      cursor = next
-      for (const key of keys) if ((await hub.redis.get(key))?.startsWith(`${code}|`) === true) n++
-    } while (cursor !== '0')
-  }
-  return n
+  const [row] = await hub.db.sql<Array<{ n: number }>>`
+    select ((select count(*) from idempotency_keys k where k.dossier_id = d.id) + (select count(*) from source_refs r where r.dossier_id = d.id)
+      + (select count(*) from content_fingerprints c where c.dossier_id = d.id))::int as n
+    from dossiers d where d.code = ${code}`
+  return row?.n ?? 0
 }
 
 interface World { hub: TestHub, other: string, answers: Seen[], responses: LightMyRequestResponse[] }

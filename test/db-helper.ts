@@ -82,3 +82,40 @@ export async function fileDatabase (): Promise<FileDatabase> {
   })()
   return await fileDb
 }
+
+export interface HubDatabase {
+  /** the schema's URL (DATABASE_URL for scripts and processes working on the same record) */
+  url: string
+  /** the pool a hub uses (createHub's `database`) */
+  db: Database
+  /** closes the pool and drops the schema */
+  drop: () => Promise<void>
+}
+
+/**
+ * A record of its own for one hub: a schema in the test file's database, migrated, reached through
+ * a pool whose search_path is that schema (`?search_path=` in the URL: a process given the URL
+ * works on the same record). Hubs of one file do not see each other's dossiers, as each has its own
+ * Redis prefix; creating a schema costs far less than creating a database.
+ */
+export async function hubDatabase (): Promise<HubDatabase> {
+  const file = await fileDatabase()
+  const schema = `hub_${randomBytes(6).toString('hex')}`
+  await file.sql.unsafe(`create schema "${schema}"`)
+  const u = new URL(file.url)
+  u.searchParams.set('search_path', schema)
+  const url = u.toString()
+  const sql = postgres(url, { max: 4, ...quiet })
+  await migrate(sql)
+  let dropped = false
+  return {
+    url,
+    db: { sql, reports: sql, kind: 'server', where: url, close: async () => {} },
+    drop: async () => {
+      if (dropped) return
+      dropped = true
+      await sql.end({ timeout: 5 })
+      await file.sql.unsafe(`drop schema if exists "${schema}" cascade`)
+    }
+  }
+}

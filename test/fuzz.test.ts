@@ -8,7 +8,7 @@ import t from 'tap'
 import type { Test } from 'tap'
 import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
-import { build, example, startAgency, waitFor, type TestHub } from './helper.ts'
+import { build, dossierRow, example, startAgency, storedDossiers, waitFor, type TestHub } from './helper.ts'
 import { fromRoot } from '../src/paths.ts'
 import type { DossierSummary } from '../src/types/schemas.generated.ts'
 
@@ -67,10 +67,10 @@ async function fuzz (t: Test, hub: TestHub, url: string, bodies: fc.Arbitrary<un
 
 t.test('hostile dossiers to POST /v1/dossiers: never a 5xx, nothing stored by a refusal', async (t) => {
   const hub = await build(t, { role: 'api' })
-  const before = await hub.redis.zcard(`${hub.prefix}:ix:all`)
+  const before = await storedDossiers(hub)
   const bodies = fc.oneof(mutate(example('birth-registration')), mutate(example('land-use-right-transfer')), anyJson, deep, fc.string({ maxLength: 50 }))
   const statuses = await fuzz(t, hub, '/v1/dossiers', bodies, [200, 201, 400, 409, 413])
-  const created = await hub.redis.zcard(`${hub.prefix}:ix:all`) - before
+  const created = await storedDossiers(hub) - before
   t.equal(created, statuses.get(201) ?? 0, `stored exactly the ${created} mutations that were still valid (201); nothing for the refusals`)
   t.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype pollution')
 })
@@ -82,7 +82,7 @@ t.test('hostile native submissions to every agency: never a 5xx', async (t) => {
   for (const [agency, name] of [['land-office', 'land-submission-transfer'], ['justice', 'justice-submission-death-registration'], ['evn', 'electricity-submission-contract-holder-change']] as const) {
     created += (await fuzz(t, hub, `/v1/agencies/${agency}/dossiers`, fc.oneof(mutate(golden(name)), anyJson), [200, 201, 400, 409, 413])).get(201) ?? 0
   }
-  t.equal(await hub.redis.zcard(`${hub.prefix}:ix:all`), created, 'stored exactly the submissions answered 201')
+  t.equal(await storedDossiers(hub), created, 'stored exactly the submissions answered 201')
 })
 
 t.test('hostile agency reports: never a 5xx, no report recorded by a refusal', async (t) => {
@@ -91,7 +91,7 @@ t.test('hostile agency reports: never a 5xx, no report recorded by a refusal', a
   const native = { eventId: 'f-1', agency: 'land-office', native: { MaHoSo: code, MaBuoc: 'land-registration', MaTrangThai: 'DANG_XU_LY', ThoiDiem: '20261123100000' } }
   const canonical = { eventId: 'f-2', agency: 'land-office', report: { status: 'supplement-requested', missing: [{ name: 'Hợp đồng' }] } }
   const statuses = await fuzz(t, hub, `/v1/dossiers/${code}/events`, fc.oneof(mutate(native), mutate(canonical), anyJson), [200, 201, 400, 403, 409])
-  t.equal(await hub.redis.llen(`${hub.prefix}:h:${code}`), 1 + (statuses.get(201) ?? 0), 'the history holds its receipt and exactly the reports answered 201')
+  t.equal((await dossierRow(hub, code))?.history, 1 + (statuses.get(201) ?? 0), 'the history holds its receipt and exactly the reports answered 201')
 })
 
 t.test('hostile lifecycle requests (supplements, return, withdrawal): never a 5xx, nothing changed by a refusal', async (t) => {
@@ -109,13 +109,13 @@ t.test('hostile lifecycle requests (supplements, return, withdrawal): never a 5x
     attachments: [{ componentCode: 'TP-BV', fileName: 'ban-ve.pdf', mediaType: 'application/pdf', byteSize: 2048, sha256: 'c'.repeat(64), url: 'https://dichvucong.example.gov.vn/files/ban-ve.pdf' }]
   }
   const supplied = await fuzz(t, hub, `/v1/dossiers/${asked}/supplements`, fc.oneof(mutate(papers), anyJson, deep), [200, 201, 400, 409, 413])
-  t.equal(Number(await hub.redis.hget(`${hub.prefix}:d:${asked}`, 'sups') ?? 0), supplied.get(201) ?? 0, 'the dossier keeps exactly the supplements answered 201')
+  t.equal((await dossierRow(hub, asked))?.supplements, supplied.get(201) ?? 0, 'the dossier keeps exactly the supplements answered 201')
 
   // the open dossier is not resolved: no return can succeed, and none may change it
-  const version = await hub.redis.hget(`${hub.prefix}:d:${open}`, 'v')
+  const version = (await dossierRow(hub, open))?.version
   const returned = await fuzz(t, hub, `/v1/dossiers/${open}/return`, fc.oneof(mutate({ method: 'counter', note: 'Ông A nhận' }), anyJson), [400, 409, 413])
   t.ok((returned.get(409) ?? 0) > 0, 'valid returns reached the status check and were refused')
-  t.equal(await hub.redis.hget(`${hub.prefix}:d:${open}`, 'v'), version, 'nothing changed by the refused returns')
+  t.equal((await dossierRow(hub, open))?.version, version, 'nothing changed by the refused returns')
 
   const withdrawn = await fuzz(t, hub, `/v1/dossiers/${open}/withdraw`, fc.oneof(mutate({ reason: 'Công dân không có nhu cầu nữa' }), anyJson, deep), [200, 400, 413])
   const status = (await hub.app.inject({ url: `/v1/dossiers/${open}/status` })).json<{ status: string }>().status
@@ -140,6 +140,6 @@ t.test('hostile dossier codes in the path: never a 5xx', async (t) => {
     if (res.statusCode >= 400 && !String(res.headers['content-type']).startsWith('application/problem+json')) throw new Error(`a ${res.statusCode} that is not problem+json: ${res.body.slice(0, 200)}`)
   }), { numRuns: RUNS })
   t.pass(`codes: ${[...statuses].map(([s, n]) => `${n}×${s}`).join(', ')}`)
-  t.equal(await hub.redis.zcard(`${hub.prefix}:ix:all`), 0, 'nothing stored')
+  t.equal(await storedDossiers(hub), 0, 'nothing stored')
 })
 

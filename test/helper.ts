@@ -17,7 +17,8 @@ import { resolveHubConfig, type HubSettings } from '../src/config/hub-config.ts'
 import { createLogger } from '../src/logger.ts'
 import { fromRoot } from '../src/paths.ts'
 import type { DossierSubmission } from '../src/types/schemas.generated.ts'
-import { fileDatabase } from './db-helper.ts'
+import { fileDatabase, hubDatabase, type HubDatabase } from './db-helper.ts'
+import type { Database } from '../src/store/db.ts'
 
 export { fileDatabase }
 
@@ -187,7 +188,45 @@ export interface TestKeys {
   agencies: Record<string, string>
 }
 
-export type TestHub = Hub & { app: FastifyInstance, prefix: string, redis: Redis, keys: TestKeys }
+/** `databaseUrl`: the URL of the hub's record (for scripts and processes that work on it), when build() made it */
+export type TestHub = Hub & { app: FastifyInstance, prefix: string, redis: Redis, keys: TestKeys, databaseUrl?: string }
+
+/** How many dossiers a hub's record holds. */
+export async function storedDossiers (hub: Pick<Hub, 'db'>): Promise<number> {
+  const [row] = await hub.db.sql<Array<{ n: number }>>`select count(*)::int as n from dossiers`
+  return row?.n ?? 0
+}
+
+/** What the record holds of one dossier (undefined: no such dossier). */
+export interface DossierRow {
+  version: number
+  /** history entries */
+  history: number
+  supplements: number
+  /** the overdue sweeper's clock (ms), or null when it does not watch the dossier */
+  dueIndexMs: number | null
+  /** some webhook subscriber may not have all its notifications */
+  notifyPending: boolean
+  /** the canonical document as stored */
+  doc: Record<string, unknown>
+}
+
+export async function dossierRow (hub: Pick<Hub, 'db'>, code: string): Promise<DossierRow | undefined> {
+  const [row] = await hub.db.sql<Array<Omit<DossierRow, 'dueIndexMs' | 'doc'> & { due_index_at: Date | null, doc: string }>>`
+    select d.version, d.supplements, d.due_index_at, d.doc::text as doc,
+      (select count(*)::int from dossier_history h where h.dossier_id = d.id) as history,
+      exists (select 1 from notify_pending p where p.dossier_id = d.id) as "notifyPending"
+    from dossiers d where d.code = ${code}`
+  if (row === undefined) return undefined
+  const { due_index_at: due, doc, ...rest } = row
+  return { ...rest, dueIndexMs: due === null ? null : due.getTime(), doc: JSON.parse(doc) as Record<string, unknown> }
+}
+
+/** The outbox rows not yet confirmed ("<code>|<step>[|kind]"), sorted. */
+export async function unconfirmedOutbox (hub: Pick<Hub, 'db'>): Promise<string[]> {
+  const rows = await hub.db.sql<Array<{ key: string }>>`select idempotency_key as key from outbox where confirmed_at is null and discarded_at is null`
+  return rows.map((r) => r.key).sort()
+}
 
 /** The Authorization header of a key. */
 export const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` })
@@ -232,12 +271,39 @@ function injectAs (app: FastifyInstance, key: string): void {
   Object.defineProperty(app, 'inject', { value: async (opts: InjectOptions | string) => await inject(withKey(opts)), configurable: true, writable: true })
 }
 
+/** The records of this file's hubs, by prefix, with how many hubs use each. */
+const records = new Map<string, { record: Promise<HubDatabase>, users: number }>()
+
+/** The record of the hubs on `prefix`: made by the first, dropped when the last one closes. */
+async function sharedHubDatabase (prefix: string): Promise<{ db: Database, url: string, drop: () => Promise<void> }> {
+  let entry = records.get(prefix)
+  if (entry === undefined) {
+    entry = { record: hubDatabase(), users: 0 }
+    records.set(prefix, entry)
+  }
+  entry.users++
+  const shared = entry
+  const record = await shared.record
+  return {
+    db: record.db,
+    url: record.url,
+    drop: async () => {
+      if (--shared.users > 0) return
+      records.delete(prefix)
+      await record.drop()
+    }
+  }
+}
+
 /** Builds a hub (API + workers unless `role` says otherwise) on its own prefix; closed and cleaned after the test. */
 export async function build (t: Test, options: BuildOptions = {}): Promise<TestHub> {
   const prefix = options.prefix ?? uniquePrefix()
   const settings = options.settings ?? testSettings({ agencyUrl: options.agencyUrl ?? 'http://127.0.0.1:9', ...(options.attempts !== undefined && { attempts: options.attempts }) })
   const logger = createLogger(options.logs !== undefined ? 'info' : 'silent', options.logs)
-  const database = options.database ?? (options.databaseUrl === undefined ? (await fileDatabase()).db : undefined)
+  // a record of its own (a schema), unless the test gives one; hubs given the same prefix (an API
+  // and a worker of one hub) share it as they share Redis
+  const own = options.database === undefined && options.databaseUrl === undefined ? await sharedHubDatabase(prefix) : undefined
+  const database = options.database ?? own?.db
   const hub = await createHub({
     role: options.role ?? 'all' as Role,
     redisUrl: options.redisUrl ?? REDIS_URL,
@@ -261,6 +327,7 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<TestH
   const cleaner = new Redis(REDIS_URL)
   t.teardown(async () => {
     await hub.close()
+    await own?.drop()
     await removeKeys(cleaner, prefix)
     await cleaner.quit()
   })
@@ -269,7 +336,7 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<TestH
     await hub.app.ready()
     injectAs(hub.app, keys.admin)
   }
-  return { ...hub, prefix, keys } as TestHub
+  return { ...hub, prefix, keys, ...(own !== undefined && { databaseUrl: own.url }) } as TestHub
 }
 
 export type ExampleName = 'birth-registration' | 'death-registration' | 'marriage-registration' | 'criminal-record-certificate' |

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, example, post, startAgency, waitFor, BIRTH, ELECTRICITY } from './helper.ts'
+import { BIRTH, build, ELECTRICITY, example, post, startAgency, storedDossiers, waitFor } from './helper.ts'
 import type { Dossier, DossierSummary } from '../src/types/schemas.generated.ts'
 
 t.test('each example dossier: 201 with code and Location, delivered to its agency, visible in GET', async (t) => {
@@ -60,7 +60,7 @@ t.test('receive once: the same Idempotency-Key returns the same dossier and crea
   const reordered = Object.fromEntries(Object.entries(example('birth-registration')).reverse())
   const third = await post(hub.app, reordered, { 'idempotency-key': '"portal-key-1"' })
   t.equal(third.statusCode, 200, 'same content in another key order, key as a structured-field string')
-  t.equal(await hub.redis.zcard(`${hub.prefix}:ix:all`), 1, 'one dossier stored')
+  t.equal(await storedDossiers(hub), 1, 'one dossier stored')
   await waitFor(() => agency.requests.length >= 1, 'delivery')
   await new Promise((r) => setTimeout(r, 200))
   t.equal(agency.requests.length, 1, 'one delivery')
@@ -75,7 +75,7 @@ t.test('receive once: the same source system + reference without a key returns t
   t.equal(again.json<DossierSummary>().code, first.json<DossierSummary>().code)
   const third = await post(hub.app, example('electricity-new-connection'), { 'idempotency-key': 'new-key' })
   t.equal(third.statusCode, 200, 'the new key now leads to the same dossier')
-  t.equal(await hub.redis.zcard(`${hub.prefix}:ix:all`), 1)
+  t.equal(await storedDossiers(hub), 1)
 })
 
 t.test('409 when a key or source reference comes back with different content; nothing changes', async (t) => {
@@ -99,7 +99,7 @@ t.test('409 when a key or source reference comes back with different content; no
   const byRef = await post(hub.app, sameRef)
   t.equal(byRef.statusCode, 409)
 
-  t.equal(await hub.redis.zcard(`${hub.prefix}:ix:all`), 1, 'still one dossier')
+  t.equal(await storedDossiers(hub), 1, 'still one dossier')
   t.same(await hub.store.get(code), before, 'the stored dossier is unchanged')
 })
 
@@ -113,7 +113,7 @@ t.test('50 concurrent copies: exactly one dossier, one delivery', async (t) => {
     t.equal(answers.filter((r) => r.statusCode === 200).length, 49, `${label}: 49 × 200`)
     t.equal(new Set(answers.map((r) => r.json<DossierSummary>().code)).size, 1, `${label}: one code`)
   }
-  t.equal(await hub.redis.zcard(`${hub.prefix}:ix:all`), 2, 'two dossiers in all')
+  t.equal(await storedDossiers(hub), 2, 'two dossiers in all')
   await waitFor(() => agency.requests.length >= 2, 'deliveries')
   await new Promise((r) => setTimeout(r, 300))
   t.equal(agency.requests.length, 2, 'one delivery each')

@@ -9,7 +9,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http'
 import { createHash } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import type { Test } from 'tap'
-import { bearer, build, fileDatabase, example, post, startAgency, testSettings, waitFor, REDIS_URL, type TestHub } from './helper.ts'
+import { bearer, build, dossierRow, example, fileDatabase, post, REDIS_URL, startAgency, testSettings, waitFor, type TestHub } from './helper.ts'
 import { createHub } from '../src/runtime.ts'
 import { createLogger } from '../src/logger.ts'
 import { verifyHubSignature } from '../src/delivery/outbound-auth.ts'
@@ -110,7 +110,7 @@ t.test('a supplement request stops the clock; resuming moves the due date by the
   const { code, dueAt } = (await post(hub.app, online)).json<DossierSummary>()
   t.equal(dueAt, '2026-11-26T09:00:00.000+07:00', '3 working days: Thursday 09:00')
   await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', 'delivered')
-  t.equal(await hub.redis.zscore(`${hub.prefix}:due`, code), String(Date.parse('2026-11-26T09:00:00+07:00')), 'the sweeper watches it')
+  t.equal((await dossierRow(hub, code))?.dueIndexMs, Date.parse('2026-11-26T09:00:00+07:00'), 'the sweeper watches it')
 
   c.set('2026-11-24T09:00:00+07:00')
   t.equal((await report(hub, code, 'evn', 'e1', { status: 'accepted' })).statusCode, 201)
@@ -119,7 +119,7 @@ t.test('a supplement request stops the clock; resuming moves the due date by the
   let d = await dossier(hub, code)
   t.equal(d.statusCode, 5)
   t.equal(d.pausedSince, '2026-11-24T09:00:00.000+07:00')
-  t.equal(await hub.redis.zscore(`${hub.prefix}:due`, code), null, 'a paused dossier cannot become overdue')
+  t.equal((await dossierRow(hub, code))?.dueIndexMs, null, 'a paused dossier cannot become overdue')
 
   // two working days later (Thursday 09:00: 16 working hours paused) the papers are in, the agency goes on
   c.set('2026-11-26T09:00:00+07:00')
@@ -128,7 +128,7 @@ t.test('a supplement request stops the clock; resuming moves the due date by the
   d = await dossier(hub, code)
   t.equal(d.dueAt, '2026-11-30T09:00:00.000+07:00', 'Thu 09:00 + 16 working hours = Mon 30 Nov 09:00')
   t.equal(d.pausedSince, undefined)
-  t.equal(await hub.redis.zscore(`${hub.prefix}:due`, code), String(Date.parse('2026-11-30T09:00:00+07:00')), 'watched again, at the new date')
+  t.equal((await dossierRow(hub, code))?.dueIndexMs, Date.parse('2026-11-30T09:00:00+07:00'), 'watched again, at the new date')
   const moved = (await history(hub, code)).find((h) => h.eventId === 'e3')
   t.equal(moved?.dueAtFrom, '2026-11-26T09:00:00.000+07:00')
   t.equal(moved?.dueAtTo, '2026-11-30T09:00:00.000+07:00')
@@ -158,7 +158,7 @@ t.test('the overdue sweeper flags a dossier once, even with two sweeps and two h
   const other = await createHub({
     role: 'worker', redisUrl: REDIS_URL, prefix: hub.prefix, settings: testSettings({ agencyUrl: agency.url }), now: c.now,
     logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 3_600_000,
-    database: (await fileDatabase()).db
+    database: hub.db
   })
   t.teardown(async () => { await other.close() })
   const late = (await post(hub.app, { ...example('electricity-new-connection'), channel: 'online' })).json<DossierSummary>()
@@ -210,7 +210,7 @@ t.test('the scheduled sweeper runs by itself on a worker', async (t) => {
   const worker = await createHub({
     role: 'worker', redisUrl: REDIS_URL, prefix: hub.prefix, settings: testSettings({ agencyUrl: 'http://127.0.0.1:9' }), now: c.now,
     logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 3_600_000, sweepIntervalMs: 200,
-    database: (await fileDatabase()).db
+    database: hub.db
   })
   t.teardown(async () => { await worker.close() })
   await waitFor(async () => (await dossier(hub, code)).overdueSince !== undefined, 'flagged by the scheduler')
@@ -259,7 +259,7 @@ t.test('the portal\'s webhook receiver sees every status change, signed and in o
   t.same(log.subscribers, { portal: 6 })
   t.equal(log.deliveries.filter((d) => d.outcome === 'delivered').length, 6)
   t.ok(log.deliveries.some((d) => d.outcome === 'retrying'), 'the log shows the failed attempts')
-  t.equal(await hub.redis.zscore(`${hub.prefix}:notify`, code), null, 'nothing pending for this dossier')
+  t.equal((await dossierRow(hub, code))?.notifyPending, false, 'nothing pending for this dossier')
 })
 
 t.test('a webhook receiver that stays down: the failure is visible, later notifications wait behind it', async (t) => {

@@ -8,7 +8,7 @@
  */
 import t from 'tap'
 import { createHash } from 'node:crypto'
-import { answerJson, build, deadEndpoint, example, post, shippedConfig, startAgency, waitFor, type AgencyServer, type TestHub } from './helper.ts'
+import { answerJson, build, deadEndpoint, dossierRow, example, post, shippedConfig, startAgency, storedDossiers, waitFor, type AgencyServer, type TestHub } from './helper.ts'
 import { resolveHubConfig, type HubSettings } from '../src/config/hub-config.ts'
 import type { Dossier, DossierSummary, StatusReport } from '../src/types/schemas.generated.ts'
 import type { GenericRequest } from '../adapters/generic/native.generated.ts'
@@ -188,7 +188,7 @@ t.test('events: refused when wrong, idempotent by id, kept but not applied when 
   const hub = await build(t, { settings: genericSettings(agency.url) })
   const { code } = await submit(hub, 'birth-registration')
   await waitFor(async () => await stepState(hub, code, 'civil-status') === 'delivered', 'delivered')
-  const before = await hub.redis.hget(`${hub.prefix}:d:${code}`, 'v')
+  const before = (await dossierRow(hub, code))?.version
 
   const wrong = await report(hub, code, 'evn', { status: 'resolved' })
   t.equal(wrong.status, 403, 'an agency the dossier is not routed to: 403')
@@ -204,8 +204,8 @@ t.test('events: refused when wrong, idempotent by id, kept but not applied when 
   t.equal(wrongStep.status, 403, 'another agency\'s step: 403')
   const both = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: 'x1', agency: 'justice' } })
   t.equal(both.statusCode, 400, 'neither report nor native')
-  t.equal(await hub.redis.hget(`${hub.prefix}:d:${code}`, 'v'), before, 'none of these changed the dossier')
-  t.equal(await hub.redis.llen(`${hub.prefix}:h:${code}`), 1, 'nor its history (the receipt only)')
+  t.equal((await dossierRow(hub, code))?.version, before, 'none of these changed the dossier')
+  t.equal((await dossierRow(hub, code))?.history, 1, 'nor its history (the receipt only)')
 
   const event = { eventId: 'JUS-2026-0001', agency: 'justice', report: { status: 'processing', occurredAt: '2026-11-23T10:00:00+07:00' } }
   const firstPost = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: event })
@@ -213,7 +213,7 @@ t.test('events: refused when wrong, idempotent by id, kept but not applied when 
   const again = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: event })
   t.equal(again.statusCode, 200, 'the same event again: 200')
   t.same(again.json(), firstPost.json(), 'with the first answer')
-  t.equal(await hub.redis.llen(`${hub.prefix}:h:${code}`), 2, 'and no second history entry (receipt + the report)')
+  t.equal((await dossierRow(hub, code))?.history, 2, 'and no second history entry (receipt + the report)')
   const reused = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { ...event, report: { status: 'resolved' } } })
   t.equal(reused.statusCode, 409, 'the same id with other content: 409')
   t.equal(reused.json<{ code: string }>().code, 'HUB_ERR_EVENT_CONFLICT')
@@ -255,7 +255,7 @@ t.test('agency reports race each other and the deliveries: every one is applied 
   t.equal(d.routing?.residence?.state, 'resolved')
   t.equal(d.routing?.['health-insurance']?.state, 'resolved')
   t.equal(d.status, 'resolved', 'resolved once both are')
-  t.equal(await hub.redis.llen(`${hub.prefix}:h:${code}`), 14, 'the receipt and one history entry per report, none lost')
+  t.equal((await dossierRow(hub, code))?.history, 14, 'the receipt and one history entry per report, none lost')
 })
 
 t.test('an agency that is down does not delay another agency\'s queue', async (t) => {
@@ -289,7 +289,7 @@ t.test('agency-side intake: a dossier the portal already sent is the same dossie
   t.equal(res.json<DossierSummary>().code, fromPortal.code, 'the same code')
   const again = await hub.app.inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', payload: native })
   t.equal(again.json<DossierSummary>().code, fromPortal.code, 'and again by its own reference')
-  t.equal(await hub.redis.zcard(`${hub.prefix}:ix:all`), 1, 'one dossier stored')
+  t.equal(await storedDossiers(hub), 1, 'one dossier stored')
 
   // a new dossier from an agency: its own step counts as delivered, the rest follows the route
   const fresh = example('birth-registration')
@@ -310,7 +310,7 @@ t.test('agency-side intake: a dossier the portal already sent is the same dossie
   t.same(bad.json<{ errors: Array<{ pointer: string }> }>().errors.map((e) => e.pointer), ['#/applicant/fullName'], 'names the native field')
   const nobody = await hub.app.inject({ method: 'POST', url: '/v1/agencies/nobody/dossiers', payload: fresh })
   t.equal(nobody.statusCode, 404)
-  t.equal(await hub.redis.zcard(`${hub.prefix}:ix:all`), 2, 'nothing stored by the bad ones')
+  t.equal(await storedDossiers(hub), 2, 'nothing stored by the bad ones')
 
   // the same agency sending the same content under another reference is a new dossier (its own decision)
   const other = example('birth-registration')

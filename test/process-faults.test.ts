@@ -21,12 +21,12 @@ t.test('fault: the worker process is killed (SIGKILL) in the middle of deliverie
     await new Promise((r) => setTimeout(r, 40))
     answerJson(res, repeat ? 200 : 201, { maTiepNhan: `EVN-${firstSeen.size}`, duplicate: repeat })
   })
-  const { prefix, store, clients } = await withPrefix(t)
+  const { prefix, databaseUrl, store, clients } = await withPrefix(t)
   const key = await portalKey(clients)
   const config = writeConfig(t, agency.url)
   const port = await freePort()
   // a dead worker's deliveries are taken over once its lock lapses (2 s here, 30 s by default)
-  const env = { REDIS_URL, REDIS_PREFIX: prefix, HUB_CONFIG: config, RECONCILE_INTERVAL_MS: '1000', WORKER_LOCK_MS: '2000' }
+  const env = { REDIS_URL, REDIS_PREFIX: prefix, DATABASE_URL: databaseUrl, HUB_CONFIG: config, RECONCILE_INTERVAL_MS: '1000', WORKER_LOCK_MS: '2000' }
   const api = startHub(t, { ...env, PORT: String(port) }, ['--role=api'])
   await waitFor(() => api.output().includes('"hub started"'), 'the API to start', 20_000)
   const codes: string[] = []
@@ -65,11 +65,11 @@ t.test('SIGTERM under load, behind a load balancer that watches /ready: no reque
     await new Promise((r) => setTimeout(r, 40)) // deliveries take a moment: some are on their way at the signal
     answerJson(res, 201, { maTiepNhan: `EVN-${seen.size}` })
   })
-  const { prefix, store, clients } = await withPrefix(t)
+  const { prefix, databaseUrl, store, clients } = await withPrefix(t)
   const key = await portalKey(clients)
   const config = writeConfig(t, agency.url)
   const port = await freePort()
-  const env = { REDIS_URL, REDIS_PREFIX: prefix, HUB_CONFIG: config, LOG_LEVEL: 'info' }
+  const env = { REDIS_URL, REDIS_PREFIX: prefix, DATABASE_URL: databaseUrl, HUB_CONFIG: config, LOG_LEVEL: 'info' }
   const hub = startHub(t, { ...env, PORT: String(port), SHUTDOWN_DRAIN_MS: '1500' })
   await waitFor(() => hub.output().includes('"hub started"'), 'the hub to start', 20_000)
 

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { request } from 'undici'
 import { example, fileDatabase, removeKeys, uniquePrefix, REDIS_URL } from './helper.ts'
+import { hubDatabase } from './db-helper.ts'
 import { fromRoot } from '../src/paths.ts'
 import { DossierStore } from '../src/store/dossier-store.ts'
 import { ClientStore } from '../src/auth/clients.ts'
@@ -21,7 +22,7 @@ export interface HubProcess {
   exited: Promise<number | null>
 }
 
-/** The test file's database: the hub processes' DATABASE_URL. */
+/** The test file's database: the hub processes' DATABASE_URL unless a test gives its own (withPrefix). */
 export const fileDb = await fileDatabase()
 
 export function startHub (t: Test, env: Record<string, string>, args: string[] = [], script = 'src/server.ts'): HubProcess {
@@ -59,14 +60,17 @@ export function writeConfig (t: Test, agencyUrl: string): string {
   return file
 }
 
-export async function withPrefix (t: Test): Promise<{ prefix: string, redis: Redis, store: DossierStore, clients: ClientStore }> {
+/** A Redis prefix and a record (a schema of the file's database) of its own: `databaseUrl` for the processes. */
+export async function withPrefix (t: Test): Promise<{ prefix: string, databaseUrl: string, redis: Redis, store: DossierStore, clients: ClientStore }> {
   const prefix = uniquePrefix()
   const redis = new Redis(REDIS_URL)
+  const record = await hubDatabase()
   t.teardown(async () => {
+    await record.drop()
     await removeKeys(redis, prefix)
     await redis.quit()
   })
-  return { prefix, redis, store: new DossierStore(redis, prefix), clients: new ClientStore(fileDb.sql, redis, prefix) }
+  return { prefix, databaseUrl: record.url, redis, store: new DossierStore(record.db.sql), clients: new ClientStore(record.db.sql, redis, prefix) }
 }
 
 /** A portal client on the prefix: its key. */

@@ -17,10 +17,10 @@ t.test('npm start\'s entry point: serves /docs and the API, delivers, and SIGTER
     await new Promise<void>((resolve) => { release = resolve })
     answerJson(res, 201, { maTiepNhan: 'EVN-SLOW-1' })
   })
-  const { prefix, store, clients } = await withPrefix(t)
+  const { prefix, databaseUrl, store, clients } = await withPrefix(t)
   const key = await portalKey(clients)
   const port = await freePort()
-  const hub = startHub(t, { PORT: String(port), REDIS_URL, REDIS_PREFIX: prefix, HUB_CONFIG: writeConfig(t, agency.url) })
+  const hub = startHub(t, { PORT: String(port), REDIS_URL, REDIS_PREFIX: prefix, DATABASE_URL: databaseUrl, HUB_CONFIG: writeConfig(t, agency.url) })
   await waitFor(() => hub.output().includes('"hub started"'), 'the hub to start', 20_000)
 
   const docs = await request(`http://127.0.0.1:${port}/docs/json`)
@@ -45,11 +45,11 @@ t.test('npm start\'s entry point: serves /docs and the API, delivers, and SIGTER
 
 t.test('API and worker as separate processes on one Redis', async (t) => {
   const agency = await startAgency(t)
-  const { prefix, store, clients } = await withPrefix(t)
+  const { prefix, databaseUrl, store, clients } = await withPrefix(t)
   const key = await portalKey(clients)
   const config = writeConfig(t, agency.url)
   const port = await freePort()
-  const env = { REDIS_URL, REDIS_PREFIX: prefix, HUB_CONFIG: config }
+  const env = { REDIS_URL, REDIS_PREFIX: prefix, DATABASE_URL: databaseUrl, HUB_CONFIG: config }
   const api = startHub(t, { ...env, PORT: String(port) }, ['--role=api'])
   await waitFor(() => api.output().includes('"hub started"'), 'the API to start', 20_000)
   t.match(api.output(), /"role":"api"/)
@@ -74,7 +74,7 @@ t.test('API and worker as separate processes on one Redis', async (t) => {
 })
 
 t.test('npm run agencies: simulators for the configured agencies take deliveries and post progress back to the hub process', async (t) => {
-  const { prefix, store } = await withPrefix(t)
+  const { prefix, databaseUrl, store } = await withPrefix(t)
   const [port, evnPort, justicePort] = [await freePort(), await freePort(), await freePort()]
   const file = join(t.testdir(), 'hub.json')
   const retry = { attempts: 3, baseDelayMs: 50, maxDelayMs: 1000 }
@@ -93,7 +93,7 @@ t.test('npm run agencies: simulators for the configured agencies take deliveries
   const agencies = startHub(t, { HUB_CONFIG: file, HUB_URL: `http://127.0.0.1:${port}`, SIM_DELAY_MS: '50', SIM_SUPPLEMENT_RATE: '0', SIM_KEYS_FILE: keysFile }, [], 'scripts/agencies.ts')
   await waitFor(() => agencies.output().includes('justice simulated at'), 'the simulators to start', 20_000)
   t.match(agencies.output(), new RegExp(`evn simulated at http://127\\.0\\.0\\.1:${evnPort}/evn`))
-  const hub = startHub(t, { PORT: String(port), REDIS_URL, REDIS_PREFIX: prefix, HUB_CONFIG: file, HUB_DEV_CLIENTS: keysFile })
+  const hub = startHub(t, { PORT: String(port), REDIS_URL, REDIS_PREFIX: prefix, DATABASE_URL: databaseUrl, HUB_CONFIG: file, HUB_DEV_CLIENTS: keysFile })
   await waitFor(() => hub.output().includes('"hub started"'), 'the hub to start', 20_000)
   const devKeys = JSON.parse(readFileSync(keysFile, 'utf8')) as { portal: string, agencies: Record<string, string> }
   t.same(Object.keys(devKeys.agencies).sort(), ['evn', 'justice'], 'a development key per agency')
@@ -133,11 +133,11 @@ t.test('one API and two worker processes on one Redis: every dossier delivered o
     await new Promise((r) => setTimeout(r, 30)) // a real agency takes a moment: both workers get work
     answerJson(res, 201, { maTiepNhan: `EVN-${seen.size}` })
   })
-  const { prefix, store, clients } = await withPrefix(t)
+  const { prefix, databaseUrl, store, clients } = await withPrefix(t)
   const key = await portalKey(clients)
   const config = writeConfig(t, agency.url)
   const port = await freePort()
-  const env = { REDIS_URL, REDIS_PREFIX: prefix, HUB_CONFIG: config, LOG_LEVEL: 'info' }
+  const env = { REDIS_URL, REDIS_PREFIX: prefix, DATABASE_URL: databaseUrl, HUB_CONFIG: config, LOG_LEVEL: 'info' }
   const api = startHub(t, { ...env, PORT: String(port) }, ['--role=api'])
   const workers = [startHub(t, { ...env, HUB_ROLE: 'worker' }), startHub(t, { ...env, HUB_ROLE: 'worker' })]
   await waitFor(() => [api, ...workers].every((p) => p.output().includes('"hub started"')), 'three processes to start', 30_000)

@@ -4,7 +4,7 @@
  * a crash in between leaves outbox entries, which the reconciler turns into jobs.
  */
 import t from 'tap'
-import { build, example, fileDatabase, post, startAgency, testSettings, waitFor, REDIS_URL } from './helper.ts'
+import { build, example, fileDatabase, post, REDIS_URL, startAgency, testSettings, unconfirmedOutbox, waitFor } from './helper.ts'
 import { createEventService, createHub, createIntakeService } from '../src/runtime.ts'
 import { createLogger } from '../src/logger.ts'
 import { DossierStore } from '../src/store/dossier-store.ts'
@@ -17,7 +17,7 @@ t.test('queueing fails after the dossier is stored: 201 anyway, and the reconcil
   const settings = testSettings({ agencyUrl: agency.url })
   // An intake whose queueing step dies, as if the process crashed right after the Lua script.
   const crashing = createIntakeService({
-    store: new DossierStore(hub.redis, hub.prefix),
+    store: new DossierStore(hub.db.sql),
     enqueue: async () => { throw new Error('simulated crash between store and enqueue') },
     settings,
     inlineAttachmentLimit: 65536,
@@ -28,13 +28,13 @@ t.test('queueing fails after the dossier is stored: 201 anyway, and the reconcil
   const code = summary.code
   t.ok(await hub.store.exists(code), 'stored')
   t.equal(await hub.queues.getJob('justice', code, 'civil-status'), undefined, 'but no delivery job exists')
-  t.same(await hub.redis.zrange(`${hub.prefix}:outbox`, '0', '-1'), [`${code}|civil-status`], 'the outbox remembers the delivery of the first step (the later ones wait)')
+  t.same(await unconfirmedOutbox(hub), [`${code}|civil-status`], 'the outbox remembers the delivery of the first step (the later ones wait)')
 
   const report = await hub.reconciler.runOnce(Date.now() + 61_000)
   t.same(report, { checked: 1, requeued: 1, confirmed: 0, dropped: 0 })
   await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'delivered', 'delivered by the reconciled job')
   t.equal(agency.requests.length, 1)
-  t.same(await hub.redis.zrange(`${hub.prefix}:outbox`, '0', '-1'), [], 'outbox empty')
+  t.same(await unconfirmedOutbox(hub), [], 'outbox empty')
 
   const again = await hub.reconciler.runOnce(Date.now() + 61_000)
   t.same(again, { checked: 0, requeued: 0, confirmed: 0, dropped: 0 }, 'nothing left to do')
@@ -52,7 +52,7 @@ t.test('a normal intake leaves nothing for the reconciler, and running it twice 
   await hub.reconciler.runOnce(Date.now() + 1)
   await new Promise((r) => setTimeout(r, 200))
   t.equal(agency.requests.length, 1, 'one delivery')
-  t.equal(await hub.redis.zcard(`${hub.prefix}:outbox`), 0)
+  t.equal((await unconfirmedOutbox(hub)).length, 0)
 })
 
 t.test('the reconciler respects the grace period for fresh entries', async (t) => {
@@ -85,7 +85,7 @@ t.test('the scheduled reconciler runs by itself in the worker role', async (t) =
   const worker = await createHub({
     role: 'worker', redisUrl: REDIS_URL, prefix: api.prefix, settings: testSettings({ agencyUrl: agency.url }),
     logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 1000, reconcileGraceMs: 0,
-    database: (await fileDatabase()).db
+    database: api.db
   })
   t.teardown(async () => { await worker.close() })
   await waitFor(async () => (await api.store.routingState(summary.code, 'civil-status'))?.state === 'delivered', 'delivered by the scheduled reconciler', 15_000)
@@ -120,7 +120,7 @@ t.test('a report releases the next stage but queueing it fails: the reconciler d
   })
   const { answer } = await crashing.post(code, { eventId: 'ev-1', agency: 'justice', report: { status: 'resolved' } })
   t.same(answer.released, ['residence', 'health-insurance'], 'the next stage is released')
-  t.same((await hub.redis.zrange(`${hub.prefix}:outbox`, '0', '-1')).sort(), [`${code}|health-insurance`, `${code}|residence`], 'its deliveries are in the outbox')
+  t.same((await unconfirmedOutbox(hub)), [`${code}|health-insurance`, `${code}|residence`], 'its deliveries are in the outbox')
   t.equal(await hub.queues.getJob('police-residence', code, 'residence'), undefined, 'but not queued')
 
   const report = await hub.reconciler.runOnce(Date.now() + 61_000)

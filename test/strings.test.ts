@@ -6,7 +6,7 @@
  */
 import t, { type Test } from 'tap'
 import { readFileSync } from 'node:fs'
-import { bearer, build, example, post, type TestHub } from './helper.ts'
+import { bearer, build, dossierRow, example, post, storedDossiers, type TestHub } from './helper.ts'
 import { fromRoot } from '../src/paths.ts'
 import { identifierProblem, normalizeIdentifier, normalizeSource } from '../src/domain/identifiers.ts'
 import { MAX_TEXT_PROBLEMS, mayHoldForbiddenText, textProblem, textProblems } from '../src/validation/text.ts'
@@ -20,7 +20,7 @@ function justiceNative (): Record<string, unknown> {
 
 /** What the hub holds: dossiers, and the dossier's stored version and history. */
 async function snapshot (hub: TestHub, code: string): Promise<unknown[]> {
-  return [await hub.redis.zcard(`${hub.prefix}:ix:all`), await hub.redis.hget(`${hub.prefix}:d:${code}`, 'v'), await hub.redis.llen(`${hub.prefix}:h:${code}`)]
+  return [await storedDossiers(hub), await dossierRow(hub, code)]
 }
 
 function expectRefused (t: Test, res: { statusCode: number, headers: Record<string, unknown>, json: <T>() => T }, pointer: string, detail: RegExp, label: string): void {
@@ -116,14 +116,14 @@ t.test('a reference with a zero-width space, surrounding spaces or full-width le
   const nativeAgain = await hub.app.inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', headers: { ...json, ...agency }, payload: { ...native, soBienNhan: `${String(native.soBienNhan)}\u200b ` } })
   t.equal(nativeAgain.statusCode, 200, 'native reference with a zero-width space and a trailing space: 200')
   t.equal(nativeAgain.json<DossierSummary>().code, nativeFirst.json<DossierSummary>().code, 'the first dossier')
-  t.equal(await hub.redis.zcard(`${hub.prefix}:ix:all`), 2, 'two dossiers in all')
+  t.equal(await storedDossiers(hub), 2, 'two dossiers in all')
 
   // a new dossier whose reference carries invisible characters is stored, and sent on, with the plain one
   const fresh = example('birth-registration')
   fresh.source.reference = '\u200bＨＳ-9 '
   const created = await post(hub.app, fresh, bearer(hub.keys.portal))
   t.equal(created.statusCode, 201)
-  const doc = JSON.parse(await hub.redis.hget(`${hub.prefix}:d:${created.json<DossierSummary>().code}`, 'doc') ?? '{}') as { source?: { reference?: string } }
+  const doc = (await dossierRow(hub, created.json<DossierSummary>().code))?.doc as { source?: { reference?: string } }
   t.equal(doc.source?.reference, 'HS-9', 'the stored reference is the normalized one')
 })
 

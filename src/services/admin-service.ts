@@ -6,8 +6,8 @@
  * discards are written to the dossier's audit trail.
  *
  * A failed step stays retryable whatever became of its BullMQ job (cleaned or removed in Redis, or
- * by a console of an earlier version): the step's routing state says it failed, and its agency's
- * list of failed steps (store/keys.ts) finds it; the retry queues the delivery again, with the same
+ * by a console of an earlier version): the step's routing state in the record says it failed, and
+ * the record's failed steps of its agency (DossierStore.failedSteps) find it; the retry queues the delivery again, with the same
  * job id and so the same Idempotency-Key, so an agency that did receive it drops the repeat.
  */
 import type { Job, Queue } from 'bullmq'
@@ -166,7 +166,7 @@ export class AdminService {
   /** Queues a failed step whose job is gone again: same job id, so the same Idempotency-Key. */
   async #requeue (code: string, step: string, agency: string): Promise<Job<DeliveryJobData>> {
     await this.#queues.enqueue(code, [{ step, agency }])
-    await this.#store.unlistFailed(agency, code, step)
+    await this.#store.undiscardFailed(code, step)
     const job = await this.#queues.getJob(agency, code, step)
     if (job === undefined) throw new Error(`the delivery of ${code} step ${step} was queued but its job is not found`)
     return job
@@ -187,8 +187,8 @@ export class AdminService {
   }
 
   /**
-   * Retries every failed delivery of an agency: the jobs in its failed set, then the steps listed
-   * as failed whose job is gone (entries whose step moved on are dropped).
+   * Retries every failed delivery of an agency: the jobs in its failed set, then the failed steps
+   * (not discarded) whose job is gone.
    */
   async retryAllFailed (agency: string, actor: Actor): Promise<{ retried: number }> {
     const { retried } = await retryFailed(this.#queue(agency), async (job) => { await this.#record(job.data.code, actor, 'retry', 200) })
@@ -197,22 +197,17 @@ export class AdminService {
     for (let offset = 0; ; offset += PAGE) {
       const page = await this.#store.failedSteps(agency, offset, PAGE)
       if (page.length === 0) break
-      let dropped = 0
+      // a step queued again stays failed (and listed) until its delivery moves it on: the pages do not shift
       for (const { code, step } of page) {
         const state = await this.#store.routingState(code, step)
-        if (state?.state !== 'failed' || state.agency !== agency) {
-          await this.#store.unlistFailed(agency, code, step)
-          dropped++
-          continue
-        }
+        // moved on since the page was read
+        if (state?.state !== 'failed' || state.agency !== agency) continue
         // its job exists (just retried above, or queued again meanwhile): nothing to do here
         if (await this.#queues.getJob(agency, code, step) !== undefined) continue
         await this.#requeue(code, step, agency)
         await this.#record(code, actor, 'retry', 200)
         requeued++
-        dropped++
       }
-      offset -= dropped
     }
     return { retried: retried + requeued }
   }
@@ -223,7 +218,7 @@ export class AdminService {
     const jobId = job === undefined ? deliveryJobId(code, step) : String(job.id)
     if (job !== undefined) await job.remove()
     // off the list retry-failed works from; a retry of this one step still works
-    await this.#store.unlistFailed(agency, code, step)
+    await this.#store.discardFailed(code, step, new Date())
     await this.#record(code, actor, 'discard', 200, reason)
     return { discarded: jobId }
   }

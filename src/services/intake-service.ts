@@ -33,8 +33,7 @@ import { AgencyNotFoundError, HubValidationError, IdempotencyConflictError, type
 import { RETURN_STEP, initialRouting, stepsToDeliver, type StepPlan } from '../domain/routing.ts'
 import type { WorkingCalendar } from '../domain/calendar.ts'
 import { dueAtReceipt, isPaper, type DossierHead, type LifecycleFacts } from '../domain/lifecycle.ts'
-import { statsDelta } from '../domain/stats.ts'
-import { notificationBody, statsFacts, type Actor } from './lifecycle-service.ts'
+import { notificationBody, type Actor } from './lifecycle-service.ts'
 import type { HistoryEntry } from '../types/schemas.generated.ts'
 import { canonicalJson, sha256Hex } from '../domain/fingerprint.ts'
 import { SEQUENCE_WIDTH, dossierCodePrefix } from '../domain/dossier-code.ts'
@@ -242,7 +241,6 @@ export class IntakeService {
       facts,
       history,
       ...(this.#o.notify !== undefined && { notification: notificationBody(procedure.code, 'status-changed', undefined, head, received, actor) }),
-      stats: statsDelta(undefined, statsFacts(head, procedure.code, routing)),
       ...(origin.heldBy !== undefined && { asAgency: origin.heldBy })
     })
     if (result.outcome === 'conflict') throw new IdempotencyConflictError(result.code)

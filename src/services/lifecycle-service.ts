@@ -19,7 +19,6 @@ import type { WorkingCalendar } from '../domain/calendar.ts'
 import { WITHDRAWN_PREFIX, changeStatus, checkTransition, markOverdue, overdueCheckAt, type DossierHead } from '../domain/lifecycle.ts'
 import { RETURN_STEP, STEP_RANK, isFinished, statusFromRouting, type Routing } from '../domain/routing.ts'
 import { canonicalJson, sha256Hex } from '../domain/fingerprint.ts'
-import { statsDelta, type StatsFacts } from '../domain/stats.ts'
 import { STATUSES, type DossierStatus } from '../domain/status.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
 import { BusyError, DossierNotFoundError, IllegalTransitionError, NoSupplementRequestedError, SupplementConflictError } from '../errors.ts'
@@ -56,8 +55,8 @@ export interface ChangePlan {
   notification?: { event: NotificationEvent, actor: Actor, note?: string }
   eventId?: string
   answer?: string
-  /** other hash fields to set */
-  fields?: Readonly<Record<string, string>>
+  /** the applicant's supplement this change stores */
+  supplement?: StoredSupplement
   at: Date
 }
 
@@ -91,14 +90,6 @@ export function actorOf (client: Client | undefined): Actor {
   return { kind: client.role === 'portal' ? 'portal' : 'admin', id: client.id }
 }
 
-/** Agencies a dossier's statistics count under: its route's agencies, not the postal service that carries the result. */
-function statsAgencies (routing: Routing): string[] {
-  return [...new Set(Object.entries(routing).filter(([id]) => id !== RETURN_STEP).map(([, r]) => r.agency))]
-}
-
-export function statsFacts (head: DossierHead, procedure: string, routing: Routing): StatsFacts {
-  return { receivedAt: head.receivedAt, status: head.status, procedure, agencies: statsAgencies(routing), facts: head.facts }
-}
 
 /** The webhook notification of a change, as kept in the dossier's list (id, sequence and dossier code are added when it is sent or read). */
 /** With statuses 5 and 6: what each open step asks of the applicant (papers, payment), for the portal to tell them. */
@@ -167,7 +158,6 @@ export class LifecycleService {
     if (!check.ok) throw new IllegalTransitionError(code, before.status, after.status, check.detail)
     const routingAfter = { ...found.routing, ...plan.routing }
     const procedure = found.dossier.procedure.code
-    const stats = statsDelta(statsFacts(before, procedure, found.routing), statsFacts(after, procedure, routingAfter))
     const dueBefore = overdueCheckAt(before)
     const dueAfter = overdueCheckAt(after)
     const factsChanged = JSON.stringify(before.facts) !== JSON.stringify(after.facts)
@@ -184,13 +174,12 @@ export class LifecycleService {
       ...(plan.history !== undefined && { history: plan.history }),
       ...(plan.eventId !== undefined && { eventId: plan.eventId }),
       ...(plan.answer !== undefined && { answer: plan.answer }),
-      ...(plan.fields !== undefined && { fields: plan.fields }),
+      ...(plan.supplement !== undefined && { supplement: plan.supplement }),
       at: atIso,
       nowMs: plan.at.getTime(),
       ...(factsChanged && { facts: after.facts }),
       ...(after.dueAt !== undefined && after.dueAt !== before.dueAt && { dueAt: after.dueAt }),
       ...(dueAfter !== dueBefore && { dueIndex: dueAfter ?? 'remove' }),
-      stats,
       ...(n !== undefined && this.#o.notifying && {
         notification: notificationBody(procedure, n.event, before.status !== after.status ? before.status : undefined, after, plan.at, n.actor, n.note, routingAfter)
       })
@@ -338,7 +327,7 @@ export class LifecycleService {
         notification: { event: 'status-changed', actor, note: input.note ?? `hồ sơ bổ sung lần ${sequence}` },
         eventId,
         answer: JSON.stringify({ fingerprint, answer }),
-        fields: { [`sup:${sequence}`]: JSON.stringify(stored), sups: String(sequence) },
+        supplement: stored,
         at
       })
       if (r.outcome === 'ok') return { created: true, answer }

@@ -1,29 +1,20 @@
 /**
- * Dossiers in Redis: intake (receive once, numbering, indexes, outbox in one Lua script), reads,
- * the per-agency routing state and the outbox the reconciler works from. Key layout: keys.ts.
+ * Dossiers in the record (PostgreSQL; tables: migrations/0001_record.sql and 0002_dossier_store.sql):
+ * intake (receive once, numbering, the dossier, its steps, history, notification and outbox rows
+ * in one statement: hub_intake), changes (compare-and-set on the dossier's version: hub_apply),
+ * delivery outcomes (compare-and-set on a step's state: hub_step), reads, lists, the overdue
+ * sweeper's clock and the outbox the relay works from. Every write is one round trip and one
+ * transaction, committed before the caller answers.
  */
-import { readFileSync } from 'node:fs'
-import type { Redis, Result } from 'ioredis'
+import { createHash } from 'node:crypto'
+import type { Sql } from 'postgres'
 import type { Attachment, Dossier, DossierSummary, HistoryEntry, ResultDocument, RoutingState } from '../types/schemas.generated.ts'
-import { nationalStatusCode, type DossierStatus } from '../domain/status.ts'
+import { nationalStatusCode, statusFromNationalCode, type DossierStatus } from '../domain/status.ts'
 import type { Routing } from '../domain/routing.ts'
 import type { DossierHead, LifecycleFacts } from '../domain/lifecycle.ts'
-import { Keys, outboxMember, parseOutboxMember, type DeliveryKind } from './keys.ts'
+import { toVietnamIso } from '../domain/vietnam-time.ts'
+import { outboxMember, parseOutboxMember, type DeliveryKind } from './keys.ts'
 
-const lua = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8')
-const summaryPrelude = lua('summary')
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    hubIntake(...args: Array<string | number>): Result<Array<string>, Context>
-    hubRouting(...args: Array<string | number>): Result<number, Context>
-    hubApply(...args: Array<string | number>): Result<Array<string | number>, Context>
-    hubList(...args: Array<string | number>): Result<[number, string, string, ...string[][]], Context>
-  }
-}
-
-/** Counters live a few days past their day, so a late retry never restarts a day's numbering. */
-const SEQUENCE_TTL_SECONDS = 4 * 24 * 60 * 60
 
 export interface IntakeInput {
   idempotencyKey?: string
@@ -56,8 +47,6 @@ export interface IntakeInput {
   history: HistoryEntry
   /** the webhook notification of the receipt, when anyone subscribes */
   notification?: object
-  /** statistics counter increments ("<day>\t<field>" → n) */
-  stats: ReadonlyMap<string, number>
   /**
    * The agency a native submission is for: the receive-once lookups pass over every dossier not
    * routed to it, as if it did not exist (lua/intake.lua). Undefined: the portal or an
@@ -125,15 +114,14 @@ export interface DossierChange {
   dueAt?: string
   /** the overdue sweeper's index: remove the dossier, or (re)set its due date ms */
   dueIndex?: 'remove' | number
-  /** statistics counter increments ("<day>\t<field>" → n) */
-  stats?: ReadonlyMap<string, number>
   /** the webhook notification (without id and sequence: its position gives them) */
   notification?: object
-  /** other hash fields to set (a supplement: sup:<n> and the count sups) */
-  fields?: Readonly<Record<string, string>>
+  /** the applicant's supplement this change stores (its sequence becomes the dossier's count) */
+  supplement?: StoredSupplement
 }
 
-/** A supplement as stored in the dossier's hash (sup:<n>). */
+
+/** A supplement as stored (table supplements). */
 export interface StoredSupplement {
   id: string
   sequence: number
@@ -144,50 +132,32 @@ export interface StoredSupplement {
 
 export type ChangeResult = { outcome: 'ok', sequence: number } | { outcome: 'seen', answer: string } | { outcome: 'stale' } | { outcome: 'missing' }
 
-const statsArgs = (stats: ReadonlyMap<string, number> | undefined): Array<string | number> =>
-  [...(stats ?? new Map<string, number>())].flatMap(([key, n]) => {
-    const [day, field] = key.split('\t') as [string, string]
-    return [day, field, n]
-  })
+/** KenhThucHien: the national channel codes the record keeps (1 counter, 2 online, 3 postal). */
+const CHANNEL_CODE: Record<LifecycleFacts['channel'], number> = { counter: 1, online: 2, postal: 3 }
 
-/** The lifecycle facts of a dossier stored before they were kept (no `lc` field). */
-const LEGACY_FACTS: LifecycleFacts = { channel: 'online', level: 'province', returnMethod: 'online' }
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex')
+/** A timestamp column as the API shows times (Vietnam time, milliseconds). */
+const iso = (t: Date | string): string => toVietnamIso(t instanceof Date ? t : new Date(t))
+const isoOrUndefined = (t: Date | string | null | undefined): string | undefined => t === null || t === undefined ? undefined : iso(t)
+/** A json column: the driver gives it parsed, or as text when it was written as text. */
+const parsed = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T
 
-function pairs (flat: readonly string[], from = 0): Map<string, string> {
-  const m = new Map<string, string>()
-  for (let i = from; i + 1 < flat.length; i += 2) m.set(flat[i] as string, flat[i + 1] as string)
-  return m
+function statusOf (code: number): DossierStatus {
+  const status = statusFromNationalCode(code)
+  if (status === undefined) throw new Error(`the record holds an unknown status code ${code}`)
+  return status
 }
 
-function routingOf (fields: Map<string, string>): Routing {
+/** Routing from [[step, state], …] in route order. */
+function routingOf (steps: unknown): Routing {
   const routing: Routing = {}
-  for (const step of (fields.get('steps') ?? '').split(',')) {
-    const raw = fields.get(`r:${step}`)
-    if (step !== '' && raw !== undefined) routing[step] = JSON.parse(raw) as RoutingState
-  }
+  for (const [step, state] of parsed<Array<[string, RoutingState]> | null>(steps) ?? []) routing[step] = state
   return routing
 }
 
 /** Result documents of every resolved step, in route order. */
 function resultsOf (routing: Routing): ResultDocument[] {
   return Object.values(routing).flatMap((r) => r.results ?? [])
-}
-
-/** The hub-assigned head of a dossier (code, status, dates) from its hash fields. */
-function headOf (code: string, f: Map<string, string>): Pick<Dossier, 'code' | 'status' | 'statusCode' | 'receivedAt' | 'dueAt'> {
-  const status = f.get('status') as DossierStatus
-  const dueAt = f.get('dueAt')
-  return {
-    code,
-    status,
-    statusCode: nationalStatusCode(status),
-    receivedAt: f.get('receivedAt') as string,
-    ...(dueAt !== undefined && dueAt !== '' && { dueAt })
-  }
-}
-
-export function factsOf (raw: string | undefined | null): LifecycleFacts {
-  return raw === undefined || raw === null || raw === '' ? LEGACY_FACTS : JSON.parse(raw) as LifecycleFacts
 }
 
 /** The lifecycle facts a dossier shows (the rest — channel, rule — it has in its own fields or the catalogue). */
@@ -204,54 +174,83 @@ export function publicFacts (facts: LifecycleFacts): Pick<Dossier, 'rescheduledD
   }
 }
 
-function summaryOf (code: string, f: Map<string, string>): DossierSummary {
+interface SummaryRow {
+  code: string
+  status: number
+  received_at: Date | string
+  due_at: Date | string | null
+  procedure_code: string
+  procedure_name: string
+  steps: unknown
+}
+
+function summaryOf (r: SummaryRow): DossierSummary {
+  const status = statusOf(r.status)
+  const dueAt = isoOrUndefined(r.due_at)
   return {
-    ...headOf(code, f),
-    procedure: { code: f.get('procedure') as string, name: f.get('procedureName') as string },
-    routing: routingOf(f)
+    code: r.code,
+    status,
+    statusCode: nationalStatusCode(status),
+    receivedAt: iso(r.received_at),
+    ...(dueAt !== undefined && { dueAt }),
+    procedure: { code: r.procedure_code, name: r.procedure_name },
+    routing: routingOf(r.steps)
   }
 }
 
-export class DossierStore {
-  readonly redis: Redis
-  readonly keys: Keys
+/** The steps of a dossier as [[step, state], …] in route order (a subquery of `d`). */
+const STEPS = 'select json_agg(json_build_array(s.step, s.detail) order by s.position) from dossier_steps s where s.dossier_id = d.id'
 
-  constructor (redis: Redis, prefix: string) {
-    this.redis = redis
-    this.keys = new Keys(prefix)
-    redis.defineCommand('hubIntake', { numberOfKeys: 9, lua: summaryPrelude + lua('intake') })
-    redis.defineCommand('hubRouting', { numberOfKeys: 3, lua: lua('routing') })
-    redis.defineCommand('hubApply', { numberOfKeys: 7, lua: lua('apply') })
-    redis.defineCommand('hubList', { numberOfKeys: 1, lua: summaryPrelude + lua('list') })
+export class DossierStore {
+  readonly #sql: Sql
+
+  constructor (sql: Sql) {
+    this.#sql = sql
   }
 
-  /** Stores a new dossier with its routing states and outbox entries, or finds the one it repeats. One round trip. */
+  /** Stores a new dossier with its routing states and outbox rows, or finds the one it repeats. One round trip. */
   async intake (input: IntakeInput): Promise<IntakeResult> {
-    const k = this.keys
     const steps = Object.entries(input.routing)
-    const agencies = [...new Set(steps.map(([, r]) => r.agency))].join(',')
-    const stepArgs = steps.flatMap(([, r]) => [JSON.stringify(r), r.state === 'pending' ? '1' : '0'])
-    const reply = await this.redis.hubIntake(
-      k.idempotency(input.idempotencyKey ?? ''), k.source(input.source.system, input.source.reference),
-      k.sequence(input.receivingAgencyCode, input.yymmdd), k.outbox, k.indexAll, k.content(input.contentFingerprint),
-      input.origin === undefined ? k.source('', '') : k.source(input.origin.system, input.origin.reference),
-      k.due, k.notifyPending,
-      k.prefix, input.idempotencyKey === undefined ? '0' : '1', input.fingerprint, input.codePrefix,
-      input.sequenceWidth, SEQUENCE_TTL_SECONDS, input.doc, input.receivedAt, input.receivedAtMs,
-      input.status, input.procedureCode, input.procedureName, agencies, steps.map(([id]) => id).join(','), input.dueAt ?? '',
-      input.source.system, input.duplicateWindowMs, input.origin === undefined ? '0' : '1',
-      JSON.stringify(input.facts), input.dueAt === undefined ? '' : Date.parse(input.dueAt), JSON.stringify(input.history),
-      input.notification === undefined ? '' : JSON.stringify(input.notification), input.asAgency ?? '',
-      input.stats.size, ...statsArgs(input.stats),
-      ...stepArgs
-    )
-    const [outcome, code] = reply as [string, string]
-    if (outcome === 'conflict') return { outcome, code }
-    if (outcome === 'duplicate') return { outcome, summary: summaryOf(code, pairs(reply, 2)) }
+    const yymmdd = input.yymmdd
+    const p = {
+      asAgency: input.asAgency ?? null,
+      fingerprint: input.fingerprint,
+      keyHash: input.idempotencyKey === undefined ? null : sha256(input.idempotencyKey),
+      source: input.source,
+      origin: input.origin ?? null,
+      receivedAt: input.receivedAt,
+      contentFingerprint: input.contentFingerprint,
+      windowMs: input.duplicateWindowMs,
+      width: input.sequenceWidth,
+      codePrefix: input.codePrefix,
+      agencyCode: input.receivingAgencyCode,
+      day: `20${yymmdd.slice(0, 2)}-${yymmdd.slice(2, 4)}-${yymmdd.slice(4, 6)}`,
+      status: nationalStatusCode(input.status),
+      procedure: input.procedureCode,
+      procedureName: input.procedureName,
+      channel: CHANNEL_CODE[input.facts.channel],
+      dueAt: input.dueAt ?? null,
+      dueIndexAt: input.dueAt ?? null,
+      facts: input.facts,
+      history: input.history,
+      notification: input.notification ?? null,
+      steps: steps.map(([id, r]) => [id, r])
+    }
+    // the document goes in as the text it is (json keeps it; a parse and re-serialization would not)
+    const text = JSON.stringify(p).replace(/}$/, `,"doc":${input.doc}}`)
+    const [row] = await this.#sql<Array<{ r: unknown }>>`select hub_intake(${text}::text::json) as r`
+    const r = parsed<{ outcome: 'created' | 'duplicate' | 'conflict', code: string, status: number, receivedAt: string, dueAt: string | null, procedure: string, procedureName: string, steps: unknown }>(row?.r)
+    if (r.outcome === 'conflict') return { outcome: 'conflict', code: r.code }
+    if (r.outcome === 'duplicate') {
+      return {
+        outcome: 'duplicate',
+        summary: summaryOf({ code: r.code, status: r.status, received_at: r.receivedAt, due_at: r.dueAt, procedure_code: r.procedure, procedure_name: r.procedureName, steps: r.steps })
+      }
+    }
     return {
       outcome: 'created',
       summary: {
-        code,
+        code: r.code,
         status: input.status,
         statusCode: nationalStatusCode(input.status),
         receivedAt: input.receivedAt,
@@ -269,110 +268,145 @@ export class DossierStore {
 
   /** The dossier with what a change needs: its route, status and version. One round trip. */
   async getForUpdate (code: string): Promise<DossierForUpdate | undefined> {
-    const raw = await this.redis.hgetall(this.keys.dossier(code))
-    const doc = raw.doc
-    if (doc === undefined) return undefined
-    const f = new Map(Object.entries(raw))
-    const routing = routingOf(f)
+    const [row] = await this.#sql<Array<{ status: number, received_at: Date, due_at: Date | null, facts: unknown, doc: unknown, version: number, supplements: number, steps: unknown }>>`
+      select d.status, d.received_at, d.due_at, d.facts::text as facts, d.doc::text as doc, d.version, d.supplements,
+        (${this.#sql.unsafe(STEPS)})::text as steps
+      from dossiers d where d.code = ${code}`
+    if (row === undefined) return undefined
+    const routing = routingOf(row.steps)
     const results = resultsOf(routing)
-    const facts = factsOf(raw.lc)
-    const head = headOf(code, f)
+    const facts = parsed<LifecycleFacts>(row.facts)
+    const status = statusOf(row.status)
+    const receivedAt = iso(row.received_at)
+    const dueAt = isoOrUndefined(row.due_at)
     const dossier: Dossier = {
-      ...head,
+      code,
+      status,
+      statusCode: nationalStatusCode(status),
+      receivedAt,
+      ...(dueAt !== undefined && { dueAt }),
       ...publicFacts(facts),
-      ...(JSON.parse(doc) as Omit<Dossier, 'code' | 'status' | 'statusCode' | 'receivedAt'>),
+      ...parsed<Omit<Dossier, 'code' | 'status' | 'statusCode' | 'receivedAt'>>(row.doc),
       routing,
       ...(results.length > 0 && { results })
     }
     return {
       dossier,
       routing,
-      status: dossier.status,
-      version: raw.v ?? '0',
-      receivedAtMs: Date.parse(dossier.receivedAt),
-      head: { status: head.status, receivedAt: head.receivedAt, ...(head.dueAt !== undefined && { dueAt: head.dueAt }), facts },
-      agencies: (raw.agencies ?? '').split(',').filter((a) => a !== ''),
-      supplements: Number(raw.sups ?? 0)
+      status,
+      version: String(row.version),
+      receivedAtMs: row.received_at.getTime(),
+      head: { status, receivedAt, ...(dueAt !== undefined && { dueAt }), facts },
+      agencies: [...new Set(Object.values(routing).map((r) => r.agency))],
+      supplements: row.supplements
     }
   }
 
   /** Applies a change if the dossier's version is still `expectedVersion` (else 'stale': read again). One round trip. */
   async applyChange (c: DossierChange): Promise<ChangeResult> {
-    const k = this.keys
-    const pairs = [...Object.entries(c.routing).flatMap(([id, r]) => [`r:${id}`, JSON.stringify(r)]), ...Object.entries(c.fields ?? {}).flat()]
-    const history = (c.history ?? []).map((h) => JSON.stringify(h))
-    const stats = statsArgs(c.stats)
-    const release = c.release.map((r) => r.kind === undefined || r.kind === 'dossier' ? r.step : `${r.step}|${r.kind}`)
-    const reply = await this.redis.hubApply(
-      k.dossier(c.code), k.history(c.code), k.events(c.code), k.outbox, k.due, k.notifications(c.code), k.notifyPending,
-      k.prefix, c.code, c.expectedVersion, c.eventId ?? '', c.answer ?? '',
-      c.status, c.nextStatus, c.receivedAtMs, c.nowMs, c.at,
-      c.facts === undefined ? '' : JSON.stringify(c.facts), c.dueAt ?? '',
-      c.dueIndex === undefined ? '' : c.dueIndex === 'remove' ? 'rem' : c.dueIndex,
-      c.notification === undefined ? '' : JSON.stringify(c.notification),
-      history.length, pairs.length / 2, stats.length / 3, release.length,
-      ...history, ...pairs, ...stats, ...release
-    )
-    const [outcome, second] = reply as [ChangeResult['outcome'], string | number | undefined]
-    if (outcome === 'seen') return { outcome, answer: String(second) }
-    if (outcome === 'ok') return { outcome, sequence: Number(second ?? 0) }
-    return { outcome } as ChangeResult
+    const p = {
+      code: c.code,
+      expectedVersion: Number(c.expectedVersion),
+      eventId: c.eventId ?? null,
+      answer: c.answer ?? null,
+      nextStatus: nationalStatusCode(c.nextStatus),
+      at: c.at,
+      nowMs: c.nowMs,
+      facts: c.facts ?? null,
+      dueAt: c.dueAt ?? null,
+      dueIndex: c.dueIndex === undefined ? 'keep' : c.dueIndex === 'remove' ? 'remove' : String(c.dueIndex),
+      routing: c.routing,
+      history: (c.history ?? []).map((e) => ({
+        e,
+        from: e.statusFrom === undefined ? null : nationalStatusCode(e.statusFrom),
+        to: e.statusTo === undefined ? null : nationalStatusCode(e.statusTo)
+      })),
+      release: c.release.map((r) => ({ step: r.step, kind: r.kind ?? 'dossier', member: outboxMember(c.code, r.step, r.kind) })),
+      supplement: c.supplement ?? null,
+      notification: c.notification ?? null
+    }
+    const [row] = await this.#sql<Array<{ r: unknown }>>`select hub_apply(${JSON.stringify(p)}::text::json) as r`
+    const r = parsed<{ outcome: ChangeResult['outcome'], sequence?: number, answer?: string }>(row?.r)
+    if (r.outcome === 'seen') return { outcome: 'seen', answer: r.answer ?? '' }
+    if (r.outcome === 'ok') return { outcome: 'ok', sequence: r.sequence ?? 0 }
+    return { outcome: r.outcome }
   }
 
   /** The applicant's n-th supplement (1-based), as stored. */
   async supplement (code: string, sequence: number): Promise<StoredSupplement | undefined> {
-    const raw = await this.redis.hget(this.keys.dossier(code), `sup:${sequence}`)
-    return raw === null ? undefined : JSON.parse(raw) as StoredSupplement
+    const [row] = await this.#sql<Array<{ supplement_id: string, submitted_at: Date, attachments: unknown, note: string | null }>>`
+      select s.supplement_id, s.submitted_at, s.attachments::text as attachments, s.note
+      from supplements s join dossiers d on d.id = s.dossier_id where d.code = ${code} and s.seq = ${sequence}`
+    if (row === undefined) return undefined
+    return {
+      id: row.supplement_id,
+      sequence,
+      attachments: parsed<Attachment[]>(row.attachments),
+      ...(row.note !== null && { note: row.note }),
+      submittedAt: iso(row.submitted_at)
+    }
   }
 
   /** The answer stored for an agency's event id, when it was seen. */
   async eventAnswer (code: string, eventId: string): Promise<string | undefined> {
-    return (await this.redis.hget(this.keys.events(code), eventId)) ?? undefined
+    const [row] = await this.#sql<Array<{ answer: string }>>`
+      select e.answer from dossier_events e join dossiers d on d.id = e.dossier_id where d.code = ${code} and e.event_id = ${eventId}`
+    return row?.answer
   }
 
   /** The dossier's history (what agencies reported and what it changed), oldest first. */
   async history (code: string): Promise<HistoryEntry[]> {
-    const entries = await this.redis.lrange(this.keys.history(code), 0, -1)
-    return entries.map((e) => JSON.parse(e) as HistoryEntry)
+    const rows = await this.#sql<Array<{ entry: string }>>`
+      select h.entry::text as entry from dossier_history h join dossiers d on d.id = h.dossier_id where d.code = ${code} order by h.seq`
+    return rows.map((r) => JSON.parse(r.entry) as HistoryEntry)
   }
 
   /** The ids of the agencies a dossier is routed to; undefined when there is no such dossier. */
   async agenciesOf (code: string): Promise<string[] | undefined> {
-    const raw = await this.redis.hget(this.keys.dossier(code), 'agencies')
-    return raw === null ? undefined : raw.split(',').filter((a) => a !== '')
+    const [row] = await this.#sql<Array<{ agencies: string[] | null }>>`
+      select array(select distinct s.agency from dossier_steps s where s.dossier_id = d.id) as agencies from dossiers d where d.code = ${code}`
+    return row === undefined ? undefined : row.agencies ?? []
   }
 
-  /** What a citizen-facing status lookup needs: one HMGET, no document parsed. Undefined when there is no such dossier. */
+  /** What a citizen-facing status lookup needs: no document read. Undefined when there is no such dossier. */
   async statusView (code: string): Promise<{ head: DossierHead, procedure: string, procedureName: string, agencies: string[] } | undefined> {
-    const [status, receivedAt, dueAt, lc, procedure, procedureName, agencies] =
-      await this.redis.hmget(this.keys.dossier(code), 'status', 'receivedAt', 'dueAt', 'lc', 'procedure', 'procedureName', 'agencies')
-    if (status === null || status === undefined || receivedAt === null || receivedAt === undefined) return undefined
+    const [row] = await this.#sql<Array<{ status: number, received_at: Date, due_at: Date | null, facts: string, procedure_code: string, procedure_name: string, agencies: string[] | null }>>`
+      select d.status, d.received_at, d.due_at, d.facts::text as facts, d.procedure_code, d.procedure_name,
+        array(select distinct s.agency from dossier_steps s where s.dossier_id = d.id) as agencies
+      from dossiers d where d.code = ${code}`
+    if (row === undefined) return undefined
+    const dueAt = isoOrUndefined(row.due_at)
     return {
-      head: { status: status as DossierStatus, receivedAt, ...(typeof dueAt === 'string' && dueAt !== '' && { dueAt }), facts: factsOf(lc) },
-      procedure: procedure ?? '',
-      procedureName: procedureName ?? '',
-      agencies: (agencies ?? '').split(',').filter((a) => a !== '')
+      head: { status: statusOf(row.status), receivedAt: iso(row.received_at), ...(dueAt !== undefined && { dueAt }), facts: JSON.parse(row.facts) as LifecycleFacts },
+      procedure: row.procedure_code,
+      procedureName: row.procedure_name,
+      agencies: row.agencies ?? []
     }
   }
 
   /** Open dossiers whose clock ran out by `ms`, oldest due first (the overdue sweeper's work). */
   async dueBy (ms: number, limit: number): Promise<string[]> {
-    return await this.redis.zrangebyscore(this.keys.due, '-inf', ms, 'LIMIT', 0, limit)
+    const rows = await this.#sql<Array<{ code: string }>>`
+      select d.code from dossiers d where d.due_index_at is not null and d.due_index_at <= ${new Date(ms)}
+      order by d.due_index_at limit ${limit}`
+    return rows.map((r) => r.code)
   }
 
-  /** Takes a dossier out of the overdue sweeper's index (it is gone, or not due any more). */
+  /** Stops the overdue sweeper's clock of a dossier (it is gone, or not due any more). */
   async dropDue (code: string): Promise<void> {
-    await this.redis.zrem(this.keys.due, code)
+    await this.#sql`update dossiers set due_index_at = null where code = ${code} and due_index_at is not null`
   }
 
   async exists (code: string): Promise<boolean> {
-    return (await this.redis.exists(this.keys.dossier(code))) === 1
+    const [row] = await this.#sql`select 1 from dossiers where code = ${code}`
+    return row !== undefined
   }
 
   /** The state of one step of a dossier's route, as stored (raw JSON, for compare-and-set) and parsed. */
   async stepState (code: string, step: string): Promise<{ raw: string, state: RoutingState } | undefined> {
-    const raw = await this.redis.hget(this.keys.dossier(code), `r:${step}`)
-    return raw === null ? undefined : { raw, state: JSON.parse(raw) as RoutingState }
+    const [row] = await this.#sql<Array<{ raw: string }>>`
+      select s.detail::text as raw from dossier_steps s join dossiers d on d.id = s.dossier_id where d.code = ${code} and s.step = ${step}`
+    return row === undefined ? undefined : { raw: row.raw, state: JSON.parse(row.raw) as RoutingState }
   }
 
   /** The parsed state of one step (the agency id for a one-step route); undefined when there is no such step or dossier. */
@@ -382,65 +416,85 @@ export class DossierStore {
 
   /**
    * Replaces a step's state if it is still `expectedRaw` (compare-and-set), and confirms the step's
-   * outbox entry. `next` undefined only confirms the outbox entry. A step that fails for good is
-   * listed among its agency's failed steps (taken out when it moves on), so an administrator can
-   * retry it whatever became of its job.
+   * outbox row. `next` undefined only confirms the outbox row. A step that fails for good is
+   * among its agency's failed steps (failedSteps) for as long as it stays failed, so an
+   * administrator can retry it whatever became of its job.
    */
   async updateStep (code: string, step: string, expectedRaw: string, next: RoutingState | undefined, now: string): Promise<StepUpdate> {
-    const failedKey = this.keys.failedSteps(next?.agency ?? '-')
-    const failed = next === undefined ? '' : next.state === 'failed' ? '1' : '0'
-    const r = await this.redis.hubRouting(this.keys.dossier(code), this.keys.outbox, failedKey, step, expectedRaw, next === undefined ? '' : JSON.stringify(next), outboxMember(code, step), now, failed, Date.now())
+    const [row] = await this.#sql<Array<{ r: number }>>`
+      select hub_step(${code}, ${step}, ${expectedRaw}, ${next === undefined ? null : JSON.stringify(next)}::text::json, ${outboxMember(code, step)}, ${now}::timestamptz) as r`
+    const r = row?.r
     return r === 1 ? 'updated' : r === 0 ? 'stale' : r === -1 ? 'no-dossier' : 'no-step'
   }
 
+  /** A page of dossier summaries, newest first (receivedAt, ties by code descending); the cursor is the last one's place. */
   async list (filter: ListFilter): Promise<ListPage> {
-    const k = this.keys
-    const index = filter.agency !== undefined
-      ? k.indexByAgency(filter.agency)
-      : filter.procedure !== undefined
-        ? k.indexByProcedure(filter.procedure)
-        : filter.status !== undefined ? k.indexByStatus(filter.status) : k.indexAll
-    let max = filter.receivedToMs ?? Number.POSITIVE_INFINITY
-    if (filter.cursor !== undefined) max = Math.min(max, filter.cursor.score)
-    const reply = await this.redis.hubList(
-      index, k.prefix,
-      Number.isFinite(max) ? String(max) : '+inf',
-      filter.cursor !== undefined && filter.cursor.score <= max ? filter.cursor.code : '',
-      filter.receivedFromMs !== undefined ? String(filter.receivedFromMs) : '-inf',
-      filter.limit, filter.status ?? '', filter.agency ?? '', filter.procedure ?? '', 5000
-    )
-    const [more, lastScore, lastCode, ...rows] = reply
-    const items = rows.map((row) => summaryOf(row[0] as string, pairs(row, 1)))
+    const sql = this.#sql
+    const status = filter.status === undefined ? null : nationalStatusCode(filter.status)
+    const from = filter.receivedFromMs === undefined ? null : new Date(filter.receivedFromMs)
+    const to = filter.receivedToMs === undefined ? null : new Date(filter.receivedToMs)
+    const at = filter.cursor === undefined ? null : new Date(filter.cursor.score)
+    const after = filter.cursor?.code ?? null
+    const rows = await sql<SummaryRow[]>`
+      select d.code, d.status, d.received_at, d.due_at, d.procedure_code, d.procedure_name, (${sql.unsafe(STEPS)})::text as steps
+      from dossiers d
+      where (${at}::timestamptz is null or (d.received_at, d.code collate "C") < (${at}::timestamptz, ${after}::text collate "C"))
+        and (${status}::smallint is null or d.status = ${status}::smallint)
+        and (${filter.procedure ?? null}::text is null or d.procedure_code = ${filter.procedure ?? null}::text)
+        and (${from}::timestamptz is null or d.received_at >= ${from}::timestamptz)
+        and (${to}::timestamptz is null or d.received_at <= ${to}::timestamptz)
+        and (${filter.agency ?? null}::text is null or exists (select 1 from dossier_steps a where a.dossier_id = d.id and a.agency = ${filter.agency ?? null}::text))
+      order by d.received_at desc, d.code collate "C" desc
+      limit ${filter.limit + 1}`
+    const items = rows.slice(0, filter.limit)
+    const last = items.at(-1)
     return {
-      items,
-      ...(more === 1 && { next: { score: Number(lastScore), code: lastCode } })
+      items: items.map(summaryOf),
+      ...(rows.length > filter.limit && last !== undefined && { next: { score: new Date(last.received_at).getTime(), code: last.code } })
     }
   }
 
-  /** Deliveries stored at least `olderThanMs` ago and still not confirmed queued. */
+  /** Deliveries stored at `beforeMs` or earlier and still not confirmed queued. */
   async outboxDue (beforeMs: number, limit: number): Promise<Array<{ code: string, step: string, kind: DeliveryKind, member: string }>> {
-    const members = await this.redis.zrangebyscore(this.keys.outbox, '-inf', beforeMs, 'LIMIT', 0, limit)
-    return members.flatMap((member) => {
-      const parsed = parseOutboxMember(member)
-      return parsed === undefined ? [] : [{ ...parsed, member }]
+    const rows = await this.#sql<Array<{ member: string }>>`
+      select o.idempotency_key as member from outbox o
+      where o.confirmed_at is null and o.discarded_at is null and o.created_at <= ${new Date(beforeMs)}
+      order by o.created_at limit ${limit}`
+    return rows.flatMap(({ member }) => {
+      const p = parseOutboxMember(member)
+      return p === undefined ? [] : [{ ...p, member }]
     })
   }
 
-  /** Steps of an agency listed as failed for good ("<code>|<step>"), oldest first, a page at a time. */
+  /**
+   * Steps of an agency whose delivery failed for good and that no administrator discarded, oldest
+   * dossier first, a page at a time: what retry-failed works from, whatever became of their jobs.
+   */
   async failedSteps (agency: string, offset: number, count: number): Promise<Array<{ code: string, step: string, member: string }>> {
-    const members = await this.redis.zrange(this.keys.failedSteps(agency), String(offset), String(offset + count - 1))
-    return members.flatMap((member) => {
-      const parsed = parseOutboxMember(member)
-      return parsed === undefined ? [] : [{ code: parsed.code, step: parsed.step, member }]
-    })
+    const rows = await this.#sql<Array<{ code: string, step: string }>>`
+      select d.code, s.step from dossier_steps s join dossiers d on d.id = s.dossier_id
+      where s.agency = ${agency} and s.state = 'failed'
+        and not exists (select 1 from outbox o where o.idempotency_key = d.code || '|' || s.step and o.discarded_at is not null)
+      order by s.dossier_id, s.step offset ${offset} limit ${count}`
+    return rows.map((r) => ({ code: r.code, step: r.step, member: outboxMember(r.code, r.step) }))
   }
 
-  /** Takes a step off its agency's failed list (retried, discarded, or moved on). */
-  async unlistFailed (agency: string, code: string, step: string): Promise<void> {
-    await this.redis.zrem(this.keys.failedSteps(agency), outboxMember(code, step))
+  /** An administrator discarded a failed delivery: it leaves the failed steps retry-failed sends again. */
+  async discardFailed (code: string, step: string, at: Date): Promise<void> {
+    await this.#sql`
+      insert into outbox (kind, destination, dossier_id, step, idempotency_key, created_at, confirmed_at, discarded_at)
+      select 'dossier', s.agency, d.id, s.step, ${outboxMember(code, step)}, ${at}, ${at}, ${at}
+      from dossiers d join dossier_steps s on s.dossier_id = d.id and s.step = ${step} where d.code = ${code}
+      on conflict (idempotency_key) do update set discarded_at = excluded.discarded_at`
   }
 
+  /** A failed delivery is sent again on request: discarded or not, it is a failed step like the others until it moves on. */
+  async undiscardFailed (code: string, step: string): Promise<void> {
+    await this.#sql`update outbox set discarded_at = null where idempotency_key = ${outboxMember(code, step)} and discarded_at is not null`
+  }
+
+  /** Confirms an outbox row: its message is queued (or needs no sending any more). */
   async outboxRemove (member: string): Promise<void> {
-    await this.redis.zrem(this.keys.outbox, member)
+    await this.#sql`update outbox set confirmed_at = now() where idempotency_key = ${member} and confirmed_at is null`
   }
 }

@@ -1,15 +1,18 @@
 /**
- * Webhook notifications in Redis (key layout: keys.ts): each dossier's notifications in order,
- * how far each subscriber has got (its cursor), the delivery log, and a lock so that one sender
- * at a time works on one subscriber's copy of one dossier: that keeps them in order.
+ * Webhook notifications in the record (PostgreSQL, migrations/0002_dossier_store.sql): each dossier's
+ * notifications in order (written with the change that caused them, by the dossier store), how far
+ * each subscriber has got (its cursor), the delivery log, and the dossiers some subscriber may not
+ * be up to date with. The lock that keeps one sender at a time on one subscriber's copy of one
+ * dossier (so they go in order) is in Redis: it is rebuilt by expiring.
  */
 import type { Redis, Result } from 'ioredis'
+import type { Sql } from 'postgres'
 import type { Keys } from './keys.ts'
+import { toVietnamIso } from '../domain/vietnam-time.ts'
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     hubUnlock(...args: string[]): Result<number, Context>
-    hubSettle(...args: string[]): Result<number, Context>
   }
 }
 
@@ -25,69 +28,91 @@ export interface WebhookLogEntry {
   error?: string
 }
 
-/** The log keeps this many attempts per dossier (the newest). */
+/** Reading the log gives this many attempts per dossier (the newest). */
 const LOG_LENGTH = 500
 
+const parsed = (v: unknown): Record<string, unknown> => (typeof v === 'string' ? JSON.parse(v) : v) as Record<string, unknown>
+
 export class NotificationStore {
+  readonly #sql: Sql
   readonly #redis: Redis
   readonly #keys: Keys
 
-  constructor (redis: Redis, keys: Keys) {
+  constructor (sql: Sql, redis: Redis, keys: Keys) {
+    this.#sql = sql
     this.#redis = redis
     this.#keys = keys
     redis.defineCommand('hubUnlock', {
       numberOfKeys: 1,
       lua: "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
     })
-    // The dossier leaves the pending set when every subscriber has all its notifications.
-    redis.defineCommand('hubSettle', {
-      numberOfKeys: 3,
-      lua: `local n = redis.call('LLEN', KEYS[1])
-for i = 2, #ARGV do
-  if tonumber(redis.call('HGET', KEYS[2], ARGV[i]) or '0') < n then return 0 end
-end
-redis.call('ZREM', KEYS[3], ARGV[1])
-return 1`
-    })
   }
 
   async count (code: string): Promise<number> {
-    return await this.#redis.llen(this.#keys.notifications(code))
+    const [row] = await this.#sql<Array<{ n: number }>>`
+      select coalesce(max(n.seq), 0)::int as n from notifications n join dossiers d on d.id = n.dossier_id where d.code = ${code}`
+    return row?.n ?? 0
   }
 
   /** Notifications `from`..`to` (1-based sequence numbers, inclusive), parsed. */
   async range (code: string, from: number, to: number): Promise<Array<Record<string, unknown>>> {
-    const raw = await this.#redis.lrange(this.#keys.notifications(code), from - 1, to - 1)
-    return raw.map((r) => JSON.parse(r) as Record<string, unknown>)
+    const rows = await this.#sql<Array<{ body: string }>>`
+      select n.body::text as body from notifications n join dossiers d on d.id = n.dossier_id
+      where d.code = ${code} and n.seq between ${from} and ${to} order by n.seq`
+    return rows.map((r) => parsed(r.body))
   }
 
   async cursor (code: string, subscriber: string): Promise<number> {
-    return Number(await this.#redis.hget(this.#keys.webhookCursor(code), subscriber) ?? 0)
+    const [row] = await this.#sql<Array<{ delivered: number }>>`
+      select c.delivered from webhook_cursors c join dossiers d on d.id = c.dossier_id where d.code = ${code} and c.subscriber = ${subscriber}`
+    return row?.delivered ?? 0
   }
 
   async cursors (code: string): Promise<Record<string, number>> {
-    const raw = await this.#redis.hgetall(this.#keys.webhookCursor(code))
-    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]))
+    const rows = await this.#sql<Array<{ subscriber: string, delivered: number }>>`
+      select c.subscriber, c.delivered from webhook_cursors c join dossiers d on d.id = c.dossier_id where d.code = ${code}`
+    return Object.fromEntries(rows.map((r) => [r.subscriber, r.delivered]))
   }
 
-  /** Records that `subscriber` has every notification up to `sequence`, and the attempt in the log. */
+  /** Records that `subscriber` has every notification up to `sequence`, and the attempt in the log: one statement. */
   async delivered (code: string, subscriber: string, sequence: number, entry: WebhookLogEntry): Promise<void> {
-    await this.#redis.multi()
-      .hset(this.#keys.webhookCursor(code), subscriber, sequence)
-      .rpush(this.#keys.webhookLog(code), JSON.stringify(entry))
-      .ltrim(this.#keys.webhookLog(code), -LOG_LENGTH, -1)
-      .exec()
+    await this.#sql`
+      with d as (select id from dossiers where code = ${code}),
+      c as (
+        insert into webhook_cursors (dossier_id, subscriber, delivered) select d.id, ${subscriber}, ${sequence} from d
+        on conflict (dossier_id, subscriber) do update set delivered = greatest(webhook_cursors.delivered, excluded.delivered)
+      )
+      ${this.#insertAttempt(entry)}`
   }
 
   async logAttempt (code: string, entry: WebhookLogEntry): Promise<void> {
-    await this.#redis.multi()
-      .rpush(this.#keys.webhookLog(code), JSON.stringify(entry))
-      .ltrim(this.#keys.webhookLog(code), -LOG_LENGTH, -1)
-      .exec()
+    await this.#sql`with d as (select id from dossiers where code = ${code}) ${this.#insertAttempt(entry)}`
   }
 
+  #insertAttempt (e: WebhookLogEntry): ReturnType<Sql> {
+    return this.#sql`
+      insert into webhook_attempts (dossier_id, at, subscriber, seq, event, attempt, outcome, http_status, error)
+      select d.id, ${e.at}::timestamptz, ${e.subscriber}, ${e.sequence}, ${e.event}, ${e.attempt}, ${e.outcome}, ${e.status ?? null}, ${e.error ?? null} from d`
+  }
+
+  /** The delivery log of a dossier, oldest first (the newest LOG_LENGTH attempts). */
   async log (code: string): Promise<WebhookLogEntry[]> {
-    return (await this.#redis.lrange(this.#keys.webhookLog(code), 0, -1)).map((e) => JSON.parse(e) as WebhookLogEntry)
+    const rows = await this.#sql<Array<{ at: Date, subscriber: string, seq: number, event: string, attempt: number, outcome: WebhookLogEntry['outcome'], http_status: number | null, error: string | null }>>`
+      select * from (
+        select a.id, a.at, a.subscriber, a.seq, a.event, a.attempt, a.outcome, a.http_status, a.error
+        from webhook_attempts a join dossiers d on d.id = a.dossier_id where d.code = ${code}
+        order by a.id desc limit ${LOG_LENGTH}
+      ) last order by id`
+    return rows.map((r) => ({
+      at: toVietnamIso(r.at),
+      subscriber: r.subscriber,
+      sequence: r.seq,
+      event: r.event,
+      attempt: r.attempt,
+      outcome: r.outcome,
+      ...(r.http_status !== null && { status: r.http_status }),
+      ...(r.error !== null && { error: r.error })
+    }))
   }
 
   async lock (subscriber: string, code: string, token: string, ms: number): Promise<boolean> {
@@ -100,11 +125,22 @@ return 1`
 
   /** Takes the dossier out of the pending set when every subscriber is up to date. */
   async settle (code: string, subscribers: readonly string[]): Promise<boolean> {
-    return (await this.#redis.hubSettle(this.#keys.notifications(code), this.#keys.webhookCursor(code), this.#keys.notifyPending, code, ...subscribers)) === 1
+    const rows = await this.#sql`
+      delete from notify_pending p using dossiers d
+      where d.code = ${code} and p.dossier_id = d.id
+        and (select coalesce(max(n.seq), 0) from notifications n where n.dossier_id = d.id) <= all (
+          select coalesce((select c.delivered from webhook_cursors c where c.dossier_id = d.id and c.subscriber = s), 0)
+          from unnest(${this.#sql.array([...subscribers])}::text[]) as s
+        )
+      returning p.dossier_id`
+    return rows.length > 0
   }
 
-  /** Dossiers with notifications pending since before `beforeMs`. */
+  /** Dossiers with notifications pending since `beforeMs` or earlier. */
   async pending (beforeMs: number, limit: number): Promise<string[]> {
-    return await this.#redis.zrangebyscore(this.#keys.notifyPending, '-inf', beforeMs, 'LIMIT', 0, limit)
+    const rows = await this.#sql<Array<{ code: string }>>`
+      select d.code from notify_pending p join dossiers d on d.id = p.dossier_id
+      where p.since <= ${new Date(beforeMs)} order by p.since limit ${limit}`
+    return rows.map((r) => r.code)
   }
 }

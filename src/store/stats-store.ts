@@ -6,7 +6,9 @@
 import type { Redis } from 'ioredis'
 import type { Keys } from './keys.ts'
 import { contributions } from '../domain/stats.ts'
-import { factsOf } from './dossier-store.ts'
+import type { LifecycleFacts } from '../domain/lifecycle.ts'
+
+const factsOf = (raw: string | null): LifecycleFacts => raw === null ? { channel: 'online', level: 'province', returnMethod: 'online' } : JSON.parse(raw) as LifecycleFacts
 import { RETURN_STEP } from '../domain/routing.ts'
 import type { DossierStatus } from '../domain/status.ts'
 import { periodDays } from '../domain/stats.ts'
