@@ -59,7 +59,7 @@ try {
             ${tx.json({ actor: { kind: s === 0 ? 'hub' : 'agency', id: 'tp' }, applied: true, ...(s > 0 && s < 4 && { step: 'tp', report: { status: 'processing', note: 'Đã tiếp nhận' } }) })},
             ${s + 1}, ${tx.json({ event: s === 0 ? 'received' : 'status-changed' })})`
       }
-      const [trail] = await tx<Array<{ id: string }>>`insert into audit_trails (name, head_seq, head_hash) values (${code}, 6, ${sha(`${code}6`)}) returning id`
+      const [trail] = await tx<Array<{ id: string }>>`insert into audit_trails (name, head_seq, head_hash, head_mac) values (${code}, 6, ${sha(`${code}6`)}, ${sha(`mac${code}`)}) returning id`
       const actions = ['submit', 'read', 'read', 'read-history', 'report', 'read']
       for (const [s, action] of actions.entries()) {
         await tx`insert into audit_entries (trail_id, seq, at, client, action, status, key_id, hash, entry)

@@ -10,16 +10,17 @@
  * hashing to the checkpointed head (under the audit key, from HUB_CONFIG). Head records are not
  * trusted: whoever cut a trail short may have rewritten them too. One line per problem; exit 0
  * when every trail holds, 1 when one does not, 2 when the checkpoint itself does not verify or
- * nothing can be checked. Uses REDIS_URL (default redis://127.0.0.1:6379), REDIS_PREFIX (default
- * hub) and HUB_CONFIG (default config/hub.json), as the hub does.
+ * nothing can be checked. The trails are read from the record, the database chosen as the hub
+ * chooses it (DATABASE_URL; unset: PostgreSQL at 127.0.0.1:5432, else the embedded PGlite under
+ * data/pg; src/store/db-url.ts), and the command says which it read; the audit key comes from
+ * HUB_CONFIG (default config/hub.json), as the hub's does.
  */
 import { readFileSync } from 'node:fs'
 import { createPublicKey, type KeyObject } from 'node:crypto'
 import { parseArgs } from 'node:util'
-import { createRedis } from '../src/redis/connection.ts'
 import { loadHubConfig } from '../src/config/hub-config.ts'
 import { ConfigError } from '../src/config/errors.ts'
-import { Keys } from '../src/store/keys.ts'
+import { openDatabase, type Database } from '../src/store/db.ts'
 import { AuditStore } from '../src/store/audit-store.ts'
 import { auditKey } from '../src/domain/audit-chain.ts'
 import { publicKeyId, verifyCheckpoint } from '../src/domain/audit-checkpoint.ts'
@@ -65,20 +66,22 @@ const signed = verifyCheckpoint(doc, publicKey)
 if (!signed.valid) fail(`${file}: ${signed.reason}`)
 const checkpoint = signed.checkpoint
 
-const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
-const redis = createRedis(url, 'commands', 'hub-audit-verify', { lazyConnect: true, maxRetriesPerRequest: 1 })
+let db: Database
 try {
-  await redis.connect()
+  db = await openDatabase({ max: 8 })
 } catch (err) {
-  fail(`cannot reach Redis at ${url} (${(err as Error).message})`)
+  fail(`cannot open the database (${(err as Error).message})`)
 }
+process.stderr.write(`audit:verify: the record is ${db.kind === 'server' ? 'the PostgreSQL database' : 'the embedded PGlite database in'} ${db.where}\n`)
 try {
-  const audit = new AuditStore(redis, new Keys(process.env.REDIS_PREFIX ?? 'hub'), auditKey(settings.audit.secret))
-  const report = await checkStore(checkpoint, audit)
+  // reads only: no trail is created, so no dossier needs to be asked about
+  const audit = new AuditStore(db.sql, auditKey(settings.audit.secret), async () => false)
+  // read-only: a database without the record's tables (the wrong DATABASE_URL) is an error, not migrated
+  const report = await checkStore(checkpoint, audit).catch((err: unknown) => fail(`cannot read the audit trails in ${db.where} (${(err as Error).message})`))
   for (const p of report.problems) process.stdout.write(`${p.problem}: ${p.reason}\n`)
   const unverified = checkpoint.unverified.length > 0 ? `; ${checkpoint.unverified.length} head records did not verify when it was taken: ${checkpoint.unverified.slice(0, 10).join(', ')}` : ''
   process.stdout.write(`checkpoint of ${checkpoint.date} (${checkpoint.at}), signed by ${checkpoint.signer.keyId}: ${report.checked} trails checked, ${report.problems.length} cut short or rewritten${unverified}\n`)
   process.exitCode = report.problems.length > 0 ? 1 : 0
 } finally {
-  await redis.quit()
+  await db.close()
 }

@@ -196,8 +196,9 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   const redis = createRedis(options.redisUrl, 'commands', `hub-${role}`)
   const store = new DossierStore(db.sql)
   const clients = new ClientStore(db.sql, redis, options.prefix)
-  const audit = new AuditStore(redis, keys, auditKey(settings.audit.secret))
-  const checkpoints = new AuditCheckpoints({ audit, store: new CheckpointStore(redis, keys), signingKey: settings.audit.signingKey, publicKey: settings.audit.publicKey, now })
+  // a trail is created only for a dossier that exists: asked of the dossier store, wherever it keeps them
+  const audit = new AuditStore(db.sql, auditKey(settings.audit.secret), async (code) => await store.exists(code))
+  const checkpoints = new AuditCheckpoints({ audit, store: new CheckpointStore(db.sql), signingKey: settings.audit.signingKey, publicKey: settings.audit.publicKey, now })
   const queues = new DeliveryQueues(redis, keys.queuePrefix, settings.agencies)
   const reconciler = new OutboxReconciler({ store, queues, log, ...(options.reconcileGraceMs !== undefined && { graceMs: options.reconcileGraceMs }) })
   const notifications = new NotificationStore(db.sql, redis, keys)

@@ -43,7 +43,7 @@ export class AuditCheckpoints {
     const at = toVietnamIso(now)
     const date = at.slice(0, 10)
     const kept = await this.#store.get(date)
-    if (kept !== undefined) return JSON.parse(kept) as Checkpoint
+    if (kept !== undefined) return kept
     const heads: CheckpointHead[] = []
     const unverified: string[] = []
     for await (const page of this.#audit.heads()) {
@@ -53,17 +53,17 @@ export class AuditCheckpoints {
         else unverified.push(dossier)
       }
     }
-    const checkpoint = signCheckpoint({ date, at, heads, unverified }, this.#signingKey)
-    return JSON.parse(await this.#store.save(date, now.getTime(), JSON.stringify(checkpoint))) as Checkpoint
+    return await this.#store.save(signCheckpoint({ date, at, heads, unverified }, this.#signingKey), now)
   }
 
   async list (): Promise<CheckpointSummary[]> {
-    return (await this.#store.list()).map((c) => ({ date: c.date, at: toVietnamIso(new Date(c.takenMs)) }))
+    return (await this.#store.list()).map((c) => ({ date: c.date, at: toVietnamIso(c.taken) }))
   }
 
-  /** The signed document of a day, as kept (JSON text), or undefined. */
+  /** The signed document of a day (JSON text, as signed), or undefined. */
   async get (date: string): Promise<string | undefined> {
-    return await this.#store.get(date)
+    const doc = await this.#store.get(date)
+    return doc === undefined ? undefined : JSON.stringify(doc)
   }
 }
 

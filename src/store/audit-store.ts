@@ -1,94 +1,150 @@
 /**
- * The audit trail of each dossier in Redis (<p>:audit:<code>, a list of JSON entries) and its head
- * record (<p>:audit:heads, field = code, value = "<length>|<last hash>|<HMAC>"), appended together
- * by one script with compare-and-set on the head record, so the hash chain (domain/audit-chain.ts)
- * stays a chain when several processes append at once. Entries are HMACs under the hub's audit key.
- * Within one process, the appends to one dossier queue up and go out in batches (one read and one
- * script per batch), so a dossier read by many clients at once does not make them retry against
- * each other.
+ * The audit trail of each dossier, in the record (PostgreSQL; tables of migrations 0001 and 0003):
+ * one row per trail in audit_trails (name = the dossier code), which is also the trail's head record
+ * (head_seq, head_hash and head_mac, the HMAC of both and the name under the hub's audit key), and
+ * one row per entry in audit_entries. The hash chain itself is domain/audit-chain.ts: entries are
+ * HMACs under the audit key, computed here, never in the database (which never sees the key).
  *
- * New entries follow the head record, not the list: a trail cut short in the store stays visibly
- * cut (the next entries carry the numbers after the head record's). A head record that does not
- * verify under the key, or keyed entries without a head record, mean someone without the key
- * edited the store: nothing is appended (that would cover it up), and the error says why.
+ * An append is one statement (audit_append, 0003): the entries chain from the head this process
+ * remembers or has just read, and go in only if the head is still that one (compare-and-set), with
+ * the head moved in the same statement. When it is not (another process appended meanwhile), the
+ * append is made again in a transaction that locks the trail's row (select … for update) while
+ * the entries are computed: appends of one trail then wait for each other, without retries.
+ * Within one process, the appends to one dossier queue up and go out in batches (one statement per
+ * batch), so a dossier read by many clients at once costs one write, not one each.
  *
- * Stored entries leave out what their place says: the dossier (the list's key) and `prev` (the hash
- * of the entry before). Reading fills them in, so the chain is verified exactly as written — an
- * entry's hash still covers both, so a removed, moved or reordered entry breaks the chain as before
- * — and every read of a dossier costs its trail about 100 bytes less in Redis. Entries written
- * whole by earlier versions are read as they are; so are their trails without head records.
+ * New entries follow the head record, not the rows: a trail cut short stays visibly cut (the next
+ * entries carry the numbers after the head's). A head record that does not verify under the key,
+ * keyed entries without a head record, or entries beyond the head (added outside the hub) mean
+ * someone without the key edited the record: nothing is appended (that would cover it up, or is not
+ * possible), and the error says why.
+ *
+ * Rows leave out what their place says: the dossier (the trail's name) and `prev` (the hash of the
+ * entry before); reading fills them in, so the chain is verified exactly as written. An entry's
+ * hash still covers both: a removed, moved or reordered entry breaks the chain. `at` is kept as a
+ * timestamptz; an entry whose time is not in the hub's own form (Vietnam time, milliseconds) keeps
+ * its text in `entry` too, so its hash still matches.
+ *
+ * A trail is only created for a dossier that exists: `exists` (the dossier store's) is asked before
+ * the first entry of a trail, unless the caller says the dossier was just created.
  */
-import { readFileSync } from 'node:fs'
-import type { Redis, Result } from 'ioredis'
+import type { Sql, TransactionSql } from 'postgres'
 import type { AuditEntry } from '../types/schemas.generated.ts'
 import { GENESIS, headRecord, nextEntry, readHead, type AuditFields, type AuditKey } from '../domain/audit-chain.ts'
-import type { Keys } from './keys.ts'
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    hubAuditAppend(...args: Array<string | number>): Result<number, Context>
-  }
-}
-
-/** An entry as stored: without the dossier and `prev`, which its list and position give. */
-type StoredEntry = Omit<AuditEntry, 'dossier' | 'prev'> & Partial<Pick<AuditEntry, 'dossier' | 'prev'>>
-
-function stored (entry: AuditEntry): string {
-  const { dossier: _dossier, prev: _prev, ...rest } = entry
-  return JSON.stringify(rest)
-}
-
-/** The entries of a dossier's trail as written, from their stored form (in order). */
-export function readTrail (code: string, raw: readonly string[]): AuditEntry[] {
-  const entries: AuditEntry[] = []
-  for (const r of raw) {
-    const e = JSON.parse(r) as StoredEntry
-    entries.push({ ...e, dossier: e.dossier ?? code, prev: e.prev ?? entries.at(-1)?.hash ?? GENESIS })
-  }
-  return entries
-}
+import { toVietnamIso } from '../domain/vietnam-time.ts'
 
 /** The store was edited by someone without the audit key: appending would cover it up. */
 export class AuditTamperError extends Error {
   override name = 'AuditTamperError'
 }
 
-const MAX_ROUNDS = 50
+/** Whether a dossier exists (the dossier store's `exists`). */
+export type DossierExists = (code: string) => Promise<boolean>
+
+/** An entry as a row of audit_entries (what audit_append takes): without the dossier and `prev`. */
+export interface EntryRow {
+  seq: number
+  at: string
+  client: string
+  action: string
+  status: number
+  kid: string | null
+  /** hex */
+  hash: string
+  /** the entry's other fields (role, agency, method, route, requestId, note, …) */
+  entry: Record<string, unknown>
+}
+
+export function entryRow (e: AuditEntry): EntryRow {
+  const { dossier: _dossier, prev: _prev, seq, at, client, action, status, kid, hash, ...rest } = e
+  // a time the column gives back exactly needs no copy; any other keeps its text (the hash covers it)
+  const exact = toVietnamIso(new Date(at)) === at
+  return { seq, at, client, action, status, kid: kid ?? null, hash, entry: exact ? rest : { ...rest, at } }
+}
+
+interface StoredRow {
+  seq: number
+  at: Date
+  client: string
+  action: AuditEntry['action']
+  status: number
+  key_id: string | null
+  hash: Buffer
+  entry: Record<string, unknown>
+}
+
+/** The entries of a trail as written, from its rows (in order of seq). */
+function readRows (code: string, rows: readonly StoredRow[]): AuditEntry[] {
+  const entries: AuditEntry[] = []
+  for (const r of rows) {
+    const { at, ...extra } = r.entry
+    entries.push({
+      ...extra as Partial<AuditEntry>,
+      dossier: code,
+      seq: r.seq,
+      at: typeof at === 'string' ? at : toVietnamIso(r.at),
+      client: r.client,
+      action: r.action,
+      status: r.status,
+      ...(r.key_id !== null && { kid: r.key_id }),
+      hash: r.hash.toString('hex'),
+      prev: entries.at(-1)?.hash ?? GENESIS
+    } as AuditEntry)
+  }
+  return entries
+}
+
+interface HeadColumns {
+  head_seq: number
+  head_hash: Buffer | null
+  head_mac: Buffer | null
+}
+
+/** The head record as the domain reads it ("<length>|<hash>|<HMAC>"), or undefined when the trail has none. */
+function recordOf (row: HeadColumns): string | undefined {
+  if (row.head_mac === null) return undefined
+  return `${row.head_seq}|${row.head_hash?.toString('hex') ?? ''}|${row.head_mac.toString('hex')}`
+}
+
+const hex = (text: string): Buffer => Buffer.from(text, 'hex')
+
 const BATCH = 100
+/** appends of one batch that found no trail row under the lock go round again; this many times at most */
+const MAX_ROUNDS = 10
 
 interface Pending {
   fields: AuditFields
-  /** the dossier was just created: its chain is (almost certainly) empty */
+  /** the dossier was just created: its trail (almost certainly) does not exist yet */
   fresh: boolean
   resolve: (entry: AuditEntry | undefined) => void
   reject: (err: unknown) => void
 }
 
-/** Where the next entry goes: after `entries` entries, the last hashing to `hash`; `record` the head record as stored ('' = none). */
+/** Where the next entry goes: after `entries` entries, the last hashing to `hash`; `mac` the head record's HMAC (hex). */
 interface Tail {
-  record: string
   entries: number
   hash: string
+  mac: string
 }
 
 export class AuditStore {
-  readonly #redis: Redis
-  readonly #keys: Keys
+  readonly #sql: Sql
+  readonly #exists: DossierExists
   readonly key: AuditKey
   readonly #queues = new Map<string, Pending[]>()
-  /** where this process last left each dossier's chain: the first guess of its tail (compare-and-set checks it) */
+  /** where this process last left each trail: the first guess of its head (compare-and-set checks it) */
   readonly #last = new Map<string, Tail>()
 
-  constructor (redis: Redis, keys: Keys, key: AuditKey) {
-    this.#redis = redis
-    this.#keys = keys
+  /** `sql`: the record; `key`: the audit key; `exists`: whether a dossier exists (asked before a trail is created). */
+  constructor (sql: Sql, key: AuditKey, exists: DossierExists) {
+    this.#sql = sql
     this.key = key
-    redis.defineCommand('hubAuditAppend', { numberOfKeys: 3, lua: readFileSync(new URL('./lua/audit.lua', import.meta.url), 'utf8') })
+    this.#exists = exists
   }
 
   /**
    * Appends an entry; undefined when the dossier does not exist (nothing to audit). `fresh`: the
-   * dossier was just created, so the chain is guessed empty (saving a read when right).
+   * dossier was just created, so its trail is guessed not to exist (one statement when right).
    */
   async append (code: string, fields: AuditFields, options: { fresh?: boolean } = {}): Promise<AuditEntry | undefined> {
     return await new Promise((resolve, reject) => {
@@ -109,7 +165,7 @@ export class AuditStore {
     while (queue.length > 0) {
       const batch = queue.splice(0, BATCH)
       try {
-        const entries = await this.#appendBatch(code, batch.map((p) => p.fields), batch[0]?.fresh === true)
+        const entries = await this.#appendBatch(code, batch.map((p) => p.fields), batch.some((p) => p.fresh))
         batch.forEach((p, i) => { p.resolve(entries?.[i]) })
       } catch (err) {
         for (const p of batch) p.reject(err)
@@ -118,42 +174,107 @@ export class AuditStore {
     this.#queues.delete(code)
   }
 
-  /** The chain's tail as stored: from its head record, or from the list for a trail of an earlier version. */
-  async #tail (code: string): Promise<Tail> {
-    const key = this.#keys.audit(code)
-    const [[, record], [, length], [, last]] = await this.#redis.multi().hget(this.#keys.auditHeads, code).llen(key).lindex(key, -1).exec() as [[null, string | null], [null, number], [null, string | null]]
-    if (record !== null) {
-      const read = readHead(code, record, this.key)
-      if (!read.valid) throw new AuditTamperError(`the audit head record of ${code} does not verify under the audit key: the store was edited without the key; entries not appended (GET /v1/dossiers/${code}/audit names what changed)`)
-      return { record, entries: read.head.entries, hash: read.head.hash }
+  #chain (code: string, tail: Pick<Tail, 'entries' | 'hash'>, fields: readonly AuditFields[]): { entries: AuditEntry[], next: Tail } {
+    let previous: Pick<AuditEntry, 'hash' | 'seq'> = { hash: tail.hash, seq: tail.entries }
+    const entries = fields.map((f) => {
+      const e = nextEntry(code, previous, f, this.key)
+      previous = e
+      return e
+    })
+    const head = { entries: tail.entries + entries.length, hash: previous.hash }
+    const mac = headRecord(code, head, this.key).split('|')[2] as string
+    return { entries, next: { ...head, mac } }
+  }
+
+  /** The trail's head as stored, read without a lock: none (no trail), its tail, or 'odd' (no head record: the locked path decides). */
+  async #readTail (code: string): Promise<Tail | 'none' | 'odd'> {
+    const [row] = await this.#sql<HeadColumns[]>`select head_seq, head_hash, head_mac from audit_trails where name = ${code}`
+    if (row === undefined) return 'none'
+    const record = recordOf(row)
+    if (record === undefined) return 'odd'
+    return this.#verifiedTail(code, record)
+  }
+
+  #verifiedTail (code: string, record: string): Tail {
+    const read = readHead(code, record, this.key)
+    if (!read.valid) throw new AuditTamperError(`the audit head record of ${code} does not verify under the audit key: the record was edited without the key; entries not appended (GET /v1/dossiers/${code}/audit names what changed)`)
+    return { entries: read.head.entries, hash: read.head.hash, mac: record.split('|')[2] as string }
+  }
+
+  /** One statement: appends if the trail's head is still `expected` (undefined: no trail yet). */
+  async #compareAndAppend (code: string, expected: Tail | undefined, fields: readonly AuditFields[]): Promise<{ entries: AuditEntry[], next: Tail } | undefined> {
+    const chained = this.#chain(code, expected ?? { entries: 0, hash: GENESIS }, fields)
+    const rows = chained.entries.map(entryRow)
+    try {
+      const [r] = await this.#sql<Array<{ ok: boolean }>>`select audit_append(${code}, ${expected?.entries ?? 0}, ${expected === undefined ? null : hex(expected.hash)},
+        ${expected === undefined ? null : hex(expected.mac)}, ${hex(chained.next.hash)}, ${hex(chained.next.mac)}, ${this.#sql.json(rows as never)}) as ok`
+      return r?.ok === true ? chained : undefined
+    } catch (err) {
+      // an entry number already taken: rows were added beyond the head; the locked path says so
+      if ((err as { code?: string }).code === '23505') return undefined
+      throw err
     }
-    const entry = last === null ? undefined : JSON.parse(last) as StoredEntry
-    if (entry?.kid !== undefined) throw new AuditTamperError(`the audit trail of ${code} has keyed entries but no head record: it was deleted without the key; entries not appended`)
-    return { record: '', entries: length, hash: entry?.hash ?? GENESIS }
+  }
+
+  /**
+   * Appends under the trail's row lock: the head is read, checked and moved in one transaction, so
+   * concurrent appends wait for each other. 'none' when the trail has no row (gone meanwhile).
+   */
+  async #lockedAppend (code: string, fields: readonly AuditFields[]): Promise<{ entries: AuditEntry[], next: Tail } | 'none'> {
+    return await this.#sql.begin(async (tx: TransactionSql) => {
+      const [row] = await tx<Array<HeadColumns & { id: string, last_seq: number | null, last_hash: Buffer | null, last_kid: string | null }>>`
+        select t.id, t.head_seq, t.head_hash, t.head_mac, l.seq as last_seq, l.hash as last_hash, l.key_id as last_kid
+          from audit_trails t
+          left join lateral (select seq, hash, key_id from audit_entries e where e.trail_id = t.id order by seq desc limit 1) l on true
+         where t.name = ${code}
+           for update of t`
+      if (row === undefined) return 'none' as const
+      const record = recordOf(row)
+      let tail: Pick<Tail, 'entries' | 'hash'>
+      if (record !== undefined) {
+        tail = this.#verifiedTail(code, record)
+        if ((row.last_seq ?? 0) > tail.entries) throw new AuditTamperError(`the audit trail of ${code} has entries beyond its head record (entry ${row.last_seq ?? 0}, the head says ${tail.entries}): they were added outside the hub; entries not appended`)
+      } else {
+        if (row.last_kid !== null) throw new AuditTamperError(`the audit trail of ${code} has keyed entries but no head record: it was erased without the key; entries not appended`)
+        // a trail of an earlier version (unkeyed entries, no head record): chain on after its last entry
+        tail = { entries: row.last_seq ?? 0, hash: row.last_hash?.toString('hex') ?? GENESIS }
+      }
+      const chained = this.#chain(code, tail, fields)
+      const rows = chained.entries.map(entryRow)
+      await tx`insert into audit_entries (trail_id, seq, at, client, action, status, key_id, hash, entry)
+        select ${row.id}, x.seq, x.at, x.client, x.action, x.status, x.kid, decode(x.hash, 'hex'), x.entry
+          from jsonb_to_recordset(${tx.json(rows as never)}) as x(seq integer, at timestamptz, client text, action text, status smallint, kid text, hash text, entry jsonb)`
+      await tx`update audit_trails set head_seq = ${chained.next.entries}, head_hash = ${hex(chained.next.hash)}, head_mac = ${hex(chained.next.mac)}, updated_at = now()
+        where id = ${row.id}`
+      return chained
+    })
   }
 
   async #appendBatch (code: string, fields: readonly AuditFields[], fresh: boolean): Promise<AuditEntry[] | undefined> {
-    for (let i = 0; i < MAX_ROUNDS; i++) {
-      // first round: guess the tail (where this process left it, or nothing for a new dossier);
-      // when the guess is wrong the script says so and the next rounds read it
-      const tail = (i === 0 ? (this.#last.get(code) ?? (fresh ? { record: '', entries: 0, hash: GENESIS } : undefined)) : undefined) ?? await this.#tail(code)
-      let previous: Pick<AuditEntry, 'hash' | 'seq'> = { hash: tail.hash, seq: tail.entries }
-      const entries = fields.map((f) => {
-        const e = nextEntry(code, previous, f, this.key)
-        previous = e
-        return e
-      })
-      const next: Tail = { entries: tail.entries + entries.length, hash: previous.hash, record: '' }
-      next.record = headRecord(code, next, this.key)
-      const r = await this.#redis.hubAuditAppend(this.#keys.audit(code), this.#keys.dossier(code), this.#keys.auditHeads, code, tail.record, tail.entries, next.record, ...entries.map(stored))
-      if (r === 1) {
-        this.#remember(code, next)
-        return entries
+    let existsChecked = fresh
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      // first round: guess the head (where this process left it; no trail for a new dossier), else read it
+      const guess = round === 0 ? (this.#last.get(code) ?? (fresh ? 'none' : undefined)) : undefined
+      const tail = guess ?? await this.#readTail(code)
+      let done: { entries: AuditEntry[], next: Tail } | 'none' | undefined
+      if (tail === 'none') {
+        if (!existsChecked) {
+          if (!await this.#exists(code)) return undefined
+          existsChecked = true
+        }
+        done = await this.#compareAndAppend(code, undefined, fields)
+      } else if (tail !== 'odd') {
+        done = await this.#compareAndAppend(code, tail, fields)
+      }
+      // the head was not the one expected (or has no record): do it under the trail's lock
+      done ??= await this.#lockedAppend(code, fields)
+      if (done !== 'none') {
+        this.#remember(code, done.next)
+        return done.entries
       }
       this.#last.delete(code)
-      if (r === -1) return undefined
     }
-    throw new Error(`the audit chain of ${code} kept changing; entries not appended`)
+    throw new Error(`the audit trail of ${code} kept disappearing; entries not appended`)
   }
 
   #remember (code: string, tail: Tail): void {
@@ -162,10 +283,16 @@ export class AuditStore {
     if (this.#last.size > 10_000) this.#last.delete(this.#last.keys().next().value as string)
   }
 
-  /** The trail as written and its head record (undefined: none), read together. */
+  /** The trail as written and its head record (undefined: none), read together (one statement). */
   async read (code: string): Promise<{ entries: AuditEntry[], record: string | undefined }> {
-    const [[, raw], [, record]] = await this.#redis.multi().lrange(this.#keys.audit(code), 0, -1).hget(this.#keys.auditHeads, code).exec() as [[null, string[]], [null, string | null]]
-    return { entries: readTrail(code, raw), record: record ?? undefined }
+    const rows = await this.#sql<Array<HeadColumns & Partial<StoredRow> & { seq: number | null }>>`
+      select t.head_seq, t.head_hash, t.head_mac, e.seq, e.at, e.client, e.action, e.status, e.key_id, e.hash, e.entry
+        from audit_trails t left join audit_entries e on e.trail_id = t.id
+       where t.name = ${code}
+       order by e.seq`
+    const first = rows[0]
+    if (first === undefined) return { entries: [], record: undefined }
+    return { entries: readRows(code, rows.filter((r) => r.seq !== null) as StoredRow[]), record: recordOf(first) }
   }
 
   async list (code: string): Promise<AuditEntry[]> {
@@ -174,20 +301,32 @@ export class AuditStore {
 
   /** The first `n` entries of a trail and its whole length. */
   async prefix (code: string, n: number): Promise<{ entries: AuditEntry[], length: number }> {
-    const key = this.#keys.audit(code)
-    const [[, raw], [, length]] = await this.#redis.multi().lrange(key, 0, n - 1).llen(key).exec() as [[null, string[]], [null, number]]
-    return { entries: readTrail(code, raw), length }
+    const rows = await this.#sql<Array<StoredRow & { length: number }>>`
+      select e.seq, e.at, e.client, e.action, e.status, e.key_id, e.hash, e.entry,
+             (select count(*) from audit_entries c where c.trail_id = t.id)::int as length
+        from audit_trails t join audit_entries e on e.trail_id = t.id
+       where t.name = ${code}
+       order by e.seq
+       limit ${n}`
+    return { entries: readRows(code, rows), length: rows[0]?.length ?? 0 }
   }
 
-  /** Every head record, a page at a time (dossier code, record as stored). */
+  /**
+   * Every head record, a page at a time (dossier code, record as the domain reads it). A trail with
+   * keyed entries but no head record (erased) comes with an empty record, which does not verify.
+   */
   async * heads (): AsyncGenerator<Array<[string, string]>> {
-    let cursor = '0'
-    do {
-      const [next, flat] = await this.#redis.hscan(this.#keys.auditHeads, cursor, 'COUNT', 1000)
-      cursor = next
-      const page: Array<[string, string]> = []
-      for (let i = 0; i + 1 < flat.length; i += 2) page.push([flat[i] as string, flat[i + 1] as string])
-      if (page.length > 0) yield page
-    } while (cursor !== '0')
+    let after = '0'
+    for (;;) {
+      const rows = await this.#sql<Array<HeadColumns & { id: string, name: string }>>`
+        select t.id, t.name, t.head_seq, t.head_hash, t.head_mac from audit_trails t
+         where t.id > ${after}
+           and (t.head_mac is not null or exists (select 1 from audit_entries e where e.trail_id = t.id and e.key_id is not null))
+         order by t.id
+         limit 1000`
+      if (rows.length === 0) return
+      after = (rows.at(-1) as { id: string }).id
+      yield rows.map((r) => [r.name, recordOf(r) ?? ''])
+    }
   }
 }

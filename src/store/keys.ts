@@ -11,10 +11,6 @@
  *                                   updatedAt, v (version, bumped
  *                                   by every change: compare-and-set for agency reports)
  *   <p>:h:<code>            list   the dossier's history: agency reports and what they changed (JSON)
- *   <p>:audit:<code>        list   the dossier's audit trail: every read and write by a client, hash-chained
- *   <p>:audit:heads         hash   dossier code -> "<length>|<last hash>|<HMAC>": each trail's head record
- *   <p>:audit:checkpoints   zset   dates (YYYY-MM-DD) of the signed checkpoints kept, by ms taken
- *   <p>:audit:cp:<date>     string the signed checkpoint of that day (JSON)
  *   <p>:ev:<code>           hash   event id -> the answer given to it (agency reports are idempotent)
  *   <p>:cf:<sha256>         string "<code>|<source system>" by procedure + applicant ID + data, for
  *                                   the cross-channel duplicate window (expires with it)
@@ -56,10 +52,6 @@ export class Keys {
   source (system: string, reference: string): string { return `${this.prefix}:src:${sha256Hex(`${system}\n${reference}`)}` }
   sequence (agencyCode: string, yymmdd: string): string { return `${this.prefix}:seq:${agencyCode}:${yymmdd}` }
   history (code: string): string { return `${this.prefix}:h:${code}` }
-  audit (code: string): string { return `${this.prefix}:audit:${code}` }
-  get auditHeads (): string { return `${this.prefix}:audit:heads` }
-  get auditCheckpoints (): string { return `${this.prefix}:audit:checkpoints` }
-  auditCheckpoint (date: string): string { return `${this.prefix}:audit:cp:${date}` }
   events (code: string): string { return `${this.prefix}:ev:${code}` }
   content (fingerprint: string): string { return `${this.prefix}:cf:${fingerprint}` }
   get outbox (): string { return `${this.prefix}:outbox` }
