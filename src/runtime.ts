@@ -203,7 +203,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   const reconciler = new OutboxReconciler({ store, queues, log, ...(options.reconcileGraceMs !== undefined && { graceMs: options.reconcileGraceMs }) })
   const notifications = new NotificationStore(db.sql, redis, keys)
   const statsStore = new StatsStore(redis, keys)
-  const metrics = new MetricsStore(redis, keys)
+  const metrics = new MetricsStore(db.sql, redis, keys)
   const webhooks = settings.subscribers.size > 0 ? new WebhookQueue(redis, keys.queuePrefix, settings.subscribers) : undefined
   const notify = webhooks === undefined ? undefined : async (code: string, sequence: number): Promise<void> => { await webhooks.enqueue(code, sequence) }
   const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await queues.enqueue(code, deliveries) }

@@ -1,12 +1,19 @@
 /**
- * Figures for /metrics that several processes make and any API process serves, kept in Redis:
- * the delivery latency histogram (<p>:metrics:delivery, a hash of counters by agency) — the
- * workers that deliver have no HTTP server of their own — and the count of overdue dossiers.
- * Bucket counters are stored per bucket and summed into Prometheus's cumulative buckets on reading.
+ * Figures for /metrics that several processes make and any API process serves: the delivery
+ * latency histogram, kept in Redis (<p>:metrics:delivery, a hash of counters by agency; the
+ * workers that deliver have no HTTP server of their own, and a lost histogram only restarts it),
+ * and the count of overdue dossiers, asked of the record. Bucket counters are stored per bucket and
+ * summed into Prometheus's cumulative buckets on reading.
  */
 import type { Redis } from 'ioredis'
+import type { Sql } from 'postgres'
 import type { Keys } from './keys.ts'
-import { NOW_DAY } from '../domain/stats.ts'
+import { STATUSES, type DossierStatus } from '../domain/status.ts'
+import { isOpen } from '../domain/lifecycle.ts'
+import { RETURN_STEP } from '../domain/routing.ts'
+
+/** National codes of the statuses of an open dossier. */
+const OPEN_CODES = Object.entries(STATUSES).filter(([name]) => isOpen(name as DossierStatus)).map(([, info]) => info.code)
 
 /** Upper bounds (seconds) of the delivery latency buckets: agencies down for hours are in range. */
 export const DELIVERY_LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 24 * 3600] as const
@@ -19,10 +26,12 @@ export interface LatencyHistogram {
 }
 
 export class MetricsStore {
+  readonly #sql: Sql
   readonly #redis: Redis
   readonly #keys: Keys
 
-  constructor (redis: Redis, keys: Keys) {
+  constructor (sql: Sql, redis: Redis, keys: Keys) {
+    this.#sql = sql
     this.#redis = redis
     this.#keys = keys
   }
@@ -66,22 +75,24 @@ export class MetricsStore {
   }
 
   /**
-   * Open dossiers past their due date: those the sweeper flagged (the present-time statistics
-   * counters, by agency too) and those past due it has not reached yet (at most one sweep old;
-   * counted in the total only).
+   * Open dossiers past their due date, from the record: those the sweeper flagged (by agency too:
+   * the agencies of their route, not the postal service that carries the result) and those past
+   * due it has not reached yet (at most one sweep old; counted in the total only).
    */
   async overdue (nowMs: number): Promise<{ total: number, byAgency: Map<string, number> }> {
-    const [flagged, unswept] = await Promise.all([
-      this.#redis.hgetall(this.#keys.stats(NOW_DAY)),
-      this.#redis.zcount(this.#keys.due, '-inf', nowMs)
-    ])
+    const open = OPEN_CODES
+    const rows = await this.#sql<Array<{ agency: string | null, n: number }>>`
+      select null as agency, count(*)::int as n from dossiers d
+        where (d.overdue_since is not null and d.status = any(${open}::smallint[])) or d.due_index_at <= ${new Date(nowMs)}
+      union all
+      select s.agency, count(distinct d.id)::int from dossiers d join dossier_steps s on s.dossier_id = d.id and s.step <> ${RETURN_STEP}
+        where d.overdue_since is not null and d.status = any(${open}::smallint[])
+        group by s.agency`
+    let total = 0
     const byAgency = new Map<string, number>()
-    let total = unswept
-    for (const [field, value] of Object.entries(flagged)) {
-      const [metric, dim, v] = field.split('|')
-      if (metric !== 'openOverdue') continue
-      if (dim === 'all') total += Number(value)
-      if (dim === 'agency' && v !== undefined) byAgency.set(v, Number(value))
+    for (const r of rows) {
+      if (r.agency === null) total = r.n
+      else byAgency.set(r.agency, r.n)
     }
     return { total, byAgency }
   }

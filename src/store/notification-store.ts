@@ -54,8 +54,9 @@ export class NotificationStore {
     return row?.n ?? 0
   }
 
-  /** Notifications `from`..`to` (1-based sequence numbers, inclusive), parsed. */
+  /** Notifications `from`..`to` (1-based sequence numbers, inclusive; `to` 0: to the last), parsed. */
   async range (code: string, from: number, to: number): Promise<Array<Record<string, unknown>>> {
+    if (to <= 0) to = 2 ** 31 - 1
     const rows = await this.#sql<Array<{ body: string }>>`
       select n.body::text as body from notifications n join dossiers d on d.id = n.dossier_id
       where d.code = ${code} and n.seq between ${from} and ${to} order by n.seq`
