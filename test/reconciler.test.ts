@@ -31,13 +31,13 @@ t.test('queueing fails after the dossier is stored: 201 anyway, and the reconcil
   t.same(await unconfirmedOutbox(hub), [`${code}|civil-status`], 'the outbox remembers the delivery of the first step (the later ones wait)')
 
   const report = await hub.reconciler.runOnce(Date.now() + 61_000)
-  t.same(report, { checked: 1, requeued: 1, confirmed: 0, dropped: 0 })
+  t.same(report, { checked: 1, requeued: 1, queued: 0, dropped: 0 })
   await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'delivered', 'delivered by the reconciled job')
   t.equal(agency.requests.length, 1)
   t.same(await unconfirmedOutbox(hub), [], 'outbox empty')
 
   const again = await hub.reconciler.runOnce(Date.now() + 61_000)
-  t.same(again, { checked: 0, requeued: 0, confirmed: 0, dropped: 0 }, 'nothing left to do')
+  t.same(again, { checked: 0, requeued: 0, queued: 0, dropped: 0 }, 'nothing left to do')
 })
 
 t.test('a normal intake leaves nothing for the reconciler, and running it twice delivers once', async (t) => {
@@ -65,7 +65,7 @@ t.test('the reconciler respects the grace period for fresh entries', async (t) =
     log: createLogger('silent')
   })
   await crashing.submit(example('birth-registration'))
-  t.same(await hub.reconciler.runOnce(), { checked: 0, requeued: 0, confirmed: 0, dropped: 0 }, 'a fresh entry is left to intake')
+  t.same(await hub.reconciler.runOnce(), { checked: 0, requeued: 0, queued: 0, dropped: 0 }, 'a fresh entry is left to intake')
   const later = await hub.reconciler.runOnce(Date.now() + 61_000)
   t.equal(later.requeued, 1, 'an old one is queued')
 })
@@ -124,7 +124,7 @@ t.test('a report releases the next stage but queueing it fails: the reconciler d
   t.equal(await hub.queues.getJob('police-residence', code, 'residence'), undefined, 'but not queued')
 
   const report = await hub.reconciler.runOnce(Date.now() + 61_000)
-  t.same(report, { checked: 2, requeued: 2, confirmed: 0, dropped: 0 })
+  t.same(report, { checked: 2, requeued: 2, queued: 0, dropped: 0 })
   await waitFor(async () => (await hub.store.routingState(code, 'residence'))?.state === 'delivered' &&
     (await hub.store.routingState(code, 'health-insurance'))?.state === 'delivered', 'both delivered')
   t.same(agency.requests.map((r) => r.path).sort(), ['/justice', '/police-residence', '/social-insurance'], 'each agency once')

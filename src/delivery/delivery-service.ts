@@ -75,7 +75,9 @@ export class DeliveryService {
         return undefined
       }
       const next = mergeDelivery(current.state, update)
-      const r = await store.updateStep(code, step, current.raw, next, toVietnamIso(now()))
+      // the outbox row is settled once the delivery is no longer being tried
+      const settled = next === undefined || (next.state !== 'pending' && next.state !== 'retrying')
+      const r = await store.updateStep(code, step, current.raw, next, toVietnamIso(now()), settled ? outboxMember(code, step) : undefined)
       if (r === 'updated') {
         if (next === undefined) logger.info({ state: current.state.state }, 'step already further; delivery state kept')
         return next ?? current.state
@@ -190,9 +192,13 @@ export class DeliveryService {
     const logger = log.child({ dossier: code, step, attempt, notice: kind })
     const found = await store.getForUpdate(code)
     const current = found?.routing[step]
-    await store.outboxRemove(outboxMember(code, step, kind))
-    if (found === undefined || current === undefined) return { outcome: 'failed', error: `dossier ${code} or its step ${step} does not exist` }
+    const member = outboxMember(code, step, kind)
+    if (found === undefined || current === undefined) {
+      await store.outboxRemove(member)
+      return { outcome: 'failed', error: `dossier ${code} or its step ${step} does not exist` }
+    }
     if (sequence === undefined ? current.withdrawalNotice?.state === 'delivered' : (current.lastSupplement?.sequence ?? 0) > sequence || (current.lastSupplement?.sequence === sequence && current.lastSupplement.state === 'delivered')) {
+      await store.outboxRemove(member)
       return { outcome: 'already-delivered' }
     }
     const at = toVietnamIso(now())
@@ -203,9 +209,12 @@ export class DeliveryService {
         if (s === undefined) return
         let next: RoutingState
         if (sequence === undefined) next = { ...s.state, withdrawalNotice: o }
-        else if ((s.state.lastSupplement?.sequence ?? 0) > sequence) return // a later supplement is being carried: its state counts
-        else next = { ...s.state, lastSupplement: { sequence, ...o } }
-        if (await store.updateStep(code, step, s.raw, next, at) !== 'stale') return
+        else if ((s.state.lastSupplement?.sequence ?? 0) > sequence) {
+          // a later supplement is being carried: its state counts, and this one is settled
+          await store.outboxRemove(member)
+          return
+        } else next = { ...s.state, lastSupplement: { sequence, ...o } }
+        if (await store.updateStep(code, step, s.raw, next, at, o.state === 'retrying' ? undefined : member) !== 'stale') return
       }
     }
     const channel = channels.get(current.agency)

@@ -40,10 +40,13 @@ export function deliveryJobOptions (agency: ResolvedAgency, code: string, step: 
     jobId: deliveryJobId(code, step, kind),
     attempts: agency.retry.attempts,
     backoff: { type: BACKOFF_TYPE },
-    // Completed jobs stay a week, so a repeated add within that time is still de-duplicated by jobId;
-    // the worker also skips deliveries the dossier already records as delivered.
-    removeOnComplete: { age: 7 * 24 * 3600, count: 100_000 },
-    // Failed jobs are kept until an administrator retries or discards them.
+    // Receive-once of deliveries does not need completed jobs: the worker skips a delivery the
+    // record already shows delivered, and agencies drop repeats by Idempotency-Key. They stay an
+    // hour (the console shows recent work), at most 10 000 per agency: Redis does not grow with
+    // the number of closed dossiers.
+    removeOnComplete: { age: 3600, count: 10_000 },
+    // Failed jobs are kept until an administrator retries or discards them (the record lists the
+    // failed steps too, so a lost failed job is still retryable).
     removeOnFail: false
   }
 }
@@ -87,6 +90,20 @@ export class DeliveryQueues {
   /** The delivery job of one step (`step` defaults to the agency id: a one-step route). */
   async getJob (agencyId: string, code: string, step = agencyId, kind: DeliveryKind = 'dossier'): Promise<Job<DeliveryJobData> | undefined> {
     return await this.queue(agencyId).getJob(deliveryJobId(code, step, kind))
+  }
+
+  /**
+   * The delivery's job when it is in a queue (waiting, delayed, active, completed or failed). A job
+   * whose hash survived without its place in any list (Redis lost keys under a running worker, which
+   * then wrote to the job's hash) is removed: it would never run, and would keep a new job with its
+   * id from being added.
+   */
+  async queuedJob (agencyId: string, code: string, step = agencyId, kind: DeliveryKind = 'dossier'): Promise<Job<DeliveryJobData> | undefined> {
+    const job = await this.getJob(agencyId, code, step, kind)
+    if (job === undefined) return undefined
+    if (await job.getState() !== 'unknown') return job
+    await job.remove().catch(() => {})
+    return undefined
   }
 
   async close (): Promise<void> {

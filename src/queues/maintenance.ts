@@ -49,14 +49,24 @@ export async function startMaintenance (options: MaintenanceOptions): Promise<Ma
   const { connection, prefix, reconciler, intervalMs, log, lifecycle, webhooks, checkpoints } = options
   const queue = new Queue(MAINTENANCE_QUEUE, { connection, prefix })
   const opts = { removeOnComplete: { count: 100 }, removeOnFail: { count: 1000 } }
-  await queue.upsertJobScheduler(RECONCILE_SCHEDULER_ID, { every: intervalMs }, { name: 'reconcile-outbox', opts })
-  if (lifecycle !== undefined) {
-    await queue.upsertJobScheduler(SWEEP_SCHEDULER_ID, { every: options.sweepIntervalMs ?? 60_000 }, { name: 'sweep-overdue', opts })
+  const schedule = async (): Promise<void> => {
+    await queue.upsertJobScheduler(RECONCILE_SCHEDULER_ID, { every: intervalMs }, { name: 'reconcile-outbox', opts })
+    if (lifecycle !== undefined) {
+      await queue.upsertJobScheduler(SWEEP_SCHEDULER_ID, { every: options.sweepIntervalMs ?? 60_000 }, { name: 'sweep-overdue', opts })
+    }
+    if (checkpoints !== undefined) {
+      const repeat = options.checkpointEveryMs !== undefined ? { every: options.checkpointEveryMs } : { pattern: CHECKPOINT_PATTERN, tz: 'Asia/Ho_Chi_Minh' }
+      await queue.upsertJobScheduler(CHECKPOINT_SCHEDULER_ID, repeat, { name: 'audit-checkpoint', opts })
+    }
   }
-  if (checkpoints !== undefined) {
-    const repeat = options.checkpointEveryMs !== undefined ? { every: options.checkpointEveryMs } : { pattern: CHECKPOINT_PATTERN, tz: 'Asia/Ho_Chi_Minh' }
-    await queue.upsertJobScheduler(CHECKPOINT_SCHEDULER_ID, repeat, { name: 'audit-checkpoint', opts })
-  }
+  await schedule()
+  // The schedulers live in Redis, which may lose them (flushed, failed over without its data):
+  // every process that runs maintenance puts them back now and then (an upsert of the same
+  // scheduler changes nothing), so the relay and the sweeper never stop for good.
+  const keeper = setInterval(() => {
+    schedule().catch((err: unknown) => { log.warn({ err }, 'maintenance schedulers could not be checked now') })
+  }, Math.max(1000, Math.min(intervalMs, 60_000)))
+  keeper.unref()
   const worker = new Worker(MAINTENANCE_QUEUE, async (job) => {
     if (job.name === 'reconcile-outbox') {
       const report = await reconciler.runOnce()
@@ -79,6 +89,7 @@ export async function startMaintenance (options: MaintenanceOptions): Promise<Ma
     queue,
     worker,
     async close () {
+      clearInterval(keeper)
       await worker.close()
       await queue.close()
     }

@@ -1,21 +1,24 @@
 /**
- * The outbox reconciler: the second half of "never a stored dossier without its routing job".
+ * The outbox relay: "never a stored dossier without its routing job", and "no delivery lost with
+ * Redis".
  *
- * Intake stores the dossier and, in the same Lua transaction, one outbox entry per delivery
- * (an agency report that releases the next stage of a linked route does the same for its steps)
- * ("<code>|<step>", scored by time). Then it queues the delivery jobs. If the process dies (or
- * Redis hiccups) between the two, the entries stay in the outbox. A worker's first routing-state
- * update for a delivery removes its entry (it proves the job exists and ran).
+ * Intake stores the dossier and, in the same PostgreSQL transaction, one outbox row per delivery
+ * (an agency report that releases the next stage of a linked route, a withdrawal or a supplement
+ * does the same for its deliveries); then it queues the BullMQ jobs. A row stays unconfirmed until
+ * the delivery settles: the agency has it, or it failed for good, or it is not needed any more
+ * (DeliveryService confirms it with the step's new state). If the process dies between commit and
+ * queueing, or Redis loses the jobs (flushed, failed over without its data), the rows are still
+ * there and this relay queues them again.
  *
- * This reconciler looks at entries older than a grace period and, for each:
- *   - the job exists (waiting, delayed, active, done or failed) → it is queued: drop the entry;
- *   - no job, the delivery is still pending/retrying → queue it (same jobId), then drop the entry;
- *   - no job, already delivered or failed, or the dossier is gone → drop the entry.
- * It checks the job before the state: a job is only removed after the worker recorded its outcome,
- * so "no job" plus a pending state really means "never queued". Re-queuing is idempotent (jobId =
- * "<code>/<step>"; the worker skips deliveries already delivered), so running it on several workers
- * at once, or twice, is harmless. A job never exists without its dossier: jobs are only ever
- * created from a stored dossier, by intake or here.
+ * It looks at unconfirmed rows last looked at (or written) more than a grace period ago, and for each:
+ *   - the job exists (waiting, delayed, active) → it is queued: stamp the row as seen queued now
+ *     (so the next runs look at other rows first, and at this one again a grace period later);
+ *   - no job, the delivery is still owed (pending/retrying, or the notice not delivered) → queue it
+ *     (same jobId), stamp it;
+ *   - no job, nothing owed (delivered, failed for good, or the dossier is gone) → confirm the row.
+ * Re-queuing is idempotent (jobId "<code>/<step>"; the worker skips deliveries already delivered;
+ * agencies drop repeats by Idempotency-Key), so running it on several workers at once, or twice,
+ * is harmless. Jobs are only ever created from a stored dossier, by intake or here.
  */
 import type { Logger } from 'pino'
 import type { DossierStore } from '../store/dossier-store.ts'
@@ -24,8 +27,11 @@ import { supplementSequence } from '../store/keys.ts'
 
 export interface ReconcileReport {
   checked: number
+  /** queued again: the job was missing and the delivery is owed */
   requeued: number
-  confirmed: number
+  /** the job is in the queue: left to it */
+  queued: number
+  /** nothing owed any more: the row is confirmed */
   dropped: number
 }
 
@@ -47,7 +53,7 @@ export class OutboxReconciler {
 
   async runOnce (nowMs = Date.now()): Promise<ReconcileReport> {
     const { store, queues, log, graceMs, batch } = this.#o
-    const report: ReconcileReport = { checked: 0, requeued: 0, confirmed: 0, dropped: 0 }
+    const report: ReconcileReport = { checked: 0, requeued: 0, queued: 0, dropped: 0 }
     const due = await store.outboxDue(nowMs - graceMs, batch)
     for (const { code, step, kind, member } of due) {
       report.checked++
@@ -62,9 +68,9 @@ export class OutboxReconciler {
         log.error({ dossier: code, step, agency }, 'outbox entry for an agency that is no longer configured; left in the outbox')
         continue
       }
-      if (await queues.getJob(agency, code, step, kind) !== undefined) {
-        report.confirmed++
-        await store.outboxRemove(member)
+      if (await queues.queuedJob(agency, code, step, kind) !== undefined) {
+        report.queued++
+        await store.outboxSeen(member)
         continue
       }
       // read again: the job may have run and been removed between the two reads
@@ -80,12 +86,13 @@ export class OutboxReconciler {
             : state.state === 'pending' || state.state === 'retrying'
       if (owed) {
         await queues.enqueue(code, [{ step, agency, kind }])
+        await store.outboxSeen(member)
         report.requeued++
-        log.warn({ dossier: code, step, agency }, 'delivery was stored but never queued; queued it now')
+        log.warn({ dossier: code, step, agency }, 'delivery stored but not in its queue (never queued, or Redis lost it); queued it now')
       } else {
         report.dropped++
+        await store.outboxRemove(member)
       }
-      await store.outboxRemove(member)
     }
     return report
   }

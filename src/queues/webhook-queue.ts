@@ -42,7 +42,7 @@ export class WebhookQueue {
         jobId: webhookJobId(sub.id, code, upTo),
         attempts: sub.retry.attempts,
         backoff: { type: BACKOFF_TYPE },
-        removeOnComplete: { age: 24 * 3600, count: 100_000 },
+        removeOnComplete: { age: 3600, count: 10_000 },
         removeOnFail: false
       })
     }))
@@ -61,6 +61,12 @@ export class WebhookQueue {
       if (behind.length === 0) {
         await notifications.settle(code, [...this.#subscribers.keys()])
         continue
+      }
+      // a job left without its place in any list (Redis lost keys under a running worker) would
+      // never run and would keep the new one from being added: remove it first
+      for (const sub of behind) {
+        const job = await this.queue.getJob(webhookJobId(sub, code, count))
+        if (job !== undefined && await job.getState() === 'unknown') await job.remove().catch(() => {})
       }
       await this.enqueue(code, count, behind)
       queued += behind.length

@@ -415,14 +415,14 @@ export class DossierStore {
   }
 
   /**
-   * Replaces a step's state if it is still `expectedRaw` (compare-and-set), and confirms the step's
-   * outbox row. `next` undefined only confirms the outbox row. A step that fails for good is
-   * among its agency's failed steps (failedSteps) for as long as it stays failed, so an
-   * administrator can retry it whatever became of its job.
+   * Replaces a step's state if it is still `expectedRaw` (compare-and-set); `next` undefined keeps
+   * it. `confirm` names the outbox row (outboxMember) this outcome settles — the agency has the
+   * message, or it will not be sent — so the relay stops sending it again; a delivery still being
+   * tried keeps its row unconfirmed, and is queued again if its job is lost (Redis lost).
    */
-  async updateStep (code: string, step: string, expectedRaw: string, next: RoutingState | undefined, now: string): Promise<StepUpdate> {
+  async updateStep (code: string, step: string, expectedRaw: string, next: RoutingState | undefined, now: string, confirm?: string): Promise<StepUpdate> {
     const [row] = await this.#sql<Array<{ r: number }>>`
-      select hub_step(${code}, ${step}, ${expectedRaw}, ${next === undefined ? null : JSON.stringify(next)}::text::json, ${outboxMember(code, step)}, ${now}::timestamptz) as r`
+      select hub_step(${code}, ${step}, ${expectedRaw}, ${next === undefined ? null : JSON.stringify(next)}::text::json, ${confirm ?? null}::text, ${now}::timestamptz) as r`
     const r = row?.r
     return r === 1 ? 'updated' : r === 0 ? 'stale' : r === -1 ? 'no-dossier' : 'no-step'
   }
@@ -454,16 +454,25 @@ export class DossierStore {
     }
   }
 
-  /** Deliveries stored at `beforeMs` or earlier and still not confirmed queued. */
+  /**
+   * Unconfirmed outbox rows written, or last seen queued, at `beforeMs` or earlier: the least
+   * recently looked at first, so that a relay run that stamps what it saw (outboxSeen) works
+   * through every row in turn.
+   */
   async outboxDue (beforeMs: number, limit: number): Promise<Array<{ code: string, step: string, kind: DeliveryKind, member: string }>> {
     const rows = await this.#sql<Array<{ member: string }>>`
       select o.idempotency_key as member from outbox o
-      where o.confirmed_at is null and o.discarded_at is null and o.created_at <= ${new Date(beforeMs)}
-      order by o.created_at limit ${limit}`
+      where o.confirmed_at is null and o.discarded_at is null and coalesce(o.queued_at, o.created_at) <= ${new Date(beforeMs)}
+      order by coalesce(o.queued_at, o.created_at) limit ${limit}`
     return rows.flatMap(({ member }) => {
       const p = parseOutboxMember(member)
       return p === undefined ? [] : [{ ...p, member }]
     })
+  }
+
+  /** The relay saw the row's message in its queue (or queued it): looked at again a grace period later. */
+  async outboxSeen (member: string): Promise<void> {
+    await this.#sql`update outbox set queued_at = now() where idempotency_key = ${member} and confirmed_at is null`
   }
 
   /**

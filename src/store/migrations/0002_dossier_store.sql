@@ -61,7 +61,11 @@ create table notify_pending (
 );
 create index notify_pending_since on notify_pending (since);
 
--- An outbox row for an agency delivery names its step's agency as destination.
+-- An outbox row for an agency delivery names its step's agency as destination. The relay
+-- (queues/reconciler.ts) looks at unconfirmed rows least recently seen first: queued_at is when it
+-- last saw the message in its queue.
+drop index outbox_unconfirmed;
+create index outbox_relay on outbox ((coalesce(queued_at, created_at))) where confirmed_at is null and discarded_at is null;
 -- The failed steps an administrator can retry are the steps in state 'failed' (no list of their own).
 create index dossier_steps_failed on dossier_steps (agency, dossier_id) where state = 'failed';
 
@@ -295,10 +299,11 @@ begin
 end
 $$;
 
--- A delivery outcome for one step (compare-and-set on the step's state as text), and the step's
--- outbox row confirmed (a worker has the delivery). `next` null: only confirm.
+-- A delivery outcome for one step (compare-and-set on the step's state as text), and, when `confirm`
+-- names an outbox row, that row confirmed: the destination has the message, or it will not be sent
+-- (failed for good, not needed). `next` null: only confirm.
 -- Returns 1 updated (or confirmed), 0 stale, -1 no such dossier, -2 no such step.
-create function hub_step (code text, step_id text, expected text, next json, member text, at_ts timestamptz) returns integer
+create function hub_step (code text, step_id text, expected text, next json, confirm text, at_ts timestamptz) returns integer
 language plpgsql as $$
 declare
   did bigint;
@@ -315,7 +320,9 @@ begin
       where s.dossier_id = did and s.step = step_id;
     update dossiers d set version = d.version + 1, updated_at = at_ts where d.id = did;
   end if;
-  update outbox o set confirmed_at = coalesce(o.confirmed_at, at_ts) where o.idempotency_key = member;
+  if confirm is not null then
+    update outbox o set confirmed_at = at_ts where o.idempotency_key = confirm and o.confirmed_at is null;
+  end if;
   return 1;
 end
 $$;
