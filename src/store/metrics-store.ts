@@ -1,12 +1,12 @@
 /**
  * Figures for /metrics that several processes make and any API process serves, kept in Redis:
  * the delivery latency histogram (<p>:metrics:delivery, a hash of counters by agency) — the
- * workers that deliver have no HTTP server of their own — and the count of overdue dossiers.
- * Bucket counters are stored per bucket and summed into Prometheus's cumulative buckets on reading.
+ * workers that deliver have no HTTP server of their own. (Dossier counts are SQL queries over the
+ * record: store/dossier-gauges.ts.) Bucket counters are stored per bucket and summed into
+ * Prometheus's cumulative buckets on reading.
  */
 import type { Redis } from 'ioredis'
 import type { Keys } from './keys.ts'
-import { NOW_DAY } from '../domain/stats.ts'
 
 /** Upper bounds (seconds) of the delivery latency buckets: agencies down for hours are in range. */
 export const DELIVERY_LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 24 * 3600] as const
@@ -63,26 +63,5 @@ export class MetricsStore {
       }
     }
     return out
-  }
-
-  /**
-   * Open dossiers past their due date: those the sweeper flagged (the present-time statistics
-   * counters, by agency too) and those past due it has not reached yet (at most one sweep old;
-   * counted in the total only).
-   */
-  async overdue (nowMs: number): Promise<{ total: number, byAgency: Map<string, number> }> {
-    const [flagged, unswept] = await Promise.all([
-      this.#redis.hgetall(this.#keys.stats(NOW_DAY)),
-      this.#redis.zcount(this.#keys.due, '-inf', nowMs)
-    ])
-    const byAgency = new Map<string, number>()
-    let total = unswept
-    for (const [field, value] of Object.entries(flagged)) {
-      const [metric, dim, v] = field.split('|')
-      if (metric !== 'openOverdue') continue
-      if (dim === 'all') total += Number(value)
-      if (dim === 'agency' && v !== undefined) byAgency.set(v, Number(value))
-    }
-    return { total, byAgency }
   }
 }
