@@ -37,7 +37,8 @@ import { CheckpointStore } from './store/checkpoint-store.ts'
 import { auditKey } from './domain/audit-chain.ts'
 import { AuditCheckpoints } from './services/audit-checkpoints.ts'
 import { NotificationStore } from './store/notification-store.ts'
-import { StatsStore } from './store/stats-store.ts'
+import { StatsQueries } from './store/stats-queries.ts'
+import { DossierGauges } from './store/dossier-gauges.ts'
 import { LifecycleService } from './services/lifecycle-service.ts'
 import { StatsService } from './services/stats-service.ts'
 import { WebhookQueue, createWebhookWorker } from './queues/webhook-queue.ts'
@@ -87,7 +88,8 @@ export interface Hub {
   queues: DeliveryQueues
   reconciler: OutboxReconciler
   lifecycle: LifecycleService
-  stats: StatsStore
+  /** the figures of GET /v1/stats, by SQL over the record (its reports connection) */
+  stats: StatsQueries
   notifications: NotificationStore
   audit: AuditStore
   checkpoints: AuditCheckpoints
@@ -202,8 +204,9 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   const queues = new DeliveryQueues(redis, keys.queuePrefix, settings.agencies)
   const reconciler = new OutboxReconciler({ store, queues, log, ...(options.reconcileGraceMs !== undefined && { graceMs: options.reconcileGraceMs }) })
   const notifications = new NotificationStore(db.sql, redis, keys)
-  const statsStore = new StatsStore(redis, keys)
-  const metrics = new MetricsStore(db.sql, redis, keys)
+  // reports read the replica when there is one (REPORTS_DATABASE_URL), else the record
+  const statsQueries = new StatsQueries(db.reports)
+  const metrics = new MetricsStore(redis, keys)
   const webhooks = settings.subscribers.size > 0 ? new WebhookQueue(redis, keys.queuePrefix, settings.subscribers) : undefined
   const notify = webhooks === undefined ? undefined : async (code: string, sequence: number): Promise<void> => { await webhooks.enqueue(code, sequence) }
   const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await queues.enqueue(code, deliveries) }
@@ -228,10 +231,10 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     const dossiers = new DossierQueries(store, audit, { notifications, subscribers: settings.subscribers, agencies: settings.agencies })
     const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : [])]
     app = await buildApp({
-      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsStore, names, now), checkpoints, inlineAttachmentLimit: options.inlineAttachmentLimit },
+      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, names, now), checkpoints, inlineAttachmentLimit: options.inlineAttachmentLimit },
       audit,
       queues: consoleQueues,
-      observability: { redis, keys, queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), workers: () => workers, role, draining: () => draining, now },
+      observability: { redis, gauges: new DossierGauges(db.reports), queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), workers: () => workers, role, draining: () => draining, now },
       clients,
       logger: log,
       bodyLimit: options.bodyLimit,
@@ -294,7 +297,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     queues,
     reconciler,
     lifecycle,
-    stats: statsStore,
+    stats: statsQueries,
     notifications,
     audit,
     checkpoints,

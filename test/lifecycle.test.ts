@@ -188,9 +188,11 @@ t.test('the overdue sweeper flags a dossier once, even with two sweeps and two h
     t.equal(s.overdue, true)
   }
   t.equal((await dossier(hub, paused.code)).overdueSince, undefined, 'the paused dossier is not overdue')
-  const stats = (await hub.app.inject('/v1/stats?from=2026-11-23&to=2026-11-23')).json<{ totals: { openOverdue: number, overdue: number, inProgress: number } }>()
-  t.equal(stats.totals.openOverdue, 2)
+  const stats = (await hub.app.inject('/v1/stats?from=2026-11-23&to=2026-11-27')).json<{ totals: { openOverdue: number, overdue: number, inProgress: number } }>()
+  t.equal(stats.totals.openOverdue, 2, 'at the period\'s end (now): both flagged')
   t.equal(stats.totals.inProgress, 3)
+  const monday = (await hub.app.inject('/v1/stats?from=2026-11-23&to=2026-11-23')).json<{ totals: { openOverdue: number, inProgress: number } }>()
+  t.same([monday.totals.inProgress, monday.totals.openOverdue], [3, 0], 'at the end of Monday the three were open and none was due yet')
 
   // resolving a flagged dossier turns it from "open, overdue" into "resolved late"
   await waitFor(async () => (await hub.store.routingState(fine.code, 'evn'))?.state === 'delivered', 'delivered')

@@ -1,4 +1,4 @@
-/** /v1/stats — the figures provinces report at their reviews, from incremental counters. */
+/** /v1/stats — the figures provinces report at their reviews, counted from the record (store/stats-queries.ts). */
 import type { FastifyInstance } from 'fastify'
 import { GROUP_BY } from '../domain/stats.ts'
 import type { StatsQuery } from '../services/stats-service.ts'
@@ -9,23 +9,23 @@ const ratio = (description: string): object => ({ description, type: ['number', 
 
 const figures = {
   received: count('Tiếp nhận — dossiers received in the period.'),
-  resolved: count('Đã giải quyết — dossiers resolved in the period (status 9, or 10).'),
-  resolvedOnTime: count('Giải quyết đúng hạn — resolved no later than the due date (early included).'),
-  early: count('Trước hạn — resolved on a day before the due date.'),
-  onTime: count('Đúng hạn — resolved on the due date.'),
-  resolvedLate: count('Giải quyết quá hạn — resolved after the due date.'),
-  overdue: count('Quá hạn — resolved late, plus those received in the period and still open past their due date.'),
-  openOverdue: count('Đang quá hạn — received in the period, still open, past the due date.'),
-  inProgress: count('Đang giải quyết — received in the period and still open (statuses 1, 2, 4, 5, 6).'),
-  returned: count('Đã trả kết quả — results returned in the period.'),
-  notAccepted: count('Không được tiếp nhận — refused in the period.'),
-  withdrawn: count('Rút hồ sơ — withdrawn in the period.'),
-  stopped: count('Dừng xử lý — stopped in the period.'),
-  online: count('Trực tuyến — received online.'),
-  postal: count('Bưu chính công ích — received by post or with the result returned by post.'),
-  onTimeRate: ratio('Tỷ lệ đúng hạn — resolvedOnTime / resolved (null when nothing was resolved).'),
-  onlineRate: ratio('Tỷ lệ trực tuyến — online / received.'),
-  postalRate: ratio('Tỷ lệ qua BCCI — postal / received.')
+  resolved: count('Đã giải quyết — dossiers whose status became 9 (resolved), or 10 straight from an open status, in the period.'),
+  resolvedOnTime: count('Giải quyết đúng hạn — of those resolved in the period, no later than the due date in force (early + onTime).'),
+  early: count('Trước hạn — resolved in the period, on a day before the due date.'),
+  onTime: count('Đúng hạn — resolved in the period, on the due date (or without a due date).'),
+  resolvedLate: count('Giải quyết quá hạn — resolved in the period, after the due date.'),
+  overdue: count('Quá hạn — resolvedLate + openOverdue: resolved late in the period, or open and overdue at its end.'),
+  openOverdue: count('Đang quá hạn — of inProgress, those past their due date at the end of the period: flagged overdue by then, or with the clock running (status 1, 2, 4) and the due date then in force passed. A dossier paused (5, 6) before its due date is not overdue.'),
+  inProgress: count('Đang giải quyết — open at the end of the period (status 1, 2, 4, 5 or 6 then), whenever received: dossiers carried over from earlier periods count. A dossier resolved after the period still counts for it.'),
+  returned: count('Đã trả kết quả — status became 10 (result returned) in the period.'),
+  notAccepted: count('Không được tiếp nhận — status became 3 (refused) in the period.'),
+  withdrawn: count('Rút hồ sơ — status became 7 (withdrawn) in the period.'),
+  stopped: count('Dừng xử lý — status became 8 (stopped) in the period.'),
+  online: count('Trực tuyến — of those received in the period, submitted online.'),
+  postal: count('Bưu chính công ích — of those received in the period, submitted by post or with the result to be returned by post.'),
+  onTimeRate: ratio('Tỷ lệ đúng hạn — resolvedOnTime / resolved, 4 decimals (null when nothing was resolved).'),
+  onlineRate: ratio('Tỷ lệ trực tuyến — online / received, 4 decimals (null when nothing was received).'),
+  postalRate: ratio('Tỷ lệ qua BCCI — postal / received, 4 decimals (null when nothing was received).')
 }
 
 export default async function statsRoutes (app: FastifyInstance): Promise<void> {
@@ -34,13 +34,13 @@ export default async function statsRoutes (app: FastifyInstance): Promise<void> 
     schema: {
       tags: ['stats'],
       summary: 'Statistics (số liệu giải quyết hồ sơ)',
-      description: 'Received, resolved (early / on time / late), overdue, in progress and the on-time, online and postal rates for a period of Vietnam calendar days, in total and grouped. Dossiers count on the day they were received (received, in progress, open overdue, online, postal), resolved, returned or ended. Kept as counters updated with every change; `npm run stats:rebuild` recomputes them from the dossiers. An agency sees its own figures only.',
+      description: 'Received, resolved (early / on time / late), overdue, in progress and the on-time, online and postal rates for a period of Vietnam calendar days (UTC+7), in total and grouped. The period runs from `from` 00:00 to the end of `to`, or to now when `to` is today or later. Dossiers count on the day they were received (received, online, postal) and on the day their status became resolved, returned, refused, withdrawn or stopped; in progress and open overdue are the state at the end of the period. Counted from the record\'s history when asked, so a past period gives the same answer later. A dossier counts for every agency of its route (not for the postal service returning its result). An agency sees only the dossiers routed to it.',
       querystring: {
         type: 'object',
         additionalProperties: false,
         properties: {
           from: { description: 'Từ ngày — first day (YYYY-MM-DD, Vietnam time); default 1 January of `to`\'s year.', type: 'string', format: 'date' },
-          to: { description: 'Đến ngày — last day, inclusive; default today.', type: 'string', format: 'date' },
+          to: { description: 'Đến ngày — last day, inclusive; default today. The period\'s end (for inProgress and openOverdue) is the end of this day, or now while this day has not ended.', type: 'string', format: 'date' },
           groupBy: { description: 'Nhóm theo — agency (cơ quan), procedure (thủ tục), level (cấp) or channel (kênh).', type: 'string', enum: [...GROUP_BY] }
         }
       },

@@ -1,14 +1,15 @@
 /**
  * GET /v1/stats: the figures provinces report (received, resolved early / on time / late,
  * overdue, in progress, on-time, online and postal rates) for a period, in total and grouped by
- * agency, procedure, level or channel. Read from the per-day counters (store/stats-store.ts): one
- * round trip, whatever the number of dossiers. An agency client gets its own agency's figures only.
+ * agency, procedure, level or channel. Counted by SQL over the record (store/stats-queries.ts says
+ * what each figure counts): a past period gives the same answer later. An agency client gets its
+ * own agency's figures only.
  */
 import type { Client } from '../auth/clients.ts'
 import { HubValidationError, StatsScopeError } from '../errors.ts'
-import { periodDays, summarize, type Figures, type GroupBy } from '../domain/stats.ts'
+import { periodDays, type Figures, type GroupBy } from '../domain/stats.ts'
 import { vietnamDate } from '../domain/calendar.ts'
-import { daysBetween, type StatsStore } from '../store/stats-store.ts'
+import type { StatsQueries } from '../store/stats-queries.ts'
 
 /** The longest period one request may cover. */
 export const MAX_STATS_DAYS = 1100
@@ -29,37 +30,45 @@ export interface StatsAnswer {
 }
 
 export class StatsService {
-  readonly #stats: StatsStore
+  readonly #stats: StatsQueries
   readonly #names: Partial<Record<GroupBy, ReadonlyMap<string, string>>>
   readonly #now: () => Date
 
-  constructor (stats: StatsStore, names: Partial<Record<GroupBy, ReadonlyMap<string, string>>>, now: () => Date = () => new Date()) {
+  constructor (stats: StatsQueries, names: Partial<Record<GroupBy, ReadonlyMap<string, string>>>, now: () => Date = () => new Date()) {
     this.#stats = stats
     this.#names = names
     this.#now = now
   }
 
   async query (q: StatsQuery, viewer?: Client): Promise<StatsAnswer> {
-    const today = vietnamDate(this.#now())
+    // one instant for the default period and its end
+    const now = this.#now()
+    const today = vietnamDate(now)
     const to = q.to ?? today
     const from = q.from ?? `${to.slice(0, 4)}-01-01`
     if (from > to) throw new HubValidationError([{ parameter: 'from', detail: `is after to (${from} > ${to})` }])
-    // the bound first, from the two dates: nothing grows with the period before it holds
+    // the bound first, from the two dates: one query reads a period's rows, and a report of
+    // more than three years at once is not what this endpoint is for
     const length = periodDays(from, to)
     if (length > MAX_STATS_DAYS) throw new HubValidationError([{ parameter: 'from', detail: `the period from ${from} to ${to} has ${length} days; ask for at most ${MAX_STATS_DAYS} (MAX_STATS_DAYS) at a time` }])
-    const days = daysBetween(from, to, MAX_STATS_DAYS)
-    let only: { dim: GroupBy, value: string } | undefined
+    let agency: string | undefined
     if (viewer?.role === 'agency') {
       if (q.groupBy !== undefined && q.groupBy !== 'agency') throw new StatsScopeError(`grouped by ${q.groupBy}, the figures would count other agencies' dossiers; ask without groupBy or with groupBy=agency`)
-      only = { dim: 'agency', value: viewer.agency ?? '' }
+      agency = viewer.agency ?? ''
     }
-    const table = summarize(await this.#stats.days(days), q.groupBy, only)
+    const table = await this.#stats.figures({
+      from,
+      to,
+      now,
+      ...(q.groupBy !== undefined && { groupBy: q.groupBy }),
+      ...(agency !== undefined && { agency })
+    })
     const names = q.groupBy === undefined ? undefined : this.#names[q.groupBy]
     return {
       from,
       to,
       ...(q.groupBy !== undefined && { groupBy: q.groupBy }),
-      ...(only !== undefined && { agency: only.value }),
+      ...(agency !== undefined && { agency }),
       totals: table.totals,
       ...(table.groups !== undefined && {
         groups: table.groups.map((g) => {

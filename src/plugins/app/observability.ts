@@ -7,8 +7,9 @@
  *                 histograms, delivery queue depth and failed count per agency, delivery latency
  *                 per agency, webhook queue depth, dossiers by status, overdue dossiers,
  *                 Node.js process metrics
- * Queue, delivery and dossier figures are read from Redis when scraped (the workers that deliver
- * record theirs there: store/metrics-store.ts), so every API process reports the same totals.
+ * Queue and delivery figures are read from Redis when scraped (the workers that deliver record
+ * theirs there: store/metrics-store.ts), dossier figures by SQL from the record
+ * (store/dossier-gauges.ts), so every API process reports the same totals.
  */
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
@@ -16,13 +17,14 @@ import type { Redis } from 'ioredis'
 import type { Queue, Worker } from 'bullmq'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client'
 import type { DeliveryQueues } from '../../queues/delivery-queues.ts'
-import type { Keys } from '../../store/keys.ts'
+import type { DossierGauges } from '../../store/dossier-gauges.ts'
 import { DELIVERY_LATENCY_BUCKETS, type MetricsStore } from '../../store/metrics-store.ts'
 import { STATUSES } from '../../domain/status.ts'
 
 export interface ObservabilityOptions {
   redis: Redis
-  keys: Keys
+  /** dossier counts, by SQL over the record */
+  gauges: DossierGauges
   queues: DeliveryQueues
   metrics: MetricsStore
   /** the webhook notifications' queue, when there are subscribers */
@@ -109,18 +111,15 @@ async function observability (app: FastifyInstance, o: ObservabilityOptions): Pr
     registers: [registry],
     async collect () {
       this.reset()
-      const names = Object.keys(STATUSES) as Array<keyof typeof STATUSES>
-      const pipeline = o.redis.pipeline()
-      for (const name of names) pipeline.zcard(o.keys.indexByStatus(name))
-      const counts = await pipeline.exec()
-      names.forEach((name, i) => { this.set({ status: name, code: String(STATUSES[name].code) }, Number(counts?.[i]?.[1] ?? 0)) })
+      const counts = await o.gauges.byStatus()
+      for (const [name, info] of Object.entries(STATUSES)) this.set({ status: name, code: String(info.code) }, counts.get(info.code) ?? 0)
     }
   })
 
   // both overdue gauges collect in the same scrape (prom-client starts every collect at once): one read serves them
   let overdueRead: Promise<{ total: number, byAgency: Map<string, number> }> | undefined
   const readOverdue = async (): Promise<{ total: number, byAgency: Map<string, number> }> => {
-    overdueRead ??= o.metrics.overdue((o.now?.() ?? new Date()).getTime()).finally(() => { overdueRead = undefined })
+    overdueRead ??= o.gauges.overdue(o.now?.() ?? new Date()).finally(() => { overdueRead = undefined })
     return await overdueRead
   }
   new Gauge({
