@@ -5,7 +5,7 @@
  *   npm run retention -- --apply --out <dir> [--batch 500] [--scan-batch 50000]
  *                                                    archive what is due to <dir>, signed, then delete it
  *   npm run retention -- --verify <archive.jsonl.gz> [--public-key <public.pem>]
- *   npm run retention -- --read <archive.jsonl.gz> [--code <dossier code>]
+ *   npm run retention -- --read <archive.jsonl.gz> [--code <dossier code>]   (the line as written)
  *
  * The policy is the hub config's `retention` section (HUB_CONFIG, default config/hub.json), the
  * signing key its audit key; the database is the hub's (DATABASE_URL, as at start-up; its
@@ -23,7 +23,7 @@ import { migrate } from '../src/store/migrate.ts'
 import { publicKeyId } from '../src/domain/audit-checkpoint.ts'
 import { RetentionService, type RetentionReport } from '../src/services/retention-service.ts'
 import { verifyArchive } from '../src/services/retention-verify.ts'
-import { archiveLines } from '../src/services/retention-archive.ts'
+import { archiveTextLines } from '../src/services/retention-archive.ts'
 
 const USAGE = `usage:
   npm run retention [-- --as-of <ISO date>]
@@ -76,12 +76,14 @@ function settings (): ReturnType<typeof loadHubConfig> {
 }
 
 if (str('read') !== undefined) {
-  // restore-read: the header, or one dossier's line, as JSON
+  // restore-read: the header and end lines, or one dossier's line, as written (jq pretty-prints it;
+  // re-serialized here, a number beyond double precision in a document would change)
   const code = str('code')
   let found = false
-  for await (const line of archiveLines(str('read') as string)) {
+  for await (const text of archiveTextLines(str('read') as string)) {
+    const line = JSON.parse(text) as Record<string, unknown>
     if (code === undefined ? line.kind !== 'dossier' : line.kind === 'dossier' && line.code === code) {
-      process.stdout.write(`${JSON.stringify(line, null, 2)}\n`)
+      process.stdout.write(`${text}\n`)
       found = true
     }
   }

@@ -11,7 +11,7 @@
 import t, { type Test } from 'tap'
 import { execFile } from 'node:child_process'
 import { generateKeyPairSync, createPublicKey, type KeyObject } from 'node:crypto'
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync, existsSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync, existsSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -24,7 +24,7 @@ import { cutoffBefore, cutoffs, ruleFor, type RetentionPolicy } from '../src/dom
 import { dossierTables, RetentionSchemaError } from '../src/store/retention-tables.ts'
 import { RetentionBusyError, RetentionError, RetentionService } from '../src/services/retention-service.ts'
 import { verifyArchive } from '../src/services/retention-verify.ts'
-import { archiveLines, namesBeside } from '../src/services/retention-archive.ts'
+import { archiveLines, archiveTextLines, namesBeside } from '../src/services/retention-archive.ts'
 import { createTestDatabase } from './db-helper.ts'
 
 const run = promisify(execFile)
@@ -69,7 +69,8 @@ interface Fixture {
   unsent?: boolean
 }
 
-const h = (s: string): string => `\\x${Buffer.from(s.padEnd(32, '.').slice(0, 32)).toString('hex')}`
+/** a 32-byte hash-like value */
+const h = (s: string): Buffer => Buffer.from(s.padEnd(32, '.').slice(0, 32))
 
 /** A dossier with the rows of an ordinary life, inserted as the dossier store writes them; returns its id. */
 async function insertDossier (sql: Sql, f: Fixture): Promise<string> {
@@ -85,7 +86,7 @@ async function insertDossier (sql: Sql, f: Fixture): Promise<string> {
         return_method, source_system, received_at, due_at, resolved_at, returned_at, closed_at, timeliness, deadline_rule, fingerprint, updated_at, doc)
       values (${f.code}, ${f.status}, ${f.procedure}, '000.31.35.H56', 2, 'commune', 'online', 'dvc', ${received},
         ${new Date(received.getTime() + 7 * DAY)}, ${resolved}, ${returned}, ${closed}, ${resolved === null ? null : 'early'},
-        ${tx.json({ days: 5, count: 'working' })}, ${h(`fp${f.code}`)}::bytea, ${ended ?? received}, ${doc}::jsonb) returning id`
+        ${tx.json({ days: 5, count: 'working' })}, ${h(`fp${f.code}`)}, ${ended ?? received}, ${doc}::text::jsonb) returning id`
     const id = d?.id as string
     for (const [p, step] of ['tp', 'ca'].entries()) {
       const state = p === 0 ? f.stepState ?? 'resolved' : 'resolved'
@@ -104,14 +105,14 @@ async function insertDossier (sql: Sql, f: Fixture): Promise<string> {
       await tx`insert into webhook_attempts (dossier_id, at, subscriber, seq, event, attempt, outcome, http_status)
         values (${id}, ${received}, 'portal', ${a}, 'status-changed', 1, 'delivered', 200)`
     }
-    const [trail] = await tx<Array<{ id: string }>>`insert into audit_trails (name, head_seq, head_hash) values (${f.code}, 3, ${h(`head${f.code}`)}::bytea) returning id`
+    const [trail] = await tx<Array<{ id: string }>>`insert into audit_trails (name, head_seq, head_hash) values (${f.code}, 3, ${h(`head${f.code}`)}) returning id`
     for (let s = 1; s <= 3; s++) {
       await tx`insert into audit_entries (trail_id, seq, at, client, action, status, key_id, hash, entry)
-        values (${trail?.id as string}, ${s}, ${received}, 'portal', 'read', 200, 'k1', ${h(`e${s}${f.code}`)}::bytea, ${tx.json({ role: 'portal', requestId: `req-${s}` })})`
+        values (${trail?.id as string}, ${s}, ${received}, 'portal', 'read', 200, 'k1', ${h(`e${s}${f.code}`)}, ${tx.json({ role: 'portal', requestId: `req-${s}` })})`
     }
-    await tx`insert into idempotency_keys (client_id, key_hash, dossier_id, fingerprint, created_at) values ('portal', ${h(`k${f.code}`)}::bytea, ${id}, ${h(`fp${f.code}`)}::bytea, ${received})`
-    await tx`insert into source_refs (system, reference, dossier_id, fingerprint, created_at) values ('dvc', ${`DVC-${f.code}`}, ${id}, ${h(`fp${f.code}`)}::bytea, ${received})`
-    await tx`insert into content_fingerprints (fingerprint, dossier_id, system, seen_at) values (${h(`c${f.code}`)}::bytea, ${id}, 'dvc', ${received})`
+    await tx`insert into idempotency_keys (client_id, key_hash, dossier_id, fingerprint, created_at) values ('portal', ${h(`k${f.code}`)}, ${id}, ${h(`fp${f.code}`)}, ${received})`
+    await tx`insert into source_refs (system, reference, dossier_id, fingerprint, created_at) values ('dvc', ${`DVC-${f.code}`}, ${id}, ${h(`fp${f.code}`)}, ${received})`
+    await tx`insert into content_fingerprints (fingerprint, dossier_id, system, seen_at) values (${h(`c${f.code}`)}, ${id}, 'dvc', ${received})`
     for (const [i, step] of ['tp', 'ca'].entries()) {
       const confirmed = f.unsent === true && i === 1 ? null : received
       await tx`insert into outbox (kind, destination, dossier_id, step, idempotency_key, created_at, queued_at, confirmed_at)
@@ -329,6 +330,7 @@ t.test('npm run retention: dry run, --apply, --verify, --read; exactly the due d
   t.same(readdirSync(out).sort(), [names.archive, names.manifest, names.signature].sort())
   const archive = join(out, names.archive)
   t.equal(result.run.archive, archive)
+  t.equal(statSync(archive).mode & 0o777, 0o600, 'personal data: readable by the hub\'s user only')
   const lines: Array<Record<string, unknown>> = []
   for await (const l of archiveLines(archive)) lines.push(l)
   t.equal(lines[0]?.kind, 'header')
@@ -411,7 +413,7 @@ t.test('the archive\'s signature and hash: a changed byte of the archive or the 
   t.equal((await verifyArchive(archive, publicKey)).valid, true)
 })
 
-t.test('an archived dossier goes back with the documented SQL, row for row', async (t) => {
+t.test('an archived dossier goes back with the SQL of docs/operations.md, row for row', async (t) => {
   const { sql, world } = await newWorld(t)
   const code = 'A-returned-12y'
   const id = world.ids.get(code) as string
@@ -419,14 +421,21 @@ t.test('an archived dossier goes back with the documented SQL, row for row', asy
   const service = new RetentionService({ sql, policy: testPolicy(), signingKey: keys().privateKey })
   const result = await service.apply(tmp(t))
   t.equal(rowCount(await rowsOf(sql, id, code)), 0)
-  let line: { tables: Record<string, unknown[]> } | undefined
-  for await (const l of archiveLines(result.run?.archive as string)) if (l.code === code) line = l as typeof line
-  // docs/operations.md: each table of the line, in its order
-  for (const [table, rows] of Object.entries(line?.tables ?? {})) {
-    await sql.unsafe(`insert into ${table} overriding system value select * from json_populate_recordset(null::${table}, $1::text::json)`, [JSON.stringify(rows)])
+  // the line as written, as `--read --code` prints it
+  let line: string | undefined
+  for await (const l of archiveTextLines(result.run?.archive as string)) if ((JSON.parse(l) as { code?: string }).code === code) line = l
+  // the psql recipe of docs/operations.md, as written there, with the line in place of :'line'
+  const docs = readFileSync(fromRoot('docs', 'operations.md'), 'utf8')
+  const recipe = /```sql\n(-- put one archived dossier back[\s\S]*?)```/.exec(docs)?.[1]
+  t.ok(recipe, 'the recipe is in the docs')
+  const psql = await sql.reserve() // one session, as psql's: the recipe has its own begin and commit
+  try {
+    await psql.unsafe((recipe ?? '').replace(":'line'", `'${(line ?? '').replaceAll("'", "''")}'`)).simple()
+  } finally {
+    psql.release()
   }
   t.same(await rowsOf(sql, id, code), before, 'every row as it was, the document\'s 20-digit number and Vietnamese text included')
-  t.match(before.dossiers?.[0], /12345678901234567890/)
+  t.match(before.dossiers?.[0], /"doc":\{.*"parcel": 12345678901234567890\}/, 'the document is an object holding the 20-digit number')
 })
 
 t.test('a crash before the archive is whole: the next run drops it (nothing was deleted) and starts again', async (t) => {
@@ -520,7 +529,7 @@ t.test('a dossier that changed after it was archived is not deleted; a later run
   // after the archive: one dossier gets an audit entry (someone read it), another a webhook attempt
   const [trail] = await sql`select id from audit_trails where name = 'A-returned-12y'`
   await sql`insert into audit_entries (trail_id, seq, at, client, action, status, hash, entry)
-    values (${trail?.id as string}, 4, now(), 'auditor', 'read', 200, ${h('late')}::bytea, '{}')`
+    values (${trail?.id as string}, 4, now(), 'auditor', 'read', 200, ${h('late')}, '{}')`
   await sql`update webhook_cursors set delivered = 4 where dossier_id = ${world.ids.get('I-resolved-12y') as string}`
   const outcome = await service.deleteRun(run)
   t.equal(outcome.changed, 2)

@@ -75,7 +75,8 @@ export async function writeArchiveFile (path: string, chunks: AsyncIterable<stri
       done(null, chunk)
     }
   })
-  await pipeline(Readable.from(chunks), createGzip(), count, createWriteStream(part))
+  // personal data (names, ID numbers): readable by the hub's user only
+  await pipeline(Readable.from(chunks), createGzip(), count, createWriteStream(part, { mode: 0o600 }))
   await syncFile(part)
   await rename(part, path)
   await syncFolder(dirname(path))
@@ -94,10 +95,14 @@ export async function writeDurable (path: string, data: string | Buffer): Promis
   await syncFolder(dirname(path))
 }
 
-/** Removes a run's files, finished or not (an abandoned run: nothing of it was deleted). */
+/** Removes a run's files, finished or not (an abandoned run: nothing of it was deleted); a folder that is gone is fine. */
 export async function removeRunFiles (dir: string, names: ArchiveNames): Promise<void> {
   for (const name of [`${names.archive}.part`, names.archive, names.manifest, names.signature]) await rm(`${dir}/${name}`, { force: true })
-  await syncFolder(dir)
+  try {
+    await syncFolder(dir)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  }
 }
 
 export async function sha256File (path: string): Promise<{ bytes: number, sha256: Buffer }> {
@@ -110,12 +115,17 @@ export async function sha256File (path: string): Promise<{ bytes: number, sha256
   return { bytes, sha256: hash.digest() }
 }
 
-/** The archive's lines, parsed, in order. */
-export async function * archiveLines (path: string): AsyncGenerator<Record<string, unknown>> {
+/** The archive's lines as written (JSON text: a number beyond double precision stays exact), in order. */
+export async function * archiveTextLines (path: string): AsyncGenerator<string> {
   const lines = createInterface({ input: createReadStream(path).pipe(createGunzip()), crlfDelay: Infinity })
   for await (const line of lines) {
-    if (line !== '') yield JSON.parse(line) as Record<string, unknown>
+    if (line !== '') yield line
   }
+}
+
+/** The archive's lines, parsed, in order. */
+export async function * archiveLines (path: string): AsyncGenerator<Record<string, unknown>> {
+  for await (const line of archiveTextLines(path)) yield JSON.parse(line) as Record<string, unknown>
 }
 
 export interface ArchiveSummary {
