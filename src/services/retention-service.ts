@@ -124,6 +124,17 @@ export class RetentionService {
     this.#log = o.log ?? (() => {})
   }
 
+  /**
+   * Renews the run's lease in the background while a long step runs (reading a large archive back
+   * takes minutes), so another invocation does not take a live run for a dead one. Every batch
+   * still checks the lease itself: a run taken over meanwhile stops at the next batch.
+   */
+  #heartbeat (store: RetentionStore, id: string, owner: string): () => void {
+    const timer = setInterval(() => { store.renew(id, owner, this.#leaseMs).catch(() => {}) }, Math.max(1000, this.#leaseMs / 3))
+    timer.unref()
+    return () => { clearInterval(timer) }
+  }
+
   /** The tables of a dossier's rows, from the catalogue, checked once (store/retention-tables.ts). */
   async #store (): Promise<{ tables: DossierTables, store: RetentionStore }> {
     this.#tables ??= dossierTables(this.#sql)
@@ -264,7 +275,20 @@ export class RetentionService {
       }
       yield `${JSON.stringify({ kind: 'end', run: run.id, dossiers, rows: sortKeys(rows) })}\n`
     }
-    const written = await writeArchiveFile(path, chunks())
+    const stop = this.#heartbeat(store, run.id, owner)
+    try {
+      return await this.#writeAndCheck(run, path, chunks(), createdAt, () => ({ dossiers, byProcedure, rows }))
+    } finally {
+      stop()
+    }
+  }
+
+  /** Writes the archive, its manifest and signature, reads them back, and marks the run archived. */
+  async #writeAndCheck (run: RunRow, path: string, chunks: AsyncIterable<string>, createdAt: Date,
+    counted: () => { dossiers: number, byProcedure: Record<string, number>, rows: Record<string, number> }): Promise<RetentionManifest> {
+    const { store } = await this.#store()
+    const written = await writeArchiveFile(path, chunks)
+    const { dossiers, byProcedure, rows } = counted()
     const manifest: RetentionManifest = {
       type: 'lienthong-hub/retention-manifest',
       version: 1,
@@ -285,7 +309,7 @@ export class RetentionService {
     // read everything back from the disk, as --verify does: the rows go only if this holds
     const check = await verifyArchive(path, createPublicKey(this.#key))
     if (!check.valid) throw new RetentionError(`the archive of run ${run.id} did not read back whole; nothing was deleted: ${check.problems.join('; ')}`)
-    await store.markArchived(run.id, owner, { bytes: written.bytes, sha256: written.sha256, dossiers })
+    await store.markArchived(run.id, run.lease_owner, { bytes: written.bytes, sha256: written.sha256, dossiers })
     this.#log(`run ${run.id}: archived ${dossiers} dossiers to ${path} (${written.bytes} bytes, sha256 ${manifest.archive.sha256})`)
     return manifest
   }
@@ -296,6 +320,16 @@ export class RetentionService {
    * open; the next call goes on), to spread a large run over several windows.
    */
   async deleteRun (run: RunRow, maxBatches = Infinity): Promise<RunOutcome> {
+    const { store } = await this.#store()
+    const stop = this.#heartbeat(store, run.id, run.lease_owner)
+    try {
+      return await this.#deleteRun(run, maxBatches)
+    } finally {
+      stop()
+    }
+  }
+
+  async #deleteRun (run: RunRow, maxBatches: number): Promise<RunOutcome> {
     const { tables, store } = await this.#store()
     const path = join(run.out_dir, run.archive_file)
     if (run.archived_at === null || run.archive_sha256 === null) {

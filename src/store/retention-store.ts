@@ -137,7 +137,7 @@ export class RetentionStore {
     try {
       return await this.#sql.begin(async (tx) => {
         await tx`insert into retention_runs (id, started_at, as_of, policy, out_dir, archive_file, lease_owner, lease_until)
-          values (${run.id}, now(), ${run.asOf}, ${tx.json(run.policy as never)}, ${run.outDir}, ${run.archiveFile}, ${run.owner},
+          values (${run.id}, now(), ${run.asOf}, ${JSON.stringify(run.policy)}::text::json, ${run.outDir}, ${run.archiveFile}, ${run.owner},
             now() + ${run.leaseMs} * interval '1 millisecond')`
         const result = await tx.unsafe(`${endedQuery(this.#tables)}
           insert into retention_dossiers (run_id, dossier_id, code, procedure_code, status, ended_at)

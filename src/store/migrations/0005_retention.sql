@@ -16,8 +16,9 @@ create table retention_runs (
   started_at     timestamptz not null,
   -- the instant the policy's years are counted back from
   as_of          timestamptz not null,
-  -- the policy applied, as the hub config gave it (defaultYears, sectors, procedures)
-  policy         jsonb       not null,
+  -- the policy applied, as the hub config gave it (defaultYears, sectors, procedures); json, not
+  -- jsonb: it goes into the archive's header and manifest in the order written
+  policy         json        not null,
   -- where the archive, its manifest and its signature are written (an absolute folder) and the
   -- archive's file name
   out_dir        text        not null,
