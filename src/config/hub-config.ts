@@ -19,6 +19,8 @@ import { adapters } from '../../adapters/index.ts'
 import type { AgencyConfig, HubConfig, OutboundAuth, OutboundTls, ProcedureRoute, RetryPolicy, RouteStage } from '../types/schemas.generated.ts'
 import { ConfigError } from './errors.ts'
 import { devSecretWarnings, findDevSecrets, findLoadedDevSecrets, type DevSecretUse } from './dev-secrets.ts'
+import { resolveRetention } from './retention-config.ts'
+import type { RetentionPolicy } from '../domain/retention.ts'
 
 /** Outbound auth with its secret read (from the environment or a file): kept in memory only. */
 export interface ResolvedAuth {
@@ -107,6 +109,8 @@ export interface HubSettings {
   postalAgency?: string
   subscribers: ReadonlyMap<string, ResolvedSubscriber>
   audit: ResolvedAudit
+  /** how long closed dossiers are kept (npm run retention); without a retention section, for good */
+  retention: RetentionPolicy
 }
 
 export interface ResolveOptions {
@@ -336,6 +340,7 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
   }
   const subscribers = resolveSubscribers(config, agencies, origin, env, problems)
   const audit = resolveAudit(config, origin, env, problems)
+  const retention = resolveRetention(config.retention, origin, problems)
   const cal = loadCalendar(config, origin, problems, options.now ?? new Date())
   if (problems.length > 0 || cal === undefined || audit === undefined) throw new ConfigError(problems)
   const hours = config.intake?.duplicateWindowHours ?? 72
@@ -350,7 +355,8 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
     devSecrets,
     ...(config.postal !== undefined && { postalAgency: config.postal.agency }),
     subscribers,
-    audit
+    audit,
+    retention
   }
   // and any secret loaded from there by another path (a default in code)
   const loaded = findLoadedDevSecrets(settings, devSecrets)

@@ -256,6 +256,10 @@ export type LandPartyIdentity = {
    */
   number: string;
 };
+/**
+ * Số năm lưu — whole years the dossier is kept after it ended (1–100), or "forever" (lưu vĩnh viễn).
+ */
+export type RetentionYears = number | string;
 
 /**
  * Địa chỉ — a Vietnamese address with administrative unit codes. Since mid-2025 local government has two tiers (province, commune/ward); the district code is kept optional for older records.
@@ -1911,6 +1915,7 @@ export interface HubConfig {
   calendar?: CalendarConfig;
   postal?: PostalReturnConfig;
   audit?: AuditConfig;
+  retention?: RetentionConfig;
   /**
    * Bên nhận thông báo — systems that receive a webhook for every status change of a dossier (the provincial portal), keyed by subscriber id.
    */
@@ -2003,6 +2008,56 @@ export interface AuditConfig {
   signingKeyFile?: string;
   /**
    * Ghi chú — free text for the people who maintain this file.
+   */
+  note?: string;
+}
+/**
+ * Thời hạn lưu trữ hồ sơ — how long the record keeps a dossier after it ended (not accepted 3, withdrawn 7, stopped 8: from closedAt; resolved 9: from resolvedAt; returned 10: from returnedAt; 9 and 10 only with nothing pending), before `npm run retention -- --apply` exports it to a signed archive file and deletes it (docs/operations.md). The most specific rule wins: procedures, then sectors, then defaultYears. Absent: every dossier is kept for good.
+ */
+export interface RetentionConfig {
+  defaultYears: RetentionYears;
+  /**
+   * Lĩnh vực — groups of procedures kept alike (e.g. hộ tịch, civil status: for good), keyed by a sector id.
+   */
+  sectors?: {
+    [k: string]: RetentionSector | undefined;
+  };
+  /**
+   * Theo thủ tục — one procedure's period, keyed by its national procedure code; wins over its sector and the default.
+   */
+  procedures?: {
+    /**
+     * Số năm lưu — for this procedure's dossiers.
+     */
+    [k: string]: RetentionYears | undefined;
+  };
+  /**
+   * Ghi chú — free text for the people who maintain this file.
+   */
+  note?: string;
+}
+/**
+ * Lĩnh vực — one group of procedures and how long their dossiers are kept.
+ */
+export interface RetentionSector {
+  /**
+   * Tên lĩnh vực — the sector's name, for people.
+   */
+  name?: string;
+  /**
+   * Số năm lưu — for the dossiers of these procedures.
+   */
+  years: RetentionYears;
+  /**
+   * Thủ tục — national procedure codes (mã TTHC) of the sector; a code may belong to one sector only, and need not be in /procedures (dossiers of a procedure no longer offered are still kept by it).
+   *
+   * @minItems 1
+   *
+   * Items: Mã TTHC — a national procedure code.
+   */
+  procedures: string[];
+  /**
+   * Ghi chú — free text, e.g. the legal text that sets the period.
    */
   note?: string;
 }
