@@ -33,6 +33,7 @@ export default async function statsRoutes (app: FastifyInstance): Promise<void> 
     config: { roles: READERS },
     schema: {
       tags: ['stats'],
+      operationId: 'getStats',
       summary: 'Statistics (số liệu giải quyết hồ sơ)',
       description: 'Received, resolved (early / on time / late), overdue, in progress and the on-time, online and postal rates for a period of Vietnam calendar days, in total and grouped. Dossiers count on the day they were received (received, in progress, open overdue, online, postal), resolved, returned or ended. Kept as counters updated with every change; `npm run stats:rebuild` recomputes them from the dossiers. An agency sees its own figures only.',
       querystring: {
