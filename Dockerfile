@@ -18,10 +18,17 @@ COPY package.json tsconfig.json ./
 COPY schemas ./schemas
 COPY adapters ./adapters
 COPY src ./src
+# the operator commands, run in a container with npm as anywhere else (docs/operations.md):
+#   docker compose exec api npm run client:add -- --id dvc-portal --role portal
+# client:add|list|remove, db:migrate, audit:verify, retention. The demo, the agency simulators
+# and type generation are for development and stay out (test/container.test.ts checks the list).
+COPY scripts/client.ts scripts/db-migrate.ts scripts/audit-verify.ts scripts/retention.ts ./scripts/
 # the shipped config and holiday table; not config/dev-secrets (public development secrets): mount
 # the province's own secrets and config (docker-compose.yml mounts the development ones for a trial,
 # with NODE_ENV=development: under production the hub refuses to start on them)
 COPY config/hub.json config/holidays.json ./config/
+# data/: the embedded record (PGlite) when DATABASE_URL is unset; mount a volume there to keep it
+RUN mkdir data && chown node:node data
 USER node
 EXPOSE 3000
 # /ready: Redis answers and the workers run. A worker-only container (no HTTP) disables this check.

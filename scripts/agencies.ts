@@ -1,82 +1,17 @@
 /**
- * `npm run agencies` — the agency simulators (scripts/simulators/) for every agency of the hub
- * config whose endpoint is on this machine, posting progress back to the hub; and the portal's
- * webhook receiver for every subscriber on this machine, logging each status change.
- *
- *   HUB_CONFIG        the hub config (default config/hub.json): agencies, endpoints, auth
- *   HUB_URL           where the hub listens (default http://127.0.0.1:3000)
- *   SIM_DELAY_MS      delay between one progress report and the next (default 1500)
- *   SIM_SUPPLEMENT_RATE  share of deliveries that go through a supplement request (default 0.2)
- *   SIM_REJECT_RATE   share of deliveries the agency refuses (default 0)
- *   SIM_KEYS_FILE     the agencies' API keys: the file the hub writes with HUB_DEV_CLIENTS
- *                     (default data/dev-clients.json; read again until it appears)
+ * `npm run agencies` — the agency simulators and the portal's webhook receiver
+ * (scripts/simulators/start.ts: which ones, and the variables that tune them), until SIGINT or
+ * SIGTERM closes them and exits 0.
  */
-import { readFileSync } from 'node:fs'
-import type { DevKeys } from '../src/auth/dev-clients.ts'
-import { loadHubConfig } from '../src/config/hub-config.ts'
-import { ConfigError } from '../src/config/errors.ts'
-import { startSimulators } from './simulators/index.ts'
-import { startPortalReceivers, type PortalReceiver } from './simulators/portal.ts'
+import { startAgencies } from './simulators/start.ts'
 
-const number = (name: string, fallback: number): number => {
-  const raw = process.env[name]
-  const n = raw === undefined || raw === '' ? fallback : Number(raw)
-  if (!Number.isFinite(n) || n < 0) {
-    console.error(`${name} must be a non-negative number, not "${raw ?? ''}"`)
-    process.exit(1)
-  }
-  return n
+const agencies = await startAgencies()
+let stopping = false
+// `on`, not `once`: under npm one Ctrl-C arrives twice (from the terminal and forwarded by npm)
+const stop = (): void => {
+  if (stopping) return
+  stopping = true
+  agencies.close().then(() => process.exit(0), () => process.exit(1))
 }
-
-let settings
-try {
-  settings = loadHubConfig(process.env.HUB_CONFIG ?? 'config/hub.json')
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(err.message)
-    process.exit(1)
-  }
-  throw err
-}
-const keysFile = process.env.SIM_KEYS_FILE ?? 'data/dev-clients.json'
-let keys: DevKeys | undefined
-let warned = false
-function keyFor (agencyId: string): string | undefined {
-  try {
-    keys = JSON.parse(readFileSync(keysFile, 'utf8')) as DevKeys
-  } catch {
-    if (!warned) console.log(`[agencies] no API keys in ${keysFile} yet: start the hub with HUB_DEV_CLIENTS=${keysFile} (npm run demo does)`)
-    warned = true
-  }
-  return keys?.agencies[agencyId]
-}
-
-let sims
-try {
-  sims = await startSimulators({
-    settings,
-    hubUrl: (process.env.HUB_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, ''),
-    delayMs: number('SIM_DELAY_MS', 1500),
-    supplementRate: number('SIM_SUPPLEMENT_RATE', 0.2),
-    rejectRate: number('SIM_REJECT_RATE', 0),
-    keyFor,
-    log: (line) => { console.log(`[agencies] ${line}`) }
-  })
-} catch (err) {
-  const e = err as NodeJS.ErrnoException & { port?: number }
-  console.error(e.code === 'EADDRINUSE'
-    ? `[agencies] port ${String(e.port ?? '')} is in use: another simulator (or program) listens there; stop it or change the endpoints in ${process.env.HUB_CONFIG ?? 'config/hub.json'}`
-    : `[agencies] cannot start: ${String(err)}`)
-  process.exit(1)
-}
-for (const [id, url] of sims.urls) console.log(`[agencies] ${id} simulated at ${url}`)
-let portals: PortalReceiver[] = []
-try {
-  portals = await startPortalReceivers(settings.subscribers, (line) => { console.log(`[portal] ${line}`) })
-} catch (err) {
-  console.error(`[portal] cannot start the webhook receiver: ${String(err)}`)
-}
-for (const p of portals) console.log(`[portal] webhook receiver at ${p.url}`)
-const stop = (): void => { Promise.all([sims.close(), ...portals.map(async (p) => { await p.close() })]).then(() => process.exit(0), () => process.exit(1)) }
-process.once('SIGINT', stop)
-process.once('SIGTERM', stop)
+process.on('SIGINT', stop)
+process.on('SIGTERM', stop)

@@ -93,7 +93,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   // control characters and unpaired surrogates refused in every body; dossier codes in paths normalized
   await app.register(textRules)
   await app.register(audit, { audit: options.audit })
-  await app.register(swagger)
+  await app.register(swagger, { rateLimited: options.rateLimit !== undefined })
   await app.register(observability, options.observability)
   await app.register(dossierRoutes)
   await app.register(eventRoutes)

@@ -1,27 +1,37 @@
 /**
  * The OpenAPI document at /docs/json (valid OpenAPI 3.1, shared schemas as components, examples
- * from schemas/examples/) and the Swagger UI page at /docs.
+ * from schemas/examples/) and the Swagger UI page at /docs; and what a client generator needs of
+ * it: a stable operationId per operation, servers, `security: []` on public routes, the answers
+ * each route really gives (problem+json) with their headers, the webhook it sends, and no error
+ * from Redocly's linter (recommended rules).
  */
 import t from 'tap'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import SwaggerParser from '@apidevtools/swagger-parser'
-import { build } from './helper.ts'
+import { createConfig, lintFromString } from '@redocly/openapi-core'
+import { bearer, build, deadEndpoint, example, post, startAgency, testSettings, waitFor } from './helper.ts'
 import { fromRoot } from '../src/paths.ts'
+import { createStrictAjv } from '../src/validation/ajv.ts'
 
 interface Media { schema?: { $ref?: string }, examples?: Record<string, { summary?: string, value?: unknown }> }
 interface Parameter { name: string, in: string, required?: boolean, description?: string, schema?: Record<string, unknown> }
+interface Header { $ref?: string, description?: string, schema?: Record<string, unknown> }
 interface Operation {
+  operationId?: string
+  security?: Array<Record<string, string[]>>
   parameters?: Parameter[]
   requestBody?: { required?: boolean, content?: Record<string, Media> }
-  responses?: Record<string, { description?: string, content?: Record<string, Media> }>
+  responses?: Record<string, { description?: string, content?: Record<string, Media>, headers?: Record<string, Header> }>
 }
 interface SchemaObject { properties?: Record<string, unknown>, required?: string[] }
 interface OpenApi {
   openapi: string
   info: { title: string, version: string }
+  servers?: Array<{ url: string, description?: string }>
   paths: Record<string, Record<string, Operation>>
-  components: { schemas: Record<string, SchemaObject> }
+  webhooks?: Record<string, Record<string, Operation>>
+  components: { schemas: Record<string, SchemaObject>, headers?: Record<string, Header>, securitySchemes?: Record<string, { type: string, in?: string, name?: string }> }
 }
 
 t.test('the OpenAPI document', async (t) => {
@@ -174,4 +184,227 @@ t.test('GET /docs serves the Swagger UI page', async (t) => {
   t.equal(res.statusCode, 200)
   t.match(String(res.headers['content-type']), /^text\/html/, 'an HTML page')
   t.match(res.body, /<html/i, 'with an html document')
+})
+
+/**
+ * Generated clients name their functions after the operationIds: renaming one breaks every client
+ * built on the document, so they are pinned here. Change this list on purpose.
+ */
+const OPERATION_IDS: Record<string, string> = {
+  'GET /health': 'getHealth',
+  'GET /ready': 'getReadiness',
+  'GET /metrics': 'getMetrics',
+  'POST /v1/dossiers': 'submitDossier',
+  'GET /v1/dossiers': 'listDossiers',
+  'GET /v1/dossiers/{code}': 'getDossier',
+  'POST /v1/dossiers/{code}/events': 'reportDossierEvent',
+  'GET /v1/dossiers/{code}/history': 'getDossierHistory',
+  'POST /v1/dossiers/{code}/withdraw': 'withdrawDossier',
+  'POST /v1/dossiers/{code}/return': 'returnDossierResult',
+  'POST /v1/dossiers/{code}/supplements': 'submitDossierSupplement',
+  'GET /v1/dossiers/{code}/status': 'getDossierStatus',
+  'GET /v1/dossiers/{code}/notifications': 'getDossierNotifications',
+  'GET /v1/dossiers/{code}/national-record': 'getNationalRecord',
+  'GET /v1/stats': 'getStats',
+  'POST /v1/agencies/{agency}/dossiers': 'submitAgencyDossier',
+  'GET /v1/dossiers/{code}/audit': 'getDossierAudit',
+  'GET /v1/audit/checkpoints': 'listAuditCheckpoints',
+  'GET /v1/audit/checkpoints/{date}': 'getAuditCheckpoint',
+  'GET /v1/admin/webhooks': 'getWebhookQueue',
+  'POST /v1/admin/webhooks/retry-failed': 'retryFailedWebhooks',
+  'GET /v1/admin/queues': 'listQueues',
+  'GET /v1/admin/queues/{agency}/failed': 'listFailedDeliveries',
+  'POST /v1/admin/queues/{agency}/retry-failed': 'retryFailedDeliveries',
+  'POST /v1/admin/queues/{agency}/pause': 'pauseQueue',
+  'POST /v1/admin/queues/{agency}/resume': 'resumeQueue',
+  'GET /v1/admin/dossiers/{code}/jobs': 'listDossierJobs',
+  'POST /v1/admin/dossiers/{code}/steps/{step}/retry': 'retryDelivery',
+  'POST /v1/admin/dossiers/{code}/steps/{step}/discard': 'discardDelivery',
+  'WEBHOOK dossier-notification': 'receiveDossierNotification'
+}
+
+/** The routes that need no key (they also answer no 4xx of their own: see the lint below). */
+const PUBLIC = ['GET /health', 'GET /ready']
+
+/** Response headers a client acts on: each one sent must be documented. */
+const MEANINGFUL = /^(location|content-location|retry-after|cache-control|www-authenticate|etag|link|x-ratelimit-.+|ratelimit.*|idempotency-.+)$/
+
+/** Path parameters that have the right shape (what the route then says of them does not matter here). */
+const WELL_FORMED: Record<string, string> = { code: '000.00.06.H56-261123-0001', agency: 'justice', step: 'civil-status', date: '2026-01-01' }
+
+interface Op { key: string, method: string, path: string, op: Operation }
+
+function operationsOf (doc: OpenApi): Op[] {
+  const ops: Op[] = []
+  for (const [path, methods] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(methods)) ops.push({ key: `${method.toUpperCase()} ${path}`, method: method.toUpperCase(), path, op })
+  }
+  return ops
+}
+
+const urlOf = (path: string, params: Record<string, string>): string =>
+  path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(params[name] ?? WELL_FORMED[name] ?? 'x'))
+
+/** The names of the headers a documented answer carries (references resolved by their component name). */
+function documentedHeaders (doc: OpenApi, answer: { headers?: Record<string, Header> } | undefined): string[] {
+  return Object.entries(answer?.headers ?? {}).map(([name, h]) => {
+    if (h.$ref !== undefined) t.ok(doc.components.headers?.[h.$ref.replace('#/components/headers/', '')], `${h.$ref} exists`)
+    return name.toLowerCase()
+  }).sort()
+}
+
+t.test('what a client generator needs of the document (rate limit on, as deployed)', async (t) => {
+  const hub = await build(t, { role: 'api', rateLimit: { max: 10_000, timeWindowMs: 60_000 } })
+  const doc = (await hub.app.inject({ method: 'GET', url: '/docs/json' })).json<OpenApi>()
+  const ops = operationsOf(doc)
+
+  t.test('every operation has its pinned operationId, each unique and safe in a URL or a function name', async (t) => {
+    const ids: Record<string, string | undefined> = Object.fromEntries(ops.map(({ key, op }) => [key, op.operationId]))
+    for (const [name, methods] of Object.entries(doc.webhooks ?? {})) {
+      for (const op of Object.values(methods)) ids[`WEBHOOK ${name}`] = op.operationId
+    }
+    t.same(ids, OPERATION_IDS, 'the operationIds, operation by operation')
+    const values = Object.values(ids)
+    t.equal(new Set(values).size, values.length, 'no two alike')
+    for (const id of values) t.match(id, /^[a-z][A-Za-z0-9]*$/, `${String(id)}: camelCase, letters and digits`)
+  })
+
+  t.test('servers: the hub that serves the document', async (t) => {
+    t.ok((doc.servers ?? []).length > 0, 'at least one server')
+    for (const s of doc.servers ?? []) t.ok(s.url === '/' || /^https?:\/\//.test(s.url), `${s.url}: the hub itself or an absolute URL`)
+  })
+
+  t.test('every operation states its security, and it is true: public ones answer without a key, the others 401', async (t) => {
+    for (const { key, path, method, op } of ops) {
+      t.ok(Array.isArray(op.security), `${key}: security is stated`)
+      const isPublic = op.security?.length === 0
+      t.equal(isPublic, PUBLIC.includes(key), `${key}: ${PUBLIC.includes(key) ? 'public (security: [])' : 'needs the API key'}`)
+      const res = await hub.app.inject({ method: method as 'GET', url: urlOf(path, {}), headers: { authorization: '' } })
+      if (isPublic) t.not(res.statusCode, 401, `${key}: answers without a key`)
+      else t.equal(res.statusCode, 401, `${key}: 401 without a key`)
+    }
+  })
+
+  t.test('every error answer is a problem document (application/problem+json only)', async (t) => {
+    for (const { key, op } of ops) {
+      for (const [status, answer] of Object.entries(op.responses ?? {})) {
+        // /ready's 503 is the readiness report load balancers read, not an error of the request
+        if (Number(status) < 400 || (key === 'GET /ready' && status === '503')) continue
+        t.same(Object.keys(answer.content ?? {}), ['application/problem+json'], `${key} ${status}: problem+json`)
+        t.equal(answer.content?.['application/problem+json']?.schema?.$ref, '#/components/schemas/problem', `${key} ${status}: the problem schema`)
+      }
+    }
+  })
+
+  t.test('what each route answers to bad input, a path parameter too long, a body not JSON, is documented', async (t) => {
+    for (const { key, method, path, op } of ops) {
+      const documented = (status: number, what: string): void => {
+        t.ok(op.responses?.[String(status)], `${key}: ${what} → ${status}, documented`)
+      }
+      const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string)
+      for (const name of names) {
+        const malformed = await hub.app.inject({ method: method as 'GET', url: urlOf(path, { [name]: 'not a valid value!' }) })
+        documented(malformed.statusCode, `a malformed ${name}`)
+        t.ok(malformed.statusCode >= 400 && malformed.statusCode < 500, `${key}: a malformed ${name} is refused (${malformed.statusCode})`)
+        documented((await hub.app.inject({ method: method as 'GET', url: urlOf(path, { [name]: 'x'.repeat(150) }) })).statusCode, `a ${name} of 150 characters`)
+      }
+      if (method === 'POST') {
+        const url = urlOf(path, {})
+        const text = await hub.app.inject({ method: 'POST', url, headers: { 'content-type': 'text/plain' }, payload: 'hello' })
+        t.equal(text.statusCode, 415, `${key}: a text body is refused`)
+        documented(text.statusCode, 'a text body')
+        const broken = await hub.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: '{' })
+        t.equal(broken.statusCode, 400, `${key}: broken JSON is refused`)
+        documented(broken.statusCode, 'broken JSON')
+      }
+      if (!PUBLIC.includes(key)) {
+        for (const status of ['429', '503']) t.ok(op.responses?.[status], `${key}: ${status} documented`)
+      }
+    }
+  })
+
+  t.test('the documented response headers are the ones sent', async (t) => {
+    const check = (key: string, status: number, res: { statusCode: number, headers: Record<string, unknown> }): void => {
+      t.equal(res.statusCode, status, `${key}: answered ${status}`)
+      const [method, path] = key.split(' ') as [string, string]
+      const names = documentedHeaders(doc, doc.paths[path]?.[method.toLowerCase()]?.responses?.[String(status)])
+      t.ok(names.length > 0, `${key} ${status}: headers documented (${names.join(', ')})`)
+      for (const name of names) t.ok(res.headers[name] !== undefined, `${key} ${status}: ${name} is sent`)
+      // and the other way: what a client acts on is documented (not helmet's security headers, the same on every answer)
+      for (const name of Object.keys(res.headers).filter((h) => MEANINGFUL.test(h))) t.ok(names.includes(name), `${key} ${status}: ${name} is sent, and documented`)
+    }
+    const headers = { ...bearer(hub.keys.portal), 'idempotency-key': `openapi-${Date.now()}` }
+    const created = await post(hub.app, example('birth-registration'), headers)
+    check('POST /v1/dossiers', 201, created)
+    check('POST /v1/dossiers', 200, await post(hub.app, example('birth-registration'), headers))
+    const code = created.json<{ code: string }>().code
+    check('GET /v1/dossiers/{code}/status', 200, await hub.app.inject({ url: `/v1/dossiers/${code}/status`, headers: bearer(hub.keys.portal) }))
+    check('GET /v1/dossiers', 401, await hub.app.inject({ url: '/v1/dossiers', headers: { authorization: '' } }))
+    check('GET /v1/dossiers', 200, await hub.app.inject({ url: '/v1/dossiers', headers: bearer(hub.keys.portal) }))
+    const metrics = await hub.app.inject({ url: '/metrics', headers: bearer(hub.keys.admin) })
+    t.equal(metrics.statusCode, 200, '/metrics answers 200')
+    t.same(Object.keys(doc.paths['/metrics']?.get?.responses?.['200']?.content ?? {}), [metrics.headers['content-type']], '/metrics 200: the documented media type is the one sent')
+    t.match(metrics.body, /^# HELP /m, 'Prometheus text')
+    t.notOk(documentedHeaders(doc, doc.paths['/health']?.get?.responses?.['200']).some((h) => h.startsWith('x-ratelimit')), '/health: not counted, no rate-limit headers documented')
+    t.equal((await hub.app.inject({ url: '/health' })).headers['x-ratelimit-limit'], undefined, '/health: none sent')
+
+    // over the limit: a hub whose client may make one request
+    const tight = await build(t, { role: 'api', rateLimit: { max: 1, timeWindowMs: 60_000 } })
+    await tight.app.inject({ url: '/v1/dossiers', headers: bearer(tight.keys.portal) })
+    check('GET /v1/dossiers', 429, await tight.app.inject({ url: '/v1/dossiers', headers: bearer(tight.keys.portal) }))
+  })
+
+  t.test('the webhook the hub sends is described: body, headers, signature, an example that fits', async (t) => {
+    const op = doc.webhooks?.['dossier-notification']?.post
+    t.ok(op, 'webhooks.dossier-notification.post')
+    const media = op?.requestBody?.content?.['application/json']
+    t.equal(media?.schema?.$ref, '#/components/schemas/notification', 'the body is a notification')
+    t.same(op?.security, [{ hubSignature: [] }], 'signed')
+    t.match(doc.components.securitySchemes?.hubSignature, { type: 'apiKey', in: 'header', name: 'X-Hub-Signature' })
+    const validNotification = createStrictAjv().getSchema('notification')
+    for (const [name, ex] of Object.entries(media?.examples ?? {})) t.ok(validNotification?.(ex.value), `example ${name} fits schemas/notification.schema.json`)
+    t.ok(Object.keys(media?.examples ?? {}).length > 0, 'with an example')
+    t.ok(op?.responses?.['2XX'], 'says what to answer')
+  })
+
+  t.test('Redocly\'s linter (recommended rules): no error; none of the warnings this document was fixed for', async (t) => {
+    const config = await createConfig({ extends: ['recommended'] })
+    const problems = await lintFromString({ source: JSON.stringify(doc), absoluteRef: 'openapi.json', config })
+    const errors = problems.filter((p) => p.severity === 'error')
+    t.same(errors.map((p) => `${p.ruleId}: ${p.message} (${p.location[0]?.pointer ?? ''})`), [], 'no errors')
+    const fixed = ['operation-operationId', 'operation-operationId-unique', 'operation-operationId-url-safe', 'security-defined',
+      'no-empty-servers', 'no-server-example.com', 'no-server-trailing-slash', 'operation-2xx-response', 'operation-4xx-response',
+      'info-license', 'path-parameters-defined', 'operation-parameters-unique', 'no-ambiguous-paths']
+    const left = problems.filter((p) => fixed.includes(p.ruleId) &&
+      // /health and /ready answer no 4xx: there is nothing of the request they can refuse
+      !(p.ruleId === 'operation-4xx-response' && /^#\/paths\/~1(health|ready)\//.test(p.location[0]?.pointer ?? '')))
+    t.same(left.map((p) => `${p.ruleId}: ${p.location[0]?.pointer ?? ''}`), [], 'none of these')
+    const counts = new Map<string, number>()
+    for (const p of problems) counts.set(p.ruleId, (counts.get(p.ruleId) ?? 0) + 1)
+    t.comment(`warnings left: ${[...counts].map(([rule, n]) => `${rule} ${n}`).join(', ')}`)
+  })
+})
+
+t.test('a real webhook carries the documented headers and a body of the documented schema', async (t) => {
+  const receiver = await startAgency(t)
+  const settings = testSettings({ agencyUrl: await deadEndpoint(), subscribers: { portal: { url: receiver.url, secret: 'openapi-test-secret-0123456789' } } })
+  const hub = await build(t, { settings })
+  const doc = (await hub.app.inject({ method: 'GET', url: '/docs/json' })).json<OpenApi>()
+  const op = doc.webhooks?.['dossier-notification']?.post
+  t.equal((await post(hub.app, example('birth-registration'))).statusCode, 201)
+  const delivered = await waitFor(() => receiver.requests[0], 'the notification of the receipt', 20_000)
+
+  const headers = delivered.headers
+  const documented = (op?.parameters ?? []).filter((p) => p.in === 'header')
+  t.ok(documented.length > 0, 'header parameters documented')
+  for (const p of documented) t.type(headers[p.name.toLowerCase()], 'string', `${p.name} is sent`)
+  const signature = doc.components.securitySchemes?.hubSignature?.name ?? ''
+  t.match(headers[signature.toLowerCase()], /^sha256=[0-9a-f]{64}$/, `${signature} is sent, as described`)
+  const named = new Set([...documented.map((p) => p.name.toLowerCase()), signature.toLowerCase()])
+  t.same(Object.keys(headers).filter((h) => h.startsWith('x-hub-') && !named.has(h)), [], 'no X-Hub-* header that the document leaves out')
+  const event = documented.find((p) => p.name === 'X-Hub-Event')?.schema as { enum?: string[] } | undefined
+  t.ok(event?.enum?.includes(String(headers['x-hub-event'])), 'X-Hub-Event is one of the documented events')
+  t.match(String(headers['content-type']), /^application\/json/, 'JSON, as documented')
+  const validNotification = createStrictAjv().getSchema('notification')
+  t.ok(validNotification?.(delivered.body), 'the body fits the documented notification schema')
 })

@@ -15,9 +15,13 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
 /** Fastify's maxParamLength, the longest path parameter the router takes (its default) */
 export const MAX_PARAM_LENGTH = 100
 
-/** A route schema's error answer: an RFC 9457 problem document. */
-export const problemResponse = (description: string): object => ({
+/**
+ * A route schema's error answer: an RFC 9457 problem document, with the response headers it
+ * carries (documentation only: Fastify's serializer ignores `headers`, @fastify/swagger shows them).
+ */
+export const problemResponse = (description: string, headers?: Record<string, object>): object => ({
   description,
+  ...(headers !== undefined && { headers }),
   content: { 'application/problem+json': { schema: { $ref: 'problem#' } } }
 })
 

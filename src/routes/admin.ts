@@ -84,6 +84,7 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
     config: ADMIN,
     schema: {
       tags: ['admin'],
+      operationId: 'getWebhookQueue',
       summary: 'The webhook queue: counts and failed notifications',
       description: 'Notifications to subscribers (the provincial portal) that failed for good wait here, with the ones behind them, until retried.',
       response: { 200: webhookView, 404: problem('No subscriber is configured: there is no webhook queue.') }
@@ -98,6 +99,7 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
     config: ADMIN,
     schema: {
       tags: ['admin'],
+      operationId: 'retryFailedWebhooks',
       summary: 'Retry every failed webhook notification',
       response: { 200: { type: 'object', properties: { retried: { type: 'integer', description: 'Số thông báo gửi lại.' } } } }
     }
@@ -105,13 +107,14 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
 
   app.get('/v1/admin/queues', {
     config: ADMIN,
-    schema: { tags: ['admin'], summary: 'Delivery queues, one per agency', response: { 200: { type: 'array', items: overview } } }
+    schema: { tags: ['admin'], operationId: 'listQueues', summary: 'Delivery queues, one per agency', response: { 200: { type: 'array', items: overview } } }
   }, async () => await app.hub.admin.overview())
 
   app.get<{ Params: { agency: string }, Querystring: { limit: number } }>('/v1/admin/queues/:agency/failed', {
     config: ADMIN,
     schema: {
       tags: ['admin'],
+      operationId: 'listFailedDeliveries',
       summary: 'Failed deliveries of an agency, with their dossier and last error',
       params: agencyParam,
       querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50, description: 'Số lượng tối đa.' } } },
@@ -123,6 +126,7 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
     config: ADMIN,
     schema: {
       tags: ['admin'],
+      operationId: 'retryFailedDeliveries',
       summary: 'Retry every failed delivery of an agency',
       description: 'The jobs in the agency\'s failed set, and the steps whose routing state says failed but whose job is gone (discarded ones are left alone). Each retry is written to its dossier\'s audit trail.',
       params: agencyParam,
@@ -135,6 +139,7 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
       config: ADMIN,
       schema: {
         tags: ['admin'],
+        operationId: action === 'pause' ? 'pauseQueue' : 'resumeQueue',
         summary: action === 'pause' ? 'Pause an agency\'s deliveries (they wait, nothing is lost)' : 'Resume an agency\'s deliveries',
         params: agencyParam,
         response: { 200: overview, 404: problem('No agency has this id.') }
@@ -146,6 +151,7 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
     config: { ...ADMIN, audit: 'read-jobs' },
     schema: {
       tags: ['admin'],
+      operationId: 'listDossierJobs',
       summary: 'Every delivery job of one dossier, found by its code',
       params: codeParam,
       response: {
@@ -174,6 +180,7 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
     config: ADMIN,
     schema: {
       tags: ['admin'],
+      operationId: 'retryDelivery',
       summary: 'Retry one failed delivery (full attempts again)',
       description: 'A failed step whose job is gone (cleaned or removed in Redis) is queued again from its routing state, with the same job id and so the same Idempotency-Key. Written to the dossier\'s audit trail.',
       params: stepParams,
@@ -188,6 +195,7 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
     config: ADMIN,
     schema: {
       tags: ['admin'],
+      operationId: 'discardDelivery',
       summary: 'Discard one failed delivery, with a reason (kept in the audit trail)',
       params: stepParams,
       body: {

@@ -16,6 +16,7 @@ export default async function auditRoutes (app: FastifyInstance): Promise<void> 
     config: { ...AUDIT_READERS, audit: 'read-audit' },
     schema: {
       tags: ['audit'],
+      operationId: 'getDossierAudit',
       summary: 'A dossier\'s audit trail (nhật ký truy cập)',
       description: 'Every read and write of the dossier by a client, oldest first, each entry carrying the hash of the one before — an HMAC-SHA256 under the hub\'s audit key, which nobody with only store access holds. `verification` recomputes the chain, compares it with the trail\'s head record (its length and last hash, kept apart and keyed too), and names the first problem: an entry changed or rewritten (`brokenAt`), the trail cut short, deleted, extended or rewritten, the head record missing or forged. Entries written by earlier versions carry a plain SHA-256: they are counted in `unkeyed`.',
       params: codeParam,
@@ -63,6 +64,7 @@ export default async function auditRoutes (app: FastifyInstance): Promise<void> 
     config: AUDIT_READERS,
     schema: {
       tags: ['audit'],
+      operationId: 'listAuditCheckpoints',
       summary: 'The signed daily checkpoints of the audit trails (điểm kiểm tra), and the key that verifies them',
       description: 'Once a day the hub lists every audit trail\'s head (dossier, length, hash of the last entry) and signs the list with its Ed25519 key. Fetch each day\'s document and keep it outside the hub, with this public key: `npm run audit:verify -- <file> --public-key <pem>` then shows any trail cut short or rewritten since, even by someone who could write to the store.',
       response: {
@@ -100,6 +102,7 @@ export default async function auditRoutes (app: FastifyInstance): Promise<void> 
     config: AUDIT_READERS,
     schema: {
       tags: ['audit'],
+      operationId: 'getAuditCheckpoint',
       summary: 'One day\'s signed checkpoint, as signed',
       description: 'The document: `date`, `at`, `trails`, `headsDigest` (SHA-256 over "<dossier>|<entries>|<head>\\n" lines sorted by dossier), `heads`, `unverified` (head records that did not verify when it was taken), `signer`, and `signature` (Ed25519, base64, over the canonical JSON — sorted keys, no spaces — of the document without `signature`).',
       params: {

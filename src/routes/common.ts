@@ -25,3 +25,8 @@ export const idempotencyHeaders = {
     'idempotency-key': { description: 'Khóa chống trùng — any 1–255 visible ASCII characters (a UUID is typical); repeats of the request with the same key return the first answer.', type: 'string' }
   }
 } as const
+
+/** The Location header of an intake answer (documented on its 201 and 200: both carry it). */
+export const locationHeader = {
+  Location: { description: 'Địa chỉ hồ sơ — the dossier\'s URL, /v1/dossiers/{code}.', type: 'string', format: 'uri-reference' }
+} as const

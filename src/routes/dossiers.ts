@@ -7,20 +7,21 @@ import type { DossierSubmission } from '../types/schemas.generated.ts'
 import { parseIdempotencyKey } from '../services/intake-service.ts'
 import type { ListQuery } from '../services/dossier-queries.ts'
 import { STATUSES } from '../domain/status.ts'
-import { READERS, codeParam, idempotencyHeaders, problem, scopedKey } from './common.ts'
+import { READERS, codeParam, idempotencyHeaders, locationHeader, problem, scopedKey } from './common.ts'
 
 export default async function dossierRoutes (app: FastifyInstance): Promise<void> {
   app.post<{ Body: DossierSubmission, Headers: { 'idempotency-key'?: string } }>('/v1/dossiers', {
     config: { roles: ['portal', 'admin'], audit: 'submit' },
     schema: {
       tags: ['dossiers'],
+      operationId: 'submitDossier',
       summary: 'Submit a dossier (tiếp nhận hồ sơ)',
       description: 'The provincial portal forwards a submission. The hub validates it, assigns the dossier code (mã hồ sơ), stores it and queues its delivery to every agency its procedure is routed to. The same submission again — same Idempotency-Key, or same source system + reference — answers 200 with the same dossier and creates nothing; the same key with different content answers 409.',
       headers: idempotencyHeaders,
       body: { $ref: 'dossier-submission#' },
       response: {
-        201: { description: 'Received: the new dossier (Location header points to it).', $ref: 'dossier-summary#' },
-        200: { description: 'Already received: the dossier this submission created before.', $ref: 'dossier-summary#' },
+        201: { description: 'Received: the new dossier (Location header points to it).', headers: locationHeader, $ref: 'dossier-summary#' },
+        200: { description: 'Already received: the dossier this submission created before.', headers: locationHeader, $ref: 'dossier-summary#' },
         400: problem('Bad input: `errors` lists each offending field; nothing was stored.'),
         409: problem('The Idempotency-Key or source reference was used for different content.'),
         413: problem('The body is over BODY_LIMIT.'),
@@ -42,6 +43,7 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
     config: { roles: READERS, audit: 'read' },
     schema: {
       tags: ['dossiers'],
+      operationId: 'getDossier',
       summary: 'Read a dossier',
       description: 'The canonical dossier with its status and per-agency routing state (trạng thái liên thông).',
       params: codeParam,
@@ -63,6 +65,7 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
     config: { roles: READERS },
     schema: {
       tags: ['dossiers'],
+      operationId: 'listDossiers',
       summary: 'List dossiers',
       description: 'Newest received first, filtered, one page at a time: pass `nextCursor` back as `cursor`.',
       querystring: {

@@ -30,6 +30,7 @@ export default async function eventRoutes (app: FastifyInstance): Promise<void> 
     config: { roles: ['agency', 'admin'], audit: 'report' },
     schema: {
       tags: ['events'],
+      operationId: 'reportDossierEvent',
       summary: 'Report progress on a dossier (cơ quan báo cáo tiến độ)',
       description: 'An agency reports on its step of a dossier: accepted, processing, supplement requested (with what is missing), payment requested, resolved (with result documents) or rejected (with the reason), either canonically (`report`) or in its native format (`native`). The same event id again answers 200 with the first answer and changes nothing. A report that would move the step backwards, or arrives for a finished step, is kept in the history but not applied (`applied: false`). Resolving the last required step of a stage releases the next stage of a linked route; a rejection stops the rest.',
       params: codeParam,
@@ -53,6 +54,7 @@ export default async function eventRoutes (app: FastifyInstance): Promise<void> 
     config: { roles: READERS, audit: 'read-history' },
     schema: {
       tags: ['events'],
+      operationId: 'getDossierHistory',
       summary: 'A dossier\'s history (lịch sử xử lý)',
       description: 'Every agency report on the dossier, oldest first, whether it was applied, and what it changed (status, released and cancelled steps).',
       params: codeParam,

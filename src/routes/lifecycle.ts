@@ -68,6 +68,7 @@ export default async function lifecycleRoutes (app: FastifyInstance): Promise<vo
     config: { roles: ['portal', 'admin'], audit: 'withdraw' },
     schema: {
       tags: ['lifecycle'],
+      operationId: 'withdrawDossier',
       summary: 'The applicant withdraws the dossier (công dân rút hồ sơ, status 7)',
       description: 'Allowed while the dossier is open (1, 2, 4, 5, 6). Deliveries not made yet are stopped; every agency that already holds the dossier is told through its adapter (a withdrawal notice, queued and retried like a delivery). Repeating it answers 200 with `changed: false`. From any other status: 409, naming the statuses and why.',
       params: codeParam,
@@ -95,6 +96,7 @@ export default async function lifecycleRoutes (app: FastifyInstance): Promise<vo
     config: { roles: ['portal', 'admin'], audit: 'return' },
     schema: {
       tags: ['lifecycle'],
+      operationId: 'returnDossierResult',
       summary: 'The result was handed to the applicant (đã trả kết quả, status 10)',
       description: 'For a resolved dossier (9) whose result the applicant collected at the one-stop desk (`counter`) or received online (`online`). A postal return ends on its own when the postal service reports the delivery; while it is on its way this answers 409. Repeating it answers 200 with `changed: false`.',
       params: codeParam,
@@ -125,6 +127,7 @@ export default async function lifecycleRoutes (app: FastifyInstance): Promise<vo
     config: { roles: ['portal', 'admin'], audit: 'supplement' },
     schema: {
       tags: ['lifecycle'],
+      operationId: 'submitDossierSupplement',
       summary: 'The applicant supplies the papers an agency asked for (nộp hồ sơ bổ sung)',
       description: 'While the dossier is supplement-requested (5): the papers are kept with the dossier and carried to every agency that asked, through its adapter (queued and retried like a delivery, Idempotency-Key "<code>/<step>/supplement-<n>"); those steps go back to processing and the clock restarts, the due date moved by the paused working time. The same supplementId again answers 200 with the first answer; with other papers, 409. From any other status: 409.',
       params: codeParam,
@@ -160,11 +163,15 @@ export default async function lifecycleRoutes (app: FastifyInstance): Promise<vo
     config: { roles: READERS },
     schema: {
       tags: ['lifecycle'],
+      operationId: 'getDossierStatus',
       summary: 'Look up a dossier\'s status by its code (tra cứu hồ sơ)',
       description: 'Cheap enough for a citizen-facing lookup on the portal: one Redis read, no document parsed, no personal data, not audited.',
       params: codeParam,
       response: {
-        200: statusView,
+        200: {
+          ...statusView,
+          headers: { 'Cache-Control': { description: 'private, max-age=5: a browser or the portal may reuse the answer for five seconds; shared caches must not keep it.', type: 'string' } }
+        },
         404: problem('No dossier has this code.')
       }
     }
@@ -178,6 +185,7 @@ export default async function lifecycleRoutes (app: FastifyInstance): Promise<vo
     config: { roles: READERS, audit: 'read-notifications' },
     schema: {
       tags: ['lifecycle'],
+      operationId: 'getDossierNotifications',
       summary: 'The dossier\'s webhook notifications and their delivery log',
       description: 'Every notification the hub keeps for subscribers (status changes, overdue, delays), in order; how far each subscriber has got; and every delivery attempt. An agency sees only subscribers bound to it.',
       params: codeParam,
@@ -221,6 +229,7 @@ export default async function lifecycleRoutes (app: FastifyInstance): Promise<vo
     config: { roles: ['portal', 'admin', 'auditor'], audit: 'read-national-record' },
     schema: {
       tags: ['lifecycle'],
+      operationId: 'getNationalRecord',
       summary: 'The national portal\'s sync record (bản ghi đồng bộ DVCQG)',
       description: 'The dossier mapped to the record the National Public Service Portal synchronises: its field names, dates as yyyyMMddHHmmss Vietnam time, status code TrangThaiHoSo.',
       params: codeParam,

@@ -33,6 +33,7 @@ export default async function statsRoutes (app: FastifyInstance): Promise<void> 
     config: { roles: READERS },
     schema: {
       tags: ['stats'],
+      operationId: 'getStats',
       summary: 'Statistics (số liệu giải quyết hồ sơ)',
       description: 'Received, resolved (early / on time / late), overdue, in progress and the on-time, online and postal rates for a period of Vietnam calendar days (UTC+7), in total and grouped. The period runs from `from` 00:00 to the end of `to`, or to now when `to` is today or later. Dossiers count on the day they were received (received, online, postal) and on the day their status became resolved, returned, refused, withdrawn or stopped; in progress and open overdue are the state at the end of the period. Counted from the record\'s history when asked, so a past period gives the same answer later. A dossier counts for every agency of its route (not for the postal service returning its result). An agency sees only the dossiers routed to it.',
       querystring: {

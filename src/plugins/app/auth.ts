@@ -57,17 +57,23 @@ export async function verifyOnce (clients: ClientStore, request: FastifyRequest,
 
 async function authPlugin (app: FastifyInstance, options: { clients: ClientStore }): Promise<void> {
   app.decorateRequest('client', undefined)
-  // every protected route documents its key, and its 401 and 403 answers, in OpenAPI
+  // every protected route documents its key, and its 401 and 403 answers, in OpenAPI; a public
+  // route says it needs none (`security: []`), so a client generator does not send a key there
   app.addHook('onRoute', (route) => {
     const roles = route.config?.roles
-    if (roles === undefined) return
+    if (roles === undefined) {
+      if (route.schema !== undefined) route.schema = { ...route.schema, security: [] }
+      return
+    }
     const schema = (route.schema ?? {}) as { description?: string, security?: unknown, response?: Record<string, unknown> }
     route.schema = {
       ...schema,
       description: `${schema.description ?? ''}\n\nRoles: ${roles.join(', ')}.`.trim(),
       security: [{ apiKey: [] }],
       response: {
-        401: problemResponse('No API key, or not a valid one.'),
+        401: problemResponse('No API key, or not a valid one.', {
+          'WWW-Authenticate': { description: 'Bearer realm="lienthong-hub": send the key as Authorization: Bearer <key>.', type: 'string' }
+        }),
         403: problemResponse(`The client's role may not do this (allowed: ${roles.join(', ')}).`),
         ...schema.response
       }

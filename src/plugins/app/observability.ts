@@ -160,17 +160,25 @@ async function observability (app: FastifyInstance, o: ObservabilityOptions): Pr
   registry.registerMetric(latency as unknown as Metric)
 
   // /health and /ready are not rate limited: load balancers probe them (plugins/external/hardening.ts)
-  app.get('/health', { config: { rateLimit: false }, schema: { tags: ['operations'], summary: 'The process is alive', response: { 200: { type: 'object', properties: { status: { type: 'string' }, role: { type: 'string' }, uptimeSeconds: { type: 'number' } } } } } },
-    async () => ({ status: 'ok', role: o.role, uptimeSeconds: Math.round((Date.now() - started) / 1000) }))
+  app.get('/health', {
+    config: { rateLimit: false },
+    schema: {
+      tags: ['operations'],
+      operationId: 'getHealth',
+      summary: 'The process is alive',
+      response: { 200: { description: 'Alive.', type: 'object', properties: { status: { type: 'string' }, role: { type: 'string' }, uptimeSeconds: { type: 'number' } } } }
+    }
+  }, async () => ({ status: 'ok', role: o.role, uptimeSeconds: Math.round((Date.now() - started) / 1000) }))
 
   app.get('/ready', {
     config: { rateLimit: false },
     schema: {
       tags: ['operations'],
+      operationId: 'getReadiness',
       summary: 'Ready to work: Redis answers, the workers run',
       response: {
-        200: { type: 'object', properties: { status: { type: 'string' }, checks: { type: 'object', additionalProperties: { type: 'string' } } } },
-        503: { type: 'object', properties: { status: { type: 'string' }, checks: { type: 'object', additionalProperties: { type: 'string' } } } }
+        200: { description: 'Ready: every check says ok.', type: 'object', properties: { status: { type: 'string' }, checks: { type: 'object', additionalProperties: { type: 'string' } } } },
+        503: { description: 'Not ready: `checks` names what failed (or that the process is draining).', type: 'object', properties: { status: { type: 'string' }, checks: { type: 'object', additionalProperties: { type: 'string' } } } }
       }
     }
   }, async (_request, reply) => {
@@ -185,7 +193,16 @@ async function observability (app: FastifyInstance, o: ObservabilityOptions): Pr
     return await reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', checks })
   })
 
-  app.get('/metrics', { config: { roles: ['admin', 'auditor'] }, schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
+  app.get('/metrics', {
+    config: { roles: ['admin', 'auditor'] },
+    schema: {
+      tags: ['operations'],
+      operationId: 'getMetrics',
+      summary: 'Prometheus metrics',
+      // the text is sent as it is (a string with its own content type is not serialized): this is documentation
+      response: { 200: { description: 'The metrics in the Prometheus text exposition format.', content: { [registry.contentType]: { schema: { type: 'string' } } } } }
+    }
+  }, async (_request, reply) => {
     return await reply.type(registry.contentType).send(await registry.metrics())
   })
 }

@@ -1,7 +1,9 @@
 /**
  * OpenAPI 3.1, generated from the route schemas (and the shared schemas in schemas/), served as
  * JSON at /docs/json and as Swagger UI at /docs. The example dossiers in schemas/examples/ are
- * added as request examples of POST /v1/dossiers.
+ * added as request examples of POST /v1/dossiers; the answers every route can give (400, 413,
+ * 415, 429, 503 and the rate-limit headers) by openapi-conventions.ts; the webhook the hub sends to
+ * subscribers as `webhooks` (delivery/webhook-openapi.ts). test/openapi.test.ts lints the result.
  */
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
@@ -10,6 +12,8 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { fromRoot } from '../../paths.ts'
+import { referenceSharedHeaders, withCommonResponses } from './openapi-conventions.ts'
+import { webhookSecuritySchemes, webhooks } from '../../delivery/webhook-openapi.ts'
 
 const examplesDir = fromRoot('schemas', 'examples')
 
@@ -24,7 +28,12 @@ export function loadExamples (): Record<string, { summary: string, value: unknow
 
 type OpenApiDoc = { paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, { examples?: unknown }> } }>> }
 
-async function swaggerPlugin (app: FastifyInstance): Promise<void> {
+export interface SwaggerOptions {
+  /** the app counts requests (RATE_LIMIT_MAX is not 0): routes document 429 and the rate-limit headers */
+  rateLimited: boolean
+}
+
+async function swaggerPlugin (app: FastifyInstance, options: SwaggerOptions): Promise<void> {
   const examples = loadExamples()
   await app.register(swagger, {
     openapi: {
@@ -32,21 +41,32 @@ async function swaggerPlugin (app: FastifyInstance): Promise<void> {
       info: {
         title: 'Liên thông hub API',
         description: 'Trục liên thông — the interoperability hub of the provincial one-stop administration (một cửa liên thông). Receives each dossier once, normalizes it into the canonical dossier schema, and delivers it to the agencies that must handle it.',
-        version: '0.1.0'
+        version: '0.1.0',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' }
       },
+      // relative: the hub serves this document itself, so its own address is the API's
+      servers: [{ url: '/', description: 'The hub that served this document' }],
+      // plain objects: the document's own types are stricter than the literal (e.g. `in: 'header'` as a string)
+      webhooks: webhooks as never,
       tags: [
         { name: 'dossiers', description: 'Hồ sơ — submit, read and list dossiers' },
         { name: 'events', description: 'Tiến độ — agencies report progress; the history of a dossier' },
         { name: 'agencies', description: 'Cơ quan — agencies submit dossiers in their native formats' },
         { name: 'audit', description: 'Nhật ký — who read and wrote each dossier, hash-chained' },
-        { name: 'admin', description: 'Quản trị — delivery queues: failed deliveries, retry, discard, pause, resume' }
+        { name: 'admin', description: 'Quản trị — delivery queues: failed deliveries, retry, discard, pause, resume' },
+        { name: 'lifecycle', description: 'Vòng đời — withdrawal, supplements, result return, status lookup, notifications, the national record' },
+        { name: 'stats', description: 'Số liệu — the figures provinces report' },
+        { name: 'operations', description: 'Vận hành — health, readiness and metrics' },
+        { name: 'webhooks', description: 'Thông báo — what the hub sends to subscribers' }
       ],
       components: {
         securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'Khóa truy cập — a client\'s API key, "lth.<client id>.<secret>" (npm run client:add). Also accepted as the X-Api-Key header.' }
+          apiKey: { type: 'http', scheme: 'bearer', description: 'Khóa truy cập — a client\'s API key, "lth.<client id>.<secret>" (npm run client:add). Also accepted as the X-Api-Key header.' },
+          ...webhookSecuritySchemes
         }
       }
     },
+    transform: ({ schema, url, route }) => ({ schema: withCommonResponses(schema as never, route, options) as never, url }),
     refResolver: {
       // Shared schemas appear under components.schemas by their $id.
       buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`)
@@ -55,7 +75,7 @@ async function swaggerPlugin (app: FastifyInstance): Promise<void> {
       const doc = ('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject) as OpenApiDoc
       const media = doc.paths?.['/v1/dossiers']?.post?.requestBody?.content?.['application/json']
       if (media !== undefined) media.examples = examples
-      return doc as never
+      return referenceSharedHeaders(doc) as never
     }
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
