@@ -17,7 +17,7 @@ const ConflictBase = createError<'HUB_ERR_IDEMPOTENCY_CONFLICT', 409, [string]>(
 
 /**
  * A repeated key or source reference with other content. Names the dossier it belongs to: only
- * ever one the client may see (the intake lookups pass over the others, store/lua/intake.lua).
+ * ever one the client may see (the intake lookups pass over the others, hub_intake in store/migrations/0002_dossier_store.sql).
  */
 export class IdempotencyConflictError extends ConflictBase {
   readonly dossierCode: string

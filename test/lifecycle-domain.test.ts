@@ -1,15 +1,12 @@
 /**
- * The lifecycle's pure parts without Redis: the transition table, what a status change does to
- * the clock and the finish stamps, the overdue flag, delays, and the statistics counters (the
- * increments of every change add up to what a recount of the final state gives).
+ * The lifecycle's pure parts, without a store: the transition table, what a status change does to
+ * the clock and the finish stamps, the overdue flag, delays.
  */
 import t from 'tap'
-import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
 import { TRANSITIONS, announceDelay, changeStatus, checkTransition, isOpen, markOverdue, overdueCheckAt, supplementRequestInTime, type DossierHead } from '../src/domain/lifecycle.ts'
 import { WorkingCalendar, type HolidayTable } from '../src/domain/calendar.ts'
 import { STATUSES, type DossierStatus } from '../src/domain/status.ts'
-import { contributions, statsDelta, summarize, statsDay, type StatsFacts } from '../src/domain/stats.ts'
 import { fromRoot } from '../src/paths.ts'
 
 const calendar = new WorkingCalendar(JSON.parse(readFileSync(fromRoot('config', 'holidays.json'), 'utf8')) as HolidayTable)
@@ -108,78 +105,4 @@ t.test('a supplement request is in time within 3 working days of the agency rece
   t.equal(supplementRequestInTime(calendar, friday, at('2026-05-05T08:00:00+07:00'), 'counter'), false, 'Tuesday 5 May: late')
   t.equal(supplementRequestInTime(calendar, friday, at('2026-05-04T16:00:00+07:00'), 'online'), true, 'online, counted from Friday 16:00: Monday 4 May 16:00')
   t.equal(supplementRequestInTime(calendar, friday, at('2026-05-04T16:30:00+07:00'), 'online'), false, 'half an hour later is late online, not on paper')
-})
-
-t.test('statistics: the increments of every change add up to a recount of the final state (property)', async (t) => {
-  const statusArb = fc.constantFrom<DossierStatus>('processing', 'supplement-requested', 'payment-requested', 'resolved', 'returned', 'withdrawn', 'stopped', 'not-accepted')
-  const one = fc.record({
-    channel: fc.constantFrom<'counter' | 'online' | 'postal'>('counter', 'online', 'postal'),
-    agencies: fc.subarray(['justice', 'tax', 'evn', 'land-office'], { minLength: 1 }),
-    receivedDay: fc.integer({ min: 1, max: 28 }),
-    steps: fc.array(fc.record({ to: statusArb, days: fc.integer({ min: 0, max: 20 }), sweep: fc.boolean() }), { maxLength: 8 })
-  })
-  fc.assert(fc.property(fc.array(one, { minLength: 1, maxLength: 12 }), (dossiers) => {
-    const counters = new Map<string, number>()
-    const finals: StatsFacts[] = []
-    for (const d of dossiers) {
-      const received = new Date(`2026-02-${String(d.receivedDay).padStart(2, '0')}T10:00:00+07:00`)
-      let h: DossierHead = {
-        status: 'received',
-        receivedAt: received.toISOString(),
-        dueAt: calendar.dueDate(received, { days: 5, count: 'working' }, { paper: d.channel !== 'online' }).toISOString(),
-        facts: { channel: d.channel, level: 'commune', returnMethod: d.channel === 'postal' ? 'postal' : 'counter', rule: { days: 5, count: 'working' } }
-      }
-      const facts = (x: DossierHead): StatsFacts => ({ receivedAt: x.receivedAt, status: x.status, procedure: 'p1', agencies: d.agencies, facts: x.facts })
-      const apply = (delta: Map<string, number>): void => { for (const [k, v] of delta) counters.set(k, (counters.get(k) ?? 0) + v) }
-      apply(statsDelta(undefined, facts(h)))
-      let at = received.getTime()
-      for (const step of d.steps) {
-        at += step.days * 86_400_000
-        if (step.sweep) {
-          const flagged = markOverdue(h, new Date(at))
-          if (flagged !== undefined) { apply(statsDelta(facts(h), facts(flagged))); h = flagged }
-        }
-        if (!checkTransition(h.status, step.to).ok) continue
-        const next = changeStatus(calendar, h, step.to, new Date(at))
-        apply(statsDelta(facts(h), facts(next)))
-        h = next
-      }
-      finals.push(facts(h))
-    }
-    const recount = new Map<string, number>()
-    for (const f of finals) for (const k of contributions(f)) recount.set(k, (recount.get(k) ?? 0) + 1)
-    for (const [k, v] of counters) if (v !== (recount.get(k) ?? 0)) throw new Error(`${k}: counters ${v}, recount ${recount.get(k) ?? 0}`)
-    for (const [k, v] of recount) if (v !== (counters.get(k) ?? 0)) throw new Error(`${k}: recount ${v}, counters ${counters.get(k) ?? 0}`)
-    // and the totals say what the final states say
-    const byDay = new Map<string, Record<string, string>>()
-    for (const [k, v] of counters) {
-      const [day, field] = k.split('\t') as [string, string]
-      const h = byDay.get(day) ?? {}
-      h[field] = String(v)
-      byDay.set(day, h)
-    }
-    const { totals } = summarize([...byDay.values()])
-    if (totals.received !== finals.length) throw new Error('received')
-    const resolved = finals.filter((f) => f.status === 'resolved' || f.status === 'returned').length
-    if (totals.resolved !== resolved) throw new Error(`resolved ${totals.resolved} vs ${resolved}`)
-    if (totals.resolvedOnTime + totals.resolvedLate !== resolved) throw new Error('on time + late = resolved')
-    if (totals.inProgress !== finals.filter((f) => isOpen(f.status)).length) throw new Error('in progress')
-  }), { numRuns: 300 })
-  t.pass('300 random histories: counters = recount')
-})
-
-t.test('statistics: grouping, scoping an agency, day buckets in Vietnam time', async (t) => {
-  t.equal(statsDay('2026-11-23T17:30:00Z'), '20261124', '00:30 on the 24th in Vietnam')
-  const f: StatsFacts = { receivedAt: '2026-11-23T09:00:00+07:00', status: 'received', procedure: 'p1', agencies: ['justice', 'tax'], facts: { channel: 'online', level: 'province', returnMethod: 'postal' } }
-  const day: Record<string, string> = {}
-  for (const k of contributions(f)) day[k.split('\t')[1] as string] = '1'
-  const all = summarize([day], 'agency')
-  t.equal(all.totals.received, 1)
-  t.equal(all.totals.onlineRate, 1)
-  t.equal(all.totals.postalRate, 1)
-  t.same(all.groups?.map((g) => g.key), ['justice', 'tax'])
-  const mine = summarize([day], 'agency', { dim: 'agency', value: 'tax' })
-  t.same(mine.groups?.map((g) => g.key), ['tax'], 'an agency sees its own row only')
-  t.equal(mine.totals.received, 1)
-  t.equal(summarize([day], undefined, { dim: 'agency', value: 'evn' }).totals.received, 0, 'and nothing of dossiers not routed to it')
 })

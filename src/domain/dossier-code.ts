@@ -3,8 +3,9 @@
  * The receiving agency's code, the receipt date in Vietnam time, and that agency's sequence number
  * for the day, zero-padded to 4 digits (a busier day simply continues with 10000, 10001, …).
  *
- * The whole format lives here. The intake Lua script gets the prefix and the width from these
- * functions and only increments and pads the counter, so that numbering is atomic with storing.
+ * The whole format lives here. The record's intake (hub_intake) gets the prefix and the width from
+ * these functions and only takes the day's next number and pads it, so that numbering commits with
+ * storing.
  */
 import { agencyCodePattern, dossierCodePattern } from '../schemas.ts'
 import { vietnamYYMMDD } from './vietnam-time.ts'

@@ -165,7 +165,7 @@ export default async function lifecycleRoutes (app: FastifyInstance): Promise<vo
       tags: ['lifecycle'],
       operationId: 'getDossierStatus',
       summary: 'Look up a dossier\'s status by its code (tra cứu hồ sơ)',
-      description: 'Cheap enough for a citizen-facing lookup on the portal: one Redis read, no document parsed, no personal data, not audited.',
+      description: 'Cheap enough for a citizen-facing lookup on the portal: one read of a few columns of the record, no document read, no personal data, not audited.',
       params: codeParam,
       response: {
         200: {

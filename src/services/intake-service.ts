@@ -6,20 +6,22 @@
  * procedure's schema, the citizen ID agrees with the date of birth, inline attachments are within
  * the limit and match their declared size and SHA-256; a native submission's source system is the
  * submitting agency's id and its procedure is routed to that agency. Any failure →
- * HubValidationError (400), before anything touches Redis.
+ * HubValidationError (400), before anything is stored.
  *
  * What a native submission may learn: it is received once as the agency it is for, which knows
  * only the dossiers routed to it. A key, reference, origin or content that leads to any other
- * dossier is passed over as if that dossier did not exist (store/lua/intake.lua says how, path by
- * path): no summary, no 409 naming it, nothing bound to it.
+ * dossier is passed over as if that dossier did not exist (hub_intake in
+ * store/migrations/0002_dossier_store.sql says how, path by path): no summary, no 409 naming it,
+ * nothing bound to it.
  *
- * Redis round trips for a new dossier: 2, whatever the number of agencies —
- *   1. EVALSHA intake.lua: receive-once lookup, day counter, dossier hash, indexes, outbox entries,
- *      the receipt's history entry, statistics counters, due-date index, webhook notification;
- *   2. the delivery jobs (one BullMQ add per step) and the notification's jobs (one per
+ * Round trips for a new dossier: 2, whatever the number of agencies —
+ *   1. PostgreSQL, one statement (hub_intake), one transaction committed before the answer:
+ *      receive-once lookups and claims, the day counter, the dossier, its steps, the receipt's
+ *      history entry, the webhook notification, the outbox rows of its deliveries;
+ *   2. Redis: the delivery jobs (one BullMQ add per step) and the notification's jobs (one per
  *      subscriber), added together on one auto-pipelined connection.
- * A repeated submission costs 1 (the script answers with the stored dossier's summary).
- * If step 2 fails, the dossier is safely stored and the outbox reconciler queues it (queues/reconciler.ts).
+ * A repeated submission costs 1 (the function answers with the stored dossier's summary).
+ * If step 2 fails, the dossier is safely stored and the outbox relay queues it (queues/reconciler.ts).
  */
 import type { Logger } from 'pino'
 import type { ValidateFunction } from 'ajv'
@@ -165,7 +167,7 @@ export class IntakeService {
     // An agency's references are its own: a native submission's source system is the agency's id
     // (the adapters set it so; the generic format carries it as sent). Another system's reference
     // — the portal's — goes in source.origin, where it is looked up as this agency may see it
-    // (store/lua/intake.lua), never as the submission's own: that would let one agency's software
+    // (hub_intake), never as the submission's own: that would let one agency's software
     // bind, or learn of, a reference the portal or another agency holds.
     if (submission.source.system !== agencyId) {
       throw new HubValidationError([{ pointer: '#', detail: `once mapped to the canonical dossier, /source/system must be ${agencyId}, the submitting agency's id (it is ${JSON.stringify(submission.source.system)}); name another system's reference in source.origin` }],

@@ -49,7 +49,7 @@ export interface IntakeInput {
   notification?: object
   /**
    * The agency a native submission is for: the receive-once lookups pass over every dossier not
-   * routed to it, as if it did not exist (lua/intake.lua). Undefined: the portal or an
+   * routed to it, as if it did not exist (hub_intake). Undefined: the portal or an
    * administrator, who see every dossier.
    */
   asAgency?: string
