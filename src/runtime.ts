@@ -45,6 +45,12 @@ import { WebhookQueue, createWebhookWorker } from './queues/webhook-queue.ts'
 import { WebhookService } from './delivery/webhook-service.ts'
 import type { Queue } from 'bullmq'
 
+
+/** How long a change waits for Redis to take its jobs before it answers anyway (handOff in createHub). */
+const HANDOFF_MS = 2000
+/** How long closing waits for a worker's active jobs (a delivery's own HTTP timeout is shorter). */
+const CLOSE_WAIT_MS = 15_000
+
 export type Role = 'all' | 'api' | 'worker'
 
 export interface HubOptions {
@@ -208,8 +214,23 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   const statsQueries = new StatsQueries(db.reports)
   const metrics = new MetricsStore(redis, keys)
   const webhooks = settings.subscribers.size > 0 ? new WebhookQueue(redis, keys.queuePrefix, settings.subscribers) : undefined
-  const notify = webhooks === undefined ? undefined : async (code: string, sequence: number): Promise<void> => { await webhooks.enqueue(code, sequence) }
-  const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await queues.enqueue(code, deliveries) }
+  // A change is committed to the record (with its outbox rows) before its jobs go to Redis: when
+  // Redis is away or slow, the answer does not wait for it (the callers log the failure), and the
+  // outbox relay queues the jobs once Redis answers again.
+  const handOff = async (what: string, work: () => Promise<void>): Promise<void> => {
+    if (redis.status !== 'ready') throw new Error(`Redis is not ready (${redis.status}): ${what} left to the outbox relay`)
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => { reject(new Error(`Redis did not take ${what} within ${HANDOFF_MS} ms: left to the outbox relay`)) }, HANDOFF_MS)
+    })
+    try {
+      await Promise.race([work(), late])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+  const notify = webhooks === undefined ? undefined : async (code: string, sequence: number): Promise<void> => { await handOff('the notification jobs', async () => { await webhooks.enqueue(code, sequence) }) }
+  const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await handOff('the delivery jobs', async () => { await queues.enqueue(code, deliveries) }) }
   const lifecycle = createLifecycleService({ store, settings, enqueue, ...(notify !== undefined && { notify }), log, now })
   for (const warning of settings.calendarWarnings) log.warn({ calendar: true }, warning)
   for (const warning of settings.secretWarnings) {
@@ -310,9 +331,18 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       closing ??= (async () => {
         // 1. stop accepting requests and let in-flight ones finish
         if (app !== undefined) await app.close()
-        // 2. stop taking jobs and let active deliveries finish
-        await Promise.all(workers.map(async (w) => { await w.close() }))
-        if (maintenance !== undefined) await maintenance.close()
+        // 2. stop taking jobs and let active deliveries finish, for a while: a job Redis lost under
+        // its worker may never settle, and what is not finished is still in the outbox (the relay
+        // queues it again), so the close does not wait for ever
+        const within = async (what: string, closing: Promise<void>): Promise<void> => {
+          let timer: NodeJS.Timeout | undefined
+          const late = new Promise<boolean>((resolve) => { timer = setTimeout(() => { resolve(false) }, CLOSE_WAIT_MS) })
+          const done = await Promise.race([closing.then(() => true), late])
+          clearTimeout(timer)
+          if (!done) log.warn({ what, waitedMs: CLOSE_WAIT_MS }, 'closing without waiting longer: the outbox keeps what was not finished')
+        }
+        await Promise.all(workers.map(async (w) => { await within(`worker ${w.name}`, w.close()) }))
+        if (maintenance !== undefined) await within('maintenance', maintenance.close())
         await queues.close()
         if (webhooks !== undefined) await webhooks.close()
         if (http !== undefined) await http.close()

@@ -67,7 +67,7 @@ async function record (sql: Sql, spec: Spec): Promise<string> {
   const steps = [...spec.agencies.map((agency, i) => ({ step: `s${i + 1}`, agency })), ...(spec.postalReturn === true ? [{ step: 'return', agency: 'vnpost' }] : [])]
   let position = 0
   for (const s of steps) {
-    await sql`insert into dossier_steps (dossier_id, step, position, agency, stage, state) values (${id}, ${s.step}, ${position++}, ${s.agency}, ${position}, 'delivered')`
+    await sql`insert into dossier_steps (dossier_id, step, position, agency, stage, state, detail) values (${id}, ${s.step}, ${position++}, ${s.agency}, ${position}, 'delivered', ${JSON.stringify({ agency: s.agency, stage: position, state: 'delivered', attempts: 1 })}::json)`
   }
   await append(sql, id, spec, spec.events)
   return id
