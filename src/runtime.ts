@@ -334,15 +334,17 @@ export async function createHub (options: HubOptions): Promise<Hub> {
         // 2. stop taking jobs and let active deliveries finish, for a while: a job Redis lost under
         // its worker may never settle, and what is not finished is still in the outbox (the relay
         // queues it again), so the close does not wait for ever
-        const within = async (what: string, closing: Promise<void>): Promise<void> => {
+        const within = async (worker: Worker, closing: Promise<void>): Promise<void> => {
           let timer: NodeJS.Timeout | undefined
           const late = new Promise<boolean>((resolve) => { timer = setTimeout(() => { resolve(false) }, CLOSE_WAIT_MS) })
           const done = await Promise.race([closing.then(() => true), late])
           clearTimeout(timer)
-          if (!done) log.warn({ what, waitedMs: CLOSE_WAIT_MS }, 'closing without waiting longer: the outbox keeps what was not finished')
+          if (done) return
+          log.warn({ worker: worker.name, waitedMs: CLOSE_WAIT_MS }, 'closing without waiting longer: the outbox keeps what was not finished')
+          void worker.disconnect().catch(() => {})
         }
-        await Promise.all(workers.map(async (w) => { await within(`worker ${w.name}`, w.close()) }))
-        if (maintenance !== undefined) await within('maintenance', maintenance.close())
+        await Promise.all(workers.map(async (w) => { await within(w, w.close()) }))
+        if (maintenance !== undefined) await maintenance.close()
         await queues.close()
         if (webhooks !== undefined) await webhooks.close()
         if (http !== undefined) await http.close()

@@ -90,7 +90,9 @@ export async function startMaintenance (options: MaintenanceOptions): Promise<Ma
     worker,
     async close () {
       clearInterval(keeper)
-      await worker.close()
+      // forced: its jobs are periodic and idempotent (the next run on any worker does the work), and
+      // a graceful close can wait for ever on a worker whose Redis restarted empty under it
+      await worker.close(true)
       await queue.close()
     }
   }
