@@ -84,7 +84,9 @@ export async function startMaintenance (options: MaintenanceOptions): Promise<Ma
     }
     return undefined
   }, { connection, prefix, concurrency: 1 })
-  worker.on('error', (err) => { log.error({ err }, 'maintenance worker error') })
+  let closing = false
+  // once closing (forced, below), a fetch cut short by the closed connection is no error worth a line
+  worker.on('error', (err) => { if (!closing) log.error({ err }, 'maintenance worker error') })
   return {
     queue,
     worker,
@@ -92,6 +94,7 @@ export async function startMaintenance (options: MaintenanceOptions): Promise<Ma
       clearInterval(keeper)
       // forced: its jobs are periodic and idempotent (the next run on any worker does the work), and
       // a graceful close can wait for ever on a worker whose Redis restarted empty under it
+      closing = true
       await worker.close(true)
       await queue.close()
     }
