@@ -75,7 +75,10 @@ let fileDb: Promise<FileDatabase> | undefined
 export async function fileDatabase (): Promise<FileDatabase> {
   fileDb ??= (async () => {
     const test = await newDatabase(10)
-    tap.teardown(async () => { await dropDatabase(test) })
+    tap.teardown(async () => {
+      await endSpare()
+      await dropDatabase(test)
+    })
     const { name, url, sql } = test
     await migrate(sql)
     return { name, url, sql, db: { sql, reports: sql, kind: 'server', where: url, close: async () => {} } }
@@ -92,21 +95,37 @@ export interface HubDatabase {
   drop: () => Promise<void>
 }
 
+/** Schemas of this file whose hubs have closed: emptied, ready for the next hub (migrating a new one costs far more). */
+const spare: Array<{ url: string, sql: Sql }> = []
+
+/** Ends the spare schemas' pools (before the file's database is dropped). */
+async function endSpare (): Promise<void> {
+  await Promise.all(spare.splice(0).map(async (s) => { await s.sql.end({ timeout: 5 }) }))
+}
+
 /**
  * A record of its own for one hub: a schema in the test file's database, migrated, reached through
  * a pool whose search_path is that schema (`?search_path=` in the URL: a process given the URL
  * works on the same record). Hubs of one file do not see each other's dossiers, as each has its own
- * Redis prefix; creating a schema costs far less than creating a database.
+ * Redis prefix. When the hub is done the schema is emptied (every row deleted, identities
+ * restarted: as new) and kept for the file's next hub, since creating and migrating one costs far
+ * more than emptying it. `reuse: false` (a record other processes work on, which may outlive the
+ * test's teardown by a moment): dropped instead.
  */
-export async function hubDatabase (): Promise<HubDatabase> {
+export async function hubDatabase (options: { reuse?: boolean } = {}): Promise<HubDatabase> {
+  const reuse = options.reuse ?? true
   const file = await fileDatabase()
-  const schema = `hub_${randomBytes(6).toString('hex')}`
-  await file.sql.unsafe(`create schema "${schema}"`)
-  const u = new URL(file.url)
-  u.searchParams.set('search_path', schema)
-  const url = u.toString()
-  const sql = postgres(url, { max: 4, ...quiet })
-  await migrate(sql)
+  let record = reuse ? spare.pop() : undefined
+  if (record === undefined) {
+    const schema = `hub_${randomBytes(6).toString('hex')}`
+    await file.sql.unsafe(`create schema "${schema}"`)
+    const u = new URL(file.url)
+    u.searchParams.set('search_path', schema)
+    const sql = postgres(u.toString(), { max: 4, ...quiet })
+    await migrate(sql)
+    record = { url: u.toString(), sql }
+  }
+  const { url, sql } = record
   let dropped = false
   return {
     url,
@@ -114,8 +133,26 @@ export async function hubDatabase (): Promise<HubDatabase> {
     drop: async () => {
       if (dropped) return
       dropped = true
-      await sql.end({ timeout: 5 })
-      await file.sql.unsafe(`drop schema if exists "${schema}" cascade`)
+      if (!reuse) {
+        await sql.end({ timeout: 5 })
+        await file.sql.unsafe(`drop schema if exists "${new URL(url).searchParams.get('search_path') ?? ''}" cascade`)
+        return
+      }
+      // rows deleted (a handful: cheaper than TRUNCATE, which makes new files for every table and
+      // index), identities restarted, as after the migration
+      await sql.unsafe(`do $$
+        declare r record;
+        begin
+          set local session_replication_role = replica;
+          for r in select tablename from pg_tables where schemaname = current_schema() and tablename <> 'schema_migrations' loop
+            execute format('delete from %I', r.tablename);
+          end loop;
+          for r in select s.relname from pg_class s join pg_namespace n on n.oid = s.relnamespace
+                   where s.relkind = 'S' and n.nspname = current_schema() loop
+            execute format('alter sequence %I restart', r.relname);
+          end loop;
+        end $$`)
+      spare.push({ url, sql })
     }
   }
 }

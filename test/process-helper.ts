@@ -64,7 +64,7 @@ export function writeConfig (t: Test, agencyUrl: string): string {
 export async function withPrefix (t: Test): Promise<{ prefix: string, databaseUrl: string, redis: Redis, store: DossierStore, clients: ClientStore }> {
   const prefix = uniquePrefix()
   const redis = new Redis(REDIS_URL)
-  const record = await hubDatabase()
+  const record = await hubDatabase({ reuse: false })
   t.teardown(async () => {
     await record.drop()
     await removeKeys(redis, prefix)
