@@ -300,6 +300,11 @@ try {
   loadNote('open loop', open)
   row(`intake latency, open loop at ${OPEN_RATE} dossiers/s`, `p50 ${open.p50} ms, p99 ${open.p99} ms, p99.9 ${open.p999} ms, max ${open.max} ms; ${int(open.rps)}/s answered, ${int(open.cpuUs)} µs CPU each`,
     '—', '—', 'p99 ≤ 20 ms', open.p99 <= 20)
+  // the same at half the rate: what the latency is when the hub is not at the edge of what it takes
+  await new Promise((res) => setTimeout(res, 2000))
+  const halfRate = await load(`${apiUrl}/v1/dossiers`, 'unique', templates, auth, CONNECTIONS, OPEN_RATE / 2)
+  loadNote('open loop at half the rate', halfRate)
+  notes.push(`intake latency, open loop at ${OPEN_RATE / 2}/s: p50 ${halfRate.p50} ms, p99 ${halfRate.p99} ms, p99.9 ${halfRate.p999} ms, max ${halfRate.max} ms; ${int(halfRate.cpuUs)} µs CPU each`)
 
   // duplicates: the ceiling, then the hub (its first request stores the dossier, the rest are repeats)
   progress('duplicates: ceiling, then the hub')
@@ -422,6 +427,11 @@ try {
   const kept = await Promise.all(agencyIds.map(async (id) => await conn.zcard(`benchm:q:${deliveryQueueName(id)}:completed`)))
   const events = await Promise.all(agencyIds.map(async (id) => await conn.xlen(`benchm:q:${deliveryQueueName(id)}:events`)))
   const keptJobs = kept.reduce((s, n) => s + n, 0)
+  const usage = async (key: string): Promise<number> => Number(await conn.call('MEMORY', 'USAGE', key, 'SAMPLES', '0') ?? 0)
+  const streamBytes = (await Promise.all(agencyIds.map(async (id) => await usage(`benchm:q:${deliveryQueueName(id)}:events`)))).reduce((s, n) => s + n, 0)
+  const busiest = agencyIds[kept.indexOf(Math.max(...kept))] ?? ''
+  const [sampleId] = await conn.zrange(`benchm:q:${deliveryQueueName(busiest)}:completed`, '-1', '-1')
+  const jobBytes = sampleId === undefined ? 0 : await usage(`benchm:q:${deliveryQueueName(busiest)}:${sampleId}`)
   const growth = b.delivered.used - r0.used
   const secondHalf = b.delivered.used - a.delivered.used
   const rawPer = (a.raw + b.raw) / MEMORY_N
@@ -433,7 +443,7 @@ try {
   row(`Redis per dossier in flight (2 × ${int(half)} dossiers, ${int(jobs)} deliveries queued)`, `${int(inFlight)} B/dossier (${int(inFlight * MEMORY_N / jobs)} B per queued delivery)`, '—', '—', '≤ 1 KB', inFlight <= 1024)
   row(`Redis growth over ${int(MEMORY_N)} dossiers delivered to the end`, `${mb(growth)} (${mb(growth - secondHalf)} over the first ${int(half)}, ${mb(secondHalf)} over the next); ${int(keptJobs)} completed jobs kept`, '—', '—', '< 1 MB', growth < 2 ** 20)
   notes.push(`Redis used_memory: ${int(r0.used)} B before; first half ${int(a.inFlight.used)} in flight, ${int(a.delivered.used)} delivered; second half ${int(b.inFlight.used)} in flight, ${int(b.delivered.used)} delivered (dataset ${int(r0.dataset)} → ${int(b.delivered.dataset)})`)
-  notes.push(`Redis: completed jobs kept by queue ${agencyIds.map((id, i) => `${id} ${kept[i]}`).join(', ')}; event stream entries ${events.reduce((s, n) => s + n, 0)} (BullMQ trims each stream to about 10 000); growth per kept job ${int(growth / Math.max(1, keptJobs))} B`)
+  notes.push(`Redis: completed jobs kept by queue ${agencyIds.map((id, i) => `${id} ${kept[i]}`).join(', ')}; event stream entries ${events.reduce((s, n) => s + n, 0)} (BullMQ trims each stream to about 10 000), ${mb(streamBytes)}; one completed job's hash ${int(jobBytes)} B (MEMORY USAGE); growth per kept job ${int(growth / Math.max(1, keptJobs))} B`)
   notes.push(`Redis/PostgreSQL run: intake through inject ${int(half / a.seconds)}/s and ${int((MEMORY_N - half) / b.seconds)}/s, delivery ${int(a.rate)}/s and ${int(b.rate)}/s (the two halves)`)
 
   const atIntake = grownBy(pg0, a.pg)
