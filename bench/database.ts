@@ -1,7 +1,7 @@
 /**
  * The bench's record: a scratch database of its own, so that runs do not meet each other's clients
  * and the developer's `lienthong` database is left alone. On the PostgreSQL that DATABASE_URL names
- * (unset: the one at 127.0.0.1:5432) a database `lienthong_bench_<pid>`, dropped at the end; with
+ * (unset: the one at 127.0.0.1:5432) a database `lienthong_bench_<pid>[suffix]`, dropped at the end; with
  * no server, an embedded PGlite in a temporary folder, removed at the end.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -18,7 +18,8 @@ export interface BenchDatabase {
   drop: () => Promise<void>
 }
 
-export async function benchDatabase (): Promise<BenchDatabase> {
+/** `suffix` tells apart several databases of one run (each measure that needs a record of its own). */
+export async function benchDatabase (suffix = ''): Promise<BenchDatabase> {
   const choice = resolveDatabase(process.env, projectRoot)
   let server: string | undefined
   if (choice.kind === 'server') server = choice.url
@@ -28,7 +29,7 @@ export async function benchDatabase (): Promise<BenchDatabase> {
     const db = await openDatabase({ env: { DATABASE_URL: `pglite:${dir}` } })
     return { db, drop: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }) } }
   }
-  const name = `lienthong_bench_${process.pid}`
+  const name = `lienthong_bench_${process.pid}${suffix}`
   const admin = postgres(server, { max: 1, onnotice: () => {} })
   await admin.unsafe(`drop database if exists "${name}"`)
   await admin.unsafe(`create database "${name}"`)

@@ -8,8 +8,8 @@
  * processing, resolved, returned) each with its webhook notification, six audit entries (submit, four reads, one
  * report), its receive-once rows (idempotency key, source reference, content fingerprint), two
  * outbox messages and two agency events. Then: every table's size with its indexes and TOAST,
- * after VACUUM, divided by the number of dossiers. The row shapes are this script's guess at what
- * the stores will write; the measure to trust is the one `npm run bench` will take once they do.
+ * after VACUUM, divided by the number of dossiers. The row shapes are this script's guess at a whole
+ * life; `npm run bench` measures the rows the hub really writes at intake and first delivery.
  */
 import { readFileSync, readdirSync } from 'node:fs'
 import { createHash, randomBytes } from 'node:crypto'

@@ -1,31 +1,51 @@
 /**
- * npm run bench — the hub's speed and memory against ceilings measured in the same run, on this
- * machine. Starts its own redis-server on a free port (nothing on disk), prints a table. The load is
- * the example dossiers (schemas/examples, every procedure in turn) routed as config/hub.json routes
- * them, each agency's endpoint pointing at the sink; without webhook subscribers.
+ * npm run bench — the hub's speed and footprint against ceilings measured in the same run, on the
+ * same servers (issue 13's table). Starts its own redis-server on a free port (nothing on disk);
+ * the record is a scratch database of its own on the PostgreSQL DATABASE_URL names (unset: the one
+ * at 127.0.0.1:5432; none answering: an embedded PGlite), dropped at the end (bench/database.ts).
+ * The load is the example dossiers (schemas/examples, every procedure in turn) routed as
+ * config/hub.json routes them, each agency's endpoint pointing at the sink; without webhook
+ * subscribers. Prints a table.
  *
- *   intake       new dossiers through the API (validated, stored, queued) vs a bare Fastify
- *                route doing one Redis SET of the same body                 target ≥ 40%, p99 ≤ 15 ms
- *   duplicates   the receive-once answer to a repeated submission vs a bare
- *                Fastify route doing one Redis GET of the body              target ≥ 60%
- *   delivery     deliveries per second to a local agency sink by one worker process (the first
- *                stage of each dossier's route; each agency's queue at concurrency 64) vs BullMQ
- *                no-op jobs at concurrency 64                               target ≥ 40%
- *   memory       Redis bytes per stored dossier vs its raw JSON             target ≤ 1.5×
+ *   intake       new dossiers through the API (validated, received once, committed with its
+ *                steps, history, outbox and audit rows, queued), 50 connections, vs a bare Fastify
+ *                route doing one INSERT of the body (jsonb) into a table without indexes,
+ *                committed (autocommit, synchronous_commit as the server has it), with the same
+ *                driver and pool                                                   target ≥ 40%
+ *   latency      intake in an open loop at 500 new dossiers/s (BENCH_OPEN_RATE): requests start
+ *                on time whatever the hub does, latency from when each was due     target p99 ≤ 20 ms
+ *   duplicates   the receive-once answer to a repeated submission vs a bare Fastify route doing
+ *                one SELECT by key (the primary key of a table holding the body)  target ≥ 60%
  *   refusals     CPU per refusal of the worst bodies up to BODY_LIMIT (1 MiB here): an array
  *                field filled with empty objects or arrays, thousands of unknown properties, one
  *                property named by the whole body; the worst of them vs a bare Fastify route
- *                parsing the same body                                       target ≤ 100 ms
+ *                parsing the same body                                              target ≤ 100 ms
+ *   delivery     deliveries per second to the agency sink by one worker process (the first stage
+ *                of each dossier's route; each agency's queue at concurrency 64) vs a BullMQ
+ *                worker (concurrency 64) doing one undici POST of the stored body (the job's data)
+ *                to the same sink                                                   target ≥ 40%
+ *   Redis        used_memory per dossier whose deliveries are queued and not done (no worker
+ *                running), and its growth from before the intake of BENCH_MEMORY_DOSSIERS
+ *                dossiers to after their every queued delivery completed (completed jobs removed
+ *                as src/queues/delivery-queues.ts says: after an hour, beyond 10 000 per queue).
+ *                In two halves, each taken in and then delivered, so that the second half shows
+ *                whether the growth goes on or stops at that cap. A record of its own; after a
+ *                warm-up, so scripts, queues and schedulers are there before the first figure;
+ *                measured with only the bench's own connection open
+ *                                                        target ≤ 1 KB per dossier; < 1 MB growth
+ *   PostgreSQL   bytes per dossier of the whole record (every table with its indexes and TOAST:
+ *                dossier row, steps, history, outbox, audit, receive-once keys) grown by the
+ *                first half's intake, after VACUUM, vs the raw JSON sent; and once both halves
+ *                are delivered (steps and outbox rows rewritten)                   target ≤ 2.5×
  *
- * The record is a scratch database of the bench's own (bench/database.ts), migrated by the first hub.
- *
- * The load generator (bench/load.ts, autocannon) and the agency sink (bench/sink.ts) run in their
- * own processes: they stand for the portal and the agency's software, other systems whose CPU is not
- * the hub's. The servers measured — the hub and the bare ceilings — run in this one.
+ * The load generator (bench/load.ts: autocannon, or an undici open loop) and the agency sink
+ * (bench/sink.ts) run in their own processes: they stand for the portal and the agency's software,
+ * other systems whose CPU is not the hub's. The servers measured — the hub and the bare ceilings —
+ * run in this one; PostgreSQL and Redis are the same servers for both.
  *
  * BENCH_DURATION (seconds per load run, default 10), BENCH_CONNECTIONS (default 50),
- * BENCH_DELIVERIES (dossiers queued for the delivery run, default 5000), BENCH_MEMORY_DOSSIERS
- * (default 100000).
+ * BENCH_OPEN_RATE (default 500), BENCH_DELIVERIES (dossiers queued for the delivery run, default
+ * 5000), BENCH_MEMORY_DOSSIERS (default 100000).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
@@ -37,21 +57,28 @@ import { join } from 'node:path'
 import Fastify from 'fastify'
 import { Redis } from 'ioredis'
 import { Queue, Worker } from 'bullmq'
+import { request } from 'undici'
+import type { Sql } from 'postgres'
 import { createHub, type Hub } from '../src/runtime.ts'
 import { createLogger } from '../src/logger.ts'
 import { resolveHubConfig, type HubSettings } from '../src/config/hub-config.ts'
 import { fromRoot } from '../src/paths.ts'
+import type { Database } from '../src/store/db.ts'
+import { deliveryQueueName } from '../src/queues/delivery-queues.ts'
 import type { DossierSubmission, DossierSummary } from '../src/types/schemas.generated.ts'
 import type { LoadJob, LoadResult } from './load.ts'
 import { benchDatabase } from './database.ts'
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
+const OPEN_RATE = Number(process.env.BENCH_OPEN_RATE ?? 500)
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 5000)
 const MEMORY_N = Number(process.env.BENCH_MEMORY_DOSSIERS ?? 100_000)
 const examplesDir = fromRoot('schemas', 'examples')
 const examples = readdirSync(examplesDir).filter((f) => f.endsWith('.json')).sort()
   .map((f) => JSON.parse(readFileSync(join(examplesDir, f), 'utf8')) as DossierSubmission)
+
+const progress = (line: string): void => { console.error(`[bench] ${line}`) }
 
 async function freePort (): Promise<number> {
   const s = createServer()
@@ -75,16 +102,18 @@ async function startRedis (): Promise<{ url: string, child: ChildProcess }> {
   throw new Error('redis-server did not start (is it installed?)')
 }
 
+type Measured = LoadResult & { cpuUs: number }
+
 /**
- * One load run by autocannon in its own process (bench/load.ts): the portal is another system.
- * `cpuUs`: this process's CPU time per request meanwhile (the server under test is all it runs),
- * a figure the machine's other load moves less than the rate.
+ * One load run in its own process (bench/load.ts): the portal is another system. `rate`: an open
+ * loop at that many requests a second. `cpuUs`: this process's CPU time per request meanwhile
+ * (the server under test is all it runs), a figure the machine's other load moves less than the rate.
  */
-async function load (url: string, mode: LoadJob['mode'], templates: string[], headers: Record<string, string> = {}, connections = CONNECTIONS): Promise<LoadResult & { cpuUs: number }> {
+async function load (url: string, mode: LoadJob['mode'], templates: string[], headers: Record<string, string> = {}, connections = CONNECTIONS, rate?: number): Promise<Measured> {
   const child = fork(new URL('./load.ts', import.meta.url), { stdio: 'inherit' })
   const result = once(child, 'message') as Promise<[LoadResult]>
   const cpu = process.cpuUsage()
-  child.send({ url, connections, duration: DURATION, headers, templates, mode } satisfies LoadJob)
+  child.send({ url, connections, duration: DURATION, headers, templates, mode, ...(rate !== undefined && { rate }) } satisfies LoadJob)
   const [r] = await result
   const used = process.cpuUsage(cpu)
   await once(child, 'exit')
@@ -107,8 +136,8 @@ function settings (sinkUrl: string): HubSettings {
 
 const BODY_LIMIT = 1 << 20
 
-async function hubOf (redisUrl: string, prefix: string, role: 'api' | 'worker', agencyUrl: string): Promise<Hub> {
-  return await createHub({ role, redisUrl, prefix, settings: settings(agencyUrl), logger: createLogger('silent'), bodyLimit: BODY_LIMIT, inlineAttachmentLimit: 1 << 18, reconcileIntervalMs: 3_600_000, database: record.db })
+async function hubOf (redisUrl: string, prefix: string, role: 'api' | 'worker', agencyUrl: string, database: Database): Promise<Hub> {
+  return await createHub({ role, redisUrl, prefix, settings: settings(agencyUrl), logger: createLogger('silent'), bodyLimit: BODY_LIMIT, inlineAttachmentLimit: 1 << 18, reconcileIntervalMs: 3_600_000, database })
 }
 
 /**
@@ -148,55 +177,163 @@ async function sink (): Promise<{ url: string, child: ChildProcess, deliveries: 
   }
 }
 
+/** Waits for `delivered` (the sink's answer), giving up after a time in proportion to `n`. */
+async function within<T> (delivered: Promise<T>, n: number, what: string): Promise<T> {
+  const limitMs = Math.max(60_000, n * 20)
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([delivered, new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => { reject(new Error(`the sink did not get all ${n} ${what} within ${limitMs / 1000} s: look for failed jobs`)) }, limitMs)
+    })])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
+ * Submits dossiers number `from`…`from + n - 1` through the hub's API in this process (inject,
+ * 200 at a time). Returns the bytes of JSON sent and how many deliveries were queued (the pending
+ * steps of each route's first stage).
+ */
+async function submitMany (hub: Hub, key: string, from: number, n: number): Promise<{ raw: number, jobs: number }> {
+  let raw = 0
+  let jobs = 0
+  for (let i = 0; i < n; i += 200) {
+    await Promise.all(Array.from({ length: Math.min(200, n - i) }, async (_, j) => {
+      const body = submission(from + i + j)
+      raw += Buffer.byteLength(body)
+      const res = await hub.app?.inject({ method: 'POST', url: '/v1/dossiers', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, payload: body })
+      if (res?.statusCode !== 201) throw new Error(`submitting: ${res?.statusCode} ${res?.body}`)
+      jobs += Object.values(res.json<DossierSummary>().routing ?? {}).filter((r) => r?.state === 'pending').length
+    }))
+  }
+  return { raw, jobs }
+}
+
+/** Waits until no delivery of the hub under `prefix` is waiting, active or delayed; the failed ones. */
+async function drained (conn: Redis, prefix: string, agencies: string[]): Promise<number> {
+  const queues = agencies.map((id) => new Queue(deliveryQueueName(id), { connection: conn, prefix: `${prefix}:q` }))
+  try {
+    for (;;) {
+      const counts = await Promise.all(queues.map(async (q) => await q.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'failed')))
+      if (counts.every((c) => (c.wait ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0) === 0)) return counts.reduce((s, c) => s + (c.failed ?? 0), 0)
+      await new Promise((res) => setTimeout(res, 200))
+    }
+  } finally {
+    await Promise.all(queues.map(async (q) => { await q.close() }))
+  }
+}
+
+/** Every table of the record with its indexes and TOAST, after a VACUUM (what the disk holds). */
+async function tableBytes (sql: Sql): Promise<Map<string, number>> {
+  await sql.unsafe('vacuum analyze')
+  const rows = await sql<Array<{ name: string, total: string }>>`select c.relname as name, pg_total_relation_size(c.oid) as total
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind = 'r' and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%'`
+  return new Map(rows.map((r) => [r.name, Number(r.total)]))
+}
+
+function grownBy (before: Map<string, number>, after: Map<string, number>): { total: number, tables: Array<[string, number]> } {
+  const tables = [...after].map(([name, bytes]): [string, number] => [name, bytes - (before.get(name) ?? 0)]).filter(([, b]) => b !== 0).sort((a, b) => b[1] - a[1])
+  return { total: tables.reduce((s, [, b]) => s + b, 0), tables }
+}
+
+async function redisMemory (conn: Redis): Promise<{ used: number, dataset: number }> {
+  const info = await conn.info('memory')
+  return { used: Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0), dataset: Number(/used_memory_dataset:(\d+)/.exec(info)?.[1] ?? 0) }
+}
+
 const rows: string[][] = []
+const notes: string[] = []
 const pct = (a: number, b: number): string => `${Math.round((a / b) * 100)}%`
+const int = (n: number): string => Math.round(n).toLocaleString('en-US').replaceAll(',', ' ')
 function row (what: string, hub: string, ceiling: string, ratio: string, target: string, ok: boolean): void {
   rows.push([what, hub, ceiling, ratio, target, ok ? 'met' : 'MISSED'])
+}
+const loadNote = (what: string, r: Measured): void => {
+  if (r.errors + r.non2xx > 0) notes.push(`${what}: ${r.errors} errors, answers ${JSON.stringify(r.statuses)}`)
 }
 
 const redis = await startRedis()
 const agency = await sink()
 const record = await benchDatabase()
+let recordDropped = false
+let memRecord: Awaited<ReturnType<typeof benchDatabase>> | undefined
+const conn = new Redis(redis.url, { maxRetriesPerRequest: null })
 try {
-  // intake and duplicates: the API role in this process
-  const api = await hubOf(redis.url, 'bench', 'api', agency.url)
+  const sql = record.db.sql
+  // the ceilings: bare Fastify routes on the same PostgreSQL, through the same pool the hub uses
+  await sql`create table bench_ceiling_insert (body jsonb not null)`
+  await sql`create table bench_ceiling_select (key text primary key, body jsonb not null)`
+  type Sourced = { source: { system: string, reference: string } }
+  const bare = Fastify()
+  bare.post('/insert', async (req, reply) => {
+    await sql`insert into bench_ceiling_insert (body) values (${sql.json(req.body as never)})`
+    return await reply.code(201).send({ ok: true })
+  })
+  bare.post('/select', async (req) => {
+    const { source } = req.body as Sourced
+    const [found] = await sql`select key from bench_ceiling_select where key = ${`${source.system}\n${source.reference}`}`
+    return { found: found !== undefined }
+  })
+  const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' })
+
+  // the hub's API role in this process
+  const api = await hubOf(redis.url, 'bench', 'api', agency.url, record.db)
   const key = (await api.clients.add({ id: 'bench', role: 'portal' })).key
   const apiUrl = await api.app?.listen({ port: 0, host: '127.0.0.1' }) ?? ''
   const auth = { authorization: `Bearer ${key}` }
+
+  // intake, closed loop: the ceiling, then the hub
+  progress(`intake: ceiling, then the hub (${CONNECTIONS} connections, ${DURATION} s each)`)
+  const insertCeiling = await load(`${bareUrl}/insert`, 'unique', templates)
   const intake = await load(`${apiUrl}/v1/dossiers`, 'unique', templates, auth)
+  loadNote('intake', intake)
+  loadNote('INSERT ceiling', insertCeiling)
+  row(`intake, new dossiers/s, ${CONNECTIONS} connections`, `${int(intake.rps)}/s, p50 ${intake.p50} ms, p99 ${intake.p99} ms; ${int(intake.cpuUs)} µs CPU each`,
+    `${int(insertCeiling.rps)}/s, p99 ${insertCeiling.p99} ms; ${int(insertCeiling.cpuUs)} µs CPU each (Fastify + one INSERT of the body, jsonb)`, pct(intake.rps, insertCeiling.rps), '≥ 40%', intake.rps >= 0.4 * insertCeiling.rps)
+
+  // intake latency, open loop
+  progress(`intake latency: open loop at ${OPEN_RATE}/s for ${DURATION} s`)
+  await new Promise((res) => setTimeout(res, 2000))
+  const open = await load(`${apiUrl}/v1/dossiers`, 'unique', templates, auth, CONNECTIONS, OPEN_RATE)
+  loadNote('open loop', open)
+  row(`intake latency, open loop at ${OPEN_RATE} dossiers/s`, `p50 ${open.p50} ms, p99 ${open.p99} ms, p99.9 ${open.p999} ms, max ${open.max} ms; ${int(open.rps)}/s answered, ${int(open.cpuUs)} µs CPU each`,
+    '—', '—', 'p99 ≤ 20 ms', open.p99 <= 20)
+  // the same at half the rate: what the latency is when the hub is not at the edge of what it takes
+  await new Promise((res) => setTimeout(res, 2000))
+  const halfRate = await load(`${apiUrl}/v1/dossiers`, 'unique', templates, auth, CONNECTIONS, OPEN_RATE / 2)
+  loadNote('open loop at half the rate', halfRate)
+  notes.push(`intake latency, open loop at ${OPEN_RATE / 2}/s: p50 ${halfRate.p50} ms, p99 ${halfRate.p99} ms, p99.9 ${halfRate.p999} ms, max ${halfRate.max} ms; ${int(halfRate.cpuUs)} µs CPU each`)
+
+  // duplicates: the ceiling, then the hub (its first request stores the dossier, the rest are repeats)
+  progress('duplicates: ceiling, then the hub')
   const dupBody = submission(-1)
+  const dupSource = (JSON.parse(dupBody) as Sourced).source
+  await sql`insert into bench_ceiling_select (key, body) values (${`${dupSource.system}\n${dupSource.reference}`}, ${sql.json(JSON.parse(dupBody) as never)})`
+  const selectCeiling = await load(`${bareUrl}/select`, 'same', [dupBody])
   const duplicate = await load(`${apiUrl}/v1/dossiers`, 'same', [dupBody], auth)
+  loadNote('duplicates', duplicate)
+  row('duplicates (receive once)', `${int(duplicate.rps)}/s, p99 ${duplicate.p99} ms; ${int(duplicate.cpuUs)} µs CPU each`,
+    `${int(selectCeiling.rps)}/s, p99 ${selectCeiling.p99} ms; ${int(selectCeiling.cpuUs)} µs CPU each (Fastify + one SELECT by key)`, pct(duplicate.rps, selectCeiling.rps), '≥ 60%', duplicate.rps >= 0.6 * selectCeiling.rps)
   await api.close()
-
-  // ceilings: bare Fastify + one Redis command, same body
-  const bare = Fastify()
-  const r = new Redis(redis.url)
-  bare.post('/set', async (req) => { await r.set(`ceiling:${(req.body as { source: { reference: string } }).source.reference}`, JSON.stringify(req.body)); return { ok: true } })
-  await r.set('ceiling:dup', dupBody)
-  bare.post('/get', async () => { await r.get('ceiling:dup'); return { ok: true } })
-  const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' })
-  const setCeiling = await load(`${bareUrl}/set`, 'unique', templates)
-  const getCeiling = await load(`${bareUrl}/get`, 'same', [dupBody])
   await bare.close()
-
-  row('intake (new dossiers)', `${Math.round(intake.rps)}/s p50 ${intake.p50} ms p99 ${intake.p99} ms, ${Math.round(intake.cpuUs)} µs CPU each`, `${Math.round(setCeiling.rps)}/s p99 ${setCeiling.p99} ms, ${Math.round(setCeiling.cpuUs)} µs CPU each`, pct(intake.rps, setCeiling.rps), '≥ 40%, p99 ≤ 15 ms', intake.rps >= 0.4 * setCeiling.rps && intake.p99 <= 15)
-  row('duplicates (receive once)', `${Math.round(duplicate.rps)}/s p99 ${duplicate.p99} ms, ${Math.round(duplicate.cpuUs)} µs CPU each`, `${Math.round(getCeiling.rps)}/s p99 ${getCeiling.p99} ms, ${Math.round(getCeiling.cpuUs)} µs CPU each`, pct(duplicate.rps, getCeiling.rps), '≥ 60%', duplicate.rps >= 0.6 * getCeiling.rps)
-  if (intake.errors + intake.non2xx + duplicate.errors > 0) console.error(`note: intake errors ${intake.errors}, non-2xx ${intake.non2xx}; duplicate errors ${duplicate.errors}`)
 
   // refusals: the worst bodies up to BODY_LIMIT, each refused (400) by the hub, and parsed only by
   // a bare Fastify route (the part no validation can save); a few connections, CPU per request
-  const refusalHub = await hubOf(redis.url, 'benchr', 'api', agency.url)
+  progress('refusals')
+  const refusalHub = await hubOf(redis.url, 'benchr', 'api', agency.url, record.db)
   const refusalKey = (await refusalHub.clients.add({ id: 'bench-refusals', role: 'portal' })).key
   const refusalUrl = await refusalHub.app?.listen({ port: 0, host: '127.0.0.1' }) ?? ''
   const parseOnly = Fastify({ bodyLimit: BODY_LIMIT })
   parseOnly.post('/parse', async (_req, reply) => await reply.code(400).send({ parsed: true }))
   const parseUrl = await parseOnly.listen({ port: 0, host: '127.0.0.1' })
-  let worst: { name: string, hub: LoadResult & { cpuUs: number }, parse: LoadResult & { cpuUs: number } } | undefined
+  let worst: { name: string, hub: Measured, parse: Measured } | undefined
   for (const [name, body] of Object.entries(worstBodies())) {
     const refused = await load(`${refusalUrl}/v1/dossiers`, 'same', [body], { authorization: `Bearer ${refusalKey}` }, 4)
-    if (refused.total === 0 || refused.errors > 0 || refused.statuses['400'] !== refused.total) console.error(`note: refusals of ${name}: ${refused.total} requests, ${refused.errors} errors, answers ${JSON.stringify(refused.statuses)} (all should be 400)`)
+    if (refused.total === 0 || refused.errors > 0 || refused.statuses['400'] !== refused.total) notes.push(`refusals of ${name}: ${refused.total} requests, ${refused.errors} errors, answers ${JSON.stringify(refused.statuses)} (all should be 400)`)
     const parsed = await load(`${parseUrl}/parse`, 'same', [body], {}, 4)
-    console.error(`refusal of ${name}: ${(refused.cpuUs / 1000).toFixed(1)} ms CPU each (parse alone ${(parsed.cpuUs / 1000).toFixed(1)} ms), ${refused.total} requests`)
+    notes.push(`refusal of ${name}: ${(refused.cpuUs / 1000).toFixed(1)} ms CPU each (parse alone ${(parsed.cpuUs / 1000).toFixed(1)} ms), ${refused.total} requests`)
     if (worst === undefined || refused.cpuUs > worst.hub.cpuUs) worst = { name, hub: refused, parse: parsed }
   }
   await refusalHub.close()
@@ -206,88 +343,131 @@ try {
     row(`CPU per refusal of the worst body up to BODY_LIMIT (${BODY_LIMIT >> 20} MiB: ${worst.name})`, `${ms(worst.hub.cpuUs)} CPU each, p99 ${worst.hub.p99} ms`, `${ms(worst.parse.cpuUs)} CPU each (Fastify parsing it)`, `${(worst.hub.cpuUs / worst.parse.cpuUs).toFixed(1)}×`, '≤ 100 ms', worst.hub.cpuUs <= 100_000)
   }
 
-  // delivery: queue DELIVERIES dossiers with no worker running (their first stage's deliveries),
-  // then one worker process delivers them
-  const filler = await hubOf(redis.url, 'benchd', 'api', agency.url)
+  // delivery: DELIVERIES dossiers queued with no worker running (their first stage's deliveries),
+  // then one worker process (the hub's worker role, in this process) delivers them
+  progress(`delivery: ${DELIVERIES} dossiers queued, then one worker delivers them`)
+  const filler = await hubOf(redis.url, 'benchd', 'api', agency.url, record.db)
   const fillKey = (await filler.clients.add({ id: 'fill', role: 'portal' })).key
-  let deliveries = 0
-  for (let i = 0; i < DELIVERIES; i += 100) {
-    await Promise.all(Array.from({ length: Math.min(100, DELIVERIES - i) }, async (_, j) => {
-      const res = await filler.app?.inject({ method: 'POST', url: '/v1/dossiers', headers: { authorization: `Bearer ${fillKey}` }, payload: JSON.parse(submission(1_000_000 + i + j)) })
-      if (res?.statusCode !== 201) throw new Error(`filling: ${res?.statusCode}`)
-      deliveries += Object.values(res.json<DossierSummary>().routing ?? {}).filter((r) => r?.state === 'pending').length
-    }))
-  }
+  const { jobs: deliveries } = await submitMany(filler, fillKey, 1_000_000, DELIVERIES)
   await filler.close()
-  // timed from the first delivery to the last, as the no-op jobs below: the worker process's start-up
+  // timed from the first delivery to the last at the sink, as the ceiling's: the worker's start-up
   // (compiling schemas, connecting) is not delivery work
   const delivered = agency.deliveries(deliveries)
-  const worker = await hubOf(redis.url, 'benchd', 'worker', agency.url)
-  // a delivery that fails for good never reaches the sink: give up rather than wait for ever
-  const limitMs = Math.max(60_000, deliveries * 20)
-  let timer: NodeJS.Timeout | undefined
-  const { first: firstDelivery, last: lastDelivery } = await Promise.race([delivered, new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => { reject(new Error(`the sink did not get all ${deliveries} deliveries within ${limitMs / 1000} s: look for failed jobs under the prefix benchd`)) }, limitMs)
-  })])
-  clearTimeout(timer)
-  const deliveryRate = (deliveries - 1) / ((lastDelivery - firstDelivery) / 1000)
+  const worker = await hubOf(redis.url, 'benchd', 'worker', agency.url, record.db)
+  const hubTimes = await within(delivered, deliveries, 'deliveries (prefix benchd)')
+  const deliveryRate = (deliveries - 1) / ((hubTimes.last - hubTimes.first) / 1000)
   await worker.close()
 
-  const conn = new Redis(redis.url, { maxRetriesPerRequest: null })
-  const noop = new Queue('noop', { connection: conn, prefix: 'benchn' })
-  for (let i = 0; i < deliveries; i += 500) await noop.addBulk(Array.from({ length: Math.min(500, deliveries - i) }, (_, j) => ({ name: 'noop', data: { i: i + j } })))
-  let done = 0
-  let first = 0
-  let last = 0
-  const noopWorker = new Worker('noop', async () => { done++; if (done === 1) first = Date.now(); if (done === deliveries) last = Date.now() }, { connection: conn, prefix: 'benchn', concurrency: 64 })
-  while (done < deliveries) await new Promise((res) => setTimeout(res, 20))
-  const noopRate = (deliveries - 1) / (((last || Date.now()) - first) / 1000)
-  await noopWorker.close()
-  await noop.close()
-  row(`delivery (one worker, ${deliveries} deliveries)`, `${Math.round(deliveryRate)}/s`, `${Math.round(noopRate)}/s (BullMQ no-op)`, pct(deliveryRate, noopRate), '≥ 40%', deliveryRate >= 0.4 * noopRate)
-
-  // memory: Redis bytes per stored dossier vs its raw JSON
-  await conn.flushdb()
-  const used = async (): Promise<number> => Number(/used_memory:(\d+)/.exec(await conn.info('memory'))?.[1] ?? 0)
-  const store = await hubOf(redis.url, 'benchm', 'api', agency.url)
-  const memKey = (await store.clients.add({ id: 'mem', role: 'portal' })).key
-  const m0 = await used()
-  let raw = 0
-  for (let i = 0; i < MEMORY_N; i += 200) {
-    await Promise.all(Array.from({ length: Math.min(200, MEMORY_N - i) }, async (_, j) => {
-      const body = submission(2_000_000 + i + j)
-      raw += Buffer.byteLength(body)
-      const res = await store.app?.inject({ method: 'POST', url: '/v1/dossiers', headers: { authorization: `Bearer ${memKey}`, 'content-type': 'application/json' }, payload: body })
-      if (res?.statusCode !== 201) throw new Error(`memory run: ${res?.statusCode}`)
-    }))
+  // the ceiling: a BullMQ worker, concurrency 64, one undici POST of the stored body (the job's
+  // data) to the same sink per job; the jobs kept after completion as the hub's are
+  progress('delivery: ceiling')
+  const ceilingQueue = new Queue<{ body: string }>('ceiling', { connection: conn, prefix: 'benchc' })
+  for (let i = 0; i < deliveries; i += 500) {
+    await ceilingQueue.addBulk(Array.from({ length: Math.min(500, deliveries - i) }, (_, j) => ({
+      name: 'post', data: { body: submission(3_000_000 + i + j) }, opts: { removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: false }
+    })))
   }
-  await store.close()
-  const m1 = await used()
-  // the delivery jobs are removed a week after delivery: measure the dossiers without them too
-  let cursor = '0'
-  do {
-    const [next, keys] = await conn.scan(cursor, 'MATCH', 'benchm:q:*', 'COUNT', 1000)
-    cursor = next
-    if (keys.length > 0) await conn.unlink(...keys)
-  } while (cursor !== '0')
-  await new Promise((res) => setTimeout(res, 500))
-  const m2 = await used()
-  const rawPer = raw / MEMORY_N
-  const withJobs = (m1 - m0) / MEMORY_N
-  const dossiersOnly = (m2 - m0) / MEMORY_N
-  row(`memory (${MEMORY_N} dossiers)`, `${Math.round(dossiersOnly)} B/dossier (${Math.round(withJobs)} with its queued job)`, `${Math.round(rawPer)} B raw JSON`, `${(dossiersOnly / rawPer).toFixed(2)}× (${(withJobs / rawPer).toFixed(2)}×)`, '≤ 1.5×', dossiersOnly <= 1.5 * rawPer)
-  conn.disconnect()
-  r.disconnect()
+  const ceilingDelivered = agency.deliveries(deliveries)
+  const ceilingWorker = new Worker<{ body: string }>('ceiling', async (job) => {
+    const res = await request(`${agency.url}/ceiling`, { method: 'POST', body: job.data.body, headers: { 'content-type': 'application/json' } })
+    await res.body.dump()
+    if (res.statusCode >= 300) throw new Error(`sink answered ${res.statusCode}`)
+  }, { connection: conn, prefix: 'benchc', concurrency: 64 })
+  const ceilingTimes = await within(ceilingDelivered, deliveries, 'ceiling POSTs')
+  const ceilingRate = (deliveries - 1) / ((ceilingTimes.last - ceilingTimes.first) / 1000)
+  await ceilingWorker.close()
+  await ceilingQueue.close()
+  row(`delivery to the agency sink, one worker process (${deliveries} deliveries)`, `${int(deliveryRate)}/s`, `${int(ceilingRate)}/s (BullMQ worker, one undici POST of the stored body)`, pct(deliveryRate, ceilingRate), '≥ 40%', deliveryRate >= 0.4 * ceilingRate)
+  await record.drop()
+  recordDropped = true
+
+  // Redis and PostgreSQL per dossier: a record of their own. A warm-up first (dossiers taken in
+  // and delivered to the end), so that BullMQ's and the hub's scripts, the queues, their event
+  // streams and the maintenance schedulers exist before the first figure.
+  memRecord = await benchDatabase('_m')
+  const mem = memRecord
+  const agencyIds = [...settings(agency.url).agencies.keys()]
+  const quiet = async (): Promise<{ used: number, dataset: number }> => { await new Promise((res) => setTimeout(res, 500)); return await redisMemory(conn) }
+  const deliverAll = async (n: number): Promise<number> => {
+    const arrived = agency.deliveries(n)
+    const w = await hubOf(redis.url, 'benchm', 'worker', agency.url, mem.db)
+    const t = await within(arrived, n, 'deliveries (prefix benchm)')
+    const failed = await drained(conn, 'benchm', agencyIds)
+    await w.close()
+    if (failed > 0) notes.push(`Redis/PostgreSQL run: ${failed} deliveries failed`)
+    return (n - 1) / ((t.last - t.first) / 1000)
+  }
+  progress(`Redis and PostgreSQL per dossier: warm-up, then ${MEMORY_N} dossiers in two halves, each taken in with no worker and then delivered`)
+  let memApi = await hubOf(redis.url, 'benchm', 'api', agency.url, mem.db)
+  const memKey = (await memApi.clients.add({ id: 'mem', role: 'portal' })).key
+  const warm = await submitMany(memApi, memKey, 2_000_000, 200)
+  await memApi.close()
+  await deliverAll(warm.jobs)
+  const r0 = await quiet()
+  const pg0 = await tableBytes(mem.db.sql)
+
+  // two halves, each taken in with no worker running, then delivered: the second half says
+  // whether the growth goes on with the number of dossiers or stops at the completed jobs' cap
+  const half = Math.floor(MEMORY_N / 2)
+  const phase = async (from: number, n: number): Promise<{ raw: number, jobs: number, seconds: number, inFlight: { used: number, dataset: number }, pg: Map<string, number>, rate: number, delivered: { used: number, dataset: number } }> => {
+    const api = await hubOf(redis.url, 'benchm', 'api', agency.url, mem.db)
+    const t0 = Date.now()
+    const taken = await submitMany(api, memKey, from, n)
+    const seconds = (Date.now() - t0) / 1000
+    await api.close()
+    const inFlight = await quiet()
+    const pg = await tableBytes(mem.db.sql)
+    progress(`${n} taken in at ${int(n / seconds)}/s (inject, 200 at a time); delivering ${taken.jobs}`)
+    const rate = await deliverAll(taken.jobs)
+    return { ...taken, seconds, inFlight, pg, rate, delivered: await quiet() }
+  }
+  const a = await phase(2_100_000, half)
+  const b = await phase(3_100_000, MEMORY_N - half)
+  const pg2 = await tableBytes(mem.db.sql)
+  const kept = await Promise.all(agencyIds.map(async (id) => await conn.zcard(`benchm:q:${deliveryQueueName(id)}:completed`)))
+  const events = await Promise.all(agencyIds.map(async (id) => await conn.xlen(`benchm:q:${deliveryQueueName(id)}:events`)))
+  const keptJobs = kept.reduce((s, n) => s + n, 0)
+  const usage = async (key: string): Promise<number> => Number(await conn.call('MEMORY', 'USAGE', key, 'SAMPLES', '0') ?? 0)
+  const streamBytes = (await Promise.all(agencyIds.map(async (id) => await usage(`benchm:q:${deliveryQueueName(id)}:events`)))).reduce((s, n) => s + n, 0)
+  const busiest = agencyIds[kept.indexOf(Math.max(...kept))] ?? ''
+  const [sampleId] = await conn.zrange(`benchm:q:${deliveryQueueName(busiest)}:completed`, '-1', '-1')
+  const jobBytes = sampleId === undefined ? 0 : await usage(`benchm:q:${deliveryQueueName(busiest)}:${sampleId}`)
+  const growth = b.delivered.used - r0.used
+  const secondHalf = b.delivered.used - a.delivered.used
+  const rawPer = (a.raw + b.raw) / MEMORY_N
+  // in flight: each half's queued deliveries over what was there before it was taken in
+  const inFlight = ((a.inFlight.used - r0.used) + (b.inFlight.used - a.delivered.used)) / MEMORY_N
+  const jobs = a.jobs + b.jobs
+  const mb = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MB`
+
+  row(`Redis per dossier in flight (2 × ${int(half)} dossiers, ${int(jobs)} deliveries queued)`, `${int(inFlight)} B/dossier (${int(inFlight * MEMORY_N / jobs)} B per queued delivery)`, '—', '—', '≤ 1 KB', inFlight <= 1024)
+  row(`Redis growth over ${int(MEMORY_N)} dossiers delivered to the end`, `${mb(growth)} (${mb(growth - secondHalf)} over the first ${int(half)}, ${mb(secondHalf)} over the next); ${int(keptJobs)} completed jobs kept`, '—', '—', '< 1 MB', growth < 2 ** 20)
+  notes.push(`Redis used_memory: ${int(r0.used)} B before; first half ${int(a.inFlight.used)} in flight, ${int(a.delivered.used)} delivered; second half ${int(b.inFlight.used)} in flight, ${int(b.delivered.used)} delivered (dataset ${int(r0.dataset)} → ${int(b.delivered.dataset)})`)
+  notes.push(`Redis: completed jobs kept by queue ${agencyIds.map((id, i) => `${id} ${kept[i]}`).join(', ')}; event stream entries ${events.reduce((s, n) => s + n, 0)} (BullMQ trims each stream to about 10 000), ${mb(streamBytes)}; one completed job's hash ${int(jobBytes)} B (MEMORY USAGE); growth per kept job ${int(growth / Math.max(1, keptJobs))} B`)
+  notes.push(`Redis/PostgreSQL run: intake through inject ${int(half / a.seconds)}/s and ${int((MEMORY_N - half) / b.seconds)}/s, delivery ${int(a.rate)}/s and ${int(b.rate)}/s (the two halves)`)
+
+  const atIntake = grownBy(pg0, a.pg)
+  const afterDelivery = grownBy(pg0, pg2)
+  const perDossier = atIntake.total / half
+  row(`PostgreSQL bytes per dossier (row, indexes, steps, history, outbox, audit; ${int(half)} dossiers)`, `${int(perDossier)} B/dossier after intake; ${int(afterDelivery.total / MEMORY_N)} B once delivered (${int(MEMORY_N)})`, `${int(rawPer)} B raw JSON`,
+    `${(perDossier / rawPer).toFixed(2)}× (${(afterDelivery.total / MEMORY_N / rawPer).toFixed(2)}×)`, '≤ 2.5×', perDossier <= 2.5 * rawPer)
+  const byTable = (g: ReturnType<typeof grownBy>, n: number): string => g.tables.filter(([, bytes]) => Math.abs(bytes) >= n).map(([name, bytes]) => `${name} ${int(bytes / n)}`).join(', ')
+  notes.push(`PostgreSQL after intake, B per dossier by table (with indexes and TOAST): ${byTable(atIntake, half)}`)
+  notes.push(`PostgreSQL once delivered (after VACUUM): ${byTable(afterDelivery, MEMORY_N)}`)
 } finally {
+  conn.disconnect()
   agency.child.disconnect()
   redis.child.kill('SIGTERM')
-  await record.drop()
+  if (!recordDropped) await record.drop()
+  await memRecord?.drop()
 }
 
 const header = ['measure', 'hub', 'ceiling (same run)', 'ratio', 'target', '']
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
 const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')
 console.log(`\nliên thông hub bench — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${CONNECTIONS} connections, ${DURATION} s per load run; load generator and agency sink in their own processes\n`)
+for (const n of notes) console.log(`- ${n}`)
+console.log('')
 console.log(line(header))
 console.log(widths.map((w) => '-'.repeat(w)).join('-|-'))
 for (const r of rows) console.log(line(r))
