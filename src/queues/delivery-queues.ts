@@ -8,6 +8,14 @@ import type { Redis } from 'ioredis'
 import type { ResolvedAgency } from '../config/hub-config.ts'
 import type { DeliveryKind } from '../store/keys.ts'
 
+
+/**
+ * Entries each queue's event stream keeps (BullMQ's default, 10 000, is about 1 MB a queue):
+ * enough for a QueueEvents listener that falls behind by a few seconds; the hub's own state is in
+ * the record, not in these events.
+ */
+export const QUEUE_EVENTS_KEPT = 100
+
 export interface DeliveryJobData {
   code: string
   /** the step of the dossier's route (the agency id unless the routing table names steps) */
@@ -41,10 +49,10 @@ export function deliveryJobOptions (agency: ResolvedAgency, code: string, step: 
     attempts: agency.retry.attempts,
     backoff: { type: BACKOFF_TYPE },
     // Receive-once of deliveries does not need completed jobs: the worker skips a delivery the
-    // record already shows delivered, and agencies drop repeats by Idempotency-Key. They stay an
-    // hour (the console shows recent work), at most 10 000 per agency: Redis does not grow with
-    // the number of closed dossiers.
-    removeOnComplete: { age: 3600, count: 10_000 },
+    // record already shows delivered, and agencies drop repeats by Idempotency-Key. The last 100
+    // of each agency stay (at most an hour) for the console, which shows recent work; the record
+    // keeps every delivery. Redis does not grow with the number of closed dossiers (npm run bench).
+    removeOnComplete: { age: 3600, count: 100 },
     // Failed jobs are kept until an administrator retries or discards them (the record lists the
     // failed steps too, so a lost failed job is still retryable).
     removeOnFail: false
@@ -59,7 +67,7 @@ export class DeliveryQueues {
   constructor (connection: Redis, prefix: string, agencies: ReadonlyMap<string, ResolvedAgency>) {
     this.#agencies = agencies
     for (const id of agencies.keys()) {
-      this.#queues.set(id, new Queue<DeliveryJobData>(deliveryQueueName(id), { connection, prefix }))
+      this.#queues.set(id, new Queue<DeliveryJobData>(deliveryQueueName(id), { connection, prefix, streams: { events: { maxLen: QUEUE_EVENTS_KEPT } } }))
     }
   }
 

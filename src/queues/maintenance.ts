@@ -12,6 +12,7 @@ import { Queue, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { OutboxReconciler } from './reconciler.ts'
+import { QUEUE_EVENTS_KEPT } from './delivery-queues.ts'
 import type { LifecycleService } from '../services/lifecycle-service.ts'
 import type { WebhookQueue } from './webhook-queue.ts'
 import type { NotificationStore } from '../store/notification-store.ts'
@@ -47,7 +48,7 @@ export interface MaintenanceOptions {
 
 export async function startMaintenance (options: MaintenanceOptions): Promise<Maintenance> {
   const { connection, prefix, reconciler, intervalMs, log, lifecycle, webhooks, checkpoints } = options
-  const queue = new Queue(MAINTENANCE_QUEUE, { connection, prefix })
+  const queue = new Queue(MAINTENANCE_QUEUE, { connection, prefix, streams: { events: { maxLen: QUEUE_EVENTS_KEPT } } })
   const opts = { removeOnComplete: { count: 100 }, removeOnFail: { count: 1000 } }
   const schedule = async (): Promise<void> => {
     await queue.upsertJobScheduler(RECONCILE_SCHEDULER_ID, { every: intervalMs }, { name: 'reconcile-outbox', opts })

@@ -12,7 +12,7 @@ import type { ResolvedSubscriber } from '../config/hub-config.ts'
 import { backoffDelay } from '../domain/retry.ts'
 import type { WebhookService } from '../delivery/webhook-service.ts'
 import type { NotificationStore } from '../store/notification-store.ts'
-import { BACKOFF_TYPE } from './delivery-queues.ts'
+import { BACKOFF_TYPE, QUEUE_EVENTS_KEPT } from './delivery-queues.ts'
 import { RetryLaterError } from './retry-later.ts'
 
 export const WEBHOOK_QUEUE = 'webhooks'
@@ -31,7 +31,7 @@ export class WebhookQueue {
   readonly #subscribers: ReadonlyMap<string, ResolvedSubscriber>
 
   constructor (connection: Redis, prefix: string, subscribers: ReadonlyMap<string, ResolvedSubscriber>) {
-    this.queue = new Queue<WebhookJobData>(WEBHOOK_QUEUE, { connection, prefix })
+    this.queue = new Queue<WebhookJobData>(WEBHOOK_QUEUE, { connection, prefix, streams: { events: { maxLen: QUEUE_EVENTS_KEPT } } })
     this.#subscribers = subscribers
   }
 
@@ -42,7 +42,7 @@ export class WebhookQueue {
         jobId: webhookJobId(sub.id, code, upTo),
         attempts: sub.retry.attempts,
         backoff: { type: BACKOFF_TYPE },
-        removeOnComplete: { age: 3600, count: 10_000 },
+        removeOnComplete: { age: 3600, count: 100 },
         removeOnFail: false
       })
     }))
