@@ -1,8 +1,8 @@
 /**
  * Periodic hub maintenance as BullMQ job schedulers, so that with several worker processes each
  * run happens once, on one of them:
- *   - reconcile-outbox: deliveries and webhook notifications stored but never queued (a crash
- *     between the Redis transaction and the job add) are queued;
+ *   - reconcile-outbox: deliveries and webhook notifications committed but not queued (a crash
+ *     between the commit and the job add, Redis away, or Redis that lost its jobs) are queued;
  *   - sweep-overdue: open dossiers past their due date are flagged overdue, once (the flag is a
  *     compare-and-set on the dossier: two sweeps at once cannot flag one twice);
  *   - audit-checkpoint: daily at 00:05 Vietnam time, the signed checkpoint of every audit trail's

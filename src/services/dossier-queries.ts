@@ -83,7 +83,7 @@ export class DossierQueries {
     this.#x = extras
   }
 
-  /** A citizen-facing status lookup: one HMGET, nothing personal. */
+  /** A citizen-facing status lookup: one read of a few columns (not the document), nothing personal. */
   async status (code: string, viewer?: Client): Promise<StatusView> {
     const v = await this.#store.statusView(code)
     if (v === undefined) throw new DossierNotFoundError(code)

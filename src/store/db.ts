@@ -10,7 +10,7 @@
  * a transaction-scoped advisory lock for that reason.
  *
  * `reports` is the connection for reports: the read replica of REPORTS_DATABASE_URL when set, else
- * the record itself. Nothing reads from it yet.
+ * the record itself. The statistics (stats-queries.ts) and the dossier gauges (dossier-gauges.ts) read it.
  */
 import postgres, { type Sql } from 'postgres'
 import { projectRoot } from '../paths.ts'
