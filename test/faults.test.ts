@@ -2,7 +2,7 @@
  * Faults with a real Redis of the test's own (redis-server on a free port): Redis dies in the
  * middle of a stream of submissions and comes back empty. The record is PostgreSQL: while Redis is
  * away intake still answers 201, promptly (the dossier and its outbox rows are committed; its jobs
- * wait); every dossier is there afterwards, and once Redis is back the outbox relay queues what it
+ * wait; the rate limit, whose counters are in Redis, lets requests through uncounted); every dossier is there afterwards, and once Redis is back the outbox relay queues what it
  * lost or never got, and every delivery arrives, once per Idempotency-Key.
  */
 import t from 'tap'
@@ -35,6 +35,8 @@ t.test('Redis crashes during a stream of submissions and comes back empty: every
   const hub = await createHub({
     role: 'all', redisUrl: `redis://127.0.0.1:${port}`, prefix, settings: testSettings({ agencyUrl: agency.url, attempts: 20, baseDelayMs: 50, maxDelayMs: 200 }),
     logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 300, reconcileGraceMs: 0,
+    // the rate limit's counters are in Redis: with Redis away, requests go uncounted, not refused
+    rateLimit: { max: 10_000, timeWindowMs: 60_000 },
     database: record.db
   })
   t.teardown(async () => {

@@ -52,11 +52,16 @@ async function hardening (app: FastifyInstance, options: HardeningOptions): Prom
     redis: limit.redis,
     nameSpace: `${limit.prefix}:rl:`,
     keyGenerator: counterOf,
+    // the counters are in Redis, which the record does not need: while Redis fails, requests go
+    // uncounted rather than refused (intake commits to PostgreSQL and leaves the jobs to the outbox)
+    skipOnError: true,
     errorResponseBuilder: (_request, context) => new RateLimitedError(context.max, Math.ceil(context.ttl / 1000))
   })
   const count = app.rateLimit()
   app.addHook('onRequest', async function (request, reply) {
     if (request.routeOptions.config.rateLimit === false) return
+    // Redis away: do not wait for its retries (skipOnError above covers a failure mid-request)
+    if (limit.redis.status !== 'ready') return
     await count.call(this, request, reply)
   })
 }
