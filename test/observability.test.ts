@@ -4,7 +4,8 @@
  * dossiers by status (overdue dossiers: test/lifecycle.test.ts, with the sweeper).
  */
 import t from 'tap'
-import { bearer, build, fileDatabase, deadEndpoint, example, freePort, post, startAgency, testSettings, waitFor } from './helper.ts'
+import { bearer, build, fileDatabase, deadEndpoint, example, freePort, post, startAgency, testSettings, uniquePrefix, waitFor, REDIS_URL } from './helper.ts'
+import { hubDatabase } from './db-helper.ts'
 import { createHub } from '../src/runtime.ts'
 import { createLogger } from '../src/logger.ts'
 
@@ -19,15 +20,33 @@ t.test('/ready: Redis and the workers', async (t) => {
   const all = await build(t)
   const ready = await all.app.inject({ url: '/ready', headers: { authorization: '' } })
   t.equal(ready.statusCode, 200)
-  t.same(ready.json(), { status: 'ready', checks: { redis: 'ok', workers: 'ok' } })
+  t.same(ready.json(), { status: 'ready', checks: { database: 'ok', redis: 'ok', workers: 'ok' } })
 
   const api = await build(t, { role: 'api' })
-  t.same((await api.app.inject({ url: '/ready' })).json(), { status: 'ready', checks: { redis: 'ok' } }, 'the api role has no workers to check')
+  t.same((await api.app.inject({ url: '/ready' })).json(), { status: 'ready', checks: { database: 'ok', redis: 'ok' } }, 'the api role has no workers to check')
 
   await all.workers[0]?.close()
   const stopped = await all.app.inject({ url: '/ready' })
   t.equal(stopped.statusCode, 503, 'a stopped worker: not ready')
   t.match(stopped.json(), { status: 'not-ready', checks: { redis: 'ok', workers: /not running: deliver\./ } })
+})
+
+t.test('/ready with the record out of reach: 503, saying so', async (t) => {
+  const record = await hubDatabase({ reuse: false })
+  const hub = await createHub({
+    role: 'api', redisUrl: REDIS_URL, prefix: uniquePrefix(), settings: testSettings({ agencyUrl: await deadEndpoint() }),
+    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 3_600_000,
+    database: record.db
+  })
+  t.teardown(async () => {
+    await hub.close()
+    await record.drop()
+  })
+  t.equal((await hub.app?.inject({ url: '/ready' }))?.statusCode, 200, 'ready while the record answers')
+  await record.db.sql.end()
+  const res = await hub.app?.inject({ url: '/ready' })
+  t.equal(res?.statusCode, 503)
+  t.match(res?.json(), { status: 'not-ready', checks: { database: /unreachable|no answer/, redis: 'ok' } })
 })
 
 t.test('/ready with Redis out of reach: 503 within a couple of seconds, saying so', async (t) => {

@@ -1,8 +1,9 @@
 /**
  * Health, readiness and metrics.
  *   GET /health   the process answers (public: for load balancers and container health checks)
- *   GET /ready    Redis answers a PING within a second, and (roles with workers) every delivery
- *                 worker runs; 503 with the failing check otherwise (public)
+ *   GET /ready    the record (PostgreSQL) answers a query and Redis a PING, each within a second,
+ *                 and (roles with workers) every delivery worker runs; 503 with the failing check
+ *                 otherwise (public)
  *   GET /metrics  Prometheus text format (prom-client), admin or auditor key: HTTP latency
  *                 histograms, delivery queue depth and failed count per agency, delivery latency
  *                 per agency, webhook queue depth, dossiers by status, overdue dossiers,
@@ -14,6 +15,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
+import type { Sql } from 'postgres'
 import type { Queue, Worker } from 'bullmq'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client'
 import type { DeliveryQueues } from '../../queues/delivery-queues.ts'
@@ -23,6 +25,8 @@ import { STATUSES } from '../../domain/status.ts'
 
 export interface ObservabilityOptions {
   redis: Redis
+  /** the record (PostgreSQL): /ready asks it a trivial query */
+  record: Sql
   /** dossier counts, by SQL over the record */
   gauges: DossierGauges
   queues: DeliveryQueues
@@ -42,11 +46,12 @@ interface StoredValue { metricName: string, labels: Record<string, string | numb
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const
 
-async function ping (redis: Redis, timeoutMs: number): Promise<string> {
+/** 'ok' when `probe` answers within `timeoutMs`, else what went wrong. */
+async function ping (probe: () => Promise<unknown>, timeoutMs: number): Promise<string> {
   let timer: NodeJS.Timeout | undefined
   try {
     return await Promise.race([
-      redis.ping().then(() => 'ok'),
+      probe().then(() => 'ok'),
       new Promise<string>((resolve) => { timer = setTimeout(() => { resolve(`no answer within ${timeoutMs} ms`) }, timeoutMs) })
     ])
   } catch (err) {
@@ -175,14 +180,16 @@ async function observability (app: FastifyInstance, o: ObservabilityOptions): Pr
     schema: {
       tags: ['operations'],
       operationId: 'getReadiness',
-      summary: 'Ready to work: Redis answers, the workers run',
+      summary: 'Ready to work: the record (PostgreSQL) and Redis answer, the workers run',
       response: {
         200: { description: 'Ready: every check says ok.', type: 'object', properties: { status: { type: 'string' }, checks: { type: 'object', additionalProperties: { type: 'string' } } } },
         503: { description: 'Not ready: `checks` names what failed (or that the process is draining).', type: 'object', properties: { status: { type: 'string' }, checks: { type: 'object', additionalProperties: { type: 'string' } } } }
       }
     }
   }, async (_request, reply) => {
-    const checks: Record<string, string> = { redis: await ping(o.redis, 1000) }
+    // the record first: without it the hub can take nothing in; Redis carries the queues
+    const [database, redis] = await Promise.all([ping(async () => await o.record`select 1`, 1000), ping(async () => await o.redis.ping(), 1000)])
+    const checks: Record<string, string> = { database, redis }
     if (o.draining?.() === true) checks.shutdown = 'draining: this process is stopping; send new requests elsewhere'
     const workers = o.workers()
     if (workers.length > 0) {
