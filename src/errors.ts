@@ -44,6 +44,8 @@ export const EventConflictError = createError<'HUB_ERR_EVENT_CONFLICT', 409, [st
   409
 )
 export const BusyError = createError<'HUB_ERR_BUSY', 503, [string]>('HUB_ERR_BUSY', 'Dossier %s is being changed by many reports at once; retry shortly', 503)
+/** The delivery queues are in Redis, and this process is not connected to it now. */
+export const QueuesUnavailableError = createError<'HUB_ERR_UNAVAILABLE', 503, [string]>('HUB_ERR_UNAVAILABLE', 'The delivery queues are in Redis, which this process cannot reach now (%s); the dossiers and their outbox are safe in the record; retry shortly', 503)
 
 export const UnauthenticatedError = createError<'HUB_ERR_UNAUTHENTICATED', 401, [string]>('HUB_ERR_UNAUTHENTICATED', 'Authentication needed: %s; ask the hub\'s administrators for a key', 401)
 export const ForbiddenError = createError<'HUB_ERR_FORBIDDEN', 403, [string, string, string]>('HUB_ERR_FORBIDDEN', 'Client %s (role %s) may not do this; it needs one of the roles: %s', 403)

@@ -4,8 +4,11 @@
  * losing anything, every job of one dossier by its code; admin only; the console behind the key.
  */
 import t from 'tap'
-import { answerJson, bearer, build, example, post, startAgency, waitFor, type TestHub } from './helper.ts'
+import { answerJson, bearer, build, deadEndpoint, example, freePort, post, startAgency, testSettings, uniquePrefix, waitFor, type TestHub } from './helper.ts'
 import type { AuditEntry, DossierSummary } from '../src/types/schemas.generated.ts'
+import { createHub } from '../src/runtime.ts'
+import { createLogger } from '../src/logger.ts'
+import { hubDatabase } from './db-helper.ts'
 
 /** An agency that fails until told to work. */
 async function flakyAgency (t: Parameters<typeof startAgency>[0]): Promise<{ url: string, heal: () => void, requests: Awaited<ReturnType<typeof startAgency>>['requests'] }> {
@@ -163,4 +166,27 @@ t.test('admin only, on the API and the console', async (t) => {
   const page = await hub.app.inject({ url: '/admin/queues', headers: basic(hub.keys.admin) })
   t.equal(page.statusCode, 200, 'the admin key as the password: the console')
   t.match(page.headers['content-type'], /text\/html/)
+})
+
+t.test('the queue routes while this process cannot reach Redis: 503 at once, naming why; 401 still first', async (t) => {
+  const record = await hubDatabase()
+  const hub = await createHub({
+    role: 'api', redisUrl: `redis://127.0.0.1:${await freePort()}`, prefix: uniquePrefix(), settings: testSettings({ agencyUrl: await deadEndpoint() }),
+    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 3_600_000, database: record.db
+  })
+  t.teardown(async () => {
+    await hub.close()
+    await record.drop()
+  })
+  const app = hub.app
+  if (app === undefined) throw new Error('no app')
+  const { key } = await hub.clients.add({ id: 'admin-no-redis', role: 'admin' })
+  for (const url of ['/v1/admin/queues', '/v1/admin/queues/evn/failed', '/v1/admin/dossiers/000.00.06.H56-261203-0001/jobs']) {
+    const res = await app.inject({ url, headers: bearer(key) })
+    t.equal(res.statusCode, 503, `${url}: 503 rather than waiting for Redis`)
+    t.match(res.json(), { code: 'HUB_ERR_UNAVAILABLE', detail: /Redis, which this process cannot reach now \(connection \w+\)/ })
+  }
+  t.equal((await app.inject({ url: '/v1/admin/queues', headers: { authorization: '' } })).statusCode, 401, 'without a key: 401 first')
+  const posted = await app.inject({ method: 'POST', url: '/v1/dossiers', headers: { 'content-type': 'application/json', ...bearer(key) }, payload: JSON.stringify(example('electricity-new-connection')) })
+  t.equal(posted.statusCode, 201, 'intake goes on: the record is PostgreSQL')
 })

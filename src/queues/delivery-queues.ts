@@ -62,9 +62,11 @@ export function deliveryJobOptions (agency: ResolvedAgency, code: string, step: 
 export class DeliveryQueues {
   readonly #queues = new Map<string, Queue<DeliveryJobData>>()
   readonly #agencies: ReadonlyMap<string, ResolvedAgency>
+  readonly #connection: Redis
 
   /** All queues share `connection`, so adds for several agencies go out as one pipelined round trip. */
   constructor (connection: Redis, prefix: string, agencies: ReadonlyMap<string, ResolvedAgency>) {
+    this.#connection = connection
     this.#agencies = agencies
     for (const id of agencies.keys()) {
       this.#queues.set(id, new Queue<DeliveryJobData>(deliveryQueueName(id), { connection, prefix, streams: { events: { maxLen: QUEUE_EVENTS_KEPT } } }))
@@ -86,6 +88,11 @@ export class DeliveryQueues {
   }
 
   /** Queues deliveries of one dossier (one job per step, sent together). */
+  /** The connection's state when it is not ready ('connecting', 'reconnecting', 'end'…), else undefined. */
+  get notReady (): string | undefined {
+    return this.#connection.status === 'ready' ? undefined : this.#connection.status
+  }
+
   async enqueue (code: string, deliveries: readonly Delivery[]): Promise<void> {
     await Promise.all(deliveries.map(async ({ step, agency: id, kind }) => {
       const agency = this.#agencies.get(id)

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Actor } from '../services/admin-service.ts'
 import { codeParam, problem } from './common.ts'
-import { NoSubscribersError } from '../errors.ts'
+import { NoSubscribersError, QueuesUnavailableError } from '../errors.ts'
 
 const ADMIN = { roles: ['admin'] } as const
 const agencyParam = {
@@ -80,6 +80,14 @@ const webhookView = {
 } as const
 
 export default async function adminRoutes (app: FastifyInstance): Promise<void> {
+  // Every route here works on the queues, in Redis: while this process is not connected, answer 503
+  // at once (BullMQ would wait for the connection without a timeout). After authentication: a
+  // client without a valid key still gets 401.
+  app.addHook('preHandler', async () => {
+    const state = app.hub.admin.queuesUnreachable
+    if (state !== undefined) throw new QueuesUnavailableError(`connection ${state}`)
+  })
+
   app.get('/v1/admin/webhooks', {
     config: ADMIN,
     schema: {

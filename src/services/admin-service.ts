@@ -83,6 +83,11 @@ export class AdminService {
   readonly #audit: AuditStore
   readonly #webhooks: WebhookQueue | undefined
 
+  /** Why the queues cannot be reached now (the Redis connection's state), or undefined when they can. */
+  get queuesUnreachable (): string | undefined {
+    return this.#queues.notReady
+  }
+
   constructor (queues: DeliveryQueues, store: DossierStore, audit: AuditStore, webhooks?: WebhookQueue) {
     this.#queues = queues
     this.#store = store
