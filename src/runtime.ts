@@ -27,6 +27,7 @@ import { AgencyHttpClient } from './delivery/http-client.ts'
 import { createStrictAjv } from './validation/ajv.ts'
 import { createNativeValidators, type NativeValidators } from './validation/native.ts'
 import { closeRedis, createRedis } from './redis/connection.ts'
+import { closeWorkers } from './queues/close-workers.ts'
 import { Keys } from './store/keys.ts'
 import { MetricsStore } from './store/metrics-store.ts'
 import { ClientStore } from './auth/clients.ts'
@@ -333,17 +334,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
         if (app !== undefined) await app.close()
         // 2. stop taking jobs and let active deliveries finish, for a while: a job Redis lost under
         // its worker may never settle, and what is not finished is still in the outbox (the relay
-        // queues it again), so the close does not wait for ever
-        const within = async (worker: Worker, closing: Promise<void>): Promise<void> => {
-          let timer: NodeJS.Timeout | undefined
-          const late = new Promise<boolean>((resolve) => { timer = setTimeout(() => { resolve(false) }, CLOSE_WAIT_MS) })
-          const done = await Promise.race([closing.then(() => true), late])
-          clearTimeout(timer)
-          if (done) return
-          log.warn({ worker: worker.name, waitedMs: CLOSE_WAIT_MS }, 'closing without waiting longer: the outbox keeps what was not finished')
-          void worker.disconnect().catch(() => {})
-        }
-        await Promise.all(workers.map(async (w) => { await within(w, w.close()) }))
+        // queues it again), so the close does not wait for ever (queues/close-workers.ts)
+        if (workerRedis !== undefined) await closeWorkers({ workers, connection: workerRedis, log, waitMs: CLOSE_WAIT_MS })
         if (maintenance !== undefined) await maintenance.close()
         await queues.close()
         if (webhooks !== undefined) await webhooks.close()

@@ -9,7 +9,7 @@ import t from 'tap'
 import type { Test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { Redis } from 'ioredis'
-import { answerJson, bearer, build, example, freePort, post, startAgency, testSettings, waitFor } from './helper.ts'
+import { answerJson, bearer, build, example, freePort, post, startAgency, testSettings, unconfirmedOutbox, waitFor } from './helper.ts'
 import { hubDatabase } from './db-helper.ts'
 import { createHub } from '../src/runtime.ts'
 import { createLogger } from '../src/logger.ts'
@@ -109,4 +109,51 @@ t.test('an agency down for a stretch: deliveries back off, then all arrive when 
   up = true
   for (const code of codes) await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', `${code} delivered`, 15_000)
   t.pass('all arrived once the agency came back')
+})
+
+t.test('a hub closes while its Redis is away, deliveries in flight: the close ends, and the record keeps what was not delivered', async (t) => {
+  const port = await freePort()
+  const redis = await startRedis(t, port, t.testdir())
+  // the agency answers three requests and holds the others (until the test ends): those deliveries
+  // are in flight when Redis dies and the hub closes
+  const agency = await startAgency(t, (_req, res, n) => { if (n <= 3) answerJson(res, 201, { maTiepNhan: `EVN-${n}` }) })
+  const record = await hubDatabase()
+  t.teardown(async () => { await record.drop() })
+  const hub = await createHub({
+    role: 'all', redisUrl: `redis://127.0.0.1:${port}`, prefix: 'faults-close', settings: testSettings({ agencyUrl: agency.url, attempts: 20, baseDelayMs: 50, maxDelayMs: 200 }),
+    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 300, reconcileGraceMs: 0,
+    database: record.db
+  })
+  const key = (await hub.clients.add({ id: 'portal', role: 'portal' })).key
+  const app = hub.app
+  if (app === undefined) throw new Error('no app')
+  const codes: string[] = []
+  for (let i = 0; i < 8; i++) {
+    const s = example('electricity-new-connection')
+    s.source.reference = `CLOSE-${i}`
+    const res = await app.inject({ method: 'POST', url: '/v1/dossiers', headers: { 'content-type': 'application/json', ...bearer(key) }, payload: JSON.stringify(s) })
+    t.equal(res.statusCode, 201)
+    codes.push(res.json<DossierSummary>().code)
+  }
+  await waitFor(async () => agency.requests.length > 3 ? true : undefined, 'deliveries to be in flight')
+  redis.kill('SIGKILL')
+  await new Promise((r) => setTimeout(r, 200))
+  // before: QUIT waited in the offline queue of the workers' connection, and the workers' graceful
+  // close waited for a blocking connection that never ended: hub.close() never returned
+  let timer: NodeJS.Timeout | undefined
+  const closed = await Promise.race([
+    hub.close().then(() => 'closed' as const),
+    new Promise<'still closing'>((resolve) => { timer = setTimeout(() => { resolve('still closing') }, 60_000) })
+  ])
+  clearTimeout(timer)
+  t.equal(closed, 'closed', 'the hub closed with Redis away')
+  const unconfirmed = new Set(await unconfirmedOutbox(hub))
+  let undelivered = 0
+  for (const code of codes) {
+    t.ok(await hub.store.exists(code), `${code}: in the record`)
+    if ((await hub.store.routingState(code, 'evn'))?.state === 'delivered') continue
+    undelivered++
+    t.ok(unconfirmed.has(`${code}|evn`), `${code}: not delivered, still in the outbox for the relay`)
+  }
+  t.ok(undelivered > 0, `${undelivered} of ${codes.length} were in flight, not delivered, when the hub closed`)
 })

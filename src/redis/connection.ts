@@ -52,12 +52,48 @@ export function createRedis (url: string, kind: 'commands' | 'workers', name: st
   return new Redis(url, options)
 }
 
-/** Closes a connection politely (QUIT), or drops it when Redis is gone. */
-export async function closeRedis (redis: Redis): Promise<void> {
+/**
+ * Makes a connection that cannot reach Redis stop trying: at its next attempt it ends, and the
+ * commands waiting in its offline queue fail ("Connection is closed") instead of waiting for ever.
+ * (ioredis' `disconnect()` while the connection is between attempts clears the timer of the next
+ * attempt and leaves the queued commands unsettled: redis/ioredis#2169.)
+ */
+export async function giveUp (redis: Redis, waitMs = 3000): Promise<void> {
   if (redis.status === 'end') return
+  redis.options.retryStrategy = () => null
+  if (redis.status === 'ready') return
+  let timer: NodeJS.Timeout | undefined
+  let onEnd: (() => void) | undefined
+  await new Promise<void>((resolve) => {
+    onEnd = resolve
+    redis.once('end', onEnd)
+    timer = setTimeout(resolve, waitMs)
+  })
+  clearTimeout(timer)
+  if (onEnd !== undefined) redis.off('end', onEnd)
+}
+
+/**
+ * Closes a connection politely (QUIT) when Redis is there, or drops it. A QUIT sent while the
+ * connection is reconnecting would wait in the offline queue, for ever on a worker connection
+ * (maxRetriesPerRequest: null): so only a ready connection is asked, for a bounded time; any other
+ * one gives up (its queued commands fail) and is dropped.
+ */
+export async function closeRedis (redis: Redis, waitMs = 2000): Promise<void> {
+  if (redis.status === 'end') return
+  if (redis.status !== 'ready') {
+    await giveUp(redis, waitMs + 1000)
+    redis.disconnect()
+    return
+  }
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => { resolve('late') }, waitMs) })
   try {
-    await redis.quit()
+    const answer = await Promise.race([redis.quit(), late])
+    if (answer === 'late') redis.disconnect()
   } catch {
     redis.disconnect()
+  } finally {
+    clearTimeout(timer)
   }
 }
