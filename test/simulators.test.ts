@@ -269,6 +269,39 @@ t.test('the dialects match the adapters: withdrawal paths, withdrawal notices, p
   }
 })
 
+t.test('every simulated agency words each progress report in its adapter\'s native codes: valid, and mapped back to the same status', async (t) => {
+  const reports: StatusReport[] = [
+    { status: 'accepted' },
+    { status: 'processing', note: 'Đang thẩm định' },
+    { status: 'supplement-requested', missing: [{ name: 'Bản sao sổ đỏ', componentCode: 'TP-02' }] },
+    { status: 'payment-requested', payment: { amount: 120_000, reference: 'TB-1' } },
+    { status: 'rejected', reason: 'Không đủ điều kiện' },
+    { status: 'resolved', results: [{ name: 'Kết quả', componentCode: 'KQ-01', url: 'https://ket-qua.example.vn/1.pdf', sha256: 'a'.repeat(64) }] }
+  ]
+  const delivered: Record<string, { kind: string, step: string, stage: number }> = {
+    electricity: { kind: 'CAP_DIEN_MOI_HA_AP', step: 'evn', stage: 0 },
+    land: { kind: 'CHUYEN_NHUONG', step: 'land-office', stage: 1 },
+    justice: { kind: 'KS', step: 'justice', stage: 0 },
+    generic: { kind: 'x', step: 'generic', stage: 0 },
+    postal: { kind: 'BCCI_TKQ', step: 'return', stage: 0 }
+  }
+  for (const [name, dialect] of Object.entries(dialects)) {
+    const adapter = adapters.get(name)
+    const validate = nativeValidators.get(name)?.status
+    const d = { code: '000.20.38.H56-261124-0007', receipt: name === 'postal' ? s10(1) : 'R-1', ...delivered[name] }
+    if (adapter === undefined || validate === undefined) throw new Error(`no adapter or status validator for ${name}`)
+    for (const report of reports) {
+      const payload = dialect.event(d, { ...report, occurredAt: '2026-11-26T08:30:00+07:00' }, { agencyId: name })
+      if (!('native' in payload)) {
+        t.equal(payload.report.status, report.status, `${name} ${report.status}: reported canonically`)
+        continue
+      }
+      t.equal(validate(payload.native) ? '' : JSON.stringify(validate.errors), '', `${name} ${report.status}: a valid native report`)
+      t.equal(adapter.status(payload.native as never).report.status, report.status, `${name} ${report.status}: the adapter reads it back as ${report.status}`)
+    }
+  }
+})
+
 t.test('the postal simulator: a shipment gets a tracking number, then tracking updates in the native format', async (t) => {
   const hub = await tinyHub(t)
   let roll = 0

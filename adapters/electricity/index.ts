@@ -70,9 +70,12 @@ type IdentityType = DossierSubmission['applicant']['identity']['type']
 type RequestKind = ElectricityRequest['loaiYeuCau']
 type NativeData = Omit<ElectricityRequest, 'maYeuCau' | 'loaiYeuCau' | 'maDonViTiepNhan' | 'kenhTiepNhan' | 'khachHang' | 'diaDiemSuDungDien' | 'ngayTiepNhan' | 'ngayHenTra' | 'hinhThucNhanKetQua' | 'nhiemVuLienThong' | 'hoSoDinhKem'>
 
-const purposes = codeTable<Purpose, NonNullable<ElectricityRequest['mucDichSuDung']>>(SYSTEM, 'mucDichSuDung', [
+const PURPOSES: ReadonlyArray<readonly [Purpose, NonNullable<ElectricityRequest['mucDichSuDung']>]> = [
   ['household', 'SINH_HOAT'], ['business', 'KINH_DOANH'], ['production', 'SAN_XUAT'], ['agriculture', 'NONG_NGHIEP'], ['public', 'HCSN']
-])
+]
+const purposes = codeTable(SYSTEM, 'mucDichSuDung', PURPOSES)
+/** The native mucDichSuDung codes. */
+export const PURPOSE_CODES: ReadonlyArray<NonNullable<ElectricityRequest['mucDichSuDung']>> = PURPOSES.map(([, n]) => n)
 const channels = codeTable<Channel, ElectricityRequest['kenhTiepNhan']>(SYSTEM, 'kenhTiepNhan', [
   ['counter', 'MOT_CUA'], ['online', 'TRUC_TUYEN'], ['postal', 'BUU_CHINH']
 ])
@@ -225,6 +228,9 @@ const requestKinds: Readonly<Record<string, { kind: RequestKind, map: (d: Delive
   [NEW_CONNECTION]: { kind: 'CAP_DIEN_MOI_HA_AP', map: newConnectionToNative },
   [CONTRACT_HOLDER_CHANGE]: { kind: 'THAY_DOI_CHU_THE_HOP_DONG', map: holderChangeToNative }
 }
+
+/** The native loaiYeuCau codes: the kinds of request the power company takes. */
+export const REQUEST_KINDS: readonly RequestKind[] = Object.values(requestKinds).map((k) => k.kind)
 
 function outbound (dossier: DeliverableDossier, context: OutboundContext): { method: 'POST', body: ElectricityRequest } {
   const kind = kindOf(requestKinds, context.dataSchema, 'the power company', ` (procedure ${dossier.procedure.code}); route it to an agency whose adapter handles it`)

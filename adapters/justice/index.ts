@@ -624,6 +624,9 @@ const inboundModules: Readonly<Record<Module, { record: keyof NativeRecord, data
   LLTP: { record: 'lyLichTuPhap', data: criminalRecordData, level: 'province' }
 }
 
+/** The native loaiHoSo codes: the software's modules. */
+export const MODULES: readonly Module[] = Object.keys(inboundModules) as Module[]
+
 function inbound (native: JusticeSubmission, context: { agencyId: string }): DossierSubmission {
   const kind = Object.hasOwn(inboundModules, native.loaiHoSo) ? inboundModules[native.loaiHoSo] : undefined
   if (kind === undefined) throw new AdapterMappingError(`unknown loaiHoSo "${String(native.loaiHoSo)}"`)

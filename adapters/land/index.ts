@@ -135,8 +135,8 @@ export const STEP_STATUS: Readonly<Record<StatusCode, StepStatus>> = {
 }
 
 /** Codes with the processing clock paused (LaTamDung), and codes that finish the office's step (TrangThaiKetThuc). */
-const PAUSED: ReadonlySet<StatusCode> = new Set<StatusCode>(['CHO_BO_SUNG', 'CHO_NGHIA_VU_TAI_CHINH'])
-const FINISHED: ReadonlySet<StatusCode> = new Set<StatusCode>(['CHUYEN_THUE', 'DA_XU_LY', 'TRA_KET_QUA', 'TU_CHOI'])
+export const PAUSED: ReadonlySet<StatusCode> = new Set<StatusCode>(['CHO_BO_SUNG', 'CHO_NGHIA_VU_TAI_CHINH'])
+export const FINISHED: ReadonlySet<StatusCode> = new Set<StatusCode>(['CHUYEN_THUE', 'DA_XU_LY', 'TRA_KET_QUA', 'TU_CHOI'])
 const CERTIFICATE_ISSUED: ReadonlySet<StatusCode> = new Set<StatusCode>(['DA_XU_LY', 'TRA_KET_QUA'])
 
 /** Areas are surveyed to 0.1 m²: parts that do not add up to the parcel within this are a mistake. */
@@ -457,6 +457,9 @@ const procedureKinds: Readonly<Record<string, { kind: ProcedureKind, map: (d: De
   [TRANSFER]: { kind: 'CHUYEN_NHUONG', map: transferToNative },
   [FIRST_CERTIFICATE]: { kind: 'CAP_GCN_LAN_DAU', map: firstCertificateToNative }
 }
+
+/** The native LoaiThuTuc codes: the procedures the office takes. */
+export const PROCEDURE_KINDS: readonly ProcedureKind[] = Object.values(procedureKinds).map((k) => k.kind)
 
 function outbound (dossier: DeliverableDossier, context: OutboundContext): { method: 'POST', body: LandRequest } {
   const kind = kindOf(procedureKinds, context.dataSchema, 'the land registration office', ` (procedure ${dossier.procedure.code}); route it to an agency whose adapter handles it`)
