@@ -98,7 +98,8 @@ t.test('a job whose dossier does not exist fails visibly', async (t) => {
   await hub.queues.enqueue('000.00.06.H56-261123-4242', [{ step: 'evn', agency: 'evn' }])
   const job = await waitFor(async () => {
     const j = await hub.queues.getJob('evn', '000.00.06.H56-261123-4242')
-    return (await j?.getState()) === 'failed' ? j : undefined
+    // the job as read, not only its state now: a copy read while it was still active has no failedReason
+    return j?.failedReason !== undefined && (await j.getState()) === 'failed' ? j : undefined
   }, 'failed job')
   t.match(job.failedReason, /does not exist/)
   t.equal(agency.requests.length, 0, 'nothing was sent')
