@@ -4,7 +4,8 @@
  * a crash in between leaves outbox entries, which the reconciler turns into jobs.
  */
 import t from 'tap'
-import { build, example, fileDatabase, post, REDIS_URL, startAgency, testSettings, unconfirmedOutbox, waitFor } from './helper.ts'
+import { Redis } from 'ioredis'
+import { answerJson, build, example, fileDatabase, post, REDIS_URL, startAgency, testSettings, unconfirmedOutbox, waitFor } from './helper.ts'
 import { createEventService, createHub, createIntakeService } from '../src/runtime.ts'
 import { createLogger } from '../src/logger.ts'
 import { DossierStore } from '../src/store/dossier-store.ts'
@@ -129,4 +130,23 @@ t.test('a report releases the next stage but queueing it fails: the reconciler d
   await waitFor(async () => (await hub.store.routingState(code, 'residence'))?.state === 'delivered' &&
     (await hub.store.routingState(code, 'health-insurance'))?.state === 'delivered', 'both delivered')
   t.same(agency.requests.map((r) => r.path).sort(), ['/justice', '/police-residence', '/social-insurance'], 'each agency once')
+})
+
+t.test('a job Redis left without its data fails at once, and the relay queues the delivery again from the outbox', async (t) => {
+  let up = false
+  const agency = await startAgency(t, (_req, res, n) => { if (up) answerJson(res, 201, { maTiepNhan: `EVN-${n}` }); else answerJson(res, 503, { error: 'bảo trì' }) })
+  const hub = await build(t, { settings: testSettings({ agencyUrl: agency.url, attempts: 50, baseDelayMs: 300, maxDelayMs: 300 }), reconcileIntervalMs: 300, reconcileGraceMs: 0 })
+  const code = (await post(hub.app, example('electricity-new-connection'))).json<DossierSummary>().code
+  await waitFor(async () => ((await hub.store.routingState(code, 'evn'))?.attempts ?? 0) >= 1 ? true : undefined, 'a first attempt refused')
+  // what a worker leaves when Redis lost the job's keys under it: the job's hash without its data and options
+  const job = await hub.queues.getJob('evn', code)
+  if (job === undefined) throw new Error('no job')
+  const redis = new Redis(REDIS_URL)
+  t.teardown(async () => { await redis.quit() })
+  await redis.hdel(`${job.queueQualifiedName}:${job.id ?? ''}`, 'data', 'opts')
+  up = true
+  await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered' ? true : undefined, 'delivered after the relay queued it again', 20_000)
+  const keys = new Set(agency.requests.map((r) => String(r.headers['idempotency-key'])))
+  t.same([...keys], [`${code}/evn`], 'under the one Idempotency-Key of the delivery')
+  t.same(await unconfirmedOutbox(hub), [], 'and its outbox row confirmed')
 })

@@ -7,6 +7,7 @@ import { Queue, type Job, type JobsOptions } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { ResolvedAgency } from '../config/hub-config.ts'
 import type { DeliveryKind } from '../store/keys.ts'
+import { isOrphaned } from './orphaned-job.ts'
 
 
 /**
@@ -35,6 +36,9 @@ export interface Delivery {
 /** The job id of a delivery (BullMQ job ids may not contain ':'; codes and step ids cannot). */
 export const deliveryJobId = (code: string, step: string, kind: DeliveryKind = 'dossier'): string =>
   kind === 'dossier' ? `${code}/${step}` : `${code}/${step}/${kind}`
+
+/** What a delivery job's data must hold for its worker. */
+export const DELIVERY_JOB_FIELDS = ['code', 'step', 'agency'] as const
 
 export const DELIVERY_JOB_NAME = 'deliver'
 /** The custom backoff strategy's name (the worker implements it: domain/retry.ts). */
@@ -109,14 +113,13 @@ export class DeliveryQueues {
 
   /**
    * The delivery's job when it is in a queue (waiting, delayed, active, completed or failed). A job
-   * whose hash survived without its place in any list (Redis lost keys under a running worker, which
-   * then wrote to the job's hash) is removed: it would never run, and would keep a new job with its
-   * id from being added.
+   * a Redis loss left behind (in no list, or without its data: queues/orphaned-job.ts) is removed:
+   * it would never run as it should, and would keep a new job with its id from being added.
    */
   async queuedJob (agencyId: string, code: string, step = agencyId, kind: DeliveryKind = 'dossier'): Promise<Job<DeliveryJobData> | undefined> {
     const job = await this.getJob(agencyId, code, step, kind)
     if (job === undefined) return undefined
-    if (await job.getState() !== 'unknown') return job
+    if (!await isOrphaned(job, DELIVERY_JOB_FIELDS)) return job
     await job.remove().catch(() => {})
     return undefined
   }

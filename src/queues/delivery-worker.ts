@@ -10,7 +10,8 @@ import type { Logger } from 'pino'
 import type { ResolvedAgency } from '../config/hub-config.ts'
 import { backoffDelay } from '../domain/retry.ts'
 import type { DeliveryService } from '../delivery/delivery-service.ts'
-import { BACKOFF_TYPE, deliveryQueueName, type DeliveryJobData } from './delivery-queues.ts'
+import { BACKOFF_TYPE, DELIVERY_JOB_FIELDS, deliveryQueueName, type DeliveryJobData } from './delivery-queues.ts'
+import { LOST_DATA, hasData } from './orphaned-job.ts'
 import { RetryLaterError } from './retry-later.ts'
 
 
@@ -32,6 +33,9 @@ export function createDeliveryWorkers (options: DeliveryWorkersOptions): Worker<
   const lockDuration = options.lockMs ?? 30_000
   return [...agencies.values()].map((agency) => {
     const worker = new Worker<DeliveryJobData>(deliveryQueueName(agency.id), async (job: Job<DeliveryJobData>) => {
+      // a job a Redis loss left without its data: nothing to deliver from it (the relay queues the
+      // delivery again from the outbox, once this job is out of the way)
+      if (!hasData(job, DELIVERY_JOB_FIELDS)) throw new UnrecoverableError(LOST_DATA)
       const maxAttempts = job.opts.attempts ?? agency.retry.attempts
       const kind = job.data.kind ?? 'dossier'
       const result = kind === 'dossier'
@@ -69,7 +73,7 @@ export function createDeliveryWorkers (options: DeliveryWorkersOptions): Worker<
       }
     })
     worker.on('failed', (job, err) => {
-      if (job === undefined) return
+      if (job === undefined || !hasData(job, DELIVERY_JOB_FIELDS)) return
       const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1)
       // Our processor recorded the state already; this covers failures BullMQ decided alone (stalled too often).
       if (final && err.name !== 'UnrecoverableError' && err.name !== 'RetryLaterError' && (job.data.kind ?? 'dossier') === 'dossier') {

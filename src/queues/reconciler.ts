@@ -13,8 +13,9 @@
  * It looks at unconfirmed rows last looked at (or written) more than a grace period ago, and for each:
  *   - the job exists (waiting, delayed, active) → it is queued: stamp the row as seen queued now
  *     (so the next runs look at other rows first, and at this one again a grace period later);
- *   - no job, the delivery is still owed (pending/retrying, or the notice not delivered) → queue it
- *     (same jobId), stamp it;
+ *   - no job, or one that finished (completed, failed) without the record hearing of it, and the
+ *     delivery is still owed (pending/retrying, or the notice not delivered) → queue it (same
+ *     jobId, the finished job removed first), stamp it;
  *   - no job, nothing owed (delivered, failed for good, or the dossier is gone) → confirm the row.
  * Re-queuing is idempotent (jobId "<code>/<step>"; the worker skips deliveries already delivered;
  * agencies drop repeats by Idempotency-Key), so running it on several workers at once, or twice,
@@ -68,7 +69,9 @@ export class OutboxReconciler {
         log.error({ dossier: code, step, agency }, 'outbox entry for an agency that is no longer configured; left in the outbox')
         continue
       }
-      if (await queues.queuedJob(agency, code, step, kind) !== undefined) {
+      const job = await queues.queuedJob(agency, code, step, kind)
+      const jobState = job === undefined ? undefined : await job.getState()
+      if (job !== undefined && jobState !== 'failed' && jobState !== 'completed') {
         report.queued++
         await store.outboxSeen(member)
         continue
@@ -85,6 +88,10 @@ export class OutboxReconciler {
             ? (state.lastSupplement?.sequence ?? 0) <= sequence && !(state.lastSupplement?.sequence === sequence && state.lastSupplement.state === 'delivered')
             : state.state === 'pending' || state.state === 'retrying'
       if (owed) {
+        // a finished job while the record still owes the delivery: its end never reached the record
+        // (Redis lost the job's keys under the worker, which then failed it without its data), so
+        // it goes, and the delivery is queued again (the worker's own failures are in the record)
+        if (job !== undefined) await job.remove().catch(() => {})
         await queues.enqueue(code, [{ step, agency, kind }])
         await store.outboxSeen(member)
         report.requeued++

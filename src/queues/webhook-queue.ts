@@ -14,6 +14,7 @@ import type { WebhookService } from '../delivery/webhook-service.ts'
 import type { NotificationStore } from '../store/notification-store.ts'
 import { BACKOFF_TYPE, QUEUE_EVENTS_KEPT } from './delivery-queues.ts'
 import { RetryLaterError } from './retry-later.ts'
+import { LOST_DATA, hasData, isOrphaned } from './orphaned-job.ts'
 
 export const WEBHOOK_QUEUE = 'webhooks'
 export const WEBHOOK_JOB_NAME = 'notify'
@@ -23,6 +24,9 @@ export interface WebhookJobData {
   subscriber: string
   upTo: number
 }
+
+/** What a webhook job's data must hold for its worker. */
+export const WEBHOOK_JOB_FIELDS = ['code', 'subscriber', 'upTo'] as const
 
 export const webhookJobId = (subscriber: string, code: string, upTo: number): string => `${subscriber}/${code}/${upTo}`
 
@@ -62,11 +66,11 @@ export class WebhookQueue {
         await notifications.settle(code, [...this.#subscribers.keys()])
         continue
       }
-      // a job left without its place in any list (Redis lost keys under a running worker) would
-      // never run and would keep the new one from being added: remove it first
+      // a job a Redis loss left behind (in no list, or without its data: orphaned-job.ts) would
+      // never run as it should and would keep the new one from being added: remove it first
       for (const sub of behind) {
         const job = await this.queue.getJob(webhookJobId(sub, code, count))
-        if (job !== undefined && await job.getState() === 'unknown') await job.remove().catch(() => {})
+        if (job !== undefined && await isOrphaned(job, WEBHOOK_JOB_FIELDS)) await job.remove().catch(() => {})
       }
       await this.enqueue(code, count, behind)
       queued += behind.length
@@ -83,6 +87,8 @@ export class WebhookQueue {
 export function createWebhookWorker (options: { connection: Redis, prefix: string, queue: Queue<WebhookJobData>, service: WebhookService, subscribers: ReadonlyMap<string, ResolvedSubscriber>, log: Logger, concurrency?: number }): Worker<WebhookJobData> {
   const { connection, prefix, queue, service, subscribers, log } = options
   const worker = new Worker<WebhookJobData>(WEBHOOK_QUEUE, async (job: Job<WebhookJobData>, token?: string) => {
+    // without its data (a Redis loss): the reconciler queues the notification again from the record
+    if (!hasData(job, WEBHOOK_JOB_FIELDS)) throw new UnrecoverableError(LOST_DATA)
     const { code, subscriber, upTo } = job.data
     const max = job.opts.attempts ?? 1
     const result = await service.run(code, subscriber, upTo, job.attemptsMade + 1, max, `${job.id ?? ''}:${token ?? ''}`)
