@@ -500,3 +500,15 @@ t.test('supplement: every simulated agency that takes supplements takes the noti
   t.equal(sims.supplements.length, 2 * taking, 'two supplements per agency that takes them')
   t.same(hub.calls, [], 'a supplement makes the simulator post nothing by itself')
 })
+
+t.test('simulators leave alone the endpoints they are not asked to serve (SIM_AGENCIES)', async (t) => {
+  const { sims, settings } = await simulatorsFor(t, 'http://127.0.0.1:9', { only: new Set(['evn', 'tax']) })
+  t.same([...sims.urls.keys()].sort(), ['evn', 'tax'], 'only the agencies named')
+  t.ok(settings.agencies.size > 2, 'of a config with more local agencies')
+  // the command line: a name the config lacks is one line and exit 1, before anything listens
+  const { spawnSync } = await import('node:child_process')
+  const run = spawnSync(process.execPath, ['--import=tsx', fromRoot('scripts', 'agencies.ts')], { env: { ...process.env, SIM_AGENCIES: 'evn,no-such-agency' }, encoding: 'utf8', timeout: 60_000 })
+  t.equal(run.status, 1, 'exits 1')
+  t.match(run.stderr, /SIM_AGENCIES names no-such-agency, not in the hub config/, 'naming what is wrong')
+  t.equal(run.stderr.trim().split('\n').length, 1, 'in one line')
+})

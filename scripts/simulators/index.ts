@@ -43,6 +43,8 @@ export interface SimulatorOptions {
   supplementRate?: number
   /** share of deliveries refused (0–1) */
   rejectRate?: number
+  /** simulate only these agencies (ids); unset: every agency whose endpoint is on this machine */
+  only?: ReadonlySet<string>
   /** override: listen on these ports instead of those in the endpoints (tests: 0 = any free port) */
   portOverride?: (agency: ResolvedAgency) => number
   log?: (line: string) => void
@@ -138,6 +140,8 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
   for (const agency of o.settings.agencies.values()) {
     const url = new URL(agency.endpoint)
     if (!LOCAL.has(url.hostname)) continue
+    // an endpoint it is not asked to serve is left alone (an agency's own software may listen there)
+    if (o.only !== undefined && !o.only.has(agency.id)) continue
     const dialect = dialects[agency.adapter]
     if (dialect === undefined) {
       log(`no simulator dialect for adapter ${agency.adapter}; ${agency.id} is not simulated`)

@@ -11,6 +11,9 @@
  *   SIM_REJECT_RATE   share of deliveries the agency refuses (default 0)
  *   SIM_KEYS_FILE     the agencies' API keys: the file the hub writes with HUB_DEV_CLIENTS
  *                     (default data/dev-clients.json; read again until it appears)
+ *   SIM_AGENCIES      the agencies to simulate, by id, comma-separated (default: every agency whose
+ *                     endpoint is on this machine); the others' endpoints are left alone, e.g. for
+ *                     an agency's own software under test on this machine
  *
  * A bad setting or a port in use prints one line and exits 1 (nothing else has started yet).
  */
@@ -34,6 +37,18 @@ const number = (name: string, fallback: number): number => {
     process.exit(1)
   }
   return n
+}
+
+/** SIM_AGENCIES as a set of agency ids of the config; unset or empty: undefined (every local one). A name the config lacks is one line and exit 1. */
+function agencyList (raw: string | undefined, settings: HubSettings): ReadonlySet<string> | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined
+  const ids = raw.split(',').map((id) => id.trim()).filter((id) => id !== '')
+  const unknown = ids.filter((id) => !settings.agencies.has(id))
+  if (unknown.length > 0) {
+    console.error(`SIM_AGENCIES names ${unknown.join(', ')}, not in the hub config (its agencies: ${[...settings.agencies.keys()].join(', ')})`)
+    process.exit(1)
+  }
+  return new Set(ids)
 }
 
 export async function startAgencies (): Promise<RunningAgencies> {
@@ -60,6 +75,7 @@ export async function startAgencies (): Promise<RunningAgencies> {
     return keys?.agencies[agencyId]
   }
 
+  const only = agencyList(process.env.SIM_AGENCIES, settings)
   let sims
   try {
     sims = await startSimulators({
@@ -69,6 +85,7 @@ export async function startAgencies (): Promise<RunningAgencies> {
       supplementRate: number('SIM_SUPPLEMENT_RATE', 0.2),
       rejectRate: number('SIM_REJECT_RATE', 0),
       keyFor,
+      ...(only !== undefined && { only }),
       log: (line) => { console.log(`[agencies] ${line}`) }
     })
   } catch (err) {
@@ -79,6 +96,10 @@ export async function startAgencies (): Promise<RunningAgencies> {
     process.exit(1)
   }
   for (const [id, url] of sims.urls) console.log(`[agencies] ${id} simulated at ${url}`)
+  if (only !== undefined) {
+    const left = [...settings.agencies.keys()].filter((id) => !only.has(id))
+    if (left.length > 0) console.log(`[agencies] not simulated (SIM_AGENCIES): ${left.join(', ')}`)
+  }
   let portals: PortalReceiver[] = []
   try {
     portals = await startPortalReceivers(settings.subscribers, (line) => { console.log(`[portal] ${line}`) })
