@@ -7,6 +7,9 @@
  */
 import type { Attachment, Dossier, DossierSubmission, ResultDocument, StatusReport } from '../src/types/schemas.generated.ts'
 
+/** The id of a route's last step when the result goes back by post (bưu chính công ích): the postal service carries it. */
+export const RETURN_STEP = 'return'
+
 export type { Attachment, Dossier, DossierSubmission, ResultDocument, StatusReport }
 export type CanonicalStatus = Dossier['status']
 /** What an agency can report about its step: accepted … resolved / rejected (schemas/status-report.schema.json). */

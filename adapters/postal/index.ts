@@ -36,9 +36,9 @@ import { noticeReference } from '../shared/notice-fields.ts'
 import requestSchema from './schemas/request.schema.json' with { type: 'json' }
 import statusSchema from './schemas/status.schema.json' with { type: 'json' }
 import withdrawalSchema from './schemas/withdrawal.schema.json' with { type: 'json' }
+import { RETURN_STEP } from '../contract.ts'
 
-/** The step of a route the postal service does: return the result to the applicant. */
-export const RETURN_STEP = 'return'
+export { RETURN_STEP }
 /** The VNPost service for result return under Decision 45/2016/QĐ-TTg. */
 export const SERVICE_CODE: PostalRequest['ServiceCode'] = 'BCCI_TKQ'
 export const SERVICE_NAME = 'Chuyển phát kết quả giải quyết thủ tục hành chính (bưu chính công ích)'

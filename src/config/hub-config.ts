@@ -21,6 +21,7 @@ import { ConfigError } from './errors.ts'
 import { devSecretWarnings, findDevSecrets, findLoadedDevSecrets, type DevSecretUse } from './dev-secrets.ts'
 import { resolveRetention } from './retention-config.ts'
 import type { RetentionPolicy } from '../domain/retention.ts'
+import type { StepPlan } from '../domain/routing.ts'
 
 /** Outbound auth with its secret read (from the environment or a file): kept in memory only. */
 export interface ResolvedAuth {
@@ -46,15 +47,8 @@ export type ResolvedAgency = Omit<AgencyConfig, 'auth' | 'tls'> & {
   tls?: ResolvedTls
 }
 
-export interface ResolvedStep {
-  /** unique within the route; the agency id unless the config names it */
-  id: string
-  agency: string
-  /** 0-based stage: stages run in sequence, the steps of one stage in parallel */
-  stage: number
-  task?: string
-  required: boolean
-  lead: boolean
+/** A step of a procedure's route as the config resolves it: the routing domain's step, with its own time limit. */
+export type ResolvedStep = StepPlan & {
   /** working days the step's agency has, from its release */
   days?: number
 }

@@ -19,6 +19,7 @@
  */
 import type { DossierStatus } from './status.ts'
 import type { ResultDocument, RoutingState, StatusReport } from '../types/schemas.generated.ts'
+import { RETURN_STEP } from '../../adapters/contract.ts'
 
 export type StepState = RoutingState['state']
 export type StepStatus = StatusReport['status']
@@ -46,10 +47,10 @@ const DOSSIER_FINAL: ReadonlySet<DossierStatus> = new Set(['resolved', 'returned
 
 export const isFinished = (state: StepState): boolean => FINISHED.has(state)
 
-/** The id of the route's last step when the result goes back by post (bưu chính công ích). */
-export const RETURN_STEP = 'return'
+/** The id of the route's last step when the result goes back by post: the canonical contract's (adapters/contract.ts). */
+export { RETURN_STEP }
 
-/** The step definition as the routing table gives it (config/hub-config.ts ResolvedStep). */
+/** A step of a route as the routing table gives it (config/hub-config.ts ResolvedStep adds its time limit). */
 export interface StepPlan {
   id: string
   agency: string

@@ -4,7 +4,7 @@
  * and every job of one dossier. Admin role only.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { Actor } from '../services/admin-service.ts'
+import type { Requester } from '../services/admin-service.ts'
 import { codeParam, problem } from './common.ts'
 import { NoSubscribersError, QueuesUnavailableError } from '../errors.ts'
 
@@ -47,7 +47,7 @@ const overview = {
   }
 } as const
 
-const actorOf = (request: FastifyRequest): Actor => ({
+const actorOf = (request: FastifyRequest): Requester => ({
   client: request.client as NonNullable<FastifyRequest['client']>,
   requestId: String(request.id),
   route: request.routeOptions.url ?? '',

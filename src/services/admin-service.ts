@@ -38,8 +38,8 @@ export interface JobView {
   finishedAt?: string
 }
 
-/** Who asks, for the audit trail. */
-export interface Actor {
+/** Who asks an administrative action (the client and its request), for the audit trail. */
+export interface Requester {
   client: Client
   requestId: string
   route: string
@@ -124,7 +124,7 @@ export class AdminService {
     return this.#queues.queue(agency)
   }
 
-  async #record (code: string, actor: Actor, action: AuditFields['action'], status: number, note?: string): Promise<void> {
+  async #record (code: string, actor: Requester, action: AuditFields['action'], status: number, note?: string): Promise<void> {
     await this.#audit.append(code, {
       at: toVietnamIso(new Date()), client: actor.client.id, role: actor.client.role, action,
       method: actor.method, route: actor.route, status, requestId: actor.requestId, ...(note !== undefined && { note })
@@ -178,7 +178,7 @@ export class AdminService {
   }
 
   /** Sends a failed delivery again, with its full number of attempts (queued again if its job is gone). */
-  async retry (code: string, step: string, actor: Actor): Promise<JobView> {
+  async retry (code: string, step: string, actor: Requester): Promise<JobView> {
     const { agency, job } = await this.#failed(code, step)
     let retried: Job<DeliveryJobData>
     if (job !== undefined) {
@@ -195,7 +195,7 @@ export class AdminService {
    * Retries every failed delivery of an agency: the jobs in its failed set, then the failed steps
    * (not discarded) whose job is gone.
    */
-  async retryAllFailed (agency: string, actor: Actor): Promise<{ retried: number }> {
+  async retryAllFailed (agency: string, actor: Requester): Promise<{ retried: number }> {
     const { retried } = await retryFailed(this.#queue(agency), async (job) => { await this.#record(job.data.code, actor, 'retry', 200) })
     let requeued = 0
     const PAGE = 200
@@ -218,7 +218,7 @@ export class AdminService {
   }
 
   /** Removes a failed delivery for good; the step stays failed, the reason goes to the audit trail. */
-  async discard (code: string, step: string, reason: string, actor: Actor): Promise<{ discarded: string }> {
+  async discard (code: string, step: string, reason: string, actor: Requester): Promise<{ discarded: string }> {
     const { agency, job } = await this.#failed(code, step)
     const jobId = job === undefined ? deliveryJobId(code, step) : String(job.id)
     if (job !== undefined) await job.remove()

@@ -13,7 +13,8 @@
 import type { Logger } from 'pino'
 import type { Attachment, HistoryEntry } from '../types/schemas.generated.ts'
 import type { DossierForUpdate, DossierStore, StoredSupplement } from '../store/dossier-store.ts'
-import { supplementKind, type DeliveryKind } from '../store/keys.ts'
+import { supplementKind } from '../store/keys.ts'
+import type { Delivery } from '../queues/delivery-queues.ts'
 import type { NotificationEvent, ResolvedProcedure } from '../config/hub-config.ts'
 import type { WorkingCalendar } from '../domain/calendar.ts'
 import { WITHDRAWN_PREFIX, changeStatus, checkTransition, markOverdue, overdueCheckAt, type DossierHead } from '../domain/lifecycle.ts'
@@ -24,18 +25,12 @@ import { toVietnamIso } from '../domain/vietnam-time.ts'
 import { BusyError, DossierNotFoundError, IllegalTransitionError, NoSupplementRequestedError, SupplementConflictError } from '../errors.ts'
 import type { Client } from '../auth/clients.ts'
 
-export interface QueuedDelivery {
-  step: string
-  agency: string
-  kind?: DeliveryKind
-}
-
 export interface LifecycleServiceOptions {
   store: DossierStore
   calendar: WorkingCalendar
   procedures: ReadonlyMap<string, ResolvedProcedure>
   /** queues deliveries (steps released, withdrawal notices) of a stored change */
-  enqueue: (code: string, deliveries: readonly QueuedDelivery[]) => Promise<void>
+  enqueue: (code: string, deliveries: readonly Delivery[]) => Promise<void>
   /** queues the webhook notification number `sequence` of a dossier to its subscribers */
   notify: (code: string, sequence: number) => Promise<void>
   /** false when no subscriber is configured: no notification is kept */
@@ -50,7 +45,7 @@ export type Actor = HistoryEntry['actor']
 export interface ChangePlan {
   head: DossierHead
   routing?: Routing
-  release?: readonly QueuedDelivery[]
+  release?: readonly Delivery[]
   history?: readonly HistoryEntry[]
   notification?: { event: NotificationEvent, actor: Actor, note?: string }
   eventId?: string
@@ -224,7 +219,7 @@ export class LifecycleService {
       const check = checkTransition(found.status, 'withdrawn')
       if (!check.ok) throw new IllegalTransitionError(code, found.status, 'withdrawn', check.detail)
       const routing: Routing = {}
-      const notices: QueuedDelivery[] = []
+      const notices: Delivery[] = []
       for (const [id, r] of Object.entries(found.routing)) {
         if (isFinished(r.state)) continue
         if (STEP_RANK[r.state] >= STEP_RANK.delivered) notices.push({ step: id, agency: r.agency, kind: 'withdrawal' })
