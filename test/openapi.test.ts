@@ -13,6 +13,9 @@ import { createConfig, lintFromString } from '@redocly/openapi-core'
 import { bearer, build, deadEndpoint, example, post, startAgency, testSettings, waitFor } from './helper.ts'
 import { fromRoot } from '../src/paths.ts'
 import { createStrictAjv } from '../src/validation/ajv.ts'
+import { Ajv2020 } from 'ajv/dist/2020.js'
+import addFormatsModule from 'ajv-formats'
+import { loadExamples } from '../src/plugins/external/swagger.ts'
 
 interface Media { schema?: { $ref?: string }, examples?: Record<string, { summary?: string, value?: unknown }> }
 interface Parameter { name: string, in: string, required?: boolean, description?: string, schema?: Record<string, unknown> }
@@ -140,6 +143,45 @@ t.test('the OpenAPI document', async (t) => {
     for (const status of ['400', '404', '409']) {
       t.equal(op?.responses?.[status]?.content?.['application/problem+json']?.schema?.$ref, '#/components/schemas/problem', `${status}: a problem document`)
     }
+  })
+
+  t.test('the agencies\' native formats are components, and the native bodies their union: every golden native fits exactly one', async (t) => {
+    const body = doc.paths['/v1/agencies/{agency}/dossiers']?.post?.requestBody?.content?.['application/json']?.schema as { oneOf?: Array<{ $ref: string }> } | undefined
+    const submissions = (body?.oneOf ?? []).map((s) => s.$ref)
+    t.same(submissions.sort(), ['dossier-submission', 'electricity-submission', 'justice-submission', 'land-submission'].map((id) => `#/components/schemas/${id}`), 'a native submission: one of the adapters\' submission schemas')
+    const native = (doc.components.schemas['agency-event']?.properties?.native ?? {}) as { oneOf?: Array<{ $ref: string }> }
+    t.same((native.oneOf ?? []).map((s) => s.$ref).sort(), ['electricity-status', 'justice-status', 'land-status', 'postal-status'].map((id) => `#/components/schemas/${id}`), 'an event\'s native report: one of the adapters\' status schemas')
+    // the document as one schema resource: its own references resolve in it
+    const ajv = new Ajv2020({ strict: false, allErrors: true })
+    // ajv-formats is CommonJS with `exports.default` (as in src/validation/ajv.ts)
+    ;((addFormatsModule as unknown as { default?: unknown }).default as (a: Ajv2020) => void)(ajv)
+    ajv.addSchema({ ...doc, $id: 'https://hub.invalid/openapi.json' })
+    const validBody = ajv.compile({ $ref: 'https://hub.invalid/openapi.json#/paths/~1v1~1agencies~1%7Bagency%7D~1dossiers/post/requestBody/content/application~1json/schema' })
+    const validNative = ajv.compile({ $ref: 'https://hub.invalid/openapi.json#/components/schemas/agency-event/properties/native' })
+    const golden = readdirSync(fromRoot('test', 'golden'))
+    const nativeSubmissions = golden.filter((f) => /-submission(-|\.json$)/.test(f))
+    t.ok(nativeSubmissions.length >= 6, `${nativeSubmissions.length} golden native submissions`)
+    for (const file of nativeSubmissions) {
+      const value = JSON.parse(readFileSync(fromRoot('test', 'golden', file), 'utf8')) as unknown
+      t.ok(validBody(value), `${file} fits the documented body`, { errors: validBody.errors?.slice(0, 3) })
+    }
+    for (const name of Object.keys(loadExamples())) t.ok(validBody(example(name as never)), `${name} (canonical, the generic adapter's submission) fits too`)
+    const reports = golden.filter((f) => /-status-(reports|examples)\.json$/.test(f))
+    let n = 0
+    for (const file of reports) {
+      const data = JSON.parse(readFileSync(fromRoot('test', 'golden', file), 'utf8')) as unknown
+      const list: unknown[] = Array.isArray(data) ? data : Object.values(data as Record<string, unknown>)
+      for (const item of list) {
+        // the examples are native reports; the report files pair a native report (when there is one) with what it maps to
+        const native = typeof item === 'object' && item !== null && 'native' in item
+        if (!native && !file.endsWith('-status-examples.json')) continue
+        const value = native ? (item as { native: unknown }).native : item
+        n++
+        t.ok(validNative(value), `${file}: a native report fits the documented event`, { errors: validNative.errors?.slice(0, 3) })
+      }
+    }
+    t.ok(n >= 10, `${n} golden native reports`)
+    t.notOk(validBody({ maYeuCau: 'x' }), 'and something else does not')
   })
 
   t.test('every API route names its key and documents 401 and 403; the docs themselves are public', async (t) => {

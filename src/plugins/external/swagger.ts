@@ -3,7 +3,8 @@
  * JSON at /docs/json and as Swagger UI at /docs. The example dossiers in schemas/examples/ are
  * added as request examples of POST /v1/dossiers; the answers every route can give (400, 413,
  * 415, 429, 503 and the rate-limit headers) by openapi-conventions.ts; the webhook the hub sends to
- * subscribers as `webhooks` (delivery/webhook-openapi.ts). test/openapi.test.ts lints the result.
+ * subscribers as `webhooks` (delivery/webhook-openapi.ts); the agencies' native formats as components
+ * and the union of them on the routes that take them (openapi-native.ts). test/openapi.test.ts lints the result.
  */
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
@@ -14,6 +15,8 @@ import type { FastifyInstance } from 'fastify'
 import { fromRoot } from '../../paths.ts'
 import { referenceSharedHeaders, withCommonResponses } from './openapi-conventions.ts'
 import { webhookSecuritySchemes, webhooks } from '../../delivery/webhook-openapi.ts'
+import { documentNativeFormats } from './openapi-native.ts'
+import { adapters } from '../../../adapters/index.ts'
 
 const examplesDir = fromRoot('schemas', 'examples')
 
@@ -75,7 +78,7 @@ async function swaggerPlugin (app: FastifyInstance, options: SwaggerOptions): Pr
       const doc = ('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject) as OpenApiDoc
       const media = doc.paths?.['/v1/dossiers']?.post?.requestBody?.content?.['application/json']
       if (media !== undefined) media.examples = examples
-      return referenceSharedHeaders(doc) as never
+      return documentNativeFormats(referenceSharedHeaders(doc), adapters) as never
     }
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
