@@ -54,6 +54,13 @@ const doc = (name: string, componentCode: string): NonNullable<StatusReport['res
 const received = (agency: AgencyServer, id: string): Array<{ body: GenericRequest, key: string, at: number }> =>
   agency.requests.filter((r) => r.path === `/${id}`).map((r) => ({ body: r.body as GenericRequest, key: String(r.headers['idempotency-key']), at: r.at }))
 
+/** The delivery jobs of these steps of a dossier ([agency, step]): none, when nothing has released them. */
+async function jobsFor (hub: TestHub, code: string, steps: ReadonlyArray<readonly [string, string]>): Promise<string[]> {
+  const found: string[] = []
+  for (const [agency, step] of steps) if (await hub.queues.getJob(agency, code, step) !== undefined) found.push(step)
+  return found
+}
+
 async function stepState (hub: TestHub, code: string, step: string): Promise<string | undefined> {
   return (await hub.store.routingState(code, step))?.state
 }
@@ -67,7 +74,9 @@ t.test('birth registration: justice first, then residence and health insurance i
   t.equal(routing['civil-status']?.lead, true, 'justice leads')
 
   await waitFor(async () => await stepState(hub, code, 'civil-status') === 'delivered', 'justice delivered')
-  await new Promise((r) => setTimeout(r, 150))
+  // stage 2 is released only in the same change that records justice's resolution: no job, still waiting
+  t.same(await jobsFor(hub, code, [['police-residence', 'residence'], ['social-insurance', 'health-insurance']]), [], 'stage 2 not queued before justice resolves')
+  t.same([await stepState(hub, code, 'residence'), await stepState(hub, code, 'health-insurance')], ['waiting', 'waiting'])
   t.equal(received(agency, 'police-residence').length + received(agency, 'social-insurance').length, 0, 'stage 2 not delivered before justice resolves')
   const first = received(agency, 'justice')
   t.equal(first.length, 1)
@@ -128,7 +137,7 @@ t.test('land transfer: land office → tax → land office, strictly in order, e
 
   await waitFor(async () => received(agency, 'land-office').length === 1, 'land office, first time')
   await report(hub, code, 'land-office', { status: 'processing' })
-  await new Promise((r) => setTimeout(r, 150))
+  t.same(await jobsFor(hub, code, [['tax', 'tax']]), [], 'tax not queued while the land office is processing')
   t.equal(received(agency, 'tax').length, 0, 'tax never starts while the land office is processing')
   t.equal(await stepState(hub, code, 'tax'), 'waiting')
 
@@ -179,7 +188,7 @@ t.test('a rejection stops the remaining steps and is reported', async (t) => {
   const late = await report(hub, stopped.code, 'police-residence', { status: 'resolved' })
   t.equal(late.status, 409)
   t.match(late.body.detail, /cannot go from stopped \(8\) to resolved \(9\)/)
-  await new Promise((r) => setTimeout(r, 150))
+  t.same([...await jobsFor(hub, refused.code, [['tax', 'tax'], ['land-office', 'land-certificate']]), ...await jobsFor(hub, stopped.code, [['police-residence', 'residence'], ['social-insurance', 'health-insurance']])], [], 'no later step was ever queued')
   t.equal(received(agency, 'tax').length + received(agency, 'police-residence').length + received(agency, 'social-insurance').length, 0, 'no later step was ever delivered')
 })
 
@@ -301,7 +310,8 @@ t.test('agency-side intake: a dossier the portal already sent is the same dossie
   t.not(summary.code, fromPortal.code)
   t.equal(summary.routing['civil-status']?.state, 'delivered', 'the submitting agency holds it already')
   t.equal(summary.routing['civil-status']?.agencyReference, 'HT-TH-2026-00078')
-  await new Promise((r) => setTimeout(r, 150))
+  // intake queues the first stage's deliveries before it answers: none for the step the agency holds
+  t.same(await jobsFor(hub, summary.code, [['justice', 'civil-status']]), [], 'no delivery queued back to the agency that sent it')
   t.equal(received(agency, 'justice').filter((r) => r.body.dossier.code === summary.code).length, 0, 'it is not sent back to the agency that sent it')
 
   const bad = await hub.app.inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', payload: { ...fresh, applicant: { ...fresh.applicant, fullName: 42 } } })
