@@ -7,7 +7,7 @@ import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import type { InjectOptions } from 'fastify'
-import { bearer, build, dossierRow, example, fileDatabase, post, REDIS_URL, removeKeys, storedDossiers, waitFor, type TestHub } from './helper.ts'
+import { bearer, build, dossierRow, example, post, REDIS_URL, removeKeys, storedDossiers, waitFor, type TestHub } from './helper.ts'
 import { createTestDatabase } from './db-helper.ts'
 import { ClientStore } from '../src/auth/clients.ts'
 import { fromRoot } from '../src/paths.ts'
@@ -39,7 +39,7 @@ function justiceNative (): Record<string, unknown> {
   return JSON.parse(readFileSync(fromRoot('test', 'golden', 'justice-submission-birth-registration.json'), 'utf8')) as Record<string, unknown>
 }
 
-const withKey = (req: Inject, headers: Record<string, string>): Inject => ({ ...req, headers: { ...(req.headers ?? {}), ...headers } })
+const withKey = (req: Inject, headers: Record<string, string>): Inject => ({ ...req, headers: { ...req.headers, ...headers } })
 
 async function birthDossier (hub: TestHub): Promise<string> {
   const res = await post(hub.app, example('birth-registration'))

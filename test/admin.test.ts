@@ -119,6 +119,7 @@ t.test('one failed step whose job was removed is retried from its routing state,
   t.equal(retried.statusCode, 200, 'retried without its job')
   t.match(retried.json(), { jobId: `${code}/civil-status`, dossier: code, step: 'civil-status' })
   await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'delivered', 'delivered after the retry')
+  t.equal((await audited(hub, code, 'retry')).length, retriesBefore + 1, 'the retry is on the audit trail')
 
   const discarded = await hub.app.inject({ method: 'POST', url: `/v1/admin/dossiers/${other}/steps/civil-status/discard`, headers: admin(hub), payload: { reason: 'Đã chuyển bản giấy' } })
   t.same(discarded.json(), { discarded: `${other}/civil-status` }, 'a failed step without its job can be discarded')

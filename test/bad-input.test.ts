@@ -46,7 +46,7 @@ const cases: Array<[string, Mutate, string, RegExp]> = [
   ['bad date-time', (s) => { s.submittedAt = '2026-11-21 14:05' }, '#/submittedAt', /date-time|ISO 8601/],
   ['bad enum', (s) => { (s as Record<string, unknown>).channel = 'fax' }, '#/channel', /counter.*online.*postal/],
   ['postal return without delivery address', (s) => { s.resultReturn = { method: 'postal' } }, '#/resultReturn/delivery', /required/],
-  ['attachment with both url and inline content', (s) => { (s.attachments?.[0] as unknown as Record<string, unknown>).contentBase64 = 'AAAA' }, '#/attachments/0', /must not have contentBase64 together with/],
+  ['attachment with both url and inline content', (s) => { const first = s.attachments?.[0] as unknown as Record<string, unknown> | undefined; if (first === undefined) throw new Error('the example has an attachment'); first.contentBase64 = 'AAAA' }, '#/attachments/0', /must not have contentBase64 together with/],
   ['inline attachment whose SHA-256 does not match', (s) => { s.attachments = [{ componentCode: 'X', fileName: 'a.txt', mediaType: 'text/plain', byteSize: 3, sha256: 'a'.repeat(64), contentBase64: Buffer.from('abc').toString('base64') }] }, '#/attachments/0/sha256', /SHA-256/],
   ['inline attachment over the inline limit', (s) => { const big = Buffer.alloc(70 * 1024, 1); s.attachments = [{ componentCode: 'X', fileName: 'a.bin', mediaType: 'application/octet-stream', byteSize: big.length, sha256: '0'.repeat(64), contentBase64: big.toString('base64') }] }, '#/attachments/0/contentBase64', /INLINE_ATTACHMENT_LIMIT/],
   ['procedure not in the catalogue', (s) => { s.procedure.code = '1.000000.000.00.00.H56' }, '#/procedure/code', /not a procedure this hub handles/],

@@ -29,7 +29,7 @@ function seen (res: LightMyRequestResponse): Seen {
   return { status: res.statusCode, type: String(res.headers['content-type']), ...(typeof location === 'string' && { location: location.replace(CODE, '<code>') }), body }
 }
 
-const as = (key: string | undefined, req: InjectOptions): InjectOptions => ({ ...req, headers: { ...(req.headers ?? {}), ...bearer(key ?? '') } })
+const as = (key: string | undefined, req: InjectOptions): InjectOptions => ({ ...req, headers: { ...req.headers, ...bearer(key ?? '') } })
 const postAs = (key: string | undefined, url: string, payload: unknown, headers: Record<string, string> = {}): InjectOptions =>
   as(key, { method: 'POST', url, headers, payload: payload as InjectOptions['payload'] })
 

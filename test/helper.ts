@@ -263,7 +263,7 @@ function injectAs (app: FastifyInstance, key: string): void {
   const inject = app.inject.bind(app) as (opts: InjectOptions | string) => Promise<LightMyRequestResponse>
   const withKey = (opts: InjectOptions | string): InjectOptions => {
     const o: InjectOptions = typeof opts === 'string' ? { url: opts } : opts
-    const headers = { ...(o.headers ?? {}) } as Record<string, string>
+    const headers = { ...o.headers } as Record<string, string>
     if (!('authorization' in headers) && !('x-api-key' in headers)) headers.authorization = `Bearer ${key}`
     for (const [k, v] of Object.entries(headers)) if (v === '') delete headers[k]
     return { ...o, headers }

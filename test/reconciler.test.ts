@@ -5,7 +5,7 @@
  */
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { answerJson, build, example, fileDatabase, post, REDIS_URL, startAgency, testSettings, unconfirmedOutbox, waitFor } from './helper.ts'
+import { answerJson, build, example, post, REDIS_URL, startAgency, testSettings, unconfirmedOutbox, waitFor } from './helper.ts'
 import { createEventService, createHub, createIntakeService } from '../src/runtime.ts'
 import { createLogger } from '../src/logger.ts'
 import { DossierStore } from '../src/store/dossier-store.ts'

@@ -34,7 +34,6 @@ import type {
   ElectricitySubmission,
   ElectricitySupplement,
   ElectricitySupplyAddress,
-  ElectricityTepBoSung,
   ElectricityWithdrawal
 } from './native.generated.ts'
 import { nativeDate, nativeDateTime, toCompactDate, toCompactVietnam } from '../shared/vietnam-datetime.ts'

@@ -15,7 +15,7 @@
  */
 import type { AgencyAdapter, DossierSubmission, OutboundRequest, StatusReport, SupplementNotice, WithdrawalNotice } from '../contract.ts'
 import { receiptField } from '../shared/receipt.ts'
-import type { Attachment, GenericRequest, GenericSupplement, GenericWithdrawal } from './native.generated.ts'
+import type { GenericRequest, GenericSupplement, GenericWithdrawal } from './native.generated.ts'
 import { withdrawalReason } from '../shared/withdrawal.ts'
 import { noticeReference } from '../shared/notice-fields.ts'
 import { supplementNote, supplementPapers, supplementSequence } from '../shared/supplement.ts'

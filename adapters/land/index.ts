@@ -46,7 +46,6 @@ import type {
   LandMucDichSuDung,
   LandNguoiSuDungDat,
   LandRequest,
-  LandGiayToBoSung,
   LandStatus,
   LandSubmission,
   LandSupplement,

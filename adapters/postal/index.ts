@@ -83,10 +83,6 @@ export const REASON_LABEL: Readonly<Record<ReasonCode, string>> = {
 
 // ---------------------------------------------------------------- helpers
 
-function isObject (v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
 function present (s: string | undefined): s is string {
   return s !== undefined && s.trim() !== ''
 }

@@ -219,7 +219,7 @@ export class AdminService {
 
   /** Removes a failed delivery for good; the step stays failed, the reason goes to the audit trail. */
   async discard (code: string, step: string, reason: string, actor: Requester): Promise<{ discarded: string }> {
-    const { agency, job } = await this.#failed(code, step)
+    const { job } = await this.#failed(code, step)
     const jobId = job === undefined ? deliveryJobId(code, step) : String(job.id)
     if (job !== undefined) await job.remove()
     // off the list retry-failed works from; a retry of this one step still works

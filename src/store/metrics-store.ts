@@ -45,7 +45,7 @@ export class MetricsStore {
     const out = new Map<string, LatencyHistogram>()
     const of = (agency: string): LatencyHistogram => {
       let h = out.get(agency)
-      if (h === undefined) out.set(agency, h = { cumulative: new Array<number>(DELIVERY_LATENCY_BUCKETS.length + 1).fill(0), sumSeconds: 0, count: 0 })
+      if (h === undefined) out.set(agency, h = { cumulative: Array.from({ length: DELIVERY_LATENCY_BUCKETS.length + 1 }, () => 0), sumSeconds: 0, count: 0 })
       return h
     }
     for (const [field, value] of Object.entries(raw)) {

@@ -42,7 +42,7 @@ async function auditPlugin (app: FastifyInstance, options: { audit: AuditStore, 
     pending.add(write)
     void write.finally(() => pending.delete(write))
   })
-  app.addHook('onClose', async () => { await Promise.all([...pending]) })
+  app.addHook('onClose', async () => { await Promise.all(pending) })
 }
 
 export default fp(auditPlugin, { name: 'audit', dependencies: ['auth'] })
