@@ -299,8 +299,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       reconciler,
       intervalMs: options.reconcileIntervalMs,
       log,
-      lifecycle,
-      checkpoints,
+      sweepOverdue: async () => await lifecycle.sweepOverdue(),
+      takeCheckpoint: async () => await checkpoints.take(),
       ...(options.checkpointEveryMs !== undefined && { checkpointEveryMs: options.checkpointEveryMs }),
       ...(options.sweepIntervalMs !== undefined && { sweepIntervalMs: options.sweepIntervalMs }),
       ...(webhooks !== undefined && { webhooks: { queue: webhooks, notifications, graceMs: options.reconcileGraceMs ?? 10_000 } })

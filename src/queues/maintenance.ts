@@ -13,10 +13,8 @@ import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { OutboxReconciler } from './reconciler.ts'
 import { QUEUE_EVENTS_KEPT } from './delivery-queues.ts'
-import type { LifecycleService } from '../services/lifecycle-service.ts'
 import type { WebhookQueue } from './webhook-queue.ts'
 import type { NotificationStore } from '../store/notification-store.ts'
-import type { AuditCheckpoints } from '../services/audit-checkpoints.ts'
 
 export const MAINTENANCE_QUEUE = 'maintenance'
 const RECONCILE_SCHEDULER_ID = 'reconcile-outbox'
@@ -31,31 +29,41 @@ export interface Maintenance {
   close(): Promise<void>
 }
 
+/** What a signed audit checkpoint reports, for the log. */
+export interface CheckpointTaken {
+  date: string
+  trails: number
+  unverified: readonly string[]
+  headsDigest: string
+}
+
 export interface MaintenanceOptions {
   connection: Redis
   prefix: string
   reconciler: OutboxReconciler
   intervalMs: number
   log: Logger
-  lifecycle?: LifecycleService
+  /** flags open dossiers past their due date (the lifecycle service's sweep) */
+  sweepOverdue?: () => Promise<unknown>
   /** how often the overdue sweeper runs (default 60 s) */
   sweepIntervalMs?: number
   webhooks?: { queue: WebhookQueue, notifications: NotificationStore, graceMs: number }
-  checkpoints?: AuditCheckpoints
+  /** signs the day's audit checkpoint (the audit checkpoints service) */
+  takeCheckpoint?: () => Promise<CheckpointTaken>
   /** run the checkpoint job this often instead of daily (tests) */
   checkpointEveryMs?: number
 }
 
 export async function startMaintenance (options: MaintenanceOptions): Promise<Maintenance> {
-  const { connection, prefix, reconciler, intervalMs, log, lifecycle, webhooks, checkpoints } = options
+  const { connection, prefix, reconciler, intervalMs, log, sweepOverdue, webhooks, takeCheckpoint } = options
   const queue = new Queue(MAINTENANCE_QUEUE, { connection, prefix, streams: { events: { maxLen: QUEUE_EVENTS_KEPT } } })
   const opts = { removeOnComplete: { count: 100 }, removeOnFail: { count: 1000 } }
   const schedule = async (): Promise<void> => {
     await queue.upsertJobScheduler(RECONCILE_SCHEDULER_ID, { every: intervalMs }, { name: 'reconcile-outbox', opts })
-    if (lifecycle !== undefined) {
+    if (sweepOverdue !== undefined) {
       await queue.upsertJobScheduler(SWEEP_SCHEDULER_ID, { every: options.sweepIntervalMs ?? 60_000 }, { name: 'sweep-overdue', opts })
     }
-    if (checkpoints !== undefined) {
+    if (takeCheckpoint !== undefined) {
       const repeat = options.checkpointEveryMs !== undefined ? { every: options.checkpointEveryMs } : { pattern: CHECKPOINT_PATTERN, tz: 'Asia/Ho_Chi_Minh' }
       await queue.upsertJobScheduler(CHECKPOINT_SCHEDULER_ID, repeat, { name: 'audit-checkpoint', opts })
     }
@@ -76,9 +84,9 @@ export async function startMaintenance (options: MaintenanceOptions): Promise<Ma
       if (notifications > 0) log.warn({ queued: notifications }, 'webhook notifications stored but not queued; queued them now')
       return { ...report, notifications }
     }
-    if (job.name === 'sweep-overdue' && lifecycle !== undefined) return await lifecycle.sweepOverdue()
-    if (job.name === 'audit-checkpoint' && checkpoints !== undefined) {
-      const c = await checkpoints.take()
+    if (job.name === 'sweep-overdue' && sweepOverdue !== undefined) return await sweepOverdue()
+    if (job.name === 'audit-checkpoint' && takeCheckpoint !== undefined) {
+      const c = await takeCheckpoint()
       log.info({ date: c.date, trails: c.trails, unverified: c.unverified.length, headsDigest: c.headsDigest }, 'audit checkpoint signed')
       if (c.unverified.length > 0) log.error({ dossiers: c.unverified.slice(0, 20), count: c.unverified.length }, 'audit head records that do not verify under the audit key: the store was edited without the key')
       return { date: c.date, trails: c.trails, headsDigest: c.headsDigest }
