@@ -5,6 +5,7 @@
  * says), and record the step's state. Knows nothing of BullMQ: the worker turns the outcome into
  * job semantics.
  */
+import { STALE, compareAndSet } from '../store/compare-and-set.ts'
 import type { Logger } from 'pino'
 import type { ValidateFunction } from 'ajv'
 import type { AgencyAdapter, DeliverableDossier, OutboundRequest } from '../../adapters/contract.ts'
@@ -66,7 +67,7 @@ export class DeliveryService {
    */
   async #record (code: string, step: string, update: DeliveryUpdate, logger: Logger, known?: RoutingState): Promise<RoutingState | undefined> {
     const { store, now } = this.#o
-    for (let i = 0; i < 10; i++) {
+    return await compareAndSet(async (i) => {
       // first guess: the state read before the attempt (stored as JSON.stringify wrote it, so the
       // same text); the compare-and-set says when it changed meanwhile, and the next rounds read it
       const current = i === 0 && known !== undefined ? { raw: JSON.stringify(known), state: known } : await store.stepState(code, step)
@@ -86,9 +87,11 @@ export class DeliveryService {
         logger.warn({ result: r }, 'delivery state not recorded')
         return undefined
       }
-    }
-    logger.error('delivery state not recorded: the step kept changing')
-    return undefined
+      return STALE
+    }, () => {
+      logger.error('delivery state not recorded: the step kept changing')
+      return undefined
+    })
   }
 
   /**
@@ -204,7 +207,7 @@ export class DeliveryService {
     const at = toVietnamIso(now())
     type Outcome = { state: 'delivered' | 'retrying' | 'failed', attempts: number, at: string, lastError?: string }
     const record = async (o: Outcome): Promise<void> => {
-      for (let i = 0; i < 10; i++) {
+      await compareAndSet(async () => {
         const s = await store.stepState(code, step)
         if (s === undefined) return
         let next: RoutingState
@@ -214,8 +217,8 @@ export class DeliveryService {
           await store.outboxRemove(member)
           return
         } else next = { ...s.state, lastSupplement: { sequence, ...o } }
-        if (await store.updateStep(code, step, s.raw, next, at, o.state === 'retrying' ? undefined : member) !== 'stale') return
-      }
+        return await store.updateStep(code, step, s.raw, next, at, o.state === 'retrying' ? undefined : member) === 'stale' ? STALE : undefined
+      }, () => { logger.error('notice state not recorded: the step kept changing') })
     }
     const channel = channels.get(current.agency)
     let error: DeliveryError

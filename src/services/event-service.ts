@@ -12,6 +12,7 @@
  * agency's name is told it is not routed (403). Accepted but not applied (kept in the history): a report
  * that would move a step backwards, arrives for a finished step or a closed dossier.
  */
+import { STALE, compareAndSet } from '../store/compare-and-set.ts'
 import type { Logger } from 'pino'
 import type { ValidateFunction } from 'ajv'
 import type { AgencyEvent, HistoryEntry, StatusReport } from '../types/schemas.generated.ts'
@@ -75,7 +76,6 @@ export interface EventServiceOptions {
   now?: () => Date
 }
 
-const MAX_CAS_ROUNDS = 20
 
 export class EventService {
   readonly #o: Required<EventServiceOptions>
@@ -140,7 +140,7 @@ export class EventService {
     const hidden = client?.role === 'agency'
     if (hidden && !((await store.agenciesOf(code)) ?? []).includes(agency.id)) throw new DossierNotFoundError(code)
 
-    for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
+    return await compareAndSet(async () => {
       const found = await store.getForUpdate(code)
       if (found === undefined) throw new DossierNotFoundError(code)
       const { routing, status } = found
@@ -234,11 +234,10 @@ export class EventService {
         answer: JSON.stringify({ fingerprint, answer }),
         at
       })
-      if (result.outcome === 'stale') continue
+      if (result.outcome === 'stale') return STALE
       if (result.outcome === 'seen') return this.#repeat(result.answer, fingerprint, event.eventId, code)
       log.info({ dossier: code, agency: agency.id, step: stepId, report: report.status, applied: answer.applied, status: answer.status }, 'agency report')
       return { created: true, answer }
-    }
-    throw new BusyError(code)
+    }, () => { throw new BusyError(code) })
   }
 }

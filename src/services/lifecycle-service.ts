@@ -10,6 +10,7 @@
  *   - returnResult: the result handed over at the counter or online (10);
  *   - sweepOverdue: open dossiers past their due date are flagged once (the BullMQ scheduler).
  */
+import { STALE, compareAndSet } from '../store/compare-and-set.ts'
 import type { Logger } from 'pino'
 import type { Attachment, HistoryEntry } from '../types/schemas.generated.ts'
 import type { DossierForUpdate, DossierStore, StoredSupplement } from '../store/dossier-store.ts'
@@ -115,7 +116,6 @@ export function notificationBody (procedure: string, event: NotificationEvent, f
   }
 }
 
-const MAX_ROUNDS = 20
 
 export class LifecycleService {
   readonly #o: Required<LifecycleServiceOptions>
@@ -196,16 +196,15 @@ export class LifecycleService {
 
   /** Reads, plans and commits until the compare-and-set holds. `plan` undefined: nothing to do. */
   async #change<T> (code: string, plan: (found: DossierForUpdate, at: Date) => { plan?: ChangePlan, answer: T }): Promise<T> {
-    for (let round = 0; round < MAX_ROUNDS; round++) {
+    return await compareAndSet(async () => {
       const found = await this.#o.store.getForUpdate(code)
       if (found === undefined) throw new DossierNotFoundError(code)
       const at = this.#o.now()
       const p = plan(found, at)
       if (p.plan === undefined) return p.answer
       const r = await this.commit(found, p.plan)
-      if (r.outcome === 'ok') return p.answer
-    }
-    throw new BusyError(code)
+      return r.outcome === 'ok' ? p.answer : STALE
+    }, () => { throw new BusyError(code) })
   }
 
   /**
@@ -283,7 +282,7 @@ export class LifecycleService {
       if (first.fingerprint !== fingerprint) throw new SupplementConflictError(input.id, code)
       return { created: false, answer: first.answer }
     }
-    for (let round = 0; round < MAX_ROUNDS; round++) {
+    return await compareAndSet(async () => {
       const found = await store.getForUpdate(code)
       if (found === undefined) throw new DossierNotFoundError(code)
       const seen = await store.eventAnswer(code, eventId)
@@ -327,14 +326,14 @@ export class LifecycleService {
       })
       if (r.outcome === 'ok') return { created: true, answer }
       if (r.outcome === 'seen') return repeat(r.answer)
-    }
-    throw new BusyError(code)
+      return STALE
+    }, () => { throw new BusyError(code) })
   }
 
   /** Flags one open dossier found past its due date, once. True when this call flagged it. */
   async flagOverdue (code: string): Promise<boolean> {
     const { store } = this.#o
-    for (let round = 0; round < MAX_ROUNDS; round++) {
+    return await compareAndSet(async () => {
       const found = await store.getForUpdate(code)
       if (found === undefined) {
         await store.dropDue(code)
@@ -352,9 +351,8 @@ export class LifecycleService {
       const r = await this.commit(found, {
         head, history: [history], notification: { event: 'overdue', actor, note: `quá hạn: due ${found.head.dueAt ?? ''}` }, at
       })
-      if (r.outcome === 'ok') return true
-    }
-    throw new BusyError(code)
+      return r.outcome === 'ok' ? true : STALE
+    }, () => { throw new BusyError(code) })
   }
 
   /** Flags every open dossier whose due date has passed (at most `limit` per run). */

@@ -28,6 +28,7 @@
  * A trail is only created for a dossier that exists: `exists` (the dossier store's) is asked before
  * the first entry of a trail, unless the caller says the dossier was just created.
  */
+import { STALE, compareAndSet } from './compare-and-set.ts'
 import type { Sql, TransactionSql } from 'postgres'
 import type { AuditEntry } from '../types/schemas.generated.ts'
 import { GENESIS, headRecord, nextEntry, readHead, type AuditFields, type AuditKey } from '../domain/audit-chain.ts'
@@ -109,8 +110,6 @@ function recordOf (row: HeadColumns): string | undefined {
 const hex = (text: string): Buffer => Buffer.from(text, 'hex')
 
 const BATCH = 100
-/** appends of one batch that found no trail row under the lock go round again; this many times at most */
-const MAX_ROUNDS = 10
 
 interface Pending {
   fields: AuditFields
@@ -252,7 +251,7 @@ export class AuditStore {
 
   async #appendBatch (code: string, fields: readonly AuditFields[], fresh: boolean): Promise<AuditEntry[] | undefined> {
     let existsChecked = fresh
-    for (let round = 0; round < MAX_ROUNDS; round++) {
+    return await compareAndSet(async (round) => {
       // first round: guess the head (where this process left it; no trail for a new dossier), else read it
       const guess = round === 0 ? (this.#last.get(code) ?? (fresh ? 'none' : undefined)) : undefined
       const tail = guess ?? await this.#readTail(code)
@@ -273,8 +272,8 @@ export class AuditStore {
         return done.entries
       }
       this.#last.delete(code)
-    }
-    throw new Error(`the audit trail of ${code} kept disappearing; entries not appended`)
+      return STALE
+    }, () => { throw new Error(`the audit trail of ${code} kept disappearing; entries not appended`) })
   }
 
   #remember (code: string, tail: Tail): void {
