@@ -22,6 +22,7 @@ import { devSecretWarnings, findDevSecrets, findLoadedDevSecrets, type DevSecret
 import { resolveRetention } from './retention-config.ts'
 import type { RetentionPolicy } from '../domain/retention.ts'
 import type { StepPlan } from '../domain/routing.ts'
+import { NOTIFICATION_EVENTS, type NotificationEvent } from '../domain/notification.ts'
 
 /** Outbound auth with its secret read (from the environment or a file): kept in memory only. */
 export interface ResolvedAuth {
@@ -73,8 +74,7 @@ export interface ResolvedSubscriber {
   retry: Required<RetryPolicy>
 }
 
-export type NotificationEvent = 'status-changed' | 'overdue' | 'delay-announced'
-export const NOTIFICATION_EVENTS: readonly NotificationEvent[] = ['status-changed', 'overdue', 'delay-announced']
+export { NOTIFICATION_EVENTS, type NotificationEvent } from '../domain/notification.ts'
 
 /** The audit trail's keys (read once, kept in memory only). */
 export interface ResolvedAudit {

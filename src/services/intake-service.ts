@@ -35,7 +35,7 @@ import { AgencyNotFoundError, HubValidationError, IdempotencyConflictError, type
 import { RETURN_STEP, initialRouting, stepsToDeliver, type StepPlan } from '../domain/routing.ts'
 import type { WorkingCalendar } from '../domain/calendar.ts'
 import { dueAtReceipt, isPaper, type DossierHead, type LifecycleFacts } from '../domain/lifecycle.ts'
-import { notificationBody, type Actor } from './lifecycle-service.ts'
+import { notificationBody, type HistoryActor as Actor } from '../domain/notification.ts'
 import type { HistoryEntry } from '../types/schemas.generated.ts'
 import { canonicalJson, sha256Hex } from '../domain/fingerprint.ts'
 import { SEQUENCE_WIDTH, dossierCodePrefix } from '../domain/dossier-code.ts'

@@ -25,6 +25,7 @@ import { STATUSES, type DossierStatus } from '../domain/status.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
 import { BusyError, DossierNotFoundError, IllegalTransitionError, NoSupplementRequestedError, SupplementConflictError } from '../errors.ts'
 import type { Client } from '../auth/clients.ts'
+import { actorOf, notificationBody, type HistoryActor as Actor } from '../domain/notification.ts'
 
 export interface LifecycleServiceOptions {
   store: DossierStore
@@ -40,7 +41,7 @@ export interface LifecycleServiceOptions {
   now?: () => Date
 }
 
-export type Actor = HistoryEntry['actor']
+export type { HistoryActor as Actor } from '../domain/notification.ts'
 
 /** What a change wants; `commit` works out the rest. */
 export interface ChangePlan {
@@ -75,47 +76,6 @@ export interface SupplementAnswer {
 }
 
 export type CommitResult = { outcome: 'ok', sequence: number } | { outcome: 'seen', answer: string } | { outcome: 'stale' }
-
-const statusRef = (status: DossierStatus): { status: DossierStatus, code: number, name: string } =>
-  ({ status, code: STATUSES[status].code, name: STATUSES[status].vi })
-
-/** The actor of a client's action in the history. */
-export function actorOf (client: Client | undefined): Actor {
-  if (client === undefined) return { kind: 'admin', id: 'unknown' }
-  if (client.role === 'agency') return { kind: 'agency', id: client.agency ?? client.id }
-  return { kind: client.role === 'portal' ? 'portal' : 'admin', id: client.id }
-}
-
-
-/** The webhook notification of a change, as kept in the dossier's list (id, sequence and dossier code are added when it is sent or read). */
-/** With statuses 5 and 6: what each open step asks of the applicant (papers, payment), for the portal to tell them. */
-export function applicantRequests (routing: Routing): Array<{ step: string, agency: string, missing?: unknown, payment?: unknown }> {
-  return Object.entries(routing)
-    .filter(([, r]) => r.state === 'supplement-requested' || r.state === 'payment-requested')
-    .map(([step, r]) => ({
-      step,
-      agency: r.agency,
-      ...(r.state === 'supplement-requested' && r.missing !== undefined && { missing: r.missing }),
-      ...(r.state === 'payment-requested' && r.payment !== undefined && { payment: r.payment })
-    }))
-}
-
-export function notificationBody (procedure: string, event: NotificationEvent, from: DossierStatus | undefined, head: DossierHead, at: Date, actor: Actor, note?: string, routing?: Routing): object {
-  const requests = routing !== undefined && (head.status === 'supplement-requested' || head.status === 'payment-requested') ? applicantRequests(routing) : []
-  return {
-    event,
-    procedure,
-    at: toVietnamIso(at),
-    ...(from !== undefined && { from: statusRef(from) }),
-    to: statusRef(head.status),
-    ...(note !== undefined && note !== '' && { note }),
-    actor,
-    ...(head.dueAt !== undefined && { dueAt: head.dueAt }),
-    ...(head.facts.rescheduledDueAt !== undefined && { rescheduledDueAt: head.facts.rescheduledDueAt }),
-    ...(requests.length > 0 && { requests })
-  }
-}
-
 
 export class LifecycleService {
   readonly #o: Required<LifecycleServiceOptions>
