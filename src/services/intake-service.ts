@@ -45,6 +45,7 @@ import { citizenIdBirthYearMismatch } from '../domain/citizen-id.ts'
 import { toFieldErrors } from '../validation/ajv.ts'
 import { attachmentProblems } from '../validation/attachments.ts'
 import { normalizeIdentifier, normalizeSource, sourceProblems } from '../domain/identifiers.ts'
+import { levelProblem } from '../domain/reform-2025.ts'
 
 export interface IntakeServiceOptions {
   store: DossierStore
@@ -113,9 +114,15 @@ export class IntakeService {
     return [...procedure.steps, { id: RETURN_STEP, agency: postal, stage: last + 1, task: 'Trả kết quả qua dịch vụ bưu chính công ích', required: false, lead: false }]
   }
 
-  /** Problems the JSON Schema cannot see; empty when the submission is acceptable. */
-  check (submission: DossierSubmission): { problems: FieldProblem[], procedure?: ResolvedProcedure } {
+  /**
+   * Problems the JSON Schema cannot see; empty when the submission is acceptable. `received` is the
+   * receipt time: rules that changed on a date (the two-level government, the CMND) apply to the
+   * dossiers received from that date.
+   */
+  check (submission: DossierSubmission, received: Date): { problems: FieldProblem[], procedure?: ResolvedProcedure } {
     const problems: FieldProblem[] = sourceProblems(submission.source)
+    const level = levelProblem(submission.procedure.level, received)
+    if (level !== undefined) problems.push({ pointer: '#/procedure/level', detail: level })
     const procedure = this.#o.procedures.get(submission.procedure.code)
     if (procedure === undefined) {
       problems.push({ pointer: '#/procedure/code', detail: `is not a procedure this hub handles; the catalogue has: ${[...this.#o.procedures.keys()].join(', ')}` })
@@ -180,7 +187,8 @@ export class IntakeService {
     // references that differ only by invisible characters, spacing or width are one (before any fingerprint)
     const source = normalizeSource(submission.source)
     if (source !== submission.source) submission = { ...submission, source }
-    const { problems, procedure } = this.check(submission)
+    const received = this.#o.now()
+    const { problems, procedure } = this.check(submission, received)
     if (problems.length > 0 || procedure === undefined) {
       if (origin.heldBy !== undefined) {
         throw new HubValidationError(problems.map((p) => ({ pointer: '#', detail: `once mapped to the canonical dossier, ${(p.pointer ?? '#').slice(1)} ${p.detail}` })))
@@ -197,7 +205,6 @@ export class IntakeService {
         `Agency ${origin.heldBy} is not on the route of procedure ${procedure.code}; nothing was stored`)
     }
     const doc = canonicalJson(submission)
-    const received = this.#o.now()
     const receivedAt = toVietnamIso(received)
     const routing = initialRouting(steps, {
       at: receivedAt,

@@ -817,7 +817,7 @@ export interface Dossier {
       name?: string;
     };
     /**
-     * Cấp thực hiện — administrative level: province (cấp tỉnh), district (cấp huyện, older dossiers only) or commune (cấp xã).
+     * Cấp thực hiện — administrative level: province (cấp tỉnh) or commune (cấp xã). district (cấp huyện) only on dossiers received before 1 July 2025, when the two-level local government abolished districts: a dossier received on or after that day with district is refused (400).
      */
     level: "province" | "district" | "commune";
     /**
