@@ -58,7 +58,7 @@ export interface GenericRequest {
  */
 export interface Dossier {
   /**
-   * Mã hồ sơ — the dossier code printed on the receipt (giấy tiếp nhận): <receiving agency code>-<YYMMDD>-<NNNN>, Circular 01/2018/TT-VPCP Art. 19. NNNN is the agency's sequence number of the day (Vietnam time), at least 4 digits.
+   * Mã hồ sơ — the dossier code printed on the receipt (giấy tiếp nhận): <receiving agency code>-<YYMMDD>-<NNNN>, Circular 01/2018/TT-VPCP Art. 19. NNNN is the agency's sequence number of the day (Vietnam time), at least 4 digits. A submission may carry the code the receiving system (the one-stop desk, the national portal) issued: its agency part must be procedure.receivingAgency.code and its date the Vietnam date of receivedAt, and no other dossier may hold it (409); without it the hub issues one.
    */
   code: string;
   /**
@@ -80,9 +80,13 @@ export interface Dossier {
    */
   statusCode: number;
   /**
-   * Ngày tiếp nhận — when the hub received the dossier (ISO 8601 with offset, Vietnam time).
+   * Ngày tiếp nhận (NgayTiepNhan) — the receipt time (ISO 8601 with offset). A submission may carry the time the receiving system (the one-stop desk, the national portal) stamped on the receipt: not in the future, not before submittedAt, not older than the hub's configured bound (intake.receivedAtMaxAgeDays); without it, the hub's arrival time. Due dates, the 15:00 rule, statistics and the code's date count from it.
    */
   receivedAt: string;
+  /**
+   * Thời điểm trục nhận — when the hub itself received the dossier (ISO 8601 with offset, Vietnam time); receivedAt unless the receiving system gave its own receipt time.
+   */
+  arrivedAt?: string;
   /**
    * Ngày hẹn trả (hạn xử lý) — the promised return date, when known.
    */

@@ -31,14 +31,15 @@ import type { DossierStore } from '../store/dossier-store.ts'
 import type { Delivery } from '../queues/delivery-queues.ts'
 import { AdapterMappingError, type AgencyAdapter } from '../../adapters/contract.ts'
 import type { NativeValidators } from '../validation/native.ts'
-import { AgencyNotFoundError, HubValidationError, IdempotencyConflictError, type FieldProblem } from '../errors.ts'
+import { AgencyNotFoundError, DossierCodeTakenError, HubValidationError, IdempotencyConflictError, type FieldProblem } from '../errors.ts'
 import { RETURN_STEP, initialRouting, stepsToDeliver, type StepPlan } from '../domain/routing.ts'
 import type { WorkingCalendar } from '../domain/calendar.ts'
 import { dueAtReceipt, isPaper, type DossierHead, type LifecycleFacts } from '../domain/lifecycle.ts'
 import { notificationBody, type Actor } from './lifecycle-service.ts'
 import type { HistoryEntry } from '../types/schemas.generated.ts'
 import { canonicalJson, sha256Hex } from '../domain/fingerprint.ts'
-import { SEQUENCE_WIDTH, dossierCodePrefix } from '../domain/dossier-code.ts'
+import { SEQUENCE_WIDTH, dossierCodePrefix, givenCodeProblem } from '../domain/dossier-code.ts'
+import { receivedAtProblem } from '../domain/receipt.ts'
 import { STATUS_ON_RECEIPT } from '../domain/status.ts'
 import { toVietnamIso, vietnamYYMMDD } from '../domain/vietnam-time.ts'
 import { citizenIdBirthYearMismatch } from '../domain/citizen-id.ts'
@@ -60,6 +61,8 @@ export interface IntakeServiceOptions {
   validateSubmission: ValidateFunction
   /** see HubSettings.duplicateWindowMs */
   duplicateWindowMs: number
+  /** see HubSettings.receivedAtMaxAgeMs */
+  receivedAtMaxAgeMs: number
   /** compiled `data` schemas by $id */
   dataValidators: ReadonlyMap<string, ValidateFunction>
   inlineAttachmentLimit: number
@@ -121,6 +124,10 @@ export class IntakeService {
    */
   check (submission: DossierSubmission, received: Date): { problems: FieldProblem[], procedure?: ResolvedProcedure } {
     const problems: FieldProblem[] = sourceProblems(submission.source)
+    if (submission.code !== undefined) {
+      const code = givenCodeProblem(submission.code, submission.procedure.receivingAgency.code, received)
+      if (code !== undefined) problems.push({ pointer: '#/code', detail: code })
+    }
     const level = levelProblem(submission.procedure.level, received)
     if (level !== undefined) problems.push({ pointer: '#/procedure/level', detail: level })
     const procedure = this.#o.procedures.get(submission.procedure.code)
@@ -187,7 +194,17 @@ export class IntakeService {
     // references that differ only by invisible characters, spacing or width are one (before any fingerprint)
     const source = normalizeSource(submission.source)
     if (source !== submission.source) submission = { ...submission, source }
-    const received = this.#o.now()
+    // the receipt time: the one the receiving system stamped, else the hub's arrival
+    const arrived = this.#o.now()
+    let received = arrived
+    if (submission.receivedAt !== undefined) {
+      received = new Date(submission.receivedAt)
+      const problem = receivedAtProblem(received, new Date(submission.submittedAt), arrived, this.#o.receivedAtMaxAgeMs)
+      if (problem !== undefined) {
+        const pointer = origin.heldBy !== undefined ? '#' : '#/receivedAt'
+        throw new HubValidationError([{ pointer, detail: origin.heldBy !== undefined ? `once mapped to the canonical dossier, /receivedAt ${problem}` : problem }])
+      }
+    }
     const { problems, procedure } = this.check(submission, received)
     if (problems.length > 0 || procedure === undefined) {
       if (origin.heldBy !== undefined) {
@@ -204,7 +221,11 @@ export class IntakeService {
       throw new HubValidationError([{ pointer: '#', detail: `once mapped to the canonical dossier, /procedure/code ${procedure.code} is not routed to agency ${origin.heldBy}; its procedures are: ${routed.join(', ') || 'none'}` }],
         `Agency ${origin.heldBy} is not on the route of procedure ${procedure.code}; nothing was stored`)
     }
-    const doc = canonicalJson(submission)
+    // the code and the receipt time are columns of the record, not part of the stored document;
+    // the fingerprint (receive once: the same key with other content is a conflict) covers them
+    const fingerprint = sha256Hex(canonicalJson(submission))
+    const { code: givenCode, receivedAt: _given, ...content } = submission
+    const doc = canonicalJson(content)
     const receivedAt = toVietnamIso(received)
     const routing = initialRouting(steps, {
       at: receivedAt,
@@ -232,7 +253,9 @@ export class IntakeService {
       ...(idempotencyKey !== undefined && { idempotencyKey }),
       source: submission.source,
       ...(submission.source.origin !== undefined && { origin: submission.source.origin }),
-      fingerprint: sha256Hex(doc),
+      fingerprint,
+      ...(givenCode !== undefined && { code: givenCode }),
+      arrivedAt: toVietnamIso(arrived),
       codePrefix: dossierCodePrefix(receivingAgencyCode, received),
       sequenceWidth: SEQUENCE_WIDTH,
       receivingAgencyCode,
@@ -253,6 +276,7 @@ export class IntakeService {
       ...(origin.heldBy !== undefined && { asAgency: origin.heldBy })
     })
     if (result.outcome === 'conflict') throw new IdempotencyConflictError(result.code)
+    if (result.outcome === 'code-taken') throw new DossierCodeTakenError(result.code)
     if (result.outcome === 'duplicate') return { created: false, summary: result.summary }
     const { code } = result.summary
     // the delivery jobs and the receipt notification's jobs go out together: one write to Redis
