@@ -215,18 +215,23 @@ export interface Dossier {
      */
     fullName: string;
     /**
-     * Giấy tờ định danh — identity document: citizen-id (số định danh cá nhân/CCCD, 12 digits), legacy-id (CMND, 9 digits), tax-code (mã số thuế, 10 digits or 10+3 for a branch), agency-code (mã định danh cơ quan).
+     * Giấy tờ định danh — identity document: citizen-id (số định danh cá nhân/CCCD, 12 digits), legacy-id (CMND, 9 digits: only on dossiers received before 1 January 2025, it lapsed on 31 December 2024), passport (hộ chiếu), tax-code (mã số thuế, 10 digits or 10+3 for a branch), enterprise-code (mã số doanh nghiệp, which is also its tax code), organisation-id (mã định danh điện tử của tổ chức), agency-code (mã định danh cơ quan).
      */
     identity: {
       /**
        * Loại giấy tờ — kind of identity document.
        */
-      type: "citizen-id" | "legacy-id" | "tax-code" | "agency-code";
+      type:
+        "citizen-id" | "legacy-id" | "passport" | "tax-code" | "enterprise-code" | "organisation-id" | "agency-code";
       /**
        * Số giấy tờ — the document number.
        */
       number: string;
     };
+    /**
+     * Tài khoản được xác thực với VNeID (TaiKhoanDuocXacThucVoiVNeID) — the applicant's account was authenticated with VNeID, the national e-identity (Decree 69/2024/NĐ-CP); absent: not known.
+     */
+    vneidAuthenticated?: boolean;
     /**
      * Ngày sinh — date of birth (citizens).
      */

@@ -46,7 +46,7 @@ import { citizenIdBirthYearMismatch } from '../domain/citizen-id.ts'
 import { toFieldErrors } from '../validation/ajv.ts'
 import { attachmentProblems } from '../validation/attachments.ts'
 import { normalizeIdentifier, normalizeSource, sourceProblems } from '../domain/identifiers.ts'
-import { levelProblem } from '../domain/reform-2025.ts'
+import { legacyIdProblem, levelProblem } from '../domain/reform-2025.ts'
 
 export interface IntakeServiceOptions {
   store: DossierStore
@@ -130,6 +130,10 @@ export class IntakeService {
     }
     const level = levelProblem(submission.procedure.level, received)
     if (level !== undefined) problems.push({ pointer: '#/procedure/level', detail: level })
+    if (submission.applicant.identity.type === 'legacy-id') {
+      const legacy = legacyIdProblem(received)
+      if (legacy !== undefined) problems.push({ pointer: '#/applicant/identity/type', detail: legacy })
+    }
     const procedure = this.#o.procedures.get(submission.procedure.code)
     if (procedure === undefined) {
       problems.push({ pointer: '#/procedure/code', detail: `is not a procedure this hub handles; the catalogue has: ${[...this.#o.procedures.keys()].join(', ')}` })
