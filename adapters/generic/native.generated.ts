@@ -62,7 +62,7 @@ export interface Dossier {
    */
   code: string;
   /**
-   * Trạng thái hồ sơ — status by name: new (Mới đăng ký), received (Được tiếp nhận), not-accepted (Không được tiếp nhận), processing (Đang xử lý), supplement-requested (Yêu cầu bổ sung giấy tờ), payment-requested (Yêu cầu thực hiện nghĩa vụ tài chính), withdrawn (Công dân yêu cầu rút hồ sơ), stopped (Dừng xử lý), resolved (Đã xử lý xong), returned (Đã trả kết quả).
+   * Trạng thái hồ sơ — status by name: new (Mới đăng ký), received (Được tiếp nhận), not-accepted (Không được tiếp nhận), processing (Đang xử lý), supplement-requested (Yêu cầu bổ sung giấy tờ), payment-requested (Yêu cầu thực hiện nghĩa vụ tài chính), withdrawn (Công dân yêu cầu rút hồ sơ), stopped (Dừng xử lý: handling stopped for good, an end like not-accepted and withdrawn, not a pause), resolved (Đã xử lý xong), returned (Đã trả kết quả).
    */
   status:
     | "new"
