@@ -3,7 +3,7 @@
  * levels of local government from 1 July 2025, the 9-digit CMND lapsed on 31 December 2024.
  */
 import t from 'tap'
-import { build, example, post, storedDossiers } from './helper.ts'
+import { build, example, post, startAgency, storedDossiers, waitFor } from './helper.ts'
 import type { Dossier, DossierSummary } from '../src/types/schemas.generated.ts'
 
 interface Problem { code: string, detail: string, errors: Array<{ pointer: string, detail: string }> }
@@ -111,4 +111,16 @@ t.test('identity: passports and organisations\' own identifiers, each with its c
   t.equal(record.TaiKhoanDuocXacThucVoiVNeID, 1, 'and to the national portal\'s record')
   const unknown = (await hub.app.inject(`/v1/dossiers/${(await submit({ identity: { type: 'passport', number: 'B7654321' } })).json<DossierSummary>().code}/national-record`)).json<Record<string, unknown>>()
   t.notOk('TaiKhoanDuocXacThucVoiVNeID' in unknown, 'not told: not sent')
+})
+
+t.test('routes of 2025: a criminal record certificate goes to the police, in the LLTP module of its software, not to the justice department', async (t) => {
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url })
+  const res = await post(hub.app, example('criminal-record-certificate'))
+  t.equal(res.statusCode, 201)
+  const summary = res.json<DossierSummary>()
+  t.same(Object.entries(summary.routing).filter(([step]) => step !== 'return').map(([, r]) => r?.agency), ['police-records'], 'routed to the provincial police (then the post returns the certificate)')
+  const delivery = await waitFor(() => agency.requests.find((r) => r.path === '/police-records'), 'delivered to the police')
+  t.equal((delivery.body as { loaiHoSo?: string }).loaiHoSo, 'LLTP', 'as a criminal record (LLTP) request')
+  t.equal(agency.requests.filter((r) => r.path.startsWith('/justice')).length, 0, 'the justice department gets nothing')
 })
