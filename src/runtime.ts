@@ -143,6 +143,7 @@ export function createIntakeService (p: IntakeParts): IntakeService {
     nativeValidators: p.nativeValidators ?? createNativeValidators(adapters),
     validateSubmission: compiledSchema(strict, 'dossier-submission'),
     duplicateWindowMs: p.settings.duplicateWindowMs,
+    receivedAtMaxAgeMs: p.settings.receivedAtMaxAgeMs,
     dataValidators,
     inlineAttachmentLimit: p.inlineAttachmentLimit,
     calendar: p.settings.calendar,

@@ -30,17 +30,24 @@ export function hubAssignedProperties (dossier: JsonSchema): string[] {
     .map(([name]) => name)
 }
 
+/**
+ * Properties the canonical dossier requires that a submission may leave out: the receiving
+ * system's code and receipt time (the hub issues them when it does not give them).
+ */
+export const SENDER_MAY_GIVE: readonly string[] = ['code', 'receivedAt']
+
 /** The intake schema: the canonical dossier without its hub-assigned (readOnly) properties. */
 export function deriveSubmissionSchema (dossier: JsonSchema): JsonSchema {
   const assigned = new Set(hubAssignedProperties(dossier))
+  const optional = new Set(SENDER_MAY_GIVE)
   const properties = Object.fromEntries(Object.entries(dossier.properties ?? {}).filter(([name]) => !assigned.has(name)))
   return {
     ...dossier,
     $id: 'dossier-submission',
     title: 'DossierSubmission',
-    description: 'Hồ sơ gửi đến trục — a dossier as the provincial portal or an agency submits it: the canonical dossier without the properties the hub assigns (mã hồ sơ, trạng thái, ngày tiếp nhận, trạng thái liên thông).',
+    description: 'Hồ sơ gửi đến trục — a dossier as the national portal, a one-stop desk or an agency submits it: the canonical dossier without the properties the hub assigns (trạng thái, trạng thái liên thông…); the code (mã hồ sơ) and receipt time (ngày tiếp nhận) the receiving system issued may be given, else the hub issues them.',
     properties,
-    required: (dossier.required ?? []).filter((name) => !assigned.has(name))
+    required: (dossier.required ?? []).filter((name) => !assigned.has(name) && !optional.has(name))
   }
 }
 

@@ -37,8 +37,11 @@ const STEPS: Record<Served, StepContext> = {
   [BIRTH]: { id: 'civil-status', stage: 0, task: 'Đăng ký khai sinh, cấp số định danh cá nhân', lead: true },
   [DEATH]: { id: 'civil-status', stage: 0, task: 'Đăng ký khai tử', lead: true },
   [MARRIAGE]: { id: 'justice', stage: 0, lead: true },
-  [CRIMINAL]: { id: 'justice', stage: 0, lead: true }
+  // criminal record certificates: the police's step since 2025 (issue 14), in the LLTP module of this format
+  [CRIMINAL]: { id: 'police-records', stage: 0, lead: true }
 }
+/** The agency each kind of dossier is routed to (the shipped config). */
+const AGENCY: Record<Served, string> = { [BIRTH]: 'justice', [DEATH]: 'justice', [MARRIAGE]: 'justice', [CRIMINAL]: 'police-records' }
 const MODULE: Record<Served, JusticeRequest['loaiHoSo']> = { [BIRTH]: 'KS', [DEATH]: 'KT', [MARRIAGE]: 'LTKH', [CRIMINAL]: 'LLTP' }
 const RECORD: Record<Served, 'khaiSinh' | 'khaiTu' | 'ketHon' | 'lyLichTuPhap'> = { [BIRTH]: 'khaiSinh', [DEATH]: 'khaiTu', [MARRIAGE]: 'ketHon', [CRIMINAL]: 'lyLichTuPhap' }
 
@@ -49,7 +52,7 @@ const pretty = (value: unknown): string => JSON.stringify(value, null, 2) + '\n'
 const example = (ds: Served): DossierSubmission => readJson<DossierSubmission>('schemas', 'examples', `${ds}.json`)
 /** The example as the hub delivers it: with the hub-assigned fields, without routing. */
 const deliverable = (ds: Served): DeliverableDossier => ({ ...example(ds), code: CODE, status: 'received', statusCode: 2, receivedAt: RECEIVED_AT })
-const contextFor = (ds: Served, step: StepContext = STEPS[ds]): OutboundContext => ({ agencyId: 'justice', idempotencyKey: `${CODE}/justice`, dataSchema: ds, step })
+const contextFor = (ds: Served, step: StepContext = STEPS[ds]): OutboundContext => ({ agencyId: AGENCY[ds], idempotencyKey: `${CODE}/${step.id}`, dataSchema: ds, step })
 const nativeSubmission = (ds: Served): JusticeSubmission => readJson<JusticeSubmission>('test', 'golden', `justice-submission-${ds}.json`)
 const statusExamples = (): JusticeStatus[] => readJson<JusticeStatus[]>('test', 'golden', 'justice-status-examples.json')
 
@@ -78,16 +81,17 @@ function expectedSexDigit (sex: 'male' | 'female', dateOfBirth: string): string 
   return String(century * 2 + (sex === 'female' ? 1 : 0))
 }
 
-t.test('the registry and the shipped config: the justice agency gets exactly the four procedures the adapter serves', async (t) => {
+t.test('the registry and the shipped config: the agencies speaking this format (justice; the police for criminal records) get exactly the four procedures the adapter serves', async (t) => {
   t.equal(adapters.get('justice'), justiceAdapter as unknown, 'registered under its name')
   const settings = loadHubConfig(fromRoot('config', 'hub.json'))
   const served = [...settings.procedures.values()]
     .filter((p) => p.steps.some((s) => settings.agencies.get(s.agency)?.adapter === 'justice'))
     .map((p) => p.dataSchema).sort()
-  t.same(served, [...SERVED].sort(), 'every procedure routed to the justice office has one of the four data schemas')
+  t.same(served, [...SERVED].sort(), 'every procedure routed to an agency of this format has one of the four data schemas')
+  t.same(settings.procedures.get(example(CRIMINAL).procedure.code)?.steps.map((s) => s.agency), ['police-records'], 'criminal record certificates go to the police, not the justice department')
   for (const ds of SERVED) {
     const route = settings.procedures.get(example(ds).procedure.code)
-    const step = route?.steps.find((s) => s.agency === 'justice')
+    const step = route?.steps.find((s) => s.agency === AGENCY[ds])
     t.equal(route?.dataSchema, ds, `${ds}: the example's procedure code is routed with this data schema`)
     t.strictSame(step === undefined ? undefined : { id: step.id, stage: step.stage, ...(step.task !== undefined && { task: step.task }), lead: step.lead }, STEPS[ds], `${ds}: the test's step context is the routed step`)
   }
@@ -366,11 +370,11 @@ t.test('inbound: the golden canonical submission of each module', async (t) => {
   for (const ds of SERVED) {
     const n = nativeSubmission(ds)
     t.equal(errorsOf(validateSubmission, n), '', `${ds}: the native example passes the submission validator`)
-    const canonical = justiceAdapter.inbound(n, { agencyId: 'justice' })
+    const canonical = justiceAdapter.inbound(n, { agencyId: AGENCY[ds] })
     expectGolden(t, `justice-canonical-${ds}.json`, pretty(canonical), `${ds}: byte for byte`)
     t.equal(errorsOf(schema('dossier-submission'), canonical), '', `${ds}: valid dossier-submission`)
     t.equal(errorsOf(schema(ds), canonical.data), '', `${ds}: data valid against ${ds}`)
-    t.strictSame(canonical.source, { system: 'justice', reference: n.soBienNhan }, `${ds}: source is the justice software and its soBienNhan`)
+    t.strictSame(canonical.source, { system: AGENCY[ds], reference: n.soBienNhan }, `${ds}: source is the sending software (justice; the police for criminal records) and its soBienNhan`)
     t.equal(canonical.procedure.code, n.maTTHC, `${ds}: procedure code from maTTHC`)
     t.equal(canonical.procedure.level, ds === CRIMINAL ? 'province' : 'commune', `${ds}: level by module`)
     t.strictSame(n, nativeSubmission(ds), `${ds}: the native payload is not modified`)

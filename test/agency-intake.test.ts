@@ -21,7 +21,8 @@ const cases: Array<{ agency: string, adapter: string, native: string, canonical:
   { agency: 'justice', adapter: 'justice', native: 'justice-submission-birth-registration', canonical: 'justice-canonical-birth-registration' },
   { agency: 'justice', adapter: 'justice', native: 'justice-submission-death-registration', canonical: 'justice-canonical-death-registration' },
   { agency: 'justice', adapter: 'justice', native: 'justice-submission-marriage-registration', canonical: 'justice-canonical-marriage-registration' },
-  { agency: 'justice', adapter: 'justice', native: 'justice-submission-criminal-record-certificate', canonical: 'justice-canonical-criminal-record-certificate' }
+  // criminal record certificates: the police since 2025 (issue 14), whose software speaks the justice format's LLTP module
+  { agency: 'police-records', adapter: 'justice', native: 'justice-submission-criminal-record-certificate', canonical: 'justice-canonical-criminal-record-certificate' }
 ]
 
 async function submitNative (hub: TestHub, agency: string, body: unknown, headers: Record<string, string> = {}): Promise<Awaited<ReturnType<TestHub['app']['inject']>>> {

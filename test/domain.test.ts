@@ -138,11 +138,14 @@ t.test('statuses: national codes 1..10 both ways', async (t) => {
   for (const code of [0, 11, -1, 2.5, Number.NaN]) t.equal(statusFromNationalCode(code), undefined, `code ${code} is unknown`)
   t.equal(STATUS_ON_RECEIPT, 'received')
   t.equal(nationalStatusCode(STATUS_ON_RECEIPT), 2)
-  // report groups: in progress = 2, 4; done = 9, 10; paused = 5, 6, 8
+  // report groups: in progress = 2, 4; done = 9, 10; paused = 5, 6; ended = 3, 7, 8 (8 stopped ends handling, issue 14)
   const byGroup = (g: string): number[] => Object.values(STATUSES).filter((s) => s.group === g).map((s) => s.code).sort((a, b) => a - b)
   t.same(byGroup('in-progress'), [2, 4])
   t.same(byGroup('done'), [9, 10])
-  t.same(byGroup('paused'), [5, 6, 8])
+  t.same(byGroup('paused'), [5, 6])
+  t.same(byGroup('ended'), [3, 7, 8])
+  t.equal(STATUSES['not-accepted'].vi, 'Không được tiếp nhận', '3 stays not accepted (at the desk)')
+  t.equal(STATUSES.stopped.vi, 'Dừng xử lý')
 })
 
 t.test('fingerprint: canonicalJson', async (t) => {

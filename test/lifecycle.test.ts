@@ -9,7 +9,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http'
 import { createHash } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import type { Test } from 'tap'
-import { bearer, build, dossierRow, example, fileDatabase, post, REDIS_URL, startAgency, testSettings, waitFor, type TestHub } from './helper.ts'
+import { answerJson, bearer, build, dossierRow, example, fileDatabase, post, REDIS_URL, startAgency, testSettings, waitFor, type TestHub } from './helper.ts'
 import { createHub } from '../src/runtime.ts'
 import { createLogger } from '../src/logger.ts'
 import { verifyHubSignature } from '../src/delivery/outbound-auth.ts'
@@ -496,4 +496,66 @@ t.test('a supplement request says whether it came within 3 working days of the a
   await report(hub, early, 'evn', 'e2', { status: 'accepted' })
   const reports = (await history(hub, early)).filter((h) => h.type === 'agency-report')
   t.same(reports.map((h) => [h.report?.status, h.inTime]), [['supplement-requested', true], ['accepted', undefined]], 'only supplement requests are judged')
+})
+
+t.test('the result can always be handed over: after the postal shipment failed, was discarded, or came back, at the counter or online', async (t) => {
+  // the postal service refuses every shipment order (a 400: not retried), the power company takes its dossiers
+  const agency = await startAgency(t, (req, res, n) => {
+    if (req.path.startsWith('/vnpost')) answerJson(res, 400, { message: 'Mã khách hàng không hợp lệ' })
+    else answerJson(res, 201, { maTiepNhan: `EVN-${n}` })
+  })
+  const hub = await build(t, { agencyUrl: agency.url, attempts: 2 })
+  const byPost = (reference: string): ReturnType<typeof example> => {
+    const s = example('electricity-new-connection')
+    s.source.reference = reference
+    s.applicant.identity = { type: 'citizen-id', number: `03808500${reference.slice(-4)}` }
+    s.resultReturn = { method: 'postal', delivery: { recipientName: 'Trần Văn Bình', phone: '0912345679', address: { provinceCode: '38', wardCode: '14758', line: 'Số 8, ngõ 45, đường Bà Triệu' } } }
+    return s
+  }
+  const resolvedWithFailedPost = async (reference: string): Promise<string> => {
+    const { code } = (await post(hub.app, byPost(reference))).json<DossierSummary>()
+    await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', 'delivered to the power company')
+    t.equal((await report(hub, code, 'evn', `${reference}-r`, { status: 'resolved' })).statusCode, 201)
+    await waitFor(async () => (await hub.store.routingState(code, 'return'))?.state === 'failed', 'the shipment order failed for good')
+    t.equal((await dossier(hub, code)).status, 'resolved', 'still resolved (9)')
+    return code
+  }
+
+  // failed: handed over at the counter
+  const failed = await resolvedWithFailedPost('POST-0001')
+  const counter = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${failed}/return`, payload: { method: 'counter', note: 'Ông Bình nhận tại quầy' } })
+  t.equal(counter.statusCode, 200, counter.body)
+  t.equal(counter.json<{ statusCode: number }>().statusCode, 10)
+  let d = await dossier(hub, failed)
+  t.equal(d.status, 'returned')
+  t.equal(d.routing?.return?.state, 'cancelled', 'the failed shipment will not be sent after the hand-over')
+  t.match(d.routing?.return?.reason, /handed over at the counter after the postal shipment failed/)
+  const retry = await hub.app.inject({ method: 'POST', url: `/v1/admin/dossiers/${failed}/steps/return/retry`, headers: bearer(hub.keys.admin) })
+  t.equal(retry.statusCode, 400, 'nothing to retry any more')
+  t.match(retry.json<{ errors: Array<{ detail: string }> }>().errors, [{ detail: /step return is cancelled.*not needed any more/ }])
+  t.equal((await hub.store.routingState(failed, 'return'))?.state, 'cancelled')
+
+  // failed and discarded by an administrator: handed over online
+  const discarded = await resolvedWithFailedPost('POST-0002')
+  const discard = await hub.app.inject({ method: 'POST', url: `/v1/admin/dossiers/${discarded}/steps/return/discard`, headers: bearer(hub.keys.admin), payload: { reason: 'sai mã khách hàng bưu điện' } })
+  t.equal(discard.statusCode, 200, discard.body)
+  const online = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${discarded}/return`, payload: { method: 'online' } })
+  t.equal(online.json<{ statusCode: number }>().statusCode, 10, 'handed over online')
+  const entry = (await history(hub, discarded)).find((h) => h.type === 'returned')
+  t.equal(entry?.method, 'online')
+
+  // came back to the sender: the postal service takes the order, then returns the result
+  agency.answer((req, res, n) => { answerJson(res, 201, req.path.startsWith('/vnpost') ? { ItemCode: `EL${n}VN` } : { maTiepNhan: `EVN-${n}` }) })
+  const { code: back } = (await post(hub.app, byPost('POST-0003'))).json<DossierSummary>()
+  await waitFor(async () => (await hub.store.routingState(back, 'evn'))?.state === 'delivered', 'delivered')
+  await report(hub, back, 'evn', 'b-r', { status: 'resolved' })
+  await waitFor(async () => (await hub.store.routingState(back, 'return'))?.state === 'delivered', 'shipment created')
+  const early = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${back}/return`, payload: { method: 'counter' } })
+  t.equal(early.statusCode, 409, 'not while it is on its way')
+  t.equal((await report(hub, back, 'vnpost', 'b-600', { status: 'rejected', reason: 'chuyển hoàn: không có người nhận' }, 'return')).statusCode, 201)
+  t.equal((await dossier(hub, back)).status, 'resolved', 'a result that came back leaves the dossier resolved')
+  const after = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${back}/return`, payload: { method: 'counter' } })
+  t.equal(after.json<{ statusCode: number }>().statusCode, 10, 'handed over at the counter')
+  d = await dossier(hub, back)
+  t.equal(d.routing?.return?.state, 'rejected', 'the postal step keeps what the post reported')
 })

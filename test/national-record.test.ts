@@ -26,7 +26,9 @@ const DOMAIN_FIELDS = [
   'MaHoSo', 'MaTTHC', 'TenTTHC', 'MaLinhVuc', 'TenLinhVuc', 'KenhThucHien', 'ChuHoSo', 'SoGiayToChuHoSo',
   'LoaiDoiTuong', 'SoDienThoai', 'Email', 'TrichYeuHoSo', 'NgayTiepNhan', 'NgayHenTra', 'TrangThaiHoSo', 'NgayTra',
   'NgayKetThucXuLy', 'DonViXuLy', 'NoiNopHoSo', 'NgayNopHoSo', 'NgayTuChoi', 'DinhDanhCHS', 'TaiLieuNop',
-  'DanhSachLePhi', 'DanhSachGiayToKetQua'
+  'DanhSachLePhi', 'DanhSachGiayToKetQua',
+  // of the fields a real provincial system's record also carries (DOMAIN.md): issue 14
+  'TaiKhoanDuocXacThucVoiVNeID'
 ]
 const DOMAIN_ITEM_FIELDS: Record<string, string[]> = {
   DinhDanhCHS: ['LoaiDinhDanh', 'SoDinhDanh'],
@@ -79,8 +81,10 @@ const RESULT_SHA = '4ea189e9b3ea2d60c7e2c0a2c75da49e66a57fc63d7521f30fdc034d62a0
  * route whose lead step is not the first one listed, result documents from two steps.
  */
 function returnedTransfer (): Dossier {
+  const submission = example('land-use-right-transfer')
   return {
-    ...example('land-use-right-transfer'),
+    ...submission,
+    applicant: { ...submission.applicant, vneidAuthenticated: true },
     code: TRANSFER_CODE,
     status: 'returned',
     statusCode: 10,
@@ -219,6 +223,7 @@ t.test('a fully populated dossier maps to a complete, valid record', async (t) =
     DonViXuLy: LAND_OFFICE,
     NoiNopHoSo: 'Trung tâm Phục vụ hành chính công phường Hạc Thành',
     NgayNopHoSo: '20261124084500',
+    TaiKhoanDuocXacThucVoiVNeID: 1,
     DinhDanhCHS: [{ LoaiDinhDanh: 1, SoDinhDanh: '038088004567' }],
     TaiLieuNop: [
       {

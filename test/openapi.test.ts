@@ -205,9 +205,14 @@ t.test('the OpenAPI document', async (t) => {
   t.test('dossier-submission leaves out what the hub assigns; dossier has it', async (t) => {
     const submission = Object.keys(doc.components.schemas['dossier-submission']?.properties ?? {})
     const dossier = Object.keys(doc.components.schemas.dossier?.properties ?? {})
-    for (const name of ['code', 'status', 'receivedAt', 'routing']) {
+    for (const name of ['status', 'arrivedAt', 'routing']) {
       t.notOk(submission.includes(name), `dossier-submission has no ${name}`)
       t.ok(dossier.includes(name), `dossier has ${name}`)
+    }
+    for (const name of ['code', 'receivedAt']) {
+      t.ok(submission.includes(name) && dossier.includes(name), `the receiving system may give ${name} (issue 14); the dossier always has it`)
+      t.notOk(doc.components.schemas['dossier-submission']?.required?.includes(name), `${name} is not required of a submission`)
+      t.ok(doc.components.schemas.dossier?.required?.includes(name), `a dossier has its ${name}`)
     }
     for (const name of ['source', 'procedure', 'applicant', 'data']) {
       t.ok(submission.includes(name), `dossier-submission has ${name}`)

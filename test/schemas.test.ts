@@ -6,7 +6,7 @@
 import t from 'tap'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { apiSchemas, dossierSchema, hubAssignedProperties, procedureDataSchemas, submissionSchema, type JsonSchema } from '../src/schemas.ts'
+import { apiSchemas, dossierSchema, hubAssignedProperties, SENDER_MAY_GIVE, procedureDataSchemas, submissionSchema, type JsonSchema } from '../src/schemas.ts'
 import { createStrictAjv } from '../src/validation/ajv.ts'
 import { loadHubConfig } from '../src/config/hub-config.ts'
 import { fromRoot } from '../src/paths.ts'
@@ -47,7 +47,13 @@ t.test('every property of the canonical and procedure schemas has a description 
 
 t.test('the submission schema is the canonical dossier without the hub-assigned (readOnly) properties', async (t) => {
   const assigned = hubAssignedProperties(dossierSchema)
-  t.same(assigned, ['code', 'status', 'statusCode', 'receivedAt', 'dueAt', 'rescheduledDueAt', 'pausedSince', 'overdueSince', 'resolvedAt', 'returnedAt', 'closedAt', 'timeliness', 'routing', 'results'])
+  t.same(assigned, ['status', 'statusCode', 'arrivedAt', 'dueAt', 'rescheduledDueAt', 'pausedSince', 'overdueSince', 'resolvedAt', 'returnedAt', 'closedAt', 'timeliness', 'routing', 'results'])
+  // the receiving system's code and receipt time (issue 14): a submission may give them, need not
+  for (const name of SENDER_MAY_GIVE) {
+    t.ok(name in (submissionSchema.properties ?? {}), `submission may give ${name}`)
+    t.notOk(submissionSchema.required?.includes(name), `submission does not require ${name}`)
+    t.ok(dossierSchema.required?.includes(name), `a dossier has ${name}`)
+  }
   for (const name of assigned) {
     t.notOk(name in (submissionSchema.properties ?? {}), `submission has no ${name}`)
     t.notOk(submissionSchema.required?.includes(name), `submission does not require ${name}`)

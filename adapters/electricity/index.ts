@@ -81,6 +81,7 @@ const channels = codeTable<Channel, ElectricityRequest['kenhTiepNhan']>(SYSTEM, 
 const returnMethods = codeTable<ReturnMethod, NonNullable<ElectricityRequest['hinhThucNhanKetQua']>>(SYSTEM, 'hinhThucNhanKetQua', [
   ['counter', 'TAI_QUAY'], ['postal', 'BUU_CHINH'], ['online', 'TRUC_TUYEN']
 ])
+/** The documents CMIS knows; a passport or an organisation's other identifiers have no code there (an AdapterMappingError names it). */
 const identityTypes = codeTable<Exclude<IdentityType, 'agency-code'>, ElectricityCustomer['loaiGiayTo']>(SYSTEM, 'loaiGiayTo', [
   ['citizen-id', 'CCCD'], ['legacy-id', 'CMND'], ['tax-code', 'MST']
 ])
@@ -275,7 +276,7 @@ function holderChangeData (native: ElectricitySubmission, supply: Address): Elec
   const k = 'THAY_DOI_CHU_THE_HOP_DONG'
   const holder = need(native.chuHopDongCu, 'chuHopDongCu', k)
   checkCustomerKind(holder, 'chuHopDongCu')
-  const identity: HolderIdentity = { type: identityTypes.toCanonical(holder.loaiGiayTo), number: holder.soGiayTo }
+  const identity = { type: identityTypes.toCanonical(holder.loaiGiayTo), number: holder.soGiayTo } as HolderIdentity
   const customer = native.khachHang
   if (customer.loaiGiayTo === holder.loaiGiayTo && customer.soGiayTo === holder.soGiayTo) {
     throw new AdapterMappingError('khachHang (the new holder) is chuHopDongCu (the current holder): same loaiGiayTo and soGiayTo')

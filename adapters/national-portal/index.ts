@@ -171,6 +171,7 @@ export function toNationalRecord (dossier: Dossier, context: NationalRecordConte
     NoiNopHoSo: present(procedure.receivingAgency.name) ?? procedure.receivingAgency.code,
     NgayNopHoSo: toCompactVietnam(dossier.submittedAt),
     ...date('NgayTuChoi', rejectedAt),
+    ...(applicant.vneidAuthenticated !== undefined && { TaiKhoanDuocXacThucVoiVNeID: applicant.vneidAuthenticated ? 1 : 0 }),
     ...(identifierType !== undefined && { DinhDanhCHS: [{ LoaiDinhDanh: identifierType, SoDinhDanh: applicant.identity.number }] }),
     ...(attachments.length > 0 && { TaiLieuNop: attachments.map(attachmentItem) }),
     ...(fees.length > 0 && { DanhSachLePhi: fees.map(feeItem) }),

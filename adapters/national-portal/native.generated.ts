@@ -89,6 +89,10 @@ export type NationalPortalRecord = {
    */
   NgayTuChoi?: string;
   /**
+   * Tài khoản được xác thực với VNeID — 1 when the applicant's account was authenticated with VNeID (the national e-identity), 0 when it was not; absent when the hub was not told.
+   */
+  TaiKhoanDuocXacThucVoiVNeID?: 0 | 1;
+  /**
    * Định danh chủ hồ sơ — the applicant's personal identifiers: only a citizen ID (LoaiDinhDanh 1) or an old ID card number (2); absent for organisations and agencies.
    *
    * @minItems 1

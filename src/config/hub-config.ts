@@ -91,6 +91,8 @@ export interface HubSettings {
   procedures: ReadonlyMap<string, ResolvedProcedure>
   /** a dossier arriving again from another system within this time (same procedure, applicant, content) is the same dossier; 0 = off */
   duplicateWindowMs: number
+  /** how old a receipt time the receiving system gives (receivedAt) may be when it reaches the hub */
+  receivedAtMaxAgeMs: number
   /** working days, hours, holidays: due dates */
   calendar: WorkingCalendar
   /** what start-up should shout about: years missing from the holiday table, provisional years */
@@ -343,6 +345,7 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
     agencies,
     procedures,
     duplicateWindowMs: hours * 3_600_000,
+    receivedAtMaxAgeMs: (config.intake?.receivedAtMaxAgeDays ?? 30) * 86_400_000,
     calendar: cal.calendar,
     calendarWarnings: cal.warnings,
     secretWarnings: devSecretWarnings(devSecrets),

@@ -40,3 +40,20 @@ export function parseDossierCode (code: string): ParsedDossierCode | undefined {
 export function isDossierCode (value: string): boolean {
   return dossierCodePattern.test(value)
 }
+
+/** Where the code's format comes from, for refusals. */
+export const CODE_RULE_SOURCE = 'mã hồ sơ <receiving agency code>-<YYMMDD>-<NNNN>, Circular 01/2018/TT-VPCP Art. 19'
+
+/**
+ * Why a code a receiving system issued (the desk, the national portal) cannot be this dossier's,
+ * or undefined when it can: the format, the receiving agency, the receipt date (Vietnam time).
+ */
+export function givenCodeProblem (code: string, receivingAgencyCode: string, receivedAt: Date): string | undefined {
+  const parsed = parseDossierCode(code)
+  if (parsed === undefined) return `is not a dossier code (${CODE_RULE_SOURCE}; at least 4 digits of sequence)`
+  if (parsed.agencyCode !== receivingAgencyCode) return `starts with agency code ${parsed.agencyCode}, but the receiving agency is ${receivingAgencyCode} (procedure.receivingAgency.code): ${CODE_RULE_SOURCE}`
+  const day = vietnamYYMMDD(receivedAt)
+  if (parsed.date !== day) return `carries the date ${parsed.date}, but the dossier was received on ${day} (Vietnam time, receivedAt): ${CODE_RULE_SOURCE}; give the receipt time the code was issued with`
+  if (parsed.sequence < 1) return `has sequence number 0: ${CODE_RULE_SOURCE} numbers from 0001`
+  return undefined
+}

@@ -1,7 +1,9 @@
 /**
  * Trạng thái hồ sơ — the national portal's dossier statuses (codes 1–10) by canonical name.
- * The names are the canonical schema's `status` enum; the transition table comes with the
- * lifecycle work.
+ * The names are the canonical schema's `status` enum; the transition table is in lifecycle.ts.
+ * Report groups: in progress 2, 4; paused 5, 6 (the applicant must act; the clock stops); ended
+ * without a result 3 (not accepted at the desk), 7 (withdrawn), 8 (stopped: handling ended, no way
+ * out); done 9, 10.
  */
 import type { Dossier } from '../types/schemas.generated.ts'
 
@@ -22,7 +24,8 @@ export const STATUSES: Readonly<Record<DossierStatus, StatusInfo>> = {
   'supplement-requested': { code: 5, vi: 'Yêu cầu bổ sung giấy tờ', group: 'paused' },
   'payment-requested': { code: 6, vi: 'Yêu cầu thực hiện nghĩa vụ tài chính', group: 'paused' },
   withdrawn: { code: 7, vi: 'Công dân yêu cầu rút hồ sơ', group: 'ended' },
-  stopped: { code: 8, vi: 'Dừng xử lý', group: 'paused' },
+  // stopped ends handling (Decision 766/QĐ-TTg counts it with 3 and 7 as an end), it does not pause it
+  stopped: { code: 8, vi: 'Dừng xử lý', group: 'ended' },
   resolved: { code: 9, vi: 'Đã xử lý xong', group: 'done' },
   returned: { code: 10, vi: 'Đã trả kết quả', group: 'done' }
 }

@@ -18,6 +18,7 @@ import type { AuditStore } from '../store/audit-store.ts'
 import type { AuditFields } from '../domain/audit-chain.ts'
 import type { Client } from '../auth/clients.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
+import { isFinished } from '../domain/routing.ts'
 import { AgencyNotFoundError, DossierNotFoundError, HubValidationError } from '../errors.ts'
 
 export interface QueueOverview {
@@ -161,6 +162,8 @@ export class AdminService {
   async #failed (code: string, step: string): Promise<{ agency: string, job: Job<DeliveryJobData> | undefined }> {
     const state = await this.#store.routingState(code, step)
     if (state === undefined) throw new DossierNotFoundError(`${code} (step ${step})`)
+    // a step that ended (cancelled: e.g. a failed postal return whose result was handed over at the counter) has nothing to send
+    if (isFinished(state.state)) throw new HubValidationError([{ parameter: 'step', detail: `step ${step} is ${state.state}${state.reason !== undefined ? ` (${state.reason})` : ''}: its delivery is not needed any more` }])
     const job = this.#queues.has(state.agency) ? await this.#queues.getJob(state.agency, code, step) : undefined
     if (job !== undefined && await job.isFailed()) return { agency: state.agency, job }
     if (job === undefined && state.state === 'failed' && this.#queues.has(state.agency)) return { agency: state.agency, job: undefined }

@@ -31,20 +31,22 @@ import type { DossierStore } from '../store/dossier-store.ts'
 import type { Delivery } from '../queues/delivery-queues.ts'
 import { AdapterMappingError, type AgencyAdapter } from '../../adapters/contract.ts'
 import type { NativeValidators } from '../validation/native.ts'
-import { AgencyNotFoundError, HubValidationError, IdempotencyConflictError, type FieldProblem } from '../errors.ts'
+import { AgencyNotFoundError, DossierCodeTakenError, HubValidationError, IdempotencyConflictError, type FieldProblem } from '../errors.ts'
 import { RETURN_STEP, initialRouting, stepsToDeliver, type StepPlan } from '../domain/routing.ts'
 import type { WorkingCalendar } from '../domain/calendar.ts'
 import { dueAtReceipt, isPaper, type DossierHead, type LifecycleFacts } from '../domain/lifecycle.ts'
 import { notificationBody, type HistoryActor as Actor } from '../domain/notification.ts'
 import type { HistoryEntry } from '../types/schemas.generated.ts'
 import { canonicalJson, sha256Hex } from '../domain/fingerprint.ts'
-import { SEQUENCE_WIDTH, dossierCodePrefix } from '../domain/dossier-code.ts'
+import { SEQUENCE_WIDTH, dossierCodePrefix, givenCodeProblem } from '../domain/dossier-code.ts'
+import { receivedAtProblem } from '../domain/receipt.ts'
 import { STATUS_ON_RECEIPT } from '../domain/status.ts'
 import { toVietnamIso, vietnamYYMMDD } from '../domain/vietnam-time.ts'
 import { citizenIdBirthYearMismatch } from '../domain/citizen-id.ts'
 import { toFieldErrors } from '../validation/ajv.ts'
 import { attachmentProblems } from '../validation/attachments.ts'
 import { normalizeIdentifier, normalizeSource, sourceProblems } from '../domain/identifiers.ts'
+import { legacyIdProblem, levelProblem } from '../domain/reform-2025.ts'
 
 export interface IntakeServiceOptions {
   store: DossierStore
@@ -59,6 +61,8 @@ export interface IntakeServiceOptions {
   validateSubmission: ValidateFunction
   /** see HubSettings.duplicateWindowMs */
   duplicateWindowMs: number
+  /** see HubSettings.receivedAtMaxAgeMs */
+  receivedAtMaxAgeMs: number
   /** compiled `data` schemas by $id */
   dataValidators: ReadonlyMap<string, ValidateFunction>
   inlineAttachmentLimit: number
@@ -113,9 +117,23 @@ export class IntakeService {
     return [...procedure.steps, { id: RETURN_STEP, agency: postal, stage: last + 1, task: 'Trả kết quả qua dịch vụ bưu chính công ích', required: false, lead: false }]
   }
 
-  /** Problems the JSON Schema cannot see; empty when the submission is acceptable. */
-  check (submission: DossierSubmission): { problems: FieldProblem[], procedure?: ResolvedProcedure } {
+  /**
+   * Problems the JSON Schema cannot see; empty when the submission is acceptable. `received` is the
+   * receipt time: rules that changed on a date (the two-level government, the CMND) apply to the
+   * dossiers received from that date.
+   */
+  check (submission: DossierSubmission, received: Date): { problems: FieldProblem[], procedure?: ResolvedProcedure } {
     const problems: FieldProblem[] = sourceProblems(submission.source)
+    if (submission.code !== undefined) {
+      const code = givenCodeProblem(submission.code, submission.procedure.receivingAgency.code, received)
+      if (code !== undefined) problems.push({ pointer: '#/code', detail: code })
+    }
+    const level = levelProblem(submission.procedure.level, received)
+    if (level !== undefined) problems.push({ pointer: '#/procedure/level', detail: level })
+    if (submission.applicant.identity.type === 'legacy-id') {
+      const legacy = legacyIdProblem(received)
+      if (legacy !== undefined) problems.push({ pointer: '#/applicant/identity/type', detail: legacy })
+    }
     const procedure = this.#o.procedures.get(submission.procedure.code)
     if (procedure === undefined) {
       problems.push({ pointer: '#/procedure/code', detail: `is not a procedure this hub handles; the catalogue has: ${[...this.#o.procedures.keys()].join(', ')}` })
@@ -180,7 +198,18 @@ export class IntakeService {
     // references that differ only by invisible characters, spacing or width are one (before any fingerprint)
     const source = normalizeSource(submission.source)
     if (source !== submission.source) submission = { ...submission, source }
-    const { problems, procedure } = this.check(submission)
+    // the receipt time: the one the receiving system stamped, else the hub's arrival
+    const arrived = this.#o.now()
+    let received = arrived
+    if (submission.receivedAt !== undefined) {
+      received = new Date(submission.receivedAt)
+      const problem = receivedAtProblem(received, new Date(submission.submittedAt), arrived, this.#o.receivedAtMaxAgeMs)
+      if (problem !== undefined) {
+        const pointer = origin.heldBy !== undefined ? '#' : '#/receivedAt'
+        throw new HubValidationError([{ pointer, detail: origin.heldBy !== undefined ? `once mapped to the canonical dossier, /receivedAt ${problem}` : problem }])
+      }
+    }
+    const { problems, procedure } = this.check(submission, received)
     if (problems.length > 0 || procedure === undefined) {
       if (origin.heldBy !== undefined) {
         throw new HubValidationError(problems.map((p) => ({ pointer: '#', detail: `once mapped to the canonical dossier, ${(p.pointer ?? '#').slice(1)} ${p.detail}` })))
@@ -196,8 +225,11 @@ export class IntakeService {
       throw new HubValidationError([{ pointer: '#', detail: `once mapped to the canonical dossier, /procedure/code ${procedure.code} is not routed to agency ${origin.heldBy}; its procedures are: ${routed.join(', ') || 'none'}` }],
         `Agency ${origin.heldBy} is not on the route of procedure ${procedure.code}; nothing was stored`)
     }
-    const doc = canonicalJson(submission)
-    const received = this.#o.now()
+    // the code and the receipt time are columns of the record, not part of the stored document;
+    // the fingerprint (receive once: the same key with other content is a conflict) covers them
+    const fingerprint = sha256Hex(canonicalJson(submission))
+    const { code: givenCode, receivedAt: _given, ...content } = submission
+    const doc = canonicalJson(content)
     const receivedAt = toVietnamIso(received)
     const routing = initialRouting(steps, {
       at: receivedAt,
@@ -225,7 +257,9 @@ export class IntakeService {
       ...(idempotencyKey !== undefined && { idempotencyKey }),
       source: submission.source,
       ...(submission.source.origin !== undefined && { origin: submission.source.origin }),
-      fingerprint: sha256Hex(doc),
+      fingerprint,
+      ...(givenCode !== undefined && { code: givenCode }),
+      arrivedAt: toVietnamIso(arrived),
       codePrefix: dossierCodePrefix(receivingAgencyCode, received),
       sequenceWidth: SEQUENCE_WIDTH,
       receivingAgencyCode,
@@ -246,6 +280,7 @@ export class IntakeService {
       ...(origin.heldBy !== undefined && { asAgency: origin.heldBy })
     })
     if (result.outcome === 'conflict') throw new IdempotencyConflictError(result.code)
+    if (result.outcome === 'code-taken') throw new DossierCodeTakenError(result.code)
     if (result.outcome === 'duplicate') return { created: false, summary: result.summary }
     const { code } = result.summary
     // the delivery jobs and the receipt notification's jobs go out together: one write to Redis

@@ -201,7 +201,9 @@ export class LifecycleService {
   /**
    * The result was handed to the applicant at the counter, or delivered online (status 10). A
    * postal return ends through the postal service's tracking instead; while it is on its way, a
-   * counter return is refused.
+   * counter return is refused. Once the post gave up — the shipment failed for good (discarded by
+   * an administrator or not), or the result came back to the sender — the result can always be
+   * handed over here; a failed shipment step is cancelled so that no retry sends it afterwards.
    */
   async returnResult (code: string, method: 'counter' | 'online', note: string | undefined, client?: Client): Promise<{ changed: boolean, status: DossierStatus }> {
     return await this.#change<{ changed: boolean, status: DossierStatus }>(code, (found, at) => {
@@ -209,18 +211,26 @@ export class LifecycleService {
       const check = checkTransition(found.status, 'returned')
       if (!check.ok) throw new IllegalTransitionError(code, found.status, 'returned', check.detail)
       const postal = found.routing[RETURN_STEP]
-      if (postal !== undefined && !isFinished(postal.state)) {
+      // the post gave up: the shipment could not be created (its delivery failed for good, whether
+      // an administrator discarded it or not), or the result came back to the sender (rejected)
+      const postGaveUp = postal?.state === 'failed'
+      if (postal !== undefined && !isFinished(postal.state) && !postGaveUp) {
         throw new IllegalTransitionError(code, found.status, 'returned',
-          `cannot go from resolved (9) to returned (10) at the ${method}: the result is on its way by post (step ${RETURN_STEP} is ${postal.state}); it is returned when the postal service delivers it, or can be handed over here once the post gives up`)
+          `cannot go from resolved (9) to returned (10) at the ${method}: the result is on its way by post (step ${RETURN_STEP} is ${postal.state}); it is returned when the postal service delivers it, or can be handed over here once the post gives up (the shipment failed, or the result came back)`)
       }
       const head = changeStatus(this.#o.calendar, found.head, 'returned', at)
       const actor = actorOf(client)
+      // a failed shipment is not sent again once the result was handed over (a retry finds the step cancelled)
+      const routing: Routing | undefined = postGaveUp && postal !== undefined
+        ? { [RETURN_STEP]: { ...postal, state: 'cancelled', reason: `the result was handed over ${method === 'counter' ? 'at the counter' : 'online'} after the postal shipment failed${postal.lastError !== undefined ? ` (${postal.lastError})` : ''}` } }
+        : undefined
       const history: HistoryEntry = {
         at: toVietnamIso(at), type: 'returned', actor, applied: true, method,
-        ...(note !== undefined && { note }), statusFrom: found.status, statusTo: 'returned'
+        ...(note !== undefined && { note }), statusFrom: found.status, statusTo: 'returned',
+        ...(routing !== undefined && { cancelled: [RETURN_STEP] })
       }
       return {
-        plan: { head, history: [history], notification: { event: 'status-changed', actor, ...(note !== undefined && { note }) }, at },
+        plan: { head, ...(routing !== undefined && { routing }), history: [history], notification: { event: 'status-changed', actor, ...(note !== undefined && { note }) }, at },
         answer: { changed: true, status: 'returned' as DossierStatus }
       }
     })

@@ -22,6 +22,10 @@ export interface IntakeInput {
   /** the system that first received the dossier and its reference (source.origin), when the sender says */
   origin?: { system: string, reference: string }
   fingerprint: string
+  /** the code the receiving system issued (checked), used instead of numbering one */
+  code?: string
+  /** the hub's arrival time, when the receipt time (receivedAt) is the receiving system's */
+  arrivedAt?: string
   /** "<agency>-<YYMMDD>-", from domain/dossier-code.ts */
   codePrefix: string
   sequenceWidth: number
@@ -59,6 +63,8 @@ export type IntakeResult =
   | { outcome: 'created', summary: DossierSummary }
   | { outcome: 'duplicate', summary: DossierSummary }
   | { outcome: 'conflict', code: string }
+  /** the given code is held by another dossier */
+  | { outcome: 'code-taken', code: string }
 
 export interface ListFilter {
   status?: DossierStatus
@@ -219,6 +225,8 @@ export class DossierStore {
       source: input.source,
       origin: input.origin ?? null,
       receivedAt: input.receivedAt,
+      arrivedAt: input.arrivedAt ?? null,
+      code: input.code ?? null,
       contentFingerprint: input.contentFingerprint,
       windowMs: input.duplicateWindowMs,
       width: input.sequenceWidth,
@@ -238,9 +246,18 @@ export class DossierStore {
     }
     // the document goes in as the text it is (json keeps it; a parse and re-serialization would not)
     const text = JSON.stringify(p).replace(/}$/, `,"doc":${input.doc}}`)
-    const [row] = await this.#sql<Array<{ r: unknown }>>`select hub_intake(${text}::text::json) as r`
-    const r = parsed<{ outcome: 'created' | 'duplicate' | 'conflict', code: string, status: number, receivedAt: string, dueAt: string | null, procedure: string, procedureName: string, steps: unknown }>(row?.r)
-    if (r.outcome === 'conflict') return { outcome: 'conflict', code: r.code }
+    let row: { r: unknown } | undefined
+    try {
+      [row] = await this.#sql<Array<{ r: unknown }>>`select hub_intake(${text}::text::json) as r`
+    } catch (err) {
+      // a concurrent submission took the given code between the check and the insert
+      if (input.code !== undefined && (err as { code?: string, constraint_name?: string }).code === '23505' && (err as { constraint_name?: string }).constraint_name === 'dossiers_code_key') {
+        return { outcome: 'code-taken', code: input.code }
+      }
+      throw err
+    }
+    const r = parsed<{ outcome: 'created' | 'duplicate' | 'conflict' | 'code-taken', code: string, status: number, receivedAt: string, dueAt: string | null, procedure: string, procedureName: string, steps: unknown }>(row?.r)
+    if (r.outcome === 'conflict' || r.outcome === 'code-taken') return { outcome: r.outcome, code: r.code }
     if (r.outcome === 'duplicate') {
       return {
         outcome: 'duplicate',
@@ -268,8 +285,8 @@ export class DossierStore {
 
   /** The dossier with what a change needs: its route, status and version. One round trip. */
   async getForUpdate (code: string): Promise<DossierForUpdate | undefined> {
-    const [row] = await this.#sql<Array<{ status: number, received_at: Date, due_at: Date | null, facts: unknown, doc: unknown, version: number, supplements: number, steps: unknown }>>`
-      select d.status, d.received_at, d.due_at, d.facts::text as facts, d.doc::text as doc, d.version, d.supplements,
+    const [row] = await this.#sql<Array<{ status: number, received_at: Date, arrived_at: Date, due_at: Date | null, facts: unknown, doc: unknown, version: number, supplements: number, steps: unknown }>>`
+      select d.status, d.received_at, d.arrived_at, d.due_at, d.facts::text as facts, d.doc::text as doc, d.version, d.supplements,
         (${this.#sql.unsafe(STEPS)})::text as steps
       from dossiers d where d.code = ${code}`
     if (row === undefined) return undefined
@@ -284,6 +301,7 @@ export class DossierStore {
       status,
       statusCode: nationalStatusCode(status),
       receivedAt,
+      arrivedAt: iso(row.arrived_at),
       ...(dueAt !== undefined && { dueAt }),
       ...publicFacts(facts),
       ...parsed<Omit<Dossier, 'code' | 'status' | 'statusCode' | 'receivedAt'>>(row.doc),

@@ -703,11 +703,11 @@ export interface RoutingState {
  */
 export interface Dossier {
   /**
-   * Mã hồ sơ — the dossier code printed on the receipt (giấy tiếp nhận): <receiving agency code>-<YYMMDD>-<NNNN>, Circular 01/2018/TT-VPCP Art. 19. NNNN is the agency's sequence number of the day (Vietnam time), at least 4 digits.
+   * Mã hồ sơ — the dossier code printed on the receipt (giấy tiếp nhận): <receiving agency code>-<YYMMDD>-<NNNN>, Circular 01/2018/TT-VPCP Art. 19. NNNN is the agency's sequence number of the day (Vietnam time), at least 4 digits. A submission may carry the code the receiving system (the one-stop desk, the national portal) issued: its agency part must be procedure.receivingAgency.code and its date the Vietnam date of receivedAt, and no other dossier may hold it (409); without it the hub issues one.
    */
   code: string;
   /**
-   * Trạng thái hồ sơ — status by name: new (Mới đăng ký), received (Được tiếp nhận), not-accepted (Không được tiếp nhận), processing (Đang xử lý), supplement-requested (Yêu cầu bổ sung giấy tờ), payment-requested (Yêu cầu thực hiện nghĩa vụ tài chính), withdrawn (Công dân yêu cầu rút hồ sơ), stopped (Dừng xử lý), resolved (Đã xử lý xong), returned (Đã trả kết quả).
+   * Trạng thái hồ sơ — status by name: new (Mới đăng ký), received (Được tiếp nhận), not-accepted (Không được tiếp nhận), processing (Đang xử lý), supplement-requested (Yêu cầu bổ sung giấy tờ), payment-requested (Yêu cầu thực hiện nghĩa vụ tài chính), withdrawn (Công dân yêu cầu rút hồ sơ), stopped (Dừng xử lý: handling stopped for good, an end like not-accepted and withdrawn, not a pause), resolved (Đã xử lý xong), returned (Đã trả kết quả).
    */
   status:
     | "new"
@@ -725,9 +725,13 @@ export interface Dossier {
    */
   statusCode: number;
   /**
-   * Ngày tiếp nhận — when the hub received the dossier (ISO 8601 with offset, Vietnam time).
+   * Ngày tiếp nhận (NgayTiepNhan) — the receipt time (ISO 8601 with offset). A submission may carry the time the receiving system (the one-stop desk, the national portal) stamped on the receipt: not in the future, not before submittedAt, not older than the hub's configured bound (intake.receivedAtMaxAgeDays); without it, the hub's arrival time. Due dates, the 15:00 rule, statistics and the code's date count from it.
    */
   receivedAt: string;
+  /**
+   * Thời điểm trục nhận — when the hub itself received the dossier (ISO 8601 with offset, Vietnam time); receivedAt unless the receiving system gave its own receipt time.
+   */
+  arrivedAt?: string;
   /**
    * Ngày hẹn trả (hạn xử lý) — the promised return date, when known.
    */
@@ -817,7 +821,7 @@ export interface Dossier {
       name?: string;
     };
     /**
-     * Cấp thực hiện — administrative level: province (cấp tỉnh), district (cấp huyện, older dossiers only) or commune (cấp xã).
+     * Cấp thực hiện — administrative level: province (cấp tỉnh) or commune (cấp xã). district (cấp huyện) only on dossiers received before 1 July 2025, when the two-level local government abolished districts: a dossier received on or after that day with district is refused (400).
      */
     level: "province" | "district" | "commune";
     /**
@@ -851,18 +855,23 @@ export interface Dossier {
      */
     fullName: string;
     /**
-     * Giấy tờ định danh — identity document: citizen-id (số định danh cá nhân/CCCD, 12 digits), legacy-id (CMND, 9 digits), tax-code (mã số thuế, 10 digits or 10+3 for a branch), agency-code (mã định danh cơ quan).
+     * Giấy tờ định danh — identity document: citizen-id (số định danh cá nhân/CCCD, 12 digits), legacy-id (CMND, 9 digits: only on dossiers received before 1 January 2025, it lapsed on 31 December 2024), passport (hộ chiếu), tax-code (mã số thuế, 10 digits or 10+3 for a branch), enterprise-code (mã số doanh nghiệp, which is also its tax code), organisation-id (mã định danh điện tử của tổ chức), agency-code (mã định danh cơ quan).
      */
     identity: {
       /**
        * Loại giấy tờ — kind of identity document.
        */
-      type: "citizen-id" | "legacy-id" | "tax-code" | "agency-code";
+      type:
+        "citizen-id" | "legacy-id" | "passport" | "tax-code" | "enterprise-code" | "organisation-id" | "agency-code";
       /**
        * Số giấy tờ — the document number.
        */
       number: string;
     };
+    /**
+     * Tài khoản được xác thực với VNeID (TaiKhoanDuocXacThucVoiVNeID) — the applicant's account was authenticated with VNeID, the national e-identity (Decree 69/2024/NĐ-CP); absent: not known.
+     */
+    vneidAuthenticated?: boolean;
     /**
      * Ngày sinh — date of birth (citizens).
      */
@@ -1943,6 +1952,10 @@ export interface IntakePolicy {
    * Cửa sổ chống trùng liên kênh — hours during which a dossier that arrives again from another system (the portal, then an agency's own software) with the same procedure, applicant ID and content is recognised as the same dossier; 0 turns this check off (the source reference still applies).
    */
   duplicateWindowHours?: number;
+  /**
+   * Tuổi tối đa của ngày tiếp nhận — how many days old the receipt time a submission carries (receivedAt, stamped by the one-stop desk or the national portal) may be when it reaches the hub; an older one is refused (400) rather than counted into past due dates and figures.
+   */
+  receivedAtMaxAgeDays?: number;
 }
 /**
  * Lịch làm việc — how due dates are counted: the holiday table, working hours and the 15:00 rule for paper dossiers.
@@ -2332,8 +2345,8 @@ export interface HolidayYear {
   workingSaturdays: string[];
 }
 
-/** A dossier as submitted: the canonical dossier without the properties the hub assigns (readOnly in the schema). */
-export type DossierSubmission = Omit<Dossier, 'code' | 'status' | 'statusCode' | 'receivedAt' | 'dueAt' | 'rescheduledDueAt' | 'pausedSince' | 'overdueSince' | 'resolvedAt' | 'returnedAt' | 'closedAt' | 'timeliness' | 'routing' | 'results'>
+/** A dossier as submitted: the canonical dossier without the properties the hub assigns (readOnly in the schema); the receiving system's code and receipt time optional. */
+export type DossierSubmission = Omit<Dossier, 'status' | 'statusCode' | 'arrivedAt' | 'dueAt' | 'rescheduledDueAt' | 'pausedSince' | 'overdueSince' | 'resolvedAt' | 'returnedAt' | 'closedAt' | 'timeliness' | 'routing' | 'results' | 'code' | 'receivedAt'> & Partial<Pick<Dossier, 'code' | 'receivedAt'>>
 
 /** The properties the hub assigns. */
-export type HubAssignedProperty = 'code' | 'status' | 'statusCode' | 'receivedAt' | 'dueAt' | 'rescheduledDueAt' | 'pausedSince' | 'overdueSince' | 'resolvedAt' | 'returnedAt' | 'closedAt' | 'timeliness' | 'routing' | 'results'
+export type HubAssignedProperty = 'status' | 'statusCode' | 'arrivedAt' | 'dueAt' | 'rescheduledDueAt' | 'pausedSince' | 'overdueSince' | 'resolvedAt' | 'returnedAt' | 'closedAt' | 'timeliness' | 'routing' | 'results'

@@ -7,6 +7,10 @@
  *   stored and sent to agencies before (issue 12). One walk over the parsed body, without
  *   recursion (a deeply nested body cannot overflow the stack), stopping at the first few problems;
  *   it runs before the JSON Schema (preValidation), so such a body costs one walk.
+ * - Every string of a JSON body (property names included) is stored in NFC (toNfc): decomposed
+ *   Vietnamese (NFD) and precomposed are one text. Done in the JSON parser, which every inbound
+ *   path shares (portal and agency-native submissions, events, supplements, returns, withdrawals);
+ *   a body already in NFC without escaped non-ASCII characters costs one quick check of its text.
  * - A dossier code in the path is normalized like every identifier (domain/identifiers.ts):
  *   full-width letters, invisible characters or surrounding spaces find the dossier all the same.
  * Identifiers in bodies (source references) are normalized where they are received (intake).
@@ -106,6 +110,63 @@ export function textProblems (body: unknown, max = MAX_TEXT_PROBLEMS): FieldProb
   return problems.slice(0, max)
 }
 
+/**
+ * Whether a JSON text may hold a string that is not in NFC (Unicode Normalization Form C,
+ * precomposed): the text itself is not in NFC, or it escapes a non-ASCII character (\u0080 and
+ * above; "e\u0302\u0303" is NFD written in escapes). An ASCII text without such escapes, or an NFC
+ * text (ICU's quick check: one pass, no copy when it is already normalized), needs no walk.
+ */
+const NON_ASCII_ESCAPE = /\\u(?!00[0-7][0-9a-f])[0-9a-f]{4}/i
+export function mayHoldNonNfc (json: string): boolean {
+  return NON_ASCII_ESCAPE.test(json) || json.normalize('NFC') !== json
+}
+
+interface Slot { container: object, up: Record<string | number, unknown> | undefined, key: string | number }
+
+/**
+ * Every string of a parsed JSON value in NFC, property names included: Vietnamese sent decomposed
+ * (NFD: "Nguyễn" as e + U+0302 + U+0303, as some keyboards and older systems send it) is stored
+ * as the precomposed text everyone else sends, so that the two spellings of one submission are
+ * one submission (receive once, conflicts, content matching: fingerprints are taken of the
+ * normalized body). Arrays and objects are changed in place; an object whose property names
+ * change is rebuilt in the same order (defineProperty: a name is never a prototype setter).
+ * Returns the value (a new one only when the value itself is a string). No recursion.
+ */
+export function toNfc (body: unknown): unknown {
+  if (typeof body === 'string') return body.normalize('NFC')
+  if (body === null || typeof body !== 'object') return body
+  let root: unknown = body
+  const stack: Slot[] = [{ container: body, up: undefined, key: '' }]
+  while (stack.length > 0) {
+    const { container, up, key } = stack.pop() as Slot
+    if (Array.isArray(container)) {
+      const items = container as unknown[]
+      for (let i = 0; i < items.length; i++) {
+        const value = items[i]
+        if (typeof value === 'string') items[i] = value.normalize('NFC')
+        else if (value !== null && typeof value === 'object') stack.push({ container: value, up: items as unknown as Record<number, unknown>, key: i })
+      }
+      continue
+    }
+    let object = container as Record<string, unknown>
+    let renamed = false
+    for (const name in object) if (name.normalize('NFC') !== name) { renamed = true; break }
+    if (renamed) {
+      const copy: Record<string, unknown> = {}
+      for (const name in object) Object.defineProperty(copy, name.normalize('NFC'), { value: object[name], enumerable: true, writable: true, configurable: true })
+      if (up === undefined) root = copy
+      else up[key] = copy
+      object = copy
+    }
+    for (const name in object) {
+      const value = object[name]
+      if (typeof value === 'string') object[name] = value.normalize('NFC')
+      else if (value !== null && typeof value === 'object') stack.push({ container: value, up: object, key: name })
+    }
+  }
+  return root
+}
+
 /** Requests whose JSON text may hold a refused string (set by the JSON parser below). */
 const suspects = new WeakSet<object>()
 
@@ -117,7 +178,9 @@ async function textRules (app: FastifyInstance): Promise<void> {
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
     if (typeof text === 'string' && mayHoldForbiddenText(text)) suspects.add(request)
-    parseJson(request, text as string, done)
+    if (typeof text !== 'string' || !mayHoldNonNfc(text)) { parseJson(request, text as string, done); return }
+    // every inbound body's text in NFC, before anything reads it (schemas, fingerprints, the record)
+    parseJson(request, text, (err, body) => { if (err !== null) done(err); else done(null, toNfc(body)) })
   })
   app.addHook('preValidation', async (request) => {
     const params = request.params as Record<string, unknown> | undefined
