@@ -8,7 +8,10 @@
  */
 import t from 'tap'
 import { build, example, post, startAgency, waitFor, bearer } from './helper.ts'
-import type { DossierSubmission, DossierSummary, IndicatorReport, IndicatorUnit, StatusReport } from '../src/types/schemas.generated.ts'
+import ExcelJS from 'exceljs'
+import { judgeTimeliness, type HistoryPoint } from '../src/domain/indicators.ts'
+import { STATUSES } from '../src/domain/status.ts'
+import type { DossierSubmission, HistoryEntry, Dossier, DossierSummary, IndicatorReport, IndicatorUnit, StatusReport } from '../src/types/schemas.generated.ts'
 
 const X = '000.31.35.H56'
 const Y = '000.31.36.H56'
@@ -26,6 +29,8 @@ t.test('the Decision 766 indicators of January 2026, per commune, agency and pro
   const hub = await build(t, { agencyUrl: agency.url, now: () => now })
   const at = (iso: string): void => { now = new Date(`${iso}+07:00`) }
   let n = 0
+  // the due date each was given at receipt (the history shows the later ones on the entries that moved it)
+  const dueAtReceipt = new Map<string, Date>()
   const submit = async (unit: string, channel: 'online' | 'counter'): Promise<string> => {
     n++
     const base = example('electricity-new-connection')
@@ -37,7 +42,8 @@ t.test('the Decision 766 indicators of January 2026, per commune, agency and pro
     }
     const res = await post(hub.app, s)
     t.equal(res.statusCode, 201, res.body)
-    const { code } = res.json<DossierSummary>()
+    const { code, dueAt } = res.json<DossierSummary>()
+    if (dueAt !== undefined) dueAtReceipt.set(code, new Date(dueAt))
     await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', `${code} delivered`)
     return code
   }
@@ -138,6 +144,67 @@ t.test('the Decision 766 indicators of January 2026, per commune, agency and pro
   // 09:00 by 19 working days to Tue 3 Feb 09:00, and it was resolved at 10:00; e was due Tue 3 Feb 09:00
   t.match(fig(feb.province, '2.1'), { numerator: 0, denominator: 2, value: 0, score: 0 })
   t.match(fig(feb.province, '3.3'), { denominator: 0, value: null }, 'nothing received in February')
+
+  // the record's SQL judges each dossier as the domain's rule does, from the history the API shows
+  let onTime = 0
+  let counted = 0
+  for (const code of [a, b, c, d, e, f]) {
+    const dossier = (await hub.app.inject(`/v1/dossiers/${code}`)).json<Dossier>()
+    const entries = (await hub.app.inject(`/v1/dossiers/${code}/history`)).json<{ entries: HistoryEntry[] }>().entries
+    const history: HistoryPoint[] = entries.map((h) => ({
+      at: new Date(h.at),
+      type: h.type,
+      ...(h.statusFrom !== undefined && { statusFrom: STATUSES[h.statusFrom].code }),
+      ...(h.statusTo !== undefined && { statusTo: STATUSES[h.statusTo].code }),
+      ...(h.dueAtTo !== undefined && { dueAtTo: new Date(h.dueAtTo) }),
+      ...(h.type === 'received' && dueAtReceipt.has(code) && { dueAtTo: dueAtReceipt.get(code) })
+    }))
+    const j = judgeTimeliness(new Date(dossier.receivedAt as string), history, { start: new Date('2026-01-01T00:00:00+07:00'), end: new Date('2026-01-31T23:59:59.999+07:00') })
+    if (j !== undefined) { counted++; if (j.onTime) onTime++ }
+  }
+  t.match(fig(june.province, '2.1'), { numerator: onTime, denominator: counted }, 'the SQL and the domain rule agree')
+
+  // CSV and the XLSX workbook: the same figures
+  const csv = await hub.app.inject({ url: '/v1/reports/indicators?from=2026-01-01&to=2026-01-31', headers: { accept: 'text/csv' } })
+  t.equal(csv.statusCode, 200)
+  t.equal(csv.headers['content-type'], 'text/csv; charset=utf-8')
+  const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n')
+  const header = (lines[0] ?? '').split(',')
+  t.same(header.slice(0, 5), ['grouping', 'key', 'name', 'rank', 'total'])
+  t.equal(lines.length, 1 + 1 + 2 + 1 + 1, 'header, province, two communes, one agency, one procedure')
+  const xRow = (lines.find((l) => l.startsWith(`commune,${X},`)) ?? '').split(',')
+  t.equal(xRow[header.indexOf('2.1 value')], '66.67')
+  t.equal(xRow[header.indexOf('2.1 numerator')], '2')
+  t.equal(xRow[header.indexOf('1.4 value')], 'N/A')
+  t.equal(xRow[header.indexOf('total')], '20.84')
+
+  const xlsx = await hub.app.inject({ url: '/v1/reports/indicators?from=2026-01-01&to=2026-01-31', headers: { accept: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' } })
+  t.equal(xlsx.statusCode, 200)
+  t.equal(xlsx.headers['content-type'], 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+  t.match(xlsx.headers['content-disposition'], /chi-so-766-2026-01-01-2026-01-31\.xlsx/)
+  const wb = new ExcelJS.Workbook()
+  await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer)
+  t.same(wb.worksheets.map((w) => w.name), ['Toàn tỉnh', 'Cấp xã', 'Cơ quan', 'Thủ tục', 'Ghi chú'])
+  const communes = wb.getWorksheet('Cấp xã')
+  if (communes === undefined) throw new Error('no sheet')
+  t.match(String(communes.getCell(1, 1).value), /766/)
+  t.match(String(communes.getCell(2, 1).value), /2026-01-01.*2026-01-31/)
+  // row 4: indicator names (merged over 5 columns), row 5: the parts, rows 6…: units in rank order
+  const col = (id: string, part: string): number => {
+    let c = 0
+    communes.getRow(4).eachCell((cell, n) => { if (c === 0 && String(cell.value).startsWith(`${id}.`)) c = n })
+    const offset = ['Tử số', 'Mẫu số', 'Giá trị', 'Điểm', 'Hạng'].indexOf(part)
+    t.equal(communes.getCell(5, c + offset).value, part)
+    return c + offset
+  }
+  t.same([communes.getCell(6, 2).value, communes.getCell(7, 2).value], [X, Y])
+  t.equal(communes.getCell(6, 5).value, 20.84, 'total score')
+  t.equal(communes.getCell(6, col('2.1', 'Giá trị')).value, 66.67)
+  t.equal(communes.getCell(7, col('2.1', 'Tử số')).value, 1)
+  t.equal(communes.getCell(7, col('2.1', 'Hạng')).value, 2)
+  t.equal(communes.getCell(6, col('4.3', 'Giá trị')).value, 'N/A')
+  const notes = wb.getWorksheet('Ghi chú')
+  t.match(String(notes?.getCell(2, 5).value), /sync/, '1.4: why N/A')
 
   // filters
   const onlyY = (await hub.app.inject(`/v1/reports/indicators?from=2026-01-01&to=2026-01-31&unit=${Y}`)).json<IndicatorReport>()
