@@ -239,3 +239,45 @@ t.test('indicators: a bad period is a 400 problem, no key a 401', async (t) => {
   t.match(fig(empty.province, '2.1'), { value: null, denominator: 0 })
   t.same(empty.communes, [])
 })
+
+t.test('indicators per agency: each judged on its own step\'s due date and end', async (t) => {
+  // a birth registration received Monday 5 January 2026 09:00: the dossier is due in 5 working days
+  // (Saturday 10 January, a working Saturday), the justice department's step in 1 (Tuesday 6 09:00)
+  let now = new Date('2026-01-05T09:00:00+07:00')
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url, now: () => now })
+  const at = (iso: string): void => { now = new Date(`${iso}+07:00`) }
+  const s = example('birth-registration')
+  const res = await post(hub.app, { ...s, source: { system: s.source.system, reference: 'ind-birth' } })
+  t.equal(res.statusCode, 201)
+  const { code, dueAt, routing } = res.json<DossierSummary>()
+  t.equal(dueAt, '2026-01-10T09:00:00.000+07:00')
+  t.equal((routing as Record<string, { dueAt?: string }>)['civil-status']?.dueAt, '2026-01-06T09:00:00.000+07:00')
+  const delivered = async (step: string): Promise<void> => {
+    await waitFor(async () => (await hub.store.routingState(code, step))?.state === 'delivered', `${step} delivered`)
+  }
+  const report = async (agencyId: string, r: StatusReport): Promise<void> => {
+    const answer = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: `e-${Math.random()}`, agency: agencyId, report: r } })
+    t.equal(answer.statusCode, 201, answer.body)
+  }
+  await delivered('civil-status')
+  at('2026-01-07T10:00:00') // a day late for its own step
+  await report('justice', { status: 'resolved' })
+  await delivered('residence')
+  await delivered('health-insurance')
+  at('2026-01-07T11:00:00')
+  await report('police-residence', { status: 'resolved' })
+  await report('social-insurance', { status: 'resolved' })
+  at('2026-02-10T09:00:00')
+  const jan = (await hub.app.inject('/v1/reports/indicators?from=2026-01-01&to=2026-01-31')).json<IndicatorReport>()
+  t.match(fig(jan.province, '2.1'), { numerator: 1, denominator: 1, value: 100 }, 'the dossier was resolved on time')
+  const byAgency = Object.fromEntries(jan.agencies.map((u) => [u.key, fig(u, '2.1')]))
+  t.same(Object.keys(byAgency).sort(), ['justice', 'police-residence', 'social-insurance'], 'not the postal service returning the result')
+  t.match(byAgency.justice, { numerator: 0, denominator: 1, value: 0, rank: 3 })
+  t.match(byAgency['police-residence'], { numerator: 1, denominator: 1, value: 100, rank: 1 })
+  t.match(byAgency['social-insurance'], { numerator: 1, denominator: 1, value: 100, rank: 1 })
+  t.equal(jan.agencies.at(-1)?.key, 'justice', 'last by total score')
+  const justice = (await hub.app.inject({ url: '/v1/reports/indicators?from=2026-01-01&to=2026-01-31', headers: bearer(hub.keys.agencies.justice as string) })).json<IndicatorReport>()
+  t.same(justice.agencies.map((u) => u.key), ['justice'], 'the justice department sees its own row only')
+  t.match(fig(justice.agencies[0], '2.1'), { numerator: 0, denominator: 1 })
+})
