@@ -16,6 +16,7 @@ import type { AuditStore } from './store/audit-store.ts'
 import auditRoutes from './routes/audit.ts'
 import adminRoutes from './routes/admin.ts'
 import { registerQueueConsole } from './plugins/external/queue-console.ts'
+import { registerReportsDashboard } from './plugins/external/reports-dashboard.ts'
 import type { Queue } from 'bullmq'
 import observability, { type ObservabilityOptions } from './plugins/app/observability.ts'
 import type { ClientStore } from './auth/clients.ts'
@@ -105,5 +106,6 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(auditRoutes)
   await app.register(adminRoutes)
   await registerQueueConsole(app, { queues: options.queues, clients: options.clients })
+  await registerReportsDashboard(app, { clients: options.clients })
   return app
 }
