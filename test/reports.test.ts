@@ -31,12 +31,13 @@ t.test('the Decision 766 indicators of January 2026, per commune, agency and pro
   let n = 0
   // the due date each was given at receipt (the history shows the later ones on the entries that moved it)
   const dueAtReceipt = new Map<string, Date>()
-  const submit = async (unit: string, channel: 'online' | 'counter'): Promise<string> => {
+  const submit = async (unit: string, channel: 'online' | 'counter', fees?: DossierSubmission['fees']): Promise<string> => {
     n++
     const base = example('electricity-new-connection')
     const s: DossierSubmission = {
       ...base,
       channel,
+      ...(fees !== undefined && { fees }),
       source: { system: base.source.system, reference: `ind-${n}` },
       procedure: { ...base.procedure, level: unit === PROVINCE_DESK ? 'province' : 'commune', receivingAgency: { code: unit } }
     }
@@ -59,9 +60,10 @@ t.test('the Decision 766 indicators of January 2026, per commune, agency and pro
   const result = { name: 'Hợp đồng mua bán điện', componentCode: 'KQ1', url: 'https://evn.example/kq.pdf', sha256: 'b'.repeat(64) }
 
   // Monday 5 January 09:00, all due Thursday 8 January 09:00
-  const a = await submit(X, 'online') // resolved Wed 7: on time, with a result file
-  const b = await submit(X, 'counter') // resolved Fri 9: late
-  const f = await submit(X, 'online') // papers asked Tue 6, supplied Fri 9 (3 working days: due → Mon 12), resolved Mon 12 08:00: on time
+  const fee = (collection: 'online' | 'counter', amount = 50_000): NonNullable<DossierSubmission['fees']> => [{ code: 'LP1', name: 'Lệ phí', amount, collection, paid: true }]
+  const a = await submit(X, 'online', fee('online')) // resolved Wed 7: on time, with a result file; its fee paid online
+  const b = await submit(X, 'counter', fee('counter')) // resolved Fri 9: late; its fee paid at the counter
+  const f = await submit(X, 'online', fee('online', 0)) // a zero fee line: not in 3.6's denominator; papers asked Tue 6, supplied Fri 9 (3 working days: due → Mon 12), resolved Mon 12 08:00: on time
   const c = await submit(Y, 'online') // two supplement requests, resolved Wed 7: overdue
   const d = await submit(Y, 'counter') // papers asked Wed 7, still waiting on 31 January: on time (ends at the request)
   at('2026-01-06T09:00:00')
@@ -109,7 +111,8 @@ t.test('the Decision 766 indicators of January 2026, per commune, agency and pro
   t.match(fig(jan.province, '4.3'), { value: null, reason: /reuse/ })
   t.match(fig(jan.province, '4.4'), { value: null })
   t.match(fig(jan.province, '4.1'), { value: null })
-  t.match(fig(jan.province, '3.6'), { value: null, reason: /denominator/ }, 'no fee lines in these dossiers')
+  // 3.6: dossiers with a fee above 0: a (paid online) and b (at the counter)
+  t.match(fig(jan.province, '3.6'), { numerator: 1, denominator: 2, value: 50, threshold: 100, score: 5, note: /fee lines/ })
 
   // communes: X (a b f: 2 of 3 on time), Y (c d: 1 of 2); the province's desk is no commune
   t.same(jan.communes?.map((u) => u.key), [X, Y], 'ordered by total score')
@@ -120,8 +123,9 @@ t.test('the Decision 766 indicators of January 2026, per commune, agency and pro
   t.equal(uy?.rank, 2)
   t.equal(fig(ux, '2.1').rank, 1)
   t.equal(fig(uy, '2.1').rank, 2)
-  // X: 6.67 (2.1) + 10 (3.3: 66.67% online) + 10 × 33.33 / 80 = 4.17 (4.2) = 20.84
-  t.equal(ux?.total, 20.84)
+  // X: 6.67 (2.1) + 10 (3.3: 66.67% online) + 5 (3.6: 1 of 2) + 10 × 33.33 / 80 = 4.17 (4.2) = 25.84
+  t.equal(ux?.total, 25.84)
+  t.match(fig(uy, '3.6'), { value: null, denominator: 0 }, 'no fee in Y')
   // the agency: its step, judged on its own due date (the dossier's) and its own supplement requests
   t.same(jan.agencies.map((u) => u.key), ['evn'])
   t.match(fig(jan.agencies[0], '2.1'), { numerator: 4, denominator: 6 })
@@ -176,7 +180,7 @@ t.test('the Decision 766 indicators of January 2026, per commune, agency and pro
   t.equal(xRow[header.indexOf('2.1 value')], '66.67')
   t.equal(xRow[header.indexOf('2.1 numerator')], '2')
   t.equal(xRow[header.indexOf('1.4 value')], 'N/A')
-  t.equal(xRow[header.indexOf('total')], '20.84')
+  t.equal(xRow[header.indexOf('total')], '25.84')
 
   const xlsx = await hub.app.inject({ url: '/v1/reports/indicators?from=2026-01-01&to=2026-01-31', headers: { accept: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' } })
   t.equal(xlsx.statusCode, 200)
@@ -198,7 +202,7 @@ t.test('the Decision 766 indicators of January 2026, per commune, agency and pro
     return c + offset
   }
   t.same([communes.getCell(6, 2).value, communes.getCell(7, 2).value], [X, Y])
-  t.equal(communes.getCell(6, 5).value, 20.84, 'total score')
+  t.equal(communes.getCell(6, 5).value, 25.84, 'total score')
   t.equal(communes.getCell(6, col('2.1', 'Giá trị')).value, 66.67)
   t.equal(communes.getCell(7, col('2.1', 'Tử số')).value, 1)
   t.equal(communes.getCell(7, col('2.1', 'Hạng')).value, 2)

@@ -136,11 +136,9 @@ export class IndicatorQueries {
       -- received in the period: channel, fees, files, handling time
       facts as (
         select j.id, j.procedure_code, j.receiving_agency, j.level, j.on_time, j.received_in, j.channel, j.judged_at, j.due,
-          j.received_in and exists (select 1 from json_array_elements(coalesce(dd.doc->'fees', '[]'::json)) f
-            where coalesce((f->>'amount')::numeric, 0) > 0) as with_fee,
-          j.received_in and exists (select 1 from json_array_elements(coalesce(dd.doc->'fees', '[]'::json)) f
-            where coalesce((f->>'amount')::numeric, 0) > 0 and f->>'collection' = 'online' and f->>'paid' = 'true') as paid_online,
-          j.received_in and json_array_length(coalesce(dd.doc->'attachments', '[]'::json)) > 0
+          j.received_in and coalesce(fee.with_fee, false) as with_fee,
+          j.received_in and coalesce(fee.paid_online, false) as paid_online,
+          j.received_in and json_array_length(coalesce(doc.attachments, '[]'::json)) > 0
             and exists (select 1 from dossier_steps s where s.dossier_id = j.id and s.state = 'resolved'
               and (s.detail->>'reportedAt')::timestamptz <= ${end} and json_array_length(coalesce(s.detail->'results', '[]'::json)) > 0) as digitized,
           j.received_in and j.resolved_at is not null as resolved,
@@ -152,6 +150,13 @@ export class IndicatorQueries {
               where h.dossier_id = j.id and h.status_to = 5 and h.status_from is distinct from 5 and h.at <= j.resolved_at), interval '0'))) / 86400
           end as handling_days
         from judged j join dossiers dd on dd.id = j.id
+        -- the submission's fee lines and attachments, the json parsed once, only for those received in the period
+        cross join lateral json_to_record(case when j.received_in then dd.doc else '{}'::json end) as doc (fees json, attachments json)
+        left join lateral (
+          select bool_or(coalesce((x->>'amount')::numeric, 0) > 0) as with_fee,
+            bool_or(coalesce((x->>'amount')::numeric, 0) > 0 and x->>'collection' = 'online' and x->>'paid' = 'true') as paid_online
+          from json_array_elements(coalesce(doc.fees, '[]'::json)) x
+        ) fee on true
       ),
       -- an agency's own steps, judged on their own due dates
       steps as (
