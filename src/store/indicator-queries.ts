@@ -162,7 +162,10 @@ export class IndicatorQueries {
       steps as (
         select s.agency, f.*,
           (select count(*) from dossier_history h where h.dossier_id = f.id and h.at <= ${end}
-            and h.type = 'agency-report' and h.entry->>'step' = s.step and h.entry->'report'->>'status' = 'supplement-requested'
+            -- a supplement request either paused the dossier (→ 5) or found it paused already (no change):
+            -- only those rows' json is read
+            and h.type = 'agency-report' and (h.status_to = 5 or h.status_to is null)
+            and h.entry->>'step' = s.step and h.entry->'report'->>'status' = 'supplement-requested'
             and coalesce(h.entry->>'applied', 'true') <> 'false') as own_requests,
           case when s.state in ('resolved', 'rejected') and (s.detail->>'reportedAt')::timestamptz <= ${end}
             then (s.detail->>'reportedAt')::timestamptz else f.judged_at end as step_judged_at,
