@@ -16,6 +16,7 @@ import type { AuditStore } from './store/audit-store.ts'
 import auditRoutes from './routes/audit.ts'
 import adminRoutes from './routes/admin.ts'
 import { registerQueueConsole } from './plugins/external/queue-console.ts'
+import { registerReportsDashboard } from './plugins/external/reports-dashboard.ts'
 import type { Queue } from 'bullmq'
 import observability, { type ObservabilityOptions } from './plugins/app/observability.ts'
 import type { ClientStore } from './auth/clients.ts'
@@ -23,6 +24,7 @@ import dossierRoutes from './routes/dossiers.ts'
 import eventRoutes from './routes/events.ts'
 import lifecycleRoutes from './routes/lifecycle.ts'
 import statsRoutes from './routes/stats.ts'
+import reportRoutes from './routes/reports.ts'
 import { nationalRecordSchema } from '../adapters/national-portal/index.ts'
 import agencyRoutes from './routes/agencies.ts'
 import { OneLinePerRequest } from './http/log-controller.ts'
@@ -99,9 +101,11 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(eventRoutes)
   await app.register(lifecycleRoutes)
   await app.register(statsRoutes)
+  await app.register(reportRoutes)
   await app.register(agencyRoutes)
   await app.register(auditRoutes)
   await app.register(adminRoutes)
   await registerQueueConsole(app, { queues: options.queues, clients: options.clients })
+  await registerReportsDashboard(app, { clients: options.clients })
   return app
 }

@@ -42,6 +42,8 @@ import { StatsQueries } from './store/stats-queries.ts'
 import { DossierGauges } from './store/dossier-gauges.ts'
 import { LifecycleService } from './services/lifecycle-service.ts'
 import { StatsService } from './services/stats-service.ts'
+import { IndicatorService } from './services/indicator-service.ts'
+import { IndicatorQueries } from './store/indicator-queries.ts'
 import { WebhookQueue, createWebhookWorker } from './queues/webhook-queue.ts'
 import { WebhookService } from './delivery/webhook-service.ts'
 import type { Queue } from 'bullmq'
@@ -254,7 +256,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     const dossiers = new DossierQueries(store, audit, { notifications, subscribers: settings.subscribers, agencies: settings.agencies })
     const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : [])]
     app = await buildApp({
-      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, names, now), checkpoints, inlineAttachmentLimit: options.inlineAttachmentLimit },
+      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, names, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now), checkpoints, inlineAttachmentLimit: options.inlineAttachmentLimit },
       audit,
       queues: consoleQueues,
       observability: { redis, record: db.sql, gauges: new DossierGauges(db.reports), queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), workers: () => workers, role, draining: () => draining, now },

@@ -28,6 +28,7 @@ const routes: Call[] = [
   { name: 'GET /v1/dossiers/:code/notifications', request: (code) => ({ url: `/v1/dossiers/${code}/notifications` }) },
   { name: 'GET /v1/dossiers/:code/national-record', request: (code) => ({ url: `/v1/dossiers/${code}/national-record` }) },
   { name: 'GET /v1/stats', request: () => ({ url: '/v1/stats' }) },
+  { name: 'GET /v1/reports/indicators', request: () => ({ url: '/v1/reports/indicators' }) },
   // last: they change the dossier (the return is refused with 409 before it is resolved, which is not a 403)
   { name: 'POST /v1/dossiers/:code/return', request: (code) => ({ method: 'POST', url: `/v1/dossiers/${code}/return`, payload: { method: 'counter' } }) },
   { name: 'POST /v1/dossiers/:code/supplements', request: (code) => ({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: { supplementId: `S-${Math.random()}`, attachments: [{ componentCode: 'TP1', fileName: 'a.pdf', mediaType: 'application/pdf', byteSize: 10, sha256: 'a'.repeat(64), url: 'https://x.example/a.pdf' }] } }) },
@@ -87,6 +88,7 @@ t.test('each role on each route: allowed, or 403 naming the roles that may', asy
     'GET /v1/dossiers/:code/notifications': ['portal', 'agency', 'admin', 'auditor'],
     'GET /v1/dossiers/:code/national-record': ['portal', 'admin', 'auditor'],
     'GET /v1/stats': ['portal', 'agency', 'admin', 'auditor'],
+    'GET /v1/reports/indicators': ['portal', 'agency', 'admin', 'auditor'],
     'POST /v1/dossiers/:code/return': ['portal', 'admin'],
     'POST /v1/dossiers/:code/supplements': ['portal', 'admin'],
     'POST /v1/dossiers/:code/withdraw': ['portal', 'admin']

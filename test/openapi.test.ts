@@ -199,7 +199,7 @@ t.test('the OpenAPI document', async (t) => {
         }
       }
     }
-    t.equal(checked, 26, 'twenty-six API operations')
+    t.equal(checked, 27, 'twenty-seven API operations')
   })
 
   t.test('dossier-submission leaves out what the hub assigns; dossier has it', async (t) => {
@@ -253,6 +253,7 @@ const OPERATION_IDS: Record<string, string> = {
   'GET /v1/dossiers/{code}/notifications': 'getDossierNotifications',
   'GET /v1/dossiers/{code}/national-record': 'getNationalRecord',
   'GET /v1/stats': 'getStats',
+  'GET /v1/reports/indicators': 'getIndicators',
   'POST /v1/agencies/{agency}/dossiers': 'submitAgencyDossier',
   'GET /v1/dossiers/{code}/audit': 'getDossierAudit',
   'GET /v1/audit/checkpoints': 'listAuditCheckpoints',

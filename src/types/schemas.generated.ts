@@ -1076,6 +1076,167 @@ export interface HistoryEntry {
   documents?: string[];
 }
 /**
+ * Kỳ báo cáo chỉ số — the query of GET /v1/reports/indicators: a period of Vietnam calendar days and optional filters.
+ */
+export interface IndicatorQuery {
+  /**
+   * Từ ngày — first day of the period (YYYY-MM-DD, Vietnam time); default 1 January of `to`'s year.
+   */
+  from?: string;
+  /**
+   * Đến ngày — last day, inclusive; default today. The period is judged as the record stood at the end of this day (or now, while it has not ended).
+   */
+  to?: string;
+  /**
+   * Đơn vị tiếp nhận — only dossiers received by this unit (receiving agency code, e.g. 000.31.35.H56).
+   */
+  unit?: string;
+  /**
+   * Mã thủ tục — only dossiers of this procedure (national procedure code).
+   */
+  procedure?: string;
+}
+/**
+ * Báo cáo chỉ số theo Quyết định 766/QĐ-TTg — the Decision 766 indicators of a period for the province, each commune, each agency and each procedure, scored and ranked, as the record stood at the period's end.
+ */
+export interface IndicatorReport {
+  /**
+   * Từ ngày — first day of the period.
+   */
+  from: string;
+  /**
+   * Đến ngày — last day of the period.
+   */
+  to: string;
+  /**
+   * Thời điểm chốt số liệu — the instant the period is judged at: the end of `to` (Vietnam time), or the time of the request while it has not ended.
+   */
+  judgedAt: string;
+  /**
+   * Đơn vị tiếp nhận — the unit filter asked for.
+   */
+  unit?: string;
+  /**
+   * Thủ tục — the procedure filter asked for.
+   */
+  procedure?: string;
+  /**
+   * Cơ quan — for an agency client: whose figures these are (its own only).
+   */
+  agency?: string;
+  /**
+   * Toàn tỉnh — every dossier (a province's figure includes its communes); absent for an agency client.
+   */
+  province?: IndicatorUnit;
+  /**
+   * Cấp xã — one unit per commune (dossiers of commune level, by receiving unit), ordered by total score; absent for an agency client.
+   */
+  communes?: IndicatorUnit[];
+  /**
+   * Cơ quan — one unit per agency of the dossiers' routes, each judged on its own steps' due dates and only on dossiers routed to it, ordered by total score.
+   */
+  agencies: IndicatorUnit[];
+  /**
+   * Thủ tục — one unit per procedure, ordered by total score; absent for an agency client.
+   */
+  procedures?: IndicatorUnit[];
+}
+/**
+ * Đơn vị — one unit's indicators: the province, a commune, an agency or a procedure.
+ */
+export interface IndicatorUnit {
+  /**
+   * Mã đơn vị — the unit's key: the province's own key 'province', a commune's receiving agency code, an agency id, a procedure code.
+   */
+  key: string;
+  /**
+   * Tên đơn vị — its name, when the configuration gives one.
+   */
+  name?: string;
+  /**
+   * Tổng điểm — the sum of its indicators' scores (N/A counts nothing), 2 decimals.
+   */
+  total: number;
+  /**
+   * Xếp hạng — its rank by total score within its grouping (1 best; ties share a rank).
+   */
+  rank: number;
+  /**
+   * Các chỉ số — one figure per indicator, in the Decision's order.
+   */
+  indicators: IndicatorFigure[];
+}
+/**
+ * Chỉ số — one indicator's figure for one unit: a value with its score, or N/A (value null) with the reason.
+ */
+export interface IndicatorFigure {
+  /**
+   * Mã chỉ số — the indicator's number in Decision 766 (1.4, 2.1, 2.2, 3.3, 3.6, 4.1, 4.2, 4.3, 4.4).
+   */
+  id: "1.4" | "2.1" | "2.2" | "3.3" | "3.6" | "4.1" | "4.2" | "4.3" | "4.4";
+  /**
+   * Tên chỉ số — the indicator's name.
+   */
+  name: string;
+  /**
+   * Đơn vị — percent (tỷ lệ %) or days (ngày, 2.2).
+   */
+  unit?: "percent" | "days";
+  /**
+   * Tử số — the dossiers counted in the numerator (2.2: the days summed).
+   */
+  numerator?: number;
+  /**
+   * Mẫu số — the dossiers counted in the denominator.
+   */
+  denominator?: number;
+  /**
+   * Giá trị — numerator ÷ denominator (percent, or days for 2.2), 2 decimals; null: N/A.
+   */
+  value: number | null;
+  /**
+   * Điểm — the maximum at or above the threshold, value × maximum ÷ threshold below it, 2 decimals.
+   */
+  score?: number;
+  /**
+   * Ngưỡng đạt điểm tối đa — the value (percent) that earns the full score.
+   */
+  threshold?: number;
+  /**
+   * Điểm tối đa — the indicator's maximum score (a placeholder of 10 until the province sets the Decision's annex points).
+   */
+  maxScore?: number;
+  /**
+   * Xếp hạng chỉ số — the unit's rank on this indicator among the units of its grouping that have a value (1 best; ties share a rank).
+   */
+  rank?: number;
+  /**
+   * Lý do không có số liệu — why the figure is N/A.
+   */
+  reason?: string;
+  /**
+   * Ghi chú — how the hub counts it, where it differs from the national system.
+   */
+  note?: string;
+  /**
+   * Tỷ lệ theo kênh — 3.3: the shares (percent) received online, at the counter and by post.
+   */
+  shares?: {
+    /**
+     * Trực tuyến — channel 2.
+     */
+    online?: number | null;
+    /**
+     * Trực tiếp — channel 1.
+     */
+    counter?: number | null;
+    /**
+     * Bưu chính công ích — channel 3 (submitted by post; a result returned by post does not count).
+     */
+    postal?: number | null;
+  };
+}
+/**
  * Thông báo thay đổi trạng thái — the body of a webhook the hub sends to a subscriber (the provincial portal) for every status change of a dossier, an overdue flag or a delay announced. Signed with HMAC-SHA256 over timestamp + "." + body (headers X-Hub-Timestamp, X-Hub-Signature); sent in order per dossier (`sequence`).
  */
 export interface Notification {

@@ -10,6 +10,7 @@ import type { EventService } from '../../services/event-service.ts'
 import type { AdminService } from '../../services/admin-service.ts'
 import type { LifecycleService } from '../../services/lifecycle-service.ts'
 import type { StatsService } from '../../services/stats-service.ts'
+import type { IndicatorService } from '../../services/indicator-service.ts'
 import type { AuditCheckpoints } from '../../services/audit-checkpoints.ts'
 
 export interface HubServices {
@@ -19,6 +20,8 @@ export interface HubServices {
   admin: AdminService
   lifecycle: LifecycleService
   stats: StatsService
+  /** the Decision 766 indicators (GET /v1/reports/indicators) */
+  indicators: IndicatorService
   /** the audit trails' signed daily checkpoints */
   checkpoints: AuditCheckpoints
   /** INLINE_ATTACHMENT_LIMIT: the largest attachment accepted inline (supplements check it too) */

@@ -1,0 +1,275 @@
+/**
+ * Decision 766/QĐ-TTg (2022): the indicators provinces are scored and ranked on, as pure rules
+ * (shared/DOMAIN.md, "Decision 766"). No I/O: the record's SQL (store/indicator-queries.ts) applies
+ * the same rules at scale; this module is their specification, unit-tested on hand-computed
+ * dossiers, and what turns counts into values, scores and ranks.
+ *
+ * Indicator 2.1 (đúng hạn, trước hạn), per dossier, judged as the record stood at the END of the
+ * period (so a past period gives the same answer whenever it is asked):
+ *   - counted: received by the period's end and not ended before its start ("received or handled
+ *     in the period");
+ *   - end of handling: the time of status 9 (resolved), else 10 (returned), else 8 / 3 (stopped /
+ *     not accepted), else 7 (withdrawn) — the first such change at or before the period's end;
+ *   - no end by then: a dossier waiting for the applicant (status 5, supplement; 6, payment: the
+ *     hub's clock stops for both, DOMAIN.md "Deadlines") is judged at the request that paused it
+ *     ("ends at the request"); any other open dossier at the period's last instant;
+ *   - the applicant's supplement time (request → supplied) is subtracted: the record's due date
+ *     (NgayHenTra) moves by the paused working time when the dossier leaves 5 / 6
+ *     (lifecycle.changeStatus, calendar.shiftForPause), so the judgement compares with the due
+ *     date in force at the judged instant (the last history row at or before it that set one,
+ *     an announced delay excepted: on-time figures count against the due date, not the new date);
+ *   - more than one supplement request (changes into 5) by then: overdue, whatever the dates;
+ *   - on time: judged instant ≤ due date in force; without a due date (a procedure without a
+ *     processing time) on time.
+ */
+
+/** Statuses by national code (domain/status.ts names them). */
+export const S = { NEW: 1, RECEIVED: 2, NOT_ACCEPTED: 3, PROCESSING: 4, SUPPLEMENT: 5, PAYMENT: 6, WITHDRAWN: 7, STOPPED: 8, RESOLVED: 9, RETURNED: 10 } as const
+
+/** One row of a dossier's history as the judgement reads it (dossier_history: at, type, status_from/to, due_at_to). */
+export interface HistoryPoint {
+  at: Date
+  type?: string
+  statusFrom?: number
+  statusTo?: number
+  dueAtTo?: Date
+}
+
+/** A reporting period: its first and its last instant (both included). */
+export interface Period {
+  start: Date
+  end: Date
+}
+
+export type JudgedAs = 'resolved' | 'returned' | 'stopped' | 'not-accepted' | 'withdrawn' | 'awaiting-papers' | 'awaiting-payment' | 'open'
+
+export interface TimelinessJudgement {
+  /** how the dossier stood at the period's end */
+  as: JudgedAs
+  /** the instant judged against the due date */
+  judgedAt: Date
+  /** the due date in force at that instant (undefined: none) */
+  dueAt?: Date
+  /** changes into status 5 by then */
+  supplementRequests: number
+  onTime: boolean
+}
+
+const END_PRIORITY: ReadonlyArray<{ codes: readonly number[], as: JudgedAs }> = [
+  { codes: [S.RESOLVED], as: 'resolved' },
+  { codes: [S.RETURNED], as: 'returned' },
+  { codes: [S.STOPPED, S.NOT_ACCEPTED], as: 'stopped' },
+  { codes: [S.WITHDRAWN], as: 'withdrawn' }
+]
+
+const entered = (h: HistoryPoint, code: number): boolean => h.statusTo === code && h.statusFrom !== code
+
+/**
+ * The end of handling by `until`: the first change into 9, else 10, else 8/3, else 7. Undefined:
+ * none by then.
+ */
+export function endOfHandling (history: readonly HistoryPoint[], until: Date): { at: Date, as: JudgedAs } | undefined {
+  const by = history.filter((h) => h.at.getTime() <= until.getTime())
+  for (const { codes, as } of END_PRIORITY) {
+    const h = by.find((p) => codes.some((c) => entered(p, c)))
+    if (h !== undefined) return { at: h.at, as: as === 'stopped' && h.statusTo === S.NOT_ACCEPTED ? 'not-accepted' : as }
+  }
+  return undefined
+}
+
+/** The due date in force at `at`: the last row at or before it that set one (an announced delay excepted). */
+export function dueDateAt (history: readonly HistoryPoint[], at: Date): Date | undefined {
+  let due: Date | undefined
+  for (const h of history) {
+    if (h.at.getTime() > at.getTime()) break
+    if (h.dueAtTo !== undefined && h.type !== 'delay-announced') due = h.dueAtTo
+  }
+  return due
+}
+
+/**
+ * Indicator 2.1 for one dossier: undefined when it is not counted in the period (received after
+ * its end, or ended before its start); otherwise how it stood at the end and whether on time.
+ * `history` in order (the receipt first, with the first due date).
+ */
+export function judgeTimeliness (receivedAt: Date, history: readonly HistoryPoint[], period: Period): TimelinessJudgement | undefined {
+  if (receivedAt.getTime() > period.end.getTime()) return undefined
+  const by = history.filter((h) => h.at.getTime() <= period.end.getTime())
+  const end = endOfHandling(by, period.end)
+  if (end !== undefined && end.at.getTime() < period.start.getTime()) return undefined
+  let as: JudgedAs
+  let judgedAt: Date
+  if (end !== undefined) {
+    as = end.as
+    judgedAt = end.at
+  } else {
+    const last = by.filter((h) => h.statusTo !== undefined).at(-1)
+    if (last !== undefined && (last.statusTo === S.SUPPLEMENT || last.statusTo === S.PAYMENT)) {
+      // the request that paused it: the latest change into that status
+      const request = by.filter((h) => entered(h, last.statusTo as number)).at(-1) ?? last
+      as = last.statusTo === S.SUPPLEMENT ? 'awaiting-papers' : 'awaiting-payment'
+      judgedAt = request.at
+    } else {
+      as = 'open'
+      judgedAt = period.end
+    }
+  }
+  const supplementRequests = by.filter((h) => h.at.getTime() <= judgedAt.getTime() && entered(h, S.SUPPLEMENT)).length
+  const dueAt = dueDateAt(by, judgedAt)
+  const onTime = supplementRequests <= 1 && (dueAt === undefined || judgedAt.getTime() <= dueAt.getTime())
+  return { as, judgedAt, ...(dueAt !== undefined && { dueAt }), supplementRequests, onTime }
+}
+
+/**
+ * An agency's judgement on its own step: the step ends when the agency reported it resolved or
+ * rejected (`finishedAt`), else with the dossier's end (a withdrawal cancels it); a step not
+ * finished by the period's end is judged as the dossier is (at the request that paused it, or the
+ * period's last instant). It is judged against the step's own due date (`stepDueAt`; the dossier's
+ * in force when the route gives the step none) and is overdue after more than one supplement
+ * request of its own (`ownRequests`).
+ */
+export function judgeStep (
+  dossier: TimelinessJudgement,
+  step: { finishedAt?: Date, dueAt?: Date, ownRequests: number },
+  period: Period
+): { judgedAt: Date, dueAt?: Date, onTime: boolean } {
+  const finished = step.finishedAt !== undefined && step.finishedAt.getTime() <= period.end.getTime() ? step.finishedAt : undefined
+  const judgedAt = finished ?? dossier.judgedAt
+  const dueAt = step.dueAt ?? dossier.dueAt
+  const onTime = step.ownRequests <= 1 && (dueAt === undefined || judgedAt.getTime() <= dueAt.getTime())
+  return { judgedAt, ...(dueAt !== undefined && { dueAt }), onTime }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values, scores, ranks
+
+export type IndicatorId = '1.4' | '2.1' | '2.2' | '3.3' | '3.6' | '4.1' | '4.2' | '4.3' | '4.4'
+
+export interface IndicatorDefinition {
+  id: IndicatorId
+  /** Vietnamese name */
+  name: string
+  /** what the value is: a percentage, or (2.2) an average in days */
+  unit: 'percent' | 'days'
+  /** the value that earns the full score (percent); undefined: not scored (2.2) */
+  threshold?: number
+  /**
+   * the indicator's maximum score. PLACEHOLDER: Decision 766's annex gives each indicator its
+   * points; they are not in shared/DOMAIN.md, so each scored indicator counts 10 here until the
+   * province sets the annex's figures.
+   */
+  maxScore?: number
+}
+
+export const INDICATORS: readonly IndicatorDefinition[] = [
+  { id: '1.4', name: 'Tỷ lệ hồ sơ được đồng bộ lên Cổng DVCQG', unit: 'percent', threshold: 100, maxScore: 10 },
+  { id: '2.1', name: 'Tỷ lệ hồ sơ giải quyết đúng hạn, trước hạn', unit: 'percent', threshold: 100, maxScore: 10 },
+  { id: '2.2', name: 'Thời gian giải quyết trung bình', unit: 'days' },
+  { id: '3.3', name: 'Tỷ lệ hồ sơ nộp trực tuyến', unit: 'percent', threshold: 50, maxScore: 10 },
+  { id: '3.6', name: 'Tỷ lệ hồ sơ thanh toán trực tuyến', unit: 'percent', threshold: 100, maxScore: 10 },
+  { id: '4.1', name: 'Tỷ lệ hồ sơ cấp kết quả điện tử', unit: 'percent', threshold: 100, maxScore: 10 },
+  { id: '4.2', name: 'Tỷ lệ số hóa hồ sơ, kết quả', unit: 'percent', threshold: 80, maxScore: 10 },
+  { id: '4.3', name: 'Tỷ lệ khai thác, tái sử dụng dữ liệu số hóa', unit: 'percent', threshold: 80, maxScore: 10 },
+  { id: '4.4', name: 'Tỷ lệ hồ sơ sử dụng dữ liệu từ Kho quản lý dữ liệu điện tử của tổ chức, cá nhân', unit: 'percent', threshold: 100, maxScore: 10 }
+]
+
+export const INDICATOR_IDS: readonly IndicatorId[] = INDICATORS.map((d) => d.id)
+
+/** Rounds half away from zero to 2 decimals (decimal-exact for the values here: 12.345 → 12.35). */
+export function round2 (x: number): number {
+  if (!Number.isFinite(x)) throw new RangeError(`not a finite number: ${x}`)
+  const sign = x < 0 ? -1 : 1
+  return sign * Number(`${Math.round(Number(`${Math.abs(x)}e2`))}e-2`)
+}
+
+/** numerator ÷ denominator as a percentage, 2 decimals; undefined for a zero denominator. */
+export function percent (numerator: number, denominator: number): number | undefined {
+  if (denominator === 0) return undefined
+  return round2((numerator * 100) / denominator)
+}
+
+/** The score of a value: the maximum at or above the threshold, value × maximum ÷ threshold below it, 2 decimals. */
+export function score (value: number, threshold: number, maxScore: number): number {
+  if (value >= threshold) return maxScore
+  return round2((Math.max(0, value) * maxScore) / threshold)
+}
+
+/** One indicator's figure for one unit: a value, or N/A with the reason. */
+export type IndicatorFigure = {
+  id: IndicatorId
+  numerator?: number
+  denominator?: number
+  threshold?: number
+  maxScore?: number
+  note?: string
+} & ({ value: number, score?: number } | { value: null, reason: string })
+
+/** A figure from counts (percent indicators): N/A when the denominator is 0. */
+export function percentFigure (id: IndicatorId, numerator: number, denominator: number, note?: string): IndicatorFigure {
+  const def = definition(id)
+  const value = percent(numerator, denominator)
+  const base = { id, numerator, denominator, ...(def.threshold !== undefined && { threshold: def.threshold }), ...(def.maxScore !== undefined && { maxScore: def.maxScore }), ...(note !== undefined && { note }) }
+  if (value === undefined) return { ...base, value: null, reason: 'no dossier in the denominator (0): N/A' }
+  return { ...base, value, ...(def.threshold !== undefined && def.maxScore !== undefined && { score: score(value, def.threshold, def.maxScore) }) }
+}
+
+/** An indicator the record has no data for. */
+export function notAvailable (id: IndicatorId, reason: string): IndicatorFigure {
+  const def = definition(id)
+  return { id, ...(def.threshold !== undefined && { threshold: def.threshold }), ...(def.maxScore !== undefined && { maxScore: def.maxScore }), value: null, reason }
+}
+
+export function definition (id: IndicatorId): IndicatorDefinition {
+  const d = INDICATORS.find((x) => x.id === id)
+  if (d === undefined) throw new RangeError(`no indicator ${id}`)
+  return d
+}
+
+/** The total score of a unit: the sum of its scored figures (N/A ones count nothing), 2 decimals. */
+export function totalScore (figures: readonly IndicatorFigure[]): number {
+  return round2(figures.reduce((sum, f) => sum + (f.value !== null && f.score !== undefined ? f.score : 0), 0))
+}
+
+export interface Ranked<U> {
+  unit: U
+  total: number
+  /** 1-based, by total score (ties share a rank: 1, 1, 3) */
+  rank: number
+  /** each indicator's rank among the units that have a value for it (by value, higher first; 2.2 lower first) */
+  ranks: Partial<Record<IndicatorId, number>>
+}
+
+/** Units ordered by total score (ties by key), each with its rank and each indicator's rank. */
+export function rank<U extends { key: string, indicators: readonly IndicatorFigure[] }> (units: readonly U[]): Array<Ranked<U>> {
+  const totals = units.map((u) => ({ unit: u, total: totalScore(u.indicators) }))
+  totals.sort((a, b) => b.total - a.total || a.unit.key.localeCompare(b.unit.key))
+  const byIndicator = new Map<IndicatorId, Map<string, number>>()
+  for (const id of INDICATOR_IDS) {
+    const lowerIsBetter = id === '2.2'
+    const values = units.flatMap((u) => {
+      const f = u.indicators.find((x) => x.id === id)
+      return f === undefined || f.value === null ? [] : [{ key: u.key, value: f.value }]
+    })
+    byIndicator.set(id, competitionRanks(values, lowerIsBetter))
+  }
+  const overall = competitionRanks(totals.map((t) => ({ key: t.unit.key, value: t.total })), false)
+  return totals.map(({ unit, total }) => {
+    const ranks: Partial<Record<IndicatorId, number>> = {}
+    for (const id of INDICATOR_IDS) {
+      const r = byIndicator.get(id)?.get(unit.key)
+      if (r !== undefined) ranks[id] = r
+    }
+    return { unit, total, rank: overall.get(unit.key) as number, ranks }
+  })
+}
+
+/** Standard competition ranking (1, 1, 3): equal values share the better rank. */
+function competitionRanks (values: ReadonlyArray<{ key: string, value: number }>, lowerIsBetter: boolean): Map<string, number> {
+  const sorted = [...values].sort((a, b) => lowerIsBetter ? a.value - b.value : b.value - a.value)
+  const out = new Map<string, number>()
+  sorted.forEach((v, i) => {
+    const prev = sorted[i - 1]
+    out.set(v.key, prev !== undefined && prev.value === v.value ? (out.get(prev.key) as number) : i + 1)
+  })
+  return out
+}
