@@ -39,7 +39,6 @@ import type {
 import type {
   JusticeDiaChi,
   JusticeGiayToDinhKem,
-  JusticeGiayToNopBoSung,
   JusticeKetHon,
   JusticeKetQuaLienThong,
   JusticeKhaiSinh,

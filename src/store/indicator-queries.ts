@@ -87,7 +87,7 @@ export class IndicatorQueries {
   /** The statement of `counts` (public so its plan can be read). */
   statement (q: IndicatorQuery): PendingQuery<Row[]> {
     const sql = this.#sql
-    const { start, next, end } = periodBounds(q.from, q.to, q.now)
+    const { start, end } = periodBounds(q.from, q.to, q.now)
     const filters = sql`
       ${q.unit === undefined ? sql`` : sql`and d.receiving_agency = ${q.unit}`}
       ${q.procedure === undefined ? sql`` : sql`and d.procedure_code = ${q.procedure}`}

@@ -24,6 +24,7 @@ import { normalizeIdentifier } from '../domain/identifiers.ts'
 export const MAX_TEXT_PROBLEMS = 5
 
 // without the u flag, so that surrogates are matched one code unit at a time
+// oxlint-disable-next-line no-control-regex -- control characters are what it refuses
 const FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
 const hex = (unit: number): string => unit.toString(16).toUpperCase().padStart(4, '0')
