@@ -9,15 +9,14 @@
  * delivery stuck, unaudited; retries and discards go through the admin API (/v1/admin), which
  * writes them to the dossier's audit trail and works from the dossier's routing state.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { Queue } from 'bullmq'
 import { createBullBoard } from '@bull-board/api'
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter'
 import { FastifyAdapter } from '@bull-board/fastify'
 import type { ClientStore } from '../../auth/clients.ts'
-import { ForbiddenError, ReadOnlyConsoleError, UnauthenticatedError } from '../../errors.ts'
-import { apiKeyOf, verifyOnce } from '../app/auth.ts'
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../../http/problem.ts'
+import { ReadOnlyConsoleError } from '../../errors.ts'
+import { adminPageAuth, refuse } from './admin-page-auth.ts'
 
 export const CONSOLE_PATH = '/admin/queues'
 
@@ -27,23 +26,11 @@ export async function registerQueueConsole (app: FastifyInstance, options: { que
   serverAdapter.setBasePath(CONSOLE_PATH)
   await app.register(async (scope) => {
     // the refusals are problem documents like the API's (bull-board's own error handler would answer them otherwise)
-    const refuse = async (request: FastifyRequest, reply: FastifyReply, err: Error): Promise<void> => {
-      const problem = toProblem(err, request, 0)
-      await reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem)
-    }
+    const admitted = adminPageAuth(options.clients, 'the queue console')
     scope.addHook('onRequest', async (request, reply) => {
-      const key = apiKeyOf(request, { basic: true })
-      const client = key === undefined || key === '' ? undefined : await verifyOnce(options.clients, request, key)
-      if (client === undefined) {
-        void reply.header('www-authenticate', 'Basic realm="lienthong-hub admin", charset="UTF-8"')
-        await refuse(request, reply, new UnauthenticatedError(key === undefined ? 'the queue console needs the admin key (basic auth: any user name, the key as the password)' : 'the key is not valid'))
-        return
-      }
-      if (client.role !== 'admin') {
-        await refuse(request, reply, new ForbiddenError(client.id, client.role, 'admin'))
-        return
-      }
-      request.client = client
+      if (!await admitted(request, reply)) return
+      const client = request.client
+      if (client === undefined) return
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         request.log.warn({ client: client.id, method: request.method, url: request.url.split('?')[0] }, 'a write through the read-only queue console was refused')
         await refuse(request, reply, new ReadOnlyConsoleError(request.method, request.url.split('?')[0] ?? ''))

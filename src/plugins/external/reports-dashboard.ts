@@ -7,11 +7,10 @@
  * /admin/reports/data, which answers from the same service as GET /v1/reports/indicators.
  */
 import { readFileSync } from 'node:fs'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { ClientStore } from '../../auth/clients.ts'
-import { ForbiddenError, HubValidationError, UnauthenticatedError } from '../../errors.ts'
-import { apiKeyOf, verifyOnce } from '../app/auth.ts'
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../../http/problem.ts'
+import { HubValidationError } from '../../errors.ts'
+import { adminPageAuth } from './admin-page-auth.ts'
 import { fromRoot } from '../../paths.ts'
 import type { IndicatorQuery, IndicatorReport } from '../../types/schemas.generated.ts'
 
@@ -52,24 +51,8 @@ export async function registerReportsDashboard (app: FastifyInstance, options: {
     return b
   }
   await app.register(async (scope) => {
-    const refuse = async (request: FastifyRequest, reply: FastifyReply, err: Error): Promise<void> => {
-      const problem = toProblem(err, request, 0)
-      await reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem)
-    }
-    scope.addHook('onRequest', async (request, reply) => {
-      const key = apiKeyOf(request, { basic: true })
-      const client = key === undefined || key === '' ? undefined : await verifyOnce(options.clients, request, key)
-      if (client === undefined) {
-        void reply.header('www-authenticate', 'Basic realm="lienthong-hub admin", charset="UTF-8"')
-        await refuse(request, reply, new UnauthenticatedError(key === undefined ? 'the dashboard needs the admin key (basic auth: any user name, the key as the password)' : 'the key is not valid'))
-        return
-      }
-      if (client.role !== 'admin') {
-        await refuse(request, reply, new ForbiddenError(client.id, client.role, 'admin'))
-        return
-      }
-      request.client = client
-    })
+    const admitted = adminPageAuth(options.clients, 'the dashboard')
+    scope.addHook('onRequest', async (request, reply) => { await admitted(request, reply) })
     scope.addHook('onSend', async (_request, reply, payload) => {
       // scripts from the hub only; chart.js sets canvas sizes through style attributes
       void reply.header('content-security-policy', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:")
