@@ -12,7 +12,7 @@ import { parseYaml } from '@redocly/openapi-core'
 import { fromRoot } from '../src/paths.ts'
 
 /** npm scripts for development only: the image does not carry what they need. Any other script is an operator command. */
-const DEVELOPMENT_SCRIPTS = ['pretest', 'test', 'typecheck', 'bench', 'types:generate', 'agencies', 'demo']
+const DEVELOPMENT_SCRIPTS = ['pretest', 'test', 'typecheck', 'lint', 'bench', 'bench:indicators', 'types:generate', 'agencies', 'demo']
 
 interface Package { scripts: Record<string, string>, dependencies: Record<string, string>, devDependencies: Record<string, string> }
 const pkg = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as Package
