@@ -338,8 +338,9 @@ export async function createHub (options: HubOptions): Promise<Hub> {
         // 2. stop taking jobs and let active deliveries finish, for a while: a job Redis lost under
         // its worker may never settle, and what is not finished is still in the outbox (the relay
         // queues it again), so the close does not wait for ever (queues/close-workers.ts)
-        if (workerRedis !== undefined) await closeWorkers({ workers, connection: workerRedis, log, waitMs: CLOSE_WAIT_MS })
+        // the periodic jobs first (forced: each run is idempotent), so their scheduler keeper is quiet while the deliveries finish
         if (maintenance !== undefined) await maintenance.close()
+        if (workerRedis !== undefined) await closeWorkers({ workers, connection: workerRedis, log, waitMs: CLOSE_WAIT_MS })
         await queues.close()
         if (webhooks !== undefined) await webhooks.close()
         if (http !== undefined) await http.close()
