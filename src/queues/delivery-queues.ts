@@ -7,7 +7,7 @@ import { Queue, type Job, type JobsOptions } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { ResolvedAgency } from '../config/hub-config.ts'
 import type { DeliveryKind } from '../store/keys.ts'
-import { isOrphaned } from './orphaned-job.ts'
+import { stateUnlessOrphaned } from './orphaned-job.ts'
 
 
 /**
@@ -112,14 +112,15 @@ export class DeliveryQueues {
   }
 
   /**
-   * The delivery's job when it is in a queue (waiting, delayed, active, completed or failed). A job
-   * a Redis loss left behind (in no list, or without its data: queues/orphaned-job.ts) is removed:
-   * it would never run as it should, and would keep a new job with its id from being added.
+   * The delivery's job and its state when it is in a queue (waiting, delayed, active, completed or
+   * failed). A job a Redis loss left behind (in no list, or without its data: queues/orphaned-job.ts)
+   * is removed: it would never run as it should, and would keep a new job with its id from being added.
    */
-  async queuedJob (agencyId: string, code: string, step = agencyId, kind: DeliveryKind = 'dossier'): Promise<Job<DeliveryJobData> | undefined> {
+  async queuedJob (agencyId: string, code: string, step = agencyId, kind: DeliveryKind = 'dossier'): Promise<{ job: Job<DeliveryJobData>, state: string } | undefined> {
     const job = await this.getJob(agencyId, code, step, kind)
     if (job === undefined) return undefined
-    if (!await isOrphaned(job, DELIVERY_JOB_FIELDS)) return job
+    const state = await stateUnlessOrphaned(job, DELIVERY_JOB_FIELDS)
+    if (state !== undefined) return { job, state }
     await job.remove().catch(() => {})
     return undefined
   }

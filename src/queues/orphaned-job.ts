@@ -16,8 +16,9 @@ export function hasData (job: Pick<Job, 'data'>, fields: readonly string[]): boo
   return fields.every((f) => (typeof data[f] === 'string' && data[f] !== '') || typeof data[f] === 'number')
 }
 
-/** A job left by a Redis loss: in no list ('unknown'), or without its data. */
-export async function isOrphaned (job: Job, fields: readonly string[]): Promise<boolean> {
-  if (!hasData(job, fields)) return true
-  return await job.getState() === 'unknown'
+/** A job's state, or undefined when it is one a Redis loss left: in no list ('unknown'), or without its data. */
+export async function stateUnlessOrphaned (job: Job, fields: readonly string[]): Promise<Awaited<ReturnType<Job['getState']>> | undefined> {
+  if (!hasData(job, fields)) return undefined
+  const state = await job.getState()
+  return state === 'unknown' ? undefined : state
 }

@@ -69,9 +69,8 @@ export class OutboxReconciler {
         log.error({ dossier: code, step, agency }, 'outbox entry for an agency that is no longer configured; left in the outbox')
         continue
       }
-      const job = await queues.queuedJob(agency, code, step, kind)
-      const jobState = job === undefined ? undefined : await job.getState()
-      if (job !== undefined && jobState !== 'failed' && jobState !== 'completed') {
+      const queued = await queues.queuedJob(agency, code, step, kind)
+      if (queued !== undefined && queued.state !== 'failed' && queued.state !== 'completed') {
         report.queued++
         await store.outboxSeen(member)
         continue
@@ -91,7 +90,7 @@ export class OutboxReconciler {
         // a finished job while the record still owes the delivery: its end never reached the record
         // (Redis lost the job's keys under the worker, which then failed it without its data), so
         // it goes, and the delivery is queued again (the worker's own failures are in the record)
-        if (job !== undefined) await job.remove().catch(() => {})
+        if (queued !== undefined) await queued.job.remove().catch(() => {})
         await queues.enqueue(code, [{ step, agency, kind }])
         await store.outboxSeen(member)
         report.requeued++

@@ -14,7 +14,7 @@ import type { WebhookService } from '../delivery/webhook-service.ts'
 import type { NotificationStore } from '../store/notification-store.ts'
 import { BACKOFF_TYPE, QUEUE_EVENTS_KEPT } from './delivery-queues.ts'
 import { RetryLaterError } from './retry-later.ts'
-import { LOST_DATA, hasData, isOrphaned } from './orphaned-job.ts'
+import { LOST_DATA, hasData, stateUnlessOrphaned } from './orphaned-job.ts'
 
 export const WEBHOOK_QUEUE = 'webhooks'
 export const WEBHOOK_JOB_NAME = 'notify'
@@ -70,7 +70,7 @@ export class WebhookQueue {
       // never run as it should and would keep the new one from being added: remove it first
       for (const sub of behind) {
         const job = await this.queue.getJob(webhookJobId(sub, code, count))
-        if (job !== undefined && await isOrphaned(job, WEBHOOK_JOB_FIELDS)) await job.remove().catch(() => {})
+        if (job !== undefined && await stateUnlessOrphaned(job, WEBHOOK_JOB_FIELDS) === undefined) await job.remove().catch(() => {})
       }
       await this.enqueue(code, count, behind)
       queued += behind.length

@@ -41,7 +41,6 @@ export interface LifecycleServiceOptions {
   now?: () => Date
 }
 
-export type { HistoryActor as Actor } from '../domain/notification.ts'
 
 /** What a change wants; `commit` works out the rest. */
 export interface ChangePlan {
