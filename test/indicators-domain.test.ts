@@ -5,6 +5,7 @@
  * computation, so the histories below are the ones the hub writes.
  */
 import t from 'tap'
+import { reportPeriod } from '../src/domain/stats.ts'
 import { readFileSync } from 'node:fs'
 import { WorkingCalendar, type HolidayTable } from '../src/domain/calendar.ts'
 import { changeStatus, dueAtReceipt, type DossierHead, type LifecycleFacts } from '../src/domain/lifecycle.ts'
@@ -165,4 +166,12 @@ t.test('values, scores, N/A and ranks', async (t) => {
   t.same(ranked.map((r) => [r.unit.key, r.total, r.rank]), [['a', 12.5, 1], ['d', 12.5, 1], ['b', 10, 3], ['c', 10, 3]])
   t.same(ranked.find((r) => r.unit.key === 'b')?.ranks, { '2.1': 1, '3.3': 3 })
   t.same(ranked.find((r) => r.unit.key === 'c')?.ranks, { '2.1': 1 }, 'N/A has no rank')
+})
+
+t.test('reportPeriod: the defaults, a backwards period and one too long (stats and indicators share it)', async (t) => {
+  t.same(reportPeriod({}, '2026-03-15', 1100, 'MAX'), { from: '2026-01-01', to: '2026-03-15' }, 'to today, from 1 January of its year')
+  t.same(reportPeriod({ to: '2025-06-30' }, '2026-03-15', 1100, 'MAX'), { from: '2025-01-01', to: '2025-06-30' })
+  t.match(reportPeriod({ from: '2026-02-01', to: '2026-01-31' }, '2026-03-15', 1100, 'MAX'), { problem: /is after to \(2026-02-01 > 2026-01-31\)/ })
+  t.same(reportPeriod({ from: '2026-01-01', to: '2026-01-31' }, '2026-03-15', 31, 'MAX'), { from: '2026-01-01', to: '2026-01-31' }, '31 days of 31 allowed')
+  t.match(reportPeriod({ from: '2026-01-01', to: '2026-02-01' }, '2026-03-15', 31, 'MAX'), { problem: /has 32 days; ask for at most 31 \(MAX\)/ })
 })

@@ -21,6 +21,21 @@ export function periodDays (from: string, to: string): number {
   return Number.isFinite(days) ? Math.max(0, days) : Number.POSITIVE_INFINITY
 }
 
+/**
+ * The period a report asks for, Vietnam calendar days 'YYYY-MM-DD': `to` defaults to `today`, `from`
+ * to 1 January of `to`'s year. Why it cannot be one (backwards, longer than `maxDays`; `name` is the
+ * constant to cite), or the period.
+ */
+export function reportPeriod (asked: { from?: string, to?: string }, today: string, maxDays: number, name: string): { from: string, to: string } | { problem: string } {
+  const to = asked.to ?? today
+  const from = asked.from ?? `${to.slice(0, 4)}-01-01`
+  if (from > to) return { problem: `is after to (${from} > ${to})` }
+  // the bound from the two dates alone: a request's period is checked before anything is built for its days
+  const length = periodDays(from, to)
+  if (length > maxDays) return { problem: `the period from ${from} to ${to} has ${length} days; ask for at most ${maxDays} (${name}) at a time` }
+  return { from, to }
+}
+
 export interface Figures {
   /** tiếp nhận */
   received: number

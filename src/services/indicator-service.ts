@@ -6,7 +6,7 @@
  */
 import type { Client } from '../auth/clients.ts'
 import { HubValidationError } from '../errors.ts'
-import { periodDays } from '../domain/stats.ts'
+import { reportPeriod } from '../domain/stats.ts'
 import { vietnamDate } from '../domain/calendar.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
 import { definition, notAvailable, percent, percentFigure, rank, round2, type IndicatorFigure, type IndicatorId } from '../domain/indicators.ts'
@@ -45,11 +45,9 @@ export class IndicatorService {
 
   async report (q: IndicatorQuery, viewer?: Client): Promise<IndicatorReport> {
     const now = this.#now()
-    const to = q.to ?? vietnamDate(now)
-    const from = q.from ?? `${to.slice(0, 4)}-01-01`
-    if (from > to) throw new HubValidationError([{ parameter: 'from', detail: `is after to (${from} > ${to})` }])
-    const length = periodDays(from, to)
-    if (length > MAX_INDICATOR_DAYS) throw new HubValidationError([{ parameter: 'from', detail: `the period from ${from} to ${to} has ${length} days; ask for at most ${MAX_INDICATOR_DAYS} at a time` }])
+    const period = reportPeriod(q, vietnamDate(now), MAX_INDICATOR_DAYS, 'MAX_INDICATOR_DAYS')
+    if ('problem' in period) throw new HubValidationError([{ parameter: 'from', detail: period.problem }])
+    const { from, to } = period
     const { end } = periodBounds(from, to, now)
     if (end.getTime() < periodBounds(from, from, now).start.getTime()) throw new HubValidationError([{ parameter: 'from', detail: `is in the future (${from})` }])
     const agency = viewer?.role === 'agency' ? (viewer.agency ?? '') : undefined

@@ -7,7 +7,7 @@
  */
 import type { Client } from '../auth/clients.ts'
 import { HubValidationError, StatsScopeError } from '../errors.ts'
-import { periodDays, type Figures, type GroupBy } from '../domain/stats.ts'
+import { reportPeriod, type Figures, type GroupBy } from '../domain/stats.ts'
 import { vietnamDate } from '../domain/calendar.ts'
 import type { StatsQueries } from '../store/stats-queries.ts'
 
@@ -43,14 +43,10 @@ export class StatsService {
   async query (q: StatsQuery, viewer?: Client): Promise<StatsAnswer> {
     // one instant for the default period and its end
     const now = this.#now()
-    const today = vietnamDate(now)
-    const to = q.to ?? today
-    const from = q.from ?? `${to.slice(0, 4)}-01-01`
-    if (from > to) throw new HubValidationError([{ parameter: 'from', detail: `is after to (${from} > ${to})` }])
-    // the bound first, from the two dates: one query reads a period's rows, and a report of
-    // more than three years at once is not what this endpoint is for
-    const length = periodDays(from, to)
-    if (length > MAX_STATS_DAYS) throw new HubValidationError([{ parameter: 'from', detail: `the period from ${from} to ${to} has ${length} days; ask for at most ${MAX_STATS_DAYS} (MAX_STATS_DAYS) at a time` }])
+    // one query reads a period's rows: a report of more than three years at once is not what this endpoint is for
+    const period = reportPeriod(q, vietnamDate(now), MAX_STATS_DAYS, 'MAX_STATS_DAYS')
+    if ('problem' in period) throw new HubValidationError([{ parameter: 'from', detail: period.problem }])
+    const { from, to } = period
     let agency: string | undefined
     if (viewer?.role === 'agency') {
       if (q.groupBy !== undefined && q.groupBy !== 'agency') throw new StatsScopeError(`grouped by ${q.groupBy}, the figures would count other agencies' dossiers; ask without groupBy or with groupBy=agency`)
