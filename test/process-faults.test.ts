@@ -85,6 +85,7 @@ t.test('SIGTERM under load, behind a load balancer that watches /ready: no reque
   const codes: string[] = []
   let sent = 0
   const loop = async (n: number): Promise<void> => {
+    // eslint-disable-next-line no-unmodified-loop-condition -- the test clears `routing` while the loops await
     for (let i = 0; routing; i++) {
       const s = example('electricity-new-connection')
       s.source.reference = `SIGTERM-${n}-${i}`

@@ -8,9 +8,11 @@
  *     adapter's is the canonical dossier-submission);
  *   - agency-event (POST /v1/dossiers/{code}/events) `native`: one of the adapters' status schemas
  *     (the generic adapter reports canonically, in `report`).
- * The schemas' references are rewritten to the document's own: "<id>#/x" → "#/components/schemas/<id>/x",
- * a schema's local "#/definitions/x" → "#/components/schemas/<its id>/definitions/x"; draft-07's
- * `dependencies` becomes 2020-12's dependentRequired / dependentSchemas.
+ * The schemas' references are rewritten to the document's own: "<id>#/x" → "#/components/schemas/<id>/x";
+ * a schema's definitions become components of their own, "<id>.<name>", and the references to them
+ * ("#/definitions/name", "<id>#/definitions/name") follow (a generated client names a type per
+ * component, and has no type for a pointer into another's `definitions`); draft-07's `dependencies`
+ * becomes 2020-12's dependentRequired / dependentSchemas.
  */
 import type { AgencyAdapter } from '../../../adapters/contract.ts'
 
@@ -43,7 +45,10 @@ function rewrite (value: Json, ownId: string): Json {
       const hash = v.indexOf('#')
       const target = hash < 0 ? v : v.slice(0, hash)
       const pointer = hash < 0 ? '' : v.slice(hash + 1)
-      out[k] = `${COMPONENTS}${target === '' ? ownId : target}${pointer}`
+      const definition = /^\/(?:definitions|\$defs)\/([^/]+)(.*)$/.exec(pointer)
+      out[k] = definition === null
+        ? `${COMPONENTS}${target === '' ? ownId : target}${pointer}`
+        : `${COMPONENTS}${target === '' ? ownId : target}.${definition[1] ?? ''}${definition[2] ?? ''}`
       continue
     }
     out[k] = rewrite(v, ownId)
@@ -76,7 +81,12 @@ export function documentNativeFormats<D> (document: D, adapters: ReadonlyMap<str
     for (const schema of Object.values(adapter.nativeSchemas) as Array<object | undefined>) {
       const id = schema === undefined ? undefined : idOf(schema)
       if (schema === undefined || id === undefined || id in schemas) continue
-      schemas[id] = rewrite(schema as Json, id)
+      const { definitions, $defs, ...own } = schema as Schema
+      schemas[id] = rewrite(own, id)
+      for (const defs of [definitions, $defs]) {
+        if (defs === null || typeof defs !== 'object' || Array.isArray(defs)) continue
+        for (const [name, definition] of Object.entries(defs)) schemas[`${id}.${name}`] = rewrite(definition, id)
+      }
     }
     const { submission, status } = adapter.nativeSchemas
     const sub = submission === undefined ? undefined : refTo(submission)
