@@ -24,7 +24,7 @@ export type NoticeChannel = 'sms' | 'zalo' | 'email'
 export const NOTICE_CHANNELS: readonly NoticeChannel[] = ['sms', 'zalo', 'email']
 
 /** The placeholders a template may use. */
-export const NOTICE_PLACEHOLDERS = ['code', 'procedure', 'status', 'dueDate', 'newDueDate', 'amount', 'paymentUrl', 'lookup', 'note'] as const
+export const NOTICE_PLACEHOLDERS = ['code', 'procedure', 'status', 'dueDate', 'newDueDate', 'amount', 'paymentUrl', 'lookup', 'note', 'missing'] as const
 export type NoticePlaceholder = typeof NOTICE_PLACEHOLDERS[number]
 export type NoticeValues = Partial<Record<NoticePlaceholder, string>>
 
@@ -60,11 +60,12 @@ export function vnd (amount: number): string {
 /**
  * The values of a notice from the notification's body (code, dates, the payment asked for) and
  * the hub's lookup address. A payment address appears only when the body carries one
- * (`payment: { url, amount }`, or a step's request with a url).
+ * (`payment: { url, amount }`, or a step's request with a url). {missing}: the papers the
+ * agencies ask for (supplement requests), by name.
  */
 export function noticeValues (code: string, procedureName: string, body: Record<string, unknown>, lookup: string): NoticeValues {
   const to = body.to as { name?: unknown } | undefined
-  const requests = Array.isArray(body.requests) ? body.requests as Array<{ payment?: { amount?: unknown, total?: unknown, url?: unknown } }> : []
+  const requests = Array.isArray(body.requests) ? body.requests as Array<{ missing?: Array<{ name?: unknown }>, payment?: { amount?: unknown, total?: unknown, url?: unknown } }> : []
   const payments = [body.payment as { url?: unknown, amount?: unknown } | undefined, ...requests.map((r) => r.payment)].filter((p): p is { url?: unknown, amount?: unknown, total?: unknown } => p !== undefined && p !== null && typeof p === 'object')
   const url = payments.map((p) => p.url).find((u): u is string => typeof u === 'string' && u !== '')
   const amounts = payments.map((p) => typeof p.amount === 'number' ? p.amount : typeof (p as { total?: unknown }).total === 'number' ? (p as { total: number }).total : undefined)
@@ -80,6 +81,8 @@ export function noticeValues (code: string, procedureName: string, body: Record<
   if (amount !== undefined) values.amount = vnd(amount)
   if (url !== undefined) values.paymentUrl = url
   if (typeof body.note === 'string' && body.note !== '') values.note = body.note
+  const missing = requests.flatMap((r) => Array.isArray(r.missing) ? r.missing.map((m) => m.name).filter((n): n is string => typeof n === 'string') : [])
+  if (missing.length > 0) values.missing = missing.join('; ')
   return values
 }
 
@@ -164,7 +167,8 @@ export function longestValues (o: { codeLength: number, procedure: string, looku
     amount: vnd(999_999_999),
     paymentUrl: `https://${'x'.repeat(Math.max(0, o.paymentUrlLength - 8))}`,
     lookup: o.lookup,
-    note: ''
+    note: '',
+    missing: ''
   }
 }
 
@@ -179,8 +183,10 @@ export function smsTemplateProblems (template: string, longest: NoticeValues, un
     const bad = nonGsm7(stripDiacritics(template.replace(PLACEHOLDER, '')))
     if (bad.length > 0) problems.push(`has characters outside GSM-7 even without diacritics: ${bad.map((c) => JSON.stringify(c)).join(' ')}`)
   }
-  // the note is the agency's free text: it never goes in an SMS whose length is checked
-  if (template.includes('{note}')) problems.push('uses {note}, the agency\'s free text, whose length no check can bound')
+  // the agency's free text and its list of papers never go in an SMS whose length is checked
+  for (const free of ['note', 'missing']) {
+    if (template.includes(`{${free}}`)) problems.push(`uses {${free}}, the agency's free text, whose length no check can bound`)
+  }
   const length = smsLength(smsText(template, longest, unicode))
   if (length.segments > maxSegments) {
     problems.push(`takes ${length.segments} ${length.encoding === 'gsm7' ? 'GSM-7' : 'UCS-2'} segments (${length.units} ${length.encoding === 'gsm7' ? 'characters' : 'UTF-16 units'} with the longest values) where ${maxSegments} ${maxSegments === 1 ? 'is' : 'are'} allowed`)

@@ -51,7 +51,7 @@ export interface MaintenanceOptions {
   sweepIntervalMs?: number
   webhooks?: { queue: WebhookQueue, notifications: NotificationStore, graceMs: number }
   /** notices to the applicant: notifications not planned, notices not settled (queues/notice-queue.ts) */
-  notices?: { queues: NoticeQueues, store: NoticeStore, graceMs: number }
+  notices?: { queues: NoticeQueues, store: NoticeStore, graceMs: number, now?: () => Date }
   /** signs the day's audit checkpoint (the audit checkpoints service) */
   takeCheckpoint?: () => Promise<CheckpointTaken>
   /** run the checkpoint job this often instead of daily (tests) */
@@ -86,7 +86,7 @@ export async function startMaintenance (options: MaintenanceOptions): Promise<Ma
       if (report.checked > 0) log.info({ ...report }, 'outbox reconciled')
       const notifications = webhooks === undefined ? 0 : await webhooks.queue.reconcile(webhooks.notifications, webhooks.graceMs)
       if (notifications > 0) log.warn({ queued: notifications }, 'webhook notifications stored but not queued; queued them now')
-      const notices = options.notices === undefined ? 0 : await options.notices.queues.reconcile(options.notices.store, options.notices.graceMs)
+      const notices = options.notices === undefined ? 0 : await options.notices.queues.reconcile(options.notices.store, options.notices.graceMs, options.notices.now?.() ?? new Date())
       if (notices > 0) log.warn({ queued: notices }, 'notices to applicants stored but not queued; queued them now')
       return { ...report, notifications, notices }
     }

@@ -123,7 +123,7 @@ export class NoticeStore {
       ins as (
         insert into notices (dossier_id, seq, channel, kind, state, recipient, error, created_at, updated_at)
         select d.id, ${sequence}, x.channel, x.kind, x.state, x.recipient, x.error, ${at}, ${at}
-        from d, json_to_recordset(${JSON.stringify(rows)}::json) as x(channel text, kind text, state text, recipient text, error text)
+        from d, json_to_recordset(${JSON.stringify(rows)}::text::json) as x(channel text, kind text, state text, recipient text, error text)
         on conflict do nothing
       )
       delete from notice_pending p using d where p.dossier_id = d.id and p.seq = ${sequence}`

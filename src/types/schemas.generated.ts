@@ -2267,7 +2267,7 @@ export interface HubConfig {
       note?: string;
     };
     /**
-     * Mẫu thông báo — per change: resolution of the dossier's status (received, not-accepted, supplement-requested, payment-requested, withdrawn, stopped, resolved: the result is ready, returned) or delay-announced (a late result's new date); per channel. Placeholders: {code} {procedure} {status} {dueDate} {newDueDate} {amount} {paymentUrl} {lookup} {note} (e-mail and ZNS only).
+     * Mẫu thông báo — per change: resolution of the dossier's status (received, not-accepted, supplement-requested, payment-requested, withdrawn, stopped, resolved: the result is ready, returned) or delay-announced (a late result's new date); per channel. Placeholders: {code} {procedure} {status} {dueDate} {newDueDate} {amount} {paymentUrl} {lookup} {note} {missing} (the agency's note and the papers asked for: e-mail and ZNS only).
      */
     templates: {
       [k: string]: NoticeTemplates | undefined;
