@@ -117,7 +117,7 @@ t.test('the shipped templates fit one segment; a template that cannot fit stops 
   } catch (err) {
     t.match((err as Error).message, /\/notices\/templates\/received\/sms takes 2 GSM-7 segments/, 'names the template and its length')
   }
-  const two = structuredClone(bad) as { notices: { sms: { maxSegments: number } } }
+  const two = structuredClone(bad) as unknown as { notices: { sms: { maxSegments: number } } }
   two.notices.sms.maxSegments = 2
   t.doesNotThrow(() => resolveHubConfig(two, 'hub.json', { env }), 'fits when two segments are allowed')
   const noChannel = structuredClone(shipped) as { notices: Record<string, unknown> }
