@@ -208,7 +208,7 @@ t.test('only with consent, only to the phone and e-mail given: nothing sent othe
   t.equal(s.sms.requests, 0, 'the SMS gateway heard nothing')
   t.equal(s.zns.requests, 0, 'Zalo heard nothing')
   t.equal(s.smtp.mails.length, 1, 'one e-mail: the one consented to and given')
-  t.equal((s.smtp.mails[0]?.to as { text: string }).text, 'tran.van.binh@example.vn')
+  t.equal((s.smtp.mails[0]?.to as { text: string } | undefined)?.text, 'tran.van.binh@example.vn')
 })
 
 t.test('a gateway 5xx is retried; a refusal ends in a visible failed state and is counted', async (t) => {

@@ -110,11 +110,11 @@ export function stripDiacritics (text: string): string {
 }
 
 /** GSM 03.38 basic character set (one septet each). */
-const GSM7_BASIC = new Set([
-  ...'@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà'
-])
+const GSM7_BASIC = new Set(
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà'
+)
 /** The extension table (an escape and the character: two septets each). */
-const GSM7_EXTENDED = new Set([...'\f^{}\\[~]|€'])
+const GSM7_EXTENDED = new Set('\f^{}\\[~]|€')
 
 /** Whether the text can go as GSM-7 (every character in the basic or extension table). */
 export function isGsm7 (text: string): boolean {

@@ -110,11 +110,6 @@ export class NoticeStore {
     return rows.map((r) => ({ code: r.code, sequence: r.seq }))
   }
 
-  async isPending (code: string, sequence: number): Promise<boolean> {
-    const [row] = await this.#sql`select 1 from notice_pending p join dossiers d on d.id = p.dossier_id where d.code = ${code} and p.seq = ${sequence}`
-    return row !== undefined
-  }
-
   /** Stores the plan of one notification (a row per channel; a repeat changes nothing) and takes it off the pending list: one statement. */
   async plan (code: string, sequence: number, planned: readonly PlannedNotice[], at: Date): Promise<void> {
     const rows = planned.map((p) => ({ channel: p.channel, kind: p.kind, state: p.state, recipient: p.recipient ?? null, error: p.error ?? null }))
@@ -191,9 +186,10 @@ export class NoticeStore {
 
   /** The dossier's notices (by notification, then channel) and their attempts, oldest first. */
   async log (code: string): Promise<{ notices: NoticeRow[], attempts: NoticeAttempt[] }> {
-    const notices = await this.#sql<Row[]>`
+    const sql = this.#sql
+    const notices = await sql<Row[]>`
       select n.* from notices n join dossiers d on d.id = n.dossier_id where d.code = ${code} order by n.seq, n.channel`
-    const attempts = await this.#sql<Array<{ at: Date, seq: number, channel: NoticeChannel, attempt: number, outcome: NoticeAttempt['outcome'], http_status: number | null, provider_id: string | null, error: string | null }>>`
+    const attempts = await sql<Array<{ at: Date, seq: number, channel: NoticeChannel, attempt: number, outcome: NoticeAttempt['outcome'], http_status: number | null, provider_id: string | null, error: string | null }>>`
       select * from (
         select a.id, a.at, a.seq, a.channel, a.attempt, a.outcome, a.http_status, a.provider_id, a.error
         from notice_attempts a join dossiers d on d.id = a.dossier_id where d.code = ${code} order by a.id desc limit 500
