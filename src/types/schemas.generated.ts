@@ -890,15 +890,15 @@ export interface Dossier {
      */
     noticeConsent?: {
       /**
-       * Tin nhắn SMS.
+       * Tin nhắn SMS — SMS to `phone`.
        */
       sms?: boolean;
       /**
-       * Tin Zalo ZNS.
+       * Tin nhắn Zalo (ZNS) — Zalo notices to `phone`.
        */
       zalo?: boolean;
       /**
-       * Thư điện tử.
+       * Thư điện tử — e-mail to `email`.
        */
       email?: boolean;
     };
