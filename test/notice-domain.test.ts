@@ -126,3 +126,14 @@ t.test('the shipped templates fit one segment; a template that cannot fit stops 
   delete noChannel.notices.email
   t.throws(() => resolveHubConfig(noChannel, 'hub.json', { env }), /configures no channel/)
 })
+
+t.test('the shipped payment template: the payment address when the change carries one, its line omitted otherwise', async (t) => {
+  const template = (shippedConfig() as unknown as { notices: { templates: Record<string, { sms: string }> } }).notices.templates['payment-requested']?.sms ?? ''
+  const body = { event: 'status-changed', from: { status: 'processing' }, to: { status: 'payment-requested' } }
+  const code = '000.00.06.H56-261204-0001'
+  const withUrl = smsText(template, noticeValues(code, 'p', { ...body, payment: { url: 'https://pay.example.vn/p/AbC123', amount: 350000 } }, 'dvc.example.gov.vn'), false)
+  t.equal(withUrl, `Ho so ${code} can nop le phi.\nSo tien: 350.000 d\nNop tai: https://pay.example.vn/p/AbC123\nTra cuu: dvc.example.gov.vn`)
+  t.equal(smsLength(withUrl).segments, 1)
+  const without = smsText(template, noticeValues(code, 'p', { ...body, requests: [{ step: 'evn', agency: 'evn', payment: { amount: 350000 } }] }, 'dvc.example.gov.vn'), false)
+  t.equal(without, `Ho so ${code} can nop le phi.\nSo tien: 350.000 d\nTra cuu: dvc.example.gov.vn`, 'no address: no line')
+})

@@ -48,7 +48,7 @@ async function servers (t: Test, esms?: { apiKey: string, secretKey: string }): 
   return { sms, zns, smtp: await startSmtp(t) }
 }
 
-function noticesConfig (s: Servers, o: { esmsSecretFile?: string, quietHours?: object, zaloTokenFile: string }): Record<string, unknown> {
+function noticesConfig (s: Servers, o: { esmsSecretFile?: string, quietHours?: object, zaloTokenFile: string, smsRate?: { max: number, durationMs: number } }): Record<string, unknown> {
   const shipped = shippedConfig().notices as { templates: object }
   return {
     lookup: 'dvc.example.gov.vn',
@@ -56,7 +56,7 @@ function noticesConfig (s: Servers, o: { esmsSecretFile?: string, quietHours?: o
     ...(o.quietHours !== undefined && { quietHours: o.quietHours }),
     sms: o.esmsSecretFile !== undefined
       ? { format: 'esms', url: `${s.sms.url}/MainService.svc/json/SendMultipleMessage_V4_post_json/`, brandname: 'MOTCUA', apiKey: 'ESMS-KEY-1', secretFile: o.esmsSecretFile, retry: FAST, timeoutMs: 2000 }
-      : { format: 'generic', url: `${s.sms.url}/sms`, brandname: 'MOTCUA', retry: FAST, timeoutMs: 2000, rateLimit: { max: 100, durationMs: 1000 } },
+      : { format: 'generic', url: `${s.sms.url}/sms`, brandname: 'MOTCUA', retry: FAST, timeoutMs: 2000, rateLimit: o.smsRate ?? { max: 100, durationMs: 1000 } },
     zalo: { url: `${s.zns.url}/message/template`, secretFile: o.zaloTokenFile, retry: FAST, timeoutMs: 2000 },
     email: { host: '127.0.0.1', port: s.smtp.port, from: 'Bộ phận Một cửa <motcua@example.gov.vn>', retry: FAST, timeoutMs: 2000 },
     templates: shipped.templates
@@ -70,10 +70,10 @@ function secretFiles (): { zalo: string, esms: string } {
   return { zalo: join(dir, 'zalo.token'), esms: join(dir, 'esms.key') }
 }
 
-async function hubWith (t: Test, s: Servers, o: { esms?: boolean, quietHours?: object, now?: () => Date } = {}): Promise<TestHub> {
+async function hubWith (t: Test, s: Servers, o: { esms?: boolean, quietHours?: object, now?: () => Date, smsRate?: { max: number, durationMs: number } } = {}): Promise<TestHub> {
   const agency = await startAgency(t)
   const files = secretFiles()
-  const notices = noticesConfig(s, { zaloTokenFile: files.zalo, ...(o.esms === true && { esmsSecretFile: files.esms }), ...(o.quietHours !== undefined && { quietHours: o.quietHours }) })
+  const notices = noticesConfig(s, { zaloTokenFile: files.zalo, ...(o.smsRate !== undefined && { smsRate: o.smsRate }), ...(o.esms === true && { esmsSecretFile: files.esms }), ...(o.quietHours !== undefined && { quietHours: o.quietHours }) })
   return await build(t, { settings: testSettings({ agencyUrl: agency.url, notices }), ...(o.now !== undefined && { now: o.now }) })
 }
 
@@ -95,6 +95,10 @@ async function submit (hub: TestHub, s: DossierSubmission): Promise<string> {
   const res = await post(hub.app, s)
   if (res.statusCode !== 201) throw new Error(`intake answered ${res.statusCode}: ${res.body}`)
   return res.json<DossierSummary>().code
+}
+
+async function delivered (hub: TestHub, code: string): Promise<void> {
+  await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', 'delivered to evn')
 }
 
 async function report (hub: TestHub, code: string, eventId: string, r: StatusReport): Promise<void> {
@@ -292,4 +296,30 @@ t.test('a night SMS waits for the morning (Vietnam time); e-mail does not', asyn
   await new Promise((r) => setTimeout(r, 300))
   t.equal(s.sms.messages.length + s.smtp.mails.length, 2, 'no notice twice')
   t.same((await noticeLog(hub, code)).notices.map((n) => [n.channel, n.state]), [['email', 'sent'], ['sms', 'sent'], ['zalo', 'skipped']], 'one row per channel still')
+})
+
+t.test('refusals tell the applicant too; the SMS gateway\'s rate limit holds across the sends', async (t) => {
+  const s = await servers(t)
+  const hub = await hubWith(t, s, { smsRate: { max: 2, durationMs: 1000 } })
+  const codes: string[] = []
+  for (let i = 0; i < 5; i++) codes.push(await submit(hub, submission({ sms: true })))
+  const [refused, stopped] = codes as [string, string]
+  await delivered(hub, refused)
+  await report(hub, refused, 'r1', { status: 'rejected', reason: 'Thiếu giấy tờ' })
+  await delivered(hub, stopped)
+  await report(hub, stopped, 's1', { status: 'accepted' })
+  await report(hub, stopped, 's2', { status: 'rejected', reason: 'Không đủ điều kiện cấp điện' })
+  await sentOn(hub, refused, 'sms', 2)
+  await sentOn(hub, stopped, 'sms', 2)
+  for (const code of codes.slice(2)) await sentOn(hub, code, 'sms', 1)
+  const text = (code: string, kind: string): string | undefined => s.sms.messages.find((m) => m.requestId.startsWith(`${code}/`) && m.text.includes(kind))?.text
+  t.equal(text(refused, 'khong duoc tiep nhan'), `Ho so ${refused} khong duoc tiep nhan.\nLy do va huong dan: dvc.example.gov.vn`, 'refused at the desk: not accepted (3)')
+  t.equal(text(stopped, 'dung xu ly'), `Ho so ${stopped} da dung xu ly.\nLy do: xem tai dvc.example.gov.vn`, 'refused later: stopped (8)')
+  // BullMQ's limiter: at most 2 sends a second through this gateway, whatever the workers' concurrency (it
+  // limits when jobs start; each send's own reads before the request add a little jitter to the arrivals)
+  const at = s.sms.messages.map((m) => m.at).sort((a, b) => a - b)
+  t.equal(at.length, 7)
+  const tightest = Math.min(...at.slice(2).map((x, i) => x - (at[i] as number)))
+  t.ok(tightest >= 700, `any three SMS span close to a second or more (tightest: ${tightest} ms; without the limiter: 63 ms, all seven within about 300 ms)`)
+  t.ok((at[6] as number) - (at[0] as number) >= 2500, `seven SMS took ${(at[6] as number) - (at[0] as number)} ms at 2 a second`)
 })
