@@ -23,6 +23,7 @@ import type { ClientStore } from './auth/clients.ts'
 import dossierRoutes from './routes/dossiers.ts'
 import eventRoutes from './routes/events.ts'
 import lifecycleRoutes from './routes/lifecycle.ts'
+import noticeRoutes from './routes/notices.ts'
 import statsRoutes from './routes/stats.ts'
 import reportRoutes from './routes/reports.ts'
 import { nationalRecordSchema } from '../adapters/national-portal/index.ts'
@@ -101,6 +102,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(eventRoutes)
   await app.register(lifecycleRoutes)
   await app.register(statsRoutes)
+  await app.register(noticeRoutes)
   await app.register(reportRoutes)
   await app.register(agencyRoutes)
   await app.register(auditRoutes)

@@ -46,6 +46,11 @@ import { IndicatorService } from './services/indicator-service.ts'
 import { IndicatorQueries } from './store/indicator-queries.ts'
 import { WebhookQueue, createWebhookWorker } from './queues/webhook-queue.ts'
 import { WebhookService } from './delivery/webhook-service.ts'
+import { NoticeStore } from './store/notice-store.ts'
+import { NoticeQueues, createNoticeWorkers } from './queues/notice-queue.ts'
+import { NoticeService } from './delivery/notice-service.ts'
+import { NoticeCounts } from './services/notice-counts.ts'
+import type { NoticeChannel } from './domain/notice.ts'
 import type { Queue } from 'bullmq'
 
 
@@ -104,6 +109,10 @@ export interface Hub {
   checkpoints: AuditCheckpoints
   /** present when subscribers are configured */
   webhooks?: WebhookQueue
+  /** notices to the applicant in the record (their log, the monthly counts) */
+  noticeStore: NoticeStore
+  /** present when notices are configured */
+  notices?: NoticeQueues
   workers: Worker[]
   redis: Redis
   /** the record */
@@ -221,6 +230,13 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   const statsQueries = new StatsQueries(db.reports)
   const metrics = new MetricsStore(redis, keys)
   const webhooks = settings.subscribers.size > 0 ? new WebhookQueue(redis, keys.queuePrefix, settings.subscribers) : undefined
+  const noticeStore = new NoticeStore(db.sql)
+  const noticeConfig = settings.notices
+  // the trigger that makes every notification a pending notice is on only while notices are configured
+  await noticeStore.setEnabled(noticeConfig !== undefined)
+  const notices = noticeConfig === undefined
+    ? undefined
+    : new NoticeQueues(redis, keys.queuePrefix, new Map(noticeConfig.channels.map((c): [NoticeChannel, { attempts: number }] => [c, { attempts: noticeConfig[c]?.retry.attempts ?? 5 }])))
   // A change is committed to the record (with its outbox rows) before its jobs go to Redis: when
   // Redis is away or slow, the answer does not wait for it (the callers log the failure), and the
   // outbox relay queues the jobs once Redis answers again.
@@ -236,7 +252,14 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       clearTimeout(timer)
     }
   }
-  const notify = webhooks === undefined ? undefined : async (code: string, sequence: number): Promise<void> => { await handOff('the notification jobs', async () => { await webhooks.enqueue(code, sequence) }) }
+  // a change writes a notification when someone hears of it: a webhook subscriber, or the applicant (notices)
+  const notify = webhooks === undefined && notices === undefined
+    ? undefined
+    : async (code: string, sequence: number): Promise<void> => {
+      await handOff('the notification jobs', async () => {
+        await Promise.all([webhooks?.enqueue(code, sequence), notices?.enqueuePlan(code, sequence)])
+      })
+    }
   const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await handOff('the delivery jobs', async () => { await queues.enqueue(code, deliveries) }) }
   const lifecycle = createLifecycleService({ store, settings, enqueue, ...(notify !== undefined && { notify }), log, now })
   for (const warning of settings.calendarWarnings) log.warn({ calendar: true }, warning)
@@ -256,10 +279,10 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       agency: new Map([...settings.agencies.values()].map((a) => [a.id, a.name])),
       procedure: new Map([...settings.procedures.values()].map((p) => [p.code, p.name]))
     }
-    const dossiers = new DossierQueries(store, audit, { notifications, subscribers: settings.subscribers, agencies: settings.agencies })
-    const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : [])]
+    const dossiers = new DossierQueries(store, audit, { notifications, notices: noticeStore, subscribers: settings.subscribers, agencies: settings.agencies })
+    const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : []), ...(notices?.queues ?? [])]
     app = await buildApp({
-      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, names, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now), checkpoints, inlineAttachmentLimit: options.inlineAttachmentLimit },
+      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, names, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now), checkpoints, noticeCounts: new NoticeCounts(noticeStore, now), inlineAttachmentLimit: options.inlineAttachmentLimit },
       audit,
       queues: consoleQueues,
       observability: { redis, record: db.sql, gauges: new DossierGauges(db.reports), queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), workers: () => workers, role, draining: () => draining, now },
@@ -276,6 +299,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   let workers: Worker[] = []
   let maintenance: Maintenance | undefined
   let http: AgencyHttpClient | undefined
+  let noticeService: NoticeService | undefined
   if (role !== 'api') {
     workerRedis = createRedis(options.redisUrl, 'workers', 'hub-worker')
     http = new AgencyHttpClient()
@@ -298,6 +322,10 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       const webhookService = new WebhookService({ store, notifications, http, subscribers: settings.subscribers, log, now })
       workers.push(createWebhookWorker({ connection: workerRedis, prefix: keys.queuePrefix, queue: webhooks.queue, service: webhookService, subscribers: settings.subscribers, log }))
     }
+    if (notices !== undefined && noticeConfig !== undefined) {
+      noticeService = new NoticeService({ config: noticeConfig, store, notifications, notices: noticeStore, http, log, now, ...(webhooks === undefined && { settleNotifications: true }) })
+      workers.push(...createNoticeWorkers({ connection: workerRedis, prefix: keys.queuePrefix, queues: notices, service: noticeService, log }))
+    }
     maintenance = await startMaintenance({
       connection: workerRedis,
       prefix: keys.queuePrefix,
@@ -308,7 +336,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       takeCheckpoint: async () => await checkpoints.take(),
       ...(options.checkpointEveryMs !== undefined && { checkpointEveryMs: options.checkpointEveryMs }),
       ...(options.sweepIntervalMs !== undefined && { sweepIntervalMs: options.sweepIntervalMs }),
-      ...(webhooks !== undefined && { webhooks: { queue: webhooks, notifications, graceMs: options.reconcileGraceMs ?? 10_000 } })
+      ...(webhooks !== undefined && { webhooks: { queue: webhooks, notifications, graceMs: options.reconcileGraceMs ?? 10_000 } }),
+      ...(notices !== undefined && { notices: { queues: notices, store: noticeStore, graceMs: options.reconcileGraceMs ?? 10_000, now } })
     })
   }
 
@@ -329,6 +358,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     audit,
     checkpoints,
     ...(webhooks !== undefined && { webhooks }),
+    noticeStore,
+    ...(notices !== undefined && { notices }),
     workers,
     redis,
     db,
@@ -345,6 +376,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
         if (workerRedis !== undefined) await closeWorkers({ workers, connection: workerRedis, log, waitMs: CLOSE_WAIT_MS })
         await queues.close()
         if (webhooks !== undefined) await webhooks.close()
+        if (notices !== undefined) await notices.close()
+        noticeService?.close()
         if (http !== undefined) await http.close()
         // 3. Redis last
         await unwatchClients?.()

@@ -227,7 +227,7 @@ t.test('the OpenAPI document', async (t) => {
         }
       }
     }
-    t.equal(checked, 27, 'twenty-seven API operations')
+    t.equal(checked, 29, 'twenty-nine API operations')
   })
 
   t.test('dossier-submission leaves out what the hub assigns; dossier has it', async (t) => {
@@ -279,8 +279,10 @@ const OPERATION_IDS: Record<string, string> = {
   'POST /v1/dossiers/{code}/supplements': 'submitDossierSupplement',
   'GET /v1/dossiers/{code}/status': 'getDossierStatus',
   'GET /v1/dossiers/{code}/notifications': 'getDossierNotifications',
+  'GET /v1/dossiers/{code}/notices': 'getDossierNotices',
   'GET /v1/dossiers/{code}/national-record': 'getNationalRecord',
   'GET /v1/stats': 'getStats',
+  'GET /v1/stats/notices': 'getNoticeCounts',
   'GET /v1/reports/indicators': 'getIndicators',
   'POST /v1/agencies/{agency}/dossiers': 'submitAgencyDossier',
   'GET /v1/dossiers/{code}/audit': 'getDossierAudit',

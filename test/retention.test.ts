@@ -258,7 +258,7 @@ t.test('the schema guard: a table the job does not know stops it before anything
   const { sql } = await createTestDatabase(t)
   await migrate(sql)
   const tables = await dossierTables(sql)
-  t.same(tables.children.map((c) => c.table).sort(), ['dossier_events', 'dossier_history', 'dossier_steps', 'notifications', 'notify_pending', 'supplements', 'webhook_attempts', 'webhook_cursors'])
+  t.same(tables.children.map((c) => c.table).sort(), ['dossier_events', 'dossier_history', 'dossier_steps', 'notice_attempts', 'notice_pending', 'notices', 'notifications', 'notify_pending', 'supplements', 'webhook_attempts', 'webhook_cursors'])
   t.same(tables.auditChildren.map((c) => c.table), ['audit_entries'])
   t.same(tables.loose.map((c) => c.table).sort(), ['content_fingerprints', 'idempotency_keys', 'outbox', 'source_refs'])
   t.same(tables.children.find((c) => c.table === 'dossier_steps')?.order, ['dossier_id', 'step'])

@@ -245,6 +245,23 @@ export interface Dossier {
      */
     email?: string;
     /**
+     * Đồng ý nhận thông báo — the channels the applicant agreed to be told of the dossier's progress on (SMS and Zalo to `phone`, e-mail to `email`); absent or false: no notice on that channel.
+     */
+    noticeConsent?: {
+      /**
+       * Tin nhắn SMS — SMS to `phone`.
+       */
+      sms?: boolean;
+      /**
+       * Tin nhắn Zalo (ZNS) — Zalo notices to `phone`.
+       */
+      zalo?: boolean;
+      /**
+       * Thư điện tử — e-mail to `email`.
+       */
+      email?: boolean;
+    };
+    /**
      * Địa chỉ thường trú / trụ sở — permanent residence (citizen) or head office (organisation).
      */
     address?: Address;

@@ -1,7 +1,9 @@
 /**
  * Starts the agency simulators (index.ts: every agency of the hub config whose endpoint is on this
- * machine, posting progress back to the hub) and the portal's webhook receiver for every
- * subscriber on this machine, logging each status change. `npm run agencies` (scripts/agencies.ts)
+ * machine, posting progress back to the hub), the portal's webhook receiver for every
+ * subscriber on this machine, logging each status change, and the SMS gateway and Zalo ZNS
+ * simulators of the notices to applicants when their URLs are on this machine
+ * (adapters/notices/sms/simulator.ts, adapters/notices/zalo/simulator.ts), logging each message. `npm run agencies` (scripts/agencies.ts)
  * and the demo (scripts/demo.ts) run it; each decides when to close them.
  *
  *   HUB_CONFIG        the hub config (default config/hub.json): agencies, endpoints, auth
@@ -23,6 +25,8 @@ import { loadHubConfig, type HubSettings } from '../../src/config/hub-config.ts'
 import { ConfigError } from '../../src/config/errors.ts'
 import { startSimulators } from './index.ts'
 import { startPortalReceivers, type PortalReceiver } from './portal.ts'
+import { startSmsGateway } from '../../adapters/notices/sms/simulator.ts'
+import { startZnsSimulator } from '../../adapters/notices/zalo/simulator.ts'
 
 export interface RunningAgencies {
   /** stops the simulators and receivers (their pending reports to the hub are dropped) */
@@ -107,11 +111,52 @@ export async function startAgencies (): Promise<RunningAgencies> {
     console.error(`[portal] cannot start the webhook receiver: ${String(err)}`)
   }
   for (const p of portals) console.log(`[portal] webhook receiver at ${p.url}`)
+  const noticeSims = await startNoticeSimulators(settings)
   const running = sims
   return {
     close: async () => {
-      await Promise.all([running.close(), ...portals.map(async (p) => { await p.close() })])
+      await Promise.all([running.close(), ...portals.map(async (p) => { await p.close() }), ...noticeSims.map(async (c) => { await c() })])
       console.log('[agencies] simulators stopped')
     }
   }
+}
+
+const LOCAL = new Set(['127.0.0.1', 'localhost', '[::1]'])
+const localPort = (url: string): number | undefined => {
+  const u = new URL(url)
+  return LOCAL.has(u.hostname) ? Number(u.port || (u.protocol === 'https:' ? 443 : 80)) : undefined
+}
+
+/** The SMS gateway and ZNS of the notices config, when on this machine: their close functions. A port in use is one line, not a stop. */
+async function startNoticeSimulators (settings: HubSettings): Promise<Array<() => Promise<void>>> {
+  const out: Array<() => Promise<void>> = []
+  const n = settings.notices
+  const smsPort = n?.sms === undefined ? undefined : localPort(n.sms.url)
+  if (n?.sms !== undefined && smsPort !== undefined) {
+    const sms = n.sms
+    try {
+      const sim = await startSmsGateway({
+        port: smsPort,
+        ...(sms.format === 'esms' && sms.apiKey !== undefined && sms.secret !== undefined && { esms: { apiKey: sms.apiKey, secretKey: sms.secret } }),
+        ...(sms.format === 'generic' && sms.secret !== undefined && { token: sms.secret }),
+        log: (line) => { console.log(`[sms] ${line}`) }
+      })
+      console.log(`[sms] ${sms.format} SMS gateway simulated at ${sim.url}`)
+      out.push(sim.close)
+    } catch (err) {
+      console.error(`[sms] cannot start the SMS gateway simulator on ${smsPort}: ${String(err)}`)
+    }
+  }
+  const znsPort = n?.zalo === undefined ? undefined : localPort(n.zalo.url)
+  if (n?.zalo !== undefined && znsPort !== undefined) {
+    try {
+      const templates = [...new Set(Object.values(n.templates).flatMap((t) => t?.zalo === undefined ? [] : [t.zalo.templateId]))]
+      const sim = await startZnsSimulator({ port: znsPort, templates, ...(n.zalo.accessToken !== undefined && { accessToken: n.zalo.accessToken }), log: (line) => { console.log(`[zalo] ${line}`) } })
+      console.log(`[zalo] Zalo ZNS simulated at ${sim.url}`)
+      out.push(sim.close)
+    } catch (err) {
+      console.error(`[zalo] cannot start the ZNS simulator on ${znsPort}: ${String(err)}`)
+    }
+  }
+  return out
 }

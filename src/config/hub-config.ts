@@ -23,6 +23,7 @@ import { resolveRetention } from './retention-config.ts'
 import type { RetentionPolicy } from '../domain/retention.ts'
 import type { StepPlan } from '../domain/routing.ts'
 import { NOTIFICATION_EVENTS, type NotificationEvent } from '../domain/notification.ts'
+import { resolveNotices, type ResolvedNotices } from './notice-config.ts'
 
 /** Outbound auth with its secret read (from the environment or a file): kept in memory only. */
 export interface ResolvedAuth {
@@ -104,6 +105,8 @@ export interface HubSettings {
   /** the agency that returns results by post, when configured */
   postalAgency?: string
   subscribers: ReadonlyMap<string, ResolvedSubscriber>
+  /** notices to the applicant (SMS, Zalo ZNS, e-mail), when configured */
+  notices?: ResolvedNotices
   audit: ResolvedAudit
   /** how long closed dossiers are kept (npm run retention); without a retention section, for good */
   retention: RetentionPolicy
@@ -336,6 +339,9 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
   }
   const subscribers = resolveSubscribers(config, agencies, origin, env, problems)
   const audit = resolveAudit(config, origin, env, problems)
+  const notices = config.notices === undefined
+    ? undefined
+    : resolveNotices(config.notices, [...procedures.values()].map((p) => p.name), origin, (ref, at) => readSecret({ type: 'bearer', ...ref }, at, env, problems), DEFAULT_RETRY, problems)
   const retention = resolveRetention(config.retention, origin, problems)
   const cal = loadCalendar(config, origin, problems, options.now ?? new Date())
   if (problems.length > 0 || cal === undefined || audit === undefined) throw new ConfigError(problems)
@@ -352,6 +358,7 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
     devSecrets,
     ...(config.postal !== undefined && { postalAgency: config.postal.agency }),
     subscribers,
+    ...(notices !== undefined && { notices }),
     audit,
     retention
   }

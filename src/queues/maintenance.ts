@@ -15,6 +15,8 @@ import type { OutboxReconciler } from './reconciler.ts'
 import { QUEUE_EVENTS_KEPT } from './delivery-queues.ts'
 import type { WebhookQueue } from './webhook-queue.ts'
 import type { NotificationStore } from '../store/notification-store.ts'
+import type { NoticeQueues } from './notice-queue.ts'
+import type { NoticeStore } from '../store/notice-store.ts'
 
 export const MAINTENANCE_QUEUE = 'maintenance'
 const RECONCILE_SCHEDULER_ID = 'reconcile-outbox'
@@ -48,6 +50,8 @@ export interface MaintenanceOptions {
   /** how often the overdue sweeper runs (default 60 s) */
   sweepIntervalMs?: number
   webhooks?: { queue: WebhookQueue, notifications: NotificationStore, graceMs: number }
+  /** notices to the applicant: notifications not planned, notices not settled (queues/notice-queue.ts) */
+  notices?: { queues: NoticeQueues, store: NoticeStore, graceMs: number, now?: () => Date }
   /** signs the day's audit checkpoint (the audit checkpoints service) */
   takeCheckpoint?: () => Promise<CheckpointTaken>
   /** run the checkpoint job this often instead of daily (tests) */
@@ -82,7 +86,9 @@ export async function startMaintenance (options: MaintenanceOptions): Promise<Ma
       if (report.checked > 0) log.info({ ...report }, 'outbox reconciled')
       const notifications = webhooks === undefined ? 0 : await webhooks.queue.reconcile(webhooks.notifications, webhooks.graceMs)
       if (notifications > 0) log.warn({ queued: notifications }, 'webhook notifications stored but not queued; queued them now')
-      return { ...report, notifications }
+      const notices = options.notices === undefined ? 0 : await options.notices.queues.reconcile(options.notices.store, options.notices.graceMs, options.notices.now?.() ?? new Date())
+      if (notices > 0) log.warn({ queued: notices }, 'notices to applicants stored but not queued; queued them now')
+      return { ...report, notifications, notices }
     }
     if (job.name === 'sweep-overdue' && sweepOverdue !== undefined) return await sweepOverdue()
     if (job.name === 'audit-checkpoint' && takeCheckpoint !== undefined) {

@@ -443,7 +443,7 @@ export interface AuditEntry {
    */
   agency?: string;
   /**
-   * Thao tác — submit (nộp), read (đọc), read-history, read-audit, report (báo cáo tiến độ), withdraw (rút hồ sơ), supplement (nộp bổ sung), return (trả kết quả), read-notifications (nhật ký thông báo), read-national-record (bản ghi đồng bộ DVCQG), read-jobs, retry (gửi lại), discard (hủy lượt gửi) — the last three by an administrator.
+   * Thao tác — submit (nộp), read (đọc), read-history, read-audit, report (báo cáo tiến độ), withdraw (rút hồ sơ), supplement (nộp bổ sung), return (trả kết quả), read-notifications (nhật ký thông báo), read-notices (nhật ký tin nhắn, thư gửi người nộp), read-national-record (bản ghi đồng bộ DVCQG), read-jobs, retry (gửi lại), discard (hủy lượt gửi) — the last three by an administrator.
    */
   action:
     | "submit"
@@ -457,6 +457,7 @@ export interface AuditEntry {
     | "withdraw"
     | "return"
     | "read-notifications"
+    | "read-notices"
     | "read-national-record"
     | "supplement";
   /**
@@ -884,6 +885,23 @@ export interface Dossier {
      * Thư điện tử — e-mail address.
      */
     email?: string;
+    /**
+     * Đồng ý nhận thông báo — the channels the applicant agreed to be told of the dossier's progress on (SMS and Zalo to `phone`, e-mail to `email`); absent or false: no notice on that channel.
+     */
+    noticeConsent?: {
+      /**
+       * Tin nhắn SMS — SMS to `phone`.
+       */
+      sms?: boolean;
+      /**
+       * Tin nhắn Zalo (ZNS) — Zalo notices to `phone`.
+       */
+      zalo?: boolean;
+      /**
+       * Thư điện tử — e-mail to `email`.
+       */
+      email?: boolean;
+    };
     /**
      * Địa chỉ thường trú / trụ sở — permanent residence (citizen) or head office (organisation).
      */
@@ -2093,6 +2111,169 @@ export interface HubConfig {
     [k: string]: SubscriberConfig | undefined;
   };
   /**
+   * Thông báo cho người nộp hồ sơ — SMS, Zalo ZNS and e-mail notices to the applicant at each change worth knowing (docs/notices.md). Sent only to the phone and e-mail the submission gives, only on the channels the applicant consented to (applicant.noticeConsent). A channel without its section is not used.
+   */
+  notices?: {
+    /**
+     * Nơi tra cứu — where the applicant looks the dossier up, as the notices say it (e.g. dichvucong.example.gov.vn or a hotline); the {lookup} placeholder.
+     */
+    lookup: string;
+    /**
+     * Giờ yên lặng — notices due in these hours (Vietnam time) wait until they end; by default SMS only.
+     */
+    quietHours?: {
+      from: string;
+      to: string;
+      channels?: ("sms" | "zalo" | "email")[];
+    };
+    /**
+     * Độ dài địa chỉ thanh toán — the longest payment address the payment platform gives: the start-up check of SMS lengths fills {paymentUrl} with this many characters.
+     */
+    paymentUrlLength?: number;
+    /**
+     * SMS brandname — the HTTP gateway: `generic` (JSON {to, text, brandname, requestId} with a bearer token) or `esms` (eSMS.vn SendMultipleMessage_V4_post_json).
+     */
+    sms?: {
+      format: "generic" | "esms";
+      /**
+       * Địa chỉ gateway — the URL messages are POSTed to.
+       */
+      url: string;
+      /**
+       * Tên thương hiệu — the registered sender name.
+       */
+      brandname: string;
+      /**
+       * ApiKey (esms) — the account's key, not secret by itself; its SecretKey comes from secretEnv or secretFile.
+       */
+      apiKey?: string;
+      /**
+       * SmsType (esms) — 2: customer care brandname.
+       */
+      smsType?: string;
+      /**
+       * Biến môi trường chứa khóa — the environment variable holding the secret.
+       */
+      secretEnv?: string;
+      /**
+       * Tệp chứa khóa — a file holding the secret (give at most one of secretEnv and secretFile).
+       */
+      secretFile?: string;
+      /**
+       * Có dấu — send with diacritics (UCS-2: 70 characters a segment) instead of without (GSM-7: 160).
+       */
+      unicode?: boolean;
+      /**
+       * Số tin tối đa — how many segments a notice may take (the province pays per segment).
+       */
+      maxSegments?: number;
+      /**
+       * Thời gian chờ — milliseconds to wait for the provider.
+       */
+      timeoutMs?: number;
+      /**
+       * Thử lại — retry policy for this channel (exponential backoff with jitter).
+       */
+      retry?: RetryPolicy;
+      /**
+       * Giới hạn tốc độ — at most `max` messages per `durationMs` through this provider, across every worker (BullMQ's queue limiter).
+       */
+      rateLimit?: {
+        max: number;
+        durationMs: number;
+      };
+      /**
+       * Ghi chú — free text for the people who maintain this file.
+       */
+      note?: string;
+    };
+    /**
+     * Zalo ZNS — template messages to the applicant's phone (POST https://business.openapi.zalo.me/message/template, header access_token).
+     */
+    zalo?: {
+      url: string;
+      /**
+       * The environment variable holding the Official Account's access token.
+       */
+      secretEnv?: string;
+      /**
+       * Tệp chứa khóa — a file holding the secret (give at most one of secretEnv and secretFile).
+       */
+      secretFile?: string;
+      /**
+       * Thời gian chờ — milliseconds to wait for the provider.
+       */
+      timeoutMs?: number;
+      /**
+       * Thử lại — retry policy for this channel (exponential backoff with jitter).
+       */
+      retry?: RetryPolicy;
+      /**
+       * Giới hạn tốc độ — at most `max` messages per `durationMs` through this provider, across every worker (BullMQ's queue limiter).
+       */
+      rateLimit?: {
+        max: number;
+        durationMs: number;
+      };
+      /**
+       * Ghi chú — free text for the people who maintain this file.
+       */
+      note?: string;
+    };
+    /**
+     * Thư điện tử — SMTP (nodemailer).
+     */
+    email?: {
+      host: string;
+      port: number;
+      /**
+       * TLS from the start (465); otherwise STARTTLS when the server offers it.
+       */
+      secure?: boolean;
+      /**
+       * Người gửi — the From address, e.g. "Bộ phận một cửa <motcua@example.gov.vn>".
+       */
+      from: string;
+      /**
+       * SMTP user; its password from secretEnv or secretFile.
+       */
+      user?: string;
+      /**
+       * Biến môi trường chứa khóa — the environment variable holding the secret.
+       */
+      secretEnv?: string;
+      /**
+       * Tệp chứa khóa — a file holding the secret (give at most one of secretEnv and secretFile).
+       */
+      secretFile?: string;
+      /**
+       * Thời gian chờ — milliseconds to wait for the provider.
+       */
+      timeoutMs?: number;
+      /**
+       * Thử lại — retry policy for this channel (exponential backoff with jitter).
+       */
+      retry?: RetryPolicy;
+      /**
+       * Giới hạn tốc độ — at most `max` messages per `durationMs` through this provider, across every worker (BullMQ's queue limiter).
+       */
+      rateLimit?: {
+        max: number;
+        durationMs: number;
+      };
+      /**
+       * Ghi chú — free text for the people who maintain this file.
+       */
+      note?: string;
+    };
+    /**
+     * Mẫu thông báo — per change: resolution of the dossier's status (received, not-accepted, supplement-requested, payment-requested, withdrawn, stopped, resolved: the result is ready, returned) or delay-announced (a late result's new date); per channel. Placeholders: {code} {procedure} {status} {dueDate} {newDueDate} {amount} {paymentUrl} {lookup} {note} {missing} (the agency's note and the papers asked for: e-mail and ZNS only).
+     */
+    templates: {
+      [k: string]: NoticeTemplates | undefined;
+    };
+  };
+  /**
    * Cơ quan liên thông — agencies keyed by the hub's agency id (letters, digits, dot, dash, underscore).
    */
   agencies: {
@@ -2290,6 +2471,28 @@ export interface RetryPolicy {
    * Độ trễ tối đa — ceiling for one backoff delay, also for Retry-After.
    */
   maxDelayMs?: number;
+}
+export interface NoticeTemplates {
+  /**
+   * Mẫu SMS — the SMS text, in Vietnamese (sent without diacritics unless sms.unicode): one or more lines; a line naming a placeholder without a value (e.g. {paymentUrl} when there is no payment address) is left out. Must hold {code} and {lookup}; checked at start-up to fit sms.maxSegments with the longest values.
+   */
+  sms?: string;
+  /**
+   * Mẫu ZNS — a template approved by Zalo: its id and its parameters, each a text with placeholders.
+   */
+  zalo?: {
+    templateId: string;
+    data: {
+      [k: string]: string | undefined;
+    };
+  };
+  /**
+   * Mẫu thư — subject and plain text of the e-mail (UTF-8, with diacritics).
+   */
+  email?: {
+    subject: string;
+    text: string;
+  };
 }
 /**
  * Cơ quan — one agency system and how to deliver to it.

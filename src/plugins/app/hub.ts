@@ -12,6 +12,7 @@ import type { LifecycleService } from '../../services/lifecycle-service.ts'
 import type { StatsService } from '../../services/stats-service.ts'
 import type { IndicatorService } from '../../services/indicator-service.ts'
 import type { AuditCheckpoints } from '../../services/audit-checkpoints.ts'
+import type { NoticeCounts } from '../../services/notice-counts.ts'
 
 export interface HubServices {
   intake: IntakeService
@@ -24,6 +25,8 @@ export interface HubServices {
   indicators: IndicatorService
   /** the audit trails' signed daily checkpoints */
   checkpoints: AuditCheckpoints
+  /** notices to applicants per month and channel (GET /v1/stats/notices) */
+  noticeCounts: NoticeCounts
   /** INLINE_ATTACHMENT_LIMIT: the largest attachment accepted inline (supplements check it too) */
   inlineAttachmentLimit: number
 }
