@@ -25,7 +25,7 @@ import { AdminService } from './services/admin-service.ts'
 import { DeliveryService, type AgencyChannel } from './delivery/delivery-service.ts'
 import { AgencyHttpClient } from './delivery/http-client.ts'
 import { createStrictAjv } from './validation/ajv.ts'
-import { createNativeValidators, type NativeValidators } from './validation/native.ts'
+import { createNationalSyncValidator, createNativeValidators, type NativeValidators } from './validation/native.ts'
 import { closeRedis, createRedis } from './redis/connection.ts'
 import { closeWorkers } from './queues/close-workers.ts'
 import { Keys } from './store/keys.ts'
@@ -47,6 +47,10 @@ import { IndicatorQueries } from './store/indicator-queries.ts'
 import { WebhookQueue, createWebhookWorker } from './queues/webhook-queue.ts'
 import { WebhookService } from './delivery/webhook-service.ts'
 import type { Queue } from 'bullmq'
+import { NationalSyncStore } from './store/national-sync-store.ts'
+import { NationalSyncAdmin } from './services/national-sync-admin.ts'
+import { NationalSyncQueue, createNationalSyncWorker } from './queues/national-sync-queue.ts'
+import { NationalSyncService } from './delivery/national-sync-service.ts'
 
 
 /** How long a change waits for Redis to take its jobs before it answers anyway (handOff in createHub). */
@@ -77,6 +81,8 @@ export interface HubOptions {
   sweepIntervalMs?: number
   /** the audit checkpoint job runs this often instead of daily at 00:05 Vietnam time (tests); it still keeps one a day */
   checkpointEveryMs?: number
+  /** how often the relay of the national portal sync runs (default 1 s) */
+  nationalSyncIntervalMs?: number
   now?: () => Date
   /**
    * The record's database: a URL (as DATABASE_URL: postgres://…, pglite:<dir>), opened and closed
@@ -104,6 +110,10 @@ export interface Hub {
   checkpoints: AuditCheckpoints
   /** present when subscribers are configured */
   webhooks?: WebhookQueue
+  /** the sync to the national portal (DVCQG) in the record */
+  nationalSync: NationalSyncStore
+  /** its queue, when the national portal is configured */
+  nationalSyncQueue?: NationalSyncQueue
   workers: Worker[]
   redis: Redis
   /** the record */
@@ -218,6 +228,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   const statsQueries = new StatsQueries(db.reports)
   const metrics = new MetricsStore(redis, keys)
   const webhooks = settings.subscribers.size > 0 ? new WebhookQueue(redis, keys.queuePrefix, settings.subscribers) : undefined
+  const nationalSync = new NationalSyncStore(db.sql)
+  const nationalSyncQueue = settings.nationalPortal !== undefined ? new NationalSyncQueue(redis, keys.queuePrefix, settings.nationalPortal) : undefined
   // A change is committed to the record (with its outbox rows) before its jobs go to Redis: when
   // Redis is away or slow, the answer does not wait for it (the callers log the failure), and the
   // outbox relay queues the jobs once Redis answers again.
@@ -254,12 +266,12 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       procedure: new Map([...settings.procedures.values()].map((p) => [p.code, p.name]))
     }
     const dossiers = new DossierQueries(store, audit, { notifications, subscribers: settings.subscribers, agencies: settings.agencies })
-    const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : [])]
+    const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : []), ...(nationalSyncQueue !== undefined ? [nationalSyncQueue.queue] : [])]
     app = await buildApp({
-      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, names, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now), checkpoints, inlineAttachmentLimit: options.inlineAttachmentLimit },
+      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, names, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now), checkpoints, nationalSync: new NationalSyncAdmin(nationalSync, audit, settings.nationalPortal !== undefined), inlineAttachmentLimit: options.inlineAttachmentLimit },
       audit,
       queues: consoleQueues,
-      observability: { redis, record: db.sql, gauges: new DossierGauges(db.reports), queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), workers: () => workers, role, draining: () => draining, now },
+      observability: { redis, record: db.sql, gauges: new DossierGauges(db.reports), queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), nationalSync, workers: () => workers, role, draining: () => draining, now },
       clients,
       logger: log,
       bodyLimit: options.bodyLimit,
@@ -296,6 +308,13 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       const webhookService = new WebhookService({ store, notifications, http, subscribers: settings.subscribers, log, now })
       workers.push(createWebhookWorker({ connection: workerRedis, prefix: keys.queuePrefix, queue: webhooks.queue, service: webhookService, subscribers: settings.subscribers, log }))
     }
+    const portal = settings.nationalPortal
+    if (portal !== undefined) {
+      const validateSync = createNationalSyncValidator()
+      const context = { agencies: settings.agencies }
+      const syncService = new NationalSyncService({ store, sync: nationalSync, http, portal, context, validate: validateSync, log, now })
+      workers.push(createNationalSyncWorker({ connection: workerRedis, prefix: keys.queuePrefix, service: syncService, portal, log }))
+    }
     maintenance = await startMaintenance({
       connection: workerRedis,
       prefix: keys.queuePrefix,
@@ -306,7 +325,13 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       takeCheckpoint: async () => await checkpoints.take(),
       ...(options.checkpointEveryMs !== undefined && { checkpointEveryMs: options.checkpointEveryMs }),
       ...(options.sweepIntervalMs !== undefined && { sweepIntervalMs: options.sweepIntervalMs }),
-      ...(webhooks !== undefined && { webhooks: { queue: webhooks, notifications, graceMs: options.reconcileGraceMs ?? 10_000 } })
+      ...(webhooks !== undefined && { webhooks: { queue: webhooks, notifications, graceMs: options.reconcileGraceMs ?? 10_000 } }),
+      ...(nationalSyncQueue !== undefined && {
+        nationalSync: {
+          relay: async () => await nationalSyncQueue.relay(nationalSync, options.reconcileGraceMs ?? 10_000),
+          ...(options.nationalSyncIntervalMs !== undefined && { everyMs: options.nationalSyncIntervalMs })
+        }
+      })
     })
   }
 
@@ -327,6 +352,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     audit,
     checkpoints,
     ...(webhooks !== undefined && { webhooks }),
+    nationalSync,
+    ...(nationalSyncQueue !== undefined && { nationalSyncQueue }),
     workers,
     redis,
     db,
@@ -343,6 +370,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
         if (workerRedis !== undefined) await closeWorkers({ workers, connection: workerRedis, log, waitMs: CLOSE_WAIT_MS })
         await queues.close()
         if (webhooks !== undefined) await webhooks.close()
+        if (nationalSyncQueue !== undefined) await nationalSyncQueue.close()
         if (http !== undefined) await http.close()
         // 3. Redis last
         await unwatchClients?.()

@@ -28,7 +28,7 @@ const DOMAIN_FIELDS = [
   'NgayKetThucXuLy', 'DonViXuLy', 'NoiNopHoSo', 'NgayNopHoSo', 'NgayTuChoi', 'DinhDanhCHS', 'TaiLieuNop',
   'DanhSachLePhi', 'DanhSachGiayToKetQua',
   // of the fields a real provincial system's record also carries (DOMAIN.md): issue 14
-  'TaiKhoanDuocXacThucVoiVNeID'
+  'TaiKhoanDuocXacThucVoiVNeID', 'HoSoCoThanhPhanSoHoa'
 ]
 const DOMAIN_ITEM_FIELDS: Record<string, string[]> = {
   DinhDanhCHS: ['LoaiDinhDanh', 'SoDinhDanh'],
@@ -175,7 +175,7 @@ t.test('the schema is draft-07, closed, and describes every field in Vietnamese 
     t.equal((schema.properties[date] as { pattern?: string }).pattern, '^\\d{14}$', `${date} is yyyyMMddHHmmss`)
   }
   t.same([...(schema.required ?? [])].sort(), [
-    'ChuHoSo', 'KenhThucHien', 'LoaiDoiTuong', 'MaHoSo', 'MaTTHC', 'NgayNopHoSo', 'NgayTiepNhan', 'NoiNopHoSo',
+    'ChuHoSo', 'HoSoCoThanhPhanSoHoa', 'KenhThucHien', 'LoaiDoiTuong', 'MaHoSo', 'MaTTHC', 'NgayNopHoSo', 'NgayTiepNhan', 'NoiNopHoSo',
     'SoGiayToChuHoSo', 'TenTTHC', 'TrangThaiHoSo'
   ], 'required: what every received dossier has')
   for (const later of ['NgayTra', 'NgayKetThucXuLy', 'NgayTuChoi', 'NgayHenTra']) {
@@ -224,6 +224,7 @@ t.test('a fully populated dossier maps to a complete, valid record', async (t) =
     NoiNopHoSo: 'Trung tâm Phục vụ hành chính công phường Hạc Thành',
     NgayNopHoSo: '20261124084500',
     TaiKhoanDuocXacThucVoiVNeID: 1,
+    HoSoCoThanhPhanSoHoa: 1,
     DinhDanhCHS: [{ LoaiDinhDanh: 1, SoDinhDanh: '038088004567' }],
     TaiLieuNop: [
       {

@@ -17,14 +17,20 @@ import type {
   NationalPortalDinhDanh,
   NationalPortalGiayToKetQua,
   NationalPortalLePhi,
+  NationalPortalProgress,
   NationalPortalRecord,
+  NationalPortalSync,
   NationalPortalTaiLieuNop
 } from './native.generated.ts'
+import type { HistoryEntry } from '../../src/types/schemas.generated.ts'
 import { toCompactVietnam } from '../shared/vietnam-datetime.ts'
 import recordSchema from './schemas/record.schema.json' with { type: 'json' }
+import syncSchema from './schemas/sync.schema.json' with { type: 'json' }
 
 /** The JSON Schema of the record (`$id` national-portal-record). */
 export const nationalRecordSchema = recordSchema
+/** The JSON Schema of a sync message (`$id` national-portal-sync: the record and the progress update of one status change). */
+export const nationalSyncSchema = syncSchema
 
 /** What the mapping needs beside the dossier: the configured agencies by the hub's agency id. */
 export interface NationalRecordContext { agencies: ReadonlyMap<string, { name: string, code?: string }> }
@@ -44,11 +50,22 @@ export const CHANNEL_CODES: Readonly<Record<Channel, NationalPortalRecord['KenhT
   postal: 3
 }
 
-/** Loại đối tượng: 1 công dân, 2 doanh nghiệp/tổ chức, 3 cơ quan nhà nước (4 khác is never produced). */
+/** Loại đối tượng: 1 công dân, 2 doanh nghiệp, 3 cơ quan nhà nước, 4 tổ chức khác (an organisation that is not a business). */
 export const APPLICANT_KIND_CODES: Readonly<Record<ApplicantKind, NationalPortalRecord['LoaiDoiTuong']>> = {
   citizen: 1,
   organisation: 2,
   agency: 3
+}
+
+/**
+ * An organisation is a business (2) when it is identified by its enterprise or tax code (Law on
+ * Enterprises 2020 Art. 29: the enterprise code is its tax code), another organisation (4, DOMAIN.md:
+ * "LoaiDoiTuong 4 is used for organisations that are not businesses") when identified by its
+ * organisation e-identifier (Law on Identification 2023: định danh điện tử của tổ chức).
+ */
+export function applicantKindCode (applicant: Dossier['applicant']): NationalPortalRecord['LoaiDoiTuong'] {
+  if (applicant.kind === 'organisation' && applicant.identity.type === 'organisation-id') return 4
+  return APPLICANT_KIND_CODES[applicant.kind]
 }
 
 /** Loại định danh: 1 số định danh cá nhân (CCCD, 12 digits), 2 CMND (9 digits); other documents are not personal identifiers. */
@@ -158,7 +175,7 @@ export function toNationalRecord (dossier: Dossier, context: NationalRecordConte
     KenhThucHien: CHANNEL_CODES[dossier.channel],
     ChuHoSo: applicant.fullName,
     SoGiayToChuHoSo: applicant.identity.number,
-    LoaiDoiTuong: APPLICANT_KIND_CODES[applicant.kind],
+    LoaiDoiTuong: applicantKindCode(applicant),
     ...(phone !== undefined && { SoDienThoai: phone }),
     ...(email !== undefined && { Email: email }),
     ...(summary !== undefined && { TrichYeuHoSo: summary }),
@@ -172,9 +189,83 @@ export function toNationalRecord (dossier: Dossier, context: NationalRecordConte
     NgayNopHoSo: toCompactVietnam(dossier.submittedAt),
     ...date('NgayTuChoi', rejectedAt),
     ...(applicant.vneidAuthenticated !== undefined && { TaiKhoanDuocXacThucVoiVNeID: applicant.vneidAuthenticated ? 1 : 0 }),
+    HoSoCoThanhPhanSoHoa: attachments.some((a) => a.digitized === true) ? 1 : 0,
     ...(identifierType !== undefined && { DinhDanhCHS: [{ LoaiDinhDanh: identifierType, SoDinhDanh: applicant.identity.number }] }),
     ...(attachments.length > 0 && { TaiLieuNop: attachments.map(attachmentItem) }),
     ...(fees.length > 0 && { DanhSachLePhi: fees.map(feeItem) }),
     ...(results.length > 0 && { DanhSachGiayToKetQua: results.map(resultItem) })
+  }
+}
+
+/** The portal's names of its status codes (TrangThaiHoSo), for a progress update without a note. */
+export const STATUS_NAMES: Readonly<Record<number, string>> = {
+  1: 'Mới đăng ký',
+  2: 'Được tiếp nhận',
+  3: 'Không được tiếp nhận',
+  4: 'Đang xử lý',
+  5: 'Yêu cầu bổ sung giấy tờ',
+  6: 'Yêu cầu thực hiện nghĩa vụ tài chính',
+  7: 'Công dân yêu cầu rút hồ sơ',
+  8: 'Dừng xử lý',
+  9: 'Đã xử lý xong',
+  10: 'Đã trả kết quả'
+}
+
+/** One status change of a dossier as a sync message needs it (the hub's history entry of the change). */
+export interface SyncChange {
+  /** the n-th status change of the dossier: 1 = the receipt */
+  sequence: number
+  /** the dossier's status code after the change */
+  statusCode: number
+  /** the due date in force after the change, when it set one */
+  dueAt?: string
+  entry: HistoryEntry
+}
+
+/** A bounded text, or undefined when blank. */
+function clipped (value: string | undefined, max: number): string | undefined {
+  const v = present(value)?.trim()
+  return v === undefined ? undefined : v.length <= max ? v : `${v.slice(0, max - 1)}…`
+}
+
+/** The progress update (cập nhật tiến độ) of one status change. */
+export function toProgressUpdate (dossier: Dossier, change: SyncChange, context: NationalRecordContext): NationalPortalProgress {
+  const { entry } = change
+  const officer = entry.report?.officer
+  const agencyName = entry.actor.kind === 'agency' ? present(context.agencies.get(entry.actor.id)?.name) : undefined
+  const who = clipped(officer?.name, 300) ??
+    agencyName ??
+    (entry.type === 'received' ? present(dossier.procedure.receivingAgency.name) ?? dossier.procedure.receivingAgency.code : undefined) ??
+    entry.actor.id
+  const department = clipped(officer?.department, 300) ?? (agencyName !== undefined ? clipped(agencyName, 300) : undefined)
+  const title = clipped(officer?.title, 200)
+  const statusName = STATUS_NAMES[change.statusCode]
+  if (statusName === undefined) throw new AdapterMappingError(`dossier ${dossier.code}: status change ${change.sequence} leads to status ${change.statusCode}, which the national portal has no code for`)
+  const what = clipped(entry.note ?? entry.report?.note ?? entry.report?.reason, 2000) ?? statusName
+  const due = change.dueAt ?? dossier.rescheduledDueAt ?? dossier.dueAt
+  return {
+    MaHoSo: dossier.code,
+    NguoiXuLy: clipped(who, 300) ?? entry.actor.id,
+    ...(title !== undefined && { ChucDanh: title }),
+    ThoiDiemXuLy: toCompactVietnam(entry.at),
+    ...(department !== undefined && { PhongBanXuLy: department }),
+    NoiDungXuLy: what,
+    TrangThai: change.statusCode,
+    NgayBatDau: toCompactVietnam(entry.at),
+    ...(due !== undefined && { NgayKetThucTheoQuyDinh: toCompactVietnam(due) })
+  }
+}
+
+/**
+ * Sync message `change.sequence` of a dossier: the record as the hub knows the dossier now (a
+ * later message never carries an older record) and the progress update of that change.
+ */
+export function toSyncMessage (dossier: Dossier, change: SyncChange, context: NationalRecordContext): NationalPortalSync {
+  return {
+    MaHoSo: dossier.code,
+    SoThuTu: change.sequence,
+    LoaiDongBo: change.sequence === 1 ? 1 : 2,
+    HoSo: toNationalRecord(dossier, context),
+    TienDo: toProgressUpdate(dossier, change, context)
   }
 }

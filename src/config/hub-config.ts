@@ -62,6 +62,13 @@ export type ResolvedProcedure = Omit<ProcedureRoute, 'agencies' | 'stages' | 'le
   lead: string
 }
 
+/**
+ * The national public service portal (DVCQG) the hub syncs every dossier to (`nationalPortal` in
+ * the config): reached like an agency (endpoint, auth, TLS, timeout, retry), with the id
+ * `national-portal` for its own TLS pool and the console.
+ */
+export type ResolvedNationalPortal = Pick<ResolvedAgency, 'endpoint' | 'timeoutMs' | 'concurrency' | 'retry' | 'auth' | 'tls'> & { id: 'national-portal', name: string }
+
 /** A webhook subscriber with its signing key read. */
 export interface ResolvedSubscriber {
   id: string
@@ -104,6 +111,8 @@ export interface HubSettings {
   /** the agency that returns results by post, when configured */
   postalAgency?: string
   subscribers: ReadonlyMap<string, ResolvedSubscriber>
+  /** the national portal the hub syncs to; absent: nothing is sent (the sync is owed, and shown pending) */
+  nationalPortal?: ResolvedNationalPortal
   audit: ResolvedAudit
   /** how long closed dossiers are kept (npm run retention); without a retention section, for good */
   retention: RetentionPolicy
@@ -179,6 +188,28 @@ function resolveSubscribers (config: HubConfig, agencies: ReadonlyMap<string, Re
     })
   }
   return out
+}
+
+function resolveNationalPortal (config: HubConfig, origin: string, env: Record<string, string | undefined>, problems: string[]): ResolvedNationalPortal | undefined {
+  const p = config.nationalPortal
+  if (p === undefined) return undefined
+  const at = `${origin}: /nationalPortal`
+  let auth: ResolvedAuth | undefined
+  if (p.auth !== undefined) {
+    const secret = readSecret(p.auth, `${at}/auth`, env, problems)
+    if (secret !== undefined) auth = { type: p.auth.type, secret }
+  }
+  const tls = p.tls === undefined ? undefined : readTls(p.tls, p.endpoint, `${at}/tls`, env, problems)
+  return {
+    id: 'national-portal',
+    name: p.name ?? 'Cổng Dịch vụ công quốc gia',
+    endpoint: p.endpoint,
+    timeoutMs: p.timeoutMs ?? 10_000,
+    concurrency: p.concurrency ?? 8,
+    retry: { ...DEFAULT_RETRY, ...p.retry },
+    ...(auth !== undefined && { auth }),
+    ...(tls !== undefined && { tls })
+  }
 }
 
 /** The audit section, or the development keys when the config has none. */
@@ -335,6 +366,7 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
     else if (postal.adapter !== 'postal') problems.push(`${origin}: /postal/agency names "${config.postal.agency}", whose adapter is ${postal.adapter}, not postal`)
   }
   const subscribers = resolveSubscribers(config, agencies, origin, env, problems)
+  const nationalPortal = resolveNationalPortal(config, origin, env, problems)
   const audit = resolveAudit(config, origin, env, problems)
   const retention = resolveRetention(config.retention, origin, problems)
   const cal = loadCalendar(config, origin, problems, options.now ?? new Date())
@@ -352,6 +384,7 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
     devSecrets,
     ...(config.postal !== undefined && { postalAgency: config.postal.agency }),
     subscribers,
+    ...(nationalPortal !== undefined && { nationalPortal }),
     audit,
     retention
   }

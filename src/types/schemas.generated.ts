@@ -2092,6 +2092,7 @@ export interface HubConfig {
   subscribers?: {
     [k: string]: SubscriberConfig | undefined;
   };
+  nationalPortal?: NationalPortalConfig;
   /**
    * Cơ quan liên thông — agencies keyed by the hub's agency id (letters, digits, dot, dash, underscore).
    */
@@ -2292,23 +2293,15 @@ export interface RetryPolicy {
   maxDelayMs?: number;
 }
 /**
- * Cơ quan — one agency system and how to deliver to it.
+ * Cổng Dịch vụ công quốc gia (DVCQG) — where the hub syncs every dossier and every status change of it (Decree 118/2025/NĐ-CP; Decision 766/QĐ-TTg indicator 1.4): the sync endpoint and how to reach it, as for an agency. Absent: the hub records what it owes DVCQG and sends nothing (the admin API shows it pending).
  */
-export interface AgencyConfig {
+export interface NationalPortalConfig {
   /**
-   * Tên cơ quan — agency name.
+   * Tên hệ thống — a name for logs and the console.
    */
-  name: string;
+  name?: string;
   /**
-   * Mã cơ quan, đơn vị — the agency's QCVN 102:2016 code, when it has one.
-   */
-  code?: string;
-  /**
-   * Bộ chuyển đổi — the adapter (folder under adapters/) that speaks this agency's native format, e.g. generic or electricity.
-   */
-  adapter: string;
-  /**
-   * Địa chỉ nhận hồ sơ — the agency system's URL that receives dossiers (http or https).
+   * Địa chỉ đồng bộ — the URL the hub POSTs sync messages to (national-portal-sync, adapters/national-portal/schemas/sync.schema.json).
    */
   endpoint: string;
   /**
@@ -2320,12 +2313,12 @@ export interface AgencyConfig {
    */
   concurrency?: number;
   retry?: RetryPolicy;
-  /**
-   * Ghi chú — free text for the people who maintain this file.
-   */
-  note?: string;
   auth?: OutboundAuth;
   tls?: OutboundTls;
+  /**
+   * Ghi chú — free text for operators.
+   */
+  note?: string;
 }
 /**
  * Xác thực khi gửi — how the hub proves itself to the agency system: a static bearer token (Authorization: Bearer …) or an HMAC-SHA256 signature of timestamp + '.' + body (headers X-Hub-Timestamp and X-Hub-Signature: sha256=<hex>). The secret comes from an environment variable (secretEnv) or a file (secretFile), never from this file. Give exactly one of secretEnv and secretFile.
@@ -2368,6 +2361,42 @@ export interface OutboundTls {
    * Tên máy chủ TLS — the name to expect in the agency's certificate (SNI) when it differs from the endpoint's host.
    */
   serverName?: string;
+}
+/**
+ * Cơ quan — one agency system and how to deliver to it.
+ */
+export interface AgencyConfig {
+  /**
+   * Tên cơ quan — agency name.
+   */
+  name: string;
+  /**
+   * Mã cơ quan, đơn vị — the agency's QCVN 102:2016 code, when it has one.
+   */
+  code?: string;
+  /**
+   * Bộ chuyển đổi — the adapter (folder under adapters/) that speaks this agency's native format, e.g. generic or electricity.
+   */
+  adapter: string;
+  /**
+   * Địa chỉ nhận hồ sơ — the agency system's URL that receives dossiers (http or https).
+   */
+  endpoint: string;
+  /**
+   * Thời gian chờ — milliseconds to wait for the agency's answer before the attempt counts as failed.
+   */
+  timeoutMs?: number;
+  /**
+   * Số yêu cầu song song — deliveries in flight at once to this agency, per worker process.
+   */
+  concurrency?: number;
+  retry?: RetryPolicy;
+  /**
+   * Ghi chú — free text for the people who maintain this file.
+   */
+  note?: string;
+  auth?: OutboundAuth;
+  tls?: OutboundTls;
 }
 /**
  * Thủ tục — one procedure's catalogue entry and route.

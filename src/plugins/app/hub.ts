@@ -12,6 +12,7 @@ import type { LifecycleService } from '../../services/lifecycle-service.ts'
 import type { StatsService } from '../../services/stats-service.ts'
 import type { IndicatorService } from '../../services/indicator-service.ts'
 import type { AuditCheckpoints } from '../../services/audit-checkpoints.ts'
+import type { NationalSyncAdmin } from '../../services/national-sync-admin.ts'
 
 export interface HubServices {
   intake: IntakeService
@@ -24,6 +25,8 @@ export interface HubServices {
   indicators: IndicatorService
   /** the audit trails' signed daily checkpoints */
   checkpoints: AuditCheckpoints
+  /** the sync to the national portal (DVCQG), for administrators */
+  nationalSync: NationalSyncAdmin
   /** INLINE_ATTACHMENT_LIMIT: the largest attachment accepted inline (supplements check it too) */
   inlineAttachmentLimit: number
 }
