@@ -360,7 +360,7 @@ t.test('the repository\'s development secrets are named at start-up; own secrets
   const shipped = JSON.parse(readFileSync(fromRoot('config', 'hub.json'), 'utf8')) as { agencies: Record<string, { auth?: Record<string, unknown> }>, subscribers?: Record<string, Record<string, unknown>> }
   const warnings = resolveHubConfig(shipped, 'config/hub.json').secretWarnings
   t.equal(warnings.length, 1)
-  for (const file of ['evn.token', 'land-office.key', 'portal-webhook.key']) t.match(warnings[0], `config/dev-secrets/${file}`, `names ${file}`)
+  for (const file of ['evn.token', 'land-office.key', 'portal-webhook.key', 'dvcqg.token']) t.match(warnings[0], `config/dev-secrets/${file}`, `names ${file}`)
   t.match(warnings[0], /published with the code/)
 
   // the same config with the secrets given by the operator: nothing to say
