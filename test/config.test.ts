@@ -370,6 +370,8 @@ t.test('the repository\'s development secrets are named at start-up; own secrets
     if (agency.auth !== undefined) { delete agency.auth.secretFile; agency.auth.secretEnv = 'AGENCY_SECRET' }
   }
   for (const sub of Object.values(own.subscribers ?? {})) sub.secretFile = join(dir, 'portal.key')
+  const portal = (own as { nationalPortal?: { auth?: Record<string, unknown> } }).nationalPortal
+  if (portal?.auth !== undefined) { delete portal.auth.secretFile; portal.auth.secretEnv = 'AGENCY_SECRET' }
   const auditEnv = { AUDIT_KEY: 'an-audit-key-of-the-province-0123456789abcdef', AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }
   const withAudit = { ...own, audit: { secretEnv: 'AUDIT_KEY', signingKeyEnv: 'AUDIT_SIGNING_KEY' } }
   t.same(resolveHubConfig(withAudit, 'own.json', { env: { AGENCY_SECRET: 'from-the-vault', ...auditEnv } }).secretWarnings, [])

@@ -44,8 +44,11 @@ create index national_sync_owed on national_sync ((coalesce(queued_at, since))) 
 -- the admin view and the metrics
 create index national_sync_state on national_sync (state, dossier_id) where state <> 'synced';
 
+-- A dossier put back from a retention archive (docs/operations.md: `set local hub.restoring = 'on'`)
+-- brings its own national_sync row: its history rows owe nothing again.
 create or replace function hub_national_sync () returns trigger language plpgsql as $$
 begin
+  if coalesce(current_setting('hub.restoring', true), '') = 'on' then return null; end if;
   insert into national_sync as s (dossier_id, wanted, since) values (new.dossier_id, 1, now())
     on conflict (dossier_id) do update set
       wanted = s.wanted + 1,
