@@ -160,6 +160,7 @@ export function createIntakeService (p: IntakeParts): IntakeService {
     inlineAttachmentLimit: p.inlineAttachmentLimit,
     calendar: p.settings.calendar,
     ...(p.settings.postalAgency !== undefined && { postalAgency: p.settings.postalAgency }),
+    competence: p.settings.competence,
     ...(p.notify !== undefined && { notify: p.notify }),
     log: p.log,
     ...(p.now !== undefined && { now: p.now })
@@ -265,10 +266,12 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       agency: new Map([...settings.agencies.values()].map((a) => [a.id, a.name])),
       procedure: new Map([...settings.procedures.values()].map((p) => [p.code, p.name]))
     }
+    // the receiving desks are named by their QCVN 102 code: the configured agencies that have one
+    const receivingNames = new Map([...settings.agencies.values()].flatMap((a) => a.code !== undefined ? [[a.code, a.name] as const] : []))
     const dossiers = new DossierQueries(store, audit, { notifications, subscribers: settings.subscribers, agencies: settings.agencies })
     const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : []), ...(nationalSyncQueue !== undefined ? [nationalSyncQueue.queue] : [])]
     app = await buildApp({
-      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, names, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now), checkpoints, nationalSync: new NationalSyncAdmin(nationalSync, audit, settings.nationalPortal !== undefined), inlineAttachmentLimit: options.inlineAttachmentLimit },
+      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, { ...names, handlingUnit: names.agency, receivingUnit: receivingNames }, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now), checkpoints, nationalSync: new NationalSyncAdmin(nationalSync, audit, settings.nationalPortal !== undefined), inlineAttachmentLimit: options.inlineAttachmentLimit },
       audit,
       queues: consoleQueues,
       observability: { redis, record: db.sql, gauges: new DossierGauges(db.reports), queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), nationalSync, workers: () => workers, role, draining: () => draining, now },

@@ -23,6 +23,7 @@ import { resolveRetention } from './retention-config.ts'
 import type { RetentionPolicy } from '../domain/retention.ts'
 import type { StepPlan } from '../domain/routing.ts'
 import { NOTIFICATION_EVENTS, type NotificationEvent } from '../domain/notification.ts'
+import type { CompetenceTable } from '../domain/competence.ts'
 
 /** Outbound auth with its secret read (from the environment or a file): kept in memory only. */
 export interface ResolvedAuth {
@@ -111,6 +112,8 @@ export interface HubSettings {
   /** the agency that returns results by post, when configured */
   postalAgency?: string
   subscribers: ReadonlyMap<string, ResolvedSubscriber>
+  /** which instance of an agency handles a dossier, by the commune of its place (boundary-free receipt), by the agency id routes name */
+  competence: ReadonlyMap<string, CompetenceTable>
   /** the national portal the hub syncs to; absent: nothing is sent (the sync is owed, and shown pending) */
   nationalPortal?: ResolvedNationalPortal
   audit: ResolvedAudit
@@ -186,6 +189,33 @@ function resolveSubscribers (config: HubConfig, agencies: ReadonlyMap<string, Re
       timeoutMs: sub.timeoutMs ?? 10_000,
       retry: { ...DEFAULT_RETRY, ...sub.retry }
     })
+  }
+  return out
+}
+
+/**
+ * The competence tables: each names an agency the config has, and maps communes to agencies the
+ * config has that speak the same native format (a dossier goes to either as the same request).
+ */
+function resolveCompetence (config: HubConfig, agencies: ReadonlyMap<string, ResolvedAgency>, origin: string, problems: string[]): Map<string, CompetenceTable> {
+  const out = new Map<string, CompetenceTable>()
+  for (const [base, table] of Object.entries(config.competence ?? {})) {
+    if (table === undefined) continue
+    const at = `${origin}: /competence/${base}`
+    const baseAgency = agencies.get(base)
+    if (baseAgency === undefined) {
+      problems.push(`${at} names agency "${base}", which is not under /agencies`)
+      continue
+    }
+    const communes = new Map<string, string>()
+    for (const [commune, id] of Object.entries(table.communes)) {
+      if (id === undefined) continue
+      const agency = agencies.get(id)
+      if (agency === undefined) problems.push(`${at}/communes/${commune} names agency "${id}", which is not under /agencies`)
+      else if (agency.adapter !== baseAgency.adapter) problems.push(`${at}/communes/${commune} names agency "${id}", whose adapter is ${agency.adapter}, not ${baseAgency.adapter} like ${base}'s: an instance of an agency must take the same native format`)
+      else communes.set(commune, id)
+    }
+    out.set(base, { place: table.place, communes })
   }
   return out
 }
@@ -367,6 +397,7 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
   }
   const subscribers = resolveSubscribers(config, agencies, origin, env, problems)
   const nationalPortal = resolveNationalPortal(config, origin, env, problems)
+  const competence = resolveCompetence(config, agencies, origin, problems)
   const audit = resolveAudit(config, origin, env, problems)
   const retention = resolveRetention(config.retention, origin, problems)
   const cal = loadCalendar(config, origin, problems, options.now ?? new Date())
@@ -384,6 +415,7 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
     devSecrets,
     ...(config.postal !== undefined && { postalAgency: config.postal.agency }),
     subscribers,
+    competence,
     ...(nationalPortal !== undefined && { nationalPortal }),
     audit,
     retention

@@ -2099,6 +2099,7 @@ export interface HubConfig {
   agencies: {
     [k: string]: AgencyConfig | undefined;
   };
+  competence?: CompetenceConfig;
   /**
    * Danh mục TTHC và bảng định tuyến — procedures the hub accepts, keyed by national procedure code (mã TTHC), each naming its data schema and the agencies that must receive it.
    */
@@ -2397,6 +2398,31 @@ export interface AgencyConfig {
   note?: string;
   auth?: OutboundAuth;
   tls?: OutboundTls;
+}
+/**
+ * Cơ quan giải quyết theo địa bàn (tiếp nhận phi địa giới hành chính) — since 1 July 2025 a dossier may be received at any one-stop desk of the province, whatever the administrative boundary (Decree 118/2025/NĐ-CP), so where it was received no longer decides who handles it. Keyed by an agency id the routes name (e.g. land-office): which instance of that agency handles a dossier, by the commune of the dossier's place (the applicant's address or the land parcel's). A commune not listed, or a dossier without that place, stays with the agency the route names.
+ */
+export interface CompetenceConfig {
+  [k: string]: CompetenceTable | undefined;
+}
+/**
+ * Bảng phân công theo địa bàn — one agency's instances by commune.
+ */
+export interface CompetenceTable {
+  /**
+   * Địa bàn xét — whose commune decides: applicant (the applicant's address, /applicant/address/wardCode) or parcel (the land parcel's, /data/parcel/address/wardCode).
+   */
+  place: "applicant" | "parcel";
+  /**
+   * Xã, phường → cơ quan — commune code (5 digits, the national list of administrative units) → the id of the agency (under /agencies, with the same adapter) that handles dossiers of that commune.
+   */
+  communes: {
+    [k: string]: string | undefined;
+  };
+  /**
+   * Ghi chú — free text for operators (e.g. the provincial decision that assigns the communes).
+   */
+  note?: string;
 }
 /**
  * Thủ tục — one procedure's catalogue entry and route.
