@@ -37,7 +37,7 @@ export class NationalSyncAdmin {
   }
 
   async get (code: string): Promise<NationalSyncView> {
-    const found = await this.#sync.get(code)
+    const found = await this.#sync.find(code)
     if (found === undefined) throw new DossierNotFoundError(code)
     return found
   }

@@ -63,7 +63,7 @@ export class NationalSyncStore {
     this.#sql = sql
   }
 
-  async get (code: string): Promise<NationalSyncView | undefined> {
+  async find (code: string): Promise<NationalSyncView | undefined> {
     const [row] = await this.#sql<Row[]>`
       select d.code, s.state, s.wanted, s.synced, s.attempts, s.last_attempt_at, s.last_error, s.first_synced_at, s.synced_at, s.since
       from national_sync s join dossiers d on d.id = s.dossier_id where d.code = ${code}`
@@ -129,7 +129,8 @@ export class NationalSyncStore {
 
   /** Status changes `from`..`to` (1-based message numbers) of the dossier, in order. */
   async changes (code: string, from: number, to: number): Promise<SyncChange[]> {
-    const rows = await this.#sql<Array<{ n: number, status_to: number, due_at_to: Date | null, entry: string }>>`
+    const sql = this.#sql
+    const rows = await sql<Array<{ n: number, status_to: number, due_at_to: Date | null, entry: string }>>`
       select * from (
         select row_number() over (order by h.seq)::int as n, h.status_to, h.due_at_to, h.entry::text as entry
         from dossier_history h join dossiers d on d.id = h.dossier_id
