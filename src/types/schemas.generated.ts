@@ -703,7 +703,7 @@ export interface RoutingState {
  */
 export interface Dossier {
   /**
-   * Mã hồ sơ — the dossier code printed on the receipt (giấy tiếp nhận): <receiving agency code>-<YYMMDD>-<NNNN>, Circular 01/2018/TT-VPCP Art. 19. NNNN is the agency's sequence number of the day (Vietnam time), at least 4 digits. A submission may carry the code the receiving system (the one-stop desk, the national portal) issued: its agency part must be procedure.receivingAgency.code and its date the Vietnam date of receivedAt, and no other dossier may hold it (409); without it the hub issues one.
+   * Mã hồ sơ — the dossier code printed on the receipt (giấy tiếp nhận): <receiving agency code>-<YYMMDD>-<NNNN>, the format of Circular 01/2018/TT-VPCP Art. 19 as kept under Circular 03/2025/TT-VPCP (mã số hồ sơ, guiding Decree 118/2025/NĐ-CP). NNNN is the agency's sequence number of the day (Vietnam time), at least 4 digits. A submission may carry the code the receiving system (the one-stop desk, the national portal) issued: its agency part must be procedure.receivingAgency.code and its date the Vietnam date of receivedAt, and no other dossier may hold it (409); without it the hub issues one.
    */
   code: string;
   /**
@@ -737,7 +737,7 @@ export interface Dossier {
    */
   dueAt?: string;
   /**
-   * Ngày hẹn trả mới — the later date an agency announced when it said it would be late (Decree 61/2018 Art. 19.9, phiếu xin lỗi và hẹn lại ngày trả); on-time figures still count against dueAt.
+   * Ngày hẹn trả mới — the later date an agency announced when it said it would be late (phiếu xin lỗi và hẹn lại ngày trả: Decree 61/2018/NĐ-CP Art. 19.9, replaced by Decree 118/2025/NĐ-CP); on-time figures still count against dueAt.
    */
   rescheduledDueAt?: string;
   /**
@@ -1063,7 +1063,7 @@ export interface HistoryEntry {
    */
   dueAtTo?: string;
   /**
-   * Đúng thời hạn — delay-announced: whether the agency said so at least one working day before the due date (Decree 61/2018 Art. 19.9); an agency report asking for supplementary papers: whether it came within 3 working days of the agency receiving the dossier.
+   * Đúng thời hạn — delay-announced: whether the agency said so at least one working day before the due date (Decree 61/2018/NĐ-CP Art. 19.9, replaced by Decree 118/2025/NĐ-CP); an agency report asking for supplementary papers: whether it came within 3 working days of the agency receiving the dossier.
    */
   inTime?: boolean;
   /**
@@ -2136,7 +2136,7 @@ export interface CalendarConfig {
    */
   workingHours?: WorkingPeriodConfig[];
   /**
-   * Giờ chuyển ngày — a paper dossier (counter or post) received after this time is handed over the next working day (Decree 61/2018 Art. 18).
+   * Giờ chuyển ngày — a paper dossier (counter or post) received after this time is handed over the next working day (Decree 61/2018/NĐ-CP Art. 18, replaced by Decree 118/2025/NĐ-CP from 1 July 2025).
    */
   paperCutoff?: string;
 }
@@ -2509,7 +2509,7 @@ export interface RouteStep {
    */
   required?: boolean;
   /**
-   * Thời hạn của bước — working days this step's agency has, counted from when the step is released to it (Decree 61/2018 Art. 19.7: each agency's part and deadline); shown as the step's due date.
+   * Thời hạn của bước — working days this step's agency has, counted from when the step is released to it (each agency's part and deadline: Decree 61/2018/NĐ-CP Art. 19.7, replaced by Decree 118/2025/NĐ-CP); shown as the step's due date.
    */
   days?: number;
 }
