@@ -54,7 +54,8 @@ export class NationalSyncService {
   /** Attempt `attempt` of at most `maxAttempts` to bring DVCQG up to message `upTo` (and whatever queued up behind it) of dossier `code`. */
   async run (code: string, upTo: number, attempt: number, maxAttempts: number, token: string): Promise<NationalSyncOutcome> {
     const { store, sync, http, portal, context, validate, log, now } = this.#o
-    if (!(await sync.lease(code, token, Math.max(30_000, portal.timeoutMs * 3)))) return { outcome: 'busy' }
+    const leaseMs = Math.max(30_000, portal.timeoutMs * 3)
+    if (!(await sync.lease(code, token, leaseMs))) return { outcome: 'busy' }
     let sent = 0
     let sequence = 0
     try {
@@ -66,6 +67,9 @@ export class NationalSyncService {
       const changes = await sync.changes(code, cursor.synced + 1, cursor.wanted)
       for (const change of changes) {
         sequence = change.sequence
+        // the lease is renewed before each message, so a long backlog never outlives it: another
+        // sender takes over only from a run that stopped renewing (died), never beside a live one
+        if (sent > 0 && !(await sync.lease(code, token, leaseMs))) return { outcome: 'busy' }
         const message = toSyncMessage(dossier, change, context)
         if (!validate(message)) {
           const fields = toFieldErrors(validate.errors).slice(0, 5).map((f) => `${f.pointer} ${f.detail}`).join('; ')
