@@ -9,7 +9,7 @@
  */
 import t from 'tap'
 import type { Test } from 'tap'
-import { bearer, build, example, post, startAgency, testSettings, waitFor, type TestHub } from './helper.ts'
+import { bearer, build, example, post, removeKeys, startAgency, testSettings, waitFor, type TestHub } from './helper.ts'
 import { startNationalPortalSimulator, type NationalPortalSimulator, type NationalPortalSimulatorOptions } from '../adapters/national-portal/simulator.ts'
 import { applicantKindCode, toNationalRecord, toProgressUpdate, toSyncMessage } from '../adapters/national-portal/index.ts'
 import { createNationalSyncValidator } from '../src/validation/native.ts'
@@ -139,6 +139,19 @@ t.test('a sink that refuses a dossier: a visible failed sync, later changes wait
   t.equal(await syncMetric(hub, 'synced'), 1)
   const trail = (await hub.app.inject({ url: `/v1/dossiers/${code}/audit`, headers: bearer(hub.keys.auditor) })).json<{ entries: Array<{ action: string, note?: string }> }>()
   t.ok(trail.entries.some((e) => e.action === 'retry' && e.note === 'national portal sync (DVCQG)'), 'the retry is in the dossier\'s audit trail')
+})
+
+t.test('Redis loses the sync jobs: the record still owes them, the relay queues them again, DVCQG gets each once', async (t) => {
+  let down = true
+  const sim = await simulator(t, { answer: () => down ? 503 : undefined })
+  const hub = await build(t, { settings: withPortal(testSettings({ agencyUrl: 'http://127.0.0.1:9' }), sim.url, 50), reconcileIntervalMs: 1000 })
+  const { code } = (await post(hub.app, example('birth-registration'))).json<DossierSummary>()
+  await waitFor(async () => (await syncOf(hub, code)).state === 'retrying' ? true : undefined, 'retrying while DVCQG is down')
+  await removeKeys(hub.redis, hub.prefix)
+  t.equal(await hub.nationalSyncQueue?.queue.getJob(`${code}/1`), undefined, 'the job is gone with Redis')
+  down = false
+  await waitFor(async () => (await syncOf(hub, code)).state === 'synced' ? true : undefined, 'synced from the record', 20_000)
+  t.same(sim.taken.map((m) => [m.MaHoSo, m.SoThuTu]), [[code, 1]], 'once')
 })
 
 t.test('without a national portal configured: owed and shown pending, nothing sent', async (t) => {
