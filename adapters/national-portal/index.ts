@@ -16,6 +16,7 @@ import { AdapterMappingError, type Dossier } from '../contract.ts'
 import type {
   NationalPortalDinhDanh,
   NationalPortalGiayToKetQua,
+  NationalPortalHoSoBoSung,
   NationalPortalLePhi,
   NationalPortalProgress,
   NationalPortalRecord,
@@ -32,8 +33,14 @@ export const nationalRecordSchema = recordSchema
 /** The JSON Schema of a sync message (`$id` national-portal-sync: the record and the progress update of one status change). */
 export const nationalSyncSchema = syncSchema
 
-/** What the mapping needs beside the dossier: the configured agencies by the hub's agency id. */
-export interface NationalRecordContext { agencies: ReadonlyMap<string, { name: string, code?: string }> }
+/**
+ * What the mapping needs beside the dossier: the configured agencies by the hub's agency id, and
+ * (optional) the dossier's history, for the supplement rounds (DanhSachHoSoBoSung).
+ */
+export interface NationalRecordContext {
+  agencies: ReadonlyMap<string, { name: string, code?: string }>
+  history?: readonly HistoryEntry[]
+}
 
 type Channel = Dossier['channel']
 type ApplicantKind = Dossier['applicant']['kind']
@@ -125,17 +132,47 @@ function resultItem (r: ResultDocument): NationalPortalGiayToKetQua {
   }
 }
 
-type DateField = 'NgayHenTra' | 'NgayTra' | 'NgayKetThucXuLy' | 'NgayTuChoi'
+type DateField = 'NgayHenTra' | 'NgayTra' | 'NgayKetThucXuLy' | 'NgayTuChoi' | 'NgayHenTraTruoc' | 'NgayHenTraMoi'
 
 /** An optional canonical instant → an optional yyyyMMddHHmmss field. */
-function date (field: DateField, iso: string | undefined): Partial<Pick<NationalPortalRecord, DateField>> {
-  return iso === undefined ? {} : { [field]: toCompactVietnam(iso) }
+function date<F extends DateField> (field: F, iso: string | undefined): Partial<Record<F, string>> {
+  return iso === undefined ? {} : { [field]: toCompactVietnam(iso) } as Partial<Record<F, string>>
 }
 
 function requireDate (dossier: Dossier, property: 'closedAt' | 'resolvedAt' | 'returnedAt', field: string): string {
   const iso = dossier[property]
   if (iso === undefined) throw new AdapterMappingError(`dossier ${dossier.code} is ${dossier.status} but has no ${property}: the national portal needs ${field}`)
   return iso
+}
+
+/**
+ * The supplement rounds of a dossier from its history, oldest first: a round opens when the
+ * dossier becomes supplement-requested (5) and closes when it leaves it. NgayHenTraTruoc is the due
+ * date in force when the papers were asked for, NgayHenTraMoi the one in force once the dossier left
+ * status 5 (the clock restarted, moved by the paused working days); an open round has only the
+ * first. The due date in force after each entry is rebuilt backwards from the dossier's, through
+ * the entries that moved it (dueAtFrom → dueAtTo; a delay announced reschedules, it does not move it).
+ */
+export function supplementRounds (dossier: Dossier, history: readonly HistoryEntry[]): NationalPortalHoSoBoSung[] {
+  const dueAfter: Array<string | undefined> = new Array<string | undefined>(history.length)
+  let due = dossier.dueAt
+  for (let i = history.length - 1; i >= 0; i--) {
+    dueAfter[i] = due
+    const e = history[i] as HistoryEntry
+    if (e.type !== 'delay-announced' && e.dueAtTo !== undefined) due = e.dueAtFrom
+  }
+  const rounds: NationalPortalHoSoBoSung[] = []
+  let open: { before: string | undefined } | undefined
+  history.forEach((e, i) => {
+    if (e.statusTo === 'supplement-requested' && e.statusFrom !== 'supplement-requested') open = { before: dueAfter[i] }
+    else if (open !== undefined && e.statusFrom === 'supplement-requested' && e.statusTo !== undefined && e.statusTo !== 'supplement-requested') {
+      const item = { ...date('NgayHenTraTruoc', open.before), ...date('NgayHenTraMoi', dueAfter[i]) }
+      if (Object.keys(item).length > 0) rounds.push(item)
+      open = undefined
+    }
+  })
+  if (open?.before !== undefined) rounds.push({ NgayHenTraTruoc: toCompactVietnam(open.before) })
+  return rounds
 }
 
 /** The canonical dossier → the record the national portal's dossier sync takes. */
@@ -165,6 +202,7 @@ export function toNationalRecord (dossier: Dossier, context: NationalRecordConte
   const phone = present(applicant.phone)
   const email = present(applicant.email)
   const summary = present(dossier.summary)
+  const rounds = context.history === undefined ? [] : supplementRounds(dossier, context.history)
 
   return {
     MaHoSo: dossier.code,
@@ -193,7 +231,8 @@ export function toNationalRecord (dossier: Dossier, context: NationalRecordConte
     ...(identifierType !== undefined && { DinhDanhCHS: [{ LoaiDinhDanh: identifierType, SoDinhDanh: applicant.identity.number }] }),
     ...(attachments.length > 0 && { TaiLieuNop: attachments.map(attachmentItem) }),
     ...(fees.length > 0 && { DanhSachLePhi: fees.map(feeItem) }),
-    ...(results.length > 0 && { DanhSachGiayToKetQua: results.map(resultItem) })
+    ...(results.length > 0 && { DanhSachGiayToKetQua: results.map(resultItem) }),
+    ...(rounds.length > 0 && { DanhSachHoSoBoSung: rounds })
   }
 }
 

@@ -123,6 +123,12 @@ export type NationalPortalRecord = {
    * @minItems 1
    */
   DanhSachGiayToKetQua?: NationalPortalGiayToKetQua[];
+  /**
+   * Danh sách hồ sơ bổ sung — each supplement request round (status 5), oldest first, with the due dates before and after it; absent without a round, or when the record is built without the dossier's history.
+   *
+   * @minItems 1
+   */
+  DanhSachHoSoBoSung?: NationalPortalHoSoBoSung[];
 };
 /**
  * Định danh — one personal identifier of the applicant.
@@ -200,6 +206,19 @@ export interface NationalPortalGiayToKetQua {
    * Đường dẫn tệp tin kết quả — where the result file can be fetched (http or https).
    */
   DuongDanTepTinKetQua: string;
+}
+/**
+ * Một lần bổ sung — one round: the due date before it (NgayHenTraTruoc) and after it (NgayHenTraMoi, once the papers came and the clock restarted). The portal's other fields of a round are not confirmed (DOMAIN.md) and are not sent.
+ */
+export interface NationalPortalHoSoBoSung {
+  /**
+   * Ngày hẹn trả trước — the due date in force when the papers were asked for (yyyyMMddHHmmss).
+   */
+  NgayHenTraTruoc?: string;
+  /**
+   * Ngày hẹn trả mới — the due date once the papers were supplied and the clock restarted (yyyyMMddHHmmss).
+   */
+  NgayHenTraMoi?: string;
 }
 /**
  * Đồng bộ hồ sơ lên Cổng Dịch vụ công quốc gia — one sync message of one dossier to DVCQG: the dossier's n-th status change (SoThuTu n, 1 = the receipt, dense per dossier), with the sync record as the hub knows the dossier when it sends (HoSo) and the progress update of that change (TienDo). Messages of one dossier are sent one after another in SoThuTu order; a repeat carries the same Idempotency-Key "<MaHoSo>/dvcqg/<SoThuTu>". The portal's own API for this is not public: the envelope is the hub's, the field names inside are the portal's (DOMAIN.md).

@@ -64,13 +64,14 @@ export class NationalSyncService {
       if (cursor.synced >= Math.min(upTo, cursor.wanted)) return { outcome: 'done', sent, through: cursor.synced }
       const dossier = await store.get(code)
       if (dossier === undefined) return { outcome: 'failed', error: `dossier ${code} does not exist` }
-      const changes = await sync.changes(code, cursor.synced + 1, cursor.wanted)
+      const [changes, history] = await Promise.all([sync.changes(code, cursor.synced + 1, cursor.wanted), store.history(code)])
+      const withHistory = { ...context, history }
       for (const change of changes) {
         sequence = change.sequence
         // the lease is renewed before each message, so a long backlog never outlives it: another
         // sender takes over only from a run that stopped renewing (died), never beside a live one
         if (sent > 0 && !(await sync.lease(code, token, leaseMs))) return { outcome: 'busy' }
-        const message = toSyncMessage(dossier, change, context)
+        const message = toSyncMessage(dossier, change, withHistory)
         if (!validate(message)) {
           const fields = toFieldErrors(validate.errors).slice(0, 5).map((f) => `${f.pointer} ${f.detail}`).join('; ')
           throw new DeliveryError(`the national-portal adapter produced a sync message its schema rejects: ${fields}`, false)
