@@ -154,7 +154,7 @@ function requireDate (dossier: Dossier, property: 'closedAt' | 'resolvedAt' | 'r
  * the entries that moved it (dueAtFrom → dueAtTo; a delay announced reschedules, it does not move it).
  */
 export function supplementRounds (dossier: Dossier, history: readonly HistoryEntry[]): NationalPortalHoSoBoSung[] {
-  const dueAfter: Array<string | undefined> = new Array<string | undefined>(history.length)
+  const dueAfter = Array.from<string | undefined>({ length: history.length })
   let due = dossier.dueAt
   for (let i = history.length - 1; i >= 0; i--) {
     dueAfter[i] = due
