@@ -28,8 +28,13 @@ function withPortal (settings: HubSettings, url: string, attempts: number): HubS
   return {
     ...settings,
     nationalPortal: {
-      id: 'national-portal', name: 'DVCQG (test)', endpoint: url, timeoutMs: 2000, concurrency: 4,
-      retry: { attempts, baseDelayMs: 40, maxDelayMs: 400 }, auth: { type: 'bearer', secret: AUTH_TOKEN }
+      id: 'national-portal',
+      name: 'DVCQG (test)',
+      endpoint: url,
+      timeoutMs: 2000,
+      concurrency: 4,
+      retry: { attempts, baseDelayMs: 40, maxDelayMs: 400 },
+      auth: { type: 'bearer', secret: AUTH_TOKEN }
     }
   }
 }

@@ -49,8 +49,15 @@ export class NationalSyncAdmin {
       throw new HubValidationError([{ parameter: 'code', detail: `the national portal sync of ${code} has not failed (it is ${before.state}, ${before.synced} of ${before.changes} status changes synced): only a failed sync is retried` }])
     }
     await this.#audit.append(code, {
-      at: toVietnamIso(new Date()), client: actor.client.id, role: actor.client.role, action: 'retry',
-      method: actor.method, route: actor.route, status: 200, requestId: actor.requestId, note: 'national portal sync (DVCQG)'
+      at: toVietnamIso(new Date()),
+      client: actor.client.id,
+      role: actor.client.role,
+      action: 'retry',
+      method: actor.method,
+      route: actor.route,
+      status: 200,
+      requestId: actor.requestId,
+      note: 'national portal sync (DVCQG)'
     })
     return await this.get(code)
   }
