@@ -15,6 +15,7 @@ import audit from './plugins/app/audit.ts'
 import type { AuditStore } from './store/audit-store.ts'
 import auditRoutes from './routes/audit.ts'
 import adminRoutes from './routes/admin.ts'
+import nationalSyncRoutes from './routes/national-sync.ts'
 import { registerQueueConsole } from './plugins/external/queue-console.ts'
 import { registerReportsDashboard } from './plugins/external/reports-dashboard.ts'
 import type { Queue } from 'bullmq'
@@ -107,6 +108,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(agencyRoutes)
   await app.register(auditRoutes)
   await app.register(adminRoutes)
+  await app.register(nationalSyncRoutes)
   await registerQueueConsole(app, { queues: options.queues, clients: options.clients })
   await registerReportsDashboard(app, { clients: options.clients })
   return app

@@ -26,6 +26,7 @@ import { DeliveryService, type AgencyChannel } from './delivery/delivery-service
 import { AgencyHttpClient } from './delivery/http-client.ts'
 import { createStrictAjv } from './validation/ajv.ts'
 import { createGateways, type AdapterGateway } from './gateway/adapter-gateway.ts'
+import { createNationalSyncValidator } from './validation/native.ts'
 import { closeRedis, createRedis } from './redis/connection.ts'
 import { closeWorkers } from './queues/close-workers.ts'
 import { Keys } from './store/keys.ts'
@@ -52,6 +53,10 @@ import { NoticeService } from './delivery/notice-service.ts'
 import { NoticeCounts } from './services/notice-counts.ts'
 import type { NoticeChannel } from './domain/notice.ts'
 import type { Queue } from 'bullmq'
+import { NationalSyncStore } from './store/national-sync-store.ts'
+import { NationalSyncAdmin } from './services/national-sync-admin.ts'
+import { NationalSyncQueue, createNationalSyncWorker } from './queues/national-sync-queue.ts'
+import { NationalSyncService } from './delivery/national-sync-service.ts'
 
 
 /** How long a change waits for Redis to take its jobs before it answers anyway (handOff in createHub). */
@@ -82,6 +87,8 @@ export interface HubOptions {
   sweepIntervalMs?: number
   /** the audit checkpoint job runs this often instead of daily at 00:05 Vietnam time (tests); it still keeps one a day */
   checkpointEveryMs?: number
+  /** how often the relay of the national portal sync runs (default 1 s) */
+  nationalSyncIntervalMs?: number
   now?: () => Date
   /**
    * The record's database: a URL (as DATABASE_URL: postgres://…, pglite:<dir>), opened and closed
@@ -113,6 +120,10 @@ export interface Hub {
   noticeStore: NoticeStore
   /** present when notices are configured */
   notices?: NoticeQueues
+  /** the sync to the national portal (DVCQG) in the record */
+  nationalSync: NationalSyncStore
+  /** its queue, when the national portal is configured */
+  nationalSyncQueue?: NationalSyncQueue
   workers: Worker[]
   redis: Redis
   /** the record */
@@ -164,6 +175,7 @@ export function createIntakeService (p: IntakeParts): IntakeService {
     inlineAttachmentLimit: p.inlineAttachmentLimit,
     calendar: p.settings.calendar,
     ...(p.settings.postalAgency !== undefined && { postalAgency: p.settings.postalAgency }),
+    competence: p.settings.competence,
     ...(p.notify !== undefined && { notify: p.notify }),
     log: p.log,
     ...(p.now !== undefined && { now: p.now })
@@ -237,6 +249,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   const notices = noticeConfig === undefined
     ? undefined
     : new NoticeQueues(redis, keys.queuePrefix, new Map(noticeConfig.channels.map((c): [NoticeChannel, { attempts: number }] => [c, { attempts: noticeConfig[c]?.retry.attempts ?? 5 }])))
+  const nationalSync = new NationalSyncStore(db.sql)
+  const nationalSyncQueue = settings.nationalPortal !== undefined ? new NationalSyncQueue(redis, keys.queuePrefix, settings.nationalPortal) : undefined
   // A change is committed to the record (with its outbox rows) before its jobs go to Redis: when
   // Redis is away or slow, the answer does not wait for it (the callers log the failure), and the
   // outbox relay queues the jobs once Redis answers again.
@@ -279,13 +293,15 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       agency: new Map([...settings.agencies.values()].map((a) => [a.id, a.name])),
       procedure: new Map([...settings.procedures.values()].map((p) => [p.code, p.name]))
     }
+    // the receiving desks are named by their QCVN 102 code: the configured agencies that have one
+    const receivingNames = new Map([...settings.agencies.values()].flatMap((a) => a.code !== undefined ? [[a.code, a.name] as const] : []))
     const dossiers = new DossierQueries(store, audit, { notifications, notices: noticeStore, subscribers: settings.subscribers, agencies: settings.agencies })
-    const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : []), ...(notices?.queues ?? [])]
+    const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : []), ...(notices?.queues ?? []), ...(nationalSyncQueue !== undefined ? [nationalSyncQueue.queue] : [])]
     app = await buildApp({
-      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, names, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now), checkpoints, noticeCounts: new NoticeCounts(noticeStore, now), inlineAttachmentLimit: options.inlineAttachmentLimit },
+      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, { ...names, handlingUnit: names.agency, receivingUnit: receivingNames }, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now), checkpoints, noticeCounts: new NoticeCounts(noticeStore, now), nationalSync: new NationalSyncAdmin(nationalSync, audit, settings.nationalPortal !== undefined), inlineAttachmentLimit: options.inlineAttachmentLimit },
       audit,
       queues: consoleQueues,
-      observability: { redis, record: db.sql, gauges: new DossierGauges(db.reports), queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), workers: () => workers, role, draining: () => draining, now },
+      observability: { redis, record: db.sql, gauges: new DossierGauges(db.reports), queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), nationalSync, workers: () => workers, role, draining: () => draining, now },
       clients,
       logger: log,
       bodyLimit: options.bodyLimit,
@@ -326,6 +342,13 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       noticeService = new NoticeService({ config: noticeConfig, store, notifications, notices: noticeStore, http, log, now, ...(webhooks === undefined && { settleNotifications: true }) })
       workers.push(...createNoticeWorkers({ connection: workerRedis, prefix: keys.queuePrefix, queues: notices, service: noticeService, log }))
     }
+    const portal = settings.nationalPortal
+    if (portal !== undefined) {
+      const validateSync = createNationalSyncValidator()
+      const context = { agencies: settings.agencies }
+      const syncService = new NationalSyncService({ store, sync: nationalSync, http, portal, context, validate: validateSync, log, now })
+      workers.push(createNationalSyncWorker({ connection: workerRedis, prefix: keys.queuePrefix, service: syncService, portal, log }))
+    }
     maintenance = await startMaintenance({
       connection: workerRedis,
       prefix: keys.queuePrefix,
@@ -337,7 +360,13 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       ...(options.checkpointEveryMs !== undefined && { checkpointEveryMs: options.checkpointEveryMs }),
       ...(options.sweepIntervalMs !== undefined && { sweepIntervalMs: options.sweepIntervalMs }),
       ...(webhooks !== undefined && { webhooks: { queue: webhooks, notifications, graceMs: options.reconcileGraceMs ?? 10_000 } }),
-      ...(notices !== undefined && { notices: { queues: notices, store: noticeStore, graceMs: options.reconcileGraceMs ?? 10_000, now } })
+      ...(notices !== undefined && { notices: { queues: notices, store: noticeStore, graceMs: options.reconcileGraceMs ?? 10_000, now } }),
+      ...(nationalSyncQueue !== undefined && {
+        nationalSync: {
+          relay: async () => await nationalSyncQueue.relay(nationalSync, options.reconcileGraceMs ?? 10_000),
+          ...(options.nationalSyncIntervalMs !== undefined && { everyMs: options.nationalSyncIntervalMs })
+        }
+      })
     })
   }
 
@@ -360,6 +389,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     ...(webhooks !== undefined && { webhooks }),
     noticeStore,
     ...(notices !== undefined && { notices }),
+    nationalSync,
+    ...(nationalSyncQueue !== undefined && { nationalSyncQueue }),
     workers,
     redis,
     db,
@@ -378,6 +409,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
         if (webhooks !== undefined) await webhooks.close()
         if (notices !== undefined) await notices.close()
         noticeService?.close()
+        if (nationalSyncQueue !== undefined) await nationalSyncQueue.close()
         if (http !== undefined) await http.close()
         // 3. Redis last
         await unwatchClients?.()

@@ -154,11 +154,11 @@ export function testSettings (o: TestConfigOptions): HubSettings {
     }]
   }))
   const procedures = o.procedures === undefined ? shipped.procedures : o.procedures(structuredClone(shipped.procedures))
-  return resolveHubConfig({ agencies, procedures, postal: shipped.postal, calendar: shipped.calendar, subscribers, ...(o.notices !== undefined && { notices: o.notices }) }, 'test config', { env })
+  return resolveHubConfig({ agencies, procedures, postal: shipped.postal, calendar: shipped.calendar, subscribers, competence: shipped.competence, ...(o.notices !== undefined && { notices: o.notices }) }, 'test config', { env })
 }
 
 /** config/hub.json as shipped (parsed, not resolved). */
-export function shippedConfig (): { agencies: Record<string, { name: string, adapter: string, endpoint: string, code?: string, auth?: unknown }>, procedures: Record<string, Record<string, unknown>>, postal?: unknown, calendar?: unknown, notices?: Record<string, unknown> } {
+export function shippedConfig (): { agencies: Record<string, { name: string, adapter: string, endpoint: string, code?: string, auth?: unknown }>, procedures: Record<string, Record<string, unknown>>, postal?: unknown, calendar?: unknown, competence?: unknown, notices?: Record<string, unknown> } {
   return JSON.parse(readFileSync(fromRoot('config', 'hub.json'), 'utf8')) as ReturnType<typeof shippedConfig>
 }
 

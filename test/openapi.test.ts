@@ -227,7 +227,7 @@ t.test('the OpenAPI document', async (t) => {
         }
       }
     }
-    t.equal(checked, 29, 'twenty-nine API operations')
+    t.equal(checked, 32, 'thirty-two API operations')
   })
 
   t.test('dossier-submission leaves out what the hub assigns; dossier has it', async (t) => {
@@ -290,6 +290,9 @@ const OPERATION_IDS: Record<string, string> = {
   'GET /v1/audit/checkpoints/{date}': 'getAuditCheckpoint',
   'GET /v1/admin/webhooks': 'getWebhookQueue',
   'POST /v1/admin/webhooks/retry-failed': 'retryFailedWebhooks',
+  'GET /v1/admin/national-sync': 'getNationalSync',
+  'GET /v1/admin/national-sync/{code}': 'getDossierNationalSync',
+  'POST /v1/admin/national-sync/{code}/retry': 'retryNationalSync',
   'GET /v1/admin/queues': 'listQueues',
   'GET /v1/admin/queues/{agency}/failed': 'listFailedDeliveries',
   'POST /v1/admin/queues/{agency}/retry-failed': 'retryFailedDeliveries',

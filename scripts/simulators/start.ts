@@ -3,7 +3,9 @@
  * machine, posting progress back to the hub), the portal's webhook receiver for every
  * subscriber on this machine, logging each status change, and the SMS gateway and Zalo ZNS
  * simulators of the notices to applicants when their URLs are on this machine
- * (adapters/notices/sms/simulator.ts, adapters/notices/zalo/simulator.ts), logging each message. `npm run agencies` (scripts/agencies.ts)
+ * (adapters/notices/sms/simulator.ts, adapters/notices/zalo/simulator.ts), logging each message,
+ * and the national portal's dossier sync (DVCQG, adapters/national-portal/simulator.ts) when
+ * `nationalPortal` is on this machine. `npm run agencies` (scripts/agencies.ts)
  * and the demo (scripts/demo.ts) run it; each decides when to close them.
  *
  *   HUB_CONFIG        the hub config (default config/hub.json): agencies, endpoints, auth
@@ -13,6 +15,8 @@
  *   SIM_REJECT_RATE   share of deliveries the agency refuses (default 0)
  *   SIM_KEYS_FILE     the agencies' API keys: the file the hub writes with HUB_DEV_CLIENTS
  *                     (default data/dev-clients.json; read again until it appears)
+ *   SIM_DVCQG_FAIL_RATE  share of sync messages the simulated DVCQG answers 503 (default 0): the
+ *                     hub retries them, in order
  *   SIM_AGENCIES      the agencies to simulate, by id, comma-separated (default: every agency whose
  *                     endpoint is on this machine); the others' endpoints are left alone, e.g. for
  *                     an agency's own software under test on this machine
@@ -27,6 +31,9 @@ import { startSimulators } from './index.ts'
 import { startPortalReceivers, type PortalReceiver } from './portal.ts'
 import { startSmsGateway } from '../../adapters/notices/sms/simulator.ts'
 import { startZnsSimulator } from '../../adapters/notices/zalo/simulator.ts'
+import { startNationalPortalSimulator, type NationalPortalSimulator } from '../../adapters/national-portal/simulator.ts'
+
+const LOCAL = new Set(['127.0.0.1', 'localhost', '[::1]'])
 
 export interface RunningAgencies {
   /** stops the simulators and receivers (their pending reports to the hub are dropped) */
@@ -112,16 +119,34 @@ export async function startAgencies (): Promise<RunningAgencies> {
   }
   for (const p of portals) console.log(`[portal] webhook receiver at ${p.url}`)
   const noticeSims = await startNoticeSimulators(settings)
+  let dvcqg: NationalPortalSimulator | undefined
+  const portal = settings.nationalPortal
+  if (portal !== undefined && LOCAL.has(new URL(portal.endpoint).hostname)) {
+    const url = new URL(portal.endpoint)
+    const failRate = number('SIM_DVCQG_FAIL_RATE', 0)
+    try {
+      dvcqg = await startNationalPortalSimulator({
+        host: url.hostname.replace(/^\[|\]$/g, ''),
+        port: Number(url.port === '' ? 80 : url.port),
+        path: url.pathname,
+        ...(portal.auth !== undefined && { auth: portal.auth }),
+        ...(failRate > 0 && { answer: () => Math.random() < failRate ? 503 : undefined }),
+        log: (line) => { console.log(`[dvcqg] ${line}`) }
+      })
+      console.log(`[dvcqg] national portal dossier sync simulated at ${dvcqg.url}`)
+    } catch (err) {
+      console.error(`[dvcqg] cannot start the national portal simulator: ${String(err)}`)
+    }
+  }
   const running = sims
   return {
     close: async () => {
-      await Promise.all([running.close(), ...portals.map(async (p) => { await p.close() }), ...noticeSims.map(async (c) => { await c() })])
+      await Promise.all([running.close(), ...portals.map(async (p) => { await p.close() }), ...noticeSims.map(async (c) => { await c() }), dvcqg?.close()])
       console.log('[agencies] simulators stopped')
     }
   }
 }
 
-const LOCAL = new Set(['127.0.0.1', 'localhost', '[::1]'])
 const localPort = (url: string): number | undefined => {
   const u = new URL(url)
   return LOCAL.has(u.hostname) ? Number(u.port || (u.protocol === 'https:' ? 443 : 80)) : undefined

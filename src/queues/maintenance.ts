@@ -5,6 +5,8 @@
  *     between the commit and the job add, Redis away, or Redis that lost its jobs) are queued;
  *   - sweep-overdue: open dossiers past their due date are flagged overdue, once (the flag is a
  *     compare-and-set on the dossier: two sweeps at once cannot flag one twice);
+ *   - sync-national: the status changes owed to the national portal (DVCQG) get their sync job
+ *     (queues/national-sync-queue.ts), every second or so;
  *   - audit-checkpoint: daily at 00:05 Vietnam time, the signed checkpoint of every audit trail's
  *     head (services/audit-checkpoints.ts; one a day is kept, whichever run comes first).
  */
@@ -22,6 +24,7 @@ export const MAINTENANCE_QUEUE = 'maintenance'
 const RECONCILE_SCHEDULER_ID = 'reconcile-outbox'
 const SWEEP_SCHEDULER_ID = 'sweep-overdue'
 const CHECKPOINT_SCHEDULER_ID = 'audit-checkpoint'
+const NATIONAL_SYNC_SCHEDULER_ID = 'sync-national'
 /** 00:05 every day, Vietnam time (cron: second minute hour day month weekday) */
 const CHECKPOINT_PATTERN = '0 5 0 * * *'
 
@@ -56,6 +59,8 @@ export interface MaintenanceOptions {
   takeCheckpoint?: () => Promise<CheckpointTaken>
   /** run the checkpoint job this often instead of daily (tests) */
   checkpointEveryMs?: number
+  /** queues the sync jobs the national portal is owed (NationalSyncQueue.relay); how often (default 1 s) */
+  nationalSync?: { relay: () => Promise<number>, everyMs?: number }
 }
 
 export async function startMaintenance (options: MaintenanceOptions): Promise<Maintenance> {
@@ -66,6 +71,9 @@ export async function startMaintenance (options: MaintenanceOptions): Promise<Ma
     await queue.upsertJobScheduler(RECONCILE_SCHEDULER_ID, { every: intervalMs }, { name: 'reconcile-outbox', opts })
     if (sweepOverdue !== undefined) {
       await queue.upsertJobScheduler(SWEEP_SCHEDULER_ID, { every: options.sweepIntervalMs ?? 60_000 }, { name: 'sweep-overdue', opts })
+    }
+    if (options.nationalSync !== undefined) {
+      await queue.upsertJobScheduler(NATIONAL_SYNC_SCHEDULER_ID, { every: options.nationalSync.everyMs ?? 1000 }, { name: 'sync-national', opts })
     }
     if (takeCheckpoint !== undefined) {
       const repeat = options.checkpointEveryMs !== undefined ? { every: options.checkpointEveryMs } : { pattern: CHECKPOINT_PATTERN, tz: 'Asia/Ho_Chi_Minh' }
@@ -91,6 +99,7 @@ export async function startMaintenance (options: MaintenanceOptions): Promise<Ma
       return { ...report, notifications, notices }
     }
     if (job.name === 'sweep-overdue' && sweepOverdue !== undefined) return await sweepOverdue()
+    if (job.name === 'sync-national' && options.nationalSync !== undefined) return { queued: await options.nationalSync.relay() }
     if (job.name === 'audit-checkpoint' && takeCheckpoint !== undefined) {
       const c = await takeCheckpoint()
       log.info({ date: c.date, trails: c.trails, unverified: c.unverified.length, headsDigest: c.headsDigest }, 'audit checkpoint signed')

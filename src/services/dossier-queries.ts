@@ -138,7 +138,7 @@ export class DossierQueries {
   /** The national portal's sync record of the dossier. */
   async nationalRecord (code: string, viewer?: Client): Promise<NationalPortalRecord> {
     const dossier = await this.get(code, viewer)
-    return toNationalRecord(dossier, { agencies: this.#x.agencies ?? new Map() })
+    return toNationalRecord(dossier, { agencies: this.#x.agencies ?? new Map(), history: await this.#store.history(code) })
   }
 
   /** The audit trail and the verification of its chain and its head record under the audit key. */

@@ -704,7 +704,7 @@ export interface RoutingState {
  */
 export interface Dossier {
   /**
-   * Mã hồ sơ — the dossier code printed on the receipt (giấy tiếp nhận): <receiving agency code>-<YYMMDD>-<NNNN>, Circular 01/2018/TT-VPCP Art. 19. NNNN is the agency's sequence number of the day (Vietnam time), at least 4 digits. A submission may carry the code the receiving system (the one-stop desk, the national portal) issued: its agency part must be procedure.receivingAgency.code and its date the Vietnam date of receivedAt, and no other dossier may hold it (409); without it the hub issues one.
+   * Mã hồ sơ — the dossier code printed on the receipt (giấy tiếp nhận): <receiving agency code>-<YYMMDD>-<NNNN>, the format of Circular 01/2018/TT-VPCP Art. 19 as kept under Circular 03/2025/TT-VPCP (mã số hồ sơ, guiding Decree 118/2025/NĐ-CP). NNNN is the agency's sequence number of the day (Vietnam time), at least 4 digits. A submission may carry the code the receiving system (the one-stop desk, the national portal) issued: its agency part must be procedure.receivingAgency.code and its date the Vietnam date of receivedAt, and no other dossier may hold it (409); without it the hub issues one.
    */
   code: string;
   /**
@@ -738,7 +738,7 @@ export interface Dossier {
    */
   dueAt?: string;
   /**
-   * Ngày hẹn trả mới — the later date an agency announced when it said it would be late (Decree 61/2018 Art. 19.9, phiếu xin lỗi và hẹn lại ngày trả); on-time figures still count against dueAt.
+   * Ngày hẹn trả mới — the later date an agency announced when it said it would be late (phiếu xin lỗi và hẹn lại ngày trả: Decree 61/2018/NĐ-CP Art. 19.9, replaced by Decree 118/2025/NĐ-CP); on-time figures still count against dueAt.
    */
   rescheduledDueAt?: string;
   /**
@@ -1081,7 +1081,7 @@ export interface HistoryEntry {
    */
   dueAtTo?: string;
   /**
-   * Đúng thời hạn — delay-announced: whether the agency said so at least one working day before the due date (Decree 61/2018 Art. 19.9); an agency report asking for supplementary papers: whether it came within 3 working days of the agency receiving the dossier.
+   * Đúng thời hạn — delay-announced: whether the agency said so at least one working day before the due date (Decree 61/2018/NĐ-CP Art. 19.9, replaced by Decree 118/2025/NĐ-CP); an agency report asking for supplementary papers: whether it came within 3 working days of the agency receiving the dossier.
    */
   inTime?: boolean;
   /**
@@ -2273,12 +2273,14 @@ export interface HubConfig {
       [k: string]: NoticeTemplates | undefined;
     };
   };
+  nationalPortal?: NationalPortalConfig;
   /**
    * Cơ quan liên thông — agencies keyed by the hub's agency id (letters, digits, dot, dash, underscore).
    */
   agencies: {
     [k: string]: AgencyConfig | undefined;
   };
+  competence?: CompetenceConfig;
   /**
    * Danh mục TTHC và bảng định tuyến — procedures the hub accepts, keyed by national procedure code (mã TTHC), each naming its data schema and the agencies that must receive it.
    */
@@ -2315,7 +2317,7 @@ export interface CalendarConfig {
    */
   workingHours?: WorkingPeriodConfig[];
   /**
-   * Giờ chuyển ngày — a paper dossier (counter or post) received after this time is handed over the next working day (Decree 61/2018 Art. 18).
+   * Giờ chuyển ngày — a paper dossier (counter or post) received after this time is handed over the next working day (Decree 61/2018/NĐ-CP Art. 18, replaced by Decree 118/2025/NĐ-CP from 1 July 2025).
    */
   paperCutoff?: string;
 }
@@ -2495,23 +2497,15 @@ export interface NoticeTemplates {
   };
 }
 /**
- * Cơ quan — one agency system and how to deliver to it.
+ * Cổng Dịch vụ công quốc gia (DVCQG) — where the hub syncs every dossier and every status change of it (Decree 118/2025/NĐ-CP; Decision 766/QĐ-TTg indicator 1.4): the sync endpoint and how to reach it, as for an agency. Absent: the hub records what it owes DVCQG and sends nothing (the admin API shows it pending).
  */
-export interface AgencyConfig {
+export interface NationalPortalConfig {
   /**
-   * Tên cơ quan — agency name.
+   * Tên hệ thống — a name for logs and the console.
    */
-  name: string;
+  name?: string;
   /**
-   * Mã cơ quan, đơn vị — the agency's QCVN 102:2016 code, when it has one.
-   */
-  code?: string;
-  /**
-   * Bộ chuyển đổi — the adapter (folder under adapters/) that speaks this agency's native format, e.g. generic or electricity.
-   */
-  adapter: string;
-  /**
-   * Địa chỉ nhận hồ sơ — the agency system's URL that receives dossiers (http or https).
+   * Địa chỉ đồng bộ — the URL the hub POSTs sync messages to (national-portal-sync, adapters/national-portal/schemas/sync.schema.json).
    */
   endpoint: string;
   /**
@@ -2523,12 +2517,12 @@ export interface AgencyConfig {
    */
   concurrency?: number;
   retry?: RetryPolicy;
-  /**
-   * Ghi chú — free text for the people who maintain this file.
-   */
-  note?: string;
   auth?: OutboundAuth;
   tls?: OutboundTls;
+  /**
+   * Ghi chú — free text for operators.
+   */
+  note?: string;
 }
 /**
  * Xác thực khi gửi — how the hub proves itself to the agency system: a static bearer token (Authorization: Bearer …) or an HMAC-SHA256 signature of timestamp + '.' + body (headers X-Hub-Timestamp and X-Hub-Signature: sha256=<hex>). The secret comes from an environment variable (secretEnv) or a file (secretFile), never from this file. Give exactly one of secretEnv and secretFile.
@@ -2571,6 +2565,67 @@ export interface OutboundTls {
    * Tên máy chủ TLS — the name to expect in the agency's certificate (SNI) when it differs from the endpoint's host.
    */
   serverName?: string;
+}
+/**
+ * Cơ quan — one agency system and how to deliver to it.
+ */
+export interface AgencyConfig {
+  /**
+   * Tên cơ quan — agency name.
+   */
+  name: string;
+  /**
+   * Mã cơ quan, đơn vị — the agency's QCVN 102:2016 code, when it has one.
+   */
+  code?: string;
+  /**
+   * Bộ chuyển đổi — the adapter (folder under adapters/) that speaks this agency's native format, e.g. generic or electricity.
+   */
+  adapter: string;
+  /**
+   * Địa chỉ nhận hồ sơ — the agency system's URL that receives dossiers (http or https).
+   */
+  endpoint: string;
+  /**
+   * Thời gian chờ — milliseconds to wait for the agency's answer before the attempt counts as failed.
+   */
+  timeoutMs?: number;
+  /**
+   * Số yêu cầu song song — deliveries in flight at once to this agency, per worker process.
+   */
+  concurrency?: number;
+  retry?: RetryPolicy;
+  /**
+   * Ghi chú — free text for the people who maintain this file.
+   */
+  note?: string;
+  auth?: OutboundAuth;
+  tls?: OutboundTls;
+}
+/**
+ * Cơ quan giải quyết theo địa bàn (tiếp nhận phi địa giới hành chính) — since 1 July 2025 a dossier may be received at any one-stop desk of the province, whatever the administrative boundary (Decree 118/2025/NĐ-CP), so where it was received no longer decides who handles it. Keyed by an agency id the routes name (e.g. land-office): which instance of that agency handles a dossier, by the commune of the dossier's place (the applicant's address or the land parcel's). A commune not listed, or a dossier without that place, stays with the agency the route names.
+ */
+export interface CompetenceConfig {
+  [k: string]: CompetenceTable | undefined;
+}
+/**
+ * Bảng phân công theo địa bàn — one agency's instances by commune.
+ */
+export interface CompetenceTable {
+  /**
+   * Địa bàn xét — whose commune decides: applicant (the applicant's address, /applicant/address/wardCode) or parcel (the land parcel's, /data/parcel/address/wardCode).
+   */
+  place: "applicant" | "parcel";
+  /**
+   * Xã, phường → cơ quan — commune code (5 digits, the national list of administrative units) → the id of the agency (under /agencies, with the same adapter) that handles dossiers of that commune.
+   */
+  communes: {
+    [k: string]: string | undefined;
+  };
+  /**
+   * Ghi chú — free text for operators (e.g. the provincial decision that assigns the communes).
+   */
+  note?: string;
 }
 /**
  * Thủ tục — one procedure's catalogue entry and route.
@@ -2657,7 +2712,7 @@ export interface RouteStep {
    */
   required?: boolean;
   /**
-   * Thời hạn của bước — working days this step's agency has, counted from when the step is released to it (Decree 61/2018 Art. 19.7: each agency's part and deadline); shown as the step's due date.
+   * Thời hạn của bước — working days this step's agency has, counted from when the step is released to it (each agency's part and deadline: Decree 61/2018/NĐ-CP Art. 19.7, replaced by Decree 118/2025/NĐ-CP); shown as the step's due date.
    */
   days?: number;
 }
