@@ -27,6 +27,7 @@ import statsRoutes from './routes/stats.ts'
 import reportRoutes from './routes/reports.ts'
 import { nationalRecordSchema } from '../adapters/national-portal/index.ts'
 import agencyRoutes from './routes/agencies.ts'
+import paymentRoutes from './routes/payments.ts'
 import { OneLinePerRequest } from './http/log-controller.ts'
 import { MAX_PARAM_LENGTH, PROBLEM_CONTENT_TYPE, toProblem } from './http/problem.ts'
 import { problemClientErrorHandler } from './http/client-error.ts'
@@ -103,6 +104,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(statsRoutes)
   await app.register(reportRoutes)
   await app.register(agencyRoutes)
+  await app.register(paymentRoutes)
   await app.register(auditRoutes)
   await app.register(adminRoutes)
   await registerQueueConsole(app, { queues: options.queues, clients: options.clients })

@@ -47,6 +47,10 @@ import { IndicatorQueries } from './store/indicator-queries.ts'
 import { WebhookQueue, createWebhookWorker } from './queues/webhook-queue.ts'
 import { WebhookService } from './delivery/webhook-service.ts'
 import type { Queue } from 'bullmq'
+import { PaymentStore } from './store/payment-store.ts'
+import { PaymentService } from './services/payment-service.ts'
+import { PaymentQueue, createPaymentWorker } from './queues/payment-queue.ts'
+import { paymentAdapters } from '../adapters/payments.ts'
 
 
 /** How long a change waits for Redis to take its jobs before it answers anyway (handOff in createHub). */
@@ -104,6 +108,9 @@ export interface Hub {
   checkpoints: AuditCheckpoints
   /** present when subscribers are configured */
   webhooks?: WebhookQueue
+  /** present when a payment platform is configured */
+  payments?: PaymentService
+  paymentQueue?: PaymentQueue
   workers: Worker[]
   redis: Redis
   /** the record */
@@ -172,7 +179,7 @@ export function createLifecycleService (p: LifecycleParts): LifecycleService {
   })
 }
 
-export type EventParts = Omit<IntakeParts, 'inlineAttachmentLimit'> & { lifecycle?: LifecycleService }
+export type EventParts = Omit<IntakeParts, 'inlineAttachmentLimit'> & { lifecycle?: LifecycleService, onPaymentRequested?: (code: string) => Promise<unknown> }
 
 /** The event service (agency reports) with the schemas and adapters it needs. */
 export function createEventService (p: EventParts): EventService {
@@ -183,6 +190,7 @@ export function createEventService (p: EventParts): EventService {
     adapters,
     nativeValidators: p.nativeValidators ?? createNativeValidators(adapters),
     validateReport: compiledSchema(createStrictAjv(), 'status-report'),
+    ...(p.onPaymentRequested !== undefined && { onPaymentRequested: p.onPaymentRequested }),
     log: p.log,
     ...(p.now !== undefined && { now: p.now })
   })
@@ -236,6 +244,23 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   const notify = webhooks === undefined ? undefined : async (code: string, sequence: number): Promise<void> => { await handOff('the notification jobs', async () => { await webhooks.enqueue(code, sequence) }) }
   const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await handOff('the delivery jobs', async () => { await queues.enqueue(code, deliveries) }) }
   const lifecycle = createLifecycleService({ store, settings, enqueue, ...(notify !== undefined && { notify }), log, now })
+  // online payments: the service on every role (the API takes callbacks, the workers create and tell)
+  let payments: PaymentService | undefined
+  let paymentQueue: PaymentQueue | undefined
+  if (settings.payments !== undefined) {
+    const adapter = paymentAdapters.get(settings.payments.provider)
+    if (adapter === undefined) throw new Error(`payment adapter ${settings.payments.provider} is missing`)
+    const q = new PaymentQueue(redis, keys.queuePrefix, settings.payments.retry)
+    paymentQueue = q
+    const payAjv = createStrictAjv()
+    payments = new PaymentService({
+      payments: new PaymentStore(db.sql), store, lifecycle, settings: settings.payments, adapter,
+      validateCallback: payAjv.compile(adapter.nativeSchemas.callback), validateCreate: payAjv.compile(adapter.nativeSchemas.create),
+      agencies: settings.agencies, agencyAdapters: adapters, procedures: settings.procedures,
+      enqueue: async (jobs) => { await handOff('the payment jobs', async () => { await q.enqueue(jobs) }) },
+      log, now
+    })
+  }
   for (const warning of settings.calendarWarnings) log.warn({ calendar: true }, warning)
   for (const warning of settings.secretWarnings) {
     if (process.env.NODE_ENV === 'production') log.error({ secrets: true }, warning)
@@ -247,16 +272,22 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   let app: FastifyInstance | undefined
   if (role !== 'worker') {
     const intake = createIntakeService({ store, settings, enqueue, ...(notify !== undefined && { notify }), nativeValidators, inlineAttachmentLimit: options.inlineAttachmentLimit, log, now })
-    const events = createEventService({ store, settings, enqueue, nativeValidators, lifecycle, log, now })
+    const paymentService = payments
+    const events = createEventService({ store, settings, enqueue, nativeValidators, lifecycle, log, now, ...(paymentService !== undefined && { onPaymentRequested: async (code: string) => await paymentService.open(code) }) })
     const limit = options.rateLimit
     const names = {
       agency: new Map([...settings.agencies.values()].map((a) => [a.id, a.name])),
       procedure: new Map([...settings.procedures.values()].map((p) => [p.code, p.name]))
     }
-    const dossiers = new DossierQueries(store, audit, { notifications, subscribers: settings.subscribers, agencies: settings.agencies })
-    const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : [])]
+    const paymentStore = new PaymentStore(db.sql)
+    const paidCode = settings.payments?.paidOnlineCode ?? 2
+    const dossiers = new DossierQueries(store, audit, {
+      notifications, subscribers: settings.subscribers, agencies: settings.agencies,
+      paidOnline: async (code) => { const p = await paymentStore.onlinePayment(code); return p === undefined ? undefined : p === 'paid' ? paidCode : 0 }
+    })
+    const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : []), ...(paymentQueue !== undefined ? [paymentQueue.queue as Queue] : [])]
     app = await buildApp({
-      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, names, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now), checkpoints, inlineAttachmentLimit: options.inlineAttachmentLimit },
+      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, names, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now), checkpoints, ...(payments !== undefined && { payments }), inlineAttachmentLimit: options.inlineAttachmentLimit },
       audit,
       queues: consoleQueues,
       observability: { redis, record: db.sql, gauges: new DossierGauges(db.reports), queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), workers: () => workers, role, draining: () => draining, now },
@@ -296,6 +327,10 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       const webhookService = new WebhookService({ store, notifications, http, subscribers: settings.subscribers, log, now })
       workers.push(createWebhookWorker({ connection: workerRedis, prefix: keys.queuePrefix, queue: webhooks.queue, service: webhookService, subscribers: settings.subscribers, log }))
     }
+    const paymentService = payments
+    if (paymentService !== undefined && settings.payments !== undefined) {
+      workers.push(createPaymentWorker({ connection: workerRedis, prefix: keys.queuePrefix, service: paymentService, http, retry: settings.payments.retry, log }))
+    }
     maintenance = await startMaintenance({
       connection: workerRedis,
       prefix: keys.queuePrefix,
@@ -306,7 +341,13 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       takeCheckpoint: async () => await checkpoints.take(),
       ...(options.checkpointEveryMs !== undefined && { checkpointEveryMs: options.checkpointEveryMs }),
       ...(options.sweepIntervalMs !== undefined && { sweepIntervalMs: options.sweepIntervalMs }),
-      ...(webhooks !== undefined && { webhooks: { queue: webhooks, notifications, graceMs: options.reconcileGraceMs ?? 10_000 } })
+      ...(webhooks !== undefined && { webhooks: { queue: webhooks, notifications, graceMs: options.reconcileGraceMs ?? 10_000 } }),
+      ...(paymentService !== undefined && {
+        extra: [
+          { name: 'payment-relay', everyMs: options.reconcileIntervalMs, run: async () => await paymentService.relay(options.reconcileGraceMs ?? 10_000) },
+          { name: 'payment-reminders', everyMs: options.sweepIntervalMs ?? 60_000, run: async () => await paymentService.remind() }
+        ]
+      })
     })
   }
 
@@ -327,6 +368,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     audit,
     checkpoints,
     ...(webhooks !== undefined && { webhooks }),
+    ...(payments !== undefined && { payments }),
+    ...(paymentQueue !== undefined && { paymentQueue }),
     workers,
     redis,
     db,
@@ -343,6 +386,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
         if (workerRedis !== undefined) await closeWorkers({ workers, connection: workerRedis, log, waitMs: CLOSE_WAIT_MS })
         await queues.close()
         if (webhooks !== undefined) await webhooks.close()
+        if (paymentQueue !== undefined) await paymentQueue.close()
         if (http !== undefined) await http.close()
         // 3. Redis last
         await unwatchClients?.()

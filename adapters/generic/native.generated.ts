@@ -476,6 +476,28 @@ export interface Payment {
    * Số thông báo — the notice number to pay against.
    */
   reference?: string;
+  /**
+   * Các khoản phí, lệ phí (DanhSachLePhi) — the fee lines making up the amount; when given, they add up to amount.
+   *
+   * @minItems 1
+   * @maxItems 50
+   *
+   * Items: Khoản phí, lệ phí — one fee line.
+   */
+  lines?: {
+    /**
+     * Mã phí, lệ phí (MaPhiLePhi).
+     */
+    code?: string;
+    /**
+     * Tên phí, lệ phí (TenPhiLePhi).
+     */
+    name: string;
+    /**
+     * Số tiền (đồng) — this line's amount.
+     */
+    amount: number;
+  }[];
 }
 /**
  * Giấy tờ kết quả — one result document an agency issued for the dossier (DanhSachGiayToKetQua): a certificate, a notice of financial obligations, a contract. The hub keeps its address and digest; it does not copy the file.

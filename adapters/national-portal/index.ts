@@ -27,7 +27,11 @@ import recordSchema from './schemas/record.schema.json' with { type: 'json' }
 export const nationalRecordSchema = recordSchema
 
 /** What the mapping needs beside the dossier: the configured agencies by the hub's agency id. */
-export interface NationalRecordContext { agencies: ReadonlyMap<string, { name: string, code?: string }> }
+export interface NationalRecordContext {
+  agencies: ReadonlyMap<string, { name: string, code?: string }>
+  /** DuocThanhToanTrucTuyen: 0 asked to pay online and not paid, 1 paid on the national platform, 2 on the province's own gateway; absent: no online payment asked */
+  paidOnline?: 0 | 1 | 2
+}
 
 type Channel = Dossier['channel']
 type ApplicantKind = Dossier['applicant']['kind']
@@ -172,6 +176,7 @@ export function toNationalRecord (dossier: Dossier, context: NationalRecordConte
     NgayNopHoSo: toCompactVietnam(dossier.submittedAt),
     ...date('NgayTuChoi', rejectedAt),
     ...(applicant.vneidAuthenticated !== undefined && { TaiKhoanDuocXacThucVoiVNeID: applicant.vneidAuthenticated ? 1 : 0 }),
+    ...(context.paidOnline !== undefined && { DuocThanhToanTrucTuyen: context.paidOnline }),
     ...(identifierType !== undefined && { DinhDanhCHS: [{ LoaiDinhDanh: identifierType, SoDinhDanh: applicant.identity.number }] }),
     ...(attachments.length > 0 && { TaiLieuNop: attachments.map(attachmentItem) }),
     ...(fees.length > 0 && { DanhSachLePhi: fees.map(feeItem) }),

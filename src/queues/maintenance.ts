@@ -52,6 +52,8 @@ export interface MaintenanceOptions {
   takeCheckpoint?: () => Promise<CheckpointTaken>
   /** run the checkpoint job this often instead of daily (tests) */
   checkpointEveryMs?: number
+  /** more periodic jobs (the payment relay and reminders…), each once per period on one worker */
+  extra?: ReadonlyArray<{ name: string, everyMs: number, run: () => Promise<unknown> }>
 }
 
 export async function startMaintenance (options: MaintenanceOptions): Promise<Maintenance> {
@@ -63,6 +65,7 @@ export async function startMaintenance (options: MaintenanceOptions): Promise<Ma
     if (sweepOverdue !== undefined) {
       await queue.upsertJobScheduler(SWEEP_SCHEDULER_ID, { every: options.sweepIntervalMs ?? 60_000 }, { name: 'sweep-overdue', opts })
     }
+    for (const job of options.extra ?? []) await queue.upsertJobScheduler(job.name, { every: job.everyMs }, { name: job.name, opts })
     if (takeCheckpoint !== undefined) {
       const repeat = options.checkpointEveryMs !== undefined ? { every: options.checkpointEveryMs } : { pattern: CHECKPOINT_PATTERN, tz: 'Asia/Ho_Chi_Minh' }
       await queue.upsertJobScheduler(CHECKPOINT_SCHEDULER_ID, repeat, { name: 'audit-checkpoint', opts })
@@ -85,6 +88,8 @@ export async function startMaintenance (options: MaintenanceOptions): Promise<Ma
       return { ...report, notifications }
     }
     if (job.name === 'sweep-overdue' && sweepOverdue !== undefined) return await sweepOverdue()
+    const extra = options.extra?.find((e) => e.name === job.name)
+    if (extra !== undefined) return await extra.run()
     if (job.name === 'audit-checkpoint' && takeCheckpoint !== undefined) {
       const c = await takeCheckpoint()
       log.info({ date: c.date, trails: c.trails, unverified: c.unverified.length, headsDigest: c.headsDigest }, 'audit checkpoint signed')

@@ -12,6 +12,7 @@ import type { LifecycleService } from '../../services/lifecycle-service.ts'
 import type { StatsService } from '../../services/stats-service.ts'
 import type { IndicatorService } from '../../services/indicator-service.ts'
 import type { AuditCheckpoints } from '../../services/audit-checkpoints.ts'
+import type { PaymentService } from '../../services/payment-service.ts'
 
 export interface HubServices {
   intake: IntakeService
@@ -24,6 +25,8 @@ export interface HubServices {
   indicators: IndicatorService
   /** the audit trails' signed daily checkpoints */
   checkpoints: AuditCheckpoints
+  /** online payments, when a payment platform is configured */
+  payments?: PaymentService
   /** INLINE_ATTACHMENT_LIMIT: the largest attachment accepted inline (supplements check it too) */
   inlineAttachmentLimit: number
 }
