@@ -44,6 +44,8 @@ export interface OutboundContext {
   /** the $id of the procedure's data schema (schemas/procedures/): tells the adapter which kind of dossier it maps */
   dataSchema: string
   step: StepContext
+  /** the province pays the postage (postal.provincePaysPostage): the postal adapter carries it in every request */
+  provincePaysPostage?: boolean
 }
 
 export interface InboundContext {

@@ -28,6 +28,7 @@ import reportRoutes from './routes/reports.ts'
 import { nationalRecordSchema } from '../adapters/national-portal/index.ts'
 import agencyRoutes from './routes/agencies.ts'
 import paymentRoutes from './routes/payments.ts'
+import postalRoutes from './routes/postal.ts'
 import { OneLinePerRequest } from './http/log-controller.ts'
 import { MAX_PARAM_LENGTH, PROBLEM_CONTENT_TYPE, toProblem } from './http/problem.ts'
 import { problemClientErrorHandler } from './http/client-error.ts'
@@ -105,6 +106,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(reportRoutes)
   await app.register(agencyRoutes)
   await app.register(paymentRoutes)
+  await app.register(postalRoutes)
   await app.register(auditRoutes)
   await app.register(adminRoutes)
   await registerQueueConsole(app, { queues: options.queues, clients: options.clients })

@@ -48,9 +48,13 @@ import { WebhookQueue, createWebhookWorker } from './queues/webhook-queue.ts'
 import { WebhookService } from './delivery/webhook-service.ts'
 import type { Queue } from 'bullmq'
 import { PaymentStore } from './store/payment-store.ts'
-import { PaymentService } from './services/payment-service.ts'
-import { PaymentQueue, createPaymentWorker } from './queues/payment-queue.ts'
+import { PaymentService, type PaymentJob } from './services/payment-service.ts'
+import { OutboxJobQueue, PAYMENT_QUEUE, createOutboxJobWorker } from './queues/payment-queue.ts'
 import { paymentAdapters } from '../adapters/payments.ts'
+import { PickupStore } from './store/pickup-store.ts'
+import { PickupService } from './services/pickup-service.ts'
+import { PICKUP_QUEUE } from './queues/payment-queue.ts'
+import { pickupSchemas } from '../adapters/postal/index.ts'
 
 
 /** How long a change waits for Redis to take its jobs before it answers anyway (handOff in createHub). */
@@ -110,7 +114,10 @@ export interface Hub {
   webhooks?: WebhookQueue
   /** present when a payment platform is configured */
   payments?: PaymentService
-  paymentQueue?: PaymentQueue
+  paymentQueue?: OutboxJobQueue
+  /** present when a postal agency collects dossiers */
+  pickups?: PickupService
+  pickupQueue?: OutboxJobQueue
   workers: Worker[]
   redis: Redis
   /** the record */
@@ -128,6 +135,8 @@ function compiledSchema (ajv: ReturnType<typeof createStrictAjv>, id: string): V
 
 export interface IntakeParts {
   store: DossierStore
+  /** after a dossier to be collected by post is stored (the pickup service) */
+  onPickupRequested?: (code: string) => Promise<unknown>
   settings: HubSettings
   enqueue: (code: string, deliveries: readonly Delivery[]) => Promise<void>
   /** queues webhook notification `sequence` of a dossier (absent: no subscribers) */
@@ -157,6 +166,8 @@ export function createIntakeService (p: IntakeParts): IntakeService {
     inlineAttachmentLimit: p.inlineAttachmentLimit,
     calendar: p.settings.calendar,
     ...(p.settings.postalAgency !== undefined && { postalAgency: p.settings.postalAgency }),
+    ...(p.settings.pickupAgency !== undefined && { pickupAgency: p.settings.pickupAgency }),
+    ...(p.onPickupRequested !== undefined && { onPickupRequested: p.onPickupRequested }),
     ...(p.notify !== undefined && { notify: p.notify }),
     log: p.log,
     ...(p.now !== undefined && { now: p.now })
@@ -246,11 +257,11 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   const lifecycle = createLifecycleService({ store, settings, enqueue, ...(notify !== undefined && { notify }), log, now })
   // online payments: the service on every role (the API takes callbacks, the workers create and tell)
   let payments: PaymentService | undefined
-  let paymentQueue: PaymentQueue | undefined
+  let paymentQueue: OutboxJobQueue | undefined
   if (settings.payments !== undefined) {
     const adapter = paymentAdapters.get(settings.payments.provider)
     if (adapter === undefined) throw new Error(`payment adapter ${settings.payments.provider} is missing`)
-    const q = new PaymentQueue(redis, keys.queuePrefix, settings.payments.retry)
+    const q = new OutboxJobQueue<PaymentJob>(PAYMENT_QUEUE, redis, keys.queuePrefix, settings.payments.retry)
     paymentQueue = q
     const payAjv = createStrictAjv()
     payments = new PaymentService({
@@ -258,6 +269,21 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       validateCallback: payAjv.compile(adapter.nativeSchemas.callback), validateCreate: payAjv.compile(adapter.nativeSchemas.create),
       agencies: settings.agencies, agencyAdapters: adapters, procedures: settings.procedures,
       enqueue: async (jobs) => { await handOff('the payment jobs', async () => { await q.enqueue(jobs) }) },
+      log, now
+    })
+  }
+  // postal pickups: when a postal agency collects dossiers
+  let pickups: PickupService | undefined
+  let pickupQueue: OutboxJobQueue | undefined
+  const pickupAgency = settings.pickupAgency === undefined ? undefined : settings.agencies.get(settings.pickupAgency)
+  if (pickupAgency !== undefined) {
+    const q = new OutboxJobQueue(PICKUP_QUEUE, redis, keys.queuePrefix, pickupAgency.retry)
+    pickupQueue = q
+    const ajv = createStrictAjv()
+    pickups = new PickupService({
+      pickups: new PickupStore(db.sql), store, lifecycle, agency: pickupAgency, provincePaysPostage: settings.provincePaysPostage, procedures: settings.procedures,
+      validatePickup: ajv.compile(pickupSchemas.pickup), validateStatus: ajv.compile(pickupSchemas.status),
+      enqueue: async (codes) => { await handOff('the pickup jobs', async () => { await q.enqueue(codes.map((reference) => ({ message: 'pickup', reference }))) }) },
       log, now
     })
   }
@@ -271,7 +297,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   let draining = false
   let app: FastifyInstance | undefined
   if (role !== 'worker') {
-    const intake = createIntakeService({ store, settings, enqueue, ...(notify !== undefined && { notify }), nativeValidators, inlineAttachmentLimit: options.inlineAttachmentLimit, log, now })
+    const pickupService = pickups
+    const intake = createIntakeService({ store, settings, enqueue, ...(notify !== undefined && { notify }), nativeValidators, inlineAttachmentLimit: options.inlineAttachmentLimit, log, now, ...(pickupService !== undefined && { onPickupRequested: async (code: string) => await pickupService.open(code) }) })
     const paymentService = payments
     const events = createEventService({ store, settings, enqueue, nativeValidators, lifecycle, log, now, ...(paymentService !== undefined && { onPaymentRequested: async (code: string) => await paymentService.open(code) }) })
     const limit = options.rateLimit
@@ -285,9 +312,9 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       notifications, subscribers: settings.subscribers, agencies: settings.agencies,
       paidOnline: async (code) => { const p = await paymentStore.onlinePayment(code); return p === undefined ? undefined : p === 'paid' ? paidCode : 0 }
     })
-    const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : []), ...(paymentQueue !== undefined ? [paymentQueue.queue as Queue] : [])]
+    const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : []), ...(paymentQueue !== undefined ? [paymentQueue.queue as Queue] : []), ...(pickupQueue !== undefined ? [pickupQueue.queue as Queue] : [])]
     app = await buildApp({
-      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, names, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now), checkpoints, ...(payments !== undefined && { payments }), inlineAttachmentLimit: options.inlineAttachmentLimit },
+      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, names, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now), checkpoints, ...(payments !== undefined && { payments }), ...(pickups !== undefined && { pickups }), inlineAttachmentLimit: options.inlineAttachmentLimit },
       audit,
       queues: consoleQueues,
       observability: { redis, record: db.sql, gauges: new DossierGauges(db.reports), queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), workers: () => workers, role, draining: () => draining, now },
@@ -315,7 +342,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       channels.set(agency.id, { agency, adapter, validateRequest: v.request, ...(v.withdrawal !== undefined && { validateWithdrawal: v.withdrawal }), ...(v.supplement !== undefined && { validateSupplement: v.supplement }) })
     }
     const service = new DeliveryService({
-      store, http, channels, procedures: settings.procedures, log, now,
+      store, http, channels, procedures: settings.procedures, log, now, provincePaysPostage: settings.provincePaysPostage,
       enqueue: async (notices) => { await Promise.all(notices.map(async (n) => { await queues.enqueue(n.code, [n]) })) }
     })
     workers = createDeliveryWorkers({
@@ -329,7 +356,16 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     }
     const paymentService = payments
     if (paymentService !== undefined && settings.payments !== undefined) {
-      workers.push(createPaymentWorker({ connection: workerRedis, prefix: keys.queuePrefix, service: paymentService, http, retry: settings.payments.retry, log }))
+      const client = http
+      workers.push(createOutboxJobWorker<PaymentJob>({
+        name: PAYMENT_QUEUE, connection: workerRedis, prefix: keys.queuePrefix, retry: settings.payments.retry, log,
+        run: async (job, attempt, max) => job.message === 'create' ? await paymentService.create(job.reference, attempt, max, client) : await paymentService.notice(job.reference, attempt, max, client)
+      }))
+    }
+    const pickupWorker = pickups
+    if (pickupWorker !== undefined && pickupAgency !== undefined) {
+      const client = http
+      workers.push(createOutboxJobWorker({ name: PICKUP_QUEUE, connection: workerRedis, prefix: keys.queuePrefix, retry: pickupAgency.retry, log, run: async (job, attempt, max) => await pickupWorker.send(job.reference, attempt, max, client) }))
     }
     maintenance = await startMaintenance({
       connection: workerRedis,
@@ -342,12 +378,15 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       ...(options.checkpointEveryMs !== undefined && { checkpointEveryMs: options.checkpointEveryMs }),
       ...(options.sweepIntervalMs !== undefined && { sweepIntervalMs: options.sweepIntervalMs }),
       ...(webhooks !== undefined && { webhooks: { queue: webhooks, notifications, graceMs: options.reconcileGraceMs ?? 10_000 } }),
-      ...(paymentService !== undefined && {
-        extra: [
-          { name: 'payment-relay', everyMs: options.reconcileIntervalMs, run: async () => await paymentService.relay(options.reconcileGraceMs ?? 10_000) },
-          { name: 'payment-reminders', everyMs: options.sweepIntervalMs ?? 60_000, run: async () => await paymentService.remind() }
-        ]
-      })
+      extra: [
+        ...(paymentService !== undefined
+          ? [
+              { name: 'payment-relay', everyMs: options.reconcileIntervalMs, run: async () => await paymentService.relay(options.reconcileGraceMs ?? 10_000) },
+              { name: 'payment-reminders', everyMs: options.sweepIntervalMs ?? 60_000, run: async () => await paymentService.remind() }
+            ]
+          : []),
+        ...(pickupWorker !== undefined ? [{ name: 'pickup-relay', everyMs: options.reconcileIntervalMs, run: async () => await pickupWorker.relay(options.reconcileGraceMs ?? 10_000) }] : [])
+      ]
     })
   }
 
@@ -370,6 +409,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     ...(webhooks !== undefined && { webhooks }),
     ...(payments !== undefined && { payments }),
     ...(paymentQueue !== undefined && { paymentQueue }),
+    ...(pickups !== undefined && { pickups }),
+    ...(pickupQueue !== undefined && { pickupQueue }),
     workers,
     redis,
     db,
@@ -387,6 +428,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
         await queues.close()
         if (webhooks !== undefined) await webhooks.close()
         if (paymentQueue !== undefined) await paymentQueue.close()
+        if (pickupQueue !== undefined) await pickupQueue.close()
         if (http !== undefined) await http.close()
         // 3. Redis last
         await unwatchClients?.()

@@ -266,6 +266,31 @@ export interface Dossier {
    */
   channel: "counter" | "online" | "postal";
   /**
+   * Thu gom hồ sơ qua bưu chính — the applicant asks the post office to collect the dossier's papers at this address (Decision 45/2016/QĐ-TTg; channel must be postal, and the procedure listed for postal intake). The dossier waits as new (1) until the post office reports it collected: that time becomes its receipt time.
+   */
+  pickup?: {
+    /**
+     * Người giao hồ sơ — who hands the papers to the postman.
+     */
+    contactName: string;
+    /**
+     * Số điện thoại liên hệ.
+     */
+    phone: string;
+    /**
+     * Địa chỉ thu gom — where the post office collects the papers.
+     */
+    address: Address;
+    /**
+     * Ngày hẹn thu gom — the day the applicant asks for (YYYY-MM-DD).
+     */
+    preferredDate?: string;
+    /**
+     * Ghi chú cho bưu điện.
+     */
+    note?: string;
+  };
+  /**
    * Hình thức nhận kết quả — how the applicant receives the result.
    */
   resultReturn: {

@@ -47,6 +47,8 @@ export interface DeliveryServiceOptions {
   procedures: ReadonlyMap<string, ResolvedProcedure>
   /** queues notices (a withdrawal notice for a delivery that crossed the withdrawal) */
   enqueue?: (deliveries: ReadonlyArray<{ code: string, step: string, agency: string, kind: 'withdrawal' }>) => Promise<void>
+  /** the province pays the postage: carried to the adapters (the postal one puts it in every request) */
+  provincePaysPostage?: boolean
   log: Logger
   now?: () => Date
 }
@@ -58,7 +60,7 @@ export class DeliveryService {
   readonly #o: Required<DeliveryServiceOptions>
 
   constructor (options: DeliveryServiceOptions) {
-    this.#o = { now: () => new Date(), enqueue: async () => {}, ...options }
+    this.#o = { now: () => new Date(), enqueue: async () => {}, provincePaysPostage: false, ...options }
   }
 
   /**
@@ -141,7 +143,8 @@ export class DeliveryService {
         idempotencyKey,
         dataSchema: procedure.dataSchema,
         step: { id: step, stage: current.stage, ...(current.task !== undefined && { task: current.task }), lead: current.lead === true },
-        ...(channel.agency.code !== undefined && { agencyCode: channel.agency.code })
+        ...(channel.agency.code !== undefined && { agencyCode: channel.agency.code }),
+        ...(this.#o.provincePaysPostage && { provincePaysPostage: true })
       })
       if (!channel.validateRequest(req.body)) {
         const fields = toFieldErrors(channel.validateRequest.errors).slice(0, 5).map((f) => `${f.pointer} ${f.detail}`).join('; ')
@@ -231,7 +234,8 @@ export class DeliveryService {
         idempotencyKey,
         dataSchema: procedure?.dataSchema ?? '',
         step: { id: step, stage: current.stage, ...(current.task !== undefined && { task: current.task }), lead: current.lead === true },
-        ...(channel.agency.code !== undefined && { agencyCode: channel.agency.code })
+        ...(channel.agency.code !== undefined && { agencyCode: channel.agency.code }),
+        ...(this.#o.provincePaysPostage && { provincePaysPostage: true })
       }
       const agencyReference = current.agencyReference !== undefined ? { agencyReference: current.agencyReference } : {}
       let req: OutboundRequest

@@ -20,6 +20,7 @@ import type { ValidateFunction } from 'ajv'
 import { STALE, compareAndSet } from '../store/compare-and-set.ts'
 import type { DossierStore } from '../store/dossier-store.ts'
 import type { Payment, PaymentMessage, PaymentStore } from '../store/payment-store.ts'
+import type { JobOutcome } from '../queues/payment-queue.ts'
 import type { LifecycleService } from './lifecycle-service.ts'
 import type { ResolvedAgency, ResolvedPayments, ResolvedProcedure } from '../config/hub-config.ts'
 import type { PaymentAdapter, PaymentResult } from '../../adapters/payment-contract.ts'
@@ -72,7 +73,7 @@ export interface CallbackAnswer {
   dueAt?: string
 }
 
-export type AttemptOutcome = { outcome: 'done' } | { outcome: 'retry', error: string, retryAfterMs?: number } | { outcome: 'failed', error: string }
+export type AttemptOutcome = JobOutcome
 
 export class PaymentService {
   readonly #o: Required<PaymentServiceOptions>

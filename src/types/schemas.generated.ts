@@ -932,6 +932,31 @@ export interface Dossier {
    */
   channel: "counter" | "online" | "postal";
   /**
+   * Thu gom hồ sơ qua bưu chính — the applicant asks the post office to collect the dossier's papers at this address (Decision 45/2016/QĐ-TTg; channel must be postal, and the procedure listed for postal intake). The dossier waits as new (1) until the post office reports it collected: that time becomes its receipt time.
+   */
+  pickup?: {
+    /**
+     * Người giao hồ sơ — who hands the papers to the postman.
+     */
+    contactName: string;
+    /**
+     * Số điện thoại liên hệ.
+     */
+    phone: string;
+    /**
+     * Địa chỉ thu gom — where the post office collects the papers.
+     */
+    address: Address;
+    /**
+     * Ngày hẹn thu gom — the day the applicant asks for (YYYY-MM-DD).
+     */
+    preferredDate?: string;
+    /**
+     * Ghi chú cho bưu điện.
+     */
+    note?: string;
+  };
+  /**
    * Hình thức nhận kết quả — how the applicant receives the result.
    */
   resultReturn: {
@@ -1000,7 +1025,7 @@ export interface HistoryEntry {
    */
   at: string;
   /**
-   * Loại mục — received (tiếp nhận), agency-report (báo cáo của cơ quan), withdrawn (công dân rút hồ sơ), returned (trả kết quả), overdue (quá hạn), delay-announced (cơ quan xin lùi hạn, hẹn lại ngày trả), supplement-provided (công dân nộp hồ sơ bổ sung), payment-received (đã thanh toán trực tuyến: e-receipt in `receiptNumber`), postal-collected (bưu điện đã nhận hồ sơ tại nhà).
+   * Loại mục — received (tiếp nhận), agency-report (báo cáo của cơ quan), withdrawn (công dân rút hồ sơ), returned (trả kết quả), overdue (quá hạn), delay-announced (cơ quan xin lùi hạn, hẹn lại ngày trả), supplement-provided (công dân nộp hồ sơ bổ sung), payment-received (đã thanh toán trực tuyến: e-receipt in `receiptNumber`), postal-collected (bưu điện đã thu gom hồ sơ tại nhà, or could not: applied false), postal-handed-over (bưu điện đã bàn giao hồ sơ cho bộ phận một cửa).
    */
   type:
     | "received"
@@ -1011,7 +1036,8 @@ export interface HistoryEntry {
     | "delay-announced"
     | "supplement-provided"
     | "payment-received"
-    | "postal-collected";
+    | "postal-collected"
+    | "postal-handed-over";
   /**
    * Người thực hiện — who did it.
    */
@@ -2236,6 +2262,10 @@ export interface PostalReturnConfig {
    * Đơn vị nhận hồ sơ qua bưu chính — the postal agency that collects dossiers at the applicant's address (default: agency).
    */
   pickupAgency?: string;
+  /**
+   * Ghi chú — free text for the people who edit the config.
+   */
+  note?: string;
 }
 /**
  * Khóa nhật ký truy cập — the audit trail's keys: the HMAC-SHA256 key every entry and head record is hashed with, and the Ed25519 private key (PEM, PKCS#8) the daily checkpoints are signed with. Each from an environment variable or a file, never from this file. Absent: the repository's development keys in config/dev-secrets (public: for trials and tests only).
@@ -2597,6 +2627,10 @@ export interface PaymentConfig {
    * Mã DuocThanhToanTrucTuyen — what a payment through this platform counts as in the DVCQG record: 1 the national portal's payment platform, 2 the province's (or ministry's) own gateway.
    */
   paidOnlineCode?: 1 | 2;
+  /**
+   * Ghi chú — free text for the people who edit the config.
+   */
+  note?: string;
 }
 /**
  * Lịch nghỉ lễ, Tết — the yearly table of days off and swapped working Saturdays for civil servants (Labour Code 2019 Art. 112 and the Government Office's yearly notices). Data, not code: a year must be added each year; a year not yet announced is marked provisional.

@@ -13,6 +13,7 @@ import type { StatsService } from '../../services/stats-service.ts'
 import type { IndicatorService } from '../../services/indicator-service.ts'
 import type { AuditCheckpoints } from '../../services/audit-checkpoints.ts'
 import type { PaymentService } from '../../services/payment-service.ts'
+import type { PickupService } from '../../services/pickup-service.ts'
 
 export interface HubServices {
   intake: IntakeService
@@ -27,6 +28,8 @@ export interface HubServices {
   checkpoints: AuditCheckpoints
   /** online payments, when a payment platform is configured */
   payments?: PaymentService
+  /** postal pickups, when a postal agency is configured */
+  pickups?: PickupService
   /** INLINE_ATTACHMENT_LIMIT: the largest attachment accepted inline (supplements check it too) */
   inlineAttachmentLimit: number
 }

@@ -64,7 +64,7 @@ create index postal_pickups_collected on postal_pickups (collected_at) where col
 -- history entries of the new kinds
 alter table dossier_history drop constraint dossier_history_type_check;
 alter table dossier_history add constraint dossier_history_type_check check (type in ('received', 'agency-report', 'withdrawn',
-  'returned', 'overdue', 'delay-announced', 'supplement-provided', 'payment-received', 'postal-collected'));
+  'returned', 'overdue', 'delay-announced', 'supplement-provided', 'payment-received', 'postal-collected', 'postal-handed-over'));
 
 -- the relay for deliveries to agencies (DossierStore.outboxDue) reads only its own kinds; these
 -- kinds have their relay in the payment and postal services (outbox rows by kind)
