@@ -74,7 +74,8 @@ export default async function paymentRoutes (app: FastifyInstance): Promise<void
         400: problem('Not the platform\'s format, another merchant\'s result, or a wrong amount; nothing changed.'),
         401: problem('The signature is not the platform\'s; nothing changed.'),
         404: problem('No such payment platform, or no payment has this reference; nothing changed.'),
-        409: problem('The payment was paid already by another transaction; nothing changed.')
+        409: problem('The payment was paid already by another transaction; nothing changed.'),
+        503: problem('The record cannot be reached now, or the dossier is being changed by many reports at once; nothing changed: the platform repeats its result.')
       }
     }
   }, async (request) => {
