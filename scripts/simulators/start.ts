@@ -11,6 +11,7 @@
  *   SIM_REJECT_RATE   share of deliveries the agency refuses (default 0)
  *   SIM_KEYS_FILE     the agencies' API keys: the file the hub writes with HUB_DEV_CLIENTS
  *                     (default data/dev-clients.json; read again until it appears)
+ *   SIM_PAY_AFTER_MS  the simulated payment platform pays each order this long after it was created (default 5000)
  *   SIM_AGENCIES      the agencies to simulate, by id, comma-separated (default: every agency whose
  *                     endpoint is on this machine); the others' endpoints are left alone, e.g. for
  *                     an agency's own software under test on this machine
@@ -23,6 +24,7 @@ import { loadHubConfig, type HubSettings } from '../../src/config/hub-config.ts'
 import { ConfigError } from '../../src/config/errors.ts'
 import { startSimulators } from './index.ts'
 import { startPortalReceivers, type PortalReceiver } from './portal.ts'
+import { startPaymentPlatform, type PaymentPlatform } from '../../adapters/vnpay/simulator.ts'
 
 export interface RunningAgencies {
   /** stops the simulators and receivers (their pending reports to the hub are dropped) */
@@ -107,10 +109,25 @@ export async function startAgencies (): Promise<RunningAgencies> {
     console.error(`[portal] cannot start the webhook receiver: ${String(err)}`)
   }
   for (const p of portals) console.log(`[portal] webhook receiver at ${p.url}`)
+  // the payment platform, when the config's is on this machine: it pays every order SIM_PAY_AFTER_MS after it was created
+  let platform: PaymentPlatform | undefined
+  const pay = settings.payments
+  if (pay !== undefined && ['127.0.0.1', 'localhost'].includes(new URL(pay.endpoint).hostname)) {
+    const hubUrl = (process.env.HUB_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, '')
+    try {
+      platform = await startPaymentPlatform({
+        secret: pay.secret, callbackUrl: `${hubUrl}/v1/payments/${pay.provider}/callback`, port: Number(new URL(pay.endpoint).port || 80),
+        autoPayAfterMs: number('SIM_PAY_AFTER_MS', 5000), log: (line) => { console.log(`[payments] ${line}`) }
+      })
+      console.log(`[payments] ${pay.provider} payment platform simulated at ${platform.url}`)
+    } catch (err) {
+      console.error(`[payments] cannot start the payment platform: ${String(err)}`)
+    }
+  }
   const running = sims
   return {
     close: async () => {
-      await Promise.all([running.close(), ...portals.map(async (p) => { await p.close() })])
+      await Promise.all([running.close(), ...portals.map(async (p) => { await p.close() }), platform?.close()])
       console.log('[agencies] simulators stopped')
     }
   }

@@ -48,7 +48,7 @@ export type CallbackJudgement =
  */
 export function judgeCallback (payment: { state: string, amount: number, transactionNo?: string }, result: { amount: number, paid: boolean, transactionNo?: string, code: string, message: string }): CallbackJudgement {
   if (payment.state === 'paid') {
-    if (result.paid && result.transactionNo !== undefined && result.transactionNo === payment.transactionNo) return { outcome: 'replay' }
+    if (result.paid && result.amount === payment.amount && result.transactionNo !== undefined && result.transactionNo === payment.transactionNo) return { outcome: 'replay' }
     return { outcome: 'conflict', detail: `the payment was paid already by transaction ${payment.transactionNo ?? '(none)'}; this result (transaction ${result.transactionNo ?? '(none)'}, code ${result.code}) changes nothing` }
   }
   if (result.amount !== payment.amount) return { outcome: 'wrong-amount', detail: `the result says ${result.amount} đồng, the payment asks ${payment.amount} đồng` }
