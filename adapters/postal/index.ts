@@ -14,6 +14,10 @@
  * - a withdrawal cancels the order (hủy đơn hàng) at <endpoint>/huy-don-hang.
  * VNPost submits no dossiers and takes no supplements (it examines nothing, so it never asks for
  * papers): inbound and supplement are mapping errors, and there is no supplement schema.
+ * It also collects dossiers at the applicant's home (postal intake): pickupRequest (at
+ * <endpoint>/thu-gom-ho-so) and pickupStatus (110 collected, 120 handed over, 150 not collected),
+ * outside the agency contract (the hub's pickup service calls them). Every postal request carries
+ * who pays the postage (PostagePaidBy: the province, or the applicant).
  */
 import {
   AdapterMappingError,
