@@ -10,6 +10,7 @@ import t, { type Test } from 'tap'
 import { build, startAgency, testSettings, waitFor, post, example, answerJson, ELECTRICITY, type TestHub } from './helper.ts'
 import { startPaymentPlatform, type PaymentPlatform } from '../adapters/vnpay/simulator.ts'
 import type { DossierSummary } from '../src/types/schemas.generated.ts'
+import { createStrictAjv } from '../src/validation/ajv.ts'
 
 const SECRET = 'test-vnpay-hash-secret-0123456789'
 const MERCHANT = 'LTHUB001'
@@ -91,6 +92,8 @@ t.test('a payment end to end: address, every refusal, paid, resumed, replay, age
   t.equal(nb.dossier, code)
   t.equal(nb.to.code, 6, 'still status 6')
   t.same(nb.payment, { url: open.url, amount: 200_000, reference: open.reference, step: 'tax', expiresAt: open.expiresAt }, 'the webhook carries payment { url, amount }')
+  const validNotification = createStrictAjv().getSchema('notification')
+  t.ok(validNotification?.({ ...nb }), 'the notification fits its published schema', { errors: validNotification?.errors })
 
   // two working hours pass while the applicant pays
   s.clock.ms += 2 * 3_600_000
@@ -232,3 +235,27 @@ t.test('the platform down: retried, then failed visibly', async (t) => {
   t.match(failed?.lastError, /HTTP 503/, 'with the reason')
   t.equal(dead.requests.length, 2, 'two requests reached the platform')
 })
+
+t.test('a payment request stored without its payment (a crash, or no platform yet): the relay makes it from the record', async (t) => {
+  const agency = await startAgency(t)
+  const platform = await startPaymentPlatform({ secret: SECRET, callbackUrl: 'http://127.0.0.1:9/none' })
+  t.teardown(async () => { await platform.close() })
+  const procedures = (p: Record<string, Record<string, unknown>>): Record<string, Record<string, unknown>> => ({ ...p, [ELECTRICITY]: { ...p[ELECTRICITY], agencies: ['tax'] } })
+  // a hub without the payment platform stores the request; nothing is created
+  const before = await build(t, { settings: testSettings({ agencyUrl: agency.url, procedures }) })
+  const sub = (await post(before.app, { ...example('electricity-new-connection'), channel: 'online' })).json<DossierSummary>()
+  await waitFor(() => agency.requests.some((r) => r.path === '/tax'), 'the delivery')
+  await before.app.inject({ method: 'POST', url: `/v1/dossiers/${sub.code}/events`, headers: { authorization: `Bearer ${before.keys.agencies.tax ?? ''}` }, payload: { eventId: 'p', agency: 'tax', report: { status: 'payment-requested', payment: { amount: 75_000 } } } })
+  t.equal((await before.db.sql`select 1 from payments`).length, 0, 'no payment yet')
+  // the same record and Redis, now with the platform: the relay finds the request and creates it
+  const settings = testSettings({ agencyUrl: agency.url, procedures, extra: { payments: { provider: 'vnpay', endpoint: `${platform.url}/create`, merchantCode: MERCHANT, secretEnv: 'S', retry: { attempts: 3, baseDelayMs: 40, maxDelayMs: 200 } } }, env: { S: SECRET } })
+  const after = await build(t, { settings, prefix: before.prefix })
+  const r1 = await after.payments?.relay(0)
+  t.equal(r1?.opened, 1, 'one payment made from the record')
+  const [open] = await waitFor(async () => { const p = await payments(after, sub.code); return p[0]?.state === 'open' ? p : undefined }, 'the payment address')
+  t.equal(open?.amount, 75_000)
+  t.equal(platform.creates.length, 1, 'created once on the platform')
+  const r2 = await after.payments?.relay(0)
+  t.same(r2, { opened: 0, requeued: 0 }, 'nothing owed any more')
+})
+
