@@ -28,7 +28,9 @@ const DOMAIN_FIELDS = [
   'NgayKetThucXuLy', 'DonViXuLy', 'NoiNopHoSo', 'NgayNopHoSo', 'NgayTuChoi', 'DinhDanhCHS', 'TaiLieuNop',
   'DanhSachLePhi', 'DanhSachGiayToKetQua',
   // of the fields a real provincial system's record also carries (DOMAIN.md): issue 14
-  'TaiKhoanDuocXacThucVoiVNeID'
+  'TaiKhoanDuocXacThucVoiVNeID',
+  // … and issue 16 (paid online)
+  'DuocThanhToanTrucTuyen'
 ]
 const DOMAIN_ITEM_FIELDS: Record<string, string[]> = {
   DinhDanhCHS: ['LoaiDinhDanh', 'SoDinhDanh'],
@@ -184,8 +186,10 @@ t.test('the schema is draft-07, closed, and describes every field in Vietnamese 
 })
 
 t.test('a fully populated dossier maps to a complete, valid record', async (t) => {
-  const record = toNationalRecord(returnedTransfer(), context)
+  const record = toNationalRecord(returnedTransfer(), { ...context, paidOnline: 2 })
   t.equal(errorsOf(record), '', 'valid against national-portal-record')
+  t.notOk('DuocThanhToanTrucTuyen' in toNationalRecord(returnedTransfer(), context), 'no online payment asked: no DuocThanhToanTrucTuyen')
+  t.equal(toNationalRecord(returnedTransfer(), { ...context, paidOnline: 0 }).DuocThanhToanTrucTuyen, 0, 'asked and not paid: 0')
   for (const name of schema.required ?? []) t.ok(hasValue((record as Record<string, unknown>)[name]), `required ${name} present`)
 
   const refused = toNationalRecord({ ...inStatus('not-accepted') }, context)
@@ -224,6 +228,7 @@ t.test('a fully populated dossier maps to a complete, valid record', async (t) =
     NoiNopHoSo: 'Trung tâm Phục vụ hành chính công phường Hạc Thành',
     NgayNopHoSo: '20261124084500',
     TaiKhoanDuocXacThucVoiVNeID: 1,
+    DuocThanhToanTrucTuyen: 2,
     DinhDanhCHS: [{ LoaiDinhDanh: 1, SoDinhDanh: '038088004567' }],
     TaiLieuNop: [
       {
