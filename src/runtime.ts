@@ -283,7 +283,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     pickups = new PickupService({
       pickups: new PickupStore(db.sql), store, lifecycle, agency: pickupAgency, provincePaysPostage: settings.provincePaysPostage, procedures: settings.procedures,
       validatePickup: ajv.compile(pickupSchemas.pickup), validateStatus: ajv.compile(pickupSchemas.status),
-      enqueue: async (codes) => { await handOff('the pickup jobs', async () => { await q.enqueue(codes.map((reference) => ({ message: 'pickup', reference }))) }) },
+      enqueue: async (jobs) => { await handOff('the pickup jobs', async () => { await q.enqueue(jobs) }) },
       log, now
     })
   }
@@ -365,7 +365,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     const pickupWorker = pickups
     if (pickupWorker !== undefined && pickupAgency !== undefined) {
       const client = http
-      workers.push(createOutboxJobWorker({ name: PICKUP_QUEUE, connection: workerRedis, prefix: keys.queuePrefix, retry: pickupAgency.retry, log, run: async (job, attempt, max) => await pickupWorker.send(job.reference, attempt, max, client) }))
+      workers.push(createOutboxJobWorker({ name: PICKUP_QUEUE, connection: workerRedis, prefix: keys.queuePrefix, retry: pickupAgency.retry, log, run: async (job, attempt, max) => job.message === 'cancel' ? await pickupWorker.sendCancel(job.reference, attempt, max, client) : await pickupWorker.send(job.reference, attempt, max, client) }))
     }
     maintenance = await startMaintenance({
       connection: workerRedis,

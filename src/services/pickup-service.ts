@@ -31,7 +31,7 @@ import { toFieldErrors } from '../validation/ajv.ts'
 import { DeliveryError, type AgencyHttpClient } from '../delivery/http-client.ts'
 import type { JobOutcome } from '../queues/payment-queue.ts'
 import type { Client } from '../auth/clients.ts'
-import { BusyError, DossierNotFoundError, EventConflictError, HubValidationError, WrongAgencyError } from '../errors.ts'
+import { BusyError, DossierNotFoundError, EventConflictError, HubValidationError, IllegalTransitionError, WrongAgencyError } from '../errors.ts'
 
 export interface PickupServiceOptions {
   pickups: PickupStore
@@ -43,7 +43,8 @@ export interface PickupServiceOptions {
   procedures: ReadonlyMap<string, ResolvedProcedure>
   validatePickup: ValidateFunction
   validateStatus: ValidateFunction
-  enqueue: (codes: readonly string[]) => Promise<void>
+  /** queues pickup requests ('pickup') and cancellations ('cancel') of these dossiers */
+  enqueue: (jobs: ReadonlyArray<{ message: 'pickup' | 'cancel', reference: string }>) => Promise<void>
   log: Logger
   now?: () => Date
 }
@@ -79,7 +80,7 @@ export class PickupService {
       if (await pickups.create(c, agency.id, pickup, provincePaysPostage, toVietnamIso(this.#o.now()))) made.push(c)
     }
     if (made.length > 0) {
-      await this.#o.enqueue(made).catch((err: unknown) => { log.warn({ err, dossiers: made }, 'pickups stored but not queued now; the relay will queue them') })
+      await this.#o.enqueue(made.map((reference) => ({ message: 'pickup' as const, reference }))).catch((err: unknown) => { log.warn({ err, dossiers: made }, 'pickups stored but not queued now; the relay will queue them') })
     }
     return made
   }
@@ -162,6 +163,7 @@ export class PickupService {
       let state: Pickup['state'] = pickup.state
       const history: HistoryEntry = { at: u.at, type: u.event === 'handed-over' ? 'postal-handed-over' : 'postal-collected', actor, applied: true, note: u.note }
       if (u.event === 'collected') {
+        if (found.status === 'withdrawn') throw new IllegalTransitionError(code, found.status, 'received', `the applicant withdrew dossier ${code} before it was collected; its pickup was cancelled`)
         if (found.status !== 'new') throw new HubValidationError([{ pointer: '#/native/StatusCode', detail: `dossier ${code} was collected already (it is ${found.status})` }])
         const collectedAt = new Date(u.at)
         const facts = { ...found.head.facts, channel: 'postal' as const }
@@ -211,14 +213,52 @@ export class PickupService {
     return await this.#o.pickups.get(code)
   }
 
-  async relay (graceMs: number): Promise<{ opened: number, requeued: number }> {
+  async relay (graceMs: number): Promise<{ opened: number, cancelled: number, requeued: number }> {
     const opened = (await this.open()).length
+    let cancelled = 0
+    for (const code of await this.#o.pickups.toCancel()) if (await this.cancel(code) !== undefined) cancelled++
     const due = await this.#o.pickups.outboxDue(this.#o.now().getTime() - graceMs)
     if (due.length > 0) {
-      await this.#o.enqueue(due)
-      for (const c of due) await this.#o.pickups.outboxSeen(c)
+      await this.#o.enqueue(due.map((d) => ({ message: d.cancel ? 'cancel' as const : 'pickup' as const, reference: d.code })))
+      for (const d of due) await this.#o.pickups.outboxSeen(d.code, d.cancel)
     }
-    return { opened, requeued: due.length }
+    return { opened, cancelled, requeued: due.length }
+  }
+
+  /** The dossier was withdrawn: its pickup, if not collected yet, is cancelled (and the post office told when it had the order). */
+  async cancel (code: string): Promise<'ordered' | 'cancelled' | undefined> {
+    const r = await this.#o.pickups.cancel(code, toVietnamIso(this.#o.now()))
+    if (r === 'ordered') {
+      await this.#o.enqueue([{ message: 'cancel', reference: code }]).catch((err: unknown) => { this.#o.log.warn({ err, dossier: code }, 'pickup cancellation stored but not queued now; the relay will queue it') })
+    }
+    return r
+  }
+
+  /** Attempt `attempt` of `max` to cancel the collection order at the post office (the postal adapter's order cancellation). */
+  async sendCancel (code: string, attempt: number, max: number, http: AgencyHttpClient): Promise<JobOutcome> {
+    const { pickups, store, agency } = this.#o
+    const p = await pickups.get(code)
+    if (p === undefined) return { outcome: 'failed', error: `dossier ${code} has no pickup` }
+    let error: DeliveryError
+    try {
+      const found = await store.getForUpdate(code)
+      const req = postalAdapter.withdrawal({
+        dossierCode: code, step: 'pickup', ...(p.itemCode !== undefined && { agencyReference: p.itemCode }),
+        reason: 'Người nộp hồ sơ đã rút hồ sơ trước khi bưu điện thu gom', withdrawnAt: found?.dossier.closedAt ?? toVietnamIso(this.#o.now())
+      }, { agencyId: agency.id, ...(agency.code !== undefined && { agencyCode: agency.code }), idempotencyKey: `${code}/pickup/cancel`, dataSchema: '', step: { id: 'pickup', stage: 0, lead: false } })
+      await http.send(req, {
+        endpoint: agency.endpoint, timeoutMs: agency.timeoutMs, idempotencyKey: `${code}/pickup/cancel`,
+        ...(agency.auth !== undefined && { auth: agency.auth }),
+        ...(agency.tls !== undefined && { tls: { agencyId: agency.id, options: agency.tls } })
+      })
+      await pickups.cancelSent(code, attempt)
+      return { outcome: 'done' }
+    } catch (err) {
+      error = err instanceof DeliveryError ? err : new DeliveryError(`the cancellation cannot be built: ${(err as Error).message}`, false)
+    }
+    const final = !error.retryable || attempt >= max
+    if (final) await pickups.cancelSent(code, attempt, error.message)
+    return final ? { outcome: 'failed', error: error.message } : { outcome: 'retry', error: error.message, ...(error.retryAfterMs !== undefined && { retryAfterMs: error.retryAfterMs }) }
   }
 
   async postage (from: Date, to: Date): ReturnType<PickupStore['postage']> {

@@ -9,7 +9,8 @@ import { toVietnamIso } from '../domain/vietnam-time.ts'
 
 export type PickupState = 'requested' | 'ordered' | 'collected' | 'handed-over' | 'failed' | 'cancelled'
 export const PICKUP_KIND = 'postal-pickup'
-export const pickupOutboxKey = (code: string): string => `pickup|${code}`
+export const PICKUP_CANCEL_KIND = 'postal-pickup-cancel'
+export const pickupOutboxKey = (code: string, cancel = false): string => cancel ? `pickup|${code}|cancel` : `pickup|${code}`
 
 export interface Pickup {
   dossier: string
@@ -114,19 +115,53 @@ export class PickupStore {
       from dossiers d where d.id = p.dossier_id and d.code = ${code} and p.state in ('requested', 'ordered')`
   }
 
-  async outboxDue (beforeMs: number, limit = 500): Promise<string[]> {
+  async outboxDue (beforeMs: number, limit = 500): Promise<Array<{ code: string, cancel: boolean }>> {
     const rows = await this.#sql<Array<{ key: string }>>`
-      select idempotency_key as key from outbox where kind = ${PICKUP_KIND} and confirmed_at is null and discarded_at is null
+      select idempotency_key as key from outbox where kind in (${PICKUP_KIND}, ${PICKUP_CANCEL_KIND}) and confirmed_at is null and discarded_at is null
         and coalesce(queued_at, created_at) <= ${new Date(beforeMs)} order by coalesce(queued_at, created_at) limit ${limit}`
-    return rows.map((r) => r.key.replace(/^pickup\|/, ''))
+    return rows.map((r) => ({ code: r.key.replace(/^pickup\|/, '').replace(/\|cancel$/, ''), cancel: r.key.endsWith('|cancel') }))
   }
 
-  async outboxSeen (code: string): Promise<void> {
-    await this.#sql`update outbox set queued_at = now() where idempotency_key = ${pickupOutboxKey(code)} and confirmed_at is null`
+  async outboxSeen (code: string, cancel = false): Promise<void> {
+    await this.#sql`update outbox set queued_at = now() where idempotency_key = ${pickupOutboxKey(code, cancel)} and confirmed_at is null`
   }
 
-  async outboxConfirm (code: string): Promise<void> {
-    await this.#sql`update outbox set confirmed_at = now() where idempotency_key = ${pickupOutboxKey(code)} and confirmed_at is null`
+  async outboxConfirm (code: string, cancel = false): Promise<void> {
+    await this.#sql`update outbox set confirmed_at = now() where idempotency_key = ${pickupOutboxKey(code, cancel)} and confirmed_at is null`
+  }
+
+  /**
+   * The dossier was withdrawn: a pickup not yet collected is cancelled, with the outbox row of the
+   * cancellation to the post office when the order reached it (and the request's row settled).
+   * 'ordered': a cancellation to send; 'cancelled': nothing was sent yet; undefined: nothing to cancel.
+   */
+  async cancel (code: string, at: string): Promise<'ordered' | 'cancelled' | undefined> {
+    const [row] = await this.#sql<Array<{ before: PickupState }>>`
+      with p as (select p.dossier_id, p.state from postal_pickups p join dossiers d on d.id = p.dossier_id
+                 where d.code = ${code} and p.state in ('requested', 'ordered') for update of p),
+      u as (update postal_pickups x set state = 'cancelled' from p where x.dossier_id = p.dossier_id returning p.state as before, x.dossier_id, x.agency),
+      c as (update outbox set confirmed_at = ${at}::timestamptz where idempotency_key = ${pickupOutboxKey(code)} and confirmed_at is null),
+      o as (insert into outbox (kind, destination, dossier_id, idempotency_key, created_at)
+            select ${PICKUP_CANCEL_KIND}, u.agency, u.dossier_id, ${pickupOutboxKey(code, true)}, ${at}::timestamptz from u where u.before = 'ordered'
+            on conflict (idempotency_key) do nothing)
+      select before from u`
+    return row === undefined ? undefined : row.before === 'ordered' ? 'ordered' : 'cancelled'
+  }
+
+  /** Withdrawn dossiers whose pickup is still requested or ordered (a crash between the withdrawal and its cancellation). */
+  async toCancel (limit = 500): Promise<string[]> {
+    const rows = await this.#sql<Array<{ code: string }>>`
+      select d.code from postal_pickups p join dossiers d on d.id = p.dossier_id
+      where d.status = 7 and p.state in ('requested', 'ordered') limit ${limit}`
+    return rows.map((r) => r.code)
+  }
+
+  /** The post office has the cancellation (or it will not be sent). */
+  async cancelSent (code: string, attempts: number, error?: string): Promise<void> {
+    await this.#sql`
+      with u as (update postal_pickups p set attempts = ${attempts}, last_error = ${error ?? null}
+        from dossiers d where d.id = p.dossier_id and d.code = ${code} returning p.dossier_id)
+      update outbox set confirmed_at = now() where idempotency_key = ${pickupOutboxKey(code, true)} and confirmed_at is null`
   }
 
   /** Postage per month (Vietnam time) of the collections in [from, to) — what the province pays when it pays. */
