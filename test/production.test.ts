@@ -56,6 +56,9 @@ function ownSecretsConfig (dir: string): { file: string, env: Record<string, str
     first = false
   }
   for (const sub of Object.values(own.subscribers ?? {})) sub.secretFile = join(dir, 'portal.key')
+  // the payment platform's hash secret, the province's own too
+  const payments = (own as { payments?: Record<string, unknown> }).payments
+  if (payments !== undefined) { delete payments.secretFile; payments.secretEnv = 'OWN_AGENCY_SECRET' }
   if (own.calendar !== undefined) own.calendar.holidaysFile = fromRoot('config', 'holidays.json')
   // the audit trail's own keys: an HMAC key and an Ed25519 signing key made for this test
   writeFileSync(join(dir, 'audit.key'), randomBytes(32).toString('hex'))
