@@ -379,11 +379,6 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
       }
     }
   }
-  for (const [code, p] of procedures) {
-    if ((p.postal?.intake === true || p.postal?.return === true) && config.postal === undefined) {
-      problems.push(`${origin}: /procedures/${code}/postal allows postal intake or return, but /postal names no postal agency`)
-    }
-  }
   const subscribers = resolveSubscribers(config, agencies, origin, env, problems)
   const audit = resolveAudit(config, origin, env, problems)
   const retention = resolveRetention(config.retention, origin, problems)

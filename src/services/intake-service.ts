@@ -158,17 +158,18 @@ export class IntakeService {
   }
 
   /**
-   * Postal intake and return (bưu chính công ích, Decision 45/2016/QĐ-TTg) only for the procedures
-   * the config lists for them (procedures.<code>.postal); a pickup only with the postal channel and
+   * Postal intake and return (bưu chính công ích, Decision 45/2016/QĐ-TTg) are refused for the
+   * procedures the config says do not allow them (procedures.<code>.postal.intake / .return false;
+   * a procedure that says nothing allows both, as before); a pickup only with the postal channel and
    * a postal agency to collect it.
    */
   #postalProblems (submission: DossierSubmission, procedure: ResolvedProcedure): FieldProblem[] {
     const problems: FieldProblem[] = []
     const name = `${procedure.code} (${procedure.name})`
-    if (submission.channel === 'postal' && procedure.postal?.intake !== true) {
+    if (submission.channel === 'postal' && procedure.postal?.intake === false) {
       problems.push({ pointer: '#/channel', detail: `procedure ${name} is not listed for postal intake (tiếp nhận hồ sơ qua bưu chính công ích); submit it at the counter or online` })
     }
-    if (submission.resultReturn.method === 'postal' && procedure.postal?.return !== true) {
+    if (submission.resultReturn.method === 'postal' && procedure.postal?.return === false) {
       problems.push({ pointer: '#/resultReturn/method', detail: `procedure ${name} is not listed for postal return (trả kết quả qua bưu chính công ích); choose counter or online` })
     }
     if (submission.pickup !== undefined) {

@@ -2567,7 +2567,7 @@ export interface RouteStep {
   days?: number;
 }
 /**
- * Bưu chính công ích — whether the procedure is listed for postal intake (the post office collects the dossier) and postal return (Decision 45/2016/QĐ-TTg). Absent: neither.
+ * Bưu chính công ích — whether the procedure is listed for postal intake (the post office collects the dossier, or the desk forwards one that came by post) and postal return (Decision 45/2016/QĐ-TTg). A submission the procedure does not allow is a 400. Absent (or a property absent): allowed, as before these were declared.
  */
 export interface ProcedurePostal {
   /**
