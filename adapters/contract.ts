@@ -44,6 +44,8 @@ export interface OutboundContext {
   /** the $id of the procedure's data schema (schemas/procedures/): tells the adapter which kind of dossier it maps */
   dataSchema: string
   step: StepContext
+  /** the province pays the postage (postal.provincePaysPostage): the postal adapter carries it in every request */
+  provincePaysPostage?: boolean
 }
 
 export interface InboundContext {
@@ -132,6 +134,30 @@ export interface WithdrawalNotice {
   withdrawnAt: string
 }
 
+/**
+ * Thông báo đã nộp phí — the applicant paid online what the agency asked for (its step was
+ * payment-requested); the hub tells the agency, with the platform's transaction and the
+ * electronic receipt.
+ */
+export interface PaymentNotice {
+  dossierCode: string
+  step: string
+  agencyReference?: string
+  /** the hub's payment reference */
+  reference: string
+  /** the agency's notice number (số thông báo), when it gave one */
+  noticeReference?: string
+  /** đồng */
+  amount: number
+  lines: Array<{ code?: string, name: string, amount: number }>
+  /** the payment platform (adapters/<provider>) */
+  provider: string
+  transactionNo?: string
+  /** số biên lai điện tử */
+  receiptNumber?: string
+  paidAt: string
+}
+
 export interface AgencyAdapter<NativeSubmission = unknown, NativeRequest = unknown, NativeStatus = unknown> {
   /** folder name under adapters/, referenced by the hub config's `adapter` */
   readonly name: string
@@ -156,6 +182,11 @@ export interface AgencyAdapter<NativeSubmission = unknown, NativeRequest = unkno
    * "<code>/<step>/supplement-<sequence>". An agency that takes none throws AdapterMappingError.
    */
   supplement(notice: SupplementNotice, context: OutboundContext): OutboundRequest
+  /**
+   * the request that tells the agency the applicant paid online (Idempotency-Key
+   * "<code>/<step>/payment-<reference>"); an adapter without it cannot be told (the notice fails, visibly)
+   */
+  payment?(notice: PaymentNotice, context: OutboundContext): OutboundRequest
 }
 
 /** Thrown by an adapter when a dossier cannot be expressed in the agency's format: not retryable. */

@@ -29,6 +29,8 @@ import statsRoutes from './routes/stats.ts'
 import reportRoutes from './routes/reports.ts'
 import { nationalRecordSchema } from '../adapters/national-portal/index.ts'
 import agencyRoutes from './routes/agencies.ts'
+import paymentRoutes from './routes/payments.ts'
+import postalRoutes from './routes/postal.ts'
 import { OneLinePerRequest } from './http/log-controller.ts'
 import { MAX_PARAM_LENGTH, PROBLEM_CONTENT_TYPE, toProblem } from './http/problem.ts'
 import { problemClientErrorHandler } from './http/client-error.ts'
@@ -106,6 +108,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(noticeRoutes)
   await app.register(reportRoutes)
   await app.register(agencyRoutes)
+  await app.register(paymentRoutes)
+  await app.register(postalRoutes)
   await app.register(auditRoutes)
   await app.register(adminRoutes)
   await app.register(nationalSyncRoutes)

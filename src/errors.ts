@@ -98,3 +98,12 @@ export const SupplementConflictError = createError<'HUB_ERR_SUPPLEMENT_CONFLICT'
   'Supplement id %s was already used for dossier %s with different papers; send a new id for a new supplement',
   409
 )
+
+// ---------------------------------------------------------------- payments (thanh toán trực tuyến)
+export const PaymentProviderError = createError<'HUB_ERR_PAYMENT_PROVIDER', 404, [string, string]>('HUB_ERR_PAYMENT_PROVIDER', 'The hub takes no payment results from %s; its payment platform is: %s', 404)
+export const PaymentSignatureError = createError<'HUB_ERR_PAYMENT_SIGNATURE', 401, [string]>('HUB_ERR_PAYMENT_SIGNATURE', 'The payment result is not signed by the payment platform (%s); nothing was changed', 401)
+export const PaymentMerchantError = createError<'HUB_ERR_PAYMENT_MERCHANT', 400, [string, string]>('HUB_ERR_PAYMENT_MERCHANT', 'The payment result is for merchant %s, not for this hub (%s); nothing was changed', 400)
+export const PaymentNotFoundError = createError<'HUB_ERR_PAYMENT_NOT_FOUND', 404, [string]>('HUB_ERR_PAYMENT_NOT_FOUND', 'No payment has the reference %s; nothing was changed', 404)
+export const PaymentAmountError = createError<'HUB_ERR_PAYMENT_AMOUNT', 400, [string, string]>('HUB_ERR_PAYMENT_AMOUNT', 'Payment %s: %s; nothing was changed', 400)
+export const PaymentConflictError = createError<'HUB_ERR_PAYMENT_CONFLICT', 409, [string, string]>('HUB_ERR_PAYMENT_CONFLICT', 'Payment %s: %s', 409)
+export const PaymentsNotConfiguredError = createError<'HUB_ERR_PAYMENTS_NOT_CONFIGURED', 404, []>('HUB_ERR_PAYMENTS_NOT_CONFIGURED', 'No payment platform is configured (payments in the hub config)', 404)

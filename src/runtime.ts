@@ -57,6 +57,14 @@ import { NationalSyncStore } from './store/national-sync-store.ts'
 import { NationalSyncAdmin } from './services/national-sync-admin.ts'
 import { NationalSyncQueue, createNationalSyncWorker } from './queues/national-sync-queue.ts'
 import { NationalSyncService } from './delivery/national-sync-service.ts'
+import { PaymentStore } from './store/payment-store.ts'
+import { PaymentService, type PaymentJob } from './services/payment-service.ts'
+import { OutboxJobQueue, PAYMENT_QUEUE, createOutboxJobWorker } from './queues/payment-queue.ts'
+import { paymentAdapters } from '../adapters/payments.ts'
+import { PickupStore } from './store/pickup-store.ts'
+import { PickupService } from './services/pickup-service.ts'
+import { PICKUP_QUEUE } from './queues/payment-queue.ts'
+import { pickupSchemas } from '../adapters/postal/index.ts'
 
 
 /** How long a change waits for Redis to take its jobs before it answers anyway (handOff in createHub). */
@@ -124,6 +132,12 @@ export interface Hub {
   nationalSync: NationalSyncStore
   /** its queue, when the national portal is configured */
   nationalSyncQueue?: NationalSyncQueue
+  /** present when a payment platform is configured */
+  payments?: PaymentService
+  paymentQueue?: OutboxJobQueue
+  /** present when a postal agency collects dossiers */
+  pickups?: PickupService
+  pickupQueue?: OutboxJobQueue
   workers: Worker[]
   redis: Redis
   /** the record */
@@ -141,6 +155,8 @@ function compiledSchema (ajv: ReturnType<typeof createStrictAjv>, id: string): V
 
 export interface IntakeParts {
   store: DossierStore
+  /** after a dossier to be collected by post is stored (the pickup service) */
+  onPickupRequested?: (code: string) => Promise<unknown>
   settings: HubSettings
   enqueue: (code: string, deliveries: readonly Delivery[]) => Promise<void>
   /** queues webhook notification `sequence` of a dossier (absent: no subscribers) */
@@ -176,6 +192,8 @@ export function createIntakeService (p: IntakeParts): IntakeService {
     calendar: p.settings.calendar,
     ...(p.settings.postalAgency !== undefined && { postalAgency: p.settings.postalAgency }),
     competence: p.settings.competence,
+    ...(p.settings.pickupAgency !== undefined && { pickupAgency: p.settings.pickupAgency }),
+    ...(p.onPickupRequested !== undefined && { onPickupRequested: p.onPickupRequested }),
     ...(p.notify !== undefined && { notify: p.notify }),
     log: p.log,
     ...(p.now !== undefined && { now: p.now })
@@ -198,7 +216,7 @@ export function createLifecycleService (p: LifecycleParts): LifecycleService {
   })
 }
 
-export type EventParts = Omit<IntakeParts, 'inlineAttachmentLimit'> & { lifecycle?: LifecycleService }
+export type EventParts = Omit<IntakeParts, 'inlineAttachmentLimit'> & { lifecycle?: LifecycleService, onPaymentRequested?: (code: string) => Promise<unknown> }
 
 /** The event service (agency reports) with the schemas and adapters it needs. */
 export function createEventService (p: EventParts): EventService {
@@ -207,6 +225,7 @@ export function createEventService (p: EventParts): EventService {
     lifecycle: p.lifecycle ?? createLifecycleService(p),
     agencies: p.settings.agencies,
     gateways: p.gateways ?? gatewaysOf(),
+    ...(p.onPaymentRequested !== undefined && { onPaymentRequested: p.onPaymentRequested }),
     log: p.log,
     ...(p.now !== undefined && { now: p.now })
   })
@@ -276,6 +295,38 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     }
   const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await handOff('the delivery jobs', async () => { await queues.enqueue(code, deliveries) }) }
   const lifecycle = createLifecycleService({ store, settings, enqueue, ...(notify !== undefined && { notify }), log, now })
+  // online payments: the service on every role (the API takes callbacks, the workers create and tell)
+  let payments: PaymentService | undefined
+  let paymentQueue: OutboxJobQueue | undefined
+  if (settings.payments !== undefined) {
+    const adapter = paymentAdapters.get(settings.payments.provider)
+    if (adapter === undefined) throw new Error(`payment adapter ${settings.payments.provider} is missing`)
+    const q = new OutboxJobQueue<PaymentJob>(PAYMENT_QUEUE, redis, keys.queuePrefix, settings.payments.retry)
+    paymentQueue = q
+    const payAjv = createStrictAjv()
+    payments = new PaymentService({
+      payments: new PaymentStore(db.sql), store, lifecycle, settings: settings.payments, adapter,
+      validateCallback: payAjv.compile(adapter.nativeSchemas.callback), validateCreate: payAjv.compile(adapter.nativeSchemas.create),
+      agencies: settings.agencies, agencyAdapters: adapters, procedures: settings.procedures,
+      enqueue: async (jobs) => { await handOff('the payment jobs', async () => { await q.enqueue(jobs) }) },
+      log, now
+    })
+  }
+  // postal pickups: when a postal agency collects dossiers
+  let pickups: PickupService | undefined
+  let pickupQueue: OutboxJobQueue | undefined
+  const pickupAgency = settings.pickupAgency === undefined ? undefined : settings.agencies.get(settings.pickupAgency)
+  if (pickupAgency !== undefined) {
+    const q = new OutboxJobQueue(PICKUP_QUEUE, redis, keys.queuePrefix, pickupAgency.retry)
+    pickupQueue = q
+    const ajv = createStrictAjv()
+    pickups = new PickupService({
+      pickups: new PickupStore(db.sql), store, lifecycle, agency: pickupAgency, provincePaysPostage: settings.provincePaysPostage, procedures: settings.procedures,
+      validatePickup: ajv.compile(pickupSchemas.pickup), validateStatus: ajv.compile(pickupSchemas.status),
+      enqueue: async (jobs) => { await handOff('the pickup jobs', async () => { await q.enqueue(jobs) }) },
+      log, now
+    })
+  }
   for (const warning of settings.calendarWarnings) log.warn({ calendar: true }, warning)
   for (const warning of settings.secretWarnings) {
     if (process.env.NODE_ENV === 'production') log.error({ secrets: true }, warning)
@@ -286,8 +337,10 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   let draining = false
   let app: FastifyInstance | undefined
   if (role !== 'worker') {
-    const intake = createIntakeService({ store, settings, enqueue, ...(notify !== undefined && { notify }), gateways, inlineAttachmentLimit: options.inlineAttachmentLimit, log, now })
-    const events = createEventService({ store, settings, enqueue, gateways, lifecycle, log, now })
+    const pickupService = pickups
+    const intake = createIntakeService({ store, settings, enqueue, ...(notify !== undefined && { notify }), gateways, inlineAttachmentLimit: options.inlineAttachmentLimit, log, now, ...(pickupService !== undefined && { onPickupRequested: async (code: string) => await pickupService.open(code) }) })
+    const paymentService = payments
+    const events = createEventService({ store, settings, enqueue, gateways, lifecycle, log, now, ...(paymentService !== undefined && { onPaymentRequested: async (code: string) => await paymentService.open(code) }) })
     const limit = options.rateLimit
     const names = {
       agency: new Map([...settings.agencies.values()].map((a) => [a.id, a.name])),
@@ -295,10 +348,16 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     }
     // the receiving desks are named by their QCVN 102 code: the configured agencies that have one
     const receivingNames = new Map([...settings.agencies.values()].flatMap((a) => a.code !== undefined ? [[a.code, a.name] as const] : []))
-    const dossiers = new DossierQueries(store, audit, { notifications, notices: noticeStore, subscribers: settings.subscribers, agencies: settings.agencies })
-    const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : []), ...(notices?.queues ?? []), ...(nationalSyncQueue !== undefined ? [nationalSyncQueue.queue] : [])]
+    const paymentStore = new PaymentStore(db.sql)
+    const paidCode = settings.payments?.paidOnlineCode ?? 2
+    const dossiers = new DossierQueries(store, audit, {
+      notifications, notices: noticeStore, subscribers: settings.subscribers, agencies: settings.agencies,
+      paidOnline: async (code) => { const p = await paymentStore.onlinePayment(code); return p === undefined ? undefined : p === 'paid' ? paidCode : 0 }
+    })
+    const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : []), ...(notices?.queues ?? []), ...(nationalSyncQueue !== undefined ? [nationalSyncQueue.queue] : []),
+      ...(paymentQueue !== undefined ? [paymentQueue.queue as Queue] : []), ...(pickupQueue !== undefined ? [pickupQueue.queue as Queue] : [])]
     app = await buildApp({
-      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, { ...names, handlingUnit: names.agency, receivingUnit: receivingNames }, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now), checkpoints, noticeCounts: new NoticeCounts(noticeStore, now), nationalSync: new NationalSyncAdmin(nationalSync, audit, settings.nationalPortal !== undefined), inlineAttachmentLimit: options.inlineAttachmentLimit },
+      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, { ...names, handlingUnit: names.agency, receivingUnit: receivingNames }, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now), checkpoints, noticeCounts: new NoticeCounts(noticeStore, now), nationalSync: new NationalSyncAdmin(nationalSync, audit, settings.nationalPortal !== undefined), ...(payments !== undefined && { payments }), ...(pickups !== undefined && { pickups }), inlineAttachmentLimit: options.inlineAttachmentLimit },
       audit,
       queues: consoleQueues,
       observability: { redis, record: db.sql, gauges: new DossierGauges(db.reports), queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), nationalSync, workers: () => workers, role, draining: () => draining, now },
@@ -326,7 +385,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       channels.set(agency.id, { agency, gateway })
     }
     const service = new DeliveryService({
-      store, http, channels, procedures: settings.procedures, log, now,
+      store, http, channels, procedures: settings.procedures, log, now, provincePaysPostage: settings.provincePaysPostage,
       enqueue: async (notices) => { await Promise.all(notices.map(async (n) => { await queues.enqueue(n.code, [n]) })) }
     })
     workers = createDeliveryWorkers({
@@ -349,6 +408,19 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       const syncService = new NationalSyncService({ store, sync: nationalSync, http, portal, context, validate: validateSync, log, now })
       workers.push(createNationalSyncWorker({ connection: workerRedis, prefix: keys.queuePrefix, service: syncService, portal, log }))
     }
+    const paymentService = payments
+    if (paymentService !== undefined && settings.payments !== undefined) {
+      const client = http
+      workers.push(createOutboxJobWorker<PaymentJob>({
+        name: PAYMENT_QUEUE, connection: workerRedis, prefix: keys.queuePrefix, retry: settings.payments.retry, log,
+        run: async (job, attempt, max) => job.message === 'create' ? await paymentService.create(job.reference, attempt, max, client) : await paymentService.notice(job.reference, attempt, max, client)
+      }))
+    }
+    const pickupWorker = pickups
+    if (pickupWorker !== undefined && pickupAgency !== undefined) {
+      const client = http
+      workers.push(createOutboxJobWorker({ name: PICKUP_QUEUE, connection: workerRedis, prefix: keys.queuePrefix, retry: pickupAgency.retry, log, run: async (job, attempt, max) => job.message === 'cancel' ? await pickupWorker.sendCancel(job.reference, attempt, max, client) : await pickupWorker.send(job.reference, attempt, max, client) }))
+    }
     maintenance = await startMaintenance({
       connection: workerRedis,
       prefix: keys.queuePrefix,
@@ -366,7 +438,16 @@ export async function createHub (options: HubOptions): Promise<Hub> {
           relay: async () => await nationalSyncQueue.relay(nationalSync, options.reconcileGraceMs ?? 10_000),
           ...(options.nationalSyncIntervalMs !== undefined && { everyMs: options.nationalSyncIntervalMs })
         }
-      })
+      }),
+      extra: [
+        ...(paymentService !== undefined
+          ? [
+              { name: 'payment-relay', everyMs: options.reconcileIntervalMs, run: async () => await paymentService.relay(options.reconcileGraceMs ?? 10_000) },
+              { name: 'payment-reminders', everyMs: options.sweepIntervalMs ?? 60_000, run: async () => await paymentService.remind() }
+            ]
+          : []),
+        ...(pickupWorker !== undefined ? [{ name: 'pickup-relay', everyMs: options.reconcileIntervalMs, run: async () => await pickupWorker.relay(options.reconcileGraceMs ?? 10_000) }] : [])
+      ]
     })
   }
 
@@ -391,6 +472,10 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     ...(notices !== undefined && { notices }),
     nationalSync,
     ...(nationalSyncQueue !== undefined && { nationalSyncQueue }),
+    ...(payments !== undefined && { payments }),
+    ...(paymentQueue !== undefined && { paymentQueue }),
+    ...(pickups !== undefined && { pickups }),
+    ...(pickupQueue !== undefined && { pickupQueue }),
     workers,
     redis,
     db,
@@ -410,6 +495,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
         if (notices !== undefined) await notices.close()
         noticeService?.close()
         if (nationalSyncQueue !== undefined) await nationalSyncQueue.close()
+        if (paymentQueue !== undefined) await paymentQueue.close()
+        if (pickupQueue !== undefined) await pickupQueue.close()
         if (http !== undefined) await http.close()
         // 3. Redis last
         await unwatchClients?.()

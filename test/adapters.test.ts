@@ -1,4 +1,5 @@
 import t from 'tap'
+import { paymentAdapters } from '../adapters/payments.ts'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ValidateFunction } from 'ajv'
@@ -404,8 +405,8 @@ t.test('generic adapter', async (t) => {
   t.equal(genericAdapter.receipt({ status: 201, body: {} }), undefined, 'no field')
 })
 
-/** Folders under adapters/ that map to another system's format but are not agency adapters. */
-const NOT_AGENCY_ADAPTERS = new Set(['national-portal'])
+/** Folders under adapters/ that map to another system's format but are not agency adapters (payment platforms: adapters/payments.ts). */
+const NOT_AGENCY_ADAPTERS = new Set(['national-portal', ...paymentAdapters.keys()])
 
 t.test('the registry has exactly the adapter folders with an index.ts', async (t) => {
   const dir = fromRoot('adapters')

@@ -131,6 +131,9 @@ export interface TestConfigOptions {
   procedures?: (shipped: Record<string, Record<string, unknown>>) => Record<string, Record<string, unknown>>
   /** the `notices` section (notices to the applicant), as in the config file */
   notices?: Record<string, unknown>
+  /** more top-level sections of the config (payments, postal…), and the environment their secrets come from */
+  extra?: Record<string, unknown>
+  env?: Record<string, string>
 }
 
 /**
@@ -144,7 +147,7 @@ export function testSettings (o: TestConfigOptions): HubSettings {
     name: `${a.name} (test)`, adapter: a.adapter, endpoint: `${o.agencyUrl}/${id}`, retry, timeoutMs: o.timeoutMs ?? 2000,
     ...(a.code !== undefined && { code: a.code })
   }]))
-  const env: Record<string, string> = {}
+  const env: Record<string, string> = { ...o.env }
   const subscribers = Object.fromEntries(Object.entries(o.subscribers ?? {}).map(([id, sub], i) => {
     env[`TEST_WEBHOOK_SECRET_${i}`] = sub.secret
     return [id, {
@@ -154,7 +157,7 @@ export function testSettings (o: TestConfigOptions): HubSettings {
     }]
   }))
   const procedures = o.procedures === undefined ? shipped.procedures : o.procedures(structuredClone(shipped.procedures))
-  return resolveHubConfig({ agencies, procedures, postal: shipped.postal, calendar: shipped.calendar, subscribers, competence: shipped.competence, ...(o.notices !== undefined && { notices: o.notices }) }, 'test config', { env })
+  return resolveHubConfig({ agencies, procedures, postal: shipped.postal, calendar: shipped.calendar, subscribers, competence: shipped.competence, ...(o.notices !== undefined && { notices: o.notices }), ...o.extra }, 'test config', { env })
 }
 
 /** config/hub.json as shipped (parsed, not resolved). */

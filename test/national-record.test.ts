@@ -30,7 +30,9 @@ const DOMAIN_FIELDS = [
   'DanhSachLePhi', 'DanhSachGiayToKetQua',
   'DanhSachHoSoBoSung',
   // of the fields a real provincial system's record also carries (DOMAIN.md): issue 14
-  'TaiKhoanDuocXacThucVoiVNeID', 'HoSoCoThanhPhanSoHoa'
+  'TaiKhoanDuocXacThucVoiVNeID', 'HoSoCoThanhPhanSoHoa',
+  // … and issue 16 (paid online)
+  'DuocThanhToanTrucTuyen'
 ]
 const DOMAIN_ITEM_FIELDS: Record<string, string[]> = {
   DinhDanhCHS: ['LoaiDinhDanh', 'SoDinhDanh'],
@@ -199,8 +201,10 @@ t.test('the schema is draft-07, closed, and describes every field in Vietnamese 
 })
 
 t.test('a fully populated dossier maps to a complete, valid record', async (t) => {
-  const record = toNationalRecord(returnedTransfer(), fullContext)
+  const record = toNationalRecord(returnedTransfer(), { ...fullContext, paidOnline: 2 })
   t.equal(errorsOf(record), '', 'valid against national-portal-record')
+  t.notOk('DuocThanhToanTrucTuyen' in toNationalRecord(returnedTransfer(), context), 'no online payment asked: no DuocThanhToanTrucTuyen')
+  t.equal(toNationalRecord(returnedTransfer(), { ...context, paidOnline: 0 }).DuocThanhToanTrucTuyen, 0, 'asked and not paid: 0')
   for (const name of schema.required ?? []) t.ok(hasValue((record as Record<string, unknown>)[name]), `required ${name} present`)
 
   const refused = toNationalRecord({ ...inStatus('not-accepted') }, context)
@@ -240,6 +244,7 @@ t.test('a fully populated dossier maps to a complete, valid record', async (t) =
     NgayNopHoSo: '20261124084500',
     TaiKhoanDuocXacThucVoiVNeID: 1,
     HoSoCoThanhPhanSoHoa: 1,
+    DuocThanhToanTrucTuyen: 2,
     DinhDanhCHS: [{ LoaiDinhDanh: 1, SoDinhDanh: '038088004567' }],
     TaiLieuNop: [
       {

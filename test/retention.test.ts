@@ -258,23 +258,23 @@ t.test('the schema guard: a table the job does not know stops it before anything
   const { sql } = await createTestDatabase(t)
   await migrate(sql)
   const tables = await dossierTables(sql)
-  t.same(tables.children.map((c) => c.table).sort(), ['dossier_events', 'dossier_history', 'dossier_steps', 'national_sync', 'notice_attempts', 'notice_pending', 'notices', 'notifications', 'notify_pending', 'supplements', 'webhook_attempts', 'webhook_cursors'])
+  t.same(tables.children.map((c) => c.table).sort(), ['dossier_events', 'dossier_history', 'dossier_steps', 'national_sync', 'notice_attempts', 'notice_pending', 'notices', 'notifications', 'notify_pending', 'payments', 'postal_pickups', 'supplements', 'webhook_attempts', 'webhook_cursors'])
   t.same(tables.auditChildren.map((c) => c.table), ['audit_entries'])
   t.same(tables.loose.map((c) => c.table).sort(), ['content_fingerprints', 'idempotency_keys', 'outbox', 'source_refs'])
   t.same(tables.children.find((c) => c.table === 'dossier_steps')?.order, ['dossier_id', 'step'])
 
-  await sql`create table payments (id bigint primary key, dossier_id bigint not null)`
+  await sql`create table refunds (id bigint primary key, dossier_id bigint not null)`
   await t.rejects(dossierTables(sql), RetentionSchemaError, 'a dossier_id column without a foreign key')
-  await t.rejects(dossierTables(sql), /payments has a dossier_id column without a foreign key/)
-  await sql`drop table payments`
+  await t.rejects(dossierTables(sql), /refunds has a dossier_id column without a foreign key/)
+  await sql`drop table refunds`
   await sql`create table receipts (dossier_id bigint references dossiers (id), n int, primary key (dossier_id, n))`
   await t.rejects(dossierTables(sql), /receipts\.dossier_id refers to dossiers without on delete cascade/)
   await sql`drop table receipts`
   await sql`create table step_files (dossier_id bigint, step text, name text, foreign key (dossier_id, step) references dossier_steps on delete cascade)`
   await t.rejects(dossierTables(sql), /step_files refers to dossier_steps, a table of dossiers's rows/)
   await sql`drop table step_files`
-  await sql`create table payments (dossier_id bigint primary key references dossiers (id) on delete cascade, amount int)`
-  t.ok((await dossierTables(sql)).children.some((c) => c.table === 'payments'), 'a new child table with a cascading key is archived by itself')
+  await sql`create table refunds (dossier_id bigint primary key references dossiers (id) on delete cascade, amount int)`
+  t.ok((await dossierTables(sql)).children.some((c) => c.table === 'refunds'), 'a new child table with a cascading key is archived by itself')
 })
 
 t.test('npm run retention: dry run, --apply, --verify, --read; exactly the due dossiers go, with all their rows; a rerun does nothing more', async (t) => {

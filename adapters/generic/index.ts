@@ -13,7 +13,7 @@
  * for) is the canonical notice with `type: 'supplement'` and canonical attachments, posted to
  * <endpoint>/supplements.
  */
-import type { AgencyAdapter, DossierSubmission, OutboundRequest, StatusReport, SupplementNotice, WithdrawalNotice } from '../contract.ts'
+import type { AgencyAdapter, DossierSubmission, OutboundRequest, PaymentNotice, StatusReport, SupplementNotice, WithdrawalNotice } from '../contract.ts'
 import { receiptField } from '../shared/receipt.ts'
 import type { GenericRequest, GenericSupplement, GenericWithdrawal } from './native.generated.ts'
 import { withdrawalReason } from '../shared/withdrawal.ts'
@@ -25,6 +25,14 @@ import withdrawalSchema from './schemas/withdrawal.schema.json' with { type: 'js
 
 /** Where a withdrawal notice goes, relative to the agency's endpoint (the hub appends it). */
 export const WITHDRAWAL_PATH = 'withdrawals'
+
+/** Where a payment notice (the applicant paid online) goes, relative to the agency's endpoint. */
+export const PAYMENT_PATH = 'payments'
+
+/** The applicant paid online: the canonical notice, `type: 'payment'`, with the transaction and the e-receipt. */
+function payment (notice: PaymentNotice): OutboundRequest {
+  return { method: 'POST', path: PAYMENT_PATH, body: { type: 'payment', ...notice } }
+}
 
 /** Where a supplement notice goes, relative to the agency's endpoint (the hub appends it). */
 export const SUPPLEMENT_PATH = 'supplements'
@@ -74,7 +82,8 @@ export const genericAdapter: AgencyAdapter<DossierSubmission, GenericRequest, St
   status: (native) => ({ report: native }),
   receipt: (response) => receiptField(response, 'reference', 'receiptNumber', 'id'),
   withdrawal,
-  supplement
+  supplement,
+  payment
 }
 
 export default genericAdapter

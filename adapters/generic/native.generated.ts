@@ -283,6 +283,31 @@ export interface Dossier {
    */
   channel: "counter" | "online" | "postal";
   /**
+   * Thu gom hồ sơ qua bưu chính — the applicant asks the post office to collect the dossier's papers at this address (Decision 45/2016/QĐ-TTg; channel must be postal, and the procedure listed for postal intake). The dossier waits as new (1) until the post office reports it collected: that time becomes its receipt time.
+   */
+  pickup?: {
+    /**
+     * Người giao hồ sơ — who hands the papers to the postman.
+     */
+    contactName: string;
+    /**
+     * Số điện thoại liên hệ.
+     */
+    phone: string;
+    /**
+     * Địa chỉ thu gom — where the post office collects the papers.
+     */
+    address: Address;
+    /**
+     * Ngày hẹn thu gom — the day the applicant asks for (YYYY-MM-DD).
+     */
+    preferredDate?: string;
+    /**
+     * Ghi chú cho bưu điện.
+     */
+    note?: string;
+  };
+  /**
    * Hình thức nhận kết quả — how the applicant receives the result.
    */
   resultReturn: {
@@ -493,6 +518,28 @@ export interface Payment {
    * Số thông báo — the notice number to pay against.
    */
   reference?: string;
+  /**
+   * Các khoản phí, lệ phí (DanhSachLePhi) — the fee lines making up the amount; when given, they add up to amount.
+   *
+   * @minItems 1
+   * @maxItems 50
+   *
+   * Items: Khoản phí, lệ phí — one fee line.
+   */
+  lines?: {
+    /**
+     * Mã phí, lệ phí (MaPhiLePhi).
+     */
+    code?: string;
+    /**
+     * Tên phí, lệ phí (TenPhiLePhi).
+     */
+    name: string;
+    /**
+     * Số tiền (đồng) — this line's amount.
+     */
+    amount: number;
+  }[];
 }
 /**
  * Giấy tờ kết quả — one result document an agency issued for the dossier (DanhSachGiayToKetQua): a certificate, a notice of financial obligations, a contract. The hub keeps its address and digest; it does not copy the file.

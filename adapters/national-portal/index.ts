@@ -40,6 +40,8 @@ export const nationalSyncSchema = syncSchema
 export interface NationalRecordContext {
   agencies: ReadonlyMap<string, { name: string, code?: string }>
   history?: readonly HistoryEntry[]
+  /** DuocThanhToanTrucTuyen: 0 asked to pay online and not paid, 1 paid on the national platform, 2 on the province's own gateway; absent: no online payment asked */
+  paidOnline?: 0 | 1 | 2
 }
 
 type Channel = Dossier['channel']
@@ -228,6 +230,7 @@ export function toNationalRecord (dossier: Dossier, context: NationalRecordConte
     ...date('NgayTuChoi', rejectedAt),
     ...(applicant.vneidAuthenticated !== undefined && { TaiKhoanDuocXacThucVoiVNeID: applicant.vneidAuthenticated ? 1 : 0 }),
     HoSoCoThanhPhanSoHoa: attachments.some((a) => a.digitized === true) ? 1 : 0,
+    ...(context.paidOnline !== undefined && { DuocThanhToanTrucTuyen: context.paidOnline }),
     ...(identifierType !== undefined && { DinhDanhCHS: [{ LoaiDinhDanh: identifierType, SoDinhDanh: applicant.identity.number }] }),
     ...(attachments.length > 0 && { TaiLieuNop: attachments.map(attachmentItem) }),
     ...(fees.length > 0 && { DanhSachLePhi: fees.map(feeItem) }),

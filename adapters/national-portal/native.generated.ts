@@ -97,6 +97,10 @@ export type NationalPortalRecord = {
    */
   HoSoCoThanhPhanSoHoa: 0 | 1;
   /**
+   * Được thanh toán trực tuyến — 0 not paid online, 1 paid online on the national portal's payment platform, 2 paid online through the ministry's or province's own payment gateway (Decision 766 indicator 3.6); absent when no fee was asked online.
+   */
+  DuocThanhToanTrucTuyen?: 0 | 1 | 2;
+  /**
    * Định danh chủ hồ sơ — the applicant's personal identifiers: only a citizen ID (LoaiDinhDanh 1) or an old ID card number (2); absent for organisations and agencies.
    *
    * @minItems 1

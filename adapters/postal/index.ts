@@ -14,6 +14,10 @@
  * - a withdrawal cancels the order (hủy đơn hàng) at <endpoint>/huy-don-hang.
  * VNPost submits no dossiers and takes no supplements (it examines nothing, so it never asks for
  * papers): inbound and supplement are mapping errors, and there is no supplement schema.
+ * It also collects dossiers at the applicant's home (postal intake): pickupRequest (at
+ * <endpoint>/thu-gom-ho-so) and pickupStatus (110 collected, 120 handed over, 150 not collected),
+ * outside the agency contract (the hub's pickup service calls them). Every postal request carries
+ * who pays the postage (PostagePaidBy: the province, or the applicant).
  */
 import {
   AdapterMappingError,
@@ -29,13 +33,15 @@ import {
   type WithdrawalNotice
 } from '../contract.ts'
 import { receiptField } from '../shared/receipt.ts'
-import type { PostalDocument, PostalRequest, PostalStatus, PostalWithdrawal } from './native.generated.ts'
+import type { PostalDocument, PostalPickup, PostalPickupStatus, PostalRequest, PostalStatus, PostalWithdrawal } from './native.generated.ts'
 import { nativeDateTime } from '../shared/vietnam-datetime.ts'
 import { withdrawalReason, withdrawalTime } from '../shared/withdrawal.ts'
 import { noticeReference } from '../shared/notice-fields.ts'
 import requestSchema from './schemas/request.schema.json' with { type: 'json' }
 import statusSchema from './schemas/status.schema.json' with { type: 'json' }
 import withdrawalSchema from './schemas/withdrawal.schema.json' with { type: 'json' }
+import pickupSchema from './schemas/pickup.schema.json' with { type: 'json' }
+import pickupStatusSchema from './schemas/pickup-status.schema.json' with { type: 'json' }
 import { RETURN_STEP } from '../contract.ts'
 
 export { RETURN_STEP }
@@ -150,9 +156,106 @@ function outbound (dossier: DeliverableDossier, context: OutboundContext): { met
     ReceiverWardCode: address.wardCode,
     ContentDescription: `Kết quả giải quyết thủ tục hành chính: ${procedure.name} (hồ sơ ${dossier.code})`,
     ...(results.length > 0 && { Documents: results.map(documentToNative) }),
+    PostagePaidBy: postagePaidBy(context.provincePaysPostage),
     ...(present(context.step.task) && { Note: clip(context.step.task, 1000) })
   }
   return { method: 'POST', body }
+}
+
+/** Who pays the postage: the province when the hub config says so (Decision 45/2016/QĐ-TTg), else the applicant. */
+export const postagePaidBy = (provincePays: boolean | undefined): 'PROVINCE' | 'APPLICANT' => provincePays === true ? 'PROVINCE' : 'APPLICANT'
+
+// ---------------------------------------------------------------- pickup (thu gom hồ sơ)
+
+/** Where a collection request goes, relative to the endpoint. */
+export const PICKUP_PATH = 'thu-gom-ho-so'
+export const PICKUP_SERVICE_CODE: PostalPickup['ServiceCode'] = 'BCCI_TNHS'
+export const PICKUP_SERVICE_NAME = 'Tiếp nhận hồ sơ giải quyết thủ tục hành chính qua dịch vụ bưu chính công ích'
+/** Native pickup StatusCode → what happened. */
+export const PICKUP_EVENT: Readonly<Record<PostalPickupStatus['StatusCode'], 'collected' | 'handed-over' | 'failed'>> = {
+  110: 'collected',
+  120: 'handed-over',
+  150: 'failed'
+}
+export const PICKUP_LABEL: Readonly<Record<PostalPickupStatus['StatusCode'], string>> = {
+  110: 'Đã thu gom hồ sơ',
+  120: 'Đã bàn giao hồ sơ cho Bộ phận tiếp nhận và trả kết quả',
+  150: 'Không thu gom được hồ sơ'
+}
+export const pickupSchemas = { pickup: pickupSchema, status: pickupStatusSchema }
+
+/** What the hub asks the post office to collect. */
+export interface PickupOrder {
+  dossierCode: string
+  procedureName: string
+  /** the one-stop desk that receives the papers */
+  desk: { code: string, name?: string }
+  contactName: string
+  phone: string
+  address: { provinceCode: string, districtCode?: string, wardCode: string, line: string, fullText?: string }
+  preferredDate?: string
+  note?: string
+  provincePaysPostage: boolean
+}
+
+/** The collection request (tạo yêu cầu thu gom), POSTed to <endpoint>/thu-gom-ho-so. */
+export function pickupRequest (order: PickupOrder, context: { agencyId: string, agencyCode?: string }): { method: 'POST', path: string, body: PostalPickup } {
+  const customer = customerCode(context as OutboundContext)
+  const deskName = present(order.desk.name) ? order.desk.name : order.desk.code
+  const a = order.address
+  const body: PostalPickup = {
+    CustomerCode: customer,
+    OrderNumber: order.dossierCode,
+    ServiceCode: PICKUP_SERVICE_CODE,
+    ServiceName: PICKUP_SERVICE_NAME,
+    SenderName: clip(order.contactName, 300),
+    SenderPhone: nationalPhone(order.phone),
+    SenderAddress: clip(a.line, 500),
+    ...(present(a.fullText) && { SenderFullAddress: clip(a.fullText, 1000) }),
+    SenderProvinceCode: a.provinceCode,
+    ...(a.districtCode !== undefined && { SenderDistrictCode: a.districtCode }),
+    SenderWardCode: a.wardCode,
+    ReceiverCode: order.desk.code,
+    ReceiverName: `Bộ phận tiếp nhận và trả kết quả, ${deskName}`,
+    ContentDescription: clip(`Hồ sơ thủ tục hành chính: ${order.procedureName} (hồ sơ ${order.dossierCode})`, 1000),
+    ...(order.preferredDate !== undefined && { PreferredDate: order.preferredDate.replaceAll('-', '') }),
+    PostagePaidBy: postagePaidBy(order.provincePaysPostage),
+    ...(present(order.note) && { Note: clip(order.note, 1000) })
+  }
+  return { method: 'POST', path: PICKUP_PATH, body }
+}
+
+export interface PickupUpdate {
+  event: 'collected' | 'handed-over' | 'failed'
+  dossierCode: string
+  itemCode: string
+  /** ISO 8601, Vietnam time */
+  at: string
+  postage?: number
+  note: string
+}
+
+/** A collection update (already validated against pickupSchemas.status), read. */
+export function pickupStatus (native: PostalPickupStatus): PickupUpdate {
+  const event = PICKUP_EVENT[native.StatusCode]
+  if (native.StatusCode === 150 && !present(native.Reason)) throw new AdapterMappingError('StatusCode 150 (không thu gom được) needs Reason')
+  if (native.StatusCode !== 110 && native.Postage !== undefined) throw new AdapterMappingError(`Postage belongs to StatusCode 110 (đã thu gom), not ${native.StatusCode}`)
+  const place = present(native.PostOfficeName) ? ` — ${native.PostOfficeName}` : ''
+  const parts = [
+    `${PICKUP_LABEL[native.StatusCode]} ${native.ItemCode}${place}`,
+    present(native.Postman) ? `Bưu tá: ${native.Postman}` : undefined,
+    present(native.ReceivedBy) ? `Người nhận bàn giao: ${native.ReceivedBy}` : undefined,
+    present(native.Reason) ? `Lý do: ${native.Reason}` : undefined,
+    native.Note
+  ].filter((p): p is string => present(p))
+  return {
+    event,
+    dossierCode: native.OrderNumber,
+    itemCode: native.ItemCode,
+    at: nativeDateTime(native.StatusTime, 'StatusTime'),
+    ...(native.Postage !== undefined && { postage: native.Postage }),
+    note: clip(parts.join('. '), 2000)
+  }
 }
 
 // ---------------------------------------------------------------- status

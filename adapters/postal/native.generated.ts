@@ -83,6 +83,119 @@ export type PostalStatus = {
 };
 
 /**
+ * Hành trình thu gom hồ sơ — what VNPost posts to POST /v1/dossiers/{code}/postal-pickup/events about a collection: StatusCode 110 collected at the applicant's (đã thu gom: StatusTime becomes the dossier's receipt time; Postage the postage charged), 120 handed over to the one-stop desk (đã bàn giao), 150 not collected (không thu gom được: Reason).
+ */
+export interface PostalPickupStatus {
+  /**
+   * Số hiệu bưu gửi (S10).
+   */
+  ItemCode: string;
+  /**
+   * Số đơn hàng — the dossier code.
+   */
+  OrderNumber: string;
+  /**
+   * 110 collected, 120 handed over, 150 not collected.
+   */
+  StatusCode: 110 | 120 | 150;
+  /**
+   * Thời điểm, yyyyMMddHHmmss (Vietnam time).
+   */
+  StatusTime: string;
+  /**
+   * Cước (đồng) — the postage charged for the collection (with 110).
+   */
+  Postage?: number;
+  PostOfficeCode?: string;
+  PostOfficeName?: string;
+  /**
+   * Bưu tá.
+   */
+  Postman?: string;
+  /**
+   * Cán bộ một cửa nhận bàn giao (with 120).
+   */
+  ReceivedBy?: string;
+  /**
+   * Lý do không thu gom được (with 150).
+   */
+  Reason?: string;
+  Note?: string;
+}
+/**
+ * Yêu cầu thu gom hồ sơ (bưu chính công ích, Decision 45/2016/QĐ-TTg) — what the hub sends to VNPost at <endpoint>/thu-gom-ho-so when an applicant asks the post office to collect a dossier's papers at home: the hub's customer code, the dossier code as the order number, service BCCI_TNHS, the applicant as sender (where to collect), the one-stop desk as receiver (where to hand over), who pays the postage. VNPost answers with the tracking number (ItemCode).
+ */
+export interface PostalPickup {
+  /**
+   * Mã khách hàng — the hub's customer code with VNPost.
+   */
+  CustomerCode: string;
+  /**
+   * Số đơn hàng — the dossier code.
+   */
+  OrderNumber: string;
+  /**
+   * Mã dịch vụ — BCCI_TNHS: tiếp nhận hồ sơ giải quyết thủ tục hành chính qua bưu chính công ích (collection).
+   */
+  ServiceCode: "BCCI_TNHS";
+  /**
+   * Tên dịch vụ.
+   */
+  ServiceName: string;
+  /**
+   * Người gửi — the applicant (or who hands over the papers).
+   */
+  SenderName: string;
+  /**
+   * Điện thoại người gửi (national form, 0…).
+   */
+  SenderPhone: string;
+  /**
+   * Địa chỉ thu gom — street, house number.
+   */
+  SenderAddress: string;
+  /**
+   * Địa chỉ đầy đủ.
+   */
+  SenderFullAddress?: string;
+  /**
+   * Mã tỉnh (2 digits).
+   */
+  SenderProvinceCode: string;
+  /**
+   * Mã huyện (before 1 July 2025).
+   */
+  SenderDistrictCode?: string;
+  /**
+   * Mã xã/phường.
+   */
+  SenderWardCode: string;
+  /**
+   * Mã đơn vị nhận — the one-stop desk's agency code (QCVN 102).
+   */
+  ReceiverCode: string;
+  /**
+   * Bộ phận tiếp nhận và trả kết quả that receives the papers.
+   */
+  ReceiverName: string;
+  /**
+   * Nội dung bưu gửi — the procedure and the dossier code.
+   */
+  ContentDescription: string;
+  /**
+   * Ngày hẹn thu gom, yyyyMMdd.
+   */
+  PreferredDate?: string;
+  /**
+   * Bên trả cước — PROVINCE (the province pays, postal.provincePaysPostage) or APPLICANT.
+   */
+  PostagePaidBy: "PROVINCE" | "APPLICANT";
+  /**
+   * Ghi chú cho bưu tá.
+   */
+  Note?: string;
+}
+/**
  * Tạo đơn hàng chuyển phát kết quả qua bưu chính công ích — what the hub sends to VNPost (Bưu điện Việt Nam, dịch vụ bưu chính công ích under Decision 45/2016/QĐ-TTg) to create a shipment (tạo đơn hàng / bưu gửi): the result documents of a dossier, picked up at the one-stop desk that received it and delivered to the recipient the applicant named. The hub's VNPost customer code (mã khách hàng) is the postal agency's code in the hub config; OrderNumber is the dossier code, which VNPost quotes in every tracking update (postal-status). English PascalCase field names as in VNPost's partner API; phone numbers in the national 0… form; administrative unit codes as in the national list (district only on pre-2025 addresses). VNPost answers with JSON carrying the tracking number it assigned: {"ItemCode": "EB123456785VN", "OrderNumber": "<dossier code>"} (an S10 number: two letters, eight digits and a check digit, VN).
  */
 export interface PostalRequest {
@@ -157,6 +270,10 @@ export interface PostalRequest {
    * @maxItems 500
    */
   Documents?: PostalDocument[];
+  /**
+   * Bên trả cước — PROVINCE: the province pays the postage (Decision 45/2016/QĐ-TTg lets it pay 100%; postal.provincePaysPostage in the hub config); APPLICANT: the recipient pays on delivery.
+   */
+  PostagePaidBy?: "PROVINCE" | "APPLICANT";
   /**
    * Ghi chú — instructions for the postman: the task the routing table gives the return step.
    */

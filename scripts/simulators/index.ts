@@ -30,6 +30,9 @@ import type { HubSettings, ResolvedAgency } from '../../src/config/hub-config.ts
 import { verifyBearer, verifyHubSignature } from '../../src/delivery/outbound-auth.ts'
 import type { StatusReport } from '../../src/types/schemas.generated.ts'
 import { dialects, type Delivered, type Dialect, type EventPayload, type Supplemented } from './dialects.ts'
+import { PICKUP_PATH } from '../../adapters/postal/index.ts'
+import { s10 } from '../../adapters/postal/simulator.ts'
+import { toCompactVietnam } from '../../adapters/shared/vietnam-datetime.ts'
 
 export interface SimulatorOptions {
   settings: HubSettings
@@ -136,7 +139,7 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
   let receiptSeq = 0
 
   // group the local agencies by port
-  const byPort = new Map<number, Array<{ agency: ResolvedAgency, path: string, withdrawalPath: string, supplementPath?: string, dialect: Dialect }>>()
+  const byPort = new Map<number, Array<{ agency: ResolvedAgency, path: string, withdrawalPath: string, supplementPath?: string, paymentPath: string, pickupPath?: string, dialect: Dialect }>>()
   for (const agency of o.settings.agencies.values()) {
     const url = new URL(agency.endpoint)
     if (!LOCAL.has(url.hostname)) continue
@@ -153,7 +156,10 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
     const under = agency.endpoint.endsWith('/') ? agency.endpoint : `${agency.endpoint}/`
     const withdrawalPath = new URL(dialect.withdrawalPath, under).pathname
     const supplementPath = dialect.supplement !== undefined ? new URL(dialect.supplement.path, under).pathname : undefined
-    list.push({ agency, path: url.pathname, withdrawalPath, ...(supplementPath !== undefined && { supplementPath }), dialect })
+    // a payment notice (the applicant paid online) and, for the post office, a pickup request
+    const paymentPath = new URL('payments', under).pathname
+    const pickupPath = agency.adapter === 'postal' ? new URL(PICKUP_PATH, under).pathname : undefined
+    list.push({ agency, path: url.pathname, withdrawalPath, ...(supplementPath !== undefined && { supplementPath }), paymentPath, ...(pickupPath !== undefined && { pickupPath }), dialect })
     byPort.set(port, list)
   }
 
@@ -249,6 +255,39 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
         if (file === undefined) { json(res, 404, { error: 'no such file' }); return }
         res.writeHead(200, { 'content-type': 'application/pdf' })
         res.end(file)
+        return
+      }
+      const paid = agencies.find((a) => a.paymentPath === path && a.path !== path)
+      if (paid !== undefined && req.method === 'POST') {
+        readBody(req).then((raw) => {
+          const b = JSON.parse(raw.toString('utf8')) as { dossierCode?: string, amount?: number, receiptNumber?: string }
+          log(`${paid.agency.id}: ${b.dossierCode ?? '?'} paid online, ${b.amount ?? '?'} đồng, e-receipt ${b.receiptNumber ?? '-'}`)
+          json(res, 200, { received: true })
+        }).catch(() => { json(res, 400, { error: 'not JSON' }) })
+        return
+      }
+      const picker = agencies.find((a) => a.pickupPath === path)
+      if (picker !== undefined && req.method === 'POST') {
+        readBody(req).then((raw) => {
+          const b = JSON.parse(raw.toString('utf8')) as { OrderNumber?: string, PostagePaidBy?: string }
+          const code = b.OrderNumber ?? ''
+          const item = s10(++receiptSeq)
+          log(`${picker.agency.id}: pickup of ${code} ordered (${item}; postage paid by ${b.PostagePaidBy ?? '?'})`)
+          json(res, 201, { ItemCode: item, OrderNumber: code, Message: 'Tạo yêu cầu thu gom thành công (mô phỏng)' })
+          const report = (statusCode: number, extra: Record<string, unknown>) => async (): Promise<void> => {
+            const hubUrl = typeof o.hubUrl === 'string' ? o.hubUrl : o.hubUrl()
+            const key = o.keyFor(picker.agency.id)
+            const r = await request(`${hubUrl}/v1/dossiers/${encodeURIComponent(code)}/postal-pickup/events`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', ...(key !== undefined && { authorization: `Bearer ${key}` }) },
+              body: JSON.stringify({ eventId: `${item}-${statusCode}`, native: { ItemCode: item, OrderNumber: code, StatusCode: statusCode, StatusTime: toCompactVietnam(new Date().toISOString()), ...extra } })
+            })
+            log(`${picker.agency.id}: ${code} pickup ${statusCode} (hub answered ${r.statusCode})`)
+            await r.body.text()
+          }
+          later(delayMs, report(110, { Postage: 22_000, PostOfficeCode: '40100', PostOfficeName: 'Bưu cục Hạc Thành', Postman: 'Nguyễn Văn Bình (mô phỏng)' }))
+          later(2 * delayMs, report(120, { ReceivedBy: 'Bộ phận một cửa (mô phỏng)' }))
+        }).catch(() => { json(res, 400, { error: 'not JSON' }) })
         return
       }
       const target = agencies.find((a) => a.path === path || a.withdrawalPath === path || a.supplementPath === path)

@@ -17,6 +17,7 @@
  *                     (default data/dev-clients.json; read again until it appears)
  *   SIM_DVCQG_FAIL_RATE  share of sync messages the simulated DVCQG answers 503 (default 0): the
  *                     hub retries them, in order
+ *   SIM_PAY_AFTER_MS  the simulated payment platform pays each order this long after it was created (default 5000)
  *   SIM_AGENCIES      the agencies to simulate, by id, comma-separated (default: every agency whose
  *                     endpoint is on this machine); the others' endpoints are left alone, e.g. for
  *                     an agency's own software under test on this machine
@@ -34,6 +35,7 @@ import { startZnsSimulator } from '../../adapters/notices/zalo/simulator.ts'
 import { startNationalPortalSimulator, type NationalPortalSimulator } from '../../adapters/national-portal/simulator.ts'
 
 const LOCAL = new Set(['127.0.0.1', 'localhost', '[::1]'])
+import { startPaymentPlatform, type PaymentPlatform } from '../../adapters/vnpay/simulator.ts'
 
 export interface RunningAgencies {
   /** stops the simulators and receivers (their pending reports to the hub are dropped) */
@@ -138,10 +140,25 @@ export async function startAgencies (): Promise<RunningAgencies> {
       console.error(`[dvcqg] cannot start the national portal simulator: ${String(err)}`)
     }
   }
+  // the payment platform, when the config's is on this machine: it pays every order SIM_PAY_AFTER_MS after it was created
+  let platform: PaymentPlatform | undefined
+  const pay = settings.payments
+  if (pay !== undefined && ['127.0.0.1', 'localhost'].includes(new URL(pay.endpoint).hostname)) {
+    const hubUrl = (process.env.HUB_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, '')
+    try {
+      platform = await startPaymentPlatform({
+        secret: pay.secret, callbackUrl: `${hubUrl}/v1/payments/${pay.provider}/callback`, port: Number(new URL(pay.endpoint).port || 80),
+        autoPayAfterMs: number('SIM_PAY_AFTER_MS', 5000), log: (line) => { console.log(`[payments] ${line}`) }
+      })
+      console.log(`[payments] ${pay.provider} payment platform simulated at ${platform.url}`)
+    } catch (err) {
+      console.error(`[payments] cannot start the payment platform: ${String(err)}`)
+    }
+  }
   const running = sims
   return {
     close: async () => {
-      await Promise.all([running.close(), ...portals.map(async (p) => { await p.close() }), ...noticeSims.map(async (c) => { await c() }), dvcqg?.close()])
+      await Promise.all([running.close(), ...portals.map(async (p) => { await p.close() }), ...noticeSims.map(async (c) => { await c() }), dvcqg?.close(), platform?.close()])
       console.log('[agencies] simulators stopped')
     }
   }

@@ -95,6 +95,21 @@ export interface ResolvedAudit {
   publicKey: KeyObject
 }
 
+/** The payment platform (payments in the config) with its signing key read. */
+export interface ResolvedPayments {
+  provider: string
+  endpoint: string
+  merchantCode: string
+  secret: string
+  returnUrl?: string
+  expireMs: number
+  remindAfterMs: number
+  /** DuocThanhToanTrucTuyen of a dossier paid through it */
+  paidOnlineCode: 1 | 2
+  timeoutMs: number
+  retry: Required<RetryPolicy>
+}
+
 export interface HubSettings {
   agencies: ReadonlyMap<string, ResolvedAgency>
   procedures: ReadonlyMap<string, ResolvedProcedure>
@@ -112,6 +127,12 @@ export interface HubSettings {
   devSecrets: DevSecretUse[]
   /** the agency that returns results by post, when configured */
   postalAgency?: string
+  /** the agency that collects dossiers at the applicant's address (postal.pickupAgency, else postalAgency) */
+  pickupAgency?: string
+  /** the province pays the postage (carried in every postal request) */
+  provincePaysPostage: boolean
+  /** the payment platform, when online payment is configured */
+  payments?: ResolvedPayments
   subscribers: ReadonlyMap<string, ResolvedSubscriber>
   /** notices to the applicant (SMS, Zalo ZNS, e-mail), when configured */
   notices?: ResolvedNotices
@@ -398,6 +419,30 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
     if (postal === undefined) problems.push(`${origin}: /postal/agency names "${config.postal.agency}", which is not under /agencies`)
     else if (postal.adapter !== 'postal') problems.push(`${origin}: /postal/agency names "${config.postal.agency}", whose adapter is ${postal.adapter}, not postal`)
   }
+  if (config.postal?.pickupAgency !== undefined) {
+    const pickup = agencies.get(config.postal.pickupAgency)
+    if (pickup === undefined) problems.push(`${origin}: /postal/pickupAgency names "${config.postal.pickupAgency}", which is not under /agencies`)
+    else if (pickup.adapter !== 'postal') problems.push(`${origin}: /postal/pickupAgency names "${config.postal.pickupAgency}", whose adapter is ${pickup.adapter}, not postal`)
+  }
+  let payments: ResolvedPayments | undefined
+  if (config.payments !== undefined) {
+    const pay = config.payments
+    const secret = readSecret({ type: 'hmac-sha256', ...(pay.secretEnv !== undefined && { secretEnv: pay.secretEnv }), ...(pay.secretFile !== undefined && { secretFile: pay.secretFile }) }, `${origin}: /payments`, env, problems)
+    if (secret !== undefined) {
+      payments = {
+        provider: pay.provider,
+        endpoint: pay.endpoint,
+        merchantCode: pay.merchantCode,
+        secret,
+        ...(pay.returnUrl !== undefined && { returnUrl: pay.returnUrl }),
+        expireMs: (pay.expireMinutes ?? 4320) * 60_000,
+        remindAfterMs: (pay.remindAfterHours ?? 48) * 3_600_000,
+        paidOnlineCode: pay.paidOnlineCode ?? 2,
+        timeoutMs: pay.timeoutMs ?? 10_000,
+        retry: { ...DEFAULT_RETRY, ...pay.retry }
+      }
+    }
+  }
   const subscribers = resolveSubscribers(config, agencies, origin, env, problems)
   const nationalPortal = resolveNationalPortal(config, origin, env, problems)
   const competence = resolveCompetence(config, agencies, origin, problems)
@@ -419,7 +464,9 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
     calendarWarnings: cal.warnings,
     secretWarnings: devSecretWarnings(devSecrets),
     devSecrets,
-    ...(config.postal !== undefined && { postalAgency: config.postal.agency }),
+    ...(config.postal !== undefined && { postalAgency: config.postal.agency, pickupAgency: config.postal.pickupAgency ?? config.postal.agency }),
+    provincePaysPostage: config.postal?.provincePaysPostage === true,
+    ...(payments !== undefined && { payments }),
     subscribers,
     ...(notices !== undefined && { notices }),
     competence,

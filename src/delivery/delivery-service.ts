@@ -41,6 +41,8 @@ export interface DeliveryServiceOptions {
   procedures: ReadonlyMap<string, ResolvedProcedure>
   /** queues notices (a withdrawal notice for a delivery that crossed the withdrawal) */
   enqueue?: (deliveries: ReadonlyArray<{ code: string, step: string, agency: string, kind: 'withdrawal' }>) => Promise<void>
+  /** the province pays the postage: carried to the adapters (the postal one puts it in every request) */
+  provincePaysPostage?: boolean
   log: Logger
   now?: () => Date
 }
@@ -52,7 +54,7 @@ export class DeliveryService {
   readonly #o: Required<DeliveryServiceOptions>
 
   constructor (options: DeliveryServiceOptions) {
-    this.#o = { now: () => new Date(), enqueue: async () => {}, ...options }
+    this.#o = { now: () => new Date(), enqueue: async () => {}, provincePaysPostage: false, ...options }
   }
 
   /**
@@ -135,7 +137,8 @@ export class DeliveryService {
         idempotencyKey,
         dataSchema: procedure.dataSchema,
         step: { id: step, stage: current.stage, ...(current.task !== undefined && { task: current.task }), lead: current.lead === true },
-        ...(channel.agency.code !== undefined && { agencyCode: channel.agency.code })
+        ...(channel.agency.code !== undefined && { agencyCode: channel.agency.code }),
+        ...(this.#o.provincePaysPostage && { provincePaysPostage: true })
       })
       const res = await http.send(req, {
         endpoint: channel.agency.endpoint,
@@ -223,7 +226,8 @@ export class DeliveryService {
         idempotencyKey,
         dataSchema: procedure?.dataSchema ?? '',
         step: { id: step, stage: current.stage, ...(current.task !== undefined && { task: current.task }), lead: current.lead === true },
-        ...(channel.agency.code !== undefined && { agencyCode: channel.agency.code })
+        ...(channel.agency.code !== undefined && { agencyCode: channel.agency.code }),
+        ...(this.#o.provincePaysPostage && { provincePaysPostage: true })
       }
       const agencyReference = current.agencyReference !== undefined ? { agencyReference: current.agencyReference } : {}
       let req: OutboundRequest

@@ -43,7 +43,7 @@ export const webhooks = {
       security: [{ hubSignature: [] }],
       parameters: [
         header('X-Hub-Timestamp', 'Thời điểm ký — Unix seconds when the hub signed the request; refuse it when far from your clock (replays).', { type: 'string', pattern: '^[0-9]{1,12}$' }),
-        header('X-Hub-Event', 'Sự kiện — the notification\'s `event`.', { type: 'string', enum: ['status-changed', 'overdue', 'delay-announced'] }),
+        header('X-Hub-Event', 'Sự kiện — the notification\'s `event`.', { type: 'string', enum: ['status-changed', 'overdue', 'delay-announced', 'payment-address', 'payment-reminder'] }),
         header('X-Hub-Delivery', 'Mã thông báo — the notification\'s `id`, the same on every retry.'),
         header('Idempotency-Key', 'Khóa chống trùng — the notification\'s `id` again, for receivers that deduplicate on this header.')
       ],

@@ -9,8 +9,8 @@ import { STATUSES, type DossierStatus } from './status.ts'
 import { toVietnamIso } from './vietnam-time.ts'
 
 /** What a notification is about (a subscriber chooses which it receives). */
-export type NotificationEvent = 'status-changed' | 'overdue' | 'delay-announced'
-export const NOTIFICATION_EVENTS: readonly NotificationEvent[] = ['status-changed', 'overdue', 'delay-announced']
+export type NotificationEvent = 'status-changed' | 'overdue' | 'delay-announced' | 'payment-address' | 'payment-reminder'
+export const NOTIFICATION_EVENTS: readonly NotificationEvent[] = ['status-changed', 'overdue', 'delay-announced', 'payment-address', 'payment-reminder']
 
 /** Who acted, as the history and the notifications name them. */
 export type HistoryActor = HistoryEntry['actor']

@@ -61,6 +61,8 @@ export interface MaintenanceOptions {
   checkpointEveryMs?: number
   /** queues the sync jobs the national portal is owed (NationalSyncQueue.relay); how often (default 1 s) */
   nationalSync?: { relay: () => Promise<number>, everyMs?: number }
+  /** more periodic jobs (the payment relay and reminders…), each once per period on one worker */
+  extra?: ReadonlyArray<{ name: string, everyMs: number, run: () => Promise<unknown> }>
 }
 
 export async function startMaintenance (options: MaintenanceOptions): Promise<Maintenance> {
@@ -75,6 +77,7 @@ export async function startMaintenance (options: MaintenanceOptions): Promise<Ma
     if (options.nationalSync !== undefined) {
       await queue.upsertJobScheduler(NATIONAL_SYNC_SCHEDULER_ID, { every: options.nationalSync.everyMs ?? 1000 }, { name: 'sync-national', opts })
     }
+    for (const job of options.extra ?? []) await queue.upsertJobScheduler(job.name, { every: job.everyMs }, { name: job.name, opts })
     if (takeCheckpoint !== undefined) {
       const repeat = options.checkpointEveryMs !== undefined ? { every: options.checkpointEveryMs } : { pattern: CHECKPOINT_PATTERN, tz: 'Asia/Ho_Chi_Minh' }
       await queue.upsertJobScheduler(CHECKPOINT_SCHEDULER_ID, repeat, { name: 'audit-checkpoint', opts })
@@ -100,6 +103,8 @@ export async function startMaintenance (options: MaintenanceOptions): Promise<Ma
     }
     if (job.name === 'sweep-overdue' && sweepOverdue !== undefined) return await sweepOverdue()
     if (job.name === 'sync-national' && options.nationalSync !== undefined) return { queued: await options.nationalSync.relay() }
+    const extra = options.extra?.find((e) => e.name === job.name)
+    if (extra !== undefined) return await extra.run()
     if (job.name === 'audit-checkpoint' && takeCheckpoint !== undefined) {
       const c = await takeCheckpoint()
       log.info({ date: c.date, trails: c.trails, unverified: c.unverified.length, headsDigest: c.headsDigest }, 'audit checkpoint signed')

@@ -57,6 +57,8 @@ export interface QueryExtras {
   subscribers?: ReadonlyMap<string, ResolvedSubscriber>
   /** agency names and codes, for the national portal's record */
   agencies?: ReadonlyMap<string, { name: string, code?: string }>
+  /** DuocThanhToanTrucTuyen of a dossier (the payment service), undefined when no fee was asked online */
+  paidOnline?: (code: string) => Promise<0 | 1 | 2 | undefined>
 }
 
 export interface StatusView {
@@ -138,7 +140,8 @@ export class DossierQueries {
   /** The national portal's sync record of the dossier. */
   async nationalRecord (code: string, viewer?: Client): Promise<NationalPortalRecord> {
     const dossier = await this.get(code, viewer)
-    return toNationalRecord(dossier, { agencies: this.#x.agencies ?? new Map(), history: await this.#store.history(code) })
+    const paid = this.#x.paidOnline === undefined ? undefined : await this.#x.paidOnline(code)
+    return toNationalRecord(dossier, { agencies: this.#x.agencies ?? new Map(), history: await this.#store.history(code), ...(paid !== undefined && { paidOnline: paid }) })
   }
 
   /** The audit trail and the verification of its chain and its head record under the audit key. */

@@ -21,6 +21,7 @@ import type { LifecycleService } from './lifecycle-service.ts'
 import { GatewayRefusal, type AdapterGateway } from '../gateway/adapter-gateway.ts'
 import { applyReport, stepForAgency, type NotApplied, type Routing, type StepState } from '../domain/routing.ts'
 import { announceDelay, changeStatus, supplementRequestInTime } from '../domain/lifecycle.ts'
+import { paymentRequestProblem } from '../domain/payment.ts'
 import type { NotificationEvent } from '../config/hub-config.ts'
 import { nationalStatusCode, type DossierStatus } from '../domain/status.ts'
 import { canonicalJson, sha256Hex } from '../domain/fingerprint.ts'
@@ -67,12 +68,14 @@ export interface EventServiceOptions {
   agencies: ReadonlyMap<string, ResolvedAgency>
   /** the adapters' gateways (validate → map → validate), by adapter name */
   gateways: ReadonlyMap<string, AdapterGateway>
+  /** after a payment request (status 6) is stored: the payment service creates the payment (errors are logged; its relay repairs) */
+  onPaymentRequested?: (code: string) => Promise<unknown>
   log: Logger
   now?: () => Date
 }
 
 export class EventService {
-  readonly #o: Required<EventServiceOptions>
+  readonly #o: Required<Omit<EventServiceOptions, 'onPaymentRequested'>> & Pick<EventServiceOptions, 'onPaymentRequested'>
 
   constructor (options: EventServiceOptions) {
     this.#o = { now: () => new Date(), ...options }
@@ -118,13 +121,17 @@ export class EventService {
     const agency = agencies.get(event.agency)
     if (agency === undefined) throw new HubValidationError([{ pointer: '#/agency', detail: `is not an agency of this hub; the agencies are: ${[...agencies.keys()].join(', ')}` }])
     const { report, step: nativeStep } = this.#report(code, event, agency)
+    if (report.status === 'payment-requested' && report.payment !== undefined) {
+      const problem = paymentRequestProblem(report.payment)
+      if (problem !== undefined) throw new HubValidationError([{ pointer: event.report !== undefined ? '#/report/payment/lines' : '#/native', detail: problem }])
+    }
     const namedStep = event.step ?? nativeStep
     const fingerprint = sha256Hex(canonicalJson(event))
     // an agency client learns nothing of a dossier not routed to it: not found, like a code nobody has
     const hidden = client?.role === 'agency'
     if (hidden && !((await store.agenciesOf(code)) ?? []).includes(agency.id)) throw new DossierNotFoundError(code)
 
-    return await compareAndSet(async () => {
+    const outcome = await compareAndSet(async (): Promise<EventOutcome | typeof STALE> => {
       const found = await store.getForUpdate(code)
       if (found === undefined) throw new DossierNotFoundError(code)
       const { routing, status } = found
@@ -223,5 +230,9 @@ export class EventService {
       log.info({ dossier: code, agency: agency.id, step: stepId, report: report.status, applied: answer.applied, status: answer.status }, 'agency report')
       return { created: true, answer }
     }, () => { throw new BusyError(code) })
+    if (outcome.created && outcome.answer.applied && outcome.answer.stepState === 'payment-requested' && this.#o.onPaymentRequested !== undefined) {
+      await this.#o.onPaymentRequested(code).catch((err: unknown) => { log.warn({ err, dossier: code }, 'payment request stored but its payment not created now; the payment relay will') })
+    }
+    return outcome
   }
 }

@@ -68,6 +68,10 @@ export interface IntakeServiceOptions {
   postalAgency?: string
   /** which instance of an agency handles a dossier, by the commune of its place (boundary-free receipt) */
   competence?: ReadonlyMap<string, CompetenceTable>
+  /** the agency that collects dossiers by post (a submission with pickup), when configured */
+  pickupAgency?: string
+  /** after a dossier to be collected by post is stored: the pickup service sends the request (errors logged; its relay repairs) */
+  onPickupRequested?: (code: string) => Promise<unknown>
   /** queues the webhook notification number `sequence` of a dossier; undefined: no subscribers */
   notify?: (code: string, sequence: number) => Promise<void>
   log: Logger
@@ -102,7 +106,7 @@ export function parseIdempotencyKey (header: string | string[] | undefined): str
 }
 
 export class IntakeService {
-  readonly #o: Required<Omit<IntakeServiceOptions, 'postalAgency' | 'notify'>> & Pick<IntakeServiceOptions, 'postalAgency' | 'notify'>
+  readonly #o: Required<Omit<IntakeServiceOptions, 'postalAgency' | 'notify' | 'pickupAgency' | 'onPickupRequested'>> & Pick<IntakeServiceOptions, 'postalAgency' | 'notify' | 'pickupAgency' | 'onPickupRequested'>
 
   constructor (options: IntakeServiceOptions) {
     this.#o = { now: () => new Date(), competence: new Map(), ...options }
@@ -169,7 +173,31 @@ export class IntakeService {
       if (mismatch !== undefined) problems.push({ pointer: '#/applicant/identity/number', detail: mismatch })
     }
     problems.push(...attachmentProblems(submission.attachments, this.#o.inlineAttachmentLimit))
+    if (procedure !== undefined) problems.push(...this.#postalProblems(submission, procedure))
     return { problems, ...(procedure !== undefined && { procedure }) }
+  }
+
+  /**
+   * Postal intake and return (bưu chính công ích, Decision 45/2016/QĐ-TTg) are refused for the
+   * procedures the config says do not allow them (procedures.<code>.postal.intake / .return false;
+   * a procedure that says nothing allows both, as before); a pickup only with the postal channel and
+   * a postal agency to collect it.
+   */
+  #postalProblems (submission: DossierSubmission, procedure: ResolvedProcedure): FieldProblem[] {
+    const problems: FieldProblem[] = []
+    const name = `${procedure.code} (${procedure.name})`
+    if (submission.channel === 'postal' && procedure.postal?.intake === false) {
+      problems.push({ pointer: '#/channel', detail: `procedure ${name} is not listed for postal intake (tiếp nhận hồ sơ qua bưu chính công ích); submit it at the counter or online` })
+    }
+    if (submission.resultReturn.method === 'postal' && procedure.postal?.return === false) {
+      problems.push({ pointer: '#/resultReturn/method', detail: `procedure ${name} is not listed for postal return (trả kết quả qua bưu chính công ích); choose counter or online` })
+    }
+    if (submission.pickup !== undefined) {
+      if (submission.channel !== 'postal') problems.push({ pointer: '#/pickup', detail: `a pickup by the post office is a postal intake: channel must be postal, not ${submission.channel}` })
+      if (this.#o.pickupAgency === undefined) problems.push({ pointer: '#/pickup', detail: 'this hub has no postal service to collect dossiers (postal in the hub config)' })
+      if (submission.receivedAt !== undefined) problems.push({ pointer: '#/receivedAt', detail: 'a dossier the post office is to collect has no receipt time yet: the collection gives it' })
+    }
+    return problems
   }
 
   /**
@@ -260,16 +288,20 @@ export class IntakeService {
       returnMethod: submission.resultReturn.method,
       ...(procedure.deadline !== undefined && { rule: { days: procedure.deadline.days, count: procedure.deadline.count ?? 'working' } })
     }
-    const due = dueAtReceipt(calendar, received, facts)
-    for (const step of procedure.steps) {
+    // a dossier the post office is to collect waits as new: nothing delivered, no clock, until the collection
+    const pickup = submission.pickup !== undefined
+    if (pickup) for (const r of Object.values(routing)) if (r.state === 'pending') r.state = 'waiting'
+    const status = pickup ? 'new' as const : STATUS_ON_RECEIPT
+    const due = pickup ? undefined : dueAtReceipt(calendar, received, facts)
+    for (const step of pickup ? [] : procedure.steps) {
       const r = routing[step.id]
       if (step.days !== undefined && step.stage === 0 && r !== undefined) {
         r.dueAt = toVietnamIso(calendar.dueDate(received, { days: step.days, count: 'working' }, { paper: isPaper(facts.channel) }))
       }
     }
-    const head: DossierHead = { status: STATUS_ON_RECEIPT, receivedAt, ...(due !== undefined && { dueAt: toVietnamIso(due) }), facts }
+    const head: DossierHead = { status, receivedAt, ...(due !== undefined && { dueAt: toVietnamIso(due) }), facts }
     const actor: Actor = origin.actor ?? (origin.heldBy !== undefined ? { kind: 'agency', id: origin.heldBy } : { kind: 'portal', id: submission.source.system })
-    const history: HistoryEntry = { at: receivedAt, type: 'received', actor, applied: true, statusTo: STATUS_ON_RECEIPT }
+    const history: HistoryEntry = { at: receivedAt, type: 'received', actor, applied: true, statusTo: status, ...(pickup && { note: 'chờ bưu điện thu gom hồ sơ' }) }
     const receivingAgencyCode = submission.procedure.receivingAgency.code
     const result = await this.#o.store.intake({
       ...(idempotencyKey !== undefined && { idempotencyKey }),
@@ -285,7 +317,7 @@ export class IntakeService {
       doc,
       receivedAt,
       receivedAtMs: received.getTime(),
-      status: STATUS_ON_RECEIPT,
+      status,
       procedureCode: procedure.code,
       procedureName: submission.procedure.name,
       routing,
@@ -309,6 +341,9 @@ export class IntakeService {
       }),
       notify?.(code, 1).catch((err: unknown) => {
         log.warn({ err, dossier: code }, 'receipt notification stored but not queued now; the reconciler will queue it')
+      }),
+      pickup && this.#o.onPickupRequested?.(code).catch((err: unknown) => {
+        log.warn({ err, dossier: code }, 'pickup stored but its request not sent now; the pickup relay will')
       })
     ])
     return { created: true, summary: result.summary }

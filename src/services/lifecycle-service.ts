@@ -48,7 +48,7 @@ export interface ChangePlan {
   routing?: Routing
   release?: readonly Delivery[]
   history?: readonly HistoryEntry[]
-  notification?: { event: NotificationEvent, actor: Actor, note?: string }
+  notification?: { event: NotificationEvent, actor: Actor, note?: string, extra?: Record<string, unknown> }
   eventId?: string
   answer?: string
   /** the applicant's supplement this change stores */
@@ -135,7 +135,7 @@ export class LifecycleService {
       ...(after.dueAt !== undefined && after.dueAt !== before.dueAt && { dueAt: after.dueAt }),
       ...(dueAfter !== dueBefore && { dueIndex: dueAfter ?? 'remove' }),
       ...(n !== undefined && this.#o.notifying && {
-        notification: notificationBody(procedure, n.event, before.status !== after.status ? before.status : undefined, after, plan.at, n.actor, n.note, routingAfter)
+        notification: { ...notificationBody(procedure, n.event, before.status !== after.status ? before.status : undefined, after, plan.at, n.actor, n.note, routingAfter), ...n.extra }
       })
     })
     if (result.outcome === 'missing') throw new DossierNotFoundError(code)

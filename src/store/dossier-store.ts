@@ -473,7 +473,8 @@ export class DossierStore {
   }
 
   /**
-   * Unconfirmed outbox rows written, or last seen queued, at `beforeMs` or earlier: the least
+   * Unconfirmed outbox rows of deliveries to agencies (the kinds this relay sends: other kinds,
+   * payments and postal pickups, have their own) written, or last seen queued, at `beforeMs` or earlier: the least
    * recently looked at first, so that a relay run that stamps what it saw (outboxSeen) works
    * through every row in turn.
    */
@@ -481,6 +482,7 @@ export class DossierStore {
     const rows = await this.#sql<Array<{ member: string }>>`
       select o.idempotency_key as member from outbox o
       where o.confirmed_at is null and o.discarded_at is null and coalesce(o.queued_at, o.created_at) <= ${new Date(beforeMs)}
+        and (o.kind in ('dossier', 'withdrawal') or o.kind like 'supplement-%')
       order by coalesce(o.queued_at, o.created_at) limit ${limit}`
     return rows.flatMap(({ member }) => {
       const p = parseOutboxMember(member)

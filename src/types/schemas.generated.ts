@@ -327,6 +327,28 @@ export interface Payment {
    * Số thông báo — the notice number to pay against.
    */
   reference?: string;
+  /**
+   * Các khoản phí, lệ phí (DanhSachLePhi) — the fee lines making up the amount; when given, they add up to amount.
+   *
+   * @minItems 1
+   * @maxItems 50
+   *
+   * Items: Khoản phí, lệ phí — one fee line.
+   */
+  lines?: {
+    /**
+     * Mã phí, lệ phí (MaPhiLePhi).
+     */
+    code?: string;
+    /**
+     * Tên phí, lệ phí (TenPhiLePhi).
+     */
+    name: string;
+    /**
+     * Số tiền (đồng) — this line's amount.
+     */
+    amount: number;
+  }[];
 }
 /**
  * Giấy tờ kết quả — one result document an agency issued for the dossier (DanhSachGiayToKetQua): a certificate, a notice of financial obligations, a contract. The hub keeps its address and digest; it does not copy the file.
@@ -437,13 +459,13 @@ export interface AuditEntry {
   /**
    * Vai trò — the client's role.
    */
-  role: "portal" | "agency" | "admin" | "auditor";
+  role: "portal" | "agency" | "admin" | "auditor" | "payment-platform" | "postal-service";
   /**
    * Cơ quan — the agency an agency client speaks for.
    */
   agency?: string;
   /**
-   * Thao tác — submit (nộp), read (đọc), read-history, read-audit, report (báo cáo tiến độ), withdraw (rút hồ sơ), supplement (nộp bổ sung), return (trả kết quả), read-notifications (nhật ký thông báo), read-notices (nhật ký tin nhắn, thư gửi người nộp), read-national-record (bản ghi đồng bộ DVCQG), read-jobs, retry (gửi lại), discard (hủy lượt gửi) — the last three by an administrator.
+   * Thao tác — submit (nộp), read (đọc), read-history, read-audit, report (báo cáo tiến độ), withdraw (rút hồ sơ), supplement (nộp bổ sung), return (trả kết quả), read-notifications (nhật ký thông báo), read-notices (nhật ký tin nhắn, thư gửi người nộp), read-national-record (bản ghi đồng bộ DVCQG), read-jobs, retry (gửi lại), discard (hủy lượt gửi) — the last three by an administrator; payment-callback (nền tảng thanh toán báo kết quả, accepted or refused), read-payments, postal-pickup (yêu cầu bưu điện thu gom hồ sơ), postal-report (bưu điện báo đã thu gom / bàn giao).
    */
   action:
     | "submit"
@@ -459,7 +481,11 @@ export interface AuditEntry {
     | "read-notifications"
     | "read-notices"
     | "read-national-record"
-    | "supplement";
+    | "supplement"
+    | "payment-callback"
+    | "read-payments"
+    | "postal-pickup"
+    | "postal-report";
   /**
    * Phương thức HTTP — the request method.
    */
@@ -924,6 +950,31 @@ export interface Dossier {
    */
   channel: "counter" | "online" | "postal";
   /**
+   * Thu gom hồ sơ qua bưu chính — the applicant asks the post office to collect the dossier's papers at this address (Decision 45/2016/QĐ-TTg; channel must be postal, and the procedure listed for postal intake). The dossier waits as new (1) until the post office reports it collected: that time becomes its receipt time.
+   */
+  pickup?: {
+    /**
+     * Người giao hồ sơ — who hands the papers to the postman.
+     */
+    contactName: string;
+    /**
+     * Số điện thoại liên hệ.
+     */
+    phone: string;
+    /**
+     * Địa chỉ thu gom — where the post office collects the papers.
+     */
+    address: Address;
+    /**
+     * Ngày hẹn thu gom — the day the applicant asks for (YYYY-MM-DD).
+     */
+    preferredDate?: string;
+    /**
+     * Ghi chú cho bưu điện.
+     */
+    note?: string;
+  };
+  /**
    * Hình thức nhận kết quả — how the applicant receives the result.
    */
   resultReturn: {
@@ -992,9 +1043,19 @@ export interface HistoryEntry {
    */
   at: string;
   /**
-   * Loại mục — received (tiếp nhận), agency-report (báo cáo của cơ quan), withdrawn (công dân rút hồ sơ), returned (trả kết quả), overdue (quá hạn), delay-announced (cơ quan xin lùi hạn, hẹn lại ngày trả), supplement-provided (công dân nộp hồ sơ bổ sung).
+   * Loại mục — received (tiếp nhận), agency-report (báo cáo của cơ quan), withdrawn (công dân rút hồ sơ), returned (trả kết quả), overdue (quá hạn), delay-announced (cơ quan xin lùi hạn, hẹn lại ngày trả), supplement-provided (công dân nộp hồ sơ bổ sung), payment-received (đã thanh toán trực tuyến: e-receipt in `receiptNumber`), postal-collected (bưu điện đã thu gom hồ sơ tại nhà, or could not: applied false), postal-handed-over (bưu điện đã bàn giao hồ sơ cho bộ phận một cửa).
    */
-  type: "received" | "agency-report" | "withdrawn" | "returned" | "overdue" | "delay-announced" | "supplement-provided";
+  type:
+    | "received"
+    | "agency-report"
+    | "withdrawn"
+    | "returned"
+    | "overdue"
+    | "delay-announced"
+    | "supplement-provided"
+    | "payment-received"
+    | "postal-collected"
+    | "postal-handed-over";
   /**
    * Người thực hiện — who did it.
    */
@@ -1092,6 +1153,14 @@ export interface HistoryEntry {
    * Giấy tờ bổ sung — the file names of the papers supplied (supplement-provided).
    */
   documents?: string[];
+  /**
+   * Số biên lai điện tử — the electronic receipt of an online payment (payment-received).
+   */
+  receiptNumber?: string;
+  /**
+   * Mã thanh toán — the hub's payment reference (payment-received).
+   */
+  paymentReference?: string;
 }
 /**
  * Kỳ báo cáo chỉ số — the query of GET /v1/reports/indicators: a period of Vietnam calendar days and optional filters.
@@ -1267,9 +1336,9 @@ export interface Notification {
    */
   sequence: number;
   /**
-   * Sự kiện — status-changed (đổi trạng thái), overdue (quá hạn) or delay-announced (cơ quan hẹn lại ngày trả).
+   * Sự kiện — status-changed (đổi trạng thái), overdue (quá hạn) or delay-announced (cơ quan hẹn lại ngày trả); payment-address (địa chỉ thanh toán đã tạo: `payment` gives it) or payment-reminder (nhắc nộp phí chưa thanh toán).
    */
-  event: "status-changed" | "overdue" | "delay-announced";
+  event: "status-changed" | "overdue" | "delay-announced" | "payment-address" | "payment-reminder";
   /**
    * Mã hồ sơ — the dossier code.
    */
@@ -1338,6 +1407,31 @@ export interface Notification {
      */
     payment?: Payment;
   }[];
+  /**
+   * Thanh toán trực tuyến — with status 6 once the payment platform gave the address: where and how much the applicant pays.
+   */
+  payment?: {
+    /**
+     * Địa chỉ thanh toán — the payment address (the platform's page).
+     */
+    url: string;
+    /**
+     * Số tiền (đồng).
+     */
+    amount: number;
+    /**
+     * Mã thanh toán (vnp_TxnRef) — the hub's payment reference.
+     */
+    reference?: string;
+    /**
+     * Bước liên thông — the step whose agency asked for it.
+     */
+    step?: string;
+    /**
+     * Hạn thanh toán — until when the address is valid.
+     */
+    expiresAt?: string;
+  };
 }
 /**
  * Trạng thái — a status by name, national code and Vietnamese name.
@@ -2287,6 +2381,7 @@ export interface HubConfig {
   procedures: {
     [k: string]: ProcedureRoute | undefined;
   };
+  payments?: PaymentConfig;
 }
 /**
  * Chính sách tiếp nhận — how the hub recognises one dossier arriving by two channels.
@@ -2342,6 +2437,18 @@ export interface PostalReturnConfig {
    * Đơn vị bưu chính — id of the agency under /agencies (adapter postal) that carries results; its code is the hub's customer code with the postal service.
    */
   agency: string;
+  /**
+   * Tỉnh chi trả cước — the province pays 100% of the postage for the applicant (Decision 45/2016/QĐ-TTg allows it): carried in every postal request (pickup and return) as PostagePaidBy, so the post office bills the province, not the applicant.
+   */
+  provincePaysPostage?: boolean;
+  /**
+   * Đơn vị nhận hồ sơ qua bưu chính — the postal agency that collects dossiers at the applicant's address (default: agency).
+   */
+  pickupAgency?: string;
+  /**
+   * Ghi chú — free text for the people who edit the config.
+   */
+  note?: string;
 }
 /**
  * Khóa nhật ký truy cập — the audit trail's keys: the HMAC-SHA256 key every entry and head record is hashed with, and the Ed25519 private key (PEM, PKCS#8) the daily checkpoints are signed with. Each from an environment variable or a file, never from this file. Absent: the repository's development keys in config/dev-secrets (public: for trials and tests only).
@@ -2439,11 +2546,11 @@ export interface SubscriberConfig {
    */
   agency?: string;
   /**
-   * Loại thông báo — which notifications it wants (default all): status-changed, overdue, delay-announced.
+   * Loại thông báo — which notifications it wants (default all): status-changed, overdue, delay-announced, payment-address, payment-reminder.
    *
    * @minItems 1
    */
-  events?: ("status-changed" | "overdue" | "delay-announced")[];
+  events?: ("status-changed" | "overdue" | "delay-announced" | "payment-address" | "payment-reminder")[];
   /**
    * Thời gian chờ — milliseconds to wait for the receiver's answer.
    */
@@ -2661,6 +2768,7 @@ export interface ProcedureRoute {
    * Ghi chú — free text for the people who maintain this file.
    */
   note?: string;
+  postal?: ProcedurePostal;
 }
 /**
  * Thời hạn giải quyết — the processing time the procedure's legal text sets: a number of working days (ngày làm việc), or calendar days (then a last day on a weekend or holiday moves to the next working day). 0 working days: the same day (next working day after 15:00), as for civil-status matters without a set deadline.
@@ -2715,6 +2823,72 @@ export interface RouteStep {
    * Thời hạn của bước — working days this step's agency has, counted from when the step is released to it (each agency's part and deadline: Decree 61/2018/NĐ-CP Art. 19.7, replaced by Decree 118/2025/NĐ-CP); shown as the step's due date.
    */
   days?: number;
+}
+/**
+ * Bưu chính công ích — whether the procedure is listed for postal intake (the post office collects the dossier, or the desk forwards one that came by post) and postal return (Decision 45/2016/QĐ-TTg). A submission the procedure does not allow is a 400. Absent (or a property absent): allowed, as before these were declared.
+ */
+export interface ProcedurePostal {
+  /**
+   * Tiếp nhận hồ sơ qua bưu chính — the post office may collect dossiers of this procedure.
+   */
+  intake?: boolean;
+  /**
+   * Trả kết quả qua bưu chính — results of this procedure may be returned by post.
+   */
+  return?: boolean;
+}
+/**
+ * Thanh toán trực tuyến — the payment platform the hub creates payment requests on when an agency asks for fees (status 6), and checks the signed results of.
+ */
+export interface PaymentConfig {
+  /**
+   * Nền tảng thanh toán — the payment adapter (adapters/<provider>/), also the path segment of its callback: POST /v1/payments/<provider>/callback.
+   */
+  provider: "vnpay";
+  /**
+   * Địa chỉ tạo yêu cầu thanh toán — the platform's URL for creating payment requests.
+   */
+  endpoint: string;
+  /**
+   * Mã đơn vị chấp nhận thanh toán (vnp_TmnCode) — the hub's merchant code on the platform.
+   */
+  merchantCode: string;
+  /**
+   * Biến môi trường chứa khóa ký (vnp_HashSecret) — the HMAC-SHA512 key both ways.
+   */
+  secretEnv?: string;
+  /**
+   * Tệp chứa khóa ký — the HMAC-SHA512 key, from a file.
+   */
+  secretFile?: string;
+  /**
+   * Địa chỉ quay về (vnp_ReturnUrl) — where the platform sends the applicant's browser after paying (the portal).
+   */
+  returnUrl?: string;
+  /**
+   * Thời hạn thanh toán (phút) — how long a payment address stays valid.
+   */
+  expireMinutes?: number;
+  /**
+   * Nhắc thanh toán sau (giờ) — unpaid this long after the address was sent: one reminder (a payment-reminder notification); then the agency decides.
+   */
+  remindAfterHours?: number;
+  /**
+   * Thời gian chờ (ms).
+   */
+  timeoutMs?: number;
+  /**
+   * Thử lại — retry policy of requests to the platform.
+   */
+  retry?: RetryPolicy;
+  /**
+   * Mã DuocThanhToanTrucTuyen — what a payment through this platform counts as in the DVCQG record: 1 the national portal's payment platform, 2 the province's (or ministry's) own gateway.
+   */
+  paidOnlineCode?: 1 | 2;
+  /**
+   * Ghi chú — free text for the people who edit the config.
+   */
+  note?: string;
 }
 /**
  * Lịch nghỉ lễ, Tết — the yearly table of days off and swapped working Saturdays for civil servants (Labour Code 2019 Art. 112 and the Government Office's yearly notices). Data, not code: a year must be added each year; a year not yet announced is marked provisional.

@@ -17,16 +17,24 @@ declare module 'fastify' {
     /** what a request to this route does to the dossier it is about, for the audit trail */
     audit?: AuditEntry['action']
   }
+  interface FastifyRequest {
+    /**
+     * who acts on a route without an API key (a payment platform's signed callback, the postal
+     * service): the route sets it once it has checked them, or to name who claimed to be them
+     */
+    auditActor: { id: string, role: AuditEntry['role'], agency?: string } | undefined
+  }
 }
 
 async function auditPlugin (app: FastifyInstance, options: { audit: AuditStore, now?: () => Date }): Promise<void> {
   const now = options.now ?? (() => new Date())
   // appends run beside the request's end (its log line is not held back); closing waits for them
   const pending = new Set<Promise<void>>()
+  app.decorateRequest('auditActor', undefined)
   app.addHook('onResponse', async (request, reply) => {
     const action = request.routeOptions.config.audit
     const code = request.dossierCode
-    const client = request.client
+    const client = request.client ?? request.auditActor
     if (action === undefined || code === undefined || client === undefined) return
     const write = options.audit.append(code, {
       at: toVietnamIso(now()),

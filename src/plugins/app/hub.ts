@@ -14,6 +14,8 @@ import type { IndicatorService } from '../../services/indicator-service.ts'
 import type { AuditCheckpoints } from '../../services/audit-checkpoints.ts'
 import type { NoticeCounts } from '../../services/notice-counts.ts'
 import type { NationalSyncAdmin } from '../../services/national-sync-admin.ts'
+import type { PaymentService } from '../../services/payment-service.ts'
+import type { PickupService } from '../../services/pickup-service.ts'
 
 export interface HubServices {
   intake: IntakeService
@@ -30,6 +32,10 @@ export interface HubServices {
   noticeCounts: NoticeCounts
   /** the sync to the national portal (DVCQG), for administrators */
   nationalSync: NationalSyncAdmin
+  /** online payments, when a payment platform is configured */
+  payments?: PaymentService
+  /** postal pickups, when a postal agency is configured */
+  pickups?: PickupService
   /** INLINE_ATTACHMENT_LIMIT: the largest attachment accepted inline (supplements check it too) */
   inlineAttachmentLimit: number
 }
