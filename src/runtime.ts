@@ -47,6 +47,9 @@ import { IndicatorQueries } from './store/indicator-queries.ts'
 import { WebhookQueue, createWebhookWorker } from './queues/webhook-queue.ts'
 import { WebhookService } from './delivery/webhook-service.ts'
 import type { Queue } from 'bullmq'
+import { DocumentService } from './services/document-service.ts'
+import { DocumentStore } from './store/document-store.ts'
+import { nationalStoreFetch } from './delivery/national-store.ts'
 
 
 /** How long a change waits for Redis to take its jobs before it answers anyway (handOff in createHub). */
@@ -127,6 +130,8 @@ export interface IntakeParts {
   notify?: (code: string, sequence: number) => Promise<void>
   nativeValidators?: ReadonlyMap<string, NativeValidators>
   inlineAttachmentLimit: number
+  /** once-only: the document store's service (reuse at intake, results registered from reports) */
+  documents?: DocumentService
   log: Logger
   now?: () => Date
 }
@@ -151,6 +156,7 @@ export function createIntakeService (p: IntakeParts): IntakeService {
     calendar: p.settings.calendar,
     ...(p.settings.postalAgency !== undefined && { postalAgency: p.settings.postalAgency }),
     ...(p.notify !== undefined && { notify: p.notify }),
+    ...(p.documents !== undefined && { documents: p.documents }),
     log: p.log,
     ...(p.now !== undefined && { now: p.now })
   })
@@ -183,9 +189,16 @@ export function createEventService (p: EventParts): EventService {
     adapters,
     nativeValidators: p.nativeValidators ?? createNativeValidators(adapters),
     validateReport: compiledSchema(createStrictAjv(), 'status-report'),
+    ...(p.documents !== undefined && { documents: p.documents }),
     log: p.log,
     ...(p.now !== undefined && { now: p.now })
   })
+}
+
+/** The national personal data store's fetch, when the hub config names the store. */
+function nationalStoreOf (settings: HubSettings): { nationalStore?: ReturnType<typeof nationalStoreFetch> } {
+  const n = settings.nationalDataStore
+  return n === undefined ? {} : { nationalStore: nationalStoreFetch(n) }
 }
 
 export async function createHub (options: HubOptions): Promise<Hub> {
@@ -246,8 +259,9 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   let draining = false
   let app: FastifyInstance | undefined
   if (role !== 'worker') {
-    const intake = createIntakeService({ store, settings, enqueue, ...(notify !== undefined && { notify }), nativeValidators, inlineAttachmentLimit: options.inlineAttachmentLimit, log, now })
-    const events = createEventService({ store, settings, enqueue, nativeValidators, lifecycle, log, now })
+    const documents = new DocumentService({ store: new DocumentStore(db.sql), ...nationalStoreOf(settings), log, now })
+    const intake = createIntakeService({ store, settings, enqueue, ...(notify !== undefined && { notify }), nativeValidators, inlineAttachmentLimit: options.inlineAttachmentLimit, documents, log, now })
+    const events = createEventService({ store, settings, enqueue, nativeValidators, lifecycle, documents, log, now })
     const limit = options.rateLimit
     const names = {
       agency: new Map([...settings.agencies.values()].map((a) => [a.id, a.name])),
@@ -256,7 +270,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     const dossiers = new DossierQueries(store, audit, { notifications, subscribers: settings.subscribers, agencies: settings.agencies })
     const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : [])]
     app = await buildApp({
-      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, names, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now), checkpoints, inlineAttachmentLimit: options.inlineAttachmentLimit },
+      services: { intake, documents, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, names, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now), checkpoints, inlineAttachmentLimit: options.inlineAttachmentLimit },
       audit,
       queues: consoleQueues,
       observability: { redis, record: db.sql, gauges: new DossierGauges(db.reports), queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), workers: () => workers, role, draining: () => draining, now },

@@ -41,6 +41,11 @@ export function deriveSubmissionSchema (dossier: JsonSchema): JsonSchema {
   const assigned = new Set(hubAssignedProperties(dossier))
   const optional = new Set(SENDER_MAY_GIVE)
   const properties = Object.fromEntries(Object.entries(dossier.properties ?? {}).filter(([name]) => !assigned.has(name)))
+  // once-only: a submitted component may name a stored document (attachment-reuse) instead of a file
+  const attachments = properties.attachments
+  if (attachments !== undefined) {
+    properties.attachments = { ...attachments, items: { if: { type: 'object', required: ['reuse'] }, then: { $ref: 'attachment-reuse#' }, else: { $ref: 'attachment#' } } }
+  }
   return {
     ...dossier,
     $id: 'dossier-submission',

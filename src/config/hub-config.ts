@@ -103,6 +103,8 @@ export interface HubSettings {
   devSecrets: DevSecretUse[]
   /** the agency that returns results by post, when configured */
   postalAgency?: string
+  /** the national personal data store on DVCQG (once-only), when configured */
+  nationalDataStore?: { endpoint: string, timeoutMs: number }
   subscribers: ReadonlyMap<string, ResolvedSubscriber>
   audit: ResolvedAudit
   /** how long closed dossiers are kept (npm run retention); without a retention section, for good */
@@ -351,6 +353,7 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
     secretWarnings: devSecretWarnings(devSecrets),
     devSecrets,
     ...(config.postal !== undefined && { postalAgency: config.postal.agency }),
+    ...(config.nationalDataStore !== undefined && { nationalDataStore: { endpoint: config.nationalDataStore.endpoint, timeoutMs: config.nationalDataStore.timeoutMs ?? 5000 } }),
     subscribers,
     audit,
     retention

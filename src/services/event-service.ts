@@ -30,6 +30,7 @@ import { canonicalJson, sha256Hex } from '../domain/fingerprint.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
 import { BusyError, DossierNotFoundError, EventConflictError, HubValidationError, IllegalTransitionError, NotRoutedError, WrongAgencyError } from '../errors.ts'
 import type { Client } from '../auth/clients.ts'
+import type { DocumentService } from './document-service.ts'
 
 export interface EventAnswer {
   eventId: string
@@ -72,13 +73,15 @@ export interface EventServiceOptions {
   nativeValidators: ReadonlyMap<string, NativeValidators>
   /** the compiled canonical status-report schema: a native report, once mapped, must fit it */
   validateReport: ValidateFunction
+  /** once-only: the results of an applied report are registered in the document store */
+  documents?: DocumentService
   log: Logger
   now?: () => Date
 }
 
 
 export class EventService {
-  readonly #o: Required<EventServiceOptions>
+  readonly #o: Required<Omit<EventServiceOptions, 'documents'>> & Pick<EventServiceOptions, 'documents'>
 
   constructor (options: EventServiceOptions) {
     this.#o = { now: () => new Date(), ...options }
@@ -237,6 +240,13 @@ export class EventService {
       if (result.outcome === 'stale') return STALE
       if (result.outcome === 'seen') return this.#repeat(result.answer, fingerprint, event.eventId, code)
       log.info({ dossier: code, agency: agency.id, step: stepId, report: report.status, applied: answer.applied, status: answer.status }, 'agency report')
+      // once-only: the results the agency issued through the hub go to the document store (after
+      // the commit; registered once however often they are reported)
+      if (answer.applied && report.status === 'resolved' && report.results !== undefined && report.results.length > 0) {
+        await this.#o.documents?.registerResults(code, stepId, agency.id, report.results, found.dossier.applicant, at).catch((err: unknown) => {
+          log.error({ err, dossier: code, step: stepId }, 'results applied but not registered in the document store')
+        })
+      }
       return { created: true, answer }
     }, () => { throw new BusyError(code) })
   }

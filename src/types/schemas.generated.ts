@@ -361,6 +361,10 @@ export interface ResultDocument {
    */
   certifiedCopies?: number;
   /**
+   * Chủ giấy tờ — whose document it is, when it is not the applicant's: the 12-digit personal number (số định danh cá nhân) of the person it is about (the child of a birth registration) or an organisation's code. The hub registers the result in its document store under this holder (default: the applicant).
+   */
+  holder?: string;
+  /**
    * Bước liên thông — the routing step that produced it (set by the hub).
    */
   step?: string;
@@ -368,6 +372,45 @@ export interface ResultDocument {
    * Cơ quan ban hành — the hub's id of the agency that issued it (set by the hub).
    */
   agency?: string;
+}
+/**
+ * Tài liệu tái sử dụng — in a submission, a component given by naming a valid electronic document already held (a result issued through the hub, a paper digitised at a desk, or a document in the national personal data store on DVCQG) instead of carrying a file. The hub checks it belongs to the applicant or to a person the dossier is about, is valid at receipt and that the applicant consented, then stores the component as an attachment with the document's file reference and SHA-256, marked reused.
+ */
+export interface AttachmentReuse {
+  /**
+   * Mã thành phần hồ sơ — code of the required document in the procedure's list.
+   */
+  componentCode: string;
+  /**
+   * Tên thành phần hồ sơ — name of the required document.
+   */
+  componentName?: string;
+  /**
+   * Tái sử dụng — which document, and the applicant's consent. Exactly one of documentId (the hub's store) and nationalStoreReference (the national personal data store).
+   */
+  reuse: {
+    /**
+     * Mã giấy tờ — the id of a document in the hub's store (GET /v1/holders/{id}/documents lists them).
+     */
+    documentId?: string;
+    /**
+     * Mã giấy tờ trong Kho dữ liệu điện tử của tổ chức, cá nhân trên DVCQG — the document's reference in the national personal data store; the hub fetches it from there.
+     */
+    nationalStoreReference?: string;
+    /**
+     * Sự đồng ý — the applicant's consent to the reuse of this document for this dossier, and when it was given (Decree 13/2023/NĐ-CP).
+     */
+    consent?: {
+      /**
+       * Đồng ý — true when the applicant consented.
+       */
+      given: boolean;
+      /**
+       * Thời điểm đồng ý — when (ISO 8601 with offset).
+       */
+      at: string;
+    };
+  };
 }
 /**
  * Tài liệu nộp — one submitted document: either a URL where the hub and agencies can fetch it, or its bytes inline as base64 (only under the configured inline size limit).
@@ -410,9 +453,26 @@ export interface Attachment {
    */
   digitized?: boolean;
   /**
-   * Được tái sử dụng — whether the digitised document may be reused in later dossiers.
+   * Có thể tái sử dụng — whether the digitised document may be reused in later dossiers (not whether it was: see reused).
    */
   reusable?: boolean;
+  /**
+   * Được tái sử dụng — set by the hub, never by a sender: this component is a stored document reused instead of being asked for again (Decision 766 indicator 4.3, DuocTaiSuDung = 1); the file fields are the stored document's.
+   */
+  reused?: {
+    /**
+     * Mã giấy tờ trong kho — the id of the reused document in the hub's document store.
+     */
+    documentId: string;
+    /**
+     * Được lấy từ kho DMQG — true when it was taken from the national personal data store on DVCQG (DuocLayTuKhoDMQG = 1, indicator 4.4).
+     */
+    fromNationalStore?: boolean;
+    /**
+     * Thời điểm đồng ý — when the applicant consented to the reuse (Decree 13/2023/NĐ-CP).
+     */
+    consentAt: string;
+  };
 }
 /**
  * Mục nhật ký truy cập — one read or write of a dossier by a client: who, what, when, with which request; chained to the previous entry by its hash (an HMAC-SHA256 under the hub's audit key), so a changed or removed entry shows.
@@ -443,7 +503,7 @@ export interface AuditEntry {
    */
   agency?: string;
   /**
-   * Thao tác — submit (nộp), read (đọc), read-history, read-audit, report (báo cáo tiến độ), withdraw (rút hồ sơ), supplement (nộp bổ sung), return (trả kết quả), read-notifications (nhật ký thông báo), read-national-record (bản ghi đồng bộ DVCQG), read-jobs, retry (gửi lại), discard (hủy lượt gửi) — the last three by an administrator.
+   * Thao tác — submit (nộp), read (đọc), read-history, read-audit, report (báo cáo tiến độ), withdraw (rút hồ sơ), supplement (nộp bổ sung), return (trả kết quả), read-notifications (nhật ký thông báo), read-national-record (bản ghi đồng bộ DVCQG), read-jobs, retry (gửi lại), discard (hủy lượt gửi), lookup-documents (kho giấy tờ: a holder's documents looked up for this dossier) — read-jobs, retry and discard by an administrator.
    */
   action:
     | "submit"
@@ -458,7 +518,8 @@ export interface AuditEntry {
     | "return"
     | "read-notifications"
     | "read-national-record"
-    | "supplement";
+    | "supplement"
+    | "lookup-documents";
   /**
    * Phương thức HTTP — the request method.
    */
@@ -1413,6 +1474,83 @@ export interface FieldProblem {
   detail: string;
 }
 /**
+ * Giấy tờ điện tử trong kho — one valid electronic document the hub holds for reuse (Decree 45/2020/NĐ-CP, Decision 766 indicators 4.2–4.4): a result an agency issued through the hub, a paper digitised at a desk, or a document fetched from the national personal data store on DVCQG. The hub keeps its file reference and SHA-256, not the file.
+ */
+export interface StoredDocument {
+  /**
+   * Mã giấy tờ — the hub's id of the document (name it in an attachment's reuse.documentId).
+   */
+  id: string;
+  /**
+   * Chủ giấy tờ — a person's 12-digit personal number (số định danh cá nhân) or an organisation's code.
+   */
+  holder: string;
+  /**
+   * Loại giấy tờ — the document or component code (mã thành phần hồ sơ / mã giấy tờ kết quả), e.g. KQ-KS for a birth certificate.
+   */
+  kind: string;
+  /**
+   * Tên giấy tờ — e.g. Giấy khai sinh (bản chính).
+   */
+  name: string;
+  /**
+   * Cơ quan ban hành — the hub's id of the agency that issued or digitised it (national-data-store for a document fetched from DVCQG).
+   */
+  issuer: string;
+  /**
+   * Nguồn — result (kết quả do cơ quan ban hành qua trục), digitized (số hóa tại bộ phận một cửa), national-store (Kho dữ liệu điện tử trên DVCQG).
+   */
+  origin: "result" | "digitized" | "national-store";
+  /**
+   * Ngày cấp — when it was issued (ISO 8601 with offset).
+   */
+  issuedAt: string;
+  /**
+   * Hiệu lực đến — valid until (absent: no end).
+   */
+  validUntil?: string;
+  /**
+   * Thu hồi lúc — when the issuing agency revoked it; it cannot be reused for a dossier received after this time.
+   */
+  revokedAt?: string;
+  /**
+   * Lý do thu hồi.
+   */
+  revocationReason?: string;
+  /**
+   * Tên tệp.
+   */
+  fileName: string;
+  /**
+   * Kiểu tệp, e.g. application/pdf.
+   */
+  mediaType?: string;
+  /**
+   * Dung lượng tệp (bytes), when known.
+   */
+  byteSize?: number;
+  /**
+   * Đường dẫn tệp — where the file is kept (the desk's file store, or the issuer's address).
+   */
+  url: string;
+  /**
+   * Mã băm SHA-256 of the file.
+   */
+  sha256: string;
+  /**
+   * Mã hồ sơ — the dossier it came from (the one whose result it is, or for which it was digitised).
+   */
+  dossier?: string;
+  /**
+   * Mã giấy tờ trên Kho DVCQG — its reference in the national personal data store, when it came from there or was synced to it.
+   */
+  nationalStoreReference?: string;
+  /**
+   * Thời điểm đưa vào kho.
+   */
+  registeredAt: string;
+}
+/**
  * Dữ liệu tờ khai đăng ký khai sinh — the data of a birth registration (Law on Civil Status 2014): the child, the parents and who declares.
  */
 export interface BirthRegistrationData {
@@ -2084,6 +2222,7 @@ export interface HubConfig {
   intake?: IntakePolicy;
   calendar?: CalendarConfig;
   postal?: PostalReturnConfig;
+  nationalDataStore?: NationalDataStoreConfig;
   audit?: AuditConfig;
   retention?: RetentionConfig;
   /**
@@ -2159,6 +2298,19 @@ export interface PostalReturnConfig {
    * Đơn vị bưu chính — id of the agency under /agencies (adapter postal) that carries results; its code is the hub's customer code with the postal service.
    */
   agency: string;
+}
+/**
+ * Kho quản lý dữ liệu điện tử của tổ chức, cá nhân trên Cổng DVCQG — the national personal data store: a submission may name a document in it (reuse.nationalStoreReference) and the hub fetches it from here. Absent: such components are refused.
+ */
+export interface NationalDataStoreConfig {
+  /**
+   * Địa chỉ — the store's base URL; documents are fetched at <endpoint>/documents/<reference>.
+   */
+  endpoint: string;
+  /**
+   * How long a fetch may take before the submission is answered 503 (default 5000).
+   */
+  timeoutMs?: number;
 }
 /**
  * Khóa nhật ký truy cập — the audit trail's keys: the HMAC-SHA256 key every entry and head record is hashed with, and the Ed25519 private key (PEM, PKCS#8) the daily checkpoints are signed with. Each from an environment variable or a file, never from this file. Absent: the repository's development keys in config/dev-secrets (public: for trials and tests only).

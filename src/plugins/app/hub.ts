@@ -12,9 +12,12 @@ import type { LifecycleService } from '../../services/lifecycle-service.ts'
 import type { StatsService } from '../../services/stats-service.ts'
 import type { IndicatorService } from '../../services/indicator-service.ts'
 import type { AuditCheckpoints } from '../../services/audit-checkpoints.ts'
+import type { DocumentService } from '../../services/document-service.ts'
 
 export interface HubServices {
   intake: IntakeService
+  /** once-only: the document store (lookup, digitised papers, revocation) */
+  documents: DocumentService
   dossiers: DossierQueries
   events: EventService
   admin: AdminService
