@@ -21,6 +21,7 @@ import type { Queue } from 'bullmq'
 import observability, { type ObservabilityOptions } from './plugins/app/observability.ts'
 import type { ClientStore } from './auth/clients.ts'
 import dossierRoutes from './routes/dossiers.ts'
+import documentRoutes from './routes/documents.ts'
 import eventRoutes from './routes/events.ts'
 import lifecycleRoutes from './routes/lifecycle.ts'
 import statsRoutes from './routes/stats.ts'
@@ -103,6 +104,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(statsRoutes)
   await app.register(reportRoutes)
   await app.register(agencyRoutes)
+  await app.register(documentRoutes)
   await app.register(auditRoutes)
   await app.register(adminRoutes)
   await registerQueueConsole(app, { queues: options.queues, clients: options.clients })

@@ -340,7 +340,8 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<TestH
 }
 
 export type ExampleName = 'birth-registration' | 'death-registration' | 'marriage-registration' | 'criminal-record-certificate' |
-  'land-use-right-transfer' | 'land-first-certificate' | 'electricity-new-connection' | 'electricity-contract-holder-change'
+  'land-use-right-transfer' | 'land-first-certificate' | 'electricity-new-connection' | 'electricity-contract-holder-change' |
+  'child-residence-insurance'
 
 /** A fresh copy of an example dossier from schemas/examples/. */
 export function example (name: ExampleName): DossierSubmission {

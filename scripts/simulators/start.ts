@@ -23,6 +23,7 @@ import { loadHubConfig, type HubSettings } from '../../src/config/hub-config.ts'
 import { ConfigError } from '../../src/config/errors.ts'
 import { startSimulators } from './index.ts'
 import { startPortalReceivers, type PortalReceiver } from './portal.ts'
+import { demoDocuments, startNationalStore, type NationalStoreSimulator } from '../../adapters/national-data-store/simulator.ts'
 
 export interface RunningAgencies {
   /** stops the simulators and receivers (their pending reports to the hub are dropped) */
@@ -107,10 +108,21 @@ export async function startAgencies (): Promise<RunningAgencies> {
     console.error(`[portal] cannot start the webhook receiver: ${String(err)}`)
   }
   for (const p of portals) console.log(`[portal] webhook receiver at ${p.url}`)
+  // the national personal data store on DVCQG (once-only), when the config names one on this machine
+  let nationalStore: NationalStoreSimulator | undefined
+  const store = settings.nationalDataStore === undefined ? undefined : new URL(settings.nationalDataStore.endpoint)
+  if (store !== undefined && ['127.0.0.1', 'localhost'].includes(store.hostname)) {
+    try {
+      nationalStore = await startNationalStore({ port: Number(store.port || 80), seed: demoDocuments, log: (line) => { console.log(`[national-data-store] ${line}`) } })
+      console.log(`[national-data-store] simulated at ${nationalStore.url} (${nationalStore.documents.size} demo documents)`)
+    } catch (err) {
+      console.error(`[national-data-store] cannot start: ${String(err)}`)
+    }
+  }
   const running = sims
   return {
     close: async () => {
-      await Promise.all([running.close(), ...portals.map(async (p) => { await p.close() })])
+      await Promise.all([running.close(), ...portals.map(async (p) => { await p.close() }), nationalStore?.close()])
       console.log('[agencies] simulators stopped')
     }
   }

@@ -104,12 +104,13 @@ export class DocumentService {
     for (const r of results) {
       const holder = resultHolder(r, applicant)
       if (holder === undefined) continue
-      const { document } = await this.#o.store.register({
+      const { created, document } = await this.#o.store.register({
         id: newDocumentId(), holder, kind: r.componentCode, name: r.name, issuer: agency, origin: 'result',
         issuedAt: toVietnamIso(issuedAt), fileName: fileNameOf(r.url, r.componentCode), ...(r.mediaType !== undefined && { mediaType: r.mediaType }),
         url: r.url, sha256: r.sha256, dossier: code, step, registeredBy: agency
       })
       out.push(document)
+      if (created) await this.#log({ id: agency, role: 'agency' }, 'register', holder, [document.id], code, 201)
     }
     return out
   }

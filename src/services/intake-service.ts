@@ -197,7 +197,8 @@ export class IntakeService {
     return await this.submit(submission, idempotencyKey, { heldBy: agencyId })
   }
 
-  async submit (submission: DossierSubmission, idempotencyKey?: string, origin: { heldBy?: string, actor?: Actor } = {}): Promise<IntakeOutcome> {
+  /** `origin.client`: who submits (the documents' access log names it when the dossier reuses documents) */
+  async submit (submission: DossierSubmission, idempotencyKey?: string, origin: { heldBy?: string, actor?: Actor, client?: { id: string, role: string } } = {}): Promise<IntakeOutcome> {
     // references that differ only by invisible characters, spacing or width are one (before any fingerprint)
     const source = normalizeSource(submission.source)
     if (source !== submission.source) submission = { ...submission, source }
@@ -298,7 +299,7 @@ export class IntakeService {
     const { code } = result.summary
     const { log } = this.#o
     if (reused.length > 0) {
-      await this.#o.documents?.logReuse(code, reused, { id: actor.id, role: actor.kind }).catch((err: unknown) => {
+      await this.#o.documents?.logReuse(code, reused, origin.client ?? { id: actor.id, role: actor.kind }).catch((err: unknown) => {
         log.error({ err, dossier: code }, 'dossier stored with reused documents, but their reuse was not written to the access log')
       })
     }

@@ -1651,6 +1651,61 @@ export interface BirthRegistrationData {
   declarantRelationship: "mother" | "father" | "grandparent" | "relative" | "other";
 }
 /**
+ * Dữ liệu đăng ký thường trú và cấp thẻ BHYT cho trẻ em dưới 6 tuổi — the data of a child's permanent residence registration and health insurance card, for a child whose birth is already registered (its birth certificate is usually reused from the hub's document store rather than attached again).
+ */
+export interface ChildResidenceInsuranceData {
+  /**
+   * Trẻ em — the child.
+   */
+  child: {
+    /**
+     * Họ, chữ đệm, tên — the child's full name.
+     */
+    fullName: string;
+    /**
+     * Số định danh cá nhân — the child's 12-digit personal number, given at birth registration.
+     */
+    personalNumber: string;
+    /**
+     * Ngày sinh — date of birth.
+     */
+    dateOfBirth: string;
+    /**
+     * Giới tính — male (nam) or female (nữ).
+     */
+    sex: "male" | "female";
+  };
+  /**
+   * Nơi đăng ký thường trú — the address the child is registered at (usually a parent's).
+   */
+  residence: Address;
+  /**
+   * Chủ hộ — the head of the household the child joins.
+   */
+  householdHead?: {
+    /**
+     * Họ, chữ đệm, tên chủ hộ.
+     */
+    fullName: string;
+    /**
+     * Số định danh cá nhân của chủ hộ — 12 digits.
+     */
+    citizenId?: string;
+    /**
+     * Quan hệ với trẻ — e.g. mẹ, cha, ông.
+     */
+    relationship?: string;
+  };
+  /**
+   * Quan hệ của người đi đăng ký với trẻ — mother (mẹ), father (cha) or guardian (người giám hộ).
+   */
+  declarantRelationship: "mother" | "father" | "guardian";
+  /**
+   * Nơi đăng ký khám chữa bệnh ban đầu — the health facility for the insurance card, if chosen.
+   */
+  healthFacility?: string;
+}
+/**
  * Dữ liệu tờ khai đăng ký khai tử — the data of a death registration (Law on Civil Status 2014 Art. 32–34, Decree 123/2015/NĐ-CP): the deceased, the death, the death notice (giấy báo tử or the paper that replaces it) and who declares.
  */
 export interface DeathRegistrationData {

@@ -1,0 +1,261 @@
+/**
+ * Once-only (issue 17), end to end over real HTTP, PostgreSQL and Redis: a result issued through
+ * the hub is registered in the document store and reused in a later dossier instead of being
+ * attached again; refusals (another holder, expired, revoked, no consent) store nothing; each
+ * agency receives the reused document in its native format; the lookup is the portal's and the
+ * administrators', with its purpose on the access log; the national personal data store is asked
+ * by reference (its simulator, a real server).
+ */
+import t from 'tap'
+import { createHash } from 'node:crypto'
+import { build, example, post, startAgency, storedDossiers, testSettings, waitFor, type AgencyServer, type TestHub } from './helper.ts'
+import type { Dossier, DossierSubmission, DossierSummary, StoredDocument, StatusReport } from '../src/types/schemas.generated.ts'
+import type { NationalPortalRecord } from '../adapters/national-portal/native.generated.ts'
+import { startNationalStore, demoDocuments } from '../adapters/national-data-store/simulator.ts'
+import { toVietnamIso } from '../src/domain/vietnam-time.ts'
+
+const CHILD = '038226001234'
+const MOTHER = '038190012345'
+const CHILD_PROCEDURE = '1.004194.000.00.00.H56'
+const sha = (text: string): string => createHash('sha256').update(text).digest('hex')
+const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` })
+const minutesAgo = (n: number): string => toVietnamIso(new Date(Date.now() - n * 60_000))
+
+let eventSeq = 0
+async function report (hub: TestHub, code: string, agency: string, r: StatusReport): Promise<number> {
+  const res = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: `oo-${process.pid}-${++eventSeq}`, agency, report: r } })
+  return res.statusCode
+}
+
+async function dossier (hub: TestHub, code: string): Promise<Dossier> {
+  return (await hub.app.inject({ url: `/v1/dossiers/${code}` })).json<Dossier>()
+}
+
+/** The child's residence and health insurance dossier, its birth certificate given by reuse. */
+function childDossier (reference: string, reuse: Record<string, unknown>): DossierSubmission {
+  const s = example('child-residence-insurance')
+  s.source = { system: 'dvc-thanhhoa', reference }
+  s.attachments = [...(s.attachments ?? []), { componentCode: 'TT-02', componentName: 'Giấy khai sinh', reuse } as never]
+  return s
+}
+
+const consent = (at = minutesAgo(5)): { given: boolean, at: string } => ({ given: true, at })
+
+/** Registers a digitised paper as `agency`'s desk; answers the stored document. */
+async function digitize (hub: TestHub, agency: string, paper: Record<string, unknown>): Promise<StoredDocument> {
+  const res = await hub.app.inject({
+    method: 'POST', url: '/v1/documents', headers: bearer(hub.keys.agencies[agency] as string),
+    payload: { kind: 'KQ-KS', name: 'Giấy khai sinh (bản sao số hóa)', issuedAt: minutesAgo(60 * 24 * 10), fileName: 'giay-khai-sinh.pdf', mediaType: 'application/pdf', byteSize: 1234, url: `https://motcua.thanhhoa.gov.vn/so-hoa/${String(paper.holder)}-${eventSeq++}.pdf`, sha256: sha(`paper ${eventSeq}`), ...paper }
+  })
+  if (res.statusCode !== 201) throw new Error(`digitize answered ${res.statusCode}: ${res.body}`)
+  return res.json<StoredDocument>()
+}
+
+/** An object anywhere in `body` that holds `value` as one of its own values. */
+function holderOf (body: unknown, value: string): Record<string, unknown> | undefined {
+  if (body === null || typeof body !== 'object') return undefined
+  if (!Array.isArray(body) && Object.values(body).includes(value)) return body as Record<string, unknown>
+  for (const v of Object.values(body)) {
+    const found = holderOf(v, value)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
+const deliveredTo = (agency: AgencyServer, id: string): unknown[] => agency.requests.filter((r) => r.path === `/${id}`).map((r) => r.body)
+
+t.test('a child\'s birth certificate, issued through the hub by justice, is reused for the child\'s residence registration and health insurance card', async (t) => {
+  const agency = await startAgency(t)
+  const hub = await build(t, { settings: testSettings({ agencyUrl: agency.url }) })
+
+  // 1. the birth registration: justice issues the birth certificate, the child's document
+  const birth = await post(hub.app, example('birth-registration'), bearer(hub.keys.portal))
+  t.equal(birth.statusCode, 201)
+  const birthCode = birth.json<DossierSummary>().code
+  await waitFor(() => deliveredTo(agency, 'justice').length === 1, 'justice delivered')
+  const certificate = { name: 'Giấy khai sinh (bản chính)', componentCode: 'KQ-KS', url: `https://hotich.thanhhoa.gov.vn/ketqua/${birthCode}/giay-khai-sinh.pdf`, sha256: sha('giấy khai sinh'), mediaType: 'application/pdf', holder: CHILD }
+  t.equal(await report(hub, birthCode, 'justice', { status: 'resolved', results: [certificate] }), 201)
+
+  // 2. the portal looks the child's documents up, for the dossier it prepares
+  const lookup = await hub.app.inject({ url: `/v1/holders/${CHILD}/documents?purpose=DVC-2026-11-000456`, headers: bearer(hub.keys.portal) })
+  t.equal(lookup.statusCode, 200, lookup.body)
+  const documents = lookup.json<{ documents: StoredDocument[] }>().documents
+  t.equal(documents.length, 1, 'one valid document')
+  const issued = documents[0] as StoredDocument
+  t.match(issued, { holder: CHILD, kind: 'KQ-KS', issuer: 'justice', origin: 'result', dossier: birthCode, url: certificate.url, sha256: certificate.sha256 }, 'the birth certificate, registered from justice\'s result')
+  t.equal((await hub.app.inject({ url: `/v1/holders/${MOTHER}/documents?purpose=x` })).json<{ documents: unknown[] }>().documents.length, 0, 'registered under the child, not the applicant')
+  // a repeat of justice's report registers nothing twice
+  await report(hub, birthCode, 'justice', { status: 'resolved', results: [certificate] })
+  t.equal((await hub.app.inject({ url: `/v1/holders/${CHILD}/documents?purpose=x` })).json<{ documents: unknown[] }>().documents.length, 1, 'registered once')
+
+  // 3. the child's residence and health insurance dossier reuses it instead of attaching it
+  const consentAt = minutesAgo(3)
+  const submitted = await post(hub.app, childDossier('DVC-2026-11-000456', { documentId: issued.id, consent: consent(consentAt) }), bearer(hub.keys.portal))
+  t.equal(submitted.statusCode, 201, submitted.body)
+  const code = submitted.json<DossierSummary>().code
+  const stored = await dossier(hub, code)
+  t.same(stored.attachments?.[1], {
+    componentCode: 'TT-02', componentName: 'Giấy khai sinh', fileName: 'giay-khai-sinh.pdf', mediaType: 'application/pdf', byteSize: 0,
+    sha256: certificate.sha256, url: certificate.url, digitized: false, reused: { documentId: issued.id, consentAt }
+  }, 'the component is the stored document\'s file reference and digest, marked reused with the consent\'s time')
+
+  // 4. both agencies receive it as any attachment, in their format (generic: the canonical attachment)
+  // (each also receives the birth registration itself, its stage 2, with the certificate among its results)
+  const of = (id: string): unknown => deliveredTo(agency, id).find((b) => (b as { dossier: { code: string } }).dossier.code === code)
+  await waitFor(() => of('police-residence') !== undefined && of('social-insurance') !== undefined, 'residence and health insurance delivered')
+  for (const id of ['police-residence', 'social-insurance']) {
+    const item = holderOf((of(id) as { dossier: { attachments: unknown } }).dossier.attachments, certificate.url)
+    t.equal(item?.sha256, certificate.sha256, `${id}: the birth certificate's address with its SHA-256`)
+    t.same(item?.reused, { documentId: issued.id, consentAt }, `${id}: marked reused`)
+  }
+
+  // 5. the national record says it was reused (DuocTaiSuDung), not from the national store
+  const record = (await hub.app.inject({ url: `/v1/dossiers/${code}/national-record` })).json<NationalPortalRecord>()
+  t.same(record.TaiLieuNop?.map((d) => [d.MaThanhPhanHoSo, d.DuocTaiSuDung, d.DuocLayTuKhoDMQG]), [['TT-01', 0, 0], ['TT-02', 1, 0]])
+
+  // 6. the lookup and the reuse are on the access log with their purposes
+  const log = await hub.app.hub.documents.store.accessOf(CHILD)
+  t.match(log.map((e) => [e.action, e.purpose, e.client]), [
+    ['register', birthCode, 'justice'],
+    ['lookup', 'DVC-2026-11-000456', 'test-portal'],
+    ['lookup', 'x', 'test-admin'],
+    ['reuse', code, 'test-portal']
+  ], 'registration, lookups and reuse, each with its purpose')
+  t.same(log.find((e) => e.action === 'reuse')?.documentIds, [issued.id])
+
+  // 7. the same submission again is the same dossier
+  const again = await post(hub.app, childDossier('DVC-2026-11-000456', { documentId: issued.id, consent: consent(consentAt) }), bearer(hub.keys.portal))
+  t.equal(again.statusCode, 200)
+  t.equal(again.json<DossierSummary>().code, code)
+})
+
+t.test('refusals: another holder, expired, revoked, no consent — a 400 naming the component and why, nothing stored', async (t) => {
+  const hub = await build(t)
+  const other = await digitize(hub, 'justice', { holder: '038226009999' })
+  const expired = await digitize(hub, 'justice', { holder: CHILD, validUntil: minutesAgo(60) })
+  const revoked = await digitize(hub, 'justice', { holder: CHILD })
+  const valid = await digitize(hub, 'justice', { holder: CHILD })
+
+  // revocation: only the issuer
+  const foreign = await hub.app.inject({ method: 'POST', url: `/v1/documents/${revoked.id}/revocation`, headers: bearer(hub.keys.agencies['land-office'] as string), payload: { reason: 'x' } })
+  t.equal(foreign.statusCode, 403, 'another agency cannot revoke it')
+  t.equal(foreign.json<{ code: string }>().code, 'HUB_ERR_NOT_ISSUER')
+  const revocation = await hub.app.inject({ method: 'POST', url: `/v1/documents/${revoked.id}/revocation`, headers: bearer(hub.keys.agencies.justice as string), payload: { reason: 'Cấp nhầm' } })
+  t.equal(revocation.statusCode, 200, revocation.body)
+  t.ok(revocation.json<StoredDocument>().revokedAt, 'revoked')
+  t.equal((await hub.app.inject({ method: 'POST', url: '/v1/documents/doc_00000000000000000000000000000000/revocation', payload: {} })).statusCode, 404, 'unknown document')
+
+  const before = await storedDossiers(hub)
+  const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['another holder', { documentId: other.id, consent: consent() }, /belongs to another holder/],
+    ['expired', { documentId: expired.id, consent: consent() }, /expired on/],
+    ['revoked', { documentId: revoked.id, consent: consent() }, /was revoked on/],
+    ['no consent', { documentId: valid.id }, /consent to reuse this document is missing/],
+    ['consent refused', { documentId: valid.id, consent: { given: false, at: minutesAgo(1) } }, /consent to reuse this document is missing/],
+    ['consent after receipt', { documentId: valid.id, consent: { given: true, at: toVietnamIso(new Date(Date.now() + 3_600_000)) } }, /is after the dossier's receipt/],
+    ['unknown document', { documentId: 'doc_00000000000000000000000000000000', consent: consent() }, /no document has the id/]
+  ]
+  for (const [name, reuse, why] of cases) {
+    const res = await post(hub.app, childDossier(`REF-${name}`, reuse), bearer(hub.keys.portal))
+    t.equal(res.statusCode, 400, `${name}: 400`)
+    const body = res.json<{ code: string, detail: string, errors: Array<{ pointer: string, detail: string }> }>()
+    t.equal(body.code, 'HUB_ERR_REUSE_REFUSED', `${name}: its code`)
+    t.match(body.detail, /^Component TT-02 \(Giấy khai sinh\) cannot be reused/, `${name}: the summary names the component`)
+    t.equal(body.errors[0]?.pointer, '#/attachments/1/reuse', `${name}: points at the component`)
+    t.match(body.errors[0]?.detail, why, `${name}: says why`)
+    t.match(body.errors[0]?.detail, /^component TT-02 \(Giấy khai sinh\): /, `${name}: names the component`)
+    t.notMatch(body.errors[0]?.detail, /038226009999/, `${name}: never names another holder`)
+  }
+  t.equal(await storedDossiers(hub), before, 'nothing stored')
+  t.equal((await hub.app.hub.documents.store.accessOf(CHILD)).filter((e) => e.action === 'reuse').length, 0, 'no reuse logged')
+
+  // the valid one with consent is accepted; a sender cannot mark a file reused itself
+  t.equal((await post(hub.app, childDossier('REF-ok', { documentId: valid.id, consent: consent() }), bearer(hub.keys.portal))).statusCode, 201)
+  const claimed = example('child-residence-insurance')
+  claimed.attachments = claimed.attachments?.map((a) => ({ ...a, reused: { documentId: valid.id, consentAt: minutesAgo(1) } }))
+  const res = await post(hub.app, claimed, bearer(hub.keys.portal))
+  t.equal(res.statusCode, 400)
+  t.match(res.json<{ errors: Array<{ pointer: string }> }>().errors[0]?.pointer, '#/attachments/0/reused', 'reused is the hub\'s to set')
+  // neither or both of documentId and nationalStoreReference; a schema error for a bad id
+  t.equal((await post(hub.app, childDossier('REF-none', { consent: consent() }), bearer(hub.keys.portal))).json<{ code: string }>().code, 'HUB_ERR_REUSE_REFUSED')
+  t.equal((await post(hub.app, childDossier('REF-bad', { documentId: 'nope', consent: consent() }), bearer(hub.keys.portal))).statusCode, 400)
+})
+
+t.test('each agency receives the reused document in its native format', async (t) => {
+  const agency = await startAgency(t)
+  const hub = await build(t, { settings: testSettings({ agencyUrl: agency.url }) })
+  const cases: Array<{ example: Parameters<typeof example>[0], agency: string, sha: string }> = [
+    { example: 'marriage-registration', agency: 'justice', sha: 'maBam' },
+    { example: 'land-first-certificate', agency: 'land-office', sha: 'MaBam' },
+    { example: 'electricity-new-connection', agency: 'evn', sha: 'sha256' }
+  ]
+  for (const c of cases) {
+    const s = example(c.example)
+    const holder = s.applicant.identity.number
+    const paper = await digitize(hub, 'justice', { holder, kind: 'GT-CN', name: 'Giấy tờ số hóa' })
+    s.source = { ...s.source, reference: `${s.source.reference}-reuse` }
+    s.attachments = [...(s.attachments ?? []), { componentCode: 'GT-SH', reuse: { documentId: paper.id, consent: consent() } } as never]
+    const res = await post(hub.app, s, bearer(hub.keys.portal))
+    t.equal(res.statusCode, 201, `${c.example}: ${res.body}`)
+    await waitFor(() => deliveredTo(agency, c.agency).some((b) => holderOf(b, paper.url) !== undefined), `${c.agency} delivered`)
+    const item = holderOf(deliveredTo(agency, c.agency).find((b) => holderOf(b, paper.url) !== undefined), paper.url)
+    t.equal(item?.[c.sha], paper.sha256, `${c.agency}: the file reference with its SHA-256 (${c.sha})`)
+  }
+})
+
+t.test('who may look up, register and revoke; an agency sees what the dossiers routed to it contain', async (t) => {
+  const agency = await startAgency(t)
+  const hub = await build(t, { settings: testSettings({ agencyUrl: agency.url }) })
+  const paper = await digitize(hub, 'justice', { holder: CHILD })
+  const url = `/v1/holders/${CHILD}/documents?purpose=DVC-1`
+  t.equal((await hub.app.inject({ url, headers: bearer(hub.keys.agencies.justice as string) })).statusCode, 403, 'an agency cannot look documents up')
+  t.equal((await hub.app.inject({ url, headers: bearer(hub.keys.auditor) })).statusCode, 403, 'nor an auditor')
+  t.equal((await hub.app.inject({ url: `/v1/holders/${CHILD}/documents` })).statusCode, 400, 'the purpose is required')
+  t.equal((await hub.app.inject({ url: '/v1/holders/x/documents?purpose=a' })).statusCode, 400, 'a holder is a personal number or an organisation code')
+  t.equal((await hub.app.inject({ method: 'POST', url: '/v1/documents', headers: bearer(hub.keys.auditor), payload: {} })).statusCode, 403, 'an auditor registers nothing')
+  t.equal((await hub.app.inject({ method: 'POST', url: `/v1/documents/${paper.id}/revocation`, headers: bearer(hub.keys.portal), payload: {} })).statusCode, 403, 'the portal revokes nothing')
+  const wrongIssuer = await hub.app.inject({ method: 'POST', url: '/v1/documents', headers: bearer(hub.keys.agencies.justice as string), payload: { holder: CHILD, kind: 'X', name: 'X', issuedAt: minutesAgo(10), fileName: 'x.pdf', url: 'https://x.vn/x.pdf', sha256: sha('x'), issuer: 'land-office' } })
+  t.equal(wrongIssuer.statusCode, 400, 'an agency registers as itself')
+
+  const res = await post(hub.app, childDossier('DVC-SEEN', { documentId: paper.id, consent: consent() }), bearer(hub.keys.portal))
+  t.equal(res.statusCode, 201)
+  const code = res.json<DossierSummary>().code
+  const asResidence = await hub.app.inject({ url: `/v1/dossiers/${code}`, headers: bearer(hub.keys.agencies['police-residence'] as string) })
+  t.equal(asResidence.statusCode, 200, 'the agency the dossier is routed to reads it')
+  t.equal(asResidence.json<Dossier>().attachments?.[1]?.url, paper.url, 'with the reused document')
+  t.equal((await hub.app.inject({ url: `/v1/dossiers/${code}`, headers: bearer(hub.keys.agencies.justice as string) })).statusCode, 404, 'the issuer of the document, not on the route, does not')
+
+  // a lookup for a dossier the hub holds is on that dossier's audit trail
+  await hub.app.inject({ url: `/v1/holders/${CHILD}/documents?purpose=${code}`, headers: bearer(hub.keys.portal) })
+  await waitFor(async () => {
+    const trail = (await hub.app.inject({ url: `/v1/dossiers/${code}/audit` })).json<{ entries: Array<{ action: string, client: string }> }>()
+    return trail.entries.some((e) => e.action === 'lookup-documents' && e.client === 'test-portal')
+  }, 'the lookup on the dossier\'s audit trail')
+  t.pass('the lookup is on the audit trail of the dossier it was for')
+})
+
+t.test('the national personal data store: a document fetched by reference, marked DuocLayTuKhoDMQG', async (t) => {
+  const store = await startNationalStore({ seed: demoDocuments })
+  t.teardown(store.close)
+  const agency = await startAgency(t)
+  const hub = await build(t, { settings: { ...testSettings({ agencyUrl: agency.url }), nationalDataStore: { endpoint: store.url, timeoutMs: 2000 } } })
+  const [demo] = demoDocuments(store.url)
+  const res = await post(hub.app, childDossier('DVC-KHO', { nationalStoreReference: demo?.MaGiayTo, consent: consent() }), bearer(hub.keys.portal))
+  t.equal(res.statusCode, 201, res.body)
+  const code = res.json<DossierSummary>().code
+  t.same(store.fetched, [demo?.MaGiayTo], 'asked the store once')
+  const a = (await dossier(hub, code)).attachments?.[1]
+  t.match(a, { url: demo?.DuongDan, sha256: demo?.MaBam, byteSize: demo?.DungLuong, reused: { fromNationalStore: true } }, 'its file reference and digest, from the national store')
+  const record = (await hub.app.inject({ url: `/v1/dossiers/${code}/national-record` })).json<NationalPortalRecord>()
+  t.match(record.TaiLieuNop?.[1], { DuocTaiSuDung: 1, DuocLayTuKhoDMQG: 1 })
+  // kept: a second dossier does not ask again
+  t.equal((await post(hub.app, childDossier('DVC-KHO-2', { nationalStoreReference: demo?.MaGiayTo, consent: consent() }), bearer(hub.keys.portal))).statusCode, 201)
+  t.equal(store.fetched.length, 1, 'fetched once, kept in the hub\'s store')
+  const unknown = await post(hub.app, childDossier('DVC-KHO-3', { nationalStoreReference: 'KHO-NONE', consent: consent() }), bearer(hub.keys.portal))
+  t.equal(unknown.statusCode, 400)
+  t.match(unknown.json<{ errors: Array<{ detail: string }> }>().errors[0]?.detail, /national personal data store has no document KHO-NONE/)
+  await store.close()
+  const down = await post(hub.app, childDossier('DVC-KHO-4', { nationalStoreReference: 'KHO-OTHER', consent: consent() }), bearer(hub.keys.portal))
+  t.equal(down.statusCode, 503, 'the store away: 503, nothing stored')
+  t.equal(down.json<{ code: string }>().code, 'HUB_ERR_NATIONAL_STORE_UNAVAILABLE')
+})
