@@ -405,7 +405,7 @@ t.test('generic adapter', async (t) => {
 })
 
 /** Folders under adapters/ that map to another system's format but are not agency adapters. */
-const NOT_AGENCY_ADAPTERS = new Set(['national-portal'])
+const NOT_AGENCY_ADAPTERS = new Set(['national-portal', 'national-data-store'])
 
 t.test('the registry has exactly the adapter folders with an index.ts', async (t) => {
   const dir = fromRoot('adapters')
