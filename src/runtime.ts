@@ -49,6 +49,7 @@ import { WebhookService } from './delivery/webhook-service.ts'
 import type { Queue } from 'bullmq'
 import { DocumentService } from './services/document-service.ts'
 import { DocumentStore } from './store/document-store.ts'
+import { OnceOnlyIndicatorQueries } from './store/once-only-indicators.ts'
 import { nationalStoreFetch } from './delivery/national-store.ts'
 
 
@@ -270,7 +271,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     const dossiers = new DossierQueries(store, audit, { notifications, subscribers: settings.subscribers, agencies: settings.agencies })
     const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : [])]
     app = await buildApp({
-      services: { intake, documents, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, names, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now), checkpoints, inlineAttachmentLimit: options.inlineAttachmentLimit },
+      services: { intake, documents, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, names, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now, new OnceOnlyIndicatorQueries(db.reports)), checkpoints, inlineAttachmentLimit: options.inlineAttachmentLimit },
       audit,
       queues: consoleQueues,
       observability: { redis, record: db.sql, gauges: new DossierGauges(db.reports), queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), workers: () => workers, role, draining: () => draining, now },

@@ -13,6 +13,20 @@ import type { Dossier, DossierSubmission, DossierSummary, StoredDocument, Status
 import type { NationalPortalRecord } from '../adapters/national-portal/native.generated.ts'
 import { startNationalStore, demoDocuments } from '../adapters/national-data-store/simulator.ts'
 import { toVietnamIso } from '../src/domain/vietnam-time.ts'
+import { vietnamDate } from '../src/domain/calendar.ts'
+import type { IndicatorReport, IndicatorUnit } from '../src/types/schemas.generated.ts'
+
+/** Indicators 4.3 and 4.4 of today (Vietnam date), per unit. */
+async function onceOnlyFigures (hub: TestHub): Promise<IndicatorReport> {
+  const today = vietnamDate(new Date())
+  const res = await hub.app.inject(`/v1/reports/indicators?from=${today}&to=${today}`)
+  if (res.statusCode !== 200) throw new Error(`indicators answered ${res.statusCode}: ${res.body}`)
+  return res.json<IndicatorReport>()
+}
+const figure = (unit: IndicatorUnit | undefined, id: string): unknown => {
+  const f = unit?.indicators.find((i) => i.id === id)
+  return [f?.numerator, f?.denominator, f?.value]
+}
 
 const CHILD = '038226001234'
 const MOTHER = '038190012345'
@@ -123,7 +137,14 @@ t.test('a child\'s birth certificate, issued through the hub by justice, is reus
   ], 'registration, lookups and reuse, each with its purpose')
   t.same(log.find((e) => e.action === 'reuse')?.documentIds, [issued.id])
 
-  // 7. the same submission again is the same dossier
+  // 7. indicators 4.3 and 4.4 count from it: of the two dossiers received today, one reused a document
+  const figures = await onceOnlyFigures(hub)
+  t.same(figure(figures.province, '4.3'), [1, 2, 50], '4.3: 1 of 2 received dossiers reused a document')
+  t.same(figure(figures.province, '4.4'), [0, 2, 0], '4.4: none from the national personal data store')
+  t.same(figure(figures.agencies.find((a) => a.key === 'justice'), '4.3'), [0, 1, 0], 'justice\'s dossier reused nothing')
+  t.same(figure(figures.procedures?.find((a) => a.key === CHILD_PROCEDURE), '4.3'), [1, 1, 100], 'per procedure')
+
+  // 8. the same submission again is the same dossier
   const again = await post(hub.app, childDossier('DVC-2026-11-000456', { documentId: issued.id, consent: consent(consentAt) }), bearer(hub.keys.portal))
   t.equal(again.statusCode, 200)
   t.equal(again.json<DossierSummary>().code, code)
@@ -251,6 +272,9 @@ t.test('the national personal data store: a document fetched by reference, marke
   // kept: a second dossier does not ask again
   t.equal((await post(hub.app, childDossier('DVC-KHO-2', { nationalStoreReference: demo?.MaGiayTo, consent: consent() }), bearer(hub.keys.portal))).statusCode, 201)
   t.equal(store.fetched.length, 1, 'fetched once, kept in the hub\'s store')
+  const figures = await onceOnlyFigures(hub)
+  t.same(figure(figures.province, '4.4'), [2, 2, 100], '4.4: both dossiers took a document from the national store')
+  t.same(figure(figures.province, '4.3'), [2, 2, 100], '4.3: and reused it')
   const unknown = await post(hub.app, childDossier('DVC-KHO-3', { nationalStoreReference: 'KHO-NONE', consent: consent() }), bearer(hub.keys.portal))
   t.equal(unknown.statusCode, 400)
   t.match(unknown.json<{ errors: Array<{ detail: string }> }>().errors[0]?.detail, /national personal data store has no document KHO-NONE/)
