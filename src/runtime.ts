@@ -50,7 +50,7 @@ import type { Queue } from 'bullmq'
 import { DocumentService } from './services/document-service.ts'
 import { DocumentStore } from './store/document-store.ts'
 import { OnceOnlyIndicatorQueries } from './store/once-only-indicators.ts'
-import { nationalStoreFetch } from './delivery/national-store.ts'
+import { NationalStoreSync, nationalStoreFetch } from './delivery/national-store.ts'
 
 
 /** How long a change waits for Redis to take its jobs before it answers anyway (handOff in createHub). */
@@ -81,6 +81,8 @@ export interface HubOptions {
   sweepIntervalMs?: number
   /** the audit checkpoint job runs this often instead of daily at 00:05 Vietnam time (tests); it still keeps one a day */
   checkpointEveryMs?: number
+  /** how often results are synced to the national personal data store (default 30 s) */
+  nationalSyncIntervalMs?: number
   now?: () => Date
   /**
    * The record's database: a URL (as DATABASE_URL: postgres://…, pglite:<dir>), opened and closed
@@ -311,6 +313,9 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       const webhookService = new WebhookService({ store, notifications, http, subscribers: settings.subscribers, log, now })
       workers.push(createWebhookWorker({ connection: workerRedis, prefix: keys.queuePrefix, queue: webhooks.queue, service: webhookService, subscribers: settings.subscribers, log }))
     }
+    const nationalSync = settings.nationalDataStore === undefined
+      ? undefined
+      : new NationalStoreSync({ ...settings.nationalDataStore, store: new DocumentStore(db.sql), agencyNames: new Map([...settings.agencies.values()].map((a) => [a.id, a.name])), log, now })
     maintenance = await startMaintenance({
       connection: workerRedis,
       prefix: keys.queuePrefix,
@@ -321,6 +326,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       takeCheckpoint: async () => await checkpoints.take(),
       ...(options.checkpointEveryMs !== undefined && { checkpointEveryMs: options.checkpointEveryMs }),
       ...(options.sweepIntervalMs !== undefined && { sweepIntervalMs: options.sweepIntervalMs }),
+      ...(nationalSync !== undefined && { syncNationalStore: async () => await nationalSync.runOnce() }),
+      ...(options.nationalSyncIntervalMs !== undefined && { nationalSyncIntervalMs: options.nationalSyncIntervalMs }),
       ...(webhooks !== undefined && { webhooks: { queue: webhooks, notifications, graceMs: options.reconcileGraceMs ?? 10_000 } })
     })
   }

@@ -283,3 +283,36 @@ t.test('the national personal data store: a document fetched by reference, marke
   t.equal(down.statusCode, 503, 'the store away: 503, nothing stored')
   t.equal(down.json<{ code: string }>().code, 'HUB_ERR_NATIONAL_STORE_UNAVAILABLE')
 })
+
+t.test('results are synced to the national personal data store, once; a refusal ends in a visible failed state', async (t) => {
+  const store = await startNationalStore()
+  t.teardown(store.close)
+  const agency = await startAgency(t)
+  const hub = await build(t, { settings: { ...testSettings({ agencyUrl: agency.url }), nationalDataStore: { endpoint: store.url, timeoutMs: 2000 } }, nationalSyncIntervalMs: 200 })
+  const birth = await post(hub.app, example('birth-registration'), bearer(hub.keys.portal))
+  const birthCode = birth.json<DossierSummary>().code
+  await waitFor(() => deliveredTo(agency, 'justice').length === 1, 'justice delivered')
+  const certificate = { name: 'Giấy khai sinh (bản chính)', componentCode: 'KQ-KS', url: `https://hotich.thanhhoa.gov.vn/ketqua/${birthCode}/gks.pdf`, sha256: sha('gks'), holder: CHILD }
+  await report(hub, birthCode, 'justice', { status: 'resolved', results: [certificate] })
+  const [issued] = await hub.app.hub.documents.store.validOf(CHILD, new Date())
+  const synced = await waitFor(() => store.documents.get(issued?.id ?? ''), 'the result synced to the store')
+  t.match(synced, { SoDinhDanh: CHILD, MaLoaiGiayTo: 'KQ-KS', MaBam: certificate.sha256, DuongDan: certificate.url, MaHoSo: birthCode, TrangThai: 1 }, 'in the store\'s format')
+  t.match(synced.CoQuanCap, /Sở Tư pháp/, 'with the issuing agency\'s name')
+  const state = await waitFor(async () => { const s = await hub.app.hub.documents.store.syncState(issued?.id ?? ''); return s?.syncedAt !== undefined && s }, 'marked synced')
+  t.equal(state.attempts, 1, 'one attempt')
+  await new Promise((resolve) => setTimeout(resolve, 600))
+  t.equal([...store.documents.keys()].length, 1, 'sent once: a synced result is not sent again')
+  t.same(figure((await onceOnlyFigures(hub)).province, '4.4'), [1, 1, 100], '4.4: the dossier\'s e-result was synced to the store')
+
+  // a store that refuses the document: failed for good, with its error, visible in the record
+  const refusing = await startAgency(t, (_req, res) => { res.writeHead(422, { 'content-type': 'application/json' }); res.end('{"message":"thiếu trường"}') })
+  const hub2 = await build(t, { settings: { ...testSettings({ agencyUrl: agency.url }), nationalDataStore: { endpoint: refusing.url, timeoutMs: 2000 } }, nationalSyncIntervalMs: 200 })
+  const second = await post(hub2.app, example('birth-registration'), bearer(hub2.keys.portal))
+  const code2 = second.json<DossierSummary>().code
+  await report(hub2, code2, 'justice', { status: 'resolved', results: [certificate] })
+  const [doc2] = await hub2.app.hub.documents.store.validOf(CHILD, new Date())
+  const failed = await waitFor(async () => { const s = await hub2.app.hub.documents.store.syncState(doc2?.id ?? ''); return s?.failedAt !== undefined && s }, 'failed for good')
+  t.match(failed, { attempts: 1, error: /answered 422/ }, 'a 4xx is not retried')
+  t.equal(refusing.requests.filter((r) => r.path === '/documents').length, 1, 'asked once')
+  t.equal(refusing.requests[0]?.headers['idempotency-key'], `${doc2?.id ?? ''}/sync`, 'with its idempotency key')
+})

@@ -6,7 +6,9 @@
  *   - sweep-overdue: open dossiers past their due date are flagged overdue, once (the flag is a
  *     compare-and-set on the dossier: two sweeps at once cannot flag one twice);
  *   - audit-checkpoint: daily at 00:05 Vietnam time, the signed checkpoint of every audit trail's
- *     head (services/audit-checkpoints.ts; one a day is kept, whichever run comes first).
+ *     head (services/audit-checkpoints.ts; one a day is kept, whichever run comes first);
+ *   - national-store-sync: results not yet synced to the national personal data store are sent
+ *     (delivery/national-store.ts), when the hub config names the store.
  */
 import { Queue, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
@@ -20,6 +22,7 @@ export const MAINTENANCE_QUEUE = 'maintenance'
 const RECONCILE_SCHEDULER_ID = 'reconcile-outbox'
 const SWEEP_SCHEDULER_ID = 'sweep-overdue'
 const CHECKPOINT_SCHEDULER_ID = 'audit-checkpoint'
+const NATIONAL_SYNC_SCHEDULER_ID = 'national-store-sync'
 /** 00:05 every day, Vietnam time (cron: second minute hour day month weekday) */
 const CHECKPOINT_PATTERN = '0 5 0 * * *'
 
@@ -52,6 +55,10 @@ export interface MaintenanceOptions {
   takeCheckpoint?: () => Promise<CheckpointTaken>
   /** run the checkpoint job this often instead of daily (tests) */
   checkpointEveryMs?: number
+  /** sends the results not yet synced to the national personal data store */
+  syncNationalStore?: () => Promise<unknown>
+  /** how often (default 30 s) */
+  nationalSyncIntervalMs?: number
 }
 
 export async function startMaintenance (options: MaintenanceOptions): Promise<Maintenance> {
@@ -66,6 +73,9 @@ export async function startMaintenance (options: MaintenanceOptions): Promise<Ma
     if (takeCheckpoint !== undefined) {
       const repeat = options.checkpointEveryMs !== undefined ? { every: options.checkpointEveryMs } : { pattern: CHECKPOINT_PATTERN, tz: 'Asia/Ho_Chi_Minh' }
       await queue.upsertJobScheduler(CHECKPOINT_SCHEDULER_ID, repeat, { name: 'audit-checkpoint', opts })
+    }
+    if (options.syncNationalStore !== undefined) {
+      await queue.upsertJobScheduler(NATIONAL_SYNC_SCHEDULER_ID, { every: options.nationalSyncIntervalMs ?? 30_000 }, { name: 'national-store-sync', opts })
     }
   }
   await schedule()
@@ -85,6 +95,7 @@ export async function startMaintenance (options: MaintenanceOptions): Promise<Ma
       return { ...report, notifications }
     }
     if (job.name === 'sweep-overdue' && sweepOverdue !== undefined) return await sweepOverdue()
+    if (job.name === 'national-store-sync' && options.syncNationalStore !== undefined) return await options.syncNationalStore()
     if (job.name === 'audit-checkpoint' && takeCheckpoint !== undefined) {
       const c = await takeCheckpoint()
       log.info({ date: c.date, trails: c.trails, unverified: c.unverified.length, headsDigest: c.headsDigest }, 'audit checkpoint signed')

@@ -151,6 +151,41 @@ export class DocumentStore {
     return { document: fromRow(rest as Row), notIssuer: !mine }
   }
 
+  /** Results not yet synced to the national personal data store whose next attempt is due, oldest first. */
+  async pendingSync (now: Date, limit: number): Promise<Array<StoredDocument & { attempts: number }>> {
+    const rows = await this.#sql<Array<Row & { national_sync_attempts: number }>>`
+      select * from documents
+       where origin = 'result' and national_synced_at is null and national_sync_failed_at is null
+         and (national_sync_next_at is null or national_sync_next_at <= ${now})
+       order by registered_at, id limit ${limit}`
+    return rows.map((r) => ({ ...fromRow(r), attempts: r.national_sync_attempts }))
+  }
+
+  /** A result's sync: done (`synced`), to try again at `nextAt`, or failed for good. */
+  async syncOutcome (id: string, outcome: { synced: Date, reference: string } | { error: string, nextAt?: Date, failedAt?: Date }): Promise<void> {
+    if ('synced' in outcome) {
+      await this.#sql`update documents set national_synced_at = ${outcome.synced}, national_ref = ${outcome.reference}, national_sync_attempts = national_sync_attempts + 1, national_sync_error = null
+        where id = ${id} and national_synced_at is null`
+      return
+    }
+    await this.#sql`update documents set national_sync_attempts = national_sync_attempts + 1, national_sync_error = ${outcome.error},
+        national_sync_next_at = ${outcome.nextAt ?? null}, national_sync_failed_at = ${outcome.failedAt ?? null}
+      where id = ${id} and national_synced_at is null`
+  }
+
+  /** The sync state of a document (tests and operators). */
+  async syncState (id: string): Promise<{ syncedAt?: string, attempts: number, error?: string, failedAt?: string } | undefined> {
+    const [r] = await this.#sql<Array<{ national_synced_at: Date | null, national_sync_attempts: number, national_sync_error: string | null, national_sync_failed_at: Date | null }>>`
+      select national_synced_at, national_sync_attempts, national_sync_error, national_sync_failed_at from documents where id = ${id}`
+    if (r === undefined) return undefined
+    return {
+      attempts: r.national_sync_attempts,
+      ...(r.national_synced_at !== null && { syncedAt: toVietnamIso(r.national_synced_at) }),
+      ...(r.national_sync_error !== null && { error: r.national_sync_error }),
+      ...(r.national_sync_failed_at !== null && { failedAt: toVietnamIso(r.national_sync_failed_at) })
+    }
+  }
+
   async logAccess (e: AccessEntry): Promise<void> {
     await this.#sql`
       insert into document_access (client, role, action, holder, document_ids, purpose, status)

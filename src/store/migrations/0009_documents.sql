@@ -28,8 +28,15 @@ create table documents (
   -- a result: the route step that produced it (with the dossier, the file's digest and kind it is registered once)
   step           text,
   national_ref   text,
-  -- when the result was synced to the national personal data store (indicator 4.4)
+  -- the sync of a result to the national personal data store (indicator 4.4): the row is its own
+  -- outbox entry (pending while national_synced_at and national_sync_failed_at are null); the
+  -- relay (maintenance job national-store-sync) posts it with Idempotency-Key "<id>/sync", retries
+  -- with backoff (attempts, next_at, last error) and ends in synced or a visible failed state
   national_synced_at timestamptz,
+  national_sync_attempts integer not null default 0,
+  national_sync_next_at timestamptz,
+  national_sync_error text,
+  national_sync_failed_at timestamptz,
   registered_at  timestamptz not null default now(),
   registered_by  text not null
 );
@@ -37,6 +44,9 @@ create table documents (
 create index documents_holder on documents (holder, kind, issued_at desc);
 -- a result is registered once, however often its report is repeated
 create unique index documents_result_once on documents (dossier_code, step, kind, sha256) where origin = 'result';
+-- the results still to sync, oldest first
+create index documents_sync_pending on documents (registered_at)
+  where origin = 'result' and national_synced_at is null and national_sync_failed_at is null;
 -- a national-store document is fetched once
 create unique index documents_national_once on documents (national_ref) where origin = 'national-store';
 
