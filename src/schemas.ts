@@ -44,7 +44,9 @@ export function deriveSubmissionSchema (dossier: JsonSchema): JsonSchema {
   // once-only: a submitted component may name a stored document (attachment-reuse) instead of a file
   const attachments = properties.attachments
   if (attachments !== undefined) {
-    properties.attachments = { ...attachments, items: { if: { type: 'object', required: ['reuse'] }, then: { $ref: 'attachment-reuse#' }, else: { $ref: 'attachment#' } } }
+    // a JSON Schema if/then/else, not a thenable
+    const items = { if: { type: 'object', required: ['reuse'] }, then: { $ref: 'attachment-reuse#' }, else: { $ref: 'attachment#' } } // oxlint-disable-line unicorn/no-thenable
+    properties.attachments = { ...attachments, items }
   }
   return {
     ...dossier,
