@@ -309,10 +309,28 @@ t.test('results are synced to the national personal data store, once; a refusal 
   const hub2 = await build(t, { settings: { ...testSettings({ agencyUrl: agency.url }), nationalDataStore: { endpoint: refusing.url, timeoutMs: 2000 } }, nationalSyncIntervalMs: 200 })
   const second = await post(hub2.app, example('birth-registration'), bearer(hub2.keys.portal))
   const code2 = second.json<DossierSummary>().code
-  await report(hub2, code2, 'justice', { status: 'resolved', results: [certificate] })
-  const [doc2] = await hub2.app.hub.documents.store.validOf(CHILD, new Date())
+  await waitFor(() => deliveredTo(agency, 'justice').length === 2, 'justice delivered, second hub')
+  t.equal(await report(hub2, code2, 'justice', { status: 'resolved', results: [certificate] }), 201)
+  const doc2 = await waitFor(async () => (await hub2.app.hub.documents.store.validOf(CHILD, new Date()))[0], 'registered')
   const failed = await waitFor(async () => { const s = await hub2.app.hub.documents.store.syncState(doc2?.id ?? ''); return s?.failedAt !== undefined && s }, 'failed for good')
   t.match(failed, { attempts: 1, error: /answered 422/ }, 'a 4xx is not retried')
   t.equal(refusing.requests.filter((r) => r.path === '/documents').length, 1, 'asked once')
   t.equal(refusing.requests[0]?.headers['idempotency-key'], `${doc2?.id ?? ''}/sync`, 'with its idempotency key')
+})
+
+t.test('a birth certificate reported in the justice format is registered under the child\'s new personal number (soDinhDanh)', async (t) => {
+  const agency = await startAgency(t)
+  const hub = await build(t, { settings: testSettings({ agencyUrl: agency.url }) })
+  const birth = await post(hub.app, example('birth-registration'), bearer(hub.keys.portal))
+  const code = birth.json<DossierSummary>().code
+  await waitFor(() => deliveredTo(agency, 'justice').length === 1, 'justice delivered')
+  const native = {
+    maHoSo: code, trangThai: '4', thoiDiemXuLy: '20261124150000', nguoiXuLy: 'Lê Thị Thanh',
+    ketQua: [{ tenGiayTo: 'Giấy khai sinh (bản chính)', maThanhPhan: 'KQ-KS-01', duongDan: 'https://hotich.thanhhoa.gov.vn/ketqua/x/gks.pdf', maBam: sha('gks native'), kieuTep: 'application/pdf', soBanChinh: 1 }],
+    soDinhDanh: '038226011234', soDangKy: '154', quyenSo: '01/2026'
+  }
+  const res = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, headers: bearer(hub.keys.agencies.justice as string), payload: { eventId: 'ks-native-1', agency: 'justice', native } })
+  t.equal(res.statusCode, 201, res.body)
+  const found = (await hub.app.inject({ url: '/v1/holders/038226011234/documents?purpose=test' })).json<{ documents: StoredDocument[] }>().documents
+  t.match(found, [{ holder: '038226011234', kind: 'KQ-KS-01', issuer: 'justice', dossier: code, sha256: sha('gks native') }], 'the child\'s document, not the mother\'s')
 })
