@@ -334,3 +334,22 @@ t.test('a birth certificate reported in the justice format is registered under t
   const found = (await hub.app.inject({ url: '/v1/holders/038226011234/documents?purpose=test' })).json<{ documents: StoredDocument[] }>().documents
   t.match(found, [{ holder: '038226011234', kind: 'KQ-KS-01', issuer: 'justice', dossier: code, sha256: sha('gks native') }], 'the child\'s document, not the mother\'s')
 })
+
+t.test('a registration lost after the report\'s commit is repaired by the agency\'s repeat of the report', async (t) => {
+  const agency = await startAgency(t)
+  const hub = await build(t, { settings: testSettings({ agencyUrl: agency.url }) })
+  const code = (await post(hub.app, example('birth-registration'), bearer(hub.keys.portal))).json<DossierSummary>().code
+  await waitFor(() => deliveredTo(agency, 'justice').length === 1, 'justice delivered')
+  const event = { eventId: 'ks-lost-1', agency: 'justice', report: { status: 'resolved', results: [{ name: 'Giấy khai sinh', componentCode: 'KQ-KS', url: 'https://x.vn/gks-lost.pdf', sha256: sha('lost'), holder: CHILD }] } }
+  t.equal((await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: event })).statusCode, 201)
+  const lookup = async (): Promise<StoredDocument[]> => (await hub.app.inject({ url: `/v1/holders/${CHILD}/documents?purpose=t` })).json<{ documents: StoredDocument[] }>().documents
+  t.equal((await lookup()).length, 1, 'registered')
+  // as if the process had died between the report's commit and the registration
+  await hub.db.sql`delete from documents where dossier_code = ${code}`
+  t.equal((await lookup()).length, 0, 'lost')
+  const repeat = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: event })
+  t.equal(repeat.statusCode, 200, 'the repeat answers as the first time')
+  t.match(await lookup(), [{ dossier: code, kind: 'KQ-KS', holder: CHILD }], 'registered again by the repeat')
+  await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: event })
+  t.equal((await lookup()).length, 1, 'and once only')
+})

@@ -123,6 +123,19 @@ export class EventService {
     return { report: mapped.report, ...(mapped.step !== undefined && { step: mapped.step }) }
   }
 
+  /**
+   * Once-only: the results an applied `resolved` report carries go to the document store, after
+   * the commit. Registered once however often they are reported, and again on a repeat of the
+   * event: an agency that retries its report repairs a registration a crash after the commit lost.
+   */
+  async #register (code: string, step: string, agency: string, report: StatusReport, applicant: Parameters<DocumentService['registerResults']>[4], applied: boolean, at?: Date): Promise<void> {
+    const documents = this.#o.documents
+    if (documents === undefined || !applied || report.status !== 'resolved' || report.results === undefined || report.results.length === 0) return
+    await documents.registerResults(code, step, agency, report.results, applicant, at ?? new Date(report.occurredAt ?? this.#o.now().getTime())).catch((err: unknown) => {
+      this.#o.log.error({ err, dossier: code, step }, 'results applied but not registered in the document store; a repeat of the report registers them')
+    })
+  }
+
   /** The first answer to an event id seen before; 409 when the repeat's content differs. */
   #repeat (stored: string, fingerprint: string, eventId: string, code: string): EventOutcome {
     const first = JSON.parse(stored) as { fingerprint: string, answer: EventAnswer }
@@ -164,7 +177,11 @@ export class EventService {
       if (!outcome.applied && outcome.reason === 'dossier-closed') {
         // a repeat of a report that was applied answers as it did; a new one cannot change a closed dossier
         const seen = await store.eventAnswer(code, event.eventId)
-        if (seen !== undefined) return this.#repeat(seen, fingerprint, event.eventId, code)
+        if (seen !== undefined) {
+          const first = this.#repeat(seen, fingerprint, event.eventId, code)
+          await this.#register(code, first.answer.step, agency.id, report, found.dossier.applicant, first.answer.applied)
+          return first
+        }
         const to = IMPLIED[report.status]
         throw new IllegalTransitionError(code, status, to,
           `cannot go from ${status} (${nationalStatusCode(status)}) to ${to} (${nationalStatusCode(to)}): the dossier is ${status} already, so ${agency.id}'s ${report.status} report on step ${stepId} cannot change it`)
@@ -238,15 +255,13 @@ export class EventService {
         at
       })
       if (result.outcome === 'stale') return STALE
-      if (result.outcome === 'seen') return this.#repeat(result.answer, fingerprint, event.eventId, code)
-      log.info({ dossier: code, agency: agency.id, step: stepId, report: report.status, applied: answer.applied, status: answer.status }, 'agency report')
-      // once-only: the results the agency issued through the hub go to the document store (after
-      // the commit; registered once however often they are reported)
-      if (answer.applied && report.status === 'resolved' && report.results !== undefined && report.results.length > 0) {
-        await this.#o.documents?.registerResults(code, stepId, agency.id, report.results, found.dossier.applicant, at).catch((err: unknown) => {
-          log.error({ err, dossier: code, step: stepId }, 'results applied but not registered in the document store')
-        })
+      if (result.outcome === 'seen') {
+        const first = this.#repeat(result.answer, fingerprint, event.eventId, code)
+        await this.#register(code, first.answer.step, agency.id, report, found.dossier.applicant, first.answer.applied)
+        return first
       }
+      log.info({ dossier: code, agency: agency.id, step: stepId, report: report.status, applied: answer.applied, status: answer.status }, 'agency report')
+      await this.#register(code, stepId, agency.id, report, found.dossier.applicant, answer.applied, at)
       return { created: true, answer }
     }, () => { throw new BusyError(code) })
   }
