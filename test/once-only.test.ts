@@ -166,6 +166,11 @@ t.test('refusals: another holder, expired, revoked, no consent — a 400 naming 
   t.ok(revocation.json<StoredDocument>().revokedAt, 'revoked')
   t.equal((await hub.app.inject({ method: 'POST', url: '/v1/documents/doc_00000000000000000000000000000000/revocation', payload: {} })).statusCode, 404, 'unknown document')
 
+  // the lookup offers only what is valid now: not the expired one, not the revoked one
+  const offered = (await hub.app.inject({ url: `/v1/holders/${CHILD}/documents?purpose=p`, headers: bearer(hub.keys.portal) })).json<{ documents: StoredDocument[] }>().documents
+  t.same(offered.map((d) => d.id), [valid.id], 'only the valid document is offered')
+  t.same((await hub.app.inject({ url: `/v1/holders/${CHILD}/documents?purpose=p&kind=OTHER` })).json<{ documents: unknown[] }>().documents, [], 'filtered by kind')
+
   const before = await storedDossiers(hub)
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     ['another holder', { documentId: other.id, consent: consent() }, /belongs to another holder/],
