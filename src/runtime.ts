@@ -10,7 +10,7 @@ import type { Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { ValidateFunction } from 'ajv'
-import { adapters } from '../adapters/index.ts'
+import { adapters, type AgencyAdapter } from '../adapters/index.ts'
 import type { HubSettings } from './config/hub-config.ts'
 import { buildApp } from './app.ts'
 import { DossierStore } from './store/dossier-store.ts'
@@ -25,7 +25,7 @@ import { AdminService } from './services/admin-service.ts'
 import { DeliveryService, type AgencyChannel } from './delivery/delivery-service.ts'
 import { AgencyHttpClient } from './delivery/http-client.ts'
 import { createStrictAjv } from './validation/ajv.ts'
-import { createNativeValidators, type NativeValidators } from './validation/native.ts'
+import { createGateways, type AdapterGateway } from './gateway/adapter-gateway.ts'
 import { closeRedis, createRedis } from './redis/connection.ts'
 import { closeWorkers } from './queues/close-workers.ts'
 import { Keys } from './store/keys.ts'
@@ -131,12 +131,19 @@ export interface IntakeParts {
   enqueue: (code: string, deliveries: readonly Delivery[]) => Promise<void>
   /** queues webhook notification `sequence` of a dossier (absent: no subscribers) */
   notify?: (code: string, sequence: number) => Promise<void>
-  nativeValidators?: ReadonlyMap<string, NativeValidators>
+  /** the adapters' gateways (made here when not given) */
+  gateways?: ReadonlyMap<string, AdapterGateway>
   inlineAttachmentLimit: number
   /** once-only: the document store's service (reuse at intake, results registered from reports) */
   documents?: DocumentService
   log: Logger
   now?: () => Date
+}
+
+/** The gateways of the registered adapters, with the canonical schemas a mapping into the hub must fit. */
+export function gatewaysOf (registry: ReadonlyMap<string, AgencyAdapter<never, unknown, never>> = adapters): Map<string, AdapterGateway> {
+  const strict = createStrictAjv()
+  return createGateways(registry, { submission: compiledSchema(strict, 'dossier-submission'), report: compiledSchema(strict, 'status-report') })
 }
 
 /** The intake service with the schemas and adapters it needs, compiled once. */
@@ -149,9 +156,7 @@ export function createIntakeService (p: IntakeParts): IntakeService {
     enqueue: p.enqueue,
     procedures: p.settings.procedures,
     agencies: p.settings.agencies,
-    adapters,
-    nativeValidators: p.nativeValidators ?? createNativeValidators(adapters),
-    validateSubmission: compiledSchema(strict, 'dossier-submission'),
+    gateways: p.gateways ?? gatewaysOf(),
     duplicateWindowMs: p.settings.duplicateWindowMs,
     receivedAtMaxAgeMs: p.settings.receivedAtMaxAgeMs,
     dataValidators,
@@ -165,7 +170,7 @@ export function createIntakeService (p: IntakeParts): IntakeService {
   })
 }
 
-export type LifecycleParts = Omit<IntakeParts, 'inlineAttachmentLimit' | 'nativeValidators'>
+export type LifecycleParts = Omit<IntakeParts, 'inlineAttachmentLimit' | 'gateways'>
 
 /** The lifecycle service: status changes, withdrawal, return, the overdue flag. */
 export function createLifecycleService (p: LifecycleParts): LifecycleService {
@@ -189,9 +194,7 @@ export function createEventService (p: EventParts): EventService {
     store: p.store,
     lifecycle: p.lifecycle ?? createLifecycleService(p),
     agencies: p.settings.agencies,
-    adapters,
-    nativeValidators: p.nativeValidators ?? createNativeValidators(adapters),
-    validateReport: compiledSchema(createStrictAjv(), 'status-report'),
+    gateways: p.gateways ?? gatewaysOf(),
     ...(p.documents !== undefined && { documents: p.documents }),
     log: p.log,
     ...(p.now !== undefined && { now: p.now })
@@ -258,13 +261,13 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     else log.warn({ secrets: true }, warning)
   }
 
-  const nativeValidators = createNativeValidators(adapters)
+  const gateways = gatewaysOf()
   let draining = false
   let app: FastifyInstance | undefined
   if (role !== 'worker') {
     const documents = new DocumentService({ store: new DocumentStore(db.sql), ...nationalStoreOf(settings), log, now })
-    const intake = createIntakeService({ store, settings, enqueue, ...(notify !== undefined && { notify }), nativeValidators, inlineAttachmentLimit: options.inlineAttachmentLimit, documents, log, now })
-    const events = createEventService({ store, settings, enqueue, nativeValidators, lifecycle, documents, log, now })
+    const intake = createIntakeService({ store, settings, enqueue, ...(notify !== undefined && { notify }), gateways, inlineAttachmentLimit: options.inlineAttachmentLimit, documents, log, now })
+    const events = createEventService({ store, settings, enqueue, gateways, lifecycle, documents, log, now })
     const limit = options.rateLimit
     const names = {
       agency: new Map([...settings.agencies.values()].map((a) => [a.id, a.name])),
@@ -295,10 +298,9 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     http = new AgencyHttpClient()
     const channels = new Map<string, AgencyChannel>()
     for (const agency of settings.agencies.values()) {
-      const adapter = adapters.get(agency.adapter)
-      const v = nativeValidators.get(agency.adapter)
-      if (adapter === undefined || v === undefined) throw new Error(`adapter ${agency.adapter} is missing`)
-      channels.set(agency.id, { agency, adapter, validateRequest: v.request, ...(v.withdrawal !== undefined && { validateWithdrawal: v.withdrawal }), ...(v.supplement !== undefined && { validateSupplement: v.supplement }) })
+      const gateway = gateways.get(agency.adapter)
+      if (gateway === undefined) throw new Error(`adapter ${agency.adapter} is missing`)
+      channels.set(agency.id, { agency, gateway })
     }
     const service = new DeliveryService({
       store, http, channels, procedures: settings.procedures, log, now,

@@ -12,6 +12,7 @@ import { createTestDatabase } from './db-helper.ts'
 import { ClientStore } from '../src/auth/clients.ts'
 import { fromRoot } from '../src/paths.ts'
 import type { DossierList, DossierSummary, Problem } from '../src/types/schemas.generated.ts'
+import { Keys } from '../src/store/keys.ts'
 
 type Inject = InjectOptions
 interface Call { name: string, request: (code: string) => Inject }
@@ -188,7 +189,7 @@ t.test('a client removed or given a new key in one process stops working in ever
   const stop = here.watch()
   t.teardown(stop)
   await waitFor(async () => {
-    const [, n] = await hub.redis.pubsub('NUMSUB', `${hub.prefix}:clients:changed`) as [string, number]
+    const [, n] = await hub.redis.pubsub('NUMSUB', new Keys(hub.prefix).clientsChanged) as [string, number]
     return n >= 2 // the hub's own watch and this one
   }, 'watching')
   const { key } = await there.add({ id: 'watched', role: 'auditor' })

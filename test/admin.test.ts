@@ -140,11 +140,13 @@ t.test('pause an agency: deliveries wait, nothing is lost; resume delivers them 
     s.source.reference = `PAUSE-${i}`
     codes.push((await post(hub.app, s)).json<DossierSummary>().code)
   }
-  await new Promise((r) => setTimeout(r, 400))
+  // the three jobs are in the paused queue: no worker can take one from there
+  const queued = async (): Promise<{ agency: string, paused: boolean, counts: Record<string, number> } | undefined> =>
+    (await hub.app.inject({ url: '/v1/admin/queues', headers: admin(hub) })).json<Array<{ agency: string, paused: boolean, counts: Record<string, number> }>>().find((q) => q.agency === 'evn')
+  const during = await waitFor(async () => { const q = await queued(); return q?.counts.waiting === 3 ? q : undefined }, 'three deliveries waiting in the paused queue')
+  t.equal(during.paused, true)
+  t.equal(during.counts.active ?? 0, 0, 'none taken')
   t.equal(agency.requests.filter((r) => r.path === '/evn').length, 0, 'nothing sent while paused')
-  const during = (await hub.app.inject({ url: '/v1/admin/queues', headers: admin(hub) })).json<Array<{ agency: string, paused: boolean, counts: Record<string, number> }>>().find((q) => q.agency === 'evn')
-  t.equal(during?.paused, true)
-  t.equal(during?.counts.waiting, 3, 'three deliveries wait')
   const resumed = await hub.app.inject({ method: 'POST', url: '/v1/admin/queues/evn/resume', headers: admin(hub) })
   t.match(resumed.json(), { paused: false })
   for (const code of codes) await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', `${code} delivered after resume`)

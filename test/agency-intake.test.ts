@@ -6,7 +6,7 @@
  */
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { build, dossierRow, example, post, startAgency, storedDossiers, testSettings, type TestHub } from './helper.ts'
+import { build, deliveriesSettled, dossierRow, example, post, startAgency, storedDossiers, testSettings, type TestHub } from './helper.ts'
 import { fromRoot } from '../src/paths.ts'
 import { adapters } from '../adapters/index.ts'
 import type { DossierSubmission, DossierSummary, FieldProblem } from '../src/types/schemas.generated.ts'
@@ -56,7 +56,7 @@ t.test('each native submission: received once, normalized by its adapter, the ag
     t.equal(again.json<DossierSummary>().code, summary.code, `${c.native}: the same dossier`)
   }
   t.equal(await stored(hub), cases.length, 'one dossier per submission')
-  await new Promise((r) => setTimeout(r, 200))
+  await deliveriesSettled(hub)
   const own = new Set(cases.map((c) => `/${c.agency}`))
   t.equal(agency.requests.filter((r) => own.has(r.path) && r.body !== undefined).length, 0, 'no agency got its own dossier back')
 })

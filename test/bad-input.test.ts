@@ -5,13 +5,14 @@ import t, { type Test } from 'tap'
 import { connect } from 'node:net'
 import { build, dossierRow, example, keysUnder, post, storedDossiers, type TestHub } from './helper.ts'
 import type { DossierSubmission, DossierSummary, Problem } from '../src/types/schemas.generated.ts'
+import { Keys } from '../src/store/keys.ts'
 
 type Mutate = (s: DossierSubmission & Record<string, unknown>) => void
 
 /** Everything the hub keeps lives under its prefix: no key there means nothing stored or queued. */
 async function assertNothingStored (t: Test, hub: TestHub, label: string): Promise<void> {
   // BullMQ keeps queue metadata; the clients are the test's callers
-  const keys = (await keysUnder(hub.redis, hub.prefix)).filter((k) => !k.includes(':q:') && k !== `${hub.prefix}:clients`)
+  const keys = (await keysUnder(hub.redis, hub.prefix)).filter((k) => !k.startsWith(`${new Keys(hub.prefix).queuePrefix}:`))
   t.same(keys, [], `${label}: no dossier keys`)
   for (const id of hub.queues.agencyIds) {
     const counts = await hub.queues.queue(id).getJobCounts()

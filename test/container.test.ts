@@ -12,7 +12,7 @@ import { parseYaml } from '@redocly/openapi-core'
 import { fromRoot } from '../src/paths.ts'
 
 /** npm scripts for development only: the image does not carry what they need. Any other script is an operator command. */
-const DEVELOPMENT_SCRIPTS = ['pretest', 'test', 'typecheck', 'lint', 'bench', 'bench:indicators', 'types:generate', 'agencies', 'demo']
+const DEVELOPMENT_SCRIPTS = ['postinstall', 'pretest', 'test', 'typecheck', 'lint', 'bench', 'bench:indicators', 'types:generate', 'agencies', 'demo']
 
 interface Package { scripts: Record<string, string>, dependencies: Record<string, string>, devDependencies: Record<string, string> }
 const pkg = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as Package
@@ -87,6 +87,9 @@ t.test('the image holds what npm start and every operator command load, with pro
     t.same(notProduction, [], `${name}: every package it imports is a production dependency`)
   }
   t.ok(inImage('config/hub.json', sources) && inImage('config/holidays.json', sources), 'the shipped config and holiday table')
+  // the postinstall installs development tools (tools/) with a script the image does not hold
+  t.match(dockerfile, /RUN npm ci --omit=dev[^\n]*--ignore-scripts/, 'the image\'s npm ci runs no install scripts (the postinstall is for development)')
+  t.notOk(sources.includes('tools'), 'the development tools are not copied into the image')
 })
 
 t.test('the development secrets stay out of the image and of the build context', async (t) => {

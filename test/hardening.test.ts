@@ -8,6 +8,7 @@ import t from 'tap'
 import { connect } from 'node:net'
 import { bearer, build, example, post } from './helper.ts'
 import type { Problem } from '../src/types/schemas.generated.ts'
+import { Keys } from '../src/store/keys.ts'
 
 t.test('security headers on API answers, errors and the docs', async (t) => {
   const hub = await build(t, { role: 'api' })
@@ -40,7 +41,7 @@ t.test('rate limit per client: 429 problem+json with Retry-After; other clients 
   // a second API process on the same Redis shares the counters
   const second = await build(t, { role: 'api', rateLimit: limit, prefix: hub.prefix })
   t.equal((await second.app.inject({ url: '/v1/dossiers', headers: bearer(second.keys.portal) })).statusCode, 429, 'another API process knows the client has used its allowance (even with a renewed key: same client)')
-  const counted = await second.redis.keys(`${hub.prefix}:rl:*`)
+  const counted = await second.redis.keys(`${new Keys(hub.prefix).rateLimitSpace}*`)
   t.ok(counted.length >= 2, 'the counters live in Redis under the hub\'s prefix')
 })
 

@@ -228,6 +228,23 @@ export async function unconfirmedOutbox (hub: Pick<Hub, 'db'>): Promise<string[]
   return rows.map((r) => r.key).sort()
 }
 
+/**
+ * Waits until the hub has nothing left to deliver: no delivery job of any agency queue waiting,
+ * active or delayed, and every outbox row confirmed or discarded (the relay queues only those). From
+ * then on nothing more reaches an agency unless something new happens, so a check that something was
+ * NOT sent needs no fixed sleep.
+ */
+export async function deliveriesSettled (hub: Pick<Hub, 'db' | 'queues'>, timeoutMs = 10_000): Promise<void> {
+  await waitFor(async () => {
+    if ((await unconfirmedOutbox(hub)).length > 0) return false
+    for (const agency of hub.queues.agencyIds) {
+      const counts = await hub.queues.queue(agency).getJobCounts('wait', 'active', 'delayed', 'prioritized')
+      if (Object.values(counts).some((n) => n > 0)) return false
+    }
+    return true
+  }, 'every delivery settled', timeoutMs)
+}
+
 /** The Authorization header of a key. */
 export const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` })
 

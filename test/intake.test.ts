@@ -1,5 +1,5 @@
 import t from 'tap'
-import { BIRTH, build, ELECTRICITY, example, post, startAgency, storedDossiers, waitFor } from './helper.ts'
+import { BIRTH, build, ELECTRICITY, example, post, startAgency, storedDossiers, waitFor, deliveriesSettled } from './helper.ts'
 import type { Dossier, DossierSummary } from '../src/types/schemas.generated.ts'
 
 t.test('each example dossier: 201 with code and Location, delivered to its agency, visible in GET', async (t) => {
@@ -62,7 +62,7 @@ t.test('receive once: the same Idempotency-Key returns the same dossier and crea
   t.equal(third.statusCode, 200, 'same content in another key order, key as a structured-field string')
   t.equal(await storedDossiers(hub), 1, 'one dossier stored')
   await waitFor(() => agency.requests.length >= 1, 'delivery')
-  await new Promise((r) => setTimeout(r, 200))
+  await deliveriesSettled(hub)
   t.equal(agency.requests.length, 1, 'one delivery')
 })
 
@@ -115,7 +115,7 @@ t.test('50 concurrent copies: exactly one dossier, one delivery', async (t) => {
   }
   t.equal(await storedDossiers(hub), 2, 'two dossiers in all')
   await waitFor(() => agency.requests.length >= 2, 'deliveries')
-  await new Promise((r) => setTimeout(r, 300))
+  await deliveriesSettled(hub)
   t.equal(agency.requests.length, 2, 'one delivery each')
 })
 

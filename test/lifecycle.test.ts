@@ -9,7 +9,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http'
 import { createHash } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import type { Test } from 'tap'
-import { answerJson, bearer, build, dossierRow, example, post, REDIS_URL, startAgency, testSettings, waitFor, type TestHub } from './helper.ts'
+import { answerJson, bearer, build, deliveriesSettled, dossierRow, example, post, REDIS_URL, startAgency, testSettings, waitFor, type TestHub } from './helper.ts'
 import { createHub } from '../src/runtime.ts'
 import { createLogger } from '../src/logger.ts'
 import { verifyHubSignature } from '../src/delivery/outbound-auth.ts'
@@ -314,7 +314,7 @@ t.test('withdrawal: open steps stop, agencies holding the dossier are told, repe
   t.equal(late.statusCode, 409, 'an agency report cannot change a withdrawn dossier')
   t.equal(late.headers['content-type'], 'application/problem+json; charset=utf-8')
   t.match(late.json<{ detail: string }>().detail, /from withdrawn \(7\) to resolved \(9\)/)
-  await new Promise((r) => setTimeout(r, 200))
+  await deliveriesSettled(hub)
   t.equal(agency.requests.filter((r) => r.path.startsWith('/police-residence')).length, 0, 'the next stage was never sent')
 })
 

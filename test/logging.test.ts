@@ -8,6 +8,7 @@ import { LogCapture, answerJson, build, example, post, startAgency, waitFor } fr
 import { createLogger, scrubLine } from '../src/logger.ts'
 import { fromRoot } from '../src/paths.ts'
 import type { DossierSummary } from '../src/types/schemas.generated.ts'
+import { Keys } from '../src/store/keys.ts'
 
 const birth = example('birth-registration')
 const secrets = [
@@ -172,7 +173,7 @@ t.test('an agency\'s error answers that echo the applicant (name, date of birth,
     for (const s of echo) t.notOk(lastError.includes(s), `the step's lastError has no "${s}"`)
   }
   // the queue's failure reasons (BullMQ job hashes) hold the same redacted words
-  const failed = await Promise.all((await hub.redis.keys(`${hub.prefix}:q:*`)).map(async (k) => await hub.redis.type(k) === 'hash' ? await hub.redis.hget(k, 'failedReason') : null))
+  const failed = await Promise.all((await hub.redis.keys(`${new Keys(hub.prefix).queuePrefix}:*`)).map(async (k) => await hub.redis.type(k) === 'hash' ? await hub.redis.hget(k, 'failedReason') : null))
   t.ok(failed.some((f) => f !== null && /HTTP 400/.test(f)), 'the failure reason was found')
   for (const f of failed) for (const s of echo) if (f !== null) t.notOk(f.includes(s), `no "${s}" in a failure reason`)
 })

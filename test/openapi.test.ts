@@ -184,6 +184,34 @@ t.test('the OpenAPI document', async (t) => {
     t.notOk(validBody({ maYeuCau: 'x' }), 'and something else does not')
   })
 
+  t.test('every request body has an example, and every example fits the documented body', async (t) => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true })
+    ;((addFormatsModule as unknown as { default?: unknown }).default as (a: Ajv2020) => void)(ajv)
+    ajv.addSchema({ ...doc, $id: 'https://hub.invalid/openapi.json' })
+    const pointer = (...parts: string[]): string => parts.map((p) => encodeURIComponent(p.replaceAll('~', '~0').replaceAll('/', '~1'))).join('/')
+    let bodies = 0
+    let examples = 0
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const media = op.requestBody?.content?.['application/json']
+        if (op.requestBody === undefined) continue
+        bodies++
+        const named = Object.entries(media?.examples ?? {})
+        t.ok(named.length > 0, `${method} ${path}: has a request example`)
+        const valid = ajv.compile({ $ref: `https://hub.invalid/openapi.json#/${pointer('paths', path, method, 'requestBody', 'content', 'application/json', 'schema')}` })
+        for (const [name, example] of named) {
+          examples++
+          t.ok(valid(example.value), `${method} ${path}: example ${name} fits the documented body`, { errors: valid.errors?.slice(0, 3) })
+          t.type(example.summary, 'string', `${method} ${path}: example ${name} has a summary`)
+        }
+      }
+    }
+    t.ok(bodies >= 7 && examples >= bodies, `${examples} examples for ${bodies} request bodies`)
+    // a body that does not fit is refused by the same check (the examples are checked, not assumed)
+    const withdraw = ajv.compile({ $ref: `https://hub.invalid/openapi.json#/${pointer('paths', '/v1/dossiers/{code}/withdraw', 'post', 'requestBody', 'content', 'application/json', 'schema')}` })
+    t.notOk(withdraw({ reason: '' }), 'an empty withdrawal reason does not fit')
+  })
+
   t.test('every API route names its key and documents 401 and 403; the docs themselves are public', async (t) => {
     const schemes = (doc.components as { securitySchemes?: Record<string, { type: string, scheme?: string }> }).securitySchemes
     t.match(schemes?.apiKey, { type: 'http', scheme: 'bearer' }, 'the API key scheme')

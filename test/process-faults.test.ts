@@ -9,6 +9,8 @@ import { request } from 'undici'
 import { answerJson, example, freePort, startAgency, waitFor, REDIS_URL } from './helper.ts'
 import { portalKey, startHub, withPrefix, writeConfig } from './process-helper.ts'
 import type { DossierSummary } from '../src/types/schemas.generated.ts'
+import { Keys } from '../src/store/keys.ts'
+import { deliveryQueueName } from '../src/queues/delivery-queues.ts'
 
 t.test('fault: the worker process is killed (SIGKILL) in the middle of deliveries; after a restart every dossier is delivered, repeats dropped by Idempotency-Key', async (t) => {
   const firstSeen = new Map<string, number>()
@@ -85,6 +87,7 @@ t.test('SIGTERM under load, behind a load balancer that watches /ready: no reque
   const codes: string[] = []
   let sent = 0
   const loop = async (n: number): Promise<void> => {
+    // eslint-disable-next-line no-unmodified-loop-condition -- the test clears `routing` while the loops await
     for (let i = 0; routing; i++) {
       const s = example('electricity-new-connection')
       s.source.reference = `SIGTERM-${n}-${i}`
@@ -119,7 +122,7 @@ t.test('SIGTERM under load, behind a load balancer that watches /ready: no reque
   t.ok(hub.output().includes('"msg":"delivered"'), 'deliveries were going on')
   const { Queue } = await import('bullmq')
   const redis = new Redis(REDIS_URL)
-  const queue = new Queue('deliver.evn', { connection: redis, prefix: `${prefix}:q` })
+  const queue = new Queue(deliveryQueueName('evn'), { connection: redis, prefix: new Keys(prefix).queuePrefix })
   t.teardown(async () => { await queue.close(); await redis.quit() })
   t.equal(await queue.getActiveCount(), 0, 'no delivery left half-done: the active ones finished before the exit')
 

@@ -12,6 +12,7 @@ import { build, example, freePort, post, testSettings, waitFor } from './helper.
 import { createRedis, parseSentinelUrl } from '../src/redis/connection.ts'
 import { loadEnv } from '../src/config/env.ts'
 import type { DossierSummary } from '../src/types/schemas.generated.ts'
+import { Keys } from '../src/store/keys.ts'
 
 t.test('redis+sentinel:// URLs: sentinels, master name, password, db', async (t) => {
   t.same(parseSentinelUrl('redis+sentinel://10.0.0.1:26379,10.0.0.2:26380/hub-master'), { sentinels: [{ host: '10.0.0.1', port: 26379 }, { host: '10.0.0.2', port: 26380 }], name: 'hub-master' })
@@ -59,5 +60,5 @@ t.test('the hub works through Sentinel', async (t) => {
   t.equal(res.statusCode, 201)
   const { code } = res.json<DossierSummary>()
   t.ok(code.length > 0, 'a dossier was stored')
-  t.ok((await plain.keys(`${hub.prefix}:q:*`)).length > 0, 'its delivery job is on the master the sentinel named')
+  t.ok((await plain.keys(`${new Keys(hub.prefix).queuePrefix}:*`)).length > 0, 'its delivery job is on the master the sentinel named')
 })

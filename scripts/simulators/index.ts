@@ -171,6 +171,7 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
 
   async function postPayload (agency: ResolvedAgency, d: Delivered, status: StatusReport['status'], payload: EventPayload): Promise<void> {
     const body = { eventId: randomUUID(), agency: agency.id, ...(d.step !== undefined && { step: d.step }), ...payload }
+    // eslint-disable-next-line no-unmodified-loop-condition -- close() sets `closed` while the loop awaits
     for (let attempt = 1; attempt <= 5 && !closed; attempt++) {
       if (withdrawn(agency.id, d.code, d.step)) return
       try {

@@ -24,6 +24,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { Sql } from 'postgres'
+import { Keys } from '../store/keys.ts'
 
 export const ROLES = ['portal', 'agency', 'admin', 'auditor'] as const
 export type Role = typeof ROLES[number]
@@ -89,7 +90,7 @@ export class ClientStore {
   constructor (sql: Sql, redis: Redis | undefined, prefix: string, cacheTtlMs = 5000) {
     this.#sql = sql
     this.#redis = redis
-    this.#channel = `${prefix}:clients:changed`
+    this.#channel = new Keys(prefix).clientsChanged
     this.#ttlMs = cacheTtlMs
   }
 

@@ -7,8 +7,8 @@
  */
 import { STALE, compareAndSet } from '../store/compare-and-set.ts'
 import type { Logger } from 'pino'
-import type { ValidateFunction } from 'ajv'
-import type { AgencyAdapter, DeliverableDossier, OutboundRequest } from '../../adapters/contract.ts'
+import type { DeliverableDossier, OutboundRequest } from '../../adapters/contract.ts'
+import { NativeOutputError, type AdapterGateway } from '../gateway/adapter-gateway.ts'
 import type { ResolvedAgency, ResolvedProcedure } from '../config/hub-config.ts'
 import type { DossierStore } from '../store/dossier-store.ts'
 import { outboxMember, supplementSequence, type DeliveryKind } from '../store/keys.ts'
@@ -16,7 +16,6 @@ import type { RoutingState } from '../types/schemas.generated.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
 import { mergeDelivery, type DeliveryUpdate } from '../domain/routing.ts'
 import { WITHDRAWN_PREFIX } from '../domain/lifecycle.ts'
-import { toFieldErrors } from '../validation/ajv.ts'
 import { DeliveryError, type AgencyHttpClient } from './http-client.ts'
 
 export type DeliveryOutcome =
@@ -31,13 +30,8 @@ export const deliveryIdempotencyKey = (code: string, step: string): string => `$
 
 export interface AgencyChannel {
   agency: ResolvedAgency
-  adapter: AgencyAdapter<never, unknown, never>
-  /** compiled native request schema of the adapter */
-  validateRequest: ValidateFunction
-  /** compiled native withdrawal-notice schema, when the adapter has one */
-  validateWithdrawal?: ValidateFunction
-  /** compiled native supplement schema, when the adapter has one */
-  validateSupplement?: ValidateFunction
+  /** the agency's adapter, behind its gateway (map → check against the native schema) */
+  gateway: AdapterGateway
 }
 
 export interface DeliveryServiceOptions {
@@ -136,17 +130,13 @@ export class DeliveryService {
     let error: DeliveryError
     try {
       if (procedure === undefined) throw new DeliveryError(`procedure ${found.dossier.procedure.code} is not in the hub config any more`, false)
-      const req = channel.adapter.outbound(deliverable as DeliverableDossier, {
+      const req = channel.gateway.outbound(deliverable as DeliverableDossier, {
         agencyId,
         idempotencyKey,
         dataSchema: procedure.dataSchema,
         step: { id: step, stage: current.stage, ...(current.task !== undefined && { task: current.task }), lead: current.lead === true },
         ...(channel.agency.code !== undefined && { agencyCode: channel.agency.code })
       })
-      if (!channel.validateRequest(req.body)) {
-        const fields = toFieldErrors(channel.validateRequest.errors).slice(0, 5).map((f) => `${f.pointer} ${f.detail}`).join('; ')
-        throw new DeliveryError(`the ${channel.adapter.name} adapter produced a request its native schema rejects: ${fields}`, false)
-      }
       const res = await http.send(req, {
         endpoint: channel.agency.endpoint,
         timeoutMs: channel.agency.timeoutMs,
@@ -154,7 +144,7 @@ export class DeliveryService {
         ...(channel.agency.auth !== undefined && { auth: channel.agency.auth }),
         ...(channel.agency.tls !== undefined && { tls: { agencyId, options: channel.agency.tls } })
       })
-      const agencyReference = channel.adapter.receipt(res)
+      const agencyReference = channel.gateway.receipt(res)
       const recorded = await this.#record(code, step, {
         state: 'delivered', attempts: attempt, lastAttemptAt: startedAt, deliveredAt: toVietnamIso(now()),
         ...(agencyReference !== undefined && { agencyReference })
@@ -169,7 +159,9 @@ export class DeliveryService {
     } catch (err) {
       error = err instanceof DeliveryError
         ? err
-        : new DeliveryError(`the ${channel.adapter.name} adapter cannot map this dossier: ${(err as Error).message}`, false)
+        : err instanceof NativeOutputError
+          ? new DeliveryError(err.message, false)
+          : new DeliveryError(`the ${channel.gateway.name} adapter cannot map this dossier: ${(err as Error).message}`, false)
     }
     const final = !error.retryable || attempt >= maxAttempts
     await this.#record(code, step, { state: final ? 'failed' : 'retrying', attempts: attempt, lastAttemptAt: startedAt, lastError: error.message }, logger, current)
@@ -235,23 +227,16 @@ export class DeliveryService {
       }
       const agencyReference = current.agencyReference !== undefined ? { agencyReference: current.agencyReference } : {}
       let req: OutboundRequest
-      let validate: ValidateFunction | undefined
       if (sequence === undefined) {
         const reason = current.reason?.startsWith(WITHDRAWN_PREFIX) === true ? current.reason.slice(WITHDRAWN_PREFIX.length) : (current.reason ?? 'withdrawn by the applicant')
-        req = channel.adapter.withdrawal({ dossierCode: code, step, ...agencyReference, reason, withdrawnAt: found.dossier.closedAt ?? at }, context)
-        validate = channel.validateWithdrawal
+        req = channel.gateway.withdrawal({ dossierCode: code, step, ...agencyReference, reason, withdrawnAt: found.dossier.closedAt ?? at }, context)
       } else {
         const supplement = await store.supplement(code, sequence)
         if (supplement === undefined) throw new DeliveryError(`dossier ${code} has no supplement ${sequence}`, false)
-        req = channel.adapter.supplement({
+        req = channel.gateway.supplement({
           dossierCode: code, step, ...agencyReference, sequence, attachments: supplement.attachments,
           ...(supplement.note !== undefined && { note: supplement.note }), submittedAt: supplement.submittedAt
         }, context)
-        validate = channel.validateSupplement
-      }
-      if (validate !== undefined && !validate(req.body)) {
-        const fields = toFieldErrors(validate.errors).slice(0, 5).map((f) => `${f.pointer} ${f.detail}`).join('; ')
-        throw new DeliveryError(`the ${channel.adapter.name} adapter produced a ${what} its native schema rejects: ${fields}`, false)
       }
       const res = await http.send(req, {
         endpoint: channel.agency.endpoint,
@@ -264,7 +249,9 @@ export class DeliveryService {
       logger.info({ status: res.status }, `${what} delivered`)
       return { outcome: 'delivered', status: res.status }
     } catch (err) {
-      error = err instanceof DeliveryError ? err : new DeliveryError(`the adapter cannot write the ${what}: ${(err as Error).message}`, false)
+      error = err instanceof DeliveryError
+        ? err
+        : err instanceof NativeOutputError ? new DeliveryError(err.message, false) : new DeliveryError(`the adapter cannot write the ${what}: ${(err as Error).message}`, false)
     }
     const final = !error.retryable || attempt >= maxAttempts
     await record({ state: final ? 'failed' : 'retrying', attempts: attempt, at, lastError: error.message })

@@ -13,7 +13,7 @@
 
 const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu
 /** C0 and C1 controls (tab, line breaks included) and DEL: no place in an identifier */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u // oxlint-disable-line no-control-regex -- control characters are what it finds
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u // eslint-disable-line no-control-regex -- control characters are what it finds
 
 export function normalizeIdentifier (value: string): string {
   return value.normalize('NFKC').replace(INVISIBLE, '').trim()

@@ -102,7 +102,7 @@ export function statusFromRouting (routing: Routing, current: DossierStatus): Do
   const open = steps.filter((s) => !isFinished(s.state))
   if (open.some((s) => s.state === 'supplement-requested')) return 'supplement-requested'
   if (open.some((s) => s.state === 'payment-requested')) return 'payment-requested'
-  if (steps.some((s) => STEP_RANK[s.state] >= 3 || s.stage > 0 && s.state !== 'waiting')) return 'processing'
+  if (steps.some((s) => STEP_RANK[s.state] >= 3 || (s.stage > 0 && s.state !== 'waiting'))) return 'processing'
   return current === 'new' ? 'new' : 'received'
 }
 

@@ -15,12 +15,12 @@ export class LocalRedisError extends Error {
 
 /** Sends one inline command; resolves with the raw reply once `complete(reply)` says it is whole, or undefined. */
 async function ask (host: string, port: number, command: string, complete: (reply: string) => boolean, timeoutMs: number): Promise<string | undefined> {
-  return await new Promise((done) => {
+  return await new Promise((resolve) => {
     const socket = createConnection({ host, port })
     let reply = ''
     const finish = (value: string | undefined): void => {
       socket.destroy()
-      done(value)
+      resolve(value)
     }
     socket.setTimeout(timeoutMs, () => { finish(undefined) })
     socket.on('error', () => { finish(undefined) })
@@ -68,9 +68,9 @@ export async function startLocalRedis (options: { port: number, dataDir: string,
   child.stdout?.on('data', (c: Buffer) => { output = (output + c.toString()).slice(-4000) })
   child.stderr?.on('data', (c: Buffer) => { output = (output + c.toString()).slice(-4000) })
 
-  const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null, error?: Error }>((done) => {
-    child.once('error', (error) => { done({ code: null, signal: null, error }) })
-    child.once('exit', (code, signal) => { done({ code, signal }) })
+  const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null, error?: Error }>((resolve) => {
+    child.once('error', (error) => { resolve({ code: null, signal: null, error }) })
+    child.once('exit', (code, signal) => { resolve({ code, signal }) })
   })
   const deadline = Date.now() + (options.startTimeoutMs ?? 10_000)
   let early: Awaited<typeof exited> | undefined

@@ -14,14 +14,11 @@
  */
 import { STALE, compareAndSet } from '../store/compare-and-set.ts'
 import type { Logger } from 'pino'
-import type { ValidateFunction } from 'ajv'
 import type { AgencyEvent, HistoryEntry, StatusReport } from '../types/schemas.generated.ts'
 import type { ResolvedAgency } from '../config/hub-config.ts'
 import type { DossierStore } from '../store/dossier-store.ts'
 import type { LifecycleService } from './lifecycle-service.ts'
-import { AdapterMappingError, type AgencyAdapter } from '../../adapters/contract.ts'
-import type { NativeValidators } from '../validation/native.ts'
-import { toFieldErrors } from '../validation/ajv.ts'
+import { GatewayRefusal, type AdapterGateway } from '../gateway/adapter-gateway.ts'
 import { applyReport, stepForAgency, type NotApplied, type Routing, type StepState } from '../domain/routing.ts'
 import { announceDelay, changeStatus, supplementRequestInTime } from '../domain/lifecycle.ts'
 import type { NotificationEvent } from '../config/hub-config.ts'
@@ -69,16 +66,13 @@ export interface EventServiceOptions {
   store: DossierStore
   lifecycle: LifecycleService
   agencies: ReadonlyMap<string, ResolvedAgency>
-  adapters: ReadonlyMap<string, AgencyAdapter<never, unknown, never>>
-  nativeValidators: ReadonlyMap<string, NativeValidators>
-  /** the compiled canonical status-report schema: a native report, once mapped, must fit it */
-  validateReport: ValidateFunction
+  /** the adapters' gateways (validate → map → validate), by adapter name */
+  gateways: ReadonlyMap<string, AdapterGateway>
   /** once-only: the results of an applied report are registered in the document store */
   documents?: DocumentService
   log: Logger
   now?: () => Date
 }
-
 
 export class EventService {
   readonly #o: Required<Omit<EventServiceOptions, 'documents'>> & Pick<EventServiceOptions, 'documents'>
@@ -93,29 +87,19 @@ export class EventService {
       throw new HubValidationError([{ pointer: '#', detail: `give exactly one of report (canonical) and native (the ${agency.adapter} format), not ${event.report === undefined ? 'neither' : 'both'}` }])
     }
     if (event.report !== undefined) return { report: event.report }
-    const adapter = this.#o.adapters.get(agency.adapter)
-    const validate = this.#o.nativeValidators.get(agency.adapter)?.status
-    if (adapter === undefined || validate === undefined) {
+    const gateway = this.#o.gateways.get(agency.adapter)
+    if (gateway?.takesReports !== true) {
       throw new HubValidationError([{ pointer: '#/native', detail: `agency ${agency.id} (adapter ${agency.adapter}) has no native status format; send report instead` }])
-    }
-    if (!validate(event.native)) {
-      throw new HubValidationError(toFieldErrors(validate.errors, '/native').map((f) => ({ pointer: `#${f.pointer}`, detail: f.detail })),
-        `The ${adapter.name} status report has invalid fields; nothing was changed`)
     }
     let mapped
     try {
-      mapped = adapter.status(event.native as never)
+      mapped = gateway.status(event.native, '/native')
     } catch (err) {
-      if (!(err instanceof AdapterMappingError)) throw err
-      throw new HubValidationError([{ pointer: '#/native', detail: err.message }], `The ${adapter.name} status report cannot be read: ${err.message}; nothing was changed`)
+      if (err instanceof GatewayRefusal) throw new HubValidationError(err.problems, err.title)
+      throw err
     }
     if (mapped.dossierCode !== undefined && mapped.dossierCode !== code) {
       throw new HubValidationError([{ pointer: '#/native', detail: `names dossier ${mapped.dossierCode}, but was posted to dossier ${code}` }])
-    }
-    const v = this.#o.validateReport
-    if (!v(mapped.report)) {
-      throw new HubValidationError(toFieldErrors(v.errors).map((f) => ({ pointer: '#/native', detail: `once mapped to a canonical report, ${f.pointer} ${f.detail}` })),
-        `The ${adapter.name} status report maps to an invalid report; nothing was changed`)
     }
     if (mapped.step !== undefined && event.step !== undefined && mapped.step !== event.step) {
       throw new HubValidationError([{ pointer: '#/step', detail: `says step ${event.step}, but the native report names step ${mapped.step}` }])

@@ -29,8 +29,7 @@ import type { DossierSubmission, DossierSummary } from '../types/schemas.generat
 import type { ResolvedAgency, ResolvedProcedure } from '../config/hub-config.ts'
 import type { DossierStore } from '../store/dossier-store.ts'
 import type { Delivery } from '../queues/delivery-queues.ts'
-import { AdapterMappingError, type AgencyAdapter } from '../../adapters/contract.ts'
-import type { NativeValidators } from '../validation/native.ts'
+import { GatewayRefusal, type AdapterGateway } from '../gateway/adapter-gateway.ts'
 import { AgencyNotFoundError, DossierCodeTakenError, HubValidationError, IdempotencyConflictError, type FieldProblem } from '../errors.ts'
 import { RETURN_STEP, initialRouting, stepsToDeliver, type StepPlan } from '../domain/routing.ts'
 import type { WorkingCalendar } from '../domain/calendar.ts'
@@ -55,11 +54,8 @@ export interface IntakeServiceOptions {
   enqueue: (code: string, deliveries: readonly Delivery[]) => Promise<void>
   procedures: ReadonlyMap<string, ResolvedProcedure>
   agencies: ReadonlyMap<string, ResolvedAgency>
-  adapters: ReadonlyMap<string, AgencyAdapter<never, unknown, never>>
-  /** compiled native schemas, by adapter name */
-  nativeValidators: ReadonlyMap<string, NativeValidators>
-  /** the compiled canonical submission schema (dossier-submission) */
-  validateSubmission: ValidateFunction
+  /** the adapters' gateways (validate → map → validate), by adapter name */
+  gateways: ReadonlyMap<string, AdapterGateway>
   /** see HubSettings.duplicateWindowMs */
   duplicateWindowMs: number
   /** see HubSettings.receivedAtMaxAgeMs */
@@ -164,26 +160,16 @@ export class IntakeService {
   async submitNative (agencyId: string, native: unknown, idempotencyKey?: string): Promise<IntakeOutcome> {
     const agency = this.#o.agencies.get(agencyId)
     if (agency === undefined) throw new AgencyNotFoundError(agencyId, [...this.#o.agencies.keys()].join(', '))
-    const adapter = this.#o.adapters.get(agency.adapter)
-    const validate = this.#o.nativeValidators.get(agency.adapter)?.submission
-    if (adapter === undefined || validate === undefined) {
+    const gateway = this.#o.gateways.get(agency.adapter)
+    if (gateway?.takesSubmissions !== true) {
       throw new HubValidationError([{ pointer: '#', detail: `agency ${agencyId} (adapter ${agency.adapter}) has no native submission format; submit canonical dossiers to /v1/dossiers` }])
-    }
-    if (!validate(native)) {
-      throw new HubValidationError(toFieldErrors(validate.errors).map((f) => ({ pointer: `#${f.pointer}`, detail: f.detail })),
-        `The ${adapter.name} submission has invalid fields; nothing was stored`)
     }
     let submission: DossierSubmission
     try {
-      submission = adapter.inbound(native as never, { agencyId })
+      submission = gateway.inbound(native, { agencyId })
     } catch (err) {
-      if (!(err instanceof AdapterMappingError)) throw err
-      throw new HubValidationError([{ pointer: '#', detail: err.message }], `The ${adapter.name} submission cannot be read: ${err.message}; nothing was stored`)
-    }
-    const v = this.#o.validateSubmission
-    if (!v(submission)) {
-      throw new HubValidationError(toFieldErrors(v.errors).map((f) => ({ pointer: '#', detail: `once mapped to the canonical dossier, ${f.pointer} ${f.detail}` })),
-        `The ${adapter.name} submission maps to an invalid dossier; nothing was stored`)
+      if (err instanceof GatewayRefusal) throw new HubValidationError(err.problems, err.title)
+      throw err
     }
     // An agency's references are its own: a native submission's source system is the agency's id
     // (the adapters set it so; the generic format carries it as sent). Another system's reference
@@ -192,7 +178,7 @@ export class IntakeService {
     // bind, or learn of, a reference the portal or another agency holds.
     if (submission.source.system !== agencyId) {
       throw new HubValidationError([{ pointer: '#', detail: `once mapped to the canonical dossier, /source/system must be ${agencyId}, the submitting agency's id (it is ${JSON.stringify(submission.source.system)}); name another system's reference in source.origin` }],
-        `The ${adapter.name} submission names another system as its source; nothing was stored`)
+        `The ${gateway.name} submission names another system as its source; nothing was stored`)
     }
     return await this.submit(submission, idempotencyKey, { heldBy: agencyId })
   }

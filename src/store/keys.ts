@@ -23,6 +23,10 @@ export class Keys {
   webhookLock (subscriber: string, code: string): string { return `${this.prefix}:whlock:${subscriber}:${code}` }
   /** BullMQ's prefix: its keys become <p>:q:<queue name>:… */
   get queuePrefix (): string { return `${this.prefix}:q` }
+  /** @fastify/rate-limit's name space: its counters are <p>:rl:<client or ip> */
+  get rateLimitSpace (): string { return `${this.prefix}:rl:` }
+  /** the channel on which a process announces a changed or removed client */
+  get clientsChanged (): string { return `${this.prefix}:clients:changed` }
 }
 
 /**

@@ -92,7 +92,7 @@ function gate (schema: Schema): Schema {
     if (propertyNames !== undefined) then.propertyNames = propertyNames
     if (unevaluatedProperties !== undefined) then.unevaluatedProperties = unevaluatedProperties
     // a JSON Schema if/then/else, not a thenable
-    const guard = { if: { maxProperties: limit }, then, else: { [TOO_MANY_PROPERTIES]: limit } } // oxlint-disable-line unicorn/no-thenable
+    const guard = { if: { maxProperties: limit }, then, else: { [TOO_MANY_PROPERTIES]: limit } }
     s = { ...rest, allOf: [...(Array.isArray(rest.allOf) ? rest.allOf : []), guard] }
   }
   for (const { limit, keywords, together = [] } of GATED) {
@@ -109,7 +109,7 @@ function gate (schema: Schema): Schema {
       // only (each `true`); the properties stay where they are, where $refs point at them
       then[k] = k === 'properties' ? Object.fromEntries(Object.keys(s[k] as Schema).map((n) => [n, true])) : s[k]
     }
-    const guard = { if: { [limit]: s[limit] }, then } // oxlint-disable-line unicorn/no-thenable
+    const guard = { if: { [limit]: s[limit] }, then }
     s = { ...rest, allOf: [...(Array.isArray(rest.allOf) ? rest.allOf : []), guard] }
   }
   return s

@@ -1,7 +1,7 @@
 /**
- * Validators for the adapters' native formats (adapters/<name>/schemas/), compiled once: the
- * outbound request is checked before it is sent, so an adapter bug shows up as a clear failed
- * delivery instead of a puzzled agency.
+ * Validators for the adapters' native formats (adapters/<name>/schemas/), compiled once, for the
+ * adapters' gateways (gateway/adapter-gateway.ts), which check every native body that comes in or
+ * goes out.
  */
 import type { ValidateFunction } from 'ajv'
 import type { AgencyAdapter, NativeSchemas } from '../../adapters/contract.ts'

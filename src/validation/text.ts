@@ -24,7 +24,7 @@ import { normalizeIdentifier } from '../domain/identifiers.ts'
 export const MAX_TEXT_PROBLEMS = 5
 
 // without the u flag, so that surrogates are matched one code unit at a time
-// oxlint-disable-next-line no-control-regex -- control characters are what it refuses
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
 const FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
 const hex = (unit: number): string => unit.toString(16).toUpperCase().padStart(4, '0')
@@ -86,6 +86,7 @@ export function textProblems (body: unknown, max = MAX_TEXT_PROBLEMS): FieldProb
           problems.push({ pointer: pointerOf(frame, i), detail: textProblem(value) as string })
           if (problems.length >= max) break
         } else if (value !== null && typeof value === 'object') {
+          // eslint-disable-next-line no-unreachable-loop -- one key is enough to know the object is not empty (no Object.keys of a huge object)
           for (const _ in value) { stack.push({ value, up: frame, key: i }); break }
         }
       }
@@ -103,6 +104,7 @@ export function textProblems (body: unknown, max = MAX_TEXT_PROBLEMS): FieldProb
           problems.push({ pointer: pointerOf(frame, key), detail: textProblem(value) as string })
           if (problems.length >= max) break
         } else if (value !== null && typeof value === 'object') {
+          // eslint-disable-next-line no-unreachable-loop -- one key is enough to know the object is not empty (no Object.keys of a huge object)
           for (const _ in value) { stack.push({ value, up: frame, key }); break }
         }
       }

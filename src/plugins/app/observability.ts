@@ -12,6 +12,7 @@
  * theirs there: store/metrics-store.ts), dossier figures by SQL from the record
  * (store/dossier-gauges.ts), so every API process reports the same totals.
  */
+/* eslint-disable no-new -- prom-client's metrics register themselves in the registry they are given */
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'

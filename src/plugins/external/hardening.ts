@@ -24,6 +24,7 @@ import type { Redis } from 'ioredis'
 import type { ClientStore } from '../../auth/clients.ts'
 import { RateLimitedError } from '../../errors.ts'
 import { apiKeyOf, verifyOnce } from '../app/auth.ts'
+import { Keys } from '../../store/keys.ts'
 
 export interface HardeningOptions {
   /** to tell which client a request comes from */
@@ -50,7 +51,7 @@ async function hardening (app: FastifyInstance, options: HardeningOptions): Prom
     max: limit.max,
     timeWindow: limit.timeWindowMs,
     redis: limit.redis,
-    nameSpace: `${limit.prefix}:rl:`,
+    nameSpace: new Keys(limit.prefix).rateLimitSpace,
     keyGenerator: counterOf,
     // the counters are in Redis, which the record does not need: while Redis fails, requests go
     // uncounted rather than refused (intake commits to PostgreSQL and leaves the jobs to the outbox)

@@ -8,11 +8,17 @@
  *     adapter's is the canonical dossier-submission);
  *   - agency-event (POST /v1/dossiers/{code}/events) `native`: one of the adapters' status schemas
  *     (the generic adapter reports canonically, in `report`).
- * The schemas' references are rewritten to the document's own: "<id>#/x" → "#/components/schemas/<id>/x",
- * a schema's local "#/definitions/x" → "#/components/schemas/<its id>/definitions/x"; draft-07's
- * `dependencies` becomes 2020-12's dependentRequired / dependentSchemas.
+ * Each adapter's examples (adapters/<name>/examples/submission.json and event.json) are the bodies'
+ * request examples: a native submission, and an agency's event carrying a native report.
+ * The schemas' references are rewritten to the document's own: "<id>#/x" → "#/components/schemas/<id>/x";
+ * a schema's definitions become components of their own, "<id>.<name>", and the references to them
+ * ("#/definitions/name", "<id>#/definitions/name") follow (a generated client names a type per
+ * component, and has no type for a pointer into another's `definitions`); draft-07's `dependencies`
+ * becomes 2020-12's dependentRequired / dependentSchemas.
  */
+import { existsSync, readFileSync } from 'node:fs'
 import type { AgencyAdapter } from '../../../adapters/contract.ts'
+import { fromRoot } from '../../paths.ts'
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
 type Schema = { [k: string]: Json }
@@ -43,7 +49,10 @@ function rewrite (value: Json, ownId: string): Json {
       const hash = v.indexOf('#')
       const target = hash < 0 ? v : v.slice(0, hash)
       const pointer = hash < 0 ? '' : v.slice(hash + 1)
-      out[k] = `${COMPONENTS}${target === '' ? ownId : target}${pointer}`
+      const definition = /^\/(?:definitions|\$defs)\/([^/]+)(.*)$/.exec(pointer)
+      out[k] = definition === null
+        ? `${COMPONENTS}${target === '' ? ownId : target}${pointer}`
+        : `${COMPONENTS}${target === '' ? ownId : target}.${definition[1] ?? ''}${definition[2] ?? ''}`
       continue
     }
     out[k] = rewrite(v, ownId)
@@ -59,8 +68,16 @@ function refTo (schema: object): Schema | undefined {
   return typeof ref === 'string' ? { $ref: `${COMPONENTS}${ref.replace(/#$/, '')}` } : undefined
 }
 
+/** adapters/<name>/examples/<kind>.json, when the adapter has one */
+function exampleOf (adapter: string, kind: 'submission' | 'event'): Json | undefined {
+  const file = fromRoot('adapters', adapter, 'examples', `${kind}.json`)
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as Json : undefined
+}
+
+type Example = { summary: string, value: Json }
+
 interface Doc {
-  paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: unknown }> } }>>
+  paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: unknown, examples?: Record<string, Example> }> } }>>
   components?: { schemas?: Record<string, unknown> }
 }
 
@@ -72,11 +89,18 @@ export function documentNativeFormats<D> (document: D, adapters: ReadonlyMap<str
   const schemas = doc.components.schemas
   const submissions: Schema[] = []
   const statuses: Schema[] = []
+  const submissionExamples: Record<string, Example> = {}
+  const eventExamples: Record<string, Example> = {}
   for (const adapter of adapters.values()) {
     for (const schema of Object.values(adapter.nativeSchemas) as Array<object | undefined>) {
       const id = schema === undefined ? undefined : idOf(schema)
       if (schema === undefined || id === undefined || id in schemas) continue
-      schemas[id] = rewrite(schema as Json, id)
+      const { definitions, $defs, ...own } = schema as Schema
+      schemas[id] = rewrite(own, id)
+      for (const defs of [definitions, $defs]) {
+        if (defs === null || typeof defs !== 'object' || Array.isArray(defs)) continue
+        for (const [name, definition] of Object.entries(defs)) schemas[`${id}.${name}`] = rewrite(definition, id)
+      }
     }
     const { submission, status } = adapter.nativeSchemas
     const sub = submission === undefined ? undefined : refTo(submission)
@@ -84,6 +108,10 @@ export function documentNativeFormats<D> (document: D, adapters: ReadonlyMap<str
     // a canonical status (the generic adapter) is the event's `report`, not a native format
     const st = status === undefined || idOf(status) === undefined ? undefined : refTo(status)
     if (st !== undefined) statuses.push(st)
+    const submitted = sub === undefined || idOf(submission as object) === undefined ? undefined : exampleOf(adapter.name, 'submission')
+    if (submitted !== undefined) submissionExamples[adapter.name] = { summary: `Định dạng ${adapter.name} — a native submission of the ${adapter.name} adapter`, value: submitted }
+    const reported = st === undefined ? undefined : exampleOf(adapter.name, 'event')
+    if (reported !== undefined) eventExamples[`${adapter.name}-native`] = { summary: `Báo cáo định dạng ${adapter.name} — a native report of the ${adapter.name} adapter`, value: reported }
   }
   const media = doc.paths?.['/v1/agencies/{agency}/dossiers']?.post?.requestBody?.content?.['application/json']
   if (media !== undefined && submissions.length > 0) {
@@ -91,7 +119,10 @@ export function documentNativeFormats<D> (document: D, adapters: ReadonlyMap<str
       description: 'Hồ sơ theo định dạng riêng của cơ quan — the native submission of the agency\'s adapter (validated at run time against the one the agency in the path uses).',
       oneOf: submissions
     }
+    media.examples = { ...media.examples, ...submissionExamples }
   }
+  const events = doc.paths?.['/v1/dossiers/{code}/events']?.post?.requestBody?.content?.['application/json']
+  if (events !== undefined) events.examples = { ...events.examples, ...eventExamples }
   const event = schemas['agency-event'] as { properties?: Record<string, Schema> } | undefined
   const native = event?.properties?.native
   if (event?.properties !== undefined && native !== undefined && statuses.length > 0) {

@@ -1,7 +1,8 @@
 /**
  * OpenAPI 3.1, generated from the route schemas (and the shared schemas in schemas/), served as
  * JSON at /docs/json and as Swagger UI at /docs. The example dossiers in schemas/examples/ are
- * added as request examples of POST /v1/dossiers; the answers every route can give (400, 413,
+ * added as request examples of POST /v1/dossiers, schemas/examples/requests/<operationId>.json as
+ * those of the other operations (the native formats' examples: openapi-native.ts); the answers every route can give (400, 413,
  * 415, 429, 503 and the rate-limit headers) by openapi-conventions.ts; the webhook the hub sends to
  * subscribers as `webhooks` (delivery/webhook-openapi.ts); the agencies' native formats as components
  * and the union of them on the routes that take them (openapi-native.ts). test/openapi.test.ts lints the result.
@@ -29,7 +30,20 @@ export function loadExamples (): Record<string, { summary: string, value: unknow
   return out
 }
 
-type OpenApiDoc = { paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, { examples?: unknown }> } }>> }
+type Examples = Record<string, { summary: string, value: unknown }>
+
+const requestExamplesDir = join(examplesDir, 'requests')
+
+/** Request examples of the other operations: schemas/examples/requests/<operationId>.json, named examples each. */
+export function loadRequestExamples (): Record<string, Examples> {
+  const out: Record<string, Examples> = {}
+  for (const file of readdirSync(requestExamplesDir).filter((f) => f.endsWith('.json')).sort()) {
+    out[file.replace(/\.json$/, '')] = JSON.parse(readFileSync(join(requestExamplesDir, file), 'utf8')) as Examples
+  }
+  return out
+}
+
+type OpenApiDoc = { paths?: Record<string, Record<string, { operationId?: string, requestBody?: { content?: Record<string, { examples?: Examples }> } }>> }
 
 export interface SwaggerOptions {
   /** the app counts requests (RATE_LIMIT_MAX is not 0): routes document 429 and the rate-limit headers */
@@ -38,6 +52,7 @@ export interface SwaggerOptions {
 
 async function swaggerPlugin (app: FastifyInstance, options: SwaggerOptions): Promise<void> {
   const examples = loadExamples()
+  const requestExamples = loadRequestExamples()
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -79,6 +94,13 @@ async function swaggerPlugin (app: FastifyInstance, options: SwaggerOptions): Pr
       const doc = ('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject) as OpenApiDoc
       const media = doc.paths?.['/v1/dossiers']?.post?.requestBody?.content?.['application/json']
       if (media !== undefined) media.examples = examples
+      for (const ops of Object.values(doc.paths ?? {})) {
+        for (const op of Object.values(ops)) {
+          const json = op.requestBody?.content?.['application/json']
+          const own = op.operationId === undefined ? undefined : requestExamples[op.operationId]
+          if (json !== undefined && own !== undefined) json.examples = { ...json.examples, ...own }
+        }
+      }
       return documentNativeFormats(referenceSharedHeaders(doc), adapters) as never
     }
   })
