@@ -6,8 +6,18 @@ import type { DossierSubmission, StoredDocument } from '../src/types/schemas.gen
 import { example } from './helper.ts'
 
 const doc = (over: Partial<StoredDocument> = {}): StoredDocument => ({
-  id: 'doc_0123456789abcdef0123456789abcdef', holder: '038226001234', kind: 'KQ-KS', name: 'Giấy khai sinh', issuer: 'justice', origin: 'result',
-  issuedAt: '2026-11-12T09:00:00.000+07:00', fileName: 'gks.pdf', url: 'https://x.vn/gks.pdf', sha256: 'a'.repeat(64), registeredAt: '2026-11-12T09:00:01.000+07:00', ...over
+  id: 'doc_0123456789abcdef0123456789abcdef',
+  holder: '038226001234',
+  kind: 'KQ-KS',
+  name: 'Giấy khai sinh',
+  issuer: 'justice',
+  origin: 'result',
+  issuedAt: '2026-11-12T09:00:00.000+07:00',
+  fileName: 'gks.pdf',
+  url: 'https://x.vn/gks.pdf',
+  sha256: 'a'.repeat(64),
+  registeredAt: '2026-11-12T09:00:01.000+07:00',
+  ...over
 })
 const received = new Date('2026-11-25T09:00:00+07:00')
 const consent = { given: true, at: '2026-11-25T08:55:00+07:00' }

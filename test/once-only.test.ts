@@ -58,7 +58,9 @@ const consent = (at = minutesAgo(5)): { given: boolean, at: string } => ({ given
 /** Registers a digitised paper as `agency`'s desk; answers the stored document. */
 async function digitize (hub: TestHub, agency: string, paper: Record<string, unknown>): Promise<StoredDocument> {
   const res = await hub.app.inject({
-    method: 'POST', url: '/v1/documents', headers: bearer(hub.keys.agencies[agency] as string),
+    method: 'POST',
+    url: '/v1/documents',
+    headers: bearer(hub.keys.agencies[agency] as string),
     payload: { kind: 'KQ-KS', name: 'Giấy khai sinh (bản sao số hóa)', issuedAt: minutesAgo(60 * 24 * 10), fileName: 'giay-khai-sinh.pdf', mediaType: 'application/pdf', byteSize: 1234, url: `https://motcua.thanhhoa.gov.vn/so-hoa/${String(paper.holder)}-${eventSeq++}.pdf`, sha256: sha(`paper ${eventSeq}`), ...paper }
   })
   if (res.statusCode !== 201) throw new Error(`digitize answered ${res.statusCode}: ${res.body}`)
@@ -109,8 +111,15 @@ t.test('a child\'s birth certificate, issued through the hub by justice, is reus
   const code = submitted.json<DossierSummary>().code
   const stored = await dossier(hub, code)
   t.same(stored.attachments?.[1], {
-    componentCode: 'TT-02', componentName: 'Giấy khai sinh', fileName: 'giay-khai-sinh.pdf', mediaType: 'application/pdf', byteSize: 0,
-    sha256: certificate.sha256, url: certificate.url, digitized: false, reused: { documentId: issued.id, consentAt }
+    componentCode: 'TT-02',
+    componentName: 'Giấy khai sinh',
+    fileName: 'giay-khai-sinh.pdf',
+    mediaType: 'application/pdf',
+    byteSize: 0,
+    sha256: certificate.sha256,
+    url: certificate.url,
+    digitized: false,
+    reused: { documentId: issued.id, consentAt }
   }, 'the component is the stored document\'s file reference and digest, marked reused with the consent\'s time')
 
   // 4. both agencies receive it as any attachment, in their format (generic: the canonical attachment)
@@ -330,9 +339,14 @@ t.test('a birth certificate reported in the justice format is registered under t
   const code = birth.json<DossierSummary>().code
   await waitFor(() => deliveredTo(agency, 'justice').length === 1, 'justice delivered')
   const native = {
-    maHoSo: code, trangThai: '4', thoiDiemXuLy: '20261124150000', nguoiXuLy: 'Lê Thị Thanh',
+    maHoSo: code,
+    trangThai: '4',
+    thoiDiemXuLy: '20261124150000',
+    nguoiXuLy: 'Lê Thị Thanh',
     ketQua: [{ tenGiayTo: 'Giấy khai sinh (bản chính)', maThanhPhan: 'KQ-KS-01', duongDan: 'https://hotich.thanhhoa.gov.vn/ketqua/x/gks.pdf', maBam: sha('gks native'), kieuTep: 'application/pdf', soBanChinh: 1 }],
-    soDinhDanh: '038226011234', soDangKy: '154', quyenSo: '01/2026'
+    soDinhDanh: '038226011234',
+    soDangKy: '154',
+    quyenSo: '01/2026'
   }
   const res = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, headers: bearer(hub.keys.agencies.justice as string), payload: { eventId: 'ks-native-1', agency: 'justice', native } })
   t.equal(res.statusCode, 201, res.body)

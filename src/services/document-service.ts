@@ -85,11 +85,21 @@ export class DocumentService {
     if (problems.length > 0) throw new HubValidationError(problems)
     const issuer = client.role === 'agency' ? client.agency as string : paper.issuer ?? client.id
     const { document } = await this.#o.store.register({
-      id: newDocumentId(), holder: paper.holder, kind: paper.kind, name: paper.name, issuer, origin: 'digitized',
-      issuedAt: paper.issuedAt, ...(paper.validUntil !== undefined && { validUntil: paper.validUntil }),
-      fileName: paper.fileName, ...(paper.mediaType !== undefined && { mediaType: paper.mediaType }),
-      ...(paper.byteSize !== undefined && { byteSize: paper.byteSize }), url: paper.url, sha256: paper.sha256,
-      ...(paper.dossier !== undefined && { dossier: paper.dossier }), registeredBy: client.id
+      id: newDocumentId(),
+      holder: paper.holder,
+      kind: paper.kind,
+      name: paper.name,
+      issuer,
+      origin: 'digitized',
+      issuedAt: paper.issuedAt,
+      ...(paper.validUntil !== undefined && { validUntil: paper.validUntil }),
+      fileName: paper.fileName,
+      ...(paper.mediaType !== undefined && { mediaType: paper.mediaType }),
+      ...(paper.byteSize !== undefined && { byteSize: paper.byteSize }),
+      url: paper.url,
+      sha256: paper.sha256,
+      ...(paper.dossier !== undefined && { dossier: paper.dossier }),
+      registeredBy: client.id
     })
     await this.#log(client, 'register', document.holder, [document.id], paper.dossier, 201)
     return document
@@ -105,9 +115,20 @@ export class DocumentService {
       const holder = resultHolder(r, applicant)
       if (holder === undefined) continue
       const { created, document } = await this.#o.store.register({
-        id: newDocumentId(), holder, kind: r.componentCode, name: r.name, issuer: agency, origin: 'result',
-        issuedAt: toVietnamIso(issuedAt), fileName: fileNameOf(r.url, r.componentCode), ...(r.mediaType !== undefined && { mediaType: r.mediaType }),
-        url: r.url, sha256: r.sha256, dossier: code, step, registeredBy: agency
+        id: newDocumentId(),
+        holder,
+        kind: r.componentCode,
+        name: r.name,
+        issuer: agency,
+        origin: 'result',
+        issuedAt: toVietnamIso(issuedAt),
+        fileName: fileNameOf(r.url, r.componentCode),
+        ...(r.mediaType !== undefined && { mediaType: r.mediaType }),
+        url: r.url,
+        sha256: r.sha256,
+        dossier: code,
+        step,
+        registeredBy: agency
       })
       out.push(document)
       if (created) await this.#log({ id: agency, role: 'agency' }, 'register', holder, [document.id], code, 201)

@@ -197,8 +197,14 @@ export class DocumentStore {
     const rows = await this.#sql<Array<{ at: Date, client: string, role: string, action: AccessEntry['action'], holder: string | null, document_ids: string[], purpose: string | null, status: number }>>`
       select at, client, role, action, holder, document_ids, purpose, status from document_access where holder = ${holder} order by id`
     return rows.map((r) => ({
-      at: toVietnamIso(r.at), client: r.client, role: r.role, action: r.action, documentIds: r.document_ids, status: r.status,
-      ...(r.holder !== null && { holder: r.holder }), ...(r.purpose !== null && { purpose: r.purpose })
+      at: toVietnamIso(r.at),
+      client: r.client,
+      role: r.role,
+      action: r.action,
+      documentIds: r.document_ids,
+      status: r.status,
+      ...(r.holder !== null && { holder: r.holder }),
+      ...(r.purpose !== null && { purpose: r.purpose })
     }))
   }
 }
