@@ -15,6 +15,7 @@ import audit from './plugins/app/audit.ts'
 import type { AuditStore } from './store/audit-store.ts'
 import auditRoutes from './routes/audit.ts'
 import adminRoutes from './routes/admin.ts'
+import nationalSyncRoutes from './routes/national-sync.ts'
 import { registerQueueConsole } from './plugins/external/queue-console.ts'
 import { registerReportsDashboard } from './plugins/external/reports-dashboard.ts'
 import type { Queue } from 'bullmq'
@@ -24,6 +25,7 @@ import dossierRoutes from './routes/dossiers.ts'
 import documentRoutes from './routes/documents.ts'
 import eventRoutes from './routes/events.ts'
 import lifecycleRoutes from './routes/lifecycle.ts'
+import noticeRoutes from './routes/notices.ts'
 import statsRoutes from './routes/stats.ts'
 import reportRoutes from './routes/reports.ts'
 import { nationalRecordSchema } from '../adapters/national-portal/index.ts'
@@ -102,11 +104,13 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(eventRoutes)
   await app.register(lifecycleRoutes)
   await app.register(statsRoutes)
+  await app.register(noticeRoutes)
   await app.register(reportRoutes)
   await app.register(agencyRoutes)
   await app.register(documentRoutes)
   await app.register(auditRoutes)
   await app.register(adminRoutes)
+  await app.register(nationalSyncRoutes)
   await registerQueueConsole(app, { queues: options.queues, clients: options.clients })
   await registerReportsDashboard(app, { clients: options.clients })
   return app

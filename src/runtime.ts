@@ -26,6 +26,7 @@ import { DeliveryService, type AgencyChannel } from './delivery/delivery-service
 import { AgencyHttpClient } from './delivery/http-client.ts'
 import { createStrictAjv } from './validation/ajv.ts'
 import { createGateways, type AdapterGateway } from './gateway/adapter-gateway.ts'
+import { createNationalSyncValidator } from './validation/native.ts'
 import { closeRedis, createRedis } from './redis/connection.ts'
 import { closeWorkers } from './queues/close-workers.ts'
 import { Keys } from './store/keys.ts'
@@ -46,11 +47,20 @@ import { IndicatorService } from './services/indicator-service.ts'
 import { IndicatorQueries } from './store/indicator-queries.ts'
 import { WebhookQueue, createWebhookWorker } from './queues/webhook-queue.ts'
 import { WebhookService } from './delivery/webhook-service.ts'
+import { NoticeStore } from './store/notice-store.ts'
+import { NoticeQueues, createNoticeWorkers } from './queues/notice-queue.ts'
+import { NoticeService } from './delivery/notice-service.ts'
+import { NoticeCounts } from './services/notice-counts.ts'
+import type { NoticeChannel } from './domain/notice.ts'
 import type { Queue } from 'bullmq'
 import { DocumentService } from './services/document-service.ts'
 import { DocumentStore } from './store/document-store.ts'
 import { OnceOnlyIndicatorQueries } from './store/once-only-indicators.ts'
 import { NationalStoreSync, nationalStoreFetch } from './delivery/national-store.ts'
+import { NationalSyncStore } from './store/national-sync-store.ts'
+import { NationalSyncAdmin } from './services/national-sync-admin.ts'
+import { NationalSyncQueue, createNationalSyncWorker } from './queues/national-sync-queue.ts'
+import { NationalSyncService } from './delivery/national-sync-service.ts'
 
 
 /** How long a change waits for Redis to take its jobs before it answers anyway (handOff in createHub). */
@@ -81,8 +91,10 @@ export interface HubOptions {
   sweepIntervalMs?: number
   /** the audit checkpoint job runs this often instead of daily at 00:05 Vietnam time (tests); it still keeps one a day */
   checkpointEveryMs?: number
-  /** how often results are synced to the national personal data store (default 30 s) */
+  /** how often the relay of the national portal sync runs (default 1 s) */
   nationalSyncIntervalMs?: number
+  /** once-only: how often results are synced to the national personal data store (default 30 s) */
+  dataStoreSyncIntervalMs?: number
   now?: () => Date
   /**
    * The record's database: a URL (as DATABASE_URL: postgres://…, pglite:<dir>), opened and closed
@@ -110,6 +122,14 @@ export interface Hub {
   checkpoints: AuditCheckpoints
   /** present when subscribers are configured */
   webhooks?: WebhookQueue
+  /** notices to the applicant in the record (their log, the monthly counts) */
+  noticeStore: NoticeStore
+  /** present when notices are configured */
+  notices?: NoticeQueues
+  /** the sync to the national portal (DVCQG) in the record */
+  nationalSync: NationalSyncStore
+  /** its queue, when the national portal is configured */
+  nationalSyncQueue?: NationalSyncQueue
   workers: Worker[]
   redis: Redis
   /** the record */
@@ -163,6 +183,7 @@ export function createIntakeService (p: IntakeParts): IntakeService {
     inlineAttachmentLimit: p.inlineAttachmentLimit,
     calendar: p.settings.calendar,
     ...(p.settings.postalAgency !== undefined && { postalAgency: p.settings.postalAgency }),
+    competence: p.settings.competence,
     ...(p.notify !== undefined && { notify: p.notify }),
     ...(p.documents !== undefined && { documents: p.documents }),
     log: p.log,
@@ -237,6 +258,15 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   const statsQueries = new StatsQueries(db.reports)
   const metrics = new MetricsStore(redis, keys)
   const webhooks = settings.subscribers.size > 0 ? new WebhookQueue(redis, keys.queuePrefix, settings.subscribers) : undefined
+  const noticeStore = new NoticeStore(db.sql)
+  const noticeConfig = settings.notices
+  // the trigger that makes every notification a pending notice is on only while notices are configured
+  await noticeStore.setEnabled(noticeConfig !== undefined)
+  const notices = noticeConfig === undefined
+    ? undefined
+    : new NoticeQueues(redis, keys.queuePrefix, new Map(noticeConfig.channels.map((c): [NoticeChannel, { attempts: number }] => [c, { attempts: noticeConfig[c]?.retry.attempts ?? 5 }])))
+  const nationalSync = new NationalSyncStore(db.sql)
+  const nationalSyncQueue = settings.nationalPortal !== undefined ? new NationalSyncQueue(redis, keys.queuePrefix, settings.nationalPortal) : undefined
   // A change is committed to the record (with its outbox rows) before its jobs go to Redis: when
   // Redis is away or slow, the answer does not wait for it (the callers log the failure), and the
   // outbox relay queues the jobs once Redis answers again.
@@ -252,7 +282,14 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       clearTimeout(timer)
     }
   }
-  const notify = webhooks === undefined ? undefined : async (code: string, sequence: number): Promise<void> => { await handOff('the notification jobs', async () => { await webhooks.enqueue(code, sequence) }) }
+  // a change writes a notification when someone hears of it: a webhook subscriber, or the applicant (notices)
+  const notify = webhooks === undefined && notices === undefined
+    ? undefined
+    : async (code: string, sequence: number): Promise<void> => {
+      await handOff('the notification jobs', async () => {
+        await Promise.all([webhooks?.enqueue(code, sequence), notices?.enqueuePlan(code, sequence)])
+      })
+    }
   const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await handOff('the delivery jobs', async () => { await queues.enqueue(code, deliveries) }) }
   const lifecycle = createLifecycleService({ store, settings, enqueue, ...(notify !== undefined && { notify }), log, now })
   for (const warning of settings.calendarWarnings) log.warn({ calendar: true }, warning)
@@ -273,13 +310,15 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       agency: new Map([...settings.agencies.values()].map((a) => [a.id, a.name])),
       procedure: new Map([...settings.procedures.values()].map((p) => [p.code, p.name]))
     }
-    const dossiers = new DossierQueries(store, audit, { notifications, subscribers: settings.subscribers, agencies: settings.agencies })
-    const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : [])]
+    // the receiving desks are named by their QCVN 102 code: the configured agencies that have one
+    const receivingNames = new Map([...settings.agencies.values()].flatMap((a) => a.code !== undefined ? [[a.code, a.name] as const] : []))
+    const dossiers = new DossierQueries(store, audit, { notifications, notices: noticeStore, subscribers: settings.subscribers, agencies: settings.agencies })
+    const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : []), ...(notices?.queues ?? []), ...(nationalSyncQueue !== undefined ? [nationalSyncQueue.queue] : [])]
     app = await buildApp({
-      services: { intake, documents, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, names, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now, new OnceOnlyIndicatorQueries(db.reports)), checkpoints, inlineAttachmentLimit: options.inlineAttachmentLimit },
+      services: { intake, documents, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, { ...names, handlingUnit: names.agency, receivingUnit: receivingNames }, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now, new OnceOnlyIndicatorQueries(db.reports)), checkpoints, noticeCounts: new NoticeCounts(noticeStore, now), nationalSync: new NationalSyncAdmin(nationalSync, audit, settings.nationalPortal !== undefined), inlineAttachmentLimit: options.inlineAttachmentLimit },
       audit,
       queues: consoleQueues,
-      observability: { redis, record: db.sql, gauges: new DossierGauges(db.reports), queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), workers: () => workers, role, draining: () => draining, now },
+      observability: { redis, record: db.sql, gauges: new DossierGauges(db.reports), queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), nationalSync, workers: () => workers, role, draining: () => draining, now },
       clients,
       logger: log,
       bodyLimit: options.bodyLimit,
@@ -293,6 +332,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   let workers: Worker[] = []
   let maintenance: Maintenance | undefined
   let http: AgencyHttpClient | undefined
+  let noticeService: NoticeService | undefined
   if (role !== 'api') {
     workerRedis = createRedis(options.redisUrl, 'workers', 'hub-worker')
     http = new AgencyHttpClient()
@@ -315,9 +355,20 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       const webhookService = new WebhookService({ store, notifications, http, subscribers: settings.subscribers, log, now })
       workers.push(createWebhookWorker({ connection: workerRedis, prefix: keys.queuePrefix, queue: webhooks.queue, service: webhookService, subscribers: settings.subscribers, log }))
     }
-    const nationalSync = settings.nationalDataStore === undefined
+    const dataStoreSync = settings.nationalDataStore === undefined
       ? undefined
       : new NationalStoreSync({ ...settings.nationalDataStore, store: new DocumentStore(db.sql), agencyNames: new Map([...settings.agencies.values()].map((a) => [a.id, a.name])), log, now })
+    if (notices !== undefined && noticeConfig !== undefined) {
+      noticeService = new NoticeService({ config: noticeConfig, store, notifications, notices: noticeStore, http, log, now, ...(webhooks === undefined && { settleNotifications: true }) })
+      workers.push(...createNoticeWorkers({ connection: workerRedis, prefix: keys.queuePrefix, queues: notices, service: noticeService, log }))
+    }
+    const portal = settings.nationalPortal
+    if (portal !== undefined) {
+      const validateSync = createNationalSyncValidator()
+      const context = { agencies: settings.agencies }
+      const syncService = new NationalSyncService({ store, sync: nationalSync, http, portal, context, validate: validateSync, log, now })
+      workers.push(createNationalSyncWorker({ connection: workerRedis, prefix: keys.queuePrefix, service: syncService, portal, log }))
+    }
     maintenance = await startMaintenance({
       connection: workerRedis,
       prefix: keys.queuePrefix,
@@ -328,9 +379,20 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       takeCheckpoint: async () => await checkpoints.take(),
       ...(options.checkpointEveryMs !== undefined && { checkpointEveryMs: options.checkpointEveryMs }),
       ...(options.sweepIntervalMs !== undefined && { sweepIntervalMs: options.sweepIntervalMs }),
-      ...(nationalSync !== undefined && { syncNationalStore: async () => await nationalSync.runOnce() }),
-      ...(options.nationalSyncIntervalMs !== undefined && { nationalSyncIntervalMs: options.nationalSyncIntervalMs }),
-      ...(webhooks !== undefined && { webhooks: { queue: webhooks, notifications, graceMs: options.reconcileGraceMs ?? 10_000 } })
+      ...(dataStoreSync !== undefined && {
+        dataStoreSync: {
+          run: async () => await dataStoreSync.runOnce(),
+          ...(options.dataStoreSyncIntervalMs !== undefined && { everyMs: options.dataStoreSyncIntervalMs })
+        }
+      }),
+      ...(webhooks !== undefined && { webhooks: { queue: webhooks, notifications, graceMs: options.reconcileGraceMs ?? 10_000 } }),
+      ...(notices !== undefined && { notices: { queues: notices, store: noticeStore, graceMs: options.reconcileGraceMs ?? 10_000, now } }),
+      ...(nationalSyncQueue !== undefined && {
+        nationalSync: {
+          relay: async () => await nationalSyncQueue.relay(nationalSync, options.reconcileGraceMs ?? 10_000),
+          ...(options.nationalSyncIntervalMs !== undefined && { everyMs: options.nationalSyncIntervalMs })
+        }
+      })
     })
   }
 
@@ -351,6 +413,10 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     audit,
     checkpoints,
     ...(webhooks !== undefined && { webhooks }),
+    noticeStore,
+    ...(notices !== undefined && { notices }),
+    nationalSync,
+    ...(nationalSyncQueue !== undefined && { nationalSyncQueue }),
     workers,
     redis,
     db,
@@ -367,6 +433,9 @@ export async function createHub (options: HubOptions): Promise<Hub> {
         if (workerRedis !== undefined) await closeWorkers({ workers, connection: workerRedis, log, waitMs: CLOSE_WAIT_MS })
         await queues.close()
         if (webhooks !== undefined) await webhooks.close()
+        if (notices !== undefined) await notices.close()
+        noticeService?.close()
+        if (nationalSyncQueue !== undefined) await nationalSyncQueue.close()
         if (http !== undefined) await http.close()
         // 3. Redis last
         await unwatchClients?.()

@@ -17,7 +17,8 @@ const golden = <T = Record<string, unknown>>(name: string): T => JSON.parse(read
 const cases: Array<{ agency: string, adapter: string, native: string, canonical: string }> = [
   { agency: 'evn', adapter: 'electricity', native: 'electricity-submission-contract-holder-change', canonical: 'electricity-canonical-contract-holder-change' },
   { agency: 'land-office', adapter: 'land', native: 'land-submission-transfer', canonical: 'land-canonical-transfer' },
-  { agency: 'land-office', adapter: 'land', native: 'land-submission-first-certificate', canonical: 'land-canonical-first-certificate' },
+  // its parcel lies in xã Quảng Phú (16258), whose land-office branch handles it (config/hub.json competence: issue 14, point 9)
+  { agency: 'land-office-quang-phu', adapter: 'land', native: 'land-submission-first-certificate', canonical: 'land-canonical-first-certificate' },
   { agency: 'justice', adapter: 'justice', native: 'justice-submission-birth-registration', canonical: 'justice-canonical-birth-registration' },
   { agency: 'justice', adapter: 'justice', native: 'justice-submission-death-registration', canonical: 'justice-canonical-death-registration' },
   { agency: 'justice', adapter: 'justice', native: 'justice-submission-marriage-registration', canonical: 'justice-canonical-marriage-registration' },

@@ -360,7 +360,7 @@ t.test('the repository\'s development secrets are named at start-up; own secrets
   const shipped = JSON.parse(readFileSync(fromRoot('config', 'hub.json'), 'utf8')) as { agencies: Record<string, { auth?: Record<string, unknown> }>, subscribers?: Record<string, Record<string, unknown>> }
   const warnings = resolveHubConfig(shipped, 'config/hub.json').secretWarnings
   t.equal(warnings.length, 1)
-  for (const file of ['evn.token', 'land-office.key', 'portal-webhook.key']) t.match(warnings[0], `config/dev-secrets/${file}`, `names ${file}`)
+  for (const file of ['evn.token', 'land-office.key', 'portal-webhook.key', 'esms.key', 'zalo-oa.token', 'dvcqg.token']) t.match(warnings[0], `config/dev-secrets/${file}`, `names ${file}`)
   t.match(warnings[0], /published with the code/)
 
   // the same config with the secrets given by the operator: nothing to say
@@ -370,6 +370,14 @@ t.test('the repository\'s development secrets are named at start-up; own secrets
     if (agency.auth !== undefined) { delete agency.auth.secretFile; agency.auth.secretEnv = 'AGENCY_SECRET' }
   }
   for (const sub of Object.values(own.subscribers ?? {})) sub.secretFile = join(dir, 'portal.key')
+  // the notices' SMS gateway and Zalo OA token
+  const notices = (own as { notices?: Record<string, Record<string, unknown> | undefined> }).notices
+  for (const channel of ['sms', 'zalo']) {
+    const c = notices?.[channel]
+    if (c !== undefined) c.secretFile = join(dir, 'portal.key')
+  }
+  const portal = (own as { nationalPortal?: { auth?: Record<string, unknown> } }).nationalPortal
+  if (portal?.auth !== undefined) { delete portal.auth.secretFile; portal.auth.secretEnv = 'AGENCY_SECRET' }
   const auditEnv = { AUDIT_KEY: 'an-audit-key-of-the-province-0123456789abcdef', AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }
   const withAudit = { ...own, audit: { secretEnv: 'AUDIT_KEY', signingKeyEnv: 'AUDIT_SIGNING_KEY' } }
   t.same(resolveHubConfig(withAudit, 'own.json', { env: { AGENCY_SECRET: 'from-the-vault', ...auditEnv } }).secretWarnings, [])

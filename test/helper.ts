@@ -129,6 +129,8 @@ export interface TestConfigOptions {
   subscribers?: Record<string, { url: string, secret: string, agency?: string, events?: string[], attempts?: number }>
   /** procedures as shipped, with these changes (e.g. another deadline) */
   procedures?: (shipped: Record<string, Record<string, unknown>>) => Record<string, Record<string, unknown>>
+  /** the `notices` section (notices to the applicant), as in the config file */
+  notices?: Record<string, unknown>
 }
 
 /**
@@ -152,11 +154,11 @@ export function testSettings (o: TestConfigOptions): HubSettings {
     }]
   }))
   const procedures = o.procedures === undefined ? shipped.procedures : o.procedures(structuredClone(shipped.procedures))
-  return resolveHubConfig({ agencies, procedures, postal: shipped.postal, calendar: shipped.calendar, subscribers }, 'test config', { env })
+  return resolveHubConfig({ agencies, procedures, postal: shipped.postal, calendar: shipped.calendar, subscribers, competence: shipped.competence, ...(o.notices !== undefined && { notices: o.notices }) }, 'test config', { env })
 }
 
 /** config/hub.json as shipped (parsed, not resolved). */
-export function shippedConfig (): { agencies: Record<string, { name: string, adapter: string, endpoint: string, code?: string, auth?: unknown }>, procedures: Record<string, Record<string, unknown>>, postal?: unknown, calendar?: unknown } {
+export function shippedConfig (): { agencies: Record<string, { name: string, adapter: string, endpoint: string, code?: string, auth?: unknown }>, procedures: Record<string, Record<string, unknown>>, postal?: unknown, calendar?: unknown, competence?: unknown, notices?: Record<string, unknown> } {
   return JSON.parse(readFileSync(fromRoot('config', 'hub.json'), 'utf8')) as ReturnType<typeof shippedConfig>
 }
 
@@ -337,6 +339,7 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<TestH
     ...(options.sweepIntervalMs !== undefined && { sweepIntervalMs: options.sweepIntervalMs }),
     ...(options.checkpointEveryMs !== undefined && { checkpointEveryMs: options.checkpointEveryMs }),
     ...(options.nationalSyncIntervalMs !== undefined && { nationalSyncIntervalMs: options.nationalSyncIntervalMs }),
+    ...(options.dataStoreSyncIntervalMs !== undefined && { dataStoreSyncIntervalMs: options.dataStoreSyncIntervalMs }),
     ...(options.workerLockMs !== undefined && { workerLockMs: options.workerLockMs }),
     ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }),
     ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),

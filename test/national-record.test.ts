@@ -12,6 +12,7 @@ import { createAjv } from '../src/validation/ajv.ts'
 import type { JsonSchema } from '../src/schemas.ts'
 import { STATUSES } from '../src/domain/status.ts'
 import { AdapterMappingError, type Dossier, type DossierSubmission } from '../adapters/contract.ts'
+import type { HistoryEntry } from '../src/types/schemas.generated.ts'
 import { nationalRecordSchema, toNationalRecord, type NationalRecordContext } from '../adapters/national-portal/index.ts'
 import type { NationalPortalRecord } from '../adapters/national-portal/native.generated.ts'
 
@@ -27,8 +28,9 @@ const DOMAIN_FIELDS = [
   'LoaiDoiTuong', 'SoDienThoai', 'Email', 'TrichYeuHoSo', 'NgayTiepNhan', 'NgayHenTra', 'TrangThaiHoSo', 'NgayTra',
   'NgayKetThucXuLy', 'DonViXuLy', 'NoiNopHoSo', 'NgayNopHoSo', 'NgayTuChoi', 'DinhDanhCHS', 'TaiLieuNop',
   'DanhSachLePhi', 'DanhSachGiayToKetQua',
+  'DanhSachHoSoBoSung',
   // of the fields a real provincial system's record also carries (DOMAIN.md): issue 14
-  'TaiKhoanDuocXacThucVoiVNeID'
+  'TaiKhoanDuocXacThucVoiVNeID', 'HoSoCoThanhPhanSoHoa'
 ]
 const DOMAIN_ITEM_FIELDS: Record<string, string[]> = {
   DinhDanhCHS: ['LoaiDinhDanh', 'SoDinhDanh'],
@@ -62,6 +64,19 @@ const context: NationalRecordContext = {
     ['justice', { name: JUSTICE }]
   ])
 }
+
+/**
+ * The transfer's history as the hub writes it: received, accepted, papers asked for on Thu 26 Nov
+ * 2026 with the due date Fri 4 Dec, supplied on Mon 30 Nov (two working days paused: due Tue 8 Dec).
+ */
+const HISTORY: HistoryEntry[] = [
+  { at: '2026-11-24T08:47:12.345+07:00', type: 'received', actor: { kind: 'portal', id: 'dvc-thanhhoa' }, applied: true, statusTo: 'received' },
+  { at: '2026-11-24T14:00:00+07:00', type: 'agency-report', actor: { kind: 'agency', id: 'land-office' }, applied: true, statusFrom: 'received', statusTo: 'processing' },
+  { at: '2026-11-26T09:00:00+07:00', type: 'agency-report', actor: { kind: 'agency', id: 'land-office' }, applied: true, statusFrom: 'processing', statusTo: 'supplement-requested', dueAtFrom: '2026-12-04T17:00:00+07:00' },
+  { at: '2026-11-30T10:00:00+07:00', type: 'supplement-provided', actor: { kind: 'portal', id: 'dvc-thanhhoa' }, applied: true, statusFrom: 'supplement-requested', statusTo: 'processing', dueAtFrom: '2026-12-04T17:00:00+07:00', dueAtTo: '2026-12-08T17:00:00+07:00' },
+  { at: '2026-12-04T10:15:00+07:00', type: 'agency-report', actor: { kind: 'agency', id: 'land-office' }, applied: true, statusFrom: 'processing', statusTo: 'resolved' }
+]
+const fullContext: NationalRecordContext = { ...context, history: HISTORY }
 
 const ajv = createAjv({}, [nationalRecordSchema as unknown as JsonSchema])
 const validate = ajv.getSchema('national-portal-record') as ValidateFunction
@@ -181,7 +196,7 @@ t.test('the schema is draft-07, closed, and describes every field in Vietnamese 
     t.equal((schema.properties[date] as { pattern?: string }).pattern, '^\\d{14}$', `${date} is yyyyMMddHHmmss`)
   }
   t.same([...(schema.required ?? [])].sort(), [
-    'ChuHoSo', 'KenhThucHien', 'LoaiDoiTuong', 'MaHoSo', 'MaTTHC', 'NgayNopHoSo', 'NgayTiepNhan', 'NoiNopHoSo',
+    'ChuHoSo', 'HoSoCoThanhPhanSoHoa', 'KenhThucHien', 'LoaiDoiTuong', 'MaHoSo', 'MaTTHC', 'NgayNopHoSo', 'NgayTiepNhan', 'NoiNopHoSo',
     'SoGiayToChuHoSo', 'TenTTHC', 'TrangThaiHoSo'
   ], 'required: what every received dossier has')
   for (const later of ['NgayTra', 'NgayKetThucXuLy', 'NgayTuChoi', 'NgayHenTra']) {
@@ -190,7 +205,7 @@ t.test('the schema is draft-07, closed, and describes every field in Vietnamese 
 })
 
 t.test('a fully populated dossier maps to a complete, valid record', async (t) => {
-  const record = toNationalRecord(returnedTransfer(), context)
+  const record = toNationalRecord(returnedTransfer(), fullContext)
   t.equal(errorsOf(record), '', 'valid against national-portal-record')
   for (const name of schema.required ?? []) t.ok(hasValue((record as Record<string, unknown>)[name]), `required ${name} present`)
 
@@ -230,6 +245,7 @@ t.test('a fully populated dossier maps to a complete, valid record', async (t) =
     NoiNopHoSo: 'Trung tâm Phục vụ hành chính công phường Hạc Thành',
     NgayNopHoSo: '20261124084500',
     TaiKhoanDuocXacThucVoiVNeID: 1,
+    HoSoCoThanhPhanSoHoa: 1,
     DinhDanhCHS: [{ LoaiDinhDanh: 1, SoDinhDanh: '038088004567' }],
     TaiLieuNop: [
       {
@@ -290,8 +306,12 @@ t.test('a fully populated dossier maps to a complete, valid record', async (t) =
         MaThanhPhanHoSo: 'KQ-GCN',
         DuongDanTepTinKetQua: 'https://vbdlis.thanhhoa.gov.vn/ketqua/000.20.38.H56-261124-0001/giay-chung-nhan.pdf'
       }
-    ]
+    ],
+    DanhSachHoSoBoSung: [{ NgayHenTraTruoc: '20261204170000', NgayHenTraMoi: '20261208170000' }]
   } satisfies NationalPortalRecord, 'the whole record')
+  t.notOk('DanhSachHoSoBoSung' in toNationalRecord(returnedTransfer(), context), 'without the history: no rounds')
+  const asking = toNationalRecord({ ...returnedTransfer(), status: 'supplement-requested', statusCode: 5, dueAt: '2026-12-04T17:00:00+07:00' } as Dossier, { ...context, history: HISTORY.slice(0, 3) })
+  t.same(asking.DanhSachHoSoBoSung, [{ NgayHenTraTruoc: '20261204170000' }], 'a round still open: the due date in force when the papers were asked for')
   t.notOk('NgayTuChoi' in record, 'a returned dossier has no NgayTuChoi')
   t.equal(record.NgayHenTra, '20261208170000', 'NgayHenTra is the due date, not the rescheduled one')
 })

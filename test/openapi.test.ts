@@ -227,7 +227,7 @@ t.test('the OpenAPI document', async (t) => {
         }
       }
     }
-    t.equal(checked, 30, 'thirty API operations')
+    t.equal(checked, 35, 'thirty-five API operations')
   })
 
   t.test('dossier-submission leaves out what the hub assigns; dossier has it', async (t) => {
@@ -279,8 +279,10 @@ const OPERATION_IDS: Record<string, string> = {
   'POST /v1/dossiers/{code}/supplements': 'submitDossierSupplement',
   'GET /v1/dossiers/{code}/status': 'getDossierStatus',
   'GET /v1/dossiers/{code}/notifications': 'getDossierNotifications',
+  'GET /v1/dossiers/{code}/notices': 'getDossierNotices',
   'GET /v1/dossiers/{code}/national-record': 'getNationalRecord',
   'GET /v1/stats': 'getStats',
+  'GET /v1/stats/notices': 'getNoticeCounts',
   'GET /v1/reports/indicators': 'getIndicators',
   'POST /v1/agencies/{agency}/dossiers': 'submitAgencyDossier',
   'GET /v1/dossiers/{code}/audit': 'getDossierAudit',
@@ -291,6 +293,9 @@ const OPERATION_IDS: Record<string, string> = {
   'GET /v1/audit/checkpoints/{date}': 'getAuditCheckpoint',
   'GET /v1/admin/webhooks': 'getWebhookQueue',
   'POST /v1/admin/webhooks/retry-failed': 'retryFailedWebhooks',
+  'GET /v1/admin/national-sync': 'getNationalSync',
+  'GET /v1/admin/national-sync/{code}': 'getDossierNationalSync',
+  'POST /v1/admin/national-sync/{code}/retry': 'retryNationalSync',
   'GET /v1/admin/queues': 'listQueues',
   'GET /v1/admin/queues/{agency}/failed': 'listFailedDeliveries',
   'POST /v1/admin/queues/{agency}/retry-failed': 'retryFailedDeliveries',

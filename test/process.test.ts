@@ -75,10 +75,11 @@ t.test('API and worker as separate processes on one Redis', async (t) => {
 
 t.test('npm run agencies: simulators for the configured agencies take deliveries and post progress back to the hub process', async (t) => {
   const { prefix, databaseUrl, store } = await withPrefix(t)
-  const [port, evnPort, justicePort] = [await freePort(), await freePort(), await freePort()]
+  const [port, evnPort, justicePort, dvcqgPort] = [await freePort(), await freePort(), await freePort(), await freePort()]
   const file = join(t.testdir(), 'hub.json')
   const retry = { attempts: 3, baseDelayMs: 50, maxDelayMs: 1000 }
   writeFileSync(file, JSON.stringify({
+    nationalPortal: { endpoint: `http://127.0.0.1:${dvcqgPort}/dvcqg/dong-bo-ho-so`, retry },
     agencies: {
       evn: { name: 'EVN', adapter: 'electricity', endpoint: `http://127.0.0.1:${evnPort}/evn`, retry },
       justice: { name: 'Sở Tư pháp', adapter: 'justice', endpoint: `http://127.0.0.1:${justicePort}/hotich`, retry }
@@ -93,6 +94,7 @@ t.test('npm run agencies: simulators for the configured agencies take deliveries
   const agencies = startHub(t, { HUB_CONFIG: file, HUB_URL: `http://127.0.0.1:${port}`, SIM_DELAY_MS: '50', SIM_SUPPLEMENT_RATE: '0', SIM_KEYS_FILE: keysFile }, [], 'scripts/agencies.ts')
   await waitFor(() => agencies.output().includes('justice simulated at'), 'the simulators to start', 20_000)
   t.match(agencies.output(), new RegExp(`evn simulated at http://127\\.0\\.0\\.1:${evnPort}/evn`))
+  await waitFor(() => agencies.output().includes('national portal dossier sync simulated at'), 'the DVCQG simulator to start')
   const hub = startHub(t, { PORT: String(port), REDIS_URL, REDIS_PREFIX: prefix, DATABASE_URL: databaseUrl, HUB_CONFIG: file, HUB_DEV_CLIENTS: keysFile })
   await waitFor(() => hub.output().includes('"hub started"'), 'the hub to start', 20_000)
   const devKeys = JSON.parse(readFileSync(keysFile, 'utf8')) as { portal: string, agencies: Record<string, string> }
@@ -111,6 +113,10 @@ t.test('npm run agencies: simulators for the configured agencies take deliveries
   // the simulator prints its line once the hub's answer is back: a moment after the hub stored it
   await waitFor(() => /→ resolved \(hub answered 201\)/.test(agencies.output()), 'the simulators to print the hub\'s answer')
   t.match(agencies.output(), /→ resolved \(hub answered 201\)/, 'and each report with the hub\'s answer')
+  for (const code of codes) {
+    await waitFor(() => agencies.output().includes(`[dvcqg] ${code} #1 tiếp nhận: trạng thái 2`), `${code}'s receipt synced to the simulated DVCQG`, 20_000)
+    await waitFor(() => new RegExp(`\\[dvcqg\\] ${code.replace(/\./g, '\\.')} #\\d+ cập nhật: trạng thái 9`).test(agencies.output()), `${code}'s resolution synced`, 20_000)
+  }
   agencies.child.kill('SIGTERM')
   hub.child.kill('SIGTERM')
   t.equal(await agencies.exited, 0, 'the simulators stop on SIGTERM')

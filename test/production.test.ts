@@ -56,6 +56,15 @@ function ownSecretsConfig (dir: string): { file: string, env: Record<string, str
     first = false
   }
   for (const sub of Object.values(own.subscribers ?? {})) sub.secretFile = join(dir, 'portal.key')
+  // the notices' SMS gateway SecretKey and Zalo OA token
+  const notices = (own as { notices?: Record<string, Record<string, unknown> | undefined> }).notices
+  for (const channel of ['sms', 'zalo']) {
+    const c = notices?.[channel]
+    if (c !== undefined) c.secretFile = join(dir, 'agency.key')
+  }
+  // the national portal's (DVCQG) token, the province's own too
+  const portal = (own as { nationalPortal?: { auth?: Record<string, unknown> } }).nationalPortal
+  if (portal?.auth !== undefined) { delete portal.auth.secretFile; portal.auth.secretFile = join(dir, 'agency.key') }
   if (own.calendar !== undefined) own.calendar.holidaysFile = fromRoot('config', 'holidays.json')
   // the audit trail's own keys: an HMAC key and an Ed25519 signing key made for this test
   writeFileSync(join(dir, 'audit.key'), randomBytes(32).toString('hex'))
@@ -116,7 +125,7 @@ t.test('production: the shipped development secrets stop the start-up (exit 1), 
   t.equal(exit.timedOut, false, 'the process ended by itself')
   t.equal(exit.code, 1, `exit code 1 (stderr: ${exit.stderr})`)
   t.match(exit.stderr, /NODE_ENV=production, but the repository's development secrets are in use/)
-  for (const [pointer, file] of [['/agencies/evn/auth/secretFile', 'evn.token'], ['/agencies/land-office/auth/secretFile', 'land-office.key'], ['/subscribers/portal/secretFile', 'portal-webhook.key']]) {
+  for (const [pointer, file] of [['/agencies/evn/auth/secretFile', 'evn.token'], ['/agencies/land-office/auth/secretFile', 'land-office.key'], ['/subscribers/portal/secretFile', 'portal-webhook.key'], ['/notices/sms/secretFile', 'esms.key'], ['/notices/zalo/secretFile', 'zalo-oa.token'], ['/nationalPortal/auth/secretFile', 'dvcqg.token']]) {
     t.ok(exit.stderr.includes(`${pointer} → config/dev-secrets/${file}`), `names ${pointer} and ${file}`)
   }
   t.match(exit.stderr, /Replace each with the province's own secret/, 'and says what to do')

@@ -258,7 +258,7 @@ t.test('the schema guard: a table the job does not know stops it before anything
   const { sql } = await createTestDatabase(t)
   await migrate(sql)
   const tables = await dossierTables(sql)
-  t.same(tables.children.map((c) => c.table).sort(), ['dossier_events', 'dossier_history', 'dossier_steps', 'notifications', 'notify_pending', 'supplements', 'webhook_attempts', 'webhook_cursors'])
+  t.same(tables.children.map((c) => c.table).sort(), ['dossier_events', 'dossier_history', 'dossier_steps', 'national_sync', 'notice_attempts', 'notice_pending', 'notices', 'notifications', 'notify_pending', 'supplements', 'webhook_attempts', 'webhook_cursors'])
   t.same(tables.auditChildren.map((c) => c.table), ['audit_entries'])
   t.same(tables.loose.map((c) => c.table).sort(), ['content_fingerprints', 'idempotency_keys', 'outbox', 'source_refs'])
   t.same(tables.children.find((c) => c.table === 'dossier_steps')?.order, ['dossier_id', 'step'])
@@ -348,7 +348,7 @@ t.test('npm run retention: dry run, --apply, --verify, --read; exactly the due d
   const manifest = JSON.parse(readFileSync(join(out, names.manifest), 'utf8')) as { dossiers: number, byProcedure: Record<string, number>, rows: Record<string, number> }
   t.equal(manifest.dossiers, 6)
   t.same(manifest.byProcedure, { [LAND]: 5, [EVN]: 1 })
-  t.same(manifest.rows, { audit_entries: 18, audit_trails: 6, content_fingerprints: 6, dossier_history: 18, dossier_steps: 12, dossiers: 6, idempotency_keys: 6, outbox: 12, source_refs: 6, supplements: 6, webhook_attempts: 12, webhook_cursors: 6 })
+  t.same(manifest.rows, { audit_entries: 18, audit_trails: 6, content_fingerprints: 6, dossier_history: 18, dossier_steps: 12, dossiers: 6, idempotency_keys: 6, outbox: 12, national_sync: 6, source_refs: 6, supplements: 6, webhook_attempts: 12, webhook_cursors: 6 })
 
   // --verify with the hub's key (the dev key of config/hub.json), and --read
   const devPublic = createPublicKey(readFileSync(fromRoot('config', 'dev-secrets', 'audit-signing.pem'), 'utf8')).export({ type: 'spki', format: 'pem' }) as string

@@ -58,7 +58,7 @@ export interface GenericRequest {
  */
 export interface Dossier {
   /**
-   * Mã hồ sơ — the dossier code printed on the receipt (giấy tiếp nhận): <receiving agency code>-<YYMMDD>-<NNNN>, Circular 01/2018/TT-VPCP Art. 19. NNNN is the agency's sequence number of the day (Vietnam time), at least 4 digits. A submission may carry the code the receiving system (the one-stop desk, the national portal) issued: its agency part must be procedure.receivingAgency.code and its date the Vietnam date of receivedAt, and no other dossier may hold it (409); without it the hub issues one.
+   * Mã hồ sơ — the dossier code printed on the receipt (giấy tiếp nhận): <receiving agency code>-<YYMMDD>-<NNNN>, the format of Circular 01/2018/TT-VPCP Art. 19 as kept under Circular 03/2025/TT-VPCP (mã số hồ sơ, guiding Decree 118/2025/NĐ-CP). NNNN is the agency's sequence number of the day (Vietnam time), at least 4 digits. A submission may carry the code the receiving system (the one-stop desk, the national portal) issued: its agency part must be procedure.receivingAgency.code and its date the Vietnam date of receivedAt, and no other dossier may hold it (409); without it the hub issues one.
    */
   code: string;
   /**
@@ -92,7 +92,7 @@ export interface Dossier {
    */
   dueAt?: string;
   /**
-   * Ngày hẹn trả mới — the later date an agency announced when it said it would be late (Decree 61/2018 Art. 19.9, phiếu xin lỗi và hẹn lại ngày trả); on-time figures still count against dueAt.
+   * Ngày hẹn trả mới — the later date an agency announced when it said it would be late (phiếu xin lỗi và hẹn lại ngày trả: Decree 61/2018/NĐ-CP Art. 19.9, replaced by Decree 118/2025/NĐ-CP); on-time figures still count against dueAt.
    */
   rescheduledDueAt?: string;
   /**
@@ -244,6 +244,23 @@ export interface Dossier {
      * Thư điện tử — e-mail address.
      */
     email?: string;
+    /**
+     * Đồng ý nhận thông báo — the channels the applicant agreed to be told of the dossier's progress on (SMS and Zalo to `phone`, e-mail to `email`); absent or false: no notice on that channel.
+     */
+    noticeConsent?: {
+      /**
+       * Tin nhắn SMS — SMS to `phone`.
+       */
+      sms?: boolean;
+      /**
+       * Tin nhắn Zalo (ZNS) — Zalo notices to `phone`.
+       */
+      zalo?: boolean;
+      /**
+       * Thư điện tử — e-mail to `email`.
+       */
+      email?: boolean;
+    };
     /**
      * Địa chỉ thường trú / trụ sở — permanent residence (citizen) or head office (organisation).
      */

@@ -16,18 +16,31 @@ import { AdapterMappingError, type Dossier } from '../contract.ts'
 import type {
   NationalPortalDinhDanh,
   NationalPortalGiayToKetQua,
+  NationalPortalHoSoBoSung,
   NationalPortalLePhi,
+  NationalPortalProgress,
   NationalPortalRecord,
+  NationalPortalSync,
   NationalPortalTaiLieuNop
 } from './native.generated.ts'
+import type { HistoryEntry } from '../../src/types/schemas.generated.ts'
 import { toCompactVietnam } from '../shared/vietnam-datetime.ts'
 import recordSchema from './schemas/record.schema.json' with { type: 'json' }
+import syncSchema from './schemas/sync.schema.json' with { type: 'json' }
 
 /** The JSON Schema of the record (`$id` national-portal-record). */
 export const nationalRecordSchema = recordSchema
+/** The JSON Schema of a sync message (`$id` national-portal-sync: the record and the progress update of one status change). */
+export const nationalSyncSchema = syncSchema
 
-/** What the mapping needs beside the dossier: the configured agencies by the hub's agency id. */
-export interface NationalRecordContext { agencies: ReadonlyMap<string, { name: string, code?: string }> }
+/**
+ * What the mapping needs beside the dossier: the configured agencies by the hub's agency id, and
+ * (optional) the dossier's history, for the supplement rounds (DanhSachHoSoBoSung).
+ */
+export interface NationalRecordContext {
+  agencies: ReadonlyMap<string, { name: string, code?: string }>
+  history?: readonly HistoryEntry[]
+}
 
 type Channel = Dossier['channel']
 type ApplicantKind = Dossier['applicant']['kind']
@@ -44,11 +57,22 @@ export const CHANNEL_CODES: Readonly<Record<Channel, NationalPortalRecord['KenhT
   postal: 3
 }
 
-/** Loại đối tượng: 1 công dân, 2 doanh nghiệp/tổ chức, 3 cơ quan nhà nước (4 khác is never produced). */
+/** Loại đối tượng: 1 công dân, 2 doanh nghiệp, 3 cơ quan nhà nước, 4 tổ chức khác (an organisation that is not a business). */
 export const APPLICANT_KIND_CODES: Readonly<Record<ApplicantKind, NationalPortalRecord['LoaiDoiTuong']>> = {
   citizen: 1,
   organisation: 2,
   agency: 3
+}
+
+/**
+ * An organisation is a business (2) when it is identified by its enterprise or tax code (Law on
+ * Enterprises 2020 Art. 29: the enterprise code is its tax code), another organisation (4, DOMAIN.md:
+ * "LoaiDoiTuong 4 is used for organisations that are not businesses") when identified by its
+ * organisation e-identifier (Law on Identification 2023: định danh điện tử của tổ chức).
+ */
+export function applicantKindCode (applicant: Dossier['applicant']): NationalPortalRecord['LoaiDoiTuong'] {
+  if (applicant.kind === 'organisation' && applicant.identity.type === 'organisation-id') return 4
+  return APPLICANT_KIND_CODES[applicant.kind]
 }
 
 /** Loại định danh: 1 số định danh cá nhân (CCCD, 12 digits), 2 CMND (9 digits); other documents are not personal identifiers. */
@@ -110,17 +134,47 @@ function resultItem (r: ResultDocument): NationalPortalGiayToKetQua {
   }
 }
 
-type DateField = 'NgayHenTra' | 'NgayTra' | 'NgayKetThucXuLy' | 'NgayTuChoi'
+type DateField = 'NgayHenTra' | 'NgayTra' | 'NgayKetThucXuLy' | 'NgayTuChoi' | 'NgayHenTraTruoc' | 'NgayHenTraMoi'
 
 /** An optional canonical instant → an optional yyyyMMddHHmmss field. */
-function date (field: DateField, iso: string | undefined): Partial<Pick<NationalPortalRecord, DateField>> {
-  return iso === undefined ? {} : { [field]: toCompactVietnam(iso) }
+function date<F extends DateField> (field: F, iso: string | undefined): Partial<Record<F, string>> {
+  return iso === undefined ? {} : { [field]: toCompactVietnam(iso) } as Partial<Record<F, string>>
 }
 
 function requireDate (dossier: Dossier, property: 'closedAt' | 'resolvedAt' | 'returnedAt', field: string): string {
   const iso = dossier[property]
   if (iso === undefined) throw new AdapterMappingError(`dossier ${dossier.code} is ${dossier.status} but has no ${property}: the national portal needs ${field}`)
   return iso
+}
+
+/**
+ * The supplement rounds of a dossier from its history, oldest first: a round opens when the
+ * dossier becomes supplement-requested (5) and closes when it leaves it. NgayHenTraTruoc is the due
+ * date in force when the papers were asked for, NgayHenTraMoi the one in force once the dossier left
+ * status 5 (the clock restarted, moved by the paused working days); an open round has only the
+ * first. The due date in force after each entry is rebuilt backwards from the dossier's, through
+ * the entries that moved it (dueAtFrom → dueAtTo; a delay announced reschedules, it does not move it).
+ */
+export function supplementRounds (dossier: Dossier, history: readonly HistoryEntry[]): NationalPortalHoSoBoSung[] {
+  const dueAfter = Array.from<string | undefined>({ length: history.length })
+  let due = dossier.dueAt
+  for (let i = history.length - 1; i >= 0; i--) {
+    dueAfter[i] = due
+    const e = history[i] as HistoryEntry
+    if (e.type !== 'delay-announced' && e.dueAtTo !== undefined) due = e.dueAtFrom
+  }
+  const rounds: NationalPortalHoSoBoSung[] = []
+  let open: { before: string | undefined } | undefined
+  history.forEach((e, i) => {
+    if (e.statusTo === 'supplement-requested' && e.statusFrom !== 'supplement-requested') open = { before: dueAfter[i] }
+    else if (open !== undefined && e.statusFrom === 'supplement-requested' && e.statusTo !== undefined && e.statusTo !== 'supplement-requested') {
+      const item = { ...date('NgayHenTraTruoc', open.before), ...date('NgayHenTraMoi', dueAfter[i]) }
+      if (Object.keys(item).length > 0) rounds.push(item)
+      open = undefined
+    }
+  })
+  if (open?.before !== undefined) rounds.push({ NgayHenTraTruoc: toCompactVietnam(open.before) })
+  return rounds
 }
 
 /** The canonical dossier → the record the national portal's dossier sync takes. */
@@ -150,6 +204,7 @@ export function toNationalRecord (dossier: Dossier, context: NationalRecordConte
   const phone = present(applicant.phone)
   const email = present(applicant.email)
   const summary = present(dossier.summary)
+  const rounds = context.history === undefined ? [] : supplementRounds(dossier, context.history)
 
   return {
     MaHoSo: dossier.code,
@@ -160,7 +215,7 @@ export function toNationalRecord (dossier: Dossier, context: NationalRecordConte
     KenhThucHien: CHANNEL_CODES[dossier.channel],
     ChuHoSo: applicant.fullName,
     SoGiayToChuHoSo: applicant.identity.number,
-    LoaiDoiTuong: APPLICANT_KIND_CODES[applicant.kind],
+    LoaiDoiTuong: applicantKindCode(applicant),
     ...(phone !== undefined && { SoDienThoai: phone }),
     ...(email !== undefined && { Email: email }),
     ...(summary !== undefined && { TrichYeuHoSo: summary }),
@@ -174,9 +229,84 @@ export function toNationalRecord (dossier: Dossier, context: NationalRecordConte
     NgayNopHoSo: toCompactVietnam(dossier.submittedAt),
     ...date('NgayTuChoi', rejectedAt),
     ...(applicant.vneidAuthenticated !== undefined && { TaiKhoanDuocXacThucVoiVNeID: applicant.vneidAuthenticated ? 1 : 0 }),
+    HoSoCoThanhPhanSoHoa: attachments.some((a) => a.digitized === true) ? 1 : 0,
     ...(identifierType !== undefined && { DinhDanhCHS: [{ LoaiDinhDanh: identifierType, SoDinhDanh: applicant.identity.number }] }),
     ...(attachments.length > 0 && { TaiLieuNop: attachments.map(attachmentItem) }),
     ...(fees.length > 0 && { DanhSachLePhi: fees.map(feeItem) }),
-    ...(results.length > 0 && { DanhSachGiayToKetQua: results.map(resultItem) })
+    ...(results.length > 0 && { DanhSachGiayToKetQua: results.map(resultItem) }),
+    ...(rounds.length > 0 && { DanhSachHoSoBoSung: rounds })
+  }
+}
+
+/** The portal's names of its status codes (TrangThaiHoSo), for a progress update without a note. */
+export const STATUS_NAMES: Readonly<Record<number, string>> = {
+  1: 'Mới đăng ký',
+  2: 'Được tiếp nhận',
+  3: 'Không được tiếp nhận',
+  4: 'Đang xử lý',
+  5: 'Yêu cầu bổ sung giấy tờ',
+  6: 'Yêu cầu thực hiện nghĩa vụ tài chính',
+  7: 'Công dân yêu cầu rút hồ sơ',
+  8: 'Dừng xử lý',
+  9: 'Đã xử lý xong',
+  10: 'Đã trả kết quả'
+}
+
+/** One status change of a dossier as a sync message needs it (the hub's history entry of the change). */
+export interface SyncChange {
+  /** the n-th status change of the dossier: 1 = the receipt */
+  sequence: number
+  /** the dossier's status code after the change */
+  statusCode: number
+  /** the due date in force after the change, when it set one */
+  dueAt?: string
+  entry: HistoryEntry
+}
+
+/** A bounded text, or undefined when blank. */
+function clipped (value: string | undefined, max: number): string | undefined {
+  const v = present(value)?.trim()
+  return v === undefined ? undefined : v.length <= max ? v : `${v.slice(0, max - 1)}…`
+}
+
+/** The progress update (cập nhật tiến độ) of one status change. */
+export function toProgressUpdate (dossier: Dossier, change: SyncChange, context: NationalRecordContext): NationalPortalProgress {
+  const { entry } = change
+  const officer = entry.report?.officer
+  const agencyName = entry.actor.kind === 'agency' ? present(context.agencies.get(entry.actor.id)?.name) : undefined
+  const who = clipped(officer?.name, 300) ??
+    agencyName ??
+    (entry.type === 'received' ? present(dossier.procedure.receivingAgency.name) ?? dossier.procedure.receivingAgency.code : undefined) ??
+    entry.actor.id
+  const department = clipped(officer?.department, 300) ?? (agencyName !== undefined ? clipped(agencyName, 300) : undefined)
+  const title = clipped(officer?.title, 200)
+  const statusName = STATUS_NAMES[change.statusCode]
+  if (statusName === undefined) throw new AdapterMappingError(`dossier ${dossier.code}: status change ${change.sequence} leads to status ${change.statusCode}, which the national portal has no code for`)
+  const what = clipped(entry.note ?? entry.report?.note ?? entry.report?.reason, 2000) ?? statusName
+  const due = change.dueAt ?? dossier.rescheduledDueAt ?? dossier.dueAt
+  return {
+    MaHoSo: dossier.code,
+    NguoiXuLy: clipped(who, 300) ?? entry.actor.id,
+    ...(title !== undefined && { ChucDanh: title }),
+    ThoiDiemXuLy: toCompactVietnam(entry.at),
+    ...(department !== undefined && { PhongBanXuLy: department }),
+    NoiDungXuLy: what,
+    TrangThai: change.statusCode,
+    NgayBatDau: toCompactVietnam(entry.at),
+    ...(due !== undefined && { NgayKetThucTheoQuyDinh: toCompactVietnam(due) })
+  }
+}
+
+/**
+ * Sync message `change.sequence` of a dossier: the record as the hub knows the dossier now (a
+ * later message never carries an older record) and the progress update of that change.
+ */
+export function toSyncMessage (dossier: Dossier, change: SyncChange, context: NationalRecordContext): NationalPortalSync {
+  return {
+    MaHoSo: dossier.code,
+    SoThuTu: change.sequence,
+    LoaiDongBo: change.sequence === 1 ? 1 : 2,
+    HoSo: toNationalRecord(dossier, context),
+    TienDo: toProgressUpdate(dossier, change, context)
   }
 }

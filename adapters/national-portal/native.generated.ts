@@ -5,7 +5,7 @@
  */
 export type NationalPortalRecord = {
   /**
-   * Mã hồ sơ — the dossier code printed on the receipt, <receiving agency code>-<YYMMDD>-<NNNN> (Circular 01/2018/TT-VPCP Art. 19).
+   * Mã hồ sơ — the dossier code printed on the receipt, <receiving agency code>-<YYMMDD>-<NNNN> (the format of Circular 01/2018/TT-VPCP Art. 19, kept under Circular 03/2025/TT-VPCP).
    */
   MaHoSo: string;
   /**
@@ -37,7 +37,7 @@ export type NationalPortalRecord = {
    */
   SoGiayToChuHoSo: string;
   /**
-   * Loại đối tượng — kind of applicant: 1 công dân (citizen), 2 doanh nghiệp, tổ chức (business or organisation), 3 cơ quan nhà nước (state agency), 4 khác (other; the canonical dossier never produces it).
+   * Loại đối tượng — kind of applicant: 1 công dân (citizen), 2 doanh nghiệp (a business: identified by its enterprise or tax code), 3 cơ quan nhà nước (state agency), 4 tổ chức khác (another organisation, identified by its organisation e-identifier).
    */
   LoaiDoiTuong: 1 | 2 | 3 | 4;
   /**
@@ -93,6 +93,10 @@ export type NationalPortalRecord = {
    */
   TaiKhoanDuocXacThucVoiVNeID?: 0 | 1;
   /**
+   * Hồ sơ có thành phần số hóa — 1 when at least one submitted component was digitised (TaiLieuNop[].DuocSoHoa 1), else 0.
+   */
+  HoSoCoThanhPhanSoHoa: 0 | 1;
+  /**
    * Định danh chủ hồ sơ — the applicant's personal identifiers: only a citizen ID (LoaiDinhDanh 1) or an old ID card number (2); absent for organisations and agencies.
    *
    * @minItems 1
@@ -119,6 +123,12 @@ export type NationalPortalRecord = {
    * @minItems 1
    */
   DanhSachGiayToKetQua?: NationalPortalGiayToKetQua[];
+  /**
+   * Danh sách hồ sơ bổ sung — each supplement request round (status 5), oldest first, with the due dates before and after it; absent without a round, or when the record is built without the dossier's history.
+   *
+   * @minItems 1
+   */
+  DanhSachHoSoBoSung?: NationalPortalHoSoBoSung[];
 };
 /**
  * Định danh — one personal identifier of the applicant.
@@ -200,4 +210,77 @@ export interface NationalPortalGiayToKetQua {
    * Đường dẫn tệp tin kết quả — where the result file can be fetched (http or https).
    */
   DuongDanTepTinKetQua: string;
+}
+/**
+ * Một lần bổ sung — one round: the due date before it (NgayHenTraTruoc) and after it (NgayHenTraMoi, once the papers came and the clock restarted). The portal's other fields of a round are not confirmed (DOMAIN.md) and are not sent.
+ */
+export interface NationalPortalHoSoBoSung {
+  /**
+   * Ngày hẹn trả trước — the due date in force when the papers were asked for (yyyyMMddHHmmss).
+   */
+  NgayHenTraTruoc?: string;
+  /**
+   * Ngày hẹn trả mới — the due date once the papers were supplied and the clock restarted (yyyyMMddHHmmss).
+   */
+  NgayHenTraMoi?: string;
+}
+/**
+ * Đồng bộ hồ sơ lên Cổng Dịch vụ công quốc gia — one sync message of one dossier to DVCQG: the dossier's n-th status change (SoThuTu n, 1 = the receipt, dense per dossier), with the sync record as the hub knows the dossier when it sends (HoSo) and the progress update of that change (TienDo). Messages of one dossier are sent one after another in SoThuTu order; a repeat carries the same Idempotency-Key "<MaHoSo>/dvcqg/<SoThuTu>". The portal's own API for this is not public: the envelope is the hub's, the field names inside are the portal's (DOMAIN.md).
+ */
+export interface NationalPortalSync {
+  /**
+   * Mã hồ sơ — the dossier code (the same as HoSo.MaHoSo and TienDo.MaHoSo).
+   */
+  MaHoSo: string;
+  /**
+   * Số thứ tự — the message's number among the dossier's status changes: 1 for the receipt, then 2, 3… with no gap. The portal keeps the record of the highest number it has.
+   */
+  SoThuTu: number;
+  /**
+   * Loại đồng bộ — 1 a new dossier (its receipt, SoThuTu 1), 2 a status change of a dossier the portal has.
+   */
+  LoaiDongBo: 1 | 2;
+  HoSo: NationalPortalRecord;
+  TienDo: NationalPortalProgress;
+}
+/**
+ * Cập nhật tiến độ xử lý — the progress update of this status change.
+ */
+export interface NationalPortalProgress {
+  /**
+   * Mã hồ sơ.
+   */
+  MaHoSo: string;
+  /**
+   * Người xử lý — the officer who made the change when the agency named one, else the agency, desk or system that made it.
+   */
+  NguoiXuLy: string;
+  /**
+   * Chức danh — the officer's title, when the agency gave it.
+   */
+  ChucDanh?: string;
+  /**
+   * Thời điểm xử lý — when the change happened (yyyyMMddHHmmss, Vietnam time).
+   */
+  ThoiDiemXuLy: string;
+  /**
+   * Phòng ban xử lý — the department (the officer's, else the agency's name), when known.
+   */
+  PhongBanXuLy?: string;
+  /**
+   * Nội dung xử lý — what was done: the note given with the change, else the status it led to.
+   */
+  NoiDungXuLy: string;
+  /**
+   * Trạng thái — the dossier's status code after the change (1–10, as TrangThaiHoSo).
+   */
+  TrangThai: number;
+  /**
+   * Ngày bắt đầu — when this stage of handling began: the time of the change (yyyyMMddHHmmss).
+   */
+  NgayBatDau: string;
+  /**
+   * Ngày kết thúc theo quy định — the due date in force after the change (yyyyMMddHHmmss), when there is one.
+   */
+  NgayKetThucTheoQuyDinh?: string;
 }

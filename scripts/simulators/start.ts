@@ -1,7 +1,11 @@
 /**
  * Starts the agency simulators (index.ts: every agency of the hub config whose endpoint is on this
- * machine, posting progress back to the hub) and the portal's webhook receiver for every
- * subscriber on this machine, logging each status change. `npm run agencies` (scripts/agencies.ts)
+ * machine, posting progress back to the hub), the portal's webhook receiver for every
+ * subscriber on this machine, logging each status change, and the SMS gateway and Zalo ZNS
+ * simulators of the notices to applicants when their URLs are on this machine
+ * (adapters/notices/sms/simulator.ts, adapters/notices/zalo/simulator.ts), logging each message,
+ * and the national portal's dossier sync (DVCQG, adapters/national-portal/simulator.ts) when
+ * `nationalPortal` is on this machine. `npm run agencies` (scripts/agencies.ts)
  * and the demo (scripts/demo.ts) run it; each decides when to close them.
  *
  *   HUB_CONFIG        the hub config (default config/hub.json): agencies, endpoints, auth
@@ -11,6 +15,8 @@
  *   SIM_REJECT_RATE   share of deliveries the agency refuses (default 0)
  *   SIM_KEYS_FILE     the agencies' API keys: the file the hub writes with HUB_DEV_CLIENTS
  *                     (default data/dev-clients.json; read again until it appears)
+ *   SIM_DVCQG_FAIL_RATE  share of sync messages the simulated DVCQG answers 503 (default 0): the
+ *                     hub retries them, in order
  *   SIM_AGENCIES      the agencies to simulate, by id, comma-separated (default: every agency whose
  *                     endpoint is on this machine); the others' endpoints are left alone, e.g. for
  *                     an agency's own software under test on this machine
@@ -24,6 +30,11 @@ import { ConfigError } from '../../src/config/errors.ts'
 import { startSimulators } from './index.ts'
 import { startPortalReceivers, type PortalReceiver } from './portal.ts'
 import { demoDocuments, startNationalStore, type NationalStoreSimulator } from '../../adapters/national-data-store/simulator.ts'
+import { startSmsGateway } from '../../adapters/notices/sms/simulator.ts'
+import { startZnsSimulator } from '../../adapters/notices/zalo/simulator.ts'
+import { startNationalPortalSimulator, type NationalPortalSimulator } from '../../adapters/national-portal/simulator.ts'
+
+const LOCAL = new Set(['127.0.0.1', 'localhost', '[::1]'])
 
 export interface RunningAgencies {
   /** stops the simulators and receivers (their pending reports to the hub are dropped) */
@@ -108,10 +119,30 @@ export async function startAgencies (): Promise<RunningAgencies> {
     console.error(`[portal] cannot start the webhook receiver: ${String(err)}`)
   }
   for (const p of portals) console.log(`[portal] webhook receiver at ${p.url}`)
+  const noticeSims = await startNoticeSimulators(settings)
+  let dvcqg: NationalPortalSimulator | undefined
+  const portal = settings.nationalPortal
+  if (portal !== undefined && LOCAL.has(new URL(portal.endpoint).hostname)) {
+    const url = new URL(portal.endpoint)
+    const failRate = number('SIM_DVCQG_FAIL_RATE', 0)
+    try {
+      dvcqg = await startNationalPortalSimulator({
+        host: url.hostname.replace(/^\[|\]$/g, ''),
+        port: Number(url.port === '' ? 80 : url.port),
+        path: url.pathname,
+        ...(portal.auth !== undefined && { auth: portal.auth }),
+        ...(failRate > 0 && { answer: () => Math.random() < failRate ? 503 : undefined }),
+        log: (line) => { console.log(`[dvcqg] ${line}`) }
+      })
+      console.log(`[dvcqg] national portal dossier sync simulated at ${dvcqg.url}`)
+    } catch (err) {
+      console.error(`[dvcqg] cannot start the national portal simulator: ${String(err)}`)
+    }
+  }
   // the national personal data store on DVCQG (once-only), when the config names one on this machine
   let nationalStore: NationalStoreSimulator | undefined
   const store = settings.nationalDataStore === undefined ? undefined : new URL(settings.nationalDataStore.endpoint)
-  if (store !== undefined && ['127.0.0.1', 'localhost'].includes(store.hostname)) {
+  if (store !== undefined && LOCAL.has(store.hostname)) {
     try {
       nationalStore = await startNationalStore({ port: Number(store.port || 80), seed: demoDocuments, log: (line) => { console.log(`[national-data-store] ${line}`) } })
       console.log(`[national-data-store] simulated at ${nationalStore.url} (${nationalStore.documents.size} demo documents)`)
@@ -122,8 +153,47 @@ export async function startAgencies (): Promise<RunningAgencies> {
   const running = sims
   return {
     close: async () => {
-      await Promise.all([running.close(), ...portals.map(async (p) => { await p.close() }), nationalStore?.close()])
+      await Promise.all([running.close(), ...portals.map(async (p) => { await p.close() }), ...noticeSims.map(async (c) => { await c() }), dvcqg?.close(), nationalStore?.close()])
       console.log('[agencies] simulators stopped')
     }
   }
+}
+
+const localPort = (url: string): number | undefined => {
+  const u = new URL(url)
+  return LOCAL.has(u.hostname) ? Number(u.port || (u.protocol === 'https:' ? 443 : 80)) : undefined
+}
+
+/** The SMS gateway and ZNS of the notices config, when on this machine: their close functions. A port in use is one line, not a stop. */
+async function startNoticeSimulators (settings: HubSettings): Promise<Array<() => Promise<void>>> {
+  const out: Array<() => Promise<void>> = []
+  const n = settings.notices
+  const smsPort = n?.sms === undefined ? undefined : localPort(n.sms.url)
+  if (n?.sms !== undefined && smsPort !== undefined) {
+    const sms = n.sms
+    try {
+      const sim = await startSmsGateway({
+        port: smsPort,
+        ...(sms.format === 'esms' && sms.apiKey !== undefined && sms.secret !== undefined && { esms: { apiKey: sms.apiKey, secretKey: sms.secret } }),
+        ...(sms.format === 'generic' && sms.secret !== undefined && { token: sms.secret }),
+        log: (line) => { console.log(`[sms] ${line}`) }
+      })
+      console.log(`[sms] ${sms.format} SMS gateway simulated at ${sim.url}`)
+      out.push(sim.close)
+    } catch (err) {
+      console.error(`[sms] cannot start the SMS gateway simulator on ${smsPort}: ${String(err)}`)
+    }
+  }
+  const znsPort = n?.zalo === undefined ? undefined : localPort(n.zalo.url)
+  if (n?.zalo !== undefined && znsPort !== undefined) {
+    try {
+      const templates = [...new Set(Object.values(n.templates).flatMap((t) => t?.zalo === undefined ? [] : [t.zalo.templateId]))]
+      const sim = await startZnsSimulator({ port: znsPort, templates, ...(n.zalo.accessToken !== undefined && { accessToken: n.zalo.accessToken }), log: (line) => { console.log(`[zalo] ${line}`) } })
+      console.log(`[zalo] Zalo ZNS simulated at ${sim.url}`)
+      out.push(sim.close)
+    } catch (err) {
+      console.error(`[zalo] cannot start the ZNS simulator on ${znsPort}: ${String(err)}`)
+    }
+  }
+  return out
 }

@@ -23,6 +23,8 @@ import { resolveRetention } from './retention-config.ts'
 import type { RetentionPolicy } from '../domain/retention.ts'
 import type { StepPlan } from '../domain/routing.ts'
 import { NOTIFICATION_EVENTS, type NotificationEvent } from '../domain/notification.ts'
+import { resolveNotices, type ResolvedNotices } from './notice-config.ts'
+import type { CompetenceTable } from '../domain/competence.ts'
 
 /** Outbound auth with its secret read (from the environment or a file): kept in memory only. */
 export interface ResolvedAuth {
@@ -61,6 +63,13 @@ export type ResolvedProcedure = Omit<ProcedureRoute, 'agencies' | 'stages' | 'le
   /** the lead step's id */
   lead: string
 }
+
+/**
+ * The national public service portal (DVCQG) the hub syncs every dossier to (`nationalPortal` in
+ * the config): reached like an agency (endpoint, auth, TLS, timeout, retry), with the id
+ * `national-portal` for its own TLS pool and the console.
+ */
+export type ResolvedNationalPortal = Pick<ResolvedAgency, 'endpoint' | 'timeoutMs' | 'concurrency' | 'retry' | 'auth' | 'tls'> & { id: 'national-portal', name: string }
 
 /** A webhook subscriber with its signing key read. */
 export interface ResolvedSubscriber {
@@ -106,6 +115,12 @@ export interface HubSettings {
   /** the national personal data store on DVCQG (once-only), when configured */
   nationalDataStore?: { endpoint: string, timeoutMs: number }
   subscribers: ReadonlyMap<string, ResolvedSubscriber>
+  /** notices to the applicant (SMS, Zalo ZNS, e-mail), when configured */
+  notices?: ResolvedNotices
+  /** which instance of an agency handles a dossier, by the commune of its place (boundary-free receipt), by the agency id routes name */
+  competence: ReadonlyMap<string, CompetenceTable>
+  /** the national portal the hub syncs to; absent: nothing is sent (the sync is owed, and shown pending) */
+  nationalPortal?: ResolvedNationalPortal
   audit: ResolvedAudit
   /** how long closed dossiers are kept (npm run retention); without a retention section, for good */
   retention: RetentionPolicy
@@ -181,6 +196,55 @@ function resolveSubscribers (config: HubConfig, agencies: ReadonlyMap<string, Re
     })
   }
   return out
+}
+
+/**
+ * The competence tables: each names an agency the config has, and maps communes to agencies the
+ * config has that speak the same native format (a dossier goes to either as the same request).
+ */
+function resolveCompetence (config: HubConfig, agencies: ReadonlyMap<string, ResolvedAgency>, origin: string, problems: string[]): Map<string, CompetenceTable> {
+  const out = new Map<string, CompetenceTable>()
+  for (const [base, table] of Object.entries(config.competence ?? {})) {
+    if (table === undefined) continue
+    const at = `${origin}: /competence/${base}`
+    const baseAgency = agencies.get(base)
+    if (baseAgency === undefined) {
+      problems.push(`${at} names agency "${base}", which is not under /agencies`)
+      continue
+    }
+    const communes = new Map<string, string>()
+    for (const [commune, id] of Object.entries(table.communes)) {
+      if (id === undefined) continue
+      const agency = agencies.get(id)
+      if (agency === undefined) problems.push(`${at}/communes/${commune} names agency "${id}", which is not under /agencies`)
+      else if (agency.adapter !== baseAgency.adapter) problems.push(`${at}/communes/${commune} names agency "${id}", whose adapter is ${agency.adapter}, not ${baseAgency.adapter} like ${base}'s: an instance of an agency must take the same native format`)
+      else communes.set(commune, id)
+    }
+    out.set(base, { place: table.place, communes })
+  }
+  return out
+}
+
+function resolveNationalPortal (config: HubConfig, origin: string, env: Record<string, string | undefined>, problems: string[]): ResolvedNationalPortal | undefined {
+  const p = config.nationalPortal
+  if (p === undefined) return undefined
+  const at = `${origin}: /nationalPortal`
+  let auth: ResolvedAuth | undefined
+  if (p.auth !== undefined) {
+    const secret = readSecret(p.auth, `${at}/auth`, env, problems)
+    if (secret !== undefined) auth = { type: p.auth.type, secret }
+  }
+  const tls = p.tls === undefined ? undefined : readTls(p.tls, p.endpoint, `${at}/tls`, env, problems)
+  return {
+    id: 'national-portal',
+    name: p.name ?? 'Cổng Dịch vụ công quốc gia',
+    endpoint: p.endpoint,
+    timeoutMs: p.timeoutMs ?? 10_000,
+    concurrency: p.concurrency ?? 8,
+    retry: { ...DEFAULT_RETRY, ...p.retry },
+    ...(auth !== undefined && { auth }),
+    ...(tls !== undefined && { tls })
+  }
 }
 
 /** The audit section, or the development keys when the config has none. */
@@ -337,7 +401,12 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
     else if (postal.adapter !== 'postal') problems.push(`${origin}: /postal/agency names "${config.postal.agency}", whose adapter is ${postal.adapter}, not postal`)
   }
   const subscribers = resolveSubscribers(config, agencies, origin, env, problems)
+  const nationalPortal = resolveNationalPortal(config, origin, env, problems)
+  const competence = resolveCompetence(config, agencies, origin, problems)
   const audit = resolveAudit(config, origin, env, problems)
+  const notices = config.notices === undefined
+    ? undefined
+    : resolveNotices(config.notices, [...procedures.values()].map((p) => p.name), origin, (ref, at) => readSecret({ type: 'bearer', ...ref }, at, env, problems), DEFAULT_RETRY, problems)
   const retention = resolveRetention(config.retention, origin, problems)
   const cal = loadCalendar(config, origin, problems, options.now ?? new Date())
   if (problems.length > 0 || cal === undefined || audit === undefined) throw new ConfigError(problems)
@@ -355,6 +424,9 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
     ...(config.postal !== undefined && { postalAgency: config.postal.agency }),
     ...(config.nationalDataStore !== undefined && { nationalDataStore: { endpoint: config.nationalDataStore.endpoint, timeoutMs: config.nationalDataStore.timeoutMs ?? 5000 } }),
     subscribers,
+    ...(notices !== undefined && { notices }),
+    competence,
+    ...(nationalPortal !== undefined && { nationalPortal }),
     audit,
     retention
   }

@@ -11,7 +11,7 @@
  *    8 h). Time outside them does not count. One "working day" of a deadline is the total length
  *    of the periods.
  *  - Handling starts at receipt, except a paper dossier received after the cutoff (15:00,
- *    Decree 61/2018 Art. 18), or any dossier received on a non-working day or after the last
+ *    Decree 61/2018/NĐ-CP Art. 18, replaced by Decree 118/2025/NĐ-CP: article not verified), or any dossier received on a non-working day or after the last
  *    period: those start at the next working day's opening. "After" is strictly later: a
  *    receipt stamped 15:00:00.000 is in time.
  *  - N working days: N × 8 h of working time from the start of handling, so the due instant is

@@ -91,7 +91,7 @@ export interface DossierHead {
   facts: LifecycleFacts
 }
 
-/** A paper dossier (counter or post) falls under the 15:00 rule (Decree 61/2018 Art. 18). */
+/** A paper dossier (counter or post) falls under the 15:00 rule (Decree 61/2018/NĐ-CP Art. 18; Decree 118/2025/NĐ-CP replaced it from 1 July 2025: its article on the cut-off is not verified). */
 export const isPaper = (channel: LifecycleFacts['channel']): boolean => channel !== 'online'
 
 /** The due date at receipt, or undefined when the procedure has no processing time. */

@@ -2,7 +2,7 @@
  * Linked routing (liên thông), as pure functions over a dossier's route: one RoutingState per
  * step, keyed by step id. No Redis, no clock: callers pass the time.
  *
- *  - Stages run in sequence, the steps of one stage in parallel (Decree 61/2018 Art. 19.6–7).
+ *  - Stages run in sequence, the steps of one stage in parallel (Decree 61/2018/NĐ-CP Art. 19.6–7; replaced by Decree 118/2025/NĐ-CP: article not verified).
  *    Stage N's steps wait until every required step of stage N-1 is resolved; then they are
  *    released (pending) and delivered with the earlier steps' result documents.
  *  - A step only moves forward: waiting → pending/retrying/failed → delivered → accepted →

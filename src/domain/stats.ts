@@ -5,7 +5,13 @@
  * period (store/stats-queries.ts says what each metric counts).
  */
 
-export const GROUP_BY = ['agency', 'procedure', 'level', 'channel'] as const
+/**
+ * agency: every agency of the route; receivingUnit: the desk that received the dossier (the code
+ * its dossier code starts with); handlingUnit: the lead agency of its route (the instance the
+ * dossier's place picked). Since 1 July 2025 the two differ (receipt regardless of administrative
+ * boundary, Decree 118/2025/NĐ-CP).
+ */
+export const GROUP_BY = ['agency', 'procedure', 'level', 'channel', 'receivingUnit', 'handlingUnit'] as const
 export type GroupBy = typeof GROUP_BY[number]
 
 export const METRICS = ['received', 'online', 'postal', 'open', 'openOverdue', 'resolved', 'early', 'onTime', 'late', 'returned', 'notAccepted', 'withdrawn', 'stopped'] as const

@@ -5,9 +5,11 @@
  *     between the commit and the job add, Redis away, or Redis that lost its jobs) are queued;
  *   - sweep-overdue: open dossiers past their due date are flagged overdue, once (the flag is a
  *     compare-and-set on the dossier: two sweeps at once cannot flag one twice);
+ *   - sync-national: the status changes owed to the national portal (DVCQG) get their sync job
+ *     (queues/national-sync-queue.ts), every second or so;
  *   - audit-checkpoint: daily at 00:05 Vietnam time, the signed checkpoint of every audit trail's
  *     head (services/audit-checkpoints.ts; one a day is kept, whichever run comes first);
- *   - national-store-sync: results not yet synced to the national personal data store are sent
+ *   - data-store-sync: results not yet synced to the national personal data store are sent
  *     (delivery/national-store.ts), when the hub config names the store.
  */
 import { Queue, Worker } from 'bullmq'
@@ -17,12 +19,15 @@ import type { OutboxReconciler } from './reconciler.ts'
 import { QUEUE_EVENTS_KEPT } from './delivery-queues.ts'
 import type { WebhookQueue } from './webhook-queue.ts'
 import type { NotificationStore } from '../store/notification-store.ts'
+import type { NoticeQueues } from './notice-queue.ts'
+import type { NoticeStore } from '../store/notice-store.ts'
 
 export const MAINTENANCE_QUEUE = 'maintenance'
 const RECONCILE_SCHEDULER_ID = 'reconcile-outbox'
 const SWEEP_SCHEDULER_ID = 'sweep-overdue'
 const CHECKPOINT_SCHEDULER_ID = 'audit-checkpoint'
-const NATIONAL_SYNC_SCHEDULER_ID = 'national-store-sync'
+const NATIONAL_SYNC_SCHEDULER_ID = 'sync-national'
+const DATA_STORE_SYNC_SCHEDULER_ID = 'data-store-sync'
 /** 00:05 every day, Vietnam time (cron: second minute hour day month weekday) */
 const CHECKPOINT_PATTERN = '0 5 0 * * *'
 
@@ -51,14 +56,16 @@ export interface MaintenanceOptions {
   /** how often the overdue sweeper runs (default 60 s) */
   sweepIntervalMs?: number
   webhooks?: { queue: WebhookQueue, notifications: NotificationStore, graceMs: number }
+  /** notices to the applicant: notifications not planned, notices not settled (queues/notice-queue.ts) */
+  notices?: { queues: NoticeQueues, store: NoticeStore, graceMs: number, now?: () => Date }
   /** signs the day's audit checkpoint (the audit checkpoints service) */
   takeCheckpoint?: () => Promise<CheckpointTaken>
   /** run the checkpoint job this often instead of daily (tests) */
   checkpointEveryMs?: number
-  /** sends the results not yet synced to the national personal data store */
-  syncNationalStore?: () => Promise<unknown>
-  /** how often (default 30 s) */
-  nationalSyncIntervalMs?: number
+  /** queues the sync jobs the national portal is owed (NationalSyncQueue.relay); how often (default 1 s) */
+  nationalSync?: { relay: () => Promise<number>, everyMs?: number }
+  /** once-only: sends the results not yet synced to the national personal data store; how often (default 30 s) */
+  dataStoreSync?: { run: () => Promise<unknown>, everyMs?: number }
 }
 
 export async function startMaintenance (options: MaintenanceOptions): Promise<Maintenance> {
@@ -70,12 +77,15 @@ export async function startMaintenance (options: MaintenanceOptions): Promise<Ma
     if (sweepOverdue !== undefined) {
       await queue.upsertJobScheduler(SWEEP_SCHEDULER_ID, { every: options.sweepIntervalMs ?? 60_000 }, { name: 'sweep-overdue', opts })
     }
+    if (options.nationalSync !== undefined) {
+      await queue.upsertJobScheduler(NATIONAL_SYNC_SCHEDULER_ID, { every: options.nationalSync.everyMs ?? 1000 }, { name: 'sync-national', opts })
+    }
     if (takeCheckpoint !== undefined) {
       const repeat = options.checkpointEveryMs !== undefined ? { every: options.checkpointEveryMs } : { pattern: CHECKPOINT_PATTERN, tz: 'Asia/Ho_Chi_Minh' }
       await queue.upsertJobScheduler(CHECKPOINT_SCHEDULER_ID, repeat, { name: 'audit-checkpoint', opts })
     }
-    if (options.syncNationalStore !== undefined) {
-      await queue.upsertJobScheduler(NATIONAL_SYNC_SCHEDULER_ID, { every: options.nationalSyncIntervalMs ?? 30_000 }, { name: 'national-store-sync', opts })
+    if (options.dataStoreSync !== undefined) {
+      await queue.upsertJobScheduler(DATA_STORE_SYNC_SCHEDULER_ID, { every: options.dataStoreSync.everyMs ?? 30_000 }, { name: 'data-store-sync', opts })
     }
   }
   await schedule()
@@ -92,10 +102,13 @@ export async function startMaintenance (options: MaintenanceOptions): Promise<Ma
       if (report.checked > 0) log.info({ ...report }, 'outbox reconciled')
       const notifications = webhooks === undefined ? 0 : await webhooks.queue.reconcile(webhooks.notifications, webhooks.graceMs)
       if (notifications > 0) log.warn({ queued: notifications }, 'webhook notifications stored but not queued; queued them now')
-      return { ...report, notifications }
+      const notices = options.notices === undefined ? 0 : await options.notices.queues.reconcile(options.notices.store, options.notices.graceMs, options.notices.now?.() ?? new Date())
+      if (notices > 0) log.warn({ queued: notices }, 'notices to applicants stored but not queued; queued them now')
+      return { ...report, notifications, notices }
     }
     if (job.name === 'sweep-overdue' && sweepOverdue !== undefined) return await sweepOverdue()
-    if (job.name === 'national-store-sync' && options.syncNationalStore !== undefined) return await options.syncNationalStore()
+    if (job.name === 'sync-national' && options.nationalSync !== undefined) return { queued: await options.nationalSync.relay() }
+    if (job.name === 'data-store-sync' && options.dataStoreSync !== undefined) return await options.dataStoreSync.run()
     if (job.name === 'audit-checkpoint' && takeCheckpoint !== undefined) {
       const c = await takeCheckpoint()
       log.info({ date: c.date, trails: c.trails, unverified: c.unverified.length, headsDigest: c.headsDigest }, 'audit checkpoint signed')

@@ -42,7 +42,7 @@ export default async function statsRoutes (app: FastifyInstance): Promise<void> 
         properties: {
           from: { description: 'Từ ngày — first day (YYYY-MM-DD, Vietnam time); default 1 January of `to`\'s year.', type: 'string', format: 'date' },
           to: { description: 'Đến ngày — last day, inclusive; default today. The period\'s end (for inProgress and openOverdue) is the end of this day, or now while this day has not ended.', type: 'string', format: 'date' },
-          groupBy: { description: 'Nhóm theo — agency (cơ quan), procedure (thủ tục), level (cấp) or channel (kênh).', type: 'string', enum: [...GROUP_BY] }
+          groupBy: { description: 'Nhóm theo — agency (cơ quan: every agency of the route), procedure (thủ tục), level (cấp), channel (kênh), receivingUnit (đơn vị tiếp nhận: the desk that received the dossier, by its QCVN 102 code) or handlingUnit (đơn vị giải quyết: the lead agency of the route, the instance the dossier\'s place picked). Dossiers are received regardless of administrative boundary since 1 July 2025 (Decree 118/2025/NĐ-CP), so the receiving and handling units differ.', type: 'string', enum: [...GROUP_BY] }
         }
       },
       response: {
@@ -56,7 +56,7 @@ export default async function statsRoutes (app: FastifyInstance): Promise<void> 
             agency: { description: 'Cơ quan — for an agency client: whose figures these are.', type: 'string' },
             totals: { description: 'Tổng — all dossiers (an agency: its own).', type: 'object', required: Object.keys(figures), properties: figures },
             groups: {
-              description: 'Theo nhóm — one row per agency, procedure, level or channel.',
+              description: 'Theo nhóm — one row per agency, procedure, level, channel, receiving unit or handling unit.',
               type: 'array',
               items: { type: 'object', required: ['key', ...Object.keys(figures)], properties: { key: { description: 'Giá trị nhóm.', type: 'string' }, name: { description: 'Tên.', type: 'string' }, ...figures } }
             }

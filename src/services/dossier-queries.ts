@@ -22,6 +22,7 @@ import { verifyChain, type ChainCheck } from '../domain/audit-chain.ts'
 import type { AuditEntry } from '../types/schemas.generated.ts'
 import { STATUSES, type DossierStatus } from '../domain/status.ts'
 import { publicFacts } from '../store/dossier-store.ts'
+import type { NoticeAttempt, NoticeRow, NoticeStore } from '../store/notice-store.ts'
 import type { NotificationStore, WebhookLogEntry } from '../store/notification-store.ts'
 import type { ResolvedSubscriber } from '../config/hub-config.ts'
 import { toNationalRecord } from '../../adapters/national-portal/index.ts'
@@ -51,6 +52,8 @@ export function decodeCursor (cursor: string): { score: number, code: string } |
 
 export interface QueryExtras {
   notifications?: NotificationStore
+  /** notices to the applicant (SMS, Zalo, e-mail) and their attempts */
+  notices?: NoticeStore
   subscribers?: ReadonlyMap<string, ResolvedSubscriber>
   /** agency names and codes, for the national portal's record */
   agencies?: ReadonlyMap<string, { name: string, code?: string }>
@@ -122,10 +125,20 @@ export class DossierQueries {
     }
   }
 
+  /**
+   * The notices sent (or not) to the applicant and every attempt: the portal and administrators
+   * only (the route refuses agencies); recipients are masked in the record itself.
+   */
+  async notices (code: string): Promise<{ dossier: string, notices: NoticeRow[], attempts: NoticeAttempt[] }> {
+    if (!(await this.#store.exists(code))) throw new DossierNotFoundError(code)
+    const log = this.#x.notices === undefined ? { notices: [], attempts: [] } : await this.#x.notices.log(code)
+    return { dossier: code, ...log }
+  }
+
   /** The national portal's sync record of the dossier. */
   async nationalRecord (code: string, viewer?: Client): Promise<NationalPortalRecord> {
     const dossier = await this.get(code, viewer)
-    return toNationalRecord(dossier, { agencies: this.#x.agencies ?? new Map() })
+    return toNationalRecord(dossier, { agencies: this.#x.agencies ?? new Map(), history: await this.#store.history(code) })
   }
 
   /** The audit trail and the verification of its chain and its head record under the audit key. */

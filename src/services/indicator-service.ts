@@ -20,7 +20,7 @@ export const MAX_INDICATOR_DAYS = 1100
 
 /** Why the hub has no figure for an indicator (N/A), or how it counts one where it differs from the national system. */
 export const NOT_AVAILABLE: Readonly<Partial<Record<IndicatorId, string>>> = {
-  '1.4': 'no sync record yet: the hub does not sync dossiers to the national portal (DVCQG), so there is nothing to count as synced',
+  '1.4': 'not computed yet: the hub syncs every dossier to the national portal (DVCQG) and records when DVCQG first took each (national_sync.first_synced_at; GET /v1/admin/national-sync), but the indicator does not count it yet',
   '4.1': 'no data on which procedures issue a paper result: the procedure catalogue (config/hub.json) does not say, and it is the denominator',
   '4.3': 'no reuse data: a component\'s `reusable` says it may be reused later, not that it was reused from digitized data (DuocTaiSuDung)',
   '4.4': 'no data on components taken from the national personal data store (DuocLayTuKhoDMQG) or results synced to it'

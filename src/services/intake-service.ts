@@ -47,6 +47,7 @@ import { attachmentProblems } from '../validation/attachments.ts'
 import { normalizeIdentifier, normalizeSource, sourceProblems } from '../domain/identifiers.ts'
 import { legacyIdProblem, levelProblem } from '../domain/reform-2025.ts'
 import type { DocumentService } from './document-service.ts'
+import { PLACE_POINTERS, assignCompetent, placeCommune, type CompetenceTable } from '../domain/competence.ts'
 
 export interface IntakeServiceOptions {
   store: DossierStore
@@ -66,6 +67,8 @@ export interface IntakeServiceOptions {
   calendar: WorkingCalendar
   /** the agency that returns results by post (the route's last step when the applicant chose it) */
   postalAgency?: string
+  /** which instance of an agency handles a dossier, by the commune of its place (boundary-free receipt) */
+  competence?: ReadonlyMap<string, CompetenceTable>
   /** queues the webhook notification number `sequence` of a dossier; undefined: no subscribers */
   notify?: (code: string, sequence: number) => Promise<void>
   /** once-only: resolves components that name a stored document (reuse); undefined: reuse is refused */
@@ -105,15 +108,36 @@ export class IntakeService {
   readonly #o: Required<Omit<IntakeServiceOptions, 'postalAgency' | 'notify' | 'documents'>> & Pick<IntakeServiceOptions, 'postalAgency' | 'notify' | 'documents'>
 
   constructor (options: IntakeServiceOptions) {
-    this.#o = { now: () => new Date(), ...options }
+    this.#o = { now: () => new Date(), competence: new Map(), ...options }
   }
 
-  /** The route's steps; a postal result return adds the postal service's step at the end. */
+  /**
+   * The route's steps, each with the agency instance competent for the dossier's place (the
+   * receiving desk does not decide it: boundary-free receipt); a postal result return adds the
+   * postal service's step at the end.
+   */
   #steps (procedure: ResolvedProcedure, submission: DossierSubmission): readonly StepPlan[] {
+    const steps = assignCompetent(procedure.steps, this.#o.competence, submission)
     const postal = this.#o.postalAgency
-    if (submission.resultReturn.method !== 'postal' || postal === undefined) return procedure.steps
-    const last = Math.max(0, ...procedure.steps.map((s) => s.stage))
-    return [...procedure.steps, { id: RETURN_STEP, agency: postal, stage: last + 1, task: 'Trả kết quả qua dịch vụ bưu chính công ích', required: false, lead: false }]
+    if (submission.resultReturn.method !== 'postal' || postal === undefined) return steps
+    const last = Math.max(0, ...steps.map((s) => s.stage))
+    return [...steps, { id: RETURN_STEP, agency: postal, stage: last + 1, task: 'Trả kết quả qua dịch vụ bưu chính công ích', required: false, lead: false }]
+  }
+
+  /**
+   * Why a dossier of `procedure` is not `agency`'s to submit when `agency` is one of the instances
+   * of an agency the place decides (the base one or a branch) but not the competent one; undefined
+   * when no competence table is involved.
+   */
+  #notCompetent (procedure: ResolvedProcedure, submission: DossierSubmission, agency: string): string | undefined {
+    for (const step of procedure.steps) {
+      const table = this.#o.competence.get(step.agency)
+      if (table === undefined || (step.agency !== agency && ![...table.communes.values()].includes(agency))) continue
+      const commune = placeCommune(submission, table.place)
+      const picked = commune === undefined ? undefined : table.communes.get(commune)
+      return `once mapped to the canonical dossier, ${PLACE_POINTERS[table.place]} is ${commune === undefined ? 'absent' : commune}, so the dossier is handled by ${picked ?? step.agency}, not ${agency}: the province assigns ${step.agency}'s dossiers by the commune of the ${table.place === 'parcel' ? 'land parcel' : 'applicant\'s address'} (competence table of ${step.agency}; receipt regardless of administrative boundary, Decree 118/2025/NĐ-CP)`
+    }
+    return undefined
   }
 
   /**
@@ -221,7 +245,15 @@ export class IntakeService {
       // An agency submits only dossiers of its own procedures: a dossier not routed to it would be
       // one it cannot read, and its repeats could not find it (to it, such a dossier does not exist).
       // Decided from the routing table alone, whatever dossiers the hub holds.
-      const routed = [...this.#o.procedures.values()].filter((p) => p.steps.some((s) => s.agency === origin.heldBy)).map((p) => p.code)
+      const competent = this.#notCompetent(procedure, submission, origin.heldBy)
+      if (competent !== undefined) {
+        throw new HubValidationError([{ pointer: '#', detail: competent }], `Agency ${origin.heldBy} is not the competent agency for this dossier's place; nothing was stored`)
+      }
+      const held = origin.heldBy
+      const competence = this.#o.competence
+      const routed = [...this.#o.procedures.values()]
+        .filter((p) => p.steps.some((s) => s.agency === held || [...(competence.get(s.agency)?.communes.values() ?? [])].includes(held)))
+        .map((p) => p.code)
       throw new HubValidationError([{ pointer: '#', detail: `once mapped to the canonical dossier, /procedure/code ${procedure.code} is not routed to agency ${origin.heldBy}; its procedures are: ${routed.join(', ') || 'none'}` }],
         `Agency ${origin.heldBy} is not on the route of procedure ${procedure.code}; nothing was stored`)
     }

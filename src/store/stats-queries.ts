@@ -38,7 +38,9 @@
  * Days are those of the times in the record: a change counts on the Vietnam day of its history
  * row's `at`, a receipt on that of received_at.
  *
- * Dimensions: procedure (procedure_code), level, channel ('counter' | 'online' | 'postal') and
+ * Dimensions: procedure (procedure_code), level, channel ('counter' | 'online' | 'postal'),
+ * receivingUnit (receiving_agency: the desk's code), handlingUnit (the agency of the route's lead
+ * step: one per dossier, so its rows add up to the totals) and
  * agency: every agency of the dossier's route (dossier_steps) except the result-return step
  * (RETURN_STEP: the postal service carrying the result), so a dossier routed to three agencies
  * counts once in each of their rows and once in the totals. An agency scope keeps the dossiers
@@ -141,14 +143,14 @@ export class StatsQueries {
       -- ended (or resolved, or returned) it, open at the end. A dossier is in each part at most
       -- once per figure (terminal statuses are reached once), so the figures are plain counts.
       facts as (
-        select d.id, d.procedure_code, d.level, d.channel,
+        select d.id, d.procedure_code, d.level, d.channel, d.receiving_agency,
           true as received, d.return_method = 'postal' as postal_return,
           false as resolved, null::text as timeliness, false as returned, false as not_accepted, false as withdrawn, false as stopped,
           false as open, false as open_overdue
         from dossiers d
         where d.received_at >= ${start} and d.received_at < ${next} and d.received_at <= ${now}
         union all
-        select d.id, d.procedure_code, d.level, d.channel,
+        select d.id, d.procedure_code, d.level, d.channel, d.receiving_agency,
           false, false,
           h.status_to in (9, 10) and coalesce(h.status_from, 0) not in (9, 10), d.timeliness,
           h.status_to = 10, h.status_to = 3, h.status_to = 7, h.status_to = 8,
@@ -160,7 +162,7 @@ export class StatsQueries {
         union all
         -- open at the end: its last status change by then left it open; overdue then: flagged by
         -- then, or its clock running past the due date in force then
-        select d.id, d.procedure_code, d.level, d.channel,
+        select d.id, d.procedure_code, d.level, d.channel, d.receiving_agency,
           false, false, false, null, false, false, false, false,
           true,
           coalesce(d.overdue_since < ${next} and d.overdue_since <= ${now}, false)
@@ -209,6 +211,13 @@ function groupKey (sql: Sql, groupBy: GroupBy, agency: string | undefined): { co
     case 'procedure': return { column: sql`f.procedure_code`, join: sql`` }
     case 'level': return { column: sql`f.level`, join: sql`` }
     case 'channel': return { column: sql`case f.channel when 1 then 'counter' when 2 then 'online' else 'postal' end`, join: sql`` }
+    case 'receivingUnit': return { column: sql`f.receiving_agency`, join: sql`` }
+    case 'handlingUnit': return {
+      column: sql`g.agency`,
+      // the lead step's agency (detail.lead, set at intake), one per dossier
+      join: sql`join (select s.dossier_id, min(s.agency) as agency from dossier_steps s
+        where s.dossier_id in (select id from kept) and s.step <> ${RETURN_STEP} and s.detail->>'lead' = 'true' group by s.dossier_id) g on g.dossier_id = f.id`
+    }
     case 'agency': return {
       column: sql`g.agency`,
       // the agencies of the dossiers counted (not of every dossier), each once per dossier

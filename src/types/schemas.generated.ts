@@ -503,7 +503,7 @@ export interface AuditEntry {
    */
   agency?: string;
   /**
-   * Thao tác — submit (nộp), read (đọc), read-history, read-audit, report (báo cáo tiến độ), withdraw (rút hồ sơ), supplement (nộp bổ sung), return (trả kết quả), read-notifications (nhật ký thông báo), read-national-record (bản ghi đồng bộ DVCQG), read-jobs, retry (gửi lại), discard (hủy lượt gửi), lookup-documents (kho giấy tờ: a holder's documents looked up for this dossier) — read-jobs, retry and discard by an administrator.
+   * Thao tác — submit (nộp), read (đọc), read-history, read-audit, report (báo cáo tiến độ), withdraw (rút hồ sơ), supplement (nộp bổ sung), return (trả kết quả), read-notifications (nhật ký thông báo), read-notices (nhật ký tin nhắn, thư gửi người nộp), read-national-record (bản ghi đồng bộ DVCQG), read-jobs, retry (gửi lại), discard (hủy lượt gửi), lookup-documents (kho giấy tờ: a holder's documents looked up for this dossier) — read-jobs, retry and discard by an administrator.
    */
   action:
     | "submit"
@@ -517,6 +517,7 @@ export interface AuditEntry {
     | "withdraw"
     | "return"
     | "read-notifications"
+    | "read-notices"
     | "read-national-record"
     | "supplement"
     | "lookup-documents";
@@ -764,7 +765,7 @@ export interface RoutingState {
  */
 export interface Dossier {
   /**
-   * Mã hồ sơ — the dossier code printed on the receipt (giấy tiếp nhận): <receiving agency code>-<YYMMDD>-<NNNN>, Circular 01/2018/TT-VPCP Art. 19. NNNN is the agency's sequence number of the day (Vietnam time), at least 4 digits. A submission may carry the code the receiving system (the one-stop desk, the national portal) issued: its agency part must be procedure.receivingAgency.code and its date the Vietnam date of receivedAt, and no other dossier may hold it (409); without it the hub issues one.
+   * Mã hồ sơ — the dossier code printed on the receipt (giấy tiếp nhận): <receiving agency code>-<YYMMDD>-<NNNN>, the format of Circular 01/2018/TT-VPCP Art. 19 as kept under Circular 03/2025/TT-VPCP (mã số hồ sơ, guiding Decree 118/2025/NĐ-CP). NNNN is the agency's sequence number of the day (Vietnam time), at least 4 digits. A submission may carry the code the receiving system (the one-stop desk, the national portal) issued: its agency part must be procedure.receivingAgency.code and its date the Vietnam date of receivedAt, and no other dossier may hold it (409); without it the hub issues one.
    */
   code: string;
   /**
@@ -798,7 +799,7 @@ export interface Dossier {
    */
   dueAt?: string;
   /**
-   * Ngày hẹn trả mới — the later date an agency announced when it said it would be late (Decree 61/2018 Art. 19.9, phiếu xin lỗi và hẹn lại ngày trả); on-time figures still count against dueAt.
+   * Ngày hẹn trả mới — the later date an agency announced when it said it would be late (phiếu xin lỗi và hẹn lại ngày trả: Decree 61/2018/NĐ-CP Art. 19.9, replaced by Decree 118/2025/NĐ-CP); on-time figures still count against dueAt.
    */
   rescheduledDueAt?: string;
   /**
@@ -945,6 +946,23 @@ export interface Dossier {
      * Thư điện tử — e-mail address.
      */
     email?: string;
+    /**
+     * Đồng ý nhận thông báo — the channels the applicant agreed to be told of the dossier's progress on (SMS and Zalo to `phone`, e-mail to `email`); absent or false: no notice on that channel.
+     */
+    noticeConsent?: {
+      /**
+       * Tin nhắn SMS — SMS to `phone`.
+       */
+      sms?: boolean;
+      /**
+       * Tin nhắn Zalo (ZNS) — Zalo notices to `phone`.
+       */
+      zalo?: boolean;
+      /**
+       * Thư điện tử — e-mail to `email`.
+       */
+      email?: boolean;
+    };
     /**
      * Địa chỉ thường trú / trụ sở — permanent residence (citizen) or head office (organisation).
      */
@@ -1124,7 +1142,7 @@ export interface HistoryEntry {
    */
   dueAtTo?: string;
   /**
-   * Đúng thời hạn — delay-announced: whether the agency said so at least one working day before the due date (Decree 61/2018 Art. 19.9); an agency report asking for supplementary papers: whether it came within 3 working days of the agency receiving the dossier.
+   * Đúng thời hạn — delay-announced: whether the agency said so at least one working day before the due date (Decree 61/2018/NĐ-CP Art. 19.9, replaced by Decree 118/2025/NĐ-CP); an agency report asking for supplementary papers: whether it came within 3 working days of the agency receiving the dossier.
    */
   inTime?: boolean;
   /**
@@ -2287,11 +2305,176 @@ export interface HubConfig {
     [k: string]: SubscriberConfig | undefined;
   };
   /**
+   * Thông báo cho người nộp hồ sơ — SMS, Zalo ZNS and e-mail notices to the applicant at each change worth knowing (docs/notices.md). Sent only to the phone and e-mail the submission gives, only on the channels the applicant consented to (applicant.noticeConsent). A channel without its section is not used.
+   */
+  notices?: {
+    /**
+     * Nơi tra cứu — where the applicant looks the dossier up, as the notices say it (e.g. dichvucong.example.gov.vn or a hotline); the {lookup} placeholder.
+     */
+    lookup: string;
+    /**
+     * Giờ yên lặng — notices due in these hours (Vietnam time) wait until they end; by default SMS only.
+     */
+    quietHours?: {
+      from: string;
+      to: string;
+      channels?: ("sms" | "zalo" | "email")[];
+    };
+    /**
+     * Độ dài địa chỉ thanh toán — the longest payment address the payment platform gives: the start-up check of SMS lengths fills {paymentUrl} with this many characters.
+     */
+    paymentUrlLength?: number;
+    /**
+     * SMS brandname — the HTTP gateway: `generic` (JSON {to, text, brandname, requestId} with a bearer token) or `esms` (eSMS.vn SendMultipleMessage_V4_post_json).
+     */
+    sms?: {
+      format: "generic" | "esms";
+      /**
+       * Địa chỉ gateway — the URL messages are POSTed to.
+       */
+      url: string;
+      /**
+       * Tên thương hiệu — the registered sender name.
+       */
+      brandname: string;
+      /**
+       * ApiKey (esms) — the account's key, not secret by itself; its SecretKey comes from secretEnv or secretFile.
+       */
+      apiKey?: string;
+      /**
+       * SmsType (esms) — 2: customer care brandname.
+       */
+      smsType?: string;
+      /**
+       * Biến môi trường chứa khóa — the environment variable holding the secret.
+       */
+      secretEnv?: string;
+      /**
+       * Tệp chứa khóa — a file holding the secret (give at most one of secretEnv and secretFile).
+       */
+      secretFile?: string;
+      /**
+       * Có dấu — send with diacritics (UCS-2: 70 characters a segment) instead of without (GSM-7: 160).
+       */
+      unicode?: boolean;
+      /**
+       * Số tin tối đa — how many segments a notice may take (the province pays per segment).
+       */
+      maxSegments?: number;
+      /**
+       * Thời gian chờ — milliseconds to wait for the provider.
+       */
+      timeoutMs?: number;
+      /**
+       * Thử lại — retry policy for this channel (exponential backoff with jitter).
+       */
+      retry?: RetryPolicy;
+      /**
+       * Giới hạn tốc độ — at most `max` messages per `durationMs` through this provider, across every worker (BullMQ's queue limiter).
+       */
+      rateLimit?: {
+        max: number;
+        durationMs: number;
+      };
+      /**
+       * Ghi chú — free text for the people who maintain this file.
+       */
+      note?: string;
+    };
+    /**
+     * Zalo ZNS — template messages to the applicant's phone (POST https://business.openapi.zalo.me/message/template, header access_token).
+     */
+    zalo?: {
+      url: string;
+      /**
+       * The environment variable holding the Official Account's access token.
+       */
+      secretEnv?: string;
+      /**
+       * Tệp chứa khóa — a file holding the secret (give at most one of secretEnv and secretFile).
+       */
+      secretFile?: string;
+      /**
+       * Thời gian chờ — milliseconds to wait for the provider.
+       */
+      timeoutMs?: number;
+      /**
+       * Thử lại — retry policy for this channel (exponential backoff with jitter).
+       */
+      retry?: RetryPolicy;
+      /**
+       * Giới hạn tốc độ — at most `max` messages per `durationMs` through this provider, across every worker (BullMQ's queue limiter).
+       */
+      rateLimit?: {
+        max: number;
+        durationMs: number;
+      };
+      /**
+       * Ghi chú — free text for the people who maintain this file.
+       */
+      note?: string;
+    };
+    /**
+     * Thư điện tử — SMTP (nodemailer).
+     */
+    email?: {
+      host: string;
+      port: number;
+      /**
+       * TLS from the start (465); otherwise STARTTLS when the server offers it.
+       */
+      secure?: boolean;
+      /**
+       * Người gửi — the From address, e.g. "Bộ phận một cửa <motcua@example.gov.vn>".
+       */
+      from: string;
+      /**
+       * SMTP user; its password from secretEnv or secretFile.
+       */
+      user?: string;
+      /**
+       * Biến môi trường chứa khóa — the environment variable holding the secret.
+       */
+      secretEnv?: string;
+      /**
+       * Tệp chứa khóa — a file holding the secret (give at most one of secretEnv and secretFile).
+       */
+      secretFile?: string;
+      /**
+       * Thời gian chờ — milliseconds to wait for the provider.
+       */
+      timeoutMs?: number;
+      /**
+       * Thử lại — retry policy for this channel (exponential backoff with jitter).
+       */
+      retry?: RetryPolicy;
+      /**
+       * Giới hạn tốc độ — at most `max` messages per `durationMs` through this provider, across every worker (BullMQ's queue limiter).
+       */
+      rateLimit?: {
+        max: number;
+        durationMs: number;
+      };
+      /**
+       * Ghi chú — free text for the people who maintain this file.
+       */
+      note?: string;
+    };
+    /**
+     * Mẫu thông báo — per change: resolution of the dossier's status (received, not-accepted, supplement-requested, payment-requested, withdrawn, stopped, resolved: the result is ready, returned) or delay-announced (a late result's new date); per channel. Placeholders: {code} {procedure} {status} {dueDate} {newDueDate} {amount} {paymentUrl} {lookup} {note} {missing} (the agency's note and the papers asked for: e-mail and ZNS only).
+     */
+    templates: {
+      [k: string]: NoticeTemplates | undefined;
+    };
+  };
+  nationalPortal?: NationalPortalConfig;
+  /**
    * Cơ quan liên thông — agencies keyed by the hub's agency id (letters, digits, dot, dash, underscore).
    */
   agencies: {
     [k: string]: AgencyConfig | undefined;
   };
+  competence?: CompetenceConfig;
   /**
    * Danh mục TTHC và bảng định tuyến — procedures the hub accepts, keyed by national procedure code (mã TTHC), each naming its data schema and the agencies that must receive it.
    */
@@ -2328,7 +2511,7 @@ export interface CalendarConfig {
    */
   workingHours?: WorkingPeriodConfig[];
   /**
-   * Giờ chuyển ngày — a paper dossier (counter or post) received after this time is handed over the next working day (Decree 61/2018 Art. 18).
+   * Giờ chuyển ngày — a paper dossier (counter or post) received after this time is handed over the next working day (Decree 61/2018/NĐ-CP Art. 18, replaced by Decree 118/2025/NĐ-CP from 1 July 2025).
    */
   paperCutoff?: string;
 }
@@ -2498,24 +2681,38 @@ export interface RetryPolicy {
    */
   maxDelayMs?: number;
 }
+export interface NoticeTemplates {
+  /**
+   * Mẫu SMS — the SMS text, in Vietnamese (sent without diacritics unless sms.unicode): one or more lines; a line naming a placeholder without a value (e.g. {paymentUrl} when there is no payment address) is left out. Must hold {code} and {lookup}; checked at start-up to fit sms.maxSegments with the longest values.
+   */
+  sms?: string;
+  /**
+   * Mẫu ZNS — a template approved by Zalo: its id and its parameters, each a text with placeholders.
+   */
+  zalo?: {
+    templateId: string;
+    data: {
+      [k: string]: string | undefined;
+    };
+  };
+  /**
+   * Mẫu thư — subject and plain text of the e-mail (UTF-8, with diacritics).
+   */
+  email?: {
+    subject: string;
+    text: string;
+  };
+}
 /**
- * Cơ quan — one agency system and how to deliver to it.
+ * Cổng Dịch vụ công quốc gia (DVCQG) — where the hub syncs every dossier and every status change of it (Decree 118/2025/NĐ-CP; Decision 766/QĐ-TTg indicator 1.4): the sync endpoint and how to reach it, as for an agency. Absent: the hub records what it owes DVCQG and sends nothing (the admin API shows it pending).
  */
-export interface AgencyConfig {
+export interface NationalPortalConfig {
   /**
-   * Tên cơ quan — agency name.
+   * Tên hệ thống — a name for logs and the console.
    */
-  name: string;
+  name?: string;
   /**
-   * Mã cơ quan, đơn vị — the agency's QCVN 102:2016 code, when it has one.
-   */
-  code?: string;
-  /**
-   * Bộ chuyển đổi — the adapter (folder under adapters/) that speaks this agency's native format, e.g. generic or electricity.
-   */
-  adapter: string;
-  /**
-   * Địa chỉ nhận hồ sơ — the agency system's URL that receives dossiers (http or https).
+   * Địa chỉ đồng bộ — the URL the hub POSTs sync messages to (national-portal-sync, adapters/national-portal/schemas/sync.schema.json).
    */
   endpoint: string;
   /**
@@ -2527,12 +2724,12 @@ export interface AgencyConfig {
    */
   concurrency?: number;
   retry?: RetryPolicy;
-  /**
-   * Ghi chú — free text for the people who maintain this file.
-   */
-  note?: string;
   auth?: OutboundAuth;
   tls?: OutboundTls;
+  /**
+   * Ghi chú — free text for operators.
+   */
+  note?: string;
 }
 /**
  * Xác thực khi gửi — how the hub proves itself to the agency system: a static bearer token (Authorization: Bearer …) or an HMAC-SHA256 signature of timestamp + '.' + body (headers X-Hub-Timestamp and X-Hub-Signature: sha256=<hex>). The secret comes from an environment variable (secretEnv) or a file (secretFile), never from this file. Give exactly one of secretEnv and secretFile.
@@ -2575,6 +2772,67 @@ export interface OutboundTls {
    * Tên máy chủ TLS — the name to expect in the agency's certificate (SNI) when it differs from the endpoint's host.
    */
   serverName?: string;
+}
+/**
+ * Cơ quan — one agency system and how to deliver to it.
+ */
+export interface AgencyConfig {
+  /**
+   * Tên cơ quan — agency name.
+   */
+  name: string;
+  /**
+   * Mã cơ quan, đơn vị — the agency's QCVN 102:2016 code, when it has one.
+   */
+  code?: string;
+  /**
+   * Bộ chuyển đổi — the adapter (folder under adapters/) that speaks this agency's native format, e.g. generic or electricity.
+   */
+  adapter: string;
+  /**
+   * Địa chỉ nhận hồ sơ — the agency system's URL that receives dossiers (http or https).
+   */
+  endpoint: string;
+  /**
+   * Thời gian chờ — milliseconds to wait for the agency's answer before the attempt counts as failed.
+   */
+  timeoutMs?: number;
+  /**
+   * Số yêu cầu song song — deliveries in flight at once to this agency, per worker process.
+   */
+  concurrency?: number;
+  retry?: RetryPolicy;
+  /**
+   * Ghi chú — free text for the people who maintain this file.
+   */
+  note?: string;
+  auth?: OutboundAuth;
+  tls?: OutboundTls;
+}
+/**
+ * Cơ quan giải quyết theo địa bàn (tiếp nhận phi địa giới hành chính) — since 1 July 2025 a dossier may be received at any one-stop desk of the province, whatever the administrative boundary (Decree 118/2025/NĐ-CP), so where it was received no longer decides who handles it. Keyed by an agency id the routes name (e.g. land-office): which instance of that agency handles a dossier, by the commune of the dossier's place (the applicant's address or the land parcel's). A commune not listed, or a dossier without that place, stays with the agency the route names.
+ */
+export interface CompetenceConfig {
+  [k: string]: CompetenceTable | undefined;
+}
+/**
+ * Bảng phân công theo địa bàn — one agency's instances by commune.
+ */
+export interface CompetenceTable {
+  /**
+   * Địa bàn xét — whose commune decides: applicant (the applicant's address, /applicant/address/wardCode) or parcel (the land parcel's, /data/parcel/address/wardCode).
+   */
+  place: "applicant" | "parcel";
+  /**
+   * Xã, phường → cơ quan — commune code (5 digits, the national list of administrative units) → the id of the agency (under /agencies, with the same adapter) that handles dossiers of that commune.
+   */
+  communes: {
+    [k: string]: string | undefined;
+  };
+  /**
+   * Ghi chú — free text for operators (e.g. the provincial decision that assigns the communes).
+   */
+  note?: string;
 }
 /**
  * Thủ tục — one procedure's catalogue entry and route.
@@ -2661,7 +2919,7 @@ export interface RouteStep {
    */
   required?: boolean;
   /**
-   * Thời hạn của bước — working days this step's agency has, counted from when the step is released to it (Decree 61/2018 Art. 19.7: each agency's part and deadline); shown as the step's due date.
+   * Thời hạn của bước — working days this step's agency has, counted from when the step is released to it (each agency's part and deadline: Decree 61/2018/NĐ-CP Art. 19.7, replaced by Decree 118/2025/NĐ-CP); shown as the step's due date.
    */
   days?: number;
 }

@@ -6,6 +6,7 @@
 import type { ValidateFunction } from 'ajv'
 import type { AgencyAdapter, NativeSchemas } from '../../adapters/contract.ts'
 import { createAjv } from './ajv.ts'
+import { nationalRecordSchema, nationalSyncSchema } from '../../adapters/national-portal/index.ts'
 
 export interface NativeValidators {
   request: ValidateFunction
@@ -39,4 +40,11 @@ export function createNativeValidators (adapters: ReadonlyMap<string, AgencyAdap
     })
   }
   return out
+}
+
+/** The validator of a national portal sync message (national-portal-sync, with the record it refers to). */
+export function createNationalSyncValidator (): ValidateFunction {
+  const ajv = createAjv({ verbose: true })
+  ajv.addSchema(nationalRecordSchema)
+  return ajv.compile(nationalSyncSchema)
 }

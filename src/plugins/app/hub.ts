@@ -13,6 +13,8 @@ import type { StatsService } from '../../services/stats-service.ts'
 import type { IndicatorService } from '../../services/indicator-service.ts'
 import type { AuditCheckpoints } from '../../services/audit-checkpoints.ts'
 import type { DocumentService } from '../../services/document-service.ts'
+import type { NoticeCounts } from '../../services/notice-counts.ts'
+import type { NationalSyncAdmin } from '../../services/national-sync-admin.ts'
 
 export interface HubServices {
   intake: IntakeService
@@ -27,6 +29,10 @@ export interface HubServices {
   indicators: IndicatorService
   /** the audit trails' signed daily checkpoints */
   checkpoints: AuditCheckpoints
+  /** notices to applicants per month and channel (GET /v1/stats/notices) */
+  noticeCounts: NoticeCounts
+  /** the sync to the national portal (DVCQG), for administrators */
+  nationalSync: NationalSyncAdmin
   /** INLINE_ATTACHMENT_LIMIT: the largest attachment accepted inline (supplements check it too) */
   inlineAttachmentLimit: number
 }

@@ -7,6 +7,7 @@
  *   GET /metrics  Prometheus text format (prom-client), admin or auditor key: HTTP latency
  *                 histograms, delivery queue depth and failed count per agency, delivery latency
  *                 per agency, webhook queue depth, dossiers by status, overdue dossiers,
+ *                 dossiers by the state of their sync to the national portal (DVCQG),
  *                 Node.js process metrics
  * Queue and delivery figures are read from Redis when scraped (the workers that deliver record
  * theirs there: store/metrics-store.ts), dossier figures by SQL from the record
@@ -34,6 +35,8 @@ export interface ObservabilityOptions {
   metrics: MetricsStore
   /** the webhook notifications' queue, when there are subscribers */
   webhookQueue?: Queue
+  /** dossiers by the state of their sync to the national portal (DVCQG), from the record */
+  nationalSync?: { counts(): Promise<Record<string, number>> }
   now?: () => Date
   /** the delivery workers of this process (none in the api role) */
   workers: () => readonly Worker[]
@@ -107,6 +110,18 @@ async function observability (app: FastifyInstance, o: ObservabilityOptions): Pr
       async collect () {
         const counts = await webhookQueue.getJobCounts(...QUEUE_STATES)
         for (const state of QUEUE_STATES) this.set({ state }, counts[state] ?? 0)
+      }
+    })
+  }
+  const nationalSync = o.nationalSync
+  if (nationalSync !== undefined) {
+    new Gauge({
+      name: 'hub_national_sync_dossiers',
+      help: 'Dossiers by the state of their sync to the national portal DVCQG (pending, retrying, failed, synced)',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      async collect () {
+        for (const [state, n] of Object.entries(await nationalSync.counts())) this.set({ state }, n)
       }
     })
   }

@@ -1,0 +1,105 @@
+/**
+ * The sync to the national public service portal (DVCQG): one run brings DVCQG up to date on one
+ * dossier, sending its status changes it does not have yet one after another, in order, each as
+ * one message (the sync record and the progress update of that change: adapters/national-portal),
+ * checked against the portal's schema and sent as the config's `nationalPortal` says (endpoint,
+ * auth, TLS). Knows nothing of BullMQ: the worker turns outcomes into job semantics.
+ *
+ * - Order: a run holds the dossier's lease (store: one sender per dossier) and moves the cursor
+ *   after each message; a failure stops the run there, and the later messages wait behind it.
+ * - Receive once: message n carries `Idempotency-Key: <code>/dvcqg/<n>` and SoThuTu n, the same
+ *   on every attempt; a message DVCQG has is never sent again by the hub (the cursor).
+ * - Failure: 408, 429, 5xx, network errors and timeouts are retried with back-off; any other 4xx,
+ *   or a dossier the adapter cannot map, fails for good at once: the dossier's sync shows `failed`
+ *   with the reason (redacted of personal data) in the admin API and /metrics until an
+ *   administrator retries it.
+ */
+import type { Logger } from 'pino'
+import type { ValidateFunction } from 'ajv'
+import type { ResolvedNationalPortal } from '../config/hub-config.ts'
+import type { DossierStore } from '../store/dossier-store.ts'
+import type { NationalSyncStore } from '../store/national-sync-store.ts'
+import { toSyncMessage, type NationalRecordContext } from '../../adapters/national-portal/index.ts'
+import { toFieldErrors } from '../validation/ajv.ts'
+import { DeliveryError, type AgencyHttpClient } from './http-client.ts'
+
+export type NationalSyncOutcome =
+  | { outcome: 'done', sent: number, through: number }
+  | { outcome: 'busy' }
+  | { outcome: 'retry', error: string, retryAfterMs?: number }
+  | { outcome: 'failed', error: string }
+
+/** The Idempotency-Key of sync message `sequence` of a dossier: the same on every attempt. */
+export const nationalSyncKey = (code: string, sequence: number): string => `${code}/dvcqg/${sequence}`
+
+export interface NationalSyncServiceOptions {
+  store: DossierStore
+  sync: NationalSyncStore
+  http: AgencyHttpClient
+  portal: ResolvedNationalPortal
+  context: NationalRecordContext
+  /** the compiled `national-portal-sync` schema */
+  validate: ValidateFunction
+  log: Logger
+  now?: () => Date
+}
+
+export class NationalSyncService {
+  readonly #o: Required<NationalSyncServiceOptions>
+
+  constructor (options: NationalSyncServiceOptions) {
+    this.#o = { now: () => new Date(), ...options }
+  }
+
+  /** Attempt `attempt` of at most `maxAttempts` to bring DVCQG up to message `upTo` (and whatever queued up behind it) of dossier `code`. */
+  async run (code: string, upTo: number, attempt: number, maxAttempts: number, token: string): Promise<NationalSyncOutcome> {
+    const { store, sync, http, portal, context, validate, log, now } = this.#o
+    const leaseMs = Math.max(30_000, portal.timeoutMs * 3)
+    if (!(await sync.lease(code, token, leaseMs))) return { outcome: 'busy' }
+    let sent = 0
+    let sequence = 0
+    try {
+      const cursor = await sync.cursor(code)
+      if (cursor === undefined) return { outcome: 'failed', error: `dossier ${code} does not exist` }
+      if (cursor.synced >= Math.min(upTo, cursor.wanted)) return { outcome: 'done', sent, through: cursor.synced }
+      const dossier = await store.get(code)
+      if (dossier === undefined) return { outcome: 'failed', error: `dossier ${code} does not exist` }
+      const [changes, history] = await Promise.all([sync.changes(code, cursor.synced + 1, cursor.wanted), store.history(code)])
+      const withHistory = { ...context, history }
+      for (const change of changes) {
+        sequence = change.sequence
+        // the lease is renewed before each message, so a long backlog never outlives it: another
+        // sender takes over only from a run that stopped renewing (died), never beside a live one
+        if (sent > 0 && !(await sync.lease(code, token, leaseMs))) return { outcome: 'busy' }
+        const message = toSyncMessage(dossier, change, withHistory)
+        if (!validate(message)) {
+          const fields = toFieldErrors(validate.errors).slice(0, 5).map((f) => `${f.pointer} ${f.detail}`).join('; ')
+          throw new DeliveryError(`the national-portal adapter produced a sync message its schema rejects: ${fields}`, false)
+        }
+        const idempotencyKey = nationalSyncKey(code, change.sequence)
+        await http.send({ method: 'POST', body: message }, {
+          endpoint: portal.endpoint,
+          timeoutMs: portal.timeoutMs,
+          idempotencyKey,
+          ...(portal.auth !== undefined && { auth: portal.auth }),
+          ...(portal.tls !== undefined && { tls: { agencyId: portal.id, options: portal.tls } })
+        })
+        await sync.delivered(code, change.sequence, now())
+        sent++
+      }
+      log.info({ dossier: code, sent, through: sequence }, 'synced to the national portal')
+      return { outcome: 'done', sent, through: sequence }
+    } catch (err) {
+      const e = err instanceof DeliveryError
+        ? err
+        : new DeliveryError(`the national-portal adapter cannot map this dossier: ${(err as Error).message}`, false)
+      const final = !e.retryable || attempt >= maxAttempts
+      const error = `message ${sequence}: ${e.message}`
+      await sync.attemptFailed(code, final ? 'failed' : 'retrying', attempt, error, now())
+      log.warn({ dossier: code, sequence, err: e.message, final }, final ? 'national portal sync failed for good' : 'national portal sync attempt failed; will retry')
+      return final ? { outcome: 'failed', error } : { outcome: 'retry', error, ...(e.retryAfterMs !== undefined && { retryAfterMs: e.retryAfterMs }) }
+    } finally {
+      await sync.release(code, token)
+    }
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * The sync to the national public service portal (DVCQG) in the record (migrations/0011_dvcqg_sync.sql):
+ * per dossier, how many status changes it has (`wanted`, written by a trigger with each change) and
+ * how many DVCQG has (`synced`), the state of the last attempt, and a lease that keeps one sender
+ * per dossier (so its messages go in order). Message n is the dossier's n-th status change.
+ */
+import type { Sql } from 'postgres'
+import type { HistoryEntry } from '../types/schemas.generated.ts'
+import { toVietnamIso } from '../domain/vietnam-time.ts'
+
+export type NationalSyncState = 'pending' | 'retrying' | 'failed' | 'synced'
+export const NATIONAL_SYNC_STATES: readonly NationalSyncState[] = ['pending', 'retrying', 'failed', 'synced']
+
+/** Where one dossier's sync stands. */
+export interface NationalSyncView {
+  code: string
+  state: NationalSyncState
+  /** status changes of the dossier (sync messages owed in all) */
+  changes: number
+  /** messages DVCQG has */
+  synced: number
+  attempts: number
+  lastAttemptAt?: string
+  lastError?: string
+  firstSyncedAt?: string
+  syncedAt?: string
+  /** owed since */
+  since: string
+}
+
+/** A status change of a dossier, as its sync message needs it. */
+export interface SyncChange {
+  /** the message's number: the n-th status change of the dossier (1 = the receipt) */
+  sequence: number
+  /** the national status code after the change */
+  statusCode: number
+  /** the due date in force after it, when the change set one */
+  dueAt?: string
+  entry: HistoryEntry
+}
+
+type Row = { code: string, state: NationalSyncState, wanted: number, synced: number, attempts: number, last_attempt_at: Date | null, last_error: string | null, first_synced_at: Date | null, synced_at: Date | null, since: Date }
+
+function view (r: Row): NationalSyncView {
+  return {
+    code: r.code,
+    state: r.state,
+    changes: r.wanted,
+    synced: r.synced,
+    attempts: r.attempts,
+    ...(r.last_attempt_at !== null && { lastAttemptAt: toVietnamIso(r.last_attempt_at) }),
+    ...(r.last_error !== null && { lastError: r.last_error }),
+    ...(r.first_synced_at !== null && { firstSyncedAt: toVietnamIso(r.first_synced_at) }),
+    ...(r.synced_at !== null && { syncedAt: toVietnamIso(r.synced_at) }),
+    since: toVietnamIso(r.since)
+  }
+}
+
+export class NationalSyncStore {
+  readonly #sql: Sql
+
+  constructor (sql: Sql) {
+    this.#sql = sql
+  }
+
+  async find (code: string): Promise<NationalSyncView | undefined> {
+    const [row] = await this.#sql<Row[]>`
+      select d.code, s.state, s.wanted, s.synced, s.attempts, s.last_attempt_at, s.last_error, s.first_synced_at, s.synced_at, s.since
+      from national_sync s join dossiers d on d.id = s.dossier_id where d.code = ${code}`
+    return row === undefined ? undefined : view(row)
+  }
+
+  /** Dossiers in `state` (not 'synced': those are the many), oldest owed first, a page at a time. */
+  async list (state: Exclude<NationalSyncState, 'synced'>, offset: number, limit: number): Promise<NationalSyncView[]> {
+    const rows = await this.#sql<Row[]>`
+      select d.code, s.state, s.wanted, s.synced, s.attempts, s.last_attempt_at, s.last_error, s.first_synced_at, s.synced_at, s.since
+      from national_sync s join dossiers d on d.id = s.dossier_id where s.state = ${state}
+      order by s.since, s.dossier_id offset ${offset} limit ${limit}`
+    return rows.map(view)
+  }
+
+  /** How many dossiers are in each state (for /metrics and the admin view). */
+  async counts (): Promise<Record<NationalSyncState, number>> {
+    const rows = await this.#sql<Array<{ state: NationalSyncState, n: number }>>`
+      select state, count(*)::int as n from national_sync group by state`
+    const out: Record<NationalSyncState, number> = { pending: 0, retrying: 0, failed: 0, synced: 0 }
+    for (const r of rows) out[r.state] = r.n
+    return out
+  }
+
+  /**
+   * Dossiers that owe messages and were not seen queued since `beforeMs` (new changes at once),
+   * least recently seen first, with the number of their last change (the job's "up to").
+   */
+  async owed (beforeMs: number, limit: number): Promise<Array<{ code: string, wanted: number }>> {
+    return await this.#sql<Array<{ code: string, wanted: number }>>`
+      select d.code, s.wanted from national_sync s join dossiers d on d.id = s.dossier_id
+      where s.synced < s.wanted and s.state <> 'failed' and coalesce(s.queued_at, s.since) <= ${new Date(beforeMs)}
+      order by coalesce(s.queued_at, s.since) limit ${limit}`
+  }
+
+  /** The relay saw (or put) the dossier's job in the queue. */
+  async seen (code: string): Promise<void> {
+    await this.#sql`update national_sync s set queued_at = now() from dossiers d where d.id = s.dossier_id and d.code = ${code}`
+  }
+
+  /** Takes the dossier's sender lease for `ms` (false: another sender holds it). */
+  async lease (code: string, token: string, ms: number): Promise<boolean> {
+    const rows = await this.#sql`
+      update national_sync s set lease_token = ${token}, lease_until = now() + ${ms} * interval '1 millisecond'
+      from dossiers d where d.id = s.dossier_id and d.code = ${code}
+        and (s.lease_token is null or s.lease_until < now() or s.lease_token = ${token})
+      returning s.dossier_id`
+    return rows.length > 0
+  }
+
+  async release (code: string, token: string): Promise<void> {
+    await this.#sql`
+      update national_sync s set lease_token = null, lease_until = null
+      from dossiers d where d.id = s.dossier_id and d.code = ${code} and s.lease_token = ${token}`
+  }
+
+  /** Where the cursor stands (under the lease). */
+  async cursor (code: string): Promise<{ wanted: number, synced: number, state: NationalSyncState } | undefined> {
+    const [row] = await this.#sql<Array<{ wanted: number, synced: number, state: NationalSyncState }>>`
+      select s.wanted, s.synced, s.state from national_sync s join dossiers d on d.id = s.dossier_id where d.code = ${code}`
+    return row
+  }
+
+  /** Status changes `from`..`to` (1-based message numbers) of the dossier, in order. */
+  async changes (code: string, from: number, to: number): Promise<SyncChange[]> {
+    const sql = this.#sql
+    const rows = await sql<Array<{ n: number, status_to: number, due_at_to: Date | null, entry: string }>>`
+      select * from (
+        select row_number() over (order by h.seq)::int as n, h.status_to, h.due_at_to, h.entry::text as entry
+        from dossier_history h join dossiers d on d.id = h.dossier_id
+        where d.code = ${code} and h.status_to is not null and h.status_to is distinct from h.status_from
+      ) c where c.n between ${from} and ${to} order by c.n`
+    return rows.map((r) => ({
+      sequence: r.n,
+      statusCode: r.status_to,
+      ...(r.due_at_to !== null && { dueAt: toVietnamIso(r.due_at_to) }),
+      entry: JSON.parse(r.entry) as HistoryEntry
+    }))
+  }
+
+  /** DVCQG has message `sequence` (under the lease). */
+  async delivered (code: string, sequence: number, at: Date): Promise<void> {
+    await this.#sql`
+      update national_sync s set
+        synced = greatest(s.synced, ${sequence}),
+        state = case when greatest(s.synced, ${sequence}) >= s.wanted then 'synced' else 'pending' end,
+        attempts = 0, last_error = null, last_attempt_at = ${at},
+        first_synced_at = coalesce(s.first_synced_at, ${at}), synced_at = ${at},
+        since = case when greatest(s.synced, ${sequence}) >= s.wanted then s.since else ${at} end
+      from dossiers d where d.id = s.dossier_id and d.code = ${code}`
+  }
+
+  /** An attempt failed: retried later ('retrying') or for good ('failed'). */
+  async attemptFailed (code: string, state: 'retrying' | 'failed', attempts: number, error: string, at: Date): Promise<void> {
+    await this.#sql`
+      update national_sync s set state = ${state}, attempts = ${attempts}, last_error = ${error.slice(0, 1000)}, last_attempt_at = ${at}
+      from dossiers d where d.id = s.dossier_id and d.code = ${code} and s.synced < s.wanted`
+  }
+
+  /** An administrator asks for a failed sync again: owed, tried afresh. False when it is not failed. */
+  async retry (code: string): Promise<boolean> {
+    const rows = await this.#sql`
+      update national_sync s set state = 'pending', attempts = 0, queued_at = null
+      from dossiers d where d.id = s.dossier_id and d.code = ${code} and s.state = 'failed'
+      returning s.dossier_id`
+    return rows.length > 0
+  }
+}
