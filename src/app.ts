@@ -22,6 +22,7 @@ import type { Queue } from 'bullmq'
 import observability, { type ObservabilityOptions } from './plugins/app/observability.ts'
 import type { ClientStore } from './auth/clients.ts'
 import dossierRoutes from './routes/dossiers.ts'
+import documentRoutes from './routes/documents.ts'
 import eventRoutes from './routes/events.ts'
 import lifecycleRoutes from './routes/lifecycle.ts'
 import noticeRoutes from './routes/notices.ts'
@@ -110,6 +111,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(agencyRoutes)
   await app.register(paymentRoutes)
   await app.register(postalRoutes)
+  await app.register(documentRoutes)
   await app.register(auditRoutes)
   await app.register(adminRoutes)
   await app.register(nationalSyncRoutes)

@@ -107,3 +107,19 @@ export const PaymentNotFoundError = createError<'HUB_ERR_PAYMENT_NOT_FOUND', 404
 export const PaymentAmountError = createError<'HUB_ERR_PAYMENT_AMOUNT', 400, [string, string]>('HUB_ERR_PAYMENT_AMOUNT', 'Payment %s: %s; nothing was changed', 400)
 export const PaymentConflictError = createError<'HUB_ERR_PAYMENT_CONFLICT', 409, [string, string]>('HUB_ERR_PAYMENT_CONFLICT', 'Payment %s: %s', 409)
 export const PaymentsNotConfiguredError = createError<'HUB_ERR_PAYMENTS_NOT_CONFIGURED', 404, []>('HUB_ERR_PAYMENTS_NOT_CONFIGURED', 'No payment platform is configured (payments in the hub config)', 404)
+/**
+ * Once-only: a component that names a stored document (reuse) which cannot be reused for this
+ * dossier — another holder's, not valid at receipt (expired, revoked, not yet issued), without the
+ * applicant's consent, unknown. `errors` names each component and why; nothing was stored.
+ */
+export class ReuseRefusedError extends HubValidationError {
+  constructor (errors: FieldProblem[], summary: string) {
+    super(errors, summary)
+    ;(this as { code: string }).code = 'HUB_ERR_REUSE_REFUSED'
+  }
+}
+export const DocumentNotFoundError = createError<'HUB_ERR_DOCUMENT_NOT_FOUND', 404, [string]>('HUB_ERR_DOCUMENT_NOT_FOUND', 'No document has the id %s', 404)
+/** Only the agency that issued (or digitised) a document may revoke it. */
+export const NotIssuerError = createError<'HUB_ERR_NOT_ISSUER', 403, [string, string]>('HUB_ERR_NOT_ISSUER', 'Document %s was issued by another agency; only its issuer may revoke it (agency %s is not)', 403)
+/** The national personal data store did not answer as it should. */
+export const NationalStoreUnavailableError = createError<'HUB_ERR_NATIONAL_STORE_UNAVAILABLE', 503, [string]>('HUB_ERR_NATIONAL_STORE_UNAVAILABLE', 'The national personal data store on DVCQG could not be asked now (%s); nothing was stored; retry shortly', 503)

@@ -53,6 +53,10 @@ import { NoticeService } from './delivery/notice-service.ts'
 import { NoticeCounts } from './services/notice-counts.ts'
 import type { NoticeChannel } from './domain/notice.ts'
 import type { Queue } from 'bullmq'
+import { DocumentService } from './services/document-service.ts'
+import { DocumentStore } from './store/document-store.ts'
+import { OnceOnlyIndicatorQueries } from './store/once-only-indicators.ts'
+import { NationalStoreSync, nationalStoreFetch } from './delivery/national-store.ts'
 import { NationalSyncStore } from './store/national-sync-store.ts'
 import { NationalSyncAdmin } from './services/national-sync-admin.ts'
 import { NationalSyncQueue, createNationalSyncWorker } from './queues/national-sync-queue.ts'
@@ -97,6 +101,8 @@ export interface HubOptions {
   checkpointEveryMs?: number
   /** how often the relay of the national portal sync runs (default 1 s) */
   nationalSyncIntervalMs?: number
+  /** once-only: how often results are synced to the national personal data store (default 30 s) */
+  dataStoreSyncIntervalMs?: number
   now?: () => Date
   /**
    * The record's database: a URL (as DATABASE_URL: postgres://…, pglite:<dir>), opened and closed
@@ -164,6 +170,8 @@ export interface IntakeParts {
   /** the adapters' gateways (made here when not given) */
   gateways?: ReadonlyMap<string, AdapterGateway>
   inlineAttachmentLimit: number
+  /** once-only: the document store's service (reuse at intake, results registered from reports) */
+  documents?: DocumentService
   log: Logger
   now?: () => Date
 }
@@ -195,6 +203,7 @@ export function createIntakeService (p: IntakeParts): IntakeService {
     ...(p.settings.pickupAgency !== undefined && { pickupAgency: p.settings.pickupAgency }),
     ...(p.onPickupRequested !== undefined && { onPickupRequested: p.onPickupRequested }),
     ...(p.notify !== undefined && { notify: p.notify }),
+    ...(p.documents !== undefined && { documents: p.documents }),
     log: p.log,
     ...(p.now !== undefined && { now: p.now })
   })
@@ -226,9 +235,16 @@ export function createEventService (p: EventParts): EventService {
     agencies: p.settings.agencies,
     gateways: p.gateways ?? gatewaysOf(),
     ...(p.onPaymentRequested !== undefined && { onPaymentRequested: p.onPaymentRequested }),
+    ...(p.documents !== undefined && { documents: p.documents }),
     log: p.log,
     ...(p.now !== undefined && { now: p.now })
   })
+}
+
+/** The national personal data store's fetch, when the hub config names the store. */
+function nationalStoreOf (settings: HubSettings): { nationalStore?: ReturnType<typeof nationalStoreFetch> } {
+  const n = settings.nationalDataStore
+  return n === undefined ? {} : { nationalStore: nationalStoreFetch(n) }
 }
 
 export async function createHub (options: HubOptions): Promise<Hub> {
@@ -337,10 +353,11 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   let draining = false
   let app: FastifyInstance | undefined
   if (role !== 'worker') {
+    const documents = new DocumentService({ store: new DocumentStore(db.sql), ...nationalStoreOf(settings), log, now })
     const pickupService = pickups
-    const intake = createIntakeService({ store, settings, enqueue, ...(notify !== undefined && { notify }), gateways, inlineAttachmentLimit: options.inlineAttachmentLimit, log, now, ...(pickupService !== undefined && { onPickupRequested: async (code: string) => await pickupService.open(code) }) })
+    const intake = createIntakeService({ store, settings, enqueue, ...(notify !== undefined && { notify }), gateways, inlineAttachmentLimit: options.inlineAttachmentLimit, documents, log, now, ...(pickupService !== undefined && { onPickupRequested: async (code: string) => await pickupService.open(code) }) })
     const paymentService = payments
-    const events = createEventService({ store, settings, enqueue, gateways, lifecycle, log, now, ...(paymentService !== undefined && { onPaymentRequested: async (code: string) => await paymentService.open(code) }) })
+    const events = createEventService({ store, settings, enqueue, gateways, lifecycle, documents, log, now, ...(paymentService !== undefined && { onPaymentRequested: async (code: string) => await paymentService.open(code) }) })
     const limit = options.rateLimit
     const names = {
       agency: new Map([...settings.agencies.values()].map((a) => [a.id, a.name])),
@@ -357,7 +374,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : []), ...(notices?.queues ?? []), ...(nationalSyncQueue !== undefined ? [nationalSyncQueue.queue] : []),
       ...(paymentQueue !== undefined ? [paymentQueue.queue as Queue] : []), ...(pickupQueue !== undefined ? [pickupQueue.queue as Queue] : [])]
     app = await buildApp({
-      services: { intake, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, { ...names, handlingUnit: names.agency, receivingUnit: receivingNames }, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now), checkpoints, noticeCounts: new NoticeCounts(noticeStore, now), nationalSync: new NationalSyncAdmin(nationalSync, audit, settings.nationalPortal !== undefined), ...(payments !== undefined && { payments }), ...(pickups !== undefined && { pickups }), inlineAttachmentLimit: options.inlineAttachmentLimit },
+      services: { intake, documents, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, { ...names, handlingUnit: names.agency, receivingUnit: receivingNames }, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now, new OnceOnlyIndicatorQueries(db.reports)), checkpoints, noticeCounts: new NoticeCounts(noticeStore, now), nationalSync: new NationalSyncAdmin(nationalSync, audit, settings.nationalPortal !== undefined), ...(payments !== undefined && { payments }), ...(pickups !== undefined && { pickups }), inlineAttachmentLimit: options.inlineAttachmentLimit },
       audit,
       queues: consoleQueues,
       observability: { redis, record: db.sql, gauges: new DossierGauges(db.reports), queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), nationalSync, workers: () => workers, role, draining: () => draining, now },
@@ -397,6 +414,9 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       const webhookService = new WebhookService({ store, notifications, http, subscribers: settings.subscribers, log, now })
       workers.push(createWebhookWorker({ connection: workerRedis, prefix: keys.queuePrefix, queue: webhooks.queue, service: webhookService, subscribers: settings.subscribers, log }))
     }
+    const dataStoreSync = settings.nationalDataStore === undefined
+      ? undefined
+      : new NationalStoreSync({ ...settings.nationalDataStore, store: new DocumentStore(db.sql), agencyNames: new Map([...settings.agencies.values()].map((a) => [a.id, a.name])), log, now })
     if (notices !== undefined && noticeConfig !== undefined) {
       noticeService = new NoticeService({ config: noticeConfig, store, notifications, notices: noticeStore, http, log, now, ...(webhooks === undefined && { settleNotifications: true }) })
       workers.push(...createNoticeWorkers({ connection: workerRedis, prefix: keys.queuePrefix, queues: notices, service: noticeService, log }))
@@ -431,6 +451,12 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       takeCheckpoint: async () => await checkpoints.take(),
       ...(options.checkpointEveryMs !== undefined && { checkpointEveryMs: options.checkpointEveryMs }),
       ...(options.sweepIntervalMs !== undefined && { sweepIntervalMs: options.sweepIntervalMs }),
+      ...(dataStoreSync !== undefined && {
+        dataStoreSync: {
+          run: async () => await dataStoreSync.runOnce(),
+          ...(options.dataStoreSyncIntervalMs !== undefined && { everyMs: options.dataStoreSyncIntervalMs })
+        }
+      }),
       ...(webhooks !== undefined && { webhooks: { queue: webhooks, notifications, graceMs: options.reconcileGraceMs ?? 10_000 } }),
       ...(notices !== undefined && { notices: { queues: notices, store: noticeStore, graceMs: options.reconcileGraceMs ?? 10_000, now } }),
       ...(nationalSyncQueue !== undefined && {

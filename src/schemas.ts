@@ -41,6 +41,13 @@ export function deriveSubmissionSchema (dossier: JsonSchema): JsonSchema {
   const assigned = new Set(hubAssignedProperties(dossier))
   const optional = new Set(SENDER_MAY_GIVE)
   const properties = Object.fromEntries(Object.entries(dossier.properties ?? {}).filter(([name]) => !assigned.has(name)))
+  // once-only: a submitted component may name a stored document (attachment-reuse) instead of a file
+  const attachments = properties.attachments
+  if (attachments !== undefined) {
+    // a JSON Schema if/then/else, not a thenable
+    const items = { if: { type: 'object', required: ['reuse'] }, then: { $ref: 'attachment-reuse#' }, else: { $ref: 'attachment#' } } // oxlint-disable-line unicorn/no-thenable
+    properties.attachments = { ...attachments, items }
+  }
   return {
     ...dossier,
     $id: 'dossier-submission',

@@ -406,7 +406,7 @@ t.test('generic adapter', async (t) => {
 })
 
 /** Folders under adapters/ that map to another system's format but are not agency adapters (payment platforms: adapters/payments.ts). */
-const NOT_AGENCY_ADAPTERS = new Set(['national-portal', ...paymentAdapters.keys()])
+const NOT_AGENCY_ADAPTERS = new Set(['national-portal', 'national-data-store', ...paymentAdapters.keys()])
 
 t.test('the registry has exactly the adapter folders with an index.ts', async (t) => {
   const dir = fromRoot('adapters')

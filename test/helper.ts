@@ -341,6 +341,8 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<TestH
     ...(options.now !== undefined && { now: options.now }),
     ...(options.sweepIntervalMs !== undefined && { sweepIntervalMs: options.sweepIntervalMs }),
     ...(options.checkpointEveryMs !== undefined && { checkpointEveryMs: options.checkpointEveryMs }),
+    ...(options.nationalSyncIntervalMs !== undefined && { nationalSyncIntervalMs: options.nationalSyncIntervalMs }),
+    ...(options.dataStoreSyncIntervalMs !== undefined && { dataStoreSyncIntervalMs: options.dataStoreSyncIntervalMs }),
     ...(options.workerLockMs !== undefined && { workerLockMs: options.workerLockMs }),
     ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }),
     ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
@@ -362,7 +364,8 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<TestH
 }
 
 export type ExampleName = 'birth-registration' | 'death-registration' | 'marriage-registration' | 'criminal-record-certificate' |
-  'land-use-right-transfer' | 'land-first-certificate' | 'electricity-new-connection' | 'electricity-contract-holder-change'
+  'land-use-right-transfer' | 'land-first-certificate' | 'electricity-new-connection' | 'electricity-contract-holder-change' |
+  'child-residence-insurance'
 
 /** A fresh copy of an example dossier from schemas/examples/. */
 export function example (name: ExampleName): DossierSubmission {

@@ -36,7 +36,8 @@ const DOMAIN_FIELDS = [
 ]
 const DOMAIN_ITEM_FIELDS: Record<string, string[]> = {
   DinhDanhCHS: ['LoaiDinhDanh', 'SoDinhDanh'],
-  TaiLieuNop: ['TenTepDinhKem', 'MaThanhPhanHoSo', 'DuongDanTaiTepTin', 'DuocSoHoa', 'DuocTaiSuDung'],
+  // DuocLayTuKhoDMQG: of the fields a real provincial system's record also carries (DOMAIN.md): issue 17
+  TaiLieuNop: ['TenTepDinhKem', 'MaThanhPhanHoSo', 'DuongDanTaiTepTin', 'DuocSoHoa', 'DuocTaiSuDung', 'DuocLayTuKhoDMQG'],
   DanhSachLePhi: ['TenPhiLePhi', 'MaPhiLePhi', 'HinhThucThu', 'Gia'],
   DanhSachGiayToKetQua: ['TenGiayTo', 'MaThanhPhanHoSo', 'DuongDanTepTinKetQua']
 }
@@ -99,8 +100,13 @@ const RESULT_SHA = '4ea189e9b3ea2d60c7e2c0a2c75da49e66a57fc63d7521f30fdc034d62a0
  */
 function returnedTransfer (): Dossier {
   const submission = example('land-use-right-transfer')
+  // the old certificate (CN-03) was reused from the national personal data store (once-only)
+  const attachments = (submission.attachments ?? []).map((a) => a.componentCode === 'CN-03'
+    ? { ...a, reused: { documentId: 'doc_0123456789abcdef0123456789abcdef', fromNationalStore: true, consentAt: '2026-11-24T08:40:00+07:00' } }
+    : a)
   return {
     ...submission,
+    attachments,
     applicant: { ...submission.applicant, vneidAuthenticated: true },
     code: TRANSFER_CODE,
     status: 'returned',
@@ -252,28 +258,32 @@ t.test('a fully populated dossier maps to a complete, valid record', async (t) =
         MaThanhPhanHoSo: 'CN-01',
         DuongDanTaiTepTin: 'https://dichvucong.thanhhoa.gov.vn/files/DVC-2026-11-000789/don-dang-ky-bien-dong.pdf',
         DuocSoHoa: 0,
-        DuocTaiSuDung: 0
+        DuocTaiSuDung: 0,
+        DuocLayTuKhoDMQG: 0
       },
       {
         TenTepDinhKem: 'hop-dong-chuyen-nhuong.pdf',
         MaThanhPhanHoSo: 'CN-02',
         DuongDanTaiTepTin: 'https://dichvucong.thanhhoa.gov.vn/files/DVC-2026-11-000789/hop-dong-chuyen-nhuong.pdf',
         DuocSoHoa: 1,
-        DuocTaiSuDung: 0
+        DuocTaiSuDung: 0,
+        DuocLayTuKhoDMQG: 0
       },
       {
         TenTepDinhKem: 'giay-chung-nhan-CS045678.pdf',
         MaThanhPhanHoSo: 'CN-03',
         DuongDanTaiTepTin: 'https://dichvucong.thanhhoa.gov.vn/files/DVC-2026-11-000789/giay-chung-nhan-CS045678.pdf',
         DuocSoHoa: 1,
-        DuocTaiSuDung: 1
+        DuocTaiSuDung: 1,
+        DuocLayTuKhoDMQG: 1
       },
       {
         TenTepDinhKem: 'to-khai-thue.pdf',
         MaThanhPhanHoSo: 'CN-04',
         DuongDanTaiTepTin: 'https://dichvucong.thanhhoa.gov.vn/files/DVC-2026-11-000789/to-khai-thue.pdf',
         DuocSoHoa: 0,
-        DuocTaiSuDung: 0
+        DuocTaiSuDung: 0,
+        DuocLayTuKhoDMQG: 0
       }
     ],
     DanhSachLePhi: [
@@ -431,6 +441,7 @@ t.test('optional fields without a value are left out', async (t) => {
   t.equal(inline?.MaThanhPhanHoSo, 'KS-02')
   t.notOk(inline !== undefined && 'DuongDanTaiTepTin' in inline, 'an inline attachment has no address')
   t.same([birth.TaiLieuNop?.[0]?.DuocSoHoa, inline?.DuocSoHoa, inline?.DuocTaiSuDung], [0, 0, 0], 'digitized false or absent → 0')
+  t.same([inline?.DuocLayTuKhoDMQG], [0], 'not reused → not from the national store')
   t.equal(errorsOf(birth), '', 'valid with an inline attachment')
 })
 
@@ -478,4 +489,14 @@ t.test('the schema refuses what the portal would not take', async (t) => {
     const { [name]: _d, ...without } = record as Record<string, unknown>
     t.not(errorsOf(without), '', `missing ${name}`)
   }
+})
+
+t.test('DuocTaiSuDung says the component was reused, not that it may be reused (issue 17)', async (t) => {
+  const dossier = returnedTransfer()
+  const attachments = (dossier.attachments ?? []).map((a) => a.componentCode === 'CN-02' ? { ...a, reusable: true } : a.componentCode === 'CN-04' ? { ...a, reused: { documentId: 'doc_fedcba9876543210fedcba9876543210', consentAt: '2026-11-24T08:40:00+07:00' } } : a)
+  const items = toNationalRecord({ ...dossier, attachments }, context).TaiLieuNop ?? []
+  const by = (code: string): unknown => { const i = items.find((x) => x.MaThanhPhanHoSo === code); return [i?.DuocTaiSuDung, i?.DuocLayTuKhoDMQG] }
+  t.same(by('CN-02'), [0, 0], 'may be reused (reusable), was not: 0')
+  t.same(by('CN-03'), [1, 1], 'reused from the national personal data store: 1, 1')
+  t.same(by('CN-04'), [1, 0], 'reused from the hub\'s own store: 1, 0')
 })

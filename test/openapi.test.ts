@@ -231,7 +231,7 @@ t.test('the OpenAPI document', async (t) => {
         }
       }
     }
-    t.equal(checked, 36, 'thirty-six API operations')
+    t.equal(checked, 39, 'thirty-nine API operations')
   })
 
   t.test('dossier-submission leaves out what the hub assigns; dossier has it', async (t) => {
@@ -290,6 +290,9 @@ const OPERATION_IDS: Record<string, string> = {
   'GET /v1/reports/indicators': 'getIndicators',
   'POST /v1/agencies/{agency}/dossiers': 'submitAgencyDossier',
   'GET /v1/dossiers/{code}/audit': 'getDossierAudit',
+  'POST /v1/documents': 'registerDocument',
+  'GET /v1/holders/{holder}/documents': 'listHolderDocuments',
+  'POST /v1/documents/{document}/revocation': 'revokeDocument',
   'GET /v1/audit/checkpoints': 'listAuditCheckpoints',
   'GET /v1/audit/checkpoints/{date}': 'getAuditCheckpoint',
   'GET /v1/admin/webhooks': 'getWebhookQueue',
@@ -322,7 +325,7 @@ const SIGNED = ['POST /v1/payments/{provider}/callback']
 const MEANINGFUL = /^(location|content-location|retry-after|cache-control|www-authenticate|etag|link|x-ratelimit-.+|ratelimit.*|idempotency-.+)$/
 
 /** Path parameters that have the right shape (what the route then says of them does not matter here). */
-const WELL_FORMED: Record<string, string> = { code: '000.00.06.H56-261123-0001', agency: 'justice', step: 'civil-status', date: '2026-01-01' }
+const WELL_FORMED: Record<string, string> = { code: '000.00.06.H56-261123-0001', agency: 'justice', step: 'civil-status', date: '2026-01-01', holder: '038190012345', document: 'doc_0123456789abcdef0123456789abcdef' }
 
 interface Op { key: string, method: string, path: string, op: Operation }
 

@@ -108,8 +108,9 @@ t.test('the Decision 766 indicators of January 2026, per commune, agency and pro
   const handling = days(49) + days(97) + days(50 - 6) + days(167 - 72)
   t.match(fig(jan.province, '2.2'), { denominator: 4, value: Math.round(handling / 4 * 100) / 100, unit: 'days' })
   t.match(fig(jan.province, '1.4'), { value: null, reason: /sync/ })
-  t.match(fig(jan.province, '4.3'), { value: null, reason: /reuse/ })
-  t.match(fig(jan.province, '4.4'), { value: null })
+  // 4.3, 4.4 (once-only): no component reused, none from the national personal data store
+  t.match(fig(jan.province, '4.3'), { numerator: 0, denominator: 6, value: 0, note: /reuse/ })
+  t.match(fig(jan.province, '4.4'), { numerator: 0, denominator: 6, value: 0, note: /national personal data store/ })
   t.match(fig(jan.province, '4.1'), { value: null })
   // 3.6: dossiers with a fee above 0: a (paid online) and b (at the counter)
   t.match(fig(jan.province, '3.6'), { numerator: 1, denominator: 2, value: 50, threshold: 100, score: 5, note: /fee lines/ })
@@ -206,7 +207,7 @@ t.test('the Decision 766 indicators of January 2026, per commune, agency and pro
   t.equal(communes.getCell(6, col('2.1', 'Giá trị')).value, 66.67)
   t.equal(communes.getCell(7, col('2.1', 'Tử số')).value, 1)
   t.equal(communes.getCell(7, col('2.1', 'Hạng')).value, 2)
-  t.equal(communes.getCell(6, col('4.3', 'Giá trị')).value, 'N/A')
+  t.equal(communes.getCell(6, col('4.3', 'Giá trị')).value, 0)
   const notes = wb.getWorksheet('Ghi chú')
   t.match(String(notes?.getCell(2, 5).value), /sync/, '1.4: why N/A')
 

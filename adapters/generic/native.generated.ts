@@ -574,6 +574,10 @@ export interface ResultDocument {
    */
   certifiedCopies?: number;
   /**
+   * Chủ giấy tờ — whose document it is, when it is not the applicant's: the 12-digit personal number (số định danh cá nhân) of the person it is about (the child of a birth registration) or an organisation's code. The hub registers the result in its document store under this holder (default: the applicant).
+   */
+  holder?: string;
+  /**
    * Bước liên thông — the routing step that produced it (set by the hub).
    */
   step?: string;
@@ -648,9 +652,26 @@ export interface Attachment {
    */
   digitized?: boolean;
   /**
-   * Được tái sử dụng — whether the digitised document may be reused in later dossiers.
+   * Có thể tái sử dụng — whether the digitised document may be reused in later dossiers (not whether it was: see reused).
    */
   reusable?: boolean;
+  /**
+   * Được tái sử dụng — set by the hub, never by a sender: this component is a stored document reused instead of being asked for again (Decision 766 indicator 4.3, DuocTaiSuDung = 1); the file fields are the stored document's.
+   */
+  reused?: {
+    /**
+     * Mã giấy tờ trong kho — the id of the reused document in the hub's document store.
+     */
+    documentId: string;
+    /**
+     * Được lấy từ kho DMQG — true when it was taken from the national personal data store on DVCQG (DuocLayTuKhoDMQG = 1, indicator 4.4).
+     */
+    fromNationalStore?: boolean;
+    /**
+     * Thời điểm đồng ý — when the applicant consented to the reuse (Decree 13/2023/NĐ-CP).
+     */
+    consentAt: string;
+  };
 }
 /**
  * Hồ sơ bổ sung theo định dạng chuẩn — what the generic adapter sends (POST to <endpoint>/supplements) when the applicant supplied the papers the agency asked for (its step was supplement-requested, status 5, Yêu cầu bổ sung giấy tờ): the papers as canonical attachments, each by url or inline as base64. The agency resumes the step and reports its progress as before. The Idempotency-Key header is <dossier code>/<step>/supplement-<sequence>; a repeat changes nothing.

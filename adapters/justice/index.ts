@@ -703,7 +703,10 @@ function outcomeOf (n: JusticeStatus): { fields: Pick<StatusReport, 'missing' | 
         sha256: d.maBam.toLowerCase(),
         ...(d.kieuTep !== undefined && { mediaType: d.kieuTep }),
         ...(d.soBanChinh !== undefined && { originalCopies: d.soBanChinh }),
-        ...(d.soBanSao !== undefined && { certifiedCopies: d.soBanSao })
+        ...(d.soBanSao !== undefined && { certifiedCopies: d.soBanSao }),
+        // the personal number given to the child at birth registration: the documents are the child's
+        // (once-only: registered under this holder in the hub's document store)
+        ...(n.soDinhDanh !== undefined && { holder: n.soDinhDanh })
       }))
       return { fields: { results } }
     }

@@ -2,6 +2,7 @@
  * The civil status and criminal records software, simulated (npm run agencies): its codes are the
  * adapter's (MODULES, STEP_STATUS).
  */
+import { createHash } from 'node:crypto'
 import type { JusticeRequest, JusticeStatus } from './native.generated.ts'
 import { MODULES, STEP_STATUS, SUPPLEMENT_PATH as JUSTICE_SUPPLEMENT, WITHDRAWAL_PATH as JUSTICE_WITHDRAWAL } from './index.ts'
 import { clip, code, isObject, nativeCodeOf, nativeTime, objectOf, papers, present, referenceOf, required, sequence, text, type Dialect, type Missing, type Result } from '../shared/simulator.ts'
@@ -90,7 +91,9 @@ export const justiceSimulator: Dialect = {
         ...(officer.department !== undefined && { donViXuLy: officer.department })
       }),
       ...(present(report.note) && { noiDung: clip(report.note, 1500) }),
-      ...(report.dueAt !== undefined && { ngayHenTraMoi: toCompactVietnam(report.dueAt) })
+      ...(report.dueAt !== undefined && { ngayHenTraMoi: toCompactVietnam(report.dueAt) }),
+      // a birth registered: the child's new personal number (Thanh Hóa, born in 2026), with the documents
+      ...(module === 'KS' && report.status === 'resolved' && results.length > 0 && { soDinhDanh: childNumber(d.code) })
     }
     switch (report.status) {
       case 'supplement-requested':
@@ -122,4 +125,10 @@ export const justiceSimulator: Dialect = {
     }
     return { native }
   }
+}
+
+/** A personal number for the child of a simulated birth registration, the same for the same dossier. */
+function childNumber (code: string): string {
+  const digits = createHash('sha256').update(code).digest().readUInt32BE(0) % 1_000_000
+  return `038226${String(digits).padStart(6, '0')}`
 }

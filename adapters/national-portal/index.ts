@@ -113,7 +113,9 @@ function attachmentItem (a: Attachment): NationalPortalTaiLieuNop {
     MaThanhPhanHoSo: a.componentCode,
     ...(url !== undefined && { DuongDanTaiTepTin: url }),
     DuocSoHoa: a.digitized === true ? 1 : 0,
-    DuocTaiSuDung: a.reusable === true ? 1 : 0
+    // was reused (once-only: the hub resolved it from a stored document), not "may be reused" (reusable)
+    DuocTaiSuDung: a.reused !== undefined ? 1 : 0,
+    DuocLayTuKhoDMQG: a.reused?.fromNationalStore === true ? 1 : 0
   }
 }
 

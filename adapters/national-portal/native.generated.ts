@@ -169,9 +169,13 @@ export interface NationalPortalTaiLieuNop {
    */
   DuocSoHoa: 0 | 1;
   /**
-   * Được tái sử dụng — 1 when the digitised document may be reused in later dossiers (canonical reusable true), 0 otherwise, including when the dossier does not say.
+   * Được tái sử dụng — 1 when this component was reused from earlier digitised data instead of being asked for again (canonical attachment reused, set by the hub; Decision 766 indicator 4.3), 0 otherwise. Not whether it may be reused later (canonical reusable).
    */
   DuocTaiSuDung: 0 | 1;
+  /**
+   * Được lấy từ Kho DMQG — 1 when the component was taken from the national personal data store on DVCQG (canonical reused.fromNationalStore; indicator 4.4), 0 otherwise.
+   */
+  DuocLayTuKhoDMQG: 0 | 1;
 }
 /**
  * Phí, lệ phí — one fee or charge.

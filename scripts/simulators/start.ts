@@ -30,6 +30,7 @@ import { loadHubConfig, type HubSettings } from '../../src/config/hub-config.ts'
 import { ConfigError } from '../../src/config/errors.ts'
 import { startSimulators } from './index.ts'
 import { startPortalReceivers, type PortalReceiver } from './portal.ts'
+import { demoDocuments, startNationalStore, type NationalStoreSimulator } from '../../adapters/national-data-store/simulator.ts'
 import { startSmsGateway } from '../../adapters/notices/sms/simulator.ts'
 import { startZnsSimulator } from '../../adapters/notices/zalo/simulator.ts'
 import { startNationalPortalSimulator, type NationalPortalSimulator } from '../../adapters/national-portal/simulator.ts'
@@ -155,10 +156,21 @@ export async function startAgencies (): Promise<RunningAgencies> {
       console.error(`[payments] cannot start the payment platform: ${String(err)}`)
     }
   }
+  // the national personal data store on DVCQG (once-only), when the config names one on this machine
+  let nationalStore: NationalStoreSimulator | undefined
+  const store = settings.nationalDataStore === undefined ? undefined : new URL(settings.nationalDataStore.endpoint)
+  if (store !== undefined && LOCAL.has(store.hostname)) {
+    try {
+      nationalStore = await startNationalStore({ port: Number(store.port || 80), seed: demoDocuments, log: (line) => { console.log(`[national-data-store] ${line}`) } })
+      console.log(`[national-data-store] simulated at ${nationalStore.url} (${nationalStore.documents.size} demo documents)`)
+    } catch (err) {
+      console.error(`[national-data-store] cannot start: ${String(err)}`)
+    }
+  }
   const running = sims
   return {
     close: async () => {
-      await Promise.all([running.close(), ...portals.map(async (p) => { await p.close() }), ...noticeSims.map(async (c) => { await c() }), dvcqg?.close(), platform?.close()])
+      await Promise.all([running.close(), ...portals.map(async (p) => { await p.close() }), ...noticeSims.map(async (c) => { await c() }), dvcqg?.close(), platform?.close(), nationalStore?.close()])
       console.log('[agencies] simulators stopped')
     }
   }

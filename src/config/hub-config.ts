@@ -133,6 +133,8 @@ export interface HubSettings {
   provincePaysPostage: boolean
   /** the payment platform, when online payment is configured */
   payments?: ResolvedPayments
+  /** the national personal data store on DVCQG (once-only), when configured */
+  nationalDataStore?: { endpoint: string, timeoutMs: number }
   subscribers: ReadonlyMap<string, ResolvedSubscriber>
   /** notices to the applicant (SMS, Zalo ZNS, e-mail), when configured */
   notices?: ResolvedNotices
@@ -467,6 +469,7 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
     ...(config.postal !== undefined && { postalAgency: config.postal.agency, pickupAgency: config.postal.pickupAgency ?? config.postal.agency }),
     provincePaysPostage: config.postal?.provincePaysPostage === true,
     ...(payments !== undefined && { payments }),
+    ...(config.nationalDataStore !== undefined && { nationalDataStore: { endpoint: config.nationalDataStore.endpoint, timeoutMs: config.nationalDataStore.timeoutMs ?? 5000 } }),
     subscribers,
     ...(notices !== undefined && { notices }),
     competence,

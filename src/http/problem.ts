@@ -66,7 +66,7 @@ function classify (err: KnownError, bodyLimit: number): { status: number, slug: 
     case 'FST_ERR_BAD_URL':
       return { status: 400, slug: 'malformed-url', code: err.code, detail: 'The URL path is not valid percent-encoding' }
   }
-  if (isStoreUnavailable(err)) return { status: 503, slug: 'unavailable', code: 'HUB_ERR_UNAVAILABLE', detail: 'The hub cannot reach its store right now; nothing was stored; retry shortly' }
+  if (!(err.code ?? '').startsWith('HUB_ERR_') && isStoreUnavailable(err)) return { status: 503, slug: 'unavailable', code: 'HUB_ERR_UNAVAILABLE', detail: 'The hub cannot reach its store right now; nothing was stored; retry shortly' }
   const status = err.statusCode ?? 500
   if (status >= 400 && status < 500) {
     const code = err.code ?? 'HUB_ERR_REQUEST'

@@ -8,7 +8,9 @@
  *   - sync-national: the status changes owed to the national portal (DVCQG) get their sync job
  *     (queues/national-sync-queue.ts), every second or so;
  *   - audit-checkpoint: daily at 00:05 Vietnam time, the signed checkpoint of every audit trail's
- *     head (services/audit-checkpoints.ts; one a day is kept, whichever run comes first).
+ *     head (services/audit-checkpoints.ts; one a day is kept, whichever run comes first);
+ *   - data-store-sync: results not yet synced to the national personal data store are sent
+ *     (delivery/national-store.ts), when the hub config names the store.
  */
 import { Queue, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
@@ -25,6 +27,7 @@ const RECONCILE_SCHEDULER_ID = 'reconcile-outbox'
 const SWEEP_SCHEDULER_ID = 'sweep-overdue'
 const CHECKPOINT_SCHEDULER_ID = 'audit-checkpoint'
 const NATIONAL_SYNC_SCHEDULER_ID = 'sync-national'
+const DATA_STORE_SYNC_SCHEDULER_ID = 'data-store-sync'
 /** 00:05 every day, Vietnam time (cron: second minute hour day month weekday) */
 const CHECKPOINT_PATTERN = '0 5 0 * * *'
 
@@ -63,6 +66,8 @@ export interface MaintenanceOptions {
   nationalSync?: { relay: () => Promise<number>, everyMs?: number }
   /** more periodic jobs (the payment relay and reminders…), each once per period on one worker */
   extra?: ReadonlyArray<{ name: string, everyMs: number, run: () => Promise<unknown> }>
+  /** once-only: sends the results not yet synced to the national personal data store; how often (default 30 s) */
+  dataStoreSync?: { run: () => Promise<unknown>, everyMs?: number }
 }
 
 export async function startMaintenance (options: MaintenanceOptions): Promise<Maintenance> {
@@ -81,6 +86,9 @@ export async function startMaintenance (options: MaintenanceOptions): Promise<Ma
     if (takeCheckpoint !== undefined) {
       const repeat = options.checkpointEveryMs !== undefined ? { every: options.checkpointEveryMs } : { pattern: CHECKPOINT_PATTERN, tz: 'Asia/Ho_Chi_Minh' }
       await queue.upsertJobScheduler(CHECKPOINT_SCHEDULER_ID, repeat, { name: 'audit-checkpoint', opts })
+    }
+    if (options.dataStoreSync !== undefined) {
+      await queue.upsertJobScheduler(DATA_STORE_SYNC_SCHEDULER_ID, { every: options.dataStoreSync.everyMs ?? 30_000 }, { name: 'data-store-sync', opts })
     }
   }
   await schedule()
@@ -105,6 +113,7 @@ export async function startMaintenance (options: MaintenanceOptions): Promise<Ma
     if (job.name === 'sync-national' && options.nationalSync !== undefined) return { queued: await options.nationalSync.relay() }
     const extra = options.extra?.find((e) => e.name === job.name)
     if (extra !== undefined) return await extra.run()
+    if (job.name === 'data-store-sync' && options.dataStoreSync !== undefined) return await options.dataStoreSync.run()
     if (job.name === 'audit-checkpoint' && takeCheckpoint !== undefined) {
       const c = await takeCheckpoint()
       log.info({ date: c.date, trails: c.trails, unverified: c.unverified.length, headsDigest: c.headsDigest }, 'audit checkpoint signed')

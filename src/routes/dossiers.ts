@@ -31,7 +31,7 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
     }
   }, async (request, reply) => {
     const key = scopedKey(request.client, parseIdempotencyKey(request.headers['idempotency-key']))
-    const { created, summary } = await app.hub.intake.submit(request.body, key)
+    const { created, summary } = await app.hub.intake.submit(request.body, key, request.client !== undefined ? { client: request.client } : {})
     request.dossierCode = summary.code
     return await reply
       .code(created ? 201 : 200)

@@ -28,6 +28,7 @@ import { canonicalJson, sha256Hex } from '../domain/fingerprint.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
 import { BusyError, DossierNotFoundError, EventConflictError, HubValidationError, IllegalTransitionError, NotRoutedError, WrongAgencyError } from '../errors.ts'
 import type { Client } from '../auth/clients.ts'
+import type { DocumentService } from './document-service.ts'
 
 export interface EventAnswer {
   eventId: string
@@ -70,12 +71,14 @@ export interface EventServiceOptions {
   gateways: ReadonlyMap<string, AdapterGateway>
   /** after a payment request (status 6) is stored: the payment service creates the payment (errors are logged; its relay repairs) */
   onPaymentRequested?: (code: string) => Promise<unknown>
+  /** once-only: the results of an applied report are registered in the document store */
+  documents?: DocumentService
   log: Logger
   now?: () => Date
 }
 
 export class EventService {
-  readonly #o: Required<Omit<EventServiceOptions, 'onPaymentRequested'>> & Pick<EventServiceOptions, 'onPaymentRequested'>
+  readonly #o: Required<Omit<EventServiceOptions, 'onPaymentRequested' | 'documents'>> & Pick<EventServiceOptions, 'onPaymentRequested' | 'documents'>
 
   constructor (options: EventServiceOptions) {
     this.#o = { now: () => new Date(), ...options }
@@ -105,6 +108,19 @@ export class EventService {
       throw new HubValidationError([{ pointer: '#/step', detail: `says step ${event.step}, but the native report names step ${mapped.step}` }])
     }
     return { report: mapped.report, ...(mapped.step !== undefined && { step: mapped.step }) }
+  }
+
+  /**
+   * Once-only: the results an applied `resolved` report carries go to the document store, after
+   * the commit. Registered once however often they are reported, and again on a repeat of the
+   * event: an agency that retries its report repairs a registration a crash after the commit lost.
+   */
+  async #register (code: string, step: string, agency: string, report: StatusReport, applicant: Parameters<DocumentService['registerResults']>[4], applied: boolean, at?: Date): Promise<void> {
+    const documents = this.#o.documents
+    if (documents === undefined || !applied || report.status !== 'resolved' || report.results === undefined || report.results.length === 0) return
+    await documents.registerResults(code, step, agency, report.results, applicant, at ?? new Date(report.occurredAt ?? this.#o.now().getTime())).catch((err: unknown) => {
+      this.#o.log.error({ err, dossier: code, step }, 'results applied but not registered in the document store; a repeat of the report registers them')
+    })
   }
 
   /** The first answer to an event id seen before; 409 when the repeat's content differs. */
@@ -152,7 +168,11 @@ export class EventService {
       if (!outcome.applied && outcome.reason === 'dossier-closed') {
         // a repeat of a report that was applied answers as it did; a new one cannot change a closed dossier
         const seen = await store.eventAnswer(code, event.eventId)
-        if (seen !== undefined) return this.#repeat(seen, fingerprint, event.eventId, code)
+        if (seen !== undefined) {
+          const first = this.#repeat(seen, fingerprint, event.eventId, code)
+          await this.#register(code, first.answer.step, agency.id, report, found.dossier.applicant, first.answer.applied)
+          return first
+        }
         const to = IMPLIED[report.status]
         throw new IllegalTransitionError(code, status, to,
           `cannot go from ${status} (${nationalStatusCode(status)}) to ${to} (${nationalStatusCode(to)}): the dossier is ${status} already, so ${agency.id}'s ${report.status} report on step ${stepId} cannot change it`)
@@ -226,8 +246,13 @@ export class EventService {
         at
       })
       if (result.outcome === 'stale') return STALE
-      if (result.outcome === 'seen') return this.#repeat(result.answer, fingerprint, event.eventId, code)
+      if (result.outcome === 'seen') {
+        const first = this.#repeat(result.answer, fingerprint, event.eventId, code)
+        await this.#register(code, first.answer.step, agency.id, report, found.dossier.applicant, first.answer.applied)
+        return first
+      }
       log.info({ dossier: code, agency: agency.id, step: stepId, report: report.status, applied: answer.applied, status: answer.status }, 'agency report')
+      await this.#register(code, stepId, agency.id, report, found.dossier.applicant, answer.applied, at)
       return { created: true, answer }
     }, () => { throw new BusyError(code) })
     if (outcome.created && outcome.answer.applied && outcome.answer.stepState === 'payment-requested' && this.#o.onPaymentRequested !== undefined) {

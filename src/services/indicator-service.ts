@@ -12,6 +12,7 @@ import { toVietnamIso } from '../domain/vietnam-time.ts'
 import { definition, notAvailable, percent, percentFigure, rank, round2, type IndicatorFigure, type IndicatorId } from '../domain/indicators.ts'
 import { periodBounds } from '../store/stats-queries.ts'
 import type { GroupKind, IndicatorCounts, IndicatorQueries } from '../store/indicator-queries.ts'
+import type { OnceOnlyCounts, OnceOnlyIndicatorQueries } from '../store/once-only-indicators.ts'
 import type { IndicatorFigure as FigureOut, IndicatorQuery, IndicatorReport, IndicatorUnit } from '../types/schemas.generated.ts'
 
 /** The longest period one request may cover. */
@@ -29,18 +30,23 @@ export const NOTES: Readonly<Partial<Record<IndicatorId, string>>> = {
   '2.2': 'calendar days from receipt to resolution, less the time waiting for papers; the procedure\'s own unit (working days, hours) is not applied yet',
   '3.3': 'online = submitted online (channel 2); the catalogue does not say which results are paper documents, so an online dossier is not also checked for an electronic result',
   '3.6': 'from the submission\'s fee lines (DanhSachLePhi: an amount above 0; collected online and paid); a payment made later, after a payment request (status 6), is not in the record',
-  '4.2': 'received in the period with a component file and, by the period\'s end, a result file'
+  '4.2': 'received in the period with a component file and, by the period\'s end, a result file',
+  '4.3': 'received in the period with a component the hub resolved from its document store (reuse: DuocTaiSuDung 1)',
+  '4.4': 'received in the period with a component taken from the national personal data store (DuocLayTuKhoDMQG 1), or a result synced to it by the period\'s end'
 }
 
 export class IndicatorService {
   readonly #queries: IndicatorQueries
   readonly #names: { agency: ReadonlyMap<string, string>, procedure: ReadonlyMap<string, string> }
   readonly #now: () => Date
+  readonly #onceOnly: OnceOnlyIndicatorQueries | undefined
 
-  constructor (queries: IndicatorQueries, names: { agency: ReadonlyMap<string, string>, procedure: ReadonlyMap<string, string> }, now: () => Date = () => new Date()) {
+  /** `onceOnly`: the counts of 4.3 and 4.4 (the document store); without it they are N/A */
+  constructor (queries: IndicatorQueries, names: { agency: ReadonlyMap<string, string>, procedure: ReadonlyMap<string, string> }, now: () => Date = () => new Date(), onceOnly?: OnceOnlyIndicatorQueries) {
     this.#queries = queries
     this.#names = names
     this.#now = now
+    this.#onceOnly = onceOnly
   }
 
   async report (q: IndicatorQuery, viewer?: Client): Promise<IndicatorReport> {
@@ -51,13 +57,17 @@ export class IndicatorService {
     const { end } = periodBounds(from, to, now)
     if (end.getTime() < periodBounds(from, from, now).start.getTime()) throw new HubValidationError([{ parameter: 'from', detail: `is in the future (${from})` }])
     const agency = viewer?.role === 'agency' ? (viewer.agency ?? '') : undefined
-    const rows = await this.#queries.counts({
+    const query = {
       from, to, now,
       ...(q.unit !== undefined && { unit: q.unit }),
       ...(q.procedure !== undefined && { procedure: q.procedure }),
       ...(agency !== undefined && { agency })
-    })
-    const group = (kind: GroupKind): IndicatorUnit[] => ranked(rows.filter((r) => r.kind === kind).map((r) => unitOf(r, this.#name(kind, r.key))))
+    }
+    const [rows, once] = await Promise.all([this.#queries.counts(query), this.#onceOnly?.counts(query)])
+    const onceOf = (kind: GroupKind, key: string): OnceOnlyCounts | undefined => once === undefined
+      ? undefined
+      : once.find((o) => o.kind === kind && o.key === key) ?? { kind, key, reused: 0, fromNationalStore: 0 }
+    const group = (kind: GroupKind): IndicatorUnit[] => ranked(rows.filter((r) => r.kind === kind).map((r) => unitOf(r, this.#name(kind, r.key), onceOf(kind, r.key))))
     const province = rows.find((r) => r.kind === 'province')
     return {
       from,
@@ -67,7 +77,7 @@ export class IndicatorService {
       ...(q.procedure !== undefined && { procedure: q.procedure }),
       ...(agency !== undefined && { agency }),
       ...(agency === undefined && {
-        province: ranked([unitOf(province ?? emptyCounts('province', 'province'), 'Toàn tỉnh')])[0] as IndicatorUnit,
+        province: ranked([unitOf(province ?? emptyCounts('province', 'province'), 'Toàn tỉnh', onceOf('province', province?.key ?? ''))])[0] as IndicatorUnit,
         communes: group('commune')
       }),
       agencies: group('agency'),
@@ -86,8 +96,8 @@ function emptyCounts (kind: GroupKind, key: string): IndicatorCounts {
   return { kind, key, counted: 0, onTime: 0, received: 0, online: 0, counter: 0, postal: 0, withFee: 0, paidOnline: 0, digitized: 0, resolved: 0, handlingDays: 0 }
 }
 
-/** The figures of one unit from its counts, in the Decision's order. */
-export function figuresOf (c: IndicatorCounts): IndicatorFigure[] {
+/** The figures of one unit from its counts, in the Decision's order; 4.3 and 4.4 N/A without `once`. */
+export function figuresOf (c: IndicatorCounts, once?: OnceOnlyCounts): IndicatorFigure[] {
   const note = (id: IndicatorId): string | undefined => NOTES[id]
   const na = (id: IndicatorId): IndicatorFigure => notAvailable(id, NOT_AVAILABLE[id] as string)
   const days = round2(c.handlingDays)
@@ -102,15 +112,15 @@ export function figuresOf (c: IndicatorCounts): IndicatorFigure[] {
     percentFigure('3.6', c.paidOnline, c.withFee, note('3.6')),
     na('4.1'),
     percentFigure('4.2', c.digitized, c.received, note('4.2')),
-    na('4.3'),
-    na('4.4')
+    once === undefined ? na('4.3') : percentFigure('4.3', once.reused, c.received, note('4.3')),
+    once === undefined ? na('4.4') : percentFigure('4.4', once.fromNationalStore, c.received, note('4.4'))
   ]
 }
 
 interface Unranked { key: string, name?: string, indicators: IndicatorFigure[], counts: IndicatorCounts }
 
-function unitOf (c: IndicatorCounts, name: string | undefined): Unranked {
-  return { key: c.key, ...(name !== undefined && { name }), indicators: figuresOf(c), counts: c }
+function unitOf (c: IndicatorCounts, name: string | undefined, once?: OnceOnlyCounts): Unranked {
+  return { key: c.key, ...(name !== undefined && { name }), indicators: figuresOf(c, once), counts: c }
 }
 
 /** Units ordered by total score, each with its rank and each indicator's rank, as the API shows them. */

@@ -46,6 +46,7 @@ import { toFieldErrors } from '../validation/ajv.ts'
 import { attachmentProblems } from '../validation/attachments.ts'
 import { normalizeIdentifier, normalizeSource, sourceProblems } from '../domain/identifiers.ts'
 import { legacyIdProblem, levelProblem } from '../domain/reform-2025.ts'
+import type { DocumentService } from './document-service.ts'
 import { PLACE_POINTERS, assignCompetent, placeCommune, type CompetenceTable } from '../domain/competence.ts'
 
 export interface IntakeServiceOptions {
@@ -74,6 +75,8 @@ export interface IntakeServiceOptions {
   onPickupRequested?: (code: string) => Promise<unknown>
   /** queues the webhook notification number `sequence` of a dossier; undefined: no subscribers */
   notify?: (code: string, sequence: number) => Promise<void>
+  /** once-only: resolves components that name a stored document (reuse); undefined: reuse is refused */
+  documents?: DocumentService
   log: Logger
   now?: () => Date
 }
@@ -106,7 +109,7 @@ export function parseIdempotencyKey (header: string | string[] | undefined): str
 }
 
 export class IntakeService {
-  readonly #o: Required<Omit<IntakeServiceOptions, 'postalAgency' | 'notify' | 'pickupAgency' | 'onPickupRequested'>> & Pick<IntakeServiceOptions, 'postalAgency' | 'notify' | 'pickupAgency' | 'onPickupRequested'>
+  readonly #o: Required<Omit<IntakeServiceOptions, 'postalAgency' | 'notify' | 'pickupAgency' | 'onPickupRequested' | 'documents'>> & Pick<IntakeServiceOptions, 'postalAgency' | 'notify' | 'pickupAgency' | 'onPickupRequested' | 'documents'>
 
   constructor (options: IntakeServiceOptions) {
     this.#o = { now: () => new Date(), competence: new Map(), ...options }
@@ -232,7 +235,8 @@ export class IntakeService {
     return await this.submit(submission, idempotencyKey, { heldBy: agencyId })
   }
 
-  async submit (submission: DossierSubmission, idempotencyKey?: string, origin: { heldBy?: string, actor?: Actor } = {}): Promise<IntakeOutcome> {
+  /** `origin.client`: who submits (the documents' access log names it when the dossier reuses documents) */
+  async submit (submission: DossierSubmission, idempotencyKey?: string, origin: { heldBy?: string, actor?: Actor, client?: { id: string, role: string } } = {}): Promise<IntakeOutcome> {
     // references that differ only by invisible characters, spacing or width are one (before any fingerprint)
     const source = normalizeSource(submission.source)
     if (source !== submission.source) submission = { ...submission, source }
@@ -254,6 +258,16 @@ export class IntakeService {
       }
       throw new HubValidationError(problems)
     }
+    // once-only: components naming a stored document become its file reference, after the checks
+    // (holder, validity at receipt, consent); a refusal names each component and stores nothing.
+    // The fingerprint below covers the submission as sent: a repeat is the same content.
+    const sent = submission
+    let reused: Awaited<ReturnType<DocumentService['resolve']>>['reused'] = []
+    if (this.#o.documents !== undefined) {
+      ({ submission, reused } = await this.#o.documents.resolve(submission, received))
+    } else if ((submission.attachments ?? []).some((a) => (a as { reuse?: unknown }).reuse !== undefined || a.reused !== undefined)) {
+      throw new HubValidationError([{ pointer: '#/attachments', detail: 'this hub keeps no document store: give every component as a file' }])
+    }
     const steps = this.#steps(procedure, submission)
     if (origin.heldBy !== undefined && !steps.some((s) => s.agency === origin.heldBy)) {
       // An agency submits only dossiers of its own procedures: a dossier not routed to it would be
@@ -273,7 +287,7 @@ export class IntakeService {
     }
     // the code and the receipt time are columns of the record, not part of the stored document;
     // the fingerprint (receive once: the same key with other content is a conflict) covers them
-    const fingerprint = sha256Hex(canonicalJson(submission))
+    const fingerprint = sha256Hex(canonicalJson(sent))
     const { code: givenCode, receivedAt: _given, ...content } = submission
     const doc = canonicalJson(content)
     const receivedAt = toVietnamIso(received)
@@ -333,8 +347,14 @@ export class IntakeService {
     if (result.outcome === 'code-taken') throw new DossierCodeTakenError(result.code)
     if (result.outcome === 'duplicate') return { created: false, summary: result.summary }
     const { code } = result.summary
+    const { log } = this.#o
+    if (reused.length > 0) {
+      await this.#o.documents?.logReuse(code, reused, origin.client ?? { id: actor.id, role: actor.kind }).catch((err: unknown) => {
+        log.error({ err, dossier: code }, 'dossier stored with reused documents, but their reuse was not written to the access log')
+      })
+    }
     // the delivery jobs and the receipt notification's jobs go out together: one write to Redis
-    const { log, notify } = this.#o
+    const { notify } = this.#o
     await Promise.all([
       this.#o.enqueue(code, stepsToDeliver(routing).map((step) => ({ step, agency: (routing[step] as { agency: string }).agency }))).catch((err: unknown) => {
         log.warn({ err, dossier: code }, 'dossier stored but its deliveries could not be queued now; the outbox reconciler will queue them')

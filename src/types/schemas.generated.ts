@@ -383,6 +383,10 @@ export interface ResultDocument {
    */
   certifiedCopies?: number;
   /**
+   * Chủ giấy tờ — whose document it is, when it is not the applicant's: the 12-digit personal number (số định danh cá nhân) of the person it is about (the child of a birth registration) or an organisation's code. The hub registers the result in its document store under this holder (default: the applicant).
+   */
+  holder?: string;
+  /**
    * Bước liên thông — the routing step that produced it (set by the hub).
    */
   step?: string;
@@ -390,6 +394,45 @@ export interface ResultDocument {
    * Cơ quan ban hành — the hub's id of the agency that issued it (set by the hub).
    */
   agency?: string;
+}
+/**
+ * Tài liệu tái sử dụng — in a submission, a component given by naming a valid electronic document already held (a result issued through the hub, a paper digitised at a desk, or a document in the national personal data store on DVCQG) instead of carrying a file. The hub checks it belongs to the applicant or to a person the dossier is about, is valid at receipt and that the applicant consented, then stores the component as an attachment with the document's file reference and SHA-256, marked reused.
+ */
+export interface AttachmentReuse {
+  /**
+   * Mã thành phần hồ sơ — code of the required document in the procedure's list.
+   */
+  componentCode: string;
+  /**
+   * Tên thành phần hồ sơ — name of the required document.
+   */
+  componentName?: string;
+  /**
+   * Tái sử dụng — which document, and the applicant's consent. Exactly one of documentId (the hub's store) and nationalStoreReference (the national personal data store).
+   */
+  reuse: {
+    /**
+     * Mã giấy tờ — the id of a document in the hub's store (GET /v1/holders/{id}/documents lists them).
+     */
+    documentId?: string;
+    /**
+     * Mã giấy tờ trong Kho dữ liệu điện tử của tổ chức, cá nhân trên DVCQG — the document's reference in the national personal data store; the hub fetches it from there.
+     */
+    nationalStoreReference?: string;
+    /**
+     * Sự đồng ý — the applicant's consent to the reuse of this document for this dossier, and when it was given (Decree 13/2023/NĐ-CP).
+     */
+    consent?: {
+      /**
+       * Đồng ý — true when the applicant consented.
+       */
+      given: boolean;
+      /**
+       * Thời điểm đồng ý — when (ISO 8601 with offset).
+       */
+      at: string;
+    };
+  };
 }
 /**
  * Tài liệu nộp — one submitted document: either a URL where the hub and agencies can fetch it, or its bytes inline as base64 (only under the configured inline size limit).
@@ -432,9 +475,26 @@ export interface Attachment {
    */
   digitized?: boolean;
   /**
-   * Được tái sử dụng — whether the digitised document may be reused in later dossiers.
+   * Có thể tái sử dụng — whether the digitised document may be reused in later dossiers (not whether it was: see reused).
    */
   reusable?: boolean;
+  /**
+   * Được tái sử dụng — set by the hub, never by a sender: this component is a stored document reused instead of being asked for again (Decision 766 indicator 4.3, DuocTaiSuDung = 1); the file fields are the stored document's.
+   */
+  reused?: {
+    /**
+     * Mã giấy tờ trong kho — the id of the reused document in the hub's document store.
+     */
+    documentId: string;
+    /**
+     * Được lấy từ kho DMQG — true when it was taken from the national personal data store on DVCQG (DuocLayTuKhoDMQG = 1, indicator 4.4).
+     */
+    fromNationalStore?: boolean;
+    /**
+     * Thời điểm đồng ý — when the applicant consented to the reuse (Decree 13/2023/NĐ-CP).
+     */
+    consentAt: string;
+  };
 }
 /**
  * Mục nhật ký truy cập — one read or write of a dossier by a client: who, what, when, with which request; chained to the previous entry by its hash (an HMAC-SHA256 under the hub's audit key), so a changed or removed entry shows.
@@ -465,7 +525,7 @@ export interface AuditEntry {
    */
   agency?: string;
   /**
-   * Thao tác — submit (nộp), read (đọc), read-history, read-audit, report (báo cáo tiến độ), withdraw (rút hồ sơ), supplement (nộp bổ sung), return (trả kết quả), read-notifications (nhật ký thông báo), read-notices (nhật ký tin nhắn, thư gửi người nộp), read-national-record (bản ghi đồng bộ DVCQG), read-jobs, retry (gửi lại), discard (hủy lượt gửi) — the last three by an administrator; payment-callback (nền tảng thanh toán báo kết quả, accepted or refused), read-payments, postal-pickup (yêu cầu bưu điện thu gom hồ sơ), postal-report (bưu điện báo đã thu gom / bàn giao).
+   * Thao tác — submit (nộp), read (đọc), read-history, read-audit, report (báo cáo tiến độ), withdraw (rút hồ sơ), supplement (nộp bổ sung), return (trả kết quả), read-notifications (nhật ký thông báo), read-notices (nhật ký tin nhắn, thư gửi người nộp), read-national-record (bản ghi đồng bộ DVCQG), read-jobs, retry (gửi lại), discard (hủy lượt gửi) — the last three by an administrator; lookup-documents (kho giấy tờ: a holder's documents looked up for this dossier); payment-callback (nền tảng thanh toán báo kết quả, accepted or refused), read-payments, postal-pickup (yêu cầu bưu điện thu gom hồ sơ), postal-report (bưu điện báo đã thu gom / bàn giao).
    */
   action:
     | "submit"
@@ -485,7 +545,8 @@ export interface AuditEntry {
     | "payment-callback"
     | "read-payments"
     | "postal-pickup"
-    | "postal-report";
+    | "postal-report"
+    | "lookup-documents";
   /**
    * Phương thức HTTP — the request method.
    */
@@ -1525,6 +1586,83 @@ export interface FieldProblem {
   detail: string;
 }
 /**
+ * Giấy tờ điện tử trong kho — one valid electronic document the hub holds for reuse (Decree 45/2020/NĐ-CP, Decision 766 indicators 4.2–4.4): a result an agency issued through the hub, a paper digitised at a desk, or a document fetched from the national personal data store on DVCQG. The hub keeps its file reference and SHA-256, not the file.
+ */
+export interface StoredDocument {
+  /**
+   * Mã giấy tờ — the hub's id of the document (name it in an attachment's reuse.documentId).
+   */
+  id: string;
+  /**
+   * Chủ giấy tờ — a person's 12-digit personal number (số định danh cá nhân) or an organisation's code.
+   */
+  holder: string;
+  /**
+   * Loại giấy tờ — the document or component code (mã thành phần hồ sơ / mã giấy tờ kết quả), e.g. KQ-KS for a birth certificate.
+   */
+  kind: string;
+  /**
+   * Tên giấy tờ — e.g. Giấy khai sinh (bản chính).
+   */
+  name: string;
+  /**
+   * Cơ quan ban hành — the hub's id of the agency that issued or digitised it (national-data-store for a document fetched from DVCQG).
+   */
+  issuer: string;
+  /**
+   * Nguồn — result (kết quả do cơ quan ban hành qua trục), digitized (số hóa tại bộ phận một cửa), national-store (Kho dữ liệu điện tử trên DVCQG).
+   */
+  origin: "result" | "digitized" | "national-store";
+  /**
+   * Ngày cấp — when it was issued (ISO 8601 with offset).
+   */
+  issuedAt: string;
+  /**
+   * Hiệu lực đến — valid until (absent: no end).
+   */
+  validUntil?: string;
+  /**
+   * Thu hồi lúc — when the issuing agency revoked it; it cannot be reused for a dossier received after this time.
+   */
+  revokedAt?: string;
+  /**
+   * Lý do thu hồi.
+   */
+  revocationReason?: string;
+  /**
+   * Tên tệp.
+   */
+  fileName: string;
+  /**
+   * Kiểu tệp, e.g. application/pdf.
+   */
+  mediaType?: string;
+  /**
+   * Dung lượng tệp (bytes), when known.
+   */
+  byteSize?: number;
+  /**
+   * Đường dẫn tệp — where the file is kept (the desk's file store, or the issuer's address).
+   */
+  url: string;
+  /**
+   * Mã băm SHA-256 of the file.
+   */
+  sha256: string;
+  /**
+   * Mã hồ sơ — the dossier it came from (the one whose result it is, or for which it was digitised).
+   */
+  dossier?: string;
+  /**
+   * Mã giấy tờ trên Kho DVCQG — its reference in the national personal data store, when it came from there or was synced to it.
+   */
+  nationalStoreReference?: string;
+  /**
+   * Thời điểm đưa vào kho.
+   */
+  registeredAt: string;
+}
+/**
  * Dữ liệu tờ khai đăng ký khai sinh — the data of a birth registration (Law on Civil Status 2014): the child, the parents and who declares.
  */
 export interface BirthRegistrationData {
@@ -1623,6 +1761,61 @@ export interface BirthRegistrationData {
    * Quan hệ với người được khai sinh — the applicant's relationship to the child: mother (mẹ), father (cha), grandparent (ông, bà), relative (người thân thích) or other (người khác).
    */
   declarantRelationship: "mother" | "father" | "grandparent" | "relative" | "other";
+}
+/**
+ * Dữ liệu đăng ký thường trú và cấp thẻ BHYT cho trẻ em dưới 6 tuổi — the data of a child's permanent residence registration and health insurance card, for a child whose birth is already registered (its birth certificate is usually reused from the hub's document store rather than attached again).
+ */
+export interface ChildResidenceInsuranceData {
+  /**
+   * Trẻ em — the child.
+   */
+  child: {
+    /**
+     * Họ, chữ đệm, tên — the child's full name.
+     */
+    fullName: string;
+    /**
+     * Số định danh cá nhân — the child's 12-digit personal number, given at birth registration.
+     */
+    personalNumber: string;
+    /**
+     * Ngày sinh — date of birth.
+     */
+    dateOfBirth: string;
+    /**
+     * Giới tính — male (nam) or female (nữ).
+     */
+    sex: "male" | "female";
+  };
+  /**
+   * Nơi đăng ký thường trú — the address the child is registered at (usually a parent's).
+   */
+  residence: Address;
+  /**
+   * Chủ hộ — the head of the household the child joins.
+   */
+  householdHead?: {
+    /**
+     * Họ, chữ đệm, tên chủ hộ.
+     */
+    fullName: string;
+    /**
+     * Số định danh cá nhân của chủ hộ — 12 digits.
+     */
+    citizenId?: string;
+    /**
+     * Quan hệ với trẻ — e.g. mẹ, cha, ông.
+     */
+    relationship?: string;
+  };
+  /**
+   * Quan hệ của người đi đăng ký với trẻ — mother (mẹ), father (cha) or guardian (người giám hộ).
+   */
+  declarantRelationship: "mother" | "father" | "guardian";
+  /**
+   * Nơi đăng ký khám chữa bệnh ban đầu — the health facility for the insurance card, if chosen.
+   */
+  healthFacility?: string;
 }
 /**
  * Dữ liệu tờ khai đăng ký khai tử — the data of a death registration (Law on Civil Status 2014 Art. 32–34, Decree 123/2015/NĐ-CP): the deceased, the death, the death notice (giấy báo tử or the paper that replaces it) and who declares.
@@ -2196,6 +2389,7 @@ export interface HubConfig {
   intake?: IntakePolicy;
   calendar?: CalendarConfig;
   postal?: PostalReturnConfig;
+  nationalDataStore?: NationalDataStoreConfig;
   audit?: AuditConfig;
   retention?: RetentionConfig;
   /**
@@ -2449,6 +2643,19 @@ export interface PostalReturnConfig {
    * Ghi chú — free text for the people who edit the config.
    */
   note?: string;
+}
+/**
+ * Kho quản lý dữ liệu điện tử của tổ chức, cá nhân trên Cổng DVCQG — the national personal data store: a submission may name a document in it (reuse.nationalStoreReference) and the hub fetches it from here. Absent: such components are refused.
+ */
+export interface NationalDataStoreConfig {
+  /**
+   * Địa chỉ — the store's base URL; documents are fetched at <endpoint>/documents/<reference>.
+   */
+  endpoint: string;
+  /**
+   * How long a fetch may take before the submission is answered 503 (default 5000).
+   */
+  timeoutMs?: number;
 }
 /**
  * Khóa nhật ký truy cập — the audit trail's keys: the HMAC-SHA256 key every entry and head record is hashed with, and the Ed25519 private key (PEM, PKCS#8) the daily checkpoints are signed with. Each from an environment variable or a file, never from this file. Absent: the repository's development keys in config/dev-secrets (public: for trials and tests only).

@@ -12,6 +12,7 @@ import type { LifecycleService } from '../../services/lifecycle-service.ts'
 import type { StatsService } from '../../services/stats-service.ts'
 import type { IndicatorService } from '../../services/indicator-service.ts'
 import type { AuditCheckpoints } from '../../services/audit-checkpoints.ts'
+import type { DocumentService } from '../../services/document-service.ts'
 import type { NoticeCounts } from '../../services/notice-counts.ts'
 import type { NationalSyncAdmin } from '../../services/national-sync-admin.ts'
 import type { PaymentService } from '../../services/payment-service.ts'
@@ -19,6 +20,8 @@ import type { PickupService } from '../../services/pickup-service.ts'
 
 export interface HubServices {
   intake: IntakeService
+  /** once-only: the document store (lookup, digitised papers, revocation) */
+  documents: DocumentService
   dossiers: DossierQueries
   events: EventService
   admin: AdminService

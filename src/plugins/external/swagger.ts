@@ -73,6 +73,7 @@ async function swaggerPlugin (app: FastifyInstance, options: SwaggerOptions): Pr
         { name: 'audit', description: 'Nhật ký — who read and wrote each dossier, hash-chained' },
         { name: 'admin', description: 'Quản trị — delivery queues: failed deliveries, retry, discard, pause, resume' },
         { name: 'lifecycle', description: 'Vòng đời — withdrawal, supplements, result return, status lookup, notifications, the national record' },
+        { name: 'documents', description: 'Giấy tờ — once-only: digitised papers and issued results kept for reuse, a holder\'s valid documents, revocation' },
         { name: 'stats', description: 'Số liệu — the figures provinces report' },
         { name: 'operations', description: 'Vận hành — health, readiness and metrics' },
         { name: 'webhooks', description: 'Thông báo — what the hub sends to subscribers' }

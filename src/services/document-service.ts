@@ -1,0 +1,255 @@
+/**
+ * Once-only: the document store's use cases (domain/once-only.ts has the rules).
+ *
+ * - register: a paper digitised at a desk (POST /v1/documents, an agency or the portal);
+ * - registerResults: the results an agency issued through the hub, once its report is applied
+ *   (the event service calls it after the commit, and again on a repeat of the report: a result is
+ *   registered once, by dossier, step, kind and digest);
+ * - resolve: the components of a submission that name a stored document (reuse) become
+ *   attachments with its file reference and SHA-256, marked reused, after the checks (holder,
+ *   validity at receipt, consent); any refusal is one 400 naming every refused component, before
+ *   anything is stored. A `nationalStoreReference` is fetched from the national personal data
+ *   store first (and registered, origin national-store);
+ * - lookup: a holder's valid documents (the portal, administrators), with its purpose;
+ * - revoke: by the issuing agency only.
+ * Every lookup, reuse, registration and revocation is written to the access log with the client,
+ * the holder, the documents and the purpose (the dossier).
+ */
+import { randomBytes } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { Attachment, AttachmentReuse, DossierSubmission, ResultDocument, StoredDocument } from '../types/schemas.generated.ts'
+import type { DocumentStore, NewDocument } from '../store/document-store.ts'
+import type { Client } from '../auth/clients.ts'
+import { DocumentNotFoundError, HubValidationError, NotIssuerError, ReuseRefusedError, type FieldProblem } from '../errors.ts'
+import { dossierSubjects, holderProblem, isReuse, resultHolder, reuseRefusal, reusedAttachment, type SubmittedAttachment } from '../domain/once-only.ts'
+import { toVietnamIso } from '../domain/vietnam-time.ts'
+
+/** Fetches a document from the national personal data store by its reference; undefined when the store has none. */
+export type NationalStoreFetch = (reference: string) => Promise<Omit<NewDocument, 'id' | 'registeredBy' | 'origin'> | undefined>
+
+export interface DocumentServiceOptions {
+  store: DocumentStore
+  /** the national personal data store on DVCQG, when configured */
+  nationalStore?: NationalStoreFetch
+  log: Logger
+  now?: () => Date
+}
+
+/** What a desk posts to register a paper it digitised (POST /v1/documents). */
+export interface DigitizedPaper {
+  holder: string
+  kind: string
+  name: string
+  issuedAt: string
+  validUntil?: string
+  /** the agency that issued the paper, when known (else the digitising agency or desk) */
+  issuer?: string
+  fileName: string
+  mediaType?: string
+  byteSize?: number
+  url: string
+  sha256: string
+  dossier?: string
+}
+
+export function newDocumentId (): string {
+  return `doc_${randomBytes(16).toString('hex')}`
+}
+
+/** The outcome of resolving a submission's reused components. */
+export interface Resolved {
+  submission: DossierSubmission
+  /** the documents reused, for the access log once the dossier is stored */
+  reused: StoredDocument[]
+}
+
+export class DocumentService {
+  readonly #o: Required<Omit<DocumentServiceOptions, 'nationalStore'>> & Pick<DocumentServiceOptions, 'nationalStore'>
+
+  constructor (options: DocumentServiceOptions) {
+    this.#o = { now: () => new Date(), ...options }
+  }
+
+  get store (): DocumentStore { return this.#o.store }
+
+  /** A paper digitised at a desk. The issuer is the client's agency (an agency client) or the one it names. */
+  async register (paper: DigitizedPaper, client: Client): Promise<StoredDocument> {
+    const problems: FieldProblem[] = []
+    const holder = holderProblem(paper.holder)
+    if (holder !== undefined) problems.push({ pointer: '#/holder', detail: holder })
+    if (paper.validUntil !== undefined && Date.parse(paper.validUntil) <= Date.parse(paper.issuedAt)) problems.push({ pointer: '#/validUntil', detail: 'is not after issuedAt' })
+    if (Date.parse(paper.issuedAt) > this.#o.now().getTime()) problems.push({ pointer: '#/issuedAt', detail: 'is in the future' })
+    if (client.role === 'agency' && paper.issuer !== undefined && paper.issuer !== client.agency) {
+      problems.push({ pointer: '#/issuer', detail: `an agency client registers papers as its own agency (${client.agency ?? ''}); leave issuer out` })
+    }
+    if (problems.length > 0) throw new HubValidationError(problems)
+    const issuer = client.role === 'agency' ? client.agency as string : paper.issuer ?? client.id
+    const { document } = await this.#o.store.register({
+      id: newDocumentId(),
+      holder: paper.holder,
+      kind: paper.kind,
+      name: paper.name,
+      issuer,
+      origin: 'digitized',
+      issuedAt: paper.issuedAt,
+      ...(paper.validUntil !== undefined && { validUntil: paper.validUntil }),
+      fileName: paper.fileName,
+      ...(paper.mediaType !== undefined && { mediaType: paper.mediaType }),
+      ...(paper.byteSize !== undefined && { byteSize: paper.byteSize }),
+      url: paper.url,
+      sha256: paper.sha256,
+      ...(paper.dossier !== undefined && { dossier: paper.dossier }),
+      registeredBy: client.id
+    })
+    await this.#log(client, 'register', document.holder, [document.id], paper.dossier, 201)
+    return document
+  }
+
+  /**
+   * The results a step's report carries, registered under their holders (the agency names one,
+   * else the applicant). Idempotent. Results without a holder the hub can name are skipped.
+   */
+  async registerResults (code: string, step: string, agency: string, results: readonly ResultDocument[], applicant: DossierSubmission['applicant'], issuedAt: Date): Promise<StoredDocument[]> {
+    const out: StoredDocument[] = []
+    for (const r of results) {
+      const holder = resultHolder(r, applicant)
+      if (holder === undefined) continue
+      const { created, document } = await this.#o.store.register({
+        id: newDocumentId(),
+        holder,
+        kind: r.componentCode,
+        name: r.name,
+        issuer: agency,
+        origin: 'result',
+        issuedAt: toVietnamIso(issuedAt),
+        fileName: fileNameOf(r.url, r.componentCode),
+        ...(r.mediaType !== undefined && { mediaType: r.mediaType }),
+        url: r.url,
+        sha256: r.sha256,
+        dossier: code,
+        step,
+        registeredBy: agency
+      })
+      out.push(document)
+      if (created) await this.#log({ id: agency, role: 'agency' }, 'register', holder, [document.id], code, 201)
+    }
+    return out
+  }
+
+  /**
+   * The submission with every reused component resolved to an attachment; a ReuseRefusedError
+   * (400) naming each component that cannot be reused. `received`: the receipt time.
+   */
+  async resolve (submission: DossierSubmission, received: Date, client?: Client): Promise<Resolved> {
+    const items = (submission.attachments ?? []) as readonly SubmittedAttachment[]
+    if (!items.some(isReuse)) {
+      const claimed = items.findIndex((a) => (a as Attachment).reused !== undefined)
+      if (claimed >= 0) throw new HubValidationError([{ pointer: `#/attachments/${claimed}/reused`, detail: 'is set by the hub; to reuse a stored document, give reuse: { documentId, consent } instead of the file' }])
+      return { submission, reused: [] }
+    }
+    const problems: FieldProblem[] = []
+    const subjects = dossierSubjects(submission)
+    const ids = items.filter(isReuse).map((a) => a.reuse.documentId).filter((id): id is string => id !== undefined)
+    const found = await this.#o.store.getMany(ids)
+    const reused: StoredDocument[] = []
+    const attachments: Attachment[] = []
+    for (const [i, a] of items.entries()) {
+      if (!isReuse(a)) {
+        if (a.reused !== undefined) problems.push({ pointer: `#/attachments/${i}/reused`, detail: 'is set by the hub; to reuse a stored document, give reuse: { documentId, consent } instead of the file' })
+        attachments.push(a)
+        continue
+      }
+      const pointer = `#/attachments/${i}/reuse`
+      const which = component(a)
+      const { documentId, nationalStoreReference: ref } = a.reuse
+      if ((documentId === undefined) === (ref === undefined)) {
+        problems.push({ pointer, detail: `component ${which}: give exactly one of documentId and nationalStoreReference` })
+        continue
+      }
+      let document = documentId !== undefined ? found.get(documentId) : await this.#national(ref as string, client)
+      if (document === undefined) {
+        problems.push({ pointer, detail: `component ${which}: ${documentId !== undefined ? `no document has the id ${documentId}` : `the national personal data store has no document ${String(ref)}`}` })
+        continue
+      }
+      const refusal = reuseRefusal(document, subjects, received, a.reuse.consent)
+      if (refusal !== undefined) {
+        problems.push({ pointer, detail: `component ${which}: ${refusal}` })
+        continue
+      }
+      document = document as StoredDocument
+      reused.push(document)
+      attachments.push(reusedAttachment(a, document, (a.reuse.consent as { at: string }).at))
+    }
+    if (problems.length > 0) {
+      const names = problems.map((p) => /^component ([^:]+):/.exec(p.detail)?.[1]).filter((n) => n !== undefined)
+      throw new ReuseRefusedError(problems, names.length > 0
+        ? `${names.length === 1 ? 'Component' : 'Components'} ${names.join(', ')} cannot be reused for this dossier; nothing was stored`
+        : 'The submission marks components reused itself; nothing was stored')
+    }
+    return { submission: { ...submission, attachments }, reused }
+  }
+
+  /** After the dossier is stored: its reuses on the access log, with the dossier as purpose. */
+  async logReuse (code: string, reused: readonly StoredDocument[], client: { id: string, role: string }): Promise<void> {
+    const byHolder = new Map<string, string[]>()
+    for (const d of reused) byHolder.set(d.holder, [...(byHolder.get(d.holder) ?? []), d.id])
+    for (const [holder, ids] of byHolder) await this.#log(client, 'reuse', holder, ids, code, 201)
+  }
+
+  /** A holder's documents valid now, for `purpose` (the dossier they are looked up for). */
+  async lookup (holder: string, purpose: string, client: Client, kind?: string): Promise<StoredDocument[]> {
+    const problem = holderProblem(holder)
+    if (problem !== undefined) throw new HubValidationError([{ pointer: '#/params/id', detail: problem }])
+    const documents = await this.#o.store.validOf(holder, this.#o.now(), kind)
+    await this.#log(client, 'lookup', holder, documents.map((d) => d.id), purpose, 200)
+    return documents
+  }
+
+  /** Revocation by the issuing agency (an administrator may revoke in the issuer's name). */
+  async revoke (id: string, client: Client, reason?: string): Promise<StoredDocument> {
+    const current = await this.#o.store.get(id)
+    if (current === undefined) throw new DocumentNotFoundError(id)
+    const issuer = client.role === 'agency' ? client.agency as string : current.issuer
+    if (issuer !== current.issuer) {
+      await this.#log(client, 'revoke', current.holder, [id], undefined, 403)
+      throw new NotIssuerError(id, issuer)
+    }
+    const { document, notIssuer } = await this.#o.store.revoke(id, issuer, this.#o.now(), reason)
+    if (document === undefined) throw new DocumentNotFoundError(id)
+    if (notIssuer) throw new NotIssuerError(id, issuer)
+    await this.#log(client, 'revoke', document.holder, [id], undefined, 200)
+    this.#o.log.info({ document: id, issuer }, 'document revoked')
+    return document
+  }
+
+  /** A document of the national personal data store, fetched once and kept (origin national-store). */
+  async #national (reference: string, client?: Client): Promise<StoredDocument | undefined> {
+    const known = await this.#o.store.byNationalReference(reference)
+    if (known !== undefined) return known
+    const fetch = this.#o.nationalStore
+    if (fetch === undefined) return undefined
+    const fetched = await fetch(reference)
+    if (fetched === undefined) return undefined
+    const { document } = await this.#o.store.register({ ...fetched, id: newDocumentId(), origin: 'national-store', nationalStoreReference: reference, registeredBy: client?.id ?? 'hub' })
+    await this.#log(client ?? { id: 'hub', role: 'hub' }, 'fetch', document.holder, [document.id], undefined, 200)
+    return document
+  }
+
+  async #log (client: { id: string, role: string }, action: 'lookup' | 'reuse' | 'register' | 'revoke' | 'fetch', holder: string, ids: readonly string[], purpose: string | undefined, status: number): Promise<void> {
+    await this.#o.store.logAccess({ client: client.id, role: client.role, action, holder, documentIds: ids, ...(purpose !== undefined && { purpose }), status })
+  }
+}
+
+function component (a: AttachmentReuse): string {
+  return a.componentName !== undefined ? `${a.componentCode} (${a.componentName})` : a.componentCode
+}
+
+/** A file name for a result, from its address (the last path segment), else its component code. */
+function fileNameOf (url: string, fallback: string): string {
+  try {
+    const last = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '')
+    return last !== '' ? last.slice(0, 255) : fallback
+  } catch {
+    return fallback
+  }
+}

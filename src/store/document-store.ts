@@ -1,0 +1,210 @@
+/**
+ * The document store of once-only (tables `documents` and `document_access`, migration
+ * 0009_documents.sql): the valid electronic documents the hub can offer for reuse, and the log of
+ * every lookup, reuse, registration and revocation with its purpose. Every write is one statement.
+ */
+import type { Sql } from 'postgres'
+import type { StoredDocument } from '../types/schemas.generated.ts'
+import { toVietnamIso } from '../domain/vietnam-time.ts'
+
+export type NewDocument = Omit<StoredDocument, 'registeredAt'> & { step?: string, registeredBy: string }
+
+interface Row {
+  id: string
+  holder: string
+  kind: string
+  name: string
+  issuer: string
+  origin: StoredDocument['origin']
+  issued_at: Date
+  valid_until: Date | null
+  revoked_at: Date | null
+  revocation_reason: string | null
+  file_name: string
+  media_type: string | null
+  byte_size: string | null
+  url: string
+  sha256: string
+  dossier_code: string | null
+  national_ref: string | null
+  registered_at: Date
+}
+
+function fromRow (r: Row): StoredDocument {
+  return {
+    id: r.id,
+    holder: r.holder,
+    kind: r.kind,
+    name: r.name,
+    issuer: r.issuer,
+    origin: r.origin,
+    issuedAt: toVietnamIso(r.issued_at),
+    ...(r.valid_until !== null && { validUntil: toVietnamIso(r.valid_until) }),
+    ...(r.revoked_at !== null && { revokedAt: toVietnamIso(r.revoked_at) }),
+    ...(r.revocation_reason !== null && { revocationReason: r.revocation_reason }),
+    fileName: r.file_name,
+    ...(r.media_type !== null && { mediaType: r.media_type }),
+    ...(r.byte_size !== null && { byteSize: Number(r.byte_size) }),
+    url: r.url,
+    sha256: r.sha256,
+    ...(r.dossier_code !== null && { dossier: r.dossier_code }),
+    ...(r.national_ref !== null && { nationalStoreReference: r.national_ref }),
+    registeredAt: toVietnamIso(r.registered_at)
+  }
+}
+
+export interface AccessEntry {
+  client: string
+  role: string
+  action: 'lookup' | 'reuse' | 'register' | 'revoke' | 'fetch'
+  holder?: string
+  documentIds: readonly string[]
+  purpose?: string
+  status: number
+}
+
+export interface AccessRow extends AccessEntry { at: string }
+
+export class DocumentStore {
+  readonly #sql: Sql
+
+  constructor (sql: Sql) {
+    this.#sql = sql
+  }
+
+  /**
+   * Registers a document; a result (same dossier, step, kind and digest) or a national-store
+   * document (same reference) registered before is answered as stored, unchanged.
+   */
+  async register (d: NewDocument): Promise<{ created: boolean, document: StoredDocument }> {
+    const sql = this.#sql
+    const rows = await sql<Array<Row & { created: boolean }>>`
+      with ins as (
+        insert into documents (id, holder, kind, name, issuer, origin, issued_at, valid_until, file_name, media_type, byte_size,
+          url, sha256, dossier_code, step, national_ref, registered_by)
+        values (${d.id}, ${d.holder}, ${d.kind}, ${d.name}, ${d.issuer}, ${d.origin}, ${d.issuedAt}, ${d.validUntil ?? null},
+          ${d.fileName}, ${d.mediaType ?? null}, ${d.byteSize ?? null}, ${d.url}, ${d.sha256}, ${d.dossier ?? null}, ${d.step ?? null},
+          ${d.nationalStoreReference ?? null}, ${d.registeredBy})
+        on conflict do nothing
+        returning *
+      )
+      select *, true as created from ins
+      union all
+      select *, false from documents
+       where not exists (select 1 from ins)
+         and (origin = 'result' and ${d.origin} = 'result' and dossier_code = ${d.dossier ?? null} and step = ${d.step ?? null}
+                and kind = ${d.kind} and sha256 = ${d.sha256}
+           or origin = 'national-store' and ${d.origin} = 'national-store' and national_ref = ${d.nationalStoreReference ?? null})
+       limit 1`
+    const row = rows[0]
+    if (row === undefined) throw new Error(`document ${d.id} was neither registered nor found`)
+    const { created, ...rest } = row
+    return { created, document: fromRow(rest as Row) }
+  }
+
+  async get (id: string): Promise<StoredDocument | undefined> {
+    const [row] = await this.#sql<Row[]>`select * from documents where id = ${id}`
+    return row === undefined ? undefined : fromRow(row)
+  }
+
+  async getMany (ids: readonly string[]): Promise<Map<string, StoredDocument>> {
+    if (ids.length === 0) return new Map()
+    const rows = await this.#sql<Row[]>`select * from documents where id = any(${[...ids]})`
+    return new Map(rows.map((r) => [r.id, fromRow(r)]))
+  }
+
+  async byNationalReference (reference: string): Promise<StoredDocument | undefined> {
+    const [row] = await this.#sql<Row[]>`select * from documents where origin = 'national-store' and national_ref = ${reference}`
+    return row === undefined ? undefined : fromRow(row)
+  }
+
+  /** A holder's documents valid at `at` (issued, not expired, not revoked), by kind then newest first. */
+  async validOf (holder: string, at: Date, kind?: string): Promise<StoredDocument[]> {
+    const sql = this.#sql
+    const rows = await sql<Row[]>`
+      select * from documents
+       where holder = ${holder} and issued_at <= ${at}
+         and (valid_until is null or valid_until > ${at}) and (revoked_at is null or revoked_at > ${at})
+         ${kind === undefined ? sql`` : sql`and kind = ${kind}`}
+       order by kind, issued_at desc, id
+       limit 500`
+    return rows.map(fromRow)
+  }
+
+  /**
+   * Revokes a document as its issuer, at `at`; the document as it is after, or undefined when it
+   * does not exist. A document revoked before keeps its first revocation.
+   */
+  async revoke (id: string, issuer: string, at: Date, reason: string | undefined): Promise<{ document?: StoredDocument, notIssuer: boolean }> {
+    const sql = this.#sql
+    const [row] = await sql<Array<Row & { mine: boolean }>>`
+      with upd as (
+        update documents set revoked_at = ${at}, revocation_reason = ${reason ?? null}
+         where id = ${id} and issuer = ${issuer} and revoked_at is null
+        returning *
+      )
+      select *, true as mine from upd
+      union all
+      select *, issuer = ${issuer} from documents where id = ${id} and not exists (select 1 from upd)`
+    if (row === undefined) return { notIssuer: false }
+    const { mine, ...rest } = row
+    return { document: fromRow(rest as Row), notIssuer: !mine }
+  }
+
+  /** Results not yet synced to the national personal data store whose next attempt is due, oldest first. */
+  async pendingSync (now: Date, limit: number): Promise<Array<StoredDocument & { attempts: number }>> {
+    const rows = await this.#sql<Array<Row & { national_sync_attempts: number }>>`
+      select * from documents
+       where origin = 'result' and national_synced_at is null and national_sync_failed_at is null
+         and (national_sync_next_at is null or national_sync_next_at <= ${now})
+       order by registered_at, id limit ${limit}`
+    return rows.map((r) => ({ ...fromRow(r), attempts: r.national_sync_attempts }))
+  }
+
+  /** A result's sync: done (`synced`), to try again at `nextAt`, or failed for good. */
+  async syncOutcome (id: string, outcome: { synced: Date, reference: string } | { error: string, nextAt?: Date, failedAt?: Date }): Promise<void> {
+    if ('synced' in outcome) {
+      await this.#sql`update documents set national_synced_at = ${outcome.synced}, national_ref = ${outcome.reference}, national_sync_attempts = national_sync_attempts + 1, national_sync_error = null
+        where id = ${id} and national_synced_at is null`
+      return
+    }
+    await this.#sql`update documents set national_sync_attempts = national_sync_attempts + 1, national_sync_error = ${outcome.error},
+        national_sync_next_at = ${outcome.nextAt ?? null}, national_sync_failed_at = ${outcome.failedAt ?? null}
+      where id = ${id} and national_synced_at is null`
+  }
+
+  /** The sync state of a document (tests and operators). */
+  async syncState (id: string): Promise<{ syncedAt?: string, attempts: number, error?: string, failedAt?: string } | undefined> {
+    const [r] = await this.#sql<Array<{ national_synced_at: Date | null, national_sync_attempts: number, national_sync_error: string | null, national_sync_failed_at: Date | null }>>`
+      select national_synced_at, national_sync_attempts, national_sync_error, national_sync_failed_at from documents where id = ${id}`
+    if (r === undefined) return undefined
+    return {
+      attempts: r.national_sync_attempts,
+      ...(r.national_synced_at !== null && { syncedAt: toVietnamIso(r.national_synced_at) }),
+      ...(r.national_sync_error !== null && { error: r.national_sync_error }),
+      ...(r.national_sync_failed_at !== null && { failedAt: toVietnamIso(r.national_sync_failed_at) })
+    }
+  }
+
+  async logAccess (e: AccessEntry): Promise<void> {
+    await this.#sql`
+      insert into document_access (client, role, action, holder, document_ids, purpose, status)
+      values (${e.client}, ${e.role}, ${e.action}, ${e.holder ?? null}, ${[...e.documentIds]}, ${e.purpose ?? null}, ${e.status})`
+  }
+
+  /** The access log of a holder's documents, oldest first (tests and operators). */
+  async accessOf (holder: string): Promise<AccessRow[]> {
+    const rows = await this.#sql<Array<{ at: Date, client: string, role: string, action: AccessEntry['action'], holder: string | null, document_ids: string[], purpose: string | null, status: number }>>`
+      select at, client, role, action, holder, document_ids, purpose, status from document_access where holder = ${holder} order by id`
+    return rows.map((r) => ({
+      at: toVietnamIso(r.at),
+      client: r.client,
+      role: r.role,
+      action: r.action,
+      documentIds: r.document_ids,
+      status: r.status,
+      ...(r.holder !== null && { holder: r.holder }),
+      ...(r.purpose !== null && { purpose: r.purpose })
+    }))
+  }
+}
