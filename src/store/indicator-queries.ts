@@ -30,7 +30,6 @@
  * agency of the route.
  */
 import type { PendingQuery, Sql } from 'postgres'
-import { RETURN_STEP } from '../domain/routing.ts'
 import { periodBounds } from './stats-queries.ts'
 
 export type GroupKind = 'province' | 'commune' | 'procedure' | 'agency'
@@ -89,122 +88,78 @@ export class IndicatorQueries {
     const sql = this.#sql
     const { start, end } = periodBounds(q.from, q.to, q.now)
     const filters = sql`
-      ${q.unit === undefined ? sql`` : sql`and d.receiving_agency = ${q.unit}`}
-      ${q.procedure === undefined ? sql`` : sql`and d.procedure_code = ${q.procedure}`}
-      ${q.agency === undefined ? sql`` : sql`and exists (select 1 from dossier_steps s where s.dossier_id = d.id and s.agency = ${q.agency} and s.step <> ${RETURN_STEP})`}`
+      ${q.unit === undefined ? sql`` : sql`and f.receiving_agency = ${q.unit}`}
+      ${q.procedure === undefined ? sql`` : sql`and f.procedure_code = ${q.procedure}`}
+      ${q.agency === undefined ? sql`` : sql`and exists (select 1 from indicator_facts a where a.dossier_id = f.dossier_id and a.agency = ${q.agency})`}`
+    // a step judged on its own due date (the dossier's in force when it has none), at its own end
+    // when it had one by the end, else as the dossier; overdue after its second own request
+    const stepOnTime = (s: string): ReturnType<Sql> => sql`
+      (${sql(s)}.step_request2_at is null or ${sql(s)}.step_request2_at > ${end}::timestamptz)
+      and (coalesce(${sql(s)}.step_due_at, x.due) is null
+        or (case when ${sql(s)}.step_ended_at <= ${end} then ${sql(s)}.step_ended_at else x.judged_at end) <= coalesce(${sql(s)}.step_due_at, x.due))`
     return sql<Row[]>`
-      with
-      -- received by the end and not ended before the start (dossiers_open_during: the same expression)
-      counted as (
-        select d.id, d.received_at, d.procedure_code, d.receiving_agency, d.level, d.channel, d.due_at,
-          d.received_at >= ${start} as received_in,
-          case when coalesce(d.resolved_at, d.closed_at) <= ${end} then coalesce(d.resolved_at, d.closed_at) end as ended_at,
-          case when d.resolved_at <= ${end} then d.resolved_at end as resolved_at
-        from dossiers d
-        where tstzrange(d.received_at, case when coalesce(d.resolved_at, d.closed_at) is null then null
-            else greatest(d.received_at, coalesce(d.resolved_at, d.closed_at)) end, '[)')
-          && tstzrange(${start}::timestamptz - interval '1 microsecond', ${end}::timestamptz, '[]')
-          and d.received_at <= ${end}
-          ${filters}
-      ),
-      -- the instant each is judged at
-      judged_at as (
-        select c.*,
-          case when c.ended_at is not null then c.ended_at
-            when s.status in (5, 6) then s.at
-            else ${end}::timestamptz end as judged_at
-        from counted c
-        left join lateral (
-          select h.status_to as status, h.at from dossier_history h
-          where c.ended_at is null and h.dossier_id = c.id and h.status_to is not null and h.at <= ${end}
-          order by h.seq desc limit 1
-        ) s on true
-      ),
-      judged as (
-        select j.*, x.requests,
-          case when j.ended_at is not null then j.due_at else x.due end as due,
-          x.requests <= 1 and (case when j.ended_at is not null then j.due_at else x.due end) is null
-            or x.requests <= 1 and j.judged_at <= (case when j.ended_at is not null then j.due_at else x.due end) as on_time
-        from judged_at j
-        cross join lateral (
-          select
-            (count(*) filter (where h.status_to = 5 and h.status_from is distinct from 5 and h.at <= j.judged_at))::int as requests,
-            (array_agg(h.due_at_to order by h.seq desc) filter (where h.due_at_to is not null and h.type <> 'delay-announced' and h.at <= j.judged_at))[1] as due
-          from dossier_history h where h.dossier_id = j.id and h.at <= ${end}
-        ) x
-      ),
-      -- received in the period: channel, fees, files, handling time
-      facts as (
-        select j.id, j.procedure_code, j.receiving_agency, j.level, j.on_time, j.received_in, j.channel, j.judged_at, j.due,
-          j.received_in and coalesce(fee.with_fee, false) as with_fee,
-          j.received_in and coalesce(fee.paid_online, false) as paid_online,
-          j.received_in and json_array_length(coalesce(doc.attachments, '[]'::json)) > 0
-            and exists (select 1 from dossier_steps s where s.dossier_id = j.id and s.state = 'resolved'
-              and (s.detail->>'reportedAt')::timestamptz <= ${end} and json_array_length(coalesce(s.detail->'results', '[]'::json)) > 0) as digitized,
-          j.received_in and j.resolved_at is not null as resolved,
-          case when j.received_in and j.resolved_at is not null then
-            extract(epoch from (j.resolved_at - j.received_at - coalesce((
-              select sum(coalesce(n.at, j.resolved_at) - h.at) from dossier_history h
-              left join lateral (select n.at from dossier_history n where n.dossier_id = h.dossier_id and n.seq > h.seq
-                and n.status_to is not null and n.status_to <> 5 order by n.seq limit 1) n on true
-              where h.dossier_id = j.id and h.status_to = 5 and h.status_from is distinct from 5 and h.at <= j.resolved_at), interval '0'))) / 86400
-          end as handling_days
-        from judged j join dossiers dd on dd.id = j.id
-        -- the submission's fee lines and attachments, the json parsed once, only for those received in the period
-        cross join lateral json_to_record(case when j.received_in then dd.doc else '{}'::json end) as doc (fees json, attachments json)
-        left join lateral (
-          select bool_or(coalesce((x->>'amount')::numeric, 0) > 0) as with_fee,
-            bool_or(coalesce((x->>'amount')::numeric, 0) > 0 and x->>'collection' = 'online' and x->>'paid' = 'true') as paid_online
-          from json_array_elements(coalesce(doc.fees, '[]'::json)) x
-        ) fee on true
-      ),
-      -- an agency's own steps, judged on their own due dates
-      steps as (
-        select s.agency, f.*,
-          (select count(*) from dossier_history h where h.dossier_id = f.id and h.at <= ${end}
-            -- a supplement request either paused the dossier (→ 5) or found it paused already (no change):
-            -- only those rows' json is read
-            and h.type = 'agency-report' and (h.status_to = 5 or h.status_to is null)
-            and h.entry->>'step' = s.step and h.entry->'report'->>'status' = 'supplement-requested'
-            and coalesce(h.entry->>'applied', 'true') <> 'false') as own_requests,
-          case when s.state in ('resolved', 'rejected') and (s.detail->>'reportedAt')::timestamptz <= ${end}
-            then (s.detail->>'reportedAt')::timestamptz else f.judged_at end as step_judged_at,
-          coalesce((s.detail->>'dueAt')::timestamptz, f.due) as step_due
-        from facts f join dossier_steps s on s.dossier_id = f.id and s.step <> ${RETURN_STEP}
-          ${q.agency === undefined ? sql`` : sql`and s.agency = ${q.agency}`}
-      ),
-      per_agency as (
-        select distinct on (x.id, x.agency) x.*,
-          x.own_requests <= 1 and (x.step_due is null or x.step_judged_at <= x.step_due) as step_on_time
-        from steps x
-        -- a dossier counts once per agency: by its worst step there (late if any is late)
-        order by x.id, x.agency, (x.own_requests <= 1 and (x.step_due is null or x.step_judged_at <= x.step_due))
-      )
       select
-        case when grouping(f.procedure_code) = 0 then 'procedure' when grouping(f.unit) = 0 then 'commune' else 'province' end as kind,
-        coalesce(f.procedure_code, f.unit, '') as key,
-        ${aggregates(sql, sql`f.on_time`)}
-      from (select *, case when level = 'commune' then receiving_agency end as unit from facts) f
-      group by grouping sets ((), (f.unit), (f.procedure_code))
-      having grouping(f.unit) = 1 or f.unit is not null
-      union all
-      select 'agency', f.agency, ${aggregates(sql, sql`f.step_on_time`)}
-      from per_agency f group by f.agency
+        case when grouping(r.agency) = 0 then 'agency' when grouping(r.procedure_code) = 0 then 'procedure'
+          when grouping(r.unit) = 0 then 'commune' else 'province' end as kind,
+        coalesce(r.agency, r.procedure_code, r.unit, '') as key,
+        ${aggregates(sql)}
+      from (
+        select f.dossier_row, f.pair_row, f.procedure_code, f.agency, f.channel,
+          case when f.commune then f.receiving_agency end as unit,
+          f.received_at >= ${start} as received_in,
+          (f.request2_at is null or f.request2_at > x.judged_at) and (x.due is null or x.judged_at <= x.due) as on_time,
+          -- a dossier counts once per agency, late if any of its steps there is late
+          f.pair_row and case when f.pair_steps = 1 then ${stepOnTime('f')}
+            else not exists (select 1 from indicator_facts o where o.dossier_id = f.dossier_id and o.agency = f.agency and not (${stepOnTime('o')})) end as step_on_time,
+          f.received_at >= ${start} and f.with_fee as with_fee,
+          f.received_at >= ${start} and f.paid_online as paid_online,
+          f.received_at >= ${start} and f.attachments and f.result_at <= ${end} as digitized,
+          f.received_at >= ${start} and f.resolved_at <= ${end} as resolved,
+          case when f.received_at >= ${start} and f.resolved_at <= ${end} then
+            extract(epoch from (f.resolved_at - f.received_at - f.waited
+              - case when f.waiting_since <= f.resolved_at then f.resolved_at - f.waiting_since else interval '0' end)) / 86400
+          end as handling_days
+        from indicator_facts f
+        -- how it stood at the end, if still open then (the span containing the end)
+        left join indicator_spans s on s.dossier_id = f.dossier_id and s.during @> ${end}::timestamptz
+        -- judged at its end of handling if there was one by the end, else at the request that paused
+        -- it (5 or 6), else at the end; against the due date in force then
+        cross join lateral (select
+          case when f.ended_at <= ${end} then f.ended_at when s.status in (5, 6) then s.status_at else ${end}::timestamptz end as judged_at,
+          case when f.ended_at <= ${end} then f.due_at when s.status in (5, 6) then s.status_due else s.due end as due) x
+        -- received by the end and not ended before the start (dossiers_open_during's interval
+        -- [received, end of handling) meets the period: an end at or before the receipt is none)
+        where f.received_at <= ${end}
+          and (f.ended_at is null or (f.ended_at > f.received_at and f.ended_at >= ${start}))
+          and (f.dossier_row or f.pair_row)
+          ${filters}
+      ) r
+      group by grouping sets ((), (r.unit), (r.procedure_code), (r.agency))
+      having (grouping(r.unit) = 1 or r.unit is not null)
+        and (grouping(r.agency) = 1 or r.agency is not null ${q.agency === undefined ? sql`` : sql`and r.agency = ${q.agency}`})
     `
   }
 }
 
-function aggregates (sql: Sql, onTime: ReturnType<Sql>): ReturnType<Sql> {
+/**
+ * The counts of a group: a dossier's on its dossier_row, an agency's on each dossier's first row
+ * at that agency (pair_row), with the agency's own judgement.
+ */
+function aggregates (sql: Sql): ReturnType<Sql> {
+  const count = (name: string, dossier: ReturnType<Sql>, agency: ReturnType<Sql> = dossier): ReturnType<Sql> => sql`
+    (case when grouping(r.agency) = 0 then count(*) filter (where r.pair_row and ${agency})
+      else count(*) filter (where r.dossier_row and ${dossier}) end)::int as ${sql(name)}`
   return sql`
-    count(*)::int as counted,
-    (count(*) filter (where ${onTime}))::int as "onTime",
-    (count(*) filter (where f.received_in))::int as received,
-    (count(*) filter (where f.received_in and f.channel = 2))::int as online,
-    (count(*) filter (where f.received_in and f.channel = 1))::int as counter,
-    (count(*) filter (where f.received_in and f.channel = 3))::int as postal,
-    (count(*) filter (where f.with_fee))::int as "withFee",
-    (count(*) filter (where f.paid_online))::int as "paidOnline",
-    (count(*) filter (where f.digitized))::int as digitized,
-    (count(*) filter (where f.resolved))::int as resolved,
-    coalesce(sum(f.handling_days) filter (where f.resolved), 0)::float8 as "handlingDays"`
+    ${count('counted', sql`true`)},
+    ${count('onTime', sql`r.on_time`, sql`r.step_on_time`)},
+    ${count('received', sql`r.received_in`)},
+    ${count('online', sql`r.received_in and r.channel = 2`)},
+    ${count('counter', sql`r.received_in and r.channel = 1`)},
+    ${count('postal', sql`r.received_in and r.channel = 3`)},
+    ${count('withFee', sql`r.with_fee`)},
+    ${count('paidOnline', sql`r.paid_online`)},
+    ${count('digitized', sql`r.digitized`)},
+    ${count('resolved', sql`r.resolved`)},
+    (case when grouping(r.agency) = 0 then coalesce(sum(r.handling_days) filter (where r.pair_row and r.resolved), 0)
+      else coalesce(sum(r.handling_days) filter (where r.dossier_row and r.resolved), 0) end)::float8 as "handlingDays"`
 }
