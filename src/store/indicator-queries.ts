@@ -87,79 +87,94 @@ export class IndicatorQueries {
   statement (q: IndicatorQuery): PendingQuery<Row[]> {
     const sql = this.#sql
     const { start, end } = periodBounds(q.from, q.to, q.now)
-    const filters = sql`
-      ${q.unit === undefined ? sql`` : sql`and f.receiving_agency = ${q.unit}`}
-      ${q.procedure === undefined ? sql`` : sql`and f.procedure_code = ${q.procedure}`}
-      ${q.agency === undefined ? sql`` : sql`and exists (select 1 from indicator_facts a where a.dossier_id = f.dossier_id and a.agency = ${q.agency})`}`
-    // a step judged on its own due date (the dossier's in force when it has none), at its own end
-    // when it had one by the end, else as the dossier; overdue after its second own request
-    const stepOnTime = (s: string): ReturnType<Sql> => sql`
-      (${sql(s)}.step_request2_at is null or ${sql(s)}.step_request2_at > ${end}::timestamptz)
-      and (coalesce(${sql(s)}.step_due_at, x.due) is null
-        or (case when ${sql(s)}.step_ended_at <= ${end} then ${sql(s)}.step_ended_at else x.judged_at end) <= coalesce(${sql(s)}.step_due_at, x.due))`
+    const received = sql`f.received_at >= ${start}`
+    // the facts rows of the counted dossiers, each judged as the dossier stood at the end
+    const judged = (only: ReturnType<Sql>): ReturnType<Sql> => sql`
+      select f.*, x.judged_at, x.due, ${received} as received_in,
+        (f.request2_at is null or f.request2_at > x.judged_at) and (x.due is null or x.judged_at <= x.due) as on_time,
+        -- the step: on its own due date (the dossier's in force when it has none), at its own end
+        -- when it had one by the end, else as the dossier; overdue after its second own request
+        (f.step_request2_at is null or f.step_request2_at > ${end}::timestamptz)
+          and (coalesce(f.step_due_at, x.due) is null
+            or (case when f.step_ended_at <= ${end} then f.step_ended_at else x.judged_at end) <= coalesce(f.step_due_at, x.due)) as step_on_time,
+        ${received} and f.with_fee as fee,
+        ${received} and f.paid_online as paid,
+        ${received} and f.attachments and f.result_at <= ${end} as digitized,
+        ${received} and f.resolved_at <= ${end} as resolved
+      from indicator_facts f
+      -- how it stood at the end if still open then: the span containing the end
+      left join indicator_spans s on s.dossier_id = f.dossier_id and s.during @> ${end}::timestamptz
+      -- judged at its end of handling if there was one by the end, else at the request that paused
+      -- it (5 or 6), else at the end; against the due date in force then
+      cross join lateral (select
+        case when f.ended_at <= ${end} then f.ended_at when s.status in (5, 6) then s.status_at else ${end}::timestamptz end as judged_at,
+        case when f.ended_at <= ${end} then f.due_at when s.status in (5, 6) then s.status_due else s.due end as due) x
+      -- received by the end and not ended before the start (dossiers_open_during's interval
+      -- [received, end of handling) meets the period: an end at or before the receipt is none)
+      where f.received_at <= ${end}
+        and (f.ended_at is null or (f.ended_at > f.received_at and f.ended_at >= ${start}))
+        ${q.unit === undefined ? sql`` : sql`and f.receiving_agency = ${q.unit}`}
+        ${q.procedure === undefined ? sql`` : sql`and f.procedure_code = ${q.procedure}`}
+        ${q.agency === undefined ? sql`` : sql`and exists (select 1 from indicator_facts a where a.dossier_id = f.dossier_id and a.agency = ${q.agency})`}
+        and ${only}`
+    const sums = sql`
+      count(*) filter (where r.on_time) as on_time, count(*) filter (where r.step_on_time) as step_on_time,
+      count(*) filter (where r.received_in) as received,
+      count(*) filter (where r.received_in and r.channel = 2) as online,
+      count(*) filter (where r.received_in and r.channel = 1) as counter,
+      count(*) filter (where r.received_in and r.channel = 3) as postal,
+      count(*) filter (where r.fee) as fee, count(*) filter (where r.paid) as paid,
+      count(*) filter (where r.digitized) as digitized, count(*) filter (where r.resolved) as resolved,
+      coalesce(sum(r.handling_us) filter (where r.resolved), 0) as handling_us`
     return sql<Row[]>`
-      select
-        case when grouping(r.agency) = 0 then 'agency' when grouping(r.procedure_code) = 0 then 'procedure'
-          when grouping(r.unit) = 0 then 'commune' else 'province' end as kind,
-        coalesce(r.agency, r.procedure_code, r.unit, '') as key,
-        ${aggregates(sql)}
-      from (
-        select f.dossier_row, f.pair_row, f.procedure_code, f.agency, f.channel,
-          case when f.commune then f.receiving_agency end as unit,
-          f.received_at >= ${start} as received_in,
-          (f.request2_at is null or f.request2_at > x.judged_at) and (x.due is null or x.judged_at <= x.due) as on_time,
-          -- a dossier counts once per agency, late if any of its steps there is late
-          f.pair_row and case when f.pair_steps = 1 then ${stepOnTime('f')}
-            else not exists (select 1 from indicator_facts o where o.dossier_id = f.dossier_id and o.agency = f.agency and not (${stepOnTime('o')})) end as step_on_time,
-          f.received_at >= ${start} and f.with_fee as with_fee,
-          f.received_at >= ${start} and f.paid_online as paid_online,
-          f.received_at >= ${start} and f.attachments and f.result_at <= ${end} as digitized,
-          f.received_at >= ${start} and f.resolved_at <= ${end} as resolved,
-          case when f.received_at >= ${start} and f.resolved_at <= ${end} then
-            extract(epoch from (f.resolved_at - f.received_at - f.waited
-              - case when f.waiting_since <= f.resolved_at then f.resolved_at - f.waiting_since else interval '0' end)) / 86400
-          end as handling_days
-        from indicator_facts f
-        -- how it stood at the end, if still open then (the span containing the end)
-        left join indicator_spans s on s.dossier_id = f.dossier_id and s.during @> ${end}::timestamptz
-        -- judged at its end of handling if there was one by the end, else at the request that paused
-        -- it (5 or 6), else at the end; against the due date in force then
-        cross join lateral (select
-          case when f.ended_at <= ${end} then f.ended_at when s.status in (5, 6) then s.status_at else ${end}::timestamptz end as judged_at,
-          case when f.ended_at <= ${end} then f.due_at when s.status in (5, 6) then s.status_due else s.due end as due) x
-        -- received by the end and not ended before the start (dossiers_open_during's interval
-        -- [received, end of handling) meets the period: an end at or before the receipt is none)
-        where f.received_at <= ${end}
-          and (f.ended_at is null or (f.ended_at > f.received_at and f.ended_at >= ${start}))
-          and (f.dossier_row or f.pair_row)
-          ${filters}
-      ) r
-      group by grouping sets ((), (r.unit), (r.procedure_code), (r.agency))
-      having (grouping(r.unit) = 1 or r.unit is not null)
-        and (grouping(r.agency) = 1 or r.agency is not null ${q.agency === undefined ? sql`` : sql`and r.agency = ${q.agency}`})
+      with t as (
+        -- one pass, per (commune, procedure, agency): a dossier's commune and procedure on its
+        -- dossier_row, an agency on the dossier's only step there. Plain GROUP BY (no grouping sets,
+        -- no subplan), so the scan and this can run in parallel workers.
+        select r.k_unit as unit, r.k_procedure as procedure_code, r.k_agency as agency, count(*) as counted, ${sums}
+        from (
+          select j.*,
+            case when j.dossier_row and j.commune then j.receiving_agency end as k_unit,
+            case when j.dossier_row then j.procedure_code end as k_procedure,
+            case when j.pair_row and j.pair_steps = 1 then j.agency end as k_agency
+          from (${judged(sql`(f.dossier_row or (f.pair_row and f.pair_steps = 1))`)}) j
+        ) r
+        group by 1, 2, 3
+        union all
+        -- a dossier with more than one step at an agency: once there, late if any of them is late
+        select null, null, r.agency, count(*), ${sums}
+        from (
+          select j.agency, j.dossier_id, bool_and(j.step_on_time) as step_on_time, bool_or(j.on_time) as on_time,
+            bool_or(j.received_in) as received_in, min(j.channel) as channel, bool_or(j.fee) as fee, bool_or(j.paid) as paid,
+            bool_or(j.digitized) as digitized, bool_or(j.resolved) as resolved, min(j.handling_us) as handling_us
+          from (${judged(sql`f.pair_steps > 1`)}) j
+          group by j.agency, j.dossier_id
+        ) r
+        group by r.agency
+      ),
+      g as (
+        select
+          case when grouping(t.agency) = 0 then 'agency' when grouping(t.procedure_code) = 0 then 'procedure' else 'commune' end as kind,
+          coalesce(t.agency, t.procedure_code, t.unit) as key,
+          sum(t.counted) as counted, sum(t.on_time) as on_time, sum(t.step_on_time) as step_on_time, sum(t.received) as received,
+          sum(t.online) as online, sum(t.counter) as counter, sum(t.postal) as postal, sum(t.fee) as fee, sum(t.paid) as paid,
+          sum(t.digitized) as digitized, sum(t.resolved) as resolved, sum(t.handling_us) as handling_us
+        from t
+        group by grouping sets ((t.unit), (t.procedure_code), (t.agency))
+        having case when grouping(t.unit) = 0 then t.unit when grouping(t.procedure_code) = 0 then t.procedure_code else t.agency end is not null
+          ${q.agency === undefined ? sql`` : sql`and (grouping(t.agency) = 1 or t.agency = ${q.agency})`}
+      )
+      select kind, key, counted::int, (case when kind = 'agency' then step_on_time else on_time end)::int as "onTime",
+        received::int, online::int, counter::int, postal::int, fee::int as "withFee", paid::int as "paidOnline",
+        digitized::int, resolved::int, (handling_us / 86400e6)::float8 as "handlingDays"
+      from g
+      union all
+      -- the province: every dossier is of one procedure
+      select 'province', '', coalesce(sum(counted), 0)::int, coalesce(sum(on_time), 0)::int, coalesce(sum(received), 0)::int,
+        coalesce(sum(online), 0)::int, coalesce(sum(counter), 0)::int, coalesce(sum(postal), 0)::int, coalesce(sum(fee), 0)::int,
+        coalesce(sum(paid), 0)::int, coalesce(sum(digitized), 0)::int, coalesce(sum(resolved), 0)::int,
+        (coalesce(sum(handling_us), 0) / 86400e6)::float8
+      from g where kind = 'procedure'
     `
   }
-}
-
-/**
- * The counts of a group: a dossier's on its dossier_row, an agency's on each dossier's first row
- * at that agency (pair_row), with the agency's own judgement.
- */
-function aggregates (sql: Sql): ReturnType<Sql> {
-  const count = (name: string, dossier: ReturnType<Sql>, agency: ReturnType<Sql> = dossier): ReturnType<Sql> => sql`
-    (case when grouping(r.agency) = 0 then count(*) filter (where r.pair_row and ${agency})
-      else count(*) filter (where r.dossier_row and ${dossier}) end)::int as ${sql(name)}`
-  return sql`
-    ${count('counted', sql`true`)},
-    ${count('onTime', sql`r.on_time`, sql`r.step_on_time`)},
-    ${count('received', sql`r.received_in`)},
-    ${count('online', sql`r.received_in and r.channel = 2`)},
-    ${count('counter', sql`r.received_in and r.channel = 1`)},
-    ${count('postal', sql`r.received_in and r.channel = 3`)},
-    ${count('withFee', sql`r.with_fee`)},
-    ${count('paidOnline', sql`r.paid_online`)},
-    ${count('digitized', sql`r.digitized`)},
-    ${count('resolved', sql`r.resolved`)},
-    (case when grouping(r.agency) = 0 then coalesce(sum(r.handling_days) filter (where r.pair_row and r.resolved), 0)
-      else coalesce(sum(r.handling_days) filter (where r.dossier_row and r.resolved), 0) end)::float8 as "handlingDays"`
 }

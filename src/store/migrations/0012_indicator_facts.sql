@@ -7,13 +7,13 @@
 -- times, and a past period gives the same answer whenever it is asked. No counter of the present.
 --
 --   indicator_facts  one row per routing step of a dossier (the postal return, adapters/contract.ts
---                    RETURN_STEP 'return', excepted; a dossier without one: one row, step ''), so
+--                    RETURN_STEP 'return', excepted; a dossier without one: one row), so
 --                    the dossier's and its agencies' figures come from one scan without a join.
 --                    The dossier's facts, on each of its rows: what it was received as (unit,
 --                    procedure, channel; fee lines and attachments of the submission, read from its
 --                    json once), its end of handling (resolved_at, else closed_at: set once), the due
 --                    date in force then, its second supplement request (more than one: overdue),
---                    the time it waited for papers (2.2), its first step resolved with a result
+--                    its handling time less the time it waited for papers (2.2), its first step resolved with a result
 --                    file (4.2). The step's: its agency, its own due date (the first one the route
 --                    gave it, set once: dossier_steps.due_at, now written; a report's later dueAt
 --                    is an announced delay, which on-time figures do not count), its end (reportedAt
@@ -35,19 +35,7 @@
 
 create table indicator_facts (
   dossier_id       bigint      not null references dossiers (id) on delete cascade,
-  step             text        not null,
-  dossier_row      boolean     not null,
   received_at      timestamptz not null,
-  receiving_agency text        not null,
-  -- the receiving unit is a commune (level 'commune'): grouped per commune
-  commune          boolean     not null,
-  procedure_code   text        not null,
-  channel          smallint    not null,
-  -- 3.6: a non-zero fee line; one collected online and paid
-  with_fee         boolean     not null,
-  paid_online      boolean     not null,
-  -- 4.2: the submission has a component file
-  attachments      boolean     not null,
   -- end of handling: resolved_at (9, or 10 without 9), else closed_at (3, 7, 8)
   ended_at         timestamptz,
   resolved_at      timestamptz,
@@ -55,21 +43,35 @@ create table indicator_facts (
   due_at           timestamptz,
   -- the second change into 5
   request2_at      timestamptz,
-  -- waiting for papers: from each change into 5 to the next status row, those closed summed; the
-  -- one still open
-  waited           interval    not null default '0',
-  waiting_since    timestamptz,
   -- 4.2: the first step reported resolved with a result file
   result_at        timestamptz,
-  -- the step (null: none)
-  agency           text,
-  pair_row         boolean     not null,
-  pair_steps       smallint    not null,
+  -- 2.2, once resolved: resolved_at − received_at − the time waiting for papers (each change into 5
+  -- until the next status row, or the resolution), in microseconds
+  handling_us      bigint,
+  -- the step's own due date, end, second own supplement request
   step_due_at      timestamptz,
   step_ended_at    timestamptz,
   step_request2_at timestamptz,
-  primary key (dossier_id, step)
+  channel          smallint    not null,
+  -- steps of the dossier at this agency (0: no step)
+  pair_steps       smallint    not null,
+  dossier_row      boolean     not null,
+  pair_row         boolean     not null,
+  -- the receiving unit is a commune (level 'commune'): grouped per commune
+  commune          boolean     not null,
+  -- 3.6: a non-zero fee line; one collected online and paid
+  with_fee         boolean     not null,
+  paid_online      boolean     not null,
+  -- 4.2: the submission has a component file
+  attachments      boolean     not null,
+  receiving_agency text        not null,
+  procedure_code   text        not null,
+  -- the step's agency (null: no step)
+  agency           text
 );
+create index indicator_facts_dossier on indicator_facts (dossier_id);
+-- dossiers with more than one step at one agency: judged there once, apart (few)
+create index indicator_facts_pairs on indicator_facts (dossier_id) where pair_steps > 1;
 
 create table indicator_spans (
   dossier_id  bigint    not null references dossiers (id) on delete cascade,
@@ -82,7 +84,8 @@ create table indicator_spans (
   status_due  timestamptz,
   primary key (dossier_id, seq)
 );
-create index indicator_spans_during on indicator_spans using gist (during);
+-- the spans containing an instant, read from the index alone
+create index indicator_spans_during on indicator_spans using gist (during) include (dossier_id, status, status_at, due, status_due);
 
 -- Rebuilds the facts of the dossiers `ids` from dossiers, dossier_steps and dossier_history.
 create function indicator_refresh (ids bigint[]) returns void language plpgsql as $$
@@ -94,16 +97,16 @@ begin
   delete from indicator_facts where dossier_id in (select unnest(ids));
   delete from indicator_spans where dossier_id in (select unnest(ids));
 
-  insert into indicator_facts (dossier_id, step, dossier_row, received_at, receiving_agency, commune, procedure_code, channel,
-    with_fee, paid_online, attachments, ended_at, resolved_at, due_at, request2_at, waited, waiting_since, result_at,
-    agency, pair_row, pair_steps, step_due_at, step_ended_at, step_request2_at)
-  select d.id, coalesce(st.step, ''), coalesce(st.dossier_rank = 1, true),
-    d.received_at, d.receiving_agency, d.level = 'commune', d.procedure_code, d.channel,
+  insert into indicator_facts (dossier_id, received_at, ended_at, resolved_at, due_at, request2_at, result_at, handling_us,
+    step_due_at, step_ended_at, step_request2_at, channel, pair_steps, dossier_row, pair_row, commune, with_fee, paid_online,
+    attachments, receiving_agency, procedure_code, agency)
+  select d.id, d.received_at, coalesce(d.resolved_at, d.closed_at), d.resolved_at, d.due_at, w.request2_at, r.result_at,
+    (extract(epoch from d.resolved_at - d.received_at - coalesce(w.waited, interval '0')) * 1000000)::bigint,
+    st.due_at, st.ended_at, q.request2_at, d.channel, coalesce(st.pair_steps, 0),
+    coalesce(st.dossier_rank = 1, true), coalesce(st.pair_rank = 1, false), d.level = 'commune',
     coalesce(fee.with_fee, false), coalesce(fee.paid_online, false),
     json_array_length(case when json_typeof(doc.attachments) = 'array' then doc.attachments else '[]'::json end) > 0,
-    coalesce(d.resolved_at, d.closed_at), d.resolved_at, d.due_at,
-    w.request2_at, coalesce(w.waited, interval '0'), w.waiting_since, r.result_at,
-    st.agency, coalesce(st.pair_rank = 1, false), coalesce(st.pair_steps, 0), st.due_at, st.ended_at, q.request2_at
+    d.receiving_agency, d.procedure_code, st.agency
   from dossiers d
   cross join lateral json_to_record(case when json_typeof(d.doc) = 'object' then d.doc else '{}'::json end) as doc (fees json, attachments json)
   left join lateral (
@@ -112,19 +115,19 @@ begin
     from json_array_elements(case when json_typeof(doc.fees) = 'array' then doc.fees else '[]'::json end) x
   ) fee on true
   left join (
-    select v.dossier_id,
-      (array_agg(v.at order by v.seq) filter (where v.entering))[2] as request2_at,
-      sum(v.next_at - v.at) filter (where v.entering and v.next_at is not null) as waited,
-      max(v.at) filter (where v.entering and v.next_at is null) as waiting_since
-    from (
-      select h.dossier_id, h.seq, h.at, h.status_to = 5 and h.status_from is distinct from 5 as entering,
-        -- the next status row that is not 5: when the applicant's wait ended
-        min(h.at) filter (where h.status_to <> 5) over (partition by h.dossier_id order by h.seq
-          rows between 1 following and unbounded following) as next_at
-      from dossier_history h
-      where h.dossier_id in (select unnest(ids)) and h.status_to is not null
-    ) v
-    group by v.dossier_id
+    -- changes into 5 (supplement requests that paused it): the second in time, and the time waiting
+    -- for papers before the resolution (each request until the next status row that is not 5)
+    select h.dossier_id, (array_agg(h.at order by h.at, h.seq))[2] as request2_at,
+      sum(coalesce(n.at, x.resolved_at) - h.at) filter (where h.at <= x.resolved_at) as waited
+    from dossier_history h
+    join dossiers x on x.id = h.dossier_id
+    left join lateral (
+      select n.at from dossier_history n
+      where n.dossier_id = h.dossier_id and n.seq > h.seq and n.status_to is not null and n.status_to <> 5
+      order by n.seq limit 1
+    ) n on true
+    where h.dossier_id in (select unnest(ids)) and h.status_to = 5 and h.status_from is distinct from 5
+    group by h.dossier_id
   ) w on w.dossier_id = d.id
   left join (
     select s.dossier_id, min((s.detail->>'reportedAt')::timestamptz) as result_at
@@ -144,7 +147,7 @@ begin
   ) st on st.dossier_id = d.id
   left join (
     -- a supplement request on the step: it paused the dossier (→ 5) or found it paused already
-    select h.dossier_id, h.entry->>'step' as step, (array_agg(h.at order by h.seq))[2] as request2_at
+    select h.dossier_id, h.entry->>'step' as step, (array_agg(h.at order by h.at, h.seq))[2] as request2_at
     from dossier_history h
     where h.dossier_id in (select unnest(ids))
       and h.type = 'agency-report' and (h.status_to = 5 or h.status_to is null)
