@@ -9,9 +9,12 @@
  * province's desk, the 8 procedures, one routing step at one of 6 agencies (with a due date, and a
  * result file for half of the resolved), and the history an ordinary life writes: received,
  * processing, one dossier in 7 asked for papers (one in 70 twice) and supplied, resolved — one in
- * 50 still open at the year's end. Then GET /v1/reports/indicators' statement
+ * 50 still open at the year's end — written with the triggers off, then the indicators' facts
+ * (migration 0012) built in one indicator_refresh over all, as the migration does for an existing
+ * record. Then GET /v1/reports/indicators' statement
  * (store/indicator-queries.ts) for the whole year and for one month, three times each (the best
- * and the median are printed), after VACUUM ANALYZE, with the plan's slowest nodes.
+ * and the median are printed), after VACUUM ANALYZE; BENCH_PLAN=1 prints the year's plan,
+ * BENCH_KEEP=1 keeps the database.
  */
 import { readFileSync, readdirSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'

@@ -1,33 +1,37 @@
 /**
  * The counts behind the Decision 766 indicators (domain/indicators.ts says each rule) for a period
- * of Vietnam calendar days, as one SQL statement over the record, read as it stood at the period's
- * END (periodBounds: the last instant of `to`, or now): only history rows and set-once stamps at or
- * before the end are read, so a past period gives the same counts whenever it is asked.
+ * of Vietnam calendar days, as one SQL statement over the indicators' facts (migration 0012:
+ * indicator_facts, one row per routing step with its dossier's facts; indicator_spans, how a
+ * dossier stood between two history rows), kept by triggers in the transaction that writes the
+ * record. The record is read as it stood at the period's END (periodBounds: the last instant of
+ * `to`, or now): every fact carries its time, and only those at or before the end count, so a past
+ * period gives the same counts whenever it is asked.
  *
  * Counted dossiers (2.1, "received or handled in the period"): received by the end and not ended
- * before the start, found through dossiers_open_during (0004: the interval [received, end of
- * handling) of each dossier in a GiST index; && with the period). Each is judged as
- * judgeTimeliness does:
- *   ended by the end — coalesce(resolved_at, closed_at) (9, or 10 without 9; 3, 7, 8: set once)
- *     at or before the end: judged then, against due_at (the due date does not move after the end
- *     of handling, so today's column is the one then in force);
- *   else its status at the end (the last status row at or before it): 5 or 6 → judged at the row
- *     that paused it; otherwise at the end; against the due date in force then (due_at_to of the
- *     last row at or before it that set one, an announced delay excepted);
- *   overdue whatever the dates after more than one change into 5 by then.
- * Per agency (judgeStep): each step of the route except the postal return (RETURN_STEP), judged at
- * its own end (reportedAt of a resolved or rejected step, when at or before the period's end; else
- * as the dossier) against its own due date (the step's dueAt; else the dossier's), overdue after
- * more than one supplement request reported on that step by then.
+ * before the start (the interval [received, end of handling) meets the period, as
+ * dossiers_open_during's). Each is judged as judgeTimeliness does:
+ *   ended by the end — resolved_at, else closed_at (set once) at or before the end: judged then,
+ *     against the due date then in force (dossiers.due_at: it does not move after the end of
+ *     handling);
+ *   else the span containing the end (GiST; only the dossiers open then): in status 5 or 6 → judged
+ *     at the status row that paused it, against the due date in force then; otherwise at the end,
+ *     against the due date in force (an announced delay excepted);
+ *   overdue whatever the dates after its second change into 5 by then.
+ * Per agency (judgeStep): each step of the route except the postal return, judged at its own end
+ * (reportedAt of a resolved or rejected step, when at or before the period's end; else as the
+ * dossier) against its own due date (the first the route gave it, dossier_steps.due_at; else the
+ * dossier's), overdue after its second own supplement request by the end; a dossier counts once
+ * per agency, late if any of its steps there is late.
  *
  * Received in the period (received_at in [start, end]): 3.3 channel shares, 3.6 fee lines, 4.2
  * attachments and a result file by the end (a step resolved by then with results), 2.2 handling
  * time of those resolved by the end (resolved_at − received_at − time waiting for papers, in
- * calendar days).
+ * calendar days; fixed at the resolution, so kept as a fact).
  *
- * Groupings, one row each: the province (kind 'province', every dossier), each commune (level
- * 'commune', by receiving agency code: the unit whose desk received it), each procedure, each
- * agency of the route.
+ * One pass: the facts rows are counted per (commune, procedure, agency) by a plain GROUP BY that
+ * PostgreSQL runs in parallel workers, and those few hundred rows are rolled up into the
+ * groupings: the province (every dossier: the sum of the procedures), each commune (level
+ * 'commune', by receiving agency code), each procedure, each agency of the route.
  */
 import type { PendingQuery, Sql } from 'postgres'
 import { periodBounds } from './stats-queries.ts'
