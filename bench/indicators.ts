@@ -60,9 +60,9 @@ try {
       cross join lateral (select timestamptz '2026-01-01 07:00:00+07' + (g::float8 / ${N}) * interval '364 days' as r) t
       join docs d on d.i = g % ${docs.length}
     order by g`
-  await gen`insert into dossier_steps (dossier_id, step, position, agency, stage, state, attempts, delivered_at, reported_at, detail)
+  await gen`insert into dossier_steps (dossier_id, step, position, agency, stage, state, attempts, delivered_at, reported_at, due_at, detail)
     select id, 'main', 0, (array['justice', 'land-office', 'tax', 'evn', 'police-residence', 'social-insurance'])[1 + id % 6], 0,
-      case when resolved_at is null then 'processing' else 'resolved' end, 1, received_at, coalesce(resolved_at, received_at),
+      case when resolved_at is null then 'processing' else 'resolved' end, 1, received_at, coalesce(resolved_at, received_at), received_at + interval '3 days',
       json_build_object('agency', (array['justice', 'land-office', 'tax', 'evn', 'police-residence', 'social-insurance'])[1 + id % 6],
         'state', case when resolved_at is null then 'processing' else 'resolved' end, 'dueAt', received_at + interval '3 days',
         'reportedAt', coalesce(resolved_at, received_at),

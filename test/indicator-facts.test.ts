@@ -269,6 +269,14 @@ t.test('the facts give the counts the domain rules give, for any period and scop
   const [due] = await sql<Array<{ n: number }>>`select count(*)::int as n from dossier_steps where due_at is null and detail->>'dueAt' is not null`
   t.equal(due?.n, 0, 'dossier_steps.due_at is written with the step\'s first due date')
 
+  // an agency announcing a later date for its step (the report's dueAt in the routing state): the
+  // step's own due date stays the route's
+  const [step] = await sql<Array<{ id: string, step: string, due: Date }>>`select dossier_id as id, step, due_at as due from dossier_steps where due_at is not null order by dossier_id, step limit 1`
+  await sql`update dossier_steps set detail = (detail::jsonb || jsonb_build_object('dueAt', ${'2026-12-31T00:00:00+07:00'}::text))::json
+    where dossier_id = ${step?.id as string} and step = ${step?.step as string}`
+  const [kept] = await sql<Array<{ due: Date }>>`select due_at as due from dossier_steps where dossier_id = ${step?.id as string} and step = ${step?.step as string}`
+  t.same(kept?.due, step?.due, 'a step\'s due date is the one written with it, not a later report\'s')
+
   const queries = new IndicatorQueries(sql)
   const later = new Date('2026-12-01T09:00:00+07:00')
   const variety = await compare(t, queries, dossiers, { from: '2026-01-01', to: '2026-12-31', now: later })

@@ -14,9 +14,9 @@
 --                    json once), its end of handling (resolved_at, else closed_at: set once), the due
 --                    date in force then, its second supplement request (more than one: overdue),
 --                    its handling time less the time it waited for papers (2.2), its first step resolved with a result
---                    file (4.2). The step's: its agency, its own due date (the first one the route
---                    gave it, set once: dossier_steps.due_at, now written; a report's later dueAt
---                    is an announced delay, which on-time figures do not count), its end (reportedAt
+--                    file (4.2). The step's: its agency, its own due date (the one the route gave
+--                    it, set once: dossier_steps.due_at, now written when the step is; a report's
+--                    later dueAt is an announced delay, which on-time figures do not count), its end (reportedAt
 --                    of a resolved or rejected step) and its second own supplement request.
 --                    dossier_row marks the one row of each dossier the dossier's figures count;
 --                    pair_row the first of its steps at one agency (pair_steps: how many).
@@ -87,13 +87,22 @@ create table indicator_spans (
 -- the spans containing an instant, read from the index alone
 create index indicator_spans_during on indicator_spans using gist (during) include (dossier_id, status, status_at, due, status_due);
 
+-- A step's own due date (dossier_steps.due_at, never written before): the one the route gives it when
+-- the step is written (intake: first-stage steps with a processing time), set once. A report's
+-- later dueAt is an announced delay, which on-time figures do not count; it stays in `detail`.
+create function indicator_step_due () returns trigger language plpgsql as $$
+begin
+  new.due_at := coalesce(new.due_at, (new.detail->>'dueAt')::timestamptz);
+  return new;
+end
+$$;
+create trigger indicator_step_due before insert on dossier_steps for each row execute function indicator_step_due();
+-- the steps already there: their due date now (a delay announced since cannot be told apart)
+update dossier_steps set due_at = (detail->>'dueAt')::timestamptz where due_at is null and detail->>'dueAt' is not null;
+
 -- Rebuilds the facts of the dossiers `ids` from dossiers, dossier_steps and dossier_history.
 create function indicator_refresh (ids bigint[]) returns void language plpgsql as $$
 begin
-  -- a step's own due date: the first one the route gave it (set once)
-  update dossier_steps s set due_at = (s.detail->>'dueAt')::timestamptz
-    where s.dossier_id in (select unnest(ids)) and s.due_at is null and s.detail->>'dueAt' is not null;
-
   delete from indicator_facts where dossier_id in (select unnest(ids));
   delete from indicator_spans where dossier_id in (select unnest(ids));
 
