@@ -59,7 +59,10 @@ function story (n: number): Dossier[] {
     let due = new Date(receivedAt.getTime() + 5 * DAY)
     const agencies = Array.from({ length: 1 + Math.floor(r() * 3) }, () => pick(['justice', 'tax', 'evn']))
     const steps: Step[] = agencies.map((agency, k) => ({
-      step: `s${k + 1}`, agency, state: 'processing', results: false,
+      step: `s${k + 1}`,
+      agency,
+      state: 'processing',
+      results: false,
       ...(r() < 0.7 && { dueAt: new Date(receivedAt.getTime() + (2 + Math.floor(r() * 4)) * DAY) })
     }))
     if (r() < 0.3) steps.push({ step: 'return', agency: 'vnpost', state: 'processing', results: false })
@@ -151,7 +154,10 @@ async function write (sql: Sql, d: Dossier, order: 'store' | 'restore' | 'late-c
   const steps = async (): Promise<void> => {
     for (const [position, s] of d.steps.entries()) {
       const detail = {
-        agency: s.agency, stage: 1, state: s.state, attempts: 1,
+        agency: s.agency,
+        stage: 1,
+        state: s.state,
+        attempts: 1,
         ...(s.dueAt !== undefined && { dueAt: s.dueAt.toISOString() }),
         ...(s.reportedAt !== undefined && { reportedAt: s.reportedAt.toISOString() }),
         ...(s.results && { results: [{ name: 'KQ', componentCode: 'KQ1', url: 'https://x.example/kq.pdf' }] })
