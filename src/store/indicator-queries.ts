@@ -1,36 +1,39 @@
 /**
  * The counts behind the Decision 766 indicators (domain/indicators.ts says each rule) for a period
- * of Vietnam calendar days, as one SQL statement over the record, read as it stood at the period's
- * END (periodBounds: the last instant of `to`, or now): only history rows and set-once stamps at or
- * before the end are read, so a past period gives the same counts whenever it is asked.
+ * of Vietnam calendar days, as one SQL statement over the indicators' facts (migration 0012:
+ * indicator_facts, one row per routing step with its dossier's facts; indicator_spans, how a
+ * dossier stood between two history rows), kept by triggers in the transaction that writes the
+ * record. The record is read as it stood at the period's END (periodBounds: the last instant of
+ * `to`, or now): every fact carries its time, and only those at or before the end count, so a past
+ * period gives the same counts whenever it is asked.
  *
  * Counted dossiers (2.1, "received or handled in the period"): received by the end and not ended
- * before the start, found through dossiers_open_during (0004: the interval [received, end of
- * handling) of each dossier in a GiST index; && with the period). Each is judged as
- * judgeTimeliness does:
- *   ended by the end — coalesce(resolved_at, closed_at) (9, or 10 without 9; 3, 7, 8: set once)
- *     at or before the end: judged then, against due_at (the due date does not move after the end
- *     of handling, so today's column is the one then in force);
- *   else its status at the end (the last status row at or before it): 5 or 6 → judged at the row
- *     that paused it; otherwise at the end; against the due date in force then (due_at_to of the
- *     last row at or before it that set one, an announced delay excepted);
- *   overdue whatever the dates after more than one change into 5 by then.
- * Per agency (judgeStep): each step of the route except the postal return (RETURN_STEP), judged at
- * its own end (reportedAt of a resolved or rejected step, when at or before the period's end; else
- * as the dossier) against its own due date (the step's dueAt; else the dossier's), overdue after
- * more than one supplement request reported on that step by then.
+ * before the start (the interval [received, end of handling) meets the period, as
+ * dossiers_open_during's). Each is judged as judgeTimeliness does:
+ *   ended by the end — resolved_at, else closed_at (set once) at or before the end: judged then,
+ *     against the due date then in force (dossiers.due_at: it does not move after the end of
+ *     handling);
+ *   else the span containing the end (GiST; only the dossiers open then): in status 5 or 6 → judged
+ *     at the status row that paused it, against the due date in force then; otherwise at the end,
+ *     against the due date in force (an announced delay excepted);
+ *   overdue whatever the dates after its second change into 5 by then.
+ * Per agency (judgeStep): each step of the route except the postal return, judged at its own end
+ * (reportedAt of a resolved or rejected step, when at or before the period's end; else as the
+ * dossier) against its own due date (the first the route gave it, dossier_steps.due_at; else the
+ * dossier's), overdue after its second own supplement request by the end; a dossier counts once
+ * per agency, late if any of its steps there is late.
  *
  * Received in the period (received_at in [start, end]): 3.3 channel shares, 3.6 fee lines, 4.2
  * attachments and a result file by the end (a step resolved by then with results), 2.2 handling
  * time of those resolved by the end (resolved_at − received_at − time waiting for papers, in
- * calendar days).
+ * calendar days; fixed at the resolution, so kept as a fact).
  *
- * Groupings, one row each: the province (kind 'province', every dossier), each commune (level
- * 'commune', by receiving agency code: the unit whose desk received it), each procedure, each
- * agency of the route.
+ * One pass: the facts rows are counted per (commune, procedure, agency) by a plain GROUP BY that
+ * PostgreSQL runs in parallel workers, and those few hundred rows are rolled up into the
+ * groupings: the province (every dossier: the sum of the procedures), each commune (level
+ * 'commune', by receiving agency code), each procedure, each agency of the route.
  */
 import type { PendingQuery, Sql } from 'postgres'
-import { RETURN_STEP } from '../domain/routing.ts'
 import { periodBounds } from './stats-queries.ts'
 
 export type GroupKind = 'province' | 'commune' | 'procedure' | 'agency'
@@ -88,123 +91,94 @@ export class IndicatorQueries {
   statement (q: IndicatorQuery): PendingQuery<Row[]> {
     const sql = this.#sql
     const { start, end } = periodBounds(q.from, q.to, q.now)
-    const filters = sql`
-      ${q.unit === undefined ? sql`` : sql`and d.receiving_agency = ${q.unit}`}
-      ${q.procedure === undefined ? sql`` : sql`and d.procedure_code = ${q.procedure}`}
-      ${q.agency === undefined ? sql`` : sql`and exists (select 1 from dossier_steps s where s.dossier_id = d.id and s.agency = ${q.agency} and s.step <> ${RETURN_STEP})`}`
+    const received = sql`f.received_at >= ${start}`
+    // the facts rows of the counted dossiers, each judged as the dossier stood at the end
+    const judged = (only: ReturnType<Sql>): ReturnType<Sql> => sql`
+      select f.*, x.judged_at, x.due, ${received} as received_in,
+        (f.request2_at is null or f.request2_at > x.judged_at) and (x.due is null or x.judged_at <= x.due) as on_time,
+        -- the step: on its own due date (the dossier's in force when it has none), at its own end
+        -- when it had one by the end, else as the dossier; overdue after its second own request
+        (f.step_request2_at is null or f.step_request2_at > ${end}::timestamptz)
+          and (coalesce(f.step_due_at, x.due) is null
+            or (case when f.step_ended_at <= ${end} then f.step_ended_at else x.judged_at end) <= coalesce(f.step_due_at, x.due)) as step_on_time,
+        ${received} and f.with_fee as fee,
+        ${received} and f.paid_online as paid,
+        ${received} and f.attachments and f.result_at <= ${end} as digitized,
+        ${received} and f.resolved_at <= ${end} as resolved
+      from indicator_facts f
+      -- how it stood at the end if still open then: the span containing the end
+      left join indicator_spans s on s.dossier_id = f.dossier_id and s.during @> ${end}::timestamptz
+      -- judged at its end of handling if there was one by the end, else at the request that paused
+      -- it (5 or 6), else at the end; against the due date in force then
+      cross join lateral (select
+        case when f.ended_at <= ${end} then f.ended_at when s.status in (5, 6) then s.status_at else ${end}::timestamptz end as judged_at,
+        case when f.ended_at <= ${end} then f.due_at when s.status in (5, 6) then s.status_due else s.due end as due) x
+      -- received by the end and not ended before the start (dossiers_open_during's interval
+      -- [received, end of handling) meets the period: an end at or before the receipt is none)
+      where f.received_at <= ${end}
+        and (f.ended_at is null or (f.ended_at > f.received_at and f.ended_at >= ${start}))
+        ${q.unit === undefined ? sql`` : sql`and f.receiving_agency = ${q.unit}`}
+        ${q.procedure === undefined ? sql`` : sql`and f.procedure_code = ${q.procedure}`}
+        ${q.agency === undefined ? sql`` : sql`and exists (select 1 from indicator_facts a where a.dossier_id = f.dossier_id and a.agency = ${q.agency})`}
+        and ${only}`
+    const sums = sql`
+      count(*) filter (where r.on_time) as on_time, count(*) filter (where r.step_on_time) as step_on_time,
+      count(*) filter (where r.received_in) as received,
+      count(*) filter (where r.received_in and r.channel = 2) as online,
+      count(*) filter (where r.received_in and r.channel = 1) as counter,
+      count(*) filter (where r.received_in and r.channel = 3) as postal,
+      count(*) filter (where r.fee) as fee, count(*) filter (where r.paid) as paid,
+      count(*) filter (where r.digitized) as digitized, count(*) filter (where r.resolved) as resolved,
+      coalesce(sum(r.handling_us) filter (where r.resolved), 0) as handling_us`
     return sql<Row[]>`
-      with
-      -- received by the end and not ended before the start (dossiers_open_during: the same expression)
-      counted as (
-        select d.id, d.received_at, d.procedure_code, d.receiving_agency, d.level, d.channel, d.due_at,
-          d.received_at >= ${start} as received_in,
-          case when coalesce(d.resolved_at, d.closed_at) <= ${end} then coalesce(d.resolved_at, d.closed_at) end as ended_at,
-          case when d.resolved_at <= ${end} then d.resolved_at end as resolved_at
-        from dossiers d
-        where tstzrange(d.received_at, case when coalesce(d.resolved_at, d.closed_at) is null then null
-            else greatest(d.received_at, coalesce(d.resolved_at, d.closed_at)) end, '[)')
-          && tstzrange(${start}::timestamptz - interval '1 microsecond', ${end}::timestamptz, '[]')
-          and d.received_at <= ${end}
-          ${filters}
+      with t as (
+        -- one pass, per (commune, procedure, agency): a dossier's commune and procedure on its
+        -- dossier_row, an agency on the dossier's only step there. Plain GROUP BY (no grouping sets,
+        -- no subplan), so the scan and this can run in parallel workers.
+        select r.k_unit as unit, r.k_procedure as procedure_code, r.k_agency as agency, count(*) as counted, ${sums}
+        from (
+          select j.*,
+            case when j.dossier_row and j.commune then j.receiving_agency end as k_unit,
+            case when j.dossier_row then j.procedure_code end as k_procedure,
+            case when j.pair_row and j.pair_steps = 1 then j.agency end as k_agency
+          from (${judged(sql`(f.dossier_row or (f.pair_row and f.pair_steps = 1))`)}) j
+        ) r
+        group by 1, 2, 3
+        union all
+        -- a dossier with more than one step at an agency: once there, late if any of them is late
+        select null, null, r.agency, count(*), ${sums}
+        from (
+          select j.agency, j.dossier_id, bool_and(j.step_on_time) as step_on_time, bool_or(j.on_time) as on_time,
+            bool_or(j.received_in) as received_in, min(j.channel) as channel, bool_or(j.fee) as fee, bool_or(j.paid) as paid,
+            bool_or(j.digitized) as digitized, bool_or(j.resolved) as resolved, min(j.handling_us) as handling_us
+          from (${judged(sql`f.pair_steps > 1`)}) j
+          group by j.agency, j.dossier_id
+        ) r
+        group by r.agency
       ),
-      -- the instant each is judged at
-      judged_at as (
-        select c.*,
-          case when c.ended_at is not null then c.ended_at
-            when s.status in (5, 6) then s.at
-            else ${end}::timestamptz end as judged_at
-        from counted c
-        left join lateral (
-          select h.status_to as status, h.at from dossier_history h
-          where c.ended_at is null and h.dossier_id = c.id and h.status_to is not null and h.at <= ${end}
-          order by h.seq desc limit 1
-        ) s on true
-      ),
-      judged as (
-        select j.*, x.requests,
-          case when j.ended_at is not null then j.due_at else x.due end as due,
-          x.requests <= 1 and (case when j.ended_at is not null then j.due_at else x.due end) is null
-            or x.requests <= 1 and j.judged_at <= (case when j.ended_at is not null then j.due_at else x.due end) as on_time
-        from judged_at j
-        cross join lateral (
-          select
-            (count(*) filter (where h.status_to = 5 and h.status_from is distinct from 5 and h.at <= j.judged_at))::int as requests,
-            (array_agg(h.due_at_to order by h.seq desc) filter (where h.due_at_to is not null and h.type <> 'delay-announced' and h.at <= j.judged_at))[1] as due
-          from dossier_history h where h.dossier_id = j.id and h.at <= ${end}
-        ) x
-      ),
-      -- received in the period: channel, fees, files, handling time
-      facts as (
-        select j.id, j.procedure_code, j.receiving_agency, j.level, j.on_time, j.received_in, j.channel, j.judged_at, j.due,
-          j.received_in and coalesce(fee.with_fee, false) as with_fee,
-          j.received_in and coalesce(fee.paid_online, false) as paid_online,
-          j.received_in and json_array_length(coalesce(doc.attachments, '[]'::json)) > 0
-            and exists (select 1 from dossier_steps s where s.dossier_id = j.id and s.state = 'resolved'
-              and (s.detail->>'reportedAt')::timestamptz <= ${end} and json_array_length(coalesce(s.detail->'results', '[]'::json)) > 0) as digitized,
-          j.received_in and j.resolved_at is not null as resolved,
-          case when j.received_in and j.resolved_at is not null then
-            extract(epoch from (j.resolved_at - j.received_at - coalesce((
-              select sum(coalesce(n.at, j.resolved_at) - h.at) from dossier_history h
-              left join lateral (select n.at from dossier_history n where n.dossier_id = h.dossier_id and n.seq > h.seq
-                and n.status_to is not null and n.status_to <> 5 order by n.seq limit 1) n on true
-              where h.dossier_id = j.id and h.status_to = 5 and h.status_from is distinct from 5 and h.at <= j.resolved_at), interval '0'))) / 86400
-          end as handling_days
-        from judged j join dossiers dd on dd.id = j.id
-        -- the submission's fee lines and attachments, the json parsed once, only for those received in the period
-        cross join lateral json_to_record(case when j.received_in then dd.doc else '{}'::json end) as doc (fees json, attachments json)
-        left join lateral (
-          select bool_or(coalesce((x->>'amount')::numeric, 0) > 0) as with_fee,
-            bool_or(coalesce((x->>'amount')::numeric, 0) > 0 and x->>'collection' = 'online' and x->>'paid' = 'true') as paid_online
-          from json_array_elements(coalesce(doc.fees, '[]'::json)) x
-        ) fee on true
-      ),
-      -- an agency's own steps, judged on their own due dates
-      steps as (
-        select s.agency, f.*,
-          (select count(*) from dossier_history h where h.dossier_id = f.id and h.at <= ${end}
-            -- a supplement request either paused the dossier (→ 5) or found it paused already (no change):
-            -- only those rows' json is read
-            and h.type = 'agency-report' and (h.status_to = 5 or h.status_to is null)
-            and h.entry->>'step' = s.step and h.entry->'report'->>'status' = 'supplement-requested'
-            and coalesce(h.entry->>'applied', 'true') <> 'false') as own_requests,
-          case when s.state in ('resolved', 'rejected') and (s.detail->>'reportedAt')::timestamptz <= ${end}
-            then (s.detail->>'reportedAt')::timestamptz else f.judged_at end as step_judged_at,
-          coalesce((s.detail->>'dueAt')::timestamptz, f.due) as step_due
-        from facts f join dossier_steps s on s.dossier_id = f.id and s.step <> ${RETURN_STEP}
-          ${q.agency === undefined ? sql`` : sql`and s.agency = ${q.agency}`}
-      ),
-      per_agency as (
-        select distinct on (x.id, x.agency) x.*,
-          x.own_requests <= 1 and (x.step_due is null or x.step_judged_at <= x.step_due) as step_on_time
-        from steps x
-        -- a dossier counts once per agency: by its worst step there (late if any is late)
-        order by x.id, x.agency, (x.own_requests <= 1 and (x.step_due is null or x.step_judged_at <= x.step_due))
+      g as (
+        select
+          case when grouping(t.agency) = 0 then 'agency' when grouping(t.procedure_code) = 0 then 'procedure' else 'commune' end as kind,
+          coalesce(t.agency, t.procedure_code, t.unit) as key,
+          sum(t.counted) as counted, sum(t.on_time) as on_time, sum(t.step_on_time) as step_on_time, sum(t.received) as received,
+          sum(t.online) as online, sum(t.counter) as counter, sum(t.postal) as postal, sum(t.fee) as fee, sum(t.paid) as paid,
+          sum(t.digitized) as digitized, sum(t.resolved) as resolved, sum(t.handling_us) as handling_us
+        from t
+        group by grouping sets ((t.unit), (t.procedure_code), (t.agency))
+        having case when grouping(t.unit) = 0 then t.unit when grouping(t.procedure_code) = 0 then t.procedure_code else t.agency end is not null
+          ${q.agency === undefined ? sql`` : sql`and (grouping(t.agency) = 1 or t.agency = ${q.agency})`}
       )
-      select
-        case when grouping(f.procedure_code) = 0 then 'procedure' when grouping(f.unit) = 0 then 'commune' else 'province' end as kind,
-        coalesce(f.procedure_code, f.unit, '') as key,
-        ${aggregates(sql, sql`f.on_time`)}
-      from (select *, case when level = 'commune' then receiving_agency end as unit from facts) f
-      group by grouping sets ((), (f.unit), (f.procedure_code))
-      having grouping(f.unit) = 1 or f.unit is not null
+      select kind, key, counted::int, (case when kind = 'agency' then step_on_time else on_time end)::int as "onTime",
+        received::int, online::int, counter::int, postal::int, fee::int as "withFee", paid::int as "paidOnline",
+        digitized::int, resolved::int, (handling_us / 86400e6)::float8 as "handlingDays"
+      from g
       union all
-      select 'agency', f.agency, ${aggregates(sql, sql`f.step_on_time`)}
-      from per_agency f group by f.agency
+      -- the province: every dossier is of one procedure
+      select 'province', '', coalesce(sum(counted), 0)::int, coalesce(sum(on_time), 0)::int, coalesce(sum(received), 0)::int,
+        coalesce(sum(online), 0)::int, coalesce(sum(counter), 0)::int, coalesce(sum(postal), 0)::int, coalesce(sum(fee), 0)::int,
+        coalesce(sum(paid), 0)::int, coalesce(sum(digitized), 0)::int, coalesce(sum(resolved), 0)::int,
+        (coalesce(sum(handling_us), 0) / 86400e6)::float8
+      from g where kind = 'procedure'
     `
   }
-}
-
-function aggregates (sql: Sql, onTime: ReturnType<Sql>): ReturnType<Sql> {
-  return sql`
-    count(*)::int as counted,
-    (count(*) filter (where ${onTime}))::int as "onTime",
-    (count(*) filter (where f.received_in))::int as received,
-    (count(*) filter (where f.received_in and f.channel = 2))::int as online,
-    (count(*) filter (where f.received_in and f.channel = 1))::int as counter,
-    (count(*) filter (where f.received_in and f.channel = 3))::int as postal,
-    (count(*) filter (where f.with_fee))::int as "withFee",
-    (count(*) filter (where f.paid_online))::int as "paidOnline",
-    (count(*) filter (where f.digitized))::int as digitized,
-    (count(*) filter (where f.resolved))::int as resolved,
-    coalesce(sum(f.handling_days) filter (where f.resolved), 0)::float8 as "handlingDays"`
 }

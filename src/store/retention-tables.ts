@@ -20,6 +20,13 @@ import type { Sql } from 'postgres'
 /** Tables naming a dossier by dossier_id without a foreign key, whose rows are the dossier's. */
 export const LOOSE_TABLES: readonly string[] = ['idempotency_keys', 'source_refs', 'content_fingerprints', 'outbox']
 
+/**
+ * Tables with a cascading foreign key to dossiers whose rows are rebuilt from the dossier's other
+ * rows by triggers (migration 0012: the indicators' facts): they go with the dossier, are not
+ * archived, and come back by themselves when the dossier's rows are put back.
+ */
+export const DERIVED_TABLES: readonly string[] = ['indicator_facts', 'indicator_spans']
+
 /** Tables with a dossier_id column whose rows are not a dossier's own (retention's register). */
 export const NOT_DOSSIER_ROWS: readonly string[] = ['retention_dossiers']
 
@@ -83,13 +90,14 @@ async function childrenOf (sql: Sql, parent: string, problems: string[]): Promis
 /** The tables of a dossier's rows in this database; throws RetentionSchemaError listing what the job cannot handle. */
 export async function dossierTables (sql: Sql): Promise<DossierTables> {
   const problems: string[] = []
-  const children = await childrenOf(sql, 'dossiers', problems)
+  const all = await childrenOf(sql, 'dossiers', problems)
+  const children = all.filter((c) => !DERIVED_TABLES.includes(c.table))
   const auditChildren = await childrenOf(sql, 'audit_trails', problems)
   const withColumn = await sql<Array<{ table: string }>>`select c.relname as table
     from pg_attribute a join pg_class c on c.oid = a.attrelid
     where a.attname = 'dossier_id' and not a.attisdropped and c.relkind in ('r', 'p') and pg_table_is_visible(c.oid)
     order by 1`
-  const fkTables = new Set(children.map((c) => c.table))
+  const fkTables = new Set(all.map((c) => c.table))
   const loose: ChildTable[] = []
   for (const { table } of withColumn) {
     if (fkTables.has(table) || NOT_DOSSIER_ROWS.includes(table)) continue
