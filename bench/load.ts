@@ -29,7 +29,11 @@ export interface LoadJob {
 export interface LoadResult {
   /** answers per second */
   rps: number
-  p50: number, p99: number, errors: number, non2xx: number, total: number
+  p50: number,
+  p99: number,
+  errors: number,
+  non2xx: number,
+  total: number
   /** open loop only: the 99.9th percentile and the longest, ms */
   p999?: number
   max?: number
@@ -51,7 +55,10 @@ function bodies (job: LoadJob): () => string {
 async function closedLoop (job: LoadJob): Promise<LoadResult> {
   const body = bodies(job)
   const r = await autocannon({
-    url: job.url, connections: job.connections, duration: job.duration, method: 'POST',
+    url: job.url,
+    connections: job.connections,
+    duration: job.duration,
+    method: 'POST',
     headers: { 'content-type': 'application/json', ...job.headers },
     requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }]
   })
@@ -93,8 +100,14 @@ async function openLoop (job: LoadJob, rate: number): Promise<LoadResult> {
   const at = (q: number): number => Number((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN).toFixed(1))
   return {
     rps: latencies.length / Math.max(0.001, (lastAnswer - start) / 1000),
-    p50: at(0.5), p99: at(0.99), p999: at(0.999), max: Number((latencies.at(-1) ?? NaN).toFixed(1)),
-    errors, non2xx, total: latencies.length, statuses
+    p50: at(0.5),
+    p99: at(0.99),
+    p999: at(0.999),
+    max: Number((latencies.at(-1) ?? NaN).toFixed(1)),
+    errors,
+    non2xx,
+    total: latencies.length,
+    statuses
   }
 }
 

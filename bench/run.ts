@@ -102,7 +102,7 @@ async function startRedis (): Promise<{ url: string, child: ChildProcess }> {
   for (let i = 0; i < 100; i++) {
     const r = new Redis(url, { lazyConnect: true, retryStrategy: () => null })
     r.on('error', () => { /* not up yet */ })
-    try { await r.connect(); await r.ping(); r.disconnect(); return { url, child } } catch { r.disconnect(); await new Promise((res) => setTimeout(res, 100)) }
+    try { await r.connect(); await r.ping(); r.disconnect(); return { url, child } } catch { r.disconnect(); await new Promise((resolve) => setTimeout(resolve, 100)) }
   }
   throw new Error('redis-server did not start (is it installed?)')
 }
@@ -222,7 +222,7 @@ async function drained (conn: Redis, prefix: string, agencies: string[]): Promis
     for (;;) {
       const counts = await Promise.all(queues.map(async (q) => await q.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'failed')))
       if (counts.every((c) => (c.wait ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0) === 0)) return counts.reduce((s, c) => s + (c.failed ?? 0), 0)
-      await new Promise((res) => setTimeout(res, 200))
+      await new Promise((resolve) => setTimeout(resolve, 200))
     }
   } finally {
     await Promise.all(queues.map(async (q) => { await q.close() }))
@@ -300,13 +300,13 @@ try {
 
   // intake latency, open loop
   progress(`intake latency: open loop at ${OPEN_RATE}/s for ${DURATION} s`)
-  await new Promise((res) => setTimeout(res, 2000))
+  await new Promise((resolve) => setTimeout(resolve, 2000))
   const open = await load(`${apiUrl}/v1/dossiers`, 'unique', templates, auth, CONNECTIONS, OPEN_RATE)
   loadNote('open loop', open)
   row(`intake latency, open loop at ${OPEN_RATE} dossiers/s`, `p50 ${open.p50} ms, p99 ${open.p99} ms, p99.9 ${open.p999} ms, max ${open.max} ms; ${int(open.rps)}/s answered, ${int(open.cpuUs)} µs CPU each`,
     '—', '—', 'p99 ≤ 20 ms', open.p99 <= 20)
   // the same at half the rate: what the latency is when the hub is not at the edge of what it takes
-  await new Promise((res) => setTimeout(res, 2000))
+  await new Promise((resolve) => setTimeout(resolve, 2000))
   const halfRate = await load(`${apiUrl}/v1/dossiers`, 'unique', templates, auth, CONNECTIONS, OPEN_RATE / 2)
   loadNote('open loop at half the rate', halfRate)
   notes.push(`intake latency, open loop at ${OPEN_RATE / 2}/s: p50 ${halfRate.p50} ms, p99 ${halfRate.p99} ms, p99.9 ${halfRate.p999} ms, max ${halfRate.max} ms; ${int(halfRate.cpuUs)} µs CPU each`)
@@ -392,7 +392,7 @@ try {
   memRecord = await benchDatabase('_m')
   const mem = memRecord
   const agencyIds = [...settings(agency.url).agencies.keys()]
-  const quiet = async (): Promise<{ used: number, dataset: number }> => { await new Promise((res) => setTimeout(res, 500)); return await redisMemory(conn) }
+  const quiet = async (): Promise<{ used: number, dataset: number }> => { await new Promise((resolve) => setTimeout(resolve, 500)); return await redisMemory(conn) }
   const deliverAll = async (n: number): Promise<number> => {
     const arrived = agency.deliveries(n)
     const w = await hubOf(redis.url, 'benchm', 'worker', agency.url, mem.db)
@@ -403,7 +403,7 @@ try {
     return (n - 1) / ((t.last - t.first) / 1000)
   }
   progress(`Redis and PostgreSQL per dossier: warm-up, then ${MEMORY_N} dossiers in two halves, each taken in with no worker and then delivered`)
-  let memApi = await hubOf(redis.url, 'benchm', 'api', agency.url, mem.db)
+  const memApi = await hubOf(redis.url, 'benchm', 'api', agency.url, mem.db)
   const memKey = (await memApi.clients.add({ id: 'mem', role: 'portal' })).key
   const warm = await submitMany(memApi, memKey, 2_000_000, 200)
   await memApi.close()

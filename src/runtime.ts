@@ -70,7 +70,6 @@ import { PickupService } from './services/pickup-service.ts'
 import { PICKUP_QUEUE } from './queues/payment-queue.ts'
 import { pickupSchemas } from '../adapters/postal/index.ts'
 
-
 /** How long a change waits for Redis to take its jobs before it answers anyway (handOff in createHub). */
 const HANDOFF_MS = 2000
 /** How long closing waits for a worker's active jobs (a delivery's own HTTP timeout is shorter). */
@@ -321,11 +320,19 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     paymentQueue = q
     const payAjv = createStrictAjv()
     payments = new PaymentService({
-      payments: new PaymentStore(db.sql), store, lifecycle, settings: settings.payments, adapter,
-      validateCallback: payAjv.compile(adapter.nativeSchemas.callback), validateCreate: payAjv.compile(adapter.nativeSchemas.create),
-      agencies: settings.agencies, agencyAdapters: adapters, procedures: settings.procedures,
+      payments: new PaymentStore(db.sql),
+      store,
+      lifecycle,
+      settings: settings.payments,
+      adapter,
+      validateCallback: payAjv.compile(adapter.nativeSchemas.callback),
+      validateCreate: payAjv.compile(adapter.nativeSchemas.create),
+      agencies: settings.agencies,
+      agencyAdapters: adapters,
+      procedures: settings.procedures,
       enqueue: async (jobs) => { await handOff('the payment jobs', async () => { await q.enqueue(jobs) }) },
-      log, now
+      log,
+      now
     })
   }
   // postal pickups: when a postal agency collects dossiers
@@ -337,10 +344,17 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     pickupQueue = q
     const ajv = createStrictAjv()
     pickups = new PickupService({
-      pickups: new PickupStore(db.sql), store, lifecycle, agency: pickupAgency, provincePaysPostage: settings.provincePaysPostage, procedures: settings.procedures,
-      validatePickup: ajv.compile(pickupSchemas.pickup), validateStatus: ajv.compile(pickupSchemas.status),
+      pickups: new PickupStore(db.sql),
+      store,
+      lifecycle,
+      agency: pickupAgency,
+      provincePaysPostage: settings.provincePaysPostage,
+      procedures: settings.procedures,
+      validatePickup: ajv.compile(pickupSchemas.pickup),
+      validateStatus: ajv.compile(pickupSchemas.status),
       enqueue: async (jobs) => { await handOff('the pickup jobs', async () => { await q.enqueue(jobs) }) },
-      log, now
+      log,
+      now
     })
   }
   for (const warning of settings.calendarWarnings) log.warn({ calendar: true }, warning)
@@ -368,7 +382,10 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     const paymentStore = new PaymentStore(db.sql)
     const paidCode = settings.payments?.paidOnlineCode ?? 2
     const dossiers = new DossierQueries(store, audit, {
-      notifications, notices: noticeStore, subscribers: settings.subscribers, agencies: settings.agencies,
+      notifications,
+      notices: noticeStore,
+      subscribers: settings.subscribers,
+      agencies: settings.agencies,
       paidOnline: async (code) => { const p = await paymentStore.onlinePayment(code); return p === undefined ? undefined : p === 'paid' ? paidCode : 0 }
     })
     const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : []), ...(notices?.queues ?? []), ...(nationalSyncQueue !== undefined ? [nationalSyncQueue.queue] : []),
@@ -402,11 +419,21 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       channels.set(agency.id, { agency, gateway })
     }
     const service = new DeliveryService({
-      store, http, channels, procedures: settings.procedures, log, now, provincePaysPostage: settings.provincePaysPostage,
+      store,
+      http,
+      channels,
+      procedures: settings.procedures,
+      log,
+      now,
+      provincePaysPostage: settings.provincePaysPostage,
       enqueue: async (notices) => { await Promise.all(notices.map(async (n) => { await queues.enqueue(n.code, [n]) })) }
     })
     workers = createDeliveryWorkers({
-      connection: workerRedis, prefix: keys.queuePrefix, agencies: settings.agencies, service, log,
+      connection: workerRedis,
+      prefix: keys.queuePrefix,
+      agencies: settings.agencies,
+      service,
+      log,
       onDelivered: async (agency, seconds) => { await metrics.recordDelivery(agency, seconds) },
       ...(options.workerLockMs !== undefined && { lockMs: options.workerLockMs })
     })
@@ -432,7 +459,11 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     if (paymentService !== undefined && settings.payments !== undefined) {
       const client = http
       workers.push(createOutboxJobWorker<PaymentJob>({
-        name: PAYMENT_QUEUE, connection: workerRedis, prefix: keys.queuePrefix, retry: settings.payments.retry, log,
+        name: PAYMENT_QUEUE,
+        connection: workerRedis,
+        prefix: keys.queuePrefix,
+        retry: settings.payments.retry,
+        log,
         run: async (job, attempt, max) => job.message === 'create' ? await paymentService.create(job.reference, attempt, max, client) : await paymentService.notice(job.reference, attempt, max, client)
       }))
     }

@@ -509,13 +509,13 @@ t.test('status: every native trangThai, golden reports', async (t) => {
   t.same(examples.map((e) => e.trangThai).sort(), codes, 'the examples cover every native code once')
   t.same(Object.keys(STEP_STATUS).sort(), codes, 'the table covers every native code')
   const expected: Record<JusticeStatus['trangThai'], string> = {
-    '1': 'accepted',
-    '2': 'supplement-requested',
-    '3': 'processing',
-    '7': 'processing',
-    '4': 'resolved',
-    '5': 'resolved',
-    '6': 'rejected'
+    1: 'accepted',
+    2: 'supplement-requested',
+    3: 'processing',
+    7: 'processing',
+    4: 'resolved',
+    5: 'resolved',
+    6: 'rejected'
   }
   const mapped = examples.map((e) => justiceAdapter.status(e))
   for (const [i, e] of examples.entries()) {

@@ -88,7 +88,11 @@ const CASES: Case[] = [
     context: context('tax', '000.20.38.H56-261124-0007', 'land-use-right-transfer', { id: 'tax', stage: 1, task: 'Xác định nghĩa vụ tài chính', lead: false }),
     path: 'supplements',
     fields: {
-      code: 'dossierCode', reference: 'agencyReference', sequence: 'sequence', papers: 'attachments', note: 'note',
+      code: 'dossierCode',
+      reference: 'agencyReference',
+      sequence: 'sequence',
+      papers: 'attachments',
+      note: 'note',
       paper: { component: 'componentCode', file: 'fileName', size: 'byteSize', sha256: 'sha256', url: 'url', content: 'contentBase64' }
     },
     endpoint: 'http://127.0.0.1:4104/tax/dossiers'
@@ -99,7 +103,12 @@ const CASES: Case[] = [
     context: context('evn', '000.00.06.H56-261124-0007', 'electricity-new-connection', { id: 'evn', stage: 0, lead: true }),
     path: 'bo-sung-ho-so',
     fields: {
-      code: 'maYeuCau', reference: 'maTiepNhan', sequence: 'lanBoSung', papers: 'hoSoBoSung', note: 'ghiChu', time: 'thoiDiemBoSung',
+      code: 'maYeuCau',
+      reference: 'maTiepNhan',
+      sequence: 'lanBoSung',
+      papers: 'hoSoBoSung',
+      note: 'ghiChu',
+      time: 'thoiDiemBoSung',
       paper: { component: 'maThanhPhan', file: 'tenTep', size: 'kichThuoc', sha256: 'sha256', url: 'duongDan', content: 'noiDungBase64' }
     },
     endpoint: 'http://127.0.0.1:4101/evn/yeu-cau-cap-dien'
@@ -110,7 +119,12 @@ const CASES: Case[] = [
     context: context('justice', '000.31.35.H56-261124-0012', 'birth-registration', { id: 'civil-status', stage: 0, task: 'Đăng ký khai sinh, cấp số định danh cá nhân', lead: true }),
     path: 'bo-sung',
     fields: {
-      code: 'maHoSo', reference: 'soBienNhan', sequence: 'lanBoSung', papers: 'giayToNopBoSung', note: 'ghiChu', time: 'thoiDiemBoSung',
+      code: 'maHoSo',
+      reference: 'soBienNhan',
+      sequence: 'lanBoSung',
+      papers: 'giayToNopBoSung',
+      note: 'ghiChu',
+      time: 'thoiDiemBoSung',
       paper: { component: 'maThanhPhan', file: 'tenTep', size: 'kichThuoc', sha256: 'maBam', url: 'duongDan', content: 'noiDungBase64' }
     },
     endpoint: 'http://127.0.0.1:4102/hotich/api/hoso'
@@ -122,7 +136,12 @@ const CASES: Case[] = [
     context: context('land-office', '000.20.38.H56-261124-0007', 'land-use-right-transfer', { id: 'land-registration', stage: 0, task: 'Kiểm tra hồ sơ, lập phiếu chuyển thông tin địa chính', lead: true }),
     path: 'bo-sung',
     fields: {
-      code: 'MaHoSo', reference: 'SoBienNhan', sequence: 'LanBoSung', papers: 'DanhSachGiayToBoSung', note: 'GhiChu', time: 'ThoiDiemBoSung',
+      code: 'MaHoSo',
+      reference: 'SoBienNhan',
+      sequence: 'LanBoSung',
+      papers: 'DanhSachGiayToBoSung',
+      note: 'GhiChu',
+      time: 'ThoiDiemBoSung',
       paper: { component: 'MaThanhPhanHoSo', file: 'TenTep', size: 'KichThuoc', sha256: 'MaBam', url: 'DuongDan', content: 'NoiDungBase64' }
     },
     endpoint: 'http://127.0.0.1:4103/vbdlis/api/hoso'

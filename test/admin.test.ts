@@ -174,8 +174,15 @@ t.test('admin only, on the API and the console', async (t) => {
 t.test('the queue routes while this process cannot reach Redis: 503 at once, naming why; 401 still first', async (t) => {
   const record = await hubDatabase()
   const hub = await createHub({
-    role: 'api', redisUrl: `redis://127.0.0.1:${await freePort()}`, prefix: uniquePrefix(), settings: testSettings({ agencyUrl: await deadEndpoint() }),
-    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 3_600_000, database: record.db
+    role: 'api',
+    redisUrl: `redis://127.0.0.1:${await freePort()}`,
+    prefix: uniquePrefix(),
+    settings: testSettings({ agencyUrl: await deadEndpoint() }),
+    logger: createLogger('silent'),
+    bodyLimit: 1 << 20,
+    inlineAttachmentLimit: 65536,
+    reconcileIntervalMs: 3_600_000,
+    database: record.db
   })
   t.teardown(async () => {
     await hub.close()

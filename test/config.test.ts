@@ -264,7 +264,6 @@ t.test('loadHubConfig: the shipped file loads; a missing or malformed file is a 
 
 interface Exit { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, timedOut: boolean }
 
-
 /** Starts `src/server.ts` in a real child process, with only the hub variables given here set. */
 async function runServer (t: Test, vars: Record<string, string>, args: string[] = []): Promise<Exit> {
   const env: NodeJS.ProcessEnv = { ...process.env }

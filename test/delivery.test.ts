@@ -56,7 +56,7 @@ t.test('agency down for every attempt: failed on the dossier with the last error
   t.equal(failed[0]?.id, `${code}/civil-status`, 'the failed job is the dossier\'s delivery (job id <code>/<step>)')
   t.equal(failed[0]?.attemptsMade, 3)
   t.match(failed[0]?.failedReason, /ECONNREFUSED/)
-  const list = (await hub.app.inject({ url: `/v1/dossiers?agency=justice` })).json<{ items: DossierSummary[] }>()
+  const list = (await hub.app.inject({ url: '/v1/dossiers?agency=justice' })).json<{ items: DossierSummary[] }>()
   t.equal(list.items[0]?.routing['civil-status']?.state, 'failed', 'the failure shows in the list too')
 })
 
@@ -99,7 +99,7 @@ t.test('429 with Retry-After: the next attempt waits at least that long', async 
 
 t.test('a slow agency times out and is retried', async (t) => {
   const agency = await startAgency(t, async (_req, res, n) => {
-    if (n === 1) await new Promise((r) => setTimeout(r, 800))
+    if (n === 1) await new Promise((resolve) => setTimeout(resolve, 800))
     answerJson(res, 201, {})
   })
   const settings = testSettings({ agencyUrl: agency.url, timeoutMs: 200, attempts: 3 })

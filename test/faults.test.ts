@@ -33,8 +33,15 @@ t.test('Redis crashes during a stream of submissions and comes back empty: every
   const prefix = 'faults'
   const record = await hubDatabase()
   const hub = await createHub({
-    role: 'all', redisUrl: `redis://127.0.0.1:${port}`, prefix, settings: testSettings({ agencyUrl: agency.url, attempts: 20, baseDelayMs: 50, maxDelayMs: 200 }),
-    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 300, reconcileGraceMs: 0,
+    role: 'all',
+    redisUrl: `redis://127.0.0.1:${port}`,
+    prefix,
+    settings: testSettings({ agencyUrl: agency.url, attempts: 20, baseDelayMs: 50, maxDelayMs: 200 }),
+    logger: createLogger('silent'),
+    bodyLimit: 1 << 20,
+    inlineAttachmentLimit: 65536,
+    reconcileIntervalMs: 300,
+    reconcileGraceMs: 0,
     // the rate limit's counters are in Redis: with Redis away, requests go uncounted, not refused
     rateLimit: { max: 10_000, timeWindowMs: 60_000 },
     database: record.db
@@ -63,7 +70,7 @@ t.test('Redis crashes during a stream of submissions and comes back empty: every
   t.equal(accepted.length, 20, 'twenty received before the crash')
 
   redis.kill('SIGKILL')
-  await new Promise((r) => setTimeout(r, 200))
+  await new Promise((resolve) => setTimeout(resolve, 200))
   const during = await Promise.all(Array.from({ length: 5 }, async (_, i) => await submit(100 + i)))
   for (const r of during) {
     t.equal(r.status, 201, 'Redis away: still accepted, the record is PostgreSQL')
@@ -100,7 +107,7 @@ t.test('an agency down for a stretch: deliveries back off, then all arrive when 
     s.source.reference = `DOWN-${i}`
     codes.push((await post(hub.app, s)).json<DossierSummary>().code)
   }
-  await new Promise((r) => setTimeout(r, 2500))
+  await new Promise((resolve) => setTimeout(resolve, 2500))
   const tries = agency.requests.filter((r) => r.headers['idempotency-key'] === `${codes[0] ?? ''}/evn`).map((r) => r.at)
   t.ok(tries.length >= 3, `retried while down (${tries.length} attempts for one dossier)`)
   const gaps = tries.slice(1).map((at, i) => at - (tries[i] ?? at))
@@ -120,8 +127,15 @@ t.test('a hub closes while its Redis is away, deliveries in flight: the close en
   const record = await hubDatabase()
   t.teardown(async () => { await record.drop() })
   const hub = await createHub({
-    role: 'all', redisUrl: `redis://127.0.0.1:${port}`, prefix: 'faults-close', settings: testSettings({ agencyUrl: agency.url, attempts: 20, baseDelayMs: 50, maxDelayMs: 200 }),
-    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 300, reconcileGraceMs: 0,
+    role: 'all',
+    redisUrl: `redis://127.0.0.1:${port}`,
+    prefix: 'faults-close',
+    settings: testSettings({ agencyUrl: agency.url, attempts: 20, baseDelayMs: 50, maxDelayMs: 200 }),
+    logger: createLogger('silent'),
+    bodyLimit: 1 << 20,
+    inlineAttachmentLimit: 65536,
+    reconcileIntervalMs: 300,
+    reconcileGraceMs: 0,
     database: record.db
   })
   const key = (await hub.clients.add({ id: 'portal', role: 'portal' })).key
@@ -137,7 +151,7 @@ t.test('a hub closes while its Redis is away, deliveries in flight: the close en
   }
   await waitFor(async () => agency.requests.length > 3 ? true : undefined, 'deliveries to be in flight')
   redis.kill('SIGKILL')
-  await new Promise((r) => setTimeout(r, 200))
+  await new Promise((resolve) => setTimeout(resolve, 200))
   // before: QUIT waited in the offline queue of the workers' connection, and the workers' graceful
   // close waited for a blocking connection that never ended: hub.close() never returned
   let timer: NodeJS.Timeout | undefined

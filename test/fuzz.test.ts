@@ -142,4 +142,3 @@ t.test('hostile dossier codes in the path: never a 5xx', async (t) => {
   t.pass(`codes: ${[...statuses].map(([s, n]) => `${n}×${s}`).join(', ')}`)
   t.equal(await storedDossiers(hub), 0, 'nothing stored')
 })
-

@@ -144,16 +144,23 @@ export function testSettings (o: TestConfigOptions): HubSettings {
   const retry = { attempts: o.attempts ?? 3, baseDelayMs: o.baseDelayMs ?? 40, maxDelayMs: o.maxDelayMs ?? 2000 }
   const shipped = shippedConfig()
   const agencies = Object.fromEntries(Object.entries(shipped.agencies).map(([id, a]) => [id, {
-    name: `${a.name} (test)`, adapter: a.adapter, endpoint: `${o.agencyUrl}/${id}`, retry, timeoutMs: o.timeoutMs ?? 2000,
+    name: `${a.name} (test)`,
+    adapter: a.adapter,
+    endpoint: `${o.agencyUrl}/${id}`,
+    retry,
+    timeoutMs: o.timeoutMs ?? 2000,
     ...(a.code !== undefined && { code: a.code })
   }]))
   const env: Record<string, string> = { ...o.env }
   const subscribers = Object.fromEntries(Object.entries(o.subscribers ?? {}).map(([id, sub], i) => {
     env[`TEST_WEBHOOK_SECRET_${i}`] = sub.secret
     return [id, {
-      url: sub.url, secretEnv: `TEST_WEBHOOK_SECRET_${i}`, timeoutMs: o.timeoutMs ?? 2000,
+      url: sub.url,
+      secretEnv: `TEST_WEBHOOK_SECRET_${i}`,
+      timeoutMs: o.timeoutMs ?? 2000,
       retry: { ...retry, attempts: sub.attempts ?? retry.attempts },
-      ...(sub.agency !== undefined && { agency: sub.agency }), ...(sub.events !== undefined && { events: sub.events })
+      ...(sub.agency !== undefined && { agency: sub.agency }),
+      ...(sub.events !== undefined && { events: sub.events })
     }]
   }))
   const procedures = o.procedures === undefined ? shipped.procedures : o.procedures(structuredClone(shipped.procedures))
@@ -378,7 +385,7 @@ export async function waitFor<T> (probe: () => Promise<T | undefined | false> | 
     const value = await probe()
     if (value !== undefined && value !== false) return value
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
+    await new Promise((resolve) => setTimeout(resolve, 25))
   }
 }
 

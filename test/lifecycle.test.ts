@@ -16,7 +16,6 @@ import { verifyHubSignature } from '../src/delivery/outbound-auth.ts'
 import { createStrictAjv } from '../src/validation/ajv.ts'
 import type { DossierSummary, Dossier, HistoryEntry, StatusReport } from '../src/types/schemas.generated.ts'
 
-
 /** A clock the test moves; the hub reads it for receipt times, due dates and the sweeper. */
 function clock (iso: string): { now: () => Date, set: (iso: string) => void } {
   let current = new Date(iso)
@@ -155,8 +154,15 @@ t.test('the overdue sweeper flags a dossier once, even with two sweeps and two h
   const hub = await build(t, { agencyUrl: agency.url, now: c.now })
   // a second worker process on the same Redis (built directly: build() would replace the test clients)
   const other = await createHub({
-    role: 'worker', redisUrl: REDIS_URL, prefix: hub.prefix, settings: testSettings({ agencyUrl: agency.url }), now: c.now,
-    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 3_600_000,
+    role: 'worker',
+    redisUrl: REDIS_URL,
+    prefix: hub.prefix,
+    settings: testSettings({ agencyUrl: agency.url }),
+    now: c.now,
+    logger: createLogger('silent'),
+    bodyLimit: 1 << 20,
+    inlineAttachmentLimit: 65536,
+    reconcileIntervalMs: 3_600_000,
     database: hub.db
   })
   t.teardown(async () => { await other.close() })
@@ -209,8 +215,16 @@ t.test('the scheduled sweeper runs by itself on a worker', async (t) => {
   const { code } = (await post(hub.app, { ...example('electricity-new-connection'), channel: 'online' })).json<DossierSummary>()
   c.set('2026-12-23T09:00:00+07:00')
   const worker = await createHub({
-    role: 'worker', redisUrl: REDIS_URL, prefix: hub.prefix, settings: testSettings({ agencyUrl: 'http://127.0.0.1:9' }), now: c.now,
-    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 3_600_000, sweepIntervalMs: 200,
+    role: 'worker',
+    redisUrl: REDIS_URL,
+    prefix: hub.prefix,
+    settings: testSettings({ agencyUrl: 'http://127.0.0.1:9' }),
+    now: c.now,
+    logger: createLogger('silent'),
+    bodyLimit: 1 << 20,
+    inlineAttachmentLimit: 65536,
+    reconcileIntervalMs: 3_600_000,
+    sweepIntervalMs: 200,
     database: hub.db
   })
   t.teardown(async () => { await worker.close() })
@@ -236,7 +250,7 @@ t.test('the portal\'s webhook receiver sees every status change, signed and in o
 
   const expected = ['received', 'processing', 'supplement-requested', 'processing', 'resolved', 'returned']
   await waitFor(() => receiver.accepted.length >= expected.length ? true : undefined, 'every notification arrived', 20_000)
-  await new Promise((r) => setTimeout(r, 300))
+  await new Promise((resolve) => setTimeout(resolve, 300))
   t.equal(receiver.refused, 0, 'every request carried a valid signature')
   t.ok(receiver.attempts > receiver.accepted.length, 'some deliveries failed and were retried')
   t.same(receiver.accepted.map((r) => (r.body.to as { status: string }).status), expected, 'in order, each once')
@@ -275,7 +289,7 @@ t.test('a webhook receiver that stays down: the failure is visible, later notifi
   t.match(failed.failedReason, /notification 1: the agency answered HTTP 503/)
   t.equal(receiver.accepted.length, 0)
   await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'nộp nhầm' } })
-  await new Promise((r) => setTimeout(r, 500))
+  await new Promise((resolve) => setTimeout(resolve, 500))
   t.equal(receiver.accepted.length, 0, 'the withdrawal waits behind the failed receipt')
   down = false
   await failed.retry('failed')

@@ -14,7 +14,6 @@ import type { Dossier, DossierSummary, StatusReport } from '../src/types/schemas
 import type { GenericRequest } from '../adapters/generic/native.generated.ts'
 import { createStrictAjv } from '../src/validation/ajv.ts'
 
-
 /** The shipped routing table, every agency on the generic adapter at `<url>/<id>` (or a per-agency override). */
 function genericSettings (url: string, endpoints: Record<string, string> = {}): HubSettings {
   const shipped = shippedConfig()

@@ -9,7 +9,6 @@ import { LocalRedisError, redisAnswers, startLocalRedis } from '../src/redis/loc
 import { createLogger } from '../src/logger.ts'
 import { freePort } from './helper.ts'
 
-
 const redisServerMissing = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).error !== undefined
 const silent = createLogger('silent')
 

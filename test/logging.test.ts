@@ -68,7 +68,7 @@ t.test('even a careless log call with a whole dossier reveals no ID or phone num
   log.info({ dossier: birth }, 'careless')
   log.info({ applicant: birth.applicant }, 'careless too')
   log.info(`applicant ${birth.applicant.identity.number} phone ${birth.applicant.phone as string} +84912345678`)
-  await new Promise((r) => setImmediate(r))
+  await new Promise((resolve) => setImmediate(resolve))
   const all = logs.lines.join('\n')
   t.equal(logs.lines.length, 3)
   for (const s of [...secrets, '+84912345678']) t.notOk(all.includes(s), `no ${s.slice(0, 4)}… in the logs`)

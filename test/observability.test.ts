@@ -34,8 +34,14 @@ t.test('/ready: Redis and the workers', async (t) => {
 t.test('/ready with the record out of reach: 503, saying so', async (t) => {
   const record = await hubDatabase({ reuse: false })
   const hub = await createHub({
-    role: 'api', redisUrl: REDIS_URL, prefix: uniquePrefix(), settings: testSettings({ agencyUrl: await deadEndpoint() }),
-    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 3_600_000,
+    role: 'api',
+    redisUrl: REDIS_URL,
+    prefix: uniquePrefix(),
+    settings: testSettings({ agencyUrl: await deadEndpoint() }),
+    logger: createLogger('silent'),
+    bodyLimit: 1 << 20,
+    inlineAttachmentLimit: 65536,
+    reconcileIntervalMs: 3_600_000,
     database: record.db
   })
   t.teardown(async () => {
@@ -51,8 +57,14 @@ t.test('/ready with the record out of reach: 503, saying so', async (t) => {
 
 t.test('/ready with Redis out of reach: 503 within a couple of seconds, saying so', async (t) => {
   const hub = await createHub({
-    role: 'api', redisUrl: `redis://127.0.0.1:${await freePort()}`, prefix: 'unreachable', settings: testSettings({ agencyUrl: await deadEndpoint() }),
-    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 3_600_000,
+    role: 'api',
+    redisUrl: `redis://127.0.0.1:${await freePort()}`,
+    prefix: 'unreachable',
+    settings: testSettings({ agencyUrl: await deadEndpoint() }),
+    logger: createLogger('silent'),
+    bodyLimit: 1 << 20,
+    inlineAttachmentLimit: 65536,
+    reconcileIntervalMs: 3_600_000,
     database: (await fileDatabase()).db
   })
   t.teardown(async () => { await hub.close() })

@@ -139,11 +139,13 @@ t.test('a client generated from the OpenAPI document type-checks and runs an int
   t.match(refused.stdout, /scenario\.ts\(\d+,\d+\): error TS\d+: Type '"done"' is not assignable/, `the type checker names the status: ${refused.stdout}`)
   writeFileSync(join(dir, 'scenario.ts'), scenarioSource(submission, nativeSubmission, nativeReport))
 
-  const { scenario } = await import(pathToFileURL(join(dir, 'scenario.ts')).href) as { scenario: (baseUrl: string, keys: { portal: string, justice: string, evn: string }, at: string) => Promise<{
-    portal: { submitted: number, code: string, read: number, status: string }
-    justice: { submitted: number, code: string, reported: number, applied: boolean, history: number, types: string[] }
-    otherAgency: { read: number, problemType: string }
-  }> }
+  const { scenario } = await import(pathToFileURL(join(dir, 'scenario.ts')).href) as {
+    scenario: (baseUrl: string, keys: { portal: string, justice: string, evn: string }, at: string) => Promise<{
+      portal: { submitted: number, code: string, read: number, status: string }
+      justice: { submitted: number, code: string, reported: number, applied: boolean, history: number, types: string[] }
+      otherAgency: { read: number, problemType: string }
+    }>
+  }
   const outcome = await scenario(baseUrl, { portal: hub.keys.portal, justice: hub.keys.agencies.justice ?? '', evn: hub.keys.agencies.evn ?? '' }, justiceTime(new Date()))
 
   t.equal(outcome.portal.submitted, 201, 'the portal\'s submission: 201')

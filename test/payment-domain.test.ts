@@ -12,8 +12,18 @@ import { judgeCallback, newPaymentReference, paymentLines, paymentRequestProblem
 
 /** The example of VNPay's integration guide (sandbox), signed here with a made-up key. */
 const GUIDE = {
-  vnp_Amount: '1806000', vnp_Command: 'pay', vnp_CreateDate: '20210801153333', vnp_CurrCode: 'VND', vnp_IpAddr: '127.0.0.1', vnp_Locale: 'vn',
-  vnp_OrderInfo: 'Thanh toan don hang :5', vnp_OrderType: 'other', vnp_ReturnUrl: 'https://domainmerchant.vn/ReturnUrl', vnp_TmnCode: 'DEMOV210', vnp_TxnRef: '5', vnp_Version: '2.1.0'
+  vnp_Amount: '1806000',
+  vnp_Command: 'pay',
+  vnp_CreateDate: '20210801153333',
+  vnp_CurrCode: 'VND',
+  vnp_IpAddr: '127.0.0.1',
+  vnp_Locale: 'vn',
+  vnp_OrderInfo: 'Thanh toan don hang :5',
+  vnp_OrderType: 'other',
+  vnp_ReturnUrl: 'https://domainmerchant.vn/ReturnUrl',
+  vnp_TmnCode: 'DEMOV210',
+  vnp_TxnRef: '5',
+  vnp_Version: '2.1.0'
 }
 /** openssl dgst -sha512 -hmac SECRETKEY123 over the string VNPay signs (written out by hand) */
 const GUIDE_HASH = '403ec5e9e86c661600e8dbae5d59f1eb1e018d23147823875686a53522b71ccb8cd267c13b684e9f8d2d85dee707561bef28d4cc7b3c9fcd1933c13253472993'
@@ -37,8 +47,13 @@ t.test('the create request, the address, the result, the answers', async (t) => 
   const validCreate = ajv.compile(vnpayAdapter.nativeSchemas.create)
   const validCallback = ajv.compile(vnpayAdapter.nativeSchemas.callback)
   const req = vnpayAdapter.create({
-    reference: 'LT261124ABCDEFGHIJ', dossierCode: '000.00.06.H56-261124-0001', amount: 200_000, lines: [{ name: 'Lệ phí', amount: 200_000 }],
-    description: 'Nộp phí hồ sơ 000.00.06.H56-261124-0001', createdAt: '2026-11-24T09:00:00+07:00', expiresAt: '2026-11-27T09:00:00+07:00'
+    reference: 'LT261124ABCDEFGHIJ',
+    dossierCode: '000.00.06.H56-261124-0001',
+    amount: 200_000,
+    lines: [{ name: 'Lệ phí', amount: 200_000 }],
+    description: 'Nộp phí hồ sơ 000.00.06.H56-261124-0001',
+    createdAt: '2026-11-24T09:00:00+07:00',
+    expiresAt: '2026-11-27T09:00:00+07:00'
   }, { merchantCode: 'LTHUB001', secret: 'k' })
   const body = req.body as Record<string, string>
   t.ok(validCreate(body), 'fits its schema', { errors: validCreate.errors })
@@ -58,8 +73,16 @@ t.test('the create request, the address, the result, the answers', async (t) => 
   const signed = { ...ipn, vnp_SecureHash: sign(ipn, 'k') }
   t.ok(validCallback(signed), 'the IPN fits its schema')
   t.same(vnpayAdapter.result(signed), {
-    reference: 'LT261124ABCDEFGHIJ', amount: 200_000, paid: true, code: '00', message: 'Giao dịch thành công', merchantCode: 'LTHUB001',
-    transactionNo: '14000001', receiptNumber: 'BL2026-00000001', paidAt: '2026-11-24T10:15:00+07:00', bankCode: 'NCB'
+    reference: 'LT261124ABCDEFGHIJ',
+    amount: 200_000,
+    paid: true,
+    code: '00',
+    message: 'Giao dịch thành công',
+    merchantCode: 'LTHUB001',
+    transactionNo: '14000001',
+    receiptNumber: 'BL2026-00000001',
+    paidAt: '2026-11-24T10:15:00+07:00',
+    bankCode: 'NCB'
   }, 'read')
   t.equal(vnpayAdapter.result({ ...signed, vnp_ResponseCode: '24' }).paid, false, 'cancelled by the payer: not paid')
   t.equal(vnpayAdapter.result({ ...signed, vnp_TransactionStatus: '02' }).paid, false, 'a transaction that failed: not paid')

@@ -49,7 +49,9 @@ async function submitAndRequest (s: Setup, lines: Array<{ code?: string, name: s
   await waitFor(() => s.agency.requests.some((r) => r.path === '/tax' && JSON.stringify(r.body).includes(sub.code)), 'the delivery')
   const amount = lines.reduce((a, l) => a + l.amount, 0)
   const res = await s.hub.app.inject({
-    method: 'POST', url: `/v1/dossiers/${sub.code}/events`, headers: { authorization: `Bearer ${s.hub.keys.agencies.tax ?? ''}` },
+    method: 'POST',
+    url: `/v1/dossiers/${sub.code}/events`,
+    headers: { authorization: `Bearer ${s.hub.keys.agencies.tax ?? ''}` },
     payload: { eventId: `tax-pay-${sub.code}`, agency: 'tax', report: { status: 'payment-requested', payment: { amount, reference: 'TB-2026-0042', note: 'Lệ phí và phí thẩm định', lines } } }
   })
   if (res.statusCode !== 201) throw new Error(`payment request answered ${res.statusCode}: ${res.body}`)
@@ -188,7 +190,9 @@ t.test('payment requests the hub refuses, and what is not asked online', async (
   const sub = (await post(s.hub.app, { ...example('electricity-new-connection'), channel: 'online' })).json<DossierSummary>()
   await waitFor(() => s.agency.requests.some((r) => r.path === '/tax'), 'the delivery')
   const bad = await s.hub.app.inject({
-    method: 'POST', url: `/v1/dossiers/${sub.code}/events`, headers: { authorization: `Bearer ${s.hub.keys.agencies.tax ?? ''}` },
+    method: 'POST',
+    url: `/v1/dossiers/${sub.code}/events`,
+    headers: { authorization: `Bearer ${s.hub.keys.agencies.tax ?? ''}` },
     payload: { eventId: 'x-1', agency: 'tax', report: { status: 'payment-requested', payment: { amount: 100_000, lines: [{ name: 'Lệ phí', amount: 60_000 }] } } }
   })
   t.equal(bad.statusCode, 400, 'fee lines that do not add up to the amount: 400')
@@ -211,7 +215,9 @@ t.test('unpaid: one reminder, then the agency decides', async (t) => {
   const record = (await s.hub.app.inject({ method: 'GET', url: `/v1/dossiers/${code}/national-record` })).json<Record<string, unknown>>()
   t.equal(record.DuocThanhToanTrucTuyen, 0, 'asked, not paid: 0 in the DVCQG record')
   const stop = await s.hub.app.inject({
-    method: 'POST', url: `/v1/dossiers/${code}/events`, headers: { authorization: `Bearer ${s.hub.keys.agencies.tax ?? ''}` },
+    method: 'POST',
+    url: `/v1/dossiers/${code}/events`,
+    headers: { authorization: `Bearer ${s.hub.keys.agencies.tax ?? ''}` },
     payload: { eventId: 'tax-stop', agency: 'tax', report: { status: 'rejected', reason: 'Quá hạn nộp lệ phí' } }
   })
   t.equal(stop.json().status, 'stopped', 'the agency decides: handling stopped')
@@ -258,4 +264,3 @@ t.test('a payment request stored without its payment (a crash, or no platform ye
   const r2 = await after.payments?.relay(0)
   t.same(r2, { opened: 0, requeued: 0 }, 'nothing owed any more')
 })
-

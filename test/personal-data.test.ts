@@ -55,8 +55,12 @@ t.test('maskText: citizen IDs and mobile numbers in groups (spaces, dots, hyphen
 
 t.test('redactAgencyAnswer: by key in JSON (each adapter\'s names), the request\'s personal values anywhere, numbers in any form; one short line', async (t) => {
   const sent = {
-    nycHoTen: 'Nguyễn Thị Hoa', nycNgaySinh: '19900512', nycSoGiayTo: '038190012345', nycSoDienThoai: '0912345678',
-    khaiSinh: { nksHoTen: 'Lê Minh An', nksNgaySinh: '20261110' }, maHoSo: '000.00.06.H56-231027-0361'
+    nycHoTen: 'Nguyễn Thị Hoa',
+    nycNgaySinh: '19900512',
+    nycSoGiayTo: '038190012345',
+    nycSoDienThoai: '0912345678',
+    khaiSinh: { nksHoTen: 'Lê Minh An', nksNgaySinh: '20261110' },
+    maHoSo: '000.00.06.H56-231027-0361'
   }
   const json = redactAgencyAnswer(JSON.stringify({
     maLoi: 'E-017',
@@ -64,8 +68,18 @@ t.test('redactAgencyAnswer: by key in JSON (each adapter\'s names), the request\
     maHoSo: '000.00.06.H56-231027-0361',
     thoiDiem: '2026-11-23T10:00:00+07:00',
     duLieu: {
-      hoTen: 'A', ngaySinh: 'B', meSoDinhDanh: 'C', chaHoTen: 'D', ChuHoSo: { HoTen: 'E', SoGiayTo: 'F' }, NgaySinh: 'G',
-      ReceiverPhone: 'H', ReceiverFullAddress: 'I', khachHang: { tenKhachHang: 'J' }, applicant: { fullName: 'K' }, diaChi: 'L', email: 'M'
+      hoTen: 'A',
+      ngaySinh: 'B',
+      meSoDinhDanh: 'C',
+      chaHoTen: 'D',
+      ChuHoSo: { HoTen: 'E', SoGiayTo: 'F' },
+      NgaySinh: 'G',
+      ReceiverPhone: 'H',
+      ReceiverFullAddress: 'I',
+      khachHang: { tenKhachHang: 'J' },
+      applicant: { fullName: 'K' },
+      diaChi: 'L',
+      email: 'M'
     }
   }), sent)
   for (const gone of ['Nguyễn Thị Hoa', 'NGUYỄN THỊ HOA', '12/05/1990', 'Le Minh An', '10/11/2026', '"A"', '"B"', '"C"', '"D"', '"E"', '"F"', '"G"', '"H"', '"I"', '"J"', '"K"', '"L"', '"M"']) {

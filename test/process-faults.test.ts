@@ -20,7 +20,7 @@ t.test('fault: the worker process is killed (SIGKILL) in the middle of deliverie
     const key = String(req.headers['idempotency-key'])
     const repeat = firstSeen.has(key)
     if (!repeat) firstSeen.set(key, Date.now())
-    await new Promise((r) => setTimeout(r, 40))
+    await new Promise((resolve) => setTimeout(resolve, 40))
     answerJson(res, repeat ? 200 : 201, { maTiepNhan: `EVN-${firstSeen.size}`, duplicate: repeat })
   })
   const { prefix, databaseUrl, store, clients } = await withPrefix(t)
@@ -64,7 +64,7 @@ t.test('SIGTERM under load, behind a load balancer that watches /ready: no reque
   const agency = await startAgency(t, async (req, res) => {
     const key = String(req.headers['idempotency-key'])
     seen.set(key, (seen.get(key) ?? 0) + 1)
-    await new Promise((r) => setTimeout(r, 40)) // deliveries take a moment: some are on their way at the signal
+    await new Promise((resolve) => setTimeout(resolve, 40)) // deliveries take a moment: some are on their way at the signal
     answerJson(res, 201, { maTiepNhan: `EVN-${seen.size}` })
   })
   const { prefix, databaseUrl, store, clients } = await withPrefix(t)

@@ -33,7 +33,7 @@ t.test('npm start\'s entry point: serves /docs and the API, delivers, and SIGTER
 
   hub.child.kill('SIGTERM')
   // the agency answers only after the hub was told to stop: the delivery is in flight
-  await new Promise((r) => setTimeout(r, 300))
+  await new Promise((resolve) => setTimeout(resolve, 300))
   t.equal(hub.child.exitCode, null, 'the hub waits for the in-flight delivery')
   release?.()
   t.equal(await hub.exited, 0, 'exits 0 after a graceful close')
@@ -56,7 +56,7 @@ t.test('API and worker as separate processes on one Redis', async (t) => {
 
   const { status, body } = await submit(port, 'birth-registration', key)
   t.equal(status, 201)
-  await new Promise((r) => setTimeout(r, 500))
+  await new Promise((resolve) => setTimeout(resolve, 500))
   t.equal(agency.requests.length, 0, 'the API alone delivers nothing')
   t.equal((await store.routingState(body.code, 'justice'))?.state, 'pending')
 
@@ -136,7 +136,7 @@ t.test('one API and two worker processes on one Redis: every dossier delivered o
   const agency = await startAgency(t, async (req, res) => {
     const key = String(req.headers['idempotency-key'])
     seen.set(key, (seen.get(key) ?? 0) + 1)
-    await new Promise((r) => setTimeout(r, 30)) // a real agency takes a moment: both workers get work
+    await new Promise((resolve) => setTimeout(resolve, 30)) // a real agency takes a moment: both workers get work
     answerJson(res, 201, { maTiepNhan: `EVN-${seen.size}` })
   })
   const { prefix, databaseUrl, store, clients } = await withPrefix(t)

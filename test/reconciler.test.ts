@@ -85,8 +85,15 @@ t.test('the scheduled reconciler runs by itself in the worker role', async (t) =
   const { summary } = await crashing.submit(example('birth-registration'))
   // a worker process on the same prefix, reconciling every second
   const worker = await createHub({
-    role: 'worker', redisUrl: REDIS_URL, prefix: api.prefix, settings: testSettings({ agencyUrl: agency.url }),
-    logger: createLogger('silent'), bodyLimit: 1 << 20, inlineAttachmentLimit: 65536, reconcileIntervalMs: 1000, reconcileGraceMs: 0,
+    role: 'worker',
+    redisUrl: REDIS_URL,
+    prefix: api.prefix,
+    settings: testSettings({ agencyUrl: agency.url }),
+    logger: createLogger('silent'),
+    bodyLimit: 1 << 20,
+    inlineAttachmentLimit: 65536,
+    reconcileIntervalMs: 1000,
+    reconcileGraceMs: 0,
     database: api.db
   })
   t.teardown(async () => { await worker.close() })

@@ -27,7 +27,10 @@ t.test('the hub\'s Redis emptied under a running hub: every dossier, client, del
     answerJson(res, 200, { ok: true })
   })
   const settings = testSettings({
-    agencyUrl: agency.url, attempts: 100, baseDelayMs: 50, maxDelayMs: 200,
+    agencyUrl: agency.url,
+    attempts: 100,
+    baseDelayMs: 50,
+    maxDelayMs: 200,
     subscribers: { portal: { url: receiver.url, secret: 'portal-webhook-secret-0123456789', attempts: 100 } }
   })
   const hub = await build(t, { settings, reconcileIntervalMs: 300, reconcileGraceMs: 0 })

@@ -170,8 +170,15 @@ t.test('initialRouting', async (t) => {
   t.test('heldBy: the submitting agency holds its stage-0 steps already, not its later ones', async (t) => {
     const routing = initialRouting(LAND, { heldBy: 'land-office', heldReference: 'VPĐK-2026-004211', at: at(0) })
     t.strictSame(routing['land-registration'], {
-      agency: 'land-office', stage: 0, task: 'Kiểm tra hồ sơ, lập phiếu chuyển thông tin địa chính', lead: true, required: true, attempts: 0,
-      state: 'delivered', deliveredAt: at(0), agencyReference: 'VPĐK-2026-004211'
+      agency: 'land-office',
+      stage: 0,
+      task: 'Kiểm tra hồ sơ, lập phiếu chuyển thông tin địa chính',
+      lead: true,
+      required: true,
+      attempts: 0,
+      state: 'delivered',
+      deliveredAt: at(0),
+      agencyReference: 'VPĐK-2026-004211'
     })
     t.strictSame(routing['land-certificate'], {
       agency: 'land-office', stage: 2, task: 'Cập nhật biến động, cấp Giấy chứng nhận', lead: false, required: true, attempts: 0, state: 'waiting'

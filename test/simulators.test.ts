@@ -123,7 +123,7 @@ t.test('a refusal by the simulated agency stops the dossier', async (t) => {
   }, 'refused', 20_000)
   t.equal(done.status, 'stopped', 'refused after being accepted: stopped')
   t.equal(done.routing?.tax?.state, 'cancelled')
-  await new Promise((r) => setTimeout(r, 200))
+  await new Promise((resolve) => setTimeout(resolve, 200))
   t.same(sims.deliveries.filter((d) => d.code === code).map((d) => d.step), ['land-registration'], 'the tax authority never received it')
 })
 
@@ -400,7 +400,7 @@ t.test('withdrawal: every simulated agency takes the notice at its adapter\'s pa
   t.equal(w.status, 200, 'withdrawn right after delivery')
   const withdrawnAt = Date.now()
   await waitFor(() => hub.calls.some((c) => c.code === kept && c.body.native !== undefined && (c.body.native as { MaTrangThai?: string }).MaTrangThai === 'CHUYEN_THUE'), 'the other dossier resolved', 10_000)
-  await new Promise((r) => setTimeout(r, 120))
+  await new Promise((resolve) => setTimeout(resolve, 120))
   t.same(hub.calls.filter((c) => c.code === dropped && c.at > withdrawnAt + 20), [], 'nothing posted for the withdrawn dossier after the notice')
   t.ok(hub.calls.filter((c) => c.code === kept).length >= 3, 'the other dossier\'s progress went on')
 })

@@ -144,27 +144,51 @@ t.test('totals of several periods count each figure on its day, the present at t
   const at = async (from: string, to: string, now = LATER): Promise<Counts> => counts((await stats.figures({ from, to, now })).totals)
 
   t.same(await at('2026-11-02', '2026-11-02'), expect({
-    received: 2, online: 1, postal: 1, // A online; B returned by post; D (00:30 on the 3rd) is not of the 2nd
+    received: 2,
+    online: 1,
+    postal: 1, // A online; B returned by post; D (00:30 on the 3rd) is not of the 2nd
     inProgress: 3 // A, B, and F received in October, processing at the end of the 2nd, not yet due
   }), 'Mon 2: A and B received; F carried over')
 
   t.same(await at('2026-11-01', '2026-11-07'), expect({
-    received: 7, online: 2, postal: 2, // A B C D E G H; online A E; postal C (by post), B (returned by post)
-    resolved: 2, early: 1, onTime: 1, resolvedOnTime: 2, returned: 1, withdrawn: 1, notAccepted: 1,
-    inProgress: 4, openOverdue: 2, overdue: 2 // open at Sat 7 24:00: C (flagged Fri), F (paused), G (due Fri, not flagged yet), H
+    received: 7,
+    online: 2,
+    postal: 2, // A B C D E G H; online A E; postal C (by post), B (returned by post)
+    resolved: 2,
+    early: 1,
+    onTime: 1,
+    resolvedOnTime: 2,
+    returned: 1,
+    withdrawn: 1,
+    notAccepted: 1,
+    inProgress: 4,
+    openOverdue: 2,
+    overdue: 2 // open at Sat 7 24:00: C (flagged Fri), F (paused), G (due Fri, not flagged yet), H
   }), 'the first week')
 
   t.same(await at('2026-11-08', '2026-11-14'), expect({
-    resolved: 1, resolvedLate: 1, stopped: 1, // C resolved late on the 10th, H stopped on the 8th
-    inProgress: 2, openOverdue: 1, overdue: 2 // F paused; G flagged on the 9th; overdue = late C + open G
+    resolved: 1,
+    resolvedLate: 1,
+    stopped: 1, // C resolved late on the 10th, H stopped on the 8th
+    inProgress: 2,
+    openOverdue: 1,
+    overdue: 2 // F paused; G flagged on the 9th; overdue = late C + open G
   }), 'the second week: nothing received')
 
   t.same(await at('2026-10-01', '2026-10-31'), expect({ received: 1, online: 1, inProgress: 1 }), 'October: F received and open at its end')
   t.same(await at('2026-12-01', '2026-12-31'), expect({ inProgress: 2, openOverdue: 1, overdue: 1 }), 'December: only what is still open (F, G)')
 
   t.same(await at('2026-11-01', '2026-11-30', new Date('2026-11-05T12:00:00+07:00')), expect({
-    received: 6, online: 2, postal: 2, resolved: 1, early: 1, resolvedOnTime: 1, withdrawn: 1, notAccepted: 1,
-    inProgress: 4, openOverdue: 0 // at Thu 5 12:00: B, C, F (paused), G; C and G not due before Fri
+    received: 6,
+    online: 2,
+    postal: 2,
+    resolved: 1,
+    early: 1,
+    resolvedOnTime: 1,
+    withdrawn: 1,
+    notAccepted: 1,
+    inProgress: 4,
+    openOverdue: 0 // at Thu 5 12:00: B, C, F (paused), G; C and G not due before Fri
   }), 'a month not over: its end is now (Thu 5 noon), what happened later is not counted yet')
 
   const full = (await stats.figures({ from: '2026-11-01', to: '2026-11-07', now: LATER })).totals

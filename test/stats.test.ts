@@ -72,9 +72,18 @@ async function all (hub: TestHub): Promise<Recorded[]> {
 }
 
 const pick = (f: Record<string, unknown>): Figures => ({
-  received: f.received as number, resolved: f.resolved as number, early: f.early as number, onTime: f.onTime as number, resolvedLate: f.resolvedLate as number,
-  openOverdue: f.openOverdue as number, inProgress: f.inProgress as number, withdrawn: f.withdrawn as number, notAccepted: f.notAccepted as number,
-  returned: f.returned as number, online: f.online as number, postal: f.postal as number
+  received: f.received as number,
+  resolved: f.resolved as number,
+  early: f.early as number,
+  onTime: f.onTime as number,
+  resolvedLate: f.resolvedLate as number,
+  openOverdue: f.openOverdue as number,
+  inProgress: f.inProgress as number,
+  withdrawn: f.withdrawn as number,
+  notAccepted: f.notAccepted as number,
+  returned: f.returned as number,
+  online: f.online as number,
+  postal: f.postal as number
 })
 
 t.test('the statistics equal a recount of the dossiers, by every grouping, and a past period keeps its answer', async (t) => {

@@ -11,7 +11,6 @@ const ELECTRICITY = 'an electricity request (electricity-request: maYeuCau, loai
 const ELECTRICITY_WITHDRAWAL_FORMAT = 'an electricity withdrawal (electricity-withdrawal: maYeuCau, lyDoHuy …)'
 const ELECTRICITY_SUPPLEMENT_FORMAT = 'an electricity supplement (electricity-supplement: maYeuCau, lanBoSung, hoSoBoSung …)'
 
-
 export const electricitySimulator: Dialect = {
   parse: (body) => {
     const b = objectOf(body, ELECTRICITY)

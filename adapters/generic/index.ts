@@ -37,7 +37,6 @@ function payment (notice: PaymentNotice): OutboundRequest {
 /** Where a supplement notice goes, relative to the agency's endpoint (the hub appends it). */
 export const SUPPLEMENT_PATH = 'supplements'
 
-
 function withdrawal (notice: WithdrawalNotice): OutboundRequest & { body: GenericWithdrawal } {
   const reference = noticeReference(notice.agencyReference)
   const body: GenericWithdrawal = {

@@ -117,13 +117,13 @@ const requestedBy = codeTable<CriminalRecordCertificateData['requestedBy'], Just
 
 /** Native trangThai → the canonical step status. */
 export const STEP_STATUS: Readonly<Record<JusticeStatus['trangThai'], StepStatus>> = {
-  '1': 'accepted',
-  '2': 'supplement-requested',
-  '3': 'processing',
-  '7': 'processing',
-  '4': 'resolved',
-  '5': 'resolved',
-  '6': 'rejected'
+  1: 'accepted',
+  2: 'supplement-requested',
+  3: 'processing',
+  7: 'processing',
+  4: 'resolved',
+  5: 'resolved',
+  6: 'rejected'
 }
 
 // ── dates ──────────────────────────────────────────────────────────────────────────────────────

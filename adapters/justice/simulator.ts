@@ -13,7 +13,6 @@ const JUSTICE_WITHDRAWAL_FORMAT = 'a justice withdrawal (justice-withdrawal: maH
 const JUSTICE_SUPPLEMENT_FORMAT = 'a justice supplement (justice-supplement: maHoSo, maBuoc, lanBoSung, giayToNopBoSung …)'
 type Module = JusticeRequest['loaiHoSo']
 
-
 export const justiceSimulator: Dialect = {
   parse: (body) => {
     const b = objectOf(body, JUSTICE)

@@ -26,7 +26,6 @@ export function s10 (serial: number): string {
   return `EB${digits}${check === 10 ? 0 : check === 11 ? 5 : check}VN`
 }
 
-
 function tracking (d: Delivered, update: Omit<PostalStatus, 'ItemCode' | 'OrderNumber' | 'StatusTime'>): (occurredAt: string) => EventPayload {
   return (occurredAt) => {
     const native: PostalStatus = {

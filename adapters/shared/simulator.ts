@@ -90,7 +90,6 @@ export type Missing = NonNullable<StatusReport['missing']>[number]
 export type Payment = NonNullable<StatusReport['payment']>
 export type Result = NonNullable<StatusReport['results']>[number]
 
-
 /**
  * The native code an agency writes for a canonical step status: the first of its adapter's table
  * (native → canonical) that maps to it, so what the simulator writes is what the adapter reads.

@@ -105,7 +105,7 @@ export async function startPaymentPlatform (o: PaymentPlatformOptions): Promise<
       } catch (err) {
         last = { status: 0, body: String(err) }
       }
-      await new Promise((r) => setTimeout(r, 200 * attempt))
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt))
     }
     return last
   }

@@ -196,7 +196,7 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
       } catch (err) {
         log(`${agency.id}: cannot reach the hub (${String(err)}); retrying`)
       }
-      await new Promise((r) => setTimeout(r, 500 * attempt))
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt))
     }
   }
 

@@ -148,8 +148,11 @@ export async function startAgencies (): Promise<RunningAgencies> {
     const hubUrl = (process.env.HUB_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, '')
     try {
       platform = await startPaymentPlatform({
-        secret: pay.secret, callbackUrl: `${hubUrl}/v1/payments/${pay.provider}/callback`, port: Number(new URL(pay.endpoint).port || 80),
-        autoPayAfterMs: number('SIM_PAY_AFTER_MS', 5000), log: (line) => { console.log(`[payments] ${line}`) }
+        secret: pay.secret,
+        callbackUrl: `${hubUrl}/v1/payments/${pay.provider}/callback`,
+        port: Number(new URL(pay.endpoint).port || 80),
+        autoPayAfterMs: number('SIM_PAY_AFTER_MS', 5000),
+        log: (line) => { console.log(`[payments] ${line}`) }
       })
       console.log(`[payments] ${pay.provider} payment platform simulated at ${platform.url}`)
     } catch (err) {

@@ -96,8 +96,13 @@ export function resolveNotices (n: NoticesConfig, procedureNames: readonly strin
     const e = n.email
     const password = optionalSecret(readSecret, e, `${at}/email`)
     out.email = {
-      ...limits(e, defaultRetry), host: e.host, port: e.port, secure: e.secure ?? false, from: e.from,
-      ...(e.user !== undefined && { user: e.user }), ...(password !== undefined && { password })
+      ...limits(e, defaultRetry),
+      host: e.host,
+      port: e.port,
+      secure: e.secure ?? false,
+      from: e.from,
+      ...(e.user !== undefined && { user: e.user }),
+      ...(password !== undefined && { password })
     }
   }
   out.channels = NOTICE_CHANNELS.filter((c) => out[c] !== undefined)

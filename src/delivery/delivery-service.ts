@@ -149,7 +149,10 @@ export class DeliveryService {
       })
       const agencyReference = channel.gateway.receipt(res)
       const recorded = await this.#record(code, step, {
-        state: 'delivered', attempts: attempt, lastAttemptAt: startedAt, deliveredAt: toVietnamIso(now()),
+        state: 'delivered',
+        attempts: attempt,
+        lastAttemptAt: startedAt,
+        deliveredAt: toVietnamIso(now()),
         ...(agencyReference !== undefined && { agencyReference })
       }, logger, current)
       if (recorded?.state === 'cancelled' && recorded.reason?.startsWith(WITHDRAWN_PREFIX) === true) {
@@ -238,8 +241,13 @@ export class DeliveryService {
         const supplement = await store.supplement(code, sequence)
         if (supplement === undefined) throw new DeliveryError(`dossier ${code} has no supplement ${sequence}`, false)
         req = channel.gateway.supplement({
-          dossierCode: code, step, ...agencyReference, sequence, attachments: supplement.attachments,
-          ...(supplement.note !== undefined && { note: supplement.note }), submittedAt: supplement.submittedAt
+          dossierCode: code,
+          step,
+          ...agencyReference,
+          sequence,
+          attachments: supplement.attachments,
+          ...(supplement.note !== undefined && { note: supplement.note }),
+          submittedAt: supplement.submittedAt
         }, context)
       }
       const res = await http.send(req, {

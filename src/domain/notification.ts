@@ -32,7 +32,6 @@ export function actorOf (client: ActingClient | undefined): HistoryActor {
   return { kind: client.role === 'portal' ? 'portal' : 'admin', id: client.id }
 }
 
-
 /** With statuses 5 and 6: what each open step asks of the applicant (papers, payment), for the portal to tell them. */
 export function applicantRequests (routing: Routing): Array<{ step: string, agency: string, missing?: unknown, payment?: unknown }> {
   return Object.entries(routing)

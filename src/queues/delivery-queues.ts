@@ -9,7 +9,6 @@ import type { ResolvedAgency } from '../config/hub-config.ts'
 import type { DeliveryKind } from '../store/keys.ts'
 import { stateUnlessOrphaned } from './orphaned-job.ts'
 
-
 /**
  * Entries each queue's event stream keeps (BullMQ's default, 10 000, is about 1 MB a queue):
  * enough for a QueueEvents listener that falls behind by a few seconds; the hub's own state is in

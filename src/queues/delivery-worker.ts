@@ -14,7 +14,6 @@ import { BACKOFF_TYPE, DELIVERY_JOB_FIELDS, deliveryQueueName, type DeliveryJobD
 import { LOST_DATA, hasData } from './orphaned-job.ts'
 import { RetryLaterError } from './retry-later.ts'
 
-
 export interface DeliveryWorkersOptions {
   /** a connection with maxRetriesPerRequest: null; each worker duplicates it for its blocking reads */
   connection: Redis

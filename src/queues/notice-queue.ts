@@ -52,8 +52,11 @@ export class NoticeQueues {
   /** Queues the plan of notification `sequence` of a dossier (after the change is committed). */
   async enqueuePlan (code: string, sequence: number): Promise<void> {
     await this.plan.add('plan', { code, sequence }, {
-      jobId: planJobId(code, sequence), attempts: PLAN_RETRY.attempts, backoff: { type: BACKOFF_TYPE },
-      removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: false
+      jobId: planJobId(code, sequence),
+      attempts: PLAN_RETRY.attempts,
+      backoff: { type: BACKOFF_TYPE },
+      removeOnComplete: { age: 3600, count: 1000 },
+      removeOnFail: false
     })
   }
 
@@ -61,8 +64,11 @@ export class NoticeQueues {
     const q = this.send.get(channel)
     if (q === undefined) return
     await q.add('send', { code, sequence, channel }, {
-      jobId: sendJobId(code, sequence, channel), attempts: this.#attempts.get(channel) ?? 5, backoff: { type: BACKOFF_TYPE },
-      removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: false
+      jobId: sendJobId(code, sequence, channel),
+      attempts: this.#attempts.get(channel) ?? 5,
+      backoff: { type: BACKOFF_TYPE },
+      removeOnComplete: { age: 3600, count: 1000 },
+      removeOnFail: false
     })
   }
 

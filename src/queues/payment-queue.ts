@@ -49,8 +49,11 @@ export class OutboxJobQueue<T extends OutboxJob = OutboxJob> {
         await old.remove().catch(() => {})
       }
       await (this.queue as unknown as Queue<OutboxJob>).add(data.message, { message: data.message, reference: data.reference }, {
-        jobId: id, attempts: this.#retry.attempts, backoff: { type: BACKOFF_TYPE },
-        removeOnComplete: { age: 3600, count: 100 }, removeOnFail: false
+        jobId: id,
+        attempts: this.#retry.attempts,
+        backoff: { type: BACKOFF_TYPE },
+        removeOnComplete: { age: 3600, count: 100 },
+        removeOnFail: false
       })
     }))
   }

@@ -83,7 +83,6 @@ export class WebhookQueue {
   }
 }
 
-
 export function createWebhookWorker (options: { connection: Redis, prefix: string, queue: Queue<WebhookJobData>, service: WebhookService, subscribers: ReadonlyMap<string, ResolvedSubscriber>, log: Logger, concurrency?: number }): Worker<WebhookJobData> {
   const { connection, prefix, queue, service, subscribers, log } = options
   const worker = new Worker<WebhookJobData>(WEBHOOK_QUEUE, async (job: Job<WebhookJobData>, token?: string) => {

@@ -90,7 +90,7 @@ export async function startLocalRedis (options: { port: number, dataDir: string,
         }
       }
     }
-    await new Promise((r) => setTimeout(r, 100))
+    await new Promise((resolve) => setTimeout(resolve, 100))
   }
   child.kill('SIGKILL')
   const e = early ?? await exited

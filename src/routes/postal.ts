@@ -37,7 +37,9 @@ export default async function postalRoutes (app: FastifyInstance): Promise<void>
       description: 'VNPost (the postal agency that collects dossiers) reports, in its native format (adapters/postal/schemas/pickup-status.schema.json): 110 collected at the applicant\'s (StatusTime becomes the dossier\'s receipt time: it is received, its due date counts from then and its first stage is delivered; Postage is kept), 120 handed over to the one-stop desk, 150 not collected (Reason). The same eventId again answers 200 with the first answer and changes nothing.',
       params: codeParam,
       body: {
-        type: 'object', additionalProperties: false, required: ['eventId', 'native'],
+        type: 'object',
+        additionalProperties: false,
+        required: ['eventId', 'native'],
         properties: {
           eventId: { description: 'Mã sự kiện — unique per dossier.', type: 'string', minLength: 1, maxLength: 128 },
           native: { description: 'The postal pickup status (postal-pickup-status).', type: 'object' }
@@ -89,9 +91,11 @@ export default async function postalRoutes (app: FastifyInstance): Promise<void>
       response: {
         200: {
           description: 'One row per month with collections.',
-          type: 'object', required: ['from', 'to', 'months'],
+          type: 'object',
+          required: ['from', 'to', 'months'],
           properties: {
-            from: { type: 'string' }, to: { type: 'string' },
+            from: { type: 'string' },
+            to: { type: 'string' },
             months: { type: 'array', items: { type: 'object', required: ['month', 'pickups', 'postage', 'paidByProvince'], properties: { month: { type: 'string' }, pickups: { type: 'integer' }, postage: { type: 'integer' }, paidByProvince: { type: 'integer' } } } }
           }
         },

@@ -108,7 +108,11 @@ export class AdminService {
       paused,
       counts,
       failed: failed.map((j) => ({
-        jobId: String(j.id), dossier: j.data.code, subscriber: j.data.subscriber, upTo: j.data.upTo, attemptsMade: j.attemptsMade,
+        jobId: String(j.id),
+        dossier: j.data.code,
+        subscriber: j.data.subscriber,
+        upTo: j.data.upTo,
+        attemptsMade: j.attemptsMade,
         ...(j.failedReason !== undefined && j.failedReason !== '' && { failedReason: j.failedReason })
       }))
     }
@@ -127,8 +131,15 @@ export class AdminService {
 
   async #record (code: string, actor: Requester, action: AuditFields['action'], status: number, note?: string): Promise<void> {
     await this.#audit.append(code, {
-      at: toVietnamIso(new Date()), client: actor.client.id, role: actor.client.role, action,
-      method: actor.method, route: actor.route, status, requestId: actor.requestId, ...(note !== undefined && { note })
+      at: toVietnamIso(new Date()),
+      client: actor.client.id,
+      role: actor.client.role,
+      action,
+      method: actor.method,
+      route: actor.route,
+      status,
+      requestId: actor.requestId,
+      ...(note !== undefined && { note })
     })
   }
 

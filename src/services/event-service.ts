@@ -194,7 +194,12 @@ export class EventService {
             const before = head.facts.rescheduledDueAt ?? head.dueAt
             head = delay.head
             extra.push({
-              at: atIso, type: 'delay-announced', actor, step: stepId, applied: true, inTime: delay.inTime,
+              at: atIso,
+              type: 'delay-announced',
+              actor,
+              step: stepId,
+              applied: true,
+              inTime: delay.inTime,
               ...(before !== undefined && { dueAtFrom: before }),
               ...(head.facts.rescheduledDueAt !== undefined && { dueAtTo: head.facts.rescheduledDueAt }),
               ...(report.note !== undefined && { note: report.note })
@@ -203,16 +208,27 @@ export class EventService {
           }
         }
         answer = {
-          eventId: event.eventId, dossier: code, step: stepId, applied: true,
+          eventId: event.eventId,
+          dossier: code,
+          step: stepId,
+          applied: true,
           stepState: (outcome.routing[stepId] as { state: StepState }).state,
-          status: outcome.status, statusCode: nationalStatusCode(outcome.status),
+          status: outcome.status,
+          statusCode: nationalStatusCode(outcome.status),
           ...(outcome.released.length > 0 && { released: outcome.released }),
           ...(outcome.cancelled.length > 0 && { cancelled: outcome.cancelled })
         }
       } else {
         answer = {
-          eventId: event.eventId, dossier: code, step: stepId, applied: false, reason: outcome.reason, detail: outcome.detail,
-          stepState: step.state, status, statusCode: nationalStatusCode(status)
+          eventId: event.eventId,
+          dossier: code,
+          step: stepId,
+          applied: false,
+          reason: outcome.reason,
+          detail: outcome.detail,
+          stepState: step.state,
+          status,
+          statusCode: nationalStatusCode(status)
         }
       }
       // a supplement request is due within 3 working days of the agency receiving the dossier

@@ -20,19 +20,19 @@ export const MAX_INDICATOR_DAYS = 1100
 
 /** Why the hub has no figure for an indicator (N/A), or how it counts one where it differs from the national system. */
 export const NOT_AVAILABLE: Readonly<Partial<Record<IndicatorId, string>>> = {
-  '1.4': 'not computed yet: the hub syncs every dossier to the national portal (DVCQG) and records when DVCQG first took each (national_sync.first_synced_at; GET /v1/admin/national-sync), but the indicator does not count it yet',
-  '4.1': 'no data on which procedures issue a paper result: the procedure catalogue (config/hub.json) does not say, and it is the denominator',
-  '4.3': 'no reuse data: a component\'s `reusable` says it may be reused later, not that it was reused from digitized data (DuocTaiSuDung)',
-  '4.4': 'no data on components taken from the national personal data store (DuocLayTuKhoDMQG) or results synced to it'
+  1.4: 'not computed yet: the hub syncs every dossier to the national portal (DVCQG) and records when DVCQG first took each (national_sync.first_synced_at; GET /v1/admin/national-sync), but the indicator does not count it yet',
+  4.1: 'no data on which procedures issue a paper result: the procedure catalogue (config/hub.json) does not say, and it is the denominator',
+  4.3: 'no reuse data: a component\'s `reusable` says it may be reused later, not that it was reused from digitized data (DuocTaiSuDung)',
+  4.4: 'no data on components taken from the national personal data store (DuocLayTuKhoDMQG) or results synced to it'
 }
 
 export const NOTES: Readonly<Partial<Record<IndicatorId, string>>> = {
-  '2.2': 'calendar days from receipt to resolution, less the time waiting for papers; the procedure\'s own unit (working days, hours) is not applied yet',
-  '3.3': 'online = submitted online (channel 2); the catalogue does not say which results are paper documents, so an online dossier is not also checked for an electronic result',
-  '3.6': 'from the submission\'s fee lines (DanhSachLePhi: an amount above 0; collected online and paid); a payment made later, after a payment request (status 6), is not in the record',
-  '4.2': 'received in the period with a component file and, by the period\'s end, a result file',
-  '4.3': 'received in the period with a component the hub resolved from its document store (reuse: DuocTaiSuDung 1)',
-  '4.4': 'received in the period with a component taken from the national personal data store (DuocLayTuKhoDMQG 1), or a result synced to it by the period\'s end'
+  2.2: 'calendar days from receipt to resolution, less the time waiting for papers; the procedure\'s own unit (working days, hours) is not applied yet',
+  3.3: 'online = submitted online (channel 2); the catalogue does not say which results are paper documents, so an online dossier is not also checked for an electronic result',
+  3.6: 'from the submission\'s fee lines (DanhSachLePhi: an amount above 0; collected online and paid); a payment made later, after a payment request (status 6), is not in the record',
+  4.2: 'received in the period with a component file and, by the period\'s end, a result file',
+  4.3: 'received in the period with a component the hub resolved from its document store (reuse: DuocTaiSuDung 1)',
+  4.4: 'received in the period with a component taken from the national personal data store (DuocLayTuKhoDMQG 1), or a result synced to it by the period\'s end'
 }
 
 export class IndicatorService {
@@ -58,7 +58,9 @@ export class IndicatorService {
     if (end.getTime() < periodBounds(from, from, now).start.getTime()) throw new HubValidationError([{ parameter: 'from', detail: `is in the future (${from})` }])
     const agency = viewer?.role === 'agency' ? (viewer.agency ?? '') : undefined
     const query = {
-      from, to, now,
+      from,
+      to,
+      now,
       ...(q.unit !== undefined && { unit: q.unit }),
       ...(q.procedure !== undefined && { procedure: q.procedure }),
       ...(agency !== undefined && { agency })

@@ -41,7 +41,6 @@ export interface LifecycleServiceOptions {
   now?: () => Date
 }
 
-
 /** What a change wants; `commit` works out the rest. */
 export interface ChangePlan {
   head: DossierHead
@@ -186,8 +185,13 @@ export class LifecycleService {
       const head = changeStatus(this.#o.calendar, found.head, 'withdrawn', at)
       const actor = actorOf(client)
       const history: HistoryEntry = {
-        at: toVietnamIso(at), type: 'withdrawn', actor, applied: true, note: reason,
-        statusFrom: found.status, statusTo: 'withdrawn',
+        at: toVietnamIso(at),
+        type: 'withdrawn',
+        actor,
+        applied: true,
+        note: reason,
+        statusFrom: found.status,
+        statusTo: 'withdrawn',
         ...(Object.keys(routing).length > 0 && { cancelled: Object.keys(routing) })
       }
       return {
@@ -224,8 +228,14 @@ export class LifecycleService {
         ? { [RETURN_STEP]: { ...postal, state: 'cancelled', reason: `the result was handed over ${method === 'counter' ? 'at the counter' : 'online'} after the postal shipment failed${postal.lastError !== undefined ? ` (${postal.lastError})` : ''}` } }
         : undefined
       const history: HistoryEntry = {
-        at: toVietnamIso(at), type: 'returned', actor, applied: true, method,
-        ...(note !== undefined && { note }), statusFrom: found.status, statusTo: 'returned',
+        at: toVietnamIso(at),
+        type: 'returned',
+        actor,
+        applied: true,
+        method,
+        ...(note !== undefined && { note }),
+        statusFrom: found.status,
+        statusTo: 'returned',
         ...(routing !== undefined && { cancelled: [RETURN_STEP] })
       }
       return {
@@ -271,11 +281,20 @@ export class LifecycleService {
       const actor = actorOf(client)
       const steps = Object.keys(routing)
       const answer: SupplementAnswer = {
-        dossier: code, supplementId: input.id, sequence, status, statusCode: STATUSES[status].code, steps,
+        dossier: code,
+        supplementId: input.id,
+        sequence,
+        status,
+        statusCode: STATUSES[status].code,
+        steps,
         ...(head.dueAt !== undefined && { dueAt: head.dueAt })
       }
       const history: HistoryEntry = {
-        at: atIso, type: 'supplement-provided', actor, applied: true, supplementId: input.id,
+        at: atIso,
+        type: 'supplement-provided',
+        actor,
+        applied: true,
+        supplementId: input.id,
         documents: input.attachments.map((a) => a.fileName),
         ...(input.note !== undefined && { note: input.note }),
         ...(status !== found.status && { statusFrom: found.status, statusTo: status }),
@@ -333,4 +352,3 @@ export class LifecycleService {
     return { checked: codes.length, flagged }
   }
 }
-

@@ -132,9 +132,13 @@ export class PaymentService {
     let error: DeliveryError
     try {
       const req = adapter.create({
-        reference, dossierCode: p.dossier, amount: p.amount, lines: p.lines,
+        reference,
+        dossierCode: p.dossier,
+        amount: p.amount,
+        lines: p.lines,
         description: `Nop phi le phi ho so ${p.dossier}${p.noticeReference !== undefined ? ` thong bao ${p.noticeReference}` : ''}`,
-        createdAt: p.createdAt, expiresAt: p.expiresAt
+        createdAt: p.createdAt,
+        expiresAt: p.expiresAt
       }, { merchantCode: settings.merchantCode, secret: settings.secret, ...(settings.returnUrl !== undefined && { returnUrl: settings.returnUrl }) })
       const v = this.#o.validateCreate
       if (!v(req.body)) throw new DeliveryError(`the ${adapter.name} adapter produced a request its schema rejects: ${toFieldErrors(v.errors).slice(0, 3).map((f) => `${f.pointer} ${f.detail}`).join('; ')}`, false)
@@ -210,8 +214,14 @@ export class PaymentService {
     if (known === undefined) return await refuse(new PaymentNotFoundError(result.reference), result.reference)
     const judged = judgeCallback(known, result)
     const answer = (p: Payment, changed: boolean, ack: Parameters<PaymentAdapter['acknowledge']>[0], extra: Partial<CallbackAnswer> = {}): CallbackAnswer => ({
-      ack: adapter.acknowledge(ack), reference: p.reference, dossier: p.dossier, state: p.state, changed, paid: p.state === 'paid',
-      ...(p.receiptNumber !== undefined && { receiptNumber: p.receiptNumber }), ...extra
+      ack: adapter.acknowledge(ack),
+      reference: p.reference,
+      dossier: p.dossier,
+      state: p.state,
+      changed,
+      paid: p.state === 'paid',
+      ...(p.receiptNumber !== undefined && { receiptNumber: p.receiptNumber }),
+      ...extra
     })
     switch (judged.outcome) {
       case 'wrong-amount': return await refuse(new PaymentAmountError(known.reference, judged.detail), known.reference)
@@ -255,14 +265,23 @@ export class PaymentService {
       const head = changeStatus(this.#o.lifecycle.calendar, found.head, status, at)
       const actor = { kind: 'hub' as const, id: `payments.${this.provider}` }
       const history: HistoryEntry = {
-        at: atIso, type: 'payment-received', actor, step: p.step, applied: step !== undefined, note,
+        at: atIso,
+        type: 'payment-received',
+        actor,
+        step: p.step,
+        applied: step !== undefined,
+        note,
         paymentReference: p.reference,
         ...(result.receiptNumber !== undefined && { receiptNumber: result.receiptNumber }),
         ...(status !== found.status && { statusFrom: found.status, statusTo: status }),
         ...(head.dueAt !== found.head.dueAt && { ...(found.head.dueAt !== undefined && { dueAtFrom: found.head.dueAt }), ...(head.dueAt !== undefined && { dueAtTo: head.dueAt }) })
       }
       const r = await this.#o.lifecycle.commit(found, {
-        head, routing, history: [history], eventId, answer: JSON.stringify({ status }),
+        head,
+        routing,
+        history: [history],
+        eventId,
+        answer: JSON.stringify({ status }),
         ...(status !== found.status && { notification: { event: 'status-changed' as const, actor, note } }),
         at
       })
@@ -298,17 +317,28 @@ export class PaymentService {
       const step = found?.routing[p.step]
       const idempotencyKey = `${p.dossier}/${p.step}/payment-${reference}`
       const req: OutboundRequest = adapter.payment({
-        dossierCode: p.dossier, step: p.step, ...(step?.agencyReference !== undefined && { agencyReference: step.agencyReference }),
-        reference, ...(p.noticeReference !== undefined && { noticeReference: p.noticeReference }), amount: p.amount, lines: p.lines,
-        provider: p.provider, ...(p.transactionNo !== undefined && { transactionNo: p.transactionNo }),
-        ...(p.receiptNumber !== undefined && { receiptNumber: p.receiptNumber }), paidAt: p.paidAt ?? at
+        dossierCode: p.dossier,
+        step: p.step,
+        ...(step?.agencyReference !== undefined && { agencyReference: step.agencyReference }),
+        reference,
+        ...(p.noticeReference !== undefined && { noticeReference: p.noticeReference }),
+        amount: p.amount,
+        lines: p.lines,
+        provider: p.provider,
+        ...(p.transactionNo !== undefined && { transactionNo: p.transactionNo }),
+        ...(p.receiptNumber !== undefined && { receiptNumber: p.receiptNumber }),
+        paidAt: p.paidAt ?? at
       }, {
-        agencyId: agency.id, idempotencyKey, dataSchema: procedures.get(found?.dossier.procedure.code ?? '')?.dataSchema ?? '',
+        agencyId: agency.id,
+        idempotencyKey,
+        dataSchema: procedures.get(found?.dossier.procedure.code ?? '')?.dataSchema ?? '',
         step: { id: p.step, stage: step?.stage ?? 0, lead: step?.lead === true, ...(step?.task !== undefined && { task: step.task }) },
         ...(agency.code !== undefined && { agencyCode: agency.code })
       })
       const res = await http.send(req, {
-        endpoint: agency.endpoint, timeoutMs: agency.timeoutMs, idempotencyKey,
+        endpoint: agency.endpoint,
+        timeoutMs: agency.timeoutMs,
+        idempotencyKey,
         ...(agency.auth !== undefined && { auth: agency.auth }),
         ...(agency.tls !== undefined && { tls: { agencyId: agency.id, options: agency.tls } })
       })

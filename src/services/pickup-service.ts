@@ -100,15 +100,22 @@ export class PickupService {
       if (found === undefined || pickup === undefined) throw new DeliveryError(`dossier ${code} asks for no pickup`, false)
       const desk = found.dossier.procedure.receivingAgency
       const req = pickupRequest({
-        dossierCode: code, procedureName: found.dossier.procedure.name, desk: { code: desk.code, ...(desk.name !== undefined && { name: desk.name }) },
-        contactName: pickup.contactName, phone: pickup.phone, address: pickup.address,
-        ...(pickup.preferredDate !== undefined && { preferredDate: pickup.preferredDate }), ...(pickup.note !== undefined && { note: pickup.note }),
+        dossierCode: code,
+        procedureName: found.dossier.procedure.name,
+        desk: { code: desk.code, ...(desk.name !== undefined && { name: desk.name }) },
+        contactName: pickup.contactName,
+        phone: pickup.phone,
+        address: pickup.address,
+        ...(pickup.preferredDate !== undefined && { preferredDate: pickup.preferredDate }),
+        ...(pickup.note !== undefined && { note: pickup.note }),
         provincePaysPostage: p.provincePaysPostage
       }, { agencyId: agency.id, ...(agency.code !== undefined && { agencyCode: agency.code }) })
       const v = this.#o.validatePickup
       if (!v(req.body)) throw new DeliveryError(`the postal adapter produced a pickup request its schema rejects: ${toFieldErrors(v.errors).slice(0, 3).map((f) => `${f.pointer} ${f.detail}`).join('; ')}`, false)
       const res = await http.send(req, {
-        endpoint: agency.endpoint, timeoutMs: agency.timeoutMs, idempotencyKey: `${code}/pickup`,
+        endpoint: agency.endpoint,
+        timeoutMs: agency.timeoutMs,
+        idempotencyKey: `${code}/pickup`,
         ...(agency.auth !== undefined && { auth: agency.auth }),
         ...(agency.tls !== undefined && { tls: { agencyId: agency.id, options: agency.tls } })
       })
@@ -187,12 +194,22 @@ export class PickupService {
         state = 'failed'
       }
       const answer: PickupAnswer = {
-        eventId: event.eventId, dossier: code, event: u.event, pickup: state, status: head.status, statusCode: STATUSES[head.status].code,
-        ...(u.event === 'collected' && { receivedAt: head.receivedAt }), ...(head.dueAt !== undefined && { dueAt: head.dueAt }),
+        eventId: event.eventId,
+        dossier: code,
+        event: u.event,
+        pickup: state,
+        status: head.status,
+        statusCode: STATUSES[head.status].code,
+        ...(u.event === 'collected' && { receivedAt: head.receivedAt }),
+        ...(head.dueAt !== undefined && { dueAt: head.dueAt }),
         ...(released.length > 0 && { released })
       }
       const r = await this.#o.lifecycle.commit(found, {
-        head, routing, history: [history], eventId, answer: JSON.stringify({ fingerprint, answer }),
+        head,
+        routing,
+        history: [history],
+        eventId,
+        answer: JSON.stringify({ fingerprint, answer }),
         release: released.map((step) => ({ step, agency: (routing[step] as { agency: string }).agency })),
         ...(head.status !== found.status && { notification: { event: 'status-changed' as const, actor, note: u.note } }),
         at: hubNow
@@ -243,11 +260,16 @@ export class PickupService {
     try {
       const found = await store.getForUpdate(code)
       const req = postalAdapter.withdrawal({
-        dossierCode: code, step: 'pickup', ...(p.itemCode !== undefined && { agencyReference: p.itemCode }),
-        reason: 'Người nộp hồ sơ đã rút hồ sơ trước khi bưu điện thu gom', withdrawnAt: found?.dossier.closedAt ?? toVietnamIso(this.#o.now())
+        dossierCode: code,
+        step: 'pickup',
+        ...(p.itemCode !== undefined && { agencyReference: p.itemCode }),
+        reason: 'Người nộp hồ sơ đã rút hồ sơ trước khi bưu điện thu gom',
+        withdrawnAt: found?.dossier.closedAt ?? toVietnamIso(this.#o.now())
       }, { agencyId: agency.id, ...(agency.code !== undefined && { agencyCode: agency.code }), idempotencyKey: `${code}/pickup/cancel`, dataSchema: '', step: { id: 'pickup', stage: 0, lead: false } })
       await http.send(req, {
-        endpoint: agency.endpoint, timeoutMs: agency.timeoutMs, idempotencyKey: `${code}/pickup/cancel`,
+        endpoint: agency.endpoint,
+        timeoutMs: agency.timeoutMs,
+        idempotencyKey: `${code}/pickup/cancel`,
         ...(agency.auth !== undefined && { auth: agency.auth }),
         ...(agency.tls !== undefined && { tls: { agencyId: agency.id, options: agency.tls } })
       })

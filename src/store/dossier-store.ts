@@ -15,7 +15,6 @@ import type { DossierHead, LifecycleFacts } from '../domain/lifecycle.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
 import { outboxMember, parseOutboxMember, type DeliveryKind } from './keys.ts'
 
-
 export interface IntakeInput {
   idempotencyKey?: string
   source: { system: string, reference: string }
@@ -125,7 +124,6 @@ export interface DossierChange {
   /** the applicant's supplement this change stores (its sequence becomes the dossier's count) */
   supplement?: StoredSupplement
 }
-
 
 /** A supplement as stored (table supplements). */
 export interface StoredSupplement {

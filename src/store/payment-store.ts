@@ -56,10 +56,29 @@ export interface RequestedPayment {
 }
 
 interface Row {
-  reference: string, code: string, step: string, agency: string, provider: string, requested_at: Date, amount: string, lines: PaymentLine[] | string,
-  note: string | null, notice_ref: string | null, state: PaymentState, url: string | null, created_at: Date, expires_at: Date, opened_at: Date | null,
-  paid_at: Date | null, transaction_no: string | null, receipt_no: string | null, bank_code: string | null, attempts: number, last_error: string | null,
-  reminded_at: Date | null, agency_notice: NoticeState | string | null
+  reference: string,
+  code: string,
+  step: string,
+  agency: string,
+  provider: string,
+  requested_at: Date,
+  amount: string,
+  lines: PaymentLine[] | string,
+  note: string | null,
+  notice_ref: string | null,
+  state: PaymentState,
+  url: string | null,
+  created_at: Date,
+  expires_at: Date,
+  opened_at: Date | null,
+  paid_at: Date | null,
+  transaction_no: string | null,
+  receipt_no: string | null,
+  bank_code: string | null,
+  attempts: number,
+  last_error: string | null,
+  reminded_at: Date | null,
+  agency_notice: NoticeState | string | null
 }
 
 const iso = (d: Date | null): string | undefined => d === null ? undefined : toVietnamIso(d)
