@@ -1,5 +1,5 @@
 /**
- * Run by test/db-embedded.test.ts as another process of the hub: opens the embedded database named
+ * Run by test/store/db-embedded.test.ts as another process of the hub: opens the embedded database named
  * by DATABASE_URL (pglite:<dir>), which the test process already serves, inserts a client row and
  * prints whether this process had to serve the database itself.
  */

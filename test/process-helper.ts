@@ -1,5 +1,5 @@
 /**
- * The hub as real processes, for test/process.test.ts and test/process-faults.test.ts: starting
+ * The hub as real processes, for test/process/process.test.ts and test/process/process-faults.test.ts: starting
  * `src/server.ts` (or a script) with the test file's database and its own Redis prefix, a small
  * hub config, a portal key, a submission over HTTP.
  */

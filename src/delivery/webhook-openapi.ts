@@ -2,7 +2,7 @@
  * The webhook the hub sends to subscribers (delivery/webhook-service.ts), as an OpenAPI 3.1
  * `webhooks` entry: what a portal's receiver must accept and answer. The body is the shared
  * `notification` schema (schemas/notification.schema.json); the headers are those the webhook
- * service, the HTTP client and the signing (outbound-auth.ts) send: test/openapi.test.ts checks them
+ * service, the HTTP client and the signing (outbound-auth.ts) send: test/plugins/openapi.test.ts checks them
  * against a real delivery.
  */
 /** How a receiver knows the notification comes from the hub: components.securitySchemes. */

@@ -18,7 +18,7 @@
  * $ref would look for them: a $ref through `items`, `additionalProperties` or `patternProperties`
  * of a limited value fails when the schema is compiled (at start-up, loudly); `properties` and
  * `definitions` stay in place. Every array a request body may hold has a maxItems
- * (test/cheap-refusals.test.ts), so the errors of any body are bounded by the schemas' limits,
+ * (test/validation/cheap-refusals.test.ts), so the errors of any body are bounded by the schemas' limits,
  * not by its size.
  */
 

@@ -5,7 +5,7 @@
  * those of the other operations (the native formats' examples: openapi-native.ts); the answers every route can give (400, 413,
  * 415, 429, 503 and the rate-limit headers) by openapi-conventions.ts; the webhook the hub sends to
  * subscribers as `webhooks` (delivery/webhook-openapi.ts); the agencies' native formats as components
- * and the union of them on the routes that take them (openapi-native.ts). test/openapi.test.ts lints the result.
+ * and the union of them on the routes that take them (openapi-native.ts). test/plugins/openapi.test.ts lints the result.
  */
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'

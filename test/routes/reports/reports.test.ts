@@ -1,0 +1,288 @@
+/**
+ * GET /v1/reports/indicators on real dossiers driven through their lifecycle in January 2026
+ * (through the API, with the hub's clock set to each moment), hand-computed: power connections
+ * (3 working days; received Monday 5 January 09:00 → due Thursday 8 January 09:00) in two communes
+ * and at the province, resolved early and late, with one and with two supplement requests, one
+ * still waiting for papers at the end of January, one still in progress then. January asked in
+ * March and in June, with February's events in the record by then, gives the same figures.
+ */
+import t from 'tap'
+import { build, example, post, startAgency, waitFor, bearer } from '../../helper.ts'
+import ExcelJS from 'exceljs'
+import { judgeTimeliness, type HistoryPoint } from '../../../src/domain/indicators.ts'
+import { STATUSES } from '../../../src/domain/status.ts'
+import type { DossierSubmission, HistoryEntry, Dossier, DossierSummary, IndicatorReport, IndicatorUnit, StatusReport } from '../../../src/types/schemas.generated.ts'
+
+const X = '000.31.35.H56'
+const Y = '000.31.36.H56'
+const PROVINCE_DESK = '000.00.06.H56'
+
+const fig = (u: IndicatorUnit | undefined, id: string): Record<string, unknown> => {
+  const f = u?.indicators.find((x) => x.id === id)
+  if (f === undefined) throw new Error(`no ${id} in ${JSON.stringify(u)}`)
+  return f as unknown as Record<string, unknown>
+}
+
+t.test('the Decision 766 indicators of January 2026, per commune, agency and procedure, and the same later', async (t) => {
+  let now = new Date('2026-01-05T09:00:00+07:00') // Monday
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url, now: () => now })
+  const at = (iso: string): void => { now = new Date(`${iso}+07:00`) }
+  let n = 0
+  // the due date each was given at receipt (the history shows the later ones on the entries that moved it)
+  const dueAtReceipt = new Map<string, Date>()
+  const submit = async (unit: string, channel: 'online' | 'counter', fees?: DossierSubmission['fees']): Promise<string> => {
+    n++
+    const base = example('electricity-new-connection')
+    const s: DossierSubmission = {
+      ...base,
+      channel,
+      ...(fees !== undefined && { fees }),
+      source: { system: base.source.system, reference: `ind-${n}` },
+      procedure: { ...base.procedure, level: unit === PROVINCE_DESK ? 'province' : 'commune', receivingAgency: { code: unit } }
+    }
+    const res = await post(hub.app, s)
+    t.equal(res.statusCode, 201, res.body)
+    const { code, dueAt } = res.json<DossierSummary>()
+    if (dueAt !== undefined) dueAtReceipt.set(code, new Date(dueAt))
+    await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', `${code} delivered`)
+    return code
+  }
+  const report = async (code: string, r: StatusReport): Promise<void> => {
+    const res = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: `e-${Math.random()}`, agency: 'evn', report: r } })
+    t.equal(res.statusCode, 201, `${r.status} on ${code}: ${res.body}`)
+  }
+  const supply = async (code: string): Promise<void> => {
+    const res = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: { supplementId: `S-${Math.random()}`, attachments: [{ componentCode: 'TP1', fileName: 'a.pdf', mediaType: 'application/pdf', byteSize: 10, sha256: 'a'.repeat(64), url: 'https://x.example/a.pdf' }] } })
+    t.equal(res.statusCode, 201, `supplied ${code}: ${res.body}`)
+  }
+  const missing = [{ componentCode: 'TP1', name: 'Bản sao giấy tờ' }]
+  const result = { name: 'Hợp đồng mua bán điện', componentCode: 'KQ1', url: 'https://evn.example/kq.pdf', sha256: 'b'.repeat(64) }
+
+  // Monday 5 January 09:00, all due Thursday 8 January 09:00
+  const fee = (collection: 'online' | 'counter', amount = 50_000): NonNullable<DossierSubmission['fees']> => [{ code: 'LP1', name: 'Lệ phí', amount, collection, paid: true }]
+  const a = await submit(X, 'online', fee('online')) // resolved Wed 7: on time, with a result file; its fee paid online
+  const b = await submit(X, 'counter', fee('counter')) // resolved Fri 9: late; its fee paid at the counter
+  const f = await submit(X, 'online', fee('online', 0)) // a zero fee line: not in 3.6's denominator; papers asked Tue 6, supplied Fri 9 (3 working days: due → Mon 12), resolved Mon 12 08:00: on time
+  const c = await submit(Y, 'online') // two supplement requests, resolved Wed 7: overdue
+  const d = await submit(Y, 'counter') // papers asked Wed 7, still waiting on 31 January: on time (ends at the request)
+  at('2026-01-06T09:00:00')
+  await report(f, { status: 'supplement-requested', missing })
+  await report(c, { status: 'supplement-requested', missing })
+  at('2026-01-06T14:00:00')
+  await supply(c)
+  at('2026-01-07T09:00:00')
+  await report(c, { status: 'supplement-requested', missing })
+  await report(d, { status: 'supplement-requested', missing })
+  at('2026-01-07T10:00:00')
+  await supply(c)
+  await report(a, { status: 'resolved', results: [result] })
+  at('2026-01-07T11:00:00')
+  await report(c, { status: 'resolved' })
+  at('2026-01-09T09:00:00')
+  await supply(f)
+  at('2026-01-09T10:00:00')
+  await report(b, { status: 'resolved' })
+  at('2026-01-12T08:00:00')
+  await report(f, { status: 'resolved' })
+  // Thursday 29 January 09:00, at the province's desk: due Tue 3 February 09:00; in progress on the 31st
+  at('2026-01-29T09:00:00')
+  const e = await submit(PROVINCE_DESK, 'counter')
+  at('2026-01-30T09:00:00')
+  await report(e, { status: 'processing' })
+
+  // asked in March
+  at('2026-03-16T09:00:00')
+  const res = await hub.app.inject('/v1/reports/indicators?from=2026-01-01&to=2026-01-31')
+  t.equal(res.statusCode, 200, res.body)
+  const jan = res.json<IndicatorReport>()
+  t.equal(jan.judgedAt, '2026-01-31T23:59:59.999+07:00')
+  // 2.1: counted a b c d e f; on time a d e f
+  t.match(fig(jan.province, '2.1'), { numerator: 4, denominator: 6, value: 66.67, threshold: 100, maxScore: 10, score: 6.67 })
+  // 3.3: online a c f of 6 = 50%: the full score at the 50% threshold
+  t.match(fig(jan.province, '3.3'), { numerator: 3, denominator: 6, value: 50, score: 10, shares: { online: 50, counter: 50, postal: 0 } })
+  // 4.2: a component file and a result file by the end: a only (the others resolved without results)
+  t.match(fig(jan.province, '4.2'), { numerator: 1, denominator: 6, value: 16.67, threshold: 80, score: 2.08 })
+  // 2.2: resolved in January of those received: a (2 days 1 h), b (4 days 1 h), c (2 days 2 h less 5 h + 1 h of papers = 1 day 20 h), f (6 days 23 h less 3 days)
+  const days = (h: number): number => h / 24
+  const handling = days(49) + days(97) + days(50 - 6) + days(167 - 72)
+  t.match(fig(jan.province, '2.2'), { denominator: 4, value: Math.round(handling / 4 * 100) / 100, unit: 'days' })
+  t.match(fig(jan.province, '1.4'), { value: null, reason: /sync/ })
+  // 4.3, 4.4 (once-only): no component reused, none from the national personal data store
+  t.match(fig(jan.province, '4.3'), { numerator: 0, denominator: 6, value: 0, note: /reuse/ })
+  t.match(fig(jan.province, '4.4'), { numerator: 0, denominator: 6, value: 0, note: /national personal data store/ })
+  t.match(fig(jan.province, '4.1'), { value: null })
+  // 3.6: dossiers with a fee above 0: a (paid online) and b (at the counter)
+  t.match(fig(jan.province, '3.6'), { numerator: 1, denominator: 2, value: 50, threshold: 100, score: 5, note: /fee lines/ })
+
+  // communes: X (a b f: 2 of 3 on time), Y (c d: 1 of 2); the province's desk is no commune
+  t.same(jan.communes?.map((u) => u.key), [X, Y], 'ordered by total score')
+  const [ux, uy] = jan.communes ?? []
+  t.match(fig(ux, '2.1'), { numerator: 2, denominator: 3, value: 66.67 })
+  t.match(fig(uy, '2.1'), { numerator: 1, denominator: 2, value: 50 })
+  t.equal(ux?.rank, 1)
+  t.equal(uy?.rank, 2)
+  t.equal(fig(ux, '2.1').rank, 1)
+  t.equal(fig(uy, '2.1').rank, 2)
+  // X: 6.67 (2.1) + 10 (3.3: 66.67% online) + 5 (3.6: 1 of 2) + 10 × 33.33 / 80 = 4.17 (4.2) = 25.84
+  t.equal(ux?.total, 25.84)
+  t.match(fig(uy, '3.6'), { value: null, denominator: 0 }, 'no fee in Y')
+  // the agency: its step, judged on its own due date (the dossier's) and its own supplement requests
+  t.same(jan.agencies.map((u) => u.key), ['evn'])
+  t.match(fig(jan.agencies[0], '2.1'), { numerator: 4, denominator: 6 })
+  t.match(jan.agencies[0], { name: /Điện lực/ })
+  t.same(jan.procedures?.map((u) => u.key), ['9.000001.000.00.00.H56'])
+
+  // February happens: d supplied and resolved, e resolved late; then January asked in June
+  at('2026-02-02T09:00:00')
+  await supply(d)
+  at('2026-02-03T10:00:00')
+  await report(d, { status: 'resolved' })
+  at('2026-02-04T10:00:00')
+  await report(e, { status: 'resolved' })
+  at('2026-06-15T09:00:00')
+  const june = (await hub.app.inject('/v1/reports/indicators?from=2026-01-01&to=2026-01-31')).json<IndicatorReport>()
+  t.same(june, jan, 'January asked in March and in June gives the same figures')
+  const feb = (await hub.app.inject('/v1/reports/indicators?from=2026-02-01&to=2026-02-28')).json<IndicatorReport>()
+  // February counts d and e, both late: d waited for papers from Wed 7 Jan 09:00 to Mon 2 Feb 09:00, 19
+  // working days (8, 9, Sat 10, 12–16, 19–23, 26–30 Jan, 2 Feb), so its due date moved from Thu 8 Jan
+  // 09:00 by 19 working days to Tue 3 Feb 09:00, and it was resolved at 10:00; e was due Tue 3 Feb 09:00
+  t.match(fig(feb.province, '2.1'), { numerator: 0, denominator: 2, value: 0, score: 0 })
+  t.match(fig(feb.province, '3.3'), { denominator: 0, value: null }, 'nothing received in February')
+
+  // the record's SQL judges each dossier as the domain's rule does, from the history the API shows
+  let onTime = 0
+  let counted = 0
+  for (const code of [a, b, c, d, e, f]) {
+    const dossier = (await hub.app.inject(`/v1/dossiers/${code}`)).json<Dossier>()
+    const entries = (await hub.app.inject(`/v1/dossiers/${code}/history`)).json<{ entries: HistoryEntry[] }>().entries
+    const history: HistoryPoint[] = entries.map((h) => ({
+      at: new Date(h.at),
+      type: h.type,
+      ...(h.statusFrom !== undefined && { statusFrom: STATUSES[h.statusFrom].code }),
+      ...(h.statusTo !== undefined && { statusTo: STATUSES[h.statusTo].code }),
+      ...(h.dueAtTo !== undefined && { dueAtTo: new Date(h.dueAtTo) }),
+      ...(h.type === 'received' && dueAtReceipt.has(code) && { dueAtTo: dueAtReceipt.get(code) })
+    }))
+    const j = judgeTimeliness(new Date(dossier.receivedAt as string), history, { start: new Date('2026-01-01T00:00:00+07:00'), end: new Date('2026-01-31T23:59:59.999+07:00') })
+    if (j !== undefined) { counted++; if (j.onTime) onTime++ }
+  }
+  t.match(fig(june.province, '2.1'), { numerator: onTime, denominator: counted }, 'the SQL and the domain rule agree')
+
+  // CSV and the XLSX workbook: the same figures
+  const csv = await hub.app.inject({ url: '/v1/reports/indicators?from=2026-01-01&to=2026-01-31', headers: { accept: 'text/csv' } })
+  t.equal(csv.statusCode, 200)
+  t.equal(csv.headers['content-type'], 'text/csv; charset=utf-8')
+  const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n')
+  const header = (lines[0] ?? '').split(',')
+  t.same(header.slice(0, 5), ['grouping', 'key', 'name', 'rank', 'total'])
+  t.equal(lines.length, 1 + 1 + 2 + 1 + 1, 'header, province, two communes, one agency, one procedure')
+  const xRow = (lines.find((l) => l.startsWith(`commune,${X},`)) ?? '').split(',')
+  t.equal(xRow[header.indexOf('2.1 value')], '66.67')
+  t.equal(xRow[header.indexOf('2.1 numerator')], '2')
+  t.equal(xRow[header.indexOf('1.4 value')], 'N/A')
+  t.equal(xRow[header.indexOf('total')], '25.84')
+
+  const xlsx = await hub.app.inject({ url: '/v1/reports/indicators?from=2026-01-01&to=2026-01-31', headers: { accept: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' } })
+  t.equal(xlsx.statusCode, 200)
+  t.equal(xlsx.headers['content-type'], 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+  t.match(xlsx.headers['content-disposition'], /chi-so-766-2026-01-01-2026-01-31\.xlsx/)
+  const wb = new ExcelJS.Workbook()
+  await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer)
+  t.same(wb.worksheets.map((w) => w.name), ['Toàn tỉnh', 'Cấp xã', 'Cơ quan', 'Thủ tục', 'Ghi chú'])
+  const communes = wb.getWorksheet('Cấp xã')
+  if (communes === undefined) throw new Error('no sheet')
+  t.match(String(communes.getCell(1, 1).value), /766/)
+  t.match(String(communes.getCell(2, 1).value), /2026-01-01.*2026-01-31/)
+  // row 4: indicator names (merged over 5 columns), row 5: the parts, rows 6…: units in rank order
+  const col = (id: string, part: string): number => {
+    let c = 0
+    communes.getRow(4).eachCell((cell, n) => { if (c === 0 && String(cell.value).startsWith(`${id}.`)) c = n })
+    const offset = ['Tử số', 'Mẫu số', 'Giá trị', 'Điểm', 'Hạng'].indexOf(part)
+    t.equal(communes.getCell(5, c + offset).value, part)
+    return c + offset
+  }
+  t.same([communes.getCell(6, 2).value, communes.getCell(7, 2).value], [X, Y])
+  t.equal(communes.getCell(6, 5).value, 25.84, 'total score')
+  t.equal(communes.getCell(6, col('2.1', 'Giá trị')).value, 66.67)
+  t.equal(communes.getCell(7, col('2.1', 'Tử số')).value, 1)
+  t.equal(communes.getCell(7, col('2.1', 'Hạng')).value, 2)
+  t.equal(communes.getCell(6, col('4.3', 'Giá trị')).value, 0)
+  const notes = wb.getWorksheet('Ghi chú')
+  t.match(String(notes?.getCell(2, 5).value), /sync/, '1.4: why N/A')
+
+  // filters
+  const onlyY = (await hub.app.inject(`/v1/reports/indicators?from=2026-01-01&to=2026-01-31&unit=${Y}`)).json<IndicatorReport>()
+  t.match(fig(onlyY.province, '2.1'), { numerator: 1, denominator: 2 })
+  t.equal(onlyY.unit, Y)
+  const noSuch = (await hub.app.inject('/v1/reports/indicators?from=2026-01-01&to=2026-01-31&procedure=1.001193.000.00.00.H56')).json<IndicatorReport>()
+  t.match(fig(noSuch.province, '2.1'), { denominator: 0, value: null })
+
+  // an agency sees its own figures only
+  const own = await hub.app.inject({ url: '/v1/reports/indicators?from=2026-01-01&to=2026-01-31', headers: bearer(hub.keys.agencies.evn as string) })
+  t.equal(own.statusCode, 200)
+  const ownReport = own.json<IndicatorReport>()
+  t.equal(ownReport.agency, 'evn')
+  t.same(ownReport.agencies, jan.agencies)
+  t.notOk('province' in ownReport || 'communes' in ownReport || 'procedures' in ownReport)
+  const other = await hub.app.inject({ url: '/v1/reports/indicators?from=2026-01-01&to=2026-01-31', headers: bearer(hub.keys.agencies.justice as string) })
+  t.same(other.json<IndicatorReport>().agencies, [], 'another agency: none of these dossiers is routed to it')
+})
+
+t.test('indicators: a bad period is a 400 problem, no key a 401', async (t) => {
+  const hub = await build(t, { role: 'api', now: () => new Date('2026-06-15T09:00:00+07:00') })
+  const backwards = await hub.app.inject('/v1/reports/indicators?from=2026-12-01&to=2026-11-01')
+  t.equal(backwards.statusCode, 400)
+  t.equal(backwards.headers['content-type'], 'application/problem+json; charset=utf-8')
+  t.match(backwards.json(), { code: 'HUB_ERR_VALIDATION', errors: [{ parameter: 'from' }] })
+  t.equal((await hub.app.inject('/v1/reports/indicators?from=2020-01-01&to=2026-01-01')).statusCode, 400, 'more than 1100 days')
+  t.equal((await hub.app.inject('/v1/reports/indicators?from=yesterday')).statusCode, 400)
+  t.equal((await hub.app.inject('/v1/reports/indicators?from=2026-07-01&to=2026-07-31')).statusCode, 400, 'a period not begun')
+  t.equal((await hub.app.inject('/v1/reports/indicators?colour=red')).statusCode, 400)
+  t.equal((await hub.app.inject({ url: '/v1/reports/indicators', headers: { authorization: '' } })).statusCode, 401)
+  const empty = (await hub.app.inject('/v1/reports/indicators?from=2026-01-01&to=2026-01-31')).json<IndicatorReport>()
+  t.match(fig(empty.province, '2.1'), { value: null, denominator: 0 })
+  t.same(empty.communes, [])
+})
+
+t.test('indicators per agency: each judged on its own step\'s due date and end', async (t) => {
+  // a birth registration received Monday 5 January 2026 09:00: the dossier is due in 5 working days
+  // (Saturday 10 January, a working Saturday), the justice department's step in 1 (Tuesday 6 09:00)
+  let now = new Date('2026-01-05T09:00:00+07:00')
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url, now: () => now })
+  const at = (iso: string): void => { now = new Date(`${iso}+07:00`) }
+  const s = example('birth-registration')
+  const res = await post(hub.app, { ...s, source: { system: s.source.system, reference: 'ind-birth' } })
+  t.equal(res.statusCode, 201)
+  const { code, dueAt, routing } = res.json<DossierSummary>()
+  t.equal(dueAt, '2026-01-10T09:00:00.000+07:00')
+  t.equal((routing as Record<string, { dueAt?: string }>)['civil-status']?.dueAt, '2026-01-06T09:00:00.000+07:00')
+  const delivered = async (step: string): Promise<void> => {
+    await waitFor(async () => (await hub.store.routingState(code, step))?.state === 'delivered', `${step} delivered`)
+  }
+  const report = async (agencyId: string, r: StatusReport): Promise<void> => {
+    const answer = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: `e-${Math.random()}`, agency: agencyId, report: r } })
+    t.equal(answer.statusCode, 201, answer.body)
+  }
+  await delivered('civil-status')
+  at('2026-01-07T10:00:00') // a day late for its own step
+  await report('justice', { status: 'resolved' })
+  await delivered('residence')
+  await delivered('health-insurance')
+  at('2026-01-07T11:00:00')
+  await report('police-residence', { status: 'resolved' })
+  await report('social-insurance', { status: 'resolved' })
+  at('2026-02-10T09:00:00')
+  const jan = (await hub.app.inject('/v1/reports/indicators?from=2026-01-01&to=2026-01-31')).json<IndicatorReport>()
+  t.match(fig(jan.province, '2.1'), { numerator: 1, denominator: 1, value: 100 }, 'the dossier was resolved on time')
+  const byAgency = Object.fromEntries(jan.agencies.map((u) => [u.key, fig(u, '2.1')]))
+  t.same(Object.keys(byAgency).sort(), ['justice', 'police-residence', 'social-insurance'], 'not the postal service returning the result')
+  t.match(byAgency.justice, { numerator: 0, denominator: 1, value: 0, rank: 3 })
+  t.match(byAgency['police-residence'], { numerator: 1, denominator: 1, value: 100, rank: 1 })
+  t.match(byAgency['social-insurance'], { numerator: 1, denominator: 1, value: 100, rank: 1 })
+  t.equal(jan.agencies.at(-1)?.key, 'justice', 'last by total score')
+  const justice = (await hub.app.inject({ url: '/v1/reports/indicators?from=2026-01-01&to=2026-01-31', headers: bearer(hub.keys.agencies.justice as string) })).json<IndicatorReport>()
+  t.same(justice.agencies.map((u) => u.key), ['justice'], 'the justice department sees its own row only')
+  t.match(fig(justice.agencies[0], '2.1'), { numerator: 0, denominator: 1 })
+})
