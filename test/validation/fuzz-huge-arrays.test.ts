@@ -10,7 +10,6 @@ import type { Test } from 'tap'
 import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
 import { build, dossierRow, example, storedDossiers, type TestHub } from '../helper.ts'
-import { fromRoot } from '../../src/paths.ts'
 import type { DossierSummary } from '../../src/types/schemas.generated.ts'
 import { goldenPath } from '../golden-files.ts'
 

@@ -9,7 +9,6 @@ import type { Test } from 'tap'
 import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
 import { build, dossierRow, example, startAgency, storedDossiers, waitFor, type TestHub } from '../helper.ts'
-import { fromRoot } from '../../src/paths.ts'
 import type { DossierSummary } from '../../src/types/schemas.generated.ts'
 import { goldenPath } from '../golden-files.ts'
 

@@ -7,7 +7,6 @@
 import t, { type Test } from 'tap'
 import { readFileSync } from 'node:fs'
 import { bearer, build, dossierRow, example, post, storedDossiers, type TestHub } from '../helper.ts'
-import { fromRoot } from '../../src/paths.ts'
 import { identifierProblem, normalizeIdentifier, normalizeSource } from '../../src/domain/identifiers.ts'
 import { MAX_TEXT_PROBLEMS, mayHoldForbiddenText, textProblem, textProblems } from '../../src/validation/text.ts'
 import type { DossierSummary, Problem } from '../../src/types/schemas.generated.ts'

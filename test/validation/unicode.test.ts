@@ -6,7 +6,6 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { build, dossierRow, example, post, storedDossiers, waitFor } from '../helper.ts'
-import { fromRoot } from '../../src/paths.ts'
 import { mayHoldNonNfc, toNfc } from '../../src/validation/text.ts'
 import type { Dossier, DossierSummary, HistoryEntry } from '../../src/types/schemas.generated.ts'
 import { goldenPath } from '../golden-files.ts'

@@ -7,7 +7,6 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { build, deliveriesSettled, dossierRow, example, post, startAgency, storedDossiers, testSettings, type TestHub } from '../../helper.ts'
-import { fromRoot } from '../../../src/paths.ts'
 import { adapters } from '../../../adapters/index.ts'
 import type { DossierSubmission, DossierSummary, FieldProblem } from '../../../src/types/schemas.generated.ts'
 import { goldenPath } from '../../golden-files.ts'

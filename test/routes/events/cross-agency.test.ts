@@ -9,7 +9,6 @@ import t, { type Test } from 'tap'
 import { readFileSync } from 'node:fs'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { bearer, build, example, testSettings, type TestHub } from '../../helper.ts'
-import { fromRoot } from '../../../src/paths.ts'
 import type { DossierSubmission, DossierSummary } from '../../../src/types/schemas.generated.ts'
 import { goldenPath } from '../../golden-files.ts'
 
