@@ -34,7 +34,7 @@ interface OpenApiTs {
 function scenarioSource (submission: unknown, nativeSubmission: unknown, nativeReport: unknown): string {
   const literal = (value: unknown): string => JSON.stringify(value, null, 2)
   return `import createClient from 'openapi-fetch'
-import type { paths } from '../hub-api.js'
+import type { paths } from './hub-api.js'
 
 type Submission = paths['/v1/dossiers']['post']['requestBody']['content']['application/json']
 type NativeSubmission = paths['/v1/agencies/{agency}/dossiers']['post']['requestBody']['content']['application/json']
