@@ -44,7 +44,7 @@ import { DossierGauges } from './store/dossier-gauges.ts'
 import { LifecycleService } from './services/lifecycle-service.ts'
 import { StatsService } from './services/stats-service.ts'
 import { IndicatorService } from './services/indicator-service.ts'
-import { IndicatorQueries } from './store/indicator-queries.ts'
+import { IndicatorQueries, flushIndicatorFacts } from './store/indicator-queries.ts'
 import { WebhookQueue, createWebhookWorker } from './queues/webhook-queue.ts'
 import { WebhookService } from './delivery/webhook-service.ts'
 import { NoticeStore } from './store/notice-store.ts'
@@ -96,6 +96,8 @@ export interface HubOptions {
   workerLockMs?: number
   /** how often the overdue sweeper runs (default 60 s) */
   sweepIntervalMs?: number
+  /** how often the indicators' facts of the dossiers written since are rebuilt (default 5 s; migration 0013) */
+  indicatorFlushIntervalMs?: number
   /** the audit checkpoint job runs this often instead of daily at 00:05 Vietnam time (tests); it still keeps one a day */
   checkpointEveryMs?: number
   /** how often the relay of the national portal sync runs (default 1 s) */
@@ -391,7 +393,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : []), ...(notices?.queues ?? []), ...(nationalSyncQueue !== undefined ? [nationalSyncQueue.queue] : []),
       ...(paymentQueue !== undefined ? [paymentQueue.queue as Queue] : []), ...(pickupQueue !== undefined ? [pickupQueue.queue as Queue] : [])]
     app = await buildApp({
-      services: { intake, documents, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, { ...names, handlingUnit: names.agency, receivingUnit: receivingNames }, now), indicators: new IndicatorService(new IndicatorQueries(db.reports), names, now, new OnceOnlyIndicatorQueries(db.reports)), checkpoints, noticeCounts: new NoticeCounts(noticeStore, now), nationalSync: new NationalSyncAdmin(nationalSync, audit, settings.nationalPortal !== undefined), ...(payments !== undefined && { payments }), ...(pickups !== undefined && { pickups }), inlineAttachmentLimit: options.inlineAttachmentLimit },
+      services: { intake, documents, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, { ...names, handlingUnit: names.agency, receivingUnit: receivingNames }, now), indicators: new IndicatorService(new IndicatorQueries(db.reports, { flush: db.reports === db.sql }), names, now, new OnceOnlyIndicatorQueries(db.reports)), checkpoints, noticeCounts: new NoticeCounts(noticeStore, now), nationalSync: new NationalSyncAdmin(nationalSync, audit, settings.nationalPortal !== undefined), ...(payments !== undefined && { payments }), ...(pickups !== undefined && { pickups }), inlineAttachmentLimit: options.inlineAttachmentLimit },
       audit,
       queues: consoleQueues,
       observability: { redis, record: db.sql, gauges: new DossierGauges(db.reports), queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), nationalSync, workers: () => workers, role, draining: () => draining, now },
@@ -497,6 +499,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
         }
       }),
       extra: [
+        // the indicators' facts of the dossiers written since the last flush (migration 0013)
+        { name: 'indicator-facts', everyMs: options.indicatorFlushIntervalMs ?? 5000, run: async () => await flushIndicatorFacts(db.sql) },
         ...(paymentService !== undefined
           ? [
               { name: 'payment-relay', everyMs: options.reconcileIntervalMs, run: async () => await paymentService.relay(options.reconcileGraceMs ?? 10_000) },

@@ -74,15 +74,36 @@ export interface IndicatorCounts {
 
 type Row = IndicatorCounts
 
+/**
+ * Rebuilds the facts of every dossier marked since (migration 0013: writes mark, a flush rebuilds,
+ * a batch per transaction); how many were rebuilt. On the record, not on a replica.
+ */
+export async function flushIndicatorFacts (record: Sql, batch = 2000): Promise<number> {
+  let total = 0
+  for (;;) {
+    const [row] = await record<Array<{ n: number }>>`select indicator_flush(${batch}) as n`
+    const n = row?.n ?? 0
+    total += n
+    if (n < batch) return total
+  }
+}
+
 export class IndicatorQueries {
   readonly #sql: Sql
+  readonly #flush: boolean
 
-  /** `sql`: the reports connection (Database.reports). */
-  constructor (sql: Sql) {
+  /**
+   * `sql`: the reports connection (Database.reports). `flush`: it is the record itself, so the facts
+   * of the dossiers written since the last flush are rebuilt before each report (on a replica the
+   * maintenance job's flushes reach it by replication).
+   */
+  constructor (sql: Sql, options: { flush?: boolean } = {}) {
     this.#sql = sql
+    this.#flush = options.flush ?? true
   }
 
   async counts (q: IndicatorQuery): Promise<IndicatorCounts[]> {
+    if (this.#flush) await flushIndicatorFacts(this.#sql)
     const rows = await this.statement(q)
     return rows.map((r) => ({ ...r, handlingDays: Number(r.handlingDays) }))
   }

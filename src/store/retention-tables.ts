@@ -22,13 +22,18 @@ export const LOOSE_TABLES: readonly string[] = ['idempotency_keys', 'source_refs
 
 /**
  * Tables with a cascading foreign key to dossiers whose rows are rebuilt from the dossier's other
- * rows by triggers (migration 0012: the indicators' facts): they go with the dossier, are not
- * archived, and come back by themselves when the dossier's rows are put back.
+ * rows (migrations 0012, 0013: the indicators' facts, rebuilt by the next flush of the dossiers
+ * their triggers mark): they go with the dossier, are not archived, and come back by themselves
+ * when the dossier's rows are put back.
  */
 export const DERIVED_TABLES: readonly string[] = ['indicator_facts', 'indicator_spans']
 
-/** Tables with a dossier_id column whose rows are not a dossier's own (retention's register). */
-export const NOT_DOSSIER_ROWS: readonly string[] = ['retention_dossiers']
+/**
+ * Tables with a dossier_id column whose rows are not a dossier's own: retention's register, and the
+ * marks of dossiers whose indicator facts are to be rebuilt (a mark of a deleted dossier rebuilds
+ * nothing).
+ */
+export const NOT_DOSSIER_ROWS: readonly string[] = ['retention_dossiers', 'indicator_stale']
 
 export interface ChildTable {
   table: string

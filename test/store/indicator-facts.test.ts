@@ -1,6 +1,6 @@
 /**
- * The indicators' facts (migration 0012: indicator_facts, indicator_spans, kept by triggers in the
- * writing transaction) give the counts the rules give (domain/indicators.ts judgeTimeliness,
+ * The indicators' facts (migrations 0012, 0013: indicator_facts, indicator_spans; the writes mark a
+ * dossier, a flush rebuilds its facts) give the counts the rules give (domain/indicators.ts judgeTimeliness,
  * judgeStep), on the real PostgreSQL in a database of this file's own.
  *
  * 80 dossiers of early 2026 with seeded random lives are written as the store writes them (the
@@ -16,7 +16,7 @@
 import t, { type Test } from 'tap'
 import type { Sql } from 'postgres'
 import { migrate } from '../../src/store/migrate.ts'
-import { IndicatorQueries, type IndicatorCounts, type IndicatorQuery } from '../../src/store/indicator-queries.ts'
+import { IndicatorQueries, flushIndicatorFacts, type IndicatorCounts, type IndicatorQuery } from '../../src/store/indicator-queries.ts'
 import { periodBounds } from '../../src/store/stats-queries.ts'
 import { judgeStep, judgeTimeliness, type HistoryPoint } from '../../src/domain/indicators.ts'
 import { createTestDatabase } from '../db-helper.ts'
@@ -270,8 +270,14 @@ t.test('the facts give the counts the domain rules give, for any period and scop
   await migrate(sql)
   const dossiers = story(80)
   for (const [i, d] of dossiers.entries()) await write(sql, d, i % 5 === 3 ? 'restore' : i % 5 === 4 ? 'late-columns' : 'store')
+  // the writes only marked the dossiers (migration 0013): a flush rebuilds their facts
+  const [marked] = await sql<Array<{ n: number }>>`select count(*)::int as n from indicator_stale`
+  t.equal(marked?.n, 80, 'every dossier written is marked for a rebuild')
+  t.equal(await flushIndicatorFacts(sql, 30), 80, 'a flush rebuilds them all, in batches')
   const [facts] = await sql<Array<{ n: number }>>`select count(distinct dossier_id)::int as n from indicator_facts`
   t.equal(facts?.n, 80, 'every dossier has its facts')
+  const [left] = await sql<Array<{ n: number }>>`select count(*)::int as n from indicator_stale`
+  t.equal(left?.n, 0, 'and no mark is left')
   const [due] = await sql<Array<{ n: number }>>`select count(*)::int as n from dossier_steps where due_at is null and detail->>'dueAt' is not null`
   t.equal(due?.n, 0, 'dossier_steps.due_at is written with the step\'s first due date')
 
@@ -331,5 +337,6 @@ t.test('the facts give the counts the domain rules give, for any period and scop
     await tx`insert into dossier_history (dossier_id, seq, at, type, status_from, status_to, entry) values (${one?.id as string}, 1000, now(), 'agency-report', 9, 5, '{}')`
     throw new Error('rolled back')
   }))
-  t.equal(await snapshot(), was, 'facts written in the same transaction as the history, and undone with it')
+  t.equal(await snapshot(), was, 'a rolled-back write marks nothing')
+  t.equal(await flushIndicatorFacts(sql), 0, 'so the next flush has nothing to rebuild')
 })
