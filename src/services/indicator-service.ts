@@ -20,13 +20,14 @@ export const MAX_INDICATOR_DAYS = 1100
 
 /** Why the hub has no figure for an indicator (N/A), or how it counts one where it differs from the national system. */
 export const NOT_AVAILABLE: Readonly<Partial<Record<IndicatorId, string>>> = {
-  1.4: 'not computed yet: the hub syncs every dossier to the national portal (DVCQG) and records when DVCQG first took each (national_sync.first_synced_at; GET /v1/admin/national-sync), but the indicator does not count it yet',
+  1.4: 'no sync data: the counts of the record\'s sync to the national portal (DVCQG) were not asked for',
   4.1: 'no data on which procedures issue a paper result: the procedure catalogue (config/hub.json) does not say, and it is the denominator',
   4.3: 'no reuse data: a component\'s `reusable` says it may be reused later, not that it was reused from digitized data (DuocTaiSuDung)',
   4.4: 'no data on components taken from the national personal data store (DuocLayTuKhoDMQG) or results synced to it'
 }
 
 export const NOTES: Readonly<Partial<Record<IndicatorId, string>>> = {
+  1.4: 'received in the period and taken by the national portal (DVCQG accepted its receipt message: national_sync.first_synced_at) by the period\'s end',
   2.2: 'calendar days from receipt to resolution, less the time waiting for papers; the procedure\'s own unit (working days, hours) is not applied yet',
   3.3: 'online = submitted online (channel 2); the catalogue does not say which results are paper documents, so an online dossier is not also checked for an electronic result',
   3.6: 'from the submission\'s fee lines (DanhSachLePhi: an amount above 0; collected online and paid); a payment made later, after a payment request (status 6), is not in the record',
@@ -41,7 +42,7 @@ export class IndicatorService {
   readonly #now: () => Date
   readonly #onceOnly: OnceOnlyIndicatorQueries | undefined
 
-  /** `onceOnly`: the counts of 4.3 and 4.4 (the document store); without it they are N/A */
+  /** `onceOnly`: the counts of 1.4 (the sync to DVCQG), 4.3 and 4.4 (the document store); without it they are N/A */
   constructor (queries: IndicatorQueries, names: { agency: ReadonlyMap<string, string>, procedure: ReadonlyMap<string, string> }, now: () => Date = () => new Date(), onceOnly?: OnceOnlyIndicatorQueries) {
     this.#queries = queries
     this.#names = names
@@ -68,7 +69,7 @@ export class IndicatorService {
     const [rows, once] = await Promise.all([this.#queries.counts(query), this.#onceOnly?.counts(query)])
     const onceOf = (kind: GroupKind, key: string): OnceOnlyCounts | undefined => once === undefined
       ? undefined
-      : once.find((o) => o.kind === kind && o.key === key) ?? { kind, key, reused: 0, fromNationalStore: 0 }
+      : once.find((o) => o.kind === kind && o.key === key) ?? { kind, key, reused: 0, fromNationalStore: 0, synced: 0 }
     const group = (kind: GroupKind): IndicatorUnit[] => ranked(rows.filter((r) => r.kind === kind).map((r) => unitOf(r, this.#name(kind, r.key), onceOf(kind, r.key))))
     const province = rows.find((r) => r.kind === 'province')
     return {
@@ -107,7 +108,7 @@ export function figuresOf (c: IndicatorCounts, once?: OnceOnlyCounts): Indicator
     ? { id: '2.2', numerator: days, denominator: 0, value: null, reason: 'no dossier received in the period was resolved by its end: N/A', note: NOTES['2.2'] as string }
     : { id: '2.2', numerator: days, denominator: c.resolved, value: round2(c.handlingDays / c.resolved), note: NOTES['2.2'] as string }
   return [
-    na('1.4'),
+    once === undefined ? na('1.4') : percentFigure('1.4', once.synced, c.received, note('1.4')),
     percentFigure('2.1', c.onTime, c.counted),
     average,
     percentFigure('3.3', c.online, c.received, note('3.3')),

@@ -122,6 +122,12 @@ t.test('a sink that refuses a dossier: a visible failed sync, later changes wait
   t.equal(list.counts.failed, 1)
   t.same(list.dossiers.map((d) => d.code), [code], 'failed is the default list')
   t.equal(await syncMetric(hub, 'failed'), 1, '/metrics counts it')
+  // Decision 766 indicator 1.4: synced ÷ received in the period (the last 30 days, Vietnam time)
+  const day = (ms: number): string => new Date(ms + 7 * 3_600_000).toISOString().slice(0, 10)
+  const indicator14 = async (): Promise<{ numerator: number, denominator: number } | undefined> =>
+    (await hub.app.inject(`/v1/reports/indicators?from=${day(Date.now() - 30 * 86_400_000)}&to=${day(Date.now())}`))
+      .json<{ province: { indicators: Array<{ id: string, numerator: number, denominator: number }> } }>().province.indicators.find((i) => i.id === '1.4')
+  t.match(await indicator14(), { numerator: 0, denominator: 1 }, '1.4: received, not taken by DVCQG')
 
   const withdrawn = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'nộp nhầm thủ tục' } })
   t.equal(withdrawn.statusCode, 200)
@@ -142,6 +148,7 @@ t.test('a sink that refuses a dossier: a visible failed sync, later changes wait
   t.match(again.json<{ errors: Array<{ detail: string }> }>().errors[0]?.detail, /has not failed \(it is synced, 2 of 2/)
   t.equal(await syncMetric(hub, 'failed'), 0)
   t.equal(await syncMetric(hub, 'synced'), 1)
+  t.match(await indicator14(), { numerator: 1, denominator: 1 }, '1.4: taken by DVCQG once retried')
   const trail = (await hub.app.inject({ url: `/v1/dossiers/${code}/audit`, headers: bearer(hub.keys.auditor) })).json<{ entries: Array<{ action: string, note?: string }> }>()
   t.ok(trail.entries.some((e) => e.action === 'retry' && e.note === 'national portal sync (DVCQG)'), 'the retry is in the dossier\'s audit trail')
 })

@@ -107,7 +107,8 @@ t.test('the Decision 766 indicators of January 2026, per commune, agency and pro
   const days = (h: number): number => h / 24
   const handling = days(49) + days(97) + days(50 - 6) + days(167 - 72)
   t.match(fig(jan.province, '2.2'), { denominator: 4, value: Math.round(handling / 4 * 100) / 100, unit: 'days' })
-  t.match(fig(jan.province, '1.4'), { value: null, reason: /sync/ })
+  // 1.4: no national portal in this hub's config: none of the six was taken by DVCQG
+  t.match(fig(jan.province, '1.4'), { numerator: 0, denominator: 6, value: 0, note: /DVCQG/ })
   // 4.3, 4.4 (once-only): no component reused, none from the national personal data store
   t.match(fig(jan.province, '4.3'), { numerator: 0, denominator: 6, value: 0, note: /reuse/ })
   t.match(fig(jan.province, '4.4'), { numerator: 0, denominator: 6, value: 0, note: /national personal data store/ })
@@ -180,7 +181,7 @@ t.test('the Decision 766 indicators of January 2026, per commune, agency and pro
   const xRow = (lines.find((l) => l.startsWith(`commune,${X},`)) ?? '').split(',')
   t.equal(xRow[header.indexOf('2.1 value')], '66.67')
   t.equal(xRow[header.indexOf('2.1 numerator')], '2')
-  t.equal(xRow[header.indexOf('1.4 value')], 'N/A')
+  t.equal(xRow[header.indexOf('1.4 value')], '0')
   t.equal(xRow[header.indexOf('total')], '25.84')
 
   const xlsx = await hub.app.inject({ url: '/v1/reports/indicators?from=2026-01-01&to=2026-01-31', headers: { accept: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' } })
