@@ -322,7 +322,7 @@ t.test('agency-side intake: a dossier the portal already sent is the same dossie
 
   // the same agency sending the same content under another reference is a new dossier (its own decision)
   const other = example('birth-registration')
-  other.source = { system: 'dvc-thanhhoa', reference: 'DVC-OTHER' }
+  other.source = { system: other.source.system, reference: 'DVC-OTHER' }
   const portalAgain = await post(hub.app, other)
   t.equal(portalAgain.statusCode, 201, 'the portal itself sending the same content under a new reference: a new dossier')
 })
