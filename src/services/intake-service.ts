@@ -30,7 +30,7 @@ import type { ResolvedAgency, ResolvedProcedure } from '../config/hub-config.ts'
 import type { DossierStore } from '../store/dossier-store.ts'
 import type { Delivery } from '../queues/delivery-queues.ts'
 import { GatewayRefusal, type AdapterGateway } from '../gateway/adapter-gateway.ts'
-import { AgencyNotFoundError, DossierCodeTakenError, HubValidationError, IdempotencyConflictError, type FieldProblem } from '../errors.ts'
+import { AgencyNotFoundError, DossierCodeTakenError, HubValidationError, IdempotencyConflictError, ReuseRefusedError, type FieldProblem } from '../errors.ts'
 import { RETURN_STEP, initialRouting, stepsToDeliver, type StepPlan } from '../domain/routing.ts'
 import type { WorkingCalendar } from '../domain/calendar.ts'
 import { dueAtReceipt, isPaper, type DossierHead, type LifecycleFacts } from '../domain/lifecycle.ts'
@@ -264,7 +264,22 @@ export class IntakeService {
     const sent = submission
     let reused: Awaited<ReturnType<DocumentService['resolve']>>['reused'] = []
     if (this.#o.documents !== undefined) {
-      ({ submission, reused } = await this.#o.documents.resolve(submission, received))
+      try {
+        ({ submission, reused } = await this.#o.documents.resolve(submission, received))
+      } catch (err) {
+        // a document valid when the dossier was received may be revoked or expired since: a repeat
+        // of that submission is answered with its dossier, as any repeat is, not refused
+        if (!(err instanceof ReuseRefusedError)) throw err
+        const prior = await this.#o.store.prior({
+          ...(idempotencyKey !== undefined && { idempotencyKey }),
+          source: submission.source,
+          fingerprint: sha256Hex(canonicalJson(sent)),
+          ...(origin.heldBy !== undefined && { asAgency: origin.heldBy })
+        })
+        if (prior?.outcome === 'conflict') throw new IdempotencyConflictError(prior.code)
+        if (prior?.outcome === 'duplicate') return { created: false, summary: prior.summary }
+        throw err
+      }
     } else if ((submission.attachments ?? []).some((a) => (a as { reuse?: unknown }).reuse !== undefined || a.reused !== undefined)) {
       throw new HubValidationError([{ pointer: '#/attachments', detail: 'this hub keeps no document store: give every component as a file' }])
     }

@@ -277,6 +277,28 @@ export class DossierStore {
   }
 
   /** The canonical dossier with its status and routing state, or undefined. One round trip. */
+  /**
+   * A submission received before, found by its Idempotency-Key or its source reference as the asker
+   * may see it (hub_known), answered as hub_intake answers a repeat ('duplicate' with the dossier's
+   * summary, 'conflict' when it came with other content); undefined when it was not received. Reads
+   * only: for an intake that is refused for a reason of today (a reused document revoked since) but
+   * may be a repeat of one accepted then.
+   */
+  async prior (input: { idempotencyKey?: string, source: { system: string, reference: string }, fingerprint: string, asAgency?: string }): Promise<{ outcome: 'duplicate', summary: DossierSummary } | { outcome: 'conflict', code: string } | undefined> {
+    const kh = input.idempotencyKey === undefined ? null : Buffer.from(sha256(input.idempotencyKey), 'hex')
+    const fp = Buffer.from(input.fingerprint, 'hex')
+    const asker = input.asAgency ?? null
+    const [row] = await this.#sql<Array<{ r: unknown }>>`select coalesce(
+        (select hub_answer(k.dossier_id, k.fingerprint, ${fp}) from idempotency_keys k
+          where ${kh}::bytea is not null and k.client_id = '' and k.key_hash = ${kh}::bytea and hub_known(k.dossier_id, ${asker}::text)),
+        (select hub_answer(r.dossier_id, r.fingerprint, ${fp}) from source_refs r
+          where r.system = ${input.source.system} and r.reference = ${input.source.reference} and hub_known(r.dossier_id, ${asker}::text))) as r`
+    if (row?.r === null || row?.r === undefined) return undefined
+    const r = parsed<{ outcome: 'duplicate' | 'conflict', code: string, status: number, receivedAt: string, dueAt: string | null, procedure: string, procedureName: string, steps: unknown }>(row.r)
+    if (r.outcome === 'conflict') return { outcome: 'conflict', code: r.code }
+    return { outcome: 'duplicate', summary: summaryOf({ code: r.code, status: r.status, received_at: r.receivedAt, due_at: r.dueAt, procedure_code: r.procedure, procedure_name: r.procedureName, steps: r.steps }) }
+  }
+
   async get (code: string): Promise<Dossier | undefined> {
     return (await this.getForUpdate(code))?.dossier
   }

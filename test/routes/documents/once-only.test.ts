@@ -239,6 +239,30 @@ t.test('each agency receives the reused document in its native format', async (t
   }
 })
 
+t.test('a repeat of a submission accepted before its document was revoked: its dossier, not a refusal', async (t) => {
+  const hub = await build(t)
+  const paper = await digitize(hub, 'justice', { holder: CHILD })
+  const given = consent()
+  const first = await post(hub.app, childDossier('REF-REPEAT', { documentId: paper.id, consent: given }), bearer(hub.keys.portal))
+  t.equal(first.statusCode, 201, first.body)
+  const code = first.json<DossierSummary>().code
+  const revoked = await hub.app.inject({ method: 'POST', url: `/v1/documents/${paper.id}/revocation`, headers: bearer(hub.keys.agencies.justice as string), payload: { reason: 'Cấp nhầm' } })
+  t.equal(revoked.statusCode, 200, revoked.body)
+  const before = await storedDossiers(hub)
+
+  const again = await post(hub.app, childDossier('REF-REPEAT', { documentId: paper.id, consent: given }), bearer(hub.keys.portal))
+  t.equal(again.statusCode, 200, `the same submission again: 200 (${again.body})`)
+  t.equal(again.json<DossierSummary>().code, code, 'with the dossier it made')
+  const changed = childDossier('REF-REPEAT', { documentId: paper.id, consent: given })
+  changed.applicant.fullName = 'Nguyễn Văn Khác'
+  const conflict = await post(hub.app, changed, bearer(hub.keys.portal))
+  t.equal(conflict.statusCode, 409, 'the same reference with other content: 409, as for any repeat')
+  const fresh = await post(hub.app, childDossier('REF-NEW', { documentId: paper.id, consent: given }), bearer(hub.keys.portal))
+  t.equal(fresh.statusCode, 400, 'a new submission naming the revoked document is refused')
+  t.equal(fresh.json<{ code: string }>().code, 'HUB_ERR_REUSE_REFUSED')
+  t.equal(await storedDossiers(hub), before, 'nothing stored by the repeat or the refusals')
+})
+
 t.test('who may look up, register and revoke; an agency sees what the dossiers routed to it contain', async (t) => {
   const agency = await startAgency(t)
   const hub = await build(t, { settings: testSettings({ agencyUrl: agency.url }) })
