@@ -8,8 +8,6 @@ import type { FastifyInstance } from 'fastify'
 import type { DigitizedPaper } from '../services/document-service.ts'
 import { dossierCodePattern } from '../schemas.ts'
 import { problem } from './common.ts'
-import { seesPersonalData } from '../auth/clients.ts'
-import { maskPersonal } from '../domain/masking.ts'
 
 const holderPattern = '^[0-9A-Za-z][0-9A-Za-z.-]{2,31}$'
 const documentParam = {
@@ -56,12 +54,12 @@ export default async function documentRoutes (app: FastifyInstance): Promise<voi
   })
 
   app.get<{ Params: { holder: string }, Querystring: { purpose: string, kind?: string } }>('/v1/holders/:holder/documents', {
-    config: { roles: ['portal', 'admin', 'auditor'], audit: 'lookup-documents' },
+    config: { roles: ['portal', 'admin'], audit: 'lookup-documents' },
     schema: {
       tags: ['documents'],
       operationId: 'listHolderDocuments',
       summary: 'A holder\'s valid documents (tra cứu giấy tờ để tái sử dụng)',
-      description: 'The documents of a person (12-digit personal number) or an organisation that are valid now — issued, not expired, not revoked — by kind, newest first; for the portal to offer them for reuse instead of asking for them again. `purpose` (Decree 13/2023/NĐ-CP) says what the lookup is for: the dossier (its code, or the portal\'s reference of the dossier being prepared). Every lookup is written to the documents\' access log with the client and the purpose, and, when the purpose is a dossier the hub holds, to that dossier\'s audit trail. The portal and administrators; auditors too, with the holders\' personal numbers masked (as everywhere they read): agencies see only what the dossiers routed to them contain.',
+      description: 'The documents of a person (12-digit personal number) or an organisation that are valid now — issued, not expired, not revoked — by kind, newest first; for the portal to offer them for reuse instead of asking for them again. `purpose` (Decree 13/2023/NĐ-CP) says what the lookup is for: the dossier (its code, or the portal\'s reference of the dossier being prepared). Every lookup is written to the documents\' access log with the client and the purpose, and, when the purpose is a dossier the hub holds, to that dossier\'s audit trail. The portal and administrators only: agencies see what the dossiers routed to them contain, auditors read the access log through the record.',
       params: {
         type: 'object',
         required: ['holder'],
@@ -94,10 +92,8 @@ export default async function documentRoutes (app: FastifyInstance): Promise<voi
     const { holder } = request.params
     const { purpose, kind } = request.query
     if (dossierCodePattern.test(purpose)) request.dossierCode = purpose
-    const client = request.client as NonNullable<typeof request.client>
-    const documents = await app.hub.documents.lookup(holder, purpose, client, kind)
-    // an auditor reads the personal numbers masked, as in dossiers and histories
-    return seesPersonalData(client.role) ? { holder, documents } : maskPersonal({ holder, documents })
+    const documents = await app.hub.documents.lookup(holder, purpose, request.client as NonNullable<typeof request.client>, kind)
+    return { holder, documents }
   })
 
   app.post<{ Params: { document: string }, Body: { reason?: string } | undefined }>('/v1/documents/:document/revocation', {

@@ -1594,7 +1594,7 @@ export interface StoredDocument {
    */
   id: string;
   /**
-   * Chủ giấy tờ — a person's 12-digit personal number (số định danh cá nhân) or an organisation's code; masked for auditors (the middle digits as *).
+   * Chủ giấy tờ — a person's 12-digit personal number (số định danh cá nhân) or an organisation's code.
    */
   holder: string;
   /**
