@@ -76,7 +76,8 @@ type Row = IndicatorCounts
 
 /**
  * Rebuilds the facts of every dossier marked since (migration 0013: writes mark, a flush rebuilds,
- * a batch per transaction); how many were rebuilt. On the record, not on a replica.
+ * a batch of marks per transaction, one flush at a time); how many marks it took. On the record,
+ * not on a replica.
  */
 export async function flushIndicatorFacts (record: Sql, batch = 2000): Promise<number> {
   let total = 0

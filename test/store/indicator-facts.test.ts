@@ -271,9 +271,9 @@ t.test('the facts give the counts the domain rules give, for any period and scop
   const dossiers = story(80)
   for (const [i, d] of dossiers.entries()) await write(sql, d, i % 5 === 3 ? 'restore' : i % 5 === 4 ? 'late-columns' : 'store')
   // the writes only marked the dossiers (migration 0013): a flush rebuilds their facts
-  const [marked] = await sql<Array<{ n: number }>>`select count(*)::int as n from indicator_stale`
+  const [marked] = await sql<Array<{ n: number, marks: number }>>`select count(distinct dossier_id)::int as n, count(*)::int as marks from indicator_stale`
   t.equal(marked?.n, 80, 'every dossier written is marked for a rebuild')
-  t.equal(await flushIndicatorFacts(sql, 30), 80, 'a flush rebuilds them all, in batches')
+  t.equal(await flushIndicatorFacts(sql, 30), marked?.marks, 'a flush takes every mark, in batches')
   const [facts] = await sql<Array<{ n: number }>>`select count(distinct dossier_id)::int as n from indicator_facts`
   t.equal(facts?.n, 80, 'every dossier has its facts')
   const [left] = await sql<Array<{ n: number }>>`select count(*)::int as n from indicator_stale`

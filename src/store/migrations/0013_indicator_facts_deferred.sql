@@ -9,11 +9,14 @@
 -- read from a replica lags by the maintenance interval). The facts still carry their times, so a
 -- past period gives the same answer whenever it is asked.
 
-create table indicator_stale (dossier_id bigint primary key);
+-- No key: a write appends its mark and never waits (a unique mark would make a write that re-marks a
+-- dossier wait for a flush holding its mark, while the flush's facts rows wait, through their foreign
+-- key, for the dossier row that write holds: a deadlock). A dossier may have several marks.
+create table indicator_stale (dossier_id bigint not null);
 
 create or replace function indicator_history_appended () returns trigger language plpgsql as $$
 begin
-  insert into indicator_stale (dossier_id) select distinct dossier_id from appended on conflict do nothing;
+  insert into indicator_stale (dossier_id) select distinct dossier_id from appended;
   return null;
 end
 $$;
@@ -21,33 +24,34 @@ $$;
 create or replace function indicator_steps_appended () returns trigger language plpgsql as $$
 begin
   insert into indicator_stale (dossier_id)
-    select distinct a.dossier_id from appended a where exists (select 1 from dossier_history h where h.dossier_id = a.dossier_id)
-    on conflict do nothing;
+    select distinct a.dossier_id from appended a where exists (select 1 from dossier_history h where h.dossier_id = a.dossier_id);
   return null;
 end
 $$;
 
 create or replace function indicator_dossier_changed () returns trigger language plpgsql as $$
 begin
-  insert into indicator_stale (dossier_id) values (new.id) on conflict do nothing;
+  insert into indicator_stale (dossier_id) values (new.id);
   return null;
 end
 $$;
 
--- Rebuilds the facts of up to `batch` marked dossiers and takes their marks, in one transaction; the
--- number rebuilt. Marks another flush holds are left to it (skip locked). A write that commits while
--- this runs marks its dossier again once this commits, so the next flush sees it.
+-- Takes up to `batch` marks and rebuilds the facts of their dossiers, in one transaction; the number
+-- of marks taken. One flush at a time (a transaction advisory lock): two would rebuild one dossier
+-- side by side and leave its facts twice. A write that commits while this runs marks its dossier
+-- again, so the next flush sees it.
 create function indicator_flush (batch integer default 2000) returns integer language plpgsql as $$
 declare
   ids bigint[];
+  taken integer;
 begin
-  with taken as (
-    delete from indicator_stale where dossier_id in (
-      select dossier_id from indicator_stale order by dossier_id limit batch for update skip locked)
+  perform pg_advisory_xact_lock(hashtext('indicator_flush'));
+  with marks as (
+    delete from indicator_stale where ctid in (select ctid from indicator_stale limit batch)
     returning dossier_id)
-  select array_agg(dossier_id) into ids from taken;
-  if ids is null then return 0; end if;
+  select array_agg(distinct dossier_id), count(*) into ids, taken from marks;
+  if taken = 0 then return 0; end if;
   perform indicator_refresh(ids);
-  return cardinality(ids);
+  return taken;
 end
 $$;
