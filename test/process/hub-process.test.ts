@@ -111,8 +111,12 @@ t.test('Ctrl-C on npm start: graceful close, `closed`, exit 0, no stack trace', 
 
 t.test('Ctrl-C on npm run demo: the hub closes, then the simulators, `closed`, exit 0, no stack trace', async (t) => {
   // the shipped config with every local endpoint moved to a free port (the simulators listen there)
-  let config = readFileSync(fromRoot('config', 'hub.json'), 'utf8')
-  for (const taken of new Set(config.match(/127\.0\.0\.1:\d+/g) ?? [])) config = config.replaceAll(taken, `127.0.0.1:${await freePort()}`)
+  // (in one pass: replacing one address at a time could also hit the start of a free port put in
+  // before, e.g. 127.0.0.1:4110 in 127.0.0.1:41105)
+  const shipped = readFileSync(fromRoot('config', 'hub.json'), 'utf8')
+  const moved = new Map<string, string>()
+  for (const taken of new Set(shipped.match(/127\.0\.0\.1:\d+/g) ?? [])) moved.set(taken, `127.0.0.1:${await freePort()}`)
+  const config = shipped.replace(/127\.0\.0\.1:\d+/g, (taken) => moved.get(taken) ?? taken)
   const dir = t.testdir()
   const file = join(dir, 'hub.json')
   writeFileSync(file, config)
