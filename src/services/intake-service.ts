@@ -352,6 +352,7 @@ export class IntakeService {
       routing,
       contentFingerprint: contentFingerprint(submission),
       duplicateWindowMs: this.#o.duplicateWindowMs,
+      codeDaysKept: Math.ceil(this.#o.receivedAtMaxAgeMs / 86_400_000) + 2,
       ...(head.dueAt !== undefined && { dueAt: head.dueAt }),
       facts,
       history,

@@ -45,6 +45,11 @@ export interface IntakeInput {
   contentFingerprint: string
   /** how long the content fingerprint finds it; 0 = never */
   duplicateWindowMs: number
+  /**
+   * how many days before the receipt day a receipt time can still name (intake's bound, plus a
+   * margin): the receiving agency's number sequences of older days are retired (hub_code_number, 0018)
+   */
+  codeDaysKept: number
   facts: LifecycleFacts
   /** the history entry of the receipt */
   history: HistoryEntry
@@ -227,6 +232,7 @@ export class DossierStore {
       code: input.code ?? null,
       contentFingerprint: input.contentFingerprint,
       windowMs: input.duplicateWindowMs,
+      codeDaysKept: input.codeDaysKept,
       width: input.sequenceWidth,
       codePrefix: input.codePrefix,
       agencyCode: input.receivingAgencyCode,
@@ -236,17 +242,15 @@ export class DossierStore {
       procedureName: input.procedureName,
       channel: CHANNEL_CODE[input.facts.channel],
       dueAt: input.dueAt ?? null,
-      dueIndexAt: input.dueAt ?? null,
-      facts: input.facts,
-      history: input.history,
-      notification: input.notification ?? null,
-      steps: steps.map(([id, r]) => [id, r])
+      dueIndexAt: input.dueAt ?? null
     }
-    // the document goes in as the text it is (json keeps it; a parse and re-serialization would not)
-    const text = JSON.stringify(p).replace(/}$/, `,"doc":${input.doc}}`)
+    // the scalars as one jsonb (parsed once, read by key); each value a json column keeps as its own
+    // parameter, stored as the text it is — the document as given (migration 0018)
+    const json = (value: unknown): string => JSON.stringify(value)
     let row: { r: unknown } | undefined
     try {
-      [row] = await this.#sql<Array<{ r: unknown }>>`select hub_intake(${text}::text::json) as r`
+      [row] = await this.#sql<Array<{ r: unknown }>>`select hub_intake(${json(p)}::text::jsonb, ${input.doc}::text::json,
+        ${json(steps)}::text::json, ${json(input.history)}::text::json, ${json(input.notification ?? null)}::text::json, ${json(input.facts)}::text::json) as r`
     } catch (err) {
       // a concurrent submission took the given code between the check and the insert
       if (input.code !== undefined && (err as { code?: string, constraint_name?: string }).code === '23505' && (err as { constraint_name?: string }).constraint_name === 'dossiers_code_key') {

@@ -87,6 +87,48 @@ t.test('day counters: each agency\'s day numbers from 1, no number twice under c
   t.equal(await next('000.00.00.H41', '2026-12-02'), 1, 'another agency has its own numbers')
 })
 
+t.test('day numbers from sequences (hub_code_number, 0018): from 1, none twice under 50 concurrent intakes, no lock held to commit, retired with their last number', async (t) => {
+  const { sql } = await createTestDatabase(t, { max: 10 })
+  await migrate(sql)
+  const next = async (agency: string, day: string, keep = 30): Promise<number> => {
+    const [row] = await sql<Array<{ n: string }>>`select hub_code_number(${agency}, ${day}::date, ${keep}) as n`
+    return Number(row?.n)
+  }
+  // the first intakes of a day race to make its sequence: one makes it, the others use it
+  const numbers = await Promise.all(Array.from({ length: 50 }, async () => await next('000.00.06.H56', '2026-12-02')))
+  t.same([...numbers].sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i + 1))
+  t.equal(await next('000.00.06.H56', '2026-12-03'), 1, 'a new day starts again at 1')
+  t.equal(await next('000.00.00.H41', '2026-12-02'), 1, 'another agency has its own numbers')
+
+  // a number taken inside an open transaction does not hold up the next one (the old counter's row lock did)
+  const held = await sql.reserve()
+  t.teardown(() => { held.release() })
+  await held`begin`
+  const [inside] = await held<Array<{ n: string }>>`select hub_code_number('000.00.06.H56', '2026-12-02'::date, 30) as n`
+  const after = await Promise.race([next('000.00.06.H56', '2026-12-02'), new Promise<'waited'>((resolve) => { setTimeout(() => { resolve('waited') }, 5_000) })])
+  t.equal(Number(inside?.n), 51)
+  t.equal(after, 52, 'the next intake got its number while the first was still open')
+  await held`rollback`
+  t.equal(await next('000.00.06.H56', '2026-12-02'), 53, 'a rolled-back intake leaves a gap, never a number given twice')
+
+  // a day numbered by the counter before 0018 goes on from its last number
+  await sql`insert into code_counters (agency, day, last) values ('000.00.00.G22', '2026-12-02', 17)`
+  t.equal(await next('000.00.00.G22', '2026-12-02'), 18)
+
+  // the first intake of a later day retires the agency's sequences of days older than it keeps
+  const sequences = async (): Promise<number> => Number((await sql<Array<{ n: string }>>`select count(*) as n from pg_class where relkind = 'S' and relname like 'code_%'`)[0]?.n)
+  const before = await sequences()
+  t.equal(await next('000.00.06.H56', '2027-01-10', 30), 1)
+  t.equal(await sequences(), before - 1, 'the agency\'s sequences of 2026-12-02 and -03 (more than 30 days before) were dropped, the new day\'s made; other agencies\' are left')
+  const rows = await sql<Array<{ day: string, last: number, by_sequence: boolean }>>`select to_char(day, 'YYYY-MM-DD') as day, last, by_sequence from code_counters where agency = '000.00.06.H56' order by day`
+  t.same(rows, [
+    { day: '2026-12-02', last: 53, by_sequence: false },
+    { day: '2026-12-03', last: 1, by_sequence: false },
+    { day: '2027-01-10', last: 0, by_sequence: true }
+  ], 'retired days keep their last number in code_counters')
+  t.equal(await next('000.00.06.H56', '2026-12-02', 400), 54, 'a retired day named again goes on after its last number')
+})
+
 t.test('cross-channel window: a fingerprint finds its dossier within the window, and is taken over after it', async (t) => {
   const { sql } = await createTestDatabase(t)
   await migrate(sql)
