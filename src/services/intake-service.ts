@@ -301,10 +301,11 @@ export class IntakeService {
         `Agency ${origin.heldBy} is not on the route of procedure ${procedure.code}; nothing was stored`)
     }
     // the code and the receipt time are columns of the record, not part of the stored document;
-    // the fingerprint (receive once: the same key with other content is a conflict) covers them
-    const fingerprint = sha256Hex(canonicalJson(sent))
+    // the fingerprint (receive once: the same key with other content is a conflict) covers them.
+    // A submission without them and without reused documents is its document: one canonical form.
     const { code: givenCode, receivedAt: _given, ...content } = submission
     const doc = canonicalJson(content)
+    const fingerprint = sha256Hex(sent === submission && givenCode === undefined && submission.receivedAt === undefined ? doc : canonicalJson(sent))
     const receivedAt = toVietnamIso(received)
     const routing = initialRouting(steps, {
       at: receivedAt,

@@ -354,20 +354,20 @@ export class DossierStore {
       nextStatus: nationalStatusCode(c.nextStatus),
       at: c.at,
       nowMs: c.nowMs,
-      facts: c.facts ?? null,
       dueAt: c.dueAt ?? null,
       dueIndex: c.dueIndex === undefined ? 'keep' : c.dueIndex === 'remove' ? 'remove' : String(c.dueIndex),
-      routing: c.routing,
-      history: (c.history ?? []).map((e) => ({
-        e,
-        from: e.statusFrom === undefined ? null : nationalStatusCode(e.statusFrom),
-        to: e.statusTo === undefined ? null : nationalStatusCode(e.statusTo)
-      })),
       release: c.release.map((r) => ({ step: r.step, kind: r.kind ?? 'dossier', member: outboxMember(c.code, r.step, r.kind) })),
-      supplement: c.supplement ?? null,
-      notification: c.notification ?? null
+      supplement: c.supplement ?? null
     }
-    const [row] = await this.#sql<Array<{ r: unknown }>>`select hub_apply(${JSON.stringify(p)}::text::json) as r`
+    const history = (c.history ?? []).map((e) => ({
+      e,
+      from: e.statusFrom === undefined ? null : nationalStatusCode(e.statusFrom),
+      to: e.statusTo === undefined ? null : nationalStatusCode(e.statusTo)
+    }))
+    // the scalars as one jsonb, each value a json column keeps as its own parameter (migration 0019)
+    const json = (value: unknown): string => JSON.stringify(value)
+    const [row] = await this.#sql<Array<{ r: unknown }>>`select hub_apply(${json(p)}::text::jsonb, ${json(c.facts ?? null)}::text::json,
+      ${json(c.routing)}::text::json, ${json(history)}::text::json, ${json(c.notification ?? null)}::text::json) as r`
     const r = parsed<{ outcome: ChangeResult['outcome'], sequence?: number, answer?: string }>(row?.r)
     if (r.outcome === 'seen') return { outcome: 'seen', answer: r.answer ?? '' }
     if (r.outcome === 'ok') return { outcome: 'ok', sequence: r.sequence ?? 0 }
