@@ -237,12 +237,12 @@ t.test('3.3 and 4.1: an online dossier of a paper-result procedure counts online
 
 t.test('maximum scores: configured, else the placeholder, said so', async (t) => {
   t.same(maxScoreOf('2.1'), { maxScore: PLACEHOLDER_MAX_SCORE, maxScoreSource: 'placeholder' })
-  t.same(maxScoreOf('2.1', { '2.1': 20 }), { maxScore: 20, maxScoreSource: 'configured' })
-  t.equal(maxScoreOf('2.2', { '2.1': 20 }), undefined, '2.2 is not scored')
+  t.same(maxScoreOf('2.1', { 2.1: 20 }), { maxScore: 20, maxScoreSource: 'configured' })
+  t.equal(maxScoreOf('2.2', { 2.1: 20 }), undefined, '2.2 is not scored')
   // 2 of 3 on time = 66.67% of a threshold of 100: 66.67 × 20 ÷ 100 = 13.33 configured, 6.67 placeholder
-  t.match(percentFigure('2.1', 2, 3, undefined, { '2.1': 20 }), { value: 66.67, maxScore: 20, maxScoreSource: 'configured', score: 13.33 })
+  t.match(percentFigure('2.1', 2, 3, undefined, { 2.1: 20 }), { value: 66.67, maxScore: 20, maxScoreSource: 'configured', score: 13.33 })
   t.match(percentFigure('2.1', 2, 3), { value: 66.67, maxScore: 10, maxScoreSource: 'placeholder', score: 6.67 })
   // 3.3: 40% of the 50% threshold with 6 points: 40 × 6 ÷ 50 = 4.8
-  t.match(percentFigure('3.3', 2, 5, undefined, { '3.3': 6 }), { value: 40, threshold: 50, score: 4.8 })
-  t.match(notAvailable('4.1', 'why', { '4.1': 5 }), { value: null, maxScore: 5, maxScoreSource: 'configured', reason: 'why' })
+  t.match(percentFigure('3.3', 2, 5, undefined, { 3.3: 6 }), { value: 40, threshold: 50, score: 4.8 })
+  t.match(notAvailable('4.1', 'why', { 4.1: 5 }), { value: null, maxScore: 5, maxScoreSource: 'configured', reason: 'why' })
 })

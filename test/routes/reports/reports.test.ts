@@ -371,7 +371,13 @@ t.test('criminal record certificates of April 2026: 2.2 in calendar days, 3.3 an
   // and t (no paper result); q and s were submitted online but have no electronic result by 30 April;
   // 2 of 5 = 40%: 40 × 6 ÷ 50 = 4.8
   t.match(fig(april.province, '3.3'), {
-    numerator: 2, denominator: 5, value: 40, threshold: 50, maxScore: 6, maxScoreSource: 'configured', score: 4.8,
+    numerator: 2,
+    denominator: 5,
+    value: 40,
+    threshold: 50,
+    maxScore: 6,
+    maxScoreSource: 'configured',
+    score: 4.8,
     shares: { online: 40, onlineWithoutElectronicResult: 40, counter: 20, postal: 0 },
     note: /2 submitted online without one are not counted online/
   })
