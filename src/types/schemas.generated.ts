@@ -1327,7 +1327,7 @@ export interface IndicatorFigure {
    */
   name: string;
   /**
-   * Đơn vị — percent (tỷ lệ %); for 2.2 the unit of its value, each procedure's own: working days (ngày làm việc) or calendar days (ngày); absent when the unit's dossiers are of procedures counted in different units (N/A).
+   * Đơn vị — percent (tỷ lệ %); for 2.2 the unit of its value, each procedure's own: working days (ngày làm việc) or calendar days (ngày); absent when 2.2 is N/A (none resolved, or the unit's dossiers are of procedures counted in different units).
    */
   unit?: "percent" | "working-days" | "calendar-days";
   /**
