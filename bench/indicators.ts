@@ -11,7 +11,10 @@
  * processing, one dossier in 7 asked for papers (one in 70 twice) and supplied, resolved — one in
  * 50 still open at the year's end — written with the triggers off, then the indicators' facts
  * (migration 0012) built in one indicator_refresh over all, as the migration does for an existing
- * record. Then GET /v1/reports/indicators' statement
+ * record, and the handling times (2.2, migration 0015) counted in each dossier's unit (one in four
+ * procedures' deadlines in calendar days, the others in working days, with config/holidays.json)
+ * as the flush does; one dossier in three of a procedure with a paper result, half of the resolved
+ * ones with an electronic result (a result document). Then GET /v1/reports/indicators' statement
  * (store/indicator-queries.ts) for the whole year and for one month, three times each (the best
  * and the median are printed), after VACUUM ANALYZE; BENCH_PLAN=1 prints the year's plan,
  * BENCH_KEEP=1 keeps the database.
@@ -22,6 +25,8 @@ import postgres from 'postgres'
 import { migrate } from '../src/store/migrate.ts'
 import { fromRoot } from '../src/paths.ts'
 import { IndicatorQueries } from '../src/store/indicator-queries.ts'
+import { fillHandlingTimes } from '../src/store/indicator-handling.ts'
+import { WorkingCalendar, type HolidayTable } from '../src/domain/calendar.ts'
 
 const N = Number(process.argv[2] ?? 1_000_000)
 const ADMIN = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -48,14 +53,16 @@ try {
   for (const [i, doc] of docs.entries()) await gen`insert into docs values (${i}, (${doc}::text)::json, ${procedures[i] as string})`
   // g: receipt order through 2026 (Vietnam time); the life of each, from g
   await gen`insert into dossiers (code, status, procedure_code, receiving_agency, channel, level, return_method, source_system,
-      received_at, due_at, resolved_at, timeliness, deadline_rule, fingerprint, updated_at, doc)
+      received_at, due_at, resolved_at, timeliness, deadline_rule, fingerprint, updated_at, doc, facts)
     select 'B-' || lpad(g::text, 10, '0'), case when g % 50 = 0 then 4 else 9 end, d.procedure,
       case when g % 21 = 0 then '000.00.06.H56' else '000.31.' || lpad((10 + g % 21)::text, 2, '0') || '.H56' end,
       1 + g % 3, case when g % 21 = 0 then 'province' else 'commune' end, 'counter', 'bench',
       r, r + interval '5 days' + case when g % 7 = 0 then interval '1 day' else interval '0' end,
       case when g % 50 <> 0 then r + (g % 8) * interval '1 day' + interval '2 hours' end,
       case when g % 50 <> 0 then case when g % 8 < 5 then 'early' else 'overdue' end end,
-      '{"days": 5, "count": "working"}', sha256(g::text::bytea), r, d.doc
+      case when g % 4 = 0 then '{"days": 10, "count": "calendar"}' else '{"days": 5, "count": "working"}' end::json,
+      sha256(g::text::bytea), r, d.doc
+      , json_build_object('paperResult', g % 3 = 0)
     from generate_series(1, ${N}) g
       cross join lateral (select timestamptz '2026-01-01 07:00:00+07' + (g::float8 / ${N}) * interval '364 days' as r) t
       join docs d on d.i = g % ${docs.length}
@@ -83,6 +90,10 @@ try {
     union all
     select id, 7, resolved_at, 'agency-report', 4, 9, null, '{"step": "main", "applied": true, "report": {"status": "resolved"}}' from dossiers where resolved_at is not null
     order by 1, 2`
+  // an electronic result (a result document in the document store) for half of the resolved
+  await gen`insert into documents (id, holder, kind, name, issuer, origin, issued_at, file_name, url, sha256, dossier_code, step, registered_by)
+    select 'D-' || id, '038200000001', 'KQ1', 'KQ', 'justice', 'result', resolved_at, 'kq.pdf', 'https://x.example/kq.pdf', repeat('a', 64), code, 'main', 'bench'
+    from dossiers where resolved_at is not null and id % 2 = 0`
   await gen`set session_replication_role = origin`
   gen.release()
   console.log(`record of ${N} dossiers written in ${secs(t0)} s`)
@@ -90,6 +101,10 @@ try {
   await sql`analyze`
   await sql`select indicator_refresh(array(select id from dossiers))`
   console.log(`indicator facts built in ${secs(t0)} s`)
+  t0 = performance.now()
+  const calendar = new WorkingCalendar(JSON.parse(readFileSync(fromRoot('config', 'holidays.json'), 'utf8')) as HolidayTable)
+  const filled = await fillHandlingTimes(sql, calendar, 20_000)
+  console.log(`handling times of ${filled} resolved dossiers counted in their unit in ${secs(t0)} s`)
   t0 = performance.now()
   await sql`vacuum analyze`
   const [{ mb } = { mb: '?' }] = await sql<Array<{ mb: string }>>`select (pg_database_size(current_database()) / 1e6)::int::text as mb`

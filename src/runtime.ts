@@ -56,6 +56,7 @@ import type { Queue } from 'bullmq'
 import { DocumentService } from './services/document-service.ts'
 import { DocumentStore } from './store/document-store.ts'
 import { OnceOnlyIndicatorQueries } from './store/once-only-indicators.ts'
+import { NationalSyncIndicatorQueries } from './store/national-sync-indicators.ts'
 import { NationalStoreSync, nationalStoreFetch } from './delivery/national-store.ts'
 import { NationalSyncStore } from './store/national-sync-store.ts'
 import { NationalSyncAdmin } from './services/national-sync-admin.ts'
@@ -393,7 +394,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : []), ...(notices?.queues ?? []), ...(nationalSyncQueue !== undefined ? [nationalSyncQueue.queue] : []),
       ...(paymentQueue !== undefined ? [paymentQueue.queue as Queue] : []), ...(pickupQueue !== undefined ? [pickupQueue.queue as Queue] : [])]
     app = await buildApp({
-      services: { intake, documents, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, { ...names, handlingUnit: names.agency, receivingUnit: receivingNames }, now), indicators: new IndicatorService(new IndicatorQueries(db.reports, { flush: db.reports === db.sql }), names, now, new OnceOnlyIndicatorQueries(db.reports)), checkpoints, noticeCounts: new NoticeCounts(noticeStore, now), nationalSync: new NationalSyncAdmin(nationalSync, audit, settings.nationalPortal !== undefined), ...(payments !== undefined && { payments }), ...(pickups !== undefined && { pickups }), inlineAttachmentLimit: options.inlineAttachmentLimit },
+      services: { intake, documents, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, { ...names, handlingUnit: names.agency, receivingUnit: receivingNames }, now), indicators: new IndicatorService(new IndicatorQueries(db.reports, { ...(db.reports === db.sql && { calendar: settings.calendar }) }), names, now, { onceOnly: new OnceOnlyIndicatorQueries(db.reports), nationalSync: new NationalSyncIndicatorQueries(db.reports), maxScores: settings.indicatorMaxScores }), checkpoints, noticeCounts: new NoticeCounts(noticeStore, now), nationalSync: new NationalSyncAdmin(nationalSync, audit, settings.nationalPortal !== undefined), ...(payments !== undefined && { payments }), ...(pickups !== undefined && { pickups }), inlineAttachmentLimit: options.inlineAttachmentLimit },
       audit,
       queues: consoleQueues,
       observability: { redis, record: db.sql, gauges: new DossierGauges(db.reports), queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), nationalSync, workers: () => workers, role, draining: () => draining, now },
@@ -499,8 +500,9 @@ export async function createHub (options: HubOptions): Promise<Hub> {
         }
       }),
       extra: [
-        // the indicators' facts of the dossiers written since the last flush (migration 0013)
-        { name: 'indicator-facts', everyMs: options.indicatorFlushIntervalMs ?? 5000, run: async () => await flushIndicatorFacts(db.sql) },
+        // the indicators' facts of the dossiers written since the last flush (migration 0013), and
+        // the handling times (2.2) of the resolved ones in their procedure's unit (migration 0015)
+        { name: 'indicator-facts', everyMs: options.indicatorFlushIntervalMs ?? 5000, run: async () => await flushIndicatorFacts(db.sql, settings.calendar) },
         ...(paymentService !== undefined
           ? [
               { name: 'payment-relay', everyMs: options.reconcileIntervalMs, run: async () => await paymentService.relay(options.reconcileGraceMs ?? 10_000) },

@@ -25,6 +25,7 @@ import type { StepPlan } from '../domain/routing.ts'
 import { NOTIFICATION_EVENTS, type NotificationEvent } from '../domain/notification.ts'
 import { resolveNotices, type ResolvedNotices } from './notice-config.ts'
 import type { CompetenceTable } from '../domain/competence.ts'
+import type { MaxScores } from '../domain/indicators.ts'
 
 /** Outbound auth with its secret read (from the environment or a file): kept in memory only. */
 export interface ResolvedAuth {
@@ -145,6 +146,8 @@ export interface HubSettings {
   audit: ResolvedAudit
   /** how long closed dossiers are kept (npm run retention); without a retention section, for good */
   retention: RetentionPolicy
+  /** Decision 766 indicators: the maximum score of each scored indicator the configuration sets (the others: a placeholder) */
+  indicatorMaxScores: MaxScores
 }
 
 export interface ResolveOptions {
@@ -475,7 +478,8 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
     competence,
     ...(nationalPortal !== undefined && { nationalPortal }),
     audit,
-    retention
+    retention,
+    indicatorMaxScores: { ...config.indicators?.maxScores }
   }
   // and any secret loaded from there by another path (a default in code)
   const loaded = findLoadedDevSecrets(settings, devSecrets)

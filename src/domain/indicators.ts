@@ -23,6 +23,8 @@
  *     processing time) on time.
  */
 
+import type { DeadlineRule, WorkingCalendar } from './calendar.ts'
+
 /** Statuses by national code (domain/status.ts names them). */
 export const S = { NEW: 1, RECEIVED: 2, NOT_ACCEPTED: 3, PROCESSING: 4, SUPPLEMENT: 5, PAYMENT: 6, WITHDRAWN: 7, STOPPED: 8, RESOLVED: 9, RETURNED: 10 } as const
 
@@ -140,6 +142,67 @@ export function judgeStep (
   return { judgedAt, ...(dueAt !== undefined && { dueAt }), onTime }
 }
 
+/** The unit a dossier's handling time (2.2) is counted in: its procedure's deadline count. */
+export type HandlingUnit = 'working-days' | 'calendar-days'
+
+/** The unit of a procedure's deadline rule; a procedure without one: working days (the catalogue's default count). */
+export const handlingUnitOf = (rule: DeadlineRule | undefined): HandlingUnit => rule?.count === 'calendar' ? 'calendar-days' : 'working-days'
+
+const DAY_MS = 86_400_000
+
+/**
+ * Indicator 2.2 for one resolved dossier: its handling time in its procedure's own unit (DOMAIN.md
+ * "Decision 766": "in the procedure's own unit"), the way its due date was counted:
+ *   - from the start of handling (calendar.startOfHandling: the receipt, or for a paper dossier
+ *     received after the cut-off, or any received outside working time, the next working opening)
+ *     to the resolution;
+ *   - less the applicant's time with the papers: each wait (a change into 5 until the next status
+ *     row), clipped to that interval;
+ *   - working days: working time (working periods of working days, holidays and swapped Saturdays
+ *     of the table) ÷ the working day's length (8 h by default); calendar days: elapsed time ÷ 24 h.
+ * Never below 0.
+ */
+export function handlingTime (
+  calendar: WorkingCalendar,
+  d: { receivedAt: Date, resolvedAt: Date, paper: boolean, rule?: DeadlineRule, supplementWaits: ReadonlyArray<{ from: Date, to: Date }> }
+): { value: number, unit: HandlingUnit } {
+  const unit = handlingUnitOf(d.rule)
+  const start = calendar.startOfHandling(d.receivedAt, d.paper)
+  const end = d.resolvedAt
+  const span = (a: Date, b: Date): number => unit === 'working-days' ? calendar.workingTimeBetween(a, b) : Math.max(0, b.getTime() - a.getTime())
+  let total = span(start, end)
+  for (const w of d.supplementWaits) {
+    const from = new Date(Math.max(w.from.getTime(), start.getTime()))
+    const to = new Date(Math.min(w.to.getTime(), end.getTime()))
+    if (to.getTime() > from.getTime()) total -= span(from, to)
+  }
+  const value = Math.max(0, total) / (unit === 'working-days' ? calendar.dayLength : DAY_MS)
+  return { value, unit }
+}
+
+/**
+ * Indicators 3.3 and 4.1 for one dossier received in the period, as it stood at the period's end.
+ * `paperResult`: its procedure issues a paper result (the catalogue, recorded at receipt; undefined:
+ * not said). `electronicResultAt`: when a result document (result code and file link) was first
+ * registered for it.
+ *   - 3.3: online when submitted online (channel 2) and, if the result is a paper document, it has
+ *     an electronic result by the end; at the counter: channel 1 (or unknown); by post: channel 3
+ *     (a result returned by post does not make a dossier postal);
+ *   - 4.1: counted (denominator) when its result is a paper document; electronic (numerator) when
+ *     it has an electronic result by the end.
+ */
+export function channelAndResult (
+  d: { channel: 'counter' | 'online' | 'postal' | undefined, paperResult?: boolean, electronicResultAt?: Date },
+  periodEnd: Date
+): { channel: 'online' | 'counter' | 'postal' | 'online-without-electronic-result', paperResult: boolean, electronicResult: boolean } {
+  const electronic = d.electronicResultAt !== undefined && d.electronicResultAt.getTime() <= periodEnd.getTime()
+  const paperResult = d.paperResult === true
+  const channel = d.channel === 'postal'
+    ? 'postal'
+    : d.channel === 'online' ? (paperResult && !electronic ? 'online-without-electronic-result' : 'online') : 'counter'
+  return { channel, paperResult, electronicResult: paperResult && electronic }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Values, scores, ranks
 
@@ -149,29 +212,43 @@ export interface IndicatorDefinition {
   id: IndicatorId
   /** Vietnamese name */
   name: string
-  /** what the value is: a percentage, or (2.2) an average in days */
-  unit: 'percent' | 'days'
+  /** what the value is: a percentage, or (2.2) an average time in each procedure's own unit */
+  unit: 'percent' | 'time'
   /** the value that earns the full score (percent); undefined: not scored (2.2) */
   threshold?: number
-  /**
-   * the indicator's maximum score. PLACEHOLDER: Decision 766's annex gives each indicator its
-   * points; they are not in shared/DOMAIN.md, so each scored indicator counts 10 here until the
-   * province sets the annex's figures.
-   */
-  maxScore?: number
+  /** scored (has a maximum score) */
+  scored: boolean
 }
 
+/**
+ * The maximum score each scored indicator counts when the configuration (indicators.maxScores in
+ * config/hub.json) does not set one. A PLACEHOLDER, not Decision 766's figure: its annex gives each
+ * indicator its points, but neither shared/DOMAIN.md nor the public texts found (a summary of the
+ * Decision: 100 points in all over five groups) give the points of these indicators one by one.
+ */
+export const PLACEHOLDER_MAX_SCORE = 10
+
+/** Maximum scores by indicator (configured); a scored indicator not in it counts PLACEHOLDER_MAX_SCORE. */
+export type MaxScores = Readonly<Partial<Record<IndicatorId, number>>>
+
 export const INDICATORS: readonly IndicatorDefinition[] = [
-  { id: '1.4', name: 'Tỷ lệ hồ sơ được đồng bộ lên Cổng DVCQG', unit: 'percent', threshold: 100, maxScore: 10 },
-  { id: '2.1', name: 'Tỷ lệ hồ sơ giải quyết đúng hạn, trước hạn', unit: 'percent', threshold: 100, maxScore: 10 },
-  { id: '2.2', name: 'Thời gian giải quyết trung bình', unit: 'days' },
-  { id: '3.3', name: 'Tỷ lệ hồ sơ nộp trực tuyến', unit: 'percent', threshold: 50, maxScore: 10 },
-  { id: '3.6', name: 'Tỷ lệ hồ sơ thanh toán trực tuyến', unit: 'percent', threshold: 100, maxScore: 10 },
-  { id: '4.1', name: 'Tỷ lệ hồ sơ cấp kết quả điện tử', unit: 'percent', threshold: 100, maxScore: 10 },
-  { id: '4.2', name: 'Tỷ lệ số hóa hồ sơ, kết quả', unit: 'percent', threshold: 80, maxScore: 10 },
-  { id: '4.3', name: 'Tỷ lệ khai thác, tái sử dụng dữ liệu số hóa', unit: 'percent', threshold: 80, maxScore: 10 },
-  { id: '4.4', name: 'Tỷ lệ hồ sơ sử dụng dữ liệu từ Kho quản lý dữ liệu điện tử của tổ chức, cá nhân', unit: 'percent', threshold: 100, maxScore: 10 }
+  { id: '1.4', name: 'Tỷ lệ hồ sơ được đồng bộ lên Cổng DVCQG', unit: 'percent', threshold: 100, scored: true },
+  { id: '2.1', name: 'Tỷ lệ hồ sơ giải quyết đúng hạn, trước hạn', unit: 'percent', threshold: 100, scored: true },
+  { id: '2.2', name: 'Thời gian giải quyết trung bình', unit: 'time', scored: false },
+  { id: '3.3', name: 'Tỷ lệ hồ sơ nộp trực tuyến', unit: 'percent', threshold: 50, scored: true },
+  { id: '3.6', name: 'Tỷ lệ hồ sơ thanh toán trực tuyến', unit: 'percent', threshold: 100, scored: true },
+  { id: '4.1', name: 'Tỷ lệ hồ sơ cấp kết quả điện tử', unit: 'percent', threshold: 100, scored: true },
+  { id: '4.2', name: 'Tỷ lệ số hóa hồ sơ, kết quả', unit: 'percent', threshold: 80, scored: true },
+  { id: '4.3', name: 'Tỷ lệ khai thác, tái sử dụng dữ liệu số hóa', unit: 'percent', threshold: 80, scored: true },
+  { id: '4.4', name: 'Tỷ lệ hồ sơ sử dụng dữ liệu từ Kho quản lý dữ liệu điện tử của tổ chức, cá nhân', unit: 'percent', threshold: 100, scored: true }
 ]
+
+/** The maximum score of a scored indicator (configured, else the placeholder); undefined for 2.2. */
+export function maxScoreOf (id: IndicatorId, maxScores: MaxScores = {}): { maxScore: number, maxScoreSource: 'configured' | 'placeholder' } | undefined {
+  if (!definition(id).scored) return undefined
+  const configured = maxScores[id]
+  return configured === undefined ? { maxScore: PLACEHOLDER_MAX_SCORE, maxScoreSource: 'placeholder' } : { maxScore: configured, maxScoreSource: 'configured' }
+}
 
 export const INDICATOR_IDS: readonly IndicatorId[] = INDICATORS.map((d) => d.id)
 
@@ -201,22 +278,26 @@ export type IndicatorFigure = {
   denominator?: number
   threshold?: number
   maxScore?: number
+  maxScoreSource?: 'configured' | 'placeholder'
+  /** 2.2: the unit of its value */
+  unit?: 'percent' | HandlingUnit
   note?: string
 } & ({ value: number, score?: number } | { value: null, reason: string })
 
-/** A figure from counts (percent indicators): N/A when the denominator is 0. */
-export function percentFigure (id: IndicatorId, numerator: number, denominator: number, note?: string): IndicatorFigure {
+/** A figure from counts (percent indicators): N/A when the denominator is 0 (`emptyReason`, else the usual one). */
+export function percentFigure (id: IndicatorId, numerator: number, denominator: number, note?: string, maxScores: MaxScores = {}, emptyReason?: string): IndicatorFigure {
   const def = definition(id)
   const value = percent(numerator, denominator)
-  const base = { id, numerator, denominator, ...(def.threshold !== undefined && { threshold: def.threshold }), ...(def.maxScore !== undefined && { maxScore: def.maxScore }), ...(note !== undefined && { note }) }
-  if (value === undefined) return { ...base, value: null, reason: 'no dossier in the denominator (0): N/A' }
-  return { ...base, value, ...(def.threshold !== undefined && def.maxScore !== undefined && { score: score(value, def.threshold, def.maxScore) }) }
+  const max = maxScoreOf(id, maxScores)
+  const base = { id, unit: 'percent' as const, numerator, denominator, ...(def.threshold !== undefined && { threshold: def.threshold }), ...max, ...(note !== undefined && { note }) }
+  if (value === undefined) return { ...base, value: null, reason: emptyReason ?? 'no dossier in the denominator (0): N/A' }
+  return { ...base, value, ...(def.threshold !== undefined && max !== undefined && { score: score(value, def.threshold, max.maxScore) }) }
 }
 
 /** An indicator the record has no data for. */
-export function notAvailable (id: IndicatorId, reason: string): IndicatorFigure {
+export function notAvailable (id: IndicatorId, reason: string, maxScores: MaxScores = {}): IndicatorFigure {
   const def = definition(id)
-  return { id, ...(def.threshold !== undefined && { threshold: def.threshold }), ...(def.maxScore !== undefined && { maxScore: def.maxScore }), value: null, reason }
+  return { id, ...(def.threshold !== undefined && { threshold: def.threshold }), ...maxScoreOf(id, maxScores), value: null, reason }
 }
 
 export function definition (id: IndicatorId): IndicatorDefinition {

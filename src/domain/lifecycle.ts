@@ -74,6 +74,8 @@ export interface LifecycleFacts {
   returnMethod: 'counter' | 'postal' | 'online'
   /** the procedure's processing time, when the catalogue gives one */
   rule?: DeadlineRule
+  /** the procedure's result is a paper document (the catalogue's paperResult when the dossier was received; absent: not said) */
+  paperResult?: boolean
   pausedSince?: string
   overdueSince?: string
   rescheduledDueAt?: string

@@ -76,7 +76,7 @@ export async function toXlsx (r: IndicatorReport): Promise<Buffer> {
     ws.mergeCells(2, 1, 2, width)
     ws.addRow([])
     // two header rows: the indicator's name over its five columns
-    const top = ws.addRow([...fixed, ...INDICATORS.flatMap((d) => [`${d.id}. ${d.name}${d.unit === 'days' ? ' (ngày)' : ' (%)'}`, '', '', '', ''])])
+    const top = ws.addRow([...fixed, ...INDICATORS.flatMap((d) => [`${d.id}. ${d.name}${d.unit === 'time' ? ' (ngày làm việc / ngày, theo thủ tục)' : ' (%)'}`, '', '', '', ''])])
     const sub = ws.addRow([...fixed.map(() => ''), ...INDICATORS.flatMap(() => PARTS.map((p) => p.vi))])
     for (let i = 1; i <= fixed.length; i++) ws.mergeCells(top.number, i, sub.number, i)
     INDICATORS.forEach((_d, i) => {
@@ -98,12 +98,13 @@ export async function toXlsx (r: IndicatorReport): Promise<Buffer> {
     ws.getColumn(3).width = 36
   }
   const notes = wb.addWorksheet('Ghi chú')
-  notes.addRow(['Chỉ số', 'Tên chỉ số', 'Ngưỡng điểm tối đa (%)', 'Điểm tối đa', 'Ghi chú / lý do không có số liệu'])
+  notes.addRow(['Chỉ số', 'Tên chỉ số', 'Ngưỡng điểm tối đa (%)', 'Điểm tối đa', 'Ghi chú / lý do không có số liệu', 'Nguồn điểm tối đa'])
   notes.getRow(1).font = { bold: true }
   const sample = r.province ?? r.agencies[0]
   for (const d of INDICATORS) {
     const f = sample?.indicators.find((x) => x.id === d.id)
-    notes.addRow([d.id, d.name, d.threshold ?? '', d.maxScore ?? '', [f?.reason, f?.note].filter((x) => x !== undefined).join('; ')])
+    const source = f?.maxScoreSource === undefined ? '' : f.maxScoreSource === 'configured' ? 'cấu hình (indicators.maxScores)' : 'tạm tính (10): chưa có số điểm của phụ lục Quyết định 766 đã kiểm chứng'
+    notes.addRow([d.id, d.name, d.threshold ?? '', f?.maxScore ?? '', [f?.reason, f?.note].filter((x) => x !== undefined).join('; '), source])
   }
   notes.getColumn(2).width = 60
   notes.getColumn(5).width = 100

@@ -316,7 +316,8 @@ export class IntakeService {
       channel: submission.channel,
       level: submission.procedure.level,
       returnMethod: submission.resultReturn.method,
-      ...(procedure.deadline !== undefined && { rule: { days: procedure.deadline.days, count: procedure.deadline.count ?? 'working' } })
+      ...(procedure.deadline !== undefined && { rule: { days: procedure.deadline.days, count: procedure.deadline.count ?? 'working' } }),
+      ...(procedure.paperResult !== undefined && { paperResult: procedure.paperResult })
     }
     // a dossier the post office is to collect waits as new: nothing delivered, no clock, until the collection
     const pickup = submission.pickup !== undefined

@@ -23,10 +23,13 @@
  * dossier's), overdue after its second own supplement request by the end; a dossier counts once
  * per agency, late if any of its steps there is late.
  *
- * Received in the period (received_at in [start, end]): 3.3 channel shares, 3.6 fee lines, 4.2
- * attachments and a result file by the end (a step resolved by then with results), 2.2 handling
- * time of those resolved by the end (resolved_at − received_at − time waiting for papers, in
- * calendar days; fixed at the resolution, so kept as a fact).
+ * Received in the period (received_at in [start, end]): 3.3 channel shares (online: channel 2 and,
+ * for a procedure whose result is a paper document, an electronic result registered by the end),
+ * 3.6 fee lines, 4.1 (of those whose procedure issues a paper result, the ones with an electronic
+ * result by the end), 4.2 attachments and a result file by the end (a step resolved by then with
+ * results), 2.2 handling time of those resolved by the end, in each dossier's own unit (working or
+ * calendar days, migration 0015; fixed at the resolution, so kept as a fact: the flush fills it,
+ * store/indicator-handling.ts), summed per unit.
  *
  * One pass: the facts rows are counted per (commune, procedure, agency) by a plain GROUP BY that
  * PostgreSQL runs in parallel workers, and those few hundred rows are rolled up into the
@@ -34,7 +37,9 @@
  * 'commune', by receiving agency code), each procedure, each agency of the route.
  */
 import type { PendingQuery, Sql } from 'postgres'
+import type { WorkingCalendar } from '../domain/calendar.ts'
 import { periodBounds } from './stats-queries.ts'
+import { fillHandlingTimes } from './indicator-handling.ts'
 
 export type GroupKind = 'province' | 'commune' | 'procedure' | 'agency'
 
@@ -57,56 +62,74 @@ export interface IndicatorCounts {
   /** 2.1: counted (received or handled in the period) and of those on time */
   counted: number
   onTime: number
-  /** received in the period, and of those online (2), at the counter (1), by post (3) */
+  /**
+   * received in the period, and of those: online (3.3: channel 2, with an electronic result by the
+   * end when the procedure's result is a paper document), submitted online without one, at the
+   * counter (1), by post (3)
+   */
   received: number
   online: number
+  onlineWithoutElectronicResult: number
   counter: number
   postal: number
+  /** 4.1: received, of a procedure whose result is a paper document; of those, with an electronic result by the end */
+  paperResult: number
+  electronicResult: number
+  /** received, of a procedure the catalogue did not say (when the dossier was received) whether its result is paper */
+  resultKindUnknown: number
   /** 3.6: received with a non-zero fee line; of those, one collected online and paid */
   withFee: number
   paidOnline: number
   /** 4.2: received with a component file and a result file by the end */
   digitized: number
-  /** 2.2: received and resolved by the end; their handling days summed */
+  /** 2.2: received and resolved by the end, and their handling times summed, per unit (working days, calendar days) */
   resolved: number
-  handlingDays: number
+  resolvedWorking: number
+  workingDays: number
+  resolvedCalendar: number
+  calendarDays: number
 }
 
 type Row = IndicatorCounts
 
 /**
  * Rebuilds the facts of every dossier marked since (migration 0013: writes mark, a flush rebuilds,
- * a batch of marks per transaction, one flush at a time); how many marks it took. On the record,
- * not on a replica.
+ * a batch of marks per transaction, one flush at a time), then counts the handling time (2.2) of
+ * the resolved ones that have none yet in their procedure's unit, with the working calendar
+ * (migration 0015, store/indicator-handling.ts); how many marks it took. On the record, not on a
+ * replica.
  */
-export async function flushIndicatorFacts (record: Sql, batch = 2000): Promise<number> {
+export async function flushIndicatorFacts (record: Sql, calendar: WorkingCalendar, batch = 2000): Promise<number> {
   let total = 0
   for (;;) {
     const [row] = await record<Array<{ n: number }>>`select indicator_flush(${batch}) as n`
     const n = row?.n ?? 0
     total += n
-    if (n < batch) return total
+    if (n < batch) break
   }
+  await fillHandlingTimes(record, calendar, batch)
+  return total
 }
 
 export class IndicatorQueries {
   readonly #sql: Sql
-  readonly #flush: boolean
+  readonly #calendar: WorkingCalendar | undefined
 
   /**
-   * `sql`: the reports connection (Database.reports). `flush`: it is the record itself, so the facts
-   * of the dossiers written since the last flush are rebuilt before each report (on a replica the
-   * maintenance job's flushes reach it by replication).
+   * `sql`: the reports connection (Database.reports). `calendar`: given when it is the record
+   * itself, so the facts of the dossiers written since the last flush are rebuilt (and their
+   * handling times counted with this working calendar) before each report; without it, none (on a
+   * replica the maintenance job's flushes reach it by replication).
    */
-  constructor (sql: Sql, options: { flush?: boolean } = {}) {
+  constructor (sql: Sql, options: { calendar?: WorkingCalendar } = {}) {
     this.#sql = sql
-    this.#flush = options.flush ?? true
+    this.#calendar = options.calendar
   }
 
   async counts (q: IndicatorQuery): Promise<IndicatorCounts[]> {
-    if (this.#flush) await flushIndicatorFacts(this.#sql)
+    if (this.#calendar !== undefined) await flushIndicatorFacts(this.#sql, this.#calendar)
     const rows = await this.statement(q)
-    return rows.map((r) => ({ ...r, handlingDays: Number(r.handlingDays) }))
+    return rows.map((r) => ({ ...r, workingDays: Number(r.workingDays), calendarDays: Number(r.calendarDays) }))
   }
 
   /** The statement of `counts` (public so its plan can be read). */
@@ -126,7 +149,8 @@ export class IndicatorQueries {
         ${received} and f.with_fee as fee,
         ${received} and f.paid_online as paid,
         ${received} and f.attachments and f.result_at <= ${end} as digitized,
-        ${received} and f.resolved_at <= ${end} as resolved
+        ${received} and f.resolved_at <= ${end} as resolved,
+        coalesce(f.e_result_at <= ${end}, false) as e_result
       from indicator_facts f
       -- how it stood at the end if still open then: the span containing the end
       left join indicator_spans s on s.dossier_id = f.dossier_id and s.during @> ${end}::timestamptz
@@ -146,12 +170,19 @@ export class IndicatorQueries {
     const sums = sql`
       count(*) filter (where r.on_time) as on_time, count(*) filter (where r.step_on_time) as step_on_time,
       count(*) filter (where r.received_in) as received,
-      count(*) filter (where r.received_in and r.channel = 2) as online,
+      count(*) filter (where r.received_in and r.channel = 2 and (r.paper_result is not true or r.e_result)) as online,
+      count(*) filter (where r.received_in and r.channel = 2 and r.paper_result and not r.e_result) as online_no_e,
       count(*) filter (where r.received_in and r.channel = 1) as counter,
       count(*) filter (where r.received_in and r.channel = 3) as postal,
+      count(*) filter (where r.received_in and r.paper_result) as paper,
+      count(*) filter (where r.received_in and r.paper_result and r.e_result) as e_result,
+      count(*) filter (where r.received_in and r.paper_result is null) as kind_unknown,
       count(*) filter (where r.fee) as fee, count(*) filter (where r.paid) as paid,
       count(*) filter (where r.digitized) as digitized, count(*) filter (where r.resolved) as resolved,
-      coalesce(sum(r.handling_us) filter (where r.resolved), 0) as handling_us`
+      count(*) filter (where r.resolved and r.handling_unit = 1) as resolved_w,
+      coalesce(sum(r.handling) filter (where r.resolved and r.handling_unit = 1), 0) as handling_w,
+      count(*) filter (where r.resolved and r.handling_unit = 2) as resolved_c,
+      coalesce(sum(r.handling) filter (where r.resolved and r.handling_unit = 2), 0) as handling_c`
     return sql<Row[]>`
       with t as (
         -- one pass, per (commune, procedure, agency): a dossier's commune and procedure on its
@@ -172,7 +203,8 @@ export class IndicatorQueries {
         from (
           select j.agency, j.dossier_id, bool_and(j.step_on_time) as step_on_time, bool_or(j.on_time) as on_time,
             bool_or(j.received_in) as received_in, min(j.channel) as channel, bool_or(j.fee) as fee, bool_or(j.paid) as paid,
-            bool_or(j.digitized) as digitized, bool_or(j.resolved) as resolved, min(j.handling_us) as handling_us
+            bool_or(j.digitized) as digitized, bool_or(j.resolved) as resolved, min(j.handling) as handling,
+            min(j.handling_unit) as handling_unit, bool_or(j.paper_result) as paper_result, bool_or(j.e_result) as e_result
           from (${judged(sql`f.pair_steps > 1`)}) j
           group by j.agency, j.dossier_id
         ) r
@@ -183,23 +215,28 @@ export class IndicatorQueries {
           case when grouping(t.agency) = 0 then 'agency' when grouping(t.procedure_code) = 0 then 'procedure' else 'commune' end as kind,
           coalesce(t.agency, t.procedure_code, t.unit) as key,
           sum(t.counted) as counted, sum(t.on_time) as on_time, sum(t.step_on_time) as step_on_time, sum(t.received) as received,
-          sum(t.online) as online, sum(t.counter) as counter, sum(t.postal) as postal, sum(t.fee) as fee, sum(t.paid) as paid,
-          sum(t.digitized) as digitized, sum(t.resolved) as resolved, sum(t.handling_us) as handling_us
+          sum(t.online) as online, sum(t.online_no_e) as online_no_e, sum(t.counter) as counter, sum(t.postal) as postal,
+          sum(t.paper) as paper, sum(t.e_result) as e_result, sum(t.kind_unknown) as kind_unknown, sum(t.fee) as fee, sum(t.paid) as paid,
+          sum(t.digitized) as digitized, sum(t.resolved) as resolved, sum(t.resolved_w) as resolved_w, sum(t.handling_w) as handling_w,
+          sum(t.resolved_c) as resolved_c, sum(t.handling_c) as handling_c
         from t
         group by grouping sets ((t.unit), (t.procedure_code), (t.agency))
         having case when grouping(t.unit) = 0 then t.unit when grouping(t.procedure_code) = 0 then t.procedure_code else t.agency end is not null
           ${q.agency === undefined ? sql`` : sql`and (grouping(t.agency) = 1 or t.agency = ${q.agency})`}
       )
       select kind, key, counted::int, (case when kind = 'agency' then step_on_time else on_time end)::int as "onTime",
-        received::int, online::int, counter::int, postal::int, fee::int as "withFee", paid::int as "paidOnline",
-        digitized::int, resolved::int, (handling_us / 86400e6)::float8 as "handlingDays"
+        received::int, online::int, online_no_e::int as "onlineWithoutElectronicResult", counter::int, postal::int,
+        paper::int as "paperResult", e_result::int as "electronicResult", kind_unknown::int as "resultKindUnknown",
+        fee::int as "withFee", paid::int as "paidOnline", digitized::int, resolved::int,
+        resolved_w::int as "resolvedWorking", handling_w::float8 as "workingDays", resolved_c::int as "resolvedCalendar", handling_c::float8 as "calendarDays"
       from g
       union all
       -- the province: every dossier is of one procedure
       select 'province', '', coalesce(sum(counted), 0)::int, coalesce(sum(on_time), 0)::int, coalesce(sum(received), 0)::int,
-        coalesce(sum(online), 0)::int, coalesce(sum(counter), 0)::int, coalesce(sum(postal), 0)::int, coalesce(sum(fee), 0)::int,
-        coalesce(sum(paid), 0)::int, coalesce(sum(digitized), 0)::int, coalesce(sum(resolved), 0)::int,
-        (coalesce(sum(handling_us), 0) / 86400e6)::float8
+        coalesce(sum(online), 0)::int, coalesce(sum(online_no_e), 0)::int, coalesce(sum(counter), 0)::int, coalesce(sum(postal), 0)::int,
+        coalesce(sum(paper), 0)::int, coalesce(sum(e_result), 0)::int, coalesce(sum(kind_unknown), 0)::int,
+        coalesce(sum(fee), 0)::int, coalesce(sum(paid), 0)::int, coalesce(sum(digitized), 0)::int, coalesce(sum(resolved), 0)::int,
+        coalesce(sum(resolved_w), 0)::int, coalesce(sum(handling_w), 0)::float8, coalesce(sum(resolved_c), 0)::int, coalesce(sum(handling_c), 0)::float8
       from g where kind = 'procedure'
     `
   }

@@ -1327,11 +1327,11 @@ export interface IndicatorFigure {
    */
   name: string;
   /**
-   * Đơn vị — percent (tỷ lệ %) or days (ngày, 2.2).
+   * Đơn vị — percent (tỷ lệ %); for 2.2 the unit of its value, each procedure's own: working days (ngày làm việc) or calendar days (ngày); absent when 2.2 is N/A (none resolved, or the unit's dossiers are of procedures counted in different units).
    */
-  unit?: "percent" | "days";
+  unit?: "percent" | "working-days" | "calendar-days";
   /**
-   * Tử số — the dossiers counted in the numerator (2.2: the days summed).
+   * Tử số — the dossiers counted in the numerator (2.2: the handling times summed, in its unit).
    */
   numerator?: number;
   /**
@@ -1351,9 +1351,13 @@ export interface IndicatorFigure {
    */
   threshold?: number;
   /**
-   * Điểm tối đa — the indicator's maximum score (a placeholder of 10 until the province sets the Decision's annex points).
+   * Điểm tối đa — the indicator's maximum score: the configuration's (indicators.maxScores), else a placeholder of 10 (maxScoreSource).
    */
   maxScore?: number;
+  /**
+   * Nguồn điểm tối đa — configured (indicators.maxScores in the hub's configuration) or placeholder (10: Decision 766's annex points for this indicator were not found in a verified text).
+   */
+  maxScoreSource?: "configured" | "placeholder";
   /**
    * Xếp hạng chỉ số — the unit's rank on this indicator among the units of its grouping that have a value (1 best; ties share a rank).
    */
@@ -1371,9 +1375,13 @@ export interface IndicatorFigure {
    */
   shares?: {
     /**
-     * Trực tuyến — channel 2.
+     * Trực tuyến — channel 2 (of a procedure whose result is a paper document: only with an electronic result by the period's end).
      */
     online?: number | null;
+    /**
+     * Nộp trực tuyến nhưng chưa có kết quả điện tử — submitted online, of a procedure whose result is a paper document, without an electronic result by the period's end: not counted online.
+     */
+    onlineWithoutElectronicResult?: number | null;
     /**
      * Trực tiếp — channel 1.
      */
@@ -2569,6 +2577,7 @@ export interface HubConfig {
     [k: string]: AgencyConfig | undefined;
   };
   competence?: CompetenceConfig;
+  indicators?: IndicatorSettings;
   /**
    * Danh mục TTHC và bảng định tuyến — procedures the hub accepts, keyed by national procedure code (mã TTHC), each naming its data schema and the agencies that must receive it.
    */
@@ -2942,6 +2951,49 @@ export interface CompetenceTable {
   note?: string;
 }
 /**
+ * Chỉ số theo Quyết định 766/QĐ-TTg — how GET /v1/reports/indicators scores the indicators.
+ */
+export interface IndicatorSettings {
+  maxScores?: IndicatorMaxScores;
+}
+/**
+ * Điểm tối đa của từng chỉ số — the points each scored indicator is worth (Decision 766/QĐ-TTg's annex, or the province's own rules). Not verified from the Decision's text: a public summary gives 100 points in all over five groups, not the points of these indicators one by one. An indicator left out counts a PLACEHOLDER of 10, and the report says so (maxScoreSource 'placeholder').
+ */
+export interface IndicatorMaxScores {
+  /**
+   * Đồng bộ lên Cổng DVCQG.
+   */
+  "1.4"?: number;
+  /**
+   * Giải quyết đúng hạn, trước hạn.
+   */
+  "2.1"?: number;
+  /**
+   * Hồ sơ trực tuyến.
+   */
+  "3.3"?: number;
+  /**
+   * Thanh toán trực tuyến.
+   */
+  "3.6"?: number;
+  /**
+   * Cấp kết quả điện tử.
+   */
+  "4.1"?: number;
+  /**
+   * Số hóa hồ sơ, kết quả.
+   */
+  "4.2"?: number;
+  /**
+   * Tái sử dụng dữ liệu số hóa.
+   */
+  "4.3"?: number;
+  /**
+   * Dữ liệu từ Kho quản lý dữ liệu điện tử của tổ chức, cá nhân.
+   */
+  "4.4"?: number;
+}
+/**
  * Thủ tục — one procedure's catalogue entry and route.
  */
 export interface ProcedureRoute {
@@ -2975,6 +3027,10 @@ export interface ProcedureRoute {
    * Ghi chú — free text for the people who maintain this file.
    */
   note?: string;
+  /**
+   * Kết quả giải quyết là giấy tờ bản giấy — true when the procedure's result is a paper document (a certificate, an extract, a licence), false when it is not (a notice, a contract, data updated in a database). Decision 766 indicators read it as recorded on each dossier at receipt: 3.3 counts an online dossier of such a procedure as online only with an electronic result (a result document registered in the hub's document store: its code and file link); 4.1 is the share of such dossiers with an electronic result. Absent: not said, and the procedure's dossiers are outside 4.1 (3.3 counts them online by their channel alone).
+   */
+  paperResult?: boolean;
   postal?: ProcedurePostal;
 }
 /**

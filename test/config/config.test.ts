@@ -165,6 +165,9 @@ t.test('resolveHubConfig: the shipped config/hub.json is accepted and defaults a
   t.equal(birth?.dataSchema, 'birth-registration')
   t.same(birth?.steps.map((s) => [s.id, s.agency, s.stage, s.lead]), [['civil-status', 'justice', 0, true], ['residence', 'police-residence', 1, false], ['health-insurance', 'social-insurance', 1, false]], 'the linked route, in stages')
   t.notOk('timeoutMs' in (raw.agencies.evn ?? {}), 'the object passed in is not modified')
+  t.equal(birth?.paperResult, true, 'the catalogue says a birth registration issues a paper result (the birth certificate)')
+  t.same(settings.indicatorMaxScores, {}, 'no maximum score configured: each scored indicator counts the placeholder')
+  t.same(resolveHubConfig({ ...shipped(), indicators: { maxScores: { 2.1: 20, 3.3: 6 } } }, 'origin').indicatorMaxScores, { 2.1: 20, 3.3: 6 })
 
   const partial = shipped()
   Object.assign(partial.agencies.evn ?? {}, { timeoutMs: 500, concurrency: 2, retry: { attempts: 3 } })
@@ -213,6 +216,9 @@ t.test('resolveHubConfig: each kind of mistake is rejected with a message naming
     ['a procedure with both agencies and stages', (c) => { (c.procedures[BIRTH] ?? {}).agencies = ['justice'] }, `/procedures/${BIRTH}`, /either agencies .* or stages/],
     ['a procedure with neither agencies nor stages', (c) => { delete (c.procedures[ELECTRICITY] ?? {}).agencies }, `/procedures/${ELECTRICITY}`, /not neither/],
     ['a step id used twice', (c) => { stagesOf(c, BIRTH)[1]?.steps.push({ id: 'civil-status', agency: 'justice' }) }, `/procedures/${BIRTH}/stages/1/steps/2`, /"civil-status" is used twice/],
+    ['a paperResult that is not a boolean', (c) => { (c.procedures[BIRTH] ?? {}).paperResult = 'yes' }, `/procedures/${BIRTH}/paperResult`, /boolean/],
+    ['a maximum score of 0', (c) => { c.indicators = { maxScores: { 2.1: 0 } } }, '/indicators/maxScores/2.1', /> 0|greater|exclusiveMinimum|must be/],
+    ['a maximum score for 2.2 (not scored)', (c) => { c.indicators = { maxScores: { 2.2: 5 } } }, '/indicators/maxScores/2.2', /not allowed|unknown/],
     ['one agency twice without step ids', (c) => { c.procedures[ELECTRICITY] = { name: 'x', dataSchema: 'electricity-new-connection', stages: [{ steps: [{ agency: 'evn' }] }, { steps: [{ agency: 'evn' }] }] } }, `/procedures/${ELECTRICITY}/stages/1/steps/0`, /"evn" is used twice/],
     ['a step at an unknown agency', (c) => { stagesOf(c, BIRTH)[1]?.steps.push({ id: 'x', agency: 'police' }) }, `/procedures/${BIRTH}/stages/1/steps/2`, /"police".*not under \/agencies/],
     ['a lead that is not a step', (c) => { (c.procedures[BIRTH] ?? {}).lead = 'tax' }, `/procedures/${BIRTH}/lead`, /"tax", which is not a step/],

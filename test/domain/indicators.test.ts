@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs'
 import { WorkingCalendar, type HolidayTable } from '../../src/domain/calendar.ts'
 import { changeStatus, dueAtReceipt, type DossierHead, type LifecycleFacts } from '../../src/domain/lifecycle.ts'
 import {
-  judgeStep, judgeTimeliness, notAvailable, percent, percentFigure, rank, round2, score, totalScore, S,
-  type HistoryPoint, type Period
+  channelAndResult, handlingTime, judgeStep, judgeTimeliness, maxScoreOf, notAvailable, percent, percentFigure, rank, round2, score, totalScore, S,
+  PLACEHOLDER_MAX_SCORE, type HistoryPoint, type Period
 } from '../../src/domain/indicators.ts'
 import { fromRoot } from '../../src/paths.ts'
 
@@ -174,4 +174,75 @@ t.test('reportPeriod: the defaults, a backwards period and one too long (stats a
   t.match(reportPeriod({ from: '2026-02-01', to: '2026-01-31' }, '2026-03-15', 1100, 'MAX'), { problem: /is after to \(2026-02-01 > 2026-01-31\)/ })
   t.same(reportPeriod({ from: '2026-01-01', to: '2026-01-31' }, '2026-03-15', 31, 'MAX'), { from: '2026-01-01', to: '2026-01-31' }, '31 days of 31 allowed')
   t.match(reportPeriod({ from: '2026-01-01', to: '2026-02-01' }, '2026-03-15', 31, 'MAX'), { problem: /has 32 days; ask for at most 31 \(MAX\)/ })
+})
+
+t.test('2.2: the handling time in the procedure\'s own unit: working days with the 2026 holiday table', async (t) => {
+  const working = { days: 5, count: 'working' as const }
+  // online, Thursday 12 February 10:00 → Monday 23 February 15:00, across Tết (Mon 16 – Fri 20 off):
+  // Thu 12 10:00–11:30 and 13:30–17:00 (5 h), Fri 13 (8 h), Mon 23 07:00–11:30 and 13:30–15:00 (6 h):
+  // 19 h of working time, 19 ÷ 8 = 2.375 working days (11 days 5 hours of calendar time)
+  t.same(handlingTime(calendar, { receivedAt: vn('2026-02-12T10:00:00.000'), resolvedAt: vn('2026-02-23T15:00:00.000'), paper: false, rule: working, supplementWaits: [] }),
+    { value: 2.375, unit: 'working-days' })
+  // at the counter Monday 5 January 16:00 (after the 15:00 cut-off): handling starts Tue 6 07:00; papers
+  // asked Wed 7 09:00, supplied Mon 12 14:00; resolved Tue 13 10:00. Start → resolution: Tue 6, Wed 7,
+  // Thu 8, Fri 9, Sat 10 (a working Saturday), Mon 12 (8 h each) and Tue 13 07:00–10:00 (3 h) = 51 h;
+  // the wait: Wed 7 09:00–17:00 (6 h), Thu 8, Fri 9, Sat 10 (24 h), Mon 12 07:00–14:00 (5 h) = 35 h;
+  // 51 − 35 = 16 h = 2 working days
+  const waits = [{ from: vn('2026-01-07T09:00:00.000'), to: vn('2026-01-12T14:00:00.000') }]
+  t.same(handlingTime(calendar, { receivedAt: vn('2026-01-05T16:00:00.000'), resolvedAt: vn('2026-01-13T10:00:00.000'), paper: true, rule: working, supplementWaits: waits }),
+    { value: 2, unit: 'working-days' })
+  // the same received online: Monday 16:00–17:00 counts too, 17 h = 2.125 working days
+  t.same(handlingTime(calendar, { receivedAt: vn('2026-01-05T16:00:00.000'), resolvedAt: vn('2026-01-13T10:00:00.000'), paper: false, rule: working, supplementWaits: waits }),
+    { value: 2.125, unit: 'working-days' })
+  // a procedure without a processing time: working days too (the catalogue's default count)
+  t.same(handlingTime(calendar, { receivedAt: vn('2026-01-05T16:00:00.000'), resolvedAt: vn('2026-01-13T10:00:00.000'), paper: true, supplementWaits: waits }),
+    { value: 2, unit: 'working-days' })
+  // never below 0: a wait reported past the resolution is clipped to it
+  t.same(handlingTime(calendar, { receivedAt: vn('2026-01-05T09:00:00.000'), resolvedAt: vn('2026-01-05T10:00:00.000'), paper: false, rule: working, supplementWaits: [{ from: vn('2026-01-05T09:00:00.000'), to: vn('2026-01-06T09:00:00.000') }] }),
+    { value: 0, unit: 'working-days' })
+})
+
+t.test('2.2: the handling time in calendar days for a procedure counted in calendar days', async (t) => {
+  const calendarDays = { days: 10, count: 'calendar' as const }
+  // online Wednesday 1 April 08:00, papers asked Fri 3 08:00 and supplied Mon 6 20:00 (3 days 12 h),
+  // resolved Wed 15 April 20:00 (14 days 12 h after receipt): 14.5 − 3.5 = 11 days
+  t.same(handlingTime(calendar, {
+    receivedAt: vn('2026-04-01T08:00:00.000'),
+    resolvedAt: vn('2026-04-15T20:00:00.000'),
+    paper: false,
+    rule: calendarDays,
+    supplementWaits: [{ from: vn('2026-04-03T08:00:00.000'), to: vn('2026-04-06T20:00:00.000') }]
+  }), { value: 11, unit: 'calendar-days' })
+  // at the counter on Saturday 4 April 09:00: handling starts Monday 6 April 07:00; resolved Thursday
+  // 9 April 19:00: 3 days 12 h = 3.5 days
+  t.same(handlingTime(calendar, { receivedAt: vn('2026-04-04T09:00:00.000'), resolvedAt: vn('2026-04-09T19:00:00.000'), paper: true, rule: calendarDays, supplementWaits: [] }),
+    { value: 3.5, unit: 'calendar-days' })
+})
+
+t.test('3.3 and 4.1: an online dossier of a paper-result procedure counts online only with an electronic result by the end', async (t) => {
+  const end = JAN.end
+  const issued = vn('2026-01-20T10:00:00.000')
+  const later = vn('2026-02-02T10:00:00.000')
+  t.same(channelAndResult({ channel: 'online', paperResult: true, electronicResultAt: issued }, end), { channel: 'online', paperResult: true, electronicResult: true })
+  t.same(channelAndResult({ channel: 'online', paperResult: true, electronicResultAt: later }, end), { channel: 'online-without-electronic-result', paperResult: true, electronicResult: false },
+    'a result issued in February does not count for January')
+  t.same(channelAndResult({ channel: 'online', paperResult: true, electronicResultAt: later }, FEB.end), { channel: 'online', paperResult: true, electronicResult: true })
+  t.same(channelAndResult({ channel: 'online', paperResult: true }, end), { channel: 'online-without-electronic-result', paperResult: true, electronicResult: false })
+  t.same(channelAndResult({ channel: 'online', paperResult: false }, end), { channel: 'online', paperResult: false, electronicResult: false }, 'no paper result: online by its channel; outside 4.1')
+  t.same(channelAndResult({ channel: 'online' }, end), { channel: 'online', paperResult: false, electronicResult: false }, 'not said: online by its channel; outside 4.1')
+  t.same(channelAndResult({ channel: 'counter', paperResult: true, electronicResultAt: issued }, end), { channel: 'counter', paperResult: true, electronicResult: true })
+  t.same(channelAndResult({ channel: 'postal', paperResult: true }, end), { channel: 'postal', paperResult: true, electronicResult: false })
+  t.same(channelAndResult({ channel: undefined }, end).channel, 'counter', 'an unknown channel counts at the counter')
+})
+
+t.test('maximum scores: configured, else the placeholder, said so', async (t) => {
+  t.same(maxScoreOf('2.1'), { maxScore: PLACEHOLDER_MAX_SCORE, maxScoreSource: 'placeholder' })
+  t.same(maxScoreOf('2.1', { 2.1: 20 }), { maxScore: 20, maxScoreSource: 'configured' })
+  t.equal(maxScoreOf('2.2', { 2.1: 20 }), undefined, '2.2 is not scored')
+  // 2 of 3 on time = 66.67% of a threshold of 100: 66.67 × 20 ÷ 100 = 13.33 configured, 6.67 placeholder
+  t.match(percentFigure('2.1', 2, 3, undefined, { 2.1: 20 }), { value: 66.67, maxScore: 20, maxScoreSource: 'configured', score: 13.33 })
+  t.match(percentFigure('2.1', 2, 3), { value: 66.67, maxScore: 10, maxScoreSource: 'placeholder', score: 6.67 })
+  // 3.3: 40% of the 50% threshold with 6 points: 40 × 6 ÷ 50 = 4.8
+  t.match(percentFigure('3.3', 2, 5, undefined, { 3.3: 6 }), { value: 40, threshold: 50, score: 4.8 })
+  t.match(notAvailable('4.1', 'why', { 4.1: 5 }), { value: null, maxScore: 5, maxScoreSource: 'configured', reason: 'why' })
 })

@@ -12,14 +12,25 @@
  * one procedure, one agency's scope) every count of every grouping is compared with the same count
  * made in TypeScript from the history by the domain's rules. Then later history is appended and a
  * past period is asked again: the same answer.
+ *
+ * Each dossier's procedure deadline is in working days, in calendar days or not given (2.2 counts
+ * its handling time in that unit, with the holiday table: domain/indicators.ts handlingTime); its
+ * procedure issues a paper result, or not, or the catalogue did not say (3.3, 4.1); some have a
+ * result document registered in the document store (an electronic result), some after their
+ * facts were built.
  */
 import t, { type Test } from 'tap'
 import type { Sql } from 'postgres'
 import { migrate } from '../../src/store/migrate.ts'
 import { IndicatorQueries, flushIndicatorFacts, type IndicatorCounts, type IndicatorQuery } from '../../src/store/indicator-queries.ts'
 import { periodBounds } from '../../src/store/stats-queries.ts'
-import { judgeStep, judgeTimeliness, type HistoryPoint } from '../../src/domain/indicators.ts'
+import { channelAndResult, handlingTime, judgeStep, judgeTimeliness, type HistoryPoint } from '../../src/domain/indicators.ts'
+import { WorkingCalendar, type DeadlineRule, type HolidayTable } from '../../src/domain/calendar.ts'
+import { fromRoot } from '../../src/paths.ts'
 import { createTestDatabase } from '../db-helper.ts'
+import { readFileSync } from 'node:fs'
+
+const calendar = new WorkingCalendar(JSON.parse(readFileSync(fromRoot('config', 'holidays.json'), 'utf8')) as HolidayTable)
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
@@ -48,6 +59,10 @@ interface Dossier {
   attachments: number
   steps: Step[]
   history: H[]
+  rule?: DeadlineRule
+  paperResult?: boolean
+  /** when a result document was registered for it (issued_at), if one was */
+  electronicResultAt?: Date
 }
 
 function story (n: number): Dossier[] {
@@ -129,8 +144,13 @@ function story (n: number): Dossier[] {
       fees: r() < 0.5 ? [] : [{ amount: r() < 0.8 ? 50000 : 0, collection: pick(['online', 'counter']), paid: r() < 0.6 }],
       attachments: r() < 0.6 ? 1 : 0,
       steps,
-      history
+      history,
+      ...(r() < 0.8 && { rule: r() < 0.6 ? { days: 5, count: 'working' as const } : { days: 10, count: 'calendar' as const } }),
+      ...(r() < 0.85 && { paperResult: r() < 0.6 })
     })
+    const last = out.at(-1) as Dossier
+    const withResult = steps.find((s) => s.results && s.reportedAt !== undefined)
+    if (withResult !== undefined && r() < 0.7) last.electronicResultAt = withResult.reportedAt as Date
   }
   return out
 }
@@ -145,11 +165,13 @@ async function write (sql: Sql, d: Dossier, order: 'store' | 'restore' | 'late-c
   const resolved = firstInto(d, [9]) ?? firstInto(d, [10])
   const closed = firstInto(d, [3, 7, 8])
   const doc = { fees: d.fees, attachments: Array.from({ length: d.attachments }, () => ({ name: 'a.pdf' })) }
+  const facts = { channel: ['counter', 'online', 'postal'][d.channel - 1], ...(d.rule !== undefined && { rule: d.rule }), ...(d.paperResult !== undefined && { paperResult: d.paperResult }) }
   const [row] = await sql<Array<{ id: string }>>`insert into dossiers (code, status, procedure_code, receiving_agency, channel, level,
-      return_method, source_system, received_at, due_at, resolved_at, closed_at, fingerprint, updated_at, doc)
+      return_method, source_system, received_at, due_at, resolved_at, closed_at, fingerprint, updated_at, doc, deadline_rule, facts)
     values (${d.code}, ${status}, ${d.procedure}, ${d.unit}, ${d.channel}, ${d.level}, 'counter', 'portal', ${d.receivedAt},
       ${order === 'late-columns' ? null : due}, ${order === 'late-columns' ? null : resolved}, ${order === 'late-columns' ? null : closed},
-      ${Buffer.alloc(32, 1)}, ${d.receivedAt}, ${JSON.stringify(doc)}::text::json) returning id`
+      ${Buffer.alloc(32, 1)}, ${d.receivedAt}, ${JSON.stringify(doc)}::text::json,
+      ${d.rule === undefined ? null : JSON.stringify(d.rule)}::text::json, ${JSON.stringify(facts)}::text::json) returning id`
   const id = row?.id as string
   const steps = async (): Promise<void> => {
     for (const [position, s] of d.steps.entries()) {
@@ -183,8 +205,35 @@ async function write (sql: Sql, d: Dossier, order: 'store' | 'restore' | 'late-c
   if (order === 'late-columns') await sql`update dossiers set due_at = ${due}, resolved_at = ${resolved}, closed_at = ${closed} where id = ${id}`
 }
 
+/** Registers a result document for the dossier in the document store, as the hub does after an agency's report. */
+async function registerResult (sql: Sql, d: Dossier): Promise<void> {
+  if (d.electronicResultAt === undefined) return
+  await sql`insert into documents (id, holder, kind, name, issuer, origin, issued_at, file_name, url, sha256, dossier_code, step, registered_by)
+    values (${`DOC-${d.code}`}, '038200000001', 'KQ1', 'Kết quả', 'justice', 'result', ${d.electronicResultAt}, 'kq.pdf',
+      'https://x.example/kq.pdf', ${'c'.repeat(64)}, ${d.code}, 's1', 'justice')`
+}
+
 type Counts = Omit<IndicatorCounts, 'kind' | 'key'>
-const zero = (): Counts => ({ counted: 0, onTime: 0, received: 0, online: 0, counter: 0, postal: 0, withFee: 0, paidOnline: 0, digitized: 0, resolved: 0, handlingDays: 0 })
+const zero = (): Counts => ({
+  counted: 0,
+  onTime: 0,
+  received: 0,
+  online: 0,
+  onlineWithoutElectronicResult: 0,
+  counter: 0,
+  postal: 0,
+  paperResult: 0,
+  electronicResult: 0,
+  resultKindUnknown: 0,
+  withFee: 0,
+  paidOnline: 0,
+  digitized: 0,
+  resolved: 0,
+  resolvedWorking: 0,
+  workingDays: 0,
+  resolvedCalendar: 0,
+  calendarDays: 0
+})
 
 /** The counts by the domain's rules, from the same dossiers. */
 function expected (dossiers: readonly Dossier[], q: IndicatorQuery): Map<string, Counts> {
@@ -201,9 +250,14 @@ function expected (dossiers: readonly Dossier[], q: IndicatorQuery): Map<string,
     if (onTime) c.onTime++
     if (received) {
       c.received++
-      if (d.channel === 2) c.online++
-      if (d.channel === 1) c.counter++
-      if (d.channel === 3) c.postal++
+      const cr = channelAndResult({ channel: (['counter', 'online', 'postal'] as const)[d.channel - 1], ...(d.paperResult !== undefined && { paperResult: d.paperResult }), ...(d.electronicResultAt !== undefined && { electronicResultAt: d.electronicResultAt }) }, end)
+      if (cr.channel === 'online') c.online++
+      if (cr.channel === 'online-without-electronic-result') c.onlineWithoutElectronicResult++
+      if (cr.channel === 'counter') c.counter++
+      if (cr.channel === 'postal') c.postal++
+      if (cr.paperResult) c.paperResult++
+      if (cr.electronicResult) c.electronicResult++
+      if (d.paperResult === undefined) c.resultKindUnknown++
       if (d.fees.some((f) => f.amount > 0)) c.withFee++
       if (d.fees.some((f) => f.amount > 0 && f.collection === 'online' && f.paid)) c.paidOnline++
       if (d.attachments > 0 && d.steps.some((s) => s.state === 'resolved' && s.results && (s.reportedAt as Date).getTime() <= end.getTime())) c.digitized++
@@ -211,13 +265,20 @@ function expected (dossiers: readonly Dossier[], q: IndicatorQuery): Map<string,
     if (resolved && resolvedAt !== null) {
       c.resolved++
       // less the time waiting for papers: each change into 5 until the next status row that is not 5
-      let waited = 0
+      const supplementWaits: Array<{ from: Date, to: Date }> = []
       d.history.forEach((h, i) => {
         if (h.to !== 5 || h.from === 5 || h.at.getTime() > resolvedAt.getTime()) return
         const after = d.history.slice(i + 1).find((n) => n.to !== null && n.to !== 5)
-        waited += (after?.at ?? resolvedAt).getTime() - h.at.getTime()
+        supplementWaits.push({ from: h.at, to: after?.at ?? resolvedAt })
       })
-      c.handlingDays += (resolvedAt.getTime() - d.receivedAt.getTime() - waited) / DAY
+      const { value, unit } = handlingTime(calendar, { receivedAt: d.receivedAt, resolvedAt, paper: d.channel !== 2, ...(d.rule !== undefined && { rule: d.rule }), supplementWaits })
+      if (unit === 'working-days') {
+        c.resolvedWorking++
+        c.workingDays += value
+      } else {
+        c.resolvedCalendar++
+        c.calendarDays += value
+      }
     }
   }
   for (const d of dossiers) {
@@ -257,10 +318,11 @@ async function compare (t: Test, queries: IndicatorQueries, dossiers: readonly D
   for (const [key, w] of want) {
     const g = got.get(key)
     if (g === undefined) continue
-    const { kind: _kind, key: _key, handlingDays, ...counts } = g
-    const { handlingDays: wantDays, ...wantCounts } = w
+    const { kind: _kind, key: _key, workingDays, calendarDays, ...counts } = g
+    const { workingDays: wantWorking, calendarDays: wantCalendar, ...wantCounts } = w
     t.same(counts, wantCounts, `${label}: ${key}`)
-    t.ok(Math.abs(handlingDays - wantDays) < 1e-6, `${label}: ${key} handling days ${handlingDays} = ${wantDays}`)
+    t.ok(Math.abs(workingDays - wantWorking) < 1e-6, `${label}: ${key} working days ${workingDays} = ${wantWorking}`)
+    t.ok(Math.abs(calendarDays - wantCalendar) < 1e-6, `${label}: ${key} calendar days ${calendarDays} = ${wantCalendar}`)
   }
   return got
 }
@@ -269,15 +331,25 @@ t.test('the facts give the counts the domain rules give, for any period and scop
   const { sql } = await createTestDatabase(t)
   await migrate(sql)
   const dossiers = story(80)
-  for (const [i, d] of dossiers.entries()) await write(sql, d, i % 5 === 3 ? 'restore' : i % 5 === 4 ? 'late-columns' : 'store')
+  for (const [i, d] of dossiers.entries()) {
+    await write(sql, d, i % 5 === 3 ? 'restore' : i % 5 === 4 ? 'late-columns' : 'store')
+    // half of the results registered now, the others after the first flush
+    if (i % 2 === 0) await registerResult(sql, d)
+  }
   // the writes only marked the dossiers (migration 0013): a flush rebuilds their facts
   const [marked] = await sql<Array<{ n: number, marks: number }>>`select count(distinct dossier_id)::int as n, count(*)::int as marks from indicator_stale`
+  t.ok(dossiers.some((d) => d.electronicResultAt !== undefined) && dossiers.some((d) => d.rule?.count === 'calendar') && dossiers.some((d) => d.paperResult === true), 'the story has electronic results, calendar-day procedures and paper results')
   t.equal(marked?.n, 80, 'every dossier written is marked for a rebuild')
-  t.equal(await flushIndicatorFacts(sql, 30), marked?.marks, 'a flush takes every mark, in batches')
+  t.equal(await flushIndicatorFacts(sql, calendar, 30), marked?.marks, 'a flush takes every mark, in batches')
+  const [todo] = await sql<Array<{ n: number }>>`select count(*)::int as n from indicator_facts where resolved_at is not null and handling is null`
+  t.equal(todo?.n, 0, 'and counts the handling time of every resolved dossier')
   const [facts] = await sql<Array<{ n: number }>>`select count(distinct dossier_id)::int as n from indicator_facts`
   t.equal(facts?.n, 80, 'every dossier has its facts')
   const [left] = await sql<Array<{ n: number }>>`select count(*)::int as n from indicator_stale`
   t.equal(left?.n, 0, 'and no mark is left')
+  for (const [i, d] of dossiers.entries()) if (i % 2 === 1) await registerResult(sql, d)
+  const [late] = await sql<Array<{ n: number }>>`select count(distinct dossier_id)::int as n from indicator_stale`
+  t.equal(late?.n, dossiers.filter((d, i) => i % 2 === 1 && d.electronicResultAt !== undefined).length, 'a result registered later marks its dossier')
   const [due] = await sql<Array<{ n: number }>>`select count(*)::int as n from dossier_steps where due_at is null and detail->>'dueAt' is not null`
   t.equal(due?.n, 0, 'dossier_steps.due_at is written with the step\'s first due date')
 
@@ -289,7 +361,7 @@ t.test('the facts give the counts the domain rules give, for any period and scop
   const [kept] = await sql<Array<{ due: Date }>>`select due_at as due from dossier_steps where dossier_id = ${step?.id as string} and step = ${step?.step as string}`
   t.same(kept?.due, step?.due, 'a step\'s due date is the one written with it, not a later report\'s')
 
-  const queries = new IndicatorQueries(sql)
+  const queries = new IndicatorQueries(sql, { calendar })
   const later = new Date('2026-12-01T09:00:00+07:00')
   const variety = await compare(t, queries, dossiers, { from: '2026-01-01', to: '2026-12-31', now: later })
   t.ok((variety.get('province:')?.counted ?? 0) > 60 && (variety.get('province:')?.onTime ?? 0) > 0, 'the story counts dossiers on time and late')
@@ -338,5 +410,5 @@ t.test('the facts give the counts the domain rules give, for any period and scop
     throw new Error('rolled back')
   }))
   t.equal(await snapshot(), was, 'a rolled-back write marks nothing')
-  t.equal(await flushIndicatorFacts(sql), 0, 'so the next flush has nothing to rebuild')
+  t.equal(await flushIndicatorFacts(sql, calendar), 0, 'so the next flush has nothing to rebuild')
 })

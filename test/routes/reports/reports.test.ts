@@ -5,9 +5,12 @@
  * and at the province, resolved early and late, with one and with two supplement requests, one
  * still waiting for papers at the end of January, one still in progress then. January asked in
  * March and in June, with February's events in the record by then, gives the same figures.
+ * Then criminal record certificates of April 2026 (10 calendar days; a paper result): 2.2 in
+ * calendar days, 3.3 and 4.1 from the results registered in the document store, with maximum
+ * scores set in the configuration.
  */
 import t from 'tap'
-import { build, example, post, startAgency, waitFor, bearer } from '../../helper.ts'
+import { build, example, post, startAgency, testSettings, waitFor, bearer } from '../../helper.ts'
 import ExcelJS from 'exceljs'
 import { judgeTimeliness, type HistoryPoint } from '../../../src/domain/indicators.ts'
 import { STATUSES } from '../../../src/domain/status.ts'
@@ -103,16 +106,24 @@ t.test('the Decision 766 indicators of January 2026, per commune, agency and pro
   t.match(fig(jan.province, '3.3'), { numerator: 3, denominator: 6, value: 50, score: 10, shares: { online: 50, counter: 50, postal: 0 } })
   // 4.2: a component file and a result file by the end: a only (the others resolved without results)
   t.match(fig(jan.province, '4.2'), { numerator: 1, denominator: 6, value: 16.67, threshold: 80, score: 2.08 })
-  // 2.2: resolved in January of those received: a (2 days 1 h), b (4 days 1 h), c (2 days 2 h less 5 h + 1 h of papers = 1 day 20 h), f (6 days 23 h less 3 days)
-  const days = (h: number): number => h / 24
-  const handling = days(49) + days(97) + days(50 - 6) + days(167 - 72)
-  t.match(fig(jan.province, '2.2'), { denominator: 4, value: Math.round(handling / 4 * 100) / 100, unit: 'days' })
+  // 2.2, in working days (the power connection's deadline is in working days; 8 h of working time a
+  // day, 07:00–11:30 and 13:30–17:00): resolved in January of those received:
+  //   a Mon 5 09:00 → Wed 7 10:00: Mon 6 h + Tue 8 h + Wed 3 h = 17 h = 2.125
+  //   b Mon 5 09:00 → Fri 9 10:00: 6 + 8 + 8 + 8 + 3 = 33 h = 4.125
+  //   c Mon 5 09:00 → Wed 7 11:00: 6 + 8 + 4 = 18 h, less its papers Tue 6 09:00–14:00 (3 h) and
+  //     Wed 7 09:00–10:00 (1 h): 14 h = 1.75
+  //   f Mon 5 09:00 → Mon 12 08:00: 6 + 8 × 5 (Tue 6 – Sat 10, a working Saturday) + 1 = 47 h, less
+  //     its papers Tue 6 09:00 – Fri 9 09:00 (6 + 8 + 8 + 2 = 24 h): 23 h = 2.875
+  // 10.875 working days ÷ 4 = 2.72 (in calendar days, as before, it was 2.9)
+  t.match(fig(jan.province, '2.2'), { numerator: 10.88, denominator: 4, value: 2.72, unit: 'working-days', note: /own unit/ })
+  t.match(fig(jan.procedures?.[0], '2.2'), { numerator: 10.88, denominator: 4, value: 2.72, unit: 'working-days' })
   // 1.4: no national portal in this hub's config: none of the six was taken by DVCQG
   t.match(fig(jan.province, '1.4'), { numerator: 0, denominator: 6, value: 0, note: /DVCQG/ })
   // 4.3, 4.4 (once-only): no component reused, none from the national personal data store
   t.match(fig(jan.province, '4.3'), { numerator: 0, denominator: 6, value: 0, note: /reuse/ })
   t.match(fig(jan.province, '4.4'), { numerator: 0, denominator: 6, value: 0, note: /national personal data store/ })
-  t.match(fig(jan.province, '4.1'), { value: null })
+  // 4.1: a power connection's result is no paper document (paperResult false in the catalogue)
+  t.match(fig(jan.province, '4.1'), { value: null, denominator: 0, reason: /paper/, maxScore: 10, maxScoreSource: 'placeholder' })
   // 3.6: dossiers with a fee above 0: a (paid online) and b (at the counter)
   t.match(fig(jan.province, '3.6'), { numerator: 1, denominator: 2, value: 50, threshold: 100, score: 5, note: /fee lines/ })
 
@@ -286,4 +297,117 @@ t.test('indicators per agency: each judged on its own step\'s due date and end',
   const justice = (await hub.app.inject({ url: '/v1/reports/indicators?from=2026-01-01&to=2026-01-31', headers: bearer(hub.keys.agencies.justice as string) })).json<IndicatorReport>()
   t.same(justice.agencies.map((u) => u.key), ['justice'], 'the justice department sees its own row only')
   t.match(fig(justice.agencies[0], '2.1'), { numerator: 0, denominator: 1 })
+})
+
+t.test('criminal record certificates of April 2026: 2.2 in calendar days, 3.3 and 4.1 from electronic results, configured maximum scores', async (t) => {
+  let now = new Date('2026-04-01T08:00:00+07:00') // Wednesday
+  const agency = await startAgency(t)
+  const settings = {
+    ...testSettings({ agencyUrl: agency.url, extra: { indicators: { maxScores: { 3.3: 6, 4.1: 5 } } } }),
+    duplicateWindowMs: 0
+  }
+  const hub = await build(t, { agencyUrl: agency.url, settings, now: () => now })
+  const at = (iso: string): void => { now = new Date(`${iso}+07:00`) }
+  const CRIMINAL = '2.000488.000.00.00.H56'
+  const POWER = '9.000001.000.00.00.H56'
+  let n = 0
+  const submit = async (channel: 'online' | 'counter', name: 'criminal-record-certificate' | 'electricity-new-connection' = 'criminal-record-certificate'): Promise<{ code: string, agency: string }> => {
+    n++
+    const base = example(name)
+    const s: DossierSubmission = { ...base, channel, resultReturn: { method: 'counter' }, source: { system: base.source.system, reference: `lltp-${n}` } }
+    const res = await post(hub.app, s)
+    t.equal(res.statusCode, 201, res.body)
+    const { code, routing } = res.json<DossierSummary>()
+    const [step, state] = Object.entries(routing as Record<string, { agency: string }>)[0] as [string, { agency: string }]
+    await waitFor(async () => (await hub.store.routingState(code, step))?.state === 'delivered', `${code} delivered`)
+    return { code, agency: state.agency }
+  }
+  const report = async (d: { code: string, agency: string }, r: StatusReport): Promise<void> => {
+    const res = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${d.code}/events`, payload: { eventId: `e-${Math.random()}`, agency: d.agency, report: r } })
+    t.equal(res.statusCode, 201, `${r.status} on ${d.code}: ${res.body}`)
+  }
+  const result = (k: number): NonNullable<StatusReport['results']>[number] => ({ name: 'Phiếu lý lịch tư pháp số 1', componentCode: 'KQ-LLTP', url: `https://police.example/lltp-${k}.pdf`, sha256: String(k).repeat(64).slice(0, 64) })
+
+  // p: online Wed 1 April 08:00; papers asked Fri 3 08:00, supplied Mon 6 20:00 (3 days 12 h); resolved
+  // Wed 15 April 20:00 with its certificate: 14 days 12 h − 3 days 12 h = 11 calendar days
+  const p = await submit('online')
+  at('2026-04-02T09:00:00')
+  // q: online Thu 2 April 09:00, resolved Mon 6 09:00 without a result file: 4 days; no electronic result
+  const q = await submit('online')
+  at('2026-04-03T08:00:00')
+  await report(p, { status: 'supplement-requested', missing: [{ componentCode: 'TP1', name: 'Tờ khai' }] })
+  at('2026-04-04T09:00:00')
+  // r: at the counter on Saturday 4 April 09:00: handling starts Monday 6 07:00; resolved Thu 9 19:00
+  // with its certificate: 3 days 12 h = 3.5 calendar days
+  const r = await submit('counter')
+  at('2026-04-06T09:00:00')
+  await report(q, { status: 'resolved' })
+  // t: a power connection (3 working days, no paper result), online Mon 6 April 09:00, resolved Tue 7
+  // 11:00: Mon 6 h + Tue 4 h = 10 h = 1.25 working days
+  const tt = await submit('online', 'electricity-new-connection')
+  at('2026-04-06T20:00:00')
+  const supplied = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${p.code}/supplements`, payload: { supplementId: 'S-p', attachments: [{ componentCode: 'TP1', fileName: 'a.pdf', mediaType: 'application/pdf', byteSize: 10, sha256: 'a'.repeat(64), url: 'https://x.example/a.pdf' }] } })
+  t.equal(supplied.statusCode, 201, supplied.body)
+  at('2026-04-07T11:00:00')
+  await report(tt, { status: 'resolved' })
+  at('2026-04-09T19:00:00')
+  await report(r, { status: 'resolved', results: [result(1)] })
+  at('2026-04-15T20:00:00')
+  await report(p, { status: 'resolved', results: [result(2)] })
+  // s: online on Monday 27 April 10:00 (the Hùng Kings holiday), resolved with its certificate on 5 May
+  at('2026-04-27T10:00:00')
+  const s = await submit('online')
+
+  at('2026-05-04T09:00:00')
+  const april = (await hub.app.inject('/v1/reports/indicators?from=2026-04-01&to=2026-04-30')).json<IndicatorReport>()
+  const criminal = april.procedures?.find((u) => u.key === CRIMINAL)
+  const power = april.procedures?.find((u) => u.key === POWER)
+  // 2.2: p 11, q 4, r 3.5 calendar days: 18.5 ÷ 3 = 6.17; t 1.25 working days; the province mixes the two
+  t.match(fig(criminal, '2.2'), { numerator: 18.5, denominator: 3, value: 6.17, unit: 'calendar-days' })
+  t.match(fig(power, '2.2'), { numerator: 1.25, denominator: 1, value: 1.25, unit: 'working-days' })
+  t.match(fig(april.province, '2.2'), { value: null, denominator: 4, reason: /different units: 1 in working days \(average 1\.25\), 3 in calendar days \(average 6\.17\)/ })
+  t.notOk('unit' in fig(april.province, '2.2'), 'no unit for a mixed average')
+  // 3.3 (configured: 6 points at 50%): received p q r s t; online: p (its certificate issued by the end)
+  // and t (no paper result); q and s were submitted online but have no electronic result by 30 April;
+  // 2 of 5 = 40%: 40 × 6 ÷ 50 = 4.8
+  t.match(fig(april.province, '3.3'), {
+    numerator: 2,
+    denominator: 5,
+    value: 40,
+    threshold: 50,
+    maxScore: 6,
+    maxScoreSource: 'configured',
+    score: 4.8,
+    shares: { online: 40, onlineWithoutElectronicResult: 40, counter: 20, postal: 0 },
+    note: /2 submitted online without one are not counted online/
+  })
+  // 4.1 (configured: 5 points at 100%): the four certificates (a paper result), with an electronic
+  // result by the end: p and r; 2 of 4 = 50%: 2.5
+  t.match(fig(april.province, '4.1'), { numerator: 2, denominator: 4, value: 50, maxScore: 5, maxScoreSource: 'configured', score: 2.5 })
+  t.match(fig(criminal, '4.1'), { numerator: 2, denominator: 4, value: 50 })
+  t.match(fig(power, '4.1'), { value: null, denominator: 0, reason: /paper/ })
+  t.match(fig(criminal, '3.3'), { numerator: 1, denominator: 4, value: 25, score: 3 })
+  t.match(fig(april.province, '2.1'), { maxScore: 10, maxScoreSource: 'placeholder' }, 'not configured: the placeholder, said so')
+
+  // May: s resolved with its certificate; April asked in June gives the same figures
+  at('2026-05-05T10:00:00')
+  await report(s, { status: 'resolved', results: [result(3)] })
+  at('2026-06-10T09:00:00')
+  t.same((await hub.app.inject('/v1/reports/indicators?from=2026-04-01&to=2026-04-30')).json<IndicatorReport>(), april, 'April asked in May and in June: the same figures')
+  const aprilMay = (await hub.app.inject('/v1/reports/indicators?from=2026-04-01&to=2026-05-31')).json<IndicatorReport>()
+  // over April and May, s counts online and electronic: 3.3 3 of 5, 4.1 3 of 4; s: handling starts
+  // Tue 28 April 07:00 (after the holiday), resolved Tue 5 May 10:00: 7 days 3 h = 7.125 days
+  t.match(fig(aprilMay.province, '3.3'), { numerator: 3, denominator: 5, value: 60, score: 6 })
+  t.match(fig(aprilMay.province, '4.1'), { numerator: 3, denominator: 4, value: 75, score: 3.75 })
+  t.match(fig(aprilMay.procedures?.find((u) => u.key === CRIMINAL), '2.2'), { numerator: 25.63, denominator: 4, value: 6.41, unit: 'calendar-days' })
+
+  // the XLSX notes say where each maximum score comes from
+  const xlsx = await hub.app.inject({ url: '/v1/reports/indicators?from=2026-04-01&to=2026-04-30', headers: { accept: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' } })
+  const wb = new ExcelJS.Workbook()
+  await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer)
+  const notes = wb.getWorksheet('Ghi chú')
+  const row = (id: string): number => { let k = 0; notes?.eachRow((rw, i) => { if (rw.getCell(1).value === id) k = i }); return k }
+  t.equal(notes?.getCell(row('3.3'), 4).value, 6)
+  t.match(String(notes?.getCell(row('3.3'), 6).value), /cấu hình/)
+  t.match(String(notes?.getCell(row('2.1'), 6).value), /tạm tính/)
 })
