@@ -11,7 +11,8 @@
  * append is made again in a transaction that locks the trail's row (select … for update) while
  * the entries are computed: appends of one trail then wait for each other, without retries.
  * Within one process, the appends to one dossier queue up and go out in batches (one statement per
- * batch), so a dossier read by many clients at once costs one write, not one each.
+ * batch), so a dossier read by many clients at once costs one write, not one each; and the appends
+ * of different dossiers made in one turn of the event loop share one statement too.
  *
  * New entries follow the head record, not the rows: a trail cut short stays visibly cut (the next
  * entries carry the numbers after the head's). A head record that does not verify under the key,
@@ -111,6 +112,17 @@ const hex = (text: string): Buffer => Buffer.from(text, 'hex')
 
 const BATCH = 100
 
+/** One trail's compare-and-append (audit_append's arguments; hashes in hex). */
+interface CasCall {
+  name: string
+  eseq: number
+  ehash: string | null
+  emac: string | null
+  hhash: string
+  hmac: string
+  entries: EntryRow[]
+}
+
 interface Pending {
   fields: AuditFields
   /** the dossier was just created: its trail (almost certainly) does not exist yet */
@@ -133,6 +145,8 @@ export class AuditStore {
   readonly #queues = new Map<string, Pending[]>()
   /** where this process last left each trail: the first guess of its head (compare-and-set checks it) */
   readonly #last = new Map<string, Tail>()
+  /** compare-and-appends waiting for this turn's statement */
+  readonly #cas: Array<{ call: CasCall, resolve: (ok: boolean) => void, reject: (err: unknown) => void }> = []
 
   /** `sql`: the record; `key`: the audit key; `exists`: whether a dossier exists (asked before a trail is created). */
   constructor (sql: Sql, key: AuditKey, exists: DossierExists) {
@@ -200,17 +214,66 @@ export class AuditStore {
     return { entries: read.head.entries, hash: read.head.hash, mac: record.split('|')[2] as string }
   }
 
-  /** One statement: appends if the trail's head is still `expected` (undefined: no trail yet). */
+  /**
+   * Appends if the trail's head is still `expected` (undefined: no trail yet). The appends of
+   * several trails made in one turn of the event loop go out as one statement (one round trip and
+   * one commit for, say, the fifty dossiers fifty connections just submitted); should that
+   * statement fail, each is made again alone, so that one trail's trouble is its own.
+   */
   async #compareAndAppend (code: string, expected: Tail | undefined, fields: readonly AuditFields[]): Promise<{ entries: AuditEntry[], next: Tail } | undefined> {
     const chained = this.#chain(code, expected ?? { entries: 0, hash: GENESIS }, fields)
-    const rows = chained.entries.map(entryRow)
+    const call: CasCall = {
+      name: code,
+      eseq: expected?.entries ?? 0,
+      ehash: expected?.hash ?? null,
+      emac: expected?.mac ?? null,
+      hhash: chained.next.hash,
+      hmac: chained.next.mac,
+      entries: chained.entries.map(entryRow)
+    }
+    const ok = await new Promise<boolean>((resolve, reject) => {
+      this.#cas.push({ call, resolve, reject })
+      if (this.#cas.length === 1) setImmediate(() => { void this.#flushCas() })
+    })
+    return ok ? chained : undefined
+  }
+
+  async #flushCas (): Promise<void> {
+    const batch = this.#cas.splice(0)
+    if (batch.length > 1) {
+      try {
+        // one row (an aggregate): a statement that fails after sending rows leaves the postgres
+        // driver's row counter behind, and the next statement on that connection then answers with
+        // holes at the front of its rows (porsager/postgres#1181, open)
+        const [row] = await this.#sql<Array<{ oks: boolean[] }>>`
+          select array_agg(audit_append(x.name, x.eseq, decode(x.ehash, 'hex'), decode(x.emac, 'hex'), decode(x.hhash, 'hex'), decode(x.hmac, 'hex'), x.entries) order by x.i) as oks
+            from jsonb_to_recordset(${this.#sql.json(batch.map((b, i) => ({ i, ...b.call })) as never)})
+              as x(i integer, name text, eseq integer, ehash text, emac text, hhash text, hmac text, entries jsonb)`
+        batch.forEach((b, i) => { b.resolve(row?.oks[i] === true) })
+        return
+      } catch {
+        // one of them failed the statement for all (an entry number taken: rows added beyond a
+        // head, which the locked path reports): each alone now
+      }
+    }
+    await Promise.all(batch.map(async (b) => {
+      try {
+        b.resolve(await this.#casOne(b.call))
+      } catch (err) {
+        b.reject(err)
+      }
+    }))
+  }
+
+  /** One trail's compare-and-append, alone: false when its head was not the one expected. */
+  async #casOne (c: CasCall): Promise<boolean> {
     try {
-      const [r] = await this.#sql<Array<{ ok: boolean }>>`select audit_append(${code}, ${expected?.entries ?? 0}, ${expected === undefined ? null : hex(expected.hash)},
-        ${expected === undefined ? null : hex(expected.mac)}, ${hex(chained.next.hash)}, ${hex(chained.next.mac)}, ${this.#sql.json(rows as never)}) as ok`
-      return r?.ok === true ? chained : undefined
+      const [r] = await this.#sql<Array<{ ok: boolean }>>`select audit_append(${c.name}, ${c.eseq}, ${c.ehash === null ? null : hex(c.ehash)},
+        ${c.emac === null ? null : hex(c.emac)}, ${hex(c.hhash)}, ${hex(c.hmac)}, ${this.#sql.json(c.entries as never)}) as ok`
+      return r?.ok === true
     } catch (err) {
       // an entry number already taken: rows were added beyond the head; the locked path says so
-      if ((err as { code?: string }).code === '23505') return undefined
+      if ((err as { code?: string }).code === '23505') return false
       throw err
     }
   }

@@ -15,7 +15,7 @@ import { createPublicKey, generateKeyPairSync } from 'node:crypto'
 import { bearer, build, example, post, waitFor, type TestHub } from '../../helper.ts'
 import { createTestDatabase } from '../../db-helper.ts'
 import { auditHub, entryCount, headOf, insertEntry, settled, storeTrail, trailId } from '../../audit-helper.ts'
-import { GENESIS, auditKey, hashOf, headRecord, nextEntry, type AuditKey } from '../../../src/domain/audit-chain.ts'
+import { GENESIS, auditKey, hashOf, headRecord, nextEntry, verifyChain, type AuditKey } from '../../../src/domain/audit-chain.ts'
 import { checkTrail, signCheckpoint, verifyCheckpoint, type Checkpoint } from '../../../src/domain/audit-checkpoint.ts'
 import { AuditStore, AuditTamperError } from '../../../src/store/audit-store.ts'
 import { CheckpointStore, KEEP } from '../../../src/store/checkpoint-store.ts'
@@ -164,6 +164,35 @@ t.test('entries added beyond the head record (written with the key, outside the 
   await t.rejects(hub.audit.append(code, FIELDS), { name: 'AuditTamperError', message: /entries beyond its head record \(entry 4, the head says 3\)/ })
   t.equal(await entryCount(hub.db.sql, code), 4, 'nothing appended')
   t.match(await headOf(hub.db.sql, code), { seq: 3 }, 'the head not moved')
+})
+
+t.test('appends to many trails in one turn share a statement; a trail extended beyond its head among them fails alone', async (t) => {
+  const hub = await auditHub(t)
+  const codes = await Promise.all(Array.from({ length: 6 }, async () => await dossierWithTrail(hub, 2)))
+  const [bad, ...good] = codes as [string, ...string[]]
+  const trail = (await hub.audit.read(bad)).entries
+  await insertEntry(hub.db.sql, await trailId(hub.db.sql, bad), nextEntry(bad, trail.at(-1), { ...FIELDS, client: 'side-door' }, hub.audit.key))
+  // a store that remembers none of the heads reads them, then appends to all six in the same turn
+  const store = new AuditStore(hub.db.sql, hub.audit.key, async () => true)
+  const results = await Promise.allSettled(codes.map(async (code) => await store.append(code, { ...FIELDS, client: `batch-${code}` })))
+  t.match(results[0], { status: 'rejected', reason: { name: 'AuditTamperError' } }, 'the extended trail is refused')
+  t.same(results.slice(1).map((r) => r.status), good.map(() => 'fulfilled'), 'every other trail got its entry')
+  for (const code of good) {
+    // once each: the statement that failed for the extended trail was made again for the others, and read back whole
+    const { entries, record } = await hub.audit.read(code)
+    const check = verifyChain(code, entries, record, hub.audit.key)
+    t.match(check, { valid: true }, `${code}: one unbroken chain`, { check })
+    t.equal(entries.filter((e) => e.client === `batch-${code}`).length, 1, `${code}: the entry is there once`, { entries: entries.map((e) => [e.seq, e.client, e.action]) })
+  }
+  t.equal(await entryCount(hub.db.sql, bad), 3, 'nothing appended to the extended trail')
+  // and fifty new trails at once (a burst of new dossiers): every one made, each chain valid
+  const burst = Array.from({ length: 50 }, (_, i) => `burst-${i}`)
+  const made = await Promise.all(burst.map(async (code) => await store.append(code, { ...FIELDS, client: code }, { fresh: true })))
+  t.same(made.map((e) => e?.seq), burst.map(() => 1))
+  for (const code of burst) {
+    const { entries, record } = await hub.audit.read(code)
+    if (!verifyChain(code, entries, record, hub.audit.key).valid) t.fail(`${code} does not verify`)
+  }
 })
 
 t.test('trails written by earlier versions (plain SHA-256, no head record) still read and verify, and say they are unkeyed', async (t) => {
