@@ -312,6 +312,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     }
   const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await handOff('the delivery jobs', async () => { await queues.enqueue(code, deliveries) }) }
   const lifecycle = createLifecycleService({ store, settings, enqueue, ...(notify !== undefined && { notify }), log, now })
+  const gateways = gatewaysOf()
   // online payments: the service on every role (the API takes callbacks, the workers create and tell)
   let payments: PaymentService | undefined
   let paymentQueue: OutboxJobQueue | undefined
@@ -330,7 +331,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       validateCallback: payAjv.compile(adapter.nativeSchemas.callback),
       validateCreate: payAjv.compile(adapter.nativeSchemas.create),
       agencies: settings.agencies,
-      agencyAdapters: adapters,
+      gateways,
       procedures: settings.procedures,
       enqueue: async (jobs) => { await handOff('the payment jobs', async () => { await q.enqueue(jobs) }) },
       log,
@@ -365,7 +366,6 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     else log.warn({ secrets: true }, warning)
   }
 
-  const gateways = gatewaysOf()
   let draining = false
   let app: FastifyInstance | undefined
   if (role !== 'worker') {
