@@ -58,6 +58,7 @@ import { DocumentStore } from './store/document-store.ts'
 import { OnceOnlyIndicatorQueries } from './store/once-only-indicators.ts'
 import { NationalStoreSync, nationalStoreFetch } from './delivery/national-store.ts'
 import { NationalSyncStore } from './store/national-sync-store.ts'
+import { CitizenRetryAdmin } from './services/citizen-retry-admin.ts'
 import { NationalSyncAdmin } from './services/national-sync-admin.ts'
 import { NationalSyncQueue, createNationalSyncWorker } from './queues/national-sync-queue.ts'
 import { NationalSyncService } from './delivery/national-sync-service.ts'
@@ -390,13 +391,22 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       agencies: settings.agencies,
       paidOnline: async (code) => { const p = await paymentStore.onlinePayment(code); return p === undefined ? undefined : p === 'paid' ? paidCode : 0 }
     })
+    const citizenRetries = new CitizenRetryAdmin({
+      notices: noticeStore,
+      ...(notices !== undefined && { requeueNotice: async (code: string, sequence: number, channel: NoticeChannel) => { await notices.requeueSend(code, sequence, channel) } }),
+      ...(payments !== undefined && { payments }),
+      ...(pickups !== undefined && { pickups }),
+      audit,
+      now,
+      warn: (obj, msg) => { log.warn(obj, msg) }
+    })
     const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : []), ...(notices?.queues ?? []), ...(nationalSyncQueue !== undefined ? [nationalSyncQueue.queue] : []),
       ...(paymentQueue !== undefined ? [paymentQueue.queue as Queue] : []), ...(pickupQueue !== undefined ? [pickupQueue.queue as Queue] : [])]
     app = await buildApp({
-      services: { intake, documents, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, { ...names, handlingUnit: names.agency, receivingUnit: receivingNames }, now), indicators: new IndicatorService(new IndicatorQueries(db.reports, { flush: db.reports === db.sql }), names, now, new OnceOnlyIndicatorQueries(db.reports)), checkpoints, noticeCounts: new NoticeCounts(noticeStore, now), nationalSync: new NationalSyncAdmin(nationalSync, audit, settings.nationalPortal !== undefined), ...(payments !== undefined && { payments }), ...(pickups !== undefined && { pickups }), inlineAttachmentLimit: options.inlineAttachmentLimit },
+      services: { intake, documents, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, { ...names, handlingUnit: names.agency, receivingUnit: receivingNames }, now), indicators: new IndicatorService(new IndicatorQueries(db.reports, { flush: db.reports === db.sql }), names, now, new OnceOnlyIndicatorQueries(db.reports)), checkpoints, noticeCounts: new NoticeCounts(noticeStore, now), nationalSync: new NationalSyncAdmin(nationalSync, audit, settings.nationalPortal !== undefined), citizenRetries, ...(payments !== undefined && { payments }), ...(pickups !== undefined && { pickups }), inlineAttachmentLimit: options.inlineAttachmentLimit },
       audit,
       queues: consoleQueues,
-      observability: { redis, record: db.sql, gauges: new DossierGauges(db.reports), queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), nationalSync, workers: () => workers, role, draining: () => draining, now },
+      observability: { redis, record: db.sql, gauges: new DossierGauges(db.reports), queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), nationalSync, citizenRetries, workers: () => workers, role, draining: () => draining, now },
       clients,
       logger: log,
       bodyLimit: options.bodyLimit,

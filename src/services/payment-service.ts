@@ -382,6 +382,33 @@ export class PaymentService {
     return { opened, requeued: due.length }
   }
 
+  /** Payment requests whose creation on the platform failed for good (administrators), oldest first. */
+  async failedCreations (offset: number, limit: number): Promise<{ total: number, payments: Payment[] }> {
+    return await this.#o.payments.failedCreations(offset, limit)
+  }
+
+  /**
+   * A failed creation tried again (an administrator): full attempts, valid for payments.expireMinutes
+   * from now at least, the same reference and so the same Idempotency-Key at the platform. Only a
+   * failed one whose step still waits for it; anything else is a 400 naming its state.
+   */
+  async retryCreate (reference: string): Promise<Payment> {
+    const { payments, store, settings, log } = this.#o
+    const p = await payments.get(reference)
+    if (p === undefined) throw new PaymentNotFoundError(reference)
+    const refuse = (detail: string): never => { throw new HubValidationError([{ parameter: 'reference', detail }]) }
+    if (p.state !== 'failed') refuse(`payment ${reference} has not failed (it is ${p.state}): only a failed creation is retried`)
+    const step = (await store.getForUpdate(p.dossier))?.routing[p.step]
+    if (step?.state !== 'payment-requested') refuse(`step ${p.step} of dossier ${p.dossier} no longer waits for a payment (it is ${step?.state ?? 'gone'}): nothing to collect`)
+    const expiresAt = toVietnamIso(new Date(this.#o.now().getTime() + settings.expireMs))
+    if (!(await payments.retryCreate(reference, expiresAt))) refuse(`payment ${reference} has not failed any more: another retry or its callback came first`)
+    log.info({ dossier: p.dossier, payment: reference }, 'payment request retried by an administrator')
+    await this.#o.enqueue([{ message: 'create', reference }]).catch((err: unknown) => {
+      log.warn({ err, payment: reference }, 'payment request owed again but not queued now; the relay will queue it')
+    })
+    return await payments.get(reference) ?? p
+  }
+
   async forDossier (code: string): Promise<Payment[]> {
     return await this.#o.payments.forDossier(code)
   }
