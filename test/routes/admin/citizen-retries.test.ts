@@ -7,6 +7,7 @@
  * nothing; unknown ones are 404s; a pickup the post office reported not collected is not re-ordered.
  */
 import t from 'tap'
+import type { Test } from 'tap'
 import { answerJson, bearer, build, ELECTRICITY, example, post, shippedConfig, startAgency, testSettings, waitFor } from '../../helper.ts'
 import { startSmsGateway } from '../../../adapters/notices/sms/simulator.ts'
 import { startPaymentPlatform } from '../../../adapters/vnpay/simulator.ts'
@@ -24,7 +25,7 @@ interface Setup {
   platformRequests: () => number
 }
 
-async function setup (tt: Parameters<Parameters<typeof t.test>[1]>[0]): Promise<Setup> {
+async function setup (tt: Test): Promise<Setup> {
   const gate = { platformDown: true, postOfficeDown: true }
   const agency = await startAgency(tt, (req, res, n) => {
     if (req.path.endsWith('/thu-gom-ho-so')) {
