@@ -72,6 +72,27 @@ export async function paymentNoticeTests (t: Test, c: PaymentCase): Promise<void
     t.equal((adapter.nativeSchemas.payment as { $id?: string } | undefined)?.$id, `${c.adapter}-payment`)
   })
 
+  t.test('the payment schema describes itself and every property: Vietnamese term — English', async (t) => {
+    const DESCRIBED = /^[^—]*[àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ][^—]* — \S/i
+    const schema = adapter.nativeSchemas.payment as { description?: string }
+    t.match(schema.description, DESCRIBED, 'the schema itself')
+    let checked = 0
+    const walk = (node: unknown, where: string): void => {
+      if (node === null || typeof node !== 'object') return
+      for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+        if (key === 'properties' && value !== null && typeof value === 'object') {
+          for (const [name, sub] of Object.entries(value as Record<string, { description?: string }>)) {
+            checked++
+            t.match(sub.description, DESCRIBED, `${where}/${name}`)
+            walk(sub, `${where}/${name}`)
+          }
+        } else walk(value, `${where}/${key}`)
+      }
+    }
+    walk(schema, `${c.adapter}-payment`)
+    t.ok(checked >= 14, `checked ${checked} properties`)
+  })
+
   t.test('the golden payment notice, byte for byte, through the gateway, valid against the native schema', async (t) => {
     const file = `${c.adapter}-payment.json`
     const req = gatewayOf(c.adapter).payment(c.notice, c.context)
