@@ -43,7 +43,7 @@ export class CitizenRetryAdmin {
     this.#o = { now: () => new Date(), ...options }
   }
 
-  async #audited (code: string, actor: Requester, note: string): Promise<void> {
+  async #audited (code: string, actor: Requester, note: string, status = 200): Promise<void> {
     await this.#o.audit.append(code, {
       at: toVietnamIso(this.#o.now()),
       client: actor.client.id,
@@ -51,10 +51,24 @@ export class CitizenRetryAdmin {
       action: 'retry',
       method: actor.method,
       route: actor.route,
-      status: 200,
+      status,
       requestId: actor.requestId,
       note
     })
+  }
+
+  /** A refused retry (not failed, not found…) of an item of a known dossier is on its audit trail too, with the status it got. */
+  async #refusal<T> (code: string | undefined, actor: Requester, what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run()
+    } catch (err) {
+      const status = (err as { statusCode?: unknown }).statusCode
+      if (code !== undefined && typeof status === 'number' && status >= 400 && status < 500) {
+        const detail = (err as { errors?: Array<{ detail?: string }> }).errors?.[0]?.detail ?? (err as Error).message
+        await this.#audited(code, actor, `${what}: refused (${detail.slice(0, 300)})`, status).catch((e: unknown) => { this.#o.warn({ err: e, dossier: code }, 'a refused retry could not be written to the audit trail') })
+      }
+      throw err
+    }
   }
 
   // ── notices ──────────────────────────────────────────────────────────────────────────────────
@@ -71,11 +85,14 @@ export class CitizenRetryAdmin {
     if (requeue === undefined) throw new NoticesNotConfiguredError()
     const key = `${code}/${sequence}/${channel}`
     const find = async (): Promise<NoticeRow | undefined> => await this.#o.notices.get(code, sequence, channel)
-    const before = await find()
-    if (before === undefined) throw new NoticeNotFoundError(key)
-    if (!(await this.#o.notices.retry(code, sequence, channel, this.#o.now()))) {
-      throw new HubValidationError([{ parameter: 'channel', detail: `notice ${key} has not failed (it is ${before.state}): only a failed notice is retried` }])
-    }
+    const before = await this.#refusal(code, actor, `notice ${key}`, async () => {
+      const found = await find()
+      if (found === undefined) throw new NoticeNotFoundError(key)
+      if (!(await this.#o.notices.retry(code, sequence, channel, this.#o.now()))) {
+        throw new HubValidationError([{ parameter: 'channel', detail: `notice ${key} has not failed (it is ${found.state}): only a failed notice is retried` }])
+      }
+      return found
+    })
     await this.#audited(code, actor, `notice ${key} (${before.kind})`)
     await requeue(code, sequence, channel).catch((err: unknown) => { this.#o.warn({ err, notice: key }, 'notice owed again but not queued now; the relay will queue it') })
     const { recipient: _r, content: _c, ...now } = await find() ?? before
@@ -94,8 +111,10 @@ export class CitizenRetryAdmin {
   }
 
   async retryPayment (reference: string, actor: Requester, onDossier: (code: string) => void = () => {}): Promise<Payment> {
-    const p = await this.#payments().retryCreate(reference)
-    onDossier(p.dossier)
+    const service = this.#payments()
+    const dossier = (await service.get(reference))?.dossier
+    if (dossier !== undefined) onDossier(dossier)
+    const p = await this.#refusal(dossier, actor, `payment request ${reference}`, async () => await service.retryCreate(reference))
     await this.#audited(p.dossier, actor, `payment request ${reference} (creation on the payment platform)`)
     return p
   }
@@ -112,7 +131,8 @@ export class CitizenRetryAdmin {
   }
 
   async retryPickup (code: string, actor: Requester): Promise<Pickup> {
-    const p = await this.#pickups().retry(code)
+    const service = this.#pickups()
+    const p = await this.#refusal(code, actor, 'postal pickup request', async () => await service.retry(code))
     await this.#audited(code, actor, 'postal pickup request')
     return p
   }

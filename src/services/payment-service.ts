@@ -409,6 +409,10 @@ export class PaymentService {
     return await payments.get(reference) ?? p
   }
 
+  async get (reference: string): Promise<Payment | undefined> {
+    return await this.#o.payments.get(reference)
+  }
+
   async forDossier (code: string): Promise<Payment[]> {
     return await this.#o.payments.forDossier(code)
   }
