@@ -96,6 +96,8 @@ export interface NativeSchemas {
   withdrawal?: object
   /** what the hub sends when the applicant supplies the papers the agency asked for (supplement) */
   supplement?: object
+  /** what the hub sends when the applicant paid online what the agency asked for (payment) */
+  payment?: object
 }
 
 /**
@@ -183,10 +185,11 @@ export interface AgencyAdapter<NativeSubmission = unknown, NativeRequest = unkno
    */
   supplement(notice: SupplementNotice, context: OutboundContext): OutboundRequest
   /**
-   * the request that tells the agency the applicant paid online (Idempotency-Key
-   * "<code>/<step>/payment-<reference>"); an adapter without it cannot be told (the notice fails, visibly)
+   * the request that tells the agency the applicant paid online (checked against
+   * nativeSchemas.payment when the adapter has one); its Idempotency-Key is
+   * "<code>/<step>/payment-<reference>". An agency that never asks for payment throws AdapterMappingError.
    */
-  payment?(notice: PaymentNotice, context: OutboundContext): OutboundRequest
+  payment(notice: PaymentNotice, context: OutboundContext): OutboundRequest
 }
 
 /** Thrown by an adapter when a dossier cannot be expressed in the agency's format: not retryable. */

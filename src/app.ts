@@ -16,6 +16,7 @@ import type { AuditStore } from './store/audit-store.ts'
 import auditRoutes from './routes/audit.ts'
 import adminRoutes from './routes/admin.ts'
 import nationalSyncRoutes from './routes/national-sync.ts'
+import citizenRetryRoutes from './routes/citizen-retries.ts'
 import { registerQueueConsole } from './plugins/external/queue-console.ts'
 import { registerReportsDashboard } from './plugins/external/reports-dashboard.ts'
 import type { Queue } from 'bullmq'
@@ -115,6 +116,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(auditRoutes)
   await app.register(adminRoutes)
   await app.register(nationalSyncRoutes)
+  await app.register(citizenRetryRoutes)
   await registerQueueConsole(app, { queues: options.queues, clients: options.clients })
   await registerReportsDashboard(app, { clients: options.clients })
   return app

@@ -106,6 +106,10 @@ export const PaymentMerchantError = createError<'HUB_ERR_PAYMENT_MERCHANT', 400,
 export const PaymentNotFoundError = createError<'HUB_ERR_PAYMENT_NOT_FOUND', 404, [string]>('HUB_ERR_PAYMENT_NOT_FOUND', 'No payment has the reference %s; nothing was changed', 404)
 export const PaymentAmountError = createError<'HUB_ERR_PAYMENT_AMOUNT', 400, [string, string]>('HUB_ERR_PAYMENT_AMOUNT', 'Payment %s: %s; nothing was changed', 400)
 export const PaymentConflictError = createError<'HUB_ERR_PAYMENT_CONFLICT', 409, [string, string]>('HUB_ERR_PAYMENT_CONFLICT', 'Payment %s: %s', 409)
+export const PickupNotFoundError = createError<'HUB_ERR_PICKUP_NOT_FOUND', 404, [string]>('HUB_ERR_PICKUP_NOT_FOUND', 'Dossier %s has no postal pickup; nothing was changed', 404)
+export const NoticeNotFoundError = createError<'HUB_ERR_NOTICE_NOT_FOUND', 404, [string]>('HUB_ERR_NOTICE_NOT_FOUND', 'No notice %s; nothing was changed', 404)
+export const PickupsNotConfiguredError = createError<'HUB_ERR_PICKUPS_NOT_CONFIGURED', 404, []>('HUB_ERR_PICKUPS_NOT_CONFIGURED', 'No postal agency collects dossiers (pickupAgency in the hub config)', 404)
+export const NoticesNotConfiguredError = createError<'HUB_ERR_NOTICES_NOT_CONFIGURED', 404, []>('HUB_ERR_NOTICES_NOT_CONFIGURED', 'No notices to applicants are configured (notices in the hub config)', 404)
 export const PaymentsNotConfiguredError = createError<'HUB_ERR_PAYMENTS_NOT_CONFIGURED', 404, []>('HUB_ERR_PAYMENTS_NOT_CONFIGURED', 'No payment platform is configured (payments in the hub config)', 404)
 /**
  * Once-only: a component that names a stored document (reuse) which cannot be reused for this

@@ -59,6 +59,7 @@ import { OnceOnlyIndicatorQueries } from './store/once-only-indicators.ts'
 import { NationalSyncIndicatorQueries } from './store/national-sync-indicators.ts'
 import { NationalStoreSync, nationalStoreFetch } from './delivery/national-store.ts'
 import { NationalSyncStore } from './store/national-sync-store.ts'
+import { CitizenRetryAdmin } from './services/citizen-retry-admin.ts'
 import { NationalSyncAdmin } from './services/national-sync-admin.ts'
 import { NationalSyncQueue, createNationalSyncWorker } from './queues/national-sync-queue.ts'
 import { NationalSyncService } from './delivery/national-sync-service.ts'
@@ -313,6 +314,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     }
   const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await handOff('the delivery jobs', async () => { await queues.enqueue(code, deliveries) }) }
   const lifecycle = createLifecycleService({ store, settings, enqueue, ...(notify !== undefined && { notify }), log, now })
+  const gateways = gatewaysOf()
   // online payments: the service on every role (the API takes callbacks, the workers create and tell)
   let payments: PaymentService | undefined
   let paymentQueue: OutboxJobQueue | undefined
@@ -331,7 +333,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       validateCallback: payAjv.compile(adapter.nativeSchemas.callback),
       validateCreate: payAjv.compile(adapter.nativeSchemas.create),
       agencies: settings.agencies,
-      agencyAdapters: adapters,
+      gateways,
       procedures: settings.procedures,
       enqueue: async (jobs) => { await handOff('the payment jobs', async () => { await q.enqueue(jobs) }) },
       log,
@@ -366,7 +368,6 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     else log.warn({ secrets: true }, warning)
   }
 
-  const gateways = gatewaysOf()
   let draining = false
   let app: FastifyInstance | undefined
   if (role !== 'worker') {
@@ -391,13 +392,22 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       agencies: settings.agencies,
       paidOnline: async (code) => { const p = await paymentStore.onlinePayment(code); return p === undefined ? undefined : p === 'paid' ? paidCode : 0 }
     })
+    const citizenRetries = new CitizenRetryAdmin({
+      notices: noticeStore,
+      ...(notices !== undefined && { requeueNotice: async (code: string, sequence: number, channel: NoticeChannel) => { await notices.requeueSend(code, sequence, channel) } }),
+      ...(payments !== undefined && { payments }),
+      ...(pickups !== undefined && { pickups }),
+      audit,
+      now,
+      warn: (obj, msg) => { log.warn(obj, msg) }
+    })
     const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : []), ...(notices?.queues ?? []), ...(nationalSyncQueue !== undefined ? [nationalSyncQueue.queue] : []),
       ...(paymentQueue !== undefined ? [paymentQueue.queue as Queue] : []), ...(pickupQueue !== undefined ? [pickupQueue.queue as Queue] : [])]
     app = await buildApp({
-      services: { intake, documents, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, { ...names, handlingUnit: names.agency, receivingUnit: receivingNames }, now), indicators: new IndicatorService(new IndicatorQueries(db.reports, { ...(db.reports === db.sql && { calendar: settings.calendar }) }), names, now, { onceOnly: new OnceOnlyIndicatorQueries(db.reports), nationalSync: new NationalSyncIndicatorQueries(db.reports), maxScores: settings.indicatorMaxScores }), checkpoints, noticeCounts: new NoticeCounts(noticeStore, now), nationalSync: new NationalSyncAdmin(nationalSync, audit, settings.nationalPortal !== undefined), ...(payments !== undefined && { payments }), ...(pickups !== undefined && { pickups }), inlineAttachmentLimit: options.inlineAttachmentLimit },
+      services: { intake, documents, dossiers, events, admin: new AdminService(queues, store, audit, webhooks), lifecycle, stats: new StatsService(statsQueries, { ...names, handlingUnit: names.agency, receivingUnit: receivingNames }, now), indicators: new IndicatorService(new IndicatorQueries(db.reports, { ...(db.reports === db.sql && { calendar: settings.calendar }) }), names, now, { onceOnly: new OnceOnlyIndicatorQueries(db.reports), nationalSync: new NationalSyncIndicatorQueries(db.reports), maxScores: settings.indicatorMaxScores }), checkpoints, noticeCounts: new NoticeCounts(noticeStore, now), nationalSync: new NationalSyncAdmin(nationalSync, audit, settings.nationalPortal !== undefined), citizenRetries, ...(payments !== undefined && { payments }), ...(pickups !== undefined && { pickups }), inlineAttachmentLimit: options.inlineAttachmentLimit },
       audit,
       queues: consoleQueues,
-      observability: { redis, record: db.sql, gauges: new DossierGauges(db.reports), queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), nationalSync, workers: () => workers, role, draining: () => draining, now },
+      observability: { redis, record: db.sql, gauges: new DossierGauges(db.reports), queues, metrics, ...(webhooks !== undefined && { webhookQueue: webhooks.queue }), nationalSync, citizenRetries, workers: () => workers, role, draining: () => draining, now },
       clients,
       logger: log,
       bodyLimit: options.bodyLimit,

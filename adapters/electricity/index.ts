@@ -9,7 +9,9 @@
  * Status reports (trangThai) map to the canonical step statuses of schemas/status-report.schema.json.
  * When the applicant withdraws the dossier, the request is cancelled at <endpoint>/huy-yeu-cau
  * (electricity-withdrawal); when the applicant supplies the papers the power company asked for
- * (CHO_BO_SUNG), they go to <endpoint>/bo-sung-ho-so (electricity-supplement).
+ * (CHO_BO_SUNG), they go to <endpoint>/bo-sung-ho-so (electricity-supplement); when the applicant
+ * paid online what CHO_THANH_TOAN asked for, the payment goes to <endpoint>/xac-nhan-thanh-toan
+ * (electricity-payment).
  */
 import {
   AdapterMappingError,
@@ -20,6 +22,7 @@ import {
   type OutboundContext,
   type StatusReport,
   type StepStatus,
+  type PaymentNotice,
   type SupplementNotice,
   type WithdrawalNotice
 } from '../contract.ts'
@@ -27,6 +30,7 @@ import { receiptField } from '../shared/receipt.ts'
 import type { Address, Attachment, ElectricityContractHolderChangeData, ElectricityNewConnectionData } from '../../src/types/schemas.generated.ts'
 import type {
   ElectricityAttachment,
+  ElectricityPayment,
   ElectricityCustomer,
   ElectricityFormerHolder,
   ElectricityRequest,
@@ -41,6 +45,7 @@ import { codeTable, kindOf } from '../shared/code-table.ts'
 import { withdrawalReason, withdrawalTime } from '../shared/withdrawal.ts'
 import { noticeReference } from '../shared/notice-fields.ts'
 import { supplementNote, supplementPapers, supplementSequence, supplementTime } from '../shared/supplement.ts'
+import { paymentIdentifier, paymentLinesOf, paymentTime } from '../shared/payment.ts'
 
 /** The native system, as the adapter's messages name it. */
 const SYSTEM = 'the power company\'s system'
@@ -49,6 +54,7 @@ import statusSchema from './schemas/status.schema.json' with { type: 'json' }
 import submissionSchema from './schemas/submission.schema.json' with { type: 'json' }
 import supplementSchema from './schemas/supplement.schema.json' with { type: 'json' }
 import withdrawalSchema from './schemas/withdrawal.schema.json' with { type: 'json' }
+import paymentSchema from './schemas/payment.schema.json' with { type: 'json' }
 
 /** The data schemas ($id) this adapter maps. */
 export const NEW_CONNECTION = 'electricity-new-connection'
@@ -59,6 +65,9 @@ export const WITHDRAWAL_PATH = 'huy-yeu-cau'
 
 /** Where a supplement (the papers the power company asked for) goes, relative to its endpoint (the hub appends it). */
 export const SUPPLEMENT_PATH = 'bo-sung-ho-so'
+
+/** Where a payment notice (the applicant paid online what CHO_THANH_TOAN asked for) goes, relative to its endpoint. */
+export const PAYMENT_PATH = 'xac-nhan-thanh-toan'
 
 type Purpose = ElectricityNewConnectionData['purpose']
 type Reason = ElectricityContractHolderChangeData['reason']
@@ -435,16 +444,41 @@ function supplement (notice: SupplementNotice, context: OutboundContext): { meth
   return { method: 'POST', path: SUPPLEMENT_PATH, body }
 }
 
+/** Tell the power company the applicant paid online what CHO_THANH_TOAN asked for (xác nhận thanh toán): it books the payment and resumes the request. */
+function payment (notice: PaymentNotice, context: OutboundContext): { method: 'POST', path: string, body: ElectricityPayment } {
+  const kind = kindOf(requestKinds, context.dataSchema, 'the power company', `: it cannot hold dossier ${notice.dossierCode}`)
+  const reference = noticeReference(notice.agencyReference)
+  const noticeNumber = noticeReference(notice.noticeReference)
+  const transaction = paymentIdentifier(notice.transactionNo, 100)
+  const receipt = paymentIdentifier(notice.receiptNumber, 100)
+  const { amount, lines } = paymentLinesOf(notice, (l) => ({ ...(l.code !== undefined && l.code.trim() !== '' && { maKhoanThu: l.code }), tenKhoanThu: l.name, soTien: l.amount }))
+  const body: ElectricityPayment = {
+    maYeuCau: notice.dossierCode,
+    ...(reference !== undefined && { maTiepNhan: reference }),
+    loaiYeuCau: kind.kind,
+    ...(noticeNumber !== undefined && { soThongBaoThanhToan: noticeNumber }),
+    maThanhToan: notice.reference,
+    soTien: amount,
+    chiTietThanhToan: lines,
+    kenhThanhToan: notice.provider,
+    ...(transaction !== undefined && { maGiaoDich: transaction }),
+    ...(receipt !== undefined && { soBienLaiDienTu: receipt }),
+    thoiDiemThanhToan: paymentTime(notice.paidAt)
+  }
+  return { method: 'POST', path: PAYMENT_PATH, body }
+}
+
 export const electricityAdapter: AgencyAdapter<ElectricitySubmission, ElectricityRequest, ElectricityStatus> = {
   name: 'electricity',
   description: 'Power company (EVN) customer-service system: new low-voltage connections (cấp điện mới hạ áp) and household contract holder changes (thay đổi chủ thể hợp đồng mua bán điện).',
-  nativeSchemas: { submission: submissionSchema, request: requestSchema, status: statusSchema, withdrawal: withdrawalSchema, supplement: supplementSchema },
+  nativeSchemas: { submission: submissionSchema, request: requestSchema, status: statusSchema, withdrawal: withdrawalSchema, supplement: supplementSchema, payment: paymentSchema },
   inbound,
   outbound,
   status,
   receipt: (response) => receiptField(response, 'maTiepNhan'),
   withdrawal,
-  supplement
+  supplement,
+  payment
 }
 
 export default electricityAdapter

@@ -281,6 +281,72 @@ export type ElectricitySubmission = {
 };
 
 /**
+ * Thông báo khách hàng đã thanh toán trực tuyến — what the hub sends to the power company's customer-service system (POST to <endpoint>/xac-nhan-thanh-toan) when the applicant paid online what the request asked for (trangThai CHO_THANH_TOAN, soTien): the amount, its items, the payment platform's transaction and the electronic receipt (biên lai điện tử), so the power company books the payment and resumes the request. Field names and dates as in electricity-request and electricity-status. The Idempotency-Key header is <maYeuCau>/<step>/payment-<maThanhToan>; a repeat changes nothing.
+ */
+export interface ElectricityPayment {
+  /**
+   * Mã yêu cầu — the hub's dossier code (mã hồ sơ), as delivered in electricity-request.
+   */
+  maYeuCau: string;
+  /**
+   * Mã tiếp nhận — the power company's own reference for the request, from its answer to the delivery, when it gave one.
+   */
+  maTiepNhan?: string;
+  /**
+   * Loại yêu cầu — CAP_DIEN_MOI_HA_AP or THAY_DOI_CHU_THE_HOP_DONG, as in the delivery.
+   */
+  loaiYeuCau: "CAP_DIEN_MOI_HA_AP" | "THAY_DOI_CHU_THE_HOP_DONG";
+  /**
+   * Số thông báo thanh toán — the power company's own notice number, as its CHO_THANH_TOAN report gave it (soThongBaoThanhToan), when it gave one.
+   */
+  soThongBaoThanhToan?: string;
+  /**
+   * Mã thanh toán — the hub's reference of the payment (LT + yyMMdd + 10 characters), the same in the payment platform's transaction.
+   */
+  maThanhToan: string;
+  /**
+   * Số tiền đã thanh toán — đồng; the sum of chiTietThanhToan.
+   */
+  soTien: number;
+  /**
+   * Chi tiết các khoản đã thanh toán — the items paid, as asked for.
+   *
+   * @minItems 1
+   * @maxItems 50
+   */
+  chiTietThanhToan: ElectricityPaymentItem[];
+  /**
+   * Kênh thanh toán — the payment platform the applicant paid through (the hub's payment adapter: vnpay…).
+   */
+  kenhThanhToan: string;
+  /**
+   * Mã giao dịch — the payment platform's transaction number, when it gave one.
+   */
+  maGiaoDich?: string;
+  /**
+   * Số biên lai điện tử — the electronic receipt's number, when the platform issued one.
+   */
+  soBienLaiDienTu?: string;
+  /**
+   * Thời điểm thanh toán — when the applicant paid, yyyyMMddHHmmss Vietnam time.
+   */
+  thoiDiemThanhToan: string;
+}
+export interface ElectricityPaymentItem {
+  /**
+   * Mã khoản thu — the item's code, when the request gave one.
+   */
+  maKhoanThu?: string;
+  /**
+   * Tên khoản thu — what the item is for.
+   */
+  tenKhoanThu: string;
+  /**
+   * Số tiền — đồng.
+   */
+  soTien: number;
+}
+/**
  * Khách hàng — the customer (the applicant).
  */
 export interface ElectricityCustomer {

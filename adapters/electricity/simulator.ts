@@ -3,12 +3,13 @@
  * adapter's (REQUEST_KINDS, PURPOSE_CODES, STEP_STATUS).
  */
 import type { ElectricityStatus } from './native.generated.ts'
-import { PURPOSE_CODES, REQUEST_KINDS, STEP_STATUS, SUPPLEMENT_PATH as ELECTRICITY_SUPPLEMENT, WITHDRAWAL_PATH as ELECTRICITY_WITHDRAWAL } from './index.ts'
-import { clip, code, nativeCodeOf, nativeTime, objectOf, papers, present, referenceOf, required, sequence, text, type Dialect, type Missing, type Payment, type Result } from '../shared/simulator.ts'
+import { PAYMENT_PATH as ELECTRICITY_PAYMENT, PURPOSE_CODES, REQUEST_KINDS, STEP_STATUS, SUPPLEMENT_PATH as ELECTRICITY_SUPPLEMENT, WITHDRAWAL_PATH as ELECTRICITY_WITHDRAWAL } from './index.ts'
+import { amount, clip, code, nativeCodeOf, optionalText, nativeTime, objectOf, papers, present, referenceOf, required, sequence, text, type Dialect, type Missing, type Payment, type Result } from '../shared/simulator.ts'
 import { toCompactVietnam } from '../shared/vietnam-datetime.ts'
 
 const ELECTRICITY = 'an electricity request (electricity-request: maYeuCau, loaiYeuCau …)'
 const ELECTRICITY_WITHDRAWAL_FORMAT = 'an electricity withdrawal (electricity-withdrawal: maYeuCau, lyDoHuy …)'
+const ELECTRICITY_PAYMENT_FORMAT = 'an electricity payment notice (electricity-payment: maYeuCau, maThanhToan, soTien, chiTietThanhToan …)'
 const ELECTRICITY_SUPPLEMENT_FORMAT = 'an electricity supplement (electricity-supplement: maYeuCau, lanBoSung, hoSoBoSung …)'
 
 export const electricitySimulator: Dialect = {
@@ -35,6 +36,21 @@ export const electricitySimulator: Dialect = {
       const b = objectOf(body, ELECTRICITY_SUPPLEMENT_FORMAT)
       papers(b, 'hoSoBoSung', ELECTRICITY_SUPPLEMENT_FORMAT)
       return { code: text(b, 'maYeuCau', ELECTRICITY_SUPPLEMENT_FORMAT), sequence: sequence(b, 'lanBoSung', ELECTRICITY_SUPPLEMENT_FORMAT) }
+    }
+  },
+  // nor in the payment notice
+  paid: {
+    path: ELECTRICITY_PAYMENT,
+    parse: (body) => {
+      const b = objectOf(body, ELECTRICITY_PAYMENT_FORMAT)
+      papers(b, 'chiTietThanhToan', ELECTRICITY_PAYMENT_FORMAT)
+      const receiptNumber = optionalText(b, 'soBienLaiDienTu', ELECTRICITY_PAYMENT_FORMAT)
+      return {
+        code: text(b, 'maYeuCau', ELECTRICITY_PAYMENT_FORMAT),
+        reference: text(b, 'maThanhToan', ELECTRICITY_PAYMENT_FORMAT),
+        amount: amount(b, 'soTien', ELECTRICITY_PAYMENT_FORMAT),
+        ...(receiptNumber !== undefined && { receiptNumber })
+      }
     }
   },
   results: (d) => {

@@ -11,17 +11,20 @@
  * A withdrawal (the applicant withdrew the dossier) is the canonical notice with `type:
  * 'withdrawal'`, posted to <endpoint>/withdrawals; a supplement (the papers the agency asked
  * for) is the canonical notice with `type: 'supplement'` and canonical attachments, posted to
- * <endpoint>/supplements.
+ * <endpoint>/supplements. A payment notice (the applicant paid online what the step asked for) is the
+ * canonical notice with `type: 'payment'`, posted to <endpoint>/payments (generic-payment).
  */
 import type { AgencyAdapter, DossierSubmission, OutboundRequest, PaymentNotice, StatusReport, SupplementNotice, WithdrawalNotice } from '../contract.ts'
 import { receiptField } from '../shared/receipt.ts'
-import type { GenericRequest, GenericSupplement, GenericWithdrawal } from './native.generated.ts'
+import type { GenericPayment, GenericRequest, GenericSupplement, GenericWithdrawal } from './native.generated.ts'
+import { paymentIdentifier, paymentLinesOf } from '../shared/payment.ts'
 import { withdrawalReason } from '../shared/withdrawal.ts'
 import { noticeReference } from '../shared/notice-fields.ts'
 import { supplementNote, supplementPapers, supplementSequence } from '../shared/supplement.ts'
 import requestSchema from './schemas/request.schema.json' with { type: 'json' }
 import supplementSchema from './schemas/supplement.schema.json' with { type: 'json' }
 import withdrawalSchema from './schemas/withdrawal.schema.json' with { type: 'json' }
+import paymentSchema from './schemas/payment.schema.json' with { type: 'json' }
 
 /** Where a withdrawal notice goes, relative to the agency's endpoint (the hub appends it). */
 export const WITHDRAWAL_PATH = 'withdrawals'
@@ -30,8 +33,27 @@ export const WITHDRAWAL_PATH = 'withdrawals'
 export const PAYMENT_PATH = 'payments'
 
 /** The applicant paid online: the canonical notice, `type: 'payment'`, with the transaction and the e-receipt. */
-function payment (notice: PaymentNotice): OutboundRequest {
-  return { method: 'POST', path: PAYMENT_PATH, body: { type: 'payment', ...notice } }
+function payment (notice: PaymentNotice): OutboundRequest & { body: GenericPayment } {
+  const reference = noticeReference(notice.agencyReference)
+  const noticeNumber = noticeReference(notice.noticeReference)
+  const transactionNo = paymentIdentifier(notice.transactionNo, 100)
+  const receiptNumber = paymentIdentifier(notice.receiptNumber, 100)
+  const { amount, lines } = paymentLinesOf(notice, (l) => ({ ...(l.code !== undefined && l.code.trim() !== '' && { code: l.code }), name: l.name, amount: l.amount }))
+  const body: GenericPayment = {
+    type: 'payment',
+    dossierCode: notice.dossierCode,
+    step: notice.step,
+    ...(reference !== undefined && { agencyReference: reference }),
+    reference: notice.reference,
+    ...(noticeNumber !== undefined && { noticeReference: noticeNumber }),
+    amount,
+    lines,
+    provider: notice.provider,
+    ...(transactionNo !== undefined && { transactionNo }),
+    ...(receiptNumber !== undefined && { receiptNumber }),
+    paidAt: notice.paidAt
+  }
+  return { method: 'POST', path: PAYMENT_PATH, body }
 }
 
 /** Where a supplement notice goes, relative to the agency's endpoint (the hub appends it). */
@@ -74,7 +96,8 @@ export const genericAdapter: AgencyAdapter<DossierSubmission, GenericRequest, St
     request: requestSchema,
     status: { $ref: 'status-report#' },
     withdrawal: withdrawalSchema,
-    supplement: supplementSchema
+    supplement: supplementSchema,
+    payment: paymentSchema
   },
   inbound: (native) => native,
   outbound: (dossier, context) => ({ method: 'POST', body: { step: context.step, dossier: dossier as GenericRequest['dossier'] } }),

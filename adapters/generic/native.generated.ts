@@ -3,6 +3,76 @@
 import type { Attachment, Dossier } from '../../src/types/schemas.generated.ts'
 
 /**
+ * Thông báo đã nộp phí, lệ phí trực tuyến theo định dạng chuẩn — what the generic adapter sends (POST to <endpoint>/payments) when the applicant paid online what a step asked for (payment-requested): the amount, its lines, the payment platform's transaction and the electronic receipt (biên lai điện tử). Resume the step. The Idempotency-Key header is <dossier code>/<step>/payment-<reference>; a repeat changes nothing.
+ */
+export interface GenericPayment {
+  /**
+   * Loại thông báo — always payment (đã nộp phí), so an agency that shares one address for several notices can tell them apart.
+   */
+  type: "payment";
+  /**
+   * Mã hồ sơ — the hub's dossier code, as delivered in dossier.code.
+   */
+  dossierCode: string;
+  /**
+   * Mã bước — the step of the route that asked for the payment (step.id of the delivery).
+   */
+  step: string;
+  /**
+   * Số biên nhận của cơ quan — the agency's own reference for the dossier, from its answer to the delivery, when it gave one.
+   */
+  agencyReference?: string;
+  /**
+   * Mã thanh toán — the hub's reference of the payment, the same in the payment platform's transaction.
+   */
+  reference: string;
+  /**
+   * Số thông báo nộp phí — the agency's notice number, as its payment request gave it (payment.reference), when it gave one.
+   */
+  noticeReference?: string;
+  /**
+   * Số tiền đã nộp — đồng; the sum of lines.
+   */
+  amount: number;
+  /**
+   * Các khoản đã nộp — the lines paid, as asked for.
+   *
+   * @minItems 1
+   * @maxItems 50
+   */
+  lines: GenericPaymentLine[];
+  /**
+   * Kênh thanh toán — the payment platform (the hub's payment adapter: vnpay…).
+   */
+  provider: string;
+  /**
+   * Mã giao dịch — the payment platform's transaction number, when it gave one.
+   */
+  transactionNo?: string;
+  /**
+   * Số biên lai điện tử — the electronic receipt's number, when the platform issued one.
+   */
+  receiptNumber?: string;
+  /**
+   * Thời điểm thanh toán — when the applicant paid (ISO 8601 with offset, Vietnam time).
+   */
+  paidAt: string;
+}
+export interface GenericPaymentLine {
+  /**
+   * Mã khoản — the line's code, when the request gave one.
+   */
+  code?: string;
+  /**
+   * Tên khoản — what the line is for.
+   */
+  name: string;
+  /**
+   * Số tiền — đồng.
+   */
+  amount: number;
+}
+/**
  * Yêu cầu xử lý theo định dạng chuẩn — what the generic adapter delivers: the canonical dossier, and which step of its route the receiving agency is asked to do.
  */
 export interface GenericRequest {

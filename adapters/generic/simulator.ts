@@ -1,9 +1,10 @@
 /** The simulated system of an agency on the generic adapter: canonical JSON both ways (npm run agencies). */
 import type { GenericRequest } from './native.generated.ts'
-import { SUPPLEMENT_PATH as GENERIC_SUPPLEMENT, WITHDRAWAL_PATH as GENERIC_WITHDRAWAL } from './index.ts'
-import { code, objectOf, papers, sequence, text, type Dialect } from '../shared/simulator.ts'
+import { PAYMENT_PATH as GENERIC_PAYMENT, SUPPLEMENT_PATH as GENERIC_SUPPLEMENT, WITHDRAWAL_PATH as GENERIC_WITHDRAWAL } from './index.ts'
+import { amount, code, objectOf, optionalText, papers, sequence, text, type Dialect } from '../shared/simulator.ts'
 
 const GENERIC_WITHDRAWAL_FORMAT = 'a withdrawal notice (generic-withdrawal: type withdrawal, dossierCode, step …)'
+const GENERIC_PAYMENT_FORMAT = 'a payment notice (generic-payment: type payment, dossierCode, step, reference, amount, lines …)'
 const GENERIC_SUPPLEMENT_FORMAT = 'a supplement notice (generic-supplement: type supplement, dossierCode, step, sequence, attachments …)'
 
 export const genericSimulator: Dialect = {
@@ -25,6 +26,22 @@ export const genericSimulator: Dialect = {
       code(b, 'type', ['supplement'], GENERIC_SUPPLEMENT_FORMAT)
       papers(b, 'attachments', GENERIC_SUPPLEMENT_FORMAT)
       return { code: text(b, 'dossierCode', GENERIC_SUPPLEMENT_FORMAT), step: text(b, 'step', GENERIC_SUPPLEMENT_FORMAT), sequence: sequence(b, 'sequence', GENERIC_SUPPLEMENT_FORMAT) }
+    }
+  },
+  paid: {
+    path: GENERIC_PAYMENT,
+    parse: (body) => {
+      const b = objectOf(body, GENERIC_PAYMENT_FORMAT)
+      code(b, 'type', ['payment'], GENERIC_PAYMENT_FORMAT)
+      papers(b, 'lines', GENERIC_PAYMENT_FORMAT)
+      const receiptNumber = optionalText(b, 'receiptNumber', GENERIC_PAYMENT_FORMAT)
+      return {
+        code: text(b, 'dossierCode', GENERIC_PAYMENT_FORMAT),
+        step: text(b, 'step', GENERIC_PAYMENT_FORMAT),
+        reference: text(b, 'reference', GENERIC_PAYMENT_FORMAT),
+        amount: amount(b, 'amount', GENERIC_PAYMENT_FORMAT),
+        ...(receiptNumber !== undefined && { receiptNumber })
+      }
     }
   },
   receipt: (receipt) => ({ reference: receipt }),

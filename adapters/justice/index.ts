@@ -11,7 +11,9 @@
  * a delivery with its own receipt number in `soBienNhan`. When the applicant withdraws the dossier,
  * the software is told per step it holds (maBuoc) at <endpoint>/rut-ho-so (justice-withdrawal);
  * when the applicant supplies the papers a step asked for (trangThai "2"), they go to
- * <endpoint>/bo-sung (justice-supplement).
+ * <endpoint>/bo-sung (justice-supplement); when the applicant paid online the fees a step asked for
+ * (reported in the hub's canonical terms: the status format has no code for it), the payment goes to
+ * <endpoint>/nop-phi (justice-payment).
  */
 import {
   AdapterMappingError,
@@ -24,6 +26,7 @@ import {
   type ResultDocument,
   type StatusReport,
   type StepStatus,
+  type PaymentNotice,
   type SupplementNotice,
   type WithdrawalNotice
 } from '../contract.ts'
@@ -45,6 +48,7 @@ import type {
   JusticeKhaiTu,
   JusticeLePhi,
   JusticeLyLichTuPhap,
+  JusticePayment,
   JusticeQuaTrinhCuTru,
   JusticeRequest,
   JusticeStatus,
@@ -58,6 +62,7 @@ import { codeTable, kindOf } from '../shared/code-table.ts'
 import { withdrawalReason, withdrawalTime } from '../shared/withdrawal.ts'
 import { noticeReference } from '../shared/notice-fields.ts'
 import { supplementNote, supplementPapers, supplementSequence, supplementTime } from '../shared/supplement.ts'
+import { paymentIdentifier, paymentLinesOf, paymentTime } from '../shared/payment.ts'
 
 /** The native system, as the adapter's messages name it. */
 const SYSTEM = 'the justice software'
@@ -66,6 +71,7 @@ import statusSchema from './schemas/status.schema.json' with { type: 'json' }
 import submissionSchema from './schemas/submission.schema.json' with { type: 'json' }
 import supplementSchema from './schemas/supplement.schema.json' with { type: 'json' }
 import withdrawalSchema from './schemas/withdrawal.schema.json' with { type: 'json' }
+import paymentSchema from './schemas/payment.schema.json' with { type: 'json' }
 
 /** The data schemas ($id) this adapter maps. */
 export const BIRTH_REGISTRATION = 'birth-registration'
@@ -78,6 +84,9 @@ export const WITHDRAWAL_PATH = 'rut-ho-so'
 
 /** Where a supplement (the papers a step asked for) goes, relative to the software's endpoint (the hub appends it). */
 export const SUPPLEMENT_PATH = 'bo-sung'
+
+/** Where a payment notice (the applicant paid online the fees a step asked for) goes, relative to the software's endpoint. */
+export const PAYMENT_PATH = 'nop-phi'
 
 type Module = JusticeRequest['loaiHoSo']
 type Sex = BirthRegistrationData['child']['sex']
@@ -781,16 +790,44 @@ function supplement (notice: SupplementNotice, context: OutboundContext): { meth
   return { method: 'POST', path: SUPPLEMENT_PATH, body }
 }
 
+// ── payment ────────────────────────────────────────────────────────────────────────────────────
+
+/** Tell the software the applicant paid online the fees the step (maBuoc) asked for: it books them in the module's register and resumes the step. */
+function payment (notice: PaymentNotice, context: OutboundContext): { method: 'POST', path: string, body: JusticePayment } {
+  const kind = kindOf(modules, context.dataSchema, 'the justice software', `: it cannot hold dossier ${notice.dossierCode}`)
+  const reference = noticeReference(notice.agencyReference)
+  const noticeNumber = noticeReference(notice.noticeReference)
+  const transaction = paymentIdentifier(notice.transactionNo, 100)
+  const receipt = paymentIdentifier(notice.receiptNumber, 100)
+  const { amount, lines } = paymentLinesOf(notice, (l) => ({ ...(l.code !== undefined && l.code.trim() !== '' && { maPhiLePhi: l.code }), tenPhiLePhi: l.name, soTien: l.amount }))
+  const body: JusticePayment = {
+    maHoSo: notice.dossierCode,
+    ...(reference !== undefined && { soBienNhan: reference }),
+    maBuoc: notice.step,
+    loaiHoSo: kind.module,
+    ...(noticeNumber !== undefined && { soThongBao: noticeNumber }),
+    maThanhToan: notice.reference,
+    tongTien: amount,
+    lePhi: lines,
+    kenhThanhToan: notice.provider,
+    ...(transaction !== undefined && { maGiaoDich: transaction }),
+    ...(receipt !== undefined && { soBienLaiDienTu: receipt }),
+    thoiDiemThanhToan: paymentTime(notice.paidAt)
+  }
+  return { method: 'POST', path: PAYMENT_PATH, body }
+}
+
 export const justiceAdapter: AgencyAdapter<JusticeSubmission, JusticeRequest, JusticeStatus> = {
   name: 'justice',
   description: 'Department of Justice software: civil status (đăng ký khai sinh, khai tử, kết hôn) and criminal record certificates (cấp Phiếu lý lịch tư pháp).',
-  nativeSchemas: { submission: submissionSchema, request: requestSchema, status: statusSchema, withdrawal: withdrawalSchema, supplement: supplementSchema },
+  nativeSchemas: { submission: submissionSchema, request: requestSchema, status: statusSchema, withdrawal: withdrawalSchema, supplement: supplementSchema, payment: paymentSchema },
   inbound,
   outbound,
   status,
   receipt,
   withdrawal,
-  supplement
+  supplement,
+  payment
 }
 
 export default justiceAdapter

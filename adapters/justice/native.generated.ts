@@ -377,6 +377,76 @@ export type JusticeSubmission = {
 };
 
 /**
+ * Thông báo đã nộp phí, lệ phí trực tuyến — what the hub sends to the Department of Justice software (POST to <endpoint>/nop-phi) when the applicant paid online the fees a step asked for (the software reports a payment request in the hub's canonical terms: its status format has no code for it): the total, the fee items (lePhi, as in justice-request), the payment platform's transaction and the electronic receipt (biên lai điện tử), per step (maBuoc), so the software books the fees in the module's register and resumes the step. The Idempotency-Key header is <maHoSo>/<maBuoc>/payment-<maThanhToan>; a repeat changes nothing.
+ */
+export interface JusticePayment {
+  /**
+   * Mã hồ sơ — the hub's dossier code, as delivered in justice-request.
+   */
+  maHoSo: string;
+  /**
+   * Số biên nhận — the software's own receipt number for the dossier, from its answer to the delivery, when it gave one.
+   */
+  soBienNhan?: string;
+  /**
+   * Mã bước — the step of the route that asked for the payment (maBuoc of the delivery).
+   */
+  maBuoc: string;
+  /**
+   * Loại hồ sơ — the software's module (KS, KT, LTKH, LLTP), as in the delivery.
+   */
+  loaiHoSo: "KS" | "KT" | "LTKH" | "LLTP";
+  /**
+   * Số thông báo nộp phí — the software's notice number, as its payment request gave it, when it gave one.
+   */
+  soThongBao?: string;
+  /**
+   * Mã thanh toán — the hub's reference of the payment, the same in the payment platform's transaction.
+   */
+  maThanhToan: string;
+  /**
+   * Tổng tiền đã nộp — đồng; the sum of lePhi.
+   */
+  tongTien: number;
+  /**
+   * Các khoản phí, lệ phí đã nộp — the items paid, as asked for.
+   *
+   * @minItems 1
+   * @maxItems 50
+   */
+  lePhi: JusticeLePhiDaNop[];
+  /**
+   * Kênh thanh toán — the payment platform the applicant paid through (the hub's payment adapter: vnpay…).
+   */
+  kenhThanhToan: string;
+  /**
+   * Mã giao dịch — the payment platform's transaction number, when it gave one.
+   */
+  maGiaoDich?: string;
+  /**
+   * Số biên lai điện tử — the electronic receipt's number, when the platform issued one.
+   */
+  soBienLaiDienTu?: string;
+  /**
+   * Thời điểm thanh toán — when the applicant paid, yyyyMMddHHmmss Vietnam time.
+   */
+  thoiDiemThanhToan: string;
+}
+export interface JusticeLePhiDaNop {
+  /**
+   * Mã phí, lệ phí — the item's code, when the request gave one.
+   */
+  maPhiLePhi?: string;
+  /**
+   * Tên phí, lệ phí — what the item is for.
+   */
+  tenPhiLePhi: string;
+  /**
+   * Số tiền — đồng.
+   */
+  soTien: number;
+}
+/**
  * Thông tin nhận kết quả qua bưu chính — recipient and address for a postal return (hinhThucNhanKetQua "2").
  */
 export interface JusticeThongTinNhanKetQua {

@@ -4,12 +4,13 @@
  */
 import { createHash } from 'node:crypto'
 import type { JusticeRequest, JusticeStatus } from './native.generated.ts'
-import { MODULES, STEP_STATUS, SUPPLEMENT_PATH as JUSTICE_SUPPLEMENT, WITHDRAWAL_PATH as JUSTICE_WITHDRAWAL } from './index.ts'
-import { clip, code, isObject, nativeCodeOf, nativeTime, objectOf, papers, present, referenceOf, required, sequence, text, type Dialect, type Missing, type Result } from '../shared/simulator.ts'
+import { MODULES, PAYMENT_PATH as JUSTICE_PAYMENT, STEP_STATUS, SUPPLEMENT_PATH as JUSTICE_SUPPLEMENT, WITHDRAWAL_PATH as JUSTICE_WITHDRAWAL } from './index.ts'
+import { amount, clip, code, isObject, optionalText, nativeCodeOf, nativeTime, objectOf, papers, present, referenceOf, required, sequence, text, type Dialect, type Missing, type Result } from '../shared/simulator.ts'
 import { toCompactVietnam } from '../shared/vietnam-datetime.ts'
 
 const JUSTICE = 'a justice request (justice-request: maHoSo, loaiHoSo, maBuoc …)'
 const JUSTICE_WITHDRAWAL_FORMAT = 'a justice withdrawal (justice-withdrawal: maHoSo, maBuoc, lyDoRut …)'
+const JUSTICE_PAYMENT_FORMAT = 'a justice payment notice (justice-payment: maHoSo, maBuoc, maThanhToan, tongTien, lePhi …)'
 const JUSTICE_SUPPLEMENT_FORMAT = 'a justice supplement (justice-supplement: maHoSo, maBuoc, lanBoSung, giayToNopBoSung …)'
 type Module = JusticeRequest['loaiHoSo']
 
@@ -45,6 +46,21 @@ export const justiceSimulator: Dialect = {
       const b = objectOf(body, JUSTICE_SUPPLEMENT_FORMAT)
       papers(b, 'giayToNopBoSung', JUSTICE_SUPPLEMENT_FORMAT)
       return { code: text(b, 'maHoSo', JUSTICE_SUPPLEMENT_FORMAT), step: text(b, 'maBuoc', JUSTICE_SUPPLEMENT_FORMAT), sequence: sequence(b, 'lanBoSung', JUSTICE_SUPPLEMENT_FORMAT) }
+    }
+  },
+  paid: {
+    path: JUSTICE_PAYMENT,
+    parse: (body) => {
+      const b = objectOf(body, JUSTICE_PAYMENT_FORMAT)
+      papers(b, 'lePhi', JUSTICE_PAYMENT_FORMAT)
+      const receiptNumber = optionalText(b, 'soBienLaiDienTu', JUSTICE_PAYMENT_FORMAT)
+      return {
+        code: text(b, 'maHoSo', JUSTICE_PAYMENT_FORMAT),
+        step: text(b, 'maBuoc', JUSTICE_PAYMENT_FORMAT),
+        reference: text(b, 'maThanhToan', JUSTICE_PAYMENT_FORMAT),
+        amount: amount(b, 'tongTien', JUSTICE_PAYMENT_FORMAT),
+        ...(receiptNumber !== undefined && { receiptNumber })
+      }
     }
   },
   results: (d) => {

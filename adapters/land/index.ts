@@ -11,7 +11,8 @@
  * KetQuaBuocTruoc). Status reports (MaTrangThai) map to the canonical step statuses by STEP_STATUS.
  * When the applicant withdraws the dossier, the office is told per step it holds (MaBuoc) at
  * <endpoint>/rut-ho-so (land-withdrawal); when the applicant supplies the papers a step asked for
- * (CHO_BO_SUNG), they go to <endpoint>/bo-sung (land-supplement).
+ * (CHO_BO_SUNG), they go to <endpoint>/bo-sung (land-supplement); when the applicant paid online
+ * what a step asked for (CHO_NGHIA_VU_TAI_CHINH), the payment goes to <endpoint>/nop-tien (land-payment).
  */
 import {
   AdapterMappingError,
@@ -24,6 +25,7 @@ import {
   type ResultDocument,
   type StatusReport,
   type StepStatus,
+  type PaymentNotice,
   type SupplementNotice,
   type WithdrawalNotice
 } from '../contract.ts'
@@ -45,6 +47,7 @@ import type {
   LandLePhi,
   LandMucDichSuDung,
   LandNguoiSuDungDat,
+  LandPayment,
   LandRequest,
   LandStatus,
   LandSubmission,
@@ -58,6 +61,7 @@ import { codeTable, kindOf } from '../shared/code-table.ts'
 import { withdrawalReason, withdrawalTime } from '../shared/withdrawal.ts'
 import { noticeReference } from '../shared/notice-fields.ts'
 import { supplementNote, supplementPapers, supplementSequence, supplementTime } from '../shared/supplement.ts'
+import { paymentIdentifier, paymentLinesOf, paymentTime } from '../shared/payment.ts'
 
 /** The native system, as the adapter's messages name it. */
 const SYSTEM = 'VBDLIS'
@@ -66,6 +70,7 @@ import statusSchema from './schemas/status.schema.json' with { type: 'json' }
 import submissionSchema from './schemas/submission.schema.json' with { type: 'json' }
 import supplementSchema from './schemas/supplement.schema.json' with { type: 'json' }
 import withdrawalSchema from './schemas/withdrawal.schema.json' with { type: 'json' }
+import paymentSchema from './schemas/payment.schema.json' with { type: 'json' }
 
 /** The data schemas ($id) this adapter maps. */
 export const TRANSFER = 'land-use-right-transfer'
@@ -76,6 +81,9 @@ export const WITHDRAWAL_PATH = 'rut-ho-so'
 
 /** Where a supplement (the papers a step asked for) goes, relative to the office's endpoint (the hub appends it). */
 export const SUPPLEMENT_PATH = 'bo-sung'
+
+/** Where a payment notice (the applicant paid online what CHO_NGHIA_VU_TAI_CHINH asked for) goes, relative to the office's endpoint. */
+export const PAYMENT_PATH = 'nop-tien'
 
 type ProcedureKind = LandRequest['LoaiThuTuc']
 type Applicant = DossierSubmission['applicant']
@@ -745,6 +753,33 @@ function supplement (notice: SupplementNotice, context: OutboundContext): { meth
   return { method: 'POST', path: SUPPLEMENT_PATH, body }
 }
 
+// ---------------------------------------------------------------- payment
+
+/** Tell the office the applicant paid online what the step (MaBuoc) asked for (CHO_NGHIA_VU_TAI_CHINH): it books the payment and resumes the step. */
+function payment (notice: PaymentNotice, context: OutboundContext): { method: 'POST', path: string, body: LandPayment } {
+  const kind = kindOf(procedureKinds, context.dataSchema, 'the land registration office', `: it cannot hold dossier ${notice.dossierCode}`)
+  const reference = noticeReference(notice.agencyReference)
+  const noticeNumber = noticeReference(notice.noticeReference)
+  const transaction = paymentIdentifier(notice.transactionNo, 100)
+  const receipt = paymentIdentifier(notice.receiptNumber, 100)
+  const { amount, lines } = paymentLinesOf(notice, (l) => ({ ...(l.code !== undefined && l.code.trim() !== '' && { MaKhoanNop: l.code }), TenKhoanNop: l.name, SoTien: l.amount }))
+  const body: LandPayment = {
+    MaHoSo: notice.dossierCode,
+    ...(reference !== undefined && { SoBienNhan: reference }),
+    MaBuoc: notice.step,
+    LoaiThuTuc: kind.kind,
+    ...(noticeNumber !== undefined && { SoThongBaoNopTien: noticeNumber }),
+    MaThanhToan: notice.reference,
+    SoTienDaNop: amount,
+    DanhSachKhoanNop: lines,
+    KenhThanhToan: notice.provider,
+    ...(transaction !== undefined && { MaGiaoDich: transaction }),
+    ...(receipt !== undefined && { SoBienLaiDienTu: receipt }),
+    ThoiDiemNop: paymentTime(notice.paidAt)
+  }
+  return { method: 'POST', path: PAYMENT_PATH, body }
+}
+
 export const landAdapter: AgencyAdapter<LandSubmission, LandRequest, LandStatus> = {
   name: 'land',
   description: 'Land registration office (Văn phòng đăng ký đất đai), VBDLIS: transfers of land use rights (đăng ký biến động do chuyển nhượng) and first certificates (cấp Giấy chứng nhận lần đầu), before and after the tax step of the linked route.',
@@ -753,14 +788,16 @@ export const landAdapter: AgencyAdapter<LandSubmission, LandRequest, LandStatus>
     request: requestSchema,
     status: statusSchema,
     withdrawal: withdrawalSchema,
-    supplement: supplementSchema
+    supplement: supplementSchema,
+    payment: paymentSchema
   },
   inbound,
   outbound,
   status,
   receipt,
   withdrawal,
-  supplement
+  supplement,
+  payment
 }
 
 export default landAdapter

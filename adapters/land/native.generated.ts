@@ -453,6 +453,76 @@ export type LandSubmission = {
 };
 
 /**
+ * Thông báo đã hoàn thành nghĩa vụ tài chính trực tuyến — what the hub sends to the land registration office (POST to <endpoint>/nop-tien) when the applicant paid online what a step asked for (MaTrangThai CHO_NGHIA_VU_TAI_CHINH, SoTienPhaiNop): the amount, its items, the payment platform's transaction and the electronic receipt (biên lai điện tử), per step (MaBuoc), so the office books the payment and resumes the step. Field names and dates as in land-request and land-status. The Idempotency-Key header is <MaHoSo>/<MaBuoc>/payment-<MaThanhToan>; a repeat changes nothing.
+ */
+export interface LandPayment {
+  /**
+   * Mã hồ sơ — the hub's dossier code, as delivered in land-request.
+   */
+  MaHoSo: string;
+  /**
+   * Số biên nhận — the office's own reference for the dossier, from its answer to the delivery, when it gave one.
+   */
+  SoBienNhan?: string;
+  /**
+   * Mã bước — the step of the route that asked for the payment (MaBuoc of the delivery).
+   */
+  MaBuoc: string;
+  /**
+   * Loại thủ tục — CHUYEN_NHUONG or CAP_GCN_LAN_DAU, as in the delivery.
+   */
+  LoaiThuTuc: "CHUYEN_NHUONG" | "CAP_GCN_LAN_DAU";
+  /**
+   * Số thông báo nộp tiền — the office's notice number, as its CHO_NGHIA_VU_TAI_CHINH report gave it (SoThongBaoNopTien), when it gave one.
+   */
+  SoThongBaoNopTien?: string;
+  /**
+   * Mã thanh toán — the hub's reference of the payment, the same in the payment platform's transaction.
+   */
+  MaThanhToan: string;
+  /**
+   * Số tiền đã nộp — đồng; the sum of DanhSachKhoanNop.
+   */
+  SoTienDaNop: number;
+  /**
+   * Danh sách khoản đã nộp — the items paid, as asked for.
+   *
+   * @minItems 1
+   * @maxItems 50
+   */
+  DanhSachKhoanNop: LandKhoanNop[];
+  /**
+   * Kênh thanh toán — the payment platform the applicant paid through (the hub's payment adapter: vnpay…).
+   */
+  KenhThanhToan: string;
+  /**
+   * Mã giao dịch — the payment platform's transaction number, when it gave one.
+   */
+  MaGiaoDich?: string;
+  /**
+   * Số biên lai điện tử — the electronic receipt's number, when the platform issued one.
+   */
+  SoBienLaiDienTu?: string;
+  /**
+   * Thời điểm nộp — when the applicant paid, yyyyMMddHHmmss Vietnam time.
+   */
+  ThoiDiemNop: string;
+}
+export interface LandKhoanNop {
+  /**
+   * Mã khoản nộp — the item's code, when the report gave one.
+   */
+  MaKhoanNop?: string;
+  /**
+   * Tên khoản nộp — what the item is for.
+   */
+  TenKhoanNop: string;
+  /**
+   * Số tiền — đồng.
+   */
+  SoTien: number;
+}
+/**
  * Địa chỉ — an address with administrative unit codes (two-tier since 2025: MaHuyen only on older records).
  */
 export interface LandDiaChi {

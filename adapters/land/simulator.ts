@@ -3,12 +3,13 @@
  * (PROCEDURE_KINDS, STEP_STATUS, PAUSED, FINISHED).
  */
 import type { LandStatus } from './native.generated.ts'
-import { FINISHED, PAUSED, PROCEDURE_KINDS, STEP_STATUS, SUPPLEMENT_PATH as LAND_SUPPLEMENT, WITHDRAWAL_PATH as LAND_WITHDRAWAL } from './index.ts'
-import { clip, code, nativeCodeOf, nativeTime, objectOf, papers, present, referenceOf, required, sequence, text, type Delivered, type Dialect, type Missing, type Payment, type Result, type StepStatus } from '../shared/simulator.ts'
+import { FINISHED, PAUSED, PAYMENT_PATH as LAND_PAYMENT, PROCEDURE_KINDS, STEP_STATUS, SUPPLEMENT_PATH as LAND_SUPPLEMENT, WITHDRAWAL_PATH as LAND_WITHDRAWAL } from './index.ts'
+import { amount, clip, code, nativeCodeOf, optionalText, nativeTime, objectOf, papers, present, referenceOf, required, sequence, text, type Delivered, type Dialect, type Missing, type Payment, type Result, type StepStatus } from '../shared/simulator.ts'
 import { toCompactVietnam } from '../shared/vietnam-datetime.ts'
 
 const LAND = 'a VBDLIS land request (land-request: MaHoSo, LoaiThuTuc, MaBuoc, GiaiDoan …)'
 const LAND_WITHDRAWAL_FORMAT = 'a VBDLIS withdrawal (land-withdrawal: MaHoSo, MaBuoc, LyDoRutHoSo …)'
+const LAND_PAYMENT_FORMAT = 'a VBDLIS payment notice (land-payment: MaHoSo, MaBuoc, MaThanhToan, SoTienDaNop, DanhSachKhoanNop …)'
 const LAND_SUPPLEMENT_FORMAT = 'a VBDLIS supplement (land-supplement: MaHoSo, MaBuoc, LanBoSung, DanhSachGiayToBoSung …)'
 type LandCode = LandStatus['MaTrangThai']
 
@@ -48,6 +49,21 @@ export const landSimulator: Dialect = {
       const b = objectOf(body, LAND_SUPPLEMENT_FORMAT)
       papers(b, 'DanhSachGiayToBoSung', LAND_SUPPLEMENT_FORMAT)
       return { code: text(b, 'MaHoSo', LAND_SUPPLEMENT_FORMAT), step: text(b, 'MaBuoc', LAND_SUPPLEMENT_FORMAT), sequence: sequence(b, 'LanBoSung', LAND_SUPPLEMENT_FORMAT) }
+    }
+  },
+  paid: {
+    path: LAND_PAYMENT,
+    parse: (body) => {
+      const b = objectOf(body, LAND_PAYMENT_FORMAT)
+      papers(b, 'DanhSachKhoanNop', LAND_PAYMENT_FORMAT)
+      const receiptNumber = optionalText(b, 'SoBienLaiDienTu', LAND_PAYMENT_FORMAT)
+      return {
+        code: text(b, 'MaHoSo', LAND_PAYMENT_FORMAT),
+        step: text(b, 'MaBuoc', LAND_PAYMENT_FORMAT),
+        reference: text(b, 'MaThanhToan', LAND_PAYMENT_FORMAT),
+        amount: amount(b, 'SoTienDaNop', LAND_PAYMENT_FORMAT),
+        ...(receiptNumber !== undefined && { receiptNumber })
+      }
     }
   },
   results: (d) => landFirstStep(d)

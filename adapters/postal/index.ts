@@ -13,7 +13,8 @@
  *   to the sender → rejected with the reason;
  * - a withdrawal cancels the order (hủy đơn hàng) at <endpoint>/huy-don-hang.
  * VNPost submits no dossiers and takes no supplements (it examines nothing, so it never asks for
- * papers): inbound and supplement are mapping errors, and there is no supplement schema.
+ * papers) and asks for no fees: inbound, supplement and payment are mapping errors, and there is no
+ * supplement or payment schema.
  * It also collects dossiers at the applicant's home (postal intake): pickupRequest (at
  * <endpoint>/thu-gom-ho-so) and pickupStatus (110 collected, 120 handed over, 150 not collected),
  * outside the agency contract (the hub's pickup service calls them). Every postal request carries
@@ -29,6 +30,7 @@ import {
   type ResultDocument,
   type StatusReport,
   type StepStatus,
+  type PaymentNotice,
   type SupplementNotice,
   type WithdrawalNotice
 } from '../contract.ts'
@@ -362,6 +364,16 @@ function supplement (notice: SupplementNotice): never {
   throw new AdapterMappingError(`VNPost takes no supplements: the postal service only carries results (bưu chính công ích) and never asks for papers, so supplement ${String(notice.sequence)} of dossier ${notice.dossierCode} (step ${notice.step}) has nowhere to go there`)
 }
 
+/**
+ * VNPost asks for no fees through the hub: its tracking has no payment-requested code, and the
+ * postage of a return or a pickup is settled outside the hub, as PostagePaidBy says. A payment
+ * notice addressed to it (a postal step could only be payment-requested by a canonical report that
+ * should not have been made) is a mistake, shown as a failed notice naming the step.
+ */
+function payment (notice: PaymentNotice): never {
+  throw new AdapterMappingError(`VNPost takes no payment notices: the postal service asks for no fees through the hub (its tracking has no payment-requested code, and postage is settled as PostagePaidBy says), so payment ${notice.reference} of dossier ${notice.dossierCode} (step ${notice.step}) has nowhere to go there`)
+}
+
 function inbound (): never {
   throw new AdapterMappingError('VNPost submits no dossiers to the hub: the postal adapter only returns results (bưu chính công ích). A dossier that came by post is submitted by the one-stop desk that received it')
 }
@@ -379,7 +391,8 @@ export const postalAdapter: AgencyAdapter<never, PostalRequest, PostalStatus> = 
   status,
   receipt,
   withdrawal,
-  supplement
+  supplement,
+  payment
 }
 
 export default postalAdapter

@@ -51,6 +51,26 @@ export interface SupplementIntake {
   parse(body: unknown): Supplemented
 }
 
+/** A payment notice as the simulator understood it: no step = the one step of the dossier the agency holds. */
+export interface Paid {
+  code: string
+  step?: string
+  /** the hub's payment reference */
+  reference: string
+  /** đồng */
+  amount: number
+  /** the electronic receipt's number, when the notice carries one */
+  receiptNumber?: string
+}
+
+/** Where and how an agency takes the news that the applicant paid online what it asked for. */
+export interface PaymentIntake {
+  /** relative to the agency's endpoint: the adapter's PAYMENT_PATH */
+  path: string
+  /** reads a payment notice in the adapter's native payment format */
+  parse(body: unknown): Paid
+}
+
 /** The event body parts besides eventId / agency / step: `{ report }` or `{ native }`. */
 export type EventPayload = { report: StatusReport } | { native: unknown }
 
@@ -78,6 +98,8 @@ export interface Dialect {
   parseWithdrawal(body: unknown): Withdrawn
   /** the papers it asked for: absent when the agency takes no supplements (the postal service) */
   supplement?: SupplementIntake
+  /** the payments it asked for, made online: absent when the agency asks for none (the postal service) */
+  paid?: PaymentIntake
   /**
    * an agency whose progress is not accepted → processing → resolved (the postal service's
    * tracking) plans its own: `failure` decides a failed delivery attempt, `refusal` a return to sender
@@ -137,6 +159,21 @@ export function code<T extends string> (b: Record<string, unknown>, field: strin
 export function sequence (b: Record<string, unknown>, field: string, format: string): number {
   const v = b[field]
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`not ${format}: ${field} (a whole number from 1) is missing`)
+  return v
+}
+
+/** An amount of money (a whole number of đồng from 1), or a clear error. */
+export function amount (b: Record<string, unknown>, field: string, format: string): number {
+  const v = b[field]
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`not ${format}: ${field} (a whole number of đồng from 1) is missing`)
+  return v
+}
+
+/** An optional text field: its value when a non-empty string, undefined when absent, else a clear error. */
+export function optionalText (b: Record<string, unknown>, field: string, format: string): string | undefined {
+  const v = b[field]
+  if (v === undefined) return undefined
+  if (typeof v !== 'string' || v.trim() === '') throw new Error(`not ${format}: ${field} must be a non-empty string when given`)
   return v
 }
 

@@ -10,7 +10,7 @@ import { landSimulator } from '../../adapters/land/simulator.ts'
 import { justiceSimulator } from '../../adapters/justice/simulator.ts'
 import { postalSimulator } from '../../adapters/postal/simulator.ts'
 
-export type { Delivered, Dialect, EventPayload, JourneyStep, Supplemented, Withdrawn } from '../../adapters/shared/simulator.ts'
+export type { Delivered, Dialect, EventPayload, JourneyStep, Paid, Supplemented, Withdrawn } from '../../adapters/shared/simulator.ts'
 export { s10 } from '../../adapters/postal/simulator.ts'
 
 export const dialects: Readonly<Record<string, Dialect>> = {

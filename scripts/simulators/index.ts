@@ -18,6 +18,8 @@
  *  - accepts a withdrawal notice in the adapter's native format at the adapter's withdrawal path
  *    (same credentials, repeats dropped by Idempotency-Key), answers 200, records it and posts
  *    nothing more for that dossier and step;
+ *  - accepts a payment notice (the applicant paid online) in the adapter's native format at the
+ *    adapter's payment path (a body in another format: 400; repeats dropped by Idempotency-Key);
  *  - accepts a supplement notice (the papers it asked for) in the adapter's native format at the
  *    adapter's supplement path (same credentials, repeats dropped by Idempotency-Key), answers
  *    200 and records it; its own progress plan goes on as planned. The postal service takes none.
@@ -29,7 +31,7 @@ import { request } from 'undici'
 import type { HubSettings, ResolvedAgency } from '../../src/config/hub-config.ts'
 import { verifyBearer, verifyHubSignature } from '../../src/delivery/outbound-auth.ts'
 import type { StatusReport } from '../../src/types/schemas.generated.ts'
-import { dialects, type Delivered, type Dialect, type EventPayload, type Supplemented } from './dialects.ts'
+import { dialects, type Delivered, type Dialect, type EventPayload, type Paid, type Supplemented } from './dialects.ts'
 import { PICKUP_PATH } from '../../adapters/postal/index.ts'
 import { s10 } from '../../adapters/postal/simulator.ts'
 import { toCompactVietnam } from '../../adapters/shared/vietnam-datetime.ts'
@@ -83,6 +85,19 @@ export interface SimulatedSupplement {
   at: number
 }
 
+export interface SimulatedPayment {
+  agency: string
+  code: string
+  /** absent when the notice names no step (the agency holds one step of the dossier) */
+  step?: string
+  /** the hub's payment reference */
+  reference: string
+  amount: number
+  receiptNumber?: string
+  idempotencyKey: string
+  at: number
+}
+
 export interface Simulators {
   /** base URL of each agency's server, by agency id */
   urls: Map<string, string>
@@ -91,6 +106,8 @@ export interface Simulators {
   withdrawals: SimulatedWithdrawal[]
   /** supplement notices taken in (repeats not counted again) */
   supplements: SimulatedSupplement[]
+  /** payment notices taken in, each in its agency's native format (repeats not counted again) */
+  payments: SimulatedPayment[]
   /** repeats dropped by Idempotency-Key (deliveries, withdrawal and supplement notices) */
   duplicates: number
   /** deliveries refused for bad credentials */
@@ -130,6 +147,8 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
   const withdrawalKeys = new Set<string>()
   const supplements: SimulatedSupplement[] = []
   const supplementKeys = new Set<string>()
+  const payments: SimulatedPayment[] = []
+  const paymentKeys = new Set<string>()
   /** whether a withdrawal stopped this step (a notice without a step stops every step of the dossier at that agency) */
   const withdrawn = (agency: string, code: string, step: string | undefined): boolean =>
     withdrawals.some((w) => w.agency === agency && w.code === code && (w.step === undefined || w.step === step))
@@ -139,7 +158,7 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
   let receiptSeq = 0
 
   // group the local agencies by port
-  const byPort = new Map<number, Array<{ agency: ResolvedAgency, path: string, withdrawalPath: string, supplementPath?: string, paymentPath: string, pickupPath?: string, dialect: Dialect }>>()
+  const byPort = new Map<number, Array<{ agency: ResolvedAgency, path: string, withdrawalPath: string, supplementPath?: string, paymentPath?: string, pickupPath?: string, dialect: Dialect }>>()
   for (const agency of o.settings.agencies.values()) {
     const url = new URL(agency.endpoint)
     if (!LOCAL.has(url.hostname)) continue
@@ -156,10 +175,10 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
     const under = agency.endpoint.endsWith('/') ? agency.endpoint : `${agency.endpoint}/`
     const withdrawalPath = new URL(dialect.withdrawalPath, under).pathname
     const supplementPath = dialect.supplement !== undefined ? new URL(dialect.supplement.path, under).pathname : undefined
-    // a payment notice (the applicant paid online) and, for the post office, a pickup request
-    const paymentPath = new URL('payments', under).pathname
+    // a payment notice (the applicant paid online, in the adapter's native format) and, for the post office, a pickup request
+    const paymentPath = dialect.paid !== undefined ? new URL(dialect.paid.path, under).pathname : undefined
     const pickupPath = agency.adapter === 'postal' ? new URL(PICKUP_PATH, under).pathname : undefined
-    list.push({ agency, path: url.pathname, withdrawalPath, ...(supplementPath !== undefined && { supplementPath }), paymentPath, ...(pickupPath !== undefined && { pickupPath }), dialect })
+    list.push({ agency, path: url.pathname, withdrawalPath, ...(supplementPath !== undefined && { supplementPath }), ...(paymentPath !== undefined && { paymentPath }), ...(pickupPath !== undefined && { pickupPath }), dialect })
     byPort.set(port, list)
   }
 
@@ -257,15 +276,6 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
         res.end(file)
         return
       }
-      const paid = agencies.find((a) => a.paymentPath === path && a.path !== path)
-      if (paid !== undefined && req.method === 'POST') {
-        readBody(req).then((raw) => {
-          const b = JSON.parse(raw.toString('utf8')) as { dossierCode?: string, amount?: number, receiptNumber?: string }
-          log(`${paid.agency.id}: ${b.dossierCode ?? '?'} paid online, ${b.amount ?? '?'} đồng, e-receipt ${b.receiptNumber ?? '-'}`)
-          json(res, 200, { received: true })
-        }).catch(() => { json(res, 400, { error: 'not JSON' }) })
-        return
-      }
       const picker = agencies.find((a) => a.pickupPath === path)
       if (picker !== undefined && req.method === 'POST') {
         readBody(req).then((raw) => {
@@ -290,10 +300,11 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
         }).catch(() => { json(res, 400, { error: 'not JSON' }) })
         return
       }
-      const target = agencies.find((a) => a.path === path || a.withdrawalPath === path || a.supplementPath === path)
+      const target = agencies.find((a) => a.path === path || a.withdrawalPath === path || a.supplementPath === path || a.paymentPath === path)
       if (target === undefined || req.method !== 'POST') { json(res, 404, { error: `nothing at ${req.method ?? ''} ${path}` }); return }
       const isWithdrawal = target.withdrawalPath === path && target.path !== path
       const isSupplement = target.supplementPath === path && target.path !== path && !isWithdrawal
+      const isPayment = target.paymentPath === path && target.path !== path && !isWithdrawal && !isSupplement
       readBody(req).then((raw) => {
         const { agency, dialect } = target
         if (agency.auth !== undefined) {
@@ -340,6 +351,21 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
           json(res, 200, { received: true })
           return
         }
+        if (isPayment && dialect.paid !== undefined) {
+          if (paymentKeys.has(`${agency.id}\n${key}`)) {
+            counters.duplicates++
+            log(`${agency.id}: repeat of payment notice ${key} dropped`)
+            json(res, 200, { received: true })
+            return
+          }
+          let p: Paid
+          try { p = dialect.paid.parse(body) } catch (err) { json(res, 400, { error: (err as Error).message }); return }
+          paymentKeys.add(`${agency.id}\n${key}`)
+          payments.push({ agency: agency.id, code: p.code, ...(p.step !== undefined && { step: p.step }), reference: p.reference, amount: p.amount, ...(p.receiptNumber !== undefined && { receiptNumber: p.receiptNumber }), idempotencyKey: key, at: Date.now() })
+          log(`${agency.id}: ${p.code}${p.step !== undefined ? ` [${p.step}]` : ''} paid online, ${p.amount} đồng, e-receipt ${p.receiptNumber ?? '-'}`)
+          json(res, 200, { received: true })
+          return
+        }
         const seen = receipts.get(`${agency.id}\n${key}`)
         if (seen !== undefined) {
           counters.duplicates++
@@ -372,6 +398,7 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
     deliveries,
     withdrawals,
     supplements,
+    payments,
     get duplicates () { return counters.duplicates },
     get unauthorized () { return counters.unauthorized },
     events,

@@ -22,6 +22,7 @@ import {
   type MappedStatus,
   type OutboundContext,
   type OutboundRequest,
+  type PaymentNotice,
   type SupplementNotice,
   type WithdrawalNotice
 } from '../../adapters/contract.ts'
@@ -132,6 +133,11 @@ export class AdapterGateway {
   /** A supplement (the papers an agency asked for) → the agency's native supplement. */
   supplement (notice: SupplementNotice, context: OutboundContext): OutboundRequest {
     return this.#checked(this.adapter.supplement(notice, context), this.#native.supplement, `supplement ${notice.sequence}`)
+  }
+
+  /** A payment notice (the applicant paid online what a step asked for) → the agency's native payment notice. */
+  payment (notice: PaymentNotice, context: OutboundContext): OutboundRequest {
+    return this.#checked(this.adapter.payment(notice, context), this.#native.payment, `payment notice ${notice.reference}`)
   }
 
   /** The agency's own reference for the dossier, from its answer to a delivery. */

@@ -72,6 +72,13 @@ export class NoticeQueues {
     })
   }
 
+  /** Queues a notice's send job again (an administrator's retry): a finished or orphaned job with its id is removed first, a live one left alone. */
+  async requeueSend (code: string, sequence: number, channel: NoticeChannel): Promise<void> {
+    const q = this.send.get(channel)
+    if (q === undefined || await this.#alive(q, sendJobId(code, sequence, channel), SEND_FIELDS)) return
+    await this.enqueueSend(code, sequence, channel)
+  }
+
   /** A job of `queue` that is alive (waiting, delayed, active, prioritized); a finished or orphaned one is removed so the work can be queued again. */
   async #alive (queue: Queue, id: string, fields: readonly string[]): Promise<boolean> {
     const job = await queue.getJob(id)

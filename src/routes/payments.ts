@@ -25,7 +25,7 @@ const callbackAnswer = {
   }
 } as const
 
-const paymentView = {
+export const paymentView = {
   type: 'object',
   required: ['reference', 'dossier', 'step', 'agency', 'provider', 'amount', 'lines', 'state', 'createdAt', 'expiresAt', 'attempts'],
   properties: {

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import { codeParam, problem } from './common.ts'
 import { HubValidationError, RouteNotFoundError } from '../errors.ts'
 
-const pickupView = {
+export const pickupView = {
   type: 'object',
   required: ['dossier', 'agency', 'state', 'provincePaysPostage', 'requestedAt', 'attempts'],
   properties: {

@@ -24,7 +24,8 @@ import type { JobOutcome } from '../queues/payment-queue.ts'
 import type { LifecycleService } from './lifecycle-service.ts'
 import type { ResolvedAgency, ResolvedPayments, ResolvedProcedure } from '../config/hub-config.ts'
 import type { PaymentAdapter, PaymentResult } from '../../adapters/payment-contract.ts'
-import { AdapterMappingError, type AgencyAdapter, type OutboundRequest } from '../../adapters/contract.ts'
+import { AdapterMappingError, type OutboundRequest } from '../../adapters/contract.ts'
+import { NativeOutputError, type AdapterGateway } from '../gateway/adapter-gateway.ts'
 import type { HistoryEntry } from '../types/schemas.generated.ts'
 import { judgeCallback, newPaymentReference, paymentLines, reminderDue, stepAfterPayment } from '../domain/payment.ts'
 import { changeStatus } from '../domain/lifecycle.ts'
@@ -49,7 +50,8 @@ export interface PaymentServiceOptions {
   validateCallback: ValidateFunction
   validateCreate: ValidateFunction
   agencies: ReadonlyMap<string, ResolvedAgency>
-  agencyAdapters: ReadonlyMap<string, AgencyAdapter<never, unknown, never>>
+  /** the agencies' adapter gateways, by adapter name: the payment notice is mapped and checked against the adapter's native payment schema */
+  gateways: ReadonlyMap<string, AdapterGateway>
   procedures: ReadonlyMap<string, ResolvedProcedure>
   /** queues payment jobs (the fast path; the relay repairs) */
   enqueue: (jobs: readonly PaymentJob[]) => Promise<void>
@@ -296,7 +298,7 @@ export class PaymentService {
 
   /** Attempt `attempt` of `max` to tell the step's agency that the applicant paid (through its adapter). */
   async notice (reference: string, attempt: number, max: number, http: AgencyHttpClient): Promise<AttemptOutcome> {
-    const { payments, agencies, agencyAdapters, procedures, log } = this.#o
+    const { payments, agencies, gateways, procedures, log } = this.#o
     const p = await payments.get(reference)
     if (p === undefined || p.state !== 'paid') {
       await payments.outboxConfirm(reference, 'notice')
@@ -310,13 +312,12 @@ export class PaymentService {
     let error: DeliveryError
     try {
       const agency = agencies.get(p.agency)
-      const adapter = agency === undefined ? undefined : agencyAdapters.get(agency.adapter)
-      if (agency === undefined || adapter === undefined) throw new DeliveryError(`agency ${p.agency} is not in the hub config any more`, false)
-      if (adapter.payment === undefined) throw new DeliveryError(`the ${adapter.name} adapter has no payment notice: agency ${p.agency} cannot be told through it`, false)
+      const gateway = agency === undefined ? undefined : gateways.get(agency.adapter)
+      if (agency === undefined || gateway === undefined) throw new DeliveryError(`agency ${p.agency} is not in the hub config any more`, false)
       const found = await this.#o.store.getForUpdate(p.dossier)
       const step = found?.routing[p.step]
       const idempotencyKey = `${p.dossier}/${p.step}/payment-${reference}`
-      const req: OutboundRequest = adapter.payment({
+      const req: OutboundRequest = gateway.payment({
         dossierCode: p.dossier,
         step: p.step,
         ...(step?.agencyReference !== undefined && { agencyReference: step.agencyReference }),
@@ -346,7 +347,9 @@ export class PaymentService {
       log.info({ dossier: p.dossier, payment: reference, agency: p.agency, status: res.status }, 'agency told of the payment')
       return { outcome: 'done' }
     } catch (err) {
-      error = err instanceof DeliveryError ? err : new DeliveryError(`the payment notice cannot be built: ${(err as Error).message}`, false)
+      error = err instanceof DeliveryError
+        ? err
+        : new DeliveryError(`the payment notice cannot be built${err instanceof AdapterMappingError || err instanceof NativeOutputError ? '' : ' (unexpected)'}: ${(err as Error).message}`, false)
     }
     const final = !error.retryable || attempt >= max
     await payments.agencyNotice(reference, { state: final ? 'failed' : 'retrying', attempts: attempt, at, lastError: error.message })
@@ -377,6 +380,37 @@ export class PaymentService {
       for (const d of due) await this.#o.payments.outboxSeen(d.reference, d.message)
     }
     return { opened, requeued: due.length }
+  }
+
+  /** Payment requests whose creation on the platform failed for good (administrators), oldest first. */
+  async failedCreations (offset: number, limit: number): Promise<{ total: number, payments: Payment[] }> {
+    return await this.#o.payments.failedCreations(offset, limit)
+  }
+
+  /**
+   * A failed creation tried again (an administrator): full attempts, valid for payments.expireMinutes
+   * from now at least, the same reference and so the same Idempotency-Key at the platform. Only a
+   * failed one whose step still waits for it; anything else is a 400 naming its state.
+   */
+  async retryCreate (reference: string): Promise<Payment> {
+    const { payments, store, settings, log } = this.#o
+    const p = await payments.get(reference)
+    if (p === undefined) throw new PaymentNotFoundError(reference)
+    const refuse = (detail: string): never => { throw new HubValidationError([{ parameter: 'reference', detail }]) }
+    if (p.state !== 'failed') refuse(`payment ${reference} has not failed (it is ${p.state}): only a failed creation is retried`)
+    const step = (await store.getForUpdate(p.dossier))?.routing[p.step]
+    if (step?.state !== 'payment-requested') refuse(`step ${p.step} of dossier ${p.dossier} no longer waits for a payment (it is ${step?.state ?? 'gone'}): nothing to collect`)
+    const expiresAt = toVietnamIso(new Date(this.#o.now().getTime() + settings.expireMs))
+    if (!(await payments.retryCreate(reference, expiresAt))) refuse(`payment ${reference} has not failed any more: another retry or its callback came first`)
+    log.info({ dossier: p.dossier, payment: reference }, 'payment request retried by an administrator')
+    await this.#o.enqueue([{ message: 'create', reference }]).catch((err: unknown) => {
+      log.warn({ err, payment: reference }, 'payment request owed again but not queued now; the relay will queue it')
+    })
+    return await payments.get(reference) ?? p
+  }
+
+  async get (reference: string): Promise<Payment | undefined> {
+    return await this.#o.payments.get(reference)
   }
 
   async forDossier (code: string): Promise<Payment[]> {

@@ -31,7 +31,7 @@ import { toFieldErrors } from '../validation/ajv.ts'
 import { DeliveryError, type AgencyHttpClient } from '../delivery/http-client.ts'
 import type { JobOutcome } from '../queues/payment-queue.ts'
 import type { Client } from '../auth/clients.ts'
-import { BusyError, DossierNotFoundError, EventConflictError, HubValidationError, IllegalTransitionError, WrongAgencyError } from '../errors.ts'
+import { BusyError, DossierNotFoundError, EventConflictError, HubValidationError, IllegalTransitionError, PickupNotFoundError, WrongAgencyError } from '../errors.ts'
 
 export interface PickupServiceOptions {
   pickups: PickupStore
@@ -83,6 +83,31 @@ export class PickupService {
       await this.#o.enqueue(made.map((reference) => ({ message: 'pickup' as const, reference }))).catch((err: unknown) => { log.warn({ err, dossiers: made }, 'pickups stored but not queued now; the relay will queue them') })
     }
     return made
+  }
+
+  /** Pickup requests that failed for good (administrators), oldest first. */
+  async failed (offset: number, limit: number): Promise<{ total: number, pickups: Pickup[] }> {
+    return await this.#o.pickups.failed(offset, limit)
+  }
+
+  /**
+   * A failed pickup request sent again (an administrator): full attempts, the same Idempotency-Key
+   * ("<code>/pickup"). Only one the post office never took, for a dossier still new (1); anything
+   * else is a 400 naming why.
+   */
+  async retry (code: string): Promise<Pickup> {
+    const { pickups, store, log } = this.#o
+    const p = await pickups.get(code)
+    if (p === undefined) throw new PickupNotFoundError(code)
+    const refuse = (detail: string): never => { throw new HubValidationError([{ parameter: 'code', detail }]) }
+    if (p.state !== 'failed') refuse(`the postal pickup of ${code} has not failed (it is ${p.state}): only a failed pickup request is retried`)
+    if (p.itemCode !== undefined) refuse(`the post office took the pickup of ${code} (item ${p.itemCode}) and reported it not collected${p.lastError !== undefined ? ` (${p.lastError})` : ''}: the applicant asks for a new pickup, a retry would repeat the order it already answered`)
+    const found = await store.getForUpdate(code)
+    if (found?.status !== 'new') refuse(`dossier ${code} is ${found?.status ?? 'gone'}, no longer new (1): nothing to collect`)
+    if (!(await pickups.retry(code))) refuse(`the postal pickup of ${code} has not failed any more: another retry came first`)
+    log.info({ dossier: code }, 'postal pickup request retried by an administrator')
+    await this.#o.enqueue([{ message: 'pickup', reference: code }]).catch((err: unknown) => { log.warn({ err, dossier: code }, 'pickup owed again but not queued now; the relay will queue it') })
+    return await pickups.get(code) ?? p
   }
 
   /** Attempt `attempt` of `max` to send the collection request to the post office. */

@@ -110,6 +110,26 @@ export class NoticeStore {
     return rows.map((r) => ({ code: r.code, sequence: r.seq }))
   }
 
+  /** Notices that failed for good, oldest first, and how many there are. */
+  async failed (offset: number, limit: number): Promise<{ total: number, notices: Array<{ code: string } & NoticeRow> }> {
+    const [rows, count] = await Promise.all([
+      this.#sql<Array<Row & { code: string }>>`
+        select d.code, n.* from notices n join dossiers d on d.id = n.dossier_id where n.state = 'failed'
+        order by n.updated_at, n.dossier_id, n.seq, n.channel offset ${offset} limit ${limit}`,
+      this.#sql<Array<{ n: number }>>`select count(*)::int as n from notices where state = 'failed'`
+    ])
+    return { total: count[0]?.n ?? 0, notices: rows.map((r) => ({ code: r.code, ...rowOf(r) })) }
+  }
+
+  /** An administrator asks for a failed notice again: queued, its attempts from 0. False when it is not failed. */
+  async retry (code: string, sequence: number, channel: NoticeChannel, at: Date): Promise<boolean> {
+    const rows = await this.#sql`
+      update notices n set state = 'queued', attempts = 0, not_before = null, updated_at = ${at}
+      from dossiers d where d.id = n.dossier_id and d.code = ${code} and n.seq = ${sequence} and n.channel = ${channel} and n.state = 'failed'
+      returning n.seq`
+    return rows.length > 0
+  }
+
   /** Stores the plan of one notification (a row per channel; a repeat changes nothing) and takes it off the pending list: one statement. */
   async plan (code: string, sequence: number, planned: readonly PlannedNotice[], at: Date): Promise<void> {
     const rows = planned.map((p) => ({ channel: p.channel, kind: p.kind, state: p.state, recipient: p.recipient ?? null, error: p.error ?? null }))

@@ -181,6 +181,33 @@ export class PaymentStore {
     return rows.map(fromRow)
   }
 
+  /** Payment requests whose creation on the platform failed for good, oldest first, and how many there are. */
+  async failedCreations (offset: number, limit: number): Promise<{ total: number, payments: Payment[] }> {
+    const [rows, count] = await Promise.all([
+      this.#sql<Row[]>`select p.*, d.code from payments p join dossiers d on d.id = p.dossier_id where p.state = 'failed' order by p.created_at, p.id offset ${offset} limit ${limit}`,
+      this.#sql<Array<{ n: number }>>`select count(*)::int as n from payments where state = 'failed'`
+    ])
+    return { total: count[0]?.n ?? 0, payments: rows.map(fromRow) }
+  }
+
+  /**
+   * An administrator asks for a failed creation again: creating, its attempts from 0, valid until
+   * `expiresAt` at least, and its outbox row owed again, in one statement. False when it is not failed.
+   */
+  async retryCreate (reference: string, expiresAt: string): Promise<boolean> {
+    const rows = await this.#sql<Array<{ reference: string }>>`
+      with u as (
+        update payments set state = 'creating', attempts = 0, expires_at = greatest(expires_at, ${expiresAt}::timestamptz)
+        where reference = ${reference} and state = 'failed' returning reference
+      ),
+      o as (
+        update outbox set confirmed_at = null, queued_at = null
+        where idempotency_key = ${paymentOutboxKey(reference, 'create')} and exists (select 1 from u) returning id
+      )
+      select reference from u`
+    return rows.length > 0
+  }
+
   /** The payment address is known: open, and its create message settled. */
   async opened (reference: string, url: string, attempts: number, at: string): Promise<boolean> {
     const rows = await this.#sql`

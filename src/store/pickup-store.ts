@@ -115,6 +115,34 @@ export class PickupStore {
       from dossiers d where d.id = p.dossier_id and d.code = ${code} and p.state in ('requested', 'ordered')`
   }
 
+  /** Pickup requests that failed for good, oldest first, and how many there are (`notCollected`: the post office's own report that it could not collect them, or the hub's failure to order them). */
+  async failed (offset: number, limit: number): Promise<{ total: number, pickups: Pickup[] }> {
+    const [rows, count] = await Promise.all([
+      this.#sql<Row[]>`select p.*, d.code from postal_pickups p join dossiers d on d.id = p.dossier_id where p.state = 'failed' order by p.requested_at, p.dossier_id offset ${offset} limit ${limit}`,
+      this.#sql<Array<{ n: number }>>`select count(*)::int as n from postal_pickups where state = 'failed'`
+    ])
+    return { total: count[0]?.n ?? 0, pickups: rows.map(fromRow) }
+  }
+
+  /**
+   * An administrator asks for a failed pickup request again: requested, its attempts from 0, its
+   * outbox row owed again, in one statement. Only a request the post office never took (no item
+   * code): one it took and reported not collected needs a new order. False otherwise.
+   */
+  async retry (code: string): Promise<boolean> {
+    const rows = await this.#sql<Array<{ id: string }>>`
+      with u as (
+        update postal_pickups p set state = 'requested', attempts = 0
+        from dossiers d where d.id = p.dossier_id and d.code = ${code} and p.state = 'failed' and p.item_code is null returning p.dossier_id
+      ),
+      o as (
+        update outbox set confirmed_at = null, queued_at = null
+        where idempotency_key = ${pickupOutboxKey(code)} and exists (select 1 from u) returning id
+      )
+      select dossier_id::text as id from u`
+    return rows.length > 0
+  }
+
   async outboxDue (beforeMs: number, limit = 500): Promise<Array<{ code: string, cancel: boolean }>> {
     const rows = await this.#sql<Array<{ key: string }>>`
       select idempotency_key as key from outbox where kind in (${PICKUP_KIND}, ${PICKUP_CANCEL_KIND}) and confirmed_at is null and discarded_at is null

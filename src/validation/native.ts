@@ -14,6 +14,7 @@ export interface NativeValidators {
   status?: ValidateFunction
   withdrawal?: ValidateFunction
   supplement?: ValidateFunction
+  payment?: ValidateFunction
 }
 
 export function createNativeValidators (adapters: ReadonlyMap<string, AgencyAdapter<never, unknown, never>>): Map<string, NativeValidators> {
@@ -36,7 +37,8 @@ export function createNativeValidators (adapters: ReadonlyMap<string, AgencyAdap
       ...(s.submission !== undefined && { submission: compile(s.submission) }),
       ...(s.status !== undefined && { status: compile(s.status) }),
       ...(s.withdrawal !== undefined && { withdrawal: compile(s.withdrawal) }),
-      ...(s.supplement !== undefined && { supplement: compile(s.supplement) })
+      ...(s.supplement !== undefined && { supplement: compile(s.supplement) }),
+      ...(s.payment !== undefined && { payment: compile(s.payment) })
     })
   }
   return out

@@ -23,7 +23,7 @@ import { createNativeValidators } from '../../src/validation/native.ts'
 import { adapters } from '../../adapters/index.ts'
 import type { DeliverableDossier, DossierSubmission, OutboundContext, OutboundRequest, StatusReport, WithdrawalNotice } from '../../adapters/contract.ts'
 import type { PostalStatus } from '../../adapters/postal/native.generated.ts'
-import type { SupplementNotice } from '../../adapters/contract.ts'
+import type { PaymentNotice, SupplementNotice } from '../../adapters/contract.ts'
 import { postalAdapter } from '../../adapters/postal/index.ts'
 import { fromRoot } from '../../src/paths.ts'
 import type { Dossier, DossierSummary } from '../../src/types/schemas.generated.ts'
@@ -500,6 +500,51 @@ t.test('supplement: every simulated agency that takes supplements takes the noti
   t.ok(taking >= 6 && taking < n, `${taking} take supplements, the postal services do not`)
   t.equal(sims.supplements.length, 2 * taking, 'two supplements per agency that takes them')
   t.same(hub.calls, [], 'a supplement makes the simulator post nothing by itself')
+})
+
+t.test('payment: every simulated agency that asks for fees takes the notice in its own format at its adapter\'s path, records it and drops repeats', async (t) => {
+  const hub = await tinyHub(t)
+  const { sims, settings } = await simulatorsFor(t, hub.url, { supplementRate: 0, rejectRate: 0 })
+  const notice = (dossierCode: string, step: string): PaymentNotice => ({
+    dossierCode,
+    step,
+    reference: 'LT261204ABCDEFGHIJ',
+    amount: 250_000,
+    lines: [{ code: 'LP-01', name: 'Lệ phí', amount: 50_000 }, { name: 'Phí thẩm định', amount: 200_000 }],
+    provider: 'vnpay',
+    transactionNo: '14729981',
+    receiptNumber: 'BL-0000321/2026',
+    paidAt: '2026-12-04T10:00:00+07:00'
+  })
+  let n = 0
+  let taking = 0
+  for (const [id, agency] of settings.agencies) {
+    const url = sims.urls.get(id)
+    const adapter = adapters.get(agency.adapter)
+    if (url === undefined || adapter === undefined) continue
+    n++
+    const code = `000.20.38.H56-261204-${String(n).padStart(4, '0')}`
+    const key = `${code}/${id}/payment-LT261204ABCDEFGHIJ`
+    const ctx: OutboundContext = { agencyId: id, ...(agency.code !== undefined && { agencyCode: agency.code }), idempotencyKey: key, dataSchema: SUPPLEMENT_SCHEMA_OF[agency.adapter] ?? 'birth-registration', step: { id, stage: 0, lead: true } }
+    if (agency.adapter === 'postal') {
+      t.throws(() => adapter.payment(notice(code, id), ctx), { name: 'AdapterMappingError' }, `${id}: the postal service asks for no fees`)
+      continue
+    }
+    taking++
+    const req = adapter.payment(notice(code, id), ctx)
+    const first = await send(url, agency, req, key)
+    t.equal(first.status, 200, `${id} (${agency.adapter}): notice taken at ${new URL(req.path ?? '', `${url}/`).pathname}`)
+    const before = sims.duplicates
+    t.equal((await send(url, agency, req, key)).status, 200, `${id}: a repeat is answered`)
+    t.equal(sims.duplicates, before + 1, `${id}: and dropped`)
+    t.equal((await send(url, agency, { ...req, body: { nothing: 'here' } }, `${key}-y`)).status, 400, `${id}: not a notice in its format`)
+    t.match(sims.payments.filter((p) => p.code === code), [{ agency: id, code, reference: 'LT261204ABCDEFGHIJ', amount: 250_000, receiptNumber: 'BL-0000321/2026', idempotencyKey: key }], `${id}: recorded once, with the amount and the e-receipt`)
+    t.same(sims.deliveries.filter((d) => d.code === code), [], `${id}: not taken for a delivery`)
+  }
+  t.ok(n >= 7, `${n} agencies checked`)
+  t.ok(taking >= 6 && taking < n, `${taking} take payment notices, the postal services do not`)
+  t.equal(sims.payments.length, taking, 'one per agency that takes them')
+  t.same(hub.calls, [], 'a payment notice makes the simulator post nothing by itself')
 })
 
 t.test('simulators leave alone the endpoints they are not asked to serve (SIM_AGENCIES)', async (t) => {

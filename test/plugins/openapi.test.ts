@@ -232,7 +232,7 @@ t.test('the OpenAPI document', async (t) => {
         }
       }
     }
-    t.equal(checked, 39, 'thirty-nine API operations')
+    t.equal(checked, 45, 'forty-five API operations')
   })
 
   t.test('dossier-submission leaves out what the hub assigns; dossier has it', async (t) => {
@@ -314,6 +314,12 @@ const OPERATION_IDS: Record<string, string> = {
   'POST /v1/dossiers/{code}/postal-pickup/events': 'reportPostalPickup',
   'GET /v1/dossiers/{code}/postal-pickup': 'getPostalPickup',
   'GET /v1/admin/postal/postage': 'getPostage',
+  'GET /v1/admin/notices/failed': 'listFailedNotices',
+  'POST /v1/admin/dossiers/{code}/notices/{sequence}/{channel}/retry': 'retryNotice',
+  'GET /v1/admin/payments/failed': 'listFailedPayments',
+  'POST /v1/admin/payments/{reference}/retry': 'retryPayment',
+  'GET /v1/admin/postal-pickups/failed': 'listFailedPickups',
+  'POST /v1/admin/postal-pickups/{code}/retry': 'retryPickup',
   'WEBHOOK dossier-notification': 'receiveDossierNotification'
 }
 
@@ -326,7 +332,7 @@ const SIGNED = ['POST /v1/payments/{provider}/callback']
 const MEANINGFUL = /^(location|content-location|retry-after|cache-control|www-authenticate|etag|link|x-ratelimit-.+|ratelimit.*|idempotency-.+)$/
 
 /** Path parameters that have the right shape (what the route then says of them does not matter here). */
-const WELL_FORMED: Record<string, string> = { code: '000.00.06.H56-261123-0001', agency: 'justice', step: 'civil-status', date: '2026-01-01', holder: '038190012345', document: 'doc_0123456789abcdef0123456789abcdef' }
+const WELL_FORMED: Record<string, string> = { code: '000.00.06.H56-261123-0001', agency: 'justice', step: 'civil-status', date: '2026-01-01', holder: '038190012345', document: 'doc_0123456789abcdef0123456789abcdef', sequence: '1', channel: 'sms', reference: 'LT261203K7M2Q9X4ZA' }
 
 interface Op { key: string, method: string, path: string, op: Operation }
 

@@ -14,6 +14,7 @@ import type { IndicatorService } from '../../services/indicator-service.ts'
 import type { AuditCheckpoints } from '../../services/audit-checkpoints.ts'
 import type { DocumentService } from '../../services/document-service.ts'
 import type { NoticeCounts } from '../../services/notice-counts.ts'
+import type { CitizenRetryAdmin } from '../../services/citizen-retry-admin.ts'
 import type { NationalSyncAdmin } from '../../services/national-sync-admin.ts'
 import type { PaymentService } from '../../services/payment-service.ts'
 import type { PickupService } from '../../services/pickup-service.ts'
@@ -35,6 +36,8 @@ export interface HubServices {
   noticeCounts: NoticeCounts
   /** the sync to the national portal (DVCQG), for administrators */
   nationalSync: NationalSyncAdmin
+  /** failed notices, payment requests and postal pickups: listed and retried by administrators */
+  citizenRetries: CitizenRetryAdmin
   /** online payments, when a payment platform is configured */
   payments?: PaymentService
   /** postal pickups, when a postal agency is configured */

@@ -37,6 +37,8 @@ export interface ObservabilityOptions {
   webhookQueue?: Queue
   /** dossiers by the state of their sync to the national portal (DVCQG), from the record */
   nationalSync?: { counts(): Promise<Record<string, number>> }
+  /** failed notices, payment requests and postal pickups, from the record */
+  citizenRetries?: { failedCounts(): Promise<Record<string, number>> }
   now?: () => Date
   /** the delivery workers of this process (none in the api role) */
   workers: () => readonly Worker[]
@@ -122,6 +124,18 @@ async function observability (app: FastifyInstance, o: ObservabilityOptions): Pr
       registers: [registry],
       async collect () {
         for (const [state, n] of Object.entries(await nationalSync.counts())) this.set({ state }, n)
+      }
+    })
+  }
+  const citizenRetries = o.citizenRetries
+  if (citizenRetries !== undefined) {
+    new Gauge({
+      name: 'hub_citizen_services_failed',
+      help: 'Citizen services that failed for good and wait for an administrator\'s retry: notices to applicants, payment requests not created on the payment platform, postal pickup requests not taken (kind notice, payment, pickup)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+      async collect () {
+        for (const [kind, n] of Object.entries(await citizenRetries.failedCounts())) this.set({ kind }, n)
       }
     })
   }

@@ -20,21 +20,33 @@ import { isGsm7 } from '../../../src/domain/notice.ts'
 import type { DossierSubmission, DossierSummary, StatusReport } from '../../../src/types/schemas.generated.ts'
 import type { NoticeAttempt, NoticeRow } from '../../../src/store/notice-store.ts'
 
-interface Smtp { port: number, mails: ParsedMail[] }
+interface Smtp {
+  port: number
+  mails: ParsedMail[]
+  /** the next `n` messages are kept (the server has them) but answered 451, as if the answer never reached the hub */
+  loseAnswers: (n: number) => void
+}
 
 async function startSmtp (t: Test): Promise<Smtp> {
   const mails: ParsedMail[] = []
+  let lost = 0
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     onData (stream, _session, callback) {
-      simpleParser(stream).then((mail) => { mails.push(mail); callback() }, (err: Error) => { callback(err) })
+      simpleParser(stream).then((mail) => {
+        mails.push(mail)
+        if (lost > 0) {
+          lost--
+          callback(Object.assign(new Error('Requested action aborted: local error in processing'), { responseCode: 451 }))
+        } else callback()
+      }, (err: Error) => { callback(err) })
     }
   })
   await new Promise<void>((resolve) => { server.listen(0, '127.0.0.1', () => { resolve() }) })
   t.teardown(async () => { await new Promise<void>((resolve) => { server.close(() => { resolve() }) }) })
-  return { port: (server.server.address() as AddressInfo).port, mails }
+  return { port: (server.server.address() as AddressInfo).port, mails, loseAnswers: (n) => { lost = n } }
 }
 
 const FAST = { attempts: 4, baseDelayMs: 50, maxDelayMs: 200 }
@@ -322,4 +334,29 @@ t.test('refusals tell the applicant too; the SMS gateway\'s rate limit holds acr
   const tightest = Math.min(...at.slice(2).map((x, i) => x - (at[i] as number)))
   t.ok(tightest >= 700, `any three SMS span close to a second or more (tightest: ${tightest} ms; without the limiter: 63 ms, all seven within about 300 ms)`)
   t.ok((at[6] as number) - (at[0] as number) >= 2500, `seven SMS took ${(at[6] as number) - (at[0] as number)} ms at 2 a second`)
+})
+
+t.test('an e-mail sent again carries the same Message-ID: the server kept it but its answer was lost, the next attempt repeats it', async (t) => {
+  const s = await servers(t)
+  const hub = await hubWith(t, s)
+  s.smtp.loseAnswers(1)
+  const code = await submit(hub, submission({ email: true }))
+  const [sent] = await sentOn(hub, code, 'email', 1)
+  t.equal(sent?.attempts, 2, 'the hub saw the first attempt fail (451) and sent again')
+  await waitFor(() => s.smtp.mails.length >= 2 ? true : undefined, 'both copies at the SMTP server')
+  const [first, second] = s.smtp.mails
+  t.match(first?.messageId, new RegExp(`^<${code.replaceAll('.', '\\.')}\\.1\\.email@example\\.gov\\.vn>$`), 'the first copy\'s Message-ID is the notice key\'s')
+  t.equal(second?.messageId, first?.messageId, 'the repeat has the same Message-ID: a receiving system can drop it')
+  t.equal(second?.headers.get('x-hub-notice'), `${code}/1/email`, 'and the same X-Hub-Notice')
+  t.equal(second?.text, first?.text, 'the same text')
+
+  // a crash after the server took the mail but before the record heard of it: the record says queued again
+  await hub.db.sql`update notices set state = 'queued' where seq = 1 and channel = 'email'`
+  const queue = hub.notices?.send.get('email')
+  if (queue === undefined) throw new Error('no email queue')
+  await (await queue.getJob(`${code}/1/email`))?.remove()
+  await hub.notices?.enqueueSend(code, 1, 'email')
+  await waitFor(() => s.smtp.mails.length >= 3 ? true : undefined, 'the third copy at the SMTP server')
+  t.equal(s.smtp.mails[2]?.messageId, first?.messageId, 'sent again after the lost record: still the same Message-ID')
+  await sentOn(hub, code, 'email', 1)
 })

@@ -264,3 +264,43 @@ t.test('a payment request stored without its payment (a crash, or no platform ye
   const r2 = await after.payments?.relay(0)
   t.same(r2, { opened: 0, requeued: 0 }, 'nothing owed any more')
 })
+
+t.test('an agency with a format of its own is told in it: the power company gets electricity-payment at xac-nhan-thanh-toan', async (t) => {
+  const agency = await startAgency(t)
+  const platform = await startPaymentPlatform({ secret: SECRET, callbackUrl: 'http://127.0.0.1:9/none' })
+  t.teardown(async () => { await platform.close() })
+  const settings = testSettings({
+    agencyUrl: agency.url,
+    extra: { payments: { provider: 'vnpay', endpoint: `${platform.url}/create`, merchantCode: MERCHANT, secretEnv: 'TEST_VNPAY_SECRET', retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 50 } } },
+    env: { TEST_VNPAY_SECRET: SECRET }
+  })
+  const hub = await build(t, { settings })
+  const sub = (await post(hub.app, { ...example('electricity-new-connection'), channel: 'online', source: { system: 'dvc-thanhhoa', reference: `evn-pay-${Math.random()}` } })).json<DossierSummary>()
+  await waitFor(() => agency.requests.some((r) => r.path === '/evn'), 'the delivery to the power company')
+  const lines = [{ code: 'DN-01', name: 'Chi phí vật tư đấu nối', amount: 1_200_000 }, { name: 'Phí kiểm định công tơ', amount: 50_000 }]
+  const ask = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${sub.code}/events`, headers: { authorization: `Bearer ${hub.keys.agencies.evn ?? ''}` }, payload: { eventId: 'evn-pay', agency: 'evn', report: { status: 'payment-requested', payment: { amount: 1_250_000, reference: 'TB-EVN-0042', lines } } } })
+  t.equal(ask.statusCode, 201, 'the power company asks for 1 250 000 đồng')
+  const [open] = await waitFor(async () => { const p = await payments(hub, sub.code); return p[0]?.state === 'open' ? p : undefined }, 'the payment address')
+  const paid = await hub.app.inject({ method: 'POST', url: '/v1/payments/vnpay/callback', payload: platform.ipn(String(open?.reference)) })
+  t.equal(paid.statusCode, 200, 'paid')
+  const notice = await waitFor(() => agency.requests.find((r) => r.path === '/evn/xac-nhan-thanh-toan'), 'the payment notice in the power company\'s format')
+  const body = notice.body as Record<string, any>
+  t.match(body, {
+    maYeuCau: sub.code,
+    maTiepNhan: 'EVN-1',
+    loaiYeuCau: 'CAP_DIEN_MOI_HA_AP',
+    soThongBaoThanhToan: 'TB-EVN-0042',
+    maThanhToan: open?.reference,
+    soTien: 1_250_000,
+    chiTietThanhToan: [{ maKhoanThu: 'DN-01', tenKhoanThu: 'Chi phí vật tư đấu nối', soTien: 1_200_000 }, { tenKhoanThu: 'Phí kiểm định công tơ', soTien: 50_000 }],
+    kenhThanhToan: 'vnpay'
+  }, 'its own field names, the amount and the lines')
+  t.match(body.thoiDiemThanhToan, /^\d{14}$/, 'the time in its format')
+  const receipt = paid.json<{ receiptNumber?: string }>().receiptNumber
+  t.type(receipt, 'string', 'the platform issued an electronic receipt')
+  t.equal(body.soBienLaiDienTu, receipt, 'the electronic receipt')
+  t.notOk('type' in body || 'dossierCode' in body, 'not the canonical notice')
+  t.equal(notice.headers['idempotency-key'], `${sub.code}/evn/payment-${String(open?.reference)}`)
+  const told = await waitFor(async () => { const [p] = await payments(hub, sub.code); return p?.agencyNotice?.state === 'delivered' ? p : undefined }, 'the notice recorded')
+  t.equal(told.agencyNotice.attempts, 1)
+})
