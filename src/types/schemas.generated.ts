@@ -2390,6 +2390,7 @@ export interface HubConfig {
   calendar?: CalendarConfig;
   postal?: PostalReturnConfig;
   nationalDataStore?: NationalDataStoreConfig;
+  documents?: DocumentFilesConfig;
   audit?: AuditConfig;
   retention?: RetentionConfig;
   /**
@@ -2656,6 +2657,41 @@ export interface NationalDataStoreConfig {
    * How long a fetch may take before the submission is answered 503 (default 5000).
    */
   timeoutMs?: number;
+  auth?: NationalDataStoreAuth;
+}
+/**
+ * Xác thực khi gọi Kho — how the hub proves itself to the store on every fetch and sync: a bearer token (Authorization: Bearer …) or an API key in a header (default X-API-Key). The secret comes from an environment variable (secretEnv) or a file (secretFile), never from this file; give exactly one. Absent: the hub calls the store without credentials.
+ */
+export interface NationalDataStoreAuth {
+  /**
+   * Kiểu xác thực — bearer or api-key.
+   */
+  type: "bearer" | "api-key";
+  /**
+   * Tên header chứa khóa — for api-key only: the header that carries the key (default X-API-Key).
+   */
+  header?: string;
+  /**
+   * Biến môi trường chứa bí mật — name of the environment variable holding the token or key.
+   */
+  secretEnv?: string;
+  /**
+   * Tệp chứa bí mật — path of a file holding the token or key (relative to the working directory); surrounding whitespace is ignored.
+   */
+  secretFile?: string;
+}
+/**
+ * Tệp giấy tờ số hóa — the files of papers digitised at the desk that the hub keeps itself (POST /v1/documents with contentBase64; kept in PostgreSQL, table document_files). Absent: the defaults.
+ */
+export interface DocumentFilesConfig {
+  /**
+   * Địa chỉ công khai của trục — the hub's base URL as agencies and the portal reach it; a kept file's address is <publicUrl>/v1/documents/<id>/content. Absent: the scheme and host of the request that registered it.
+   */
+  publicUrl?: string;
+  /**
+   * The largest file kept, in bytes (default 10485760, 10 MiB; at most 52428800).
+   */
+  contentLimit?: number;
 }
 /**
  * Khóa nhật ký truy cập — the audit trail's keys: the HMAC-SHA256 key every entry and head record is hashed with, and the Ed25519 private key (PEM, PKCS#8) the daily checkpoints are signed with. Each from an environment variable or a file, never from this file. Absent: the repository's development keys in config/dev-secrets (public: for trials and tests only).
