@@ -118,6 +118,11 @@ export class DocumentStore {
     return row === undefined ? undefined : fromRow(row)
   }
 
+  /** Records a document's size, learnt from its file, once (a size known before is kept). */
+  async setSize (id: string, byteSize: number): Promise<void> {
+    await this.#sql`update documents set byte_size = ${byteSize} where id = ${id} and byte_size is null`
+  }
+
   /** A holder's documents valid at `at` (issued, not expired, not revoked), by kind then newest first. */
   async validOf (holder: string, at: Date, kind?: string): Promise<StoredDocument[]> {
     const sql = this.#sql

@@ -371,6 +371,10 @@ export interface ResultDocument {
    */
   sha256: string;
   /**
+   * Dung lượng tệp — the file's size in bytes, when the agency reports it; the hub registers it with the result (once-only: a reused result carries it). Unreported: the hub reads the file once, the first time the result is reused, to learn it.
+   */
+  byteSize?: number;
+  /**
    * Kiểu tệp — media type, e.g. application/pdf.
    */
   mediaType?: string;
