@@ -318,7 +318,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     }
   const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await handOff('the delivery jobs', async () => { await queues.enqueue(code, deliveries) }) }
   // once-only: the document store's use cases (reuse at intake and in supplements, results registered from reports)
-  const documents = new DocumentService({ store: new DocumentStore(db.sql), ...nationalStoreOf(settings), dossierAgencies: async (code) => await store.agenciesOf(code), probe: fileProbe({ timeoutMs: PROBE_TIMEOUT_MS, maxBytes: PROBE_MAX_BYTES }), log, now })
+  const documents = new DocumentService({ store: new DocumentStore(db.sql), ...nationalStoreOf(settings), dossierAgencies: async (code) => await store.agenciesOf(code), probe: fileProbe({ timeoutMs: PROBE_TIMEOUT_MS, maxBytes: PROBE_MAX_BYTES }), ...(settings.documentFiles !== undefined && { files: settings.documentFiles }), log, now })
   const lifecycle = createLifecycleService({ store, settings, enqueue, ...(notify !== undefined && { notify }), documents, log, now })
   // online payments: the service on every role (the API takes callbacks, the workers create and tell)
   let payments: PaymentService | undefined

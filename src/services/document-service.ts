@@ -20,9 +20,10 @@ import type { Logger } from 'pino'
 import type { Attachment, AttachmentReuse, DossierSubmission, ResultDocument, StoredDocument } from '../types/schemas.generated.ts'
 import type { DocumentStore, NewDocument } from '../store/document-store.ts'
 import type { Client } from '../auth/clients.ts'
-import { DocumentFileUnavailableError, DocumentNotFoundError, HubValidationError, NotIssuerError, ReuseRefusedError, type FieldProblem } from '../errors.ts'
+import { DocumentContentNotFoundError, DocumentFileUnavailableError, DocumentNotFoundError, HubValidationError, NotIssuerError, ReuseRefusedError, type FieldProblem } from '../errors.ts'
 import { dossierSubjects, holderProblem, isReuse, resultHolder, reuseRefusal, reusedAttachment, type SubmittedAttachment } from '../domain/once-only.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
+import { sha256Hex } from '../domain/fingerprint.ts'
 
 /** Fetches a document from the national personal data store by its reference; undefined when the store has none. */
 export type NationalStoreFetch = (reference: string) => Promise<Omit<NewDocument, 'id' | 'registeredBy' | 'origin'> | undefined>
@@ -36,6 +37,8 @@ export interface DocumentServiceOptions {
    * once for a reused document whose size nobody reported. Absent: such a size stays unknown (0).
    */
   probe?: (url: string) => Promise<{ byteSize: number, sha256: string }>
+  /** the files the hub keeps: the largest (bytes), and its public base URL (else the request's origin) */
+  files?: { contentLimit: number, publicUrl?: string }
   /** the agencies a dossier is routed to; undefined when the hub holds no such dossier */
   dossierAgencies?: (code: string) => Promise<readonly string[] | undefined>
   log: Logger
@@ -54,10 +57,24 @@ export interface DigitizedPaper {
   fileName: string
   mediaType?: string
   byteSize?: number
-  url: string
+  /** where the file is kept elsewhere; or, instead, */
+  url?: string
+  /** the file itself (base64), kept by the hub (document_files) */
+  contentBase64?: string
   sha256: string
   dossier?: string
 }
+
+/** A file the hub keeps, as it is served. */
+export interface DocumentContent {
+  document: StoredDocument
+  content: Buffer
+  /** the dossier the read is for (its purpose) */
+  purpose?: string
+}
+
+/** The largest file the hub keeps unless configured (hub config documents.contentLimit). */
+export const DEFAULT_CONTENT_LIMIT = 10 * 1024 * 1024
 
 export function newDocumentId (): string {
   return `doc_${randomBytes(16).toString('hex')}`
@@ -74,14 +91,35 @@ export class DocumentService {
   readonly #o: Required<Omit<DocumentServiceOptions, 'nationalStore' | 'dossierAgencies' | 'probe'>> & Pick<DocumentServiceOptions, 'nationalStore' | 'dossierAgencies' | 'probe'>
 
   constructor (options: DocumentServiceOptions) {
-    this.#o = { now: () => new Date(), ...options }
+    this.#o = { now: () => new Date(), files: { contentLimit: DEFAULT_CONTENT_LIMIT }, ...options }
   }
 
   get store (): DocumentStore { return this.#o.store }
 
-  /** A paper digitised at a desk. The issuer is the client's agency (an agency client) or the one it names. */
-  async register (paper: DigitizedPaper, client: Client): Promise<StoredDocument> {
+  /** The largest file the hub keeps (bytes). */
+  get contentLimit (): number { return this.#o.files.contentLimit }
+
+  /**
+   * A paper digitised at a desk. The issuer is the client's agency (an agency client) or the one it
+   * names. Its file is either at an address (`url`) or given (`contentBase64`): then the hub keeps
+   * it, after checking its size and that its SHA-256 is the one declared, and its address is the
+   * hub's own (`origin`: the hub's base URL as the caller reached it, unless configured).
+   */
+  async register (paper: DigitizedPaper, client: Client, origin = 'http://localhost'): Promise<StoredDocument> {
     const problems: FieldProblem[] = []
+    let content: Buffer | undefined
+    if ((paper.url === undefined) === (paper.contentBase64 === undefined)) {
+      problems.push({ pointer: '#', detail: 'give exactly one of url (the file is kept elsewhere) and contentBase64 (the hub keeps the file)' })
+    } else if (paper.contentBase64 !== undefined) {
+      content = Buffer.from(paper.contentBase64, 'base64')
+      const limit = this.#o.files.contentLimit
+      if (content.length > limit) problems.push({ pointer: '#/contentBase64', detail: `is ${content.length} bytes; the hub keeps files of at most ${limit} bytes (documents.contentLimit)` })
+      else if (content.length === 0) problems.push({ pointer: '#/contentBase64', detail: 'is empty' })
+      else {
+        if (paper.byteSize !== undefined && paper.byteSize !== content.length) problems.push({ pointer: '#/byteSize', detail: `says ${paper.byteSize} bytes, but contentBase64 holds ${content.length}` })
+        if (sha256Hex(content) !== paper.sha256) problems.push({ pointer: '#/sha256', detail: 'does not match the SHA-256 of contentBase64' })
+      }
+    }
     const holder = holderProblem(paper.holder)
     if (holder !== undefined) problems.push({ pointer: '#/holder', detail: holder })
     if (paper.validUntil !== undefined && Date.parse(paper.validUntil) <= Date.parse(paper.issuedAt)) problems.push({ pointer: '#/validUntil', detail: 'is not after issuedAt' })
@@ -95,8 +133,10 @@ export class DocumentService {
       if (why !== undefined) throw new HubValidationError([{ pointer: '#/dossier', detail: why }], 'The dossier the paper is labelled with is not one the caller holds; nothing was stored')
     }
     const issuer = client.role === 'agency' ? client.agency as string : paper.issuer ?? client.id
-    const { document } = await this.#o.store.register({
-      id: newDocumentId(),
+    const id = newDocumentId()
+    const base = this.#o.files.publicUrl ?? origin.replace(/\/+$/, '')
+    const fields: NewDocument = {
+      id,
       holder: paper.holder,
       kind: paper.kind,
       name: paper.name,
@@ -107,13 +147,46 @@ export class DocumentService {
       fileName: paper.fileName,
       ...(paper.mediaType !== undefined && { mediaType: paper.mediaType }),
       ...(paper.byteSize !== undefined && { byteSize: paper.byteSize }),
-      url: paper.url,
+      url: content === undefined ? paper.url as string : `${base}/v1/documents/${id}/content`,
       sha256: paper.sha256,
       ...(paper.dossier !== undefined && { dossier: paper.dossier }),
       registeredBy: client.id
-    })
+    }
+    const document = content === undefined
+      ? (await this.#o.store.register(fields)).document
+      : await this.#o.store.registerWithContent(fields, content)
     await this.#log(client, 'register', document.holder, [document.id], paper.dossier, 201)
     return document
+  }
+
+  /**
+   * The file the hub keeps for a document, for `client`: the portal (the holder's channel) and
+   * administrators, the issuing agency, and an agency a dossier containing it is routed to (the
+   * dossier it came from, or one that reused it). Anyone else, an unknown document or one the hub
+   * keeps no file for: not found (an agency learns nothing of documents it may not see). Every
+   * read and refusal is on the access log with its purpose: the dossier given, or for an agency the
+   * dossier through which it may read.
+   */
+  async readContent (id: string, client: Client, purpose?: string): Promise<DocumentContent> {
+    const document = await this.#o.store.get(id)
+    if (document === undefined) throw new DocumentNotFoundError(id)
+    let why = purpose
+    if (client.role === 'agency') {
+      const agency = client.agency ?? ''
+      const through = document.issuer === agency ? document.dossier : await this.#o.store.dossierOfAgency(id, agency)
+      if (document.issuer !== agency && through === undefined) {
+        await this.#log(client, 'read', document.holder, [id], purpose, 404)
+        throw new DocumentNotFoundError(id)
+      }
+      why = purpose ?? through
+    }
+    const kept = await this.#o.store.content(id)
+    if (kept === undefined) {
+      await this.#log(client, 'read', document.holder, [id], why, 404)
+      throw new DocumentContentNotFoundError(id)
+    }
+    await this.#log(client, 'read', document.holder, [id], why, 200)
+    return { document, content: kept.content, ...(why !== undefined && { purpose: why }) }
   }
 
   /**
@@ -300,7 +373,7 @@ export class DocumentService {
     return document
   }
 
-  async #log (client: { id: string, role: string }, action: 'lookup' | 'reuse' | 'register' | 'revoke' | 'fetch', holder: string, ids: readonly string[], purpose: string | undefined, status: number): Promise<void> {
+  async #log (client: { id: string, role: string }, action: 'lookup' | 'reuse' | 'register' | 'revoke' | 'fetch' | 'read', holder: string, ids: readonly string[], purpose: string | undefined, status: number): Promise<void> {
     await this.#o.store.logAccess({ client: client.id, role: client.role, action, holder, documentIds: ids, ...(purpose !== undefined && { purpose }), status })
   }
 }

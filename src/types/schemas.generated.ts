@@ -529,7 +529,7 @@ export interface AuditEntry {
    */
   agency?: string;
   /**
-   * Thao tác — submit (nộp), read (đọc), read-history, read-audit, report (báo cáo tiến độ), withdraw (rút hồ sơ), supplement (nộp bổ sung), return (trả kết quả), read-notifications (nhật ký thông báo), read-notices (nhật ký tin nhắn, thư gửi người nộp), read-national-record (bản ghi đồng bộ DVCQG), read-jobs, retry (gửi lại), discard (hủy lượt gửi) — the last three by an administrator; lookup-documents (kho giấy tờ: a holder's documents looked up for this dossier); payment-callback (nền tảng thanh toán báo kết quả, accepted or refused), read-payments, postal-pickup (yêu cầu bưu điện thu gom hồ sơ), postal-report (bưu điện báo đã thu gom / bàn giao).
+   * Thao tác — submit (nộp), read (đọc), read-history, read-audit, report (báo cáo tiến độ), withdraw (rút hồ sơ), supplement (nộp bổ sung), return (trả kết quả), read-notifications (nhật ký thông báo), read-notices (nhật ký tin nhắn, thư gửi người nộp), read-national-record (bản ghi đồng bộ DVCQG), read-jobs, retry (gửi lại), discard (hủy lượt gửi) — the last three by an administrator; lookup-documents (kho giấy tờ: a holder's documents looked up for this dossier), read-document (tệp giấy tờ the hub keeps, read for this dossier); payment-callback (nền tảng thanh toán báo kết quả, accepted or refused), read-payments, postal-pickup (yêu cầu bưu điện thu gom hồ sơ), postal-report (bưu điện báo đã thu gom / bàn giao).
    */
   action:
     | "submit"
@@ -550,7 +550,8 @@ export interface AuditEntry {
     | "read-payments"
     | "postal-pickup"
     | "postal-report"
-    | "lookup-documents";
+    | "lookup-documents"
+    | "read-document";
   /**
    * Phương thức HTTP — the request method.
    */
@@ -1590,7 +1591,7 @@ export interface FieldProblem {
   detail: string;
 }
 /**
- * Giấy tờ điện tử trong kho — one valid electronic document the hub holds for reuse (Decree 45/2020/NĐ-CP, Decision 766 indicators 4.2–4.4): a result an agency issued through the hub, a paper digitised at a desk, or a document fetched from the national personal data store on DVCQG. The hub keeps its file reference and SHA-256, not the file.
+ * Giấy tờ điện tử trong kho — one valid electronic document the hub holds for reuse (Decree 45/2020/NĐ-CP, Decision 766 indicators 4.2–4.4): a result an agency issued through the hub, a paper digitised at a desk, or a document fetched from the national personal data store on DVCQG. The hub keeps its file reference and SHA-256; the file itself only for a paper registered with its content (then `url` is the hub's GET /v1/documents/{id}/content).
  */
 export interface StoredDocument {
   /**
@@ -1642,11 +1643,11 @@ export interface StoredDocument {
    */
   mediaType?: string;
   /**
-   * Dung lượng tệp (bytes), when known.
+   * Dung lượng tệp (bytes): as the issuer or the desk reported it, the size of the file the hub keeps, or read once at its address the first time it is reused.
    */
   byteSize?: number;
   /**
-   * Đường dẫn tệp — where the file is kept (the desk's file store, or the issuer's address).
+   * Đường dẫn tệp — where the file is kept: the issuer's or the desk's address, or the hub's own (GET /v1/documents/{id}/content) for a file the hub keeps.
    */
   url: string;
   /**

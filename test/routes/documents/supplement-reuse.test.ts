@@ -35,9 +35,9 @@ async function askedForPapers (hub: TestHub, agencies: AgencyServer, s: DossierS
   const res = await post(hub.app, s, bearer(hub.keys.portal))
   if (res.statusCode !== 201) throw new Error(`submission answered ${res.statusCode}: ${res.body}`)
   const code = res.json<DossierSummary>().code
-  await waitFor(async () => Object.values((await hub.app.inject(`/v1/dossiers/${code}`)).json<Dossier>().routing ?? {}).some((r) => r.agency.startsWith(agency) && r.state === 'delivered'), `${agency} delivered`)
-  const step = Object.entries((await hub.app.inject(`/v1/dossiers/${code}`)).json<Dossier>().routing ?? {}).find(([, r]) => r.agency.startsWith(agency))
-  const asked = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: `ask-${code}`, agency: step?.[1].agency, step: step?.[0], report: { status: 'supplement-requested', missing: [{ componentCode: 'TT-02', name: 'Giấy khai sinh' }] } } })
+  await waitFor(async () => Object.values((await hub.app.inject(`/v1/dossiers/${code}`)).json<Dossier>().routing ?? {}).some((r) => r?.agency.startsWith(agency) === true && r.state === 'delivered'), `${agency} delivered`)
+  const step = Object.entries((await hub.app.inject(`/v1/dossiers/${code}`)).json<Dossier>().routing ?? {}).find(([, r]) => r?.agency.startsWith(agency) === true)
+  const asked = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: `ask-${code}`, agency: step?.[1]?.agency, step: step?.[0], report: { status: 'supplement-requested', missing: [{ componentCode: 'TT-02', name: 'Giấy khai sinh' }] } } })
   if (asked.statusCode !== 201) throw new Error(`supplement request answered ${asked.statusCode}: ${asked.body}`)
   return code
 }
@@ -91,7 +91,7 @@ t.test('a supplement reuses the child\'s birth certificate instead of attaching 
   t.equal(claimed.json<{ errors: Array<{ pointer: string }> }>().errors[0]?.pointer, '#/attachments/0/reused')
   const after = (await hub.app.inject(`/v1/dossiers/${code}`)).json<Dossier>()
   t.equal(after.status, 'supplement-requested', 'still waiting for papers: nothing changed')
-  t.equal(after.version ?? 0, before.version ?? 0)
+  t.same(after.routing, before.routing, 'no step changed')
   t.equal((await hub.app.hub.documents.store.accessOf(CHILD)).filter((e) => e.action === 'reuse').length, 0, 'no reuse logged')
 
   // the valid one, with consent: taken, carried to the police through its adapter, marked reused
