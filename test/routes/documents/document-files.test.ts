@@ -107,14 +107,14 @@ t.test('a paper registered with its file: kept in the record, its SHA-256 and si
 })
 
 t.test('a file refused: SHA-256 or size not the file\'s, over the limit, both or neither of url and content, a body too large — nothing stored', async (t) => {
-  const hub = await build(t, { settings: { ...testSettings({ agencyUrl: 'http://127.0.0.1:9' }), documentFiles: { contentLimit: 2048 } } })
+  const hub = await build(t, { settings: { ...testSettings({ agencyUrl: 'http://127.0.0.1:9' }), documentFiles: { contentLimit: 2 * 1024 * 1024 } } })
   const desk = hub.keys.agencies.justice as string
   const small = SCAN.subarray(0, 1500)
   const before = await documentCount(hub)
   const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
     ['another digest', paper({ contentBase64: small.toString('base64'), sha256: sha('other') }), '#/sha256', /does not match the SHA-256 of contentBase64/],
     ['another size', paper({ contentBase64: small.toString('base64'), sha256: sha(small), byteSize: 1499 }), '#/byteSize', /says 1499 bytes, but contentBase64 holds 1500/],
-    ['over the limit', paper(), '#/contentBase64', /the hub keeps files of at most 2048 bytes/],
+    ['over the limit', paper({ contentBase64: Buffer.alloc(2 * 1024 * 1024 + 1).toString('base64') }), '#/contentBase64', /is 2097153 bytes; the hub keeps files of at most 2097152 bytes/],
     ['both', paper({ contentBase64: small.toString('base64'), sha256: sha(small), url: 'https://x.vn/x.pdf' }), '#', /exactly one of url/],
     ['neither', paper({ contentBase64: undefined }), '#', /exactly one of url/]
   ]
@@ -127,6 +127,7 @@ t.test('a file refused: SHA-256 or size not the file\'s, over the limit, both or
   }
   const huge = await register(hub, desk, paper({ contentBase64: Buffer.alloc(4 * 1024 * 1024).toString('base64') }))
   t.equal(huge.statusCode, 413, 'a body beyond the route\'s limit: 413')
+  t.match(huge.json<{ detail: string }>().detail, /larger than this route accepts \(\d+ bytes: a file of at most documents.contentLimit/, 'naming the route\'s limit, not BODY_LIMIT')
   t.equal(await documentCount(hub), before, 'nothing stored')
   const ok = await register(hub, desk, paper({ contentBase64: small.toString('base64'), sha256: sha(small) }))
   t.equal(ok.statusCode, 201, ok.body)
