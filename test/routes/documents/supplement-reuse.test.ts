@@ -78,7 +78,7 @@ t.test('a supplement reuses the child\'s birth certificate instead of attaching 
     ['consent after the supplement', { documentId: certificate.id, consent: { given: true, at: toVietnamIso(new Date(Date.now() + 3_600_000)) } }, /is after the dossier's receipt/]
   ]
   for (const [name, reuse, why] of cases) {
-    const res = await supply(hub, code, `S-${name.replaceAll(" ", "-")}`, [{ componentCode: 'TT-02', componentName: 'Giấy khai sinh', reuse }])
+    const res = await supply(hub, code, `S-${name.replaceAll(' ', '-')}`, [{ componentCode: 'TT-02', componentName: 'Giấy khai sinh', reuse }])
     t.equal(res.statusCode, 400, `${name}: 400`)
     const body = res.json<{ code: string, detail: string, errors: Array<{ pointer: string, detail: string }> }>()
     t.equal(body.code, 'HUB_ERR_REUSE_REFUSED', `${name}: its code`)
