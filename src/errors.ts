@@ -127,3 +127,7 @@ export const DocumentNotFoundError = createError<'HUB_ERR_DOCUMENT_NOT_FOUND', 4
 export const NotIssuerError = createError<'HUB_ERR_NOT_ISSUER', 403, [string, string]>('HUB_ERR_NOT_ISSUER', 'Document %s was issued by another agency; only its issuer may revoke it (agency %s is not)', 403)
 /** The national personal data store did not answer as it should. */
 export const NationalStoreUnavailableError = createError<'HUB_ERR_NATIONAL_STORE_UNAVAILABLE', 503, [string]>('HUB_ERR_NATIONAL_STORE_UNAVAILABLE', 'The national personal data store on DVCQG could not be asked now (%s); nothing was stored; retry shortly', 503)
+/** Once-only: a reused document whose size the hub does not know, and whose file it cannot read now to learn it. */
+export const DocumentFileUnavailableError = createError<'HUB_ERR_DOCUMENT_FILE_UNAVAILABLE', 503, [string, string]>('HUB_ERR_DOCUMENT_FILE_UNAVAILABLE', 'The file of document %s cannot be read now to learn its size (%s); nothing was stored; retry shortly', 503)
+/** A document's content asked of the hub, which keeps no file for it (it is registered by address). */
+export const DocumentContentNotFoundError = createError<'HUB_ERR_DOCUMENT_CONTENT_NOT_FOUND', 404, [string]>('HUB_ERR_DOCUMENT_CONTENT_NOT_FOUND', 'The hub keeps no file for document %s (it is registered by its address: url)', 404)

@@ -58,6 +58,7 @@ import { DocumentStore } from './store/document-store.ts'
 import { OnceOnlyIndicatorQueries } from './store/once-only-indicators.ts'
 import { NationalSyncIndicatorQueries } from './store/national-sync-indicators.ts'
 import { NationalStoreSync, nationalStoreFetch } from './delivery/national-store.ts'
+import { fileProbe } from './delivery/file-probe.ts'
 import { NationalSyncStore } from './store/national-sync-store.ts'
 import { CitizenRetryAdmin } from './services/citizen-retry-admin.ts'
 import { NationalSyncAdmin } from './services/national-sync-admin.ts'
@@ -74,6 +75,10 @@ import { pickupSchemas } from '../adapters/postal/index.ts'
 
 /** How long a change waits for Redis to take its jobs before it answers anyway (handOff in createHub). */
 const HANDOFF_MS = 2000
+/** Once-only: reading a reused document's file to learn its size (once per document) is bounded so. */
+const PROBE_TIMEOUT_MS = 10_000
+const PROBE_MAX_BYTES = 200 * 1024 * 1024
+
 /** How long closing waits for a worker's active jobs (a delivery's own HTTP timeout is shorter). */
 const CLOSE_WAIT_MS = 15_000
 
@@ -223,6 +228,7 @@ export function createLifecycleService (p: LifecycleParts): LifecycleService {
     enqueue: p.enqueue,
     notify: p.notify ?? (async () => {}),
     notifying: p.notify !== undefined,
+    ...(p.documents !== undefined && { documents: p.documents }),
     log: p.log,
     ...(p.now !== undefined && { now: p.now })
   })
@@ -313,7 +319,9 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       })
     }
   const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await handOff('the delivery jobs', async () => { await queues.enqueue(code, deliveries) }) }
-  const lifecycle = createLifecycleService({ store, settings, enqueue, ...(notify !== undefined && { notify }), log, now })
+  // once-only: the document store's use cases (reuse at intake and in supplements, results registered from reports)
+  const documents = new DocumentService({ store: new DocumentStore(db.sql), ...nationalStoreOf(settings), dossierAgencies: async (code) => await store.agenciesOf(code), probe: fileProbe({ timeoutMs: PROBE_TIMEOUT_MS, maxBytes: PROBE_MAX_BYTES }), ...(settings.documentFiles !== undefined && { files: settings.documentFiles }), log, now })
+  const lifecycle = createLifecycleService({ store, settings, enqueue, ...(notify !== undefined && { notify }), documents, log, now })
   const gateways = gatewaysOf()
   // online payments: the service on every role (the API takes callbacks, the workers create and tell)
   let payments: PaymentService | undefined
@@ -371,7 +379,6 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   let draining = false
   let app: FastifyInstance | undefined
   if (role !== 'worker') {
-    const documents = new DocumentService({ store: new DocumentStore(db.sql), ...nationalStoreOf(settings), log, now })
     const pickupService = pickups
     const intake = createIntakeService({ store, settings, enqueue, ...(notify !== undefined && { notify }), gateways, inlineAttachmentLimit: options.inlineAttachmentLimit, documents, log, now, ...(pickupService !== undefined && { onPickupRequested: async (code: string) => await pickupService.open(code) }) })
     const paymentService = payments

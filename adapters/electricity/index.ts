@@ -403,7 +403,8 @@ function status (native: ElectricityStatus): MappedStatus {
           componentCode: d.maThanhPhan,
           url: d.duongDan,
           sha256: d.sha256.toLowerCase(),
-          ...(d.kieuTep !== undefined && { mediaType: d.kieuTep })
+          ...(d.kieuTep !== undefined && { mediaType: d.kieuTep }),
+          ...(d.kichThuoc !== undefined && { byteSize: d.kichThuoc })
         }))
       }
       break

@@ -500,6 +500,10 @@ export interface ElectricityResultDocument {
    */
   sha256: string;
   /**
+   * Kích thước tệp — size in bytes, when known (the hub registers it with the result).
+   */
+  kichThuoc?: number;
+  /**
    * Kiểu tệp — media type, e.g. application/pdf.
    */
   kieuTep?: string;

@@ -711,6 +711,7 @@ function outcomeOf (n: JusticeStatus): { fields: Pick<StatusReport, 'missing' | 
         url: d.duongDan,
         sha256: d.maBam.toLowerCase(),
         ...(d.kieuTep !== undefined && { mediaType: d.kieuTep }),
+        ...(d.kichThuoc !== undefined && { byteSize: d.kichThuoc }),
         ...(d.soBanChinh !== undefined && { originalCopies: d.soBanChinh }),
         ...(d.soBanSao !== undefined && { certifiedCopies: d.soBanSao }),
         // the personal number given to the child at birth registration: the documents are the child's

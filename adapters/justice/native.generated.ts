@@ -931,6 +931,10 @@ export interface JusticeGiayToKetQua {
    */
   maBam: string;
   /**
+   * Kích thước tệp — size in bytes, when the software knows it (the hub registers it with the result).
+   */
+  kichThuoc?: number;
+  /**
    * Kiểu tệp — media type, e.g. application/pdf.
    */
   kieuTep?: string;

@@ -700,6 +700,7 @@ function status (native: LandStatus): MappedStatus {
           url: d.LinkFile,
           sha256: d.MaBam.toLowerCase(),
           ...(d.KieuFile !== undefined && { mediaType: d.KieuFile }),
+          ...(d.KichThuoc !== undefined && { byteSize: d.KichThuoc }),
           ...(d.SoBanChinh !== undefined && { originalCopies: d.SoBanChinh }),
           ...(d.SoBanSao !== undefined && { certifiedCopies: d.SoBanSao })
         }))

@@ -830,6 +830,10 @@ export interface LandGiayToKetQua {
    */
   LinkFile: string;
   /**
+   * Dung lượng tệp — size in bytes, when VBDLIS knows it (the hub registers it with the result).
+   */
+  KichThuoc?: number;
+  /**
    * Mã băm SHA-256 — hex digest of the file (either case).
    */
   MaBam: string;

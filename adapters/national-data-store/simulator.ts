@@ -4,12 +4,14 @@
  *   GET  /documents/<MaGiayTo>  → the document (200) in the store's native format, or 404;
  *   POST /documents             → keeps a synced document (checked against the native schema;
  *                                 a repeat with the same Idempotency-Key answers as the first).
+ * With `auth` it asks every caller but the file downloads for the credential (a bearer token, or an
+ * API key in a header) and answers 401 without it, as the real store asks the hub for its own.
  * It starts with a few demo documents (`seed`) whose files it serves itself at /files/<name>, with
  * their SHA-256, so a reuse taken from it can be fetched and checked like any attachment.
  */
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createHash } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
 import { createAjv } from '../../src/validation/ajv.ts'
 import { nationalDocumentSchema, SYNC_PATH } from './index.ts'
 import type { NationalDataStoreDocument } from './native.generated.ts'
@@ -20,6 +22,8 @@ export interface NationalStoreSimulator {
   documents: Map<string, NationalDataStoreDocument>
   /** the GET requests it answered, by reference, in order */
   fetched: string[]
+  /** the requests refused for want of the credential (method and path), in order */
+  unauthorized: string[]
   close(): Promise<void>
 }
 
@@ -43,9 +47,33 @@ export function demoDocuments (base: string): NationalDataStoreDocument[] {
   }]
 }
 
-export async function startNationalStore (options: { port?: number, host?: string, seed?: (base: string) => NationalDataStoreDocument[], log?: (line: string) => void } = {}): Promise<NationalStoreSimulator> {
+/** The credential the simulator asks of its callers (as the hub config's nationalDataStore.auth gives it). */
+export interface StoreCredential {
+  type: 'bearer' | 'api-key'
+  /** api-key: the header that carries it (default x-api-key) */
+  header?: string
+  secret: string
+}
+
+/** Whether a request carries the credential (constant-time comparison). */
+function authorized (credential: StoreCredential, headers: IncomingHttpHeaders): boolean {
+  const name = credential.type === 'bearer' ? 'authorization' : (credential.header ?? 'x-api-key').toLowerCase()
+  const raw = headers[name]
+  if (typeof raw !== 'string') return false
+  let given = raw
+  if (credential.type === 'bearer') {
+    if (!/^bearer /i.test(raw)) return false
+    given = raw.slice(7)
+  }
+  const a = Buffer.from(given)
+  const b = Buffer.from(credential.secret)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+export async function startNationalStore (options: { port?: number, host?: string, seed?: (base: string) => NationalDataStoreDocument[], log?: (line: string) => void, auth?: StoreCredential } = {}): Promise<NationalStoreSimulator> {
   const documents = new Map<string, NationalDataStoreDocument>()
   const fetched: string[] = []
+  const unauthorized: string[] = []
   const synced = new Map<string, string>()
   const validate = createAjv({}, []).compile<NationalDataStoreDocument>(nationalDocumentSchema)
   const log = options.log ?? (() => {})
@@ -61,6 +89,13 @@ export async function startNationalStore (options: { port?: number, host?: strin
       if (req.method === 'GET' && url.pathname.startsWith('/files/')) {
         res.writeHead(200, { 'content-type': 'application/pdf' })
         res.end(DEMO_FILE)
+        return
+      }
+      if (options.auth !== undefined && !authorized(options.auth, req.headers)) {
+        unauthorized.push(`${req.method ?? ''} ${url.pathname}`)
+        log(`refused ${req.method ?? ''} ${url.pathname}: no valid credential`)
+        res.writeHead(401, { 'content-type': 'application/json', ...(options.auth.type === 'bearer' && { 'www-authenticate': 'Bearer' }) })
+        res.end(JSON.stringify({ message: 'thiếu hoặc sai thông tin xác thực' }))
         return
       }
       if (req.method === 'GET' && url.pathname.startsWith(`${SYNC_PATH}/`)) {
@@ -98,6 +133,7 @@ export async function startNationalStore (options: { port?: number, host?: strin
     url: base,
     documents,
     fetched,
+    unauthorized,
     close: async () => {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => { resolve() }))

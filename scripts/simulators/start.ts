@@ -164,7 +164,7 @@ export async function startAgencies (): Promise<RunningAgencies> {
   const store = settings.nationalDataStore === undefined ? undefined : new URL(settings.nationalDataStore.endpoint)
   if (store !== undefined && LOCAL.has(store.hostname)) {
     try {
-      nationalStore = await startNationalStore({ port: Number(store.port || 80), seed: demoDocuments, log: (line) => { console.log(`[national-data-store] ${line}`) } })
+      nationalStore = await startNationalStore({ port: Number(store.port || 80), seed: demoDocuments, ...(settings.nationalDataStore?.auth !== undefined && { auth: settings.nationalDataStore.auth }), log: (line) => { console.log(`[national-data-store] ${line}`) } })
       console.log(`[national-data-store] simulated at ${nationalStore.url} (${nationalStore.documents.size} demo documents)`)
     } catch (err) {
       console.error(`[national-data-store] cannot start: ${String(err)}`)

@@ -33,6 +33,16 @@ export interface ResolvedAuth {
   secret: string
 }
 
+/** How the hub proves itself to the national personal data store: its secret read, in memory only. */
+export interface ResolvedStoreAuth {
+  type: 'bearer' | 'api-key'
+  /** api-key: the header that carries the key (lower case) */
+  header: string
+  secret: string
+}
+
+export interface ResolvedNationalDataStore { endpoint: string, timeoutMs: number, auth?: ResolvedStoreAuth }
+
 /** TLS options with their files read: PEM text, kept in memory only. */
 export interface ResolvedTls {
   ca?: string
@@ -135,7 +145,9 @@ export interface HubSettings {
   /** the payment platform, when online payment is configured */
   payments?: ResolvedPayments
   /** the national personal data store on DVCQG (once-only), when configured */
-  nationalDataStore?: { endpoint: string, timeoutMs: number }
+  nationalDataStore?: ResolvedNationalDataStore
+  /** the files of digitised papers the hub keeps (POST /v1/documents with content) */
+  documentFiles?: { publicUrl?: string, contentLimit: number }
   subscribers: ReadonlyMap<string, ResolvedSubscriber>
   /** notices to the applicant (SMS, Zalo ZNS, e-mail), when configured */
   notices?: ResolvedNotices
@@ -298,6 +310,17 @@ function resolveAudit (config: HubConfig, origin: string, env: Record<string, st
   }
 }
 
+function resolveNationalDataStore (n: HubConfig['nationalDataStore'], at: string, env: Record<string, string | undefined>, problems: string[]): ResolvedNationalDataStore | undefined {
+  if (n === undefined) return undefined
+  const out: ResolvedNationalDataStore = { endpoint: n.endpoint, timeoutMs: n.timeoutMs ?? 5000 }
+  const a = n.auth
+  if (a === undefined) return out
+  if (a.type === 'bearer' && a.header !== undefined) problems.push(`${at}/auth/header is for type api-key only (a bearer token goes in Authorization)`)
+  const secret = readSecret({ type: 'bearer', ...(a.secretEnv !== undefined && { secretEnv: a.secretEnv }), ...(a.secretFile !== undefined && { secretFile: a.secretFile }) }, `${at}/auth`, env, problems)
+  if (secret !== undefined) out.auth = { type: a.type, header: (a.type === 'api-key' ? a.header ?? 'X-API-Key' : 'authorization').toLowerCase(), secret }
+  return out
+}
+
 function readSecret (auth: OutboundAuth, at: string, env: Record<string, string | undefined>, problems: string[]): string | undefined {
   if ((auth.secretEnv === undefined) === (auth.secretFile === undefined)) {
     problems.push(`${at} must give exactly one of secretEnv and secretFile`)
@@ -456,6 +479,7 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
     ? undefined
     : resolveNotices(config.notices, [...procedures.values()].map((p) => p.name), origin, (ref, at) => readSecret({ type: 'bearer', ...ref }, at, env, problems), DEFAULT_RETRY, problems)
   const retention = resolveRetention(config.retention, origin, problems)
+  const nationalDataStore = resolveNationalDataStore(config.nationalDataStore, `${origin}: /nationalDataStore`, env, problems)
   const cal = loadCalendar(config, origin, problems, options.now ?? new Date())
   if (problems.length > 0 || cal === undefined || audit === undefined) throw new ConfigError(problems)
   const hours = config.intake?.duplicateWindowHours ?? 72
@@ -472,7 +496,8 @@ export function resolveHubConfig (raw: unknown, origin: string, options: Resolve
     ...(config.postal !== undefined && { postalAgency: config.postal.agency, pickupAgency: config.postal.pickupAgency ?? config.postal.agency }),
     provincePaysPostage: config.postal?.provincePaysPostage === true,
     ...(payments !== undefined && { payments }),
-    ...(config.nationalDataStore !== undefined && { nationalDataStore: { endpoint: config.nationalDataStore.endpoint, timeoutMs: config.nationalDataStore.timeoutMs ?? 5000 } }),
+    ...(nationalDataStore !== undefined && { nationalDataStore }),
+    documentFiles: { ...(config.documents?.publicUrl !== undefined && { publicUrl: config.documents.publicUrl.replace(/\/+$/, '') }), contentLimit: config.documents?.contentLimit ?? 10_485_760 },
     subscribers,
     ...(notices !== undefined && { notices }),
     competence,

@@ -25,11 +25,20 @@ import type { DocumentStore } from '../store/document-store.ts'
 import { backoffDelay, classifyHttpStatus, type RetryPolicy } from '../domain/retry.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
 import type { Logger } from 'pino'
+import type { ResolvedStoreAuth } from '../config/hub-config.ts'
 
 export interface NationalStoreOptions {
   endpoint: string
   timeoutMs: number
+  /** the credential sent on every call (hub config nationalDataStore.auth); absent: none */
+  auth?: ResolvedStoreAuth
   dispatcher?: Dispatcher
+}
+
+/** The header that carries the hub's credential to the store: Authorization: Bearer …, or the API key's header. */
+export function storeAuthHeaders (auth: ResolvedStoreAuth | undefined): Record<string, string> {
+  if (auth === undefined) return {}
+  return auth.type === 'bearer' ? { authorization: `Bearer ${auth.secret}` } : { [auth.header]: auth.secret }
 }
 
 export function nationalStoreFetch (o: NationalStoreOptions): NationalStoreFetch {
@@ -41,7 +50,7 @@ export function nationalStoreFetch (o: NationalStoreOptions): NationalStoreFetch
     try {
       const res = await request(`${base}${fetchPath(reference)}`, {
         method: 'GET',
-        headers: { accept: 'application/json' },
+        headers: { accept: 'application/json', ...storeAuthHeaders(o.auth) },
         headersTimeout: o.timeoutMs,
         bodyTimeout: o.timeoutMs,
         ...(o.dispatcher !== undefined && { dispatcher: o.dispatcher })
@@ -91,7 +100,7 @@ export class NationalStoreSync {
       try {
         const res = await request(`${this.#base}${SYNC_PATH}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': `${doc.id}/sync` },
+          headers: { 'content-type': 'application/json', 'idempotency-key': `${doc.id}/sync`, ...storeAuthHeaders(this.#o.auth) },
           body: JSON.stringify(body),
           headersTimeout: this.#o.timeoutMs,
           bodyTimeout: this.#o.timeoutMs,

@@ -114,6 +114,11 @@ function document (c: Classified, request?: FastifyRequest): Problem {
 }
 
 export function toProblem (err: Error, request: FastifyRequest, bodyLimit: number): Problem {
+  // a route may accept more than BODY_LIMIT (POST /v1/documents: a paper with its file)
+  const own = (request.routeOptions as { bodyLimit?: number } | undefined)?.bodyLimit
+  if (own !== undefined && own > bodyLimit && (err as KnownError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return document({ status: 413, slug: 'body-too-large', code: 'FST_ERR_CTP_BODY_TOO_LARGE', detail: `The body is larger than this route accepts (${own} bytes: a file of at most documents.contentLimit bytes, as base64)` }, request)
+  }
   return document(classify(err as KnownError, bodyLimit), request)
 }
 

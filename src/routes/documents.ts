@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify'
 import type { DigitizedPaper } from '../services/document-service.ts'
 import { dossierCodePattern } from '../schemas.ts'
 import { problem } from './common.ts'
+import { HubValidationError } from '../errors.ts'
 
 const holderPattern = '^[0-9A-Za-z][0-9A-Za-z.-]{2,31}$'
 const documentParam = {
@@ -17,17 +18,20 @@ const documentParam = {
 } as const
 
 export default async function documentRoutes (app: FastifyInstance): Promise<void> {
+  const limit = app.hub.documents.contentLimit
   app.post<{ Body: DigitizedPaper }>('/v1/documents', {
     config: { roles: ['portal', 'agency', 'admin'] },
+    // a kept file travels as base64 (4 bytes for 3) beside the paper's other fields
+    bodyLimit: Math.max(app.initialConfig.bodyLimit ?? 0, Math.ceil(limit / 3) * 4 + 64 * 1024),
     schema: {
       tags: ['documents'],
       operationId: 'registerDocument',
       summary: 'Register a paper digitised at the desk (số hóa giấy tờ)',
-      description: 'A one-stop desk (an agency client, registered as its own agency) or the portal registers a paper it digitised, with its holder, kind, issue date, validity and the file\'s address and SHA-256. It can then be reused in later dossiers (an attachment\'s `reuse.documentId`) instead of being asked for again.',
+      description: 'A one-stop desk (an agency client, registered as its own agency) or the portal registers a paper it digitised, with its holder, kind, issue date, validity and SHA-256, and its file: either the address where it is kept (`url`), or the file itself (`contentBase64`, at most the hub config\'s documents.contentLimit bytes, 10 MiB by default), which the hub then keeps in its record after checking its SHA-256 (and `byteSize`, when given); the stored document\'s `url` is then the hub\'s own, `GET /v1/documents/{document}/content`. A `dossier` label must name a dossier the caller holds (for an agency, one routed to it). The paper can then be reused in later dossiers (an attachment\'s `reuse.documentId`) instead of being asked for again.',
       body: {
         type: 'object',
         additionalProperties: false,
-        required: ['holder', 'kind', 'name', 'issuedAt', 'fileName', 'url', 'sha256'],
+        required: ['holder', 'kind', 'name', 'issuedAt', 'fileName', 'sha256'],
         properties: {
           holder: { description: 'Chủ giấy tờ — a person\'s 12-digit personal number or an organisation\'s code.', type: 'string', pattern: holderPattern },
           kind: { description: 'Loại giấy tờ — document or component code.', type: 'string', minLength: 1, maxLength: 64 },
@@ -38,19 +42,66 @@ export default async function documentRoutes (app: FastifyInstance): Promise<voi
           fileName: { description: 'Tên tệp.', type: 'string', minLength: 1, maxLength: 255 },
           mediaType: { description: 'Kiểu tệp.', type: 'string', maxLength: 127 },
           byteSize: { description: 'Dung lượng (bytes).', type: 'integer', minimum: 0 },
-          url: { description: 'Đường dẫn tệp — where the digitised file is kept.', type: 'string', format: 'uri', pattern: '^https?://', maxLength: 2048 },
-          sha256: { description: 'Mã băm SHA-256 (hex).', type: 'string', pattern: '^[0-9a-f]{64}$' },
-          dossier: { description: 'Mã hồ sơ — the dossier it was digitised for, if any.', type: 'string', pattern: dossierCodePattern.source }
+          url: { description: 'Đường dẫn tệp — where the digitised file is kept, when it is kept elsewhere; give this or contentBase64.', type: 'string', format: 'uri', pattern: '^https?://', maxLength: 2048 },
+          contentBase64: { description: 'Nội dung tệp (base64) — the file itself, for the hub to keep; give this or url. Its SHA-256 must be `sha256`.', type: 'string', contentEncoding: 'base64', minLength: 4, pattern: '^[A-Za-z0-9+/]*={0,2}$' },
+          sha256: { description: 'Mã băm SHA-256 (hex) of the file.', type: 'string', pattern: '^[0-9a-f]{64}$' },
+          dossier: { description: 'Mã hồ sơ — the dossier it was digitised for, if any: one the caller holds (an agency: routed to it).', type: 'string', pattern: dossierCodePattern.source }
         }
       },
       response: {
         201: { description: 'Registered.', $ref: 'stored-document#' },
-        400: problem('Bad input: `errors` lists each offending field; nothing was stored.')
+        400: problem('Bad input: `errors` lists each offending field (neither or both of url and contentBase64, a file over the limit, a SHA-256 or size that does not match the file, a dossier the caller does not hold); nothing was stored.'),
+        413: problem('The body is larger than the hub accepts for a paper with its file; nothing was stored.')
       }
     }
   }, async (request, reply) => {
-    const document = await app.hub.documents.register(request.body, request.client as NonNullable<typeof request.client>)
+    const document = await app.hub.documents.register(request.body, request.client as NonNullable<typeof request.client>, `${request.protocol}://${request.host}`)
     return await reply.code(201).send(document)
+  })
+
+  app.get<{ Params: { document: string }, Querystring: { purpose?: string } }>('/v1/documents/:document/content', {
+    config: { roles: ['portal', 'agency', 'admin'], audit: 'read-document' },
+    schema: {
+      tags: ['documents'],
+      operationId: 'getDocumentContent',
+      summary: 'Read the file of a document the hub keeps (tải tệp giấy tờ)',
+      description: 'The bytes of a paper digitised at the desk and kept by the hub (registered with `contentBase64`), with its media type, size and SHA-256 (`Repr-Digest`). Who may read it: the portal (the holder\'s channel) and administrators; the agency that issued or digitised it; an agency a dossier containing it is routed to (the dossier it was digitised for, or one that reused it). `purpose` (Decree 13/2023/NĐ-CP): the dossier the file is read for — required of the portal and administrators; an agency\'s read is for the dossier through which it may read, unless it names one. Every read, and every refusal, is on the documents\' access log with the client and the purpose, and, when the purpose is a dossier the hub holds, on that dossier\'s audit trail. Anyone else, an unknown document, or one the hub keeps no file for (registered by its address): 404.',
+      params: documentParam,
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          purpose: { description: 'Mục đích — the dossier the file is read for (its code, or the portal\'s reference of the dossier being prepared).', type: 'string', minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' }
+        }
+      },
+      response: {
+        200: {
+          description: 'The file.',
+          headers: {
+            'Repr-Digest': { description: 'SHA-256 of the file (RFC 9530): sha-256=:<base64>:', type: 'string' },
+            'Content-Disposition': { description: 'attachment, with the file name.', type: 'string' },
+            'Cache-Control': { description: 'private, no-store: personal data, not to be kept by caches.', type: 'string' }
+          },
+          content: { 'application/octet-stream': { schema: { description: 'Tệp giấy tờ — the bytes, with the document\'s media type as Content-Type.', type: 'string', format: 'binary' } } }
+        },
+        400: problem('The id or the purpose is not valid, or the portal or an administrator gave no purpose.'),
+        404: problem('No document has this id that the caller may read, or the hub keeps no file for it.')
+      }
+    }
+  }, async (request, reply) => {
+    const client = request.client as NonNullable<typeof request.client>
+    const { purpose } = request.query
+    if (purpose === undefined && client.role !== 'agency') throw new HubValidationError([{ pointer: '#/querystring/purpose', detail: 'is required: the dossier the file is read for (Decree 13/2023/NĐ-CP)' }])
+    if (purpose !== undefined && dossierCodePattern.test(purpose)) request.dossierCode = purpose
+    const { document, content, purpose: why } = await app.hub.documents.readContent(request.params.document, client, purpose)
+    if (why !== undefined && dossierCodePattern.test(why)) request.dossierCode = why
+    return await reply
+      .type(document.mediaType ?? 'application/octet-stream')
+      .header('content-length', content.length)
+      .header('repr-digest', `sha-256=:${Buffer.from(document.sha256, 'hex').toString('base64')}:`)
+      .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(document.fileName)}`)
+      .header('cache-control', 'private, no-store')
+      .send(content)
   })
 
   app.get<{ Params: { holder: string }, Querystring: { purpose: string, kind?: string } }>('/v1/holders/:holder/documents', {

@@ -26,7 +26,7 @@ export default async function dossierRoutes (app: FastifyInstance): Promise<void
         409: problem('The Idempotency-Key or source reference was used for different content.'),
         413: problem('The body is over BODY_LIMIT.'),
         415: problem('The body is not application/json.'),
-        503: problem('The store is unreachable; nothing was stored.')
+        503: problem('The store is unreachable, the national personal data store cannot be asked now, or a reused document\'s file cannot be read now to learn its size; nothing was stored.')
       }
     }
   }, async (request, reply) => {

@@ -8,6 +8,7 @@ import { READERS, codeParam, problem } from './common.ts'
 import type { SupplementInput } from '../services/lifecycle-service.ts'
 import { attachmentProblems } from '../validation/attachments.ts'
 import { HubValidationError } from '../errors.ts'
+import type { Attachment } from '../types/schemas.generated.ts'
 
 const changeAnswer = {
   type: 'object',
@@ -139,22 +140,30 @@ export default async function lifecycleRoutes (app: FastifyInstance): Promise<vo
         required: ['supplementId', 'attachments'],
         properties: {
           supplementId: { description: 'Mã lần bổ sung — the portal\'s own id for this supplement (receive once).', type: 'string', pattern: '^[\\x21-\\x7e]{1,128}$' },
-          attachments: { description: 'Giấy tờ bổ sung — the papers, by url or inline (base64).', type: 'array', minItems: 1, maxItems: 50, items: { $ref: 'attachment#' } },
+          attachments: {
+            description: 'Giấy tờ bổ sung — the papers, by url or inline (base64), or by naming a valid stored document instead of the file (once-only: `reuse: { documentId | nationalStoreReference, consent }`, as in a submission; the hub checks it belongs to the applicant or a person the dossier is about, is valid at the supplement\'s time and that the applicant consented before it, then carries its file reference and SHA-256, marked reused).',
+            type: 'array',
+            minItems: 1,
+            maxItems: 50,
+            // a JSON Schema if/then/else, not a thenable
+            items: { if: { type: 'object', required: ['reuse'] }, then: { $ref: 'attachment-reuse#' }, else: { $ref: 'attachment#' } } // oxlint-disable-line unicorn/no-thenable
+          },
           note: { description: 'Ghi chú — the applicant\'s or the desk\'s note.', type: 'string', maxLength: 2000 }
         }
       },
       response: {
         201: { ...supplementAnswer, description: 'Received: the papers go to the agencies that asked.' },
         200: { ...supplementAnswer, description: 'This supplement id was received before: the first answer; nothing changed.' },
-        400: problem('Bad input (an attachment\'s size or SHA-256, named field by field); nothing changed.'),
+        400: problem('Bad input (an attachment\'s size or SHA-256, named field by field), or a stored document that cannot be reused for this dossier (HUB_ERR_REUSE_REFUSED: another holder\'s, not valid at the supplement\'s time, without consent, unknown; `errors` names each component and why); nothing changed.'),
         404: problem('No dossier has this code.'),
-        409: problem('No agency waits for papers (the dossier is not supplement-requested), or the supplement id was used with other papers.')
+        409: problem('No agency waits for papers (the dossier is not supplement-requested), or the supplement id was used with other papers.'),
+        503: problem('A paper names a document of the national personal data store, which cannot be asked now, or a stored document whose file cannot be read now to learn its size; nothing changed, retry.')
       }
     }
   }, async (request, reply) => {
     const code = request.params.code
     request.dossierCode = code
-    const problems = attachmentProblems(request.body.attachments, app.hub.inlineAttachmentLimit)
+    const problems = attachmentProblems(request.body.attachments as Attachment[], app.hub.inlineAttachmentLimit)
     if (problems.length > 0) throw new HubValidationError(problems)
     const { supplementId, attachments, note } = request.body
     const { created, answer } = await app.hub.lifecycle.supplement(code, { id: supplementId, attachments, ...(note !== undefined && { note }) }, request.client)

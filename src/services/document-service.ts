@@ -20,9 +20,10 @@ import type { Logger } from 'pino'
 import type { Attachment, AttachmentReuse, DossierSubmission, ResultDocument, StoredDocument } from '../types/schemas.generated.ts'
 import type { DocumentStore, NewDocument } from '../store/document-store.ts'
 import type { Client } from '../auth/clients.ts'
-import { DocumentNotFoundError, HubValidationError, NotIssuerError, ReuseRefusedError, type FieldProblem } from '../errors.ts'
+import { DocumentContentNotFoundError, DocumentFileUnavailableError, DocumentNotFoundError, HubValidationError, NotIssuerError, ReuseRefusedError, type FieldProblem } from '../errors.ts'
 import { dossierSubjects, holderProblem, isReuse, resultHolder, reuseRefusal, reusedAttachment, type SubmittedAttachment } from '../domain/once-only.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
+import { sha256Hex } from '../domain/fingerprint.ts'
 
 /** Fetches a document from the national personal data store by its reference; undefined when the store has none. */
 export type NationalStoreFetch = (reference: string) => Promise<Omit<NewDocument, 'id' | 'registeredBy' | 'origin'> | undefined>
@@ -31,6 +32,15 @@ export interface DocumentServiceOptions {
   store: DocumentStore
   /** the national personal data store on DVCQG, when configured */
   nationalStore?: NationalStoreFetch
+  /**
+   * reads a document's file at its address: its size and SHA-256 (delivery/file-probe.ts); used
+   * once for a reused document whose size nobody reported. Absent: such a size stays unknown (0).
+   */
+  probe?: (url: string) => Promise<{ byteSize: number, sha256: string }>
+  /** the files the hub keeps: the largest (bytes), and its public base URL (else the request's origin) */
+  files?: { contentLimit: number, publicUrl?: string }
+  /** the agencies a dossier is routed to; undefined when the hub holds no such dossier */
+  dossierAgencies?: (code: string) => Promise<readonly string[] | undefined>
   log: Logger
   now?: () => Date
 }
@@ -47,10 +57,24 @@ export interface DigitizedPaper {
   fileName: string
   mediaType?: string
   byteSize?: number
-  url: string
+  /** where the file is kept elsewhere; or, instead, */
+  url?: string
+  /** the file itself (base64), kept by the hub (document_files) */
+  contentBase64?: string
   sha256: string
   dossier?: string
 }
+
+/** A file the hub keeps, as it is served. */
+export interface DocumentContent {
+  document: StoredDocument
+  content: Buffer
+  /** the dossier the read is for (its purpose) */
+  purpose?: string
+}
+
+/** The largest file the hub keeps unless configured (hub config documents.contentLimit). */
+export const DEFAULT_CONTENT_LIMIT = 10 * 1024 * 1024
 
 export function newDocumentId (): string {
   return `doc_${randomBytes(16).toString('hex')}`
@@ -64,17 +88,38 @@ export interface Resolved {
 }
 
 export class DocumentService {
-  readonly #o: Required<Omit<DocumentServiceOptions, 'nationalStore'>> & Pick<DocumentServiceOptions, 'nationalStore'>
+  readonly #o: Required<Omit<DocumentServiceOptions, 'nationalStore' | 'dossierAgencies' | 'probe'>> & Pick<DocumentServiceOptions, 'nationalStore' | 'dossierAgencies' | 'probe'>
 
   constructor (options: DocumentServiceOptions) {
-    this.#o = { now: () => new Date(), ...options }
+    this.#o = { now: () => new Date(), files: { contentLimit: DEFAULT_CONTENT_LIMIT }, ...options }
   }
 
   get store (): DocumentStore { return this.#o.store }
 
-  /** A paper digitised at a desk. The issuer is the client's agency (an agency client) or the one it names. */
-  async register (paper: DigitizedPaper, client: Client): Promise<StoredDocument> {
+  /** The largest file the hub keeps (bytes). */
+  get contentLimit (): number { return this.#o.files.contentLimit }
+
+  /**
+   * A paper digitised at a desk. The issuer is the client's agency (an agency client) or the one it
+   * names. Its file is either at an address (`url`) or given (`contentBase64`): then the hub keeps
+   * it, after checking its size and that its SHA-256 is the one declared, and its address is the
+   * hub's own (`origin`: the hub's base URL as the caller reached it, unless configured).
+   */
+  async register (paper: DigitizedPaper, client: Client, origin = 'http://localhost'): Promise<StoredDocument> {
     const problems: FieldProblem[] = []
+    let content: Buffer | undefined
+    if ((paper.url === undefined) === (paper.contentBase64 === undefined)) {
+      problems.push({ pointer: '#', detail: 'give exactly one of url (the file is kept elsewhere) and contentBase64 (the hub keeps the file)' })
+    } else if (paper.contentBase64 !== undefined) {
+      content = Buffer.from(paper.contentBase64, 'base64')
+      const limit = this.#o.files.contentLimit
+      if (content.length > limit) problems.push({ pointer: '#/contentBase64', detail: `is ${content.length} bytes; the hub keeps files of at most ${limit} bytes (documents.contentLimit)` })
+      else if (content.length === 0) problems.push({ pointer: '#/contentBase64', detail: 'is empty' })
+      else {
+        if (paper.byteSize !== undefined && paper.byteSize !== content.length) problems.push({ pointer: '#/byteSize', detail: `says ${paper.byteSize} bytes, but contentBase64 holds ${content.length}` })
+        if (sha256Hex(content) !== paper.sha256) problems.push({ pointer: '#/sha256', detail: 'does not match the SHA-256 of contentBase64' })
+      }
+    }
     const holder = holderProblem(paper.holder)
     if (holder !== undefined) problems.push({ pointer: '#/holder', detail: holder })
     if (paper.validUntil !== undefined && Date.parse(paper.validUntil) <= Date.parse(paper.issuedAt)) problems.push({ pointer: '#/validUntil', detail: 'is not after issuedAt' })
@@ -83,9 +128,15 @@ export class DocumentService {
       problems.push({ pointer: '#/issuer', detail: `an agency client registers papers as its own agency (${client.agency ?? ''}); leave issuer out` })
     }
     if (problems.length > 0) throw new HubValidationError(problems)
+    if (paper.dossier !== undefined) {
+      const why = await this.#dossierProblem(paper.dossier, client)
+      if (why !== undefined) throw new HubValidationError([{ pointer: '#/dossier', detail: why }], 'The dossier the paper is labelled with is not one the caller holds; nothing was stored')
+    }
     const issuer = client.role === 'agency' ? client.agency as string : paper.issuer ?? client.id
-    const { document } = await this.#o.store.register({
-      id: newDocumentId(),
+    const id = newDocumentId()
+    const base = this.#o.files.publicUrl ?? origin.replace(/\/+$/, '')
+    const fields: NewDocument = {
+      id,
       holder: paper.holder,
       kind: paper.kind,
       name: paper.name,
@@ -96,13 +147,46 @@ export class DocumentService {
       fileName: paper.fileName,
       ...(paper.mediaType !== undefined && { mediaType: paper.mediaType }),
       ...(paper.byteSize !== undefined && { byteSize: paper.byteSize }),
-      url: paper.url,
+      url: content === undefined ? paper.url as string : `${base}/v1/documents/${id}/content`,
       sha256: paper.sha256,
       ...(paper.dossier !== undefined && { dossier: paper.dossier }),
       registeredBy: client.id
-    })
+    }
+    const document = content === undefined
+      ? (await this.#o.store.register(fields)).document
+      : await this.#o.store.registerWithContent(fields, content)
     await this.#log(client, 'register', document.holder, [document.id], paper.dossier, 201)
     return document
+  }
+
+  /**
+   * The file the hub keeps for a document, for `client`: the portal (the holder's channel) and
+   * administrators, the issuing agency, and an agency a dossier containing it is routed to (the
+   * dossier it came from, or one that reused it). Anyone else, an unknown document or one the hub
+   * keeps no file for: not found (an agency learns nothing of documents it may not see). Every
+   * read and refusal is on the access log with its purpose: the dossier given, or for an agency the
+   * dossier through which it may read.
+   */
+  async readContent (id: string, client: Client, purpose?: string): Promise<DocumentContent> {
+    const document = await this.#o.store.get(id)
+    if (document === undefined) throw new DocumentNotFoundError(id)
+    let why = purpose
+    if (client.role === 'agency') {
+      const agency = client.agency ?? ''
+      const through = document.issuer === agency ? document.dossier : await this.#o.store.dossierOfAgency(id, agency)
+      if (document.issuer !== agency && through === undefined) {
+        await this.#log(client, 'read', document.holder, [id], purpose, 404)
+        throw new DocumentNotFoundError(id)
+      }
+      why = purpose ?? through
+    }
+    const kept = await this.#o.store.content(id)
+    if (kept === undefined) {
+      await this.#log(client, 'read', document.holder, [id], why, 404)
+      throw new DocumentContentNotFoundError(id)
+    }
+    await this.#log(client, 'read', document.holder, [id], why, 200)
+    return { document, content: kept.content, ...(why !== undefined && { purpose: why }) }
   }
 
   /**
@@ -124,6 +208,7 @@ export class DocumentService {
         issuedAt: toVietnamIso(issuedAt),
         fileName: fileNameOf(r.url, r.componentCode),
         ...(r.mediaType !== undefined && { mediaType: r.mediaType }),
+        ...(r.byteSize !== undefined && { byteSize: r.byteSize }),
         url: r.url,
         sha256: r.sha256,
         dossier: code,
@@ -141,42 +226,57 @@ export class DocumentService {
    * (400) naming each component that cannot be reused. `received`: the receipt time.
    */
   async resolve (submission: DossierSubmission, received: Date, client?: Client): Promise<Resolved> {
-    const items = (submission.attachments ?? []) as readonly SubmittedAttachment[]
+    const { attachments, reused } = await this.resolveAttachments((submission.attachments ?? []) as readonly SubmittedAttachment[], dossierSubjects(submission), received, client)
+    return reused.length === 0 ? { submission, reused } : { submission: { ...submission, attachments }, reused }
+  }
+
+  /**
+   * Components (of a submission, or of an applicant's supplement) with every reused one resolved to
+   * an attachment, checked for a dossier about `subjects` at `at` (the receipt, or the supplement's
+   * time); a ReuseRefusedError (400) naming each component that cannot be reused, with its pointer
+   * under `pointer`. Components that are files are kept as they are; a file marked reused by its
+   * sender is refused (only the hub marks a component reused).
+   */
+  async resolveAttachments (items: readonly SubmittedAttachment[], subjects: ReadonlySet<string>, at: Date, client?: Client, pointer = '#/attachments'): Promise<{ attachments: Attachment[], reused: StoredDocument[] }> {
     if (!items.some(isReuse)) {
       const claimed = items.findIndex((a) => (a as Attachment).reused !== undefined)
-      if (claimed >= 0) throw new HubValidationError([{ pointer: `#/attachments/${claimed}/reused`, detail: 'is set by the hub; to reuse a stored document, give reuse: { documentId, consent } instead of the file' }])
-      return { submission, reused: [] }
+      if (claimed >= 0) throw new HubValidationError([{ pointer: `${pointer}/${claimed}/reused`, detail: CLAIMED }])
+      return { attachments: items as Attachment[], reused: [] }
     }
     const problems: FieldProblem[] = []
-    const subjects = dossierSubjects(submission)
     const ids = items.filter(isReuse).map((a) => a.reuse.documentId).filter((id): id is string => id !== undefined)
     const found = await this.#o.store.getMany(ids)
     const reused: StoredDocument[] = []
     const attachments: Attachment[] = []
     for (const [i, a] of items.entries()) {
       if (!isReuse(a)) {
-        if (a.reused !== undefined) problems.push({ pointer: `#/attachments/${i}/reused`, detail: 'is set by the hub; to reuse a stored document, give reuse: { documentId, consent } instead of the file' })
+        if (a.reused !== undefined) problems.push({ pointer: `${pointer}/${i}/reused`, detail: CLAIMED })
         attachments.push(a)
         continue
       }
-      const pointer = `#/attachments/${i}/reuse`
+      const at_ = `${pointer}/${i}/reuse`
       const which = component(a)
       const { documentId, nationalStoreReference: ref } = a.reuse
       if ((documentId === undefined) === (ref === undefined)) {
-        problems.push({ pointer, detail: `component ${which}: give exactly one of documentId and nationalStoreReference` })
+        problems.push({ pointer: at_, detail: `component ${which}: give exactly one of documentId and nationalStoreReference` })
         continue
       }
       let document = documentId !== undefined ? found.get(documentId) : await this.#national(ref as string, client)
       if (document === undefined) {
-        problems.push({ pointer, detail: `component ${which}: ${documentId !== undefined ? `no document has the id ${documentId}` : `the national personal data store has no document ${String(ref)}`}` })
+        problems.push({ pointer: at_, detail: `component ${which}: ${documentId !== undefined ? `no document has the id ${documentId}` : `the national personal data store has no document ${String(ref)}`}` })
         continue
       }
-      const refusal = reuseRefusal(document, subjects, received, a.reuse.consent)
+      const refusal = reuseRefusal(document, subjects, at, a.reuse.consent)
       if (refusal !== undefined) {
-        problems.push({ pointer, detail: `component ${which}: ${refusal}` })
+        problems.push({ pointer: at_, detail: `component ${which}: ${refusal}` })
         continue
       }
-      document = document as StoredDocument
+      const sized = await this.#sized(document as StoredDocument)
+      if (typeof sized === 'string') {
+        problems.push({ pointer: at_, detail: `component ${which}: ${sized}` })
+        continue
+      }
+      document = sized
       reused.push(document)
       attachments.push(reusedAttachment(a, document, (a.reuse.consent as { at: string }).at))
     }
@@ -186,7 +286,7 @@ export class DocumentService {
         ? `${names.length === 1 ? 'Component' : 'Components'} ${names.join(', ')} cannot be reused for this dossier; nothing was stored`
         : 'The submission marks components reused itself; nothing was stored')
     }
-    return { submission: { ...submission, attachments }, reused }
+    return { attachments, reused }
   }
 
   /** After the dossier is stored: its reuses on the access log, with the dossier as purpose. */
@@ -222,6 +322,44 @@ export class DocumentService {
     return document
   }
 
+  /**
+   * The document with its size: as registered (the issuer's report, the desk, the national store,
+   * the file the hub keeps), else read once at its address, its SHA-256 checked, and recorded.
+   * A string: why it cannot be reused (its file is not the one registered). The file unreadable
+   * now: DocumentFileUnavailableError (503, nothing stored).
+   */
+  async #sized (document: StoredDocument): Promise<StoredDocument | string> {
+    if (document.byteSize !== undefined || this.#o.probe === undefined) return document
+    let probed: { byteSize: number, sha256: string }
+    try {
+      probed = await this.#o.probe(document.url)
+    } catch (err) {
+      throw new DocumentFileUnavailableError(document.id, err instanceof Error ? err.message : String(err))
+    }
+    if (probed.sha256 !== document.sha256) {
+      this.#o.log.warn({ document: document.id, url: document.url }, 'a reused document\'s file does not match its registered SHA-256')
+      return `the file at document ${document.id}'s address does not match its registered SHA-256`
+    }
+    await this.#o.store.setSize(document.id, probed.byteSize)
+    return { ...document, byteSize: probed.byteSize }
+  }
+
+  /**
+   * Why `client` may not label a paper with dossier `code`, or undefined: the dossier must exist and
+   * be the caller's — routed to the agency of an agency client (a dossier not routed to it is
+   * answered as one that does not exist, as everywhere an agency reads); the portal and
+   * administrators hold every dossier (the portal submits them all).
+   */
+  async #dossierProblem (code: string, client: Client): Promise<string | undefined> {
+    const lookup = this.#o.dossierAgencies
+    if (lookup === undefined) return undefined
+    const agencies = await lookup(code)
+    if (client.role === 'agency') {
+      return agencies?.includes(client.agency ?? '') === true ? undefined : `names no dossier routed to agency ${client.agency ?? ''}: give the code of a dossier your agency handles, or leave dossier out`
+    }
+    return agencies === undefined ? `names no dossier the hub holds (${code})` : undefined
+  }
+
   /** A document of the national personal data store, fetched once and kept (origin national-store). */
   async #national (reference: string, client?: Client): Promise<StoredDocument | undefined> {
     const known = await this.#o.store.byNationalReference(reference)
@@ -235,10 +373,12 @@ export class DocumentService {
     return document
   }
 
-  async #log (client: { id: string, role: string }, action: 'lookup' | 'reuse' | 'register' | 'revoke' | 'fetch', holder: string, ids: readonly string[], purpose: string | undefined, status: number): Promise<void> {
+  async #log (client: { id: string, role: string }, action: 'lookup' | 'reuse' | 'register' | 'revoke' | 'fetch' | 'read', holder: string, ids: readonly string[], purpose: string | undefined, status: number): Promise<void> {
     await this.#o.store.logAccess({ client: client.id, role: client.role, action, holder, documentIds: ids, ...(purpose !== undefined && { purpose }), status })
   }
 }
+
+const CLAIMED = 'is set by the hub; to reuse a stored document, give reuse: { documentId, consent } instead of the file'
 
 function component (a: AttachmentReuse): string {
   return a.componentName !== undefined ? `${a.componentCode} (${a.componentName})` : a.componentCode

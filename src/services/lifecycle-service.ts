@@ -12,7 +12,9 @@
  */
 import { STALE, compareAndSet } from '../store/compare-and-set.ts'
 import type { Logger } from 'pino'
-import type { Attachment, HistoryEntry } from '../types/schemas.generated.ts'
+import type { Attachment, HistoryEntry, StoredDocument } from '../types/schemas.generated.ts'
+import type { DocumentService } from './document-service.ts'
+import { dossierSubjects, isReuse, type SubmittedAttachment } from '../domain/once-only.ts'
 import type { DossierForUpdate, DossierStore, StoredSupplement } from '../store/dossier-store.ts'
 import { supplementKind } from '../store/keys.ts'
 import type { Delivery } from '../queues/delivery-queues.ts'
@@ -23,7 +25,7 @@ import { RETURN_STEP, STEP_RANK, isFinished, statusFromRouting, type Routing } f
 import { canonicalJson, sha256Hex } from '../domain/fingerprint.ts'
 import { STATUSES, type DossierStatus } from '../domain/status.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
-import { BusyError, DossierNotFoundError, IllegalTransitionError, NoSupplementRequestedError, SupplementConflictError } from '../errors.ts'
+import { BusyError, DossierNotFoundError, HubValidationError, IllegalTransitionError, NoSupplementRequestedError, ReuseRefusedError, SupplementConflictError } from '../errors.ts'
 import type { Client } from '../auth/clients.ts'
 import { actorOf, notificationBody, type HistoryActor as Actor } from '../domain/notification.ts'
 
@@ -37,6 +39,8 @@ export interface LifecycleServiceOptions {
   notify: (code: string, sequence: number) => Promise<void>
   /** false when no subscriber is configured: no notification is kept */
   notifying: boolean
+  /** once-only: resolves supplied components that name a stored document (reuse); absent: reuse is refused */
+  documents?: DocumentService
   log: Logger
   now?: () => Date
 }
@@ -58,7 +62,8 @@ export interface ChangePlan {
 export interface SupplementInput {
   /** the portal's id for this supplement: the same id again is the same supplement */
   id: string
-  attachments: Attachment[]
+  /** the papers: files, or stored documents named for reuse (resolved to their files before storing) */
+  attachments: SubmittedAttachment[]
   note?: string
 }
 
@@ -76,7 +81,7 @@ export interface SupplementAnswer {
 export type CommitResult = { outcome: 'ok', sequence: number } | { outcome: 'seen', answer: string } | { outcome: 'stale' }
 
 export class LifecycleService {
-  readonly #o: Required<LifecycleServiceOptions>
+  readonly #o: Required<Omit<LifecycleServiceOptions, 'documents'>> & Pick<LifecycleServiceOptions, 'documents'>
 
   constructor (options: LifecycleServiceOptions) {
     this.#o = { now: () => new Date(), ...options }
@@ -250,7 +255,8 @@ export class LifecycleService {
    * dossier and carried to every step that asked (a supplement delivery through its adapter), those
    * steps go back to processing and the clock restarts (the due date moves by the paused time).
    * Receive once by the supplement id: a repeat answers the first answer; the same id with other
-   * content is a 409.
+   * content is a 409. A paper may name a stored document instead of carrying a file (once-only:
+   * `reuse`, as at intake), checked at the supplement's time and carried as its file reference.
    */
   async supplement (code: string, input: SupplementInput, client?: Client): Promise<{ created: boolean, answer: SupplementAnswer }> {
     const { store } = this.#o
@@ -261,7 +267,30 @@ export class LifecycleService {
       if (first.fingerprint !== fingerprint) throw new SupplementConflictError(input.id, code)
       return { created: false, answer: first.answer }
     }
-    return await compareAndSet(async () => {
+    // once-only: papers named by a stored document become its file reference, checked as at intake
+    // (holder: the applicant or a person the dossier is about; valid at the supplement's time;
+    // consent before it); a refusal names each component and changes nothing. The fingerprint above
+    // covers the supplement as sent: a repeat is the same content.
+    let attachments = input.attachments as Attachment[]
+    let reused: StoredDocument[] = []
+    const named = input.attachments.some((a) => isReuse(a) || (a as Attachment).reused !== undefined)
+    if (named) {
+      const documents = this.#o.documents
+      if (documents === undefined) throw new HubValidationError([{ pointer: '#/attachments', detail: 'this hub keeps no document store: give every paper as a file' }])
+      const dossier = await store.get(code)
+      if (dossier === undefined) throw new DossierNotFoundError(code)
+      try {
+        ({ attachments, reused } = await documents.resolveAttachments(input.attachments, dossierSubjects(dossier), this.#o.now(), client))
+      } catch (err) {
+        // a document valid when the supplement was received may be revoked or expired since: a
+        // repeat of that supplement is answered with its first answer, as any repeat is
+        if (!(err instanceof ReuseRefusedError)) throw err
+        const seen = await store.eventAnswer(code, eventId)
+        if (seen !== undefined) return repeat(seen)
+        throw err
+      }
+    }
+    const outcome = await compareAndSet(async () => {
       const found = await store.getForUpdate(code)
       if (found === undefined) throw new DossierNotFoundError(code)
       const seen = await store.eventAnswer(code, eventId)
@@ -295,12 +324,12 @@ export class LifecycleService {
         actor,
         applied: true,
         supplementId: input.id,
-        documents: input.attachments.map((a) => a.fileName),
+        documents: attachments.map((a) => a.fileName),
         ...(input.note !== undefined && { note: input.note }),
         ...(status !== found.status && { statusFrom: found.status, statusTo: status }),
         ...(head.dueAt !== found.head.dueAt && { ...(found.head.dueAt !== undefined && { dueAtFrom: found.head.dueAt }), ...(head.dueAt !== undefined && { dueAtTo: head.dueAt }) })
       }
-      const stored: StoredSupplement = { id: input.id, sequence, attachments: input.attachments, ...(input.note !== undefined && { note: input.note }), submittedAt: atIso }
+      const stored: StoredSupplement = { id: input.id, sequence, attachments, ...(input.note !== undefined && { note: input.note }), submittedAt: atIso }
       const r = await this.commit(found, {
         head,
         routing,
@@ -316,6 +345,13 @@ export class LifecycleService {
       if (r.outcome === 'seen') return repeat(r.answer)
       return STALE
     }, () => { throw new BusyError(code) })
+    if (outcome.created && reused.length > 0) {
+      // the reuse on the documents' access log, with the dossier as its purpose
+      await this.#o.documents?.logReuse(code, reused, client ?? { id: 'hub', role: 'hub' }).catch((err: unknown) => {
+        this.#o.log.error({ err, dossier: code }, 'supplement stored with reused documents, but their reuse was not written to the access log')
+      })
+    }
+    return outcome
   }
 
   /** Flags one open dossier found past its due date, once. True when this call flagged it. */

@@ -56,7 +56,7 @@ function fromRow (r: Row): StoredDocument {
 export interface AccessEntry {
   client: string
   role: string
-  action: 'lookup' | 'reuse' | 'register' | 'revoke' | 'fetch'
+  action: 'lookup' | 'reuse' | 'register' | 'revoke' | 'fetch' | 'read'
   holder?: string
   documentIds: readonly string[]
   purpose?: string
@@ -102,6 +102,44 @@ export class DocumentStore {
     return { created, document: fromRow(rest as Row) }
   }
 
+  /**
+   * Registers a digitised paper with its file, kept by the hub (document_files, migration 0017):
+   * the row and the bytes in one transaction.
+   */
+  async registerWithContent (d: NewDocument, content: Buffer): Promise<StoredDocument> {
+    return await this.#sql.begin(async (tx) => {
+      const [row] = await tx<Row[]>`
+        insert into documents (id, holder, kind, name, issuer, origin, issued_at, valid_until, file_name, media_type, byte_size,
+          url, sha256, dossier_code, registered_by)
+        values (${d.id}, ${d.holder}, ${d.kind}, ${d.name}, ${d.issuer}, ${d.origin}, ${d.issuedAt}, ${d.validUntil ?? null},
+          ${d.fileName}, ${d.mediaType ?? null}, ${content.length}, ${d.url}, ${d.sha256}, ${d.dossier ?? null}, ${d.registeredBy})
+        returning *`
+      await tx`insert into document_files (document_id, byte_size, sha256, content) values (${d.id}, ${content.length}, ${d.sha256}, ${content})`
+      return fromRow(row as Row)
+    }) as StoredDocument
+  }
+
+  /** The file the hub keeps for a document, with what serving it needs; undefined when it keeps none. */
+  async content (id: string): Promise<{ content: Buffer, byteSize: number, sha256: string } | undefined> {
+    const [row] = await this.#sql<Array<{ content: Buffer, byte_size: string, sha256: string }>>`
+      select content, byte_size, sha256 from document_files where document_id = ${id}`
+    return row === undefined ? undefined : { content: row.content, byteSize: Number(row.byte_size), sha256: row.sha256 }
+  }
+
+  /**
+   * The dossier through which `agency` may read document `id`, or undefined: the dossier it came
+   * from, or one that reused it (the access log's reuses), routed to that agency.
+   */
+  async dossierOfAgency (id: string, agency: string): Promise<string | undefined> {
+    const [row] = await this.#sql<Array<{ code: string }>>`
+      select d.code from dossiers d
+       where (d.code = (select dossier_code from documents where id = ${id})
+              or d.code in (select a.purpose from document_access a where a.action = 'reuse' and a.document_ids @> array[${id}]::text[]))
+         and exists (select 1 from dossier_steps s where s.dossier_id = d.id and s.agency = ${agency})
+       order by d.id limit 1`
+    return row?.code
+  }
+
   async get (id: string): Promise<StoredDocument | undefined> {
     const [row] = await this.#sql<Row[]>`select * from documents where id = ${id}`
     return row === undefined ? undefined : fromRow(row)
@@ -116,6 +154,11 @@ export class DocumentStore {
   async byNationalReference (reference: string): Promise<StoredDocument | undefined> {
     const [row] = await this.#sql<Row[]>`select * from documents where origin = 'national-store' and national_ref = ${reference}`
     return row === undefined ? undefined : fromRow(row)
+  }
+
+  /** Records a document's size, learnt from its file, once (a size known before is kept). */
+  async setSize (id: string, byteSize: number): Promise<void> {
+    await this.#sql`update documents set byte_size = ${byteSize} where id = ${id} and byte_size is null`
   }
 
   /** A holder's documents valid at `at` (issued, not expired, not revoked), by kind then newest first. */

@@ -371,6 +371,10 @@ export interface ResultDocument {
    */
   sha256: string;
   /**
+   * Dung lượng tệp — the file's size in bytes, when the agency reports it; the hub registers it with the result (once-only: a reused result carries it). Unreported: the hub reads the file once, the first time the result is reused, to learn it.
+   */
+  byteSize?: number;
+  /**
    * Kiểu tệp — media type, e.g. application/pdf.
    */
   mediaType?: string;
@@ -525,7 +529,7 @@ export interface AuditEntry {
    */
   agency?: string;
   /**
-   * Thao tác — submit (nộp), read (đọc), read-history, read-audit, report (báo cáo tiến độ), withdraw (rút hồ sơ), supplement (nộp bổ sung), return (trả kết quả), read-notifications (nhật ký thông báo), read-notices (nhật ký tin nhắn, thư gửi người nộp), read-national-record (bản ghi đồng bộ DVCQG), read-jobs, retry (gửi lại), discard (hủy lượt gửi) — the last three by an administrator; lookup-documents (kho giấy tờ: a holder's documents looked up for this dossier); payment-callback (nền tảng thanh toán báo kết quả, accepted or refused), read-payments, postal-pickup (yêu cầu bưu điện thu gom hồ sơ), postal-report (bưu điện báo đã thu gom / bàn giao).
+   * Thao tác — submit (nộp), read (đọc), read-history, read-audit, report (báo cáo tiến độ), withdraw (rút hồ sơ), supplement (nộp bổ sung), return (trả kết quả), read-notifications (nhật ký thông báo), read-notices (nhật ký tin nhắn, thư gửi người nộp), read-national-record (bản ghi đồng bộ DVCQG), read-jobs, retry (gửi lại), discard (hủy lượt gửi) — the last three by an administrator; lookup-documents (kho giấy tờ: a holder's documents looked up for this dossier), read-document (tệp giấy tờ the hub keeps, read for this dossier); payment-callback (nền tảng thanh toán báo kết quả, accepted or refused), read-payments, postal-pickup (yêu cầu bưu điện thu gom hồ sơ), postal-report (bưu điện báo đã thu gom / bàn giao).
    */
   action:
     | "submit"
@@ -546,7 +550,8 @@ export interface AuditEntry {
     | "read-payments"
     | "postal-pickup"
     | "postal-report"
-    | "lookup-documents";
+    | "lookup-documents"
+    | "read-document";
   /**
    * Phương thức HTTP — the request method.
    */
@@ -1594,7 +1599,7 @@ export interface FieldProblem {
   detail: string;
 }
 /**
- * Giấy tờ điện tử trong kho — one valid electronic document the hub holds for reuse (Decree 45/2020/NĐ-CP, Decision 766 indicators 4.2–4.4): a result an agency issued through the hub, a paper digitised at a desk, or a document fetched from the national personal data store on DVCQG. The hub keeps its file reference and SHA-256, not the file.
+ * Giấy tờ điện tử trong kho — one valid electronic document the hub holds for reuse (Decree 45/2020/NĐ-CP, Decision 766 indicators 4.2–4.4): a result an agency issued through the hub, a paper digitised at a desk, or a document fetched from the national personal data store on DVCQG. The hub keeps its file reference and SHA-256; the file itself only for a paper registered with its content (then `url` is the hub's GET /v1/documents/{id}/content).
  */
 export interface StoredDocument {
   /**
@@ -1646,11 +1651,11 @@ export interface StoredDocument {
    */
   mediaType?: string;
   /**
-   * Dung lượng tệp (bytes), when known.
+   * Dung lượng tệp (bytes): as the issuer or the desk reported it, the size of the file the hub keeps, or read once at its address the first time it is reused.
    */
   byteSize?: number;
   /**
-   * Đường dẫn tệp — where the file is kept (the desk's file store, or the issuer's address).
+   * Đường dẫn tệp — where the file is kept: the issuer's or the desk's address, or the hub's own (GET /v1/documents/{id}/content) for a file the hub keeps.
    */
   url: string;
   /**
@@ -2398,6 +2403,7 @@ export interface HubConfig {
   calendar?: CalendarConfig;
   postal?: PostalReturnConfig;
   nationalDataStore?: NationalDataStoreConfig;
+  documents?: DocumentFilesConfig;
   audit?: AuditConfig;
   retention?: RetentionConfig;
   /**
@@ -2665,6 +2671,41 @@ export interface NationalDataStoreConfig {
    * How long a fetch may take before the submission is answered 503 (default 5000).
    */
   timeoutMs?: number;
+  auth?: NationalDataStoreAuth;
+}
+/**
+ * Xác thực khi gọi Kho — how the hub proves itself to the store on every fetch and sync: a bearer token (Authorization: Bearer …) or an API key in a header (default X-API-Key). The secret comes from an environment variable (secretEnv) or a file (secretFile), never from this file; give exactly one. Absent: the hub calls the store without credentials.
+ */
+export interface NationalDataStoreAuth {
+  /**
+   * Kiểu xác thực — bearer or api-key.
+   */
+  type: "bearer" | "api-key";
+  /**
+   * Tên header chứa khóa — for api-key only: the header that carries the key (default X-API-Key).
+   */
+  header?: string;
+  /**
+   * Biến môi trường chứa bí mật — name of the environment variable holding the token or key.
+   */
+  secretEnv?: string;
+  /**
+   * Tệp chứa bí mật — path of a file holding the token or key (relative to the working directory); surrounding whitespace is ignored.
+   */
+  secretFile?: string;
+}
+/**
+ * Tệp giấy tờ số hóa — the files of papers digitised at the desk that the hub keeps itself (POST /v1/documents with contentBase64; kept in PostgreSQL, table document_files). Absent: the defaults.
+ */
+export interface DocumentFilesConfig {
+  /**
+   * Địa chỉ công khai của trục — the hub's base URL as agencies and the portal reach it; a kept file's address is <publicUrl>/v1/documents/<id>/content. Absent: the scheme and host of the request that registered it.
+   */
+  publicUrl?: string;
+  /**
+   * The largest file kept, in bytes (default 10485760, 10 MiB; at most 52428800).
+   */
+  contentLimit?: number;
 }
 /**
  * Khóa nhật ký truy cập — the audit trail's keys: the HMAC-SHA256 key every entry and head record is hashed with, and the Ed25519 private key (PEM, PKCS#8) the daily checkpoints are signed with. Each from an environment variable or a file, never from this file. Absent: the repository's development keys in config/dev-secrets (public: for trials and tests only).

@@ -365,7 +365,7 @@ t.test('the repository\'s development secrets are named at start-up; own secrets
   const shipped = JSON.parse(readFileSync(fromRoot('config', 'hub.json'), 'utf8')) as { agencies: Record<string, { auth?: Record<string, unknown> }>, subscribers?: Record<string, Record<string, unknown>> }
   const warnings = resolveHubConfig(shipped, 'config/hub.json').secretWarnings
   t.equal(warnings.length, 1)
-  for (const file of ['evn.token', 'land-office.key', 'portal-webhook.key', 'esms.key', 'zalo-oa.token', 'dvcqg.token', 'vnpay.key']) t.match(warnings[0], `config/dev-secrets/${file}`, `names ${file}`)
+  for (const file of ['evn.token', 'land-office.key', 'portal-webhook.key', 'esms.key', 'zalo-oa.token', 'dvcqg.token', 'vnpay.key', 'national-data-store.key']) t.match(warnings[0], `config/dev-secrets/${file}`, `names ${file}`)
   t.match(warnings[0], /published with the code/)
 
   // the same config with the secrets given by the operator: nothing to say
@@ -385,6 +385,8 @@ t.test('the repository\'s development secrets are named at start-up; own secrets
   if (portal?.auth !== undefined) { delete portal.auth.secretFile; portal.auth.secretEnv = 'AGENCY_SECRET' }
   const payments = (own as { payments?: Record<string, unknown> }).payments
   if (payments !== undefined) { delete payments.secretFile; payments.secretEnv = 'AGENCY_SECRET' }
+  const store = (own as { nationalDataStore?: { auth?: Record<string, unknown> } }).nationalDataStore
+  if (store?.auth !== undefined) { delete store.auth.secretFile; store.auth.secretEnv = 'AGENCY_SECRET' }
   const auditEnv = { AUDIT_KEY: 'an-audit-key-of-the-province-0123456789abcdef', AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }
   const withAudit = { ...own, audit: { secretEnv: 'AUDIT_KEY', signingKeyEnv: 'AUDIT_SIGNING_KEY' } }
   t.same(resolveHubConfig(withAudit, 'own.json', { env: { AGENCY_SECRET: 'from-the-vault', ...auditEnv } }).secretWarnings, [])

@@ -68,6 +68,9 @@ function ownSecretsConfig (dir: string): { file: string, env: Record<string, str
   // the payment platform's hash secret, the province's own too
   const payments = (own as { payments?: Record<string, unknown> }).payments
   if (payments !== undefined) { delete payments.secretFile; payments.secretEnv = 'OWN_AGENCY_SECRET' }
+  // the national personal data store's API key, the province's own too
+  const store = (own as { nationalDataStore?: { auth?: Record<string, unknown> } }).nationalDataStore
+  if (store?.auth !== undefined) { delete store.auth.secretFile; store.auth.secretEnv = 'OWN_AGENCY_SECRET' }
   if (own.calendar !== undefined) own.calendar.holidaysFile = fromRoot('config', 'holidays.json')
   // the audit trail's own keys: an HMAC key and an Ed25519 signing key made for this test
   writeFileSync(join(dir, 'audit.key'), randomBytes(32).toString('hex'))
@@ -128,7 +131,7 @@ t.test('production: the shipped development secrets stop the start-up (exit 1), 
   t.equal(exit.timedOut, false, 'the process ended by itself')
   t.equal(exit.code, 1, `exit code 1 (stderr: ${exit.stderr})`)
   t.match(exit.stderr, /NODE_ENV=production, but the repository's development secrets are in use/)
-  for (const [pointer, file] of [['/agencies/evn/auth/secretFile', 'evn.token'], ['/agencies/land-office/auth/secretFile', 'land-office.key'], ['/subscribers/portal/secretFile', 'portal-webhook.key'], ['/notices/sms/secretFile', 'esms.key'], ['/notices/zalo/secretFile', 'zalo-oa.token'], ['/nationalPortal/auth/secretFile', 'dvcqg.token'], ['/payments/secretFile', 'vnpay.key']]) {
+  for (const [pointer, file] of [['/agencies/evn/auth/secretFile', 'evn.token'], ['/agencies/land-office/auth/secretFile', 'land-office.key'], ['/subscribers/portal/secretFile', 'portal-webhook.key'], ['/notices/sms/secretFile', 'esms.key'], ['/notices/zalo/secretFile', 'zalo-oa.token'], ['/nationalPortal/auth/secretFile', 'dvcqg.token'], ['/payments/secretFile', 'vnpay.key'], ['/nationalDataStore/auth/secretFile', 'national-data-store.key']]) {
     t.ok(exit.stderr.includes(`${pointer} → config/dev-secrets/${file}`), `names ${pointer} and ${file}`)
   }
   t.match(exit.stderr, /Replace each with the province's own secret/, 'and says what to do')

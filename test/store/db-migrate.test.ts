@@ -16,7 +16,7 @@ const run = promisify(execFile)
 
 /** The record's tables (without schema_migrations). */
 const TABLES = ['audit_checkpoints', 'audit_entries', 'audit_trails', 'clients', 'code_counters',
-  'content_fingerprints', 'document_access', 'documents', 'dossier_events', 'dossier_history', 'dossier_steps', 'dossiers', 'idempotency_keys', 'indicator_facts', 'indicator_spans', 'indicator_stale', 'national_sync', 'notice_attempts', 'notice_counts', 'notice_pending', 'notice_switch', 'notices', 'notifications',
+  'content_fingerprints', 'document_access', 'document_files', 'documents', 'dossier_events', 'dossier_history', 'dossier_steps', 'dossiers', 'idempotency_keys', 'indicator_facts', 'indicator_spans', 'indicator_stale', 'national_sync', 'notice_attempts', 'notice_counts', 'notice_pending', 'notice_switch', 'notices', 'notifications',
   'notify_pending', 'outbox', 'payment_callbacks', 'payments', 'postal_pickups', 'retention_dossiers', 'retention_runs', 'source_refs', 'supplements', 'webhook_attempts', 'webhook_cursors']
 
 async function tables (sql: postgres.Sql): Promise<string[]> {

@@ -89,7 +89,10 @@ t.test('a child\'s birth certificate, issued through the hub by justice, is reus
   t.equal(birth.statusCode, 201)
   const birthCode = birth.json<DossierSummary>().code
   await waitFor(() => deliveredTo(agency, 'justice').length === 1, 'justice delivered')
-  const certificate = { name: 'Giấy khai sinh (bản chính)', componentCode: 'KQ-KS', url: `https://hotich.thanhhoa.gov.vn/ketqua/${birthCode}/giay-khai-sinh.pdf`, sha256: sha('giấy khai sinh'), mediaType: 'application/pdf', holder: CHILD }
+  // the civil-status software keeps the file at its own address (a real server); its report gives no size
+  const CERT = '%PDF-1.4\n% giấy khai sinh của trẻ\n%%EOF\n'
+  const files = await startAgency(t, (_req, res) => { res.writeHead(200, { 'content-type': 'application/pdf' }); res.end(CERT) })
+  const certificate = { name: 'Giấy khai sinh (bản chính)', componentCode: 'KQ-KS', url: `${files.url}/ketqua/${birthCode}/giay-khai-sinh.pdf`, sha256: sha(CERT), mediaType: 'application/pdf', holder: CHILD }
   t.equal(await report(hub, birthCode, 'justice', { status: 'resolved', results: [certificate] }), 201)
 
   // 2. the portal looks the child's documents up, for the dossier it prepares
@@ -115,12 +118,14 @@ t.test('a child\'s birth certificate, issued through the hub by justice, is reus
     componentName: 'Giấy khai sinh',
     fileName: 'giay-khai-sinh.pdf',
     mediaType: 'application/pdf',
-    byteSize: 0,
+    byteSize: Buffer.byteLength(CERT),
     sha256: certificate.sha256,
     url: certificate.url,
     digitized: false,
     reused: { documentId: issued.id, consentAt }
-  }, 'the component is the stored document\'s file reference and digest, marked reused with the consent\'s time')
+  }, 'the component is the stored document\'s file reference, its size read once at its address, and digest, marked reused with the consent\'s time')
+  t.equal(files.requests.length, 1, 'the file read once to learn its size')
+  t.equal((await hub.app.hub.documents.store.get(issued.id))?.byteSize, Buffer.byteLength(CERT), 'and the size recorded with the document')
 
   // 4. both agencies receive it as any attachment, in their format (generic: the canonical attachment)
   // (each also receives the birth registration itself, its stage 2, with the certificate among its results)
@@ -157,6 +162,9 @@ t.test('a child\'s birth certificate, issued through the hub by justice, is reus
   const again = await post(hub.app, childDossier('DVC-2026-11-000456', { documentId: issued.id, consent: consent(consentAt) }), bearer(hub.keys.portal))
   t.equal(again.statusCode, 200)
   t.equal(again.json<DossierSummary>().code, code)
+  // 9. another dossier reusing it: its size is known now, the file is not read again
+  t.equal((await post(hub.app, childDossier('DVC-2026-11-000457', { documentId: issued.id, consent: consent() }), bearer(hub.keys.portal))).statusCode, 201)
+  t.equal(files.requests.length, 1, 'read once only')
 })
 
 t.test('refusals: another holder, expired, revoked, no consent — a 400 naming the component and why, nothing stored', async (t) => {
@@ -368,7 +376,7 @@ t.test('a birth certificate reported in the justice format is registered under t
     trangThai: '4',
     thoiDiemXuLy: '20261124150000',
     nguoiXuLy: 'Lê Thị Thanh',
-    ketQua: [{ tenGiayTo: 'Giấy khai sinh (bản chính)', maThanhPhan: 'KQ-KS-01', duongDan: 'https://hotich.thanhhoa.gov.vn/ketqua/x/gks.pdf', maBam: sha('gks native'), kieuTep: 'application/pdf', soBanChinh: 1 }],
+    ketQua: [{ tenGiayTo: 'Giấy khai sinh (bản chính)', maThanhPhan: 'KQ-KS-01', duongDan: 'https://hotich.thanhhoa.gov.vn/ketqua/x/gks.pdf', maBam: sha('gks native'), kieuTep: 'application/pdf', kichThuoc: 48213, soBanChinh: 1 }],
     soDinhDanh: '038226011234',
     soDangKy: '154',
     quyenSo: '01/2026'
@@ -376,7 +384,13 @@ t.test('a birth certificate reported in the justice format is registered under t
   const res = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, headers: bearer(hub.keys.agencies.justice as string), payload: { eventId: 'ks-native-1', agency: 'justice', native } })
   t.equal(res.statusCode, 201, res.body)
   const found = (await hub.app.inject({ url: '/v1/holders/038226011234/documents?purpose=test' })).json<{ documents: StoredDocument[] }>().documents
-  t.match(found, [{ holder: '038226011234', kind: 'KQ-KS-01', issuer: 'justice', dossier: code, sha256: sha('gks native') }], 'the child\'s document, not the mother\'s')
+  t.match(found, [{ holder: '038226011234', kind: 'KQ-KS-01', issuer: 'justice', dossier: code, sha256: sha('gks native'), byteSize: 48213 }], 'the child\'s document, not the mother\'s, with the size the software reported (kichThuoc)')
+  // reused: carried with that size, the file never read (its address is not even reachable here)
+  const s = childDossier('DVC-KS-NATIVE', { documentId: found[0]?.id, consent: consent() })
+  s.data = { ...s.data, child: { ...(s.data as { child: object }).child, personalNumber: '038226011234' } }
+  const reuse = await post(hub.app, s, bearer(hub.keys.portal))
+  t.equal(reuse.statusCode, 201, reuse.body)
+  t.equal((await dossier(hub, reuse.json<DossierSummary>().code)).attachments?.[1]?.byteSize, 48213, 'the reported size carried')
 })
 
 t.test('a registration lost after the report\'s commit is repaired by the agency\'s repeat of the report', async (t) => {
@@ -396,4 +410,35 @@ t.test('a registration lost after the report\'s commit is repaired by the agency
   t.match(await lookup(), [{ dossier: code, kind: 'KQ-KS', holder: CHILD }], 'registered again by the repeat')
   await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: event })
   t.equal((await lookup()).length, 1, 'and once only')
+})
+
+t.test('a reused result of unknown size: its file read at its address; another file there is a refusal, an address that cannot be read a 503', async (t) => {
+  const agency = await startAgency(t)
+  const hub = await build(t, { settings: testSettings({ agencyUrl: agency.url }) })
+  const files = await startAgency(t, (req, res) => {
+    if (req.path.endsWith('/changed.pdf')) { res.writeHead(200); res.end('not the registered bytes'); return }
+    res.writeHead(404)
+    res.end()
+  })
+  const code = (await post(hub.app, example('birth-registration'), bearer(hub.keys.portal))).json<DossierSummary>().code
+  await waitFor(() => deliveredTo(agency, 'justice').length === 1, 'justice delivered')
+  const results = [
+    { name: 'Giấy khai sinh', componentCode: 'KQ-KS', url: `${files.url}/changed.pdf`, sha256: sha('the registered bytes'), holder: CHILD },
+    { name: 'Trích lục', componentCode: 'KQ-TL', url: `${files.url}/gone.pdf`, sha256: sha('gone'), holder: CHILD }
+  ]
+  t.equal(await report(hub, code, 'justice', { status: 'resolved', results }), 201)
+  const docs = await hub.app.hub.documents.store.validOf(CHILD, new Date())
+  const changed = docs.find((d) => d.kind === 'KQ-KS') as StoredDocument
+  const gone = docs.find((d) => d.kind === 'KQ-TL') as StoredDocument
+  t.equal(changed.byteSize, undefined, 'no size reported')
+  const before = await storedDossiers(hub)
+  const refused = await post(hub.app, childDossier('DVC-CHANGED', { documentId: changed.id, consent: consent() }), bearer(hub.keys.portal))
+  t.equal(refused.statusCode, 400)
+  t.equal(refused.json<{ code: string }>().code, 'HUB_ERR_REUSE_REFUSED')
+  t.match(refused.json<{ errors: Array<{ detail: string }> }>().errors[0]?.detail, /does not match its registered SHA-256/)
+  const unreadable = await post(hub.app, childDossier('DVC-GONE', { documentId: gone.id, consent: consent() }), bearer(hub.keys.portal))
+  t.equal(unreadable.statusCode, 503, unreadable.body)
+  t.equal(unreadable.json<{ code: string }>().code, 'HUB_ERR_DOCUMENT_FILE_UNAVAILABLE')
+  t.equal(await storedDossiers(hub), before, 'nothing stored')
+  t.equal((await hub.app.hub.documents.store.get(changed.id))?.byteSize, undefined, 'no size recorded from another file')
 })
