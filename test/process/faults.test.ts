@@ -9,7 +9,7 @@ import t from 'tap'
 import type { Test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { Redis } from 'ioredis'
-import { answerJson, bearer, build, example, freePort, post, startAgency, testSettings, unconfirmedOutbox, waitFor } from '../helper.ts'
+import { answerJson, bearer, build, example, freePort, post, startAgency, testSettings, unconfirmedOutbox, waitFor, asAdmin } from '../helper.ts'
 import { hubDatabase } from '../db-helper.ts'
 import { createHub } from '../../src/runtime.ts'
 import { createLogger } from '../../src/logger.ts'
@@ -105,7 +105,7 @@ t.test('an agency down for a stretch: deliveries back off, then all arrive when 
   for (let i = 0; i < 10; i++) {
     const s = example('electricity-new-connection')
     s.source.reference = `DOWN-${i}`
-    codes.push((await post(hub.app, s)).json<DossierSummary>().code)
+    codes.push((await post(asAdmin(hub), s)).json<DossierSummary>().code)
   }
   await new Promise((resolve) => setTimeout(resolve, 2500))
   const tries = agency.requests.filter((r) => r.headers['idempotency-key'] === `${codes[0] ?? ''}/evn`).map((r) => r.at)
