@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { Writable } from 'node:stream'
 import { Redis } from 'ioredis'
+import type { Queue } from 'bullmq'
 import type { Test } from 'tap'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { ClientStore, Role as ClientRole } from '../src/auth/clients.ts'
@@ -255,6 +256,23 @@ export async function deliveriesSettled (hub: Pick<Hub, 'db' | 'queues'>, timeou
     }
     return true
   }, 'every delivery settled', timeoutMs)
+}
+
+/**
+ * Waits until none of these queues holds a job waiting, active, delayed or prioritized: what was
+ * queued has been worked, and nothing more happens unless something new is queued (a check that
+ * something was NOT sent then needs no fixed sleep). Absent queues (a feature not configured) count
+ * as settled.
+ */
+export async function queuesSettled (queues: ReadonlyArray<Queue | undefined>, what: string, timeoutMs = 10_000): Promise<void> {
+  await waitFor(async () => {
+    for (const queue of queues) {
+      if (queue === undefined) continue
+      const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized')
+      if (Object.values(counts).some((n) => n > 0)) return false
+    }
+    return true
+  }, what, timeoutMs)
 }
 
 /** The Authorization header of a key. */

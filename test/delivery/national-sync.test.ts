@@ -9,7 +9,7 @@
  */
 import t from 'tap'
 import type { Test } from 'tap'
-import { build, example, post, removeKeys, startAgency, testSettings, waitFor, type TestHub, asAdmin, asAuditor, asPortal } from '../helper.ts'
+import { build, example, post, removeKeys, startAgency, testSettings, waitFor, type TestHub, asAdmin, asAuditor, asPortal, queuesSettled } from '../helper.ts'
 import { startNationalPortalSimulator, type NationalPortalSimulator, type NationalPortalSimulatorOptions } from '../../adapters/national-portal/simulator.ts'
 import { applicantKindCode, toNationalRecord, toProgressUpdate, toSyncMessage } from '../../adapters/national-portal/index.ts'
 import { createNationalSyncValidator } from '../../src/validation/native.ts'
@@ -73,7 +73,8 @@ t.test('the receipt and every status change reach DVCQG once, in order, through 
 
   const expected = [2, 4, 5, 4, 9, 10]
   await waitFor(async () => (await syncOf(hub, code)).state === 'synced' && sim.taken.length >= expected.length ? true : undefined, 'every change synced', 20_000)
-  await new Promise((resolve) => setTimeout(resolve, 300))
+  // no sync job left to run: nothing more can reach DVCQG, so what it took is all it takes
+  await queuesSettled([hub.nationalSyncQueue?.queue], 'the national sync queue settled')
   const mine = sim.taken.filter((m) => m.MaHoSo === code)
   t.same(mine.map((m) => m.SoThuTu), [1, 2, 3, 4, 5, 6], 'each change once, in order')
   t.same(mine.map((m) => m.TienDo.TrangThai), expected, 'the statuses as they changed')
@@ -131,7 +132,14 @@ t.test('a sink that refuses a dossier: a visible failed sync, later changes wait
 
   const withdrawn = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'nộp nhầm thủ tục' } })
   t.equal(withdrawn.statusCode, 200)
-  await new Promise((resolve) => setTimeout(resolve, 1500))
+  const requestsBefore = sim.requests
+  await waitFor(async () => (await syncOf(hub, code)).changes === 2 ? true : undefined, 'the withdrawal recorded as a change to sync')
+  // A check that nothing happens: the relay (every second by default) and the queue get time to send
+  // the withdrawal, which they must not while the receipt failed. Bounded; no state says "the
+  // relay passed and left it".
+  await new Promise((resolve) => setTimeout(resolve, 1200))
+  await queuesSettled([hub.nationalSyncQueue?.queue], 'the national sync queue settled')
+  t.equal(sim.requests, requestsBefore, 'DVCQG heard nothing more')
   const waiting = await syncOf(hub, code)
   t.same({ state: waiting.state, changes: waiting.changes, synced: waiting.synced }, { state: 'failed', changes: 2, synced: 0 }, 'the withdrawal waits behind the failed receipt')
   t.equal(sim.taken.length, 0)

@@ -337,6 +337,8 @@ t.test('results are synced to the national personal data store, once; a refusal 
   t.match(synced.CoQuanCap, /Sở Tư pháp/, 'with the issuing agency\'s name')
   const state = await waitFor(async () => { const s = await hub.app.hub.documents.store.syncState(issued?.id ?? ''); return s?.syncedAt !== undefined && s }, 'marked synced')
   t.equal(state.attempts, 1, 'one attempt')
+  // A check that nothing happens (bounded): the sync runs every 200 ms here; three passes would have
+  // sent a synced result again. No state says "a pass ran and found nothing to send".
   await new Promise((resolve) => setTimeout(resolve, 600))
   t.equal([...store.documents.keys()].length, 1, 'sent once: a synced result is not sent again')
   t.same(figure((await onceOnlyFigures(hub)).province, '4.4'), [1, 1, 100], '4.4: the dossier\'s e-result was synced to the store')

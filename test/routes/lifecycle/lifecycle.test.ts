@@ -9,7 +9,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http'
 import { createHash } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import type { Test } from 'tap'
-import { answerJson, build, deliveriesSettled, dossierRow, example, post, REDIS_URL, startAgency, testSettings, waitFor, type TestHub, asAdmin, asPortal, asAgency, type InjectResponse } from '../../helper.ts'
+import { answerJson, build, deliveriesSettled, dossierRow, example, post, REDIS_URL, startAgency, testSettings, waitFor, type TestHub, asAdmin, asPortal, asAgency, type InjectResponse, queuesSettled } from '../../helper.ts'
 import { createHub } from '../../../src/runtime.ts'
 import { createLogger } from '../../../src/logger.ts'
 import { verifyHubSignature } from '../../../src/delivery/outbound-auth.ts'
@@ -250,7 +250,8 @@ t.test('the portal\'s webhook receiver sees every status change, signed and in o
 
   const expected = ['received', 'processing', 'supplement-requested', 'processing', 'resolved', 'returned']
   await waitFor(() => receiver.accepted.length >= expected.length ? true : undefined, 'every notification arrived', 20_000)
-  await new Promise((resolve) => setTimeout(resolve, 300))
+  // no webhook job left to run: no repeat can come after this
+  await queuesSettled([hub.webhooks?.queue], 'the webhook queue settled')
   t.equal(receiver.refused, 0, 'every request carried a valid signature')
   t.ok(receiver.attempts > receiver.accepted.length, 'some deliveries failed and were retried')
   t.same(receiver.accepted.map((r) => (r.body.to as { status: string }).status), expected, 'in order, each once')
@@ -289,7 +290,9 @@ t.test('a webhook receiver that stays down: the failure is visible, later notifi
   t.match(failed.failedReason, /notification 1: the agency answered HTTP 503/)
   t.equal(receiver.accepted.length, 0)
   await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'nộp nhầm' } })
-  await new Promise((resolve) => setTimeout(resolve, 500))
+  // the withdrawal's notification recorded and its job worked (it cannot pass the failed receipt)
+  await waitFor(async () => (await asAdmin(hub).inject(`/v1/dossiers/${code}/notifications`)).json<{ notifications: unknown[] }>().notifications.length === 2 ? true : undefined, 'the withdrawal notified')
+  await queuesSettled([hub.webhooks?.queue], 'the webhook queue settled')
   t.equal(receiver.accepted.length, 0, 'the withdrawal waits behind the failed receipt')
   down = false
   await failed.retry('failed')

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SMTPServer } from 'smtp-server'
 import { simpleParser, type ParsedMail } from 'mailparser'
-import { build, example, post, shippedConfig, startAgency, testSettings, waitFor, type TestHub, asAdmin, asPortal, asAgency } from '../../helper.ts'
+import { build, example, post, shippedConfig, startAgency, testSettings, waitFor, type TestHub, asAdmin, asPortal, asAgency, queuesSettled } from '../../helper.ts'
 import { startSmsGateway, type SmsGatewaySimulator } from '../../../adapters/notices/sms/simulator.ts'
 import { startZnsSimulator, type ZnsSimulator } from '../../../adapters/notices/zalo/simulator.ts'
 import { isGsm7 } from '../../../src/domain/notice.ts'
@@ -208,7 +208,8 @@ t.test('only with consent, only to the phone and e-mail given: nothing sent othe
   t.match(log.find((n) => n.channel === 'sms'), { state: 'skipped', error: 'the applicant gave no phone number' })
   t.match(log.find((n) => n.channel === 'zalo'), { state: 'skipped', error: 'the applicant did not consent to zalo notices' })
   t.equal(log.find((n) => n.channel === 'email')?.recipient, 't***@example.vn', 'the recipient masked in the log')
-  await new Promise((resolve) => setTimeout(resolve, 300))
+  // no notice job left to run: nothing more can reach a provider
+  await queuesSettled([hub.notices?.plan, ...hub.notices?.send.values() ?? []], 'the notice queues settled')
   t.equal(s.sms.requests, 0, 'the SMS gateway heard nothing')
   t.equal(s.zns.requests, 0, 'Zalo heard nothing')
   t.equal(s.smtp.mails.length, 1, 'one e-mail: the one consented to and given')
@@ -293,7 +294,7 @@ t.test('a night SMS waits for the morning (Vietnam time); e-mail does not', asyn
   await (await queues.plan.getJob(`${code}/1`))?.remove()
   t.equal(await queues.reconcile(hub.noticeStore, 0, new Date(Date.now() + 1000)), 1, 'the plan queued again (pending since the real now)')
   await waitFor(async () => (await hub.db.sql`select 1 from notice_pending`).length === 0 ? true : undefined, 'planned again')
-  await new Promise((resolve) => setTimeout(resolve, 300))
+  await queuesSettled([queues.plan, ...queues.send.values()], 'the notice queues settled')
   t.equal(s.sms.messages.length + s.smtp.mails.length, 2, 'no notice twice')
   t.same((await noticeLog(hub, code)).notices.map((n) => [n.channel, n.state]), [['email', 'sent'], ['sms', 'sent'], ['zalo', 'skipped']], 'one row per channel still')
 })
