@@ -1,7 +1,7 @@
 /**
  * Test helpers: a hub built against the real Redis (its own key prefix, removed afterwards) and the
  * real PostgreSQL (the test file's own database, test/db-helper.ts fileDatabase), real HTTP agency
- * servers on 127.0.0.1, the example dossiers, and polling.
+ * servers on 127.0.0.1, the example dossiers, polling, and the senders every request names (asAdmin(hub)…).
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
