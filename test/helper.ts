@@ -1,7 +1,7 @@
 /**
  * Test helpers: a hub built against the real Redis (its own key prefix, removed afterwards) and the
  * real PostgreSQL (the test file's own database, test/db-helper.ts fileDatabase), real HTTP agency
- * servers on 127.0.0.1, the example dossiers, and polling.
+ * servers on 127.0.0.1, the example dossiers, polling, and the senders every request names (asAdmin(hub)…).
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { Writable } from 'node:stream'
 import { Redis } from 'ioredis'
+import type { Queue } from 'bullmq'
 import type { Test } from 'tap'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { ClientStore, Role as ClientRole } from '../src/auth/clients.ts'
@@ -201,7 +202,7 @@ export interface TestKeys {
 }
 
 /** `databaseUrl`: the URL of the hub's record (for scripts and processes that work on it), when build() made it */
-export type TestHub = Hub & { app: FastifyInstance, prefix: string, redis: Redis, keys: TestKeys, databaseUrl?: string }
+export type TestHub = Omit<Hub, 'app'> & { app: TestApp, prefix: string, redis: Redis, keys: TestKeys, databaseUrl?: string }
 
 /** How many dossiers a hub's record holds. */
 export async function storedDossiers (hub: Pick<Hub, 'db'>): Promise<number> {
@@ -257,6 +258,23 @@ export async function deliveriesSettled (hub: Pick<Hub, 'db' | 'queues'>, timeou
   }, 'every delivery settled', timeoutMs)
 }
 
+/**
+ * Waits until none of these queues holds a job waiting, active, delayed or prioritized: what was
+ * queued has been worked, and nothing more happens unless something new is queued (a check that
+ * something was NOT sent then needs no fixed sleep). Absent queues (a feature not configured) count
+ * as settled.
+ */
+export async function queuesSettled (queues: ReadonlyArray<Queue | undefined>, what: string, timeoutMs = 10_000): Promise<void> {
+  await waitFor(async () => {
+    for (const queue of queues) {
+      if (queue === undefined) continue
+      const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized')
+      if (Object.values(counts).some((n) => n > 0)) return false
+    }
+    return true
+  }, what, timeoutMs)
+}
+
 /** The Authorization header of a key. */
 export const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` })
 
@@ -283,22 +301,69 @@ export async function createTestClients (clients: ClientStore, agencyIds: Iterab
   return { admin: await add('test-admin', 'admin'), portal: await add('test-portal', 'portal'), auditor: await add('test-auditor', 'auditor'), agencies }
 }
 
-/**
- * Requests through `app.inject` carry the admin key unless they bring their own Authorization or
- * X-Api-Key header (an empty one to send none): the tests of routes run as an administrator; the
- * tests of who may do what send each role's key.
- */
-function injectAs (app: FastifyInstance, key: string): void {
-  const inject = app.inject.bind(app) as (opts: InjectOptions | string) => Promise<LightMyRequestResponse>
-  const withKey = (opts: InjectOptions | string): InjectOptions => {
-    const o: InjectOptions = typeof opts === 'string' ? { url: opts } : opts
-    const headers = { ...o.headers } as Record<string, string>
-    if (!('authorization' in headers) && !('x-api-key' in headers)) headers.authorization = `Bearer ${key}`
-    for (const [k, v] of Object.entries(headers)) if (v === '') delete headers[k]
-    return { ...o, headers }
-  }
-  Object.defineProperty(app, 'inject', { value: async (opts: InjectOptions | string) => await inject(withKey(opts)), configurable: true, writable: true })
+/** The response to a request made with `inject`. */
+export type InjectResponse = LightMyRequestResponse
+
+/** Requests to a test hub as one client: fastify's `inject`, carrying that client's key. */
+export interface Requester {
+  inject: (opts: InjectOptions | string) => Promise<InjectResponse>
 }
+
+/**
+ * A test hub's API without `inject`: every request says who sends it, through `asAdmin(hub)`,
+ * `asPortal(hub)`, `asAuditor(hub)`, `asAgency(hub, id)`, `asKey(hub, key)` or `anonymous(hub)`,
+ * so a request written without a sender does not compile.
+ */
+export type TestApp = Omit<FastifyInstance, 'inject'>
+
+/** What a requester needs of a test hub. */
+export type Requestable = Pick<TestHub, 'app' | 'keys'>
+
+const KEY_HEADERS = ['authorization', 'x-api-key']
+
+/**
+ * `key` undefined: the request goes as written (its own Authorization or X-Api-Key, or none).
+ * Otherwise it carries `Authorization: Bearer <key>`, and a request that brings a key of its own is
+ * a mistake in the test (two senders), refused. Headers given as '' are not sent.
+ */
+function requester (hub: Requestable, key: string | undefined, who: string): Requester {
+  const app = hub.app as FastifyInstance | undefined
+  if (app === undefined) throw new Error(`${who}: this hub has no API (role 'worker')`)
+  const inject = app.inject.bind(app) as (opts: InjectOptions) => Promise<InjectResponse>
+  return {
+    inject: async (opts: InjectOptions | string) => {
+      const o: InjectOptions = typeof opts === 'string' ? { url: opts } : opts
+      const headers = { ...o.headers } as Record<string, string>
+      if (key !== undefined) {
+        const own = Object.keys(headers).filter((h) => KEY_HEADERS.includes(h.toLowerCase()))
+        if (own.length > 0) throw new Error(`${who} sends its own key; a request with its own ${own.join(', ')} header goes through anonymous(hub)`)
+        headers.authorization = `Bearer ${key}`
+      }
+      for (const [k, v] of Object.entries(headers)) if (v === '') delete headers[k]
+      return await inject({ ...o, headers })
+    }
+  }
+}
+
+/** Requests as the test administrator (every route, /metrics and /admin included). */
+export const asAdmin = (hub: Requestable): Requester => requester(hub, hub.keys.admin, 'asAdmin')
+/** Requests as the test portal (the one-stop portal: submits, reads its dossiers). */
+export const asPortal = (hub: Requestable): Requester => requester(hub, hub.keys.portal, 'asPortal')
+/** Requests as the test auditor (reads, personal data masked). */
+export const asAuditor = (hub: Requestable): Requester => requester(hub, hub.keys.auditor, 'asAuditor')
+/** Requests as the client of one agency of the config (its id, e.g. 'justice'). */
+export function asAgency (hub: Requestable, agency: string): Requester {
+  const key = hub.keys.agencies[agency]
+  if (key === undefined) throw new Error(`asAgency: the test hub has no agency ${agency}`)
+  return requester(hub, key, `asAgency(${agency})`)
+}
+/** Requests with a key the test made or forged (Authorization: Bearer <key>). */
+export const asKey = (hub: Requestable, key: string): Requester => requester(hub, key, 'asKey')
+/**
+ * Requests without a key, or with exactly the credentials their headers give (a wrong key,
+ * X-Api-Key, Basic): the tests of authentication and of public routes.
+ */
+export const anonymous = (hub: Requestable): Requester => requester(hub, undefined, 'anonymous')
 
 /** The records of this file's hubs, by prefix, with how many hubs use each. */
 const records = new Map<string, { record: Promise<HubDatabase>, users: number }>()
@@ -363,10 +428,7 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<TestH
     await cleaner.quit()
   })
   const keys = await createTestClients(hub.clients, settings.agencies.keys())
-  if (hub.app !== undefined) {
-    await hub.app.ready()
-    injectAs(hub.app, keys.admin)
-  }
+  if (hub.app !== undefined) await hub.app.ready()
   return { ...hub, prefix, keys, ...(own !== undefined && { databaseUrl: own.url }) } as TestHub
 }
 
@@ -389,5 +451,6 @@ export async function waitFor<T> (probe: () => Promise<T | undefined | false> | 
   }
 }
 
-export const post = async (app: FastifyInstance, body: unknown, headers: Record<string, string> = {}): Promise<Awaited<ReturnType<FastifyInstance['inject']>>> =>
-  await app.inject({ method: 'POST', url: '/v1/dossiers', headers: { 'content-type': 'application/json', ...headers }, payload: typeof body === 'string' ? body : JSON.stringify(body) })
+/** POST /v1/dossiers by `as` (e.g. `post(asPortal(hub), example('birth-registration'))`). */
+export const post = async (as: Requester, body: unknown, headers: Record<string, string> = {}): Promise<InjectResponse> =>
+  await as.inject({ method: 'POST', url: '/v1/dossiers', headers: { 'content-type': 'application/json', ...headers }, payload: typeof body === 'string' ? body : JSON.stringify(body) })

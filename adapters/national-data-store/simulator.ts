@@ -9,8 +9,8 @@
  * It starts with a few demo documents (`seed`) whose files it serves itself at /files/<name>, with
  * their SHA-256, so a reuse taken from it can be fetched and checked like any attachment.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingHttpHeaders } from 'node:http'
+import { reply, startSimulatorServer } from '../shared/http-server.ts'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { createAjv } from '../../src/validation/ajv.ts'
 import { nationalDocumentSchema, SYNC_PATH } from './index.ts'
@@ -77,66 +77,52 @@ export async function startNationalStore (options: { port?: number, host?: strin
   const synced = new Map<string, string>()
   const validate = createAjv({}, []).compile<NationalDataStoreDocument>(nationalDocumentSchema)
   const log = options.log ?? (() => {})
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://localhost')
-      const json = (status: number, body: unknown): void => {
-        res.writeHead(status, { 'content-type': 'application/json' })
-        res.end(JSON.stringify(body))
-      }
-      if (req.method === 'GET' && url.pathname.startsWith('/files/')) {
-        res.writeHead(200, { 'content-type': 'application/pdf' })
-        res.end(DEMO_FILE)
-        return
-      }
-      if (options.auth !== undefined && !authorized(options.auth, req.headers)) {
-        unauthorized.push(`${req.method ?? ''} ${url.pathname}`)
-        log(`refused ${req.method ?? ''} ${url.pathname}: no valid credential`)
-        res.writeHead(401, { 'content-type': 'application/json', ...(options.auth.type === 'bearer' && { 'www-authenticate': 'Bearer' }) })
-        res.end(JSON.stringify({ message: 'thiếu hoặc sai thông tin xác thực' }))
-        return
-      }
-      if (req.method === 'GET' && url.pathname.startsWith(`${SYNC_PATH}/`)) {
-        const ref = decodeURIComponent(url.pathname.slice(SYNC_PATH.length + 1))
-        fetched.push(ref)
-        const doc = documents.get(ref)
-        log(`GET ${ref}: ${doc === undefined ? 'none' : doc.TenGiayTo}`)
-        if (doc === undefined) { json(404, { message: `không có giấy tờ ${ref}` }); return }
-        json(200, doc)
-        return
-      }
-      if (req.method === 'POST' && url.pathname === SYNC_PATH) {
-        let body: unknown
-        try { body = JSON.parse(Buffer.concat(chunks).toString('utf8')) } catch { json(400, { message: 'not JSON' }); return }
-        if (!validate(body)) { json(400, { message: 'not a document', errors: validate.errors }); return }
-        const key = String(req.headers['idempotency-key'] ?? '')
-        const first = synced.get(key)
-        if (first !== undefined) { json(200, { MaGiayTo: first }); return }
-        documents.set(body.MaGiayTo, body)
-        if (key !== '') synced.set(key, body.MaGiayTo)
-        log(`synced ${body.MaGiayTo} (${body.TenGiayTo}) of ${body.SoDinhDanh.slice(0, 3)}…`)
-        json(201, { MaGiayTo: body.MaGiayTo })
-        return
-      }
-      json(404, { message: 'no such route' })
-    })
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => { resolve() })
-  })
-  const base = `http://${options.host ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`
+  const server = await startSimulatorServer((req, res, raw) => {
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    const json = (status: number, body: unknown): void => { reply(res, status, body) }
+    if (req.method === 'GET' && url.pathname.startsWith('/files/')) {
+      res.writeHead(200, { 'content-type': 'application/pdf' })
+      res.end(DEMO_FILE)
+      return
+    }
+    if (options.auth !== undefined && !authorized(options.auth, req.headers)) {
+      unauthorized.push(`${req.method ?? ''} ${url.pathname}`)
+      log(`refused ${req.method ?? ''} ${url.pathname}: no valid credential`)
+      res.writeHead(401, { 'content-type': 'application/json', ...(options.auth.type === 'bearer' && { 'www-authenticate': 'Bearer' }) })
+      res.end(JSON.stringify({ message: 'thiếu hoặc sai thông tin xác thực' }))
+      return
+    }
+    if (req.method === 'GET' && url.pathname.startsWith(`${SYNC_PATH}/`)) {
+      const ref = decodeURIComponent(url.pathname.slice(SYNC_PATH.length + 1))
+      fetched.push(ref)
+      const doc = documents.get(ref)
+      log(`GET ${ref}: ${doc === undefined ? 'none' : doc.TenGiayTo}`)
+      if (doc === undefined) { json(404, { message: `không có giấy tờ ${ref}` }); return }
+      json(200, doc)
+      return
+    }
+    if (req.method === 'POST' && url.pathname === SYNC_PATH) {
+      let body: unknown
+      try { body = JSON.parse(raw.toString('utf8')) } catch { json(400, { message: 'not JSON' }); return }
+      if (!validate(body)) { json(400, { message: 'not a document', errors: validate.errors }); return }
+      const key = String(req.headers['idempotency-key'] ?? '')
+      const first = synced.get(key)
+      if (first !== undefined) { json(200, { MaGiayTo: first }); return }
+      documents.set(body.MaGiayTo, body)
+      if (key !== '') synced.set(key, body.MaGiayTo)
+      log(`synced ${body.MaGiayTo} (${body.TenGiayTo}) of ${body.SoDinhDanh.slice(0, 3)}…`)
+      json(201, { MaGiayTo: body.MaGiayTo })
+      return
+    }
+    json(404, { message: 'no such route' })
+  }, options)
+  const base = server.base
   for (const d of options.seed?.(base) ?? []) documents.set(d.MaGiayTo, d)
   return {
     url: base,
     documents,
     fetched,
     unauthorized,
-    close: async () => {
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => { resolve() }))
-    }
+    close: server.close
   }
 }

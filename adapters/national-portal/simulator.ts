@@ -14,8 +14,8 @@
  * `answer` lets a test or a demo make it fail: return an HTTP status to answer instead (503: down,
  * 422: refuses the dossier), or undefined to take the message.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingHttpHeaders } from 'node:http'
+import { reply, startSimulatorServer } from '../shared/http-server.ts'
 import type { NationalPortalProgress, NationalPortalRecord, NationalPortalSync } from './native.generated.ts'
 import { nationalRecordSchema, nationalSyncSchema } from './index.ts'
 import { createAjv } from '../../src/validation/ajv.ts'
@@ -71,67 +71,54 @@ export async function startNationalPortalSimulator (o: NationalPortalSimulatorOp
   let requests = 0
   const log = o.log ?? (() => {})
 
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      const n = ++requests
-      const raw = Buffer.concat(chunks)
-      const refuse = (status: number, reason: string, key?: string): void => {
-        refused.push({ status, reason, ...(key !== undefined && { key }) })
-        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ KetQua: 'LOI', ThongBao: reason }))
-      }
-      if (req.method !== 'POST' || (o.path !== undefined && (req.url ?? '').split('?')[0] !== o.path)) { refuse(404, `no ${req.method ?? ''} ${req.url ?? ''} here`); return }
-      if (o.auth?.type === 'bearer' && !verifyBearer(o.auth.secret, req.headers.authorization)) { refuse(401, 'bearer token missing or wrong'); return }
-      if (o.auth?.type === 'hmac-sha256') {
-        const check = verifyHubSignature(o.auth.secret, req.headers, raw, Date.now())
-        if (!check.ok) { refuse(401, check.reason); return }
-      }
-      const key = header(req.headers, 'idempotency-key')
-      if (key === undefined || key === '') { refuse(400, 'Idempotency-Key is required'); return }
-      const before = answers.get(key)
-      if (before !== undefined) {
-        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(before)
-        return
-      }
-      let body: unknown
-      try { body = JSON.parse(raw.toString('utf8')) } catch { refuse(400, 'the body is not JSON', key); return }
-      if (!validate(body)) {
-        const e = validate.errors?.[0]
-        refuse(400, `not a national-portal-sync message: ${e?.instancePath ?? ''} ${e?.message ?? ''}`, key)
-        return
-      }
-      const m = body
-      if (key !== `${m.MaHoSo}/dvcqg/${m.SoThuTu}`) { refuse(400, `Idempotency-Key ${key} does not name message ${m.SoThuTu} of ${m.MaHoSo}`, key); return }
-      const forced = o.answer?.(m, n)
-      if (forced !== undefined) { refuse(forced, `simulated answer ${forced}`, key); return }
-      const known = dossiers.get(m.MaHoSo)
-      const last = known?.progress.length ?? 0
-      if (m.SoThuTu !== last + 1) { refuse(409, `message ${m.SoThuTu} of ${m.MaHoSo} arrived after message ${last}: out of order`, key); return }
-      if ((m.SoThuTu === 1) !== (m.LoaiDongBo === 1)) { refuse(400, `message ${m.SoThuTu} of ${m.MaHoSo} has LoaiDongBo ${m.LoaiDongBo}`, key); return }
-      if (m.HoSo.MaHoSo !== m.MaHoSo || m.TienDo.MaHoSo !== m.MaHoSo) { refuse(400, 'MaHoSo differs between the message, HoSo and TienDo', key); return }
-      dossiers.set(m.MaHoSo, { record: m.HoSo, progress: [...(known?.progress ?? []), m.TienDo] })
-      taken.push(m)
-      const answer = JSON.stringify({ KetQua: 'OK', MaHoSo: m.MaHoSo, SoThuTu: m.SoThuTu })
-      answers.set(key, answer)
-      log(`${m.MaHoSo} #${m.SoThuTu} ${m.LoaiDongBo === 1 ? 'tiếp nhận' : 'cập nhật'}: trạng thái ${m.TienDo.TrangThai} — ${m.TienDo.NoiDungXuLy}`)
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(answer)
-    })
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(o.port ?? 0, o.host ?? '127.0.0.1', resolve)
-  })
-  const { port } = server.address() as AddressInfo
+  const server = await startSimulatorServer((req, res, raw) => {
+    const n = ++requests
+    const refuse = (status: number, reason: string, key?: string): void => {
+      refused.push({ status, reason, ...(key !== undefined && { key }) })
+      reply(res, status, { KetQua: 'LOI', ThongBao: reason }, 'application/json; charset=utf-8')
+    }
+    if (req.method !== 'POST' || (o.path !== undefined && (req.url ?? '').split('?')[0] !== o.path)) { refuse(404, `no ${req.method ?? ''} ${req.url ?? ''} here`); return }
+    if (o.auth?.type === 'bearer' && !verifyBearer(o.auth.secret, req.headers.authorization)) { refuse(401, 'bearer token missing or wrong'); return }
+    if (o.auth?.type === 'hmac-sha256') {
+      const check = verifyHubSignature(o.auth.secret, req.headers, raw, Date.now())
+      if (!check.ok) { refuse(401, check.reason); return }
+    }
+    const key = header(req.headers, 'idempotency-key')
+    if (key === undefined || key === '') { refuse(400, 'Idempotency-Key is required'); return }
+    const before = answers.get(key)
+    if (before !== undefined) {
+      reply(res, 200, before, 'application/json; charset=utf-8')
+      return
+    }
+    let body: unknown
+    try { body = JSON.parse(raw.toString('utf8')) } catch { refuse(400, 'the body is not JSON', key); return }
+    if (!validate(body)) {
+      const e = validate.errors?.[0]
+      refuse(400, `not a national-portal-sync message: ${e?.instancePath ?? ''} ${e?.message ?? ''}`, key)
+      return
+    }
+    const m = body
+    if (key !== `${m.MaHoSo}/dvcqg/${m.SoThuTu}`) { refuse(400, `Idempotency-Key ${key} does not name message ${m.SoThuTu} of ${m.MaHoSo}`, key); return }
+    const forced = o.answer?.(m, n)
+    if (forced !== undefined) { refuse(forced, `simulated answer ${forced}`, key); return }
+    const known = dossiers.get(m.MaHoSo)
+    const last = known?.progress.length ?? 0
+    if (m.SoThuTu !== last + 1) { refuse(409, `message ${m.SoThuTu} of ${m.MaHoSo} arrived after message ${last}: out of order`, key); return }
+    if ((m.SoThuTu === 1) !== (m.LoaiDongBo === 1)) { refuse(400, `message ${m.SoThuTu} of ${m.MaHoSo} has LoaiDongBo ${m.LoaiDongBo}`, key); return }
+    if (m.HoSo.MaHoSo !== m.MaHoSo || m.TienDo.MaHoSo !== m.MaHoSo) { refuse(400, 'MaHoSo differs between the message, HoSo and TienDo', key); return }
+    dossiers.set(m.MaHoSo, { record: m.HoSo, progress: [...(known?.progress ?? []), m.TienDo] })
+    taken.push(m)
+    const answer = JSON.stringify({ KetQua: 'OK', MaHoSo: m.MaHoSo, SoThuTu: m.SoThuTu })
+    answers.set(key, answer)
+    log(`${m.MaHoSo} #${m.SoThuTu} ${m.LoaiDongBo === 1 ? 'tiếp nhận' : 'cập nhật'}: trạng thái ${m.TienDo.TrangThai} — ${m.TienDo.NoiDungXuLy}`)
+    reply(res, 200, answer, 'application/json; charset=utf-8')
+  }, o)
   return {
-    url: `http://${o.host ?? '127.0.0.1'}:${port}${o.path ?? ''}`,
+    url: `${server.base}${o.path ?? ''}`,
     taken,
     get requests () { return requests },
     refused,
     dossiers,
-    close: async () => {
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => { resolve() }))
-    }
+    close: server.close
   }
 }

@@ -11,8 +11,7 @@
  *     by itself that long after it was created.
  * Its codes and signing are the adapter's (sign, VERSION).
  */
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { reply, startSimulatorServer } from '../shared/http-server.ts'
 import { sign, verify } from './index.ts'
 import { toCompactVietnam } from '../shared/vietnam-datetime.ts'
 
@@ -110,50 +109,39 @@ export async function startPaymentPlatform (o: PaymentPlatformOptions): Promise<
     return last
   }
 
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      const answer = (status: number, body: unknown, type = 'application/json'): void => {
-        res.writeHead(status, { 'content-type': type })
-        res.end(typeof body === 'string' ? body : JSON.stringify(body))
+  const server = await startSimulatorServer((req, res, raw) => {
+    const answer = (status: number, body: unknown, type?: string): void => { reply(res, status, body, type) }
+    const url = new URL(req.url ?? '/', base)
+    if (req.method === 'GET' && url.pathname === '/paymentv2/vpcpay.html') {
+      const order = orders.get(url.searchParams.get('vnp_TxnRef') ?? '')
+      if (order === undefined) return answer(404, '<p>Không tìm thấy giao dịch</p>', 'text/html; charset=utf-8')
+      return answer(200, `<h1>Cổng thanh toán (mô phỏng)</h1><p>${order.orderInfo}</p><p>${order.amount.toLocaleString('vi-VN')} đồng</p>`, 'text/html; charset=utf-8')
+    }
+    if (req.method !== 'POST') return answer(405, { vnp_ResponseCode: '99', message: 'POST only' })
+    let body: Record<string, string>
+    try {
+      body = JSON.parse(raw.toString('utf8')) as Record<string, string>
+    } catch {
+      return answer(400, { vnp_ResponseCode: '03', message: 'Dữ liệu gửi sang không đúng định dạng' })
+    }
+    creates.push(body)
+    if (!verify(body, o.secret)) return answer(400, { vnp_ResponseCode: '97', message: 'Chữ ký không hợp lệ' })
+    const reference = body.vnp_TxnRef ?? ''
+    const amount = Number(body.vnp_Amount) / 100
+    if (body.vnp_Command !== 'pay' || reference === '' || !Number.isSafeInteger(amount) || amount <= 0) return answer(400, { vnp_ResponseCode: '03', message: 'Dữ liệu gửi sang không đúng định dạng' })
+    let order = orders.get(reference)
+    if (order === undefined) {
+      order = { reference, amount, merchantCode: body.vnp_TmnCode ?? '', orderInfo: body.vnp_OrderInfo ?? '', url: `${base}/paymentv2/vpcpay.html?vnp_TxnRef=${encodeURIComponent(reference)}`, createdAt: Date.now() }
+      orders.set(reference, order)
+      log(`payment ${reference}: ${amount} đồng, ${order.orderInfo}`)
+      if (o.autoPayAfterMs !== undefined) {
+        const timer = setTimeout(() => { timers.delete(timer); void pay(reference).catch(() => {}) }, o.autoPayAfterMs)
+        timers.add(timer)
       }
-      const url = new URL(req.url ?? '/', base)
-      if (req.method === 'GET' && url.pathname === '/paymentv2/vpcpay.html') {
-        const order = orders.get(url.searchParams.get('vnp_TxnRef') ?? '')
-        if (order === undefined) return answer(404, '<p>Không tìm thấy giao dịch</p>', 'text/html; charset=utf-8')
-        return answer(200, `<h1>Cổng thanh toán (mô phỏng)</h1><p>${order.orderInfo}</p><p>${order.amount.toLocaleString('vi-VN')} đồng</p>`, 'text/html; charset=utf-8')
-      }
-      if (req.method !== 'POST') return answer(405, { vnp_ResponseCode: '99', message: 'POST only' })
-      let body: Record<string, string>
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, string>
-      } catch {
-        return answer(400, { vnp_ResponseCode: '03', message: 'Dữ liệu gửi sang không đúng định dạng' })
-      }
-      creates.push(body)
-      if (!verify(body, o.secret)) return answer(400, { vnp_ResponseCode: '97', message: 'Chữ ký không hợp lệ' })
-      const reference = body.vnp_TxnRef ?? ''
-      const amount = Number(body.vnp_Amount) / 100
-      if (body.vnp_Command !== 'pay' || reference === '' || !Number.isSafeInteger(amount) || amount <= 0) return answer(400, { vnp_ResponseCode: '03', message: 'Dữ liệu gửi sang không đúng định dạng' })
-      let order = orders.get(reference)
-      if (order === undefined) {
-        order = { reference, amount, merchantCode: body.vnp_TmnCode ?? '', orderInfo: body.vnp_OrderInfo ?? '', url: `${base}/paymentv2/vpcpay.html?vnp_TxnRef=${encodeURIComponent(reference)}`, createdAt: Date.now() }
-        orders.set(reference, order)
-        log(`payment ${reference}: ${amount} đồng, ${order.orderInfo}`)
-        if (o.autoPayAfterMs !== undefined) {
-          const timer = setTimeout(() => { timers.delete(timer); void pay(reference).catch(() => {}) }, o.autoPayAfterMs)
-          timers.add(timer)
-        }
-      }
-      return answer(200, { vnp_ResponseCode: '00', vnp_TxnRef: reference, vnp_PaymentUrl: order.url })
-    })
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(o.port ?? 0, o.host ?? '127.0.0.1', resolve)
-  })
-  base = `http://${o.host ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`
+    }
+    return answer(200, { vnp_ResponseCode: '00', vnp_TxnRef: reference, vnp_PaymentUrl: order.url })
+  }, o)
+  base = server.base
   return {
     url: base,
     orders,
@@ -162,8 +150,7 @@ export async function startPaymentPlatform (o: PaymentPlatformOptions): Promise<
     pay,
     close: async () => {
       for (const t of timers) clearTimeout(t)
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => { resolve() }))
+      await server.close()
     }
   }
 }

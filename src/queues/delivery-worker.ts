@@ -8,11 +8,10 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { ResolvedAgency } from '../config/hub-config.ts'
-import { backoffDelay } from '../domain/retry.ts'
 import type { DeliveryService } from '../delivery/delivery-service.ts'
-import { BACKOFF_TYPE, DELIVERY_JOB_FIELDS, deliveryQueueName, type DeliveryJobData } from './delivery-queues.ts'
+import { DELIVERY_JOB_FIELDS, deliveryQueueName, type DeliveryJobData } from './delivery-queues.ts'
 import { LOST_DATA, hasData } from './orphaned-job.ts'
-import { RetryLaterError } from './retry-later.ts'
+import { backoffSettings, settleOutcome } from './job-outcome.ts'
 
 export interface DeliveryWorkersOptions {
   /** a connection with maxRetriesPerRequest: null; each worker duplicates it for its blocking reads */
@@ -31,7 +30,7 @@ export function createDeliveryWorkers (options: DeliveryWorkersOptions): Worker<
   const { connection, prefix, agencies, service, log, onDelivered } = options
   const lockDuration = options.lockMs ?? 30_000
   return [...agencies.values()].map((agency) => {
-    const worker = new Worker<DeliveryJobData>(deliveryQueueName(agency.id), async (job: Job<DeliveryJobData>) => {
+    const worker = new Worker<DeliveryJobData>(deliveryQueueName(agency.id), async (job: Job<DeliveryJobData>, token?: string) => {
       // a job a Redis loss left without its data: nothing to deliver from it (the relay queues the
       // delivery again from the outbox, once this job is out of the way)
       if (!hasData(job, DELIVERY_JOB_FIELDS)) throw new UnrecoverableError(LOST_DATA)
@@ -40,22 +39,13 @@ export function createDeliveryWorkers (options: DeliveryWorkersOptions): Worker<
       const result = kind === 'dossier'
         ? await service.attempt(job.data.code, job.data.step, job.attemptsMade + 1, maxAttempts)
         : await service.notice(job.data.code, job.data.step, kind, job.attemptsMade + 1, maxAttempts)
-      switch (result.outcome) {
-        case 'delivered':
-          if (kind === 'dossier' && onDelivered !== undefined) {
-            // from when the delivery was queued (the job's first add: retries and back-off included)
-            onDelivered(agency.id, Math.max(0, Date.now() - job.timestamp) / 1000)
-              .catch((err: unknown) => { log.warn({ err, agency: agency.id }, 'delivery latency not recorded') })
-          }
-          return result
-        case 'already-delivered':
-        case 'not-needed':
-          return result
-        case 'retry':
-          throw new RetryLaterError(result.error, result.retryAfterMs)
-        case 'failed':
-          throw new UnrecoverableError(result.error)
+      const done = await settleOutcome(job, token, result)
+      if (done.outcome === 'delivered' && kind === 'dossier' && onDelivered !== undefined) {
+        // from when the delivery was queued (the job's first add: retries and back-off included)
+        onDelivered(agency.id, Math.max(0, Date.now() - job.timestamp) / 1000)
+          .catch((err: unknown) => { log.warn({ err, agency: agency.id }, 'delivery latency not recorded') })
       }
+      return done
     }, {
       connection,
       prefix,
@@ -64,12 +54,7 @@ export function createDeliveryWorkers (options: DeliveryWorkersOptions): Worker<
       maxStalledCount: 3,
       lockDuration,
       stalledInterval: Math.max(500, Math.floor(lockDuration / 2)),
-      settings: {
-        backoffStrategy: (attemptsMade: number, type?: string, err?: Error) => {
-          if (type !== BACKOFF_TYPE) return 0
-          return backoffDelay(attemptsMade, agency.retry, (err as RetryLaterError | undefined)?.retryAfterMs)
-        }
-      }
+      settings: backoffSettings(() => agency.retry)
     })
     worker.on('failed', (job, err) => {
       if (job === undefined || !hasData(job, DELIVERY_JOB_FIELDS)) return

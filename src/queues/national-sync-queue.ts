@@ -11,15 +11,14 @@
  * was not seen queued lately. Adding is idempotent (jobId "<code>/<N>"), so several relays at once,
  * or a relay after a Redis loss, queue nothing twice.
  */
-import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type MinimalJob } from 'bullmq'
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { ResolvedNationalPortal } from '../config/hub-config.ts'
-import { backoffDelay } from '../domain/retry.ts'
 import type { NationalSyncService } from '../delivery/national-sync-service.ts'
 import type { NationalSyncStore } from '../store/national-sync-store.ts'
 import { BACKOFF_TYPE, QUEUE_EVENTS_KEPT } from './delivery-queues.ts'
-import { RetryLaterError } from './retry-later.ts'
+import { backoffSettings, settleOutcome } from './job-outcome.ts'
 import { LOST_DATA, hasData, stateUnlessOrphaned } from './orphaned-job.ts'
 
 export const NATIONAL_SYNC_QUEUE = 'sync.national-portal'
@@ -87,28 +86,13 @@ export function createNationalSyncWorker (options: { connection: Redis, prefix: 
     if (!hasData(job, NATIONAL_SYNC_JOB_FIELDS)) throw new UnrecoverableError(LOST_DATA)
     const { code, upTo } = job.data
     const result = await service.run(code, upTo, job.attemptsMade + 1, job.opts.attempts ?? portal.retry.attempts, `${job.id ?? ''}:${token ?? ''}`)
-    switch (result.outcome) {
-      case 'done':
-        return result
-      case 'busy':
-        // another sender holds this dossier's lease: come back shortly, in turn
-        await job.moveToDelayed(Date.now() + 250 + Math.floor(Math.random() * 250), token)
-        throw new DelayedError()
-      case 'retry':
-        throw new RetryLaterError(result.error, result.retryAfterMs)
-      case 'failed':
-        throw new UnrecoverableError(result.error)
-    }
+    // 'busy': another sender holds this dossier's lease, so it comes back shortly, in turn
+    return await settleOutcome(job, token, result)
   }, {
     connection,
     prefix,
     concurrency: portal.concurrency,
-    settings: {
-      backoffStrategy: (attemptsMade: number, type?: string, err?: Error, _job?: MinimalJob) => {
-        if (type !== BACKOFF_TYPE) return 0
-        return backoffDelay(attemptsMade, portal.retry, (err as RetryLaterError | undefined)?.retryAfterMs)
-      }
-    }
+    settings: backoffSettings(() => portal.retry)
   })
   worker.on('error', (err) => { log.error({ err }, 'national portal sync worker error') })
   return worker

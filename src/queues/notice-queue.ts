@@ -11,15 +11,14 @@
  * failed state in the console). The relay (reconcile) queues again, from the record, what a
  * crash or a Redis loss left unqueued: notifications not planned, notices not settled.
  */
-import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type MinimalJob } from 'bullmq'
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import { backoffDelay } from '../domain/retry.ts'
 import type { NoticeChannel } from '../domain/notice.ts'
 import type { NoticeService } from '../delivery/notice-service.ts'
 import type { NoticeStore } from '../store/notice-store.ts'
 import { BACKOFF_TYPE, QUEUE_EVENTS_KEPT } from './delivery-queues.ts'
-import { RetryLaterError } from './retry-later.ts'
+import { backoffSettings, settleOutcome } from './job-outcome.ts'
 import { LOST_DATA, hasData, stateUnlessOrphaned } from './orphaned-job.ts'
 
 export const NOTICE_PLAN_QUEUE = 'notices'
@@ -120,10 +119,6 @@ export class NoticeQueues {
   }
 }
 
-const backoffSettings = (retry: (job?: MinimalJob) => { attempts: number, baseDelayMs: number, maxDelayMs: number }): { backoffStrategy: (attemptsMade: number, type?: string, err?: Error, job?: MinimalJob) => number } => ({
-  backoffStrategy: (attemptsMade, type, err, job) => type !== BACKOFF_TYPE ? 0 : backoffDelay(attemptsMade, retry(job), (err as RetryLaterError | undefined)?.retryAfterMs)
-})
-
 /** The plan worker and one send worker per channel, each with its provider's limiter. */
 export function createNoticeWorkers (o: { connection: Redis, prefix: string, queues: NoticeQueues, service: NoticeService, log: Logger }): Worker[] {
   const { connection, prefix, queues, service, log } = o
@@ -143,19 +138,8 @@ export function createNoticeWorkers (o: { connection: Redis, prefix: string, que
       if (!hasData(job, SEND_FIELDS)) throw new UnrecoverableError(LOST_DATA)
       const { code, sequence } = job.data
       const result = await service.send(code, sequence, channel, job.attemptsMade + 1, job.opts.attempts ?? 1)
-      switch (result.outcome) {
-        case 'sent':
-        case 'settled':
-          return result
-        case 'wait':
-          // the quiet hours: back in the queue when they end, not counted as an attempt
-          await job.moveToDelayed(result.until.getTime(), token)
-          throw new DelayedError()
-        case 'retry':
-          throw new RetryLaterError(result.error, result.retryAfterMs)
-        case 'failed':
-          throw new UnrecoverableError(result.error)
-      }
+      // 'wait': the quiet hours, back in the queue when they end, not counted as an attempt
+      return await settleOutcome(job, token, result)
     }, {
       connection,
       prefix,

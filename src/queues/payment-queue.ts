@@ -10,9 +10,8 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { RetryPolicy } from '../domain/retry.ts'
-import { backoffDelay } from '../domain/retry.ts'
 import { BACKOFF_TYPE, QUEUE_EVENTS_KEPT } from './delivery-queues.ts'
-import { RetryLaterError } from './retry-later.ts'
+import { backoffSettings, settleOutcome } from './job-outcome.ts'
 import { hasData, stateUnlessOrphaned } from './orphaned-job.ts'
 
 export const PAYMENT_QUEUE = 'payments'
@@ -64,19 +63,14 @@ export class OutboxJobQueue<T extends OutboxJob = OutboxJob> {
 }
 
 export function createOutboxJobWorker<T extends OutboxJob> (o: { name: string, connection: Redis, prefix: string, run: (job: T, attempt: number, max: number) => Promise<JobOutcome>, retry: Required<RetryPolicy>, log: Logger, concurrency?: number }): Worker<T> {
-  const worker = new Worker<T>(o.name, async (job: Job<T>) => {
+  const worker = new Worker<T>(o.name, async (job: Job<T>, token?: string) => {
     if (!hasData(job, FIELDS)) throw new UnrecoverableError('the job lost its data; the relay queues it again from the record')
-    const r = await o.run(job.data, job.attemptsMade + 1, job.opts.attempts ?? 1)
-    if (r.outcome === 'retry') throw new RetryLaterError(r.error, r.retryAfterMs)
-    if (r.outcome === 'failed') throw new UnrecoverableError(r.error)
-    return r
+    return await settleOutcome(job, token, await o.run(job.data, job.attemptsMade + 1, job.opts.attempts ?? 1))
   }, {
     connection: o.connection,
     prefix: o.prefix,
     concurrency: o.concurrency ?? 8,
-    settings: {
-      backoffStrategy: (attemptsMade: number, type?: string, err?: Error) => type !== BACKOFF_TYPE ? 0 : backoffDelay(attemptsMade, o.retry, (err as RetryLaterError | undefined)?.retryAfterMs)
-    }
+    settings: backoffSettings(() => o.retry)
   })
   worker.on('error', (err) => { o.log.error({ err, queue: o.name }, 'worker error') })
   return worker

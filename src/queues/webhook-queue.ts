@@ -5,15 +5,14 @@
  * (moved to delayed, not counted as an attempt). Failed jobs stay until an administrator retries
  * or discards them (the console shows this queue beside the delivery queues).
  */
-import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type MinimalJob } from 'bullmq'
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { ResolvedSubscriber } from '../config/hub-config.ts'
-import { backoffDelay } from '../domain/retry.ts'
 import type { WebhookService } from '../delivery/webhook-service.ts'
 import type { NotificationStore } from '../store/notification-store.ts'
 import { BACKOFF_TYPE, QUEUE_EVENTS_KEPT } from './delivery-queues.ts'
-import { RetryLaterError } from './retry-later.ts'
+import { backoffSettings, settleOutcome } from './job-outcome.ts'
 import { LOST_DATA, hasData, stateUnlessOrphaned } from './orphaned-job.ts'
 
 export const WEBHOOK_QUEUE = 'webhooks'
@@ -91,35 +90,22 @@ export function createWebhookWorker (options: { connection: Redis, prefix: strin
     const { code, subscriber, upTo } = job.data
     const max = job.opts.attempts ?? 1
     const result = await service.run(code, subscriber, upTo, job.attemptsMade + 1, max, `${job.id ?? ''}:${token ?? ''}`)
-    switch (result.outcome) {
-      case 'done':
-        // jobs of later notifications that failed while this one blocked them: done now, out of the failed set
-        for (let n = result.from + 1; n <= result.through; n++) {
-          if (n === upTo) continue
-          const sibling = await queue.getJob(webhookJobId(subscriber, code, n))
-          if (sibling !== undefined && await sibling.isFailed()) await sibling.remove()
-        }
-        return result
-      case 'busy':
-        // another sender holds this subscriber's copy of the dossier: come back shortly, in turn
-        await job.moveToDelayed(Date.now() + 250 + Math.floor(Math.random() * 250), token)
-        throw new DelayedError()
-      case 'retry':
-        throw new RetryLaterError(result.error, result.retryAfterMs)
-      case 'failed':
-        throw new UnrecoverableError(result.error)
+    // 'busy': another sender holds this subscriber's copy of the dossier, so it comes back shortly, in turn
+    const done = await settleOutcome(job, token, result)
+    if (done.outcome === 'done') {
+      // jobs of later notifications that failed while this one blocked them: done now, out of the failed set
+      for (let n = done.from + 1; n <= done.through; n++) {
+        if (n === upTo) continue
+        const sibling = await queue.getJob(webhookJobId(subscriber, code, n))
+        if (sibling !== undefined && await sibling.isFailed()) await sibling.remove()
+      }
     }
+    return done
   }, {
     connection,
     prefix,
     concurrency: options.concurrency ?? 20,
-    settings: {
-      backoffStrategy: (attemptsMade: number, type?: string, err?: Error, job?: MinimalJob) => {
-        if (type !== BACKOFF_TYPE) return 0
-        const sub = subscribers.get((job?.data as WebhookJobData | undefined)?.subscriber ?? '')
-        return backoffDelay(attemptsMade, sub?.retry ?? { attempts: 10, baseDelayMs: 2000, maxDelayMs: 3_600_000 }, (err as RetryLaterError | undefined)?.retryAfterMs)
-      }
-    }
+    settings: backoffSettings((job) => subscribers.get((job?.data as WebhookJobData | undefined)?.subscriber ?? '')?.retry ?? { attempts: 10, baseDelayMs: 2000, maxDelayMs: 3_600_000 })
   })
   worker.on('error', (err) => { log.error({ err }, 'webhook worker error') })
   return worker

@@ -3,17 +3,17 @@
  * failures, Retry-After, and failures that stay visible on the dossier and in the queue.
  */
 import t from 'tap'
-import { answerJson, build, deadEndpoint, example, post, startAgency, testSettings, waitFor } from '../helper.ts'
+import { answerJson, build, deadEndpoint, example, post, startAgency, testSettings, waitFor, asAdmin } from '../helper.ts'
 import type { Dossier, DossierSummary } from '../../src/types/schemas.generated.ts'
 
 async function submitted (hub: Awaited<ReturnType<typeof build>>, name: 'birth-registration' | 'electricity-new-connection' = 'birth-registration'): Promise<string> {
-  const res = await post(hub.app, example(name))
+  const res = await post(asAdmin(hub), example(name))
   if (res.statusCode !== 201) throw new Error(`submit answered ${res.statusCode}: ${res.body}`)
   return res.json<DossierSummary>().code
 }
 
 async function routingOf (hub: Awaited<ReturnType<typeof build>>, code: string, agency: string): Promise<NonNullable<Dossier['routing']>[string]> {
-  const d = (await hub.app.inject({ url: `/v1/dossiers/${code}` })).json<Dossier>()
+  const d = (await asAdmin(hub).inject({ url: `/v1/dossiers/${code}` })).json<Dossier>()
   return d.routing?.[agency]
 }
 
@@ -56,7 +56,7 @@ t.test('agency down for every attempt: failed on the dossier with the last error
   t.equal(failed[0]?.id, `${code}/civil-status`, 'the failed job is the dossier\'s delivery (job id <code>/<step>)')
   t.equal(failed[0]?.attemptsMade, 3)
   t.match(failed[0]?.failedReason, /ECONNREFUSED/)
-  const list = (await hub.app.inject({ url: '/v1/dossiers?agency=justice' })).json<{ items: DossierSummary[] }>()
+  const list = (await asAdmin(hub).inject({ url: '/v1/dossiers?agency=justice' })).json<{ items: DossierSummary[] }>()
   t.equal(list.items[0]?.routing['civil-status']?.state, 'failed', 'the failure shows in the list too')
 })
 
@@ -122,7 +122,7 @@ t.test('one agency down does not hold back another agency\'s deliveries', async 
   const stuck = await Promise.all(Array.from({ length: 10 }, async (_, i) => {
     const s = example('birth-registration')
     s.source.reference = `stuck-${i}`
-    return (await post(hub.app, s)).json<DossierSummary>().code
+    return (await post(asAdmin(hub), s)).json<DossierSummary>().code
   }))
   const code = await submitted(hub, 'electricity-new-connection')
   await waitFor(async () => (await routingOf(hub, code, 'evn'))?.state === 'delivered', 'evn delivery while justice hangs')

@@ -9,7 +9,7 @@ import { demoDocuments, startNationalStore } from '../../adapters/national-data-
 import { nationalStoreFetch } from '../../src/delivery/national-store.ts'
 import { NationalStoreUnavailableError } from '../../src/errors.ts'
 import { resolveHubConfig } from '../../src/config/hub-config.ts'
-import { build, example, post, shippedConfig, startAgency, testSettings, waitFor } from '../helper.ts'
+import { build, example, post, shippedConfig, startAgency, testSettings, waitFor, asPortal, asAdmin } from '../helper.ts'
 import { toVietnamIso } from '../../src/domain/vietnam-time.ts'
 import type { DossierSummary } from '../../src/types/schemas.generated.ts'
 
@@ -59,13 +59,13 @@ t.test('through the hub: a reuse fetched and a result synced with the credential
   const s = example('child-residence-insurance')
   s.source = { system: 'dvc-thanhhoa', reference: 'KHO-AUTH-1' }
   s.attachments = [...(s.attachments ?? []), { componentCode: 'TT-02', reuse: { nationalStoreReference: demo?.MaGiayTo, consent: { given: true, at: toVietnamIso(new Date(Date.now() - 60_000)) } } } as never]
-  const res = await post(hub.app, s, { authorization: `Bearer ${hub.keys.portal}` })
+  const res = await post(asPortal(hub), s)
   t.equal(res.statusCode, 201, res.body)
   t.same(store.fetched, [demo?.MaGiayTo], 'fetched with the credential')
-  const birth = (await post(hub.app, example('birth-registration'), { authorization: `Bearer ${hub.keys.portal}` })).json<DossierSummary>().code
+  const birth = (await post(asPortal(hub), example('birth-registration'))).json<DossierSummary>().code
   await waitFor(() => agency.requests.some((r) => r.path === '/justice'), 'justice delivered')
   const report = { eventId: 'kho-auth-1', agency: 'justice', report: { status: 'resolved', results: [{ name: 'Giấy khai sinh', componentCode: 'KQ-KS', url: 'https://hotich.example.vn/gks.pdf', sha256: 'a'.repeat(64), holder: '038226001234' }] } }
-  t.equal((await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${birth}/events`, payload: report })).statusCode, 201)
+  t.equal((await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${birth}/events`, payload: report })).statusCode, 201)
   await waitFor(() => [...store.documents.values()].some((d) => d.MaHoSo === birth), 'the result synced, with the credential')
   t.same(store.unauthorized, [], 'nothing refused')
 })

@@ -9,7 +9,7 @@
  */
 import t from 'tap'
 import type { Test } from 'tap'
-import { bearer, build, example, post, removeKeys, startAgency, testSettings, waitFor, type TestHub } from '../helper.ts'
+import { build, example, post, removeKeys, startAgency, testSettings, waitFor, type TestHub, asAdmin, asAuditor, asPortal, queuesSettled } from '../helper.ts'
 import { startNationalPortalSimulator, type NationalPortalSimulator, type NationalPortalSimulatorOptions } from '../../adapters/national-portal/simulator.ts'
 import { applicantKindCode, toNationalRecord, toProgressUpdate, toSyncMessage } from '../../adapters/national-portal/index.ts'
 import { createNationalSyncValidator } from '../../src/validation/native.ts'
@@ -40,18 +40,18 @@ function withPortal (settings: HubSettings, url: string, attempts: number): HubS
 }
 
 async function report (hub: TestHub, code: string, agency: string, eventId: string, r: StatusReport): Promise<void> {
-  const res = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId, agency, report: r } })
+  const res = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId, agency, report: r } })
   if (res.statusCode !== 200 && res.statusCode !== 201) throw new Error(`report ${eventId}: ${res.statusCode} ${res.body}`)
 }
 
 interface SyncView { code: string, state: string, changes: number, synced: number, attempts: number, lastError?: string, firstSyncedAt?: string }
 
 async function syncOf (hub: TestHub, code: string): Promise<SyncView> {
-  return (await hub.app.inject(`/v1/admin/national-sync/${code}`)).json<SyncView>()
+  return (await asAdmin(hub).inject(`/v1/admin/national-sync/${code}`)).json<SyncView>()
 }
 
 async function syncMetric (hub: TestHub, state: string): Promise<number | undefined> {
-  const text = (await hub.app.inject({ url: '/metrics', headers: bearer(hub.keys.admin) })).body
+  const text = (await asAdmin(hub).inject({ url: '/metrics' })).body
   const m = new RegExp(`^hub_national_sync_dossiers\\{[^}]*state="${state}"[^}]*\\} (\\d+)$`, 'm').exec(text)
   return m === null ? undefined : Number(m[1])
 }
@@ -61,19 +61,20 @@ t.test('the receipt and every status change reach DVCQG once, in order, through 
   const sim = await simulator(t, { answer: (_m, n) => n === 2 || n === 3 || n % 4 === 0 ? 503 : undefined })
   const agency = await startAgency(t)
   const hub = await build(t, { settings: withPortal(testSettings({ agencyUrl: agency.url }), sim.url, 20) })
-  const { code } = (await post(hub.app, example('electricity-new-connection'))).json<DossierSummary>()
+  const { code } = (await post(asAdmin(hub), example('electricity-new-connection'))).json<DossierSummary>()
   await waitFor(() => sim.taken.length >= 1 ? true : undefined, 'the receipt reached DVCQG')
   await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', 'delivered')
   await report(hub, code, 'evn', 'e1', { status: 'accepted', officer: { name: 'Nguyễn Văn An', title: 'Chuyên viên', department: 'Phòng Kinh doanh' } })
   await report(hub, code, 'evn', 'e2', { status: 'supplement-requested', missing: [{ name: 'Giấy tờ chứng minh quyền sử dụng nhà' }] })
   await report(hub, code, 'evn', 'e3', { status: 'processing' })
   await report(hub, code, 'evn', 'e4', { status: 'resolved', note: 'Đã ký hợp đồng mua bán điện' })
-  const returned = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/return`, payload: { method: 'counter', note: 'chủ hộ nhận tại quầy' } })
+  const returned = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/return`, payload: { method: 'counter', note: 'chủ hộ nhận tại quầy' } })
   t.equal(returned.statusCode, 200)
 
   const expected = [2, 4, 5, 4, 9, 10]
   await waitFor(async () => (await syncOf(hub, code)).state === 'synced' && sim.taken.length >= expected.length ? true : undefined, 'every change synced', 20_000)
-  await new Promise((resolve) => setTimeout(resolve, 300))
+  // no sync job left to run: nothing more can reach DVCQG, so what it took is all it takes
+  await queuesSettled([hub.nationalSyncQueue?.queue], 'the national sync queue settled')
   const mine = sim.taken.filter((m) => m.MaHoSo === code)
   t.same(mine.map((m) => m.SoThuTu), [1, 2, 3, 4, 5, 6], 'each change once, in order')
   t.same(mine.map((m) => m.TienDo.TrangThai), expected, 'the statuses as they changed')
@@ -97,10 +98,10 @@ t.test('a sink that is down: retried, shown retrying, delivered once it is back'
   let down = true
   const sim = await simulator(t, { answer: () => down ? 503 : undefined })
   const hub = await build(t, { settings: withPortal(testSettings({ agencyUrl: 'http://127.0.0.1:9' }), sim.url, 50) })
-  const { code } = (await post(hub.app, example('birth-registration'))).json<DossierSummary>()
+  const { code } = (await post(asAdmin(hub), example('birth-registration'))).json<DossierSummary>()
   const retrying = await waitFor(async () => { const v = await syncOf(hub, code); return v.state === 'retrying' && v.attempts >= 2 ? v : undefined }, 'retried while down')
   t.match(retrying.lastError, /message 1: the agency answered HTTP 503/)
-  const listed = (await hub.app.inject('/v1/admin/national-sync?state=retrying')).json<{ dossiers: SyncView[] }>()
+  const listed = (await asAdmin(hub).inject('/v1/admin/national-sync?state=retrying')).json<{ dossiers: SyncView[] }>()
   t.ok(listed.dossiers.some((d) => d.code === code), 'listed among the retrying')
   t.equal(sim.taken.length, 0)
   down = false
@@ -113,11 +114,11 @@ t.test('a sink that refuses a dossier: a visible failed sync, later changes wait
   let refuse = true
   const sim = await simulator(t, { answer: () => refuse ? 422 : undefined })
   const hub = await build(t, { settings: withPortal(testSettings({ agencyUrl: 'http://127.0.0.1:9' }), sim.url, 5) })
-  const { code } = (await post(hub.app, example('electricity-new-connection'))).json<DossierSummary>()
+  const { code } = (await post(asAdmin(hub), example('electricity-new-connection'))).json<DossierSummary>()
   const failed = await waitFor(async () => { const v = await syncOf(hub, code); return v.state === 'failed' ? v : undefined }, 'failed for good')
   t.equal(failed.attempts, 1, 'a 4xx is not retried')
   t.match(failed.lastError, /message 1: the agency answered HTTP 422/)
-  const list = (await hub.app.inject('/v1/admin/national-sync')).json<{ configured: boolean, counts: Record<string, number>, dossiers: SyncView[] }>()
+  const list = (await asAdmin(hub).inject('/v1/admin/national-sync')).json<{ configured: boolean, counts: Record<string, number>, dossiers: SyncView[] }>()
   t.equal(list.configured, true)
   t.equal(list.counts.failed, 1)
   t.same(list.dossiers.map((d) => d.code), [code], 'failed is the default list')
@@ -125,31 +126,38 @@ t.test('a sink that refuses a dossier: a visible failed sync, later changes wait
   // Decision 766 indicator 1.4: synced ÷ received in the period (the last 30 days, Vietnam time)
   const day = (ms: number): string => new Date(ms + 7 * 3_600_000).toISOString().slice(0, 10)
   const indicator14 = async (): Promise<{ numerator: number, denominator: number } | undefined> =>
-    (await hub.app.inject(`/v1/reports/indicators?from=${day(Date.now() - 30 * 86_400_000)}&to=${day(Date.now())}`))
+    (await asAdmin(hub).inject(`/v1/reports/indicators?from=${day(Date.now() - 30 * 86_400_000)}&to=${day(Date.now())}`))
       .json<{ province: { indicators: Array<{ id: string, numerator: number, denominator: number }> } }>().province.indicators.find((i) => i.id === '1.4')
   t.match(await indicator14(), { numerator: 0, denominator: 1 }, '1.4: received, not taken by DVCQG')
 
-  const withdrawn = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'nộp nhầm thủ tục' } })
+  const withdrawn = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'nộp nhầm thủ tục' } })
   t.equal(withdrawn.statusCode, 200)
-  await new Promise((resolve) => setTimeout(resolve, 1500))
+  const requestsBefore = sim.requests
+  await waitFor(async () => (await syncOf(hub, code)).changes === 2 ? true : undefined, 'the withdrawal recorded as a change to sync')
+  // A check that nothing happens: the relay (every second by default) and the queue get time to send
+  // the withdrawal, which they must not while the receipt failed. Bounded; no state says "the
+  // relay passed and left it".
+  await new Promise((resolve) => setTimeout(resolve, 1200))
+  await queuesSettled([hub.nationalSyncQueue?.queue], 'the national sync queue settled')
+  t.equal(sim.requests, requestsBefore, 'DVCQG heard nothing more')
   const waiting = await syncOf(hub, code)
   t.same({ state: waiting.state, changes: waiting.changes, synced: waiting.synced }, { state: 'failed', changes: 2, synced: 0 }, 'the withdrawal waits behind the failed receipt')
   t.equal(sim.taken.length, 0)
 
-  const notFailed = await hub.app.inject({ method: 'POST', url: '/v1/admin/national-sync/000.00.00.H56-260101-9999/retry' })
+  const notFailed = await asAdmin(hub).inject({ method: 'POST', url: '/v1/admin/national-sync/000.00.00.H56-260101-9999/retry' })
   t.equal(notFailed.statusCode, 404, 'an unknown dossier')
   refuse = false
-  const retried = await hub.app.inject({ method: 'POST', url: `/v1/admin/national-sync/${code}/retry` })
+  const retried = await asAdmin(hub).inject({ method: 'POST', url: `/v1/admin/national-sync/${code}/retry` })
   t.equal(retried.statusCode, 200)
   await waitFor(async () => (await syncOf(hub, code)).state === 'synced' ? true : undefined, 'synced after the retry')
   t.same(sim.taken.map((m) => [m.SoThuTu, m.TienDo.TrangThai]), [[1, 2], [2, 7]], 'the receipt, then the withdrawal')
-  const again = await hub.app.inject({ method: 'POST', url: `/v1/admin/national-sync/${code}/retry` })
+  const again = await asAdmin(hub).inject({ method: 'POST', url: `/v1/admin/national-sync/${code}/retry` })
   t.equal(again.statusCode, 400, 'a synced dossier is not retried')
   t.match(again.json<{ errors: Array<{ detail: string }> }>().errors[0]?.detail, /has not failed \(it is synced, 2 of 2/)
   t.equal(await syncMetric(hub, 'failed'), 0)
   t.equal(await syncMetric(hub, 'synced'), 1)
   t.match(await indicator14(), { numerator: 1, denominator: 1 }, '1.4: taken by DVCQG once retried')
-  const trail = (await hub.app.inject({ url: `/v1/dossiers/${code}/audit`, headers: bearer(hub.keys.auditor) })).json<{ entries: Array<{ action: string, note?: string }> }>()
+  const trail = (await asAuditor(hub).inject({ url: `/v1/dossiers/${code}/audit` })).json<{ entries: Array<{ action: string, note?: string }> }>()
   t.ok(trail.entries.some((e) => e.action === 'retry' && e.note === 'national portal sync (DVCQG)'), 'the retry is in the dossier\'s audit trail')
 })
 
@@ -157,7 +165,7 @@ t.test('Redis loses the sync jobs: the record still owes them, the relay queues 
   let down = true
   const sim = await simulator(t, { answer: () => down ? 503 : undefined })
   const hub = await build(t, { settings: withPortal(testSettings({ agencyUrl: 'http://127.0.0.1:9' }), sim.url, 50), reconcileIntervalMs: 1000 })
-  const { code } = (await post(hub.app, example('birth-registration'))).json<DossierSummary>()
+  const { code } = (await post(asAdmin(hub), example('birth-registration'))).json<DossierSummary>()
   await waitFor(async () => (await syncOf(hub, code)).state === 'retrying' ? true : undefined, 'retrying while DVCQG is down')
   await removeKeys(hub.redis, hub.prefix)
   t.equal(await hub.nationalSyncQueue?.queue.getJob(`${code}/1`), undefined, 'the job is gone with Redis')
@@ -168,16 +176,16 @@ t.test('Redis loses the sync jobs: the record still owes them, the relay queues 
 
 t.test('without a national portal configured: owed and shown pending, nothing sent', async (t) => {
   const hub = await build(t)
-  const { code } = (await post(hub.app, example('birth-registration'))).json<DossierSummary>()
+  const { code } = (await post(asAdmin(hub), example('birth-registration'))).json<DossierSummary>()
   const v = await syncOf(hub, code)
   t.same({ state: v.state, changes: v.changes, synced: v.synced }, { state: 'pending', changes: 1, synced: 0 })
-  const list = (await hub.app.inject('/v1/admin/national-sync?state=pending')).json<{ configured: boolean, dossiers: SyncView[] }>()
+  const list = (await asAdmin(hub).inject('/v1/admin/national-sync?state=pending')).json<{ configured: boolean, dossiers: SyncView[] }>()
   t.equal(list.configured, false)
   t.ok(list.dossiers.some((d) => d.code === code))
-  const bad = await hub.app.inject('/v1/admin/national-sync?state=synced')
+  const bad = await asAdmin(hub).inject('/v1/admin/national-sync?state=synced')
   t.equal(bad.statusCode, 400, 'the synced are not listed one by one')
-  const asPortal = await hub.app.inject({ url: '/v1/admin/national-sync', headers: bearer(hub.keys.portal) })
-  t.equal(asPortal.statusCode, 403, 'administrators only')
+  const byPortal = await asPortal(hub).inject({ url: '/v1/admin/national-sync' })
+  t.equal(byPortal.statusCode, 403, 'administrators only')
 })
 
 t.test('mapping: the progress update, the organisation\'s LoaiDoiTuong, HoSoCoThanhPhanSoHoa', async (t) => {

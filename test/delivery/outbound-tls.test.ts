@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:https'
 import type { TLSSocket } from 'node:tls'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { BIRTH, build, example, post, waitFor } from '../helper.ts'
+import { BIRTH, build, example, post, waitFor, asAdmin } from '../helper.ts'
 import { resolveHubConfig, type HubSettings } from '../../src/config/hub-config.ts'
 import { ConfigError } from '../../src/config/errors.ts'
 import type { DossierSummary, RoutingState } from '../../src/types/schemas.generated.ts'
@@ -65,7 +65,7 @@ function settingsWith (endpoint: string, tls: Record<string, unknown> | undefine
 
 async function deliver (t: Test, settings: HubSettings): Promise<RoutingState> {
   const hub = await build(t, { settings })
-  const res = await post(hub.app, example('birth-registration'))
+  const res = await post(asAdmin(hub), example('birth-registration'))
   const { code } = res.json<DossierSummary>()
   return await waitFor(async () => {
     const r = await hub.store.routingState(code, 'justice')

@@ -3,7 +3,7 @@
  * levels of local government from 1 July 2025, the 9-digit CMND lapsed on 31 December 2024.
  */
 import t from 'tap'
-import { build, example, post, startAgency, storedDossiers, waitFor } from '../helper.ts'
+import { build, example, post, startAgency, storedDossiers, waitFor, asAdmin } from '../helper.ts'
 import type { Dossier, DossierSummary } from '../../src/types/schemas.generated.ts'
 
 interface Problem { code: string, detail: string, errors: Array<{ pointer: string, detail: string }> }
@@ -15,7 +15,7 @@ t.test('levels: district is refused on a dossier received on or after 1 July 202
     const hub = await build(t, { role: 'api', now: at(when) })
     const submission = example('electricity-new-connection')
     submission.procedure.level = 'district'
-    const res = await post(hub.app, submission)
+    const res = await post(asAdmin(hub), submission)
     t.equal(res.statusCode, 400, `received ${when}: 400`)
     t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8')
     const p = res.json<Problem>()
@@ -23,10 +23,10 @@ t.test('levels: district is refused on a dossier received on or after 1 July 202
     t.match(p.errors, [{ pointer: '#/procedure/level', detail: /2025-07-01.*two-level local government reform of 1 July 2025.*districts \(cấp huyện\) were abolished/ }])
     t.equal(await storedDossiers(hub), 0, 'nothing stored')
     submission.procedure.level = 'commune'
-    t.equal((await post(hub.app, submission)).statusCode, 201, 'commune is a level')
+    t.equal((await post(asAdmin(hub), submission)).statusCode, 201, 'commune is a level')
     submission.procedure.level = 'province'
     submission.source.reference += '-p'
-    t.equal((await post(hub.app, submission)).statusCode, 201, 'province is a level')
+    t.equal((await post(asAdmin(hub), submission)).statusCode, 201, 'province is a level')
   }
 })
 
@@ -34,12 +34,12 @@ t.test('levels: a dossier received before 1 July 2025 keeps its district level, 
   const hub = await build(t, { role: 'api', now: at('2025-06-30T23:59:59+07:00') })
   const submission = example('electricity-new-connection')
   submission.procedure.level = 'district'
-  const res = await post(hub.app, submission)
+  const res = await post(asAdmin(hub), submission)
   t.equal(res.statusCode, 201, 'the last second of 30 June 2025 still had districts')
   const { code } = res.json<DossierSummary>()
-  const d = (await hub.app.inject(`/v1/dossiers/${code}`)).json<Dossier>()
+  const d = (await asAdmin(hub).inject(`/v1/dossiers/${code}`)).json<Dossier>()
   t.equal(d.procedure.level, 'district')
-  const stats = (await hub.app.inject('/v1/stats?from=2025-06-01&to=2025-06-30&groupBy=level')).json<{ groups: Array<{ key: string, received: number }> }>()
+  const stats = (await asAdmin(hub).inject('/v1/stats?from=2025-06-01&to=2025-06-30&groupBy=level')).json<{ groups: Array<{ key: string, received: number }> }>()
   t.same(stats.groups.map((g) => [g.key, g.received]), [['district', 1]], 'an older dossier is counted at its district level')
 })
 
@@ -47,12 +47,12 @@ t.test('levels: the figures of dossiers received since the reform have no distri
   const hub = await build(t, { role: 'api', now: at('2026-11-24T10:00:00+07:00') })
   const a = example('electricity-new-connection')
   const b = example('birth-registration')
-  t.equal((await post(hub.app, a)).statusCode, 201)
-  t.equal((await post(hub.app, b)).statusCode, 201)
+  t.equal((await post(asAdmin(hub), a)).statusCode, 201)
+  t.equal((await post(asAdmin(hub), b)).statusCode, 201)
   a.procedure.level = 'district'
   a.source.reference += '-d'
-  t.equal((await post(hub.app, a)).statusCode, 400)
-  const stats = (await hub.app.inject('/v1/stats?from=2026-11-01&to=2026-11-30&groupBy=level')).json<{ groups: Array<{ key: string, received: number }> }>()
+  t.equal((await post(asAdmin(hub), a)).statusCode, 400)
+  const stats = (await asAdmin(hub).inject('/v1/stats?from=2026-11-01&to=2026-11-30&groupBy=level')).json<{ groups: Array<{ key: string, received: number }> }>()
   t.same(stats.groups.map((g) => g.key).sort(), ['commune', 'province'], 'province and commune only')
 })
 
@@ -64,19 +64,19 @@ t.test('identity: the 9-digit CMND is refused on dossiers received after 31 Dece
     return s
   }
   const hub2025 = await build(t, { role: 'api', now: at('2025-01-01T00:00:00+07:00') })
-  const refused = await post(hub2025.app, { ...legacy('L-1'), submittedAt: '2024-12-31T20:00:00+07:00' })
+  const refused = await post(asAdmin(hub2025), { ...legacy('L-1'), submittedAt: '2024-12-31T20:00:00+07:00' })
   t.equal(refused.statusCode, 400, 'the first minute of 2025')
   t.match(refused.json<Problem>().errors, [{ pointer: '#/applicant/identity/type', detail: /received on or after 2025-01-01.*CMND\) lapsed on 31 December 2024 \(Law on Identification 2023/ }])
   t.equal(await storedDossiers(hub2025), 0)
 
   const hub2024 = await build(t, { role: 'api', now: at('2024-12-31T23:59:59+07:00') })
-  const kept = await post(hub2024.app, { ...legacy('L-2'), submittedAt: '2024-12-31T20:00:00+07:00' })
+  const kept = await post(asAdmin(hub2024), { ...legacy('L-2'), submittedAt: '2024-12-31T20:00:00+07:00' })
   t.equal(kept.statusCode, 201, 'the last second of 2024')
-  const d = (await hub2024.app.inject(`/v1/dossiers/${kept.json<DossierSummary>().code}`)).json<Dossier>()
+  const d = (await asAdmin(hub2024).inject(`/v1/dossiers/${kept.json<DossierSummary>().code}`)).json<Dossier>()
   t.same(d.applicant.identity, { type: 'legacy-id', number: '172345678' }, 'read as it was')
 
   // received at the desk in 2024, forwarded in 2025: an older dossier
-  const forwarded = await post(hub2025.app, { ...legacy('L-3'), submittedAt: '2024-12-30T08:00:00+07:00', receivedAt: '2024-12-30T09:00:00+07:00' })
+  const forwarded = await post(asAdmin(hub2025), { ...legacy('L-3'), submittedAt: '2024-12-30T08:00:00+07:00', receivedAt: '2024-12-30T09:00:00+07:00' })
   t.equal(forwarded.statusCode, 201, 'the desk\'s receipt time decides')
 })
 
@@ -88,7 +88,7 @@ t.test('identity: passports and organisations\' own identifiers, each with its c
     s.source.reference = `ID-${++n}`
     s.applicant = { ...s.applicant, ...applicant }
     if (s.applicant.kind !== 'citizen') delete s.applicant.dateOfBirth
-    return await post(hub.app, s)
+    return await post(asAdmin(hub), s)
   }
   t.equal((await submit({ identity: { type: 'passport', number: 'C1234567' } })).statusCode, 201, 'a citizen by passport')
   const badPassport = await submit({ identity: { type: 'passport', number: 'c-12' } })
@@ -106,17 +106,17 @@ t.test('identity: passports and organisations\' own identifiers, each with its c
   const vneid = await submit({ identity: { type: 'citizen-id', number: '038085004321' }, vneidAuthenticated: true })
   t.equal(vneid.statusCode, 201)
   const code = vneid.json<DossierSummary>().code
-  t.equal((await hub.app.inject(`/v1/dossiers/${code}`)).json<Dossier>().applicant.vneidAuthenticated, true, 'carried on the dossier')
-  const record = (await hub.app.inject(`/v1/dossiers/${code}/national-record`)).json<Record<string, unknown>>()
+  t.equal((await asAdmin(hub).inject(`/v1/dossiers/${code}`)).json<Dossier>().applicant.vneidAuthenticated, true, 'carried on the dossier')
+  const record = (await asAdmin(hub).inject(`/v1/dossiers/${code}/national-record`)).json<Record<string, unknown>>()
   t.equal(record.TaiKhoanDuocXacThucVoiVNeID, 1, 'and to the national portal\'s record')
-  const unknown = (await hub.app.inject(`/v1/dossiers/${(await submit({ identity: { type: 'passport', number: 'B7654321' } })).json<DossierSummary>().code}/national-record`)).json<Record<string, unknown>>()
+  const unknown = (await asAdmin(hub).inject(`/v1/dossiers/${(await submit({ identity: { type: 'passport', number: 'B7654321' } })).json<DossierSummary>().code}/national-record`)).json<Record<string, unknown>>()
   t.notOk('TaiKhoanDuocXacThucVoiVNeID' in unknown, 'not told: not sent')
 })
 
 t.test('routes of 2025: a criminal record certificate goes to the police, in the LLTP module of its software, not to the justice department', async (t) => {
   const agency = await startAgency(t)
   const hub = await build(t, { agencyUrl: agency.url })
-  const res = await post(hub.app, example('criminal-record-certificate'))
+  const res = await post(asAdmin(hub), example('criminal-record-certificate'))
   t.equal(res.statusCode, 201)
   const summary = res.json<DossierSummary>()
   t.same(Object.entries(summary.routing).filter(([step]) => step !== 'return').map(([, r]) => r?.agency), ['police-records'], 'routed to the provincial police (then the post returns the certificate)')

@@ -10,7 +10,7 @@ import t from 'tap'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
-import { answerJson, build, deadEndpoint, example, post, startAgency, testSettings, waitFor } from '../helper.ts'
+import { answerJson, build, deadEndpoint, example, post, startAgency, testSettings, waitFor, asAdmin, anonymous } from '../helper.ts'
 import { deliveryQueueName } from '../../src/queues/delivery-queues.ts'
 import type { DossierSummary } from '../../src/types/schemas.generated.ts'
 
@@ -19,7 +19,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 t.test('the console cannot clean, retry, remove or promote: every write is refused (405) and the failed delivery stays', async (t) => {
   const agency = await startAgency(t, (_req, res) => { answerJson(res, 503, { error: 'down' }) })
   const hub = await build(t, { agencyUrl: agency.url, attempts: 1 })
-  const { code } = (await post(hub.app, example('birth-registration'))).json<DossierSummary>()
+  const { code } = (await post(asAdmin(hub), example('birth-registration'))).json<DossierSummary>()
   await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'failed', 'the delivery to fail')
   const jobId = `${code}/civil-status`
   const queue = deliveryQueueName('justice')
@@ -37,13 +37,13 @@ t.test('the console cannot clean, retry, remove or promote: every write is refus
     ['PUT', `${api}/pause`, 'pause the queue'],
     ['POST', `${api}/add`, 'add a job']
   ] as const) {
-    const res = await hub.app.inject({ method, url, headers: { ...basic, 'content-type': 'application/json' }, payload: '{}' })
+    const res = await anonymous(hub).inject({ method, url, headers: { ...basic, 'content-type': 'application/json' }, payload: '{}' })
     t.equal(res.statusCode, 405, `${what}: refused`)
     t.equal(res.json<{ code: string }>().code, 'HUB_ERR_READ_ONLY_CONSOLE', `${what}: a problem document naming the read-only console`)
   }
   t.equal(await (await hub.queues.getJob('justice', code, 'civil-status'))?.getState(), 'failed', 'the job is still in the failed set')
   t.equal((await hub.queues.queue('justice').getJobCounts('failed')).failed, 1)
-  const shown = (await hub.app.inject({ url: '/admin/queues/api/queues?activeQueue=' + queue, headers: basic })).json<{ queues: Array<{ name: string, readOnlyMode: boolean }> }>()
+  const shown = (await anonymous(hub).inject({ url: '/admin/queues/api/queues?activeQueue=' + queue, headers: basic })).json<{ queues: Array<{ name: string, readOnlyMode: boolean }> }>()
   t.ok(shown.queues.length > 0 && shown.queues.every((q) => q.readOnlyMode), 'every queue is shown read-only (no action buttons)')
   t.equal(agency.requests.length, 1, 'nothing was sent again')
 })
@@ -55,7 +55,7 @@ t.test('an administrator sees a failed delivery in the read-only console, retrie
   const settings = testSettings({ agencyUrl: agency.url, attempts: 1, subscribers: { portal: { url: await deadEndpoint(), secret: 'console-test-secret', attempts: 1 } } })
   const hub = await build(t, { settings })
   const base = await hub.app.listen({ port: 0, host: '127.0.0.1' })
-  const { code } = (await post(hub.app, example('birth-registration'))).json<DossierSummary>()
+  const { code } = (await post(asAdmin(hub), example('birth-registration'))).json<DossierSummary>()
   await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'failed', 'the delivery to fail')
   const jobId = `${code}/civil-status`
 
@@ -75,7 +75,7 @@ t.test('an administrator sees a failed delivery in the read-only console, retrie
   await page.goto(`${base}/admin/queues/queue/webhooks?status=failed`)
   await page.getByText(`portal/${code}/1`).first().waitFor({ timeout: 15_000 })
   t.pass('a failed notification is shown by its job id (subscriber / dossier / sequence)')
-  const webhooks = (await hub.app.inject('/v1/admin/webhooks')).json<{ failed: Array<{ dossier: string, subscriber: string }> }>()
+  const webhooks = (await asAdmin(hub).inject('/v1/admin/webhooks')).json<{ failed: Array<{ dossier: string, subscriber: string }> }>()
   t.match(webhooks.failed, [{ dossier: code, subscriber: 'portal' }], 'the admin API lists it too')
 
   await page.goto(`${base}/admin/queues/queue/deliver.justice?status=failed`)
@@ -90,7 +90,7 @@ t.test('an administrator sees a failed delivery in the read-only console, retrie
   t.equal(await page.getByRole('button', { name: /^Clean/ }).count(), 0, 'no clean button')
 
   healthy = true
-  const retried = await hub.app.inject({ method: 'POST', url: '/v1/admin/queues/justice/retry-failed' })
+  const retried = await asAdmin(hub).inject({ method: 'POST', url: '/v1/admin/queues/justice/retry-failed' })
   t.same(retried.json(), { retried: 1 }, 'retried through the admin API (audited)')
   await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'delivered', 'delivered after the retry', 15_000)
   t.pass('the retry delivered it')

@@ -6,14 +6,14 @@
  */
 import t from 'tap'
 import { connect } from 'node:net'
-import { bearer, build, example, post } from '../helper.ts'
+import { bearer, build, example, post, asAdmin, asAuditor, asPortal, anonymous } from '../helper.ts'
 import type { Problem } from '../../src/types/schemas.generated.ts'
 import { Keys } from '../../src/store/keys.ts'
 
 t.test('security headers on API answers, errors and the docs', async (t) => {
   const hub = await build(t, { role: 'api' })
   for (const url of ['/v1/dossiers', '/v1/dossiers/000.00.06.H56-261123-0001', '/docs/json']) {
-    const res = await hub.app.inject({ url })
+    const res = await asAdmin(hub).inject({ url })
     t.equal(res.headers['x-content-type-options'], 'nosniff', `${url}: nosniff`)
     t.ok(res.headers['strict-transport-security'], `${url}: HSTS`)
     t.equal(res.headers['x-frame-options'], 'SAMEORIGIN', `${url}: no framing by other sites`)
@@ -25,22 +25,22 @@ t.test('security headers on API answers, errors and the docs', async (t) => {
 t.test('rate limit per client: 429 problem+json with Retry-After; other clients unaffected; shared through Redis', async (t) => {
   const limit = { max: 3, timeWindowMs: 60_000 }
   const hub = await build(t, { role: 'api', rateLimit: limit })
-  const portal = bearer(hub.keys.portal)
+  const portal = asPortal(hub)
   const statuses: number[] = []
-  for (let i = 0; i < 4; i++) statuses.push((await hub.app.inject({ url: '/v1/dossiers', headers: portal })).statusCode)
+  for (let i = 0; i < 4; i++) statuses.push((await portal.inject({ url: '/v1/dossiers' })).statusCode)
   t.same(statuses, [200, 200, 200, 429], 'three allowed, the fourth refused')
-  const refused = await hub.app.inject({ url: '/v1/dossiers', headers: portal })
+  const refused = await portal.inject({ url: '/v1/dossiers' })
   t.equal(refused.statusCode, 429)
   t.equal(refused.headers['content-type'], 'application/problem+json; charset=utf-8')
   const p = refused.json<Problem>()
   t.equal(p.code, 'HUB_ERR_RATE_LIMITED')
   t.match(p.detail, /3 per window/)
   t.ok(Number(refused.headers['retry-after']) > 0, 'Retry-After says when')
-  t.equal((await hub.app.inject({ url: '/v1/dossiers', headers: bearer(hub.keys.auditor) })).statusCode, 200, 'another client is not affected')
+  t.equal((await asAuditor(hub).inject({ url: '/v1/dossiers' })).statusCode, 200, 'another client is not affected')
 
   // a second API process on the same Redis shares the counters
   const second = await build(t, { role: 'api', rateLimit: limit, prefix: hub.prefix })
-  t.equal((await second.app.inject({ url: '/v1/dossiers', headers: bearer(second.keys.portal) })).statusCode, 429, 'another API process knows the client has used its allowance (even with a renewed key: same client)')
+  t.equal((await asPortal(second).inject({ url: '/v1/dossiers' })).statusCode, 429, 'another API process knows the client has used its allowance (even with a renewed key: same client)')
   const counted = await second.redis.keys(`${new Keys(hub.prefix).rateLimitSpace}*`)
   t.ok(counted.length >= 2, 'the counters live in Redis under the hub\'s prefix')
 })
@@ -49,13 +49,13 @@ t.test('trustProxy: behind a trusted proxy the client address comes from X-Forwa
   // requests without a key count against their address
   const limit = { max: 1, timeWindowMs: 60_000 }
   const direct = await build(t, { role: 'api', rateLimit: limit })
-  const a = await direct.app.inject({ url: '/docs/json', headers: { authorization: '', 'x-forwarded-for': '203.0.113.1' } })
-  const b = await direct.app.inject({ url: '/docs/json', headers: { authorization: '', 'x-forwarded-for': '203.0.113.2' } })
+  const a = await anonymous(direct).inject({ url: '/docs/json', headers: { 'x-forwarded-for': '203.0.113.1' } })
+  const b = await anonymous(direct).inject({ url: '/docs/json', headers: { 'x-forwarded-for': '203.0.113.2' } })
   t.same([a.statusCode, b.statusCode], [200, 429], 'not trusted: the header is ignored, one address, one allowance')
 
   const proxied = await build(t, { role: 'api', rateLimit: limit, trustProxy: true })
-  const c = await proxied.app.inject({ url: '/docs/json', headers: { authorization: '', 'x-forwarded-for': '203.0.113.1' } })
-  const d = await proxied.app.inject({ url: '/docs/json', headers: { authorization: '', 'x-forwarded-for': '203.0.113.2' } })
+  const c = await anonymous(proxied).inject({ url: '/docs/json', headers: { 'x-forwarded-for': '203.0.113.1' } })
+  const d = await anonymous(proxied).inject({ url: '/docs/json', headers: { 'x-forwarded-for': '203.0.113.2' } })
   t.same([c.statusCode, d.statusCode], [200, 200], 'trusted: two client addresses, two allowances')
 })
 
@@ -66,39 +66,39 @@ t.test('rate limit: requests without a key or with a bad key are counted against
   hub.clients.verify = async (key) => { verified++; return await verify(key) }
   const bad = bearer(`lth.test-portal.${'A'.repeat(43)}`)
   const statuses: number[] = []
-  statuses.push((await hub.app.inject({ url: '/v1/dossiers', headers: { authorization: '' } })).statusCode)
-  statuses.push((await hub.app.inject({ url: '/v1/dossiers', headers: bad })).statusCode)
-  statuses.push((await hub.app.inject({ url: '/v1/dossiers', headers: { 'x-api-key': 'not-a-key' } })).statusCode)
-  const refused = await hub.app.inject({ url: '/v1/dossiers', headers: bad })
+  statuses.push((await anonymous(hub).inject({ url: '/v1/dossiers' })).statusCode)
+  statuses.push((await anonymous(hub).inject({ url: '/v1/dossiers', headers: bad })).statusCode)
+  statuses.push((await anonymous(hub).inject({ url: '/v1/dossiers', headers: { 'x-api-key': 'not-a-key' } })).statusCode)
+  const refused = await anonymous(hub).inject({ url: '/v1/dossiers', headers: bad })
   statuses.push(refused.statusCode)
   t.same(statuses, [401, 401, 401, 429], 'three refusals for the key, then the address is over its limit')
   t.equal(refused.json<Problem>().code, 'HUB_ERR_RATE_LIMITED')
   t.ok(Number(refused.headers['retry-after']) > 0, 'Retry-After says when')
-  t.equal((await hub.app.inject({ url: '/v1/dossiers', headers: { authorization: '' } })).statusCode, 429, 'no key: the same address, refused')
+  t.equal((await anonymous(hub).inject({ url: '/v1/dossiers' })).statusCode, 429, 'no key: the same address, refused')
   verified = 0
-  t.equal((await hub.app.inject({ url: '/v1/dossiers', headers: bearer(hub.keys.portal) })).statusCode, 200, 'a valid key from the same address counts against its client')
+  t.equal((await asPortal(hub).inject({ url: '/v1/dossiers' })).statusCode, 200, 'a valid key from the same address counts against its client')
   t.equal(verified, 1, 'its key was verified once, for the count and for authentication')
 })
 
 t.test('rate limit: failed validations and unknown routes are counted', async (t) => {
   const hub = await build(t, { role: 'api', rateLimit: { max: 2, timeWindowMs: 60_000 } })
-  const portal = bearer(hub.keys.portal)
+  const portal = asPortal(hub)
   const invalid = { ...example('birth-registration'), procedure: 'no such procedure' }
   const statuses: number[] = []
-  for (let i = 0; i < 3; i++) statuses.push((await post(hub.app, invalid, portal)).statusCode)
+  for (let i = 0; i < 3; i++) statuses.push((await post(portal, invalid)).statusCode)
   t.same(statuses, [400, 400, 429], 'two refused by validation, the third by the limit')
   const unknown: number[] = []
-  for (let i = 0; i < 3; i++) unknown.push((await hub.app.inject({ url: '/v1/no-such-route', headers: bearer(hub.keys.auditor) })).statusCode)
+  for (let i = 0; i < 3; i++) unknown.push((await asAuditor(hub).inject({ url: '/v1/no-such-route' })).statusCode)
   t.same(unknown, [404, 404, 429], 'unknown routes count too')
 })
 
 t.test('rate limit: a client over its limit is refused before its body is read', async (t) => {
   const hub = await build(t, { role: 'api', rateLimit: { max: 1, timeWindowMs: 60_000 }, bodyLimit: 1024 })
-  const portal = bearer(hub.keys.portal)
-  t.equal((await hub.app.inject({ url: '/v1/dossiers', headers: portal })).statusCode, 200, 'the allowance used')
-  const tooLarge = await post(hub.app, JSON.stringify({ x: 'a'.repeat(4096) }), portal)
+  const portal = asPortal(hub)
+  t.equal((await portal.inject({ url: '/v1/dossiers' })).statusCode, 200, 'the allowance used')
+  const tooLarge = await post(portal, JSON.stringify({ x: 'a'.repeat(4096) }))
   t.equal(tooLarge.statusCode, 429, 'a body over BODY_LIMIT (otherwise 413) is not read: 429')
-  const malformed = await post(hub.app, '{"not json', portal)
+  const malformed = await post(portal, '{"not json')
   t.equal(malformed.statusCode, 429, 'a malformed body (otherwise 400) is not parsed: 429')
   t.equal(malformed.json<Problem>().code, 'HUB_ERR_RATE_LIMITED')
 
@@ -129,14 +129,14 @@ t.test('rate limit: /health and /ready are never limited, nor counted against th
   const hub = await build(t, { role: 'api', rateLimit: { max: 2, timeWindowMs: 60_000 } })
   const statuses: number[] = []
   for (let i = 0; i < 5; i++) {
-    statuses.push((await hub.app.inject({ url: '/health', headers: { authorization: '' } })).statusCode)
-    statuses.push((await hub.app.inject({ url: '/ready', headers: { authorization: '' } })).statusCode)
+    statuses.push((await anonymous(hub).inject({ url: '/health' })).statusCode)
+    statuses.push((await anonymous(hub).inject({ url: '/ready' })).statusCode)
   }
   t.same(statuses, Array(10).fill(200), 'five probes of each, all answered')
   const after = [
-    (await hub.app.inject({ url: '/docs/json', headers: { authorization: '' } })).statusCode,
-    (await hub.app.inject({ url: '/docs/json', headers: { authorization: '' } })).statusCode,
-    (await hub.app.inject({ url: '/docs/json', headers: { authorization: '' } })).statusCode
+    (await anonymous(hub).inject({ url: '/docs/json' })).statusCode,
+    (await anonymous(hub).inject({ url: '/docs/json' })).statusCode,
+    (await anonymous(hub).inject({ url: '/docs/json' })).statusCode
   ]
   t.same(after, [200, 200, 429], 'the address still has its whole allowance')
 })

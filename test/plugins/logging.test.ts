@@ -4,7 +4,7 @@
  */
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { LogCapture, answerJson, build, example, post, startAgency, waitFor } from '../helper.ts'
+import { LogCapture, answerJson, build, example, post, startAgency, waitFor, asAdmin } from '../helper.ts'
 import { createLogger, scrubLine } from '../../src/logger.ts'
 import type { DossierSummary } from '../../src/types/schemas.generated.ts'
 import { Keys } from '../../src/store/keys.ts'
@@ -25,22 +25,22 @@ t.test('a full flow logs one line per request, with the dossier code, and no ID 
   const logs = new LogCapture()
   const hub = await build(t, { agencyUrl: agency.url, logs })
 
-  const created = await post(hub.app, example('birth-registration'), { 'idempotency-key': 'log-test' })
+  const created = await post(asAdmin(hub), example('birth-registration'), { 'idempotency-key': 'log-test' })
   const code = created.json<DossierSummary>().code
-  await post(hub.app, example('birth-registration'), { 'idempotency-key': 'log-test' })
+  await post(asAdmin(hub), example('birth-registration'), { 'idempotency-key': 'log-test' })
   const conflicting = example('birth-registration')
   conflicting.summary = 'other'
-  await post(hub.app, conflicting, { 'idempotency-key': 'log-test' })
+  await post(asAdmin(hub), conflicting, { 'idempotency-key': 'log-test' })
   const invalid = example('electricity-new-connection')
   invalid.applicant.identity.number = '03808500432' // one digit short: must not be echoed either
   invalid.applicant.phone = '0987654321x'
-  await post(hub.app, invalid)
-  const electricity = await post(hub.app, example('electricity-new-connection'))
+  await post(asAdmin(hub), invalid)
+  const electricity = await post(asAdmin(hub), example('electricity-new-connection'))
   const code2 = electricity.json<DossierSummary>().code
   await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'delivered', 'delivery')
   await waitFor(async () => (await hub.store.routingState(code2, 'evn'))?.state === 'delivered', 'delivery')
-  await hub.app.inject({ url: `/v1/dossiers/${code}` })
-  await hub.app.inject({ url: '/v1/dossiers?limit=5' })
+  await asAdmin(hub).inject({ url: `/v1/dossiers/${code}` })
+  await asAdmin(hub).inject({ url: '/v1/dossiers?limit=5' })
 
   const records = logs.records
   const requestLines = records.filter((r) => r.msg === 'request')
@@ -86,14 +86,14 @@ t.test('agency reports and native agency submissions: lines carry the dossier co
   const landSecrets = [canonical.applicant.identity.number, canonical.applicant.phone].filter((s): s is string => typeof s === 'string')
   t.ok(landSecrets.length >= 1, 'the land example has an ID number to look for')
 
-  const res = await hub.app.inject({ method: 'POST', url: '/v1/agencies/land-office/dossiers', payload: native })
+  const res = await asAdmin(hub).inject({ method: 'POST', url: '/v1/agencies/land-office/dossiers', payload: native })
   const code = res.json<DossierSummary>().code
   const broken = structuredClone(native)
   ;(broken.ChuHoSo as Record<string, unknown>).SoGiayTo = 'not-a-number'
-  await hub.app.inject({ method: 'POST', url: '/v1/agencies/land-office/dossiers', payload: broken })
+  await asAdmin(hub).inject({ method: 'POST', url: '/v1/agencies/land-office/dossiers', payload: broken })
   const event = (status: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ eventId: `log-${status}`, agency: 'land-office', report: { status, ...extra } })
-  await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: event('processing', { note: `CCCD ${canonical.applicant.identity.number}` }) })
-  await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { ...event('accepted'), agency: 'evn' } })
+  await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: event('processing', { note: `CCCD ${canonical.applicant.identity.number}` }) })
+  await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { ...event('accepted'), agency: 'evn' } })
 
   const requestLines = logs.records.filter((r) => r.msg === 'request')
   t.same(requestLines.map((r) => r.statusCode), [201, 400, 201, 403])
@@ -151,12 +151,12 @@ t.test('an agency\'s error answers that echo the applicant (name, date of birth,
   const logs = new LogCapture()
   const hub = await build(t, { agencyUrl: agency.url, logs, attempts: 2 })
 
-  const first = (await post(hub.app, birth)).json<DossierSummary>().code
+  const first = (await post(asAdmin(hub), birth)).json<DossierSummary>().code
   await waitFor(async () => (await hub.store.routingState(first, 'civil-status'))?.state === 'failed', 'the 400 to fail the step')
   const other = structuredClone(birth)
   other.source = { ...other.source, reference: 'DVC-2026-11-000999' }
   ;(other.data as { child: { fullName: string } }).child.fullName = 'Lê Minh Khang'
-  const second = (await post(hub.app, other)).json<DossierSummary>().code
+  const second = (await post(asAdmin(hub), other)).json<DossierSummary>().code
   t.not(second, first, 'a second dossier')
   await waitFor(async () => (await hub.store.routingState(second, 'civil-status'))?.state === 'failed', 'the 500s to fail the step')
 

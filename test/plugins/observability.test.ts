@@ -4,29 +4,29 @@
  * dossiers by status (overdue dossiers: test/routes/lifecycle/lifecycle.test.ts, with the sweeper).
  */
 import t from 'tap'
-import { bearer, build, fileDatabase, deadEndpoint, example, freePort, post, startAgency, testSettings, uniquePrefix, waitFor, REDIS_URL } from '../helper.ts'
+import { build, fileDatabase, deadEndpoint, example, freePort, post, startAgency, testSettings, uniquePrefix, waitFor, REDIS_URL, anonymous, asAdmin, asPortal, asAuditor } from '../helper.ts'
 import { hubDatabase } from '../db-helper.ts'
 import { createHub } from '../../src/runtime.ts'
 import { createLogger } from '../../src/logger.ts'
 
 t.test('/health answers without a key', async (t) => {
   const hub = await build(t, { role: 'api' })
-  const res = await hub.app.inject({ url: '/health', headers: { authorization: '' } })
+  const res = await anonymous(hub).inject({ url: '/health' })
   t.equal(res.statusCode, 200)
   t.match(res.json(), { status: 'ok', role: 'api' })
 })
 
 t.test('/ready: Redis and the workers', async (t) => {
   const all = await build(t)
-  const ready = await all.app.inject({ url: '/ready', headers: { authorization: '' } })
+  const ready = await anonymous(all).inject({ url: '/ready' })
   t.equal(ready.statusCode, 200)
   t.same(ready.json(), { status: 'ready', checks: { database: 'ok', redis: 'ok', workers: 'ok' } })
 
   const api = await build(t, { role: 'api' })
-  t.same((await api.app.inject({ url: '/ready' })).json(), { status: 'ready', checks: { database: 'ok', redis: 'ok' } }, 'the api role has no workers to check')
+  t.same((await asAdmin(api).inject({ url: '/ready' })).json(), { status: 'ready', checks: { database: 'ok', redis: 'ok' } }, 'the api role has no workers to check')
 
   await all.workers[0]?.close()
-  const stopped = await all.app.inject({ url: '/ready' })
+  const stopped = await asAdmin(all).inject({ url: '/ready' })
   t.equal(stopped.statusCode, 503, 'a stopped worker: not ready')
   t.match(stopped.json(), { status: 'not-ready', checks: { redis: 'ok', workers: /not running: deliver\./ } })
 })
@@ -80,13 +80,13 @@ t.test('/ready with Redis out of reach: 503 within a couple of seconds, saying s
 
 t.test('/metrics: Prometheus text, admin or auditor key', async (t) => {
   const hub = await build(t, { agencyUrl: await deadEndpoint(), attempts: 1 })
-  const { code } = (await post(hub.app, example('birth-registration'))).json<{ code: string }>()
+  const { code } = (await post(asAdmin(hub), example('birth-registration'))).json<{ code: string }>()
   await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'failed', 'a failed delivery')
-  await hub.app.inject({ url: `/v1/dossiers/${code}` })
+  await asAdmin(hub).inject({ url: `/v1/dossiers/${code}` })
 
-  t.equal((await hub.app.inject({ url: '/metrics', headers: { authorization: '' } })).statusCode, 401, 'no key: 401')
-  t.equal((await hub.app.inject({ url: '/metrics', headers: bearer(hub.keys.portal) })).statusCode, 403, 'the portal: 403')
-  const res = await hub.app.inject({ url: '/metrics', headers: bearer(hub.keys.auditor) })
+  t.equal((await anonymous(hub).inject({ url: '/metrics' })).statusCode, 401, 'no key: 401')
+  t.equal((await asPortal(hub).inject({ url: '/metrics' })).statusCode, 403, 'the portal: 403')
+  const res = await asAuditor(hub).inject({ url: '/metrics' })
   t.equal(res.statusCode, 200)
   t.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/)
   const text = res.body
@@ -101,9 +101,9 @@ t.test('/metrics: delivery latency per agency, from the counters the workers kee
   const agency = await startAgency(t)
   const worker = await build(t, { agencyUrl: agency.url })
   const started = Date.now()
-  const { code } = (await post(worker.app, example('birth-registration'))).json<{ code: string }>()
+  const { code } = (await post(asAdmin(worker), example('birth-registration'))).json<{ code: string }>()
   const routing = await waitFor(async () => {
-    const d = (await worker.app.inject({ url: `/v1/dossiers/${code}`, headers: bearer(worker.keys.admin) })).json<{ routing: Record<string, { agency: string, state: string }> }>()
+    const d = (await asAdmin(worker).inject({ url: `/v1/dossiers/${code}` })).json<{ routing: Record<string, { agency: string, state: string }> }>()
     const steps = Object.values(d.routing)
     return steps.length > 0 && steps.every((r) => r.state !== 'pending' && r.state !== 'retrying') ? steps : undefined
   }, 'every step delivered')
@@ -114,7 +114,7 @@ t.test('/metrics: delivery latency per agency, from the counters the workers kee
 
   // another process, API only, serves what the worker recorded
   const text = await waitFor(async () => {
-    const body = (await worker.app.inject({ url: '/metrics', headers: bearer(worker.keys.admin) })).body
+    const body = (await asAdmin(worker).inject({ url: '/metrics' })).body
     return [...delivered].every(([a, n]) => new RegExp(`hub_delivery_latency_seconds_count\\{agency="${a}"[^}]*\\} ${n}\\n`).test(body)) ? body : undefined
   }, 'latency counts')
   for (const [a, n] of delivered) {
@@ -133,10 +133,10 @@ t.test('/metrics: delivery latency per agency, from the counters the workers kee
 t.test('/metrics: the webhook queue by state, a notification that failed for good included', async (t) => {
   const hub = await build(t, { agencyUrl: await deadEndpoint(), attempts: 1, settings: testSettings({ agencyUrl: await deadEndpoint(), attempts: 1, subscribers: { portal: { url: await deadEndpoint(), secret: 'webhook-test-secret', attempts: 1 } } }) })
   const metric = async (): Promise<Record<string, number>> => {
-    const text = (await hub.app.inject({ url: '/metrics', headers: bearer(hub.keys.admin) })).body
+    const text = (await asAdmin(hub).inject({ url: '/metrics' })).body
     return Object.fromEntries([...text.matchAll(/^hub_webhook_queue_jobs\{state="(\w+)"[^}]*\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]))
   }
-  await post(hub.app, example('birth-registration'))
+  await post(asAdmin(hub), example('birth-registration'))
   const counts = await waitFor(async () => { const m = await metric(); return (m.failed ?? 0) >= 1 ? m : undefined }, 'a failed notification counted')
   t.same(Object.keys(counts).sort(), ['active', 'delayed', 'failed', 'waiting'])
   t.equal(counts.failed, (await hub.webhooks?.queue.getJobCounts('failed'))?.failed, 'as the queue says')

@@ -19,7 +19,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
-import { build, example, startAgency } from '../helper.ts'
+import { build, example, startAgency, asAdmin } from '../helper.ts'
 import { goldenText } from '../golden-files.ts'
 import { fromRoot } from '../../src/paths.ts'
 
@@ -102,7 +102,7 @@ function justiceTime (d: Date): string {
 t.test('a client generated from the OpenAPI document type-checks and runs an integrator\'s scenario', async (t) => {
   const agency = await startAgency(t)
   const hub = await build(t, { agencyUrl: agency.url })
-  const doc = (await hub.app.inject({ method: 'GET', url: '/docs/json' })).json<unknown>()
+  const doc = (await asAdmin(hub).inject({ method: 'GET', url: '/docs/json' })).json<unknown>()
   const baseUrl = await hub.app.listen({ port: 0, host: '127.0.0.1' })
 
   const generator = await import(pathToFileURL(tools.resolve('openapi-typescript')).href) as OpenApiTs

@@ -10,7 +10,7 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import SwaggerParser from '@apidevtools/swagger-parser'
 import { createConfig, lintFromString } from '@redocly/openapi-core'
-import { bearer, build, deadEndpoint, example, post, startAgency, testSettings, waitFor } from '../helper.ts'
+import { build, deadEndpoint, example, post, startAgency, testSettings, waitFor, asAdmin, anonymous, asPortal } from '../helper.ts'
 import { fromRoot } from '../../src/paths.ts'
 import { createStrictAjv } from '../../src/validation/ajv.ts'
 import { Ajv2020 } from 'ajv/dist/2020.js'
@@ -40,7 +40,7 @@ interface OpenApi {
 
 t.test('the OpenAPI document', async (t) => {
   const hub = await build(t, { role: 'api' })
-  const res = await hub.app.inject({ method: 'GET', url: '/docs/json' })
+  const res = await asAdmin(hub).inject({ method: 'GET', url: '/docs/json' })
   t.equal(res.statusCode, 200, '/docs/json answers 200')
   t.match(String(res.headers['content-type']), /^application\/json/, 'as JSON')
   const doc = res.json<OpenApi>()
@@ -256,10 +256,10 @@ t.test('the OpenAPI document', async (t) => {
 
 t.test('GET /docs serves the Swagger UI page', async (t) => {
   const hub = await build(t, { role: 'api' })
-  let res = await hub.app.inject({ method: 'GET', url: '/docs' })
+  let res = await asAdmin(hub).inject({ method: 'GET', url: '/docs' })
   for (let hops = 0; hops < 3 && res.statusCode >= 300 && res.statusCode < 400; hops++) {
     const location = String(res.headers.location)
-    res = await hub.app.inject({ method: 'GET', url: new URL(location, 'http://hub.test/docs').pathname })
+    res = await asAdmin(hub).inject({ method: 'GET', url: new URL(location, 'http://hub.test/docs').pathname })
   }
   t.equal(res.statusCode, 200)
   t.match(String(res.headers['content-type']), /^text\/html/, 'an HTML page')
@@ -358,7 +358,7 @@ function documentedHeaders (doc: OpenApi, answer: { headers?: Record<string, Hea
 
 t.test('what a client generator needs of the document (rate limit on, as deployed)', async (t) => {
   const hub = await build(t, { role: 'api', rateLimit: { max: 10_000, timeWindowMs: 60_000 } })
-  const doc = (await hub.app.inject({ method: 'GET', url: '/docs/json' })).json<OpenApi>()
+  const doc = (await asAdmin(hub).inject({ method: 'GET', url: '/docs/json' })).json<OpenApi>()
   const ops = operationsOf(doc)
 
   t.test('every operation has its pinned operationId, each unique and safe in a URL or a function name', async (t) => {
@@ -383,7 +383,7 @@ t.test('what a client generator needs of the document (rate limit on, as deploye
       const isPublic = op.security?.length === 0
       const open = PUBLIC.includes(key) || SIGNED.includes(key)
       t.equal(isPublic, open, `${key}: ${open ? 'public (security: [])' : 'needs the API key'}`)
-      const res = await hub.app.inject({ method: method as 'GET', url: urlOf(path, {}), headers: { authorization: '' } })
+      const res = await anonymous(hub).inject({ method: method as 'GET', url: urlOf(path, {}) })
       if (isPublic) t.not(res.statusCode, 401, `${key}: answers without a key`)
       else t.equal(res.statusCode, 401, `${key}: 401 without a key`)
     }
@@ -407,17 +407,17 @@ t.test('what a client generator needs of the document (rate limit on, as deploye
       }
       const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string)
       for (const name of names) {
-        const malformed = await hub.app.inject({ method: method as 'GET', url: urlOf(path, { [name]: 'not a valid value!' }) })
+        const malformed = await asAdmin(hub).inject({ method: method as 'GET', url: urlOf(path, { [name]: 'not a valid value!' }) })
         documented(malformed.statusCode, `a malformed ${name}`)
         t.ok(malformed.statusCode >= 400 && malformed.statusCode < 500, `${key}: a malformed ${name} is refused (${malformed.statusCode})`)
-        documented((await hub.app.inject({ method: method as 'GET', url: urlOf(path, { [name]: 'x'.repeat(150) }) })).statusCode, `a ${name} of 150 characters`)
+        documented((await asAdmin(hub).inject({ method: method as 'GET', url: urlOf(path, { [name]: 'x'.repeat(150) }) })).statusCode, `a ${name} of 150 characters`)
       }
       if (method === 'POST') {
         const url = urlOf(path, {})
-        const text = await hub.app.inject({ method: 'POST', url, headers: { 'content-type': 'text/plain' }, payload: 'hello' })
+        const text = await asAdmin(hub).inject({ method: 'POST', url, headers: { 'content-type': 'text/plain' }, payload: 'hello' })
         t.equal(text.statusCode, 415, `${key}: a text body is refused`)
         documented(text.statusCode, 'a text body')
-        const broken = await hub.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: '{' })
+        const broken = await asAdmin(hub).inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: '{' })
         t.equal(broken.statusCode, 400, `${key}: broken JSON is refused`)
         documented(broken.statusCode, 'broken JSON')
       }
@@ -438,25 +438,25 @@ t.test('what a client generator needs of the document (rate limit on, as deploye
       // and the other way: what a client acts on is documented (not helmet's security headers, the same on every answer)
       for (const name of Object.keys(res.headers).filter((h) => MEANINGFUL.test(h))) t.ok(names.includes(name), `${key} ${status}: ${name} is sent, and documented`)
     }
-    const headers = { ...bearer(hub.keys.portal), 'idempotency-key': `openapi-${Date.now()}` }
-    const created = await post(hub.app, example('birth-registration'), headers)
+    const headers = { 'idempotency-key': `openapi-${Date.now()}` }
+    const created = await post(asPortal(hub), example('birth-registration'), headers)
     check('POST /v1/dossiers', 201, created)
-    check('POST /v1/dossiers', 200, await post(hub.app, example('birth-registration'), headers))
+    check('POST /v1/dossiers', 200, await post(asPortal(hub), example('birth-registration'), headers))
     const code = created.json<{ code: string }>().code
-    check('GET /v1/dossiers/{code}/status', 200, await hub.app.inject({ url: `/v1/dossiers/${code}/status`, headers: bearer(hub.keys.portal) }))
-    check('GET /v1/dossiers', 401, await hub.app.inject({ url: '/v1/dossiers', headers: { authorization: '' } }))
-    check('GET /v1/dossiers', 200, await hub.app.inject({ url: '/v1/dossiers', headers: bearer(hub.keys.portal) }))
-    const metrics = await hub.app.inject({ url: '/metrics', headers: bearer(hub.keys.admin) })
+    check('GET /v1/dossiers/{code}/status', 200, await asPortal(hub).inject({ url: `/v1/dossiers/${code}/status` }))
+    check('GET /v1/dossiers', 401, await anonymous(hub).inject({ url: '/v1/dossiers' }))
+    check('GET /v1/dossiers', 200, await asPortal(hub).inject({ url: '/v1/dossiers' }))
+    const metrics = await asAdmin(hub).inject({ url: '/metrics' })
     t.equal(metrics.statusCode, 200, '/metrics answers 200')
     t.same(Object.keys(doc.paths['/metrics']?.get?.responses?.['200']?.content ?? {}), [metrics.headers['content-type']], '/metrics 200: the documented media type is the one sent')
     t.match(metrics.body, /^# HELP /m, 'Prometheus text')
     t.notOk(documentedHeaders(doc, doc.paths['/health']?.get?.responses?.['200']).some((h) => h.startsWith('x-ratelimit')), '/health: not counted, no rate-limit headers documented')
-    t.equal((await hub.app.inject({ url: '/health' })).headers['x-ratelimit-limit'], undefined, '/health: none sent')
+    t.equal((await asAdmin(hub).inject({ url: '/health' })).headers['x-ratelimit-limit'], undefined, '/health: none sent')
 
     // over the limit: a hub whose client may make one request
     const tight = await build(t, { role: 'api', rateLimit: { max: 1, timeWindowMs: 60_000 } })
-    await tight.app.inject({ url: '/v1/dossiers', headers: bearer(tight.keys.portal) })
-    check('GET /v1/dossiers', 429, await tight.app.inject({ url: '/v1/dossiers', headers: bearer(tight.keys.portal) }))
+    await asPortal(tight).inject({ url: '/v1/dossiers' })
+    check('GET /v1/dossiers', 429, await asPortal(tight).inject({ url: '/v1/dossiers' }))
   })
 
   t.test('the webhook the hub sends is described: body, headers, signature, an example that fits', async (t) => {
@@ -494,9 +494,9 @@ t.test('a real webhook carries the documented headers and a body of the document
   const receiver = await startAgency(t)
   const settings = testSettings({ agencyUrl: await deadEndpoint(), subscribers: { portal: { url: receiver.url, secret: 'openapi-test-secret-0123456789' } } })
   const hub = await build(t, { settings })
-  const doc = (await hub.app.inject({ method: 'GET', url: '/docs/json' })).json<OpenApi>()
+  const doc = (await asAdmin(hub).inject({ method: 'GET', url: '/docs/json' })).json<OpenApi>()
   const op = doc.webhooks?.['dossier-notification']?.post
-  t.equal((await post(hub.app, example('birth-registration'))).statusCode, 201)
+  t.equal((await post(asAdmin(hub), example('birth-registration'))).statusCode, 201)
   const delivered = await waitFor(() => receiver.requests[0], 'the notification of the receipt', 20_000)
 
   const headers = delivered.headers

@@ -9,7 +9,7 @@ import t from 'tap'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
-import { bearer, build, example, post, startAgency, waitFor } from '../helper.ts'
+import { build, example, post, startAgency, waitFor, anonymous, asPortal, asAdmin } from '../helper.ts'
 import type { DossierSubmission, DossierSummary } from '../../src/types/schemas.generated.ts'
 import { monthsOf } from '../../src/plugins/external/reports-dashboard.ts'
 
@@ -26,16 +26,16 @@ t.test('the months a period touches', async (t) => {
 
 t.test('the dashboard needs the admin key', async (t) => {
   const hub = await build(t, { role: 'api' })
-  t.equal((await hub.app.inject({ url: '/admin/reports', headers: { authorization: '' } })).statusCode, 401)
-  t.equal((await hub.app.inject({ url: '/admin/reports/data', headers: bearer(hub.keys.portal) })).statusCode, 403)
-  const page = await hub.app.inject({ url: '/admin/reports', headers: { authorization: `Basic ${Buffer.from(`admin:${hub.keys.admin}`).toString('base64')}` } })
+  t.equal((await anonymous(hub).inject({ url: '/admin/reports' })).statusCode, 401)
+  t.equal((await asPortal(hub).inject({ url: '/admin/reports/data' })).statusCode, 403)
+  const page = await anonymous(hub).inject({ url: '/admin/reports', headers: { authorization: `Basic ${Buffer.from(`admin:${hub.keys.admin}`).toString('base64')}` } })
   t.equal(page.statusCode, 200)
   t.match(page.headers['content-security-policy'], /script-src 'self'[;]/, 'no inline or foreign script')
   t.match(page.body, /src="\/admin\/reports\/chart\.umd\.js"/, 'chart.js from the hub, not a CDN')
-  const chart = await hub.app.inject({ url: '/admin/reports/chart.umd.js' })
+  const chart = await asAdmin(hub).inject({ url: '/admin/reports/chart.umd.js' })
   t.equal(chart.statusCode, 200)
   t.match(chart.body.slice(0, 300), /Chart\.js/)
-  t.equal((await hub.app.inject('/admin/reports/data?from=2026-02-01&to=2026-01-01')).statusCode, 400)
+  t.equal((await asAdmin(hub).inject('/admin/reports/data?from=2026-02-01&to=2026-01-01')).statusCode, 400)
 })
 
 t.test('an administrator opens the dashboard: charts and ranking drawn from the hub\'s figures, no console errors', { skip: existsSync(CHROMIUM) ? false : `Chromium is not installed at ${CHROMIUM}` }, async (t) => {
@@ -47,12 +47,12 @@ t.test('an administrator opens the dashboard: charts and ranking drawn from the 
     n++
     const base = example('electricity-new-connection')
     const s: DossierSubmission = { ...base, source: { system: base.source.system, reference: `dash-${n}` }, procedure: { ...base.procedure, level: 'commune', receivingAgency: { code: unit } } }
-    const { code } = (await post(hub.app, s)).json<DossierSummary>()
+    const { code } = (await post(asAdmin(hub), s)).json<DossierSummary>()
     await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', `${code} delivered`)
     return code
   }
   const resolve = async (code: string): Promise<void> => {
-    const res = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: `e-${Math.random()}`, agency: 'evn', report: { status: 'resolved' } } })
+    const res = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: `e-${Math.random()}`, agency: 'evn', report: { status: 'resolved' } } })
     t.equal(res.statusCode, 201)
   }
   const early = await submit('000.31.35.H56')

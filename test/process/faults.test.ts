@@ -9,7 +9,7 @@ import t from 'tap'
 import type { Test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { Redis } from 'ioredis'
-import { answerJson, bearer, build, example, freePort, post, startAgency, testSettings, unconfirmedOutbox, waitFor } from '../helper.ts'
+import { answerJson, bearer, build, example, freePort, post, startAgency, testSettings, unconfirmedOutbox, waitFor, asAdmin } from '../helper.ts'
 import { hubDatabase } from '../db-helper.ts'
 import { createHub } from '../../src/runtime.ts'
 import { createLogger } from '../../src/logger.ts'
@@ -24,6 +24,18 @@ async function startRedis (t: Test, port: number, dir: string): Promise<ChildPro
     try { await r.connect(); return (await r.ping()) === 'PONG' } catch { return false } finally { r.disconnect() }
   }, 'redis-server to answer')
   return child
+}
+
+/**
+ * Kills the test's redis-server (SIGKILL) and waits, bounded, until its process has exited and the
+ * hub's connection has seen it go (no longer 'ready'): from then on the hub works without Redis.
+ */
+async function killRedis (child: ChildProcess, hubRedis: Redis): Promise<void> {
+  let exited = child.exitCode !== null || child.signalCode !== null
+  child.once('exit', () => { exited = true })
+  child.kill('SIGKILL')
+  await waitFor(() => exited, 'redis-server to exit')
+  await waitFor(() => hubRedis.status !== 'ready', 'the hub to see Redis gone')
 }
 
 t.test('Redis crashes during a stream of submissions and comes back empty: every dossier accepted, kept and delivered', async (t) => {
@@ -69,8 +81,7 @@ t.test('Redis crashes during a stream of submissions and comes back empty: every
   }
   t.equal(accepted.length, 20, 'twenty received before the crash')
 
-  redis.kill('SIGKILL')
-  await new Promise((resolve) => setTimeout(resolve, 200))
+  await killRedis(redis, hub.redis)
   const during = await Promise.all(Array.from({ length: 5 }, async (_, i) => await submit(100 + i)))
   for (const r of during) {
     t.equal(r.status, 201, 'Redis away: still accepted, the record is PostgreSQL')
@@ -105,10 +116,11 @@ t.test('an agency down for a stretch: deliveries back off, then all arrive when 
   for (let i = 0; i < 10; i++) {
     const s = example('electricity-new-connection')
     s.source.reference = `DOWN-${i}`
-    codes.push((await post(hub.app, s)).json<DossierSummary>().code)
+    codes.push((await post(asAdmin(hub), s)).json<DossierSummary>().code)
   }
-  await new Promise((resolve) => setTimeout(resolve, 2500))
-  const tries = agency.requests.filter((r) => r.headers['idempotency-key'] === `${codes[0] ?? ''}/evn`).map((r) => r.at)
+  // five attempts of one dossier while the agency is down (back-off 100, 200, 400, 800 ms, with jitter)
+  const triesOf = (): number[] => agency.requests.filter((r) => r.headers['idempotency-key'] === `${codes[0] ?? ''}/evn`).map((r) => r.at)
+  const tries = await waitFor(() => { const at = triesOf(); return at.length >= 5 ? at : undefined }, 'five attempts while the agency is down', 15_000)
   t.ok(tries.length >= 3, `retried while down (${tries.length} attempts for one dossier)`)
   const gaps = tries.slice(1).map((at, i) => at - (tries[i] ?? at))
   t.ok((gaps.at(-1) ?? 0) > (gaps[0] ?? 0), `backing off: gaps ${gaps.join(', ')} ms`)
@@ -150,8 +162,7 @@ t.test('a hub closes while its Redis is away, deliveries in flight: the close en
     codes.push(res.json<DossierSummary>().code)
   }
   await waitFor(async () => agency.requests.length > 3 ? true : undefined, 'deliveries to be in flight')
-  redis.kill('SIGKILL')
-  await new Promise((resolve) => setTimeout(resolve, 200))
+  await killRedis(redis, hub.redis)
   // before: QUIT waited in the offline queue of the workers' connection, and the workers' graceful
   // close waited for a blocking connection that never ended: hub.close() never returned
   let timer: NodeJS.Timeout | undefined

@@ -20,7 +20,7 @@ t.test('fault: the worker process is killed (SIGKILL) in the middle of deliverie
     const key = String(req.headers['idempotency-key'])
     const repeat = firstSeen.has(key)
     if (!repeat) firstSeen.set(key, Date.now())
-    await new Promise((resolve) => setTimeout(resolve, 40))
+    await new Promise((resolve) => setTimeout(resolve, 40)) // the agency takes a moment: deliveries are in flight at the kill
     answerJson(res, repeat ? 200 : 201, { maTiepNhan: `EVN-${firstSeen.size}`, duplicate: repeat })
   })
   const { prefix, databaseUrl, store, clients } = await withPrefix(t)

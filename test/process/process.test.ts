@@ -10,6 +10,10 @@ import { request } from 'undici'
 import { answerJson, example, freePort, startAgency, waitFor, REDIS_URL } from '../helper.ts'
 import { portalKey, startHub, submit, withPrefix, writeConfig } from '../process-helper.ts'
 import type { DossierSummary } from '../../src/types/schemas.generated.ts'
+import { Queue } from 'bullmq'
+import { Redis } from 'ioredis'
+import { Keys } from '../../src/store/keys.ts'
+import { deliveryQueueName } from '../../src/queues/delivery-queues.ts'
 
 t.test('npm start\'s entry point: serves /docs and the API, delivers, and SIGTERM lets the in-flight delivery finish', async (t) => {
   let release: (() => void) | undefined
@@ -32,8 +36,8 @@ t.test('npm start\'s entry point: serves /docs and the API, delivers, and SIGTER
   await waitFor(() => agency.requests.length === 1, 'the delivery to reach the agency')
 
   hub.child.kill('SIGTERM')
-  // the agency answers only after the hub was told to stop: the delivery is in flight
-  await new Promise((resolve) => setTimeout(resolve, 300))
+  // the agency answers only after the hub has begun to close: the delivery is in flight
+  await waitFor(() => hub.output().includes('"closing gracefully'), 'the hub to begin its close', 10_000)
   t.equal(hub.child.exitCode, null, 'the hub waits for the in-flight delivery')
   release?.()
   t.equal(await hub.exited, 0, 'exits 0 after a graceful close')
@@ -56,7 +60,11 @@ t.test('API and worker as separate processes on one Redis', async (t) => {
 
   const { status, body } = await submit(port, 'birth-registration', key)
   t.equal(status, 201)
-  await new Promise((resolve) => setTimeout(resolve, 500))
+  // the API has handed the delivery to its queue: only a worker could take it from there
+  const redis = new Redis(REDIS_URL)
+  const queue = new Queue(deliveryQueueName('justice'), { connection: redis, prefix: new Keys(prefix).queuePrefix })
+  t.teardown(async () => { await queue.close(); await redis.quit() })
+  await waitFor(async () => Object.values(await queue.getJobCounts('wait', 'prioritized', 'delayed')).some((n) => n > 0) ? true : undefined, 'the delivery queued', 10_000)
   t.equal(agency.requests.length, 0, 'the API alone delivers nothing')
   t.equal((await store.routingState(body.code, 'justice'))?.state, 'pending')
 

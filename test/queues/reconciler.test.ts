@@ -5,7 +5,7 @@
  */
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { answerJson, build, example, post, REDIS_URL, startAgency, testSettings, unconfirmedOutbox, waitFor } from '../helper.ts'
+import { answerJson, build, example, post, REDIS_URL, startAgency, testSettings, unconfirmedOutbox, waitFor, asAdmin } from '../helper.ts'
 import { createEventService, createHub, createIntakeService } from '../../src/runtime.ts'
 import { createLogger } from '../../src/logger.ts'
 import { DossierStore } from '../../src/store/dossier-store.ts'
@@ -44,7 +44,7 @@ t.test('queueing fails after the dossier is stored: 201 anyway, and the reconcil
 t.test('a normal intake leaves nothing for the reconciler, and running it twice delivers once', async (t) => {
   const agency = await startAgency(t)
   const hub = await build(t, { agencyUrl: agency.url })
-  const res = await post(hub.app, example('electricity-new-connection'))
+  const res = await post(asAdmin(hub), example('electricity-new-connection'))
   const code = res.json<DossierSummary>().code
   // right after intake the entry may still be there (the job exists): the reconciler only confirms it
   const first = await hub.reconciler.runOnce(Date.now() + 1)
@@ -118,7 +118,7 @@ t.test('a report releases the next stage but queueing it fails: the reconciler d
   const agency = await startAgency(t)
   // the worker's scheduled reconciler runs once at start-up: a long grace period keeps it away from this test's entry
   const hub = await build(t, { agencyUrl: agency.url, reconcileGraceMs: 60_000 })
-  const res = await post(hub.app, example('birth-registration'))
+  const res = await post(asAdmin(hub), example('birth-registration'))
   const { code } = res.json<DossierSummary>()
   await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'delivered', 'justice delivered')
   // an API process that stores the report and dies before queueing the released steps
@@ -144,7 +144,7 @@ t.test('a job Redis left without its data fails at once, and the relay queues th
   let up = false
   const agency = await startAgency(t, (_req, res, n) => { if (up) answerJson(res, 201, { maTiepNhan: `EVN-${n}` }); else answerJson(res, 503, { error: 'bảo trì' }) })
   const hub = await build(t, { settings: testSettings({ agencyUrl: agency.url, attempts: 50, baseDelayMs: 300, maxDelayMs: 300 }), reconcileIntervalMs: 300, reconcileGraceMs: 0 })
-  const code = (await post(hub.app, example('electricity-new-connection'))).json<DossierSummary>().code
+  const code = (await post(asAdmin(hub), example('electricity-new-connection'))).json<DossierSummary>().code
   await waitFor(async () => ((await hub.store.routingState(code, 'evn'))?.attempts ?? 0) >= 1 ? true : undefined, 'a first attempt refused')
   // what a worker leaves when Redis lost the job's keys under it: the job's hash without its data and options
   const job = await hub.queues.getJob('evn', code)

@@ -10,7 +10,7 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
 import type { DossierSummary } from '../../src/types/schemas.generated.ts'
-import { answerJson, bearer, build, example, keysUnder, post, removeKeys, startAgency, testSettings, unconfirmedOutbox, waitFor, REDIS_URL, type ReceivedRequest } from '../helper.ts'
+import { answerJson, build, example, keysUnder, post, removeKeys, startAgency, testSettings, unconfirmedOutbox, waitFor, REDIS_URL, type ReceivedRequest, asPortal, asKey } from '../helper.ts'
 
 t.test('the hub\'s Redis emptied under a running hub: every dossier, client, delivery and notification survives', async (t) => {
   let up = false
@@ -41,7 +41,7 @@ t.test('the hub\'s Redis emptied under a running hub: every dossier, client, del
     const birth = i % 2 === 0
     const s = example(birth ? 'birth-registration' : 'electricity-new-connection')
     s.source.reference = `LOSS-${i}`
-    const res = await post(hub.app, s, bearer(hub.keys.portal))
+    const res = await post(asPortal(hub), s)
     t.equal(res.statusCode, 201, `dossier ${i} accepted`)
     firstSteps.push({ code: res.json<DossierSummary>().code, step: birth ? 'civil-status' : 'evn' })
   }
@@ -60,12 +60,12 @@ t.test('the hub\'s Redis emptied under a running hub: every dossier, client, del
   up = true
 
   for (const { code } of firstSteps) {
-    const res = await hub.app.inject({ url: `/v1/dossiers/${code}`, headers: bearer(hub.keys.portal) })
+    const res = await asPortal(hub).inject({ url: `/v1/dossiers/${code}` })
     t.equal(res.statusCode, 200, `${code}: read back with the portal's key`)
     t.equal(res.json<{ code: string }>().code, code)
   }
   const agencyKey = hub.keys.agencies.evn ?? ''
-  t.equal((await hub.app.inject({ url: '/v1/dossiers?limit=1', headers: bearer(agencyKey) })).statusCode, 200, 'an agency\'s key still authenticates')
+  t.equal((await asKey(hub, agencyKey).inject({ url: '/v1/dossiers?limit=1' })).statusCode, 200, 'an agency\'s key still authenticates')
 
   await waitFor(async () => {
     for (const { code, step } of firstSteps) if ((await hub.store.routingState(code, step))?.state !== 'delivered') return false

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
-import { build, example, freePort, post, testSettings, waitFor } from '../helper.ts'
+import { build, example, freePort, post, testSettings, waitFor, asAdmin } from '../helper.ts'
 import { createRedis, parseSentinelUrl } from '../../src/redis/connection.ts'
 import { loadEnv } from '../../src/config/env.ts'
 import type { DossierSummary } from '../../src/types/schemas.generated.ts'
@@ -56,7 +56,7 @@ t.test('the hub works through Sentinel', async (t) => {
   t.equal(await plain.get('probe'), 'through-sentinel', 'the connection found the master')
 
   const hub = await build(t, { redisUrl: url, settings: testSettings({ agencyUrl: 'http://127.0.0.1:9' }), role: 'api' })
-  const res = await post(hub.app, example('electricity-new-connection'))
+  const res = await post(asAdmin(hub), example('electricity-new-connection'))
   t.equal(res.statusCode, 201)
   const { code } = res.json<DossierSummary>()
   t.ok(code.length > 0, 'a dossier was stored')

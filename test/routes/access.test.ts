@@ -7,7 +7,7 @@ import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import type { InjectOptions } from 'fastify'
-import { bearer, build, dossierRow, example, post, REDIS_URL, removeKeys, storedDossiers, waitFor, type TestHub } from '../helper.ts'
+import { bearer, build, dossierRow, example, post, REDIS_URL, removeKeys, storedDossiers, waitFor, type TestHub, asAdmin, anonymous, asAgency, asPortal, asKey } from '../helper.ts'
 import { createTestDatabase } from '../db-helper.ts'
 import { ClientStore } from '../../src/auth/clients.ts'
 import { fromRoot } from '../../src/paths.ts'
@@ -45,7 +45,7 @@ function justiceNative (): Record<string, unknown> {
 const withKey = (req: Inject, headers: Record<string, string>): Inject => ({ ...req, headers: { ...req.headers, ...headers } })
 
 async function birthDossier (hub: TestHub): Promise<string> {
-  const res = await post(hub.app, example('birth-registration'))
+  const res = await post(asAdmin(hub), example('birth-registration'))
   return res.json<DossierSummary>().code
 }
 
@@ -62,7 +62,7 @@ t.test('no key, a malformed key, an unknown client, a wrong secret: 401 problem+
   ] as const
   for (const route of routes) {
     for (const [what, headers] of wrong) {
-      const res = await hub.app.inject(withKey(route.request(code), headers))
+      const res = await anonymous(hub).inject(withKey(route.request(code), headers))
       t.equal(res.statusCode, 401, `${route.name} with ${what}: 401`)
       t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8')
       t.equal(res.json<Problem>().code, 'HUB_ERR_UNAUTHENTICATED')
@@ -70,9 +70,9 @@ t.test('no key, a malformed key, an unknown client, a wrong secret: 401 problem+
     }
   }
   t.equal(await storedDossiers(hub), 1, 'nothing was stored')
-  const docs = await hub.app.inject({ url: '/docs/json', headers: { authorization: '' } })
+  const docs = await anonymous(hub).inject({ url: '/docs/json' })
   t.equal(docs.statusCode, 200, 'the API documentation is public')
-  const viaHeader = await hub.app.inject({ url: `/v1/dossiers/${code}`, headers: { 'x-api-key': hub.keys.portal } })
+  const viaHeader = await anonymous(hub).inject({ url: `/v1/dossiers/${code}`, headers: { 'x-api-key': hub.keys.portal } })
   t.equal(viaHeader.statusCode, 200, 'X-Api-Key works as well as Authorization: Bearer')
 })
 
@@ -99,7 +99,7 @@ t.test('each role on each route: allowed, or 403 naming the roles that may', asy
   const keys = { portal: hub.keys.portal, agency: hub.keys.agencies.justice ?? '', admin: hub.keys.admin, auditor: hub.keys.auditor }
   for (const route of routes) {
     for (const [role, key] of Object.entries(keys)) {
-      const res = await hub.app.inject(withKey(route.request(code), bearer(key)))
+      const res = await asKey(hub, key).inject(route.request(code))
       if (allowed[route.name]?.includes(role) === true) {
         t.ok(res.statusCode < 400 || (res.statusCode === 409 && (route.name.endsWith('/return') || route.name.endsWith('/supplements'))), `${route.name} as ${role}: allowed (${res.statusCode})`)
       } else {
@@ -115,51 +115,51 @@ t.test('each role on each route: allowed, or 403 naming the roles that may', asy
 t.test('agency scoping: the wrong agency sees and touches nothing, by any route', async (t) => {
   const hub = await build(t, { role: 'api' })
   const birth = await birthDossier(hub)
-  const electricity = (await post(hub.app, example('electricity-new-connection'))).json<DossierSummary>().code
-  const evn = bearer(hub.keys.agencies.evn ?? '')
-  const justice = bearer(hub.keys.agencies.justice ?? '')
+  const electricity = (await post(asAdmin(hub), example('electricity-new-connection'))).json<DossierSummary>().code
+  const evn = asAgency(hub, 'evn')
+  const justice = asAgency(hub, 'justice')
 
-  const get = await hub.app.inject({ url: `/v1/dossiers/${birth}`, headers: evn })
+  const get = await evn.inject({ url: `/v1/dossiers/${birth}` })
   t.equal(get.statusCode, 404, 'GET another agency\'s dossier: not found, as if it did not exist')
   t.equal(get.json<Problem>().code, 'HUB_ERR_DOSSIER_NOT_FOUND')
   t.notMatch(get.body, /Nguyễn|038/, 'nothing of it in the answer')
-  const history = await hub.app.inject({ url: `/v1/dossiers/${birth}/history`, headers: evn })
+  const history = await evn.inject({ url: `/v1/dossiers/${birth}/history` })
   t.equal(history.statusCode, 404, 'its history: not found')
   for (const path of ['status', 'notifications']) {
-    const res = await hub.app.inject({ url: `/v1/dossiers/${birth}/${path}`, headers: evn })
+    const res = await evn.inject({ url: `/v1/dossiers/${birth}/${path}` })
     t.equal(res.statusCode, 404, `its ${path}: not found`)
   }
-  const stats = (await hub.app.inject({ url: '/v1/stats?groupBy=agency', headers: evn })).json<{ agency: string, totals: { received: number }, groups: Array<{ key: string }> }>()
+  const stats = (await evn.inject({ url: '/v1/stats?groupBy=agency' })).json<{ agency: string, totals: { received: number }, groups: Array<{ key: string }> }>()
   t.equal(stats.agency, 'evn')
   t.equal(stats.totals.received, 1, 'statistics count only its own dossier')
   t.same(stats.groups.map((g) => g.key), ['evn'], 'and show only its own row')
-  const byProcedure = await hub.app.inject({ url: '/v1/stats?groupBy=procedure', headers: evn })
+  const byProcedure = await evn.inject({ url: '/v1/stats?groupBy=procedure' })
   t.equal(byProcedure.statusCode, 403, 'figures grouped by procedure would count other agencies\' dossiers: 403')
   t.equal(byProcedure.json<Problem>().code, 'HUB_ERR_STATS_SCOPE')
-  const list = (await hub.app.inject({ url: '/v1/dossiers', headers: evn })).json<DossierList>()
+  const list = (await evn.inject({ url: '/v1/dossiers' })).json<DossierList>()
   t.same(list.items.map((i) => i.code), [electricity], 'the list holds only the agency\'s own dossiers')
-  const filtered = await hub.app.inject({ url: '/v1/dossiers?agency=justice', headers: evn })
+  const filtered = await evn.inject({ url: '/v1/dossiers?agency=justice' })
   t.equal(filtered.statusCode, 403, 'asking for another agency\'s list: 403')
   t.equal(filtered.json<Problem>().code, 'HUB_ERR_WRONG_AGENCY')
-  const statusList = (await hub.app.inject({ url: '/v1/dossiers?status=received&procedure=1.001193.000.00.00.H56', headers: evn })).json<DossierList>()
+  const statusList = (await evn.inject({ url: '/v1/dossiers?status=received&procedure=1.001193.000.00.00.H56' })).json<DossierList>()
   t.same(statusList.items, [], 'other filters never reach beyond the agency\'s own dossiers')
 
-  const asOther = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${birth}/events`, headers: evn, payload: { eventId: 'x1', agency: 'justice', report: { status: 'resolved' } } })
+  const asOther = await evn.inject({ method: 'POST', url: `/v1/dossiers/${birth}/events`, payload: { eventId: 'x1', agency: 'justice', report: { status: 'resolved' } } })
   t.equal(asOther.statusCode, 403, 'reporting in another agency\'s name: 403')
   t.equal(asOther.json<Problem>().code, 'HUB_ERR_WRONG_AGENCY')
-  const notRouted = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${birth}/events`, headers: evn, payload: { eventId: 'x2', agency: 'evn', report: { status: 'resolved' } } })
+  const notRouted = await evn.inject({ method: 'POST', url: `/v1/dossiers/${birth}/events`, payload: { eventId: 'x2', agency: 'evn', report: { status: 'resolved' } } })
   t.equal(notRouted.statusCode, 404, 'reporting on a dossier not routed to it: not found, as if it did not exist (test/routes/events/cross-agency.test.ts)')
   t.equal(notRouted.json<Problem>().code, 'HUB_ERR_DOSSIER_NOT_FOUND')
-  const intake = await hub.app.inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', headers: evn, payload: justiceNative() })
+  const intake = await evn.inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', payload: justiceNative() })
   t.equal(intake.statusCode, 403, 'submitting as another agency: 403')
   t.equal((await dossierRow(hub, birth))?.history, 1, 'no report reached the dossier: its history holds only its receipt')
   t.equal(await storedDossiers(hub), 2, 'nothing new stored')
 
-  const own = await hub.app.inject({ url: `/v1/dossiers/${birth}`, headers: justice })
+  const own = await justice.inject({ url: `/v1/dossiers/${birth}` })
   t.equal(own.statusCode, 200, 'the agency the dossier is routed to reads it')
-  const later = await hub.app.inject({ url: `/v1/dossiers/${birth}`, headers: bearer(hub.keys.agencies['police-residence'] ?? '') })
+  const later = await asAgency(hub, 'police-residence').inject({ url: `/v1/dossiers/${birth}` })
   t.equal(later.statusCode, 200, 'so does an agency of a later step')
-  const report = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${birth}/events`, headers: justice, payload: { eventId: 'j1', agency: 'justice', report: { status: 'accepted' } } })
+  const report = await justice.inject({ method: 'POST', url: `/v1/dossiers/${birth}/events`, payload: { eventId: 'j1', agency: 'justice', report: { status: 'accepted' } } })
   t.equal(report.statusCode, 201, 'and reports on it')
 })
 
@@ -168,15 +168,15 @@ t.test('idempotency keys are each client\'s own; a removed client\'s key stops w
   const other = await hub.clients.add({ id: 'second-portal', role: 'portal' })
   const a = example('birth-registration')
   const b = example('electricity-new-connection')
-  const first = await post(hub.app, a, { 'idempotency-key': 'same-key', ...bearer(hub.keys.portal) })
-  const second = await post(hub.app, b, { 'idempotency-key': 'same-key', ...bearer(other.key) })
+  const first = await post(asPortal(hub), a, { 'idempotency-key': 'same-key' })
+  const second = await post(asKey(hub, other.key), b, { 'idempotency-key': 'same-key' })
   t.equal(first.statusCode, 201)
   t.equal(second.statusCode, 201, 'another client\'s key of the same name is no conflict')
-  const repeat = await post(hub.app, a, { 'idempotency-key': 'same-key', ...bearer(hub.keys.portal) })
+  const repeat = await post(asPortal(hub), a, { 'idempotency-key': 'same-key' })
   t.equal(repeat.statusCode, 200, 'a client\'s own repeat is recognised')
 
   t.ok(await hub.clients.remove('second-portal'))
-  const gone = await hub.app.inject({ url: '/v1/dossiers', headers: bearer(other.key) })
+  const gone = await asKey(hub, other.key).inject({ url: '/v1/dossiers' })
   t.equal(gone.statusCode, 401, 'the removed client\'s key: 401')
   const stored = JSON.stringify(await hub.db.sql`select * from clients where id = 'test-portal'`)
   t.match(stored, /"secret_hash"/, 'the row is there')
@@ -216,7 +216,7 @@ t.test('npm run client:add / client:list / client:remove', async (t) => {
   t.equal(added.status, 0, added.err)
   const key = /^(lth\.vbdlis\.[A-Za-z0-9_-]{43})$/m.exec(added.out)?.[1] ?? ''
   t.ok(key !== '', 'the key is printed')
-  const res = await hub.app.inject({ url: '/v1/dossiers', headers: bearer(key) })
+  const res = await asKey(hub, key).inject({ url: '/v1/dossiers' })
   t.equal(res.statusCode, 200, 'and works')
   t.equal(run('add', '--id', 'vbdlis', '--role', 'agency', '--agency', 'land-office').status, 1, 'the same id again without --replace: refused')
   t.match(run('add', '--id', 'x', '--role', 'agency', '--agency', 'nowhere').err, /not an agency of the hub config/)
@@ -229,12 +229,12 @@ t.test('npm run client:add / client:list / client:remove', async (t) => {
   const replaced = run('add', '--id', 'vbdlis', '--role', 'agency', '--agency', 'land-office', '--replace')
   t.equal(replaced.status, 0)
   // (the change message is read once this process runs again after the command)
-  await waitFor(async () => (await hub.app.inject({ url: '/v1/dossiers', headers: bearer(key) })).statusCode === 401, 'the replaced key refused in the running hub', 1000)
+  await waitFor(async () => (await asKey(hub, key).inject({ url: '/v1/dossiers' })).statusCode === 401, 'the replaced key refused in the running hub', 1000)
   t.pass('the replaced key stops working in the running hub at once')
   const newKey = /^(lth\.vbdlis\.[A-Za-z0-9_-]{43})$/m.exec(replaced.out)?.[1] ?? ''
-  t.equal((await hub.app.inject({ url: '/v1/dossiers', headers: bearer(newKey) })).statusCode, 200, 'the new one works (and is cached)')
+  t.equal((await asKey(hub, newKey).inject({ url: '/v1/dossiers' })).statusCode, 200, 'the new one works (and is cached)')
   t.equal(run('remove', '--id', 'vbdlis').status, 0)
-  await waitFor(async () => (await hub.app.inject({ url: '/v1/dossiers', headers: bearer(newKey) })).statusCode === 401, 'the removed key refused in the running hub', 1000)
+  await waitFor(async () => (await asKey(hub, newKey).inject({ url: '/v1/dossiers' })).statusCode === 401, 'the removed key refused in the running hub', 1000)
   t.pass('removed by the command: 401 in the running hub at once')
   t.equal(run('remove', '--id', 'vbdlis').status, 1, 'removing it twice: refused')
 })
@@ -244,7 +244,7 @@ t.test('clients live in the record: with every key of the hub\'s Redis gone, a c
   // added, never used: not in the hub's cache, so the request below has to find it in the store
   const { key } = await hub.clients.add({ id: 'survivor', role: 'portal' })
   await removeKeys(hub.redis, hub.prefix)
-  const res = await hub.app.inject({ url: '/v1/dossiers', headers: bearer(key) })
+  const res = await asKey(hub, key).inject({ url: '/v1/dossiers' })
   t.equal(res.statusCode, 200, 'authenticated after the loss of Redis')
   t.ok((await hub.clients.list()).some((c) => c.id === 'survivor'), 'and listed')
 })

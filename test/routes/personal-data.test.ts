@@ -3,7 +3,7 @@
  * personal ever becomes a Redis key name, a BullMQ job name or job data.
  */
 import t from 'tap'
-import { bearer, build, example, keysUnder, post, startAgency, waitFor } from '../helper.ts'
+import { build, example, keysUnder, post, startAgency, waitFor, asAdmin, asAgency, asAuditor, asKey, asPortal } from '../helper.ts'
 import { maskPersonal, maskText } from '../../src/domain/masking.ts'
 import { redactAgencyAnswer } from '../../src/domain/agency-answer.ts'
 import type { Dossier, DossierList, DossierSummary } from '../../src/types/schemas.generated.ts'
@@ -96,27 +96,27 @@ t.test('redactAgencyAnswer: by key in JSON (each adapter\'s names), the request\
 
 t.test('an auditor reads the dossier with personal numbers masked; the portal and the agency in full', async (t) => {
   const hub = await build(t, { role: 'api' })
-  const { code } = (await post(hub.app, example('birth-registration'))).json<DossierSummary>()
-  await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, headers: bearer(hub.keys.agencies.justice ?? ''), payload: { eventId: 'm1', agency: 'justice', report: { status: 'processing', note: `Đã gọi 0912345678 để xác minh CCCD ${personal[0] ?? ''}` } } })
+  const { code } = (await post(asAdmin(hub), example('birth-registration'))).json<DossierSummary>()
+  await asAgency(hub, 'justice').inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: 'm1', agency: 'justice', report: { status: 'processing', note: `Đã gọi 0912345678 để xác minh CCCD ${personal[0] ?? ''}` } } })
 
-  const audited = await hub.app.inject({ url: `/v1/dossiers/${code}`, headers: bearer(hub.keys.auditor) })
+  const audited = await asAuditor(hub).inject({ url: `/v1/dossiers/${code}` })
   t.equal(audited.statusCode, 200)
   for (const p of personal) t.notOk(audited.body.includes(p), `${p.slice(0, 4)}… is not shown to the auditor`)
   const d = audited.json<Dossier>()
   t.equal(d.applicant.identity.number, '0381******45', 'masked as 0012******67')
   t.equal(d.applicant.phone, '09******78')
   t.equal(d.applicant.fullName, birth.applicant.fullName, 'names and everything else are kept')
-  const history = await hub.app.inject({ url: `/v1/dossiers/${code}/history`, headers: bearer(hub.keys.auditor) })
+  const history = await asAuditor(hub).inject({ url: `/v1/dossiers/${code}/history` })
   for (const p of personal) t.notOk(history.body.includes(p), 'nor in the history\'s notes')
 
   for (const key of [hub.keys.portal, hub.keys.agencies.justice ?? '', hub.keys.admin]) {
-    const full = (await hub.app.inject({ url: `/v1/dossiers/${code}`, headers: bearer(key) })).json<Dossier>()
+    const full = (await asKey(hub, key).inject({ url: `/v1/dossiers/${code}` })).json<Dossier>()
     t.equal(full.applicant.identity.number, birth.applicant.identity.number, 'the portal, the agency and admins see it in full')
   }
   // the agency's note travels in the step's state, also in list items
-  const portalList = await hub.app.inject({ url: '/v1/dossiers', headers: bearer(hub.keys.portal) })
+  const portalList = await asPortal(hub).inject({ url: '/v1/dossiers' })
   t.ok(portalList.body.includes(personal[0] ?? 'x'), 'the portal\'s list shows the note as the agency wrote it')
-  const auditorList = await hub.app.inject({ url: '/v1/dossiers', headers: bearer(hub.keys.auditor) })
+  const auditorList = await asAuditor(hub).inject({ url: '/v1/dossiers' })
   t.equal(auditorList.json<DossierList>().items.length, 1)
   for (const p of personal) t.notOk(auditorList.body.includes(p), `the auditor's list masks ${p.slice(0, 4)}…`)
   t.match(auditorList.json<DossierList>().items[0]?.routing['civil-status']?.note, /CCCD 0381\*{6}45/)
@@ -125,10 +125,10 @@ t.test('an auditor reads the dossier with personal numbers masked; the portal an
 t.test('nothing personal in Redis key names, BullMQ job names or job data', async (t) => {
   const agency = await startAgency(t)
   const hub = await build(t, { agencyUrl: agency.url })
-  const { code } = (await post(hub.app, example('birth-registration'), { 'idempotency-key': `key-${personal[0] ?? ''}` })).json<DossierSummary>()
-  await post(hub.app, example('electricity-new-connection'))
+  const { code } = (await post(asAdmin(hub), example('birth-registration'), { 'idempotency-key': `key-${personal[0] ?? ''}` })).json<DossierSummary>()
+  await post(asAdmin(hub), example('electricity-new-connection'))
   await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'delivered', 'delivered')
-  await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: `ev-${personal[3] ?? ''}`, agency: 'justice', report: { status: 'resolved' } } })
+  await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: `ev-${personal[3] ?? ''}`, agency: 'justice', report: { status: 'resolved' } } })
   await waitFor(async () => (await hub.store.routingState(code, 'residence'))?.state === 'delivered', 'next stage delivered')
 
   const names = await keysUnder(hub.redis, hub.prefix)

@@ -3,7 +3,7 @@
  */
 import t, { type Test } from 'tap'
 import { connect } from 'node:net'
-import { build, dossierRow, example, keysUnder, post, storedDossiers, type TestHub } from '../helper.ts'
+import { build, dossierRow, example, keysUnder, post, storedDossiers, type TestHub, asAdmin } from '../helper.ts'
 import type { DossierSubmission, DossierSummary, Problem } from '../../src/types/schemas.generated.ts'
 import { Keys } from '../../src/store/keys.ts'
 
@@ -61,7 +61,7 @@ t.test('invalid dossiers: 400 listing each offending field; nothing stored', asy
   for (const [label, mutate, pointer, reason] of cases) {
     const s = example('electricity-new-connection') as DossierSubmission & Record<string, unknown>
     mutate(s)
-    const p = expectProblem(t, await post(hub.app, s), 400, label)
+    const p = expectProblem(t, await post(asAdmin(hub), s), 400, label)
     t.equal(p.code, 'HUB_ERR_VALIDATION', `${label}: code`)
     const hit = p.errors?.find((e) => e.pointer === pointer)
     t.ok(hit, `${label}: names ${pointer} (got ${JSON.stringify(p.errors)})`)
@@ -76,45 +76,45 @@ t.test('several problems at once are all listed', async (t) => {
   s.applicant.phone = 'x'
   s.channel = 'fax' as never
   s.extra = 1
-  const p = expectProblem(t, await post(hub.app, s), 400, 'three problems')
+  const p = expectProblem(t, await post(asAdmin(hub), s), 400, 'three problems')
   t.same(new Set(p.errors?.map((e) => e.pointer)), new Set(['#/applicant/phone', '#/channel', '#/extra']))
 })
 
 t.test('HTTP-level bad input: malformed JSON, wrong content type, oversized body, bad key, unknown route', async (t) => {
   const hub = await build(t, { bodyLimit: 8 * 1024 })
-  const malformed = await hub.app.inject({ method: 'POST', url: '/v1/dossiers', headers: { 'content-type': 'application/json' }, payload: '{"source": {' })
+  const malformed = await asAdmin(hub).inject({ method: 'POST', url: '/v1/dossiers', headers: { 'content-type': 'application/json' }, payload: '{"source": {' })
   t.equal(expectProblem(t, malformed, 400, 'malformed JSON').code, 'FST_ERR_CTP_INVALID_JSON_BODY')
 
-  const poisoned = await hub.app.inject({ method: 'POST', url: '/v1/dossiers', headers: { 'content-type': 'application/json' }, payload: '{"__proto__": {"polluted": true}}' })
+  const poisoned = await asAdmin(hub).inject({ method: 'POST', url: '/v1/dossiers', headers: { 'content-type': 'application/json' }, payload: '{"__proto__": {"polluted": true}}' })
   expectProblem(t, poisoned, 400, 'prototype poisoning')
   t.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype pollution')
 
-  const empty = await hub.app.inject({ method: 'POST', url: '/v1/dossiers', headers: { 'content-type': 'application/json' }, payload: '' })
+  const empty = await asAdmin(hub).inject({ method: 'POST', url: '/v1/dossiers', headers: { 'content-type': 'application/json' }, payload: '' })
   expectProblem(t, empty, 400, 'empty body')
 
   for (const type of ['text/plain', 'application/xml', 'application/x-www-form-urlencoded']) {
-    const res = await hub.app.inject({ method: 'POST', url: '/v1/dossiers', headers: { 'content-type': type }, payload: JSON.stringify(example('birth-registration')) })
+    const res = await asAdmin(hub).inject({ method: 'POST', url: '/v1/dossiers', headers: { 'content-type': type }, payload: JSON.stringify(example('birth-registration')) })
     t.equal(expectProblem(t, res, 415, `content type ${type}`).code, 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
   }
 
   const big = example('electricity-new-connection')
   big.summary = 'x'.repeat(9 * 1024)
-  const tooLarge = await post(hub.app, big)
+  const tooLarge = await post(asAdmin(hub), big)
   const p413 = expectProblem(t, tooLarge, 413, 'oversized body')
   t.match(p413.detail, /8192 bytes/)
 
-  const badKey = await post(hub.app, example('birth-registration'), { 'idempotency-key': 'has spaces in it' })
+  const badKey = await post(asAdmin(hub), example('birth-registration'), { 'idempotency-key': 'has spaces in it' })
   const pKey = expectProblem(t, badKey, 400, 'bad Idempotency-Key')
   t.equal(pKey.errors?.[0]?.header, 'Idempotency-Key')
 
-  const missing = await hub.app.inject({ method: 'GET', url: '/v1/nothing-here' })
+  const missing = await asAdmin(hub).inject({ method: 'GET', url: '/v1/nothing-here' })
   t.equal(expectProblem(t, missing, 404, 'unknown route').code, 'HUB_ERR_ROUTE_NOT_FOUND')
-  const wrongMethod = await hub.app.inject({ method: 'DELETE', url: '/v1/dossiers' })
+  const wrongMethod = await asAdmin(hub).inject({ method: 'DELETE', url: '/v1/dossiers' })
   expectProblem(t, wrongMethod, 404, 'unknown method')
 
-  const noDossier = await hub.app.inject({ url: '/v1/dossiers/000.00.06.H56-261123-9999' })
+  const noDossier = await asAdmin(hub).inject({ url: '/v1/dossiers/000.00.06.H56-261123-9999' })
   t.equal(expectProblem(t, noDossier, 404, 'unknown dossier').code, 'HUB_ERR_DOSSIER_NOT_FOUND')
-  const notACode = await hub.app.inject({ url: '/v1/dossiers/not-a-code' })
+  const notACode = await asAdmin(hub).inject({ url: '/v1/dossiers/not-a-code' })
   t.equal(expectProblem(t, notACode, 400, 'malformed code').errors?.[0]?.parameter, 'code')
 
   await assertNothingStored(t, hub, 'after HTTP-level bad input')
@@ -122,7 +122,7 @@ t.test('HTTP-level bad input: malformed JSON, wrong content type, oversized body
 
 t.test('prototype keys are refused on every route that takes a body, and pollute nothing', async (t) => {
   const hub = await build(t, { role: 'api' })
-  const created = await post(hub.app, example('birth-registration'))
+  const created = await post(asAdmin(hub), example('birth-registration'))
   const { code } = created.json<DossierSummary>()
   const routes = ['/v1/dossiers', '/v1/agencies/justice/dossiers', '/v1/agencies/land-office/dossiers', `/v1/dossiers/${code}/events`]
   const bodies = [
@@ -134,7 +134,7 @@ t.test('prototype keys are refused on every route that takes a body, and pollute
   const before = (await dossierRow(hub, code))?.version
   for (const url of routes) {
     for (const payload of bodies) {
-      const res = await hub.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload })
+      const res = await asAdmin(hub).inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload })
       t.equal(res.statusCode, 400, `${url} ${payload.slice(0, 40)}…: 400`)
       t.equal(res.json<{ code: string }>().code, 'FST_ERR_CTP_INVALID_JSON_BODY', 'refused by the JSON parser')
     }
@@ -147,11 +147,11 @@ t.test('prototype keys are refused on every route that takes a body, and pollute
 
 t.test('what the router refuses before any route is a problem document too: a path parameter too long, bad percent-encoding', async (t) => {
   const hub = await build(t, { role: 'api' })
-  const long = await hub.app.inject({ url: `/v1/dossiers/${'H'.repeat(5000)}`, headers: { authorization: `Bearer ${hub.keys.admin}` } })
+  const long = await asAdmin(hub).inject({ url: `/v1/dossiers/${'H'.repeat(5000)}` })
   const p = expectProblem(t, long, 414, 'a 5000-character code')
   t.equal(p.code, 'FST_ERR_MAX_PARAM_LENGTH')
   t.match(p.detail, /longer than 100 characters/)
-  const bad = await hub.app.inject({ url: '/v1/dossiers/%E0%A4%A/history', headers: { authorization: `Bearer ${hub.keys.admin}` } })
+  const bad = await asAdmin(hub).inject({ url: '/v1/dossiers/%E0%A4%A/history' })
   t.equal(expectProblem(t, bad, 400, 'broken percent-encoding').code, 'FST_ERR_BAD_URL')
   await assertNothingStored(t, hub, 'router refusals')
 })

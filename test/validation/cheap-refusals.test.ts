@@ -8,7 +8,7 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import { readFileSync } from 'node:fs'
-import { build, dossierRow, example, storedDossiers, type TestHub } from '../helper.ts'
+import { build, dossierRow, example, storedDossiers, type TestHub, asAdmin } from '../helper.ts'
 import { createAjv } from '../../src/validation/ajv.ts'
 import { UNKNOWN_PROPERTIES_NAMED } from '../../src/validation/limits.ts'
 import { MAX_LISTED_PROBLEMS } from '../../src/http/problem.ts'
@@ -58,7 +58,7 @@ function longName (base: unknown): string {
 
 /** Refused 400, as a small problem document with a bounded list and the full count. */
 async function refusedSmall (t: Test, hub: TestHub, url: string, payload: string, what: string, headers: Record<string, string> = {}): Promise<Problem> {
-  const res = await hub.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...headers }, payload })
+  const res = await asAdmin(hub).inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...headers }, payload })
   t.equal(res.statusCode, 400, `${what}: 400`)
   t.ok(res.body.length < SMALL_ANSWER, `${what}: the answer is small (${res.body.length} bytes for a body of ${payload.length})`)
   const problem = res.json<Problem>()
@@ -126,7 +126,7 @@ t.test('native agency submissions: the worst bodies are refused small, nothing s
 
 t.test('agency reports and supplements: the worst bodies are refused small, nothing recorded', async (t) => {
   const hub = await build(t, { role: 'api', bodyLimit: BODY_LIMIT })
-  const { code } = (await hub.app.inject({ method: 'POST', url: '/v1/dossiers', payload: example('land-use-right-transfer') })).json<DossierSummary>()
+  const { code } = (await asAdmin(hub).inject({ method: 'POST', url: '/v1/dossiers', payload: example('land-use-right-transfer') })).json<DossierSummary>()
   const history = (await dossierRow(hub, code))?.history
   const version = (await dossierRow(hub, code))?.version
   const events = `/v1/dossiers/${code}/events`
@@ -151,7 +151,7 @@ t.test('statistics: the period is bounded from its two dates, before any query',
   t.equal(periodDays('2026-02-01', '2026-01-01'), 0, 'backwards: no day')
 
   const hub = await build(t, { role: 'api' })
-  const res = await hub.app.inject('/v1/stats?from=0001-01-01&to=9999-12-31')
+  const res = await asAdmin(hub).inject('/v1/stats?from=0001-01-01&to=9999-12-31')
   t.equal(res.statusCode, 400)
   const problem = res.json<Problem>()
   t.equal(problem.errors?.[0]?.parameter, 'from')

@@ -9,7 +9,7 @@ import t from 'tap'
 import type { Test } from 'tap'
 import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
-import { build, dossierRow, example, storedDossiers, type TestHub } from '../helper.ts'
+import { build, dossierRow, example, storedDossiers, type TestHub, asAdmin } from '../helper.ts'
 import type { DossierSummary } from '../../src/types/schemas.generated.ts'
 import { goldenPath } from '../golden-files.ts'
 
@@ -56,7 +56,7 @@ const HUGE_RUNS = Math.max(10, Math.floor(RUNS / 50))
 async function refusedSmall (t: Test, hub: TestHub, url: string, bodies: fc.Arbitrary<string>): Promise<void> {
   let n = 0
   await fc.assert(fc.asyncProperty(bodies, async (payload) => {
-    const res = await hub.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload })
+    const res = await asAdmin(hub).inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload })
     const about = `${url}, ${payload.length} bytes (${payload.slice(0, 120)}…)`
     if (res.statusCode !== 400) throw new Error(`${res.statusCode} for ${about}: ${res.body.slice(0, 300)}`)
     if (res.body.length >= 64 * 1024) throw new Error(`a ${res.body.length}-byte answer for ${about}`)
@@ -70,7 +70,7 @@ async function refusedSmall (t: Test, hub: TestHub, url: string, bodies: fc.Arbi
 t.test('huge arrays in every array field of every body: refused small, nothing stored', async (t) => {
   const hub = await build(t, { role: 'api' })
   const golden = (name: string): unknown => JSON.parse(readFileSync(goldenPath(`${name}.json`), 'utf8'))
-  const { code } = (await hub.app.inject({ method: 'POST', url: '/v1/dossiers', payload: example('land-use-right-transfer') })).json<DossierSummary>()
+  const { code } = (await asAdmin(hub).inject({ method: 'POST', url: '/v1/dossiers', payload: example('land-use-right-transfer') })).json<DossierSummary>()
   const history = (await dossierRow(hub, code))?.history
   const version = (await dossierRow(hub, code))?.version
 

@@ -8,7 +8,7 @@ import t from 'tap'
 import type { Test } from 'tap'
 import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
-import { build, dossierRow, example, startAgency, storedDossiers, waitFor, type TestHub } from '../helper.ts'
+import { build, dossierRow, example, startAgency, storedDossiers, waitFor, type TestHub, asAdmin } from '../helper.ts'
 import type { DossierSummary } from '../../src/types/schemas.generated.ts'
 import { goldenPath } from '../golden-files.ts'
 
@@ -55,7 +55,7 @@ async function fuzz (t: Test, hub: TestHub, url: string, bodies: fc.Arbitrary<un
   const statuses = new Map<number, number>()
   await fc.assert(fc.asyncProperty(bodies, async (body) => {
     const payload = typeof body === 'string' ? body : JSON.stringify(body)
-    const res = await hub.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload })
+    const res = await asAdmin(hub).inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload })
     statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
     if (res.statusCode >= 500) throw new Error(`${res.statusCode} for ${payload.slice(0, 200)}: ${res.body.slice(0, 300)}`)
     if (!allowed.includes(res.statusCode)) throw new Error(`unexpected ${res.statusCode}: ${res.body.slice(0, 300)}`)
@@ -87,7 +87,7 @@ t.test('hostile native submissions to every agency: never a 5xx', async (t) => {
 
 t.test('hostile agency reports: never a 5xx, no report recorded by a refusal', async (t) => {
   const hub = await build(t, { role: 'api' })
-  const { code } = (await hub.app.inject({ method: 'POST', url: '/v1/dossiers', payload: example('land-use-right-transfer') })).json<DossierSummary>()
+  const { code } = (await asAdmin(hub).inject({ method: 'POST', url: '/v1/dossiers', payload: example('land-use-right-transfer') })).json<DossierSummary>()
   const native = { eventId: 'f-1', agency: 'land-office', native: { MaHoSo: code, MaBuoc: 'land-registration', MaTrangThai: 'DANG_XU_LY', ThoiDiem: '20261123100000' } }
   const canonical = { eventId: 'f-2', agency: 'land-office', report: { status: 'supplement-requested', missing: [{ name: 'Hợp đồng' }] } }
   const statuses = await fuzz(t, hub, `/v1/dossiers/${code}/events`, fc.oneof(mutate(native), mutate(canonical), anyJson), [200, 201, 400, 403, 409])
@@ -97,10 +97,10 @@ t.test('hostile agency reports: never a 5xx, no report recorded by a refusal', a
 t.test('hostile lifecycle requests (supplements, return, withdrawal): never a 5xx, nothing changed by a refusal', async (t) => {
   const agency = await startAgency(t)
   const hub = await build(t, { agencyUrl: agency.url })
-  const submit = async (reference: string): Promise<string> => (await hub.app.inject({ method: 'POST', url: '/v1/dossiers', payload: { ...example('electricity-new-connection'), source: { system: 'fuzz', reference } } })).json<DossierSummary>().code
+  const submit = async (reference: string): Promise<string> => (await asAdmin(hub).inject({ method: 'POST', url: '/v1/dossiers', payload: { ...example('electricity-new-connection'), source: { system: 'fuzz', reference } } })).json<DossierSummary>().code
   const [asked, open] = [await submit('fuzz-1'), await submit('fuzz-2')]
   for (const code of [asked, open]) await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', `${code} delivered`)
-  const report = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${asked}/events`, payload: { eventId: 'ask-1', agency: 'evn', report: { status: 'supplement-requested', missing: [{ name: 'Bản vẽ' }] } } })
+  const report = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${asked}/events`, payload: { eventId: 'ask-1', agency: 'evn', report: { status: 'supplement-requested', missing: [{ name: 'Bản vẽ' }] } } })
   t.equal(report.statusCode, 201, 'the agency asks for papers')
 
   const papers = {
@@ -118,7 +118,7 @@ t.test('hostile lifecycle requests (supplements, return, withdrawal): never a 5x
   t.equal((await dossierRow(hub, open))?.version, version, 'nothing changed by the refused returns')
 
   const withdrawn = await fuzz(t, hub, `/v1/dossiers/${open}/withdraw`, fc.oneof(mutate({ reason: 'Công dân không có nhu cầu nữa' }), anyJson, deep), [200, 400, 413])
-  const status = (await hub.app.inject({ url: `/v1/dossiers/${open}/status` })).json<{ status: string }>().status
+  const status = (await asAdmin(hub).inject({ url: `/v1/dossiers/${open}/status` })).json<{ status: string }>().status
   t.equal(status, (withdrawn.get(200) ?? 0) > 0 ? 'withdrawn' : 'processing', 'withdrawn exactly when a request was accepted')
 })
 
@@ -133,7 +133,7 @@ t.test('hostile dossier codes in the path: never a 5xx', async (t) => {
     (code: string): string => /^[\x21-\x7e]*$/.test(code) && !/[?#/]/.test(code) ? code : encodeURIComponent(code.replace(/[\ud800-\udfff]/g, '\ufffd'))
   ]
   await fc.assert(fc.asyncProperty(fc.oneof(hostileString, fc.constantFrom('%', '%E0%A4%A', '%zz', 'a%2', '%00', '%2e%2e')), fc.constantFrom('', '/history', '/audit', '/status', '/notifications', '/national-record'), fc.constantFrom(...encoders), async (code, sub, encode) => {
-    const res = await hub.app.inject({ url: `/v1/dossiers/${encode(code)}${sub}`, headers: { authorization: `Bearer ${hub.keys.admin}` } })
+    const res = await asAdmin(hub).inject({ url: `/v1/dossiers/${encode(code)}${sub}` })
     statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
     if (res.statusCode >= 500) throw new Error(`${res.statusCode} for ${JSON.stringify(code).slice(0, 200)}${sub}: ${res.body.slice(0, 300)}`)
     if (![400, 404, 414].includes(res.statusCode) && !(sub === '' && code === '' && res.statusCode === 200)) throw new Error(`unexpected ${res.statusCode} for ${JSON.stringify(code).slice(0, 100)}${sub}`)

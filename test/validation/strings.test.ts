@@ -6,7 +6,7 @@
  */
 import t, { type Test } from 'tap'
 import { readFileSync } from 'node:fs'
-import { bearer, build, dossierRow, example, post, storedDossiers, type TestHub } from '../helper.ts'
+import { build, dossierRow, example, post, storedDossiers, type TestHub, asAdmin, asPortal, asAgency } from '../helper.ts'
 import { identifierProblem, normalizeIdentifier, normalizeSource } from '../../src/domain/identifiers.ts'
 import { MAX_TEXT_PROBLEMS, mayHoldForbiddenText, textProblem, textProblems } from '../../src/validation/text.ts'
 import type { DossierSummary, Problem } from '../../src/types/schemas.generated.ts'
@@ -33,35 +33,35 @@ function expectRefused (t: Test, res: { statusCode: number, headers: Record<stri
 
 t.test('NUL, C1 controls and unpaired surrogates are refused in every body, naming the field; nothing is stored', async (t) => {
   const hub = await build(t, { role: 'api' })
-  const created = await post(hub.app, example('birth-registration'))
+  const created = await post(asAdmin(hub), example('birth-registration'))
   t.equal(created.statusCode, 201)
   const { code } = created.json<DossierSummary>()
   const before = await snapshot(hub, code)
 
   const nul = example('electricity-new-connection')
   nul.applicant.fullName = 'Trần\u0000Văn Bình'
-  expectRefused(t, await post(hub.app, nul), '#/applicant/fullName', /control character U\+0000/, 'portal submission, NUL in a name')
+  expectRefused(t, await post(asAdmin(hub), nul), '#/applicant/fullName', /control character U\+0000/, 'portal submission, NUL in a name')
 
   // raw JSON: the escape \ud800 stands alone (JSON.stringify writes a lone surrogate as this escape)
   const raw = JSON.stringify(example('electricity-new-connection')).replace('"summary":"', '"summary":"\\ud800')
   t.match(raw, /"summary":"\\ud800/, 'the body holds a lone surrogate escape')
-  expectRefused(t, await post(hub.app, raw), '#/summary', /unpaired surrogate \(U\+D800\)/, 'portal submission, lone surrogate in the summary')
+  expectRefused(t, await post(asAdmin(hub), raw), '#/summary', /unpaired surrogate \(U\+D800\)/, 'portal submission, lone surrogate in the summary')
 
   const lowSurrogate = example('electricity-new-connection')
   lowSurrogate.applicant.address = { ...lowSurrogate.applicant.address, line: 'Số 8\udc00' } as typeof lowSurrogate.applicant.address
-  expectRefused(t, await post(hub.app, lowSurrogate), '#/applicant/address/line', /unpaired surrogate \(U\+DC00\)/, 'portal submission, lone low surrogate')
+  expectRefused(t, await post(asAdmin(hub), lowSurrogate), '#/applicant/address/line', /unpaired surrogate \(U\+DC00\)/, 'portal submission, lone low surrogate')
 
   const c1 = example('electricity-new-connection')
   c1.source.reference = 'DVC\u0085-1'
-  expectRefused(t, await post(hub.app, c1), '#/source/reference', /control character U\+0085/, 'portal submission, C1 in the reference')
+  expectRefused(t, await post(asAdmin(hub), c1), '#/source/reference', /control character U\+0085/, 'portal submission, C1 in the reference')
 
   const del = example('electricity-new-connection')
   del.attachments = [{ ...(del.attachments?.[0] as NonNullable<typeof del.attachments>[number]), fileName: 'cccd\u007f.jpg' }]
-  expectRefused(t, await post(hub.app, del), '#/attachments/0/fileName', /control character U\+007F/, 'portal submission, DEL in a file name')
+  expectRefused(t, await post(asAdmin(hub), del), '#/attachments/0/fileName', /control character U\+007F/, 'portal submission, DEL in a file name')
 
   const native = justiceNative()
   native.nycHoTen = 'Trịnh\u0000Văn Dũng'
-  expectRefused(t, await hub.app.inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', headers: json, payload: native }), '#/nycHoTen', /U\+0000/, 'agency-native submission')
+  expectRefused(t, await asAdmin(hub).inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', headers: json, payload: native }), '#/nycHoTen', /U\+0000/, 'agency-native submission')
 
   const others: Array<[string, string, unknown, string]> = [
     ['agency report', `/v1/dossiers/${code}/events`, { eventId: 'e1', agency: 'justice', report: { status: 'processing', note: 'đang\u0000xử lý' } }, '#/report/note'],
@@ -72,22 +72,22 @@ t.test('NUL, C1 controls and unpaired surrogates are refused in every body, nami
     ['a property name', `/v1/dossiers/${code}/withdraw`, { reason: 'x', 'a/b\u0000': 1 }, '#/a~1b\u0000']
   ]
   for (const [label, url, body, pointer] of others) {
-    expectRefused(t, await hub.app.inject({ method: 'POST', url, headers: json, payload: JSON.stringify(body) }), pointer, /U\+/, label)
+    expectRefused(t, await asAdmin(hub).inject({ method: 'POST', url, headers: json, payload: JSON.stringify(body) }), pointer, /U\+/, label)
   }
   t.same(await snapshot(hub, code), before, 'nothing stored: no new dossier, the dossier and its history unchanged')
 
   const many = example('electricity-new-connection')
   many.attachments = Array.from({ length: 50 }, (_, i) => ({ ...(many.attachments?.[0] as NonNullable<typeof many.attachments>[number]), fileName: `f${i}\u0000.jpg` }))
-  const bounded = await post(hub.app, many)
+  const bounded = await post(asAdmin(hub), many)
   t.equal(bounded.json<Problem>().errors?.length, MAX_TEXT_PROBLEMS, 'fifty bad strings: the first few are named')
 
-  const lines = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, headers: json, payload: { reason: 'dòng 1\r\ndòng 2\tcột' } })
+  const lines = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, headers: json, payload: { reason: 'dòng 1\r\ndòng 2\tcột' } })
   t.equal(lines.statusCode, 200, 'tab and line breaks are accepted in free text')
 })
 
 t.test('a reference with a zero-width space, surrounding spaces or full-width letters is the same submission: 200 with the first dossier', async (t) => {
   const hub = await build(t, { role: 'api' })
-  const first = await post(hub.app, example('electricity-new-connection'), bearer(hub.keys.portal))
+  const first = await post(asPortal(hub), example('electricity-new-connection'))
   t.equal(first.statusCode, 201)
   const { code } = first.json<DossierSummary>()
   const reference = example('electricity-new-connection').source.reference
@@ -100,20 +100,20 @@ t.test('a reference with a zero-width space, surrounding spaces or full-width le
   ] as const) {
     const again = example('electricity-new-connection')
     again.source.reference = variant
-    const res = await post(hub.app, again, bearer(hub.keys.portal))
+    const res = await post(asPortal(hub), again)
     t.equal(res.statusCode, 200, `${label}: 200, not a new dossier`)
     t.equal(res.json<DossierSummary>().code, code, `${label}: the first dossier`)
   }
   const blank = example('electricity-new-connection')
   blank.source.reference = '\u200b \u2060'
-  expectRefused(t, await post(hub.app, blank, bearer(hub.keys.portal)), '#/source/reference', /empty once invisible characters/, 'a reference of invisible characters only')
+  expectRefused(t, await post(asPortal(hub), blank), '#/source/reference', /empty once invisible characters/, 'a reference of invisible characters only')
 
   // an agency's own reference, in its native format, becomes the source reference: the same rule
   const native = justiceNative()
-  const agency = bearer(hub.keys.agencies.justice ?? '')
-  const nativeFirst = await hub.app.inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', headers: { ...json, ...agency }, payload: native })
+  const agency = asAgency(hub, 'justice')
+  const nativeFirst = await agency.inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', headers: json, payload: native })
   t.equal(nativeFirst.statusCode, 201)
-  const nativeAgain = await hub.app.inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', headers: { ...json, ...agency }, payload: { ...native, soBienNhan: `${String(native.soBienNhan)}\u200b ` } })
+  const nativeAgain = await agency.inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', headers: json, payload: { ...native, soBienNhan: `${String(native.soBienNhan)}\u200b ` } })
   t.equal(nativeAgain.statusCode, 200, 'native reference with a zero-width space and a trailing space: 200')
   t.equal(nativeAgain.json<DossierSummary>().code, nativeFirst.json<DossierSummary>().code, 'the first dossier')
   t.equal(await storedDossiers(hub), 2, 'two dossiers in all')
@@ -121,7 +121,7 @@ t.test('a reference with a zero-width space, surrounding spaces or full-width le
   // a new dossier whose reference carries invisible characters is stored, and sent on, with the plain one
   const fresh = example('birth-registration')
   fresh.source.reference = '\u200bＨＳ-9 '
-  const created = await post(hub.app, fresh, bearer(hub.keys.portal))
+  const created = await post(asPortal(hub), fresh)
   t.equal(created.statusCode, 201)
   const doc = (await dossierRow(hub, created.json<DossierSummary>().code))?.doc as { source?: { reference?: string } }
   t.equal(doc.source?.reference, 'HS-9', 'the stored reference is the normalized one')
@@ -129,10 +129,10 @@ t.test('a reference with a zero-width space, surrounding spaces or full-width le
 
 t.test('a dossier code in a path with an invisible character or full-width letters finds the dossier', async (t) => {
   const hub = await build(t, { role: 'api' })
-  const { code } = (await post(hub.app, example('birth-registration'))).json<DossierSummary>()
+  const { code } = (await post(asAdmin(hub), example('birth-registration'))).json<DossierSummary>()
   const fullWidth = [...code].map((c) => c >= '!' && c <= '~' ? String.fromCharCode(c.charCodeAt(0) + 0xfee0) : c).join('')
   for (const [label, variant] of [['a zero-width space', `${code}\u200b`], ['full-width letters', fullWidth]] as const) {
-    const res = await hub.app.inject({ url: `/v1/dossiers/${encodeURIComponent(variant)}` })
+    const res = await asAdmin(hub).inject({ url: `/v1/dossiers/${encodeURIComponent(variant)}` })
     t.equal(res.statusCode, 200, `${label}: 200`)
     t.equal(res.json<{ code: string }>().code, code, `${label}: the dossier`)
   }

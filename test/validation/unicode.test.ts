@@ -5,7 +5,7 @@
  */
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { build, dossierRow, example, post, storedDossiers, waitFor } from '../helper.ts'
+import { build, dossierRow, example, post, storedDossiers, waitFor, asAdmin, type InjectResponse } from '../helper.ts'
 import { mayHoldNonNfc, toNfc } from '../../src/validation/text.ts'
 import type { Dossier, DossierSummary, HistoryEntry } from '../../src/types/schemas.generated.ts'
 import { goldenPath } from '../golden-files.ts'
@@ -44,17 +44,17 @@ t.test('toNfc: every string and name, in place, without recursion; NFC text need
 t.test('the NFD and the NFC spelling of one submission are one dossier, stored in NFC (no 409)', async (t) => {
   const hub = await build(t, { role: 'api' })
   const submission = example('birth-registration')
-  const first = await post(hub.app, deepNfd(submission), { 'idempotency-key': 'nfd-1' })
+  const first = await post(asAdmin(hub), deepNfd(submission), { 'idempotency-key': 'nfd-1' })
   t.equal(first.statusCode, 201, 'NFD first')
   const { code } = first.json<DossierSummary>()
-  const again = await post(hub.app, submission, { 'idempotency-key': 'nfd-1' })
+  const again = await post(asAdmin(hub), submission, { 'idempotency-key': 'nfd-1' })
   t.equal(again.statusCode, 200, 'the same key with the same submission precomposed: the same dossier, not a conflict')
   t.equal(again.json<DossierSummary>().code, code)
-  const bySource = await post(hub.app, submission)
+  const bySource = await post(asAdmin(hub), submission)
   t.equal(bySource.statusCode, 200, 'the same source reference, precomposed: the same dossier')
   t.equal(await storedDossiers(hub), 1)
 
-  const d = (await hub.app.inject(`/v1/dossiers/${code}`)).json<Dossier>()
+  const d = (await asAdmin(hub).inject(`/v1/dossiers/${code}`)).json<Dossier>()
   t.equal(d.applicant.fullName, 'Nguyễn Thị Hoa')
   t.same(d.data, submission.data, 'procedure data precomposed, as the NFC spelling')
   const row = await dossierRow(hub, code)
@@ -62,18 +62,18 @@ t.test('the NFD and the NFC spelling of one submission are one dossier, stored i
 
   // escaped decomposed text (\u0302\u0303, as JSON writers that escape non-ASCII send it) is NFC too
   const escaped = JSON.stringify(deepNfd(submission)).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-  t.equal((await post(hub.app, escaped)).statusCode, 200, 'escaped NFD: the same dossier')
+  t.equal((await post(asAdmin(hub), escaped)).statusCode, 200, 'escaped NFD: the same dossier')
   t.equal(await storedDossiers(hub), 1)
 })
 
 t.test('content matching across systems compares the normalized text', async (t) => {
   const hub = await build(t, { role: 'api' })
   const portal = example('electricity-new-connection')
-  t.equal((await post(hub.app, portal)).statusCode, 201)
+  t.equal((await post(asAdmin(hub), portal)).statusCode, 201)
   // another system sends the same content decomposed, under its own reference
   const other = deepNfd(portal) as typeof portal
   other.source = { system: 'desk-app', reference: 'QUAY-1' }
-  const res = await post(hub.app, other)
+  const res = await post(asAdmin(hub), other)
   t.equal(res.statusCode, 200, 'recognised as the dossier already held')
   t.equal(await storedDossiers(hub), 1)
 })
@@ -81,8 +81,8 @@ t.test('content matching across systems compares the normalized text', async (t)
 t.test('an agency\'s native submission, events and supplements: NFD and NFC are one, stored in NFC', async (t) => {
   const hub = await build(t, { role: 'api' })
   const native = JSON.parse(readFileSync(goldenPath('justice-submission-birth-registration.json'), 'utf8')) as unknown
-  const send = async (body: unknown): Promise<Awaited<ReturnType<typeof hub.app.inject>>> =>
-    await hub.app.inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) })
+  const send = async (body: unknown): Promise<InjectResponse> =>
+    await asAdmin(hub).inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) })
   const first = await send(deepNfd(native))
   t.equal(first.statusCode, 201)
   const { code } = first.json<DossierSummary>()
@@ -90,18 +90,18 @@ t.test('an agency\'s native submission, events and supplements: NFD and NFC are 
   t.ok(strings((await dossierRow(hub, code))?.doc).every(isNfc), 'stored in NFC')
 
   const event = (note: string): object => ({ eventId: 'ev-1', agency: 'justice', report: { status: 'supplement-requested', note, missing: [{ componentCode: 'KS-01', name: 'Giấy chứng sinh bản chính', note: 'bản chụp không rõ' }] } })
-  const r1 = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: deepNfd(event('Đề nghị bổ sung giấy chứng sinh')) as object })
+  const r1 = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: deepNfd(event('Đề nghị bổ sung giấy chứng sinh')) as object })
   t.equal(r1.statusCode, 201, r1.body)
-  const r2 = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: event('Đề nghị bổ sung giấy chứng sinh') })
+  const r2 = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: event('Đề nghị bổ sung giấy chứng sinh') })
   t.equal(r2.statusCode, 200, 'the same event precomposed: a repeat, not a conflict')
-  const entries = (await hub.app.inject(`/v1/dossiers/${code}/history`)).json<{ entries: HistoryEntry[] }>().entries
+  const entries = (await asAdmin(hub).inject(`/v1/dossiers/${code}/history`)).json<{ entries: HistoryEntry[] }>().entries
   t.ok(strings(entries).every(isNfc), 'the history is NFC')
 
   const supplement = (note: string): object => ({ supplementId: 'S-1', note, attachments: [{ componentCode: 'KS-01', componentName: 'Giấy chứng sinh', fileName: 'giấy-chứng-sinh.pdf', mediaType: 'application/pdf', byteSize: 10, sha256: 'a'.repeat(64), url: 'https://dvc.example/tep/giay-chung-sinh.pdf' }] })
-  await waitFor(async () => (await hub.app.inject(`/v1/dossiers/${code}`)).json<Dossier>().status === 'supplement-requested', 'supplement requested')
-  const s1 = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: deepNfd(supplement('Bản chính giấy chứng sinh')) as object })
+  await waitFor(async () => (await asAdmin(hub).inject(`/v1/dossiers/${code}`)).json<Dossier>().status === 'supplement-requested', 'supplement requested')
+  const s1 = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: deepNfd(supplement('Bản chính giấy chứng sinh')) as object })
   t.equal(s1.statusCode, 201, s1.body)
-  const s2 = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: supplement('Bản chính giấy chứng sinh') })
+  const s2 = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: supplement('Bản chính giấy chứng sinh') })
   t.equal(s2.statusCode, 200, 'the same supplement precomposed: a repeat, not a conflict')
   const [stored] = await hub.db.sql<Array<{ note: string, attachments: string }>>`select note, attachments::text as attachments from supplements`
   t.equal(stored?.note, 'Bản chính giấy chứng sinh')

@@ -6,8 +6,7 @@
  * requestId / RequestId is answered with the first message's id and not recorded again) and can
  * be told to fail the next requests with a 5xx.
  */
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { outage, reply, startSimulatorServer } from '../../shared/http-server.ts'
 import { randomUUID } from 'node:crypto'
 import { smsLength } from '../../../src/domain/notice.ts'
 
@@ -45,78 +44,66 @@ export interface SmsGatewayOptions {
 export async function startSmsGateway (o: SmsGatewayOptions = {}): Promise<SmsGatewaySimulator> {
   const messages: SentSms[] = []
   const byRequest = new Map<string, SentSms>()
-  let failing = 0
-  let failStatus = 503
-  const state = { requests: 0 }
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      state.requests++
-      const json = (status: number, body: unknown): void => { res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)) }
-      if (failing > 0) {
-        failing--
-        json(failStatus, { error: 'simulated gateway failure' })
+  const failures = outage()
+  const server = await startSimulatorServer((req, res, raw) => {
+    const json = (status: number, body: unknown): void => { reply(res, status, body) }
+    const failing = failures.take()
+    if (failing !== undefined) {
+      json(failing, { error: 'simulated gateway failure' })
+      return
+    }
+    let body: Record<string, unknown>
+    try {
+      body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>
+    } catch {
+      json(400, { error: 'not JSON' })
+      return
+    }
+    const esms = (req.url ?? '').includes('SendMultipleMessage_V4_post_json')
+    if (esms) {
+      if (o.esms !== undefined && (body.ApiKey !== o.esms.apiKey || body.SecretKey !== o.esms.secretKey)) {
+        json(200, { CodeResult: '101', ErrorMessage: 'Authorize Failed' })
         return
       }
-      let body: Record<string, unknown>
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>
-      } catch {
-        json(400, { error: 'not JSON' })
+      if (typeof body.Phone !== 'string' || typeof body.Content !== 'string' || body.Content === '') {
+        json(200, { CodeResult: '99', ErrorMessage: 'Phone and Content are required' })
         return
       }
-      const esms = (req.url ?? '').includes('SendMultipleMessage_V4_post_json')
-      if (esms) {
-        if (o.esms !== undefined && (body.ApiKey !== o.esms.apiKey || body.SecretKey !== o.esms.secretKey)) {
-          json(200, { CodeResult: '101', ErrorMessage: 'Authorize Failed' })
-          return
-        }
-        if (typeof body.Phone !== 'string' || typeof body.Content !== 'string' || body.Content === '') {
-          json(200, { CodeResult: '99', ErrorMessage: 'Phone and Content are required' })
-          return
-        }
-      } else {
-        if (o.token !== undefined && req.headers.authorization !== `Bearer ${o.token}`) {
-          json(401, { error: 'bad token' })
-          return
-        }
-        if (typeof body.to !== 'string' || typeof body.text !== 'string' || typeof body.requestId !== 'string') {
-          json(400, { error: 'to, text and requestId are required' })
-          return
-        }
+    } else {
+      if (o.token !== undefined && req.headers.authorization !== `Bearer ${o.token}`) {
+        json(401, { error: 'bad token' })
+        return
       }
-      const requestId = String(esms ? body.RequestId ?? '' : body.requestId)
-      const seen = requestId === '' ? undefined : byRequest.get(requestId)
-      const sms = seen ?? {
-        format: esms ? 'esms' as const : 'generic' as const,
-        requestId,
-        id: randomUUID().replaceAll('-', ''),
-        phone: String(esms ? body.Phone : body.to),
-        text: String(esms ? body.Content : body.text),
-        brandname: String(esms ? body.Brandname : body.brandname),
-        segments: smsLength(String(esms ? body.Content : body.text)).segments,
-        at: Date.now()
+      if (typeof body.to !== 'string' || typeof body.text !== 'string' || typeof body.requestId !== 'string') {
+        json(400, { error: 'to, text and requestId are required' })
+        return
       }
-      if (seen === undefined) {
-        messages.push(sms)
-        if (requestId !== '') byRequest.set(requestId, sms)
-        o.log?.(`SMS to ${sms.phone.slice(0, 4)}*** (${sms.segments} segment${sms.segments === 1 ? '' : 's'}): ${sms.text.replaceAll('\n', ' / ')}`)
-      }
-      if (esms) json(200, { CodeResult: '100', CountRegenerate: 0, SMSID: sms.id })
-      else json(200, { id: sms.id })
-    })
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(o.port ?? 0, '127.0.0.1', () => { resolve() })
-  })
-  const port = (server.address() as AddressInfo).port
+    }
+    const requestId = String(esms ? body.RequestId ?? '' : body.requestId)
+    const seen = requestId === '' ? undefined : byRequest.get(requestId)
+    const sms = seen ?? {
+      format: esms ? 'esms' as const : 'generic' as const,
+      requestId,
+      id: randomUUID().replaceAll('-', ''),
+      phone: String(esms ? body.Phone : body.to),
+      text: String(esms ? body.Content : body.text),
+      brandname: String(esms ? body.Brandname : body.brandname),
+      segments: smsLength(String(esms ? body.Content : body.text)).segments,
+      at: Date.now()
+    }
+    if (seen === undefined) {
+      messages.push(sms)
+      if (requestId !== '') byRequest.set(requestId, sms)
+      o.log?.(`SMS to ${sms.phone.slice(0, 4)}*** (${sms.segments} segment${sms.segments === 1 ? '' : 's'}): ${sms.text.replaceAll('\n', ' / ')}`)
+    }
+    if (esms) json(200, { CodeResult: '100', CountRegenerate: 0, SMSID: sms.id })
+    else json(200, { id: sms.id })
+  }, o)
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.base,
     messages,
-    get requests () { return state.requests },
-    failNext: (n, status = 503) => { failing = n; failStatus = status },
-    close: async () => { await new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => { resolve() }) }) }
+    get requests () { return server.requests },
+    failNext: failures.failNext,
+    close: server.close
   }
 }

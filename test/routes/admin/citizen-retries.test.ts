@@ -8,7 +8,7 @@
  */
 import t from 'tap'
 import type { Test } from 'tap'
-import { answerJson, bearer, build, ELECTRICITY, example, post, shippedConfig, startAgency, testSettings, waitFor } from '../../helper.ts'
+import { answerJson, build, ELECTRICITY, example, post, shippedConfig, startAgency, testSettings, waitFor, asAuditor, asAdmin, asPortal, asAgency } from '../../helper.ts'
 import { startSmsGateway } from '../../../adapters/notices/sms/simulator.ts'
 import { startPaymentPlatform } from '../../../adapters/vnpay/simulator.ts'
 import { toCompactVietnam } from '../../../adapters/shared/vietnam-datetime.ts'
@@ -59,10 +59,10 @@ async function setup (tt: Test): Promise<Setup> {
 }
 
 const trail = async (s: Setup, code: string): Promise<Array<{ action: string, note?: string, route?: string }>> =>
-  (await s.hub.app.inject({ url: `/v1/dossiers/${code}/audit`, headers: bearer(s.hub.keys.auditor) })).json<{ entries: Array<{ action: string, note?: string, route?: string }> }>().entries
+  (await asAuditor(s.hub).inject({ url: `/v1/dossiers/${code}/audit` })).json<{ entries: Array<{ action: string, note?: string, route?: string }> }>().entries
 
 const failedMetric = async (s: Setup, kind: string): Promise<number> => {
-  const text = (await s.hub.app.inject({ url: '/metrics' })).body
+  const text = (await asAdmin(s.hub).inject({ url: '/metrics' })).body
   const m = new RegExp(`^hub_citizen_services_failed\\{[^}]*kind="${kind}"[^}]*\\} (\\d+)$`, 'm').exec(text)
   return m === null ? Number.NaN : Number(m[1])
 }
@@ -73,9 +73,9 @@ t.test('a notice the SMS gateway refused: listed, retried once (audited), sent w
   const sub: DossierSubmission = { ...example('electricity-new-connection'), source: { system: 'dvc-thanhhoa', reference: `n-${Math.random()}` } }
   sub.applicant.phone = '0987654321'
   sub.applicant.noticeConsent = { sms: true }
-  const { code } = (await post(s.hub.app, sub)).json<DossierSummary>()
+  const { code } = (await post(asAdmin(s.hub), sub)).json<DossierSummary>()
   const listed = await waitFor(async () => {
-    const l = (await s.hub.app.inject('/v1/admin/notices/failed')).json<{ total: number, notices: Array<Record<string, unknown>> }>()
+    const l = (await asAdmin(s.hub).inject('/v1/admin/notices/failed')).json<{ total: number, notices: Array<Record<string, unknown>> }>()
     return l.notices.some((n) => n.code === code) ? l : undefined
   }, 'the failed notice listed')
   const failed = listed.notices.find((n) => n.code === code) ?? {}
@@ -86,38 +86,38 @@ t.test('a notice the SMS gateway refused: listed, retried once (audited), sent w
   t.equal(await failedMetric(s, 'notice'), 1, 'counted in hub_citizen_services_failed')
   t.equal(s.sms.messages.length, 0, 'nothing reached the applicant')
 
-  t.equal((await s.hub.app.inject({ method: 'POST', url: `/v1/admin/dossiers/${code}/notices/1/sms/retry`, headers: bearer(s.hub.keys.portal) })).statusCode, 403, 'administrators only')
-  const retried = await s.hub.app.inject({ method: 'POST', url: `/v1/admin/dossiers/${code}/notices/1/sms/retry` })
+  t.equal((await asPortal(s.hub).inject({ method: 'POST', url: `/v1/admin/dossiers/${code}/notices/1/sms/retry` })).statusCode, 403, 'administrators only')
+  const retried = await asAdmin(s.hub).inject({ method: 'POST', url: `/v1/admin/dossiers/${code}/notices/1/sms/retry` })
   t.equal(retried.statusCode, 200, 'retried')
   t.match(retried.json(), { code, sequence: 1, channel: 'sms', attempts: 0 })
   const [sms] = await waitFor(() => s.sms.messages.length > 0 ? s.sms.messages : undefined, 'the SMS sent')
   t.equal(sms?.requestId, `${code}/1/sms`, 'the same request id as the refused attempt')
   const log = await waitFor(async () => {
-    const l = (await s.hub.app.inject(`/v1/dossiers/${code}/notices`)).json<{ notices: Array<{ channel: string, state: string }> }>()
+    const l = (await asAdmin(s.hub).inject(`/v1/dossiers/${code}/notices`)).json<{ notices: Array<{ channel: string, state: string }> }>()
     return l.notices.find((n) => n.channel === 'sms' && n.state === 'sent')
   }, 'the notice sent in the record')
   t.ok(log, 'sent')
   t.equal(await failedMetric(s, 'notice'), 0, 'no longer counted as failed')
   t.ok((await trail(s, code)).some((e) => e.action === 'retry' && e.note === `notice ${code}/1/sms (received)`), 'the retry is in the dossier\'s audit trail')
 
-  const again = await s.hub.app.inject({ method: 'POST', url: `/v1/admin/dossiers/${code}/notices/1/sms/retry` })
+  const again = await asAdmin(s.hub).inject({ method: 'POST', url: `/v1/admin/dossiers/${code}/notices/1/sms/retry` })
   t.equal(again.statusCode, 400, 'a second retry: 400')
   t.match(again.json(), { code: 'HUB_ERR_VALIDATION', errors: [{ detail: /has not failed \(it is sent\)/ }] })
   t.equal(s.sms.messages.length, 1, 'and nothing sent twice')
   t.ok((await trail(s, code)).some((e) => e.action === 'retry' && (e as { status?: number }).status === 400 && /^notice .*: refused \(.*has not failed/.test(e.note ?? '')), 'the refused retry is on the audit trail too, with its status')
-  t.equal((await s.hub.app.inject({ method: 'POST', url: `/v1/admin/dossiers/${code}/notices/2/sms/retry` })).json<{ code: string }>().code, 'HUB_ERR_NOTICE_NOT_FOUND', 'an unknown notice: 404')
-  const bad = await s.hub.app.inject({ method: 'POST', url: `/v1/admin/dossiers/${code}/notices/1/fax/retry` })
+  t.equal((await asAdmin(s.hub).inject({ method: 'POST', url: `/v1/admin/dossiers/${code}/notices/2/sms/retry` })).json<{ code: string }>().code, 'HUB_ERR_NOTICE_NOT_FOUND', 'an unknown notice: 404')
+  const bad = await asAdmin(s.hub).inject({ method: 'POST', url: `/v1/admin/dossiers/${code}/notices/1/fax/retry` })
   t.equal(bad.statusCode, 400, 'an unknown channel: 400')
 })
 
 t.test('a payment request the platform refused: listed, retried once (audited), created, its address given', async (t) => {
   const s = await setup(t)
-  const sub = (await post(s.hub.app, { ...example('electricity-new-connection'), channel: 'online', source: { system: 'dvc-thanhhoa', reference: `p-${Math.random()}` } })).json<DossierSummary>()
+  const sub = (await post(asAdmin(s.hub), { ...example('electricity-new-connection'), channel: 'online', source: { system: 'dvc-thanhhoa', reference: `p-${Math.random()}` } })).json<DossierSummary>()
   await waitFor(() => s.agency.requests.some((r) => r.path === '/tax'), 'the delivery')
-  const ask = await s.hub.app.inject({ method: 'POST', url: `/v1/dossiers/${sub.code}/events`, headers: bearer(s.hub.keys.agencies.tax ?? ''), payload: { eventId: 'p', agency: 'tax', report: { status: 'payment-requested', payment: { amount: 150_000, note: 'Phí thẩm định' } } } })
+  const ask = await asAgency(s.hub, 'tax').inject({ method: 'POST', url: `/v1/dossiers/${sub.code}/events`, payload: { eventId: 'p', agency: 'tax', report: { status: 'payment-requested', payment: { amount: 150_000, note: 'Phí thẩm định' } } } })
   t.equal(ask.statusCode, 201)
   const list = await waitFor(async () => {
-    const l = (await s.hub.app.inject('/v1/admin/payments/failed')).json<{ total: number, payments: Array<Record<string, any>> }>()
+    const l = (await asAdmin(s.hub).inject('/v1/admin/payments/failed')).json<{ total: number, payments: Array<Record<string, any>> }>()
     return l.total > 0 ? l : undefined
   }, 'the failed payment listed')
   const failed = list.payments[0] ?? {}
@@ -127,11 +127,11 @@ t.test('a payment request the platform refused: listed, retried once (audited), 
   const reference = String(failed.reference)
 
   s.gate.platformDown = false
-  const retried = await s.hub.app.inject({ method: 'POST', url: `/v1/admin/payments/${reference}/retry` })
+  const retried = await asAdmin(s.hub).inject({ method: 'POST', url: `/v1/admin/payments/${reference}/retry` })
   t.equal(retried.statusCode, 200, 'retried')
   t.match(retried.json(), { reference, attempts: 0 })
   const open = await waitFor(async () => {
-    const p = (await s.hub.app.inject(`/v1/dossiers/${sub.code}/payments`)).json<{ payments: Array<Record<string, any>> }>().payments[0]
+    const p = (await asAdmin(s.hub).inject(`/v1/dossiers/${sub.code}/payments`)).json<{ payments: Array<Record<string, any>> }>().payments[0]
     return p?.state === 'open' ? p : undefined
   }, 'the payment created')
   t.match(open.url, /vpcpay\.html\?vnp_TxnRef=/, 'with the platform\'s address')
@@ -140,13 +140,13 @@ t.test('a payment request the platform refused: listed, retried once (audited), 
   t.ok((await trail(s, sub.code)).some((e) => e.action === 'retry' && e.note === `payment request ${reference} (creation on the payment platform)`), 'audited')
 
   const requests = s.platformRequests()
-  const again = await s.hub.app.inject({ method: 'POST', url: `/v1/admin/payments/${reference}/retry` })
+  const again = await asAdmin(s.hub).inject({ method: 'POST', url: `/v1/admin/payments/${reference}/retry` })
   t.equal(again.statusCode, 400, 'a second retry: 400')
   t.match(again.json(), { errors: [{ detail: /has not failed \(it is open\)/ }] })
   t.equal(s.platformRequests(), requests, 'nothing more reached the platform')
   t.ok((await trail(s, sub.code)).some((e) => e.action === 'retry' && (e as { status?: number }).status === 400), 'the refused retry is on the audit trail')
-  t.equal((await s.hub.app.inject({ method: 'POST', url: '/v1/admin/payments/LT000000NOSUCH0000/retry' })).json<{ code: string }>().code, 'HUB_ERR_PAYMENT_NOT_FOUND', 'unknown: 404')
-  t.equal((await s.hub.app.inject({ method: 'POST', url: '/v1/admin/payments/not%20a%20ref/retry' })).statusCode, 400, 'malformed: 400')
+  t.equal((await asAdmin(s.hub).inject({ method: 'POST', url: '/v1/admin/payments/LT000000NOSUCH0000/retry' })).json<{ code: string }>().code, 'HUB_ERR_PAYMENT_NOT_FOUND', 'unknown: 404')
+  t.equal((await asAdmin(s.hub).inject({ method: 'POST', url: '/v1/admin/payments/not%20a%20ref/retry' })).statusCode, 400, 'malformed: 400')
 })
 
 t.test('a pickup the post office refused: listed, retried once (audited), ordered; one it reported not collected is not re-ordered', async (t) => {
@@ -157,9 +157,9 @@ t.test('a pickup the post office refused: listed, retried once (audited), ordere
     source: { system: 'dvc-thanhhoa', reference: `k-${Math.random()}` },
     pickup: { contactName: 'Trần Văn Bình', phone: '+84987654321', address: { provinceCode: '38', wardCode: '14758', line: 'Số 8, ngõ 45, đường Bà Triệu' } }
   })
-  const { code } = (await post(s.hub.app, submission())).json<DossierSummary>()
+  const { code } = (await post(asAdmin(s.hub), submission())).json<DossierSummary>()
   const list = await waitFor(async () => {
-    const l = (await s.hub.app.inject('/v1/admin/postal-pickups/failed')).json<{ total: number, pickups: Array<Record<string, any>> }>()
+    const l = (await asAdmin(s.hub).inject('/v1/admin/postal-pickups/failed')).json<{ total: number, pickups: Array<Record<string, any>> }>()
     return l.pickups.some((p) => p.dossier === code) ? l : undefined
   }, 'the failed pickup listed')
   t.match(list.pickups[0], { dossier: code, state: 'failed', attempts: 1, provincePaysPostage: true }, 'refused (a 4xx): failed at once')
@@ -169,10 +169,10 @@ t.test('a pickup the post office refused: listed, retried once (audited), ordere
   t.equal(orders(), 1)
 
   s.gate.postOfficeDown = false
-  const retried = await s.hub.app.inject({ method: 'POST', url: `/v1/admin/postal-pickups/${code}/retry` })
+  const retried = await asAdmin(s.hub).inject({ method: 'POST', url: `/v1/admin/postal-pickups/${code}/retry` })
   t.equal(retried.statusCode, 200, 'retried')
   const ordered = await waitFor(async () => {
-    const p = (await s.hub.app.inject(`/v1/dossiers/${code}/postal-pickup`)).json<Record<string, unknown>>()
+    const p = (await asAdmin(s.hub).inject(`/v1/dossiers/${code}/postal-pickup`)).json<Record<string, unknown>>()
     return p.state === 'ordered' ? p : undefined
   }, 'the pickup ordered')
   t.equal(ordered.itemCode, ITEM, 'the post office took it')
@@ -181,24 +181,24 @@ t.test('a pickup the post office refused: listed, retried once (audited), ordere
   t.equal(second?.headers['idempotency-key'], first?.headers['idempotency-key'], 'with the same Idempotency-Key')
   t.equal((second?.body as { PostagePaidBy?: string }).PostagePaidBy, 'PROVINCE', 'and the same postage payer')
   t.ok((await trail(s, code)).some((e) => e.action === 'retry' && e.note === 'postal pickup request'), 'audited')
-  t.equal((await s.hub.app.inject({ method: 'POST', url: `/v1/admin/postal-pickups/${code}/retry` })).statusCode, 400, 'a second retry: 400')
+  t.equal((await asAdmin(s.hub).inject({ method: 'POST', url: `/v1/admin/postal-pickups/${code}/retry` })).statusCode, 400, 'a second retry: 400')
   t.equal(orders(), 2, 'nothing ordered twice')
 
   // the post office took it, then could not collect it (150): failed, but not for a retry
-  const nc = await s.hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/postal-pickup/events`, headers: bearer(s.hub.keys.agencies.vnpost ?? ''), payload: { eventId: 'nc', native: { ItemCode: ITEM, OrderNumber: code, StatusCode: 150, StatusTime: toCompactVietnam(new Date().toISOString()), Reason: 'Không liên lạc được người gửi' } } })
+  const nc = await asAgency(s.hub, 'vnpost').inject({ method: 'POST', url: `/v1/dossiers/${code}/postal-pickup/events`, payload: { eventId: 'nc', native: { ItemCode: ITEM, OrderNumber: code, StatusCode: 150, StatusTime: toCompactVietnam(new Date().toISOString()), Reason: 'Không liên lạc được người gửi' } } })
   t.ok(nc.statusCode < 300, `not collected reported (${nc.statusCode})`)
-  const refused = await s.hub.app.inject({ method: 'POST', url: `/v1/admin/postal-pickups/${code}/retry` })
+  const refused = await asAdmin(s.hub).inject({ method: 'POST', url: `/v1/admin/postal-pickups/${code}/retry` })
   t.equal(refused.statusCode, 400, 'not re-ordered')
   t.match(refused.json(), { errors: [{ detail: /took the pickup.*not collected/ }] })
   t.equal(orders(), 2)
-  const other = (await post(s.hub.app, { ...example('electricity-new-connection'), source: { system: 'dvc-thanhhoa', reference: `o-${Math.random()}` } })).json<DossierSummary>()
-  t.equal((await s.hub.app.inject({ method: 'POST', url: `/v1/admin/postal-pickups/${other.code}/retry` })).json<{ code: string }>().code, 'HUB_ERR_PICKUP_NOT_FOUND', 'a dossier without a pickup: 404')
+  const other = (await post(asAdmin(s.hub), { ...example('electricity-new-connection'), source: { system: 'dvc-thanhhoa', reference: `o-${Math.random()}` } })).json<DossierSummary>()
+  t.equal((await asAdmin(s.hub).inject({ method: 'POST', url: `/v1/admin/postal-pickups/${other.code}/retry` })).json<{ code: string }>().code, 'HUB_ERR_PICKUP_NOT_FOUND', 'a dossier without a pickup: 404')
 })
 
 t.test('without the services configured: 404 naming what is missing', async (t) => {
   const agency = await startAgency(t)
   const hub = await build(t, { settings: testSettings({ agencyUrl: agency.url }) })
-  t.equal((await hub.app.inject('/v1/admin/notices/failed')).json<{ code: string }>().code, 'HUB_ERR_NOTICES_NOT_CONFIGURED')
-  t.equal((await hub.app.inject('/v1/admin/payments/failed')).json<{ code: string }>().code, 'HUB_ERR_PAYMENTS_NOT_CONFIGURED')
-  t.equal((await hub.app.inject('/v1/admin/postal-pickups/failed')).statusCode, 200, 'the shipped config has a postal agency that collects dossiers')
+  t.equal((await asAdmin(hub).inject('/v1/admin/notices/failed')).json<{ code: string }>().code, 'HUB_ERR_NOTICES_NOT_CONFIGURED')
+  t.equal((await asAdmin(hub).inject('/v1/admin/payments/failed')).json<{ code: string }>().code, 'HUB_ERR_PAYMENTS_NOT_CONFIGURED')
+  t.equal((await asAdmin(hub).inject('/v1/admin/postal-pickups/failed')).statusCode, 200, 'the shipped config has a postal agency that collects dossiers')
 })

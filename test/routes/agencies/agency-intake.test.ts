@@ -6,7 +6,7 @@
  */
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { build, deliveriesSettled, dossierRow, example, post, startAgency, storedDossiers, testSettings, type TestHub } from '../../helper.ts'
+import { build, deliveriesSettled, dossierRow, example, post, startAgency, storedDossiers, testSettings, type TestHub, asAdmin, type InjectResponse } from '../../helper.ts'
 import { adapters } from '../../../adapters/index.ts'
 import type { DossierSubmission, DossierSummary, FieldProblem } from '../../../src/types/schemas.generated.ts'
 import { goldenPath } from '../../golden-files.ts'
@@ -26,8 +26,8 @@ const cases: Array<{ agency: string, adapter: string, native: string, canonical:
   { agency: 'police-records', adapter: 'justice', native: 'justice-submission-criminal-record-certificate', canonical: 'justice-canonical-criminal-record-certificate' }
 ]
 
-async function submitNative (hub: TestHub, agency: string, body: unknown, headers: Record<string, string> = {}): Promise<Awaited<ReturnType<TestHub['app']['inject']>>> {
-  return await hub.app.inject({ method: 'POST', url: `/v1/agencies/${agency}/dossiers`, headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify(body) })
+async function submitNative (hub: TestHub, agency: string, body: unknown, headers: Record<string, string> = {}): Promise<InjectResponse> {
+  return await asAdmin(hub).inject({ method: 'POST', url: `/v1/agencies/${agency}/dossiers`, headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify(body) })
 }
 
 const stored = async (hub: TestHub): Promise<number> => await storedDossiers(hub)
@@ -99,7 +99,7 @@ t.test('the portal sends a dossier, then the agency sends it again in its own fo
     const viaPortal = golden<DossierSubmission>(c.canonical)
     viaPortal.source = { system: 'dvc-thanhhoa', reference: `DVC-${c.native}` }
     viaPortal.channel = 'online'
-    const first = await post(hub.app, viaPortal)
+    const first = await post(asAdmin(hub), viaPortal)
     t.equal(first.statusCode, 201, `${c.native}: the portal's submission is received`)
     const again = await submitNative(hub, c.agency, golden(c.native))
     t.equal(again.statusCode, 200, `${c.native}: the agency's copy is recognised`)
@@ -113,7 +113,7 @@ t.test('the cross-channel window: off (0 h) means the agency\'s copy is a new do
   const hub = await build(t, { role: 'api', settings })
   const viaPortal = golden<DossierSubmission>('land-canonical-transfer')
   viaPortal.source = { system: 'dvc-thanhhoa', reference: 'DVC-1' }
-  const first = await post(hub.app, viaPortal)
+  const first = await post(asAdmin(hub), viaPortal)
   const again = await submitNative(hub, 'land-office', golden('land-submission-transfer'))
   t.equal(again.statusCode, 201, 'not recognised without the window')
   t.not(again.json<DossierSummary>().code, first.json<DossierSummary>().code)
@@ -125,7 +125,7 @@ t.test('same source reference: an agency that got the dossier from the portal na
   const hub = await build(t, { role: 'api', settings })
   const viaPortal = golden<DossierSubmission>('land-canonical-transfer')
   viaPortal.source = { system: 'dvc-thanhhoa', reference: 'DVC-2026-11-004512' }
-  const first = await post(hub.app, viaPortal)
+  const first = await post(asAdmin(hub), viaPortal)
   t.equal(first.statusCode, 201)
 
   // the land office's own format names the portal's reference (HoSoDVC); its data differs a little (typed again at the desk)
@@ -142,11 +142,11 @@ t.test('same source reference: an agency that got the dossier from the portal na
 
   // the generic (canonical) format carries source.origin as it is
   const viaJustice = example('birth-registration')
-  const portalBirth = await post(hub.app, viaJustice)
+  const portalBirth = await post(asAdmin(hub), viaJustice)
   viaJustice.source = { system: 'justice', reference: 'HT-TH-2026-1', origin: { system: viaJustice.source.system, reference: viaJustice.source.reference } }
   viaJustice.channel = 'counter'
   const genericSettingsHub = await build(t, { role: 'api', settings: { ...settings, agencies: new Map([...settings.agencies].map(([id, a]) => [id, { ...a, adapter: 'generic' }])) }, prefix: hub.prefix })
-  const joined = await genericSettingsHub.app.inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', payload: viaJustice })
+  const joined = await asAdmin(genericSettingsHub).inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', payload: viaJustice })
   t.equal(joined.statusCode, 200)
   t.equal(joined.json<DossierSummary>().code, portalBirth.json<DossierSummary>().code, 'canonical source.origin joins too')
   t.equal(await stored(hub), 3, 'three dossiers: the transfer, the unseen one, the birth')
@@ -154,10 +154,10 @@ t.test('same source reference: an agency that got the dossier from the portal na
 
 t.test('native progress reports: validated against the adapter\'s status schema, mapped, checked against the dossier', async (t) => {
   const hub = await build(t, { role: 'api' })
-  const res = await post(hub.app, example('land-use-right-transfer'))
+  const res = await post(asAdmin(hub), example('land-use-right-transfer'))
   const { code } = res.json<DossierSummary>()
-  const send = async (native: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<Awaited<ReturnType<TestHub['app']['inject']>>> =>
-    await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: `n-${JSON.stringify(native).length}-${String(extra.step ?? '')}`, agency: 'land-office', native, ...extra } })
+  const send = async (native: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<InjectResponse> =>
+    await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: `n-${JSON.stringify(native).length}-${String(extra.step ?? '')}`, agency: 'land-office', native, ...extra } })
 
   const banned = await send({ MaHoSo: code, MaTrangThai: 'DANG_XU_LY', ThoiDiem: '20261123100000', GiayToCanBoSung: [{ TenGiayTo: 'Hợp đồng' }] })
   t.equal(banned.statusCode, 400, 'papers to supply on a "processing" report: 400')

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createPublicKey, generateKeyPairSync } from 'node:crypto'
-import { bearer, build, example, post, waitFor, type TestHub } from '../../helper.ts'
+import { build, example, post, waitFor, type TestHub, asAuditor, asPortal, asAdmin } from '../../helper.ts'
 import { createTestDatabase } from '../../db-helper.ts'
 import { auditHub, entryCount, headOf, insertEntry, settled, storeTrail, trailId } from '../../audit-helper.ts'
 import { GENESIS, auditKey, hashOf, headRecord, nextEntry, verifyChain, type AuditKey } from '../../../src/domain/audit-chain.ts'
@@ -25,7 +25,7 @@ import type { AuditEntry, DossierSummary } from '../../../src/types/schemas.gene
 interface Verification { valid: boolean, entries: number, keyed: boolean, unkeyed: number, head?: { entries: number, hash: string }, problem?: string, brokenAt?: number, reason?: string }
 
 async function verification (hub: TestHub, code: string): Promise<Verification> {
-  const res = await hub.app.inject({ url: `/v1/dossiers/${code}/audit`, headers: bearer(hub.keys.auditor) })
+  const res = await asAuditor(hub).inject({ url: `/v1/dossiers/${code}/audit` })
   return res.json<{ verification: Verification }>().verification
 }
 
@@ -33,9 +33,9 @@ async function verification (hub: TestHub, code: string): Promise<Verification> 
 async function dossierWithTrail (hub: TestHub, n: number): Promise<string> {
   const s = example('birth-registration')
   s.source.reference = `AUD-${Math.random()}`
-  const { code } = (await post(hub.app, s, bearer(hub.keys.portal))).json<DossierSummary>()
+  const { code } = (await post(asPortal(hub), s)).json<DossierSummary>()
   await settled(hub, code, 1)
-  for (let i = 1; i < n; i++) await hub.app.inject({ url: `/v1/dossiers/${code}`, headers: bearer(hub.keys.portal) })
+  for (let i = 1; i < n; i++) await asPortal(hub).inject({ url: `/v1/dossiers/${code}` })
   await settled(hub, code, n)
   return code
 }
@@ -213,11 +213,11 @@ t.test('trails written by earlier versions (plain SHA-256, no head record) still
 
 /** Fetches the day's checkpoint as an auditor would: the list with the public key, then the document. */
 async function fetchCheckpoint (t: Test, hub: TestHub): Promise<{ doc: Checkpoint, text: string, pem: string }> {
-  const list = await hub.app.inject({ url: '/v1/audit/checkpoints', headers: bearer(hub.keys.auditor) })
+  const list = await asAuditor(hub).inject({ url: '/v1/audit/checkpoints' })
   t.equal(list.statusCode, 200)
   const { publicKey, checkpoints } = list.json<{ publicKey: { pem: string, keyId: string }, checkpoints: Array<{ date: string }> }>()
   const date = checkpoints[0]?.date ?? ''
-  const res = await hub.app.inject({ url: `/v1/audit/checkpoints/${date}`, headers: bearer(hub.keys.auditor) })
+  const res = await asAuditor(hub).inject({ url: `/v1/audit/checkpoints/${date}` })
   t.equal(res.statusCode, 200)
   return { doc: res.json<Checkpoint>(), text: res.body, pem: publicKey.pem }
 }
@@ -237,7 +237,7 @@ t.test('the daily checkpoint lists every head, is signed, and verifies with the 
   t.same(doc.unverified, [erased], 'a trail of keyed entries whose head record was erased is named, not left out silently')
   const publicKey = createPublicKey(pem)
   t.match(verifyCheckpoint(doc, publicKey), { valid: true }, 'signed by the hub\'s key')
-  t.equal(doc.signer.keyId, (await hub.app.inject({ url: '/v1/audit/checkpoints', headers: bearer(hub.keys.auditor) })).json<{ publicKey: { keyId: string } }>().publicKey.keyId)
+  t.equal(doc.signer.keyId, (await asAuditor(hub).inject({ url: '/v1/audit/checkpoints' })).json<{ publicKey: { keyId: string } }>().publicKey.keyId)
 
   const changed = structuredClone(doc)
   ;(changed.heads[0] as { entries: number }).entries = 1
@@ -248,9 +248,9 @@ t.test('the daily checkpoint lists every head, is signed, and verifies with the 
 
   const again = await hub.checkpoints.take()
   t.same(again, taken, 'one a day: a second run keeps the first')
-  t.equal((await hub.app.inject({ url: '/v1/audit/checkpoints', headers: bearer(hub.keys.portal) })).statusCode, 403, 'not for the portal')
-  t.equal((await hub.app.inject({ url: '/v1/audit/checkpoints/1999-01-01', headers: bearer(hub.keys.admin) })).json<{ code: string }>().code, 'HUB_ERR_CHECKPOINT_NOT_FOUND')
-  t.equal((await hub.app.inject({ url: '/v1/audit/checkpoints/2026-02-30', headers: bearer(hub.keys.admin) })).json<{ code: string }>().code, 'HUB_ERR_CHECKPOINT_NOT_FOUND', 'a day not on the calendar: not found either')
+  t.equal((await asPortal(hub).inject({ url: '/v1/audit/checkpoints' })).statusCode, 403, 'not for the portal')
+  t.equal((await asAdmin(hub).inject({ url: '/v1/audit/checkpoints/1999-01-01' })).json<{ code: string }>().code, 'HUB_ERR_CHECKPOINT_NOT_FOUND')
+  t.equal((await asAdmin(hub).inject({ url: '/v1/audit/checkpoints/2026-02-30' })).json<{ code: string }>().code, 'HUB_ERR_CHECKPOINT_NOT_FOUND', 'a day not on the calendar: not found either')
 })
 
 t.test('the checkpoint store keeps the first of a day and the last KEEP days, each served again exactly as signed', async (t) => {
@@ -280,7 +280,7 @@ t.test('a worker takes the checkpoint by its job scheduler', async (t) => {
   const worker = await build(t, { role: 'worker', prefix: hub.prefix, database: hub.db, checkpointEveryMs: 200 })
   hub.keys = worker.keys
   const list = await waitFor(async () => {
-    const r = (await hub.app.inject({ url: '/v1/audit/checkpoints', headers: bearer(hub.keys.auditor) })).json<{ checkpoints: unknown[] }>()
+    const r = (await asAuditor(hub).inject({ url: '/v1/audit/checkpoints' })).json<{ checkpoints: unknown[] }>()
     return r.checkpoints.length > 0 ? r : undefined
   }, 'a checkpoint')
   t.equal(list.checkpoints.length, 1)

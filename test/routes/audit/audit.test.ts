@@ -6,7 +6,7 @@
  * checkpoints: audit-tamper.test.ts.)
  */
 import t from 'tap'
-import { bearer, example, post, waitFor, type TestHub } from '../../helper.ts'
+import { example, post, waitFor, type TestHub, asAuditor, asPortal, asAgency, asKey, asAdmin } from '../../helper.ts'
 import { auditHub, entryCount, headOf, trailId } from '../../audit-helper.ts'
 import { GENESIS, nextEntry, verifyChain } from '../../../src/domain/audit-chain.ts'
 import { AuditStore } from '../../../src/store/audit-store.ts'
@@ -15,7 +15,7 @@ import type { AuditEntry, DossierSummary } from '../../../src/types/schemas.gene
 interface Trail { dossier: string, entries: AuditEntry[], verification: { valid: boolean, entries: number, keyed: boolean, unkeyed: number, problem?: string, brokenAt?: number, reason?: string } }
 
 async function trail (hub: TestHub, code: string): Promise<Trail> {
-  const res = await hub.app.inject({ url: `/v1/dossiers/${code}/audit`, headers: bearer(hub.keys.auditor) })
+  const res = await asAuditor(hub).inject({ url: `/v1/dossiers/${code}/audit` })
   return res.json<Trail>()
 }
 
@@ -28,14 +28,14 @@ const fields = (client: string): Parameters<AuditStore['append']>[1] => ({ at: '
 
 t.test('who did what, when: every read and write of the dossier, chained and verified', async (t) => {
   const hub = await auditHub(t)
-  const created = await post(hub.app, example('birth-registration'), bearer(hub.keys.portal))
+  const created = await post(asPortal(hub), example('birth-registration'))
   const { code } = created.json<DossierSummary>()
-  await hub.app.inject({ url: `/v1/dossiers/${code}`, headers: bearer(hub.keys.portal) })
-  await hub.app.inject({ url: `/v1/dossiers/${code}`, headers: bearer(hub.keys.agencies.justice ?? '') })
-  await hub.app.inject({ url: `/v1/dossiers/${code}`, headers: bearer(hub.keys.agencies.evn ?? '') })
-  await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, headers: bearer(hub.keys.agencies.justice ?? ''), payload: { eventId: 'a1', agency: 'justice', report: { status: 'accepted' } } })
-  await hub.app.inject({ url: `/v1/dossiers/${code}/history`, headers: bearer(hub.keys.auditor) })
-  await post(hub.app, example('birth-registration'), bearer(hub.keys.portal))
+  await asPortal(hub).inject({ url: `/v1/dossiers/${code}` })
+  await asAgency(hub, 'justice').inject({ url: `/v1/dossiers/${code}` })
+  await asAgency(hub, 'evn').inject({ url: `/v1/dossiers/${code}` })
+  await asAgency(hub, 'justice').inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: 'a1', agency: 'justice', report: { status: 'accepted' } } })
+  await asAuditor(hub).inject({ url: `/v1/dossiers/${code}/history` })
+  await post(asPortal(hub), example('birth-registration'))
   await entries(hub, code, 7)
 
   const { entries: list, verification } = await trail(hub, code)
@@ -63,8 +63,8 @@ t.test('who did what, when: every read and write of the dossier, chained and ver
 t.test('an entry row changed or deleted in the database: the verification says where the chain breaks', async (t) => {
   const hub = await auditHub(t)
   const sql = hub.db.sql
-  const { code } = (await post(hub.app, example('birth-registration'), bearer(hub.keys.portal))).json<DossierSummary>()
-  for (let i = 0; i < 4; i++) await hub.app.inject({ url: `/v1/dossiers/${code}`, headers: bearer(hub.keys.portal) })
+  const { code } = (await post(asPortal(hub), example('birth-registration'))).json<DossierSummary>()
+  for (let i = 0; i < 4; i++) await asPortal(hub).inject({ url: `/v1/dossiers/${code}` })
   await entries(hub, code, 5)
   const id = await trailId(sql, code)
   const whole = async (what: string): Promise<void> => { t.equal((await trail(hub, code)).verification.valid, true, `${what}: whole again`) }
@@ -107,8 +107,8 @@ t.test('an entry row changed or deleted in the database: the verification says w
 t.test('rows leave out the dossier and prev, which the trail and the row before give; a time not in the hub\'s form keeps its text', async (t) => {
   const hub = await auditHub(t)
   const sql = hub.db.sql
-  const { code } = (await post(hub.app, example('birth-registration'), bearer(hub.keys.portal))).json<DossierSummary>()
-  for (let i = 0; i < 2; i++) await hub.app.inject({ url: `/v1/dossiers/${code}`, headers: bearer(hub.keys.portal) })
+  const { code } = (await post(asPortal(hub), example('birth-registration'))).json<DossierSummary>()
+  for (let i = 0; i < 2; i++) await asPortal(hub).inject({ url: `/v1/dossiers/${code}` })
   await entries(hub, code, 3)
   const rows = await sql<Array<{ seq: number, entry: Record<string, unknown> }>>`select seq, entry from audit_entries where trail_id = ${await trailId(sql, code)} order by seq`
   t.same(rows.map((r) => r.seq), [1, 2, 3])
@@ -133,9 +133,9 @@ t.test('rows leave out the dossier and prev, which the trail and the row before 
 
 t.test('concurrent requests make one unbroken chain', async (t) => {
   const hub = await auditHub(t)
-  const { code } = (await post(hub.app, example('birth-registration'), bearer(hub.keys.portal))).json<DossierSummary>()
-  await Promise.all(Array.from({ length: 30 }, async (_, i) => await hub.app.inject({
-    url: `/v1/dossiers/${code}`, headers: bearer(i % 2 === 0 ? hub.keys.portal : hub.keys.auditor)
+  const { code } = (await post(asPortal(hub), example('birth-registration'))).json<DossierSummary>()
+  await Promise.all(Array.from({ length: 30 }, async (_, i) => await asKey(hub, i % 2 === 0 ? hub.keys.portal : hub.keys.auditor).inject({
+    url: `/v1/dossiers/${code}`
   })))
   await entries(hub, code, 31)
   const { entries: list, verification } = await trail(hub, code)
@@ -145,13 +145,13 @@ t.test('concurrent requests make one unbroken chain', async (t) => {
 
 t.test('only administrators and auditors read the trail; no trail for a dossier that does not exist', async (t) => {
   const hub = await auditHub(t)
-  const { code } = (await post(hub.app, example('birth-registration'), bearer(hub.keys.portal))).json<DossierSummary>()
+  const { code } = (await post(asPortal(hub), example('birth-registration'))).json<DossierSummary>()
   for (const key of [hub.keys.portal, hub.keys.agencies.justice ?? '']) {
-    t.equal((await hub.app.inject({ url: `/v1/dossiers/${code}/audit`, headers: bearer(key) })).statusCode, 403)
+    t.equal((await asKey(hub, key).inject({ url: `/v1/dossiers/${code}/audit` })).statusCode, 403)
   }
-  t.equal((await hub.app.inject({ url: `/v1/dossiers/${code}/audit`, headers: bearer(hub.keys.admin) })).statusCode, 200)
+  t.equal((await asAdmin(hub).inject({ url: `/v1/dossiers/${code}/audit` })).statusCode, 200)
   const missing = '000.31.35.H56-261123-9999'
-  t.equal((await hub.app.inject({ url: `/v1/dossiers/${missing}`, headers: bearer(hub.keys.portal) })).statusCode, 404)
+  t.equal((await asPortal(hub).inject({ url: `/v1/dossiers/${missing}` })).statusCode, 404)
   // the dossier store is asked before a trail is created: nothing to audit
   t.equal(await hub.audit.append(missing, fields('someone')), undefined, 'an append for a code that names no dossier writes nothing')
   t.equal(await headOf(hub.db.sql, missing), undefined, 'no trail row is created for it')
@@ -163,7 +163,7 @@ t.test('only administrators and auditors read the trail; no trail for a dossier 
 
 t.test('two processes append to one chain, each guessing the head from what it wrote last: still one unbroken chain', async (t) => {
   const hub = await auditHub(t)
-  const { code } = (await post(hub.app, example('birth-registration'), bearer(hub.keys.portal))).json<DossierSummary>()
+  const { code } = (await post(asPortal(hub), example('birth-registration'))).json<DossierSummary>()
   await entries(hub, code, 1)
   const exists = async (): Promise<boolean> => true
   const a = new AuditStore(hub.db.sql, hub.audit.key, exists)
@@ -186,7 +186,7 @@ t.test('two processes append to one chain, each guessing the head from what it w
 
 t.test('many processes at once on one trail, and on a trail none of them has seen: every append lands, in one chain', async (t) => {
   const hub = await auditHub(t)
-  const { code } = (await post(hub.app, example('birth-registration'), bearer(hub.keys.portal))).json<DossierSummary>()
+  const { code } = (await post(asPortal(hub), example('birth-registration'))).json<DossierSummary>()
   await entries(hub, code, 1)
   const stores = Array.from({ length: 6 }, () => new AuditStore(hub.db.sql, hub.audit.key, async () => true))
   // each store appends alone, in parallel with the others: its remembered head is stale almost every time

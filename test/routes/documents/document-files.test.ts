@@ -7,12 +7,11 @@
  */
 import t from 'tap'
 import { createHash } from 'node:crypto'
-import { build, example, post, startAgency, testSettings, waitFor, type TestHub } from '../../helper.ts'
+import { build, example, post, startAgency, testSettings, waitFor, type TestHub, asKey, asPortal, asAgency, asAdmin, asAuditor, type InjectResponse } from '../../helper.ts'
 import type { Dossier, DossierSummary, StoredDocument } from '../../../src/types/schemas.generated.ts'
 import { toVietnamIso } from '../../../src/domain/vietnam-time.ts'
 
 const CHILD = '038226001234'
-const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` })
 const minutesAgo = (n: number): string => toVietnamIso(new Date(Date.now() - n * 60_000))
 const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex')
 /** A scanned paper: bytes that are not text, so base64 and size are exercised for real. */
@@ -30,8 +29,8 @@ const paper = (extra: Record<string, unknown> = {}): Record<string, unknown> => 
   ...extra
 })
 
-async function register (hub: TestHub, key: string, body: Record<string, unknown>): Promise<Awaited<ReturnType<TestHub['app']['inject']>>> {
-  return await hub.app.inject({ method: 'POST', url: '/v1/documents', headers: bearer(key), payload: body })
+async function register (hub: TestHub, key: string, body: Record<string, unknown>): Promise<InjectResponse> {
+  return await asKey(hub, key).inject({ method: 'POST', url: '/v1/documents', payload: body })
 }
 const documentCount = async (hub: TestHub): Promise<number> => (await hub.db.sql<Array<{ n: number }>>`select (select count(*) from documents)::int + (select count(*) from document_files)::int as n`)[0]?.n ?? 0
 
@@ -50,7 +49,7 @@ t.test('a paper registered with its file: kept in the record, its SHA-256 and si
   t.same(row, { n: SCAN.length, digest: sha(SCAN) }, 'the bytes are in the record, unchanged')
 
   // the portal reads it for the dossier it prepares; without a purpose it is refused
-  const read = await hub.app.inject({ url: `/v1/documents/${doc.id}/content?purpose=DVC-2026-12-0001`, headers: bearer(hub.keys.portal) })
+  const read = await asPortal(hub).inject({ url: `/v1/documents/${doc.id}/content?purpose=DVC-2026-12-0001` })
   t.equal(read.statusCode, 200, read.body)
   t.ok(read.rawPayload.equals(SCAN), 'the same bytes')
   t.equal(read.headers['content-type'], 'application/pdf')
@@ -58,31 +57,31 @@ t.test('a paper registered with its file: kept in the record, its SHA-256 and si
   t.equal(read.headers['repr-digest'], `sha-256=:${createHash('sha256').update(SCAN).digest('base64')}:`)
   t.match(read.headers['content-disposition'], /attachment; filename\*=UTF-8''gi%E1%BA%A5y%20khai%20sinh\.pdf/)
   t.equal(read.headers['cache-control'], 'private, no-store')
-  const noPurpose = await hub.app.inject({ url: `/v1/documents/${doc.id}/content`, headers: bearer(hub.keys.portal) })
+  const noPurpose = await asPortal(hub).inject({ url: `/v1/documents/${doc.id}/content` })
   t.equal(noPurpose.statusCode, 400, 'the portal says what it reads for')
   t.match(noPurpose.json<{ errors: Array<{ pointer: string }> }>().errors[0]?.pointer, '#/querystring/purpose')
 
   // the issuer reads it; another agency does not learn it exists
-  t.equal((await hub.app.inject({ url: `/v1/documents/${doc.id}/content`, headers: bearer(desk) })).statusCode, 200, 'the desk that digitised it')
-  const foreign = await hub.app.inject({ url: `/v1/documents/${doc.id}/content?purpose=x`, headers: bearer(hub.keys.agencies['police-residence'] as string) })
+  t.equal((await asKey(hub, desk).inject({ url: `/v1/documents/${doc.id}/content` })).statusCode, 200, 'the desk that digitised it')
+  const foreign = await asAgency(hub, 'police-residence').inject({ url: `/v1/documents/${doc.id}/content?purpose=x` })
   t.equal(foreign.statusCode, 404, 'an agency no dossier of which contains it: 404')
   t.equal(foreign.json<{ code: string }>().code, 'HUB_ERR_DOCUMENT_NOT_FOUND')
-  t.equal((await hub.app.inject({ url: '/v1/documents/doc_00000000000000000000000000000000/content?purpose=x' })).statusCode, 404, 'unknown')
-  t.equal((await hub.app.inject({ url: `/v1/documents/${doc.id}/content`, headers: bearer(hub.keys.auditor) })).statusCode, 403, 'an auditor reads no file')
+  t.equal((await asAdmin(hub).inject({ url: '/v1/documents/doc_00000000000000000000000000000000/content?purpose=x' })).statusCode, 404, 'unknown')
+  t.equal((await asAuditor(hub).inject({ url: `/v1/documents/${doc.id}/content` })).statusCode, 403, 'an auditor reads no file')
 
   // the child's dossier reuses it: the police, on its route, may read it now, for that dossier
   const s = example('child-residence-insurance')
   s.source = { system: 'dvc-thanhhoa', reference: 'FILES-1' }
   s.attachments = [...(s.attachments ?? []), { componentCode: 'TT-02', reuse: { documentId: doc.id, consent: { given: true, at: minutesAgo(1) } } } as never]
-  const submitted = await post(hub.app, s, bearer(hub.keys.portal))
+  const submitted = await post(asPortal(hub), s)
   t.equal(submitted.statusCode, 201, submitted.body)
   const code = submitted.json<DossierSummary>().code
-  const attachment = (await hub.app.inject(`/v1/dossiers/${code}`)).json<Dossier>().attachments?.[1]
+  const attachment = (await asAdmin(hub).inject(`/v1/dossiers/${code}`)).json<Dossier>().attachments?.[1]
   t.match(attachment, { url: doc.url, byteSize: SCAN.length, sha256: sha(SCAN), digitized: true, reused: { documentId: doc.id } }, 'carried as the hub\'s address, with its real size')
-  const police = await hub.app.inject({ url: `/v1/documents/${doc.id}/content`, headers: bearer(hub.keys.agencies['police-residence'] as string) })
+  const police = await asAgency(hub, 'police-residence').inject({ url: `/v1/documents/${doc.id}/content` })
   t.equal(police.statusCode, 200, 'an agency a dossier that reused it is routed to')
   t.ok(police.rawPayload.equals(SCAN))
-  t.equal((await hub.app.inject({ url: `/v1/documents/${doc.id}/content?purpose=x`, headers: bearer(hub.keys.agencies['land-office'] as string) })).statusCode, 404, 'still not an agency off its route')
+  t.equal((await asAgency(hub, 'land-office').inject({ url: `/v1/documents/${doc.id}/content?purpose=x` })).statusCode, 404, 'still not an agency off its route')
 
   const log = (await hub.app.hub.documents.store.accessOf(CHILD)).filter((e) => e.action === 'read')
   t.same(log.map((e) => [e.client, e.purpose ?? null, e.status]), [
@@ -95,13 +94,13 @@ t.test('a paper registered with its file: kept in the record, its SHA-256 and si
   t.equal(log.find((e) => e.client === 'agency-police-residence' && e.status === 200)?.purpose, code, 'the police\'s read: for the dossier through which it may read')
   t.equal(log[0]?.purpose, 'DVC-2026-12-0001', 'the portal\'s: the purpose it gave')
   // a read for a dossier the hub holds is on that dossier's audit trail
-  await hub.app.inject({ url: `/v1/documents/${doc.id}/content?purpose=${code}`, headers: bearer(hub.keys.portal) })
-  await waitFor(async () => (await hub.app.inject(`/v1/dossiers/${code}/audit`)).json<{ entries: Array<{ action: string, client: string }> }>().entries.some((e) => e.action === 'read-document' && e.client === 'test-portal'), 'the read on the dossier\'s audit trail')
+  await asPortal(hub).inject({ url: `/v1/documents/${doc.id}/content?purpose=${code}` })
+  await waitFor(async () => (await asAdmin(hub).inject(`/v1/dossiers/${code}/audit`)).json<{ entries: Array<{ action: string, client: string }> }>().entries.some((e) => e.action === 'read-document' && e.client === 'test-portal'), 'the read on the dossier\'s audit trail')
 
   // a paper registered by its address: the hub keeps no file for it
   const byUrl = await register(hub, desk, { ...paper(), contentBase64: undefined, url: 'https://motcua.thanhhoa.gov.vn/so-hoa/1.pdf', sha256: sha('elsewhere'), byteSize: 9 })
   t.equal(byUrl.statusCode, 201, byUrl.body)
-  const none = await hub.app.inject({ url: `/v1/documents/${byUrl.json<StoredDocument>().id}/content?purpose=p`, headers: bearer(hub.keys.portal) })
+  const none = await asPortal(hub).inject({ url: `/v1/documents/${byUrl.json<StoredDocument>().id}/content?purpose=p` })
   t.equal(none.statusCode, 404)
   t.equal(none.json<{ code: string }>().code, 'HUB_ERR_DOCUMENT_CONTENT_NOT_FOUND')
 })
@@ -137,7 +136,7 @@ t.test('a file refused: SHA-256 or size not the file\'s, over the limit, both or
 t.test('a dossier label must name a dossier the caller holds (an agency: routed to it); otherwise 400, nothing stored', async (t) => {
   const agency = await startAgency(t)
   const hub = await build(t, { settings: testSettings({ agencyUrl: agency.url }) })
-  const code = (await post(hub.app, example('birth-registration'), bearer(hub.keys.portal))).json<DossierSummary>().code
+  const code = (await post(asPortal(hub), example('birth-registration'))).json<DossierSummary>().code
   const byUrl = (dossier: string): Record<string, unknown> => paper({ contentBase64: undefined, url: 'https://motcua.thanhhoa.gov.vn/so-hoa/x.pdf', sha256: sha('x'), dossier })
   const before = await documentCount(hub)
   const notRouted = await register(hub, hub.keys.agencies['land-office'] as string, byUrl(code))

@@ -7,23 +7,21 @@
  */
 import t from 'tap'
 import { createHash } from 'node:crypto'
-import { build, example, post, startAgency, testSettings, waitFor, type AgencyServer, type TestHub } from '../../helper.ts'
+import { build, example, post, startAgency, testSettings, waitFor, type AgencyServer, type TestHub, asAgency, asPortal, asAdmin, type InjectResponse } from '../../helper.ts'
 import type { Dossier, DossierSubmission, DossierSummary, StoredDocument } from '../../../src/types/schemas.generated.ts'
 import { toVietnamIso } from '../../../src/domain/vietnam-time.ts'
 
 const CHILD = '038226001234'
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex')
-const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` })
 const minutesAgo = (n: number): string => toVietnamIso(new Date(Date.now() - n * 60_000))
 const consent = (at = minutesAgo(5)): { given: boolean, at: string } => ({ given: true, at })
 let seq = 0
 
 async function digitize (hub: TestHub, paper: Record<string, unknown>): Promise<StoredDocument> {
   const n = ++seq
-  const res = await hub.app.inject({
+  const res = await asAgency(hub, 'justice').inject({
     method: 'POST',
     url: '/v1/documents',
-    headers: bearer(hub.keys.agencies.justice as string),
     payload: { kind: 'KQ-KS', name: 'Giấy khai sinh (bản sao số hóa)', issuedAt: minutesAgo(60 * 24), fileName: 'giay-khai-sinh.pdf', mediaType: 'application/pdf', byteSize: 2000 + n, url: `https://motcua.thanhhoa.gov.vn/so-hoa/${n}.pdf`, sha256: sha(`paper ${n}`), ...paper }
   })
   if (res.statusCode !== 201) throw new Error(`digitize answered ${res.statusCode}: ${res.body}`)
@@ -32,18 +30,18 @@ async function digitize (hub: TestHub, paper: Record<string, unknown>): Promise<
 
 /** Submits `s`, waits for its delivery to `agency` and has that agency ask for papers. */
 async function askedForPapers (hub: TestHub, agencies: AgencyServer, s: DossierSubmission, agency: string): Promise<string> {
-  const res = await post(hub.app, s, bearer(hub.keys.portal))
+  const res = await post(asPortal(hub), s)
   if (res.statusCode !== 201) throw new Error(`submission answered ${res.statusCode}: ${res.body}`)
   const code = res.json<DossierSummary>().code
-  await waitFor(async () => Object.values((await hub.app.inject(`/v1/dossiers/${code}`)).json<Dossier>().routing ?? {}).some((r) => r?.agency.startsWith(agency) === true && r.state === 'delivered'), `${agency} delivered`)
-  const step = Object.entries((await hub.app.inject(`/v1/dossiers/${code}`)).json<Dossier>().routing ?? {}).find(([, r]) => r?.agency.startsWith(agency) === true)
-  const asked = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: `ask-${code}`, agency: step?.[1]?.agency, step: step?.[0], report: { status: 'supplement-requested', missing: [{ componentCode: 'TT-02', name: 'Giấy khai sinh' }] } } })
+  await waitFor(async () => Object.values((await asAdmin(hub).inject(`/v1/dossiers/${code}`)).json<Dossier>().routing ?? {}).some((r) => r?.agency.startsWith(agency) === true && r.state === 'delivered'), `${agency} delivered`)
+  const step = Object.entries((await asAdmin(hub).inject(`/v1/dossiers/${code}`)).json<Dossier>().routing ?? {}).find(([, r]) => r?.agency.startsWith(agency) === true)
+  const asked = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: `ask-${code}`, agency: step?.[1]?.agency, step: step?.[0], report: { status: 'supplement-requested', missing: [{ componentCode: 'TT-02', name: 'Giấy khai sinh' }] } } })
   if (asked.statusCode !== 201) throw new Error(`supplement request answered ${asked.statusCode}: ${asked.body}`)
   return code
 }
 
-const supply = async (hub: TestHub, code: string, id: string, attachments: unknown[]): Promise<Awaited<ReturnType<TestHub['app']['inject']>>> =>
-  await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, headers: bearer(hub.keys.portal), payload: { supplementId: id, attachments } })
+const supply = async (hub: TestHub, code: string, id: string, attachments: unknown[]): Promise<InjectResponse> =>
+  await asPortal(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: { supplementId: id, attachments } })
 
 function holderOf (body: unknown, value: string): Record<string, unknown> | undefined {
   if (body === null || typeof body !== 'object') return undefined
@@ -66,9 +64,9 @@ t.test('a supplement reuses the child\'s birth certificate instead of attaching 
   const other = await digitize(hub, { holder: '038226009999' })
   const expired = await digitize(hub, { holder: CHILD, validUntil: minutesAgo(30) })
   const revoked = await digitize(hub, { holder: CHILD })
-  t.equal((await hub.app.inject({ method: 'POST', url: `/v1/documents/${revoked.id}/revocation`, headers: bearer(hub.keys.agencies.justice as string), payload: { reason: 'Cấp nhầm' } })).statusCode, 200)
+  t.equal((await asAgency(hub, 'justice').inject({ method: 'POST', url: `/v1/documents/${revoked.id}/revocation`, payload: { reason: 'Cấp nhầm' } })).statusCode, 200)
 
-  const before = (await hub.app.inject(`/v1/dossiers/${code}`)).json<Dossier>()
+  const before = (await asAdmin(hub).inject(`/v1/dossiers/${code}`)).json<Dossier>()
   t.equal(before.status, 'supplement-requested')
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     ['another holder', { documentId: other.id, consent: consent() }, /belongs to another holder/],
@@ -89,7 +87,7 @@ t.test('a supplement reuses the child\'s birth certificate instead of attaching 
   const claimed = await supply(hub, code, 'S-claimed', [{ componentCode: 'TT-02', fileName: 'x.pdf', mediaType: 'application/pdf', byteSize: 1, sha256: sha('x'), url: 'https://x.vn/x.pdf', reused: { documentId: certificate.id, consentAt: minutesAgo(1) } }])
   t.equal(claimed.statusCode, 400, 'a sender cannot mark a paper reused itself')
   t.equal(claimed.json<{ errors: Array<{ pointer: string }> }>().errors[0]?.pointer, '#/attachments/0/reused')
-  const after = (await hub.app.inject(`/v1/dossiers/${code}`)).json<Dossier>()
+  const after = (await asAdmin(hub).inject(`/v1/dossiers/${code}`)).json<Dossier>()
   t.equal(after.status, 'supplement-requested', 'still waiting for papers: nothing changed')
   t.same(after.routing, before.routing, 'no step changed')
   t.equal((await hub.app.hub.documents.store.accessOf(CHILD)).filter((e) => e.action === 'reuse').length, 0, 'no reuse logged')
@@ -117,13 +115,13 @@ t.test('a supplement reuses the child\'s birth certificate instead of attaching 
   t.equal(item?.sha256, certificate.sha256, 'with its SHA-256')
   t.equal(item?.byteSize, certificate.byteSize, 'and its size')
   t.same(item?.reused, { documentId: certificate.id, consentAt }, 'marked reused')
-  const history = (await hub.app.inject(`/v1/dossiers/${code}/history`)).json<{ entries: Array<{ type: string, documents?: string[] }> }>().entries
+  const history = (await asAdmin(hub).inject(`/v1/dossiers/${code}/history`)).json<{ entries: Array<{ type: string, documents?: string[] }> }>().entries
   t.same(history.find((h) => h.type === 'supplement-provided')?.documents, [certificate.fileName], 'the history names the paper')
   const log = (await hub.app.hub.documents.store.accessOf(CHILD)).filter((e) => e.action === 'reuse')
   t.match(log, [{ purpose: code, client: 'test-portal', documentIds: [certificate.id] }], 'the reuse on the access log, with the dossier as its purpose')
 
   // revoked since: the same supplement again is its first answer; a new one naming it is refused
-  t.equal((await hub.app.inject({ method: 'POST', url: `/v1/documents/${certificate.id}/revocation`, headers: bearer(hub.keys.agencies.justice as string), payload: {} })).statusCode, 200)
+  t.equal((await asAgency(hub, 'justice').inject({ method: 'POST', url: `/v1/documents/${certificate.id}/revocation`, payload: {} })).statusCode, 200)
   const again = await supply(hub, code, 'S-ok', given)
   t.equal(again.statusCode, 200, `the repeat: its first answer (${again.body})`)
   t.equal(again.json<{ sequence: number }>().sequence, 1)

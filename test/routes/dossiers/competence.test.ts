@@ -8,7 +8,7 @@
  */
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { build, example, post, shippedConfig, startAgency, testSettings, waitFor } from '../../helper.ts'
+import { build, example, post, shippedConfig, startAgency, testSettings, waitFor, asAdmin } from '../../helper.ts'
 import { assignCompetent, competentAgency, placeCommune, type CompetenceTable } from '../../../src/domain/competence.ts'
 import { resolveHubConfig } from '../../../src/config/hub-config.ts'
 import { ConfigError } from '../../../src/config/errors.ts'
@@ -64,7 +64,7 @@ t.test('received at one desk, handled by the instance of the parcel\'s commune; 
   // a parcel in xã Quảng Phú, the dossier received at the Hạc Thành desk (boundary-free receipt)
   const elsewhere = example('land-first-certificate')
   elsewhere.procedure.receivingAgency = HAC_THANH_DESK
-  const far = (await post(hub.app, elsewhere)).json<DossierSummary>()
+  const far = (await post(asAdmin(hub), elsewhere)).json<DossierSummary>()
   t.match(far.code, /^000\.20\.38\.H56-\d{6}-\d{4}$/, 'the code is the receiving desk\'s')
   t.equal(far.routing['land-registration']?.agency, BRANCH, 'the branch of the parcel\'s commune handles it')
   t.equal(far.routing['land-certificate']?.agency, BRANCH, 'its later land step too')
@@ -72,26 +72,26 @@ t.test('received at one desk, handled by the instance of the parcel\'s commune; 
   const delivered = await waitFor(() => agency.requests.find((r) => r.path === `/${BRANCH}` && JSON.stringify(r.body).includes(far.code)), 'delivered to the branch')
   t.equal(delivered.headers['idempotency-key'], `${far.code}/land-registration`)
   // a parcel in a commune the table does not list: the provincial land office
-  const transfer = (await post(hub.app, example('land-use-right-transfer'))).json<DossierSummary>()
+  const transfer = (await post(asAdmin(hub), example('land-use-right-transfer'))).json<DossierSummary>()
   t.equal(transfer.routing['land-registration']?.agency, 'land-office')
   // and one received at the Quảng Phú desk itself
   const second = example('land-first-certificate')
-  const near = (await post(hub.app, { ...second, source: { ...second.source, reference: `${second.source.reference}-2` }, summary: 'Cấp Giấy chứng nhận lần đầu, thửa 113' } as DossierSubmission)).json<DossierSummary>()
+  const near = (await post(asAdmin(hub), { ...second, source: { ...second.source, reference: `${second.source.reference}-2` }, summary: 'Cấp Giấy chứng nhận lần đầu, thửa 113' } as DossierSubmission)).json<DossierSummary>()
   t.equal(near.routing['land-registration']?.agency, BRANCH)
 
-  const record = (await hub.app.inject(`/v1/dossiers/${far.code}/national-record`)).json<{ NoiNopHoSo: string, DonViXuLy: string }>()
+  const record = (await asAdmin(hub).inject(`/v1/dossiers/${far.code}/national-record`)).json<{ NoiNopHoSo: string, DonViXuLy: string }>()
   t.equal(record.NoiNopHoSo, HAC_THANH_DESK.name, 'DVCQG hears where it was received')
   t.match(record.DonViXuLy, /^Chi nhánh Văn phòng đăng ký đất đai khu vực Quảng Phú/, 'and who handles it')
 
   const today = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10)
   type Groups = { totals: { received: number }, groups: Array<{ key: string, name?: string, received: number }> }
-  const byReceiving = (await hub.app.inject(`/v1/stats?from=${today}&to=${today}&groupBy=receivingUnit`)).json<Groups>()
+  const byReceiving = (await asAdmin(hub).inject(`/v1/stats?from=${today}&to=${today}&groupBy=receivingUnit`)).json<Groups>()
   t.same(byReceiving.groups.map((g) => [g.key, g.received]), [['000.20.38.H56', 2], ['000.24.38.H56', 1]], 'by the desk that received them')
-  const byHandling = (await hub.app.inject(`/v1/stats?from=${today}&to=${today}&groupBy=handlingUnit`)).json<Groups>()
+  const byHandling = (await asAdmin(hub).inject(`/v1/stats?from=${today}&to=${today}&groupBy=handlingUnit`)).json<Groups>()
   t.same(byHandling.groups.map((g) => [g.key, g.received]), [['land-office', 1], [BRANCH, 2]], 'by the agency that handles them')
   t.match(byHandling.groups.find((g) => g.key === BRANCH)?.name, /Quảng Phú/, 'named')
   t.equal(byHandling.groups.reduce((n, g) => n + g.received, 0), byHandling.totals.received, 'one handling unit per dossier: the rows add up to the totals')
-  const indicators = (await hub.app.inject(`/v1/reports/indicators?from=${today}&to=${today}`)).json<{ agencies: Array<{ key: string }>, communes: Array<{ key: string }> }>()
+  const indicators = (await asAdmin(hub).inject(`/v1/reports/indicators?from=${today}&to=${today}`)).json<{ agencies: Array<{ key: string }>, communes: Array<{ key: string }> }>()
   t.ok(indicators.agencies.some((a) => a.key === BRANCH), 'the indicators have the branch among the agencies')
   t.ok(indicators.communes.every((c) => c.key !== BRANCH), 'and the communes are the receiving desks')
 })
@@ -99,14 +99,14 @@ t.test('received at one desk, handled by the instance of the parcel\'s commune; 
 t.test('an agency instance submits only the dossiers of its communes: 400 naming the place and the rule, nothing stored', async (t) => {
   const hub = await build(t, { role: 'api' })
   const native = JSON.parse(readFileSync(goldenPath('land-submission-first-certificate.json'), 'utf8')) as unknown
-  const res = await hub.app.inject({ method: 'POST', url: '/v1/agencies/land-office/dossiers', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(native) })
+  const res = await asAdmin(hub).inject({ method: 'POST', url: '/v1/agencies/land-office/dossiers', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(native) })
   t.equal(res.statusCode, 400)
   const detail = res.json<{ errors: Array<{ detail: string }> }>().errors[0]?.detail ?? ''
   t.match(detail, /\/data\/parcel\/address\/wardCode is 16258, so the dossier is handled by land-office-quang-phu, not land-office/)
   t.match(detail, /Decree 118\/2025\/NĐ-CP/)
   const [row] = await hub.db.sql<Array<{ n: number }>>`select count(*)::int as n from dossiers`
   t.equal(row?.n, 0, 'nothing stored')
-  const branch = await hub.app.inject({ method: 'POST', url: `/v1/agencies/${BRANCH}/dossiers`, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(native) })
+  const branch = await asAdmin(hub).inject({ method: 'POST', url: `/v1/agencies/${BRANCH}/dossiers`, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(native) })
   t.equal(branch.statusCode, 201, 'the branch of the parcel\'s commune may')
   t.ok(Object.keys(shippedConfig().agencies).includes(BRANCH))
 })
@@ -114,6 +114,6 @@ t.test('an agency instance submits only the dossiers of its communes: 400 naming
 t.test('without a competence table the route is as configured', async (t) => {
   const settings = { ...testSettings({ agencyUrl: 'http://127.0.0.1:9' }), competence: new Map() }
   const hub = await build(t, { settings, role: 'api' })
-  const d = (await post(hub.app, example('land-first-certificate'))).json<DossierSummary>()
+  const d = (await post(asAdmin(hub), example('land-first-certificate'))).json<DossierSummary>()
   t.equal(d.routing['land-registration']?.agency, 'land-office')
 })

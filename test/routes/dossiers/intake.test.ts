@@ -1,5 +1,5 @@
 import t from 'tap'
-import { BIRTH, build, ELECTRICITY, example, post, startAgency, storedDossiers, waitFor, deliveriesSettled } from '../../helper.ts'
+import { BIRTH, build, ELECTRICITY, example, post, startAgency, storedDossiers, waitFor, deliveriesSettled, asAdmin } from '../../helper.ts'
 import type { Dossier, DossierSummary } from '../../../src/types/schemas.generated.ts'
 
 t.test('each example dossier: 201 with code and Location, delivered to its agency, visible in GET', async (t) => {
@@ -10,7 +10,7 @@ t.test('each example dossier: 201 with code and Location, delivered to its agenc
     ['electricity-new-connection', ELECTRICITY, 'evn', '/evn']
   ] as const) {
     const submission = example(name)
-    const res = await post(hub.app, submission)
+    const res = await post(asAdmin(hub), submission)
     t.equal(res.statusCode, 201, `${name}: 201`)
     const receipt = res.json<DossierSummary>()
     t.match(receipt.code, new RegExp(`^${submission.procedure.receivingAgency.code.replaceAll('.', '\\.')}-\\d{6}-0001$`), `${name}: code in the official format`)
@@ -21,7 +21,7 @@ t.test('each example dossier: 201 with code and Location, delivered to its agenc
     t.equal(receipt.procedure.code, procedure)
 
     const delivered = await waitFor(async () => {
-      const d = (await hub.app.inject({ url: `/v1/dossiers/${receipt.code}` })).json<Dossier>()
+      const d = (await asAdmin(hub).inject({ url: `/v1/dossiers/${receipt.code}` })).json<Dossier>()
       return d.routing?.[agencyId]?.state === 'delivered' ? d : undefined
     }, `${name} delivered`)
     t.equal(delivered.code, receipt.code)
@@ -50,15 +50,15 @@ t.test('each example dossier: 201 with code and Location, delivered to its agenc
 t.test('receive once: the same Idempotency-Key returns the same dossier and creates nothing', async (t) => {
   const agency = await startAgency(t)
   const hub = await build(t, { agencyUrl: agency.url })
-  const first = await post(hub.app, example('birth-registration'), { 'idempotency-key': 'portal-key-1' })
+  const first = await post(asAdmin(hub), example('birth-registration'), { 'idempotency-key': 'portal-key-1' })
   t.equal(first.statusCode, 201)
-  const again = await post(hub.app, example('birth-registration'), { 'idempotency-key': 'portal-key-1' })
+  const again = await post(asAdmin(hub), example('birth-registration'), { 'idempotency-key': 'portal-key-1' })
   t.equal(again.statusCode, 200)
   t.equal(again.json<DossierSummary>().code, first.json<DossierSummary>().code)
   t.equal(again.headers.location, first.headers.location)
   // key order does not make a submission different
   const reordered = Object.fromEntries(Object.entries(example('birth-registration')).reverse())
-  const third = await post(hub.app, reordered, { 'idempotency-key': '"portal-key-1"' })
+  const third = await post(asAdmin(hub), reordered, { 'idempotency-key': '"portal-key-1"' })
   t.equal(third.statusCode, 200, 'same content in another key order, key as a structured-field string')
   t.equal(await storedDossiers(hub), 1, 'one dossier stored')
   await waitFor(() => agency.requests.length >= 1, 'delivery')
@@ -68,19 +68,19 @@ t.test('receive once: the same Idempotency-Key returns the same dossier and crea
 
 t.test('receive once: the same source system + reference without a key returns the same dossier', async (t) => {
   const hub = await build(t, { role: 'api' })
-  const first = await post(hub.app, example('electricity-new-connection'))
-  const again = await post(hub.app, example('electricity-new-connection'), { 'idempotency-key': 'new-key' })
+  const first = await post(asAdmin(hub), example('electricity-new-connection'))
+  const again = await post(asAdmin(hub), example('electricity-new-connection'), { 'idempotency-key': 'new-key' })
   t.equal(first.statusCode, 201)
   t.equal(again.statusCode, 200)
   t.equal(again.json<DossierSummary>().code, first.json<DossierSummary>().code)
-  const third = await post(hub.app, example('electricity-new-connection'), { 'idempotency-key': 'new-key' })
+  const third = await post(asAdmin(hub), example('electricity-new-connection'), { 'idempotency-key': 'new-key' })
   t.equal(third.statusCode, 200, 'the new key now leads to the same dossier')
   t.equal(await storedDossiers(hub), 1)
 })
 
 t.test('409 when a key or source reference comes back with different content; nothing changes', async (t) => {
   const hub = await build(t, { role: 'api' })
-  const first = await post(hub.app, example('birth-registration'), { 'idempotency-key': 'k-409' })
+  const first = await post(asAdmin(hub), example('birth-registration'), { 'idempotency-key': 'k-409' })
   t.equal(first.statusCode, 201)
   const code = first.json<DossierSummary>().code
   const before = await hub.store.get(code)
@@ -88,7 +88,7 @@ t.test('409 when a key or source reference comes back with different content; no
   const changed = example('birth-registration')
   changed.summary = 'something else'
   changed.source.reference = 'DVC-OTHER'
-  const byKey = await post(hub.app, changed, { 'idempotency-key': 'k-409' })
+  const byKey = await post(asAdmin(hub), changed, { 'idempotency-key': 'k-409' })
   t.equal(byKey.statusCode, 409)
   t.match(byKey.headers['content-type'], /^application\/problem\+json/)
   t.equal(byKey.json().code, 'HUB_ERR_IDEMPOTENCY_CONFLICT')
@@ -96,7 +96,7 @@ t.test('409 when a key or source reference comes back with different content; no
 
   const sameRef = example('birth-registration')
   sameRef.summary = 'changed content, same source reference'
-  const byRef = await post(hub.app, sameRef)
+  const byRef = await post(asAdmin(hub), sameRef)
   t.equal(byRef.statusCode, 409)
 
   t.equal(await storedDossiers(hub), 1, 'still one dossier')
@@ -106,8 +106,8 @@ t.test('409 when a key or source reference comes back with different content; no
 t.test('50 concurrent copies: exactly one dossier, one delivery', async (t) => {
   const agency = await startAgency(t)
   const hub = await build(t, { agencyUrl: agency.url })
-  const byKey = await Promise.all(Array.from({ length: 50 }, async () => await post(hub.app, example('birth-registration'), { 'idempotency-key': 'burst' })))
-  const bySource = await Promise.all(Array.from({ length: 50 }, async () => await post(hub.app, example('electricity-new-connection'))))
+  const byKey = await Promise.all(Array.from({ length: 50 }, async () => await post(asAdmin(hub), example('birth-registration'), { 'idempotency-key': 'burst' })))
+  const bySource = await Promise.all(Array.from({ length: 50 }, async () => await post(asAdmin(hub), example('electricity-new-connection'))))
   for (const [label, answers] of [['same key', byKey], ['same source reference', bySource]] as const) {
     t.equal(answers.filter((r) => r.statusCode === 201).length, 1, `${label}: one 201`)
     t.equal(answers.filter((r) => r.statusCode === 200).length, 49, `${label}: 49 × 200`)
@@ -125,7 +125,7 @@ t.test('the dossier code counter under concurrency: no two dossiers share a code
   const answers = await Promise.all(Array.from({ length: n }, async (_, i) => {
     const s = example('electricity-new-connection')
     s.source.reference = `REF-${i}`
-    return await post(hub.app, s)
+    return await post(asAdmin(hub), s)
   }))
   t.ok(answers.every((r) => r.statusCode === 201), 'all created')
   const codes = answers.map((r) => r.json<DossierSummary>().code)
@@ -141,7 +141,7 @@ t.test('the code uses the Vietnam date and a counter per receiving agency per da
     const s = example('electricity-new-connection')
     s.procedure.receivingAgency.code = agencyCode
     s.source.reference = ref
-    const r = await post(hub.app, s)
+    const r = await post(asAdmin(hub), s)
     t.equal(r.statusCode, 201)
     return r.json<DossierSummary>().code
   }

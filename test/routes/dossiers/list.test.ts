@@ -3,7 +3,7 @@
  * and 400 problems naming the offending query parameter.
  */
 import t, { type Test } from 'tap'
-import { build, example, post, BIRTH, ELECTRICITY, type TestHub } from '../../helper.ts'
+import { build, example, post, BIRTH, ELECTRICITY, type TestHub, asAdmin, type InjectResponse } from '../../helper.ts'
 import type { DossierList, DossierSummary, Problem } from '../../../src/types/schemas.generated.ts'
 
 type Kind = 'birth-registration' | 'electricity-new-connection'
@@ -40,7 +40,7 @@ async function seed (t: Test): Promise<{ hub: TestHub, created: Created[], tieMs
   const submit = async (kind: Kind): Promise<void> => {
     const s = example(kind)
     s.source.reference = `LIST-${String(n++).padStart(3, '0')}`
-    const res = await post(hub.app, s)
+    const res = await post(asAdmin(hub), s)
     t.equal(res.statusCode, 201, `${s.source.reference} created`)
     const summary = res.json<DossierSummary>()
     created.push({
@@ -66,8 +66,8 @@ async function seed (t: Test): Promise<{ hub: TestHub, created: Created[], tieMs
   return { hub, created, tieMs }
 }
 
-async function list (hub: TestHub, query: Record<string, string | number>): Promise<Awaited<ReturnType<TestHub['app']['inject']>>> {
-  return await hub.app.inject({ method: 'GET', url: '/v1/dossiers', query: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])) })
+async function list (hub: TestHub, query: Record<string, string | number>): Promise<InjectResponse> {
+  return await asAdmin(hub).inject({ method: 'GET', url: '/v1/dossiers', query: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])) })
 }
 
 /** Follows nextCursor until null; checks every page's size. Returns the pages. */

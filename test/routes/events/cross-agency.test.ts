@@ -8,7 +8,7 @@
 import t, { type Test } from 'tap'
 import { readFileSync } from 'node:fs'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
-import { bearer, build, example, testSettings, type TestHub } from '../../helper.ts'
+import { asKey, build, example, testSettings, type TestHub } from '../../helper.ts'
 import type { DossierSubmission, DossierSummary } from '../../../src/types/schemas.generated.ts'
 import { goldenPath } from '../../golden-files.ts'
 
@@ -29,9 +29,12 @@ function seen (res: LightMyRequestResponse): Seen {
   return { status: res.statusCode, type: String(res.headers['content-type']), ...(typeof location === 'string' && { location: location.replace(CODE, '<code>') }), body }
 }
 
-const as = (key: string | undefined, req: InjectOptions): InjectOptions => ({ ...req, headers: { ...req.headers, ...bearer(key ?? '') } })
-const postAs = (key: string | undefined, url: string, payload: unknown, headers: Record<string, string> = {}): InjectOptions =>
+/** A request and the key of the client that sends it (undefined: a client the hub does not have, refused). */
+interface Sent { key: string | undefined, req: InjectOptions }
+const as = (key: string | undefined, req: InjectOptions): Sent => ({ key, req })
+const postAs = (key: string | undefined, url: string, payload: unknown, headers: Record<string, string> = {}): Sent =>
   as(key, { method: 'POST', url, headers, payload: payload as InjectOptions['payload'] })
+const send = async (hub: TestHub, { key, req }: Sent): Promise<LightMyRequestResponse> => await asKey(hub, key ?? '').inject(req)
 
 /** Everything the record holds of a dossier (its row, steps and history, as text), to show nothing changed. */
 async function snapshot (hub: TestHub, code: string): Promise<{ dossier: string, steps: string[], history: string[] }> {
@@ -90,17 +93,17 @@ t.test('origin lookup: the land office names the portal\'s reference of a dossie
   const native = { ...golden('land-submission-transfer'), HoSoDVC: { HeThong: 'dvc-thanhhoa', MaThamChieu: 'DVC-2026-12-000001' } }
   const { findable } = await twoWorlds(t, async (hub, findable) => {
     // the same Idempotency-Key as the land office's below: keys are each client's own
-    const res = await hub.app.inject(postAs(hub.keys.portal, '/v1/dossiers', portalBirth(findable ? 'DVC-2026-12-000001' : 'DVC-2026-12-999999'), { 'idempotency-key': 'K-1' }))
+    const res = await send(hub, postAs(hub.keys.portal, '/v1/dossiers', portalBirth(findable ? 'DVC-2026-12-000001' : 'DVC-2026-12-999999'), { 'idempotency-key': 'K-1' }))
     t.equal(res.statusCode, 201)
     return { other: codeOf(res) }
   }, async (hub) => {
     const land = hub.keys.agencies['land-office']
-    const first = await hub.app.inject(postAs(land, '/v1/agencies/land-office/dossiers', native, { 'idempotency-key': 'K-1' }))
-    const again = await hub.app.inject(postAs(land, '/v1/agencies/land-office/dossiers', native, { 'idempotency-key': 'K-1' }))
-    const byReference = await hub.app.inject(postAs(land, '/v1/agencies/land-office/dossiers', native))
-    const own = await hub.app.inject(as(land, { url: `/v1/dossiers/${codeOf(first)}` }))
+    const first = await send(hub, postAs(land, '/v1/agencies/land-office/dossiers', native, { 'idempotency-key': 'K-1' }))
+    const again = await send(hub, postAs(land, '/v1/agencies/land-office/dossiers', native, { 'idempotency-key': 'K-1' }))
+    const byReference = await send(hub, postAs(land, '/v1/agencies/land-office/dossiers', native))
+    const own = await send(hub, as(land, { url: `/v1/dossiers/${codeOf(first)}` }))
     // an administrator submitting in the land office's name is looked up as the land office
-    const byAdmin = await hub.app.inject(postAs(hub.keys.admin, '/v1/agencies/land-office/dossiers', { ...native, SoBienNhan: 'VPDK-HT-2026-000777' }))
+    const byAdmin = await send(hub, postAs(hub.keys.admin, '/v1/agencies/land-office/dossiers', { ...native, SoBienNhan: 'VPDK-HT-2026-000777' }))
     return [first, again, byReference, own, byAdmin]
   })
   const [first, again, byReference, own, byAdmin] = findable.responses as [LightMyRequestResponse, LightMyRequestResponse, LightMyRequestResponse, LightMyRequestResponse, LightMyRequestResponse]
@@ -111,7 +114,7 @@ t.test('origin lookup: the land office names the portal\'s reference of a dossie
   t.equal(codeOf(byReference), codeOf(first), 'and so does its repeat by the office\'s own reference: nothing of it was bound to the other dossier')
   t.equal(own.statusCode, 200)
   t.notOk(Object.values(first.json<DossierSummary>().routing).some((r) => r?.agency === 'justice'), 'no step of the other dossier\'s route')
-  const other = await findable.hub.app.inject(as(findable.hub.keys.agencies['land-office'], { url: `/v1/dossiers/${findable.other}` }))
+  const other = await send(findable.hub, as(findable.hub.keys.agencies['land-office'], { url: `/v1/dossiers/${findable.other}` }))
   t.equal(other.statusCode, 404, 'and the other dossier stays not found to the land office')
 })
 
@@ -124,12 +127,12 @@ t.test('content match: an agency sends the content of a dossier not routed to it
   const agencyCopy = (agency: string): DossierSubmission => ({ ...example('birth-registration'), source: { system: agency, reference: `${agency}-0001` }, channel: 'counter' })
 
   await t.test('its procedure is not routed to the agency: refused, whatever the hub holds', async (t) => {
-    const { findable } = await twoWorlds(t, async (hub, findable) => ({ other: codeOf(await hub.app.inject(postAs(hub.keys.portal, '/v1/dossiers', other(findable)))) }),
-      async (hub) => [await hub.app.inject(postAs(hub.keys.agencies.tax, '/v1/agencies/tax/dossiers', agencyCopy('tax')))])
+    const { findable } = await twoWorlds(t, async (hub, findable) => ({ other: codeOf(await send(hub, postAs(hub.keys.portal, '/v1/dossiers', other(findable)))) }),
+      async (hub) => [await send(hub, postAs(hub.keys.agencies.tax, '/v1/agencies/tax/dossiers', agencyCopy('tax')))])
     t.equal(findable.answers[0]?.status, 400)
     t.match(findable.responses[0]?.json<{ errors: Array<{ detail: string }> }>().errors[0]?.detail, /procedure\/code 1\.001193\.000\.00\.00\.H56 is not routed to agency tax/)
     // an agency on the route still finds the portal's copy: the match itself works
-    const police = await findable.hub.app.inject(postAs(findable.hub.keys.agencies['police-residence'], '/v1/agencies/police-residence/dossiers', agencyCopy('police-residence')))
+    const police = await send(findable.hub, postAs(findable.hub.keys.agencies['police-residence'], '/v1/agencies/police-residence/dossiers', agencyCopy('police-residence')))
     t.equal(police.statusCode, 200, 'police-residence (a later step of the birth route) is given the portal\'s dossier')
     t.equal(codeOf(police), findable.other)
   })
@@ -145,11 +148,11 @@ t.test('content match: an agency sends the content of a dossier not routed to it
       }
     })
     const { findable } = await twoWorlds(t, async (hub, findable) => {
-      const otherCode = codeOf(await hub.app.inject(postAs(hub.keys.portal, '/v1/dossiers', other(findable))))
+      const otherCode = codeOf(await send(hub, postAs(hub.keys.portal, '/v1/dossiers', other(findable))))
       return { other: otherCode, hub: await build(t, { role: 'api', prefix: hub.prefix, settings }) }
     }, async (hub) => {
-      const first = await hub.app.inject(postAs(hub.keys.agencies.tax, '/v1/agencies/tax/dossiers', agencyCopy('tax')))
-      const again = await hub.app.inject(postAs(hub.keys.agencies.tax, '/v1/agencies/tax/dossiers', agencyCopy('tax')))
+      const first = await send(hub, postAs(hub.keys.agencies.tax, '/v1/agencies/tax/dossiers', agencyCopy('tax')))
+      const again = await send(hub, postAs(hub.keys.agencies.tax, '/v1/agencies/tax/dossiers', agencyCopy('tax')))
       return [first, again]
     })
     t.equal(findable.responses[0]?.statusCode, 201, 'a new dossier')
@@ -161,15 +164,15 @@ t.test('source references: an agency\'s reference that the portal used, and the 
   const transfer = (source: { system: string, reference: string }): DossierSubmission => ({ ...example('land-use-right-transfer'), source, channel: 'counter' })
   const { findable } = await twoWorlds(t, async (hub, findable) => {
     // the portal names the tax office's id as its system: that reference is now in the tax office's namespace
-    const other = codeOf(await hub.app.inject(postAs(hub.keys.portal, '/v1/dossiers', portalBirth(findable ? 'TAX-1' : 'TAX-OTHER', 'tax'))))
-    await hub.app.inject(postAs(hub.keys.portal, '/v1/dossiers', portalBirth(findable ? 'DVC-2026-12-000003' : 'DVC-2026-12-999998')))
+    const other = codeOf(await send(hub, postAs(hub.keys.portal, '/v1/dossiers', portalBirth(findable ? 'TAX-1' : 'TAX-OTHER', 'tax'))))
+    await send(hub, postAs(hub.keys.portal, '/v1/dossiers', portalBirth(findable ? 'DVC-2026-12-000003' : 'DVC-2026-12-999998')))
     return { other }
   }, async (hub) => {
     const tax = hub.keys.agencies.tax
-    const own = await hub.app.inject(postAs(tax, '/v1/agencies/tax/dossiers', transfer({ system: 'tax', reference: 'TAX-1' })))
-    const again = await hub.app.inject(postAs(tax, '/v1/agencies/tax/dossiers', transfer({ system: 'tax', reference: 'TAX-1' })))
+    const own = await send(hub, postAs(tax, '/v1/agencies/tax/dossiers', transfer({ system: 'tax', reference: 'TAX-1' })))
+    const again = await send(hub, postAs(tax, '/v1/agencies/tax/dossiers', transfer({ system: 'tax', reference: 'TAX-1' })))
     // the generic format carries the source as sent: the portal's system and reference are not the tax office's to use
-    const portals = await hub.app.inject(postAs(tax, '/v1/agencies/tax/dossiers', transfer({ system: 'dvc-thanhhoa', reference: 'DVC-2026-12-000003' })))
+    const portals = await send(hub, postAs(tax, '/v1/agencies/tax/dossiers', transfer({ system: 'dvc-thanhhoa', reference: 'DVC-2026-12-000003' })))
     return [own, again, portals]
   })
   const [own, again, portals] = findable.responses as [LightMyRequestResponse, LightMyRequestResponse, LightMyRequestResponse]
@@ -185,13 +188,13 @@ t.test('idempotency keys: a client given to another agency keeps its id, not its
   const { findable } = await twoWorlds(t, async (hub, findable) => {
     // (both worlds' hubs share the file's database: the second world issues desk-7 anew)
     const justice = await hub.clients.add({ id: 'desk-7', role: 'agency', agency: 'justice' }, { replace: true })
-    const res = await hub.app.inject(postAs(justice.key, '/v1/agencies/justice/dossiers', golden('justice-submission-birth-registration'), { 'idempotency-key': findable ? 'K-7' : 'K-OTHER' }))
+    const res = await send(hub, postAs(justice.key, '/v1/agencies/justice/dossiers', golden('justice-submission-birth-registration'), { 'idempotency-key': findable ? 'K-7' : 'K-OTHER' }))
     t.equal(res.statusCode, 201)
     desk = (await hub.clients.add({ id: 'desk-7', role: 'agency', agency: 'land-office' }, { replace: true })).key
     return { other: codeOf(res) }
   }, async (hub) => {
-    const first = await hub.app.inject(postAs(desk, '/v1/agencies/land-office/dossiers', golden('land-submission-transfer'), { 'idempotency-key': 'K-7' }))
-    const again = await hub.app.inject(postAs(desk, '/v1/agencies/land-office/dossiers', golden('land-submission-transfer'), { 'idempotency-key': 'K-7' }))
+    const first = await send(hub, postAs(desk, '/v1/agencies/land-office/dossiers', golden('land-submission-transfer'), { 'idempotency-key': 'K-7' }))
+    const again = await send(hub, postAs(desk, '/v1/agencies/land-office/dossiers', golden('land-submission-transfer'), { 'idempotency-key': 'K-7' }))
     return [first, again]
   })
   t.equal(findable.responses[0]?.statusCode, 201, 'a new dossier, no 409 naming the justice department\'s')
@@ -205,12 +208,12 @@ t.test('every route, about a dossier not routed to the agency: the answer about 
     { url: '/v1/dossiers' }, { url: `/v1/dossiers?procedure=${BIRTH}` }, { url: '/v1/dossiers?status=received&limit=100' },
     { url: '/v1/stats' }, { url: '/v1/stats?groupBy=agency' }
   ]
-  const listsBefore = await Promise.all(scoped.map(async (r) => seen(await hub.app.inject(as(land, r)))))
+  const listsBefore = await Promise.all(scoped.map(async (r) => seen(await send(hub, as(land, r)))))
 
-  const created = await hub.app.inject(postAs(hub.keys.portal, '/v1/dossiers', portalBirth('DVC-2026-12-000004')))
+  const created = await send(hub, postAs(hub.keys.portal, '/v1/dossiers', portalBirth('DVC-2026-12-000004')))
   const foreign = codeOf(created)
   const missing = `${foreign.slice(0, -4)}9999`
-  t.equal((await hub.app.inject(as(hub.keys.agencies.justice, { url: `/v1/dossiers/${foreign}` }))).statusCode, 200, 'the dossier is there (the justice department reads it)')
+  t.equal((await send(hub, as(hub.keys.agencies.justice, { url: `/v1/dossiers/${foreign}` }))).statusCode, 200, 'the dossier is there (the justice department reads it)')
   const before = await snapshot(hub, foreign)
 
   const attachment = { componentCode: 'TP1', fileName: 'a.pdf', mediaType: 'application/pdf', byteSize: 10, sha256: 'a'.repeat(64), url: 'https://x.example/a.pdf' }
@@ -235,15 +238,15 @@ t.test('every route, about a dossier not routed to the agency: the answer about 
   for (const agency of ['land-office', 'evn']) {
     const key = hub.keys.agencies[agency]
     for (const r of requests) {
-      const other = seen(await hub.app.inject(as(key, r.request(foreign))))
-      const nobody = seen(await hub.app.inject(as(key, r.request(missing))))
+      const other = seen(await send(hub, as(key, r.request(foreign))))
+      const nobody = seen(await send(hub, as(key, r.request(missing))))
       t.same(other, nobody, `${agency}, ${r.name}: ${other.status} ${JSON.stringify((other.body as { code?: string }).code ?? '')}, as for a code nobody has`)
     }
   }
-  const report = seen(await hub.app.inject(as(land, requests[6]?.request(foreign) ?? {})))
+  const report = seen(await send(hub, as(land, requests[6]?.request(foreign) ?? {})))
   t.match(report, { status: 404, body: { code: 'HUB_ERR_DOSSIER_NOT_FOUND', detail: 'No dossier has the code <code>' } }, 'a report on it: the same 404, not a 403 that tells it exists')
   t.same(await snapshot(hub, foreign), before, 'the dossier is as it was: no report reached it')
 
-  const listsAfter = await Promise.all(scoped.map(async (r) => seen(await hub.app.inject(as(land, r)))))
+  const listsAfter = await Promise.all(scoped.map(async (r) => seen(await send(hub, as(land, r)))))
   t.same(listsAfter, listsBefore, 'the land office\'s lists and statistics are as they were before the dossier came')
 })

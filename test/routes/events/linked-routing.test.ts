@@ -8,7 +8,7 @@
  */
 import t from 'tap'
 import { createHash } from 'node:crypto'
-import { answerJson, build, deadEndpoint, dossierRow, example, post, shippedConfig, startAgency, storedDossiers, waitFor, type AgencyServer, type TestHub } from '../../helper.ts'
+import { answerJson, build, deadEndpoint, dossierRow, example, post, shippedConfig, startAgency, storedDossiers, waitFor, type AgencyServer, type TestHub, asAdmin } from '../../helper.ts'
 import { resolveHubConfig, type HubSettings } from '../../../src/config/hub-config.ts'
 import type { Dossier, DossierSummary, StatusReport } from '../../../src/types/schemas.generated.ts'
 import type { GenericRequest } from '../../../adapters/generic/native.generated.ts'
@@ -25,18 +25,18 @@ function genericSettings (url: string, endpoints: Record<string, string> = {}): 
 }
 
 async function submit (hub: TestHub, name: Parameters<typeof example>[0]): Promise<DossierSummary> {
-  const res = await post(hub.app, example(name))
+  const res = await post(asAdmin(hub), example(name))
   if (res.statusCode !== 201) throw new Error(`submit answered ${res.statusCode}: ${res.body}`)
   return res.json<DossierSummary>()
 }
 
 async function dossier (hub: TestHub, code: string): Promise<Dossier> {
-  return (await hub.app.inject({ url: `/v1/dossiers/${code}` })).json<Dossier>()
+  return (await asAdmin(hub).inject({ url: `/v1/dossiers/${code}` })).json<Dossier>()
 }
 
 let eventSeq = 0
 async function report (hub: TestHub, code: string, agency: string, r: StatusReport, extra: Record<string, unknown> = {}): Promise<{ status: number, body: Record<string, unknown> }> {
-  const res = await hub.app.inject({
+  const res = await asAdmin(hub).inject({
     method: 'POST',
     url: `/v1/dossiers/${code}/events`,
     payload: { eventId: `ev-${process.pid}-${++eventSeq}`, agency, report: r, ...extra }
@@ -108,7 +108,7 @@ t.test('birth registration: justice first, then residence and health insurance i
   t.equal(final.statusCode, 9)
   t.same(final.results?.map((r) => r.componentCode), ['KQ-KS-01', 'KQ-CT-01', 'KQ-BHYT-01'], 'every result document, in route order')
 
-  const history = (await hub.app.inject({ url: `/v1/dossiers/${code}/history` })).json<{ entries: Array<Record<string, unknown>> }>()
+  const history = (await asAdmin(hub).inject({ url: `/v1/dossiers/${code}/history` })).json<{ entries: Array<Record<string, unknown>> }>()
   t.equal(history.entries.length, 6, 'the receipt and five reports in the history')
   t.same(history.entries.map((e) => e.statusTo).filter((s) => s !== undefined), ['received', 'processing', 'resolved'], 'the status changes are recorded')
   const validEntry = createStrictAjv().getSchema('history-entry')
@@ -209,19 +209,19 @@ t.test('events: refused when wrong, idempotent by id, kept but not applied when 
   t.equal(noReason.status, 400, 'a rejection without a reason is bad input')
   const wrongStep = await report(hub, code, 'justice', { status: 'accepted' }, { step: 'residence' })
   t.equal(wrongStep.status, 403, 'another agency\'s step: 403')
-  const both = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: 'x1', agency: 'justice' } })
+  const both = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: 'x1', agency: 'justice' } })
   t.equal(both.statusCode, 400, 'neither report nor native')
   t.equal((await dossierRow(hub, code))?.version, before, 'none of these changed the dossier')
   t.equal((await dossierRow(hub, code))?.history, 1, 'nor its history (the receipt only)')
 
   const event = { eventId: 'JUS-2026-0001', agency: 'justice', report: { status: 'processing', occurredAt: '2026-11-23T10:00:00+07:00' } }
-  const firstPost = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: event })
+  const firstPost = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: event })
   t.equal(firstPost.statusCode, 201)
-  const again = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: event })
+  const again = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: event })
   t.equal(again.statusCode, 200, 'the same event again: 200')
   t.same(again.json(), firstPost.json(), 'with the first answer')
   t.equal((await dossierRow(hub, code))?.history, 2, 'and no second history entry (receipt + the report)')
-  const reused = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { ...event, report: { status: 'resolved' } } })
+  const reused = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { ...event, report: { status: 'resolved' } } })
   t.equal(reused.statusCode, 409, 'the same id with other content: 409')
   t.equal(reused.json<{ code: string }>().code, 'HUB_ERR_EVENT_CONFLICT')
 
@@ -235,12 +235,12 @@ t.test('events: refused when wrong, idempotent by id, kept but not applied when 
   const supplement = await report(hub, code, 'justice', { status: 'supplement-requested', missing: [{ name: 'Giấy chứng sinh', note: 'Bản chụp mờ' }], occurredAt: '2026-11-23T11:00:00+07:00' })
   t.equal(supplement.body.status, 'supplement-requested', 'a newer supplement request applies')
   t.same((await dossier(hub, code)).routing?.['civil-status']?.missing, [{ name: 'Giấy chứng sinh', note: 'Bản chụp mờ' }], 'what is missing is on the step')
-  const entries = (await hub.app.inject({ url: `/v1/dossiers/${code}/history` })).json<{ entries: Array<{ applied: boolean }> }>().entries
+  const entries = (await asAdmin(hub).inject({ url: `/v1/dossiers/${code}/history` })).json<{ entries: Array<{ applied: boolean }> }>().entries
   t.same(entries.map((e) => e.applied), [true, true, false, false, true], 'the receipt, then every report, applied or not')
 
   const stepNotStarted = await report(hub, code, 'police-residence', { status: 'accepted' })
   t.equal(stepNotStarted.body.reason, 'step-not-started', 'a report for a step not yet delivered is kept, not applied')
-  const noHistory = await hub.app.inject({ url: '/v1/dossiers/000.00.06.H56-261123-9999/history' })
+  const noHistory = await asAdmin(hub).inject({ url: '/v1/dossiers/000.00.06.H56-261123-9999/history' })
   t.equal(noHistory.statusCode, 404)
 })
 
@@ -291,10 +291,10 @@ t.test('agency-side intake: a dossier the portal already sent is the same dossie
   native.source = { system: 'justice', reference: 'HT-TH-2026-00077' }
   native.channel = 'counter'
   native.submittedAt = '2026-11-20T10:00:00+07:00'
-  const res = await hub.app.inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', payload: native })
+  const res = await asAdmin(hub).inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', payload: native })
   t.equal(res.statusCode, 200, 'recognised: 200')
   t.equal(res.json<DossierSummary>().code, fromPortal.code, 'the same code')
-  const again = await hub.app.inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', payload: native })
+  const again = await asAdmin(hub).inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', payload: native })
   t.equal(again.json<DossierSummary>().code, fromPortal.code, 'and again by its own reference')
   t.equal(await storedDossiers(hub), 1, 'one dossier stored')
 
@@ -302,7 +302,7 @@ t.test('agency-side intake: a dossier the portal already sent is the same dossie
   const fresh = example('birth-registration')
   fresh.source = { system: 'justice', reference: 'HT-TH-2026-00078' }
   fresh.applicant.identity.number = '038190054321'
-  const created = await hub.app.inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', payload: fresh })
+  const created = await asAdmin(hub).inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', payload: fresh })
   t.equal(created.statusCode, 201)
   const summary = created.json<DossierSummary>()
   t.not(summary.code, fromPortal.code)
@@ -312,17 +312,17 @@ t.test('agency-side intake: a dossier the portal already sent is the same dossie
   t.same(await jobsFor(hub, summary.code, [['justice', 'civil-status']]), [], 'no delivery queued back to the agency that sent it')
   t.equal(received(agency, 'justice').filter((r) => r.body.dossier.code === summary.code).length, 0, 'it is not sent back to the agency that sent it')
 
-  const bad = await hub.app.inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', payload: { ...fresh, applicant: { ...fresh.applicant, fullName: 42 } } })
+  const bad = await asAdmin(hub).inject({ method: 'POST', url: '/v1/agencies/justice/dossiers', payload: { ...fresh, applicant: { ...fresh.applicant, fullName: 42 } } })
   t.equal(bad.statusCode, 400)
   t.equal(bad.headers['content-type'], 'application/problem+json; charset=utf-8')
   t.same(bad.json<{ errors: Array<{ pointer: string }> }>().errors.map((e) => e.pointer), ['#/applicant/fullName'], 'names the native field')
-  const nobody = await hub.app.inject({ method: 'POST', url: '/v1/agencies/nobody/dossiers', payload: fresh })
+  const nobody = await asAdmin(hub).inject({ method: 'POST', url: '/v1/agencies/nobody/dossiers', payload: fresh })
   t.equal(nobody.statusCode, 404)
   t.equal(await storedDossiers(hub), 2, 'nothing stored by the bad ones')
 
   // the same agency sending the same content under another reference is a new dossier (its own decision)
   const other = example('birth-registration')
   other.source = { system: other.source.system, reference: 'DVC-OTHER' }
-  const portalAgain = await post(hub.app, other)
+  const portalAgain = await post(asAdmin(hub), other)
   t.equal(portalAgain.statusCode, 201, 'the portal itself sending the same content under a new reference: a new dossier')
 })

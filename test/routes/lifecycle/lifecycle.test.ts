@@ -9,7 +9,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http'
 import { createHash } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import type { Test } from 'tap'
-import { answerJson, bearer, build, deliveriesSettled, dossierRow, example, post, REDIS_URL, startAgency, testSettings, waitFor, type TestHub } from '../../helper.ts'
+import { answerJson, build, deliveriesSettled, dossierRow, example, post, REDIS_URL, startAgency, testSettings, waitFor, type TestHub, asAdmin, asPortal, asAgency, type InjectResponse, queuesSettled } from '../../helper.ts'
 import { createHub } from '../../../src/runtime.ts'
 import { createLogger } from '../../../src/logger.ts'
 import { verifyHubSignature } from '../../../src/delivery/outbound-auth.ts'
@@ -22,21 +22,21 @@ function clock (iso: string): { now: () => Date, set: (iso: string) => void } {
   return { now: () => current, set: (next) => { current = new Date(next) } }
 }
 
-async function report (hub: TestHub, code: string, agency: string, eventId: string, r: StatusReport, step?: string): Promise<Awaited<ReturnType<TestHub['app']['inject']>>> {
-  return await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId, agency, ...(step !== undefined && { step }), report: r } })
+async function report (hub: TestHub, code: string, agency: string, eventId: string, r: StatusReport, step?: string): Promise<InjectResponse> {
+  return await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId, agency, ...(step !== undefined && { step }), report: r } })
 }
 
 async function dossier (hub: TestHub, code: string): Promise<Dossier> {
-  return (await hub.app.inject(`/v1/dossiers/${code}`)).json<Dossier>()
+  return (await asAdmin(hub).inject(`/v1/dossiers/${code}`)).json<Dossier>()
 }
 
 async function history (hub: TestHub, code: string): Promise<HistoryEntry[]> {
-  return (await hub.app.inject(`/v1/dossiers/${code}/history`)).json<{ entries: HistoryEntry[] }>().entries
+  return (await asAdmin(hub).inject(`/v1/dossiers/${code}/history`)).json<{ entries: HistoryEntry[] }>().entries
 }
 
 /** hub_dossiers_overdue ('' = all) and hub_dossiers_overdue_flagged by agency, from /metrics */
 async function overdueMetric (hub: TestHub): Promise<Record<string, number>> {
-  const text = (await hub.app.inject({ url: '/metrics', headers: bearer(hub.keys.admin) })).body
+  const text = (await asAdmin(hub).inject({ url: '/metrics' })).body
   const total = /^hub_dossiers_overdue\{[^}]*\} (\d+)$/m.exec(text)?.[1]
   const flagged = [...text.matchAll(/^hub_dossiers_overdue_flagged\{agency="([^"]*)"[^}]*\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])])
   return { ...(total !== undefined && { '': Number(total) }), ...Object.fromEntries(flagged) }
@@ -81,20 +81,20 @@ t.test('a paper dossier received on Friday 16:00 before the 30/4–1/5 holidays:
   const hub = await build(t, { role: 'api', now: c.now })
   const paper = example('electricity-new-connection') // counter (paper), 3 working days
   t.equal(paper.channel, 'counter')
-  const res = await post(hub.app, paper)
+  const res = await post(asAdmin(hub), paper)
   t.equal(res.statusCode, 201)
   const { code, dueAt } = res.json<DossierSummary>()
   // after 15:00 it is handed over on the next working day, Tue 28 Apr (Mon 27 Apr is Hùng Kings'
   // day, observed); Tue 28, Wed 29, then Thu 30 Apr and Fri 1 May are off, the weekend, so Mon 4 May
   t.equal(dueAt, '2026-05-04T17:00:00.000+07:00')
-  const status = (await hub.app.inject(`/v1/dossiers/${code}/status`)).json<Record<string, unknown>>()
+  const status = (await asAdmin(hub).inject(`/v1/dossiers/${code}/status`)).json<Record<string, unknown>>()
   t.equal(status.dueAt, '2026-05-04T17:00:00.000+07:00', 'the citizen-facing lookup shows it')
   t.equal(status.statusCode, 2)
   t.equal(status.statusName, 'Được tiếp nhận')
   t.equal(status.overdue, false)
 
   const online = { ...example('electricity-new-connection'), channel: 'online' as const, source: { system: 'dvc-thanhhoa', reference: 'online-1' } }
-  const o = (await post(hub.app, online)).json<DossierSubmission2>()
+  const o = (await post(asAdmin(hub), online)).json<DossierSubmission2>()
   t.equal(o.dueAt, '2026-05-04T16:00:00.000+07:00', 'online, the 15:00 rule does not apply: Friday\'s last working hour counts')
 })
 
@@ -105,7 +105,7 @@ t.test('a supplement request stops the clock; resuming moves the due date by the
   const agency = await startAgency(t)
   const hub = await build(t, { agencyUrl: agency.url, now: c.now })
   const online = { ...example('electricity-new-connection'), channel: 'online' as const }
-  const { code, dueAt } = (await post(hub.app, online)).json<DossierSummary>()
+  const { code, dueAt } = (await post(asAdmin(hub), online)).json<DossierSummary>()
   t.equal(dueAt, '2026-11-26T09:00:00.000+07:00', '3 working days: Thursday 09:00')
   await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', 'delivered')
   t.equal((await dossierRow(hub, code))?.dueIndexMs, Date.parse('2026-11-26T09:00:00+07:00'), 'the sweeper watches it')
@@ -166,9 +166,9 @@ t.test('the overdue sweeper flags a dossier once, even with two sweeps and two h
     database: hub.db
   })
   t.teardown(async () => { await other.close() })
-  const late = (await post(hub.app, { ...example('electricity-new-connection'), channel: 'online' })).json<DossierSummary>()
-  const fine = (await post(hub.app, { ...example('electricity-contract-holder-change'), channel: 'online' })).json<DossierSummary>()
-  const paused = (await post(hub.app, { ...example('electricity-new-connection'), channel: 'online', source: { system: 'dvc-thanhhoa', reference: 'paused-1' } })).json<DossierSummary>()
+  const late = (await post(asAdmin(hub), { ...example('electricity-new-connection'), channel: 'online' })).json<DossierSummary>()
+  const fine = (await post(asAdmin(hub), { ...example('electricity-contract-holder-change'), channel: 'online' })).json<DossierSummary>()
+  const paused = (await post(asAdmin(hub), { ...example('electricity-new-connection'), channel: 'online', source: { system: 'dvc-thanhhoa', reference: 'paused-1' } })).json<DossierSummary>()
   await waitFor(async () => (await hub.store.routingState(paused.code, 'evn'))?.state === 'delivered', `delivered ${JSON.stringify(paused)}`)
   await report(hub, paused.code, 'evn', 'p1', { status: 'supplement-requested', missing: [{ name: 'Bản vẽ' }] })
   t.equal(late.dueAt, '2026-11-26T09:00:00.000+07:00')
@@ -189,21 +189,21 @@ t.test('the overdue sweeper flags a dossier once, even with two sweeps and two h
   for (const code of [late.code, fine.code]) {
     const entries = (await history(hub, code)).filter((h) => h.type === 'overdue')
     t.equal(entries.length, 1, `${code}: one overdue entry`)
-    const s = (await hub.app.inject(`/v1/dossiers/${code}/status`)).json<{ overdue: boolean }>()
+    const s = (await asAdmin(hub).inject(`/v1/dossiers/${code}/status`)).json<{ overdue: boolean }>()
     t.equal(s.overdue, true)
   }
   t.equal((await dossier(hub, paused.code)).overdueSince, undefined, 'the paused dossier is not overdue')
-  const stats = (await hub.app.inject('/v1/stats?from=2026-11-23&to=2026-11-27')).json<{ totals: { openOverdue: number, overdue: number, inProgress: number } }>()
+  const stats = (await asAdmin(hub).inject('/v1/stats?from=2026-11-23&to=2026-11-27')).json<{ totals: { openOverdue: number, overdue: number, inProgress: number } }>()
   t.equal(stats.totals.openOverdue, 2, 'at the period\'s end (now): both flagged')
   t.equal(stats.totals.inProgress, 3)
-  const monday = (await hub.app.inject('/v1/stats?from=2026-11-23&to=2026-11-23')).json<{ totals: { openOverdue: number, inProgress: number } }>()
+  const monday = (await asAdmin(hub).inject('/v1/stats?from=2026-11-23&to=2026-11-23')).json<{ totals: { openOverdue: number, inProgress: number } }>()
   t.same([monday.totals.inProgress, monday.totals.openOverdue], [3, 0], 'at the end of Monday the three were open and none was due yet')
 
   // resolving a flagged dossier turns it from "open, overdue" into "resolved late"
   await waitFor(async () => (await hub.store.routingState(fine.code, 'evn'))?.state === 'delivered', 'delivered')
   await report(hub, fine.code, 'evn', 'f1', { status: 'resolved' })
   t.same(await overdueMetric(hub), { '': 1, evn: 1 }, '/metrics: resolved late is no longer overdue')
-  const after = (await hub.app.inject('/v1/stats?from=2026-11-23&to=2026-11-27')).json<{ totals: Record<string, number> }>()
+  const after = (await asAdmin(hub).inject('/v1/stats?from=2026-11-23&to=2026-11-27')).json<{ totals: Record<string, number> }>()
   t.equal(after.totals.openOverdue, 1)
   t.equal(after.totals.resolvedLate, 1)
   t.equal(after.totals.overdue, 2)
@@ -212,7 +212,7 @@ t.test('the overdue sweeper flags a dossier once, even with two sweeps and two h
 t.test('the scheduled sweeper runs by itself on a worker', async (t) => {
   const c = clock('2026-11-23T09:00:00+07:00')
   const hub = await build(t, { role: 'api', now: c.now })
-  const { code } = (await post(hub.app, { ...example('electricity-new-connection'), channel: 'online' })).json<DossierSummary>()
+  const { code } = (await post(asAdmin(hub), { ...example('electricity-new-connection'), channel: 'online' })).json<DossierSummary>()
   c.set('2026-12-23T09:00:00+07:00')
   const worker = await createHub({
     role: 'worker',
@@ -239,18 +239,19 @@ t.test('the portal\'s webhook receiver sees every status change, signed and in o
   const agency = await startAgency(t)
   const settings = testSettings({ agencyUrl: agency.url, subscribers: { portal: { url: receiver.url, secret, attempts: 20 } } })
   const hub = await build(t, { settings })
-  const { code } = (await post(hub.app, example('electricity-new-connection'))).json<DossierSummary>()
+  const { code } = (await post(asAdmin(hub), example('electricity-new-connection'))).json<DossierSummary>()
   await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', 'delivered')
   await report(hub, code, 'evn', 'w1', { status: 'accepted' })
   await report(hub, code, 'evn', 'w2', { status: 'supplement-requested', missing: [{ name: 'CCCD' }] })
   await report(hub, code, 'evn', 'w3', { status: 'processing' })
   await report(hub, code, 'evn', 'w4', { status: 'resolved', note: 'đã cấp điện' })
-  const returned = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/return`, payload: { method: 'counter', note: 'chủ hộ nhận tại quầy' } })
+  const returned = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/return`, payload: { method: 'counter', note: 'chủ hộ nhận tại quầy' } })
   t.equal(returned.statusCode, 200)
 
   const expected = ['received', 'processing', 'supplement-requested', 'processing', 'resolved', 'returned']
   await waitFor(() => receiver.accepted.length >= expected.length ? true : undefined, 'every notification arrived', 20_000)
-  await new Promise((resolve) => setTimeout(resolve, 300))
+  // no webhook job left to run: no repeat can come after this
+  await queuesSettled([hub.webhooks?.queue], 'the webhook queue settled')
   t.equal(receiver.refused, 0, 'every request carried a valid signature')
   t.ok(receiver.attempts > receiver.accepted.length, 'some deliveries failed and were retried')
   t.same(receiver.accepted.map((r) => (r.body.to as { status: string }).status), expected, 'in order, each once')
@@ -270,7 +271,7 @@ t.test('the portal\'s webhook receiver sees every status change, signed and in o
   t.same(last.to, { status: 'returned', code: 10, name: 'Đã trả kết quả' })
   t.equal(last.note, 'chủ hộ nhận tại quầy')
 
-  const log = (await hub.app.inject(`/v1/dossiers/${code}/notifications`)).json<{ notifications: unknown[], subscribers: Record<string, number>, deliveries: Array<{ outcome: string, sequence: number }> }>()
+  const log = (await asAdmin(hub).inject(`/v1/dossiers/${code}/notifications`)).json<{ notifications: unknown[], subscribers: Record<string, number>, deliveries: Array<{ outcome: string, sequence: number }> }>()
   t.equal(log.notifications.length, 6)
   t.same(log.subscribers, { portal: 6 })
   t.equal(log.deliveries.filter((d) => d.outcome === 'delivered').length, 6)
@@ -284,12 +285,14 @@ t.test('a webhook receiver that stays down: the failure is visible, later notifi
   const receiver = await startReceiver(t, secret, () => down)
   const settings = testSettings({ agencyUrl: 'http://127.0.0.1:9', subscribers: { portal: { url: receiver.url, secret, attempts: 2 } } })
   const hub = await build(t, { settings })
-  const { code } = (await post(hub.app, example('electricity-new-connection'))).json<DossierSummary>()
+  const { code } = (await post(asAdmin(hub), example('electricity-new-connection'))).json<DossierSummary>()
   const failed = await waitFor(async () => (await hub.webhooks?.queue.getJobs(['failed']))?.find((j) => j.data.code === code), 'a failed webhook job')
   t.match(failed.failedReason, /notification 1: the agency answered HTTP 503/)
   t.equal(receiver.accepted.length, 0)
-  await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'nộp nhầm' } })
-  await new Promise((resolve) => setTimeout(resolve, 500))
+  await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'nộp nhầm' } })
+  // the withdrawal's notification recorded and its job worked (it cannot pass the failed receipt)
+  await waitFor(async () => (await asAdmin(hub).inject(`/v1/dossiers/${code}/notifications`)).json<{ notifications: unknown[] }>().notifications.length === 2 ? true : undefined, 'the withdrawal notified')
+  await queuesSettled([hub.webhooks?.queue], 'the webhook queue settled')
   t.equal(receiver.accepted.length, 0, 'the withdrawal waits behind the failed receipt')
   down = false
   await failed.retry('failed')
@@ -300,11 +303,11 @@ t.test('a webhook receiver that stays down: the failure is visible, later notifi
 t.test('withdrawal: open steps stop, agencies holding the dossier are told, repeats change nothing', async (t) => {
   const agency = await startAgency(t)
   const hub = await build(t, { agencyUrl: agency.url })
-  const { code } = (await post(hub.app, example('birth-registration'))).json<DossierSummary>()
+  const { code } = (await post(asAdmin(hub), example('birth-registration'))).json<DossierSummary>()
   await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'delivered', 'justice holds it')
   await report(hub, code, 'justice', 'b1', { status: 'accepted' })
 
-  const res = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'gia đình tự đăng ký lại' }, headers: { authorization: `Bearer ${hub.keys.portal}` } })
+  const res = await asPortal(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'gia đình tự đăng ký lại' } })
   t.equal(res.statusCode, 200)
   const body = res.json<{ status: string, statusCode: number, changed: boolean, notified: string[], cancelled: string[] }>()
   t.same({ status: body.status, statusCode: body.statusCode, changed: body.changed }, { status: 'withdrawn', statusCode: 7, changed: true })
@@ -321,7 +324,7 @@ t.test('withdrawal: open steps stop, agencies holding the dossier are told, repe
   t.equal(h?.actor.kind, 'portal')
   t.equal(h?.note, 'gia đình tự đăng ký lại')
 
-  const again = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'lần nữa' } })
+  const again = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'lần nữa' } })
   t.equal(again.statusCode, 200)
   t.equal(again.json<{ changed: boolean }>().changed, false)
   const late = await report(hub, code, 'justice', 'b2', { status: 'resolved' })
@@ -335,8 +338,8 @@ t.test('withdrawal: open steps stop, agencies holding the dossier are told, repe
 t.test('illegal transitions answer 409 naming both statuses and why, and change nothing', async (t) => {
   const agency = await startAgency(t)
   const hub = await build(t, { agencyUrl: agency.url })
-  const { code } = (await post(hub.app, example('electricity-new-connection'))).json<DossierSummary>()
-  const early = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/return`, payload: { method: 'counter' } })
+  const { code } = (await post(asAdmin(hub), example('electricity-new-connection'))).json<DossierSummary>()
+  const early = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/return`, payload: { method: 'counter' } })
   t.equal(early.statusCode, 409)
   const p = early.json<{ code: string, detail: string }>()
   t.equal(p.code, 'HUB_ERR_ILLEGAL_TRANSITION')
@@ -346,14 +349,14 @@ t.test('illegal transitions answer 409 naming both statuses and why, and change 
 
   await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', 'delivered')
   await report(hub, code, 'evn', 'r1', { status: 'resolved' })
-  const withdraw = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'muộn rồi' } })
+  const withdraw = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'muộn rồi' } })
   t.equal(withdraw.statusCode, 409)
   t.match(withdraw.json<{ detail: string }>().detail, /from resolved \(9\) to withdrawn \(7\)/)
-  const byAgency = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'x' }, headers: { authorization: `Bearer ${hub.keys.agencies.evn ?? ''}` } })
+  const byAgency = await asAgency(hub, 'evn').inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'x' } })
   t.equal(byAgency.statusCode, 403, 'only the portal (or an admin) withdraws')
-  const bad = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/return`, payload: { method: 'pigeon' } })
+  const bad = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/return`, payload: { method: 'pigeon' } })
   t.equal(bad.statusCode, 400)
-  const ok = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/return`, payload: { method: 'counter' } })
+  const ok = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/return`, payload: { method: 'counter' } })
   t.equal(ok.json<{ statusCode: number }>().statusCode, 10)
   t.ok((await dossier(hub, code)).returnedAt !== undefined)
 })
@@ -363,7 +366,7 @@ t.test('a postal return: the result goes to the postal service, its delivery mak
   const hub = await build(t, { agencyUrl: agency.url })
   const birth = example('birth-registration')
   t.equal(birth.resultReturn.method, 'postal')
-  const { code } = (await post(hub.app, birth)).json<DossierSummary>()
+  const { code } = (await post(asAdmin(hub), birth)).json<DossierSummary>()
   let d = await dossier(hub, code)
   t.same({ agency: d.routing?.return?.agency, stage: d.routing?.return?.stage, state: d.routing?.return?.state, required: d.routing?.return?.required }, { agency: 'vnpost', stage: 2, state: 'waiting', required: false }, 'the route ends with the postal service')
 
@@ -381,7 +384,7 @@ t.test('a postal return: the result goes to the postal service, its delivery mak
   t.match(order, 'Giấy khai sinh', 'the result documents are listed')
   t.match(order, 'Nguyễn Thị Hoa', 'to the recipient the applicant named')
 
-  const counter = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/return`, payload: { method: 'counter' } })
+  const counter = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/return`, payload: { method: 'counter' } })
   t.equal(counter.statusCode, 409, 'not at the counter while it is on its way by post')
 
   await waitFor(async () => (await hub.store.routingState(code, 'return'))?.state === 'delivered', 'shipment recorded')
@@ -393,7 +396,7 @@ t.test('a postal return: the result goes to the postal service, its delivery mak
   d = await dossier(hub, code)
   t.equal(d.status, 'returned')
   t.ok(d.returnedAt !== undefined && d.resolvedAt !== undefined)
-  const record = (await hub.app.inject(`/v1/dossiers/${code}/national-record`)).json<Record<string, unknown>>()
+  const record = (await asAdmin(hub).inject(`/v1/dossiers/${code}/national-record`)).json<Record<string, unknown>>()
   t.equal(record.TrangThaiHoSo, 10)
   t.match(String(record.NgayTra), /^\d{14}$/)
 })
@@ -407,9 +410,9 @@ t.test('a withdrawal that crosses a delivery on its way: the agency that got it 
     res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ maTiepNhan: 'EVN-1' }))
   })
   const hub = await build(t, { agencyUrl: agency.url })
-  const { code } = (await post(hub.app, example('electricity-new-connection'))).json<DossierSummary>()
+  const { code } = (await post(asAdmin(hub), example('electricity-new-connection'))).json<DossierSummary>()
   await waitFor(() => agency.requests.length === 1 ? true : undefined, 'the delivery reached the agency')
-  const res = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'đổi ý' } })
+  const res = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'đổi ý' } })
   t.same(res.json<{ notified: string[] }>().notified, [], 'as far as the hub knew, nobody held it yet')
   release()
   const notice = await waitFor(() => agency.requests.find((r) => r.headers['idempotency-key'] === `${code}/evn/withdrawal`), 'a withdrawal notice after the delivery')
@@ -427,16 +430,16 @@ t.test('a subscriber bound to an agency hears only of the dossiers routed to tha
     subscribers: { justice: { url: receiver.url, secret, agency: 'justice' }, portal: { url: portal.url, secret: 'portal-secret-0123456789', events: ['overdue'] } }
   })
   const hub = await build(t, { settings })
-  const birth = (await post(hub.app, example('birth-registration'))).json<DossierSummary>().code
-  const power = (await post(hub.app, example('electricity-new-connection'))).json<DossierSummary>().code
+  const birth = (await post(asAdmin(hub), example('birth-registration'))).json<DossierSummary>().code
+  const power = (await post(asAdmin(hub), example('electricity-new-connection'))).json<DossierSummary>().code
   await waitFor(() => receiver.accepted.length >= 1 ? true : undefined, 'the justice system heard of the birth registration')
-  await waitFor(async () => (await hub.app.inject(`/v1/dossiers/${power}/notifications`)).json<{ subscribers: Record<string, number> }>().subscribers.justice === 1 ? true : undefined, 'the power connection passed over')
+  await waitFor(async () => (await asAdmin(hub).inject(`/v1/dossiers/${power}/notifications`)).json<{ subscribers: Record<string, number> }>().subscribers.justice === 1 ? true : undefined, 'the power connection passed over')
   t.same(receiver.accepted.map((r) => r.body.dossier), [birth], 'only the dossier routed to justice')
-  const log = (await hub.app.inject(`/v1/dossiers/${power}/notifications`)).json<{ deliveries: Array<{ subscriber: string, outcome: string, error?: string }> }>()
+  const log = (await asAdmin(hub).inject(`/v1/dossiers/${power}/notifications`)).json<{ deliveries: Array<{ subscriber: string, outcome: string, error?: string }> }>()
   t.match(log.deliveries.find((d) => d.subscriber === 'justice'), { outcome: 'skipped', error: /not routed to justice/ })
   t.match(log.deliveries.find((d) => d.subscriber === 'portal'), { outcome: 'skipped', error: /not subscribed to status-changed/ }, 'a subscriber gets only the events it asked for')
   t.equal(portal.accepted.length, 0)
-  const asJustice = (await hub.app.inject({ url: `/v1/dossiers/${birth}/notifications`, headers: { authorization: `Bearer ${hub.keys.agencies.justice ?? ''}` } })).json<{ subscribers: Record<string, number> }>()
+  const asJustice = (await asAgency(hub, 'justice').inject({ url: `/v1/dossiers/${birth}/notifications` })).json<{ subscribers: Record<string, number> }>()
   t.same(Object.keys(asJustice.subscribers), ['justice'], 'an agency sees its own subscriber\'s progress only')
 })
 
@@ -444,7 +447,7 @@ t.test('the applicant supplies the papers: they reach the agency that asked, the
   const c = clock('2026-11-23T09:00:00+07:00') // Monday
   const agency = await startAgency(t)
   const hub = await build(t, { agencyUrl: agency.url, now: c.now })
-  const { code } = (await post(hub.app, { ...example('electricity-new-connection'), channel: 'online' })).json<DossierSummary>()
+  const { code } = (await post(asAdmin(hub), { ...example('electricity-new-connection'), channel: 'online' })).json<DossierSummary>()
   await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', 'delivered')
   const content = Buffer.from('%PDF-1.4 bản sao sổ đỏ')
   const papers = {
@@ -455,28 +458,28 @@ t.test('the applicant supplies the papers: they reach the agency that asked, the
       { componentCode: 'TP-BV', fileName: 'ban-ve.pdf', mediaType: 'application/pdf', byteSize: 2048, sha256: 'c'.repeat(64), url: 'https://dichvucong.example.gov.vn/files/ban-ve.pdf' }
     ]
   }
-  const early = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: papers })
+  const early = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: papers })
   t.equal(early.statusCode, 409, 'nobody asked for papers yet')
   t.equal(early.json<{ code: string }>().code, 'HUB_ERR_NO_SUPPLEMENT_REQUESTED')
 
   c.set('2026-11-24T09:00:00+07:00')
   await report(hub, code, 'evn', 's1', { status: 'supplement-requested', missing: [{ name: 'Bản sao GCN quyền sử dụng đất' }] })
-  const wrongSize = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: { ...papers, attachments: [{ ...papers.attachments[0], byteSize: 1 }] } })
+  const wrongSize = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: { ...papers, attachments: [{ ...papers.attachments[0], byteSize: 1 }] } })
   t.equal(wrongSize.statusCode, 400)
   t.match(wrongSize.json<{ errors: Array<{ pointer: string }> }>().errors, [{ pointer: '#/attachments/0/byteSize' }])
-  const asAgency = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: papers, headers: { authorization: `Bearer ${hub.keys.agencies.evn ?? ''}` } })
-  t.equal(asAgency.statusCode, 403, 'the portal (or an admin) forwards the applicant\'s papers')
+  const byAgency = await asAgency(hub, 'evn').inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: papers })
+  t.equal(byAgency.statusCode, 403, 'the portal (or an admin) forwards the applicant\'s papers')
 
   c.set('2026-11-25T09:00:00+07:00') // 8 working hours later
-  const res = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: papers, headers: { authorization: `Bearer ${hub.keys.portal}` } })
+  const res = await asPortal(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: papers })
   t.equal(res.statusCode, 201)
   const answer = res.json<{ sequence: number, status: string, statusCode: number, steps: string[], dueAt: string }>()
   t.same({ sequence: answer.sequence, status: answer.status, statusCode: answer.statusCode, steps: answer.steps }, { sequence: 1, status: 'processing', statusCode: 4, steps: ['evn'] })
   t.equal(answer.dueAt, '2026-11-27T09:00:00.000+07:00', 'Thu 26 09:00 + the 8 working hours paused')
-  const again = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: papers })
+  const again = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: papers })
   t.equal(again.statusCode, 200, 'the same supplement again: 200')
   t.same(again.json(), res.json(), 'with the first answer')
-  const other = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: { ...papers, note: 'khác' } })
+  const other = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: { ...papers, note: 'khác' } })
   t.equal(other.statusCode, 409, 'the same id with other content')
 
   const sent = await waitFor(() => agency.requests.find((r) => r.headers['idempotency-key'] === `${code}/evn/supplement-1`), 'the papers reached the power company')
@@ -496,7 +499,7 @@ t.test('a supplement request says whether it came within 3 working days of the a
   const c = clock('2026-11-23T09:00:00+07:00') // Monday
   const agency = await startAgency(t)
   const hub = await build(t, { agencyUrl: agency.url, now: c.now })
-  const submit = async (reference: string): Promise<string> => (await post(hub.app, { ...example('electricity-new-connection'), channel: 'online', source: { system: 'dvc-thanhhoa', reference } })).json<DossierSummary>().code
+  const submit = async (reference: string): Promise<string> => (await post(asAdmin(hub), { ...example('electricity-new-connection'), channel: 'online', source: { system: 'dvc-thanhhoa', reference } })).json<DossierSummary>().code
   const [early, late] = [await submit('sup-early'), await submit('sup-late')]
   for (const code of [early, late]) await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', `${code} delivered`)
   const asked = async (code: string, eventId: string): Promise<HistoryEntry | undefined> => {
@@ -527,7 +530,7 @@ t.test('the result can always be handed over: after the postal shipment failed, 
     return s
   }
   const resolvedWithFailedPost = async (reference: string): Promise<string> => {
-    const { code } = (await post(hub.app, byPost(reference))).json<DossierSummary>()
+    const { code } = (await post(asAdmin(hub), byPost(reference))).json<DossierSummary>()
     await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', 'delivered to the power company')
     t.equal((await report(hub, code, 'evn', `${reference}-r`, { status: 'resolved' })).statusCode, 201)
     await waitFor(async () => (await hub.store.routingState(code, 'return'))?.state === 'failed', 'the shipment order failed for good')
@@ -537,38 +540,38 @@ t.test('the result can always be handed over: after the postal shipment failed, 
 
   // failed: handed over at the counter
   const failed = await resolvedWithFailedPost('POST-0001')
-  const counter = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${failed}/return`, payload: { method: 'counter', note: 'Ông Bình nhận tại quầy' } })
+  const counter = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${failed}/return`, payload: { method: 'counter', note: 'Ông Bình nhận tại quầy' } })
   t.equal(counter.statusCode, 200, counter.body)
   t.equal(counter.json<{ statusCode: number }>().statusCode, 10)
   let d = await dossier(hub, failed)
   t.equal(d.status, 'returned')
   t.equal(d.routing?.return?.state, 'cancelled', 'the failed shipment will not be sent after the hand-over')
   t.match(d.routing?.return?.reason, /handed over at the counter after the postal shipment failed/)
-  const retry = await hub.app.inject({ method: 'POST', url: `/v1/admin/dossiers/${failed}/steps/return/retry`, headers: bearer(hub.keys.admin) })
+  const retry = await asAdmin(hub).inject({ method: 'POST', url: `/v1/admin/dossiers/${failed}/steps/return/retry` })
   t.equal(retry.statusCode, 400, 'nothing to retry any more')
   t.match(retry.json<{ errors: Array<{ detail: string }> }>().errors, [{ detail: /step return is cancelled.*not needed any more/ }])
   t.equal((await hub.store.routingState(failed, 'return'))?.state, 'cancelled')
 
   // failed and discarded by an administrator: handed over online
   const discarded = await resolvedWithFailedPost('POST-0002')
-  const discard = await hub.app.inject({ method: 'POST', url: `/v1/admin/dossiers/${discarded}/steps/return/discard`, headers: bearer(hub.keys.admin), payload: { reason: 'sai mã khách hàng bưu điện' } })
+  const discard = await asAdmin(hub).inject({ method: 'POST', url: `/v1/admin/dossiers/${discarded}/steps/return/discard`, payload: { reason: 'sai mã khách hàng bưu điện' } })
   t.equal(discard.statusCode, 200, discard.body)
-  const online = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${discarded}/return`, payload: { method: 'online' } })
+  const online = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${discarded}/return`, payload: { method: 'online' } })
   t.equal(online.json<{ statusCode: number }>().statusCode, 10, 'handed over online')
   const entry = (await history(hub, discarded)).find((h) => h.type === 'returned')
   t.equal(entry?.method, 'online')
 
   // came back to the sender: the postal service takes the order, then returns the result
   agency.answer((req, res, n) => { answerJson(res, 201, req.path.startsWith('/vnpost') ? { ItemCode: `EL${n}VN` } : { maTiepNhan: `EVN-${n}` }) })
-  const { code: back } = (await post(hub.app, byPost('POST-0003'))).json<DossierSummary>()
+  const { code: back } = (await post(asAdmin(hub), byPost('POST-0003'))).json<DossierSummary>()
   await waitFor(async () => (await hub.store.routingState(back, 'evn'))?.state === 'delivered', 'delivered')
   await report(hub, back, 'evn', 'b-r', { status: 'resolved' })
   await waitFor(async () => (await hub.store.routingState(back, 'return'))?.state === 'delivered', 'shipment created')
-  const early = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${back}/return`, payload: { method: 'counter' } })
+  const early = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${back}/return`, payload: { method: 'counter' } })
   t.equal(early.statusCode, 409, 'not while it is on its way')
   t.equal((await report(hub, back, 'vnpost', 'b-600', { status: 'rejected', reason: 'chuyển hoàn: không có người nhận' }, 'return')).statusCode, 201)
   t.equal((await dossier(hub, back)).status, 'resolved', 'a result that came back leaves the dossier resolved')
-  const after = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${back}/return`, payload: { method: 'counter' } })
+  const after = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${back}/return`, payload: { method: 'counter' } })
   t.equal(after.json<{ statusCode: number }>().statusCode, 10, 'handed over at the counter')
   d = await dossier(hub, back)
   t.equal(d.routing?.return?.state, 'rejected', 'the postal step keeps what the post reported')

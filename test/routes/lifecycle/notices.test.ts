@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SMTPServer } from 'smtp-server'
 import { simpleParser, type ParsedMail } from 'mailparser'
-import { bearer, build, example, post, shippedConfig, startAgency, testSettings, waitFor, type TestHub } from '../../helper.ts'
+import { build, example, post, shippedConfig, startAgency, testSettings, waitFor, type TestHub, asAdmin, asPortal, asAgency, queuesSettled } from '../../helper.ts'
 import { startSmsGateway, type SmsGatewaySimulator } from '../../../adapters/notices/sms/simulator.ts'
 import { startZnsSimulator, type ZnsSimulator } from '../../../adapters/notices/zalo/simulator.ts'
 import { isGsm7 } from '../../../src/domain/notice.ts'
@@ -104,7 +104,7 @@ function submission (consent: DossierSubmission['applicant']['noticeConsent'] | 
 }
 
 async function submit (hub: TestHub, s: DossierSubmission): Promise<string> {
-  const res = await post(hub.app, s)
+  const res = await post(asAdmin(hub), s)
   if (res.statusCode !== 201) throw new Error(`intake answered ${res.statusCode}: ${res.body}`)
   return res.json<DossierSummary>().code
 }
@@ -114,12 +114,12 @@ async function delivered (hub: TestHub, code: string): Promise<void> {
 }
 
 async function report (hub: TestHub, code: string, eventId: string, r: StatusReport): Promise<void> {
-  const res = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId, agency: 'evn', report: r } })
+  const res = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId, agency: 'evn', report: r } })
   if (res.statusCode >= 300) throw new Error(`report ${eventId} answered ${res.statusCode}: ${res.body}`)
 }
 
 async function noticeLog (hub: TestHub, code: string): Promise<{ notices: NoticeRow[], attempts: NoticeAttempt[] }> {
-  return (await hub.app.inject(`/v1/dossiers/${code}/notices`)).json()
+  return (await asAdmin(hub).inject(`/v1/dossiers/${code}/notices`)).json()
 }
 
 const sentOn = async (hub: TestHub, code: string, channel: string, n: number): Promise<NoticeRow[]> => await waitFor(async () => {
@@ -139,11 +139,11 @@ t.test('every change worth a notice reaches the applicant by SMS, Zalo and e-mai
   await report(hub, code, 'e3', { status: 'processing' })
   await report(hub, code, 'e4', { status: 'payment-requested', payment: { amount: 1250000, note: 'Phí đấu nối' } })
   await report(hub, code, 'e5', { status: 'processing' })
-  const dossier = (await hub.app.inject(`/v1/dossiers/${code}`)).json<{ dueAt: string }>()
+  const dossier = (await asAdmin(hub).inject(`/v1/dossiers/${code}`)).json<{ dueAt: string }>()
   const later = new Date(Date.parse(dossier.dueAt) + 10 * 86_400_000).toISOString()
   await report(hub, code, 'e6', { status: 'processing', dueAt: later, note: 'Chờ vật tư' })
   await report(hub, code, 'e7', { status: 'resolved', note: 'Đã đóng điện' })
-  t.equal((await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/return`, payload: { method: 'counter' } })).statusCode, 200)
+  t.equal((await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/return`, payload: { method: 'counter' } })).statusCode, 200)
 
   const kinds = ['received', 'supplement-requested', 'payment-requested', 'delay-announced', 'resolved', 'returned']
   const sms = await sentOn(hub, code, 'sms', kinds.length)
@@ -191,20 +191,20 @@ t.test('every change worth a notice reaches the applicant by SMS, Zalo and e-mai
   t.match(mails.find((m) => m.subject?.includes('hẹn lại') === true)?.text, '\nChờ vật tư\n', 'and the agency\'s note')
 
   // the counts per month and channel, for administrators; the log for the portal, never for the agency
-  const counts = (await hub.app.inject('/v1/stats/notices')).json<{ months: Array<{ channel: string, sent: number, failed: number, segments: number }> }>()
+  const counts = (await asAdmin(hub).inject('/v1/stats/notices')).json<{ months: Array<{ channel: string, sent: number, failed: number, segments: number }> }>()
   t.same(counts.months.map(({ channel, sent, failed, segments }) => ({ channel, sent, failed, segments })), [
     { channel: 'email', sent: 6, failed: 0, segments: 6 },
     { channel: 'sms', sent: 6, failed: 0, segments: 6 },
     { channel: 'zalo', sent: 6, failed: 0, segments: 6 }
   ])
-  t.equal((await hub.app.inject({ url: `/v1/dossiers/${code}/notices`, headers: bearer(hub.keys.portal) })).statusCode, 200, 'the portal reads the log')
-  const asAgency = await hub.app.inject({ url: `/v1/dossiers/${code}/notices`, headers: bearer(hub.keys.agencies.evn ?? '') })
-  t.equal(asAgency.statusCode, 403, 'the agency does not')
-  t.equal((await hub.app.inject({ url: '/v1/stats/notices', headers: bearer(hub.keys.portal) })).statusCode, 403, 'the counts are for administrators')
-  const bad = await hub.app.inject('/v1/stats/notices?from=2026-13')
+  t.equal((await asPortal(hub).inject({ url: `/v1/dossiers/${code}/notices` })).statusCode, 200, 'the portal reads the log')
+  const byAgency = await asAgency(hub, 'evn').inject({ url: `/v1/dossiers/${code}/notices` })
+  t.equal(byAgency.statusCode, 403, 'the agency does not')
+  t.equal((await asPortal(hub).inject({ url: '/v1/stats/notices' })).statusCode, 403, 'the counts are for administrators')
+  const bad = await asAdmin(hub).inject('/v1/stats/notices?from=2026-13')
   t.equal(bad.statusCode, 400)
   t.equal(bad.json<{ code: string }>().code, 'HUB_ERR_VALIDATION')
-  t.equal((await hub.app.inject('/v1/dossiers/000.00.06.H56-261204-9999/notices')).statusCode, 404)
+  t.equal((await asAdmin(hub).inject('/v1/dossiers/000.00.06.H56-261204-9999/notices')).statusCode, 404)
 })
 
 t.test('only with consent, only to the phone and e-mail given: nothing sent otherwise', async (t) => {
@@ -220,7 +220,8 @@ t.test('only with consent, only to the phone and e-mail given: nothing sent othe
   t.match(log.find((n) => n.channel === 'sms'), { state: 'skipped', error: 'the applicant gave no phone number' })
   t.match(log.find((n) => n.channel === 'zalo'), { state: 'skipped', error: 'the applicant did not consent to zalo notices' })
   t.equal(log.find((n) => n.channel === 'email')?.recipient, 't***@example.vn', 'the recipient masked in the log')
-  await new Promise((resolve) => setTimeout(resolve, 300))
+  // no notice job left to run: nothing more can reach a provider
+  await queuesSettled([hub.notices?.plan, ...hub.notices?.send.values() ?? []], 'the notice queues settled')
   t.equal(s.sms.requests, 0, 'the SMS gateway heard nothing')
   t.equal(s.zns.requests, 0, 'Zalo heard nothing')
   t.equal(s.smtp.mails.length, 1, 'one e-mail: the one consented to and given')
@@ -239,14 +240,14 @@ t.test('a gateway 5xx is retried; a refusal ends in a visible failed state and i
   t.equal(s.sms.messages.length, 1, 'one SMS for all that')
 
   s.sms.failNext(100, 400)
-  t.ok((await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'nộp nhầm' } })).statusCode < 300, 'withdrawn')
+  t.ok((await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/withdraw`, payload: { reason: 'nộp nhầm' } })).statusCode < 300, 'withdrawn')
   const failed = await waitFor(async () => (await noticeLog(hub, code)).notices.find((n) => n.channel === 'sms' && n.kind === 'withdrawn' && n.state === 'failed'), 'the withdrawal SMS failed')
   t.match(failed.error, /HTTP 400/, 'the gateway\'s refusal, for good at once (a 4xx)')
   t.equal(failed.attempts, 1)
   t.match(failed.content, /da duoc rut theo yeu cau/, 'with the text it would have sent')
   const job = await hub.notices?.send.get('sms')?.getJob(`${code}/${failed.sequence}/sms`)
   t.equal(await job?.getState(), 'failed', 'the job failed too (the console shows it)')
-  const counts = (await hub.app.inject('/v1/stats/notices')).json<{ months: Array<{ channel: string, sent: number, failed: number }> }>()
+  const counts = (await asAdmin(hub).inject('/v1/stats/notices')).json<{ months: Array<{ channel: string, sent: number, failed: number }> }>()
   t.match(counts.months, [{ channel: 'sms', sent: 1, failed: 1 }])
 })
 
@@ -305,7 +306,7 @@ t.test('a night SMS waits for the morning (Vietnam time); e-mail does not', asyn
   await (await queues.plan.getJob(`${code}/1`))?.remove()
   t.equal(await queues.reconcile(hub.noticeStore, 0, new Date(Date.now() + 1000)), 1, 'the plan queued again (pending since the real now)')
   await waitFor(async () => (await hub.db.sql`select 1 from notice_pending`).length === 0 ? true : undefined, 'planned again')
-  await new Promise((resolve) => setTimeout(resolve, 300))
+  await queuesSettled([queues.plan, ...queues.send.values()], 'the notice queues settled')
   t.equal(s.sms.messages.length + s.smtp.mails.length, 2, 'no notice twice')
   t.same((await noticeLog(hub, code)).notices.map((n) => [n.channel, n.state]), [['email', 'sent'], ['sms', 'sent'], ['zalo', 'skipped']], 'one row per channel still')
 })

@@ -7,7 +7,7 @@
  * time waited) → a replay changes nothing → the agency is told → DuocThanhToanTrucTuyen; the reminder.
  */
 import t, { type Test } from 'tap'
-import { build, startAgency, testSettings, waitFor, post, example, answerJson, ELECTRICITY, type TestHub } from '../../helper.ts'
+import { build, startAgency, testSettings, waitFor, post, example, answerJson, ELECTRICITY, type TestHub, asAdmin, asAgency } from '../../helper.ts'
 import { startPaymentPlatform, type PaymentPlatform } from '../../../adapters/vnpay/simulator.ts'
 import type { DossierSummary } from '../../../src/types/schemas.generated.ts'
 import { createStrictAjv } from '../../../src/validation/ajv.ts'
@@ -45,13 +45,12 @@ async function setup (tt: Test, remindAfterHours = 48): Promise<Setup> {
 }
 
 async function submitAndRequest (s: Setup, lines: Array<{ code?: string, name: string, amount: number }> = [{ code: 'LP-01', name: 'Lệ phí cấp điện', amount: 50_000 }, { code: 'PTD-02', name: 'Phí thẩm định', amount: 150_000 }]): Promise<{ code: string, dueAt: string }> {
-  const sub = (await post(s.hub.app, { ...example('electricity-new-connection'), channel: 'online', source: { system: 'dvc-thanhhoa', reference: `pay-${Math.random()}` } })).json<DossierSummary>()
+  const sub = (await post(asAdmin(s.hub), { ...example('electricity-new-connection'), channel: 'online', source: { system: 'dvc-thanhhoa', reference: `pay-${Math.random()}` } })).json<DossierSummary>()
   await waitFor(() => s.agency.requests.some((r) => r.path === '/tax' && JSON.stringify(r.body).includes(sub.code)), 'the delivery')
   const amount = lines.reduce((a, l) => a + l.amount, 0)
-  const res = await s.hub.app.inject({
+  const res = await asAgency(s.hub, 'tax').inject({
     method: 'POST',
     url: `/v1/dossiers/${sub.code}/events`,
-    headers: { authorization: `Bearer ${s.hub.keys.agencies.tax ?? ''}` },
     payload: { eventId: `tax-pay-${sub.code}`, agency: 'tax', report: { status: 'payment-requested', payment: { amount, reference: 'TB-2026-0042', note: 'Lệ phí và phí thẩm định', lines } } }
   })
   if (res.statusCode !== 201) throw new Error(`payment request answered ${res.statusCode}: ${res.body}`)
@@ -59,7 +58,7 @@ async function submitAndRequest (s: Setup, lines: Array<{ code?: string, name: s
 }
 
 const payments = async (hub: TestHub, code: string): Promise<Array<Record<string, any>>> =>
-  (await hub.app.inject({ method: 'GET', url: `/v1/dossiers/${code}/payments` })).json<{ payments: Array<Record<string, any>> }>().payments
+  (await asAdmin(hub).inject({ method: 'GET', url: `/v1/dossiers/${code}/payments` })).json<{ payments: Array<Record<string, any>> }>().payments
 
 const callback = async (s: Setup, body: Record<string, string>, provider = 'vnpay'): Promise<{ status: number, json: Record<string, any> }> => {
   const r = await fetch(`${s.base}/v1/payments/${provider}/callback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
@@ -69,7 +68,7 @@ const callback = async (s: Setup, body: Record<string, string>, provider = 'vnpa
 t.test('a payment end to end: address, every refusal, paid, resumed, replay, agency told, DVCQG record', async (t) => {
   const s = await setup(t)
   const { code } = await submitAndRequest(s)
-  const status = async (): Promise<{ status: string, dueAt: string }> => (await s.hub.app.inject({ method: 'GET', url: `/v1/dossiers/${code}` })).json()
+  const status = async (): Promise<{ status: string, dueAt: string }> => (await asAdmin(s.hub).inject({ method: 'GET', url: `/v1/dossiers/${code}` })).json()
   t.equal((await status()).status, 'payment-requested', 'the dossier waits for the payment (6)')
   const dueBefore = (await status()).dueAt
 
@@ -99,7 +98,7 @@ t.test('a payment end to end: address, every refusal, paid, resumed, replay, age
 
   // two working hours pass while the applicant pays
   s.clock.ms += 2 * 3_600_000
-  const historyLength = async (): Promise<number> => (await s.hub.app.inject({ method: 'GET', url: `/v1/dossiers/${code}/history` })).json<{ entries: unknown[] }>().entries.length
+  const historyLength = async (): Promise<number> => (await asAdmin(s.hub).inject({ method: 'GET', url: `/v1/dossiers/${code}/history` })).json<{ entries: unknown[] }>().entries.length
   const before = await historyLength()
 
   // refusals: nothing changes
@@ -134,7 +133,7 @@ t.test('a payment end to end: address, every refusal, paid, resumed, replay, age
   t.equal(p1?.state, 'open', 'still open')
   const trail = await s.hub.db.sql<Array<{ outcome: string, status: number }>>`select outcome, status from payment_callbacks order by id`
   t.same(trail.map((r) => r.status), [401, 401, 404, 400, 400, 404, 400, 200], 'every callback is on the callbacks trail')
-  const audit = (await s.hub.app.inject({ method: 'GET', url: `/v1/dossiers/${code}/audit` })).json<{ entries: Array<{ action: string, status: number, role: string }> }>()
+  const audit = (await asAdmin(s.hub).inject({ method: 'GET', url: `/v1/dossiers/${code}/audit` })).json<{ entries: Array<{ action: string, status: number, role: string }> }>()
   t.same(audit.entries.filter((e) => e.action === 'payment-callback').map((e) => e.status), [401, 401, 400, 400, 400, 200], 'those naming the dossier\'s payment are on its audit trail')
 
   // paid
@@ -149,7 +148,7 @@ t.test('a payment end to end: address, every refusal, paid, resumed, replay, age
   const after = await status()
   t.equal(after.status, 'processing')
   t.equal(Date.parse(after.dueAt) - Date.parse(dueBefore), 2 * 3_600_000, 'the clock restarted: the due date moved by the two working hours waited')
-  const history = (await s.hub.app.inject({ method: 'GET', url: `/v1/dossiers/${code}/history` })).json<{ entries: Array<Record<string, any>> }>().entries
+  const history = (await asAdmin(s.hub).inject({ method: 'GET', url: `/v1/dossiers/${code}/history` })).json<{ entries: Array<Record<string, any>> }>().entries
   const entry = history.find((e) => e.type === 'payment-received')
   t.equal(entry?.receiptNumber, pb.receiptNumber, 'the history keeps the receipt')
   t.equal(entry?.statusTo, 'processing')
@@ -181,24 +180,23 @@ t.test('a payment end to end: address, every refusal, paid, resumed, replay, age
   t.equal(unconfirmed.length, 0, 'the outbox owes nothing')
 
   // DVCQG record
-  const record = (await s.hub.app.inject({ method: 'GET', url: `/v1/dossiers/${code}/national-record` })).json<Record<string, unknown>>()
+  const record = (await asAdmin(s.hub).inject({ method: 'GET', url: `/v1/dossiers/${code}/national-record` })).json<Record<string, unknown>>()
   t.equal(record.DuocThanhToanTrucTuyen, 2, 'paid online through the province\'s gateway')
 })
 
 t.test('payment requests the hub refuses, and what is not asked online', async (t) => {
   const s = await setup(t)
-  const sub = (await post(s.hub.app, { ...example('electricity-new-connection'), channel: 'online' })).json<DossierSummary>()
+  const sub = (await post(asAdmin(s.hub), { ...example('electricity-new-connection'), channel: 'online' })).json<DossierSummary>()
   await waitFor(() => s.agency.requests.some((r) => r.path === '/tax'), 'the delivery')
-  const bad = await s.hub.app.inject({
+  const bad = await asAgency(s.hub, 'tax').inject({
     method: 'POST',
     url: `/v1/dossiers/${sub.code}/events`,
-    headers: { authorization: `Bearer ${s.hub.keys.agencies.tax ?? ''}` },
     payload: { eventId: 'x-1', agency: 'tax', report: { status: 'payment-requested', payment: { amount: 100_000, lines: [{ name: 'Lệ phí', amount: 60_000 }] } } }
   })
   t.equal(bad.statusCode, 400, 'fee lines that do not add up to the amount: 400')
   t.match(bad.json().errors[0].detail, /60000 đồng, not to amount 100000/)
   t.equal((await payments(s.hub, sub.code)).length, 0, 'no payment')
-  const record = (await s.hub.app.inject({ method: 'GET', url: `/v1/dossiers/${sub.code}/national-record` })).json<Record<string, unknown>>()
+  const record = (await asAdmin(s.hub).inject({ method: 'GET', url: `/v1/dossiers/${sub.code}/national-record` })).json<Record<string, unknown>>()
   t.notOk('DuocThanhToanTrucTuyen' in record, 'no online payment asked: absent from the DVCQG record')
 })
 
@@ -212,12 +210,11 @@ t.test('unpaid: one reminder, then the agency decides', async (t) => {
   t.equal(await s.hub.payments?.remind(), 0, 'once')
   const reminder = await waitFor(() => s.portal.requests.find((r) => (r.body as { event?: string }).event === 'payment-reminder'), 'the reminder webhook')
   t.equal((reminder.body as { payment: { url: string } }).payment.url, open?.url, 'with the address again')
-  const record = (await s.hub.app.inject({ method: 'GET', url: `/v1/dossiers/${code}/national-record` })).json<Record<string, unknown>>()
+  const record = (await asAdmin(s.hub).inject({ method: 'GET', url: `/v1/dossiers/${code}/national-record` })).json<Record<string, unknown>>()
   t.equal(record.DuocThanhToanTrucTuyen, 0, 'asked, not paid: 0 in the DVCQG record')
-  const stop = await s.hub.app.inject({
+  const stop = await asAgency(s.hub, 'tax').inject({
     method: 'POST',
     url: `/v1/dossiers/${code}/events`,
-    headers: { authorization: `Bearer ${s.hub.keys.agencies.tax ?? ''}` },
     payload: { eventId: 'tax-stop', agency: 'tax', report: { status: 'rejected', reason: 'Quá hạn nộp lệ phí' } }
   })
   t.equal(stop.json().status, 'stopped', 'the agency decides: handling stopped')
@@ -233,9 +230,9 @@ t.test('the platform down: retried, then failed visibly', async (t) => {
     env: { TEST_VNPAY_SECRET: SECRET }
   })
   const hub = await build(t, { settings })
-  const sub = (await post(hub.app, { ...example('electricity-new-connection'), channel: 'online' })).json<DossierSummary>()
+  const sub = (await post(asAdmin(hub), { ...example('electricity-new-connection'), channel: 'online' })).json<DossierSummary>()
   await waitFor(() => agency.requests.some((r) => r.path === '/tax'), 'the delivery')
-  await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${sub.code}/events`, headers: { authorization: `Bearer ${hub.keys.agencies.tax ?? ''}` }, payload: { eventId: 'p', agency: 'tax', report: { status: 'payment-requested', payment: { amount: 10_000 } } } })
+  await asAgency(hub, 'tax').inject({ method: 'POST', url: `/v1/dossiers/${sub.code}/events`, payload: { eventId: 'p', agency: 'tax', report: { status: 'payment-requested', payment: { amount: 10_000 } } } })
   const [failed] = await waitFor(async () => { const p = await payments(hub, sub.code); return p[0]?.state === 'failed' ? p : undefined }, 'the failed payment')
   t.equal(failed?.attempts, 2, 'tried as often as payments.retry says')
   t.match(failed?.lastError, /HTTP 503/, 'with the reason')
@@ -249,9 +246,9 @@ t.test('a payment request stored without its payment (a crash, or no platform ye
   const procedures = (p: Record<string, Record<string, unknown>>): Record<string, Record<string, unknown>> => ({ ...p, [ELECTRICITY]: { ...p[ELECTRICITY], agencies: ['tax'] } })
   // a hub without the payment platform stores the request; nothing is created
   const before = await build(t, { settings: testSettings({ agencyUrl: agency.url, procedures }) })
-  const sub = (await post(before.app, { ...example('electricity-new-connection'), channel: 'online' })).json<DossierSummary>()
+  const sub = (await post(asAdmin(before), { ...example('electricity-new-connection'), channel: 'online' })).json<DossierSummary>()
   await waitFor(() => agency.requests.some((r) => r.path === '/tax'), 'the delivery')
-  await before.app.inject({ method: 'POST', url: `/v1/dossiers/${sub.code}/events`, headers: { authorization: `Bearer ${before.keys.agencies.tax ?? ''}` }, payload: { eventId: 'p', agency: 'tax', report: { status: 'payment-requested', payment: { amount: 75_000 } } } })
+  await asAgency(before, 'tax').inject({ method: 'POST', url: `/v1/dossiers/${sub.code}/events`, payload: { eventId: 'p', agency: 'tax', report: { status: 'payment-requested', payment: { amount: 75_000 } } } })
   t.equal((await before.db.sql`select 1 from payments`).length, 0, 'no payment yet')
   // the same record and Redis, now with the platform: the relay finds the request and creates it
   const settings = testSettings({ agencyUrl: agency.url, procedures, extra: { payments: { provider: 'vnpay', endpoint: `${platform.url}/create`, merchantCode: MERCHANT, secretEnv: 'S', retry: { attempts: 3, baseDelayMs: 40, maxDelayMs: 200 } } }, env: { S: SECRET } })
@@ -275,13 +272,13 @@ t.test('an agency with a format of its own is told in it: the power company gets
     env: { TEST_VNPAY_SECRET: SECRET }
   })
   const hub = await build(t, { settings })
-  const sub = (await post(hub.app, { ...example('electricity-new-connection'), channel: 'online', source: { system: 'dvc-thanhhoa', reference: `evn-pay-${Math.random()}` } })).json<DossierSummary>()
+  const sub = (await post(asAdmin(hub), { ...example('electricity-new-connection'), channel: 'online', source: { system: 'dvc-thanhhoa', reference: `evn-pay-${Math.random()}` } })).json<DossierSummary>()
   await waitFor(() => agency.requests.some((r) => r.path === '/evn'), 'the delivery to the power company')
   const lines = [{ code: 'DN-01', name: 'Chi phí vật tư đấu nối', amount: 1_200_000 }, { name: 'Phí kiểm định công tơ', amount: 50_000 }]
-  const ask = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${sub.code}/events`, headers: { authorization: `Bearer ${hub.keys.agencies.evn ?? ''}` }, payload: { eventId: 'evn-pay', agency: 'evn', report: { status: 'payment-requested', payment: { amount: 1_250_000, reference: 'TB-EVN-0042', lines } } } })
+  const ask = await asAgency(hub, 'evn').inject({ method: 'POST', url: `/v1/dossiers/${sub.code}/events`, payload: { eventId: 'evn-pay', agency: 'evn', report: { status: 'payment-requested', payment: { amount: 1_250_000, reference: 'TB-EVN-0042', lines } } } })
   t.equal(ask.statusCode, 201, 'the power company asks for 1 250 000 đồng')
   const [open] = await waitFor(async () => { const p = await payments(hub, sub.code); return p[0]?.state === 'open' ? p : undefined }, 'the payment address')
-  const paid = await hub.app.inject({ method: 'POST', url: '/v1/payments/vnpay/callback', payload: platform.ipn(String(open?.reference)) })
+  const paid = await asAdmin(hub).inject({ method: 'POST', url: '/v1/payments/vnpay/callback', payload: platform.ipn(String(open?.reference)) })
   t.equal(paid.statusCode, 200, 'paid')
   const notice = await waitFor(() => agency.requests.find((r) => r.path === '/evn/xac-nhan-thanh-toan'), 'the payment notice in the power company\'s format')
   const body = notice.body as Record<string, any>

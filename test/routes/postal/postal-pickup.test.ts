@@ -7,7 +7,7 @@
  * config's refusals of postal intake and return.
  */
 import t from 'tap'
-import { build, startAgency, testSettings, waitFor, post, example, answerJson, storedDossiers, ELECTRICITY } from '../../helper.ts'
+import { build, startAgency, testSettings, waitFor, post, example, answerJson, storedDossiers, ELECTRICITY, asAdmin, asPortal, asAgency, type InjectResponse } from '../../helper.ts'
 import type { DossierSubmission, DossierSummary } from '../../../src/types/schemas.generated.ts'
 import { postalAdapter } from '../../../adapters/postal/index.ts'
 import type { PostalRequest } from '../../../adapters/postal/native.generated.ts'
@@ -36,7 +36,7 @@ t.test('a postal pickup end to end', async (t) => {
   })
   const clock = { ms: ASKED }
   const hub = await build(t, { settings: testSettings({ agencyUrl: agency.url }), now: () => new Date(clock.ms) })
-  const res = await post(hub.app, pickupSubmission())
+  const res = await post(asAdmin(hub), pickupSubmission())
   t.equal(res.statusCode, 201, 'the portal submits a dossier for the post office to collect')
   const sub = res.json<DossierSummary>()
   t.equal(sub.status, 'new', 'it waits as new (1)')
@@ -54,20 +54,19 @@ t.test('a postal pickup end to end', async (t) => {
   t.equal(body.CustomerCode, 'BCCI0001', 'the hub\'s customer code')
   t.equal(order.headers['idempotency-key'], `${sub.code}/pickup`)
   t.notOk(agency.requests.some((r) => r.path === '/evn'), 'nothing delivered to the agency before the collection')
-  const ordered = await waitFor(async () => { const p = (await hub.app.inject({ method: 'GET', url: `/v1/dossiers/${sub.code}/postal-pickup` })).json<Record<string, unknown>>(); return p.state === 'ordered' ? p : undefined }, 'the pickup ordered')
+  const ordered = await waitFor(async () => { const p = (await asAdmin(hub).inject({ method: 'GET', url: `/v1/dossiers/${sub.code}/postal-pickup` })).json<Record<string, unknown>>(); return p.state === 'ordered' ? p : undefined }, 'the pickup ordered')
   t.equal(ordered.itemCode, ITEM, 'the tracking number kept')
 
   // reports: refused ones first
-  const vnpost = { authorization: `Bearer ${hub.keys.agencies.vnpost ?? ''}` }
-  const report = async (eventId: string, native: Record<string, unknown>, headers = vnpost): Promise<ReturnType<typeof hub.app.inject>> =>
-    await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${sub.code}/postal-pickup/events`, headers, payload: { eventId, native } })
+  const report = async (eventId: string, native: Record<string, unknown>, as = asAgency(hub, 'vnpost')): Promise<InjectResponse> =>
+    await as.inject({ method: 'POST', url: `/v1/dossiers/${sub.code}/postal-pickup/events`, payload: { eventId, native } })
   clock.ms = Date.parse('2026-11-24T16:30:00+07:00')
-  t.equal((await report('x', status(sub.code, COLLECTED, { StatusCode: 110 }), { authorization: `Bearer ${hub.keys.agencies.evn ?? ''}` })).statusCode, 403, 'another agency may not report a collection')
+  t.equal((await report('x', status(sub.code, COLLECTED, { StatusCode: 110 }), asAgency(hub, 'evn'))).statusCode, 403, 'another agency may not report a collection')
   t.equal((await report('x', status(sub.code, '2026-11-25T09:00:00+07:00', { StatusCode: 110 }))).statusCode, 400, 'a collection in the future: 400')
   t.equal((await report('x', status(sub.code, '2026-11-23T09:00:00+07:00', { StatusCode: 110 }))).statusCode, 400, 'a collection before it was asked for: 400')
   t.equal((await report('x', status(sub.code, COLLECTED, { StatusCode: 120 }))).statusCode, 400, 'handed over before it was collected: 400')
   t.equal((await report('x', status(sub.code, COLLECTED, { StatusCode: 999 }))).statusCode, 400, 'an unknown code: 400')
-  t.equal((await hub.app.inject({ method: 'GET', url: `/v1/dossiers/${sub.code}` })).json<{ status: string }>().status, 'new', 'still new')
+  t.equal((await asAdmin(hub).inject({ method: 'GET', url: `/v1/dossiers/${sub.code}` })).json<{ status: string }>().status, 'new', 'still new')
 
   // collected
   const collected = await report('vnpost-110', status(sub.code, COLLECTED, { StatusCode: 110, Postage: 25_000, Postman: 'Nguyễn Văn Bình' }))
@@ -79,7 +78,7 @@ t.test('a postal pickup end to end', async (t) => {
   const expected = hub.lifecycle.calendar.dueDate(new Date(COLLECTED), { days: 3, count: 'working' }, { paper: true })
   t.equal(Date.parse(c.dueAt), expected.getTime(), 'the due date counts from the collection, as a paper dossier')
   t.not(Date.parse(c.dueAt), hub.lifecycle.calendar.dueDate(new Date(COLLECTED), { days: 3, count: 'working' }, { paper: false }).getTime(), 'the 15:00 rule applied (received after 15:00)')
-  const dossier = (await hub.app.inject({ method: 'GET', url: `/v1/dossiers/${sub.code}` })).json<{ receivedAt: string, channel: string, dueAt: string }>()
+  const dossier = (await asAdmin(hub).inject({ method: 'GET', url: `/v1/dossiers/${sub.code}` })).json<{ receivedAt: string, channel: string, dueAt: string }>()
   t.equal(Date.parse(dossier.receivedAt), Date.parse(COLLECTED), 'the dossier\'s receipt time is the collection')
   t.equal(dossier.channel, 'postal')
   await waitFor(() => agency.requests.some((r) => r.path === '/evn'), 'the delivery to the agency')
@@ -92,19 +91,19 @@ t.test('a postal pickup end to end', async (t) => {
   // handed over
   const handed = await report('vnpost-120', status(sub.code, '2026-11-24T16:25:00+07:00', { StatusCode: 120, ReceivedBy: 'Lê Thị Hoa' }))
   t.equal(handed.statusCode, 201, 'handed over to the desk')
-  const pickup = (await hub.app.inject({ method: 'GET', url: `/v1/dossiers/${sub.code}/postal-pickup` })).json<Record<string, unknown>>()
+  const pickup = (await asAdmin(hub).inject({ method: 'GET', url: `/v1/dossiers/${sub.code}/postal-pickup` })).json<Record<string, unknown>>()
   t.equal(pickup.state, 'handed-over')
   t.equal(pickup.postage, 25_000)
   t.equal(pickup.provincePaysPostage, true)
-  const history = (await hub.app.inject({ method: 'GET', url: `/v1/dossiers/${sub.code}/history` })).json<{ entries: Array<{ type: string, statusTo?: string }> }>().entries
+  const history = (await asAdmin(hub).inject({ method: 'GET', url: `/v1/dossiers/${sub.code}/history` })).json<{ entries: Array<{ type: string, statusTo?: string }> }>().entries
   t.same(history.map((e) => e.type), ['received', 'postal-collected', 'postal-handed-over'], 'the history tells it')
 
   // the figures and the DVCQG record
-  const postage = (await hub.app.inject({ method: 'GET', url: '/v1/admin/postal/postage?from=2026-11&to=2026-12' })).json<{ months: unknown[] }>()
+  const postage = (await asAdmin(hub).inject({ method: 'GET', url: '/v1/admin/postal/postage?from=2026-11&to=2026-12' })).json<{ months: unknown[] }>()
   t.same(postage.months, [{ month: '2026-11', pickups: 1, postage: 25_000, paidByProvince: 25_000 }], 'postage per month')
-  t.equal((await hub.app.inject({ method: 'GET', url: '/v1/admin/postal/postage?from=2026-12&to=2026-11' })).statusCode, 400, 'a period backwards: 400')
-  t.equal((await hub.app.inject({ method: 'GET', url: '/v1/admin/postal/postage?from=2026-11&to=2026-12', headers: { authorization: `Bearer ${hub.keys.portal}` } })).statusCode, 403, 'an administrator\'s figure')
-  const record = (await hub.app.inject({ method: 'GET', url: `/v1/dossiers/${sub.code}/national-record` })).json<Record<string, unknown>>()
+  t.equal((await asAdmin(hub).inject({ method: 'GET', url: '/v1/admin/postal/postage?from=2026-12&to=2026-11' })).statusCode, 400, 'a period backwards: 400')
+  t.equal((await asPortal(hub).inject({ method: 'GET', url: '/v1/admin/postal/postage?from=2026-11&to=2026-12' })).statusCode, 403, 'an administrator\'s figure')
+  const record = (await asAdmin(hub).inject({ method: 'GET', url: `/v1/dossiers/${sub.code}/national-record` })).json<Record<string, unknown>>()
   t.equal(record.KenhThucHien, 3, 'channel 3 (postal) in the DVCQG record')
   t.equal(record.NgayTiepNhan, '20261124161000', 'received at the collection')
   const outbox = await hub.db.sql`select 1 from outbox where kind = 'postal-pickup' and confirmed_at is null`
@@ -114,18 +113,18 @@ t.test('a postal pickup end to end', async (t) => {
 t.test('not collected: recorded, the dossier still waits', async (t) => {
   const agency = await startAgency(t, (req, res) => { answerJson(res, 201, { ItemCode: ITEM }) })
   const hub = await build(t, { settings: testSettings({ agencyUrl: agency.url }) })
-  const sub = (await post(hub.app, pickupSubmission())).json<DossierSummary>()
+  const sub = (await post(asAdmin(hub), pickupSubmission())).json<DossierSummary>()
   await waitFor(() => agency.requests.some((r) => r.path === '/vnpost/thu-gom-ho-so'), 'the pickup request')
   const now = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 19)
-  const r = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${sub.code}/postal-pickup/events`, payload: { eventId: 'n-1', native: status(sub.code, `${now}+07:00`, { StatusCode: 150, Reason: 'Không liên lạc được người gửi' }) } })
+  const r = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${sub.code}/postal-pickup/events`, payload: { eventId: 'n-1', native: status(sub.code, `${now}+07:00`, { StatusCode: 150, Reason: 'Không liên lạc được người gửi' }) } })
   t.equal(r.statusCode, 201)
   t.equal(r.json().status, 'new', 'still new')
   t.equal(r.json().pickup, 'failed')
-  const noReason = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${sub.code}/postal-pickup/events`, payload: { eventId: 'n-2', native: status(sub.code, `${now}+07:00`, { StatusCode: 150 }) } })
+  const noReason = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${sub.code}/postal-pickup/events`, payload: { eventId: 'n-2', native: status(sub.code, `${now}+07:00`, { StatusCode: 150 }) } })
   t.equal(noReason.statusCode, 400, '150 without a reason: 400')
-  const p = (await hub.app.inject({ method: 'GET', url: `/v1/dossiers/${sub.code}/postal-pickup` })).json<{ lastError: string }>()
+  const p = (await asAdmin(hub).inject({ method: 'GET', url: `/v1/dossiers/${sub.code}/postal-pickup` })).json<{ lastError: string }>()
   t.match(p.lastError, /Không liên lạc được/, 'the reason kept')
-  t.equal((await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${'000.00.06.H56-261124-9999'}/postal-pickup/events`, payload: { eventId: 'n-3', native: status('000.00.06.H56-261124-9999', `${now}+07:00`, { StatusCode: 110 }) } })).statusCode, 404, 'a dossier with no pickup: 404')
+  t.equal((await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${'000.00.06.H56-261124-9999'}/postal-pickup/events`, payload: { eventId: 'n-3', native: status('000.00.06.H56-261124-9999', `${now}+07:00`, { StatusCode: 110 }) } })).statusCode, 404, 'a dossier with no pickup: 404')
 })
 
 t.test('the config refuses postal intake and return where a procedure does not allow them', async (t) => {
@@ -136,19 +135,19 @@ t.test('the config refuses postal intake and return where a procedure does not a
   const hub = await build(t, { settings, role: 'api' })
   const before = await storedDossiers(hub)
   const marriage = { ...example('marriage-registration'), channel: 'postal' as const }
-  const r1 = await post(hub.app, marriage)
+  const r1 = await post(asAdmin(hub), marriage)
   t.equal(r1.statusCode, 400, 'marriage registration by post: 400')
   t.equal(r1.json().code, 'HUB_ERR_VALIDATION')
   t.same(r1.json().errors.map((e: { pointer: string }) => e.pointer), ['#/channel'], 'naming the channel')
   t.match(r1.json().errors[0].detail, /not listed for postal intake/)
-  const r2 = await post(hub.app, { ...example('electricity-new-connection'), resultReturn: { method: 'postal', delivery: { recipientName: 'Trần Văn Bình', phone: '0987654321', address: { provinceCode: '38', wardCode: '14758', line: 'Số 8' } } } })
+  const r2 = await post(asAdmin(hub), { ...example('electricity-new-connection'), resultReturn: { method: 'postal', delivery: { recipientName: 'Trần Văn Bình', phone: '0987654321', address: { provinceCode: '38', wardCode: '14758', line: 'Số 8' } } } })
   t.equal(r2.statusCode, 400, 'a postal return the procedure does not allow: 400')
   t.same(r2.json().errors.map((e: { pointer: string }) => e.pointer), ['#/resultReturn/method'])
-  const r3 = await post(hub.app, { ...pickupSubmission(), channel: 'counter' })
+  const r3 = await post(asAdmin(hub), { ...pickupSubmission(), channel: 'counter' })
   t.equal(r3.statusCode, 400, 'a pickup that is not a postal intake: 400')
   t.same(r3.json().errors.map((e: { pointer: string }) => e.pointer), ['#/pickup'])
   t.equal(await storedDossiers(hub), before, 'nothing stored')
-  const ok = await post(hub.app, { ...example('electricity-new-connection'), channel: 'postal', source: { system: 'desk', reference: 'by-post-1' } })
+  const ok = await post(asAdmin(hub), { ...example('electricity-new-connection'), channel: 'postal', source: { system: 'desk', reference: 'by-post-1' } })
   t.equal(ok.statusCode, 201, 'postal intake where allowed (a desk forwarding a dossier that came by post)')
   t.equal(ok.json().status, 'received', 'received at once: no pickup asked')
 })
@@ -163,17 +162,17 @@ t.test('every postal request carries who pays the postage', async (t) => {
 t.test('withdrawn before the collection: the pickup is cancelled at the post office', async (t) => {
   const agency = await startAgency(t, (req, res) => { answerJson(res, req.path.endsWith('/thu-gom-ho-so') ? 201 : 200, { ItemCode: ITEM }) })
   const hub = await build(t, { settings: testSettings({ agencyUrl: agency.url }) })
-  const sub = (await post(hub.app, pickupSubmission())).json<DossierSummary>()
-  await waitFor(async () => (await hub.app.inject({ method: 'GET', url: `/v1/dossiers/${sub.code}/postal-pickup` })).json<{ state: string }>().state === 'ordered', 'the pickup ordered')
-  const w = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${sub.code}/withdraw`, headers: { authorization: `Bearer ${hub.keys.portal}` }, payload: { reason: 'Tự nộp tại bộ phận một cửa' } })
+  const sub = (await post(asAdmin(hub), pickupSubmission())).json<DossierSummary>()
+  await waitFor(async () => (await asAdmin(hub).inject({ method: 'GET', url: `/v1/dossiers/${sub.code}/postal-pickup` })).json<{ state: string }>().state === 'ordered', 'the pickup ordered')
+  const w = await asPortal(hub).inject({ method: 'POST', url: `/v1/dossiers/${sub.code}/withdraw`, payload: { reason: 'Tự nộp tại bộ phận một cửa' } })
   t.equal(w.statusCode, 200, 'withdrawn')
   const cancel = await waitFor(() => agency.requests.find((r) => r.path === '/vnpost/huy-don-hang'), 'the cancellation to the post office')
   t.match(cancel.body, { OrderNumber: sub.code, ItemCode: ITEM, CustomerCode: 'BCCI0001' }, 'the order cancelled, by its tracking number')
   t.equal(cancel.headers['idempotency-key'], `${sub.code}/pickup/cancel`)
-  t.equal((await hub.app.inject({ method: 'GET', url: `/v1/dossiers/${sub.code}/postal-pickup` })).json<{ state: string }>().state, 'cancelled')
+  t.equal((await asAdmin(hub).inject({ method: 'GET', url: `/v1/dossiers/${sub.code}/postal-pickup` })).json<{ state: string }>().state, 'cancelled')
   await waitFor(async () => (await hub.db.sql`select 1 from outbox where kind like 'postal-pickup%' and confirmed_at is null`).length === 0, 'the outbox settled')
   const now = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 19)
-  const late = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${sub.code}/postal-pickup/events`, payload: { eventId: 'late', native: status(sub.code, `${now}+07:00`, { StatusCode: 110 }) } })
+  const late = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${sub.code}/postal-pickup/events`, payload: { eventId: 'late', native: status(sub.code, `${now}+07:00`, { StatusCode: 110 }) } })
   t.equal(late.statusCode, 409, 'a collection reported after the withdrawal: 409')
   t.match(late.json().detail, /withdrew/)
   t.equal(agency.requests.filter((r) => r.path === '/evn').length, 0, 'nothing ever delivered')

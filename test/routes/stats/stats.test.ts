@@ -7,7 +7,7 @@
  * must give the same answer weeks later.
  */
 import t from 'tap'
-import { build, example, post, startAgency, waitFor, type TestHub } from '../../helper.ts'
+import { build, example, post, startAgency, waitFor, type TestHub, asAdmin } from '../../helper.ts'
 import type { Dossier, DossierList, DossierSummary, StatusReport, DossierSubmission, HistoryEntry } from '../../../src/types/schemas.generated.ts'
 
 interface Figures { received: number, resolved: number, early: number, onTime: number, resolvedLate: number, openOverdue: number, inProgress: number, withdrawn: number, notAccepted: number, returned: number, online: number, postal: number }
@@ -59,11 +59,11 @@ async function all (hub: TestHub): Promise<Recorded[]> {
   const out: Recorded[] = []
   let cursor: string | null = null
   do {
-    const page: DossierList = (await hub.app.inject(`/v1/dossiers?limit=100${cursor === null ? '' : `&cursor=${cursor}`}`)).json<DossierList>()
+    const page: DossierList = (await asAdmin(hub).inject(`/v1/dossiers?limit=100${cursor === null ? '' : `&cursor=${cursor}`}`)).json<DossierList>()
     for (const item of page.items) {
       out.push({
-        dossier: (await hub.app.inject(`/v1/dossiers/${item.code}`)).json<Dossier>(),
-        history: (await hub.app.inject(`/v1/dossiers/${item.code}/history`)).json<{ entries: HistoryEntry[] }>().entries
+        dossier: (await asAdmin(hub).inject(`/v1/dossiers/${item.code}`)).json<Dossier>(),
+        history: (await asAdmin(hub).inject(`/v1/dossiers/${item.code}/history`)).json<{ entries: HistoryEntry[] }>().entries
       })
     }
     cursor = page.nextCursor
@@ -93,7 +93,7 @@ t.test('the statistics equal a recount of the dossiers, by every grouping, and a
   let n = 0
   const submit = async (s: DossierSubmission): Promise<string> => {
     n++
-    const res = await post(hub.app, { ...s, source: { system: s.source.system, reference: `stats-${n}` } })
+    const res = await post(asAdmin(hub), { ...s, source: { system: s.source.system, reference: `stats-${n}` } })
     t.equal(res.statusCode, 201)
     const { code } = res.json<DossierSummary>()
     return code
@@ -102,7 +102,7 @@ t.test('the statistics equal a recount of the dossiers, by every grouping, and a
     await waitFor(async () => (await hub.store.routingState(code, step))?.state === 'delivered', `${code} ${step} delivered`)
   }
   const report = async (code: string, agencyId: string, r: StatusReport, step?: string): Promise<void> => {
-    const res = await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: `e-${Math.random()}`, agency: agencyId, ...(step !== undefined && { step }), report: r } })
+    const res = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: `e-${Math.random()}`, agency: agencyId, ...(step !== undefined && { step }), report: r } })
     t.ok(res.statusCode === 201, `${agencyId} ${r.status} on ${code}: ${res.statusCode} ${res.statusCode === 201 ? '' : res.body}`)
   }
   const at = (iso: string): void => { now = new Date(iso) }
@@ -122,18 +122,18 @@ t.test('the statistics equal a recount of the dossiers, by every grouping, and a
 
   at('2026-11-17T15:00:00+07:00')
   await report(early, 'evn', { status: 'resolved' })
-  t.equal((await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${withdrawn}/withdraw`, payload: { reason: 'không còn nhu cầu' } })).statusCode, 200)
+  t.equal((await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${withdrawn}/withdraw`, payload: { reason: 'không còn nhu cầu' } })).statusCode, 200)
   await report(refused, 'evn', { status: 'rejected', reason: 'hồ sơ không đúng thẩm quyền' })
   at('2026-11-19T08:30:00+07:00')
   await report(onTime, 'evn', { status: 'resolved' })
-  t.equal((await hub.app.inject({ method: 'POST', url: `/v1/dossiers/${onTime}/return`, payload: { method: 'counter' } })).statusCode, 200)
+  t.equal((await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${onTime}/return`, payload: { method: 'counter' } })).statusCode, 200)
   // Friday: the sweeper finds the late one and the land transfer (10 days: not yet) open
   at('2026-11-20T10:00:00+07:00')
   const swept = await hub.lifecycle.sweepOverdue()
   t.equal(swept.flagged, 1, 'one open dossier past its due date')
   // the rest of the month, asked while it is not over, and the first four days, which are
-  const monthSoFar = (await hub.app.inject('/v1/stats?from=2026-11-16&to=2026-11-30')).json<{ totals: Record<string, unknown> }>()
-  const firstDays = (await hub.app.inject('/v1/stats?from=2026-11-16&to=2026-11-19')).json<{ totals: Record<string, unknown> }>()
+  const monthSoFar = (await asAdmin(hub).inject('/v1/stats?from=2026-11-16&to=2026-11-30')).json<{ totals: Record<string, unknown> }>()
+  const firstDays = (await asAdmin(hub).inject('/v1/stats?from=2026-11-16&to=2026-11-19')).json<{ totals: Record<string, unknown> }>()
   t.equal(monthSoFar.totals.openOverdue, 1, 'the late one, flagged this morning')
   t.equal(monthSoFar.totals.resolved, 2, 'resolved so far: the early one and the one on time')
   t.equal(firstDays.totals.openOverdue, 1, 'past due on Thursday at 09:00 already, before the sweeper saw it')
@@ -159,7 +159,7 @@ t.test('the statistics equal a recount of the dossiers, by every grouping, and a
   t.same(dossiers.map((d) => d.dossier.status).sort(), ['not-accepted', 'processing', 'resolved', 'resolved', 'returned', 'returned', 'withdrawn'].sort())
 
   for (const [from, to] of [['2026-11-16', '2026-11-16'], ['2026-11-17', '2026-11-20'], ['2026-11-16', '2026-12-31'], ['2026-12-01', '2026-12-31'], ['2026-11-01', '2026-11-15']] as const) {
-    const stats = (await hub.app.inject(`/v1/stats?from=${from}&to=${to}`)).json<{ totals: Record<string, unknown> }>()
+    const stats = (await asAdmin(hub).inject(`/v1/stats?from=${from}&to=${to}`)).json<{ totals: Record<string, unknown> }>()
     t.same(pick(stats.totals), recount(dossiers, from, to, now), `totals ${from}..${to}`)
   }
   const from = '2026-11-01'
@@ -171,11 +171,11 @@ t.test('the statistics equal a recount of the dossiers, by every grouping, and a
     channel: (d, key) => d.channel === key
   }
   for (const [groupBy, belongs] of Object.entries(groupings)) {
-    const stats = (await hub.app.inject(`/v1/stats?from=${from}&to=${to}&groupBy=${groupBy}`)).json<{ groups: Array<Record<string, unknown> & { key: string }> }>()
+    const stats = (await asAdmin(hub).inject(`/v1/stats?from=${from}&to=${to}&groupBy=${groupBy}`)).json<{ groups: Array<Record<string, unknown> & { key: string }> }>()
     t.ok(stats.groups.length > 1, `${groupBy}: ${stats.groups.map((g) => g.key).join(', ')}`)
     for (const g of stats.groups) t.same(pick(g), recount(dossiers, from, to, now, (d) => belongs(d, g.key)), `${groupBy} ${g.key}`)
   }
-  const totals = (await hub.app.inject(`/v1/stats?from=${from}&to=${to}`)).json<{ totals: Record<string, number | null> }>().totals
+  const totals = (await asAdmin(hub).inject(`/v1/stats?from=${from}&to=${to}`)).json<{ totals: Record<string, number | null> }>().totals
   t.equal(totals.onTimeRate, Math.round(((totals.early as number) + (totals.onTime as number)) / (totals.resolved as number) * 10_000) / 10_000)
   t.equal(totals.overdue, (totals.resolvedLate as number) + (totals.openOverdue as number))
   t.equal(totals.resolvedLate, 2, 'the late power connection, and the birth registration (due Mon 23 09:00, resolved at 10:00)')
@@ -186,23 +186,23 @@ t.test('the statistics equal a recount of the dossiers, by every grouping, and a
 
   // the first days are over: the same answer three weeks later, though the late power connection
   // and the birth registration have been resolved since (open and overdue at the end of the 19th)
-  const firstDaysLater = (await hub.app.inject('/v1/stats?from=2026-11-16&to=2026-11-19')).json<{ totals: Record<string, unknown> }>()
+  const firstDaysLater = (await asAdmin(hub).inject('/v1/stats?from=2026-11-16&to=2026-11-19')).json<{ totals: Record<string, unknown> }>()
   t.same(firstDaysLater, firstDays, 'a past period gives the same answer later')
   t.equal(firstDaysLater.totals.inProgress, 3, 'the late power connection, the birth registration, the land transfer')
-  const monthLater = (await hub.app.inject('/v1/stats?from=2026-11-16&to=2026-11-30')).json<{ totals: Record<string, unknown> }>()
+  const monthLater = (await asAdmin(hub).inject('/v1/stats?from=2026-11-16&to=2026-11-30')).json<{ totals: Record<string, unknown> }>()
   t.equal(monthLater.totals.resolved, 4, 'the month asked on the 20th was not over: its end was then; now it is, with two more resolved')
   t.same(pick(monthLater.totals), recount(dossiers, '2026-11-16', '2026-11-30', now), 'judged at its end')
 })
 
 t.test('stats: a bad period is a 400 naming the parameter', async (t) => {
   const hub = await build(t, { role: 'api' })
-  const backwards = await hub.app.inject('/v1/stats?from=2026-12-01&to=2026-11-01')
+  const backwards = await asAdmin(hub).inject('/v1/stats?from=2026-12-01&to=2026-11-01')
   t.equal(backwards.statusCode, 400)
   t.match(backwards.json<{ errors: Array<{ parameter: string }> }>().errors, [{ parameter: 'from' }])
-  t.equal((await hub.app.inject('/v1/stats?from=2020-01-01&to=2026-01-01')).statusCode, 400, 'more than 1100 days')
-  t.equal((await hub.app.inject('/v1/stats?groupBy=colour')).statusCode, 400)
-  t.equal((await hub.app.inject('/v1/stats?from=yesterday')).statusCode, 400)
-  const empty = (await hub.app.inject('/v1/stats?from=2026-01-01&to=2026-01-31')).json<{ totals: { received: number, onTimeRate: null | number } }>()
+  t.equal((await asAdmin(hub).inject('/v1/stats?from=2020-01-01&to=2026-01-01')).statusCode, 400, 'more than 1100 days')
+  t.equal((await asAdmin(hub).inject('/v1/stats?groupBy=colour')).statusCode, 400)
+  t.equal((await asAdmin(hub).inject('/v1/stats?from=yesterday')).statusCode, 400)
+  const empty = (await asAdmin(hub).inject('/v1/stats?from=2026-01-01&to=2026-01-31')).json<{ totals: { received: number, onTimeRate: null | number } }>()
   t.equal(empty.totals.received, 0)
   t.equal(empty.totals.onTimeRate, null, 'no rate without anything resolved')
 })
