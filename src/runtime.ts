@@ -58,6 +58,7 @@ import { DocumentStore } from './store/document-store.ts'
 import { OnceOnlyIndicatorQueries } from './store/once-only-indicators.ts'
 import { NationalStoreSync, nationalStoreFetch } from './delivery/national-store.ts'
 import { NationalSyncStore } from './store/national-sync-store.ts'
+import { NationalFactsQuery, type NationalFacts } from './store/national-facts.ts'
 import { NationalSyncAdmin } from './services/national-sync-admin.ts'
 import { NationalSyncQueue, createNationalSyncWorker } from './queues/national-sync-queue.ts'
 import { NationalSyncService } from './delivery/national-sync-service.ts'
@@ -366,6 +367,10 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   }
 
   const gateways = gatewaysOf()
+  // what the national record needs beyond the dossier: online payment, fee lines, registered results, database codes
+  const factsQuery = new NationalFactsQuery(db.sql, settings.payments?.paidOnlineCode ?? 2)
+  const databaseCodes = settings.nationalPortal?.databaseCodes
+  const nationalFacts = async (code: string): Promise<NationalFacts & { databaseCodes?: typeof databaseCodes }> => ({ ...(await factsQuery.of(code)), ...(databaseCodes !== undefined && { databaseCodes }) })
   let draining = false
   let app: FastifyInstance | undefined
   if (role !== 'worker') {
@@ -381,14 +386,13 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     }
     // the receiving desks are named by their QCVN 102 code: the configured agencies that have one
     const receivingNames = new Map([...settings.agencies.values()].flatMap((a) => a.code !== undefined ? [[a.code, a.name] as const] : []))
-    const paymentStore = new PaymentStore(db.sql)
-    const paidCode = settings.payments?.paidOnlineCode ?? 2
     const dossiers = new DossierQueries(store, audit, {
       notifications,
       notices: noticeStore,
       subscribers: settings.subscribers,
       agencies: settings.agencies,
-      paidOnline: async (code) => { const p = await paymentStore.onlinePayment(code); return p === undefined ? undefined : p === 'paid' ? paidCode : 0 }
+      nationalFacts
+
     })
     const consoleQueues: Queue[] = [...queues.agencyIds.map((id) => queues.queue(id)), ...(webhooks !== undefined ? [webhooks.queue] : []), ...(notices?.queues ?? []), ...(nationalSyncQueue !== undefined ? [nationalSyncQueue.queue] : []),
       ...(paymentQueue !== undefined ? [paymentQueue.queue as Queue] : []), ...(pickupQueue !== undefined ? [pickupQueue.queue as Queue] : [])]
@@ -454,7 +458,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     if (portal !== undefined) {
       const validateSync = createNationalSyncValidator()
       const context = { agencies: settings.agencies }
-      const syncService = new NationalSyncService({ store, sync: nationalSync, http, portal, context, validate: validateSync, log, now })
+      const syncService = new NationalSyncService({ store, sync: nationalSync, http, portal, context, facts: nationalFacts, validate: validateSync, log, now })
       workers.push(createNationalSyncWorker({ connection: workerRedis, prefix: keys.queuePrefix, service: syncService, portal, log }))
     }
     const paymentService = payments

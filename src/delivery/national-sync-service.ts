@@ -38,6 +38,8 @@ export interface NationalSyncServiceOptions {
   http: AgencyHttpClient
   portal: ResolvedNationalPortal
   context: NationalRecordContext
+  /** what the record needs of a dossier beyond the dossier and its history (store/national-facts.ts), read before each run */
+  facts?: (code: string) => Promise<Omit<NationalRecordContext, 'agencies' | 'history'>>
   /** the compiled `national-portal-sync` schema */
   validate: ValidateFunction
   log: Logger
@@ -48,12 +50,12 @@ export class NationalSyncService {
   readonly #o: Required<NationalSyncServiceOptions>
 
   constructor (options: NationalSyncServiceOptions) {
-    this.#o = { now: () => new Date(), ...options }
+    this.#o = { now: () => new Date(), facts: async () => ({}), ...options }
   }
 
   /** Attempt `attempt` of at most `maxAttempts` to bring DVCQG up to message `upTo` (and whatever queued up behind it) of dossier `code`. */
   async run (code: string, upTo: number, attempt: number, maxAttempts: number, token: string): Promise<NationalSyncOutcome> {
-    const { store, sync, http, portal, context, validate, log, now } = this.#o
+    const { store, sync, http, portal, context, facts, validate, log, now } = this.#o
     const leaseMs = Math.max(30_000, portal.timeoutMs * 3)
     if (!(await sync.lease(code, token, leaseMs))) return { outcome: 'busy' }
     let sent = 0
@@ -64,8 +66,8 @@ export class NationalSyncService {
       if (cursor.synced >= Math.min(upTo, cursor.wanted)) return { outcome: 'done', sent, through: cursor.synced }
       const dossier = await store.get(code)
       if (dossier === undefined) return { outcome: 'failed', error: `dossier ${code} does not exist` }
-      const [changes, history] = await Promise.all([sync.changes(code, cursor.synced + 1, cursor.wanted), store.history(code)])
-      const withHistory = { ...context, history }
+      const [changes, history, known] = await Promise.all([sync.changes(code, cursor.synced + 1, cursor.wanted), store.history(code), facts(code)])
+      const withHistory = { ...context, ...known, history }
       for (const change of changes) {
         sequence = change.sequence
         // the lease is renewed before each message, so a long backlog never outlives it: another

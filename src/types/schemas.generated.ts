@@ -2834,6 +2834,19 @@ export interface NationalPortalConfig {
   auth?: OutboundAuth;
   tls?: OutboundTls;
   /**
+   * Mã cơ sở dữ liệu quốc gia (MaCSDL) — the portal's codes of the national databases a dossier can have consulted, for the sync record's DSKetNoiCSDL: national-data-store (a component was taken from the national personal data store on DVCQG), population (the applicant's account was authenticated with VNeID, built on the national population database). The portal's code list is not public: a database without a code here is not listed.
+   */
+  databaseCodes?: {
+    /**
+     * MaCSDL of the national personal data store (kho dữ liệu điện tử của tổ chức, cá nhân trên DVCQG).
+     */
+    "national-data-store"?: string;
+    /**
+     * MaCSDL of the national population database (CSDL quốc gia về dân cư).
+     */
+    population?: string;
+  };
+  /**
    * Ghi chú — free text for operators.
    */
   note?: string;
