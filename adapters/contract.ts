@@ -163,6 +163,12 @@ export interface AgencyAdapter<NativeSubmission = unknown, NativeRequest = unkno
   readonly name: string
   readonly description: string
   readonly nativeSchemas: NativeSchemas
+  /**
+   * where, in a native submission, the fields the hub checks only once mapped come from (JSON
+   * pointers into the native body, by canonical pointer): a problem with the dossier code or the
+   * receipt time the desk gave points at the field the agency's software sent
+   */
+  readonly submissionPointers?: Readonly<Partial<Record<'/code' | '/receivedAt', string>>>
   /** native submission (already validated against nativeSchemas.submission) → canonical submission */
   inbound(native: NativeSubmission, context: InboundContext): DossierSubmission
   /** canonical dossier → the request the agency's system expects */

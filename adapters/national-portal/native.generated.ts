@@ -160,7 +160,7 @@ export type NationalPortalDinhDanh = {
 };
 
 /**
- * Một cơ sở dữ liệu quốc gia đã kết nối.
+ * Cơ sở dữ liệu đã kết nối — one national database the dossier consulted.
  */
 export interface NationalPortalKetNoiCSDL {
   /**

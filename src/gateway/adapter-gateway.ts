@@ -68,6 +68,12 @@ export class AdapterGateway {
   get name (): string { return this.adapter.name }
   /** the agency's software can submit dossiers in this format */
   get takesSubmissions (): boolean { return this.#native.submission !== undefined }
+  /** The native field a canonical field of a mapped submission came from (`#/…`), when the adapter names it. */
+  submissionPointer (canonical: string): string | undefined {
+    const native = this.adapter.submissionPointers?.[canonical.replace(/^#/, '') as '/code' | '/receivedAt']
+    return native === undefined ? undefined : `#${native}`
+  }
+
   /** the agency's software can report in this format */
   get takesReports (): boolean { return this.#native.status !== undefined }
 
