@@ -96,6 +96,38 @@ export interface NativeSchemas {
   withdrawal?: object
   /** what the hub sends when the applicant supplies the papers the agency asked for (supplement) */
   supplement?: object
+  /** what the hub sends to ask the post office to collect a dossier's papers (pickup) */
+  pickup?: object
+  /** what the post office reports about a collection (pickupStatus) */
+  pickupStatus?: object
+}
+
+/**
+ * Yêu cầu thu gom hồ sơ — the hub asks the post office to collect a dossier's papers at the
+ * applicant's address and hand them to the one-stop desk (Decision 45/2016/QĐ-TTg).
+ */
+export interface PickupOrder {
+  dossierCode: string
+  procedureName: string
+  /** the one-stop desk that receives the papers */
+  desk: { code: string, name?: string }
+  contactName: string
+  phone: string
+  address: { provinceCode: string, districtCode?: string, wardCode: string, line: string, fullText?: string }
+  preferredDate?: string
+  note?: string
+  provincePaysPostage: boolean
+}
+
+/** What the post office reports about a collection, read: collected, handed over to the desk, or not collected. */
+export interface PickupUpdate {
+  event: 'collected' | 'handed-over' | 'failed'
+  dossierCode: string
+  itemCode: string
+  /** ISO 8601, Vietnam time */
+  at: string
+  postage?: number
+  note: string
 }
 
 /**
@@ -193,6 +225,10 @@ export interface AgencyAdapter<NativeSubmission = unknown, NativeRequest = unkno
    * "<code>/<step>/payment-<reference>"); an adapter without it cannot be told (the notice fails, visibly)
    */
   payment?(notice: PaymentNotice, context: OutboundContext): OutboundRequest
+  /** the request that asks the post office to collect a dossier (checked against nativeSchemas.pickup); only a postal adapter has it */
+  pickup?(order: PickupOrder, context: { agencyId: string, agencyCode?: string }): OutboundRequest
+  /** the post office's report on a collection (already validated against nativeSchemas.pickupStatus), read */
+  pickupStatus?(native: unknown): PickupUpdate
 }
 
 /** Thrown by an adapter when a dossier cannot be expressed in the agency's format: not retryable. */

@@ -26,7 +26,7 @@ import { DeliveryService, type AgencyChannel } from './delivery/delivery-service
 import { AgencyHttpClient } from './delivery/http-client.ts'
 import { createStrictAjv } from './validation/ajv.ts'
 import { createGateways, type AdapterGateway } from './gateway/adapter-gateway.ts'
-import { createNationalSyncValidator } from './validation/native.ts'
+import { NationalPortalGateway } from './gateway/national-portal-gateway.ts'
 import { closeRedis, createRedis } from './redis/connection.ts'
 import { closeWorkers } from './queues/close-workers.ts'
 import { Keys } from './store/keys.ts'
@@ -69,7 +69,6 @@ import { paymentAdapters } from '../adapters/payments.ts'
 import { PickupStore } from './store/pickup-store.ts'
 import { PickupService } from './services/pickup-service.ts'
 import { PICKUP_QUEUE } from './queues/payment-queue.ts'
-import { pickupSchemas } from '../adapters/postal/index.ts'
 
 /** How long a change waits for Redis to take its jobs before it answers anyway (handOff in createHub). */
 const HANDOFF_MS = 2000
@@ -338,6 +337,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       now
     })
   }
+  // the adapters' gateways (validate → map → validate), compiled once
+  const gateways = gatewaysOf()
   // postal pickups: when a postal agency collects dossiers
   let pickups: PickupService | undefined
   let pickupQueue: OutboxJobQueue | undefined
@@ -345,7 +346,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   if (pickupAgency !== undefined) {
     const q = new OutboxJobQueue(PICKUP_QUEUE, redis, keys.queuePrefix, pickupAgency.retry)
     pickupQueue = q
-    const ajv = createStrictAjv()
+    const gateway = gateways.get(pickupAgency.adapter)
+    if (gateway?.takesPickups !== true) throw new Error(`the postal agency ${pickupAgency.id} uses adapter ${pickupAgency.adapter}, which cannot ask for pickups`)
     pickups = new PickupService({
       pickups: new PickupStore(db.sql),
       store,
@@ -353,8 +355,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       agency: pickupAgency,
       provincePaysPostage: settings.provincePaysPostage,
       procedures: settings.procedures,
-      validatePickup: ajv.compile(pickupSchemas.pickup),
-      validateStatus: ajv.compile(pickupSchemas.status),
+      gateway,
       enqueue: async (jobs) => { await handOff('the pickup jobs', async () => { await q.enqueue(jobs) }) },
       log,
       now
@@ -366,7 +367,6 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     else log.warn({ secrets: true }, warning)
   }
 
-  const gateways = gatewaysOf()
   // what the national record needs beyond the dossier: online payment, fee lines, registered results, database codes
   const factsQuery = new NationalFactsQuery(db.sql, settings.payments?.paidOnlineCode ?? 2)
   const databaseCodes = settings.nationalPortal?.databaseCodes
@@ -456,9 +456,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     }
     const portal = settings.nationalPortal
     if (portal !== undefined) {
-      const validateSync = createNationalSyncValidator()
       const context = { agencies: settings.agencies }
-      const syncService = new NationalSyncService({ store, sync: nationalSync, http, portal, context, facts: nationalFacts, validate: validateSync, log, now })
+      const syncService = new NationalSyncService({ store, sync: nationalSync, http, portal, context, facts: nationalFacts, gateway: new NationalPortalGateway(), log, now })
       workers.push(createNationalSyncWorker({ connection: workerRedis, prefix: keys.queuePrefix, service: syncService, portal, log }))
     }
     const paymentService = payments

@@ -14,6 +14,8 @@ export interface NativeValidators {
   status?: ValidateFunction
   withdrawal?: ValidateFunction
   supplement?: ValidateFunction
+  pickup?: ValidateFunction
+  pickupStatus?: ValidateFunction
 }
 
 export function createNativeValidators (adapters: ReadonlyMap<string, AgencyAdapter<never, unknown, never>>): Map<string, NativeValidators> {
@@ -36,7 +38,9 @@ export function createNativeValidators (adapters: ReadonlyMap<string, AgencyAdap
       ...(s.submission !== undefined && { submission: compile(s.submission) }),
       ...(s.status !== undefined && { status: compile(s.status) }),
       ...(s.withdrawal !== undefined && { withdrawal: compile(s.withdrawal) }),
-      ...(s.supplement !== undefined && { supplement: compile(s.supplement) })
+      ...(s.supplement !== undefined && { supplement: compile(s.supplement) }),
+      ...(s.pickup !== undefined && { pickup: compile(s.pickup) }),
+      ...(s.pickupStatus !== undefined && { pickupStatus: compile(s.pickupStatus) })
     })
   }
   return out
