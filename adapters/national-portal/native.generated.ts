@@ -5,7 +5,7 @@
  */
 export type NationalPortalRecord = {
   /**
-   * Mã hồ sơ — the dossier code printed on the receipt, <receiving agency code>-<YYMMDD>-<NNNN> (the format of Circular 01/2018/TT-VPCP Art. 19, kept under Circular 03/2025/TT-VPCP).
+   * Mã hồ sơ — the dossier code printed on the receipt, <receiving agency code>-<YYMMDD>-<NNNN> (the format of Circular 01/2018/TT-VPCP Art. 19; Circular 03/2025/TT-VPCP, which replaced it, guides the code: its article and whether the format changed are not verified).
    */
   MaHoSo: string;
   /**

@@ -791,7 +791,7 @@ export interface RoutingState {
  */
 export interface Dossier {
   /**
-   * Mã hồ sơ — the dossier code printed on the receipt (giấy tiếp nhận): <receiving agency code>-<YYMMDD>-<NNNN>, the format of Circular 01/2018/TT-VPCP Art. 19 as kept under Circular 03/2025/TT-VPCP (mã số hồ sơ, guiding Decree 118/2025/NĐ-CP). NNNN is the agency's sequence number of the day (Vietnam time), at least 4 digits. A submission may carry the code the receiving system (the one-stop desk, the national portal) issued: its agency part must be procedure.receivingAgency.code and its date the Vietnam date of receivedAt, and no other dossier may hold it (409); without it the hub issues one.
+   * Mã hồ sơ — the dossier code printed on the receipt (giấy tiếp nhận): <receiving agency code>-<YYMMDD>-<NNNN>, the format of Circular 01/2018/TT-VPCP Art. 19 (Circular 03/2025/TT-VPCP, guiding Decree 118/2025/NĐ-CP, replaced it and guides the mã số hồ sơ; its article on the format is not verified). NNNN is the agency's sequence number of the day (Vietnam time), at least 4 digits. A submission may carry the code the receiving system (the one-stop desk, the national portal) issued: its agency part must be procedure.receivingAgency.code and its date the Vietnam date of receivedAt, and no other dossier may hold it (409); without it the hub issues one.
    */
   code: string;
   /**
