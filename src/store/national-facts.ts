@@ -13,8 +13,11 @@ export interface NationalFacts {
   resultDocuments: Array<{ id: string, step?: string, kind: string, sha256: string }>
 }
 
+type Line = { code?: string, name: string, amount: number }
+
 interface Row {
-  payments: Array<{ reference: string, state: string, lines: Array<{ code?: string, name: string, amount: number }> }> | null
+  /** lines: jsonb, which payments keeps as JSON text in some rows (store/payment-store.ts reads both) */
+  payments: Array<{ reference: string, state: string, lines: Line[] | string }> | null
   documents: Array<{ id: string, step: string | null, kind: string, sha256: string }> | null
 }
 
@@ -35,7 +38,7 @@ export class NationalFactsQuery {
            from payments p join dossiers d on d.id = p.dossier_id where d.code = ${code}) as payments,
         (select json_agg(json_build_object('id', x.id, 'step', x.step, 'kind', x.kind, 'sha256', x.sha256) order by x.registered_at, x.id)
            from documents x where x.dossier_code = ${code} and x.origin = 'result') as documents`
-    const payments = row?.payments ?? []
+    const payments = (row?.payments ?? []).map((p) => ({ ...p, lines: typeof p.lines === 'string' ? JSON.parse(p.lines) as Line[] : p.lines }))
     const resultDocuments = (row?.documents ?? []).map((d) => ({ id: d.id, kind: d.kind, sha256: d.sha256, ...(d.step !== null && { step: d.step }) }))
     const paidOnline = payments.length === 0 ? undefined : payments.some((p) => p.state === 'paid') ? this.#paidCode : 0
     return { payments, resultDocuments, ...(paidOnline !== undefined && { paidOnline }) }
