@@ -346,8 +346,10 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   if (pickupAgency !== undefined) {
     const q = new OutboxJobQueue(PICKUP_QUEUE, redis, keys.queuePrefix, pickupAgency.retry)
     pickupQueue = q
-    const gateway = gateways.get(pickupAgency.adapter)
-    if (gateway?.takesPickups !== true) throw new Error(`the postal agency ${pickupAgency.id} uses adapter ${pickupAgency.adapter}, which cannot ask for pickups`)
+    // the agency's own adapter when it speaks a pickup format, else VNPost's (the postal adapter), as before
+    const own = gateways.get(pickupAgency.adapter)
+    const gateway = own?.takesPickups === true ? own : gateways.get('postal')
+    if (gateway?.takesPickups !== true) throw new Error(`no adapter to ask the postal agency ${pickupAgency.id} for pickups: neither ${pickupAgency.adapter} nor postal has a pickup format`)
     pickups = new PickupService({
       pickups: new PickupStore(db.sql),
       store,
