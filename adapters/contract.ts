@@ -98,6 +98,38 @@ export interface NativeSchemas {
   supplement?: object
   /** what the hub sends when the applicant paid online what the agency asked for (payment) */
   payment?: object
+  /** what the hub sends to ask the post office to collect a dossier's papers (pickup) */
+  pickup?: object
+  /** what the post office reports about a collection (pickupStatus) */
+  pickupStatus?: object
+}
+
+/**
+ * Yêu cầu thu gom hồ sơ — the hub asks the post office to collect a dossier's papers at the
+ * applicant's address and hand them to the one-stop desk (Decision 45/2016/QĐ-TTg).
+ */
+export interface PickupOrder {
+  dossierCode: string
+  procedureName: string
+  /** the one-stop desk that receives the papers */
+  desk: { code: string, name?: string }
+  contactName: string
+  phone: string
+  address: { provinceCode: string, districtCode?: string, wardCode: string, line: string, fullText?: string }
+  preferredDate?: string
+  note?: string
+  provincePaysPostage: boolean
+}
+
+/** What the post office reports about a collection, read: collected, handed over to the desk, or not collected. */
+export interface PickupUpdate {
+  event: 'collected' | 'handed-over' | 'failed'
+  dossierCode: string
+  itemCode: string
+  /** ISO 8601, Vietnam time */
+  at: string
+  postage?: number
+  note: string
 }
 
 /**
@@ -165,6 +197,12 @@ export interface AgencyAdapter<NativeSubmission = unknown, NativeRequest = unkno
   readonly name: string
   readonly description: string
   readonly nativeSchemas: NativeSchemas
+  /**
+   * where, in a native submission, the fields the hub checks only once mapped come from (JSON
+   * pointers into the native body, by canonical pointer): a problem with the dossier code or the
+   * receipt time the desk gave points at the field the agency's software sent
+   */
+  readonly submissionPointers?: Readonly<Partial<Record<'/code' | '/receivedAt', string>>>
   /** native submission (already validated against nativeSchemas.submission) → canonical submission */
   inbound(native: NativeSubmission, context: InboundContext): DossierSubmission
   /** canonical dossier → the request the agency's system expects */
@@ -190,6 +228,10 @@ export interface AgencyAdapter<NativeSubmission = unknown, NativeRequest = unkno
    * "<code>/<step>/payment-<reference>". An agency that never asks for payment throws AdapterMappingError.
    */
   payment(notice: PaymentNotice, context: OutboundContext): OutboundRequest
+  /** the request that asks the post office to collect a dossier (checked against nativeSchemas.pickup); only a postal adapter has it */
+  pickup?(order: PickupOrder, context: { agencyId: string, agencyCode?: string }): OutboundRequest
+  /** the post office's report on a collection (already validated against nativeSchemas.pickupStatus), read */
+  pickupStatus?(native: unknown): PickupUpdate
 }
 
 /** Thrown by an adapter when a dossier cannot be expressed in the agency's format: not retryable. */

@@ -28,7 +28,7 @@ export class IdempotencyConflictError extends ConflictBase {
 }
 
 /** A submission carries a dossier code (the receiving system's) that another dossier holds. */
-export const DossierCodeTakenError = createError<'HUB_ERR_DOSSIER_CODE_TAKEN', 409, [string]>('HUB_ERR_DOSSIER_CODE_TAKEN', 'The dossier code %s is held by another dossier: a code is given once (mã hồ sơ, Circular 01/2018/TT-VPCP Art. 19 as kept under Circular 03/2025/TT-VPCP: the receiving agency\'s sequence number of the day); nothing was stored', 409)
+export const DossierCodeTakenError = createError<'HUB_ERR_DOSSIER_CODE_TAKEN', 409, [string]>('HUB_ERR_DOSSIER_CODE_TAKEN', 'The dossier code %s is held by another dossier: a code is given once (mã hồ sơ, Circular 01/2018/TT-VPCP Art. 19, whose format the hub keeps; Circular 03/2025/TT-VPCP replaced it, its article not verified: the receiving agency\'s sequence number of the day); nothing was stored', 409)
 export const CheckpointNotFoundError = createError<'HUB_ERR_CHECKPOINT_NOT_FOUND', 404, [string]>('HUB_ERR_CHECKPOINT_NOT_FOUND', 'The hub keeps no audit checkpoint of %s; GET /v1/audit/checkpoints lists the ones it keeps', 404)
 /** A write through the queue console, which is read-only. */
 export const ReadOnlyConsoleError = createError<'HUB_ERR_READ_ONLY_CONSOLE', 405, [string, string]>('HUB_ERR_READ_ONLY_CONSOLE', 'The queue console is read-only (%s %s): retry or discard deliveries through the admin API (/v1/admin), where each action is audited', 405)

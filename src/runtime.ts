@@ -26,7 +26,7 @@ import { DeliveryService, type AgencyChannel } from './delivery/delivery-service
 import { AgencyHttpClient } from './delivery/http-client.ts'
 import { createStrictAjv } from './validation/ajv.ts'
 import { createGateways, type AdapterGateway } from './gateway/adapter-gateway.ts'
-import { createNationalSyncValidator } from './validation/native.ts'
+import { NationalPortalGateway } from './gateway/national-portal-gateway.ts'
 import { closeRedis, createRedis } from './redis/connection.ts'
 import { closeWorkers } from './queues/close-workers.ts'
 import { Keys } from './store/keys.ts'
@@ -61,6 +61,7 @@ import { NationalStoreSync, nationalStoreFetch } from './delivery/national-store
 import { fileProbe } from './delivery/file-probe.ts'
 import { NationalSyncStore } from './store/national-sync-store.ts'
 import { CitizenRetryAdmin } from './services/citizen-retry-admin.ts'
+import { NationalFactsQuery, type NationalFacts } from './store/national-facts.ts'
 import { NationalSyncAdmin } from './services/national-sync-admin.ts'
 import { NationalSyncQueue, createNationalSyncWorker } from './queues/national-sync-queue.ts'
 import { NationalSyncService } from './delivery/national-sync-service.ts'
@@ -71,7 +72,6 @@ import { paymentAdapters } from '../adapters/payments.ts'
 import { PickupStore } from './store/pickup-store.ts'
 import { PickupService } from './services/pickup-service.ts'
 import { PICKUP_QUEUE } from './queues/payment-queue.ts'
-import { pickupSchemas } from '../adapters/postal/index.ts'
 
 /** How long a change waits for Redis to take its jobs before it answers anyway (handOff in createHub). */
 const HANDOFF_MS = 2000
@@ -322,6 +322,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   // once-only: the document store's use cases (reuse at intake and in supplements, results registered from reports)
   const documents = new DocumentService({ store: new DocumentStore(db.sql), ...nationalStoreOf(settings), dossierAgencies: async (code) => await store.agenciesOf(code), probe: fileProbe({ timeoutMs: PROBE_TIMEOUT_MS, maxBytes: PROBE_MAX_BYTES }), ...(settings.documentFiles !== undefined && { files: settings.documentFiles }), log, now })
   const lifecycle = createLifecycleService({ store, settings, enqueue, ...(notify !== undefined && { notify }), documents, log, now })
+  // the adapters' gateways (validate → map → validate), compiled once
   const gateways = gatewaysOf()
   // online payments: the service on every role (the API takes callbacks, the workers create and tell)
   let payments: PaymentService | undefined
@@ -355,7 +356,10 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   if (pickupAgency !== undefined) {
     const q = new OutboxJobQueue(PICKUP_QUEUE, redis, keys.queuePrefix, pickupAgency.retry)
     pickupQueue = q
-    const ajv = createStrictAjv()
+    // the agency's own adapter when it speaks a pickup format, else VNPost's (the postal adapter), as before
+    const own = gateways.get(pickupAgency.adapter)
+    const gateway = own?.takesPickups === true ? own : gateways.get('postal')
+    if (gateway?.takesPickups !== true) throw new Error(`no adapter to ask the postal agency ${pickupAgency.id} for pickups: neither ${pickupAgency.adapter} nor postal has a pickup format`)
     pickups = new PickupService({
       pickups: new PickupStore(db.sql),
       store,
@@ -363,8 +367,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       agency: pickupAgency,
       provincePaysPostage: settings.provincePaysPostage,
       procedures: settings.procedures,
-      validatePickup: ajv.compile(pickupSchemas.pickup),
-      validateStatus: ajv.compile(pickupSchemas.status),
+      gateway,
       enqueue: async (jobs) => { await handOff('the pickup jobs', async () => { await q.enqueue(jobs) }) },
       log,
       now
@@ -376,6 +379,10 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     else log.warn({ secrets: true }, warning)
   }
 
+  // what the national record needs beyond the dossier: online payment, fee lines, registered results, database codes
+  const factsQuery = new NationalFactsQuery(db.sql, settings.payments?.paidOnlineCode ?? 2)
+  const databaseCodes = settings.nationalPortal?.databaseCodes
+  const nationalFacts = async (code: string): Promise<NationalFacts & { databaseCodes?: typeof databaseCodes }> => ({ ...(await factsQuery.of(code)), ...(databaseCodes !== undefined && { databaseCodes }) })
   let draining = false
   let app: FastifyInstance | undefined
   if (role !== 'worker') {
@@ -390,14 +397,13 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     }
     // the receiving desks are named by their QCVN 102 code: the configured agencies that have one
     const receivingNames = new Map([...settings.agencies.values()].flatMap((a) => a.code !== undefined ? [[a.code, a.name] as const] : []))
-    const paymentStore = new PaymentStore(db.sql)
-    const paidCode = settings.payments?.paidOnlineCode ?? 2
     const dossiers = new DossierQueries(store, audit, {
       notifications,
       notices: noticeStore,
       subscribers: settings.subscribers,
       agencies: settings.agencies,
-      paidOnline: async (code) => { const p = await paymentStore.onlinePayment(code); return p === undefined ? undefined : p === 'paid' ? paidCode : 0 }
+      nationalFacts
+
     })
     const citizenRetries = new CitizenRetryAdmin({
       notices: noticeStore,
@@ -470,9 +476,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     }
     const portal = settings.nationalPortal
     if (portal !== undefined) {
-      const validateSync = createNationalSyncValidator()
       const context = { agencies: settings.agencies }
-      const syncService = new NationalSyncService({ store, sync: nationalSync, http, portal, context, validate: validateSync, log, now })
+      const syncService = new NationalSyncService({ store, sync: nationalSync, http, portal, context, facts: nationalFacts, gateway: new NationalPortalGateway(), log, now })
       workers.push(createNationalSyncWorker({ connection: workerRedis, prefix: keys.queuePrefix, service: syncService, portal, log }))
     }
     const paymentService = payments

@@ -342,7 +342,10 @@ function inbound (native: ElectricitySubmission, context: { agencyId: string }):
     resultReturn: method === 'postal'
       ? { method, delivery: { recipientName: customer.tenKhachHang, phone: customer.soDienThoai as string, address: supply } }
       : { method },
-    submittedAt: nativeDateTime(native.ngayYeuCau, 'ngayYeuCau')
+    submittedAt: nativeDateTime(native.ngayYeuCau, 'ngayYeuCau'),
+    // the desk's (or the portal's) own code and receipt time, when it issued them: checked as a portal's are
+    ...(native.maHoSo !== undefined && { code: native.maHoSo }),
+    ...(native.ngayTiepNhan !== undefined && { receivedAt: nativeDateTime(native.ngayTiepNhan, 'ngayTiepNhan') })
   }
 }
 
@@ -473,6 +476,7 @@ export const electricityAdapter: AgencyAdapter<ElectricitySubmission, Electricit
   name: 'electricity',
   description: 'Power company (EVN) customer-service system: new low-voltage connections (cấp điện mới hạ áp) and household contract holder changes (thay đổi chủ thể hợp đồng mua bán điện).',
   nativeSchemas: { submission: submissionSchema, request: requestSchema, status: statusSchema, withdrawal: withdrawalSchema, supplement: supplementSchema, payment: paymentSchema },
+  submissionPointers: { '/code': '/maHoSo', '/receivedAt': '/ngayTiepNhan' },
   inbound,
   outbound,
   status,

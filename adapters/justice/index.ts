@@ -666,7 +666,10 @@ function inbound (native: JusticeSubmission, context: { agencyId: string }): Dos
     channel: channels.toCanonical(native.kenhNop),
     resultReturn,
     ...(native.lePhi !== undefined && native.lePhi.length > 0 && { fees: native.lePhi.map((f, i) => feeToCanonical(f, `lePhi[${i}]`)) }),
-    submittedAt: nativeDateTime(native.ngayNop, 'ngayNop')
+    submittedAt: nativeDateTime(native.ngayNop, 'ngayNop'),
+    // the desk's (or the portal's) own code and receipt time, when it issued them: checked as a portal's are
+    ...(native.maHoSo !== undefined && { code: native.maHoSo }),
+    ...(native.ngayTiepNhan !== undefined && { receivedAt: nativeDateTime(native.ngayTiepNhan, 'ngayTiepNhan') })
   }
 }
 
@@ -822,6 +825,7 @@ export const justiceAdapter: AgencyAdapter<JusticeSubmission, JusticeRequest, Ju
   name: 'justice',
   description: 'Department of Justice software: civil status (đăng ký khai sinh, khai tử, kết hôn) and criminal record certificates (cấp Phiếu lý lịch tư pháp).',
   nativeSchemas: { submission: submissionSchema, request: requestSchema, status: statusSchema, withdrawal: withdrawalSchema, supplement: supplementSchema, payment: paymentSchema },
+  submissionPointers: { '/code': '/maHoSo', '/receivedAt': '/ngayTiepNhan' },
   inbound,
   outbound,
   status,

@@ -275,6 +275,14 @@ export type JusticeSubmission = {
    */
   soBienNhan: string;
   /**
+   * Mã hồ sơ — the dossier code the receiving system printed on the applicant's receipt (giấy tiếp nhận hồ sơ và hẹn trả kết quả), when the civil-status desk or the national portal issued one: <receiving agency code>-<YYMMDD>-<NNNN>. Becomes the dossier's code: its agency part must be maDonViTiepNhan and its date the Vietnam date of the receipt time; another dossier holding it is a 409. Absent: the hub issues one.
+   */
+  maHoSo?: string;
+  /**
+   * Ngày tiếp nhận — the receipt time the receiving system stamped on that receipt, yyyyMMddHHmmss Vietnam time (as ngayTiepNhan in the hub's requests). Becomes the dossier's receipt time (due dates, the 15:00 rule, statistics and the code's date count from it): not in the future, not before ngayNop, not older than the hub's bound (intake.receivedAtMaxAgeDays). Absent: the hub's arrival time.
+   */
+  ngayTiepNhan?: string;
+  /**
    * Mã thủ tục hành chính — national procedure code.
    */
   maTTHC: string;

@@ -609,7 +609,10 @@ function inbound (native: LandSubmission, context: { agencyId: string }): Dossie
     channel: channels.toCanonical(native.KenhNop),
     resultReturn: native.ThongTinNhanKetQua !== undefined ? { method, delivery: deliveryToCanonical(native.ThongTinNhanKetQua) } : { method },
     ...(native.DanhSachLePhi !== undefined && { fees: native.DanhSachLePhi.map(feeToCanonical) }),
-    submittedAt: nativeDateTime(native.NgayNop, 'NgayNop')
+    submittedAt: nativeDateTime(native.NgayNop, 'NgayNop'),
+    // the desk's (or the portal's) own code and receipt time, when it issued them: checked as a portal's are
+    ...(native.MaHoSo !== undefined && { code: native.MaHoSo }),
+    ...(native.NgayTiepNhan !== undefined && { receivedAt: nativeDateTime(native.NgayTiepNhan, 'NgayTiepNhan') })
   }
 }
 
@@ -792,6 +795,7 @@ export const landAdapter: AgencyAdapter<LandSubmission, LandRequest, LandStatus>
     supplement: supplementSchema,
     payment: paymentSchema
   },
+  submissionPointers: { '/code': '/MaHoSo', '/receivedAt': '/NgayTiepNhan' },
   inbound,
   outbound,
   status,

@@ -350,6 +350,14 @@ export type LandSubmission = {
    */
   SoBienNhan: string;
   /**
+   * Mã hồ sơ — the dossier code the receiving system printed on the applicant's receipt (giấy tiếp nhận hồ sơ và hẹn trả kết quả), when the land office's one-stop desk or the national portal issued one: <receiving agency code>-<YYMMDD>-<NNNN>. Becomes the dossier's code: its agency part must be MaDonViTiepNhan and its date the Vietnam date of the receipt time; another dossier holding it is a 409. Absent: the hub issues one.
+   */
+  MaHoSo?: string;
+  /**
+   * Ngày tiếp nhận — the receipt time the receiving system stamped on that receipt, yyyyMMddHHmmss Vietnam time (as NgayTiepNhan in the hub's requests). Becomes the dossier's receipt time (due dates, the 15:00 rule, statistics and the code's date count from it): not in the future, not before NgayNop, not older than the hub's bound (intake.receivedAtMaxAgeDays). Absent: the hub's arrival time.
+   */
+  NgayTiepNhan?: string;
+  /**
    * Hồ sơ trên Cổng dịch vụ công — when the office received the dossier from the provincial portal (not at its own desk): the portal's system id and its reference for the dossier, so the hub recognises the dossier the portal already sent.
    */
   HoSoDVC?: {

@@ -42,7 +42,33 @@ export interface NationalRecordContext {
   history?: readonly HistoryEntry[]
   /** DuocThanhToanTrucTuyen: 0 asked to pay online and not paid, 1 paid on the national platform, 2 on the province's own gateway; absent: no online payment asked */
   paidOnline?: 0 | 1 | 2
+  /**
+   * the fee lines of the payment requests the agencies made for the dossier (yêu cầu thực hiện
+   * nghĩa vụ tài chính, status 6), paid online: listed in DanhSachLePhi after the dossier's own fees
+   * (a line whose code is already listed is not repeated); cancelled requests are left out
+   */
+  payments?: ReadonlyArray<{ reference: string, state: string, lines: ReadonlyArray<{ code?: string, name: string, amount: number }> }>
+  /**
+   * the dossier's results as the hub's document store registered them (origin result): each result
+   * document found here (same step, component code and digest) carries the stored document's id as
+   * MaGiayToKetQua
+   */
+  resultDocuments?: ReadonlyArray<{ id: string, step?: string, kind: string, sha256: string }>
+  /**
+   * MaCSDL, the portal's codes of the national databases (DSKetNoiCSDL), from the hub config
+   * (nationalPortal.databaseCodes): the portal's code list is not public, so a database without a
+   * configured code is not listed
+   */
+  databaseCodes?: Readonly<Partial<Record<NationalDatabase, string>>>
 }
+
+/**
+ * The national databases a dossier can have consulted, as the hub knows them: the national
+ * personal data store on DVCQG (a component taken from it: TaiLieuNop[].DuocLayTuKhoDMQG 1) and
+ * the national population database (the applicant's account authenticated with VNeID, the e-identity
+ * built on it: TaiKhoanDuocXacThucVoiVNeID 1).
+ */
+export type NationalDatabase = 'national-data-store' | 'population'
 
 type Channel = Dossier['channel']
 type ApplicantKind = Dossier['applicant']['kind']
@@ -93,6 +119,24 @@ export const FEE_COLLECTION_CODES: Readonly<Record<NonNullable<Fee['collection']
   postal: 3
 }
 
+/**
+ * Loại phí, lệ phí: 1 for every line, the only value seen in a public provincial sync
+ * (HuanVu201/DichVuCong_KhoaLuan_PASETO sends '1' for the fees of its payment requests; a ministry
+ * portal's integration guide names 1 "phí, lệ phí thông thường"). The portal's other codes are
+ * unconfirmed, so the hub sends no other.
+ */
+export const FEE_KIND_CODE = 1
+
+/**
+ * Hình thức (trả kết quả): how the applicant receives the result, as the public provincial sync
+ * sends it (HinhThuc is its HinhThucTra: 0 at the one-stop desk, 1 by post). Its code for an online
+ * return is not known: the field is then left out.
+ */
+export const RESULT_RETURN_CODES: Readonly<Partial<Record<NonNullable<Dossier['resultReturn']>['method'], NonNullable<NationalPortalRecord['HinhThuc']>>>> = {
+  counter: 0,
+  postal: 1
+}
+
 /** A non-empty string, or undefined: optional fields are omitted rather than sent empty. */
 function present (value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value
@@ -124,16 +168,49 @@ function feeItem (f: Fee): NationalPortalLePhi {
     TenPhiLePhi: f.name,
     MaPhiLePhi: f.code,
     ...(f.collection !== undefined && { HinhThucThu: FEE_COLLECTION_CODES[f.collection] }),
-    Gia: f.amount
+    Gia: f.amount,
+    LoaiPhiLePhi: FEE_KIND_CODE
   }
 }
 
-function resultItem (r: ResultDocument): NationalPortalGiayToKetQua {
+/**
+ * DanhSachLePhi: the dossier's own fees, then the lines of the payment requests made for it (asked
+ * and paid online: HinhThucThu 2), each code once. A payment line the agency gave no code is
+ * listed under the hub's payment reference and its line number (`<reference>-<n>`).
+ */
+export function feeItems (dossier: Dossier, payments: NationalRecordContext['payments']): NationalPortalLePhi[] {
+  const items = (dossier.fees ?? []).map(feeItem)
+  const codes = new Set(items.map((i) => i.MaPhiLePhi))
+  for (const p of payments ?? []) {
+    if (p.state === 'cancelled') continue
+    p.lines.forEach((line, i) => {
+      const code = present(line.code) ?? `${p.reference}-${i + 1}`
+      if (codes.has(code)) return
+      codes.add(code)
+      items.push({ TenPhiLePhi: line.name, MaPhiLePhi: code, HinhThucThu: FEE_COLLECTION_CODES.online, Gia: line.amount, LoaiPhiLePhi: FEE_KIND_CODE })
+    })
+  }
+  return items.slice(0, 50)
+}
+
+function resultItem (r: ResultDocument, stored: NationalRecordContext['resultDocuments']): NationalPortalGiayToKetQua {
+  const doc = stored?.find((d) => d.sha256 === r.sha256 && d.kind === r.componentCode && (r.step === undefined || d.step === undefined || d.step === r.step))
   return {
     TenGiayTo: r.name,
     MaThanhPhanHoSo: r.componentCode,
-    DuongDanTepTinKetQua: r.url
+    DuongDanTepTinKetQua: r.url,
+    ...(doc !== undefined && { MaGiayToKetQua: doc.id })
   }
+}
+
+/** DSKetNoiCSDL: the configured codes of the national databases the dossier consulted. */
+export function consultedDatabases (dossier: Dossier, codes: NationalRecordContext['databaseCodes']): Array<{ MaCSDL: string }> {
+  if (codes === undefined) return []
+  const used: NationalDatabase[] = []
+  if ((dossier.attachments ?? []).some((a) => a.reused?.fromNationalStore === true)) used.push('national-data-store')
+  if (dossier.applicant.vneidAuthenticated === true) used.push('population')
+  const out = used.flatMap((db) => { const c = present(codes[db]); return c === undefined ? [] : [c] })
+  return [...new Set(out)].map((MaCSDL) => ({ MaCSDL }))
 }
 
 type DateField = 'NgayHenTra' | 'NgayTra' | 'NgayKetThucXuLy' | 'NgayTuChoi' | 'NgayHenTraTruoc' | 'NgayHenTraMoi'
@@ -199,8 +276,10 @@ export function toNationalRecord (dossier: Dossier, context: NationalRecordConte
 
   const identifierType = IDENTIFIER_CODES[applicant.identity.type]
   const attachments = dossier.attachments ?? []
-  const fees = dossier.fees ?? []
+  const fees = feeItems(dossier, context.payments)
   const results = dossier.results ?? []
+  const databases = consultedDatabases(dossier, context.databaseCodes)
+  const hinhThuc = dossier.resultReturn === undefined ? undefined : RESULT_RETURN_CODES[dossier.resultReturn.method]
   const maLinhVuc = present(procedure.field?.code)
   const tenLinhVuc = present(procedure.field?.name)
   const phone = present(applicant.phone)
@@ -233,10 +312,12 @@ export function toNationalRecord (dossier: Dossier, context: NationalRecordConte
     ...(applicant.vneidAuthenticated !== undefined && { TaiKhoanDuocXacThucVoiVNeID: applicant.vneidAuthenticated ? 1 : 0 }),
     HoSoCoThanhPhanSoHoa: attachments.some((a) => a.digitized === true) ? 1 : 0,
     ...(context.paidOnline !== undefined && { DuocThanhToanTrucTuyen: context.paidOnline }),
+    ...(hinhThuc !== undefined && { HinhThuc: hinhThuc }),
+    ...(databases.length > 0 && { DSKetNoiCSDL: databases }),
     ...(identifierType !== undefined && { DinhDanhCHS: [{ LoaiDinhDanh: identifierType, SoDinhDanh: applicant.identity.number }] }),
     ...(attachments.length > 0 && { TaiLieuNop: attachments.map(attachmentItem) }),
-    ...(fees.length > 0 && { DanhSachLePhi: fees.map(feeItem) }),
-    ...(results.length > 0 && { DanhSachGiayToKetQua: results.map(resultItem) }),
+    ...(fees.length > 0 && { DanhSachLePhi: fees }),
+    ...(results.length > 0 && { DanhSachGiayToKetQua: results.map((r) => resultItem(r, context.resultDocuments)) }),
     ...(rounds.length > 0 && { DanhSachHoSoBoSung: rounds })
   }
 }

@@ -5,7 +5,7 @@
  */
 export type NationalPortalRecord = {
   /**
-   * Mã hồ sơ — the dossier code printed on the receipt, <receiving agency code>-<YYMMDD>-<NNNN> (the format of Circular 01/2018/TT-VPCP Art. 19, kept under Circular 03/2025/TT-VPCP).
+   * Mã hồ sơ — the dossier code printed on the receipt, <receiving agency code>-<YYMMDD>-<NNNN> (the format of Circular 01/2018/TT-VPCP Art. 19; Circular 03/2025/TT-VPCP, which replaced it, guides the code: its article and whether the format changed are not verified).
    */
   MaHoSo: string;
   /**
@@ -101,6 +101,17 @@ export type NationalPortalRecord = {
    */
   DuocThanhToanTrucTuyen?: 0 | 1 | 2;
   /**
+   * Hình thức (trả kết quả) — how the applicant receives the result: 0 at the one-stop desk (tại bộ phận một cửa), 1 by public post (qua bưu chính công ích). The codes are those a public provincial sync sends (HuanVu201/DichVuCong_KhoaLuan_PASETO: HinhThuc is its HinhThucTra); the portal's code for an online return is unconfirmed, so the field is absent then, and absent when the dossier does not say.
+   */
+  HinhThuc?: 0 | 1;
+  /**
+   * Danh sách kết nối cơ sở dữ liệu — the national databases the dossier consulted, by the portal's code (MaCSDL): the national personal data store on DVCQG when a component was taken from it (TaiLieuNop[].DuocLayTuKhoDMQG 1), the national population database when the applicant's account was authenticated with VNeID. The portal's code list is not public: only databases with a code configured in nationalPortal.databaseCodes are listed; absent when none.
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  DSKetNoiCSDL?: NationalPortalKetNoiCSDL[];
+  /**
    * Định danh chủ hồ sơ — the applicant's personal identifiers: only a citizen ID (LoaiDinhDanh 1) or an old ID card number (2); absent for organisations and agencies.
    *
    * @minItems 1
@@ -115,7 +126,7 @@ export type NationalPortalRecord = {
    */
   TaiLieuNop?: NationalPortalTaiLieuNop[];
   /**
-   * Danh sách phí, lệ phí — fees and charges of the dossier; absent when there are none.
+   * Danh sách phí, lệ phí — fees and charges of the dossier: its own fees, then the lines of the payment requests agencies made for it (each fee code once); absent when there are none.
    *
    * @minItems 1
    * @maxItems 50
@@ -148,6 +159,15 @@ export type NationalPortalDinhDanh = {
   SoDinhDanh: string;
 };
 
+/**
+ * Cơ sở dữ liệu đã kết nối — one national database the dossier consulted.
+ */
+export interface NationalPortalKetNoiCSDL {
+  /**
+   * Mã cơ sở dữ liệu — the portal's code of the database (configured).
+   */
+  MaCSDL: string;
+}
 /**
  * Tài liệu nộp — one submitted document.
  */
@@ -197,6 +217,10 @@ export interface NationalPortalLePhi {
    * Giá (số tiền) — amount in Vietnamese đồng.
    */
   Gia: number;
+  /**
+   * Loại phí, lệ phí — kind of the fee line: 1 phí, lệ phí (of the procedure, or asked by an agency's payment request). 1 is the only value a public provincial sync sends (HuanVu201/DichVuCong_KhoaLuan_PASETO); the portal's other codes are unconfirmed and the hub sends none of them.
+   */
+  LoaiPhiLePhi: 1;
 }
 /**
  * Giấy tờ kết quả — one result document (certificate, notice, contract).
@@ -214,6 +238,10 @@ export interface NationalPortalGiayToKetQua {
    * Đường dẫn tệp tin kết quả — where the result file can be fetched (http or https).
    */
   DuongDanTepTinKetQua: string;
+  /**
+   * Mã giấy tờ kết quả — the identifier of the electronic result: the id under which the hub's document store registered it; absent for a result the store did not register (no holder the hub can name). A public provincial sync sends its catalogue's code of the procedure's main result here; the portal's meaning is not confirmed.
+   */
+  MaGiayToKetQua?: string;
 }
 /**
  * Một lần bổ sung — one round: the due date before it (NgayHenTraTruoc) and after it (NgayHenTraMoi, once the papers came and the clock restarted). The portal's other fields of a round are not confirmed (DOMAIN.md) and are not sent.

@@ -4,7 +4,10 @@
  * strict sink would:
  *
  * - checks the outbound auth the config gives (bearer token or HMAC signature), 401 otherwise;
- * - checks the message against the adapter's schema (400 naming the field otherwise);
+ * - checks the message against the adapter's schema (400 naming the field otherwise), and what
+ *   the schema cannot say (recordProblem: HoSoCoThanhPhanSoHoa agrees with TaiLieuNop, fee codes
+ *   and result codes are unique, DSKetNoiCSDL lists only databases it knows and every one the
+ *   record shows was used);
  * - receives once: a repeated Idempotency-Key is answered as the first time and changes nothing;
  * - keeps order: message SoThuTu n of a dossier is taken only after n − 1 (409 naming both
  *   otherwise: a gap or a reversal is the hub's bug, and the test sees it), the receipt (1) must be
@@ -49,9 +52,44 @@ export interface NationalPortalSimulatorOptions {
   path?: string
   /** the outbound auth the hub uses towards DVCQG; absent: none checked */
   auth?: ResolvedAuth
+  /**
+   * the MaCSDL codes it knows (as the hub's nationalPortal.databaseCodes): a record listing another
+   * code in DSKetNoiCSDL is refused, and so is one that took a component from the national data
+   * store (DuocLayTuKhoDMQG 1) or has a VNeID-authenticated account without listing that database;
+   * absent: DSKetNoiCSDL is not checked beyond the schema
+   */
+  databases?: Readonly<Partial<Record<'national-data-store' | 'population', string>>>
   /** a status to answer instead of taking the message (n: the request's number, 1-based) */
   answer?: (message: NationalPortalSync, n: number) => number | undefined
   log?: (line: string) => void
+}
+
+/**
+ * What the schema cannot say about a record: the flags agree with the lists they sum up, and codes
+ * within a list are unique. Undefined when the record is consistent.
+ */
+export function recordProblem (r: NationalPortalRecord, databases?: NationalPortalSimulatorOptions['databases']): string | undefined {
+  const digitized = (r.TaiLieuNop ?? []).some((d) => d.DuocSoHoa === 1) ? 1 : 0
+  if (r.HoSoCoThanhPhanSoHoa !== digitized) return `HoSoCoThanhPhanSoHoa is ${r.HoSoCoThanhPhanSoHoa} but ${digitized === 1 ? 'a' : 'no'} TaiLieuNop item has DuocSoHoa 1`
+  const reusedWrong = (r.TaiLieuNop ?? []).find((d) => d.DuocLayTuKhoDMQG === 1 && d.DuocTaiSuDung !== 1)
+  if (reusedWrong !== undefined) return `TaiLieuNop ${reusedWrong.MaThanhPhanHoSo}: DuocLayTuKhoDMQG 1 without DuocTaiSuDung 1 (taken from the data store is reused)`
+  const fees = (r.DanhSachLePhi ?? []).map((f) => f.MaPhiLePhi)
+  const feeTwice = fees.find((c, i) => fees.indexOf(c) !== i)
+  if (feeTwice !== undefined) return `DanhSachLePhi lists MaPhiLePhi ${feeTwice} twice`
+  const results = (r.DanhSachGiayToKetQua ?? []).flatMap((g) => g.MaGiayToKetQua === undefined ? [] : [g.MaGiayToKetQua])
+  const resultTwice = results.find((c, i) => results.indexOf(c) !== i)
+  if (resultTwice !== undefined) return `DanhSachGiayToKetQua lists MaGiayToKetQua ${resultTwice} twice`
+  if (databases !== undefined) {
+    const listed = new Set((r.DSKetNoiCSDL ?? []).map((d) => d.MaCSDL))
+    const known = new Set(Object.values(databases))
+    const unknown = [...listed].find((c) => !known.has(c))
+    if (unknown !== undefined) return `DSKetNoiCSDL: MaCSDL ${unknown} is not a database the portal knows`
+    const store = databases['national-data-store']
+    if (store !== undefined && (r.TaiLieuNop ?? []).some((d) => d.DuocLayTuKhoDMQG === 1) && !listed.has(store)) return `a component was taken from the national data store (DuocLayTuKhoDMQG 1) but DSKetNoiCSDL does not list ${store}`
+    const population = databases.population
+    if (population !== undefined && r.TaiKhoanDuocXacThucVoiVNeID === 1 && !listed.has(population)) return `the account is VNeID-authenticated but DSKetNoiCSDL does not list ${population}`
+  }
+  return undefined
 }
 
 const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
@@ -106,6 +144,8 @@ export async function startNationalPortalSimulator (o: NationalPortalSimulatorOp
     if (m.SoThuTu !== last + 1) { refuse(409, `message ${m.SoThuTu} of ${m.MaHoSo} arrived after message ${last}: out of order`, key); return }
     if ((m.SoThuTu === 1) !== (m.LoaiDongBo === 1)) { refuse(400, `message ${m.SoThuTu} of ${m.MaHoSo} has LoaiDongBo ${m.LoaiDongBo}`, key); return }
     if (m.HoSo.MaHoSo !== m.MaHoSo || m.TienDo.MaHoSo !== m.MaHoSo) { refuse(400, 'MaHoSo differs between the message, HoSo and TienDo', key); return }
+    const inconsistent = recordProblem(m.HoSo, o.databases)
+    if (inconsistent !== undefined) { refuse(400, inconsistent, key); return }
     dossiers.set(m.MaHoSo, { record: m.HoSo, progress: [...(known?.progress ?? []), m.TienDo] })
     taken.push(m)
     const answer = JSON.stringify({ KetQua: 'OK', MaHoSo: m.MaHoSo, SoThuTu: m.SoThuTu })

@@ -27,6 +27,8 @@ import {
   type DeliverableDossier,
   type MappedStatus,
   type OutboundContext,
+  type PickupOrder,
+  type PickupUpdate,
   type ResultDocument,
   type StatusReport,
   type StepStatus,
@@ -184,21 +186,6 @@ export const PICKUP_LABEL: Readonly<Record<PostalPickupStatus['StatusCode'], str
   120: 'Đã bàn giao hồ sơ cho Bộ phận tiếp nhận và trả kết quả',
   150: 'Không thu gom được hồ sơ'
 }
-export const pickupSchemas = { pickup: pickupSchema, status: pickupStatusSchema }
-
-/** What the hub asks the post office to collect. */
-export interface PickupOrder {
-  dossierCode: string
-  procedureName: string
-  /** the one-stop desk that receives the papers */
-  desk: { code: string, name?: string }
-  contactName: string
-  phone: string
-  address: { provinceCode: string, districtCode?: string, wardCode: string, line: string, fullText?: string }
-  preferredDate?: string
-  note?: string
-  provincePaysPostage: boolean
-}
 
 /** The collection request (tạo yêu cầu thu gom), POSTed to <endpoint>/thu-gom-ho-so. */
 export function pickupRequest (order: PickupOrder, context: { agencyId: string, agencyCode?: string }): { method: 'POST', path: string, body: PostalPickup } {
@@ -227,17 +214,9 @@ export function pickupRequest (order: PickupOrder, context: { agencyId: string, 
   return { method: 'POST', path: PICKUP_PATH, body }
 }
 
-export interface PickupUpdate {
-  event: 'collected' | 'handed-over' | 'failed'
-  dossierCode: string
-  itemCode: string
-  /** ISO 8601, Vietnam time */
-  at: string
-  postage?: number
-  note: string
-}
+export type { PickupOrder, PickupUpdate }
 
-/** A collection update (already validated against pickupSchemas.status), read. */
+/** A collection update (already validated against nativeSchemas.pickupStatus by the gateway), read. */
 export function pickupStatus (native: PostalPickupStatus): PickupUpdate {
   const event = PICKUP_EVENT[native.StatusCode]
   if (native.StatusCode === 150 && !present(native.Reason)) throw new AdapterMappingError('StatusCode 150 (không thu gom được) needs Reason')
@@ -384,7 +363,9 @@ export const postalAdapter: AgencyAdapter<never, PostalRequest, PostalStatus> = 
   nativeSchemas: {
     request: requestSchema,
     status: statusSchema,
-    withdrawal: withdrawalSchema
+    withdrawal: withdrawalSchema,
+    pickup: pickupSchema,
+    pickupStatus: pickupStatusSchema
   },
   inbound,
   outbound,
@@ -392,7 +373,9 @@ export const postalAdapter: AgencyAdapter<never, PostalRequest, PostalStatus> = 
   receipt,
   withdrawal,
   supplement,
-  payment
+  payment,
+  pickup: pickupRequest,
+  pickupStatus: (native) => pickupStatus(native as PostalPickupStatus)
 }
 
 export default postalAdapter

@@ -133,6 +133,7 @@ export async function startAgencies (): Promise<RunningAgencies> {
         port: Number(url.port === '' ? 80 : url.port),
         path: url.pathname,
         ...(portal.auth !== undefined && { auth: portal.auth }),
+        ...(portal.databaseCodes !== undefined && { databases: portal.databaseCodes }),
         ...(failRate > 0 && { answer: () => Math.random() < failRate ? 503 : undefined }),
         log: (line) => { console.log(`[dvcqg] ${line}`) }
       })

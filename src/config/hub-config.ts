@@ -80,7 +80,12 @@ export type ResolvedProcedure = Omit<ProcedureRoute, 'agencies' | 'stages' | 'le
  * the config): reached like an agency (endpoint, auth, TLS, timeout, retry), with the id
  * `national-portal` for its own TLS pool and the console.
  */
-export type ResolvedNationalPortal = Pick<ResolvedAgency, 'endpoint' | 'timeoutMs' | 'concurrency' | 'retry' | 'auth' | 'tls'> & { id: 'national-portal', name: string }
+export type ResolvedNationalPortal = Pick<ResolvedAgency, 'endpoint' | 'timeoutMs' | 'concurrency' | 'retry' | 'auth' | 'tls'> & {
+  id: 'national-portal'
+  name: string
+  /** MaCSDL of the national databases (DSKetNoiCSDL of the sync record), as configured */
+  databaseCodes?: Readonly<Partial<Record<'national-data-store' | 'population', string>>>
+}
 
 /** A webhook subscriber with its signing key read. */
 export interface ResolvedSubscriber {
@@ -279,7 +284,8 @@ function resolveNationalPortal (config: HubConfig, origin: string, env: Record<s
     concurrency: p.concurrency ?? 8,
     retry: { ...DEFAULT_RETRY, ...p.retry },
     ...(auth !== undefined && { auth }),
-    ...(tls !== undefined && { tls })
+    ...(tls !== undefined && { tls }),
+    ...(p.databaseCodes !== undefined && { databaseCodes: p.databaseCodes })
   }
 }
 

@@ -2,8 +2,9 @@
  * The sync to the national public service portal (DVCQG): one run brings DVCQG up to date on one
  * dossier, sending its status changes it does not have yet one after another, in order, each as
  * one message (the sync record and the progress update of that change: adapters/national-portal),
- * checked against the portal's schema and sent as the config's `nationalPortal` says (endpoint,
- * auth, TLS). Knows nothing of BullMQ: the worker turns outcomes into job semantics.
+ * mapped and checked against the portal's schema by its gateway (gateway/national-portal-gateway.ts),
+ * and sent as the config's `nationalPortal` says (endpoint, auth, TLS). Knows nothing of BullMQ:
+ * the worker turns outcomes into job semantics.
  *
  * - Order: a run holds the dossier's lease (store: one sender per dossier) and moves the cursor
  *   after each message; a failure stops the run there, and the later messages wait behind it.
@@ -15,12 +16,12 @@
  *   administrator retries it.
  */
 import type { Logger } from 'pino'
-import type { ValidateFunction } from 'ajv'
 import type { ResolvedNationalPortal } from '../config/hub-config.ts'
 import type { DossierStore } from '../store/dossier-store.ts'
 import type { NationalSyncStore } from '../store/national-sync-store.ts'
-import { toSyncMessage, type NationalRecordContext } from '../../adapters/national-portal/index.ts'
-import { toFieldErrors } from '../validation/ajv.ts'
+import type { NationalRecordContext } from '../../adapters/national-portal/index.ts'
+import type { NationalPortalGateway } from '../gateway/national-portal-gateway.ts'
+import { NativeOutputError } from '../gateway/adapter-gateway.ts'
 import { DeliveryError, type AgencyHttpClient } from './http-client.ts'
 
 export type NationalSyncOutcome =
@@ -38,8 +39,10 @@ export interface NationalSyncServiceOptions {
   http: AgencyHttpClient
   portal: ResolvedNationalPortal
   context: NationalRecordContext
-  /** the compiled `national-portal-sync` schema */
-  validate: ValidateFunction
+  /** what the record needs of a dossier beyond the dossier and its history (store/national-facts.ts), read before each run */
+  facts?: (code: string) => Promise<Omit<NationalRecordContext, 'agencies' | 'history'>>
+  /** the national portal's gateway: map → validate against `national-portal-sync` */
+  gateway: NationalPortalGateway
   log: Logger
   now?: () => Date
 }
@@ -48,12 +51,12 @@ export class NationalSyncService {
   readonly #o: Required<NationalSyncServiceOptions>
 
   constructor (options: NationalSyncServiceOptions) {
-    this.#o = { now: () => new Date(), ...options }
+    this.#o = { now: () => new Date(), facts: async () => ({}), ...options }
   }
 
   /** Attempt `attempt` of at most `maxAttempts` to bring DVCQG up to message `upTo` (and whatever queued up behind it) of dossier `code`. */
   async run (code: string, upTo: number, attempt: number, maxAttempts: number, token: string): Promise<NationalSyncOutcome> {
-    const { store, sync, http, portal, context, validate, log, now } = this.#o
+    const { store, sync, http, portal, context, facts, gateway, log, now } = this.#o
     const leaseMs = Math.max(30_000, portal.timeoutMs * 3)
     if (!(await sync.lease(code, token, leaseMs))) return { outcome: 'busy' }
     let sent = 0
@@ -64,18 +67,14 @@ export class NationalSyncService {
       if (cursor.synced >= Math.min(upTo, cursor.wanted)) return { outcome: 'done', sent, through: cursor.synced }
       const dossier = await store.get(code)
       if (dossier === undefined) return { outcome: 'failed', error: `dossier ${code} does not exist` }
-      const [changes, history] = await Promise.all([sync.changes(code, cursor.synced + 1, cursor.wanted), store.history(code)])
-      const withHistory = { ...context, history }
+      const [changes, history, known] = await Promise.all([sync.changes(code, cursor.synced + 1, cursor.wanted), store.history(code), facts(code)])
+      const withHistory = { ...context, ...known, history }
       for (const change of changes) {
         sequence = change.sequence
         // the lease is renewed before each message, so a long backlog never outlives it: another
         // sender takes over only from a run that stopped renewing (died), never beside a live one
         if (sent > 0 && !(await sync.lease(code, token, leaseMs))) return { outcome: 'busy' }
-        const message = toSyncMessage(dossier, change, withHistory)
-        if (!validate(message)) {
-          const fields = toFieldErrors(validate.errors).slice(0, 5).map((f) => `${f.pointer} ${f.detail}`).join('; ')
-          throw new DeliveryError(`the national-portal adapter produced a sync message its schema rejects: ${fields}`, false)
-        }
+        const message = gateway.sync(dossier, change, withHistory)
         const idempotencyKey = nationalSyncKey(code, change.sequence)
         await http.send({ method: 'POST', body: message }, {
           endpoint: portal.endpoint,
@@ -92,7 +91,7 @@ export class NationalSyncService {
     } catch (err) {
       const e = err instanceof DeliveryError
         ? err
-        : new DeliveryError(`the national-portal adapter cannot map this dossier: ${(err as Error).message}`, false)
+        : new DeliveryError(err instanceof NativeOutputError ? err.message : `the national-portal adapter cannot map this dossier: ${(err as Error).message}`, false)
       const final = !e.retryable || attempt >= maxAttempts
       const error = `message ${sequence}: ${e.message}`
       await sync.attemptFailed(code, final ? 'failed' : 'retrying', attempt, error, now())

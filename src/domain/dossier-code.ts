@@ -1,7 +1,7 @@
 /**
  * Mã hồ sơ — the dossier code, <agency code>-<YYMMDD>-<NNNN>: the format of Circular 01/2018/TT-VPCP Art. 19,
- * kept since Circular 03/2025/TT-VPCP (which guides the dossier code, mã số hồ sơ, for Decree 118/2025/NĐ-CP)
- * replaced it; the new circular's article on the code is not verified here (docs/lifecycle.md, Legal sources).
+ * which the hub keeps: Circular 03/2025/TT-VPCP (which guides the dossier code, mã số hồ sơ, for Decree
+ * 118/2025/NĐ-CP) replaced it; the new circular's article on the code is not verified here (docs/lifecycle.md, Legal sources).
  * The receiving agency's code, the receipt date in Vietnam time, and that agency's sequence number
  * for the day, zero-padded to 4 digits (a busier day simply continues with 10000, 10001, …).
  *
@@ -44,7 +44,7 @@ export function isDossierCode (value: string): boolean {
 }
 
 /** Where the code's format comes from, for refusals. */
-export const CODE_RULE_SOURCE = 'mã hồ sơ <receiving agency code>-<YYMMDD>-<NNNN>, Circular 01/2018/TT-VPCP Art. 19 as kept under Circular 03/2025/TT-VPCP (mã số hồ sơ, Decree 118/2025/NĐ-CP)'
+export const CODE_RULE_SOURCE = 'mã hồ sơ <receiving agency code>-<YYMMDD>-<NNNN>, Circular 01/2018/TT-VPCP Art. 19 (Circular 03/2025/TT-VPCP, guiding Decree 118/2025/NĐ-CP, replaced it and guides the mã số hồ sơ; its article on the format is not verified)'
 
 /**
  * Why a code a receiving system issued (the desk, the national portal) cannot be this dossier's,

@@ -143,7 +143,10 @@ export function markOverdue (head: DossierHead, at: Date): DossierHead | undefin
   return { ...head, facts: { ...head.facts, overdueSince: toVietnamIso(at) } }
 }
 
-/** Working days an agency has, from receiving a dossier, to ask for supplementary papers. */
+/**
+ * Working days an agency has, from receiving a dossier, to ask for supplementary papers (the rule of
+ * Decree 61/2018/NĐ-CP; replaced by Decree 118/2025/NĐ-CP, whose article and limit are not verified).
+ */
 export const SUPPLEMENT_REQUEST_DAYS = 3
 
 /**
@@ -156,7 +159,8 @@ export function supplementRequestInTime (calendar: WorkingCalendar, receivedAt: 
 }
 
 /**
- * An agency announces it will be late, with a new date (Art. 19.9). Returns the new head and
+ * An agency announces it will be late, with a new date (phiếu xin lỗi và hẹn lại ngày trả kết quả: Decree
+ * 61/2018/NĐ-CP Art. 19.9; replaced by Decree 118/2025/NĐ-CP, whose article on it is not verified). Returns the new head and
  * whether the notice came in time (at least one working day before the due date), or undefined
  * when the date is not later than what the dossier shows already.
  */

@@ -23,6 +23,8 @@ import {
   type OutboundContext,
   type OutboundRequest,
   type PaymentNotice,
+  type PickupOrder,
+  type PickupUpdate,
   type SupplementNotice,
   type WithdrawalNotice
 } from '../../adapters/contract.ts'
@@ -69,6 +71,12 @@ export class AdapterGateway {
   get name (): string { return this.adapter.name }
   /** the agency's software can submit dossiers in this format */
   get takesSubmissions (): boolean { return this.#native.submission !== undefined }
+  /** The native field a canonical field of a mapped submission came from (`#/…`), when the adapter names it. */
+  submissionPointer (canonical: string): string | undefined {
+    const native = this.adapter.submissionPointers?.[canonical.replace(/^#/, '') as '/code' | '/receivedAt']
+    return native === undefined ? undefined : `#${native}`
+  }
+
   /** the agency's software can report in this format */
   get takesReports (): boolean { return this.#native.status !== undefined }
 
@@ -116,6 +124,37 @@ export class AdapterGateway {
         `The ${this.name} status report maps to an invalid report; nothing was changed`)
     }
     return mapped
+  }
+
+  /** the post office can be asked to collect dossiers (postal pickup) */
+  get takesPickups (): boolean { return this.adapter.pickup !== undefined && this.#native.pickup !== undefined }
+
+  /**
+   * A postal pickup report (at `at` in the request body) → the update it makes: the native body
+   * against the adapter's pickup-status schema, mapped by the adapter (a contradiction is a problem
+   * naming the body). The update has no canonical schema: the pickup service checks its times.
+   */
+  pickupStatus (native: unknown, at = '/native'): PickupUpdate {
+    const validate = this.#native.pickupStatus
+    const read = this.adapter.pickupStatus
+    if (validate === undefined || read === undefined) throw new GatewayRefusal([{ pointer: `#${at}`, detail: `the ${this.name} adapter has no pickup report format` }], `The ${this.name} adapter takes no pickup reports`)
+    if (!validate(native)) {
+      throw new GatewayRefusal(toFieldErrors(validate.errors, at).map((f) => ({ pointer: `#${f.pointer}`, detail: f.detail })),
+        'The postal pickup report has invalid fields; nothing was changed')
+    }
+    try {
+      return read.call(this.adapter, native)
+    } catch (err) {
+      if (!(err instanceof AdapterMappingError)) throw err
+      throw new GatewayRefusal([{ pointer: `#${at}`, detail: err.message }], `The ${this.name} pickup report cannot be read: ${err.message}; nothing was changed`)
+    }
+  }
+
+  /** A pickup order → the post office's native collection request, checked against its schema. */
+  pickup (order: PickupOrder, context: { agencyId: string, agencyCode?: string }): OutboundRequest {
+    const make = this.adapter.pickup
+    if (make === undefined) throw new AdapterMappingError(`the ${this.name} adapter cannot ask for a pickup`)
+    return this.#checked(make.call(this.adapter, order, context), this.#native.pickup, 'pickup request')
   }
 
   /** The dossier → the agency's native request. */

@@ -25,7 +25,7 @@ import { publicFacts } from '../store/dossier-store.ts'
 import type { NoticeAttempt, NoticeRow, NoticeStore } from '../store/notice-store.ts'
 import type { NotificationStore, WebhookLogEntry } from '../store/notification-store.ts'
 import type { ResolvedSubscriber } from '../config/hub-config.ts'
-import { toNationalRecord } from '../../adapters/national-portal/index.ts'
+import { toNationalRecord, type NationalRecordContext } from '../../adapters/national-portal/index.ts'
 import type { NationalPortalRecord } from '../../adapters/national-portal/native.generated.ts'
 import { notificationId } from '../delivery/webhook-service.ts'
 
@@ -57,8 +57,11 @@ export interface QueryExtras {
   subscribers?: ReadonlyMap<string, ResolvedSubscriber>
   /** agency names and codes, for the national portal's record */
   agencies?: ReadonlyMap<string, { name: string, code?: string }>
-  /** DuocThanhToanTrucTuyen of a dossier (the payment service), undefined when no fee was asked online */
-  paidOnline?: (code: string) => Promise<0 | 1 | 2 | undefined>
+  /**
+   * what the national record needs beyond the dossier (store/national-facts.ts: online payment,
+   * payment requests' fee lines, results registered in the document store, database codes)
+   */
+  nationalFacts?: (code: string) => Promise<Omit<NationalRecordContext, 'agencies' | 'history'>>
 }
 
 export interface StatusView {
@@ -140,8 +143,8 @@ export class DossierQueries {
   /** The national portal's sync record of the dossier. */
   async nationalRecord (code: string, viewer?: Client): Promise<NationalPortalRecord> {
     const dossier = await this.get(code, viewer)
-    const paid = this.#x.paidOnline === undefined ? undefined : await this.#x.paidOnline(code)
-    return toNationalRecord(dossier, { agencies: this.#x.agencies ?? new Map(), history: await this.#store.history(code), ...(paid !== undefined && { paidOnline: paid }) })
+    const [history, facts] = await Promise.all([this.#store.history(code), this.#x.nationalFacts?.(code)])
+    return toNationalRecord(dossier, { ...facts, agencies: this.#x.agencies ?? new Map(), history })
   }
 
   /** The audit trail and the verification of its chain and its head record under the audit key. */

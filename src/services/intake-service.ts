@@ -93,6 +93,20 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/
  * identity and the procedure data. Not the source, channel, attachments' addresses or timestamps,
  * which differ by the way a dossier travels.
  */
+/**
+ * A problem of a submission as its sender sees it: a canonical one as it is; one of a native
+ * submission, found once mapped, points at the native field it came from when the adapter names
+ * it (the desk's code, its receipt time), else at the body, naming the canonical field.
+ */
+function mappedProblem (p: FieldProblem, origin: { heldBy?: string, nativePointer?: (canonical: string) => string | undefined }): FieldProblem {
+  if (origin.heldBy === undefined) return p
+  const canonical = (p.pointer ?? '#').slice(1)
+  const native = origin.nativePointer?.(p.pointer ?? '#')
+  return native !== undefined
+    ? { pointer: native, detail: `(the dossier's ${canonical.slice(1)}) ${p.detail}` }
+    : { pointer: '#', detail: `once mapped to the canonical dossier, ${canonical} ${p.detail}` }
+}
+
 export function contentFingerprint (s: DossierSubmission): string {
   return sha256Hex(canonicalJson({ procedure: s.procedure.code, identity: s.applicant.identity, data: s.data }))
 }
@@ -232,11 +246,11 @@ export class IntakeService {
       throw new HubValidationError([{ pointer: '#', detail: `once mapped to the canonical dossier, /source/system must be ${agencyId}, the submitting agency's id (it is ${JSON.stringify(submission.source.system)}); name another system's reference in source.origin` }],
         `The ${gateway.name} submission names another system as its source; nothing was stored`)
     }
-    return await this.submit(submission, idempotencyKey, { heldBy: agencyId })
+    return await this.submit(submission, idempotencyKey, { heldBy: agencyId, nativePointer: (p) => gateway.submissionPointer(p) })
   }
 
   /** `origin.client`: who submits (the documents' access log names it when the dossier reuses documents) */
-  async submit (submission: DossierSubmission, idempotencyKey?: string, origin: { heldBy?: string, actor?: Actor, client?: { id: string, role: string } } = {}): Promise<IntakeOutcome> {
+  async submit (submission: DossierSubmission, idempotencyKey?: string, origin: { heldBy?: string, actor?: Actor, client?: { id: string, role: string }, nativePointer?: (canonical: string) => string | undefined } = {}): Promise<IntakeOutcome> {
     // references that differ only by invisible characters, spacing or width are one (before any fingerprint)
     const source = normalizeSource(submission.source)
     if (source !== submission.source) submission = { ...submission, source }
@@ -246,16 +260,11 @@ export class IntakeService {
     if (submission.receivedAt !== undefined) {
       received = new Date(submission.receivedAt)
       const problem = receivedAtProblem(received, new Date(submission.submittedAt), arrived, this.#o.receivedAtMaxAgeMs)
-      if (problem !== undefined) {
-        const pointer = origin.heldBy !== undefined ? '#' : '#/receivedAt'
-        throw new HubValidationError([{ pointer, detail: origin.heldBy !== undefined ? `once mapped to the canonical dossier, /receivedAt ${problem}` : problem }])
-      }
+      if (problem !== undefined) throw new HubValidationError([mappedProblem({ pointer: '#/receivedAt', detail: problem }, origin)])
     }
     const { problems, procedure } = this.check(submission, received)
     if (problems.length > 0 || procedure === undefined) {
-      if (origin.heldBy !== undefined) {
-        throw new HubValidationError(problems.map((p) => ({ pointer: '#', detail: `once mapped to the canonical dossier, ${(p.pointer ?? '#').slice(1)} ${p.detail}` })))
-      }
+      if (origin.heldBy !== undefined) throw new HubValidationError(problems.map((p) => mappedProblem(p, origin)))
       throw new HubValidationError(problems)
     }
     // once-only: components naming a stored document become its file reference, after the checks

@@ -12,22 +12,19 @@
  * Each report is received once by its eventId (a repeat answers the same and changes nothing).
  */
 import type { Logger } from 'pino'
-import type { ValidateFunction } from 'ajv'
 import { STALE, compareAndSet } from '../store/compare-and-set.ts'
 import type { DossierStore } from '../store/dossier-store.ts'
 import type { Pickup, PickupStore } from '../store/pickup-store.ts'
 import type { LifecycleService } from './lifecycle-service.ts'
 import type { ResolvedAgency, ResolvedProcedure } from '../config/hub-config.ts'
-import { AdapterMappingError } from '../../adapters/contract.ts'
-import { pickupRequest, pickupStatus, postalAdapter, type PickupUpdate } from '../../adapters/postal/index.ts'
-import type { PostalPickupStatus } from '../../adapters/postal/native.generated.ts'
+import { AdapterMappingError, type PickupUpdate } from '../../adapters/contract.ts'
+import { GatewayRefusal, NativeOutputError, type AdapterGateway } from '../gateway/adapter-gateway.ts'
 import type { DossierSubmission, HistoryEntry } from '../types/schemas.generated.ts'
 import { dueAtReceipt, isPaper } from '../domain/lifecycle.ts'
 import type { Routing } from '../domain/routing.ts'
 import { STATUSES, type DossierStatus } from '../domain/status.ts'
 import { canonicalJson, sha256Hex } from '../domain/fingerprint.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
-import { toFieldErrors } from '../validation/ajv.ts'
 import { DeliveryError, type AgencyHttpClient } from '../delivery/http-client.ts'
 import type { JobOutcome } from '../queues/payment-queue.ts'
 import type { Client } from '../auth/clients.ts'
@@ -41,8 +38,8 @@ export interface PickupServiceOptions {
   agency: ResolvedAgency
   provincePaysPostage: boolean
   procedures: ReadonlyMap<string, ResolvedProcedure>
-  validatePickup: ValidateFunction
-  validateStatus: ValidateFunction
+  /** the postal agency's adapter gateway: the collection request out, the reports in (validate → map → validate) */
+  gateway: AdapterGateway
   /** queues pickup requests ('pickup') and cancellations ('cancel') of these dossiers */
   enqueue: (jobs: ReadonlyArray<{ message: 'pickup' | 'cancel', reference: string }>) => Promise<void>
   log: Logger
@@ -124,7 +121,7 @@ export class PickupService {
       const pickup = (found?.dossier as DossierSubmission | undefined)?.pickup
       if (found === undefined || pickup === undefined) throw new DeliveryError(`dossier ${code} asks for no pickup`, false)
       const desk = found.dossier.procedure.receivingAgency
-      const req = pickupRequest({
+      const req = this.#o.gateway.pickup({
         dossierCode: code,
         procedureName: found.dossier.procedure.name,
         desk: { code: desk.code, ...(desk.name !== undefined && { name: desk.name }) },
@@ -135,8 +132,6 @@ export class PickupService {
         ...(pickup.note !== undefined && { note: pickup.note }),
         provincePaysPostage: p.provincePaysPostage
       }, { agencyId: agency.id, ...(agency.code !== undefined && { agencyCode: agency.code }) })
-      const v = this.#o.validatePickup
-      if (!v(req.body)) throw new DeliveryError(`the postal adapter produced a pickup request its schema rejects: ${toFieldErrors(v.errors).slice(0, 3).map((f) => `${f.pointer} ${f.detail}`).join('; ')}`, false)
       const res = await http.send(req, {
         endpoint: agency.endpoint,
         timeoutMs: agency.timeoutMs,
@@ -144,11 +139,11 @@ export class PickupService {
         ...(agency.auth !== undefined && { auth: agency.auth }),
         ...(agency.tls !== undefined && { tls: { agencyId: agency.id, options: agency.tls } })
       })
-      await pickups.ordered(code, postalAdapter.receipt(res), attempt)
+      await pickups.ordered(code, this.#o.gateway.receipt(res), attempt)
       log.info({ dossier: code, agency: agency.id }, 'pickup ordered from the post office')
       return { outcome: 'done' }
     } catch (err) {
-      error = err instanceof DeliveryError ? err : new DeliveryError(err instanceof AdapterMappingError ? err.message : `pickup request failed: ${(err as Error).message}`, false)
+      error = err instanceof DeliveryError ? err : new DeliveryError(err instanceof AdapterMappingError || err instanceof NativeOutputError ? err.message : `pickup request failed: ${(err as Error).message}`, false)
     }
     const final = !error.retryable || attempt >= max
     await pickups.attemptFailed(code, attempt, error.message, final)
@@ -159,14 +154,12 @@ export class PickupService {
   async report (code: string, event: { eventId: string, native: unknown }, client?: Client): Promise<{ created: boolean, answer: PickupAnswer }> {
     const { pickups, store, agency, log } = this.#o
     if (client?.role === 'agency' && client.agency !== agency.id) throw new WrongAgencyError(client.id, client.agency ?? '', agency.id)
-    const v = this.#o.validateStatus
-    if (!v(event.native)) throw new HubValidationError(toFieldErrors(v.errors, '/native').map((f) => ({ pointer: `#${f.pointer}`, detail: f.detail })), 'The postal pickup report has invalid fields; nothing was changed')
     let u: PickupUpdate
     try {
-      u = pickupStatus(event.native as PostalPickupStatus)
+      u = this.#o.gateway.pickupStatus(event.native, '/native')
     } catch (err) {
-      if (!(err instanceof AdapterMappingError)) throw err
-      throw new HubValidationError([{ pointer: '#/native', detail: err.message }])
+      if (!(err instanceof GatewayRefusal)) throw err
+      throw new HubValidationError(err.problems, err.title)
     }
     if (u.dossierCode !== code) throw new HubValidationError([{ pointer: '#/native/OrderNumber', detail: `names dossier ${u.dossierCode}, but was posted to dossier ${code}` }])
     const pickup = await pickups.get(code)
@@ -284,7 +277,7 @@ export class PickupService {
     let error: DeliveryError
     try {
       const found = await store.getForUpdate(code)
-      const req = postalAdapter.withdrawal({
+      const req = this.#o.gateway.withdrawal({
         dossierCode: code,
         step: 'pickup',
         ...(p.itemCode !== undefined && { agencyReference: p.itemCode }),

@@ -299,11 +299,4 @@ export class PaymentStore {
     await this.#sql`insert into payment_callbacks (at, provider, reference, outcome, status, detail)
       values (${e.at}::timestamptz, ${e.provider}, ${e.reference ?? null}, ${e.outcome}, ${e.status}, ${e.detail ?? null})`
   }
-
-  /** Whether the dossier was asked to pay online ('asked') and paid ('paid'); undefined: never asked. */
-  async onlinePayment (code: string): Promise<'paid' | 'asked' | undefined> {
-    const [row] = await this.#sql<Array<{ paid: boolean | null }>>`
-      select bool_or(p.state = 'paid') as paid from payments p join dossiers d on d.id = p.dossier_id where d.code = ${code}`
-    return row?.paid === null || row === undefined ? undefined : row.paid ? 'paid' : 'asked'
-  }
 }

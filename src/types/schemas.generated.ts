@@ -796,7 +796,7 @@ export interface RoutingState {
  */
 export interface Dossier {
   /**
-   * Mã hồ sơ — the dossier code printed on the receipt (giấy tiếp nhận): <receiving agency code>-<YYMMDD>-<NNNN>, the format of Circular 01/2018/TT-VPCP Art. 19 as kept under Circular 03/2025/TT-VPCP (mã số hồ sơ, guiding Decree 118/2025/NĐ-CP). NNNN is the agency's sequence number of the day (Vietnam time), at least 4 digits. A submission may carry the code the receiving system (the one-stop desk, the national portal) issued: its agency part must be procedure.receivingAgency.code and its date the Vietnam date of receivedAt, and no other dossier may hold it (409); without it the hub issues one.
+   * Mã hồ sơ — the dossier code printed on the receipt (giấy tiếp nhận): <receiving agency code>-<YYMMDD>-<NNNN>, the format of Circular 01/2018/TT-VPCP Art. 19 (Circular 03/2025/TT-VPCP, guiding Decree 118/2025/NĐ-CP, replaced it and guides the mã số hồ sơ; its article on the format is not verified). NNNN is the agency's sequence number of the day (Vietnam time), at least 4 digits. A submission may carry the code the receiving system (the one-stop desk, the national portal) issued: its agency part must be procedure.receivingAgency.code and its date the Vietnam date of receivedAt, and no other dossier may hold it (409); without it the hub issues one.
    */
   code: string;
   /**
@@ -2883,6 +2883,19 @@ export interface NationalPortalConfig {
   retry?: RetryPolicy;
   auth?: OutboundAuth;
   tls?: OutboundTls;
+  /**
+   * Mã cơ sở dữ liệu quốc gia (MaCSDL) — the portal's codes of the national databases a dossier can have consulted, for the sync record's DSKetNoiCSDL: national-data-store (a component was taken from the national personal data store on DVCQG), population (the applicant's account was authenticated with VNeID, built on the national population database). The portal's code list is not public: a database without a code here is not listed.
+   */
+  databaseCodes?: {
+    /**
+     * MaCSDL of the national personal data store (kho dữ liệu điện tử của tổ chức, cá nhân trên DVCQG).
+     */
+    "national-data-store"?: string;
+    /**
+     * MaCSDL of the national population database (CSDL quốc gia về dân cư).
+     */
+    population?: string;
+  };
   /**
    * Ghi chú — free text for operators.
    */

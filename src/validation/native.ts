@@ -15,6 +15,8 @@ export interface NativeValidators {
   withdrawal?: ValidateFunction
   supplement?: ValidateFunction
   payment?: ValidateFunction
+  pickup?: ValidateFunction
+  pickupStatus?: ValidateFunction
 }
 
 export function createNativeValidators (adapters: ReadonlyMap<string, AgencyAdapter<never, unknown, never>>): Map<string, NativeValidators> {
@@ -38,7 +40,9 @@ export function createNativeValidators (adapters: ReadonlyMap<string, AgencyAdap
       ...(s.status !== undefined && { status: compile(s.status) }),
       ...(s.withdrawal !== undefined && { withdrawal: compile(s.withdrawal) }),
       ...(s.supplement !== undefined && { supplement: compile(s.supplement) }),
-      ...(s.payment !== undefined && { payment: compile(s.payment) })
+      ...(s.payment !== undefined && { payment: compile(s.payment) }),
+      ...(s.pickup !== undefined && { pickup: compile(s.pickup) }),
+      ...(s.pickupStatus !== undefined && { pickupStatus: compile(s.pickupStatus) })
     })
   }
   return out

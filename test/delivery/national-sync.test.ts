@@ -10,7 +10,8 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import { build, example, post, removeKeys, startAgency, testSettings, waitFor, type TestHub, asAdmin, asAuditor, asPortal, queuesSettled } from '../helper.ts'
-import { startNationalPortalSimulator, type NationalPortalSimulator, type NationalPortalSimulatorOptions } from '../../adapters/national-portal/simulator.ts'
+import { recordProblem, startNationalPortalSimulator, type NationalPortalSimulator, type NationalPortalSimulatorOptions } from '../../adapters/national-portal/simulator.ts'
+import type { NationalPortalRecord } from '../../adapters/national-portal/native.generated.ts'
 import { applicantKindCode, toNationalRecord, toProgressUpdate, toSyncMessage } from '../../adapters/national-portal/index.ts'
 import { createNationalSyncValidator } from '../../src/validation/native.ts'
 import type { HubSettings } from '../../src/config/hub-config.ts'
@@ -92,6 +93,63 @@ t.test('the receipt and every status change reach DVCQG once, in order, through 
   const view = await syncOf(hub, code)
   t.same({ state: view.state, changes: view.changes, synced: view.synced }, { state: 'synced', changes: 6, synced: 6 })
   t.match(view.firstSyncedAt, /\+07:00$/)
+})
+
+t.test('the record DVCQG takes carries what the hub knows beyond the dossier: the result\'s id in the document store, the return method, the databases consulted', async (t) => {
+  const databases = { 'national-data-store': 'KHO-DMQG-TEST', population: 'CSDL-DAN-CU-TEST' }
+  const sim = await simulator(t, { databases })
+  const agency = await startAgency(t)
+  const base = withPortal(testSettings({ agencyUrl: agency.url }), sim.url, 20)
+  const settings: HubSettings = { ...base, nationalPortal: { ...(base.nationalPortal as NonNullable<HubSettings['nationalPortal']>), databaseCodes: databases } }
+  const hub = await build(t, { settings })
+  const submission = example('electricity-new-connection')
+  const { code } = (await post(asAdmin(hub), { ...submission, applicant: { ...submission.applicant, vneidAuthenticated: true } })).json<DossierSummary>()
+  await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', 'delivered')
+  await report(hub, code, 'evn', 'r1', { status: 'accepted' })
+  const result = { name: 'Hợp đồng mua bán điện sinh hoạt', componentCode: 'KQ-HD', url: `https://cmis.example.vn/ketqua/${code}/hop-dong.pdf`, sha256: 'c'.repeat(64) }
+  await report(hub, code, 'evn', 'r2', { status: 'resolved', results: [result] })
+  await waitFor(async () => { const v = await syncOf(hub, code); return v.state === 'synced' && v.synced >= 3 ? true : undefined }, 'the resolution synced', 20_000)
+
+  const [doc] = await hub.db.sql<Array<{ id: string }>>`select id from documents where dossier_code = ${code} and origin = 'result'`
+  t.ok(doc !== undefined, 'the result is registered in the document store')
+  const record = sim.dossiers.get(code)?.record
+  t.equal(record?.TrangThaiHoSo, 9)
+  t.same(record?.DanhSachGiayToKetQua, [{ TenGiayTo: result.name, MaThanhPhanHoSo: 'KQ-HD', DuongDanTepTinKetQua: result.url, MaGiayToKetQua: doc?.id }], 'MaGiayToKetQua: the stored result\'s id')
+  t.same(record?.DSKetNoiCSDL, [{ MaCSDL: 'CSDL-DAN-CU-TEST' }], 'VNeID-authenticated: the population database, by its configured code')
+  t.equal(record?.HinhThuc, ({ counter: 0, postal: 1 } as Record<string, number>)[submission.resultReturn.method], 'the result\'s return method')
+  t.same(sim.refused.filter((r) => r.status !== 503), [], 'the strict sink refused nothing')
+  const got = (await asAdmin(hub).inject(`/v1/dossiers/${code}/national-record`)).json<Record<string, unknown>>()
+  t.same(got, record, 'the record the API shows is the one DVCQG holds')
+})
+
+t.test('the simulator refuses what the schema cannot: flags that disagree with their lists, codes twice, databases it does not know or that are missing', async (t) => {
+  const databases = { 'national-data-store': 'KHO', population: 'DAN-CU' }
+  const record = {
+    MaHoSo: '000.00.06.H56-251201-0007',
+    MaTTHC: '2.000001.H56',
+    TenTTHC: 'Cấp điện mới',
+    KenhThucHien: 2,
+    ChuHoSo: 'Trần Thị Lan',
+    SoGiayToChuHoSo: '038190012345',
+    LoaiDoiTuong: 1,
+    NgayTiepNhan: '20251201090000',
+    TrangThaiHoSo: 2,
+    NoiNopHoSo: 'UBND xã',
+    NgayNopHoSo: '20251201085900',
+    HoSoCoThanhPhanSoHoa: 1,
+    TaiKhoanDuocXacThucVoiVNeID: 1,
+    TaiLieuNop: [{ TenTepDinhKem: 'a.pdf', MaThanhPhanHoSo: 'TP1', DuocSoHoa: 1, DuocTaiSuDung: 1, DuocLayTuKhoDMQG: 1 }],
+    DSKetNoiCSDL: [{ MaCSDL: 'KHO' }, { MaCSDL: 'DAN-CU' }]
+  } satisfies NationalPortalRecord
+  t.equal(recordProblem(record, databases), undefined, 'a consistent record')
+  t.match(recordProblem({ ...record, HoSoCoThanhPhanSoHoa: 0 }), /HoSoCoThanhPhanSoHoa/)
+  t.match(recordProblem({ ...record, TaiLieuNop: [{ TenTepDinhKem: 'a.pdf', MaThanhPhanHoSo: 'TP1', DuocSoHoa: 1, DuocTaiSuDung: 0, DuocLayTuKhoDMQG: 1 }] }), /DuocLayTuKhoDMQG 1 without DuocTaiSuDung/)
+  t.match(recordProblem({ ...record, DanhSachLePhi: [{ TenPhiLePhi: 'a', MaPhiLePhi: 'P', Gia: 1, LoaiPhiLePhi: 1 }, { TenPhiLePhi: 'b', MaPhiLePhi: 'P', Gia: 2, LoaiPhiLePhi: 1 }] }), /MaPhiLePhi P twice/)
+  t.match(recordProblem({ ...record, DanhSachGiayToKetQua: [{ TenGiayTo: 'a', MaThanhPhanHoSo: 'K', DuongDanTepTinKetQua: 'https://x.vn/a', MaGiayToKetQua: 'D' }, { TenGiayTo: 'b', MaThanhPhanHoSo: 'K', DuongDanTepTinKetQua: 'https://x.vn/b', MaGiayToKetQua: 'D' }] }), /MaGiayToKetQua D twice/)
+  t.match(recordProblem({ ...record, DSKetNoiCSDL: [{ MaCSDL: 'KHO' }, { MaCSDL: 'DAN-CU' }, { MaCSDL: 'OTHER' }] }, databases), /OTHER is not a database/)
+  t.match(recordProblem({ ...record, DSKetNoiCSDL: [{ MaCSDL: 'DAN-CU' }] }, databases), /national data store/)
+  t.match(recordProblem({ ...record, DSKetNoiCSDL: [{ MaCSDL: 'KHO' }] }, databases), /VNeID/)
+  t.equal(recordProblem({ ...record, DSKetNoiCSDL: [{ MaCSDL: 'KHO' }] }), undefined, 'without known databases: not checked')
 })
 
 t.test('a sink that is down: retried, shown retrying, delivered once it is back', async (t) => {

@@ -1,7 +1,8 @@
 /**
  * The adapters' gateways (src/gateway/adapter-gateway.ts): validate → map → validate in both
  * directions, with the shipped justice adapter and a faulty one made from it (a mapping that yields
- * an invalid canonical dossier or report, a request its own schema rejects). What intake, events and
+ * an invalid canonical dossier or report, a request its own schema rejects); the postal pickups
+ * (report in, collection request out) and the national portal's sync gateway. What intake, events and
  * delivery answer with these refusals is tested through the API in agency-intake, bad-input and
  * delivery tests.
  */
@@ -9,6 +10,8 @@ import t from 'tap'
 import { adapters } from '../../adapters/index.ts'
 import type { AgencyAdapter, DeliverableDossier, OutboundContext } from '../../adapters/contract.ts'
 import { GatewayRefusal, NativeOutputError } from '../../src/gateway/adapter-gateway.ts'
+import { NationalPortalGateway } from '../../src/gateway/national-portal-gateway.ts'
+import type { Dossier } from '../../src/types/schemas.generated.ts'
 import { gatewaysOf } from '../../src/runtime.ts'
 import { goldenText } from '../golden-files.ts'
 
@@ -88,4 +91,42 @@ t.test('a mapping that yields an invalid dossier, report or native request is ca
   t.throws(() => bad?.outbound(deliverable, context), { message: /^the faulty adapter produced a request its native schema rejects: / }, 'naming the fields')
   t.throws(() => bad?.withdrawal({ dossierCode: deliverable.code, step: 'justice', reason: 'rút hồ sơ', withdrawnAt: '2026-11-22T08:00:00+07:00' }, context),
     { message: /^the faulty adapter produced a withdrawal notice its native schema rejects/ }, 'and a withdrawal notice likewise')
+})
+
+t.test('postal pickups go through the postal gateway: the report validated then mapped, the collection request mapped then validated', async (t) => {
+  const postal = gateways.get('postal')
+  t.equal(postal?.takesPickups, true, 'postal: pickups')
+  t.equal(justice?.takesPickups, false, 'justice: none')
+  const report = { ItemCode: 'EB123456789VN', OrderNumber: '000.00.06.H56-261124-0001', StatusCode: 110, StatusTime: '20261124091500', Postage: 18000 }
+  const update = postal?.pickupStatus(report)
+  t.same(update && { event: update.event, at: update.at, postage: update.postage, dossier: update.dossierCode }, { event: 'collected', at: '2026-11-24T09:15:00+07:00', postage: 18000, dossier: '000.00.06.H56-261124-0001' }, 'collected, at the post office\'s time')
+
+  const invalid = refusal(() => postal?.pickupStatus({ ...report, StatusCode: 999 }))
+  t.match(invalid?.problems, [{ pointer: '#/native/StatusCode' }], 'a native field the schema refuses: named under /native')
+  t.match(invalid?.title, /^The postal pickup report has invalid fields/)
+  const contradicts = refusal(() => postal?.pickupStatus({ ...report, StatusCode: 120 }))
+  t.match(contradicts?.problems, [{ pointer: '#/native', detail: /Postage belongs to StatusCode 110/ }], 'what the adapter cannot read: refused, naming why')
+  t.match(contradicts?.title, /^The postal pickup report cannot be read/)
+  const impossible = refusal(() => postal?.pickupStatus({ ...report, StatusTime: '20261131091500' }))
+  t.match(impossible?.problems, [{ pointer: '#/native', detail: /StatusTime is not a real/ }], 'an impossible time')
+  t.ok(refusal(() => justice?.pickupStatus(report)) !== undefined, 'an adapter without the format refuses it')
+
+  const order = { dossierCode: '000.00.06.H56-261124-0001', procedureName: 'Đăng ký khai sinh', desk: { code: '000.00.06.H56', name: 'UBND xã' }, contactName: 'Trần Thị Lan', phone: '0912345678', address: { provinceCode: '38', wardCode: '14755', line: 'Số 1' }, provincePaysPostage: true }
+  const req = postal?.pickup(order, { agencyId: 'vnpost', agencyCode: 'BD-TH-0001' })
+  t.equal((req?.body as { OrderNumber?: string } | undefined)?.OrderNumber, order.dossierCode, 'the collection request names the dossier')
+  const base = adapters.get('postal') as AgencyAdapter<never, unknown, never>
+  const broken = gatewaysOf(new Map([['postal', { ...base, pickup: () => ({ method: 'POST' as const, body: { wrong: true } }) }]])).get('postal')
+  t.throws(() => broken?.pickup(order, { agencyId: 'vnpost', agencyCode: 'BD-TH-0001' }), { name: 'NativeOutputError', message: /produced a pickup request its native schema rejects/ }, 'a request its schema rejects is the adapter\'s bug')
+})
+
+t.test('the DVCQG sync goes through the national portal gateway: mapped, then checked against its schema', async (t) => {
+  const portal = new NationalPortalGateway()
+  const good = justice?.inbound(nativeSubmission(), { agencyId: 'justice' })
+  const dossier = { ...good, code: '000.32.35.H56-261121-0001', status: 'received', statusCode: 2, receivedAt: '2026-11-21T08:30:12+07:00' } as unknown as Dossier
+  const change = { sequence: 1, statusCode: 2, entry: { at: '2026-11-21T08:30:12+07:00', type: 'received' as const, actor: { kind: 'portal' as const, id: 'dvcqg' }, applied: true } }
+  const message = portal.sync(dossier, change, { agencies: new Map() })
+  t.same([message.SoThuTu, message.LoaiDongBo, message.HoSo.MaHoSo], [1, 1, dossier.code], 'the receipt: a new dossier')
+  t.throws(() => portal.sync({ ...dossier, procedure: { ...dossier.procedure, name: '' } }, change, { agencies: new Map() }),
+    { name: 'NativeOutputError', message: /sync message its schema rejects: .*TenTTHC/ }, 'a record the schema rejects: NativeOutputError naming the field')
+  t.throws(() => portal.sync({ ...dossier, status: 'resolved', statusCode: 9 }, change, { agencies: new Map() }), { name: 'AdapterMappingError' }, 'a dossier the adapter cannot express: AdapterMappingError')
 })

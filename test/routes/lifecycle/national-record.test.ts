@@ -13,7 +13,8 @@ import type { JsonSchema } from '../../../src/schemas.ts'
 import { STATUSES } from '../../../src/domain/status.ts'
 import { AdapterMappingError, type Dossier, type DossierSubmission } from '../../../adapters/contract.ts'
 import type { HistoryEntry } from '../../../src/types/schemas.generated.ts'
-import { nationalRecordSchema, toNationalRecord, type NationalRecordContext } from '../../../adapters/national-portal/index.ts'
+import { nationalRecordSchema, toNationalRecord, toSyncMessage, type NationalRecordContext } from '../../../adapters/national-portal/index.ts'
+import { expectGolden } from '../../golden-files.ts'
 import type { NationalPortalRecord } from '../../../adapters/national-portal/native.generated.ts'
 
 type Status = Dossier['status']
@@ -32,14 +33,17 @@ const DOMAIN_FIELDS = [
   // of the fields a real provincial system's record also carries (DOMAIN.md): issue 14
   'TaiKhoanDuocXacThucVoiVNeID', 'HoSoCoThanhPhanSoHoa',
   // … and issue 16 (paid online)
-  'DuocThanhToanTrucTuyen'
+  'DuocThanhToanTrucTuyen',
+  // … and the rest of that list: the result's return method, the national databases consulted
+  'HinhThuc', 'DSKetNoiCSDL'
 ]
 const DOMAIN_ITEM_FIELDS: Record<string, string[]> = {
   DinhDanhCHS: ['LoaiDinhDanh', 'SoDinhDanh'],
   // DuocLayTuKhoDMQG: of the fields a real provincial system's record also carries (DOMAIN.md): issue 17
   TaiLieuNop: ['TenTepDinhKem', 'MaThanhPhanHoSo', 'DuongDanTaiTepTin', 'DuocSoHoa', 'DuocTaiSuDung', 'DuocLayTuKhoDMQG'],
-  DanhSachLePhi: ['TenPhiLePhi', 'MaPhiLePhi', 'HinhThucThu', 'Gia'],
-  DanhSachGiayToKetQua: ['TenGiayTo', 'MaThanhPhanHoSo', 'DuongDanTepTinKetQua']
+  DanhSachLePhi: ['TenPhiLePhi', 'MaPhiLePhi', 'HinhThucThu', 'Gia', 'LoaiPhiLePhi'],
+  DanhSachGiayToKetQua: ['TenGiayTo', 'MaThanhPhanHoSo', 'DuongDanTepTinKetQua', 'MaGiayToKetQua'],
+  DSKetNoiCSDL: ['MaCSDL']
 }
 
 /** DOMAIN.md, "Statuses". */
@@ -78,7 +82,28 @@ const HISTORY: HistoryEntry[] = [
   { at: '2026-11-30T10:00:00+07:00', type: 'supplement-provided', actor: { kind: 'portal', id: 'dvc-thanhhoa' }, applied: true, statusFrom: 'supplement-requested', statusTo: 'processing', dueAtFrom: '2026-12-04T17:00:00+07:00', dueAtTo: '2026-12-08T17:00:00+07:00' },
   { at: '2026-12-04T10:15:00+07:00', type: 'agency-report', actor: { kind: 'agency', id: 'land-office' }, applied: true, statusFrom: 'processing', statusTo: 'resolved' }
 ]
-const fullContext: NationalRecordContext = { ...context, history: HISTORY }
+const RESULT_SHA = '4ea189e9b3ea2d60c7e2c0a2c75da49e66a57fc63d7521f30fdc034d62a0e76e'
+/** The document store's ids of the transfer's results (registered when the steps reported them). */
+const TAX_NOTICE_DOC = 'doc_7a1c0e55b2d94f0a8e3b6c1d2f4a5b6c'
+const CERTIFICATE_DOC = 'doc_0f9e8d7c6b5a49382716a5b4c3d2e1f0'
+/**
+ * Everything the hub knows of the transfer beyond the dossier: its history, the land office's
+ * payment request (paid online; one line with a code, one without), its results in the document
+ * store, the configured codes of the national databases.
+ */
+const fullContext: NationalRecordContext = {
+  ...context,
+  history: HISTORY,
+  payments: [
+    { reference: 'LT261203ABCDEFGHIJ', state: 'paid', lines: [{ code: 'LP-GCN', name: 'Lệ phí cấp Giấy chứng nhận (đã kê khai)', amount: 100000 }, { name: 'Phí đo đạc, lập bản đồ địa chính', amount: 250000 }] },
+    { reference: 'LT261202KLMNOPQRST', state: 'cancelled', lines: [{ code: 'PHI-HUY', name: 'Yêu cầu đã hủy', amount: 1 }] }
+  ],
+  resultDocuments: [
+    { id: CERTIFICATE_DOC, step: 'land-certificate', kind: 'KQ-GCN', sha256: RESULT_SHA },
+    { id: TAX_NOTICE_DOC, step: 'tax', kind: 'KQ-TBT', sha256: RESULT_SHA }
+  ],
+  databaseCodes: { 'national-data-store': 'KHO-DMQG', population: 'CSDLQG-DC' }
+}
 
 const ajv = createAjv({}, [nationalRecordSchema as unknown as JsonSchema])
 const validate = ajv.getSchema('national-portal-record') as ValidateFunction
@@ -92,7 +117,6 @@ function example (name: string): DossierSubmission {
 }
 
 const TRANSFER_CODE = '000.20.38.H56-261124-0001'
-const RESULT_SHA = '4ea189e9b3ea2d60c7e2c0a2c75da49e66a57fc63d7521f30fdc034d62a0e76e'
 
 /**
  * The land transfer example, returned to the applicant: every hub-assigned field set, a linked
@@ -251,6 +275,8 @@ t.test('a fully populated dossier maps to a complete, valid record', async (t) =
     TaiKhoanDuocXacThucVoiVNeID: 1,
     HoSoCoThanhPhanSoHoa: 1,
     DuocThanhToanTrucTuyen: 2,
+    HinhThuc: 0,
+    DSKetNoiCSDL: [{ MaCSDL: 'KHO-DMQG' }, { MaCSDL: 'CSDLQG-DC' }],
     DinhDanhCHS: [{ LoaiDinhDanh: 1, SoDinhDanh: '038088004567' }],
     TaiLieuNop: [
       {
@@ -291,29 +317,45 @@ t.test('a fully populated dossier maps to a complete, valid record', async (t) =
         TenPhiLePhi: 'Lệ phí cấp Giấy chứng nhận quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất',
         MaPhiLePhi: 'LP-GCN',
         HinhThucThu: 1,
-        Gia: 100000
+        Gia: 100000,
+        LoaiPhiLePhi: 1
       },
       {
         TenPhiLePhi: 'Phí thẩm định hồ sơ cấp Giấy chứng nhận',
         MaPhiLePhi: 'PHI-TDHS',
         HinhThucThu: 1,
-        Gia: 500000
+        Gia: 500000,
+        LoaiPhiLePhi: 1
+      },
+      // the payment request's line without a code (the one with LP-GCN is listed above; the cancelled request not at all)
+      {
+        TenPhiLePhi: 'Phí đo đạc, lập bản đồ địa chính',
+        MaPhiLePhi: 'LT261203ABCDEFGHIJ-2',
+        HinhThucThu: 2,
+        Gia: 250000,
+        LoaiPhiLePhi: 1
       }
     ],
     DanhSachGiayToKetQua: [
       {
         TenGiayTo: 'Thông báo nộp tiền thuế thu nhập cá nhân, lệ phí trước bạ',
         MaThanhPhanHoSo: 'KQ-TBT',
-        DuongDanTepTinKetQua: 'https://thue.thanhhoa.gov.vn/ketqua/000.20.38.H56-261124-0001/thong-bao-thue.pdf'
+        DuongDanTepTinKetQua: 'https://thue.thanhhoa.gov.vn/ketqua/000.20.38.H56-261124-0001/thong-bao-thue.pdf',
+        MaGiayToKetQua: TAX_NOTICE_DOC
       },
       {
         TenGiayTo: 'Giấy chứng nhận quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất',
         MaThanhPhanHoSo: 'KQ-GCN',
-        DuongDanTepTinKetQua: 'https://vbdlis.thanhhoa.gov.vn/ketqua/000.20.38.H56-261124-0001/giay-chung-nhan.pdf'
+        DuongDanTepTinKetQua: 'https://vbdlis.thanhhoa.gov.vn/ketqua/000.20.38.H56-261124-0001/giay-chung-nhan.pdf',
+        MaGiayToKetQua: CERTIFICATE_DOC
       }
     ],
     DanhSachHoSoBoSung: [{ NgayHenTraTruoc: '20261204170000', NgayHenTraMoi: '20261208170000' }]
   } satisfies NationalPortalRecord, 'the whole record')
+  expectGolden(t, 'national-portal-record-land-transfer.json', `${JSON.stringify(record, null, 2)}\n`, 'the record, byte for byte as the golden file')
+  const change = { sequence: 5, statusCode: 9, dueAt: '2026-12-08T17:00:00+07:00', entry: HISTORY[4] as HistoryEntry }
+  const message = toSyncMessage(returnedTransfer(), change, { ...fullContext, paidOnline: 2 })
+  expectGolden(t, 'national-portal-sync-land-transfer.json', `${JSON.stringify(message, null, 2)}\n`, 'the sync message of the resolution, byte for byte as the golden file')
   t.notOk('DanhSachHoSoBoSung' in toNationalRecord(returnedTransfer(), context), 'without the history: no rounds')
   const asking = toNationalRecord({ ...returnedTransfer(), status: 'supplement-requested', statusCode: 5, dueAt: '2026-12-04T17:00:00+07:00' } as Dossier, { ...context, history: HISTORY.slice(0, 3) })
   t.same(asking.DanhSachHoSoBoSung, [{ NgayHenTraTruoc: '20261204170000' }], 'a round still open: the due date in force when the papers were asked for')
@@ -396,6 +438,47 @@ t.test('channel, applicant kind and identifiers map to their codes', async (t) =
   t.notOk('HinhThucThu' in (toNationalRecord({ ...base, fees: [{ code: 'P', name: 'Phí', amount: 0 }] }, context).DanhSachLePhi?.[0] ?? {}), 'no collection, no HinhThucThu')
 })
 
+t.test('HinhThuc, DSKetNoiCSDL, LoaiPhiLePhi and MaGiayToKetQua come from what the hub knows, and only from it', async (t) => {
+  const base = returnedTransfer()
+  // HinhThuc: how the result is returned (0 at the desk, 1 by post); no code is known for online
+  t.equal(toNationalRecord(base, context).HinhThuc, 0, 'counter → HinhThuc 0')
+  const delivery = { recipientName: 'Lê Minh Đức', phone: '0915234567', address: { provinceCode: '38', wardCode: '14755', line: 'Số 12 Lê Lai' } }
+  const postal = toNationalRecord({ ...base, resultReturn: { method: 'postal', delivery } } as Dossier, context)
+  t.equal(postal.HinhThuc, 1, 'postal → HinhThuc 1')
+  t.notOk('HinhThuc' in toNationalRecord({ ...base, resultReturn: { method: 'online' } }, context), 'online: no code known, left out')
+
+  // DSKetNoiCSDL: only the databases the dossier used, only with a configured code
+  const codes = { 'national-data-store': 'KHO-DMQG', population: 'CSDLQG-DC' }
+  t.notOk('DSKetNoiCSDL' in toNationalRecord(base, context), 'no codes configured: not listed')
+  const noReuse = { ...base, attachments: (base.attachments ?? []).map(({ reused: _reused, ...a }) => a) }
+  t.same(toNationalRecord(noReuse, { ...context, databaseCodes: codes }).DSKetNoiCSDL, [{ MaCSDL: 'CSDLQG-DC' }], 'nothing taken from the data store: only the population database (VNeID)')
+  const neither = { ...noReuse, applicant: { ...noReuse.applicant, vneidAuthenticated: false } }
+  t.notOk('DSKetNoiCSDL' in toNationalRecord(neither, { ...context, databaseCodes: codes }), 'neither used: not listed')
+  t.same(toNationalRecord(base, { ...context, databaseCodes: { population: 'CSDLQG-DC' } }).DSKetNoiCSDL, [{ MaCSDL: 'CSDLQG-DC' }], 'the data store without a code: left out')
+  t.same(toNationalRecord(base, { ...context, databaseCodes: { 'national-data-store': 'X', population: 'X' } }).DSKetNoiCSDL, [{ MaCSDL: 'X' }], 'one code once')
+
+  // MaGiayToKetQua: the document store's id of the same result (step, component, digest), else left out
+  const otherDigest = toNationalRecord(base, { ...context, resultDocuments: [{ id: CERTIFICATE_DOC, step: 'land-certificate', kind: 'KQ-GCN', sha256: 'f'.repeat(64) }] })
+  t.notOk(otherDigest.DanhSachGiayToKetQua?.some((r) => 'MaGiayToKetQua' in r), 'another file with the same component: not this result')
+  const otherStep = toNationalRecord(base, { ...context, resultDocuments: [{ id: CERTIFICATE_DOC, step: 'tax', kind: 'KQ-GCN', sha256: RESULT_SHA }] })
+  t.notOk(otherStep.DanhSachGiayToKetQua?.some((r) => 'MaGiayToKetQua' in r), 'the same file from another step: not this result')
+  t.equal(errorsOf(otherStep), '', 'results without MaGiayToKetQua: valid')
+
+  // LoaiPhiLePhi on every line; payment lines after the dossier's fees, each code once
+  const fees = toNationalRecord(base, { ...context, payments: [{ reference: 'LT261203ABCDEFGHIJ', state: 'open', lines: [{ code: 'PHI-TDHS', name: 'Phí thẩm định', amount: 500000 }, { code: 'PHI-DD', name: 'Phí đo đạc', amount: 1 }] }] }).DanhSachLePhi ?? []
+  t.same(fees.map((f) => [f.MaPhiLePhi, f.HinhThucThu, f.LoaiPhiLePhi]), [['LP-GCN', 1, 1], ['PHI-TDHS', 1, 1], ['PHI-DD', 2, 1]], 'an open request counts; a code already listed is not repeated')
+  t.notOk('DanhSachLePhi' in toNationalRecord({ ...base, fees: undefined }, { ...context, payments: [{ reference: 'LT1', state: 'cancelled', lines: [{ code: 'A', name: 'A', amount: 1 }] }] }), 'only a cancelled request: no fee lines')
+
+  // the record with every field stays valid
+  t.equal(errorsOf(toNationalRecord(base, { ...fullContext, paidOnline: 2 })), '', 'valid')
+  const broken = { ...toNationalRecord(base, fullContext), DSKetNoiCSDL: [{ MaCSDL: 'A' }, { MaCSDL: 'A' }] }
+  t.match(errorsOf(broken), /duplicate|identical/, 'the schema refuses a database listed twice')
+  const noKind = toNationalRecord(base, fullContext)
+  const first = noKind.DanhSachLePhi?.[0] as Partial<NonNullable<NationalPortalRecord['DanhSachLePhi']>[number]> | undefined
+  delete first?.LoaiPhiLePhi
+  t.match(errorsOf(noKind), /LoaiPhiLePhi/, 'the schema requires LoaiPhiLePhi')
+})
+
 t.test('NgayTuChoi only for a dossier that was not accepted', async (t) => {
   const refused = toNationalRecord(inStatus('not-accepted'), context)
   t.equal(refused.TrangThaiHoSo, 3)
@@ -427,6 +510,8 @@ t.test('optional fields without a value are left out', async (t) => {
     attachments: [],
     fees: [],
     results: [],
+    // the one return method without a HinhThuc code
+    resultReturn: { method: 'online' },
     routing: {}
   }
   const r = toNationalRecord(bare, context)

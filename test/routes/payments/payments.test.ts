@@ -182,6 +182,8 @@ t.test('a payment end to end: address, every refusal, paid, resumed, replay, age
   // DVCQG record
   const record = (await asAdmin(s.hub).inject({ method: 'GET', url: `/v1/dossiers/${code}/national-record` })).json<Record<string, unknown>>()
   t.equal(record.DuocThanhToanTrucTuyen, 2, 'paid online through the province\'s gateway')
+  const fees = (record.DanhSachLePhi ?? []) as Array<Record<string, unknown>>
+  t.same(fees.map((f) => [f.MaPhiLePhi, f.Gia, f.HinhThucThu, f.LoaiPhiLePhi]), [['LP-01', 50_000, 2, 1], ['PTD-02', 150_000, 2, 1]], 'the payment request\'s fee lines, collected online, in DanhSachLePhi')
 })
 
 t.test('payment requests the hub refuses, and what is not asked online', async (t) => {
