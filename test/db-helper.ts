@@ -140,7 +140,9 @@ export async function hubDatabase (options: { reuse?: boolean } = {}): Promise<H
       }
       // rows deleted (a handful: cheaper than TRUNCATE, which makes new files for every table and
       // index), identities restarted, as after the migration
-      await sql.unsafe(`do $$
+      // a flush of the indicator facts that a hub's last maintenance run started may still be
+      // writing: the two can deadlock (PostgreSQL aborts one); the emptying is made again then
+      const empty = async (): Promise<unknown> => await sql.unsafe(`do $$
         declare r record;
         begin
           set local session_replication_role = replica;
@@ -152,6 +154,14 @@ export async function hubDatabase (options: { reuse?: boolean } = {}): Promise<H
             execute format('alter sequence %I restart', r.relname);
           end loop;
         end $$`)
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await empty()
+          break
+        } catch (err) {
+          if ((err as { code?: string }).code !== '40P01' || attempt === 5) throw err
+        }
+      }
       spare.push({ url, sql })
     }
   }
