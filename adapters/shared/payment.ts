@@ -24,7 +24,18 @@ export function paymentLinesOf<T> (notice: PaymentNotice, toNative: (l: PaymentL
     sum += l.amount
   })
   if (sum !== amount) throw new AdapterMappingError(`the fee lines of payment ${notice.reference} add up to ${sum} đồng, not the ${amount} đồng paid`)
-  return { amount, lines: lines.map(toNative) }
+  return { amount, lines: lines.map((l) => toNative(fitted(l))) }
+}
+
+/**
+ * A line as every native payment format takes it: its name at most 500 characters, its code at
+ * most 50 (left out when longer). The canonical report allows longer ones, and the notice goes out
+ * after the applicant has paid: it must not then fail the agency's schema.
+ */
+function fitted (line: PaymentLine): PaymentLine {
+  const { code, ...rest } = line
+  const short = paymentIdentifier(code, 50)
+  return { ...rest, name: nativeText(line.name, 500) ?? line.name, ...(short !== undefined && { code: short }) }
 }
 
 /** An identifier (transaction number, receipt number) for a native field of at most `max` characters; undefined when blank or too long to be itself. */

@@ -92,7 +92,7 @@ export default async function documentRoutes (app: FastifyInstance): Promise<voi
     const client = request.client as NonNullable<typeof request.client>
     const { purpose } = request.query
     if (purpose === undefined && client.role !== 'agency') throw new HubValidationError([{ pointer: '#/querystring/purpose', detail: 'is required: the dossier the file is read for (Decree 13/2023/NĐ-CP)' }])
-    if (purpose !== undefined && dossierCodePattern.test(purpose)) request.dossierCode = purpose
+    if (purpose !== undefined && client.role !== 'agency' && dossierCodePattern.test(purpose)) request.dossierCode = purpose
     const { document, content, purpose: why } = await app.hub.documents.readContent(request.params.document, client, purpose)
     if (why !== undefined && dossierCodePattern.test(why)) request.dossierCode = why
     return await reply

@@ -178,7 +178,8 @@ export class DocumentService {
         await this.#log(client, 'read', document.holder, [id], purpose, 404)
         throw new DocumentNotFoundError(id)
       }
-      why = purpose ?? through
+      // the dossier through which it may read, whatever it names: an agency's read goes on no other dossier's trail
+      why = through
     }
     const kept = await this.#o.store.content(id)
     if (kept === undefined) {
@@ -311,8 +312,9 @@ export class DocumentService {
     if (current === undefined) throw new DocumentNotFoundError(id)
     const issuer = client.role === 'agency' ? client.agency as string : current.issuer
     if (issuer !== current.issuer) {
-      await this.#log(client, 'revoke', current.holder, [id], undefined, 403)
-      throw new NotIssuerError(id, issuer)
+      // another agency learns nothing of a document it did not issue, as when it reads one (404)
+      await this.#log(client, 'revoke', current.holder, [id], undefined, 404)
+      throw new DocumentNotFoundError(id)
     }
     const { document, notIssuer } = await this.#o.store.revoke(id, issuer, this.#o.now(), reason)
     if (document === undefined) throw new DocumentNotFoundError(id)

@@ -239,7 +239,9 @@ export class AuditStore {
   }
 
   async #flushCas (): Promise<void> {
-    const batch = this.#cas.splice(0)
+    // in the order of the trails' names: two processes' statements lock the trails they share in
+    // the same order, so they wait for each other instead of deadlocking
+    const batch = this.#cas.splice(0).sort((a, b) => a.call.name < b.call.name ? -1 : a.call.name > b.call.name ? 1 : 0)
     if (batch.length > 1) {
       try {
         // one row (an aggregate): a statement that fails after sending rows leaves the postgres
@@ -251,9 +253,15 @@ export class AuditStore {
               as x(i integer, name text, eseq integer, ehash text, emac text, hhash text, hmac text, entries jsonb)`
         batch.forEach((b, i) => { b.resolve(row?.oks[i] === true) })
         return
-      } catch {
+      } catch (err) {
         // one of them failed the statement for all (an entry number taken: rows added beyond a
-        // head, which the locked path reports): each alone now
+        // head, which the locked path reports; a deadlock with a writer outside the hub): each
+        // alone now. Anything else (the record away) is every one's error.
+        const code = (err as { code?: string }).code
+        if (code !== '23505' && code !== '40P01') {
+          for (const b of batch) b.reject(err)
+          return
+        }
       }
     }
     await Promise.all(batch.map(async (b) => {

@@ -125,6 +125,11 @@ export async function paymentNoticeTests (t: Test, c: PaymentCase): Promise<void
     t.notOk(c.fields.receipt in minimal, 'no e-receipt given, none invented')
     t.equal(errorsOf(minimal), '', 'valid without the optional identifiers')
     t.notOk(c.fields.receipt in bodyOf({ ...c.notice, receiptNumber: 'x'.repeat(101) }), 'an e-receipt number too long for the field is left out, not cut')
+    // the canonical report allows a line code of 64 and a note of 1000: the notice still fits the format
+    const [first, ...rest] = c.notice.lines as [PaymentNotice['lines'][number], ...PaymentNotice['lines']]
+    const long = bodyOf({ ...c.notice, lines: [{ ...first, code: 'M'.repeat(64), name: 'Lệ phí '.repeat(150) }, ...rest] })
+    t.equal(errorsOf(long), '', 'a line code or name longer than the format takes: valid (code left out, name shortened)')
+    t.equal(JSON.stringify(long).includes('M'.repeat(64)), false, 'the long code is left out, not cut')
   })
 
   t.test('mapping errors and the gateway\'s check', async (t) => {

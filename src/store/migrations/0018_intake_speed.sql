@@ -52,6 +52,8 @@ begin
     exception when duplicate_table or unique_violation then
       null; -- a concurrent first intake of the day made it (this one waited for its commit)
     end;
+    -- one retirement of an agency's days at a time (two first intakes of different days may meet here)
+    perform pg_advisory_xact_lock(hashtext('hub_code_number:' || p_agency));
     for old in select c.day from code_counters c
         where c.agency = p_agency and c.by_sequence and c.day < p_day - p_keep_days loop
       if to_regclass(hub_code_sequence(p_agency, old.day)) is not null then

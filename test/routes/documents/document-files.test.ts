@@ -78,11 +78,17 @@ t.test('a paper registered with its file: kept in the record, its SHA-256 and si
   const code = submitted.json<DossierSummary>().code
   const attachment = (await asAdmin(hub).inject(`/v1/dossiers/${code}`)).json<Dossier>().attachments?.[1]
   t.match(attachment, { url: doc.url, byteSize: SCAN.length, sha256: sha(SCAN), digitized: true, reused: { documentId: doc.id } }, 'carried as the hub\'s address, with its real size')
-  const police = await asAgency(hub, 'police-residence').inject({ url: `/v1/documents/${doc.id}/content` })
+  // naming another dossier as its purpose puts nothing on that dossier: the read is for the one it may read through
+  const other = example('birth-registration')
+  other.source = { system: 'dvc-thanhhoa', reference: 'FILES-OTHER' }
+  const elsewhere = (await post(asPortal(hub), other)).json<DossierSummary>().code
+  const police = await asAgency(hub, 'police-residence').inject({ url: `/v1/documents/${doc.id}/content?purpose=${elsewhere}` })
   t.equal(police.statusCode, 200, 'an agency a dossier that reused it is routed to')
   t.ok(police.rawPayload.equals(SCAN))
   t.equal((await asAgency(hub, 'land-office').inject({ url: `/v1/documents/${doc.id}/content?purpose=x` })).statusCode, 404, 'still not an agency off its route')
 
+  await waitFor(async () => (await asAdmin(hub).inject(`/v1/dossiers/${code}/audit`)).json<{ entries: Array<{ action: string }> }>().entries.some((e) => e.action === 'read-document'), 'the read on the reusing dossier\'s trail')
+  t.notOk((await asAdmin(hub).inject(`/v1/dossiers/${elsewhere}/audit`)).json<{ entries: Array<{ action: string }> }>().entries.some((e) => e.action === 'read-document'), 'none on the dossier it named')
   const log = (await hub.app.hub.documents.store.accessOf(CHILD)).filter((e) => e.action === 'read')
   t.same(log.map((e) => [e.client, e.purpose ?? null, e.status]), [
     ['test-portal', 'DVC-2026-12-0001', 200],

@@ -174,8 +174,8 @@ t.test('refusals: another holder, expired, revoked, no consent — a 400 naming 
 
   // revocation: only the issuer
   const foreign = await asAgency(hub, 'land-office').inject({ method: 'POST', url: `/v1/documents/${revoked.id}/revocation`, payload: { reason: 'x' } })
-  t.equal(foreign.statusCode, 403, 'another agency cannot revoke it')
-  t.equal(foreign.json<{ code: string }>().code, 'HUB_ERR_NOT_ISSUER')
+  t.equal(foreign.statusCode, 404, 'another agency cannot revoke it, nor learn that it exists')
+  t.equal(foreign.json<{ code: string }>().code, 'HUB_ERR_DOCUMENT_NOT_FOUND')
   const revocation = await asAgency(hub, 'justice').inject({ method: 'POST', url: `/v1/documents/${revoked.id}/revocation`, payload: { reason: 'Cấp nhầm' } })
   t.equal(revocation.statusCode, 200, revocation.body)
   t.ok(revocation.json<StoredDocument>().revokedAt, 'revoked')
