@@ -366,8 +366,16 @@ export class DossierStore {
     }))
     // the scalars as one jsonb, each value a json column keeps as its own parameter (migration 0019)
     const json = (value: unknown): string => JSON.stringify(value)
-    const [row] = await this.#sql<Array<{ r: unknown }>>`select hub_apply(${json(p)}::text::jsonb, ${json(c.facts ?? null)}::text::json,
-      ${json(c.routing)}::text::json, ${json(history)}::text::json, ${json(c.notification ?? null)}::text::json) as r`
+    let row: { r: unknown } | undefined
+    try {
+      [row] = await this.#sql<Array<{ r: unknown }>>`select hub_apply(${json(p)}::text::jsonb, ${json(c.facts ?? null)}::text::json,
+        ${json(c.routing)}::text::json, ${json(history)}::text::json, ${json(c.notification ?? null)}::text::json) as r`
+    } catch (err) {
+      // PostgreSQL chose this statement to end a deadlock (with a flush of the indicator facts, say):
+      // nothing of it was written, as with a stale version, so the caller reads again and retries
+      if ((err as { code?: string }).code === '40P01') return { outcome: 'stale' }
+      throw err
+    }
     const r = parsed<{ outcome: ChangeResult['outcome'], sequence?: number, answer?: string }>(row?.r)
     if (r.outcome === 'seen') return { outcome: 'seen', answer: r.answer ?? '' }
     if (r.outcome === 'ok') return { outcome: 'ok', sequence: r.sequence ?? 0 }
