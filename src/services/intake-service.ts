@@ -88,6 +88,12 @@ export interface IntakeOutcome {
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/
 
+/** What the record is asked to know a repeat by: the receive-once lookup of the submission it repeats. */
+interface RepeatLookup { idempotencyKey?: string, source: { system: string, reference: string }, fingerprint: string }
+
+/** How many submissions a process remembers by their bytes (about 200 B each). */
+export const REPEATS_KEPT = 10_000
+
 /**
  * What makes two submissions from different systems one dossier: the procedure, the applicant's
  * identity and the procedure data. Not the source, channel, attachments' addresses or timestamps,
@@ -125,8 +131,41 @@ export function parseIdempotencyKey (header: string | string[] | undefined): str
 export class IntakeService {
   readonly #o: Required<Omit<IntakeServiceOptions, 'postalAgency' | 'notify' | 'pickupAgency' | 'onPickupRequested' | 'documents'>> & Pick<IntakeServiceOptions, 'postalAgency' | 'notify' | 'pickupAgency' | 'onPickupRequested' | 'documents'>
 
+  /**
+   * Submissions received (stored or answered as repeats) by their bytes: the sender, its
+   * Idempotency-Key and the SHA-256 of the body as it arrived, oldest first. The same bytes again
+   * are the same submission (every check and normalization of the first gives the same result), so
+   * a repeat is answered from the record's receive-once lookup alone (`repeat`); the record stays
+   * the judge: a dossier gone from it (retention) is not answered from here.
+   */
+  readonly #repeats = new Map<string, RepeatLookup>()
+
   constructor (options: IntakeServiceOptions) {
     this.#o = { now: () => new Date(), competence: new Map(), ...options }
+  }
+
+  #remember (bytes: string | undefined, lookup: RepeatLookup): void {
+    if (bytes === undefined) return
+    this.#repeats.delete(bytes)
+    if (this.#repeats.size >= REPEATS_KEPT) this.#repeats.delete(this.#repeats.keys().next().value as string)
+    this.#repeats.set(bytes, lookup)
+  }
+
+  /**
+   * The answer to a submission whose bytes (`bytes`: sender, key and body digest, as the route
+   * makes it) this process received before: the dossier they created, as its summary is now;
+   * undefined when they are new here or the record no longer answers them as a repeat (then the
+   * submission goes the whole way, `submit`). One read of the record, nothing validated again.
+   */
+  async repeat (bytes: string): Promise<IntakeOutcome | undefined> {
+    const lookup = this.#repeats.get(bytes)
+    if (lookup === undefined) return undefined
+    const prior = await this.#o.store.prior(lookup)
+    if (prior?.outcome !== 'duplicate') {
+      this.#repeats.delete(bytes)
+      return undefined
+    }
+    return { created: false, summary: prior.summary }
   }
 
   /**
@@ -249,8 +288,12 @@ export class IntakeService {
     return await this.submit(submission, idempotencyKey, { heldBy: agencyId, nativePointer: (p) => gateway.submissionPointer(p) })
   }
 
-  /** `origin.client`: who submits (the documents' access log names it when the dossier reuses documents) */
-  async submit (submission: DossierSubmission, idempotencyKey?: string, origin: { heldBy?: string, actor?: Actor, client?: { id: string, role: string }, nativePointer?: (canonical: string) => string | undefined } = {}): Promise<IntakeOutcome> {
+  /**
+   * `origin.client`: who submits (the documents' access log names it when the dossier reuses
+   * documents); `origin.bytes`: the submission's bytes as `repeat` knows them (a canonical
+   * submission from the API), remembered once it is stored or answered as a repeat.
+   */
+  async submit (submission: DossierSubmission, idempotencyKey?: string, origin: { heldBy?: string, actor?: Actor, client?: { id: string, role: string }, nativePointer?: (canonical: string) => string | undefined, bytes?: string } = {}): Promise<IntakeOutcome> {
     // references that differ only by invisible characters, spacing or width are one (before any fingerprint)
     const source = normalizeSource(submission.source)
     if (source !== submission.source) submission = { ...submission, source }
@@ -372,6 +415,7 @@ export class IntakeService {
     })
     if (result.outcome === 'conflict') throw new IdempotencyConflictError(result.code)
     if (result.outcome === 'code-taken') throw new DossierCodeTakenError(result.code)
+    if (origin.heldBy === undefined) this.#remember(origin.bytes, { ...(idempotencyKey !== undefined && { idempotencyKey }), source: submission.source, fingerprint })
     if (result.outcome === 'duplicate') return { created: false, summary: result.summary }
     const { code } = result.summary
     const { log } = this.#o

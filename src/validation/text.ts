@@ -15,8 +15,9 @@
  *   full-width letters, invisible characters or surrounding spaces find the dossier all the same.
  * Identifiers in bodies (source references) are normalized where they are received (intake).
  */
+import { createHash } from 'node:crypto'
 import fp from 'fastify-plugin'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { HubValidationError, type FieldProblem } from '../errors.ts'
 import { normalizeIdentifier } from '../domain/identifiers.ts'
 
@@ -173,6 +174,21 @@ export function toNfc (body: unknown): unknown {
 /** Requests whose JSON text may hold a refused string (set by the JSON parser below). */
 const suspects = new WeakSet<object>()
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** keep the SHA-256 of the request's JSON text as it arrived (bodyDigest): a repeat of the same bytes can be told at once */
+    bodyDigest?: boolean
+  }
+}
+
+/** SHA-256 (hex) of the JSON text as it arrived, before NFC, on the routes whose config asks for it */
+const digests = new WeakMap<FastifyRequest, string>()
+
+/** The SHA-256 of the request's JSON text as it arrived; undefined unless its route sets `bodyDigest`. */
+export function bodyDigest (request: FastifyRequest): string | undefined {
+  return digests.get(request)
+}
+
 async function textRules (app: FastifyInstance): Promise<void> {
   // Fastify's own JSON parser (the same protection against __proto__ and constructor.prototype
   // keys), with one look at the text on the way: only a text that may hold a refused string is
@@ -181,6 +197,7 @@ async function textRules (app: FastifyInstance): Promise<void> {
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
     if (typeof text === 'string' && mayHoldForbiddenText(text)) suspects.add(request)
+    if (typeof text === 'string' && request.routeOptions.config.bodyDigest === true) digests.set(request, createHash('sha256').update(text).digest('hex'))
     if (typeof text !== 'string' || !mayHoldNonNfc(text)) { parseJson(request, text as string, done); return }
     // every inbound body's text in NFC, before anything reads it (schemas, fingerprints, the record)
     parseJson(request, text, (err, body) => { if (err !== null) done(err); else done(null, toNfc(body)) })

@@ -1,0 +1,99 @@
+/**
+ * A repeat of the same bytes (a portal's retry) is answered from the record's receive-once lookup,
+ * without the whole intake (routes/dossiers.ts' preValidation, IntakeService.repeat); anything
+ * that is not the same bytes from the same sender under the same key goes the whole way.
+ */
+import t from 'tap'
+import type { Test } from 'tap'
+import { build, example, post, startAgency, waitFor, asAdmin, asPortal, type TestHub } from '../../helper.ts'
+import type { Dossier, DossierSummary } from '../../../src/types/schemas.generated.ts'
+
+/** counts the whole-way intakes of `hub` (IntakeService.submit) from now on */
+function countSubmits (t: Test, hub: TestHub): { readonly n: number } {
+  const intake = hub.app.hub.intake
+  const original = intake.submit
+  const counter = { n: 0 }
+  intake.submit = async function (...args) { counter.n++; return await original.apply(this, args) }
+  t.teardown(() => { intake.submit = original })
+  return counter
+}
+
+t.test('the same bytes again are answered with the dossier as it is now, without the whole intake', async (t) => {
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url })
+  const submits = countSubmits(t, hub)
+  const body = JSON.stringify(example('birth-registration'))
+  const first = await post(asPortal(hub), body, { 'idempotency-key': 'k-1' })
+  t.equal(first.statusCode, 201)
+  const { code } = first.json<DossierSummary>()
+  t.equal(first.json<DossierSummary>().routing?.['civil-status']?.state, 'pending', 'not delivered yet when first answered')
+  await waitFor(async () => (await asAdmin(hub).inject({ url: `/v1/dossiers/${code}` })).json<Dossier>().routing?.['civil-status']?.state === 'delivered', 'delivered')
+  for (let i = 0; i < 3; i++) {
+    const again = await post(asPortal(hub), body, { 'idempotency-key': 'k-1' })
+    t.equal(again.statusCode, 200, `repeat ${i + 1}: 200`)
+    t.equal(again.json<DossierSummary>().code, code)
+    t.equal(again.headers.location, `/v1/dossiers/${code}`)
+    t.equal(again.json<DossierSummary>().routing?.['civil-status']?.state, 'delivered', 'the dossier as it is now')
+  }
+  t.equal(submits.n, 1, 'only the first went the whole way')
+  // every repeat is on the dossier's audit trail, like any other
+  const trail = await waitFor(async () => {
+    const res = await asAdmin(hub).inject({ url: `/v1/dossiers/${code}/audit` })
+    const entries = res.json<{ entries: Array<{ action: string, status: number }> }>().entries
+    return entries.filter((e) => e.action === 'submit' && e.status === 200).length === 3 ? entries : undefined
+  }, 'three repeats audited')
+  t.equal(trail.filter((e) => e.action === 'submit' && e.status === 201).length, 1)
+})
+
+t.test('other bytes, another sender or another key go the whole way', async (t) => {
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url })
+  const submits = countSubmits(t, hub)
+  const submission = example('birth-registration')
+  const body = JSON.stringify(submission)
+  const first = await post(asPortal(hub), body)
+  t.equal(first.statusCode, 201)
+  const { code } = first.json<DossierSummary>()
+
+  // the same submission with its keys in another order: other bytes, one dossier
+  const reordered = await post(asPortal(hub), JSON.stringify(Object.fromEntries(Object.entries(submission).reverse())))
+  t.equal(reordered.statusCode, 200)
+  t.equal(reordered.json<DossierSummary>().code, code)
+  t.equal(submits.n, 2, 'other bytes: the whole way')
+
+  // another sender, the same bytes
+  const byAdmin = await post(asAdmin(hub), body)
+  t.equal(byAdmin.statusCode, 200)
+  t.equal(submits.n, 3, 'another sender: the whole way')
+
+  // the same bytes under a new key: the whole way, which binds the key to the dossier…
+  const keyed = await post(asPortal(hub), body, { 'idempotency-key': 'k-new' })
+  t.equal(keyed.statusCode, 200)
+  t.equal(keyed.json<DossierSummary>().code, code)
+  t.equal(submits.n, 4, 'a new key: the whole way')
+  // …so the key with other content is a conflict
+  const other = await post(asPortal(hub), { ...submission, source: { ...submission.source, reference: 'OTHER-REF' } }, { 'idempotency-key': 'k-new' })
+  t.equal(other.statusCode, 409)
+
+  // a bad key is refused as before, however often the body was seen
+  const bad = await post(asPortal(hub), body, { 'idempotency-key': 'bad key with spaces' })
+  t.equal(bad.statusCode, 400)
+})
+
+t.test('the record stays the judge: a repeat it no longer knows goes the whole way', async (t) => {
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url })
+  const submits = countSubmits(t, hub)
+  const submission = example('birth-registration')
+  const body = JSON.stringify(submission)
+  const first = await post(asPortal(hub), body)
+  t.equal(first.statusCode, 201)
+  t.equal((await post(asPortal(hub), body)).statusCode, 200)
+  t.equal(submits.n, 1)
+  // the receive-once reference is gone (as retention deletes it with its dossier)
+  await hub.db.sql`delete from source_refs where system = ${submission.source.system} and reference = ${submission.source.reference}`
+  const after = await post(asPortal(hub), body)
+  t.equal(submits.n, 2, 'the whole way')
+  t.equal(after.statusCode, 201, 'received as new: the record no longer knew it')
+  t.not(after.json<DossierSummary>().code, first.json<DossierSummary>().code)
+})
