@@ -14,6 +14,7 @@ import type { Routing } from '../domain/routing.ts'
 import type { DossierHead, LifecycleFacts } from '../domain/lifecycle.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
 import { outboxMember, parseOutboxMember, type DeliveryKind } from './keys.ts'
+import { TurnBatch } from './turn-batch.ts'
 
 export interface IntakeInput {
   idempotencyKey?: string
@@ -210,11 +211,55 @@ function summaryOf (r: SummaryRow): DossierSummary {
 /** The steps of a dossier as [[step, state], …] in route order (a subquery of `d`). */
 const STEPS = 'select json_agg(json_build_array(s.step, s.detail) order by s.position) from dossier_steps s where s.dossier_id = d.id'
 
+type ForUpdateRow = { code: string, status: number, received_at: Date, arrived_at: Date, due_at: Date | null, facts: unknown, doc: unknown, version: number, supplements: number, steps: unknown }
+type StepCall = { code: string, step: string, expected: string, next: string | null, confirm: string | null, at: string }
+
 export class DossierStore {
   readonly #sql: Sql
+  /** the dossier reads of one turn: one statement (a delivery worker reads dozens at once) */
+  readonly #reads: TurnBatch<string, ForUpdateRow | undefined>
+  /** the step compare-and-sets of one turn: one statement, one commit */
+  readonly #steps: TurnBatch<StepCall, number | undefined>
 
   constructor (sql: Sql) {
     this.#sql = sql
+    this.#reads = new TurnBatch(async (codes) => {
+      const rows = await this.#sql<ForUpdateRow[]>`
+        select d.code, d.status, d.received_at, d.arrived_at, d.due_at, d.facts::text as facts, d.doc::text as doc, d.version, d.supplements,
+          (${this.#sql.unsafe(STEPS)})::text as steps
+        from dossiers d where d.code = any(${[...new Set(codes)]}::text[])`
+      const byCode = new Map(rows.map((r) => [r.code, r]))
+      return codes.map((c) => byCode.get(c))
+    }, async (code) => {
+      const [row] = await this.#sql<ForUpdateRow[]>`
+        select d.code, d.status, d.received_at, d.arrived_at, d.due_at, d.facts::text as facts, d.doc::text as doc, d.version, d.supplements,
+          (${this.#sql.unsafe(STEPS)})::text as steps
+        from dossiers d where d.code = ${code}`
+      return row
+    })
+    const one = async (c: StepCall): Promise<number | undefined> => {
+      const [row] = await this.#sql<Array<{ r: number }>>`
+        select hub_step(${c.code}, ${c.step}, ${c.expected}, ${c.next}::text::json, ${c.confirm}::text, ${c.at}::timestamptz) as r`
+      return row?.r
+    }
+    this.#steps = new TurnBatch(async (calls) => {
+      // in the order of the dossiers' codes (two statements lock the dossiers they share in the
+      // same order), as one aggregated row: a statement that fails after sending rows leaves the
+      // postgres driver's row counter behind (porsager/postgres#1181). Should it fail (a deadlock
+      // with a writer of one of them), each goes alone, so one dossier's trouble is its own.
+      const order = calls.map((c, i) => ({ ...c, i })).sort((a, b) => a.code < b.code ? -1 : a.code > b.code ? 1 : a.i - b.i)
+      try {
+        const [row] = await this.#sql<Array<{ rs: Array<number | null> }>>`
+          select array_agg(hub_step(x.code, x.step, x.expected, x.next::json, x.confirm, x.at) order by x.k) as rs
+            from jsonb_to_recordset(${this.#sql.json(order.map((c, k) => ({ ...c, k })) as never)})
+              as x(k integer, code text, step text, expected text, next text, confirm text, at timestamptz)`
+        const answers: Array<number | undefined> = Array.from({ length: calls.length })
+        order.forEach((c, k) => { answers[c.i] = row?.rs[k] ?? undefined })
+        return answers
+      } catch {
+        return await Promise.all(calls.map(one))
+      }
+    }, one)
   }
 
   /** Stores a new dossier with its routing states and outbox rows, or finds the one it repeats. One round trip. */
@@ -307,12 +352,9 @@ export class DossierStore {
     return (await this.getForUpdate(code))?.dossier
   }
 
-  /** The dossier with what a change needs: its route, status and version. One round trip. */
+  /** The dossier with what a change needs: its route, status and version. One round trip (shared by the reads of one turn). */
   async getForUpdate (code: string): Promise<DossierForUpdate | undefined> {
-    const [row] = await this.#sql<Array<{ status: number, received_at: Date, arrived_at: Date, due_at: Date | null, facts: unknown, doc: unknown, version: number, supplements: number, steps: unknown }>>`
-      select d.status, d.received_at, d.arrived_at, d.due_at, d.facts::text as facts, d.doc::text as doc, d.version, d.supplements,
-        (${this.#sql.unsafe(STEPS)})::text as steps
-      from dossiers d where d.code = ${code}`
+    const row = await this.#reads.call(code)
     if (row === undefined) return undefined
     const routing = routingOf(row.steps)
     const results = resultsOf(routing)
@@ -471,9 +513,7 @@ export class DossierStore {
    * tried keeps its row unconfirmed, and is queued again if its job is lost (Redis lost).
    */
   async updateStep (code: string, step: string, expectedRaw: string, next: RoutingState | undefined, now: string, confirm?: string): Promise<StepUpdate> {
-    const [row] = await this.#sql<Array<{ r: number }>>`
-      select hub_step(${code}, ${step}, ${expectedRaw}, ${next === undefined ? null : JSON.stringify(next)}::text::json, ${confirm ?? null}::text, ${now}::timestamptz) as r`
-    const r = row?.r
+    const r = await this.#steps.call({ code, step, expected: expectedRaw, next: next === undefined ? null : JSON.stringify(next), confirm: confirm ?? null, at: now })
     return r === 1 ? 'updated' : r === 0 ? 'stale' : r === -1 ? 'no-dossier' : 'no-step'
   }
 

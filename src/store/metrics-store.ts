@@ -7,6 +7,7 @@
  */
 import type { Redis } from 'ioredis'
 import type { Keys } from './keys.ts'
+import { TurnBatch } from './turn-batch.ts'
 
 /** Upper bounds (seconds) of the delivery latency buckets: agencies down for hours are in range. */
 export const DELIVERY_LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 24 * 3600] as const
@@ -21,22 +22,32 @@ export interface LatencyHistogram {
 export class MetricsStore {
   readonly #redis: Redis
   readonly #keys: Keys
+  /** the deliveries of one turn: their increments summed per field, one HINCRBY per field */
+  readonly #deliveries: TurnBatch<{ agency: string, seconds: number }, void>
 
   constructor (redis: Redis, keys: Keys) {
     this.#redis = redis
     this.#keys = keys
+    const increments = async (items: ReadonlyArray<{ agency: string, seconds: number }>): Promise<void[]> => {
+      const by = new Map<string, number>()
+      const add = (field: string, n: number): void => { by.set(field, (by.get(field) ?? 0) + n) }
+      for (const { agency, seconds } of items) {
+        const i = DELIVERY_LATENCY_BUCKETS.findIndex((le) => seconds <= le)
+        add(`${agency}|${i === -1 ? 'inf' : i}`, 1)
+        add(`${agency}|sum_ms`, Math.round(seconds * 1000))
+      }
+      await Promise.all([...by].map(async ([field, n]) => await this.#redis.hincrby(this.#keys.deliveryMetrics, field, n)))
+      return items.map(() => undefined)
+    }
+    this.#deliveries = new TurnBatch(increments, async (item) => { await increments([item]) })
   }
 
   /**
-   * One delivery accepted by `agency`, `seconds` after it was queued: two increments, sent with
-   * whatever else goes to Redis in the same tick (the count is the sum of the buckets).
+   * One delivery accepted by `agency`, `seconds` after it was queued: two increments (the count is
+   * the sum of the buckets), summed with the other deliveries of the same turn of the event loop.
    */
   async recordDelivery (agency: string, seconds: number): Promise<void> {
-    const i = DELIVERY_LATENCY_BUCKETS.findIndex((le) => seconds <= le)
-    await Promise.all([
-      this.#redis.hincrby(this.#keys.deliveryMetrics, `${agency}|${i === -1 ? 'inf' : i}`, 1),
-      this.#redis.hincrby(this.#keys.deliveryMetrics, `${agency}|sum_ms`, Math.round(seconds * 1000))
-    ])
+    await this.#deliveries.call({ agency, seconds })
   }
 
   /** The delivery latency histogram per agency. */

@@ -1,0 +1,96 @@
+/**
+ * The dossier reads and step compare-and-sets of one turn share one statement (a delivery worker
+ * reads and records dozens at once): each caller gets what it would have got alone, and one bad
+ * call does not take the others with it. On the real PostgreSQL, counting the statements sent.
+ */
+import t, { type Test } from 'tap'
+import postgres, { type Sql } from 'postgres'
+import { migrate } from '../../src/store/migrate.ts'
+import { DossierStore } from '../../src/store/dossier-store.ts'
+import { createTestDatabase } from '../db-helper.ts'
+
+const hash = Buffer.alloc(32, 1)
+
+async function dossierWithSteps (sql: Sql, code: string, steps: string[]): Promise<void> {
+  const [row] = await sql<Array<{ id: string }>>`insert into dossiers (code, status, procedure_code, receiving_agency, channel, level,
+      return_method, source_system, received_at, due_at, due_index_at, fingerprint, updated_at, doc, facts)
+    values (${code}, 2, '1.001193.000.00.00.H56', '000.00.06.H56', 2, 'commune', 'online', 'portal', now(), now() + interval '3 days',
+      now() + interval '3 days', ${hash}, now(), ${JSON.stringify({ applicant: { fullName: `Người nộp ${code}` } })}::text::json, ${JSON.stringify({ channel: 'online' })}::text::json) returning id`
+  let position = 0
+  for (const step of steps) {
+    await sql`insert into dossier_steps (dossier_id, step, position, agency, stage, state, attempts, detail)
+      values (${row?.id as string}, ${step}, ${position++}, ${step}, 0, 'pending', 0, ${JSON.stringify({ agency: step, stage: 0, state: 'pending' })}::text::json)`
+  }
+}
+
+async function counted (t: Test): Promise<{ store: DossierStore, sql: Sql, statements: () => number }> {
+  const db = await createTestDatabase(t)
+  await migrate(db.sql)
+  let n = 0
+  // one connection, opened (and its types fetched) before anything is counted
+  const sql = postgres(db.url, { max: 1, onnotice: () => {}, debug: () => { n++ } })
+  t.teardown(async () => { await sql.end({ timeout: 5 }) })
+  await sql`select 1`
+  return { store: new DossierStore(sql), sql: db.sql, statements: () => n }
+}
+
+const pending = JSON.stringify({ agency: 'a', stage: 0, state: 'pending' })
+const delivered = (step: string) => ({ agency: step, stage: 0, state: 'delivered' as const, attempts: 1, deliveredAt: '2026-12-04T10:00:00+07:00' })
+
+t.test('the reads of one turn: one statement, each its own dossier, an unknown code none', async (t) => {
+  const { store, sql, statements } = await counted(t)
+  const codes = Array.from({ length: 10 }, (_, i) => `000.00.06.H56-261204-${String(i + 1).padStart(4, '0')}`)
+  for (const code of codes) await dossierWithSteps(sql, code, ['a', 'b'])
+  const before = statements()
+  const read = await Promise.all([...codes, 'NO-SUCH-CODE', codes[0] as string].map(async (c) => await store.getForUpdate(c)))
+  t.equal(statements() - before, 1, 'one statement for twelve reads')
+  codes.forEach((code, i) => {
+    t.equal(read[i]?.dossier.code, code)
+    t.equal(read[i]?.dossier.applicant?.fullName, `Người nộp ${code}`, 'its own document')
+    t.same(Object.keys(read[i]?.routing ?? {}), ['a', 'b'])
+  })
+  t.equal(read[10], undefined, 'an unknown code: none')
+  t.equal(read[11]?.dossier.code, codes[0], 'the same code twice: both answered')
+  // alone in its turn: the statement it always had
+  const alone = await store.getForUpdate(codes[3] as string)
+  t.equal(alone?.dossier.code, codes[3])
+})
+
+t.test('the step writes of one turn: one statement, each its own answer; a bad one alone fails', async (t) => {
+  const { store, sql, statements } = await counted(t)
+  const codes = Array.from({ length: 6 }, (_, i) => `000.00.06.H56-261204-${String(i + 1).padStart(4, '0')}`)
+  for (const code of codes) await dossierWithSteps(sql, code, ['a', 'b'])
+  const raw = async (code: string, step: string): Promise<string> => (await store.stepState(code, step))?.raw as string
+  const expected = new Map<string, string>()
+  for (const code of codes) for (const step of ['a', 'b']) expected.set(`${code}/${step}`, await raw(code, step))
+  const at = '2026-12-04T10:00:00+07:00'
+  const before = statements()
+  const answers = await Promise.all([
+    ...codes.flatMap((code) => ['a', 'b'].map(async (step) => await store.updateStep(code, step, expected.get(`${code}/${step}`) as string, delivered(step), at))),
+    store.updateStep(codes[0] as string, 'a', pending, delivered('a'), at), // stale: the batch above changes it first or its text differs
+    store.updateStep('NO-SUCH-CODE', 'a', pending, delivered('a'), at),
+    store.updateStep(codes[1] as string, 'zzz', pending, delivered('zzz'), at)
+  ])
+  t.equal(statements() - before, 1, 'one statement for fifteen writes')
+  t.same(answers.slice(0, 12), Array.from({ length: 12 }, () => 'updated'))
+  t.same(answers.slice(12), ['stale', 'no-dossier', 'no-step'])
+  for (const code of codes) {
+    for (const step of ['a', 'b']) t.same(JSON.parse(await raw(code, step)), delivered(step), `${code}/${step} written as sent`)
+    t.equal(await raw(code, 'a'), JSON.stringify(delivered('a')), 'stored as its text (the next compare-and-set compares text)')
+  }
+  const [row] = await sql<Array<{ version: number }>>`select version from dossiers where code = ${codes[2] as string}`
+  t.equal(row?.version, 3, 'each write moved the dossier\'s version')
+
+  // one call the record refuses (a state the schema's check does not allow): the others of its turn are written all the same
+  const next = { ...delivered('a'), attempts: 2 }
+  const mixed = await Promise.allSettled([
+    store.updateStep(codes[4] as string, 'a', await raw(codes[4] as string, 'a'), next, at),
+    store.updateStep(codes[5] as string, 'a', await raw(codes[5] as string, 'a'), { ...next, state: 'bogus' as 'delivered' }, at),
+    store.updateStep(codes[3] as string, 'b', await raw(codes[3] as string, 'b'), next, at)
+  ])
+  t.same(mixed.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled'])
+  t.same(mixed.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<string>).value), ['updated', 'updated'])
+  t.equal(JSON.parse(await raw(codes[4] as string, 'a')).attempts, 2)
+  t.equal(JSON.parse(await raw(codes[3] as string, 'b')).attempts, 2)
+  t.equal(JSON.parse(await raw(codes[5] as string, 'a')).attempts, 1, 'the refused one changed nothing')
+})
