@@ -256,8 +256,9 @@ export interface IndicatorDefinition {
 /**
  * The maximum score each scored indicator counts when the configuration (indicators.maxScores in
  * config/hub.json) does not set one. A PLACEHOLDER, not Decision 766's figure: its annex gives each
- * indicator its points, but neither shared/DOMAIN.md nor the public texts found (a summary of the
- * Decision: 100 points in all over five groups) give the points of these indicators one by one.
+ * indicator its points, but neither shared/DOMAIN.md nor the public texts found give the points of
+ * these indicators one by one — only the groups' maxima (18, 20, 22, 22, 18: 100 in all) and, in a
+ * secondary summary, 20 for handling on time (docs/configuration.md says where each was read).
  */
 export const PLACEHOLDER_MAX_SCORE = 10
 
