@@ -104,7 +104,7 @@ try {
   t0 = performance.now()
   const calendar = new WorkingCalendar(JSON.parse(readFileSync(fromRoot('config', 'holidays.json'), 'utf8')) as HolidayTable)
   const filled = await fillHandlingTimes(sql, calendar, 20_000)
-  console.log(`handling times of ${filled} resolved dossiers counted in their unit in ${secs(t0)} s`)
+  console.log(`handling times of ${filled} resolved dossiers and steps counted in their unit in ${secs(t0)} s`)
   t0 = performance.now()
   await sql`vacuum analyze`
   const [{ mb } = { mb: '?' }] = await sql<Array<{ mb: string }>>`select (pg_database_size(current_database()) / 1e6)::int::text as mb`

@@ -181,6 +181,39 @@ export function handlingTime (
 }
 
 /**
+ * Indicator 2.2 for one agency on one dossier (an agency is judged on its own steps, only for the
+ * dossiers routed to it): the handling time of its step, in the procedure's unit, from the step's
+ * receipt (`receivedAt`: when the hub delivered it to the agency) to its resolution
+ * (`resolvedAt`: when the agency's report that resolved it was recorded), less the applicant's
+ * waits for papers within it (the dossier's changes into 5, each until the next status row,
+ * clipped to the step). The step reached the agency electronically, so no paper cut-off: handling
+ * starts at the receipt, or at the next working opening when it came outside working time.
+ * An agency with several steps on one dossier counts their sum (stepsHandlingTime).
+ */
+export function stepHandlingTime (
+  calendar: WorkingCalendar,
+  step: { receivedAt: Date, resolvedAt: Date },
+  d: { rule?: DeadlineRule, supplementWaits: ReadonlyArray<{ from: Date, to: Date }> }
+): { value: number, unit: HandlingUnit } {
+  return handlingTime(calendar, { receivedAt: step.receivedAt, resolvedAt: step.resolvedAt, paper: false, ...(d.rule !== undefined && { rule: d.rule }), supplementWaits: d.supplementWaits })
+}
+
+/**
+ * 2.2 for one agency on one dossier with several steps there: the sum of its steps' handling times
+ * when all of them are resolved; undefined while one is not.
+ */
+export function stepsHandlingTime (
+  calendar: WorkingCalendar,
+  steps: ReadonlyArray<{ receivedAt: Date, resolvedAt?: Date }>,
+  d: { rule?: DeadlineRule, supplementWaits: ReadonlyArray<{ from: Date, to: Date }> }
+): { value: number, unit: HandlingUnit } | undefined {
+  if (steps.length === 0 || steps.some((s) => s.resolvedAt === undefined)) return undefined
+  const unit = handlingUnitOf(d.rule)
+  const value = steps.reduce((sum, s) => sum + stepHandlingTime(calendar, { receivedAt: s.receivedAt, resolvedAt: s.resolvedAt as Date }, d).value, 0)
+  return { value, unit }
+}
+
+/**
  * Indicators 3.3 and 4.1 for one dossier received in the period, as it stood at the period's end.
  * `paperResult`: its procedure issues a paper result (the catalogue, recorded at receipt; undefined:
  * not said). `electronicResultAt`: when a result document (result code and file link) was first
@@ -223,8 +256,9 @@ export interface IndicatorDefinition {
 /**
  * The maximum score each scored indicator counts when the configuration (indicators.maxScores in
  * config/hub.json) does not set one. A PLACEHOLDER, not Decision 766's figure: its annex gives each
- * indicator its points, but neither shared/DOMAIN.md nor the public texts found (a summary of the
- * Decision: 100 points in all over five groups) give the points of these indicators one by one.
+ * indicator its points, but neither shared/DOMAIN.md nor the public texts found give the points of
+ * these indicators one by one — only the groups' maxima (18, 20, 22, 22, 18: 100 in all) and, in a
+ * secondary summary, 20 for handling on time (docs/configuration.md says where each was read).
  */
 export const PLACEHOLDER_MAX_SCORE = 10
 

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { codeParam, problem } from './common.ts'
+import { MONTH_PATTERN } from '../domain/months.ts'
 
 const channel = { type: 'string', enum: ['sms', 'zalo', 'email'], description: 'Kênh — sms, zalo (ZNS) or email.' }
 
@@ -83,8 +84,8 @@ export default async function noticeRoutes (app: FastifyInstance): Promise<void>
         type: 'object',
         additionalProperties: false,
         properties: {
-          from: { type: 'string', description: 'Từ tháng — yyyy-mm.' },
-          to: { type: 'string', description: 'Đến tháng — yyyy-mm.' }
+          from: { type: 'string', pattern: MONTH_PATTERN, description: 'Từ tháng — yyyy-mm.' },
+          to: { type: 'string', pattern: MONTH_PATTERN, description: 'Đến tháng — yyyy-mm.' }
         }
       },
       response: {

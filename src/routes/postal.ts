@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import { codeParam, problem } from './common.ts'
 import { HubValidationError, RouteNotFoundError } from '../errors.ts'
+import { MONTH_PATTERN, monthRange } from '../domain/months.ts'
 
 export const pickupView = {
   type: 'object',
@@ -25,7 +26,8 @@ export const pickupView = {
   }
 } as const
 
-const MONTH = '^\\d{4}-(0[1-9]|1[0-2])$'
+/** The most months one postage request covers. */
+const MAX_POSTAGE_MONTHS = 36
 
 export default async function postalRoutes (app: FastifyInstance): Promise<void> {
   app.post<{ Params: { code: string }, Body: { eventId: string, native: unknown } }>('/v1/dossiers/:code/postal-pickup/events', {
@@ -87,7 +89,7 @@ export default async function postalRoutes (app: FastifyInstance): Promise<void>
       operationId: 'getPostage',
       summary: 'Postage per month (cước bưu chính công ích)',
       description: 'The collections of each month (Vietnam time) from `from` to `to` (inclusive, YYYY-MM), their postage and the part the province pays (postal.provincePaysPostage).',
-      querystring: { type: 'object', required: ['from', 'to'], additionalProperties: false, properties: { from: { type: 'string', pattern: MONTH }, to: { type: 'string', pattern: MONTH } } },
+      querystring: { type: 'object', required: ['from', 'to'], additionalProperties: false, properties: { from: { type: 'string', pattern: MONTH_PATTERN }, to: { type: 'string', pattern: MONTH_PATTERN } } },
       response: {
         200: {
           description: 'One row per month with collections.',
@@ -103,12 +105,9 @@ export default async function postalRoutes (app: FastifyInstance): Promise<void>
       }
     }
   }, async (request) => {
-    const { from, to } = request.query
-    const start = new Date(`${from}-01T00:00:00+07:00`)
-    const [y, m] = to.split('-').map(Number) as [number, number]
-    const end = new Date(`${m === 12 ? y + 1 : y}-${String(m === 12 ? 1 : m + 1).padStart(2, '0')}-01T00:00:00+07:00`)
-    if (end <= start) throw new HubValidationError([{ pointer: '#/to', detail: `${to} is before ${from}` }])
-    if ((end.getTime() - start.getTime()) > 36 * 31 * 86_400_000) throw new HubValidationError([{ pointer: '#/to', detail: 'at most 36 months' }])
+    const period = monthRange(request.query, MAX_POSTAGE_MONTHS)
+    if ('problems' in period) throw new HubValidationError(period.problems, 'The period is not a range of months; nothing was read')
+    const { from, to, start, end } = period
     return { from, to, months: await app.hub.pickups?.postage(start, end) ?? [] }
   })
 }

@@ -114,11 +114,14 @@ export class EventService {
    * Once-only: the results an applied `resolved` report carries go to the document store, after
    * the commit. Registered once however often they are reported, and again on a repeat of the
    * event: an agency that retries its report repairs a registration a crash after the commit lost.
+   * Issued when the hub registers it (the report's time on its first application, else now): never
+   * at the report's own occurredAt, which would put a result registered in March into January's
+   * figures (3.3, 4.1) after January was reported.
    */
   async #register (code: string, step: string, agency: string, report: StatusReport, applicant: Parameters<DocumentService['registerResults']>[4], applied: boolean, at?: Date): Promise<void> {
     const documents = this.#o.documents
     if (documents === undefined || !applied || report.status !== 'resolved' || report.results === undefined || report.results.length === 0) return
-    await documents.registerResults(code, step, agency, report.results, applicant, at ?? new Date(report.occurredAt ?? this.#o.now().getTime())).catch((err: unknown) => {
+    await documents.registerResults(code, step, agency, report.results, applicant, at ?? this.#o.now()).catch((err: unknown) => {
       this.#o.log.error({ err, dossier: code, step }, 'results applied but not registered in the document store; a repeat of the report registers them')
     })
   }

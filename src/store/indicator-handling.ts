@@ -8,10 +8,14 @@
  * the read and the write). The time is fixed at the resolution (the history before it, the unit of
  * the deadline recorded at receipt), so a past period keeps its figure; a change of the holiday
  * table reaches a dossier only when its facts are rebuilt.
+ *
+ * The same for each resolved step (migration 0020: step_handling), an agency's 2.2: from the step's
+ * receipt to its resolution as recorded, less the dossier's waits for papers within it
+ * (domain/indicators.ts stepHandlingTime).
  */
 import type { Sql } from 'postgres'
 import type { DeadlineRule, WorkingCalendar } from '../domain/calendar.ts'
-import { handlingTime } from '../domain/indicators.ts'
+import { handlingTime, stepHandlingTime } from '../domain/indicators.ts'
 
 interface Row {
   id: string
@@ -22,8 +26,75 @@ interface Row {
   waits: string
 }
 
-/** Fills the handling time of every resolved dossier's facts that have none; how many dossiers it filled. */
+const parseRule = (rule: string | null): DeadlineRule | undefined => {
+  const r = rule === null ? undefined : JSON.parse(rule) as DeadlineRule | null
+  return r === null ? undefined : r
+}
+const parseWaits = (waits: string): Array<{ from: Date, to: Date }> =>
+  (JSON.parse(waits) as Array<[string, string]>).map(([from, to]) => ({ from: new Date(from), to: new Date(to) }))
+
+/**
+ * Fills the handling time of every resolved dossier's facts, and of every resolved step's, that
+ * have none; how many dossiers and steps it filled.
+ */
 export async function fillHandlingTimes (record: Sql, calendar: WorkingCalendar, batch = 2000): Promise<number> {
+  return await fillDossiers(record, calendar, batch) + await fillSteps(record, calendar, batch)
+}
+
+interface StepRow {
+  id: string
+  step: string
+  received_at: Date
+  resolved_at: Date
+  rule: string | null
+  waits: string
+}
+
+async function fillSteps (record: Sql, calendar: WorkingCalendar, batch: number): Promise<number> {
+  let total = 0
+  for (;;) {
+    const n = await record.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(hashtext('indicator_flush'))`
+      const rows = await tx<StepRow[]>`
+        select t.dossier_id as id, t.step, t.step_received_at as received_at, t.step_resolved_at as resolved_at, d.deadline_rule::text as rule,
+          coalesce((
+            -- the dossier's waits for papers before the step's resolution: each change into 5 until the next status row that is not 5
+            select json_agg(json_build_array(h.at, coalesce(n.at, t.step_resolved_at)) order by h.seq)
+            from dossier_history h
+            left join lateral (
+              select n.at from dossier_history n
+              where n.dossier_id = h.dossier_id and n.seq > h.seq and n.status_to is not null and n.status_to <> 5
+              order by n.seq limit 1
+            ) n on true
+            where h.dossier_id = t.dossier_id and h.status_to = 5 and h.status_from is distinct from 5 and h.at <= t.step_resolved_at
+          ), '[]')::text as waits
+        from (
+          select f.dossier_id, f.step, f.step_received_at, f.step_resolved_at from indicator_facts f
+          where f.step_resolved_at is not null and f.step_handling is null limit ${batch}
+        ) t
+        join dossiers d on d.id = t.dossier_id`
+      if (rows.length === 0) return 0
+      const ids: string[] = []
+      const steps: string[] = []
+      const values: number[] = []
+      for (const r of rows) {
+        const rule = parseRule(r.rule)
+        const { value } = stepHandlingTime(calendar, { receivedAt: r.received_at, resolvedAt: r.resolved_at }, { ...(rule !== undefined && { rule }), supplementWaits: parseWaits(r.waits) })
+        ids.push(r.id)
+        steps.push(r.step)
+        values.push(value)
+      }
+      await tx`update indicator_facts f set step_handling = v.h
+        from unnest(${ids}::bigint[], ${steps}::text[], ${values}::float8[]) as v(id, step, h)
+        where f.dossier_id = v.id and f.step = v.step and f.step_resolved_at is not null`
+      return rows.length
+    })
+    total += n
+    if (n < batch) return total
+  }
+}
+
+async function fillDossiers (record: Sql, calendar: WorkingCalendar, batch: number): Promise<number> {
   let total = 0
   for (;;) {
     const n = await record.begin(async (tx) => {
@@ -47,14 +118,13 @@ export async function fillHandlingTimes (record: Sql, calendar: WorkingCalendar,
       const ids: string[] = []
       const values: number[] = []
       for (const r of rows) {
-        const rule = r.rule === null ? undefined : JSON.parse(r.rule) as DeadlineRule | null
-        const waits = (JSON.parse(r.waits) as Array<[string, string]>).map(([from, to]) => ({ from: new Date(from), to: new Date(to) }))
+        const rule = parseRule(r.rule)
         const { value } = handlingTime(calendar, {
           receivedAt: r.received_at,
           resolvedAt: r.resolved_at,
           paper: r.channel !== 2,
-          ...(rule !== undefined && rule !== null && { rule }),
-          supplementWaits: waits
+          ...(rule !== undefined && { rule }),
+          supplementWaits: parseWaits(r.waits)
         })
         ids.push(r.id)
         values.push(value)

@@ -29,7 +29,14 @@
  * result by the end), 4.2 attachments and a result file by the end (a step resolved by then with
  * results), 2.2 handling time of those resolved by the end, in each dossier's own unit (working or
  * calendar days, migration 0015; fixed at the resolution, so kept as a fact: the flush fills it,
- * store/indicator-handling.ts), summed per unit.
+ * store/indicator-handling.ts), summed per unit; for an agency, of its own steps resolved by the end
+ * (migration 0020: from the step's receipt to its resolution, less the waits for papers within it;
+ * several steps of one dossier there: summed, once all are resolved).
+ *
+ * What an agency reports counts from when the hub recorded it (migration 0020): a step's end, its
+ * result files (4.2) and a result document (3.3, 4.1) are not earlier than the history row of the
+ * report that ended the step, so a report recorded later with an earlier time (occurredAt) does
+ * not change a period that had ended when it was recorded.
  *
  * One pass: the facts rows are counted per (commune, procedure, agency) by a plain GROUP BY that
  * PostgreSQL runs in parallel workers, and those few hundred rows are rolled up into the
@@ -150,6 +157,8 @@ export class IndicatorQueries {
         ${received} and f.paid_online as paid,
         ${received} and f.attachments and f.result_at <= ${end} as digitized,
         ${received} and f.resolved_at <= ${end} as resolved,
+        -- 2.2 per agency: its step resolved (as recorded) by the end
+        ${received} and coalesce(f.step_resolved_at <= ${end}, false) as step_resolved,
         coalesce(f.e_result_at <= ${end}, false) as e_result
       from indicator_facts f
       -- how it stood at the end if still open then: the span containing the end
@@ -182,7 +191,12 @@ export class IndicatorQueries {
       count(*) filter (where r.resolved and r.handling_unit = 1) as resolved_w,
       coalesce(sum(r.handling) filter (where r.resolved and r.handling_unit = 1), 0) as handling_w,
       count(*) filter (where r.resolved and r.handling_unit = 2) as resolved_c,
-      coalesce(sum(r.handling) filter (where r.resolved and r.handling_unit = 2), 0) as handling_c`
+      coalesce(sum(r.handling) filter (where r.resolved and r.handling_unit = 2), 0) as handling_c,
+      count(*) filter (where r.step_resolved) as step_resolved,
+      count(*) filter (where r.step_resolved and r.handling_unit = 1) as step_resolved_w,
+      coalesce(sum(r.step_handling) filter (where r.step_resolved and r.handling_unit = 1), 0) as step_handling_w,
+      count(*) filter (where r.step_resolved and r.handling_unit = 2) as step_resolved_c,
+      coalesce(sum(r.step_handling) filter (where r.step_resolved and r.handling_unit = 2), 0) as step_handling_c`
     return sql<Row[]>`
       with t as (
         -- one pass, per (commune, procedure, agency): a dossier's commune and procedure on its
@@ -204,6 +218,8 @@ export class IndicatorQueries {
           select j.agency, j.dossier_id, bool_and(j.step_on_time) as step_on_time, bool_or(j.on_time) as on_time,
             bool_or(j.received_in) as received_in, min(j.channel) as channel, bool_or(j.fee) as fee, bool_or(j.paid) as paid,
             bool_or(j.digitized) as digitized, bool_or(j.resolved) as resolved, min(j.handling) as handling,
+            -- its steps there: resolved when all are, their handling times summed
+            bool_and(j.step_resolved) as step_resolved, sum(j.step_handling) as step_handling,
             min(j.handling_unit) as handling_unit, bool_or(j.paper_result) as paper_result, bool_or(j.e_result) as e_result
           from (${judged(sql`f.pair_steps > 1`)}) j
           group by j.agency, j.dossier_id
@@ -218,7 +234,9 @@ export class IndicatorQueries {
           sum(t.online) as online, sum(t.online_no_e) as online_no_e, sum(t.counter) as counter, sum(t.postal) as postal,
           sum(t.paper) as paper, sum(t.e_result) as e_result, sum(t.kind_unknown) as kind_unknown, sum(t.fee) as fee, sum(t.paid) as paid,
           sum(t.digitized) as digitized, sum(t.resolved) as resolved, sum(t.resolved_w) as resolved_w, sum(t.handling_w) as handling_w,
-          sum(t.resolved_c) as resolved_c, sum(t.handling_c) as handling_c
+          sum(t.resolved_c) as resolved_c, sum(t.handling_c) as handling_c,
+          sum(t.step_resolved) as step_resolved, sum(t.step_resolved_w) as step_resolved_w, sum(t.step_handling_w) as step_handling_w,
+          sum(t.step_resolved_c) as step_resolved_c, sum(t.step_handling_c) as step_handling_c
         from t
         group by grouping sets ((t.unit), (t.procedure_code), (t.agency))
         having case when grouping(t.unit) = 0 then t.unit when grouping(t.procedure_code) = 0 then t.procedure_code else t.agency end is not null
@@ -227,8 +245,13 @@ export class IndicatorQueries {
       select kind, key, counted::int, (case when kind = 'agency' then step_on_time else on_time end)::int as "onTime",
         received::int, online::int, online_no_e::int as "onlineWithoutElectronicResult", counter::int, postal::int,
         paper::int as "paperResult", e_result::int as "electronicResult", kind_unknown::int as "resultKindUnknown",
-        fee::int as "withFee", paid::int as "paidOnline", digitized::int, resolved::int,
-        resolved_w::int as "resolvedWorking", handling_w::float8 as "workingDays", resolved_c::int as "resolvedCalendar", handling_c::float8 as "calendarDays"
+        fee::int as "withFee", paid::int as "paidOnline", digitized::int,
+        -- 2.2: an agency's from its own steps
+        (case when kind = 'agency' then step_resolved else resolved end)::int as resolved,
+        (case when kind = 'agency' then step_resolved_w else resolved_w end)::int as "resolvedWorking",
+        (case when kind = 'agency' then step_handling_w else handling_w end)::float8 as "workingDays",
+        (case when kind = 'agency' then step_resolved_c else resolved_c end)::int as "resolvedCalendar",
+        (case when kind = 'agency' then step_handling_c else handling_c end)::float8 as "calendarDays"
       from g
       union all
       -- the province: every dossier is of one procedure

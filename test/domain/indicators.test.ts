@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs'
 import { WorkingCalendar, type HolidayTable } from '../../src/domain/calendar.ts'
 import { changeStatus, dueAtReceipt, type DossierHead, type LifecycleFacts } from '../../src/domain/lifecycle.ts'
 import {
-  channelAndResult, handlingTime, judgeStep, judgeTimeliness, maxScoreOf, notAvailable, percent, percentFigure, rank, round2, score, totalScore, S,
+  channelAndResult, handlingTime, stepHandlingTime, stepsHandlingTime, judgeStep, judgeTimeliness, maxScoreOf, notAvailable, percent, percentFigure, rank, round2, score, totalScore, S,
   PLACEHOLDER_MAX_SCORE, type HistoryPoint, type Period
 } from '../../src/domain/indicators.ts'
 import { fromRoot } from '../../src/paths.ts'
@@ -245,4 +245,30 @@ t.test('maximum scores: configured, else the placeholder, said so', async (t) =>
   // 3.3: 40% of the 50% threshold with 6 points: 40 × 6 ÷ 50 = 4.8
   t.match(percentFigure('3.3', 2, 5, undefined, { 3.3: 6 }), { value: 40, threshold: 50, score: 4.8 })
   t.match(notAvailable('4.1', 'why', { 4.1: 5 }), { value: null, maxScore: 5, maxScoreSource: 'configured', reason: 'why' })
+})
+
+t.test('2.2 per agency: its own step, from the step\'s receipt to its resolution, less the waits within it', async (t) => {
+  const working = { days: 5, count: 'working' as const }
+  // papers asked Fri 24 April 2026 14:00, brought Tue 28 09:00 (Mon 27: the Hùng Kings holiday): 5 h of working time
+  const waits = [{ from: vn('2026-04-24T14:00:00.000'), to: vn('2026-04-28T09:00:00.000') }]
+  // a step received Fri 24 09:00, resolved Wed 29 10:00: Fri 6 h + Tue 8 h + Wed 3 h = 17 h − 5 h = 12 h
+  t.same(stepHandlingTime(calendar, { receivedAt: vn('2026-04-24T09:00:00.000'), resolvedAt: vn('2026-04-29T10:00:00.000') }, { rule: working, supplementWaits: waits }),
+    { value: 1.5, unit: 'working-days' })
+  // a step resolved before the papers were asked for: the wait is not within it (Thu 23 09:00 → Fri 24 09:00: 8 h)
+  t.same(stepHandlingTime(calendar, { receivedAt: vn('2026-04-23T09:00:00.000'), resolvedAt: vn('2026-04-24T09:00:00.000') }, { rule: working, supplementWaits: waits }),
+    { value: 1, unit: 'working-days' })
+  // delivered to the agency on Saturday 25 April 20:00 (no paper cut-off for a step): from Tue 28 07:00 (the
+  // holiday skipped), less the wait's Tue 07:00–09:00; resolved Tue 28 15:00: 6 h − 2 h = 4 h
+  t.same(stepHandlingTime(calendar, { receivedAt: vn('2026-04-25T20:00:00.000'), resolvedAt: vn('2026-04-28T15:00:00.000') }, { rule: working, supplementWaits: waits }),
+    { value: 0.5, unit: 'working-days' })
+  // calendar days: Fri 24 09:00 → Wed 29 10:00 = 5 days 1 h, less Fri 14:00 → Tue 09:00 (3 days 19 h) = 1 day 6 h
+  t.same(stepHandlingTime(calendar, { receivedAt: vn('2026-04-24T09:00:00.000'), resolvedAt: vn('2026-04-29T10:00:00.000') }, { rule: { days: 10, count: 'calendar' }, supplementWaits: waits }),
+    { value: 1.25, unit: 'calendar-days' })
+  // two steps of one agency: their sum, once both are resolved
+  const two = [
+    { receivedAt: vn('2026-04-23T09:00:00.000'), resolvedAt: vn('2026-04-24T09:00:00.000') },
+    { receivedAt: vn('2026-04-24T09:00:00.000'), resolvedAt: vn('2026-04-29T10:00:00.000') }
+  ]
+  t.same(stepsHandlingTime(calendar, two, { rule: working, supplementWaits: waits }), { value: 2.5, unit: 'working-days' })
+  t.equal(stepsHandlingTime(calendar, [two[0] as { receivedAt: Date, resolvedAt: Date }, { receivedAt: vn('2026-04-24T09:00:00.000') }], { rule: working, supplementWaits: waits }), undefined, 'not while one is open')
 })

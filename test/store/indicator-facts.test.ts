@@ -24,7 +24,7 @@ import type { Sql } from 'postgres'
 import { migrate } from '../../src/store/migrate.ts'
 import { IndicatorQueries, flushIndicatorFacts, type IndicatorCounts, type IndicatorQuery } from '../../src/store/indicator-queries.ts'
 import { periodBounds } from '../../src/store/stats-queries.ts'
-import { channelAndResult, handlingTime, judgeStep, judgeTimeliness, type HistoryPoint } from '../../src/domain/indicators.ts'
+import { channelAndResult, handlingTime, judgeStep, judgeTimeliness, stepsHandlingTime, type HistoryPoint } from '../../src/domain/indicators.ts'
 import { WorkingCalendar, type DeadlineRule, type HolidayTable } from '../../src/domain/calendar.ts'
 import { fromRoot } from '../../src/paths.ts'
 import { createTestDatabase } from '../db-helper.ts'
@@ -47,7 +47,7 @@ function rng (seed: number): () => number {
 }
 
 interface H { at: Date, type: string, from: number | null, to: number | null, due: Date | null, entry: Record<string, unknown> }
-interface Step { step: string, agency: string, state: string, dueAt?: Date, reportedAt?: Date, results: boolean }
+interface Step { step: string, agency: string, state: string, dueAt?: Date, reportedAt?: Date, deliveredAt?: Date, results: boolean }
 interface Dossier {
   code: string
   receivedAt: Date
@@ -78,7 +78,9 @@ function story (n: number): Dossier[] {
       agency,
       state: 'processing',
       results: false,
-      ...(r() < 0.7 && { dueAt: new Date(receivedAt.getTime() + (2 + Math.floor(r() * 4)) * DAY) })
+      ...(r() < 0.7 && { dueAt: new Date(receivedAt.getTime() + (2 + Math.floor(r() * 4)) * DAY) }),
+      // delivered to the agency an hour after the receipt (the first step: no delivery recorded, its receipt counts)
+      ...(k > 0 && { deliveredAt: new Date(receivedAt.getTime() + HOUR) })
     }))
     if (r() < 0.3) steps.push({ step: 'return', agency: 'vnpost', state: 'processing', results: false })
     const history: H[] = [{ at: receivedAt, type: 'received', from: null, to: 2, due, entry: {} }]
@@ -158,6 +160,28 @@ function story (n: number): Dossier[] {
 const firstInto = (d: Dossier, codes: number[]): Date | null =>
   d.history.find((h) => h.to !== null && codes.includes(h.to) && h.from !== h.to)?.at ?? null
 
+/**
+ * When a step ended as the hub recorded it (migration 0020): its reportedAt, not before the first
+ * applied agency report of the history that put it in its state.
+ */
+const stepEnd = (d: Dossier, s: Step): Date | undefined => {
+  if ((s.state !== 'resolved' && s.state !== 'rejected') || s.reportedAt === undefined) return undefined
+  const recorded = d.history.filter((h) => h.type === 'agency-report' && h.entry.step === s.step && h.entry.applied !== false &&
+    (h.entry.report as { status: string }).status === s.state).map((h) => h.at.getTime())
+  return new Date(Math.max(s.reportedAt.getTime(), ...recorded))
+}
+
+/** The dossier's waits for papers up to `until`: each change into 5 until the next status row that is not 5. */
+const waitsUntil = (d: Dossier, until: Date): Array<{ from: Date, to: Date }> => {
+  const out: Array<{ from: Date, to: Date }> = []
+  d.history.forEach((h, i) => {
+    if (h.to !== 5 || h.from === 5 || h.at.getTime() > until.getTime()) return
+    const after = d.history.slice(i + 1).find((n) => n.to !== null && n.to !== 5)
+    out.push({ from: h.at, to: after?.at ?? until })
+  })
+  return out
+}
+
 /** Writes one dossier as the store would have by its last history row. */
 async function write (sql: Sql, d: Dossier, order: 'store' | 'restore' | 'late-columns'): Promise<void> {
   const status = d.history.filter((h) => h.to !== null).at(-1)?.to ?? 2
@@ -182,6 +206,7 @@ async function write (sql: Sql, d: Dossier, order: 'store' | 'restore' | 'late-c
         attempts: 1,
         ...(s.dueAt !== undefined && { dueAt: s.dueAt.toISOString() }),
         ...(s.reportedAt !== undefined && { reportedAt: s.reportedAt.toISOString() }),
+        ...(s.deliveredAt !== undefined && { deliveredAt: s.deliveredAt.toISOString() }),
         ...(s.results && { results: [{ name: 'KQ', componentCode: 'KQ1', url: 'https://x.example/kq.pdf' }] })
       }
       await sql`insert into dossier_steps (dossier_id, step, position, agency, stage, state, detail)
@@ -240,17 +265,38 @@ function expected (dossiers: readonly Dossier[], q: IndicatorQuery): Map<string,
   const { start, end } = periodBounds(q.from, q.to, q.now)
   const period = { start, end }
   const out = new Map<string, Counts>()
-  const add = (key: string, d: Dossier, onTime: boolean): void => {
+  /** `steps`: an agency's own steps on the dossier (its 2.2 comes from them) */
+  const add = (key: string, d: Dossier, onTime: boolean, steps?: Step[]): void => {
     const c = out.get(key) ?? zero()
     out.set(key, c)
     const received = d.receivedAt.getTime() >= start.getTime()
     const resolvedAt = firstInto(d, [9]) ?? firstInto(d, [10])
     const resolved = received && resolvedAt !== null && resolvedAt.getTime() <= end.getTime()
+    if (steps !== undefined) {
+      // an agency: its steps all resolved by the end, their handling times summed
+      const ends = steps.map((s) => s.state === 'resolved' ? stepEnd(d, s) : undefined)
+      if (received && ends.every((e) => e !== undefined && e.getTime() <= end.getTime())) {
+        c.resolved++
+        const h = stepsHandlingTime(calendar, steps.map((s, i) => ({ receivedAt: s.deliveredAt ?? d.receivedAt, resolvedAt: ends[i] as Date })),
+          { ...(d.rule !== undefined && { rule: d.rule }), supplementWaits: waitsUntil(d, new Date(Math.max(...ends.map((e) => (e as Date).getTime())))) })
+        if (h?.unit === 'working-days') {
+          c.resolvedWorking++
+          c.workingDays += h.value
+        } else if (h !== undefined) {
+          c.resolvedCalendar++
+          c.calendarDays += h.value
+        }
+      }
+    }
     c.counted++
     if (onTime) c.onTime++
     if (received) {
       c.received++
-      const cr = channelAndResult({ channel: (['counter', 'online', 'postal'] as const)[d.channel - 1], ...(d.paperResult !== undefined && { paperResult: d.paperResult }), ...(d.electronicResultAt !== undefined && { electronicResultAt: d.electronicResultAt }) }, end)
+      // the result document (of step s1) not before its step's recorded end
+      const s1 = d.steps.find((s) => s.step === 's1')
+      const s1End = s1 === undefined ? undefined : stepEnd(d, s1)
+      const electronicResultAt = d.electronicResultAt === undefined ? undefined : new Date(Math.max(d.electronicResultAt.getTime(), s1End?.getTime() ?? 0))
+      const cr = channelAndResult({ channel: (['counter', 'online', 'postal'] as const)[d.channel - 1], ...(d.paperResult !== undefined && { paperResult: d.paperResult }), ...(electronicResultAt !== undefined && { electronicResultAt }) }, end)
       if (cr.channel === 'online') c.online++
       if (cr.channel === 'online-without-electronic-result') c.onlineWithoutElectronicResult++
       if (cr.channel === 'counter') c.counter++
@@ -260,9 +306,9 @@ function expected (dossiers: readonly Dossier[], q: IndicatorQuery): Map<string,
       if (d.paperResult === undefined) c.resultKindUnknown++
       if (d.fees.some((f) => f.amount > 0)) c.withFee++
       if (d.fees.some((f) => f.amount > 0 && f.collection === 'online' && f.paid)) c.paidOnline++
-      if (d.attachments > 0 && d.steps.some((s) => s.state === 'resolved' && s.results && (s.reportedAt as Date).getTime() <= end.getTime())) c.digitized++
+      if (d.attachments > 0 && d.steps.some((s) => s.state === 'resolved' && s.results && (stepEnd(d, s) as Date).getTime() <= end.getTime())) c.digitized++
     }
-    if (resolved && resolvedAt !== null) {
+    if (steps === undefined && resolved && resolvedAt !== null) {
       c.resolved++
       // less the time waiting for papers: each change into 5 until the next status row that is not 5
       const supplementWaits: Array<{ from: Date, to: Date }> = []
@@ -299,10 +345,10 @@ function expected (dossiers: readonly Dossier[], q: IndicatorQuery): Map<string,
       const onTime = own.filter((s) => s.agency === agency).every((s) => {
         const ownRequests = d.history.filter((h) => h.type === 'agency-report' && (h.to === 5 || h.to === null) && h.entry.step === s.step &&
           (h.entry.report as { status: string }).status === 'supplement-requested' && h.entry.applied !== false && h.at.getTime() <= end.getTime()).length
-        const finishedAt = s.state === 'resolved' || s.state === 'rejected' ? s.reportedAt : undefined
+        const finishedAt = stepEnd(d, s)
         return judgeStep(judged, { ...(finishedAt !== undefined && { finishedAt }), ...(s.dueAt !== undefined && { dueAt: s.dueAt }), ownRequests }, period).onTime
       })
-      add(`agency:${agency}`, d, onTime)
+      add(`agency:${agency}`, d, onTime, own.filter((s) => s.agency === agency))
     }
   }
   return out
@@ -382,10 +428,12 @@ t.test('the facts give the counts the domain rules give, for any period and scop
     const [row] = await sql<Array<{ id: string, seq: number }>>`select d.id, max(h.seq)::int as seq from dossiers d join dossier_history h on h.dossier_id = d.id where d.code = ${d.code} group by d.id`
     const rows: H[] = []
     if (status === 4) rows.push({ at: new Date('2026-04-01T09:00:00+07:00'), type: 'agency-report', from: 4, to: 5, due: null, entry: { step: 's1', applied: true, report: { status: 'supplement-requested' } } })
-    rows.push({ at: new Date('2026-04-02T09:00:00+07:00'), type: 'agency-report', from: rows.length > 0 ? 5 : status, to: 9, due: null, entry: { step: 's1', applied: true, report: { status: 'resolved' } } })
+    // (the report that resolves it names a step still open: one on a finished step is not applied)
+    const open = d.steps.find((s) => s.step !== 'return' && s.state !== 'resolved' && s.state !== 'rejected')
+    rows.push({ at: new Date('2026-04-02T09:00:00+07:00'), type: 'agency-report', from: rows.length > 0 ? 5 : status, to: 9, due: null, entry: { step: open?.step ?? 's1', applied: open !== undefined, report: { status: 'resolved' } } })
     await sql.begin(async (tx) => {
       await tx`update dossiers set status = 9, resolved_at = ${'2026-04-02T09:00:00+07:00'} where id = ${row?.id as string}`
-      await tx`update dossier_steps set state = 'resolved', detail = json_build_object('agency', agency, 'state', 'resolved', 'reportedAt', ${'2026-04-02T09:00:00+07:00'}::text) where dossier_id = ${row?.id as string} and step <> 'return' and state not in ('resolved', 'rejected')`
+      await tx`update dossier_steps set state = 'resolved', detail = json_build_object('agency', agency, 'state', 'resolved', 'reportedAt', ${'2026-04-02T09:00:00+07:00'}::text, 'deliveredAt', detail->'deliveredAt') where dossier_id = ${row?.id as string} and step <> 'return' and state not in ('resolved', 'rejected')`
       await tx`insert into dossier_history (dossier_id, seq, at, type, status_from, status_to, due_at_to, entry)
         select ${row?.id as string}::bigint, ${row?.seq as number} + o::integer, (x->>'at')::timestamptz, x->>'type', (x->>'from')::smallint,
           (x->>'to')::smallint, null, x->'entry'

@@ -102,6 +102,14 @@ t.test('a postal pickup end to end', async (t) => {
   const postage = (await asAdmin(hub).inject({ method: 'GET', url: '/v1/admin/postal/postage?from=2026-11&to=2026-12' })).json<{ months: unknown[] }>()
   t.same(postage.months, [{ month: '2026-11', pickups: 1, postage: 25_000, paidByProvince: 25_000 }], 'postage per month')
   t.equal((await asAdmin(hub).inject({ method: 'GET', url: '/v1/admin/postal/postage?from=2026-12&to=2026-11' })).statusCode, 400, 'a period backwards: 400')
+  // the postage and the notice counts take and refuse the same months, for the same reason (domain/months.ts)
+  for (const [query, status] of [['from=2026-12&to=2026-11', 400], ['from=2024-02&to=2027-02', 400], ['from=2024-01&to=2026-12', 200]] as const) {
+    const postal = await asAdmin(hub).inject({ method: 'GET', url: `/v1/admin/postal/postage?${query}` })
+    const notices = await asAdmin(hub).inject({ method: 'GET', url: `/v1/stats/notices?${query}` })
+    t.equal(postal.statusCode, status, `postage ${query}: ${postal.body}`)
+    t.equal(notices.statusCode, status, `notices ${query}: ${notices.body}`)
+    if (status === 400) t.same(postal.json<{ errors: unknown }>().errors, notices.json<{ errors: unknown }>().errors, `${query}: the same problem`)
+  }
   t.equal((await asPortal(hub).inject({ method: 'GET', url: '/v1/admin/postal/postage?from=2026-11&to=2026-12' })).statusCode, 403, 'an administrator\'s figure')
   const record = (await asAdmin(hub).inject({ method: 'GET', url: `/v1/dossiers/${sub.code}/national-record` })).json<Record<string, unknown>>()
   t.equal(record.KenhThucHien, 3, 'channel 3 (postal) in the DVCQG record')

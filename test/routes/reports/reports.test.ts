@@ -411,3 +411,98 @@ t.test('criminal record certificates of April 2026: 2.2 in calendar days, 3.3 an
   t.match(String(notes?.getCell(row('3.3'), 6).value), /cấu hình/)
   t.match(String(notes?.getCell(row('2.1'), 6).value), /tạm tính/)
 })
+
+t.test('indicators per agency: 2.2 from each agency\'s own step, from its receipt to its resolution, less the waits for papers within it', async (t) => {
+  // a birth registration (5 working days; working time 07:00–11:30 and 13:30–17:00, 8 h a day)
+  // received online on Thursday 23 April 2026 09:00; Monday 27 April is the Hùng Kings holiday
+  let now = new Date('2026-04-23T09:00:00+07:00')
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url, now: () => now })
+  const at = (iso: string): void => { now = new Date(`${iso}+07:00`) }
+  const s = example('birth-registration')
+  const res = await post(asAdmin(hub), { ...s, source: { system: s.source.system, reference: 'ind-birth-22' } })
+  t.equal(res.statusCode, 201, res.body)
+  const { code } = res.json<DossierSummary>()
+  const delivered = async (step: string): Promise<void> => {
+    await waitFor(async () => (await hub.store.routingState(code, step))?.state === 'delivered', `${step} delivered`)
+  }
+  const report = async (agencyId: string, r: StatusReport): Promise<void> => {
+    const answer = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: `e-${Math.random()}`, agency: agencyId, report: r } })
+    t.equal(answer.statusCode, 201, answer.body)
+  }
+  await delivered('civil-status')
+  // the justice department: received Thu 23 09:00, resolved Fri 24 09:00: Thu 09:00–11:30 and
+  // 13:30–17:00 (6 h) + Fri 07:00–09:00 (2 h) = 8 h = 1 working day
+  at('2026-04-24T09:00:00')
+  await report('justice', { status: 'resolved' })
+  await delivered('residence')
+  await delivered('health-insurance')
+  // the police ask for papers Fri 24 14:00; the applicant brings them Tue 28 09:00: the wait is Fri
+  // 14:00–17:00 (3 h) + Tue 07:00–09:00 (2 h) = 5 h of working time (the weekend and the holiday count nothing)
+  at('2026-04-24T14:00:00')
+  await report('police-residence', { status: 'supplement-requested', missing: [{ componentCode: 'TP1', name: 'Giấy tờ' }] })
+  at('2026-04-28T09:00:00')
+  const supplied = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/supplements`, payload: { supplementId: 'S-22', attachments: [{ componentCode: 'TP1', fileName: 'a.pdf', mediaType: 'application/pdf', byteSize: 10, sha256: 'a'.repeat(64), url: 'https://x.example/a.pdf' }] } })
+  t.equal(supplied.statusCode, 201, supplied.body)
+  // social insurance: received Fri 24 09:00, resolved Tue 28 15:00: Fri 6 h + Tue 07:00–11:30 and
+  // 13:30–15:00 (6 h) = 12 h, less the wait within it (5 h) = 7 h = 0.875 working days
+  at('2026-04-28T15:00:00')
+  await report('social-insurance', { status: 'resolved' })
+  // the police: received Fri 24 09:00, resolved Wed 29 10:00: Fri 6 h + Tue 8 h + Wed 07:00–10:00
+  // 3 h = 17 h − 5 h = 12 h = 1.5 working days; the dossier is resolved then
+  at('2026-04-29T10:00:00')
+  await report('police-residence', { status: 'resolved' })
+  const dossier = (await asAdmin(hub).inject(`/v1/dossiers/${code}`)).json<Dossier>()
+  t.equal(dossier.status, 'resolved')
+
+  at('2026-05-04T09:00:00')
+  const april = (await asAdmin(hub).inject('/v1/reports/indicators?from=2026-04-01&to=2026-04-30')).json<IndicatorReport>()
+  // the dossier: Thu 23 09:00 → Wed 29 10:00: 6 + 8 + 8 + 3 = 25 h − 5 h = 20 h = 2.5 working days
+  t.match(fig(april.province, '2.2'), { numerator: 2.5, denominator: 1, value: 2.5, unit: 'working-days' })
+  const byAgency = Object.fromEntries(april.agencies.map((u) => [u.key, fig(u, '2.2')]))
+  t.match(byAgency.justice, { numerator: 1, denominator: 1, value: 1, unit: 'working-days', rank: 2 })
+  t.match(byAgency['police-residence'], { numerator: 1.5, denominator: 1, value: 1.5, unit: 'working-days', rank: 3 })
+  t.match(byAgency['social-insurance'], { numerator: 0.88, denominator: 1, value: 0.88, unit: 'working-days', rank: 1 })
+  const police = (await asAgency(hub, 'police-residence').inject({ url: '/v1/reports/indicators?from=2026-04-01&to=2026-04-30' })).json<IndicatorReport>()
+  t.match(fig(police.agencies[0], '2.2'), { numerator: 1.5, denominator: 1, value: 1.5 }, 'the police see their own 2.2')
+})
+
+t.test('a report recorded later with an earlier time does not change a past period', async (t) => {
+  // a birth registration received Monday 19 January 2026 09:00: the justice department's step is
+  // due in 1 working day (Tuesday 20 09:00); it has not reported by the end of January
+  let now = new Date('2026-01-19T09:00:00+07:00')
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url, now: () => now })
+  const at = (iso: string): void => { now = new Date(`${iso}+07:00`) }
+  const s = example('birth-registration')
+  const res = await post(asAdmin(hub), { ...s, source: { system: s.source.system, reference: 'ind-backdated' } })
+  t.equal(res.statusCode, 201, res.body)
+  const { code } = res.json<DossierSummary>()
+  await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'delivered', 'civil-status delivered')
+  const january = async (): Promise<IndicatorReport> => (await asAdmin(hub).inject('/v1/reports/indicators?from=2026-01-01&to=2026-01-31')).json<IndicatorReport>()
+
+  at('2026-02-02T09:00:00')
+  const before = await january()
+  const justice = (r: IndicatorReport): IndicatorUnit | undefined => r.agencies.find((u) => u.key === 'justice')
+  // open at the end of January, past its step's due date: late; no result file by then
+  t.match(fig(justice(before), '2.1'), { numerator: 0, denominator: 1 })
+  t.match(fig(before.province, '4.2'), { numerator: 0, denominator: 1 })
+  t.match(fig(justice(before), '2.2'), { value: null, denominator: 0 })
+
+  // recorded on Monday 2 March, saying it happened on Monday 19 January 15:00, with its result file
+  at('2026-03-02T10:00:00')
+  const answer = await asAdmin(hub).inject({
+    method: 'POST',
+    url: `/v1/dossiers/${code}/events`,
+    payload: { eventId: 'e-backdated', agency: 'justice', report: { status: 'resolved', occurredAt: '2026-01-19T15:00:00+07:00', results: [{ name: 'Giấy khai sinh', componentCode: 'KQ1', url: 'https://justice.example/ks.pdf', sha256: 'd'.repeat(64) }] } }
+  })
+  t.equal(answer.statusCode, 201, answer.body)
+  t.equal((await hub.store.routingState(code, 'civil-status'))?.reportedAt, '2026-01-19T15:00:00+07:00', 'the step keeps the time the agency gave')
+  t.same(await january(), before, 'January asked again after the backdated report: the same figures')
+  at('2026-06-01T09:00:00')
+  t.same(await january(), before, 'and in June')
+  // counted from when it was recorded: in the first quarter the step ended on 2 March, late
+  const quarter = (await asAdmin(hub).inject('/v1/reports/indicators?from=2026-01-01&to=2026-03-31')).json<IndicatorReport>()
+  t.match(fig(justice(quarter), '2.1'), { numerator: 0, denominator: 1 })
+  t.match(fig(quarter.province, '4.2'), { numerator: 1, denominator: 1 })
+})
