@@ -175,6 +175,8 @@ export interface IntakeParts {
   enqueue: (code: string, deliveries: readonly Delivery[]) => Promise<void>
   /** queues webhook notification `sequence` of a dossier (absent: no subscribers) */
   notify?: (code: string, sequence: number) => Promise<void>
+  /** queues the DVCQG sync job of a committed status change (absent: no national portal configured) */
+  syncNational?: (code: string, upTo?: number) => Promise<void>
   /** the adapters' gateways (made here when not given) */
   gateways?: ReadonlyMap<string, AdapterGateway>
   inlineAttachmentLimit: number
@@ -211,6 +213,7 @@ export function createIntakeService (p: IntakeParts): IntakeService {
     ...(p.settings.pickupAgency !== undefined && { pickupAgency: p.settings.pickupAgency }),
     ...(p.onPickupRequested !== undefined && { onPickupRequested: p.onPickupRequested }),
     ...(p.notify !== undefined && { notify: p.notify }),
+    ...(p.syncNational !== undefined && { syncNational: p.syncNational }),
     ...(p.documents !== undefined && { documents: p.documents }),
     log: p.log,
     ...(p.now !== undefined && { now: p.now })
@@ -228,6 +231,7 @@ export function createLifecycleService (p: LifecycleParts): LifecycleService {
     enqueue: p.enqueue,
     notify: p.notify ?? (async () => {}),
     notifying: p.notify !== undefined,
+    ...(p.syncNational !== undefined && { syncNational: p.syncNational }),
     ...(p.documents !== undefined && { documents: p.documents }),
     log: p.log,
     ...(p.now !== undefined && { now: p.now })
@@ -318,10 +322,17 @@ export async function createHub (options: HubOptions): Promise<Hub> {
         await Promise.all([webhooks?.enqueue(code, sequence), notices?.enqueuePlan(code, sequence)])
       })
     }
+  // a committed status change queues its DVCQG sync job at once (the relay catches what a crash left)
+  const syncNational = nationalSyncQueue === undefined
+    ? undefined
+    : async (code: string, upTo?: number): Promise<void> => {
+      const wanted = upTo ?? await nationalSync.queueNow(code)
+      if (wanted !== undefined) await handOff('the DVCQG sync job', async () => { await nationalSyncQueue.enqueue(code, wanted) })
+    }
   const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await handOff('the delivery jobs', async () => { await queues.enqueue(code, deliveries) }) }
   // once-only: the document store's use cases (reuse at intake and in supplements, results registered from reports)
   const documents = new DocumentService({ store: new DocumentStore(db.sql), ...nationalStoreOf(settings), dossierAgencies: async (code) => await store.agenciesOf(code), probe: fileProbe({ timeoutMs: PROBE_TIMEOUT_MS, maxBytes: PROBE_MAX_BYTES }), ...(settings.documentFiles !== undefined && { files: settings.documentFiles }), log, now })
-  const lifecycle = createLifecycleService({ store, settings, enqueue, ...(notify !== undefined && { notify }), documents, log, now })
+  const lifecycle = createLifecycleService({ store, settings, enqueue, ...(notify !== undefined && { notify }), ...(syncNational !== undefined && { syncNational }), documents, log, now })
   // the adapters' gateways (validate → map → validate), compiled once
   const gateways = gatewaysOf()
   // online payments: the service on every role (the API takes callbacks, the workers create and tell)
@@ -387,7 +398,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   let app: FastifyInstance | undefined
   if (role !== 'worker') {
     const pickupService = pickups
-    const intake = createIntakeService({ store, settings, enqueue, ...(notify !== undefined && { notify }), gateways, inlineAttachmentLimit: options.inlineAttachmentLimit, documents, log, now, ...(pickupService !== undefined && { onPickupRequested: async (code: string) => await pickupService.open(code) }) })
+    const intake = createIntakeService({ store, settings, enqueue, ...(notify !== undefined && { notify }), ...(syncNational !== undefined && { syncNational }), gateways, inlineAttachmentLimit: options.inlineAttachmentLimit, documents, log, now, ...(pickupService !== undefined && { onPickupRequested: async (code: string) => await pickupService.open(code) }) })
     const paymentService = payments
     const events = createEventService({ store, settings, enqueue, gateways, lifecycle, documents, log, now, ...(paymentService !== undefined && { onPaymentRequested: async (code: string) => await paymentService.open(code) }) })
     const limit = options.rateLimit

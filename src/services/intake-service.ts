@@ -75,6 +75,8 @@ export interface IntakeServiceOptions {
   onPickupRequested?: (code: string) => Promise<unknown>
   /** queues the webhook notification number `sequence` of a dossier; undefined: no subscribers */
   notify?: (code: string, sequence: number) => Promise<void>
+  /** queues the DVCQG sync job of a committed change (message `upTo`; absent: no national portal configured) */
+  syncNational?: (code: string, upTo?: number) => Promise<void>
   /** once-only: resolves components that name a stored document (reuse); undefined: reuse is refused */
   documents?: DocumentService
   log: Logger
@@ -123,7 +125,7 @@ export function parseIdempotencyKey (header: string | string[] | undefined): str
 }
 
 export class IntakeService {
-  readonly #o: Required<Omit<IntakeServiceOptions, 'postalAgency' | 'notify' | 'pickupAgency' | 'onPickupRequested' | 'documents'>> & Pick<IntakeServiceOptions, 'postalAgency' | 'notify' | 'pickupAgency' | 'onPickupRequested' | 'documents'>
+  readonly #o: Required<Omit<IntakeServiceOptions, 'postalAgency' | 'notify' | 'syncNational' | 'pickupAgency' | 'onPickupRequested' | 'documents'>> & Pick<IntakeServiceOptions, 'postalAgency' | 'notify' | 'syncNational' | 'pickupAgency' | 'onPickupRequested' | 'documents'>
 
   constructor (options: IntakeServiceOptions) {
     this.#o = { now: () => new Date(), competence: new Map(), ...options }
@@ -388,6 +390,10 @@ export class IntakeService {
       }),
       notify?.(code, 1).catch((err: unknown) => {
         log.warn({ err, dossier: code }, 'receipt notification stored but not queued now; the reconciler will queue it')
+      }),
+      // the receipt is the dossier's first status change: DVCQG sync message 1
+      this.#o.syncNational?.(code, 1).catch((err: unknown) => {
+        log.warn({ err, dossier: code }, 'receipt owed to DVCQG but its sync not queued now; the relay will queue it')
       }),
       pickup && this.#o.onPickupRequested?.(code).catch((err: unknown) => {
         log.warn({ err, dossier: code }, 'pickup stored but its request not sent now; the pickup relay will')

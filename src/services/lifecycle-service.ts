@@ -39,6 +39,8 @@ export interface LifecycleServiceOptions {
   notify: (code: string, sequence: number) => Promise<void>
   /** false when no subscriber is configured: no notification is kept */
   notifying: boolean
+  /** queues the DVCQG sync job of a committed status change (absent: no national portal configured) */
+  syncNational?: (code: string, upTo?: number) => Promise<void>
   /** once-only: resolves supplied components that name a stored document (reuse); absent: reuse is refused */
   documents?: DocumentService
   log: Logger
@@ -81,7 +83,7 @@ export interface SupplementAnswer {
 export type CommitResult = { outcome: 'ok', sequence: number } | { outcome: 'seen', answer: string } | { outcome: 'stale' }
 
 export class LifecycleService {
-  readonly #o: Required<Omit<LifecycleServiceOptions, 'documents'>> & Pick<LifecycleServiceOptions, 'documents'>
+  readonly #o: Required<Omit<LifecycleServiceOptions, 'documents' | 'syncNational'>> & Pick<LifecycleServiceOptions, 'documents' | 'syncNational'>
 
   constructor (options: LifecycleServiceOptions) {
     this.#o = { now: () => new Date(), ...options }
@@ -152,6 +154,10 @@ export class LifecycleService {
       }),
       result.sequence > 0 && this.#o.notify(code, result.sequence).catch((err: unknown) => {
         log.warn({ err, dossier: code }, 'notification stored but not queued now; the reconciler will queue it')
+      }),
+      // a status change is owed to DVCQG (the record's trigger counted it): its sync job now, not at the relay's next look
+      this.#o.syncNational !== undefined && (before.status !== after.status || (plan.history ?? []).some((e) => e.statusTo !== undefined)) && this.#o.syncNational(code).catch((err: unknown) => {
+        log.warn({ err, dossier: code }, 'status change owed to DVCQG but its sync not queued now; the relay will queue it')
       })
     ])
     return result

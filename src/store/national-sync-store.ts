@@ -89,14 +89,28 @@ export class NationalSyncStore {
   }
 
   /**
-   * Dossiers that owe messages and were not seen queued since `beforeMs` (new changes at once),
-   * least recently seen first, with the number of their last change (the job's "up to").
+   * Dossiers that owe messages and were not seen queued since `beforeMs` (a change's own path
+   * queues its job at once: this is for what a crash or a Redis loss left), least recently seen first, with the number of their last change (the job's "up to").
    */
   async owed (beforeMs: number, limit: number): Promise<Array<{ code: string, wanted: number }>> {
     return await this.#sql<Array<{ code: string, wanted: number }>>`
       select d.code, s.wanted from national_sync s join dossiers d on d.id = s.dossier_id
       where s.synced < s.wanted and s.state <> 'failed' and coalesce(s.queued_at, s.since) <= ${new Date(beforeMs)}
       order by coalesce(s.queued_at, s.since) limit ${limit}`
+  }
+
+  /**
+   * A change of the dossier's status was just committed: when the dossier owes DVCQG messages and
+   * its sync has not failed (later messages wait behind a failed one), marks it queued now and
+   * answers the number of its last change (the job's "up to"), for the change's own path to queue
+   * the job at once; undefined when nothing is to be queued.
+   */
+  async queueNow (code: string): Promise<number | undefined> {
+    const [row] = await this.#sql<Array<{ wanted: number }>>`
+      update national_sync s set queued_at = now() from dossiers d
+      where d.id = s.dossier_id and d.code = ${code} and s.synced < s.wanted and s.state <> 'failed'
+      returning s.wanted`
+    return row?.wanted
   }
 
   /** The relay saw (or put) the dossier's job in the queue. */
