@@ -487,8 +487,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     }
     const portal = settings.nationalPortal
     if (portal !== undefined) {
-      const context = { agencies: settings.agencies }
-      const syncService = new NationalSyncService({ store, sync: nationalSync, http, portal, context, facts: nationalFacts, gateway: new NationalPortalGateway(), log, now })
+      const context = { agencies: settings.agencies, ...(databaseCodes !== undefined && { databaseCodes }) }
+      const syncService = new NationalSyncService({ sync: nationalSync, http, portal, context, paidOnlineCode: settings.payments?.paidOnlineCode ?? 2, gateway: new NationalPortalGateway(), log, now })
       workers.push(createNationalSyncWorker({ connection: workerRedis, prefix: keys.queuePrefix, service: syncService, portal, log }))
     }
     const paymentService = payments

@@ -58,6 +58,11 @@ export interface ChangePlan {
   answer?: string
   /** the applicant's supplement this change stores */
   supplement?: StoredSupplement
+  /**
+   * the caller queues the DVCQG sync of this change itself (`queueSync`), once it has stored what
+   * the sync record carries beside the change (results registered in the document store)
+   */
+  deferSync?: boolean
   at: Date
 }
 
@@ -156,11 +161,16 @@ export class LifecycleService {
         log.warn({ err, dossier: code }, 'notification stored but not queued now; the reconciler will queue it')
       }),
       // a status change is owed to DVCQG (the record's trigger counted it): its sync job now, not at the relay's next look
-      this.#o.syncNational !== undefined && (before.status !== after.status || (plan.history ?? []).some((e) => e.statusTo !== undefined)) && this.#o.syncNational(code).catch((err: unknown) => {
-        log.warn({ err, dossier: code }, 'status change owed to DVCQG but its sync not queued now; the relay will queue it')
-      })
+      plan.deferSync !== true && (before.status !== after.status || (plan.history ?? []).some((e) => e.statusTo !== undefined)) && this.queueSync(code)
     ])
     return result
+  }
+
+  /** Queues the DVCQG sync job of the dossier's committed status changes, now (failures logged: the relay queues it later). */
+  async queueSync (code: string): Promise<void> {
+    await this.#o.syncNational?.(code).catch((err: unknown) => {
+      this.#o.log.warn({ err, dossier: code }, 'status change owed to DVCQG but its sync not queued now; the relay will queue it')
+    })
   }
 
   /** Reads, plans and commits until the compare-and-set holds. `plan` undefined: nothing to do. */
