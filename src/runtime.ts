@@ -292,8 +292,10 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   const webhooks = settings.subscribers.size > 0 ? new WebhookQueue(redis, keys.queuePrefix, settings.subscribers) : undefined
   const noticeStore = new NoticeStore(db.sql)
   const noticeConfig = settings.notices
-  // the trigger that makes every notification a pending notice is on only while notices are configured
-  await noticeStore.setEnabled(noticeConfig !== undefined)
+  // the trigger that makes every notification a pending notice: on once a process sends notices; a
+  // process without them leaves it alone (others may send them: NoticeStore.enable)
+  if (noticeConfig !== undefined) await noticeStore.enable()
+  else if (await noticeStore.enabled()) log.info({ notices: true }, 'notices are on in the record (another process sends them) but not configured here: this process sends none')
   const notices = noticeConfig === undefined
     ? undefined
     : new NoticeQueues(redis, keys.queuePrefix, new Map(noticeConfig.channels.map((c): [NoticeChannel, { attempts: number }] => [c, { attempts: noticeConfig[c]?.retry.attempts ?? 5 }])))
