@@ -139,6 +139,21 @@ t.test('the record DVCQG takes carries what the hub knows beyond the dossier: th
   t.same(got, record, 'the record the API shows is the one DVCQG holds')
 })
 
+t.test('the record the API shows is checked against the portal\'s schema as a sync message is: an invalid one is a 500, never shown', async (t) => {
+  const hub = await build(t)
+  const { code } = (await post(asAdmin(hub), example('electricity-new-connection'))).json<DossierSummary>()
+  const good = await asAdmin(hub).inject(`/v1/dossiers/${code}/national-record`)
+  t.equal(good.statusCode, 200)
+  t.match(good.json<NationalPortalRecord>().SoDienThoai, /^0\d{9}$/)
+  // a phone number SoDienThoai's pattern refuses, written behind the hub's back: what a mapping bug would produce
+  await hub.db.sql`update dossiers set doc = jsonb_set(doc::jsonb, '{applicant,phone}', '"12345"')::json where code = ${code}`
+  const bad = await asAdmin(hub).inject(`/v1/dossiers/${code}/national-record`)
+  t.equal(bad.statusCode, 500)
+  t.match(bad.headers['content-type'], /^application\/problem\+json/)
+  t.equal(bad.json<{ code: string }>().code, 'HUB_ERR_INTERNAL')
+  t.notMatch(bad.body, /12345|MaHoSo|ChuHoSo/, 'nothing of the record leaks')
+})
+
 t.test('the simulator refuses what the schema cannot: flags that disagree with their lists, codes twice, databases it does not know or that are missing', async (t) => {
   const databases = { 'national-data-store': 'KHO', population: 'DAN-CU' }
   const record = {
