@@ -47,7 +47,7 @@ import { attachmentProblems } from '../validation/attachments.ts'
 import { normalizeIdentifier, normalizeSource, sourceProblems } from '../domain/identifiers.ts'
 import { legacyIdProblem, levelProblem } from '../domain/reform-2025.ts'
 import type { DocumentService } from './document-service.ts'
-import { PLACE_POINTERS, assignCompetent, placeCommune, type CompetenceTable } from '../domain/competence.ts'
+import { PLACE_POINTERS, assignCompetent, competentAgency, placeCommune, type CompetenceTable } from '../domain/competence.ts'
 
 export interface IntakeServiceOptions {
   store: DossierStore
@@ -154,8 +154,8 @@ export class IntakeService {
       const table = this.#o.competence.get(step.agency)
       if (table === undefined || (step.agency !== agency && ![...table.communes.values()].includes(agency))) continue
       const commune = placeCommune(submission, table.place)
-      const picked = commune === undefined ? undefined : table.communes.get(commune)
-      return `once mapped to the canonical dossier, ${PLACE_POINTERS[table.place]} is ${commune === undefined ? 'absent' : commune}, so the dossier is handled by ${picked ?? step.agency}, not ${agency}: the province assigns ${step.agency}'s dossiers by the commune of the ${table.place === 'parcel' ? 'land parcel' : 'applicant\'s address'} (competence table of ${step.agency}; receipt regardless of administrative boundary, Decree 118/2025/NĐ-CP)`
+      const picked = competentAgency(step.agency, this.#o.competence, submission).agency
+      return `once mapped to the canonical dossier, ${PLACE_POINTERS[table.place]} is ${commune === undefined ? 'absent' : commune}, so the dossier is handled by ${picked}, not ${agency}: the province assigns ${step.agency}'s dossiers by the commune of the ${table.place === 'parcel' ? 'land parcel' : 'applicant\'s address'} (competence table of ${step.agency}; receipt regardless of administrative boundary, Decree 118/2025/NĐ-CP)`
     }
     return undefined
   }
