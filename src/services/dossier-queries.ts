@@ -142,13 +142,19 @@ export class DossierQueries {
     return { dossier: code, ...log }
   }
 
-  /** The national portal's sync record of the dossier. */
+  /**
+   * The national portal's sync record of the dossier: mapped from the whole dossier and checked as
+   * a sync message is (a mapping bug is a 500, logged, never an invalid record shown), then masked
+   * for a viewer who may not see personal numbers (its masked numbers no longer fit the portal's
+   * patterns, by design).
+   */
   async nationalRecord (code: string, viewer?: Client): Promise<NationalPortalRecord> {
-    const dossier = await this.get(code, viewer)
-    const [history, facts] = await Promise.all([this.#store.history(code), this.#x.nationalFacts?.(code)])
-    // checked as a sync message is: a mapping bug is a 500 (logged), never an invalid record shown
+    await this.#visible(code, viewer)
+    const [dossier, history, facts] = await Promise.all([this.#store.get(code), this.#store.history(code), this.#x.nationalFacts?.(code)])
+    if (dossier === undefined) throw new DossierNotFoundError(code)
     this.#national ??= new NationalPortalGateway()
-    return this.#national.record(dossier, { ...facts, agencies: this.#x.agencies ?? new Map(), history })
+    const record = this.#national.record(dossier, { ...facts, agencies: this.#x.agencies ?? new Map(), history })
+    return viewer !== undefined && !seesPersonalData(viewer.role) ? maskPersonal(record) : record
   }
 
   /** The audit trail and the verification of its chain and its head record under the audit key. */

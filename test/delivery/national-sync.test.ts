@@ -145,6 +145,10 @@ t.test('the record the API shows is checked against the portal\'s schema as a sy
   const good = await asAdmin(hub).inject(`/v1/dossiers/${code}/national-record`)
   t.equal(good.statusCode, 200)
   t.match(good.json<NationalPortalRecord>().SoDienThoai, /^0\d{9}$/)
+  // an auditor may not see personal numbers: the record, checked whole, is shown masked
+  const audited = await asAuditor(hub).inject(`/v1/dossiers/${code}/national-record`)
+  t.equal(audited.statusCode, 200, 'an auditor reads it')
+  t.match(audited.json<NationalPortalRecord>(), { SoDienThoai: /^0\d\*+\d\d$/, SoGiayToChuHoSo: /\*/ }, 'with the personal numbers masked')
   // a phone number SoDienThoai's pattern refuses, written behind the hub's back: what a mapping bug would produce
   await hub.db.sql`update dossiers set doc = jsonb_set(doc::jsonb, '{applicant,phone}', '"12345"')::json where code = ${code}`
   const bad = await asAdmin(hub).inject(`/v1/dossiers/${code}/national-record`)
