@@ -110,16 +110,16 @@ export class EventService {
     return { report: mapped.report, ...(mapped.step !== undefined && { step: mapped.step }) }
   }
 
-  /**
-   * Once-only: the results an applied `resolved` report carries go to the document store, after
-   * the commit. Registered once however often they are reported, and again on a repeat of the
-   * event: an agency that retries its report repairs a registration a crash after the commit lost.
-   */
   /** Whether #register stores results of this report. */
   #registers (report: StatusReport, applied: boolean): boolean {
     return this.#o.documents !== undefined && applied && report.status === 'resolved' && report.results !== undefined && report.results.length > 0
   }
 
+  /**
+   * Once-only: the results an applied `resolved` report carries go to the document store, after
+   * the commit. Registered once however often they are reported, and again on a repeat of the
+   * event: an agency that retries its report repairs a registration a crash after the commit lost.
+   */
   async #register (code: string, step: string, agency: string, report: StatusReport, applicant: Parameters<DocumentService['registerResults']>[4], applied: boolean, at?: Date): Promise<void> {
     const documents = this.#o.documents
     if (documents === undefined || !this.#registers(report, applied) || report.results === undefined) return

@@ -104,7 +104,8 @@ export class NationalSyncStore {
 
   /**
    * Dossiers that owe messages and were not seen queued since `beforeMs` (a change's own path
-   * queues its job at once: this is for what a crash or a Redis loss left), least recently seen first, with the number of their last change (the job's "up to").
+   * queues its job at once: this is for what a crash or a Redis loss left), least recently seen
+   * first, with the number of their last change (the job's "up to").
    */
   async owed (beforeMs: number, limit: number): Promise<Array<{ code: string, wanted: number }>> {
     return await this.#sql<Array<{ code: string, wanted: number }>>`
