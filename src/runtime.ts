@@ -175,6 +175,8 @@ export interface IntakeParts {
   enqueue: (code: string, deliveries: readonly Delivery[]) => Promise<void>
   /** queues webhook notification `sequence` of a dossier (absent: no subscribers) */
   notify?: (code: string, sequence: number) => Promise<void>
+  /** queues the DVCQG sync job of a committed status change (absent: no national portal configured) */
+  syncNational?: (code: string, upTo?: number) => Promise<void>
   /** the adapters' gateways (made here when not given) */
   gateways?: ReadonlyMap<string, AdapterGateway>
   inlineAttachmentLimit: number
@@ -211,6 +213,7 @@ export function createIntakeService (p: IntakeParts): IntakeService {
     ...(p.settings.pickupAgency !== undefined && { pickupAgency: p.settings.pickupAgency }),
     ...(p.onPickupRequested !== undefined && { onPickupRequested: p.onPickupRequested }),
     ...(p.notify !== undefined && { notify: p.notify }),
+    ...(p.syncNational !== undefined && { syncNational: p.syncNational }),
     ...(p.documents !== undefined && { documents: p.documents }),
     log: p.log,
     ...(p.now !== undefined && { now: p.now })
@@ -228,6 +231,7 @@ export function createLifecycleService (p: LifecycleParts): LifecycleService {
     enqueue: p.enqueue,
     notify: p.notify ?? (async () => {}),
     notifying: p.notify !== undefined,
+    ...(p.syncNational !== undefined && { syncNational: p.syncNational }),
     ...(p.documents !== undefined && { documents: p.documents }),
     log: p.log,
     ...(p.now !== undefined && { now: p.now })
@@ -288,8 +292,10 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   const webhooks = settings.subscribers.size > 0 ? new WebhookQueue(redis, keys.queuePrefix, settings.subscribers) : undefined
   const noticeStore = new NoticeStore(db.sql)
   const noticeConfig = settings.notices
-  // the trigger that makes every notification a pending notice is on only while notices are configured
-  await noticeStore.setEnabled(noticeConfig !== undefined)
+  // the trigger that makes every notification a pending notice: on once a process sends notices; a
+  // process without them leaves it alone (others may send them: NoticeStore.enable)
+  if (noticeConfig !== undefined) await noticeStore.enable()
+  else if (await noticeStore.enabled()) log.info({ notices: true }, 'notices are on in the record (another process sends them) but not configured here: this process sends none')
   const notices = noticeConfig === undefined
     ? undefined
     : new NoticeQueues(redis, keys.queuePrefix, new Map(noticeConfig.channels.map((c): [NoticeChannel, { attempts: number }] => [c, { attempts: noticeConfig[c]?.retry.attempts ?? 5 }])))
@@ -318,10 +324,17 @@ export async function createHub (options: HubOptions): Promise<Hub> {
         await Promise.all([webhooks?.enqueue(code, sequence), notices?.enqueuePlan(code, sequence)])
       })
     }
+  // a committed status change queues its DVCQG sync job at once (the relay catches what a crash left)
+  const syncNational = nationalSyncQueue === undefined
+    ? undefined
+    : async (code: string, upTo?: number): Promise<void> => {
+      const wanted = upTo ?? await nationalSync.queueNow(code)
+      if (wanted !== undefined) await handOff('the DVCQG sync job', async () => { await nationalSyncQueue.enqueue(code, wanted) })
+    }
   const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await handOff('the delivery jobs', async () => { await queues.enqueue(code, deliveries) }) }
   // once-only: the document store's use cases (reuse at intake and in supplements, results registered from reports)
   const documents = new DocumentService({ store: new DocumentStore(db.sql), ...nationalStoreOf(settings), dossierAgencies: async (code) => await store.agenciesOf(code), probe: fileProbe({ timeoutMs: PROBE_TIMEOUT_MS, maxBytes: PROBE_MAX_BYTES }), ...(settings.documentFiles !== undefined && { files: settings.documentFiles }), log, now })
-  const lifecycle = createLifecycleService({ store, settings, enqueue, ...(notify !== undefined && { notify }), documents, log, now })
+  const lifecycle = createLifecycleService({ store, settings, enqueue, ...(notify !== undefined && { notify }), ...(syncNational !== undefined && { syncNational }), documents, log, now })
   // the adapters' gateways (validate → map → validate), compiled once
   const gateways = gatewaysOf()
   // online payments: the service on every role (the API takes callbacks, the workers create and tell)
@@ -387,7 +400,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   let app: FastifyInstance | undefined
   if (role !== 'worker') {
     const pickupService = pickups
-    const intake = createIntakeService({ store, settings, enqueue, ...(notify !== undefined && { notify }), gateways, inlineAttachmentLimit: options.inlineAttachmentLimit, documents, log, now, ...(pickupService !== undefined && { onPickupRequested: async (code: string) => await pickupService.open(code) }) })
+    const intake = createIntakeService({ store, settings, enqueue, ...(notify !== undefined && { notify }), ...(syncNational !== undefined && { syncNational }), gateways, inlineAttachmentLimit: options.inlineAttachmentLimit, documents, log, now, ...(pickupService !== undefined && { onPickupRequested: async (code: string) => await pickupService.open(code) }) })
     const paymentService = payments
     const events = createEventService({ store, settings, enqueue, gateways, lifecycle, documents, log, now, ...(paymentService !== undefined && { onPaymentRequested: async (code: string) => await paymentService.open(code) }) })
     const limit = options.rateLimit
@@ -476,8 +489,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     }
     const portal = settings.nationalPortal
     if (portal !== undefined) {
-      const context = { agencies: settings.agencies }
-      const syncService = new NationalSyncService({ store, sync: nationalSync, http, portal, context, facts: nationalFacts, gateway: new NationalPortalGateway(), log, now })
+      const context = { agencies: settings.agencies, ...(databaseCodes !== undefined && { databaseCodes }) }
+      const syncService = new NationalSyncService({ sync: nationalSync, http, portal, context, paidOnlineCode: settings.payments?.paidOnlineCode ?? 2, gateway: new NationalPortalGateway(), log, now })
       workers.push(createNationalSyncWorker({ connection: workerRedis, prefix: keys.queuePrefix, service: syncService, portal, log }))
     }
     const paymentService = payments

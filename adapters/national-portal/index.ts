@@ -44,8 +44,8 @@ export interface NationalRecordContext {
   paidOnline?: 0 | 1 | 2
   /**
    * the fee lines of the payment requests the agencies made for the dossier (yêu cầu thực hiện
-   * nghĩa vụ tài chính, status 6), paid online: listed in DanhSachLePhi after the dossier's own fees
-   * (a line whose code is already listed is not repeated); cancelled requests are left out
+   * nghĩa vụ tài chính, status 6): the lines of those paid online are listed in DanhSachLePhi after
+   * the dossier's own fees (a line whose code is already listed is not repeated); the others are left out
    */
   payments?: ReadonlyArray<{ reference: string, state: string, lines: ReadonlyArray<{ code?: string, name: string, amount: number }> }>
   /**
@@ -174,15 +174,17 @@ function feeItem (f: Fee): NationalPortalLePhi {
 }
 
 /**
- * DanhSachLePhi: the dossier's own fees, then the lines of the payment requests made for it (asked
- * and paid online: HinhThucThu 2), each code once. A payment line the agency gave no code is
- * listed under the hub's payment reference and its line number (`<reference>-<n>`).
+ * DanhSachLePhi: the dossier's own fees, then the lines of the payment requests made for it that
+ * were paid online (HinhThucThu 2, collected online), each code once: a request not paid (being
+ * created, open, failed, cancelled) collected nothing, so its lines are not listed. A payment line
+ * the agency gave no code is listed under the hub's payment reference and its line number
+ * (`<reference>-<n>`).
  */
 export function feeItems (dossier: Dossier, payments: NationalRecordContext['payments']): NationalPortalLePhi[] {
   const items = (dossier.fees ?? []).map(feeItem)
   const codes = new Set(items.map((i) => i.MaPhiLePhi))
   for (const p of payments ?? []) {
-    if (p.state === 'cancelled') continue
+    if (p.state !== 'paid') continue
     p.lines.forEach((line, i) => {
       const code = present(line.code) ?? `${p.reference}-${i + 1}`
       if (codes.has(code)) return

@@ -17,7 +17,6 @@
  */
 import type { Logger } from 'pino'
 import type { ResolvedNationalPortal } from '../config/hub-config.ts'
-import type { DossierStore } from '../store/dossier-store.ts'
 import type { NationalSyncStore } from '../store/national-sync-store.ts'
 import type { NationalRecordContext } from '../../adapters/national-portal/index.ts'
 import type { NationalPortalGateway } from '../gateway/national-portal-gateway.ts'
@@ -34,13 +33,13 @@ export type NationalSyncOutcome =
 export const nationalSyncKey = (code: string, sequence: number): string => `${code}/dvcqg/${sequence}`
 
 export interface NationalSyncServiceOptions {
-  store: DossierStore
   sync: NationalSyncStore
   http: AgencyHttpClient
   portal: ResolvedNationalPortal
-  context: NationalRecordContext
-  /** what the record needs of a dossier beyond the dossier and its history (store/national-facts.ts), read before each run */
-  facts?: (code: string) => Promise<Omit<NationalRecordContext, 'agencies' | 'history'>>
+  /** what the record needs beyond the dossier, its history and its facts read at the run's start (agency names, database codes) */
+  context: Omit<NationalRecordContext, 'history' | 'payments' | 'resultDocuments' | 'paidOnline'>
+  /** DuocThanhToanTrucTuyen of a payment made online (payments.paidOnlineCode, default 2) */
+  paidOnlineCode?: 1 | 2
   /** the national portal's gateway: map → validate against `national-portal-sync` */
   gateway: NationalPortalGateway
   log: Logger
@@ -51,29 +50,30 @@ export class NationalSyncService {
   readonly #o: Required<NationalSyncServiceOptions>
 
   constructor (options: NationalSyncServiceOptions) {
-    this.#o = { now: () => new Date(), facts: async () => ({}), ...options }
+    this.#o = { now: () => new Date(), paidOnlineCode: 2, ...options }
   }
 
-  /** Attempt `attempt` of at most `maxAttempts` to bring DVCQG up to message `upTo` (and whatever queued up behind it) of dossier `code`. */
+  /**
+   * Attempt `attempt` of at most `maxAttempts` to bring DVCQG up to message `upTo` (and whatever
+   * queued up behind it) of dossier `code`. Round trips to the record: one to start (lease and read,
+   * NationalSyncStore.begin), one per message sent (the cursor, with the lease renewed or, after the
+   * last, given back), one on a failure (its state, with the lease given back).
+   */
   async run (code: string, upTo: number, attempt: number, maxAttempts: number, token: string): Promise<NationalSyncOutcome> {
-    const { store, sync, http, portal, context, facts, gateway, log, now } = this.#o
+    const { sync, http, portal, context, paidOnlineCode, gateway, log, now } = this.#o
     const leaseMs = Math.max(30_000, portal.timeoutMs * 3)
-    if (!(await sync.lease(code, token, leaseMs))) return { outcome: 'busy' }
+    const start = await sync.begin(code, upTo, token, leaseMs, paidOnlineCode)
+    if (start.outcome === 'missing') return { outcome: 'failed', error: `dossier ${code} does not exist` }
+    if (start.outcome === 'busy') return { outcome: 'busy' }
+    if (start.outcome === 'done') return { outcome: 'done', sent: 0, through: start.synced }
+    const { dossier, changes, history, facts } = start
+    let held = true
     let sent = 0
     let sequence = 0
     try {
-      const cursor = await sync.cursor(code)
-      if (cursor === undefined) return { outcome: 'failed', error: `dossier ${code} does not exist` }
-      if (cursor.synced >= Math.min(upTo, cursor.wanted)) return { outcome: 'done', sent, through: cursor.synced }
-      const dossier = await store.get(code)
-      if (dossier === undefined) return { outcome: 'failed', error: `dossier ${code} does not exist` }
-      const [changes, history, known] = await Promise.all([sync.changes(code, cursor.synced + 1, cursor.wanted), store.history(code), facts(code)])
-      const withHistory = { ...context, ...known, history }
-      for (const change of changes) {
+      const withHistory = { ...context, ...facts, history }
+      for (const [i, change] of changes.entries()) {
         sequence = change.sequence
-        // the lease is renewed before each message, so a long backlog never outlives it: another
-        // sender takes over only from a run that stopped renewing (died), never beside a live one
-        if (sent > 0 && !(await sync.lease(code, token, leaseMs))) return { outcome: 'busy' }
         const message = gateway.sync(dossier, change, withHistory)
         const idempotencyKey = nationalSyncKey(code, change.sequence)
         await http.send({ method: 'POST', body: message }, {
@@ -83,8 +83,12 @@ export class NationalSyncService {
           ...(portal.auth !== undefined && { auth: portal.auth }),
           ...(portal.tls !== undefined && { tls: { agencyId: portal.id, options: portal.tls } })
         })
-        await sync.delivered(code, change.sequence, now())
+        const last = i === changes.length - 1
+        const mine = await sync.delivered(code, change.sequence, now(), token, leaseMs, last)
         sent++
+        if (last) held = false
+        // the lease was taken over (this run stopped renewing it for too long): the new sender goes on from the cursor
+        else if (!mine) { held = false; return { outcome: 'busy' } }
       }
       log.info({ dossier: code, sent, through: sequence }, 'synced to the national portal')
       return { outcome: 'done', sent, through: sequence }
@@ -94,11 +98,13 @@ export class NationalSyncService {
         : new DeliveryError(err instanceof NativeOutputError ? err.message : `the national-portal adapter cannot map this dossier: ${(err as Error).message}`, false)
       const final = !e.retryable || attempt >= maxAttempts
       const error = `message ${sequence}: ${e.message}`
-      await sync.attemptFailed(code, final ? 'failed' : 'retrying', attempt, error, now())
+      await sync.attemptFailed(code, final ? 'failed' : 'retrying', attempt, error, now(), token)
+      held = false
       log.warn({ dossier: code, sequence, err: e.message, final }, final ? 'national portal sync failed for good' : 'national portal sync attempt failed; will retry')
       return final ? { outcome: 'failed', error } : { outcome: 'retry', error, ...(e.retryAfterMs !== undefined && { retryAfterMs: e.retryAfterMs }) }
     } finally {
-      await sync.release(code, token)
+      // a run stopped by what it could not record (the record away): the lease is given back if it can be, else it expires
+      if (held) await sync.release(code, token).catch(() => {})
     }
   }
 }

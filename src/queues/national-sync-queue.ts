@@ -5,11 +5,14 @@
  * one at a time, in order; a job that finds the lease taken waits a moment (moved to delayed, not
  * counted as an attempt). Failed jobs stay until an administrator retries them.
  *
- * The relay (`relay`, run by the maintenance scheduler `sync-national` every second or so) is how
- * jobs are made: the change that owes a message is committed with its national_sync row (a trigger,
- * migrations/0011_dvcqg_sync.sql), and the relay queues a job for every row that owes something and
- * was not seen queued lately. Adding is idempotent (jobId "<code>/<N>"), so several relays at once,
- * or a relay after a Redis loss, queue nothing twice.
+ * A change that owes a message is committed with its national_sync row (a trigger,
+ * migrations/0011_dvcqg_sync.sql); its own path then queues the job at once, after the commit, like
+ * its deliveries and notifications (`syncNational` in runtime.ts, NationalSyncStore.queueNow). The
+ * relay (`relay`, run by the maintenance scheduler `sync-national` every second or so) only catches
+ * what a crash or a Redis loss left: it queues a job for every row that owes something and was not
+ * seen queued for the grace period.
+ * Adding is idempotent (jobId "<code>/<N>"), so the change's path and the relay, several relays at
+ * once, or a relay after a Redis loss, queue nothing twice.
  */
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
@@ -56,7 +59,7 @@ export class NationalSyncQueue {
 
   /**
    * Queues a job for every dossier that owes DVCQG messages and was not seen queued for `graceMs`
-   * (a new change at once). A finished or orphaned job of the same id (an administrator's retry, a
+   * (what a crash between a change's commit and its job, or a Redis loss, left). A finished or orphaned job of the same id (an administrator's retry, a
    * Redis loss) is removed first. Returns how many jobs it added.
    */
   async relay (sync: NationalSyncStore, graceMs: number, nowMs = Date.now(), limit = 500): Promise<number> {

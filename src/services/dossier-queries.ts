@@ -25,7 +25,8 @@ import { publicFacts } from '../store/dossier-store.ts'
 import type { NoticeAttempt, NoticeRow, NoticeStore } from '../store/notice-store.ts'
 import type { NotificationStore, WebhookLogEntry } from '../store/notification-store.ts'
 import type { ResolvedSubscriber } from '../config/hub-config.ts'
-import { toNationalRecord, type NationalRecordContext } from '../../adapters/national-portal/index.ts'
+import type { NationalRecordContext } from '../../adapters/national-portal/index.ts'
+import { NationalPortalGateway } from '../gateway/national-portal-gateway.ts'
 import type { NationalPortalRecord } from '../../adapters/national-portal/native.generated.ts'
 import { notificationId } from '../delivery/webhook-service.ts'
 
@@ -85,6 +86,7 @@ export class DossierQueries {
   readonly #store: DossierStore
   readonly #audit: AuditStore
   readonly #x: QueryExtras
+  #national: NationalPortalGateway | undefined
   constructor (store: DossierStore, audit: AuditStore, extras: QueryExtras = {}) {
     this.#store = store
     this.#audit = audit
@@ -140,11 +142,19 @@ export class DossierQueries {
     return { dossier: code, ...log }
   }
 
-  /** The national portal's sync record of the dossier. */
+  /**
+   * The national portal's sync record of the dossier: mapped from the whole dossier and checked as
+   * a sync message is (a mapping bug is a 500, logged, never an invalid record shown), then masked
+   * for a viewer who may not see personal numbers (its masked numbers no longer fit the portal's
+   * patterns, by design).
+   */
   async nationalRecord (code: string, viewer?: Client): Promise<NationalPortalRecord> {
-    const dossier = await this.get(code, viewer)
-    const [history, facts] = await Promise.all([this.#store.history(code), this.#x.nationalFacts?.(code)])
-    return toNationalRecord(dossier, { ...facts, agencies: this.#x.agencies ?? new Map(), history })
+    await this.#visible(code, viewer)
+    const [dossier, history, facts] = await Promise.all([this.#store.get(code), this.#store.history(code), this.#x.nationalFacts?.(code)])
+    if (dossier === undefined) throw new DossierNotFoundError(code)
+    this.#national ??= new NationalPortalGateway()
+    const record = this.#national.record(dossier, { ...facts, agencies: this.#x.agencies ?? new Map(), history })
+    return viewer !== undefined && !seesPersonalData(viewer.role) ? maskPersonal(record) : record
   }
 
   /** The audit trail and the verification of its chain and its head record under the audit key. */

@@ -110,6 +110,11 @@ export class EventService {
     return { report: mapped.report, ...(mapped.step !== undefined && { step: mapped.step }) }
   }
 
+  /** Whether #register stores results of this report. */
+  #registers (report: StatusReport, applied: boolean): boolean {
+    return this.#o.documents !== undefined && applied && report.status === 'resolved' && report.results !== undefined && report.results.length > 0
+  }
+
   /**
    * Once-only: the results an applied `resolved` report carries go to the document store, after
    * the commit. Registered once however often they are reported, and again on a repeat of the
@@ -120,7 +125,7 @@ export class EventService {
    */
   async #register (code: string, step: string, agency: string, report: StatusReport, applicant: Parameters<DocumentService['registerResults']>[4], applied: boolean, at?: Date): Promise<void> {
     const documents = this.#o.documents
-    if (documents === undefined || !applied || report.status !== 'resolved' || report.results === undefined || report.results.length === 0) return
+    if (documents === undefined || !this.#registers(report, applied) || report.results === undefined) return
     await documents.registerResults(code, step, agency, report.results, applicant, at ?? this.#o.now()).catch((err: unknown) => {
       this.#o.log.error({ err, dossier: code, step }, 'results applied but not registered in the document store; a repeat of the report registers them')
     })
@@ -254,6 +259,7 @@ export class EventService {
         ...(head.dueAt !== found.head.dueAt && { ...(found.head.dueAt !== undefined && { dueAtFrom: found.head.dueAt }), ...(head.dueAt !== undefined && { dueAtTo: head.dueAt }) })
       }
       const next = outcome.applied ? outcome.routing : routing
+      const registers = this.#registers(report, answer.applied)
       const result = await this.#o.lifecycle.commit(found, {
         head,
         routing: changed,
@@ -262,6 +268,8 @@ export class EventService {
         ...(notification !== undefined && { notification: { event: notification, actor, ...(report.note !== undefined && { note: report.note }) } }),
         eventId: event.eventId,
         answer: JSON.stringify({ fingerprint, answer }),
+        // the resolution's sync record names its results as the document store registered them: queued after #register
+        ...(registers && { deferSync: true }),
         at
       })
       if (result.outcome === 'stale') return STALE
@@ -272,6 +280,7 @@ export class EventService {
       }
       log.info({ dossier: code, agency: agency.id, step: stepId, report: report.status, applied: answer.applied, status: answer.status }, 'agency report')
       await this.#register(code, stepId, agency.id, report, found.dossier.applicant, answer.applied, at)
+      if (registers) await this.#o.lifecycle.queueSync(code)
       return { created: true, answer }
     }, () => { throw new BusyError(code) })
     if (outcome.created && outcome.answer.applied && outcome.answer.stepState === 'payment-requested' && this.#o.onPaymentRequested !== undefined) {

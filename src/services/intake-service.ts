@@ -47,7 +47,7 @@ import { attachmentProblems } from '../validation/attachments.ts'
 import { normalizeIdentifier, normalizeSource, sourceProblems } from '../domain/identifiers.ts'
 import { legacyIdProblem, levelProblem } from '../domain/reform-2025.ts'
 import type { DocumentService } from './document-service.ts'
-import { PLACE_POINTERS, assignCompetent, placeCommune, type CompetenceTable } from '../domain/competence.ts'
+import { PLACE_POINTERS, assignCompetent, competentAgency, placeCommune, type CompetenceTable } from '../domain/competence.ts'
 
 export interface IntakeServiceOptions {
   store: DossierStore
@@ -75,6 +75,8 @@ export interface IntakeServiceOptions {
   onPickupRequested?: (code: string) => Promise<unknown>
   /** queues the webhook notification number `sequence` of a dossier; undefined: no subscribers */
   notify?: (code: string, sequence: number) => Promise<void>
+  /** queues the DVCQG sync job of a committed change (message `upTo`; absent: no national portal configured) */
+  syncNational?: (code: string, upTo?: number) => Promise<void>
   /** once-only: resolves components that name a stored document (reuse); undefined: reuse is refused */
   documents?: DocumentService
   log: Logger
@@ -129,7 +131,7 @@ export function parseIdempotencyKey (header: string | string[] | undefined): str
 }
 
 export class IntakeService {
-  readonly #o: Required<Omit<IntakeServiceOptions, 'postalAgency' | 'notify' | 'pickupAgency' | 'onPickupRequested' | 'documents'>> & Pick<IntakeServiceOptions, 'postalAgency' | 'notify' | 'pickupAgency' | 'onPickupRequested' | 'documents'>
+  readonly #o: Required<Omit<IntakeServiceOptions, 'postalAgency' | 'notify' | 'syncNational' | 'pickupAgency' | 'onPickupRequested' | 'documents'>> & Pick<IntakeServiceOptions, 'postalAgency' | 'notify' | 'syncNational' | 'pickupAgency' | 'onPickupRequested' | 'documents'>
 
   /**
    * Submissions received (stored or answered as repeats) by their bytes: the sender, its
@@ -191,8 +193,8 @@ export class IntakeService {
       const table = this.#o.competence.get(step.agency)
       if (table === undefined || (step.agency !== agency && ![...table.communes.values()].includes(agency))) continue
       const commune = placeCommune(submission, table.place)
-      const picked = commune === undefined ? undefined : table.communes.get(commune)
-      return `once mapped to the canonical dossier, ${PLACE_POINTERS[table.place]} is ${commune === undefined ? 'absent' : commune}, so the dossier is handled by ${picked ?? step.agency}, not ${agency}: the province assigns ${step.agency}'s dossiers by the commune of the ${table.place === 'parcel' ? 'land parcel' : 'applicant\'s address'} (competence table of ${step.agency}; receipt regardless of administrative boundary, Decree 118/2025/NĐ-CP)`
+      const picked = competentAgency(step.agency, this.#o.competence, submission).agency
+      return `once mapped to the canonical dossier, ${PLACE_POINTERS[table.place]} is ${commune === undefined ? 'absent' : commune}, so the dossier is handled by ${picked}, not ${agency}: the province assigns ${step.agency}'s dossiers by the commune of the ${table.place === 'parcel' ? 'land parcel' : 'applicant\'s address'} (competence table of ${step.agency}; receipt regardless of administrative boundary, Decree 118/2025/NĐ-CP)`
     }
     return undefined
   }
@@ -432,6 +434,10 @@ export class IntakeService {
       }),
       notify?.(code, 1).catch((err: unknown) => {
         log.warn({ err, dossier: code }, 'receipt notification stored but not queued now; the reconciler will queue it')
+      }),
+      // the receipt is the dossier's first status change: DVCQG sync message 1
+      this.#o.syncNational?.(code, 1).catch((err: unknown) => {
+        log.warn({ err, dossier: code }, 'receipt owed to DVCQG but its sync not queued now; the relay will queue it')
       }),
       pickup && this.#o.onPickupRequested?.(code).catch((err: unknown) => {
         log.warn({ err, dossier: code }, 'pickup stored but its request not sent now; the pickup relay will')

@@ -39,6 +39,8 @@ export interface LifecycleServiceOptions {
   notify: (code: string, sequence: number) => Promise<void>
   /** false when no subscriber is configured: no notification is kept */
   notifying: boolean
+  /** queues the DVCQG sync job of a committed status change (absent: no national portal configured) */
+  syncNational?: (code: string, upTo?: number) => Promise<void>
   /** once-only: resolves supplied components that name a stored document (reuse); absent: reuse is refused */
   documents?: DocumentService
   log: Logger
@@ -56,6 +58,11 @@ export interface ChangePlan {
   answer?: string
   /** the applicant's supplement this change stores */
   supplement?: StoredSupplement
+  /**
+   * the caller queues the DVCQG sync of this change itself (`queueSync`), once it has stored what
+   * the sync record carries beside the change (results registered in the document store)
+   */
+  deferSync?: boolean
   at: Date
 }
 
@@ -81,7 +88,7 @@ export interface SupplementAnswer {
 export type CommitResult = { outcome: 'ok', sequence: number } | { outcome: 'seen', answer: string } | { outcome: 'stale' }
 
 export class LifecycleService {
-  readonly #o: Required<Omit<LifecycleServiceOptions, 'documents'>> & Pick<LifecycleServiceOptions, 'documents'>
+  readonly #o: Required<Omit<LifecycleServiceOptions, 'documents' | 'syncNational'>> & Pick<LifecycleServiceOptions, 'documents' | 'syncNational'>
 
   constructor (options: LifecycleServiceOptions) {
     this.#o = { now: () => new Date(), ...options }
@@ -152,9 +159,18 @@ export class LifecycleService {
       }),
       result.sequence > 0 && this.#o.notify(code, result.sequence).catch((err: unknown) => {
         log.warn({ err, dossier: code }, 'notification stored but not queued now; the reconciler will queue it')
-      })
+      }),
+      // a status change is owed to DVCQG (the record's trigger counted it): its sync job now, not at the relay's next look
+      plan.deferSync !== true && (before.status !== after.status || (plan.history ?? []).some((e) => e.statusTo !== undefined)) && this.queueSync(code)
     ])
     return result
+  }
+
+  /** Queues the DVCQG sync job of the dossier's committed status changes, now (failures logged: the relay queues it later). */
+  async queueSync (code: string): Promise<void> {
+    await this.#o.syncNational?.(code).catch((err: unknown) => {
+      this.#o.log.warn({ err, dossier: code }, 'status change owed to DVCQG but its sync not queued now; the relay will queue it')
+    })
   }
 
   /** Reads, plans and commits until the compare-and-set holds. `plan` undefined: nothing to do. */

@@ -211,7 +211,45 @@ function summaryOf (r: SummaryRow): DossierSummary {
 /** The steps of a dossier as [[step, state], …] in route order (a subquery of `d`). */
 const STEPS = 'select json_agg(json_build_array(s.step, s.detail) order by s.position) from dossier_steps s where s.dossier_id = d.id'
 
-type ForUpdateRow = { code: string, status: number, received_at: Date, arrived_at: Date, due_at: Date | null, facts: unknown, doc: unknown, version: number, supplements: number, steps: unknown }
+/** What getForUpdate reads of a dossier `d` (a select list), for a statement that reads a dossier with more (store/national-sync-store.ts). */
+export const DOSSIER_COLUMNS = `d.status, d.received_at, d.arrived_at, d.due_at, d.facts::text as facts, d.doc::text as doc, d.version, d.supplements, (${STEPS})::text as steps`
+
+/** A row of DOSSIER_COLUMNS. */
+export interface DossierRow { status: number, received_at: Date, arrived_at: Date, due_at: Date | null, facts: unknown, doc: unknown, version: number, supplements: number, steps: unknown }
+
+/** The dossier `code` with what a change needs, from its row of DOSSIER_COLUMNS. */
+export function dossierOf (code: string, row: DossierRow): DossierForUpdate {
+  const routing = routingOf(row.steps)
+  const results = resultsOf(routing)
+  const facts = parsed<LifecycleFacts>(row.facts)
+  const status = statusOf(row.status)
+  const receivedAt = iso(row.received_at)
+  const dueAt = isoOrUndefined(row.due_at)
+  const dossier: Dossier = {
+    code,
+    status,
+    statusCode: nationalStatusCode(status),
+    receivedAt,
+    arrivedAt: iso(row.arrived_at),
+    ...(dueAt !== undefined && { dueAt }),
+    ...publicFacts(facts),
+    ...parsed<Omit<Dossier, 'code' | 'status' | 'statusCode' | 'receivedAt'>>(row.doc),
+    routing,
+    ...(results.length > 0 && { results })
+  }
+  return {
+    dossier,
+    routing,
+    status,
+    version: String(row.version),
+    receivedAtMs: row.received_at.getTime(),
+    head: { status, receivedAt, ...(dueAt !== undefined && { dueAt }), facts },
+    agencies: [...new Set(Object.values(routing).map((r) => r.agency))],
+    supplements: row.supplements
+  }
+}
+
+type ForUpdateRow = DossierRow & { code: string }
 type StepCall = { code: string, step: string, expected: string, next: string | null, confirm: string | null, at: string }
 
 export class DossierStore {
@@ -225,16 +263,12 @@ export class DossierStore {
     this.#sql = sql
     this.#reads = new TurnBatch(async (codes) => {
       const rows = await this.#sql<ForUpdateRow[]>`
-        select d.code, d.status, d.received_at, d.arrived_at, d.due_at, d.facts::text as facts, d.doc::text as doc, d.version, d.supplements,
-          (${this.#sql.unsafe(STEPS)})::text as steps
-        from dossiers d where d.code = any(${[...new Set(codes)]}::text[])`
+        select d.code, ${this.#sql.unsafe(DOSSIER_COLUMNS)} from dossiers d where d.code = any(${[...new Set(codes)]}::text[])`
       const byCode = new Map(rows.map((r) => [r.code, r]))
       return codes.map((c) => byCode.get(c))
     }, async (code) => {
       const [row] = await this.#sql<ForUpdateRow[]>`
-        select d.code, d.status, d.received_at, d.arrived_at, d.due_at, d.facts::text as facts, d.doc::text as doc, d.version, d.supplements,
-          (${this.#sql.unsafe(STEPS)})::text as steps
-        from dossiers d where d.code = ${code}`
+        select d.code, ${this.#sql.unsafe(DOSSIER_COLUMNS)} from dossiers d where d.code = ${code}`
       return row
     })
     const one = async (c: StepCall): Promise<number | undefined> => {
@@ -355,35 +389,7 @@ export class DossierStore {
   /** The dossier with what a change needs: its route, status and version. One round trip (shared by the reads of one turn). */
   async getForUpdate (code: string): Promise<DossierForUpdate | undefined> {
     const row = await this.#reads.call(code)
-    if (row === undefined) return undefined
-    const routing = routingOf(row.steps)
-    const results = resultsOf(routing)
-    const facts = parsed<LifecycleFacts>(row.facts)
-    const status = statusOf(row.status)
-    const receivedAt = iso(row.received_at)
-    const dueAt = isoOrUndefined(row.due_at)
-    const dossier: Dossier = {
-      code,
-      status,
-      statusCode: nationalStatusCode(status),
-      receivedAt,
-      arrivedAt: iso(row.arrived_at),
-      ...(dueAt !== undefined && { dueAt }),
-      ...publicFacts(facts),
-      ...parsed<Omit<Dossier, 'code' | 'status' | 'statusCode' | 'receivedAt'>>(row.doc),
-      routing,
-      ...(results.length > 0 && { results })
-    }
-    return {
-      dossier,
-      routing,
-      status,
-      version: String(row.version),
-      receivedAtMs: row.received_at.getTime(),
-      head: { status, receivedAt, ...(dueAt !== undefined && { dueAt }), facts },
-      agencies: [...new Set(Object.values(routing).map((r) => r.agency))],
-      supplements: row.supplements
-    }
+    return row === undefined ? undefined : dossierOf(code, row)
   }
 
   /** Applies a change if the dossier's version is still `expectedVersion` (else 'stale': read again). One round trip. */

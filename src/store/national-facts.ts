@@ -15,10 +15,31 @@ export interface NationalFacts {
 
 type Line = { code?: string, name: string, amount: number }
 
-interface Row {
+/** What the record keeps of a dossier's facts: its payments and its registered results (json_agg rows, or their text). */
+export interface NationalFactsRow {
   /** lines: jsonb, which payments keeps as JSON text in some rows (store/payment-store.ts reads both) */
-  payments: Array<{ reference: string, state: string, lines: Line[] | string }> | null
-  documents: Array<{ id: string, step: string | null, kind: string, sha256: string }> | null
+  payments: Array<{ reference: string, state: string, lines: Line[] | string }> | string | null
+  documents: Array<{ id: string, step: string | null, kind: string, sha256: string }> | string | null
+}
+
+/**
+ * The select list that reads a dossier's facts (NationalFactsRow): `dossier` is the SQL that names
+ * the dossier's id (e.g. `d.id`), `code` its code (a bind parameter, e.g. `$1`, or `d.code`).
+ */
+export const nationalFactsColumns = (dossier: string, code: string): string => `
+  (select json_agg(json_build_object('reference', p.reference, 'state', p.state, 'lines', p.lines) order by p.id)
+     from payments p where p.dossier_id = ${dossier}) as payments,
+  (select json_agg(json_build_object('id', x.id, 'step', x.step, 'kind', x.kind, 'sha256', x.sha256) order by x.registered_at, x.id)
+     from documents x where x.dossier_code = ${code} and x.origin = 'result') as documents`
+
+const jsonOf = <T>(v: T | string | null): T | null => typeof v === 'string' ? JSON.parse(v) as T : v
+
+/** The facts of a NationalFactsRow; `paidCode`: the DuocThanhToanTrucTuyen of a payment made online. */
+export function nationalFactsOf (row: NationalFactsRow | undefined, paidCode: 1 | 2): NationalFacts {
+  const payments = (jsonOf(row?.payments ?? null) ?? []).map((p) => ({ ...p, lines: typeof p.lines === 'string' ? JSON.parse(p.lines) as Line[] : p.lines }))
+  const resultDocuments = (jsonOf(row?.documents ?? null) ?? []).map((d) => ({ id: d.id, kind: d.kind, sha256: d.sha256, ...(d.step !== null && { step: d.step }) }))
+  const paidOnline = payments.length === 0 ? undefined : payments.some((p) => p.state === 'paid') ? paidCode : 0
+  return { payments, resultDocuments, ...(paidOnline !== undefined && { paidOnline }) }
 }
 
 export class NationalFactsQuery {
@@ -32,15 +53,7 @@ export class NationalFactsQuery {
   }
 
   async of (code: string): Promise<NationalFacts> {
-    const [row] = await this.#sql<Row[]>`
-      select
-        (select json_agg(json_build_object('reference', p.reference, 'state', p.state, 'lines', p.lines) order by p.id)
-           from payments p join dossiers d on d.id = p.dossier_id where d.code = ${code}) as payments,
-        (select json_agg(json_build_object('id', x.id, 'step', x.step, 'kind', x.kind, 'sha256', x.sha256) order by x.registered_at, x.id)
-           from documents x where x.dossier_code = ${code} and x.origin = 'result') as documents`
-    const payments = (row?.payments ?? []).map((p) => ({ ...p, lines: typeof p.lines === 'string' ? JSON.parse(p.lines) as Line[] : p.lines }))
-    const resultDocuments = (row?.documents ?? []).map((d) => ({ id: d.id, kind: d.kind, sha256: d.sha256, ...(d.step !== null && { step: d.step }) }))
-    const paidOnline = payments.length === 0 ? undefined : payments.some((p) => p.state === 'paid') ? this.#paidCode : 0
-    return { payments, resultDocuments, ...(paidOnline !== undefined && { paidOnline }) }
+    const [row] = await this.#sql<NationalFactsRow[]>`select ${this.#sql.unsafe(nationalFactsColumns('d.id', 'd.code'))} from dossiers d where d.code = ${code}`
+    return nationalFactsOf(row, this.#paidCode)
   }
 }

@@ -5,8 +5,10 @@
  * per dossier (so its messages go in order). Message n is the dossier's n-th status change.
  */
 import type { Sql } from 'postgres'
-import type { HistoryEntry } from '../types/schemas.generated.ts'
+import type { Dossier, HistoryEntry } from '../types/schemas.generated.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
+import { DOSSIER_COLUMNS, dossierOf, type DossierRow } from './dossier-store.ts'
+import { nationalFactsColumns, nationalFactsOf, type NationalFacts, type NationalFactsRow } from './national-facts.ts'
 
 export type NationalSyncState = 'pending' | 'retrying' | 'failed' | 'synced'
 export const NATIONAL_SYNC_STATES: readonly NationalSyncState[] = ['pending', 'retrying', 'failed', 'synced']
@@ -38,6 +40,18 @@ export interface SyncChange {
   dueAt?: string
   entry: HistoryEntry
 }
+
+/** What a sync run starts from (`begin`). */
+export type SyncRun =
+  | { outcome: 'missing' }
+  /** another sender holds the dossier's lease */
+  | { outcome: 'busy' }
+  /** DVCQG has the messages asked for already (through `synced`) */
+  | { outcome: 'done', synced: number }
+  /** the lease is taken: the messages to send, in order, and what their mapping needs */
+  | { outcome: 'run', dossier: Dossier, changes: SyncChange[], history: HistoryEntry[], facts: NationalFacts }
+
+type HistoryRow = [entry: HistoryEntry, from: number | null, to: number | null, dueAt: string | null]
 
 type Row = { code: string, state: NationalSyncState, wanted: number, synced: number, attempts: number, last_attempt_at: Date | null, last_error: string | null, first_synced_at: Date | null, synced_at: Date | null, since: Date }
 
@@ -89,8 +103,9 @@ export class NationalSyncStore {
   }
 
   /**
-   * Dossiers that owe messages and were not seen queued since `beforeMs` (new changes at once),
-   * least recently seen first, with the number of their last change (the job's "up to").
+   * Dossiers that owe messages and were not seen queued since `beforeMs` (a change's own path
+   * queues its job at once: this is for what a crash or a Redis loss left), least recently seen
+   * first, with the number of their last change (the job's "up to").
    */
   async owed (beforeMs: number, limit: number): Promise<Array<{ code: string, wanted: number }>> {
     return await this.#sql<Array<{ code: string, wanted: number }>>`
@@ -99,68 +114,98 @@ export class NationalSyncStore {
       order by coalesce(s.queued_at, s.since) limit ${limit}`
   }
 
+  /**
+   * A change of the dossier's status was just committed: when the dossier owes DVCQG messages and
+   * its sync has not failed (later messages wait behind a failed one), marks it queued now and
+   * answers the number of its last change (the job's "up to"), for the change's own path to queue
+   * the job at once; undefined when nothing is to be queued.
+   */
+  async queueNow (code: string): Promise<number | undefined> {
+    const [row] = await this.#sql<Array<{ wanted: number }>>`
+      update national_sync s set queued_at = now() from dossiers d
+      where d.id = s.dossier_id and d.code = ${code} and s.synced < s.wanted and s.state <> 'failed'
+      returning s.wanted`
+    return row?.wanted
+  }
+
   /** The relay saw (or put) the dossier's job in the queue. */
   async seen (code: string): Promise<void> {
     await this.#sql`update national_sync s set queued_at = now() from dossiers d where d.id = s.dossier_id and d.code = ${code}`
   }
 
-  /** Takes the dossier's sender lease for `ms` (false: another sender holds it). */
-  async lease (code: string, token: string, ms: number): Promise<boolean> {
-    const rows = await this.#sql`
-      update national_sync s set lease_token = ${token}, lease_until = now() + ${ms} * interval '1 millisecond'
-      from dossiers d where d.id = s.dossier_id and d.code = ${code}
-        and (s.lease_token is null or s.lease_until < now() or s.lease_token = ${token})
-      returning s.dossier_id`
-    return rows.length > 0
+  /**
+   * The start of a sync run, in one statement: when DVCQG lacks a message up to `upTo`, takes the
+   * dossier's sender lease for `ms` and reads what the run sends (the dossier, its history, whose
+   * status changes synced+1..wanted are the messages, and its payments and registered results).
+   * `paidCode`: DuocThanhToanTrucTuyen of a payment made online.
+   */
+  async begin (code: string, upTo: number, token: string, ms: number, paidCode: 1 | 2): Promise<SyncRun> {
+    const sql = this.#sql
+    const [row] = await sql<Array<{ wanted: number, synced: number, leased: boolean, history: HistoryRow[] | string | null } & Partial<DossierRow> & NationalFactsRow>>`
+      with l as (
+        update national_sync s set lease_token = ${token}, lease_until = now() + ${ms} * interval '1 millisecond'
+        from dossiers d where d.id = s.dossier_id and d.code = ${code} and s.synced < least(${upTo}::int, s.wanted)
+          and (s.lease_token is null or s.lease_until < now() or s.lease_token = ${token})
+        returning s.dossier_id
+      )
+      select s.wanted, s.synced, l.dossier_id is not null as leased, ${sql.unsafe(DOSSIER_COLUMNS)},
+        (select json_agg(json_build_array(h.entry, h.status_from, h.status_to, h.due_at_to) order by h.seq)
+           from dossier_history h where h.dossier_id = l.dossier_id) as history,
+        ${sql.unsafe(nationalFactsColumns('l.dossier_id', 'case when l.dossier_id is not null then d.code end'))}
+      from dossiers d join national_sync s on s.dossier_id = d.id left join l on l.dossier_id = d.id
+      where d.code = ${code}`
+    if (row === undefined) return { outcome: 'missing' }
+    if (!row.leased) return row.synced >= Math.min(upTo, row.wanted) ? { outcome: 'done', synced: row.synced } : { outcome: 'busy' }
+    const history = (typeof row.history === 'string' ? JSON.parse(row.history) as HistoryRow[] : row.history) ?? []
+    const changes: SyncChange[] = []
+    let n = 0
+    for (const [entry, from, to, dueAt] of history) {
+      if (to === null || to === from) continue
+      n++
+      if (n > row.synced && n <= row.wanted) changes.push({ sequence: n, statusCode: to, ...(dueAt !== null && { dueAt: toVietnamIso(new Date(dueAt)) }), entry })
+    }
+    return { outcome: 'run', dossier: dossierOf(code, row as DossierRow).dossier, changes, history: history.map((h) => h[0]), facts: nationalFactsOf(row, paidCode) }
   }
 
+  /** Gives the dossier's sender lease back (when `token` still holds it). */
   async release (code: string, token: string): Promise<void> {
     await this.#sql`
       update national_sync s set lease_token = null, lease_until = null
       from dossiers d where d.id = s.dossier_id and d.code = ${code} and s.lease_token = ${token}`
   }
 
-  /** Where the cursor stands (under the lease). */
-  async cursor (code: string): Promise<{ wanted: number, synced: number, state: NationalSyncState } | undefined> {
-    const [row] = await this.#sql<Array<{ wanted: number, synced: number, state: NationalSyncState }>>`
-      select s.wanted, s.synced, s.state from national_sync s join dossiers d on d.id = s.dossier_id where d.code = ${code}`
-    return row
-  }
-
-  /** Status changes `from`..`to` (1-based message numbers) of the dossier, in order. */
-  async changes (code: string, from: number, to: number): Promise<SyncChange[]> {
-    const sql = this.#sql
-    const rows = await sql<Array<{ n: number, status_to: number, due_at_to: Date | null, entry: string }>>`
-      select * from (
-        select row_number() over (order by h.seq)::int as n, h.status_to, h.due_at_to, h.entry::text as entry
-        from dossier_history h join dossiers d on d.id = h.dossier_id
-        where d.code = ${code} and h.status_to is not null and h.status_to is distinct from h.status_from
-      ) c where c.n between ${from} and ${to} order by c.n`
-    return rows.map((r) => ({
-      sequence: r.n,
-      statusCode: r.status_to,
-      ...(r.due_at_to !== null && { dueAt: toVietnamIso(r.due_at_to) }),
-      entry: JSON.parse(r.entry) as HistoryEntry
-    }))
-  }
-
-  /** DVCQG has message `sequence` (under the lease). */
-  async delivered (code: string, sequence: number, at: Date): Promise<void> {
-    await this.#sql`
+  /**
+   * DVCQG has message `sequence` (sent under the lease `token`): the cursor moves, and in the same
+   * statement the lease is renewed for `ms` (a long backlog never outlives it: another sender takes
+   * over only from a run that stopped renewing) or, after the run's last message (`last`), given
+   * back. False when `token` no longer holds the lease (the cursor moves all the same: DVCQG has it).
+   */
+  async delivered (code: string, sequence: number, at: Date, token: string, ms: number, last: boolean): Promise<boolean> {
+    const rows = await this.#sql<Array<{ mine: boolean }>>`
       update national_sync s set
         synced = greatest(s.synced, ${sequence}),
         state = case when greatest(s.synced, ${sequence}) >= s.wanted then 'synced' else 'pending' end,
         attempts = 0, last_error = null, last_attempt_at = ${at},
         first_synced_at = coalesce(s.first_synced_at, ${at}), synced_at = ${at},
-        since = case when greatest(s.synced, ${sequence}) >= s.wanted then s.since else ${at} end
-      from dossiers d where d.id = s.dossier_id and d.code = ${code}`
+        since = case when greatest(s.synced, ${sequence}) >= s.wanted then s.since else ${at} end,
+        lease_token = case when s.lease_token = ${token} and ${last}::boolean then null else s.lease_token end,
+        lease_until = case when s.lease_token = ${token} then (case when ${last}::boolean then null else now() + ${ms} * interval '1 millisecond' end) else s.lease_until end
+      from dossiers d where d.id = s.dossier_id and d.code = ${code}
+      returning (${last}::boolean or s.lease_token = ${token}) as mine`
+    return rows[0]?.mine === true
   }
 
-  /** An attempt failed: retried later ('retrying') or for good ('failed'). */
-  async attemptFailed (code: string, state: 'retrying' | 'failed', attempts: number, error: string, at: Date): Promise<void> {
+  /** An attempt failed: retried later ('retrying') or for good ('failed'); the lease `token` is given back in the same statement. */
+  async attemptFailed (code: string, state: 'retrying' | 'failed', attempts: number, error: string, at: Date, token: string): Promise<void> {
     await this.#sql`
-      update national_sync s set state = ${state}, attempts = ${attempts}, last_error = ${error.slice(0, 1000)}, last_attempt_at = ${at}
-      from dossiers d where d.id = s.dossier_id and d.code = ${code} and s.synced < s.wanted`
+      update national_sync s set
+        state = case when s.synced < s.wanted then ${state} else s.state end,
+        attempts = case when s.synced < s.wanted then ${attempts} else s.attempts end,
+        last_error = case when s.synced < s.wanted then ${error.slice(0, 1000)} else s.last_error end,
+        last_attempt_at = case when s.synced < s.wanted then ${at}::timestamptz else s.last_attempt_at end,
+        lease_token = case when s.lease_token = ${token} then null else s.lease_token end,
+        lease_until = case when s.lease_token = ${token} then null else s.lease_until end
+      from dossiers d where d.id = s.dossier_id and d.code = ${code}`
   }
 
   /** An administrator asks for a failed sync again: owed, tried afresh. False when it is not failed. */

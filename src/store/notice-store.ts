@@ -97,9 +97,23 @@ export class NoticeStore {
     this.#sql = sql
   }
 
-  /** Turns the trigger on or off (notices configured or not): notifications written meanwhile are, or are not, pending notices. */
-  async setEnabled (enabled: boolean): Promise<void> {
-    await this.#sql`insert into notice_switch (id, enabled) values (true, ${enabled}) on conflict (id) do update set enabled = excluded.enabled`
+  /**
+   * The notice switch (migration 0007) says whether the record's notifications become pending
+   * notices (the trigger). It is for the whole record, so the processes that send notices turn it
+   * on (a process with a notices config, at start-up) and nothing turns it off: a process without a
+   * notices config (an API process, a tool, a hub being set up) leaves it as it is, since another
+   * process may be sending the notices it would otherwise lose. A record no process with notices
+   * ever started on has it off: no outbox fills up that nobody drains. Turning notices off for good
+   * is an operator's act once no process has them (docs/notices.md, "Turning notices off").
+   */
+  async enable (): Promise<void> {
+    await this.#sql`insert into notice_switch (id, enabled) values (true, true) on conflict (id) do update set enabled = true where not notice_switch.enabled`
+  }
+
+  /** Whether notifications become pending notices now. */
+  async enabled (): Promise<boolean> {
+    const [row] = await this.#sql<Array<{ enabled: boolean }>>`select enabled from notice_switch`
+    return row?.enabled === true
   }
 
   /** Notifications not yet planned, pending since `before` or earlier. */

@@ -54,3 +54,8 @@ export function createNationalSyncValidator (): ValidateFunction {
   ajv.addSchema(nationalRecordSchema)
   return ajv.compile(nationalSyncSchema)
 }
+
+/** The validator of the national portal's sync record (national-portal-record): what GET /v1/dossiers/:code/national-record answers. */
+export function createNationalRecordValidator (): ValidateFunction {
+  return createAjv({ verbose: true }).compile(nationalRecordSchema)
+}

@@ -95,6 +95,23 @@ t.test('the receipt and every status change reach DVCQG once, in order, through 
   t.match(view.firstSyncedAt, /\+07:00$/)
 })
 
+t.test('a receipt and a status change reach DVCQG at once, well within the relay\'s grace period', async (t) => {
+  const sim = await simulator(t)
+  const agency = await startAgency(t)
+  // the relay looks only at what was not queued for 60 s: the change's own path must queue its sync
+  const hub = await build(t, { settings: withPortal(testSettings({ agencyUrl: agency.url }), sim.url, 5), reconcileGraceMs: 60_000, reconcileIntervalMs: 200, nationalSyncIntervalMs: 200 })
+  const started = Date.now()
+  const { code } = (await post(asAdmin(hub), example('electricity-new-connection'))).json<DossierSummary>()
+  await waitFor(() => sim.taken.some((m) => m.MaHoSo === code && m.SoThuTu === 1) ? true : undefined, 'the receipt reached DVCQG', 8_000)
+  await waitFor(async () => (await hub.store.routingState(code, 'evn'))?.state === 'delivered', 'delivered')
+  // the dossier is up to date on DVCQG: the next change starts a new owed period
+  await waitFor(async () => (await syncOf(hub, code)).state === 'synced' ? true : undefined, 'synced')
+  await report(hub, code, 'evn', 'g1', { status: 'accepted' })
+  await waitFor(() => sim.taken.some((m) => m.MaHoSo === code && m.SoThuTu === 2) ? true : undefined, 'the status change reached DVCQG', 8_000)
+  t.ok(Date.now() - started < 30_000, 'both well within the 60 s grace')
+  t.same(sim.taken.filter((m) => m.MaHoSo === code).map((m) => m.TienDo.TrangThai), [2, 4], 'the receipt, then the acceptance, once each')
+})
+
 t.test('the record DVCQG takes carries what the hub knows beyond the dossier: the result\'s id in the document store, the return method, the databases consulted', async (t) => {
   const databases = { 'national-data-store': 'KHO-DMQG-TEST', population: 'CSDL-DAN-CU-TEST' }
   const sim = await simulator(t, { databases })
@@ -120,6 +137,25 @@ t.test('the record DVCQG takes carries what the hub knows beyond the dossier: th
   t.same(sim.refused.filter((r) => r.status !== 503), [], 'the strict sink refused nothing')
   const got = (await asAdmin(hub).inject(`/v1/dossiers/${code}/national-record`)).json<Record<string, unknown>>()
   t.same(got, record, 'the record the API shows is the one DVCQG holds')
+})
+
+t.test('the record the API shows is checked against the portal\'s schema as a sync message is: an invalid one is a 500, never shown', async (t) => {
+  const hub = await build(t)
+  const { code } = (await post(asAdmin(hub), example('electricity-new-connection'))).json<DossierSummary>()
+  const good = await asAdmin(hub).inject(`/v1/dossiers/${code}/national-record`)
+  t.equal(good.statusCode, 200)
+  t.match(good.json<NationalPortalRecord>().SoDienThoai, /^0\d{9}$/)
+  // an auditor may not see personal numbers: the record, checked whole, is shown masked
+  const audited = await asAuditor(hub).inject(`/v1/dossiers/${code}/national-record`)
+  t.equal(audited.statusCode, 200, 'an auditor reads it')
+  t.match(audited.json<NationalPortalRecord>(), { SoDienThoai: /^0\d\*+\d\d$/, SoGiayToChuHoSo: /\*/ }, 'with the personal numbers masked')
+  // a phone number SoDienThoai's pattern refuses, written behind the hub's back: what a mapping bug would produce
+  await hub.db.sql`update dossiers set doc = jsonb_set(doc::jsonb, '{applicant,phone}', '"12345"')::json where code = ${code}`
+  const bad = await asAdmin(hub).inject(`/v1/dossiers/${code}/national-record`)
+  t.equal(bad.statusCode, 500)
+  t.match(bad.headers['content-type'], /^application\/problem\+json/)
+  t.equal(bad.json<{ code: string }>().code, 'HUB_ERR_INTERNAL')
+  t.notMatch(bad.body, /12345|MaHoSo|ChuHoSo/, 'nothing of the record leaks')
 })
 
 t.test('the simulator refuses what the schema cannot: flags that disagree with their lists, codes twice, databases it does not know or that are missing', async (t) => {

@@ -465,8 +465,13 @@ t.test('HinhThuc, DSKetNoiCSDL, LoaiPhiLePhi and MaGiayToKetQua come from what t
   t.equal(errorsOf(otherStep), '', 'results without MaGiayToKetQua: valid')
 
   // LoaiPhiLePhi on every line; payment lines after the dossier's fees, each code once
-  const fees = toNationalRecord(base, { ...context, payments: [{ reference: 'LT261203ABCDEFGHIJ', state: 'open', lines: [{ code: 'PHI-TDHS', name: 'Phí thẩm định', amount: 500000 }, { code: 'PHI-DD', name: 'Phí đo đạc', amount: 1 }] }] }).DanhSachLePhi ?? []
-  t.same(fees.map((f) => [f.MaPhiLePhi, f.HinhThucThu, f.LoaiPhiLePhi]), [['LP-GCN', 1, 1], ['PHI-TDHS', 1, 1], ['PHI-DD', 2, 1]], 'an open request counts; a code already listed is not repeated')
+  const fees = toNationalRecord(base, { ...context, payments: [{ reference: 'LT261203ABCDEFGHIJ', state: 'paid', lines: [{ code: 'PHI-TDHS', name: 'Phí thẩm định', amount: 500000 }, { code: 'PHI-DD', name: 'Phí đo đạc', amount: 1 }] }] }).DanhSachLePhi ?? []
+  t.same(fees.map((f) => [f.MaPhiLePhi, f.HinhThucThu, f.LoaiPhiLePhi]), [['LP-GCN', 1, 1], ['PHI-TDHS', 1, 1], ['PHI-DD', 2, 1]], 'a paid request\'s lines: collected online; a code already listed is not repeated')
+  // DanhSachLePhi[].HinhThucThu says how a fee was collected: a request not paid (yet) collected nothing online
+  for (const state of ['creating', 'open', 'failed', 'cancelled']) {
+    const unpaid = toNationalRecord(base, { ...context, payments: [{ reference: 'LT261203ABCDEFGHIJ', state, lines: [{ code: 'PHI-DD', name: 'Phí đo đạc', amount: 1 }] }] }).DanhSachLePhi ?? []
+    t.same(unpaid.map((f) => f.MaPhiLePhi), ['LP-GCN', 'PHI-TDHS'], `a request in state ${state}: its lines are not listed as collected online`)
+  }
   t.notOk('DanhSachLePhi' in toNationalRecord({ ...base, fees: undefined }, { ...context, payments: [{ reference: 'LT1', state: 'cancelled', lines: [{ code: 'A', name: 'A', amount: 1 }] }] }), 'only a cancelled request: no fee lines')
 
   // the record with every field stays valid

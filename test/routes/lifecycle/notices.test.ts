@@ -228,6 +228,25 @@ t.test('only with consent, only to the phone and e-mail given: nothing sent othe
   t.equal((s.smtp.mails[0]?.to as { text: string } | undefined)?.text, 'tran.van.binh@example.vn')
 })
 
+t.test('a process started without notices on the same record does not turn them off for the processes that send them', async (t) => {
+  const s = await servers(t)
+  const agency = await startAgency(t)
+  const settings = testSettings({ agencyUrl: agency.url, notices: noticesConfig(s, { zaloTokenFile: secretFiles().zalo }) })
+  // an API process with notices, then another API process of the same hub (same record and Redis prefix) without
+  const api = await build(t, { role: 'api', settings })
+  const other = await build(t, { prefix: api.prefix, role: 'api', settings: testSettings({ agencyUrl: agency.url }) })
+  t.equal(other.notices, undefined, 'the second process has no notices')
+  const code = await submit(api, submission({ sms: false, zalo: false, email: true }))
+  // no worker yet: the receipt's notice waits in the record's notice outbox, where the switch puts it
+  const pending = await api.db.sql`select p.seq from notice_pending p join dossiers d on d.id = p.dossier_id where d.code = ${code}`
+  t.equal(pending.length, 1, 'the receipt is a pending notice')
+  const worker = await build(t, { prefix: api.prefix, role: 'worker', settings })
+  t.ok(worker.notices !== undefined)
+  const [mail] = await sentOn(api, code, 'email', 1)
+  t.equal(mail?.kind, 'received', 'the receipt notice is sent')
+  t.equal(s.smtp.mails.length, 1)
+})
+
 t.test('a gateway 5xx is retried; a refusal ends in a visible failed state and is counted', async (t) => {
   const s = await servers(t)
   const hub = await hubWith(t, s)
