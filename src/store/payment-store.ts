@@ -63,7 +63,7 @@ interface Row {
   provider: string,
   requested_at: Date,
   amount: string,
-  lines: PaymentLine[] | string,
+  lines: PaymentLine[],
   note: string | null,
   notice_ref: string | null,
   state: PaymentState,
@@ -78,7 +78,7 @@ interface Row {
   attempts: number,
   last_error: string | null,
   reminded_at: Date | null,
-  agency_notice: NoticeState | string | null
+  agency_notice: NoticeState | null
 }
 
 const iso = (d: Date | null): string | undefined => d === null ? undefined : toVietnamIso(d)
@@ -93,7 +93,7 @@ function fromRow (r: Row): Payment {
     provider: r.provider,
     requestedAt: toVietnamIso(r.requested_at),
     amount: Number(r.amount),
-    lines: json(r.lines),
+    lines: r.lines,
     ...(r.note !== null && { note: r.note }),
     ...(r.notice_ref !== null && { noticeReference: r.notice_ref }),
     state: r.state,
@@ -108,7 +108,7 @@ function fromRow (r: Row): Payment {
     attempts: r.attempts,
     ...(r.last_error !== null && { lastError: r.last_error }),
     ...(r.reminded_at !== null && { remindedAt: iso(r.reminded_at) }),
-    ...(r.agency_notice !== null && { agencyNotice: json(r.agency_notice) })
+    ...(r.agency_notice !== null && { agencyNotice: r.agency_notice })
   } as Payment
 }
 
@@ -156,7 +156,7 @@ export class PaymentStore {
       with d as (select id from dossiers where code = ${p.code}),
       ins as (
         insert into payments (reference, dossier_id, step, requested_at, agency, provider, amount, lines, note, notice_ref, state, created_at, expires_at)
-        select ${p.reference}, d.id, ${p.step}, ${p.requestedAt}::timestamptz, ${p.agency}, ${p.provider}, ${p.amount}, ${JSON.stringify(p.lines)}::jsonb,
+        select ${p.reference}, d.id, ${p.step}, ${p.requestedAt}::timestamptz, ${p.agency}, ${p.provider}, ${p.amount}, ${JSON.stringify(p.lines)}::text::jsonb,
           ${p.note ?? null}, ${p.noticeReference ?? null}, 'creating', ${p.createdAt}::timestamptz, ${p.expiresAt}::timestamptz from d
         on conflict (dossier_id, step, requested_at) do nothing
         returning reference, dossier_id
@@ -236,7 +236,7 @@ export class PaymentStore {
       with u as (
         update payments set state = 'paid', paid_at = ${r.paidAt}::timestamptz, transaction_no = ${r.transactionNo ?? null},
           receipt_no = ${r.receiptNumber ?? null}, bank_code = ${r.bankCode ?? null},
-          agency_notice = ${PENDING_NOTICE}::jsonb
+          agency_notice = ${PENDING_NOTICE}::text::jsonb
         where reference = ${reference} and state in ('creating', 'open', 'failed') returning dossier_id, step
       )
       insert into outbox (kind, destination, dossier_id, step, idempotency_key, created_at)
@@ -254,7 +254,7 @@ export class PaymentStore {
   async agencyNotice (reference: string, notice: NoticeState): Promise<void> {
     const settled = notice.state === 'delivered' || notice.state === 'failed'
     await this.#sql`
-      with u as (update payments set agency_notice = ${JSON.stringify(notice)}::jsonb where reference = ${reference} returning reference)
+      with u as (update payments set agency_notice = ${JSON.stringify(notice)}::text::jsonb where reference = ${reference} returning reference)
       update outbox set confirmed_at = now() where ${settled} and idempotency_key = ${paymentOutboxKey(reference, 'notice')}
         and confirmed_at is null and exists (select 1 from u)`
   }

@@ -27,13 +27,13 @@ export interface Pickup {
   lastError?: string
 }
 
-interface Row { code: string, agency: string, state: PickupState, address: Record<string, unknown> | string, province_pays: boolean, requested_at: Date, item_code: string | null, collected_at: Date | null, handed_over_at: Date | null, postage: string | null, attempts: number, last_error: string | null }
+interface Row { code: string, agency: string, state: PickupState, address: Record<string, unknown>, province_pays: boolean, requested_at: Date, item_code: string | null, collected_at: Date | null, handed_over_at: Date | null, postage: string | null, attempts: number, last_error: string | null }
 
 const fromRow = (r: Row): Pickup => ({
   dossier: r.code,
   agency: r.agency,
   state: r.state,
-  address: typeof r.address === 'string' ? JSON.parse(r.address) as Record<string, unknown> : r.address,
+  address: r.address,
   provincePaysPostage: r.province_pays,
   requestedAt: toVietnamIso(r.requested_at),
   ...(r.item_code !== null && { itemCode: r.item_code }),
@@ -67,7 +67,7 @@ export class PickupStore {
       with d as (select id from dossiers where code = ${code}),
       ins as (
         insert into postal_pickups (dossier_id, agency, state, address, province_pays, requested_at)
-        select d.id, ${agency}, 'requested', ${JSON.stringify(address)}::jsonb, ${provincePays}, ${at}::timestamptz from d
+        select d.id, ${agency}, 'requested', ${JSON.stringify(address)}::text::jsonb, ${provincePays}, ${at}::timestamptz from d
         on conflict (dossier_id) do nothing returning dossier_id
       )
       insert into outbox (kind, destination, dossier_id, idempotency_key, created_at)
