@@ -409,6 +409,34 @@ export class PaymentService {
     return await payments.get(reference) ?? p
   }
 
+  /** Paid payments whose notice to the agency failed for good (administrators), oldest first. */
+  async failedNotices (offset: number, limit: number): Promise<{ total: number, payments: Payment[] }> {
+    return await this.#o.payments.failedNotices(offset, limit)
+  }
+
+  /**
+   * A failed notice to the agency that the applicant paid, sent again (an administrator): full
+   * attempts, the same Idempotency-Key (<code>/<step>/payment-<reference>), so an agency that keeps
+   * keys drops a repeat. Only a failed one; anything else is a 400 naming its state.
+   */
+  async retryNotice (reference: string): Promise<Payment> {
+    const { payments, log } = this.#o
+    const p = await payments.get(reference)
+    if (p === undefined) throw new PaymentNotFoundError(reference)
+    const refuse = (detail: string): never => { throw new HubValidationError([{ parameter: 'reference', detail }]) }
+    if (p.agencyNotice?.state !== 'failed') {
+      refuse(p.agencyNotice === undefined
+        ? `payment ${reference} is ${p.state}: no notice to the agency is owed before it is paid`
+        : `the notice of payment ${reference} to agency ${p.agency} has not failed (it is ${p.agencyNotice.state}): only a failed notice is retried`)
+    }
+    if (!(await payments.retryNotice(reference))) refuse(`the notice of payment ${reference} has not failed any more: another retry came first`)
+    log.info({ dossier: p.dossier, payment: reference, agency: p.agency }, 'payment notice to the agency retried by an administrator')
+    await this.#o.enqueue([{ message: 'notice', reference }]).catch((err: unknown) => {
+      log.warn({ err, payment: reference }, 'payment notice owed again but not queued now; the relay will queue it')
+    })
+    return await payments.get(reference) ?? p
+  }
+
   async get (reference: string): Promise<Payment | undefined> {
     return await this.#o.payments.get(reference)
   }

@@ -259,6 +259,34 @@ export class PaymentStore {
         and confirmed_at is null and exists (select 1 from u)`
   }
 
+  /** Paid payments whose notice to the agency failed for good, oldest payment first, and how many there are. */
+  async failedNotices (offset: number, limit: number): Promise<{ total: number, payments: Payment[] }> {
+    const [rows, count] = await Promise.all([
+      this.#sql<Row[]>`select p.*, d.code from payments p join dossiers d on d.id = p.dossier_id
+        where p.agency_notice->>'state' = 'failed' order by p.paid_at, p.id offset ${offset} limit ${limit}`,
+      this.#sql<Array<{ n: number }>>`select count(*)::int as n from payments where agency_notice->>'state' = 'failed'`
+    ])
+    return { total: count[0]?.n ?? 0, payments: rows.map(fromRow) }
+  }
+
+  /**
+   * An administrator asks for a failed agency notice again: pending, its attempts from 0, and its
+   * outbox row owed again, in one statement. False when the notice has not failed.
+   */
+  async retryNotice (reference: string): Promise<boolean> {
+    const rows = await this.#sql<Array<{ reference: string }>>`
+      with u as (
+        update payments set agency_notice = ${PENDING_NOTICE}::text::jsonb
+        where reference = ${reference} and state = 'paid' and agency_notice->>'state' = 'failed' returning reference
+      ),
+      o as (
+        update outbox set confirmed_at = null, queued_at = null
+        where idempotency_key = ${paymentOutboxKey(reference, 'notice')} and exists (select 1 from u) returning id
+      )
+      select reference from u`
+    return rows.length > 0
+  }
+
   /** Open payments whose address went out at `beforeMs` or earlier and were not reminded of yet. */
   async dueForReminder (beforeMs: number, limit = 500): Promise<string[]> {
     const rows = await this.#sql<Array<{ reference: string }>>`
