@@ -14,6 +14,7 @@ import { startSmsGateway } from '../../../adapters/notices/sms/simulator.ts'
 import { startPaymentPlatform } from '../../../adapters/vnpay/simulator.ts'
 import { toCompactVietnam } from '../../../adapters/shared/vietnam-datetime.ts'
 import type { DossierSubmission, DossierSummary } from '../../../src/types/schemas.generated.ts'
+import { vietnamMonth } from '../../../src/store/notice-store.ts'
 
 const SECRET = 'test-vnpay-hash-secret-0123456789'
 const ITEM = 'EB123456785VN'
@@ -89,6 +90,15 @@ t.test('a notice the SMS gateway refused: listed, retried once (audited), sent w
   t.equal(await failedMetric(s, 'notice'), 1, 'counted in hub_citizen_services_failed')
   t.equal(s.sms.messages.length, 0, 'nothing reached the applicant')
 
+  // the monthly figures (the province pays for SMS): counted failed in the month it failed in. It
+  // failed, say, at 01:00 on 1 November, Vietnam time (still 31 October in UTC)
+  const current = vietnamMonth(new Date()).slice(0, 7)
+  const counts = async (): Promise<Array<{ month: string, channel: string, sent: number, failed: number, segments: number }>> =>
+    (await asAdmin(s.hub).inject(`/v1/stats/notices?from=2026-10&to=${current}`)).json<{ months: Array<{ month: string, channel: string, sent: number, failed: number, segments: number }> }>().months.filter((m) => m.channel === 'sms')
+  t.same(await counts(), [{ month: current, channel: 'sms', sent: 0, failed: 1, segments: 0 }], 'counted failed')
+  await s.hub.db.sql`update notices set updated_at = '2026-10-31T18:00:00Z' where state = 'failed' and channel = 'sms'`
+  await s.hub.db.sql`update notice_counts set month = '2026-11-01' where channel = 'sms'`
+
   t.equal((await asPortal(s.hub).inject({ method: 'POST', url: `/v1/admin/dossiers/${code}/notices/1/sms/retry` })).statusCode, 403, 'administrators only')
   const retried = await asAdmin(s.hub).inject({ method: 'POST', url: `/v1/admin/dossiers/${code}/notices/1/sms/retry` })
   t.equal(retried.statusCode, 200, 'retried')
@@ -101,6 +111,9 @@ t.test('a notice the SMS gateway refused: listed, retried once (audited), sent w
   }, 'the notice sent in the record')
   t.ok(log, 'sent')
   t.equal(await failedMetric(s, 'notice'), 0, 'no longer counted as failed')
+  const sentNow = { month: current, channel: 'sms', sent: 1, failed: 0, segments: 1 }
+  t.same(await counts(), current === '2026-11' ? [sentNow] : [{ month: '2026-11', channel: 'sms', sent: 0, failed: 0, segments: 0 }, sentNow],
+    'the notice counts once, by its final state: sent (billed) this month, no longer failed in the month it failed in')
   t.ok((await trail(s, code)).some((e) => e.action === 'retry' && e.note === `notice ${code}/1/sms (received)`), 'the retry is in the dossier\'s audit trail')
 
   const again = await asAdmin(s.hub).inject({ method: 'POST', url: `/v1/admin/dossiers/${code}/notices/1/sms/retry` })
