@@ -27,6 +27,7 @@ import { AgencyHttpClient } from './delivery/http-client.ts'
 import { createStrictAjv } from './validation/ajv.ts'
 import { createGateways, type AdapterGateway } from './gateway/adapter-gateway.ts'
 import { NationalPortalGateway } from './gateway/national-portal-gateway.ts'
+import { PaymentGateway } from './gateway/payment-gateway.ts'
 import { closeRedis, createRedis } from './redis/connection.ts'
 import { closeWorkers } from './queues/close-workers.ts'
 import { Keys } from './store/keys.ts'
@@ -332,15 +333,12 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     if (adapter === undefined) throw new Error(`payment adapter ${settings.payments.provider} is missing`)
     const q = new OutboxJobQueue<PaymentJob>(PAYMENT_QUEUE, redis, keys.queuePrefix, settings.payments.retry)
     paymentQueue = q
-    const payAjv = createStrictAjv()
     payments = new PaymentService({
       payments: new PaymentStore(db.sql),
       store,
       lifecycle,
       settings: settings.payments,
-      adapter,
-      validateCallback: payAjv.compile(adapter.nativeSchemas.callback),
-      validateCreate: payAjv.compile(adapter.nativeSchemas.create),
+      gateway: new PaymentGateway(adapter),
       agencies: settings.agencies,
       gateways,
       procedures: settings.procedures,
