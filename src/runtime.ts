@@ -218,7 +218,7 @@ export function createIntakeService (p: IntakeParts): IntakeService {
   })
 }
 
-export type LifecycleParts = Omit<IntakeParts, 'inlineAttachmentLimit' | 'gateways'>
+export type LifecycleParts = Omit<IntakeParts, 'inlineAttachmentLimit' | 'gateways'> & { onWithdrawn?: (code: string) => Promise<unknown> }
 
 /** The lifecycle service: status changes, withdrawal, return, the overdue flag. */
 export function createLifecycleService (p: LifecycleParts): LifecycleService {
@@ -230,6 +230,7 @@ export function createLifecycleService (p: LifecycleParts): LifecycleService {
     notify: p.notify ?? (async () => {}),
     notifying: p.notify !== undefined,
     ...(p.documents !== undefined && { documents: p.documents }),
+    ...(p.onWithdrawn !== undefined && { onWithdrawn: p.onWithdrawn }),
     log: p.log,
     ...(p.now !== undefined && { now: p.now })
   })
@@ -322,7 +323,9 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await handOff('the delivery jobs', async () => { await queues.enqueue(code, deliveries) }) }
   // once-only: the document store's use cases (reuse at intake and in supplements, results registered from reports)
   const documents = new DocumentService({ store: new DocumentStore(db.sql), ...nationalStoreOf(settings), dossierAgencies: async (code) => await store.agenciesOf(code), probe: fileProbe({ timeoutMs: PROBE_TIMEOUT_MS, maxBytes: PROBE_MAX_BYTES }), ...(settings.documentFiles !== undefined && { files: settings.documentFiles }), log, now })
-  const lifecycle = createLifecycleService({ store, settings, enqueue, ...(notify !== undefined && { notify }), documents, log, now })
+  // postal pickups (made below: the service needs the lifecycle); a withdrawal cancels the dossier's pickup
+  let pickups: PickupService | undefined
+  const lifecycle = createLifecycleService({ store, settings, enqueue, ...(notify !== undefined && { notify }), documents, log, now, onWithdrawn: async (code: string) => await pickups?.cancel(code) })
   // the adapters' gateways (validate → map → validate), compiled once
   const gateways = gatewaysOf()
   // online payments: the service on every role (the API takes callbacks, the workers create and tell)
@@ -348,7 +351,6 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     })
   }
   // postal pickups: when a postal agency collects dossiers
-  let pickups: PickupService | undefined
   let pickupQueue: OutboxJobQueue | undefined
   const pickupAgency = settings.pickupAgency === undefined ? undefined : settings.agencies.get(settings.pickupAgency)
   if (pickupAgency !== undefined) {
