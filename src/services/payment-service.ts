@@ -368,7 +368,7 @@ export class PaymentService {
     const due = await this.#o.payments.outboxDue(this.#o.now().getTime() - graceMs)
     if (due.length > 0) {
       await this.#o.enqueue(due.map((d) => ({ message: d.message, reference: d.reference })))
-      for (const d of due) await this.#o.payments.outboxSeen(d.reference, d.message)
+      await this.#o.payments.outboxSeen(due)
     }
     return { opened, requeued: due.length }
   }

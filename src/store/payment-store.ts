@@ -7,6 +7,7 @@
 import type { Sql } from 'postgres'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
 import type { PaymentLine } from '../../adapters/payment-contract.ts'
+import { OutboxRelayRows } from './outbox-relay.ts'
 
 export type PaymentState = 'creating' | 'open' | 'paid' | 'failed' | 'cancelled'
 export type PaymentMessage = 'create' | 'notice'
@@ -131,8 +132,10 @@ const PENDING_NOTICE = JSON.stringify({ state: 'pending', attempts: 0 } satisfie
 
 export class PaymentStore {
   readonly #sql: Sql
+  readonly #relay: OutboxRelayRows
   constructor (sql: Sql) {
     this.#sql = sql
+    this.#relay = new OutboxRelayRows(sql, { kinds: [PAYMENT_KINDS.create, PAYMENT_KINDS.notice] })
   }
 
   /** Steps waiting for a payment (state payment-requested) that have no payment row for their request yet. */
@@ -303,23 +306,19 @@ export class PaymentStore {
 
   /** Unconfirmed payment messages written or last seen at `beforeMs` or earlier (the relay). */
   async outboxDue (beforeMs: number, limit = 500): Promise<Array<{ reference: string, message: PaymentMessage }>> {
-    const rows = await this.#sql<Array<{ key: string }>>`
-      select idempotency_key as key from outbox
-      where kind in (${PAYMENT_KINDS.create}, ${PAYMENT_KINDS.notice}) and confirmed_at is null and discarded_at is null
-        and coalesce(queued_at, created_at) <= ${new Date(beforeMs)}
-      order by coalesce(queued_at, created_at) limit ${limit}`
-    return rows.flatMap((r) => {
-      const m = /^pay\|([A-Za-z0-9]+)\|(create|notice)$/.exec(r.key)
+    return (await this.#relay.due(beforeMs, limit)).flatMap((key) => {
+      const m = /^pay\|([A-Za-z0-9]+)\|(create|notice)$/.exec(key)
       return m === null ? [] : [{ reference: m[1] as string, message: m[2] as PaymentMessage }]
     })
   }
 
-  async outboxSeen (reference: string, message: PaymentMessage): Promise<void> {
-    await this.#sql`update outbox set queued_at = now() where idempotency_key = ${paymentOutboxKey(reference, message)} and confirmed_at is null`
+  /** The relay queued these messages: looked at again a grace period later. One statement. */
+  async outboxSeen (messages: ReadonlyArray<{ reference: string, message: PaymentMessage }>): Promise<void> {
+    await this.#relay.seen(messages.map((m) => paymentOutboxKey(m.reference, m.message)))
   }
 
   async outboxConfirm (reference: string, message: PaymentMessage): Promise<void> {
-    await this.#sql`update outbox set confirmed_at = now() where idempotency_key = ${paymentOutboxKey(reference, message)} and confirmed_at is null`
+    await this.#relay.confirm([paymentOutboxKey(reference, message)])
   }
 
   /** One line of the callbacks' trail. */

@@ -6,6 +6,7 @@
  */
 import type { Sql } from 'postgres'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
+import { OutboxRelayRows } from './outbox-relay.ts'
 
 export type PickupState = 'requested' | 'ordered' | 'collected' | 'handed-over' | 'failed' | 'cancelled'
 export const PICKUP_KIND = 'postal-pickup'
@@ -46,8 +47,10 @@ const fromRow = (r: Row): Pickup => ({
 
 export class PickupStore {
   readonly #sql: Sql
+  readonly #relay: OutboxRelayRows
   constructor (sql: Sql) {
     this.#sql = sql
+    this.#relay = new OutboxRelayRows(sql, { kinds: [PICKUP_KIND, PICKUP_CANCEL_KIND] })
   }
 
   /** New (1) postal dossiers that ask for a pickup and have no pickup row yet (a crash between intake and the request). */
@@ -144,18 +147,16 @@ export class PickupStore {
   }
 
   async outboxDue (beforeMs: number, limit = 500): Promise<Array<{ code: string, cancel: boolean }>> {
-    const rows = await this.#sql<Array<{ key: string }>>`
-      select idempotency_key as key from outbox where kind in (${PICKUP_KIND}, ${PICKUP_CANCEL_KIND}) and confirmed_at is null and discarded_at is null
-        and coalesce(queued_at, created_at) <= ${new Date(beforeMs)} order by coalesce(queued_at, created_at) limit ${limit}`
-    return rows.map((r) => ({ code: r.key.replace(/^pickup\|/, '').replace(/\|cancel$/, ''), cancel: r.key.endsWith('|cancel') }))
+    return (await this.#relay.due(beforeMs, limit)).map((key) => ({ code: key.replace(/^pickup\|/, '').replace(/\|cancel$/, ''), cancel: key.endsWith('|cancel') }))
   }
 
-  async outboxSeen (code: string, cancel = false): Promise<void> {
-    await this.#sql`update outbox set queued_at = now() where idempotency_key = ${pickupOutboxKey(code, cancel)} and confirmed_at is null`
+  /** The relay queued these messages: looked at again a grace period later. One statement. */
+  async outboxSeen (messages: ReadonlyArray<{ code: string, cancel: boolean }>): Promise<void> {
+    await this.#relay.seen(messages.map((m) => pickupOutboxKey(m.code, m.cancel)))
   }
 
   async outboxConfirm (code: string, cancel = false): Promise<void> {
-    await this.#sql`update outbox set confirmed_at = now() where idempotency_key = ${pickupOutboxKey(code, cancel)} and confirmed_at is null`
+    await this.#relay.confirm([pickupOutboxKey(code, cancel)])
   }
 
   /**
