@@ -63,6 +63,8 @@ export interface PaymentAdapter {
   create(order: PaymentOrder, settings: PaymentSettings): OutboundRequest
   /** the payment address from the platform's answer; throws AdapterMappingError when there is none */
   address(response: AgencyResponse): { url: string }
+  /** the payment reference a callback names (VNPay: vnp_TxnRef), read before it is validated: undefined when none */
+  claimedReference(params: Record<string, unknown>): string | undefined
   /** whether the callback's signature is the platform's (constant time) */
   verify(params: Record<string, string>, secret: string): boolean
   /** the callback read (already validated against nativeSchemas.callback and verified) */

@@ -27,6 +27,7 @@ import { AgencyHttpClient } from './delivery/http-client.ts'
 import { createStrictAjv } from './validation/ajv.ts'
 import { createGateways, type AdapterGateway } from './gateway/adapter-gateway.ts'
 import { NationalPortalGateway } from './gateway/national-portal-gateway.ts'
+import { PaymentGateway } from './gateway/payment-gateway.ts'
 import { closeRedis, createRedis } from './redis/connection.ts'
 import { closeWorkers } from './queues/close-workers.ts'
 import { Keys } from './store/keys.ts'
@@ -220,7 +221,7 @@ export function createIntakeService (p: IntakeParts): IntakeService {
   })
 }
 
-export type LifecycleParts = Omit<IntakeParts, 'inlineAttachmentLimit' | 'gateways'>
+export type LifecycleParts = Omit<IntakeParts, 'inlineAttachmentLimit' | 'gateways'> & { onWithdrawn?: (code: string) => Promise<unknown> }
 
 /** The lifecycle service: status changes, withdrawal, return, the overdue flag. */
 export function createLifecycleService (p: LifecycleParts): LifecycleService {
@@ -233,6 +234,7 @@ export function createLifecycleService (p: LifecycleParts): LifecycleService {
     notifying: p.notify !== undefined,
     ...(p.syncNational !== undefined && { syncNational: p.syncNational }),
     ...(p.documents !== undefined && { documents: p.documents }),
+    ...(p.onWithdrawn !== undefined && { onWithdrawn: p.onWithdrawn }),
     log: p.log,
     ...(p.now !== undefined && { now: p.now })
   })
@@ -334,7 +336,9 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await handOff('the delivery jobs', async () => { await queues.enqueue(code, deliveries) }) }
   // once-only: the document store's use cases (reuse at intake and in supplements, results registered from reports)
   const documents = new DocumentService({ store: new DocumentStore(db.sql), ...nationalStoreOf(settings), dossierAgencies: async (code) => await store.agenciesOf(code), probe: fileProbe({ timeoutMs: PROBE_TIMEOUT_MS, maxBytes: PROBE_MAX_BYTES }), ...(settings.documentFiles !== undefined && { files: settings.documentFiles }), log, now })
-  const lifecycle = createLifecycleService({ store, settings, enqueue, ...(notify !== undefined && { notify }), ...(syncNational !== undefined && { syncNational }), documents, log, now })
+  // postal pickups (made below: the service needs the lifecycle); a withdrawal cancels the dossier's pickup
+  let pickups: PickupService | undefined
+  const lifecycle = createLifecycleService({ store, settings, enqueue, ...(notify !== undefined && { notify }), ...(syncNational !== undefined && { syncNational }), documents, log, now, onWithdrawn: async (code: string) => await pickups?.cancel(code) })
   // the adapters' gateways (validate → map → validate), compiled once
   const gateways = gatewaysOf()
   // online payments: the service on every role (the API takes callbacks, the workers create and tell)
@@ -345,15 +349,12 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     if (adapter === undefined) throw new Error(`payment adapter ${settings.payments.provider} is missing`)
     const q = new OutboxJobQueue<PaymentJob>(PAYMENT_QUEUE, redis, keys.queuePrefix, settings.payments.retry)
     paymentQueue = q
-    const payAjv = createStrictAjv()
     payments = new PaymentService({
       payments: new PaymentStore(db.sql),
       store,
       lifecycle,
       settings: settings.payments,
-      adapter,
-      validateCallback: payAjv.compile(adapter.nativeSchemas.callback),
-      validateCreate: payAjv.compile(adapter.nativeSchemas.create),
+      gateway: new PaymentGateway(adapter),
       agencies: settings.agencies,
       gateways,
       procedures: settings.procedures,
@@ -363,7 +364,6 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     })
   }
   // postal pickups: when a postal agency collects dossiers
-  let pickups: PickupService | undefined
   let pickupQueue: OutboxJobQueue | undefined
   const pickupAgency = settings.pickupAgency === undefined ? undefined : settings.agencies.get(settings.pickupAgency)
   if (pickupAgency !== undefined) {

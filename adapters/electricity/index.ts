@@ -45,7 +45,7 @@ import { codeTable, kindOf } from '../shared/code-table.ts'
 import { withdrawalReason, withdrawalTime } from '../shared/withdrawal.ts'
 import { noticeReference } from '../shared/notice-fields.ts'
 import { supplementNote, supplementPapers, supplementSequence, supplementTime } from '../shared/supplement.ts'
-import { paymentIdentifier, paymentLinesOf, paymentTime } from '../shared/payment.ts'
+import { paymentFields, paymentTime } from '../shared/payment.ts'
 
 /** The native system, as the adapter's messages name it. */
 const SYSTEM = 'the power company\'s system'
@@ -451,22 +451,18 @@ function supplement (notice: SupplementNotice, context: OutboundContext): { meth
 /** Tell the power company the applicant paid online what CHO_THANH_TOAN asked for (xác nhận thanh toán): it books the payment and resumes the request. */
 function payment (notice: PaymentNotice, context: OutboundContext): { method: 'POST', path: string, body: ElectricityPayment } {
   const kind = kindOf(requestKinds, context.dataSchema, 'the power company', `: it cannot hold dossier ${notice.dossierCode}`)
-  const reference = noticeReference(notice.agencyReference)
-  const noticeNumber = noticeReference(notice.noticeReference)
-  const transaction = paymentIdentifier(notice.transactionNo, 100)
-  const receipt = paymentIdentifier(notice.receiptNumber, 100)
-  const { amount, lines } = paymentLinesOf(notice, (l) => ({ ...(l.code !== undefined && l.code.trim() !== '' && { maKhoanThu: l.code }), tenKhoanThu: l.name, soTien: l.amount }))
+  const f = paymentFields(notice, (l) => ({ ...(l.code !== undefined && { maKhoanThu: l.code }), tenKhoanThu: l.name, soTien: l.amount }))
   const body: ElectricityPayment = {
     maYeuCau: notice.dossierCode,
-    ...(reference !== undefined && { maTiepNhan: reference }),
+    ...(f.agencyReference !== undefined && { maTiepNhan: f.agencyReference }),
     loaiYeuCau: kind.kind,
-    ...(noticeNumber !== undefined && { soThongBaoThanhToan: noticeNumber }),
+    ...(f.noticeReference !== undefined && { soThongBaoThanhToan: f.noticeReference }),
     maThanhToan: notice.reference,
-    soTien: amount,
-    chiTietThanhToan: lines,
+    soTien: f.amount,
+    chiTietThanhToan: f.lines,
     kenhThanhToan: notice.provider,
-    ...(transaction !== undefined && { maGiaoDich: transaction }),
-    ...(receipt !== undefined && { soBienLaiDienTu: receipt }),
+    ...(f.transactionNo !== undefined && { maGiaoDich: f.transactionNo }),
+    ...(f.receiptNumber !== undefined && { soBienLaiDienTu: f.receiptNumber }),
     thoiDiemThanhToan: paymentTime(notice.paidAt)
   }
   return { method: 'POST', path: PAYMENT_PATH, body }

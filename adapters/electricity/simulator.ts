@@ -4,7 +4,7 @@
  */
 import type { ElectricityStatus } from './native.generated.ts'
 import { PAYMENT_PATH as ELECTRICITY_PAYMENT, PURPOSE_CODES, REQUEST_KINDS, STEP_STATUS, SUPPLEMENT_PATH as ELECTRICITY_SUPPLEMENT, WITHDRAWAL_PATH as ELECTRICITY_WITHDRAWAL } from './index.ts'
-import { amount, clip, code, nativeCodeOf, optionalText, nativeTime, objectOf, papers, present, referenceOf, required, sequence, text, type Dialect, type Missing, type Payment, type Result } from '../shared/simulator.ts'
+import { clip, code, nativeCodeOf, nativeTime, objectOf, papers, present, referenceOf, required, sequence, text, type Dialect, type Missing, type Payment, type Result, paymentIntake } from '../shared/simulator.ts'
 import { toCompactVietnam } from '../shared/vietnam-datetime.ts'
 
 const ELECTRICITY = 'an electricity request (electricity-request: maYeuCau, loaiYeuCau …)'
@@ -39,20 +39,7 @@ export const electricitySimulator: Dialect = {
     }
   },
   // nor in the payment notice
-  paid: {
-    path: ELECTRICITY_PAYMENT,
-    parse: (body) => {
-      const b = objectOf(body, ELECTRICITY_PAYMENT_FORMAT)
-      papers(b, 'chiTietThanhToan', ELECTRICITY_PAYMENT_FORMAT)
-      const receiptNumber = optionalText(b, 'soBienLaiDienTu', ELECTRICITY_PAYMENT_FORMAT)
-      return {
-        code: text(b, 'maYeuCau', ELECTRICITY_PAYMENT_FORMAT),
-        reference: text(b, 'maThanhToan', ELECTRICITY_PAYMENT_FORMAT),
-        amount: amount(b, 'soTien', ELECTRICITY_PAYMENT_FORMAT),
-        ...(receiptNumber !== undefined && { receiptNumber })
-      }
-    }
-  },
+  paid: paymentIntake(ELECTRICITY_PAYMENT, ELECTRICITY_PAYMENT_FORMAT, { code: 'maYeuCau', reference: 'maThanhToan', amount: 'soTien', lines: 'chiTietThanhToan', receiptNumber: 'soBienLaiDienTu' }),
   results: (d) => {
     if (d.kind === 'THAY_DOI_CHU_THE_HOP_DONG') {
       return [{ name: 'Hợp đồng mua bán điện phục vụ mục đích sinh hoạt (chủ thể mới)', componentCode: 'KQ-01' }]

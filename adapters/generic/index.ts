@@ -17,7 +17,7 @@
 import type { AgencyAdapter, DossierSubmission, OutboundRequest, PaymentNotice, StatusReport, SupplementNotice, WithdrawalNotice } from '../contract.ts'
 import { receiptField } from '../shared/receipt.ts'
 import type { GenericPayment, GenericRequest, GenericSupplement, GenericWithdrawal } from './native.generated.ts'
-import { paymentIdentifier, paymentLinesOf } from '../shared/payment.ts'
+import { paymentFields } from '../shared/payment.ts'
 import { withdrawalReason } from '../shared/withdrawal.ts'
 import { noticeReference } from '../shared/notice-fields.ts'
 import { supplementNote, supplementPapers, supplementSequence } from '../shared/supplement.ts'
@@ -34,23 +34,19 @@ export const PAYMENT_PATH = 'payments'
 
 /** The applicant paid online: the canonical notice, `type: 'payment'`, with the transaction and the e-receipt. */
 function payment (notice: PaymentNotice): OutboundRequest & { body: GenericPayment } {
-  const reference = noticeReference(notice.agencyReference)
-  const noticeNumber = noticeReference(notice.noticeReference)
-  const transactionNo = paymentIdentifier(notice.transactionNo, 100)
-  const receiptNumber = paymentIdentifier(notice.receiptNumber, 100)
-  const { amount, lines } = paymentLinesOf(notice, (l) => ({ ...(l.code !== undefined && l.code.trim() !== '' && { code: l.code }), name: l.name, amount: l.amount }))
+  const f = paymentFields(notice, (l) => ({ ...(l.code !== undefined && { code: l.code }), name: l.name, amount: l.amount }))
   const body: GenericPayment = {
     type: 'payment',
     dossierCode: notice.dossierCode,
     step: notice.step,
-    ...(reference !== undefined && { agencyReference: reference }),
+    ...(f.agencyReference !== undefined && { agencyReference: f.agencyReference }),
     reference: notice.reference,
-    ...(noticeNumber !== undefined && { noticeReference: noticeNumber }),
-    amount,
-    lines,
+    ...(f.noticeReference !== undefined && { noticeReference: f.noticeReference }),
+    amount: f.amount,
+    lines: f.lines,
     provider: notice.provider,
-    ...(transactionNo !== undefined && { transactionNo }),
-    ...(receiptNumber !== undefined && { receiptNumber }),
+    ...(f.transactionNo !== undefined && { transactionNo: f.transactionNo }),
+    ...(f.receiptNumber !== undefined && { receiptNumber: f.receiptNumber }),
     paidAt: notice.paidAt
   }
   return { method: 'POST', path: PAYMENT_PATH, body }

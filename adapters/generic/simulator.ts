@@ -1,7 +1,7 @@
 /** The simulated system of an agency on the generic adapter: canonical JSON both ways (npm run agencies). */
 import type { GenericRequest } from './native.generated.ts'
 import { PAYMENT_PATH as GENERIC_PAYMENT, SUPPLEMENT_PATH as GENERIC_SUPPLEMENT, WITHDRAWAL_PATH as GENERIC_WITHDRAWAL } from './index.ts'
-import { amount, code, objectOf, optionalText, papers, sequence, text, type Dialect } from '../shared/simulator.ts'
+import { code, objectOf, papers, sequence, text, type Dialect, paymentIntake } from '../shared/simulator.ts'
 
 const GENERIC_WITHDRAWAL_FORMAT = 'a withdrawal notice (generic-withdrawal: type withdrawal, dossierCode, step …)'
 const GENERIC_PAYMENT_FORMAT = 'a payment notice (generic-payment: type payment, dossierCode, step, reference, amount, lines …)'
@@ -28,22 +28,7 @@ export const genericSimulator: Dialect = {
       return { code: text(b, 'dossierCode', GENERIC_SUPPLEMENT_FORMAT), step: text(b, 'step', GENERIC_SUPPLEMENT_FORMAT), sequence: sequence(b, 'sequence', GENERIC_SUPPLEMENT_FORMAT) }
     }
   },
-  paid: {
-    path: GENERIC_PAYMENT,
-    parse: (body) => {
-      const b = objectOf(body, GENERIC_PAYMENT_FORMAT)
-      code(b, 'type', ['payment'], GENERIC_PAYMENT_FORMAT)
-      papers(b, 'lines', GENERIC_PAYMENT_FORMAT)
-      const receiptNumber = optionalText(b, 'receiptNumber', GENERIC_PAYMENT_FORMAT)
-      return {
-        code: text(b, 'dossierCode', GENERIC_PAYMENT_FORMAT),
-        step: text(b, 'step', GENERIC_PAYMENT_FORMAT),
-        reference: text(b, 'reference', GENERIC_PAYMENT_FORMAT),
-        amount: amount(b, 'amount', GENERIC_PAYMENT_FORMAT),
-        ...(receiptNumber !== undefined && { receiptNumber })
-      }
-    }
-  },
+  paid: paymentIntake(GENERIC_PAYMENT, GENERIC_PAYMENT_FORMAT, { type: { field: 'type', value: 'payment' }, code: 'dossierCode', step: 'step', reference: 'reference', amount: 'amount', lines: 'lines', receiptNumber: 'receiptNumber' }),
   receipt: (receipt) => ({ reference: receipt }),
   results: (d) => [{ name: `Kết quả: ${d.kind ?? 'xử lý hồ sơ'}`, componentCode: 'KQ-01' }],
   event: (_d, report) => ({ report }),

@@ -62,7 +62,7 @@ import { codeTable, kindOf } from '../shared/code-table.ts'
 import { withdrawalReason, withdrawalTime } from '../shared/withdrawal.ts'
 import { noticeReference } from '../shared/notice-fields.ts'
 import { supplementNote, supplementPapers, supplementSequence, supplementTime } from '../shared/supplement.ts'
-import { paymentIdentifier, paymentLinesOf, paymentTime } from '../shared/payment.ts'
+import { paymentFields, paymentTime } from '../shared/payment.ts'
 
 /** The native system, as the adapter's messages name it. */
 const SYSTEM = 'the justice software'
@@ -799,23 +799,19 @@ function supplement (notice: SupplementNotice, context: OutboundContext): { meth
 /** Tell the software the applicant paid online the fees the step (maBuoc) asked for: it books them in the module's register and resumes the step. */
 function payment (notice: PaymentNotice, context: OutboundContext): { method: 'POST', path: string, body: JusticePayment } {
   const kind = kindOf(modules, context.dataSchema, 'the justice software', `: it cannot hold dossier ${notice.dossierCode}`)
-  const reference = noticeReference(notice.agencyReference)
-  const noticeNumber = noticeReference(notice.noticeReference)
-  const transaction = paymentIdentifier(notice.transactionNo, 100)
-  const receipt = paymentIdentifier(notice.receiptNumber, 100)
-  const { amount, lines } = paymentLinesOf(notice, (l) => ({ ...(l.code !== undefined && l.code.trim() !== '' && { maPhiLePhi: l.code }), tenPhiLePhi: l.name, soTien: l.amount }))
+  const f = paymentFields(notice, (l) => ({ ...(l.code !== undefined && { maPhiLePhi: l.code }), tenPhiLePhi: l.name, soTien: l.amount }))
   const body: JusticePayment = {
     maHoSo: notice.dossierCode,
-    ...(reference !== undefined && { soBienNhan: reference }),
+    ...(f.agencyReference !== undefined && { soBienNhan: f.agencyReference }),
     maBuoc: notice.step,
     loaiHoSo: kind.module,
-    ...(noticeNumber !== undefined && { soThongBao: noticeNumber }),
+    ...(f.noticeReference !== undefined && { soThongBao: f.noticeReference }),
     maThanhToan: notice.reference,
-    tongTien: amount,
-    lePhi: lines,
+    tongTien: f.amount,
+    lePhi: f.lines,
     kenhThanhToan: notice.provider,
-    ...(transaction !== undefined && { maGiaoDich: transaction }),
-    ...(receipt !== undefined && { soBienLaiDienTu: receipt }),
+    ...(f.transactionNo !== undefined && { maGiaoDich: f.transactionNo }),
+    ...(f.receiptNumber !== undefined && { soBienLaiDienTu: f.receiptNumber }),
     thoiDiemThanhToan: paymentTime(notice.paidAt)
   }
   return { method: 'POST', path: PAYMENT_PATH, body }

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 import type { JusticeRequest, JusticeStatus } from './native.generated.ts'
 import { MODULES, PAYMENT_PATH as JUSTICE_PAYMENT, STEP_STATUS, SUPPLEMENT_PATH as JUSTICE_SUPPLEMENT, WITHDRAWAL_PATH as JUSTICE_WITHDRAWAL } from './index.ts'
-import { amount, clip, code, isObject, optionalText, nativeCodeOf, nativeTime, objectOf, papers, present, referenceOf, required, sequence, text, type Dialect, type Missing, type Result } from '../shared/simulator.ts'
+import { clip, code, isObject, nativeCodeOf, nativeTime, objectOf, papers, present, referenceOf, required, sequence, text, type Dialect, type Missing, type Result, paymentIntake } from '../shared/simulator.ts'
 import { toCompactVietnam } from '../shared/vietnam-datetime.ts'
 
 const JUSTICE = 'a justice request (justice-request: maHoSo, loaiHoSo, maBuoc …)'
@@ -48,21 +48,7 @@ export const justiceSimulator: Dialect = {
       return { code: text(b, 'maHoSo', JUSTICE_SUPPLEMENT_FORMAT), step: text(b, 'maBuoc', JUSTICE_SUPPLEMENT_FORMAT), sequence: sequence(b, 'lanBoSung', JUSTICE_SUPPLEMENT_FORMAT) }
     }
   },
-  paid: {
-    path: JUSTICE_PAYMENT,
-    parse: (body) => {
-      const b = objectOf(body, JUSTICE_PAYMENT_FORMAT)
-      papers(b, 'lePhi', JUSTICE_PAYMENT_FORMAT)
-      const receiptNumber = optionalText(b, 'soBienLaiDienTu', JUSTICE_PAYMENT_FORMAT)
-      return {
-        code: text(b, 'maHoSo', JUSTICE_PAYMENT_FORMAT),
-        step: text(b, 'maBuoc', JUSTICE_PAYMENT_FORMAT),
-        reference: text(b, 'maThanhToan', JUSTICE_PAYMENT_FORMAT),
-        amount: amount(b, 'tongTien', JUSTICE_PAYMENT_FORMAT),
-        ...(receiptNumber !== undefined && { receiptNumber })
-      }
-    }
-  },
+  paid: paymentIntake(JUSTICE_PAYMENT, JUSTICE_PAYMENT_FORMAT, { code: 'maHoSo', step: 'maBuoc', reference: 'maThanhToan', amount: 'tongTien', lines: 'lePhi', receiptNumber: 'soBienLaiDienTu' }),
   results: (d) => {
     switch (d.kind as Module | undefined) {
       case 'KS':

@@ -61,7 +61,7 @@ import { codeTable, kindOf } from '../shared/code-table.ts'
 import { withdrawalReason, withdrawalTime } from '../shared/withdrawal.ts'
 import { noticeReference } from '../shared/notice-fields.ts'
 import { supplementNote, supplementPapers, supplementSequence, supplementTime } from '../shared/supplement.ts'
-import { paymentIdentifier, paymentLinesOf, paymentTime } from '../shared/payment.ts'
+import { paymentFields, paymentTime } from '../shared/payment.ts'
 
 /** The native system, as the adapter's messages name it. */
 const SYSTEM = 'VBDLIS'
@@ -762,23 +762,19 @@ function supplement (notice: SupplementNotice, context: OutboundContext): { meth
 /** Tell the office the applicant paid online what the step (MaBuoc) asked for (CHO_NGHIA_VU_TAI_CHINH): it books the payment and resumes the step. */
 function payment (notice: PaymentNotice, context: OutboundContext): { method: 'POST', path: string, body: LandPayment } {
   const kind = kindOf(procedureKinds, context.dataSchema, 'the land registration office', `: it cannot hold dossier ${notice.dossierCode}`)
-  const reference = noticeReference(notice.agencyReference)
-  const noticeNumber = noticeReference(notice.noticeReference)
-  const transaction = paymentIdentifier(notice.transactionNo, 100)
-  const receipt = paymentIdentifier(notice.receiptNumber, 100)
-  const { amount, lines } = paymentLinesOf(notice, (l) => ({ ...(l.code !== undefined && l.code.trim() !== '' && { MaKhoanNop: l.code }), TenKhoanNop: l.name, SoTien: l.amount }))
+  const f = paymentFields(notice, (l) => ({ ...(l.code !== undefined && { MaKhoanNop: l.code }), TenKhoanNop: l.name, SoTien: l.amount }))
   const body: LandPayment = {
     MaHoSo: notice.dossierCode,
-    ...(reference !== undefined && { SoBienNhan: reference }),
+    ...(f.agencyReference !== undefined && { SoBienNhan: f.agencyReference }),
     MaBuoc: notice.step,
     LoaiThuTuc: kind.kind,
-    ...(noticeNumber !== undefined && { SoThongBaoNopTien: noticeNumber }),
+    ...(f.noticeReference !== undefined && { SoThongBaoNopTien: f.noticeReference }),
     MaThanhToan: notice.reference,
-    SoTienDaNop: amount,
-    DanhSachKhoanNop: lines,
+    SoTienDaNop: f.amount,
+    DanhSachKhoanNop: f.lines,
     KenhThanhToan: notice.provider,
-    ...(transaction !== undefined && { MaGiaoDich: transaction }),
-    ...(receipt !== undefined && { SoBienLaiDienTu: receipt }),
+    ...(f.transactionNo !== undefined && { MaGiaoDich: f.transactionNo }),
+    ...(f.receiptNumber !== undefined && { SoBienLaiDienTu: f.receiptNumber }),
     ThoiDiemNop: paymentTime(notice.paidAt)
   }
   return { method: 'POST', path: PAYMENT_PATH, body }

@@ -4,7 +4,7 @@
  */
 import type { LandStatus } from './native.generated.ts'
 import { FINISHED, PAUSED, PAYMENT_PATH as LAND_PAYMENT, PROCEDURE_KINDS, STEP_STATUS, SUPPLEMENT_PATH as LAND_SUPPLEMENT, WITHDRAWAL_PATH as LAND_WITHDRAWAL } from './index.ts'
-import { amount, clip, code, nativeCodeOf, optionalText, nativeTime, objectOf, papers, present, referenceOf, required, sequence, text, type Delivered, type Dialect, type Missing, type Payment, type Result, type StepStatus } from '../shared/simulator.ts'
+import { clip, code, nativeCodeOf, nativeTime, objectOf, papers, present, referenceOf, required, sequence, text, type Delivered, type Dialect, type Missing, type Payment, type Result, type StepStatus, paymentIntake } from '../shared/simulator.ts'
 import { toCompactVietnam } from '../shared/vietnam-datetime.ts'
 
 const LAND = 'a VBDLIS land request (land-request: MaHoSo, LoaiThuTuc, MaBuoc, GiaiDoan …)'
@@ -51,21 +51,7 @@ export const landSimulator: Dialect = {
       return { code: text(b, 'MaHoSo', LAND_SUPPLEMENT_FORMAT), step: text(b, 'MaBuoc', LAND_SUPPLEMENT_FORMAT), sequence: sequence(b, 'LanBoSung', LAND_SUPPLEMENT_FORMAT) }
     }
   },
-  paid: {
-    path: LAND_PAYMENT,
-    parse: (body) => {
-      const b = objectOf(body, LAND_PAYMENT_FORMAT)
-      papers(b, 'DanhSachKhoanNop', LAND_PAYMENT_FORMAT)
-      const receiptNumber = optionalText(b, 'SoBienLaiDienTu', LAND_PAYMENT_FORMAT)
-      return {
-        code: text(b, 'MaHoSo', LAND_PAYMENT_FORMAT),
-        step: text(b, 'MaBuoc', LAND_PAYMENT_FORMAT),
-        reference: text(b, 'MaThanhToan', LAND_PAYMENT_FORMAT),
-        amount: amount(b, 'SoTienDaNop', LAND_PAYMENT_FORMAT),
-        ...(receiptNumber !== undefined && { receiptNumber })
-      }
-    }
-  },
+  paid: paymentIntake(LAND_PAYMENT, LAND_PAYMENT_FORMAT, { code: 'MaHoSo', step: 'MaBuoc', reference: 'MaThanhToan', amount: 'SoTienDaNop', lines: 'DanhSachKhoanNop', receiptNumber: 'SoBienLaiDienTu' }),
   results: (d) => landFirstStep(d)
     ? [{ name: 'Phiếu chuyển thông tin để xác định nghĩa vụ tài chính về đất đai', componentCode: 'KQ-PCTT', originalCopies: 1 }]
     : [{ name: 'Giấy chứng nhận quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất', componentCode: 'KQ-GCN', originalCopies: 1 }],

@@ -5,7 +5,7 @@
  * date-time format.
  */
 import { AdapterMappingError, type PaymentNotice } from '../contract.ts'
-import { nativeText, nativeTime } from './notice-fields.ts'
+import { nativeText, nativeTime, noticeReference } from './notice-fields.ts'
 
 export type PaymentLine = PaymentNotice['lines'][number]
 
@@ -28,8 +28,38 @@ export function paymentLinesOf<T> (notice: PaymentNotice, toNative: (l: PaymentL
 }
 
 /**
+ * What every native payment notice carries, read from the canonical notice once, each adapter
+ * naming the fields its own way: the agency's reference and notice number (when they fit), the
+ * platform's transaction and the electronic receipt (at most 100 characters, else left out), the
+ * amount and its lines checked to add up (each line mapped by `toNative`, its code present only
+ * when it is not blank).
+ */
+export interface PaymentFields<T> {
+  agencyReference?: string
+  noticeReference?: string
+  transactionNo?: string
+  receiptNumber?: string
+  amount: number
+  lines: T[]
+}
+
+export function paymentFields<T> (notice: PaymentNotice, toNative: (l: PaymentLine) => T): PaymentFields<T> {
+  const agencyReference = noticeReference(notice.agencyReference)
+  const noticeNumber = noticeReference(notice.noticeReference)
+  const transactionNo = paymentIdentifier(notice.transactionNo, 100)
+  const receiptNumber = paymentIdentifier(notice.receiptNumber, 100)
+  return {
+    ...(agencyReference !== undefined && { agencyReference }),
+    ...(noticeNumber !== undefined && { noticeReference: noticeNumber }),
+    ...(transactionNo !== undefined && { transactionNo }),
+    ...(receiptNumber !== undefined && { receiptNumber }),
+    ...paymentLinesOf(notice, toNative)
+  }
+}
+
+/**
  * A line as every native payment format takes it: its name at most 500 characters, its code at
- * most 50 (left out when longer). The canonical report allows longer ones, and the notice goes out
+ * most 50 (left out when longer or blank). The canonical report allows longer ones, and the notice goes out
  * after the applicant has paid: it must not then fail the agency's schema.
  */
 function fitted (line: PaymentLine): PaymentLine {

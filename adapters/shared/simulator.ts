@@ -71,6 +71,39 @@ export interface PaymentIntake {
   parse(body: unknown): Paid
 }
 
+/** The native field names of a payment notice (every adapter's carries the same things, named its own way). */
+export interface PaidFields {
+  code: string
+  /** absent: the format names no step (the agency holds one step of the dossier) */
+  step?: string
+  reference: string
+  amount: string
+  lines: string
+  receiptNumber: string
+  /** a field that must hold this value (the generic format's `type: payment`) */
+  type?: { field: string, value: string }
+}
+
+/** A payment intake at `path` reading a notice in `format` whose fields are named `fields`. */
+export function paymentIntake (path: string, format: string, fields: PaidFields): PaymentIntake {
+  return {
+    path,
+    parse: (body) => {
+      const b = objectOf(body, format)
+      if (fields.type !== undefined) code(b, fields.type.field, [fields.type.value], format)
+      papers(b, fields.lines, format)
+      const receiptNumber = optionalText(b, fields.receiptNumber, format)
+      return {
+        code: text(b, fields.code, format),
+        ...(fields.step !== undefined && { step: text(b, fields.step, format) }),
+        reference: text(b, fields.reference, format),
+        amount: amount(b, fields.amount, format),
+        ...(receiptNumber !== undefined && { receiptNumber })
+      }
+    }
+  }
+}
+
 /** The event body parts besides eventId / agency / step: `{ report }` or `{ native }`. */
 export type EventPayload = { report: StatusReport } | { native: unknown }
 

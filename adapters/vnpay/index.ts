@@ -135,6 +135,7 @@ export const vnpayAdapter: PaymentAdapter = {
   nativeSchemas: { create: createSchema, callback: callbackSchema },
   create,
   address,
+  claimedReference: (params) => typeof params.vnp_TxnRef === 'string' && params.vnp_TxnRef !== '' ? params.vnp_TxnRef.slice(0, 100) : undefined,
   verify,
   result,
   acknowledge: (outcome) => ({ ...ACK[outcome] })

@@ -22,10 +22,13 @@
  *    adapter's payment path (a body in another format: 400; repeats dropped by Idempotency-Key);
  *  - accepts a supplement notice (the papers it asked for) in the adapter's native format at the
  *    adapter's supplement path (same credentials, repeats dropped by Idempotency-Key), answers
- *    200 and records it; its own progress plan goes on as planned. The postal service takes none.
+ *    200 and records it; its own progress plan goes on as planned. The postal service takes none;
+ *  - the post office (adapter postal) takes a pickup request at the adapter's pickup path (same
+ *    credentials; a repeat of its Idempotency-Key answers the same tracking number), then posts the
+ *    collection (110, with the postage) and the hand-over to the desk (120).
+ * Every server is adapters/shared/http-server.ts, as the other simulated outside systems.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { ServerResponse } from 'node:http'
 import { createHash, randomUUID } from 'node:crypto'
 import { request } from 'undici'
 import type { HubSettings, ResolvedAgency } from '../../src/config/hub-config.ts'
@@ -35,6 +38,7 @@ import { dialects, type Delivered, type Dialect, type EventPayload, type Paid, t
 import { PICKUP_PATH } from '../../adapters/postal/index.ts'
 import { s10 } from '../../adapters/postal/simulator.ts'
 import { toCompactVietnam } from '../../adapters/shared/vietnam-datetime.ts'
+import { startSimulatorServer, type SimulatorServer } from '../../adapters/shared/http-server.ts'
 
 export interface SimulatorOptions {
   settings: HubSettings
@@ -98,6 +102,15 @@ export interface SimulatedPayment {
   at: number
 }
 
+export interface SimulatedPickup {
+  agency: string
+  code: string
+  /** the collection order's tracking number (S10) */
+  itemCode: string
+  idempotencyKey: string
+  at: number
+}
+
 export interface Simulators {
   /** base URL of each agency's server, by agency id */
   urls: Map<string, string>
@@ -108,9 +121,11 @@ export interface Simulators {
   supplements: SimulatedSupplement[]
   /** payment notices taken in, each in its agency's native format (repeats not counted again) */
   payments: SimulatedPayment[]
-  /** repeats dropped by Idempotency-Key (deliveries, withdrawal and supplement notices) */
+  /** postal pickup requests the post office took (repeats not counted again) */
+  pickups: SimulatedPickup[]
+  /** repeats dropped by Idempotency-Key (deliveries, withdrawal, supplement and payment notices, pickup requests) */
   duplicates: number
-  /** deliveries refused for bad credentials */
+  /** requests refused for bad credentials (deliveries, notices, pickup requests) */
   unauthorized: number
   /** events posted to the hub, with the hub's answer status */
   events: Array<{ agency: string, code: string, status: StatusReport['status'], answer: number }>
@@ -118,12 +133,6 @@ export interface Simulators {
 }
 
 const LOCAL = new Set(['127.0.0.1', 'localhost', '[::1]'])
-
-async function readBody (req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  for await (const c of req) chunks.push(c as Buffer)
-  return Buffer.concat(chunks)
-}
 
 function json (res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' })
@@ -149,6 +158,9 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
   const supplementKeys = new Set<string>()
   const payments: SimulatedPayment[] = []
   const paymentKeys = new Set<string>()
+  const pickups: SimulatedPickup[] = []
+  /** the post office's answer to each pickup request, by agency and Idempotency-Key: a repeat gets it again */
+  const pickupKeys = new Map<string, { ItemCode: string, OrderNumber: string, Message: string }>()
   /** whether a withdrawal stopped this step (a notice without a step stops every step of the dossier at that agency) */
   const withdrawn = (agency: string, code: string, step: string | undefined): boolean =>
     withdrawals.some((w) => w.agency === agency && w.code === code && (w.step === undefined || w.step === step))
@@ -263,11 +275,11 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
     })
   }
 
-  const servers: Server[] = []
+  const servers: SimulatorServer[] = []
   const urls = new Map<string, string>()
   for (const [port, agencies] of byPort) {
     let base = ''
-    const server = createServer((req, res) => {
+    const server = await startSimulatorServer((req, res, raw) => {
       const path = (req.url ?? '').split('?')[0] ?? ''
       if (req.method === 'GET' && path.startsWith('/files/')) {
         const file = files.get(path.slice(7))
@@ -276,36 +288,13 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
         res.end(file)
         return
       }
-      const picker = agencies.find((a) => a.pickupPath === path)
-      if (picker !== undefined && req.method === 'POST') {
-        readBody(req).then((raw) => {
-          const b = JSON.parse(raw.toString('utf8')) as { OrderNumber?: string, PostagePaidBy?: string }
-          const code = b.OrderNumber ?? ''
-          const item = s10(++receiptSeq)
-          log(`${picker.agency.id}: pickup of ${code} ordered (${item}; postage paid by ${b.PostagePaidBy ?? '?'})`)
-          json(res, 201, { ItemCode: item, OrderNumber: code, Message: 'Tạo yêu cầu thu gom thành công (mô phỏng)' })
-          const report = (statusCode: number, extra: Record<string, unknown>) => async (): Promise<void> => {
-            const hubUrl = typeof o.hubUrl === 'string' ? o.hubUrl : o.hubUrl()
-            const key = o.keyFor(picker.agency.id)
-            const r = await request(`${hubUrl}/v1/dossiers/${encodeURIComponent(code)}/postal-pickup/events`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json', ...(key !== undefined && { authorization: `Bearer ${key}` }) },
-              body: JSON.stringify({ eventId: `${item}-${statusCode}`, native: { ItemCode: item, OrderNumber: code, StatusCode: statusCode, StatusTime: toCompactVietnam(new Date().toISOString()), ...extra } })
-            })
-            log(`${picker.agency.id}: ${code} pickup ${statusCode} (hub answered ${r.statusCode})`)
-            await r.body.text()
-          }
-          later(delayMs, report(110, { Postage: 22_000, PostOfficeCode: '40100', PostOfficeName: 'Bưu cục Hạc Thành', Postman: 'Nguyễn Văn Bình (mô phỏng)' }))
-          later(2 * delayMs, report(120, { ReceivedBy: 'Bộ phận một cửa (mô phỏng)' }))
-        }).catch(() => { json(res, 400, { error: 'not JSON' }) })
-        return
-      }
-      const target = agencies.find((a) => a.path === path || a.withdrawalPath === path || a.supplementPath === path || a.paymentPath === path)
+      const target = agencies.find((a) => a.path === path || a.withdrawalPath === path || a.supplementPath === path || a.paymentPath === path || a.pickupPath === path)
       if (target === undefined || req.method !== 'POST') { json(res, 404, { error: `nothing at ${req.method ?? ''} ${path}` }); return }
       const isWithdrawal = target.withdrawalPath === path && target.path !== path
       const isSupplement = target.supplementPath === path && target.path !== path && !isWithdrawal
       const isPayment = target.paymentPath === path && target.path !== path && !isWithdrawal && !isSupplement
-      readBody(req).then((raw) => {
+      const isPickup = target.pickupPath === path && target.path !== path
+      try {
         const { agency, dialect } = target
         if (agency.auth !== undefined) {
           const ok = agency.auth.type === 'bearer'
@@ -313,7 +302,7 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
             : verifyHubSignature(agency.auth.secret, req.headers, raw, Date.now()).ok
           if (!ok) {
             counters.unauthorized++
-            log(`${agency.id}: refused a delivery with bad credentials`)
+            log(`${agency.id}: refused a ${isPickup ? 'pickup request' : 'delivery'} with bad credentials`)
             json(res, 401, { error: 'unauthorized' })
             return
           }
@@ -321,6 +310,38 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
         let body: unknown
         try { body = JSON.parse(raw.toString('utf8')) } catch { json(res, 400, { error: 'not JSON' }); return }
         const key = String(req.headers['idempotency-key'] ?? '')
+        if (isPickup) {
+          const ordered = pickupKeys.get(`${agency.id}\n${key}`)
+          if (ordered !== undefined) {
+            counters.duplicates++
+            log(`${agency.id}: repeat of pickup request ${key} dropped (${ordered.ItemCode})`)
+            json(res, 201, ordered)
+            return
+          }
+          const b = (typeof body === 'object' && body !== null ? body : {}) as { OrderNumber?: unknown, PostagePaidBy?: unknown }
+          if (typeof b.OrderNumber !== 'string' || b.OrderNumber === '') { json(res, 400, { Code: 'E02', Message: 'OrderNumber is missing (mô phỏng)' }); return }
+          const code = b.OrderNumber
+          const item = s10(++receiptSeq)
+          const answer = { ItemCode: item, OrderNumber: code, Message: 'Tạo yêu cầu thu gom thành công (mô phỏng)' }
+          pickupKeys.set(`${agency.id}\n${key}`, answer)
+          pickups.push({ agency: agency.id, code, itemCode: item, idempotencyKey: key, at: Date.now() })
+          log(`${agency.id}: pickup of ${code} ordered (${item}; postage paid by ${typeof b.PostagePaidBy === 'string' ? b.PostagePaidBy : '?'})`)
+          json(res, 201, answer)
+          const report = (statusCode: number, extra: Record<string, unknown>) => async (): Promise<void> => {
+            const hubUrl = typeof o.hubUrl === 'string' ? o.hubUrl : o.hubUrl()
+            const hubKey = o.keyFor(agency.id)
+            const r = await request(`${hubUrl}/v1/dossiers/${encodeURIComponent(code)}/postal-pickup/events`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', ...(hubKey !== undefined && { authorization: `Bearer ${hubKey}` }) },
+              body: JSON.stringify({ eventId: `${item}-${statusCode}`, native: { ItemCode: item, OrderNumber: code, StatusCode: statusCode, StatusTime: toCompactVietnam(new Date().toISOString()), ...extra } })
+            })
+            log(`${agency.id}: ${code} pickup ${statusCode} (hub answered ${r.statusCode})`)
+            await r.body.text()
+          }
+          later(delayMs, report(110, { Postage: 22_000, PostOfficeCode: '40100', PostOfficeName: 'Bưu cục Hạc Thành', Postman: 'Nguyễn Văn Bình (mô phỏng)' }))
+          later(2 * delayMs, report(120, { ReceivedBy: 'Bộ phận một cửa (mô phỏng)' }))
+          return
+        }
         if (isWithdrawal) {
           if (withdrawalKeys.has(`${agency.id}\n${key}`)) {
             counters.duplicates++
@@ -382,13 +403,11 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
         log(`${agency.id}: received ${d.code}${d.step !== undefined ? ` [${d.step}]` : ''}, receipt ${receipt}`)
         json(res, 201, dialect.receipt(receipt, d))
         schedule(agency, dialect, { ...d, receipt }, base)
-      }).catch(() => { json(res, 500, { error: 'simulator failure' }) })
-    })
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(port, '127.0.0.1', () => { resolve() })
-    })
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      } catch {
+        json(res, 500, { error: 'simulator failure' })
+      }
+    }, { port })
+    base = server.base
     for (const a of agencies) urls.set(a.agency.id, `${base}${a.path}`)
     servers.push(server)
   }
@@ -399,16 +418,14 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
     withdrawals,
     supplements,
     payments,
+    pickups,
     get duplicates () { return counters.duplicates },
     get unauthorized () { return counters.unauthorized },
     events,
     close: async () => {
       closed = true
       for (const t of timers) clearTimeout(t)
-      await Promise.all(servers.map(async (s) => {
-        s.closeAllConnections()
-        await new Promise<void>((resolve) => s.close(() => { resolve() }))
-      }))
+      await Promise.all(servers.map(async (s) => { await s.close() }))
     }
   }
 }

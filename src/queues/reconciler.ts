@@ -17,7 +17,8 @@
  *     delivery is still owed (pending/retrying, or the notice not delivered) → queue it (same
  *     jobId, the finished job removed first), stamp it;
  *   - no job, nothing owed (delivered, failed for good, or the dossier is gone) → confirm the row.
- * Re-queuing is idempotent (jobId "<code>/<step>"; the worker skips deliveries already delivered;
+ * The stamps and confirmations of a batch are written at its end, one statement each
+ * (store/outbox-relay.ts, shared with the payment and pickup relays). Re-queuing is idempotent (jobId "<code>/<step>"; the worker skips deliveries already delivered;
  * agencies drop repeats by Idempotency-Key), so running it on several workers at once, or twice,
  * is harmless. Jobs are only ever created from a stored dossier, by intake or here.
  */
@@ -53,15 +54,29 @@ export class OutboxReconciler {
   }
 
   async runOnce (nowMs = Date.now()): Promise<ReconcileReport> {
-    const { store, queues, log, graceMs, batch } = this.#o
+    const { store, graceMs, batch } = this.#o
     const report: ReconcileReport = { checked: 0, requeued: 0, queued: 0, dropped: 0 }
     const due = await store.outboxDue(nowMs - graceMs, batch)
+    // rows stamped seen and rows confirmed, written in one statement each for the batch
+    const seen: string[] = []
+    const settled: string[] = []
+    try {
+      await this.#check(due, report, seen, settled)
+    } finally {
+      await store.outboxSeen(seen)
+      await store.outboxRemove(settled)
+    }
+    return report
+  }
+
+  async #check (due: Awaited<ReturnType<DossierStore['outboxDue']>>, report: ReconcileReport, seen: string[], settled: string[]): Promise<void> {
+    const { store, queues, log } = this.#o
     for (const { code, step, kind, member } of due) {
       report.checked++
       const found = await store.stepState(code, step)
       if (found === undefined) {
         report.dropped++
-        await store.outboxRemove(member)
+        settled.push(member)
         continue
       }
       const { agency } = found.state
@@ -72,7 +87,7 @@ export class OutboxReconciler {
       const queued = await queues.queuedJob(agency, code, step, kind)
       if (queued !== undefined && queued.state !== 'failed' && queued.state !== 'completed') {
         report.queued++
-        await store.outboxSeen(member)
+        seen.push(member)
         continue
       }
       // read again: the job may have run and been removed between the two reads
@@ -92,14 +107,13 @@ export class OutboxReconciler {
         // it goes, and the delivery is queued again (the worker's own failures are in the record)
         if (queued !== undefined) await queued.job.remove().catch(() => {})
         await queues.enqueue(code, [{ step, agency, kind }])
-        await store.outboxSeen(member)
+        seen.push(member)
         report.requeued++
         log.warn({ dossier: code, step, agency }, 'delivery stored but not in its queue (never queued, or Redis lost it); queued it now')
       } else {
         report.dropped++
-        await store.outboxRemove(member)
+        settled.push(member)
       }
     }
-    return report
   }
 }

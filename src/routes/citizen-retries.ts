@@ -1,7 +1,8 @@
 /**
  * /v1/admin/notices, /v1/admin/payments, /v1/admin/postal-pickups — the citizen services that
  * failed for good, for administrators: notices to applicants (SMS, Zalo, e-mail), payment requests
- * the payment platform never created, postal pickup requests the post office never took. Each list
+ * the payment platform never created, notices to agencies that the applicant paid (payments/notices),
+ * postal pickup requests the post office never took. Each list
  * is oldest first, with the last error; each retry is one item, audited, and makes it owed again with
  * its full attempts and the same key at the provider (a retry of one that has not failed is a 400
  * and changes nothing). Reads and writes the record; the job is queued after (the relay queues it
@@ -127,6 +128,34 @@ export default async function citizenRetryRoutes (app: FastifyInstance): Promise
       response: { 200: paymentView, 400: problem('The payment request has not failed, or its step no longer waits for it.'), 404: problem('No payment has this reference, or payments are not configured.') }
     }
   }, async (request) => await admin().retryPayment(request.params.reference, requester(request), (code) => { request.dossierCode = code }))
+
+  app.get<{ Querystring: { offset: number, limit: number } }>('/v1/admin/payments/notices/failed', {
+    config: ADMIN,
+    schema: {
+      tags: ['admin'],
+      operationId: 'listFailedPaymentNotices',
+      summary: 'Paid payments whose notice to the agency failed for good, oldest first',
+      description: 'After a payment the hub tells the step\'s agency through its adapter (its own format, Idempotency-Key <code>/<step>/payment-<reference>). The notice fails for good when the agency refused it (a 4xx), its attempts ran out, or it cannot be built: agencyNotice.state is failed, with agencyNotice.lastError. The payment itself is recorded and the dossier resumed. Retry one with POST /v1/admin/payments/{reference}/notice/retry.',
+      querystring: page,
+      response: { 200: listOf('payments', paymentView, 'Thông báo đã thanh toán chưa gửi được cho cơ quan.'), 404: problem(NOT_CONFIGURED) }
+    }
+  }, async (request) => await admin().failedPaymentNotices(request.query.offset, request.query.limit))
+
+  app.post<{ Params: { reference: string } }>('/v1/admin/payments/:reference/notice/retry', {
+    config: ADMIN,
+    schema: {
+      tags: ['admin'],
+      operationId: 'retryPaymentNotice',
+      summary: 'Retry one failed notice to the agency that the applicant paid (full attempts again)',
+      description: 'Sent again through the agency\'s adapter with the same Idempotency-Key (<code>/<step>/payment-<reference>), so an agency that keeps keys drops a repeat. Only a notice that failed; written to the dossier\'s audit trail (a refused retry too).',
+      params: {
+        type: 'object',
+        required: ['reference'],
+        properties: { reference: { type: 'string', pattern: '^[A-Za-z0-9]{1,100}$', description: 'Mã thanh toán — the hub\'s payment reference.' } }
+      },
+      response: { 200: paymentView, 400: problem('The notice has not failed (delivered, pending, retrying, or the payment is not paid).'), 404: problem('No payment has this reference, or payments are not configured.') }
+    }
+  }, async (request) => await admin().retryPaymentNotice(request.params.reference, requester(request), (code) => { request.dossierCode = code }))
 
   app.get<{ Querystring: { offset: number, limit: number } }>('/v1/admin/postal-pickups/failed', {
     config: ADMIN,

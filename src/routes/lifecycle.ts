@@ -90,8 +90,6 @@ export default async function lifecycleRoutes (app: FastifyInstance): Promise<vo
     const code = request.params.code
     request.dossierCode = code
     const r = await app.hub.lifecycle.withdraw(code, request.body.reason, request.client)
-    // a dossier the post office was to collect: the collection is cancelled (its relay repairs a crash here)
-    if (r.changed) await app.hub.pickups?.cancel(code)
     return { dossier: code, status: r.status, statusCode: 7, changed: r.changed, cancelled: r.cancelled, notified: r.notified }
   })
 

@@ -79,7 +79,7 @@ export default async function noticeRoutes (app: FastifyInstance): Promise<void>
       tags: ['stats'],
       operationId: 'getNoticeCounts',
       summary: 'Notices to applicants per month and channel',
-      description: 'Sent and failed notices and SMS segments (what the province pays for), per Vietnam calendar month and channel, from `from` to `to` (yyyy-mm; default this month; at most 36 months).',
+      description: 'Sent and failed notices and SMS segments (what the province pays for), per Vietnam calendar month and channel, from `from` to `to` (yyyy-mm; default this month; at most 36 months). Each notice counts once, by its final state, in the month it reached it: sent (accepted by the provider: billed, with its segments) or failed (for good). A failed notice retried by an administrator leaves the failed count of its month.',
       querystring: {
         type: 'object',
         additionalProperties: false,

@@ -1,9 +1,10 @@
 /**
  * What administrators see and do about the citizen services that failed for good: notices to
- * applicants (SMS, Zalo, e-mail), payment requests the payment platform never created, postal
- * pickup requests the post office never took. Each can be listed (oldest first, with the last
+ * applicants (SMS, Zalo, e-mail), payment requests the payment platform never created, notices
+ * telling an agency that the applicant paid (through its adapter), postal pickup requests the post
+ * office never took. Each can be listed (oldest first, with the last
  * error) and retried one at a time: the record makes it owed again (full attempts, the same key at
- * the provider: the notice's key, the payment's reference, "<code>/pickup"), then its job is queued
+ * the provider: the notice's key, the payment's reference, "<code>/<step>/payment-<reference>", "<code>/pickup"), then its job is queued
  * (when Redis is away, the relay queues it from the record). A retry of one that has not failed is
  * a 400 naming its state and changes nothing, so a repeated retry never sends twice. Every retry is
  * written to its dossier's audit trail.
@@ -34,7 +35,7 @@ export interface CitizenRetryAdminOptions {
 }
 
 /** The failed ones of each service, for the metrics. */
-export type FailedCounts = { notice: number, payment: number, pickup: number }
+export type FailedCounts = { notice: number, payment: number, 'payment-notice': number, pickup: number }
 
 export class CitizenRetryAdmin {
   readonly #o: Required<Omit<CitizenRetryAdminOptions, 'requeueNotice' | 'payments' | 'pickups'>> & Pick<CitizenRetryAdminOptions, 'requeueNotice' | 'payments' | 'pickups'>
@@ -119,6 +120,20 @@ export class CitizenRetryAdmin {
     return p
   }
 
+  /** Paid payments whose notice to the agency failed for good. */
+  async failedPaymentNotices (offset: number, limit: number): Promise<{ total: number, payments: Payment[] }> {
+    return await this.#payments().failedNotices(offset, limit)
+  }
+
+  async retryPaymentNotice (reference: string, actor: Requester, onDossier: (code: string) => void = () => {}): Promise<Payment> {
+    const service = this.#payments()
+    const dossier = (await service.get(reference))?.dossier
+    if (dossier !== undefined) onDossier(dossier)
+    const p = await this.#refusal(dossier, actor, `payment notice ${reference}`, async () => await service.retryNotice(reference))
+    await this.#audited(p.dossier, actor, `payment notice ${reference} (to agency ${p.agency}: the applicant paid)`)
+    return p
+  }
+
   // ── postal pickups ───────────────────────────────────────────────────────────────────────────
 
   #pickups (): PickupService {
@@ -139,11 +154,12 @@ export class CitizenRetryAdmin {
 
   /** How many of each failed for good (the metric hub_citizen_services_failed). */
   async failedCounts (): Promise<FailedCounts> {
-    const [n, p, k] = await Promise.all([
+    const [n, p, pn, k] = await Promise.all([
       this.#o.requeueNotice !== undefined ? this.#o.notices.failed(0, 1) : undefined,
       this.#o.payments?.failedCreations(0, 1),
+      this.#o.payments?.failedNotices(0, 1),
       this.#o.pickups?.failed(0, 1)
     ])
-    return { notice: n?.total ?? 0, payment: p?.total ?? 0, pickup: k?.total ?? 0 }
+    return { notice: n?.total ?? 0, payment: p?.total ?? 0, 'payment-notice': pn?.total ?? 0, pickup: k?.total ?? 0 }
   }
 }

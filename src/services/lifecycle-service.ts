@@ -6,7 +6,7 @@
  *
  * Besides agency reports (event-service.ts) the lifecycle has its own actions:
  *   - withdraw: the applicant withdraws (7); open steps are cancelled, agencies already holding
- *     the dossier are told (a withdrawal notice through their adapter);
+ *     the dossier are told (a withdrawal notice through their adapter); then onWithdrawn (the postal pickup cancelled);
  *   - returnResult: the result handed over at the counter or online (10);
  *   - sweepOverdue: open dossiers past their due date are flagged once (the BullMQ scheduler).
  */
@@ -43,6 +43,11 @@ export interface LifecycleServiceOptions {
   syncNational?: (code: string, upTo?: number) => Promise<void>
   /** once-only: resolves supplied components that name a stored document (reuse); absent: reuse is refused */
   documents?: DocumentService
+  /**
+   * after a withdrawal is stored: what else it stops (the postal pickup's cancellation). Its failure
+   * is logged, not answered: the withdrawal stands, and that service's relay repairs it from the record.
+   */
+  onWithdrawn?: (code: string) => Promise<unknown>
   log: Logger
   now?: () => Date
 }
@@ -88,7 +93,7 @@ export interface SupplementAnswer {
 export type CommitResult = { outcome: 'ok', sequence: number } | { outcome: 'seen', answer: string } | { outcome: 'stale' }
 
 export class LifecycleService {
-  readonly #o: Required<Omit<LifecycleServiceOptions, 'documents' | 'syncNational'>> & Pick<LifecycleServiceOptions, 'documents' | 'syncNational'>
+  readonly #o: Required<Omit<LifecycleServiceOptions, 'documents' | 'syncNational' | 'onWithdrawn'>> & Pick<LifecycleServiceOptions, 'documents' | 'syncNational' | 'onWithdrawn'>
 
   constructor (options: LifecycleServiceOptions) {
     this.#o = { now: () => new Date(), ...options }
@@ -192,6 +197,15 @@ export class LifecycleService {
    * changes nothing and answers the same.
    */
   async withdraw (code: string, reason: string, client?: Client): Promise<{ changed: boolean, status: DossierStatus, notified: string[], cancelled: string[] }> {
+    const r = await this.#withdraw(code, reason, client)
+    const after = this.#o.onWithdrawn
+    if (r.changed && after !== undefined) {
+      await after(code).catch((err: unknown) => { this.#o.log.warn({ err, dossier: code }, 'dossier withdrawn but what it stops not done now; the relay will do it') })
+    }
+    return r
+  }
+
+  async #withdraw (code: string, reason: string, client?: Client): Promise<{ changed: boolean, status: DossierStatus, notified: string[], cancelled: string[] }> {
     return await this.#change<{ changed: boolean, status: DossierStatus, notified: string[], cancelled: string[] }>(code, (found, at) => {
       if (found.status === 'withdrawn') return { answer: { changed: false, status: found.status, notified: [], cancelled: [] } }
       const check = checkTransition(found.status, 'withdrawn')

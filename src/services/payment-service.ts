@@ -16,23 +16,22 @@
  * "payment <reference>"; the callback is received once by the payment's state (a replay changes nothing).
  */
 import type { Logger } from 'pino'
-import type { ValidateFunction } from 'ajv'
 import { STALE, compareAndSet } from '../store/compare-and-set.ts'
 import type { DossierStore } from '../store/dossier-store.ts'
 import type { Payment, PaymentMessage, PaymentStore } from '../store/payment-store.ts'
 import type { JobOutcome } from '../queues/payment-queue.ts'
 import type { LifecycleService } from './lifecycle-service.ts'
 import type { ResolvedAgency, ResolvedPayments, ResolvedProcedure } from '../config/hub-config.ts'
-import type { PaymentAdapter, PaymentResult } from '../../adapters/payment-contract.ts'
+import type { CallbackOutcome, PaymentResult } from '../../adapters/payment-contract.ts'
 import { AdapterMappingError, type OutboundRequest } from '../../adapters/contract.ts'
-import { NativeOutputError, type AdapterGateway } from '../gateway/adapter-gateway.ts'
+import { GatewayRefusal, NativeOutputError, type AdapterGateway } from '../gateway/adapter-gateway.ts'
+import { CallbackSignatureError, type PaymentGateway } from '../gateway/payment-gateway.ts'
 import type { HistoryEntry } from '../types/schemas.generated.ts'
 import { judgeCallback, newPaymentReference, paymentLines, reminderDue, stepAfterPayment } from '../domain/payment.ts'
 import { changeStatus } from '../domain/lifecycle.ts'
 import { statusFromRouting, type Routing } from '../domain/routing.ts'
 import { STATUSES, type DossierStatus } from '../domain/status.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
-import { toFieldErrors } from '../validation/ajv.ts'
 import { DeliveryError, type AgencyHttpClient } from '../delivery/http-client.ts'
 import { BusyError, HubValidationError, PaymentAmountError, PaymentConflictError, PaymentMerchantError, PaymentNotFoundError, PaymentProviderError, PaymentSignatureError } from '../errors.ts'
 
@@ -46,9 +45,8 @@ export interface PaymentServiceOptions {
   store: DossierStore
   lifecycle: LifecycleService
   settings: ResolvedPayments
-  adapter: PaymentAdapter
-  validateCallback: ValidateFunction
-  validateCreate: ValidateFunction
+  /** the payment platform's gateway: its adapter's native messages, validated, signed, verified */
+  gateway: PaymentGateway
   agencies: ReadonlyMap<string, ResolvedAgency>
   /** the agencies' adapter gateways, by adapter name: the payment notice is mapped and checked against the adapter's native payment schema */
   gateways: ReadonlyMap<string, AdapterGateway>
@@ -123,7 +121,7 @@ export class PaymentService {
 
   /** Attempt `attempt` of `max` to create payment `reference` on the platform and tell the portal its address. */
   async create (reference: string, attempt: number, max: number, http: AgencyHttpClient): Promise<AttemptOutcome> {
-    const { payments, adapter, settings, log } = this.#o
+    const { payments, gateway, settings, log } = this.#o
     const p = await payments.get(reference)
     if (p === undefined) return { outcome: 'failed', error: `no payment ${reference}` }
     if (p.state !== 'creating') {
@@ -133,7 +131,7 @@ export class PaymentService {
     const at = toVietnamIso(this.#o.now())
     let error: DeliveryError
     try {
-      const req = adapter.create({
+      const req = gateway.create({
         reference,
         dossierCode: p.dossier,
         amount: p.amount,
@@ -142,17 +140,15 @@ export class PaymentService {
         createdAt: p.createdAt,
         expiresAt: p.expiresAt
       }, { merchantCode: settings.merchantCode, secret: settings.secret, ...(settings.returnUrl !== undefined && { returnUrl: settings.returnUrl }) })
-      const v = this.#o.validateCreate
-      if (!v(req.body)) throw new DeliveryError(`the ${adapter.name} adapter produced a request its schema rejects: ${toFieldErrors(v.errors).slice(0, 3).map((f) => `${f.pointer} ${f.detail}`).join('; ')}`, false)
       const res = await http.send(req, { endpoint: settings.endpoint, timeoutMs: settings.timeoutMs, idempotencyKey: `payment/${reference}` })
-      const { url } = adapter.address(res)
+      const { url } = gateway.address(res)
       if (await payments.opened(reference, url, attempt, at)) {
         log.info({ dossier: p.dossier, payment: reference }, 'payment address created')
         await this.#tellAddress(p, url)
       }
       return { outcome: 'done' }
     } catch (err) {
-      error = err instanceof DeliveryError ? err : new DeliveryError(err instanceof AdapterMappingError ? err.message : `payment request failed: ${(err as Error).message}`, false)
+      error = err instanceof DeliveryError ? err : new DeliveryError(err instanceof AdapterMappingError || err instanceof NativeOutputError ? err.message : `payment request failed: ${(err as Error).message}`, false)
     }
     const final = !error.retryable || attempt >= max
     await payments.createFailed(reference, attempt, error.message, final, at)
@@ -188,7 +184,7 @@ export class PaymentService {
    * `onDossier` learns the payment's dossier as soon as it is known (for its audit trail).
    */
   async callback (provider: string, params: Record<string, unknown>, onDossier: (code: string) => void = () => {}): Promise<CallbackAnswer> {
-    const { payments, adapter, settings, log } = this.#o
+    const { payments, gateway, settings, log } = this.#o
     const at = toVietnamIso(this.#o.now())
     const refuse = async (err: Error & { statusCode?: number }, reference?: string): Promise<never> => {
       await payments.logCallback({ at, provider, ...(reference !== undefined && { reference }), outcome: (err as { code?: string }).code ?? 'refused', status: err.statusCode ?? 400, detail: err.message.slice(0, 500) })
@@ -196,27 +192,22 @@ export class PaymentService {
       throw err
     }
     if (provider !== settings.provider) return await refuse(new PaymentProviderError(provider, settings.provider))
-    const reference = typeof params.vnp_TxnRef === 'string' ? params.vnp_TxnRef.slice(0, 100) : undefined
+    const reference = gateway.claimedReference(params)
     const known = reference !== undefined ? await payments.get(reference) : undefined
     if (known !== undefined) onDossier(known.dossier)
-    const v = this.#o.validateCallback
-    if (!v(params)) {
-      return await refuse(new HubValidationError(toFieldErrors(v.errors).map((f) => ({ pointer: `#${f.pointer}`, detail: f.detail })), `The ${adapter.name} payment result has invalid fields; nothing was changed`), reference)
-    }
-    const fields = params as Record<string, string>
-    if (!adapter.verify(fields, settings.secret)) return await refuse(new PaymentSignatureError(`${adapter.name}: vnp_SecureHash does not match`), reference)
     let result: PaymentResult
     try {
-      result = adapter.result(fields)
+      result = gateway.callback(params, settings.secret)
     } catch (err) {
-      if (!(err instanceof AdapterMappingError)) throw err
-      return await refuse(new HubValidationError([{ pointer: '#', detail: err.message }]), reference)
+      if (err instanceof GatewayRefusal) return await refuse(new HubValidationError(err.problems, err.title), reference)
+      if (err instanceof CallbackSignatureError) return await refuse(new PaymentSignatureError(err.message), reference)
+      throw err
     }
     if (result.merchantCode !== settings.merchantCode) return await refuse(new PaymentMerchantError(result.merchantCode, settings.merchantCode), reference)
     if (known === undefined) return await refuse(new PaymentNotFoundError(result.reference), result.reference)
     const judged = judgeCallback(known, result)
-    const answer = (p: Payment, changed: boolean, ack: Parameters<PaymentAdapter['acknowledge']>[0], extra: Partial<CallbackAnswer> = {}): CallbackAnswer => ({
-      ack: adapter.acknowledge(ack),
+    const answer = (p: Payment, changed: boolean, ack: CallbackOutcome, extra: Partial<CallbackAnswer> = {}): CallbackAnswer => ({
+      ack: gateway.acknowledge(ack),
       reference: p.reference,
       dossier: p.dossier,
       state: p.state,
@@ -377,7 +368,7 @@ export class PaymentService {
     const due = await this.#o.payments.outboxDue(this.#o.now().getTime() - graceMs)
     if (due.length > 0) {
       await this.#o.enqueue(due.map((d) => ({ message: d.message, reference: d.reference })))
-      for (const d of due) await this.#o.payments.outboxSeen(d.reference, d.message)
+      await this.#o.payments.outboxSeen(due)
     }
     return { opened, requeued: due.length }
   }
@@ -405,6 +396,34 @@ export class PaymentService {
     log.info({ dossier: p.dossier, payment: reference }, 'payment request retried by an administrator')
     await this.#o.enqueue([{ message: 'create', reference }]).catch((err: unknown) => {
       log.warn({ err, payment: reference }, 'payment request owed again but not queued now; the relay will queue it')
+    })
+    return await payments.get(reference) ?? p
+  }
+
+  /** Paid payments whose notice to the agency failed for good (administrators), oldest first. */
+  async failedNotices (offset: number, limit: number): Promise<{ total: number, payments: Payment[] }> {
+    return await this.#o.payments.failedNotices(offset, limit)
+  }
+
+  /**
+   * A failed notice to the agency that the applicant paid, sent again (an administrator): full
+   * attempts, the same Idempotency-Key (<code>/<step>/payment-<reference>), so an agency that keeps
+   * keys drops a repeat. Only a failed one; anything else is a 400 naming its state.
+   */
+  async retryNotice (reference: string): Promise<Payment> {
+    const { payments, log } = this.#o
+    const p = await payments.get(reference)
+    if (p === undefined) throw new PaymentNotFoundError(reference)
+    const refuse = (detail: string): never => { throw new HubValidationError([{ parameter: 'reference', detail }]) }
+    if (p.agencyNotice?.state !== 'failed') {
+      refuse(p.agencyNotice === undefined
+        ? `payment ${reference} is ${p.state}: no notice to the agency is owed before it is paid`
+        : `the notice of payment ${reference} to agency ${p.agency} has not failed (it is ${p.agencyNotice.state}): only a failed notice is retried`)
+    }
+    if (!(await payments.retryNotice(reference))) refuse(`the notice of payment ${reference} has not failed any more: another retry came first`)
+    log.info({ dossier: p.dossier, payment: reference, agency: p.agency }, 'payment notice to the agency retried by an administrator')
+    await this.#o.enqueue([{ message: 'notice', reference }]).catch((err: unknown) => {
+      log.warn({ err, payment: reference }, 'payment notice owed again but not queued now; the relay will queue it')
     })
     return await payments.get(reference) ?? p
   }

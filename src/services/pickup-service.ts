@@ -255,7 +255,7 @@ export class PickupService {
     const due = await this.#o.pickups.outboxDue(this.#o.now().getTime() - graceMs)
     if (due.length > 0) {
       await this.#o.enqueue(due.map((d) => ({ message: d.cancel ? 'cancel' as const : 'pickup' as const, reference: d.code })))
-      for (const d of due) await this.#o.pickups.outboxSeen(d.code, d.cancel)
+      await this.#o.pickups.outboxSeen(due)
     }
     return { opened, cancelled, requeued: due.length }
   }

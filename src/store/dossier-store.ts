@@ -15,6 +15,7 @@ import type { DossierHead, LifecycleFacts } from '../domain/lifecycle.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
 import { outboxMember, parseOutboxMember, type DeliveryKind } from './keys.ts'
 import { TurnBatch } from './turn-batch.ts'
+import { OutboxRelayRows } from './outbox-relay.ts'
 
 export interface IntakeInput {
   idempotencyKey?: string
@@ -259,8 +260,12 @@ export class DossierStore {
   /** the step compare-and-sets of one turn: one statement, one commit */
   readonly #steps: TurnBatch<StepCall, number | undefined>
 
+  /** the relay's rows: deliveries of dossiers, withdrawal and supplement notices to agencies */
+  readonly #relay: OutboxRelayRows
+
   constructor (sql: Sql) {
     this.#sql = sql
+    this.#relay = new OutboxRelayRows(sql, { kinds: ['dossier', 'withdrawal'], prefixes: ['supplement-'] })
     this.#reads = new TurnBatch(async (codes) => {
       const rows = await this.#sql<ForUpdateRow[]>`
         select d.code, ${this.#sql.unsafe(DOSSIER_COLUMNS)} from dossiers d where d.code = any(${[...new Set(codes)]}::text[])`
@@ -557,20 +562,15 @@ export class DossierStore {
    * through every row in turn.
    */
   async outboxDue (beforeMs: number, limit: number): Promise<Array<{ code: string, step: string, kind: DeliveryKind, member: string }>> {
-    const rows = await this.#sql<Array<{ member: string }>>`
-      select o.idempotency_key as member from outbox o
-      where o.confirmed_at is null and o.discarded_at is null and coalesce(o.queued_at, o.created_at) <= ${new Date(beforeMs)}
-        and (o.kind in ('dossier', 'withdrawal') or o.kind like 'supplement-%')
-      order by coalesce(o.queued_at, o.created_at) limit ${limit}`
-    return rows.flatMap(({ member }) => {
+    return (await this.#relay.due(beforeMs, limit)).flatMap((member) => {
       const p = parseOutboxMember(member)
       return p === undefined ? [] : [{ ...p, member }]
     })
   }
 
-  /** The relay saw the row's message in its queue (or queued it): looked at again a grace period later. */
-  async outboxSeen (member: string): Promise<void> {
-    await this.#sql`update outbox set queued_at = now() where idempotency_key = ${member} and confirmed_at is null`
+  /** The relay saw the rows' messages in their queue (or queued them): looked at again a grace period later. One statement. */
+  async outboxSeen (member: string | readonly string[]): Promise<void> {
+    await this.#relay.seen(typeof member === 'string' ? [member] : member)
   }
 
   /**
@@ -600,8 +600,8 @@ export class DossierStore {
     await this.#sql`update outbox set discarded_at = null where idempotency_key = ${outboxMember(code, step)} and discarded_at is not null`
   }
 
-  /** Confirms an outbox row: its message is queued (or needs no sending any more). */
-  async outboxRemove (member: string): Promise<void> {
-    await this.#sql`update outbox set confirmed_at = now() where idempotency_key = ${member} and confirmed_at is null`
+  /** Confirms outbox rows: their messages are settled (or need no sending any more). One statement. */
+  async outboxRemove (member: string | readonly string[]): Promise<void> {
+    await this.#relay.confirm(typeof member === 'string' ? [member] : member)
   }
 }

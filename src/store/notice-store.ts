@@ -2,6 +2,13 @@
  * Notices to the applicant in the record (migrations/0007_notices.sql): the pending notifications
  * (the notice outbox, written by a trigger in the change's own transaction), one row per notice
  * and channel with its state, every attempt, and the monthly counts per channel.
+ *
+ * The monthly counts are of notices, each counted once by its final state in the (Vietnam) month
+ * it reached it: `sent` (the provider accepted it: what the province is billed for, with its SMS
+ * `segments`) or `failed`. Attempts the provider refused or never answered are not messages it
+ * bills (a repeat carries the same request id, which the providers drop), so they are not counted;
+ * a failed notice an administrator retries leaves the failed count of its month and is counted
+ * again when it settles.
  */
 import type { Sql } from 'postgres'
 import type { NoticeChannel, NoticeKind } from '../domain/notice.ts'
@@ -135,12 +142,26 @@ export class NoticeStore {
     return { total: count[0]?.n ?? 0, notices: rows.map((r) => ({ code: r.code, ...rowOf(r) })) }
   }
 
-  /** An administrator asks for a failed notice again: queued, its attempts from 0. False when it is not failed. */
+  /**
+   * An administrator asks for a failed notice again: queued, its attempts from 0, and taken off the
+   * failed count of the month it failed in (its updated_at until now), in one statement: a notice
+   * counts once, by its final state (record() counts it again when it settles). False when it is not failed.
+   */
   async retry (code: string, sequence: number, channel: NoticeChannel, at: Date): Promise<boolean> {
     const rows = await this.#sql`
-      update notices n set state = 'queued', attempts = 0, not_before = null, updated_at = ${at}
-      from dossiers d where d.id = n.dossier_id and d.code = ${code} and n.seq = ${sequence} and n.channel = ${channel} and n.state = 'failed'
-      returning n.seq`
+      with upd as (
+        update notices n set state = 'queued', attempts = 0, not_before = null, updated_at = ${at}
+        from dossiers d, notices o
+        where d.id = n.dossier_id and d.code = ${code} and n.seq = ${sequence} and n.channel = ${channel} and n.state = 'failed'
+          and o.dossier_id = n.dossier_id and o.seq = n.seq and o.channel = n.channel
+        returning n.seq, n.channel, o.updated_at as failed_at
+      ),
+      cnt as (
+        update notice_counts c set failed = c.failed - 1 from upd
+        where c.month = date_trunc('month', (upd.failed_at at time zone 'UTC') + ${`${VIETNAM_OFFSET_MS} milliseconds`}::interval)::date
+          and c.channel = upd.channel and c.failed > 0
+      )
+      select seq from upd`
     return rows.length > 0
   }
 

@@ -7,6 +7,7 @@
 import type { Sql } from 'postgres'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
 import type { PaymentLine } from '../../adapters/payment-contract.ts'
+import { OutboxRelayRows } from './outbox-relay.ts'
 
 export type PaymentState = 'creating' | 'open' | 'paid' | 'failed' | 'cancelled'
 export type PaymentMessage = 'create' | 'notice'
@@ -63,7 +64,7 @@ interface Row {
   provider: string,
   requested_at: Date,
   amount: string,
-  lines: PaymentLine[] | string,
+  lines: PaymentLine[],
   note: string | null,
   notice_ref: string | null,
   state: PaymentState,
@@ -78,7 +79,7 @@ interface Row {
   attempts: number,
   last_error: string | null,
   reminded_at: Date | null,
-  agency_notice: NoticeState | string | null
+  agency_notice: NoticeState | null
 }
 
 const iso = (d: Date | null): string | undefined => d === null ? undefined : toVietnamIso(d)
@@ -93,7 +94,7 @@ function fromRow (r: Row): Payment {
     provider: r.provider,
     requestedAt: toVietnamIso(r.requested_at),
     amount: Number(r.amount),
-    lines: json(r.lines),
+    lines: r.lines,
     ...(r.note !== null && { note: r.note }),
     ...(r.notice_ref !== null && { noticeReference: r.notice_ref }),
     state: r.state,
@@ -108,7 +109,7 @@ function fromRow (r: Row): Payment {
     attempts: r.attempts,
     ...(r.last_error !== null && { lastError: r.last_error }),
     ...(r.reminded_at !== null && { remindedAt: iso(r.reminded_at) }),
-    ...(r.agency_notice !== null && { agencyNotice: json(r.agency_notice) })
+    ...(r.agency_notice !== null && { agencyNotice: r.agency_notice })
   } as Payment
 }
 
@@ -131,8 +132,10 @@ const PENDING_NOTICE = JSON.stringify({ state: 'pending', attempts: 0 } satisfie
 
 export class PaymentStore {
   readonly #sql: Sql
+  readonly #relay: OutboxRelayRows
   constructor (sql: Sql) {
     this.#sql = sql
+    this.#relay = new OutboxRelayRows(sql, { kinds: [PAYMENT_KINDS.create, PAYMENT_KINDS.notice] })
   }
 
   /** Steps waiting for a payment (state payment-requested) that have no payment row for their request yet. */
@@ -156,7 +159,7 @@ export class PaymentStore {
       with d as (select id from dossiers where code = ${p.code}),
       ins as (
         insert into payments (reference, dossier_id, step, requested_at, agency, provider, amount, lines, note, notice_ref, state, created_at, expires_at)
-        select ${p.reference}, d.id, ${p.step}, ${p.requestedAt}::timestamptz, ${p.agency}, ${p.provider}, ${p.amount}, ${JSON.stringify(p.lines)}::jsonb,
+        select ${p.reference}, d.id, ${p.step}, ${p.requestedAt}::timestamptz, ${p.agency}, ${p.provider}, ${p.amount}, ${JSON.stringify(p.lines)}::text::jsonb,
           ${p.note ?? null}, ${p.noticeReference ?? null}, 'creating', ${p.createdAt}::timestamptz, ${p.expiresAt}::timestamptz from d
         on conflict (dossier_id, step, requested_at) do nothing
         returning reference, dossier_id
@@ -236,7 +239,7 @@ export class PaymentStore {
       with u as (
         update payments set state = 'paid', paid_at = ${r.paidAt}::timestamptz, transaction_no = ${r.transactionNo ?? null},
           receipt_no = ${r.receiptNumber ?? null}, bank_code = ${r.bankCode ?? null},
-          agency_notice = ${PENDING_NOTICE}::jsonb
+          agency_notice = ${PENDING_NOTICE}::text::jsonb
         where reference = ${reference} and state in ('creating', 'open', 'failed') returning dossier_id, step
       )
       insert into outbox (kind, destination, dossier_id, step, idempotency_key, created_at)
@@ -254,9 +257,37 @@ export class PaymentStore {
   async agencyNotice (reference: string, notice: NoticeState): Promise<void> {
     const settled = notice.state === 'delivered' || notice.state === 'failed'
     await this.#sql`
-      with u as (update payments set agency_notice = ${JSON.stringify(notice)}::jsonb where reference = ${reference} returning reference)
+      with u as (update payments set agency_notice = ${JSON.stringify(notice)}::text::jsonb where reference = ${reference} returning reference)
       update outbox set confirmed_at = now() where ${settled} and idempotency_key = ${paymentOutboxKey(reference, 'notice')}
         and confirmed_at is null and exists (select 1 from u)`
+  }
+
+  /** Paid payments whose notice to the agency failed for good, oldest payment first, and how many there are. */
+  async failedNotices (offset: number, limit: number): Promise<{ total: number, payments: Payment[] }> {
+    const [rows, count] = await Promise.all([
+      this.#sql<Row[]>`select p.*, d.code from payments p join dossiers d on d.id = p.dossier_id
+        where p.agency_notice->>'state' = 'failed' order by p.paid_at, p.id offset ${offset} limit ${limit}`,
+      this.#sql<Array<{ n: number }>>`select count(*)::int as n from payments where agency_notice->>'state' = 'failed'`
+    ])
+    return { total: count[0]?.n ?? 0, payments: rows.map(fromRow) }
+  }
+
+  /**
+   * An administrator asks for a failed agency notice again: pending, its attempts from 0, and its
+   * outbox row owed again, in one statement. False when the notice has not failed.
+   */
+  async retryNotice (reference: string): Promise<boolean> {
+    const rows = await this.#sql<Array<{ reference: string }>>`
+      with u as (
+        update payments set agency_notice = ${PENDING_NOTICE}::text::jsonb
+        where reference = ${reference} and state = 'paid' and agency_notice->>'state' = 'failed' returning reference
+      ),
+      o as (
+        update outbox set confirmed_at = null, queued_at = null
+        where idempotency_key = ${paymentOutboxKey(reference, 'notice')} and exists (select 1 from u) returning id
+      )
+      select reference from u`
+    return rows.length > 0
   }
 
   /** Open payments whose address went out at `beforeMs` or earlier and were not reminded of yet. */
@@ -275,23 +306,19 @@ export class PaymentStore {
 
   /** Unconfirmed payment messages written or last seen at `beforeMs` or earlier (the relay). */
   async outboxDue (beforeMs: number, limit = 500): Promise<Array<{ reference: string, message: PaymentMessage }>> {
-    const rows = await this.#sql<Array<{ key: string }>>`
-      select idempotency_key as key from outbox
-      where kind in (${PAYMENT_KINDS.create}, ${PAYMENT_KINDS.notice}) and confirmed_at is null and discarded_at is null
-        and coalesce(queued_at, created_at) <= ${new Date(beforeMs)}
-      order by coalesce(queued_at, created_at) limit ${limit}`
-    return rows.flatMap((r) => {
-      const m = /^pay\|([A-Za-z0-9]+)\|(create|notice)$/.exec(r.key)
+    return (await this.#relay.due(beforeMs, limit)).flatMap((key) => {
+      const m = /^pay\|([A-Za-z0-9]+)\|(create|notice)$/.exec(key)
       return m === null ? [] : [{ reference: m[1] as string, message: m[2] as PaymentMessage }]
     })
   }
 
-  async outboxSeen (reference: string, message: PaymentMessage): Promise<void> {
-    await this.#sql`update outbox set queued_at = now() where idempotency_key = ${paymentOutboxKey(reference, message)} and confirmed_at is null`
+  /** The relay queued these messages: looked at again a grace period later. One statement. */
+  async outboxSeen (messages: ReadonlyArray<{ reference: string, message: PaymentMessage }>): Promise<void> {
+    await this.#relay.seen(messages.map((m) => paymentOutboxKey(m.reference, m.message)))
   }
 
   async outboxConfirm (reference: string, message: PaymentMessage): Promise<void> {
-    await this.#sql`update outbox set confirmed_at = now() where idempotency_key = ${paymentOutboxKey(reference, message)} and confirmed_at is null`
+    await this.#relay.confirm([paymentOutboxKey(reference, message)])
   }
 
   /** One line of the callbacks' trail. */

@@ -6,6 +6,7 @@
  */
 import type { Sql } from 'postgres'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
+import { OutboxRelayRows } from './outbox-relay.ts'
 
 export type PickupState = 'requested' | 'ordered' | 'collected' | 'handed-over' | 'failed' | 'cancelled'
 export const PICKUP_KIND = 'postal-pickup'
@@ -27,13 +28,13 @@ export interface Pickup {
   lastError?: string
 }
 
-interface Row { code: string, agency: string, state: PickupState, address: Record<string, unknown> | string, province_pays: boolean, requested_at: Date, item_code: string | null, collected_at: Date | null, handed_over_at: Date | null, postage: string | null, attempts: number, last_error: string | null }
+interface Row { code: string, agency: string, state: PickupState, address: Record<string, unknown>, province_pays: boolean, requested_at: Date, item_code: string | null, collected_at: Date | null, handed_over_at: Date | null, postage: string | null, attempts: number, last_error: string | null }
 
 const fromRow = (r: Row): Pickup => ({
   dossier: r.code,
   agency: r.agency,
   state: r.state,
-  address: typeof r.address === 'string' ? JSON.parse(r.address) as Record<string, unknown> : r.address,
+  address: r.address,
   provincePaysPostage: r.province_pays,
   requestedAt: toVietnamIso(r.requested_at),
   ...(r.item_code !== null && { itemCode: r.item_code }),
@@ -46,8 +47,10 @@ const fromRow = (r: Row): Pickup => ({
 
 export class PickupStore {
   readonly #sql: Sql
+  readonly #relay: OutboxRelayRows
   constructor (sql: Sql) {
     this.#sql = sql
+    this.#relay = new OutboxRelayRows(sql, { kinds: [PICKUP_KIND, PICKUP_CANCEL_KIND] })
   }
 
   /** New (1) postal dossiers that ask for a pickup and have no pickup row yet (a crash between intake and the request). */
@@ -67,7 +70,7 @@ export class PickupStore {
       with d as (select id from dossiers where code = ${code}),
       ins as (
         insert into postal_pickups (dossier_id, agency, state, address, province_pays, requested_at)
-        select d.id, ${agency}, 'requested', ${JSON.stringify(address)}::jsonb, ${provincePays}, ${at}::timestamptz from d
+        select d.id, ${agency}, 'requested', ${JSON.stringify(address)}::text::jsonb, ${provincePays}, ${at}::timestamptz from d
         on conflict (dossier_id) do nothing returning dossier_id
       )
       insert into outbox (kind, destination, dossier_id, idempotency_key, created_at)
@@ -144,18 +147,16 @@ export class PickupStore {
   }
 
   async outboxDue (beforeMs: number, limit = 500): Promise<Array<{ code: string, cancel: boolean }>> {
-    const rows = await this.#sql<Array<{ key: string }>>`
-      select idempotency_key as key from outbox where kind in (${PICKUP_KIND}, ${PICKUP_CANCEL_KIND}) and confirmed_at is null and discarded_at is null
-        and coalesce(queued_at, created_at) <= ${new Date(beforeMs)} order by coalesce(queued_at, created_at) limit ${limit}`
-    return rows.map((r) => ({ code: r.key.replace(/^pickup\|/, '').replace(/\|cancel$/, ''), cancel: r.key.endsWith('|cancel') }))
+    return (await this.#relay.due(beforeMs, limit)).map((key) => ({ code: key.replace(/^pickup\|/, '').replace(/\|cancel$/, ''), cancel: key.endsWith('|cancel') }))
   }
 
-  async outboxSeen (code: string, cancel = false): Promise<void> {
-    await this.#sql`update outbox set queued_at = now() where idempotency_key = ${pickupOutboxKey(code, cancel)} and confirmed_at is null`
+  /** The relay queued these messages: looked at again a grace period later. One statement. */
+  async outboxSeen (messages: ReadonlyArray<{ code: string, cancel: boolean }>): Promise<void> {
+    await this.#relay.seen(messages.map((m) => pickupOutboxKey(m.code, m.cancel)))
   }
 
   async outboxConfirm (code: string, cancel = false): Promise<void> {
-    await this.#sql`update outbox set confirmed_at = now() where idempotency_key = ${pickupOutboxKey(code, cancel)} and confirmed_at is null`
+    await this.#relay.confirm([pickupOutboxKey(code, cancel)])
   }
 
   /**

@@ -550,6 +550,42 @@ t.test('payment: every simulated agency that asks for fees takes the notice in i
   t.same(hub.calls, [], 'a payment notice makes the simulator post nothing by itself')
 })
 
+t.test('pickup: the post office checks the hub\'s credentials first, takes the request in its format, answers a repeat with the same tracking number', async (t) => {
+  const hub = await tinyHub(t)
+  const { sims, settings } = await simulatorsFor(t, hub.url)
+  const agency = agencyOf(settings, POSTAL_AGENCY)
+  const url = sims.urls.get(POSTAL_AGENCY) ?? ''
+  const code = postalCode(91)
+  const req = postalAdapter.pickup?.({
+    dossierCode: code,
+    procedureName: 'Đăng ký khai sinh',
+    desk: { code: '000.31.35.H56', name: 'Bộ phận một cửa' },
+    contactName: 'Trần Văn Bình',
+    phone: '+84987654321',
+    address: { provinceCode: '38', wardCode: '14758', line: 'Số 8, ngõ 45, đường Bà Triệu' },
+    provincePaysPostage: true
+  }, { agencyId: POSTAL_AGENCY, agencyCode: CUSTOMER })
+  if (req === undefined) throw new Error('the postal adapter takes no pickups')
+  const key = `${code}/pickup`
+  const forged = await send(url, agency, req, key, { type: 'bearer', secret: 'not-the-token' })
+  t.equal(forged.status, 401, 'wrong credentials: 401')
+  const bare = await request(new URL(req.path ?? '', `${url}/`).href, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(req.body) })
+  await bare.body.text()
+  t.equal(bare.statusCode, 401, 'none: 401')
+  t.equal(sims.unauthorized, 2, 'counted')
+  t.same(sims.pickups, [], 'and not ordered')
+  const first = await send(url, agency, req, key)
+  t.equal(first.status, 201, 'with the right ones: ordered')
+  const item = (first.body as { ItemCode?: string }).ItemCode
+  t.match(item, /^[A-Z]{2}\d{9}VN$/, 'a tracking number (S10)')
+  const again = await send(url, agency, req, key)
+  t.same(again, first, 'a repeat (same Idempotency-Key): the same answer')
+  t.equal(sims.duplicates, 1, 'dropped')
+  t.match(sims.pickups, [{ agency: POSTAL_AGENCY, code, itemCode: item, idempotencyKey: key }], 'recorded once')
+  t.equal(sims.pickups.length, 1)
+  t.equal((await send(url, agency, { ...req, body: { nothing: 'here' } }, `${key}-x`)).status, 400, 'not a pickup request: 400')
+})
+
 t.test('simulators leave alone the endpoints they are not asked to serve (SIM_AGENCIES)', async (t) => {
   const { sims, settings } = await simulatorsFor(t, 'http://127.0.0.1:9', { only: new Set(['evn', 'tax']) })
   t.same([...sims.urls.keys()].sort(), ['evn', 'tax'], 'only the agencies named')

@@ -232,7 +232,7 @@ t.test('the OpenAPI document', async (t) => {
         }
       }
     }
-    t.equal(checked, 46, 'forty-six API operations')
+    t.equal(checked, 48, 'forty-eight API operations')
   })
 
   t.test('dossier-submission leaves out what the hub assigns; dossier has it', async (t) => {
@@ -319,6 +319,8 @@ const OPERATION_IDS: Record<string, string> = {
   'POST /v1/admin/dossiers/{code}/notices/{sequence}/{channel}/retry': 'retryNotice',
   'GET /v1/admin/payments/failed': 'listFailedPayments',
   'POST /v1/admin/payments/{reference}/retry': 'retryPayment',
+  'GET /v1/admin/payments/notices/failed': 'listFailedPaymentNotices',
+  'POST /v1/admin/payments/{reference}/notice/retry': 'retryPaymentNotice',
   'GET /v1/admin/postal-pickups/failed': 'listFailedPickups',
   'POST /v1/admin/postal-pickups/{code}/retry': 'retryPickup',
   'WEBHOOK dossier-notification': 'receiveDossierNotification'

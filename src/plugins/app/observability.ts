@@ -131,7 +131,7 @@ async function observability (app: FastifyInstance, o: ObservabilityOptions): Pr
   if (citizenRetries !== undefined) {
     new Gauge({
       name: 'hub_citizen_services_failed',
-      help: 'Citizen services that failed for good and wait for an administrator\'s retry: notices to applicants, payment requests not created on the payment platform, postal pickup requests not taken (kind notice, payment, pickup)',
+      help: 'Citizen services that failed for good and wait for an administrator\'s retry: notices to applicants, payment requests not created on the payment platform, notices to agencies that the applicant paid, postal pickup requests not taken (kind notice, payment, payment-notice, pickup)',
       labelNames: ['kind'] as const,
       registers: [registry],
       async collect () {

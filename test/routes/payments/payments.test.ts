@@ -11,6 +11,9 @@ import { build, startAgency, testSettings, waitFor, post, example, answerJson, E
 import { startPaymentPlatform, type PaymentPlatform } from '../../../adapters/vnpay/simulator.ts'
 import type { DossierSummary } from '../../../src/types/schemas.generated.ts'
 import { createStrictAjv } from '../../../src/validation/ajv.ts'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { MIGRATIONS_DIR } from '../../../src/store/migrate.ts'
 
 const SECRET = 'test-vnpay-hash-secret-0123456789'
 const MERCHANT = 'LTHUB001'
@@ -184,6 +187,29 @@ t.test('a payment end to end: address, every refusal, paid, resumed, replay, age
   t.equal(record.DuocThanhToanTrucTuyen, 2, 'paid online through the province\'s gateway')
   const fees = (record.DanhSachLePhi ?? []) as Array<Record<string, unknown>>
   t.same(fees.map((f) => [f.MaPhiLePhi, f.Gia, f.HinhThucThu, f.LoaiPhiLePhi]), [['LP-01', 50_000, 2, 1], ['PTD-02', 150_000, 2, 1]], 'the payment request\'s fee lines, collected online, in DanhSachLePhi')
+})
+
+t.test('fee lines and the agency notice are jsonb values in the record; 0021 parses the rows written as JSON strings before', async (t) => {
+  const s = await setup(t)
+  const { code } = await submitAndRequest(s)
+  const [open] = await waitFor(async () => { const p = await payments(s.hub, code); return p[0]?.state === 'open' ? p : undefined }, 'the payment address')
+  const reference = String(open?.reference)
+  await s.platform.pay(reference)
+  await waitFor(async () => { const [p] = await payments(s.hub, code); return p?.agencyNotice?.state === 'delivered' ? p : undefined }, 'the agency told')
+  const stored = async (): Promise<Record<string, unknown> | undefined> => (await s.hub.db.sql<Array<Record<string, unknown>>>`
+    select jsonb_typeof(lines) as lines, lines->1->>'code' as second, jsonb_typeof(agency_notice) as notice, agency_notice->>'state' as state
+    from payments where reference = ${reference}`)[0]
+  t.same(await stored(), { lines: 'array', second: 'PTD-02', notice: 'object', state: 'delivered' }, 'an array and an object, readable in SQL')
+  const api = await payments(s.hub, code)
+
+  // as PaymentStore wrote them before 0021: the JSON text as a jsonb string
+  await s.hub.db.sql`update payments set lines = to_jsonb(lines::text), agency_notice = to_jsonb(agency_notice::text) where reference = ${reference}`
+  t.same(await stored(), { lines: 'string', second: null, notice: 'string', state: null }, 'the old rows: strings SQL cannot read into')
+  await s.hub.db.sql.unsafe(await readFile(join(MIGRATIONS_DIR, '0021_payment_jsonb.sql'), 'utf8')).simple()
+  t.same(await stored(), { lines: 'array', second: 'PTD-02', notice: 'object', state: 'delivered' }, '0021 parses them once')
+  await s.hub.db.sql.unsafe(await readFile(join(MIGRATIONS_DIR, '0021_payment_jsonb.sql'), 'utf8')).simple()
+  t.same(await stored(), { lines: 'array', second: 'PTD-02', notice: 'object', state: 'delivered' }, 'and leaves converted rows alone')
+  t.same(await payments(s.hub, code), api, 'the API reads the same payment')
 })
 
 t.test('payment requests the hub refuses, and what is not asked online', async (t) => {
