@@ -185,7 +185,13 @@ function attachmentToNative (a: Attachment): JusticeGiayToDinhKem {
     ...(a.url !== undefined && { duongDan: a.url }),
     ...(a.contentBase64 !== undefined && { noiDungBase64: a.contentBase64 }),
     ...(a.digitized !== undefined && { daSoHoa: a.digitized }),
-    ...(a.reusable !== undefined && { taiSuDung: a.reusable })
+    ...(a.reusable !== undefined && { taiSuDung: a.reusable }),
+    // was reused (once-only), set by the hub: not "may be reused" (taiSuDung)
+    ...(a.reused !== undefined && {
+      daTaiSuDung: true,
+      ...(a.reused.fromNationalStore === true && { layTuKhoDMQG: true }),
+      maGiayToKho: a.reused.documentId
+    })
   }
 }
 

@@ -330,7 +330,13 @@ function attachmentToNative (a: Attachment): LandGiayToKemTheo {
     ...(a.url !== undefined && { DuongDan: a.url }),
     ...(a.contentBase64 !== undefined && { NoiDungBase64: a.contentBase64 }),
     ...(a.digitized !== undefined && { DuocSoHoa: a.digitized }),
-    ...(a.reusable !== undefined && { DuocTaiSuDung: a.reusable })
+    ...(a.reusable !== undefined && { DuocTaiSuDung: a.reusable }),
+    // was reused (once-only), set by the hub: this format's DuocTaiSuDung means "may be reused"
+    ...(a.reused !== undefined && {
+      DaTaiSuDung: true,
+      ...(a.reused.fromNationalStore === true && { DuocLayTuKhoDMQG: true }),
+      MaGiayToTaiSuDung: a.reused.documentId
+    })
   }
 }
 
