@@ -10,6 +10,9 @@ import { createHash } from 'node:crypto'
 import { build, example, post, startAgency, testSettings, waitFor, type AgencyServer, type TestHub, asAgency, asPortal, asAdmin, type InjectResponse } from '../../helper.ts'
 import type { Dossier, DossierSubmission, DossierSummary, StoredDocument } from '../../../src/types/schemas.generated.ts'
 import { toVietnamIso } from '../../../src/domain/vietnam-time.ts'
+import { vietnamDate } from '../../../src/domain/calendar.ts'
+import type { IndicatorReport, IndicatorUnit } from '../../../src/types/schemas.generated.ts'
+import { startNationalStore, demoDocuments } from '../../../adapters/national-data-store/simulator.ts'
 
 const CHILD = '038226001234'
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex')
@@ -148,4 +151,46 @@ t.test('each agency receives a supplement\'s reused document in its native forma
     t.equal(item?.[c.sha], paper.sha256, `${c.agency}: the file reference with its SHA-256 (${c.sha})`)
     t.equal(item?.[c.size], paper.byteSize, `${c.agency}: and its size (${c.size})`)
   }
+})
+
+/** Indicator `id` of today (Vietnam date) for the province: [numerator, denominator, value]. */
+async function provinceFigure (hub: TestHub, id: string): Promise<unknown[]> {
+  const today = vietnamDate(new Date())
+  const res = await asAdmin(hub).inject(`/v1/reports/indicators?from=${today}&to=${today}`)
+  if (res.statusCode !== 200) throw new Error(`indicators answered ${res.statusCode}: ${res.body}`)
+  const f = (res.json<IndicatorReport>().province as IndicatorUnit | undefined)?.indicators.find((i) => i.id === id)
+  return [f?.numerator, f?.denominator, f?.value]
+}
+
+t.test('indicators 4.3 and 4.4 count the documents reused in supplements, not only those attached at receipt', async (t) => {
+  const store = await startNationalStore({ seed: demoDocuments })
+  t.teardown(store.close)
+  const agencies = await startAgency(t)
+  const hub = await build(t, { settings: { ...testSettings({ agencyUrl: agencies.url }), nationalDataStore: { endpoint: store.url, timeoutMs: 2000 } } })
+  const [demo] = demoDocuments(store.url)
+  const child = (reference: string): DossierSubmission => {
+    const s = example('child-residence-insurance')
+    s.source = { system: 'dvc-thanhhoa', reference }
+    return s
+  }
+  // four dossiers received today, none reusing anything at receipt:
+  //   A supplies a paper the hub holds (digitised at the desk)      → 4.3
+  //   B supplies a paper taken from the national personal data store → 4.3 and 4.4
+  //   C supplies a file                                              → neither
+  //   D is waiting for papers                                        → neither
+  const a = await askedForPapers(hub, agencies, child('IND-A'), 'police-residence')
+  const b = await askedForPapers(hub, agencies, child('IND-B'), 'police-residence')
+  const c = await askedForPapers(hub, agencies, child('IND-C'), 'police-residence')
+  await askedForPapers(hub, agencies, child('IND-D'), 'police-residence')
+  t.same(await provinceFigure(hub, '4.3'), [0, 4, 0], '4.3 before any supplement: 0 of 4')
+  t.same(await provinceFigure(hub, '4.4'), [0, 4, 0], '4.4 before any supplement: 0 of 4')
+
+  const paper = await digitize(hub, { holder: CHILD })
+  t.equal((await supply(hub, a, 'IND-A-1', [{ componentCode: 'TT-02', reuse: { documentId: paper.id, consent: consent() } }])).statusCode, 201)
+  t.equal((await supply(hub, b, 'IND-B-1', [{ componentCode: 'TT-02', reuse: { nationalStoreReference: demo?.MaGiayTo, consent: consent() } }])).statusCode, 201)
+  t.same(store.fetched, [demo?.MaGiayTo], 'B\'s paper was fetched from the national store')
+  t.equal((await supply(hub, c, 'IND-C-1', [{ componentCode: 'TT-02', fileName: 'gks.pdf', mediaType: 'application/pdf', byteSize: 10, sha256: sha('gks'), url: 'https://motcua.thanhhoa.gov.vn/gks.pdf' }])).statusCode, 201)
+
+  t.same(await provinceFigure(hub, '4.3'), [2, 4, 50], '4.3: A and B reused a document in a supplement, 2 of 4 = 50%')
+  t.same(await provinceFigure(hub, '4.4'), [1, 4, 25], '4.4: B took one from the national store, 1 of 4 = 25%')
 })
