@@ -239,6 +239,7 @@ function resultToNative (r: ResultDocument): JusticeKetQuaLienThong {
     maThanhPhan: r.componentCode,
     duongDan: r.url,
     maBam: r.sha256,
+    ...(r.byteSize !== undefined && { kichThuoc: r.byteSize }),
     ...(r.mediaType !== undefined && { kieuTep: r.mediaType }),
     ...(r.originalCopies !== undefined && { soBanChinh: r.originalCopies }),
     ...(r.certifiedCopies !== undefined && { soBanSao: r.certifiedCopies }),

@@ -893,6 +893,10 @@ export interface JusticeKetQuaLienThong {
    */
   maBam: string;
   /**
+   * Kích thước tệp — size in bytes, when the issuing agency reported it (or the hub learnt it since): the file can be checked against it like any attachment.
+   */
+  kichThuoc?: number;
+  /**
    * Kiểu tệp — media type.
    */
   kieuTep?: string;

@@ -394,6 +394,7 @@ function earlierResultToNative (r: ResultDocument): LandKetQuaBuocTruoc {
     ...(r.mediaType !== undefined && { KieuFile: r.mediaType }),
     LinkFile: r.url,
     MaBam: r.sha256,
+    ...(r.byteSize !== undefined && { KichThuoc: r.byteSize }),
     ...(r.originalCopies !== undefined && { SoBanChinh: r.originalCopies }),
     ...(r.certifiedCopies !== undefined && { SoBanSao: r.certifiedCopies }),
     ...(r.step !== undefined && { MaBuoc: r.step }),

@@ -796,6 +796,10 @@ export interface LandKetQuaBuocTruoc {
    */
   MaBam: string;
   /**
+   * Kích thước tệp — size in bytes, when the issuing agency reported it (or the hub learnt it since): the file can be checked against it like any attachment.
+   */
+  KichThuoc?: number;
+  /**
    * Số bản chính — original copies issued.
    */
   SoBanChinh?: number;
