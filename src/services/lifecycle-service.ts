@@ -267,6 +267,17 @@ export class LifecycleService {
       if (first.fingerprint !== fingerprint) throw new SupplementConflictError(input.id, code)
       return { created: false, answer: first.answer }
     }
+    // The dossier is read once: whether papers are asked for is checked first (a supplement that
+    // will be refused resolves no document and fetches nothing from the national personal data
+    // store), and the same read serves the first round below; a round that finds it changed since
+    // reads it again.
+    const first = await store.getForUpdate(code)
+    if (first === undefined) throw new DossierNotFoundError(code)
+    if (first.status !== 'supplement-requested') {
+      const seen = await store.eventAnswer(code, eventId)
+      if (seen !== undefined) return repeat(seen)
+      throw new NoSupplementRequestedError(code, first.status, String(STATUSES[first.status].code))
+    }
     // once-only: papers named by a stored document become its file reference, checked as at intake
     // (holder: the applicant or a person the dossier is about; valid at the supplement's time;
     // consent before it); a refusal names each component and changes nothing. The fingerprint above
@@ -277,10 +288,8 @@ export class LifecycleService {
     if (named) {
       const documents = this.#o.documents
       if (documents === undefined) throw new HubValidationError([{ pointer: '#/attachments', detail: 'this hub keeps no document store: give every paper as a file' }])
-      const dossier = await store.get(code)
-      if (dossier === undefined) throw new DossierNotFoundError(code)
       try {
-        ({ attachments, reused } = await documents.resolveAttachments(input.attachments, dossierSubjects(dossier), this.#o.now(), client))
+        ({ attachments, reused } = await documents.resolveAttachments(input.attachments, dossierSubjects(first.dossier), this.#o.now(), client))
       } catch (err) {
         // a document valid when the supplement was received may be revoked or expired since: a
         // repeat of that supplement is answered with its first answer, as any repeat is
@@ -290,8 +299,8 @@ export class LifecycleService {
         throw err
       }
     }
-    const outcome = await compareAndSet(async () => {
-      const found = await store.getForUpdate(code)
+    const outcome = await compareAndSet(async (round) => {
+      const found = round === 0 ? first : await store.getForUpdate(code)
       if (found === undefined) throw new DossierNotFoundError(code)
       const seen = await store.eventAnswer(code, eventId)
       if (seen !== undefined) return repeat(seen)

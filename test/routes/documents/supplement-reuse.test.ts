@@ -194,3 +194,30 @@ t.test('indicators 4.3 and 4.4 count the documents reused in supplements, not on
   t.same(await provinceFigure(hub, '4.3'), [2, 4, 50], '4.3: A and B reused a document in a supplement, 2 of 4 = 50%')
   t.same(await provinceFigure(hub, '4.4'), [1, 4, 25], '4.4: B took one from the national store, 1 of 4 = 25%')
 })
+
+t.test('a supplement nobody asked for is refused (409) before any document is resolved: nothing is fetched from the national store', async (t) => {
+  const store = await startNationalStore({ seed: demoDocuments })
+  t.teardown(store.close)
+  const agencies = await startAgency(t)
+  const hub = await build(t, { settings: { ...testSettings({ agencyUrl: agencies.url }), nationalDataStore: { endpoint: store.url, timeoutMs: 2000 } } })
+  const [demo] = demoDocuments(store.url)
+  const child = example('child-residence-insurance')
+  child.source = { system: 'dvc-thanhhoa', reference: 'SUP-409' }
+  const res = await post(asPortal(hub), child)
+  t.equal(res.statusCode, 201, res.body)
+  const code = res.json<DossierSummary>().code
+  await waitFor(async () => Object.values((await asAdmin(hub).inject(`/v1/dossiers/${code}`)).json<Dossier>().routing ?? {}).some((r) => r?.state === 'delivered'), 'delivered')
+  const paper = await digitize(hub, { holder: CHILD })
+
+  const fromStore = await supply(hub, code, 'S-409-KHO', [{ componentCode: 'TT-02', reuse: { nationalStoreReference: demo?.MaGiayTo, consent: consent() } }])
+  t.equal(fromStore.statusCode, 409, fromStore.body)
+  t.equal(fromStore.json<{ code: string }>().code, 'HUB_ERR_NO_SUPPLEMENT_REQUESTED')
+  t.same(store.fetched, [], 'the national personal data store was not asked')
+  t.equal(await hub.db.sql<Array<{ n: number }>>`select count(*)::int as n from documents where origin = 'national-store'`.then((r) => r[0]?.n), 0, 'nothing fetched into the hub\'s store')
+
+  const fromHub = await supply(hub, code, 'S-409-HUB', [{ componentCode: 'TT-02', reuse: { documentId: paper.id, consent: consent() } }])
+  t.equal(fromHub.statusCode, 409, fromHub.body)
+  t.equal((await hub.app.hub.documents.store.accessOf(CHILD)).filter((e) => e.action === 'reuse' || e.action === 'fetch').length, 0, 'no reuse or fetch on the access log')
+  const [n] = await hub.db.sql<Array<{ n: number }>>`select count(*)::int as n from supplements s join dossiers d on d.id = s.dossier_id where d.code = ${code}`
+  t.equal(n?.n, 0, 'no supplement stored')
+})
