@@ -375,14 +375,13 @@ export class IntakeService {
     if (result.outcome === 'duplicate') return { created: false, summary: result.summary }
     const { code } = result.summary
     const { log } = this.#o
-    if (reused.length > 0) {
-      await this.#o.documents?.logReuse(code, reused, origin.client ?? { id: actor.id, role: actor.kind }).catch((err: unknown) => {
-        log.error({ err, dossier: code }, 'dossier stored with reused documents, but their reuse was not written to the access log')
-      })
-    }
-    // the delivery jobs and the receipt notification's jobs go out together: one write to Redis
+    // the delivery jobs and the receipt notification's jobs go out together: one write to Redis;
+    // beside it, the reuses on the documents' access log (one statement, retried on failure)
     const { notify } = this.#o
     await Promise.all([
+      reused.length > 0 && this.#o.documents?.logReuse(code, reused, origin.client ?? { id: actor.id, role: actor.kind }).catch((err: unknown) => {
+        log.error({ err, dossier: code }, 'dossier stored with reused documents, but their reuse was not written to the access log')
+      }),
       this.#o.enqueue(code, stepsToDeliver(routing).map((step) => ({ step, agency: (routing[step] as { agency: string }).agency }))).catch((err: unknown) => {
         log.warn({ err, dossier: code }, 'dossier stored but its deliveries could not be queued now; the outbox reconciler will queue them')
       }),
