@@ -24,8 +24,8 @@
  *    adapter's supplement path (same credentials, repeats dropped by Idempotency-Key), answers
  *    200 and records it; its own progress plan goes on as planned. The postal service takes none.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { ServerResponse } from 'node:http'
+import { startSimulatorServer, type SimulatorServer } from '../../adapters/shared/http-server.ts'
 import { createHash, randomUUID } from 'node:crypto'
 import { request } from 'undici'
 import type { HubSettings, ResolvedAgency } from '../../src/config/hub-config.ts'
@@ -122,12 +122,6 @@ export interface Simulators {
 }
 
 const LOCAL = new Set(['127.0.0.1', 'localhost', '[::1]'])
-
-async function readBody (req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  for await (const c of req) chunks.push(c as Buffer)
-  return Buffer.concat(chunks)
-}
 
 function json (res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' })
@@ -267,11 +261,12 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
     })
   }
 
-  const servers: Server[] = []
+  const servers: SimulatorServer[] = []
   const urls = new Map<string, string>()
   for (const [port, agencies] of byPort) {
     let base = ''
-    const server = createServer((req, res) => {
+    // the shared simulator server (adapters/shared/http-server.ts) reads each body in full first
+    const server = await startSimulatorServer((req, res, received) => {
       const path = (req.url ?? '').split('?')[0] ?? ''
       if (req.method === 'GET' && path.startsWith('/files/')) {
         const file = files.get(path.slice(7))
@@ -282,7 +277,7 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
       }
       const picker = agencies.find((a) => a.pickupPath === path)
       if (picker !== undefined && req.method === 'POST') {
-        readBody(req).then((raw) => {
+        Promise.resolve(received).then((raw) => {
           const b = JSON.parse(raw.toString('utf8')) as { OrderNumber?: string, PostagePaidBy?: string }
           const code = b.OrderNumber ?? ''
           const item = s10(++receiptSeq)
@@ -309,7 +304,7 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
       const isWithdrawal = target.withdrawalPath === path && target.path !== path
       const isSupplement = target.supplementPath === path && target.path !== path && !isWithdrawal
       const isPayment = target.paymentPath === path && target.path !== path && !isWithdrawal && !isSupplement
-      readBody(req).then((raw) => {
+      Promise.resolve(received).then((raw) => {
         const { agency, dialect } = target
         if (agency.auth !== undefined) {
           const ok = agency.auth.type === 'bearer'
@@ -387,12 +382,8 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
         json(res, 201, dialect.receipt(receipt, d))
         schedule(agency, dialect, { ...d, receipt }, base)
       }).catch(() => { json(res, 500, { error: 'simulator failure' }) })
-    })
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(port, '127.0.0.1', () => { resolve() })
-    })
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    }, { port })
+    base = server.base
     for (const a of agencies) urls.set(a.agency.id, `${base}${a.path}`)
     servers.push(server)
   }
@@ -409,10 +400,7 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
     close: async () => {
       closed = true
       for (const t of timers) clearTimeout(t)
-      await Promise.all(servers.map(async (s) => {
-        s.closeAllConnections()
-        await new Promise<void>((resolve) => s.close(() => { resolve() }))
-      }))
+      await Promise.all(servers.map(async (s) => { await s.close() }))
     }
   }
 }
