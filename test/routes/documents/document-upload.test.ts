@@ -9,7 +9,7 @@
  */
 import t, { type Test } from 'tap'
 import { createHash } from 'node:crypto'
-import { build, example, post, startAgency, testSettings, type TestHub, asKey, asPortal, asAgency, asAdmin, type InjectResponse } from '../../helper.ts'
+import { build, example, post, startAgency, testSettings, waitFor, type TestHub, asKey, asPortal, asAgency, asAdmin, type InjectResponse } from '../../helper.ts'
 import type { StoredDocument } from '../../../src/types/schemas.generated.ts'
 import { toVietnamIso } from '../../../src/domain/vietnam-time.ts'
 
@@ -134,4 +134,22 @@ t.test('registration for upload: byteSize required and within the limit; one of 
   const doc = (await asAgency(hub, 'justice').inject({ method: 'POST', url: '/v1/documents', payload: paper() })).json<StoredDocument>()
   const res = await asAdmin(hub).inject({ method: 'PUT', url: `/v1/documents/${doc.id}/content`, headers: { 'content-type': 'application/octet-stream' }, payload: SCAN })
   t.equal(res.statusCode, 200, res.body)
+})
+
+t.test('an upload of a paper digitised for a dossier is on that dossier\'s audit trail', async (t) => {
+  const agency = await startAgency(t)
+  const hub = await build(t, { settings: { ...testSettings({ agencyUrl: agency.url }), documentFiles: { contentLimit: LIMIT } } })
+  const birth = example('birth-registration')
+  birth.source = { ...birth.source, reference: `${birth.source.reference}-upload` }
+  const res = await post(asPortal(hub), birth)
+  t.equal(res.statusCode, 201, res.body)
+  const code = res.json<{ code: string }>().code
+  const registered = await asAgency(hub, 'justice').inject({ method: 'POST', url: '/v1/documents', payload: paper({ dossier: code }) })
+  t.equal(registered.statusCode, 201, registered.body)
+  const doc = registered.json<StoredDocument>()
+  const up = await asAgency(hub, 'justice').inject({ method: 'PUT', url: `/v1/documents/${doc.id}/content`, headers: { 'content-type': 'application/octet-stream' }, payload: SCAN })
+  t.equal(up.statusCode, 200, up.body)
+  await waitFor(async () => (await asAdmin(hub).inject(`/v1/dossiers/${code}/audit`)).json<{ entries: Array<{ action: string, status: number }> }>().entries.some((e) => e.action === 'upload-document' && e.status === 200), 'the upload on the dossier\'s audit trail')
+  t.pass('the upload is on the audit trail of the dossier the paper was digitised for')
+  t.match((await hub.app.hub.documents.store.accessOf(CHILD)).filter((e) => e.action === 'upload'), [{ purpose: code, status: 200 }], 'and on the access log with the dossier as its purpose')
 })
