@@ -347,7 +347,7 @@ export class DocumentService {
   }
 
   /**
-   * After the dossier (or the supplement) is stored: its reuses on the access log, with the dossier
+   * After a supplement is stored: its reuses on the access log, with the dossier
    * as purpose — one row per holder, all in one statement. A failed write is tried again (a few
    * times, in the background: the dossier is stored, its answer is not held back) and only then
    * reported as lost; `pending` lets shutdown wait for those retries.

@@ -27,7 +27,7 @@ import type { Logger } from 'pino'
 import type { ValidateFunction } from 'ajv'
 import type { DossierSubmission, DossierSummary } from '../types/schemas.generated.ts'
 import type { ResolvedAgency, ResolvedProcedure } from '../config/hub-config.ts'
-import type { DossierStore } from '../store/dossier-store.ts'
+import type { DossierStore, IntakeInput } from '../store/dossier-store.ts'
 import type { Delivery } from '../queues/delivery-queues.ts'
 import { GatewayRefusal, type AdapterGateway } from '../gateway/adapter-gateway.ts'
 import { AgencyNotFoundError, DossierCodeTakenError, HubValidationError, IdempotencyConflictError, ReuseRefusedError, type FieldProblem } from '../errors.ts'
@@ -368,20 +368,18 @@ export class IntakeService {
       facts,
       history,
       ...(this.#o.notify !== undefined && { notification: notificationBody(procedure.code, 'status-changed', undefined, head, received, actor) }),
-      ...(origin.heldBy !== undefined && { asAgency: origin.heldBy })
+      ...(origin.heldBy !== undefined && { asAgency: origin.heldBy }),
+      // the reuses on the documents' access log, written by the intake statement itself (Decree 13/2023/NĐ-CP)
+      ...(reused.length > 0 && { reuseLog: reuseLogOf(reused, origin.client ?? { id: actor.id, role: actor.kind }) })
     })
     if (result.outcome === 'conflict') throw new IdempotencyConflictError(result.code)
     if (result.outcome === 'code-taken') throw new DossierCodeTakenError(result.code)
     if (result.outcome === 'duplicate') return { created: false, summary: result.summary }
     const { code } = result.summary
     const { log } = this.#o
-    // the delivery jobs and the receipt notification's jobs go out together: one write to Redis;
-    // beside it, the reuses on the documents' access log (one statement, retried on failure)
+    // the delivery jobs and the receipt notification's jobs go out together: one write to Redis
     const { notify } = this.#o
     await Promise.all([
-      reused.length > 0 && this.#o.documents?.logReuse(code, reused, origin.client ?? { id: actor.id, role: actor.kind }).catch((err: unknown) => {
-        log.error({ err, dossier: code }, 'dossier stored with reused documents, but their reuse was not written to the access log')
-      }),
       this.#o.enqueue(code, stepsToDeliver(routing).map((step) => ({ step, agency: (routing[step] as { agency: string }).agency }))).catch((err: unknown) => {
         log.warn({ err, dossier: code }, 'dossier stored but its deliveries could not be queued now; the outbox reconciler will queue them')
       }),
@@ -394,4 +392,11 @@ export class IntakeService {
     ])
     return { created: true, summary: result.summary }
   }
+}
+
+/** The access-log rows of a submission's reuses: one per holder, with the client that submitted it. */
+function reuseLogOf (reused: ReadonlyArray<{ id: string, holder: string }>, client: { id: string, role: string }): NonNullable<IntakeInput['reuseLog']> {
+  const byHolder = new Map<string, string[]>()
+  for (const d of reused) byHolder.set(d.holder, [...(byHolder.get(d.holder) ?? []), d.id])
+  return { client: client.id, role: client.role, holders: [...byHolder].map(([holder, documentIds]) => ({ holder, documentIds })) }
 }

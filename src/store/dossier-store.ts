@@ -61,6 +61,13 @@ export interface IntakeInput {
    * administrator, who see every dossier.
    */
   asAgency?: string
+  /**
+   * Once-only: the stored documents the submission reuses, by holder, with the client that
+   * submitted it: written to the documents' access log (action reuse, purpose the new dossier's
+   * code) by the intake statement itself, in its transaction, only when it creates the dossier —
+   * a stored dossier never lacks its reuse on the log (Decree 13/2023/NĐ-CP).
+   */
+  reuseLog?: { client: string, role: string, holders: ReadonlyArray<{ holder: string, documentIds: readonly string[] }> }
 }
 
 export type IntakeResult =
@@ -248,9 +255,23 @@ export class DossierStore {
     // parameter, stored as the text it is — the document as given (migration 0018)
     const json = (value: unknown): string => JSON.stringify(value)
     let row: { r: unknown } | undefined
+    const reuse = input.reuseLog
     try {
-      [row] = await this.#sql<Array<{ r: unknown }>>`select hub_intake(${json(p)}::text::jsonb, ${input.doc}::text::json,
-        ${json(steps)}::text::json, ${json(input.history)}::text::json, ${json(input.notification ?? null)}::text::json, ${json(input.facts)}::text::json) as r`
+      [row] = reuse === undefined || reuse.holders.length === 0
+        ? await this.#sql<Array<{ r: unknown }>>`select hub_intake(${json(p)}::text::jsonb, ${input.doc}::text::json,
+          ${json(steps)}::text::json, ${json(input.history)}::text::json, ${json(input.notification ?? null)}::text::json, ${json(input.facts)}::text::json) as r`
+        // with reused documents: their access-log rows in the same statement (one transaction), when the dossier is created
+        : await this.#sql<Array<{ r: unknown }>>`
+          with i as (select hub_intake(${json(p)}::text::jsonb, ${input.doc}::text::json,
+            ${json(steps)}::text::json, ${json(input.history)}::text::json, ${json(input.notification ?? null)}::text::json, ${json(input.facts)}::text::json) as r),
+          logged as (
+            insert into document_access (client, role, action, holder, document_ids, purpose, status)
+            select ${reuse.client}, ${reuse.role}, 'reuse', h.holder, array(select json_array_elements_text(h.ids::json)), i.r->>'code', 201
+            from i, unnest(${reuse.holders.map((h) => h.holder)}::text[], ${reuse.holders.map((h) => JSON.stringify(h.documentIds))}::text[]) as h(holder, ids)
+            where i.r->>'outcome' = 'created'
+            returning 1
+          )
+          select r from i`
     } catch (err) {
       // a concurrent submission took the given code between the check and the insert
       if (input.code !== undefined && (err as { code?: string, constraint_name?: string }).code === '23505' && (err as { constraint_name?: string }).constraint_name === 'dossiers_code_key') {
