@@ -583,8 +583,6 @@ export async function createHub (options: HubOptions): Promise<Hub> {
         if (paymentQueue !== undefined) await paymentQueue.close()
         if (pickupQueue !== undefined) await pickupQueue.close()
         if (http !== undefined) await http.close()
-        // the reuses still being written to the documents' access log (Decree 13/2023/NĐ-CP)
-        await documents.settled()
         // 3. Redis last
         await unwatchClients?.()
         if (workerRedis !== undefined) await closeRedis(workerRedis)

@@ -346,43 +346,6 @@ export class DocumentService {
     return { attachments, reused }
   }
 
-  /**
-   * After a supplement is stored: its reuses on the access log, with the dossier
-   * as purpose — one row per holder, all in one statement. A failed write is tried again (a few
-   * times, in the background: the dossier is stored, its answer is not held back) and only then
-   * reported as lost; `pending` lets shutdown wait for those retries.
-   */
-  async logReuse (code: string, reused: readonly StoredDocument[], client: { id: string, role: string }): Promise<void> {
-    const byHolder = new Map<string, string[]>()
-    for (const d of reused) byHolder.set(d.holder, [...(byHolder.get(d.holder) ?? []), d.id])
-    const entries = [...byHolder].map(([holder, ids]) => ({ client: client.id, role: client.role, action: 'reuse' as const, holder, documentIds: ids, purpose: code, status: 201 }))
-    try {
-      await this.#o.store.logAccessMany(entries)
-    } catch (err) {
-      this.#o.log.warn({ err, dossier: code }, 'the reuse of stored documents was not written to the access log; trying again')
-      const retry = this.#retryLog(code, entries)
-      this.#pending.add(retry)
-      void retry.finally(() => this.#pending.delete(retry))
-    }
-  }
-
-  /** The access-log writes still being retried (shutdown waits for them). */
-  async settled (): Promise<void> { await Promise.all(this.#pending) }
-
-  readonly #pending = new Set<Promise<void>>()
-
-  async #retryLog (code: string, entries: Parameters<DocumentStore['logAccessMany']>[0]): Promise<void> {
-    for (let attempt = 1; attempt <= 5; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt))
-      try {
-        await this.#o.store.logAccessMany(entries)
-        return
-      } catch (err) {
-        if (attempt === 5) this.#o.log.error({ err, dossier: code, entries }, 'the reuse of stored documents could not be written to the access log (Decree 13/2023/NĐ-CP): the entries are in this log line')
-      }
-    }
-  }
-
   /** A holder's documents valid now, for `purpose` (the dossier they are looked up for). */
   async lookup (holder: string, purpose: string, client: Client, kind?: string): Promise<StoredDocument[]> {
     const problem = holderProblem(holder)

@@ -27,7 +27,7 @@ import type { Logger } from 'pino'
 import type { ValidateFunction } from 'ajv'
 import type { DossierSubmission, DossierSummary } from '../types/schemas.generated.ts'
 import type { ResolvedAgency, ResolvedProcedure } from '../config/hub-config.ts'
-import type { DossierStore, IntakeInput } from '../store/dossier-store.ts'
+import type { DossierStore } from '../store/dossier-store.ts'
 import type { Delivery } from '../queues/delivery-queues.ts'
 import { GatewayRefusal, type AdapterGateway } from '../gateway/adapter-gateway.ts'
 import { AgencyNotFoundError, DossierCodeTakenError, HubValidationError, IdempotencyConflictError, ReuseRefusedError, type FieldProblem } from '../errors.ts'
@@ -37,6 +37,7 @@ import { dueAtReceipt, isPaper, type DossierHead, type LifecycleFacts } from '..
 import { notificationBody, type HistoryActor as Actor } from '../domain/notification.ts'
 import type { HistoryEntry } from '../types/schemas.generated.ts'
 import { canonicalJson, sha256Hex } from '../domain/fingerprint.ts'
+import { reuseLogOf } from '../domain/once-only.ts'
 import { SEQUENCE_WIDTH, dossierCodePrefix, givenCodeProblem } from '../domain/dossier-code.ts'
 import { receivedAtProblem } from '../domain/receipt.ts'
 import { STATUS_ON_RECEIPT } from '../domain/status.ts'
@@ -392,11 +393,4 @@ export class IntakeService {
     ])
     return { created: true, summary: result.summary }
   }
-}
-
-/** The access-log rows of a submission's reuses: one per holder, with the client that submitted it. */
-function reuseLogOf (reused: ReadonlyArray<{ id: string, holder: string }>, client: { id: string, role: string }): NonNullable<IntakeInput['reuseLog']> {
-  const byHolder = new Map<string, string[]>()
-  for (const d of reused) byHolder.set(d.holder, [...(byHolder.get(d.holder) ?? []), d.id])
-  return { client: client.id, role: client.role, holders: [...byHolder].map(([holder, documentIds]) => ({ holder, documentIds })) }
 }

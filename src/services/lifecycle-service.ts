@@ -14,7 +14,7 @@ import { STALE, compareAndSet } from '../store/compare-and-set.ts'
 import type { Logger } from 'pino'
 import type { Attachment, HistoryEntry, StoredDocument } from '../types/schemas.generated.ts'
 import type { DocumentService } from './document-service.ts'
-import { dossierSubjects, isReuse, type SubmittedAttachment } from '../domain/once-only.ts'
+import { dossierSubjects, isReuse, reuseLogOf, type ReuseLog, type SubmittedAttachment } from '../domain/once-only.ts'
 import type { DossierForUpdate, DossierStore, StoredSupplement } from '../store/dossier-store.ts'
 import { supplementKind } from '../store/keys.ts'
 import type { Delivery } from '../queues/delivery-queues.ts'
@@ -47,6 +47,8 @@ export interface LifecycleServiceOptions {
 
 /** What a change wants; `commit` works out the rest. */
 export interface ChangePlan {
+  /** once-only: a supplement's reuses, on the documents' access log in the change's transaction */
+  reuseLog?: ReuseLog
   head: DossierHead
   routing?: Routing
   release?: readonly Delivery[]
@@ -133,6 +135,7 @@ export class LifecycleService {
       ...(plan.eventId !== undefined && { eventId: plan.eventId }),
       ...(plan.answer !== undefined && { answer: plan.answer }),
       ...(plan.supplement !== undefined && { supplement: plan.supplement }),
+      ...(plan.reuseLog !== undefined && { reuseLog: plan.reuseLog }),
       at: atIso,
       nowMs: plan.at.getTime(),
       ...(factsChanged && { facts: after.facts }),
@@ -348,18 +351,14 @@ export class LifecycleService {
         eventId,
         answer: JSON.stringify({ fingerprint, answer }),
         supplement: stored,
+        // the reuses on the documents' access log, in the transaction that stores the supplement (Decree 13/2023/NĐ-CP)
+        ...(reused.length > 0 && { reuseLog: reuseLogOf(reused, client ?? { id: 'hub', role: 'hub' }) }),
         at
       })
       if (r.outcome === 'ok') return { created: true, answer }
       if (r.outcome === 'seen') return repeat(r.answer)
       return STALE
     }, () => { throw new BusyError(code) })
-    if (outcome.created && reused.length > 0) {
-      // the reuse on the documents' access log, with the dossier as its purpose
-      await this.#o.documents?.logReuse(code, reused, client ?? { id: 'hub', role: 'hub' }).catch((err: unknown) => {
-        this.#o.log.error({ err, dossier: code }, 'supplement stored with reused documents, but their reuse was not written to the access log')
-      })
-    }
     return outcome
   }
 

@@ -257,22 +257,6 @@ export class DocumentStore {
       values (${e.client}, ${e.role}, ${e.action}, ${e.holder ?? null}, ${[...e.documentIds]}, ${e.purpose ?? null}, ${e.status})`
   }
 
-  /** Several entries of the access log in one statement (a dossier's reuses, one row per holder). */
-  async logAccessMany (entries: readonly AccessEntry[]): Promise<void> {
-    if (entries.length === 0) return
-    if (entries.length === 1) { await this.logAccess(entries[0] as AccessEntry); return }
-    const sql = this.#sql
-    // document_ids of each row as a JSON array: unnest cannot take an array of arrays of another length
-    await sql`
-      insert into document_access (client, role, action, holder, document_ids, purpose, status)
-      select e.client, e.role, e.action, e.holder, array(select json_array_elements_text(e.ids::json)), e.purpose, e.status
-      from unnest(${entries.map((e) => e.client)}::text[], ${entries.map((e) => e.role)}::text[], ${entries.map((e) => e.action)}::text[],
-        ${entries.map((e) => e.holder ?? null)}::text[], ${entries.map((e) => JSON.stringify(e.documentIds))}::text[],
-        ${entries.map((e) => e.purpose ?? null)}::text[], ${entries.map((e) => e.status)}::int[])
-        with ordinality as e(client, role, action, holder, ids, purpose, status, n)
-      order by e.n`
-  }
-
   /** The access log of a holder's documents, oldest first (tests and operators). */
   async accessOf (holder: string): Promise<AccessRow[]> {
     const rows = await this.#sql<Array<{ at: Date, client: string, role: string, action: AccessEntry['action'], holder: string | null, document_ids: string[], purpose: string | null, status: number }>>`

@@ -14,6 +14,7 @@ import type { Routing } from '../domain/routing.ts'
 import type { DossierHead, LifecycleFacts } from '../domain/lifecycle.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
 import { outboxMember, parseOutboxMember, type DeliveryKind } from './keys.ts'
+import type { ReuseLog } from '../domain/once-only.ts'
 
 export interface IntakeInput {
   idempotencyKey?: string
@@ -67,7 +68,7 @@ export interface IntakeInput {
    * code) by the intake statement itself, in its transaction, only when it creates the dossier —
    * a stored dossier never lacks its reuse on the log (Decree 13/2023/NĐ-CP).
    */
-  reuseLog?: { client: string, role: string, holders: ReadonlyArray<{ holder: string, documentIds: readonly string[] }> }
+  reuseLog?: ReuseLog
 }
 
 export type IntakeResult =
@@ -110,6 +111,8 @@ export interface DossierForUpdate {
 }
 
 export interface DossierChange {
+  /** once-only: a supplement's reuses, written to the documents' access log in the change's transaction when it applies */
+  reuseLog?: ReuseLog
   code: string
   expectedVersion: string
   status: DossierStatus
@@ -388,9 +391,23 @@ export class DossierStore {
     // the scalars as one jsonb, each value a json column keeps as its own parameter (migration 0019)
     const json = (value: unknown): string => JSON.stringify(value)
     let row: { r: unknown } | undefined
+    const reuse = c.reuseLog
     try {
-      [row] = await this.#sql<Array<{ r: unknown }>>`select hub_apply(${json(p)}::text::jsonb, ${json(c.facts ?? null)}::text::json,
-        ${json(c.routing)}::text::json, ${json(history)}::text::json, ${json(c.notification ?? null)}::text::json) as r`
+      [row] = reuse === undefined || reuse.holders.length === 0
+        ? await this.#sql<Array<{ r: unknown }>>`select hub_apply(${json(p)}::text::jsonb, ${json(c.facts ?? null)}::text::json,
+          ${json(c.routing)}::text::json, ${json(history)}::text::json, ${json(c.notification ?? null)}::text::json) as r`
+        // with reused documents (a supplement): their access-log rows in the same statement, when the change applies
+        : await this.#sql<Array<{ r: unknown }>>`
+          with a as (select hub_apply(${json(p)}::text::jsonb, ${json(c.facts ?? null)}::text::json,
+            ${json(c.routing)}::text::json, ${json(history)}::text::json, ${json(c.notification ?? null)}::text::json) as r),
+          logged as (
+            insert into document_access (client, role, action, holder, document_ids, purpose, status)
+            select ${reuse.client}, ${reuse.role}, 'reuse', h.holder, array(select json_array_elements_text(h.ids::json)), ${c.code}, 201
+            from a, unnest(${reuse.holders.map((h) => h.holder)}::text[], ${reuse.holders.map((h) => JSON.stringify(h.documentIds))}::text[]) as h(holder, ids)
+            where a.r->>'outcome' = 'ok'
+            returning 1
+          )
+          select r from a`
     } catch (err) {
       // PostgreSQL chose this statement to end a deadlock (with a flush of the indicator facts, say):
       // nothing of it was written, as with a stale version, so the caller reads again and retries

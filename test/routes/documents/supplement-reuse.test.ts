@@ -122,6 +122,10 @@ t.test('a supplement reuses the child\'s birth certificate instead of attaching 
   t.same(history.find((h) => h.type === 'supplement-provided')?.documents, [certificate.fileName], 'the history names the paper')
   const log = (await hub.app.hub.documents.store.accessOf(CHILD)).filter((e) => e.action === 'reuse')
   t.match(log, [{ purpose: code, client: 'test-portal', documentIds: [certificate.id] }], 'the reuse on the access log, with the dossier as its purpose')
+  const [same] = await hub.db.sql<Array<{ ok: boolean }>>`
+    select bool_and(a.xmin::text = s.xmin::text) as ok from document_access a, supplements s join dossiers d on d.id = s.dossier_id
+     where a.action = 'reuse' and a.purpose = ${code} and d.code = ${code}`
+  t.equal(same?.ok, true, 'written in the transaction that stored the supplement')
 
   // revoked since: the same supplement again is its first answer; a new one naming it is refused
   t.equal((await asAgency(hub, 'justice').inject({ method: 'POST', url: `/v1/documents/${certificate.id}/revocation`, payload: {} })).statusCode, 200)
