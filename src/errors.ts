@@ -130,4 +130,8 @@ export const NationalStoreUnavailableError = createError<'HUB_ERR_NATIONAL_STORE
 /** Once-only: a reused document whose size the hub does not know, and whose file it cannot read now to learn it. */
 export const DocumentFileUnavailableError = createError<'HUB_ERR_DOCUMENT_FILE_UNAVAILABLE', 503, [string, string]>('HUB_ERR_DOCUMENT_FILE_UNAVAILABLE', 'The file of document %s cannot be read now to learn its size (%s); nothing was stored; retry shortly', 503)
 /** A document's content asked of the hub, which keeps no file for it (it is registered by address). */
-export const DocumentContentNotFoundError = createError<'HUB_ERR_DOCUMENT_CONTENT_NOT_FOUND', 404, [string]>('HUB_ERR_DOCUMENT_CONTENT_NOT_FOUND', 'The hub keeps no file for document %s (it is registered by its address: url)', 404)
+export const DocumentContentNotFoundError = createError<'HUB_ERR_DOCUMENT_CONTENT_NOT_FOUND', 404, [string]>('HUB_ERR_DOCUMENT_CONTENT_NOT_FOUND', 'The hub keeps no file for document %s (it is registered by its address: url, or its file has not been uploaded yet)', 404)
+/** A file sent for a document that has one already (registered by address, or uploaded before with other bytes): a document's file never changes. */
+export const DocumentContentFixedError = createError<'HUB_ERR_DOCUMENT_CONTENT_FIXED', 409, [string]>('HUB_ERR_DOCUMENT_CONTENT_FIXED', 'Document %s is not waiting for its file: it was registered by its address, or its file was uploaded already; a document\'s file never changes (register a new document instead)', 409)
+/** A body that is not the raw file an upload takes. */
+export const UploadMediaTypeError = createError<'HUB_ERR_UNSUPPORTED_MEDIA_TYPE', 415, []>('HUB_ERR_UNSUPPORTED_MEDIA_TYPE', 'Send the file itself as application/octet-stream (its bytes, not JSON or base64)', 415)

@@ -122,7 +122,13 @@ function attachmentToNative (a: Attachment): ElectricityAttachment {
     kichThuoc: a.byteSize,
     sha256: a.sha256,
     ...(a.url !== undefined && { duongDan: a.url }),
-    ...(a.contentBase64 !== undefined && { noiDungBase64: a.contentBase64 })
+    ...(a.contentBase64 !== undefined && { noiDungBase64: a.contentBase64 }),
+    // was reused (once-only), set by the hub
+    ...(a.reused !== undefined && {
+      daTaiSuDung: true,
+      ...(a.reused.fromNationalStore === true && { layTuKhoDMQG: true }),
+      maGiayToKho: a.reused.documentId
+    })
   }
 }
 

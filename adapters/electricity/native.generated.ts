@@ -469,6 +469,18 @@ export interface ElectricityAttachment {
    * Nội dung tệp (base64), for small files sent inline.
    */
   noiDungBase64?: string;
+  /**
+   * Đã tái sử dụng — true when the hub took this component from a valid electronic document it holds instead of asking the applicant for it again (Decree 45/2020/NĐ-CP; Decision 766 indicator 4.3). Set by the hub; absent otherwise.
+   */
+  daTaiSuDung?: boolean;
+  /**
+   * Lấy từ Kho dữ liệu điện tử của tổ chức, cá nhân trên Cổng DVCQG — true when the reused document was taken from the national personal data store (indicator 4.4). Only with daTaiSuDung.
+   */
+  layTuKhoDMQG?: boolean;
+  /**
+   * Mã giấy tờ trong kho — the hub's id of the reused document (doc_ and 32 hex digits): the agency reads it through the hub for this dossier only. Only with daTaiSuDung.
+   */
+  maGiayToKho?: string;
 }
 /**
  * Giấy tờ cần bổ sung — one missing or defective paper.
@@ -588,6 +600,18 @@ export interface ElectricityTepBoSung {
    * Nội dung tệp (base64) — the file inline, for small files.
    */
   noiDungBase64?: string;
+  /**
+   * Đã tái sử dụng — true when the hub took this component from a valid electronic document it holds instead of asking the applicant for it again (Decree 45/2020/NĐ-CP; Decision 766 indicator 4.3). Set by the hub; absent otherwise.
+   */
+  daTaiSuDung?: boolean;
+  /**
+   * Lấy từ Kho dữ liệu điện tử của tổ chức, cá nhân trên Cổng DVCQG — true when the reused document was taken from the national personal data store (indicator 4.4). Only with daTaiSuDung.
+   */
+  layTuKhoDMQG?: boolean;
+  /**
+   * Mã giấy tờ trong kho — the hub's id of the reused document (doc_ and 32 hex digits): the agency reads it through the hub for this dossier only. Only with daTaiSuDung.
+   */
+  maGiayToKho?: string;
 }
 /**
  * Thông báo hủy yêu cầu do khách hàng rút hồ sơ — what the hub sends to the power company's customer-service system (POST to <endpoint>/huy-yeu-cau) when the applicant withdrew a dossier it holds (status 7, Công dân yêu cầu rút hồ sơ): cancel the request maYeuCau (no survey, no installation) and send no further progress for it. Field names and dates as in electricity-request. The Idempotency-Key header is <maYeuCau>/<step>/withdrawal; a repeat changes nothing.

@@ -4,7 +4,7 @@
  */
 import type { ElectricityStatus } from './native.generated.ts'
 import { PAYMENT_PATH as ELECTRICITY_PAYMENT, PURPOSE_CODES, REQUEST_KINDS, STEP_STATUS, SUPPLEMENT_PATH as ELECTRICITY_SUPPLEMENT, WITHDRAWAL_PATH as ELECTRICITY_WITHDRAWAL } from './index.ts'
-import { clip, code, nativeCodeOf, nativeTime, objectOf, papers, present, referenceOf, required, sequence, text, type Dialect, type Missing, type Payment, type Result, paymentIntake } from '../shared/simulator.ts'
+import { clip, code, nativeCodeOf, nativeTime, objectOf, papers, present, referenceOf, required, sequence, text, type Dialect, type Missing, type Payment, type Result, paymentIntake, reusedPapers } from '../shared/simulator.ts'
 import { toCompactVietnam } from '../shared/vietnam-datetime.ts'
 
 const ELECTRICITY = 'an electricity request (electricity-request: maYeuCau, loaiYeuCau …)'
@@ -18,9 +18,11 @@ export const electricitySimulator: Dialect = {
     const maYeuCau = text(b, 'maYeuCau', ELECTRICITY)
     const kind = code(b, 'loaiYeuCau', REQUEST_KINDS, ELECTRICITY)
     const purpose = b.mucDichSuDung
+    const reused = reusedPapers(b.hoSoDinhKem, 'hoSoDinhKem', ELECTRICITY, (p) => p.daTaiSuDung === true, (p) => p.maGiayToKho)
     return {
       code: maYeuCau,
       kind,
+      ...(reused.length > 0 && { reused }),
       ...(typeof purpose === 'string' && (PURPOSE_CODES as readonly string[]).includes(purpose) && { variant: purpose })
     }
   },
@@ -35,7 +37,8 @@ export const electricitySimulator: Dialect = {
     parse: (body) => {
       const b = objectOf(body, ELECTRICITY_SUPPLEMENT_FORMAT)
       papers(b, 'hoSoBoSung', ELECTRICITY_SUPPLEMENT_FORMAT)
-      return { code: text(b, 'maYeuCau', ELECTRICITY_SUPPLEMENT_FORMAT), sequence: sequence(b, 'lanBoSung', ELECTRICITY_SUPPLEMENT_FORMAT) }
+      const reused = reusedPapers(b.hoSoBoSung, 'hoSoBoSung', ELECTRICITY_SUPPLEMENT_FORMAT, (p) => p.daTaiSuDung === true, (p) => p.maGiayToKho)
+      return { code: text(b, 'maYeuCau', ELECTRICITY_SUPPLEMENT_FORMAT), sequence: sequence(b, 'lanBoSung', ELECTRICITY_SUPPLEMENT_FORMAT), ...(reused.length > 0 && { reused }) }
     }
   },
   // nor in the payment notice

@@ -185,7 +185,13 @@ function attachmentToNative (a: Attachment): JusticeGiayToDinhKem {
     ...(a.url !== undefined && { duongDan: a.url }),
     ...(a.contentBase64 !== undefined && { noiDungBase64: a.contentBase64 }),
     ...(a.digitized !== undefined && { daSoHoa: a.digitized }),
-    ...(a.reusable !== undefined && { taiSuDung: a.reusable })
+    ...(a.reusable !== undefined && { taiSuDung: a.reusable }),
+    // was reused (once-only), set by the hub: not "may be reused" (taiSuDung)
+    ...(a.reused !== undefined && {
+      daTaiSuDung: true,
+      ...(a.reused.fromNationalStore === true && { layTuKhoDMQG: true }),
+      maGiayToKho: a.reused.documentId
+    })
   }
 }
 
@@ -233,6 +239,7 @@ function resultToNative (r: ResultDocument): JusticeKetQuaLienThong {
     maThanhPhan: r.componentCode,
     duongDan: r.url,
     maBam: r.sha256,
+    ...(r.byteSize !== undefined && { kichThuoc: r.byteSize }),
     ...(r.mediaType !== undefined && { kieuTep: r.mediaType }),
     ...(r.originalCopies !== undefined && { soBanChinh: r.originalCopies }),
     ...(r.certifiedCopies !== undefined && { soBanSao: r.certifiedCopies }),

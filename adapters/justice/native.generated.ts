@@ -856,9 +856,21 @@ export interface JusticeGiayToDinhKem {
    */
   daSoHoa?: boolean;
   /**
-   * Được tái sử dụng — whether the digitised document may be reused in later dossiers.
+   * Được tái sử dụng — whether the digitised document may be reused in later dossiers (not whether it was: see daTaiSuDung).
    */
   taiSuDung?: boolean;
+  /**
+   * Đã tái sử dụng — true when the hub took this component from a valid electronic document it holds instead of asking the applicant for it again (Decree 45/2020/NĐ-CP; Decision 766 indicator 4.3). Set by the hub; absent otherwise.
+   */
+  daTaiSuDung?: boolean;
+  /**
+   * Lấy từ Kho dữ liệu điện tử của tổ chức, cá nhân trên Cổng DVCQG — true when the reused document was taken from the national personal data store (indicator 4.4). Only with daTaiSuDung.
+   */
+  layTuKhoDMQG?: boolean;
+  /**
+   * Mã giấy tờ trong kho — the hub's id of the reused document (doc_ and 32 hex digits): the agency reads it through the hub for this dossier only. Only with daTaiSuDung.
+   */
+  maGiayToKho?: string;
 }
 /**
  * Kết quả bước liên thông trước — a result document an earlier step of the linked route produced.
@@ -880,6 +892,10 @@ export interface JusticeKetQuaLienThong {
    * Mã băm SHA-256 — hex digest of the file, lower case.
    */
   maBam: string;
+  /**
+   * Kích thước tệp — size in bytes, when the issuing agency reported it (or the hub learnt it since): the file can be checked against it like any attachment.
+   */
+  kichThuoc?: number;
   /**
    * Kiểu tệp — media type.
    */
@@ -1036,9 +1052,21 @@ export interface JusticeGiayToNopBoSung {
    */
   daSoHoa?: boolean;
   /**
-   * Được tái sử dụng — whether the digitised document may be reused in later dossiers.
+   * Được tái sử dụng — whether the digitised document may be reused in later dossiers (not whether it was: see daTaiSuDung).
    */
   taiSuDung?: boolean;
+  /**
+   * Đã tái sử dụng — true when the hub took this component from a valid electronic document it holds instead of asking the applicant for it again (Decree 45/2020/NĐ-CP; Decision 766 indicator 4.3). Set by the hub; absent otherwise.
+   */
+  daTaiSuDung?: boolean;
+  /**
+   * Lấy từ Kho dữ liệu điện tử của tổ chức, cá nhân trên Cổng DVCQG — true when the reused document was taken from the national personal data store (indicator 4.4). Only with daTaiSuDung.
+   */
+  layTuKhoDMQG?: boolean;
+  /**
+   * Mã giấy tờ trong kho — the hub's id of the reused document (doc_ and 32 hex digits): the agency reads it through the hub for this dossier only. Only with daTaiSuDung.
+   */
+  maGiayToKho?: string;
 }
 /**
  * Thông báo rút hồ sơ gửi phần mềm hộ tịch, lý lịch tư pháp — what the hub sends to the Department of Justice software (POST to <endpoint>/rut-ho-so) when the applicant withdrew a dossier it holds (status 7, Công dân yêu cầu rút hồ sơ): stop processing the step maBuoc and send no further progress reports for it. camelCase fields as in justice-request; date-times yyyyMMddHHmmss, Vietnam time. The Idempotency-Key header is <maHoSo>/<maBuoc>/withdrawal; a repeat changes nothing.

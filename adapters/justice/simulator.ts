@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 import type { JusticeRequest, JusticeStatus } from './native.generated.ts'
 import { MODULES, PAYMENT_PATH as JUSTICE_PAYMENT, STEP_STATUS, SUPPLEMENT_PATH as JUSTICE_SUPPLEMENT, WITHDRAWAL_PATH as JUSTICE_WITHDRAWAL } from './index.ts'
-import { clip, code, isObject, nativeCodeOf, nativeTime, objectOf, papers, present, referenceOf, required, sequence, text, type Dialect, type Missing, type Result, paymentIntake } from '../shared/simulator.ts'
+import { clip, code, isObject, nativeCodeOf, nativeTime, objectOf, papers, present, referenceOf, required, sequence, text, type Dialect, type Missing, type Result, paymentIntake, reusedPapers } from '../shared/simulator.ts'
 import { toCompactVietnam } from '../shared/vietnam-datetime.ts'
 
 const JUSTICE = 'a justice request (justice-request: maHoSo, loaiHoSo, maBuoc …)'
@@ -24,10 +24,12 @@ export const justiceSimulator: Dialect = {
     const record = isObject(b.lyLichTuPhap) ? b.lyLichTuPhap : undefined
     const phieu = record?.loaiPhieu
     const copies = record?.soLuong
+    const reused = reusedPapers(b.giayToDinhKem, 'giayToDinhKem', JUSTICE, (p) => p.daTaiSuDung === true, (p) => p.maGiayToKho)
     return {
       code: maHoSo,
       step,
       kind,
+      ...(reused.length > 0 && { reused }),
       ...(typeof stage === 'number' && { stage }),
       ...(kind === 'LLTP' && (phieu === '1' || phieu === '2') && { variant: phieu }),
       ...(kind === 'LLTP' && typeof copies === 'number' && Number.isInteger(copies) && copies > 0 && { copies })
@@ -45,7 +47,8 @@ export const justiceSimulator: Dialect = {
     parse: (body) => {
       const b = objectOf(body, JUSTICE_SUPPLEMENT_FORMAT)
       papers(b, 'giayToNopBoSung', JUSTICE_SUPPLEMENT_FORMAT)
-      return { code: text(b, 'maHoSo', JUSTICE_SUPPLEMENT_FORMAT), step: text(b, 'maBuoc', JUSTICE_SUPPLEMENT_FORMAT), sequence: sequence(b, 'lanBoSung', JUSTICE_SUPPLEMENT_FORMAT) }
+      const reused = reusedPapers(b.giayToNopBoSung, 'giayToNopBoSung', JUSTICE_SUPPLEMENT_FORMAT, (p) => p.daTaiSuDung === true, (p) => p.maGiayToKho)
+      return { code: text(b, 'maHoSo', JUSTICE_SUPPLEMENT_FORMAT), step: text(b, 'maBuoc', JUSTICE_SUPPLEMENT_FORMAT), sequence: sequence(b, 'lanBoSung', JUSTICE_SUPPLEMENT_FORMAT), ...(reused.length > 0 && { reused }) }
     }
   },
   paid: paymentIntake(JUSTICE_PAYMENT, JUSTICE_PAYMENT_FORMAT, { code: 'maHoSo', step: 'maBuoc', reference: 'maThanhToan', amount: 'tongTien', lines: 'lePhi', receiptNumber: 'soBienLaiDienTu' }),

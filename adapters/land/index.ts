@@ -330,7 +330,13 @@ function attachmentToNative (a: Attachment): LandGiayToKemTheo {
     ...(a.url !== undefined && { DuongDan: a.url }),
     ...(a.contentBase64 !== undefined && { NoiDungBase64: a.contentBase64 }),
     ...(a.digitized !== undefined && { DuocSoHoa: a.digitized }),
-    ...(a.reusable !== undefined && { DuocTaiSuDung: a.reusable })
+    ...(a.reusable !== undefined && { DuocTaiSuDung: a.reusable }),
+    // was reused (once-only), set by the hub: this format's DuocTaiSuDung means "may be reused"
+    ...(a.reused !== undefined && {
+      DaTaiSuDung: true,
+      ...(a.reused.fromNationalStore === true && { DuocLayTuKhoDMQG: true }),
+      MaGiayToTaiSuDung: a.reused.documentId
+    })
   }
 }
 
@@ -388,6 +394,7 @@ function earlierResultToNative (r: ResultDocument): LandKetQuaBuocTruoc {
     ...(r.mediaType !== undefined && { KieuFile: r.mediaType }),
     LinkFile: r.url,
     MaBam: r.sha256,
+    ...(r.byteSize !== undefined && { KichThuoc: r.byteSize }),
     ...(r.originalCopies !== undefined && { SoBanChinh: r.originalCopies }),
     ...(r.certifiedCopies !== undefined && { SoBanSao: r.certifiedCopies }),
     ...(r.step !== undefined && { MaBuoc: r.step }),

@@ -755,9 +755,21 @@ export interface LandGiayToKemTheo {
    */
   DuocSoHoa?: boolean;
   /**
-   * Được tái sử dụng — may be reused in later dossiers.
+   * Được tái sử dụng — may be reused in later dossiers (not whether it was: see DaTaiSuDung).
    */
   DuocTaiSuDung?: boolean;
+  /**
+   * Đã tái sử dụng — true when the hub took this component from a valid electronic document it holds instead of asking the applicant for it again (Decree 45/2020/NĐ-CP; Decision 766 indicator 4.3). Set by the hub; absent otherwise.
+   */
+  DaTaiSuDung?: boolean;
+  /**
+   * Lấy từ Kho dữ liệu điện tử của tổ chức, cá nhân trên Cổng DVCQG — true when the reused document was taken from the national personal data store (indicator 4.4). Only with DaTaiSuDung.
+   */
+  DuocLayTuKhoDMQG?: boolean;
+  /**
+   * Mã giấy tờ trong kho — the hub's id of the reused document (doc_ and 32 hex digits): the agency reads it through the hub for this dossier only. Only with DaTaiSuDung.
+   */
+  MaGiayToTaiSuDung?: string;
 }
 /**
  * Giấy tờ kết quả của bước trước — one result document.
@@ -783,6 +795,10 @@ export interface LandKetQuaBuocTruoc {
    * Mã băm SHA-256 — hex digest of the file.
    */
   MaBam: string;
+  /**
+   * Kích thước tệp — size in bytes, when the issuing agency reported it (or the hub learnt it since): the file can be checked against it like any attachment.
+   */
+  KichThuoc?: number;
   /**
    * Số bản chính — original copies issued.
    */
@@ -935,9 +951,21 @@ export interface LandGiayToBoSung {
    */
   DuocSoHoa?: boolean;
   /**
-   * Được tái sử dụng — may be reused in later dossiers.
+   * Được tái sử dụng — may be reused in later dossiers (not whether it was: see DaTaiSuDung).
    */
   DuocTaiSuDung?: boolean;
+  /**
+   * Đã tái sử dụng — true when the hub took this component from a valid electronic document it holds instead of asking the applicant for it again (Decree 45/2020/NĐ-CP; Decision 766 indicator 4.3). Set by the hub; absent otherwise.
+   */
+  DaTaiSuDung?: boolean;
+  /**
+   * Lấy từ Kho dữ liệu điện tử của tổ chức, cá nhân trên Cổng DVCQG — true when the reused document was taken from the national personal data store (indicator 4.4). Only with DaTaiSuDung.
+   */
+  DuocLayTuKhoDMQG?: boolean;
+  /**
+   * Mã giấy tờ trong kho — the hub's id of the reused document (doc_ and 32 hex digits): the agency reads it through the hub for this dossier only. Only with DaTaiSuDung.
+   */
+  MaGiayToTaiSuDung?: string;
 }
 /**
  * Thông báo rút hồ sơ gửi VBDLIS — what the hub sends to the land registration office (POST to <endpoint>/rut-ho-so) when the applicant withdrew a dossier the office holds (status 7, Công dân yêu cầu rút hồ sơ): stop processing the step MaBuoc and send no further status reports for it. PascalCase fields as in land-request; date-times yyyyMMddHHmmss, Vietnam time. The Idempotency-Key header is <MaHoSo>/<MaBuoc>/withdrawal; a repeat changes nothing.

@@ -4,7 +4,7 @@
  */
 import type { LandStatus } from './native.generated.ts'
 import { FINISHED, PAUSED, PAYMENT_PATH as LAND_PAYMENT, PROCEDURE_KINDS, STEP_STATUS, SUPPLEMENT_PATH as LAND_SUPPLEMENT, WITHDRAWAL_PATH as LAND_WITHDRAWAL } from './index.ts'
-import { clip, code, nativeCodeOf, nativeTime, objectOf, papers, present, referenceOf, required, sequence, text, type Delivered, type Dialect, type Missing, type Payment, type Result, type StepStatus, paymentIntake } from '../shared/simulator.ts'
+import { clip, code, nativeCodeOf, nativeTime, objectOf, papers, present, referenceOf, required, sequence, text, type Delivered, type Dialect, type Missing, type Payment, type Result, type StepStatus, paymentIntake, reusedPapers } from '../shared/simulator.ts'
 import { toCompactVietnam } from '../shared/vietnam-datetime.ts'
 
 const LAND = 'a VBDLIS land request (land-request: MaHoSo, LoaiThuTuc, MaBuoc, GiaiDoan …)'
@@ -34,7 +34,8 @@ export const landSimulator: Dialect = {
     const step = text(b, 'MaBuoc', LAND)
     const stage = b.GiaiDoan
     if (typeof stage !== 'number' || !Number.isInteger(stage) || stage < 0) throw new Error(`not ${LAND}: GiaiDoan (the stage, an integer from 0) is missing`)
-    return { code: maHoSo, step, kind, stage }
+    const reused = reusedPapers(b.GiayToKemTheo, 'GiayToKemTheo', LAND, (p) => p.DaTaiSuDung === true, (p) => p.MaGiayToTaiSuDung)
+    return { code: maHoSo, step, kind, stage, ...(reused.length > 0 && { reused }) }
   },
   // the adapter's receipt() reads SoBienNhan
   receipt: (receipt) => ({ SoBienNhan: receipt }),
@@ -48,7 +49,8 @@ export const landSimulator: Dialect = {
     parse: (body) => {
       const b = objectOf(body, LAND_SUPPLEMENT_FORMAT)
       papers(b, 'DanhSachGiayToBoSung', LAND_SUPPLEMENT_FORMAT)
-      return { code: text(b, 'MaHoSo', LAND_SUPPLEMENT_FORMAT), step: text(b, 'MaBuoc', LAND_SUPPLEMENT_FORMAT), sequence: sequence(b, 'LanBoSung', LAND_SUPPLEMENT_FORMAT) }
+      const reused = reusedPapers(b.DanhSachGiayToBoSung, 'DanhSachGiayToBoSung', LAND_SUPPLEMENT_FORMAT, (p) => p.DaTaiSuDung === true, (p) => p.MaGiayToTaiSuDung)
+      return { code: text(b, 'MaHoSo', LAND_SUPPLEMENT_FORMAT), step: text(b, 'MaBuoc', LAND_SUPPLEMENT_FORMAT), sequence: sequence(b, 'LanBoSung', LAND_SUPPLEMENT_FORMAT), ...(reused.length > 0 && { reused }) }
     }
   },
   paid: paymentIntake(LAND_PAYMENT, LAND_PAYMENT_FORMAT, { code: 'MaHoSo', step: 'MaBuoc', reference: 'MaThanhToan', amount: 'SoTienDaNop', lines: 'DanhSachKhoanNop', receiptNumber: 'SoBienLaiDienTu' }),

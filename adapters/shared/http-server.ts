@@ -1,6 +1,7 @@
 /**
- * The small HTTP server every simulated outside system runs on (the national data store, the
- * national portal, the payment platform, the SMS gateway, Zalo ZNS): it reads each request's whole
+ * The small HTTP server every simulated outside system runs on (the agencies' systems and the
+ * portal's webhook receiver of `npm run agencies`, the national data store, the national portal,
+ * the payment platform, the SMS gateway, Zalo ZNS): it reads each request's whole
  * body, hands it to the simulator with the request and the response, listens on 127.0.0.1 (or the
  * host given) at the port given (0: any free one), and closes with its open connections.
  */

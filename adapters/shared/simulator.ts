@@ -27,6 +27,8 @@ export interface Delivered {
   copies?: number
   /** who is to receive a postal shipment (and signs for it) */
   recipient?: string
+  /** the stored documents the hub reused for components of the dossier (once-only), as the native format names them */
+  reused?: string[]
 }
 
 /** A withdrawal notice as the simulator understood it: no step = every step of the dossier it holds. */
@@ -41,6 +43,8 @@ export interface Supplemented {
   step?: string
   /** the supplement's number in the dossier (1, 2…) */
   sequence: number
+  /** the stored documents reused for the papers supplied (once-only) */
+  reused?: string[]
 }
 
 /** Where and how an agency takes the papers it asked for. */
@@ -214,6 +218,24 @@ export function optionalText (b: Record<string, unknown>, field: string, format:
 export function papers (b: Record<string, unknown>, field: string, format: string): void {
   const v = b[field]
   if (!Array.isArray(v) || v.length === 0 || !v.every(isObject)) throw new Error(`not ${format}: ${field} (the papers, at least one) is missing`)
+}
+
+/**
+ * The stored documents a native list of papers marks as reused (once-only: the hub took them from
+ * a valid electronic document instead of asking the applicant again), by their ids; `idOf` reads a
+ * paper's id, undefined when the paper is not marked reused. A paper marked reused without a
+ * document id is not what the hub sends.
+ */
+export function reusedPapers (list: unknown, field: string, format: string, marked: (p: Record<string, unknown>) => boolean, idOf: (p: Record<string, unknown>) => unknown): string[] {
+  if (!Array.isArray(list)) return []
+  const ids: string[] = []
+  for (const p of list) {
+    if (!isObject(p) || !marked(p)) continue
+    const id = idOf(p)
+    if (typeof id !== 'string' || !/^doc_[0-9a-f]{32}$/.test(id)) throw new Error(`not ${format}: a paper of ${field} is marked reused without the stored document's id`)
+    ids.push(id)
+  }
+  return ids
 }
 
 /** Cut a text to a native field's maxLength (counted in code points, as JSON Schema does). */

@@ -67,6 +67,8 @@ export interface SimulatedDelivery {
   idempotencyKey: string
   receipt: string
   at: number
+  /** the stored documents the hub reused for the dossier's components (once-only), as the native format named them */
+  reused?: string[]
 }
 
 export interface SimulatedWithdrawal {
@@ -87,6 +89,8 @@ export interface SimulatedSupplement {
   sequence: number
   idempotencyKey: string
   at: number
+  /** the stored documents reused for the papers supplied (once-only) */
+  reused?: string[]
 }
 
 export interface SimulatedPayment {
@@ -367,7 +371,7 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
           let sup: Supplemented
           try { sup = dialect.supplement.parse(body) } catch (err) { json(res, 400, { error: (err as Error).message }); return }
           supplementKeys.add(`${agency.id}\n${key}`)
-          supplements.push({ agency: agency.id, code: sup.code, ...(sup.step !== undefined && { step: sup.step }), sequence: sup.sequence, idempotencyKey: key, at: Date.now() })
+          supplements.push({ agency: agency.id, code: sup.code, ...(sup.step !== undefined && { step: sup.step }), sequence: sup.sequence, idempotencyKey: key, at: Date.now(), ...(sup.reused !== undefined && { reused: sup.reused }) })
           log(`${agency.id}: ${sup.code}${sup.step !== undefined ? ` [${sup.step}]` : ''} supplement ${sup.sequence} received (the papers asked for)`)
           json(res, 200, { received: true })
           return
@@ -399,8 +403,8 @@ export async function startSimulators (o: SimulatorOptions): Promise<Simulators>
         const seq = ++receiptSeq
         const receipt = dialect.newReceipt?.(seq) ?? `${agency.id.toUpperCase().replace(/[^A-Z0-9]/g, '')}-${String(seq).padStart(6, '0')}`
         receipts.set(`${agency.id}\n${key}`, { receipt, d })
-        deliveries.push({ agency: agency.id, code: d.code, ...(d.step !== undefined && { step: d.step }), idempotencyKey: key, receipt, at: Date.now() })
-        log(`${agency.id}: received ${d.code}${d.step !== undefined ? ` [${d.step}]` : ''}, receipt ${receipt}`)
+        deliveries.push({ agency: agency.id, code: d.code, ...(d.step !== undefined && { step: d.step }), idempotencyKey: key, receipt, at: Date.now(), ...(d.reused !== undefined && { reused: d.reused }) })
+        log(`${agency.id}: received ${d.code}${d.step !== undefined ? ` [${d.step}]` : ''}, receipt ${receipt}${d.reused !== undefined ? `, ${d.reused.length} reused document(s)` : ''}`)
         json(res, 201, dialect.receipt(receipt, d))
         schedule(agency, dialect, { ...d, receipt }, base)
       } catch {

@@ -104,3 +104,20 @@ export function validAt (document: Pick<StoredDocument, 'issuedAt' | 'validUntil
     (document.validUntil === undefined || Date.parse(document.validUntil) > t) &&
     (document.revokedAt === undefined || Date.parse(document.revokedAt) > t)
 }
+
+/**
+ * The documents' access-log rows of a dossier's (or a supplement's) reuses (Decree 13/2023/NĐ-CP):
+ * one per holder, with the client that gave them; the store writes them in the transaction that
+ * stores the dossier or the supplement.
+ */
+export interface ReuseLog {
+  client: string
+  role: string
+  holders: ReadonlyArray<{ holder: string, documentIds: readonly string[] }>
+}
+
+export function reuseLogOf (reused: ReadonlyArray<Pick<StoredDocument, 'id' | 'holder'>>, client: { id: string, role: string }): ReuseLog {
+  const byHolder = new Map<string, string[]>()
+  for (const d of reused) byHolder.set(d.holder, [...(byHolder.get(d.holder) ?? []), d.id])
+  return { client: client.id, role: client.role, holders: [...byHolder].map(([holder, documentIds]) => ({ holder, documentIds })) }
+}

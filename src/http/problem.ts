@@ -12,6 +12,13 @@ import { toFieldErrors } from '../validation/ajv.ts'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** the route takes a file as raw bytes (application/octet-stream, at most its own bodyLimit), not JSON */
+    fileUpload?: boolean
+  }
+}
+
 /** Fastify's maxParamLength, the longest path parameter the router takes (its default) */
 export const MAX_PARAM_LENGTH = 100
 
@@ -116,6 +123,12 @@ function document (c: Classified, request?: FastifyRequest): Problem {
 export function toProblem (err: Error, request: FastifyRequest, bodyLimit: number): Problem {
   // a route may accept more than BODY_LIMIT (POST /v1/documents: a paper with its file)
   const own = (request.routeOptions as { bodyLimit?: number } | undefined)?.bodyLimit
+  // a route that takes a file as raw bytes (PUT /v1/documents/{id}/content)
+  if ((request.routeOptions as { config?: { fileUpload?: boolean } } | undefined)?.config?.fileUpload === true) {
+    const code = (err as KnownError).code
+    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return document({ status: 413, slug: 'body-too-large', code, detail: `The file is larger than the hub keeps (${own ?? bodyLimit} bytes, documents.contentLimit); nothing was stored` }, request)
+    if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return document({ status: 415, slug: 'unsupported-media-type', code, detail: 'Send the file itself as application/octet-stream' }, request)
+  }
   if (own !== undefined && own > bodyLimit && (err as KnownError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return document({ status: 413, slug: 'body-too-large', code: 'FST_ERR_CTP_BODY_TOO_LARGE', detail: `The body is larger than this route accepts (${own} bytes: a file of at most documents.contentLimit bytes, as base64)` }, request)
   }

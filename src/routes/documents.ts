@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify'
 import type { DigitizedPaper } from '../services/document-service.ts'
 import { dossierCodePattern } from '../schemas.ts'
 import { problem } from './common.ts'
-import { HubValidationError } from '../errors.ts'
+import { HubValidationError, UploadMediaTypeError } from '../errors.ts'
 
 const holderPattern = '^[0-9A-Za-z][0-9A-Za-z.-]{2,31}$'
 const documentParam = {
@@ -27,7 +27,7 @@ export default async function documentRoutes (app: FastifyInstance): Promise<voi
       tags: ['documents'],
       operationId: 'registerDocument',
       summary: 'Register a paper digitised at the desk (số hóa giấy tờ)',
-      description: 'A one-stop desk (an agency client, registered as its own agency) or the portal registers a paper it digitised, with its holder, kind, issue date, validity and SHA-256, and its file: either the address where it is kept (`url`), or the file itself (`contentBase64`, at most the hub config\'s documents.contentLimit bytes, 10 MiB by default), which the hub then keeps in its record after checking its SHA-256 (and `byteSize`, when given); the stored document\'s `url` is then the hub\'s own, `GET /v1/documents/{document}/content`. A `dossier` label must name a dossier the caller holds (for an agency, one routed to it). The paper can then be reused in later dossiers (an attachment\'s `reuse.documentId`) instead of being asked for again.',
+      description: 'A one-stop desk (an agency client, registered as its own agency) or the portal registers a paper it digitised, with its holder, kind, issue date, validity and SHA-256, and its file: either the address where it is kept (`url`), or the file itself (`contentBase64`, at most the hub config\'s documents.contentLimit bytes, 10 MiB by default), which the hub then keeps in its record after checking its SHA-256 (and `byteSize`, when given), or `upload: true` with `byteSize`, and the file sent next as raw bytes to `PUT /v1/documents/{document}/content` (the document is `contentPending` until then); with either of the last two the stored document\'s `url` is the hub\'s own, `GET /v1/documents/{document}/content`. A `dossier` label must name a dossier the caller holds (for an agency, one routed to it). The paper can then be reused in later dossiers (an attachment\'s `reuse.documentId`) instead of being asked for again.',
       body: {
         type: 'object',
         additionalProperties: false,
@@ -43,7 +43,8 @@ export default async function documentRoutes (app: FastifyInstance): Promise<voi
           mediaType: { description: 'Kiểu tệp.', type: 'string', maxLength: 127 },
           byteSize: { description: 'Dung lượng (bytes).', type: 'integer', minimum: 0 },
           url: { description: 'Đường dẫn tệp — where the digitised file is kept, when it is kept elsewhere; give this or contentBase64.', type: 'string', format: 'uri', pattern: '^https?://', maxLength: 2048 },
-          contentBase64: { description: 'Nội dung tệp (base64) — the file itself, for the hub to keep; give this or url. Its SHA-256 must be `sha256`.', type: 'string', contentEncoding: 'base64', minLength: 4, pattern: '^[A-Za-z0-9+/]*={0,2}$' },
+          contentBase64: { description: 'Nội dung tệp (base64) — the file itself, for the hub to keep; give this, url or upload. Its SHA-256 must be `sha256`.', type: 'string', contentEncoding: 'base64', minLength: 4, pattern: '^[A-Za-z0-9+/]*={0,2}$' },
+          upload: { description: 'Tải tệp riêng — true: the hub keeps the file, which the caller sends next as raw bytes (PUT /v1/documents/{document}/content, application/octet-stream: a third smaller than base64); `byteSize` is then required. Until the file arrives the document is neither offered nor reusable. Give this, url or contentBase64.', type: 'boolean', const: true },
           sha256: { description: 'Mã băm SHA-256 (hex) of the file.', type: 'string', pattern: '^[0-9a-f]{64}$' },
           dossier: { description: 'Mã hồ sơ — the dossier it was digitised for, if any: one the caller holds (an agency: routed to it).', type: 'string', pattern: dossierCodePattern.source }
         }
@@ -57,6 +58,37 @@ export default async function documentRoutes (app: FastifyInstance): Promise<voi
   }, async (request, reply) => {
     const document = await app.hub.documents.register(request.body, request.client as NonNullable<typeof request.client>, `${request.protocol}://${request.host}`)
     return await reply.code(201).send(document)
+  })
+
+  // the file of a paper registered with upload: true, as raw bytes: a parser of its own, in a
+  // context of its own (every other route takes JSON only), up to the largest file the hub keeps
+  await app.register(async (raw) => {
+    raw.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: limit }, (_request, body, done) => { done(null, body) })
+    raw.put<{ Params: { document: string }, Body: Buffer }>('/v1/documents/:document/content', {
+      config: { roles: ['portal', 'agency', 'admin'], audit: 'upload-document', fileUpload: true },
+      bodyLimit: limit,
+      schema: {
+        tags: ['documents'],
+        operationId: 'uploadDocumentContent',
+        summary: 'Send the file of a digitised paper as raw bytes (tải lên tệp giấy tờ)',
+        description: 'The file of a paper registered with `upload: true` (POST /v1/documents), as the body itself: `Content-Type: application/octet-stream`, at most the hub config\'s documents.contentLimit bytes — not base64, so a third smaller than `contentBase64`. Its size and SHA-256 must be the ones registered; then the hub keeps it (as for `contentBase64`), serves it at `GET /v1/documents/{document}/content`, and the document may be offered and reused. Who may send it: the client that registered the paper, the agency it registered as, an administrator; anyone else: 404, as an unknown document. The same bytes again: 200, the document as it is. Every upload, accepted or refused, is on the documents\' access log, and on the audit trail of the dossier the paper was digitised for.',
+        params: documentParam,
+        response: {
+          200: { description: 'The file is kept: the document, no longer `contentPending`.', $ref: 'stored-document#' },
+          400: problem('The file is not the one registered (its size or SHA-256 differs), or the id is not valid; nothing was stored.'),
+          404: problem('No document has this id that the caller may send the file of.'),
+          409: problem('The document is not waiting for its file: registered by address, or its file (other bytes) is kept already; nothing was changed.'),
+          413: problem('The file is larger than the hub keeps (documents.contentLimit); nothing was stored.'),
+          415: problem('The body is not application/octet-stream.')
+        }
+      }
+    }, async (request) => {
+      const body = request.body as unknown
+      if (body !== undefined && body !== null && !Buffer.isBuffer(body)) throw new UploadMediaTypeError()
+      const document = await app.hub.documents.upload(request.params.document, Buffer.isBuffer(body) ? body : Buffer.alloc(0), request.client as NonNullable<typeof request.client>)
+      if (document.dossier !== undefined) request.dossierCode = document.dossier
+      return document
+    })
   })
 
   app.get<{ Params: { document: string }, Querystring: { purpose?: string } }>('/v1/documents/:document/content', {

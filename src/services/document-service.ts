@@ -20,7 +20,7 @@ import type { Logger } from 'pino'
 import type { Attachment, AttachmentReuse, DossierSubmission, ResultDocument, StoredDocument } from '../types/schemas.generated.ts'
 import type { DocumentStore, NewDocument } from '../store/document-store.ts'
 import type { Client } from '../auth/clients.ts'
-import { DocumentContentNotFoundError, DocumentFileUnavailableError, DocumentNotFoundError, HubValidationError, NotIssuerError, ReuseRefusedError, type FieldProblem } from '../errors.ts'
+import { DocumentContentFixedError, DocumentContentNotFoundError, DocumentFileUnavailableError, DocumentNotFoundError, HubValidationError, NotIssuerError, ReuseRefusedError, type FieldProblem } from '../errors.ts'
 import { dossierSubjects, holderProblem, isReuse, resultHolder, reuseRefusal, reusedAttachment, type SubmittedAttachment } from '../domain/once-only.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
 import { sha256Hex } from '../domain/fingerprint.ts'
@@ -59,8 +59,10 @@ export interface DigitizedPaper {
   byteSize?: number
   /** where the file is kept elsewhere; or, instead, */
   url?: string
-  /** the file itself (base64), kept by the hub (document_files) */
+  /** the file itself (base64), kept by the hub (document_files); or, instead, */
   contentBase64?: string
+  /** true: the file follows as raw bytes (PUT /v1/documents/{id}/content), of `byteSize` bytes */
+  upload?: boolean
   sha256: string
   dossier?: string
 }
@@ -108,8 +110,14 @@ export class DocumentService {
   async register (paper: DigitizedPaper, client: Client, origin = 'http://localhost'): Promise<StoredDocument> {
     const problems: FieldProblem[] = []
     let content: Buffer | undefined
-    if ((paper.url === undefined) === (paper.contentBase64 === undefined)) {
-      problems.push({ pointer: '#', detail: 'give exactly one of url (the file is kept elsewhere) and contentBase64 (the hub keeps the file)' })
+    const upload = paper.upload === true
+    if ([paper.url !== undefined, paper.contentBase64 !== undefined, upload].filter(Boolean).length !== 1) {
+      problems.push({ pointer: '#', detail: 'give exactly one of url (the file is kept elsewhere), contentBase64 (the hub keeps the file) and upload: true (the hub keeps the file, sent next as raw bytes to PUT /v1/documents/{id}/content)' })
+    } else if (upload) {
+      const limit = this.#o.files.contentLimit
+      if (paper.byteSize === undefined) problems.push({ pointer: '#/byteSize', detail: 'is required with upload: the size of the file that will be sent' })
+      else if (paper.byteSize > limit) problems.push({ pointer: '#/byteSize', detail: `is ${paper.byteSize} bytes; the hub keeps files of at most ${limit} bytes (documents.contentLimit)` })
+      else if (paper.byteSize === 0) problems.push({ pointer: '#/byteSize', detail: 'is 0: a file to upload is not empty' })
     } else if (paper.contentBase64 !== undefined) {
       content = Buffer.from(paper.contentBase64, 'base64')
       const limit = this.#o.files.contentLimit
@@ -147,8 +155,9 @@ export class DocumentService {
       fileName: paper.fileName,
       ...(paper.mediaType !== undefined && { mediaType: paper.mediaType }),
       ...(paper.byteSize !== undefined && { byteSize: paper.byteSize }),
-      url: content === undefined ? paper.url as string : `${base}/v1/documents/${id}/content`,
+      url: content === undefined && !upload ? paper.url as string : `${base}/v1/documents/${id}/content`,
       sha256: paper.sha256,
+      ...(upload && { contentPending: true as const }),
       ...(paper.dossier !== undefined && { dossier: paper.dossier }),
       registeredBy: client.id
     }
@@ -188,6 +197,49 @@ export class DocumentService {
     }
     await this.#log(client, 'read', document.holder, [id], why, 200)
     return { document, content: kept.content, ...(why !== undefined && { purpose: why }) }
+  }
+
+  /**
+   * The file of a paper registered with `upload: true`, as raw bytes (PUT /v1/documents/{id}/content):
+   * its size and SHA-256 must be the registered ones; then the hub keeps it and the document may be
+   * offered and reused. Who may send it: the client that registered the paper, its agency (an
+   * agency client), an administrator; anyone else, or an unknown document: not found. The same
+   * bytes again: the document as it is (a repeat); a document not waiting for its file: 409. Every
+   * upload, accepted or refused, is on the access log with the dossier the paper was digitised for.
+   */
+  async upload (id: string, content: Buffer, client: Client): Promise<StoredDocument> {
+    const document = await this.#o.store.get(id)
+    if (document === undefined) throw new DocumentNotFoundError(id)
+    const by = await this.#o.store.registeredBy(id)
+    const allowed = client.role === 'admin' || by === client.id || (client.role === 'agency' && document.issuer === client.agency && document.origin === 'digitized')
+    if (!allowed) {
+      await this.#log(client, 'upload', document.holder, [id], document.dossier, 404)
+      throw new DocumentNotFoundError(id)
+    }
+    const digest = sha256Hex(content)
+    const refuse = async (status: number, err: Error): Promise<never> => {
+      await this.#log(client, 'upload', document.holder, [id], document.dossier, status)
+      throw err
+    }
+    if (document.contentPending !== true) {
+      // a repeat of an upload that was taken: the same bytes, answered as they are
+      const kept = await this.#o.store.content(id)
+      if (kept === undefined || kept.sha256 !== digest || kept.byteSize !== content.length) return await refuse(409, new DocumentContentFixedError(id))
+      await this.#log(client, 'upload', document.holder, [id], document.dossier, 200)
+      return document
+    }
+    const problems: FieldProblem[] = []
+    if (document.byteSize !== undefined && content.length !== document.byteSize) problems.push({ pointer: '#', detail: `the file is ${content.length} bytes; the document was registered with byteSize ${document.byteSize}` })
+    if (digest !== document.sha256) problems.push({ pointer: '#', detail: 'the SHA-256 of the file is not the one the document was registered with' })
+    if (problems.length > 0) return await refuse(400, new HubValidationError(problems, 'The file is not the one the document was registered with; nothing was stored'))
+    if (!await this.#o.store.putContent(id, content, digest)) {
+      // a concurrent upload took it first: the same bytes are a repeat, others a conflict
+      const kept = await this.#o.store.content(id)
+      if (kept === undefined || kept.sha256 !== digest) return await refuse(409, new DocumentContentFixedError(id))
+    }
+    await this.#log(client, 'upload', document.holder, [id], document.dossier, 200)
+    const { contentPending: _pending, ...stored } = document
+    return stored
   }
 
   /**
@@ -267,6 +319,10 @@ export class DocumentService {
         problems.push({ pointer: at_, detail: `component ${which}: ${documentId !== undefined ? `no document has the id ${documentId}` : `the national personal data store has no document ${String(ref)}`}` })
         continue
       }
+      if (document.contentPending === true) {
+        problems.push({ pointer: at_, detail: `component ${which}: document ${document.id}'s file has not been uploaded yet (PUT /v1/documents/${document.id}/content)` })
+        continue
+      }
       const refusal = reuseRefusal(document, subjects, at, a.reuse.consent)
       if (refusal !== undefined) {
         problems.push({ pointer: at_, detail: `component ${which}: ${refusal}` })
@@ -288,13 +344,6 @@ export class DocumentService {
         : 'The submission marks components reused itself; nothing was stored')
     }
     return { attachments, reused }
-  }
-
-  /** After the dossier is stored: its reuses on the access log, with the dossier as purpose. */
-  async logReuse (code: string, reused: readonly StoredDocument[], client: { id: string, role: string }): Promise<void> {
-    const byHolder = new Map<string, string[]>()
-    for (const d of reused) byHolder.set(d.holder, [...(byHolder.get(d.holder) ?? []), d.id])
-    for (const [holder, ids] of byHolder) await this.#log(client, 'reuse', holder, ids, code, 201)
   }
 
   /** A holder's documents valid now, for `purpose` (the dossier they are looked up for). */
@@ -375,7 +424,7 @@ export class DocumentService {
     return document
   }
 
-  async #log (client: { id: string, role: string }, action: 'lookup' | 'reuse' | 'register' | 'revoke' | 'fetch' | 'read', holder: string, ids: readonly string[], purpose: string | undefined, status: number): Promise<void> {
+  async #log (client: { id: string, role: string }, action: 'lookup' | 'reuse' | 'register' | 'revoke' | 'fetch' | 'read' | 'upload', holder: string, ids: readonly string[], purpose: string | undefined, status: number): Promise<void> {
     await this.#o.store.logAccess({ client: client.id, role: client.role, action, holder, documentIds: ids, ...(purpose !== undefined && { purpose }), status })
   }
 }

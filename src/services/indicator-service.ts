@@ -33,8 +33,8 @@ export const NOTES: Readonly<Partial<Record<IndicatorId, string>>> = {
   3.6: 'from the submission\'s fee lines (DanhSachLePhi: an amount above 0; collected online and paid); a payment made later, after a payment request (status 6), is not in the record',
   4.1: 'received in the period, of a procedure whose result is a paper document (the catalogue\'s paperResult when the dossier was received), with an electronic result (a result document registered in the hub\'s document store: result code and file link) by the period\'s end',
   4.2: 'received in the period with a component file and, by the period\'s end, a result file',
-  4.3: 'received in the period with a component the hub resolved from its document store (reuse: DuocTaiSuDung 1)',
-  4.4: 'received in the period with a component taken from the national personal data store (DuocLayTuKhoDMQG 1), or a result synced to it by the period\'s end'
+  4.3: 'received in the period with a component the hub resolved from its document store (reuse: DuocTaiSuDung 1), at receipt or in a supplement given by the period\'s end',
+  4.4: 'received in the period with a component taken from the national personal data store (DuocLayTuKhoDMQG 1), at receipt or in a supplement given by the period\'s end, or a result synced to it by then'
 }
 
 export interface IndicatorSources {

@@ -37,6 +37,7 @@ import { dueAtReceipt, isPaper, type DossierHead, type LifecycleFacts } from '..
 import { notificationBody, type HistoryActor as Actor } from '../domain/notification.ts'
 import type { HistoryEntry } from '../types/schemas.generated.ts'
 import { canonicalJson, sha256Hex } from '../domain/fingerprint.ts'
+import { reuseLogOf } from '../domain/once-only.ts'
 import { SEQUENCE_WIDTH, dossierCodePrefix, givenCodeProblem } from '../domain/dossier-code.ts'
 import { receivedAtProblem } from '../domain/receipt.ts'
 import { STATUS_ON_RECEIPT } from '../domain/status.ts'
@@ -413,7 +414,9 @@ export class IntakeService {
       facts,
       history,
       ...(this.#o.notify !== undefined && { notification: notificationBody(procedure.code, 'status-changed', undefined, head, received, actor) }),
-      ...(origin.heldBy !== undefined && { asAgency: origin.heldBy })
+      ...(origin.heldBy !== undefined && { asAgency: origin.heldBy }),
+      // the reuses on the documents' access log, written by the intake statement itself (Decree 13/2023/NĐ-CP)
+      ...(reused.length > 0 && { reuseLog: reuseLogOf(reused, origin.client ?? { id: actor.id, role: actor.kind }) })
     })
     if (result.outcome === 'conflict') throw new IdempotencyConflictError(result.code)
     if (result.outcome === 'code-taken') throw new DossierCodeTakenError(result.code)
@@ -421,11 +424,6 @@ export class IntakeService {
     if (result.outcome === 'duplicate') return { created: false, summary: result.summary }
     const { code } = result.summary
     const { log } = this.#o
-    if (reused.length > 0) {
-      await this.#o.documents?.logReuse(code, reused, origin.client ?? { id: actor.id, role: actor.kind }).catch((err: unknown) => {
-        log.error({ err, dossier: code }, 'dossier stored with reused documents, but their reuse was not written to the access log')
-      })
-    }
     // the delivery jobs and the receipt notification's jobs go out together: one write to Redis
     const { notify } = this.#o
     await Promise.all([

@@ -14,7 +14,7 @@ import { STALE, compareAndSet } from '../store/compare-and-set.ts'
 import type { Logger } from 'pino'
 import type { Attachment, HistoryEntry, StoredDocument } from '../types/schemas.generated.ts'
 import type { DocumentService } from './document-service.ts'
-import { dossierSubjects, isReuse, type SubmittedAttachment } from '../domain/once-only.ts'
+import { dossierSubjects, isReuse, reuseLogOf, type ReuseLog, type SubmittedAttachment } from '../domain/once-only.ts'
 import type { DossierForUpdate, DossierStore, StoredSupplement } from '../store/dossier-store.ts'
 import { supplementKind } from '../store/keys.ts'
 import type { Delivery } from '../queues/delivery-queues.ts'
@@ -54,6 +54,8 @@ export interface LifecycleServiceOptions {
 
 /** What a change wants; `commit` works out the rest. */
 export interface ChangePlan {
+  /** once-only: a supplement's reuses, on the documents' access log in the change's transaction */
+  reuseLog?: ReuseLog
   head: DossierHead
   routing?: Routing
   release?: readonly Delivery[]
@@ -145,6 +147,7 @@ export class LifecycleService {
       ...(plan.eventId !== undefined && { eventId: plan.eventId }),
       ...(plan.answer !== undefined && { answer: plan.answer }),
       ...(plan.supplement !== undefined && { supplement: plan.supplement }),
+      ...(plan.reuseLog !== undefined && { reuseLog: plan.reuseLog }),
       at: atIso,
       nowMs: plan.at.getTime(),
       ...(factsChanged && { facts: after.facts }),
@@ -297,6 +300,17 @@ export class LifecycleService {
       if (first.fingerprint !== fingerprint) throw new SupplementConflictError(input.id, code)
       return { created: false, answer: first.answer }
     }
+    // The dossier is read once: whether papers are asked for is checked first (a supplement that
+    // will be refused resolves no document and fetches nothing from the national personal data
+    // store), and the same read serves the first round below; a round that finds it changed since
+    // reads it again.
+    const first = await store.getForUpdate(code)
+    if (first === undefined) throw new DossierNotFoundError(code)
+    if (first.status !== 'supplement-requested') {
+      const seen = await store.eventAnswer(code, eventId)
+      if (seen !== undefined) return repeat(seen)
+      throw new NoSupplementRequestedError(code, first.status, String(STATUSES[first.status].code))
+    }
     // once-only: papers named by a stored document become its file reference, checked as at intake
     // (holder: the applicant or a person the dossier is about; valid at the supplement's time;
     // consent before it); a refusal names each component and changes nothing. The fingerprint above
@@ -307,10 +321,8 @@ export class LifecycleService {
     if (named) {
       const documents = this.#o.documents
       if (documents === undefined) throw new HubValidationError([{ pointer: '#/attachments', detail: 'this hub keeps no document store: give every paper as a file' }])
-      const dossier = await store.get(code)
-      if (dossier === undefined) throw new DossierNotFoundError(code)
       try {
-        ({ attachments, reused } = await documents.resolveAttachments(input.attachments, dossierSubjects(dossier), this.#o.now(), client))
+        ({ attachments, reused } = await documents.resolveAttachments(input.attachments, dossierSubjects(first.dossier), this.#o.now(), client))
       } catch (err) {
         // a document valid when the supplement was received may be revoked or expired since: a
         // repeat of that supplement is answered with its first answer, as any repeat is
@@ -320,8 +332,8 @@ export class LifecycleService {
         throw err
       }
     }
-    const outcome = await compareAndSet(async () => {
-      const found = await store.getForUpdate(code)
+    const outcome = await compareAndSet(async (round) => {
+      const found = round === 0 ? first : await store.getForUpdate(code)
       if (found === undefined) throw new DossierNotFoundError(code)
       const seen = await store.eventAnswer(code, eventId)
       if (seen !== undefined) return repeat(seen)
@@ -369,18 +381,14 @@ export class LifecycleService {
         eventId,
         answer: JSON.stringify({ fingerprint, answer }),
         supplement: stored,
+        // the reuses on the documents' access log, in the transaction that stores the supplement (Decree 13/2023/NĐ-CP)
+        ...(reused.length > 0 && { reuseLog: reuseLogOf(reused, client ?? { id: 'hub', role: 'hub' }) }),
         at
       })
       if (r.outcome === 'ok') return { created: true, answer }
       if (r.outcome === 'seen') return repeat(r.answer)
       return STALE
     }, () => { throw new BusyError(code) })
-    if (outcome.created && reused.length > 0) {
-      // the reuse on the documents' access log, with the dossier as its purpose
-      await this.#o.documents?.logReuse(code, reused, client ?? { id: 'hub', role: 'hub' }).catch((err: unknown) => {
-        this.#o.log.error({ err, dossier: code }, 'supplement stored with reused documents, but their reuse was not written to the access log')
-      })
-    }
     return outcome
   }
 

@@ -27,6 +27,7 @@ interface Row {
   sha256: string
   dossier_code: string | null
   national_ref: string | null
+  content_pending: boolean
   registered_at: Date
 }
 
@@ -49,6 +50,7 @@ function fromRow (r: Row): StoredDocument {
     sha256: r.sha256,
     ...(r.dossier_code !== null && { dossier: r.dossier_code }),
     ...(r.national_ref !== null && { nationalStoreReference: r.national_ref }),
+    ...(r.content_pending && { contentPending: true as const }),
     registeredAt: toVietnamIso(r.registered_at)
   }
 }
@@ -56,7 +58,7 @@ function fromRow (r: Row): StoredDocument {
 export interface AccessEntry {
   client: string
   role: string
-  action: 'lookup' | 'reuse' | 'register' | 'revoke' | 'fetch' | 'read'
+  action: 'lookup' | 'reuse' | 'register' | 'revoke' | 'fetch' | 'read' | 'upload'
   holder?: string
   documentIds: readonly string[]
   purpose?: string
@@ -81,10 +83,10 @@ export class DocumentStore {
     const rows = await sql<Array<Row & { created: boolean }>>`
       with ins as (
         insert into documents (id, holder, kind, name, issuer, origin, issued_at, valid_until, file_name, media_type, byte_size,
-          url, sha256, dossier_code, step, national_ref, registered_by)
+          url, sha256, dossier_code, step, national_ref, content_pending, registered_by)
         values (${d.id}, ${d.holder}, ${d.kind}, ${d.name}, ${d.issuer}, ${d.origin}, ${d.issuedAt}, ${d.validUntil ?? null},
           ${d.fileName}, ${d.mediaType ?? null}, ${d.byteSize ?? null}, ${d.url}, ${d.sha256}, ${d.dossier ?? null}, ${d.step ?? null},
-          ${d.nationalStoreReference ?? null}, ${d.registeredBy})
+          ${d.nationalStoreReference ?? null}, ${d.contentPending === true}, ${d.registeredBy})
         on conflict do nothing
         returning *
       )
@@ -117,6 +119,26 @@ export class DocumentStore {
       await tx`insert into document_files (document_id, byte_size, sha256, content) values (${d.id}, ${content.length}, ${d.sha256}, ${content})`
       return fromRow(row as Row)
     }) as StoredDocument
+  }
+
+  /**
+   * The file of a paper registered to be uploaded (content_pending): kept in document_files and the
+   * flag cleared, in one transaction; false when the document is not waiting for its file (unknown,
+   * registered by address, or its file kept already — by a concurrent upload too).
+   */
+  async putContent (id: string, content: Buffer, sha256: string): Promise<boolean> {
+    return await this.#sql.begin(async (tx) => {
+      const [row] = await tx<Array<{ id: string }>>`update documents set content_pending = false where id = ${id} and content_pending returning id`
+      if (row === undefined) return false
+      await tx`insert into document_files (document_id, byte_size, sha256, content) values (${id}, ${content.length}, ${sha256}, ${content})`
+      return true
+    }) as boolean
+  }
+
+  /** Who registered a document (registered_by: a client id); undefined when there is no such document. */
+  async registeredBy (id: string): Promise<string | undefined> {
+    const [row] = await this.#sql<Array<{ registered_by: string }>>`select registered_by from documents where id = ${id}`
+    return row?.registered_by
   }
 
   /** The file the hub keeps for a document, with what serving it needs; undefined when it keeps none. */
@@ -166,7 +188,7 @@ export class DocumentStore {
     const sql = this.#sql
     const rows = await sql<Row[]>`
       select * from documents
-       where holder = ${holder} and issued_at <= ${at}
+       where holder = ${holder} and issued_at <= ${at} and not content_pending
          and (valid_until is null or valid_until > ${at}) and (revoked_at is null or revoked_at > ${at})
          ${kind === undefined ? sql`` : sql`and kind = ${kind}`}
        order by kind, issued_at desc, id

@@ -16,6 +16,7 @@ import { toVietnamIso } from '../domain/vietnam-time.ts'
 import { outboxMember, parseOutboxMember, type DeliveryKind } from './keys.ts'
 import { TurnBatch } from './turn-batch.ts'
 import { OutboxRelayRows } from './outbox-relay.ts'
+import type { ReuseLog } from '../domain/once-only.ts'
 
 export interface IntakeInput {
   idempotencyKey?: string
@@ -63,6 +64,13 @@ export interface IntakeInput {
    * administrator, who see every dossier.
    */
   asAgency?: string
+  /**
+   * Once-only: the stored documents the submission reuses, by holder, with the client that
+   * submitted it: written to the documents' access log (action reuse, purpose the new dossier's
+   * code) by the intake statement itself, in its transaction, only when it creates the dossier —
+   * a stored dossier never lacks its reuse on the log (Decree 13/2023/NĐ-CP).
+   */
+  reuseLog?: ReuseLog
 }
 
 export type IntakeResult =
@@ -105,6 +113,8 @@ export interface DossierForUpdate {
 }
 
 export interface DossierChange {
+  /** once-only: a supplement's reuses, written to the documents' access log in the change's transaction when it applies */
+  reuseLog?: ReuseLog
   code: string
   expectedVersion: string
   status: DossierStatus
@@ -332,9 +342,23 @@ export class DossierStore {
     // parameter, stored as the text it is — the document as given (migration 0018)
     const json = (value: unknown): string => JSON.stringify(value)
     let row: { r: unknown } | undefined
+    const reuse = input.reuseLog
     try {
-      [row] = await this.#sql<Array<{ r: unknown }>>`select hub_intake(${json(p)}::text::jsonb, ${input.doc}::text::json,
-        ${json(steps)}::text::json, ${json(input.history)}::text::json, ${json(input.notification ?? null)}::text::json, ${json(input.facts)}::text::json) as r`
+      [row] = reuse === undefined || reuse.holders.length === 0
+        ? await this.#sql<Array<{ r: unknown }>>`select hub_intake(${json(p)}::text::jsonb, ${input.doc}::text::json,
+          ${json(steps)}::text::json, ${json(input.history)}::text::json, ${json(input.notification ?? null)}::text::json, ${json(input.facts)}::text::json) as r`
+        // with reused documents: their access-log rows in the same statement (one transaction), when the dossier is created
+        : await this.#sql<Array<{ r: unknown }>>`
+          with i as (select hub_intake(${json(p)}::text::jsonb, ${input.doc}::text::json,
+            ${json(steps)}::text::json, ${json(input.history)}::text::json, ${json(input.notification ?? null)}::text::json, ${json(input.facts)}::text::json) as r),
+          logged as (
+            insert into document_access (client, role, action, holder, document_ids, purpose, status)
+            select ${reuse.client}, ${reuse.role}, 'reuse', h.holder, array(select json_array_elements_text(h.ids::json)), i.r->>'code', 201
+            from i, unnest(${reuse.holders.map((h) => h.holder)}::text[], ${reuse.holders.map((h) => JSON.stringify(h.documentIds))}::text[]) as h(holder, ids)
+            where i.r->>'outcome' = 'created'
+            returning 1
+          )
+          select r from i`
     } catch (err) {
       // a concurrent submission took the given code between the check and the insert
       if (input.code !== undefined && (err as { code?: string, constraint_name?: string }).code === '23505' && (err as { constraint_name?: string }).constraint_name === 'dossiers_code_key') {
@@ -420,9 +444,23 @@ export class DossierStore {
     // the scalars as one jsonb, each value a json column keeps as its own parameter (migration 0019)
     const json = (value: unknown): string => JSON.stringify(value)
     let row: { r: unknown } | undefined
+    const reuse = c.reuseLog
     try {
-      [row] = await this.#sql<Array<{ r: unknown }>>`select hub_apply(${json(p)}::text::jsonb, ${json(c.facts ?? null)}::text::json,
-        ${json(c.routing)}::text::json, ${json(history)}::text::json, ${json(c.notification ?? null)}::text::json) as r`
+      [row] = reuse === undefined || reuse.holders.length === 0
+        ? await this.#sql<Array<{ r: unknown }>>`select hub_apply(${json(p)}::text::jsonb, ${json(c.facts ?? null)}::text::json,
+          ${json(c.routing)}::text::json, ${json(history)}::text::json, ${json(c.notification ?? null)}::text::json) as r`
+        // with reused documents (a supplement): their access-log rows in the same statement, when the change applies
+        : await this.#sql<Array<{ r: unknown }>>`
+          with a as (select hub_apply(${json(p)}::text::jsonb, ${json(c.facts ?? null)}::text::json,
+            ${json(c.routing)}::text::json, ${json(history)}::text::json, ${json(c.notification ?? null)}::text::json) as r),
+          logged as (
+            insert into document_access (client, role, action, holder, document_ids, purpose, status)
+            select ${reuse.client}, ${reuse.role}, 'reuse', h.holder, array(select json_array_elements_text(h.ids::json)), ${c.code}, 201
+            from a, unnest(${reuse.holders.map((h) => h.holder)}::text[], ${reuse.holders.map((h) => JSON.stringify(h.documentIds))}::text[]) as h(holder, ids)
+            where a.r->>'outcome' = 'ok'
+            returning 1
+          )
+          select r from a`
     } catch (err) {
       // PostgreSQL chose this statement to end a deadlock (with a flush of the indicator facts, say):
       // nothing of it was written, as with a stale version, so the caller reads again and retries

@@ -529,7 +529,7 @@ export interface AuditEntry {
    */
   agency?: string;
   /**
-   * Thao tác — submit (nộp), read (đọc), read-history, read-audit, report (báo cáo tiến độ), withdraw (rút hồ sơ), supplement (nộp bổ sung), return (trả kết quả), read-notifications (nhật ký thông báo), read-notices (nhật ký tin nhắn, thư gửi người nộp), read-national-record (bản ghi đồng bộ DVCQG), read-jobs, retry (gửi lại), discard (hủy lượt gửi) — the last three by an administrator; lookup-documents (kho giấy tờ: a holder's documents looked up for this dossier), read-document (tệp giấy tờ the hub keeps, read for this dossier); payment-callback (nền tảng thanh toán báo kết quả, accepted or refused), read-payments, postal-pickup (yêu cầu bưu điện thu gom hồ sơ), postal-report (bưu điện báo đã thu gom / bàn giao).
+   * Thao tác — submit (nộp), read (đọc), read-history, read-audit, report (báo cáo tiến độ), withdraw (rút hồ sơ), supplement (nộp bổ sung), return (trả kết quả), read-notifications (nhật ký thông báo), read-notices (nhật ký tin nhắn, thư gửi người nộp), read-national-record (bản ghi đồng bộ DVCQG), read-jobs, retry (gửi lại), discard (hủy lượt gửi) — the last three by an administrator; lookup-documents (kho giấy tờ: a holder's documents looked up for this dossier), read-document (tệp giấy tờ the hub keeps, read for this dossier), upload-document (the file of a paper digitised for this dossier, sent as raw bytes); payment-callback (nền tảng thanh toán báo kết quả, accepted or refused), read-payments, postal-pickup (yêu cầu bưu điện thu gom hồ sơ), postal-report (bưu điện báo đã thu gom / bàn giao).
    */
   action:
     | "submit"
@@ -551,7 +551,8 @@ export interface AuditEntry {
     | "postal-pickup"
     | "postal-report"
     | "lookup-documents"
-    | "read-document";
+    | "read-document"
+    | "upload-document";
   /**
    * Phương thức HTTP — the request method.
    */
@@ -1670,6 +1671,10 @@ export interface StoredDocument {
    * Mã giấy tờ trên Kho DVCQG — its reference in the national personal data store, when it came from there or was synced to it.
    */
   nationalStoreReference?: string;
+  /**
+   * Tệp chưa tải lên — true while the file of a paper registered with `upload: true` has not been sent yet (PUT /v1/documents/{id}/content): until then the document is neither offered nor reusable. Absent once the hub keeps the file.
+   */
+  contentPending?: true;
   /**
    * Thời điểm đưa vào kho.
    */

@@ -1,6 +1,6 @@
 /** The pure rules of once-only (src/domain/once-only.ts) and the national data store's mapping. */
 import t from 'tap'
-import { applicantHolder, dossierSubjects, holderProblem, isReuse, resultHolder, reuseRefusal, reusedAttachment, validAt } from '../../src/domain/once-only.ts'
+import { applicantHolder, dossierSubjects, holderProblem, isReuse, resultHolder, reuseLogOf, reuseRefusal, reusedAttachment, validAt } from '../../src/domain/once-only.ts'
 import { fromNationalDocument, toNationalDocument } from '../../adapters/national-data-store/index.ts'
 import type { DossierSubmission, StoredDocument } from '../../src/types/schemas.generated.ts'
 import { example } from '../helper.ts'
@@ -77,4 +77,10 @@ t.test('the national data store\'s document, both ways', async (t) => {
   t.equal(toNationalDocument(doc({ revokedAt: '2026-11-20T10:00:00.000+07:00' }), 'x').TrangThai, 0, 'revoked: TrangThai 0')
   t.match(fromNationalDocument({ ...native, TrangThai: 0, NgayThuHoi: '20261120100000' }).revokedAt, /^2026-11-20T10:00:00/)
   t.throws(() => fromNationalDocument({ ...native, TrangThai: 0 }), /no NgayThuHoi/)
+})
+
+t.test('the access-log rows of a reuse: one per holder, its documents in order, with the client', async (t) => {
+  const log = reuseLogOf([{ id: 'doc_a', holder: '038226001234' }, { id: 'doc_b', holder: '038190012345' }, { id: 'doc_c', holder: '038226001234' }], { id: 'test-portal', role: 'portal' })
+  t.same(log, { client: 'test-portal', role: 'portal', holders: [{ holder: '038226001234', documentIds: ['doc_a', 'doc_c'] }, { holder: '038190012345', documentIds: ['doc_b'] }] })
+  t.same(reuseLogOf([], { id: 'x', role: 'admin' }).holders, [], 'nothing reused: no row')
 })

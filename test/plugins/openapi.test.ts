@@ -232,7 +232,7 @@ t.test('the OpenAPI document', async (t) => {
         }
       }
     }
-    t.equal(checked, 48, 'forty-eight API operations')
+    t.equal(checked, 49, 'forty-nine API operations')
   })
 
   t.test('dossier-submission leaves out what the hub assigns; dossier has it', async (t) => {
@@ -295,6 +295,7 @@ const OPERATION_IDS: Record<string, string> = {
   'GET /v1/holders/{holder}/documents': 'listHolderDocuments',
   'POST /v1/documents/{document}/revocation': 'revokeDocument',
   'GET /v1/documents/{document}/content': 'getDocumentContent',
+  'PUT /v1/documents/{document}/content': 'uploadDocumentContent',
   'GET /v1/audit/checkpoints': 'listAuditCheckpoints',
   'GET /v1/audit/checkpoints/{date}': 'getAuditCheckpoint',
   'GET /v1/admin/webhooks': 'getWebhookQueue',

@@ -223,7 +223,7 @@ t.test('outbound: variants and optional fields', async (t) => {
   birth.dueAt = '2026-11-25T17:00:00.000+07:00'
   birth.fees = []
   birth.attachments = undefined
-  birth.results = [{ name: 'Tờ khai', componentCode: 'KQ-1', url: 'https://example.vn/a.pdf', sha256: 'a'.repeat(64), originalCopies: 1, step: 'intake', agency: 'dvc' }]
+  birth.results = [{ name: 'Tờ khai', componentCode: 'KQ-1', url: 'https://example.vn/a.pdf', sha256: 'a'.repeat(64), byteSize: 48213, originalCopies: 1, step: 'intake', agency: 'dvc' }]
   t.equal(errorsOf(schema('dossier'), birth), '', 'the variant is a valid dossier')
   const body = justiceAdapter.outbound(birth, contextFor(BIRTH, { id: 'civil-status', stage: 1, lead: false })).body
   t.equal(errorsOf(validateRequest, body), '', 'valid native request')
@@ -235,7 +235,7 @@ t.test('outbound: variants and optional fields', async (t) => {
   t.equal(body.ngayHenTra, '20261125170000', 'dueAt → ngayHenTra')
   t.notOk('lePhi' in body, 'an empty fee list is not sent')
   t.strictSame(body.giayToDinhKem, [], 'no attachments: an empty list (the field is required)')
-  t.strictSame(body.ketQuaLienThong, [{ tenGiayTo: 'Tờ khai', maThanhPhan: 'KQ-1', duongDan: 'https://example.vn/a.pdf', maBam: 'a'.repeat(64), soBanChinh: 1, maBuoc: 'intake', coQuanBanHanh: 'dvc' }], 'earlier results → ketQuaLienThong')
+  t.strictSame(body.ketQuaLienThong, [{ tenGiayTo: 'Tờ khai', maThanhPhan: 'KQ-1', duongDan: 'https://example.vn/a.pdf', maBam: 'a'.repeat(64), kichThuoc: 48213, soBanChinh: 1, maBuoc: 'intake', coQuanBanHanh: 'dvc' }], 'earlier results → ketQuaLienThong, with their size')
   t.equal(body.giaiDoan, 1)
   t.equal(body.laCoQuanChuTri, false)
   t.notOk('nhiemVu' in body, 'no task')

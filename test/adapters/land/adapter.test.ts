@@ -57,6 +57,7 @@ const EARLIER_RESULTS: ResultDocument[] = [
     url: 'https://vbdlis.thanhhoa.gov.vn/ketqua/000.20.38.H56-261124-0007/phieu-chuyen-thong-tin.pdf',
     sha256: '4ea189e9b3ea2d60c7e2c0a2c75da49e66a57fc63d7521f30fdc034d62a0e76e',
     mediaType: 'application/pdf',
+    byteSize: 184320,
     originalCopies: 1,
     step: 'land-registration',
     agency: 'land-office'
@@ -202,6 +203,8 @@ t.test('land outbound: the same dossier again for the certificate, with the earl
       KieuFile: 'application/pdf',
       LinkFile: EARLIER_RESULTS[0]?.url,
       MaBam: EARLIER_RESULTS[0]?.sha256,
+      // its size, as the land office reported it: carried like any attachment's
+      KichThuoc: 184320,
       SoBanChinh: 1,
       MaBuoc: 'land-registration',
       CoQuanBanHanh: 'land-office'

@@ -442,3 +442,27 @@ t.test('a reused result of unknown size: its file read at its address; another f
   t.equal(await storedDossiers(hub), before, 'nothing stored')
   t.equal((await hub.app.hub.documents.store.get(changed.id))?.byteSize, undefined, 'no size recorded from another file')
 })
+
+t.test('the reuses of one dossier go on the access log together: one row per holder, written by one statement', async (t) => {
+  const agency = await startAgency(t)
+  const hub = await build(t, { settings: testSettings({ agencyUrl: agency.url }) })
+  const certificate = await digitize(hub, 'justice', { holder: CHILD })
+  const identity = await digitize(hub, 'justice', { holder: MOTHER, kind: 'CCCD', name: 'Căn cước (bản sao số hóa)' })
+  const s = childDossier('DVC-TWO-HOLDERS', { documentId: certificate.id, consent: consent() })
+  s.attachments = [...(s.attachments ?? []), { componentCode: 'TT-03', componentName: 'Căn cước của mẹ', reuse: { documentId: identity.id, consent: consent() } } as never]
+  const res = await post(asPortal(hub), s)
+  t.equal(res.statusCode, 201, res.body)
+  const code = res.json<DossierSummary>().code
+  // written before the answer: no wait needed
+  const rows = await hub.db.sql<Array<{ holder: string, ids: string[], client: string, at: Date }>>`
+    select holder, document_ids as ids, client, at from document_access where action = 'reuse' and purpose = ${code} order by holder`
+  t.same(rows.map((r) => [r.holder, r.ids, r.client]), [[MOTHER, [identity.id], 'test-portal'], [CHILD, [certificate.id], 'test-portal']].sort((a, b) => String(a[0]).localeCompare(String(b[0]))), 'one row per holder, with the client and the dossier as purpose')
+  t.equal(new Set(rows.map((r) => r.at.getTime())).size, 1, 'both rows of the same statement (one transaction: the same time)')
+  const [same] = await hub.db.sql<Array<{ ok: boolean }>>`
+    select bool_and(a.xmin::text = d.xmin::text) as ok from document_access a, dossiers d where a.action = 'reuse' and a.purpose = ${code} and d.code = ${code}`
+  t.equal(same?.ok, true, 'written in the transaction that stored the dossier: a stored dossier never lacks its reuse on the log')
+  const again = await post(asPortal(hub), s)
+  t.equal(again.statusCode, 200, 'the same submission again: its first answer')
+  const [n] = await hub.db.sql<Array<{ n: number }>>`select count(*)::int as n from document_access where action = 'reuse' and purpose = ${code}`
+  t.equal(n?.n, 2, 'and no second reuse on the log')
+})

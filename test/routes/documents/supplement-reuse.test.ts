@@ -10,6 +10,9 @@ import { createHash } from 'node:crypto'
 import { build, example, post, startAgency, testSettings, waitFor, type AgencyServer, type TestHub, asAgency, asPortal, asAdmin, type InjectResponse } from '../../helper.ts'
 import type { Dossier, DossierSubmission, DossierSummary, StoredDocument } from '../../../src/types/schemas.generated.ts'
 import { toVietnamIso } from '../../../src/domain/vietnam-time.ts'
+import { vietnamDate } from '../../../src/domain/calendar.ts'
+import type { IndicatorReport, IndicatorUnit } from '../../../src/types/schemas.generated.ts'
+import { startNationalStore, demoDocuments } from '../../../adapters/national-data-store/simulator.ts'
 
 const CHILD = '038226001234'
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex')
@@ -119,6 +122,10 @@ t.test('a supplement reuses the child\'s birth certificate instead of attaching 
   t.same(history.find((h) => h.type === 'supplement-provided')?.documents, [certificate.fileName], 'the history names the paper')
   const log = (await hub.app.hub.documents.store.accessOf(CHILD)).filter((e) => e.action === 'reuse')
   t.match(log, [{ purpose: code, client: 'test-portal', documentIds: [certificate.id] }], 'the reuse on the access log, with the dossier as its purpose')
+  const [same] = await hub.db.sql<Array<{ ok: boolean }>>`
+    select bool_and(a.xmin::text = s.xmin::text) as ok from document_access a, supplements s join dossiers d on d.id = s.dossier_id
+     where a.action = 'reuse' and a.purpose = ${code} and d.code = ${code}`
+  t.equal(same?.ok, true, 'written in the transaction that stored the supplement')
 
   // revoked since: the same supplement again is its first answer; a new one naming it is refused
   t.equal((await asAgency(hub, 'justice').inject({ method: 'POST', url: `/v1/documents/${certificate.id}/revocation`, payload: {} })).statusCode, 200)
@@ -148,4 +155,73 @@ t.test('each agency receives a supplement\'s reused document in its native forma
     t.equal(item?.[c.sha], paper.sha256, `${c.agency}: the file reference with its SHA-256 (${c.sha})`)
     t.equal(item?.[c.size], paper.byteSize, `${c.agency}: and its size (${c.size})`)
   }
+})
+
+/** Indicator `id` of today (Vietnam date) for the province: [numerator, denominator, value]. */
+async function provinceFigure (hub: TestHub, id: string): Promise<unknown[]> {
+  const today = vietnamDate(new Date())
+  const res = await asAdmin(hub).inject(`/v1/reports/indicators?from=${today}&to=${today}`)
+  if (res.statusCode !== 200) throw new Error(`indicators answered ${res.statusCode}: ${res.body}`)
+  const f = (res.json<IndicatorReport>().province as IndicatorUnit | undefined)?.indicators.find((i) => i.id === id)
+  return [f?.numerator, f?.denominator, f?.value]
+}
+
+t.test('indicators 4.3 and 4.4 count the documents reused in supplements, not only those attached at receipt', async (t) => {
+  const store = await startNationalStore({ seed: demoDocuments })
+  t.teardown(store.close)
+  const agencies = await startAgency(t)
+  const hub = await build(t, { settings: { ...testSettings({ agencyUrl: agencies.url }), nationalDataStore: { endpoint: store.url, timeoutMs: 2000 } } })
+  const [demo] = demoDocuments(store.url)
+  const child = (reference: string): DossierSubmission => {
+    const s = example('child-residence-insurance')
+    s.source = { system: 'dvc-thanhhoa', reference }
+    return s
+  }
+  // four dossiers received today, none reusing anything at receipt:
+  //   A supplies a paper the hub holds (digitised at the desk)      → 4.3
+  //   B supplies a paper taken from the national personal data store → 4.3 and 4.4
+  //   C supplies a file                                              → neither
+  //   D is waiting for papers                                        → neither
+  const a = await askedForPapers(hub, agencies, child('IND-A'), 'police-residence')
+  const b = await askedForPapers(hub, agencies, child('IND-B'), 'police-residence')
+  const c = await askedForPapers(hub, agencies, child('IND-C'), 'police-residence')
+  await askedForPapers(hub, agencies, child('IND-D'), 'police-residence')
+  t.same(await provinceFigure(hub, '4.3'), [0, 4, 0], '4.3 before any supplement: 0 of 4')
+  t.same(await provinceFigure(hub, '4.4'), [0, 4, 0], '4.4 before any supplement: 0 of 4')
+
+  const paper = await digitize(hub, { holder: CHILD })
+  t.equal((await supply(hub, a, 'IND-A-1', [{ componentCode: 'TT-02', reuse: { documentId: paper.id, consent: consent() } }])).statusCode, 201)
+  t.equal((await supply(hub, b, 'IND-B-1', [{ componentCode: 'TT-02', reuse: { nationalStoreReference: demo?.MaGiayTo, consent: consent() } }])).statusCode, 201)
+  t.same(store.fetched, [demo?.MaGiayTo], 'B\'s paper was fetched from the national store')
+  t.equal((await supply(hub, c, 'IND-C-1', [{ componentCode: 'TT-02', fileName: 'gks.pdf', mediaType: 'application/pdf', byteSize: 10, sha256: sha('gks'), url: 'https://motcua.thanhhoa.gov.vn/gks.pdf' }])).statusCode, 201)
+
+  t.same(await provinceFigure(hub, '4.3'), [2, 4, 50], '4.3: A and B reused a document in a supplement, 2 of 4 = 50%')
+  t.same(await provinceFigure(hub, '4.4'), [1, 4, 25], '4.4: B took one from the national store, 1 of 4 = 25%')
+})
+
+t.test('a supplement nobody asked for is refused (409) before any document is resolved: nothing is fetched from the national store', async (t) => {
+  const store = await startNationalStore({ seed: demoDocuments })
+  t.teardown(store.close)
+  const agencies = await startAgency(t)
+  const hub = await build(t, { settings: { ...testSettings({ agencyUrl: agencies.url }), nationalDataStore: { endpoint: store.url, timeoutMs: 2000 } } })
+  const [demo] = demoDocuments(store.url)
+  const child = example('child-residence-insurance')
+  child.source = { system: 'dvc-thanhhoa', reference: 'SUP-409' }
+  const res = await post(asPortal(hub), child)
+  t.equal(res.statusCode, 201, res.body)
+  const code = res.json<DossierSummary>().code
+  await waitFor(async () => Object.values((await asAdmin(hub).inject(`/v1/dossiers/${code}`)).json<Dossier>().routing ?? {}).some((r) => r?.state === 'delivered'), 'delivered')
+  const paper = await digitize(hub, { holder: CHILD })
+
+  const fromStore = await supply(hub, code, 'S-409-KHO', [{ componentCode: 'TT-02', reuse: { nationalStoreReference: demo?.MaGiayTo, consent: consent() } }])
+  t.equal(fromStore.statusCode, 409, fromStore.body)
+  t.equal(fromStore.json<{ code: string }>().code, 'HUB_ERR_NO_SUPPLEMENT_REQUESTED')
+  t.same(store.fetched, [], 'the national personal data store was not asked')
+  t.equal(await hub.db.sql<Array<{ n: number }>>`select count(*)::int as n from documents where origin = 'national-store'`.then((r) => r[0]?.n), 0, 'nothing fetched into the hub\'s store')
+
+  const fromHub = await supply(hub, code, 'S-409-HUB', [{ componentCode: 'TT-02', reuse: { documentId: paper.id, consent: consent() } }])
+  t.equal(fromHub.statusCode, 409, fromHub.body)
+  t.equal((await hub.app.hub.documents.store.accessOf(CHILD)).filter((e) => e.action === 'reuse' || e.action === 'fetch').length, 0, 'no reuse or fetch on the access log')
+  const [n] = await hub.db.sql<Array<{ n: number }>>`select count(*)::int as n from supplements s join dossiers d on d.id = s.dossier_id where d.code = ${code}`
+  t.equal(n?.n, 0, 'no supplement stored')
 })
