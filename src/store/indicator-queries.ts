@@ -26,8 +26,9 @@
  * Received in the period (received_at in [start, end]): 3.3 channel shares (online: channel 2 and,
  * for a procedure whose result is a paper document, an electronic result registered by the end),
  * 3.6 fee lines, 4.1 (of those whose procedure issues a paper result, the ones with an electronic
- * result by the end), 4.2 attachments and a result file by the end (a step resolved by then with
- * results), 2.2 handling time of those resolved by the end, in each dossier's own unit (working or
+ * result by the end), 4.2 component files — attached at receipt, or given in a supplement by the
+ * end (the supplements' own rows, as 4.3 and 4.4 read them) — and a result file by the end (a step
+ * resolved by then with results), 2.2 handling time of those resolved by the end, in each dossier's own unit (working or
  * calendar days, migration 0015; fixed at the resolution, so kept as a fact: the flush fills it,
  * store/indicator-handling.ts), summed per unit; for an agency, of its own steps resolved by the end
  * (migration 0020: from the step's receipt to its resolution, less the waits for papers within it;
@@ -155,7 +156,9 @@ export class IndicatorQueries {
             or (case when f.step_ended_at <= ${end} then f.step_ended_at else x.judged_at end) <= coalesce(f.step_due_at, x.due)) as step_on_time,
         ${received} and f.with_fee as fee,
         ${received} and f.paid_online as paid,
-        ${received} and f.attachments and f.result_at <= ${end} as digitized,
+        ${received} and (f.attachments or f.dossier_id in (select sp.dossier_id from supplements sp
+          where sp.submitted_at <= ${end} and jsonb_typeof(sp.attachments) = 'array' and jsonb_array_length(sp.attachments) > 0))
+          and f.result_at <= ${end} as digitized,
         ${received} and f.resolved_at <= ${end} as resolved,
         -- 2.2 per agency: its step resolved (as recorded) by the end
         ${received} and coalesce(f.step_resolved_at <= ${end}, false) as step_resolved,

@@ -196,6 +196,8 @@ t.test('the OpenAPI document', async (t) => {
       for (const [method, op] of Object.entries(ops)) {
         const media = op.requestBody?.content?.['application/json']
         if (op.requestBody === undefined) continue
+        // a body of raw bytes (a file) has no JSON example; its own test says what it is
+        if (media === undefined && Object.keys(op.requestBody.content ?? {}).every((m) => m === 'application/octet-stream')) continue
         bodies++
         const named = Object.entries(media?.examples ?? {})
         t.ok(named.length > 0, `${method} ${path}: has a request example`)
@@ -251,6 +253,13 @@ t.test('the OpenAPI document', async (t) => {
       t.ok(submission.includes(name), `dossier-submission has ${name}`)
     }
     t.notOk(doc.components.schemas['dossier-submission']?.required?.includes('code'), 'code is not required of the portal')
+  })
+
+  t.test('PUT /v1/documents/{document}/content: its body is the file\'s raw bytes', async (t) => {
+    const body = (doc.paths['/v1/documents/{document}/content'] as unknown as { put?: { requestBody?: { required?: boolean, content?: Record<string, { schema?: unknown }> } } }).put?.requestBody
+    t.equal(body?.required, true)
+    t.same(Object.keys(body?.content ?? {}), ['application/octet-stream'], 'not JSON')
+    t.same(body?.content?.['application/octet-stream']?.schema, { type: 'string', format: 'binary' })
   })
 })
 

@@ -7,7 +7,8 @@
  * dossier, its steps, its history; some in the order a dossier comes back from the archive: history
  * before steps; some with the dossier's columns updated after its history): supplement requests
  * (one or two; answered or not), payment requests, announced delays, steps of the same agency twice,
- * steps resolved with and without result files, their own supplement requests, withdrawals,
+ * steps resolved with and without result files, papers supplied with or without files (4.2),
+ * their own supplement requests, withdrawals,
  * refusals, returns. For several periods (a past month, a year, a period not over yet, one unit,
  * one procedure, one agency's scope) every count of every grouping is compared with the same count
  * made in TypeScript from the history by the domain's rules. Then later history is appended and a
@@ -101,7 +102,7 @@ function story (n: number): Dossier[] {
         if (r() < 0.3) change('agency-report', null, { step, applied: true, report: { status: 'supplement-requested' } })
         if (r() < 0.75) {
           due = new Date(due.getTime() + Math.floor(r() * 3 + 1) * DAY)
-          change('supplement-provided', 4, { supplementId: `S${e}` }, due)
+          change('supplement-provided', 4, { supplementId: `S${e}`, files: r() < 0.6 }, due)
         } else break
       } else if (kind < 0.6) {
         change('agency-report', 6, { step, applied: true, report: { status: 'payment-requested' } })
@@ -227,6 +228,12 @@ async function write (sql: Sql, d: Dossier, order: 'store' | 'restore' | 'late-c
     await steps()
     await history()
   }
+  // the papers supplied (4.2 counts a dossier whose component files came in a supplement, from when it came)
+  for (const [seq, h] of d.history.filter((x) => x.type === 'supplement-provided').entries()) {
+    const files = h.entry.files === true ? [{ name: 'bs.pdf', url: 'https://x.example/bs.pdf' }] : []
+    await sql`insert into supplements (dossier_id, seq, supplement_id, submitted_at, attachments)
+      values (${id}, ${seq + 1}, ${String(h.entry.supplementId)}, ${h.at}, ${JSON.stringify(files)}::text::jsonb)`
+  }
   if (order === 'late-columns') await sql`update dossiers set due_at = ${due}, resolved_at = ${resolved}, closed_at = ${closed} where id = ${id}`
 }
 
@@ -306,7 +313,8 @@ function expected (dossiers: readonly Dossier[], q: IndicatorQuery): Map<string,
       if (d.paperResult === undefined) c.resultKindUnknown++
       if (d.fees.some((f) => f.amount > 0)) c.withFee++
       if (d.fees.some((f) => f.amount > 0 && f.collection === 'online' && f.paid)) c.paidOnline++
-      if (d.attachments > 0 && d.steps.some((s) => s.state === 'resolved' && s.results && (stepEnd(d, s) as Date).getTime() <= end.getTime())) c.digitized++
+      const files = d.attachments > 0 || d.history.some((h) => h.type === 'supplement-provided' && h.entry.files === true && h.at.getTime() <= end.getTime())
+      if (files && d.steps.some((s) => s.state === 'resolved' && s.results && (stepEnd(d, s) as Date).getTime() <= end.getTime())) c.digitized++
     }
     if (steps === undefined && resolved && resolvedAt !== null) {
       c.resolved++

@@ -43,7 +43,12 @@ export function loadRequestExamples (): Record<string, Examples> {
   return out
 }
 
-type OpenApiDoc = { paths?: Record<string, Record<string, { operationId?: string, requestBody?: { content?: Record<string, { examples?: Examples }> } }>> }
+type OpenApiDoc = { paths?: Record<string, Record<string, { operationId?: string, requestBody?: { required?: boolean, description?: string, content?: Record<string, { examples?: Examples, schema?: unknown }> } }>> }
+
+/** Operations whose body is raw bytes, not JSON (no body schema Fastify could check): their request body as OpenAPI says it. */
+const RAW_BODIES: Record<string, { media: string, description: string }> = {
+  uploadDocumentContent: { media: 'application/octet-stream', description: 'The file itself, byte for byte (not base64): its size and SHA-256 are the ones registered.' }
+}
 
 export interface SwaggerOptions {
   /** the app counts requests (RATE_LIMIT_MAX is not 0): routes document 429 and the rate-limit headers */
@@ -99,6 +104,8 @@ async function swaggerPlugin (app: FastifyInstance, options: SwaggerOptions): Pr
           const json = op.requestBody?.content?.['application/json']
           const own = op.operationId === undefined ? undefined : requestExamples[op.operationId]
           if (json !== undefined && own !== undefined) json.examples = { ...json.examples, ...own }
+          const raw = op.operationId === undefined ? undefined : RAW_BODIES[op.operationId]
+          if (raw !== undefined) op.requestBody = { required: true, description: raw.description, content: { [raw.media]: { schema: { type: 'string', format: 'binary' } } } }
         }
       }
       return documentNativeFormats(referenceSharedHeaders(doc), adapters) as never
