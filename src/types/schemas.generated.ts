@@ -3016,7 +3016,7 @@ export interface IndicatorSettings {
   maxScores?: IndicatorMaxScores;
 }
 /**
- * Điểm tối đa của từng chỉ số — the points each scored indicator is worth (Decision 766/QĐ-TTg's annex, or the province's own rules). Not verified from the Decision's text: a public summary gives 100 points in all over five groups, not the points of these indicators one by one. An indicator left out counts a PLACEHOLDER of 10, and the report says so (maxScoreSource 'placeholder').
+ * Điểm tối đa của từng chỉ số — the points each scored indicator is worth (Decision 766/QĐ-TTg's annex, or the province's own rules). Not verified from the Decision's text: public pages give 100 points in all over five groups (publicity 18, handling 20, online services 22, digitization 22, satisfaction 18: docs/configuration.md names them), not the points of these indicators one by one. An indicator left out counts a PLACEHOLDER of 10, and the report says so (maxScoreSource 'placeholder').
  */
 export interface IndicatorMaxScores {
   /**
