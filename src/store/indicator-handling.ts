@@ -34,6 +34,21 @@ const parseWaits = (waits: string): Array<{ from: Date, to: Date }> =>
   (JSON.parse(waits) as Array<[string, string]>).map(([from, to]) => ({ from: new Date(from), to: new Date(to) }))
 
 /**
+ * The waits for papers of dossier `dossier` (a column) before `until` (a column): each change into 5
+ * until the next status row that is not 5 (or `until`), as [[from, to], …] JSON text.
+ */
+const waitsUntil = (dossier: string, until: string): string => `coalesce((
+            select json_agg(json_build_array(h.at, coalesce(n.at, ${until})) order by h.seq)
+            from dossier_history h
+            left join lateral (
+              select n.at from dossier_history n
+              where n.dossier_id = h.dossier_id and n.seq > h.seq and n.status_to is not null and n.status_to <> 5
+              order by n.seq limit 1
+            ) n on true
+            where h.dossier_id = ${dossier} and h.status_to = 5 and h.status_from is distinct from 5 and h.at <= ${until}
+          ), '[]')::text`
+
+/**
  * Fills the handling time of every resolved dossier's facts, and of every resolved step's, that
  * have none; how many dossiers and steps it filled.
  */
@@ -57,17 +72,8 @@ async function fillSteps (record: Sql, calendar: WorkingCalendar, batch: number)
       await tx`select pg_advisory_xact_lock(hashtext('indicator_flush'))`
       const rows = await tx<StepRow[]>`
         select t.dossier_id as id, t.step, t.step_received_at as received_at, t.step_resolved_at as resolved_at, d.deadline_rule::text as rule,
-          coalesce((
-            -- the dossier's waits for papers before the step's resolution: each change into 5 until the next status row that is not 5
-            select json_agg(json_build_array(h.at, coalesce(n.at, t.step_resolved_at)) order by h.seq)
-            from dossier_history h
-            left join lateral (
-              select n.at from dossier_history n
-              where n.dossier_id = h.dossier_id and n.seq > h.seq and n.status_to is not null and n.status_to <> 5
-              order by n.seq limit 1
-            ) n on true
-            where h.dossier_id = t.dossier_id and h.status_to = 5 and h.status_from is distinct from 5 and h.at <= t.step_resolved_at
-          ), '[]')::text as waits
+          -- the dossier's waits for papers before the step's resolution
+          ${tx.unsafe(waitsUntil('t.dossier_id', 't.step_resolved_at'))} as waits
         from (
           select f.dossier_id, f.step, f.step_received_at, f.step_resolved_at from indicator_facts f
           where f.step_resolved_at is not null and f.step_handling is null limit ${batch}
@@ -101,17 +107,8 @@ async function fillDossiers (record: Sql, calendar: WorkingCalendar, batch: numb
       await tx`select pg_advisory_xact_lock(hashtext('indicator_flush'))`
       const rows = await tx<Row[]>`
         select d.id, d.received_at, d.resolved_at, d.channel, d.deadline_rule::text as rule,
-          coalesce((
-            -- the waits for papers before the resolution: each change into 5 until the next status row that is not 5
-            select json_agg(json_build_array(h.at, coalesce(n.at, d.resolved_at)) order by h.seq)
-            from dossier_history h
-            left join lateral (
-              select n.at from dossier_history n
-              where n.dossier_id = h.dossier_id and n.seq > h.seq and n.status_to is not null and n.status_to <> 5
-              order by n.seq limit 1
-            ) n on true
-            where h.dossier_id = d.id and h.status_to = 5 and h.status_from is distinct from 5 and h.at <= d.resolved_at
-          ), '[]')::text as waits
+          -- the waits for papers before the resolution
+          ${tx.unsafe(waitsUntil('d.id', 'd.resolved_at'))} as waits
         from (select distinct f.dossier_id from indicator_facts f where f.resolved_at is not null and f.handling is null limit ${batch}) t
         join dossiers d on d.id = t.dossier_id`
       if (rows.length === 0) return 0

@@ -18,6 +18,18 @@ function countSubmits (t: Test, hub: TestHub): { readonly n: number } {
   return counter
 }
 
+/** A test hub with its intakes counted, and the birth registration example submitted once by the portal. */
+async function firstSubmitted (t: Test): Promise<{ hub: TestHub, submits: { readonly n: number }, submission: ReturnType<typeof example>, body: string, first: Awaited<ReturnType<typeof post>> }> {
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url })
+  const submits = countSubmits(t, hub)
+  const submission = example('birth-registration')
+  const body = JSON.stringify(submission)
+  const first = await post(asPortal(hub), body)
+  t.equal(first.statusCode, 201)
+  return { hub, submits, submission, body, first }
+}
+
 t.test('the same bytes again are answered with the dossier as it is now, without the whole intake', async (t) => {
   const agency = await startAgency(t)
   const hub = await build(t, { agencyUrl: agency.url })
@@ -46,13 +58,7 @@ t.test('the same bytes again are answered with the dossier as it is now, without
 })
 
 t.test('other bytes, another sender or another key go the whole way', async (t) => {
-  const agency = await startAgency(t)
-  const hub = await build(t, { agencyUrl: agency.url })
-  const submits = countSubmits(t, hub)
-  const submission = example('birth-registration')
-  const body = JSON.stringify(submission)
-  const first = await post(asPortal(hub), body)
-  t.equal(first.statusCode, 201)
+  const { hub, submits, submission, body, first } = await firstSubmitted(t)
   const { code } = first.json<DossierSummary>()
 
   // the same submission with its keys in another order: other bytes, one dossier
@@ -81,13 +87,7 @@ t.test('other bytes, another sender or another key go the whole way', async (t) 
 })
 
 t.test('the record stays the judge: a repeat it no longer knows goes the whole way', async (t) => {
-  const agency = await startAgency(t)
-  const hub = await build(t, { agencyUrl: agency.url })
-  const submits = countSubmits(t, hub)
-  const submission = example('birth-registration')
-  const body = JSON.stringify(submission)
-  const first = await post(asPortal(hub), body)
-  t.equal(first.statusCode, 201)
+  const { hub, submits, submission, body, first } = await firstSubmitted(t)
   t.equal((await post(asPortal(hub), body)).statusCode, 200)
   t.equal(submits.n, 1)
   // the receive-once reference is gone (as retention deletes it with its dossier)
