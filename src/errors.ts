@@ -124,7 +124,6 @@ export class ReuseRefusedError extends HubValidationError {
 }
 export const DocumentNotFoundError = createError<'HUB_ERR_DOCUMENT_NOT_FOUND', 404, [string]>('HUB_ERR_DOCUMENT_NOT_FOUND', 'No document has the id %s', 404)
 /** Only the agency that issued (or digitised) a document may revoke it. */
-export const NotIssuerError = createError<'HUB_ERR_NOT_ISSUER', 403, [string, string]>('HUB_ERR_NOT_ISSUER', 'Document %s was issued by another agency; only its issuer may revoke it (agency %s is not)', 403)
 /** The national personal data store did not answer as it should. */
 export const NationalStoreUnavailableError = createError<'HUB_ERR_NATIONAL_STORE_UNAVAILABLE', 503, [string]>('HUB_ERR_NATIONAL_STORE_UNAVAILABLE', 'The national personal data store on DVCQG could not be asked now (%s); nothing was stored; retry shortly', 503)
 /** Once-only: a reused document whose size the hub does not know, and whose file it cannot read now to learn it. */

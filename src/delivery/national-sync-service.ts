@@ -74,7 +74,13 @@ export class NationalSyncService {
       const withHistory = { ...context, ...facts, history }
       for (const [i, change] of changes.entries()) {
         sequence = change.sequence
-        const message = gateway.sync(dossier, change, withHistory)
+        let message: unknown
+        try {
+          message = gateway.sync(dossier, change, withHistory)
+        } catch (err) {
+          // a mapping the record's schema refuses, or one that throws: no retry makes it right
+          throw new DeliveryError(err instanceof NativeOutputError ? err.message : `the national-portal adapter cannot map this dossier: ${(err as Error).message}`, false)
+        }
         const idempotencyKey = nationalSyncKey(code, change.sequence)
         await http.send({ method: 'POST', body: message }, {
           endpoint: portal.endpoint,
@@ -93,9 +99,8 @@ export class NationalSyncService {
       log.info({ dossier: code, sent, through: sequence }, 'synced to the national portal')
       return { outcome: 'done', sent, through: sequence }
     } catch (err) {
-      const e = err instanceof DeliveryError
-        ? err
-        : new DeliveryError(err instanceof NativeOutputError ? err.message : `the national-portal adapter cannot map this dossier: ${(err as Error).message}`, false)
+      // anything else (the record away while the cursor moved) is tried again
+      const e = err instanceof DeliveryError ? err : new DeliveryError(`the sync could not be recorded: ${(err as Error).message}`, true)
       const final = !e.retryable || attempt >= maxAttempts
       const error = `message ${sequence}: ${e.message}`
       await sync.attemptFailed(code, final ? 'failed' : 'retrying', attempt, error, now(), token)

@@ -55,7 +55,8 @@ export interface CanonicalValidators {
   report: ValidateFunction
 }
 
-const fieldsOf = (v: ValidateFunction): string => toFieldErrors(v.errors).slice(0, 5).map((f) => `${f.pointer} ${f.detail}`).join('; ')
+/** The first few fields a validator refused, for an error message. */
+export const fieldsOf = (v: ValidateFunction): string => toFieldErrors(v.errors).slice(0, 5).map((f) => `${f.pointer} ${f.detail}`).join('; ')
 
 export class AdapterGateway {
   readonly adapter: AgencyAdapter<never, unknown, never>

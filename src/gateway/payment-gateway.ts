@@ -14,7 +14,7 @@ import type { ValidateFunction } from 'ajv'
 import { AdapterMappingError, type AgencyResponse, type OutboundRequest } from '../../adapters/contract.ts'
 import type { CallbackOutcome, PaymentAdapter, PaymentOrder, PaymentResult, PaymentSettings } from '../../adapters/payment-contract.ts'
 import { createStrictAjv, toFieldErrors } from '../validation/ajv.ts'
-import { GatewayRefusal, NativeOutputError } from './adapter-gateway.ts'
+import { GatewayRefusal, NativeOutputError, fieldsOf } from './adapter-gateway.ts'
 
 /** A callback whose signature is not the platform's. */
 export class CallbackSignatureError extends Error {
@@ -39,7 +39,7 @@ export class PaymentGateway {
   create (order: PaymentOrder, settings: PaymentSettings): OutboundRequest {
     const req = this.adapter.create(order, settings)
     if (!this.#create(req.body)) {
-      throw new NativeOutputError(`the ${this.name} adapter produced a request its schema rejects: ${toFieldErrors(this.#create.errors).slice(0, 3).map((f) => `${f.pointer} ${f.detail}`).join('; ')}`)
+      throw new NativeOutputError(`the ${this.name} adapter produced a request its schema rejects: ${fieldsOf(this.#create)}`)
     }
     return req
   }

@@ -63,8 +63,9 @@ export class OutboxReconciler {
     try {
       await this.#check(due, report, seen, settled)
     } finally {
-      await store.outboxSeen(seen)
-      await store.outboxRemove(settled)
+      // both, whatever the other's fate; a failure here is logged, not put in place of the check's
+      const written = await Promise.allSettled([store.outboxSeen(seen), store.outboxRemove(settled)])
+      for (const w of written) if (w.status === 'rejected') this.#o.log.warn({ err: w.reason }, 'outbox relay: rows seen or settled not stamped; the next run looks at them again')
     }
     return report
   }

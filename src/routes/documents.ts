@@ -71,7 +71,7 @@ export default async function documentRoutes (app: FastifyInstance): Promise<voi
         tags: ['documents'],
         operationId: 'uploadDocumentContent',
         summary: 'Send the file of a digitised paper as raw bytes (tải lên tệp giấy tờ)',
-        description: 'The file of a paper registered with `upload: true` (POST /v1/documents), as the body itself: `Content-Type: application/octet-stream`, at most the hub config\'s documents.contentLimit bytes — not base64, so a third smaller than `contentBase64`. Its size and SHA-256 must be the ones registered; then the hub keeps it (as for `contentBase64`), serves it at `GET /v1/documents/{document}/content`, and the document may be offered and reused. Who may send it: the client that registered the paper, the agency it registered as, an administrator; anyone else: 404, as an unknown document. The same bytes again: 200, the document as it is. Every upload, accepted or refused, is on the documents\' access log, and on the audit trail of the dossier the paper was digitised for.',
+        description: 'The file of a paper registered with `upload: true` (POST /v1/documents), as the body itself: `Content-Type: application/octet-stream`, at most the hub config\'s documents.contentLimit bytes — not base64, so a third smaller than `contentBase64`. Its size and SHA-256 must be the ones registered; then the hub keeps it (as for `contentBase64`), serves it at `GET /v1/documents/{document}/content`, and the document may be offered and reused. Who may send it: the client that registered the paper, the agency it registered as, an administrator; anyone else: 404, as an unknown document. The same bytes again: 200, the document as it is. Every upload, accepted or refused, is on the documents\' access log; an accepted one is also on the audit trail of the dossier the paper was digitised for.',
         params: documentParam,
         response: {
           200: { description: 'The file is kept: the document, no longer `contentPending`.', $ref: 'stored-document#' },
@@ -195,8 +195,7 @@ export default async function documentRoutes (app: FastifyInstance): Promise<voi
       response: {
         200: { description: 'The document, revoked.', $ref: 'stored-document#' },
         400: problem('The id or the body is not valid.'),
-        403: problem('The document was issued by another agency.'),
-        404: problem('No document has this id.')
+        404: problem('No document has this id that the caller issued (another agency\'s document is not named to it).')
       }
     }
   }, async (request) => await app.hub.documents.revoke(request.params.document, request.client as NonNullable<typeof request.client>, request.body?.reason))

@@ -20,7 +20,7 @@ import type { Logger } from 'pino'
 import type { Attachment, AttachmentReuse, DossierSubmission, ResultDocument, StoredDocument } from '../types/schemas.generated.ts'
 import type { DocumentStore, NewDocument } from '../store/document-store.ts'
 import type { Client } from '../auth/clients.ts'
-import { DocumentContentFixedError, DocumentContentNotFoundError, DocumentFileUnavailableError, DocumentNotFoundError, HubValidationError, NotIssuerError, ReuseRefusedError, type FieldProblem } from '../errors.ts'
+import { DocumentContentFixedError, DocumentContentNotFoundError, DocumentFileUnavailableError, DocumentNotFoundError, HubValidationError, ReuseRefusedError, type FieldProblem } from '../errors.ts'
 import { dossierSubjects, holderProblem, isReuse, resultHolder, reuseRefusal, reusedAttachment, type SubmittedAttachment } from '../domain/once-only.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
 import { sha256Hex } from '../domain/fingerprint.ts'
@@ -208,9 +208,9 @@ export class DocumentService {
    * upload, accepted or refused, is on the access log with the dossier the paper was digitised for.
    */
   async upload (id: string, content: Buffer, client: Client): Promise<StoredDocument> {
-    const document = await this.#o.store.get(id)
-    if (document === undefined) throw new DocumentNotFoundError(id)
-    const by = await this.#o.store.registeredBy(id)
+    const found = await this.#o.store.getWithRegistrant(id)
+    if (found === undefined) throw new DocumentNotFoundError(id)
+    const { document, registeredBy: by } = found
     const allowed = client.role === 'admin' || by === client.id || (client.role === 'agency' && document.issuer === client.agency && document.origin === 'digitized')
     if (!allowed) {
       await this.#log(client, 'upload', document.holder, [id], document.dossier, 404)
@@ -223,7 +223,7 @@ export class DocumentService {
     }
     if (document.contentPending !== true) {
       // a repeat of an upload that was taken: the same bytes, answered as they are
-      const kept = await this.#o.store.content(id)
+      const kept = await this.#o.store.kept(id)
       if (kept === undefined || kept.sha256 !== digest || kept.byteSize !== content.length) return await refuse(409, new DocumentContentFixedError(id))
       await this.#log(client, 'upload', document.holder, [id], document.dossier, 200)
       return document
@@ -234,7 +234,7 @@ export class DocumentService {
     if (problems.length > 0) return await refuse(400, new HubValidationError(problems, 'The file is not the one the document was registered with; nothing was stored'))
     if (!await this.#o.store.putContent(id, content, digest)) {
       // a concurrent upload took it first: the same bytes are a repeat, others a conflict
-      const kept = await this.#o.store.content(id)
+      const kept = await this.#o.store.kept(id)
       if (kept === undefined || kept.sha256 !== digest) return await refuse(409, new DocumentContentFixedError(id))
     }
     await this.#log(client, 'upload', document.holder, [id], document.dossier, 200)
@@ -367,7 +367,11 @@ export class DocumentService {
     }
     const { document, notIssuer } = await this.#o.store.revoke(id, issuer, this.#o.now(), reason)
     if (document === undefined) throw new DocumentNotFoundError(id)
-    if (notIssuer) throw new NotIssuerError(id, issuer)
+    if (notIssuer) {
+      // its issuer changed meanwhile: answered as above, not with a 403 that tells it exists
+      await this.#log(client, 'revoke', document.holder, [id], undefined, 404)
+      throw new DocumentNotFoundError(id)
+    }
     await this.#log(client, 'revoke', document.holder, [id], undefined, 200)
     this.#o.log.info({ document: id, issuer }, 'document revoked')
     return document

@@ -98,11 +98,6 @@ interface RepeatLookup { idempotencyKey?: string, source: { system: string, refe
 export const REPEATS_KEPT = 10_000
 
 /**
- * What makes two submissions from different systems one dossier: the procedure, the applicant's
- * identity and the procedure data. Not the source, channel, attachments' addresses or timestamps,
- * which differ by the way a dossier travels.
- */
-/**
  * A problem of a submission as its sender sees it: a canonical one as it is; one of a native
  * submission, found once mapped, points at the native field it came from when the adapter names
  * it (the desk's code, its receipt time), else at the body, naming the canonical field.
@@ -116,6 +111,11 @@ function mappedProblem (p: FieldProblem, origin: { heldBy?: string, nativePointe
     : { pointer: '#', detail: `once mapped to the canonical dossier, ${canonical} ${p.detail}` }
 }
 
+/**
+ * What makes two submissions from different systems one dossier: the procedure, the applicant's
+ * identity and the procedure data. Not the source, channel, attachments' addresses or timestamps,
+ * which differ by the way a dossier travels.
+ */
 export function contentFingerprint (s: DossierSubmission): string {
   return sha256Hex(canonicalJson({ procedure: s.procedure.code, identity: s.applicant.identity, data: s.data }))
 }

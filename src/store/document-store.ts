@@ -135,10 +135,16 @@ export class DocumentStore {
     }) as boolean
   }
 
-  /** Who registered a document (registered_by: a client id); undefined when there is no such document. */
-  async registeredBy (id: string): Promise<string | undefined> {
-    const [row] = await this.#sql<Array<{ registered_by: string }>>`select registered_by from documents where id = ${id}`
-    return row?.registered_by
+  /** A document with who registered it (registered_by: a client id), in one read; undefined when there is no such document. */
+  async getWithRegistrant (id: string): Promise<{ document: StoredDocument, registeredBy: string } | undefined> {
+    const [row] = await this.#sql<Array<Row & { registered_by: string }>>`select * from documents where id = ${id}`
+    return row === undefined ? undefined : { document: fromRow(row), registeredBy: row.registered_by }
+  }
+
+  /** The size and SHA-256 of the file the hub keeps for a document, without its bytes; undefined when it keeps none. */
+  async kept (id: string): Promise<{ byteSize: number, sha256: string } | undefined> {
+    const [row] = await this.#sql<Array<{ byte_size: string, sha256: string }>>`select byte_size, sha256 from document_files where document_id = ${id}`
+    return row === undefined ? undefined : { byteSize: Number(row.byte_size), sha256: row.sha256 }
   }
 
   /** The file the hub keeps for a document, with what serving it needs; undefined when it keeps none. */

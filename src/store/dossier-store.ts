@@ -7,7 +7,7 @@
  * transaction, committed before the caller answers.
  */
 import { createHash } from 'node:crypto'
-import type { Sql } from 'postgres'
+import type { Fragment, PendingQuery, Sql } from 'postgres'
 import type { Attachment, Dossier, DossierSummary, HistoryEntry, ResultDocument, RoutingState } from '../types/schemas.generated.ts'
 import { nationalStatusCode, statusFromNationalCode, type DossierStatus } from '../domain/status.ts'
 import type { Routing } from '../domain/routing.ts'
@@ -311,6 +311,28 @@ export class DossierStore {
     }, one)
   }
 
+  /**
+   * Runs `call` (a statement answering one row `r`, hub_intake's or hub_apply's). With reused
+   * documents, the same statement writes their rows on the documents' access log (action reuse,
+   * for the dossier `purpose` names) when `r`'s outcome is `applied`: in the call's transaction, so
+   * a stored dossier or supplement never lacks its reuse record (Decree 13/2023/NĐ-CP). Without
+   * them, the call alone, as it always was.
+   */
+  async #withReuseLog (call: PendingQuery<Array<{ r: unknown }>>, reuse: ReuseLog | undefined, purpose: Fragment, applied: 'created' | 'ok'): Promise<{ r: unknown } | undefined> {
+    if (reuse === undefined || reuse.holders.length === 0) return (await call)[0]
+    const [row] = await this.#sql<Array<{ r: unknown }>>`
+      with c as (${call}),
+      logged as (
+        insert into document_access (client, role, action, holder, document_ids, purpose, status)
+        select ${reuse.client}, ${reuse.role}, 'reuse', h.holder, array(select json_array_elements_text(h.ids::json)), ${purpose}, 201
+        from c, unnest(${reuse.holders.map((h) => h.holder)}::text[], ${reuse.holders.map((h) => JSON.stringify(h.documentIds))}::text[]) as h(holder, ids)
+        where c.r->>'outcome' = ${applied}
+        returning 1
+      )
+      select r from c`
+    return row
+  }
+
   /** Stores a new dossier with its routing states and outbox rows, or finds the one it repeats. One round trip. */
   async intake (input: IntakeInput): Promise<IntakeResult> {
     const steps = Object.entries(input.routing)
@@ -342,23 +364,11 @@ export class DossierStore {
     // parameter, stored as the text it is — the document as given (migration 0018)
     const json = (value: unknown): string => JSON.stringify(value)
     let row: { r: unknown } | undefined
-    const reuse = input.reuseLog
     try {
-      [row] = reuse === undefined || reuse.holders.length === 0
-        ? await this.#sql<Array<{ r: unknown }>>`select hub_intake(${json(p)}::text::jsonb, ${input.doc}::text::json,
-          ${json(steps)}::text::json, ${json(input.history)}::text::json, ${json(input.notification ?? null)}::text::json, ${json(input.facts)}::text::json) as r`
-        // with reused documents: their access-log rows in the same statement (one transaction), when the dossier is created
-        : await this.#sql<Array<{ r: unknown }>>`
-          with i as (select hub_intake(${json(p)}::text::jsonb, ${input.doc}::text::json,
-            ${json(steps)}::text::json, ${json(input.history)}::text::json, ${json(input.notification ?? null)}::text::json, ${json(input.facts)}::text::json) as r),
-          logged as (
-            insert into document_access (client, role, action, holder, document_ids, purpose, status)
-            select ${reuse.client}, ${reuse.role}, 'reuse', h.holder, array(select json_array_elements_text(h.ids::json)), i.r->>'code', 201
-            from i, unnest(${reuse.holders.map((h) => h.holder)}::text[], ${reuse.holders.map((h) => JSON.stringify(h.documentIds))}::text[]) as h(holder, ids)
-            where i.r->>'outcome' = 'created'
-            returning 1
-          )
-          select r from i`
+      // with reused documents, their access-log rows in the same statement when the dossier is created
+      row = await this.#withReuseLog(this.#sql`select hub_intake(${json(p)}::text::jsonb, ${input.doc}::text::json,
+        ${json(steps)}::text::json, ${json(input.history)}::text::json, ${json(input.notification ?? null)}::text::json, ${json(input.facts)}::text::json) as r`,
+      input.reuseLog, this.#sql`c.r->>'code'`, 'created')
     } catch (err) {
       // a concurrent submission took the given code between the check and the insert
       if (input.code !== undefined && (err as { code?: string, constraint_name?: string }).code === '23505' && (err as { constraint_name?: string }).constraint_name === 'dossiers_code_key') {
@@ -444,23 +454,11 @@ export class DossierStore {
     // the scalars as one jsonb, each value a json column keeps as its own parameter (migration 0019)
     const json = (value: unknown): string => JSON.stringify(value)
     let row: { r: unknown } | undefined
-    const reuse = c.reuseLog
     try {
-      [row] = reuse === undefined || reuse.holders.length === 0
-        ? await this.#sql<Array<{ r: unknown }>>`select hub_apply(${json(p)}::text::jsonb, ${json(c.facts ?? null)}::text::json,
-          ${json(c.routing)}::text::json, ${json(history)}::text::json, ${json(c.notification ?? null)}::text::json) as r`
-        // with reused documents (a supplement): their access-log rows in the same statement, when the change applies
-        : await this.#sql<Array<{ r: unknown }>>`
-          with a as (select hub_apply(${json(p)}::text::jsonb, ${json(c.facts ?? null)}::text::json,
-            ${json(c.routing)}::text::json, ${json(history)}::text::json, ${json(c.notification ?? null)}::text::json) as r),
-          logged as (
-            insert into document_access (client, role, action, holder, document_ids, purpose, status)
-            select ${reuse.client}, ${reuse.role}, 'reuse', h.holder, array(select json_array_elements_text(h.ids::json)), ${c.code}, 201
-            from a, unnest(${reuse.holders.map((h) => h.holder)}::text[], ${reuse.holders.map((h) => JSON.stringify(h.documentIds))}::text[]) as h(holder, ids)
-            where a.r->>'outcome' = 'ok'
-            returning 1
-          )
-          select r from a`
+      // with reused documents (a supplement), their access-log rows in the same statement when the change applies
+      row = await this.#withReuseLog(this.#sql`select hub_apply(${json(p)}::text::jsonb, ${json(c.facts ?? null)}::text::json,
+        ${json(c.routing)}::text::json, ${json(history)}::text::json, ${json(c.notification ?? null)}::text::json) as r`,
+      c.reuseLog, this.#sql`${c.code}::text`, 'ok')
     } catch (err) {
       // PostgreSQL chose this statement to end a deadlock (with a flush of the indicator facts, say):
       // nothing of it was written, as with a stale version, so the caller reads again and retries

@@ -17,8 +17,8 @@ type Line = { code?: string, name: string, amount: number }
 
 /** What the record keeps of a dossier's facts: its payments and its registered results (json_agg rows, or their text). */
 export interface NationalFactsRow {
-  /** lines: jsonb, which payments keeps as JSON text in some rows (store/payment-store.ts reads both) */
-  payments: Array<{ reference: string, state: string, lines: Line[] | string }> | string | null
+  /** lines: the payment's fee lines (jsonb; migration 0021 made every row an array) */
+  payments: Array<{ reference: string, state: string, lines: Line[] }> | string | null
   documents: Array<{ id: string, step: string | null, kind: string, sha256: string }> | string | null
 }
 
@@ -36,7 +36,7 @@ const jsonOf = <T>(v: T | string | null): T | null => typeof v === 'string' ? JS
 
 /** The facts of a NationalFactsRow; `paidCode`: the DuocThanhToanTrucTuyen of a payment made online. */
 export function nationalFactsOf (row: NationalFactsRow | undefined, paidCode: 1 | 2): NationalFacts {
-  const payments = (jsonOf(row?.payments ?? null) ?? []).map((p) => ({ ...p, lines: typeof p.lines === 'string' ? JSON.parse(p.lines) as Line[] : p.lines }))
+  const payments = jsonOf(row?.payments ?? null) ?? []
   const resultDocuments = (jsonOf(row?.documents ?? null) ?? []).map((d) => ({ id: d.id, kind: d.kind, sha256: d.sha256, ...(d.step !== null && { step: d.step }) }))
   const paidOnline = payments.length === 0 ? undefined : payments.some((p) => p.state === 'paid') ? paidCode : 0
   return { payments, resultDocuments, ...(paidOnline !== undefined && { paidOnline }) }

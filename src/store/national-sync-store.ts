@@ -146,9 +146,11 @@ export class NationalSyncStore {
         update national_sync s set lease_token = ${token}, lease_until = now() + ${ms} * interval '1 millisecond'
         from dossiers d where d.id = s.dossier_id and d.code = ${code} and s.synced < least(${upTo}::int, s.wanted)
           and (s.lease_token is null or s.lease_until < now() or s.lease_token = ${token})
-        returning s.dossier_id
+        returning s.dossier_id, s.synced, s.wanted
       )
-      select s.wanted, s.synced, l.dossier_id is not null as leased, ${sql.unsafe(DOSSIER_COLUMNS)},
+      -- the cursor as the lease found it (the update waited for a sender that moved it, and read it
+      -- again), not as this statement's snapshot has it
+      select coalesce(l.wanted, s.wanted) as wanted, coalesce(l.synced, s.synced) as synced, l.dossier_id is not null as leased, ${sql.unsafe(DOSSIER_COLUMNS)},
         (select json_agg(json_build_array(h.entry, h.status_from, h.status_to, h.due_at_to) order by h.seq)
            from dossier_history h where h.dossier_id = l.dossier_id) as history,
         ${sql.unsafe(nationalFactsColumns('l.dossier_id', 'case when l.dossier_id is not null then d.code end'))}

@@ -30,30 +30,23 @@ export class OutboxRelayRows {
     const rows = await this.#sql<Array<{ key: string }>>`
       select idempotency_key as key from outbox
       where confirmed_at is null and discarded_at is null and coalesce(queued_at, created_at) <= ${new Date(beforeMs)}
-        and (kind = any(${this.#kinds}::text[]) or kind like any(${this.#prefixes}::text[]))
+        and ${this.#prefixes.length === 0
+          // kinds alone: a condition outbox_relay_kind (migration 0008) serves
+          ? this.#sql`kind = any(${this.#kinds}::text[])`
+          : this.#sql`(kind = any(${this.#kinds}::text[]) or kind like any(${this.#prefixes}::text[]))`}
       order by coalesce(queued_at, created_at) limit ${limit}`
     return rows.map((r) => r.key)
   }
 
   /** The relay saw these rows' messages in their queue (or queued them): looked at again a grace period later. One statement. */
   async seen (keys: readonly string[]): Promise<void> {
-    await outboxSeen(this.#sql, keys)
+    if (keys.length === 0) return
+    await this.#sql`update outbox set queued_at = now() where idempotency_key = any(${[...keys]}::text[]) and confirmed_at is null`
   }
 
   /** These rows' messages are settled (or need no sending any more). One statement. */
   async confirm (keys: readonly string[]): Promise<void> {
-    await outboxConfirm(this.#sql, keys)
+    if (keys.length === 0) return
+    await this.#sql`update outbox set confirmed_at = now() where idempotency_key = any(${[...keys]}::text[]) and confirmed_at is null`
   }
-}
-
-/** Stamps unconfirmed rows as seen queued now, in one statement. */
-export async function outboxSeen (sql: Sql, keys: readonly string[]): Promise<void> {
-  if (keys.length === 0) return
-  await sql`update outbox set queued_at = now() where idempotency_key = any(${[...keys]}::text[]) and confirmed_at is null`
-}
-
-/** Confirms unconfirmed rows, in one statement. */
-export async function outboxConfirm (sql: Sql, keys: readonly string[]): Promise<void> {
-  if (keys.length === 0) return
-  await sql`update outbox set confirmed_at = now() where idempotency_key = any(${[...keys]}::text[]) and confirmed_at is null`
 }

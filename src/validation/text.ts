@@ -15,11 +15,11 @@
  *   full-width letters, invisible characters or surrounding spaces find the dossier all the same.
  * Identifiers in bodies (source references) are normalized where they are received (intake).
  */
-import { createHash } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { HubValidationError, type FieldProblem } from '../errors.ts'
 import { normalizeIdentifier } from '../domain/identifiers.ts'
+import { sha256Hex } from '../domain/fingerprint.ts'
 
 /** how many problems a refusal names at most */
 export const MAX_TEXT_PROBLEMS = 5
@@ -197,7 +197,7 @@ async function textRules (app: FastifyInstance): Promise<void> {
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
     if (typeof text === 'string' && mayHoldForbiddenText(text)) suspects.add(request)
-    if (typeof text === 'string' && request.routeOptions.config.bodyDigest === true) digests.set(request, createHash('sha256').update(text).digest('hex'))
+    if (typeof text === 'string' && request.routeOptions.config.bodyDigest === true) digests.set(request, sha256Hex(text))
     if (typeof text !== 'string' || !mayHoldNonNfc(text)) { parseJson(request, text as string, done); return }
     // every inbound body's text in NFC, before anything reads it (schemas, fingerprints, the record)
     parseJson(request, text, (err, body) => { if (err !== null) done(err); else done(null, toNfc(body)) })
