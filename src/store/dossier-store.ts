@@ -222,8 +222,14 @@ function summaryOf (r: SummaryRow): DossierSummary {
 /** The steps of a dossier as [[step, state], …] in route order (a subquery of `d`). */
 const STEPS = 'select json_agg(json_build_array(s.step, s.detail) order by s.position) from dossier_steps s where s.dossier_id = d.id'
 
+/**
+ * The version a change compares (hub_apply, migration 0023): the dossier's own plus its steps'
+ * revisions, which a delivery outcome moves (hub_step) without writing the dossier's row again.
+ */
+const VERSION = 'd.version + (select coalesce(sum(s.rev), 0) from dossier_steps s where s.dossier_id = d.id)::integer'
+
 /** What getForUpdate reads of a dossier `d` (a select list), for a statement that reads a dossier with more (store/national-sync-store.ts). */
-export const DOSSIER_COLUMNS = `d.status, d.received_at, d.arrived_at, d.due_at, d.facts::text as facts, d.doc::text as doc, d.version, d.supplements, (${STEPS})::text as steps`
+export const DOSSIER_COLUMNS = `d.status, d.received_at, d.arrived_at, d.due_at, d.facts::text as facts, d.doc::text as doc, ${VERSION} as version, d.supplements, (${STEPS})::text as steps`
 
 /** A row of DOSSIER_COLUMNS. */
 export interface DossierRow { status: number, received_at: Date, arrived_at: Date, due_at: Date | null, facts: unknown, doc: unknown, version: number, supplements: number, steps: unknown }

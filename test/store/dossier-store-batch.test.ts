@@ -64,6 +64,7 @@ t.test('the step writes of one turn: one statement, each its own answer; a bad o
   const expected = new Map<string, string>()
   for (const code of codes) for (const step of ['a', 'b']) expected.set(`${code}/${step}`, await raw(code, step))
   const at = '2026-12-04T10:00:00+07:00'
+  const versionBefore = (await store.getForUpdate(codes[2] as string))?.version
   const before = statements()
   const answers = await Promise.all([
     ...codes.flatMap((code) => ['a', 'b'].map(async (step) => await store.updateStep(code, step, expected.get(`${code}/${step}`) as string, delivered(step), at))),
@@ -78,8 +79,7 @@ t.test('the step writes of one turn: one statement, each its own answer; a bad o
     for (const step of ['a', 'b']) t.same(JSON.parse(await raw(code, step)), delivered(step), `${code}/${step} written as sent`)
     t.equal(await raw(code, 'a'), JSON.stringify(delivered('a')), 'stored as its text (the next compare-and-set compares text)')
   }
-  const [row] = await sql<Array<{ version: number }>>`select version from dossiers where code = ${codes[2] as string}`
-  t.equal(row?.version, 3, 'each write moved the dossier\'s version')
+  t.equal(Number((await store.getForUpdate(codes[2] as string))?.version), Number(versionBefore) + 2, 'each write moved the version a change compares')
 
   // one call the record refuses (a state the schema's check does not allow): the others of its turn are written all the same
   const next = { ...delivered('a'), attempts: 2 }
@@ -93,4 +93,36 @@ t.test('the step writes of one turn: one statement, each its own answer; a bad o
   t.equal(JSON.parse(await raw(codes[4] as string, 'a')).attempts, 2)
   t.equal(JSON.parse(await raw(codes[3] as string, 'b')).attempts, 2)
   t.equal(JSON.parse(await raw(codes[5] as string, 'a')).attempts, 1, 'the refused one changed nothing')
+})
+
+t.test('a delivery outcome moves the version a change compares without writing the dossier row; a change read before it is stale', async (t) => {
+  const { store, sql } = await counted(t)
+  const code = '000.00.06.H56-261204-0001'
+  await dossierWithSteps(sql, code, ['a', 'b'])
+  const at = '2026-12-04T10:00:00+07:00'
+  const row = async (): Promise<{ ctid: string, version: number }> =>
+    (await sql<Array<{ ctid: string, version: number }>>`select ctid::text as ctid, version from dossiers where code = ${code}`)[0] as { ctid: string, version: number }
+  const read = await store.getForUpdate(code)
+  if (read === undefined) throw new Error('not read')
+  const stored = await row()
+
+  const raw = (await store.stepState(code, 'a'))?.raw as string
+  t.equal(await store.updateStep(code, 'a', raw, delivered('a'), at), 'updated')
+  t.same(await row(), stored, 'the dossier row was not written again (same place, same version)')
+  const again = await store.getForUpdate(code)
+  t.equal(Number(again?.version), Number(read.version) + 1, 'the version read for a change moved with the step')
+
+  // a change computed from the read before the outcome would write step b over a route it read
+  // with a pending; it is stale, and the outcome stays
+  const change = (expectedVersion: string) => ({
+    code, expectedVersion, status: read.status, nextStatus: read.status, receivedAtMs: read.receivedAtMs,
+    routing: { b: { agency: 'b', stage: 0, state: 'accepted' as const, attempts: 1 } }, release: [], at, nowMs: Date.now()
+  })
+  t.same(await store.applyChange(change(read.version)), { outcome: 'stale' }, 'the change read before the outcome is refused')
+  t.equal((await store.stepState(code, 'a'))?.state.state, 'delivered', 'the outcome is kept')
+  t.equal((await store.stepState(code, 'b'))?.state.state, 'pending', 'and the stale change wrote nothing')
+  t.equal((await store.applyChange(change(again?.version as string))).outcome, 'ok', 'read again, it applies')
+  t.equal((await store.stepState(code, 'b'))?.state.state, 'accepted')
+  t.equal((await row()).version, stored.version + 1, 'the change moved the dossier\'s own version')
+  t.same(await store.applyChange(change(again?.version as string)), { outcome: 'stale' }, 'and the same read again is stale')
 })
