@@ -115,8 +115,15 @@ t.test('a delivery outcome moves the version a change compares without writing t
   // a change computed from the read before the outcome would write step b over a route it read
   // with a pending; it is stale, and the outcome stays
   const change = (expectedVersion: string) => ({
-    code, expectedVersion, status: read.status, nextStatus: read.status, receivedAtMs: read.receivedAtMs,
-    routing: { b: { agency: 'b', stage: 0, state: 'accepted' as const, attempts: 1 } }, release: [], at, nowMs: Date.now()
+    code,
+    expectedVersion,
+    status: read.status,
+    nextStatus: read.status,
+    receivedAtMs: read.receivedAtMs,
+    routing: { b: { agency: 'b', stage: 0, state: 'accepted' as const, attempts: 1 } },
+    release: [],
+    at,
+    nowMs: Date.now()
   })
   t.same(await store.applyChange(change(read.version)), { outcome: 'stale' }, 'the change read before the outcome is refused')
   t.equal((await store.stepState(code, 'a'))?.state.state, 'delivered', 'the outcome is kept')
