@@ -59,3 +59,27 @@ export function loggerOptions (level: string): LoggerOptions {
 export function createLogger (level: string, destination?: DestinationStream): Logger {
   return destination === undefined ? pino(loggerOptions(level)) : pino(loggerOptions(level), destination)
 }
+
+/** What a piece of work writes its lines with: a pino logger, or a lazyChild of one. */
+export interface LineLogger {
+  info: (objOrMsg: object | string, msg?: string) => void
+  warn: (objOrMsg: object | string, msg?: string) => void
+  error: (objOrMsg: object | string, msg?: string) => void
+}
+
+/**
+ * `log.child(bindings)`, made when its first line is let through: a child serializes (and
+ * redacts) its bindings when it is made, which a delivery attempt whose lines the level drops
+ * (or that writes none) need not pay for.
+ */
+export function lazyChild (log: Logger, bindings: Record<string, unknown>): LineLogger {
+  let child: Logger | undefined
+  const line = (level: 'info' | 'warn' | 'error') => (objOrMsg: object | string, msg?: string): void => {
+    if (!log.isLevelEnabled(level)) return
+    child ??= log.child(bindings)
+    if (typeof objOrMsg === 'string') child[level](objOrMsg)
+    else child[level](objOrMsg, msg)
+  }
+  return { info: line('info'), warn: line('warn'), error: line('error') }
+}
+

@@ -7,6 +7,7 @@
  */
 import { STALE, compareAndSet } from '../store/compare-and-set.ts'
 import type { Logger } from 'pino'
+import { lazyChild, type LineLogger } from '../logger.ts'
 import type { DeliverableDossier, OutboundRequest } from '../../adapters/contract.ts'
 import { NativeOutputError, type AdapterGateway } from '../gateway/adapter-gateway.ts'
 import type { ResolvedAgency, ResolvedProcedure } from '../config/hub-config.ts'
@@ -61,7 +62,7 @@ export class DeliveryService {
    * Merges a delivery outcome into the step's state and stores it (compare-and-set: if an agency
    * report changed the step meanwhile, merges again into what it says now).
    */
-  async #record (code: string, step: string, update: DeliveryUpdate, logger: Logger, known?: RoutingState): Promise<RoutingState | undefined> {
+  async #record (code: string, step: string, update: DeliveryUpdate, logger: LineLogger, known?: RoutingState): Promise<RoutingState | undefined> {
     const { store, now } = this.#o
     return await compareAndSet(async (i) => {
       // first guess: the state read before the attempt (stored as JSON.stringify wrote it, so the
@@ -107,7 +108,7 @@ export class DeliveryService {
       return { outcome: 'failed', error: `dossier ${code} has no step ${step}` }
     }
     const agencyId = current.agency
-    const logger = log.child({ dossier: code, step, agency: agencyId, attempt })
+    const logger = lazyChild(log, { dossier: code, step, agency: agencyId, attempt })
     if (NOTHING_TO_DO.has(current.state)) {
       logger.info({ state: current.state }, 'nothing to deliver for this step')
       await store.outboxRemove(outboxMember(code, step))
@@ -190,7 +191,7 @@ export class DeliveryService {
     const { store, http, channels, procedures, log, now } = this.#o
     const sequence = supplementSequence(kind)
     const what = sequence === undefined ? 'withdrawal notice' : `supplement ${sequence}`
-    const logger = log.child({ dossier: code, step, attempt, notice: kind })
+    const logger = lazyChild(log, { dossier: code, step, attempt, notice: kind })
     const found = await store.getForUpdate(code)
     const current = found?.routing[step]
     const member = outboxMember(code, step, kind)
@@ -275,6 +276,6 @@ export class DeliveryService {
   async markFailed (code: string, step: string, attempts: number, error: string): Promise<void> {
     const current = await this.#o.store.stepState(code, step)
     if (current === undefined || current.state.state === 'failed') return
-    await this.#record(code, step, { state: 'failed', attempts: Math.max(attempts, current.state.attempts), lastError: error }, this.#o.log.child({ dossier: code, step }))
+    await this.#record(code, step, { state: 'failed', attempts: Math.max(attempts, current.state.attempts), lastError: error }, lazyChild(this.#o.log, { dossier: code, step }))
   }
 }
