@@ -243,15 +243,16 @@ export class DocumentService {
   }
 
   /**
-   * The results a step's report carries, registered under their holders (the agency names one,
-   * else the applicant). Idempotent. Results without a holder the hub can name are skipped.
+   * The results a step's report carries, as the documents they become under their holders (the
+   * agency names one, else the applicant); results without a holder the hub can name are left out.
+   * Registered by the report's change itself (DossierChange.results), in its transaction.
    */
-  async registerResults (code: string, step: string, agency: string, results: readonly ResultDocument[], applicant: DossierSubmission['applicant'], issuedAt: Date): Promise<StoredDocument[]> {
-    const out: StoredDocument[] = []
+  resultDocuments (code: string, step: string, agency: string, results: readonly ResultDocument[], applicant: DossierSubmission['applicant'], issuedAt: Date): NewDocument[] {
+    const out: NewDocument[] = []
     for (const r of results) {
       const holder = resultHolder(r, applicant)
       if (holder === undefined) continue
-      const { created, document } = await this.#o.store.register({
+      out.push({
         id: newDocumentId(),
         holder,
         kind: r.componentCode,
@@ -268,8 +269,20 @@ export class DocumentService {
         step,
         registeredBy: agency
       })
+    }
+    return out
+  }
+
+  /**
+   * The results of a report applied before, registered again if they are missing (idempotent:
+   * one registered before is left as it is).
+   */
+  async registerResults (code: string, step: string, agency: string, results: readonly ResultDocument[], applicant: DossierSubmission['applicant'], issuedAt: Date): Promise<StoredDocument[]> {
+    const out: StoredDocument[] = []
+    for (const d of this.resultDocuments(code, step, agency, results, applicant, issuedAt)) {
+      const { created, document } = await this.#o.store.register(d)
       out.push(document)
-      if (created) await this.#log({ id: agency, role: 'agency' }, 'register', holder, [document.id], code, 201)
+      if (created) await this.#log({ id: agency, role: 'agency' }, 'register', d.holder, [document.id], code, 201)
     }
     return out
   }

@@ -17,7 +17,7 @@ import type { Logger } from 'pino'
 import type { AgencyEvent, HistoryEntry, StatusReport } from '../types/schemas.generated.ts'
 import type { ResolvedAgency } from '../config/hub-config.ts'
 import type { DossierStore } from '../store/dossier-store.ts'
-import type { LifecycleService } from './lifecycle-service.ts'
+import type { ChangePlan, LifecycleService } from './lifecycle-service.ts'
 import { GatewayRefusal, type AdapterGateway } from '../gateway/adapter-gateway.ts'
 import { applyReport, stepForAgency, type NotApplied, type Routing, type StepState } from '../domain/routing.ts'
 import { announceDelay, changeStatus, supplementRequestInTime } from '../domain/lifecycle.ts'
@@ -116,18 +116,27 @@ export class EventService {
   }
 
   /**
-   * Once-only: the results an applied `resolved` report carries go to the document store, after
-   * the commit. Registered once however often they are reported, and again on a repeat of the
-   * event: an agency that retries its report repairs a registration a crash after the commit lost.
-   * Issued when the hub registers it (the report's time on its first application, else now): never
-   * at the report's own occurredAt, which would put a result registered in March into January's
-   * figures (3.3, 4.1) after January was reported.
+   * Once-only: the results an applied `resolved` report carries, as the documents its change
+   * registers in its own transaction (so the resolution's DVCQG sync record, queued at the commit,
+   * always finds them). Issued when the hub applies the report: never at the report's own
+   * occurredAt, which would put a result registered in March into January's figures (3.3, 4.1)
+   * after January was reported.
    */
-  async #register (code: string, step: string, agency: string, report: StatusReport, applicant: Parameters<DocumentService['registerResults']>[4], applied: boolean, at?: Date): Promise<void> {
+  #results (code: string, step: string, agency: string, report: StatusReport, applicant: Parameters<DocumentService['resultDocuments']>[4], applied: boolean, at: Date): ChangePlan['results'] {
+    const documents = this.#o.documents
+    if (documents === undefined || !this.#registers(report, applied) || report.results === undefined) return undefined
+    return { agency, documents: documents.resultDocuments(code, step, agency, report.results, applicant, at) }
+  }
+
+  /**
+   * A repeat of a report applied before this hub registered results in the change's transaction:
+   * its results are registered now if they are missing (each once; a failure is logged).
+   */
+  async #register (code: string, step: string, agency: string, report: StatusReport, applicant: Parameters<DocumentService['registerResults']>[4], applied: boolean): Promise<void> {
     const documents = this.#o.documents
     if (documents === undefined || !this.#registers(report, applied) || report.results === undefined) return
-    await documents.registerResults(code, step, agency, report.results, applicant, at ?? this.#o.now()).catch((err: unknown) => {
-      this.#o.log.error({ err, dossier: code, step }, 'results applied but not registered in the document store; a repeat of the report registers them')
+    await documents.registerResults(code, step, agency, report.results, applicant, this.#o.now()).catch((err: unknown) => {
+      this.#o.log.error({ err, dossier: code, step }, 'results of a repeated report not registered in the document store')
     })
   }
 
@@ -259,7 +268,7 @@ export class EventService {
         ...(head.dueAt !== found.head.dueAt && { ...(found.head.dueAt !== undefined && { dueAtFrom: found.head.dueAt }), ...(head.dueAt !== undefined && { dueAtTo: head.dueAt }) })
       }
       const next = outcome.applied ? outcome.routing : routing
-      const registers = this.#registers(report, answer.applied)
+      const results = this.#results(code, stepId, agency.id, report, found.dossier.applicant, answer.applied, at)
       const result = await this.#o.lifecycle.commit(found, {
         head,
         routing: changed,
@@ -268,8 +277,7 @@ export class EventService {
         ...(notification !== undefined && { notification: { event: notification, actor, ...(report.note !== undefined && { note: report.note }) } }),
         eventId: event.eventId,
         answer: JSON.stringify({ fingerprint, answer }),
-        // the resolution's sync record names its results as the document store registered them: queued after #register
-        ...(registers && { deferSync: true }),
+        ...(results !== undefined && { results }),
         at
       })
       if (result.outcome === 'stale') return STALE
@@ -279,8 +287,6 @@ export class EventService {
         return first
       }
       log.info({ dossier: code, agency: agency.id, step: stepId, report: report.status, applied: answer.applied, status: answer.status }, 'agency report')
-      await this.#register(code, stepId, agency.id, report, found.dossier.applicant, answer.applied, at)
-      if (registers) await this.#o.lifecycle.queueSync(code)
       return { created: true, answer }
     }, () => { throw new BusyError(code) })
     if (outcome.created && outcome.answer.applied && outcome.answer.stepState === 'payment-requested' && this.#o.onPaymentRequested !== undefined) {

@@ -15,7 +15,7 @@ import type { Logger } from 'pino'
 import type { Attachment, HistoryEntry, StoredDocument } from '../types/schemas.generated.ts'
 import type { DocumentService } from './document-service.ts'
 import { dossierSubjects, isReuse, reuseLogOf, type ReuseLog, type SubmittedAttachment } from '../domain/once-only.ts'
-import type { DossierForUpdate, DossierStore, StoredSupplement } from '../store/dossier-store.ts'
+import type { DossierChange, DossierForUpdate, DossierStore, StoredSupplement } from '../store/dossier-store.ts'
 import { supplementKind } from '../store/keys.ts'
 import type { Delivery } from '../queues/delivery-queues.ts'
 import type { NotificationEvent, ResolvedProcedure } from '../config/hub-config.ts'
@@ -65,11 +65,8 @@ export interface ChangePlan {
   answer?: string
   /** the applicant's supplement this change stores */
   supplement?: StoredSupplement
-  /**
-   * the caller queues the DVCQG sync of this change itself (`queueSync`), once it has stored what
-   * the sync record carries beside the change (results registered in the document store)
-   */
-  deferSync?: boolean
+  /** once-only: the results an applied report issued, registered in the change's transaction (DossierChange.results) */
+  results?: DossierChange['results']
   at: Date
 }
 
@@ -148,6 +145,7 @@ export class LifecycleService {
       ...(plan.answer !== undefined && { answer: plan.answer }),
       ...(plan.supplement !== undefined && { supplement: plan.supplement }),
       ...(plan.reuseLog !== undefined && { reuseLog: plan.reuseLog }),
+      ...(plan.results !== undefined && { results: plan.results }),
       at: atIso,
       nowMs: plan.at.getTime(),
       ...(factsChanged && { facts: after.facts }),
@@ -169,13 +167,13 @@ export class LifecycleService {
         log.warn({ err, dossier: code }, 'notification stored but not queued now; the reconciler will queue it')
       }),
       // a status change is owed to DVCQG (the record's trigger counted it): its sync job now, not at the relay's next look
-      plan.deferSync !== true && (before.status !== after.status || (plan.history ?? []).some((e) => e.statusTo !== undefined)) && this.queueSync(code)
+      (before.status !== after.status || (plan.history ?? []).some((e) => e.statusTo !== undefined)) && this.#queueSync(code)
     ])
     return result
   }
 
   /** Queues the DVCQG sync job of the dossier's committed status changes, now (failures logged: the relay queues it later). */
-  async queueSync (code: string): Promise<void> {
+  async #queueSync (code: string): Promise<void> {
     await this.#o.syncNational?.(code).catch((err: unknown) => {
       this.#o.log.warn({ err, dossier: code }, 'status change owed to DVCQG but its sync not queued now; the relay will queue it')
     })

@@ -17,6 +17,7 @@ import { outboxMember, parseOutboxMember, type DeliveryKind } from './keys.ts'
 import { TurnBatch } from './turn-batch.ts'
 import { OutboxRelayRows } from './outbox-relay.ts'
 import type { ReuseLog } from '../domain/once-only.ts'
+import type { NewDocument } from './document-store.ts'
 
 export interface IntakeInput {
   idempotencyKey?: string
@@ -140,6 +141,13 @@ export interface DossierChange {
   notification?: object
   /** the applicant's supplement this change stores (its sequence becomes the dossier's count) */
   supplement?: StoredSupplement
+  /**
+   * Once-only: the results an applied report issued, registered in the document store by the
+   * change's own statement when it applies (each once: a result registered before is left as it
+   * is), with a `register` entry on the documents' access log for each one registered now. The
+   * DVCQG sync of the resolution, which names them, can never be sent before they are there.
+   */
+  results?: { agency: string, documents: readonly NewDocument[] }
 }
 
 /** A supplement as stored (table supplements). */
@@ -324,18 +332,47 @@ export class DossierStore {
    * a stored dossier or supplement never lacks its reuse record (Decree 13/2023/NĐ-CP). Without
    * them, the call alone, as it always was.
    */
-  async #withReuseLog (call: PendingQuery<Array<{ r: unknown }>>, reuse: ReuseLog | undefined, purpose: Fragment, applied: 'created' | 'ok'): Promise<{ r: unknown } | undefined> {
-    if (reuse === undefined || reuse.holders.length === 0) return (await call)[0]
-    const [row] = await this.#sql<Array<{ r: unknown }>>`
-      with c as (${call}),
-      logged as (
+  /**
+   * `call` (hub_intake or hub_apply, as `r`), and in the same statement, when its outcome is
+   * `applied`: the access-log rows of the documents it reuses, and the results it registers.
+   */
+  async #withDocuments (call: PendingQuery<Array<{ r: unknown }>>, reuse: ReuseLog | undefined, purpose: Fragment, applied: 'created' | 'ok',
+    results?: DossierChange['results']): Promise<{ r: unknown } | undefined> {
+    const sql = this.#sql
+    const reusing = reuse !== undefined && reuse.holders.length > 0
+    const registering = results !== undefined && results.documents.length > 0
+    if (!reusing && !registering) return (await call)[0]
+    const reused = reusing
+      ? sql`, reused as (
         insert into document_access (client, role, action, holder, document_ids, purpose, status)
         select ${reuse.client}, ${reuse.role}, 'reuse', h.holder, array(select json_array_elements_text(h.ids::json)), ${purpose}, 201
         from c, unnest(${reuse.holders.map((h) => h.holder)}::text[], ${reuse.holders.map((h) => JSON.stringify(h.documentIds))}::text[]) as h(holder, ids)
         where c.r->>'outcome' = ${applied}
         returning 1
-      )
-      select r from c`
+      )`
+      : sql``
+    const docs = registering
+      ? results.documents.map((d) => ({
+        id: d.id, holder: d.holder, kind: d.kind, name: d.name, issuer: d.issuer, origin: d.origin, issued_at: d.issuedAt, file_name: d.fileName,
+        media_type: d.mediaType ?? null, byte_size: d.byteSize ?? null, url: d.url, sha256: d.sha256, dossier_code: d.dossier ?? null, step: d.step ?? null, registered_by: d.registeredBy
+      }))
+      : []
+    const registered = registering
+      ? sql`, registered as (
+        insert into documents (id, holder, kind, name, issuer, origin, issued_at, file_name, media_type, byte_size, url, sha256, dossier_code, step, registered_by)
+        select x.id, x.holder, x.kind, x.name, x.issuer, x.origin, x.issued_at, x.file_name, x.media_type, x.byte_size, x.url, x.sha256, x.dossier_code, x.step, x.registered_by
+        from c, json_to_recordset(${JSON.stringify(docs)}::text::json) as x(id text, holder text, kind text, name text, issuer text, origin text,
+          issued_at timestamptz, file_name text, media_type text, byte_size bigint, url text, sha256 text, dossier_code text, step text, registered_by text)
+        where c.r->>'outcome' = ${applied}
+        on conflict do nothing
+        returning id, holder
+      ), logged as (
+        insert into document_access (client, role, action, holder, document_ids, purpose, status)
+        select ${results.agency}, 'agency', 'register', g.holder, array[g.id], ${purpose}, 201 from registered g
+        returning 1
+      )`
+      : sql``
+    const [row] = await sql<Array<{ r: unknown }>>`with c as (${call})${reused}${registered} select r from c`
     return row
   }
 
@@ -372,7 +409,7 @@ export class DossierStore {
     let row: { r: unknown } | undefined
     try {
       // with reused documents, their access-log rows in the same statement when the dossier is created
-      row = await this.#withReuseLog(this.#sql`select hub_intake(${json(p)}::text::jsonb, ${input.doc}::text::json,
+      row = await this.#withDocuments(this.#sql`select hub_intake(${json(p)}::text::jsonb, ${input.doc}::text::json,
         ${json(steps)}::text::json, ${json(input.history)}::text::json, ${json(input.notification ?? null)}::text::json, ${json(input.facts)}::text::json) as r`,
       input.reuseLog, this.#sql`c.r->>'code'`, 'created')
     } catch (err) {
@@ -461,10 +498,11 @@ export class DossierStore {
     const json = (value: unknown): string => JSON.stringify(value)
     let row: { r: unknown } | undefined
     try {
-      // with reused documents (a supplement), their access-log rows in the same statement when the change applies
-      row = await this.#withReuseLog(this.#sql`select hub_apply(${json(p)}::text::jsonb, ${json(c.facts ?? null)}::text::json,
+      // with reused documents (a supplement), their access-log rows, and the results a report
+      // issued, in the same statement when the change applies
+      row = await this.#withDocuments(this.#sql`select hub_apply(${json(p)}::text::jsonb, ${json(c.facts ?? null)}::text::json,
         ${json(c.routing)}::text::json, ${json(history)}::text::json, ${json(c.notification ?? null)}::text::json) as r`,
-      c.reuseLog, this.#sql`${c.code}::text`, 'ok')
+      c.reuseLog, this.#sql`${c.code}::text`, 'ok', c.results)
     } catch (err) {
       // PostgreSQL chose this statement to end a deadlock (with a flush of the indicator facts, say):
       // nothing of it was written, as with a stale version, so the caller reads again and retries

@@ -133,3 +133,61 @@ t.test('a delivery outcome moves the version a change compares without writing t
   t.equal((await row()).version, stored.version + 1, 'the change moved the dossier\'s own version')
   t.same(await store.applyChange(change(again?.version as string)), { outcome: 'stale' }, 'and the same read again is stale')
 })
+
+t.test('a change registers the results it carries in its own statement, only when it applies, each once', async (t) => {
+  const { store, sql, statements } = await counted(t)
+  const code = '000.00.06.H56-261204-0001'
+  await dossierWithSteps(sql, code, ['a'])
+  const at = '2026-12-04T10:00:00+07:00'
+  const read = await store.getForUpdate(code)
+  if (read === undefined) throw new Error('not read')
+  const result = (id: string) => ({
+    id,
+    holder: '001090000001',
+    kind: 'KQ01',
+    name: 'Giấy khai sinh',
+    issuer: 'a',
+    origin: 'result' as const,
+    issuedAt: at,
+    fileName: 'kq01.pdf',
+    mediaType: 'application/pdf',
+    byteSize: 1234,
+    url: 'https://a.example/kq01.pdf',
+    sha256: 'ab'.repeat(32),
+    dossier: code,
+    step: 'a',
+    registeredBy: 'a'
+  })
+  const change = (expectedVersion: string, id: string) => ({
+    code,
+    expectedVersion,
+    status: read.status,
+    nextStatus: read.status,
+    receivedAtMs: read.receivedAtMs,
+    routing: { a: { agency: 'a', stage: 0, state: 'resolved' as const, attempts: 1 } },
+    release: [],
+    at,
+    nowMs: Date.now(),
+    results: { agency: 'a', documents: [result(id)] }
+  })
+  const documents = async (): Promise<Array<{ id: string, byte_size: string, issued_at: Date }>> => await sql`select id, byte_size, issued_at from documents where dossier_code = ${code}`
+  const logged = async (): Promise<Array<{ client: string, document_ids: string[], purpose: string }>> =>
+    await sql`select client, document_ids, purpose from document_access where action = 'register'`
+
+  t.same(await store.applyChange(change(String(Number(read.version) + 5), 'DOC-STALE')), { outcome: 'stale' })
+  t.same(await documents(), [], 'a stale change registers nothing')
+  t.same(await logged(), [])
+
+  const before = statements()
+  t.equal((await store.applyChange(change(read.version, 'DOC-1'))).outcome, 'ok')
+  t.equal(statements() - before, 1, 'the change and its results: one statement')
+  const stored = await documents()
+  t.same(stored.map((d) => [d.id, Number(d.byte_size), d.issued_at.toISOString()]), [['DOC-1', 1234, '2026-12-04T03:00:00.000Z']])
+  t.same(await logged(), [{ client: 'a', document_ids: ['DOC-1'], purpose: code }], 'its register entry on the access log')
+
+  // the same result again (a later change carrying it): kept as it is, logged once
+  const again = await store.getForUpdate(code)
+  t.equal((await store.applyChange(change(again?.version as string, 'DOC-2'))).outcome, 'ok')
+  t.same((await documents()).map((d) => d.id), ['DOC-1'], 'registered once')
+  t.equal((await logged()).length, 1, 'logged once')
+})
