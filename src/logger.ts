@@ -82,4 +82,3 @@ export function lazyChild (log: Logger, bindings: Record<string, unknown>): Line
   }
   return { info: line('info'), warn: line('warn'), error: line('error') }
 }
-

@@ -353,8 +353,21 @@ export class DossierStore {
       : sql``
     const docs = registering
       ? results.documents.map((d) => ({
-        id: d.id, holder: d.holder, kind: d.kind, name: d.name, issuer: d.issuer, origin: d.origin, issued_at: d.issuedAt, file_name: d.fileName,
-        media_type: d.mediaType ?? null, byte_size: d.byteSize ?? null, url: d.url, sha256: d.sha256, dossier_code: d.dossier ?? null, step: d.step ?? null, registered_by: d.registeredBy
+        id: d.id,
+        holder: d.holder,
+        kind: d.kind,
+        name: d.name,
+        issuer: d.issuer,
+        origin: d.origin,
+        issued_at: d.issuedAt,
+        file_name: d.fileName,
+        media_type: d.mediaType ?? null,
+        byte_size: d.byteSize ?? null,
+        url: d.url,
+        sha256: d.sha256,
+        dossier_code: d.dossier ?? null,
+        step: d.step ?? null,
+        registered_by: d.registeredBy
       }))
       : []
     const registered = registering
