@@ -2,9 +2,10 @@
  * Once-only: the document store's use cases (domain/once-only.ts has the rules).
  *
  * - register: a paper digitised at a desk (POST /v1/documents, an agency or the portal);
- * - registerResults: the results an agency issued through the hub, once its report is applied
- *   (the event service calls it after the commit, and again on a repeat of the report: a result is
- *   registered once, by dossier, step, kind and digest);
+ * - resultDocuments: the results an agency issued through the hub, as the documents the report's
+ *   change registers in its own transaction (store/dossier-store.ts applyChange); registerResults
+ *   registers them for a repeat of a report applied before that (a result is registered once, by
+ *   dossier, step, kind and digest);
  * - resolve: the components of a submission that name a stored document (reuse) become
  *   attachments with its file reference and SHA-256, marked reused, after the checks (holder,
  *   validity at receipt, consent); any refusal is one 400 naming every refused component, before

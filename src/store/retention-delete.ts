@@ -4,7 +4,10 @@
  * ends) and a dossier is deleted only when its rows still hash to the digest taken when its archive
  * line was written. One that changed since stays (skipped 'changed'): the archive would not hold
  * what is deleted. The run's lease is checked in the same transaction, so a process that lost its
- * run to another deletes nothing more.
+ * run to another deletes nothing more. A batch first takes the lock a flush of the indicators'
+ * facts holds (indicator_flush, migration 0013), before any row: a flush rebuilding a dossier's
+ * facts while the batch deletes it would otherwise lock the two sets of rows in opposite orders
+ * (a deadlock PostgreSQL ends by failing one of them); now the one waits for the other.
  */
 import type { Sql } from 'postgres'
 import { deleteRecords, fixRowText, readRecords, recordDigest } from './retention-rows.ts'
@@ -19,6 +22,7 @@ export interface BatchOutcome {
 
 export async function deleteArchivedBatch (sql: Sql, tables: DossierTables, run: { id: string, owner: string, leaseMs: number }, batch: readonly RegisterRow[]): Promise<BatchOutcome> {
   return await sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(hashtext('indicator_flush'))`
     const held = await tx`update retention_runs set lease_until = now() + ${run.leaseMs} * interval '1 millisecond'
       where id = ${run.id} and lease_owner = ${run.owner} and finished_at is null returning id`
     if (held.length !== 1) throw new RetentionBusyError(`retention run ${run.id} was taken over by another process`)

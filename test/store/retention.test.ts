@@ -545,3 +545,32 @@ t.test('a dossier that changed after it was archived is not deleted; a later run
   t.equal(again.run?.deleted, 2)
   t.same(await codesInRecord(sql), [...world.kept].sort())
 })
+
+t.test('a delete batch waits for a flush of the indicators\' facts (their lock first, before any row), then deletes', async (t) => {
+  const { sql, world } = await newWorld(t)
+  const out = tmp(t)
+  const service = new RetentionService({ sql, policy: testPolicy(), signingKey: keys().privateKey })
+  const run = await service.start(out, now)
+  if (run === undefined) throw new Error('nothing due')
+  await service.archive(run)
+  // a flush under way: this session holds its lock, as indicator_flush() does for its transaction
+  const flush = await sql.reserve()
+  t.teardown(async () => { await flush`rollback`.catch(() => {}); flush.release() })
+  await flush`begin`
+  await flush`select pg_advisory_xact_lock(hashtext('indicator_flush'))`
+  let settled = false
+  const deleting = service.deleteRun(run).finally(() => { settled = true })
+  for (let i = 0; i < 100; i++) {
+    const waiting = await sql`select 1 from pg_stat_activity where wait_event_type = 'Lock' and wait_event = 'advisory' and datname = current_database()`
+    if (waiting.length > 0) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  const [waits] = await sql<Array<{ n: number }>>`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and wait_event = 'advisory' and datname = current_database()`
+  t.equal(waits?.n, 1, 'the batch waits for the flush\'s lock')
+  t.notOk(settled, 'and has deleted nothing meanwhile')
+  t.equal((await codesInRecord(sql)).length, world.due.length + world.kept.length)
+  await flush`commit`
+  const outcome = await deleting
+  t.equal(outcome.deleted, world.due.length, 'once the flush ends, it deletes')
+  t.same(await codesInRecord(sql), [...world.kept].sort())
+})
