@@ -9,7 +9,7 @@
  * - `from` after `to` is refused (on `from`);
  * - at most `maxMonths` months, both ends included (counted in months, not approximated in days).
  */
-import { VIETNAM_OFFSET_MS } from './vietnam-time.ts'
+import { VIETNAM_OFFSET_MS, vietnamDayStart } from './vietnam-time.ts'
 
 /** A month as a JSON Schema pattern (the routes' query strings). */
 export const MONTH_PATTERN = '^\\d{4}-(0[1-9]|1[0-2])$'
@@ -32,7 +32,7 @@ export function nextMonth (month: string): string {
 /** The first instant of `month` in Vietnam time (UTC+7). */
 export function monthStart (month: string): Date {
   monthIndex(month)
-  return new Date(Date.parse(`${month}-01T00:00:00Z`) - VIETNAM_OFFSET_MS)
+  return vietnamDayStart(`${month}-01`)
 }
 
 /** The Vietnam month of an instant. */

@@ -23,3 +23,10 @@ export function vietnamYYMMDD (instant: Date): string {
   const w = vietnamWallClock(instant)
   return `${pad(w.getUTCFullYear() % 100)}${pad(w.getUTCMonth() + 1)}${pad(w.getUTCDate())}`
 }
+
+/** The instant a Vietnam calendar day ('YYYY-MM-DD') starts. */
+export function vietnamDayStart (day: string): Date {
+  const ms = Date.parse(`${day}T00:00:00Z`)
+  if (Number.isNaN(ms)) throw new RangeError(`not a date: ${day}`)
+  return new Date(ms - VIETNAM_OFFSET_MS)
+}

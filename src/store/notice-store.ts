@@ -13,6 +13,7 @@
 import type { Sql } from 'postgres'
 import type { NoticeChannel, NoticeKind } from '../domain/notice.ts'
 import { VIETNAM_OFFSET_MS, toVietnamIso } from '../domain/vietnam-time.ts'
+import { monthOf } from '../domain/months.ts'
 
 export type NoticeState = 'queued' | 'waiting' | 'retrying' | 'sent' | 'failed' | 'skipped'
 export const SETTLED: readonly NoticeState[] = ['sent', 'failed', 'skipped']
@@ -63,7 +64,7 @@ export interface MonthlyCount {
 }
 
 /** The first day of the Vietnam month of an instant (yyyy-mm-01). */
-export const vietnamMonth = (at: Date): string => new Date(at.getTime() + VIETNAM_OFFSET_MS).toISOString().slice(0, 7) + '-01'
+export const vietnamMonth = (at: Date): string => `${monthOf(at)}-01`
 
 interface Row {
   seq: number

@@ -57,7 +57,7 @@
 import type { Fragment, PendingQuery, Sql } from 'postgres'
 import { figures, type Figures, type GroupBy, type Metric, type StatsTable } from '../domain/stats.ts'
 import { RETURN_STEP } from '../domain/routing.ts'
-import { VIETNAM_OFFSET_MS } from '../domain/vietnam-time.ts'
+import { vietnamDayStart } from '../domain/vietnam-time.ts'
 
 const DAY_MS = 86_400_000
 
@@ -72,13 +72,6 @@ export interface PeriodQuery {
   agency?: string
   /** the present (the period's end is never later) */
   now: Date
-}
-
-/** The instant a Vietnam calendar day ('YYYY-MM-DD') starts. */
-export function vietnamDayStart (day: string): Date {
-  const ms = Date.parse(`${day}T00:00:00Z`)
-  if (Number.isNaN(ms)) throw new RangeError(`not a date: ${day}`)
-  return new Date(ms - VIETNAM_OFFSET_MS)
 }
 
 /** The bounds of a period: [start, next) in instants, and its end (the last instant of `to`, or now). */

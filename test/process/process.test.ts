@@ -25,7 +25,7 @@ t.test('npm start\'s entry point: serves /docs and the API, delivers, and SIGTER
   const key = await portalKey(clients)
   const port = await freePort()
   const hub = startHub(t, { PORT: String(port), REDIS_URL, REDIS_PREFIX: prefix, DATABASE_URL: databaseUrl, HUB_CONFIG: writeConfig(t, agency.url) })
-  await waitFor(() => hub.output().includes('"hub started"'), 'the hub to start', 20_000)
+  await waitFor(() => hub.output().includes('"hub started"'), 'the hub to start', 45_000)
 
   const docs = await request(`http://127.0.0.1:${port}/docs/json`)
   t.equal(docs.statusCode, 200, '/docs/json answers')
@@ -55,7 +55,7 @@ t.test('API and worker as separate processes on one Redis', async (t) => {
   const port = await freePort()
   const env = { REDIS_URL, REDIS_PREFIX: prefix, DATABASE_URL: databaseUrl, HUB_CONFIG: config }
   const api = startHub(t, { ...env, PORT: String(port) }, ['--role=api'])
-  await waitFor(() => api.output().includes('"hub started"'), 'the API to start', 20_000)
+  await waitFor(() => api.output().includes('"hub started"'), 'the API to start', 45_000)
   t.match(api.output(), /"role":"api"/)
 
   const { status, body } = await submit(port, 'birth-registration', key)
@@ -69,7 +69,7 @@ t.test('API and worker as separate processes on one Redis', async (t) => {
   t.equal((await store.routingState(body.code, 'justice'))?.state, 'pending')
 
   const worker = startHub(t, { ...env, HUB_ROLE: 'worker' })
-  await waitFor(() => worker.output().includes('"hub started"'), 'the worker to start', 20_000)
+  await waitFor(() => worker.output().includes('"hub started"'), 'the worker to start', 45_000)
   t.match(worker.output(), /"role":"worker"/)
   t.notMatch(worker.output(), /Server listening/, 'the worker does not listen')
   await waitFor(async () => (await store.routingState(body.code, 'justice'))?.state === 'delivered', 'the worker to deliver', 15_000)
@@ -100,11 +100,11 @@ t.test('npm run agencies: simulators for the configured agencies take deliveries
   // the hub writes the development clients' keys (HUB_DEV_CLIENTS); the simulators read them
   const keysFile = join(dirname(file), 'dev-clients.json')
   const agencies = startHub(t, { HUB_CONFIG: file, HUB_URL: `http://127.0.0.1:${port}`, SIM_DELAY_MS: '50', SIM_SUPPLEMENT_RATE: '0', SIM_KEYS_FILE: keysFile }, [], 'scripts/agencies.ts')
-  await waitFor(() => agencies.output().includes('justice simulated at'), 'the simulators to start', 20_000)
+  await waitFor(() => agencies.output().includes('justice simulated at'), 'the simulators to start', 45_000)
   t.match(agencies.output(), new RegExp(`evn simulated at http://127\\.0\\.0\\.1:${evnPort}/evn`))
-  await waitFor(() => agencies.output().includes('national portal dossier sync simulated at'), 'the DVCQG simulator to start')
+  await waitFor(() => agencies.output().includes('national portal dossier sync simulated at'), 'the DVCQG simulator to start', 45_000)
   const hub = startHub(t, { PORT: String(port), REDIS_URL, REDIS_PREFIX: prefix, DATABASE_URL: databaseUrl, HUB_CONFIG: file, HUB_DEV_CLIENTS: keysFile })
-  await waitFor(() => hub.output().includes('"hub started"'), 'the hub to start', 20_000)
+  await waitFor(() => hub.output().includes('"hub started"'), 'the hub to start', 45_000)
   const devKeys = JSON.parse(readFileSync(keysFile, 'utf8')) as { portal: string, agencies: Record<string, string> }
   t.same(Object.keys(devKeys.agencies).sort(), ['evn', 'justice'], 'a development key per agency')
   t.equal((statSync(keysFile).mode & 0o777).toString(8), '600', 'readable by its owner only')
@@ -154,7 +154,7 @@ t.test('one API and two worker processes on one Redis: every dossier delivered o
   const env = { REDIS_URL, REDIS_PREFIX: prefix, DATABASE_URL: databaseUrl, HUB_CONFIG: config, LOG_LEVEL: 'info' }
   const api = startHub(t, { ...env, PORT: String(port) }, ['--role=api'])
   const workers = [startHub(t, { ...env, HUB_ROLE: 'worker' }), startHub(t, { ...env, HUB_ROLE: 'worker' })]
-  await waitFor(() => [api, ...workers].every((p) => p.output().includes('"hub started"')), 'three processes to start', 30_000)
+  await waitFor(() => [api, ...workers].every((p) => p.output().includes('"hub started"')), 'three processes to start', 60_000)
 
   const codes: string[] = []
   for (let i = 0; i < 40; i++) {
