@@ -326,15 +326,12 @@ export class DossierStore {
   }
 
   /**
-   * Runs `call` (a statement answering one row `r`, hub_intake's or hub_apply's). With reused
-   * documents, the same statement writes their rows on the documents' access log (action reuse,
-   * for the dossier `purpose` names) when `r`'s outcome is `applied`: in the call's transaction, so
-   * a stored dossier or supplement never lacks its reuse record (Decree 13/2023/NĐ-CP). Without
-   * them, the call alone, as it always was.
-   */
-  /**
-   * `call` (hub_intake or hub_apply, as `r`), and in the same statement, when its outcome is
-   * `applied`: the access-log rows of the documents it reuses, and the results it registers.
+   * Runs `call` (a statement answering one row `r`, hub_intake's or hub_apply's). When `r`'s
+   * outcome is `applied`, the same statement, in the call's transaction, writes the rows of the
+   * documents it reuses on the documents' access log (action reuse, for the dossier `purpose`
+   * names), so a stored dossier or supplement never lacks its reuse record (Decree 13/2023/NĐ-CP);
+   * and registers the results a report issued (each once, its register entry on the log for each
+   * one new). Without either, the call alone.
    */
   async #withDocuments (call: PendingQuery<Array<{ r: unknown }>>, reuse: ReuseLog | undefined, purpose: Fragment, applied: 'created' | 'ok',
     results?: DossierChange['results']): Promise<{ r: unknown } | undefined> {
