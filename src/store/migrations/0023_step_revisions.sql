@@ -55,7 +55,7 @@ begin
   end if;
   -- the version read: the dossier's own plus its steps' revisions, each step locked (as it is
   -- now: a delivery outcome committed meanwhile is counted, and none can come until this commits)
-  select v + coalesce(sum(x.rev), 0) into v from (select s.rev from dossier_steps s where s.dossier_id = did for update) x;
+  select v + coalesce(sum(x.rev), 0) into v from (select s.rev from dossier_steps s where s.dossier_id = did for no key update) x;
   if v <> (p->>'expectedVersion')::integer then return json_build_object('outcome', 'stale'); end if;
 
   update dossiers set
