@@ -177,7 +177,7 @@ export interface IntakeParts {
   /** queues webhook notification `sequence` of a dossier (absent: no subscribers) */
   notify?: (code: string, sequence: number) => Promise<void>
   /** queues the DVCQG sync job of a committed status change (absent: no national portal configured) */
-  syncNational?: (code: string, upTo?: number) => Promise<void>
+  syncNational?: (code: string, upTo: number) => Promise<void>
   /** the adapters' gateways (made here when not given) */
   gateways?: ReadonlyMap<string, AdapterGateway>
   inlineAttachmentLimit: number
@@ -329,9 +329,8 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   // a committed status change queues its DVCQG sync job at once (the relay catches what a crash left)
   const syncNational = nationalSyncQueue === undefined
     ? undefined
-    : async (code: string, upTo?: number): Promise<void> => {
-      const wanted = upTo ?? await nationalSync.queueNow(code)
-      if (wanted !== undefined) await handOff('the DVCQG sync job', async () => { await nationalSyncQueue.enqueue(code, wanted) })
+    : async (code: string, upTo: number): Promise<void> => {
+      await handOff('the DVCQG sync job', async () => { await nationalSyncQueue.enqueue(code, upTo) })
     }
   const enqueue = async (code: string, deliveries: readonly Delivery[]): Promise<void> => { await handOff('the delivery jobs', async () => { await queues.enqueue(code, deliveries) }) }
   // once-only: the document store's use cases (reuse at intake and in supplements, results registered from reports)

@@ -7,7 +7,7 @@
  *
  * A change that owes a message is committed with its national_sync row (a trigger,
  * migrations/0011_dvcqg_sync.sql); its own path then queues the job at once, after the commit, like
- * its deliveries and notifications (`syncNational` in runtime.ts, NationalSyncStore.queueNow). The
+ * its deliveries and notifications (`syncNational` in runtime.ts; a change's own statement marks it queued: hub_apply's `syncNow`, migration 0023). The
  * relay (`relay`, run by the maintenance scheduler `sync-national` every second or so) only catches
  * what a crash or a Redis loss left: it queues a job for every row that owes something and was not
  * seen queued for the grace period.

@@ -77,7 +77,7 @@ export interface IntakeServiceOptions {
   /** queues the webhook notification number `sequence` of a dossier; undefined: no subscribers */
   notify?: (code: string, sequence: number) => Promise<void>
   /** queues the DVCQG sync job of a committed change (message `upTo`; absent: no national portal configured) */
-  syncNational?: (code: string, upTo?: number) => Promise<void>
+  syncNational?: (code: string, upTo: number) => Promise<void>
   /** once-only: resolves components that name a stored document (reuse); undefined: reuse is refused */
   documents?: DocumentService
   log: Logger

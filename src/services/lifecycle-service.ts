@@ -40,7 +40,7 @@ export interface LifecycleServiceOptions {
   /** false when no subscriber is configured: no notification is kept */
   notifying: boolean
   /** queues the DVCQG sync job of a committed status change (absent: no national portal configured) */
-  syncNational?: (code: string, upTo?: number) => Promise<void>
+  syncNational?: (code: string, upTo: number) => Promise<void>
   /** once-only: resolves supplied components that name a stored document (reuse); absent: reuse is refused */
   documents?: DocumentService
   /**
@@ -132,6 +132,9 @@ export class LifecycleService {
     const factsChanged = JSON.stringify(before.facts) !== JSON.stringify(after.facts)
     const atIso = toVietnamIso(plan.at)
     const n = plan.notification
+    // a status change is owed to DVCQG (the record's trigger counts it): the change's statement marks it
+    // queued and says up to which message, and its sync job is queued at once, not at the relay's next look
+    const syncs = this.#o.syncNational !== undefined && (before.status !== after.status || (plan.history ?? []).some((e) => e.statusTo !== undefined))
     const result = await store.applyChange({
       code,
       expectedVersion: found.version,
@@ -146,6 +149,7 @@ export class LifecycleService {
       ...(plan.supplement !== undefined && { supplement: plan.supplement }),
       ...(plan.reuseLog !== undefined && { reuseLog: plan.reuseLog }),
       ...(plan.results !== undefined && { results: plan.results }),
+      ...(syncs && { syncNow: true }),
       at: atIso,
       nowMs: plan.at.getTime(),
       ...(factsChanged && { facts: after.facts }),
@@ -166,15 +170,14 @@ export class LifecycleService {
       result.sequence > 0 && this.#o.notify(code, result.sequence).catch((err: unknown) => {
         log.warn({ err, dossier: code }, 'notification stored but not queued now; the reconciler will queue it')
       }),
-      // a status change is owed to DVCQG (the record's trigger counted it): its sync job now, not at the relay's next look
-      (before.status !== after.status || (plan.history ?? []).some((e) => e.statusTo !== undefined)) && this.#queueSync(code)
+      result.syncUpTo !== undefined && this.#queueSync(code, result.syncUpTo)
     ])
     return result
   }
 
-  /** Queues the DVCQG sync job of the dossier's committed status changes, now (failures logged: the relay queues it later). */
-  async #queueSync (code: string): Promise<void> {
-    await this.#o.syncNational?.(code).catch((err: unknown) => {
+  /** Queues the DVCQG sync job of the dossier's committed status changes up to `upTo`, now (failures logged: the relay queues it later). */
+  async #queueSync (code: string, upTo: number): Promise<void> {
+    await this.#o.syncNational?.(code, upTo).catch((err: unknown) => {
       this.#o.log.warn({ err, dossier: code }, 'status change owed to DVCQG but its sync not queued now; the relay will queue it')
     })
   }

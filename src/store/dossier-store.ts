@@ -148,6 +148,11 @@ export interface DossierChange {
    * DVCQG sync of the resolution, which names them, can never be sent before they are there.
    */
   results?: { agency: string, documents: readonly NewDocument[] }
+  /**
+   * The caller queues the DVCQG sync job of this change itself: the change's statement marks what
+   * the dossier owes DVCQG as queued and answers the number of its last message (`syncUpTo`).
+   */
+  syncNow?: boolean
 }
 
 /** A supplement as stored (table supplements). */
@@ -159,7 +164,8 @@ export interface StoredSupplement {
   submittedAt: string
 }
 
-export type ChangeResult = { outcome: 'ok', sequence: number } | { outcome: 'seen', answer: string } | { outcome: 'stale' } | { outcome: 'missing' }
+/** ok: `syncUpTo`, with `syncNow`, the last message the dossier owes DVCQG (none owed, or its sync failed: absent). */
+export type ChangeResult = { outcome: 'ok', sequence: number, syncUpTo?: number } | { outcome: 'seen', answer: string } | { outcome: 'stale' } | { outcome: 'missing' }
 
 /** KenhThucHien: the national channel codes the record keeps (1 counter, 2 online, 3 postal). */
 const CHANNEL_CODE: Record<LifecycleFacts['channel'], number> = { counter: 1, online: 2, postal: 3 }
@@ -497,7 +503,8 @@ export class DossierStore {
       dueAt: c.dueAt ?? null,
       dueIndex: c.dueIndex === undefined ? 'keep' : c.dueIndex === 'remove' ? 'remove' : String(c.dueIndex),
       release: c.release.map((r) => ({ step: r.step, kind: r.kind ?? 'dossier', member: outboxMember(c.code, r.step, r.kind) })),
-      supplement: c.supplement ?? null
+      supplement: c.supplement ?? null,
+      syncNow: c.syncNow === true
     }
     const history = (c.history ?? []).map((e) => ({
       e,
@@ -519,9 +526,9 @@ export class DossierStore {
       if ((err as { code?: string }).code === '40P01') return { outcome: 'stale' }
       throw err
     }
-    const r = parsed<{ outcome: ChangeResult['outcome'], sequence?: number, answer?: string }>(row?.r)
+    const r = parsed<{ outcome: ChangeResult['outcome'], sequence?: number, answer?: string, syncUpTo?: number | null }>(row?.r)
     if (r.outcome === 'seen') return { outcome: 'seen', answer: r.answer ?? '' }
-    if (r.outcome === 'ok') return { outcome: 'ok', sequence: r.sequence ?? 0 }
+    if (r.outcome === 'ok') return { outcome: 'ok', sequence: r.sequence ?? 0, ...(typeof r.syncUpTo === 'number' && { syncUpTo: r.syncUpTo }) }
     return { outcome: r.outcome }
   }
 

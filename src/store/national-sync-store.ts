@@ -114,20 +114,6 @@ export class NationalSyncStore {
       order by coalesce(s.queued_at, s.since) limit ${limit}`
   }
 
-  /**
-   * A change of the dossier's status was just committed: when the dossier owes DVCQG messages and
-   * its sync has not failed (later messages wait behind a failed one), marks it queued now and
-   * answers the number of its last change (the job's "up to"), for the change's own path to queue
-   * the job at once; undefined when nothing is to be queued.
-   */
-  async queueNow (code: string): Promise<number | undefined> {
-    const [row] = await this.#sql<Array<{ wanted: number }>>`
-      update national_sync s set queued_at = now() from dossiers d
-      where d.id = s.dossier_id and d.code = ${code} and s.synced < s.wanted and s.state <> 'failed'
-      returning s.wanted`
-    return row?.wanted
-  }
-
   /** The relay saw (or put) the dossier's job in the queue. */
   async seen (code: string): Promise<void> {
     await this.#sql`update national_sync s set queued_at = now() from dossiers d where d.id = s.dossier_id and d.code = ${code}`

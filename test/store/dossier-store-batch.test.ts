@@ -191,3 +191,46 @@ t.test('a change registers the results it carries in its own statement, only whe
   t.same((await documents()).map((d) => d.id), ['DOC-1'], 'registered once')
   t.equal((await logged()).length, 1, 'logged once')
 })
+
+t.test('a status change asked to sync now marks what the dossier owes DVCQG queued and answers up to which message, in its statement', async (t) => {
+  const { store, sql, statements } = await counted(t)
+  const code = '000.00.06.H56-261204-0001'
+  await dossierWithSteps(sql, code, ['a'])
+  const at = '2026-12-04T10:00:00+07:00'
+  const change = async (syncNow: boolean, from: 'received' | 'processing' | 'resolved', to: 'processing' | 'resolved') => {
+    const read = await store.getForUpdate(code)
+    if (read === undefined) throw new Error('not read')
+    return await store.applyChange({
+      code,
+      expectedVersion: read.version,
+      status: read.status,
+      nextStatus: to,
+      receivedAtMs: read.receivedAtMs,
+      routing: {},
+      release: [],
+      history: [{ at, type: 'agency-report', actor: { kind: 'agency', id: 'a' }, step: 'a', applied: true, statusFrom: from, statusTo: to }],
+      at,
+      nowMs: Date.now(),
+      ...(syncNow && { syncNow: true })
+    })
+  }
+  const sync = async (): Promise<{ wanted: number, queued: boolean } | undefined> =>
+    (await sql<Array<{ wanted: number, queued: boolean }>>`select s.wanted, s.queued_at is not null as queued from national_sync s join dossiers d on d.id = s.dossier_id where d.code = ${code}`)[0]
+
+  const quiet = await change(false, 'received', 'processing')
+  t.same(quiet, { outcome: 'ok', sequence: 0 }, 'not asked: no number')
+  t.same(await sync(), { wanted: 1, queued: false }, 'owed, left for the relay')
+
+  const before = statements()
+  const now = await change(true, 'processing', 'resolved')
+  t.equal(statements() - before, 2, 'the read and the change: no statement of its own for the sync')
+  t.same(now, { outcome: 'ok', sequence: 0, syncUpTo: 2 }, 'asked: up to its last message')
+  t.same(await sync(), { wanted: 2, queued: true }, 'marked queued in the same statement')
+
+  // a failed sync is not queued now: its later messages wait behind it until an administrator retries it
+  await sql`update national_sync set state = 'failed', queued_at = null`
+  const behind = await change(true, 'resolved', 'processing')
+  t.equal(behind.outcome, 'ok')
+  t.notOk('syncUpTo' in behind, 'failed: nothing to queue')
+  t.same(await sync(), { wanted: 3, queued: false })
+})

@@ -35,7 +35,8 @@ begin
 end
 $$;
 
--- hub_apply as in 0019, but for the version it compares (above)
+-- hub_apply as in 0019, but for the version it compares (above), and the DVCQG sync marked queued
+-- in the change's own statement (below)
 create or replace function hub_apply (p jsonb, p_facts json, p_routing json, p_history json, p_notification json) returns json language plpgsql as $$
 declare
   did bigint;
@@ -45,6 +46,7 @@ declare
   now_ts timestamptz := to_timestamp((p->>'nowMs')::double precision / 1000);
   hseq integer;
   nseq integer := 0;
+  sync_up_to integer;
   f json := case when json_typeof(p_facts) = 'object' then p_facts end;
 begin
   select d.id, d.version into did, v from dossiers d where d.code = p->>'code' for update;
@@ -110,6 +112,13 @@ begin
     insert into notifications (dossier_id, seq, at, body) values (did, nseq, now_ts, p_notification);
     insert into notify_pending (dossier_id, since) values (did, now_ts) on conflict (dossier_id) do nothing;
   end if;
-  return json_build_object('outcome', 'ok', 'sequence', nseq);
+  -- the DVCQG sync (0011): when the caller queues the sync job itself (`syncNow`), what the
+  -- dossier owes is marked queued now and the number of its last message answered, in this
+  -- statement (it was a statement of its own after the commit: NationalSyncStore.queueNow)
+  if coalesce((p->>'syncNow')::boolean, false) then
+    update national_sync s set queued_at = now() where s.dossier_id = did and s.synced < s.wanted and s.state <> 'failed'
+      returning s.wanted into sync_up_to;
+  end if;
+  return json_build_object('outcome', 'ok', 'sequence', nseq, 'syncUpTo', sync_up_to);
 end
 $$;
