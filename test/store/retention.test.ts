@@ -202,6 +202,17 @@ async function newWorld (t: Test): Promise<{ sql: Sql, world: World, url: string
   return { sql: db.sql, url: db.url, world: await seed(db.sql) }
 }
 
+/** A world whose due dossiers a run has archived and not yet deleted. */
+async function archivedWorld (t: Test, options: { leaseMs?: number } = {}) {
+  const { sql, world } = await newWorld(t)
+  const out = tmp(t)
+  const service = new RetentionService({ sql, policy: testPolicy(), signingKey: keys().privateKey, ...options })
+  const run = await service.start(out, now)
+  if (run === undefined) throw new Error('nothing due')
+  await service.archive(run)
+  return { sql, world, out, service, run }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 t.test('policy: the shipped config keeps civil status for good, the rest 10 years; overrides and mistakes', async (t) => {
@@ -500,12 +511,7 @@ t.test('a crash half-way through the deletes: the next run finishes that run, fr
 })
 
 t.test('an archived run whose archive is missing deletes nothing until it is back', async (t) => {
-  const { sql, world } = await newWorld(t)
-  const out = tmp(t)
-  const service = new RetentionService({ sql, policy: testPolicy(), signingKey: keys().privateKey, leaseMs: 1 })
-  const run = await service.start(out, now)
-  if (run === undefined) throw new Error('nothing due')
-  await service.archive(run)
+  const { sql, world, out, service, run } = await archivedWorld(t, { leaseMs: 1 })
   const archive = join(out, run.archive_file)
   const kept = readFileSync(archive)
   rmSync(archive)
@@ -520,12 +526,7 @@ t.test('an archived run whose archive is missing deletes nothing until it is bac
 })
 
 t.test('a dossier that changed after it was archived is not deleted; a later run archives it again', async (t) => {
-  const { sql, world } = await newWorld(t)
-  const out = tmp(t)
-  const service = new RetentionService({ sql, policy: testPolicy(), signingKey: keys().privateKey })
-  const run = await service.start(out, now)
-  if (run === undefined) throw new Error('nothing due')
-  await service.archive(run)
+  const { sql, world, out, service, run } = await archivedWorld(t)
   // after the archive: one dossier gets an audit entry (someone read it), another a webhook attempt
   const [trail] = await sql`select id from audit_trails where name = 'A-returned-12y'`
   await sql`insert into audit_entries (trail_id, seq, at, client, action, status, hash, entry)
@@ -547,12 +548,7 @@ t.test('a dossier that changed after it was archived is not deleted; a later run
 })
 
 t.test('a delete batch waits for a flush of the indicators\' facts (their lock first, before any row), then deletes', async (t) => {
-  const { sql, world } = await newWorld(t)
-  const out = tmp(t)
-  const service = new RetentionService({ sql, policy: testPolicy(), signingKey: keys().privateKey })
-  const run = await service.start(out, now)
-  if (run === undefined) throw new Error('nothing due')
-  await service.archive(run)
+  const { sql, world, service, run } = await archivedWorld(t)
   // a flush under way: this session holds its lock, as indicator_flush() does for its transaction
   const flush = await sql.reserve()
   t.teardown(async () => { await flush`rollback`.catch(() => {}); flush.release() })
