@@ -29,14 +29,15 @@
  *                dossiers to after their every queued delivery completed (completed jobs removed
  *                as src/queues/delivery-queues.ts says: after an hour, beyond 10 000 per queue).
  *                In two halves, each taken in and then delivered, so that the second half shows
- *                whether the growth goes on or stops at that cap. A record of its own; after a
- *                warm-up, so scripts, queues and schedulers are there before the first figure;
- *                measured with only the bench's own connection open
+ *                whether the growth goes on or stops at that cap. A record and a redis-server of
+ *                its own; after a warm-up, so scripts, queues and schedulers are there before the
+ *                first figure; measured with only the bench's own connection open
  *                                                        target ≤ 1 KB per dossier; < 1 MB growth
  *   PostgreSQL   bytes per dossier of the whole record (every table with its indexes and TOAST:
  *                dossier row, steps, history, outbox, audit, receive-once keys) grown by the
- *                first half's intake, after VACUUM, vs the raw JSON sent; and once both halves
- *                are delivered (steps and outbox rows rewritten)                   target ≤ 2.5×
+ *                first half's intake, after VACUUM and with the indicators' facts built, vs the
+ *                raw JSON sent; and once both halves are delivered (steps and outbox rows
+ *                rewritten)                                                        target ≤ 2.5×
  *
  * The load generator (bench/load.ts: autocannon, or an undici open loop) and the agency sink
  * (bench/sink.ts) run in their own processes: they stand for the portal and the agency's software,
@@ -229,8 +230,14 @@ async function drained (conn: Redis, prefix: string, agencies: string[]): Promis
   }
 }
 
-/** Every table of the record with its indexes and TOAST, after a VACUUM (what the disk holds). */
+/**
+ * Every table of the record with its indexes and TOAST, after a VACUUM (what the disk holds), once
+ * the indicators' facts of every dossier are built (the maintenance job's flush, run here to the
+ * end: the facts are part of what a dossier costs, and a figure should not depend on how far the
+ * flush had got).
+ */
 async function tableBytes (sql: Sql): Promise<Map<string, number>> {
+  while (((await sql<Array<{ n: number }>>`select indicator_flush(5000) as n`)[0]?.n ?? 0) > 0) { /* until no dossier is marked */ }
   await sql.unsafe('vacuum analyze')
   const rows = await sql<Array<{ name: string, total: string }>>`select c.relname as name, pg_total_relation_size(c.oid) as total
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -243,9 +250,20 @@ function grownBy (before: Map<string, number>, after: Map<string, number>): { to
   return { total: tables.reduce((s, [, b]) => s + b, 0), tables }
 }
 
-async function redisMemory (conn: Redis): Promise<{ used: number, dataset: number }> {
+async function redisMemory (conn: Redis): Promise<{ used: number, dataset: number, stats: Record<string, number> }> {
   const info = await conn.info('memory')
-  return { used: Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0), dataset: Number(/used_memory_dataset:(\d+)/.exec(info)?.[1] ?? 0) }
+  // MEMORY STATS: where the overhead is (the keyspace's hash tables, clients' buffers)
+  const raw = await conn.call('MEMORY', 'STATS') as unknown[]
+  const stats: Record<string, number> = {}
+  const walk = (list: unknown[], prefix: string): void => {
+    for (let i = 0; i + 1 < list.length; i += 2) {
+      const [k, v] = [String(list[i]), list[i + 1]]
+      if (typeof v === 'number') stats[prefix + k] = v
+      else if (Array.isArray(v)) walk(v, `${prefix}${k}.`)
+    }
+  }
+  walk(raw, '')
+  return { used: Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0), dataset: Number(/used_memory_dataset:(\d+)/.exec(info)?.[1] ?? 0), stats }
 }
 
 const rows: string[][] = []
@@ -264,6 +282,8 @@ const agency = await sink()
 const record = await benchDatabase()
 let recordDropped = false
 let memRecord: Awaited<ReturnType<typeof benchDatabase>> | undefined
+let memRedis: Awaited<ReturnType<typeof startRedis>> | undefined
+let memConnection: Redis | undefined
 const conn = new Redis(redis.url, { maxRetriesPerRequest: null })
 try {
   const sql = record.db.sql
@@ -386,24 +406,30 @@ try {
   await record.drop()
   recordDropped = true
 
-  // Redis and PostgreSQL per dossier: a record of their own. A warm-up first (dossiers taken in
-  // and delivered to the end), so that BullMQ's and the hub's scripts, the queues, their event
-  // streams and the maintenance schedulers exist before the first figure.
+  // Redis and PostgreSQL per dossier: a record and a Redis of their own (the measures above leave
+  // their jobs in the first Redis, and a keyspace holding them keeps the hash table the in-flight
+  // peak grew, which would be counted here). A warm-up first (dossiers taken in and delivered to
+  // the end), so that BullMQ's and the hub's scripts, the queues, their event streams and the
+  // maintenance schedulers exist before the first figure.
   memRecord = await benchDatabase('_m')
+  const memServer = await startRedis()
+  memRedis = memServer
+  const memConn = new Redis(memServer.url, { maxRetriesPerRequest: null })
+  memConnection = memConn
   const mem = memRecord
   const agencyIds = [...settings(agency.url).agencies.keys()]
-  const quiet = async (): Promise<{ used: number, dataset: number }> => { await new Promise((resolve) => setTimeout(resolve, 500)); return await redisMemory(conn) }
+  const quiet = async (): Promise<Awaited<ReturnType<typeof redisMemory>>> => { await new Promise((resolve) => setTimeout(resolve, 500)); return await redisMemory(memConn) }
   const deliverAll = async (n: number): Promise<number> => {
     const arrived = agency.deliveries(n)
-    const w = await hubOf(redis.url, 'benchm', 'worker', agency.url, mem.db)
+    const w = await hubOf(memServer.url, 'benchm', 'worker', agency.url, mem.db)
     const t = await within(arrived, n, 'deliveries (prefix benchm)')
-    const failed = await drained(conn, 'benchm', agencyIds)
+    const failed = await drained(memConn, 'benchm', agencyIds)
     await w.close()
     if (failed > 0) notes.push(`Redis/PostgreSQL run: ${failed} deliveries failed`)
     return (n - 1) / ((t.last - t.first) / 1000)
   }
   progress(`Redis and PostgreSQL per dossier: warm-up, then ${MEMORY_N} dossiers in two halves, each taken in with no worker and then delivered`)
-  const memApi = await hubOf(redis.url, 'benchm', 'api', agency.url, mem.db)
+  const memApi = await hubOf(memServer.url, 'benchm', 'api', agency.url, mem.db)
   const memKey = (await memApi.clients.add({ id: 'mem', role: 'portal' })).key
   const warm = await submitMany(memApi, memKey, 2_000_000, 200)
   await memApi.close()
@@ -414,8 +440,8 @@ try {
   // two halves, each taken in with no worker running, then delivered: the second half says
   // whether the growth goes on with the number of dossiers or stops at the completed jobs' cap
   const half = Math.floor(MEMORY_N / 2)
-  const phase = async (from: number, n: number): Promise<{ raw: number, jobs: number, seconds: number, inFlight: { used: number, dataset: number }, pg: Map<string, number>, rate: number, delivered: { used: number, dataset: number } }> => {
-    const api = await hubOf(redis.url, 'benchm', 'api', agency.url, mem.db)
+  const phase = async (from: number, n: number): Promise<{ raw: number, jobs: number, seconds: number, inFlight: Awaited<ReturnType<typeof redisMemory>>, pg: Map<string, number>, rate: number, delivered: Awaited<ReturnType<typeof redisMemory>> }> => {
+    const api = await hubOf(memServer.url, 'benchm', 'api', agency.url, mem.db)
     const t0 = Date.now()
     const taken = await submitMany(api, memKey, from, n)
     const seconds = (Date.now() - t0) / 1000
@@ -429,13 +455,13 @@ try {
   const a = await phase(2_100_000, half)
   const b = await phase(3_100_000, MEMORY_N - half)
   const pg2 = await tableBytes(mem.db.sql)
-  const kept = await Promise.all(agencyIds.map(async (id) => await conn.zcard(`benchm:q:${deliveryQueueName(id)}:completed`)))
-  const events = await Promise.all(agencyIds.map(async (id) => await conn.xlen(`benchm:q:${deliveryQueueName(id)}:events`)))
+  const kept = await Promise.all(agencyIds.map(async (id) => await memConn.zcard(`benchm:q:${deliveryQueueName(id)}:completed`)))
+  const events = await Promise.all(agencyIds.map(async (id) => await memConn.xlen(`benchm:q:${deliveryQueueName(id)}:events`)))
   const keptJobs = kept.reduce((s, n) => s + n, 0)
-  const usage = async (key: string): Promise<number> => Number(await conn.call('MEMORY', 'USAGE', key, 'SAMPLES', '0') ?? 0)
+  const usage = async (key: string): Promise<number> => Number(await memConn.call('MEMORY', 'USAGE', key, 'SAMPLES', '0') ?? 0)
   const streamBytes = (await Promise.all(agencyIds.map(async (id) => await usage(`benchm:q:${deliveryQueueName(id)}:events`)))).reduce((s, n) => s + n, 0)
   const busiest = agencyIds[kept.indexOf(Math.max(...kept))] ?? ''
-  const [sampleId] = await conn.zrange(`benchm:q:${deliveryQueueName(busiest)}:completed`, '-1', '-1')
+  const [sampleId] = await memConn.zrange(`benchm:q:${deliveryQueueName(busiest)}:completed`, '-1', '-1')
   const jobBytes = sampleId === undefined ? 0 : await usage(`benchm:q:${deliveryQueueName(busiest)}:${sampleId}`)
   const growth = b.delivered.used - r0.used
   const secondHalf = b.delivered.used - a.delivered.used
@@ -447,6 +473,9 @@ try {
 
   row(`Redis per dossier in flight (2 × ${int(half)} dossiers, ${int(jobs)} deliveries queued)`, `${int(inFlight)} B/dossier (${int(inFlight * MEMORY_N / jobs)} B per queued delivery)`, '—', '—', '≤ 1 KB', inFlight <= 1024)
   row(`Redis growth over ${int(MEMORY_N)} dossiers delivered to the end`, `${mb(growth)} (${mb(growth - secondHalf)} over the first ${int(half)}, ${mb(secondHalf)} over the next); ${int(keptJobs)} completed jobs kept`, '—', '—', '< 1 MB', growth < 2 ** 20)
+  const overhead = (m: Awaited<ReturnType<typeof redisMemory>>): string => ['db.0.overhead.hashtable.main', 'db.0.overhead.hashtable.expires', 'clients.normal', 'keys.count']
+    .map((k) => `${k} ${int(m.stats[k] ?? 0)}`).join(', ')
+  notes.push(`Redis MEMORY STATS before: ${overhead(r0)}; at the end: ${overhead(b.delivered)}`)
   notes.push(`Redis used_memory: ${int(r0.used)} B before; first half ${int(a.inFlight.used)} in flight, ${int(a.delivered.used)} delivered; second half ${int(b.inFlight.used)} in flight, ${int(b.delivered.used)} delivered (dataset ${int(r0.dataset)} → ${int(b.delivered.dataset)})`)
   notes.push(`Redis: completed jobs kept by queue ${agencyIds.map((id, i) => `${id} ${kept[i]}`).join(', ')}; event stream entries ${events.reduce((s, n) => s + n, 0)} (BullMQ trims each stream to about 10 000), ${mb(streamBytes)}; one completed job's hash ${int(jobBytes)} B (MEMORY USAGE); growth per kept job ${int(growth / Math.max(1, keptJobs))} B`)
   notes.push(`Redis/PostgreSQL run: intake through inject ${int(half / a.seconds)}/s and ${int((MEMORY_N - half) / b.seconds)}/s, delivery ${int(a.rate)}/s and ${int(b.rate)}/s (the two halves)`)
@@ -463,8 +492,10 @@ try {
   notes.push(`PostgreSQL once delivered (after VACUUM): ${byTable(afterDelivery, MEMORY_N)}`)
 } finally {
   conn.disconnect()
+  memConnection?.disconnect()
   agency.child.disconnect()
   redis.child.kill('SIGTERM')
+  memRedis?.child.kill('SIGTERM')
   if (!recordDropped) await record.drop()
   await memRecord?.drop()
 }
