@@ -229,7 +229,7 @@ export class RetentionService {
         record: ['dossiers', ...tables.children.map((t) => t.table), 'audit_trails', ...tables.auditChildren.map((t) => t.table)],
         loose: tables.loose.map((t) => t.table)
       },
-      restore: 'each dossier line\'s tables, in their order: insert into <table> overriding system value select * from json_populate_recordset(null::<table>, <its rows>)'
+      restore: 'each dossier line\'s tables, in their order: insert into <table> (<its rows\' columns>) overriding system value select <those columns> from json_populate_recordset(null::<table>, <its rows>); a column added since takes its default (docs/operations.md)'
     }
     const sql = this.#sql
     const batch = this.#batch

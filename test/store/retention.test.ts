@@ -447,6 +447,25 @@ t.test('an archived dossier goes back with the SQL of docs/operations.md, row fo
   }
   t.same(await rowsOf(sql, id, code), before, 'every row as it was, the document\'s 20-digit number and Vietnamese text included')
   t.match(before.dossiers?.[0], /"doc":\{.*"parcel": 12345678901234567890\}/, 'the document is an object holding the 20-digit number')
+
+  // an archive written before a migration added a column (0023's dossier_steps.rev): the line
+  // without it comes back all the same, the column at its default
+  // (edited as text: parsed and written again, the document's 20-digit number would not survive)
+  const steps = (JSON.parse(line ?? '{}') as { tables: Record<string, unknown[]> }).tables.dossier_steps ?? []
+  let removed = 0
+  const older = (line ?? '').replace(/,"rev":\d+/g, () => { removed++; return '' })
+  t.ok(steps.length > 0 && removed === steps.length, `the archive has each step's revision (${removed} of ${steps.length}), taken out`)
+  await sql`delete from dossiers where id = ${id}`
+  await sql`delete from audit_trails where name = ${code}`
+  for (const table of ['idempotency_keys', 'source_refs', 'content_fingerprints', 'outbox']) await sql`delete from ${sql(table)} where dossier_id = ${id}`
+  t.equal(rowCount(await rowsOf(sql, id, code)), 0)
+  const again = await sql.reserve()
+  try {
+    await again.unsafe((recipe ?? '').replace(":'line'", `'${older.replaceAll("'", "''")}'`)).simple()
+  } finally {
+    again.release()
+  }
+  t.same(await rowsOf(sql, id, code), before, 'the older line restores every row (rev at its default, 0, as archived)')
 })
 
 t.test('a crash before the archive is whole: the next run drops it (nothing was deleted) and starts again', async (t) => {
