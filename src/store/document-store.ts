@@ -9,6 +9,41 @@ import { toVietnamIso } from '../domain/vietnam-time.ts'
 
 export type NewDocument = Omit<StoredDocument, 'registeredAt'> & { step?: string, registeredBy: string }
 
+/** The columns of `documents` a new document fills, in the order of DOCUMENT_RECORD. */
+export const DOCUMENT_COLUMNS = 'id, holder, kind, name, issuer, origin, issued_at, valid_until, file_name, media_type, byte_size, url, sha256, dossier_code, step, national_ref, content_pending, registered_by'
+
+/** Those columns as `json_to_recordset(…) as x(<this>)` reads them from documentRecord's objects. */
+export const DOCUMENT_RECORD = 'id text, holder text, kind text, name text, issuer text, origin text, issued_at timestamptz, valid_until timestamptz, ' +
+  'file_name text, media_type text, byte_size bigint, url text, sha256 text, dossier_code text, step text, national_ref text, content_pending boolean, registered_by text'
+
+/**
+ * A new document as one object of the JSON array `json_to_recordset` reads (DOCUMENT_RECORD): the
+ * one mapping of NewDocument to the table, for a registration here and for the results a report's
+ * change registers in its own statement (store/dossier-store.ts).
+ */
+export function documentRecord (d: NewDocument): Record<string, unknown> {
+  return {
+    id: d.id,
+    holder: d.holder,
+    kind: d.kind,
+    name: d.name,
+    issuer: d.issuer,
+    origin: d.origin,
+    issued_at: d.issuedAt,
+    valid_until: d.validUntil ?? null,
+    file_name: d.fileName,
+    media_type: d.mediaType ?? null,
+    byte_size: d.byteSize ?? null,
+    url: d.url,
+    sha256: d.sha256,
+    dossier_code: d.dossier ?? null,
+    step: d.step ?? null,
+    national_ref: d.nationalStoreReference ?? null,
+    content_pending: d.contentPending === true,
+    registered_by: d.registeredBy
+  }
+}
+
 interface Row {
   id: string
   holder: string
@@ -82,11 +117,8 @@ export class DocumentStore {
     const sql = this.#sql
     const rows = await sql<Array<Row & { created: boolean }>>`
       with ins as (
-        insert into documents (id, holder, kind, name, issuer, origin, issued_at, valid_until, file_name, media_type, byte_size,
-          url, sha256, dossier_code, step, national_ref, content_pending, registered_by)
-        values (${d.id}, ${d.holder}, ${d.kind}, ${d.name}, ${d.issuer}, ${d.origin}, ${d.issuedAt}, ${d.validUntil ?? null},
-          ${d.fileName}, ${d.mediaType ?? null}, ${d.byteSize ?? null}, ${d.url}, ${d.sha256}, ${d.dossier ?? null}, ${d.step ?? null},
-          ${d.nationalStoreReference ?? null}, ${d.contentPending === true}, ${d.registeredBy})
+        insert into documents (${sql.unsafe(DOCUMENT_COLUMNS)})
+        select ${sql.unsafe(DOCUMENT_COLUMNS)} from json_to_recordset(${JSON.stringify([documentRecord(d)])}::text::json) as x(${sql.unsafe(DOCUMENT_RECORD)})
         on conflict do nothing
         returning *
       )
@@ -111,10 +143,8 @@ export class DocumentStore {
   async registerWithContent (d: NewDocument, content: Buffer): Promise<StoredDocument> {
     return await this.#sql.begin(async (tx) => {
       const [row] = await tx<Row[]>`
-        insert into documents (id, holder, kind, name, issuer, origin, issued_at, valid_until, file_name, media_type, byte_size,
-          url, sha256, dossier_code, registered_by)
-        values (${d.id}, ${d.holder}, ${d.kind}, ${d.name}, ${d.issuer}, ${d.origin}, ${d.issuedAt}, ${d.validUntil ?? null},
-          ${d.fileName}, ${d.mediaType ?? null}, ${content.length}, ${d.url}, ${d.sha256}, ${d.dossier ?? null}, ${d.registeredBy})
+        insert into documents (${tx.unsafe(DOCUMENT_COLUMNS)})
+        select ${tx.unsafe(DOCUMENT_COLUMNS)} from json_to_recordset(${JSON.stringify([documentRecord({ ...d, byteSize: content.length })])}::text::json) as x(${tx.unsafe(DOCUMENT_RECORD)})
         returning *`
       await tx`insert into document_files (document_id, byte_size, sha256, content) values (${d.id}, ${content.length}, ${d.sha256}, ${content})`
       return fromRow(row as Row)

@@ -17,7 +17,7 @@ import { outboxMember, parseOutboxMember, type DeliveryKind } from './keys.ts'
 import { TurnBatch } from './turn-batch.ts'
 import { OutboxRelayRows } from './outbox-relay.ts'
 import type { ReuseLog } from '../domain/once-only.ts'
-import type { NewDocument } from './document-store.ts'
+import { DOCUMENT_COLUMNS, DOCUMENT_RECORD, documentRecord, type NewDocument } from './document-store.ts'
 
 export interface IntakeInput {
   idempotencyKey?: string
@@ -354,31 +354,10 @@ export class DossierStore {
         returning 1
       )`
       : sql``
-    const docs = registering
-      ? results.documents.map((d) => ({
-        id: d.id,
-        holder: d.holder,
-        kind: d.kind,
-        name: d.name,
-        issuer: d.issuer,
-        origin: d.origin,
-        issued_at: d.issuedAt,
-        file_name: d.fileName,
-        media_type: d.mediaType ?? null,
-        byte_size: d.byteSize ?? null,
-        url: d.url,
-        sha256: d.sha256,
-        dossier_code: d.dossier ?? null,
-        step: d.step ?? null,
-        registered_by: d.registeredBy
-      }))
-      : []
     const registered = registering
       ? sql`, registered as (
-        insert into documents (id, holder, kind, name, issuer, origin, issued_at, file_name, media_type, byte_size, url, sha256, dossier_code, step, registered_by)
-        select x.id, x.holder, x.kind, x.name, x.issuer, x.origin, x.issued_at, x.file_name, x.media_type, x.byte_size, x.url, x.sha256, x.dossier_code, x.step, x.registered_by
-        from c, json_to_recordset(${JSON.stringify(docs)}::text::json) as x(id text, holder text, kind text, name text, issuer text, origin text,
-          issued_at timestamptz, file_name text, media_type text, byte_size bigint, url text, sha256 text, dossier_code text, step text, registered_by text)
+        insert into documents (${sql.unsafe(DOCUMENT_COLUMNS)})
+        select x.* from c, json_to_recordset(${JSON.stringify(results.documents.map(documentRecord))}::text::json) as x(${sql.unsafe(DOCUMENT_RECORD)})
         where c.r->>'outcome' = ${applied}
         on conflict do nothing
         returning id, holder

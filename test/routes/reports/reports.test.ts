@@ -9,7 +9,7 @@
  * calendar days, 3.3 and 4.1 from the results registered in the document store, with maximum
  * scores set in the configuration.
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { build, example, post, startAgency, testSettings, waitFor, asAdmin, asAgency, anonymous } from '../../helper.ts'
 import ExcelJS from 'exceljs'
 import { judgeTimeliness, type HistoryPoint } from '../../../src/domain/indicators.ts'
@@ -19,6 +19,34 @@ import type { DossierSubmission, HistoryEntry, Dossier, DossierSummary, Indicato
 const X = '000.31.35.H56'
 const Y = '000.31.36.H56'
 const PROVINCE_DESK = '000.00.06.H56'
+
+/**
+ * A hub on a clock the test moves (`at`, Vietnam time) and a birth registration it received at
+ * `start`; `delivered` waits for a step's delivery, `report` posts an agency's report (201).
+ */
+async function clockedBirth (t: Test, start: string, reference: string) {
+  let now = new Date(`${start}+07:00`)
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url, now: () => now })
+  const s = example('birth-registration')
+  const res = await post(asAdmin(hub), { ...s, source: { system: s.source.system, reference } })
+  t.equal(res.statusCode, 201, res.body)
+  const summary = res.json<DossierSummary>()
+  const code = summary.code
+  return {
+    hub,
+    summary,
+    code,
+    at: (iso: string): void => { now = new Date(`${iso}+07:00`) },
+    delivered: async (step: string): Promise<void> => {
+      await waitFor(async () => (await hub.store.routingState(code, step))?.state === 'delivered', `${step} delivered`)
+    },
+    report: async (agencyId: string, r: StatusReport): Promise<void> => {
+      const answer = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: `e-${Math.random()}`, agency: agencyId, report: r } })
+      t.equal(answer.statusCode, 201, answer.body)
+    }
+  }
+}
 
 const fig = (u: IndicatorUnit | undefined, id: string): Record<string, unknown> => {
   const f = u?.indicators.find((x) => x.id === id)
@@ -260,23 +288,9 @@ t.test('indicators: a bad period is a 400 problem, no key a 401', async (t) => {
 t.test('indicators per agency: each judged on its own step\'s due date and end', async (t) => {
   // a birth registration received Monday 5 January 2026 09:00: the dossier is due in 5 working days
   // (Saturday 10 January, a working Saturday), the justice department's step in 1 (Tuesday 6 09:00)
-  let now = new Date('2026-01-05T09:00:00+07:00')
-  const agency = await startAgency(t)
-  const hub = await build(t, { agencyUrl: agency.url, now: () => now })
-  const at = (iso: string): void => { now = new Date(`${iso}+07:00`) }
-  const s = example('birth-registration')
-  const res = await post(asAdmin(hub), { ...s, source: { system: s.source.system, reference: 'ind-birth' } })
-  t.equal(res.statusCode, 201)
-  const { code, dueAt, routing } = res.json<DossierSummary>()
-  t.equal(dueAt, '2026-01-10T09:00:00.000+07:00')
-  t.equal((routing as Record<string, { dueAt?: string }>)['civil-status']?.dueAt, '2026-01-06T09:00:00.000+07:00')
-  const delivered = async (step: string): Promise<void> => {
-    await waitFor(async () => (await hub.store.routingState(code, step))?.state === 'delivered', `${step} delivered`)
-  }
-  const report = async (agencyId: string, r: StatusReport): Promise<void> => {
-    const answer = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: `e-${Math.random()}`, agency: agencyId, report: r } })
-    t.equal(answer.statusCode, 201, answer.body)
-  }
+  const { hub, summary, at, delivered, report } = await clockedBirth(t, '2026-01-05T09:00:00', 'ind-birth')
+  t.equal(summary.dueAt, '2026-01-10T09:00:00.000+07:00')
+  t.equal((summary.routing as Record<string, { dueAt?: string }>)['civil-status']?.dueAt, '2026-01-06T09:00:00.000+07:00')
   await delivered('civil-status')
   at('2026-01-07T10:00:00') // a day late for its own step
   await report('justice', { status: 'resolved' })
@@ -415,21 +429,7 @@ t.test('criminal record certificates of April 2026: 2.2 in calendar days, 3.3 an
 t.test('indicators per agency: 2.2 from each agency\'s own step, from its receipt to its resolution, less the waits for papers within it', async (t) => {
   // a birth registration (5 working days; working time 07:00–11:30 and 13:30–17:00, 8 h a day)
   // received online on Thursday 23 April 2026 09:00; Monday 27 April is the Hùng Kings holiday
-  let now = new Date('2026-04-23T09:00:00+07:00')
-  const agency = await startAgency(t)
-  const hub = await build(t, { agencyUrl: agency.url, now: () => now })
-  const at = (iso: string): void => { now = new Date(`${iso}+07:00`) }
-  const s = example('birth-registration')
-  const res = await post(asAdmin(hub), { ...s, source: { system: s.source.system, reference: 'ind-birth-22' } })
-  t.equal(res.statusCode, 201, res.body)
-  const { code } = res.json<DossierSummary>()
-  const delivered = async (step: string): Promise<void> => {
-    await waitFor(async () => (await hub.store.routingState(code, step))?.state === 'delivered', `${step} delivered`)
-  }
-  const report = async (agencyId: string, r: StatusReport): Promise<void> => {
-    const answer = await asAdmin(hub).inject({ method: 'POST', url: `/v1/dossiers/${code}/events`, payload: { eventId: `e-${Math.random()}`, agency: agencyId, report: r } })
-    t.equal(answer.statusCode, 201, answer.body)
-  }
+  const { hub, code, at, delivered, report } = await clockedBirth(t, '2026-04-23T09:00:00', 'ind-birth-22')
   await delivered('civil-status')
   // the justice department: received Thu 23 09:00, resolved Fri 24 09:00: Thu 09:00–11:30 and
   // 13:30–17:00 (6 h) + Fri 07:00–09:00 (2 h) = 8 h = 1 working day
@@ -470,15 +470,8 @@ t.test('indicators per agency: 2.2 from each agency\'s own step, from its receip
 t.test('a report recorded later with an earlier time does not change a past period', async (t) => {
   // a birth registration received Monday 19 January 2026 09:00: the justice department's step is
   // due in 1 working day (Tuesday 20 09:00); it has not reported by the end of January
-  let now = new Date('2026-01-19T09:00:00+07:00')
-  const agency = await startAgency(t)
-  const hub = await build(t, { agencyUrl: agency.url, now: () => now })
-  const at = (iso: string): void => { now = new Date(`${iso}+07:00`) }
-  const s = example('birth-registration')
-  const res = await post(asAdmin(hub), { ...s, source: { system: s.source.system, reference: 'ind-backdated' } })
-  t.equal(res.statusCode, 201, res.body)
-  const { code } = res.json<DossierSummary>()
-  await waitFor(async () => (await hub.store.routingState(code, 'civil-status'))?.state === 'delivered', 'civil-status delivered')
+  const { hub, code, at, delivered } = await clockedBirth(t, '2026-01-19T09:00:00', 'ind-backdated')
+  await delivered('civil-status')
   const january = async (): Promise<IndicatorReport> => (await asAdmin(hub).inject('/v1/reports/indicators?from=2026-01-01&to=2026-01-31')).json<IndicatorReport>()
 
   at('2026-02-02T09:00:00')
