@@ -185,9 +185,18 @@ function statusOf (code: number): DossierStatus {
 
 /** Routing from [[step, state], …] in route order. */
 function routingOf (steps: unknown): Routing {
+  return routingAndRevisions(steps).routing
+}
+
+/** STEPS' rows: the route, and the sum of the steps' revisions (migration 0023). */
+function routingAndRevisions (steps: unknown): { routing: Routing, revisions: number } {
   const routing: Routing = {}
-  for (const [step, state] of parsed<Array<[string, RoutingState]> | null>(steps) ?? []) routing[step] = state
-  return routing
+  let revisions = 0
+  for (const [step, state, rev] of parsed<Array<[string, RoutingState, number?]> | null>(steps) ?? []) {
+    routing[step] = state
+    revisions += rev ?? 0
+  }
+  return { routing, revisions }
 }
 
 /** Result documents of every resolved step, in route order. */
@@ -233,24 +242,18 @@ function summaryOf (r: SummaryRow): DossierSummary {
   }
 }
 
-/** The steps of a dossier as [[step, state], …] in route order (a subquery of `d`). */
-const STEPS = 'select json_agg(json_build_array(s.step, s.detail) order by s.position) from dossier_steps s where s.dossier_id = d.id'
-
-/**
- * The version a change compares (hub_apply, migration 0023): the dossier's own plus its steps'
- * revisions, which a delivery outcome moves (hub_step) without writing the dossier's row again.
- */
-const VERSION = 'd.version + (select coalesce(sum(s.rev), 0) from dossier_steps s where s.dossier_id = d.id)::integer'
+/** The steps of a dossier as [[step, state, revision], …] in route order (a subquery of `d`). */
+const STEPS = 'select json_agg(json_build_array(s.step, s.detail, s.rev) order by s.position) from dossier_steps s where s.dossier_id = d.id'
 
 /** What getForUpdate reads of a dossier `d` (a select list), for a statement that reads a dossier with more (store/national-sync-store.ts). */
-export const DOSSIER_COLUMNS = `d.status, d.received_at, d.arrived_at, d.due_at, d.facts::text as facts, d.doc::text as doc, ${VERSION} as version, d.supplements, (${STEPS})::text as steps`
+export const DOSSIER_COLUMNS = `d.status, d.received_at, d.arrived_at, d.due_at, d.facts::text as facts, d.doc::text as doc, d.version, d.supplements, (${STEPS})::text as steps`
 
 /** A row of DOSSIER_COLUMNS. */
 export interface DossierRow { status: number, received_at: Date, arrived_at: Date, due_at: Date | null, facts: unknown, doc: unknown, version: number, supplements: number, steps: unknown }
 
 /** The dossier `code` with what a change needs, from its row of DOSSIER_COLUMNS. */
 export function dossierOf (code: string, row: DossierRow): DossierForUpdate {
-  const routing = routingOf(row.steps)
+  const { routing, revisions } = routingAndRevisions(row.steps)
   const results = resultsOf(routing)
   const facts = parsed<LifecycleFacts>(row.facts)
   const status = statusOf(row.status)
@@ -272,7 +275,9 @@ export function dossierOf (code: string, row: DossierRow): DossierForUpdate {
     dossier,
     routing,
     status,
-    version: String(row.version),
+    // the version a change compares (hub_apply, migration 0023): the dossier's own plus its steps'
+    // revisions, which a delivery outcome moves (hub_step) without writing the dossier's row again
+    version: String(row.version + revisions),
     receivedAtMs: row.received_at.getTime(),
     head: { status, receivedAt, ...(dueAt !== undefined && { dueAt }), facts },
     agencies: [...new Set(Object.values(routing).map((r) => r.agency))],
