@@ -7,30 +7,35 @@ import type { DossierSubmission } from '../types/schemas.generated.ts'
 import { parseIdempotencyKey } from '../services/intake-service.ts'
 import type { ListQuery } from '../services/dossier-queries.ts'
 import { STATUSES } from '../domain/status.ts'
-import { bodyDigest } from '../validation/text.ts'
+import { bodyDigest, parseDeferredBody } from '../validation/text.ts'
 import { READERS, codeParam, idempotencyHeaders, locationHeader, problem, scopedKey } from './common.ts'
 
 /**
  * A submission's bytes as the intake service remembers them: the sender, the Idempotency-Key
  * header as sent and the body's digest. Undefined when the request cannot be a known repeat.
  */
-function bytesOf (request: FastifyRequest<{ Headers: { 'idempotency-key'?: string } }>): string | undefined {
-  const digest = bodyDigest(request)
+function bytesOf (request: FastifyRequest, digest = bodyDigest(request)): string | undefined {
   const client = request.client
   if (digest === undefined || client === undefined) return undefined
-  return `${client.id}\u0000${client.role}\u0000${request.headers['idempotency-key'] ?? ''}\u0000${digest}`
+  return `${client.id}\u0000${client.role}\u0000${String(request.headers['idempotency-key'] ?? '')}\u0000${digest}`
 }
 
 export default async function dossierRoutes (app: FastifyInstance): Promise<void> {
   app.post<{ Body: DossierSubmission, Headers: { 'idempotency-key'?: string } }>('/v1/dossiers', {
-    config: { roles: ['portal', 'admin'], audit: 'submit', bodyDigest: true },
+    config: {
+      roles: ['portal', 'admin'],
+      audit: 'submit',
+      bodyDigest: true,
+      // bytes this process has seen are not parsed unless the record no longer answers them
+      deferBody: (request, digest) => { const bytes = bytesOf(request, digest); return bytes !== undefined && app.hub.intake.knows(bytes) }
+    },
     // the same bytes from the same sender under the same key: answered from the record's
     // receive-once lookup before any validation (the first of them passed it, and the same bytes
     // pass it the same way); anything else goes on to the schema and the handler
     preValidation: async (request, reply) => {
       const bytes = bytesOf(request)
       const repeat = bytes === undefined ? undefined : await app.hub.intake.repeat(bytes)
-      if (repeat === undefined) return
+      if (repeat === undefined) { await parseDeferredBody(request); return }
       request.dossierCode = repeat.summary.code
       return await reply.code(200).header('location', `/v1/dossiers/${encodeURIComponent(repeat.summary.code)}`).send(repeat.summary)
     },

@@ -160,6 +160,11 @@ export class IntakeService {
    * undefined when they are new here or the record no longer answers them as a repeat (then the
    * submission goes the whole way, `submit`). One read of the record, nothing validated again.
    */
+  /** Whether `bytes` are a submission this process received before (repeat may answer them). */
+  knows (bytes: string): boolean {
+    return this.#repeats.has(bytes)
+  }
+
   async repeat (bytes: string): Promise<IntakeOutcome | undefined> {
     const lookup = this.#repeats.get(bytes)
     if (lookup === undefined) return undefined

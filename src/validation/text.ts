@@ -178,6 +178,12 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** keep the SHA-256 of the request's JSON text as it arrived (bodyDigest): a repeat of the same bytes can be told at once */
     bodyDigest?: boolean
+    /**
+     * With bodyDigest: true when the JSON text need not be parsed yet (a known repeat, which the
+     * route answers before validation from its digest). Its body is then DEFERRED_BODY until the
+     * route calls parseDeferredBody. Never asked for a text that may hold a refused string.
+     */
+    deferBody?: (request: FastifyRequest, digest: string) => boolean
   }
 }
 
@@ -189,18 +195,52 @@ export function bodyDigest (request: FastifyRequest): string | undefined {
   return digests.get(request)
 }
 
+/** The body of a request whose JSON text is not parsed yet (its route's `deferBody` said it could wait). */
+export const DEFERRED_BODY: Readonly<Record<string, never>> = Object.freeze({})
+
+/** the parse still owed to a request whose body is DEFERRED_BODY */
+const deferred = new WeakMap<FastifyRequest, () => Promise<unknown>>()
+
+/**
+ * Parses the JSON text of a request whose body was deferred (DEFERRED_BODY), as the parser would
+ * have (NFC included), and makes it the request's body; nothing when the body is already parsed.
+ * A text that does not parse throws the parser's error (400).
+ */
+export async function parseDeferredBody (request: FastifyRequest): Promise<void> {
+  const parse = deferred.get(request)
+  if (parse === undefined) return
+  deferred.delete(request)
+  request.body = await parse()
+}
+
 async function textRules (app: FastifyInstance): Promise<void> {
   // Fastify's own JSON parser (the same protection against __proto__ and constructor.prototype
   // keys), with one look at the text on the way: only a text that may hold a refused string is
   // walked once parsed.
   const parseJson = app.getDefaultJsonParser('error', 'error')
   app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
-    if (typeof text === 'string' && mayHoldForbiddenText(text)) suspects.add(request)
-    if (typeof text === 'string' && request.routeOptions.config.bodyDigest === true) digests.set(request, sha256Hex(text))
-    if (typeof text !== 'string' || !mayHoldNonNfc(text)) { parseJson(request, text as string, done); return }
+  const parse = (request: FastifyRequest, text: string, done: (err: Error | null, body?: unknown) => void): void => {
+    if (!mayHoldNonNfc(text)) { parseJson(request, text, done); return }
     // every inbound body's text in NFC, before anything reads it (schemas, fingerprints, the record)
     parseJson(request, text, (err, body) => { if (err !== null) done(err); else done(null, toNfc(body)) })
+  }
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
+    if (typeof text !== 'string') { parseJson(request, text as unknown as string, done); return }
+    const suspect = mayHoldForbiddenText(text)
+    if (suspect) suspects.add(request)
+    const config = request.routeOptions.config
+    if (config.bodyDigest === true) {
+      const digest = sha256Hex(text)
+      digests.set(request, digest)
+      if (!suspect && config.deferBody?.(request, digest) === true) {
+        deferred.set(request, async () => await new Promise((resolve, reject) => {
+          parse(request, text, (err, body) => { if (err !== null) reject(err); else resolve(body) })
+        }))
+        done(null, DEFERRED_BODY)
+        return
+      }
+    }
+    parse(request, text, done)
   })
   app.addHook('preValidation', async (request) => {
     const params = request.params as Record<string, unknown> | undefined

@@ -97,3 +97,44 @@ t.test('the record stays the judge: a repeat it no longer knows goes the whole w
   t.equal(after.statusCode, 201, 'received as new: the record no longer knew it')
   t.not(after.json<DossierSummary>().code, first.json<DossierSummary>().code)
 })
+
+/** counts JSON.parse calls on exactly `text` from now on (the JSON parser's work on that body) */
+function countParses (t: Test, text: string): { readonly n: number } {
+  const original = JSON.parse
+  const counter = { n: 0 }
+  JSON.parse = function (this: JSON, source: string, reviver?: Parameters<typeof original>[1]) {
+    if (source === text) counter.n++
+    return original.call(this, source, reviver)
+  } as typeof JSON.parse
+  t.teardown(() => { JSON.parse = original })
+  return counter
+}
+
+t.test('a known repeat\'s JSON text is not parsed; when the record no longer answers it, it is parsed (in NFC) and goes the whole way', async (t) => {
+  const agency = await startAgency(t)
+  const hub = await build(t, { agencyUrl: agency.url })
+  const submits = countSubmits(t, hub)
+  const submission = example('birth-registration')
+  // decomposed Vietnamese in the text: what the parser turns to NFC, deferred or not
+  const nfd = { ...submission, source: { ...submission.source, reference: 'NFD-REPEAT-1' }, applicant: { ...submission.applicant, fullName: 'Nguyễn Thị Hằng'.normalize('NFD') } }
+  const body = JSON.stringify(nfd)
+  t.not(body, body.normalize('NFC'), 'the body really is decomposed')
+  const parses = countParses(t, body)
+  const first = await post(asPortal(hub), body, { 'idempotency-key': 'k-defer' })
+  t.equal(first.statusCode, 201)
+  t.ok(parses.n >= 1, 'the first is parsed')
+  const before = parses.n
+  for (let i = 0; i < 3; i++) t.equal((await post(asPortal(hub), body, { 'idempotency-key': 'k-defer' })).statusCode, 200)
+  t.equal(parses.n, before, 'three known repeats: their text not parsed')
+  t.equal(submits.n, 1)
+
+  // the record forgets the key and the reference (retention deleted the dossier's receive-once rows)
+  await hub.db.sql`delete from idempotency_keys where dossier_id = (select id from dossiers where code = ${first.json<DossierSummary>().code})`
+  await hub.db.sql`delete from source_refs where system = ${nfd.source.system} and reference = ${nfd.source.reference}`
+  const after = await post(asPortal(hub), body, { 'idempotency-key': 'k-defer' })
+  t.equal(after.statusCode, 201, 'received as new: the record no longer knew it')
+  t.ok(parses.n > before, 'parsed once the record did not answer it')
+  t.equal(submits.n, 2, 'the whole way')
+  const stored = await asAdmin(hub).inject({ url: `/v1/dossiers/${after.json<DossierSummary>().code}` })
+  t.equal(stored.json<Dossier>().applicant.fullName, 'Nguyễn Thị Hằng'.normalize('NFC'), 'stored in NFC, as any body')
+})
