@@ -187,3 +187,35 @@ t.test('a dossier\'s rows go with it; the overdue sweeper\'s index holds only ru
   const due = await sql`select code from dossiers where due_index_at is not null and due_index_at <= now() + interval '5 days'`
   t.same(due.map((r) => r.code), ['000.00.06.H56-261202-0002'], 'the paused dossier is not due')
 })
+
+t.test('the record\'s functions are PL/pgSQL (planned once per connection), and the receive-once helpers answer as before', async (t) => {
+  const { sql } = await createTestDatabase(t)
+  await migrate(sql)
+  // An SQL-language function PostgreSQL cannot inline (a subquery, a FROM) is parsed and planned
+  // again by every statement that calls it: the repeat's lookup paid that twice per request
+  // (migration 0024). None is left in the record's schema.
+  const sqlFunctions = await sql<Array<{ name: string }>>`select p.proname as name from pg_proc p
+    join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang
+    where n.nspname = current_schema() and l.lanname = 'sql' order by 1`
+  t.same(sqlFunctions.map((f) => f.name), [], 'no SQL-language function')
+  const helpers = await sql<Array<{ name: string, language: string }>>`select p.proname as name, l.lanname as language from pg_proc p
+    join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang
+    where n.nspname = current_schema() and p.proname in ('hub_known', 'hub_answer', 'hub_code_sequence') order by 1`
+  t.same(helpers, [{ name: 'hub_answer', language: 'plpgsql' }, { name: 'hub_code_sequence', language: 'plpgsql' }, { name: 'hub_known', language: 'plpgsql' }])
+
+  const id = await newDossier(sql, '000.00.06.H56-261202-0009')
+  await sql`insert into dossier_steps (dossier_id, step, position, agency, stage, state, attempts, detail)
+    values (${id}, 'civil-status', 0, 'justice', 1, 'pending', 0, ${sql.json({ agency: 'justice', state: 'pending' })})`
+  const [known] = await sql<Array<{ any: boolean, justice: boolean, evn: boolean, none: boolean }>>`select hub_known(${id}, null) as any,
+    hub_known(${id}, 'justice') as justice, hub_known(${id}, 'evn') as evn, hub_known(${id} + 1000, null) as none`
+  t.same(known, { any: true, justice: true, evn: false, none: false }, 'known: to anyone, to the agency on its route, not to another, not when absent')
+  const [answers] = await sql<Array<{ same: { outcome: string, code: string, steps: unknown[] }, other: { outcome: string, code: string }, unkeyed: { outcome: string }, none: unknown }>>`select
+    hub_answer(${id}, ${hash(1)}, ${hash(1)}) as same, hub_answer(${id}, ${hash(1)}, ${hash(2)}) as other,
+    hub_answer(${id}, null, ${hash(2)}) as unkeyed, hub_answer(${id} + 1000, null, ${hash(1)}) as none`
+  t.match(answers?.same, { outcome: 'duplicate', code: '000.00.06.H56-261202-0009', steps: [['civil-status', { agency: 'justice' }]] }, 'the same fingerprint: the dossier')
+  t.same(answers?.other, { outcome: 'conflict', code: '000.00.06.H56-261202-0009' }, 'another fingerprint: a conflict')
+  t.equal(answers?.unkeyed.outcome, 'duplicate', 'nothing expected: the dossier')
+  t.equal(answers?.none, null, 'no such dossier: null')
+  const [name] = await sql<Array<{ name: string }>>`select hub_code_sequence('000.00.06.H56', '2026-12-05') as name`
+  t.match(name?.name, /^code_20261205_[0-9a-f]{16}$/, 'the sequence of an agency\'s day')
+})
