@@ -11,6 +11,7 @@
  * again when it settles.
  */
 import type { Sql } from 'postgres'
+import { pageWithTotal } from './page-with-total.ts'
 import type { NoticeChannel, NoticeKind } from '../domain/notice.ts'
 import { VIETNAM_OFFSET_MS, toVietnamIso } from '../domain/vietnam-time.ts'
 import { monthOf } from '../domain/months.ts'
@@ -134,13 +135,12 @@ export class NoticeStore {
 
   /** Notices that failed for good, oldest first, and how many there are. */
   async failed (offset: number, limit: number): Promise<{ total: number, notices: Array<{ code: string } & NoticeRow> }> {
-    const [rows, count] = await Promise.all([
-      this.#sql<Array<Row & { code: string }>>`
-        select d.code, n.* from notices n join dossiers d on d.id = n.dossier_id where n.state = 'failed'
-        order by n.updated_at, n.dossier_id, n.seq, n.channel offset ${offset} limit ${limit}`,
-      this.#sql<Array<{ n: number }>>`select count(*)::int as n from notices where state = 'failed'`
-    ])
-    return { total: count[0]?.n ?? 0, notices: rows.map((r) => ({ code: r.code, ...rowOf(r) })) }
+    const { total, rows } = await pageWithTotal<Row & { code: string }>(this.#sql,
+      this.#sql`select count(*)::int as hub_total from notices where state = 'failed'`,
+      this.#sql`select d.code, n.*, row_number() over (order by n.updated_at, n.dossier_id, n.seq, n.channel) as hub_rank
+        from notices n join dossiers d on d.id = n.dossier_id where n.state = 'failed'
+        order by n.updated_at, n.dossier_id, n.seq, n.channel offset ${offset} limit ${limit}`)
+    return { total, notices: rows.map((r) => ({ code: r.code, ...rowOf(r) })) }
   }
 
   /**

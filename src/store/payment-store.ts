@@ -5,6 +5,7 @@
  * that causes a message writes its outbox row in the same statement.
  */
 import type { Sql } from 'postgres'
+import { pageWithTotal } from './page-with-total.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
 import type { PaymentLine } from '../../adapters/payment-contract.ts'
 import { OutboxRelayRows } from './outbox-relay.ts'
@@ -186,11 +187,11 @@ export class PaymentStore {
 
   /** Payment requests whose creation on the platform failed for good, oldest first, and how many there are. */
   async failedCreations (offset: number, limit: number): Promise<{ total: number, payments: Payment[] }> {
-    const [rows, count] = await Promise.all([
-      this.#sql<Row[]>`select p.*, d.code from payments p join dossiers d on d.id = p.dossier_id where p.state = 'failed' order by p.created_at, p.id offset ${offset} limit ${limit}`,
-      this.#sql<Array<{ n: number }>>`select count(*)::int as n from payments where state = 'failed'`
-    ])
-    return { total: count[0]?.n ?? 0, payments: rows.map(fromRow) }
+    const { total, rows } = await pageWithTotal<Row>(this.#sql,
+      this.#sql`select count(*)::int as hub_total from payments where state = 'failed'`,
+      this.#sql`select p.*, d.code, row_number() over (order by p.created_at, p.id) as hub_rank
+        from payments p join dossiers d on d.id = p.dossier_id where p.state = 'failed' order by p.created_at, p.id offset ${offset} limit ${limit}`)
+    return { total, payments: rows.map(fromRow) }
   }
 
   /**
@@ -264,12 +265,11 @@ export class PaymentStore {
 
   /** Paid payments whose notice to the agency failed for good, oldest payment first, and how many there are. */
   async failedNotices (offset: number, limit: number): Promise<{ total: number, payments: Payment[] }> {
-    const [rows, count] = await Promise.all([
-      this.#sql<Row[]>`select p.*, d.code from payments p join dossiers d on d.id = p.dossier_id
-        where p.agency_notice->>'state' = 'failed' order by p.paid_at, p.id offset ${offset} limit ${limit}`,
-      this.#sql<Array<{ n: number }>>`select count(*)::int as n from payments where agency_notice->>'state' = 'failed'`
-    ])
-    return { total: count[0]?.n ?? 0, payments: rows.map(fromRow) }
+    const { total, rows } = await pageWithTotal<Row>(this.#sql,
+      this.#sql`select count(*)::int as hub_total from payments where agency_notice->>'state' = 'failed'`,
+      this.#sql`select p.*, d.code, row_number() over (order by p.paid_at, p.id) as hub_rank from payments p join dossiers d on d.id = p.dossier_id
+        where p.agency_notice->>'state' = 'failed' order by p.paid_at, p.id offset ${offset} limit ${limit}`)
+    return { total, payments: rows.map(fromRow) }
   }
 
   /**

@@ -5,6 +5,7 @@
  * dossier's receipt time), the hand-over, the postage.
  */
 import type { Sql } from 'postgres'
+import { pageWithTotal } from './page-with-total.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
 import { OutboxRelayRows } from './outbox-relay.ts'
 
@@ -120,11 +121,11 @@ export class PickupStore {
 
   /** Pickup requests that failed for good, oldest first, and how many there are (`notCollected`: the post office's own report that it could not collect them, or the hub's failure to order them). */
   async failed (offset: number, limit: number): Promise<{ total: number, pickups: Pickup[] }> {
-    const [rows, count] = await Promise.all([
-      this.#sql<Row[]>`select p.*, d.code from postal_pickups p join dossiers d on d.id = p.dossier_id where p.state = 'failed' order by p.requested_at, p.dossier_id offset ${offset} limit ${limit}`,
-      this.#sql<Array<{ n: number }>>`select count(*)::int as n from postal_pickups where state = 'failed'`
-    ])
-    return { total: count[0]?.n ?? 0, pickups: rows.map(fromRow) }
+    const { total, rows } = await pageWithTotal<Row>(this.#sql,
+      this.#sql`select count(*)::int as hub_total from postal_pickups where state = 'failed'`,
+      this.#sql`select p.*, d.code, row_number() over (order by p.requested_at, p.dossier_id) as hub_rank
+        from postal_pickups p join dossiers d on d.id = p.dossier_id where p.state = 'failed' order by p.requested_at, p.dossier_id offset ${offset} limit ${limit}`)
+    return { total, pickups: rows.map(fromRow) }
   }
 
   /**
