@@ -196,7 +196,7 @@ export function bodyDigest (request: FastifyRequest): string | undefined {
 }
 
 /** The body of a request whose JSON text is not parsed yet (its route's `deferBody` said it could wait). */
-export const DEFERRED_BODY: Readonly<Record<string, never>> = Object.freeze({})
+const DEFERRED_BODY: Readonly<Record<string, never>> = Object.freeze({})
 
 /** the parse still owed to a request whose body is DEFERRED_BODY */
 const deferred = new WeakMap<FastifyRequest, () => Promise<unknown>>()
