@@ -63,6 +63,7 @@ import { fileProbe } from './delivery/file-probe.ts'
 import { NationalSyncStore } from './store/national-sync-store.ts'
 import { CitizenRetryAdmin } from './services/citizen-retry-admin.ts'
 import { NationalFactsQuery, type NationalFacts } from './store/national-facts.ts'
+import type { Dossier, HistoryEntry } from './types/schemas.generated.ts'
 import { NationalSyncAdmin } from './services/national-sync-admin.ts'
 import { NationalSyncQueue, createNationalSyncWorker } from './queues/national-sync-queue.ts'
 import { NationalSyncService } from './delivery/national-sync-service.ts'
@@ -394,7 +395,10 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   // what the national record needs beyond the dossier: online payment, fee lines, registered results, database codes
   const factsQuery = new NationalFactsQuery(db.sql, settings.payments?.paidOnlineCode ?? 2)
   const databaseCodes = settings.nationalPortal?.databaseCodes
-  const nationalFacts = async (code: string): Promise<NationalFacts & { databaseCodes?: typeof databaseCodes }> => ({ ...(await factsQuery.of(code)), ...(databaseCodes !== undefined && { databaseCodes }) })
+  const nationalView = async (code: string): Promise<{ dossier: Dossier, history: HistoryEntry[], facts: NationalFacts & { databaseCodes?: typeof databaseCodes } } | undefined> => {
+    const view = await factsQuery.view(code)
+    return view === undefined ? undefined : { ...view, facts: { ...view.facts, ...(databaseCodes !== undefined && { databaseCodes }) } }
+  }
   let draining = false
   let app: FastifyInstance | undefined
   if (role !== 'worker') {
@@ -414,7 +418,7 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       notices: noticeStore,
       subscribers: settings.subscribers,
       agencies: settings.agencies,
-      nationalFacts
+      nationalView
 
     })
     const citizenRetries = new CitizenRetryAdmin({

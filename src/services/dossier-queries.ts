@@ -59,10 +59,11 @@ export interface QueryExtras {
   /** agency names and codes, for the national portal's record */
   agencies?: ReadonlyMap<string, { name: string, code?: string }>
   /**
-   * what the national record needs beyond the dossier (store/national-facts.ts: online payment,
-   * payment requests' fee lines, results registered in the document store, database codes)
+   * the dossier, its history and what the national record needs beyond them (store/national-facts.ts:
+   * online payment, payment requests' fee lines, results registered in the document store, database
+   * codes), read together (one statement); undefined when there is no such dossier
    */
-  nationalFacts?: (code: string) => Promise<Omit<NationalRecordContext, 'agencies' | 'history'>>
+  nationalView: (code: string) => Promise<{ dossier: Dossier, history: HistoryEntry[], facts: Omit<NationalRecordContext, 'agencies' | 'history'> } | undefined>
 }
 
 export interface StatusView {
@@ -87,7 +88,7 @@ export class DossierQueries {
   readonly #audit: AuditStore
   readonly #x: QueryExtras
   #national: NationalPortalGateway | undefined
-  constructor (store: DossierStore, audit: AuditStore, extras: QueryExtras = {}) {
+  constructor (store: DossierStore, audit: AuditStore, extras: QueryExtras) {
     this.#store = store
     this.#audit = audit
     this.#x = extras
@@ -150,10 +151,11 @@ export class DossierQueries {
    */
   async nationalRecord (code: string, viewer?: Client): Promise<NationalPortalRecord> {
     await this.#visible(code, viewer)
-    const [dossier, history, facts] = await Promise.all([this.#store.get(code), this.#store.history(code), this.#x.nationalFacts?.(code)])
-    if (dossier === undefined) throw new DossierNotFoundError(code)
+    // one snapshot: a status change between two reads could show a status its history lacks
+    const view = await this.#x.nationalView(code)
+    if (view === undefined) throw new DossierNotFoundError(code)
     this.#national ??= new NationalPortalGateway()
-    const record = this.#national.record(dossier, { ...facts, agencies: this.#x.agencies ?? new Map(), history })
+    const record = this.#national.record(view.dossier, { ...view.facts, agencies: this.#x.agencies ?? new Map(), history: view.history })
     return viewer !== undefined && !seesPersonalData(viewer.role) ? maskPersonal(record) : record
   }
 

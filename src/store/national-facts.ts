@@ -1,10 +1,14 @@
 /**
- * What the national portal's sync record needs of a dossier beyond the dossier itself, read from
- * the record in one statement: the payment requests made for it (their fee lines for DanhSachLePhi,
- * whether it was paid online for DuocThanhToanTrucTuyen) and its results as the document store
- * registered them (their ids for DanhSachGiayToKetQua[].MaGiayToKetQua). Read-only.
+ * What the national portal's sync record needs of a dossier beyond the dossier itself: the payment
+ * requests made for it (their fee lines for DanhSachLePhi, whether it was paid online for
+ * DuocThanhToanTrucTuyen) and its results as the document store registered them (their ids for
+ * DanhSachGiayToKetQua[].MaGiayToKetQua). NationalFactsQuery reads them with the dossier and its
+ * history in one statement, so one snapshot: a record whose status is not yet in its history, or
+ * whose results are not yet registered, cannot be shown. Read-only.
  */
 import type { Sql } from 'postgres'
+import type { Dossier, HistoryEntry } from '../types/schemas.generated.ts'
+import { DOSSIER_COLUMNS, dossierOf, type DossierRow } from './dossier-store.ts'
 
 export interface NationalFacts {
   /** DuocThanhToanTrucTuyen: the configured code when a payment request was paid online, 0 when asked and not paid; absent when none was asked */
@@ -52,8 +56,15 @@ export class NationalFactsQuery {
     this.#paidCode = paidCode
   }
 
-  async of (code: string): Promise<NationalFacts> {
-    const [row] = await this.#sql<NationalFactsRow[]>`select ${this.#sql.unsafe(nationalFactsColumns('d.id', 'd.code'))} from dossiers d where d.code = ${code}`
-    return nationalFactsOf(row, this.#paidCode)
+  /** The dossier, its history (oldest first) and its facts, from one statement; undefined when there is no such dossier. */
+  async view (code: string): Promise<{ dossier: Dossier, history: HistoryEntry[], facts: NationalFacts } | undefined> {
+    const sql = this.#sql
+    const [row] = await sql<Array<DossierRow & NationalFactsRow & { history: HistoryEntry[] | string | null }>>`
+      select ${sql.unsafe(DOSSIER_COLUMNS)},
+        (select json_agg(h.entry order by h.seq) from dossier_history h where h.dossier_id = d.id) as history,
+        ${sql.unsafe(nationalFactsColumns('d.id', 'd.code'))}
+      from dossiers d where d.code = ${code}`
+    if (row === undefined) return undefined
+    return { dossier: dossierOf(code, row).dossier, history: jsonOf(row.history) ?? [], facts: nationalFactsOf(row, this.#paidCode) }
   }
 }
