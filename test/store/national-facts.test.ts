@@ -60,15 +60,15 @@ t.test('one snapshot: a change committed while the record is read is in the doss
   t.not(five, four, 'the two statuses differ')
 
   const CHANGES = 300
-  let done = false
+  const writing = { done: false }
   let reads = 0
   const mismatches: string[] = []
   const writer = (async () => {
     for (let seq = 3; seq < 3 + CHANGES; seq++) await change(sql, id, seq, seq % 2 === 0 ? 4 : 5)
-    done = true
+    writing.done = true
   })()
   const reader = async (): Promise<void> => {
-    while (!done) {
+    while (!writing.done) {
       const view = await query.view(CODE)
       reads++
       const last = view?.history.at(-1) as { seq: number, to: 4 | 5 } | undefined
