@@ -5,7 +5,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import type { Logger } from 'pino'
 import { apiSchemas } from './schemas.ts'
-import { createCoercingAjv, createStrictAjv } from './validation/ajv.ts'
+import { buildSerializer, compileValidator } from './http/schema-compilers.ts'
 import swagger from './plugins/external/swagger.ts'
 import hub, { type HubServices } from './plugins/app/hub.ts'
 import problemDetails from './plugins/app/problem-details.ts'
@@ -72,6 +72,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     // so that a request past requestTimeout (a slow body) is cut off close to it, not 30 s or more later
     http: serverTimeouts(options.requestTimeoutMs ?? 0),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // response serializers compiled once per process (http/schema-compilers.ts)
+    schemaController: { compilersFactory: { buildSerializer } },
     clientErrorHandler: problemClientErrorHandler,
     // what the router refuses before any route (a path parameter too long, bad percent-encoding)
     // is a problem document too, not Fastify's own JSON
@@ -86,10 +88,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain')
 
   // Bodies: strict (no coercion, unknown properties are errors, every error reported).
-  // Query strings and params: coerced from strings.
-  const strict = createStrictAjv()
-  const coercing = createCoercingAjv()
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema))
+  // Query strings and params: coerced from strings. Compiled once per process (http/schema-compilers.ts).
+  app.setValidatorCompiler(compileValidator)
   for (const schema of apiSchemas) app.addSchema(schema)
   app.addSchema(nationalRecordSchema)
 

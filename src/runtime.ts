@@ -24,7 +24,7 @@ import { EventService } from './services/event-service.ts'
 import { AdminService } from './services/admin-service.ts'
 import { DeliveryService, type AgencyChannel } from './delivery/delivery-service.ts'
 import { AgencyHttpClient } from './delivery/http-client.ts'
-import { createStrictAjv } from './validation/ajv.ts'
+import { sharedStrictAjv } from './validation/ajv.ts'
 import { createGateways, type AdapterGateway } from './gateway/adapter-gateway.ts'
 import { NationalPortalGateway } from './gateway/national-portal-gateway.ts'
 import { PaymentGateway } from './gateway/payment-gateway.ts'
@@ -163,7 +163,7 @@ export interface Hub {
   close(): Promise<void>
 }
 
-function compiledSchema (ajv: ReturnType<typeof createStrictAjv>, id: string): ValidateFunction {
+function compiledSchema (ajv: ReturnType<typeof sharedStrictAjv>, id: string): ValidateFunction {
   const v = ajv.getSchema(id)
   if (v === undefined) throw new Error(`schema ${id} is missing`)
   return v
@@ -189,14 +189,22 @@ export interface IntakeParts {
 }
 
 /** The gateways of the registered adapters, with the canonical schemas a mapping into the hub must fit. */
-export function gatewaysOf (registry: ReadonlyMap<string, AgencyAdapter<never, unknown, never>> = adapters): Map<string, AdapterGateway> {
-  const strict = createStrictAjv()
-  return createGateways(registry, { submission: compiledSchema(strict, 'dossier-submission'), report: compiledSchema(strict, 'status-report') })
+/** the gateways of each adapter registry, made once per process (their validators are pure functions of the schemas) */
+const gatewaysByRegistry = new WeakMap<ReadonlyMap<string, AgencyAdapter<never, unknown, never>>, ReadonlyMap<string, AdapterGateway>>()
+
+export function gatewaysOf (registry: ReadonlyMap<string, AgencyAdapter<never, unknown, never>> = adapters): ReadonlyMap<string, AdapterGateway> {
+  let gateways = gatewaysByRegistry.get(registry)
+  if (gateways === undefined) {
+    const strict = sharedStrictAjv()
+    gateways = createGateways(registry, { submission: compiledSchema(strict, 'dossier-submission'), report: compiledSchema(strict, 'status-report') })
+    gatewaysByRegistry.set(registry, gateways)
+  }
+  return gateways
 }
 
 /** The intake service with the schemas and adapters it needs, compiled once. */
 export function createIntakeService (p: IntakeParts): IntakeService {
-  const strict = createStrictAjv()
+  const strict = sharedStrictAjv()
   const dataValidators = new Map<string, ValidateFunction>()
   for (const procedure of p.settings.procedures.values()) dataValidators.set(procedure.dataSchema, compiledSchema(strict, procedure.dataSchema))
   return new IntakeService({

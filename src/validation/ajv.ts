@@ -55,6 +55,19 @@ export function createStrictAjv (): Ajv {
   return createAjv()
 }
 
+let sharedStrict: Ajv | undefined
+
+/**
+ * The process's strict Ajv, made on first use: the hubs and apps of one process (production has
+ * one, the tests hundreds) compile the canonical schemas once, and share what Ajv compiled (a
+ * validator is a pure function of its schema; nothing is added to this Ajv after it is made but
+ * what compiling adds).
+ */
+export function sharedStrictAjv (): Ajv {
+  sharedStrict ??= createStrictAjv()
+  return sharedStrict
+}
+
 export function createCoercingAjv (): Ajv {
   return createAjv({ coerceTypes: true, useDefaults: true })
 }

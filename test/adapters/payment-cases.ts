@@ -50,7 +50,7 @@ export function notice (dossierCode: string, step: string, agencyReference: stri
 }
 
 const pretty = (value: unknown): string => JSON.stringify(value, null, 2) + '\n'
-let gateways: Map<string, AdapterGateway> | undefined
+let gateways: ReadonlyMap<string, AdapterGateway> | undefined
 function gatewayOf (name: string): AdapterGateway {
   gateways ??= gatewaysOf()
   const g = gateways.get(name)
