@@ -28,18 +28,54 @@ let coercing: ReturnType<typeof createCoercingAjv> | undefined
 
 const digest = (value: unknown): string => createHash('sha256').update(JSON.stringify(value) ?? 'undefined').digest('base64url')
 
-/** Fastify's buildSerializer: its default (fast-json-stringify), each serializer compiled once per process. */
+/** The ids of the shared schemas `schema` refers to (`$ref: '<id>#…'`), and those they refer to. */
+export function referencedSchemas (schema: unknown, shared: Readonly<Record<string, unknown>>): string[] {
+  const found = new Set<string>()
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item)
+      return
+    }
+    if (value === null || typeof value !== 'object') return
+    for (const [name, item] of Object.entries(value)) {
+      if (name !== '$ref' || typeof item !== 'string') {
+        visit(item)
+        continue
+      }
+      const id = item.split('#', 1)[0] ?? ''
+      if (id === '' || found.has(id) || shared[id] === undefined) continue
+      found.add(id)
+      visit(shared[id])
+    }
+  }
+  visit(schema)
+  return [...found].sort()
+}
+
+/**
+ * Fastify's buildSerializer: its default (fast-json-stringify), each serializer compiled once per
+ * process, and given only the shared schemas its route's schema refers to (fast-json-stringify
+ * checks every shared schema it is given against the meta-schema, for every response schema: a
+ * route that names one schema paid for all 28).
+ */
 export const buildSerializer: SerializerFactory = (externalSchemas, options) => {
-  const key = digest([externalSchemas ?? null, options ?? null])
+  const shared = (externalSchemas ?? {}) as Record<string, unknown>
+  const key = digest([shared, options ?? null])
   let compiled = serializers.get(key)
   if (compiled === undefined) serializers.set(key, compiled = new Map())
   const byRoute = compiled
-  let compile: SerializerCompiler | undefined
+  const compilers = new Map<string, SerializerCompiler>()
   return (route) => {
     const text = JSON.stringify(route.schema) ?? ''
     let serializer = byRoute.get(text)
     if (serializer === undefined) {
-      compile ??= SerializerSelector()(externalSchemas, options)
+      const ids = referencedSchemas(route.schema, shared)
+      const subset = ids.join('\n')
+      let compile = compilers.get(subset)
+      if (compile === undefined) {
+        compile = SerializerSelector()(Object.fromEntries(ids.map((id) => [id, shared[id]])), options)
+        compilers.set(subset, compile)
+      }
       serializer = compile(route)
       byRoute.set(text, serializer)
     }
