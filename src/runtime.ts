@@ -188,10 +188,10 @@ export interface IntakeParts {
   now?: () => Date
 }
 
-/** The gateways of the registered adapters, with the canonical schemas a mapping into the hub must fit. */
 /** the gateways of each adapter registry, made once per process (their validators are pure functions of the schemas) */
 const gatewaysByRegistry = new WeakMap<ReadonlyMap<string, AgencyAdapter<never, unknown, never>>, ReadonlyMap<string, AdapterGateway>>()
 
+/** The gateways of the registered adapters, with the canonical schemas a mapping into the hub must fit. */
 export function gatewaysOf (registry: ReadonlyMap<string, AgencyAdapter<never, unknown, never>> = adapters): ReadonlyMap<string, AdapterGateway> {
   let gateways = gatewaysByRegistry.get(registry)
   if (gateways === undefined) {
@@ -427,7 +427,6 @@ export async function createHub (options: HubOptions): Promise<Hub> {
       subscribers: settings.subscribers,
       agencies: settings.agencies,
       nationalView
-
     })
     const citizenRetries = new CitizenRetryAdmin({
       notices: noticeStore,

@@ -1,6 +1,7 @@
 -- 0025: the indicators' flush costs less database time (indicator_refresh, as in 0020, otherwise).
 --
--- Measured on 2 000 dossiers of the bench (npm run bench), a refresh of 1 000 took 320 ms, of which:
+-- Measured on 2 000 dossiers of the bench (npm run bench), a refresh of 1 000 took 456-520 ms; of the
+-- 320 ms of its main statement (auto_explain):
 --   - about 110 ms compiling the statement to machine code (PostgreSQL's JIT: the planner's estimate
 --     of the steps' lateral reading of the history passes jit_above_cost), for a statement that
 --     then runs for a few hundred ms at most: the function runs with jit off;
