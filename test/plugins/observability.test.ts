@@ -4,7 +4,8 @@
  * dossiers by status (overdue dossiers: test/routes/lifecycle/lifecycle.test.ts, with the sweeper).
  */
 import t from 'tap'
-import { build, fileDatabase, deadEndpoint, example, freePort, post, startAgency, testSettings, uniquePrefix, waitFor, REDIS_URL, anonymous, asAdmin, asPortal, asAuditor } from '../helper.ts'
+import { Redis } from 'ioredis'
+import { build, fileDatabase, deadEndpoint, example, freePort, post, removeKeys, startAgency, testSettings, uniquePrefix, waitFor, REDIS_URL, anonymous, asAdmin, asPortal, asAuditor } from '../helper.ts'
 import { hubDatabase } from '../db-helper.ts'
 import { createHub } from '../../src/runtime.ts'
 import { createLogger } from '../../src/logger.ts'
@@ -33,10 +34,11 @@ t.test('/ready: Redis and the workers', async (t) => {
 
 t.test('/ready with the record out of reach: 503, saying so', async (t) => {
   const record = await hubDatabase({ reuse: false })
+  const prefix = uniquePrefix()
   const hub = await createHub({
     role: 'api',
     redisUrl: REDIS_URL,
-    prefix: uniquePrefix(),
+    prefix,
     settings: testSettings({ agencyUrl: await deadEndpoint() }),
     logger: createLogger('silent'),
     bodyLimit: 1 << 20,
@@ -47,6 +49,10 @@ t.test('/ready with the record out of reach: 503, saying so', async (t) => {
   t.teardown(async () => {
     await hub.close()
     await record.drop()
+    // the queues' keys (build() removes them for the hubs it makes)
+    const cleaner = new Redis(REDIS_URL)
+    await removeKeys(cleaner, prefix)
+    await cleaner.quit()
   })
   t.equal((await hub.app?.inject({ url: '/ready' }))?.statusCode, 200, 'ready while the record answers')
   await record.db.sql.end()
