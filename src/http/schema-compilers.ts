@@ -9,7 +9,8 @@
  * Validation: bodies with the strict Ajv (no coercion, unknown properties are errors, every error
  * reported), query strings, params and headers with the coercing one (validation/ajv.ts); both
  * made once per process. Serialization: fast-json-stringify, through Fastify's own compiler
- * (@fastify/fast-json-stringify-compiler), with the shared schemas Fastify gives it.
+ * (@fastify/fast-json-stringify-compiler), with those of the shared schemas Fastify gives it that
+ * the route's schema refers to.
  */
 import { createHash } from 'node:crypto'
 import SerializerSelector from '@fastify/fast-json-stringify-compiler'

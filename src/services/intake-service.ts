@@ -154,17 +154,17 @@ export class IntakeService {
     this.#repeats.set(bytes, lookup)
   }
 
+  /** Whether `bytes` are a submission this process received before (repeat may answer them). */
+  knows (bytes: string): boolean {
+    return this.#repeats.has(bytes)
+  }
+
   /**
    * The answer to a submission whose bytes (`bytes`: sender, key and body digest, as the route
    * makes it) this process received before: the dossier they created, as its summary is now;
    * undefined when they are new here or the record no longer answers them as a repeat (then the
    * submission goes the whole way, `submit`). One read of the record, nothing validated again.
    */
-  /** Whether `bytes` are a submission this process received before (repeat may answer them). */
-  knows (bytes: string): boolean {
-    return this.#repeats.has(bytes)
-  }
-
   async repeat (bytes: string): Promise<IntakeOutcome | undefined> {
     const lookup = this.#repeats.get(bytes)
     if (lookup === undefined) return undefined
