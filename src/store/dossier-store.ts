@@ -4,7 +4,8 @@
  * in one statement: hub_intake), changes (compare-and-set on the dossier's version: hub_apply),
  * delivery outcomes (compare-and-set on a step's state: hub_step), reads, lists, the overdue
  * sweeper's clock and the outbox the relay works from. Every write is one round trip and one
- * transaction, committed before the caller answers.
+ * transaction, committed before the caller answers; the intakes, step writes and reads of one turn
+ * of the event loop share theirs (TurnBatch).
  */
 import { createHash } from 'node:crypto'
 import type { Fragment, PendingQuery, Sql } from 'postgres'
@@ -286,7 +287,18 @@ export function dossierOf (code: string, row: DossierRow): DossierForUpdate {
 }
 
 type ForUpdateRow = DossierRow & { code: string }
+
+/** An intake of a batch that failed when it went alone: its caller gets the error, the batch's others their answers. */
+class IntakeFailure {
+  readonly err: unknown
+  constructor (err: unknown) { this.err = err }
+}
 type StepCall = { code: string, step: string, expected: string, next: string | null, confirm: string | null, at: string }
+/** hub_intake's arguments as text (the scalars, the document as given, the steps, history entry, notification, facts) and the order a batch takes them in */
+type IntakeCall = { args: readonly [string, string, string, string, string, string], order: string }
+
+/** How many intakes one statement takes at most (the rest of the turn's go in the next). */
+export const INTAKE_BATCH = 32
 
 export class DossierStore {
   readonly #sql: Sql
@@ -294,6 +306,9 @@ export class DossierStore {
   readonly #reads: TurnBatch<string, ForUpdateRow | undefined>
   /** the step compare-and-sets of one turn: one statement, one commit */
   readonly #steps: TurnBatch<StepCall, number | undefined>
+
+  /** the intakes of one turn: one statement, one commit */
+  readonly #intakes: TurnBatch<IntakeCall, unknown>
 
   /** the relay's rows: deliveries of dossiers, withdrawal and supplement notices to agencies */
   readonly #relay: OutboxRelayRows
@@ -334,6 +349,38 @@ export class DossierStore {
         return await Promise.all(calls.map(one))
       }
     }, one)
+    const intakeOne = async (c: IntakeCall): Promise<unknown> => {
+      const [p, doc, steps, history, notification, facts] = c.args
+      const [row] = await this.#sql<Array<{ r: unknown }>>`select hub_intake(${p}::text::jsonb, ${doc}::text::json,
+        ${steps}::text::json, ${history}::text::json, ${notification}::text::json, ${facts}::text::json) as r`
+      return row?.r
+    }
+    this.#intakes = new TurnBatch(async (calls) => {
+      const answers: unknown[] = Array.from({ length: calls.length })
+      // each slice is one statement: hub_intake called for each of its intakes in turn, in one
+      // transaction committed once (a commit and a round trip cost about as much as a dossier's
+      // rows). In the order of their keys and references, so two statements that claim some of the
+      // same ones claim them in the same order; as one aggregated row (porsager/postgres#1181).
+      // Should one fail (a code another statement took, a deadlock), nothing of it was stored and
+      // each of its intakes goes alone, so one submission's trouble is its own.
+      const order = calls.map((c, i) => ({ c, i })).sort((a, b) => a.c.order < b.c.order ? -1 : a.c.order > b.c.order ? 1 : a.i - b.i)
+      await Promise.all(Array.from({ length: Math.ceil(order.length / INTAKE_BATCH) }, async (_, n) => {
+        const slice = order.slice(n * INTAKE_BATCH, (n + 1) * INTAKE_BATCH)
+        const column = (k: number): string[] => slice.map(({ c }) => c.args[k] as string)
+        try {
+          const [row] = await this.#sql<Array<{ rs: unknown[] }>>`
+            select array_agg(hub_intake(u.p::jsonb, u.doc::json, u.steps::json, u.history::json, u.notification::json, u.facts::json) order by u.k) as rs
+              from unnest(${column(0)}::text[], ${column(1)}::text[], ${column(2)}::text[], ${column(3)}::text[], ${column(4)}::text[], ${column(5)}::text[])
+                with ordinality as u(p, doc, steps, history, notification, facts, k)`
+          slice.forEach(({ i }, k) => { answers[i] = row?.rs[k] })
+        } catch {
+          await Promise.all(slice.map(async ({ c, i }) => {
+            answers[i] = await intakeOne(c).catch((err: unknown) => new IntakeFailure(err))
+          }))
+        }
+      }))
+      return answers
+    }, intakeOne)
   }
 
   /**
@@ -406,12 +453,18 @@ export class DossierStore {
     // the scalars as one jsonb (parsed once, read by key); each value a json column keeps as its own
     // parameter, stored as the text it is — the document as given (migration 0018)
     const json = (value: unknown): string => JSON.stringify(value)
-    let row: { r: unknown } | undefined
+    const args = [json(p), input.doc, json(steps), json(input.history), json(input.notification ?? null), json(input.facts)] as const
+    let answer: unknown
     try {
-      // with reused documents, their access-log rows in the same statement when the dossier is created
-      row = await this.#withDocuments(this.#sql`select hub_intake(${json(p)}::text::jsonb, ${input.doc}::text::json,
-        ${json(steps)}::text::json, ${json(input.history)}::text::json, ${json(input.notification ?? null)}::text::json, ${json(input.facts)}::text::json) as r`,
-      input.reuseLog, this.#sql`c.r->>'code'`, 'created')
+      if (input.reuseLog !== undefined && input.reuseLog.holders.length > 0) {
+        // with reused documents, their access-log rows in the same statement when the dossier is created
+        answer = (await this.#withDocuments(this.#sql`select hub_intake(${args[0]}::text::jsonb, ${args[1]}::text::json,
+          ${args[2]}::text::json, ${args[3]}::text::json, ${args[4]}::text::json, ${args[5]}::text::json) as r`,
+        input.reuseLog, this.#sql`c.r->>'code'`, 'created'))?.r
+      } else {
+        answer = await this.#intakes.call({ args, order: `${p.keyHash ?? ''}\n${input.source.system}\n${input.source.reference}` })
+        if (answer instanceof IntakeFailure) throw answer.err
+      }
     } catch (err) {
       // a concurrent submission took the given code between the check and the insert
       if (input.code !== undefined && (err as { code?: string, constraint_name?: string }).code === '23505' && (err as { constraint_name?: string }).constraint_name === 'dossiers_code_key') {
@@ -419,7 +472,7 @@ export class DossierStore {
       }
       throw err
     }
-    const r = parsed<{ outcome: 'created' | 'duplicate' | 'conflict' | 'code-taken', code: string, status: number, receivedAt: string, dueAt: string | null, procedure: string, procedureName: string, steps: unknown }>(row?.r)
+    const r = parsed<{ outcome: 'created' | 'duplicate' | 'conflict' | 'code-taken', code: string, status: number, receivedAt: string, dueAt: string | null, procedure: string, procedureName: string, steps: unknown }>(answer)
     if (r.outcome === 'conflict' || r.outcome === 'code-taken') return { outcome: r.outcome, code: r.code }
     if (r.outcome === 'duplicate') {
       return {

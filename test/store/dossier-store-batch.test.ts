@@ -6,7 +6,8 @@
 import t, { type Test } from 'tap'
 import postgres, { type Sql } from 'postgres'
 import { migrate } from '../../src/store/migrate.ts'
-import { DossierStore } from '../../src/store/dossier-store.ts'
+import { createHash } from 'node:crypto'
+import { DossierStore, type IntakeInput } from '../../src/store/dossier-store.ts'
 import { createTestDatabase } from '../db-helper.ts'
 
 const hash = Buffer.alloc(32, 1)
@@ -233,4 +234,111 @@ t.test('a status change asked to sync now marks what the dossier owes DVCQG queu
   t.equal(behind.outcome, 'ok')
   t.notOk('syncUpTo' in behind, 'failed: nothing to queue')
   t.same(await sync(), { wanted: 3, queued: false })
+})
+
+/** A new dossier's intake as the intake service makes it (one pending step, agency a). */
+function intakeInput (reference: string, extra: Partial<IntakeInput> = {}): IntakeInput {
+  const receivedAt = '2026-12-04T10:00:00.000+07:00'
+  const doc = JSON.stringify({ procedure: { code: '1.001193.000.00.00.H56' }, source: { system: 'portal', reference }, applicant: { fullName: `Người nộp ${reference}` } })
+  return {
+    source: { system: 'portal', reference },
+    fingerprint: createHash('sha256').update(doc).digest('hex'),
+    codePrefix: '000.00.06.H56-261204-',
+    sequenceWidth: 4,
+    receivingAgencyCode: '000.00.06.H56',
+    yymmdd: '261204',
+    doc,
+    receivedAt,
+    receivedAtMs: Date.parse(receivedAt),
+    status: 'received',
+    procedureCode: '1.001193.000.00.00.H56',
+    procedureName: 'Đăng ký khai sinh',
+    routing: { a: { agency: 'a', stage: 0, state: 'pending', attempts: 0 } },
+    contentFingerprint: createHash('sha256').update(`content ${reference}`).digest('hex'),
+    duplicateWindowMs: 86_400_000,
+    codeDaysKept: 400,
+    facts: { channel: 'online', level: 'commune', returnMethod: 'online' },
+    history: { at: receivedAt, type: 'received', actor: { kind: 'portal', id: 'portal' }, applied: true, statusTo: 'received' },
+    ...extra
+  }
+}
+
+/** The transactions that wrote the dossiers of `codes` (their rows' xmin), one per code. */
+async function writers (sql: Sql, codes: string[]): Promise<string[]> {
+  const rows = await sql<Array<{ code: string, x: string }>>`select code, xmin::text as x from dossiers where code = any(${codes}::text[])`
+  const by = new Map(rows.map((r) => [r.code, r.x]))
+  return codes.map((c) => by.get(c) ?? 'none')
+}
+
+t.test('the intakes of one turn: one statement and one commit, each answered as if alone', async (t) => {
+  const { store, sql, statements } = await counted(t)
+  const references = Array.from({ length: 12 }, (_, i) => `R-${String(12 - i).padStart(2, '0')}`)
+  const before = statements()
+  const answers = await Promise.all([
+    ...references.map(async (r) => await store.intake(intakeInput(r))),
+    // a copy of the fourth in the same turn: the same dossier, answered as a repeat
+    store.intake(intakeInput(references[3] as string)),
+    // the first's reference with other content: a conflict
+    store.intake(intakeInput(references[0] as string, { fingerprint: 'ff'.repeat(32) }))
+  ])
+  t.equal(statements() - before, 1, 'one statement for fourteen intakes')
+  const created = answers.slice(0, 12)
+  t.same(created.map((a) => a.outcome), Array.from({ length: 12 }, () => 'created'))
+  const codes = created.map((a) => (a as { summary: { code: string } }).summary.code)
+  t.equal(new Set(codes).size, 12, 'twelve codes')
+  t.equal(new Set(await writers(sql, codes)).size, 1, 'written by one transaction')
+  // each answer is its own submission's dossier
+  const stored = await sql<Array<{ code: string, reference: string }>>`select d.code, r.reference from dossiers d join source_refs r on r.dossier_id = d.id where d.code = any(${codes}::text[])`
+  const referenceOf = new Map(stored.map((s) => [s.code, s.reference]))
+  references.forEach((r, i) => { t.equal(referenceOf.get(codes[i] as string), r, `${r} answered with its own dossier`) })
+  t.same(answers[12], { outcome: 'duplicate', summary: answers[12]?.outcome === 'duplicate' ? { ...answers[12].summary, code: codes[3] } : undefined }, 'the copy: the fourth\'s dossier')
+  t.same(answers[13], { outcome: 'conflict', code: codes[0] }, 'the first\'s reference with other content: a conflict naming it')
+  t.equal(Number((await sql`select count(*) as n from outbox where dossier_id in (select id from dossiers where code = any(${codes}::text[]))`)[0]?.n), 12, 'one outbox row each')
+
+  // alone in its turn: the statement it always had
+  const alone = await store.intake(intakeInput('R-alone'))
+  t.equal(alone.outcome, 'created')
+})
+
+t.test('an intake the record refuses fails alone: the others of its turn are stored, each in its own transaction', async (t) => {
+  const { store, sql } = await counted(t)
+  const settled = await Promise.allSettled([
+    store.intake(intakeInput('S-1')),
+    store.intake(intakeInput('S-2', { yymmdd: '26xx04' })), // a day that is no date: the statement fails
+    store.intake(intakeInput('S-3'))
+  ])
+  t.same(settled.map((s) => s.status), ['fulfilled', 'rejected', 'fulfilled'])
+  t.match((settled[1] as PromiseRejectedResult).reason, { code: '22007' }, 'the refused one gets its own error')
+  const codes = settled.filter((s) => s.status === 'fulfilled').map((s) => (s.value as { summary: { code: string } }).summary.code)
+  const xs = await writers(sql, codes)
+  t.notOk(xs.includes('none'), 'both stored')
+  t.equal(new Set(xs).size, 2, 'each by a transaction of its own, after the batch failed')
+  t.equal(Number((await sql`select count(*) as n from source_refs where reference = 'S-2'`)[0]?.n), 0, 'the refused one left nothing')
+})
+
+t.test('an intake of content received within the window does not wait for another intake of it to commit (0026)', async (t) => {
+  const db = await createTestDatabase(t)
+  await migrate(db.sql)
+  // the second writer gives up after 1 s of waiting for a lock
+  const impatient = postgres(db.url, { max: 1, onnotice: () => {}, connection: { lock_timeout: 1000 } })
+  t.teardown(async () => { await impatient.end({ timeout: 5 }) })
+  const store = new DossierStore(db.sql)
+  const content = createHash('sha256').update('one applicant, one procedure').digest('hex')
+  t.equal((await store.intake(intakeInput('W-1', { contentFingerprint: content }))).outcome, 'created', 'the content is seen')
+  const held = await db.sql.reserve()
+  t.teardown(() => { held.release() })
+  await held`begin`
+  // a second dossier of that content (the same system: not a repeat), its transaction left open
+  const second = intakeInput('W-2', { contentFingerprint: content })
+  const args = (i: IntakeInput): unknown[] => [JSON.stringify({ fingerprint: i.fingerprint, source: i.source, receivedAt: i.receivedAt, contentFingerprint: i.contentFingerprint, windowMs: i.duplicateWindowMs, codeDaysKept: 400, width: 4, codePrefix: i.codePrefix, agencyCode: i.receivingAgencyCode, day: '2026-12-04', status: 2, procedure: i.procedureCode, procedureName: i.procedureName, channel: 2 }),
+    i.doc, JSON.stringify(Object.entries(i.routing)), JSON.stringify(i.history), 'null', JSON.stringify(i.facts)]
+  const [open] = await held.unsafe('select hub_intake($1::text::jsonb, $2::text::json, $3::text::json, $4::text::json, $5::text::json, $6::text::json) as r', args(second) as never[])
+  t.match(open?.r, { outcome: 'created' }, 'the second stored, not committed')
+  // a third, through another connection that will not wait: stored at once
+  const third = await new DossierStore(impatient).intake(intakeInput('W-3', { contentFingerprint: content }))
+  t.equal(third.outcome, 'created', 'stored while the second is not committed')
+  await held`commit`
+  const seen = await db.sql<Array<{ dossier_id: string }>>`select dossier_id from content_fingerprints where fingerprint = ${Buffer.from(content, 'hex')}`
+  const [first] = await db.sql<Array<{ id: string }>>`select d.id from dossiers d join source_refs r on r.dossier_id = d.id where r.reference = 'W-1'`
+  t.same(seen.map((s) => s.dossier_id), [first?.id], 'the fingerprint still names the first dossier of the window')
 })
