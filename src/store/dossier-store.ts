@@ -297,6 +297,9 @@ type StepCall = { code: string, step: string, expected: string, next: string | n
 /** hub_intake's arguments as text (the scalars, the document as given, the steps, history entry, notification, facts) and the order a batch takes them in */
 type IntakeCall = { args: readonly [string, string, string, string, string, string], order: string }
 
+/** A receive-once lookup: the key's and the body's SHA-256 (hex), who asks (an agency sees only its dossiers), the source reference */
+type PriorCall = { kh: string | null, fp: string, asker: string | null, system: string, reference: string }
+
 /** How many intakes one statement takes at most (the rest of the turn's go in the next). */
 export const INTAKE_BATCH = 32
 
@@ -306,6 +309,9 @@ export class DossierStore {
   readonly #reads: TurnBatch<string, ForUpdateRow | undefined>
   /** the step compare-and-sets of one turn: one statement, one commit */
   readonly #steps: TurnBatch<StepCall, number | undefined>
+
+  /** the receive-once lookups of one turn (repeats): one statement */
+  readonly #priors: TurnBatch<PriorCall, unknown>
 
   /** the intakes of one turn: one statement, one commit */
   readonly #intakes: TurnBatch<IntakeCall, unknown>
@@ -349,6 +355,23 @@ export class DossierStore {
         return await Promise.all(calls.map(one))
       }
     }, one)
+    // what the submission's key, else its reference, leads to as the asker may see it (hub_answer: the dossier's summary, or a conflict)
+    const lookup = (): Fragment => this.#sql`coalesce(
+        (select hub_answer(k.dossier_id, k.fingerprint, decode(x.fp, 'hex')) from idempotency_keys k
+          where x.kh is not null and k.client_id = '' and k.key_hash = decode(x.kh, 'hex') and hub_known(k.dossier_id, x.asker)),
+        (select hub_answer(r.dossier_id, r.fingerprint, decode(x.fp, 'hex')) from source_refs r
+          where r.system = x.system and r.reference = x.reference and hub_known(r.dossier_id, x.asker)))`
+    this.#priors = new TurnBatch(async (calls) => {
+      // one json array (the driver's parser of a json[] with nulls in it fails)
+      const [row] = await this.#sql<Array<{ rs: unknown[] }>>`
+        select json_agg(${lookup()} order by x.k) as rs
+          from json_to_recordset(${JSON.stringify(calls.map((c, k) => ({ ...c, k })))}::text::json) as x(k integer, kh text, fp text, asker text, system text, reference text)`
+      return calls.map((_, k) => row?.rs[k])
+    }, async (c) => {
+      const [row] = await this.#sql<Array<{ r: unknown }>>`
+        select ${lookup()} as r from (select ${c.kh}::text as kh, ${c.fp}::text as fp, ${c.asker}::text as asker, ${c.system}::text as system, ${c.reference}::text as reference) x`
+      return row?.r
+    })
     const intakeOne = async (c: IntakeCall): Promise<unknown> => {
       const [p, doc, steps, history, notification, facts] = c.args
       const [row] = await this.#sql<Array<{ r: unknown }>>`select hub_intake(${p}::text::jsonb, ${doc}::text::json,
@@ -366,12 +389,12 @@ export class DossierStore {
       const order = calls.map((c, i) => ({ c, i })).sort((a, b) => a.c.order < b.c.order ? -1 : a.c.order > b.c.order ? 1 : a.i - b.i)
       await Promise.all(Array.from({ length: Math.ceil(order.length / INTAKE_BATCH) }, async (_, n) => {
         const slice = order.slice(n * INTAKE_BATCH, (n + 1) * INTAKE_BATCH)
-        const column = (k: number): string[] => slice.map(({ c }) => c.args[k] as string)
+        // the arguments as JSON strings (JSON.stringify escapes them natively; the record gets back each text as it was)
+        const items = JSON.stringify(slice.map(({ c }, k) => ({ k, p: c.args[0], doc: c.args[1], steps: c.args[2], history: c.args[3], notification: c.args[4], facts: c.args[5] })))
         try {
           const [row] = await this.#sql<Array<{ rs: unknown[] }>>`
-            select array_agg(hub_intake(u.p::jsonb, u.doc::json, u.steps::json, u.history::json, u.notification::json, u.facts::json) order by u.k) as rs
-              from unnest(${column(0)}::text[], ${column(1)}::text[], ${column(2)}::text[], ${column(3)}::text[], ${column(4)}::text[], ${column(5)}::text[])
-                with ordinality as u(p, doc, steps, history, notification, facts, k)`
+            select json_agg(hub_intake(u.p::jsonb, u.doc::json, u.steps::json, u.history::json, u.notification::json, u.facts::json) order by u.k) as rs
+              from json_to_recordset(${items}::text::json) as u(k integer, p text, doc text, steps text, history text, notification text, facts text)`
           slice.forEach(({ i }, k) => { answers[i] = row?.rs[k] })
         } catch {
           await Promise.all(slice.map(async ({ c, i }) => {
@@ -503,16 +526,15 @@ export class DossierStore {
    * may be a repeat of one accepted then.
    */
   async prior (input: { idempotencyKey?: string, source: { system: string, reference: string }, fingerprint: string, asAgency?: string }): Promise<{ outcome: 'duplicate', summary: DossierSummary } | { outcome: 'conflict', code: string } | undefined> {
-    const kh = input.idempotencyKey === undefined ? null : Buffer.from(sha256(input.idempotencyKey), 'hex')
-    const fp = Buffer.from(input.fingerprint, 'hex')
-    const asker = input.asAgency ?? null
-    const [row] = await this.#sql<Array<{ r: unknown }>>`select coalesce(
-        (select hub_answer(k.dossier_id, k.fingerprint, ${fp}) from idempotency_keys k
-          where ${kh}::bytea is not null and k.client_id = '' and k.key_hash = ${kh}::bytea and hub_known(k.dossier_id, ${asker}::text)),
-        (select hub_answer(r.dossier_id, r.fingerprint, ${fp}) from source_refs r
-          where r.system = ${input.source.system} and r.reference = ${input.source.reference} and hub_known(r.dossier_id, ${asker}::text))) as r`
-    if (row?.r === null || row?.r === undefined) return undefined
-    const r = parsed<{ outcome: 'duplicate' | 'conflict', code: string, status: number, receivedAt: string, dueAt: string | null, procedure: string, procedureName: string, steps: unknown }>(row.r)
+    const answer = await this.#priors.call({
+      kh: input.idempotencyKey === undefined ? null : sha256(input.idempotencyKey),
+      fp: input.fingerprint,
+      asker: input.asAgency ?? null,
+      system: input.source.system,
+      reference: input.source.reference
+    })
+    if (answer === null || answer === undefined) return undefined
+    const r = parsed<{ outcome: 'duplicate' | 'conflict', code: string, status: number, receivedAt: string, dueAt: string | null, procedure: string, procedureName: string, steps: unknown }>(answer)
     if (r.outcome === 'conflict') return { outcome: 'conflict', code: r.code }
     return { outcome: 'duplicate', summary: summaryOf({ code: r.code, status: r.status, received_at: r.receivedAt, due_at: r.dueAt, procedure_code: r.procedure, procedure_name: r.procedureName, steps: r.steps }) }
   }

@@ -342,3 +342,27 @@ t.test('an intake of content received within the window does not wait for anothe
   const [first] = await db.sql<Array<{ id: string }>>`select d.id from dossiers d join source_refs r on r.dossier_id = d.id where r.reference = 'W-1'`
   t.same(seen.map((s) => s.dossier_id), [first?.id], 'the fingerprint still names the first dossier of the window')
 })
+
+t.test('the receive-once lookups of one turn: one statement, each its own answer', async (t) => {
+  const { store, statements } = await counted(t)
+  const first = await store.intake(intakeInput('P-1'))
+  const second = await store.intake(intakeInput('P-2'))
+  const code = (o: typeof first): string => (o as { summary: { code: string } }).summary.code
+  const input = intakeInput('P-1')
+  const before = statements()
+  const answers = await Promise.all([
+    store.prior({ source: input.source, fingerprint: input.fingerprint }),
+    store.prior({ source: { system: 'portal', reference: 'P-2' }, fingerprint: intakeInput('P-2').fingerprint }),
+    store.prior({ source: input.source, fingerprint: 'ee'.repeat(32) }),
+    store.prior({ source: { system: 'portal', reference: 'P-none' }, fingerprint: input.fingerprint }),
+    store.prior({ source: input.source, fingerprint: input.fingerprint, asAgency: 'b' })
+  ])
+  t.equal(statements() - before, 1, 'one statement for five lookups')
+  t.match(answers[0], { outcome: 'duplicate', summary: { code: code(first) } }, 'its own dossier')
+  t.match(answers[1], { outcome: 'duplicate', summary: { code: code(second) } }, 'the other\'s')
+  t.same(answers[2], { outcome: 'conflict', code: code(first) }, 'other content: a conflict')
+  t.equal(answers[3], undefined, 'an unknown reference: none')
+  t.equal(answers[4], undefined, 'an agency the dossier is not routed to does not learn of it')
+  // alone in its turn
+  t.match(await store.prior({ source: input.source, fingerprint: input.fingerprint }), { outcome: 'duplicate', summary: { code: code(first) } })
+})
