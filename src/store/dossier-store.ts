@@ -302,6 +302,8 @@ type PriorCall = { kh: string | null, fp: string, asker: string | null, system: 
 
 /** How many intakes one statement takes at most (the rest of the turn's go in the next). */
 export const INTAKE_BATCH = 32
+/** How many times an intake going alone is made when it is chosen as a deadlock's victim. */
+const INTAKE_DEADLOCK_TRIES = 3
 
 export class DossierStore {
   readonly #sql: Sql
@@ -374,16 +376,26 @@ export class DossierStore {
     })
     const intakeOne = async (c: IntakeCall): Promise<unknown> => {
       const [p, doc, steps, history, notification, facts] = c.args
-      const [row] = await this.#sql<Array<{ r: unknown }>>`select hub_intake(${p}::text::jsonb, ${doc}::text::json,
-        ${steps}::text::json, ${history}::text::json, ${notification}::text::json, ${facts}::text::json) as r`
-      return row?.r
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const [row] = await this.#sql<Array<{ r: unknown }>>`select hub_intake(${p}::text::jsonb, ${doc}::text::json,
+            ${steps}::text::json, ${history}::text::json, ${notification}::text::json, ${facts}::text::json) as r`
+          return row?.r
+        } catch (err) {
+          // chosen as a deadlock's victim (a statement of several intakes held what this one wanted):
+          // nothing of it was stored; again, a few times
+          if ((err as { code?: string }).code !== '40P01' || attempt >= INTAKE_DEADLOCK_TRIES) throw err
+        }
+      }
     }
     this.#intakes = new TurnBatch(async (calls) => {
       const answers: unknown[] = Array.from({ length: calls.length })
       // each slice is one statement: hub_intake called for each of its intakes in turn, in one
       // transaction committed once (a commit and a round trip cost about as much as a dossier's
-      // rows). In the order of their keys and references, so two statements that claim some of the
-      // same ones claim them in the same order; as one aggregated row (porsager/postgres#1181).
+      // rows). In the order of their content fingerprints, then keys and references, so two
+      // statements that write some of the same rows write them in the same order (new dossiers of
+      // one content, from several systems, share a fingerprint row; copies of one submission its
+      // key and reference too); as one aggregated row (porsager/postgres#1181).
       // Should one fail (a code another statement took, a deadlock), nothing of it was stored and
       // each of its intakes goes alone, so one submission's trouble is its own.
       const order = calls.map((c, i) => ({ c, i })).sort((a, b) => a.c.order < b.c.order ? -1 : a.c.order > b.c.order ? 1 : a.i - b.i)
@@ -485,7 +497,7 @@ export class DossierStore {
           ${args[2]}::text::json, ${args[3]}::text::json, ${args[4]}::text::json, ${args[5]}::text::json) as r`,
         input.reuseLog, this.#sql`c.r->>'code'`, 'created'))?.r
       } else {
-        answer = await this.#intakes.call({ args, order: `${p.keyHash ?? ''}\n${input.source.system}\n${input.source.reference}` })
+        answer = await this.#intakes.call({ args, order: `${input.contentFingerprint}\n${p.keyHash ?? ''}\n${input.source.system}\n${input.source.reference}` })
         if (answer instanceof IntakeFailure) throw answer.err
       }
     } catch (err) {

@@ -366,3 +366,33 @@ t.test('the receive-once lookups of one turn: one statement, each its own answer
   // alone in its turn
   t.match(await store.prior({ source: input.source, fingerprint: input.fingerprint }), { outcome: 'duplicate', summary: { code: code(first) } })
 })
+
+t.test('two processes taking in new dossiers of shared contents at once, on a new record: every intake stored once, none lost to a deadlock', async (t) => {
+  const db = await createTestDatabase(t)
+  await migrate(db.sql)
+  // two API processes: two stores, each with a pool of its own
+  const pools = [0, 1].map(() => postgres(db.url, { max: 10, onnotice: () => {} }))
+  t.teardown(async () => { await Promise.all(pools.map(async (p) => { await p.end({ timeout: 5 }) })) })
+  const stores = pools.map((p) => new DossierStore(p))
+  const contents = Array.from({ length: 8 }, (_, i) => createHash('sha256').update(`applicant ${i}`).digest('hex'))
+  const settled: Array<PromiseSettledResult<Awaited<ReturnType<DossierStore['intake']>>>> = []
+  const sent: string[] = []
+  for (let turn = 0; turn < 6; turn++) {
+    const calls = stores.flatMap((store, s) => Array.from({ length: 40 }, (_, i) => {
+      // every fifth a copy of one the other process sends in this turn
+      const reference = i % 5 === 4 ? `T${turn}-${1 - s}-${i - 1}` : `T${turn}-${s}-${i}`
+      sent.push(reference)
+      return store.intake(intakeInput(reference, { contentFingerprint: contents[(i * 7 + s * 3 + turn) % contents.length] as string }))
+    }))
+    settled.push(...await Promise.allSettled(calls))
+  }
+  const failed = settled.filter((s) => s.status === 'rejected').map((s) => String((s as PromiseRejectedResult).reason))
+  t.same(failed, [], 'no intake failed')
+  const answers = settled.flatMap((s) => s.status === 'fulfilled' ? [s.value] : [])
+  const unique = new Set(sent)
+  const created = answers.filter((a) => a.outcome === 'created')
+  t.equal(created.length, unique.size, 'one dossier for each submission')
+  t.equal(answers.filter((a) => a.outcome === 'duplicate').length, sent.length - unique.size, 'each copy answered as a repeat')
+  const [stored] = await db.sql<Array<{ n: string }>>`select count(*) as n from dossiers`
+  t.equal(Number(stored?.n), unique.size, 'and the record holds exactly those')
+})
