@@ -48,7 +48,8 @@
  *                BENCH_INDICATOR_DOSSIERS generated dossiers (default 1 000 000, ~7 min to generate; 0: skipped), in a
  *                scratch database of their own (bench/indicators.ts)   target ≤ 2 s for 1 000 000
  *
- * BENCH_DURATION (seconds per load run, default 10), BENCH_CONNECTIONS (default 50),
+ * BENCH_DURATION (seconds per load run, default 10), BENCH_WARM_UP (seconds of the same load each
+ * server takes, not counted, before its intake and duplicates runs: default 3), BENCH_CONNECTIONS (default 50),
  * BENCH_OPEN_RATE (default 500), BENCH_DELIVERIES (dossiers queued for the delivery run, default
  * 5000), BENCH_MEMORY_DOSSIERS (default 100000).
  */
@@ -75,6 +76,8 @@ import type { LoadJob, LoadResult } from './load.ts'
 import { benchDatabase } from './database.ts'
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10)
+/** seconds of load each server takes before a closed-loop run of it is measured (BENCH_WARM_UP) */
+const WARM_UP = Number(process.env.BENCH_WARM_UP ?? 3)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const OPEN_RATE = Number(process.env.BENCH_OPEN_RATE ?? 500)
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 5000)
@@ -115,11 +118,11 @@ type Measured = LoadResult & { cpuUs: number }
  * loop at that many requests a second. `cpuUs`: this process's CPU time per request meanwhile
  * (the server under test is all it runs), a figure the machine's other load moves less than the rate.
  */
-async function load (url: string, mode: LoadJob['mode'], templates: string[], headers: Record<string, string> = {}, connections = CONNECTIONS, rate?: number): Promise<Measured> {
+async function load (url: string, mode: LoadJob['mode'], templates: string[], headers: Record<string, string> = {}, connections = CONNECTIONS, rate?: number, duration = DURATION): Promise<Measured> {
   const child = fork(new URL('./load.ts', import.meta.url), { stdio: 'inherit' })
   const result = once(child, 'message') as Promise<[LoadResult]>
   const cpu = process.cpuUsage()
-  child.send({ url, connections, duration: DURATION, headers, templates, mode, ...(rate !== undefined && { rate }) } satisfies LoadJob)
+  child.send({ url, connections, duration, headers, templates, mode, ...(rate !== undefined && { rate }) } satisfies LoadJob)
   const [r] = await result
   const used = process.cpuUsage(cpu)
   await once(child, 'exit')
@@ -311,7 +314,12 @@ try {
 
   // intake, closed loop: the ceiling, then the hub
   progress(`intake: ceiling, then the hub (${CONNECTIONS} connections, ${DURATION} s each)`)
+  // each server first takes WARM_UP seconds of the same load, not counted: its code compiled by
+  // the JIT, its pools connected, as in a server that has been running (the hub has far more code to
+  // compile than the bare route, and would otherwise pay for it inside its measured seconds)
+  await load(`${bareUrl}/insert`, 'unique', templates, {}, CONNECTIONS, undefined, WARM_UP)
   const insertCeiling = await load(`${bareUrl}/insert`, 'unique', templates)
+  await load(`${apiUrl}/v1/dossiers`, 'unique', templates, auth, CONNECTIONS, undefined, WARM_UP)
   const intake = await load(`${apiUrl}/v1/dossiers`, 'unique', templates, auth)
   loadNote('intake', intake)
   loadNote('INSERT ceiling', insertCeiling)
@@ -336,7 +344,9 @@ try {
   const dupBody = submission(-1)
   const dupSource = (JSON.parse(dupBody) as Sourced).source
   await sql`insert into bench_ceiling_select (key, body) values (${`${dupSource.system}\n${dupSource.reference}`}, ${sql.json(JSON.parse(dupBody) as never)})`
+  await load(`${bareUrl}/select`, 'same', [dupBody], {}, CONNECTIONS, undefined, WARM_UP)
   const selectCeiling = await load(`${bareUrl}/select`, 'same', [dupBody])
+  await load(`${apiUrl}/v1/dossiers`, 'same', [dupBody], auth, CONNECTIONS, undefined, WARM_UP)
   const duplicate = await load(`${apiUrl}/v1/dossiers`, 'same', [dupBody], auth)
   loadNote('duplicates', duplicate)
   row('duplicates (receive once)', `${int(duplicate.rps)}/s, p99 ${duplicate.p99} ms; ${int(duplicate.cpuUs)} µs CPU each`,
