@@ -302,6 +302,8 @@ type PriorCall = { kh: string | null, fp: string, asker: string | null, system: 
 
 /** How many intakes one statement takes at most (the rest of the turn's go in the next). */
 export const INTAKE_BATCH = 32
+/** and at most this many characters of their documents (one larger than this goes alone) */
+export const INTAKE_BATCH_BYTES = 1 << 20
 /** How many times an intake going alone is made when it is chosen as a deadlock's victim. */
 const INTAKE_DEADLOCK_TRIES = 3
 
@@ -399,8 +401,21 @@ export class DossierStore {
       // Should one fail (a code another statement took, a deadlock), nothing of it was stored and
       // each of its intakes goes alone, so one submission's trouble is its own.
       const order = calls.map((c, i) => ({ c, i })).sort((a, b) => a.c.order < b.c.order ? -1 : a.c.order > b.c.order ? 1 : a.i - b.i)
-      await Promise.all(Array.from({ length: Math.ceil(order.length / INTAKE_BATCH) }, async (_, n) => {
-        const slice = order.slice(n * INTAKE_BATCH, (n + 1) * INTAKE_BATCH)
+      // slices of up to INTAKE_BATCH intakes and INTAKE_BATCH_BYTES of documents (inline attachments make some large)
+      const slices: Array<typeof order> = []
+      let bytes = 0
+      for (const o of order) {
+        const last = slices.at(-1)
+        const size = o.c.args[1].length
+        if (last === undefined || last.length >= INTAKE_BATCH || bytes + size > INTAKE_BATCH_BYTES) {
+          slices.push([o])
+          bytes = size
+        } else {
+          last.push(o)
+          bytes += size
+        }
+      }
+      await Promise.all(slices.map(async (slice) => {
         // the arguments as JSON strings (JSON.stringify escapes them natively; the record gets back each text as it was)
         const items = JSON.stringify(slice.map(({ c }, k) => ({ k, p: c.args[0], doc: c.args[1], steps: c.args[2], history: c.args[3], notification: c.args[4], facts: c.args[5] })))
         try {

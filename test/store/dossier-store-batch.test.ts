@@ -7,7 +7,7 @@ import t, { type Test } from 'tap'
 import postgres, { type Sql } from 'postgres'
 import { migrate } from '../../src/store/migrate.ts'
 import { createHash } from 'node:crypto'
-import { DossierStore, type IntakeInput } from '../../src/store/dossier-store.ts'
+import { DossierStore, INTAKE_BATCH, INTAKE_BATCH_BYTES, type IntakeInput } from '../../src/store/dossier-store.ts'
 import { createTestDatabase } from '../db-helper.ts'
 
 const hash = Buffer.alloc(32, 1)
@@ -395,4 +395,22 @@ t.test('two processes taking in new dossiers of shared contents at once, on a ne
   t.equal(answers.filter((a) => a.outcome === 'duplicate').length, sent.length - unique.size, 'each copy answered as a repeat')
   const [stored] = await db.sql<Array<{ n: string }>>`select count(*) as n from dossiers`
   t.equal(Number(stored?.n), unique.size, 'and the record holds exactly those')
+})
+
+t.test('the intakes of one turn go in statements of at most INTAKE_BATCH intakes and INTAKE_BATCH_BYTES of documents', async (t) => {
+  const { store, sql, statements } = await counted(t)
+  const large = (reference: string): IntakeInput => {
+    const input = intakeInput(reference)
+    const doc = JSON.stringify({ ...JSON.parse(input.doc), note: 'x'.repeat(Math.ceil(INTAKE_BATCH_BYTES * 0.4)) })
+    return { ...input, doc, fingerprint: createHash('sha256').update(doc).digest('hex') }
+  }
+  let before = statements()
+  const big = await Promise.all(['L-1', 'L-2', 'L-3'].map(async (r) => await store.intake(large(r))))
+  t.equal(statements() - before, 2, 'three documents of 0.4 × the cap: two statements')
+  const bigCodes = big.map((a) => (a as { summary: { code: string } }).summary.code)
+  t.equal(new Set(await writers(sql, bigCodes)).size, 2, 'two transactions')
+  before = statements()
+  const many = await Promise.all(Array.from({ length: INTAKE_BATCH + 3 }, async (_, i) => await store.intake(intakeInput(`M-${String(i).padStart(3, '0')}`))))
+  t.equal(statements() - before, 2, `${INTAKE_BATCH + 3} small ones: two statements`)
+  t.equal(many.filter((a) => a.outcome === 'created').length, INTAKE_BATCH + 3, 'each stored')
 })
