@@ -304,6 +304,8 @@ type PriorCall = { kh: string | null, fp: string, asker: string | null, system: 
 export const INTAKE_BATCH = 32
 /** and at most this many characters of their documents (one larger than this goes alone) */
 export const INTAKE_BATCH_BYTES = 1 << 20
+/** Into how many statements, run at once, the intakes of one turn are split at least (when there are as many). */
+export const INTAKE_PARALLEL = 4
 /** How many times an intake going alone is made when it is chosen as a deadlock's victim. */
 const INTAKE_DEADLOCK_TRIES = 3
 
@@ -401,13 +403,16 @@ export class DossierStore {
       // Should one fail (a code another statement took, a deadlock), nothing of it was stored and
       // each of its intakes goes alone, so one submission's trouble is its own.
       const order = calls.map((c, i) => ({ c, i })).sort((a, b) => a.c.order < b.c.order ? -1 : a.c.order > b.c.order ? 1 : a.i - b.i)
-      // slices of up to INTAKE_BATCH intakes and INTAKE_BATCH_BYTES of documents (inline attachments make some large)
+      // slices of up to INTAKE_BATCH intakes and INTAKE_BATCH_BYTES of documents (inline attachments make some
+      // large), and at least INTAKE_PARALLEL of them when there are enough intakes: a statement runs on one
+      // backend, one core, so a burst in one statement would wait for each of its intakes in turn
+      const most = Math.min(INTAKE_BATCH, Math.ceil(order.length / INTAKE_PARALLEL))
       const slices: Array<typeof order> = []
       let bytes = 0
       for (const o of order) {
         const last = slices.at(-1)
         const size = o.c.args[1].length
-        if (last === undefined || last.length >= INTAKE_BATCH || bytes + size > INTAKE_BATCH_BYTES) {
+        if (last === undefined || last.length >= most || bytes + size > INTAKE_BATCH_BYTES) {
           slices.push([o])
           bytes = size
         } else {

@@ -7,7 +7,7 @@ import t, { type Test } from 'tap'
 import postgres, { type Sql } from 'postgres'
 import { migrate } from '../../src/store/migrate.ts'
 import { createHash } from 'node:crypto'
-import { DossierStore, INTAKE_BATCH, INTAKE_BATCH_BYTES, type IntakeInput } from '../../src/store/dossier-store.ts'
+import { DossierStore, INTAKE_BATCH, INTAKE_BATCH_BYTES, INTAKE_PARALLEL, type IntakeInput } from '../../src/store/dossier-store.ts'
 import { createTestDatabase } from '../db-helper.ts'
 
 const hash = Buffer.alloc(32, 1)
@@ -270,7 +270,7 @@ async function writers (sql: Sql, codes: string[]): Promise<string[]> {
   return codes.map((c) => by.get(c) ?? 'none')
 }
 
-t.test('the intakes of one turn: one statement and one commit, each answered as if alone', async (t) => {
+t.test('the intakes of one turn share a few statements and commits, each answered as if alone', async (t) => {
   const { store, sql, statements } = await counted(t)
   const references = Array.from({ length: 12 }, (_, i) => `R-${String(12 - i).padStart(2, '0')}`)
   const before = statements()
@@ -281,12 +281,13 @@ t.test('the intakes of one turn: one statement and one commit, each answered as 
     // the first's reference with other content: a conflict
     store.intake(intakeInput(references[0] as string, { fingerprint: 'ff'.repeat(32) }))
   ])
-  t.equal(statements() - before, 1, 'one statement for fourteen intakes')
+  // fourteen in one turn: INTAKE_PARALLEL statements of up to ceil(14 / INTAKE_PARALLEL)
+  t.equal(statements() - before, Math.ceil(14 / Math.ceil(14 / INTAKE_PARALLEL)), 'a few statements for fourteen intakes')
   const created = answers.slice(0, 12)
   t.same(created.map((a) => a.outcome), Array.from({ length: 12 }, () => 'created'))
   const codes = created.map((a) => (a as { summary: { code: string } }).summary.code)
   t.equal(new Set(codes).size, 12, 'twelve codes')
-  t.equal(new Set(await writers(sql, codes)).size, 1, 'written by one transaction')
+  t.ok(new Set(await writers(sql, codes)).size <= INTAKE_PARALLEL, 'written by as many transactions at most')
   // each answer is its own submission's dossier
   const stored = await sql<Array<{ code: string, reference: string }>>`select d.code, r.reference from dossiers d join source_refs r on r.dossier_id = d.id where d.code = any(${codes}::text[])`
   const referenceOf = new Map(stored.map((s) => [s.code, s.reference]))
@@ -397,20 +398,28 @@ t.test('two processes taking in new dossiers of shared contents at once, on a ne
   t.equal(Number(stored?.n), unique.size, 'and the record holds exactly those')
 })
 
-t.test('the intakes of one turn go in statements of at most INTAKE_BATCH intakes and INTAKE_BATCH_BYTES of documents', async (t) => {
+t.test('the intakes of one turn go in statements of at most INTAKE_BATCH intakes and INTAKE_BATCH_BYTES of documents, at least INTAKE_PARALLEL', async (t) => {
   const { store, sql, statements } = await counted(t)
   const large = (reference: string): IntakeInput => {
     const input = intakeInput(reference)
     const doc = JSON.stringify({ ...JSON.parse(input.doc), note: 'x'.repeat(Math.ceil(INTAKE_BATCH_BYTES * 0.4)) })
     return { ...input, doc, fingerprint: createHash('sha256').update(doc).digest('hex') }
   }
+  // 3 × INTAKE_PARALLEL documents of 0.4 × the cap: three a slice by number, two by size
+  const n = 3 * INTAKE_PARALLEL
   let before = statements()
-  const big = await Promise.all(['L-1', 'L-2', 'L-3'].map(async (r) => await store.intake(large(r))))
-  t.equal(statements() - before, 2, 'three documents of 0.4 × the cap: two statements')
+  const big = await Promise.all(Array.from({ length: n }, async (_, i) => await store.intake(large(`L-${String(i).padStart(2, '0')}`))))
+  t.equal(statements() - before, n / 2, `${n} documents of 0.4 × the cap: two a statement`)
   const bigCodes = big.map((a) => (a as { summary: { code: string } }).summary.code)
-  t.equal(new Set(await writers(sql, bigCodes)).size, 2, 'two transactions')
+  t.equal(new Set(await writers(sql, bigCodes)).size, n / 2, 'as many transactions')
+  // more small ones than INTAKE_PARALLEL statements of INTAKE_BATCH take: INTAKE_BATCH a statement
+  const m = INTAKE_PARALLEL * INTAKE_BATCH + 3
   before = statements()
-  const many = await Promise.all(Array.from({ length: INTAKE_BATCH + 3 }, async (_, i) => await store.intake(intakeInput(`M-${String(i).padStart(3, '0')}`))))
-  t.equal(statements() - before, 2, `${INTAKE_BATCH + 3} small ones: two statements`)
-  t.equal(many.filter((a) => a.outcome === 'created').length, INTAKE_BATCH + 3, 'each stored')
+  const many = await Promise.all(Array.from({ length: m }, async (_, i) => await store.intake(intakeInput(`M-${String(i).padStart(3, '0')}`))))
+  t.equal(statements() - before, Math.ceil(m / INTAKE_BATCH), `${m} small ones: ${INTAKE_BATCH} a statement`)
+  t.equal(many.filter((a) => a.outcome === 'created').length, m, 'each stored')
+  // a few: split into INTAKE_PARALLEL statements (one each)
+  before = statements()
+  await Promise.all(Array.from({ length: INTAKE_PARALLEL }, async (_, i) => await store.intake(intakeInput(`F-${i}`))))
+  t.equal(statements() - before, INTAKE_PARALLEL, `${INTAKE_PARALLEL} in a turn: one statement each, at once`)
 })
