@@ -18,7 +18,7 @@
  *   1. PostgreSQL, one statement (hub_intake), one transaction committed before the answer:
  *      receive-once lookups and claims, the day counter, the dossier, its steps, the receipt's
  *      history entry, the webhook notification, the outbox rows of its deliveries (the intakes of
- *      one turn of the event loop share the statement and its commit: DossierStore.intake);
+ *      one turn of the event loop share statements and commits: DossierStore.intake);
  *   2. Redis: the delivery jobs (one BullMQ add per step) and the notification's jobs (one per
  *      subscriber), added together on one auto-pipelined connection.
  * A repeated submission costs 1 (the function answers with the stored dossier's summary).

@@ -319,7 +319,7 @@ export class DossierStore {
   /** the receive-once lookups of one turn (repeats): one statement */
   readonly #priors: TurnBatch<PriorCall, unknown>
 
-  /** the intakes of one turn: one statement, one commit */
+  /** the intakes of one turn: a few statements run at once, each several intakes and one commit */
   readonly #intakes: TurnBatch<IntakeCall, unknown>
 
   /** the relay's rows: deliveries of dossiers, withdrawal and supplement notices to agencies */
