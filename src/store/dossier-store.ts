@@ -15,7 +15,7 @@ import type { Routing } from '../domain/routing.ts'
 import type { DossierHead, LifecycleFacts } from '../domain/lifecycle.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
 import { outboxMember, parseOutboxMember, type DeliveryKind } from './keys.ts'
-import { TurnBatch } from './turn-batch.ts'
+import { CallFailure, TurnBatch } from './turn-batch.ts'
 import { OutboxRelayRows } from './outbox-relay.ts'
 import type { ReuseLog } from '../domain/once-only.ts'
 import { DOCUMENT_COLUMNS, DOCUMENT_RECORD, documentRecord, type NewDocument } from './document-store.ts'
@@ -288,11 +288,6 @@ export function dossierOf (code: string, row: DossierRow): DossierForUpdate {
 
 type ForUpdateRow = DossierRow & { code: string }
 
-/** An intake of a batch that failed when it went alone: its caller gets the error, the batch's others their answers. */
-class IntakeFailure {
-  readonly err: unknown
-  constructor (err: unknown) { this.err = err }
-}
 type StepCall = { code: string, step: string, expected: string, next: string | null, confirm: string | null, at: string }
 /** hub_intake's arguments as text (the scalars, the document as given, the steps, history entry, notification, facts) and the order a batch takes them in */
 type IntakeCall = { args: readonly [string, string, string, string, string, string], order: string }
@@ -358,7 +353,7 @@ export class DossierStore {
         order.forEach((c, k) => { answers[c.i] = row?.rs[k] ?? undefined })
         return answers
       } catch {
-        return await Promise.all(calls.map(one))
+        return await Promise.all(calls.map(async (c) => await one(c).catch((err: unknown) => new CallFailure(err))))
       }
     }, one)
     // what the submission's key, else its reference, leads to as the asker may see it (hub_answer: the dossier's summary, or a conflict)
@@ -430,7 +425,7 @@ export class DossierStore {
           slice.forEach(({ i }, k) => { answers[i] = row?.rs[k] })
         } catch {
           await Promise.all(slice.map(async ({ c, i }) => {
-            answers[i] = await intakeOne(c).catch((err: unknown) => new IntakeFailure(err))
+            answers[i] = await intakeOne(c).catch((err: unknown) => new CallFailure(err))
           }))
         }
       }))
@@ -518,7 +513,6 @@ export class DossierStore {
         input.reuseLog, this.#sql`c.r->>'code'`, 'created'))?.r
       } else {
         answer = await this.#intakes.call({ args, order: `${input.contentFingerprint}\n${p.keyHash ?? ''}\n${input.source.system}\n${input.source.reference}` })
-        if (answer instanceof IntakeFailure) throw answer.err
       }
     } catch (err) {
       // a concurrent submission took the given code between the check and the insert

@@ -4,13 +4,25 @@
  * schedules the flush (setImmediate), so a call waits at most for the turn's other work; a call
  * alone in its turn goes out alone (`one`), with the statement it always had.
  */
+/**
+ * An answer of `many` that is a failure for its own caller alone (the others of the turn get their
+ * answers): what a batch gives back for a call that failed when it went again alone.
+ */
+export class CallFailure {
+  readonly err: unknown
+  constructor (err: unknown) { this.err = err }
+}
+
 export class TurnBatch<I, O> {
-  readonly #many: (items: readonly I[]) => Promise<readonly O[]>
+  readonly #many: (items: readonly I[]) => Promise<ReadonlyArray<O | CallFailure>>
   readonly #one: (item: I) => Promise<O>
   #pending: Array<{ item: I, resolve: (o: O) => void, reject: (err: unknown) => void }> = []
 
-  /** `many` answers in the order of its items (the same length); `one` answers a call alone */
-  constructor (many: (items: readonly I[]) => Promise<readonly O[]>, one: (item: I) => Promise<O>) {
+  /**
+   * `many` answers in the order of its items (the same length; a CallFailure rejects that call
+   * alone, a throw every call of the turn); `one` answers a call alone
+   */
+  constructor (many: (items: readonly I[]) => Promise<ReadonlyArray<O | CallFailure>>, one: (item: I) => Promise<O>) {
     this.#many = many
     this.#one = one
   }
@@ -32,7 +44,11 @@ export class TurnBatch<I, O> {
         return
       }
       const answers = await this.#many(batch.map((b) => b.item))
-      batch.forEach((b, i) => { b.resolve(answers[i] as O) })
+      batch.forEach((b, i) => {
+        const answer = answers[i]
+        if (answer instanceof CallFailure) b.reject(answer.err)
+        else b.resolve(answer as O)
+      })
     } catch (err) {
       for (const b of batch) b.reject(err)
     }

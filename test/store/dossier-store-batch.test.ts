@@ -83,12 +83,16 @@ t.test('the step writes of one turn: one statement, each its own answer; a bad o
   t.equal(Number((await store.getForUpdate(codes[2] as string))?.version), Number(versionBefore) + 2, 'each write moved the version a change compares')
 
   // one call the record refuses (a state the schema's check does not allow): the others of its turn are written all the same
+  // all three in one turn: the statement fails, each goes alone, and only the refused one's caller hears of it
   const next = { ...delivered('a'), attempts: 2 }
+  const [raw4, raw5, raw3] = [await raw(codes[4] as string, 'a'), await raw(codes[5] as string, 'a'), await raw(codes[3] as string, 'b')]
+  const before3 = statements()
   const mixed = await Promise.allSettled([
-    store.updateStep(codes[4] as string, 'a', await raw(codes[4] as string, 'a'), next, at),
-    store.updateStep(codes[5] as string, 'a', await raw(codes[5] as string, 'a'), { ...next, state: 'bogus' as 'delivered' }, at),
-    store.updateStep(codes[3] as string, 'b', await raw(codes[3] as string, 'b'), next, at)
+    store.updateStep(codes[4] as string, 'a', raw4, next, at),
+    store.updateStep(codes[5] as string, 'a', raw5, { ...next, state: 'bogus' as 'delivered' }, at),
+    store.updateStep(codes[3] as string, 'b', raw3, next, at)
   ])
+  t.equal(statements() - before3, 4, 'the turn\'s statement, then each alone')
   t.same(mixed.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled'])
   t.same(mixed.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<string>).value), ['updated', 'updated'])
   t.equal(JSON.parse(await raw(codes[4] as string, 'a')).attempts, 2)

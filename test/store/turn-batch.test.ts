@@ -1,9 +1,10 @@
 /**
  * TurnBatch (src/store/turn-batch.ts): the calls of one turn of the event loop go out together,
- * each caller gets its own answer; a call alone goes out alone; a failed statement fails its turn.
+ * each caller gets its own answer; a call alone goes out alone; a failed statement fails its turn;
+ * a CallFailure answer fails its own call only.
  */
 import t from 'tap'
-import { TurnBatch } from '../../src/store/turn-batch.ts'
+import { CallFailure, TurnBatch } from '../../src/store/turn-batch.ts'
 
 function recorder (): { batch: TurnBatch<number, string>, manys: number[][], ones: number[] } {
   const manys: number[][] = []
@@ -48,4 +49,12 @@ t.test('a failed statement fails every call of its turn, not the next turn', asy
   t.same(results.map((r) => r.status), ['rejected', 'rejected'])
   t.match((results[0] as PromiseRejectedResult).reason, { message: 'thirteen' })
   t.same(await Promise.all([14, 15].map(async (n) => await batch.call(n))), ['many 14', 'many 15'])
+})
+
+t.test('a CallFailure among the answers fails its own call alone', async (t) => {
+  const batch = new TurnBatch<number, string>(async (items) => items.map((n) => n === 2 ? new CallFailure(new Error(`no ${n}`)) : `many ${n}`), async (n) => `one ${n}`)
+  const results = await Promise.allSettled([1, 2, 3].map(async (n) => await batch.call(n)))
+  t.same(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled'])
+  t.same(results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<string>).value), ['many 1', 'many 3'])
+  t.match((results[1] as PromiseRejectedResult).reason, { message: 'no 2' })
 })
