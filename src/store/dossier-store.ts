@@ -292,6 +292,16 @@ type StepCall = { code: string, step: string, expected: string, next: string | n
 /** hub_intake's arguments as text (the scalars, the document as given, the steps, history entry, notification, facts) and the order a batch takes them in */
 type IntakeCall = { args: readonly [string, string, string, string, string, string], order: string }
 
+/**
+ * The intakes of one statement as one JSON array of records, each argument (a JSON text) set in it
+ * as a value, not as a string: nothing is escaped here or unescaped by the record, and a `json`
+ * column of json_to_recordset is the very text of its value (a document is stored as written). A
+ * JSON null (no notification) comes out as SQL NULL, which hub_intake takes for none.
+ */
+export function intakeItems (calls: ReadonlyArray<IntakeCall['args']>): string {
+  return `[${calls.map((a, k) => `{"k":${k},"p":${a[0]},"doc":${a[1]},"steps":${a[2]},"history":${a[3]},"notification":${a[4]},"facts":${a[5]}}`).join(',')}]`
+}
+
 /** A receive-once lookup: the key's and the body's SHA-256 (hex), who asks (an agency sees only its dossiers), the source reference */
 type PriorCall = { kh: string | null, fp: string, asker: string | null, system: string, reference: string }
 
@@ -416,12 +426,11 @@ export class DossierStore {
         }
       }
       await Promise.all(slices.map(async (slice) => {
-        // the arguments as JSON strings (JSON.stringify escapes them natively; the record gets back each text as it was)
-        const items = JSON.stringify(slice.map(({ c }, k) => ({ k, p: c.args[0], doc: c.args[1], steps: c.args[2], history: c.args[3], notification: c.args[4], facts: c.args[5] })))
+        const items = intakeItems(slice.map(({ c }) => c.args))
         try {
           const [row] = await this.#sql<Array<{ rs: unknown[] }>>`
-            select json_agg(hub_intake(u.p::jsonb, u.doc::json, u.steps::json, u.history::json, u.notification::json, u.facts::json) order by u.k) as rs
-              from json_to_recordset(${items}::text::json) as u(k integer, p text, doc text, steps text, history text, notification text, facts text)`
+            select json_agg(hub_intake(u.p, u.doc, u.steps, u.history, u.notification, u.facts) order by u.k) as rs
+              from json_to_recordset(${items}::text::json) as u(k integer, p jsonb, doc json, steps json, history json, notification json, facts json)`
           slice.forEach(({ i }, k) => { answers[i] = row?.rs[k] })
         } catch {
           await Promise.all(slice.map(async ({ c, i }) => {

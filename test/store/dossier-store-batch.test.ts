@@ -305,6 +305,29 @@ t.test('the intakes of one turn share a few statements and commits, each answere
   t.equal(alone.outcome, 'created')
 })
 
+t.test('a batched intake stores each document as its very text, and a notification only when it has one', async (t) => {
+  const { store, sql } = await counted(t)
+  // texts the statement's JSON must carry as they are: quotes, backslashes, escapes, line separators,
+  // decomposed and astral characters, spacing and key order of the document as written
+  const odd = ['"quoted" \\ back\\slash', 'tab\there\nline', '\u2028\u2029', 'Nguye\u0302\u0303n', '𝔘 😀', '</script>']
+  const inputs = odd.map((text, i) => {
+    const input = intakeInput(`R-text-${i}`)
+    const doc = `{"z": 1, "applicant":{"fullName":${JSON.stringify(text)}},"a":"\\u00e9\\/"}`
+    return { ...input, doc, fingerprint: createHash('sha256').update(doc).digest('hex'), ...(i % 2 === 0 && { notification: { event: 'status-changed', n: i } }) }
+  })
+  const answers = await Promise.all(inputs.map(async (input) => await store.intake(input)))
+  const codes = answers.map((a) => (a as { summary: { code: string } }).summary.code)
+  t.equal(new Set(await writers(sql, codes)).size <= INTAKE_PARALLEL, true, 'in a few shared statements')
+  const rows = await sql<Array<{ code: string, doc: string, notes: string }>>`select d.code, d.doc::text as doc, (select count(*) from notifications n where n.dossier_id = d.id)::text as notes
+    from dossiers d where d.code = any(${codes}::text[])`
+  const by = new Map(rows.map((r) => [r.code, r]))
+  inputs.forEach((input, i) => {
+    const row = by.get(codes[i] as string)
+    t.equal(row?.doc, input.doc, `document ${i} stored as its very text`)
+    t.equal(row?.notes, i % 2 === 0 ? '1' : '0', `document ${i}: ${i % 2 === 0 ? 'its notification' : 'no notification'}`)
+  })
+})
+
 t.test('an intake the record refuses fails alone: the others of its turn are stored, each in its own transaction', async (t) => {
   const { store, sql } = await counted(t)
   const settled = await Promise.allSettled([
