@@ -38,6 +38,7 @@ import { MAX_PARAM_LENGTH, PROBLEM_CONTENT_TYPE, toProblem } from './http/proble
 import { problemClientErrorHandler } from './http/client-error.ts'
 import { serverTimeouts } from './http/timeouts.ts'
 import textRules from './validation/text.ts'
+import { lazyRequestLogger } from './http/request-logger.ts'
 
 export interface AppOptions {
   services: HubServices
@@ -60,6 +61,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger,
     logController: new OneLinePerRequest(),
+    // a request's child logger is made only when one of its lines is written (http/request-logger.ts)
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: options.bodyLimit,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
