@@ -224,3 +224,24 @@ t.test('the record\'s functions are PL/pgSQL (planned once per connection), and 
   const [name] = await sql<Array<{ name: string }>>`select hub_code_sequence('000.00.06.H56', '2026-12-05') as name`
   t.match(name?.name, /^code_20261205_[0-9a-f]{16}$/, 'the sequence of an agency\'s day')
 })
+
+t.test('a dossier\'s document is compressed with lz4 (0027); a document stored before keeps its method', async (t) => {
+  const { sql } = await createTestDatabase(t)
+  await migrate(sql)
+  const [column] = await sql<Array<{ c: string }>>`select attcompression as c from pg_attribute where attrelid = 'dossiers'::regclass and attname = 'doc'`
+  t.equal(column?.c, 'l', 'the column asks for lz4')
+  const big = JSON.stringify({ applicant: { name: 'Nguyễn Văn A' }, data: Array.from({ length: 200 }, (_, i) => ({ field: `giá trị ${i}` })) })
+  const [row] = await sql<Array<{ code: string }>>`insert into dossiers (code, status, procedure_code, receiving_agency, channel, level,
+      return_method, source_system, received_at, due_at, fingerprint, updated_at, doc)
+    values ('000.00.06.H56-261202-0009', 2, '1.001193.000.00.00.H56', '000.00.06.H56', 2, 'commune', 'online', 'portal', now(),
+      now() + interval '3 days', ${hash(1)}, now(), ${big}::text::json) returning code`
+  const [stored] = await sql<Array<{ method: string | null, doc: string }>>`select pg_column_compression(doc) as method, doc::text as doc from dossiers where code = ${row?.code ?? ''}`
+  t.equal(stored?.method, 'lz4', 'a large document is stored compressed with lz4')
+  t.equal(stored?.doc, big, 'and reads back as written')
+  await sql`alter table dossiers alter column doc set compression pglz`
+  await newDossier(sql, '000.00.06.H56-261202-0010')
+  await sql`update dossiers set doc = ${big}::text::json where code = '000.00.06.H56-261202-0010'`
+  await sql`alter table dossiers alter column doc set compression lz4`
+  const methods = await sql<Array<{ method: string | null }>>`select pg_column_compression(doc) as method from dossiers order by code`
+  t.same(methods.map((m) => m.method), ['lz4', 'pglz'], 'a value keeps the method it was written with')
+})
