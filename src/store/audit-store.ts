@@ -112,6 +112,17 @@ const hex = (text: string): Buffer => Buffer.from(text, 'hex')
 
 const BATCH = 100
 
+/**
+ * How long an entry written after its answer (`append`'s `after`) may wait for others before its
+ * statement goes out. At a few hundred requests a second the entries of one turn are one or two,
+ * so each turn's statement (and its commit) carried about that many; waiting a few milliseconds
+ * lets one statement carry those of several turns. An entry someone waits for (an administrator's
+ * action, audited before its answer) goes out at the end of its turn, with any waiting ones.
+ */
+export const AUDIT_FLUSH_MS = 10
+/** a statement carries at most this many trails' appends before it goes out without waiting */
+const CAS_MOST = 256
+
 /** One trail's compare-and-append (audit_append's arguments; hashes in hex). */
 interface CasCall {
   name: string
@@ -127,6 +138,8 @@ interface Pending {
   fields: AuditFields
   /** the dossier was just created: its trail (almost certainly) does not exist yet */
   fresh: boolean
+  /** written after its answer: it may wait AUDIT_FLUSH_MS for others */
+  after: boolean
   resolve: (entry: AuditEntry | undefined) => void
   reject: (err: unknown) => void
 }
@@ -145,23 +158,32 @@ export class AuditStore {
   readonly #queues = new Map<string, Pending[]>()
   /** where this process last left each trail: the first guess of its head (compare-and-set checks it) */
   readonly #last = new Map<string, Tail>()
-  /** compare-and-appends waiting for this turn's statement */
+  /** compare-and-appends waiting for the next statement */
   readonly #cas: Array<{ call: CasCall, resolve: (ok: boolean) => void, reject: (err: unknown) => void }> = []
+  /** the next statement's flush, when one is scheduled: at the end of this turn, or after AUDIT_FLUSH_MS */
+  #flush: { immediate: NodeJS.Immediate } | { timer: NodeJS.Timeout } | undefined
+  readonly #flushMs: number
 
-  /** `sql`: the record; `key`: the audit key; `exists`: whether a dossier exists (asked before a trail is created). */
-  constructor (sql: Sql, key: AuditKey, exists: DossierExists) {
+  /**
+   * `sql`: the record; `key`: the audit key; `exists`: whether a dossier exists (asked before a
+   * trail is created); `flushMs`: how long an entry written after its answer may wait for others.
+   */
+  constructor (sql: Sql, key: AuditKey, exists: DossierExists, options: { flushMs?: number } = {}) {
     this.#sql = sql
     this.key = key
     this.#exists = exists
+    this.#flushMs = options.flushMs ?? AUDIT_FLUSH_MS
   }
 
   /**
    * Appends an entry; undefined when the dossier does not exist (nothing to audit). `fresh`: the
    * dossier was just created, so its trail is guessed not to exist (one statement when right).
+   * `after`: the entry of an answer already sent, which may wait AUDIT_FLUSH_MS to share its
+   * statement with others (nobody waits for it but closing).
    */
-  async append (code: string, fields: AuditFields, options: { fresh?: boolean } = {}): Promise<AuditEntry | undefined> {
+  async append (code: string, fields: AuditFields, options: { fresh?: boolean, after?: boolean } = {}): Promise<AuditEntry | undefined> {
     return await new Promise((resolve, reject) => {
-      const item = { fields, fresh: options.fresh === true, resolve, reject }
+      const item = { fields, fresh: options.fresh === true, after: options.after === true, resolve, reject }
       const queue = this.#queues.get(code)
       if (queue !== undefined) {
         queue.push(item)
@@ -178,7 +200,7 @@ export class AuditStore {
     while (queue.length > 0) {
       const batch = queue.splice(0, BATCH)
       try {
-        const entries = await this.#appendBatch(code, batch.map((p) => p.fields), batch.some((p) => p.fresh))
+        const entries = await this.#appendBatch(code, batch.map((p) => p.fields), batch.some((p) => p.fresh), batch.every((p) => p.after))
         batch.forEach((p, i) => { p.resolve(entries?.[i]) })
       } catch (err) {
         for (const p of batch) p.reject(err)
@@ -216,11 +238,12 @@ export class AuditStore {
 
   /**
    * Appends if the trail's head is still `expected` (undefined: no trail yet). The appends of
-   * several trails made in one turn of the event loop go out as one statement (one round trip and
-   * one commit for, say, the fifty dossiers fifty connections just submitted); should that
+   * several trails go out as one statement (one round trip and one commit for, say, the fifty
+   * dossiers fifty connections just submitted): those of one turn of the event loop, and, when
+   * every one of them is `after` an answer, those of the next AUDIT_FLUSH_MS; should that
    * statement fail, each is made again alone, so that one trail's trouble is its own.
    */
-  async #compareAndAppend (code: string, expected: Tail | undefined, fields: readonly AuditFields[]): Promise<{ entries: AuditEntry[], next: Tail } | undefined> {
+  async #compareAndAppend (code: string, expected: Tail | undefined, fields: readonly AuditFields[], after: boolean): Promise<{ entries: AuditEntry[], next: Tail } | undefined> {
     const chained = this.#chain(code, expected ?? { entries: 0, hash: GENESIS }, fields)
     const call: CasCall = {
       name: code,
@@ -233,12 +256,23 @@ export class AuditStore {
     }
     const ok = await new Promise<boolean>((resolve, reject) => {
       this.#cas.push({ call, resolve, reject })
-      if (this.#cas.length === 1) setImmediate(() => { void this.#flushCas() })
+      this.#schedule(after && this.#cas.length < CAS_MOST)
     })
     return ok ? chained : undefined
   }
 
+  /** Schedules the next statement: after AUDIT_FLUSH_MS when everything in it may `wait`, else at the end of this turn. */
+  #schedule (wait: boolean): void {
+    const scheduled = this.#flush
+    if (scheduled !== undefined && ('immediate' in scheduled || wait)) return
+    if (scheduled !== undefined) clearTimeout(scheduled.timer)
+    this.#flush = wait && this.#flushMs > 0
+      ? { timer: setTimeout(() => { void this.#flushCas() }, this.#flushMs) }
+      : { immediate: setImmediate(() => { void this.#flushCas() }) }
+  }
+
   async #flushCas (): Promise<void> {
+    this.#flush = undefined
     // in the order of the trails' names: two processes' statements lock the trails they share in
     // the same order, so they wait for each other instead of deadlocking
     const batch = this.#cas.splice(0).sort((a, b) => a.call.name < b.call.name ? -1 : a.call.name > b.call.name ? 1 : 0)
@@ -320,7 +354,7 @@ export class AuditStore {
     })
   }
 
-  async #appendBatch (code: string, fields: readonly AuditFields[], fresh: boolean): Promise<AuditEntry[] | undefined> {
+  async #appendBatch (code: string, fields: readonly AuditFields[], fresh: boolean, after: boolean): Promise<AuditEntry[] | undefined> {
     let existsChecked = fresh
     return await compareAndSet(async (round) => {
       // first round: guess the head (where this process left it; no trail for a new dossier), else read it
@@ -332,9 +366,9 @@ export class AuditStore {
           if (!await this.#exists(code)) return undefined
           existsChecked = true
         }
-        done = await this.#compareAndAppend(code, undefined, fields)
+        done = await this.#compareAndAppend(code, undefined, fields, after)
       } else if (tail !== 'odd') {
-        done = await this.#compareAndAppend(code, tail, fields)
+        done = await this.#compareAndAppend(code, tail, fields, after)
       }
       // the head was not the one expected (or has no record): do it under the trail's lock
       done ??= await this.#lockedAppend(code, fields)

@@ -3,8 +3,10 @@
  * `audit` action), an entry — who, what, when, the status it got, the request id — is appended to
  * that dossier's hash chain (store/audit-store.ts). Refused attempts are recorded too (an agency
  * asking for a dossier not routed to it gets 404, and the trail shows it). The entry is written
- * after the answer is sent, so it costs the client no time; closing the app waits for the entries
- * still being written; a failure to write one is logged as an error, never silent.
+ * after the answer is sent, so it costs the client no time, and may wait up to AUDIT_FLUSH_MS (10 ms)
+ * for the entries of other answers, to go out in one statement and one commit with them (at a few
+ * hundred requests a second, a turn of the event loop has one or two); closing the app waits for the
+ * entries still being written; a failure to write one is logged as an error, never silent.
  */
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
@@ -46,7 +48,7 @@ async function auditPlugin (app: FastifyInstance, options: { audit: AuditStore, 
       route: request.routeOptions.url ?? '',
       status: reply.statusCode,
       requestId: String(request.id)
-    }, { fresh: action === 'submit' && reply.statusCode === 201 }).then(() => undefined, (err: unknown) => { request.log.error({ err, dossier: code }, 'audit entry not written') })
+    }, { fresh: action === 'submit' && reply.statusCode === 201, after: true }).then(() => undefined, (err: unknown) => { request.log.error({ err, dossier: code }, 'audit entry not written') })
     pending.add(write)
     void write.finally(() => pending.delete(write))
   })

@@ -6,8 +6,9 @@
  * checkpoints: audit-tamper.test.ts.)
  */
 import t from 'tap'
-import { example, post, waitFor, type TestHub, asAuditor, asPortal, asAgency, asKey, asAdmin } from '../../helper.ts'
-import { auditHub, entryCount, headOf, trailId } from '../../audit-helper.ts'
+import postgres from 'postgres'
+import { build, example, post, waitFor, type TestHub, asAuditor, asPortal, asAgency, asKey, asAdmin } from '../../helper.ts'
+import { auditHub, entryCount, headOf, ownDatabase, trailId } from '../../audit-helper.ts'
 import { GENESIS, nextEntry, verifyChain } from '../../../src/domain/audit-chain.ts'
 import { AuditStore } from '../../../src/store/audit-store.ts'
 import type { AuditEntry, DossierSummary } from '../../../src/types/schemas.generated.ts'
@@ -205,4 +206,45 @@ t.test('many processes at once on one trail, and on a trail none of them has see
   t.same(made.map((e) => e?.seq).sort((x, y) => (x ?? 0) - (y ?? 0)), [1, 2, 3, 4, 5, 6], 'one creates it, the others chain on')
   const second = await hub.audit.read(other)
   t.match(verifyChain(other, second.entries, second.record, hub.audit.key), { valid: true, entries: 6 })
+})
+
+t.test('entries written after their answers wait a little to share one statement; an entry someone waits for goes out at the end of its turn', async (t) => {
+  const database = await ownDatabase(t)
+  const hub = await build(t, { role: 'api', database })
+  const base = example('birth-registration')
+  const codes: string[] = []
+  for (let i = 0; i < 4; i++) codes.push((await post(asPortal(hub), { ...base, source: { ...base.source, reference: `${base.source.reference}-w${i}` } })).json<DossierSummary>().code)
+  t.equal(new Set(codes).size, 4, 'four dossiers')
+  for (const code of codes) await entries(hub, code, 1)
+  let statements = 0
+  // one connection of its own, opened before anything is counted
+  const sql = postgres(database.url, { max: 1, onnotice: () => {}, debug: () => { statements++ } })
+  t.teardown(async () => { await sql.end({ timeout: 5 }) })
+  await sql`select 1`
+  const store = new AuditStore(sql, hub.audit.key, async () => true, { flushMs: 200 })
+  for (const code of codes) await store.append(code, fields('warm'))
+  const turn = async (): Promise<void> => { await new Promise((resolve) => setImmediate(resolve)) }
+
+  // the entries of answers, made in four turns: nothing goes out until the window ends, then one statement
+  let before = statements
+  const later: Array<ReturnType<AuditStore['append']>> = []
+  for (const code of codes) {
+    later.push(store.append(code, fields('after'), { after: true }))
+    await turn()
+  }
+  const written = await Promise.all(later)
+  t.equal(statements - before, 1, 'four trails\' entries of four turns: one statement')
+  t.ok(written.every((e) => e?.client === 'after' && e.seq === 3), 'each appended to its own trail')
+
+  // an entry waited for: out at the end of its turn, with those already waiting
+  before = statements
+  const waiting = store.append(codes[0] as string, fields('after-2'), { after: true })
+  await turn()
+  const started = Date.now()
+  const [w, now] = await Promise.all([waiting, store.append(codes[1] as string, fields('now'))])
+  t.ok(Date.now() - started < 150, 'not held for the window')
+  t.equal(statements - before, 1, 'one statement for both')
+  t.match([w?.client, now?.client], ['after-2', 'now'])
+  const read = await hub.audit.read(codes[0] as string)
+  t.match(verifyChain(codes[0] as string, read.entries, read.record, hub.audit.key), { valid: true, entries: 4 }, 'the trail verifies')
 })
