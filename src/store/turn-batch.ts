@@ -1,10 +1,4 @@
 /**
- * Calls made in one turn of the event loop, sent as one statement: each caller awaits its own
- * answer, the record sees one round trip (and, for writes, one commit). The first call of a turn
- * schedules the flush (setImmediate), so a call waits at most for the turn's other work; a call
- * alone in its turn goes out alone (`one`), with the statement it always had.
- */
-/**
  * An answer of `many` that is a failure for its own caller alone (the others of the turn get their
  * answers): what a batch gives back for a call that failed when it went again alone.
  */
@@ -13,6 +7,12 @@ export class CallFailure {
   constructor (err: unknown) { this.err = err }
 }
 
+/**
+ * Calls made in one turn of the event loop, sent as one statement: each caller awaits its own
+ * answer, the record sees one round trip (and, for writes, one commit). The first call of a turn
+ * schedules the flush (setImmediate), so a call waits at most for the turn's other work; a call
+ * alone in its turn goes out alone (`one`), with the statement it always had.
+ */
 export class TurnBatch<I, O> {
   readonly #many: (items: readonly I[]) => Promise<ReadonlyArray<O | CallFailure>>
   readonly #one: (item: I) => Promise<O>

@@ -317,7 +317,7 @@ t.test('a batched intake stores each document as its very text, and a notificati
   })
   const answers = await Promise.all(inputs.map(async (input) => await store.intake(input)))
   const codes = answers.map((a) => (a as { summary: { code: string } }).summary.code)
-  t.equal(new Set(await writers(sql, codes)).size <= INTAKE_PARALLEL, true, 'in a few shared statements')
+  t.ok(new Set(await writers(sql, codes)).size <= INTAKE_PARALLEL, 'in a few shared statements')
   const rows = await sql<Array<{ code: string, doc: string, notes: string }>>`select d.code, d.doc::text as doc, (select count(*) from notifications n where n.dossier_id = d.id)::text as notes
     from dossiers d where d.code = any(${codes}::text[])`
   const by = new Map(rows.map((r) => [r.code, r]))
