@@ -156,6 +156,10 @@ export class AuditStore {
   readonly #exists: DossierExists
   readonly key: AuditKey
   readonly #queues = new Map<string, Pending[]>()
+  /** each trail's writing of its queued entries, while it lasts (a reader of the trail waits for it) */
+  readonly #draining = new Map<string, Promise<void>>()
+  /** trails someone is waiting to read: their entries do not wait AUDIT_FLUSH_MS for others */
+  readonly #urgent = new Set<string>()
   /** where this process last left each trail: the first guess of its head (compare-and-set checks it) */
   readonly #last = new Map<string, Tail>()
   /** compare-and-appends waiting for the next statement */
@@ -190,7 +194,7 @@ export class AuditStore {
         return
       }
       this.#queues.set(code, [item])
-      void this.#drain(code)
+      this.#draining.set(code, this.#drain(code))
     })
   }
 
@@ -207,6 +211,21 @@ export class AuditStore {
       }
     }
     this.#queues.delete(code)
+    this.#draining.delete(code)
+    this.#urgent.delete(code)
+  }
+
+  /**
+   * Waits until the entries this process has queued for the trail are written (or have failed),
+   * without their waiting AUDIT_FLUSH_MS for others: whoever reads a trail sees the entries of
+   * the answers this process has already sent.
+   */
+  async #settled (code: string): Promise<void> {
+    const draining = this.#draining.get(code)
+    if (draining === undefined) return
+    this.#urgent.add(code)
+    if (this.#flush !== undefined && 'timer' in this.#flush && this.#cas.some((c) => c.call.name === code)) this.#schedule(false)
+    await draining
   }
 
   #chain (code: string, tail: Pick<Tail, 'entries' | 'hash'>, fields: readonly AuditFields[]): { entries: AuditEntry[], next: Tail } {
@@ -256,7 +275,7 @@ export class AuditStore {
     }
     const ok = await new Promise<boolean>((resolve, reject) => {
       this.#cas.push({ call, resolve, reject })
-      this.#schedule(after && this.#cas.length < CAS_MOST)
+      this.#schedule(after && !this.#urgent.has(code) && this.#cas.length < CAS_MOST)
     })
     return ok ? chained : undefined
   }
@@ -387,8 +406,9 @@ export class AuditStore {
     if (this.#last.size > 10_000) this.#last.delete(this.#last.keys().next().value as string)
   }
 
-  /** The trail as written and its head record (undefined: none), read together (one statement). */
+  /** The trail as written (with this process's entries still queued for it) and its head record (undefined: none), read together (one statement). */
   async read (code: string): Promise<{ entries: AuditEntry[], record: string | undefined }> {
+    await this.#settled(code)
     const rows = await this.#sql<Array<HeadColumns & Partial<StoredRow> & { seq: number | null }>>`
       select t.head_seq, t.head_hash, t.head_mac, e.seq, e.at, e.client, e.action, e.status, e.key_id, e.hash, e.entry
         from audit_trails t left join audit_entries e on e.trail_id = t.id
@@ -405,6 +425,7 @@ export class AuditStore {
 
   /** The first `n` entries of a trail and its whole length. */
   async prefix (code: string, n: number): Promise<{ entries: AuditEntry[], length: number }> {
+    await this.#settled(code)
     const rows = await this.#sql<Array<StoredRow & { length: number }>>`
       select e.seq, e.at, e.client, e.action, e.status, e.key_id, e.hash, e.entry,
              (select count(*) from audit_entries c where c.trail_id = t.id)::int as length

@@ -247,4 +247,16 @@ t.test('entries written after their answers wait a little to share one statement
   t.match([w?.client, now?.client], ['after-2', 'now'])
   const read = await hub.audit.read(codes[0] as string)
   t.match(verifyChain(codes[0] as string, read.entries, read.record, hub.audit.key), { valid: true, entries: 4 }, 'the trail verifies')
+
+  // a reader of a trail sees the entries of answers already sent, without waiting out the window
+  const slow = new AuditStore(sql, hub.audit.key, async () => true, { flushMs: 60_000 })
+  const pending = slow.append(codes[2] as string, fields('unseen'), { after: true })
+  const other = slow.append(codes[3] as string, fields('other'), { after: true })
+  const seen = await slow.read(codes[2] as string)
+  t.same(seen.entries.slice(1).map((e) => e.client), ['warm', 'after', 'unseen'], 'the queued entry is written before the trail is read')
+  t.match(verifyChain(codes[2] as string, seen.entries, seen.record, hub.audit.key), { valid: true, entries: 4 }, 'and the trail verifies')
+  t.equal((await pending)?.client, 'unseen')
+  const prefix = await slow.prefix(codes[3] as string, 10)
+  t.same(prefix.entries.slice(1).map((e) => e.client), ['warm', 'after', 'other'], 'so is one read by its first entries')
+  t.equal((await other)?.client, 'other')
 })
