@@ -51,7 +51,9 @@
  * BENCH_DURATION (seconds per load run, default 10), BENCH_WARM_UP (seconds of the same load each
  * server takes, not counted, before its intake and duplicates runs: default 3), BENCH_CONNECTIONS (default 50),
  * BENCH_OPEN_RATE (default 500), BENCH_DELIVERIES (dossiers queued for the delivery run, default
- * 5000), BENCH_MEMORY_DOSSIERS (default 100000).
+ * 5000), BENCH_MEMORY_DOSSIERS (default 100000), BENCH_ROUNDS (default 3: the intake, duplicates
+ * and delivery measures are each cut into that many rounds, the hub's and its ceiling's taken in
+ * turn, so that the machine's drifting speed weighs on both alike; each round's ratio is printed).
  */
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
@@ -78,6 +80,12 @@ import { benchDatabase } from './database.ts'
 const DURATION = Number(process.env.BENCH_DURATION ?? 10)
 /** seconds of load each server takes before a closed-loop run of it is measured (BENCH_WARM_UP) */
 const WARM_UP = Number(process.env.BENCH_WARM_UP ?? 3)
+/**
+ * into how many rounds the hub's and its ceiling's measured load is cut, taken in turn (BENCH_ROUNDS):
+ * this machine's speed drifts within a minute, and a ceiling measured once before the hub once gives
+ * a ratio off by as much as that drift
+ */
+const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 3)))
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const OPEN_RATE = Number(process.env.BENCH_OPEN_RATE ?? 500)
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 5000)
@@ -276,6 +284,49 @@ const int = (n: number): string => Math.round(n).toLocaleString('en-US').replace
 function row (what: string, hub: string, ceiling: string, ratio: string, target: string, ok: boolean): void {
   rows.push([what, hub, ceiling, ratio, target, ok ? 'met' : 'MISSED'])
 }
+/**
+ * Rounds of one measure taken as one: answers over the time they took, CPU per answer over all of
+ * them, the median of the rounds' medians and the highest of their p99s.
+ */
+function combined (rounds: Measured[]): Measured {
+  const total = rounds.reduce((sum, r) => sum + r.total, 0)
+  const seconds = rounds.reduce((sum, r) => sum + r.total / Math.max(r.rps, 1e-9), 0)
+  const p50s = rounds.map((r) => r.p50).sort((a, b) => a - b)
+  const statuses: Record<string, number> = {}
+  for (const r of rounds) for (const [code, n] of Object.entries(r.statuses)) statuses[code] = (statuses[code] ?? 0) + n
+  return {
+    rps: total / Math.max(seconds, 1e-9),
+    p50: p50s[Math.floor((p50s.length - 1) / 2)] ?? NaN,
+    p99: Math.max(...rounds.map((r) => r.p99)),
+    errors: rounds.reduce((sum, r) => sum + r.errors, 0),
+    non2xx: rounds.reduce((sum, r) => sum + r.non2xx, 0),
+    total,
+    statuses,
+    cpuUs: rounds.reduce((sum, r) => sum + r.cpuUs * r.total, 0) / Math.max(total, 1)
+  }
+}
+
+/**
+ * The hub and its ceiling, ROUNDS rounds each, in turn (ceiling first in the odd rounds, the hub
+ * first in the even ones, so that a steady drift of the machine's speed weighs on both alike);
+ * each round's ratio goes to the notes.
+ */
+async function inTurn (what: string, ceilingRound: () => Promise<Measured>, hubRound: () => Promise<Measured>): Promise<{ hub: Measured, ceiling: Measured }> {
+  const hubs: Measured[] = []
+  const ceilings: Measured[] = []
+  for (let i = 0; i < ROUNDS; i++) {
+    if (i % 2 === 0) {
+      ceilings.push(await ceilingRound())
+      hubs.push(await hubRound())
+    } else {
+      hubs.push(await hubRound())
+      ceilings.push(await ceilingRound())
+    }
+  }
+  if (ROUNDS > 1) notes.push(`${what}, round by round: ${hubs.map((h, i) => `${int(h.rps)}/s against ${int(ceilings[i]?.rps ?? NaN)}/s (${pct(h.rps, ceilings[i]?.rps ?? NaN)})`).join('; ')}`)
+  return { hub: combined(hubs), ceiling: combined(ceilings) }
+}
+
 const loadNote = (what: string, r: Measured): void => {
   if (r.errors + r.non2xx > 0) notes.push(`${what}: ${r.errors} errors, answers ${JSON.stringify(r.statuses)}`)
 }
@@ -313,14 +364,15 @@ try {
   const auth = { authorization: `Bearer ${key}` }
 
   // intake, closed loop: the ceiling, then the hub
-  progress(`intake: ceiling, then the hub (${CONNECTIONS} connections, ${DURATION} s each)`)
+  progress(`intake: ceiling and hub in turn, ${ROUNDS} rounds (${CONNECTIONS} connections, ${DURATION} s each in all)`)
   // each server first takes WARM_UP seconds of the same load, not counted: its code compiled by
   // the JIT, its pools connected, as in a server that has been running (the hub has far more code to
   // compile than the bare route, and would otherwise pay for it inside its measured seconds)
   await load(`${bareUrl}/insert`, 'unique', templates, {}, CONNECTIONS, undefined, WARM_UP)
-  const insertCeiling = await load(`${bareUrl}/insert`, 'unique', templates)
   await load(`${apiUrl}/v1/dossiers`, 'unique', templates, auth, CONNECTIONS, undefined, WARM_UP)
-  const intake = await load(`${apiUrl}/v1/dossiers`, 'unique', templates, auth)
+  const { hub: intake, ceiling: insertCeiling } = await inTurn('intake',
+    async () => await load(`${bareUrl}/insert`, 'unique', templates, {}, CONNECTIONS, undefined, DURATION / ROUNDS),
+    async () => await load(`${apiUrl}/v1/dossiers`, 'unique', templates, auth, CONNECTIONS, undefined, DURATION / ROUNDS))
   loadNote('intake', intake)
   loadNote('INSERT ceiling', insertCeiling)
   row(`intake, new dossiers/s, ${CONNECTIONS} connections`, `${int(intake.rps)}/s, p50 ${intake.p50} ms, p99 ${intake.p99} ms; ${int(intake.cpuUs)} µs CPU each`,
@@ -345,9 +397,10 @@ try {
   const dupSource = (JSON.parse(dupBody) as Sourced).source
   await sql`insert into bench_ceiling_select (key, body) values (${`${dupSource.system}\n${dupSource.reference}`}, ${sql.json(JSON.parse(dupBody) as never)})`
   await load(`${bareUrl}/select`, 'same', [dupBody], {}, CONNECTIONS, undefined, WARM_UP)
-  const selectCeiling = await load(`${bareUrl}/select`, 'same', [dupBody])
   await load(`${apiUrl}/v1/dossiers`, 'same', [dupBody], auth, CONNECTIONS, undefined, WARM_UP)
-  const duplicate = await load(`${apiUrl}/v1/dossiers`, 'same', [dupBody], auth)
+  const { hub: duplicate, ceiling: selectCeiling } = await inTurn('duplicates',
+    async () => await load(`${bareUrl}/select`, 'same', [dupBody], {}, CONNECTIONS, undefined, DURATION / ROUNDS),
+    async () => await load(`${apiUrl}/v1/dossiers`, 'same', [dupBody], auth, CONNECTIONS, undefined, DURATION / ROUNDS))
   loadNote('duplicates', duplicate)
   row('duplicates (receive once)', `${int(duplicate.rps)}/s, p99 ${duplicate.p99} ms; ${int(duplicate.cpuUs)} µs CPU each`,
     `${int(selectCeiling.rps)}/s, p99 ${selectCeiling.p99} ms; ${int(selectCeiling.cpuUs)} µs CPU each (Fastify + one SELECT by key)`, pct(duplicate.rps, selectCeiling.rps), '≥ 60%', duplicate.rps >= 0.6 * selectCeiling.rps)
@@ -378,40 +431,72 @@ try {
     row(`CPU per refusal of the worst body up to BODY_LIMIT (${BODY_LIMIT >> 20} MiB: ${worst.name})`, `${ms(worst.hub.cpuUs)} CPU each, p99 ${worst.hub.p99} ms`, `${ms(worst.parse.cpuUs)} CPU each (Fastify parsing it)`, `${(worst.hub.cpuUs / worst.parse.cpuUs).toFixed(1)}×`, '≤ 100 ms', worst.hub.cpuUs <= 100_000)
   }
 
-  // delivery: DELIVERIES dossiers queued with no worker running (their first stage's deliveries),
-  // then one worker process (the hub's worker role, in this process) delivers them
-  progress(`delivery: ${DELIVERIES} dossiers queued, then one worker delivers them`)
-  const filler = await hubOf(redis.url, 'benchd', 'api', agency.url, record.db)
-  const fillKey = (await filler.clients.add({ id: 'fill', role: 'portal' })).key
-  const { jobs: deliveries } = await submitMany(filler, fillKey, 1_000_000, DELIVERIES)
-  await filler.close()
-  // timed from the first delivery to the last at the sink, as the ceiling's: the worker's start-up
-  // (compiling schemas, connecting) is not delivery work
-  const delivered = agency.deliveries(deliveries)
-  const worker = await hubOf(redis.url, 'benchd', 'worker', agency.url, record.db)
-  const hubTimes = await within(delivered, deliveries, 'deliveries (prefix benchd)')
-  const deliveryRate = (deliveries - 1) / ((hubTimes.last - hubTimes.first) / 1000)
-  await worker.close()
-
+  // delivery: dossiers queued with no worker running (their first stage's deliveries), then one
+  // worker process (the hub's worker role, in this process) delivers them; the ceiling the same
+  // number of jobs; in ROUNDS rounds taken in turn, DELIVERIES dossiers in all
+  progress(`delivery: ${DELIVERIES} dossiers in ${ROUNDS} rounds, each queued with no worker running and then delivered by one worker; the ceiling in turn`)
+  const perRound = Math.ceil(DELIVERIES / ROUNDS)
+  let deliveries = 0
+  /** a round's dossiers taken in, with no worker running; how many deliveries they queued */
+  const fill = async (i: number, n = perRound): Promise<number> => {
+    const filler = await hubOf(redis.url, 'benchd', 'api', agency.url, record.db)
+    const fillKey = (await filler.clients.add({ id: `fill-${i}`, role: 'portal' })).key
+    const { jobs } = await submitMany(filler, fillKey, 1_000_000 + i * perRound, n)
+    await filler.close()
+    return jobs
+  }
+  const deliveryRound = async (jobs: number): Promise<{ rate: number, jobs: number }> => {
+    // timed from the first delivery to the last at the sink, as the ceiling's: the worker's start-up
+    // (compiling schemas, connecting) is not delivery work
+    const delivered = agency.deliveries(jobs)
+    const worker = await hubOf(redis.url, 'benchd', 'worker', agency.url, record.db)
+    const times = await within(delivered, jobs, 'deliveries (prefix benchd)')
+    await worker.close()
+    return { rate: (jobs - 1) / ((times.last - times.first) / 1000), jobs }
+  }
   // the ceiling: a BullMQ worker, concurrency 64, one undici POST of the stored body (the job's
   // data) to the same sink per job; the jobs kept after completion as the hub's are
-  progress('delivery: ceiling')
-  const ceilingQueue = new Queue<{ body: string }>('ceiling', { connection: conn, prefix: 'benchc' })
-  for (let i = 0; i < deliveries; i += 500) {
-    await ceilingQueue.addBulk(Array.from({ length: Math.min(500, deliveries - i) }, (_, j) => ({
-      name: 'post', data: { body: submission(3_000_000 + i + j) }, opts: { removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: false }
-    })))
+  const ceilingRound = async (i: number, jobs: number): Promise<{ rate: number, jobs: number }> => {
+    const ceilingQueue = new Queue<{ body: string }>('ceiling', { connection: conn, prefix: 'benchc' })
+    for (let k = 0; k < jobs; k += 500) {
+      await ceilingQueue.addBulk(Array.from({ length: Math.min(500, jobs - k) }, (_, j) => ({
+        name: 'post', data: { body: submission(3_000_000 + i * perRound + k + j) }, opts: { removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: false }
+      })))
+    }
+    const ceilingDelivered = agency.deliveries(jobs)
+    const ceilingWorker = new Worker<{ body: string }>('ceiling', async (job) => {
+      const res = await request(`${agency.url}/ceiling`, { method: 'POST', body: job.data.body, headers: { 'content-type': 'application/json' } })
+      await res.body.dump()
+      if (res.statusCode >= 300) throw new Error(`sink answered ${res.statusCode}`)
+    }, { connection: conn, prefix: 'benchc', concurrency: 64 })
+    const times = await within(ceilingDelivered, jobs, 'ceiling POSTs')
+    await ceilingWorker.close()
+    await ceilingQueue.close()
+    return { rate: (jobs - 1) / ((times.last - times.first) / 1000), jobs }
   }
-  const ceilingDelivered = agency.deliveries(deliveries)
-  const ceilingWorker = new Worker<{ body: string }>('ceiling', async (job) => {
-    const res = await request(`${agency.url}/ceiling`, { method: 'POST', body: job.data.body, headers: { 'content-type': 'application/json' } })
-    await res.body.dump()
-    if (res.statusCode >= 300) throw new Error(`sink answered ${res.statusCode}`)
-  }, { connection: conn, prefix: 'benchc', concurrency: 64 })
-  const ceilingTimes = await within(ceilingDelivered, deliveries, 'ceiling POSTs')
-  const ceilingRate = (deliveries - 1) / ((ceilingTimes.last - ceilingTimes.first) / 1000)
-  await ceilingWorker.close()
-  await ceilingQueue.close()
+  // a round of each first, not counted, as for intake: the code each runs compiled by the JIT (the
+  // ceiling's BullMQ and undici are the hub's too, and whichever went first would pay for both)
+  const warmJobs = await fill(-1, Math.min(perRound, 500))
+  await deliveryRound(warmJobs)
+  await ceilingRound(-1, warmJobs)
+  const hubRounds: Array<{ rate: number, jobs: number }> = []
+  const ceilingRounds: Array<{ rate: number, jobs: number }> = []
+  for (let i = 0; i < ROUNDS; i++) {
+    // the ceiling as many jobs as the round's dossiers queued; first in the odd rounds, after the hub in the even ones
+    const jobs = await fill(i)
+    deliveries += jobs
+    if (i % 2 === 0) {
+      ceilingRounds.push(await ceilingRound(i, jobs))
+      hubRounds.push(await deliveryRound(jobs))
+    } else {
+      hubRounds.push(await deliveryRound(jobs))
+      ceilingRounds.push(await ceilingRound(i, jobs))
+    }
+  }
+  const overall = (rounds: Array<{ rate: number, jobs: number }>): number => rounds.reduce((s, r) => s + r.jobs, 0) / rounds.reduce((s, r) => s + r.jobs / r.rate, 0)
+  const deliveryRate = overall(hubRounds)
+  const ceilingRate = overall(ceilingRounds)
+  if (ROUNDS > 1) notes.push(`delivery, round by round: ${hubRounds.map((h, i) => `${int(h.rate)}/s against ${int(ceilingRounds[i]?.rate ?? NaN)}/s (${pct(h.rate, ceilingRounds[i]?.rate ?? NaN)})`).join('; ')}`)
   row(`delivery to the agency sink, one worker process (${deliveries} deliveries)`, `${int(deliveryRate)}/s`, `${int(ceilingRate)}/s (BullMQ worker, one undici POST of the stored body)`, pct(deliveryRate, ceilingRate), '≥ 40%', deliveryRate >= 0.4 * ceilingRate)
   await record.drop()
   recordDropped = true
