@@ -140,6 +140,8 @@ interface Pending {
   fresh: boolean
   /** written after its answer: it may wait AUDIT_FLUSH_MS for others */
   after: boolean
+  /** its place among the trail's appends since its queue was last empty */
+  n: number
   resolve: (entry: AuditEntry | undefined) => void
   reject: (err: unknown) => void
 }
@@ -156,10 +158,10 @@ export class AuditStore {
   readonly #exists: DossierExists
   readonly key: AuditKey
   readonly #queues = new Map<string, Pending[]>()
-  /** each trail's writing of its queued entries, while it lasts (a reader of the trail waits for it) */
-  readonly #draining = new Map<string, Promise<void>>()
-  /** trails someone is waiting to read: their entries do not wait AUDIT_FLUSH_MS for others */
-  readonly #urgent = new Set<string>()
+  /** each trail's appends since its queue was last empty, and how many of them have been written (or failed) */
+  readonly #counts = new Map<string, { appended: number, settled: number }>()
+  /** readers waiting for a trail's appends up to `n` (theirs to see): meanwhile its entries do not wait AUDIT_FLUSH_MS */
+  readonly #readers = new Map<string, Array<{ n: number, resume: () => void }>>()
   /** where this process last left each trail: the first guess of its head (compare-and-set checks it) */
   readonly #last = new Map<string, Tail>()
   /** compare-and-appends waiting for the next statement */
@@ -187,14 +189,16 @@ export class AuditStore {
    */
   async append (code: string, fields: AuditFields, options: { fresh?: boolean, after?: boolean } = {}): Promise<AuditEntry | undefined> {
     return await new Promise((resolve, reject) => {
-      const item = { fields, fresh: options.fresh === true, after: options.after === true, resolve, reject }
+      const counts = this.#counts.get(code) ?? { appended: 0, settled: 0 }
+      this.#counts.set(code, counts)
+      const item = { fields, fresh: options.fresh === true, after: options.after === true, n: ++counts.appended, resolve, reject }
       const queue = this.#queues.get(code)
       if (queue !== undefined) {
         queue.push(item)
         return
       }
       this.#queues.set(code, [item])
-      this.#draining.set(code, this.#drain(code))
+      void this.#drain(code)
     })
   }
 
@@ -209,23 +213,38 @@ export class AuditStore {
       } catch (err) {
         for (const p of batch) p.reject(err)
       }
+      this.#written(code, (batch.at(-1) as Pending).n)
     }
     this.#queues.delete(code)
-    this.#draining.delete(code)
-    this.#urgent.delete(code)
+    this.#counts.delete(code)
+  }
+
+  /** The trail's appends up to `n` are written (or failed): the readers waiting for them go on. */
+  #written (code: string, n: number): void {
+    const counts = this.#counts.get(code)
+    if (counts !== undefined) counts.settled = n
+    const readers = this.#readers.get(code)
+    if (readers === undefined) return
+    const still = readers.filter((r) => r.n > n)
+    for (const r of readers) if (r.n <= n) r.resume()
+    if (still.length > 0) this.#readers.set(code, still)
+    else this.#readers.delete(code)
   }
 
   /**
-   * Waits until the entries this process has queued for the trail are written (or have failed),
-   * without their waiting AUDIT_FLUSH_MS for others: whoever reads a trail sees the entries of
-   * the answers this process has already sent.
+   * Waits until the entries this process had queued for the trail when called are written (or
+   * have failed), without their waiting AUDIT_FLUSH_MS for others: whoever reads a trail sees the
+   * entries of the answers this process has already sent. Entries queued after the call are not
+   * waited for, so a trail appended to without pause is still read.
    */
   async #settled (code: string): Promise<void> {
-    const draining = this.#draining.get(code)
-    if (draining === undefined) return
-    this.#urgent.add(code)
-    if (this.#flush !== undefined && 'timer' in this.#flush && this.#cas.some((c) => c.call.name === code)) this.#schedule(false)
-    await draining
+    const counts = this.#counts.get(code)
+    if (counts === undefined || counts.settled >= counts.appended) return
+    const n = counts.appended
+    await new Promise<void>((resolve) => {
+      this.#readers.set(code, [...(this.#readers.get(code) ?? []), { n, resume: resolve }])
+      if (this.#flush !== undefined && 'timer' in this.#flush && this.#cas.some((c) => c.call.name === code)) this.#schedule(false)
+    })
   }
 
   #chain (code: string, tail: Pick<Tail, 'entries' | 'hash'>, fields: readonly AuditFields[]): { entries: AuditEntry[], next: Tail } {
@@ -275,7 +294,7 @@ export class AuditStore {
     }
     const ok = await new Promise<boolean>((resolve, reject) => {
       this.#cas.push({ call, resolve, reject })
-      this.#schedule(after && !this.#urgent.has(code) && this.#cas.length < CAS_MOST)
+      this.#schedule(after && !this.#readers.has(code) && this.#cas.length < CAS_MOST)
     })
     return ok ? chained : undefined
   }

@@ -259,4 +259,26 @@ t.test('entries written after their answers wait a little to share one statement
   const prefix = await slow.prefix(codes[3] as string, 10)
   t.same(prefix.entries.slice(1).map((e) => e.client), ['warm', 'after', 'other'], 'so is one read by its first entries')
   t.equal((await other)?.client, 'other')
+
+  // a trail appended to without pause is still read: the reader waits for what was queued when it asked
+  const busy = codes[1] as string
+  const appends: Array<ReturnType<AuditStore['append']>> = []
+  const state = { stop: false }
+  const appender = (async () => {
+    while (!state.stop && appends.length < 3000) {
+      appends.push(slow.append(busy, fields(`busy-${appends.length}`), { after: true }))
+      await turn()
+    }
+  })()
+  while (appends.length < 20) await turn()
+  const asked = appends.length
+  const during = await slow.read(busy)
+  const madeBy = appends.length
+  state.stop = true
+  await appender
+  await Promise.all(appends)
+  t.ok(madeBy < 3000, `the read came back while entries were still being appended (${madeBy} appends by then)`)
+  const busyEntries = during.entries.filter((e) => e.client.startsWith('busy-'))
+  t.ok(busyEntries.length >= asked, `it holds every entry queued before it asked (${busyEntries.length} of at least ${asked})`)
+  t.match(verifyChain(busy, during.entries, during.record, hub.audit.key), { valid: true }, 'and verifies')
 })
