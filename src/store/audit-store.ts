@@ -158,8 +158,8 @@ export class AuditStore {
   readonly #exists: DossierExists
   readonly key: AuditKey
   readonly #queues = new Map<string, Pending[]>()
-  /** each trail's appends since its queue was last empty, and how many of them have been written (or failed) */
-  readonly #counts = new Map<string, { appended: number, settled: number }>()
+  /** how many appends each trail with a queue has had since the queue was made (a trail without a queue has none unwritten) */
+  readonly #appended = new Map<string, number>()
   /** readers waiting for a trail's appends up to `n` (theirs to see): meanwhile its entries do not wait AUDIT_FLUSH_MS */
   readonly #readers = new Map<string, Array<{ n: number, resume: () => void }>>()
   /** where this process last left each trail: the first guess of its head (compare-and-set checks it) */
@@ -189,9 +189,9 @@ export class AuditStore {
    */
   async append (code: string, fields: AuditFields, options: { fresh?: boolean, after?: boolean } = {}): Promise<AuditEntry | undefined> {
     return await new Promise((resolve, reject) => {
-      const counts = this.#counts.get(code) ?? { appended: 0, settled: 0 }
-      this.#counts.set(code, counts)
-      const item = { fields, fresh: options.fresh === true, after: options.after === true, n: ++counts.appended, resolve, reject }
+      const n = (this.#appended.get(code) ?? 0) + 1
+      this.#appended.set(code, n)
+      const item = { fields, fresh: options.fresh === true, after: options.after === true, n, resolve, reject }
       const queue = this.#queues.get(code)
       if (queue !== undefined) {
         queue.push(item)
@@ -216,13 +216,11 @@ export class AuditStore {
       this.#written(code, (batch.at(-1) as Pending).n)
     }
     this.#queues.delete(code)
-    this.#counts.delete(code)
+    this.#appended.delete(code)
   }
 
   /** The trail's appends up to `n` are written (or failed): the readers waiting for them go on. */
   #written (code: string, n: number): void {
-    const counts = this.#counts.get(code)
-    if (counts !== undefined) counts.settled = n
     const readers = this.#readers.get(code)
     if (readers === undefined) return
     const still = readers.filter((r) => r.n > n)
@@ -238,9 +236,8 @@ export class AuditStore {
    * waited for, so a trail appended to without pause is still read.
    */
   async #settled (code: string): Promise<void> {
-    const counts = this.#counts.get(code)
-    if (counts === undefined || counts.settled >= counts.appended) return
-    const n = counts.appended
+    const n = this.#appended.get(code)
+    if (n === undefined) return
     await new Promise<void>((resolve) => {
       this.#readers.set(code, [...(this.#readers.get(code) ?? []), { n, resume: resolve }])
       if (this.#flush !== undefined && 'timer' in this.#flush && this.#cas.some((c) => c.call.name === code)) this.#schedule(false)
