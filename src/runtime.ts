@@ -409,9 +409,10 @@ export async function createHub (options: HubOptions): Promise<Hub> {
   }
   let draining = false
   let app: FastifyInstance | undefined
+  let intakeService: IntakeService | undefined
   if (role !== 'worker') {
     const pickupService = pickups
-    const intake = createIntakeService({ store, settings, enqueue, ...(notify !== undefined && { notify }), ...(syncNational !== undefined && { syncNational }), gateways, inlineAttachmentLimit: options.inlineAttachmentLimit, documents, log, now, ...(pickupService !== undefined && { onPickupRequested: async (code: string) => await pickupService.open(code) }) })
+    const intake = intakeService = createIntakeService({ store, settings, enqueue, ...(notify !== undefined && { notify }), ...(syncNational !== undefined && { syncNational }), gateways, inlineAttachmentLimit: options.inlineAttachmentLimit, documents, log, now, ...(pickupService !== undefined && { onPickupRequested: async (code: string) => await pickupService.open(code) }) })
     const paymentService = payments
     const events = createEventService({ store, settings, enqueue, gateways, lifecycle, documents, log, now, ...(paymentService !== undefined && { onPaymentRequested: async (code: string) => await paymentService.open(code) }) })
     const limit = options.rateLimit
@@ -590,8 +591,10 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     drain: () => { draining = true },
     close: async () => {
       closing ??= (async () => {
-        // 1. stop accepting requests and let in-flight ones finish
+        // 1. stop accepting requests and let in-flight ones finish, and the jobs of the dossiers they
+        // committed reach Redis (the answers did not wait for them)
         if (app !== undefined) await app.close()
+        await intakeService?.handOffs()
         // 2. stop taking jobs and let active deliveries finish, for a while: a job Redis lost under
         // its worker may never settle, and what is not finished is still in the outbox (the relay
         // queues it again), so the close does not wait for ever (queues/close-workers.ts)

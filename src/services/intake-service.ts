@@ -20,7 +20,8 @@
  *      history entry, the webhook notification, the outbox rows of its deliveries (the intakes of
  *      one turn of the event loop share statements and commits: DossierStore.intake);
  *   2. Redis: the delivery jobs (one BullMQ add per step) and the notification's jobs (one per
- *      subscriber), added together on one auto-pipelined connection.
+ *      subscriber), added together on one auto-pipelined connection, once the answer is on its way:
+ *      the answer waits for the commit (what it promises), not for Redis (`handOffs`).
  * A repeated submission costs 1 (the function answers with the stored dossier's summary).
  * If step 2 fails, the dossier is safely stored and the outbox relay queues it (queues/reconciler.ts).
  */
@@ -144,6 +145,9 @@ export class IntakeService {
    */
   readonly #repeats = new Map<string, RepeatLookup>()
 
+  /** hand-offs of committed dossiers' jobs to Redis still going on (the answers did not wait for them) */
+  readonly #handOffs = new Set<Promise<unknown>>()
+
   constructor (options: IntakeServiceOptions) {
     this.#o = { now: () => new Date(), competence: new Map(), ...options }
   }
@@ -153,6 +157,15 @@ export class IntakeService {
     this.#repeats.delete(bytes)
     if (this.#repeats.size >= REPEATS_KEPT) this.#repeats.delete(this.#repeats.keys().next().value as string)
     this.#repeats.set(bytes, lookup)
+  }
+
+  /**
+   * Resolves once every hand-off to Redis started so far has ended, queued or given up (each ends
+   * within the runtime's hand-off time and logs a failure; the outbox relay queues what it left): a
+   * closing hub waits for them before it closes Redis.
+   */
+  async handOffs (): Promise<void> {
+    await Promise.all(this.#handOffs)
   }
 
   /** Whether `bytes` are a submission this process received before (repeat may answer them). */
@@ -430,9 +443,12 @@ export class IntakeService {
     if (result.outcome === 'duplicate') return { created: false, summary: result.summary }
     const { code } = result.summary
     const { log } = this.#o
-    // the delivery jobs and the receipt notification's jobs go out together: one write to Redis
+    // the delivery jobs and the receipt notification's jobs go out together: one write to Redis.
+    // The answer does not wait for it: the dossier and its outbox rows are committed, which is what
+    // the answer says; a Redis slow for a moment (its process waiting for a core, say) made the
+    // slowest answers wait 5–14 ms more for jobs the relay would queue anyway.
     const { notify } = this.#o
-    await Promise.all([
+    const handOff = Promise.all([
       this.#o.enqueue(code, stepsToDeliver(routing).map((step) => ({ step, agency: (routing[step] as { agency: string }).agency }))).catch((err: unknown) => {
         log.warn({ err, dossier: code }, 'dossier stored but its deliveries could not be queued now; the outbox reconciler will queue them')
       }),
@@ -447,6 +463,8 @@ export class IntakeService {
         log.warn({ err, dossier: code }, 'pickup stored but its request not sent now; the pickup relay will')
       })
     ])
+    this.#handOffs.add(handOff)
+    void handOff.finally(() => { this.#handOffs.delete(handOff) })
     return { created: true, summary: result.summary }
   }
 }

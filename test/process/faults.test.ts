@@ -2,12 +2,13 @@
  * Faults with a real Redis of the test's own (redis-server on a free port): Redis dies in the
  * middle of a stream of submissions and comes back empty. The record is PostgreSQL: while Redis is
  * away intake still answers 201, promptly (the dossier and its outbox rows are committed; its jobs
- * wait; the rate limit, whose counters are in Redis, lets requests through uncounted); every dossier is there afterwards, and once Redis is back the outbox relay queues what it
+ * wait; while Redis stalls the answer does not wait for the jobs' hand-off either; the rate limit, whose counters are in Redis, lets requests through uncounted); every dossier is there afterwards, and once Redis is back the outbox relay queues what it
  * lost or never got, and every delivery arrives, once per Idempotency-Key.
  */
 import t from 'tap'
 import type { Test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
+import { Writable } from 'node:stream'
 import { Redis } from 'ioredis'
 import { answerJson, bearer, build, example, freePort, post, startAgency, testSettings, unconfirmedOutbox, waitFor, asAdmin } from '../helper.ts'
 import { hubDatabase } from '../db-helper.ts'
@@ -105,6 +106,60 @@ t.test('Redis crashes during a stream of submissions and comes back empty: every
   }, 'every dossier delivered, those Redis lost queued again from the outbox', 60_000)
   const keys = new Set(agency.requests.map((r) => String(r.headers['idempotency-key'])))
   t.equal(keys.size, accepted.length, 'one Idempotency-Key per dossier: the agency can drop any repeat')
+})
+
+t.test('Redis stalls: intake answers once the dossier is committed, and its jobs go when Redis resumes', async (t) => {
+  const port = await freePort()
+  const redis = await startRedis(t, port, t.testdir())
+  const record = await hubDatabase()
+  t.teardown(async () => { await record.drop() })
+  // the hub's warnings about a dossier: a hand-off of its jobs to Redis that gives up says so
+  // (src/runtime.ts, after 2 s; the intake logs it with the dossier's code)
+  const warnings: string[] = []
+  const logger = createLogger('warn', new Writable({
+    write (chunk: Buffer, _enc, done) {
+      const line = JSON.parse(chunk.toString()) as { msg?: string, dossier?: string }
+      if (line.dossier !== undefined) warnings.push(`${line.dossier}: ${String(line.msg)}`)
+      done()
+    }
+  }))
+  const hub = await createHub({
+    role: 'api', // no worker: the delivery job stays queued, to be looked at
+    redisUrl: `redis://127.0.0.1:${port}`,
+    prefix: 'faults-stall',
+    settings: testSettings({ agencyUrl: 'http://127.0.0.1:9/' }),
+    logger,
+    bodyLimit: 1 << 20,
+    inlineAttachmentLimit: 65536,
+    // the relay would queue the job too: it waits, so what queues it here is the intake's own hand-off
+    reconcileIntervalMs: 3_600_000,
+    database: record.db
+  })
+  let stopped = false
+  t.teardown(async () => {
+    if (stopped) redis.kill('SIGCONT')
+    await hub.close()
+  })
+  const key = (await hub.clients.add({ id: 'portal', role: 'portal' })).key
+  const app = hub.app
+  if (app === undefined) throw new Error('no app')
+  const s = example('electricity-new-connection')
+  s.source.reference = 'STALL-1'
+
+  // Redis takes nothing while stopped: the connection stays open, commands wait unanswered
+  redis.kill('SIGSTOP')
+  stopped = true
+  const res = await app.inject({ method: 'POST', url: '/v1/dossiers', headers: { 'content-type': 'application/json', ...bearer(key) }, payload: JSON.stringify(s) })
+  t.equal(res.statusCode, 201, 'accepted while Redis answers nothing')
+  t.same(warnings, [], 'answered before the hand-off of its jobs gave up on Redis: the answer waited for the commit, not for Redis')
+  const code = res.json<DossierSummary>().code
+  t.ok(await hub.store.exists(code), 'the dossier is in the record')
+
+  redis.kill('SIGCONT')
+  stopped = false
+  const job = await waitFor(async () => await hub.queues.getJob('evn', code), 'the delivery job, queued by the intake once Redis answered')
+  t.equal(job.data.code, code, 'the job is the dossier\'s')
+  t.same(warnings, [], 'and nothing was left to the relay')
 })
 
 t.test('an agency down for a stretch: deliveries back off, then all arrive when it returns', async (t) => {
