@@ -58,6 +58,7 @@
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer } from 'node:http'
+import diagnostics from 'node:diagnostics_channel'
 import type { AddressInfo } from 'node:net'
 import { cpus, totalmem } from 'node:os'
 import { readFileSync, readdirSync } from 'node:fs'
@@ -120,6 +121,32 @@ async function startRedis (): Promise<{ url: string, child: ChildProcess }> {
 }
 
 type Measured = LoadResult & { cpuUs: number }
+
+/**
+ * The time the servers in this process take per answer, from a request's headers parsed to its
+ * answer finished (Node's http diagnostics channels): what the open loop's latency is without the
+ * load generator's and the kernel's queues. Counts while `on`, for whichever server answers.
+ */
+const serverTimes = (() => {
+  const started = new WeakMap<object, number>()
+  const times: number[] = []
+  let on = false
+  diagnostics.subscribe('http.server.request.start', (m) => { if (on) started.set((m as { response: object }).response, performance.now()) })
+  diagnostics.subscribe('http.server.response.finish', (m) => {
+    const t = started.get((m as { response: object }).response)
+    if (t !== undefined) times.push(performance.now() - t)
+  })
+  return {
+    start: (): void => { times.length = 0; on = true },
+    /** stops counting; the median and the 99th percentile, ms */
+    stop: (): { p50: number, p99: number } => {
+      on = false
+      const sorted = times.sort((a, b) => a - b)
+      const at = (q: number): number => Number((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN).toFixed(1))
+      return { p50: at(0.5), p99: at(0.99) }
+    }
+  }
+})()
 
 /**
  * One load run in its own process (bench/load.ts): the portal is another system. `rate`: an open
@@ -381,8 +408,11 @@ try {
   // intake latency, open loop
   progress(`intake latency: open loop at ${OPEN_RATE}/s for ${DURATION} s`)
   await new Promise((resolve) => setTimeout(resolve, 2000))
+  serverTimes.start()
   const open = await load(`${apiUrl}/v1/dossiers`, 'unique', templates, auth, CONNECTIONS, OPEN_RATE)
+  const openInHub = serverTimes.stop()
   loadNote('open loop', open)
+  notes.push(`intake latency, open loop at ${OPEN_RATE}/s, inside the hub (its request's headers parsed to its answer finished): p50 ${openInHub.p50} ms, p99 ${openInHub.p99} ms`)
   row(`intake latency, open loop at ${OPEN_RATE} dossiers/s`, `p50 ${open.p50} ms, p99 ${open.p99} ms, p99.9 ${open.p999} ms, max ${open.max} ms; ${int(open.rps)}/s answered, ${int(open.cpuUs)} µs CPU each`,
     '—', '—', 'p99 ≤ 20 ms', open.p99 <= 20)
   // the same at half the rate: what the latency is when the hub is not at the edge of what it takes
