@@ -77,6 +77,7 @@ import { deliveryQueueName } from '../src/queues/delivery-queues.ts'
 import type { DossierSubmission, DossierSummary } from '../src/types/schemas.generated.ts'
 import type { LoadJob, LoadResult } from './load.ts'
 import { benchDatabase } from './database.ts'
+import { addFloorRoute } from './floor.ts'
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10)
 /** seconds of load each server takes before a closed-loop run of it is measured (BENCH_WARM_UP) */
@@ -382,6 +383,8 @@ try {
     const [found] = await sql`select key from bench_ceiling_select where key = ${`${source.system}\n${source.reference}`}`
     return { found: found !== undefined }
   })
+  // the intake floor (bench/floor.ts): the least an intake as the issue names it does, as a bare route
+  const closeFloor = await addFloorRoute(bare, sql, redis.url)
   const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' })
 
   // the hub's API role in this process
@@ -402,6 +405,15 @@ try {
     async () => await load(`${apiUrl}/v1/dossiers`, 'unique', templates, auth, CONNECTIONS, undefined, DURATION / ROUNDS))
   loadNote('intake', intake)
   loadNote('INSERT ceiling', insertCeiling)
+  progress('intake floor: the INSERT ceiling and the floor in turn')
+  // the floor against the same ceiling, in turn as the hub was: what the least an intake can cost
+  // here makes of the ratio (a note: not the hub, not a target)
+  await load(`${bareUrl}/floor`, 'unique', templates, {}, CONNECTIONS, undefined, WARM_UP)
+  const { hub: floor, ceiling: floorCeiling } = await inTurn('intake floor',
+    async () => await load(`${bareUrl}/insert`, 'unique', templates, {}, CONNECTIONS, undefined, DURATION / ROUNDS),
+    async () => await load(`${bareUrl}/floor`, 'unique', templates, {}, CONNECTIONS, undefined, DURATION / ROUNDS))
+  loadNote('intake floor', floor)
+  notes.push(`intake floor (bench/floor.ts: a bare route doing only what the issue names, in one statement): ${int(floor.rps)}/s, ${int(floor.cpuUs)} µs CPU each, against ${int(floorCeiling.rps)}/s for the INSERT ceiling: ${pct(floor.rps, floorCeiling.rps)}; the hub's intake ${pct(intake.rps, insertCeiling.rps)}`)
   row(`intake, new dossiers/s, ${CONNECTIONS} connections`, `${int(intake.rps)}/s, p50 ${intake.p50} ms, p99 ${intake.p99} ms; ${int(intake.cpuUs)} µs CPU each`,
     `${int(insertCeiling.rps)}/s, p99 ${insertCeiling.p99} ms; ${int(insertCeiling.cpuUs)} µs CPU each (Fastify + one INSERT of the body, jsonb)`, pct(intake.rps, insertCeiling.rps), '≥ 40%', intake.rps >= 0.4 * insertCeiling.rps)
 
@@ -436,6 +448,7 @@ try {
     `${int(selectCeiling.rps)}/s, p99 ${selectCeiling.p99} ms; ${int(selectCeiling.cpuUs)} µs CPU each (Fastify + one SELECT by key)`, pct(duplicate.rps, selectCeiling.rps), '≥ 60%', duplicate.rps >= 0.6 * selectCeiling.rps)
   await api.close()
   await bare.close()
+  await closeFloor()
 
   // refusals: the worst bodies up to BODY_LIMIT, each refused (400) by the hub, and parsed only by
   // a bare Fastify route (the part no validation can save); a few connections, CPU per request
