@@ -19,6 +19,7 @@ import { createHub, type Role } from './runtime.ts'
 import { writeDevClients } from './auth/dev-clients.ts'
 import { LocalRedisError, redisAnswers, startLocalRedis, type LocalRedis } from './redis/local-redis.ts'
 import { listenProblem } from './http/listen-problem.ts'
+import { recordOutage } from './store/record-outage.ts'
 
 const ROLES: readonly Role[] = ['all', 'api', 'worker']
 /** how long after the first SIGINT/SIGTERM a repeat is taken for an echo of it (see onStopSignal) */
@@ -103,7 +104,7 @@ export async function runHubProcess (options: HubProcessOptions = {}): Promise<v
   const closer = closeWithGrace({
     delay: env.SHUTDOWN_TIMEOUT_MS,
     logger: { error: (m: unknown) => { log.error(m) } },
-    skip: ['SIGINT', 'SIGTERM']
+    skip: ['SIGINT', 'SIGTERM', 'unhandledRejection']
   }, async ({ err }) => {
     closing = true
     const signal = stopSignal?.name
@@ -119,6 +120,7 @@ export async function runHubProcess (options: HubProcessOptions = {}): Promise<v
     await hub.close()
     await local?.stop()
     await options.afterClose?.()
+    process.off('unhandledRejection', onUnhandled)
     log.info('closed')
   })
   const onStopSignal = (name: NodeJS.Signals): void => {
@@ -133,6 +135,19 @@ export async function runHubProcess (options: HubProcessOptions = {}): Promise<v
   }
   process.on('SIGINT', onStopSignal)
   process.on('SIGTERM', onStopSignal)
+  // The postgres driver (3.4) reads the server's array types on each new connection and leaves that
+  // query's promise unhandled (porsager/postgres#1192, #1223): when the server goes away at that
+  // moment, its connection error is an unhandled rejection no caller can catch. That one is the
+  // record being away, which the hub outlives (503 meanwhile, /ready says so): logged, not fatal.
+  // Any other unhandled rejection is a bug: thrown again, the process closes as on any uncaught error.
+  const onUnhandled = (reason: unknown): void => {
+    if (recordOutage(reason) !== undefined) {
+      log.error({ err: reason }, 'the record (PostgreSQL) was away when the driver opened a connection; going on')
+      return
+    }
+    setImmediate(() => { throw reason })
+  }
+  process.on('unhandledRejection', onUnhandled)
   local?.child.once('exit', (code, signal) => {
     if (closing) return
     log.fatal({ code, signal }, 'the local redis-server stopped; the hub cannot work without it')
@@ -153,6 +168,7 @@ export async function runHubProcess (options: HubProcessOptions = {}): Promise<v
       closer.uninstall()
       process.off('SIGINT', onStopSignal)
       process.off('SIGTERM', onStopSignal)
+      process.off('unhandledRejection', onUnhandled)
       closing = true
       await hub.close()
       await local?.stop()

@@ -9,6 +9,7 @@ import type { FastifyError, FastifyRequest } from 'fastify'
 import type { Problem } from '../types/schemas.generated.ts'
 import { HubValidationError, problemType, type FieldProblem } from '../errors.ts'
 import { toFieldErrors } from '../validation/ajv.ts'
+import { recordOutage } from '../store/record-outage.ts'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8'
 
@@ -48,7 +49,7 @@ function isStoreUnavailable (err: Error): boolean {
     /Connection is closed|Stream isn't writeable|ECONNREFUSED|ETIMEDOUT|Command timed out/.test(err.message)
 }
 
-function classify (err: KnownError, bodyLimit: number): { status: number, slug: string, code: string, detail: string, errors?: FieldProblem[] } {
+function classify (err: KnownError, bodyLimit: number, method?: string): { status: number, slug: string, code: string, detail: string, errors?: FieldProblem[] } {
   if (err instanceof HubValidationError) return { status: 400, slug: 'validation', code: err.code, detail: err.message, errors: err.errors }
   if (err.validation !== undefined) {
     const errors = fieldProblems(err)
@@ -72,6 +73,14 @@ function classify (err: KnownError, bodyLimit: number): { status: number, slug: 
       return { status: 414, slug: 'uri-too-long', code: err.code, detail: `A path parameter is longer than ${MAX_PARAM_LENGTH} characters (no dossier code, agency or step id is that long)` }
     case 'FST_ERR_BAD_URL':
       return { status: 400, slug: 'malformed-url', code: err.code, detail: 'The URL path is not valid percent-encoding' }
+  }
+  const outage = (err.code ?? '').startsWith('HUB_ERR_') ? undefined : recordOutage(err)
+  if (outage === 'refused') return { status: 503, slug: 'unavailable', code: 'HUB_ERR_UNAVAILABLE', detail: 'The hub cannot reach its store right now; nothing was stored; retry shortly' }
+  if (outage === 'lost') {
+    const detail = method === 'GET' || method === 'HEAD'
+      ? 'The hub lost its connection to its store during this request; retry shortly'
+      : 'The hub lost its connection to its store during this request, which may or may not have been stored: retry shortly with the same Idempotency-Key (a repeat is answered, never stored twice)'
+    return { status: 503, slug: 'unavailable', code: 'HUB_ERR_UNAVAILABLE', detail }
   }
   if (!(err.code ?? '').startsWith('HUB_ERR_') && isStoreUnavailable(err)) return { status: 503, slug: 'unavailable', code: 'HUB_ERR_UNAVAILABLE', detail: 'The hub cannot reach its store right now; nothing was stored; retry shortly' }
   const status = err.statusCode ?? 500
@@ -132,7 +141,7 @@ export function toProblem (err: Error, request: FastifyRequest, bodyLimit: numbe
   if (own !== undefined && own > bodyLimit && (err as KnownError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return document({ status: 413, slug: 'body-too-large', code: 'FST_ERR_CTP_BODY_TOO_LARGE', detail: `The body is larger than this route accepts (${own} bytes: a file of at most documents.contentLimit bytes, as base64)` }, request)
   }
-  return document(classify(err as KnownError, bodyLimit), request)
+  return document(classify(err as KnownError, bodyLimit, request.method), request)
 }
 
 /** What Node's HTTP parser refuses before there is a request (src/http/client-error.ts writes it). */

@@ -7,62 +7,16 @@
  * /metrics) must be a read, and gives what the primary holds once replication has caught up.
  */
 import t from 'tap'
-import { execFileSync, spawnSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Test } from 'tap'
 import postgres from 'postgres'
-import { asAdmin, asPortal, build, example, freePort, post, waitFor } from '../helper.ts'
+import { asAdmin, asPortal, build, example, post, waitFor } from '../helper.ts'
+import { clusterSkip, primaryAndStandby } from '../pg-cluster.ts'
 import { openDatabase } from '../../src/store/db.ts'
 
-/** The newest PostgreSQL's programs (Debian: /usr/lib/postgresql/<version>/bin), or PG_BINDIR. */
-function binDir (): string | undefined {
-  if (process.env.PG_BINDIR !== undefined) return process.env.PG_BINDIR
-  const root = '/usr/lib/postgresql'
-  if (!existsSync(root)) return undefined
-  const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a))
-  return versions[0] === undefined ? undefined : join(root, versions[0], 'bin')
-}
-
-const BIN = binDir()
-/** PostgreSQL's programs refuse root: as root they run as the server's own user */
-const AS_ROOT = process.getuid?.() === 0
-
-function run (program: string, args: string[]): void {
-  const [cmd, argv] = AS_ROOT ? ['runuser', ['-u', 'postgres', '--', join(BIN as string, program), ...args]] : [join(BIN as string, program), args]
-  const r = spawnSync(cmd, argv as string[], { encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`${program} failed (${r.status}): ${r.stderr}${r.stdout}`)
-}
-
-/** A primary and its streaming standby, each on a free port; both stopped and removed at teardown. */
-async function primaryAndStandby (t: Test): Promise<{ primary: number, standby: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'hub-replica-'))
-  chmodSync(dir, 0o777)
-  if (AS_ROOT) execFileSync('chown', ['postgres', dir])
-  const primaryDir = join(dir, 'primary')
-  const standbyDir = join(dir, 'standby')
-  const [primary, standby] = [await freePort(), await freePort()]
-  const options = (port: number): string => `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=16MB`
-  const started: string[] = []
-  t.teardown(() => {
-    for (const d of started.reverse()) spawnSync(AS_ROOT ? 'runuser' : join(BIN as string, 'pg_ctl'), AS_ROOT ? ['-u', 'postgres', '--', join(BIN as string, 'pg_ctl'), '-D', d, '-m', 'immediate', 'stop'] : ['-D', d, '-m', 'immediate', 'stop'])
-    rmSync(dir, { recursive: true, force: true })
-  })
-  run('initdb', ['-D', primaryDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'])
-  run('pg_ctl', ['-D', primaryDir, '-o', options(primary), '-l', join(dir, 'primary.log'), '-w', 'start'])
-  started.push(primaryDir)
-  run('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary), '-U', 'postgres', '-D', standbyDir, '-R', '-X', 'stream', '--no-sync'])
-  run('pg_ctl', ['-D', standbyDir, '-o', options(standby), '-l', join(dir, 'standby.log'), '-w', 'start'])
-  started.push(standbyDir)
-  return { primary, standby }
-}
-
-t.test('reports read the standby: statistics, indicators and gauges, and nothing is written there', { skip: BIN === undefined ? 'PostgreSQL\'s programs (initdb, pg_basebackup) are not installed (apt-get install postgresql; .ci/run does)' : false }, async (t) => {
+t.test('reports read the standby: statistics, indicators and gauges, and nothing is written there', { skip: clusterSkip }, async (t) => {
   const { primary, standby } = await primaryAndStandby(t)
-  const record = `postgres://postgres@127.0.0.1:${primary}/lienthong_replica`
-  const replica = `postgres://postgres@127.0.0.1:${standby}/lienthong_replica`
-  const admin = postgres(`postgres://postgres@127.0.0.1:${primary}/postgres`, { max: 1, onnotice: () => {} })
+  const record = primary.url('lienthong_replica')
+  const replica = standby.url('lienthong_replica')
+  const admin = postgres(primary.url('postgres'), { max: 1, onnotice: () => {} })
   t.teardown(async () => { await admin.end({ timeout: 5 }) })
   await admin`create database lienthong_replica`
   const reader = postgres(replica, { max: 1, onnotice: () => {} })
