@@ -15,16 +15,16 @@ import { join } from 'node:path'
 import postgres from 'postgres'
 import { Redis } from 'ioredis'
 import { request } from 'undici'
-import { example, freePort, removeKeys, startAgency, uniquePrefix, waitFor, REDIS_URL } from '../helper.ts'
-import { startHub, writeConfig } from '../process-helper.ts'
+import { example, freePort, removeKeys, startAgency, uniquePrefix, waitFor, REDIS_URL, type AgencyServer } from '../helper.ts'
+import { startHub, writeConfig, type HubProcess } from '../process-helper.ts'
 import { clusterSkip, ownServer } from '../pg-cluster.ts'
 import type { DossierSummary } from '../../src/types/schemas.generated.ts'
 
-t.test('PostgreSQL crashes and restarts under the hub process: 503 problems meanwhile, the process stays up, then intake and delivery go on, nothing lost or doubled', { skip: clusterSkip }, async (t) => {
-  const pg = await ownServer(t)
-  const admin = postgres(pg.url('postgres'), { max: 1, onnotice: () => {} })
-  await admin`create database lienthong_fault`
-  await admin.end()
+/**
+ * A hub process (`src/server.ts`, as `npm start` runs it) on the record at `databaseUrl`, a Redis
+ * prefix of its own and an agency server; its base URL, its portal key, the process and the agency.
+ */
+async function hubProcess (t: Test, databaseUrl: string, env: Record<string, string> = {}): Promise<{ hub: HubProcess, base: string, key: string, agency: AgencyServer }> {
   const agency = await startAgency(t)
   const prefix = uniquePrefix()
   const redis = new Redis(REDIS_URL)
@@ -34,15 +34,23 @@ t.test('PostgreSQL crashes and restarts under the hub process: 503 problems mean
   const hub = startHub(t, {
     REDIS_URL,
     REDIS_PREFIX: prefix,
-    DATABASE_URL: pg.url('lienthong_fault'),
+    DATABASE_URL: databaseUrl,
     HUB_CONFIG: writeConfig(t, agency.url),
     PORT: String(port),
     HUB_DEV_CLIENTS: clientsFile,
-    RECONCILE_INTERVAL_MS: '1000'
+    ...env
   })
   await waitFor(() => hub.output().includes('"hub started"'), 'the hub to start', 30_000)
   const key = (JSON.parse(readFileSync(clientsFile, 'utf8')) as { portal: string }).portal
-  const base = `http://127.0.0.1:${port}`
+  return { hub, base: `http://127.0.0.1:${port}`, key, agency }
+}
+
+t.test('PostgreSQL crashes and restarts under the hub process: 503 problems meanwhile, the process stays up, then intake and delivery go on, nothing lost or doubled', { skip: clusterSkip }, async (t) => {
+  const pg = await ownServer(t)
+  const admin = postgres(pg.url('postgres'), { max: 1, onnotice: () => {} })
+  await admin`create database lienthong_fault`
+  await admin.end()
+  const { hub, base, key, agency } = await hubProcess(t, pg.url('lienthong_fault'), { RECONCILE_INTERVAL_MS: '1000' })
   const submit = async (reference: string, idempotencyKey: string): Promise<{ status: number, type: string, body: Record<string, unknown> }> => {
     const res = await request(`${base}/v1/dossiers`, {
       method: 'POST',
@@ -146,25 +154,9 @@ t.test('a connection lost while the driver reads the server\'s types: its error,
   t.teardown(async () => { await admin.end({ timeout: 5 }) })
   await admin`create database lienthong_types`
   const proxy = await typesCutter(t, pg.port)
-  const agency = await startAgency(t)
-  const prefix = uniquePrefix()
-  const redis = new Redis(REDIS_URL)
-  t.teardown(async () => { await removeKeys(redis, prefix); await redis.quit() })
-  const port = await freePort()
-  const clientsFile = join(t.testdir(), 'clients.json')
-  const hub = startHub(t, {
-    REDIS_URL,
-    REDIS_PREFIX: prefix,
-    DATABASE_URL: `postgres://postgres@127.0.0.1:${proxy.port}/lienthong_types`,
-    HUB_CONFIG: writeConfig(t, agency.url),
-    PORT: String(port),
-    HUB_DEV_CLIENTS: clientsFile,
-    HUB_ROLE: 'api'
-  })
-  await waitFor(() => hub.output().includes('"hub started"'), 'the hub to start', 30_000)
-  const key = (JSON.parse(readFileSync(clientsFile, 'utf8')) as { portal: string }).portal
+  const { hub, base, key } = await hubProcess(t, `postgres://postgres@127.0.0.1:${proxy.port}/lienthong_types`, { HUB_ROLE: 'api' })
   const list = async (): Promise<number> => {
-    const res = await request(`http://127.0.0.1:${port}/v1/dossiers`, { headers: { authorization: `Bearer ${key}` } })
+    const res = await request(`${base}/v1/dossiers`, { headers: { authorization: `Bearer ${key}` } })
     await res.body.dump()
     return res.statusCode
   }
