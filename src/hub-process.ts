@@ -142,7 +142,7 @@ export async function runHubProcess (options: HubProcessOptions = {}): Promise<v
   // Any other unhandled rejection is a bug: thrown again, the process closes as on any uncaught error.
   const onUnhandled = (reason: unknown): void => {
     if (recordOutage(reason) !== undefined) {
-      log.error({ err: reason }, 'the record (PostgreSQL) was away when the driver opened a connection; going on')
+      log.error({ err: reason }, 'a connection error no caller handled (the postgres driver\'s when the record is away: porsager/postgres#1192); going on')
       return
     }
     setImmediate(() => { throw reason })
