@@ -592,7 +592,9 @@ export async function createHub (options: HubOptions): Promise<Hub> {
     close: async () => {
       closing ??= (async () => {
         // 1. stop accepting requests and let in-flight ones finish, and the jobs of the dossiers they
-        // committed reach Redis (the answers did not wait for them)
+        // committed reach Redis (the answers did not wait for them); audit entries waiting for an
+        // unreachable record stop waiting (written when it answers, else logged as not written)
+        audit.close()
         if (app !== undefined) await app.close()
         await intakeService?.handOffs()
         // 2. stop taking jobs and let active deliveries finish, for a while: a job Redis lost under

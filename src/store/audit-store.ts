@@ -34,6 +34,7 @@ import type { Sql, TransactionSql } from 'postgres'
 import type { AuditEntry } from '../types/schemas.generated.ts'
 import { GENESIS, headRecord, nextEntry, readHead, type AuditFields, type AuditKey } from '../domain/audit-chain.ts'
 import { toVietnamIso } from '../domain/vietnam-time.ts'
+import { recordOutage } from './record-outage.ts'
 
 /** The store was edited by someone without the audit key: appending would cover it up. */
 export class AuditTamperError extends Error {
@@ -120,6 +121,12 @@ const BATCH = 100
  * action, audited before its answer) goes out at the end of its turn, with any waiting ones.
  */
 export const AUDIT_FLUSH_MS = 10
+/**
+ * How long entries wait for the record when it is out of reach (no connection could be made, so
+ * nothing of their statement was written), tried again with growing pauses: an answer's entry is
+ * not lost to a restart or a failover of PostgreSQL that takes less than this.
+ */
+export const OUTAGE_RETRY_MS = 60_000
 /** a statement carries at most this many trails' appends before it goes out without waiting */
 const CAS_MOST = 256
 
@@ -169,6 +176,12 @@ export class AuditStore {
   /** the next statement's flush, when one is scheduled: at the end of this turn, or after AUDIT_FLUSH_MS */
   #flush: { immediate: NodeJS.Immediate } | { timer: NodeJS.Timeout } | undefined
   readonly #flushMs: number
+  /** set by close(): entries waiting for the record fail instead */
+  #closing = false
+  /** trails whose entries wait for an unreachable record (readers do not wait for them) */
+  readonly #waiting = new Set<string>()
+  /** the waits between tries, woken by close() */
+  readonly #wake = new Set<() => void>()
 
   /**
    * `sql`: the record; `key`: the audit key; `exists`: whether a dossier exists (asked before a
@@ -207,16 +220,51 @@ export class AuditStore {
     const queue = this.#queues.get(code) ?? []
     while (queue.length > 0) {
       const batch = queue.splice(0, BATCH)
-      try {
-        const entries = await this.#appendBatch(code, batch.map((p) => p.fields), batch.some((p) => p.fresh), batch.every((p) => p.after))
-        batch.forEach((p, i) => { p.resolve(entries?.[i]) })
-      } catch (err) {
-        for (const p of batch) p.reject(err)
+      const started = Date.now()
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const entries = await this.#appendBatch(code, batch.map((p) => p.fields), batch.some((p) => p.fresh), batch.every((p) => p.after))
+          batch.forEach((p, i) => { p.resolve(entries?.[i]) })
+          break
+        } catch (err) {
+          // the record out of reach before the statement started (nothing of it written): the same
+          // entries again, in order, until it answers, for up to OUTAGE_RETRY_MS or until closing. A
+          // connection lost under the statement is not retried: it may have committed.
+          if (recordOutage(err) !== 'refused' || this.#closing || Date.now() - started >= OUTAGE_RETRY_MS) {
+            for (const p of batch) p.reject(err)
+            break
+          }
+          this.#waiting.add(code)
+          // its readers go on (their own reads meet the record away)
+          this.#written(code, this.#appended.get(code) ?? 0)
+          await this.#pause(Math.min(100 * 2 ** attempt, 2000))
+        }
       }
+      this.#waiting.delete(code)
       this.#written(code, (batch.at(-1) as Pending).n)
     }
     this.#queues.delete(code)
     this.#appended.delete(code)
+  }
+
+  /** Waits `ms`, or less when the store is closed meanwhile. */
+  async #pause (ms: number): Promise<void> {
+    if (this.#closing) return
+    await new Promise<void>((resolve) => {
+      const done = (): void => { clearTimeout(timer); this.#wake.delete(done); resolve() }
+      const timer = setTimeout(done, ms)
+      this.#wake.add(done)
+    })
+  }
+
+  /**
+   * Entries still waiting for the record stop waiting: each fails at once (its append logged as not
+   * written), so a hub closing while PostgreSQL is away does not wait OUTAGE_RETRY_MS for them.
+   */
+  close (): void {
+    this.#closing = true
+    for (const wake of this.#wake) wake()
+    this.#wake.clear()
   }
 
   /** The trail's appends up to `n` are written (or failed): the readers waiting for them go on. */
@@ -237,7 +285,8 @@ export class AuditStore {
    */
   async #settled (code: string): Promise<void> {
     const n = this.#appended.get(code)
-    if (n === undefined) return
+    // a trail whose entries wait for an unreachable record: its reader would meet it too
+    if (n === undefined || this.#waiting.has(code)) return
     await new Promise<void>((resolve) => {
       this.#readers.set(code, [...(this.#readers.get(code) ?? []), { n, resume: resolve }])
       if (this.#flush !== undefined && 'timer' in this.#flush && this.#cas.some((c) => c.call.name === code)) this.#schedule(false)
