@@ -74,15 +74,16 @@ function classify (err: KnownError, bodyLimit: number, method?: string): { statu
     case 'FST_ERR_BAD_URL':
       return { status: 400, slug: 'malformed-url', code: err.code, detail: 'The URL path is not valid percent-encoding' }
   }
-  const outage = (err.code ?? '').startsWith('HUB_ERR_') ? undefined : recordOutage(err)
-  if (outage === 'refused') return { status: 503, slug: 'unavailable', code: 'HUB_ERR_UNAVAILABLE', detail: 'The hub cannot reach its store right now; nothing was stored; retry shortly' }
-  if (outage === 'lost') {
-    const detail = method === 'GET' || method === 'HEAD'
-      ? 'The hub lost its connection to its store during this request; retry shortly'
-      : 'The hub lost its connection to its store during this request, which may or may not have been stored: retry shortly with the same Idempotency-Key (a repeat is answered, never stored twice)'
+  // the record or Redis out of reach: a connection refused (nothing was stored), or lost under the request
+  const outage = (err.code ?? '').startsWith('HUB_ERR_') ? undefined : recordOutage(err) ?? (isStoreUnavailable(err) ? 'refused' : undefined)
+  if (outage !== undefined) {
+    const detail = outage === 'refused'
+      ? 'The hub cannot reach its store right now; nothing was stored; retry shortly'
+      : method === 'GET' || method === 'HEAD'
+        ? 'The hub lost its connection to its store during this request; retry shortly'
+        : 'The hub lost its connection to its store during this request, which may or may not have been stored: retry shortly with the same Idempotency-Key (a repeat is answered, never stored twice)'
     return { status: 503, slug: 'unavailable', code: 'HUB_ERR_UNAVAILABLE', detail }
   }
-  if (!(err.code ?? '').startsWith('HUB_ERR_') && isStoreUnavailable(err)) return { status: 503, slug: 'unavailable', code: 'HUB_ERR_UNAVAILABLE', detail: 'The hub cannot reach its store right now; nothing was stored; retry shortly' }
   const status = err.statusCode ?? 500
   if (status >= 400 && status < 500) {
     const code = err.code ?? 'HUB_ERR_REQUEST'
